@@ -1,0 +1,108 @@
+"""The contract every valuation method follows.
+
+A method is a pure function of (portfolio, parameters) computed over all assets at once:
+
+    appraise(pf: Portfolio, params: Mapping | None = None, *, trace: bool = False) -> MethodResult
+
+``frame`` is indexed by ``asset_id`` (aligned with ``pf.assets.index``) and has at least the
+columns of :data:`RESULT_COLUMNS`; methods add their own (e.g. ``replacement_cost``, ``delta``).
+An asset the method cannot value is a row with ``applicable=False``, ``estimate=NaN`` and a
+reason in both languages — never an invented number.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Protocol, TypedDict
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["RESULT_COLUMNS", "TraceStep", "MethodResult", "Method", "empty_frame", "step",
+           "not_applicable"]
+
+RESULT_COLUMNS = ("estimate", "low", "high", "applicable", "reason_zh", "reason_en")
+
+
+class TraceStep(TypedDict, total=False):
+    """One step of a calculation as the disclosure articles (CAS 2023 art. 27) require."""
+
+    step: str                 # stable id, e.g. "replacement_cost"
+    label_zh: str
+    label_en: str
+    formula: str              # e.g. "P = C × δ"
+    inputs: dict[str, Any]
+    value: Any
+    unit: str
+    clauses: list[str]        # standard ids in the standards library, e.g. "CAS2023.art22"
+    note_zh: str
+    note_en: str
+
+
+def step(step_id: str, label_zh: str, label_en: str, formula: str, inputs: Mapping[str, Any],
+         value: Any, clauses: list[str] | tuple[str, ...] = (), unit: str = "", note_zh: str = "",
+         note_en: str = "") -> TraceStep:
+    """Build a trace step with plain-Python (JSON-safe) values."""
+    return TraceStep(step=step_id, label_zh=label_zh, label_en=label_en, formula=formula,
+                     inputs={k: _plain(v) for k, v in inputs.items()}, value=_plain(value),
+                     clauses=list(clauses), unit=unit, note_zh=note_zh, note_en=note_en)
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, (np.floating,)):
+        return float(v)
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.bool_,)):
+        return bool(v)
+    if isinstance(v, np.ndarray):
+        return [_plain(x) for x in v.tolist()]
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items()}
+    if isinstance(v, pd.Timestamp):
+        return v.date().isoformat()
+    if isinstance(v, float) and np.isnan(v):
+        return None
+    return v
+
+
+@dataclass(frozen=True)
+class MethodResult:
+    """Output of one method over a portfolio."""
+
+    method: str
+    frame: pd.DataFrame
+    traces: dict[str, list[TraceStep]] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+    warnings: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+
+    def row(self, asset_id: str) -> dict[str, Any]:
+        return {k: _plain(v) for k, v in self.frame.loc[asset_id].items()}
+
+
+class Method(Protocol):
+    def __call__(self, pf: Any, params: Mapping[str, Any] | None = None, *,
+                 trace: bool = False) -> MethodResult: ...
+
+
+def empty_frame(index: pd.Index) -> pd.DataFrame:
+    """A result frame where every asset is 'not applicable' until a method fills it."""
+    n = len(index)
+    return pd.DataFrame({
+        "estimate": np.full(n, np.nan), "low": np.full(n, np.nan), "high": np.full(n, np.nan),
+        "applicable": np.zeros(n, dtype=bool),
+        "reason_zh": np.array([""] * n, dtype=object), "reason_en": np.array([""] * n, dtype=object),
+    }, index=index)
+
+
+def not_applicable(frame: pd.DataFrame, mask: np.ndarray | pd.Series, reason_zh: str,
+                   reason_en: str) -> None:
+    """Mark rows as not applicable with a reason (first reason wins), in place."""
+    m = np.asarray(mask, dtype=bool) & (frame["reason_zh"].to_numpy() == "")
+    frame.loc[m, "applicable"] = False
+    frame.loc[m, "estimate"] = np.nan
+    frame.loc[m, "low"] = np.nan
+    frame.loc[m, "high"] = np.nan
+    frame.loc[m, "reason_zh"] = reason_zh
+    frame.loc[m, "reason_en"] = reason_en
