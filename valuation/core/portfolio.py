@@ -1,0 +1,466 @@
+"""Portfolio: many assets as aligned tables keyed by ``asset_id`` (DESIGN.md §2, §3).
+
+One card is a portfolio of one. Methods compute on these tables for all assets at once.
+
+- ``assets``   one row per asset, one column per scalar schema field (``column_of(path)``);
+- ``series``   path → wide float frame (columns 1..n) for streams and numeric lists, streams
+               given as ``{base, growth, terminal_growth}`` already expanded over ``income.periods``;
+- ``records``  path → long frame (``asset_id`` + item fields) for lists of objects;
+- ``matrices`` path → {asset_id: ndarray} (AHP pairwise matrices).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .errors import Issue, ValidationError
+from .schema import Field, column_of, fields_for
+from .validate import check_document, validate_table
+
+__all__ = ["Portfolio", "card_hash", "SECTION_FLAGS"]
+
+SECTION_FLAGS = {"cost": "has_cost", "income": "has_income", "market": "has_market"}
+
+_SCALAR_KINDS = ("str", "int", "number", "bool", "date", "enum", "list_str")
+
+
+def _scalar_fields() -> list[Field]:
+    return [f for f in fields_for("card") if not f.in_records and f.kind in _SCALAR_KINDS]
+
+
+def _series_fields() -> list[Field]:
+    return [f for f in fields_for("card") if not f.in_records and f.kind in ("stream", "list_number")]
+
+
+def _record_fields() -> dict[str, list[Field]]:
+    out: dict[str, list[Field]] = {}
+    for f in fields_for("card"):
+        if f.kind == "records" and not f.in_records:
+            out[f.path] = [g for g in fields_for("card") if g.path.startswith(f.path + "[].")]
+    return out
+
+
+def card_hash(card: Mapping[str, Any]) -> str:
+    """sha256 of the canonical JSON of a card (the ``input_hash`` of provenance)."""
+    blob = json.dumps(card, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _get(d: Mapping[str, Any] | None, path: str) -> Any:
+    cur: Any = d
+    for part in path.split("."):
+        if not isinstance(cur, Mapping) or part not in cur:
+            return None
+        cur = cur[part]
+    return cur
+
+
+@dataclass
+class Portfolio:
+    assets: pd.DataFrame
+    series: dict[str, pd.DataFrame] = field(default_factory=dict)
+    records: dict[str, pd.DataFrame] = field(default_factory=dict)
+    matrices: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+
+    # ---------------------------------------------------------------- basics
+    @property
+    def index(self) -> pd.Index:
+        return self.assets.index
+
+    def __len__(self) -> int:
+        return len(self.assets)
+
+    def stream(self, path: str) -> pd.DataFrame:
+        """Wide frame of a stream/list (all-NaN with one column when absent)."""
+        s = self.series.get(path)
+        if s is None:
+            return pd.DataFrame({1: np.full(len(self), np.nan)}, index=self.index)
+        return s
+
+    def record(self, path: str) -> pd.DataFrame:
+        r = self.records.get(path)
+        if r is None:
+            cols = ["asset_id"] + [f.path.rsplit(".", 1)[1] for f in _record_fields().get(path, [])]
+            return pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
+        return r
+
+    def subset(self, ids: Iterable[str] | np.ndarray | pd.Index) -> "Portfolio":
+        idx = pd.Index(list(ids) if not isinstance(ids, pd.Index) else ids)
+        keep = set(idx)
+        return Portfolio(
+            assets=self.assets.loc[idx],
+            series={k: v.loc[idx] for k, v in self.series.items()},
+            records={k: v[v["asset_id"].isin(keep)].reset_index(drop=True)
+                     for k, v in self.records.items()},
+            matrices={k: {a: m for a, m in v.items() if a in keep} for k, v in self.matrices.items()},
+        )
+
+    def partitions(self, size: int) -> Iterable["Portfolio"]:
+        for start in range(0, len(self), size):
+            yield self.subset(self.index[start:start + size])
+
+    @staticmethod
+    def concat(parts: Sequence["Portfolio"]) -> "Portfolio":
+        assets = pd.concat([p.assets for p in parts])
+        keys = {k for p in parts for k in p.series}
+        series = {k: pd.concat([p.stream(k) for p in parts]).reindex(assets.index) for k in keys}
+        rkeys = {k for p in parts for k in p.records}
+        records = {k: pd.concat([p.record(k) for p in parts], ignore_index=True) for k in rkeys}
+        mkeys = {k for p in parts for k in p.matrices}
+        matrices = {k: {a: m for p in parts for a, m in p.matrices.get(k, {}).items()} for k in mkeys}
+        return Portfolio(assets, series, records, matrices)
+
+    # ---------------------------------------------------------------- from JSON cards
+    @classmethod
+    def from_card(cls, card: Mapping[str, Any]) -> "Portfolio":
+        return cls.from_cards([card])
+
+    @classmethod
+    def from_cards(cls, cards: Sequence[Mapping[str, Any]], *, strict: bool = True
+                   ) -> "Portfolio":
+        """Validate cards (every issue of every card) and build the tables.
+
+        With ``strict=False`` invalid cards are dropped and their issues kept in
+        ``pf.rejected`` (list of Issue) — batches report failed rows and finish the rest.
+        """
+        norm: list[dict[str, Any]] = []
+        issues: list[Issue] = []
+        rejected: list[Issue] = []
+        seen: set[str] = set()
+        for i, c in enumerate(cards):
+            out, iss = check_document(c, "card")
+            aid = _get(out, "asset.asset_id")
+            if aid is not None and aid in seen:
+                iss.append(Issue(field="asset.asset_id", value=aid, allowed="unique ids",
+                                 message_zh=f"资产编号 {aid!r} 重复", message_en=f"duplicate asset_id {aid!r}"))
+            if iss:
+                iss = [Issue(field=x.field, value=x.value, allowed=x.allowed,
+                             message_zh=(f"第 {i + 1} 张卡片：" if len(cards) > 1 else "") + x.message_zh,
+                             message_en=(f"card {i + 1}: " if len(cards) > 1 else "") + x.message_en,
+                             row=i if len(cards) > 1 else None,
+                             asset_id=aid if isinstance(aid, str) else None) for x in iss]
+                (issues if strict else rejected).extend(iss)
+                continue
+            seen.add(aid)
+            norm.append(out)
+        if issues:
+            raise ValidationError(issues)
+        pf = cls._build_from_norm(norm)
+        pf.rejected = rejected  # type: ignore[attr-defined]
+        return pf
+
+    @classmethod
+    def _build_from_norm(cls, cards: list[dict[str, Any]]) -> "Portfolio":
+        ids = [c["asset"]["asset_id"] for c in cards]
+        cols: dict[str, list[Any]] = {}
+        for f in _scalar_fields():
+            vals = [_get(c, f.path) for c in cards]
+            if f.kind == "list_str":
+                vals = ["; ".join(v) if v else None for v in vals]
+            cols[f.column] = vals
+        for sec, flag in SECTION_FLAGS.items():
+            cols[flag] = [isinstance(c.get(sec), dict) for c in cards]
+        raw_series: dict[str, list[Any]] = {f.path: [_get(c, f.path) for c in cards]
+                                            for f in _series_fields()}
+        records: dict[str, pd.DataFrame] = {}
+        for rpath, rfields in _record_fields().items():
+            rows = []
+            for aid, c in zip(ids, cards):
+                for item in _get(c, rpath) or []:
+                    row = {"asset_id": aid}
+                    for g in rfields:
+                        row[g.path.rsplit(".", 1)[1]] = item.get(g.path.rsplit(".", 1)[1])
+                    rows.append(row)
+            if rows:
+                records[rpath] = _typed_records(pd.DataFrame(rows), rfields)
+        matrices: dict[str, dict[str, np.ndarray]] = {}
+        for f in fields_for("card"):
+            if f.kind == "matrix":
+                m = {aid: np.asarray(_get(c, f.path), dtype=float)
+                     for aid, c in zip(ids, cards) if _get(c, f.path) is not None}
+                if m:
+                    matrices[f.path] = m
+        assets = _typed_assets(pd.DataFrame(cols, index=pd.Index(ids, name="asset_id")))
+        series = _expand_series(assets, raw_series)
+        return cls(assets, series, records, matrices)
+
+    # ---------------------------------------------------------------- from flat tables
+    @classmethod
+    def from_table(cls, df: pd.DataFrame, records: Mapping[str, pd.DataFrame] | None = None, *,
+                   strict: bool = True) -> "Portfolio":
+        """Validate a flat portfolio table (vectorised) and build the tables.
+
+        ``records`` maps a records path (``cost.lines``, ``market.comparables`` ...) to a long
+        frame with ``asset_id`` and item columns (e.g. an Excel sheet). With ``strict=False``
+        bad rows are dropped and reported in ``pf.rejected`` (Issue list); the rest is built.
+        """
+        typed, issues = validate_table(df, "card")
+        table_level = [i for i in issues if i.row is None]
+        if table_level:
+            raise ValidationError(table_level + [i for i in issues if i.row is not None])
+        bad_rows = sorted({i.row for i in issues if i.row is not None})
+        if issues and strict:
+            raise ValidationError(issues)
+        keep = np.ones(len(df), dtype=bool)
+        keep[bad_rows] = False
+        typed = typed.loc[keep]
+        raw = df.loc[keep.tolist()] if len(df) else df
+        sf = {f.column: f for f in _scalar_fields()}
+        cols = {c: typed[c] for c in sf if c in typed.columns}
+        for sec, flag in SECTION_FLAGS.items():
+            present = [c for c in df.columns if c.startswith(sec + "_")]
+            cols[flag] = (raw[present].notna().any(axis=1).to_numpy() if present
+                          else np.zeros(len(typed), dtype=bool))
+        ids = typed["asset_id"].astype(str).to_numpy()
+        frame = pd.DataFrame({k: (v.to_numpy() if isinstance(v, pd.Series) else v)
+                              for k, v in cols.items()}, index=pd.Index(ids, name="asset_id"))
+        assets = _typed_assets(frame)
+        series = _series_from_table(assets, typed)
+        recs: dict[str, pd.DataFrame] = {}
+        rfields = _record_fields()
+        for path, frame in (records or {}).items():
+            if path not in rfields:
+                raise ValidationError([Issue(field=path, value=None, allowed=", ".join(rfields),
+                                             message_zh=f"未知明细表 {path}", message_en=f"unknown records table {path}")])
+            fr = frame[frame["asset_id"].astype(str).isin(set(ids))].copy()
+            recs[path] = _typed_records(fr, rfields[path])
+        pf = cls(assets, series, recs, {})
+        pf.rejected = [i for i in issues if i.row is not None]  # type: ignore[attr-defined]
+        return pf
+
+    # ---------------------------------------------------------------- views
+    def card(self, asset_id: str) -> dict[str, Any]:
+        """The nested card of one asset rebuilt from the tables (scalars, series, records)."""
+        row = self.assets.loc[asset_id]
+        out: dict[str, Any] = {}
+        for f in _scalar_fields():
+            v = row.get(f.column)
+            if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT:
+                continue
+            if isinstance(v, pd.Timestamp):
+                v = v.date().isoformat()
+            elif isinstance(v, (np.floating,)):
+                v = float(v)
+            elif isinstance(v, (np.bool_,)):
+                v = bool(v)
+            if f.kind == "int":
+                v = int(v)
+            if f.kind == "list_str":
+                v = [s for s in str(v).split("; ") if s]
+            sec = f.path.split(".")[0]
+            if sec in SECTION_FLAGS and not bool(row.get(SECTION_FLAGS[sec])):
+                continue
+            _set(out, f.path, v)
+        for path, fr in self.series.items():
+            vals = fr.loc[asset_id].dropna().tolist()
+            if vals and not path.endswith(".growth"):
+                _set(out, path, vals)
+        for path, fr in self.records.items():
+            sub = fr[fr["asset_id"] == asset_id].drop(columns="asset_id")
+            if len(sub):
+                _set(out, path, [{k: _py(v) for k, v in r.items() if _py(v) is not None}
+                                 for r in sub.to_dict("records")])
+        return out
+
+
+def _py(v: Any) -> Any:
+    if v is None or v is pd.NaT or (isinstance(v, float) and np.isnan(v)):
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.date().isoformat()
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def _set(d: dict, path: str, v: Any) -> None:
+    parts = path.split(".")
+    for p in parts[:-1]:
+        d = d.setdefault(p, {})
+    d[parts[-1]] = v
+
+
+def _typed_assets(df: pd.DataFrame) -> pd.DataFrame:
+    n = len(df)
+    out = {}
+    for f in _scalar_fields():
+        c = f.column
+        s = df[c] if c in df.columns else None
+        if s is not None and s.dtype == object and n and s.isna().all():
+            s = None
+        if f.kind in ("int", "number"):
+            if s is None:
+                out[c] = np.full(n, np.nan if f.default is None else float(f.default))
+                continue
+            x = s.to_numpy(dtype=float, na_value=np.nan) if pd.api.types.is_numeric_dtype(s) \
+                else pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
+            if f.default is not None:
+                x = np.where(np.isnan(x), float(f.default), x)
+            out[c] = x
+        elif f.kind == "date":
+            out[c] = (pd.to_datetime(s, errors="coerce").to_numpy() if s is not None
+                      else np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"))
+        else:
+            if s is None:
+                out[c] = np.full(n, f.default if f.default is not None else None, dtype=object)
+                continue
+            o = s.astype(object).where(s.notna(), None)
+            if f.default is not None:
+                o = o.where(o.notna(), f.default)
+            out[c] = o.to_numpy(dtype=object)
+    for flag in SECTION_FLAGS.values():
+        out[flag] = df[flag].to_numpy(dtype=bool) if flag in df.columns else np.zeros(n, dtype=bool)
+    return pd.DataFrame(out, index=df.index)
+
+
+def _typed_records(df: pd.DataFrame, rfields: list[Field]) -> pd.DataFrame:
+    df = df.reset_index(drop=True)
+    out = {"asset_id": df["asset_id"].astype(str).astype(object)}
+    for g in rfields:
+        name = g.path.rsplit(".", 1)[1]
+        s = df[name] if name in df.columns else pd.Series([None] * len(df))
+        if g.kind in ("int", "number"):
+            x = pd.to_numeric(s, errors="coerce").astype(float)
+            if g.default is not None:
+                x = x.fillna(float(g.default))
+            out[name] = x
+        elif g.kind == "date":
+            out[name] = pd.to_datetime(s, errors="coerce")
+        elif g.kind == "list_number":
+            out[name] = s.astype(object)
+        else:
+            o = s.astype(object).where(s.notna(), None)
+            if g.default is not None:
+                o = o.where(o.notna(), g.default)
+            out[name] = o
+    return pd.DataFrame(out)
+
+
+def _grow(base: np.ndarray, growth: np.ndarray, periods: np.ndarray, nmax: int) -> np.ndarray:
+    """Expand first amounts with per-period growth: F_1 = base, F_t = F_{t-1}(1+g_t).
+
+    ``growth`` is (n, k) with NaN padding; where fewer than nmax-1 rates are given the last
+    given rate repeats (growth stages); with none, growth is 0.
+    """
+    n = len(base)
+    g = np.zeros((n, max(nmax - 1, 0)))
+    if growth.size and nmax > 1:
+        k = growth.shape[1]
+        gg = growth.copy()
+        # forward-fill the last given rate across the padding
+        last = np.zeros(n)
+        for t in range(nmax - 1):
+            col = gg[:, t] if t < k else np.full(n, np.nan)
+            last = np.where(np.isnan(col), last, col)
+            g[:, t] = last
+    factors = np.concatenate([np.ones((n, 1)), np.cumprod(1.0 + g, axis=1)], axis=1) if nmax > 0 \
+        else np.ones((n, 0))
+    vals = base[:, None] * factors
+    mask = np.arange(1, nmax + 1)[None, :] > periods[:, None]
+    vals[mask] = np.nan
+    return vals
+
+
+def _expand_series(assets: pd.DataFrame, raw: dict[str, list[Any]]) -> dict[str, pd.DataFrame]:
+    idx = assets.index
+    n = len(idx)
+    periods = assets["income_periods"].to_numpy(dtype=float).copy()
+    # explicit income lists define the number of periods when not given
+    for path in ("income.income", "income.base", "income.revenue", "income.nopat", "income.with",
+                 "income.without", "income.savings"):
+        for i, v in enumerate(raw.get(path, [None] * n)):
+            if isinstance(v, list) and np.isnan(periods[i]):
+                periods[i] = len(v)
+    assets["income_periods"] = periods
+    out: dict[str, pd.DataFrame] = {}
+    tg = assets["income_terminal_growth"].to_numpy(dtype=float).copy()
+    for path, vals in raw.items():
+        if all(v is None for v in vals):
+            continue
+        lists = [v if isinstance(v, list) else None for v in vals]
+        specs = [v if isinstance(v, dict) else None for v in vals]
+        nmax = max([len(v) for v in lists if v is not None] +
+                   [int(p) for p, s in zip(periods, specs) if s is not None and not np.isnan(p)] + [1])
+        mat = np.full((n, nmax), np.nan)
+        for i, v in enumerate(lists):
+            if v is not None:
+                mat[i, :len(v)] = v
+        if any(s is not None for s in specs):
+            sidx = np.array([i for i, s in enumerate(specs) if s is not None])
+            base = np.array([specs[i]["base"] for i in sidx], dtype=float)
+            gl = max(len(specs[i]["growth"]) for i in sidx)
+            gm = np.full((len(sidx), gl), np.nan)
+            for j, i in enumerate(sidx):
+                g = specs[i]["growth"]
+                gm[j, :len(g)] = g
+                t = specs[i].get("terminal_growth")
+                if t is not None and np.isnan(tg[i]):
+                    tg[i] = t
+            p = np.nan_to_num(periods[sidx], nan=1.0)
+            mat[sidx] = _grow(base, gm, p, nmax)
+            if gl:
+                gfull = np.full((n, gl), np.nan)
+                gfull[sidx] = gm
+                out[path + ".growth"] = pd.DataFrame(gfull, index=idx, columns=range(2, gl + 2))
+        out[path] = pd.DataFrame(mat, index=idx, columns=range(1, nmax + 1))
+    assets["income_terminal_growth"] = tg
+    return out
+
+
+def _series_from_table(assets: pd.DataFrame, typed: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Numbered columns → wide series; base/growth columns → expanded streams (vectorised)."""
+    idx = assets.index
+    n = len(idx)
+    out: dict[str, pd.DataFrame] = {}
+    periods = assets["income_periods"].to_numpy(dtype=float).copy()
+    for f in _series_fields():
+        root = f.column
+        numbered = sorted((c for c in typed.columns if c.startswith(root + "_") and
+                           c[len(root) + 1:].isdigit()), key=lambda c: int(c[len(root) + 1:]))
+        mats = []
+        if numbered:
+            mat = typed[numbered].to_numpy(dtype=float)
+            out[f.path] = pd.DataFrame(mat, index=idx, columns=range(1, len(numbered) + 1))
+            if f.kind == "stream":
+                cnt = (~np.isnan(mat)).sum(axis=1).astype(float)
+                fill = np.isnan(periods) & (cnt > 0)
+                periods[fill] = cnt[fill]
+            mats.append(mat)
+        if f.kind == "stream" and root + "_base" in typed.columns:
+            base = typed[root + "_base"].to_numpy(dtype=float)
+            has = ~np.isnan(base)
+            if has.any():
+                gcols = sorted((c for c in typed.columns if c.startswith(root + "_growth_")),
+                               key=lambda c: int(c.rsplit("_", 1)[1]))
+                if gcols:
+                    gm = typed[gcols].to_numpy(dtype=float)
+                elif root + "_growth" in typed.columns:
+                    gm = typed[[root + "_growth"]].to_numpy(dtype=float)
+                else:
+                    gm = np.zeros((n, 0))
+                p = np.where(np.isnan(periods), 1.0, periods)
+                nmax = int(np.nanmax(p[has])) if has.any() else 1
+                exp = _grow(np.nan_to_num(base), gm, p, nmax)
+                exp[~has] = np.nan
+                prev = out.get(f.path)
+                if prev is not None:
+                    width = max(prev.shape[1], nmax)
+                    a = prev.reindex(columns=range(1, width + 1)).to_numpy()
+                    b = pd.DataFrame(exp, columns=range(1, nmax + 1)).reindex(
+                        columns=range(1, width + 1)).to_numpy()
+                    exp = np.where(has[:, None], b, a)
+                    nmax = width
+                out[f.path] = pd.DataFrame(exp, index=idx, columns=range(1, nmax + 1))
+                if gm.shape[1]:
+                    out[f.path + ".growth"] = pd.DataFrame(gm, index=idx, columns=range(2, gm.shape[1] + 2))
+            if root + "_terminal_growth" in typed.columns:
+                t = typed[root + "_terminal_growth"].to_numpy(dtype=float)
+                cur = assets["income_terminal_growth"].to_numpy(dtype=float)
+                assets["income_terminal_growth"] = np.where(np.isnan(cur), t, cur)
+    assets["income_periods"] = periods
+    return out
