@@ -1,0 +1,205 @@
+"""The one facade every face uses (CLI, HTTP service, dashboard, notebooks).
+
+>>> import json
+>>> from valuation import api
+>>> card = json.load(open("examples/interchange_example.json", encoding="utf-8"))
+>>> r = api.appraise(card, library="seed")
+>>> r.asset_id
+'HZ-2025-0001'
+>>> r.provenance["valuation_date"]
+'2025-12-31'
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence, Union
+
+import pandas as pd
+
+from . import __version__
+from .core.errors import ValidationError
+from .core.portfolio import Portfolio, card_hash
+from .core.result import Result, clean
+from .core.snapshot import LibrarySnapshot
+from .engine import Evaluation, evaluate
+
+__all__ = ["appraise", "appraise_many", "price", "revalue", "backtest", "open_library",
+           "snapshot", "validate", "BatchResult", "__version__"]
+
+LibraryLike = Union[None, str, LibrarySnapshot, Any]
+
+_SNAP_CACHE: dict[str, LibrarySnapshot] = {}
+
+
+def default_db_url() -> str:
+    """``VALUATION_DB_URL`` or the embedded SQLite file ``./var/valuation.db``."""
+    return os.environ.get("VALUATION_DB_URL") or f"sqlite:///{Path('var/valuation.db').resolve()}"
+
+
+def open_library(url: str | None = None, *, init: bool = False) -> Any:
+    """Open the five-library store (SQLite file by default, PostgreSQL by URL).
+
+    With ``init=True`` the seed libraries are loaded (idempotent).
+    """
+    from .library.store import open_store
+
+    store = open_store(url)
+    if init:
+        from .library.seed.loader import load_seeds
+
+        load_seeds(store)
+    return store
+
+
+def snapshot(library: LibraryLike = None) -> LibrarySnapshot:
+    """Resolve what an appraisal runs against.
+
+    ``"seed"`` → the seed files as shipped (no database); a store → its active versions;
+    a :class:`LibrarySnapshot` → itself; ``None`` → the default store (seeded on first use).
+    """
+    if isinstance(library, LibrarySnapshot):
+        return library
+    if library == "seed":
+        snap = _SNAP_CACHE.get("seed")
+        if snap is None:
+            from .library.snapshot import snapshot_from_seeds
+
+            snap = _SNAP_CACHE["seed"] = snapshot_from_seeds()
+        return snap
+    store = library
+    if library is None or isinstance(library, str):
+        store = _default_store(library)
+    from .library.snapshot import snapshot_from_store
+
+    sid = store.snapshot_id()
+    snap = _SNAP_CACHE.get(sid)
+    if snap is None:
+        snap = snapshot_from_store(store)
+        if len(_SNAP_CACHE) > 8:
+            _SNAP_CACHE.clear()
+        _SNAP_CACHE[sid] = snap
+    return snap
+
+
+_STORES: dict[str, Any] = {}
+
+
+def _default_store(url: str | None) -> Any:
+    url = url or default_db_url()
+    st = _STORES.get(url)
+    if st is None:
+        st = open_library(url)
+        if not st.list("standards"):
+            from .library.seed.loader import load_seeds
+
+            load_seeds(st)
+        _STORES[url] = st
+    return st
+
+
+def validate(card: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Every problem of a card as dicts (empty list when valid)."""
+    from .core.validate import check_document
+
+    return [i.to_dict() for i in check_document(card, "card")[1]]
+
+
+def appraise(card: Mapping[str, Any], *, library: LibraryLike = None, trace: bool = True,
+             as_of: _dt.date | None = None) -> Result:
+    """Appraise one asset card (INTERCHANGE.md) with every applicable approach.
+
+    Raises :class:`~valuation.core.errors.ValidationError` listing every problem of the card.
+    """
+    snap = snapshot(library)
+    pf = Portfolio.from_card(card)
+    ev = evaluate(pf, snap, trace=trace, explain=True, as_of=as_of)
+    aid = pf.index[0]
+    return ev.result(aid, input_hash=card_hash(card),
+                     seed=int(pf.assets.loc[aid, "seed"]))
+
+
+class BatchResult:
+    """Results of many assets: ``frame`` (one row per asset) and ``failures`` (rejected rows)."""
+
+    def __init__(self, evaluation: Evaluation | None, failures: list[dict[str, Any]],
+                 hashes: Mapping[str, str] | None = None):
+        self.evaluation = evaluation
+        self.failures = failures
+        self._hashes = dict(hashes or {})
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        if self.evaluation is None:
+            return pd.DataFrame()
+        fr = self.evaluation.frame.copy()
+        for m, mr in self.evaluation.methods.items():
+            fr[f"{m}_estimate"] = mr.frame["estimate"]
+            fr[f"{m}_applicable"] = mr.frame["applicable"]
+        fr["flags"] = [";".join(f["code"] for f in self.evaluation.flags.get(a, []))
+                       for a in fr.index]
+        return fr
+
+    def results(self) -> list[Result]:
+        if self.evaluation is None:
+            return []
+        return [self.evaluation.result(a, input_hash=self._hashes.get(a, ""))
+                for a in self.evaluation.frame.index]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"results": [r.to_dict() for r in self.results()],
+                "failures": clean(self.failures)}
+
+
+def appraise_many(portfolio: Union[Portfolio, pd.DataFrame, Sequence[Mapping[str, Any]]], *,
+                  library: LibraryLike = None, trace: bool = False,
+                  as_of: _dt.date | None = None) -> BatchResult:
+    """Appraise many assets at once (columnar). Bad cards/rows become failures with their
+    reasons; the rest is appraised."""
+    snap = snapshot(library)
+    hashes: dict[str, str] = {}
+    if isinstance(portfolio, Portfolio):
+        pf = portfolio
+    elif isinstance(portfolio, pd.DataFrame):
+        pf = Portfolio.from_table(portfolio, strict=False)
+    else:
+        cards = list(portfolio)
+        pf = Portfolio.from_cards(cards, strict=False)
+        for c in cards:
+            aid = (c.get("asset") or {}).get("asset_id") if isinstance(c, Mapping) else None
+            if isinstance(aid, str):
+                hashes[aid] = card_hash(c)
+    failures = [i.to_dict() for i in getattr(pf, "rejected", [])]
+    if len(pf) == 0:
+        return BatchResult(None, failures)
+    ev = evaluate(pf, snap, trace=trace, as_of=as_of)
+    return BatchResult(ev, failures, hashes)
+
+
+def price(product: Mapping[str, Any], *, library: LibraryLike = None) -> dict[str, Any]:
+    """Public-data pricing under 发改价格〔2025〕65号 (maximum allowed revenue, price caps)."""
+    from .pricing.public_data import price as _price
+
+    snap = snapshot(library)
+    out = _price(product)
+    prov = dict(out.get("provenance") or {})
+    prov.update({"engine_version": __version__, "library_snapshot": snap.snapshot_id,
+                 "input_hash": card_hash(product)})
+    out["provenance"] = prov
+    return out
+
+
+def revalue(portfolio: Any, out: str | os.PathLike[str], **kwargs: Any) -> Any:
+    """Batch revaluation of a portfolio file or frame (see :mod:`valuation.batch`)."""
+    from .batch.pipeline import revalue as _revalue
+
+    return _revalue(portfolio, out, **kwargs)
+
+
+def backtest(cases: Iterable[str], holdout: Iterable[str], *, fmt: str = "dadada",
+             predictions: str | None = None) -> Any:
+    """Back-test the market approach on held-out listings (see the market method)."""
+    from .methods.market.backtest import run_backtest
+
+    return run_backtest(list(cases), list(holdout), fmt=fmt, predictions=predictions)

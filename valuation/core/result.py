@@ -1,0 +1,118 @@
+"""Immutable results (DESIGN.md §8): estimate, range, per-method values, flags, provenance."""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["Result", "METHOD_NAMES", "METHOD_LABELS", "clean"]
+
+METHOD_NAMES = ("cost", "income", "market")
+METHOD_LABELS = {"cost": ("成本法", "Cost approach"), "income": ("收益法", "Income approach"),
+                 "market": ("市场法", "Market approach")}
+
+
+def clean(v: Any) -> Any:
+    """JSON-safe plain values (NaN → None, numpy → Python, timestamps → ISO)."""
+    import numpy as np
+
+    if isinstance(v, dict):
+        return {str(k): clean(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [clean(x) for x in v]
+    if isinstance(v, np.ndarray):
+        return [clean(x) for x in v.tolist()]
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, pd.Timestamp):
+        return None if pd.isna(v) else v.date().isoformat()
+    if v is pd.NaT:
+        return None
+    return v
+
+
+@dataclass(frozen=True)
+class Result:
+    """The appraisal of one asset, as every face shows it."""
+
+    asset_id: str
+    estimate: float | None
+    low: float | None
+    high: float | None
+    coverage: float | None
+    currency: str
+    methods: dict[str, dict[str, Any]]
+    flags: list[dict[str, Any]]
+    provenance: dict[str, Any]
+    final: bool = True
+    explanation: dict[str, Any] = field(default_factory=dict)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    status: str = "ok"
+
+    def to_dict(self) -> dict[str, Any]:
+        return clean({
+            "asset_id": self.asset_id, "status": self.status, "estimate": self.estimate,
+            "low": self.low, "high": self.high, "coverage": self.coverage,
+            "currency": self.currency, "final": self.final, "methods": self.methods,
+            "flags": self.flags, "warnings": self.warnings, "explanation": self.explanation,
+            "provenance": self.provenance,
+        })
+
+    def to_json(self, **kw: Any) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, **kw)
+
+    def to_frame(self) -> pd.DataFrame:
+        row: dict[str, Any] = {"asset_id": self.asset_id, "estimate": self.estimate, "low": self.low,
+                               "high": self.high, "coverage": self.coverage,
+                               "currency": self.currency, "final": self.final,
+                               "flags": ";".join(f["code"] for f in self.flags)}
+        for m, d in self.methods.items():
+            for k in ("estimate", "low", "high", "weight", "applicable"):
+                row[f"{m}_{k}"] = d.get(k)
+        row.update({f"provenance_{k}": v for k, v in self.provenance.items()})
+        return pd.DataFrame([clean(row)]).set_index("asset_id")
+
+    def to_text(self, lang: str = "zh") -> str:
+        zh = lang != "en"
+        L = []
+        cur = self.currency
+
+        def money(x: Any) -> str:
+            return "—" if x is None else f"{x:,.2f} {cur}"
+
+        L.append(("资产 " if zh else "Asset ") + self.asset_id)
+        L.append(("结论（估计值）: " if zh else "Conclusion (estimate): ") + money(self.estimate))
+        if self.low is not None:
+            cov = f"{self.coverage:.0%}" if self.coverage else ""
+            L.append((f"指导价区间（覆盖率 {cov}）: " if zh else f"Guided range ({cov} coverage): ")
+                     + f"{money(self.low)} – {money(self.high)}")
+        for m, d in self.methods.items():
+            lab = METHOD_LABELS.get(m, (m, m))[0 if zh else 1]
+            if d.get("applicable"):
+                w = d.get("weight")
+                L.append(f"  {lab}: {money(d.get('estimate'))}" +
+                         (f"  (权重 {w:.0%})" if zh and w is not None else
+                          f"  (weight {w:.0%})" if w is not None else ""))
+            else:
+                L.append(f"  {lab}: " + ("不适用 — " if zh else "not applicable — ") +
+                         str(d.get("reason_zh" if zh else "reason_en") or ""))
+        for f in self.flags:
+            L.append(f"  [{f.get('severity')}] {f.get('code')}: " +
+                     str(f.get("message_zh" if zh else "message_en")))
+        if not self.final:
+            L.append("存在阻断性风险标记，结果不得作为最终结论。" if zh else
+                     "A blocker flag is present: the result may not be presented as final.")
+        p = self.provenance
+        L.append(("来源: " if zh else "Provenance: ") +
+                 f"engine {p.get('engine_version')}, library {p.get('library_snapshot')}, "
+                 f"input {str(p.get('input_hash'))[:12]}, {p.get('valuation_date')}")
+        return "\n".join(L)
+
+    def to_html(self, lang: str = "zh") -> str:
+        import html
+        return "<pre>" + html.escape(self.to_text(lang)) + "</pre>"

@@ -1,0 +1,170 @@
+"""The appraisal pipeline over a portfolio: methods → reconciliation and range → risk flags.
+
+Pure: a function of (portfolio, library snapshot, as-of date). The faces reach it through
+:mod:`valuation.api`; batch revaluation runs it on partitions. A single appraisal is the
+same code on a portfolio of one (DESIGN.md §3).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import importlib
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .core.portfolio import Portfolio
+from .core.result import METHOD_NAMES, Result, clean
+from .core.snapshot import LibrarySnapshot
+from .methods.base import MethodResult, empty_frame, not_applicable
+
+__all__ = ["Evaluation", "evaluate", "run_method"]
+
+
+def _method_module(name: str):
+    try:
+        return importlib.import_module(f"valuation.methods.{name}")
+    except ImportError:  # pragma: no cover - every approach ships; kept for partial installs
+        return None
+
+
+def run_method(name: str, pf: Portfolio, snap: LibrarySnapshot, *, trace: bool = False
+               ) -> MethodResult:
+    """Run one approach over the whole portfolio; an approach that cannot run for an asset
+    reports it as not applicable with the reason — never an invented number."""
+    mod = _method_module(name)
+    fn = getattr(mod, "appraise", None) if mod is not None else None
+    if fn is None:
+        fr = empty_frame(pf.index)
+        not_applicable(fr, np.ones(len(pf), bool), "该评估方法尚未实现", "approach not implemented yet")
+        return MethodResult(name, fr)
+    params = snap.params_for(name)  # None → the method's own defaults from models/
+    kwargs: dict[str, Any] = {"trace": trace}
+    if name == "market":
+        kwargs["cases"] = snap.cases
+    res: MethodResult = fn(pf, params, **kwargs)
+    flag = {"cost": "has_cost", "income": "has_income", "market": "has_market"}[name]
+    missing = ~pf.assets[flag].to_numpy(dtype=bool)
+    if missing.any():
+        fr = res.frame.copy()
+        not_applicable(fr, missing, "评估请求未提供该方法所需的数据（该部分缺失）",
+                       "the request has no section for this approach")
+        res = MethodResult(res.method, fr, res.traces, res.params, res.warnings)
+    return res
+
+
+@dataclass
+class Evaluation:
+    """Everything computed for a portfolio."""
+
+    frame: pd.DataFrame                         # reconciled: estimate, low, high, coverage, <m>_*
+    methods: dict[str, MethodResult]
+    flags: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    explanations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    snapshot_id: str = ""
+
+    def result(self, asset_id: str, *, input_hash: str = "", seed: int | None = None) -> Result:
+        row = self.frame.loc[asset_id]
+        methods: dict[str, dict[str, Any]] = {}
+        warnings: list[dict[str, Any]] = []
+        for m, mr in self.methods.items():
+            r = mr.row(asset_id)
+            d = {"estimate": r.get("estimate"), "low": r.get("low"), "high": r.get("high"),
+                 "weight": clean(row.get(f"{m}_weight")), "applicable": bool(r.get("applicable")),
+                 "reason_zh": r.get("reason_zh") or "", "reason_en": r.get("reason_en") or "",
+                 "details": {k: v for k, v in r.items() if k not in
+                             ("estimate", "low", "high", "applicable", "reason_zh", "reason_en")},
+                 "trace": mr.traces.get(asset_id, [])}
+            d["reason"] = d["reason_zh"]
+            methods[m] = d
+            for w in mr.warnings.get(asset_id, []):
+                warnings.append({"method": m, **w})
+        flags = self.flags.get(asset_id, [])
+        final = not any(f.get("severity") == "blocker" for f in flags)
+        vd = row.get("valuation_date")
+        prov = {"engine_version": __version__, "library_snapshot": self.snapshot_id,
+                "input_hash": input_hash,
+                "valuation_date": vd.date().isoformat() if isinstance(vd, pd.Timestamp) else vd,
+                "random_seed": seed}
+        est = clean(row.get("estimate"))
+        return Result(asset_id=str(asset_id), estimate=est, low=clean(row.get("low")),
+                      high=clean(row.get("high")), coverage=clean(row.get("coverage")),
+                      currency=str(row.get("currency") or "CNY"), methods=methods, flags=flags,
+                      provenance=prov, final=final,
+                      explanation=self.explanations.get(asset_id, {}), warnings=warnings,
+                      status="ok" if est is not None else "no_estimate")
+
+
+def _reconcile(pf: Portfolio, results: Mapping[str, MethodResult], snap: LibrarySnapshot,
+               explain: bool) -> tuple[pd.DataFrame, dict[str, dict[str, Any]]]:
+    try:
+        rec = importlib.import_module("valuation.pricing.reconcile")
+    except ImportError:  # pragma: no cover
+        rec = None
+    if rec is not None and hasattr(rec, "reconcile"):
+        return rec.reconcile(pf, dict(results), snap, explain=explain)
+    # Fallback while the pricing package is absent: a single applicable method is the
+    # conclusion; several are not averaged mechanically (CAS 2023 art. 24).
+    fr = pd.DataFrame(index=pf.index)
+    app = np.column_stack([results[m].frame["applicable"].to_numpy(bool) for m in METHOD_NAMES])
+    est = np.column_stack([results[m].frame["estimate"].to_numpy(float) for m in METHOD_NAMES])
+    one = app.sum(axis=1) == 1
+    fr["estimate"] = np.where(one, np.nansum(np.where(app, est, 0), axis=1), np.nan)
+    fr["low"] = np.nan
+    fr["high"] = np.nan
+    fr["coverage"] = np.nan
+    for j, m in enumerate(METHOD_NAMES):
+        fr[f"{m}_weight"] = np.where(one & app[:, j], 1.0, np.nan)
+    return fr, {}
+
+
+def _flags(pf: Portfolio, frame: pd.DataFrame, results: Mapping[str, MethodResult],
+           snap: LibrarySnapshot, as_of: _dt.date | None) -> dict[str, list[dict[str, Any]]]:
+    try:
+        facts_mod = importlib.import_module("valuation.rules.facts")
+        engine_mod = importlib.import_module("valuation.rules.engine")
+    except ImportError:  # pragma: no cover
+        return {}
+    res = frame.copy()
+    for m, mr in results.items():
+        f = mr.frame
+        res[f"{m}_estimate"] = f["estimate"]
+        res[f"{m}_applicable"] = f["applicable"]
+        for c in f.columns:
+            if c not in res.columns and c not in ("reason_zh", "reason_en") and \
+                    not c.startswith(("cost_", "income_", "market_")):
+                res[c] = f[c]
+    facts = facts_mod.build_facts(pf.assets, res, as_of=as_of)
+    ruleset = _ruleset(snap)
+    hits = ruleset.evaluate(facts)
+    return engine_mod.flags_for(facts, hits, ruleset)
+
+
+_RULESETS: dict[str, Any] = {}
+
+
+def _ruleset(snap: LibrarySnapshot) -> Any:
+    """Compile the snapshot's rules once per snapshot id."""
+    rs = _RULESETS.get(snap.snapshot_id)
+    if rs is None:
+        engine_mod = importlib.import_module("valuation.rules.engine")
+        rs = engine_mod.compile_rules(snap.rules)
+        if len(_RULESETS) > 32:
+            _RULESETS.clear()
+        _RULESETS[snap.snapshot_id] = rs
+    return rs
+
+
+def evaluate(pf: Portfolio, snap: LibrarySnapshot, *, trace: bool = False,
+             explain: bool = False, as_of: _dt.date | None = None) -> Evaluation:
+    """Appraise every asset of a portfolio with every applicable approach, reconcile, range
+    and flag. Vectorised: one call per approach for the whole portfolio."""
+    results = {m: run_method(m, pf, snap, trace=trace) for m in METHOD_NAMES}
+    frame, explanations = _reconcile(pf, results, snap, explain)
+    for c in ("valuation_date", "currency"):
+        frame[c] = pf.assets[c]
+    flags = _flags(pf, frame, results, snap, as_of)
+    return Evaluation(frame=frame, methods=results, flags=flags, explanations=explanations,
+                      snapshot_id=snap.snapshot_id)
