@@ -229,6 +229,10 @@ class Portfolio:
                                              message_zh=f"未知明细表 {path}", message_en=f"unknown records table {path}")])
             fr = frame[frame["asset_id"].astype(str).isin(set(ids))].copy()
             recs[path] = _typed_records(fr, rfields[path])
+        for path, fr in recs.items():
+            flag = SECTION_FLAGS.get(path.split(".")[0])
+            if flag is not None and len(fr):
+                assets[flag] = assets[flag].to_numpy(bool) | assets.index.isin(set(fr["asset_id"]))
         pf = cls(assets, series, recs, {})
         pf.rejected = [i for i in issues if i.row is not None]  # type: ignore[attr-defined]
         return pf

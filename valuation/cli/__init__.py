@@ -1,0 +1,114 @@
+"""The ``valuation`` command (Typer). Commands parse input, call :mod:`valuation.api` and
+render what it returns; they hold no valuation logic."""
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .. import __version__
+
+app = typer.Typer(name="valuation", no_args_is_help=True, add_completion=False,
+                  help="数据资产评估与定价引擎 / Data asset valuation and pricing engine")
+
+# Command groups contributed by other modules: each exposes register(app).
+_GROUPS = ("library", "rules", "market", "pricing", "batch", "service", "report")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"valuation {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="版本 / show the version")) -> None:
+    """数据资产评估与定价引擎（成本法、收益法、市场法；五库；指导价区间；风险标记）。"""
+
+
+@app.command()
+def schema(doc: str = typer.Option("card", help="card | product"),
+           lang: str = typer.Option("en", help="zh | en (titles)"),
+           out: Optional[Path] = typer.Option(None, "--out", help="写入文件 / write to file")) -> None:
+    """导出 JSON Schema / print the JSON Schema of the interchange format."""
+    from ..core.schema import json_schema
+
+    text = json.dumps(json_schema(doc, lang), ensure_ascii=False, indent=2)
+    if out:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(str(out))
+    else:
+        typer.echo(text)
+
+
+@app.command()
+def template(file: Path = typer.Argument(..., help="FILE.xlsx | FILE.csv")) -> None:
+    """生成空白资产组合模板 / write a blank portfolio template."""
+    from ..core.template import write_template
+
+    try:
+        p = write_template(file)
+    except ValueError as e:
+        typer.echo(f"错误 / error: {e}", err=True)
+        raise typer.Exit(2)
+    typer.echo(str(p))
+
+
+@app.command()
+def appraise(card: Path = typer.Argument(..., exists=True, dir_okay=False, help="CARD.json"),
+             format: str = typer.Option("text", "--format", help="json | text"),
+             lang: str = typer.Option("zh", "--lang", help="zh | en"),
+             db: Optional[str] = typer.Option(None, "--db", help="数据库 URL；'seed' 仅用种子文件"),
+             ) -> None:
+    """评估一张资产卡片 / appraise one asset card."""
+    from .. import api
+    from ..core.errors import ValuationError
+
+    try:
+        data = json.loads(card.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        typer.echo(f"JSON 解析失败 / invalid JSON: {e}", err=True)
+        raise typer.Exit(2)
+    try:
+        res = api.appraise(data, library=db)
+    except ValuationError as e:
+        if format == "json":
+            typer.echo(json.dumps(e.to_dict(), ensure_ascii=False, indent=2))
+        else:
+            typer.echo(e.message(lang), err=True)
+            for i in getattr(e, "issues", []):
+                typer.echo("  - " + i.message(lang), err=True)
+        raise typer.Exit(2)
+    if format == "json":
+        typer.echo(res.to_json(indent=2))
+    else:
+        typer.echo(res.to_text(lang))
+
+
+def _register_groups() -> None:
+    for name in _GROUPS:
+        try:
+            mod = importlib.import_module(f"valuation.cli.{name}")
+        except ImportError as e:  # a group whose optional dependency is missing
+            if f"valuation.cli.{name}" in str(e) or "No module named 'valuation.cli" in str(e):
+                continue
+            raise
+        reg = getattr(mod, "register", None)
+        if reg is not None:
+            reg(app)
+
+
+_register_groups()
+
+
+def main() -> None:  # console script entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
