@@ -1,0 +1,23 @@
+"""Streamlit router of the appraisers' dashboard: page config and navigation, nothing else."""
+import streamlit as st
+
+from valuation.ui import pages
+from valuation.ui.i18n import t
+
+st.set_page_config(page_title="数据资产评估 / Data asset valuation", page_icon="📊", layout="wide")
+st.session_state.setdefault("lang", "zh")
+with st.sidebar:
+    st.radio("语言 / Language", ["zh", "en"], format_func=lambda x: {"zh": "中文", "en": "English"}[x],
+             key="lang", horizontal=True)
+
+nav = st.navigation([
+    st.Page(pages.card_page, title=t("nav_card"), url_path="card", default=True),
+    st.Page(pages.appraise_page, title=t("nav_appraise"), url_path="appraise"),
+    st.Page(pages.risk_page, title=t("nav_risk"), url_path="risk"),
+    st.Page(pages.public_pricing_page, title=t("nav_public"), url_path="public_pricing"),
+    st.Page(pages.batch_page, title=t("nav_batch"), url_path="batch"),
+    st.Page(pages.history_page, title=t("nav_history"), url_path="history"),
+    st.Page(pages.libraries_page, title=t("nav_libraries"), url_path="libraries"),
+    st.Page(pages.settings_page, title=t("nav_settings"), url_path="settings"),
+])
+nav.run()

@@ -1,0 +1,1 @@
+"""Streamlit pages (functions) and charts. Pages call only :mod:`valuation.api`."""

@@ -1,0 +1,72 @@
+"""标准/规则/指标/模型/案例库: browse, search, edit with version notes, history; rule test bench."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+import yaml
+
+from ... import api
+from ...core.errors import ConflictError, ValuationError
+from ..i18n import lang, t
+from ..state import library_arg
+
+LIBS = ("standards", "rules", "indicators", "models", "cases")
+
+
+def libraries_page() -> None:
+    st.title(t("lib_title"))
+    store = api.open_library(library_arg())
+    st.caption(f"{t('snapshot')}: `{store.snapshot_id()}`")
+    lib = st.radio(t("library"), LIBS, format_func=lambda x: t(f"lib_{x}"), horizontal=True,
+                   key="lib_choice")
+    q = st.text_input(t("search"), key="lib_search")
+    entries = store.list(lib, search=q or None)
+    st.caption(f"{t('entries')}: {len(entries)}")
+    table = pd.DataFrame([{"key": e.key, "version": e.version, "status": e.status,
+                           "author": e.author, "note": e.note,
+                           "title": _title(e.content)} for e in entries[:500]])
+    st.dataframe(table, hide_index=True, width="stretch")
+    if entries:
+        key = st.selectbox("key", [e.key for e in entries[:500]], key="lib_key")
+        entry = store.get(lib, key)
+        st.subheader(f"{key} · v{entry.version}")
+        st.json(entry.content, expanded=False)
+        with st.expander(t("history")):
+            st.dataframe(pd.DataFrame([{"version": h.version, "status": h.status, "author": h.author,
+                                        "note": h.note, "created_at": str(h.created_at)}
+                                       for h in store.history(lib, key)]), hide_index=True)
+        with st.expander(t("edit")):
+            text = st.text_area("YAML", value=yaml.safe_dump(entry.content, allow_unicode=True,
+                                                             sort_keys=False), height=300,
+                                key=f"edit_{lib}_{key}_{entry.version}")
+            author = st.text_input(t("author"), value="appraiser", key="edit_author")
+            note = st.text_input(t("version_note"), key="edit_note")
+            if st.button(t("save_version"), key="save_version_btn"):
+                try:
+                    new = store.put(lib, key, yaml.safe_load(text), author=author, note=note,
+                                    base_version=entry.version)
+                    st.success(t("saved", v=new.version))
+                except (ConflictError, ValuationError) as e:
+                    st.error(e.message(lang()))
+                except yaml.YAMLError as e:
+                    st.error(t("json_error", e=e))
+    if lib == "rules":
+        st.subheader(t("rule_bench"))
+        expr = st.text_input(t("expression"), value="premium_ratio >= 1.0", key="rule_expr")
+        if st.button(t("test_rule"), key="test_rule_btn"):
+            try:
+                facts = api.test_rule(expr)
+                st.success(t("rule_ok", facts=", ".join(facts)))
+            except ValuationError as e:
+                st.error(e.message(lang()))
+
+
+def _title(c: dict) -> str:
+    if not isinstance(c, dict):
+        return ""
+    for k in ("title_zh", "name_zh", "title", "name", "document"):
+        if c.get(k):
+            return str(c[k])[:60]
+    return json.dumps(c, ensure_ascii=False)[:60]

@@ -1,0 +1,37 @@
+"""风险: the flags of the last appraisal with the values and clauses they rest on."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from ..i18n import lang, t
+from .appraise import run_appraisal
+
+ICONS = {"blocker": "⛔", "warning": "⚠️", "info": "ℹ️"}
+
+
+def risk_page() -> None:
+    st.title(t("risk_title"))
+    res = st.session_state.get("result")
+    if res is None:
+        if st.button(t("run_appraisal"), key="risk_run_btn"):
+            res = run_appraisal()
+        if res is None:
+            st.info(t("run_first"))
+            return
+    flags = res.get("flags", [])
+    if not res.get("final", True):
+        st.error(t("final_no"))
+    if not flags:
+        st.success(t("no_flags"))
+        return
+    en = lang() == "en"
+    for f in flags:
+        box = {"blocker": st.error, "warning": st.warning}.get(f.get("severity"), st.info)
+        box(f"{ICONS.get(f.get('severity'), '')} **{f.get('code')}** — "
+            f"{f.get('message_en' if en else 'message_zh')}  \n"
+            f"{t('references')}: {', '.join(f.get('references') or [])}")
+    st.dataframe(pd.DataFrame([{t("code"): f.get("code"), t("severity"): f.get("severity"),
+                                t("message"): f.get("message_en" if en else "message_zh"),
+                                t("references"): ", ".join(f.get("references") or [])}
+                               for f in flags]), hide_index=True, width="stretch")
