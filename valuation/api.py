@@ -26,7 +26,7 @@ from .core.snapshot import LibrarySnapshot
 from .engine import Evaluation, evaluate
 
 __all__ = ["appraise", "appraise_many", "price", "revalue", "backtest", "open_library",
-           "snapshot", "validate", "BatchResult", "__version__"]
+           "snapshot", "validate", "report", "BatchResult", "__version__"]
 
 LibraryLike = Union[None, str, LibrarySnapshot, Any]
 
@@ -203,3 +203,13 @@ def backtest(cases: Iterable[str], holdout: Iterable[str], *, fmt: str = "dadada
     from .methods.market.backtest import run_backtest
 
     return run_backtest(list(cases), list(holdout), fmt=fmt, predictions=predictions)
+
+
+def report(card: Mapping[str, Any], *, fmt: str = "docx", lang: str = "zh",
+           library: LibraryLike = None, result: Result | None = None) -> bytes:
+    """The appraisal report of one card as ``docx``, ``xlsx`` (working papers) or ``pdf`` bytes,
+    filling the disclosure checklist of 中评协〔2023〕17号 arts. 25–27."""
+    from .report import render
+
+    res = result or appraise(card, library=library)
+    return render(card, res.to_dict(), fmt, lang)

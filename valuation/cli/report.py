@@ -1,0 +1,34 @@
+"""``valuation report CARD.json --out FILE.docx|.xlsx|.pdf``."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def report(card: Path = typer.Argument(..., exists=True, dir_okay=False, help="CARD.json"),
+               out: Path = typer.Option(..., "--out", help="FILE.docx | FILE.xlsx | FILE.pdf"),
+               lang: str = typer.Option("zh", "--lang", help="zh | en"),
+               db: Optional[str] = typer.Option(None, "--db", help="数据库 URL / database URL")) -> None:
+        """生成评估报告与工作底稿 / write the appraisal report or working papers."""
+        from .. import api
+        from ..core.errors import ValuationError
+
+        fmt = out.suffix.lower().lstrip(".")
+        if fmt not in ("docx", "xlsx", "pdf"):
+            typer.echo(f"不支持的格式 / unsupported format: {out.suffix} (docx, xlsx, pdf)", err=True)
+            raise typer.Exit(2)
+        try:
+            data = api.report(json.loads(card.read_text(encoding="utf-8")), fmt=fmt, lang=lang,
+                              library=db)
+        except ValuationError as e:
+            typer.echo(e.message(lang), err=True)
+            raise typer.Exit(2)
+        tmp = out.with_suffix(out.suffix + ".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(out)  # never leave a half-written report
+        typer.echo(str(out))
