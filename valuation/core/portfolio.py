@@ -217,7 +217,7 @@ class Portfolio:
             cols[flag] = (raw[present].notna().any(axis=1).to_numpy() if present
                           else np.zeros(len(typed), dtype=bool))
         ids = typed["asset_id"].astype(str).to_numpy()
-        frame = pd.DataFrame({k: (v.to_numpy() if isinstance(v, pd.Series) else v)
+        frame = pd.DataFrame({k: (v.array if isinstance(v, pd.Series) else v)
                               for k, v in cols.items()}, index=pd.Index(ids, name="asset_id"))
         assets = _typed_assets(frame)
         series = _series_from_table(assets, typed)
@@ -307,19 +307,38 @@ def _typed_assets(df: pd.DataFrame) -> pd.DataFrame:
                 x = np.where(np.isnan(x), float(f.default), x)
             out[c] = x
         elif f.kind == "date":
-            out[c] = (pd.to_datetime(s, errors="coerce").to_numpy() if s is not None
-                      else np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"))
-        else:
             if s is None:
-                out[c] = np.full(n, f.default if f.default is not None else None, dtype=object)
+                d = np.empty(n, dtype="datetime64[ns]")
+                d[:] = np.datetime64("NaT")
+                out[c] = d
+            else:
+                out[c] = pd.to_datetime(s, errors="coerce").to_numpy(dtype="datetime64[ns]")
+        elif f.kind == "bool":
+            if s is None:
+                out[c] = (np.full(n, bool(f.default)) if f.default is not None
+                          else pd.array([pd.NA] * n, dtype="boolean"))
                 continue
-            o = s.astype(object).where(s.notna(), None)
+            b = pd.Series(s).astype("boolean") if not pd.api.types.is_bool_dtype(s.dtype) else s
+            out[c] = b.fillna(bool(f.default)).to_numpy(dtype=bool) if f.default is not None else b.array
+        else:  # str, enum, list_str: pandas "str" dtype, NaN when missing
+            if s is None:
+                out[c] = (pd.Series(np.full(n, f.default, dtype=object), dtype="str")
+                          if f.default is not None else _null_str(n)).array
+                continue
+            o = pd.Series(s.to_numpy() if not isinstance(s, pd.Series) else s.array).astype("str")
             if f.default is not None:
-                o = o.where(o.notna(), f.default)
-            out[c] = o.to_numpy(dtype=object)
+                o = o.fillna(f.default)
+            out[c] = o.array
     for flag in SECTION_FLAGS.values():
         out[flag] = df[flag].to_numpy(dtype=bool) if flag in df.columns else np.zeros(n, dtype=bool)
     return pd.DataFrame(out, index=df.index)
+
+
+def _null_str(n: int) -> pd.Series:
+    """An all-missing text column of length n, cheaply (no per-element Python objects)."""
+    import pyarrow as pa
+
+    return pd.Series(pa.nulls(n, pa.large_string()), dtype="str") if n else pd.Series([], dtype="str")
 
 
 def _typed_records(df: pd.DataFrame, rfields: list[Field]) -> pd.DataFrame:

@@ -364,8 +364,8 @@ def validate_table(df: pd.DataFrame, kind: str = "card") -> tuple[pd.DataFrame, 
     issues: list[Issue] = []
     cols = table_columns(kind)
     sfields = _series_fields(kind)
-    ids = df["asset_id"].astype("string") if "asset_id" in df.columns else pd.Series(
-        [None] * len(df), dtype="string")
+    ids = df["asset_id"].astype("str") if "asset_id" in df.columns else pd.Series(
+        [None] * len(df), dtype="str")
     ids_list = ids.tolist()
     out: dict[str, Any] = {}
     for c in df.columns:
@@ -397,7 +397,9 @@ def validate_table(df: pd.DataFrame, kind: str = "card") -> tuple[pd.DataFrame, 
             continue
         s = df[c]
         x = pd.to_numeric(s, errors="coerce")
-        bad = x.isna() & s.notna() & (s.astype("string").str.strip() != "")
+        bad = x.isna() & s.notna()
+        if not pd.api.types.is_numeric_dtype(s):
+            bad &= (s.astype("str").str.strip() != "")
         for r in np.flatnonzero(bad.to_numpy()):
             issues.append(issue_for(None, str(c), s.iloc[r], row=int(r), asset_id=ids_list[r],
                                     allowed_zh="数值", allowed_en="a number"))
@@ -416,7 +418,7 @@ def validate_table(df: pd.DataFrame, kind: str = "card") -> tuple[pd.DataFrame, 
 def _coerce_column(f: Field, c: str, s: pd.Series, ids: list, issues: list[Issue]) -> pd.Series:
     present = s.notna()
     if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-        present = present & (s.astype("string").str.strip() != "")
+        present = present & (_as_str(s).str.strip() != "")
     pres = present.to_numpy(dtype=bool)
     if f.required:
         for r in np.flatnonzero(~pres):
@@ -443,7 +445,9 @@ def _coerce_column(f: Field, c: str, s: pd.Series, ids: list, issues: list[Issue
             xv = np.where(~pres, float(f.default), xv)
         return pd.Series(xv, index=s.index)
     if k == "bool":
-        t = s.astype("string").str.strip().str.lower()
+        if pd.api.types.is_bool_dtype(s.dtype) and not s.isna().any():
+            return s.astype(bool)
+        t = _as_str(s).str.strip().str.lower()
         mapping = {"true": True, "1": True, "yes": True, "是": True, "y": True, "1.0": True,
                    "false": False, "0": False, "no": False, "否": False, "n": False, "0.0": False}
         v = t.map(mapping)
@@ -452,37 +456,50 @@ def _coerce_column(f: Field, c: str, s: pd.Series, ids: list, issues: list[Issue
             issues.append(issue_for(f, c, s.iloc[r], row=int(r), asset_id=ids[r]))
         res = v.astype("boolean")
         if f.default is not None:
-            res = res.fillna(bool(f.default))
+            res = res.fillna(bool(f.default)).astype(bool)
         return res
     if k == "date":
-        t = s.astype("string").str.strip().str.slice(0, 10)
+        if pd.api.types.is_datetime64_any_dtype(s.dtype):
+            return s
+        t = _as_str(s).str.strip().str.slice(0, 10)
         d = pd.to_datetime(t, format="%Y-%m-%d", errors="coerce")
         bad = pres & d.isna().to_numpy()
         for r in np.flatnonzero(bad):
             issues.append(issue_for(f, c, s.iloc[r], row=int(r), asset_id=ids[r]))
         return d
     if k == "enum":
-        t = s.astype("string").str.strip()
-        bad = pres & ~t.isin(list(f.allowed or ())).fillna(False).to_numpy(dtype=bool)
+        t = _as_str(s).str.strip()
+        bad = pres & ~t.isin(list(f.allowed or ())).to_numpy(dtype=bool)
         for r in np.flatnonzero(bad):
             issues.append(issue_for(f, c, s.iloc[r], row=int(r), asset_id=ids[r]))
-        t = t.where(pres & ~bad, None)
+        t = t.where(pres & ~bad)
         if f.default is not None:
             t = t.where(pres, f.default)
-        return t.astype(object).where(t.notna(), None)
+        return t
     if k == "list_str":
-        return s.astype("string").where(present, None).astype(object)
+        return _as_str(s).where(present)
     # str
-    t = s.astype("string").str.strip()
+    t = _as_str(s).str.strip()
     if f.pattern:
         okp = t.str.fullmatch(f.pattern).fillna(False).to_numpy(dtype=bool)
         for r in np.flatnonzero(pres & ~okp):
             issues.append(issue_for(f, c, s.iloc[r], row=int(r), asset_id=ids[r],
                                     allowed_zh=f"匹配 {f.pattern}", allowed_en=f"matching {f.pattern}"))
-    res = t.where(pres, None)
+    res = t.where(pres)
     if f.default is not None:
         res = res.where(pres, f.default)
-    return res.astype(object).where(res.notna(), None)
+    return res
+
+
+def _as_str(s: pd.Series) -> pd.Series:
+    """Text view of a column in pandas' ``str`` dtype (missing stays missing)."""
+    if isinstance(s.dtype, pd.StringDtype) and s.dtype.na_value is np.nan:
+        return s
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        # 1.0 → "1" so numeric codes in spreadsheets compare as text
+        out = s.map(lambda v: None if pd.isna(v) else (str(int(v)) if float(v).is_integer() else str(v)))
+        return out.astype("str")
+    return s.astype("str")
 
 
 def column_for_path(path: str) -> str:
