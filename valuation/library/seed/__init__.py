@@ -1,0 +1,1 @@
+"""Seed files of the five libraries and their loader."""
