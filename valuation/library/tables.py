@@ -58,7 +58,7 @@ for _t in (versions, audit):
 
 sa.event.listen(metadata, "before_create", sa.DDL(
     "CREATE OR REPLACE FUNCTION valuation_library_immutable() RETURNS trigger AS $$ "
-    f"BEGIN RAISE EXCEPTION '{_MESSAGE} (%)', TG_TABLE_NAME; END; $$ LANGUAGE plpgsql"
+    f"BEGIN RAISE EXCEPTION '{_MESSAGE} (%%)', TG_TABLE_NAME; END; $$ LANGUAGE plpgsql"
 ).execute_if(dialect="postgresql"))
 for _t in (versions, audit):
     sa.event.listen(_t, "after_create", sa.DDL(

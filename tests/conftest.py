@@ -1,0 +1,124 @@
+"""Shared pytest fixtures: the databases.
+
+* ``pg_url`` (session): a throw-away PostgreSQL cluster started by ``scripts/ensure_postgres.sh``
+  (or ``VALUATION_TEST_PG_URL`` when set), stopped at the end of the session. When no server can
+  be started the PostgreSQL tests skip with the reason — except in CI (``CI=true``), where that is
+  an error.
+* ``store_factory`` / ``store``: fresh, empty library stores, parametrised over
+  ``sqlite`` (a file in ``tmp_path``) and ``postgres`` (a fresh schema per store, dropped after the
+  test).
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+_PG_INFO: dict[str, str] = {}
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def pytest_report_header(config):
+    pg = os.environ.get("VALUATION_TEST_PG_URL")
+    return [f"valuation: PostgreSQL tests use {'VALUATION_TEST_PG_URL' if pg else 'scripts/ensure_postgres.sh'}"
+            f"{' (CI: must start)' if _in_ci() else ' (skip if it cannot start)'}"]
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    """SQLAlchemy URL of a PostgreSQL database for the tests (psycopg 3 driver)."""
+    env = os.environ.get("VALUATION_TEST_PG_URL")
+    if env:
+        yield env
+        return
+    workdir = tempfile.mkdtemp(prefix="valuation-pg.", dir="/tmp")
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.run(["sh", str(ROOT / "scripts" / "ensure_postgres.sh"), "start", workdir],
+                              capture_output=True, text=True, timeout=900)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        proc = None
+        reason = f"ensure_postgres.sh could not run: {e}"
+    else:
+        reason = (proc.stderr.strip().splitlines() or ["no message"])[-1]
+    url = proc.stdout.strip().splitlines()[-1] if proc and proc.returncode == 0 and proc.stdout.strip() else ""
+    if not url:
+        subprocess.run(["sh", str(ROOT / "scripts" / "ensure_postgres.sh"), "stop", workdir],
+                       capture_output=True, timeout=120)
+        msg = f"PostgreSQL test server could not start: {reason}"
+        if _in_ci():
+            raise RuntimeError(msg + (f"\n{proc.stderr}" if proc else ""))
+        print(msg, file=sys.stderr)
+        pytest.skip(msg)
+    _PG_INFO["start_seconds"] = f"{time.perf_counter() - t0:.2f}"
+    print(f"\nPostgreSQL test server {url} started in {_PG_INFO['start_seconds']} s", file=sys.stderr)
+    try:
+        yield url
+    finally:
+        subprocess.run(["sh", str(ROOT / "scripts" / "ensure_postgres.sh"), "stop", workdir],
+                       capture_output=True, timeout=120)
+
+
+def _with_search_path(url: str, schema: str) -> str:
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options={quote(f'-csearch_path={schema}')}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def store_factory(backend, request, tmp_path):
+    """``make() -> Store``: a fresh, empty store of the test's backend (several per test allowed).
+    ``make.url_of(store)`` gives the URL a second connection can use."""
+    from valuation.library.database import forget_engine
+    from valuation.library.store import open_store
+
+    urls: list[str] = []
+    schemas: list[str] = []
+    admin = None
+    if backend == "postgres":
+        import sqlalchemy as sa
+
+        base = request.getfixturevalue("pg_url")
+        admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+
+    def make():
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp_path / f'store-{len(urls)}.db'}"
+        else:
+            schema = f"t_{uuid.uuid4().hex[:12]}"
+            with admin.connect() as c:
+                c.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+            schemas.append(schema)
+            url = _with_search_path(base, schema)
+        urls.append(url)
+        return open_store(url)
+
+    yield make
+    for url in urls:
+        forget_engine(url)
+    if admin is not None:
+        with admin.connect() as c:
+            for schema in schemas:
+                c.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        admin.dispose()
+
+
+@pytest.fixture
+def store(store_factory):
+    """A fresh, empty store (SQLite file or PostgreSQL schema)."""
+    return store_factory()
