@@ -298,7 +298,7 @@ class Store:
 
     def put_many(self, library: str, items: Iterable[Any], *, author: str, note: str = "",
                  status: str = "active", skip_unchanged: bool = True, baseline: str = "latest",
-                 action: str = "put") -> dict[str, int]:
+                 action: str = "put", update_note: str | None = None) -> dict[str, int]:
         """Bulk write (one transaction, executemany) — for the case library and seed loading.
 
         ``items``: ``(key, content)`` pairs, or mappings with ``key``, ``content`` and optional
@@ -307,6 +307,7 @@ class Store:
         With ``skip_unchanged``, an item whose content and status equal the version in force is
         skipped; ``baseline="author"`` also skips it when it equals the last version written by
         ``author`` (so reloading an unchanged seed never overrides a later edit by someone else).
+        ``update_note`` (default ``note``) is the note of versions that change an existing key.
         Every item is checked before anything is written; all problems are reported together.
         Returns counts ``{"created", "updated", "unchanged"}``.
         """
@@ -369,6 +370,8 @@ class Store:
                     continue
                 counts["updated" if k in latest else "created"] += 1
                 v = latest.get(k, 0) + 1
+                if k in latest and update_note is not None and p["note"] == note:
+                    p = {**p, "note": update_note}
                 rows.append({"library": library, "version": v, "author": author,
                              "created_at": now, **p})
                 audits.append(self._audit_row(author, action, library, k, v, p["note"], now))

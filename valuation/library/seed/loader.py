@@ -130,6 +130,6 @@ def load_seeds(store: Any, *, author: str = "seed", root: Path | None = None,
     """
     counts: dict[str, dict[str, int]] = {}
     for lib, items in seed_items(root, seed_dir).items():
-        counts[lib] = store.put_many(lib, items, author=author, note="seed update",
-                                     baseline="author", action="seed")
+        counts[lib] = store.put_many(lib, items, author=author, note="seed",
+                                     update_note="seed update", baseline="author", action="seed")
     return counts
