@@ -51,7 +51,9 @@ def pg_url():
         proc = None
         reason = f"ensure_postgres.sh could not run: {e}"
     else:
-        reason = (proc.stderr.strip().splitlines() or ["no message"])[-1]
+        lines = proc.stderr.strip().splitlines()
+        key = [ln.strip() for ln in lines if ln.startswith("ensure_postgres:") or "FATAL" in ln]
+        reason = " | ".join(key or lines[-1:] or ["no message"])
     url = proc.stdout.strip().splitlines()[-1] if proc and proc.returncode == 0 and proc.stdout.strip() else ""
     if not url:
         subprocess.run(["sh", str(ROOT / "scripts" / "ensure_postgres.sh"), "stop", workdir],

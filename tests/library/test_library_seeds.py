@@ -11,18 +11,7 @@ from valuation.core.errors import ValidationError
 from valuation.library.seed.loader import SEED_DIR, load_seeds, seed_items
 
 # The standard ids of the project brief (notes/COMMON.md, "Standard ids"), copied verbatim.
-STANDARD_IDS = """
-CAS2023.art2 CAS2023.art3 CAS2023.art12 CAS2023.art14 CAS2023.art16 CAS2023.art17 CAS2023.art18
-CAS2023.art19 CAS2023.art20 CAS2023.art21 CAS2023.art22 CAS2023.art23 CAS2023.art24 CAS2023.art25
-CAS2023.art26 CAS2023.art27 CAS2023.annex.cost CAS2023.annex.income CAS2023.annex.market
-CAS2019.guide9 MOF2023-141.4 MOF2023-141.6 MOF2023-141.8 MOF2023-141.9 MOF2023-141.10
-MOF2023-141.15 MOF2024-1.4 MOF2024-167 NDRC2025-65.scope NDRC2025-65.mar NDRC2025-65.profit
-NDRC2025-65.caps NDRC2025-65.review DATA20.public SASAC12.90pct SASAC12.validity SASAC32.90pct
-SASAC2024-8 GBT36344 GBT36344.normativeness GBT36344.completeness GBT36344.accuracy
-GBT36344.consistency GBT36344.timeliness GBT36344.accessibility CASBE2023-11 CAS8.impairment
-CAS1.inventory EXCH.premium100 LIT.royalty LIT.excess LIT.attrition LIT.wara LIT.cost_tc
-ENG.default
-""".split()
+STANDARD_IDS = ["CAS2023.art2", "CAS2023.art3", "CAS2023.art12", "CAS2023.art14", "CAS2023.art16", "CAS2023.art17", "CAS2023.art18", "CAS2023.art19", "CAS2023.art20", "CAS2023.art21", "CAS2023.art22", "CAS2023.art23", "CAS2023.art24", "CAS2023.art25", "CAS2023.art26", "CAS2023.art27", "CAS2023.annex.cost", "CAS2023.annex.income", "CAS2023.annex.market", "CAS2019.guide9", "MOF2023-141.4", "MOF2023-141.6", "MOF2023-141.8", "MOF2023-141.9", "MOF2023-141.10", "MOF2023-141.15", "MOF2024-1.4", "MOF2024-167", "NDRC2025-65.scope", "NDRC2025-65.mar", "NDRC2025-65.profit", "NDRC2025-65.caps", "NDRC2025-65.review", "DATA20.public", "SASAC12.90pct", "SASAC12.validity", "SASAC32.90pct", "SASAC2024-8", "GBT36344", "GBT36344.normativeness", "GBT36344.completeness", "GBT36344.accuracy", "GBT36344.consistency", "GBT36344.timeliness", "GBT36344.accessibility", "CASBE2023-11", "CAS8.impairment", "CAS1.inventory", "EXCH.premium100", "LIT.royalty", "LIT.excess", "LIT.attrition", "LIT.wara", "LIT.cost_tc", "ENG.default"]
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -152,3 +141,14 @@ def test_bad_seed_files_name_the_problem(tmp_path):
     (seed / "rules.yaml").write_text("[a, b\n", "utf-8")
     with pytest.raises(ValidationError, match="YAML"):
         seed_items(tmp_path, seed)
+
+
+def test_library_snapshot_from_the_store_uses_its_snapshot_id(store, seed_tree):
+    from valuation.library.snapshot import snapshot_from_store
+
+    load_seeds(store, **seed_tree)
+    snap = snapshot_from_store(store)
+    assert snap.snapshot_id == store.snapshot_id()
+    assert len(snap.standards) == 55 and "SASAC12.90pct" in snap.standards
+    assert {r["id"] for r in snap.rules} == {"R.premium", "R.below90"}
+    assert set(snap.models) == {"cost.cas", "market.grid"} and len(snap.cases) == 3

@@ -360,3 +360,33 @@ def test_put_many_rejects_duplicates_and_reports_every_bad_item(store):
                                  ("B", "not a mapping")], author="x")
     assert sorted(i.row for i in ei.value.issues) == [1, 2, 3]
     assert store.list("cases") == []
+
+
+def test_snapshot_of_a_second_store_object_sees_other_writers(store):
+    other = Store(store.engine)          # another process/session on the same database
+    before = other.snapshot_id()
+    assert other.snapshot_id() == before
+    _put(store, "K", {"id": "K"}, None)
+    assert other.snapshot_id() != before
+    assert other.snapshot_id() == store.snapshot_id()
+    store.retire("standards", "K", author="b", base_version=1)
+    assert other.snapshot_id() == before
+
+
+def test_default_url_env_override_and_postgres_driver(tmp_path, monkeypatch):
+    from valuation.library.database import forget_engine, normalise_url
+    from valuation.library.store import default_url, open_store
+
+    monkeypatch.delenv("VALUATION_DB_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    s = open_store()
+    assert (tmp_path / "var" / "valuation.db").exists()
+    assert default_url() == f"sqlite:///{tmp_path / 'var' / 'valuation.db'}"
+    forget_engine(default_url())
+    monkeypatch.setenv("VALUATION_DB_URL", f"sqlite:///{tmp_path / 'elsewhere' / 'x.db'}")
+    s = open_store()
+    s.put("cases", "C1", {"case_id": "C1"}, author="a", base_version=None)
+    assert (tmp_path / "elsewhere" / "x.db").exists() and s.counts()["cases"] == 1
+    forget_engine(default_url())
+    assert normalise_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalise_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"

@@ -8,12 +8,12 @@ from __future__ import annotations
 import getpass
 import json
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 import yaml
 
-__all__ = ["register", "library_app"]
+__all__ = ["library_app", "register"]
 
 LIBS = ("standards", "rules", "indicators", "models", "cases")
 LIB_LABELS = {"standards": "标准库 standards", "rules": "规则库 rules",
@@ -27,7 +27,7 @@ library_app = typer.Typer(name="library", no_args_is_help=True, add_completion=F
 _DB_HELP = "数据库 URL（默认 VALUATION_DB_URL 或 ./var/valuation.db）/ database URL"
 
 
-def _open(db: Optional[str]) -> Any:
+def _open(db: str | None) -> Any:
     from ..library.store import open_store
 
     return open_store(db)
@@ -64,7 +64,7 @@ def _title(content: dict[str, Any]) -> str:
     return ""
 
 
-def _author(author: Optional[str]) -> str:
+def _author(author: str | None) -> str:
     if author:
         return author
     try:
@@ -77,7 +77,7 @@ def _dump(content: Any) -> str:
     return yaml.safe_dump(content, allow_unicode=True, sort_keys=False, width=100).rstrip()
 
 
-def init(db: Optional[str] = typer.Option(None, "--db", help=_DB_HELP)) -> None:
+def init(db: str | None = typer.Option(None, "--db", help=_DB_HELP)) -> None:
     """建库并载入种子（幂等）/ create the schema and load the seed libraries (idempotent)."""
     from ..core.errors import ValuationError
     from ..library.seed.loader import load_seeds
@@ -100,10 +100,10 @@ def init(db: Optional[str] = typer.Option(None, "--db", help=_DB_HELP)) -> None:
 
 @library_app.command("list")
 def list_(library: str = typer.Argument(..., callback=_lib, help="standards|rules|indicators|models|cases"),
-          search: Optional[str] = typer.Option(None, "--search", "-s", help="检索 / search text"),
+          search: str | None = typer.Option(None, "--search", "-s", help="检索 / search text"),
           status: str = typer.Option("active", "--status",
                                      help="active | draft | retired | all"),
-          db: Optional[str] = typer.Option(None, "--db", help=_DB_HELP)) -> None:
+          db: str | None = typer.Option(None, "--db", help=_DB_HELP)) -> None:
     """列出条目 / list the entries of a library."""
     from ..core.errors import ValuationError
 
@@ -123,10 +123,10 @@ def list_(library: str = typer.Argument(..., callback=_lib, help="standards|rule
 @library_app.command("show")
 def show(library: str = typer.Argument(..., callback=_lib),
          key: str = typer.Argument(...),
-         version: Optional[int] = typer.Option(None, "--version", "-v",
+         version: int | None = typer.Option(None, "--version", "-v",
                                                help="版本号（默认生效版本）/ version (default: in force)"),
          fmt: str = typer.Option("yaml", "--format", help="yaml | json"),
-         db: Optional[str] = typer.Option(None, "--db", help=_DB_HELP)) -> None:
+         db: str | None = typer.Option(None, "--db", help=_DB_HELP)) -> None:
     """显示一个条目 / show one entry."""
     from ..core.errors import ValuationError
 
@@ -150,7 +150,7 @@ def show(library: str = typer.Argument(..., callback=_lib),
 
 @library_app.command("history")
 def history(library: str = typer.Argument(..., callback=_lib), key: str = typer.Argument(...),
-            db: Optional[str] = typer.Option(None, "--db", help=_DB_HELP)) -> None:
+            db: str | None = typer.Option(None, "--db", help=_DB_HELP)) -> None:
     """条目的全部版本 / every version of an entry."""
     from ..core.errors import ValuationError
 
@@ -167,7 +167,7 @@ def history(library: str = typer.Argument(..., callback=_lib), key: str = typer.
 
 @library_app.command("export")
 def export(file: Path = typer.Argument(..., help="FILE.yaml | FILE.json"),
-           db: Optional[str] = typer.Option(None, "--db", help=_DB_HELP)) -> None:
+           db: str | None = typer.Option(None, "--db", help=_DB_HELP)) -> None:
     """导出全部版本 / export every version to a YAML or JSON file."""
     from ..core.errors import ValuationError
 
@@ -183,8 +183,8 @@ def export(file: Path = typer.Argument(..., help="FILE.yaml | FILE.json"),
 @library_app.command("import")
 def import_(file: Path = typer.Argument(..., exists=True, dir_okay=False,
                                         help="导出文件 / export file"),
-            author: Optional[str] = typer.Option(None, "--author", help="导入人 / who imports"),
-            db: Optional[str] = typer.Option(None, "--db", help=_DB_HELP)) -> None:
+            author: str | None = typer.Option(None, "--author", help="导入人 / who imports"),
+            db: str | None = typer.Option(None, "--db", help=_DB_HELP)) -> None:
     """导入导出文件（保留版本号与作者）/ import an export file (versions kept)."""
     from ..core.errors import ValuationError
 
@@ -203,12 +203,12 @@ def put(library: str = typer.Argument(..., callback=_lib), key: str = typer.Argu
         file: Path = typer.Argument(..., exists=True, dir_okay=False,
                                     help="内容文件 / content file (YAML or JSON mapping)"),
         note: str = typer.Option(..., "--note", "-m", help="版本说明 / version note"),
-        base_version: Optional[int] = typer.Option(
+        base_version: int | None = typer.Option(
             None, "--base-version", help="所依据的版本（新条目省略）/ version this change is based "
                                          "on (omit for a new entry)"),
         status: str = typer.Option("active", "--status", help="active | draft"),
-        author: Optional[str] = typer.Option(None, "--author", help="作者 / author"),
-        db: Optional[str] = typer.Option(None, "--db", help=_DB_HELP)) -> None:
+        author: str | None = typer.Option(None, "--author", help="作者 / author"),
+        db: str | None = typer.Option(None, "--db", help=_DB_HELP)) -> None:
     """写入新版本 / write a new version from a file."""
     from ..core.errors import ValuationError
 
@@ -238,8 +238,8 @@ def retire(library: str = typer.Argument(..., callback=_lib), key: str = typer.A
            note: str = typer.Option(..., "--note", "-m", help="停用原因 / reason"),
            base_version: int = typer.Option(..., "--base-version",
                                             help="所依据的版本 / version this is based on"),
-           author: Optional[str] = typer.Option(None, "--author", help="作者 / author"),
-           db: Optional[str] = typer.Option(None, "--db", help=_DB_HELP)) -> None:
+           author: str | None = typer.Option(None, "--author", help="作者 / author"),
+           db: str | None = typer.Option(None, "--db", help=_DB_HELP)) -> None:
     """停用（删除）条目 / retire (delete) an entry — a new version with status retired."""
     from ..core.errors import ValuationError
 
@@ -252,11 +252,11 @@ def retire(library: str = typer.Argument(..., callback=_lib), key: str = typer.A
 
 
 @library_app.command("audit")
-def audit(library: Optional[str] = typer.Option(None, "--library", "-l",
+def audit(library: str | None = typer.Option(None, "--library", "-l",
                                                 help="只看某库 / one library"),
-          key: Optional[str] = typer.Option(None, "--key", "-k", help="只看某条目 / one entry"),
+          key: str | None = typer.Option(None, "--key", "-k", help="只看某条目 / one entry"),
           limit: int = typer.Option(50, "--limit", "-n", help="条数 / number of records"),
-          db: Optional[str] = typer.Option(None, "--db", help=_DB_HELP)) -> None:
+          db: str | None = typer.Option(None, "--db", help=_DB_HELP)) -> None:
     """审计日志（最新在前）/ audit log, newest first."""
     from ..core.errors import ValuationError
 

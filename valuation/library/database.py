@@ -16,7 +16,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.pool import StaticPool
 
-__all__ = ["default_url", "normalise_url", "make_engine", "forget_engine", "WRITE_OPTION"]
+__all__ = ["WRITE_OPTION", "default_url", "forget_engine", "make_engine", "normalise_url"]
 
 WRITE_OPTION = "valuation_write"
 _ENGINES: dict[str, sa.Engine] = {}

@@ -15,18 +15,27 @@ from __future__ import annotations
 import datetime as _dt
 import json
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import sqlalchemy as sa
 import yaml
 
 from ..core.errors import ConflictError, Issue, ValidationError
-from .records import (check_key, check_library, check_status, content_hash, need_author,
-                      normalise_content, parse_date, references_list)
+from .records import (
+    check_key,
+    check_library,
+    check_status,
+    content_hash,
+    need_author,
+    normalise_content,
+    parse_date,
+    references_list,
+)
 from .tables import audit, versions
 
-__all__ = ["FORMAT", "write_export", "read_export", "import_entries"]
+__all__ = ["FORMAT", "import_entries", "read_export", "write_export"]
 
 FORMAT = "valuation-library-export"
 FORMAT_VERSION = 1
@@ -44,7 +53,7 @@ def write_export(path: str | Path, entries: Iterable[dict[str, Any]], snapshot_i
     p = Path(path)
     rows = list(entries)
     doc = {"format": FORMAT, "format_version": FORMAT_VERSION,
-           "exported_at": _dt.datetime.now(_dt.timezone.utc).isoformat(),
+           "exported_at": _dt.datetime.now(_dt.UTC).isoformat(),
            "snapshot_id": snapshot_id, "entries": rows}
     p.parent.mkdir(parents=True, exist_ok=True)
     if _is_json(p):
@@ -100,9 +109,9 @@ def _row_of(d: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(created, str):
         created = _dt.datetime.fromisoformat(created)
     if not isinstance(created, _dt.datetime):
-        created = _dt.datetime.now(_dt.timezone.utc)
+        created = _dt.datetime.now(_dt.UTC)
     if created.tzinfo is None:
-        created = created.replace(tzinfo=_dt.timezone.utc)
+        created = created.replace(tzinfo=_dt.UTC)
     return {"library": lib, "key": key, "version": ver, "content": content,
             "status": check_status(d.get("status")), "author": need_author(d.get("author")),
             "created_at": created, "note": d.get("note") or "",
@@ -129,7 +138,7 @@ def import_entries(store: Any, path: str | Path, *, author: str) -> dict[str, in
     for (lib, key), r in newest.items():  # validators see the newest non-retired version
         store._validate(lib, key, r["content"])
     counts = {"inserted": 0, "unchanged": 0}
-    now = _dt.datetime.now(_dt.timezone.utc)
+    now = _dt.datetime.now(_dt.UTC)
     v = versions.c
     with store._write() as conn:
         have: dict[tuple[str, str], dict[int, str]] = defaultdict(dict)

@@ -11,15 +11,28 @@ import datetime as _dt
 import hashlib
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any
 
 from ..core.errors import Issue, ValidationError
 
-__all__ = ["LIBRARIES", "STATUSES", "Entry", "AuditRecord", "normalise_content", "content_hash",
-           "canonical_json", "check_library", "check_key", "check_status", "parse_date",
-           "references_list", "need_author"]
+__all__ = [
+    "LIBRARIES",
+    "STATUSES",
+    "AuditRecord",
+    "Entry",
+    "canonical_json",
+    "check_key",
+    "check_library",
+    "check_status",
+    "content_hash",
+    "need_author",
+    "normalise_content",
+    "parse_date",
+    "references_list",
+]
 
 #: The five libraries of 财资〔2023〕141号 (九): 标准库、规则库、指标库、模型库、案例库.
 LIBRARIES: tuple[str, ...] = ("standards", "rules", "indicators", "models", "cases")

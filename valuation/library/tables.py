@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-__all__ = ["metadata", "versions", "audit"]
+__all__ = ["audit", "metadata", "versions"]
 
 metadata = sa.MetaData()
 
