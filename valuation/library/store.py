@@ -24,6 +24,7 @@ Drafts are proposals that never change what is in force (nor the snapshot id).
 """
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import functools
 import hashlib
@@ -157,9 +158,10 @@ class Store:
             reg[library].remove(fn)
 
     def _validate(self, library: str, key: str, content: dict[str, Any]) -> None:
-        for fn in [*self._class_validators.get(library, []), *self._validators.get(library, [])]:
+        fns = [*self._class_validators.get(library, []), *self._validators.get(library, [])]
+        for fn in fns:
             try:
-                fn(content)
+                fn(copy.deepcopy(content))  # a validator cannot alter what is stored
             except ValuationError:
                 raise
             except Exception as e:  # a validator's own bug or a plain ValueError: still refuse
