@@ -56,8 +56,8 @@ def _text(card: dict, path: str, issues: list[dict]) -> None:
 def _enum(card: dict, path: str, issues: list[dict]) -> None:
     f = field_by_path(path)
     assert f is not None and f.allowed
-    opts = ["—", *f.allowed]
     cur = _get(card, path)
+    opts = ["—", *f.allowed] + ([str(cur)] if cur is not None and cur not in f.allowed else [])
     idx = opts.index(cur) if cur in opts else 0
     v = st.selectbox(_label(path), opts, index=idx, key=f"f_{path}")
     _put(card, path, None if v == "—" else v)
