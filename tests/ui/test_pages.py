@@ -28,7 +28,6 @@ def _page(name: str, lang: str = "zh", card=None) -> AppTest:
     at.session_state["lang"] = lang
     if card is not None:
         at.session_state["card"] = card
-        at.session_state["card_json"] = json.dumps(card, ensure_ascii=False)
     return at
 
 
@@ -82,3 +81,20 @@ def test_appraisal_run_shows_the_api_estimate():
     shown = at.metric[0].value
     if expected["estimate"] is not None:
         assert f"{expected['estimate']:,.2f}" in shown
+
+
+def test_card_json_editor_applies_and_refuses_bad_json():
+    at = _page("card_page", "en", CARD)
+    at.run()
+    edited = json.loads(json.dumps(CARD))
+    edited["asset"]["name"] = "Edited name"
+    at.text_area(key="card_json").set_value(json.dumps(edited, ensure_ascii=False))
+    at.button(key="apply_json_btn").click()
+    at.run()
+    assert not at.exception
+    assert at.session_state["card"]["asset"]["name"] == "Edited name"
+    at.text_area(key="card_json").set_value("{not json")
+    at.button(key="apply_json_btn").click()
+    at.run()
+    assert any("Invalid JSON" in e.value for e in at.error)
+    assert at.session_state["card"]["asset"]["name"] == "Edited name"

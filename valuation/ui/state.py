@@ -27,8 +27,10 @@ def current_card() -> dict[str, Any] | None:
 
 
 def set_card(card: dict[str, Any]) -> None:
+    """Make ``card`` the current card; form widgets are re-initialised from it."""
     st.session_state["card"] = card
-    st.session_state["card_json"] = json.dumps(card, ensure_ascii=False, indent=2)
+    for k in [k for k in st.session_state if str(k).startswith("f_") or k == "card_json"]:
+        del st.session_state[k]
     st.session_state.pop("result", None)
 
 

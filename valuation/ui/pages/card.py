@@ -153,7 +153,8 @@ def card_page() -> None:
         st.rerun()
 
     with st.expander(t("json_editor")):
-        txt = st.text_area("JSON", key="card_json", height=300, label_visibility="collapsed")
+        txt = st.text_area("JSON", value=json.dumps(current_card(), ensure_ascii=False, indent=2),
+                           key="card_json", height=300, label_visibility="collapsed")
         if st.button(t("apply_json"), key="apply_json_btn"):
             try:
                 set_card(json.loads(txt))
