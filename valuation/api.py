@@ -45,12 +45,31 @@ def open_library(url: str | None = None, *, init: bool = False) -> Any:
     """
     from .library.store import open_store
 
+    _register_validators()
     store = open_store(url)
     if init:
         from .library.seed.loader import load_seeds
 
         load_seeds(store)
     return store
+
+
+_VALIDATORS_REGISTERED = False
+
+
+def _register_validators() -> None:
+    """Writes to the rules library go through the whitelisted rule compiler (DESIGN.md §7)."""
+    global _VALIDATORS_REGISTERED
+    if _VALIDATORS_REGISTERED:
+        return
+    from .library.store import Store
+
+    try:
+        from .rules.engine import validate_rule
+    except ImportError:  # pragma: no cover - the rules package ships with the engine
+        return
+    Store.register_validator("rules", validate_rule)
+    _VALIDATORS_REGISTERED = True
 
 
 def snapshot(library: LibraryLike = None) -> LibrarySnapshot:

@@ -28,9 +28,9 @@ _DB_HELP = "数据库 URL（默认 VALUATION_DB_URL 或 ./var/valuation.db）/ d
 
 
 def _open(db: str | None) -> Any:
-    from ..library.store import open_store
+    from .. import api
 
-    return open_store(db)
+    return api.open_library(db)  # registers the library validators (e.g. the rule compiler)
 
 
 def _fail(e: Exception) -> None:

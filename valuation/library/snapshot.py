@@ -5,47 +5,45 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
-from ..core.models import load_models_dir, repo_root
+from ..core.models import repo_root
 from ..core.snapshot import LibrarySnapshot
 
 __all__ = ["snapshot_from_store", "snapshot_from_seeds"]
 
-SEED_DIR = Path(__file__).resolve().parent / "seed"
-
-
-def _yaml_list(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if isinstance(data, dict):
-        data = data.get("entries") or data.get("items") or list(data.values())
-    return [d for d in (data or []) if isinstance(d, dict)]
 
 
 def snapshot_from_seeds(root: Path | None = None) -> LibrarySnapshot:
-    """Snapshot of the seed files as shipped (no database): for tests and offline use."""
+    """Snapshot of the seed files as shipped (no database): for tests and offline use.
+
+    Reads the same items the seed loader stores, so a freshly initialised store and this
+    snapshot give the same numbers."""
+    from .seed.loader import seed_items
+
     root = root or repo_root()
+    items = seed_items(root)
     h = hashlib.sha256()
-    files = sorted(SEED_DIR.glob("*.yaml")) + sorted((root / "models").glob("*.yaml"))
-    cases_csv = root / "case_library" / "cases.csv"
-    for p in files + ([cases_csv] if cases_csv.exists() else []):
-        h.update(p.name.encode())
-        h.update(p.read_bytes())
-    standards = {d.get("id"): d for d in _yaml_list(SEED_DIR / "standards.yaml")}
-    cases = pd.read_csv(cases_csv) if cases_csv.exists() else None
+    for lib in sorted(items):
+        for it in items[lib]:
+            h.update(f"{lib}/{it['key']}".encode())
+            h.update(json.dumps(it["content"], sort_keys=True, ensure_ascii=False, default=str).encode())
+
+    def contents(lib: str) -> list[dict[str, Any]]:
+        return [dict(it["content"]) for it in items.get(lib, []) if it.get("status", "active") == "active"]
+
+    case_rows = contents("cases")
     return LibrarySnapshot(
         snapshot_id="seed-" + h.hexdigest()[:12],
-        models=load_models_dir(root / "models") if (root / "models").exists() else {},
-        rules=_yaml_list(SEED_DIR / "rules.yaml"),
-        indicators=_yaml_list(SEED_DIR / "indicators.yaml"),
-        standards=standards,
-        cases=cases,
+        models={c.get("id"): c for c in contents("models")},
+        rules=contents("rules"),
+        indicators=contents("indicators"),
+        standards={c.get("id"): c for c in contents("standards")},
+        cases=pd.DataFrame(case_rows) if case_rows else None,
     )
 
 
