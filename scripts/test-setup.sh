@@ -6,6 +6,8 @@
 set -e
 need=""
 command -v chromium >/dev/null 2>&1 || need="$need chromium"
+# a CJK font so the dashboard screenshots show Chinese text instead of boxes
+ls /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc >/dev/null 2>&1 || need="$need fonts-wqy-zenhei"
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
   need="$need postgresql"
 fi

@@ -60,7 +60,23 @@ def server(tmp_path_factory):
         pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
     yield url, env
     proc.terminate()
-    proc.wait(10)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
+
+
+def _settle(page, timeout: float = 60.0) -> None:
+    """Wait until the script run has finished and no placeholder skeleton is left."""
+    end = time.time() + timeout
+    while time.time() < end:
+        busy = page.locator('[data-testid="stSkeleton"]').count() + \
+            page.locator('[data-testid="stStatusWidget"]').count()
+        if busy == 0:
+            break
+        time.sleep(0.25)
+    time.sleep(0.5)
 
 
 @pytest.mark.browser
@@ -77,14 +93,16 @@ def test_dashboard_in_chromium(server, monkeypatch):
             "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync"])
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(url + "/card")
+        page.goto(url + "/")  # the default page (资产卡片) lives at the root
         page.get_by_role("heading", name="资产卡片").first.wait_for(timeout=60000)
         page.get_by_text("卡片校验通过").first.wait_for(timeout=60000)  # E01 is loaded by default
+        _settle(page)
         page.screenshot(path=str(SHOTS / "card.png"), full_page=True)
         # same session: navigate through the sidebar
         page.get_by_role("link", name="评估", exact=True).click()
         page.get_by_role("button", name="运行评估").click()
         page.locator("#estimate-value").wait_for(state="attached", timeout=90000)
+        _settle(page)
         shown = page.locator("#estimate-value").get_attribute("data-estimate")
         assert shown is not None and shown != "None"
         assert float(shown) == pytest.approx(expected, rel=1e-12)
@@ -92,11 +110,12 @@ def test_dashboard_in_chromium(server, monkeypatch):
         for slug, title in PAGES[2:]:
             page.get_by_role("link", name=title, exact=True).click()
             page.get_by_role("heading").first.wait_for(timeout=60000)
-            time.sleep(1.0)
+            _settle(page)
             page.screenshot(path=str(SHOTS / f"{slug}.png"), full_page=True)
         # language switch changes the labels
         page.get_by_text("English").first.click()
         page.get_by_role("link", name="Asset card", exact=True).wait_for(timeout=30000)
+        _settle(page)
         page.screenshot(path=str(SHOTS / "settings_en.png"), full_page=True)
         browser.close()
     assert {p.stem for p in SHOTS.glob("*.png")} >= {s for s, _ in PAGES}
