@@ -87,7 +87,7 @@ def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: b
         d_life = nr / (nu + nr)
     d_exp = 1.0 - (np.nan_to_num(a["cost_adjustment_functional_obsolescence"].to_numpy(float))
                    + np.nan_to_num(a["cost_adjustment_economic_obsolescence"].to_numpy(float)))
-    basis = a["cost_adjustment_basis"].astype("str").to_numpy()
+    basis = a["cost_adjustment_basis"].fillna("").astype("str").to_numpy(dtype=object).astype(str)
     d_given = a["cost_adjustment_value"].to_numpy(float)
     delta = np.select([basis == "quality", basis == "life", basis == "combined", basis == "expert",
                        basis == "given"], [d_q, d_life, d_q * d_life, d_exp, d_given], np.nan)
