@@ -127,16 +127,8 @@ def _flags(pf: Portfolio, frame: pd.DataFrame, results: Mapping[str, MethodResul
         engine_mod = importlib.import_module("valuation.rules.engine")
     except ImportError:  # pragma: no cover
         return {}
-    res = frame.copy()
-    for m, mr in results.items():
-        f = mr.frame
-        res[f"{m}_estimate"] = f["estimate"]
-        res[f"{m}_applicable"] = f["applicable"]
-        for c in f.columns:
-            if c not in res.columns and c not in ("reason_zh", "reason_en") and \
-                    not c.startswith(("cost_", "income_", "market_")):
-                res[c] = f[c]
-    facts = facts_mod.build_facts(pf.assets, res, as_of=as_of)
+    facts = facts_mod.build_facts(pf.assets, frame, methods={m: mr.frame for m, mr in results.items()},
+                                  as_of=as_of)
     ruleset = _ruleset(snap)
     hits = ruleset.evaluate(facts)
     return engine_mod.flags_for(facts, hits, ruleset)
