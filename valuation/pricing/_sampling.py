@@ -1,0 +1,310 @@
+"""Shared machinery of the pricing layer: uncertain parameters, reproducible draws and the
+row-replication trick that evaluates a method once for many parameter values.
+
+Every uncertain parameter is a :class:`Param`: *where* it acts on a portfolio (an assets
+column, a set of income streams, or the output of the value function), *how* it varies (a
+distribution of the model library: ``fixed``, ``uniform``, ``triangular``, ``normal``,
+``lognormal``, ``relative_normal``) and whether the distribution is read around the value on
+the card (``anchor="card"``: the draw minus the distribution's centre is added, or the
+relative factor multiplies) or replaces it (``anchor="absolute"``).
+
+Random numbers come from a counter-based generator (SplitMix64 of seed, asset id, draw and
+stream), so an asset's draws depend only on its own seed and id — never on which other
+assets share the batch — and the same input always gives the same numbers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import special
+
+from ..core.errors import RefusedError
+from ..core.portfolio import Portfolio
+
+__all__ = ["Param", "replicate", "uniforms", "asset_keys", "evaluate_values", "DIST_TYPES",
+           "quantile_u", "params_from_config", "income_discount_nominal"]
+
+DIST_TYPES = ("fixed", "uniform", "triangular", "normal", "lognormal", "relative_normal")
+_M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+
+# --------------------------------------------------------------------------- random numbers
+def _splitmix(x: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        x = x + np.uint64(0x9E3779B97F4A7C15)
+        z = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
+
+
+def asset_keys(index: pd.Index, seeds: np.ndarray | int | None = None) -> np.ndarray:
+    """One uint64 key per asset from its id and seed (engagement.seed)."""
+    h = pd.util.hash_array(np.asarray(index.astype(str), dtype=object))
+    s = np.broadcast_to(np.asarray(0 if seeds is None else seeds), (len(index),))
+    s = np.nan_to_num(np.asarray(s, dtype=float), nan=0.0).astype(np.uint64)
+    return _splitmix(h ^ _splitmix(s))
+
+
+def uniforms(keys: np.ndarray, draws: int, stream: int) -> np.ndarray:
+    """(n, draws) uniforms in (0, 1), a pure function of (key, draw, stream)."""
+    d = np.arange(draws, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        x = keys[:, None] ^ _splitmix(d[None, :] + np.uint64(stream) * np.uint64(0x100000001B3))
+    z = _splitmix(_splitmix(x))
+    return ((z >> np.uint64(11)).astype(np.float64) + 0.5) * (2.0 ** -53)
+
+
+# --------------------------------------------------------------------------- distributions
+def quantile_u(dist: Mapping[str, Any], u: np.ndarray) -> np.ndarray:
+    """Inverse CDF of a model-library distribution at uniforms ``u`` (absolute values;
+    ``relative_normal`` returns the relative factor 1 + sd·z)."""
+    t = dist.get("type", "fixed")
+    u = np.clip(np.asarray(u, float), 1e-12, 1 - 1e-12)
+    if t == "fixed":
+        return np.full_like(u, float(dist.get("value", np.nan)))
+    if t == "uniform":
+        lo, hi = float(dist["low"]), float(dist["high"])
+        return lo + (hi - lo) * u
+    if t == "triangular":
+        a, c, b = float(dist["low"]), float(dist["mode"]), float(dist["high"])
+        if b <= a:
+            return np.full_like(u, c)
+        fc = (c - a) / (b - a)
+        return np.where(u < fc, a + np.sqrt(u * (b - a) * (c - a)),
+                        b - np.sqrt((1 - u) * (b - a) * (b - c)))
+    if t == "normal":
+        return float(dist.get("mean", 0.0)) + float(dist["sd"]) * special.ndtri(u)
+    if t == "lognormal":
+        return np.exp(float(dist.get("mu", 0.0)) + float(dist["sigma"]) * special.ndtri(u))
+    if t == "relative_normal":
+        return 1.0 + float(dist["sd"]) * special.ndtri(u)
+    raise RefusedError(f"未知的分布类型 {t!r}", f"unknown distribution type {t!r}",
+                       field="distribution.type", value=t, allowed=", ".join(DIST_TYPES))
+
+
+def _centre(dist: Mapping[str, Any]) -> float:
+    t = dist.get("type", "fixed")
+    if t == "uniform":
+        return (float(dist["low"]) + float(dist["high"])) / 2
+    if t == "triangular":
+        return float(dist["mode"])
+    if t == "normal":
+        return float(dist.get("mean", 0.0))
+    if t == "lognormal":
+        return float(np.exp(float(dist.get("mu", 0.0))))
+    return 0.0
+
+
+# --------------------------------------------------------------------------- parameters
+@dataclass(frozen=True)
+class Param:
+    """An uncertain input of a value function.
+
+    kind
+        ``column``: an assets column (e.g. ``income_royalty_rate``) takes the drawn value;
+        ``series``: every stream in ``target`` (``income.revenue`` ...) is multiplied by the
+        drawn factor; ``output``: the value function's result is multiplied by the factor
+        (exact for inputs that enter the value linearly, e.g. δ in P = C × δ or a common
+        coefficient of every comparable in P = Q × ΠX); ``discount``: the income discount
+        rate (given, build-up or WACC) is set to the drawn value.
+    """
+
+    name: str
+    kind: str
+    label_zh: str
+    label_en: str
+    distribution: Mapping[str, Any]
+    target: tuple[str, ...] = ()
+    method: str | None = None
+    anchor: str = "card"
+    clip: tuple[float | None, float | None] = (None, None)
+    references: tuple[str, ...] = ("ENG.default",)
+    stream: int = 0
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    # -- nominal value on the card (NaN = parameter absent → not perturbed)
+    def nominal(self, pf: Portfolio) -> np.ndarray:
+        if self.kind == "column":
+            c = self.target[0]
+            if c not in pf.assets.columns:
+                return np.full(len(pf), np.nan)
+            return pf.assets[c].to_numpy(dtype=float, na_value=np.nan)
+        if self.kind == "discount":
+            return income_discount_nominal(pf.assets)
+        return np.ones(len(pf))
+
+    def values_at(self, nominal: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Parameter values (n, K) at uniforms u (n, K) around the nominal (n,)."""
+        d = self.distribution
+        t = d.get("type", "fixed")
+        x = nominal[:, None]
+        if t == "fixed":
+            v = np.broadcast_to(x if "value" not in d or self.anchor == "card" else
+                                float(d["value"]), u.shape).astype(float)
+        elif self.kind in ("series", "output"):
+            # factors: relative_normal → 1 + sd z; others are factors by construction
+            v = quantile_u(d, u)
+            if self.anchor == "card" and t in ("normal", "uniform", "triangular"):
+                v = 1.0 + v - _centre(d)
+            v = np.broadcast_to(v, u.shape) * np.ones_like(x)
+        else:
+            q = quantile_u(d, u)
+            if t == "relative_normal":
+                v = x * q
+            elif self.anchor == "absolute":
+                v = np.where(np.isnan(x), np.nan, q)
+            elif t == "lognormal":
+                v = x * q / _centre(d)
+            else:
+                v = x + (q - _centre(d))
+        lo, hi = self.clip
+        if lo is not None or hi is not None:
+            v = np.clip(v, lo, hi)
+        return np.asarray(v, dtype=float)
+
+    def with_distribution(self, dist: Mapping[str, Any]) -> "Param":
+        return replace(self, distribution=dict(dist))
+
+    # -- apply drawn values to a (replicated) portfolio, in place on its copies
+    def apply(self, pf: Portfolio, values: np.ndarray) -> None:
+        ok = ~np.isnan(values)
+        if self.kind == "column":
+            c = self.target[0]
+            cur = pf.assets[c].to_numpy(dtype=float, na_value=np.nan)
+            pf.assets[c] = np.where(ok, values, cur)
+        elif self.kind == "discount":
+            a = pf.assets
+            g = a["income_terminal_growth"].to_numpy(dtype=float, na_value=np.nan) \
+                if "income_terminal_growth" in a.columns else np.full(len(a), np.nan)
+            floor = np.where(np.isnan(g), 1e-4, g + 0.005)   # keep i > g (Gordon)
+            v = np.where(ok, np.maximum(values, floor), np.nan)
+            cur = a["income_discount_rate"].to_numpy(dtype=float, na_value=np.nan)
+            a["income_discount_rate"] = np.where(ok, v, cur)
+        elif self.kind == "series":
+            for path in self.target:
+                s = pf.series.get(path)
+                if s is not None:
+                    pf.series[path] = s.mul(np.where(ok, values, 1.0), axis=0)
+        elif self.kind == "output":
+            pass  # applied to the value function's result
+        else:  # pragma: no cover - static kinds
+            raise ValueError(self.kind)
+
+
+def income_discount_nominal(a: pd.DataFrame) -> np.ndarray:
+    """Discount rate as the income approach resolves it: given, else build-up
+    (r_f + Σ premia), else WACC + premium (CAS 2023 art. 21)."""
+    def col(c: str) -> np.ndarray:
+        return a[c].to_numpy(dtype=float, na_value=np.nan) if c in a.columns else np.full(len(a), np.nan)
+
+    given = col("income_discount_rate")
+    meth = a["income_discount_method"].fillna("").astype(str).to_numpy() \
+        if "income_discount_method" in a.columns else np.full(len(a), "")
+    premia = sum(np.nan_to_num(col(f"income_discount_{k}")) for k in
+                 ("management", "circulation", "security", "regulation", "other"))
+    build = col("income_discount_risk_free") + premia
+    wacc = col("income_discount_wacc") + np.nan_to_num(col("income_discount_premium"))
+    return np.where(~np.isnan(given), given, np.where(meth == "build_up", build,
+                                                      np.where(meth == "wacc", wacc, np.nan)))
+
+
+def params_from_config(entries: Sequence[Mapping[str, Any]],
+                       models: Mapping[str, Mapping[str, Any]] | None = None) -> list[Param]:
+    """Params from the ``uncertainty`` list of ``models/reconcile.yaml``; a model-library entry
+    of the same method that declares a distribution for ``model_parameter`` overrides the
+    default distribution (re-centred on the card's value)."""
+    out = []
+    for i, e in enumerate(entries):
+        dist = dict(e["distribution"])
+        mp = e.get("model_parameter")
+        if models and mp:
+            for m in models.values():
+                if m.get("method") != e.get("method"):
+                    continue
+                pd_ = (m.get("parameters") or {}).get(mp)
+                if isinstance(pd_, Mapping) and isinstance(pd_.get("distribution"), Mapping) \
+                        and pd_["distribution"].get("type") in DIST_TYPES:
+                    dist = dict(pd_["distribution"])
+                    break
+        target = e.get("target", ())
+        out.append(Param(
+            name=e["name"], kind=e["kind"], label_zh=e.get("label_zh", e["name"]),
+            label_en=e.get("label_en", e["name"]), distribution=dist,
+            target=tuple([target] if isinstance(target, str) else target),
+            method=e.get("method"), anchor=e.get("anchor", "card"),
+            clip=tuple(e.get("clip", (None, None))),  # type: ignore[arg-type]
+            references=tuple(e.get("references", ("ENG.default",))), stream=int(e.get("stream", i + 1))))
+    return out
+
+
+# --------------------------------------------------------------------------- replication
+def _SUFFIX(D: int) -> np.ndarray:
+    return np.array([f"~{k}" for k in range(D)], dtype=object)
+
+
+def replicate(pf: Portfolio, draws: int) -> Portfolio:
+    """The portfolio with every asset repeated ``draws`` times, asset-major.
+
+    Row ``i * draws + k`` is draw ``k`` of asset ``i``; its id is ``"<asset_id>~<k>"``.
+    Series rows and record rows are repeated accordingly (records keep their order within
+    each copy), matrices are shared. A method run once on the result and reshaped with
+    ``values.reshape(n, draws)`` gives every draw of every asset.
+    """
+    n, D = len(pf), int(draws)
+    if D < 1:
+        raise RefusedError("抽样次数须 ≥ 1", "draws must be ≥ 1", field="draws", value=draws, allowed=">= 1")
+    ids = pf.index.astype(str).to_numpy(dtype=object)
+    suffix = np.tile(_SUFFIX(D), n)
+    new_ids = pd.Index(np.repeat(ids, D) + suffix, name=pf.index.name or "asset_id")
+    pos = np.repeat(np.arange(n), D)
+    assets = pf.assets.iloc[pos].copy()
+    assets.index = new_ids
+    series = {}
+    for k, s in pf.series.items():
+        r = s.iloc[pos].copy()
+        r.index = new_ids
+        series[k] = r
+    records = {}
+    for k, r in pf.records.items():
+        if not len(r):
+            records[k] = r.copy()
+            continue
+        loc = pd.Index(ids).get_indexer(r["asset_id"].astype(str).to_numpy())
+        keep = loc >= 0
+        r = r.loc[keep]
+        loc = loc[keep]
+        # each record row is copied once per draw; within a copy the original order is kept
+        rep = np.repeat(np.arange(len(r)), D)
+        draw = np.tile(np.arange(D), len(r))
+        rr = r.iloc[rep].reset_index(drop=True)
+        rr["asset_id"] = pd.array((ids[loc[rep]] + _SUFFIX(D)[draw]).tolist(), dtype="str")
+        records[k] = rr
+    matrices = {k: {f"{a}~{d}": m for a, m in v.items() for d in range(D)}
+                for k, v in pf.matrices.items()}
+    return Portfolio(assets, series, records, matrices)
+
+
+# --------------------------------------------------------------------------- evaluation
+ValueFn = Callable[[Portfolio], "pd.Series | np.ndarray"]
+
+
+def evaluate_values(f: ValueFn, pf: Portfolio, params: Sequence[Param],
+                    values: Sequence[np.ndarray]) -> np.ndarray:
+    """Evaluate ``f`` once on the portfolio replicated K times where parameter j takes
+    ``values[j]`` (n, K) (NaN = leave the card's value). Returns (n, K)."""
+    n = len(pf)
+    K = values[0].shape[1] if values else 1
+    big = replicate(pf, K)
+    mult = np.ones(n * K)
+    for p, v in zip(params, values):
+        flat = np.asarray(v, float).reshape(n * K)
+        if p.kind == "output":
+            mult = mult * np.where(np.isnan(flat), 1.0, flat)
+        else:
+            p.apply(big, flat)
+    out = f(big)
+    arr = np.asarray(out.reindex(big.index) if isinstance(out, pd.Series) else out, dtype=float)
+    return (arr * mult).reshape(n, K)

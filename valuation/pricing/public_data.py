@@ -1,0 +1,257 @@
+"""Public-data operation pricing under 发改价格〔2025〕65号 (DOMAIN.md §6).
+
+* **Scope** (NDRC2025-65.scope, DATA20.public): products and services for public governance
+  and public welfare are free — their price is always 0; industry and sector uses may be
+  charged under government-guided prices.
+* **Maximum allowed revenue** (最高准许收入, NDRC2025-65.mar)::
+
+      MAR = (allowed_cost − subsidies) + allowed_profit + taxes − previous_excess
+      allowed_profit = profit_base × min(profit_rate, cgb10y + premium_cap)   (NDRC2025-65.profit)
+
+  ``profit_rate`` absent → the cap ``cgb10y + premium_cap`` is used. ``premium_cap`` default
+  0.06 (``models/public_data_65.yaml``). ``previous_excess`` is the revenue of the previous
+  period above its MAR, deducted now (NDRC2025-65.review).
+* **Caps** (上限收费标准, NDRC2025-65.caps): ``cap_p = MAR × cost_share_p / expected_volume_p``
+  when not given (paid items without a share split the remaining share equally); when caps
+  are given, ``Σ cap_p × volume_p ≤ MAR`` is checked — a breach is a CAP_BREACH flag with the
+  numbers. Actual price ≤ cap is a hard check.
+* **Carry-over**: ``excess = max(0, actual_revenue − MAR)`` is deducted from the next period:
+  ``MAR_next = MAR_next_gross − excess``.
+
+Fixture F7: allowed cost 800, profit base 2000, CGB 1.7 % → rate 7.7 % → profit 154,
+taxes 30 → MAR 984.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping
+
+from ..core.errors import Issue, ValidationError
+from ..methods.base import step
+from .config import public_data_config, setting
+
+__all__ = ["price", "validate_product", "next_period_mar", "FREE_USES"]
+
+FREE_USES = ("public_governance", "public_welfare")
+USE_ZH = {"public_governance": "公共治理", "public_welfare": "公益事业", "industry": "产业发展",
+          "sector": "行业发展"}
+
+
+def validate_product(product: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate a product document (``{"product": {...}}``; the inner object alone is accepted)
+    against the schema table (fields ``doc="product"``) and return the normalised copy.
+
+    Raises :class:`~valuation.core.errors.ValidationError` listing every problem.
+    """
+    doc = dict(product) if isinstance(product, Mapping) else product
+    if isinstance(doc, dict) and "product" not in doc and ("items" in doc or "period" in doc):
+        doc = {"product": doc}
+    from ..core.validate import check_document
+
+    out, issues = check_document(doc, "product")
+    p = (doc or {}).get("product") if isinstance(doc, dict) else None
+    if isinstance(p, dict) and not isinstance(p.get("period"), dict):
+        issues.append(Issue(field="product.period", value=p.get("period"), allowed="a JSON object",
+                            message_zh="缺少必填对象 product.period（准许成本、利润基数、国债收益率等）",
+                            message_en="required object product.period (allowed cost, profit base, CGB yield ...) "
+                                       "is missing"))
+    if isinstance(doc, dict) and "product" not in doc:
+        issues.append(Issue(field="product", value=None, allowed="a JSON object",
+                            message_zh="缺少 product 对象", message_en="the product object is missing"))
+    items = (out.get("product") or {}).get("items") or []
+    seen: set[str] = set()
+    for i, it in enumerate(items):
+        iid = it.get("item_id")
+        if iid in seen:
+            issues.append(Issue(field=f"product.items[{i}].item_id", value=iid, allowed="unique ids",
+                                message_zh=f"条目编号 {iid!r} 重复", message_en=f"duplicate item_id {iid!r}"))
+        seen.add(iid)
+    if issues:
+        raise ValidationError(issues)
+    return out
+
+
+def _num(x: Any, default: float = 0.0) -> float:
+    return default if x is None else float(x)
+
+
+def price(product: Mapping[str, Any], *, config: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Maximum allowed revenue, price caps and checks of a public-data product (65号).
+
+    Parameters
+    ----------
+    product : the ``product`` document of the interchange schema (``{"product": {...}}``).
+
+    Returns
+    -------
+    dict with ``product_id``, ``currency``, ``allowed_cost``, ``subsidies``, ``net_cost``,
+    ``rate_cap``, ``rate_used``, ``allowed_profit``, ``taxes``, ``mar_gross``,
+    ``previous_excess``, ``mar``, ``excess``, ``carryover_next``, ``items`` (per item: cap,
+    cap_source, price, price_source, revenue, ok, free), ``checks``, ``flags`` (code,
+    severity, message_zh, message_en, references), ``trace`` and ``provenance`` (placeholder
+    filled by :func:`valuation.api.price`).
+    """
+    raw = product if isinstance(product, Mapping) else {}
+    norm = validate_product(product)
+    cfg = config if config is not None else public_data_config()
+    p = norm["product"]
+    per = p["period"]
+    raw_p = raw.get("product", raw) if isinstance(raw, Mapping) else {}
+    raw_per = raw_p.get("period") or {} if isinstance(raw_p, Mapping) else {}
+    premium_cap = float(raw_per["premium_cap"]) if raw_per.get("premium_cap") is not None else \
+        float(setting(cfg, "premium_cap"))
+    tol = float(setting(cfg, "tolerance") or 1e-9)
+    cost = _num(per.get("allowed_cost"))
+    subs = _num(per.get("subsidies"))
+    net_cost = max(0.0, cost - subs)
+    base = _num(per.get("profit_base"))
+    cgb = _num(per.get("cgb10y"))
+    rate_cap = cgb + premium_cap
+    user_rate = per.get("profit_rate")
+    rate_used = rate_cap if user_rate is None else min(float(user_rate), rate_cap)
+    profit = base * rate_used
+    taxes = _num(per.get("taxes"))
+    mar_gross = net_cost + profit + taxes
+    prev = _num(per.get("previous_excess"))
+    mar = max(0.0, mar_gross - prev)
+    actual = per.get("actual_revenue")
+    excess = max(0.0, float(actual) - mar) if actual is not None else None
+    refs_mar = ["NDRC2025-65.mar"]
+    trace = [
+        step("net_cost", "准许成本（扣除政府补助）", "Allowed cost net of subsidies", "C = 准许成本 − 政府补助",
+             {"allowed_cost": cost, "subsidies": subs}, net_cost, refs_mar, unit=p.get("currency", "CNY")),
+        step("rate_cap", "准许收益率上限", "Cap of the allowed return", "r_cap = 10 年期国债收益率 + 上浮上限",
+             {"cgb10y": cgb, "premium_cap": premium_cap}, rate_cap, ["NDRC2025-65.profit"], unit="ratio"),
+        step("rate_used", "采用的准许收益率", "Allowed return used", "r = min(r_申报, r_cap)（未申报时取 r_cap）",
+             {"profit_rate": user_rate, "rate_cap": rate_cap}, rate_used, ["NDRC2025-65.profit"], unit="ratio"),
+        step("allowed_profit", "准许利润", "Allowed profit", "π = 利润基数 × r", {"profit_base": base, "r": rate_used},
+             profit, ["NDRC2025-65.profit"], unit=p.get("currency", "CNY"),
+             note_zh="利润基数口径（有效资产或成本）待核对原文", note_en="the base (effective assets or cost) is an open question"),
+        step("mar", "最高准许收入", "Maximum allowed revenue",
+             "MAR = C + π + 税金 − 上期超额收入", {"C": net_cost, "π": profit, "taxes": taxes, "previous_excess": prev},
+             mar, ["NDRC2025-65.mar", "NDRC2025-65.review"], unit=p.get("currency", "CNY")),
+    ]
+    flags: list[dict[str, Any]] = []
+    checks: list[dict[str, Any]] = []
+    items_in = p.get("items") or []
+    paid = [it for it in items_in if it.get("use_category") not in FREE_USES]
+    given_shares = sum(float(it["cost_share"]) for it in paid if it.get("cost_share") is not None)
+    n_missing = sum(1 for it in paid if it.get("cost_share") is None)
+    rest_share = max(0.0, 1.0 - given_shares) / n_missing if n_missing else 0.0
+    if given_shares > 1 + 1e-9:
+        flags.append({"code": "SHARE_OVER_1", "severity": "warning",
+                      "message_zh": f"收费条目的成本分摊比例合计 {given_shares:.4f} 超过 1",
+                      "message_en": f"the cost shares of the paid items sum to {given_shares:.4f} > 1",
+                      "references": ["NDRC2025-65.caps"]})
+    items_out = []
+    cap_revenue = 0.0
+    for it in items_in:
+        iid = it["item_id"]
+        use = it["use_category"]
+        free = use in FREE_USES
+        vol = float(it["expected_volume"])
+        given_price = it.get("price")
+        if free:
+            cap, cap_src = 0.0, "free"
+            share = 0.0
+        elif it.get("cap") is not None:
+            cap, cap_src = float(it["cap"]), "given"
+            share = float(it["cost_share"]) if it.get("cost_share") is not None else rest_share
+        else:
+            share = float(it["cost_share"]) if it.get("cost_share") is not None else rest_share
+            cap = mar * share / vol if vol > 0 else math.nan
+            cap_src = "computed"
+            if vol <= 0:
+                flags.append({"code": "NO_VOLUME", "severity": "warning", "item_id": iid,
+                              "message_zh": f"条目 {iid} 的预计销量为 0，无法由最高准许收入推算上限收费标准",
+                              "message_en": f"item {iid}: expected volume is 0 — the cap cannot be derived from MAR",
+                              "references": ["NDRC2025-65.caps"]})
+        if free:
+            price_v, price_src = 0.0, "free"
+        elif given_price is not None:
+            price_v, price_src = float(given_price), "given"
+        else:
+            price_v, price_src = cap, "cap"
+        ok = True
+        if free and given_price is not None and float(given_price) > 0:
+            ok = False
+            flags.append({"code": "PUBLIC_FREE_CHARGED", "severity": "blocker", "item_id": iid,
+                          "value": float(given_price), "limit": 0.0,
+                          "message_zh": f"条目 {iid} 用于{USE_ZH[use]}，应无偿提供，但拟收费 {float(given_price):,.2f}；"
+                                        "公共治理、公益事业用途的收费为 0",
+                          "message_en": f"item {iid} serves {use.replace('_', ' ')} and must be free, but a price of "
+                                        f"{float(given_price):,.2f} is set; public governance/welfare uses are priced 0",
+                          "references": ["NDRC2025-65.scope", "DATA20.public"]})
+        if not free and given_price is not None and not math.isnan(cap) and float(given_price) > cap * (1 + tol) + tol:
+            ok = False
+            flags.append({"code": "CAP_BREACH", "severity": "blocker", "item_id": iid,
+                          "value": float(given_price), "limit": cap,
+                          "message_zh": f"条目 {iid} 的实际收费 {float(given_price):,.4f} 高于上限收费标准 {cap:,.4f}",
+                          "message_en": f"item {iid}: actual price {float(given_price):,.4f} exceeds the cap {cap:,.4f}",
+                          "references": ["NDRC2025-65.caps"]})
+        rev_cap = 0.0 if free or math.isnan(cap) else cap * vol
+        cap_revenue += rev_cap
+        items_out.append({"item_id": iid, "name": it.get("name"), "use_category": use, "unit": it.get("unit"),
+                          "expected_volume": vol, "cost_share": None if free else share,
+                          "cap": None if math.isnan(cap) else cap, "cap_source": cap_src,
+                          "price": None if math.isnan(price_v) else price_v, "price_source": price_src,
+                          "revenue_at_cap": rev_cap,
+                          "revenue_at_price": 0.0 if free or math.isnan(price_v) else price_v * vol,
+                          "ok": ok, "free": free})
+        if not free and not math.isnan(cap):
+            trace.append(step(f"cap:{iid}", f"上限收费标准（{iid}）", f"Price cap ({iid})",
+                              "cap = MAR × 分摊比例 / 预计销量" if cap_src == "computed" else "cap 给定",
+                              {"MAR": mar, "cost_share": share, "expected_volume": vol}, cap, ["NDRC2025-65.caps"]))
+    cap_ok = cap_revenue <= mar * (1 + tol) + tol
+    checks.append({"id": "caps_within_mar", "label_zh": "Σ 上限 × 预计销量 ≤ 最高准许收入",
+                   "label_en": "Σ cap × expected volume ≤ MAR", "value": cap_revenue, "limit": mar, "ok": cap_ok,
+                   "references": ["NDRC2025-65.caps", "NDRC2025-65.mar"]})
+    if not cap_ok:
+        flags.append({"code": "CAP_BREACH", "severity": "blocker", "value": cap_revenue, "limit": mar,
+                      "message_zh": f"上限收费标准按预计销量计的收入 {cap_revenue:,.2f} 超过最高准许收入 {mar:,.2f}"
+                                    f"（超出 {cap_revenue - mar:,.2f}）",
+                      "message_en": f"caps × expected volumes give {cap_revenue:,.2f}, above the maximum allowed "
+                                    f"revenue {mar:,.2f} (by {cap_revenue - mar:,.2f})",
+                      "references": ["NDRC2025-65.caps", "NDRC2025-65.mar"]})
+    price_rev = sum(i["revenue_at_price"] for i in items_out)
+    checks.append({"id": "prices_within_caps", "label_zh": "实际收费 ≤ 上限收费标准", "label_en": "actual price ≤ cap",
+                   "ok": not any(f["code"] == "CAP_BREACH" and f.get("item_id") for f in flags),
+                   "references": ["NDRC2025-65.caps"]})
+    checks.append({"id": "public_free", "label_zh": "公共治理、公益事业用途收费为 0",
+                   "label_en": "public governance / welfare uses priced 0",
+                   "ok": not any(f["code"] == "PUBLIC_FREE_CHARGED" for f in flags),
+                   "references": ["NDRC2025-65.scope", "DATA20.public"]})
+    if actual is not None:
+        checks.append({"id": "revenue_within_mar", "label_zh": "实际收入 ≤ 最高准许收入",
+                       "label_en": "actual revenue ≤ MAR", "value": float(actual), "limit": mar,
+                       "ok": excess == 0.0, "references": ["NDRC2025-65.review"]})
+        trace.append(step("carryover", "超额收入结转", "Excess revenue carried over",
+                          "excess = max(0, 实际收入 − MAR)；下期 MAR = 下期核定值 − excess",
+                          {"actual_revenue": float(actual), "MAR": mar}, excess, ["NDRC2025-65.review"]))
+        if excess and excess > 0:
+            flags.append({"code": "REVENUE_ABOVE_MAR", "severity": "warning", "value": float(actual), "limit": mar,
+                          "message_zh": f"实际收入 {float(actual):,.2f} 超过最高准许收入 {mar:,.2f}，"
+                                        f"超出部分 {excess:,.2f} 应在下期核定最高准许收入时扣减",
+                          "message_en": f"actual revenue {float(actual):,.2f} exceeds MAR {mar:,.2f}; the excess "
+                                        f"{excess:,.2f} is deducted when the next period's MAR is approved",
+                          "references": ["NDRC2025-65.review"]})
+    return {
+        "product_id": p.get("product_id"), "name": p.get("name"), "currency": p.get("currency") or "CNY",
+        "allowed_cost": cost, "subsidies": subs, "net_cost": net_cost, "profit_base": base,
+        "cgb10y": cgb, "premium_cap": premium_cap, "rate_cap": rate_cap, "rate_used": rate_used,
+        "allowed_profit": profit, "taxes": taxes, "mar_gross": mar_gross, "previous_excess": prev,
+        "mar": mar, "actual_revenue": None if actual is None else float(actual), "excess": excess,
+        "carryover_next": excess, "revenue_at_caps": cap_revenue, "revenue_at_prices": price_rev,
+        "items": items_out, "checks": checks, "flags": flags, "trace": trace,
+        "ok": not any(f["severity"] == "blocker" for f in flags),
+        "references": ["NDRC2025-65.scope", "NDRC2025-65.mar", "NDRC2025-65.profit", "NDRC2025-65.caps",
+                       "NDRC2025-65.review"],
+        "provenance": {"model": cfg.get("id", "pricing.public_data_65"), "engine_version": None,
+                       "library_snapshot": None, "input_hash": None},
+    }
+
+
+def next_period_mar(mar_next_gross: float, previous_excess: float) -> float:
+    """MAR of the next period after deducting the previous period's excess revenue
+    (NDRC2025-65.review): ``max(0, MAR_next_gross − previous_excess)``."""
+    return max(0.0, float(mar_next_gross) - max(0.0, float(previous_excess)))

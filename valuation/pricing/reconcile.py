@@ -1,0 +1,401 @@
+"""Reconciliation of the approaches into one conclusion per asset (CAS 2023 art. 24).
+
+Weights come from ``models/reconcile.yaml`` by engagement purpose and value type (the first
+matching rule wins; e.g. accounting → cost, transfer → market, licensing / financing /
+pledge → income). Only applicable approaches keep weight; weights are renormalised; when no
+weighted approach is applicable the rule's ``fallback`` order names the approach used. A card
+may override the weights (``engagement.weights.cost|income|market``) only together with
+``engagement.weights_reason`` — art. 24 forbids mechanical averaging without justification.
+
+Conclusion: ``estimate = Σ_m w_m × P_m`` (with one weight of 1 it *is* that approach's value).
+Range: the Monte Carlo guided range of :mod:`valuation.pricing.uncertainty` (parameter
+uncertainty, comparable dispersion, mixture over approaches by weight) when assets × draws
+is within ``mc_max_rows``; for larger batches the analytic mixture of the approaches' own
+ranges. :func:`explain` gives the art. 24 explanation per asset.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any, Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from ..core.errors import Issue, RefusedError, ValidationError
+from ..core.portfolio import Portfolio
+from ..core.schema import column_of
+from ..methods.base import MethodResult
+from .config import reconcile_config, setting
+from .sensitivity import method_value, tornado
+from .uncertainty import DISPERSION_METHODS, band, default_params, guided_range, mixture_quantiles
+
+__all__ = ["reconcile", "combine", "weights_for", "explain", "default_methods", "METHODS",
+           "LABELS"]
+
+METHODS = ("cost", "income", "market")
+LABELS = {"cost": ("成本法", "cost approach"), "income": ("收益法", "income approach"),
+          "market": ("市场法", "market approach")}
+PURPOSE_ZH = {"transfer": "转让", "licensing": "许可使用", "financing": "融资", "pledge": "质押",
+              "accounting": "会计入账", "impairment_test": "减值测试", "capital_contribution": "作价出资",
+              "public_pricing": "公共数据定价", "internal_management": "内部管理", "other": "其他"}
+VALUE_TYPE_ZH = {"market": "市场价值", "investment": "投资价值", "in_use": "在用价值",
+                 "liquidation": "清算价值", "other": "其他价值类型"}
+MethodFn = Callable[[Portfolio], MethodResult]
+
+
+# --------------------------------------------------------------------------- methods
+def default_methods(snap: Any = None, names: tuple[str, ...] = METHODS) -> dict[str, MethodFn]:
+    """The real approaches (``valuation.methods.<m>.appraise``) with the snapshot's
+    parameters and cases bound; approaches not installed are left out."""
+    out: dict[str, MethodFn] = {}
+    for m in names:
+        try:
+            mod = importlib.import_module(f"valuation.methods.{m}")
+        except ImportError:
+            continue
+        fn = getattr(mod, "appraise", None)
+        if fn is None:
+            continue
+        params = snap.params_for(m) if snap is not None and hasattr(snap, "params_for") else None
+        kw: dict[str, Any] = {}
+        if m == "market" and snap is not None:
+            kw["cases"] = getattr(snap, "cases", None)
+
+        def bound(pf: Portfolio, _fn=fn, _p=params, _kw=kw) -> MethodResult:
+            return _fn(pf, _p, trace=False, **_kw)
+        out[m] = bound
+    return out
+
+
+# --------------------------------------------------------------------------- weights
+def _rule_match(a: pd.DataFrame, rule: Mapping[str, Any]) -> np.ndarray:
+    m = np.ones(len(a), dtype=bool)
+    for key, col in (("purpose", "purpose"), ("value_type", "value_type")):
+        if key in rule and col in a.columns:
+            want = rule[key] if isinstance(rule[key], list) else [rule[key]]
+            m &= a[col].isin(want).to_numpy(bool)
+    return m
+
+
+def weights_for(pf: Portfolio, applicable: pd.DataFrame, config: Mapping[str, Any] | None = None,
+                names: tuple[str, ...] = METHODS) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Weights (assets × approaches) and per-asset metadata (source, rule reason, notes).
+
+    Raises
+    ------
+    RefusedError
+        When a card overrides weights without ``engagement.weights_reason``, or its weights
+        sum to 0.
+    """
+    cfg = config if config is not None else reconcile_config()
+    a = pf.assets
+    n, M = len(pf), len(names)
+    rules = list(cfg.get("weights") or [])
+    W = np.full((n, M), np.nan)
+    rank = np.full((n, M), 99.0)
+    rule_no = np.full(n, -1)
+    for k, r in enumerate(rules):
+        hit = _rule_match(a, r) & (rule_no < 0)
+        if not hit.any():
+            continue
+        rule_no[hit] = k
+        w = r.get("weights") or {}
+        W[hit] = [float(w.get(m, 0.0)) for m in names]
+        fb = list(r.get("fallback") or [])
+        rank[hit] = [fb.index(m) if m in fb else (50 + j if w.get(m, 0) else 99) for j, m in enumerate(names)]
+    none = rule_no < 0
+    W[none] = 1.0
+    rank[none] = np.arange(M)
+    # card override (engagement.weights.<m>) with a mandatory reason
+    wcols = [column_of(f"engagement.weights.{m}") for m in names]
+    rcol = column_of("engagement.weights_reason")
+    given = np.column_stack([a[c].to_numpy(dtype=float, na_value=np.nan) if c in a.columns
+                             else np.full(n, np.nan) for c in wcols]) if M else np.zeros((n, 0))
+    over = ~np.isnan(given).all(axis=1)
+    reason = (a[rcol].fillna("").astype(str).str.strip().to_numpy() if rcol in a.columns
+              else np.full(n, ""))
+    bad = over & (reason == "")
+    if bad.any():
+        ids = list(pf.index[bad].astype(str))
+        raise ValidationError([Issue(
+            field="engagement.weights_reason", value=None, allowed="non-empty text / 非空说明",
+            message_zh=f"资产 {aid}：给出了方法权重但未说明理由（engagement.weights_reason）；"
+                       "第二十四条要求说明结论形成的理由，不得无理由机械加权",
+            message_en=f"asset {aid}: method weights are given without engagement.weights_reason; "
+                       "art. 24 requires the reason for the conclusion — weights need a justification",
+            asset_id=aid) for aid in ids])
+    gw = np.nan_to_num(given)
+    zero = over & (gw.sum(axis=1) <= 0)
+    if zero.any():
+        aid = str(pf.index[np.flatnonzero(zero)[0]])
+        raise RefusedError(f"资产 {aid}：方法权重之和为 0", f"asset {aid}: the method weights sum to 0",
+                           field="engagement.weights", value=0.0, allowed="weights summing to > 0")
+    W = np.where(over[:, None], gw, W)
+    app = applicable.reindex(index=pf.index, columns=list(names)).fillna(False).to_numpy(bool)
+    Wa = np.where(app, W, 0.0)
+    tot = Wa.sum(axis=1)
+    fallback = (tot <= 0) & app.any(axis=1)
+    if fallback.any():
+        r = np.where(app, rank, np.inf)
+        first = np.argmin(r, axis=1)
+        Wa[fallback] = 0.0
+        Wa[np.flatnonzero(fallback), first[fallback]] = 1.0
+        tot = Wa.sum(axis=1)
+    Wn = np.divide(Wa, tot[:, None], out=np.zeros_like(Wa), where=tot[:, None] > 0)
+    wf = pd.DataFrame(Wn, index=pf.index, columns=list(names))
+    src = np.where(over, "card", "model")
+    src = np.where(fallback, src + "+fallback", src)
+    rz = [rules[k].get("reason_zh", "") if k >= 0 else "" for k in rule_no]
+    re_ = [rules[k].get("reason_en", "") if k >= 0 else "" for k in rule_no]
+    refs = [list(rules[k].get("references") or []) if k >= 0 else [] for k in rule_no]
+    meta = pd.DataFrame({"weights_source": src, "rule": rule_no, "rule_reason_zh": rz,
+                         "rule_reason_en": re_, "rule_references": refs,
+                         "weights_reason": reason}, index=pf.index)
+    return wf, meta
+
+
+# --------------------------------------------------------------------------- combine
+def combine(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = None, *,
+            config: Mapping[str, Any] | None = None, methods: Mapping[str, MethodFn] | None = None,
+            range_method: str | None = None, draws: int | None = None) -> pd.DataFrame:
+    """One row per asset: ``estimate``, ``low``, ``high``, ``coverage``, ``range_method``,
+    ``band_low``/``band_high`` (floating band around the estimate), and per approach
+    ``<m>_estimate``, ``<m>_low``, ``<m>_high``, ``<m>_weight``, ``<m>_applicable``,
+    ``<m>_reason_zh``, ``<m>_reason_en``.
+
+    ``estimate = Σ w_m P_m`` over applicable approaches (CAS 2023 art. 24); with
+    ``point: median`` in the configuration the Monte Carlo median instead.
+    """
+    cfg = config if config is not None else reconcile_config(snap)
+    names = tuple(m for m in METHODS if m in results) + tuple(m for m in results if m not in METHODS)
+    n = len(pf)
+    fr = pd.DataFrame(index=pf.index)
+    est = np.full((n, len(names)), np.nan)
+    lo = np.full((n, len(names)), np.nan)
+    hi = np.full((n, len(names)), np.nan)
+    app = np.zeros((n, len(names)), dtype=bool)
+    covm = np.full(len(names), float(setting(cfg, "coverage")))
+    for j, m in enumerate(names):
+        f = results[m].frame.reindex(pf.index)
+        a = f["applicable"].fillna(False).to_numpy(bool) & ~np.isnan(f["estimate"].to_numpy(float))
+        app[:, j] = a
+        est[:, j] = np.where(a, f["estimate"].to_numpy(float), np.nan)
+        lo[:, j] = np.where(a, f["low"].to_numpy(float), np.nan)
+        hi[:, j] = np.where(a, f["high"].to_numpy(float), np.nan)
+        covm[j] = float((results[m].params or {}).get("coverage", covm[j]))
+    W, meta = weights_for(pf, pd.DataFrame(app, index=pf.index, columns=list(names)), cfg, names)
+    Wv = W.to_numpy(float)
+    point = np.where(app.any(axis=1), np.nansum(np.where(Wv > 0, Wv * np.nan_to_num(est), 0.0), axis=1), np.nan)
+    a = pf.assets
+    cov = a["coverage"].to_numpy(float) if "coverage" in a.columns else np.full(n, np.nan)
+    cov = np.where(np.isnan(cov), float(setting(cfg, "coverage")), cov)
+    D = int(draws if draws is not None else setting(cfg, "draws"))
+    rm = range_method or "auto"
+    fns = dict(methods) if methods is not None else None
+    if rm == "auto":
+        rm = "monte_carlo" if n * D <= int(setting(cfg, "mc_max_rows")) else "mixture"
+    if rm == "monte_carlo":
+        if fns is None:
+            fns = default_methods(snap, names)
+        needed = [m for j, m in enumerate(names) if (Wv[:, j] > 0).any()]
+        if any(m not in fns for m in needed):
+            rm = "mixture"
+    low = high = np.full(n, np.nan)
+    med = np.full(n, np.nan)
+    if rm == "monte_carlo" and n:
+        gr = guided_range(pf, {m: fns[m] for m in names if m in fns},  # type: ignore[index]
+                          W[[m for m in names if m in fns]], coverage=cov, draws=D, config=cfg,
+                          params=default_params(cfg, getattr(snap, "models", None)))
+        low, high, med = (gr[c].to_numpy(float) for c in ("low", "high", "median"))
+    elif rm == "mixture" and n:
+        low, high = mixture_quantiles(est, lo, hi, covm, Wv, [(1 - cov) / 2, (1 + cov) / 2])
+        med = mixture_quantiles(est, lo, hi, covm, Wv, [np.full(n, 0.5)])[0]
+    elif rm not in ("monte_carlo", "mixture"):
+        raise RefusedError(f"区间方法 {rm!r} 不受支持", f"range method {rm!r} is not supported",
+                           field="range_method", value=rm, allowed="auto, monte_carlo, mixture")
+    if setting(cfg, "point") == "median":
+        point = np.where(np.isnan(point), np.nan, med)
+    fr["estimate"] = point
+    fr["low"] = np.where(np.isnan(point), np.nan, low)
+    fr["high"] = np.where(np.isnan(point), np.nan, high)
+    fr["coverage"] = np.where(np.isnan(point), np.nan, cov)
+    fr["median"] = med
+    fr["range_method"] = np.where(np.isnan(point), "", rm)
+    b = band(point, config=cfg)
+    fr["band_low"], fr["band_high"] = b["low"], b["high"]
+    fr["weights_source"] = meta["weights_source"].to_numpy()
+    none = ~app.any(axis=1)
+    fr["reason_zh"] = np.where(none, "没有适用的评估方法，无法形成结论（第二十条）", "")
+    fr["reason_en"] = np.where(none, "no applicable approach: no conclusion can be formed (art. 20)", "")
+    for j, m in enumerate(names):
+        f = results[m].frame.reindex(pf.index)
+        fr[f"{m}_estimate"] = est[:, j]
+        fr[f"{m}_low"] = lo[:, j]
+        fr[f"{m}_high"] = hi[:, j]
+        fr[f"{m}_weight"] = np.where(app[:, j], Wv[:, j], np.nan)
+        fr[f"{m}_applicable"] = app[:, j]
+        fr[f"{m}_reason_zh"] = f["reason_zh"].fillna("").astype(str).to_numpy()
+        fr[f"{m}_reason_en"] = f["reason_en"].fillna("").astype(str).to_numpy()
+    fr.attrs["weights_meta"] = meta
+    return fr
+
+
+def reconcile(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = None, *,
+              explain: bool = False, config: Mapping[str, Any] | None = None,
+              methods: Mapping[str, MethodFn] | None = None, range_method: str | None = None,
+              draws: int | None = None) -> tuple[pd.DataFrame, dict[str, dict[str, Any]]]:
+    """Engine entry point: (reconciled frame, {asset_id: art. 24 explanation} when
+    ``explain``)."""
+    cfg = config if config is not None else reconcile_config(snap)
+    fns = dict(methods) if methods is not None else None
+    fr = combine(pf, results, snap, config=cfg, methods=fns, range_method=range_method, draws=draws)
+    if not explain:
+        return fr, {}
+    if fns is None:
+        fns = default_methods(snap, tuple(results))
+    return fr, _explain(pf, results, fr, methods=fns, config=cfg, snap=snap)
+
+
+# --------------------------------------------------------------------------- art. 24
+def _fmt(x: float) -> str:
+    return "—" if x is None or not np.isfinite(x) else f"{x:,.2f}"
+
+
+def explain(pf: Portfolio, results: Mapping[str, MethodResult], frame: pd.DataFrame | None = None,
+            *, methods: Mapping[str, MethodFn] | None = None, config: Mapping[str, Any] | None = None,
+            snap: Any = None, rel: float | None = None) -> dict[str, dict[str, Any]]:
+    """The art. 24 explanation of every asset.
+
+    Returns ``{asset_id: {...}}`` with ``table`` (each approach: estimate, low, high, weight,
+    applicable, reasons, ``difference_pct`` = P_m / conclusion − 1), ``conclusion``,
+    ``spread_pct`` ((max − min) / conclusion over applicable approaches), ``drivers`` (the
+    one-at-a-time sensitivity of each approach's own inputs: parameter, swing in % of the
+    conclusion, and whether its plausible range reaches the conclusion), ``largest_driver``
+    (text) and ``largest_driver_detail``, ``reason_zh`` / ``reason_en`` and ``references``.
+    """
+    cfg = config if config is not None else reconcile_config(snap)
+    fr = frame if frame is not None else combine(pf, results, snap, config=cfg, methods=methods,
+                                                 range_method="mixture")
+    names = [m for m in results]
+    fns = dict(methods) if methods is not None else default_methods(snap, tuple(names))
+    meta = fr.attrs.get("weights_meta")
+    params_all = default_params(cfg, getattr(snap, "models", None))
+    # one tornado per approach over the assets where it applies (vectorised over assets)
+    tors = []
+    for m in names:
+        app = fr[f"{m}_applicable"].to_numpy(bool)
+        if not app.any():
+            continue
+        sub = pf if app.all() else pf.subset(pf.index[app])
+        ps = [p for p in params_all if p.method == m]
+        if m in fns and ps:
+            t = tornado(method_value(fns[m]), sub, ps, rel=rel)
+            t = t[t["present"]]
+            tors.append(t)
+        if m in DISPERSION_METHODS:
+            e = fr.loc[sub.index, f"{m}_estimate"].to_numpy(float)
+            lo = fr.loc[sub.index, f"{m}_low"].to_numpy(float)
+            hi = fr.loc[sub.index, f"{m}_high"].to_numpy(float)
+            ok = ~np.isnan(lo) & ~np.isnan(hi)
+            tors.append(pd.DataFrame({
+                "asset_id": sub.index.astype(str)[ok], "parameter": "market_dispersion", "method": m,
+                "label_zh": "可比案例离散度（调整后价格区间）", "label_en": "dispersion of the adjusted comparable prices",
+                "present": True, "base_value": e[ok], "nominal": np.nan, "low_input": np.nan,
+                "high_input": np.nan, "value_at_low": lo[ok], "value_at_high": hi[ok],
+                "swing": (hi - lo)[ok], "swing_pct": ((hi - lo) / np.abs(e))[ok],
+                "references": [["CAS2023.art23"]] * int(ok.sum())}))
+    T = pd.concat(tors, ignore_index=True) if tors else pd.DataFrame(
+        columns=["asset_id", "parameter", "method", "label_zh", "label_en", "swing", "value_at_low",
+                 "value_at_high", "references"])
+    by_asset = {k: g for k, g in T.groupby("asset_id", sort=False)} if len(T) else {}
+    div = float(setting(cfg, "divergence"))
+    out: dict[str, dict[str, Any]] = {}
+    for aid in pf.index.astype(str):
+        row = fr.loc[aid]
+        concl = float(row["estimate"]) if pd.notna(row["estimate"]) else np.nan
+        table = []
+        used = []
+        for m in names:
+            e = row[f"{m}_estimate"]
+            w = row[f"{m}_weight"]
+            diff = (float(e) / concl - 1) if pd.notna(e) and np.isfinite(concl) and concl != 0 else None
+            table.append({"method": m, "label_zh": LABELS.get(m, (m, m))[0], "label_en": LABELS.get(m, (m, m))[1],
+                          "estimate": None if pd.isna(e) else float(e),
+                          "low": None if pd.isna(row[f"{m}_low"]) else float(row[f"{m}_low"]),
+                          "high": None if pd.isna(row[f"{m}_high"]) else float(row[f"{m}_high"]),
+                          "weight": None if pd.isna(w) else float(w),
+                          "applicable": bool(row[f"{m}_applicable"]),
+                          "reason_zh": row[f"{m}_reason_zh"], "reason_en": row[f"{m}_reason_en"],
+                          "difference_pct": diff})
+            if pd.notna(w) and w > 0:
+                used.append((m, float(w)))
+        vals = [t["estimate"] for t in table if t["applicable"] and t["estimate"] is not None]
+        spread = (max(vals) - min(vals)) / abs(concl) if len(vals) > 1 and np.isfinite(concl) and concl else 0.0
+        drivers = []
+        g = by_asset.get(aid)
+        if g is not None and np.isfinite(concl) and concl:
+            for _, d in g.iterrows():
+                vl, vh = float(d["value_at_low"]), float(d["value_at_high"])
+                reach = bool(min(vl, vh) <= concl <= max(vl, vh)) if np.isfinite(vl) and np.isfinite(vh) else False
+                drivers.append({"method": d["method"], "parameter": d["parameter"],
+                                "label_zh": d["label_zh"], "label_en": d["label_en"],
+                                "value_at_low": vl, "value_at_high": vh,
+                                "swing_pct": float(abs(vh - vl) / abs(concl)) if np.isfinite(vh - vl) else None,
+                                "reaches_conclusion": reach, "references": list(d["references"])})
+            drivers.sort(key=lambda d: -(d["swing_pct"] or 0.0))
+        top = drivers[0] if drivers else None
+        ml = {m: LABELS.get(m, (m, m)) for m in names}
+        top_zh = f"{ml[top['method']][0]}的{top['label_zh']}" if top else ""
+        top_en = f"{top['label_en']} ({ml[top['method']][1]})" if top else ""
+        src = meta.loc[aid, "weights_source"] if meta is not None else "model"
+        a = pf.assets.loc[aid]
+        purpose, vtype = str(a.get("purpose", "other")), str(a.get("value_type", "market"))
+        zh, en = [], []
+        if not used:
+            zh.append("没有适用的评估方法，未形成结论。")
+            en.append("No approach is applicable; no conclusion is formed.")
+        else:
+            wz = "、".join(f"{ml[m][0]}（权重 {w:.0%}）" for m, w in used)
+            we = ", ".join(f"{ml[m][1]} (weight {w:.0%})" for m, w in used)
+            if str(src).startswith("card"):
+                zh.append(f"结论采用{wz}，权重由评估人员指定，理由：{meta.loc[aid, 'weights_reason']}。")
+                en.append(f"The conclusion uses the {we}; the weights were set by the appraiser because: "
+                          f"{meta.loc[aid, 'weights_reason']}.")
+            else:
+                zh.append(f"评估目的为{PURPOSE_ZH.get(purpose, purpose)}、价值类型为{VALUE_TYPE_ZH.get(vtype, vtype)}，"
+                          f"结论采用{wz}：{meta.loc[aid, 'rule_reason_zh'] if meta is not None else ''}。")
+                en.append(f"Purpose {purpose}, value type {vtype}: the conclusion uses the {we} — "
+                          f"{meta.loc[aid, 'rule_reason_en'] if meta is not None else ''}.")
+            if "fallback" in str(src):
+                zh.append("首选方法不适用，按模型库的备选顺序改用上述方法。")
+                en.append("The preferred approach is not applicable; the library's fallback order was used.")
+            zh.append(f"评估结论为 {_fmt(concl)}，指导价区间 {_fmt(row['low'])} – {_fmt(row['high'])}"
+                      f"（覆盖率 {float(row['coverage']):.0%}）。")
+            en.append(f"Conclusion {_fmt(concl)}; guided range {_fmt(row['low'])} – {_fmt(row['high'])} "
+                      f"({float(row['coverage']):.0%} coverage).")
+            for t in table:
+                if t["applicable"] and t["difference_pct"] is not None and not (t["weight"] or 0) >= 0.999:
+                    zh.append(f"{t['label_zh']}结果 {_fmt(t['estimate'])}，与结论相差 {t['difference_pct']:+.1%}"
+                              + ("，差异较大" if abs(t["difference_pct"]) > div else "") + "。")
+                    en.append(f"The {t['label_en']} gives {_fmt(t['estimate'])}, {t['difference_pct']:+.1%} from "
+                              f"the conclusion" + (" — a large difference" if abs(t["difference_pct"]) > div else "") + ".")
+                if not t["applicable"]:
+                    zh.append(f"{t['label_zh']}不适用：{t['reason_zh'] or '—'}。")
+                    en.append(f"The {t['label_en']} is not applicable: {t['reason_en'] or '—'}.")
+            if top:
+                zh.append(f"对结果影响最大的参数是{top_zh}：在其合理区间（10%–90% 分位）内变动使结果变化约"
+                          f"结论的 {top['swing_pct']:.0%}。")
+                en.append(f"The largest driver is the {top_en}: over its plausible range (10–90 % quantiles) it moves "
+                          f"the value by about {top['swing_pct']:.0%} of the conclusion.")
+        refs = ["CAS2023.art24"]
+        if meta is not None:
+            refs += [r for r in meta.loc[aid, "rule_references"] if r not in refs]
+        out[aid] = {"conclusion": None if not np.isfinite(concl) else concl, "table": table,
+                    "spread_pct": spread, "weights_source": str(src),
+                    "drivers": drivers, "largest_driver": (f"{top_zh} / {top_en}" if top else None),
+                    "largest_driver_detail": top, "reason_zh": "".join(zh), "reason_en": " ".join(en),
+                    "references": refs}
+    return out
+
+
+_explain = explain

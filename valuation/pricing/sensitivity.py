@@ -1,0 +1,187 @@
+"""Sensitivity analysis of any value function ``f(pf) -> Series of estimates``.
+
+* :func:`tornado` — one-at-a-time: each parameter at its low and high value (10 % / 90 %
+  quantiles of its distribution, or the card's value ± x %), the others at the card's values;
+* :func:`grid` — two-way grid (e.g. discount rate × terminal growth);
+* :func:`sobol` — global variance-based indices (Saltelli/Sobol' sampling and estimators of
+  SALib). First-order S1 and total ST per asset and parameter.
+
+Every evaluation is vectorised: the portfolio is replicated once for all parameter values
+(see :func:`valuation.pricing.uncertainty.replicate`) and ``f`` runs once. Parameters are
+:class:`~valuation.pricing._sampling.Param` objects; names of the defaults of
+``models/reconcile.yaml`` (``income_discount_rate`` ...) are accepted too.
+These analyses support the disclosure of important parameters (CAS 2023 art. 27) and the
+explanation of differences between approaches (art. 24).
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..core.errors import RefusedError
+from ..core.portfolio import Portfolio
+from ._sampling import Param, evaluate_values
+from .uncertainty import default_params
+
+__all__ = ["tornado", "grid", "sobol", "resolve_params", "method_value"]
+
+ValueFn = Callable[[Portfolio], "pd.Series | np.ndarray"]
+
+
+def method_value(fn: Callable[[Portfolio], Any]) -> ValueFn:
+    """Wrap a method (``pf -> MethodResult``) as a value function (NaN where not applicable)."""
+    def f(pf: Portfolio) -> pd.Series:
+        fr = fn(pf).frame.reindex(pf.index)
+        return fr["estimate"].where(fr["applicable"].astype(bool))
+    return f
+
+
+def resolve_params(params: Sequence[Param | str] | None, *, method: str | None = None,
+                   config: Mapping[str, Any] | None = None) -> list[Param]:
+    defaults = {p.name: p for p in default_params(config)}
+    if params is None:
+        return [p for p in defaults.values() if method is None or p.method == method]
+    out = []
+    for p in params:
+        if isinstance(p, Param):
+            out.append(p)
+        elif p in defaults:
+            out.append(defaults[p])
+        else:
+            raise RefusedError(f"未知参数 {p!r}", f"unknown parameter {p!r}", field="parameter", value=p,
+                               allowed=", ".join(defaults))
+    return out
+
+
+def _value_range(p: Param, nominal: np.ndarray, quantiles: tuple[float, float],
+                 rel: float | None) -> tuple[np.ndarray, np.ndarray]:
+    if rel is not None:
+        base = nominal if p.kind in ("column", "discount") else np.ones_like(nominal)
+        lo, hi = base * (1 - rel), base * (1 + rel)
+        c_lo, c_hi = p.clip
+        if c_lo is not None or c_hi is not None:
+            lo, hi = np.clip(lo, c_lo, c_hi), np.clip(hi, c_lo, c_hi)
+        return lo, hi
+    u = np.array([[quantiles[0], quantiles[1]]])
+    v = p.values_at(nominal, np.broadcast_to(u, (len(nominal), 2)).copy())
+    return v[:, 0], v[:, 1]
+
+
+def tornado(f: ValueFn, pf: Portfolio, params: Sequence[Param | str] | None = None, *,
+            quantiles: tuple[float, float] = (0.10, 0.90), rel: float | None = None,
+            config: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """One-at-a-time sensitivity (tornado) of ``f`` for every asset.
+
+    Each parameter p takes its low and high value — the ``quantiles`` of its distribution
+    around the card's value, or the card's value × (1 ∓ ``rel``) — while the others keep the
+    card's values. One evaluation of ``f`` on the portfolio replicated 1 + 2P times.
+
+    Returns
+    -------
+    Long frame: asset_id, parameter, method, label_zh, label_en, base_value, low_input,
+    high_input, value_at_low, value_at_high, swing = |value_at_high − value_at_low|,
+    swing_pct = swing / |base_value|; sorted by asset and descending swing. Parameters absent
+    on a card (NaN) have swing 0 and ``present`` False.
+    """
+    ps = resolve_params(params, config=config)
+    n, P = len(pf), len(ps)
+    K = 1 + 2 * P
+    nominals = [p.nominal(pf) for p in ps]
+    vals = []
+    ranges = []
+    for j, p in enumerate(ps):
+        lo, hi = _value_range(p, nominals[j], quantiles, rel)
+        ranges.append((lo, hi))
+        v = np.full((n, K), np.nan)
+        v[:, 1 + 2 * j] = lo
+        v[:, 2 + 2 * j] = hi
+        vals.append(v)
+    Y = evaluate_values(f, pf, ps, vals) if P else np.zeros((n, 1))
+    base = Y[:, 0]
+    rows = []
+    ids = pf.index.astype(str)
+    for j, p in enumerate(ps):
+        ylo, yhi = Y[:, 1 + 2 * j], Y[:, 2 + 2 * j]
+        present = ~np.isnan(nominals[j])
+        swing = np.where(present, np.abs(yhi - ylo), 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            pct = swing / np.abs(base)
+        rows.append(pd.DataFrame({
+            "asset_id": ids, "parameter": p.name, "method": p.method or "", "label_zh": p.label_zh,
+            "label_en": p.label_en, "present": present, "base_value": base,
+            "nominal": nominals[j], "low_input": ranges[j][0], "high_input": ranges[j][1],
+            "value_at_low": ylo, "value_at_high": yhi, "swing": swing, "swing_pct": pct,
+            "references": [list(p.references)] * n}))
+    if not rows:
+        return pd.DataFrame(columns=["asset_id", "parameter", "swing", "swing_pct"])
+    out = pd.concat(rows, ignore_index=True)
+    out["_o"] = out["asset_id"].map({a: i for i, a in enumerate(ids)})
+    out = out.sort_values(["_o", "swing"], ascending=[True, False], kind="stable").drop(columns="_o")
+    return out.reset_index(drop=True)
+
+
+def grid(f: ValueFn, pf: Portfolio, p1: Param | str, values1: Sequence[float], p2: Param | str,
+         values2: Sequence[float], *, config: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """Two-way grid: ``f`` for every pair (v1, v2) of the two parameters' values (absolute
+    values for columns and the discount rate; factors for streams and outputs), all assets
+    at once. Returns a long frame asset_id, <p1>, <p2>, value; pivot one asset with
+    ``df[df.asset_id == a].pivot(index=p1, columns=p2, values="value")``."""
+    a, b = resolve_params([p1, p2], config=config)
+    v1, v2 = np.asarray(values1, float), np.asarray(values2, float)
+    g1, g2 = np.meshgrid(v1, v2, indexing="ij")
+    g1, g2 = g1.ravel(), g2.ravel()
+    n = len(pf)
+    Y = evaluate_values(f, pf, [a, b], [np.tile(g1, (n, 1)), np.tile(g2, (n, 1))])
+    K = len(g1)
+    return pd.DataFrame({"asset_id": np.repeat(pf.index.astype(str).to_numpy(), K),
+                         a.name: np.tile(g1, n), b.name: np.tile(g2, n), "value": Y.ravel()})
+
+
+def sobol(f: ValueFn, pf: Portfolio, params: Sequence[Param | str] | None = None, *,
+          n: int = 512, seed: int = 20231001, second_order: bool = False,
+          num_resamples: int = 100, config: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """Global Sobol' indices of ``f`` per asset (SALib: Sobol' sequence with Saltelli's
+    scheme, Jansen/Saltelli estimators).
+
+    The unit-hypercube sample of SALib is mapped through each parameter's inverse CDF
+    (around each asset's card values), ``f`` is evaluated once on the portfolio replicated
+    ``n × (P + 2)`` times, and the indices are estimated per asset.
+
+    Returns
+    -------
+    Long frame asset_id, parameter, S1, S1_conf, ST, ST_conf.
+    """
+    from SALib.analyze import sobol as sobol_analyze
+    from SALib.sample import sobol as sobol_sample
+
+    ps = resolve_params(params, config=config)
+    P = len(ps)
+    if P < 2:
+        raise RefusedError("Sobol 指数至少需要 2 个参数", "Sobol indices need at least 2 parameters",
+                           field="params", value=P, allowed=">= 2")
+    if n < 2 or (n & (n - 1)):
+        raise RefusedError(f"样本量 n={n} 须为 2 的幂", f"sample size n={n} must be a power of 2",
+                           field="n", value=n, allowed="2, 4, 8, ...")
+    problem = {"num_vars": P, "names": [p.name for p in ps], "bounds": [[0.0, 1.0]] * P}
+    U = sobol_sample.sample(problem, n, calc_second_order=second_order, scramble=True, seed=seed)
+    U = np.clip(U, 1e-9, 1 - 1e-9)
+    N = len(pf)
+    vals = [p.values_at(p.nominal(pf), np.tile(U[:, j], (N, 1))) for j, p in enumerate(ps)]
+    Y = evaluate_values(f, pf, ps, vals)
+    rows = []
+    for i, aid in enumerate(pf.index.astype(str)):
+        y = Y[i]
+        if np.isnan(y).any() or np.nanstd(y) == 0:
+            for p in ps:
+                rows.append({"asset_id": aid, "parameter": p.name, "S1": np.nan, "S1_conf": np.nan,
+                             "ST": np.nan, "ST_conf": np.nan})
+            continue
+        Si = sobol_analyze.analyze(problem, y, calc_second_order=second_order,
+                                   num_resamples=num_resamples, seed=seed, print_to_console=False)
+        for j, p in enumerate(ps):
+            rows.append({"asset_id": aid, "parameter": p.name, "S1": float(Si["S1"][j]),
+                         "S1_conf": float(Si["S1_conf"][j]), "ST": float(Si["ST"][j]),
+                         "ST_conf": float(Si["ST_conf"][j])})
+    return pd.DataFrame(rows)
