@@ -379,6 +379,13 @@ def explain(pf: Portfolio, results: Mapping[str, MethodResult], frame: pd.DataFr
                               + ("，差异较大" if abs(t["difference_pct"]) > div else "") + "。")
                     en.append(f"The {t['label_en']} gives {_fmt(t['estimate'])}, {t['difference_pct']:+.1%} from "
                               f"the conclusion" + (" — a large difference" if abs(t["difference_pct"]) > div else "") + ".")
+                    if abs(t["difference_pct"]) > div and not any(
+                            d["method"] == t["method"] and d["reaches_conclusion"] for d in drivers):
+                        zh.append("该差异不能由该方法自身参数的合理变动解释，反映了各方法计量基础（成本、收益、市场）的不同，"
+                                  "结论依据上述权重理由形成。")
+                        en.append("This gap is not explained by plausible changes of that approach's own inputs; it "
+                                  "reflects the different bases (cost, income, market) of the approaches, and the "
+                                  "conclusion follows the weighting reason above.")
                 if not t["applicable"]:
                     zh.append(f"{t['label_zh']}不适用：{t['reason_zh'] or '—'}。")
                     en.append(f"The {t['label_en']} is not applicable: {t['reason_en'] or '—'}.")
