@@ -75,12 +75,14 @@ def _num(x: Any, default: float = 0.0) -> float:
     return default if x is None else float(x)
 
 
-def price(product: Mapping[str, Any], *, config: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def price(product: Mapping[str, Any], *, config: Mapping[str, Any] | None = None,
+          snap: Any = None) -> dict[str, Any]:
     """Maximum allowed revenue, price caps and checks of a public-data product (65号).
 
     Parameters
     ----------
     product : the ``product`` document of the interchange schema (``{"product": {...}}``).
+    config : the model entry (default: ``pricing.public_data_65`` of ``snap`` or the seed file).
 
     Returns
     -------
@@ -93,7 +95,7 @@ def price(product: Mapping[str, Any], *, config: Mapping[str, Any] | None = None
     """
     raw = product if isinstance(product, Mapping) else {}
     norm = validate_product(product)
-    cfg = config if config is not None else public_data_config()
+    cfg = config if config is not None else public_data_config(snap)
     p = norm["product"]
     per = p["period"]
     raw_p = raw.get("product", raw) if isinstance(raw, Mapping) else {}

@@ -1,0 +1,36 @@
+"""`valuation price PRODUCT.json` prints the 65号 result (json | text), exit code 0."""
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from valuation.cli import app
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = str(ROOT / "examples" / "product_public_data.json")
+runner = CliRunner()
+
+
+def test_price_json():
+    r = runner.invoke(app, ["price", EXAMPLE, "--format", "json"])
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output)
+    assert d["mar"] == 9_840_000.0 and d["provenance"]["input_hash"]
+    assert [i["free"] for i in d["items"]] == [False, False, True]
+
+
+def test_price_text_both_languages():
+    zh = runner.invoke(app, ["price", EXAMPLE])
+    en = runner.invoke(app, ["price", EXAMPLE, "--lang", "en"])
+    assert zh.exit_code == 0 and en.exit_code == 0
+    assert "最高准许收入" in zh.output and "9,840,000.00" in zh.output and "0.2460" in zh.output
+    assert "Maximum allowed revenue" in en.output and "REVENUE_ABOVE_MAR" in en.output
+
+
+def test_price_bad_input_exit_2(tmp_path):
+    p = tmp_path / "bad.json"
+    p.write_text(json.dumps({"product": {"product_id": "x", "name": "x", "items": [], "period": {}}}),
+                 encoding="utf-8")
+    r = runner.invoke(app, ["price", str(p), "--format", "json"])
+    assert r.exit_code == 2
+    assert "product.period.allowed_cost" in r.output

@@ -1,0 +1,83 @@
+"""``valuation price PRODUCT.json``: public-data pricing under 发改价格〔2025〕65号.
+
+The command parses the file, calls :func:`valuation.api.price` and renders the result; it
+holds no pricing logic."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+__all__ = ["register", "render_text"]
+
+
+def _m(x: Any) -> str:
+    return "—" if x is None else f"{x:,.2f}"
+
+
+def _p(x: Any) -> str:
+    """Unit prices: small per-call amounts keep 4 decimals."""
+    return "—" if x is None else (f"{x:,.4f}" if abs(x) < 100 else f"{x:,.2f}")
+
+
+def render_text(r: dict[str, Any], lang: str = "zh") -> str:
+    """Bilingual-capable text summary of a pricing result."""
+    zh = lang != "en"
+    cur = r.get("currency", "CNY")
+    L = [("公共数据产品 " if zh else "Public data product ") + f"{r.get('product_id')} {r.get('name') or ''}".rstrip(),
+         ("准许成本（扣除补助）: " if zh else "Allowed cost net of subsidies: ") + f"{_m(r.get('net_cost'))} {cur}",
+         ("准许收益率: " if zh else "Allowed return: ") + f"{r.get('rate_used', 0):.4%}" +
+         (f"（上限 {r.get('rate_cap', 0):.4%}）" if zh else f" (cap {r.get('rate_cap', 0):.4%})"),
+         ("准许利润: " if zh else "Allowed profit: ") + f"{_m(r.get('allowed_profit'))} {cur}",
+         ("税金: " if zh else "Taxes: ") + f"{_m(r.get('taxes'))} {cur}",
+         ("最高准许收入 MAR: " if zh else "Maximum allowed revenue (MAR): ") + f"{_m(r.get('mar'))} {cur}"]
+    if r.get("previous_excess"):
+        L.append(("已扣减上期超额收入: " if zh else "Previous excess deducted: ") + _m(r.get("previous_excess")))
+    if r.get("excess") is not None:
+        L.append(("本期超额收入（下期扣减）: " if zh else "Excess revenue (deducted next period): ") + _m(r.get("excess")))
+    L.append("条目 / items:" if zh else "Items:")
+    for it in r.get("items", []):
+        tag = ("无偿" if zh else "free") if it.get("free") else (("上限 " if zh else "cap ") + _p(it.get("cap")))
+        ok = "✓" if it.get("ok") else "✗"
+        L.append(f"  {ok} {it.get('item_id')} [{it.get('use_category')}, {it.get('unit')}] {tag}; "
+                 + ("收费 " if zh else "price ") + _p(it.get("price")))
+    for c in r.get("checks", []):
+        L.append(f"  [{'OK' if c.get('ok') else '!!'}] " + str(c.get("label_zh" if zh else "label_en")))
+    for f in r.get("flags", []):
+        L.append(f"  [{f.get('severity')}] {f.get('code')}: {f.get('message_zh' if zh else 'message_en')} "
+                 f"({', '.join(f.get('references') or [])})")
+    return "\n".join(L)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("price")
+    def price_cmd(product: Path = typer.Argument(..., exists=True, dir_okay=False, help="PRODUCT.json"),
+                  format: str = typer.Option("text", "--format", help="json | text"),
+                  lang: str = typer.Option("zh", "--lang", help="zh | en"),
+                  db: Optional[str] = typer.Option("seed", "--db", help="数据库 URL；'seed' 仅用种子文件 / DB URL or 'seed'"),
+                  ) -> None:
+        """公共数据定价（发改价格〔2025〕65号）/ public-data pricing (NDRC 2025 No. 65)."""
+        from .. import api
+        from ..core.errors import ValuationError
+
+        try:
+            data = json.loads(product.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as e:
+            typer.echo(f"JSON 解析失败 / invalid JSON: {e}", err=True)
+            raise typer.Exit(2)
+        try:
+            res = api.price(data, library=db)
+        except ValuationError as e:
+            if format == "json":
+                typer.echo(json.dumps(e.to_dict(), ensure_ascii=False, indent=2))
+            else:
+                typer.echo(e.message(lang), err=True)
+                for i in getattr(e, "issues", []):
+                    typer.echo("  - " + i.message(lang), err=True)
+            raise typer.Exit(2)
+        if format == "json":
+            typer.echo(json.dumps(res, ensure_ascii=False, indent=2, default=str))
+        else:
+            typer.echo(render_text(res, lang))
