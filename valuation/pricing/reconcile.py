@@ -158,6 +158,14 @@ def weights_for(pf: Portfolio, applicable: pd.DataFrame, config: Mapping[str, An
 def combine(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = None, *,
             config: Mapping[str, Any] | None = None, methods: Mapping[str, MethodFn] | None = None,
             range_method: str | None = None, draws: int | None = None) -> pd.DataFrame:
+    return _combine(pf, results, snap, config=config, methods=methods, range_method=range_method,
+                    draws=draws)[0]
+
+
+def _combine(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = None, *,
+             config: Mapping[str, Any] | None = None, methods: Mapping[str, MethodFn] | None = None,
+             range_method: str | None = None, draws: int | None = None
+             ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One row per asset: ``estimate``, ``low``, ``high``, ``coverage``, ``range_method``,
     ``band_low``/``band_high`` (floating band around the estimate), and per approach
     ``<m>_estimate``, ``<m>_low``, ``<m>_high``, ``<m>_weight``, ``<m>_applicable``,
@@ -236,8 +244,7 @@ def combine(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = None
         fr[f"{m}_applicable"] = app[:, j]
         fr[f"{m}_reason_zh"] = f["reason_zh"].fillna("").astype(str).to_numpy()
         fr[f"{m}_reason_en"] = f["reason_en"].fillna("").astype(str).to_numpy()
-    fr.attrs["weights_meta"] = meta
-    return fr
+    return fr, meta
 
 
 def reconcile(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = None, *,
@@ -248,12 +255,12 @@ def reconcile(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = No
     ``explain``)."""
     cfg = config if config is not None else reconcile_config(snap)
     fns = dict(methods) if methods is not None else None
-    fr = combine(pf, results, snap, config=cfg, methods=fns, range_method=range_method, draws=draws)
+    fr, meta = _combine(pf, results, snap, config=cfg, methods=fns, range_method=range_method, draws=draws)
     if not explain:
         return fr, {}
     if fns is None:
         fns = default_methods(snap, tuple(results))
-    return fr, _explain(pf, results, fr, methods=fns, config=cfg, snap=snap)
+    return fr, _explain(pf, results, fr, methods=fns, config=cfg, snap=snap, meta=meta)
 
 
 # --------------------------------------------------------------------------- art. 24
@@ -263,7 +270,8 @@ def _fmt(x: float) -> str:
 
 def explain(pf: Portfolio, results: Mapping[str, MethodResult], frame: pd.DataFrame | None = None,
             *, methods: Mapping[str, MethodFn] | None = None, config: Mapping[str, Any] | None = None,
-            snap: Any = None, rel: float | None = None) -> dict[str, dict[str, Any]]:
+            snap: Any = None, rel: float | None = None, meta: pd.DataFrame | None = None
+            ) -> dict[str, dict[str, Any]]:
     """The art. 24 explanation of every asset.
 
     Returns ``{asset_id: {...}}`` with ``table`` (each approach: estimate, low, high, weight,
@@ -274,11 +282,14 @@ def explain(pf: Portfolio, results: Mapping[str, MethodResult], frame: pd.DataFr
     (text) and ``largest_driver_detail``, ``reason_zh`` / ``reason_en`` and ``references``.
     """
     cfg = config if config is not None else reconcile_config(snap)
-    fr = frame if frame is not None else combine(pf, results, snap, config=cfg, methods=methods,
-                                                 range_method="mixture")
+    if frame is None:
+        frame, meta = _combine(pf, results, snap, config=cfg, methods=methods, range_method="mixture")
+    fr = frame
     names = [m for m in results]
     fns = dict(methods) if methods is not None else default_methods(snap, tuple(names))
-    meta = fr.attrs.get("weights_meta")
+    if meta is None:
+        app = pd.DataFrame({m: fr[f"{m}_applicable"].to_numpy(bool) for m in names}, index=pf.index)
+        meta = weights_for(pf, app, cfg, tuple(names))[1]
     params_all = default_params(cfg, getattr(snap, "models", None))
     # one tornado per approach over the assets where it applies (vectorised over assets)
     tors = []

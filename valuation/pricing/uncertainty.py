@@ -15,8 +15,9 @@ the distribution of the reconciled value, combining
 
 Vectorised over assets × draws: the portfolio is replicated ``D`` times (:func:`replicate`),
 the parameter columns are perturbed, each approach runs **once** on the big portfolio, and
-the result is reshaped to (assets × draws). Draws are reproducible: a pure function of the
-engagement seed, the asset id and the draw number.
+the result is reshaped to (assets × draws). Draws are Latin-hypercube stratified per parameter
+(lower noise of the range for a given number of draws) and reproducible: a pure function of the
+engagement seed, the asset id and the draw number — never of the other assets in the batch.
 """
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ from ..core.errors import RefusedError
 from ..core.portfolio import Portfolio
 from ..methods.base import MethodResult
 from ._sampling import (Param, asset_keys, evaluate_values, params_from_config, replicate,
-                        uniforms)
+                        uniforms_lhs)
 from .config import reconcile_config, setting
 
 __all__ = ["replicate", "band", "guided_range", "method_draws", "two_piece_quantile",
@@ -163,7 +164,7 @@ def method_draws(pf: Portfolio, fn: MethodFn, params: Sequence[Param], draws: in
     one run of ``fn`` on the replicated portfolio; with ``dispersion`` each draw also
     samples the approach's own band (comparable dispersion)."""
     n = len(pf)
-    vals = [p.values_at(p.nominal(pf), uniforms(keys, draws, p.stream)) for p in params]
+    vals = [p.values_at(p.nominal(pf), uniforms_lhs(keys, draws, p.stream)) for p in params]
     holder: dict[str, MethodResult] = {}
 
     def f(big: Portfolio) -> pd.Series:
@@ -182,7 +183,7 @@ def method_draws(pf: Portfolio, fn: MethodFn, params: Sequence[Param], draws: in
         est0 = fr["estimate"].to_numpy(float).reshape(n, draws)
         ratio_lo = (fr["low"].to_numpy(float).reshape(n, draws) / est0)
         ratio_hi = (fr["high"].to_numpy(float).reshape(n, draws) / est0)
-        u = uniforms(keys, draws, stream)
+        u = uniforms_lhs(keys, draws, stream)
         cov = float(holder["r"].params.get("coverage", coverage)) if holder["r"].params else coverage
         with np.errstate(invalid="ignore", divide="ignore"):
             V = two_piece_quantile(V, V * ratio_lo, V * ratio_hi, cov, u)
@@ -264,7 +265,7 @@ def guided_range(pf: Portfolio, methods: Mapping[str, MethodFn],
     Wv = np.where(avail, W, 0.0)
     tot = Wv.sum(axis=1, keepdims=True)
     Wn = np.divide(Wv, tot, out=np.zeros_like(Wv), where=tot > 0)
-    u = uniforms(keys, D, 999)
+    u = uniforms_lhs(keys, D, 999)
     cum = np.cumsum(Wn, axis=1)
     pick = (u[:, :, None] > cum[:, None, :]).sum(axis=2)            # (n, D) index of approach
     pick = np.minimum(pick, max(len(names) - 1, 0))
