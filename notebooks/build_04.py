@@ -78,6 +78,8 @@ cells = [
          "s.round(3)"),
 ]
 
+for i, c in enumerate(cells):      # stable ids: rebuilding gives the same file
+    c["id"] = f"nb04-{i:02d}"
 nb = nbf.v4.new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
                                                                "language": "python"}})
 out = HERE / "04_ranges_and_public_pricing.ipynb"

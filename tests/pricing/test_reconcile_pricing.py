@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from pricing_standins import STANDINS, card
+
 from valuation.core.errors import ValidationError
 from valuation.core.portfolio import Portfolio
 from valuation.pricing.reconcile import combine, explain, reconcile, weights_for
@@ -34,7 +34,7 @@ def test_weights_by_purpose_and_value_type(purpose, value_type, expected):
 
 def test_only_applicable_methods_keep_weight_and_fallback_order():
     # accounting prefers cost; without a cost section the fallback order (market, income) applies
-    _, res, fr, _ = run([card("A", purpose="accounting", cost=None, revenue=REV, comparables=COMPS),
+    _, _res, fr, _ = run([card("A", purpose="accounting", cost=None, revenue=REV, comparables=COMPS),
                          card("B", purpose="accounting", cost=None, revenue=REV)])
     assert fr.loc["A", "market_weight"] == 1.0 and fr.loc["A", "weights_source"] == "model+fallback"
     assert fr.loc["B", "income_weight"] == 1.0
@@ -57,7 +57,7 @@ def test_card_override_renormalises_over_applicable_methods():
     est = {m: res[m].frame["estimate"].iloc[0] for m in w}
     assert fr["estimate"].iloc[0] == pytest.approx(sum(w[m] * est[m] for m in w), rel=1e-12)
     # market not applicable → its 0.5 is dropped and cost/income renormalised to 0.4/0.6
-    _, res2, fr2, _ = run([card(cost=1000, revenue=REV, comparables=COMPS[:1], weights=w, reason="x")],
+    _, _res2, fr2, _ = run([card(cost=1000, revenue=REV, comparables=COMPS[:1], weights=w, reason="x")],
                           range_method="mixture")
     assert fr2["cost_weight"].iloc[0] == pytest.approx(0.4) and fr2["income_weight"].iloc[0] == pytest.approx(0.6)
     assert "评估人员指定" in ex[fr.index[0]]["reason_zh"]
@@ -68,7 +68,7 @@ def test_card_override_renormalises_over_applicable_methods():
        p=st.floats(10, 1e5))
 def test_one_weight_of_one_equals_that_method(m, cost, rate, p):
     w = {k: (1.0 if k == m else 0.0) for k in ("cost", "income", "market")}
-    pf, res, fr, _ = run([card(cost=cost, rate=rate, revenue=REV, comparables=[(p, 1.0), (1.3 * p, 1.0)],
+    _pf, res, fr, _ = run([card(cost=cost, rate=rate, revenue=REV, comparables=[(p, 1.0), (1.3 * p, 1.0)],
                                weights=w, reason="单一方法 / single approach")], range_method="mixture")
     assert fr["estimate"].iloc[0] == res[m].frame["estimate"].iloc[0]          # exact identity
     assert fr[f"{m}_weight"].iloc[0] == 1.0
@@ -96,7 +96,7 @@ def test_explanation_names_the_largest_driver():
     # income value ∝ 1 / (i − g) with i = 8 %, g = 5 %: the terminal growth (sd 1 pp, so its
     # 10/90 % values are 5 % ∓ 1.28 pp) moves i − g from 4.3 to 1.7 pp and dominates
     from pricing_standins import income_value
-    pf, res, fr, ex = run([card("A", purpose="licensing", cost=2000, revenue=[100 * r for r in REV], rate=0.08,
+    _pf, res, fr, ex = run([card("A", purpose="licensing", cost=2000, revenue=[100 * r for r in REV], rate=0.08,
                                 growth=0.05, comparables=COMPS)], explain=True)
     e = ex["A"]
     top = e["largest_driver_detail"]
@@ -138,6 +138,6 @@ def test_weights_for_is_vectorised_and_matches_rules():
     pf = Portfolio.from_cards([card(f"A{i}", purpose=p, revenue=REV, comparables=COMPS)
                                for i, p in enumerate(["accounting", "transfer", "licensing"])])
     app = pd.DataFrame(True, index=pf.index, columns=["cost", "income", "market"])
-    W, meta = weights_for(pf, app)
+    W, _meta = weights_for(pf, app)
     assert W.idxmax(axis=1).tolist() == ["cost", "market", "income"]
     assert (W.sum(axis=1) == 1).all()

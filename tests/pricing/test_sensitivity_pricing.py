@@ -2,8 +2,8 @@
 import numpy as np
 import pandas as pd
 import pytest
-
 from pricing_standins import STANDINS, card, income_value
+
 from valuation.core.errors import RefusedError
 from valuation.core.portfolio import Portfolio
 from valuation.pricing._sampling import Param

@@ -2,13 +2,18 @@
 import numpy as np
 import pandas as pd
 import pytest
-
 from pricing_standins import STANDINS, card, income_appraise, income_value, slim_portfolio
+
 from valuation.core.errors import RefusedError
 from valuation.core.portfolio import Portfolio
-from valuation.pricing._sampling import Param, evaluate_values, uniforms, asset_keys
-from valuation.pricing.uncertainty import (band, guided_range, mixture_quantiles, replicate,
-                                           two_piece_quantile)
+from valuation.pricing._sampling import Param, asset_keys, evaluate_values, uniforms
+from valuation.pricing.uncertainty import (
+    band,
+    guided_range,
+    mixture_quantiles,
+    replicate,
+    two_piece_quantile,
+)
 
 REV = [100.0, 110.0, 120.0, 130.0]
 COMPS = [(500.0, 1.0), (700.0, 1.1), (650.0, 0.9)]

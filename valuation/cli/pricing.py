@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 
@@ -56,7 +56,7 @@ def register(app: typer.Typer) -> None:
     def price_cmd(product: Path = typer.Argument(..., exists=True, dir_okay=False, help="PRODUCT.json"),
                   format: str = typer.Option("text", "--format", help="json | text"),
                   lang: str = typer.Option("zh", "--lang", help="zh | en"),
-                  db: Optional[str] = typer.Option("seed", "--db", help="数据库 URL；'seed' 仅用种子文件 / DB URL or 'seed'"),
+                  db: str | None = typer.Option("seed", "--db", help="数据库 URL；'seed' 仅用种子文件 / DB URL or 'seed'"),
                   ) -> None:
         """公共数据定价（发改价格〔2025〕65号）/ public-data pricing (NDRC 2025 No. 65)."""
         from .. import api

@@ -14,8 +14,9 @@ assets share the batch — and the same input always gives the same numbers.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,8 +25,18 @@ from scipy import special
 from ..core.errors import RefusedError
 from ..core.portfolio import Portfolio
 
-__all__ = ["Param", "replicate", "uniforms", "uniforms_lhs", "asset_keys", "evaluate_values", "DIST_TYPES",
-           "quantile_u", "params_from_config", "income_discount_nominal"]
+__all__ = [
+    "DIST_TYPES",
+    "Param",
+    "asset_keys",
+    "evaluate_values",
+    "income_discount_nominal",
+    "params_from_config",
+    "quantile_u",
+    "replicate",
+    "uniforms",
+    "uniforms_lhs",
+]
 
 DIST_TYPES = ("fixed", "uniform", "triangular", "normal", "lognormal", "relative_normal")
 _M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
@@ -174,7 +185,7 @@ class Param:
             v = np.clip(v, lo, hi)
         return np.asarray(v, dtype=float)
 
-    def with_distribution(self, dist: Mapping[str, Any]) -> "Param":
+    def with_distribution(self, dist: Mapping[str, Any]) -> Param:
         return replace(self, distribution=dict(dist))
 
     # -- apply drawn values to a (replicated) portfolio, in place on its copies

@@ -3,12 +3,13 @@
 from the seed files (pure: no database)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any
 
 from ..core.models import load_model_file, models_dir, param_defaults
 
-__all__ = ["reconcile_config", "public_data_config", "RECONCILE_ID", "PUBLIC_DATA_ID", "setting"]
+__all__ = ["PUBLIC_DATA_ID", "RECONCILE_ID", "public_data_config", "reconcile_config", "setting"]
 
 RECONCILE_ID = "reconcile.default"
 PUBLIC_DATA_ID = "pricing.public_data_65"

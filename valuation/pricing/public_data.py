@@ -24,13 +24,14 @@ taxes 30 → MAR 984.
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from ..core.errors import Issue, ValidationError
 from ..methods.base import step
 from .config import public_data_config, setting
 
-__all__ = ["price", "validate_product", "next_period_mar", "FREE_USES"]
+__all__ = ["FREE_USES", "next_period_mar", "price", "validate_product"]
 
 FREE_USES = ("public_governance", "public_welfare")
 USE_ZH = {"public_governance": "公共治理", "public_welfare": "公益事业", "industry": "产业发展",

@@ -16,7 +16,8 @@ ranges. :func:`explain` gives the art. 24 explanation per asset.
 from __future__ import annotations
 
 import importlib
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,8 +30,15 @@ from .config import reconcile_config, setting
 from .sensitivity import method_value, tornado
 from .uncertainty import DISPERSION_METHODS, band, default_params, guided_range, mixture_quantiles
 
-__all__ = ["reconcile", "combine", "weights_for", "explain", "default_methods", "METHODS",
-           "LABELS"]
+__all__ = [
+    "LABELS",
+    "METHODS",
+    "combine",
+    "default_methods",
+    "explain",
+    "reconcile",
+    "weights_for",
+]
 
 METHODS = ("cost", "income", "market")
 LABELS = {"cost": ("成本法", "cost approach"), "income": ("收益法", "income approach"),

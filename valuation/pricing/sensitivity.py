@@ -15,7 +15,8 @@ explanation of differences between approaches (art. 24).
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,7 +26,7 @@ from ..core.portfolio import Portfolio
 from ._sampling import Param, evaluate_values
 from .uncertainty import default_params
 
-__all__ = ["tornado", "grid", "sobol", "resolve_params", "method_value"]
+__all__ = ["grid", "method_value", "resolve_params", "sobol", "tornado"]
 
 ValueFn = Callable[[Portfolio], "pd.Series | np.ndarray"]
 

@@ -22,7 +22,8 @@ engagement seed, the asset id and the draw number — never of the other assets 
 from __future__ import annotations
 
 import warnings
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,12 +32,27 @@ from scipy import special
 from ..core.errors import RefusedError
 from ..core.portfolio import Portfolio
 from ..methods.base import MethodResult
-from ._sampling import (Param, asset_keys, evaluate_values, params_from_config, replicate,
-                        uniforms_lhs)
+from ._sampling import (
+    Param,
+    asset_keys,
+    evaluate_values,
+    params_from_config,
+    replicate,
+    uniforms_lhs,
+)
 from .config import reconcile_config, setting
 
-__all__ = ["replicate", "band", "guided_range", "method_draws", "two_piece_quantile",
-           "mixture_quantiles", "default_params", "DISPERSION_METHODS", "row_quantiles"]
+__all__ = [
+    "DISPERSION_METHODS",
+    "band",
+    "default_params",
+    "guided_range",
+    "method_draws",
+    "mixture_quantiles",
+    "replicate",
+    "row_quantiles",
+    "two_piece_quantile",
+]
 
 DISPERSION_METHODS = ("market",)
 MethodFn = Callable[[Portfolio], MethodResult]
@@ -117,7 +133,7 @@ def mixture_quantiles(est: np.ndarray, low: np.ndarray, high: np.ndarray, cov: n
     """Quantiles of the weighted mixture of the approaches' two-piece distributions
     (analytic fallback of the Monte Carlo for very large batches). Arrays are (n, M);
     ``cov`` is (M,) — the coverage of each approach's own band. Bisection, vectorised."""
-    n, M = est.shape
+    n = est.shape[0]
     z = _z(cov)[None, :] * np.ones((n, 1))
     w = np.where(np.isnan(est), 0.0, np.nan_to_num(weights))
     tot = w.sum(axis=1, keepdims=True)
