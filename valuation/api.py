@@ -45,8 +45,8 @@ def open_library(url: str | None = None, *, init: bool = False) -> Any:
     """
     from .library.store import open_store
 
-    _register_validators()
     store = open_store(url)
+    _register_validators(store)
     if init:
         from .library.seed.loader import load_seeds
 
@@ -54,22 +54,14 @@ def open_library(url: str | None = None, *, init: bool = False) -> Any:
     return store
 
 
-_VALIDATORS_REGISTERED = False
-
-
-def _register_validators() -> None:
-    """Writes to the rules library go through the whitelisted rule compiler (DESIGN.md §7)."""
-    global _VALIDATORS_REGISTERED
-    if _VALIDATORS_REGISTERED:
-        return
-    from .library.store import Store
-
+def _register_validators(store: Any) -> None:
+    """Writes to this store's rules library go through the whitelisted rule compiler
+    (DESIGN.md §7). Registered on the instance, so stores opened elsewhere are unaffected."""
     try:
         from .rules.engine import validate_rule
     except ImportError:  # pragma: no cover - the rules package ships with the engine
         return
-    Store.register_validator("rules", validate_rule)
-    _VALIDATORS_REGISTERED = True
+    store.register_validator("rules", validate_rule)
 
 
 def snapshot(library: LibraryLike = None) -> LibrarySnapshot:
@@ -201,7 +193,7 @@ def price(product: Mapping[str, Any], *, library: LibraryLike = None) -> dict[st
     from .pricing.public_data import price as _price
 
     snap = snapshot(library)
-    out = _price(product)
+    out = _price(product, snap=snap)
     prov = dict(out.get("provenance") or {})
     prov.update({"engine_version": __version__, "library_snapshot": snap.snapshot_id,
                  "input_hash": card_hash(product)})
