@@ -224,3 +224,69 @@ def report(card: Mapping[str, Any], *, fmt: str = "docx", lang: str = "zh",
 
     res = result or appraise(card, library=library)
     return render(card, res.to_dict(), fmt, lang)
+
+
+def sensitivity(card: Mapping[str, Any], *, library: LibraryLike = None, lang: str = "zh",
+                two_way: tuple[str, str] = ("income_discount_rate", "income_terminal_growth"),
+                steps: int = 5) -> dict[str, Any]:
+    """Sensitivity of the reconciled point estimate of one card (CAS 2023 art. 27).
+
+    Returns ``tornado`` (one-at-a-time swings: parameter, low/high input, value at each),
+    ``two_way`` (grid of the two parameters, when both are on the card), ``base``, ``x``, ``y``.
+    """
+    from .engine import run_method
+    from .pricing.reconcile import combine
+    from .pricing.sensitivity import grid, tornado
+
+    snap = snapshot(library)
+    pf = Portfolio.from_card(card)
+
+    def value(p: Portfolio) -> pd.Series:
+        results = {m: run_method(m, p, snap) for m in ("cost", "income", "market")}
+        return combine(p, results, snap, range_method="mixture")["estimate"]
+
+    from .pricing.sensitivity import resolve_params
+
+    base_fr = combine(pf, {m: run_method(m, pf, snap) for m in ("cost", "income", "market")}, snap,
+                      range_method="mixture")
+    # only parameters of approaches that carry weight in the conclusion can move it
+    weighted = {m for m in ("cost", "income", "market")
+                if float(pd.to_numeric(base_fr[f"{m}_weight"], errors="coerce").fillna(0).iloc[0]) > 0}
+    params = [p for p in resolve_params(None) if (p.method or "") in weighted]
+    cols = ["present", "label_zh", "label_en", "value_at_low", "value_at_high", "low_input", "high_input"]
+    tor = tornado(value, pf, params) if params else pd.DataFrame(columns=cols)
+    tor = tor[tor["present"].astype(bool)].copy()
+    base = float(base_fr["estimate"].iloc[0])
+    zh = lang != "en"
+    out: dict[str, Any] = {"base": base, "x": two_way[1], "y": two_way[0],
+                           "tornado": pd.DataFrame({
+                               "parameter": tor["label_zh" if zh else "label_en"].to_numpy(),
+                               "low_value": tor["value_at_low"].to_numpy(float),
+                               "high_value": tor["value_at_high"].to_numpy(float),
+                               "low_input": tor["low_input"].to_numpy(float),
+                               "high_input": tor["high_input"].to_numpy(float)}),
+                           "two_way": None}
+    a = pf.assets.iloc[0]
+    rate = a.get("income_discount_rate")
+    g = a.get("income_terminal_growth")
+    if bool(a.get("has_income")) and pd.notna(rate) and pd.notna(g):
+        import numpy as np
+
+        rates = np.round(np.linspace(max(rate - 0.04, 0.01), rate + 0.04, steps), 4)
+        gs = np.round(np.linspace(g - 0.02, min(g + 0.02, rate - 0.04 - 1e-3) if rate - 0.04 > g + 0.02
+                                  else g + 0.01, steps), 4)
+        long = grid(value, pf, two_way[0], rates, two_way[1], gs)
+        out["two_way"] = long.pivot(index=two_way[0], columns=two_way[1], values="value")
+    return out
+
+
+def test_rule(expression: str, params: Mapping[str, Any] | None = None) -> list[str]:
+    """Compile a rule expression with the whitelisted compiler; returns the facts it reads.
+
+    Raises :class:`~valuation.core.errors.RuleCompileError` with the reason when refused."""
+    from .rules.engine import check_expression
+
+    return check_expression(expression, params)
+
+
+test_rule.__test__ = False  # a library function, not a pytest test

@@ -104,7 +104,7 @@ def _sensitivity_section(res: dict[str, Any]) -> None:
         return
     st.subheader(t("sensitivity"))
     try:
-        sens = api.sensitivity(current_card(), library=library_arg())
+        sens = api.sensitivity(current_card(), library=library_arg(), lang=lang())
     except ValuationError as e:
         st.info(e.message(lang()))
         return
