@@ -1,0 +1,267 @@
+"""Composite quality score Q = Σ_j w_j s_j over the six GB/T 36344 dimensions (DOMAIN.md §5.3
+step 3), for one score vector (with a trace) or for every asset of a portfolio at once.
+
+Where each piece comes from, per asset (``composite_scores``):
+
+* dimension scores s_j: the card's ``asset.quality.<dimension>`` (columns ``quality_*``);
+  dimensions missing there are filled from the sub-indicator records
+  (``asset.quality.indicators``, see :mod:`.indicators`);
+* weights w_j: the ``weights`` argument, else the card's AHP matrix
+  (``asset.quality.ahp_matrix``, principal eigenvector, CR < 0.10 or
+  ``asset.quality.cr_override_reason``), else the card's ``asset.quality.weights``, else the
+  defaults 1/6 each (ENG.default — GB/T 36344 gives no weights);
+* when the six dimension scores are not all available, a given composite
+  ``asset.quality.score`` is used as Q (basis ``given``).
+
+The result is unrounded; the cost approach applies the engagement's rounding mode.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from ..core.errors import RefusedError, ValidationError
+from .ahp import CR_LIMIT, RI, _pairwise_issues, _refusal, ahp_batch
+from .catalog import DEFAULT_DIMENSION_WEIGHTS, DIMENSION_LABELS, DIMENSIONS, Indicator
+from .checks import WEIGHT_TOL, check_scores, check_weights, issue
+from .indicators import PIECEWISE_BANDS, dimension_scores, indicator_scores
+
+__all__ = ["composite", "composite_scores", "QUALITY_CLAUSES"]
+
+QUALITY_CLAUSES = ["GBT36344", "CAS2023.art16", "CAS2023.art17"]
+MATRIX_FIELD = "asset.quality.ahp_matrix"
+WEIGHTS_FIELD = "asset.quality.weights"
+
+
+def _trace_step(step_id: str, zh: str, en: str, formula: str, inputs: dict, value: Any,
+                clauses: list[str]) -> dict[str, Any]:
+    """A trace step with the keys of :class:`valuation.methods.base.TraceStep` (plain values)."""
+    return {"step": step_id, "label_zh": zh, "label_en": en, "formula": formula, "inputs": inputs,
+            "value": value, "clauses": list(clauses), "unit": "score", "note_zh": "", "note_en": ""}
+
+
+def composite(scores: Any, weights: Any = None, *, trace: bool = False
+              ) -> float | tuple[float, list[dict[str, Any]]]:
+    """Q = Σ_j w_j s_j for one asset.
+
+    Parameters
+    ----------
+    scores : six dimension scores (0–100) in the order of :data:`DIMENSIONS`, or a mapping
+        ``{dimension: score}``; any length n when ``weights`` has the same length.
+    weights : weights summing to 1 (± 1e-6); default 1/n each (ENG.default).
+    trace : also return the steps (inputs, formula, value, clauses).
+
+    F3: s = (92, 88, 85, 90, 80, 95), AHP weights → Q = 87.4357.
+    """
+    if isinstance(scores, Mapping):
+        labels = [d for d in DIMENSIONS if d in scores] or list(scores)
+        s = np.array([float(scores[d]) for d in labels])
+    else:
+        s = np.asarray(scores, dtype=float).reshape(-1)
+        labels = list(DIMENSIONS) if len(s) == len(DIMENSIONS) else [str(i + 1) for i in range(len(s))]
+    check_scores(s, "asset.quality", labels=labels)
+    if weights is None:
+        w = np.full(len(s), 1.0 / len(s))
+    elif isinstance(weights, Mapping):
+        w = np.array([float(weights[d]) for d in labels])
+    else:
+        w = np.asarray(weights, dtype=float).reshape(-1)
+    w = check_weights(w, WEIGHTS_FIELD, n=len(s))
+    q = float(w @ s)
+    if not trace:
+        return q
+    steps = [_trace_step("quality_weights", "维度权重 w", "Dimension weights w", "Σ w_j = 1",
+                         {lab: float(x) for lab, x in zip(labels, w)}, [float(x) for x in w],
+                         ["GBT36344", "CAS2023.art17"] + (["ENG.default"] if weights is None else [])),
+             _trace_step("quality_score", "数据质量综合得分 Q", "Composite quality score Q", "Q = Σ_j w_j × s_j",
+                         {lab: float(x) for lab, x in zip(labels, s)}, q, QUALITY_CLAUSES)]
+    return q, steps
+
+
+def _weights_argument(weights: Any, index: pd.Index) -> np.ndarray:
+    n = len(index)
+    if isinstance(weights, pd.DataFrame):
+        W = weights.reindex(index=index, columns=list(DIMENSIONS)).to_numpy(float)
+    elif isinstance(weights, Mapping):
+        W = np.tile(np.array([float(weights[d]) for d in DIMENSIONS]), (n, 1))
+    else:
+        W = np.tile(np.asarray(weights, dtype=float).reshape(-1), (n, 1))
+    check_weights(W, "weights", n=len(DIMENSIONS), asset_ids=[str(x) for x in index])
+    return W
+
+
+def _ahp_rows(pf, errors: str):
+    """AHP weights for the assets with a matrix, vectorised over a stack of 6 × 6 matrices."""
+    mats = pf.matrices.get(MATRIX_FIELD) or {}
+    if not mats:
+        return {}, {}
+    k6 = len(DIMENSIONS)
+    ids = [a for a in mats if a in pf.assets.index]
+    arrs = [np.asarray(mats[a], dtype=float) for a in ids]
+    ok_shape = np.array([m.shape == (k6, k6) for m in arrs], dtype=bool)
+    problems: dict[str, list] = {}
+    for a, m in zip(np.asarray(ids, dtype=object)[~ok_shape], np.asarray(arrs, dtype=object)[~ok_shape]):
+        problems[a] = _pairwise_issues(np.asarray(m, float), MATRIX_FIELD, a) or [
+            issue(MATRIX_FIELD, list(np.shape(m)), "6 × 6 matrix (six GB/T 36344 dimensions)",
+                  f"{MATRIX_FIELD}[{a}] 须为 6 × 6（六个质量维度），实际 {np.shape(m)}",
+                  f"{MATRIX_FIELD}[{a}] must be 6 × 6 (six quality dimensions), got {np.shape(m)}", a)]
+    ids6 = [a for a, ok in zip(ids, ok_shape) if ok]
+    out: dict[str, tuple] = {}
+    if ids6:
+        S = np.stack([m for m, ok in zip(arrs, ok_shape) if ok])
+        with np.errstate(invalid="ignore"):
+            prod = S * np.transpose(S, (0, 2, 1))
+            valid = (np.isfinite(S).all(axis=(1, 2)) & (S > 0).all(axis=(1, 2))
+                     & (np.abs(np.diagonal(S, axis1=1, axis2=2) - 1.0) <= 1e-9).all(axis=1)
+                     & np.isclose(prod, 1.0, rtol=1e-3, atol=0.0).all(axis=(1, 2)))
+        for j in np.flatnonzero(~valid):
+            problems[ids6[j]] = _pairwise_issues(S[j], MATRIX_FIELD, ids6[j])
+        if valid.any():
+            w, lam, ci, cr = ahp_batch(S[valid])
+            reasons = pf.assets["quality_cr_override_reason"] if "quality_cr_override_reason" in pf.assets else None
+            for j, a in enumerate(np.asarray(ids6, dtype=object)[valid]):
+                reason = reasons.loc[a] if reasons is not None else None
+                reason = reason.strip() if isinstance(reason, str) and reason.strip() else None
+                if cr[j] >= CR_LIMIT and not reason:
+                    err = _refusal(float(cr[j]), MATRIX_FIELD, a)
+                    if errors == "raise":
+                        raise err
+                    problems[a] = [issue(MATRIX_FIELD, round(float(cr[j]), 6), f"CR < {CR_LIMIT:.2f}",
+                                         err.message_zh, err.message_en, a)]
+                    continue
+                out[a] = (w[j], float(lam[j]), float(ci[j]), float(cr[j]), reason if cr[j] >= CR_LIMIT else None)
+    if problems and errors == "raise":
+        raise ValidationError([i for v in problems.values() for i in v])
+    return out, problems
+
+
+def composite_scores(pf, weights: Any = None, *, scale: str = "linear",
+                     bands=PIECEWISE_BANDS, catalog: Mapping[str, Indicator] | None = None,
+                     errors: str = "raise") -> pd.DataFrame:
+    """Composite quality score Q of every asset of ``pf`` (vectorised; see module docstring).
+
+    Parameters
+    ----------
+    pf : Portfolio (``pf.assets`` quality_* columns, ``pf.records["asset.quality.indicators"]``,
+        ``pf.series["asset.quality.weights"]``, ``pf.matrices["asset.quality.ahp_matrix"]``).
+    weights : optional six weights (array or {dimension: w}) for every asset, or an
+        (assets × dimensions) DataFrame; must sum to 1 (± 1e-6).
+    scale : scoring scale of sub-indicator measures, ``linear`` or ``piecewise``.
+    errors : ``raise`` (default: bad input raises ValidationError / RefusedError naming the
+        field and value) or ``mark`` (batch: Q = NaN and the reason in ``problem_zh/_en``).
+
+    Returns
+    -------
+    DataFrame indexed like ``pf.assets`` with ``quality_score`` (Q, unrounded),
+    ``quality_basis`` (dimensions | indicators | given | none), ``weights_source``
+    (argument | ahp | card | default), ``ahp_lambda_max``, ``ahp_ci``, ``ahp_cr``,
+    ``ahp_override_reason``, ``w_<dimension>`` and ``s_<dimension>`` (the weights and scores
+    used), ``problem_zh``, ``problem_en``.
+    """
+    if errors not in ("raise", "mark"):
+        raise ValueError("errors must be 'raise' or 'mark'")
+    idx = pf.index
+    n = len(idx)
+    a = pf.assets
+    dims = np.column_stack([a[f"quality_{d}"].to_numpy(float) if f"quality_{d}" in a.columns
+                            else np.full(n, np.nan) for d in DIMENSIONS]) if n else np.zeros((0, 6))
+    pz = np.full(n, "", dtype=object)
+    pe = np.full(n, "", dtype=object)
+    pos = {k: i for i, k in enumerate(idx)}
+
+    bad_dim = (dims < 0) | (dims > 100)
+    if bad_dim.any():
+        iss = [issue(f"asset.quality.{DIMENSIONS[j]}", float(dims[i, j]), "0 ≤ score ≤ 100",
+                     f"{idx[i]}：质量维度 {DIMENSION_LABELS[DIMENSIONS[j]][0]} 得分 {dims[i, j]:g} 不在 0–100",
+                     f"{idx[i]}: quality dimension {DIMENSIONS[j]} score {dims[i, j]:g} is outside 0–100", str(idx[i]))
+               for i, j in np.argwhere(bad_dim)]
+        if errors == "raise":
+            raise ValidationError(iss)
+        for it in iss:
+            i = pos[it.asset_id]
+            pz[i], pe[i] = it.message_zh, it.message_en
+        dims = np.where(bad_dim, np.nan, dims)
+
+    from_ind = np.zeros(n, dtype=bool)
+    rec = pf.records.get("asset.quality.indicators") if hasattr(pf, "records") else None
+    if rec is not None and len(rec):
+        sc = indicator_scores(rec, scale=scale, bands=bands, catalog=catalog, errors=errors)
+        for aid, zh, en in sc.loc[sc["problem_zh"] != "", ["asset_id", "problem_zh", "problem_en"]].itertuples(index=False):
+            i = pos.get(aid)
+            if i is not None and not pz[i]:
+                pz[i], pe[i] = zh, en
+        means = dimension_scores(sc, idx).to_numpy(float)
+        fill = np.isnan(dims) & ~np.isnan(means)
+        from_ind = fill.any(axis=1)
+        dims = np.where(fill, means, dims)
+
+    # ---- weights
+    W = np.tile(DEFAULT_DIMENSION_WEIGHTS, (n, 1))
+    src = np.full(n, "default", dtype=object)
+    lam = np.full(n, np.nan)
+    ci = np.full(n, np.nan)
+    cr = np.full(n, np.nan)
+    ovr = np.full(n, None, dtype=object)
+    if weights is not None:
+        W = _weights_argument(weights, idx)
+        src[:] = "argument"
+    else:
+        given = pf.series.get(WEIGHTS_FIELD) if hasattr(pf, "series") else None
+        if given is not None and len(given.columns):
+            g = given.reindex(index=idx, columns=range(1, 7)).to_numpy(float)
+            has = ~np.isnan(g).all(axis=1)
+            if has.any():
+                rows = np.flatnonzero(has)
+                try:
+                    check_weights(g[rows], WEIGHTS_FIELD, n=6, asset_ids=[str(idx[i]) for i in rows])
+                    okw = has
+                except ValidationError as e:
+                    if errors == "raise":
+                        raise
+                    badids = {it.asset_id for it in e.issues}
+                    for it in e.issues:
+                        i = pos[it.asset_id]
+                        if not pz[i]:
+                            pz[i], pe[i] = it.message_zh, it.message_en
+                    okw = has & ~np.isin(idx.astype(str), list(badids))
+                W[okw] = g[okw]
+                src[okw] = "card"
+        ahp_ok, ahp_bad = _ahp_rows(pf, errors)
+        for aid, (w, l_, c_, r_, reason) in ahp_ok.items():
+            i = pos[aid]
+            W[i], lam[i], ci[i], cr[i], ovr[i], src[i] = w, l_, c_, r_, reason, "ahp"
+        for aid, iss in ahp_bad.items():
+            i = pos[aid]
+            if not pz[i]:
+                pz[i] = "；".join(x.message_zh for x in iss[:3])
+                pe[i] = "; ".join(x.message_en for x in iss[:3])
+
+    complete = ~np.isnan(dims).any(axis=1)
+    q = np.einsum("ij,ij->i", np.nan_to_num(dims), W)
+    given_q = a["quality_score"].to_numpy(float) if "quality_score" in a.columns else np.full(n, np.nan)
+    bad_given = (given_q < 0) | (given_q > 100)
+    if bad_given.any():
+        i = int(np.flatnonzero(bad_given)[0])
+        e = ValidationError([issue("asset.quality.score", float(given_q[i]), "0 ≤ score ≤ 100",
+                                   f"{idx[i]}：综合质量得分 {given_q[i]:g} 不在 0–100",
+                                   f"{idx[i]}: composite quality score {given_q[i]:g} is outside 0–100", str(idx[i]))])
+        if errors == "raise":
+            raise e
+        given_q = np.where(bad_given, np.nan, given_q)
+    failed = pz != ""
+    use_dims = complete & ~failed
+    q = np.where(use_dims, q, np.where(~np.isnan(given_q) & ~failed, given_q, np.nan))
+    basis = np.where(use_dims, np.where(from_ind, "indicators", "dimensions"),
+                     np.where(~np.isnan(q), "given", "none"))
+    out = pd.DataFrame({"quality_score": q, "quality_basis": basis.astype(object),
+                        "weights_source": src, "ahp_lambda_max": lam, "ahp_ci": ci, "ahp_cr": cr,
+                        "ahp_override_reason": ovr}, index=idx)
+    for j, d in enumerate(DIMENSIONS):
+        out[f"w_{d}"] = W[:, j]
+    for j, d in enumerate(DIMENSIONS):
+        out[f"s_{d}"] = dims[:, j]
+    out["problem_zh"] = pz
+    out["problem_en"] = pe
+    return out
