@@ -1,11 +1,21 @@
 """Income approach (收益法) of 中评协〔2023〕17号 art. 21 and the annex models.
 
-Models (DOMAIN.md §3.3): direct F_t = R_t (EBIT); split F_t = R_t × K; excess earnings
-F_t = NOPAT_t − Σ contributory charges; incremental F_t = R_t − R'_t (or cost savings);
-relief from royalty F_t = revenue_t × royalty × (1 − tax). Economic life is the minimum of the
-periods forecast, the remaining rights term, contract, legal, timeliness and product lives;
-attrition (流失率) scales income by survival; the discount rate is given, built up
-(risk-free + management, circulation, security, regulation premia) or WACC + premium.
+Steps for every asset at once (DOMAIN.md §3):
+
+1. income attributable F_t by model (:mod:`.streams`): direct, split, excess earnings,
+   incremental, relief from royalty; projections from history where a card gives revenue
+   history instead (:mod:`.forecast`);
+2. attrition (LIT.attrition): F_t × S_t, S_t = Π_{k=s}^{t} (1 − a), stop once S_t < cut-off;
+3. economic life n = min(periods, remaining rights term, contract, legal, timeliness,
+   product life, attrition stop) (art. 21(7)); the bound that won is ``life_bound``;
+4. discount rate (:mod:`.rates`): given, build-up or WACC + premium (art. 21(5));
+5. discounting (:mod:`.kernel`): end or mid period, partial first period, Gordon terminal value
+   (refused when g ≥ i), exact or publication rounding;
+6. several application scenarios P = Σ_k j_k Σ_t F_kt / (1 + r_k)^t (DOMAIN.md §3.5 item 5).
+
+Refusals (not applicable rows, bilingual reasons; :class:`RefusedError` in :func:`appraise_one`):
+no income section, missing stream for the model, no discount rate, income basis ≠ rate basis
+(art. 21(6)), g ≥ i, no remaining life.
 """
 from __future__ import annotations
 
@@ -14,349 +24,539 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from ...core.errors import RefusedError
 from ...core.portfolio import Portfolio
-from ..base import MethodResult, empty_frame, not_applicable, step
-from .forecast import forecast_history
-from .kernel import discount
+from ..base import MethodResult, empty_frame, step
+from .forecast import Forecast, forecast_history
+from .kernel import (discount, exponents, factors, horizon_years, life_weights, publication_rate, terminal_messages,
+                     terminal_refusal)
+from .params import default_params, merge_params
+from .rates import LABELS, PREMIA, discount_rates, wara
+from .streams import MODELS, col, income_basis, income_flows, stream, txt
 
-__all__ = ["appraise", "discount_rates", "economic_life", "wara", "flows"]
+__all__ = ["appraise", "appraise_one", "economic_life", "survival", "discount", "discount_rates",
+           "wara", "forecast_history", "default_params", "MODELS", "EXTRA_COLUMNS"]
 
-DEFAULTS = {"rate_sd": 0.015, "coverage": 0.80}
-Z80 = 1.2815515655446004
+Z = {0.80: 1.2815515655446004}
 MODEL_CLAUSE = {"direct": "CAS2023.annex.income", "split": "CAS2023.annex.income",
                 "excess": "LIT.excess", "incremental": "CAS2023.annex.income", "royalty": "LIT.royalty"}
-MODEL_FORMULA = {"direct": "F_t = R_t", "split": "F_t = R_t × K", "excess": "F_t = NOPAT_t − Σ CAC_it",
-                 "incremental": "F_t = R_t − R'_t（或成本节约）", "royalty": "F_t = 收入_t × 许可费率 × (1 − 税率)"}
-DEFAULT_BASIS = {"direct": "pre_tax", "excess": "post_tax"}
+MODEL_FORMULA = {"direct": "F_t = R_t（息税前利润 EBIT）", "split": "F_t = R_t × K",
+                 "excess": "F_t = NOPAT_t − Σ_i CAC_it",
+                 "incremental": "F_t = R_t − R'_t（或成本节约）",
+                 "royalty": "F_t = 收入_t × 许可费率 × (1 − 税率)"}
+MODEL_LABEL = {"direct": ("直接收益法", "direct income"), "split": ("分成收益法", "profit split"),
+               "excess": ("超额收益法", "excess earnings"), "incremental": ("增量收益法", "incremental income"),
+               "royalty": ("许可费节省法", "relief from royalty")}
+EXTRA_COLUMNS = ("model", "timing", "discount_rate", "discount_method", "life", "life_requested", "life_bound",
+                 "rights_years_remaining", "pv_explicit", "pv_terminal", "split_rate", "growth_max",
+                 "terminal_beyond_rights", "income_basis", "rate_basis", "forecast_model", "reason_code")
+BOUNDS = ("periods", "rights", "contract", "legal", "timeliness", "product", "attrition")
 
 
-def _col(a: pd.DataFrame, c: str) -> np.ndarray:
-    return a[c].to_numpy(float)
+def _z(coverage: float) -> float:
+    from scipy.special import ndtri
+
+    return Z.get(round(coverage, 6)) or float(ndtri(0.5 + coverage / 2))
 
 
-def _txt(a: pd.DataFrame, c: str) -> np.ndarray:
-    """Text column as a numpy array of str with "" for missing."""
-    return a[c].fillna("").astype("str").to_numpy(dtype=object).astype(str)
+# --------------------------------------------------------------------------- life
+def survival(att: np.ndarray, start: np.ndarray, T: int) -> np.ndarray:
+    """S_t = (1 − a)^{max(0, t − s + 1)}: Π (1 − a) over the periods from the start period s
+    (period s is the first to lose customers/users; DOMAIN.md §3.4, LIT.attrition)."""
+    t = np.arange(1, T + 1)[None, :]
+    k = np.clip(t - np.asarray(start, float)[:, None] + 1, 0, None)
+    return (1 - np.nan_to_num(np.asarray(att, float)))[:, None] ** k
 
 
-def discount_rates(a: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """(rate, method code) per asset: given; build-up = r_f + Σ premia; WACC + premium."""
-    given = _col(a, "income_discount_rate")
-    meth = _txt(a, "income_discount_method")
-    premia = sum(np.nan_to_num(_col(a, f"income_discount_{k}")) for k in
-                 ("management", "circulation", "security", "regulation", "other"))
-    build = _col(a, "income_discount_risk_free") + premia
-    wacc = _col(a, "income_discount_wacc") + np.nan_to_num(_col(a, "income_discount_premium"))
-    rate = np.where(~np.isnan(given), given, np.where(meth == "build_up", build,
-                                                      np.where(meth == "wacc", wacc, np.nan)))
-    how = np.where(~np.isnan(given), "given", np.where(meth == "build_up", "build_up",
-                                                      np.where(meth == "wacc", "wacc", "none")))
-    return rate, how
+def economic_life(a: pd.DataFrame, horizon: np.ndarray, attrition_stop: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(life n in years, the bound that won, remaining rights years) — CAS 2023 art. 21(7).
 
-
-def wara(weights: np.ndarray, returns: np.ndarray, wacc: float, tolerance: float = 0.01) -> dict[str, Any]:
-    """Weighted average return on assets Σ w_k r_k compared with WACC (DOMAIN.md §3.4, LIT.wara).
-
-    ``weights`` are the fair-value shares of working capital, fixed assets, intangibles and the
-    data asset; the check passes when |WARA − WACC| ≤ tolerance."""
-    w = np.asarray(weights, float)
-    r = np.asarray(returns, float)
-    if abs(w.sum() - 1) > 1e-6:
-        raise ValueError(f"asset weights must sum to 1, got {w.sum():.6g}")
-    v = float(w @ r)
-    return {"wara": v, "wacc": wacc, "gap": v - wacc, "ok": abs(v - wacc) <= tolerance}
-
-
-def economic_life(a: pd.DataFrame, periods: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(life in years, the bound that won, remaining rights years) — CAS 2023 art. 21(7)."""
-    vd = pd.to_datetime(a["valuation_date"]).to_numpy()
-    te = pd.to_datetime(a["rights_term_end"]).to_numpy()
-    rights = (te - vd) / np.timedelta64(1, "D") / 365.0
-    rights = np.where(np.isnat(te), np.nan, rights)
+    n = min(horizon of the forecast periods, remaining rights term (unless renewal is
+    documented), contract, legal, timeliness, product life, attrition stop). Ties go to the
+    first bound in :data:`BOUNDS` order (``periods`` first: the forecast itself is not cut).
+    """
+    vd = pd.to_datetime(a["valuation_date"]).to_numpy("datetime64[ns]")
+    te = pd.to_datetime(a["rights_term_end"]).to_numpy("datetime64[ns]")
+    rights = np.where(np.isnat(te), np.nan, (te - vd) / np.timedelta64(1, "D") / 365.0)
     renew = a["rights_renewal_documented"].to_numpy(bool)
-    bounds = {"periods": periods, "rights": np.where(renew, np.nan, rights),
-              "contract": _col(a, "income_life_contract_years"), "legal": _col(a, "income_life_legal_years"),
-              "timeliness": _col(a, "income_life_timeliness_years"),
-              "product": _col(a, "income_life_product_years")}
-    names = list(bounds)
-    mat = np.column_stack([bounds[k] for k in names])
+    n = len(a)
+    stop = np.full(n, np.nan) if attrition_stop is None else attrition_stop
+    mat = np.column_stack([horizon, np.where(renew, np.nan, rights), col(a, "income_life_contract_years"),
+                           col(a, "income_life_legal_years"), col(a, "income_life_timeliness_years"),
+                           col(a, "income_life_product_years"), stop])
     filled = np.where(np.isnan(mat), np.inf, mat)
+    # a bound that equals the forecast horizon (to 1e-9 year) does not cut it
+    filled[:, 1:] = np.where(filled[:, 1:] >= filled[:, :1] - 1e-9, np.inf, filled[:, 1:])
     life = filled.min(axis=1)
-    which = np.array(names, dtype=object)[filled.argmin(axis=1)]
+    which = np.asarray(BOUNDS, dtype=object)[filled.argmin(axis=1)]
     return life, which, rights
 
 
-def _stream(pf: Portfolio, path: str, T: int) -> np.ndarray:
-    s = pf.stream(path).reindex(columns=range(1, T + 1)).to_numpy(float)
-    return s
-
-
-def flows(pf: Portfolio, T: int, forecasts: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(F (n × T), split rate K (n,), missing-input mask (n,)) for every model."""
+# --------------------------------------------------------------------------- forecasts
+def _forecasts(pf: Portfolio, periods: np.ndarray, p: Mapping[str, Any]
+               ) -> tuple[dict[str, Forecast], dict[str, str]]:
+    """Per-asset statsmodels fits for assets with history and no projection of their model."""
+    hist = pf.series.get("income.history.values")
+    out: dict[str, Forecast] = {}
+    errs: dict[str, str] = {}
+    if hist is None:
+        return out, errs
     a = pf.assets
+    model = txt(a, "income_model")
+    need = {"direct": "income.income", "royalty": "income.revenue", "split": "income.base",
+            "excess": "income.revenue"}
+    rows = np.flatnonzero(hist.notna().any(axis=1).to_numpy())
+    meth = txt(a, "income_history_method")
+    freq = txt(a, "income_history_frequency")
+    for i in rows:
+        path = need.get(model[i])
+        if path is None or (path in pf.series and pf.series[path].iloc[i].notna().any()):
+            continue
+        h = int(periods[i]) if not np.isnan(periods[i]) else int(p["default_periods"])
+        try:
+            out[pf.index[i]] = forecast_history(hist.iloc[i].to_numpy(dtype=float, na_value=np.nan), h,
+                                                meth[i] or "auto", float(p["coverage"]), freq[i] or "yearly")
+        except (RefusedError, ValueError) as e:  # ValidationError is a ValuationError
+            errs[pf.index[i]] = getattr(e, "message_en", str(e))
+        except Exception as e:  # noqa: BLE001 - statsmodels failures become a reason, batch goes on
+            errs[pf.index[i]] = str(e)
+    return out, errs
+
+
+# --------------------------------------------------------------------------- scenarios
+def _scenarios(pf: Portfolio, rate: np.ndarray, life: np.ndarray, frac: np.ndarray, mid: np.ndarray,
+               pub: np.ndarray, rate_shift=None) -> tuple[np.ndarray, pd.DataFrame | None]:
+    """P = Σ_k j_k Σ_t F_kt v_kt per asset, vectorised over all scenario rows (one kernel call)."""
     n = len(pf)
-    model = _txt(a, "income_model")
-    income = _stream(pf, "income.income", T)
-    base = _stream(pf, "income.base", T)
-    revenue = _stream(pf, "income.revenue", T)
-    nopat = _stream(pf, "income.nopat", T)
-    with_ = _stream(pf, "income.with", T)
-    without = _stream(pf, "income.without", T)
-    savings = _stream(pf, "income.savings", T)
-    # forecasts fill revenue/base/income for cards that give history instead of projections
-    margin = np.nan_to_num(_col(a, "income_history_margin"), nan=1.0)
-    for aid, fc in forecasts.items():
-        i = pf.index.get_loc(aid)
-        vals = np.full(T, np.nan)
-        vals[: min(T, len(fc))] = fc[:T]
-        if np.isnan(revenue[i]).all():
-            revenue[i] = vals
-        if np.isnan(base[i]).all():
-            base[i] = vals
-        if np.isnan(income[i]).all():
-            income[i] = vals * margin[i]
-    tax = np.nan_to_num(_col(a, "income_tax_rate"))
-    # split rate K
-    K = _col(a, "income_split_rate")
-    sm = _txt(a, "income_split_method")
-    di, dr = _col(a, "income_split_data_investment"), np.nan_to_num(_col(a, "income_split_data_profit_rate"))
-    oi, orr = _col(a, "income_split_other_investment"), np.nan_to_num(_col(a, "income_split_other_profit_rate"))
-    k_eq = di * (1 + dr) / (di * (1 + dr) + oi * (1 + orr))
-    rate, _ = discount_rates(a)
-    inc_p = pf.stream("income.split.incremental_profit").reindex(columns=range(1, T + 1)).to_numpy(float)
-    tot_p = pf.stream("income.split.total_profit").reindex(columns=range(1, T + 1)).to_numpy(float)
-    v = (1 + rate)[:, None] ** (-np.arange(1, T + 1)[None, :])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        k_marg = np.nansum(inc_p * v, axis=1) / np.nansum(tot_p * v, axis=1)
-    k_marg = np.where(np.isnan(tot_p).all(axis=1), np.nan, k_marg)
-    K = np.where(sm == "equivalent_investment", k_eq, np.where(sm == "marginal", k_marg, K))
-    # contributory asset charges (excess earnings)
-    cac = np.zeros((n, T))
-    rec = pf.records.get("income.contributory")
-    if rec is not None and len(rec):
-        pos = pf.index.get_indexer(rec["asset_id"])
-        r = rec["rate"].to_numpy(float)
-        val = rec["value"].to_numpy(float)
-        share = rec["revenue_share"].to_numpy(float)
-        t_ = np.nan_to_num(rec["tax_rate"].to_numpy(float))
-        per = np.where(np.isnan(val)[:, None], r[:, None] * np.nan_to_num(revenue[pos]) * np.nan_to_num(share)[:, None]
-                       * (1 - t_)[:, None], (r * np.nan_to_num(val))[:, None] * np.ones((1, T)))
-        np.add.at(cac, pos, per)
-    royalty = _col(a, "income_royalty_rate")
-    kind = _txt(a, "income_incremental_kind")
-    incr = np.where((kind == "cost_saving")[:, None] | np.isnan(with_), savings, with_ - np.nan_to_num(without))
-    F = np.select([(model == "direct")[:, None], (model == "split")[:, None], (model == "excess")[:, None],
-                   (model == "incremental")[:, None], (model == "royalty")[:, None]],
-                  [income, base * K[:, None], nopat - cac, incr,
-                   revenue * royalty[:, None] * (1 - tax)[:, None]], np.nan)
-    needed = {"direct": income, "split": base, "excess": nopat, "incremental": incr, "royalty": revenue}
-    missing = np.zeros(n, bool)
-    for mname, arr in needed.items():
-        missing |= (model == mname) & np.isnan(arr).all(axis=1)
-    missing |= (model == "split") & np.isnan(K)
-    missing |= (model == "royalty") & np.isnan(royalty)
-    return F, K, missing
+    out = np.full(n, np.nan)
+    rec = pf.records.get("income.scenarios")
+    if rec is None or not len(rec):
+        return out, None
+    pos = pf.index.get_indexer(rec["asset_id"])
+    keep = pos >= 0
+    rec, pos = rec[keep], pos[keep]
+    L = max(len(x) for x in rec["income"])
+    S = np.array([list(x) + [np.nan] * (L - len(x)) for x in rec["income"]], dtype=float).reshape(len(rec), L)
+    r = rec["discount_rate"].to_numpy(dtype=float, na_value=np.nan)
+    r = np.where(np.isnan(r), rate[pos], r)
+    if rate_shift is not None:
+        r = rate_shift(r, pos)
+    w = life_weights(life[pos], S.shape[1], frac[pos])
+    res = discount(S, r, weights=w, first_fraction=frac[pos], mid=mid[pos], publication=pub[pos])
+    share = rec["share"].to_numpy(dtype=float, na_value=np.nan)
+    contrib = share * res.value
+    tot = np.zeros(n)
+    np.add.at(tot, pos, contrib)
+    bad = np.zeros(n, bool)
+    np.logical_or.at(bad, pos, np.isnan(contrib))
+    has = np.zeros(n, bool)
+    has[pos] = True
+    out = np.where(has & ~bad, tot, np.where(has, np.nan, out))
+    detail = pd.DataFrame({"asset_id": rec["asset_id"].to_numpy(), "name": rec["name"].to_numpy(),
+                           "share": share, "discount_rate": res.rate, "pv": res.value, "contribution": contrib})
+    return out, detail
 
 
+# --------------------------------------------------------------------------- the method
 def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: bool = False
              ) -> MethodResult:
     """Income approach for every asset of the portfolio (CAS 2023 art. 21, annex).
 
     Parameters
     ----------
-    params : ``rate_sd`` (normal spread of the discount rate for the range, default 0.015),
-        ``coverage`` (default 0.80).
+    pf : Portfolio
+    params : overrides of the model-library defaults (``models/income_*.yaml``): ``risk_free``
+        (build-up r_f when the card omits it, 0.0175), ``coverage`` (0.80), ``rate_sd`` (relative
+        sd of the discount rate for the low–high range, 0.10) or ``rate_dist`` per model,
+        ``attrition_cutoff`` (0.05), ``default_periods`` (5, for history without periods).
+    trace : build per-asset traces (formulas, inputs, clauses).
+
+    Returns
+    -------
+    MethodResult
+        frame columns: estimate, low, high, applicable, reason_zh, reason_en and
+        :data:`EXTRA_COLUMNS` (discount_rate, life, life_bound, pv_explicit, pv_terminal, model,
+        timing, ...). ``low``/``high`` are the values at the discount rate's two-sided
+        ``coverage`` quantiles (rate distribution of the model library); for projections from
+        history they are widened to the values at the forecast's prediction interval.
+
+    Notes
+    -----
+    P = Σ_t F_t / (1 + i)^t (+ TV), CAS2023.art21, CAS2023.annex.income.
     """
-    p = {**DEFAULTS, **(params or {})}
+    p = merge_params(params)
     a = pf.assets
     n = len(pf)
     fr = empty_frame(pf.index)
     has = a["has_income"].to_numpy(bool)
-    model = _txt(a, "income_model")
-    periods = _col(a, "income_periods").copy()
-    # forecasts from history where the projection is absent
-    forecasts: dict[str, np.ndarray] = {}
-    fc_info: dict[str, Any] = {}
-    hist = pf.series.get("income.history.values")
-    if hist is not None:
-        for aid in hist.index[hist.notna().any(axis=1)]:
-            i = pf.index.get_loc(aid)
-            h = int(periods[i]) if not np.isnan(periods[i]) else 5
-            try:
-                fc = forecast_history(hist.loc[aid].to_numpy(float), h, str(a["income_history_method"].iloc[i]),
-                                      float(p["coverage"]))
-            except ValueError as e:
-                fc_info[aid] = {"error": str(e)}
-                continue
-            forecasts[aid] = fc.mean
-            fc_info[aid] = {"model": fc.model, "aic": fc.aic, "mean": fc.mean.tolist(),
-                            "lower": fc.lower.tolist(), "upper": fc.upper.tolist()}
-            if np.isnan(periods[i]):
-                periods[i] = h
-    scen = pf.records.get("income.scenarios")
-    if scen is not None and len(scen):
-        lens = scen.groupby("asset_id")["income"].apply(lambda s: max(len(x) for x in s))
-        for aid, L in lens.items():
-            i = pf.index.get_loc(aid)
-            if np.isnan(periods[i]):
-                periods[i] = L
-    T = int(np.nanmax(np.append(periods, 1))) if n else 1
-    F, K, missing = flows(pf, T, forecasts)
-    rate, rate_how = discount_rates(a)
-    pub = (a["rounding"] == "publication").to_numpy(bool)
-    rate = np.where(pub, np.round(rate * 100, 2) / 100, rate)
-    life, bound, rights = economic_life(a, np.where(np.isnan(periods), T, periods))
-    t_idx = np.arange(1, T + 1)[None, :]
-    weights = np.clip(life[:, None] - (t_idx - 1), 0.0, 1.0)
-    weights = np.where(t_idx <= np.nan_to_num(periods, nan=T)[:, None], weights, 0.0)
-    # attrition survival Π (1 − a) from the start period; stop below the cut-off
-    att = np.nan_to_num(_col(a, "income_attrition_rate"))
-    start = np.nan_to_num(_col(a, "income_attrition_start_period"), nan=2.0)
-    cutoff = np.nan_to_num(_col(a, "income_attrition_cutoff"), nan=0.05)
-    k_att = np.clip(t_idx - start[:, None] + 1, 0, None)
-    survival = (1 - att)[:, None] ** k_att
-    weights = np.where(survival < cutoff[:, None], 0.0, weights)
-    Fs = F * survival
-    # first-period fraction
-    vd = pd.to_datetime(a["valuation_date"]).to_numpy()
-    fpe = pd.to_datetime(a["income_first_period_end"]).to_numpy()
+    model = txt(a, "income_model")
+    periods = col(a, "income_periods")
+    forecasts, fc_errors = _forecasts(pf, periods, p)
+    # periods actually forecast: card, else forecast horizon, else the longest given stream
+    periods_eff = periods.copy()
+    for aid, fc in forecasts.items():
+        i = pf.index.get_loc(aid)
+        if np.isnan(periods_eff[i]):
+            periods_eff[i] = len(fc.mean)
+    widths = [s.shape[1] for k, s in pf.series.items() if k.startswith("income.") and k not in
+              ("income.history.values",) and not k.endswith(".growth")]
+    rec = pf.records.get("income.scenarios")
+    scen_len = max((len(x) for x in rec["income"]), default=0) if rec is not None and len(rec) else 0
+    T = int(max([1, scen_len, *widths, *(len(f.mean) for f in forecasts.values()),
+                 *(periods_eff[~np.isnan(periods_eff)].tolist() or [1])]))
+    # timing, first period, rounding
+    vd = pd.to_datetime(a["valuation_date"]).to_numpy("datetime64[ns]")
+    fpe = pd.to_datetime(a["income_first_period_end"]).to_numpy("datetime64[ns]")
     frac = np.where(np.isnat(fpe), 1.0, (fpe - vd) / np.timedelta64(1, "D") / 365.0)
+    bad_frac = ~np.isnat(fpe) & ((frac <= 0) | (frac > 1 + 1e-9))
     frac = np.clip(frac, 1e-6, 1.0)
     mid = (a["income_timing"] == "mid").to_numpy(bool)
-    g = _col(a, "income_terminal_growth")
-    res = discount(Fs, rate, weights=weights, first_fraction=frac, mid=mid, terminal_growth=g, publication=pub)
+    pub = (a["rounding"] == "publication").to_numpy(bool)
+    # discount rate
+    rr = discount_rates(a, float(p["risk_free"]))
+    rate = rr.rate
+    v0 = factors(np.where(pub, publication_rate(rate), rate), exponents(T, frac, mid), pub)
+    st = income_flows(pf, T, v0, {k: f.mean for k, f in forecasts.items()})
+    F = st.F
+    n_flow = np.where(~np.isnan(F).all(axis=1), T - np.argmax(~np.isnan(F[:, ::-1]), axis=1), np.nan)
+    periods_eff = np.where(np.isnan(periods_eff), n_flow, periods_eff)
+    periods_eff = np.where(np.isnan(periods_eff), T, periods_eff)
+    # attrition
+    att = col(a, "income_attrition_rate")
+    start = np.nan_to_num(col(a, "income_attrition_start_period"), nan=2.0)
+    cutoff = np.nan_to_num(col(a, "income_attrition_cutoff"), nan=float(p["attrition_cutoff"]))
+    S = survival(att, start, T)
+    below = S < cutoff[:, None]
+    first_cut = np.where(below.any(axis=1), np.argmax(below, axis=1), -1)   # 0-based period index
+    cut_years = np.where(first_cut >= 0, np.where(first_cut == 0, 0.0, frac + first_cut - 1), np.nan)
+    horizon = horizon_years(periods_eff, frac)
+    life, bound, rights = economic_life(a, horizon, cut_years)
+    weights = life_weights(life, T, frac)
+    Fs = F * S
+    # terminal value: only on an uncut forecast; with attrition the tail decays: g' = (1+g)(1−a) − 1
+    g = col(a, "income_terminal_growth")
+    tv_on = ~np.isnan(g) & (bound == "periods")
+    g_tail = np.where(np.isnan(att), g, (1 + g) * (1 - np.nan_to_num(att)) - 1)
+    res = discount(Fs, rate, weights=weights, first_fraction=frac, mid=mid, terminal_growth=g_tail,
+                   terminal=tv_on, publication=pub)
+    g_refused = ~np.isnan(g) & ~(np.where(pub, publication_rate(g), g) < res.rate)
     value = res.value
-    # scenarios: P = Σ_k j_k Σ_t F_kt / (1 + r_k)^t  (DOMAIN.md §3.5 item 5)
-    scen_value = np.full(n, np.nan)
-    if scen is not None and len(scen):
-        for aid, grp in scen.groupby("asset_id"):
-            i = pf.index.get_loc(aid)
-            tot = 0.0
-            for _, row in grp.iterrows():
-                f_k = np.asarray(row["income"], float)[None, :]
-                r_k = row["discount_rate"] if not pd.isna(row["discount_rate"]) else rate[i]
-                w_k = np.clip(life[i] - np.arange(f_k.shape[1]), 0, 1)[None, :]
-                tot += float(row["share"]) * float(discount(f_k, np.array([r_k]), weights=w_k,
-                                                            mid=mid[i:i + 1], publication=pub[i:i + 1]).value[0])
-            scen_value[i] = tot
-    use_scen = ~np.isnan(scen_value)
+    # scenarios
+    scen_value, scen_detail = _scenarios(pf, rate, life, frac, mid, pub)
+    use_scen = ~np.isnan(scen_value) | (np.isin(pf.index, scen_detail["asset_id"]) if scen_detail is not None
+                                        else np.zeros(n, bool))
     value = np.where(use_scen, scen_value, value)
-    # range from discount-rate uncertainty (normal, sd from the model library)
-    sd = float(p["rate_sd"])
-    lo = discount(Fs, rate + Z80 * sd, weights=weights, first_fraction=frac, mid=mid, terminal_growth=g,
-                  publication=pub).value
-    hi = discount(Fs, np.maximum(rate - Z80 * sd, 1e-4), weights=weights, first_fraction=frac, mid=mid,
-                  terminal_growth=g, publication=pub).value
+    # range: discount rate at the coverage quantiles of its model-library distribution
+    z = _z(float(p["coverage"]))
+    sd = np.array([float(p["rate_dist"].get(m, {}).get("sd", 0.0)) for m in MODELS])
+    rel = np.array([p["rate_dist"].get(m, {}).get("type", "relative_normal") == "relative_normal" for m in MODELS])
+    midx = np.array([MODELS.index(m) if m in MODELS else 0 for m in model]) if n else np.zeros(0, int)
+    sd_i, rel_i = sd[midx], rel[midx]
+    floor = np.where(np.isnan(g_tail) | ~tv_on, 1e-4, g_tail + 0.005)
+
+    def shift(r: np.ndarray, sign: float, rows=None) -> np.ndarray:
+        s, rl, fl = (sd_i, rel_i, floor) if rows is None else (sd_i[rows], rel_i[rows], floor[rows])
+        out = np.where(rl, r * (1 + sign * z * s), r + sign * z * s)
+        return np.maximum(out, np.maximum(fl, 1e-4)) if sign < 0 else out
+
+    def value_at(r_up: float, Fx=Fs) -> np.ndarray:
+        vv = discount(Fx, shift(rate, r_up), weights=weights, first_fraction=frac, mid=mid, terminal_growth=g_tail,
+                      terminal=tv_on, publication=pub).value
+        if scen_detail is not None:
+            sv, _ = _scenarios(pf, rate, life, frac, mid, pub, rate_shift=lambda r, pos: shift(r, r_up, pos))
+            vv = np.where(use_scen, sv, vv)
+        return vv
+
+    lo, hi = value_at(+1.0), value_at(-1.0)
+    if forecasts:  # widen to the values at the forecast's prediction interval
+        rows = pf.index.get_indexer(list(forecasts))
+        for name_, pick in (("lower", np.fmin), ("upper", np.fmax)):
+            ratio = np.ones((n, T))
+            for j, fc in zip(rows, forecasts.values()):
+                k = min(T, len(fc.mean))
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    ratio[j, :k] = np.nan_to_num(getattr(fc, name_)[:k] / fc.mean[:k], nan=1.0)
+            vb = discount(Fs * ratio, rate, weights=weights, first_fraction=frac, mid=mid, terminal_growth=g_tail,
+                          terminal=tv_on, publication=pub).value
+            sel = np.zeros(n, bool)
+            sel[rows] = True
+            sel &= ~use_scen
+            if name_ == "lower":
+                lo = np.where(sel, pick(lo, vb), lo)
+            else:
+                hi = np.where(sel, pick(hi, vb), hi)
     fr["estimate"] = value
-    fr["low"] = np.where(use_scen, np.nan, np.minimum(lo, value))
-    fr["high"] = np.where(use_scen, np.nan, np.maximum(hi, value))
+    fr["low"] = np.fmin(lo, value)
+    fr["high"] = np.fmax(hi, value)
     fr["applicable"] = True
-    fr["model"] = model
-    fr["discount_rate"] = rate
-    fr["discount_method"] = rate_how
-    fr["life"] = np.where(np.isinf(life), np.nan, life)
-    fr["life_requested"] = periods
-    fr["life_bound"] = bound
-    fr["rights_years_remaining"] = rights
-    fr["pv_explicit"] = res.pv_explicit
-    fr["pv_terminal"] = res.pv_terminal
-    fr["split_rate"] = K
-    fr["timing"] = np.where(mid, "mid", "end")
+    ib = income_basis(a, model)
+    rb = txt(a, "income_rate_basis")
     growth = pf.series.get("income.revenue.growth")
     gm = np.full(n, np.nan)
     if growth is not None:
-        ga = growth.to_numpy(float)
+        ga = growth.to_numpy(dtype=float, na_value=np.nan)
         anyg = ~np.isnan(ga).all(axis=1)
         gm[anyg] = np.nanmax(ga[anyg], axis=1)
-    fr["growth_max"] = gm
-    # a perpetual tail on finite, unrenewed rights claims income beyond the rights term
-    fr["terminal_beyond_rights"] = (~np.isnan(g)) & ~np.isnan(rights) & ~a["rights_renewal_documented"].to_numpy(bool)
-    # basis consistency (art. 21(6))
-    ib = _txt(a, "income_income_basis")
-    ib = np.where(ib == "", pd.Series(model).map(DEFAULT_BASIS).fillna("").to_numpy(dtype=object).astype(str), ib)
-    ib = np.where((ib == "") & (model == "royalty") & (np.nan_to_num(_col(a, "income_tax_rate")) > 0), "post_tax", ib)
-    rb = _txt(a, "income_rate_basis")
+    renew = a["rights_renewal_documented"].to_numpy(bool)
+    extra = {
+        "model": model, "timing": np.where(mid, "mid", "end").astype(object),
+        "discount_rate": res.rate, "discount_method": rr.method,
+        "life": np.where(np.isinf(life), np.nan, life), "life_requested": periods_eff, "life_bound": bound,
+        "rights_years_remaining": rights, "pv_explicit": np.where(use_scen, np.nan, res.pv_explicit),
+        "pv_terminal": np.where(use_scen, np.nan, res.pv_terminal), "split_rate": st.K, "growth_max": gm,
+        "terminal_beyond_rights": tv_on & ~np.isnan(rights) & ~renew,
+        "income_basis": ib, "rate_basis": rb,
+        "forecast_model": np.array([forecasts[x].model if x in forecasts else "" for x in pf.index], dtype=object)
+        if forecasts else np.full(n, "", dtype=object),
+        "reason_code": np.full(n, "", dtype=object),
+    }
+    for k, v in extra.items():
+        fr[k] = v
+    # ---- refusals, first reason wins
+    fc_err = np.isin(pf.index, list(fc_errors)) & ~use_scen
     mismatch = (ib != "") & (rb != "") & (ib != rb)
-    not_applicable(fr, ~has, "未提供收益法数据（income 部分缺失）", "no income data (the income section is absent)")
-    not_applicable(fr, missing & ~use_scen, "所选收益模型需要的收益数据缺失（如分成基数、分成率、收入、许可费率或预测期收益）",
-                   "the income stream the chosen model needs is missing (base, split rate, revenue, royalty rate or projected income)")
-    not_applicable(fr, np.isnan(rate) & ~use_scen, "未给出折现率（直接给定、累加法或 WACC）",
-                   "no discount rate (given, build-up or WACC)")
-    not_applicable(fr, mismatch, "收益口径与折现率口径不一致（税前/税后），违反第二十一条第六项",
-                   "the income basis and the discount-rate basis differ (pre- vs post-tax), contrary to art. 21(6)")
-    bad_g = ~np.isnan(g) & (g >= rate)
-    not_applicable(fr, bad_g, "永续增长率 g ≥ 折现率 i，戈登终值不成立",
-                   "terminal growth g ≥ discount rate i: the Gordon terminal value does not exist")
-    not_applicable(fr, ~np.isnan(life) & (life <= 0), "剩余经济寿命（或剩余权利期限）≤ 0，无未来收益期",
-                   "remaining economic life (or rights term) ≤ 0: no future income period")
-    warnings: dict[str, list[dict[str, str]]] = {}
-    for i in range(n):
-        w = []
-        if has[i] and not np.isnan(rights[i]) and np.nan_to_num(periods[i]) > rights[i] + 1e-9 and bound[i] == "rights":
-            w.append({"code": "LIFE_TRUNCATED_TO_RIGHTS",
-                      "message_zh": f"收益期 {periods[i]:.0f} 年超过剩余权利期限 {rights[i]:.2f} 年，已截断至权利期限（第二十一条）",
-                      "message_en": f"the income period of {periods[i]:.0f} years exceeds the remaining rights term of "
-                                    f"{rights[i]:.2f} years and was cut to it (art. 21)"})
-        if has[i] and bool(fr["terminal_beyond_rights"].iloc[i]):
-            w.append({"code": "TERMINAL_BEYOND_RIGHTS",
-                      "message_zh": f"永续期价值假定收益永续，但剩余权利期限仅 {rights[i]:.2f} 年且未证明可续期（第二十一条）",
-                      "message_en": f"the terminal value assumes perpetual income but only {rights[i]:.2f} years of "
-                                    "rights remain and renewal is not documented (art. 21)"})
-        if has[i] and rb[i] == "":
-            w.append({"code": "RATE_BASIS_ASSUMED", "message_zh": "未声明折现率口径，假定与收益口径一致",
-                      "message_en": "the discount-rate basis is not stated; assumed to match the income basis"})
-        if pf.index[i] in fc_info:
-            w.append({"code": "FORECAST_FROM_HISTORY",
-                      "message_zh": f"收入由历史数据预测（{fc_info[pf.index[i]].get('model', '失败')}）",
-                      "message_en": f"revenue forecast from history ({fc_info[pf.index[i]].get('model', 'failed')})"})
-        if w:
-            warnings[pf.index[i]] = w
+    rules = [
+        ("no_income", ~has, "未提供收益法数据（income 部分缺失），收益法不适用",
+         "no income data (the income section is absent): the income approach does not apply"),
+        ("forecast_failed", fc_err, None, None),
+        ("missing_stream", st.missing & ~use_scen & ~fc_err, None, None),
+        ("no_rate", np.isnan(rate) & ~use_scen, "未给出折现率（直接给定、累加法或 WACC 加风险溢价）（第二十一条第五项）",
+         "no discount rate (given, build-up or WACC plus premium) (art. 21(5))"),
+        ("basis_mismatch", mismatch, None, None),
+        ("terminal_growth", g_refused & tv_on & ~use_scen, None, None),
+        ("first_period", bad_frac, "首期截止日应晚于评估基准日且不超过一年",
+         "the end of the first period must fall after the valuation date and within one year"),
+        ("no_life", ~(life > 1e-9), "剩余经济寿命（或剩余权利期限）≤ 0，无未来收益期（第二十一条第七项）",
+         "remaining economic life (or rights term) ≤ 0: no future income period (art. 21(7))"),
+        ("no_value", ~np.isfinite(value), "收益法计算未得到有限数值（请检查收益流与参数）",
+         "the income approach did not give a finite value (check the income streams and parameters)"),
+    ]
+    code = np.full(n, "", dtype=object)
+    zh = np.full(n, "", dtype=object)
+    en = np.full(n, "", dtype=object)
+    for c, mask, mzh, men in rules:
+        rows = np.flatnonzero(np.asarray(mask, bool) & (code == ""))
+        if not len(rows):
+            continue
+        code[rows] = c
+        if mzh is not None:
+            zh[rows], en[rows] = mzh, men
+            continue
+        for i in rows:  # per-row messages naming the values (only for refused rows)
+            zh[i], en[i] = _reason(c, i, pf, model, st, ib, rb, g, res.rate, fc_errors, pub)
+    na = code != ""
+    fr["reason_code"] = code
+    fr.loc[na, "applicable"] = False
+    for c_ in ("estimate", "low", "high"):
+        fr.loc[na, c_] = np.nan
+    fr["reason_zh"] = np.where(na, zh, fr["reason_zh"].to_numpy(object))
+    fr["reason_en"] = np.where(na, en, fr["reason_en"].to_numpy(object))
+    warnings = _warnings(pf, has & ~na, periods_eff, horizon, life, bound, rights, g, tv_on, ib, rb, forecasts,
+                         extra["terminal_beyond_rights"], rr, st.K, model)
     traces: dict[str, list] = {}
     if trace:
+        ctx = dict(a=a, model=model, st=st, S=S, Fs=Fs, rr=rr, life=life, bound=bound, rights=rights, res=res,
+                   g=g, g_tail=g_tail, tv_on=tv_on, mid=mid, frac=frac, weights=weights, use_scen=use_scen,
+                   scen_value=scen_value, scen_detail=scen_detail, forecasts=forecasts, p=p, ib=ib, rb=rb,
+                   value=value, lo=fr["low"].to_numpy(float), hi=fr["high"].to_numpy(float), pf=pf, pub=pub)
         for i, aid in enumerate(pf.index):
-            if not fr["applicable"].iloc[i]:
-                continue
-            traces[aid] = _trace(i, a, model, F, Fs, K, rate, rate_how, life, bound, rights, res, g, mid,
-                                 frac, use_scen, scen_value, fc_info.get(aid), weights, survival)
-    return MethodResult("income", fr, traces, dict(p), warnings)
+            if fr["applicable"].iloc[i]:
+                traces[aid] = _trace(i, ctx)
+    params_out = {k: v for k, v in p.items()}
+    return MethodResult("income", fr, traces, params_out, warnings)
 
 
-def _trace(i, a, model, F, Fs, K, rate, how, life, bound, rights, res, g, mid, frac, use_scen,
-           scen_value, fc, weights, survival) -> list:
-    m = str(model[i])
-    keep = weights[i] > 0
+def _reason(code: str, i: int, pf: Portfolio, model, st, ib, rb, g, rate, fc_errors, pub) -> tuple[str, str]:
+    aid = pf.index[i]
+    if code == "forecast_failed":
+        return (f"无法由历史收入预测未来收入：{fc_errors[aid]}",
+                f"revenue could not be forecast from the history: {fc_errors[aid]}")
+    if code == "missing_stream":
+        m = str(model[i]) or "?"
+        lz, le = MODEL_LABEL.get(m, (m, m))
+        w = st.missing_what[i]
+        if w == "income.model":
+            return (f"收益模型 {m!r} 不受支持（可选 direct、split、excess、incremental、royalty）",
+                    f"income model {m!r} is not supported (direct, split, excess, incremental, royalty)")
+        return (f"所选收益模型（{lz}）需要的数据缺失：{w}", f"the chosen income model ({le}) needs {w}, which is missing")
+    if code == "basis_mismatch":
+        names = {"pre_tax": ("税前", "pre-tax"), "post_tax": ("税后", "post-tax")}
+        a_, b_ = names.get(ib[i], (ib[i], ib[i])), names.get(rb[i], (rb[i], rb[i]))
+        return (f"收益口径（{a_[0]}）与折现率口径（{b_[0]}）不一致，违反第二十一条第六项；请改用{a_[0]}折现率或{b_[0]}收益",
+                f"the income basis ({a_[1]}) and the discount-rate basis ({b_[1]}) differ, contrary to art. 21(6); "
+                f"use a {a_[1]} rate or {b_[1]} income")
+    if code == "terminal_growth":
+        gg = float(publication_rate(g[i])) if pub[i] else float(g[i])
+        return terminal_messages(gg, float(rate[i]))
+    return ("收益法不适用", "the income approach does not apply")
+
+
+def _warnings(pf, ok, periods, horizon, life, bound, rights, g, tv_on, ib, rb, forecasts, beyond, rr, K, model):
+    out: dict[str, list[dict[str, str]]] = {}
+
+    def add(i: int, code: str, zh: str, en: str) -> None:
+        out.setdefault(pf.index[i], []).append({"code": code, "message_zh": zh, "message_en": en})
+
+    for i in np.flatnonzero(ok & (bound == "rights")):
+        add(i, "LIFE_TRUNCATED_TO_RIGHTS",
+            f"收益期 {horizon[i]:.2f} 年超过剩余权利期限 {rights[i]:.2f} 年且未证明可续期，已截断至权利期限（第二十一条第七项）",
+            f"the income period of {horizon[i]:.2f} years exceeds the remaining rights term of {rights[i]:.2f} years "
+            f"and renewal is not documented: cut to the rights term (art. 21(7))")
+    for i in np.flatnonzero(ok & (bound != "periods") & (bound != "rights")):
+        add(i, "LIFE_TRUNCATED", f"收益期截断为 {life[i]:.2f} 年（约束：{bound[i]}）",
+            f"the income period was cut to {life[i]:.2f} years (bound: {bound[i]})")
+    for i in np.flatnonzero(ok & ~np.isnan(g) & ~tv_on):
+        add(i, "TERMINAL_DROPPED", "收益期受有限期限约束，不计永续期价值",
+            "the income period is limited by a finite term: no terminal value")
+    for i in np.flatnonzero(ok & beyond):
+        add(i, "TERMINAL_BEYOND_RIGHTS",
+            f"永续期价值假定收益永续，但剩余权利期限仅 {rights[i]:.2f} 年且未证明可续期（第二十一条）",
+            f"the terminal value assumes perpetual income but only {rights[i]:.2f} years of rights remain and "
+            "renewal is not documented (art. 21)")
+    for i in np.flatnonzero(ok & (rb == "") & (ib != "")):
+        add(i, "RATE_BASIS_ASSUMED", f"未声明折现率口径，假定与收益口径（{ib[i]}）一致（第二十一条第六项）",
+            f"the discount-rate basis is not stated; assumed to match the income basis ({ib[i]}) (art. 21(6))")
+    for i in np.flatnonzero(ok & rr.risk_free_default):
+        add(i, "RISK_FREE_DEFAULT", f"累加法未给出无风险利率，采用模型库默认值 {rr.risk_free[i]:.4%}（10 年期国债收益率，须核实）",
+            f"the build-up gives no risk-free rate; the model-library default {rr.risk_free[i]:.4%} "
+            "(10-year CGB yield, to be checked) is used")
+    for i in np.flatnonzero(ok & (model == "split") & (K > 0.5)):
+        add(i, "SPLIT_RATE_HIGH", f"分成率 K = {K[i]:.2%} 超过 50%，须说明理由", f"split rate K = {K[i]:.2%} exceeds 50 %: justify it")
+    for aid, fc in forecasts.items():
+        i = pf.index.get_loc(aid)
+        if ok[i]:
+            add(i, "FORECAST_FROM_HISTORY", f"收入由历史数据预测（{fc.model}，AIC {fc.aic:.2f}）",
+                f"revenue forecast from history ({fc.model}, AIC {fc.aic:.2f})")
+    return out
+
+
+def _trace(i: int, c: dict[str, Any]) -> list:
+    a, m = c["a"], str(c["model"][i])
+    res, w = c["res"], c["weights"][i]
+    keep = w > 0
     s = []
-    if fc and "model" in fc:
-        s.append(step("forecast", "历史收入预测", "Forecast from history", "ETS / ARIMA，按 AIC 选择",
-                      {"model": fc["model"], "aic": fc["aic"]}, fc["mean"], ["CAS2023.art21"],
-                      note_zh="80% 预测区间", note_en="80 % prediction interval"))
-    s.append(step("income", "资产收益 F_t", "Income attributable F_t", MODEL_FORMULA[m],
-                  {"model": m, "K": None if np.isnan(K[i]) else K[i]}, np.round(F[i][keep], 6),
-                  ["CAS2023.art21", MODEL_CLAUSE[m]]))
-    if (survival[i] < 1).any():
-        s.append(step("attrition", "流失率调整", "Attrition", "F_t × Π(1 − a)", {"survival": survival[i][keep]},
-                      np.round(Fs[i][keep], 6), ["LIT.attrition"]))
-    comps = {k: a[f"income_discount_{k}"].iloc[i] for k in ("risk_free", "management", "circulation", "security",
-                                                              "regulation", "other", "wacc", "premium")}
-    comps = {k: v for k, v in comps.items() if not pd.isna(v)}
-    src = a["income_discount_source"].iloc[i]
+    aid = c["pf"].index[i]
+    if aid in c["forecasts"]:
+        fc = c["forecasts"][aid]
+        s.append(step("forecast", "历史收入预测", "Forecast from history",
+                      "ETS / ARIMA，按 AIC 选择（auto）", {"model": fc.model, "aic": fc.aic, "candidates": fc.candidates,
+                                                      "lower": fc.lower, "upper": fc.upper, "coverage": fc.coverage},
+                      fc.mean, ["CAS2023.art21"], note_zh=f"{fc.coverage:.0%} 预测区间",
+                      note_en=f"{fc.coverage:.0%} prediction interval"))
+    if c["use_scen"][i]:
+        d = c["scen_detail"]
+        d = d[d["asset_id"] == aid]
+        s.append(step("scenarios", "多场景收益", "Application scenarios", "P = Σ_k j_k Σ_t F_kt / (1 + r_k)^t",
+                      {"scenarios": d.drop(columns="asset_id").to_dict("records")}, c["scen_value"][i],
+                      ["CAS2023.art18", "CAS2023.art21"], unit="currency"))
+    else:
+        st = c["st"]
+        if m == "excess":
+            rec = c["pf"].record("income.contributory")
+            rec = rec[rec["asset_id"] == aid]
+            s.append(step("contributory", "贡献资产回报", "Contributory asset charges",
+                          "CAC_it = r_i × V_i 或 r_i × 收入_t × 占比 × (1 − 税率)",
+                          {"assets": rec.drop(columns="asset_id").to_dict("records")}, st.cac[i][keep],
+                          ["LIT.excess", "CAS2023.art21"], unit="currency"))
+        if m == "split":
+            s.append(step("split_rate", "分成率 K", "Split rate K",
+                          {"equivalent_investment": "K = I_d(1+p_d) / (I_d(1+p_d) + I_o(1+p_o))",
+                           "marginal": "K = PV(追加利润) / PV(总利润)"}.get(str(a["income_split_method"].iloc[i]), "K 给定"),
+                          {"method": a["income_split_method"].iloc[i]}, st.K[i], ["CAS2023.annex.income"]))
+        s.append(step("income", "资产收益 F_t", "Income attributable F_t", MODEL_FORMULA.get(m, m),
+                      {"model": m, "income_basis": c["ib"][i] or None}, st.F[i][keep],
+                      ["CAS2023.art21", MODEL_CLAUSE.get(m, "CAS2023.annex.income")], unit="currency"))
+        if (c["S"][i][keep] < 1).any():
+            s.append(step("attrition", "流失率调整", "Attrition", "F_t × S_t，S_t = Π (1 − a)",
+                          {"a": a["income_attrition_rate"].iloc[i], "start_period": a["income_attrition_start_period"].iloc[i],
+                           "survival": c["S"][i][keep]}, c["Fs"][i][keep], ["LIT.attrition"], unit="currency"))
+    rr = c["rr"]
+    how = str(rr.method[i])
+    comps: dict[str, Any] = {}
+    src = a["income_discount_source"].iloc[i] if "income_discount_source" in a.columns else None
+    src = None if pd.isna(src) else str(src)
+    if how == "build_up":
+        rf_src = (c["p"]["risk_free_source_en"] if rr.risk_free_default[i] else (src or "card"))
+        comps["risk_free"] = {"value": rr.risk_free[i], "label": LABELS["risk_free"][1], "source": rf_src}
+        for k in PREMIA:
+            v = a[f"income_discount_{k}"].iloc[i]
+            comps[k] = {"value": 0.0 if pd.isna(v) else float(v), "label": LABELS[k][1],
+                        "source": "not given (0)" if pd.isna(v) else (src or "card")}
+    elif how == "wacc":
+        for k in ("wacc", "premium"):
+            v = a[f"income_discount_{k}"].iloc[i]
+            comps[k] = {"value": None if pd.isna(v) else float(v), "label": LABELS[k][1], "source": src or "card"}
+    else:
+        comps["given"] = {"value": a["income_discount_rate"].iloc[i], "source": src or "card"}
     s.append(step("discount_rate", "折现率 i", "Discount rate i",
-                  {"given": "i 给定", "build_up": "i = r_f + 管理 + 流通 + 安全 + 监管风险溢价",
-                   "wacc": "i = WACC + 数据资产风险溢价"}.get(str(how[i]), "i"),
-                  {**comps, "source": None if pd.isna(src) else src}, rate[i], ["CAS2023.art21", "LIT.wara"]))
-    s.append(step("life", "收益期限", "Economic life", "n = min(预测期, 剩余权利期限, 合同, 法定, 时效性, 产品寿命)",
-                  {"bound": bound[i], "rights_years_remaining": None if np.isnan(rights[i]) else rights[i]},
-                  life[i], ["CAS2023.art21"]))
-    tau = res.tau[i][keep]
-    s.append(step("discount", "折现", "Discounting", "P = Σ F_t / (1 + i)^τ_t" + ("（期中）" if mid[i] else "（期末）"),
-                  {"τ": np.round(tau, 6), "v": np.round(res.factors[i][keep], 6), "first_fraction": frac[i]},
-                  res.pv_explicit[i], ["CAS2023.annex.income"]))
-    if not np.isnan(g[i]):
-        s.append(step("terminal", "永续期价值", "Terminal value", "TV = F_n (1 + g) / (i − g) × v_n", {"g": g[i]},
-                      res.pv_terminal[i], ["CAS2023.annex.income"]))
-    if use_scen[i]:
-        s.append(step("scenarios", "多场景加总", "Scenarios", "P = Σ_k j_k Σ_t F_kt / (1 + r_k)^t", {},
-                      scen_value[i], ["CAS2023.art18"]))
-    s.append(step("value", "收益法评估值", "Income approach value", "P", {},
-                  scen_value[i] if use_scen[i] else res.value[i], ["CAS2023.annex.income"]))
+                  {"given": "i 给定", "build_up": "i = r_f + 管理 + 流通 + 数据安全 + 监管 + 其他风险溢价",
+                   "wacc": "i = WACC + 数据资产风险溢价（以 WARA 复核）"}.get(how, "i"),
+                  {**comps, "rate_basis": c["rb"][i] or None}, res.rate[i],
+                  ["CAS2023.art21", "LIT.wara"] if how == "wacc" else ["CAS2023.art21"], unit="ratio",
+                  note_zh="出版口径：百分比保留 2 位小数" if c["pub"][i] else "",
+                  note_en="publication rounding: per cent to 2 dp" if c["pub"][i] else ""))
+    s.append(step("life", "收益期限", "Economic life",
+                  "n = min(预测期, 剩余权利期限, 合同, 法定, 时效性, 产品寿命, 流失截断)",
+                  {"bound": c["bound"][i], "rights_years_remaining": c["rights"][i],
+                   "first_period_fraction": c["frac"][i], "weights": w[keep]}, c["life"][i],
+                  ["CAS2023.art21"], unit="years"))
+    if not c["use_scen"][i]:
+        s.append(step("discount", "折现", "Discounting",
+                      "P = Σ w_t F_t / (1 + i)^τ_t" + ("（期中，τ_t = t − 0.5）" if c["mid"][i] else "（期末，τ_t = t）"),
+                      {"tau": res.tau[i][keep], "factors": res.factors[i][keep], "flows": c["Fs"][i][keep]},
+                      res.pv_explicit[i], ["CAS2023.annex.income"], unit="currency",
+                      note_zh="出版口径：折现系数保留 4 位小数" if c["pub"][i] else "",
+                      note_en="publication rounding: factors to 4 dp" if c["pub"][i] else ""))
+        if c["tv_on"][i]:
+            s.append(step("terminal", "永续期价值", "Terminal value", "TV = F_n (1 + g) / (i − g) × v_n",
+                          {"g": c["g"][i], "g_after_attrition": c["g_tail"][i]}, res.pv_terminal[i],
+                          ["CAS2023.annex.income", "CAS2023.art21"], unit="currency"))
+    s.append(step("value", "收益法评估值", "Income approach value", "P",
+                  {"low": c["lo"][i], "high": c["hi"][i]}, c["value"][i], ["CAS2023.art21", "CAS2023.annex.income"],
+                  unit="currency"))
     return s
+
+
+# --------------------------------------------------------------------------- single asset
+_FIELD = {"no_income": "income", "no_rate": "income.discount_rate", "basis_mismatch": "income.rate_basis",
+          "terminal_growth": "income.terminal_growth", "no_life": "asset.rights.term_end",
+          "first_period": "income.first_period_end", "forecast_failed": "income.history.values",
+          "no_value": "income"}
+
+
+def appraise_one(card: Mapping[str, Any] | Portfolio, params: Mapping[str, Any] | None = None, *,
+                 trace: bool = True) -> MethodResult:
+    """Income approach for one asset, refusing instead of returning a not-applicable row.
+
+    Raises
+    ------
+    RefusedError
+        with ``field``, ``value``, ``allowed`` and the bilingual reason (g ≥ i, basis mismatch,
+        missing stream, no discount rate, no remaining life, no income section).
+    """
+    pf = card if isinstance(card, Portfolio) else Portfolio.from_card(card)
+    if len(pf) != 1:
+        raise RefusedError("单项评估只接受一项资产", "a single appraisal takes exactly one asset",
+                           field="asset", value=len(pf), allowed="1")
+    res = appraise(pf, params, trace=trace)
+    row = res.frame.iloc[0]
+    if not bool(row["applicable"]):
+        code = str(row["reason_code"])
+        a = pf.assets.iloc[0]
+        if code == "terminal_growth":
+            raise terminal_refusal(float(a["income_terminal_growth"]), float(row["discount_rate"]))
+        field = _FIELD.get(code, "income")
+        value: Any = None
+        allowed = None
+        if code == "missing_stream":
+            field = "income.model" if row["reason_en"].startswith("income model") else \
+                row["reason_en"].split(" needs ")[-1].split(",")[0]
+            allowed = "a value for the chosen model"
+        elif code == "basis_mismatch":
+            value, allowed = row["rate_basis"], f"{row['income_basis']} (the income basis)"
+        elif code == "no_life":
+            value, allowed = row["life"], "> 0 years"
+        raise RefusedError(row["reason_zh"], row["reason_en"], field=field, value=value, allowed=allowed,
+                           reason_code=code)
+    return res

@@ -1,10 +1,24 @@
 """The one discounting kernel of the income approach, vectorised over assets × periods.
 
-P = Σ_t w_t F_t v_t + TV, v_t = (1 + i)^(−τ_t), with τ_t the time from the valuation date to
-the end of period t (``end``) or its middle (``mid``); a partial first period of length f
-(days to the first period end / 365) shifts every later period by f − 1. w_t ∈ [0, 1] is the
-share of period t inside the economic life. A Gordon terminal value TV = F_n (1+g)/(i − g) is
-discounted with period n's factor (refused when g ≥ i). CAS 2023 art. 21, annex.
+Formula (中评协〔2023〕17号 art. 21 and annex, DOMAIN.md §3.2)::
+
+    P  = Σ_t w_t F_t v_t + TV
+    v_t = (1 + i)^(−τ_t)
+    τ_t = f + (t − 1)                      end of period t  (``end``)
+    τ_t = f + (t − 1) − ½ len_t            middle of period t (``mid``), len_1 = f, len_t = 1
+    TV  = F_n (1 + g) / (i − g) × v_n       Gordon terminal value after the last period n
+
+``f`` is the length of the first period in years (days from the valuation date to the end of
+the first period / 365; 1 when the valuation date is a period end). ``w_t ∈ [0, 1]`` is the
+share of period t inside the economic life (:func:`life_weights`). Under the mid-period
+convention the terminal value is discounted with v_n as well, so that the perpetuity of flows
+at n + ½, n + 1½, … is valued consistently and ``mid = end × (1 + i)^½`` holds for full periods.
+
+Rounding modes: ``exact`` (default) and ``publication`` — the rate and the growth rounded to
+2 decimals in per cent and every present-value factor to 4 decimals, as textbook tables print
+them (DOMAIN.md §8.1, §9).
+
+g ≥ i is refused: the Gordon series diverges (see :func:`terminal_refusal`).
 """
 from __future__ import annotations
 
@@ -12,65 +26,148 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["DiscountResult", "exponents", "discount"]
+from ...core.errors import RefusedError
+
+__all__ = ["DiscountResult", "period_grid", "exponents", "life_weights", "horizon_years",
+           "publication_rate", "factors", "discount", "terminal_refusal", "terminal_messages"]
 
 
 @dataclass(frozen=True)
 class DiscountResult:
-    value: np.ndarray        # (n,)
+    """Output of :func:`discount` (one entry / row per asset)."""
+
+    value: np.ndarray        # (n,) P = pv_explicit + pv_terminal (NaN where g ≥ i)
     pv_explicit: np.ndarray  # (n,)
     pv_terminal: np.ndarray  # (n,)
-    factors: np.ndarray      # (n, T) discount factors actually used
-    tau: np.ndarray          # (n, T) exponents
+    factors: np.ndarray      # (n, T) present-value factors actually used
+    tau: np.ndarray          # (n, T) exponents τ_t in years
+    rate: np.ndarray         # (n,) rate actually used (rounded in publication mode)
+    terminal_refused: np.ndarray  # (n,) bool, g ≥ i
+
+
+def period_grid(n_periods: int, first_fraction: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(start, length) of every period in years from the valuation date, each (n, T).
+
+    Period 1 runs from 0 to f; period t ≥ 2 from f + t − 2 to f + t − 1.
+    """
+    f = np.asarray(first_fraction, float)[:, None]
+    t = np.arange(1, n_periods + 1, dtype=float)[None, :]
+    start = np.where(t == 1, 0.0, f + t - 2)
+    length = np.where(t == 1, f, 1.0)
+    return start, length
 
 
 def exponents(n_periods: int, first_fraction: np.ndarray, mid: np.ndarray) -> np.ndarray:
-    """τ (n_assets × T): end of period t at f + (t − 1); mid-period subtracts half the period
-    length (f for the first period, 1 afterwards)."""
-    f = np.asarray(first_fraction, float)[:, None]
-    t = np.arange(1, n_periods + 1, dtype=float)[None, :]
-    end = f + (t - 1)
-    length = np.where(t == 1, f, 1.0)
+    """τ (n × T): end of period t at f + (t − 1); mid-period subtracts half its length."""
+    start, length = period_grid(n_periods, first_fraction)
+    end = start + length
     return np.where(np.asarray(mid, bool)[:, None], end - 0.5 * length, end)
+
+
+def horizon_years(periods: np.ndarray, first_fraction: np.ndarray) -> np.ndarray:
+    """Years covered by ``periods`` periods: f + (periods − 1)."""
+    return np.asarray(first_fraction, float) + np.asarray(periods, float) - 1.0
+
+
+def life_weights(life_years: np.ndarray, n_periods: int, first_fraction: np.ndarray) -> np.ndarray:
+    """w_t = clip((n − start_t) / len_t, 0, 1): the share of period t inside a life of n years.
+
+    A fractional last period (e.g. rights ending mid-year) counts pro rata temporis.
+    """
+    start, length = period_grid(n_periods, first_fraction)
+    life = np.asarray(life_years, float)[:, None]
+    with np.errstate(invalid="ignore"):
+        w = np.clip((life - start) / length, 0.0, 1.0)
+    return np.nan_to_num(w, nan=0.0)
+
+
+def publication_rate(rate: np.ndarray) -> np.ndarray:
+    """A rate rounded to 2 decimals in per cent (0.123456 → 0.1235), as textbooks print it."""
+    return np.round(np.asarray(rate, float) * 100.0, 2) / 100.0
+
+
+def factors(rate: np.ndarray, tau: np.ndarray, publication: np.ndarray | None = None) -> np.ndarray:
+    """Present-value factors v = (1 + i)^(−τ), rounded to 4 decimals where ``publication``."""
+    i = np.asarray(rate, float)
+    with np.errstate(invalid="ignore", over="ignore"):
+        v = (1.0 + i)[:, None] ** (-np.asarray(tau, float))
+    if publication is None:
+        return v
+    return np.where(np.asarray(publication, bool)[:, None], np.round(v, 4), v)
+
+
+def terminal_messages(g: float, i: float) -> tuple[str, str]:
+    """Bilingual reason for a refused Gordon terminal value, naming both rates."""
+    return (f"永续增长率 g = {g:.4%} 不低于折现率 i = {i:.4%}（g ≥ i），戈登永续模型 TV = F_n(1+g)/(i−g) "
+            f"不收敛，拒绝计算；请降低 g 或去掉永续期（第二十一条）",
+            f"terminal growth g = {g:.4%} is not below the discount rate i = {i:.4%} (g ≥ i): the Gordon "
+            f"terminal value TV = F_n(1+g)/(i−g) does not exist; lower g or drop the terminal period (art. 21)")
+
+
+def terminal_refusal(g: float, i: float) -> RefusedError:
+    """The typed error raised when g ≥ i in the single-asset path."""
+    zh, en = terminal_messages(g, i)
+    return RefusedError(zh, en, field="income.terminal_growth", value=float(g),
+                        allowed=f"g < i = {i:.6g}")
 
 
 def discount(flows: np.ndarray, rate: np.ndarray, *, weights: np.ndarray | None = None,
              first_fraction: np.ndarray | None = None, mid: np.ndarray | None = None,
-             terminal_growth: np.ndarray | None = None, publication: np.ndarray | None = None
-             ) -> DiscountResult:
-    """Present value of per-period flows for every asset.
+             terminal_growth: np.ndarray | None = None, terminal: np.ndarray | None = None,
+             publication: np.ndarray | None = None, strict: bool = False) -> DiscountResult:
+    """Present value of per-period flows for every asset at once.
 
     Parameters
     ----------
-    flows : (n, T) income F_t (NaN = no flow).
+    flows : (n, T) income F_t, NaN padded (NaN counts as no flow).
     rate : (n,) discount rate i.
     weights : (n, T) share of each period inside the economic life (default 1).
-    first_fraction : (n,) length of the first period in years (default 1).
+    first_fraction : (n,) length f of the first period in years (default 1).
     mid : (n,) bool, mid-period convention.
-    terminal_growth : (n,) g for a Gordon terminal value after the last weighted period (NaN = none).
-    publication : (n,) bool, present-value factors rounded to 4 decimals as textbooks print them.
+    terminal_growth : (n,) g of a Gordon terminal value after the last weighted period (NaN: none).
+    terminal : (n,) bool, whether the terminal value applies (default: wherever g is given).
+    publication : (n,) bool, publication rounding (rates 2 dp in %, factors 4 dp).
+    strict : raise :class:`~valuation.core.errors.RefusedError` when g ≥ i (single appraisals);
+        otherwise such rows get ``value = NaN`` and ``terminal_refused = True``.
+
+    Returns
+    -------
+    DiscountResult
+
+    Notes
+    -----
+    CAS 2023 art. 21, annex (income models); DOMAIN.md §3.2.
     """
     F = np.asarray(flows, float)
+    if F.ndim != 2:
+        raise ValueError("flows must be 2-D (assets × periods)")
     n, T = F.shape
-    i = np.asarray(rate, float)
+    i = np.broadcast_to(np.asarray(rate, float), (n,)).copy()
     w = np.ones_like(F) if weights is None else np.asarray(weights, float)
     f = np.ones(n) if first_fraction is None else np.asarray(first_fraction, float)
     m = np.zeros(n, bool) if mid is None else np.asarray(mid, bool)
     pub = np.zeros(n, bool) if publication is None else np.asarray(publication, bool)
+    g = np.full(n, np.nan) if terminal_growth is None else np.asarray(terminal_growth, float).copy()
+    i = np.where(pub, publication_rate(i), i)
+    g = np.where(pub, publication_rate(g), g)
     tau = exponents(T, f, m)
-    v = (1.0 + i)[:, None] ** (-tau)
-    v = np.where(pub[:, None], np.round(v, 4), v)
+    v = factors(i, tau, pub)
     Fw = np.nan_to_num(F) * w
     pv = (Fw * v).sum(axis=1)
+    has_tv = ~np.isnan(g) if terminal is None else (np.asarray(terminal, bool) & ~np.isnan(g))
+    refused = has_tv & ~(g < i)
+    if strict and refused.any():
+        k = int(np.flatnonzero(refused)[0])
+        raise terminal_refusal(float(g[k]), float(i[k]))
     tv = np.zeros(n)
-    if terminal_growth is not None:
-        g = np.asarray(terminal_growth, float)
-        has = ~np.isnan(g)
-        # last period with a positive weight carries the perpetuity
-        last = np.where((w > 0) & ~np.isnan(F), np.arange(T)[None, :], -1).max(axis=1)
-        ok = has & (last >= 0) & (g < i)
-        rows = np.flatnonzero(ok)
-        if len(rows):
-            Fn = np.nan_to_num(F[rows, last[rows]]) * w[rows, last[rows]]
-            tv[rows] = Fn * (1 + g[rows]) / (i[rows] - g[rows]) * v[rows, last[rows]]
-    return DiscountResult(pv + tv, pv, tv, v, tau)
+    # the last period with a positive weight and a flow carries the perpetuity
+    live = (w > 0) & ~np.isnan(F)
+    last = np.where(live.any(axis=1), T - 1 - np.argmax(live[:, ::-1], axis=1), -1)
+    ok = has_tv & ~refused & (last >= 0)
+    rows = np.flatnonzero(ok)
+    if len(rows):
+        lr = last[rows]
+        Fn = F[rows, lr] * w[rows, lr]
+        tv[rows] = Fn * (1 + g[rows]) / (i[rows] - g[rows]) * v[rows, lr]
+    value = np.where(refused, np.nan, pv + tv)
+    return DiscountResult(value, pv, tv, v, tau, i, refused)

@@ -1,0 +1,85 @@
+"""Default parameters of the income approach, read from the model library files
+``models/income_*.yaml`` (one per annex model plus ``income_discount.yaml`` for the
+discount-rate build-up). Hard-coded fallbacks below are used only when the files are absent.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+from ...core.models import models_dir
+
+__all__ = ["FALLBACK", "default_params", "merge_params"]
+
+FALLBACK: dict[str, Any] = {
+    "risk_free": 0.0175,
+    "risk_free_source_zh": "10 年期国债收益率（用户输入，模型库默认值）",
+    "risk_free_source_en": "10-year CGB yield, user input (model-library default)",
+    "coverage": 0.80,
+    "attrition_cutoff": 0.05,
+    "default_periods": 5,
+    "rate_dist": {m: {"type": "relative_normal", "sd": 0.10}
+                  for m in ("direct", "split", "excess", "incremental", "royalty")},
+}
+
+
+def _default(p: Any) -> Any:
+    return p.get("default") if isinstance(p, Mapping) else p
+
+
+_PARSED: dict[tuple[str, int, int], dict[str, Any]] = {}
+
+
+def _read(path: Path) -> dict[str, Any]:
+    """Parsed YAML, re-read whenever the file changes (key: path, mtime, size)."""
+    st = path.stat()
+    key = (str(path), st.st_mtime_ns, st.st_size)
+    if key not in _PARSED:
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        with open(path, encoding="utf-8") as fh:
+            _PARSED[key] = yaml.load(fh, Loader=loader) or {}  # noqa: S506 - safe loader
+    return _PARSED[key]
+
+
+def default_params() -> dict[str, Any]:
+    """Parameters from ``models/income_*.yaml`` over the fallbacks."""
+    out = {**FALLBACK, "rate_dist": dict(FALLBACK["rate_dist"])}
+    d = models_dir()
+    if not d.exists():
+        return out
+    for path in sorted(d.glob("income_*.yaml")):
+        m = _read(path)
+        mid = m.get("id")
+        if m.get("method") != "income":
+            continue
+        pars = m.get("parameters") or {}
+        if mid == "income.discount":
+            for k in ("risk_free", "coverage", "attrition_cutoff", "default_periods"):
+                if k in pars and _default(pars[k]) is not None:
+                    out[k] = _default(pars[k])
+            rf = pars.get("risk_free")
+            if isinstance(rf, Mapping):
+                out["risk_free_source_zh"] = rf.get("source_zh", out["risk_free_source_zh"])
+                out["risk_free_source_en"] = rf.get("source_en", out["risk_free_source_en"])
+            continue
+        model = m.get("model")
+        dr = pars.get("discount_rate")
+        if model and isinstance(dr, Mapping) and isinstance(dr.get("distribution"), Mapping):
+            out["rate_dist"][model] = dict(dr["distribution"])
+    return out
+
+
+def merge_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Defaults from the model library overridden by ``params`` (a float ``rate_sd`` sets a
+    relative-normal spread of the discount rate for every model)."""
+    p = default_params()
+    for k, v in (params or {}).items():
+        if k == "rate_sd" and v is not None:
+            p["rate_dist"] = {m: {"type": "relative_normal", "sd": float(v)} for m in p["rate_dist"]}
+        elif k == "rate_dist" and isinstance(v, Mapping):
+            p["rate_dist"] = {**p["rate_dist"], **{m: dict(d) for m, d in v.items()}}
+        else:
+            p[k] = v
+    return p
