@@ -255,13 +255,14 @@ def composite_scores(pf, weights: Any = None, *, scale: str = "linear",
     q = np.where(use_dims, q, np.where(~np.isnan(given_q) & ~failed, given_q, np.nan))
     basis = np.where(use_dims, np.where(from_ind, "indicators", "dimensions"),
                      np.where(~np.isnan(q), "given", "none"))
-    out = pd.DataFrame({"quality_score": q, "quality_basis": basis.astype(object),
-                        "weights_source": src, "ahp_lambda_max": lam, "ahp_ci": ci, "ahp_cr": cr,
-                        "ahp_override_reason": ovr}, index=idx)
+    cols: dict[str, Any] = {"quality_score": q, "quality_basis": basis.astype(object),
+                            "weights_source": src, "ahp_lambda_max": lam, "ahp_ci": ci, "ahp_cr": cr,
+                            "ahp_override_reason": ovr}
     for j, d in enumerate(DIMENSIONS):
-        out[f"w_{d}"] = W[:, j]
+        cols[f"w_{d}"] = W[:, j]
     for j, d in enumerate(DIMENSIONS):
-        out[f"s_{d}"] = dims[:, j]
-    out["problem_zh"] = pz
-    out["problem_en"] = pe
+        cols[f"s_{d}"] = dims[:, j]
+    cols["problem_zh"] = pz
+    cols["problem_en"] = pe
+    out = pd.DataFrame(cols, index=idx)
     return out

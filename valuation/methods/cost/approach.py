@@ -35,7 +35,7 @@ from scipy import special
 
 from ...core.models import load_model_file, models_dir
 from ...quality.composite import composite_scores
-from ..base import MethodResult, empty_frame, not_applicable, step
+from ..base import MethodResult, step
 from .kernel import (COMPONENT_LABELS, COMPONENTS, component_totals, delta_expert, delta_life,
                      delta_quality, literature_value, opportunity_cost, replacement_cost_value,
                      select_delta)
@@ -87,7 +87,8 @@ def _col(a: pd.DataFrame, name: str, fill: float = np.nan) -> np.ndarray:
 def _str(a: pd.DataFrame, name: str) -> np.ndarray:
     if name not in a.columns:
         return np.full(len(a), "", dtype=object)
-    return a[name].fillna("").astype("str").to_numpy(dtype=object)
+    x = a[name].to_numpy(dtype=object)
+    return np.where(pd.isna(x), "", x).astype(object)
 
 
 def replacement_cost(pf, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
@@ -112,29 +113,32 @@ def replacement_cost(pf, params: Mapping[str, Any] | None = None) -> pd.DataFram
     vals = {c: np.nan_to_num(comp[c].to_numpy(float)) for c in COMPONENTS}
     vals["opportunity"] = opp
     c = replacement_cost_value(vals["preliminary"], vals["direct"], vals["indirect"], opp, vals["taxes"], profit)
-    out = pd.DataFrame({f"cost_{k}": np.where(has_data, v, np.nan) for k, v in vals.items()}, index=pf.index)
-    out["profit_rate"] = profit
-    out["opportunity_rate"] = np.where(np.isnan(opp_given), rate, np.nan)
-    out["opportunity_measured"] = ~np.isnan(opp_given) | (rate > 0)
-    out["replacement_cost"] = np.where(has_data, c, np.nan)
-    out["total_cost"] = np.where(has_data, sum(vals.values()), np.nan)
-    out["has_cost_data"] = has_data
-    out["has_lines"] = has_lines
-    out["double_count_risk"] = both
+    cols: dict[str, Any] = {f"cost_{k}": np.where(has_data, x, np.nan) for k, x in vals.items()}
+    cols.update(profit_rate=profit, opportunity_rate=np.where(np.isnan(opp_given), rate, np.nan),
+                opportunity_measured=~np.isnan(opp_given) | (rate > 0),
+                replacement_cost=np.where(has_data, c, np.nan),
+                total_cost=np.where(has_data, sum(vals.values()), np.nan),
+                has_cost_data=has_data, has_lines=has_lines, double_count_risk=both)
+    out = pd.DataFrame(cols, index=pf.index)
     return out
 
 
-def _reasons(fr: pd.DataFrame, mask: np.ndarray, zh: np.ndarray | str, en: np.ndarray | str) -> None:
-    """Like base.not_applicable but with per-row messages (only rows still without a reason)."""
-    m = np.asarray(mask, bool) & (fr["reason_zh"].to_numpy(dtype=object) == "")
-    if not m.any():
-        return
-    if isinstance(zh, str):
-        not_applicable(fr, m, zh, en)  # type: ignore[arg-type]
-        return
-    not_applicable(fr, m, "_", "_")
-    fr.loc[m, "reason_zh"] = np.asarray(zh, dtype=object)[m]
-    fr.loc[m, "reason_en"] = np.asarray(en, dtype=object)[m]
+class _Verdict:
+    """Applicability per asset as arrays (first reason wins), turned into frame columns at the end."""
+
+    def __init__(self, n: int):
+        self.zh = np.full(n, "", dtype=object)
+        self.en = np.full(n, "", dtype=object)
+
+    def add(self, mask: np.ndarray, zh: np.ndarray | str, en: np.ndarray | str) -> None:
+        m = np.asarray(mask, bool) & (self.zh == "")
+        if m.any():
+            self.zh[m] = zh if isinstance(zh, str) else np.asarray(zh, dtype=object)[m]
+            self.en[m] = en if isinstance(en, str) else np.asarray(en, dtype=object)[m]
+
+    @property
+    def applicable(self) -> np.ndarray:
+        return self.zh == ""
 
 
 def _fmt(x: np.ndarray) -> np.ndarray:
@@ -164,7 +168,7 @@ def appraise(pf, params: Mapping[str, Any] | None = None, *, trace: bool = False
     p = {**default_params(), **{k: v for k, v in (params or {}).items() if v is not None}}
     a = pf.assets
     n = len(pf)
-    fr = empty_frame(pf.index)
+    v = _Verdict(n)
     rc = replacement_cost(pf, p)
     c = rc["replacement_cost"].to_numpy(float)
     tc = rc["total_cost"].to_numpy(float)
@@ -188,8 +192,8 @@ def appraise(pf, params: Mapping[str, Any] | None = None, *, trace: bool = False
 
     # literature model (NOT the CAS model)
     def lit_param(col: str, key: str) -> np.ndarray:
-        v = _col(a, col)
-        return np.where(np.isnan(v), float(p[key]), v)
+        x = _col(a, col)
+        return np.where(np.isnan(x), float(p[key]), x)
     l_r = lit_param("cost_literature_return_rate", "literature_return_rate")
     l_alpha = _col(a, "cost_literature_quality")
     l_alpha = np.where(np.isnan(l_alpha), d_q, l_alpha)
@@ -206,54 +210,35 @@ def appraise(pf, params: Mapping[str, Any] | None = None, *, trace: bool = False
     d_lo = np.maximum(delta * (1 - z * sd), 0.0)
     d_hi = np.minimum(delta * (1 + z * sd), np.maximum(delta, dmax))
     lsd = float(p["literature_relative_sd"])
-    fr["estimate"] = est
-    fr["low"] = np.where(lit, p_lit * max(1 - z * lsd, 0.0), c * d_lo)
-    fr["high"] = np.where(lit, p_lit * (1 + z * lsd), c * d_hi)
-    fr["applicable"] = True
-    fr["model"] = np.where(lit, "literature", "cas").astype(object)
-    fr["replacement_cost"] = c
-    fr["delta"] = np.where(lit, np.nan, delta)
-    fr["delta_basis"] = np.where(lit, "", basis).astype(object)
-    fr["delta_quality"] = d_q
-    fr["delta_life"] = d_l
-    fr["delta_low"] = np.where(lit, np.nan, d_lo)
-    fr["delta_high"] = np.where(lit, np.nan, d_hi)
-    fr["quality_score"] = qs_used
-    fr["quality_basis"] = q["quality_basis"].to_numpy(dtype=object)
-    fr["utility"] = np.where(lit, u, np.nan)
-    fr["profit_rate"] = rc["profit_rate"].to_numpy(float)
-    for k in COMPONENTS:
-        fr[f"cost_{k}"] = rc[f"cost_{k}"].to_numpy(float)
-
     # ---- applicability (first reason wins)
     has_cost = a["has_cost"].to_numpy(bool) if "has_cost" in a.columns else np.ones(n, bool)
-    _reasons(fr, ~has_cost, "评估请求未包含成本法数据（cost 部分缺失），成本法不适用",
+    v.add(~has_cost, "评估请求未包含成本法数据（cost 部分缺失），成本法不适用",
              "the request has no cost section: the cost approach is not applicable")
-    _reasons(fr, ~rc["has_cost_data"].to_numpy(bool),
+    v.add(~rc["has_cost_data"].to_numpy(bool),
              "未提供形成数据资产的成本（五项成本或成本明细均为空），无法确定重置成本（第二十二条）",
              "no cost of forming the data asset is given (no component totals, no cost lines): the "
              "replacement cost cannot be determined (art. 22)")
-    _reasons(fr, ~(c > 0) & ~lit | ~(tc > 0) & lit, "成本合计为 0，无法以成本法评估（第二十二条）",
+    v.add(~(c > 0) & ~lit | ~(tc > 0) & lit, "成本合计为 0，无法以成本法评估（第二十二条）",
              "the costs add up to 0: the cost approach cannot value the asset (art. 22)")
     prob_zh = q["problem_zh"].to_numpy(dtype=object)
     prob_en = q["problem_en"].to_numpy(dtype=object)
     need_q = (np.isin(basis, ["quality", "combined"]) & ~lit) | (lit & np.isnan(_col(a, "cost_literature_quality")))
     no_q = need_q & np.isnan(qs)
-    _reasons(fr, no_q & (prob_zh != ""),
+    v.add(no_q & (prob_zh != ""),
              "价值调整系数需要数据质量评分，但质量输入有误：" + prob_zh.astype(str).astype(object),
              "δ needs the quality score but the quality input is invalid: " + prob_en.astype(str).astype(object))
-    _reasons(fr, no_q, "价值调整系数以数据质量为依据，但卡片未给出质量评分（GB/T 36344 六个维度、子指标或综合得分，第十七条）",
+    v.add(no_q, "价值调整系数以数据质量为依据，但卡片未给出质量评分（GB/T 36344 六个维度、子指标或综合得分，第十七条）",
              "δ rests on data quality but the card gives no quality score (GB/T 36344 dimensions, "
              "sub-indicators or a composite score; art. 17)")
     need_life = np.isin(basis, ["life", "combined"]) & ~lit
-    _reasons(fr, need_life & np.isnan(d_l),
+    v.add(need_life & np.isnan(d_l),
              "价值调整系数以剩余经济寿命为依据，但缺少已使用年限或剩余经济寿命（或二者之和为 0）",
              "δ rests on the remaining economic life but years used or years remaining is missing (or both are 0)")
-    _reasons(fr, ~lit & (basis == "expert") & np.isnan(d_x),
+    v.add(~lit & (basis == "expert") & np.isnan(d_x),
              "调整依据为专家评价，但未给出功能性或经济性贬值率", "basis 'expert' but no functional or economic obsolescence is given")
-    _reasons(fr, ~lit & (basis == "given") & np.isnan(d_g), "调整依据为“给定”，但未给出 δ 值（cost.adjustment.value）",
+    v.add(~lit & (basis == "given") & np.isnan(d_g), "调整依据为“给定”，但未给出 δ 值（cost.adjustment.value）",
              "basis 'given' but no δ value is given (cost.adjustment.value)")
-    _reasons(fr, ~lit & ~(delta > 0) & ~np.isnan(delta),
+    v.add(~lit & ~(delta > 0) & ~np.isnan(delta),
              "价值调整系数 δ = " + _fmt(delta) + " ≤ 0，不合理（应 0 < δ ≤ 1）",
              "value adjustment coefficient δ = " + _fmt(delta) + " ≤ 0 is not meaningful (0 < δ ≤ 1 expected)")
     override = a["cost_adjustment_override"].to_numpy(bool) if "cost_adjustment_override" in a.columns \
@@ -261,17 +246,31 @@ def appraise(pf, params: Mapping[str, Any] | None = None, *, trace: bool = False
     reason = _str(a, "cost_adjustment_override_reason")
     has_reason = np.array([bool(str(x).strip()) for x in reason], dtype=bool) if n else np.zeros(0, bool)
     over = ~lit & (delta > dmax)
-    _reasons(fr, over & ~override,
+    v.add(over & ~override,
              "价值调整系数 δ = " + _fmt(delta) + f" > {dmax:g}：成本法无法证明价值高于重置成本（第二十二条）；"
              "如确有依据，请设置 cost.adjustment.override 并在 cost.adjustment.override_reason 中说明理由",
              "value adjustment coefficient δ = " + _fmt(delta) + f" > {dmax:g}: the cost approach cannot "
              "evidence a value above replacement cost (art. 22); if truly justified set cost.adjustment.override "
              "and give cost.adjustment.override_reason")
-    _reasons(fr, over & override & ~has_reason,
+    v.add(over & override & ~has_reason,
              "δ = " + _fmt(delta) + " > 1 已设置 override，但缺少理由（cost.adjustment.override_reason）",
              "δ = " + _fmt(delta) + " > 1 with override but without a reason (cost.adjustment.override_reason)")
 
-    app = fr["applicable"].to_numpy(bool)
+    app = v.applicable
+    low = np.where(lit, p_lit * max(1 - z * lsd, 0.0), c * d_lo)
+    high = np.where(lit, p_lit * (1 + z * lsd), c * d_hi)
+    cols: dict[str, Any] = {
+        "estimate": np.where(app, est, np.nan), "low": np.where(app, low, np.nan),
+        "high": np.where(app, high, np.nan), "applicable": app, "reason_zh": v.zh, "reason_en": v.en,
+        "model": np.where(lit, "literature", "cas").astype(object),
+        "replacement_cost": c, "delta": np.where(lit, np.nan, delta),
+        "delta_basis": np.where(lit, "", basis).astype(object), "delta_quality": d_q, "delta_life": d_l,
+        "delta_low": np.where(lit, np.nan, d_lo), "delta_high": np.where(lit, np.nan, d_hi),
+        "quality_score": qs_used, "quality_basis": q["quality_basis"].to_numpy(dtype=object),
+        "utility": np.where(lit, u, np.nan), "profit_rate": rc["profit_rate"].to_numpy(float)}
+    for k in COMPONENTS:
+        cols[f"cost_{k}"] = rc[f"cost_{k}"].to_numpy(float)
+    fr = pd.DataFrame(cols, index=pf.index)
     warnings = _warnings(pf, fr, rc, lit, delta, over & override & has_reason, reason, nr, app)
     traces: dict[str, list] = {}
     if trace:
