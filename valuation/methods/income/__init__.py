@@ -394,9 +394,10 @@ def _reason(code: str, i: int, pf: Portfolio, model, st, ib, rb, g, rate, fc_err
 
 def _warnings(pf, ok, periods, horizon, life, bound, rights, g, tv_on, ib, rb, forecasts, beyond, rr, K, model):
     out: dict[str, list[dict[str, str]]] = {}
+    ids = pf.index.to_numpy(dtype=object)
 
     def add(i: int, code: str, zh: str, en: str) -> None:
-        out.setdefault(pf.index[i], []).append({"code": code, "message_zh": zh, "message_en": en})
+        out.setdefault(ids[i], []).append({"code": code, "message_zh": zh, "message_en": en})
 
     for i in np.flatnonzero(ok & (bound == "rights")):
         add(i, "LIFE_TRUNCATED_TO_RIGHTS",
