@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from cost_cards import f1_card, random_cards
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from valuation.core.errors import ValidationError
 from valuation.core.portfolio import Portfolio
@@ -136,7 +137,13 @@ def test_card_weights_and_scores_errors_name_field_and_value():
 
 
 def test_kernels_by_hand():
-    from valuation.methods.cost import delta_expert, delta_life, delta_quality, opportunity_cost, replacement_cost_value
+    from valuation.methods.cost import (
+        delta_expert,
+        delta_life,
+        delta_quality,
+        opportunity_cost,
+        replacement_cost_value,
+    )
     np.testing.assert_allclose(delta_life([2, 0, 1], [3, 5, 0]), [0.6, 1.0, 0.0])
     assert np.isnan(delta_life(0, 0))
     np.testing.assert_allclose(delta_quality([87.44, 72], [100, 80]), [0.8744, 0.9])

@@ -5,7 +5,8 @@ geometric-mean approximation agrees with the eigenvector to 1e-2.
 """
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from valuation.core.errors import RefusedError, ValidationError
 from valuation.quality import RI, ahp, ahp_batch, ahp_geometric, composite
@@ -106,7 +107,7 @@ def test_batch_equals_one_at_a_time():
         m = np.triu(m) + np.triu(1 / m, 1).T
         np.fill_diagonal(m, 1.0)
         mats.append(m)
-    w, lam, ci, cr = ahp_batch(np.stack(mats))
+    w, lam, _ci, cr = ahp_batch(np.stack(mats))
     for k, m in enumerate(mats):
         r = ahp(m, override_reason="test")
         np.testing.assert_allclose(w[k], r.weights, atol=1e-12)

@@ -1,8 +1,8 @@
 """Composite quality score Q = Σ w s: single (with trace) and per asset of a portfolio."""
 import numpy as np
-import pandas as pd
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from valuation.core.errors import RefusedError, ValidationError
 from valuation.core.portfolio import Portfolio

@@ -5,7 +5,8 @@ Tolerances: 1e-4 for F4 (4 printed decimals); identities exact to 1e-12.
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from valuation.core.errors import ValidationError
@@ -78,7 +79,7 @@ def test_fuzzy_evaluation_by_hand():
     np.testing.assert_allclose(res.membership, [0.40, 0.34, 0.22, 0.04])
     assert res.score == pytest.approx(84.3, abs=1e-12)   # 38 + 28.9 + 15.4 + 2
     assert res.grade == "优"
-    b, score = res
+    _b, score = res
     assert score == res.score
     with pytest.raises(ValidationError) as ei:
         fuzzy_evaluation(w, [[0.5, 0.3, 0.3, 0.0], [0.1, 0.4, 0.4, 0.1]])

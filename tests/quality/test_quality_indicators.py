@@ -7,8 +7,15 @@ import pytest
 import yaml
 
 from valuation.core.errors import ValidationError
-from valuation.quality import (DIMENSIONS, INDICATORS, catalog_from_entries, dimension_scores,
-                               indicator_scores, resolve_code, score_measure)
+from valuation.quality import (
+    DIMENSIONS,
+    INDICATORS,
+    catalog_from_entries,
+    dimension_scores,
+    indicator_scores,
+    resolve_code,
+    score_measure,
+)
 
 SEED = Path(__file__).resolve().parents[2] / "valuation" / "library" / "seed" / "indicators.yaml"
 

@@ -11,15 +11,16 @@ CR ≥ 0.10 is refused unless an ``override_reason`` says why it is kept. The ge
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
 from ..core.errors import RefusedError, ValidationError
 from .checks import issue
 
-__all__ = ["RI", "CR_LIMIT", "AHPResult", "check_pairwise", "ahp", "ahp_batch", "ahp_geometric"]
+__all__ = ["CR_LIMIT", "RI", "AHPResult", "ahp", "ahp_batch", "ahp_geometric", "check_pairwise"]
 
 RI = {1: 0.0, 2: 0.0, 3: 0.58, 4: 0.90, 5: 1.12, 6: 1.24, 7: 1.32, 8: 1.41, 9: 1.45, 10: 1.49}
 CR_LIMIT = 0.10

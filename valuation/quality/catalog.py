@@ -8,13 +8,23 @@ standard**: dimensions 1/6 each, sub-indicators equal inside their dimension.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
-__all__ = ["DIMENSIONS", "DIMENSION_LABELS", "Indicator", "INDICATORS", "DEFAULT_DIMENSION_WEIGHTS",
-           "PIECEWISE_BANDS", "PREFIX", "resolve_code", "catalog_from_entries"]
+__all__ = [
+    "DEFAULT_DIMENSION_WEIGHTS",
+    "DIMENSIONS",
+    "DIMENSION_LABELS",
+    "INDICATORS",
+    "PIECEWISE_BANDS",
+    "PREFIX",
+    "Indicator",
+    "catalog_from_entries",
+    "resolve_code",
+]
 
 PREFIX = "GBT36344"
 DIMENSIONS = ("normativeness", "completeness", "accuracy", "consistency", "timeliness",

@@ -5,13 +5,14 @@ the value and what is allowed, in Chinese and English.
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from ..core.errors import Issue, ValidationError
 
-__all__ = ["WEIGHT_TOL", "issue", "check_weights", "check_scores"]
+__all__ = ["WEIGHT_TOL", "check_scores", "check_weights", "issue"]
 
 WEIGHT_TOL = 1e-6
 

@@ -17,18 +17,19 @@ The result is unrounded; the cost approach applies the engagement's rounding mod
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..core.errors import RefusedError, ValidationError
-from .ahp import CR_LIMIT, RI, _pairwise_issues, _refusal, ahp_batch
+from ..core.errors import ValidationError
+from .ahp import CR_LIMIT, _pairwise_issues, _refusal, ahp_batch
 from .catalog import DEFAULT_DIMENSION_WEIGHTS, DIMENSION_LABELS, DIMENSIONS, Indicator
-from .checks import WEIGHT_TOL, check_scores, check_weights, issue
+from .checks import check_scores, check_weights, issue
 from .indicators import PIECEWISE_BANDS, dimension_scores, indicator_scores
 
-__all__ = ["composite", "composite_scores", "QUALITY_CLAUSES"]
+__all__ = ["QUALITY_CLAUSES", "composite", "composite_scores"]
 
 QUALITY_CLAUSES = ["GBT36344", "CAS2023.art16", "CAS2023.art17"]
 MATRIX_FIELD = "asset.quality.ahp_matrix"
@@ -120,7 +121,7 @@ def _ahp_rows(pf, errors: str):
             problems[ids6[j]] = _pairwise_issues(S[j], MATRIX_FIELD, ids6[j])
         if valid.any():
             w, lam, ci, cr = ahp_batch(S[valid])
-            reasons = pf.assets["quality_cr_override_reason"] if "quality_cr_override_reason" in pf.assets else None
+            reasons = pf.assets.get("quality_cr_override_reason")
             for j, a in enumerate(np.asarray(ids6, dtype=object)[valid]):
                 reason = reasons.loc[a] if reasons is not None else None
                 reason = reason.strip() if isinstance(reason, str) and reason.strip() else None

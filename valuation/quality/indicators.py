@@ -13,7 +13,8 @@ ENG.default, not the standard).
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,7 @@ from ..core.errors import ValidationError
 from .catalog import DIMENSIONS, INDICATORS, PIECEWISE_BANDS, Indicator, resolve_code
 from .checks import issue
 
-__all__ = ["SCALES", "score_measure", "indicator_scores", "dimension_scores"]
+__all__ = ["SCALES", "dimension_scores", "indicator_scores", "score_measure"]
 
 SCALES = ("linear", "piecewise")
 FIELD = "asset.quality.indicators"
@@ -69,12 +70,15 @@ def indicator_scores(records: pd.DataFrame, *, scale: str = "linear",
     pos = (pd.Series(aid).groupby(pd.Series(aid).fillna("")).cumcount().to_numpy()
            if n else np.zeros(0, int))
     raw = r["indicator"].astype("str").fillna("").to_numpy(dtype=object) if n else np.array([], dtype=object)
-    uniq = {c: resolve_code(c, cat) for c in set(raw.tolist())}
-    full = np.array([uniq[c] for c in raw], dtype=object)
-    known = np.array([f is not None for f in full], dtype=bool)
-    dim = np.array([cat[f].dimension if f is not None else "" for f in full], dtype=object)
-    orient = np.array([cat[f].orientation if f is not None else "" for f in full], dtype=object)
-    wloc = np.array([cat[f].weight if f is not None else np.nan for f in full], dtype=float)
+    codes = pd.Series(raw, dtype=object)
+    uniq = pd.unique(codes)
+    full_of = {c: resolve_code(c, cat) for c in uniq}
+    full_s = codes.map(full_of)
+    known = full_s.notna().to_numpy(bool)
+    full = full_s.to_numpy(dtype=object)
+    dim = full_s.map({k: v.dimension for k, v in cat.items()}).fillna("").to_numpy(dtype=object)
+    orient = full_s.map({k: v.orientation for k, v in cat.items()}).fillna("").to_numpy(dtype=object)
+    wloc = full_s.map({k: v.weight for k, v in cat.items()}).to_numpy(dtype=float)
     a, b, given = _col(r, "a"), _col(r, "b"), _col(r, "score")
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = a / b

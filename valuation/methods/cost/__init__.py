@@ -4,10 +4,32 @@ See :mod:`.approach` for the conventions (opportunity cost, profit, rounding, ba
 :mod:`.kernel` for the array kernels. The literature variant P = TC × (1 + R) × U is available
 with ``cost.variant = "literature"`` and labelled as NOT the CAS model (DOMAIN.md §2.4).
 """
-from .approach import CLAUSES, appraise, default_params, replacement_cost
-from .kernel import (COMPONENT_LABELS, COMPONENTS, delta_expert, delta_life, delta_quality,
-                     literature_value, opportunity_cost, replacement_cost_value, select_delta)
 
-__all__ = ["appraise", "default_params", "replacement_cost", "CLAUSES", "COMPONENTS",
-           "COMPONENT_LABELS", "delta_quality", "delta_life", "delta_expert", "select_delta",
-           "opportunity_cost", "replacement_cost_value", "literature_value"]
+from .approach import CLAUSES, appraise, default_params, replacement_cost
+from .kernel import (
+    COMPONENT_LABELS,
+    COMPONENTS,
+    delta_expert,
+    delta_life,
+    delta_quality,
+    literature_value,
+    opportunity_cost,
+    replacement_cost_value,
+    select_delta,
+)
+
+__all__ = [
+    "CLAUSES",
+    "COMPONENTS",
+    "COMPONENT_LABELS",
+    "appraise",
+    "default_params",
+    "delta_expert",
+    "delta_life",
+    "delta_quality",
+    "literature_value",
+    "opportunity_cost",
+    "replacement_cost",
+    "replacement_cost_value",
+    "select_delta",
+]

@@ -26,8 +26,9 @@ Conventions (documented choices, not regulation):
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -36,11 +37,20 @@ from scipy import special
 from ...core.models import load_model_file, models_dir
 from ...quality.composite import composite_scores
 from ..base import MethodResult, step
-from .kernel import (COMPONENT_LABELS, COMPONENTS, component_totals, delta_expert, delta_life,
-                     delta_quality, literature_value, opportunity_cost, replacement_cost_value,
-                     select_delta)
+from .kernel import (
+    COMPONENT_LABELS,
+    COMPONENTS,
+    component_totals,
+    delta_expert,
+    delta_life,
+    delta_quality,
+    literature_value,
+    opportunity_cost,
+    replacement_cost_value,
+    select_delta,
+)
 
-__all__ = ["appraise", "default_params", "replacement_cost", "CLAUSES"]
+__all__ = ["CLAUSES", "appraise", "default_params", "replacement_cost"]
 
 CLAUSES = ["CAS2023.art22", "CAS2023.annex.cost"]
 _BUILTIN = {"profit_rate": 0.0, "opportunity_rate": 0.0, "quality_benchmark": 100.0,
@@ -141,8 +151,12 @@ class _Verdict:
         return self.zh == ""
 
 
-def _fmt(x: np.ndarray) -> np.ndarray:
-    return np.array([f"{v:.4f}" for v in x], dtype=object) if len(x) else np.array([], dtype=object)
+def _msg(mask: np.ndarray, values: np.ndarray, template: str) -> np.ndarray:
+    """Per-row message ``template.format(v=value)`` built only for the rows in ``mask``."""
+    out = np.full(len(values), "", dtype=object)
+    for i in np.flatnonzero(mask):
+        out[i] = template.format(v=values[i])
+    return out
 
 
 def appraise(pf, params: Mapping[str, Any] | None = None, *, trace: bool = False) -> MethodResult:
@@ -238,23 +252,23 @@ def appraise(pf, params: Mapping[str, Any] | None = None, *, trace: bool = False
              "调整依据为专家评价，但未给出功能性或经济性贬值率", "basis 'expert' but no functional or economic obsolescence is given")
     v.add(~lit & (basis == "given") & np.isnan(d_g), "调整依据为“给定”，但未给出 δ 值（cost.adjustment.value）",
              "basis 'given' but no δ value is given (cost.adjustment.value)")
-    v.add(~lit & ~(delta > 0) & ~np.isnan(delta),
-             "价值调整系数 δ = " + _fmt(delta) + " ≤ 0，不合理（应 0 < δ ≤ 1）",
-             "value adjustment coefficient δ = " + _fmt(delta) + " ≤ 0 is not meaningful (0 < δ ≤ 1 expected)")
+    nonpos = ~lit & ~(delta > 0) & ~np.isnan(delta)
+    v.add(nonpos, _msg(nonpos, delta, "价值调整系数 δ = {v:.4f} ≤ 0，不合理（应 0 < δ ≤ 1）"),
+          _msg(nonpos, delta, "value adjustment coefficient δ = {v:.4f} ≤ 0 is not meaningful (0 < δ ≤ 1 expected)"))
     override = a["cost_adjustment_override"].to_numpy(bool) if "cost_adjustment_override" in a.columns \
         else np.zeros(n, bool)
     reason = _str(a, "cost_adjustment_override_reason")
-    has_reason = np.array([bool(str(x).strip()) for x in reason], dtype=bool) if n else np.zeros(0, bool)
+    has_reason = pd.Series(reason, dtype="str").str.strip().ne("").to_numpy(bool)
     over = ~lit & (delta > dmax)
-    v.add(over & ~override,
-             "价值调整系数 δ = " + _fmt(delta) + f" > {dmax:g}：成本法无法证明价值高于重置成本（第二十二条）；"
-             "如确有依据，请设置 cost.adjustment.override 并在 cost.adjustment.override_reason 中说明理由",
-             "value adjustment coefficient δ = " + _fmt(delta) + f" > {dmax:g}: the cost approach cannot "
-             "evidence a value above replacement cost (art. 22); if truly justified set cost.adjustment.override "
-             "and give cost.adjustment.override_reason")
-    v.add(over & override & ~has_reason,
-             "δ = " + _fmt(delta) + " > 1 已设置 override，但缺少理由（cost.adjustment.override_reason）",
-             "δ = " + _fmt(delta) + " > 1 with override but without a reason (cost.adjustment.override_reason)")
+    m = over & ~override
+    v.add(m, _msg(m, delta, "价值调整系数 δ = {v:.4f} > " + f"{dmax:g}" + "：成本法无法证明价值高于重置成本（第二十二条）；"
+                  "如确有依据，请设置 cost.adjustment.override 并在 cost.adjustment.override_reason 中说明理由"),
+          _msg(m, delta, "value adjustment coefficient δ = {v:.4f} > " + f"{dmax:g}" + ": the cost approach cannot "
+                  "evidence a value above replacement cost (art. 22); if truly justified set cost.adjustment.override "
+                  "and give cost.adjustment.override_reason"))
+    m = over & override & ~has_reason
+    v.add(m, _msg(m, delta, "δ = {v:.4f} > 1 已设置 override，但缺少理由（cost.adjustment.override_reason）"),
+          _msg(m, delta, "δ = {v:.4f} > 1 with override but without a reason (cost.adjustment.override_reason)"))
 
     app = v.applicable
     low = np.where(lit, p_lit * max(1 - z * lsd, 0.0), c * d_lo)
@@ -274,8 +288,10 @@ def appraise(pf, params: Mapping[str, Any] | None = None, *, trace: bool = False
     warnings = _warnings(pf, fr, rc, lit, delta, over & override & has_reason, reason, nr, app)
     traces: dict[str, list] = {}
     if trace:
-        for i in np.flatnonzero(app):
-            traces[pf.index[i]] = _trace(i, pf, rc, q, p, lit, basis, qs, qs_used, pub, bench, nu, nr,
+        idx_app = np.flatnonzero(app)
+        ctx = _TraceContext(pf, rc, q, fr, idx_app)
+        for i in idx_app:
+            traces[pf.index[i]] = _trace(i, ctx, p, lit, basis, qs, qs_used, pub, bench, nu, nr,
                                          d_q, d_l, d_f, d_e, d_x, d_g, delta, est, fr, z, sd,
                                          (l_r, l_alpha, l_beta, l_l, l_risk, u), reason)
     return MethodResult("cost", fr, traces, dict(p, coverage=cov), warnings)
@@ -331,20 +347,39 @@ def _warnings(pf, fr, rc, lit, delta, overridden, reason, nr, app) -> dict[str, 
     return out
 
 
-def _trace(i, pf, rc, q, p, lit, basis, qs, qs_used, pub, bench, nu, nr, d_q, d_l, d_f, d_e, d_x, d_g,
+class _TraceContext:
+    """Per-asset rows of the result tables for the traced assets, computed once (fast lookups)."""
+
+    def __init__(self, pf, rc, q, fr, rows):
+        self.index = pf.index
+        self.rc = rc.iloc[rows].to_dict(orient="index")
+        self.q = q.iloc[rows].to_dict(orient="index")
+        self.fr = fr.iloc[rows][["low", "high", "delta_low", "delta_high"]].to_dict(orient="index")
+        self.lines: dict[str, dict[str, float]] = {}
+        self.n_lines: dict[str, int] = {}
+        ln = pf.records.get("cost.lines")
+        if ln is not None and len(ln):
+            keys = set(pf.index[rows])
+            ln = ln[ln["asset_id"].isin(keys)]
+            g = ln.groupby([ln["asset_id"].astype("str"), ln["category"].astype("str")])["amount"].sum()
+            for (aid, cat), v in g.items():
+                self.lines.setdefault(aid, {})[cat] = float(v)
+            self.n_lines = ln.groupby(ln["asset_id"].astype("str")).size().to_dict()
+        piv = pf.assets["cost_price_index_valuation"] if "cost_price_index_valuation" in pf.assets.columns else None
+        self.piv = piv
+
+
+def _trace(i, ctx, p, lit, basis, qs, qs_used, pub, bench, nu, nr, d_q, d_l, d_f, d_e, d_x, d_g,
            delta, est, fr, z, sd, litp, reason) -> list:
-    a = pf.assets
-    aid = pf.index[i]
-    r = rc.iloc[i]
+    aid = ctx.index[i]
+    r = ctx.rc[aid]
     s = []
     if bool(r["has_lines"]):
-        ln = pf.records["cost.lines"]
-        ln = ln[ln["asset_id"].astype("str") == str(aid)]
         s.append(step("cost_lines", "成本明细换算至基准日并按类别汇总", "Cost lines indexed to the valuation date, summed per category",
                       "Σ 金额 × 分摊比例 × (I_基准日 / I_发生时)",
-                      {"lines": int(len(ln)), "I_valuation": a["cost_price_index_valuation"].iloc[i]
-                       if "cost_price_index_valuation" in a.columns else None,
-                       **{str(k): float(v) for k, v in ln.groupby(ln["category"].astype("str"))["amount"].sum().items()}},
+                      {"lines": int(ctx.n_lines.get(str(aid), 0)),
+                       "I_valuation": None if ctx.piv is None else ctx.piv.iloc[i],
+                       **ctx.lines.get(str(aid), {})},
                       {k: r[f"cost_{k}"] for k in COMPONENTS if k != "opportunity"},
                       ["CAS2023.art22", "CAS2023.art16", "CAS2023.annex.cost"],
                       note_zh="分组求和前的金额为原始金额；换算与分摊后计入各类别",
@@ -382,7 +417,7 @@ def _trace(i, pf, rc, q, p, lit, basis, qs, qs_used, pub, bench, nu, nr, d_q, d_
                   note_zh="合理利润按税前成本（含机会成本）计，税费不计利润", note_en="profit on the pre-tax cost incl. opportunity cost; none on taxes"))
     b = basis[i]
     if b in ("quality", "combined"):
-        qi = q.iloc[i]
+        qi = ctx.q[aid]
         src = qi["weights_source"]
         w_inputs = {d: qi[f"w_{d}"] for d in ("normativeness", "completeness", "accuracy", "consistency",
                                               "timeliness", "accessibility")}
@@ -425,8 +460,8 @@ def _trace(i, pf, rc, q, p, lit, basis, qs, qs_used, pub, bench, nu, nr, d_q, d_
                   unit="currency"))
     s.append(step("range", "成本法简易区间（仅 δ 的不确定性）", "Simple band of the cost approach (δ uncertainty only)",
                   "δ_low = δ(1 − z·sd), δ_high = min(δ(1 + z·sd), max(δ, δ_max)); [C × δ_low, C × δ_high]",
-                  {"z": z, "sd": sd, "coverage": p["coverage"], "delta_low": fr["delta_low"].iloc[i],
-                   "delta_high": fr["delta_high"].iloc[i]},
-                  [fr["low"].iloc[i], fr["high"].iloc[i]], ["ENG.default", "CAS2023.art22"], unit="currency",
+                  {"z": z, "sd": sd, "coverage": p["coverage"], "delta_low": ctx.fr[aid]["delta_low"],
+                   "delta_high": ctx.fr[aid]["delta_high"]},
+                  [ctx.fr[aid]["low"], ctx.fr[aid]["high"]], ["ENG.default", "CAS2023.art22"], unit="currency",
                   note_zh="指导价区间由定价层综合全部参数确定", note_en="the guided range is set by the pricing layer over all parameters"))
     return s

@@ -11,9 +11,19 @@ import pandas as pd
 
 from ...core.errors import Issue, ValidationError
 
-__all__ = ["COMPONENTS", "COMPONENT_LABELS", "line_amounts", "component_totals", "opportunity_cost",
-           "replacement_cost_value", "delta_quality", "delta_life", "delta_expert", "select_delta",
-           "literature_value"]
+__all__ = [
+    "COMPONENTS",
+    "COMPONENT_LABELS",
+    "component_totals",
+    "delta_expert",
+    "delta_life",
+    "delta_quality",
+    "line_amounts",
+    "literature_value",
+    "opportunity_cost",
+    "replacement_cost_value",
+    "select_delta",
+]
 
 COMPONENTS = ("preliminary", "direct", "indirect", "opportunity", "taxes")
 COMPONENT_LABELS = {"preliminary": ("前期费用", "preliminary cost"), "direct": ("直接成本", "direct cost"),
