@@ -1,0 +1,87 @@
+"""``valuation rules list|show|add|test`` — the rules library (规则库)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+import yaml
+
+rules_app = typer.Typer(no_args_is_help=True, help="规则库 / rules library: list, show, add, test")
+
+
+def _store(db: Optional[str]):
+    from .. import api
+
+    return api.open_library(db)
+
+
+@rules_app.command("list")
+def list_(db: Optional[str] = typer.Option(None, "--db", help="数据库 URL / database URL"),
+          lang: str = typer.Option("zh", "--lang")) -> None:
+    """列出生效的规则 / list the rules in force."""
+    for e in sorted(_store(db).list("rules"), key=lambda e: e.key):
+        c = e.content
+        title = c.get("title_en" if lang == "en" else "title_zh") or ""
+        typer.echo(f"{e.key:<24} v{e.version:<3} {c.get('severity', ''):<8} {title}  [{', '.join(c.get('references') or [])}]")
+
+
+@rules_app.command("show")
+def show(code: str, db: Optional[str] = typer.Option(None, "--db"),
+         version: Optional[int] = typer.Option(None, "--version")) -> None:
+    """显示一条规则 / show one rule."""
+    from ..core.errors import NotFoundError
+
+    try:
+        e = _store(db).get("rules", code, version)
+    except NotFoundError as err:
+        typer.echo(err.message("zh") + " / " + err.message("en"), err=True)
+        raise typer.Exit(3)
+    typer.echo(yaml.safe_dump({"version": e.version, "status": e.status, "author": e.author, "note": e.note,
+                               **e.content}, allow_unicode=True, sort_keys=False))
+
+
+@rules_app.command("add")
+def add(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="RULE.yaml"),
+        note: str = typer.Option(..., "--note", help="版本说明 / version note"),
+        author: str = typer.Option("cli", "--author"),
+        db: Optional[str] = typer.Option(None, "--db")) -> None:
+    """新增或修改规则（先编译校验，保存为新版本）/ add or change a rule (compiled first, saved as a new version)."""
+    from ..core.errors import ConflictError, NotFoundError, ValuationError
+
+    content = yaml.safe_load(file.read_text(encoding="utf-8"))
+    store = _store(db)
+    try:
+        try:
+            base = store.history("rules", content.get("id", ""))[-1].version
+        except (NotFoundError, IndexError):
+            base = None
+        e = store.put("rules", str(content.get("id")), content, author=author, note=note, base_version=base)
+    except ConflictError as err:
+        typer.echo(err.message("zh") + " / " + err.message("en"), err=True)
+        raise typer.Exit(4)
+    except ValuationError as err:
+        typer.echo(err.message("zh") + "\n" + err.message("en"), err=True)
+        raise typer.Exit(2)
+    typer.echo(f"已保存 / saved {e.key} v{e.version}")
+
+
+@rules_app.command("test")
+def test(expr: str = typer.Argument(..., help="规则表达式 / expression"),
+         params: Optional[str] = typer.Option(None, "--params", help='JSON，例如 {"threshold": 1.0}')) -> None:
+    """编译测试一个表达式；被拒绝时以非零码退出并给出原因 / compile an expression; exit non-zero with the reason when refused."""
+    from .. import api
+    from ..core.errors import RuleCompileError
+
+    try:
+        facts = api.test_rule(expr, json.loads(params) if params else None)
+    except RuleCompileError as err:
+        typer.echo(err.message("zh"), err=True)
+        typer.echo(err.message("en"), err=True)
+        raise typer.Exit(2)
+    typer.echo("表达式可用 / accepted; facts: " + ", ".join(facts))
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(rules_app, name="rules")
