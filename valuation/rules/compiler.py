@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 import numpy as np
+import pandas as pd
 
 from ..core.errors import RuleCompileError
 
@@ -255,8 +256,8 @@ class _Compiler:
             def f(env: Env) -> Any:
                 x = lf(env)
                 vals = list(rf(env))
-                r = np.isin(np.asarray(x, dtype=object), np.asarray(vals, dtype=object)) if isinstance(x, np.ndarray) \
-                    else (x in vals)
+                # hash-based membership (pandas) instead of numpy's sort-based isin on objects
+                r = pd.Series(x, dtype=object, copy=False).isin(vals).to_numpy() if isinstance(x, np.ndarray) else (x in vals)
                 return np.logical_not(r) if neg else r
             return f
         fn = _CMP.get(type(op))
