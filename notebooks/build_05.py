@@ -1,0 +1,32 @@
+"""Builds notebooks/05_risk_flags.ipynb (run from the repository root)."""
+from pathlib import Path
+
+import nbformat as nbf
+
+cells = [
+    nbf.v4.new_markdown_cell("# 05 风险标记 / Risk flags\n\n规则库中的规则是数据：条件表达式经白名单编译器编译为向量化的 numpy 运算，"
+                             "每个标记给出触发数值与所依据的条款。Rules are data: conditions compile through the whitelisted "
+                             "compiler into vectorised numpy; every flag carries the values that triggered it and its clause."),
+    nbf.v4.new_code_cell("import pandas as pd\nfrom valuation import api\nfrom valuation.rules import compile_rules, load_seed_rules\n"
+                         "rules = load_seed_rules()\nprint(len(rules), 'seed rules')\n"
+                         "pd.DataFrame([{k: r[k] for k in ('id', 'severity', 'condition')} | {'references': ', '.join(r['references'])} for r in rules])"),
+    nbf.v4.new_markdown_cell("## F8：高溢价与低于 90%\n账面价值 100，评估值 260（增值率 160%），拟交易价 230 < 0.9 × 260 = 234。"),
+    nbf.v4.new_code_cell("from valuation.rules.facts import FACTS\nimport numpy as np\n"
+                         "base = {k: (np.nan if t == 'number' else False if t == 'bool' else '') for k, (t, _, _) in FACTS.items()}\n"
+                         "facts = pd.DataFrame([base | {'estimate': 260.0, 'book_value': 100.0, 'premium_ratio': 1.6, 'proposed_price': 230.0}], index=['F8'])\n"
+                         "rs = compile_rules(rules)\nhits = rs.evaluate(facts)\nprint(sorted(hits['code'].astype(str)))\n"
+                         "from valuation.rules import flags_for\nfor f in flags_for(facts, hits, rs)['F8']:\n    print(f['severity'], f['code'], f['message_zh'], f['references'])"),
+    nbf.v4.new_markdown_cell("## 整张卡片的标记 / Flags of a whole card\n行政单位的数据资产用于质押（财资〔2024〕1号 禁止）。"),
+    nbf.v4.new_code_cell("import json\ncard = json.load(open('examples/cards/E02_admin_registry_governance.json', encoding='utf-8'))\n"
+                         "card['asset']['pledged'] = True\nr = api.appraise(card, library='seed')\n"
+                         "print('final:', r.final)\nfor f in r.flags:\n    print(f['code'], f['severity'], f['message_en'])"),
+    nbf.v4.new_markdown_cell("## 编译器拒绝不安全表达式 / The compiler refuses unsafe expressions"),
+    nbf.v4.new_code_cell("from valuation.core.errors import RuleCompileError\n"
+                         "for expr in [\"__import__('os')\", 'estimate.__class__', 'premium_ratio > 1 and holder_type in (\"soe\",)']:\n"
+                         "    try:\n        print('accepted:', expr, '→', api.test_rule(expr))\n"
+                         "    except RuleCompileError as e:\n        print('refused:', e.message('en'))"),
+]
+nb = nbf.v4.new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+for i, c in enumerate(nb.cells):
+    c["id"] = f"cell-{i:02d}"
+nbf.write(nb, Path(__file__).resolve().parent / "05_risk_flags.ipynb")
