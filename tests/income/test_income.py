@@ -5,7 +5,8 @@ import copy
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from valuation.core.portfolio import Portfolio
 from valuation.methods import income

@@ -3,7 +3,8 @@ decimal, separate loop), life bounds and attrition cut-off, build-up defaults an
 sources, single-asset refusals, WARA, forecasts from a synthetic trend.
 Tolerances stated per test."""
 import copy
-from decimal import Decimal as D, getcontext
+from decimal import Decimal as D
+from decimal import getcontext
 
 import numpy as np
 import pytest

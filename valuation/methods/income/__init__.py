@@ -19,7 +19,8 @@ no income section, missing stream for the model, no discount rate, income basis 
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,14 +29,33 @@ from ...core.errors import RefusedError
 from ...core.portfolio import Portfolio
 from ..base import MethodResult, empty_frame, step
 from .forecast import Forecast, forecast_history
-from .kernel import (discount, exponents, factors, horizon_years, life_weights, publication_rate, terminal_messages,
-                     terminal_refusal)
+from .kernel import (
+    discount,
+    exponents,
+    factors,
+    horizon_years,
+    life_weights,
+    publication_rate,
+    terminal_messages,
+    terminal_refusal,
+)
 from .params import default_params, merge_params
 from .rates import LABELS, PREMIA, discount_rates, wara
-from .streams import MODELS, col, income_basis, income_flows, stream, txt
+from .streams import MODELS, col, income_basis, income_flows, txt
 
-__all__ = ["appraise", "appraise_one", "economic_life", "survival", "discount", "discount_rates",
-           "wara", "forecast_history", "default_params", "MODELS", "EXTRA_COLUMNS"]
+__all__ = [
+    "EXTRA_COLUMNS",
+    "MODELS",
+    "appraise",
+    "appraise_one",
+    "default_params",
+    "discount",
+    "discount_rates",
+    "economic_life",
+    "forecast_history",
+    "survival",
+    "wara",
+]
 
 Z = {0.80: 1.2815515655446004}
 MODEL_CLAUSE = {"direct": "CAS2023.annex.income", "split": "CAS2023.annex.income",
@@ -356,7 +376,8 @@ def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: b
                          extra["terminal_beyond_rights"], rr, st.K, model)
     traces: dict[str, list] = {}
     if trace:
-        ctx = dict(a=a, model=model, st=st, S=S, Fs=Fs, rr=rr, life=life, bound=bound, rights=rights, res=res,
+        ctx = dict(a=a, model=model, st=st, S=S, Fs=Fs, rr=rr, life=life, bound=bound, rights=rights,  # noqa: C408
+                   res=res,
                    g=g, g_tail=g_tail, tv_on=tv_on, mid=mid, frac=frac, weights=weights, use_scen=use_scen,
                    scen_value=scen_value, scen_detail=scen_detail, forecasts=forecasts, p=p, ib=ib, rb=rb,
                    value=value, lo=fr["low"].to_numpy(float), hi=fr["high"].to_numpy(float), pf=pf, pub=pub)
@@ -383,9 +404,9 @@ def _reason(code: str, i: int, pf: Portfolio, model, st, ib, rb, g, rate, fc_err
     if code == "basis_mismatch":
         names = {"pre_tax": ("税前", "pre-tax"), "post_tax": ("税后", "post-tax")}
         a_, b_ = names.get(ib[i], (ib[i], ib[i])), names.get(rb[i], (rb[i], rb[i]))
-        return (f"收益口径（{a_[0]}）与折现率口径（{b_[0]}）不一致，违反第二十一条第六项；请改用{a_[0]}折现率或{b_[0]}收益",
-                f"the income basis ({a_[1]}) and the discount-rate basis ({b_[1]}) differ, contrary to art. 21(6); "
-                f"use a {a_[1]} rate or {b_[1]} income")
+        en = (f"the income basis ({a_[1]}) and the discount-rate basis ({b_[1]}) differ, contrary to art. 21(6); "
+              f"use a {a_[1]} rate or {b_[1]} income")
+        return f"收益口径（{a_[0]}）与折现率口径（{b_[0]}）不一致，违反第二十一条第六项；请改用{a_[0]}折现率或{b_[0]}收益", en
     if code == "terminal_growth":
         gg = float(publication_rate(g[i])) if pub[i] else float(g[i])
         return terminal_messages(gg, float(rate[i]))

@@ -19,7 +19,7 @@ import numpy as np
 
 from ...core.errors import Issue, RefusedError, ValidationError
 
-__all__ = ["Forecast", "forecast_history", "STEPS_PER_YEAR"]
+__all__ = ["STEPS_PER_YEAR", "Forecast", "forecast_history"]
 
 STEPS_PER_YEAR = {"yearly": 1, "quarterly": 4, "monthly": 12}
 _SIMS = 2000
@@ -127,7 +127,7 @@ def forecast_history(values, periods: int, method: str = "auto", coverage: float
         for job in jobs:
             try:
                 fc = job()
-            except Exception:  # noqa: BLE001 - a failed candidate is skipped, the others remain
+            except Exception:  # noqa: BLE001, S112 - a failed candidate is skipped, the others remain
                 continue
             if np.isfinite(fc.aic) and np.isfinite(fc.mean).all():
                 cands.append(fc)

@@ -28,8 +28,18 @@ import numpy as np
 
 from ...core.errors import RefusedError
 
-__all__ = ["DiscountResult", "period_grid", "exponents", "life_weights", "horizon_years",
-           "publication_rate", "factors", "discount", "terminal_refusal", "terminal_messages"]
+__all__ = [
+    "DiscountResult",
+    "discount",
+    "exponents",
+    "factors",
+    "horizon_years",
+    "life_weights",
+    "period_grid",
+    "publication_rate",
+    "terminal_messages",
+    "terminal_refusal",
+]
 
 
 @dataclass(frozen=True)
@@ -98,10 +108,11 @@ def factors(rate: np.ndarray, tau: np.ndarray, publication: np.ndarray | None = 
 
 def terminal_messages(g: float, i: float) -> tuple[str, str]:
     """Bilingual reason for a refused Gordon terminal value, naming both rates."""
-    return (f"永续增长率 g = {g:.4%} 不低于折现率 i = {i:.4%}（g ≥ i），戈登永续模型 TV = F_n(1+g)/(i−g) "
-            f"不收敛，拒绝计算；请降低 g 或去掉永续期（第二十一条）",
-            f"terminal growth g = {g:.4%} is not below the discount rate i = {i:.4%} (g ≥ i): the Gordon "
-            f"terminal value TV = F_n(1+g)/(i−g) does not exist; lower g or drop the terminal period (art. 21)")
+    zh = (f"永续增长率 g = {g:.4%} 不低于折现率 i = {i:.4%}（g ≥ i），戈登永续模型 TV = F_n(1+g)/(i−g) "
+          f"不收敛，拒绝计算；请降低 g 或去掉永续期（第二十一条）")
+    en = (f"terminal growth g = {g:.4%} is not below the discount rate i = {i:.4%} (g ≥ i): the Gordon "
+          f"terminal value TV = F_n(1+g)/(i−g) does not exist; lower g or drop the terminal period (art. 21)")
+    return zh, en
 
 
 def terminal_refusal(g: float, i: float) -> RefusedError:

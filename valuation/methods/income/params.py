@@ -4,8 +4,9 @@ discount-rate build-up). Hard-coded fallbacks below are used only when the files
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 
@@ -39,7 +40,7 @@ def _read(path: Path) -> dict[str, Any]:
     if key not in _PARSED:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         with open(path, encoding="utf-8") as fh:
-            _PARSED[key] = yaml.load(fh, Loader=loader) or {}  # noqa: S506 - safe loader
+            _PARSED[key] = yaml.load(fh, Loader=loader) or {}
     return _PARSED[key]
 
 

@@ -24,8 +24,15 @@ import pandas as pd
 
 from ...core.portfolio import Portfolio
 
-__all__ = ["MODELS", "Streams", "income_flows", "split_rate", "contributory_charges", "income_basis",
-           "STREAM_OF"]
+__all__ = [
+    "MODELS",
+    "STREAM_OF",
+    "Streams",
+    "contributory_charges",
+    "income_basis",
+    "income_flows",
+    "split_rate",
+]
 
 MODELS = ("direct", "split", "excess", "incremental", "royalty")
 # the stream each model cannot do without (for the not-applicable reason)
@@ -142,7 +149,7 @@ def income_flows(pf: Portfolio, T: int, v: np.ndarray,
         for j, vals in enumerate(fill.values()):
             m = min(T, len(vals))
             proj[j, :m] = vals[:m]
-        empty = lambda x: np.isnan(x[rows]).all(axis=1)[:, None]  # noqa: E731
+        empty = lambda x: np.isnan(x[rows]).all(axis=1)[:, None]
         revenue[rows] = np.where(empty(revenue), proj, revenue[rows])
         base[rows] = np.where(empty(base), proj, base[rows])
         income[rows] = np.where(empty(income), proj * margin[rows][:, None], income[rows])
@@ -156,7 +163,7 @@ def income_flows(pf: Portfolio, T: int, v: np.ndarray,
     F = np.select([(model == m)[:, None] for m in MODELS],
                   [income, base * K[:, None], nopat - cac, incr, revenue * royalty[:, None] * (1 - tax)[:, None]],
                   np.nan)
-    none = lambda x: np.isnan(x).all(axis=1)  # noqa: E731
+    none = lambda x: np.isnan(x).all(axis=1)
     checks = [
         ((model == "direct") & none(income) & ~none(stream(pf, "income.history.values", 1))
          & np.isnan(margin), "income.history.margin"),
