@@ -59,8 +59,9 @@ def appraise_page() -> None:
     c1, c2, c3 = st.columns(3)
     c1.metric(t("estimate"), money(res.get("estimate"), cur))
     if res.get("low") is not None:
-        c2.metric(t("range"), f"{res['low']:,.0f} – {res['high']:,.0f}")
-        c3.metric(t("coverage"), f"{(res.get('coverage') or 0):.0%}")
+        cov = f"{(res.get('coverage') or 0):.0%}"
+        c2.metric(f"{t('range')} · {t('low')}（{t('coverage')} {cov}）", f"{res['low']:,.0f}")
+        c3.metric(f"{t('range')} · {t('high')}", f"{res['high']:,.0f}")
     st.markdown(f"<span id='estimate-value' data-estimate='{res.get('estimate')}'></span>",
                 unsafe_allow_html=True)
     if not res.get("final", True):
