@@ -2,6 +2,8 @@
 Tolerances: closed forms 1e-12 relative; 4-decimal textbook factors exact to 1e-12."""
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from valuation.core.errors import RefusedError
 from valuation.methods.income.kernel import discount, exponents, life_weights, publication_rate
@@ -60,3 +62,16 @@ def test_publication_mode_uses_textbook_factors():
     assert res.value[0] == pytest.approx(expected, abs=1e-9)        # 412.226
     assert discount(F, np.array([0.15])).value[0] != pytest.approx(expected, abs=1e-4)
     assert publication_rate(np.array([0.123456]))[0] == pytest.approx(0.1235)
+
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(0.0, 1e6), min_size=1, max_size=8), st.floats(0.03, 0.5), st.floats(0.0, 0.3),
+       st.floats(-0.02, 0.025), st.floats(0.05, 1.0), st.booleans(), st.booleans())
+def test_higher_rate_never_raises_value_with_tail_partial_period_and_rounding(flows, i, bump, g, f, mid, pub):
+    F = np.array([flows])
+    kw = {"first_fraction": np.array([f]), "mid": np.array([mid]), "terminal_growth": np.array([g]),
+          "publication": np.array([pub])}
+    lo = discount(F, np.array([i]), **kw).value[0]
+    hi = discount(F, np.array([i + bump]), **kw).value[0]
+    assert hi <= lo + 1e-9 * max(1.0, abs(lo))
