@@ -8,10 +8,11 @@ FACE_LIBS = ("streamlit", "fastapi", "uvicorn", "starlette")
 ALLOWED = {
     "core": set(),
     "library": {"core"},
-    "quality": {"core"},
-    "rules": {"core"},
-    "methods": {"core", "quality"},
-    "pricing": {"core", "quality", "methods", "rules"},
+    # DESIGN.md §4: library and core form the bottom row; methods stay pure (no store access)
+    "quality": {"core", "library"},
+    "rules": {"core", "library"},
+    "methods": {"core", "quality", "library"},
+    "pricing": {"core", "quality", "methods", "rules", "library"},
     "engine": {"core", "quality", "methods", "rules", "pricing"},
     "report": {"core", "quality", "methods", "rules", "pricing", "engine", "api", "library"},
     "batch": {"core", "quality", "methods", "rules", "pricing", "engine", "library", "api"},
@@ -63,6 +64,16 @@ def test_layers_point_down():
                     bad.append(f"{path.relative_to(PKG)} ({layer}) imports {mod}")
                 if target in ("cli", "service", "ui") and layer in ALLOWED:
                     bad.append(f"{path.relative_to(PKG)} ({layer}) imports face {mod}")
+    assert not bad, "\n".join(bad)
+
+
+def test_methods_never_open_the_store():
+    """Methods may use the pure case schema of the library, never the database."""
+    bad = []
+    for path in (PKG / "methods").rglob("*.py"):
+        for mod in _imports(path):
+            if mod.startswith(("valuation.library.store", "valuation.library.database", "sqlalchemy")):
+                bad.append(f"{path.relative_to(PKG)} imports {mod}")
     assert not bad, "\n".join(bad)
 
 

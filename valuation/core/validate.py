@@ -384,13 +384,19 @@ def validate_table(df: pd.DataFrame, kind: str = "card") -> tuple[pd.DataFrame, 
         if not ok:
             issues.append(unknown_issue(str(c), None, known=list(cols)[:40]))
     n = len(df)
+    # a section's required fields are required only on rows that carry that section
+    sec_rows: dict[str, np.ndarray] = {}
+    for sec in ("cost", "income", "market"):
+        present = [c for c in df.columns if str(c).startswith(sec + "_")]
+        sec_rows[sec] = (df[present].notna().any(axis=1).to_numpy() if present else np.zeros(n, bool))
     for c, f in cols.items():
+        sec = f.path.split(".")[0]
         if c not in df.columns:
-            if f.required:
+            if f.required and (sec not in sec_rows or sec_rows[sec].any()):
                 issues.append(missing_issue(f, c))
             continue
         s = df[c]
-        out[c] = _coerce_column(f, c, s, ids_list, issues)
+        out[c] = _coerce_column(f, c, s, ids_list, issues, sec_rows.get(sec))
     # numbered numeric columns: numeric, finite
     for c in df.columns:
         if c in cols:
@@ -415,13 +421,15 @@ def validate_table(df: pd.DataFrame, kind: str = "card") -> tuple[pd.DataFrame, 
     return pd.DataFrame(out, index=pd.RangeIndex(n)), issues
 
 
-def _coerce_column(f: Field, c: str, s: pd.Series, ids: list, issues: list[Issue]) -> pd.Series:
+def _coerce_column(f: Field, c: str, s: pd.Series, ids: list, issues: list[Issue],
+                   rows_needing: np.ndarray | None = None) -> pd.Series:
     present = s.notna()
     if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
         present = present & (_as_str(s).str.strip() != "")
     pres = present.to_numpy(dtype=bool)
     if f.required:
-        for r in np.flatnonzero(~pres):
+        need = ~pres if rows_needing is None else (~pres & rows_needing)
+        for r in np.flatnonzero(need):
             issues.append(missing_issue(f, c, row=int(r), asset_id=ids[r]))
     k = f.kind
     if k in ("int", "number"):
