@@ -215,20 +215,12 @@ class Param:
 
 
 def income_discount_nominal(a: pd.DataFrame) -> np.ndarray:
-    """Discount rate as the income approach resolves it: given, else build-up
-    (r_f + Σ premia), else WACC + premium (CAS 2023 art. 21)."""
-    def col(c: str) -> np.ndarray:
-        return a[c].to_numpy(dtype=float, na_value=np.nan) if c in a.columns else np.full(len(a), np.nan)
+    """Discount rate exactly as the income approach resolves it (given → build-up with the
+    model library's default risk-free rate → WACC + premium; CAS 2023 art. 21)."""
+    from ..methods.income.params import default_params as income_defaults
+    from ..methods.income.rates import discount_rates
 
-    given = col("income_discount_rate")
-    meth = a["income_discount_method"].fillna("").astype(str).to_numpy() \
-        if "income_discount_method" in a.columns else np.full(len(a), "")
-    premia = sum(np.nan_to_num(col(f"income_discount_{k}")) for k in
-                 ("management", "circulation", "security", "regulation", "other"))
-    build = col("income_discount_risk_free") + premia
-    wacc = col("income_discount_wacc") + np.nan_to_num(col("income_discount_premium"))
-    return np.where(~np.isnan(given), given, np.where(meth == "build_up", build,
-                                                      np.where(meth == "wacc", wacc, np.nan)))
+    return np.asarray(discount_rates(a, float(income_defaults().get("risk_free", np.nan))).rate, float)
 
 
 def params_from_config(entries: Sequence[Mapping[str, Any]],
