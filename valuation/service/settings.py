@@ -1,0 +1,72 @@
+"""Settings of the HTTP pricing service (environment variables ``VALUATION_SERVICE_*``)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+__all__ = ["Settings"]
+
+
+def _env(name: str, cast: Any, default: Any) -> Any:
+    raw = os.environ.get(f"VALUATION_SERVICE_{name.upper()}")
+    if raw is None or raw == "":
+        return default
+    return cast(raw)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the service needs to know.
+
+    Attributes
+    ----------
+    db_url : database of the library store *and* of the API keys (``None`` →
+        :func:`valuation.api.default_db_url`, i.e. ``VALUATION_DB_URL`` or ``./var/valuation.db``).
+    library : ``None`` → appraisals run against the active versions of the store at ``db_url``
+        (seeded on first start when empty); ``"seed"`` → against the seed files as shipped.
+    max_body_bytes : request bodies above this size are refused with 413 before parsing.
+    max_batch_body_bytes : the same limit for ``POST /v1/appraisals:batch``.
+    max_batch : a batch with more cards than this becomes a background run (202 + run id).
+    max_run_cards : a batch with more cards than this is refused (413).
+    rate_per_second, rate_burst : token bucket per API key (``rate_per_second <= 0`` disables).
+    key_cache_seconds : how long a verified key is trusted without reading the database again
+        (a revocation takes effect within this time; 0 = read on every request).
+    snapshot_cache_seconds : how long the library snapshot id shown in headers is cached.
+    runs_dir : folder for the results of background runs (``None`` → ``var/runs``).
+    """
+
+    db_url: str | None = None
+    library: str | None = None
+    max_body_bytes: int = 1_000_000
+    max_batch_body_bytes: int = 32_000_000
+    max_batch: int = 1_000
+    max_run_cards: int = 20_000
+    rate_per_second: float = 50.0
+    rate_burst: int = 100
+    key_cache_seconds: float = 2.0
+    snapshot_cache_seconds: float = 1.0
+    runs_dir: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Settings:
+        """Defaults, then ``VALUATION_SERVICE_<FIELD>`` variables, then ``overrides`` (None
+        values in ``overrides`` are ignored)."""
+        base = cls()
+        vals: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name == "extra":
+                continue
+            default = getattr(base, f.name)
+            cast = type(default) if default is not None else str
+            vals[f.name] = _env(f.name, cast, default)
+        if vals.get("db_url") is None and os.environ.get("VALUATION_DB_URL"):
+            vals["db_url"] = os.environ["VALUATION_DB_URL"]
+        vals.update({k: v for k, v in overrides.items() if v is not None})
+        return replace(base, **vals)
+
+    def resolved_db_url(self) -> str:
+        from .. import api
+
+        return self.db_url or api.default_db_url()
