@@ -1,0 +1,502 @@
+"""The market approach over a portfolio: ``appraise(pf, params=None, *, trace=False, cases=None)``.
+
+中评协〔2023〕17号 art. 23 and annex (DOMAIN.md §4)::
+
+    P_i = Q_i × X1_i × X2_i × X3_i × X4_i × X5_i,     P = Σ_i w_i P_i
+
+Comparables (per asset):
+
+* **explicit** — ``market.comparables`` on the card; comparables whose price mode or rights type
+  differs from the subject's are left out (never mixed) with a warning; capacity X4 in ratio
+  form by default (``capacity_explicit``);
+* **library** — when ``market.use_library`` and there are no explicit comparables: hard
+  filters (rights type, price mode, price unit), then k nearest neighbours
+  (:mod:`.select`); X3 from the yearly price trend (the hedonic model's, or ``date_growth``),
+  X4 with the elasticity β (``capacity_library = elasticity``; β = the hedonic coefficient of
+  ln records, clipped to ``capacity_elasticity_bounds``).
+
+Range (``low``/``high``, coverage 80 % by default) — stated in column ``range_basis``:
+
+* ``hedonic_prediction_interval`` (library path, hedonic model of the price mode fitted): the
+  hedonic 80 % prediction interval of ln P, re-centred on the estimate:
+  ``low = P × exp(ln L − ŷ)``, ``high = P × exp(ln H − ŷ)``;
+* ``comparable_dispersion`` (explicit comparables, or no hedonic model): a prediction-type
+  interval from the dispersion of the adjusted prices,
+  ``P × exp(∓ t_{0.90, n−1} · s_ln · √(1 + 1/n))`` with s_ln the sd of ln P_i.
+
+Guardrails (engineering defaults, ``models/market_grid.yaml``): fewer than ``refuse_below`` (2)
+comparables → not applicable; fewer than ``min_comparables`` (3) → warning; single coefficient
+outside [0.70, 1.30], product outside [0.50, 1.50], spread max/min > 1.20 → warnings with the
+numbers, in Chinese and English.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ...library.cases import PRICE_UNITS, PRICED_MODES, cases_frame, priced_cases
+from ..base import MethodResult, step
+from .grid import COEFFICIENT_LABELS, aggregate, band_flags, coefficients, weights
+from .hedonic import HedonicModel
+from .params import CLAUSES, resolve_params
+from .select import select_library
+
+__all__ = ["appraise", "value_subjects", "subjects_from_portfolio", "fit_library", "LibraryFit"]
+
+_SUBJECT_COLUMNS = ("category", "records", "fields", "size_bytes", "update_frequency", "rights_type",
+                    "exclusivity", "price_mode", "quality", "date", "platform", "title", "evidence_type")
+REF = {"references": ["CAS2023.art23", "CAS2023.annex.market", "ENG.default"]}
+
+
+# --------------------------------------------------------------------------- library fit (cached)
+class LibraryFit:
+    """The case library prepared once: typed priced cases and the hedonic model."""
+
+    def __init__(self, cases: pd.DataFrame, params: Mapping[str, Any]):
+        self.cases = priced_cases(cases)
+        self.hedonic = HedonicModel(params).fit(self.cases)
+        self.params = params
+
+    def year_growth(self, mode: str) -> float:
+        dg = self.params["date_growth"]
+        clip = float(self.params["date_growth_clip"])
+        if dg == "hedonic":
+            b = self.hedonic.coefficient(mode, "year")
+            g = float(np.expm1(b)) if np.isfinite(b) else 0.0
+        else:
+            g = float(dg)
+        return float(np.clip(g, -clip, clip))
+
+    def elasticity(self, mode: str) -> float:
+        lo, hi = map(float, self.params["capacity_elasticity_bounds"])
+        b = self.hedonic.coefficient(mode, "log_records")
+        if not np.isfinite(b):
+            c = self.cases[(self.cases["price_mode"] == mode) & self.cases["records"].notna()]
+            if len(c) >= 10 and c["records"].nunique() > 1:
+                x = np.log(c["records"].to_numpy(float))
+                y = np.log(c["price"].to_numpy(float))
+                b = float(np.polyfit(x, y, 1)[0])
+            else:
+                b = float(self.params["capacity_elasticity_default"])
+        return float(np.clip(b, lo, hi))
+
+
+_FITS: "OrderedDict[str, LibraryFit]" = OrderedDict()
+
+
+def _fit_key(cases: pd.DataFrame, params: Mapping[str, Any]) -> str:
+    h = hashlib.sha256()
+    h.update(pd.util.hash_pandas_object(cases.astype(str), index=False).to_numpy().tobytes())
+    h.update(repr(sorted((k, repr(v)) for k, v in params.items())).encode())
+    return h.hexdigest()
+
+
+def fit_library(cases: pd.DataFrame | None, params: Mapping[str, Any] | None = None) -> LibraryFit | None:
+    """The prepared library (cached by content and parameters; 8 entries)."""
+    if cases is None:
+        return None
+    p = resolve_params(params) if params is None or "hedonic_categorical" not in params else params
+    c = cases_frame(cases)
+    key = _fit_key(c, p)
+    fit = _FITS.get(key)
+    if fit is None:
+        fit = LibraryFit(c, p)
+        _FITS[key] = fit
+        while len(_FITS) > 8:
+            _FITS.popitem(last=False)
+    else:
+        _FITS.move_to_end(key)
+    return fit
+
+
+# --------------------------------------------------------------------------- subjects
+def _str(a: pd.DataFrame, name: str) -> np.ndarray:
+    if name not in a.columns:
+        return np.full(len(a), np.nan, dtype=object)
+    v = a[name].astype("str")
+    return v.where(v.notna() & (v.str.len() > 0)).to_numpy(object)
+
+
+def _num(a: pd.DataFrame, name: str) -> np.ndarray:
+    return pd.to_numeric(a[name], errors="coerce").to_numpy(float) if name in a.columns \
+        else np.full(len(a), np.nan)
+
+
+def subjects_from_portfolio(pf, params: Mapping[str, Any]) -> pd.DataFrame:
+    """One subject row per asset in the case schema, plus ``source`` (explicit | library |
+    none), ``supply_demand``, ``date_index``, ``k``, ``min_comparables``, ``weighting``."""
+    from ...quality.composite import composite_scores
+
+    a = pf.assets
+    n = len(a)
+    try:
+        q = composite_scores(pf, errors="mark")["quality_score"].to_numpy(float)
+    except Exception:  # pragma: no cover - quality problems are the quality module's to report
+        q = _num(a, "quality_score")
+    comps = pf.record("market.comparables") if hasattr(pf, "record") else None
+    has_explicit = np.zeros(n, bool)
+    if comps is not None and len(comps):
+        has_explicit = a.index.isin(pd.Index(comps["asset_id"].astype(str).unique()))
+    use_lib = a["market_use_library"].fillna(False).to_numpy(bool) if "market_use_library" in a.columns \
+        else np.zeros(n, bool)
+    source = np.where(has_explicit, "explicit", np.where(use_lib, "library", "none"))
+    mode = _str(a, "market_price_mode")
+    mode = np.where(pd.isna(mode), "one_off", mode).astype(object)
+    vd = pd.to_datetime(a["valuation_date"], errors="coerce") if "valuation_date" in a.columns \
+        else pd.Series(pd.NaT, index=a.index)
+    k = _num(a, "market_k")
+    mc = _num(a, "market_min_comparables")
+    wt = _str(a, "market_weighting")
+    return pd.DataFrame({
+        "category": _str(a, "category"), "records": _num(a, "records"), "fields": _num(a, "fields"),
+        "size_bytes": _num(a, "size_bytes"), "update_frequency": _str(a, "update_frequency"),
+        "rights_type": _str(a, "rights_type"), "exclusivity": _str(a, "rights_exclusivity"),
+        "price_mode": mode, "quality": q,
+        "date": vd.dt.strftime("%Y-%m-%d").to_numpy(object), "platform": np.full(n, np.nan, dtype=object),
+        "title": _str(a, "name"), "evidence_type": np.full(n, params["subject_evidence"], dtype=object),
+        "source": source, "supply_demand": np.nan_to_num(_num(a, "market_supply_demand")),
+        "date_index": np.where(np.isnan(_num(a, "market_date_index")), 100.0, _num(a, "market_date_index")),
+        "k": np.where(np.isnan(k), float(params["k"]), k),
+        "min_comparables": np.where(np.isnan(mc), float(params["min_comparables"]), mc),
+        "weighting": np.where(pd.isna(wt), params["weighting"], wt).astype(object),
+    }, index=a.index)
+
+
+# --------------------------------------------------------------------------- pairs
+def _explicit_pairs(subjects: pd.DataFrame, comps: pd.DataFrame, params: Mapping[str, Any],
+                    beta_explicit: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Pairs from the card's comparables; returns (pairs, excluded)."""
+    pos_of = pd.Series(np.arange(len(subjects)), index=subjects.index.astype(str))
+    c = comps.copy()
+    c["subject"] = pos_of.reindex(c["asset_id"].astype(str)).to_numpy()
+    c = c[c["subject"].notna()]
+    c["subject"] = c["subject"].astype(int)
+    c = c[(subjects["source"].to_numpy(object)[c["subject"].to_numpy()] == "explicit")]
+    s = c["subject"].to_numpy(int)
+    cm = _str(c, "price_mode")
+    cr = _str(c, "rights_type")
+    sm = subjects["price_mode"].to_numpy(object)[s]
+    sr = subjects["rights_type"].to_numpy(object)[s]
+    bad_mode = ~pd.isna(cm) & (cm != sm)
+    bad_rights = ~pd.isna(cr) & ~pd.isna(sr) & (cr != sr)
+    excl = c.loc[bad_mode | bad_rights].assign(
+        why=np.where(bad_mode, "price_mode", "rights_type")[bad_mode | bad_rights])
+    keep = ~(bad_mode | bad_rights)
+    c = c.loc[keep].reset_index(drop=True)
+    s = c["subject"].to_numpy(int)
+    n = len(c)
+    ids = _str(c, "case_id")
+    ids = np.where(pd.isna(ids), [f"#{i + 1}" for i in range(n)], ids).astype(object)
+    pairs = pd.DataFrame({
+        "subject": s, "case_id": ids, "price": _num(c, "price"),
+        "q_s": subjects["quality"].to_numpy(float)[s], "q_c": _num(c, "quality"),
+        "sd_s": subjects["supply_demand"].to_numpy(float)[s], "sd_c": np.nan_to_num(_num(c, "supply_demand")),
+        "i_s": subjects["date_index"].to_numpy(float)[s], "i_c": _num(c, "date_index"),
+        "n_s": subjects["records"].to_numpy(float)[s], "n_c": _num(c, "records"),
+        "beta": beta_explicit[s],
+        "ex_s": subjects["exclusivity"].to_numpy(object)[s], "ex_c": _str(c, "exclusivity"),
+        "ev_s": subjects["evidence_type"].to_numpy(object)[s], "ev_c": _str(c, "evidence_type"),
+        "distance": np.nan, "evidence": _str(c, "evidence_type"),
+    })
+    for k in ("x1", "x2", "x3", "x4", "x5"):
+        pairs[f"{k}_given"] = _num(c, k)
+    return pairs, excl
+
+
+def _library_pairs(subjects: pd.DataFrame, fit: LibraryFit, params: Mapping[str, Any]) -> pd.DataFrame:
+    sel = select_library(subjects, fit.cases, params)
+    if not len(sel):
+        return pd.DataFrame()
+    s = sel["subject"].to_numpy(int)
+    r = sel["case_row"].to_numpy(int)
+    cs = fit.cases
+    mode = subjects["price_mode"].to_numpy(object)[s]
+    umodes = pd.unique(mode)
+    g = pd.Series({m: fit.year_growth(m) for m in umodes}).reindex(mode).to_numpy(float)
+    cap = params["capacity_library"]
+    beta = pd.Series({m: fit.elasticity(m) for m in umodes}).reindex(mode).to_numpy(float) \
+        if cap == "elasticity" else np.full(len(s), np.nan)
+    ys = pd.to_datetime(pd.Series(subjects["date"].to_numpy(object)[s]), errors="coerce")
+    yc = pd.to_datetime(cs["date"].iloc[r].reset_index(drop=True), errors="coerce")
+    dy = ((yc - ys).dt.days / 365.25).to_numpy(float)
+    pairs = pd.DataFrame({
+        "subject": s, "case_id": cs["case_id"].to_numpy(object)[r], "price": cs["price"].to_numpy(float)[r],
+        "q_s": subjects["quality"].to_numpy(float)[s], "q_c": cs["quality"].to_numpy(float)[r],
+        "sd_s": subjects["supply_demand"].to_numpy(float)[s], "sd_c": 0.0,
+        "i_s": 100.0, "i_c": 100.0 * np.power(1.0 + g, dy),
+        "n_s": subjects["records"].to_numpy(float)[s], "n_c": cs["records"].to_numpy(float)[r],
+        "beta": beta,
+        "ex_s": subjects["exclusivity"].to_numpy(object)[s], "ex_c": cs["exclusivity"].to_numpy(object)[r],
+        "ev_s": subjects["evidence_type"].to_numpy(object)[s], "ev_c": cs["evidence_type"].to_numpy(object)[r],
+        "distance": sel["distance"].to_numpy(float), "evidence": cs["evidence_type"].to_numpy(object)[r],
+    })
+    for k in ("x1", "x2", "x3", "x4", "x5"):
+        pairs[f"{k}_given"] = np.nan
+    return pairs
+
+
+# --------------------------------------------------------------------------- core
+def value_subjects(subjects: pd.DataFrame, *, cases: pd.DataFrame | None = None,
+                   comparables: pd.DataFrame | None = None, params: Mapping[str, Any] | None = None,
+                   library: LibraryFit | None = None) -> dict[str, Any]:
+    """Value subjects in the case schema (see :func:`subjects_from_portfolio`) — the numeric
+    path shared by :func:`appraise` and the back-test. Returns ``frame`` (per subject),
+    ``pairs`` (per subject × comparable), ``breaches`` (guardrail rows), ``excluded``
+    (explicit comparables left out) and ``library`` (the :class:`LibraryFit` or None)."""
+    p = resolve_params(params)
+    n = len(subjects)
+    fit = library if library is not None else (
+        fit_library(cases, p) if cases is not None and (subjects["source"] == "library").any() else None)
+    mode = subjects["price_mode"].to_numpy(object)
+    # hedonic prediction for every subject whose mode has a model
+    hed = fit.hedonic.predict(subjects, float(p["coverage"])) if fit is not None else pd.DataFrame(
+        {"mean_log": np.nan, "sd_pred": np.nan, "low": np.nan, "high": np.nan, "estimate": np.nan,
+         "available": False}, index=subjects.index)
+    # pairs
+    beta_exp = np.full(n, np.nan)
+    if p["capacity_explicit"] == "elasticity":
+        beta_exp = np.array([fit.elasticity(m) if fit is not None else float(p["capacity_elasticity_default"])
+                             for m in mode])
+    parts, excluded = [], pd.DataFrame()
+    if comparables is not None and len(comparables):
+        ep, excluded = _explicit_pairs(subjects, comparables, p, beta_exp)
+        parts.append(ep)
+    if fit is not None:
+        lp = _library_pairs(subjects, fit, p)
+        if len(lp):
+            parts.append(lp)
+    priced = np.isin(mode, PRICED_MODES)
+    if parts:
+        pairs = pd.concat(parts, ignore_index=True)
+        pairs = pairs[priced[pairs["subject"].to_numpy(int)] & (pairs["price"].to_numpy(float) > 0)]
+        pairs = coefficients(pairs.reset_index(drop=True), x5_exclusivity=p["x5_exclusivity"],
+                             x5_evidence_type=p["x5_evidence_type"])
+        pairs["weight"] = weights(pairs, subjects["weighting"].to_numpy(object)[pairs["subject"].to_numpy(int)])
+        agg = aggregate(pairs).reindex(np.arange(n))
+    else:
+        pairs = pd.DataFrame(columns=["subject", "case_id", "price", "weight", "p_adj", "product", "total_adj"])
+        agg = pd.DataFrame({c: np.full(n, np.nan) for c in
+                            ("n", "estimate", "p_min", "p_max", "mean_log", "sd_log", "spread")})
+    cnt = np.nan_to_num(agg["n"].to_numpy(float)).astype(int)
+    grid_est = agg["estimate"].to_numpy(float)
+    src = subjects["source"].to_numpy(object)
+    lib_src = src == "library"
+    h_ok = hed["available"].to_numpy(bool)
+    h_est = hed["estimate"].to_numpy(float)
+    est = grid_est.copy()
+    choice = p["library_estimate"]
+    if choice == "hedonic":
+        est = np.where(lib_src & h_ok, h_est, grid_est)
+    elif choice == "blend":
+        est = np.where(lib_src & h_ok & np.isfinite(grid_est), np.sqrt(grid_est * h_est), grid_est)
+    # range
+    cov = float(p["coverage"])
+    use_h = lib_src & h_ok & np.isfinite(est)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ml = hed["mean_log"].to_numpy(float)
+        lo_h = est * np.exp(np.log(hed["low"].to_numpy(float)) - ml)
+        hi_h = est * np.exp(np.log(hed["high"].to_numpy(float)) - ml)
+        dfree = np.maximum(cnt - 1, 1)
+        t = stats.t.ppf(0.5 + cov / 2, dfree)
+        half = t * np.nan_to_num(agg["sd_log"].to_numpy(float)) * np.sqrt(1 + 1 / np.maximum(cnt, 1))
+        lo_d, hi_d = est * np.exp(-half), est * np.exp(half)
+    low = np.where(use_h, lo_h, lo_d)
+    high = np.where(use_h, hi_h, hi_d)
+    basis = np.where(use_h, "hedonic_prediction_interval", "comparable_dispersion").astype(object)
+    # applicability (first reason wins)
+    zh = np.full(n, "", dtype=object)
+    en = np.full(n, "", dtype=object)
+
+    def na(mask, rz, re_):
+        m = np.asarray(mask, bool) & (zh == "")
+        zh[m], en[m] = (rz[m] if isinstance(rz, np.ndarray) else rz), (re_[m] if isinstance(re_, np.ndarray) else re_)
+
+    na(mode == "free", "计价方式为免费：没有可比较的价格，市场法不适用",
+       "price mode is free: there is no price to compare; the market approach does not apply")
+    na(mode == "negotiated", "计价方式为面议：没有可比较的价格，市场法不适用",
+       "price mode is negotiated: there is no price to compare; the market approach does not apply")
+    na(~np.isin(mode, PRICED_MODES), "计价方式无效", "invalid price mode")
+    na(src == "none", "未提供可比案例，也未选择从案例库选取（market.use_library），市场法不适用（第二十三条）",
+       "no comparables given and the case library not used (market.use_library): the market approach does not "
+       "apply (art. 23)")
+    na(lib_src & pd.isna(subjects["rights_type"].to_numpy(object)),
+       "从案例库选取可比案例须给出权利类型（第二十三条：权利类型相同）",
+       "selecting comparables from the case library needs the rights type (art. 23: same rights type)")
+    na(lib_src & (fit is None), "案例库为空，无法选取可比案例", "the case library is empty: no comparables can be selected")
+    refuse = int(p["refuse_below"])
+    few = cnt < refuse
+    if few.any():
+        rz = np.array([f"权利类型、计价方式和计价单位相同的可比案例仅 {c} 个，少于 {refuse} 个，市场法不适用（第二十三条：适当数量的可比案例）"
+                       for c in cnt], dtype=object)
+        re_ = np.array([f"only {c} comparable(s) of the same rights type, price mode and unit — fewer than {refuse}: "
+                        "the market approach does not apply (art. 23: an appropriate number of comparables)"
+                        for c in cnt], dtype=object)
+        na(few, rz, re_)
+    app = zh == ""
+    f = lambda x: np.where(app, x, np.nan)  # noqa: E731
+    h_ok = h_ok & app & lib_src
+    frame = pd.DataFrame({
+        "estimate": f(est), "low": f(low), "high": f(high), "applicable": app,
+        "reason_zh": zh, "reason_en": en,
+        "n_comparables": cnt, "spread": f(agg["spread"].to_numpy(float)),
+        "weighting": subjects["weighting"].to_numpy(object),
+        "hedonic_estimate": np.where(h_ok, h_est, np.nan),
+        "hedonic_low": np.where(h_ok, hed["low"].to_numpy(float), np.nan),
+        "hedonic_high": np.where(h_ok, hed["high"].to_numpy(float), np.nan),
+        "grid_estimate": f(grid_est), "range_basis": np.where(app, basis, ""),
+        "comparables_source": src, "price_mode": mode,
+        "price_unit": np.array([PRICE_UNITS.get(m, "") if isinstance(m, str) else "" for m in mode], dtype=object),
+    }, index=subjects.index)
+    breaches = band_flags(pairs, tuple(p["coefficient_band"]), tuple(p["product_band"])) if len(pairs) else \
+        band_flags(pd.DataFrame({k: [] for k in ("subject", "case_id", "x1", "x2", "x3", "x4", "x5", "product")}),
+                   tuple(p["coefficient_band"]), tuple(p["product_band"]))
+    return {"frame": frame, "pairs": pairs, "breaches": breaches, "excluded": excluded, "library": fit,
+            "hedonic": hed, "params": p, "min_comparables": subjects["min_comparables"].to_numpy(float)}
+
+
+# --------------------------------------------------------------------------- warnings
+def _w(code: str, zh: str, en: str, severity: str = "warning", **values: Any) -> dict[str, Any]:
+    return {"code": code, "severity": severity, "message_zh": zh, "message_en": en,
+            "references": list(REF["references"]), "values": values}
+
+
+def _warnings(ids: pd.Index, out: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    fr, pairs, p = out["frame"], out["pairs"], out["params"]
+    app = fr["applicable"].to_numpy(bool)
+    res: dict[str, list[dict[str, Any]]] = {}
+    cnt = fr["n_comparables"].to_numpy(int)
+    mc = out["min_comparables"]
+    for i in np.flatnonzero(app & (cnt < mc)):
+        res.setdefault(ids[i], []).append(_w(
+            "MARKET_FEW_COMPARABLES",
+            f"可比案例仅 {cnt[i]} 个，少于建议的 {int(mc[i])} 个；结论可靠性较低（第二十三条：适当数量）",
+            f"only {cnt[i]} comparables, fewer than the recommended {int(mc[i])}; the conclusion is less reliable "
+            "(art. 23: an appropriate number)", n=int(cnt[i]), minimum=int(mc[i])))
+    br = out["breaches"]
+    if len(br):
+        br = br[app[br["subject"].to_numpy(int)]]
+        for s, cid, k, v, lo, hi in br[["subject", "case_id", "coefficient", "value", "low", "high"]].itertuples(index=False):
+            if k == "product":
+                res.setdefault(ids[int(s)], []).append(_w(
+                    "MARKET_PRODUCT_BAND",
+                    f"案例 {cid} 的修正系数连乘积 ΠX = {v:.4f}，超出 [{lo:.2f}, {hi:.2f}]：该案例与评估对象差异过大",
+                    f"case {cid}: product of coefficients ΠX = {v:.4f} is outside [{lo:.2f}, {hi:.2f}] — the case "
+                    "differs too much from the subject", case_id=cid, value=float(v), low=lo, high=hi))
+            else:
+                lz, le = COEFFICIENT_LABELS[k]
+                res.setdefault(ids[int(s)], []).append(_w(
+                    "MARKET_COEFFICIENT_BAND",
+                    f"案例 {cid} 的 {k.upper()} {lz} = {v:.4f}，超出 [{lo:.2f}, {hi:.2f}]",
+                    f"case {cid}: {k.upper()} {le} coefficient = {v:.4f} is outside [{lo:.2f}, {hi:.2f}]",
+                    case_id=cid, coefficient=k, value=float(v), low=lo, high=hi))
+    lim = float(p["spread_max"])
+    sp = fr["spread"].to_numpy(float)
+    for i in np.flatnonzero(app & (sp > lim + 1e-12)):
+        res.setdefault(ids[i], []).append(_w(
+            "MARKET_SPREAD",
+            f"调整后价格离散度 max(P_i)/min(P_i) = {sp[i]:.4f}，超过 {lim:.2f}：可比案例之间差异较大，请复核案例选择与修正",
+            f"spread of adjusted prices max(P_i)/min(P_i) = {sp[i]:.4f} exceeds {lim:.2f}: the comparables disagree; "
+            "review their selection and adjustment", spread=float(sp[i]), limit=lim))
+    ex = out["excluded"]
+    if len(ex):
+        for s, g in ex.groupby("subject"):
+            cid = ", ".join(str(x) for x in g.get("case_id", pd.Series(dtype=str)).fillna("?"))
+            res.setdefault(ids[int(s)], []).append(_w(
+                "MARKET_COMPARABLES_EXCLUDED",
+                f"{len(g)} 个可比案例的计价方式或权利类型与评估对象不同，已剔除（不同单位的价格不混用）：{cid}",
+                f"{len(g)} comparable(s) with another price mode or rights type were left out (prices in different "
+                f"units are never mixed): {cid}", n=int(len(g)), cases=cid))
+    if len(pairs):
+        lst = pairs[(pairs["evidence"].astype(object) == "listing").to_numpy(bool)]
+        for s in np.unique(lst["subject"].to_numpy(int)):
+            if app[s] and p["subject_evidence"] != "listing":
+                lvl = p["x5_evidence_type"]
+                res.setdefault(ids[int(s)], []).append(_w(
+                    "MARKET_LISTING_EVIDENCE",
+                    f"部分可比案例为挂牌价（非成交价），已按谈判折扣 {lvl.get(p['subject_evidence'], 1.0) / lvl.get('listing', 1.0):.2f} 修正（X5）",
+                    f"some comparables are listing prices, not deals; adjusted by the negotiation discount "
+                    f"{lvl.get(p['subject_evidence'], 1.0) / lvl.get('listing', 1.0):.2f} (X5)", severity="info"))
+    lib = (fr["comparables_source"].to_numpy(object) == "library") & app & np.isnan(fr["hedonic_estimate"].to_numpy(float))
+    for i in np.flatnonzero(lib):
+        res.setdefault(ids[i], []).append(_w(
+            "MARKET_HEDONIC_UNAVAILABLE",
+            "该计价方式的案例不足以估计特征价格模型，区间按可比案例离散度计算",
+            "too few cases of this price mode for the hedonic model; the range comes from the comparables' dispersion",
+            severity="info"))
+    return res
+
+
+# --------------------------------------------------------------------------- traces
+def _traces(ids: pd.Index, out: dict[str, Any]) -> dict[str, list]:
+    fr, pairs, p = out["frame"], out["pairs"], out["params"]
+    res: dict[str, list] = {}
+    by = {int(s): g for s, g in pairs.groupby("subject")} if len(pairs) else {}
+    for i in np.flatnonzero(fr["applicable"].to_numpy(bool)):
+        aid = ids[i]
+        r = fr.iloc[i]
+        g = by.get(int(i), pd.DataFrame())
+        steps = [step("comparables", "可比案例选取", "comparable selection",
+                      "same rights type, price mode and unit; k nearest neighbours" if r["comparables_source"] == "library"
+                      else "comparables given on the card",
+                      {"source": r["comparables_source"], "price_mode": r["price_mode"], "price_unit": r["price_unit"],
+                       "cases": g["case_id"].tolist(), "distance": g["distance"].round(4).tolist()},
+                      int(r["n_comparables"]), CLAUSES, unit="count")]
+        for row in g.itertuples(index=False):
+            steps.append(step(f"comparable_{row.case_id}", f"案例 {row.case_id} 修正后价格", f"adjusted price of case {row.case_id}",
+                              "P_i = Q_i × X1 × X2 × X3 × X4 × X5",
+                              {"Q_i": row.price, "X1": row.x1, "X2": row.x2, "X3": row.x3, "X4": row.x4, "X5": row.x5,
+                               "product": row.product, "weight": row.weight}, row.p_adj, CLAUSES, unit="CNY"))
+        steps.append(step("market_value", "市场法评估值", "market approach value", "P = Σ w_i × P_i",
+                          {"weighting": r["weighting"], "weights": g["weight"].round(6).tolist() if len(g) else []},
+                          r["grid_estimate"], CLAUSES, unit=r["price_unit"]))
+        if np.isfinite(r["hedonic_estimate"]):
+            steps.append(step("hedonic", "特征价格模型估计", "hedonic model estimate",
+                              "ln P = x'β;  80 % PI = ŷ ± t √(x'Σx + σ²)",
+                              {"low": r["hedonic_low"], "high": r["hedonic_high"]}, r["hedonic_estimate"],
+                              CLAUSES, unit=r["price_unit"]))
+        steps.append(step("range", "区间", "range",
+                          "hedonic prediction interval re-centred on P" if r["range_basis"] == "hedonic_prediction_interval"
+                          else "P × exp(∓ t_{n−1} s_ln √(1 + 1/n))",
+                          {"basis": r["range_basis"], "coverage": float(p["coverage"]), "spread": r["spread"]},
+                          [r["low"], r["high"]], CLAUSES, unit=r["price_unit"]))
+        steps.append(step("estimate", "市场法结论", "market approach conclusion", "estimate", {}, r["estimate"],
+                          CLAUSES, unit=r["price_unit"]))
+        res[aid] = steps
+    return res
+
+
+# --------------------------------------------------------------------------- appraise
+def appraise(pf, params: Mapping[str, Any] | None = None, *, trace: bool = False,
+             cases: pd.DataFrame | None = None) -> MethodResult:
+    """Market approach for every asset of ``pf`` (see the module docstring).
+
+    Parameters
+    ----------
+    pf : Portfolio
+    params : flat overrides of ``models/market_grid.yaml`` / ``market_hedonic.yaml`` parameters,
+        or ``{"models": {...}}`` from a library snapshot.
+    trace : add per-asset calculation steps (CAS2023.art23, CAS2023.annex.market).
+    cases : the case library as a DataFrame in the case schema (``valuation.library.cases``).
+
+    Returns
+    -------
+    MethodResult ``"market"`` with extra columns ``n_comparables``, ``spread``, ``weighting``,
+    ``hedonic_estimate``, ``hedonic_low``, ``hedonic_high``, ``grid_estimate``, ``range_basis``,
+    ``comparables_source``, ``price_mode``, ``price_unit``; warnings per asset.
+    """
+    p = resolve_params(params)
+    subjects = subjects_from_portfolio(pf, p)
+    comps = pf.record("market.comparables") if hasattr(pf, "record") else None
+    out = value_subjects(subjects, cases=cases, comparables=comps, params=p)
+    ids = pf.index
+    fr = out["frame"]
+    fr.index = ids
+    warnings = _warnings(ids, out)
+    traces = _traces(ids, out) if trace else {}
+    used = {k: v for k, v in p.items() if k not in ("title_keywords",)}
+    return MethodResult("market", fr, traces, used, warnings)

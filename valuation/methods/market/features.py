@@ -1,0 +1,177 @@
+"""Features of cases and subjects, shared by the hedonic model and the nearest-neighbour selection.
+
+Raw features (:func:`raw_features`) from a frame in the case schema
+(``valuation.library.cases``): categorical columns as text; ``log_records``, ``log_fields``,
+``log_size`` (natural logs; unknown or ≤ 0 → NaN, never 0), ``quality`` (0–100), ``year``
+(decimal year of ``date``); and title keyword indicators ``kw_<name>``.
+
+:class:`Encoder` learns from the cases which levels, numbers and keywords carry enough
+observations (``min_level_count``) and turns raw features into a numeric matrix:
+
+* ``kind="hedonic"``: intercept, treatment dummies (reference = most frequent level; rare
+  levels pooled into ``_other``), numbers centred on the sample mean (missing → mean, plus a
+  missing indicator), keyword indicators;
+* ``kind="knn"``: one-hot of every level × weight/√2 (a mismatch costs the weight), numbers
+  standardised × weight (missing → 0, the mean), keywords × weight.
+
+A categorical value the model has not seen, or a missing one, takes the sample shares of the
+levels: the model averages over that feature instead of guessing a level.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["raw_features", "Encoder", "NUMERIC_SOURCES", "keyword_columns"]
+
+NUMERIC_SOURCES = {"log_records": "records", "log_fields": "fields", "log_size": "size_bytes"}
+
+
+def keyword_columns(keywords: Sequence[Mapping[str, str]]) -> list[str]:
+    return [f"kw_{k['name']}" for k in keywords]
+
+
+def _decimal_year(dates: pd.Series) -> np.ndarray:
+    d = pd.to_datetime(dates, errors="coerce")
+    return (d.dt.year + (d.dt.day_of_year - 1) / 365.25).to_numpy(float)
+
+
+def raw_features(frame: pd.DataFrame, categorical: Sequence[str], keywords: Sequence[Mapping[str, str]] = ()
+                 ) -> pd.DataFrame:
+    """Raw feature table (index of ``frame``)."""
+    n = len(frame)
+    out: dict[str, Any] = {}
+    for c in categorical:
+        if c in frame.columns:
+            v = frame[c].astype("str")
+            out[c] = v.where(v.notna() & (v.str.len() > 0)).to_numpy(object)
+        else:
+            out[c] = np.full(n, np.nan, dtype=object)
+    for name, src in NUMERIC_SOURCES.items():
+        x = pd.to_numeric(frame[src], errors="coerce").to_numpy(float) if src in frame.columns \
+            else np.full(n, np.nan)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[name] = np.where(x > 0, np.log(np.where(x > 0, x, 1.0)), np.nan)
+    q = pd.to_numeric(frame["quality"], errors="coerce").to_numpy(float) if "quality" in frame.columns \
+        else np.full(n, np.nan)
+    out["quality"] = q
+    out["year"] = _decimal_year(frame["date"]) if "date" in frame.columns else np.full(n, np.nan)
+    title = frame["title"].astype("str").fillna("") if "title" in frame.columns else pd.Series([""] * n)
+    for k in keywords:
+        out[f"kw_{k['name']}"] = title.str.contains(re.compile(k["pattern"]), regex=True).fillna(False) \
+            .to_numpy(bool).astype(float)
+    return pd.DataFrame(out, index=frame.index)
+
+
+@dataclass
+class Encoder:
+    """Learns levels / means / keywords from the cases; turns raw features into a matrix."""
+
+    categorical: Sequence[str]
+    numeric: Sequence[str]
+    keywords: Sequence[str] = ()
+    min_level_count: int = 5
+    kind: str = "hedonic"
+    weights: Mapping[str, float] = field(default_factory=dict)
+
+    def fit(self, F: pd.DataFrame) -> "Encoder":
+        m = int(self.min_level_count)
+        n = len(F)
+        self.levels_: dict[str, list[str]] = {}
+        self.shares_: dict[str, np.ndarray] = {}
+        self.map_: dict[str, dict[str, str]] = {}
+        for c in self.categorical:
+            v = pd.Series(F[c].to_numpy(object))
+            counts = v.dropna().value_counts()
+            if self.kind == "hedonic":
+                keep = [str(x) for x in counts.index if counts[x] >= m]
+                rare = [str(x) for x in counts.index if counts[x] < m]
+                mapping = {x: x for x in keep}
+                if rare:
+                    if counts[rare].sum() >= m:
+                        keep.append("_other")
+                        mapping.update({x: "_other" for x in rare})
+                    elif keep:
+                        mapping.update({x: keep[0] for x in rare})  # too few to stand alone: reference
+            else:
+                keep = [str(x) for x in counts.index]
+                mapping = {x: x for x in keep}
+            mapped = v.map(mapping).dropna()
+            if len(keep) < 2 or len(mapped) == 0:
+                continue
+            shares = mapped.value_counts(normalize=True).reindex(keep).fillna(0.0).to_numpy(float)
+            self.levels_[c] = keep
+            self.shares_[c] = shares
+            self.map_[c] = mapping
+        self.means_: dict[str, float] = {}
+        self.sds_: dict[str, float] = {}
+        self.missing_: dict[str, bool] = {}
+        for c in self.numeric:
+            x = F[c].to_numpy(float)
+            ok = np.isfinite(x)
+            if ok.sum() < max(m, 2):
+                continue
+            sd = float(np.std(x[ok]))
+            if not sd > 1e-12:
+                continue
+            self.means_[c] = float(np.mean(x[ok]))
+            self.sds_[c] = sd
+            self.missing_[c] = bool(m <= (~ok).sum() <= n - m) if self.kind == "hedonic" else False
+        self.keywords_: list[str] = []
+        for c in self.keywords:
+            if c in F.columns:
+                cnt = int(F[c].to_numpy(float).sum())
+                if m <= cnt <= n - m:
+                    self.keywords_.append(c)
+        self.names_ = self._names()
+        return self
+
+    def _names(self) -> list[str]:
+        names = ["const"] if self.kind == "hedonic" else []
+        for c, lv in self.levels_.items():
+            use = lv[1:] if self.kind == "hedonic" else lv
+            names += [f"{c}={x}" for x in use]
+        for c in self.means_:
+            names.append(c)
+            if self.missing_.get(c):
+                names.append(f"{c}_missing")
+        names += list(self.keywords_)
+        return names
+
+    def transform(self, F: pd.DataFrame) -> np.ndarray:
+        n = len(F)
+        cols: list[np.ndarray] = [np.ones((n, 1))] if self.kind == "hedonic" else []
+        for c, lv in self.levels_.items():
+            v = pd.Series(F[c].to_numpy(object)).map(self.map_[c]).to_numpy(object) if c in F.columns \
+                else np.full(n, np.nan, dtype=object)
+            idx = {x: i for i, x in enumerate(lv)}
+            pos = np.array([idx.get(x, -1) if isinstance(x, str) else -1 for x in v], dtype=int)
+            D = np.zeros((n, len(lv)))
+            known = pos >= 0
+            D[np.flatnonzero(known), pos[known]] = 1.0
+            D[~known] = self.shares_[c]
+            if self.kind == "hedonic":
+                cols.append(D[:, 1:])
+            else:
+                cols.append(D * float(self.weights.get(c, 1.0)) / np.sqrt(2.0))
+        for c in self.means_:
+            x = F[c].to_numpy(float) if c in F.columns else np.full(n, np.nan)
+            miss = ~np.isfinite(x)
+            if self.kind == "hedonic":
+                cols.append(np.where(miss, 0.0, x - self.means_[c])[:, None])
+                if self.missing_.get(c):
+                    cols.append(miss.astype(float)[:, None])
+            else:
+                z = np.where(miss, 0.0, (x - self.means_[c]) / self.sds_[c])
+                cols.append((z * float(self.weights.get(c, 1.0)))[:, None])
+        for c in self.keywords_:
+            x = F[c].to_numpy(float) if c in F.columns else np.zeros(n)
+            w = 1.0 if self.kind == "hedonic" else float(self.weights.get("keywords", 1.0)) / np.sqrt(2.0)
+            cols.append((x * w)[:, None])
+        if not cols:
+            return np.zeros((n, 0))
+        return np.hstack(cols)

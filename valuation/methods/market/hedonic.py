@@ -1,0 +1,178 @@
+"""Hedonic model of the case library: OLS of log price on features, one model per price mode.
+
+::
+
+    ln P_j = x_j' β + ε_j          (statsmodels OLS, HC3 heteroscedasticity-robust covariance Σ)
+    ŷ = x' β̂;   80 % prediction interval  ŷ ± t_{0.90, df} · √(x' Σ x + σ̂²_g)
+
+σ̂²_g is the residual variance of the subject's group (``variance_groups``, default the
+platform), shrunk towards the pooled variance with ``variance_shrink`` pseudo-cases; a subject
+of an unknown group gets the pooled variance. Point in price units: exp(ŷ) (the median of a
+log-normal price). Features: :mod:`.features`. Clauses: CAS2023.art23, CAS2023.annex.market.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ...library.cases import PRICED_MODES, priced_cases
+from .features import Encoder, keyword_columns, raw_features
+
+__all__ = ["HedonicModel", "ModeFit"]
+
+
+@dataclass
+class ModeFit:
+    """The fitted model of one price mode."""
+
+    mode: str
+    encoder: Encoder
+    beta: np.ndarray
+    cov: np.ndarray
+    sigma2: float
+    df_resid: float
+    nobs: int
+    rsquared: float
+    names: list[str]
+    group_sigma2: dict[str, float] = field(default_factory=dict)
+    group_col: str | None = None
+    bse: np.ndarray | None = None
+
+    def table(self) -> pd.DataFrame:
+        se = self.bse if self.bse is not None else np.sqrt(np.diag(self.cov))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = np.where(se > 0, self.beta / np.where(se > 0, se, 1.0), np.nan)
+        return pd.DataFrame({"coef": self.beta, "se_hc3": se, "t": t}, index=self.names)
+
+
+class HedonicModel:
+    """``HedonicModel(params).fit(cases)``; ``predict(subjects)`` per price mode (vectorised).
+
+    Parameters are stored unchanged; fitted state ends in ``_`` (scikit-learn convention)."""
+
+    def __init__(self, params: Mapping[str, Any]):
+        self.params = dict(params)
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, cases: pd.DataFrame) -> "HedonicModel":
+        p = self.params
+        c = priced_cases(cases)
+        kws = list(p.get("title_keywords") or [])
+        cat = list(p["hedonic_categorical"])
+        F = raw_features(c, cat, kws)
+        self.fits_: dict[str, ModeFit] = {}
+        self.reasons_: dict[str, str] = {}
+        for mode in PRICED_MODES:
+            sel = (c["price_mode"] == mode).to_numpy(bool)
+            n = int(sel.sum())
+            if n < int(p["hedonic_min_rows"]):
+                self.reasons_[mode] = f"{n} cases < min_rows {p['hedonic_min_rows']}"
+                continue
+            enc = Encoder(cat, list(p["hedonic_numeric"]), keyword_columns(kws),
+                          int(p["hedonic_min_level_count"]), "hedonic").fit(F.loc[sel])
+            X = enc.transform(F.loc[sel])
+            y = np.log(c.loc[sel, "price"].to_numpy(float))
+            fit = self._ols(X, y, enc, mode)
+            if fit is None:
+                self.reasons_[mode] = "design matrix has too few degrees of freedom"
+                continue
+            vg = [g for g in (p.get("variance_groups") or []) if g in F.columns]
+            if vg:
+                g = vg[0]
+                fit.group_col = g
+                resid = y - X @ fit.beta
+                lam = float(p.get("variance_shrink", 10.0))
+                grp = pd.Series(F.loc[sel, g].to_numpy(object)).fillna("_missing")
+                ss = pd.Series(resid ** 2).groupby(grp.to_numpy()).agg(["sum", "size"])
+                for lvl, row in ss.iterrows():
+                    fit.group_sigma2[str(lvl)] = float((row["sum"] + lam * fit.sigma2) / (row["size"] + lam))
+            self.fits_[mode] = fit
+        return self
+
+    def _ols(self, X: np.ndarray, y: np.ndarray, enc: Encoder, mode: str) -> ModeFit | None:
+        from statsmodels.regression.linear_model import OLS
+
+        n, k = X.shape
+        # drop columns that are constant zero in this sample or linearly dependent
+        keep = np.ones(k, dtype=bool)
+        keep[1:] = np.ptp(X[:, 1:], axis=0) > 0 if k > 1 else keep[1:]
+        Xk = X[:, keep]
+        r = np.linalg.qr(Xk, mode="r")
+        if (np.abs(np.diag(r)) <= 1e-8 * max(1.0, np.abs(np.diag(r)).max())).any():
+            indep = np.abs(np.diag(r)) > 1e-8 * max(1.0, np.abs(np.diag(r)).max())
+            idx = np.flatnonzero(keep)
+            keep[:] = False
+            keep[idx[indep]] = True
+            Xk = X[:, keep]
+        if n - Xk.shape[1] < 3:
+            return None
+        cov_type = str(self.params.get("hedonic_cov_type", "HC3"))
+        res = OLS(y, Xk).fit(method="qr", cov_type=cov_type)
+        cov = np.asarray(res.cov_params(), dtype=float)
+        if not np.all(np.isfinite(cov)):  # a leverage-1 row makes HC3 infinite: fall back to HC1
+            res = OLS(y, Xk).fit(method="qr", cov_type="HC1")
+            cov = np.asarray(res.cov_params(), dtype=float)
+        beta = np.zeros(k)
+        beta[keep] = res.params
+        full = np.zeros((k, k))
+        full[np.ix_(keep, keep)] = cov
+        bse = np.zeros(k)
+        bse[keep] = np.sqrt(np.clip(np.diag(cov), 0, None))
+        return ModeFit(mode=mode, encoder=enc, beta=beta, cov=full, sigma2=float(res.scale),
+                       df_resid=float(res.df_resid), nobs=int(n), rsquared=float(res.rsquared),
+                       names=list(enc.names_), bse=bse)
+
+    # ------------------------------------------------------------------ predict
+    def predict(self, subjects: pd.DataFrame, coverage: float | None = None) -> pd.DataFrame:
+        """Columns ``mean_log``, ``sd_pred`` (of ln P), ``low``, ``high``, ``estimate``
+        (= exp(mean_log)), ``available`` — aligned with ``subjects`` (column ``price_mode``)."""
+        cov_ = float(coverage if coverage is not None else self.params.get("coverage", 0.8))
+        n = len(subjects)
+        out = pd.DataFrame({"mean_log": np.full(n, np.nan), "sd_pred": np.full(n, np.nan),
+                            "low": np.full(n, np.nan), "high": np.full(n, np.nan),
+                            "estimate": np.full(n, np.nan), "available": np.zeros(n, bool)},
+                           index=subjects.index)
+        if not n:
+            return out
+        kws = list(self.params.get("title_keywords") or [])
+        F = raw_features(subjects, list(self.params["hedonic_categorical"]), kws)
+        modes = subjects["price_mode"].to_numpy(object)
+        for mode, fit in self.fits_.items():
+            sel = modes == mode
+            if not sel.any():
+                continue
+            X = fit.encoder.transform(F.loc[sel])
+            mu = X @ fit.beta
+            var_mean = np.einsum("ij,jk,ik->i", X, fit.cov, X)
+            s2 = np.full(int(sel.sum()), fit.sigma2)
+            if fit.group_col:
+                g = F.loc[sel, fit.group_col].to_numpy(object)
+                s2 = np.array([fit.group_sigma2.get(x, fit.sigma2) if isinstance(x, str)
+                               else fit.sigma2 for x in g])
+            sd = np.sqrt(np.clip(var_mean, 0, None) + s2)
+            t = stats.t.ppf(0.5 + cov_ / 2, fit.df_resid)
+            idx = np.flatnonzero(sel)
+            out.iloc[idx, 0] = mu
+            out.iloc[idx, 1] = sd
+            out.iloc[idx, 2] = np.exp(mu - t * sd)
+            out.iloc[idx, 3] = np.exp(mu + t * sd)
+            out.iloc[idx, 4] = np.exp(mu)
+            out.iloc[idx, 5] = True
+        return out
+
+    def coefficient(self, mode: str, name: str) -> float:
+        """A fitted coefficient (NaN when the mode or feature is absent)."""
+        fit = self.fits_.get(mode)
+        if fit is None or name not in fit.names:
+            return float("nan")
+        return float(fit.beta[fit.names.index(name)])
+
+    def summary(self) -> pd.DataFrame:
+        """One row per mode: nobs, R², σ, df."""
+        rows = [{"price_mode": m, "nobs": f.nobs, "rsquared": f.rsquared, "sigma": float(np.sqrt(f.sigma2)),
+                 "df_resid": f.df_resid, "features": len(f.names)} for m, f in self.fits_.items()]
+        return pd.DataFrame(rows).set_index("price_mode") if rows else pd.DataFrame()
