@@ -3,7 +3,11 @@
 ::
 
     ln P_j = x_j' β + ε_j          (statsmodels OLS, HC3 heteroscedasticity-robust covariance Σ)
-    ŷ = x' β̂;   80 % prediction interval  ŷ ± t_{0.90, df} · √(x' Σ x + σ̂²_g)
+    ŷ = x' β̂;   80 % prediction interval  [ŷ + z_0.10 · s,  ŷ + z_0.90 · s],  s = √(x' Σ x + σ̂²_g)
+
+``hedonic_interval = empirical`` (default): z_q are quantiles of the studentised residuals
+e_j / √(σ̂²_g (1 − h_j)) of the fit (h = leverage) — listing prices have heavy tails, so normal
+quantiles over-cover the bulk and under-cover the tails; ``normal``: z = ∓ t_{0.90, df}.
 
 σ̂²_g is the residual variance of the subject's group (``variance_groups``, default the
 platform), shrunk towards the pooled variance with ``variance_shrink`` pseudo-cases; a subject
@@ -41,6 +45,7 @@ class ModeFit:
     group_sigma2: dict[str, float] = field(default_factory=dict)
     group_col: str | None = None
     bse: np.ndarray | None = None
+    z: np.ndarray | None = None          # studentised residuals e / √(σ²_g (1 − h)), sorted
 
     def table(self) -> pd.DataFrame:
         se = self.bse if self.bse is not None else np.sqrt(np.diag(self.cov))
@@ -80,6 +85,8 @@ class HedonicModel:
             if fit is None:
                 self.reasons_[mode] = "design matrix has too few degrees of freedom"
                 continue
+            resid = y - X @ fit.beta
+            s2_row = np.full(n, fit.sigma2)
             vg = [g for g in (p.get("variance_groups") or []) if g in F.columns]
             if vg:
                 g = vg[0]
@@ -90,8 +97,19 @@ class HedonicModel:
                 ss = pd.Series(resid ** 2).groupby(grp.to_numpy()).agg(["sum", "size"])
                 for lvl, row in ss.iterrows():
                     fit.group_sigma2[str(lvl)] = float((row["sum"] + lam * fit.sigma2) / (row["size"] + lam))
+                s2_row = grp.map(fit.group_sigma2).to_numpy(float)
+            h = self._leverage(X, fit.beta)
+            fit.z = np.sort(resid / np.sqrt(s2_row * np.clip(1.0 - h, 1e-6, None)))
             self.fits_[mode] = fit
         return self
+
+    @staticmethod
+    def _leverage(X: np.ndarray, beta: np.ndarray) -> np.ndarray:
+        """Diagonal of the hat matrix over the columns the fit kept."""
+        keep = beta != 0
+        keep[0] = True
+        q, _ = np.linalg.qr(X[:, keep])
+        return np.einsum("ij,ij->i", q, q)
 
     def _ols(self, X: np.ndarray, y: np.ndarray, enc: Encoder, mode: str) -> ModeFit | None:
         from statsmodels.regression.linear_model import OLS
@@ -154,12 +172,17 @@ class HedonicModel:
                 s2 = np.array([fit.group_sigma2.get(x, fit.sigma2) if isinstance(x, str)
                                else fit.sigma2 for x in g])
             sd = np.sqrt(np.clip(var_mean, 0, None) + s2)
-            t = stats.t.ppf(0.5 + cov_ / 2, fit.df_resid)
+            if str(self.params.get("hedonic_interval", "empirical")) == "empirical" and fit.z is not None \
+                    and len(fit.z) >= 10:
+                z_lo, z_hi = np.quantile(fit.z, [0.5 - cov_ / 2, 0.5 + cov_ / 2])
+            else:
+                t = stats.t.ppf(0.5 + cov_ / 2, fit.df_resid)
+                z_lo, z_hi = -t, t
             idx = np.flatnonzero(sel)
             out.iloc[idx, 0] = mu
             out.iloc[idx, 1] = sd
-            out.iloc[idx, 2] = np.exp(mu - t * sd)
-            out.iloc[idx, 3] = np.exp(mu + t * sd)
+            out.iloc[idx, 2] = np.exp(mu + z_lo * sd)
+            out.iloc[idx, 3] = np.exp(mu + z_hi * sd)
             out.iloc[idx, 4] = np.exp(mu)
             out.iloc[idx, 5] = True
         return out

@@ -34,13 +34,13 @@ _BUILTIN: dict[str, Any] = {
                             "evidence_type"],
     "hedonic_numeric": ["log_records", "log_fields", "log_size", "quality", "year"],
     "title_keywords": [],
-    "variance_groups": ["platform"], "variance_shrink": 10.0,
+    "variance_groups": ["platform"], "variance_shrink": 10.0, "hedonic_interval": "empirical",
     # which point the library path reports: grid (adjusted comparables), hedonic, or blend
-    "library_estimate": "grid",
+    "library_estimate": "hedonic",
 }
 _HEDONIC_KEYS = {"coverage": None, "min_rows": "hedonic_min_rows", "min_level_count": "hedonic_min_level_count",
                  "cov_type": "hedonic_cov_type", "variance_groups": "variance_groups",
-                 "variance_shrink": "variance_shrink"}
+                 "variance_shrink": "variance_shrink", "interval": "hedonic_interval"}
 
 
 def _defaults_of(model: Mapping[str, Any], hedonic: bool) -> dict[str, Any]:
