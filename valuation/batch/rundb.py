@@ -1,0 +1,311 @@
+"""History of batch runs in the library's database (SQLite file by default, PostgreSQL by URL).
+
+Own tables (a separate :class:`sqlalchemy.MetaData`, created on first use):
+
+``batch_runs``     one row per run: id, status (running / finished), started/finished, library
+                   snapshot id, input hash, input name, options, counts, timings per stage;
+``batch_results``  one row per asset and run: estimate, low, high, flags (JSON list), status;
+``batch_latest``   per asset, its last *valued* result (run id, estimate, range, flags): what
+                   the next run diffs against (an index, rebuilt from ``batch_results``).
+
+Results are inserted with the driver's ``executemany`` in blocks, so 10⁶ rows take seconds.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from ..core.errors import NotFoundError
+
+__all__ = ["metadata", "runs", "results", "latest", "engine_for", "ensure_schema", "start_run",
+           "finish_run", "insert_results", "previous_results", "history", "runs_list", "run_show",
+           "runs_diff", "flags_json"]
+
+metadata = sa.MetaData()
+
+runs = sa.Table(
+    "batch_runs", metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("snapshot_id", sa.String(64), nullable=False),
+    sa.Column("input_hash", sa.String(64), nullable=False),
+    sa.Column("input_name", sa.Text, nullable=False, default=""),
+    sa.Column("out", sa.Text, nullable=False, default=""),
+    sa.Column("options", sa.JSON, nullable=False),
+    sa.Column("counts", sa.JSON, nullable=False),
+    sa.Column("timings", sa.JSON, nullable=False),
+    sa.Column("engine_version", sa.String(32), nullable=False, default=""),
+)
+sa.Index("ix_batch_runs_started", runs.c.started_at)
+
+results = sa.Table(
+    "batch_results", metadata,
+    sa.Column("run_id", sa.String(40), nullable=False),
+    sa.Column("asset_id", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("estimate", sa.Float, nullable=True),
+    sa.Column("low", sa.Float, nullable=True),
+    sa.Column("high", sa.Float, nullable=True),
+    sa.Column("flags", sa.Text, nullable=False, default="[]"),
+)
+sa.Index("ix_batch_results_run", results.c.run_id)
+sa.Index("ix_batch_results_asset", results.c.asset_id)
+
+latest = sa.Table(
+    "batch_latest", metadata,
+    sa.Column("asset_id", sa.String(64), primary_key=True),
+    sa.Column("run_id", sa.String(40), nullable=False),
+    sa.Column("estimate", sa.Float, nullable=True),
+    sa.Column("low", sa.Float, nullable=True),
+    sa.Column("high", sa.Float, nullable=True),
+    sa.Column("flags", sa.Text, nullable=False, default="[]"),
+)
+
+_ENSURED: set[str] = set()
+_BLOCK = 20_000
+
+
+def engine_for(db: Any = None) -> sa.Engine:
+    """The engine of the history tables: a store's ``.engine``, an Engine, a URL, or the
+    default database (``VALUATION_DB_URL`` / ``./var/valuation.db``)."""
+    from ..library.database import make_engine
+
+    if isinstance(db, sa.Engine):
+        return db
+    if db is not None and hasattr(db, "engine") and isinstance(db.engine, sa.Engine):
+        return db.engine
+    if isinstance(db, str) and db and db != "seed":
+        return make_engine(db)
+    from ..api import default_db_url
+
+    return make_engine(default_db_url())
+
+
+def ensure_schema(eng: sa.Engine) -> None:
+    key = str(eng.url) + f"#{id(eng)}"
+    if key not in _ENSURED:
+        metadata.create_all(eng)
+        _ENSURED.add(key)
+
+
+def _now() -> _dt.datetime:
+    return _dt.datetime.now(_dt.UTC)
+
+
+def _begin(eng: sa.Engine):
+    from ..library.database import WRITE_OPTION
+
+    return eng.execution_options(**{WRITE_OPTION: True}).begin()
+
+
+def start_run(eng: sa.Engine, run_id: str, *, snapshot_id: str, input_hash: str, input_name: str,
+              out: str, options: Mapping[str, Any], engine_version: str) -> None:
+    """Record a run as ``running`` (kept as is when a resumed run already recorded it)."""
+    ensure_schema(eng)
+    with _begin(eng) as c:
+        if c.execute(sa.select(runs.c.id).where(runs.c.id == run_id)).first() is None:
+            c.execute(runs.insert().values(
+                id=run_id, status="running", started_at=_now(), finished_at=None,
+                snapshot_id=snapshot_id, input_hash=input_hash, input_name=input_name, out=out,
+                options=dict(options), counts={}, timings={}, engine_version=engine_version))
+
+
+def flags_json(codes: np.ndarray) -> np.ndarray:
+    """``"A;B"`` → ``'["A", "B"]'`` (each distinct combination serialised once)."""
+    codes = np.asarray(codes, dtype=object)
+    uniq, inv = np.unique(codes.astype(str), return_inverse=True)
+    js = np.array([json.dumps([c for c in u.split(";") if c]) for u in uniq], dtype=object)
+    return js[inv] if len(codes) else np.array([], dtype=object)
+
+
+def _nullable(x: np.ndarray) -> list[Any]:
+    x = np.asarray(x, dtype=float)
+    return np.where(np.isnan(x), None, x).tolist() if len(x) else []
+
+
+def _executemany(conn: sa.Connection, sql: str, rows: Iterable[tuple], ncols: int) -> None:
+    raw = conn.connection.driver_connection
+    style = conn.dialect.paramstyle
+    ph = ", ".join(["?"] * ncols if style == "qmark" else ["%s"] * ncols)
+    cur = raw.cursor()
+    try:
+        buf: list[tuple] = []
+        for r in rows:
+            buf.append(r)
+            if len(buf) >= _BLOCK:
+                cur.executemany(sql.format(ph=ph), buf)
+                buf = []
+        if buf:
+            cur.executemany(sql.format(ph=ph), buf)
+    finally:
+        cur.close()
+
+
+def insert_results(eng: sa.Engine, run_id: str, frame: pd.DataFrame, *,
+                   counts: Mapping[str, Any] | None = None, timings: Mapping[str, Any] | None = None) -> None:
+    """Bulk-insert the results of a run, move ``batch_latest`` to its valued assets and mark
+    the run finished — in one transaction, so a crash leaves the history as it was."""
+    ensure_schema(eng)
+    n = len(frame)
+    aid = frame["asset_id"].astype(str).tolist()
+    status = frame["status"].astype(str).tolist()
+    est, lo, hi = (_nullable(frame[c].to_numpy(float)) for c in ("estimate", "low", "high"))
+    fl = flags_json(frame["flags"].fillna("").to_numpy(object)).tolist()
+    rid = [run_id] * n
+    ok = [i for i, s in enumerate(status) if s == "ok"]
+    with _begin(eng) as c:
+        c.execute(results.delete().where(results.c.run_id == run_id))  # idempotent on resume
+        _executemany(c, "INSERT INTO batch_results (run_id, asset_id, status, estimate, low, high, flags) "
+                        "VALUES ({ph})", zip(rid, aid, status, est, lo, hi, fl), 7)
+        _executemany(c, "INSERT INTO batch_latest (asset_id, run_id, estimate, low, high, flags) VALUES ({ph}) "
+                        "ON CONFLICT (asset_id) DO UPDATE SET run_id = excluded.run_id, "
+                        "estimate = excluded.estimate, low = excluded.low, high = excluded.high, "
+                        "flags = excluded.flags",
+                     ((aid[i], run_id, est[i], lo[i], hi[i], fl[i]) for i in ok), 6)
+        c.execute(runs.update().where(runs.c.id == run_id).values(
+            status="finished", finished_at=_now(), counts=dict(counts or {}), timings=dict(timings or {})))
+
+
+def finish_run(eng: sa.Engine, run_id: str, *, counts: Mapping[str, Any], timings: Mapping[str, Any],
+               status: str = "finished") -> None:
+    """Update the status, counts and timings of a run."""
+    with _begin(eng) as c:
+        c.execute(runs.update().where(runs.c.id == run_id).values(
+            status=status, counts=dict(counts), timings=dict(timings)))
+
+
+def run_status(eng: sa.Engine, run_id: str) -> str | None:
+    ensure_schema(eng)
+    with eng.connect() as c:
+        return c.execute(sa.select(runs.c.status).where(runs.c.id == run_id)).scalar_one_or_none()
+
+
+def previous_results(eng: sa.Engine, asset_ids: pd.Series) -> pd.DataFrame:
+    """The last valued result of each asset (``batch_latest``), indexed by asset id."""
+    ensure_schema(eng)
+    cols = ["asset_id", "run_id", "estimate", "low", "high", "flags"]
+    ids = pd.Index(asset_ids.astype(str).unique())
+    with eng.connect() as c:
+        total = c.execute(sa.select(sa.func.count()).select_from(latest)).scalar_one()
+        if total == 0 or len(ids) == 0:
+            return pd.DataFrame(columns=cols).set_index("asset_id")
+        if len(ids) * 4 >= total or len(ids) > 20_000:
+            fr = pd.read_sql_query(sa.select(latest), c)
+            fr = fr[fr["asset_id"].isin(ids)]
+        else:
+            parts = []
+            for i in range(0, len(ids), 500):
+                chunk = ids[i:i + 500].tolist()
+                parts.append(pd.read_sql_query(sa.select(latest).where(latest.c.asset_id.in_(chunk)), c))
+            fr = pd.concat(parts, ignore_index=True)
+    fr["flags"] = [";".join(json.loads(x)) for x in fr["flags"]]
+    return fr.set_index("asset_id")
+
+
+# --------------------------------------------------------------------------- queries
+def _codes(x: str) -> str:
+    return ";".join(json.loads(x)) if x else ""
+
+
+def history(asset_id: str, *, db: Any = None) -> pd.DataFrame:
+    """Value over time of one asset across runs: run_id, started_at, finished_at, snapshot_id,
+    status, estimate, low, high, flags (``;``-joined codes), ordered by run start."""
+    eng = engine_for(db)
+    ensure_schema(eng)
+    q = (sa.select(results.c.run_id, runs.c.started_at, runs.c.finished_at, runs.c.snapshot_id,
+                   results.c.status, results.c.estimate, results.c.low, results.c.high, results.c.flags)
+         .join(runs, runs.c.id == results.c.run_id)
+         .where(results.c.asset_id == str(asset_id)).order_by(runs.c.started_at, runs.c.id))
+    with eng.connect() as c:
+        fr = pd.read_sql_query(q, c)
+    fr["flags"] = fr["flags"].map(_codes)
+    return fr
+
+
+def runs_list(*, db: Any = None, limit: int | None = None) -> pd.DataFrame:
+    """Runs, newest first: id, status, started_at, finished_at, snapshot_id, input_name and the
+    counts (total, rejected, screened, valued, failed, flagged)."""
+    eng = engine_for(db)
+    ensure_schema(eng)
+    q = sa.select(runs).order_by(runs.c.started_at.desc(), runs.c.id.desc())
+    if limit:
+        q = q.limit(limit)
+    with eng.connect() as c:
+        rows = c.execute(q).mappings().all()
+    keys = ("total", "rejected", "screened", "valued", "failed", "flagged")
+    out = [{"id": r["id"], "status": r["status"], "started_at": r["started_at"],
+            "finished_at": r["finished_at"], "snapshot_id": r["snapshot_id"],
+            "input_name": r["input_name"], "only": (r["options"] or {}).get("only"),
+            **{k: (r["counts"] or {}).get(k) for k in keys}} for r in rows]
+    return pd.DataFrame(out, columns=["id", "status", "started_at", "finished_at", "snapshot_id",
+                                      "input_name", "only", *keys])
+
+
+def run_show(run_id: str, *, db: Any = None) -> dict[str, Any]:
+    """One run as a dict (options, counts, timings per stage, snapshot id, input hash)."""
+    eng = engine_for(db)
+    ensure_schema(eng)
+    with eng.connect() as c:
+        r = c.execute(sa.select(runs).where(runs.c.id == run_id)).mappings().first()
+    if r is None:
+        raise NotFoundError(f"找不到批量重估记录 {run_id}", f"no batch run {run_id}", run_id=run_id)
+    d = dict(r)
+    for k in ("started_at", "finished_at"):
+        if d[k] is not None:
+            d[k] = d[k].isoformat()
+    return d
+
+
+def _run_frame(c: sa.Connection, run_id: str) -> pd.DataFrame:
+    fr = pd.read_sql_query(sa.select(results.c.asset_id, results.c.status, results.c.estimate,
+                                     results.c.low, results.c.high, results.c.flags)
+                           .where(results.c.run_id == run_id), c)
+    fr["flags"] = fr["flags"].map(_codes)
+    return fr.set_index("asset_id")
+
+
+def runs_diff(a: str, b: str, *, db: Any = None) -> pd.DataFrame:
+    """Per asset present in either run: estimate/low/high in ``a`` and ``b``, ``change`` and
+    ``change_ratio`` (b vs a), ``flags_new`` (in b, not in a) and ``flags_cleared``."""
+    eng = engine_for(db)
+    ensure_schema(eng)
+    for rid in (a, b):
+        run_show(rid, db=eng)
+    with eng.connect() as c:
+        fa, fb = _run_frame(c, a), _run_frame(c, b)
+    m = fa.join(fb, how="outer", lsuffix="_a", rsuffix="_b")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m["change"] = m["estimate_b"] - m["estimate_a"]
+        m["change_ratio"] = np.where(m["estimate_a"].to_numpy(float) != 0,
+                                     m["change"] / m["estimate_a"], np.nan)
+    new, cleared = flag_changes(m["flags_a"].fillna("").to_numpy(object), m["flags_b"].fillna("").to_numpy(object))
+    m["flags_new"], m["flags_cleared"] = new, cleared
+    return m.reset_index()
+
+
+def flag_changes(before: np.ndarray, after: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(new, cleared)`` flag codes per row (``;``-joined), computed once per distinct pair."""
+    n = len(before)
+    if n == 0:
+        return np.array([], dtype=object), np.array([], dtype=object)
+    pair = pd.MultiIndex.from_arrays([pd.Index(before.astype(str)), pd.Index(after.astype(str))])
+    codes, uniq = pd.factorize(pair)
+    new, cleared = [], []
+    for b, a in uniq:
+        sb = [x for x in b.split(";") if x]
+        sa_ = [x for x in a.split(";") if x]
+        new.append(";".join(x for x in sa_ if x not in sb))
+        cleared.append(";".join(x for x in sb if x not in sa_))
+    return np.array(new, dtype=object)[codes], np.array(cleared, dtype=object)[codes]
+
+
+def _env_db() -> str | None:  # pragma: no cover - helper for debugging
+    return os.environ.get("VALUATION_DB_URL")
