@@ -568,7 +568,7 @@ def _platform_code(p: Any) -> str:
 def _num_col(raw: pd.DataFrame, name: str) -> np.ndarray:
     if name not in raw.columns:
         return np.full(len(raw), np.nan)
-    return pd.to_numeric(raw[name], errors="coerce").to_numpy(float)
+    return pd.to_numeric(raw[name], errors="coerce").to_numpy(float, copy=True)
 
 
 def _txt_col(raw: pd.DataFrame, name: str) -> pd.Series:
@@ -600,7 +600,7 @@ def import_dadada(paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str
         platform = _txt_col(raw, "platform")
         mode_raw = _txt_col(raw, "price_mode").str.lower()
         mode = mode_raw.map(lambda v: _DADADA_MODES.get(v, np.nan) if isinstance(v, str) else np.nan)
-        mode = mode.to_numpy(object)
+        mode = mode.to_numpy(object, copy=True)
         price = _num_col(raw, "price_rmb" if derived else "price")
         text = raw["raw_price_text"] if "raw_price_text" in raw.columns else \
             (raw["price"] if "price" in raw.columns else pd.Series([None] * n))

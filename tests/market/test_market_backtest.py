@@ -1,0 +1,97 @@
+"""Back-test: ratio-study figures by hand, and the CLI on tiny DaDaDa-format fixture files."""
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from valuation.methods.market.backtest import PREDICTION_COLUMNS, backtest_frames, ratio_study
+
+COLS = ["title", "provider", "description", "update_frequency", "coverage", "dimension", "url", "category",
+        "category_aws", "platform", "currency", "price_mode", "price", "volume", "size", "data_sample"]
+
+
+def _rows(spec, tag):
+    out = []
+    for i, (title, mode, price, aws) in enumerate(spec):
+        out.append({"title": title, "provider": "p", "description": "", "update_frequency": "no-update",
+                    "coverage": "CN", "dimension": 0, "url": f"https://ex/{tag}/{i}", "category": "c",
+                    "category_aws": aws, "platform": "Zhejiang Big Data Exchange", "currency": "RMB",
+                    "price_mode": mode, "price": price, "volume": 0, "size": 0, "data_sample": ""})
+    return pd.DataFrame(out, columns=COLS)
+
+
+FIN, MAN = "Financial Services Data", "Manufacturing Data"
+
+
+@pytest.fixture()
+def files(tmp_path):
+    rng = np.random.default_rng(3)
+    cases = [(f"指数数据{i}", "one-off", float(round(1000 * np.exp(rng.normal(0, 0.3)))), MAN) for i in range(10)]
+    cases += [(f"核验查询{i}", "usage-based", float(round(0.3 * np.exp(rng.normal(0, 0.3)), 3)), FIN) for i in range(8)]
+    cases += [("面议", "negotiation", 0.0, FIN), ("免费", "free", 0.0, FIN)]
+    hold = [("指数数据A", "one-off", 1100.0, MAN), ("指数数据B", "one-off", 900.0, MAN),
+            ("核验查询A", "usage-based", 0.25, FIN), ("核验查询B", "usage-based", 0.4, FIN),
+            ("面议", "negotiation", 0.0, FIN), ("免费", "free", 0.0, MAN)]
+    a, b = tmp_path / "cases.csv", tmp_path / "holdout.csv"
+    _rows(cases, "c").to_csv(a, index=False)
+    _rows(hold, "h").to_csv(b, index=False)
+    return a, b
+
+
+def test_ratio_study_by_hand():
+    e = np.array([110.0, 90.0, 100.0, 130.0])
+    a = np.array([100.0, 100.0, 100.0, 100.0])
+    rs = ratio_study(e, a, trim=None)
+    r = e / a
+    med = np.median(r)  # 1.05
+    assert rs["cod"] == pytest.approx(100 * np.mean(np.abs(r - med)) / med)
+    assert rs["cod"] == pytest.approx(100 * (0.05 + 0.15 + 0.05 + 0.25) / 4 / 1.05)
+    assert rs["prd"] == pytest.approx(np.mean(r) / (e.sum() / a.sum()))
+    trimmed = ratio_study(np.array([1.0, 1.1, 0.9, 1000.0]), np.ones(4))
+    assert trimmed["n_trimmed"] == 1 and trimmed["cod_all"] > trimmed["cod"]
+
+
+def test_backtest_frames_predicts_every_priced_holdout_row(files):
+    from valuation.library.cases import import_dadada
+
+    res = backtest_frames(import_dadada(files[0]).imported, import_dadada(files[1]).imported,
+                          {"hedonic_min_rows": 5, "hedonic_min_level_count": 2})
+    assert res.n_holdout == 4 and res.n_predicted == 4
+    p = res.predictions
+    assert set(p["price_mode"]) == {"one_off", "per_call"}
+    assert (p["low"] <= p["estimate"]).all() and (p["estimate"] <= p["high"]).all()
+    # per-call estimates stay per call: never mixed with the one-off prices
+    assert (p.loc[p["price_mode"] == "per_call", "high"] < 10).all()
+    assert 0 <= res.coverage <= 1 and np.isfinite(res.mdale) and np.isfinite(res.mdale_baseline)
+
+
+def test_backtest_cli_writes_prediction_csv_with_exact_columns(files, tmp_path):
+    from valuation.cli import app
+
+    out = tmp_path / "pred.csv"
+    r = CliRunner().invoke(app, ["backtest", "--cases", str(files[0]), "--holdout", str(files[1]),
+                                 "--format", "dadada", "--predictions", str(out), "--lang", "en"])
+    assert r.exit_code == 0, r.output
+    pred = pd.read_csv(out)
+    assert list(pred.columns) == PREDICTION_COLUMNS == ["url", "title", "price_mode", "actual", "estimate", "low", "high"]
+    assert len(pred) == 4 and (pred["actual"] > 0).all()
+    assert "coverage" in r.output and "COD" in r.output and "baseline" in r.output
+
+
+def test_backtest_cli_refuses_missing_file(tmp_path):
+    from valuation.cli import app
+
+    r = CliRunner().invoke(app, ["backtest", "--cases", str(tmp_path / "nope.csv"), "--holdout",
+                                 str(tmp_path / "nope.csv")])
+    assert r.exit_code == 2
+
+
+def test_cases_import_and_list_cli(files, tmp_path):
+    from valuation.cli import app
+
+    db = f"sqlite:///{tmp_path / 'lib.db'}"
+    r = CliRunner().invoke(app, ["cases", "import", "--format", "dadada", str(files[0]), "--db", db, "--lang", "en"])
+    assert r.exit_code == 0, r.output
+    assert "read 20 rows: imported 18, skipped 2" in r.output and "created 18" in r.output
+    r = CliRunner().invoke(app, ["cases", "list", "--db", db, "--lang", "en", "--price-mode", "per_call"])
+    assert r.exit_code == 0 and "8 cases" in r.output

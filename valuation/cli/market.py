@@ -1,0 +1,163 @@
+"""CLI of the market approach: ``valuation backtest`` and ``valuation cases import|list``.
+
+Commands parse arguments, call the library / back-test functions and print what they return.
+Exit codes: 0 ok, 2 invalid input.
+"""
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+__all__ = ["register", "cases_app"]
+
+cases_app = typer.Typer(name="cases", no_args_is_help=True, add_completion=False,
+                        help="案例库：导入与列表 / case library: import and list")
+
+_DB_HELP = "数据库 URL（默认 VALUATION_DB_URL 或 ./var/valuation.db）/ database URL"
+
+
+def _paths(values: List[str]) -> list[str]:
+    """Repeated options and comma-separated lists both work: --cases a.csv --cases b.csv,c.csv."""
+    out: list[str] = []
+    for v in values:
+        out.extend(x for x in str(v).split(",") if x)
+    return out
+
+
+def _fail(e: Exception) -> None:
+    from ..core.errors import ValuationError
+
+    if isinstance(e, ValuationError):
+        typer.echo(f"错误 / error: {e.message_zh}", err=True)
+        if e.message_en != e.message_zh:
+            typer.echo(f"               {e.message_en}", err=True)
+        for issue in getattr(e, "issues", [])[5:20]:
+            typer.echo(f"  - {issue.message_zh} / {issue.message_en}", err=True)
+        raise typer.Exit(2)
+    raise e
+
+
+def backtest(cases: List[str] = typer.Option(..., "--cases", help="案例文件（可重复或逗号分隔）/ case files"),
+             holdout: List[str] = typer.Option(..., "--holdout", help="检验文件 / hold-out files"),
+             format: str = typer.Option("dadada", "--format", help="dadada | csv"),
+             mapping: Optional[Path] = typer.Option(None, "--mapping", help="列映射 YAML（csv 格式）/ column mapping"),
+             predictions: Optional[Path] = typer.Option(None, "--predictions", help="预测结果 CSV / predictions CSV"),
+             lang: str = typer.Option("zh", "--lang", help="zh | en")) -> None:
+    """市场法回测 / back-test the market approach on held-out priced cases."""
+    from ..core.errors import ValuationError
+    from ..methods.market.backtest import run_backtest
+
+    if format not in ("dadada", "csv"):
+        typer.echo("错误 / error: --format 须为 dadada 或 csv / must be dadada or csv", err=True)
+        raise typer.Exit(2)
+    files = _paths(cases) + _paths(holdout)
+    missing = [f for f in files if not Path(f).is_file()]
+    if missing:
+        typer.echo(f"错误 / error: 文件不存在 / file not found: {', '.join(missing)}", err=True)
+        raise typer.Exit(2)
+    try:
+        res = run_backtest(_paths(cases), _paths(holdout), fmt=format, mapping=mapping,
+                           predictions=str(predictions) if predictions else None)
+    except ValuationError as e:
+        _fail(e)
+        return
+    typer.echo(("案例 / cases: " if lang != "en" else "cases: ") +
+               res.reports["cases"].summary(lang).splitlines()[0])
+    typer.echo(("检验 / hold-out: " if lang != "en" else "hold-out: ") +
+               res.reports["holdout"].summary(lang).splitlines()[0])
+    typer.echo(res.summary(lang))
+    if predictions:
+        typer.echo(str(predictions))
+
+
+@cases_app.command("import")
+def import_(paths: List[Path] = typer.Argument(..., exists=True, dir_okay=False, help="PATH..."),
+            format: str = typer.Option("dadada", "--format", help="dadada | csv"),
+            mapping: Optional[Path] = typer.Option(None, "--mapping", exists=True, dir_okay=False,
+                                                   help="列映射 YAML / column mapping (csv)"),
+            db: Optional[str] = typer.Option(None, "--db", help=_DB_HELP),
+            author: Optional[str] = typer.Option(None, "--author", help="作者 / author"),
+            dry_run: bool = typer.Option(False, "--dry-run", help="只报告不写库 / report only"),
+            lang: str = typer.Option("zh", "--lang", help="zh | en"),
+            show_skipped: int = typer.Option(20, "--show-skipped", help="列出前 N 个跳过的行 / list N skipped rows")
+            ) -> None:
+    """导入案例（报告每一行：导入或跳过及原因）/ import cases, reporting every row."""
+    from ..core.errors import ValuationError
+    from ..library.cases import import_dadada, import_table, store_items
+
+    if format not in ("dadada", "csv"):
+        typer.echo("错误 / error: --format 须为 dadada 或 csv / must be dadada or csv", err=True)
+        raise typer.Exit(2)
+    try:
+        rep = import_dadada(paths) if format == "dadada" else import_table(paths, mapping)
+    except ValuationError as e:
+        _fail(e)
+        return
+    typer.echo(rep.summary(lang))
+    if len(rep.skipped) and show_skipped:
+        col = "reason_en" if lang == "en" else "reason_zh"
+        for r in rep.skipped.head(show_skipped).itertuples(index=False):
+            typer.echo(f"  {Path(r.file).name}:{r.row}  {r.reason}  {getattr(r, col)}  {r.title if isinstance(r.title, str) else ''}")
+        if len(rep.skipped) > show_skipped:
+            typer.echo(f"  … {len(rep.skipped) - show_skipped}")
+    if dry_run or not rep.n_imported:
+        return
+    from .. import api
+
+    try:
+        store = api.open_library(db)
+        who = author or _user()
+        counts = store.put_many("cases", store_items(rep.imported), author=who,
+                                note=f"import {format}: {', '.join(p.name for p in paths)}")
+    except ValuationError as e:
+        _fail(e)
+        return
+    typer.echo(("写入案例库 / stored: " if lang != "en" else "stored: ") +
+               ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # pragma: no cover
+        return "cli"
+
+
+@cases_app.command("list")
+def list_(db: Optional[str] = typer.Option(None, "--db", help=_DB_HELP),
+          price_mode: Optional[str] = typer.Option(None, "--price-mode", help="one_off | subscription_year | per_call | free | negotiated"),
+          category: Optional[str] = typer.Option(None, "--category"),
+          limit: int = typer.Option(30, "--limit", help="最多显示行数 / rows to show"),
+          lang: str = typer.Option("zh", "--lang", help="zh | en")) -> None:
+    """列出案例库 / list the cases in the library."""
+    import pandas as pd
+
+    from .. import api
+    from ..core.errors import ValuationError
+    from ..library.cases import cases_frame_from_store
+
+    try:
+        c = cases_frame_from_store(api.open_library(db))
+    except ValuationError as e:
+        _fail(e)
+        return
+    if price_mode:
+        c = c[c["price_mode"] == price_mode]
+    if category:
+        c = c[c["category"] == category]
+    typer.echo((f"案例 {len(c)} 个" if lang != "en" else f"{len(c)} cases"))
+    if len(c):
+        by = c.groupby(["price_mode", "price_unit"], dropna=False)["price"].agg(["size", "median"])
+        typer.echo(by.to_string())
+        with pd.option_context("display.width", 160, "display.max_colwidth", 30):
+            typer.echo(c[["case_id", "title", "category", "price_mode", "price", "price_unit", "date",
+                          "evidence_type"]].head(limit).to_string(index=False))
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``backtest`` and the ``cases`` group to the main app."""
+    app.command("backtest")(backtest)
+    app.add_typer(cases_app, name="cases")
