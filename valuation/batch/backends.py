@@ -28,6 +28,13 @@ def run_inline(tasks: Sequence[PartitionTask], snap: LibrarySnapshot, opts: Mapp
 
 
 def _init_worker(snap: LibrarySnapshot, opts: Mapping[str, Any]) -> None:
+    """One BLAS/OpenMP thread per worker process: the pool already uses every core."""
+    try:
+        from threadpoolctl import threadpool_limits
+
+        _WORKER["limits"] = threadpool_limits(1)
+    except ImportError:  # pragma: no cover
+        pass
     _WORKER["snap"], _WORKER["opts"] = snap, dict(opts)
 
 

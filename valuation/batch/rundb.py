@@ -206,15 +206,18 @@ def previous_results(eng: sa.Engine, asset_ids: pd.Series) -> pd.DataFrame:
                 chunk = ids[i:i + 500].tolist()
                 parts.append(pd.read_sql_query(sa.select(latest).where(latest.c.asset_id.in_(chunk)), c))
             fr = pd.concat(parts, ignore_index=True)
-    fr["flags"] = [";".join(json.loads(x)) for x in fr["flags"]]
+    fr["flags"] = codes_from_json(fr["flags"])
     return fr.set_index("asset_id")
 
 
+def codes_from_json(col: pd.Series) -> np.ndarray:
+    """``'["A", "B"]'`` → ``"A;B"`` (each distinct value decoded once)."""
+    codes, uniq = pd.factorize(col.fillna("[]").astype(str))
+    dec = np.array([";".join(json.loads(u)) for u in uniq], dtype=object)
+    return dec[codes] if len(codes) else np.array([], dtype=object)
+
+
 # --------------------------------------------------------------------------- queries
-def _codes(x: str) -> str:
-    return ";".join(json.loads(x)) if x else ""
-
-
 def history(asset_id: str, *, db: Any = None) -> pd.DataFrame:
     """Value over time of one asset across runs: run_id, started_at, finished_at, snapshot_id,
     status, estimate, low, high, flags (``;``-joined codes), ordered by run start."""
@@ -226,7 +229,7 @@ def history(asset_id: str, *, db: Any = None) -> pd.DataFrame:
          .where(results.c.asset_id == str(asset_id)).order_by(runs.c.started_at, runs.c.id))
     with eng.connect() as c:
         fr = pd.read_sql_query(q, c)
-    fr["flags"] = fr["flags"].map(_codes)
+    fr["flags"] = codes_from_json(fr["flags"])
     return fr
 
 
@@ -268,7 +271,7 @@ def _run_frame(c: sa.Connection, run_id: str) -> pd.DataFrame:
     fr = pd.read_sql_query(sa.select(results.c.asset_id, results.c.status, results.c.estimate,
                                      results.c.low, results.c.high, results.c.flags)
                            .where(results.c.run_id == run_id), c)
-    fr["flags"] = fr["flags"].map(_codes)
+    fr["flags"] = codes_from_json(fr["flags"])
     return fr.set_index("asset_id")
 
 

@@ -1,0 +1,149 @@
+"""``valuation revalue`` and ``valuation runs list|show|diff|history``: batch revaluation and its
+history. The commands parse options, call :func:`valuation.api.revalue` /
+:mod:`valuation.batch` and render what they return; they hold no valuation logic."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+__all__ = ["register"]
+
+
+def _fail(e: Exception, lang: str, fmt: str = "text") -> None:
+    from ..core.errors import ValuationError
+
+    if isinstance(e, ValuationError):
+        if fmt == "json":
+            typer.echo(json.dumps(e.to_dict(), ensure_ascii=False, indent=2, default=str))
+        else:
+            typer.echo(e.message(lang), err=True)
+            for i in getattr(e, "issues", [])[:50]:
+                typer.echo("  - " + i.message(lang), err=True)
+        raise typer.Exit(2)
+    raise e
+
+
+def _db_args(db: Optional[str]) -> dict[str, Any]:
+    """``--db URL``: library store and run history in that database; ``--db seed``: the seed
+    files as the library, the history in the default database."""
+    if db is None:
+        return {"library": None, "db": None}
+    if db == "seed":
+        return {"library": "seed", "db": None}
+    return {"library": db, "db": db}
+
+
+def _frame_text(fr: Any) -> str:
+    import pandas as pd
+
+    with pd.option_context("display.width", 200, "display.max_columns", 30, "display.max_rows", 200):
+        return fr.to_string(index=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``revalue`` and the ``runs`` group to ``app``."""
+    runs_app = typer.Typer(name="runs", no_args_is_help=True, add_completion=False,
+                           help="批量重估记录 / batch revaluation runs (list, show, diff, history)")
+
+    @app.command("revalue")
+    def revalue_cmd(
+        portfolio: Path = typer.Argument(..., exists=True, dir_okay=False,
+                                         help="资产组合文件 / portfolio file (.csv, .xlsx, .parquet)"),
+        out: Path = typer.Option(..., "--out", "-o", help="结果文件 / results file (.csv, .parquet, .xlsx)"),
+        only: str = typer.Option("all", "--only", help="all | high-premium | high-impairment"),
+        backend: str = typer.Option("local", "--backend", help="local | dask"),
+        workers: Optional[int] = typer.Option(None, "--workers", min=1, help="进程数 / worker processes"),
+        scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask 调度器地址 / Dask scheduler address"),
+        resume: bool = typer.Option(False, "--resume", help="从检查点继续 / resume from checkpoints"),
+        db: Optional[str] = typer.Option(None, "--db", help="数据库 URL；'seed' 仅用种子文件 / DB URL or 'seed'"),
+        chunk_size: int = typer.Option(50_000, "--chunk-size", min=1, help="每个分区的资产数 / assets per partition"),
+        as_of: Optional[str] = typer.Option(None, "--as-of", help="规则的“今天” YYYY-MM-DD / rules' today"),
+        no_history: bool = typer.Option(False, "--no-history", help="不记录、不比对历史（仅用于基准测试）"),
+        format: str = typer.Option("text", "--format", help="json | text"),
+        lang: str = typer.Option("zh", "--lang", help="zh | en"),
+    ) -> None:
+        """批量重估资产组合 / revalue a portfolio (screen, value, diff, record)."""
+        from .. import api
+
+        try:
+            s = api.revalue(str(portfolio), str(out), only=only, backend=backend, workers=workers,
+                            scheduler=scheduler, resume=resume, chunk_size=chunk_size, as_of=as_of,
+                            history=not no_history, **_db_args(db))
+        except Exception as e:  # noqa: BLE001 - typed errors become exit 2, others propagate
+            _fail(e, lang, format)
+            return
+        if format == "json":
+            typer.echo(json.dumps(s.to_dict(), ensure_ascii=False, indent=2))
+        else:
+            typer.echo(s.to_text(lang))
+
+    @runs_app.command("list")
+    def runs_list_cmd(db: Optional[str] = typer.Option(None, "--db", help="数据库 URL / DB URL"),
+                      limit: int = typer.Option(20, "--limit", min=1),
+                      format: str = typer.Option("text", "--format", help="json | text")) -> None:
+        """列出重估记录 / list runs (newest first)."""
+        from ..batch import runs_list
+
+        fr = runs_list(db=_db_args(db)["db"], limit=limit)
+        if format == "json":
+            typer.echo(fr.to_json(orient="records", date_format="iso", force_ascii=False))
+        elif not len(fr):
+            typer.echo("（无记录 / no runs）")
+        else:
+            typer.echo(_frame_text(fr))
+
+    @runs_app.command("show")
+    def runs_show_cmd(run_id: str = typer.Argument(...),
+                      db: Optional[str] = typer.Option(None, "--db"),
+                      lang: str = typer.Option("zh", "--lang", help="zh | en")) -> None:
+        """显示一次重估 / show one run (options, counts, timings)."""
+        from ..batch import run_show
+
+        try:
+            d = run_show(run_id, db=_db_args(db)["db"])
+        except Exception as e:  # noqa: BLE001
+            _fail(e, lang)
+            return
+        typer.echo(json.dumps(d, ensure_ascii=False, indent=2, default=str))
+
+    @runs_app.command("diff")
+    def runs_diff_cmd(a: str = typer.Argument(..., help="较早的记录 / earlier run"),
+                      b: str = typer.Argument(..., help="较晚的记录 / later run"),
+                      db: Optional[str] = typer.Option(None, "--db"),
+                      out: Optional[Path] = typer.Option(None, "--out", help="写入文件 / write to file"),
+                      changed_only: bool = typer.Option(True, "--changed-only/--all",
+                                                        help="只显示有变化的资产 / only changed assets"),
+                      lang: str = typer.Option("zh", "--lang", help="zh | en")) -> None:
+        """比较两次重估 / compare two runs per asset (value change, new and cleared flags)."""
+        from ..batch import runs_diff, write_table
+
+        try:
+            fr = runs_diff(a, b, db=_db_args(db)["db"])
+        except Exception as e:  # noqa: BLE001
+            _fail(e, lang)
+            return
+        if changed_only:
+            ch = fr["change"].fillna(0).abs() > 1e-9
+            ch |= fr["flags_new"].astype(str).ne("") | fr["flags_cleared"].astype(str).ne("")
+            ch |= fr["estimate_a"].isna() != fr["estimate_b"].isna()
+            fr = fr[ch]
+        if out is not None:
+            write_table(fr, out)
+            typer.echo(str(out))
+            return
+        cols = ["asset_id", "estimate_a", "estimate_b", "change", "change_ratio", "flags_new", "flags_cleared"]
+        typer.echo(_frame_text(fr[cols]) if len(fr) else "（无变化 / no changes）")
+
+    @runs_app.command("history")
+    def runs_history_cmd(asset_id: str = typer.Argument(...),
+                         db: Optional[str] = typer.Option(None, "--db")) -> None:
+        """一项资产的历次重估值 / value of one asset across runs."""
+        from ..batch import history
+
+        fr = history(asset_id, db=_db_args(db)["db"])
+        typer.echo(_frame_text(fr) if len(fr) else "（无记录 / no runs）")
+
+    app.add_typer(runs_app, name="runs")
