@@ -6,9 +6,17 @@ import pandas as pd
 import pytest
 
 from valuation.core.errors import ValidationError
-from valuation.library.cases import (CASE_COLUMNS, cases_frame, cases_frame_from_store, import_dadada,
-                                     import_table, parse_price_text, same_unit_mask, store_items,
-                                     validate_cases)
+from valuation.library.cases import (
+    CASE_COLUMNS,
+    cases_frame,
+    cases_frame_from_store,
+    import_dadada,
+    import_table,
+    parse_price_text,
+    same_unit_mask,
+    store_items,
+    validate_cases,
+)
 
 EXCHANGE_COLS = ["title", "provider", "description", "update_frequency", "coverage", "dimension", "url",
                  "category", "category_aws", "platform", "currency", "price_mode", "price", "volume", "size",

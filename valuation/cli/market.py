@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import getpass
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
-__all__ = ["register", "cases_app"]
+__all__ = ["cases_app", "register"]
 
 cases_app = typer.Typer(name="cases", no_args_is_help=True, add_completion=False,
                         help="案例库：导入与列表 / case library: import and list")
@@ -19,7 +18,7 @@ cases_app = typer.Typer(name="cases", no_args_is_help=True, add_completion=False
 _DB_HELP = "数据库 URL（默认 VALUATION_DB_URL 或 ./var/valuation.db）/ database URL"
 
 
-def _paths(values: List[str]) -> list[str]:
+def _paths(values: list[str]) -> list[str]:
     """Repeated options and comma-separated lists both work: --cases a.csv --cases b.csv,c.csv."""
     out: list[str] = []
     for v in values:
@@ -40,15 +39,17 @@ def _fail(e: Exception) -> None:
     raise e
 
 
-def backtest(cases: List[str] = typer.Option(..., "--cases", help="案例文件（可重复或逗号分隔）/ case files"),
-             holdout: List[str] = typer.Option(..., "--holdout", help="检验文件 / hold-out files"),
+def backtest(cases: list[str] = typer.Option(..., "--cases", help="案例文件（可重复或逗号分隔）/ case files"),
+             holdout: list[str] = typer.Option(..., "--holdout", help="检验文件 / hold-out files"),
              format: str = typer.Option("dadada", "--format", help="dadada | csv"),
-             mapping: Optional[Path] = typer.Option(None, "--mapping", help="列映射 YAML（csv 格式）/ column mapping"),
-             predictions: Optional[Path] = typer.Option(None, "--predictions", help="预测结果 CSV / predictions CSV"),
+             mapping: Path | None = typer.Option(None, "--mapping", help="列映射 YAML（csv 格式）/ column mapping"),
+             predictions: Path | None = typer.Option(None, "--predictions", help="预测结果 CSV / predictions CSV"),
              lang: str = typer.Option("zh", "--lang", help="zh | en")) -> None:
     """市场法回测 / back-test the market approach on held-out priced cases."""
+    import tempfile
+
+    from .. import api
     from ..core.errors import ValuationError
-    from ..methods.market.backtest import run_backtest
 
     if format not in ("dadada", "csv"):
         typer.echo("错误 / error: --format 须为 dadada 或 csv / must be dadada or csv", err=True)
@@ -59,8 +60,14 @@ def backtest(cases: List[str] = typer.Option(..., "--cases", help="案例文件�
         typer.echo(f"错误 / error: 文件不存在 / file not found: {', '.join(missing)}", err=True)
         raise typer.Exit(2)
     try:
-        res = run_backtest(_paths(cases), _paths(holdout), fmt=format, mapping=mapping,
-                           predictions=str(predictions) if predictions else None)
+        with tempfile.TemporaryDirectory(prefix="valuation-backtest-") as tmp:
+            c_files, h_files = _paths(cases), _paths(holdout)
+            if format == "csv" and mapping is not None:
+                # api.backtest takes files in the case schema: map them first (identity afterwards)
+                c_files = [_mapped(c_files, mapping, Path(tmp) / "cases.csv")]
+                h_files = [_mapped(h_files, mapping, Path(tmp) / "holdout.csv")]
+            res = api.backtest(c_files, h_files, fmt=format,
+                               predictions=str(predictions) if predictions else None)
     except ValuationError as e:
         _fail(e)
         return
@@ -74,12 +81,12 @@ def backtest(cases: List[str] = typer.Option(..., "--cases", help="案例文件�
 
 
 @cases_app.command("import")
-def import_(paths: List[Path] = typer.Argument(..., exists=True, dir_okay=False, help="PATH..."),
+def import_(paths: list[Path] = typer.Argument(..., exists=True, dir_okay=False, help="PATH..."),
             format: str = typer.Option("dadada", "--format", help="dadada | csv"),
-            mapping: Optional[Path] = typer.Option(None, "--mapping", exists=True, dir_okay=False,
+            mapping: Path | None = typer.Option(None, "--mapping", exists=True, dir_okay=False,
                                                    help="列映射 YAML / column mapping (csv)"),
-            db: Optional[str] = typer.Option(None, "--db", help=_DB_HELP),
-            author: Optional[str] = typer.Option(None, "--author", help="作者 / author"),
+            db: str | None = typer.Option(None, "--db", help=_DB_HELP),
+            author: str | None = typer.Option(None, "--author", help="作者 / author"),
             dry_run: bool = typer.Option(False, "--dry-run", help="只报告不写库 / report only"),
             lang: str = typer.Option("zh", "--lang", help="zh | en"),
             show_skipped: int = typer.Option(20, "--show-skipped", help="列出前 N 个跳过的行 / list N skipped rows")
@@ -119,17 +126,24 @@ def import_(paths: List[Path] = typer.Argument(..., exists=True, dir_okay=False,
                ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
+def _mapped(paths: list[str], mapping: Path, out: Path) -> str:
+    from ..library.cases import import_table
+
+    import_table(paths, mapping).imported.to_csv(out, index=False)
+    return str(out)
+
+
 def _user() -> str:
     try:
         return getpass.getuser()
-    except Exception:  # pragma: no cover
+    except Exception:  # noqa: BLE001  # pragma: no cover
         return "cli"
 
 
 @cases_app.command("list")
-def list_(db: Optional[str] = typer.Option(None, "--db", help=_DB_HELP),
-          price_mode: Optional[str] = typer.Option(None, "--price-mode", help="one_off | subscription_year | per_call | free | negotiated"),
-          category: Optional[str] = typer.Option(None, "--category"),
+def list_(db: str | None = typer.Option(None, "--db", help=_DB_HELP),
+          price_mode: str | None = typer.Option(None, "--price-mode", help="one_off | subscription_year | per_call | free | negotiated"),
+          category: str | None = typer.Option(None, "--category"),
           limit: int = typer.Option(30, "--limit", help="最多显示行数 / rows to show"),
           lang: str = typer.Option("zh", "--lang", help="zh | en")) -> None:
     """列出案例库 / list the cases in the library."""
@@ -148,7 +162,7 @@ def list_(db: Optional[str] = typer.Option(None, "--db", help=_DB_HELP),
         c = c[c["price_mode"] == price_mode]
     if category:
         c = c[c["category"] == category]
-    typer.echo((f"案例 {len(c)} 个" if lang != "en" else f"{len(c)} cases"))
+    typer.echo(f"案例 {len(c)} 个" if lang != "en" else f"{len(c)} cases")
     if len(c):
         by = c.groupby(["price_mode", "price_unit"], dropna=False)["price"].agg(["size", "median"])
         typer.echo(by.to_string())

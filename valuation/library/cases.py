@@ -60,9 +60,10 @@ import hashlib
 import math
 import os
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -71,11 +72,29 @@ from ..core.errors import Issue, ValidationError
 from ..core.schema import ENUMS
 
 __all__ = [
-    "CASE_COLUMNS", "REQUIRED_COLUMNS", "PRICE_MODES", "PRICED_MODES", "PRICE_UNITS",
-    "CATEGORIES", "AWS_CATEGORY", "SKIP_REASONS", "ImportReport", "cases_frame",
-    "case_issues", "validate_cases", "price_unit_of", "same_unit_mask", "priced_cases",
-    "parse_price_text", "read_table", "load_mapping", "import_table", "import_dadada",
-    "cases_frame_from_store", "store_items", "DADADA_SNAPSHOT_DATE",
+    "AWS_CATEGORY",
+    "CASE_COLUMNS",
+    "CATEGORIES",
+    "DADADA_SNAPSHOT_DATE",
+    "PRICED_MODES",
+    "PRICE_MODES",
+    "PRICE_UNITS",
+    "REQUIRED_COLUMNS",
+    "SKIP_REASONS",
+    "ImportReport",
+    "case_issues",
+    "cases_frame",
+    "cases_frame_from_store",
+    "import_dadada",
+    "import_table",
+    "load_mapping",
+    "parse_price_text",
+    "price_unit_of",
+    "priced_cases",
+    "read_table",
+    "same_unit_mask",
+    "store_items",
+    "validate_cases",
 ]
 
 CASE_COLUMNS: tuple[str, ...] = (
@@ -135,7 +154,7 @@ def price_unit_of(mode: Any) -> str:
 
 def _blank(s: pd.Series) -> pd.Series:
     """Text column with blanks as NaN, as pandas "str" dtype."""
-    t = s.astype("str") if len(s) else s.astype("str")
+    t = s.astype("str")
     t = t.str.strip()
     return t.mask(t.isin(["", "nan", "None", "NaN", "<NA>"]))
 

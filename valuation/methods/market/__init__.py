@@ -6,5 +6,12 @@
 from .approach import appraise, fit_library, subjects_from_portfolio, value_subjects
 from .params import CLAUSES, default_params, resolve_params
 
-__all__ = ["appraise", "value_subjects", "subjects_from_portfolio", "fit_library", "default_params",
-           "resolve_params", "CLAUSES"]
+__all__ = [
+           "CLAUSES",
+           "appraise",
+           "default_params",
+           "fit_library",
+           "resolve_params",
+           "subjects_from_portfolio",
+           "value_subjects",
+]

@@ -33,7 +33,8 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -46,7 +47,7 @@ from .hedonic import HedonicModel
 from .params import CLAUSES, resolve_params
 from .select import select_library
 
-__all__ = ["appraise", "value_subjects", "subjects_from_portfolio", "fit_library", "LibraryFit"]
+__all__ = ["LibraryFit", "appraise", "fit_library", "subjects_from_portfolio", "value_subjects"]
 
 _SUBJECT_COLUMNS = ("category", "records", "fields", "size_bytes", "update_frequency", "rights_type",
                     "exclusivity", "price_mode", "quality", "date", "platform", "title", "evidence_type")
@@ -86,7 +87,7 @@ class LibraryFit:
         return float(np.clip(b, lo, hi))
 
 
-_FITS: "OrderedDict[str, LibraryFit]" = OrderedDict()
+_FITS: OrderedDict[str, LibraryFit] = OrderedDict()
 
 
 def _fit_key(cases: pd.DataFrame, params: Mapping[str, Any]) -> str:
@@ -136,7 +137,7 @@ def subjects_from_portfolio(pf, params: Mapping[str, Any]) -> pd.DataFrame:
     n = len(a)
     try:
         q = composite_scores(pf, errors="mark")["quality_score"].to_numpy(float)
-    except Exception:  # pragma: no cover - quality problems are the quality module's to report
+    except Exception:  # noqa: BLE001  # pragma: no cover - quality problems are the quality module's to report
         q = _num(a, "quality_score")
     comps = pf.record("market.comparables") if hasattr(pf, "record") else None
     has_explicit = np.zeros(n, bool)
@@ -338,7 +339,7 @@ def value_subjects(subjects: pd.DataFrame, *, cases: pd.DataFrame | None = None,
                         for c in cnt], dtype=object)
         na(few, rz, re_)
     app = zh == ""
-    f = lambda x: np.where(app, x, np.nan)  # noqa: E731
+    f = lambda x: np.where(app, x, np.nan)
     h_ok = h_ok & app & lib_src
     frame = pd.DataFrame({
         "estimate": f(est), "low": f(low), "high": f(high), "applicable": app,
@@ -410,7 +411,7 @@ def _warnings(ids: pd.Index, out: dict[str, Any]) -> dict[str, list[dict[str, An
                 "MARKET_COMPARABLES_EXCLUDED",
                 f"{len(g)} 个可比案例的计价方式或权利类型与评估对象不同，已剔除（不同单位的价格不混用）：{cid}",
                 f"{len(g)} comparable(s) with another price mode or rights type were left out (prices in different "
-                f"units are never mixed): {cid}", n=int(len(g)), cases=cid))
+                f"units are never mixed): {cid}", n=len(g), cases=cid))
     if len(pairs):
         lst = pairs[(pairs["evidence"].astype(object) == "listing").to_numpy(bool)]
         for s in np.unique(lst["subject"].to_numpy(int)):

@@ -22,17 +22,24 @@ listing is predicted as a listing. Pure: frames in, :class:`BacktestResult` out;
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ...library.cases import ImportReport, PRICED_MODES, cases_frame, import_dadada, import_table, priced_cases
+from ...library.cases import (
+    PRICED_MODES,
+    ImportReport,
+    import_dadada,
+    import_table,
+    priced_cases,
+)
 from .approach import value_subjects
 from .params import resolve_params
 
-__all__ = ["BacktestResult", "backtest_frames", "run_backtest", "ratio_study", "PREDICTION_COLUMNS"]
+__all__ = ["PREDICTION_COLUMNS", "BacktestResult", "backtest_frames", "ratio_study", "run_backtest"]
 
 PREDICTION_COLUMNS = ["url", "title", "price_mode", "actual", "estimate", "low", "high"]
 
@@ -65,7 +72,7 @@ def ratio_study(estimate: np.ndarray, actual: np.ndarray, *, trim: float | None 
         if keep.sum() < 2:
             keep[:] = True
     cod, prd = _cod_prd(e[keep], a[keep])
-    return {"n": int(len(e)), "cod": cod, "prd": prd, "cod_all": cod_all, "prd_all": prd_all,
+    return {"n": len(e), "cod": cod, "prd": prd, "cod_all": cod_all, "prd_all": prd_all,
             "median_ratio": float(np.median(e / a)), "n_trimmed": int((~keep).sum())}
 
 

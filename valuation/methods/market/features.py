@@ -20,13 +20,14 @@ levels: the model averages over that feature instead of guessing a level.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["raw_features", "Encoder", "NUMERIC_SOURCES", "keyword_columns"]
+__all__ = ["NUMERIC_SOURCES", "Encoder", "keyword_columns", "raw_features"]
 
 NUMERIC_SOURCES = {"log_records": "records", "log_fields": "fields", "log_size": "size_bytes"}
 
@@ -78,7 +79,7 @@ class Encoder:
     kind: str = "hedonic"
     weights: Mapping[str, float] = field(default_factory=dict)
 
-    def fit(self, F: pd.DataFrame) -> "Encoder":
+    def fit(self, F: pd.DataFrame) -> Encoder:
         m = int(self.min_level_count)
         n = len(F)
         self.levels_: dict[str, list[str]] = {}

@@ -17,12 +17,12 @@ The pairs frame is long: one row per (subject, comparable); every step is numpy 
 """
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["COEFFICIENTS", "coefficients", "weights", "aggregate", "band_flags"]
+__all__ = ["COEFFICIENTS", "aggregate", "band_flags", "coefficients", "weights"]
 
 COEFFICIENTS = ("x1", "x2", "x3", "x4", "x5")
 COEFFICIENT_LABELS = {"x1": ("质量调整系数", "quality"), "x2": ("供求调整系数", "supply–demand"),

@@ -16,8 +16,9 @@ log-normal price). Features: :mod:`.features`. Clauses: CAS2023.art23, CAS2023.a
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -63,7 +64,7 @@ class HedonicModel:
         self.params = dict(params)
 
     # ------------------------------------------------------------------ fit
-    def fit(self, cases: pd.DataFrame) -> "HedonicModel":
+    def fit(self, cases: pd.DataFrame) -> HedonicModel:
         p = self.params
         c = priced_cases(cases)
         kws = list(p.get("title_keywords") or [])

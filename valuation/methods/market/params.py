@@ -6,13 +6,14 @@ snapshot form ``{"models": {"market.grid": {...}, "market.hedonic": {...}}}``.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any
 
 from ...core.errors import RefusedError
 from ...core.models import load_model_file, models_dir
 
-__all__ = ["default_params", "resolve_params", "CLAUSES"]
+__all__ = ["CLAUSES", "default_params", "resolve_params"]
 
 CLAUSES = ["CAS2023.art23", "CAS2023.annex.market"]
 
