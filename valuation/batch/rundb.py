@@ -284,7 +284,7 @@ def runs_diff(a: str, b: str, *, db: Any = None) -> pd.DataFrame:
         run_show(rid, db=eng)
     with eng.connect() as c:
         fa, fb = _run_frame(c, a), _run_frame(c, b)
-    m = fa.join(fb, how="outer", lsuffix="_a", rsuffix="_b")
+    m = fa.merge(fb, how="outer", left_index=True, right_index=True, suffixes=("_a", "_b"))
     with np.errstate(divide="ignore", invalid="ignore"):
         m["change"] = m["estimate_b"] - m["estimate_a"]
         m["change_ratio"] = np.where(m["estimate_a"].to_numpy(float) != 0,

@@ -1,0 +1,87 @@
+"""Portfolio files in (CSV, Excel with record sheets, Parquet) and atomic, formula-safe output."""
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from batch_helpers import small_portfolio
+from valuation.batch.io import atomic_path, neutralise_formulas, read_portfolio, write_table
+from valuation.core.errors import ValidationError
+
+
+def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True),
+                                  check_dtype=False, check_exact=False, rtol=1e-12)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".xlsx"])
+def test_round_trip_with_records(tmp_path: Path, suffix: str):
+    a, r = small_portfolio(6)
+    comps = r["market.comparables"]
+    p = tmp_path / f"pf{suffix}"
+    if suffix == ".xlsx":
+        with pd.ExcelWriter(p) as xw:
+            a.to_excel(xw, sheet_name="assets", index=False)
+            comps.to_excel(xw, sheet_name="market.comparables", index=False)
+            pd.DataFrame({"column": ["x"]}).to_excel(xw, sheet_name="fields", index=False)  # template doc
+    elif suffix == ".csv":
+        a.to_csv(p, index=False)
+        comps.to_csv(tmp_path / "pf.market.comparables.csv", index=False)
+    else:
+        a.to_parquet(p, index=False)
+        comps.to_parquet(tmp_path / "pf.market.comparables.parquet", index=False)
+    table, recs = read_portfolio(p)
+    assert list(recs) == ["market.comparables"]
+    assert table["asset_id"].tolist() == a["asset_id"].tolist()
+    _same(table[["book_value", "income_discount_rate"]], a[["book_value", "income_discount_rate"]])
+    _same(recs["market.comparables"][["price", "quality"]], comps[["price", "quality"]])
+
+
+def test_unknown_sheet_and_format_are_refused(tmp_path: Path):
+    a, _ = small_portfolio(2)
+    p = tmp_path / "pf.xlsx"
+    with pd.ExcelWriter(p) as xw:
+        a.to_excel(xw, sheet_name="assets", index=False)
+        a.to_excel(xw, sheet_name="comparables", index=False)
+    with pytest.raises(ValidationError) as e:
+        read_portfolio(p)
+    assert "comparables" in e.value.message_en and "未知工作表" in e.value.message_zh
+    with pytest.raises(ValidationError):
+        read_portfolio(tmp_path / "pf.json")
+    with pytest.raises(ValidationError):
+        read_portfolio(tmp_path / "missing.csv")
+
+
+def test_atomic_write_leaves_old_file_on_crash(tmp_path: Path):
+    dest = tmp_path / "out.csv"
+    write_table(pd.DataFrame({"a": [1, 2]}), dest)
+    before = dest.read_bytes()
+
+    def crash(tmp: Path) -> None:
+        assert tmp.exists() and tmp.parent == dest.parent  # written next to the destination
+        raise KeyboardInterrupt  # Ctrl-C in the middle of the write
+
+    with pytest.raises(KeyboardInterrupt):
+        write_table(pd.DataFrame({"a": range(10_000)}), dest, before_replace=crash)
+    assert dest.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]  # no temporary left behind
+    with pytest.raises(RuntimeError):
+        with atomic_path(tmp_path / "new.parquet") as tmp:
+            tmp.write_bytes(b"half")
+            raise RuntimeError("crash")
+    assert not (tmp_path / "new.parquet").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
+
+
+def test_xlsx_cells_that_look_like_formulas_are_neutralised(tmp_path: Path):
+    df = pd.DataFrame({"asset_id": ["=1+1", "+SUM(A1)", "-2", "@x", "ok"], "v": [1.0, 2, 3, 4, 5]})
+    out = neutralise_formulas(df)
+    assert out["asset_id"].tolist() == ["'=1+1", "'+SUM(A1)", "'-2", "'@x", "ok"]
+    assert out["v"].tolist() == [1.0, 2, 3, 4, 5]  # numbers are not text
+    p = write_table(df, tmp_path / "r.xlsx")
+    import openpyxl
+
+    ws = openpyxl.load_workbook(p)["results"]
+    vals = [ws.cell(row=i, column=1).value for i in range(2, 7)]
+    assert vals == ["'=1+1", "'+SUM(A1)", "'-2", "'@x", "ok"]
+    assert all(ws.cell(row=i, column=1).data_type == "s" for i in range(2, 7))
