@@ -3,8 +3,8 @@ on 10⁴ assets."""
 from pathlib import Path
 
 import pandas as pd
-
 from batch_helpers import AS_OF, comparable
+
 from valuation.batch import revalue
 from valuation.batch.synth import synthetic_portfolio
 
@@ -14,7 +14,7 @@ def test_local_and_dask_backends_are_identical(tmp_path: Path):
     src = tmp_path / "pf.parquet"
     a.to_parquet(src, index=False)
     recs["market.comparables"].to_parquet(tmp_path / "pf.market.comparables.parquet", index=False)
-    kw = dict(library="seed", as_of=AS_OF, chunk_size=2_500, history=False, workers=2)
+    kw = {"library": "seed", "as_of": AS_OF, "chunk_size": 2_500, "history": False, "workers": 2}
     s_local = revalue(src, tmp_path / "local.parquet", backend="local", **kw)
     s_dask = revalue(src, tmp_path / "dask.parquet", backend="dask", **kw)
     assert s_local.partitions == s_dask.partitions == 4

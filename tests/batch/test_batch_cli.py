@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pandas as pd
 import typer
+from batch_helpers import AS_OF, small_portfolio
 from typer.testing import CliRunner
 
-from batch_helpers import AS_OF, small_portfolio
 from valuation.cli.batch import register
 
 runner = CliRunner()
@@ -43,7 +43,7 @@ def test_cli_revalue_and_runs(tmp_path: Path, monkeypatch):
     assert s2["counts"]["valued"] == 8
     lst = runner.invoke(app, ["runs", "list", "--format", "json"])
     runs = json.loads(lst.output)
-    assert [r["id"] for r in runs][0] == s2["run_id"] and len(runs) == 2
+    assert runs[0]["id"] == s2["run_id"] and len(runs) == 2
     show = runner.invoke(app, ["runs", "show", s2["run_id"]])
     assert show.exit_code == 0 and json.loads(show.output)["counts"]["total"] == 8
     diff = runner.invoke(app, ["runs", "diff", runs[1]["id"], runs[0]["id"]])

@@ -5,8 +5,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from batch_helpers import AS_OF, small_portfolio
+
 from valuation.batch import history, revalue, run_show, runs_diff, runs_list
 from valuation.core.errors import NotFoundError
 

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from batch_helpers import small_portfolio
+
 from valuation.batch.io import atomic_path, neutralise_formulas, read_portfolio, write_table
 from valuation.core.errors import ValidationError
 
@@ -65,10 +65,9 @@ def test_atomic_write_leaves_old_file_on_crash(tmp_path: Path):
         write_table(pd.DataFrame({"a": range(10_000)}), dest, before_replace=crash)
     assert dest.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]  # no temporary left behind
-    with pytest.raises(RuntimeError):
-        with atomic_path(tmp_path / "new.parquet") as tmp:
-            tmp.write_bytes(b"half")
-            raise RuntimeError("crash")
+    with pytest.raises(RuntimeError), atomic_path(tmp_path / "new.parquet") as tmp:
+        tmp.write_bytes(b"half")
+        raise RuntimeError("crash")
     assert not (tmp_path / "new.parquet").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
 

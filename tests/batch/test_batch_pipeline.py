@@ -5,8 +5,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from batch_helpers import AS_OF, comparable, defective_portfolio, small_portfolio
 
-from batch_helpers import AS_OF, NUMERIC_COLS, comparable, defective_portfolio, small_portfolio
 from valuation import api
 from valuation.batch import revalue
 from valuation.batch.partition import FAIL_HOOK_ENV, evaluate_frame, run_snapshot

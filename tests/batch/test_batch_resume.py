@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 import pandas as pd
-
 from batch_helpers import AS_OF, comparable, small_portfolio
+
 from valuation.batch import revalue
 from valuation.batch.pipeline import CRASH_HOOK_ENV, parts_dir, rejects_path
 
@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def _cli(args, env_extra, cwd):
     env = {**os.environ, **env_extra}
     return subprocess.run([sys.executable, "-m", "valuation", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, check=False)
 
 
 def test_killed_run_resumes_to_the_same_output(tmp_path: Path):

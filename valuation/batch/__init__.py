@@ -7,9 +7,18 @@ history (DESIGN.md §2 "Run", §3).
 """
 from __future__ import annotations
 
-from .rundb import history, run_show, runs_diff, runs_list
 from .io import read_portfolio, write_table
 from .pipeline import ONLY, RunSummary, revalue
+from .rundb import history, run_show, runs_diff, runs_list
 
-__all__ = ["revalue", "RunSummary", "ONLY", "history", "runs_list", "run_show", "runs_diff",
-           "read_portfolio", "write_table"]
+__all__ = [
+           "ONLY",
+           "RunSummary",
+           "history",
+           "read_portfolio",
+           "revalue",
+           "run_show",
+           "runs_diff",
+           "runs_list",
+           "write_table",
+]

@@ -8,13 +8,14 @@ do not depend on the backend.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any
 
 from ..core.snapshot import LibrarySnapshot
 from .partition import PartitionOutput, PartitionTask, run_partition
 
-__all__ = ["run_inline", "run_local", "run_dask", "BACKENDS"]
+__all__ = ["BACKENDS", "run_dask", "run_inline", "run_local"]
 
 BACKENDS = ("local", "dask")
 

@@ -23,16 +23,26 @@ import contextlib
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..core.errors import Issue, ValidationError
 
-__all__ = ["RECORD_TABLES", "SUFFIXES", "read_portfolio", "write_table", "atomic_path",
-           "file_sha256", "frame_sha256", "neutralise_formulas", "record_siblings"]
+__all__ = [
+    "RECORD_TABLES",
+    "SUFFIXES",
+    "atomic_path",
+    "file_sha256",
+    "frame_sha256",
+    "neutralise_formulas",
+    "read_portfolio",
+    "record_siblings",
+    "write_table",
+]
 
 RECORD_TABLES = ("cost.lines", "market.comparables", "income.contributory", "income.scenarios",
                  "asset.quality.indicators")

@@ -33,7 +33,8 @@ import importlib
 import os
 import re
 import traceback
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -43,8 +44,17 @@ from ..core.portfolio import Portfolio
 from ..core.result import METHOD_NAMES
 from ..core.snapshot import LibrarySnapshot
 
-__all__ = ["PartitionTask", "PartitionOutput", "run_partition", "evaluate_frame", "screen",
-           "thresholds", "run_snapshot", "RESULT_COLUMNS", "FAIL_HOOK_ENV"]
+__all__ = [
+    "FAIL_HOOK_ENV",
+    "RESULT_COLUMNS",
+    "PartitionOutput",
+    "PartitionTask",
+    "evaluate_frame",
+    "run_partition",
+    "run_snapshot",
+    "screen",
+    "thresholds",
+]
 
 FAIL_HOOK_ENV = "VALUATION_BATCH_FAIL_IDS"  # test hook: comma-separated asset ids that raise
 SEVERITY_RANK = {"info": 0, "warning": 1, "blocker": 2}
@@ -286,7 +296,7 @@ def _value_isolating(pf: Portfolio, snap: LibrarySnapshot, as_of: _dt.date | Non
     that still fails into a failed row with the reason."""
     try:
         return evaluate_frame(pf, snap, as_of=as_of, flag_messages=flag_messages)
-    except Exception:  # noqa: BLE001 - isolate the failing assets below
+    except Exception:  # noqa: BLE001, S110 - isolate the failing assets below
         pass
     frames = []
     for aid in pf.index:
@@ -330,7 +340,7 @@ def _build(task: PartitionTask) -> tuple[Portfolio, pd.DataFrame]:
     try:
         pf = Portfolio.from_table(table, task.records or None, strict=False)
         return pf, issues_frame(list(getattr(pf, "rejected", [])), rows)
-    except Exception:  # noqa: BLE001 - fall back to rows one by one
+    except Exception:  # noqa: BLE001, S110 - fall back to rows one by one
         pass
     parts, rej = [], []
     ids = table["asset_id"].astype("str") if "asset_id" in table else pd.Series([None] * len(table))

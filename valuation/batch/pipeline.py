@@ -42,8 +42,9 @@ import shutil
 import sys
 import time
 import uuid
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -54,12 +55,34 @@ from ..core.portfolio import Portfolio
 from ..core.validate import validate_table
 from . import rundb as hist
 from .backends import BACKENDS, run_dask, run_local
-from .io import RECORD_TABLES, atomic_path, file_sha256, frame_sha256, read_portfolio, record_siblings, write_table
-from .partition import (REJECT_COLUMNS, RESULT_COLUMNS, PartitionOutput, PartitionTask, issues_frame,
-                        run_snapshot, thresholds)
+from .io import (
+    RECORD_TABLES,
+    atomic_path,
+    file_sha256,
+    frame_sha256,
+    read_portfolio,
+    record_siblings,
+    write_table,
+)
+from .partition import (
+    REJECT_COLUMNS,
+    RESULT_COLUMNS,
+    PartitionOutput,
+    PartitionTask,
+    issues_frame,
+    run_snapshot,
+    thresholds,
+)
 
-__all__ = ["revalue", "RunSummary", "ONLY", "DEFAULT_CHUNK_SIZE", "CRASH_HOOK_ENV", "rejects_path",
-           "parts_dir"]
+__all__ = [
+    "CRASH_HOOK_ENV",
+    "DEFAULT_CHUNK_SIZE",
+    "ONLY",
+    "RunSummary",
+    "parts_dir",
+    "rejects_path",
+    "revalue",
+]
 
 ONLY = ("all", "high-premium", "high-impairment")
 DEFAULT_CHUNK_SIZE = 50_000
@@ -522,7 +545,7 @@ def revalue(portfolio: Any, out: str | os.PathLike[str], *, only: str = "all", b
     rejected_rows = int(rejects.loc[rejects["table"] == "assets", "row"].nunique()) if len(rejects) else 0
     counts = {"total": int(n_total), "rejected": rejected_rows,
               "rejected_records": int((rejects["table"] != "assets").sum()) if len(rejects) else 0,
-              "screened": int(len(final)), "screened_out": int(screened_out),
+              "screened": len(final), "screened_out": int(screened_out),
               "valued": int((status == "ok").sum()), "no_estimate": int((status == "no_estimate").sum()),
               "failed": int((status == "failed").sum()),
               "flagged": int((final["flags"].fillna("").astype(str) != "").sum())}

@@ -15,7 +15,8 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,9 +24,23 @@ import sqlalchemy as sa
 
 from ..core.errors import NotFoundError
 
-__all__ = ["metadata", "runs", "results", "latest", "engine_for", "ensure_schema", "start_run",
-           "finish_run", "insert_results", "previous_results", "history", "runs_list", "run_show",
-           "runs_diff", "flags_json"]
+__all__ = [
+    "engine_for",
+    "ensure_schema",
+    "finish_run",
+    "flags_json",
+    "history",
+    "insert_results",
+    "latest",
+    "metadata",
+    "previous_results",
+    "results",
+    "run_show",
+    "runs",
+    "runs_diff",
+    "runs_list",
+    "start_run",
+]
 
 metadata = sa.MetaData()
 

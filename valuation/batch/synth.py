@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["synthetic_portfolio", "asset_ids"]
+__all__ = ["asset_ids", "synthetic_portfolio"]
 
 _HOLDER = np.array(["enterprise", "soe", "administrative", "public_institution"], dtype=object)
 _CATEGORY = np.array(["transport", "financial_services", "retail", "healthcare", "energy"], dtype=object)

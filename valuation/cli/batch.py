@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 
@@ -26,7 +26,7 @@ def _fail(e: Exception, lang: str, fmt: str = "text") -> None:
     raise e
 
 
-def _db_args(db: Optional[str]) -> dict[str, Any]:
+def _db_args(db: str | None) -> dict[str, Any]:
     """``--db URL``: library store and run history in that database; ``--db seed``: the seed
     files as the library, the history in the default database."""
     if db is None:
@@ -55,12 +55,12 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(..., "--out", "-o", help="结果文件 / results file (.csv, .parquet, .xlsx)"),
         only: str = typer.Option("all", "--only", help="all | high-premium | high-impairment"),
         backend: str = typer.Option("local", "--backend", help="local | dask"),
-        workers: Optional[int] = typer.Option(None, "--workers", min=1, help="进程数 / worker processes"),
-        scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask 调度器地址 / Dask scheduler address"),
+        workers: int | None = typer.Option(None, "--workers", min=1, help="进程数 / worker processes"),
+        scheduler: str | None = typer.Option(None, "--scheduler", help="Dask 调度器地址 / Dask scheduler address"),
         resume: bool = typer.Option(False, "--resume", help="从检查点继续 / resume from checkpoints"),
-        db: Optional[str] = typer.Option(None, "--db", help="数据库 URL；'seed' 仅用种子文件 / DB URL or 'seed'"),
+        db: str | None = typer.Option(None, "--db", help="数据库 URL；'seed' 仅用种子文件 / DB URL or 'seed'"),
         chunk_size: int = typer.Option(50_000, "--chunk-size", min=1, help="每个分区的资产数 / assets per partition"),
-        as_of: Optional[str] = typer.Option(None, "--as-of", help="规则的“今天” YYYY-MM-DD / rules' today"),
+        as_of: str | None = typer.Option(None, "--as-of", help="规则的“今天” YYYY-MM-DD / rules' today"),
         no_history: bool = typer.Option(False, "--no-history", help="不记录、不比对历史（仅用于基准测试）"),
         format: str = typer.Option("text", "--format", help="json | text"),
         lang: str = typer.Option("zh", "--lang", help="zh | en"),
@@ -81,7 +81,7 @@ def register(app: typer.Typer) -> None:
             typer.echo(s.to_text(lang))
 
     @runs_app.command("list")
-    def runs_list_cmd(db: Optional[str] = typer.Option(None, "--db", help="数据库 URL / DB URL"),
+    def runs_list_cmd(db: str | None = typer.Option(None, "--db", help="数据库 URL / DB URL"),
                       limit: int = typer.Option(20, "--limit", min=1),
                       format: str = typer.Option("text", "--format", help="json | text")) -> None:
         """列出重估记录 / list runs (newest first)."""
@@ -97,7 +97,7 @@ def register(app: typer.Typer) -> None:
 
     @runs_app.command("show")
     def runs_show_cmd(run_id: str = typer.Argument(...),
-                      db: Optional[str] = typer.Option(None, "--db"),
+                      db: str | None = typer.Option(None, "--db"),
                       lang: str = typer.Option("zh", "--lang", help="zh | en")) -> None:
         """显示一次重估 / show one run (options, counts, timings)."""
         from ..batch import run_show
@@ -112,8 +112,8 @@ def register(app: typer.Typer) -> None:
     @runs_app.command("diff")
     def runs_diff_cmd(a: str = typer.Argument(..., help="较早的记录 / earlier run"),
                       b: str = typer.Argument(..., help="较晚的记录 / later run"),
-                      db: Optional[str] = typer.Option(None, "--db"),
-                      out: Optional[Path] = typer.Option(None, "--out", help="写入文件 / write to file"),
+                      db: str | None = typer.Option(None, "--db"),
+                      out: Path | None = typer.Option(None, "--out", help="写入文件 / write to file"),
                       changed_only: bool = typer.Option(True, "--changed-only/--all",
                                                         help="只显示有变化的资产 / only changed assets"),
                       lang: str = typer.Option("zh", "--lang", help="zh | en")) -> None:
@@ -139,7 +139,7 @@ def register(app: typer.Typer) -> None:
 
     @runs_app.command("history")
     def runs_history_cmd(asset_id: str = typer.Argument(...),
-                         db: Optional[str] = typer.Option(None, "--db")) -> None:
+                         db: str | None = typer.Option(None, "--db")) -> None:
         """一项资产的历次重估值 / value of one asset across runs."""
         from ..batch import history
 
