@@ -1,15 +1,30 @@
 """Rules as data (DESIGN.md §7): validation when saved, vectorised evaluation, flags.
 
-A rule: ``id``, ``severity`` (info | warning | blocker), ``condition`` (an expression over the
-declared facts and the rule's ``params``), ``message_zh`` / ``message_en`` templates filled
-with the triggering values, ``references`` (standard ids). A blocker keeps a result from
-being presented as final.
+A rule is a mapping::
+
+    id: HIGH_PREMIUM                      # letters, digits and _
+    severity: warning                     # info | warning | blocker
+    condition: premium_ratio >= threshold # expression over declared facts and params
+    params: {threshold: 1.0}              # thresholds are data, named in the condition
+    title_zh: 高溢价
+    title_en: High premium
+    message_zh: "增值率 {premium_ratio:.0%} ≥ {threshold:.0%}"   # filled with the values
+    message_en: "appreciation {premium_ratio:.0%} ≥ {threshold:.0%}"
+    references: [EXCH.premium100, MOF2024-167]                   # standard ids, at least one
+    status: active                        # optional; draft / retired rules are skipped
+
+It is validated when built or saved (:func:`validate_rule`): the condition compiles through the
+whitelisted compiler, the severity is known, both messages are present and their placeholders
+name declared facts or params with a usable format, and at least one standard is cited.
+A **blocker** keeps a result from being presented as final (:func:`is_final`).
 """
 from __future__ import annotations
 
 import math
+import re
 import string
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -17,27 +32,39 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ..core.errors import Issue, RuleCompileError, ValidationError
+from ..core.errors import Issue, ValidationError
 from .compiler import CompiledExpr, compile_expr
 from .facts import FACTS, fact_types
 
 __all__ = ["Rule", "RuleSet", "compile_rules", "validate_rule", "flags_for", "is_final",
-           "load_seed_rules", "SEVERITIES", "check_expression"]
+           "load_seed_rules", "seed_ruleset", "SEVERITIES", "check_expression", "SEED_FILE"]
 
 SEVERITIES = ("info", "warning", "blocker")
 SEED_FILE = Path(__file__).resolve().parents[1] / "library" / "seed" / "rules.yaml"
+_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+_REF = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]*$")
+KNOWN_KEYS = frozenset({"id", "severity", "condition", "message_zh", "message_en", "references", "params",
+                        "title_zh", "title_en", "status", "description_zh", "description_en",
+                        "effective_from", "note"})
 
 
-def _template_fields(t: str) -> set[str]:
-    out = set()
-    for _, name, _, _ in string.Formatter().parse(t):
-        if name:
-            out.add(name.split(".")[0].split("[")[0])
+def _template_fields(t: str) -> list[tuple[str, str]]:
+    """(name, format spec) of each placeholder; raises ValueError on a malformed template."""
+    out = []
+    for _, name, spec, _ in string.Formatter().parse(t):
+        if name is not None:
+            out.append((name, spec or ""))
     return out
+
+
+def _sample(kind: str) -> Any:
+    return {"number": 1.0, "bool": True, "category": "x"}.get(kind, 1.0)
 
 
 @dataclass(frozen=True)
 class Rule:
+    """One validated rule; build it with :meth:`from_dict` (never directly from user text)."""
+
     id: str
     severity: str
     condition: str
@@ -49,73 +76,131 @@ class Rule:
     title_en: str = ""
     compiled: CompiledExpr | None = field(default=None, compare=False, repr=False)
 
+    @property
+    def names(self) -> frozenset[str]:
+        """Facts read by the condition."""
+        return self.compiled.names if self.compiled is not None else frozenset()
+
+    @property
+    def message_facts(self) -> tuple[str, ...]:
+        """Facts named in either message (shown with the flag)."""
+        out: list[str] = []
+        for t in (self.message_zh, self.message_en):
+            for name, _ in _template_fields(t):
+                if name in FACTS and name not in out:
+                    out.append(name)
+        return tuple(out)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "severity": self.severity, "title_zh": self.title_zh, "title_en": self.title_en,
+                "condition": self.condition, "params": dict(self.params), "message_zh": self.message_zh,
+                "message_en": self.message_en, "references": list(self.references)}
+
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Rule":
-        issues = []
-        where = f"rules[{d.get('id', '?')}]"
+        """Validate and compile. Raises ValidationError listing every problem of the fields,
+        or RuleCompileError with the reason the condition is refused."""
+        if not isinstance(d, Mapping):
+            raise ValidationError([Issue("rule", str(d)[:80], "a mapping", "规则必须是映射（键值对）",
+                                         "a rule must be a mapping")])
+        issues: list[Issue] = []
+        rid = d.get("id")
+        where = f"rules[{rid if isinstance(rid, str) else '?'}]"
 
         def bad(f: str, v: Any, allowed: str, zh: str, en: str) -> None:
-            issues.append(Issue(f"{where}.{f}", v, allowed, f"规则 {d.get('id')}：{zh}", f"rule {d.get('id')}: {en}"))
+            issues.append(Issue(f"{where}.{f}", v, allowed, f"规则 {rid}：{f} {zh}（允许：{allowed}）",
+                                f"rule {rid}: {f} {en} (allowed: {allowed})"))
 
-        if not isinstance(d, Mapping):
-            raise ValidationError([Issue("rule", str(d), "a mapping", "规则必须是映射", "a rule must be a mapping")])
-        known = {"id", "severity", "condition", "message_zh", "message_en", "references", "params",
-                 "title_zh", "title_en", "status", "description_zh", "description_en"}
         for k in d:
-            if k not in known:
-                bad(k, d[k], ", ".join(sorted(known)), f"未知字段 {k}", f"unknown field {k}")
-        rid = d.get("id")
-        if not isinstance(rid, str) or not rid.replace("_", "").isalnum():
-            bad("id", rid, "A–Z, 0–9 and _", "编号只能含字母、数字和下划线", "id may only hold letters, digits and _")
+            if k not in KNOWN_KEYS:
+                bad(str(k), d[k], ", ".join(sorted(KNOWN_KEYS)), "是未知字段", "is an unknown field")
+        if not isinstance(rid, str) or not _ID.match(rid):
+            bad("id", rid, "a letter then letters, digits or _ (≤ 64)", "无效", "is invalid")
         sev = d.get("severity")
         if sev not in SEVERITIES:
-            bad("severity", sev, ", ".join(SEVERITIES), "级别无效", "invalid severity")
-        for f in ("message_zh", "message_en", "condition"):
-            if not isinstance(d.get(f), str) or not d.get(f, "").strip():
-                bad(f, d.get(f), "non-empty text", "不能为空", "must not be empty")
+            bad("severity", sev, ", ".join(SEVERITIES), "无效", "is invalid")
+        for f in ("condition", "message_zh", "message_en"):
+            v = d.get(f)
+            if not isinstance(v, str) or not v.strip():
+                bad(f, v, "non-empty text", "不能为空", "must not be empty")
+        for f in ("title_zh", "title_en"):
+            if d.get(f) is not None and not isinstance(d.get(f), str):
+                bad(f, d.get(f), "text", "必须是文本", "must be text")
         refs = d.get("references")
-        if not isinstance(refs, (list, tuple)) or not refs or not all(isinstance(r, str) for r in refs):
-            bad("references", refs, "a non-empty list of standard ids", "必须引用至少一条标准条款",
-                "must cite at least one standard clause")
+        if not isinstance(refs, (list, tuple)) or not refs or not all(isinstance(r, str) and _REF.match(r)
+                                                                     for r in refs):
+            bad("references", refs, "a non-empty list of standard ids such as CAS2023.art21",
+                "必须引用至少一条标准条款", "must cite at least one standard clause")
+        status = d.get("status", "active")
+        if status not in ("active", "draft", "retired"):
+            bad("status", status, "active, draft, retired", "无效", "is invalid")
         params = d.get("params") or {}
         if not isinstance(params, Mapping):
-            bad("params", params, "a mapping", "参数必须是映射", "params must be a mapping")
+            bad("params", params, "a mapping name → number/text/list", "必须是映射", "must be a mapping")
             params = {}
         if issues:
             raise ValidationError(issues)
         compiled = compile_expr(d["condition"], fact_types(), params)
+        types = fact_types()
         for f in ("message_zh", "message_en"):
-            unknown = _template_fields(d[f]) - set(FACTS) - set(params)
-            if unknown:
-                raise ValidationError([Issue(f"{where}.{f}", sorted(unknown), "declared facts or params",
-                                             f"规则 {rid}：消息模板引用了未知名称 {sorted(unknown)}",
-                                             f"rule {rid}: the message template names unknown values {sorted(unknown)}")])
+            try:
+                fields = _template_fields(d[f])
+            except ValueError as e:
+                bad(f, d[f], "a template with {name} or {name:format} placeholders", f"格式错误：{e}",
+                    f"is malformed: {e}")
+                continue
+            for name, spec in fields:
+                if name not in FACTS and name not in params:
+                    bad(f, name, "declared facts or the rule's params", f"引用了未知名称 {name!r}",
+                        f"names the unknown value {name!r}")
+                    continue
+                sample = params[name] if name in params else _sample(types[name])
+                try:
+                    format(sample, spec)
+                except (ValueError, TypeError) as e:
+                    bad(f, "{" + name + ":" + spec + "}", "a format that suits the value", f"格式无效：{e}",
+                        f"has an unusable format: {e}")
+        if issues:
+            raise ValidationError(issues)
         return cls(rid, sev, d["condition"], d["message_zh"], d["message_en"], tuple(refs), dict(params),
-                   d.get("title_zh", ""), d.get("title_en", ""), compiled)
+                   d.get("title_zh") or "", d.get("title_en") or "", compiled)
 
 
 def validate_rule(content: Mapping[str, Any]) -> None:
-    """Store validator for the rules library: compile, or raise with the reason."""
+    """Store validator for the rules library (``store.register_validator("rules", validate_rule)``):
+    returns None, or raises ValidationError / RuleCompileError with the reason."""
     Rule.from_dict(content)
 
 
 def check_expression(expr: str, params: Mapping[str, Any] | None = None) -> list[str]:
-    """Compile an expression; returns the facts it reads, or raises RuleCompileError."""
+    """Compile an expression; returns the (sorted) facts it reads, or raises RuleCompileError."""
     return sorted(compile_expr(expr, fact_types(), params).names)
 
 
 @dataclass(frozen=True)
 class RuleSet:
+    """Compiled rules, evaluated together over a facts table."""
+
     rules: tuple[Rule, ...]
 
-    def evaluate(self, facts: pd.DataFrame) -> pd.DataFrame:
-        """Hits as a long frame (asset_id, code, severity), vectorised per rule.
+    @property
+    def names(self) -> frozenset[str]:
+        """Facts read by any rule."""
+        return frozenset().union(*(r.names for r in self.rules)) if self.rules else frozenset()
 
-        Only the facts the rules read are materialised; codes and severities are categorical
-        so a million assets × 30 rules stays in seconds."""
-        used = set().union(*(r.compiled.names for r in self.rules if r.compiled)) if self.rules else set()
-        env = {c: facts[c].to_numpy() for c in used if c in facts.columns}
+    def evaluate(self, facts: pd.DataFrame) -> pd.DataFrame:
+        """Hits as a long frame ``asset_id, code, severity`` (one row per asset and rule that
+        fires), vectorised per rule; ``code`` and ``severity`` are categoricals.
+
+        Only the facts the rules read are materialised; a fact missing from ``facts`` is
+        treated as missing (NaN / "" / False)."""
         n = len(facts)
+        kinds = fact_types()
+        env: dict[str, Any] = {}
+        for c in self.names:
+            env[c] = facts[c].to_numpy() if c in facts.columns else \
+                (np.full(n, "", dtype=object) if kinds.get(c) == "category" else
+                 np.zeros(n, bool) if kinds.get(c) == "bool" else np.full(n, np.nan))
         pos, which = [], []
         for k, r in enumerate(self.rules):
             assert r.compiled is not None
@@ -130,33 +215,68 @@ class RuleSet:
                                  "severity": pd.Categorical([], categories=list(SEVERITIES))})
         p = np.concatenate(pos)
         w = np.concatenate(which)
+        order = np.argsort(p, kind="stable")  # grouped by asset, rules in library order
+        p, w = p[order], w[order]
         sev_of = np.array([SEVERITIES.index(r.severity) for r in self.rules], dtype=np.int8)
         return pd.DataFrame({"asset_id": facts.index.take(p),
                              "code": pd.Categorical.from_codes(w, categories=codes),
                              "severity": pd.Categorical.from_codes(sev_of[w], categories=list(SEVERITIES))})
 
+    def flags(self, facts: pd.DataFrame | pd.Series) -> dict[str, list[dict[str, Any]]]:
+        """Evaluate and explain in one go: ``{asset_id: [flag, ...]}``."""
+        facts = _as_frame(facts)
+        return flags_for(facts, self.evaluate(facts), self)
+
     def by_id(self) -> dict[str, Rule]:
         return {r.id: r for r in self.rules}
 
+    def __len__(self) -> int:
+        return len(self.rules)
 
-def compile_rules(rules: Iterable[Mapping[str, Any]]) -> RuleSet:
-    out = []
+
+def compile_rules(rules: Iterable[Mapping[str, Any] | Rule]) -> RuleSet:
+    """Validate and compile rules (draft and retired ones are skipped); ids must be unique."""
+    out: list[Rule] = []
+    seen: set[str] = set()
     for d in rules:
-        if (d.get("status") or "active") != "active":
-            continue
-        out.append(Rule.from_dict(d))
+        if isinstance(d, Rule):
+            r = d
+        else:
+            if isinstance(d, Mapping) and (d.get("status") or "active") != "active":
+                continue
+            r = Rule.from_dict(d)
+        if r.id in seen:
+            raise ValidationError([Issue(f"rules[{r.id}].id", r.id, "unique ids", f"规则编号 {r.id} 重复",
+                                         f"rule id {r.id} appears twice")])
+        seen.add(r.id)
+        out.append(r)
     return RuleSet(tuple(out))
 
 
-def _plain_fill(template: str, values: Mapping[str, Any]) -> str:
-    """Fill a message template; a value that does not fit its format (e.g. missing) is shown
-    as text rather than failing."""
+# ----------------------------------------------------------------------------- flags
+def _py(v: Any) -> Any:
+    """Plain Python value; NaN / None → None."""
+    if isinstance(v, np.generic):
+        v = v.item()
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    if v is pd.NA or v is pd.NaT:
+        return None
+    return v
+
+
+def _fill(template: str, values: Mapping[str, Any]) -> str:
+    """Fill a message template; a missing value is shown as "—" and a value that does not
+    fit its format is shown as text, rather than failing."""
     out = []
-    for lit, name, spec, conv in string.Formatter().parse(template):
+    for lit, name, spec, _ in string.Formatter().parse(template):
         out.append(lit)
         if name is None:
             continue
-        v = values.get(name, "—")
+        v = values.get(name)
+        if v is None or v == "":
+            out.append("—")
+            continue
         try:
             out.append(format(v, spec or ""))
         except (ValueError, TypeError):
@@ -164,38 +284,82 @@ def _plain_fill(template: str, values: Mapping[str, Any]) -> str:
     return "".join(out)
 
 
-def flags_for(facts: pd.DataFrame, hits: pd.DataFrame, ruleset: RuleSet) -> dict[str, list[dict[str, Any]]]:
-    """Flags per asset: code, severity, title, bilingual message with the triggering values,
-    references and the facts used."""
-    rules = ruleset.by_id()
+def _as_frame(facts: pd.DataFrame | pd.Series) -> pd.DataFrame:
+    if isinstance(facts, pd.Series):  # one asset's facts; the Series name is its id
+        return pd.DataFrame([facts.to_dict()], index=[facts.name if facts.name is not None else "asset"])
+    return facts
+
+
+@lru_cache(maxsize=1)
+def seed_ruleset() -> RuleSet:
+    """The seed rules as shipped (compiled once)."""
+    return compile_rules(load_seed_rules())
+
+
+def flags_for(facts: pd.DataFrame | pd.Series, hits: pd.DataFrame, ruleset: RuleSet | None = None
+              ) -> dict[str, list[dict[str, Any]]]:
+    """Flags per asset for the ``hits`` of :meth:`RuleSet.evaluate`.
+
+    Each flag: ``code``, ``severity``, ``title`` / ``title_zh`` / ``title_en``,
+    ``message`` (= Chinese) / ``message_zh`` / ``message_en`` filled with the triggering values,
+    ``references`` (standard ids), ``values`` (the facts read by the condition and shown in the
+    messages; missing → None) and ``params`` (the rule's thresholds). Per asset, blockers come
+    first, then warnings, then info; within a severity, the library order.
+    ``ruleset`` defaults to the seed rules.
+    """
+    ruleset = ruleset or seed_ruleset()
+    facts = _as_frame(facts)
     out: dict[str, list[dict[str, Any]]] = {}
     if not len(hits):
         return out
-    order = {s: i for i, s in enumerate(reversed(SEVERITIES))}
-    for aid, code, sev in zip(hits["asset_id"], hits["code"].astype(str), hits["severity"].astype(str)):
+    rules = ruleset.by_id()
+    rank = {r.id: i for i, r in enumerate(ruleset.rules)}
+    aids = hits["asset_id"].to_numpy(dtype=object)
+    codes = np.asarray(hits["code"].astype(str).to_numpy(dtype=object))
+    pos = facts.index.get_indexer(pd.Index(aids))
+    if (pos < 0).any():
+        missing = aids[pos < 0][:3].tolist()
+        raise ValidationError([Issue("hits.asset_id", missing, "asset ids of the facts table",
+                                     f"命中记录中的资产 {missing} 不在事实表中",
+                                     f"assets {missing} of the hits are not in the facts table")])
+    cols: dict[str, np.ndarray] = {}
+    sev_rank = {s: i for i, s in enumerate(reversed(SEVERITIES))}
+    for code in pd.unique(codes):
         r = rules[code]
-        row = facts.loc[aid]
-        used = sorted(r.compiled.names) if r.compiled else []
-        values = {k: row[k] for k in row.index}
-        values.update(r.params)
-        out.setdefault(aid, []).append({
-            "code": code, "severity": sev, "title_zh": r.title_zh, "title_en": r.title_en,
-            "message_zh": _plain_fill(r.message_zh, values), "message_en": _plain_fill(r.message_en, values),
-            "message": _plain_fill(r.message_zh, values),
-            "references": list(r.references),
-            "values": {k: (None if isinstance(row[k], float) and math.isnan(row[k]) else
-                           (row[k].item() if isinstance(row[k], np.generic) else row[k])) for k in used},
-        })
+        used = list(dict.fromkeys(sorted(r.names) + list(r.message_facts)))
+        for k in used:
+            if k not in cols:
+                cols[k] = facts[k].to_numpy(dtype=object) if k in facts.columns else np.full(len(facts), None, object)
+        sel = np.flatnonzero(codes == code)
+        params = dict(r.params)
+        for i in sel:
+            p = pos[i]
+            vals = {k: _py(cols[k][p]) for k in used}
+            fill = {**vals, **params}
+            mzh, men = _fill(r.message_zh, fill), _fill(r.message_en, fill)
+            out.setdefault(aids[i], []).append({
+                "code": code, "severity": r.severity, "title": r.title_zh or r.id,
+                "title_zh": r.title_zh, "title_en": r.title_en,
+                "message": mzh, "message_zh": mzh, "message_en": men,
+                "references": list(r.references), "values": vals, "params": params})
     for aid in out:
-        out[aid].sort(key=lambda f: order[f["severity"]])
+        out[aid].sort(key=lambda f: (sev_rank[f["severity"]], rank[f["code"]]))
     return out
 
 
-def is_final(flags: Iterable[Mapping[str, Any]]) -> bool:
-    """A result may be presented as final only when no blocker flag is raised."""
-    return not any(f.get("severity") == "blocker" for f in flags)
+def is_final(flags: Iterable[Mapping[str, Any]] | Mapping[str, Iterable[Mapping[str, Any]]]) -> bool:
+    """A result may be presented as final only when no blocker flag is raised.
+
+    ``flags``: one asset's list of flags, or ``{asset_id: [flags]}`` (final when no asset has
+    a blocker)."""
+    if isinstance(flags, Mapping) and "severity" not in flags:
+        return all(is_final(v) for v in flags.values())
+    return not any(f.get("severity") == "blocker" for f in flags)  # type: ignore[union-attr]
 
 
-def load_seed_rules(path: Path | None = None) -> list[dict[str, Any]]:
-    data = yaml.safe_load((path or SEED_FILE).read_text(encoding="utf-8"))
+def load_seed_rules(path: Path | str | None = None) -> list[dict[str, Any]]:
+    """The seed rules file (a YAML list of rule mappings), unvalidated."""
+    data = yaml.safe_load(Path(path or SEED_FILE).read_text(encoding="utf-8"))
+    if isinstance(data, Mapping):
+        data = data.get("rules", [])
     return list(data or [])

@@ -1,8 +1,23 @@
 """Declared facts that rules may read, and the vectorised builder of the facts table.
 
-Each fact has a type (number, bool, category) and a Chinese and English description. The
-table is built for all assets at once from the portfolio and the appraisal results; a fact an
-approach has not produced is NaN, so rules work before every approach is present.
+Each fact has a type (``number``, ``bool``, ``category``) and a Chinese and English
+description. The table is built for all assets at once (no Python loop over assets) from the
+portfolio's asset table and the appraisal results; a fact that an approach has not produced
+is missing (NaN for numbers, ``""`` for categories, False for booleans), so rules run before
+every approach is present.
+
+Formulas (DOMAIN.md §7.1, §7.3)::
+
+    premium_ratio        = (estimate − book_value) / book_value           增值率 (book_value > 0)
+    impairment_ratio     = (book_value − estimate) / book_value           减值率
+    change_since_previous = (estimate − previous_value) / previous_value
+    method_spread        = max_m P_m / min_m P_m − 1                      over applicable approaches (≥ 2)
+    max_method_gap       = (max_m P_m − min_m P_m) / estimate             art. 24: difference vs the conclusion
+    proposed_price_ratio = proposed_price / estimate                      12号令 90 % rule
+    declared_ratio       = declared_value / estimate
+    life_vs_rights       = life_requested − rights_years_remaining        CAS 2023 art. 21(7)
+    days_since_valuation = as_of − valuation_date (days)                  12号令: 1-year validity
+    cap_ratio            = price / cap                                    65号: price ≤ cap
 """
 from __future__ import annotations
 
@@ -12,49 +27,71 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-__all__ = ["FACTS", "fact_types", "build_facts"]
+__all__ = ["FACTS", "fact_types", "build_facts", "describe_facts", "empty_facts", "METHODS"]
+
+METHODS = ("cost", "income", "market")
 
 # name: (type, zh, en)
 FACTS: dict[str, tuple[str, str, str]] = {
+    # conclusion and book values
     "estimate": ("number", "评估结论（点估计）", "reconciled estimate"),
     "low": ("number", "指导价区间下限", "low end of the guided range"),
     "high": ("number", "指导价区间上限", "high end of the guided range"),
     "book_value": ("number", "账面价值", "book value"),
     "premium_ratio": ("number", "增值率 =（评估值 − 账面价值）/ 账面价值", "appreciation ratio (estimate − book) / book"),
     "impairment_ratio": ("number", "减值率 =（账面价值 − 评估值）/ 账面价值", "impairment ratio (book − estimate) / book"),
-    "n_impairment_indicators": ("number", "减值迹象个数", "number of impairment indicators"),
+    "n_impairment_indicators": ("number", "减值迹象个数（企业会计准则第8号）", "number of CAS 8 impairment indicators"),
     "previous_value": ("number", "上次评估值", "previous value"),
-    "change_since_previous": ("number", "较上次评估的变动率", "change since the previous valuation"),
-    "method_spread": ("number", "各方法结果的离散度 = 最大/最小 − 1", "spread of method results, max/min − 1"),
+    "change_since_previous": ("number", "较上次评估的变动率 =（评估值 − 上次）/ 上次", "change since the previous value"),
+    # approaches
     "n_methods": ("number", "适用的评估方法个数", "number of applicable approaches"),
-    "market_used": ("bool", "是否使用市场法", "market approach used"),
+    "cost_used": ("bool", "成本法适用", "cost approach applicable"),
+    "income_used": ("bool", "收益法适用", "income approach applicable"),
+    "market_used": ("bool", "市场法适用", "market approach applicable"),
+    "cost_estimate": ("number", "成本法结果", "cost approach estimate"),
+    "income_estimate": ("number", "收益法结果", "income approach estimate"),
+    "market_estimate": ("number", "市场法结果", "market approach estimate"),
+    "method_spread": ("number", "各方法结果离散度 = 最大/最小 − 1", "spread of approach results, max/min − 1"),
+    "max_method_gap": ("number", "方法结果最大差异 /评估结论", "(max − min) of approach results / estimate"),
+    # market approach
     "n_comparables": ("number", "可比案例个数", "number of comparables"),
-    "comparable_spread": ("number", "可比案例调整后价格的最大/最小", "max/min of adjusted comparable prices"),
-    "x1_max": ("number", "市场法质量调整系数 X1 最大值", "largest quality coefficient X1"),
+    "comparable_spread": ("number", "调整后可比价格 最大/最小", "max/min of adjusted comparable prices"),
+    "x1_max": ("number", "质量调整系数 X1 最大值", "largest quality coefficient X1"),
+    "market_coeff_max": ("number", "单项调整系数最大值（X1–X5）", "largest single adjustment coefficient (X1–X5)"),
+    "market_coeff_min": ("number", "单项调整系数最小值（X1–X5）", "smallest single adjustment coefficient (X1–X5)"),
+    # income approach
     "discount_rate": ("number", "折现率", "discount rate"),
     "growth": ("number", "预测期最高增长率", "highest forecast growth rate"),
     "terminal_growth": ("number", "永续增长率", "terminal growth rate"),
     "split_rate": ("number", "分成率", "split rate"),
     "royalty_rate": ("number", "许可费率", "royalty rate"),
     "life": ("number", "采用的收益期（年）", "economic life used (years)"),
+    "life_bound": ("number", "收益期上限（年）", "bound on the economic life (years)"),
     "life_requested": ("number", "卡片申报的收益期（年）", "income period on the card (years)"),
     "rights_years_remaining": ("number", "剩余权利期限（年）", "remaining rights term (years)"),
-    "life_vs_rights": ("number", "申报收益期 − 剩余权利期限（年）", "income period on the card − remaining rights term"),
-    "terminal_beyond_rights": ("bool", "永续期超出有限权利期限", "terminal value beyond a finite rights term"),
+    "life_vs_rights": ("number", "申报收益期 − 剩余权利期限（年；续期有据时为空）",
+                       "income period on the card − remaining rights term (years; empty when renewal is documented)"),
+    "terminal_beyond_rights": ("bool", "有限权利期限下仍计永续价值", "terminal value beyond a finite rights term"),
+    # cost approach, quality
     "delta": ("number", "成本法价值调整系数 δ", "cost approach coefficient δ"),
-    "delta_override": ("bool", "δ>1 已声明覆盖", "δ > 1 override declared"),
+    "delta_override": ("bool", "δ>1 已声明覆盖理由", "δ > 1 override declared"),
     "quality_score": ("number", "数据质量综合得分", "composite quality score"),
-    "use_category": ("category", "使用类别", "use category"),
-    "holder_type": ("category", "主体类型", "holder type"),
+    # asset and engagement
+    "use_category": ("category", "使用类别（public_governance/public_welfare/industry/sector）", "use category"),
+    "holder_type": ("category", "主体类型（enterprise/soe/administrative/public_institution）", "holder type"),
     "purpose": ("category", "评估目的", "purpose"),
+    "value_type": ("category", "价值类型", "value type"),
+    "rights_type": ("category", "权利类型", "rights type"),
     "public_data": ("bool", "是否公共数据", "public data"),
-    "pledged": ("bool", "是否已质押/担保", "pledged or guaranteed"),
+    "pledged": ("bool", "是否已质押/担保", "pledged or used as a guarantee"),
     "fiscal_revenue": ("bool", "授权收入计入财政收入", "licence income booked as fiscal revenue"),
-    "proposed_price": ("number", "拟交易/收费价格", "proposed price"),
+    "proposed_price": ("number", "拟交易/收费价格", "proposed transaction or licence price"),
     "proposed_price_ratio": ("number", "拟交易价格 / 评估结论", "proposed price / estimate"),
-    "declared_value": ("number", "申报/入账价值", "declared value"),
+    "declared_value": ("number", "申报/入账价值", "declared or booked value"),
     "declared_ratio": ("number", "申报价值 / 评估结论", "declared value / estimate"),
     "days_since_valuation": ("number", "距评估基准日天数", "days since the valuation date"),
+    # public-data pricing (65号)
+    "price": ("number", "实际收费标准", "actual price charged"),
     "cap": ("number", "上限收费标准", "price cap"),
     "cap_ratio": ("number", "实际价格 / 上限", "price / cap"),
     "mar_ratio": ("number", "Σ上限×销量 / 最高准许收入", "Σ cap × volume / maximum allowed revenue"),
@@ -62,99 +99,208 @@ FACTS: dict[str, tuple[str, str, str]] = {
 
 
 def fact_types() -> dict[str, str]:
+    """``{fact: "number" | "bool" | "category"}``."""
     return {k: v[0] for k, v in FACTS.items()}
 
 
+def describe_facts(lang: str = "zh") -> pd.DataFrame:
+    """The declared facts as a table (name, type, description)."""
+    return pd.DataFrame([{"fact": k, "type": t, "description": zh if lang != "en" else en}
+                         for k, (t, zh, en) in FACTS.items()])
+
+
+def empty_facts(index: Any) -> pd.DataFrame:
+    """A facts table with every fact missing (NaN / "" / False) — the neutral starting point."""
+    idx = pd.Index(index)
+    n = len(idx)
+    cols = {k: (np.full(n, np.nan) if t == "number" else np.zeros(n, bool) if t == "bool"
+                else np.full(n, "", dtype=object)) for k, (t, _, _) in FACTS.items()}
+    return pd.DataFrame(cols, index=idx)
+
+
+# ----------------------------------------------------------------------------- helpers
 def _num(df: pd.DataFrame | None, col: str, n: int) -> np.ndarray:
     if df is None or col not in df.columns:
         return np.full(n, np.nan)
-    return pd.to_numeric(df[col], errors="coerce").to_numpy(float)
+    return pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
-def _txt(df: pd.DataFrame, col: str) -> np.ndarray:
+def _bool(df: pd.DataFrame | None, col: str, n: int) -> np.ndarray:
+    if df is None or col not in df.columns:
+        return np.zeros(n, bool)
+    s = df[col]
+    if s.dtype == bool:
+        return s.to_numpy()
+    return s.fillna(False).astype(bool).to_numpy()
+
+
+def _txt(df: pd.DataFrame, col: str, n: int) -> np.ndarray:
     if col not in df.columns:
-        return np.full(len(df), "", dtype=object)
-    return df[col].fillna("").astype("str").to_numpy(dtype=object)
+        return np.full(n, "", dtype=object)
+    return df[col].astype(object).where(df[col].notna(), "").astype(str).to_numpy(dtype=object)
 
 
-def build_facts(assets: pd.DataFrame, results: pd.DataFrame, *,
+def _first(*arrays: np.ndarray) -> np.ndarray:
+    """Element-wise first non-NaN."""
+    out = arrays[0].copy()
+    for a in arrays[1:]:
+        out = np.where(np.isnan(out), a, out)
+    return out
+
+
+def build_facts(assets: pd.DataFrame, results: pd.DataFrame | None = None, *,
                 methods: Mapping[str, pd.DataFrame] | None = None,
-                as_of: _dt.date | None = None) -> pd.DataFrame:
-    """Facts for every asset (index aligned with ``assets``).
+                as_of: _dt.date | str | pd.Timestamp | None = None) -> pd.DataFrame:
+    """Facts for every asset (index aligned with ``assets``), vectorised.
 
-    ``results`` holds the reconciled columns (estimate, low, high); ``methods`` maps an
-    approach name to its result frame (estimate, applicable and its own columns).
+    Parameters
+    ----------
+    assets : ``pf.assets`` — columns per the schema (``book_value``, ``previous_value``,
+        ``proposed_price``, ``declared_value``, ``holder_type``, ``use_category``, ``pledged``,
+        ``fiscal_revenue``, ``public_data``, ``valuation_date``, ``rights_term_end``, ...).
+        Absent columns give missing facts.
+    results : frame indexed by ``asset_id`` with any of: ``estimate``, ``low``, ``high``;
+        per approach ``<m>_estimate`` and ``<m>_applicable`` (m = cost, income, market, as the
+        reconciled frame has them); and approach details either prefixed (``income_life``) or
+        plain: ``n_comparables``, ``comparable_spread`` (or ``spread``), ``x1_max``,
+        ``coeff_max``, ``coeff_min``, ``discount_rate``, ``growth_max``, ``split_rate``,
+        ``life``, ``life_bound``, ``life_requested``, ``rights_years_remaining``,
+        ``terminal_beyond_rights``, ``delta``, ``quality_score``, ``price``, ``cap``,
+        ``cap_ratio``, ``mar_ratio``. Missing columns become missing facts.
+    methods : optional ``{approach: MethodResult.frame}``; when given, approach details are
+        read from these frames first.
+    as_of : date for ``days_since_valuation`` (default: today).
+
+    Returns
+    -------
+    DataFrame with one column per fact of :data:`FACTS`.
     """
     n = len(assets)
     idx = assets.index
-    res = results.reindex(idx)
-    methods = {k: v.reindex(idx) for k, v in (methods or {}).items()}
+    res = results.reindex(idx) if results is not None else pd.DataFrame(index=idx)
+    mfr = {k: v.reindex(idx) for k, v in (methods or {}).items()}
+
+    def mcol(m: str, col: str, *alts: str) -> np.ndarray:
+        """An approach's column: its own frame, else ``<m>_<col>`` of results, else plain."""
+        out = np.full(n, np.nan)
+        for c in (col, *alts):
+            fr = mfr.get(m)
+            for a in (_num(fr, c, n), _num(res, f"{m}_{c}", n), _num(res, c, n)):
+                out = np.where(np.isnan(out), a, out)
+        return out
+
+    def applicable(m: str) -> tuple[np.ndarray, bool]:
+        fr = mfr.get(m)
+        if fr is not None and "applicable" in fr.columns:
+            return _bool(fr, "applicable", n), True
+        if f"{m}_applicable" in res.columns:
+            return _bool(res, f"{m}_applicable", n), True
+        est = _num(fr, "estimate", n) if fr is not None else _num(res, f"{m}_estimate", n)
+        return ~np.isnan(est), False
+
     est = _num(res, "estimate", n)
     book = _num(assets, "book_value", n)
     prev = _num(assets, "previous_value", n)
+    proposed = _num(assets, "proposed_price", n)
+    declared = _num(assets, "declared_value", n)
     with np.errstate(divide="ignore", invalid="ignore"):
         prem = np.where(book > 0, (est - book) / book, np.nan)
         chg = np.where(prev > 0, (est - prev) / prev, np.nan)
-    ests = []
-    for m in ("cost", "income", "market"):
-        fr = methods.get(m)
-        if fr is not None:
-            ok = fr["applicable"].fillna(False).to_numpy(bool)
-            ests.append(np.where(ok, _num(fr, "estimate", n), np.nan))
-    if ests:
-        E = np.column_stack(ests)
-        E = np.where(E > 0, E, np.nan)
-        cnt = (~np.isnan(E)).sum(axis=1)
-        with np.errstate(all="ignore"):
-            mx = np.where(cnt > 0, np.nanmax(np.where(np.isnan(E), -np.inf, E), axis=1), np.nan)
-            mn = np.where(cnt > 0, np.nanmin(np.where(np.isnan(E), np.inf, E), axis=1), np.nan)
-        spread = np.where(cnt >= 2, mx / mn - 1, np.nan)
-    else:
-        cnt, spread = np.zeros(n), np.full(n, np.nan)
-    inc = methods.get("income")
-    mkt = methods.get("market")
-    cst = methods.get("cost")
-    life_req = _num(inc, "life_requested", n)
-    rights = _num(inc, "rights_years_remaining", n)
-    inc_ok = inc["applicable"].fillna(False).to_numpy(bool) if inc is not None else np.zeros(n, bool)
-    mkt_ok = mkt["applicable"].fillna(False).to_numpy(bool) if mkt is not None else np.zeros(n, bool)
-    vd = pd.to_datetime(assets["valuation_date"]).to_numpy()
-    today = np.datetime64(as_of or _dt.date.today(), "D")
-    days = (today - vd.astype("datetime64[D]")).astype(float)
-    proposed = _num(assets, "proposed_price", n)
-    declared = _num(assets, "declared_value", n)
-    ind = assets["impairment_indicators"].fillna("").astype("str") if "impairment_indicators" in assets \
-        else pd.Series([""] * n)
-    n_ind = ind.str.split("; ").apply(lambda xs: len([x for x in xs if x])).to_numpy(float)
+
+    used: dict[str, np.ndarray] = {}
+    known: dict[str, bool] = {}
+    m_est: dict[str, np.ndarray] = {}
+    for m in METHODS:
+        ok, kn = applicable(m)
+        used[m], known[m] = ok, kn
+        e = _num(mfr.get(m), "estimate", n) if m in mfr else _num(res, f"{m}_estimate", n)
+        m_est[m] = np.where(ok, e, np.nan)
+    E = np.column_stack([m_est[m] for m in METHODS])
+    E = np.where(E > 0, E, np.nan)
+    cnt = (~np.isnan(E)).sum(axis=1)
+    mx = np.max(np.where(np.isnan(E), -np.inf, E), axis=1)
+    mn = np.min(np.where(np.isnan(E), np.inf, E), axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        facts = {
+        spread = np.where(cnt >= 2, mx / mn - 1, np.nan)
+        gap = np.where((cnt >= 2) & (est > 0), (mx - mn) / est, np.nan)
+    n_methods = np.array([used[m] for m in METHODS]).sum(axis=0).astype(float) if n else np.zeros(0)
+
+    inc_gate = used["income"] if known["income"] else np.ones(n, bool)
+    gate = lambda x: np.where(inc_gate, x, np.nan)  # noqa: E731 - income facts only where income applies
+
+    # rights: remaining term from the income frame, else from the card's dates
+    vd = pd.to_datetime(assets["valuation_date"], errors="coerce") if "valuation_date" in assets.columns \
+        else pd.Series(pd.NaT, index=idx, dtype="datetime64[ns]")
+    te = pd.to_datetime(assets["rights_term_end"], errors="coerce") if "rights_term_end" in assets.columns \
+        else pd.Series(pd.NaT, index=idx, dtype="datetime64[ns]")
+    rights_card = ((te - vd).dt.days / 365.25).to_numpy(dtype=float, na_value=np.nan)
+    rights = _first(mcol("income", "rights_years_remaining"), rights_card)
+    life_req = _first(mcol("income", "life_requested"), _num(assets, "income_periods", n))
+    renew = _bool(assets, "rights_renewal_documented", n)
+    tbr = np.zeros(n, bool)
+    for fr, c in ((mfr.get("income"), "terminal_beyond_rights"), (res, "income_terminal_beyond_rights"),
+                  (res, "terminal_beyond_rights")):
+        if fr is not None and c in fr.columns:
+            tbr |= _bool(fr, c, n)
+    tbr &= inc_gate
+
+    # days since the valuation date
+    if as_of is None:
+        as_of = _dt.date.today()
+    today = np.datetime64(pd.Timestamp(as_of).date(), "D")
+    days = (today - vd.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")).astype(float)
+    days[vd.isna().to_numpy()] = np.nan
+
+    # CAS 8 impairment indicators: list_str columns are "; "-joined text
+    if "impairment_indicators" in assets.columns:
+        s = assets["impairment_indicators"].astype(object).where(assets["impairment_indicators"].notna(), "")
+        s = s.astype(str).str.strip()
+        n_ind = np.where(s.to_numpy(dtype=object) == "", 0.0, s.str.count("; ").to_numpy(dtype=float) + 1.0)
+    else:
+        n_ind = np.zeros(n)
+
+    price = _num(res, "price", n)
+    cap = _num(res, "cap", n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cap_ratio = _first(_num(res, "cap_ratio", n), np.where(cap > 0, price / cap, np.nan))
+        facts: dict[str, Any] = {
             "estimate": est, "low": _num(res, "low", n), "high": _num(res, "high", n),
-            "book_value": book, "premium_ratio": prem, "impairment_ratio": -prem,
+            "book_value": book, "premium_ratio": prem,
+            "impairment_ratio": np.where(book > 0, (book - est) / book, np.nan),
             "n_impairment_indicators": n_ind, "previous_value": prev, "change_since_previous": chg,
-            "method_spread": spread, "n_methods": cnt.astype(float),
-            "market_used": mkt_ok, "n_comparables": np.where(mkt_ok | ~np.isnan(_num(mkt, "n_comparables", n)),
-                                                               _num(mkt, "n_comparables", n), np.nan),
-            "comparable_spread": _num(mkt, "spread", n), "x1_max": _num(mkt, "x1_max", n),
-            "discount_rate": np.where(inc_ok, _num(inc, "discount_rate", n), np.nan),
-            "growth": np.where(inc_ok, _num(inc, "growth_max", n), np.nan),
-            "terminal_growth": np.where(inc_ok, _num(assets, "income_terminal_growth", n), np.nan),
-            "split_rate": np.where(inc_ok, _num(inc, "split_rate", n), np.nan),
-            "royalty_rate": np.where(inc_ok, _num(assets, "income_royalty_rate", n), np.nan),
-            "life": np.where(inc_ok, _num(inc, "life", n), np.nan),
+            "n_methods": n_methods,
+            "cost_used": used["cost"], "income_used": used["income"], "market_used": used["market"],
+            "cost_estimate": m_est["cost"], "income_estimate": m_est["income"], "market_estimate": m_est["market"],
+            "method_spread": spread, "max_method_gap": gap,
+            "n_comparables": mcol("market", "n_comparables"),
+            "comparable_spread": mcol("market", "comparable_spread", "spread"),
+            "x1_max": mcol("market", "x1_max"),
+            "market_coeff_max": mcol("market", "coeff_max"),
+            "market_coeff_min": mcol("market", "coeff_min"),
+            "discount_rate": gate(mcol("income", "discount_rate")),
+            "growth": gate(mcol("income", "growth_max", "growth")),
+            "terminal_growth": gate(_first(mcol("income", "terminal_growth"),
+                                           _num(assets, "income_terminal_growth", n))),
+            "split_rate": gate(mcol("income", "split_rate")),
+            "royalty_rate": gate(_first(mcol("income", "royalty_rate"), _num(assets, "income_royalty_rate", n))),
+            "life": gate(mcol("income", "life")),
+            "life_bound": gate(mcol("income", "life_bound")),
             "life_requested": life_req, "rights_years_remaining": rights,
-            "life_vs_rights": np.where(assets["rights_renewal_documented"].to_numpy(bool), np.nan, life_req - rights),
-            "terminal_beyond_rights": (inc["terminal_beyond_rights"].fillna(False).to_numpy(bool) & inc_ok)
-            if inc is not None and "terminal_beyond_rights" in inc else np.zeros(n, bool),
-            "delta": _num(cst, "delta", n),
-            "delta_override": assets["cost_adjustment_override"].to_numpy(bool),
-            "quality_score": _num(cst, "quality_score", n),
-            "use_category": _txt(assets, "use_category"), "holder_type": _txt(assets, "holder_type"),
-            "purpose": _txt(assets, "purpose"),
-            "public_data": assets["public_data"].to_numpy(bool), "pledged": assets["pledged"].to_numpy(bool),
-            "fiscal_revenue": assets["fiscal_revenue"].to_numpy(bool),
+            "life_vs_rights": np.where(renew, np.nan, life_req - rights),
+            "terminal_beyond_rights": tbr,
+            "delta": mcol("cost", "delta"),
+            "delta_override": _bool(assets, "cost_adjustment_override", n),
+            "quality_score": _first(mcol("cost", "quality_score"), _num(assets, "quality_score", n)),
+            "use_category": _txt(assets, "use_category", n), "holder_type": _txt(assets, "holder_type", n),
+            "purpose": _txt(assets, "purpose", n), "value_type": _txt(assets, "value_type", n),
+            "rights_type": _txt(assets, "rights_type", n),
+            "public_data": _bool(assets, "public_data", n), "pledged": _bool(assets, "pledged", n),
+            "fiscal_revenue": _bool(assets, "fiscal_revenue", n),
             "proposed_price": proposed, "proposed_price_ratio": np.where(est > 0, proposed / est, np.nan),
             "declared_value": declared, "declared_ratio": np.where(est > 0, declared / est, np.nan),
             "days_since_valuation": days,
-            "cap": _num(res, "cap", n), "cap_ratio": _num(res, "cap_ratio", n), "mar_ratio": _num(res, "mar_ratio", n),
+            "price": price, "cap": cap, "cap_ratio": cap_ratio, "mar_ratio": _num(res, "mar_ratio", n),
         }
-    return pd.DataFrame(facts, index=idx)
+    out = pd.DataFrame(facts, index=idx)
+    assert list(out.columns) == list(FACTS), "every declared fact is built"
+    return out
