@@ -440,7 +440,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def list_library(request: Request, lib: LibraryName,
                            status: Literal["active", "retired", "draft", "all"] = "active",
                            search: str | None = Query(None, max_length=200),
-                           offset: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=1000),
+                           offset: int = Query(0, ge=0, le=10**9), limit: int = Query(100, ge=1, le=1000),
                            key: ApiKey = Depends(viewer)) -> JSONResponse:
         """库条目列表 / entries of a library, one per key (sorted, paged)."""
         entries, sid = await run_in_threadpool(
@@ -454,7 +454,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
              responses={200: _ok(M.LibraryEntry, "条目版本", "one version"), **lib_errors})
     async def get_entry(request: Request, lib: LibraryName,
                         key: str = PathParam(..., max_length=200),
-                        version: int | None = Query(None, ge=1),
+                        version: int | None = Query(None, ge=1, le=M.MAX_VERSION),
                         api_key: ApiKey = Depends(viewer)) -> JSONResponse:
         """条目（生效版本或指定版本）/ the version in force, or ``?version=N``."""
         e, sid = await run_in_threadpool(

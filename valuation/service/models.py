@@ -18,6 +18,10 @@ __all__ = [
 ]
 
 
+#: Largest version number (32-bit INTEGER column on PostgreSQL).
+MAX_VERSION = 2**31 - 1
+
+
 class _Open(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -154,18 +158,20 @@ class RunSummary(_Open):
 
 
 class PriceItem(_Open):
+    """One priced item. Amounts are ``null`` when not finite (e.g. overflow of cap × volume)."""
+
     item_id: str
     name: str | None = None
     use_category: str
     unit: str | None = None
-    expected_volume: float
+    expected_volume: float | None
     cost_share: float | None
     cap: float | None
     cap_source: str
     price: float | None
     price_source: str
-    revenue_at_cap: float
-    revenue_at_price: float
+    revenue_at_cap: float | None
+    revenue_at_price: float | None
     ok: bool
     free: bool
 
@@ -178,21 +184,23 @@ class PriceProvenance(_Open):
 
 
 class PriceResult(_Open):
-    """Public-data pricing under 发改价格〔2025〕65号 (:func:`valuation.api.price`)."""
+    """Public-data pricing under 发改价格〔2025〕65号 (:func:`valuation.api.price`).
+
+    Amounts are ``null`` when not finite (JSON has no NaN/Infinity)."""
 
     product_id: str | None
     name: str | None = None
     currency: str
-    allowed_cost: float
-    subsidies: float
-    net_cost: float
-    rate_cap: float
-    rate_used: float
-    allowed_profit: float
-    taxes: float
-    mar_gross: float
-    previous_excess: float
-    mar: float = Field(description="最高准许收入 / maximum allowed revenue")
+    allowed_cost: float | None
+    subsidies: float | None
+    net_cost: float | None
+    rate_cap: float | None
+    rate_used: float | None
+    allowed_profit: float | None
+    taxes: float | None
+    mar_gross: float | None
+    previous_excess: float | None
+    mar: float | None = Field(description="最高准许收入 / maximum allowed revenue")
     actual_revenue: float | None = None
     excess: float | None = None
     carryover_next: float | None = None
@@ -244,7 +252,7 @@ class LibraryWrite(BaseModel):
 
     content: dict[str, Any]
     note: str = ""
-    base_version: int | None = Field(None, ge=1)
+    base_version: int | None = Field(None, ge=1, le=MAX_VERSION)
     status: Literal["draft", "active"] = Field(
         "draft", description="draft (appraiser or admin) | active (admin only)")
     effective_from: str | None = Field(None, description="ISO date YYYY-MM-DD")

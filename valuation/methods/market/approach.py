@@ -381,20 +381,36 @@ def _warnings(ids: pd.Index, out: dict[str, Any]) -> dict[str, list[dict[str, An
     br = out["breaches"]
     if len(br):
         br = br[app[br["subject"].to_numpy(int)]]
-        for s, cid, k, v, lo, hi in br[["subject", "case_id", "coefficient", "value", "low", "high"]].itertuples(index=False):
-            if k == "product":
-                res.setdefault(ids[int(s)], []).append(_w(
+    if len(br):
+        # one warning per asset and kind, listing every breach with its number
+        is_prod = (br["coefficient"] == "product").to_numpy(bool)
+        label_zh = br["coefficient"].map({k: f"{k.upper()} {v[0]}" for k, v in COEFFICIENT_LABELS.items()})
+        label_en = br["coefficient"].map({k: f"{k.upper()} {v[1]}" for k, v in COEFFICIENT_LABELS.items()})
+        val = br["value"].map("{:.4f}".format)
+        txt_zh = np.where(is_prod, br["case_id"].astype(str) + " ΠX = " + val,
+                          br["case_id"].astype(str) + " " + label_zh.fillna("") + " = " + val)
+        txt_en = np.where(is_prod, br["case_id"].astype(str) + " ΠX = " + val,
+                          br["case_id"].astype(str) + " " + label_en.fillna("") + " = " + val)
+        t = pd.DataFrame({"subject": br["subject"].to_numpy(int), "prod": is_prod, "zh": txt_zh, "en": txt_en,
+                          "low": br["low"].to_numpy(float), "high": br["high"].to_numpy(float),
+                          "case_id": br["case_id"].to_numpy(object), "coefficient": br["coefficient"].to_numpy(object),
+                          "value": br["value"].to_numpy(float)})
+        g = t.groupby(["subject", "prod"], sort=True).agg(
+            zh=("zh", "；".join), en=("en", "; ".join), low=("low", "first"), high=("high", "first"),
+            n=("zh", "size"), cases=("case_id", list), coefs=("coefficient", list), values=("value", list))
+        for (s_, prod), r in g.iterrows():
+            if prod:
+                res.setdefault(ids[int(s_)], []).append(_w(
                     "MARKET_PRODUCT_BAND",
-                    f"案例 {cid} 的修正系数连乘积 ΠX = {v:.4f}，超出 [{lo:.2f}, {hi:.2f}]：该案例与评估对象差异过大",
-                    f"case {cid}: product of coefficients ΠX = {v:.4f} is outside [{lo:.2f}, {hi:.2f}] — the case "
-                    "differs too much from the subject", case_id=cid, value=float(v), low=lo, high=hi))
+                    f"修正系数连乘积超出 [{r['low']:.2f}, {r['high']:.2f}]（案例与评估对象差异过大）：{r['zh']}",
+                    f"product of coefficients outside [{r['low']:.2f}, {r['high']:.2f}] (the case differs too much "
+                    f"from the subject): {r['en']}", cases=r["cases"], values=r["values"], low=r["low"], high=r["high"]))
             else:
-                lz, le = COEFFICIENT_LABELS[k]
-                res.setdefault(ids[int(s)], []).append(_w(
+                res.setdefault(ids[int(s_)], []).append(_w(
                     "MARKET_COEFFICIENT_BAND",
-                    f"案例 {cid} 的 {k.upper()} {lz} = {v:.4f}，超出 [{lo:.2f}, {hi:.2f}]",
-                    f"case {cid}: {k.upper()} {le} coefficient = {v:.4f} is outside [{lo:.2f}, {hi:.2f}]",
-                    case_id=cid, coefficient=k, value=float(v), low=lo, high=hi))
+                    f"单项修正系数超出 [{r['low']:.2f}, {r['high']:.2f}]：{r['zh']}",
+                    f"single coefficient(s) outside [{r['low']:.2f}, {r['high']:.2f}]: {r['en']}",
+                    cases=r["cases"], coefficients=r["coefs"], values=r["values"], low=r["low"], high=r["high"]))
     lim = float(p["spread_max"])
     sp = fr["spread"].to_numpy(float)
     for i in np.flatnonzero(app & (sp > lim + 1e-12)):

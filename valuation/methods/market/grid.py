@@ -36,7 +36,7 @@ def _col(df: pd.DataFrame, name: str, fill: float = np.nan) -> np.ndarray:
 
 
 def _level(values: np.ndarray, table: Mapping[str, float]) -> np.ndarray:
-    return np.array([float(table.get(v, np.nan)) if isinstance(v, str) else np.nan for v in values])
+    return pd.Series(values, dtype=object).map(dict(table)).to_numpy(float)
 
 
 def coefficients(pairs: pd.DataFrame, *, x5_exclusivity: Mapping[str, float],
