@@ -208,6 +208,56 @@ def revalue(portfolio: Any, out: str | os.PathLike[str], **kwargs: Any) -> Any:
     return _revalue(portfolio, out, **kwargs)
 
 
+def _history_db(library: LibraryLike) -> Any:
+    """Where the run history lives: the store's database (a URL or an open store); the seed
+    files have no database, so ``"seed"``/``None`` mean the default database."""
+    if library is None or (isinstance(library, str) and library == "seed"):
+        return None
+    if isinstance(library, LibrarySnapshot):
+        return None
+    return library
+
+
+def runs(*, library: LibraryLike = None, limit: int | None = None) -> pd.DataFrame:
+    """Batch revaluation runs, newest first (DESIGN.md §2 "Run").
+
+    Columns: ``id, status, started_at, finished_at, snapshot_id, input_name, only`` and the
+    counts ``total, rejected, screened, valued, failed, flagged``.
+
+    >>> import tempfile, pathlib
+    >>> db = "sqlite:///" + str(pathlib.Path(tempfile.mkdtemp()) / "h.db")
+    >>> len(runs(library=db))
+    0
+    """
+    from .batch.rundb import runs_list
+
+    return runs_list(db=_history_db(library), limit=limit)
+
+
+def run(run_id: str, *, library: LibraryLike = None) -> dict[str, Any]:
+    """One batch run: options, counts, timings per stage, library snapshot id, input hash.
+    Raises :class:`~valuation.core.errors.NotFoundError` for an unknown id."""
+    from .batch.rundb import run_show
+
+    return run_show(run_id, db=_history_db(library))
+
+
+def runs_diff(a: str, b: str, *, library: LibraryLike = None) -> pd.DataFrame:
+    """Per asset of either run: estimate/low/high in run ``a`` and run ``b``, ``change``,
+    ``change_ratio`` (b against a), ``flags_new`` and ``flags_cleared``."""
+    from .batch.rundb import runs_diff as _diff
+
+    return _diff(a, b, db=_history_db(library))
+
+
+def history(asset_id: str, *, library: LibraryLike = None) -> pd.DataFrame:
+    """Value over time of one asset across batch runs (财资〔2024〕1号: 动态跟踪价值变动):
+    ``run_id, started_at, finished_at, snapshot_id, status, estimate, low, high, flags``."""
+    from .batch.rundb import history as _history
+
+    return _history(asset_id, db=_history_db(library))
+
+
 def backtest(cases: Iterable[str], holdout: Iterable[str], *, fmt: str = "dadada",
              predictions: str | None = None) -> Any:
     """Back-test the market approach on held-out listings (see the market method)."""

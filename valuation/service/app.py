@@ -76,7 +76,7 @@ class Service:
         self._store_lock = threading.Lock()
         self._sid: tuple[float, str] = (0.0, "")
         runs_dir = settings.runs_dir or str(Path("var") / "runs")
-        self.runs = RunRegistry(runs_dir, self.library)
+        self.runs = RunRegistry(runs_dir, self.library, history_db=settings.resolved_db_url())
 
     # ------------------------------------------------------------------ library
     def store(self) -> Any:

@@ -8,7 +8,6 @@ and keeps a summary in memory (``GET /v1/runs/{id}``). Runs made by :mod:`valuat
 from __future__ import annotations
 
 import datetime as _dt
-import importlib
 import json
 import secrets
 import threading
@@ -31,8 +30,10 @@ def _now() -> str:
 class RunRegistry:
     """Runs started by this process (bounded: the oldest finished summaries are forgotten)."""
 
-    def __init__(self, runs_dir: str | Path, library: Callable[[], Any], *, keep: int = 1000):
+    def __init__(self, runs_dir: str | Path, library: Callable[[], Any], *, keep: int = 1000,
+                 history_db: Any = None):
         self.runs_dir = Path(runs_dir)
+        self._history_db = history_db
         self._library = library
         self._keep = keep
         self._runs: dict[str, dict[str, Any]] = {}
@@ -97,7 +98,7 @@ class RunRegistry:
             s = self._runs.get(run_id)
             if s is not None:
                 return dict(s)
-        return _batch_run(run_id)
+        return _batch_run(run_id, self._history_db)
 
     def wait(self, run_id: str, timeout: float = 60.0) -> dict[str, Any] | None:
         """Block until the run has finished (tests, CLI)."""
@@ -120,23 +121,24 @@ def failed_rows(failures: list[dict[str, Any]]) -> int:
     return len({(f.get("row"), f.get("asset_id")) for f in failures})
 
 
-def _batch_run(run_id: str) -> dict[str, Any] | None:
-    """A run of :mod:`valuation.batch`, when that module can look it up."""
+def _batch_run(run_id: str, db: Any) -> dict[str, Any] | None:
+    """A run of ``valuation revalue`` recorded in the history tables of ``db``, in the shape of
+    :class:`~valuation.service.models.RunSummary`."""
+    from .. import api
+    from ..core.errors import NotFoundError
+
     try:
-        mod = importlib.import_module("valuation.batch")
-    except ImportError:
+        r = api.run(run_id, library=db)
+    except NotFoundError:
         return None
-    fn = getattr(mod, "run_summary", None) or getattr(mod, "load_run", None)
-    if fn is None:
-        return None
-    try:
-        s = fn(run_id)
-    except (KeyError, FileNotFoundError, ValuationError):
-        return None
-    if s is None:
-        return None
-    s = clean(s if isinstance(s, dict) else getattr(s, "to_dict", lambda: dict(vars(s)))())
-    s.setdefault("run_id", run_id)
-    s.setdefault("status", "done")
-    s["source"] = "batch"
-    return s
+    counts = r.get("counts") or {}
+    status = {"finished": "done", "running": "running"}.get(str(r.get("status")), "failed")
+    return clean({"run_id": run_id, "status": status, "source": "batch",
+                  "n_assets": counts.get("total"), "n_ok": counts.get("valued"),
+                  "n_failed": (counts.get("failed") or 0) + (counts.get("rejected") or 0),
+                  "total_estimate": counts.get("total_estimate"), "flags": counts.get("flags") or {},
+                  "engine_version": r.get("engine_version"), "library_snapshot": r.get("snapshot_id"),
+                  "submitted_at": r.get("started_at"), "started_at": r.get("started_at"),
+                  "finished_at": r.get("finished_at"), "results_path": r.get("out"),
+                  "error": None, "counts": counts, "timings": r.get("timings"),
+                  "input_hash": r.get("input_hash"), "options": r.get("options")})

@@ -58,7 +58,7 @@ def heatmap(grid: pd.DataFrame, x_title: str, y_title: str) -> go.Figure:
 
 def history_line(df: pd.DataFrame, lang: str = "zh") -> go.Figure:
     fig = go.Figure()
-    x = df["valuation_date"] if "valuation_date" in df else df.index
+    x = next((df[c] for c in ("valuation_date", "started_at") if c in df), df.index)
     fig.add_trace(go.Scatter(x=x, y=df["estimate"], mode="lines+markers",
                              name="评估值" if lang != "en" else "estimate"))
     if "low" in df and "high" in df:

@@ -1,0 +1,142 @@
+"""Latency and throughput of the HTTP pricing service on loopback.
+
+Starts ``valuation serve`` (uvicorn, one process) on 127.0.0.1 with a fresh seeded SQLite
+library in a temporary folder, creates an appraiser key, then lets ``--clients`` threads
+(20 by default, each with its own keep-alive connection) send ``POST /v1/appraisals`` with
+an example card until ``--requests`` responses have come back or ``--max-seconds`` has
+passed. Prints p50/p90/p99/max latency and throughput, and the share of non-200 answers.
+
+The per-key rate limit is switched off for the run (``VALUATION_SERVICE_RATE_PER_SECOND=0``):
+the benchmark measures the engine behind the service, not the throttle. Loopback only; the
+server is stopped at the end, whatever happens.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_service.py [--clients 20] [--requests 2000]
+        [--max-seconds 120] [--card examples/cards/E01_*.json]
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(port: int, timeout: float = 60.0) -> None:
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            c.request("GET", "/healthz")
+            if c.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"service did not become healthy on port {port} within {timeout} s")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--clients", type=int, default=20)
+    ap.add_argument("--requests", type=int, default=2000, help="total responses to collect")
+    ap.add_argument("--max-seconds", type=float, default=120.0, help="stop sending after this")
+    ap.add_argument("--warmup", type=int, default=20, help="requests sent first, not measured")
+    ap.add_argument("--card", type=Path, default=sorted((ROOT / "examples" / "cards").glob("E01*.json"))[0])
+    a = ap.parse_args()
+
+    body = a.card.read_bytes()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-service-"))
+    db = f"sqlite:///{tmp / 'service.db'}"
+    env = {**os.environ, "VALUATION_SERVICE_RATE_PER_SECOND": "0", "VALUATION_SERVICE_RUNS_DIR": str(tmp / "runs"),
+           "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    subprocess.run([str(BIN / "valuation"), "init", "--db", db], check=True, env=env,
+                   stdout=subprocess.DEVNULL)
+    key = json.loads(subprocess.run(
+        [str(BIN / "valuation"), "keys", "create", "--role", "appraiser", "--name", "bench", "--db", db,
+         "--format", "json"], check=True, env=env, capture_output=True, text=True).stdout)["key"]
+    port = _free_port()
+    srv = subprocess.Popen([str(BIN / "valuation"), "serve", "--host", "127.0.0.1", "--port", str(port),
+                            "--db", db, "--log-level", "error"], env=env, start_new_session=True)
+    try:
+        _wait_healthy(port)
+        headers = {"X-API-Key": key, "Content-Type": "application/json"}
+
+        def one(conn: http.client.HTTPConnection) -> tuple[float, int]:
+            t = time.perf_counter()
+            conn.request("POST", "/v1/appraisals", body=body, headers=headers)
+            r = conn.getresponse()
+            r.read()
+            return time.perf_counter() - t, r.status
+
+        warm = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        for _ in range(a.warmup):
+            _, st = one(warm)
+            if st != 200:
+                raise RuntimeError(f"warm-up request answered {st}")
+        warm.close()
+
+        lat: list[float] = []
+        codes: dict[int, int] = {}
+        lock = threading.Lock()
+        remaining = [a.requests]
+        deadline = time.monotonic() + a.max_seconds
+
+        def client() -> None:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            while time.monotonic() < deadline:
+                with lock:
+                    if remaining[0] <= 0:
+                        break
+                    remaining[0] -= 1
+                dt, st = one(conn)
+                with lock:
+                    lat.append(dt)
+                    codes[st] = codes.get(st, 0) + 1
+            conn.close()
+
+        threads = [threading.Thread(target=client) for _ in range(a.clients)]
+        t0 = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall = time.perf_counter() - t0
+    finally:
+        os.killpg(srv.pid, signal.SIGTERM)
+        try:
+            srv.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(srv.pid, signal.SIGKILL)
+
+    ms = np.asarray(lat) * 1000
+    ok = codes.get(200, 0)
+    print(f"card: {a.card.name}; clients: {a.clients}; responses: {len(ms)} in {wall:.1f} s; status: {codes}")
+    print(f"latency ms: p50 {np.percentile(ms, 50):.1f}, p90 {np.percentile(ms, 90):.1f}, "
+          f"p99 {np.percentile(ms, 99):.1f}, max {ms.max():.1f}")
+    print(f"service: {len(ms) / wall:.1f} req/s, {ok / max(len(ms), 1):.1%} OK, "
+          f"p99 {np.percentile(ms, 99):.1f} ms with {a.clients} clients")
+
+
+if __name__ == "__main__":
+    main()
