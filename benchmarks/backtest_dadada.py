@@ -20,7 +20,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from valuation.methods.market.backtest import run_backtest
+from valuation.methods.market.backtest import run_backtest  # noqa: E402  (after the path set-up)
 
 FILES = ("shanghai", "guiyang", "beijing", "zhejiang", "guangzhou")
 

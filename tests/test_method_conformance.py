@@ -1,7 +1,6 @@
 """One conformance suite over every approach (DESIGN.md §9): the contract columns, same input
 same output, vectorised equals one-at-a-time, reasons for every not-applicable row, and
 valid bad input refused before any calculation."""
-import copy
 import importlib
 import json
 from pathlib import Path

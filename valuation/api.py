@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence, Union
+from typing import Any
 
 import pandas as pd
 
 from . import __version__
-from .core.errors import ValidationError
 from .core.portfolio import Portfolio, card_hash
 from .core.result import Result, clean
 from .core.snapshot import LibrarySnapshot
@@ -28,7 +28,7 @@ from .engine import Evaluation, evaluate
 __all__ = ["appraise", "appraise_many", "price", "revalue", "backtest", "open_library",
            "snapshot", "validate", "report", "BatchResult", "__version__"]
 
-LibraryLike = Union[None, str, LibrarySnapshot, Any]
+LibraryLike = str | LibrarySnapshot | Any | None
 
 _SNAP_CACHE: dict[str, LibrarySnapshot] = {}
 
@@ -163,7 +163,7 @@ class BatchResult:
                 "failures": clean(self.failures)}
 
 
-def appraise_many(portfolio: Union[Portfolio, pd.DataFrame, Sequence[Mapping[str, Any]]], *,
+def appraise_many(portfolio: Portfolio | pd.DataFrame | Sequence[Mapping[str, Any]], *,
                   library: LibraryLike = None, trace: bool = False,
                   as_of: _dt.date | None = None) -> BatchResult:
     """Appraise many assets at once (columnar). Bad cards/rows become failures with their

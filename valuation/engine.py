@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import importlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd

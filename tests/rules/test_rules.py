@@ -1,6 +1,5 @@
 """Seed rules: every rule triggers on its fixture and stays silent just outside it; F8; flags."""
 import numpy as np
-import pandas as pd
 import pytest
 import yaml
 

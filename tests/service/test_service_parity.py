@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import EXAMPLE_CARDS, load
 from typer.testing import CliRunner
 
-from conftest import EXAMPLE_CARDS, load
 from valuation import api
 
 

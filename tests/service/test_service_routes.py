@@ -6,8 +6,8 @@ import copy
 import json
 
 import pytest
-
 from conftest import ROOT, load
+
 from valuation import __version__, api
 
 CARD = load(ROOT / "examples" / "interchange_example.json")

@@ -6,7 +6,6 @@ import importlib
 import json
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -34,7 +33,7 @@ def _root(version: bool = typer.Option(False, "--version", callback=_version, is
 @app.command()
 def schema(doc: str = typer.Option("card", help="card | product"),
            lang: str = typer.Option("en", help="zh | en (titles)"),
-           out: Optional[Path] = typer.Option(None, "--out", help="写入文件 / write to file")) -> None:
+           out: Path | None = typer.Option(None, "--out", help="写入文件 / write to file")) -> None:
     """导出 JSON Schema / print the JSON Schema of the interchange format."""
     from ..core.schema import json_schema
 
@@ -63,7 +62,7 @@ def template(file: Path = typer.Argument(..., help="FILE.xlsx | FILE.csv")) -> N
 def appraise(card: Path = typer.Argument(..., exists=True, dir_okay=False, help="CARD.json"),
              format: str = typer.Option("text", "--format", help="json | text"),
              lang: str = typer.Option("zh", "--lang", help="zh | en"),
-             db: Optional[str] = typer.Option(None, "--db", help="数据库 URL；'seed' 仅用种子文件"),
+             db: str | None = typer.Option(None, "--db", help="数据库 URL；'seed' 仅用种子文件"),
              ) -> None:
     """评估一张资产卡片 / appraise one asset card."""
     from .. import api

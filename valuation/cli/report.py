@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -13,7 +12,7 @@ def register(app: typer.Typer) -> None:
     def report(card: Path = typer.Argument(..., exists=True, dir_okay=False, help="CARD.json"),
                out: Path = typer.Option(..., "--out", help="FILE.docx | FILE.xlsx | FILE.pdf"),
                lang: str = typer.Option("zh", "--lang", help="zh | en"),
-               db: Optional[str] = typer.Option(None, "--db", help="数据库 URL / database URL")) -> None:
+               db: str | None = typer.Option(None, "--db", help="数据库 URL / database URL")) -> None:
         """生成评估报告与工作底稿 / write the appraisal report or working papers."""
         from .. import api
         from ..core.errors import ValuationError

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 import yaml
@@ -11,14 +10,14 @@ import yaml
 rules_app = typer.Typer(no_args_is_help=True, help="规则库 / rules library: list, show, add, test")
 
 
-def _store(db: Optional[str]):
+def _store(db: str | None):
     from .. import api
 
     return api.open_library(db)
 
 
 @rules_app.command("list")
-def list_(db: Optional[str] = typer.Option(None, "--db", help="数据库 URL / database URL"),
+def list_(db: str | None = typer.Option(None, "--db", help="数据库 URL / database URL"),
           lang: str = typer.Option("zh", "--lang")) -> None:
     """列出生效的规则 / list the rules in force."""
     for e in sorted(_store(db).list("rules"), key=lambda e: e.key):
@@ -28,8 +27,8 @@ def list_(db: Optional[str] = typer.Option(None, "--db", help="数据库 URL / d
 
 
 @rules_app.command("show")
-def show(code: str, db: Optional[str] = typer.Option(None, "--db"),
-         version: Optional[int] = typer.Option(None, "--version")) -> None:
+def show(code: str, db: str | None = typer.Option(None, "--db"),
+         version: int | None = typer.Option(None, "--version")) -> None:
     """显示一条规则 / show one rule."""
     from ..core.errors import NotFoundError
 
@@ -46,7 +45,7 @@ def show(code: str, db: Optional[str] = typer.Option(None, "--db"),
 def add(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="RULE.yaml"),
         note: str = typer.Option(..., "--note", help="版本说明 / version note"),
         author: str = typer.Option("cli", "--author"),
-        db: Optional[str] = typer.Option(None, "--db")) -> None:
+        db: str | None = typer.Option(None, "--db")) -> None:
     """新增或修改规则（先编译校验，保存为新版本）/ add or change a rule (compiled first, saved as a new version)."""
     from ..core.errors import ConflictError, NotFoundError, ValuationError
 
@@ -69,7 +68,7 @@ def add(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="RULE
 
 @rules_app.command("test")
 def test(expr: str = typer.Argument(..., help="规则表达式 / expression"),
-         params: Optional[str] = typer.Option(None, "--params", help='JSON，例如 {"threshold": 1.0}')) -> None:
+         params: str | None = typer.Option(None, "--params", help='JSON，例如 {"threshold": 1.0}')) -> None:
     """编译测试一个表达式；被拒绝时以非零码退出并给出原因 / compile an expression; exit non-zero with the reason when refused."""
     from .. import api
     from ..core.errors import RuleCompileError

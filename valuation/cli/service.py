@@ -5,7 +5,6 @@ Exit codes: 0 ok, 2 invalid input, 3 not found.
 from __future__ import annotations
 
 import json
-from typing import Optional
 
 import typer
 
@@ -18,7 +17,7 @@ keys_app = typer.Typer(name="keys", no_args_is_help=True, add_completion=False,
 _DB_HELP = "数据库 URL（默认 VALUATION_DB_URL 或 ./var/valuation.db）/ database URL"
 
 
-def _keys(db: Optional[str]):
+def _keys(db: str | None):
     from .. import api
     from ..service.keys import KeyStore
 
@@ -39,7 +38,7 @@ def _fail(e: Exception) -> None:
 @keys_app.command("create")
 def create(role: str = typer.Option(..., "--role", help="viewer | appraiser | admin"),
            name: str = typer.Option(..., "--name", help="密钥名称（谁使用）/ name (who uses it)"),
-           db: Optional[str] = typer.Option(None, "--db", help=_DB_HELP),
+           db: str | None = typer.Option(None, "--db", help=_DB_HELP),
            format: str = typer.Option("text", "--format", help="text | json")) -> None:
     """创建密钥（明文只显示这一次）/ create a key (the plain key is shown once only)."""
     try:
@@ -56,7 +55,7 @@ def create(role: str = typer.Option(..., "--role", help="viewer | appraiser | ad
 
 
 @keys_app.command("list")
-def list_(db: Optional[str] = typer.Option(None, "--db", help=_DB_HELP),
+def list_(db: str | None = typer.Option(None, "--db", help=_DB_HELP),
           format: str = typer.Option("text", "--format", help="text | json")) -> None:
     """列出密钥（不含明文）/ list keys (never the secrets)."""
     keys = _keys(db).list()
@@ -74,7 +73,7 @@ def list_(db: Optional[str] = typer.Option(None, "--db", help=_DB_HELP),
 
 @keys_app.command("revoke")
 def revoke(key_id: str = typer.Argument(..., metavar="ID", help="密钥 id / key id"),
-           db: Optional[str] = typer.Option(None, "--db", help=_DB_HELP)) -> None:
+           db: str | None = typer.Option(None, "--db", help=_DB_HELP)) -> None:
     """吊销密钥 / revoke a key (takes effect within the service's key cache time)."""
     try:
         k = _keys(db).revoke(key_id)
@@ -86,8 +85,8 @@ def revoke(key_id: str = typer.Argument(..., metavar="ID", help="密钥 id / key
 
 def serve(host: str = typer.Option("127.0.0.1", "--host", help="监听地址 / host"),
           port: int = typer.Option(8000, "--port", help="端口 / port"),
-          db: Optional[str] = typer.Option(None, "--db", help=_DB_HELP),
-          library: Optional[str] = typer.Option(None, "--library",
+          db: str | None = typer.Option(None, "--db", help=_DB_HELP),
+          library: str | None = typer.Option(None, "--library",
                                                 help="'seed' → 仅用种子文件 / seed files only"),
           workers: int = typer.Option(1, "--workers", help="进程数 / worker processes"),
           log_level: str = typer.Option("warning", "--log-level")) -> None:

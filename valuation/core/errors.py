@@ -5,7 +5,7 @@ Simplified Chinese (default) and English. Faces choose the language; the error c
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
@@ -91,8 +91,8 @@ class ValidationError(ValuationError):
     def __init__(self, issues: list[Issue]):
         self.issues = list(issues)
         head = self.issues[:5]
-        zh = "输入校验失败（共 {} 处）：".format(len(self.issues)) + "；".join(i.message_zh for i in head)
-        en = "Input validation failed ({} issue(s)): ".format(len(self.issues)) + "; ".join(
+        zh = f"输入校验失败（共 {len(self.issues)} 处）：" + "；".join(i.message_zh for i in head)
+        en = f"Input validation failed ({len(self.issues)} issue(s)): " + "; ".join(
             i.message_en for i in head)
         if len(self.issues) > 5:
             zh += " ……"

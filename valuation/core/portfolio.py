@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .errors import Issue, ValidationError
-from .schema import Field, column_of, fields_for
+from .schema import Field, fields_for
 from .validate import check_document, validate_table
 
 __all__ = ["Portfolio", "card_hash", "SECTION_FLAGS"]
@@ -89,7 +90,7 @@ class Portfolio:
             return pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
         return r
 
-    def subset(self, ids: Iterable[str] | np.ndarray | pd.Index) -> "Portfolio":
+    def subset(self, ids: Iterable[str] | np.ndarray | pd.Index) -> Portfolio:
         idx = pd.Index(list(ids) if not isinstance(ids, pd.Index) else ids)
         keep = set(idx)
         return Portfolio(
@@ -100,12 +101,12 @@ class Portfolio:
             matrices={k: {a: m for a, m in v.items() if a in keep} for k, v in self.matrices.items()},
         )
 
-    def partitions(self, size: int) -> Iterable["Portfolio"]:
+    def partitions(self, size: int) -> Iterable[Portfolio]:
         for start in range(0, len(self), size):
             yield self.subset(self.index[start:start + size])
 
     @staticmethod
-    def concat(parts: Sequence["Portfolio"]) -> "Portfolio":
+    def concat(parts: Sequence[Portfolio]) -> Portfolio:
         assets = pd.concat([p.assets for p in parts])
         keys = {k for p in parts for k in p.series}
         series = {k: pd.concat([p.stream(k) for p in parts]).reindex(assets.index) for k in keys}
@@ -117,12 +118,12 @@ class Portfolio:
 
     # ---------------------------------------------------------------- from JSON cards
     @classmethod
-    def from_card(cls, card: Mapping[str, Any]) -> "Portfolio":
+    def from_card(cls, card: Mapping[str, Any]) -> Portfolio:
         return cls.from_cards([card])
 
     @classmethod
     def from_cards(cls, cards: Sequence[Mapping[str, Any]], *, strict: bool = True
-                   ) -> "Portfolio":
+                   ) -> Portfolio:
         """Validate cards (every issue of every card) and build the tables.
 
         With ``strict=False`` invalid cards are dropped and their issues kept in
@@ -155,7 +156,7 @@ class Portfolio:
         return pf
 
     @classmethod
-    def _build_from_norm(cls, cards: list[dict[str, Any]]) -> "Portfolio":
+    def _build_from_norm(cls, cards: list[dict[str, Any]]) -> Portfolio:
         ids = [c["asset"]["asset_id"] for c in cards]
         cols: dict[str, list[Any]] = {}
         for f in _scalar_fields():
@@ -192,7 +193,7 @@ class Portfolio:
     # ---------------------------------------------------------------- from flat tables
     @classmethod
     def from_table(cls, df: pd.DataFrame, records: Mapping[str, pd.DataFrame] | None = None, *,
-                   strict: bool = True) -> "Portfolio":
+                   strict: bool = True) -> Portfolio:
         """Validate a flat portfolio table (vectorised) and build the tables.
 
         ``records`` maps a records path (``cost.lines``, ``market.comparables`` ...) to a long

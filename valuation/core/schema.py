@@ -17,9 +17,10 @@ product of 发改价格〔2025〕65号 (``doc="product"``).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any, Iterable
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 __all__ = ["Field", "FIELDS", "fields_for", "field_by_path", "column_of", "json_schema",
            "ENUMS", "object_paths", "STREAM_KEYS"]
@@ -381,7 +382,7 @@ def fields_for(doc: str = "card") -> tuple[Field, ...]:
     return tuple(f for f in FIELDS if f.doc == doc)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _by_path() -> dict[str, Field]:
     out = {f.path: f for f in FIELDS}
     assert len(out) == len(FIELDS), "duplicate path in schema table"
@@ -392,7 +393,7 @@ def field_by_path(path: str) -> Field | None:
     return _by_path().get(path)
 
 
-@lru_cache(maxsize=None)
+@cache
 def object_paths(doc: str = "card") -> frozenset[str]:
     """Every dotted path that is an object (implied by a child path)."""
     objs: set[str] = set()

@@ -8,14 +8,14 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .errors import Issue, ValidationError
-from .schema import (SECTIONS, STREAM_KEYS, Field, column_of, field_by_path, fields_for,
-                     object_paths)
+from .schema import SECTIONS, STREAM_KEYS, Field, column_of, field_by_path, fields_for, object_paths
 
 __all__ = ["validate_document", "check_document", "validate_table", "table_columns",
            "issue_for", "unknown_issue", "missing_issue"]

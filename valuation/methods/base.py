@@ -11,8 +11,9 @@ reason in both languages — never an invented number.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Protocol, TypedDict
+from typing import Any, Protocol, TypedDict
 
 import numpy as np
 import pandas as pd

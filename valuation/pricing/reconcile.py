@@ -408,11 +408,16 @@ def explain(pf: Portfolio, results: Mapping[str, MethodResult], frame: pd.DataFr
                 if not t["applicable"]:
                     zh.append(f"{t['label_zh']}不适用：{t['reason_zh'] or '—'}。")
                     en.append(f"The {t['label_en']} is not applicable: {t['reason_en'] or '—'}.")
-            if top:
+            if top and top.get("swing_pct") is not None:
                 zh.append(f"对结果影响最大的参数是{top_zh}：在其合理区间（10%–90% 分位）内变动使结果变化约"
                           f"结论的 {top['swing_pct']:.0%}。")
                 en.append(f"The largest driver is the {top_en}: over its plausible range (10–90 % quantiles) it moves "
                           f"the value by about {top['swing_pct']:.0%} of the conclusion.")
+            elif top:
+                # a zero or non-finite conclusion has no meaningful relative swing
+                zh.append(f"对结果影响最大的参数是{top_zh}（结论为零或无有限值，不计算相对变动）。")
+                en.append(f"The largest driver is the {top_en} (the conclusion is zero or not finite, so no "
+                          "relative swing is given).")
         refs = ["CAS2023.art24"]
         if meta is not None:
             refs += [r for r in meta.loc[aid, "rule_references"] if r not in refs]

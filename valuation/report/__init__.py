@@ -2,7 +2,8 @@
 of 中评协〔2023〕17号 arts. 25–27."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .model import CHECKLIST, ReportModel, build_report_model
 

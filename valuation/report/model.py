@@ -7,8 +7,9 @@ Renderers (:mod:`.docx_report`, :mod:`.xlsx_papers`, :mod:`.pdf_report`) only la
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from ..core.result import METHOD_LABELS
 

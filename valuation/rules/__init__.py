@@ -1,6 +1,15 @@
 """Rules library and risk flags: the safe expression compiler, declared facts, evaluation."""
 from .compiler import compile_expr
-from .engine import Rule, RuleSet, compile_rules, flags_for, is_final, load_seed_rules, check_expression, validate_rule
+from .engine import (
+           Rule,
+           RuleSet,
+           check_expression,
+           compile_rules,
+           flags_for,
+           is_final,
+           load_seed_rules,
+           validate_rule,
+)
 from .facts import FACTS, build_facts
 
 __all__ = ["compile_expr", "Rule", "RuleSet", "compile_rules", "flags_for", "is_final", "load_seed_rules",

@@ -23,10 +23,11 @@ from __future__ import annotations
 import math
 import re
 import string
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -97,7 +98,7 @@ class Rule:
                 "message_en": self.message_en, "references": list(self.references)}
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "Rule":
+    def from_dict(cls, d: Mapping[str, Any]) -> Rule:
         """Validate and compile. Raises ValidationError listing every problem of the fields,
         or RuleCompileError with the reason the condition is refused."""
         if not isinstance(d, Mapping):

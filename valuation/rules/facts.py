@@ -22,7 +22,8 @@ Formulas (DOMAIN.md §7.1, §7.3)::
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd

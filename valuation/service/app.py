@@ -38,7 +38,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Literal
 
-from fastapi import Depends, FastAPI, Path as PathParam, Query, Request, Security
+from fastapi import Depends, FastAPI, Query, Request, Security
+from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
@@ -359,8 +360,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.post(BATCH_PATH, tags=["appraisal"], response_class=JSONResponse,
               responses={200: _ok(M.BatchResponse, "批量评估结果", "results of the batch"),
                          202: {"model": M.RunAccepted, "headers": _PROV_HEADERS,
-                               "description": f"卡片多于上限，转为后台运行 / more cards than "
-                                              f"max_batch: accepted as a background run"},
+                               "description": "卡片多于上限，转为后台运行 / more cards than "
+                                              "max_batch: accepted as a background run"},
                          **_AUTH_ERRORS, **_BODY_ERRORS},
               openapi_extra=_body_ref({"type": "array",
                                        "items": {"$ref": "#/components/schemas/AppraisalCard"}},

@@ -15,8 +15,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..core.errors import (ConflictError, NotFoundError, RefusedError, RuleCompileError,
-                           ValidationError, ValuationError)
+from ..core.errors import (
+    ConflictError,
+    NotFoundError,
+    RefusedError,
+    RuleCompileError,
+    ValidationError,
+    ValuationError,
+)
 from ..core.result import clean
 
 __all__ = ["ServiceError", "error_body", "install_handlers", "validation_issue"]

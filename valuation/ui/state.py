@@ -1,7 +1,6 @@
 """Session state shared by the pages: the current card, the last result, the language."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 

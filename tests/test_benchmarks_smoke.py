@@ -1,0 +1,38 @@
+"""The benchmark scripts keep working: each runs at a tiny size and prints its figure lines.
+
+No timing is asserted here (DEVELOPERS: speed is measured by the scripts, never by tests);
+only that the scripts run and print the lines their readers rely on."""
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run(*args: str, timeout: int = 600) -> str:
+    p = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    assert p.returncode == 0, p.stderr[-3000:]
+    return p.stdout
+
+
+def test_bench_revalue_last_line_has_the_agreed_form(tmp_path):
+    out = _run("benchmarks/bench_revalue.py", "--n", "2000", "--dask-n", "1000", "--sample", "5",
+               "--workers", "1")
+    last = out.strip().splitlines()[-1]
+    assert re.fullmatch(r"revalue: 2000 assets in [\d.]+ s \([\d.]+ assets/s\), peak \d+ MB", last), last
+
+
+def test_bench_rules_runs():
+    out = _run("benchmarks/bench_rules.py", "--n", "5000")
+    assert re.search(r"evaluate: 30 rules × 5000 assets in [\d.]+ s", out), out
+
+
+@pytest.mark.timeout(300)
+def test_bench_service_runs_on_loopback():
+    out = _run("benchmarks/bench_service.py", "--clients", "2", "--requests", "20", "--warmup", "2",
+               "--max-seconds", "60")
+    assert re.search(r"p99 [\d.]+ ms with 2 clients", out), out
+    assert "100.0% OK" in out, out
