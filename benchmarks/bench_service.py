@@ -6,6 +6,10 @@ library in a temporary folder, creates an appraiser key, then lets ``--clients``
 an example card until ``--requests`` responses have come back or ``--max-seconds`` has
 passed. Prints p50/p90/p99/max latency and throughput, and the share of non-200 answers.
 
+Two phases: ``repeated`` sends the same card every time (after the first, answers come from
+the service's result cache — a pricing desk asking again), ``distinct`` gives every request
+its own asset id and book value (every answer is computed). ``--phases`` picks them.
+
 The per-key rate limit is switched off for the run (``VALUATION_SERVICE_RATE_PER_SECOND=0``):
 the benchmark measures the engine behind the service, not the throttle. Loopback only; the
 server is stopped at the end, whatever happens.
@@ -62,10 +66,12 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=2000, help="total responses to collect")
     ap.add_argument("--max-seconds", type=float, default=120.0, help="stop sending after this")
     ap.add_argument("--warmup", type=int, default=20, help="requests sent first, not measured")
+    ap.add_argument("--phases", default="repeated,distinct")
+    ap.add_argument("--server-workers", type=int, default=1, help="uvicorn worker processes")
     ap.add_argument("--card", type=Path, default=sorted((ROOT / "examples" / "cards").glob("E01*.json"))[0])
     a = ap.parse_args()
 
-    body = a.card.read_bytes()
+    card = json.loads(a.card.read_text(encoding="utf-8"))
     tmp = Path(tempfile.mkdtemp(prefix="bench-service-"))
     db = f"sqlite:///{tmp / 'service.db'}"
     env = {**os.environ, "VALUATION_SERVICE_RATE_PER_SECOND": "0", "VALUATION_SERVICE_RUNS_DIR": str(tmp / "runs"),
@@ -77,51 +83,64 @@ def main() -> None:
          "--format", "json"], check=True, env=env, capture_output=True, text=True).stdout)["key"]
     port = _free_port()
     srv = subprocess.Popen([str(BIN / "valuation"), "serve", "--host", "127.0.0.1", "--port", str(port),
-                            "--db", db, "--log-level", "error"], env=env, start_new_session=True)
+                            "--db", db, "--log-level", "error", "--workers", str(a.server_workers)],
+                           env=env, start_new_session=True)
     try:
         _wait_healthy(port)
         headers = {"X-API-Key": key, "Content-Type": "application/json"}
 
-        def one(conn: http.client.HTTPConnection) -> tuple[float, int]:
+        def body_of(i: int, distinct: bool) -> bytes:
+            if not distinct:
+                return json.dumps(card).encode()
+            c = json.loads(json.dumps(card))
+            c["asset"]["asset_id"] = f"BENCH-{i}"
+            c["asset"]["book_value"] = 1_000_000 + 137 * i
+            return json.dumps(c).encode()
+
+        def one(conn: http.client.HTTPConnection, body: bytes) -> tuple[float, int]:
             t = time.perf_counter()
             conn.request("POST", "/v1/appraisals", body=body, headers=headers)
             r = conn.getresponse()
             r.read()
             return time.perf_counter() - t, r.status
 
-        warm = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        for _ in range(a.warmup):
-            _, st = one(warm)
+        warm = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        for i in range(a.warmup):
+            _, st = one(warm, body_of(-1 - i, True))
             if st != 200:
                 raise RuntimeError(f"warm-up request answered {st}")
         warm.close()
 
-        lat: list[float] = []
-        codes: dict[int, int] = {}
-        lock = threading.Lock()
-        remaining = [a.requests]
-        deadline = time.monotonic() + a.max_seconds
+        def phase(distinct: bool) -> tuple[np.ndarray, dict[int, int], float]:
+            lat: list[float] = []
+            codes: dict[int, int] = {}
+            lock = threading.Lock()
+            counter = [0]
+            deadline = time.monotonic() + a.max_seconds
 
-        def client() -> None:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            while time.monotonic() < deadline:
-                with lock:
-                    if remaining[0] <= 0:
-                        break
-                    remaining[0] -= 1
-                dt, st = one(conn)
-                with lock:
-                    lat.append(dt)
-                    codes[st] = codes.get(st, 0) + 1
-            conn.close()
+            def client() -> None:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+                while time.monotonic() < deadline:
+                    with lock:
+                        if counter[0] >= a.requests:
+                            break
+                        i = counter[0]
+                        counter[0] += 1
+                    dt, st = one(conn, body_of(i, distinct))
+                    with lock:
+                        lat.append(dt)
+                        codes[st] = codes.get(st, 0) + 1
+                conn.close()
 
-        threads = [threading.Thread(target=client) for _ in range(a.clients)]
-        t0 = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        wall = time.perf_counter() - t0
+            threads = [threading.Thread(target=client) for _ in range(a.clients)]
+            t0 = time.perf_counter()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            return np.asarray(lat) * 1000, codes, time.perf_counter() - t0
+
+        results = {p: phase(p == "distinct") for p in a.phases.split(",") if p}
     finally:
         os.killpg(srv.pid, signal.SIGTERM)
         try:
@@ -129,13 +148,14 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             os.killpg(srv.pid, signal.SIGKILL)
 
-    ms = np.asarray(lat) * 1000
-    ok = codes.get(200, 0)
-    print(f"card: {a.card.name}; clients: {a.clients}; responses: {len(ms)} in {wall:.1f} s; status: {codes}")
-    print(f"latency ms: p50 {np.percentile(ms, 50):.1f}, p90 {np.percentile(ms, 90):.1f}, "
-          f"p99 {np.percentile(ms, 99):.1f}, max {ms.max():.1f}")
-    print(f"service: {len(ms) / wall:.1f} req/s, {ok / max(len(ms), 1):.1%} OK, "
-          f"p99 {np.percentile(ms, 99):.1f} ms with {a.clients} clients")
+    print(f"card: {a.card.name}; clients: {a.clients}; server workers: {a.server_workers}")
+    for name, (ms, codes, wall) in results.items():
+        ok = codes.get(200, 0)
+        print(f"[{name}] responses: {len(ms)} in {wall:.1f} s; status: {codes}")
+        print(f"[{name}] latency ms: p50 {np.percentile(ms, 50):.1f}, p90 {np.percentile(ms, 90):.1f}, "
+              f"p99 {np.percentile(ms, 99):.1f}, max {ms.max():.1f}")
+        print(f"service [{name}]: {len(ms) / wall:.1f} req/s, {ok / max(len(ms), 1):.1%} OK, "
+              f"p99 {np.percentile(ms, 99):.1f} ms with {a.clients} clients")
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ what is allowed (Chinese and English). Every response carries ``X-Engine-Version
 from __future__ import annotations
 
 import copy
+import datetime as _dt
 import importlib
 import json
 import threading
@@ -47,9 +48,11 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from starlette.datastructures import MutableHeaders
 
 from .. import __version__, api
+from ..core.portfolio import card_hash
 from ..core.result import clean
 from ..library.records import LIBRARIES
 from . import models as M
+from .cache import ResultCache
 from .errors import ServiceError, error_body, install_handlers
 from .keys import ROLE_LABELS, ApiKey, KeyStore, role_allows
 from .ratelimit import TokenBucketLimiter
@@ -78,6 +81,7 @@ class Service:
         self._sid: tuple[float, str] = (0.0, "")
         runs_dir = settings.runs_dir or str(Path("var") / "runs")
         self.runs = RunRegistry(runs_dir, self.library, history_db=settings.resolved_db_url())
+        self.results = ResultCache(settings.result_cache_size)
 
     # ------------------------------------------------------------------ library
     def store(self) -> Any:
@@ -354,8 +358,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        ) -> JSONResponse:
         """评估一张资产卡片 / appraise one asset card with every applicable approach."""
         card = await _json_body(request, dict, "资产卡片 JSON 对象", "a JSON object (asset card)")
+        # same card, same snapshot, same day → same numbers: answer from the cache
+        sid = await run_in_threadpool(svc.snapshot_id)
+        ck = (card_hash(card), bool(trace), sid, _dt.date.today().isoformat())
+        hit = svc.results.get(ck)
+        if hit is not None:
+            resp = _json(hit, snapshot=sid, request=request)
+            resp.headers["X-Result-Cache"] = "hit"
+            return resp
         res = await run_in_threadpool(lambda: api.appraise(card, library=svc.library(), trace=trace))
-        return _json(res.to_dict(), snapshot=res.provenance.get("library_snapshot"), request=request)
+        body = res.to_dict()
+        if res.provenance.get("library_snapshot") == sid:
+            svc.results.put(ck, body)
+        resp = _json(body, snapshot=res.provenance.get("library_snapshot"), request=request)
+        resp.headers["X-Result-Cache"] = "miss"
+        return resp
 
     @app.post(BATCH_PATH, tags=["appraisal"], response_class=JSONResponse,
               responses={200: _ok(M.BatchResponse, "批量评估结果", "results of the batch"),

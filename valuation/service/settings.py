@@ -34,6 +34,8 @@ class Settings:
         (a revocation takes effect within this time; 0 = read on every request).
     snapshot_cache_seconds : how long the library snapshot id shown in headers is cached.
     runs_dir : folder for the results of background runs (``None`` → ``var/runs``).
+    result_cache_size : appraisal responses kept per process for identical requests on the
+        same snapshot and day (:mod:`valuation.service.cache`; 0 disables).
     """
 
     db_url: str | None = None
@@ -47,6 +49,7 @@ class Settings:
     key_cache_seconds: float = 2.0
     snapshot_cache_seconds: float = 1.0
     runs_dir: str | None = None
+    result_cache_size: int = 2048
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
