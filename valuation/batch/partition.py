@@ -364,7 +364,16 @@ def _build(task: PartitionTask) -> tuple[Portfolio, pd.DataFrame]:
 
 
 def run_partition(task: PartitionTask, snap: LibrarySnapshot, opts: Mapping[str, Any]) -> PartitionOutput:
-    """Validate, screen and value one partition (pure: no files, no database)."""
+    """Validate, screen and value one partition (pure: no files, no database).
+
+    Text columns built here use pandas' Python string storage instead of Arrow: the engine
+    reads ids and codes element by element, which is ~30 % of a partition's time with Arrow
+    strings (same ``str`` dtype and missing-value semantics; numbers are unaffected)."""
+    with pd.option_context("mode.string_storage", "python"):
+        return _run_partition(task, snap, opts)
+
+
+def _run_partition(task: PartitionTask, snap: LibrarySnapshot, opts: Mapping[str, Any]) -> PartitionOutput:
     import time
 
     t0 = time.perf_counter()

@@ -52,6 +52,13 @@ def card_hash(card: Mapping[str, Any]) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
+def _member(values: Any, members: Any) -> np.ndarray:
+    """``values ∈ members`` as a bool array, by one hash lookup on object arrays (pandas' isin on
+    Arrow strings with a Python set walks the set in Python: ~30 ms per call at 50,000 rows)."""
+    look = pd.Index(np.asarray(members, dtype=object)).unique()
+    return look.get_indexer(np.asarray(values, dtype=object)) >= 0
+
+
 def _get(d: Mapping[str, Any] | None, path: str) -> Any:
     cur: Any = d
     for part in path.split("."):
@@ -228,12 +235,12 @@ class Portfolio:
             if path not in rfields:
                 raise ValidationError([Issue(field=path, value=None, allowed=", ".join(rfields),
                                              message_zh=f"未知明细表 {path}", message_en=f"unknown records table {path}")])
-            fr = frame[frame["asset_id"].astype(str).isin(set(ids))].copy()
+            fr = frame[_member(frame["asset_id"].astype(str), ids)].copy()
             recs[path] = _typed_records(fr, rfields[path])
         for path, fr in recs.items():
             flag = SECTION_FLAGS.get(path.split(".")[0])
             if flag is not None and len(fr):
-                assets[flag] = assets[flag].to_numpy(bool) | assets.index.isin(set(fr["asset_id"]))
+                assets[flag] = assets[flag].to_numpy(bool) | _member(assets.index, fr["asset_id"])
         pf = cls(assets, series, recs, {})
         pf.rejected = [i for i in issues if i.row is not None]  # type: ignore[attr-defined]
         return pf

@@ -142,17 +142,31 @@ def mixture_quantiles(est: np.ndarray, low: np.ndarray, high: np.ndarray, cov: n
         if n else np.zeros(0)
     hi_b = np.nanmax(np.where(w > 0, two_piece_quantile(est, low, high, cov[None, :], 1 - 1e-7), np.nan), axis=1) \
         if n else np.zeros(0)
+    # A row with all its weight on one approach (the default: weight 1 on the primary one) is
+    # that approach's own two-piece distribution: its quantile is closed-form. Only the mixed
+    # rows need the bisection.
+    single = (w > 0).sum(axis=1) == 1
+    j = np.argmax(w, axis=1)
+    r = np.arange(n)
+    e1, l1, h1 = est[r, j], low[r, j], high[r, j]
+    c1 = np.broadcast_to(np.asarray(cov, float), est.shape)[r, j] if n else np.zeros(0)
+    single &= np.isnan(l1) | np.isnan(h1) | (l1 < h1)
+    mixed = np.flatnonzero(~single)
     out = []
     for p in probs:
         p = np.broadcast_to(np.asarray(p, float), (n,))
-        a, b = lo_b.copy(), hi_b.copy()
-        for _ in range(80):
-            mid = (a + b) / 2
-            F = (w * _two_piece_cdf(mid[:, None], est, low, high, z)).sum(axis=1)
-            below = F < p
-            a = np.where(below, mid, a)
-            b = np.where(below, b, mid)
-        q = (a + b) / 2
+        q = np.full(n, np.nan)
+        q[single] = two_piece_quantile(e1[single], l1[single], h1[single], c1[single], p[single])
+        if len(mixed):
+            wm, em, lm, hm, zm = w[mixed], est[mixed], low[mixed], high[mixed], z[mixed]
+            a, b = lo_b[mixed].copy(), hi_b[mixed].copy()
+            for _ in range(80):
+                mid = (a + b) / 2
+                F = (wm * _two_piece_cdf(mid[:, None], em, lm, hm, zm)).sum(axis=1)
+                below = F < p[mixed]
+                a = np.where(below, mid, a)
+                b = np.where(below, b, mid)
+            q[mixed] = (a + b) / 2
         out.append(np.where(tot[:, 0] > 0, q, np.nan))
     return out
 
