@@ -36,7 +36,7 @@ from scipy import special
 
 from ...core.models import load_model_file, models_dir
 from ...quality.composite import composite_scores
-from ..base import MethodResult, step
+from ..base import LazyWarnings, MethodResult, step
 from .kernel import (
     COMPONENT_LABELS,
     COMPONENTS,
@@ -285,7 +285,7 @@ def appraise(pf, params: Mapping[str, Any] | None = None, *, trace: bool = False
     for k in COMPONENTS:
         cols[f"cost_{k}"] = rc[f"cost_{k}"].to_numpy(float)
     fr = pd.DataFrame(cols, index=pf.index)
-    warnings = _warnings(pf, fr, rc, lit, delta, over & override & has_reason, reason, nr, app)
+    warnings = LazyWarnings(lambda: _warnings(pf, fr, rc, lit, delta, over & override & has_reason, reason, nr, app))
     traces: dict[str, list] = {}
     if trace:
         idx_app = np.flatnonzero(app)

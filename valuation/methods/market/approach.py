@@ -41,7 +41,7 @@ import pandas as pd
 from scipy import stats
 
 from ...library.cases import PRICE_UNITS, PRICED_MODES, cases_frame, priced_cases
-from ..base import MethodResult, step
+from ..base import LazyWarnings, MethodResult, step
 from .grid import COEFFICIENT_LABELS, aggregate, band_flags, coefficients, weights
 from .hedonic import HedonicModel
 from .params import CLAUSES, resolve_params
@@ -522,7 +522,7 @@ def appraise(pf, params: Mapping[str, Any] | None = None, *, trace: bool = False
     ids = pf.index
     fr = out["frame"]
     fr.index = ids
-    warnings = _warnings(ids, out)
+    warnings = LazyWarnings(lambda: _warnings(ids, out))
     traces = _traces(ids, out) if trace else {}
     used = {k: v for k, v in p.items() if k not in ("title_keywords",)}
     return MethodResult("market", fr, traces, used, warnings)
