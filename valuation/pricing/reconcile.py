@@ -153,9 +153,14 @@ def weights_for(pf: Portfolio, applicable: pd.DataFrame, config: Mapping[str, An
     wf = pd.DataFrame(Wn, index=pf.index, columns=list(names))
     src = np.where(over, "card", "model")
     src = np.where(fallback, src + "+fallback", src)
-    rz = [rules[k].get("reason_zh", "") if k >= 0 else "" for k in rule_no]
-    re_ = [rules[k].get("reason_en", "") if k >= 0 else "" for k in rule_no]
-    refs = [list(rules[k].get("references") or []) if k >= 0 else [] for k in rule_no]
+    # per rule once, then gathered by rule number (the last slot is "no rule")
+    at = np.where(rule_no >= 0, rule_no, len(rules))
+    rz = np.array([r.get("reason_zh", "") for r in rules] + [""], dtype=object)[at]
+    re_ = np.array([r.get("reason_en", "") for r in rules] + [""], dtype=object)[at]
+    per_rule_refs = np.empty(len(rules) + 1, dtype=object)
+    for k, r in enumerate([*rules, {}]):
+        per_rule_refs[k] = list(r.get("references") or [])
+    refs = per_rule_refs[at]          # rows of one rule share its (read-only) list
     meta = pd.DataFrame({"weights_source": src, "rule": rule_no, "rule_reason_zh": rz,
                          "rule_reason_en": re_, "rule_references": refs,
                          "weights_reason": reason}, index=pf.index)
