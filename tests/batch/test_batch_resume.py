@@ -38,6 +38,12 @@ def test_killed_run_resumes_to_the_same_output(tmp_path: Path):
     assert not [f for f in tmp_path.iterdir() if f.name.startswith(".res.csv")]
     parts = parts_dir(out)
     assert len(list(parts.glob("part-*.json"))) == 1
+    # the history shows the killed run as running, and none of its partial rows as value over time
+    aid0 = str(a.loc[0, "asset_id"])
+    from valuation.batch import history, runs_list
+
+    assert runs_list(db=db)["status"].tolist() == ["running"]
+    assert len(history(aid0, db=db)) == 0
     p2 = _cli(["revalue", *args, "--resume"], {}, tmp_path)
     assert p2.returncode == 0, p2.stderr[-2000:]
     import json
@@ -52,6 +58,14 @@ def test_killed_run_resumes_to_the_same_output(tmp_path: Path):
     assert s.resumed_parts == 0
     comparable(resumed, pd.read_csv(tmp_path / "ref.csv"))
     assert len(resumed) == 60
+    # resumed: one finished run, every asset recorded exactly once (no rows of the killed attempt twice)
+    import sqlalchemy as sa
+
+    assert runs_list(db=db)["status"].tolist() == ["finished"]
+    with sa.create_engine(db).connect() as c:
+        n, distinct = c.execute(sa.text("SELECT count(*), count(DISTINCT asset_id) FROM batch_results")).one()
+    assert n == distinct == 60
+    assert len(history(aid0, db=db)) == 1
 
 
 def test_resume_with_other_options_starts_over(tmp_path: Path):

@@ -494,9 +494,13 @@ def revalue(portfolio: Any, out: str | os.PathLike[str], *, only: str = "all", b
         stream = run_local(tasks, snap_run, opts, workers=nworkers)
     stage = {"validate": 0.0, "value": 0.0}
     written = 0
+    if eng is not None:
+        hist.clear_results(eng, run_id)        # a resumed run writes all its rows again
     try:
         for po in stream:
             _write_part(pdir, po)
+            if eng is not None:
+                hist.insert_partition(eng, run_id, po.results)
             written += 1
             for k in stage:
                 stage[k] += po.seconds.get(k, 0.0)
@@ -560,7 +564,9 @@ def revalue(portfolio: Any, out: str | os.PathLike[str], *, only: str = "all", b
     if eng is not None:
         # results, the per-asset latest values and the run's status: one transaction
         t = time.perf_counter()
-        hist.insert_results(eng, run_id, final, counts=counts,
+        for i in sorted(done):                  # partitions taken over from the interrupted run
+            hist.insert_partition(eng, run_id, res_parts[i])
+        hist.finish_results(eng, run_id, final, counts=counts,
                             timings={k: round(v, 4) for k, v in timings.items()})
         timings["history"] = time.perf_counter() - t
         timings["total"] = time.perf_counter() - t_all

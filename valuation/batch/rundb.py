@@ -30,6 +30,9 @@ __all__ = [
     "finish_run",
     "flags_json",
     "history",
+    "clear_results",
+    "finish_results",
+    "insert_partition",
     "insert_results",
     "latest",
     "metadata",
@@ -164,22 +167,44 @@ def _executemany(conn: sa.Connection, sql: str, rows: Iterable[tuple], ncols: in
         cur.close()
 
 
-def insert_results(eng: sa.Engine, run_id: str, frame: pd.DataFrame, *,
-                   counts: Mapping[str, Any] | None = None, timings: Mapping[str, Any] | None = None) -> None:
-    """Bulk-insert the results of a run, move ``batch_latest`` to its valued assets and mark
-    the run finished — in one transaction, so a crash leaves the history as it was."""
+def clear_results(eng: sa.Engine, run_id: str) -> None:
+    """Forget the per-asset rows of a run (a resumed run writes them again)."""
     ensure_schema(eng)
+    with _begin(eng) as c:
+        c.execute(results.delete().where(results.c.run_id == run_id))
+
+
+def insert_partition(eng: sa.Engine, run_id: str, frame: pd.DataFrame) -> None:
+    """Append one partition's per-asset results to ``batch_results`` while the run goes on.
+
+    Written as partitions finish, so the database work overlaps the valuation instead of
+    following it (≈ 15 s for 10⁶ assets on SQLite). The rows belong to a run that is still
+    ``running``: readers of value over time (:func:`history`) only show finished runs, and
+    ``batch_latest`` — what the next run diffs against — moves only in
+    :func:`finish_results`, in one transaction."""
+    if not len(frame):
+        return
     n = len(frame)
     aid = frame["asset_id"].astype(str).tolist()
     status = frame["status"].astype(str).tolist()
     est, lo, hi = (_nullable(frame[c].to_numpy(float)) for c in ("estimate", "low", "high"))
     fl = flags_json(frame["flags"].fillna("").to_numpy(object)).tolist()
-    rid = [run_id] * n
+    with _begin(eng) as c:
+        _executemany(c, "INSERT INTO batch_results (run_id, asset_id, status, estimate, low, high, flags) "
+                        "VALUES ({ph})", zip([run_id] * n, aid, status, est, lo, hi, fl), 7)
+
+
+def finish_results(eng: sa.Engine, run_id: str, frame: pd.DataFrame, *,
+                   counts: Mapping[str, Any] | None = None, timings: Mapping[str, Any] | None = None) -> None:
+    """Move ``batch_latest`` to the run's valued assets and mark the run finished — in one
+    transaction, so a crash leaves the last finished state as it was."""
+    ensure_schema(eng)
+    aid = frame["asset_id"].astype(str).tolist()
+    status = frame["status"].astype(str).tolist()
+    est, lo, hi = (_nullable(frame[c].to_numpy(float)) for c in ("estimate", "low", "high"))
+    fl = flags_json(frame["flags"].fillna("").to_numpy(object)).tolist()
     ok = [i for i, s in enumerate(status) if s == "ok"]
     with _begin(eng) as c:
-        c.execute(results.delete().where(results.c.run_id == run_id))  # idempotent on resume
-        _executemany(c, "INSERT INTO batch_results (run_id, asset_id, status, estimate, low, high, flags) "
-                        "VALUES ({ph})", zip(rid, aid, status, est, lo, hi, fl), 7)
         _executemany(c, "INSERT INTO batch_latest (asset_id, run_id, estimate, low, high, flags) VALUES ({ph}) "
                         "ON CONFLICT (asset_id) DO UPDATE SET run_id = excluded.run_id, "
                         "estimate = excluded.estimate, low = excluded.low, high = excluded.high, "
@@ -187,6 +212,14 @@ def insert_results(eng: sa.Engine, run_id: str, frame: pd.DataFrame, *,
                      ((aid[i], run_id, est[i], lo[i], hi[i], fl[i]) for i in ok), 6)
         c.execute(runs.update().where(runs.c.id == run_id).values(
             status="finished", finished_at=_now(), counts=dict(counts or {}), timings=dict(timings or {})))
+
+
+def insert_results(eng: sa.Engine, run_id: str, frame: pd.DataFrame, *,
+                   counts: Mapping[str, Any] | None = None, timings: Mapping[str, Any] | None = None) -> None:
+    """All of a run's results at once: its rows, ``batch_latest`` and the finished mark."""
+    clear_results(eng, run_id)
+    insert_partition(eng, run_id, frame)
+    finish_results(eng, run_id, frame, counts=counts, timings=timings)
 
 
 def finish_run(eng: sa.Engine, run_id: str, *, counts: Mapping[str, Any], timings: Mapping[str, Any],
@@ -234,14 +267,15 @@ def codes_from_json(col: pd.Series) -> np.ndarray:
 
 # --------------------------------------------------------------------------- queries
 def history(asset_id: str, *, db: Any = None) -> pd.DataFrame:
-    """Value over time of one asset across runs: run_id, started_at, finished_at, snapshot_id,
+    """Value over time of one asset across finished runs: run_id, started_at, finished_at, snapshot_id,
     status, estimate, low, high, flags (``;``-joined codes), ordered by run start."""
     eng = engine_for(db)
     ensure_schema(eng)
     q = (sa.select(results.c.run_id, runs.c.started_at, runs.c.finished_at, runs.c.snapshot_id,
                    results.c.status, results.c.estimate, results.c.low, results.c.high, results.c.flags)
          .join(runs, runs.c.id == results.c.run_id)
-         .where(results.c.asset_id == str(asset_id)).order_by(runs.c.started_at, runs.c.id))
+         .where(results.c.asset_id == str(asset_id), runs.c.status == "finished")
+         .order_by(runs.c.started_at, runs.c.id))
     with eng.connect() as c:
         fr = pd.read_sql_query(q, c)
     fr["flags"] = codes_from_json(fr["flags"])
