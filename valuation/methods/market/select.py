@@ -20,14 +20,36 @@ from .features import Encoder, keyword_columns, raw_features
 __all__ = ["select_library"]
 
 _KNN_EXCLUDE = ("rights_type",)  # hard-filtered already
+# Below this many subject × candidate distances the query runs on one OpenMP thread: for a
+# single appraisal (a few subjects, ~10^3 cases) scikit-learn's threaded reduction costs
+# ~100 ms of thread start-up and spin-waiting on a busy 2-core machine against < 1 ms alone.
+_SINGLE_THREAD_BELOW = 250_000
+_CONTROLLER: list[Any] = []
 
 
-def select_library(subjects: pd.DataFrame, cases: pd.DataFrame, params: Mapping[str, Any]) -> pd.DataFrame:
+def _kneighbors(nn: Any, Xs: np.ndarray, n_candidates: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    if len(Xs) * n_candidates >= _SINGLE_THREAD_BELOW:
+        return nn.kneighbors(Xs, n_neighbors=k)
+    if not _CONTROLLER:
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER.append(ThreadpoolController())  # after scikit-learn loaded its OpenMP
+    with _CONTROLLER[0].limit(limits=1, user_api="openmp"):
+        return nn.kneighbors(Xs, n_neighbors=k)
+
+
+def select_library(subjects: pd.DataFrame, cases: pd.DataFrame, params: Mapping[str, Any], *,
+                   cache: dict[Any, Any] | None = None) -> pd.DataFrame:
     """Long frame ``subject`` (row position in ``subjects``), ``case_row`` (row in ``cases``),
     ``distance``, ``rank`` for the subjects with ``source == "library"``.
 
     ``subjects`` needs ``rights_type``, ``price_mode``, ``k`` and the feature columns;
-    ``cases`` is a case frame (:func:`valuation.library.cases.cases_frame`)."""
+    ``cases`` is a case frame (:func:`valuation.library.cases.cases_frame`).
+
+    ``cache`` (a dict owned by the caller, one per ``cases`` frame — e.g. the
+    :class:`~.approach.LibraryFit`'s) keeps what depends on the cases only: their raw
+    features and, per (rights type, price mode), the candidates, the fitted encoder, the
+    encoded candidates and the fitted neighbour index. The same numbers, computed once."""
     from sklearn.neighbors import NearestNeighbors
 
     kws = list(params.get("title_keywords") or [])
@@ -39,26 +61,40 @@ def select_library(subjects: pd.DataFrame, cases: pd.DataFrame, params: Mapping[
     if not lib.any() or cases is None or not len(cases):
         return pd.DataFrame({"subject": [], "case_row": [], "distance": [], "rank": []})
     Fs_all = raw_features(subjects, cat, kws)
-    Fc_all = raw_features(cases, cat, kws)
+    pkey = repr((cat, num, kws, sorted(w.items())))
+    Fc_all = cache.get(("raw", pkey)) if cache is not None else None
+    if Fc_all is None:
+        Fc_all = raw_features(cases, cat, kws)
+        if cache is not None:
+            cache[("raw", pkey)] = Fc_all
     keys = pd.DataFrame({"pos": np.flatnonzero(lib),
                          "rights_type": subjects["rights_type"].to_numpy(object)[lib],
                          "price_mode": subjects["price_mode"].to_numpy(object)[lib]})
     for (rights, mode), grp in keys.groupby(["rights_type", "price_mode"], sort=False):
-        cand = np.flatnonzero(same_unit_mask(cases, str(mode), price_unit_of(mode), str(rights)))
+        gkey = ("group", pkey, rights, mode)
+        got = cache.get(gkey) if cache is not None else None
+        if got is None:
+            cand = np.flatnonzero(same_unit_mask(cases, str(mode), price_unit_of(mode), str(rights)))
+            enc = nn = None
+            if len(cand):
+                enc = Encoder(cat, num, keyword_columns(kws), 1, "knn", w).fit(Fc_all.iloc[cand])
+                Xc = enc.transform(Fc_all.iloc[cand])
+                if Xc.shape[1] == 0:
+                    Xc = np.zeros((len(cand), 1))
+                nn = NearestNeighbors().fit(Xc)   # n_neighbors is given per query below
+            got = (cand, enc, nn)
+            if cache is not None:
+                cache[gkey] = got
+        cand, enc, nn = got
         if not len(cand):
             continue
         pos = grp["pos"].to_numpy(int)
-        Fc = Fc_all.iloc[cand]
-        enc = Encoder(cat, num, keyword_columns(kws), 1, "knn", w).fit(Fc)
-        Xc = enc.transform(Fc)
         Xs = enc.transform(Fs_all.iloc[pos])
         k_i = np.minimum(subjects["k"].to_numpy(float)[pos].astype(int), len(cand))
         kmax = int(k_i.max())
-        if Xc.shape[1] == 0:
-            Xc = np.zeros((len(cand), 1))
+        if Xs.shape[1] == 0:
             Xs = np.zeros((len(pos), 1))
-        nn = NearestNeighbors(n_neighbors=kmax).fit(Xc)
-        dist, ind = nn.kneighbors(Xs)
+        dist, ind = _kneighbors(nn, Xs, len(cand), kmax)
         rank = np.tile(np.arange(kmax), len(pos))
         keep = rank < np.repeat(k_i, kmax)
         out.append(pd.DataFrame({"subject": np.repeat(pos, kmax)[keep],
