@@ -296,7 +296,9 @@ def _diff(results: pd.DataFrame, prev: pd.DataFrame | None, run_id: str) -> pd.D
     out = results.copy()
     out["run_id"] = run_id
     if prev is None or not len(prev):
-        p = pd.DataFrame(index=pd.Index(results["asset_id"]), columns=["run_id", "estimate", "low", "high", "flags"])
+        # nothing to compare with (first run): no per-asset lookups at all
+        p = pd.DataFrame({"run_id": np.full(n, None, dtype=object), "flags": np.full(n, "", dtype=object),
+                          **{c: np.full(n, np.nan) for c in ("estimate", "low", "high")}})
     else:
         p = prev.reindex(pd.Index(results["asset_id"].astype(str)))
     pe, pl, ph = (pd.to_numeric(p[c], errors="coerce").to_numpy(float) for c in ("estimate", "low", "high"))
@@ -311,12 +313,15 @@ def _diff(results: pd.DataFrame, prev: pd.DataFrame | None, run_id: str) -> pd.D
     has_prev = ~pd.isna(p["run_id"]).to_numpy(bool)
     before = np.where(has_prev, p["flags"].fillna("").astype(object).to_numpy(), "")
     after = results["flags"].fillna("").astype(object).to_numpy()
-    new, cleared = hist.flag_changes(before.astype(object), after)
     failed = results["status"].to_numpy(object) == "failed"
     # without a previous result there is nothing to compare: new/cleared stay empty
-    out["flags_new"] = np.where(has_prev & ~failed, new, "")
-    out["flags_cleared"] = np.where(has_prev & ~failed, cleared, "")
-    del n
+    cmp_rows = np.flatnonzero(has_prev & ~failed)
+    new_all = np.full(n, "", dtype=object)
+    cleared_all = np.full(n, "", dtype=object)
+    if len(cmp_rows):
+        new, cleared = hist.flag_changes(before[cmp_rows].astype(object), after[cmp_rows])
+        new_all[cmp_rows], cleared_all[cmp_rows] = new, cleared
+    out["flags_new"], out["flags_cleared"] = new_all, cleared_all
     return out
 
 

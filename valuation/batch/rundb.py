@@ -348,8 +348,11 @@ def flag_changes(before: np.ndarray, after: np.ndarray) -> tuple[np.ndarray, np.
     n = len(before)
     if n == 0:
         return np.array([], dtype=object), np.array([], dtype=object)
-    pair = pd.MultiIndex.from_arrays([pd.Index(before.astype(str)), pd.Index(after.astype(str))])
-    codes, uniq = pd.factorize(pair)
+    # factorize each side, then the pairs of codes (a MultiIndex of 10⁶ strings costs seconds)
+    cb, ub = pd.factorize(np.asarray(before, dtype=object).astype(str))
+    ca, ua = pd.factorize(np.asarray(after, dtype=object).astype(str))
+    pair_codes, codes = np.unique(cb.astype(np.int64) * len(ua) + ca, return_inverse=True)
+    uniq = [(ub[k // len(ua)], ua[k % len(ua)]) for k in pair_codes.tolist()]
     new, cleared = [], []
     for b, a in uniq:
         sb = [x for x in b.split(";") if x]
