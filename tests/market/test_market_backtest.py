@@ -78,6 +78,32 @@ def test_backtest_cli_writes_prediction_csv_with_exact_columns(files, tmp_path):
     assert "coverage" in r.output and "COD" in r.output and "baseline" in r.output
 
 
+def test_backtest_command_takes_several_paths_after_one_flag(files, tmp_path):
+    """The documented form ``--cases PATH... --holdout PATH...`` works from the real command."""
+    import subprocess
+    import sys
+
+    c2, h2 = tmp_path / "cases2.csv", tmp_path / "holdout2.csv"
+    pd.read_csv(files[0]).iloc[:6].to_csv(c2, index=False)
+    pd.read_csv(files[1]).iloc[:2].assign(url=lambda d: d["url"] + "-2").to_csv(h2, index=False)
+    out = tmp_path / "pred.csv"
+    p = subprocess.run([sys.executable, "-m", "valuation", "backtest", "--cases", str(files[0]), str(c2),
+                        "--holdout", str(files[1]), str(h2), "--format", "dadada", "--predictions", str(out),
+                        "--lang", "en"], capture_output=True, text=True, timeout=300, check=False)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert "cases: read 26 rows" in p.stdout and "hold-out: read 8 rows" in p.stdout
+    assert len(pd.read_csv(out)) == 6        # 4 + 2 priced hold-out rows
+
+
+def test_expand_multi_values():
+    from valuation.cli import expand_multi_values as ex
+
+    assert ex(["backtest", "--cases", "a", "b", "--holdout", "c", "--format", "dadada"]) == [
+        "backtest", "--cases", "a", "--cases", "b", "--holdout", "c", "--format", "dadada"]
+    assert ex(["backtest", "--cases", "a", "--cases", "b"]) == ["backtest", "--cases", "a", "--cases", "b"]
+    assert ex(["appraise", "--cases", "a", "b"]) == ["appraise", "--cases", "a", "b"]
+
+
 def test_backtest_cli_refuses_missing_file(tmp_path):
     from valuation.cli import app
 

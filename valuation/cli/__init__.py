@@ -105,8 +105,36 @@ def _register_groups() -> None:
 _register_groups()
 
 
-def main() -> None:  # console script entry point
-    app()
+#: Options that take several paths after one flag (``--cases A B C``), as the back-test's
+#: documented form has it; Click options take one value each, so they are spelled out.
+MULTI_VALUE_OPTIONS = {"backtest": ("--cases", "--holdout")}
+
+
+def expand_multi_values(argv: list[str]) -> list[str]:
+    """``backtest --cases a b --holdout c`` → ``backtest --cases a --cases b --holdout c``."""
+    cmd = next((a for a in argv if not a.startswith("-")), None)
+    flags = MULTI_VALUE_OPTIONS.get(cmd or "", ())
+    if not flags:
+        return list(argv)
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        out.append(a)
+        i += 1
+        if a in flags:
+            first = True
+            while i < len(argv) and (first or not argv[i].startswith("-")):
+                if not first:
+                    out.append(a)
+                out.append(argv[i])
+                first = False
+                i += 1
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:  # console script entry point
+    app(args=expand_multi_values(sys.argv[1:] if argv is None else argv))
 
 
 if __name__ == "__main__":  # pragma: no cover
