@@ -144,13 +144,15 @@ def _str(a: pd.DataFrame, name: str) -> np.ndarray:
     if name not in a.columns:
         return np.full(len(a), np.nan, dtype=object)
     col = a[name]
-    if isinstance(col.dtype, pd.StringDtype) and len(col) <= 4096:
-        # already text: one conversion and a list pass instead of pandas' str machinery
-        # (~1 ms a column on Arrow strings, paid many times per single appraisal)
-        vals = col.to_numpy(dtype=object, na_value=np.nan).tolist()
-        out = np.empty(len(vals), dtype=object)
-        out[:] = [x if isinstance(x, str) and x else np.nan for x in vals]
-        return out
+    if len(col) <= 4096 and (isinstance(col.dtype, pd.StringDtype) or col.dtype == object):
+        # text (or objects that are all text / missing): one conversion and a list pass
+        # instead of pandas' str machinery (~1 ms a column, paid many times per appraisal)
+        vals = col.to_numpy(dtype=object, na_value=np.nan).tolist() if col.dtype != object \
+            else col.to_numpy().tolist()
+        if all(type(x) is str or x is None or (type(x) is float and x != x) for x in vals):
+            out = np.empty(len(vals), dtype=object)
+            out[:] = [x if type(x) is str and x else np.nan for x in vals]
+            return out
     v = col.astype("str")
     return v.where(v.notna() & (v.str.len() > 0)).to_numpy(object)
 
