@@ -100,27 +100,35 @@ def tornado(f: ValueFn, pf: Portfolio, params: Sequence[Param | str] | None = No
         v[:, 2 + 2 * j] = hi
         vals.append(v)
     Y = evaluate_values(f, pf, ps, vals) if P else np.zeros((n, 1))
-    base = Y[:, 0]
-    rows = []
-    ids = pf.index.astype(str)
-    for j, p in enumerate(ps):
-        ylo, yhi = Y[:, 1 + 2 * j], Y[:, 2 + 2 * j]
-        present = ~np.isnan(nominals[j])
-        swing = np.where(present, np.abs(yhi - ylo), 0.0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            pct = swing / np.abs(base)
-        rows.append(pd.DataFrame({
-            "asset_id": ids, "parameter": p.name, "method": p.method or "", "label_zh": p.label_zh,
-            "label_en": p.label_en, "present": present, "base_value": base,
-            "nominal": nominals[j], "low_input": ranges[j][0], "high_input": ranges[j][1],
-            "value_at_low": ylo, "value_at_high": yhi, "swing": swing, "swing_pct": pct,
-            "references": [list(p.references)] * n}))
-    if not rows:
+    if not P:
         return pd.DataFrame(columns=["asset_id", "parameter", "swing", "swing_pct"])
-    out = pd.concat(rows, ignore_index=True)
-    out["_o"] = out["asset_id"].map({a: i for i, a in enumerate(ids)})
-    out = out.sort_values(["_o", "swing"], ascending=[True, False], kind="stable").drop(columns="_o")
-    return out.reset_index(drop=True)
+    base = Y[:, 0]
+    ids = pf.index.astype(str)
+    # one long frame, parameter-major like a concatenation of one block per parameter, built
+    # in one construction (a frame per parameter, concat and a two-key sort cost ~7 ms a call)
+    ylo, yhi = Y[:, 1::2].T, Y[:, 2::2].T                       # (P, n)
+    present = ~np.isnan(np.stack(nominals))
+    swing = np.where(present, np.abs(yhi - ylo), 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pct = swing / np.abs(base)[None, :]
+    rep = lambda xs: np.repeat(np.array(xs, dtype=object), n)  # noqa: E731
+    refs = np.empty(n * P, dtype=object)
+    refs[:] = [list(p.references) for p in ps for _ in range(n)]
+    cols = {
+        "asset_id": np.tile(np.asarray(ids, dtype=object), P), "parameter": rep([p.name for p in ps]),
+        "method": rep([p.method or "" for p in ps]), "label_zh": rep([p.label_zh for p in ps]),
+        "label_en": rep([p.label_en for p in ps]), "present": present.ravel(),
+        "base_value": np.tile(base, P), "nominal": np.concatenate(nominals).astype(float),
+        "low_input": np.concatenate([np.broadcast_to(np.asarray(r[0], float), (n,)) for r in ranges]),
+        "high_input": np.concatenate([np.broadcast_to(np.asarray(r[1], float), (n,)) for r in ranges]),
+        "value_at_low": ylo.ravel(), "value_at_high": yhi.ravel(), "swing": swing.ravel(),
+        "swing_pct": pct.ravel(), "references": refs}
+    # by asset (in portfolio order), then descending swing (NaN last), stable
+    o = np.tile(np.arange(n), P)
+    sw = swing.ravel()
+    order = np.lexsort((np.where(np.isnan(sw), np.inf, -sw), np.isnan(sw), o))
+    out = pd.DataFrame({k: v[order] for k, v in cols.items()})
+    return out
 
 
 def grid(f: ValueFn, pf: Portfolio, p1: Param | str, values1: Sequence[float], p2: Param | str,
