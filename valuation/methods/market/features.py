@@ -36,9 +36,60 @@ def keyword_columns(keywords: Sequence[Mapping[str, str]]) -> list[str]:
     return [f"kw_{k['name']}" for k in keywords]
 
 
-def _decimal_year(dates: pd.Series) -> np.ndarray:
+_SMALL = 4096      # up to this many rows the per-value paths below beat pandas' fixed costs
+_KW_CACHE: dict[tuple[Any, str], np.ndarray] = {}
+
+
+def _plain_text(col: pd.Series) -> list[Any] | None:
+    """The values of a text column (str, or None/NaN when missing) as a list — None when the
+    column holds anything else (then pandas' own conversion is used)."""
+    if len(col) > _SMALL or not (isinstance(col.dtype, pd.StringDtype) or col.dtype == object):
+        return None
+    vals = col.to_numpy(dtype=object, na_value=np.nan).tolist() if col.dtype != object else col.to_numpy().tolist()
+    if all(type(x) is str or x is None or (type(x) is float and x != x) for x in vals):
+        return vals
+    return None
+
+
+def _by_unique(values: list[Any], fn) -> np.ndarray:
+    """``fn`` (an element-wise pandas computation on a Series) on the distinct values only,
+    spread back — the replicated rows of a Monte Carlo or tornado run repeat one asset."""
+    uniq = list(dict.fromkeys(values))
+    res = np.asarray(fn(pd.Series(uniq, dtype=object)))
+    pos = {v: i for i, v in enumerate(uniq)}
+    return res[[pos[v] for v in values]]
+
+
+def _decimal_year_of(dates: pd.Series) -> np.ndarray:
     d = pd.to_datetime(dates, errors="coerce")
     return (d.dt.year + (d.dt.day_of_year - 1) / 365.25).to_numpy(float)
+
+
+def _decimal_year(dates: pd.Series) -> np.ndarray:
+    vals = _plain_text(dates)
+    if vals is not None and len(vals) > 1 and all(type(x) is str for x in vals):
+        # the same parse once per distinct date, in a column of the same dtype (the first
+        # value, which fixes the inferred format, stays first)
+        return _by_unique(vals, lambda s: _decimal_year_of(s.astype(dates.dtype)))
+    return _decimal_year_of(dates)
+
+
+def _keyword_hits(titles: list[str], keywords: Sequence[Mapping[str, str]]) -> np.ndarray:
+    """(n, K) keyword indicators: pandas' ``str.contains`` of each pattern, evaluated once per
+    distinct title and remembered (a pure function of the title and the patterns)."""
+    key = tuple((k["name"], k["pattern"]) for k in keywords)
+    new = [t for t in dict.fromkeys(titles) if (key, t) not in _KW_CACHE]
+    if new:
+        s = pd.Series(new, dtype="str")
+        cols = [s.str.contains(re.compile(k["pattern"]), regex=True).fillna(False).to_numpy(bool)
+                for k in keywords]
+        if len(_KW_CACHE) > 20_000:
+            _KW_CACHE.clear()
+        for i, t in enumerate(new):
+            _KW_CACHE[(key, t)] = np.array([c[i] for c in cols], dtype=bool)
+    if not titles:
+        return np.zeros((0, len(keywords)), dtype=bool)
+    return np.stack([_KW_CACHE[(key, t)] for t in titles])
 
 
 def raw_features(frame: pd.DataFrame, categorical: Sequence[str], keywords: Sequence[Mapping[str, str]] = ()
@@ -48,6 +99,12 @@ def raw_features(frame: pd.DataFrame, categorical: Sequence[str], keywords: Sequ
     out: dict[str, Any] = {}
     for c in categorical:
         if c in frame.columns:
+            vals = _plain_text(frame[c])
+            if vals is not None:
+                col = np.empty(n, dtype=object)
+                col[:] = [x if type(x) is str and x else np.nan for x in vals]
+                out[c] = col
+                continue
             v = frame[c].astype("str")
             out[c] = v.where(v.notna() & (v.str.len() > 0)).to_numpy(object)
         else:
@@ -61,6 +118,12 @@ def raw_features(frame: pd.DataFrame, categorical: Sequence[str], keywords: Sequ
         else np.full(n, np.nan)
     out["quality"] = q
     out["year"] = _decimal_year(frame["date"]) if "date" in frame.columns else np.full(n, np.nan)
+    tv = _plain_text(frame["title"]) if "title" in frame.columns else [""] * n
+    if keywords and tv is not None:
+        hits = _keyword_hits([x if type(x) is str else "" for x in tv], keywords)
+        for j, k in enumerate(keywords):
+            out[f"kw_{k['name']}"] = hits[:, j].astype(float)
+        return pd.DataFrame(out, index=frame.index)
     title = frame["title"].astype("str").fillna("") if "title" in frame.columns else pd.Series([""] * n)
     for k in keywords:
         out[f"kw_{k['name']}"] = title.str.contains(re.compile(k["pattern"]), regex=True).fillna(False) \
@@ -147,10 +210,16 @@ class Encoder:
         n = len(F)
         cols: list[np.ndarray] = [np.ones((n, 1))] if self.kind == "hedonic" else []
         for c, lv in self.levels_.items():
-            v = pd.Series(F[c].to_numpy(object)).map(self.map_[c]).to_numpy(object) if c in F.columns \
-                else np.full(n, np.nan, dtype=object)
             idx = {x: i for i, x in enumerate(lv)}
-            pos = np.array([idx.get(x, -1) if isinstance(x, str) else -1 for x in v], dtype=int)
+            if c in F.columns and n <= _SMALL:
+                # Series.map(dict) then the level lookup, as two dict lookups per value
+                mp = self.map_[c]
+                got = [mp.get(x) if type(x) is str else None for x in F[c].to_numpy(object).tolist()]
+                pos = np.array([idx.get(x, -1) if isinstance(x, str) else -1 for x in got], dtype=int)
+            else:
+                v = pd.Series(F[c].to_numpy(object)).map(self.map_[c]).to_numpy(object) if c in F.columns \
+                    else np.full(n, np.nan, dtype=object)
+                pos = np.array([idx.get(x, -1) if isinstance(x, str) else -1 for x in v], dtype=int)
             D = np.zeros((n, len(lv)))
             known = pos >= 0
             D[np.flatnonzero(known), pos[known]] = 1.0
