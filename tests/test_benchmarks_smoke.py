@@ -22,7 +22,7 @@ def test_bench_revalue_last_line_has_the_agreed_form(tmp_path):
     out = _run("benchmarks/bench_revalue.py", "--n", "2000", "--dask-n", "1000", "--sample", "5",
                "--workers", "1")
     last = out.strip().splitlines()[-1]
-    assert re.fullmatch(r"revalue: 2000 assets in [\d.]+ s \([\d.]+ assets/s\), peak \d+ MB", last), last
+    assert re.fullmatch(r"revalue: 2000 assets in [\d.]+ s \([\d,.]+ assets/s\), peak [\d,]+ MB", last), last
 
 
 def test_bench_rules_runs():

@@ -178,7 +178,8 @@ def appraise_many(portfolio: Portfolio | pd.DataFrame | Sequence[Mapping[str, An
         cards = list(portfolio)
         pf = Portfolio.from_cards(cards, strict=False)
         for c in cards:
-            aid = (c.get("asset") or {}).get("asset_id") if isinstance(c, Mapping) else None
+            sec = c.get("asset") if isinstance(c, Mapping) else None
+            aid = sec.get("asset_id") if isinstance(sec, Mapping) else None
             if isinstance(aid, str):
                 hashes[aid] = card_hash(c)
     failures = [i.to_dict() for i in getattr(pf, "rejected", [])]

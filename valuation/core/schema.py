@@ -105,11 +105,11 @@ class Field:
         if self.allowed:
             return ", ".join(self.allowed)
         kinds_zh = {"str": "文本", "int": "整数", "number": "数值", "bool": "true/false",
-                    "date": "日期 YYYY-MM-DD", "stream": "数值列表或 {base, growth, terminal_growth}",
+                    "date": "日期 YYYY-MM-DD（1900-01-01 至 2199-12-31）", "stream": "数值列表或 {base, growth, terminal_growth}",
                     "records": "对象列表", "matrix": "数值方阵", "list_str": "文本列表",
                     "list_number": "数值列表"}
         kinds_en = {"str": "text", "int": "an integer", "number": "a number", "bool": "true/false",
-                    "date": "a date YYYY-MM-DD",
+                    "date": "a date YYYY-MM-DD (1900-01-01 to 2199-12-31)",
                     "stream": "a list of numbers or {base, growth, terminal_growth}",
                     "records": "a list of objects", "matrix": "a square matrix of numbers",
                     "list_str": "a list of text", "list_number": "a list of numbers"}

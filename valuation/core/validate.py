@@ -93,17 +93,26 @@ def _check_bounds(f: Field, x: float) -> bool:
     return True
 
 
+#: Dates outside this range are refused: no data-asset engagement lies there, and the columnar
+#: core keeps dates as datetime64[ns] (1677–2262), where year 9999 would overflow.
+DATE_MIN, DATE_MAX = _dt.date(1900, 1, 1), _dt.date(2199, 12, 31)
+
+
 def parse_date(v: Any) -> _dt.date | None:
+    """A date in [DATE_MIN, DATE_MAX] from a date or ``YYYY-MM-DD`` text, else None."""
+    d: _dt.date | None = None
     if isinstance(v, _dt.datetime):
-        return v.date()
-    if isinstance(v, _dt.date):
-        return v
-    if isinstance(v, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", v.strip()):
+        d = v.date()
+    elif isinstance(v, _dt.date):
+        d = v
+    elif isinstance(v, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", v.strip()):
         try:
-            return _dt.date.fromisoformat(v.strip())
+            d = _dt.date.fromisoformat(v.strip())
         except ValueError:
             return None
-    return None
+    if d is None or not (DATE_MIN <= d <= DATE_MAX):
+        return None
+    return d
 
 
 def _check_scalar(f: Field, path: str, v: Any, issues: list[Issue]) -> Any:
@@ -471,6 +480,8 @@ def _coerce_column(f: Field, c: str, s: pd.Series, ids: list, issues: list[Issue
             return s
         t = _as_str(s).str.strip().str.slice(0, 10)
         d = pd.to_datetime(t, format="%Y-%m-%d", errors="coerce")
+        out_of_range = ((d < pd.Timestamp(DATE_MIN)) | (d > pd.Timestamp(DATE_MAX))).to_numpy(bool)
+        d = d.mask(out_of_range)
         bad = pres & d.isna().to_numpy()
         for r in np.flatnonzero(bad):
             issues.append(issue_for(f, c, s.iloc[r], row=int(r), asset_id=ids[r]))

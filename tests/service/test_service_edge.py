@@ -1,0 +1,29 @@
+"""Inputs schemathesis found that once gave 500s: each is now a structured refusal or a
+reported failure, and the rest of a batch is appraised."""
+import copy
+
+from conftest import EXAMPLE_CARDS, load
+
+CARD = load(EXAMPLE_CARDS[0])
+
+
+def test_batch_with_a_non_object_section_reports_that_card(svc):
+    bad = copy.deepcopy(CARD)
+    bad["asset"] = 0.5
+    r = svc.client.post("/v1/appraisals:batch", json=[CARD, bad], headers=svc.h())
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert len(body["results"]) == 1 and body["failures"]
+    assert any(f["field"].startswith("asset") for f in body["failures"])
+
+
+def test_dates_outside_the_supported_range_are_refused_not_overflowed(svc):
+    far = copy.deepcopy(CARD)
+    far["engagement"]["valuation_date"] = "9999-12-31"
+    r = svc.client.post("/v1/appraisals", json=far, headers=svc.h())
+    assert r.status_code == 422, r.text
+    issue = r.json()["issues"][0]
+    assert issue["field"] == "engagement.valuation_date" and issue["value"] == "9999-12-31"
+    assert "1900-01-01" in issue["allowed"] and "2199-12-31" in issue["allowed"]
+    r = svc.client.post("/v1/appraisals:batch", json=[CARD, far], headers=svc.h())
+    assert r.status_code == 200 and len(r.json()["results"]) == 1 and r.json()["failures"]
