@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import schema as _schema
 from .errors import Issue, ValidationError
 from .schema import Field, fields_for
 from .validate import check_document, validate_table
@@ -38,11 +39,20 @@ def _series_fields() -> list[Field]:
     return [f for f in fields_for("card") if not f.in_records and f.kind in ("stream", "list_number")]
 
 
+_RECORD_FIELDS: list[tuple[Any, dict[str, list[Field]]]] = []
+
+
 def _record_fields() -> dict[str, list[Field]]:
+    """Records path → its item fields (read-only; derived once per schema field list — the
+    scan is quadratic in the ~300 fields and ran on every ``record()`` of an absent path)."""
+    if _RECORD_FIELDS and _RECORD_FIELDS[0][0] is _schema.FIELDS:
+        return _RECORD_FIELDS[0][1]
+    fields = fields_for("card")
     out: dict[str, list[Field]] = {}
-    for f in fields_for("card"):
+    for f in fields:
         if f.kind == "records" and not f.in_records:
-            out[f.path] = [g for g in fields_for("card") if g.path.startswith(f.path + "[].")]
+            out[f.path] = [g for g in fields if g.path.startswith(f.path + "[].")]
+    _RECORD_FIELDS[:] = [(_schema.FIELDS, out)]
     return out
 
 

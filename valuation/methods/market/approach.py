@@ -243,6 +243,21 @@ def _explicit_pairs(subjects: pd.DataFrame, comps: pd.DataFrame, params: Mapping
     return pairs, excl
 
 
+def _to_datetime(v: pd.Series) -> pd.Series:
+    """``pd.to_datetime(v, errors="coerce")``, parsed once per distinct text when every value
+    is text (pairs repeat a subject's date k times and the same cases across draws); the
+    distinct values keep their first-seen order, so the inferred format is the same."""
+    vals = v.to_numpy(object).tolist() if len(v) <= 4096 else None
+    if not vals or not all(type(x) is str for x in vals):
+        return pd.to_datetime(v, errors="coerce")
+    uniq = list(dict.fromkeys(vals))
+    if len(uniq) == len(vals):
+        return pd.to_datetime(v, errors="coerce")
+    parsed = pd.to_datetime(pd.Series(uniq, dtype=v.dtype), errors="coerce")
+    pos = {x: i for i, x in enumerate(uniq)}
+    return parsed.iloc[[pos[x] for x in vals]].set_axis(v.index).rename(v.name)
+
+
 def _library_pairs(subjects: pd.DataFrame, fit: LibraryFit, params: Mapping[str, Any]) -> pd.DataFrame:
     sel = select_library(subjects, fit.cases, params, cache=fit.select_cache)
     if not len(sel):
@@ -256,8 +271,8 @@ def _library_pairs(subjects: pd.DataFrame, fit: LibraryFit, params: Mapping[str,
     cap = params["capacity_library"]
     beta = pd.Series({m: fit.elasticity(m) for m in umodes}).reindex(mode).to_numpy(float) \
         if cap == "elasticity" else np.full(len(s), np.nan)
-    ys = pd.to_datetime(pd.Series(subjects["date"].to_numpy(object)[s]), errors="coerce")
-    yc = pd.to_datetime(cs["date"].iloc[r].reset_index(drop=True), errors="coerce")
+    ys = _to_datetime(pd.Series(subjects["date"].to_numpy(object)[s]))
+    yc = _to_datetime(cs["date"].iloc[r].reset_index(drop=True))
     dy = ((yc - ys).dt.days / 365.25).to_numpy(float)
     pairs = pd.DataFrame({
         "subject": s, "case_id": cs["case_id"].to_numpy(object)[r], "price": cs["price"].to_numpy(float)[r],

@@ -36,7 +36,11 @@ def _col(df: pd.DataFrame, name: str, fill: float = np.nan) -> np.ndarray:
 
 
 def _level(values: np.ndarray, table: Mapping[str, float]) -> np.ndarray:
-    return pd.Series(values, dtype=object).map(dict(table)).to_numpy(float)
+    t = dict(table)
+    if len(values) <= 4096 and all(type(k) is str and type(v) in (int, float) for k, v in t.items()):
+        # Series.map(dict) as dict lookups (text keys, numeric levels; anything else → NaN)
+        return np.array([t.get(x, np.nan) if type(x) is str else np.nan for x in values.tolist()], dtype=float)
+    return pd.Series(values, dtype=object).map(t).to_numpy(float)
 
 
 def coefficients(pairs: pd.DataFrame, *, x5_exclusivity: Mapping[str, float],
