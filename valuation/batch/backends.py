@@ -108,7 +108,9 @@ def run_dask(tasks: Sequence[PartitionTask], snap: LibrarySnapshot, opts: Mappin
                 if t is None:
                     exhausted = True
                     break
-                pending.add(client.submit(_dask_work, t, snap_f, opts, pure=False))
+                # the partition's rows go to a worker as data, not inside the task graph
+                t_f = client.scatter(t, hash=False)
+                pending.add(client.submit(_dask_work, t_f, snap_f, opts, pure=False))
             if not pending:
                 break
             res = dwait(list(pending), return_when="FIRST_COMPLETED")
