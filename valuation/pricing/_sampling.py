@@ -30,6 +30,7 @@ __all__ = [
     "Param",
     "asset_keys",
     "evaluate_values",
+    "evaluate_values_many",
     "income_discount_nominal",
     "params_from_config",
     "quantile_u",
@@ -272,11 +273,11 @@ def replicate(pf: Portfolio, draws: int) -> Portfolio:
     suffix = np.tile(_SUFFIX(D), n)
     new_ids = pd.Index(np.repeat(ids, D) + suffix, name=pf.index.name or "asset_id")
     pos = np.repeat(np.arange(n), D)
-    assets = pf.assets.iloc[pos].copy()
+    assets = pf.assets.iloc[pos]     # a take: new data already (copy-on-write), no .copy()
     assets.index = new_ids
     series = {}
     for k, s in pf.series.items():
-        r = s.iloc[pos].copy()
+        r = s.iloc[pos]
         r.index = new_ids
         series[k] = r
     records = {}
@@ -307,6 +308,13 @@ def evaluate_values(f: ValueFn, pf: Portfolio, params: Sequence[Param],
                     values: Sequence[np.ndarray]) -> np.ndarray:
     """Evaluate ``f`` once on the portfolio replicated K times where parameter j takes
     ``values[j]`` (n, K) (NaN = leave the card's value). Returns (n, K)."""
+    return evaluate_values_many([f], pf, params, values)[0]
+
+
+def evaluate_values_many(fs: Sequence[ValueFn], pf: Portfolio, params: Sequence[Param],
+                         values: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """:func:`evaluate_values` of several functions on ONE replicated, perturbed portfolio
+    (each function is called once on it, in order; none may modify it)."""
     n = len(pf)
     K = values[0].shape[1] if values else 1
     big = replicate(pf, K)
@@ -317,6 +325,9 @@ def evaluate_values(f: ValueFn, pf: Portfolio, params: Sequence[Param],
             mult = mult * np.where(np.isnan(flat), 1.0, flat)
         else:
             p.apply(big, flat)
-    out = f(big)
-    arr = np.asarray(out.reindex(big.index) if isinstance(out, pd.Series) else out, dtype=float)
-    return (arr * mult).reshape(n, K)
+    res = []
+    for f in fs:
+        out = f(big)
+        arr = np.asarray(out.reindex(big.index) if isinstance(out, pd.Series) else out, dtype=float)
+        res.append((arr * mult).reshape(n, K))
+    return res

@@ -27,7 +27,7 @@ from ..core.portfolio import Portfolio
 from ..core.schema import column_of
 from ..methods.base import MethodResult
 from .config import reconcile_config, setting
-from .sensitivity import method_value, tornado
+from .sensitivity import method_value, tornado, tornado_many
 from .uncertainty import DISPERSION_METHODS, band, default_params, guided_range, mixture_quantiles
 
 __all__ = [
@@ -304,16 +304,29 @@ def explain(pf: Portfolio, results: Mapping[str, MethodResult], frame: pd.DataFr
         app = pd.DataFrame({m: fr[f"{m}_applicable"].to_numpy(bool) for m in names}, index=pf.index)
         meta = weights_for(pf, app, cfg, tuple(names))[1]
     params_all = default_params(cfg, getattr(snap, "models", None))
-    # one tornado per approach over the assets where it applies (vectorised over assets)
+    # one tornado per approach over the assets where it applies (vectorised over assets);
+    # approaches applicable on the same assets share one replicated portfolio
+    plan: dict[str, tuple[Portfolio, list[Any]]] = {}
+    for m in names:
+        app = fr[f"{m}_applicable"].to_numpy(bool)
+        if not app.any():
+            continue
+        ps = [p for p in params_all if p.method == m]
+        if m in fns and ps:
+            plan[m] = (pf if app.all() else pf.subset(pf.index[app]), ps)
+    shared: dict[str, pd.DataFrame] = {}
+    together = [m for m, (sub, _) in plan.items() if sub is pf]
+    if len(together) > 1:
+        shared = dict(zip(together, tornado_many([(method_value(fns[m]), plan[m][1]) for m in together],
+                                                 pf, rel=rel)))
     tors = []
     for m in names:
         app = fr[f"{m}_applicable"].to_numpy(bool)
         if not app.any():
             continue
-        sub = pf if app.all() else pf.subset(pf.index[app])
-        ps = [p for p in params_all if p.method == m]
-        if m in fns and ps:
-            t = tornado(method_value(fns[m]), sub, ps, rel=rel)
+        sub = plan[m][0] if m in plan else (pf if app.all() else pf.subset(pf.index[app]))
+        if m in plan:
+            t = shared[m] if m in shared else tornado(method_value(fns[m]), sub, plan[m][1], rel=rel)
             t = t[t["present"]]
             tors.append(t)
         if m in DISPERSION_METHODS:

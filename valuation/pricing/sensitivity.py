@@ -23,10 +23,10 @@ import pandas as pd
 
 from ..core.errors import RefusedError
 from ..core.portfolio import Portfolio
-from ._sampling import Param, evaluate_values
+from ._sampling import Param, evaluate_values, evaluate_values_many
 from .uncertainty import default_params
 
-__all__ = ["grid", "method_value", "resolve_params", "sobol", "tornado"]
+__all__ = ["grid", "method_value", "resolve_params", "sobol", "tornado", "tornado_many"]
 
 ValueFn = Callable[[Portfolio], "pd.Series | np.ndarray"]
 
@@ -100,6 +100,46 @@ def tornado(f: ValueFn, pf: Portfolio, params: Sequence[Param | str] | None = No
         v[:, 2 + 2 * j] = hi
         vals.append(v)
     Y = evaluate_values(f, pf, ps, vals) if P else np.zeros((n, 1))
+    return _tornado_frame(pf, ps, nominals, ranges, Y)
+
+
+def tornado_many(items: Sequence[tuple[ValueFn, Sequence[Param | str]]], pf: Portfolio, *,
+                 quantiles: tuple[float, float] = (0.10, 0.90), rel: float | None = None,
+                 config: Mapping[str, Any] | None = None) -> list[pd.DataFrame]:
+    """:func:`tornado` of several value functions (each with its own parameters) on the same
+    portfolio, sharing ONE replicated portfolio: every parameter of every function gets its
+    low and high slot, each function runs once on it and reads its own slots. The values are
+    those of separate :func:`tornado` calls (the approaches are row-wise: a row's value does not
+    depend on the other rows); the portfolio is replicated and perturbed once instead of once
+    per function. Functions must not modify the portfolio they are given (methods are pure)."""
+    groups = [resolve_params(ps, config=config) for _, ps in items]
+    allp = [p for g in groups for p in g]
+    n, P = len(pf), len(allp)
+    if not P or len({id(p) for p in allp}) < P:     # a parameter shared by two functions
+        return [tornado(f, pf, ps, quantiles=quantiles, rel=rel, config=config) for f, ps in items]
+    K = 1 + 2 * P
+    nominals = [p.nominal(pf) for p in allp]
+    ranges, vals = [], []
+    for j, p in enumerate(allp):
+        lo, hi = _value_range(p, nominals[j], quantiles, rel)
+        ranges.append((lo, hi))
+        v = np.full((n, K), np.nan)
+        v[:, 1 + 2 * j] = lo
+        v[:, 2 + 2 * j] = hi
+        vals.append(v)
+    Ys = evaluate_values_many([f for f, _ in items], pf, allp, vals)
+    out, start = [], 0
+    for g, Y in zip(groups, Ys):
+        cols = [0] + [c for j in range(start, start + len(g)) for c in (1 + 2 * j, 2 + 2 * j)]
+        out.append(_tornado_frame(pf, g, nominals[start:start + len(g)], ranges[start:start + len(g)],
+                                  Y[:, cols]))
+        start += len(g)
+    return out
+
+
+def _tornado_frame(pf: Portfolio, ps: Sequence[Param], nominals: Sequence[np.ndarray],
+                   ranges: Sequence[tuple[np.ndarray, np.ndarray]], Y: np.ndarray) -> pd.DataFrame:
+    n, P = len(pf), len(ps)
     if not P:
         return pd.DataFrame(columns=["asset_id", "parameter", "swing", "swing_pct"])
     base = Y[:, 0]
