@@ -85,7 +85,7 @@ def backend(request) -> str:
 @pytest.fixture
 def store_factory(backend, request, tmp_path):
     """``make() -> Store``: a fresh, empty store of the test's backend (several per test allowed).
-    ``make.url_of(store)`` gives the URL a second connection can use."""
+    ``make.urls`` lists the URLs made, for a second connection."""
     from valuation.library.database import forget_engine
     from valuation.library.store import open_store
 
@@ -110,6 +110,7 @@ def store_factory(backend, request, tmp_path):
         urls.append(url)
         return open_store(url)
 
+    make.urls = urls  # type: ignore[attr-defined]
     yield make
     for url in urls:
         forget_engine(url)

@@ -60,3 +60,17 @@ def test_second_run_reports_changes_and_new_and_cleared_flags(tmp_path: Path):
     np.testing.assert_allclose(d.loc[x2, "change"], r2.loc[x2, "change"], rtol=1e-9)
     with pytest.raises(NotFoundError):
         run_show("nope", db=db)
+
+
+def test_history_on_both_databases(store_factory, tmp_path: Path):
+    """Runs, per-asset rows and batch_latest (filled inside the database) on SQLite and on a real
+    PostgreSQL: the second run diffs against the first."""
+    db = store_factory()          # an open store: the history tables live in its database
+    a, recs = small_portfolio(8, seed=9)
+    s1 = revalue(a, tmp_path / "h1.csv", records=recs, library="seed", db=db, as_of=AS_OF, workers=1)
+    s2 = revalue(a, tmp_path / "h2.csv", records=recs, library="seed", db=db, as_of=AS_OF, workers=1)
+    r2 = pd.read_csv(tmp_path / "h2.csv")
+    assert (r2["previous_run_id"] == s1.run_id).all() and (r2["change"].abs() < 1e-9).all()
+    assert runs_list(db=db)["id"].tolist() == [s2.run_id, s1.run_id]
+    h = history(str(a.loc[0, "asset_id"]), db=db)
+    assert h["run_id"].tolist() == [s1.run_id, s2.run_id]

@@ -194,22 +194,23 @@ def insert_partition(eng: sa.Engine, run_id: str, frame: pd.DataFrame) -> None:
                         "VALUES ({ph})", zip([run_id] * n, aid, status, est, lo, hi, fl), 7)
 
 
-def finish_results(eng: sa.Engine, run_id: str, frame: pd.DataFrame, *,
+def finish_results(eng: sa.Engine, run_id: str, frame: pd.DataFrame | None = None, *,
                    counts: Mapping[str, Any] | None = None, timings: Mapping[str, Any] | None = None) -> None:
     """Move ``batch_latest`` to the run's valued assets and mark the run finished — in one
-    transaction, so a crash leaves the last finished state as it was."""
+    transaction, so a crash leaves the last finished state as it was.
+
+    ``batch_latest`` is filled from the run's rows already in ``batch_results`` by one
+    ``INSERT … SELECT … ON CONFLICT`` inside the database (10⁶ Python-side upserts took ~8 s).
+    ``frame`` is accepted for symmetry and not needed."""
     ensure_schema(eng)
-    aid = frame["asset_id"].astype(str).tolist()
-    status = frame["status"].astype(str).tolist()
-    est, lo, hi = (_nullable(frame[c].to_numpy(float)) for c in ("estimate", "low", "high"))
-    fl = flags_json(frame["flags"].fillna("").to_numpy(object)).tolist()
-    ok = [i for i, s in enumerate(status) if s == "ok"]
     with _begin(eng) as c:
-        _executemany(c, "INSERT INTO batch_latest (asset_id, run_id, estimate, low, high, flags) VALUES ({ph}) "
-                        "ON CONFLICT (asset_id) DO UPDATE SET run_id = excluded.run_id, "
-                        "estimate = excluded.estimate, low = excluded.low, high = excluded.high, "
-                        "flags = excluded.flags",
-                     ((aid[i], run_id, est[i], lo[i], hi[i], fl[i]) for i in ok), 6)
+        c.execute(sa.text(
+            "INSERT INTO batch_latest (asset_id, run_id, estimate, low, high, flags) "
+            "SELECT asset_id, run_id, estimate, low, high, flags FROM batch_results "
+            "WHERE run_id = :run_id AND status = 'ok' "
+            "ON CONFLICT (asset_id) DO UPDATE SET run_id = excluded.run_id, "
+            "estimate = excluded.estimate, low = excluded.low, high = excluded.high, "
+            "flags = excluded.flags"), {"run_id": run_id})
         c.execute(runs.update().where(runs.c.id == run_id).values(
             status="finished", finished_at=_now(), counts=dict(counts or {}), timings=dict(timings or {})))
 
