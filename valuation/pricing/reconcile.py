@@ -26,9 +26,17 @@ from ..core.errors import Issue, RefusedError, ValidationError
 from ..core.portfolio import Portfolio
 from ..core.schema import column_of
 from ..methods.base import MethodResult
+from ._sampling import asset_keys, evaluate_values
 from .config import reconcile_config, setting
-from .sensitivity import method_value, tornado, tornado_many
-from .uncertainty import DISPERSION_METHODS, band, default_params, guided_range, mixture_quantiles
+from .sensitivity import _tornado_frame, _value_range, method_value, tornado, tornado_many
+from .uncertainty import (
+    DISPERSION_METHODS,
+    band,
+    default_params,
+    draw_values,
+    guided_range,
+    mixture_quantiles,
+)
 
 __all__ = [
     "LABELS",
@@ -177,7 +185,8 @@ def combine(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = None
 
 def _combine(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = None, *,
              config: Mapping[str, Any] | None = None, methods: Mapping[str, MethodFn] | None = None,
-             range_method: str | None = None, draws: int | None = None
+             range_method: str | None = None, draws: int | None = None,
+             evaluated: Mapping[str, tuple[np.ndarray, MethodResult]] | None = None
              ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One row per asset: ``estimate``, ``low``, ``high``, ``coverage``, ``range_method``,
     ``band_low``/``band_high`` (floating band around the estimate), and per approach
@@ -226,7 +235,7 @@ def _combine(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = Non
     if rm == "monte_carlo" and n:
         gr = guided_range(pf, {m: fns[m] for m in names if m in fns},  # type: ignore[index]
                           W[[m for m in names if m in fns]], coverage=cov, draws=D, config=cfg,
-                          params=default_params(cfg, getattr(snap, "models", None)))
+                          params=default_params(cfg, getattr(snap, "models", None)), evaluated=evaluated)
         low, high, med = (gr[c].to_numpy(float) for c in ("low", "high", "median"))
     elif rm == "mixture" and n:
         low, high = mixture_quantiles(est, lo, hi, covm, Wv, [(1 - cov) / 2, (1 + cov) / 2])
@@ -268,12 +277,88 @@ def reconcile(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = No
     ``explain``)."""
     cfg = config if config is not None else reconcile_config(snap)
     fns = dict(methods) if methods is not None else None
-    fr, meta = _combine(pf, results, snap, config=cfg, methods=fns, range_method=range_method, draws=draws)
+    mc: dict[str, tuple[np.ndarray, MethodResult]] = {}
+    tor: dict[str, pd.DataFrame] = {}
+    if explain:
+        if fns is None:
+            fns = default_methods(snap, tuple(results))
+        mc, tor = _evaluate_together(pf, results, snap, cfg, fns, range_method, draws)
+    fr, meta = _combine(pf, results, snap, config=cfg, methods=fns, range_method=range_method, draws=draws,
+                        evaluated=mc)
     if not explain:
         return fr, {}
-    if fns is None:
-        fns = default_methods(snap, tuple(results))
-    return fr, _explain(pf, results, fr, methods=fns, config=cfg, snap=snap, meta=meta)
+    return fr, _explain(pf, results, fr, methods=fns, config=cfg, snap=snap, meta=meta, _tornados=tor)
+
+
+def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any,
+                       cfg: Mapping[str, Any], fns: Mapping[str, MethodFn], range_method: str | None,
+                       draws: int | None) -> tuple[dict[str, tuple[np.ndarray, MethodResult]],
+                                                   dict[str, pd.DataFrame]]:
+    """For an approach that both the Monte Carlo range and the art. 24 tornado evaluate on
+    every asset, ONE run on one replicated portfolio: the D draw copies first (rows
+    ``<id>~0`` … ``<id>~{D−1}``, exactly the Monte Carlo's), then the tornado's 1 + 2P copies.
+    The approaches are row-wise, so each row's value is the one the two separate runs give;
+    this saves one run of the approach and one replication per approach and appraisal.
+    Returns ({approach: (draw values, run)}, {approach: tornado frame}); approaches that do
+    not qualify are left to the separate runs."""
+    names = tuple(m for m in METHODS if m in results) + tuple(m for m in results if m not in METHODS)
+    n = len(pf)
+    if not n:
+        return {}, {}
+    app = np.zeros((n, len(names)), dtype=bool)
+    for j, m in enumerate(names):
+        f = results[m].frame.reindex(pf.index)
+        app[:, j] = f["applicable"].fillna(False).to_numpy(bool) & ~np.isnan(f["estimate"].to_numpy(float))
+    D = int(draws if draws is not None else setting(cfg, "draws"))
+    rm = range_method or "auto"
+    if rm == "auto":
+        rm = "monte_carlo" if n * D <= int(setting(cfg, "mc_max_rows")) else "mixture"
+    if rm != "monte_carlo":
+        return {}, {}
+    W, _ = weights_for(pf, pd.DataFrame(app, index=pf.index, columns=list(names)), cfg, names)
+    Wv = np.nan_to_num(W.to_numpy(float))
+    if any(m not in fns for j, m in enumerate(names) if (Wv[:, j] > 0).any()):
+        return {}, {}
+    a = pf.assets
+    seeds = a["seed"].to_numpy(float) if "seed" in a.columns else np.zeros(n)
+    keys = asset_keys(pf.index, seeds)
+    mc_all = default_params(cfg, getattr(snap, "models", None))
+    tor_all = default_params(cfg, getattr(snap, "models", None))
+    mc: dict[str, tuple[np.ndarray, MethodResult]] = {}
+    tor: dict[str, pd.DataFrame] = {}
+    for j, m in enumerate(names):
+        ps_t = [p for p in tor_all if p.method == m]
+        if m not in fns or not (Wv[:, j] > 0).all() or not app[:, j].all() or not ps_t:
+            continue
+        ps_mc = [p for p in mc_all if p.method in (m, None)]
+        P = len(ps_t)
+        K = D + 1 + 2 * P
+        vals = []
+        for v in draw_values(pf, ps_mc, D, keys):
+            full = np.full((n, K), np.nan)
+            full[:, :D] = v
+            vals.append(full)
+        nominals = [p.nominal(pf) for p in ps_t]
+        ranges = []
+        for i, p in enumerate(ps_t):
+            lo, hi = _value_range(p, nominals[i], (0.10, 0.90), None)
+            ranges.append((lo, hi))
+            full = np.full((n, K), np.nan)
+            full[:, D + 1 + 2 * i] = lo
+            full[:, D + 2 + 2 * i] = hi
+            vals.append(full)
+        holder: dict[str, MethodResult] = {}
+
+        def f(big: Portfolio, _fn=fns[m], _h=holder) -> pd.Series:
+            res = _fn(big)
+            _h["r"] = res
+            fr = res.frame.reindex(big.index)
+            return fr["estimate"].where(fr["applicable"].astype(bool))
+
+        Y = evaluate_values(f, pf, [*ps_mc, *ps_t], vals)
+        mc[m] = (Y[:, :D], holder["r"])
+        tor[m] = _tornado_frame(pf, ps_t, nominals, ranges, Y[:, D:])
+    return mc, tor
 
 
 # --------------------------------------------------------------------------- art. 24
@@ -283,8 +368,8 @@ def _fmt(x: float) -> str:
 
 def explain(pf: Portfolio, results: Mapping[str, MethodResult], frame: pd.DataFrame | None = None,
             *, methods: Mapping[str, MethodFn] | None = None, config: Mapping[str, Any] | None = None,
-            snap: Any = None, rel: float | None = None, meta: pd.DataFrame | None = None
-            ) -> dict[str, dict[str, Any]]:
+            snap: Any = None, rel: float | None = None, meta: pd.DataFrame | None = None,
+            _tornados: Mapping[str, pd.DataFrame] | None = None) -> dict[str, dict[str, Any]]:
     """The art. 24 explanation of every asset.
 
     Returns ``{asset_id: {...}}`` with ``table`` (each approach: estimate, low, high, weight,
@@ -314,10 +399,13 @@ def explain(pf: Portfolio, results: Mapping[str, MethodResult], frame: pd.DataFr
         ps = [p for p in params_all if p.method == m]
         if m in fns and ps:
             plan[m] = (pf if app.all() else pf.subset(pf.index[app]), ps)
-    shared: dict[str, pd.DataFrame] = {}
-    together = [m for m, (sub, _) in plan.items() if sub is pf]
+    # tornados computed with the Monte Carlo run (reconcile → _evaluate_together; default
+    # quantiles, no rel) are taken as they are
+    shared: dict[str, pd.DataFrame] = {m: t for m, t in (_tornados or {}).items()
+                                       if m in plan and plan[m][0] is pf and rel is None}
+    together = [m for m, (sub, _) in plan.items() if sub is pf and m not in shared]
     if len(together) > 1:
-        shared = dict(zip(together, tornado_many([(method_value(fns[m]), plan[m][1]) for m in together],
+        shared.update(zip(together, tornado_many([(method_value(fns[m]), plan[m][1]) for m in together],
                                                  pf, rel=rel)))
     tors = []
     for m in names:

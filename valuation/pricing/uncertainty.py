@@ -187,15 +187,28 @@ def row_quantiles(V: np.ndarray, q: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- Monte Carlo
+def draw_values(pf: Portfolio, params: Sequence[Param], draws: int, keys: np.ndarray) -> list[np.ndarray]:
+    """The drawn values (n, draws) of each parameter (Latin hypercube, per-asset keys)."""
+    return [p.values_at(p.nominal(pf), uniforms_lhs(keys, draws, p.stream)) for p in params]
+
+
 def method_draws(pf: Portfolio, fn: MethodFn, params: Sequence[Param], draws: int,
                  keys: np.ndarray, *, dispersion: bool = False, coverage: float = 0.8,
-                 stream: int = 500) -> np.ndarray:
+                 stream: int = 500, evaluated: tuple[np.ndarray, MethodResult] | None = None
+                 ) -> np.ndarray:
     """(n, draws) values of one approach: its parameters drawn around the card's values,
     one run of ``fn`` on the replicated portfolio; with ``dispersion`` each draw also
-    samples the approach's own band (comparable dispersion)."""
+    samples the approach's own band (comparable dispersion).
+
+    ``evaluated`` — (values (n, draws), the run's MethodResult) when the caller already ran
+    ``fn`` on a replication whose first ``draws`` copies carry exactly these draws (rows
+    ``<id>~0`` … ``<id>~{draws−1}``), e.g. together with the tornado of the explanation."""
     n = len(pf)
-    vals = [p.values_at(p.nominal(pf), uniforms_lhs(keys, draws, p.stream)) for p in params]
     holder: dict[str, MethodResult] = {}
+    if evaluated is not None:
+        V, holder["r"] = evaluated
+        return _dispersed(pf, V, holder, draws, keys, dispersion, coverage, stream)
+    vals = draw_values(pf, params, draws, keys)
 
     def f(big: Portfolio) -> pd.Series:
         res = fn(big)
@@ -207,6 +220,12 @@ def method_draws(pf: Portfolio, fn: MethodFn, params: Sequence[Param], draws: in
         V = evaluate_values(f, pf, params, vals)
     else:
         V = evaluate_values(f, pf, [], [np.zeros((n, draws))])
+    return _dispersed(pf, V, holder, draws, keys, dispersion, coverage, stream)
+
+
+def _dispersed(pf: Portfolio, V: np.ndarray, holder: Mapping[str, MethodResult], draws: int,
+               keys: np.ndarray, dispersion: bool, coverage: float, stream: int) -> np.ndarray:
+    n = len(pf)
     if dispersion:
         big_idx = replicate_index(pf, draws)
         fr = holder["r"].frame.reindex(big_idx)
@@ -232,7 +251,9 @@ def guided_range(pf: Portfolio, methods: Mapping[str, MethodFn],
                  seed: int | np.ndarray | None = None, params: Sequence[Param] | None = None,
                  point: str | None = None, config: Mapping[str, Any] | None = None,
                  dispersion_methods: Sequence[str] = DISPERSION_METHODS,
-                 return_draws: bool = False) -> pd.DataFrame | tuple[pd.DataFrame, np.ndarray]:
+                 return_draws: bool = False,
+                 evaluated: Mapping[str, tuple[np.ndarray, MethodResult]] | None = None
+                 ) -> pd.DataFrame | tuple[pd.DataFrame, np.ndarray]:
     """Guided range of every asset by Monte Carlo (see module docstring).
 
     Parameters
@@ -284,8 +305,9 @@ def guided_range(pf: Portfolio, methods: Mapping[str, MethodFn],
         sub_rows = np.flatnonzero(W[:, j] > 0)
         sub = pf if len(sub_rows) == n else pf.subset(pf.index[sub_rows])
         ps = [p for p in allp if p.method in (m, None)]
+        pre = (evaluated or {}).get(m) if len(sub_rows) == n else None
         V = method_draws(sub, methods[m], ps, D, keys[sub_rows], dispersion=m in dispersion_methods,
-                         stream=500 + j)
+                         stream=500 + j, evaluated=pre)
         full = np.full((n, D), np.nan)
         full[sub_rows] = V
         per[m] = full
