@@ -20,7 +20,7 @@ install: $(STAMP)
 run: install
 	$(VENV)/bin/valuation init
 	@if [ -f app.py ]; then \
-	  $(VENV)/bin/streamlit run app.py --server.headless true --server.port $(PORT); \
+	  $(VENV)/bin/streamlit run app.py --server.headless true --server.port $(PORT) --browser.gatherUsageStats false; \
 	else \
 	  for f in examples/cards/*.json; do $(VENV)/bin/valuation appraise $$f; echo; done; \
 	fi
