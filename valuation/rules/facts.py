@@ -123,7 +123,10 @@ def empty_facts(index: Any) -> pd.DataFrame:
 def _num(df: pd.DataFrame | None, col: str, n: int) -> np.ndarray:
     if df is None or col not in df.columns:
         return np.full(n, np.nan)
-    return pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    s = df[col]
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "fiu":
+        return s.to_numpy(dtype=float)   # already numbers: to_numeric would return them as is
+    return pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
 def _bool(df: pd.DataFrame | None, col: str, n: int) -> np.ndarray:
@@ -138,6 +141,13 @@ def _bool(df: pd.DataFrame | None, col: str, n: int) -> np.ndarray:
 def _txt(df: pd.DataFrame, col: str, n: int) -> np.ndarray:
     if col not in df.columns:
         return np.full(n, "", dtype=object)
+    s = df[col]
+    if len(s) <= 4096 and (isinstance(s.dtype, pd.StringDtype) or s.dtype == object):
+        vals = s.to_numpy(dtype=object, na_value=None).tolist() if s.dtype != object else s.to_numpy().tolist()
+        if all(type(x) is str or x is None or (type(x) is float and x != x) for x in vals):
+            out = np.empty(len(vals), dtype=object)
+            out[:] = [x if type(x) is str else "" for x in vals]   # text as is, missing → ""
+            return out
     return df[col].astype(object).where(df[col].notna(), "").astype(str).to_numpy(dtype=object)
 
 
