@@ -89,7 +89,13 @@ def _rule_match(a: pd.DataFrame, rule: Mapping[str, Any]) -> np.ndarray:
     for key, col in (("purpose", "purpose"), ("value_type", "value_type")):
         if key in rule and col in a.columns:
             want = rule[key] if isinstance(rule[key], list) else [rule[key]]
-            m &= a[col].isin(want).to_numpy(bool)
+            s = a[col]
+            if len(s) <= 4096 and isinstance(s.dtype, pd.StringDtype) and all(type(w) is str for w in want):
+                # text against text: a set lookup per value (isin on Arrow strings ~0.5 ms a call)
+                ws = set(want)
+                m &= np.array([x in ws for x in s.to_numpy(dtype=object, na_value=None).tolist()], dtype=bool)
+            else:
+                m &= s.isin(want).to_numpy(bool)
     return m
 
 

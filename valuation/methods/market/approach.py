@@ -237,9 +237,8 @@ def _explicit_pairs(subjects: pd.DataFrame, comps: pd.DataFrame, params: Mapping
         "ex_s": subjects["exclusivity"].to_numpy(object)[s], "ex_c": _str(c, "exclusivity"),
         "ev_s": subjects["evidence_type"].to_numpy(object)[s], "ev_c": _str(c, "evidence_type"),
         "distance": np.nan, "evidence": _str(c, "evidence_type"),
+        **{f"{k}_given": _num(c, k) for k in ("x1", "x2", "x3", "x4", "x5")},
     })
-    for k in ("x1", "x2", "x3", "x4", "x5"):
-        pairs[f"{k}_given"] = _num(c, k)
     return pairs, excl
 
 
@@ -284,9 +283,8 @@ def _library_pairs(subjects: pd.DataFrame, fit: LibraryFit, params: Mapping[str,
         "ex_s": subjects["exclusivity"].to_numpy(object)[s], "ex_c": cs["exclusivity"].to_numpy(object)[r],
         "ev_s": subjects["evidence_type"].to_numpy(object)[s], "ev_c": cs["evidence_type"].to_numpy(object)[r],
         "distance": sel["distance"].to_numpy(float), "evidence": cs["evidence_type"].to_numpy(object)[r],
+        **{f"{k}_given": np.full(len(s), np.nan) for k in ("x1", "x2", "x3", "x4", "x5")},
     })
-    for k in ("x1", "x2", "x3", "x4", "x5"):
-        pairs[f"{k}_given"] = np.nan
     return pairs
 
 
