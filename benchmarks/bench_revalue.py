@@ -11,7 +11,8 @@ Prints
   :func:`valuation.api.appraise` (the ratio);
 * the Dask scaling efficiency with 1 and 2 workers on a smaller N (``--dask-n``, 10⁵);
 * as its LAST line: ``revalue: <N> assets in <S> s (<R> assets/s), peak <M> MB``
-  (peak RSS of this process plus its largest child, from ``resource.getrusage``).
+  (peak memory of the main run: the sampled RSS of this process and all its worker processes
+  together, or this process's plus its largest child's peak from ``getrusage`` if larger).
 
 Run:
     .venv/bin/python benchmarks/bench_revalue.py [--n N] [--dask-n N] [--sample K] [--no-history]
@@ -26,10 +27,50 @@ import time
 from pathlib import Path
 
 
+class TreeSampler:
+    """Samples the RSS of this process plus all its children (the worker processes run at the
+    same time, so their memory adds up) every ``every`` seconds in a background thread."""
+
+    def __init__(self, every: float = 0.2):
+        import threading
+
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._t = threading.Thread(target=self._run, args=(every,), daemon=True)
+        self._t.start()
+
+    def _run(self, every: float) -> None:
+        try:
+            import psutil
+        except ImportError:  # pragma: no cover - psutil comes with dask.distributed
+            return
+        me = psutil.Process()
+        while not self._stop.is_set():
+            total = 0
+            for p in [me, *me.children(recursive=True)]:
+                try:
+                    total += p.memory_info().rss
+                except (psutil.NoSuchProcess, psutil.AccessDenied):
+                    pass
+            self.peak = max(self.peak, total / 2**20)
+            self._stop.wait(every)
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._t.join()
+        return self.peak
+
+
+_SAMPLER: TreeSampler | None = None
+
+
 def peak_mb() -> float:
+    """The larger of: the sampled peak of the whole process tree, and this process's peak plus
+    its largest child's (``getrusage``, which also catches spikes between samples)."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return (own + kids) / 1024.0  # Linux: kilobytes
+    sampled = _SAMPLER.stop() if _SAMPLER is not None else 0.0
+    return max((own + kids) / 1024.0, sampled)  # Linux: ru_maxrss in kilobytes
 
 
 def write_input(n: int, folder: Path, seed: int = 0) -> Path:
@@ -84,6 +125,8 @@ def main(argv: list[str] | None = None) -> None:
 
         kw = {"library": "seed", "db": db, "chunk_size": args.chunk_size,
               "history": not args.no_history, "as_of": "2026-01-15", "progress": False}
+        global _SAMPLER
+        _SAMPLER = TreeSampler()
         t = time.perf_counter()
         if args.profile:
             import cProfile
@@ -97,6 +140,7 @@ def main(argv: list[str] | None = None) -> None:
         else:
             s = revalue(src, folder / "out.parquet", workers=args.workers, **kw)
         elapsed = time.perf_counter() - t
+        peak = peak_mb()          # of the main run (the one-at-a-time and Dask parts come after)
         print("stages (s): " + ", ".join(f"{k} {v:.2f}" for k, v in s.timings.items()), flush=True)
         print(f"counts: {s.counts}", flush=True)
 
@@ -119,7 +163,7 @@ def main(argv: list[str] | None = None) -> None:
                   f"speed-up {times[1] / times[2]:.2f}×, efficiency {eff:.0%}", flush=True)
 
     rate = args.n / elapsed
-    print(f"revalue: {args.n} assets in {elapsed:.1f} s ({rate:,.0f} assets/s), peak {peak_mb():,.0f} MB")
+    print(f"revalue: {args.n} assets in {elapsed:.1f} s ({rate:,.0f} assets/s), peak {peak:,.0f} MB")
     sys.stdout.flush()
 
 
