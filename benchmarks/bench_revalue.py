@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--dask-n", type=int, default=100_000)
     ap.add_argument("--sample", type=int, default=100, help="assets appraised one at a time")
     ap.add_argument("--workers", type=int, default=None)
-    ap.add_argument("--chunk-size", type=int, default=50_000)
+    ap.add_argument("--chunk-size", type=int, default=25_000)
     ap.add_argument("--no-history", action="store_true", help="do not record the run (no database)")
     ap.add_argument("--skip-dask", action="store_true")
     ap.add_argument("--profile", action="store_true", help="cProfile the main run (inline, 1 worker)")

@@ -85,7 +85,7 @@ __all__ = [
 ]
 
 ONLY = ("all", "high-premium", "high-impairment")
-DEFAULT_CHUNK_SIZE = 50_000
+DEFAULT_CHUNK_SIZE = 25_000   # 10^6 assets: same speed as 50,000, ~0.6 GB less peak memory
 CRASH_HOOK_ENV = "VALUATION_BATCH_CRASH_AFTER"  # test hook: hard exit after N checkpoints
 XLSX_MAX_ROWS = 1_048_575
 DIFF_COLUMNS = ["run_id", "previous_run_id", "previous_estimate", "change", "change_ratio",

@@ -59,7 +59,7 @@ def register(app: typer.Typer) -> None:
         scheduler: str | None = typer.Option(None, "--scheduler", help="Dask 调度器地址 / Dask scheduler address"),
         resume: bool = typer.Option(False, "--resume", help="从检查点继续 / resume from checkpoints"),
         db: str | None = typer.Option(None, "--db", help="数据库 URL；'seed' 仅用种子文件 / DB URL or 'seed'"),
-        chunk_size: int = typer.Option(50_000, "--chunk-size", min=1, help="每个分区的资产数 / assets per partition"),
+        chunk_size: int = typer.Option(25_000, "--chunk-size", min=1, help="每个分区的资产数 / assets per partition"),
         as_of: str | None = typer.Option(None, "--as-of", help="规则的“今天” YYYY-MM-DD / rules' today"),
         no_history: bool = typer.Option(False, "--no-history", help="不记录、不比对历史（仅用于基准测试）"),
         format: str = typer.Option("text", "--format", help="json | text"),
