@@ -41,3 +41,43 @@ def test_cache_can_be_switched_off(make_service):
         r = s.client.post("/v1/appraisals", json=CARD, headers=s.h())
         assert r.status_code == 200 and r.headers["X-Result-Cache"] == "miss"
     assert len(s.service.results) == 0
+
+
+def test_a_burst_of_identical_requests_is_computed_once(make_service):
+    """Eight identical requests at once: one computes, the others share its answer (or find it
+    in the cache) — all bodies equal."""
+    import asyncio
+
+    import httpx
+
+    s = make_service(library=None)
+
+    async def burst():
+        transport = httpx.ASGITransport(app=s.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://svc") as c:
+            return await asyncio.gather(*[c.post("/v1/appraisals", json=CARD, headers=s.h())
+                                          for _ in range(8)])
+
+    rs = asyncio.run(burst())
+    assert all(r.status_code == 200 for r in rs)
+    kinds = [r.headers["X-Result-Cache"] for r in rs]
+    assert kinds.count("miss") == 1 and set(kinds) <= {"miss", "shared", "hit"}, kinds
+    assert all(r.json() == rs[0].json() for r in rs)
+
+
+def test_a_shared_failure_reaches_every_waiter(make_service):
+    s = make_service(library=None)
+    bad = copy.deepcopy(CARD)
+    bad["engagement"]["valuation_date"] = "2026-13-01"
+    import asyncio
+
+    import httpx
+
+    async def burst():
+        transport = httpx.ASGITransport(app=s.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://svc") as c:
+            return await asyncio.gather(*[c.post("/v1/appraisals", json=bad, headers=s.h()) for _ in range(4)])
+
+    rs = asyncio.run(burst())
+    assert [r.status_code for r in rs] == [422] * 4
+    assert all(r.json()["issues"][0]["field"] == "engagement.valuation_date" for r in rs)

@@ -28,6 +28,7 @@ what is allowed (Chinese and English). Every response carries ``X-Engine-Version
 """
 from __future__ import annotations
 
+import asyncio
 import copy
 import datetime as _dt
 import importlib
@@ -82,6 +83,7 @@ class Service:
         runs_dir = settings.runs_dir or str(Path("var") / "runs")
         self.runs = RunRegistry(runs_dir, self.library, history_db=settings.resolved_db_url())
         self.results = ResultCache(settings.result_cache_size)
+        self.inflight: dict[tuple[Any, ...], asyncio.Future] = {}
 
     # ------------------------------------------------------------------ library
     def store(self) -> Any:
@@ -366,11 +368,38 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             resp = _json(hit, snapshot=sid, request=request)
             resp.headers["X-Result-Cache"] = "hit"
             return resp
-        res = await run_in_threadpool(lambda: api.appraise(card, library=svc.library(), trace=trace))
-        body = res.to_dict()
-        if res.provenance.get("library_snapshot") == sid:
-            svc.results.put(ck, body)
-        resp = _json(body, snapshot=res.provenance.get("library_snapshot"), request=request)
+        # the same request already being computed: wait for that answer instead of computing it
+        # again (a burst of identical requests would otherwise all miss at once)
+        running = svc.inflight.get(ck)
+        if running is not None:
+            try:
+                body, snap_id = await asyncio.shield(running)
+            except asyncio.CancelledError:
+                if not running.cancelled():      # this request itself was cancelled
+                    raise
+            else:
+                resp = _json(body, snapshot=snap_id, request=request)
+                resp.headers["X-Result-Cache"] = "shared"
+                return resp
+        fut: asyncio.Future = asyncio.get_running_loop().create_future()
+        svc.inflight[ck] = fut
+        try:
+            res = await run_in_threadpool(lambda: api.appraise(card, library=svc.library(), trace=trace))
+            body = res.to_dict()
+            snap_id = res.provenance.get("library_snapshot")
+            if snap_id == sid:
+                svc.results.put(ck, body)
+            fut.set_result((body, snap_id))
+        except asyncio.CancelledError:
+            fut.cancel()             # the computing request went away: waiters compute themselves
+            raise
+        except Exception as e:
+            fut.set_exception(e)
+            fut.exception()          # retrieved here: waiters re-raise it, none → no asyncio warning
+            raise
+        finally:
+            svc.inflight.pop(ck, None)
+        resp = _json(body, snapshot=snap_id, request=request)
         resp.headers["X-Result-Cache"] = "miss"
         return resp
 
