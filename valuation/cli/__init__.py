@@ -67,22 +67,13 @@ def appraise(card: Path = typer.Argument(..., exists=True, dir_okay=False, help=
     """评估一张资产卡片 / appraise one asset card."""
     from .. import api
     from ..core.errors import ValuationError
+    from .common import read_json, refuse
 
-    try:
-        data = json.loads(card.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        typer.echo(f"JSON 解析失败 / invalid JSON: {e}", err=True)
-        raise typer.Exit(2)
+    data = read_json(card)
     try:
         res = api.appraise(data, library=db)
     except ValuationError as e:
-        if format == "json":
-            typer.echo(json.dumps(e.to_dict(), ensure_ascii=False, indent=2))
-        else:
-            typer.echo(e.message(lang), err=True)
-            for i in getattr(e, "issues", []):
-                typer.echo("  - " + i.message(lang), err=True)
-        raise typer.Exit(2)
+        refuse(e, format, lang)
     if format == "json":
         typer.echo(res.to_json(indent=2))
     else:

@@ -61,22 +61,13 @@ def register(app: typer.Typer) -> None:
         """公共数据定价（发改价格〔2025〕65号）/ public-data pricing (NDRC 2025 No. 65)."""
         from .. import api
         from ..core.errors import ValuationError
+        from .common import read_json, refuse
 
-        try:
-            data = json.loads(product.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as e:
-            typer.echo(f"JSON 解析失败 / invalid JSON: {e}", err=True)
-            raise typer.Exit(2)
+        data = read_json(product)
         try:
             res = api.price(data, library=db)
         except ValuationError as e:
-            if format == "json":
-                typer.echo(json.dumps(e.to_dict(), ensure_ascii=False, indent=2))
-            else:
-                typer.echo(e.message(lang), err=True)
-                for i in getattr(e, "issues", []):
-                    typer.echo("  - " + i.message(lang), err=True)
-            raise typer.Exit(2)
+            refuse(e, format, lang)
         if format == "json":
             typer.echo(json.dumps(res, ensure_ascii=False, indent=2, default=str))
         else:
