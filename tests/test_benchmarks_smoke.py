@@ -36,3 +36,8 @@ def test_bench_service_runs_on_loopback():
                "--max-seconds", "60")
     for phase in ("repeated", "distinct"):
         assert re.search(rf"service \[{phase}\]: [\d.]+ req/s, 100.0% OK, p99 [\d.]+ ms with 2 clients", out), out
+
+
+def test_bench_appraise_runs():
+    out = _run("benchmarks/bench_appraise.py", "--calls", "2")
+    assert re.search(r"appraise: all cards median [\d.]+ ms, p99 [\d.]+ ms", out), out
