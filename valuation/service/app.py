@@ -40,6 +40,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Literal
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends, FastAPI, Query, Request, Security
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
@@ -84,6 +86,8 @@ class Service:
         self.runs = RunRegistry(runs_dir, self.library, history_db=settings.resolved_db_url())
         self.results = ResultCache(settings.result_cache_size)
         self.inflight: dict[tuple[Any, ...], asyncio.Future] = {}
+        # appraisals are CPU-bound Python: more threads than this only fight over the GIL
+        self.cpu_limiter = anyio.CapacityLimiter(max(1, settings.appraisal_threads))
 
     # ------------------------------------------------------------------ library
     def store(self) -> Any:
@@ -384,7 +388,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         fut: asyncio.Future = asyncio.get_running_loop().create_future()
         svc.inflight[ck] = fut
         try:
-            res = await run_in_threadpool(lambda: api.appraise(card, library=svc.library(), trace=trace))
+            res = await anyio.to_thread.run_sync(
+                lambda: api.appraise(card, library=svc.library(), trace=trace), limiter=svc.cpu_limiter)
             body = res.to_dict()
             snap_id = res.provenance.get("library_snapshot")
             if snap_id == sid:
@@ -445,7 +450,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return {"count": len(d["results"]), "failed": failed_rows(d["failures"]),
                     "library_snapshot": snap.snapshot_id, **d}
 
-        out = await run_in_threadpool(run)
+        out = await anyio.to_thread.run_sync(run, limiter=svc.cpu_limiter)
         return _json(out, snapshot=out["library_snapshot"], request=request)
 
     # ------------------------------------------------------------------ pricing

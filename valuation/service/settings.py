@@ -34,6 +34,8 @@ class Settings:
         (a revocation takes effect within this time; 0 = read on every request).
     snapshot_cache_seconds : how long the library snapshot id shown in headers is cached.
     runs_dir : folder for the results of background runs (``None`` → ``var/runs``).
+    appraisal_threads : appraisals computed at the same time per process (CPU-bound, so more
+        threads only contend for the GIL; scale with ``valuation serve --workers``).
     result_cache_size : appraisal responses kept per process for identical requests on the
         same snapshot and day (:mod:`valuation.service.cache`; 0 disables).
     """
@@ -50,6 +52,7 @@ class Settings:
     snapshot_cache_seconds: float = 1.0
     runs_dir: str | None = None
     result_cache_size: int = 2048
+    appraisal_threads: int = 1
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
