@@ -567,11 +567,12 @@ def revalue(portfolio: Any, out: str | os.PathLike[str], *, only: str = "all", b
     finished = _now()
     timings["total"] = time.perf_counter() - t_all
     if eng is not None:
-        # results, the per-asset latest values and the run's status: one transaction
+        # rows of resumed partitions, then batch_latest and the finished mark in one transaction;
+        # finish_run afterwards only adds the history stage to the recorded timings
         t = time.perf_counter()
         for i in sorted(done):                  # partitions taken over from the interrupted run
             hist.insert_partition(eng, run_id, res_parts[i])
-        hist.finish_results(eng, run_id, final, counts=counts,
+        hist.finish_results(eng, run_id, counts=counts,
                             timings={k: round(v, 4) for k, v in timings.items()})
         timings["history"] = time.perf_counter() - t
         timings["total"] = time.perf_counter() - t_all

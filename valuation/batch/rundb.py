@@ -194,14 +194,13 @@ def insert_partition(eng: sa.Engine, run_id: str, frame: pd.DataFrame) -> None:
                         "VALUES ({ph})", zip([run_id] * n, aid, status, est, lo, hi, fl), 7)
 
 
-def finish_results(eng: sa.Engine, run_id: str, frame: pd.DataFrame | None = None, *,
-                   counts: Mapping[str, Any] | None = None, timings: Mapping[str, Any] | None = None) -> None:
+def finish_results(eng: sa.Engine, run_id: str, *, counts: Mapping[str, Any] | None = None,
+                   timings: Mapping[str, Any] | None = None) -> None:
     """Move ``batch_latest`` to the run's valued assets and mark the run finished — in one
     transaction, so a crash leaves the last finished state as it was.
 
     ``batch_latest`` is filled from the run's rows already in ``batch_results`` by one
-    ``INSERT … SELECT … ON CONFLICT`` inside the database (10⁶ Python-side upserts took ~8 s).
-    ``frame`` is accepted for symmetry and not needed."""
+    ``INSERT … SELECT … ON CONFLICT`` inside the database (10⁶ Python-side upserts took ~8 s)."""
     ensure_schema(eng)
     with _begin(eng) as c:
         c.execute(sa.text(
@@ -220,7 +219,7 @@ def insert_results(eng: sa.Engine, run_id: str, frame: pd.DataFrame, *,
     """All of a run's results at once: its rows, ``batch_latest`` and the finished mark."""
     clear_results(eng, run_id)
     insert_partition(eng, run_id, frame)
-    finish_results(eng, run_id, frame, counts=counts, timings=timings)
+    finish_results(eng, run_id, counts=counts, timings=timings)
 
 
 def finish_run(eng: sa.Engine, run_id: str, *, counts: Mapping[str, Any], timings: Mapping[str, Any],

@@ -87,19 +87,8 @@ def tornado(f: ValueFn, pf: Portfolio, params: Sequence[Param | str] | None = No
     on a card (NaN) have swing 0 and ``present`` False.
     """
     ps = resolve_params(params, config=config)
-    n, P = len(pf), len(ps)
-    K = 1 + 2 * P
-    nominals = [p.nominal(pf) for p in ps]
-    vals = []
-    ranges = []
-    for j, p in enumerate(ps):
-        lo, hi = _value_range(p, nominals[j], quantiles, rel)
-        ranges.append((lo, hi))
-        v = np.full((n, K), np.nan)
-        v[:, 1 + 2 * j] = lo
-        v[:, 2 + 2 * j] = hi
-        vals.append(v)
-    Y = evaluate_values(f, pf, ps, vals) if P else np.zeros((n, 1))
+    nominals, ranges, vals = _slots(pf, ps, quantiles, rel)
+    Y = evaluate_values(f, pf, ps, vals) if ps else np.zeros((len(pf), 1))
     return _tornado_frame(pf, ps, nominals, ranges, Y)
 
 
@@ -114,19 +103,10 @@ def tornado_many(items: Sequence[tuple[ValueFn, Sequence[Param | str]]], pf: Por
     per function. Functions must not modify the portfolio they are given (methods are pure)."""
     groups = [resolve_params(ps, config=config) for _, ps in items]
     allp = [p for g in groups for p in g]
-    n, P = len(pf), len(allp)
+    P = len(allp)
     if not P or len({id(p) for p in allp}) < P:     # a parameter shared by two functions
         return [tornado(f, pf, ps, quantiles=quantiles, rel=rel, config=config) for f, ps in items]
-    K = 1 + 2 * P
-    nominals = [p.nominal(pf) for p in allp]
-    ranges, vals = [], []
-    for j, p in enumerate(allp):
-        lo, hi = _value_range(p, nominals[j], quantiles, rel)
-        ranges.append((lo, hi))
-        v = np.full((n, K), np.nan)
-        v[:, 1 + 2 * j] = lo
-        v[:, 2 + 2 * j] = hi
-        vals.append(v)
+    nominals, ranges, vals = _slots(pf, allp, quantiles, rel)
     Ys = evaluate_values_many([f for f, _ in items], pf, allp, vals)
     out, start = [], 0
     for g, Y in zip(groups, Ys):
@@ -135,6 +115,23 @@ def tornado_many(items: Sequence[tuple[ValueFn, Sequence[Param | str]]], pf: Por
                                   Y[:, cols]))
         start += len(g)
     return out
+
+
+def _slots(pf: Portfolio, ps: Sequence[Param], quantiles: tuple[float, float],
+           rel: float | None) -> tuple[list[np.ndarray], list[tuple[Any, Any]], list[np.ndarray]]:
+    """Nominal values, (low, high) ranges and the (n, 1 + 2P) value grids of a tornado: slot 0
+    keeps every parameter nominal, slots 1 + 2j and 2 + 2j set parameter j to its low / high."""
+    n, K = len(pf), 1 + 2 * len(ps)
+    nominals = [p.nominal(pf) for p in ps]
+    ranges, vals = [], []
+    for j, p in enumerate(ps):
+        lo, hi = _value_range(p, nominals[j], quantiles, rel)
+        ranges.append((lo, hi))
+        v = np.full((n, K), np.nan)
+        v[:, 1 + 2 * j] = lo
+        v[:, 2 + 2 * j] = hi
+        vals.append(v)
+    return nominals, ranges, vals
 
 
 def _tornado_frame(pf: Portfolio, ps: Sequence[Param], nominals: Sequence[np.ndarray],
