@@ -28,7 +28,6 @@ what is allowed (Chinese and English). Every response carries ``X-Engine-Version
 """
 from __future__ import annotations
 
-import asyncio
 import copy
 import datetime as _dt
 import importlib
@@ -85,7 +84,6 @@ class Service:
         runs_dir = settings.runs_dir or str(Path("var") / "runs")
         self.runs = RunRegistry(runs_dir, self.library, history_db=settings.resolved_db_url())
         self.results = ResultCache(settings.result_cache_size)
-        self.inflight: dict[tuple[Any, ...], asyncio.Future] = {}
         # appraisals are CPU-bound Python: more threads than this only fight over the GIL
         self.cpu_limiter = anyio.CapacityLimiter(max(1, settings.appraisal_threads))
 
@@ -367,45 +365,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # same card, same snapshot, same day → same numbers: answer from the cache
         sid = await run_in_threadpool(svc.snapshot_id)
         ck = (card_hash(card), bool(trace), sid, _dt.date.today().isoformat())
-        hit = svc.results.get(ck)
-        if hit is not None:
-            resp = _json(hit, snapshot=sid, request=request)
-            resp.headers["X-Result-Cache"] = "hit"
-            return resp
-        # the same request already being computed: wait for that answer instead of computing it
-        # again (a burst of identical requests would otherwise all miss at once)
-        running = svc.inflight.get(ck)
-        if running is not None:
-            try:
-                body, snap_id = await asyncio.shield(running)
-            except asyncio.CancelledError:
-                if not running.cancelled():      # this request itself was cancelled
-                    raise
-            else:
-                resp = _json(body, snapshot=snap_id, request=request)
-                resp.headers["X-Result-Cache"] = "shared"
-                return resp
-        fut: asyncio.Future = asyncio.get_running_loop().create_future()
-        svc.inflight[ck] = fut
-        try:
+
+        async def compute() -> tuple[dict[str, Any], str | None]:
             res = await anyio.to_thread.run_sync(
                 lambda: api.appraise(card, library=svc.library(), trace=trace), limiter=svc.cpu_limiter)
-            body = res.to_dict()
-            snap_id = res.provenance.get("library_snapshot")
-            if snap_id == sid:
-                svc.results.put(ck, body)
-            fut.set_result((body, snap_id))
-        except asyncio.CancelledError:
-            fut.cancel()             # the computing request went away: waiters compute themselves
-            raise
-        except Exception as e:
-            fut.set_exception(e)
-            fut.exception()          # retrieved here: waiters re-raise it, none → no asyncio warning
-            raise
-        finally:
-            svc.inflight.pop(ck, None)
+            return res.to_dict(), res.provenance.get("library_snapshot")
+
+        body, snap_id, how = await svc.results.answer(ck, sid, compute)
         resp = _json(body, snapshot=snap_id, request=request)
-        resp.headers["X-Result-Cache"] = "miss"
+        resp.headers["X-Result-Cache"] = how
         return resp
 
     @app.post(BATCH_PATH, tags=["appraisal"], response_class=JSONResponse,

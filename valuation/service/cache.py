@@ -6,11 +6,16 @@ active version in any library changes the snapshot id and so misses the cache; t
 the key because date-dependent rules (e.g. staleness) may flag differently tomorrow. Entries
 are the response dicts exactly as first computed — provenance included — and the response
 says ``X-Result-Cache: hit``. Bounded (least recently used first out), thread-safe.
+
+:meth:`ResultCache.answer` also computes an identical request already in flight only once: a
+burst of the same card waits for the first computation (``shared``) instead of all missing.
 """
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 __all__ = ["ResultCache"]
@@ -25,6 +30,7 @@ class ResultCache:
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+        self._inflight: dict[tuple[Any, ...], asyncio.Future] = {}
 
     def get(self, key: tuple[Any, ...]) -> dict[str, Any] | None:
         with self._lock:
@@ -47,3 +53,39 @@ class ResultCache:
 
     def __len__(self) -> int:
         return len(self._d)
+
+    async def answer(self, key: tuple[Any, ...], snapshot_id: str,
+                     compute: Callable[[], Awaitable[tuple[dict[str, Any], str | None]]]
+                     ) -> tuple[dict[str, Any], str | None, str]:
+        """``(body, snapshot id, how)`` with ``how`` one of ``hit`` (cached), ``shared`` (the same
+        request was being computed: its answer) or ``miss`` (computed here by ``compute``, kept
+        when it used ``snapshot_id``). A failure of the computation reaches every waiter."""
+        hit = self.get(key)
+        if hit is not None:
+            return hit, snapshot_id, "hit"
+        running = self._inflight.get(key)
+        if running is not None:
+            try:
+                body, sid = await asyncio.shield(running)
+                return body, sid, "shared"
+            except asyncio.CancelledError:
+                if not running.cancelled():      # this request itself was cancelled
+                    raise
+        fut: asyncio.Future = asyncio.get_running_loop().create_future()
+        self._inflight[key] = fut
+        try:
+            body, sid = await compute()
+            if sid == snapshot_id:
+                self.put(key, body)
+            fut.set_result((body, sid))
+        except asyncio.CancelledError:
+            fut.cancel()             # the computing request went away: waiters compute themselves
+            raise
+        except Exception as e:
+            fut.set_exception(e)
+            fut.exception()          # retrieved here: waiters re-raise it, none → no asyncio warning
+            raise
+        finally:
+            if self._inflight.get(key) is fut:
+                del self._inflight[key]
+        return body, sid, "miss"
