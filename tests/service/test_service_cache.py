@@ -43,22 +43,25 @@ def test_cache_can_be_switched_off(make_service):
     assert len(s.service.results) == 0
 
 
-def test_a_burst_of_identical_requests_is_computed_once(make_service):
-    """Eight identical requests at once: one computes, the others share its answer (or find it
-    in the cache) — all bodies equal."""
+def _burst(s, body, k):
+    """k identical POST /v1/appraisals at once (one event loop, the app in process)."""
     import asyncio
 
     import httpx
 
-    s = make_service(library=None)
-
-    async def burst():
+    async def go():
         transport = httpx.ASGITransport(app=s.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://svc") as c:
-            return await asyncio.gather(*[c.post("/v1/appraisals", json=CARD, headers=s.h())
-                                          for _ in range(8)])
+            return await asyncio.gather(*[c.post("/v1/appraisals", json=body, headers=s.h()) for _ in range(k)])
 
-    rs = asyncio.run(burst())
+    return asyncio.run(go())
+
+
+def test_a_burst_of_identical_requests_is_computed_once(make_service):
+    """Eight identical requests at once: one computes, the others share its answer (or find it
+    in the cache) — all bodies equal."""
+    s = make_service(library=None)
+    rs = _burst(s, CARD, 8)
     assert all(r.status_code == 200 for r in rs)
     kinds = [r.headers["X-Result-Cache"] for r in rs]
     assert kinds.count("miss") == 1 and set(kinds) <= {"miss", "shared", "hit"}, kinds
@@ -69,15 +72,6 @@ def test_a_shared_failure_reaches_every_waiter(make_service):
     s = make_service(library=None)
     bad = copy.deepcopy(CARD)
     bad["engagement"]["valuation_date"] = "2026-13-01"
-    import asyncio
-
-    import httpx
-
-    async def burst():
-        transport = httpx.ASGITransport(app=s.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://svc") as c:
-            return await asyncio.gather(*[c.post("/v1/appraisals", json=bad, headers=s.h()) for _ in range(4)])
-
-    rs = asyncio.run(burst())
+    rs = _burst(s, bad, 4)
     assert [r.status_code for r in rs] == [422] * 4
     assert all(r.json()["issues"][0]["field"] == "engagement.valuation_date" for r in rs)
