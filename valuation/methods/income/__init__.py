@@ -240,7 +240,14 @@ def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: b
     F = st.F
     n_flow = np.where(~np.isnan(F).all(axis=1), T - np.argmax(~np.isnan(F[:, ::-1]), axis=1), np.nan)
     periods_eff = np.where(np.isnan(periods_eff), n_flow, periods_eff)
-    periods_eff = np.where(np.isnan(periods_eff), T, periods_eff)
+    # last fallback: the asset's own scenario length (else one period) — never the batch's
+    # widest stream T, which would make an asset's life depend on the portfolio around it
+    own_T = np.ones(n)
+    if rec is not None and len(rec):
+        pos = pf.index.get_indexer(rec["asset_id"])
+        lens = np.array([len(x) for x in rec["income"]], dtype=float)
+        np.maximum.at(own_T, pos[pos >= 0], lens[pos >= 0])
+    periods_eff = np.where(np.isnan(periods_eff), own_T, periods_eff)
     # attrition
     att = col(a, "income_attrition_rate")
     start = np.nan_to_num(col(a, "income_attrition_start_period"), nan=2.0)

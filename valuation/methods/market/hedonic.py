@@ -164,8 +164,10 @@ class HedonicModel:
             sel = modes == mode
             if not sel.any():
                 continue
-            X = fit.encoder.transform(F.loc[sel])
-            mu = X @ fit.beta
+            X = np.ascontiguousarray(fit.encoder.transform(F.loc[sel]), dtype=float)
+            # row by row, not ``X @ beta``: BLAS blocks a matrix product by its row count, so
+            # an asset's prediction would change in the last bits with the batch around it
+            mu = (X * fit.beta).sum(axis=1)
             var_mean = np.einsum("ij,jk,ik->i", X, fit.cov, X)
             s2 = np.full(int(sel.sum()), fit.sigma2)
             if fit.group_col:
