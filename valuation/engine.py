@@ -19,7 +19,7 @@ from . import __version__
 from .core.portfolio import Portfolio
 from .core.result import METHOD_NAMES, Result, clean
 from .core.snapshot import LibrarySnapshot
-from .methods.base import MethodResult, empty_frame, not_applicable
+from .methods.base import MethodResult, _row_columns, empty_frame, not_applicable
 
 __all__ = ["Evaluation", "evaluate", "run_method"]
 
@@ -67,7 +67,7 @@ class Evaluation:
     snapshot_id: str = ""
 
     def result(self, asset_id: str, *, input_hash: str = "", seed: int | None = None) -> Result:
-        row = self.frame.loc[asset_id]
+        row = self._row(asset_id)
         methods: dict[str, dict[str, Any]] = {}
         warnings: list[dict[str, Any]] = []
         for m, mr in self.methods.items():
@@ -96,6 +96,24 @@ class Evaluation:
                       provenance=prov, final=final,
                       explanation=self.explanations.get(asset_id, {}), warnings=warnings,
                       status="ok" if est is not None else "no_estimate")
+
+
+    def _row(self, asset_id: str) -> Mapping[str, Any]:
+        """The reconciled row of an asset: ``frame.loc[asset_id]`` or, read from columns
+        converted once per evaluation, the same values up to numpy → Python scalars (every
+        number read from it goes through :func:`clean`)."""
+        cache = self.__dict__.get("_row_cache")
+        if cache is None or cache[0] is not self.frame:
+            cache = (self.frame, _row_columns(self.frame))
+            self.__dict__["_row_cache"] = cache
+        cols = cache[1]
+        if cols is False:
+            return self.frame.loc[asset_id]
+        get_loc, names, plain, lazy = cols
+        i = get_loc(asset_id)
+        if not isinstance(i, int):
+            return self.frame.loc[asset_id]
+        return {k: (lz[i] if pl is None else pl[i]) for k, pl, lz in zip(names, plain, lazy)}
 
 
 def _reconcile(pf: Portfolio, results: Mapping[str, MethodResult], snap: LibrarySnapshot,

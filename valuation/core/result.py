@@ -17,6 +17,20 @@ METHOD_LABELS = {"cost": ("成本法", "Cost approach"), "income": ("收益法",
 
 def clean(v: Any) -> Any:
     """JSON-safe plain values (NaN → None, numpy → Python, timestamps → ISO)."""
+    t = type(v)
+    # the common leaves first (a result has thousands): what the checks below return for them
+    if t is str or t is int or t is bool or v is None:
+        return v
+    if t is float:
+        return v if math.isfinite(v) else None
+    if t is dict:
+        return {str(k): clean(x) for k, x in v.items()}
+    if t is list:
+        return [clean(x) for x in v]
+    return _clean_other(v)
+
+
+def _clean_other(v: Any) -> Any:
     import numpy as np
 
     if isinstance(v, dict):

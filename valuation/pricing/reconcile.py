@@ -438,11 +438,26 @@ def explain(pf: Portfolio, results: Mapping[str, MethodResult], frame: pd.DataFr
     T = pd.concat(tors, ignore_index=True) if tors else pd.DataFrame(
         columns=["asset_id", "parameter", "method", "label_zh", "label_en", "swing", "value_at_low",
                  "value_at_high", "references"])
-    by_asset = {k: g for k, g in T.groupby("asset_id", sort=False)} if len(T) else {}
+    # per asset, the positions of its tornado rows in T (in T's order, like a groupby) and
+    # T's columns as Python lists: the loop below reads them, not a frame, per asset
+    by_asset: dict[str, list[int]] = {}
+    if len(T):
+        for k, aid in enumerate(T["asset_id"].tolist()):
+            by_asset.setdefault(aid, []).append(k)
+    tcols = {c: T[c].tolist() for c in ("method", "parameter", "label_zh", "label_en", "value_at_low",
+                                        "value_at_high", "references")} if len(T) else {}
     div = float(setting(cfg, "divergence"))
     out: dict[str, dict[str, Any]] = {}
-    for aid in pf.index.astype(str):
-        row = fr.loc[aid]
+    ids = pf.index.astype(str)
+    rows = _rows_at(fr, ids, ["estimate", "low", "high", "coverage"] + [
+        f"{m}_{c}" for m in names for c in ("estimate", "low", "high", "weight", "applicable", "reason_zh",
+                                            "reason_en")])
+    mrows = _rows_at(meta, ids, ["weights_source", "weights_reason", "rule_reason_zh", "rule_reason_en",
+                                 "rule_references"]) if meta is not None else None
+    arows = _rows_at(pf.assets, ids, [c for c in ("purpose", "value_type") if c in pf.assets.columns])
+    for i, aid in enumerate(ids):
+        row = rows[i]
+        mrow = mrows[i] if mrows is not None else None
         concl = float(row["estimate"]) if pd.notna(row["estimate"]) else np.nan
         table = []
         used = []
@@ -465,7 +480,8 @@ def explain(pf: Portfolio, results: Mapping[str, MethodResult], frame: pd.DataFr
         drivers = []
         g = by_asset.get(aid)
         if g is not None and np.isfinite(concl) and concl:
-            for _, d in g.iterrows():
+            for k in g:
+                d = {c: v[k] for c, v in tcols.items()}
                 vl, vh = float(d["value_at_low"]), float(d["value_at_high"])
                 reach = bool(min(vl, vh) <= concl <= max(vl, vh)) if np.isfinite(vl) and np.isfinite(vh) else False
                 drivers.append({"method": d["method"], "parameter": d["parameter"],
@@ -478,8 +494,8 @@ def explain(pf: Portfolio, results: Mapping[str, MethodResult], frame: pd.DataFr
         ml = {m: LABELS.get(m, (m, m)) for m in names}
         top_zh = f"{ml[top['method']][0]}的{top['label_zh']}" if top else ""
         top_en = f"{top['label_en']} ({ml[top['method']][1]})" if top else ""
-        src = meta.loc[aid, "weights_source"] if meta is not None else "model"
-        a = pf.assets.loc[aid]
+        src = mrow["weights_source"] if mrow is not None else "model"
+        a = arows[i]
         purpose, vtype = str(a.get("purpose", "other")), str(a.get("value_type", "market"))
         zh, en = [], []
         if not used:
@@ -489,14 +505,14 @@ def explain(pf: Portfolio, results: Mapping[str, MethodResult], frame: pd.DataFr
             wz = "、".join(f"{ml[m][0]}（权重 {w:.0%}）" for m, w in used)
             we = ", ".join(f"{ml[m][1]} (weight {w:.0%})" for m, w in used)
             if str(src).startswith("card"):
-                zh.append(f"结论采用{wz}，权重由评估人员指定，理由：{meta.loc[aid, 'weights_reason']}。")
+                zh.append(f"结论采用{wz}，权重由评估人员指定，理由：{mrow['weights_reason']}。")
                 en.append(f"The conclusion uses the {we}; the weights were set by the appraiser because: "
-                          f"{meta.loc[aid, 'weights_reason']}.")
+                          f"{mrow['weights_reason']}.")
             else:
                 zh.append(f"评估目的为{PURPOSE_ZH.get(purpose, purpose)}、价值类型为{VALUE_TYPE_ZH.get(vtype, vtype)}，"
-                          f"结论采用{wz}：{meta.loc[aid, 'rule_reason_zh'] if meta is not None else ''}。")
+                          f"结论采用{wz}：{mrow['rule_reason_zh'] if mrow is not None else ''}。")
                 en.append(f"Purpose {purpose}, value type {vtype}: the conclusion uses the {we} — "
-                          f"{meta.loc[aid, 'rule_reason_en'] if meta is not None else ''}.")
+                          f"{mrow['rule_reason_en'] if mrow is not None else ''}.")
             if "fallback" in str(src):
                 zh.append("首选方法不适用，按模型库的备选顺序改用上述方法。")
                 en.append("The preferred approach is not applicable; the library's fallback order was used.")
@@ -531,8 +547,8 @@ def explain(pf: Portfolio, results: Mapping[str, MethodResult], frame: pd.DataFr
                 en.append(f"The largest driver is the {top_en} (the conclusion is zero or not finite, so no "
                           "relative swing is given).")
         refs = ["CAS2023.art24"]
-        if meta is not None:
-            refs += [r for r in meta.loc[aid, "rule_references"] if r not in refs]
+        if mrow is not None:
+            refs += [r for r in mrow["rule_references"] if r not in refs]
         out[aid] = {"conclusion": None if not np.isfinite(concl) else concl, "table": table,
                     "spread_pct": spread, "weights_source": str(src),
                     "drivers": drivers, "largest_driver": (f"{top_zh} / {top_en}" if top else None),
@@ -542,3 +558,16 @@ def explain(pf: Portfolio, results: Mapping[str, MethodResult], frame: pd.DataFr
 
 
 _explain = explain
+
+
+def _rows_at(frame: pd.DataFrame, ids: pd.Index, cols: list[str]) -> list[dict[str, Any]]:
+    """``frame.loc[aid, c]`` for every id (in order) and column as one dict per id, read from
+    the columns once (numbers as Python scalars, which every use above converts anyway)."""
+    if frame.index.is_unique:
+        pos = frame.index.get_indexer(ids)
+        if (pos < 0).any():
+            frame.loc[ids[pos < 0][0]]          # the KeyError of the row lookup
+    else:
+        pos = np.array([frame.index.get_loc(a) for a in ids], dtype=np.intp)
+    vals = [frame[c].tolist() for c in cols]
+    return [{c: v[p] for c, v in zip(cols, vals)} for p in pos.tolist()]
