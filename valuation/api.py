@@ -56,12 +56,17 @@ def open_library(url: str | None = None, *, init: bool = False) -> Any:
 
 def _register_validators(store: Any) -> None:
     """Writes to this store's rules library go through the whitelisted rule compiler
-    (DESIGN.md §7). Registered on the instance, so stores opened elsewhere are unaffected."""
+    (DESIGN.md §7), and writes to its indicators library through the quality settings check
+    (weights, bands, default scale). Registered on the instance, so stores opened elsewhere are
+    unaffected."""
     try:
         from .rules.engine import validate_rule
     except ImportError:  # pragma: no cover - the rules package ships with the engine
         return
     store.register_validator("rules", validate_rule)
+    from .quality.library import validate_indicator_entry
+
+    store.register_validator("indicators", validate_indicator_entry)
 
 
 def snapshot(library: LibraryLike = None) -> LibrarySnapshot:

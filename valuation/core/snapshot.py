@@ -41,8 +41,15 @@ class LibrarySnapshot:
         return {"models": found} if found else None
 
     def params_for(self, method: str) -> dict[str, Any] | None:
-        """Parameters handed to an approach's ``appraise``; None → the method's defaults."""
-        return None
+        """Library entries handed to an approach's ``appraise``: its model-library entries
+        (``{"models": {id: entry}}``) and, for the approaches that score data quality (cost,
+        market), the indicators library (``"indicators"``). Each approach overlays them on its
+        built-in defaults, so a new active version in the library changes both the snapshot id
+        and the numbers. None when the snapshot holds neither (the built-in defaults)."""
+        out = dict(self.method_params(method) or {})
+        if method in ("cost", "market") and self.indicators:
+            out["indicators"] = self.indicators
+        return out or None
 
     @staticmethod
     def compute_id(parts: dict[str, Any]) -> str:

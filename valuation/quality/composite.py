@@ -9,9 +9,13 @@ Where each piece comes from, per asset (``composite_scores``):
 * weights w_j: the ``weights`` argument, else the card's AHP matrix
   (``asset.quality.ahp_matrix``, principal eigenvector, CR < 0.10 or
   ``asset.quality.cr_override_reason``), else the card's ``asset.quality.weights``, else the
-  defaults 1/6 each (ENG.default — GB/T 36344 gives no weights);
+  indicators library's dimension weights (``library``; the seed's are 1/6 each, ENG.default —
+  GB/T 36344 gives no weights);
 * when the six dimension scores are not all available, a given composite
   ``asset.quality.score`` is used as Q (basis ``given``).
+
+"The defaults" are those of the snapshot's indicators library (:mod:`.library`) when the
+caller passes it, else the built-ins (equal to the seed).
 
 The result is unrounded; the cost approach applies the engagement's rounding mode.
 """
@@ -27,7 +31,8 @@ from ..core.errors import ValidationError
 from .ahp import CR_LIMIT, _pairwise_issues, _refusal, ahp_batch
 from .catalog import DEFAULT_DIMENSION_WEIGHTS, DIMENSION_LABELS, DIMENSIONS, Indicator
 from .checks import check_scores, check_weights, issue
-from .indicators import PIECEWISE_BANDS, dimension_scores, indicator_scores
+from .indicators import dimension_scores, indicator_scores
+from .library import DEFAULT_QUALITY_LIBRARY, QualityLibrary
 
 __all__ = ["QUALITY_CLAUSES", "composite", "composite_scores"]
 
@@ -154,9 +159,9 @@ class _Positions:
             return default
 
 
-def composite_scores(pf, weights: Any = None, *, scale: str = "linear",
-                     bands=PIECEWISE_BANDS, catalog: Mapping[str, Indicator] | None = None,
-                     errors: str = "raise") -> pd.DataFrame:
+def composite_scores(pf, weights: Any = None, *, scale: str | None = None,
+                     bands=None, catalog: Mapping[str, Indicator] | None = None,
+                     errors: str = "raise", library: QualityLibrary | None = None) -> pd.DataFrame:
     """Composite quality score Q of every asset of ``pf`` (vectorised; see module docstring).
 
     Parameters
@@ -165,20 +170,29 @@ def composite_scores(pf, weights: Any = None, *, scale: str = "linear",
         ``pf.series["asset.quality.weights"]``, ``pf.matrices["asset.quality.ahp_matrix"]``).
     weights : optional six weights (array or {dimension: w}) for every asset, or an
         (assets × dimensions) DataFrame; must sum to 1 (± 1e-6).
-    scale : scoring scale of sub-indicator measures, ``linear`` or ``piecewise``.
+    scale : scoring scale of sub-indicator measures, ``linear`` or ``piecewise``; default the
+        library's default scale.
+    bands, catalog : piecewise bands and sub-indicator catalogue; default the library's.
     errors : ``raise`` (default: bad input raises ValidationError / RefusedError naming the
         field and value) or ``mark`` (batch: Q = NaN and the reason in ``problem_zh/_en``).
+    library : the indicators library of the snapshot (:func:`.library.quality_library`):
+        default dimension weights, catalogue, bands and scale; None → the built-in defaults
+        (equal to the seed library).
 
     Returns
     -------
     DataFrame indexed like ``pf.assets`` with ``quality_score`` (Q, unrounded),
     ``quality_basis`` (dimensions | indicators | given | none), ``weights_source``
-    (argument | ahp | card | default), ``ahp_lambda_max``, ``ahp_ci``, ``ahp_cr``,
+    (argument | ahp | card | library (edited library weights) | default), ``ahp_lambda_max``, ``ahp_ci``, ``ahp_cr``,
     ``ahp_override_reason``, ``w_<dimension>`` and ``s_<dimension>`` (the weights and scores
     used), ``problem_zh``, ``problem_en``.
     """
     if errors not in ("raise", "mark"):
         raise ValueError("errors must be 'raise' or 'mark'")
+    lib = library or DEFAULT_QUALITY_LIBRARY
+    scale = lib.scale if scale is None else scale
+    bands = lib.bands if bands is None else bands
+    catalog = lib.catalog if catalog is None else catalog
     idx = pf.index
     n = len(idx)
     a = pf.assets
@@ -215,8 +229,9 @@ def composite_scores(pf, weights: Any = None, *, scale: str = "linear",
         dims = np.where(fill, means, dims)
 
     # ---- weights
-    W = np.tile(DEFAULT_DIMENSION_WEIGHTS, (n, 1))
-    src = np.full(n, "default", dtype=object)
+    W = np.tile(lib.dimension_weights, (n, 1))
+    edited = not np.allclose(lib.dimension_weights, DEFAULT_DIMENSION_WEIGHTS, rtol=0, atol=1e-12)
+    src = np.full(n, "library" if edited else "default", dtype=object)
     lam = np.full(n, np.nan)
     ci = np.full(n, np.nan)
     cr = np.full(n, np.nan)

@@ -36,6 +36,7 @@ from scipy import special
 
 from ...core.models import load_model_file, models_dir
 from ...quality.composite import composite_scores
+from ...quality.library import quality_library
 from ..base import LazyWarnings, MethodResult, step
 from .kernel import (
     COMPONENT_LABELS,
@@ -50,7 +51,7 @@ from .kernel import (
     select_delta,
 )
 
-__all__ = ["CLAUSES", "appraise", "default_params", "replacement_cost"]
+__all__ = ["CLAUSES", "appraise", "default_params", "replacement_cost", "resolve_params"]
 
 CLAUSES = ["CAS2023.art22", "CAS2023.annex.cost"]
 _BUILTIN = {"profit_rate": 0.0, "opportunity_rate": 0.0, "quality_benchmark": 100.0,
@@ -60,34 +61,66 @@ _BUILTIN = {"profit_rate": 0.0, "opportunity_rate": 0.0, "quality_benchmark": 10
             "literature_risk": 0.0, "literature_relative_sd": 0.10}
 
 
+def _defaults_of(cas: Mapping[str, Any], lit: Mapping[str, Any]) -> dict[str, Any]:
+    """Parameter defaults of the ``cost.cas`` and ``cost.literature`` model entries."""
+    out: dict[str, Any] = {}
+    cas = cas.get("parameters") or {}
+    for k in ("profit_rate", "opportunity_rate", "quality_benchmark", "coverage", "delta_max"):
+        if isinstance(cas.get(k), Mapping) and cas[k].get("default") is not None:
+            out[k] = cas[k]["default"]
+    sd = ((cas.get("delta") or {}).get("distribution") or {}).get("sd")
+    if sd is not None:
+        out["delta_relative_sd"] = sd
+    if isinstance(cas.get("quality_rounding_publication"), Mapping):
+        out["quality_decimals"] = cas["quality_rounding_publication"].get("default", 2)
+    lit = lit.get("parameters") or {}
+    for k in ("return_rate", "circulation", "scarcity", "risk"):
+        if isinstance(lit.get(k), Mapping) and lit[k].get("default") is not None:
+            out[f"literature_{k}"] = lit[k]["default"]
+    sd = ((lit.get("utility") or {}).get("distribution") or {}).get("sd")
+    if sd is not None:
+        out["literature_relative_sd"] = sd
+    return out
+
+
 @lru_cache(maxsize=1)
 def _model_defaults() -> tuple[tuple[str, Any], ...]:
-    out: dict[str, Any] = {}
     try:
-        cas = load_model_file(models_dir() / "cost_cas.yaml").get("parameters") or {}
-        for k in ("profit_rate", "opportunity_rate", "quality_benchmark", "coverage", "delta_max"):
-            if isinstance(cas.get(k), Mapping) and cas[k].get("default") is not None:
-                out[k] = cas[k]["default"]
-        sd = ((cas.get("delta") or {}).get("distribution") or {}).get("sd")
-        if sd is not None:
-            out["delta_relative_sd"] = sd
-        if isinstance(cas.get("quality_rounding_publication"), Mapping):
-            out["quality_decimals"] = cas["quality_rounding_publication"].get("default", 2)
-        lit = load_model_file(models_dir() / "cost_literature.yaml").get("parameters") or {}
-        for k in ("return_rate", "circulation", "scarcity", "risk"):
-            if isinstance(lit.get(k), Mapping) and lit[k].get("default") is not None:
-                out[f"literature_{k}"] = lit[k]["default"]
-        sd = ((lit.get("utility") or {}).get("distribution") or {}).get("sd")
-        if sd is not None:
-            out["literature_relative_sd"] = sd
+        out = _defaults_of(load_model_file(models_dir() / "cost_cas.yaml"),
+                           load_model_file(models_dir() / "cost_literature.yaml"))
     except (OSError, ValueError):  # pragma: no cover - models/ shipped with the repository
-        pass
+        out = {}
     return tuple(out.items())
 
 
 def default_params() -> dict[str, Any]:
     """Parameters of ``models/cost_cas.yaml`` / ``cost_literature.yaml`` (built-ins if absent)."""
     return {**_BUILTIN, **dict(_model_defaults())}
+
+
+def resolve_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Defaults ← the snapshot's library entries ← flat overrides.
+
+    ``params`` may carry ``models`` (``{id: entry}`` of the model library, as
+    :meth:`~valuation.core.snapshot.LibrarySnapshot.params_for` gives: ``cost.cas`` and
+    ``cost.literature`` replace the file defaults) and ``indicators`` (the indicators library:
+    quality weights, bands and default scale, :func:`~valuation.quality.library.quality_library`);
+    any other key overrides one parameter (None keeps the default). The result holds the
+    parsed indicators library under ``quality_library``.
+    """
+    params = dict(params or {})
+    models = params.pop("models", None)
+    indicators = params.pop("indicators", None)
+    p = default_params()
+    if isinstance(models, Mapping) and ("cost.cas" in models or "cost.literature" in models):
+        cas, lit = models.get("cost.cas"), models.get("cost.literature")
+        p.update(_defaults_of(cas if isinstance(cas, Mapping) else {}, lit if isinstance(lit, Mapping) else {}))
+    lib = quality_library(indicators)
+    p["quality_library"] = lib
+    if indicators:
+        p["quality_scale"] = lib.scale
+    p.update({k: v for k, v in params.items() if v is not None})
+    return p
 
 
 def _col(a: pd.DataFrame, name: str, fill: float = np.nan) -> np.ndarray:
@@ -105,7 +138,7 @@ def replacement_cost(pf, params: Mapping[str, Any] | None = None) -> pd.DataFram
     """Resolved components and C per asset: columns ``cost_<component>``, ``profit_rate``,
     ``replacement_cost``, ``total_cost`` (sum of the five, the literature TC), ``has_cost_data``,
     ``has_lines``, ``double_count_risk``, ``opportunity_rate``, ``opportunity_measured``."""
-    p = {**default_params(), **(params or {})}
+    p = resolve_params(params)
     a = pf.assets
     comp0 = pd.DataFrame({c: _col(a, f"cost_{c}") for c in COMPONENTS}, index=pf.index)
     lines = pf.records.get("cost.lines") if hasattr(pf, "records") else None
@@ -179,7 +212,7 @@ def appraise(pf, params: Mapping[str, Any] | None = None, *, trace: bool = False
     delta_high, quality_score, quality_basis, utility, profit_rate, cost_preliminary …
     cost_taxes.
     """
-    p = {**default_params(), **{k: v for k, v in (params or {}).items() if v is not None}}
+    p = resolve_params(params)
     a = pf.assets
     n = len(pf)
     v = _Verdict(n)
@@ -190,7 +223,8 @@ def appraise(pf, params: Mapping[str, Any] | None = None, *, trace: bool = False
     lit = _str(a, "cost_variant") == "literature"
     basis = _str(a, "cost_adjustment_basis")
     basis = np.where(basis == "", "quality", basis)
-    q = composite_scores(pf, p.get("quality_weights"), scale=str(p["quality_scale"]), errors="mark")
+    q = composite_scores(pf, p.get("quality_weights"), scale=str(p["quality_scale"]), errors="mark",
+                         library=p["quality_library"])
     qs = q["quality_score"].to_numpy(float)
     pub = _str(a, "rounding") == "publication"
     qs_used = np.where(pub, np.round(qs, int(p["quality_decimals"])), qs)
@@ -427,6 +461,7 @@ def _trace(i, ctx, p, lit, basis, qs, qs_used, pub, bench, nu, nr, d_q, d_l, d_f
         s.append(step("quality_weights", "质量维度权重", "Quality dimension weights",
                       {"ahp": "w = 判断矩阵主特征向量（归一化）；CI = (λmax − n)/(n − 1)；CR = CI/RI < 0.10",
                        "card": "卡片给定权重，Σ w = 1", "argument": "参数给定权重，Σ w = 1",
+                       "library": "w_j = 指标库维度权重（按其和归一化）",
                        "default": "w_j = 1/6（工程默认，非标准规定）"}[src],
                       w_inputs, [w_inputs[d] for d in list(w_inputs)[:6]],
                       ["GBT36344", "CAS2023.art17"] + (["ENG.default"] if src == "default" else [])))

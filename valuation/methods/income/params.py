@@ -44,6 +44,26 @@ def _read(path: Path) -> dict[str, Any]:
     return _PARSED[key]
 
 
+def _apply_entry(out: dict[str, Any], m: Mapping[str, Any]) -> None:
+    """Overlay the defaults of one income model entry (a file or a library version) on ``out``."""
+    if m.get("method") != "income":
+        return
+    pars = m.get("parameters") or {}
+    if m.get("id") == "income.discount":
+        for k in ("risk_free", "coverage", "attrition_cutoff", "default_periods"):
+            if k in pars and _default(pars[k]) is not None:
+                out[k] = _default(pars[k])
+        rf = pars.get("risk_free")
+        if isinstance(rf, Mapping):
+            out["risk_free_source_zh"] = rf.get("source_zh", out["risk_free_source_zh"])
+            out["risk_free_source_en"] = rf.get("source_en", out["risk_free_source_en"])
+        return
+    model = m.get("model")
+    dr = pars.get("discount_rate")
+    if model and isinstance(dr, Mapping) and isinstance(dr.get("distribution"), Mapping):
+        out["rate_dist"][model] = dict(dr["distribution"])
+
+
 def default_params() -> dict[str, Any]:
     """Parameters from ``models/income_*.yaml`` over the fallbacks."""
     out = {**FALLBACK, "rate_dist": dict(FALLBACK["rate_dist"])}
@@ -51,32 +71,23 @@ def default_params() -> dict[str, Any]:
     if not d.exists():
         return out
     for path in sorted(d.glob("income_*.yaml")):
-        m = _read(path)
-        mid = m.get("id")
-        if m.get("method") != "income":
-            continue
-        pars = m.get("parameters") or {}
-        if mid == "income.discount":
-            for k in ("risk_free", "coverage", "attrition_cutoff", "default_periods"):
-                if k in pars and _default(pars[k]) is not None:
-                    out[k] = _default(pars[k])
-            rf = pars.get("risk_free")
-            if isinstance(rf, Mapping):
-                out["risk_free_source_zh"] = rf.get("source_zh", out["risk_free_source_zh"])
-                out["risk_free_source_en"] = rf.get("source_en", out["risk_free_source_en"])
-            continue
-        model = m.get("model")
-        dr = pars.get("discount_rate")
-        if model and isinstance(dr, Mapping) and isinstance(dr.get("distribution"), Mapping):
-            out["rate_dist"][model] = dict(dr["distribution"])
+        _apply_entry(out, _read(path))
     return out
 
 
 def merge_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
     """Defaults from the model library overridden by ``params`` (a float ``rate_sd`` sets a
-    relative-normal spread of the discount rate for every model)."""
+    relative-normal spread of the discount rate for every model). ``models`` (``{id: entry}``
+    of a library snapshot, :meth:`~valuation.core.snapshot.LibrarySnapshot.params_for`)
+    replaces the file defaults with the library's active versions first."""
     p = default_params()
+    models = (params or {}).get("models")
+    if isinstance(models, Mapping):
+        for m in sorted((m for m in models.values() if isinstance(m, Mapping)), key=lambda m: str(m.get("id"))):
+            _apply_entry(p, m)
     for k, v in (params or {}).items():
+        if k == "models":
+            continue
         if k == "rate_sd" and v is not None:
             p["rate_dist"] = {m: {"type": "relative_normal", "sd": float(v)} for m in p["rate_dist"]}
         elif k == "rate_dist" and isinstance(v, Mapping):

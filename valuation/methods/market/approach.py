@@ -113,7 +113,8 @@ def fit_library(cases: pd.DataFrame | None, params: Mapping[str, Any] | None = N
     if cases is None:
         return None
     p = resolve_params(params) if params is None or "hedonic_categorical" not in params else params
-    pkey = repr(sorted((k, repr(v)) for k, v in p.items()))
+    # the subjects' quality library does not enter the fit (cases carry their own scores)
+    pkey = repr(sorted((k, repr(v)) for k, v in p.items() if k != "quality_library"))
     shape = (cases.shape, tuple(cases.columns)) if isinstance(cases, pd.DataFrame) else None
     memo = _KEYS_BY_FRAME.get((id(cases), pkey)) if shape is not None else None
     key = memo[2] if memo is not None and memo[0]() is cases and memo[1] == shape else None
@@ -170,7 +171,7 @@ def subjects_from_portfolio(pf, params: Mapping[str, Any]) -> pd.DataFrame:
     a = pf.assets
     n = len(a)
     try:
-        q = composite_scores(pf, errors="mark")["quality_score"].to_numpy(float)
+        q = composite_scores(pf, errors="mark", library=params.get("quality_library"))["quality_score"].to_numpy(float)
     except Exception:  # noqa: BLE001  # pragma: no cover - quality problems are the quality module's to report
         q = _num(a, "quality_score")
     comps = pf.record("market.comparables") if hasattr(pf, "record") else None

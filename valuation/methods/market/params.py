@@ -12,6 +12,7 @@ from typing import Any
 
 from ...core.errors import RefusedError
 from ...core.models import load_model_file, models_dir
+from ...quality.library import quality_library
 
 __all__ = ["CLAUSES", "default_params", "resolve_params"]
 
@@ -96,15 +97,21 @@ def default_params() -> dict[str, Any]:
 
 
 def resolve_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Defaults ← snapshot models (``{"models": {...}}``) ← flat overrides; checked."""
+    """Defaults ← snapshot models (``{"models": {...}}``) ← flat overrides; checked. The
+    snapshot's indicators library (``indicators``) becomes ``quality_library``, which scores
+    the subject's quality for X1 (:func:`~valuation.quality.library.quality_library`)."""
     p = default_params()
+    indicators = None
     if params:
         models = params.get("models") if isinstance(params.get("models"), Mapping) else None
         if models:
             for m in models.values():
                 if isinstance(m, Mapping) and m.get("method") == "market":
                     p.update(_defaults_of(m, m.get("id") == "market.hedonic"))
-        p.update({k: v for k, v in params.items() if k != "models"})
+        indicators = params.get("indicators")
+        p.update({k: v for k, v in params.items() if k not in ("models", "indicators")})
+    if "quality_library" not in p or indicators is not None:
+        p["quality_library"] = quality_library(indicators)
     _check(p)
     return p
 

@@ -1,0 +1,162 @@
+"""What quality scoring takes from the indicators library (指标库) of a library snapshot.
+
+The seed entries (``valuation/library/seed/indicators.yaml``) hold the engineering defaults
+(ENG.default): six dimension weights of 1/6, equal sub-indicator weights inside a dimension,
+the linear scale and the piecewise bands of DOMAIN.md §5.3 step 1. An appraiser may replace
+them in the library (CAS 2023 art. 17: the weighting method is chosen and recorded by the
+appraiser); a new active version changes the snapshot id, and appraisals on that snapshot use
+the new weights — the run records which.
+
+Dimension weights are used relative to each other (divided by their sum unless they already
+sum to 1 within 1e-9): editing the six entries one at a time must never leave the library
+unusable in between. The weights
+actually used appear in every result (``w_<dimension>`` of the quality details).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..core.errors import RefusedError
+from .catalog import (
+    DEFAULT_DIMENSION_WEIGHTS,
+    DIMENSIONS,
+    INDICATORS,
+    PIECEWISE_BANDS,
+    Indicator,
+    catalog_from_entries,
+)
+
+__all__ = ["DEFAULT_QUALITY_LIBRARY", "QualityLibrary", "quality_library", "validate_indicator_entry"]
+
+SCALES = ("linear", "piecewise")
+
+
+@dataclass(frozen=True)
+class QualityLibrary:
+    """Dimension weights (order :data:`DIMENSIONS`), sub-indicator catalogue, piecewise bands
+    ``((lower bound of X', score), ...)`` and the default scoring scale."""
+
+    dimension_weights: np.ndarray = field(default_factory=lambda: DEFAULT_DIMENSION_WEIGHTS.copy())
+    catalog: Mapping[str, Indicator] = field(default_factory=lambda: dict(INDICATORS))
+    bands: tuple[tuple[float, float], ...] = PIECEWISE_BANDS
+    scale: str = "linear"
+
+
+DEFAULT_QUALITY_LIBRARY = QualityLibrary()
+
+
+def _refuse(entry_id: str, name: str, value: Any, allowed: str) -> RefusedError:
+    return RefusedError(f"指标库条目 {entry_id} 的 {name} 值 {value!r} 无效，允许：{allowed}",
+                        f"indicators library entry {entry_id}: {name} = {value!r} is not allowed; "
+                        f"allowed: {allowed}", field=f"indicators.{entry_id}.{name}", value=value,
+                        allowed=allowed)
+
+
+def _weight(e: Mapping[str, Any]) -> float:
+    w = e.get("weight")
+    try:
+        x = float(w)
+    except (TypeError, ValueError):
+        raise _refuse(str(e.get("id")), "weight", w, "a number ≥ 0") from None
+    if not np.isfinite(x) or x < 0:
+        raise _refuse(str(e.get("id")), "weight", w, "a number ≥ 0")
+    return x
+
+
+def _bands(e: Mapping[str, Any]) -> tuple[tuple[float, float], ...]:
+    raw = e.get("bands")
+    allowed = "a list of {min: 0..1, score: 0..100}"
+    if not isinstance(raw, list) or not raw:
+        raise _refuse(str(e.get("id")), "bands", raw, allowed)
+    out = []
+    for b in raw:
+        try:
+            lo, s = float(b["min"]), float(b["score"])
+        except (TypeError, KeyError, ValueError):
+            raise _refuse(str(e.get("id")), "bands", raw, allowed) from None
+        if not (0 <= lo <= 1 and 0 <= s <= 100):
+            raise _refuse(str(e.get("id")), "bands", b, allowed)
+        out.append((lo, s))
+    return tuple(sorted(out, reverse=True))
+
+
+def quality_library(entries: Iterable[Mapping[str, Any]] | None) -> QualityLibrary:
+    """The quality settings of an indicators library (a snapshot's ``indicators`` list).
+
+    Parameters
+    ----------
+    entries : library entries with ``kind`` dimension | indicator | scale (seed format).
+        ``None`` or empty → :data:`DEFAULT_QUALITY_LIBRARY` (the built-in defaults, equal to
+        the seed).
+
+    Returns
+    -------
+    QualityLibrary
+        Dimension weights normalised to sum 1 (a dimension without an entry keeps 1/6 before
+        normalising); the catalogue of the library's sub-indicators (the built-in one when the
+        library lists none); the piecewise bands; the scale marked ``default: true``.
+
+    Raises
+    ------
+    RefusedError
+        A negative or non-numeric weight, all dimension weights zero, malformed bands or an
+        unknown default scale — naming the entry, the value and what is allowed.
+    """
+    items = [e for e in (entries or []) if isinstance(e, Mapping)]
+    if not items:
+        return DEFAULT_QUALITY_LIBRARY
+    w = DEFAULT_DIMENSION_WEIGHTS.copy()
+    for e in items:
+        if e.get("kind") == "dimension":
+            d = str(e.get("dimension") or str(e.get("id", "")).split(".")[-1])
+            if d in DIMENSIONS:
+                w[DIMENSIONS.index(d)] = _weight(e)
+    if w.sum() <= 0:
+        raise _refuse("GBT36344.<dimension>", "weight", w.tolist(), "at least one dimension weight > 0")
+    if abs(w.sum() - 1.0) > 1e-9:   # weights that already sum to 1 are used as written
+        w = w / w.sum()
+    ind = [e for e in items if e.get("kind") == "indicator"]
+    for e in ind:
+        _weight(e)
+    catalog = catalog_from_entries(ind) if ind else dict(INDICATORS)
+    bands, scale = PIECEWISE_BANDS, "linear"
+    for e in items:
+        if e.get("kind") != "scale":
+            continue
+        name = str(e.get("id", "")).split(".")[-1]
+        if name == "piecewise" and e.get("bands") is not None:
+            bands = _bands(e)
+        if e.get("default"):
+            if name not in SCALES:
+                raise _refuse(str(e.get("id")), "default", True, "linear or piecewise as the default scale")
+            scale = name
+    return QualityLibrary(w, catalog, bands, scale)
+
+
+def validate_indicator_entry(entry: Mapping[str, Any]) -> None:
+    """Store validator for the indicators library (``store.register_validator("indicators",
+    validate_indicator_entry)``): a write whose weight, bands or default scale the quality
+    calculation could not use is refused before anything is stored.
+
+    Raises
+    ------
+    RefusedError
+        Naming the entry, the field, the value and what is allowed.
+    """
+    kind = entry.get("kind")
+    if kind in ("dimension", "indicator") and "weight" in entry:
+        _weight(entry)
+    if kind == "dimension":
+        d = str(entry.get("dimension") or str(entry.get("id", "")).split(".")[-1])
+        if d not in DIMENSIONS:
+            raise _refuse(str(entry.get("id")), "dimension", d, ", ".join(DIMENSIONS))
+    if kind == "scale":
+        name = str(entry.get("id", "")).split(".")[-1]
+        if name == "piecewise" and entry.get("bands") is not None:
+            _bands(entry)
+        if entry.get("default") and name not in SCALES:
+            raise _refuse(str(entry.get("id")), "default", True, "linear or piecewise as the default scale")
