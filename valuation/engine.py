@@ -104,10 +104,13 @@ class Evaluation:
         number read from it goes through :func:`clean`)."""
         cache = self.__dict__.get("_row_cache")
         if cache is None or cache[0] is not self.frame:
-            cache = (self.frame, _row_columns(self.frame))
+            cache = (self.frame, 0)
+        if type(cache[1]) is int:
+            # the first rows by .loc (see MethodResult.row), from the third on by the columns
+            cache = (self.frame, _row_columns(self.frame) if cache[1] >= 2 else cache[1] + 1)
             self.__dict__["_row_cache"] = cache
         cols = cache[1]
-        if cols is False:
+        if type(cols) is int or cols is False:
             return self.frame.loc[asset_id]
         get_loc, names, plain, lazy = cols
         i = get_loc(asset_id)

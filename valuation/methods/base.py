@@ -114,11 +114,13 @@ class MethodResult:
         frame.loc[asset_id].items()}``, read from columns converted once per result (a
         ``.loc`` row costs ~0.3 ms; the result of every asset reads every method's row).
         The frame is read-only after construction (the dataclass is frozen)."""
-        cols = self.__dict__.get("_row_columns")
-        if cols is None:
-            cols = _row_columns(self.frame)
+        cols = self.__dict__.get("_row_columns", 0)
+        if type(cols) is int:
+            # the first rows by .loc (a portfolio of one reads one row; converting the columns
+            # costs ~ten .loc rows), from the third on by the converted columns
+            cols = _row_columns(self.frame) if cols >= 2 else cols + 1
             object.__setattr__(self, "_row_columns", cols)
-        if cols is False:
+        if type(cols) is int or cols is False:
             return {k: _plain(v) for k, v in self.frame.loc[asset_id].items()}
         get_loc, names, plain, lazy = cols
         i = get_loc(asset_id)

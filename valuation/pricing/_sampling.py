@@ -29,12 +29,14 @@ __all__ = [
     "DIST_TYPES",
     "Param",
     "asset_keys",
+    "evaluate_rows",
     "evaluate_values",
     "evaluate_values_many",
     "income_discount_nominal",
     "params_from_config",
     "quantile_u",
     "replicate",
+    "replicate_rows",
     "uniforms",
     "uniforms_lhs",
 ]
@@ -300,6 +302,50 @@ def replicate(pf: Portfolio, draws: int) -> Portfolio:
     return Portfolio(assets, series, records, matrices)
 
 
+def replicate_rows(pf: Portfolio, pos: np.ndarray, ids: np.ndarray) -> Portfolio:
+    """The portfolio whose row ``r`` is a copy of row ``pos[r]`` of ``pf`` with id ``ids[r]``
+    (object array of unique str): :func:`replicate` with any number of copies per asset, in
+    any order, straight from the whole portfolio (no subset first). Series rows are taken
+    along; each record row of an asset is copied once per copy of the asset (record-major,
+    like :func:`replicate`: within each copy the original order is kept); matrices are shared."""
+    pos = np.asarray(pos, dtype=np.intp)
+    ids = np.asarray(ids, dtype=object)
+    n = len(pf)
+    new_ids = pd.Index(ids, name=pf.index.name or "asset_id")
+    assets = pf.assets.iloc[pos]     # a take: new data already (copy-on-write), no .copy()
+    assets.index = new_ids
+    series = {}
+    for k, s in pf.series.items():
+        r = s.iloc[pos]
+        r.index = new_ids
+        series[k] = r
+    # the copies of original row a are rows order[start[a]:start[a] + count[a]] (in pos order)
+    order = np.argsort(pos, kind="stable")
+    count = np.bincount(pos, minlength=n)
+    start = np.cumsum(count) - count
+    orig = pf.index.astype(str).to_numpy(dtype=object)
+    records = {}
+    for k, r in pf.records.items():
+        if not len(r):
+            records[k] = r.copy()
+            continue
+        loc = pd.Index(orig).get_indexer(r["asset_id"].astype(str).to_numpy())
+        keep = loc >= 0
+        r = r.loc[keep]
+        loc = loc[keep]
+        c = count[loc]
+        rep = np.repeat(np.arange(len(r)), c)
+        within = np.arange(len(rep)) - np.repeat(np.cumsum(c) - c, c)
+        rr = r.iloc[rep].reset_index(drop=True)
+        rr["asset_id"] = pd.array(ids[order[start[loc[rep]] + within]].tolist(), dtype="str")
+        records[k] = rr
+    where = {a: i for i, a in enumerate(orig.tolist())}
+    matrices = {k: {ids[order[t]]: m for a, m in v.items() if a in where
+                    for t in range(start[where[a]], start[where[a]] + count[where[a]])}
+                for k, v in pf.matrices.items()}
+    return Portfolio(assets, series, records, matrices)
+
+
 # --------------------------------------------------------------------------- evaluation
 ValueFn = Callable[[Portfolio], "pd.Series | np.ndarray"]
 
@@ -330,4 +376,25 @@ def evaluate_values_many(fs: Sequence[ValueFn], pf: Portfolio, params: Sequence[
         out = f(big)
         arr = np.asarray(out.reindex(big.index) if isinstance(out, pd.Series) else out, dtype=float)
         res.append((arr * mult).reshape(n, K))
+    return res
+
+
+def evaluate_rows(fs: Sequence[ValueFn], pf: Portfolio, pos: np.ndarray, ids: np.ndarray,
+                  params: Sequence[Param], values: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """:func:`evaluate_values_many` on the rows of :func:`replicate_rows` (``pf`` row
+    ``pos[r]`` as row ``r`` with id ``ids[r]``): parameter j takes ``values[j][r]`` on row
+    ``r`` (NaN = leave the card's value). Returns one flat array (len(pos),) per function."""
+    big = replicate_rows(pf, pos, ids)
+    mult = np.ones(len(pos))
+    for p, v in zip(params, values):
+        flat = np.asarray(v, float)
+        if p.kind == "output":
+            mult = mult * np.where(np.isnan(flat), 1.0, flat)
+        else:
+            p.apply(big, flat)
+    res = []
+    for f in fs:
+        out = f(big)
+        arr = np.asarray(out.reindex(big.index) if isinstance(out, pd.Series) else out, dtype=float)
+        res.append(arr * mult)
     return res

@@ -26,14 +26,13 @@ from ..core.errors import Issue, RefusedError, ValidationError
 from ..core.portfolio import Portfolio
 from ..core.schema import column_of
 from ..methods.base import MethodResult
-from ._sampling import asset_keys, evaluate_values
+from ._sampling import asset_keys, evaluate_rows, uniforms_lhs
 from .config import reconcile_config, setting
 from .sensitivity import _tornado_frame, _value_range, method_value, tornado, tornado_many
 from .uncertainty import (
     DISPERSION_METHODS,
     band,
     default_params,
-    draw_values,
     guided_range,
     mixture_quantiles,
 )
@@ -192,7 +191,8 @@ def combine(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = None
 def _combine(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = None, *,
              config: Mapping[str, Any] | None = None, methods: Mapping[str, MethodFn] | None = None,
              range_method: str | None = None, draws: int | None = None,
-             evaluated: Mapping[str, tuple[np.ndarray, MethodResult]] | None = None
+             evaluated: Mapping[str, tuple[Any, ...]] | None = None,
+             weights: tuple[pd.DataFrame, pd.DataFrame] | None = None
              ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One row per asset: ``estimate``, ``low``, ``high``, ``coverage``, ``range_method``,
     ``band_low``/``band_high`` (floating band around the estimate), and per approach
@@ -219,7 +219,8 @@ def _combine(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = Non
         lo[:, j] = np.where(a, f["low"].to_numpy(float), np.nan)
         hi[:, j] = np.where(a, f["high"].to_numpy(float), np.nan)
         covm[j] = float((results[m].params or {}).get("coverage", covm[j]))
-    W, meta = weights_for(pf, pd.DataFrame(app, index=pf.index, columns=list(names)), cfg, names)
+    W, meta = weights if weights is not None else \
+        weights_for(pf, pd.DataFrame(app, index=pf.index, columns=list(names)), cfg, names)
     Wv = W.to_numpy(float)
     point = np.where(app.any(axis=1), np.nansum(np.where(Wv > 0, Wv * np.nan_to_num(est), 0.0), axis=1), np.nan)
     a = pf.assets
@@ -283,87 +284,156 @@ def reconcile(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = No
     ``explain``)."""
     cfg = config if config is not None else reconcile_config(snap)
     fns = dict(methods) if methods is not None else None
-    mc: dict[str, tuple[np.ndarray, MethodResult]] = {}
-    tor: dict[str, pd.DataFrame] = {}
+    mc: dict[str, tuple[np.ndarray, MethodResult, np.ndarray]] = {}
+    tor: dict[str, tuple[np.ndarray, pd.DataFrame]] = {}
+    weights = None
     if explain:
         if fns is None:
             fns = default_methods(snap, tuple(results))
-        mc, tor = _evaluate_together(pf, results, snap, cfg, fns, range_method, draws)
+        app, W, meta = _applicable_weights(pf, results, cfg)
+        weights = (W, meta)
+        mc, tor = _evaluate_together(pf, results, snap, cfg, fns, range_method, draws, app, W)
     fr, meta = _combine(pf, results, snap, config=cfg, methods=fns, range_method=range_method, draws=draws,
-                        evaluated=mc)
+                        evaluated=mc, weights=weights)
     if not explain:
         return fr, {}
     return fr, _explain(pf, results, fr, methods=fns, config=cfg, snap=snap, meta=meta, _tornados=tor)
 
 
+def _applicable_weights(pf: Portfolio, results: Mapping[str, MethodResult], cfg: Mapping[str, Any]
+                        ) -> tuple[np.ndarray, pd.DataFrame, pd.DataFrame]:
+    """(applicable (assets × approaches), weights, weights metadata) exactly as
+    :func:`_combine` derives them — computed once when the explanation needs them too."""
+    names = tuple(m for m in METHODS if m in results) + tuple(m for m in results if m not in METHODS)
+    app = np.zeros((len(pf), len(names)), dtype=bool)
+    for j, m in enumerate(names):
+        f = results[m].frame.reindex(pf.index)
+        app[:, j] = f["applicable"].fillna(False).to_numpy(bool) & ~np.isnan(f["estimate"].to_numpy(float))
+    W, meta = weights_for(pf, pd.DataFrame(app, index=pf.index, columns=list(names)), cfg, names)
+    return app, W, meta
+
+
 def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any,
                        cfg: Mapping[str, Any], fns: Mapping[str, MethodFn], range_method: str | None,
-                       draws: int | None) -> tuple[dict[str, tuple[np.ndarray, MethodResult]],
-                                                   dict[str, pd.DataFrame]]:
-    """For an approach that both the Monte Carlo range and the art. 24 tornado evaluate on
-    every asset, ONE run on one replicated portfolio: the D draw copies first (rows
-    ``<id>~0`` … ``<id>~{D−1}``, exactly the Monte Carlo's), then the tornado's 1 + 2P copies.
-    The approaches are row-wise, so each row's value is the one the two separate runs give;
-    this saves one run of the approach and one replication per approach and appraisal.
-    Returns ({approach: (draw values, run)}, {approach: tornado frame}); approaches that do
-    not qualify are left to the separate runs."""
+                       draws: int | None, app: np.ndarray, W: pd.DataFrame
+                       ) -> tuple[dict[str, tuple[np.ndarray, MethodResult, np.ndarray]],
+                                  dict[str, tuple[np.ndarray, pd.DataFrame]]]:
+    """The Monte Carlo draws of the range and the art. 24 tornados of every approach in ONE
+    run of the approach, on one replication straight from the portfolio (no subsets): the D
+    draw copies of each asset it weighs (rows ``<id>~0`` … ``<id>~{D−1}``, exactly the Monte
+    Carlo's), then the tornado's 1 + 2P copies of each asset where it applies. Approaches
+    that only need tornados and apply on the same assets share one replication (as
+    :func:`tornado_many`). The approaches are row-wise, so each row's value is the one the
+    separate runs give; this saves a run of each approach, replications and subsets.
+    Returns ({approach: (draw values, run, asset rows)}, {approach: (applicable mask,
+    tornado frame)}); nothing when the range is not by Monte Carlo."""
     names = tuple(m for m in METHODS if m in results) + tuple(m for m in results if m not in METHODS)
     n = len(pf)
     if not n:
         return {}, {}
-    app = np.zeros((n, len(names)), dtype=bool)
-    for j, m in enumerate(names):
-        f = results[m].frame.reindex(pf.index)
-        app[:, j] = f["applicable"].fillna(False).to_numpy(bool) & ~np.isnan(f["estimate"].to_numpy(float))
     D = int(draws if draws is not None else setting(cfg, "draws"))
     rm = range_method or "auto"
     if rm == "auto":
         rm = "monte_carlo" if n * D <= int(setting(cfg, "mc_max_rows")) else "mixture"
     if rm != "monte_carlo":
         return {}, {}
-    W, _ = weights_for(pf, pd.DataFrame(app, index=pf.index, columns=list(names)), cfg, names)
     Wv = np.nan_to_num(W.to_numpy(float))
     if any(m not in fns for j, m in enumerate(names) if (Wv[:, j] > 0).any()):
         return {}, {}
     a = pf.assets
     seeds = a["seed"].to_numpy(float) if "seed" in a.columns else np.zeros(n)
     keys = asset_keys(pf.index, seeds)
-    mc_all = default_params(cfg, getattr(snap, "models", None))
-    tor_all = default_params(cfg, getattr(snap, "models", None))
-    mc: dict[str, tuple[np.ndarray, MethodResult]] = {}
-    tor: dict[str, pd.DataFrame] = {}
-    for j, m in enumerate(names):
-        ps_t = [p for p in tor_all if p.method == m]
-        if m not in fns or not (Wv[:, j] > 0).all() or not app[:, j].all() or not ps_t:
-            continue
-        ps_mc = [p for p in mc_all if p.method in (m, None)]
-        P = len(ps_t)
-        K = D + 1 + 2 * P
-        vals = []
-        for v in draw_values(pf, ps_mc, D, keys):
-            full = np.full((n, K), np.nan)
-            full[:, :D] = v
-            vals.append(full)
-        nominals = [p.nominal(pf) for p in ps_t]
-        ranges = []
-        for i, p in enumerate(ps_t):
-            lo, hi = _value_range(p, nominals[i], (0.10, 0.90), None)
-            ranges.append((lo, hi))
-            full = np.full((n, K), np.nan)
-            full[:, D + 1 + 2 * i] = lo
-            full[:, D + 2 + 2 * i] = hi
-            vals.append(full)
-        holder: dict[str, MethodResult] = {}
+    params_all = default_params(cfg, getattr(snap, "models", None))
+    ids = pf.index.astype(str).to_numpy(dtype=object)
+    nominal: dict[int, np.ndarray] = {}
 
-        def f(big: Portfolio, _fn=fns[m], _h=holder) -> pd.Series:
-            res = _fn(big)
-            _h["r"] = res
+    def nom(p: Any) -> np.ndarray:
+        if id(p) not in nominal:
+            nominal[id(p)] = p.nominal(pf)
+        return nominal[id(p)]
+
+    def copies(rows: np.ndarray, k0: int, K: int) -> tuple[np.ndarray, np.ndarray]:
+        suffix = np.array([f"~{k}" for k in range(k0, k0 + K)], dtype=object)
+        return np.repeat(rows, K), np.repeat(ids[rows], K) + np.tile(suffix, len(rows))
+
+    def value_fn(fn: MethodFn, holder: dict[str, MethodResult]) -> Callable[[Portfolio], pd.Series]:
+        def f(big: Portfolio) -> pd.Series:
+            res = fn(big)
+            holder["r"] = res
             fr = res.frame.reindex(big.index)
             return fr["estimate"].where(fr["applicable"].astype(bool))
+        return f
 
-        Y = evaluate_values(f, pf, [*ps_mc, *ps_t], vals)
-        mc[m] = (Y[:, :D], holder["r"])
-        tor[m] = _tornado_frame(pf, ps_t, nominals, ranges, Y[:, D:])
+    def tornado_slots(rows: np.ndarray, ps: list[Any], k0: int, K: int, off: int, total: int
+                      ) -> tuple[list[np.ndarray], list[tuple[np.ndarray, np.ndarray]], list[np.ndarray]]:
+        """Tornado nominals, ranges and flat values (``total`` rows, the tornado's
+        n × K block at ``off``): parameter i low / high in slots k0 + 1 + 2i, k0 + 2 + 2i."""
+        noms, ranges, vals = [], [], []
+        for i, p in enumerate(ps):
+            x = nom(p)[rows]
+            lo, hi = _value_range(p, x, (0.10, 0.90), None)
+            noms.append(x)
+            ranges.append((lo, hi))
+            v = np.full((len(rows), K), np.nan)
+            v[:, k0 + 1 + 2 * i] = lo
+            v[:, k0 + 2 + 2 * i] = hi
+            full = np.full(total, np.nan)
+            full[off:] = v.ravel()
+            vals.append(full)
+        return noms, ranges, vals
+
+    mc: dict[str, tuple[np.ndarray, MethodResult, np.ndarray]] = {}
+    tor: dict[str, tuple[np.ndarray, pd.DataFrame]] = {}
+    only_tornado: dict[bytes, list[tuple[str, list[Any]]]] = {}
+    for j, m in enumerate(names):
+        if m not in fns:
+            continue
+        rows_mc = np.flatnonzero(Wv[:, j] > 0)
+        ps_t = [p for p in params_all if p.method == m]
+        rows_t = np.flatnonzero(app[:, j]) if ps_t else np.zeros(0, dtype=np.intp)
+        if not len(rows_mc):
+            if len(rows_t):
+                only_tornado.setdefault(app[:, j].tobytes(), []).append((m, ps_t))
+            continue
+        ps_mc = [p for p in params_all if p.method in (m, None)]
+        K = 1 + 2 * len(ps_t)
+        pos_mc, ids_mc = copies(rows_mc, 0, D)
+        pos_t, ids_t = copies(rows_t, D, K)
+        off, total = len(pos_mc), len(pos_mc) + len(pos_t)
+        vals = []
+        for p in ps_mc:
+            full = np.full(total, np.nan)
+            full[:off] = p.values_at(nom(p)[rows_mc], uniforms_lhs(keys[rows_mc], D, p.stream)).ravel()
+            vals.append(full)
+        noms, ranges, tvals = tornado_slots(rows_t, ps_t, 0, K, off, total)
+        holder: dict[str, MethodResult] = {}
+        Y = evaluate_rows([value_fn(fns[m], holder)], pf, np.concatenate([pos_mc, pos_t]),
+                          np.concatenate([ids_mc, ids_t]), [*ps_mc, *ps_t], [*vals, *tvals])[0]
+        mc[m] = (Y[:off].reshape(len(rows_mc), D), holder["r"], rows_mc)
+        if len(rows_t):
+            tor[m] = (app[:, j].copy(), _tornado_frame(pf.index[rows_t], ps_t, noms, ranges,
+                                                        Y[off:].reshape(len(rows_t), K)))
+    for group in only_tornado.values():
+        allp = [p for _, ps in group for p in ps]
+        if len({id(p) for p in allp}) < len(allp):     # a parameter shared by two approaches
+            group_runs = [[g] for g in group]
+        else:
+            group_runs = [group]
+        for run in group_runs:
+            j = names.index(run[0][0])
+            rows_t = np.flatnonzero(app[:, j])
+            allp = [p for _, ps in run for p in ps]
+            K = 1 + 2 * len(allp)
+            pos_t, ids_t = copies(rows_t, 0, K)
+            noms, ranges, tvals = tornado_slots(rows_t, allp, 0, K, 0, len(pos_t))
+            Ys = evaluate_rows([value_fn(fns[m], {}) for m, _ in run], pf, pos_t, ids_t, allp, tvals)
+            start = 0
+            for (m, ps), Y in zip(run, Ys):
+                Y = Y.reshape(len(rows_t), K)
+                cols = [0] + [c for i in range(start, start + len(ps)) for c in (1 + 2 * i, 2 + 2 * i)]
+                tor[m] = (app[:, j].copy(), _tornado_frame(pf.index[rows_t], ps, noms[start:start + len(ps)],
+                                                            ranges[start:start + len(ps)], Y[:, cols]))
+                start += len(ps)
     return mc, tor
 
 
@@ -375,7 +445,8 @@ def _fmt(x: float) -> str:
 def explain(pf: Portfolio, results: Mapping[str, MethodResult], frame: pd.DataFrame | None = None,
             *, methods: Mapping[str, MethodFn] | None = None, config: Mapping[str, Any] | None = None,
             snap: Any = None, rel: float | None = None, meta: pd.DataFrame | None = None,
-            _tornados: Mapping[str, pd.DataFrame] | None = None) -> dict[str, dict[str, Any]]:
+            _tornados: Mapping[str, tuple[np.ndarray, pd.DataFrame]] | None = None
+            ) -> dict[str, dict[str, Any]]:
     """The art. 24 explanation of every asset.
 
     Returns ``{asset_id: {...}}`` with ``table`` (each approach: estimate, low, high, weight,
@@ -397,19 +468,19 @@ def explain(pf: Portfolio, results: Mapping[str, MethodResult], frame: pd.DataFr
     params_all = default_params(cfg, getattr(snap, "models", None))
     # one tornado per approach over the assets where it applies (vectorised over assets);
     # approaches applicable on the same assets share one replicated portfolio
-    plan: dict[str, tuple[Portfolio, list[Any]]] = {}
+    plan: dict[str, tuple[np.ndarray, list[Any]]] = {}
     for m in names:
         app = fr[f"{m}_applicable"].to_numpy(bool)
         if not app.any():
             continue
         ps = [p for p in params_all if p.method == m]
         if m in fns and ps:
-            plan[m] = (pf if app.all() else pf.subset(pf.index[app]), ps)
+            plan[m] = (app, ps)
     # tornados computed with the Monte Carlo run (reconcile → _evaluate_together; default
-    # quantiles, no rel) are taken as they are
-    shared: dict[str, pd.DataFrame] = {m: t for m, t in (_tornados or {}).items()
-                                       if m in plan and plan[m][0] is pf and rel is None}
-    together = [m for m, (sub, _) in plan.items() if sub is pf and m not in shared]
+    # quantiles, no rel, the same assets) are taken as they are
+    shared: dict[str, pd.DataFrame] = {m: t for m, (at, t) in (_tornados or {}).items()
+                                       if m in plan and rel is None and np.array_equal(at, plan[m][0])}
+    together = [m for m, (app, _) in plan.items() if app.all() and m not in shared]
     if len(together) > 1:
         shared.update(zip(together, tornado_many([(method_value(fns[m]), plan[m][1]) for m in together],
                                                  pf, rel=rel)))
@@ -418,18 +489,21 @@ def explain(pf: Portfolio, results: Mapping[str, MethodResult], frame: pd.DataFr
         app = fr[f"{m}_applicable"].to_numpy(bool)
         if not app.any():
             continue
-        sub = plan[m][0] if m in plan else (pf if app.all() else pf.subset(pf.index[app]))
+        idx = pf.index if app.all() else pf.index[app]
         if m in plan:
-            t = shared[m] if m in shared else tornado(method_value(fns[m]), sub, plan[m][1], rel=rel)
+            if m in shared:
+                t = shared[m]
+            else:
+                t = tornado(method_value(fns[m]), pf if app.all() else pf.subset(idx), plan[m][1], rel=rel)
             t = t[t["present"]]
             tors.append(t)
         if m in DISPERSION_METHODS:
-            e = fr.loc[sub.index, f"{m}_estimate"].to_numpy(float)
-            lo = fr.loc[sub.index, f"{m}_low"].to_numpy(float)
-            hi = fr.loc[sub.index, f"{m}_high"].to_numpy(float)
+            e = fr.loc[idx, f"{m}_estimate"].to_numpy(float)
+            lo = fr.loc[idx, f"{m}_low"].to_numpy(float)
+            hi = fr.loc[idx, f"{m}_high"].to_numpy(float)
             ok = ~np.isnan(lo) & ~np.isnan(hi)
             tors.append(pd.DataFrame({
-                "asset_id": sub.index.astype(str)[ok], "parameter": "market_dispersion", "method": m,
+                "asset_id": idx.astype(str)[ok], "parameter": "market_dispersion", "method": m,
                 "label_zh": "可比案例离散度（调整后价格区间）", "label_en": "dispersion of the adjusted comparable prices",
                 "present": True, "base_value": e[ok], "nominal": np.nan, "low_input": np.nan,
                 "high_input": np.nan, "value_at_low": lo[ok], "value_at_high": hi[ok],

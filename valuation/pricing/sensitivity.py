@@ -89,7 +89,7 @@ def tornado(f: ValueFn, pf: Portfolio, params: Sequence[Param | str] | None = No
     ps = resolve_params(params, config=config)
     nominals, ranges, vals = _slots(pf, ps, quantiles, rel)
     Y = evaluate_values(f, pf, ps, vals) if ps else np.zeros((len(pf), 1))
-    return _tornado_frame(pf, ps, nominals, ranges, Y)
+    return _tornado_frame(pf.index, ps, nominals, ranges, Y)
 
 
 def tornado_many(items: Sequence[tuple[ValueFn, Sequence[Param | str]]], pf: Portfolio, *,
@@ -111,7 +111,7 @@ def tornado_many(items: Sequence[tuple[ValueFn, Sequence[Param | str]]], pf: Por
     out, start = [], 0
     for g, Y in zip(groups, Ys):
         cols = [0] + [c for j in range(start, start + len(g)) for c in (1 + 2 * j, 2 + 2 * j)]
-        out.append(_tornado_frame(pf, g, nominals[start:start + len(g)], ranges[start:start + len(g)],
+        out.append(_tornado_frame(pf.index, g, nominals[start:start + len(g)], ranges[start:start + len(g)],
                                   Y[:, cols]))
         start += len(g)
     return out
@@ -134,13 +134,14 @@ def _slots(pf: Portfolio, ps: Sequence[Param], quantiles: tuple[float, float],
     return nominals, ranges, vals
 
 
-def _tornado_frame(pf: Portfolio, ps: Sequence[Param], nominals: Sequence[np.ndarray],
+def _tornado_frame(index: pd.Index, ps: Sequence[Param], nominals: Sequence[np.ndarray],
                    ranges: Sequence[tuple[np.ndarray, np.ndarray]], Y: np.ndarray) -> pd.DataFrame:
-    n, P = len(pf), len(ps)
+    """The long tornado frame of the assets ``index`` from the (n, 1 + 2P) values ``Y``."""
+    n, P = len(index), len(ps)
     if not P:
         return pd.DataFrame(columns=["asset_id", "parameter", "swing", "swing_pct"])
     base = Y[:, 0]
-    ids = pf.index.astype(str)
+    ids = index.astype(str)
     # one long frame, parameter-major like a concatenation of one block per parameter, built
     # in one construction (a frame per parameter, concat and a two-key sort cost ~7 ms a call)
     ylo, yhi = Y[:, 1::2].T, Y[:, 2::2].T                       # (P, n)

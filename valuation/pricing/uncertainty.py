@@ -201,13 +201,13 @@ def method_draws(pf: Portfolio, fn: MethodFn, params: Sequence[Param], draws: in
     samples the approach's own band (comparable dispersion).
 
     ``evaluated`` — (values (n, draws), the run's MethodResult) when the caller already ran
-    ``fn`` on a replication whose first ``draws`` copies carry exactly these draws (rows
-    ``<id>~0`` … ``<id>~{draws−1}``), e.g. together with the tornado of the explanation."""
+    ``fn`` on a replication whose rows ``<id>~0`` … ``<id>~{draws−1}`` carry exactly these
+    draws, e.g. together with the tornado of the explanation."""
     n = len(pf)
     holder: dict[str, MethodResult] = {}
     if evaluated is not None:
         V, holder["r"] = evaluated
-        return _dispersed(pf, V, holder, draws, keys, dispersion, coverage, stream)
+        return _dispersed(pf.index, V, holder, draws, keys, dispersion, coverage, stream)
     vals = draw_values(pf, params, draws, keys)
 
     def f(big: Portfolio) -> pd.Series:
@@ -220,14 +220,14 @@ def method_draws(pf: Portfolio, fn: MethodFn, params: Sequence[Param], draws: in
         V = evaluate_values(f, pf, params, vals)
     else:
         V = evaluate_values(f, pf, [], [np.zeros((n, draws))])
-    return _dispersed(pf, V, holder, draws, keys, dispersion, coverage, stream)
+    return _dispersed(pf.index, V, holder, draws, keys, dispersion, coverage, stream)
 
 
-def _dispersed(pf: Portfolio, V: np.ndarray, holder: Mapping[str, MethodResult], draws: int,
+def _dispersed(index: pd.Index, V: np.ndarray, holder: Mapping[str, MethodResult], draws: int,
                keys: np.ndarray, dispersion: bool, coverage: float, stream: int) -> np.ndarray:
-    n = len(pf)
+    n = len(index)
     if dispersion:
-        big_idx = replicate_index(pf, draws)
+        big_idx = _replicate_index(index, draws)
         fr = holder["r"].frame.reindex(big_idx)
         est0 = fr["estimate"].to_numpy(float).reshape(n, draws)
         ratio_lo = (fr["low"].to_numpy(float).reshape(n, draws) / est0)
@@ -240,9 +240,25 @@ def _dispersed(pf: Portfolio, V: np.ndarray, holder: Mapping[str, MethodResult],
 
 
 def replicate_index(pf: Portfolio, draws: int) -> pd.Index:
-    ids = pf.index.astype(str).to_numpy(dtype=object)
+    return _replicate_index(pf.index, draws)
+
+
+def _replicate_index(index: pd.Index, draws: int) -> pd.Index:
+    ids = index.astype(str).to_numpy(dtype=object)
     suf = np.tile(np.array([f"~{k}" for k in range(draws)], dtype=object), len(ids))
-    return pd.Index(np.repeat(ids, draws) + suf, name=pf.index.name or "asset_id")
+    return pd.Index(np.repeat(ids, draws) + suf, name=index.name or "asset_id")
+
+
+def _evaluated_for(pre: tuple[Any, ...] | None, rows: np.ndarray, n: int
+                   ) -> tuple[np.ndarray, dict[str, MethodResult]] | None:
+    """(values, {"r": run}) of a precomputed run when it covers exactly ``rows`` of the n
+    assets: ``(values, run)`` for all assets or ``(values, run, rows)``."""
+    if pre is None:
+        return None
+    if len(pre) == 2:
+        return (pre[0], {"r": pre[1]}) if len(rows) == n else None
+    V, res, at = pre
+    return (V, {"r": res}) if np.array_equal(at, rows) else None
 
 
 def guided_range(pf: Portfolio, methods: Mapping[str, MethodFn],
@@ -252,7 +268,7 @@ def guided_range(pf: Portfolio, methods: Mapping[str, MethodFn],
                  point: str | None = None, config: Mapping[str, Any] | None = None,
                  dispersion_methods: Sequence[str] = DISPERSION_METHODS,
                  return_draws: bool = False,
-                 evaluated: Mapping[str, tuple[np.ndarray, MethodResult]] | None = None
+                 evaluated: Mapping[str, tuple[Any, ...]] | None = None
                  ) -> pd.DataFrame | tuple[pd.DataFrame, np.ndarray]:
     """Guided range of every asset by Monte Carlo (see module docstring).
 
@@ -303,11 +319,15 @@ def guided_range(pf: Portfolio, methods: Mapping[str, MethodFn],
         if not (W[:, j] > 0).any():
             continue
         sub_rows = np.flatnonzero(W[:, j] > 0)
-        sub = pf if len(sub_rows) == n else pf.subset(pf.index[sub_rows])
-        ps = [p for p in allp if p.method in (m, None)]
-        pre = (evaluated or {}).get(m) if len(sub_rows) == n else None
-        V = method_draws(sub, methods[m], ps, D, keys[sub_rows], dispersion=m in dispersion_methods,
-                         stream=500 + j, evaluated=pre)
+        pre = _evaluated_for((evaluated or {}).get(m), sub_rows, n)
+        if pre is not None:
+            # already run (with the tornado, on rows <id>~0 … <id>~{D−1} of these assets)
+            V = _dispersed(pf.index[sub_rows], *pre, D, keys[sub_rows], m in dispersion_methods, 0.8, 500 + j)
+        else:
+            sub = pf if len(sub_rows) == n else pf.subset(pf.index[sub_rows])
+            ps = [p for p in allp if p.method in (m, None)]
+            V = method_draws(sub, methods[m], ps, D, keys[sub_rows], dispersion=m in dispersion_methods,
+                             stream=500 + j)
         full = np.full((n, D), np.nan)
         full[sub_rows] = V
         per[m] = full
