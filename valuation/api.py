@@ -25,7 +25,7 @@ from .core.result import Result, clean
 from .core.snapshot import LibrarySnapshot
 from .engine import Evaluation, evaluate
 
-__all__ = ["appraise", "appraise_many", "price", "revalue", "backtest", "open_library",
+__all__ = ["appraise", "appraise_together", "appraise_many", "price", "revalue", "backtest", "open_library",
            "snapshot", "validate", "report", "BatchResult", "__version__"]
 
 LibraryLike = str | LibrarySnapshot | Any | None
@@ -134,6 +134,91 @@ def appraise(card: Mapping[str, Any], *, library: LibraryLike = None, trace: boo
     aid = pf.index[0]
     return ev.result(aid, input_hash=card_hash(card),
                      seed=int(pf.assets.loc[aid, "seed"]))
+
+
+def appraise_together(cards: Sequence[Mapping[str, Any]], *, library: LibraryLike = None,
+                      trace: bool = True, as_of: _dt.date | None = None
+                      ) -> list[Result | Exception]:
+    """Appraise several independent cards in one columnar evaluation, each as if alone.
+
+    Meant for a service answering concurrent single-card requests together: one evaluation of
+    ``n`` cards costs much less than ``n`` calls of :func:`appraise`, and an asset's result does
+    not depend on the other assets of its portfolio, so each result equals ``appraise(card)``.
+
+    Parameters
+    ----------
+    cards : sequence of mappings
+        Asset cards (INTERCHANGE.md). Several cards may carry the same ``asset_id`` (even with
+        different content): they are evaluated in separate portfolios.
+    library : str, LibrarySnapshot, store or None
+        What every card is appraised against (resolved once, see :func:`snapshot`).
+    trace : bool
+        Include the calculation traces, as in :func:`appraise`.
+    as_of : datetime.date, optional
+        As in :func:`appraise`.
+
+    Returns
+    -------
+    list of Result or Exception
+        One entry per card, in order: the :class:`~valuation.core.result.Result` that
+        ``appraise(card, library=..., trace=..., as_of=...)`` returns, or the exception it
+        raises (e.g. :class:`~valuation.core.errors.ValidationError` for an invalid card).
+        A bad card never changes the outcome of the others.
+
+    Notes
+    -----
+    A card rejected inside the shared portfolio, and every card of a portfolio whose
+    evaluation fails, is appraised again alone, so its exception is exactly the one
+    :func:`appraise` raises (same message, no "card i:" prefix). Only ``Exception`` is caught.
+    """
+    cards = list(cards)
+    snap = snapshot(library)
+    out: list[Result | Exception | None] = [None] * len(cards)
+
+    def alone(i: int) -> None:
+        try:
+            out[i] = appraise(cards[i], library=snap, trace=trace, as_of=as_of)
+        except Exception as e:  # noqa: BLE001 - the caller gets it as this card's outcome
+            out[i] = e
+
+    # portfolios of distinct asset ids: the id is the index of a portfolio
+    groups: list[tuple[set[Any], list[int]]] = []
+    for i, c in enumerate(cards):
+        sec = c.get("asset") if isinstance(c, Mapping) else None
+        aid = sec.get("asset_id") if isinstance(sec, Mapping) else None
+        aid = aid if isinstance(aid, str) else repr(aid)
+        g = next((g for g in groups if aid not in g[0]), None)
+        if g is None:
+            g = (set(), [])
+            groups.append(g)
+        g[0].add(aid)
+        g[1].append(i)
+
+    for _, idx in groups:
+        if len(idx) == 1:
+            alone(idx[0])
+            continue
+        try:
+            pf = Portfolio.from_cards([cards[i] for i in idx], strict=False)
+            bad = {x.row for x in getattr(pf, "rejected", [])}
+            kept = [i for k, i in enumerate(idx) if k not in bad]
+            if len(kept) != len(pf):
+                raise RuntimeError("rows of the portfolio do not match the cards")
+            ev = evaluate(pf, snap, trace=trace, explain=True, as_of=as_of) if kept else None
+        except Exception:  # noqa: BLE001 - each card alone gives its own outcome
+            for i in idx:
+                alone(i)
+            continue
+        for i, aid in zip(kept, pf.index):
+            try:
+                out[i] = ev.result(aid, input_hash=card_hash(cards[i]),  # type: ignore[union-attr]
+                                   seed=int(pf.assets.loc[aid, "seed"]))
+            except Exception:  # noqa: BLE001
+                alone(i)
+        for i in idx:
+            if out[i] is None:          # rejected by validation: its own, unprefixed error
+                alone(i)
+    return out  # type: ignore[return-value]
 
 
 class BatchResult:

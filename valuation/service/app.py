@@ -55,6 +55,7 @@ from ..core.result import clean
 from ..library.records import LIBRARIES
 from . import models as M
 from .cache import ResultCache
+from .coalesce import Coalescer
 from .errors import ServiceError, error_body, install_handlers
 from .keys import ROLE_LABELS, ApiKey, KeyStore, role_allows
 from .ratelimit import TokenBucketLimiter
@@ -86,6 +87,25 @@ class Service:
         self.results = ResultCache(settings.result_cache_size)
         # appraisals are CPU-bound Python: more threads than this only fight over the GIL
         self.cpu_limiter = anyio.CapacityLimiter(max(1, settings.appraisal_threads))
+        # single-card appraisals that queue for the CPU are computed together (coalesce.py)
+        self.coalescer = Coalescer(self._appraise_group, self.cpu_limiter, settings.coalesce_max)
+
+    # ------------------------------------------------------------------ appraisal
+    async def appraise_one(self, card: dict[str, Any], trace: bool, sid: str
+                           ) -> tuple[dict[str, Any], str | None, int]:
+        """``(Result.to_dict(), its library snapshot, n)`` of one card, computed in a batch of
+        ``n`` requests that queued together (``sid``: the snapshot the request was made on)."""
+        asset = card.get("asset")
+        aid = asset.get("asset_id") if isinstance(asset, dict) else None
+        (body, snap_id), n = await self.coalescer.submit((bool(trace), sid), card, conflict=aid)
+        return body, snap_id, n
+
+    def _appraise_group(self, group: tuple[bool, str], cards: list[dict[str, Any]]) -> list[Any]:
+        """Worker thread: the cards of one group against the library as it is now."""
+        trace = group[0]
+        snap = api.snapshot(self.library())
+        return [r if isinstance(r, Exception) else (r.to_dict(), r.provenance.get("library_snapshot"))
+                for r in api.appraise_together(cards, library=snap, trace=trace)]
 
     # ------------------------------------------------------------------ library
     def store(self) -> Any:
@@ -366,14 +386,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sid = await run_in_threadpool(svc.snapshot_id)
         ck = (card_hash(card), bool(trace), sid, _dt.date.today().isoformat())
 
+        together = 0
+
         async def compute() -> tuple[dict[str, Any], str | None]:
-            res = await anyio.to_thread.run_sync(
-                lambda: api.appraise(card, library=svc.library(), trace=trace), limiter=svc.cpu_limiter)
-            return res.to_dict(), res.provenance.get("library_snapshot")
+            nonlocal together
+            body, snap_id, together = await svc.appraise_one(card, trace, sid)
+            return body, snap_id
 
         body, snap_id, how = await svc.results.answer(ck, sid, compute)
         resp = _json(body, snapshot=snap_id, request=request)
         resp.headers["X-Result-Cache"] = how
+        if together:
+            resp.headers["X-Coalesced"] = str(together)
         return resp
 
     @app.post(BATCH_PATH, tags=["appraisal"], response_class=JSONResponse,

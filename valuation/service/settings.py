@@ -38,6 +38,9 @@ class Settings:
         threads only contend for the GIL; scale with ``valuation serve --workers``).
     result_cache_size : appraisal responses kept per process for identical requests on the
         same snapshot and day (:mod:`valuation.service.cache`; 0 disables).
+    coalesce_max : at most this many single-card appraisal requests that queued while the CPU
+        was busy are computed together in one evaluation (:mod:`valuation.service.coalesce`;
+        1 computes every request alone).
     """
 
     db_url: str | None = None
@@ -53,6 +56,7 @@ class Settings:
     runs_dir: str | None = None
     result_cache_size: int = 2048
     appraisal_threads: int = 1
+    coalesce_max: int = 32
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

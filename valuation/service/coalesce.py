@@ -1,0 +1,167 @@
+"""Request coalescing (micro-batching) of single-card appraisals.
+
+Why: one appraisal costs ~170 ms of CPU, mostly fixed pandas overhead per evaluation, and the
+service computes one evaluation at a time per process (``Service.cpu_limiter``: CPU-bound
+Python, more threads only fight over the GIL). Twenty concurrent clients with distinct cards
+therefore queued behind each other for seconds. An evaluation of twenty cards together costs
+a few times one card, and an asset's result does not depend on its neighbours in a portfolio
+(``tests/test_method_conformance.py::test_whole_appraisal_independent_of_the_portfolio``), so
+requests that arrive while the CPU slot is busy wait in a queue here, and when the slot frees,
+all of them (up to ``max_batch``) are computed in one call of ``run`` — each request receives
+exactly its own outcome.
+
+There is no waiting window: a request arriving at an idle service takes the slot at once and
+is computed alone; batches only form from requests that would have queued anyway.
+
+Rules of a batch: only items of one *group* (``(trace flag, library snapshot)`` in the
+service) are computed together, and never two items with the same *conflict* key (the asset
+id, which indexes a portfolio) — the later one waits for the next batch. ``run`` returns one
+outcome per item, an exception being that item's failure; it reaches only that item's waiter.
+A waiter that goes away (cancelled) is taken out of the queue, or, when its item is already
+being computed, its outcome is dropped; the others are unaffected.
+"""
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections import deque
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+import anyio.to_thread
+
+__all__ = ["Coalescer"]
+
+
+@dataclass(eq=False)
+class _Item:
+    group: Hashable
+    conflict: Hashable
+    payload: Any
+    future: asyncio.Future
+    size: int = 0                       # how many items its batch had
+
+
+@dataclass(eq=False)
+class _LoopState:
+    queue: deque[_Item] = field(default_factory=deque)
+    drainers: int = 0
+
+
+class Coalescer:
+    """Queue of items computed in batches by ``run(group, payloads) -> outcomes`` (in a worker
+    thread, holding one token of ``limiter``).
+
+    Attributes ``batches`` and ``items`` count the computations and the items they served;
+    ``largest`` is the largest batch so far.
+    """
+
+    def __init__(self, run: Callable[[Hashable, list[Any]], Sequence[Any]],
+                 limiter: anyio.CapacityLimiter, max_batch: int = 32):
+        self.run = run
+        self.limiter = limiter
+        self.max_batch = max(1, int(max_batch))
+        self.batches = 0
+        self.items = 0
+        self.largest = 0
+        # futures and tasks belong to one event loop: a state per loop (tests use several)
+        self._states: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState] = \
+            weakref.WeakKeyDictionary()
+
+    async def submit(self, group: Hashable, payload: Any, conflict: Hashable = None
+                     ) -> tuple[Any, int]:
+        """``(outcome, n)``: this payload's outcome and the number of items computed in its
+        batch. An outcome that is an exception is raised instead."""
+        hash(group)
+        try:
+            hash(conflict)
+        except TypeError:
+            conflict = repr(conflict)
+        loop = asyncio.get_running_loop()
+        st = self._states.get(loop)
+        if st is None:
+            st = self._states[loop] = _LoopState()
+        item = _Item(group, conflict, payload, loop.create_future())
+        st.queue.append(item)
+        self._kick(loop, st)
+        try:
+            outcome = await item.future
+        except asyncio.CancelledError:
+            if not item.future.done():
+                item.future.cancel()     # the drainer drops it, or skips its outcome
+            try:
+                st.queue.remove(item)
+            except ValueError:
+                pass
+            raise
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome, item.size
+
+    def pending(self) -> int:
+        """Items waiting for a computation (every event loop)."""
+        return sum(1 for st in list(self._states.values()) for it in st.queue
+                   if not it.future.done())
+
+    # ------------------------------------------------------------------ internals
+    def _kick(self, loop: asyncio.AbstractEventLoop, st: _LoopState) -> None:
+        """Start a drainer when there is queued work and a CPU token no drainer is using."""
+        if st.queue and st.drainers < max(1, int(self.limiter.total_tokens)):
+            st.drainers += 1
+            loop.create_task(self._drain(st))
+
+    def _take(self, st: _LoopState) -> list[_Item]:
+        """The oldest live item and the next ones of its group, skipping conflicts, at most
+        ``max_batch``; the rest stays queued in order."""
+        while st.queue and st.queue[0].future.done():
+            st.queue.popleft()
+        if not st.queue:
+            return []
+        group = st.queue[0].group
+        batch: list[_Item] = []
+        seen: set[Hashable] = set()
+        keep: deque[_Item] = deque()
+        while st.queue:
+            it = st.queue.popleft()
+            if it.future.done():
+                continue
+            if len(batch) < self.max_batch and it.group == group and it.conflict not in seen:
+                batch.append(it)
+                seen.add(it.conflict)
+            else:
+                keep.append(it)
+        st.queue.extend(keep)
+        return batch
+
+    async def _drain(self, st: _LoopState) -> None:
+        batch: list[_Item] = []
+        try:
+            while st.queue:
+                async with self.limiter:
+                    batch = self._take(st)
+                    if not batch:
+                        break
+                    n = len(batch)
+                    self.batches += 1
+                    self.items += n
+                    self.largest = max(self.largest, n)
+                    try:
+                        outcomes = list(await anyio.to_thread.run_sync(
+                            self.run, batch[0].group, [it.payload for it in batch]))
+                        if len(outcomes) != n:
+                            raise RuntimeError(f"{n} items, {len(outcomes)} outcomes")
+                    except Exception as e:  # noqa: BLE001 - the batch failed as a whole
+                        outcomes = [e] * n
+                    for it, out in zip(batch, outcomes):
+                        it.size = n
+                        if not it.future.done():
+                            it.future.set_result(out)
+                    batch = []
+        finally:
+            # cancelled (the loop is shutting down): nobody is left hanging on this batch
+            for it in batch:
+                if not it.future.done():
+                    it.future.cancel()
+            st.drainers -= 1
