@@ -364,6 +364,22 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
             return fr["estimate"].where(fr["applicable"].astype(bool))
         return f
 
+    def evaluate(fs: list[Callable[[Portfolio], pd.Series]], pos: np.ndarray, rids: np.ndarray,
+                 ps: list[Any], vals: list[np.ndarray]) -> tuple[list[np.ndarray], Any]:
+        """:func:`evaluate_rows`; when every parameter acts on the output only (cost, market),
+        the copies of an asset are identical rows, so each asset runs once (as its first copy)
+        and its value is spread over its copies, times the output factors formed exactly as
+        :func:`evaluate_rows` forms them. Returns (values per function, (run ids, row → run
+        row) or None)."""
+        if any(p.kind != "output" for p in ps):
+            return evaluate_rows(fs, pf, pos, rids, ps, vals), None
+        _, first, inv = np.unique(pos, return_index=True, return_inverse=True)
+        ys = evaluate_rows(fs, pf, pos[first], rids[first], [], [])
+        mult = np.ones(len(pos))
+        for v in vals:
+            mult = mult * np.where(np.isnan(v), 1.0, v)
+        return [y[inv] * mult for y in ys], (rids[first], inv)
+
     def tornado_slots(rows: np.ndarray, ps: list[Any], k0: int, K: int, off: int, total: int
                       ) -> tuple[list[np.ndarray], list[tuple[np.ndarray, np.ndarray]], list[np.ndarray]]:
         """Tornado nominals, ranges and flat values (``total`` rows, the tornado's
@@ -407,9 +423,17 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
             vals.append(full)
         noms, ranges, tvals = tornado_slots(rows_t, ps_t, 0, K, off, total)
         holder: dict[str, MethodResult] = {}
-        Y = evaluate_rows([value_fn(fns[m], holder)], pf, np.concatenate([pos_mc, pos_t]),
-                          np.concatenate([ids_mc, ids_t]), [*ps_mc, *ps_t], [*vals, *tvals])[0]
-        mc[m] = (Y[:off].reshape(len(rows_mc), D), holder["r"], rows_mc)
+        (Y,), once = evaluate([value_fn(fns[m], holder)], np.concatenate([pos_mc, pos_t]),
+                              np.concatenate([ids_mc, ids_t]), [*ps_mc, *ps_t], [*vals, *tvals])
+        if once is None:
+            mc[m] = (Y[:off].reshape(len(rows_mc), D), holder["r"], rows_mc)
+        else:
+            # the approach's own band of every draw row, read from the one row its asset ran as
+            run_ids, inv = once
+            fr = holder["r"].frame.reindex(pd.Index(run_ids))
+            band = tuple(fr[c].to_numpy(float)[inv[:off]].reshape(len(rows_mc), D)
+                         for c in ("estimate", "low", "high"))
+            mc[m] = (Y[:off].reshape(len(rows_mc), D), holder["r"], rows_mc, band)
         if len(rows_t):
             tor[m] = (app[:, j].copy(), _tornado_frame(pf.index[rows_t], ps_t, noms, ranges,
                                                         Y[off:].reshape(len(rows_t), K)))
@@ -426,7 +450,7 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
             K = 1 + 2 * len(allp)
             pos_t, ids_t = copies(rows_t, 0, K)
             noms, ranges, tvals = tornado_slots(rows_t, allp, 0, K, 0, len(pos_t))
-            Ys = evaluate_rows([value_fn(fns[m], {}) for m, _ in run], pf, pos_t, ids_t, allp, tvals)
+            Ys, _ = evaluate([value_fn(fns[m], {}) for m, _ in run], pos_t, ids_t, allp, tvals)
             start = 0
             for (m, ps), Y in zip(run, Ys):
                 Y = Y.reshape(len(rows_t), K)

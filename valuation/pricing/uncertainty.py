@@ -223,15 +223,17 @@ def method_draws(pf: Portfolio, fn: MethodFn, params: Sequence[Param], draws: in
     return _dispersed(pf.index, V, holder, draws, keys, dispersion, coverage, stream)
 
 
-def _dispersed(index: pd.Index, V: np.ndarray, holder: Mapping[str, MethodResult], draws: int,
+def _dispersed(index: pd.Index, V: np.ndarray, holder: Mapping[str, Any], draws: int,
                keys: np.ndarray, dispersion: bool, coverage: float, stream: int) -> np.ndarray:
     n = len(index)
     if dispersion:
-        big_idx = _replicate_index(index, draws)
-        fr = holder["r"].frame.reindex(big_idx)
-        est0 = fr["estimate"].to_numpy(float).reshape(n, draws)
-        ratio_lo = (fr["low"].to_numpy(float).reshape(n, draws) / est0)
-        ratio_hi = (fr["high"].to_numpy(float).reshape(n, draws) / est0)
+        if "band" in holder:    # (estimate, low, high) of the run's draw rows, (n, draws) each
+            est0, low, high = holder["band"]  # type: ignore[misc]
+        else:
+            fr = holder["r"].frame.reindex(_replicate_index(index, draws))
+            est0, low, high = (fr[c].to_numpy(float).reshape(n, draws) for c in ("estimate", "low", "high"))
+        ratio_lo = (low / est0)
+        ratio_hi = (high / est0)
         u = uniforms_lhs(keys, draws, stream)
         cov = float(holder["r"].params.get("coverage", coverage)) if holder["r"].params else coverage
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -250,15 +252,18 @@ def _replicate_index(index: pd.Index, draws: int) -> pd.Index:
 
 
 def _evaluated_for(pre: tuple[Any, ...] | None, rows: np.ndarray, n: int
-                   ) -> tuple[np.ndarray, dict[str, MethodResult]] | None:
-    """(values, {"r": run}) of a precomputed run when it covers exactly ``rows`` of the n
-    assets: ``(values, run)`` for all assets or ``(values, run, rows)``."""
+                   ) -> tuple[np.ndarray, dict[str, Any]] | None:
+    """(values, {"r": run[, "band": …]}) of a precomputed run when it covers exactly ``rows``
+    of the n assets: ``(values, run)`` for all assets, ``(values, run, rows)``, or
+    ``(values, run, rows, band)`` when the run's frame does not hold the draw rows and
+    ``band`` is their (estimate, low, high), each (len(rows), draws)."""
     if pre is None:
         return None
     if len(pre) == 2:
         return (pre[0], {"r": pre[1]}) if len(rows) == n else None
-    V, res, at = pre
-    return (V, {"r": res}) if np.array_equal(at, rows) else None
+    if not np.array_equal(pre[2], rows):
+        return None
+    return (pre[0], {"r": pre[1]} if len(pre) == 3 else {"r": pre[1], "band": pre[3]})
 
 
 def guided_range(pf: Portfolio, methods: Mapping[str, MethodFn],
