@@ -4,7 +4,9 @@ Starts ``valuation serve`` (uvicorn, one process) on 127.0.0.1 with a fresh seed
 library in a temporary folder, creates an appraiser key, then lets ``--clients`` threads
 (20 by default, each with its own keep-alive connection) send ``POST /v1/appraisals`` with
 an example card until ``--requests`` responses have come back or ``--max-seconds`` has
-passed. Prints p50/p90/p99/max latency and throughput, and the share of non-200 answers.
+passed. Prints p50/p90/p99/max latency and throughput, and the share of non-200 answers,
+and how many requests the computations served on average (``X-Coalesced``: concurrent
+single-card requests are computed together, :mod:`valuation.service.coalesce`).
 
 Two phases: ``repeated`` sends the same card every time (after the first, answers come from
 the service's result cache — a pricing desk asking again), ``distinct`` gives every request
@@ -97,22 +99,23 @@ def main() -> None:
             c["asset"]["book_value"] = 1_000_000 + 137 * i
             return json.dumps(c).encode()
 
-        def one(conn: http.client.HTTPConnection, body: bytes) -> tuple[float, int]:
+        def one(conn: http.client.HTTPConnection, body: bytes) -> tuple[float, int, int]:
             t = time.perf_counter()
             conn.request("POST", "/v1/appraisals", body=body, headers=headers)
             r = conn.getresponse()
             r.read()
-            return time.perf_counter() - t, r.status
+            return time.perf_counter() - t, r.status, int(r.getheader("X-Coalesced") or 0)
 
         warm = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         for i in range(a.warmup):
-            _, st = one(warm, body_of(-1 - i, True))
+            _, st, _ = one(warm, body_of(-1 - i, True))
             if st != 200:
                 raise RuntimeError(f"warm-up request answered {st}")
         warm.close()
 
-        def phase(distinct: bool) -> tuple[np.ndarray, dict[int, int], float]:
+        def phase(distinct: bool) -> tuple[np.ndarray, dict[int, int], float, list[int]]:
             lat: list[float] = []
+            together: list[int] = []
             codes: dict[int, int] = {}
             lock = threading.Lock()
             counter = [0]
@@ -126,9 +129,11 @@ def main() -> None:
                             break
                         i = counter[0]
                         counter[0] += 1
-                    dt, st = one(conn, body_of(i, distinct))
+                    dt, st, n = one(conn, body_of(i, distinct))
                     with lock:
                         lat.append(dt)
+                        if n:
+                            together.append(n)
                         codes[st] = codes.get(st, 0) + 1
                 conn.close()
 
@@ -138,7 +143,7 @@ def main() -> None:
                 t.start()
             for t in threads:
                 t.join()
-            return np.asarray(lat) * 1000, codes, time.perf_counter() - t0
+            return np.asarray(lat) * 1000, codes, time.perf_counter() - t0, together
 
         results = {p: phase(p == "distinct") for p in a.phases.split(",") if p}
     finally:
@@ -149,9 +154,13 @@ def main() -> None:
             os.killpg(srv.pid, signal.SIGKILL)
 
     print(f"card: {a.card.name}; clients: {a.clients}; server workers: {a.server_workers}")
-    for name, (ms, codes, wall) in results.items():
+    for name, (ms, codes, wall, together) in results.items():
         ok = codes.get(200, 0)
         print(f"[{name}] responses: {len(ms)} in {wall:.1f} s; status: {codes}")
+        if together:
+            batches = sum(1 / n for n in together)      # a computation of n: n answers of n
+            print(f"[{name}] computed: {len(together)} requests in ~{batches:.0f} computations, "
+                  f"{len(together) / batches:.1f} requests each (X-Coalesced), largest {max(together)}")
         print(f"[{name}] latency ms: p50 {np.percentile(ms, 50):.1f}, p90 {np.percentile(ms, 90):.1f}, "
               f"p99 {np.percentile(ms, 99):.1f}, max {ms.max():.1f}")
         print(f"service [{name}]: {len(ms) / wall:.1f} req/s, {ok / max(len(ms), 1):.1%} OK, "

@@ -203,3 +203,21 @@ def test_coalescer_outcomes_reach_only_their_own_waiter():
     assert isinstance(out[4], RuntimeError)
     assert calls == [("a", [1, -2, 6]), ("b", [3]), ("a", [4]), ("boom", [5])]
     assert co.pending() == 0 and co.batches == 4 and co.items == 6
+
+
+def test_appraise_together_equals_appraise_card_by_card():
+    """The Python function behind the coalescer, without the service: same results as
+    ``api.appraise`` card by card, an asset id used twice, and a bad card's own exception."""
+    bad = _card(61)
+    bad["asset"]["book_value"] = "lots"
+    cards = [_card(60), _card(62, aid="TWICE"), bad, _card(63, aid="TWICE"), _card(64), _card(65)]
+    out = api.appraise_together(cards, library="seed", trace=False)
+    assert len(out) == len(cards)
+    for c, got in zip(cards, out):
+        if c is bad:
+            with pytest.raises(ValidationError) as ei:
+                api.appraise(c, library="seed", trace=False)
+            assert isinstance(got, ValidationError) and got.to_dict() == ei.value.to_dict()
+        else:
+            assert got.to_dict() == api.appraise(c, library="seed", trace=False).to_dict()
+    assert out[1].estimate != out[3].estimate

@@ -24,7 +24,9 @@ snapshot appraisals currently run against.
 Missing key → 401; wrong or revoked key, or too low a role → 403; body above the limit → 413
 (before parsing); more than the per-key rate → 429; invalid input → 422 naming field, value and
 what is allowed (Chinese and English). Every response carries ``X-Engine-Version`` and
-``X-Library-Snapshot``.
+``X-Library-Snapshot``; an appraisal also ``X-Result-Cache`` (``hit|miss|shared``,
+:mod:`.cache`) and, when computed, ``X-Coalesced`` (how many concurrent requests that
+computation served together, :mod:`.coalesce`).
 """
 from __future__ import annotations
 
