@@ -374,11 +374,16 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
         if any(p.kind != "output" for p in ps):
             return evaluate_rows(fs, pf, pos, rids, ps, vals), None
         _, first, inv = np.unique(pos, return_index=True, return_inverse=True)
-        ys = evaluate_rows(fs, pf, pos[first], rids[first], [], [])
+        if len(first) == n:     # every asset, in order: the portfolio itself (nothing is perturbed)
+            ys = [np.asarray(f(pf), dtype=float) for f in fs]
+            run_ids = ids
+        else:
+            run_ids = rids[first]
+            ys = evaluate_rows(fs, pf, pos[first], run_ids, [], [])
         mult = np.ones(len(pos))
         for v in vals:
             mult = mult * np.where(np.isnan(v), 1.0, v)
-        return [y[inv] * mult for y in ys], (rids[first], inv)
+        return [y[inv] * mult for y in ys], (run_ids, inv)
 
     def tornado_slots(rows: np.ndarray, ps: list[Any], k0: int, K: int, off: int, total: int
                       ) -> tuple[list[np.ndarray], list[tuple[np.ndarray, np.ndarray]], list[np.ndarray]]:
@@ -422,9 +427,19 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
             full[:off] = p.values_at(nom(p)[rows_mc], uniforms_lhs(keys[rows_mc], D, p.stream)).ravel()
             vals.append(full)
         noms, ranges, tvals = tornado_slots(rows_t, ps_t, 0, K, off, total)
+        # a parameter of both the draws and the tornado is applied once: its values there are
+        # on disjoint rows (NaN elsewhere), and applying them in turn is applying them merged
+        ps_all, vals_all = list(ps_mc), list(vals)
+        for p, v in zip(ps_t, tvals):
+            k = next((i for i, q in enumerate(ps_all) if q is p), None)
+            if k is None:
+                ps_all.append(p)
+                vals_all.append(v)
+            else:
+                vals_all[k] = np.where(np.isnan(v), vals_all[k], v)
         holder: dict[str, MethodResult] = {}
         (Y,), once = evaluate([value_fn(fns[m], holder)], np.concatenate([pos_mc, pos_t]),
-                              np.concatenate([ids_mc, ids_t]), [*ps_mc, *ps_t], [*vals, *tvals])
+                              np.concatenate([ids_mc, ids_t]), ps_all, vals_all)
         if once is None:
             mc[m] = (Y[:off].reshape(len(rows_mc), D), holder["r"], rows_mc)
         else:
