@@ -376,7 +376,7 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
         _, first, inv = np.unique(pos, return_index=True, return_inverse=True)
         if len(first) == n:     # every asset, in order: the portfolio itself (nothing is perturbed)
             ys = [np.asarray(f(pf), dtype=float) for f in fs]
-            run_ids = ids
+            run_ids = pf.index
         else:
             run_ids = rids[first]
             ys = evaluate_rows(fs, pf, pos[first], run_ids, [], [])
