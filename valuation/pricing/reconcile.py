@@ -83,7 +83,9 @@ def default_methods(snap: Any = None, names: tuple[str, ...] = METHODS) -> dict[
 
 
 # --------------------------------------------------------------------------- weights
-def _rule_match(a: pd.DataFrame, rule: Mapping[str, Any]) -> np.ndarray:
+def _rule_match(a: pd.DataFrame, rule: Mapping[str, Any], _text: dict[str, list[Any]] | None = None
+                ) -> np.ndarray:
+    """Rows the rule applies to; ``_text`` caches a text column's values across the rules."""
     m = np.ones(len(a), dtype=bool)
     for key, col in (("purpose", "purpose"), ("value_type", "value_type")):
         if key in rule and col in a.columns:
@@ -92,7 +94,13 @@ def _rule_match(a: pd.DataFrame, rule: Mapping[str, Any]) -> np.ndarray:
             if len(s) <= 4096 and isinstance(s.dtype, pd.StringDtype) and all(type(w) is str for w in want):
                 # text against text: a set lookup per value (isin on Arrow strings ~0.5 ms a call)
                 ws = set(want)
-                m &= np.array([x in ws for x in s.to_numpy(dtype=object, na_value=None).tolist()], dtype=bool)
+                if _text is None or col not in _text:
+                    vals = s.to_numpy(dtype=object, na_value=None).tolist()
+                    if _text is not None:
+                        _text[col] = vals
+                else:
+                    vals = _text[col]
+                m &= np.array([x in ws for x in vals], dtype=bool)
             else:
                 m &= s.isin(want).to_numpy(bool)
     return m
@@ -115,8 +123,9 @@ def weights_for(pf: Portfolio, applicable: pd.DataFrame, config: Mapping[str, An
     W = np.full((n, M), np.nan)
     rank = np.full((n, M), 99.0)
     rule_no = np.full(n, -1)
+    text: dict[str, list[Any]] = {}
     for k, r in enumerate(rules):
-        hit = _rule_match(a, r) & (rule_no < 0)
+        hit = _rule_match(a, r, text) & (rule_no < 0)
         if not hit.any():
             continue
         rule_no[hit] = k
@@ -133,8 +142,7 @@ def weights_for(pf: Portfolio, applicable: pd.DataFrame, config: Mapping[str, An
     given = np.column_stack([a[c].to_numpy(dtype=float, na_value=np.nan) if c in a.columns
                              else np.full(n, np.nan) for c in wcols]) if M else np.zeros((n, 0))
     over = ~np.isnan(given).all(axis=1)
-    reason = (a[rcol].fillna("").astype(str).str.strip().to_numpy() if rcol in a.columns
-              else np.full(n, ""))
+    reason = (_stripped(a[rcol]) if rcol in a.columns else np.full(n, ""))
     bad = over & (reason == "")
     if bad.any():
         ids = list(pf.index[bad].astype(str))
@@ -152,7 +160,11 @@ def weights_for(pf: Portfolio, applicable: pd.DataFrame, config: Mapping[str, An
         raise RefusedError(f"资产 {aid}：方法权重之和为 0", f"asset {aid}: the method weights sum to 0",
                            field="engagement.weights", value=0.0, allowed="weights summing to > 0")
     W = np.where(over[:, None], gw, W)
-    app = applicable.reindex(index=pf.index, columns=list(names)).fillna(False).to_numpy(bool)
+    if applicable.index.equals(pf.index) and list(applicable.columns) == list(names) \
+            and all(isinstance(t, np.dtype) and t.kind == "b" for t in applicable.dtypes):
+        app = applicable.to_numpy(bool)     # already aligned booleans (reindex + fillna: ~1 ms)
+    else:
+        app = applicable.reindex(index=pf.index, columns=list(names)).fillna(False).to_numpy(bool)
     Wa = np.where(app, W, 0.0)
     tot = Wa.sum(axis=1)
     fallback = (tot <= 0) & app.any(axis=1)
@@ -178,6 +190,29 @@ def weights_for(pf: Portfolio, applicable: pd.DataFrame, config: Mapping[str, An
                          "rule_reason_en": re_, "rule_references": refs,
                          "weights_reason": reason}, index=pf.index)
     return wf, meta
+
+
+def _filled(s: pd.Series) -> np.ndarray:
+    """``s.fillna("").astype(str).to_numpy()``; a small text column in Python."""
+    if len(s) <= 4096 and isinstance(s.dtype, pd.StringDtype):
+        vals = s.to_numpy(dtype=object, na_value=None).tolist()
+        if all(type(x) is str or x is None for x in vals):
+            out = np.empty(len(vals), dtype=object)
+            out[:] = [x if x is not None else "" for x in vals]
+            return out
+    return s.fillna("").astype(str).to_numpy()
+
+
+def _stripped(s: pd.Series) -> np.ndarray:
+    """``s.fillna("").astype(str).str.strip().to_numpy()``; a small text column in Python (the
+    pandas string pipeline costs ~0.5 ms a call whatever the length)."""
+    if len(s) <= 4096 and isinstance(s.dtype, pd.StringDtype):
+        vals = s.to_numpy(dtype=object, na_value=None).tolist()
+        if all(type(x) is str or x is None for x in vals):
+            out = np.empty(len(vals), dtype=object)
+            out[:] = [x.strip() if x is not None else "" for x in vals]
+            return out
+    return s.fillna("").astype(str).str.strip().to_numpy()
 
 
 # --------------------------------------------------------------------------- combine
@@ -211,8 +246,9 @@ def _combine(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = Non
     hi = np.full((n, len(names)), np.nan)
     app = np.zeros((n, len(names)), dtype=bool)
     covm = np.full(len(names), float(setting(cfg, "coverage")))
+    frames = {}
     for j, m in enumerate(names):
-        f = results[m].frame.reindex(pf.index)
+        f = frames[m] = results[m].frame.reindex(pf.index)
         a = f["applicable"].fillna(False).to_numpy(bool) & ~np.isnan(f["estimate"].to_numpy(float))
         app[:, j] = a
         est[:, j] = np.where(a, f["estimate"].to_numpy(float), np.nan)
@@ -265,14 +301,14 @@ def _combine(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = Non
     cols["reason_zh"] = np.where(none, "没有适用的评估方法，无法形成结论（第二十条）", "")
     cols["reason_en"] = np.where(none, "no applicable approach: no conclusion can be formed (art. 20)", "")
     for j, m in enumerate(names):
-        f = results[m].frame.reindex(pf.index)
+        f = frames[m]
         cols[f"{m}_estimate"] = est[:, j]
         cols[f"{m}_low"] = lo[:, j]
         cols[f"{m}_high"] = hi[:, j]
         cols[f"{m}_weight"] = np.where(app[:, j], Wv[:, j], np.nan)
         cols[f"{m}_applicable"] = app[:, j]
-        cols[f"{m}_reason_zh"] = f["reason_zh"].fillna("").astype(str).to_numpy()
-        cols[f"{m}_reason_en"] = f["reason_en"].fillna("").astype(str).to_numpy()
+        cols[f"{m}_reason_zh"] = _filled(f["reason_zh"])
+        cols[f"{m}_reason_en"] = _filled(f["reason_en"])
     return pd.DataFrame(cols, index=pf.index), meta
 
 
