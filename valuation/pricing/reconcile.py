@@ -28,7 +28,7 @@ from ..core.schema import column_of
 from ..methods.base import MethodResult
 from ._sampling import asset_keys, evaluate_rows, uniforms_lhs
 from .config import reconcile_config, setting
-from .sensitivity import _tornado_frame, _value_range, method_value, tornado, tornado_many
+from .sensitivity import _tornado_columns, _value_range, method_value, tornado, tornado_many
 from .uncertainty import (
     DISPERSION_METHODS,
     band,
@@ -320,8 +320,8 @@ def reconcile(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = No
     ``explain``)."""
     cfg = config if config is not None else reconcile_config(snap)
     fns = dict(methods) if methods is not None else None
-    mc: dict[str, tuple[np.ndarray, MethodResult, np.ndarray]] = {}
-    tor: dict[str, tuple[np.ndarray, pd.DataFrame]] = {}
+    mc: dict[str, tuple[Any, ...]] = {}
+    tor: dict[str, tuple[np.ndarray, dict[str, np.ndarray]]] = {}
     weights = None
     if explain:
         if fns is None:
@@ -352,8 +352,8 @@ def _applicable_weights(pf: Portfolio, results: Mapping[str, MethodResult], cfg:
 def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any,
                        cfg: Mapping[str, Any], fns: Mapping[str, MethodFn], range_method: str | None,
                        draws: int | None, app: np.ndarray, W: pd.DataFrame
-                       ) -> tuple[dict[str, tuple[np.ndarray, MethodResult, np.ndarray]],
-                                  dict[str, tuple[np.ndarray, pd.DataFrame]]]:
+                       ) -> tuple[dict[str, tuple[Any, ...]],
+                                  dict[str, tuple[np.ndarray, dict[str, np.ndarray]]]]:
     """The Monte Carlo draws of the range and the art. 24 tornados of every approach in ONE
     run of the approach, on one replication straight from the portfolio (no subsets): the D
     draw copies of each asset it weighs (rows ``<id>~0`` … ``<id>~{D−1}``, exactly the Monte
@@ -361,8 +361,9 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
     that only need tornados and apply on the same assets share one replication (as
     :func:`tornado_many`). The approaches are row-wise, so each row's value is the one the
     separate runs give; this saves a run of each approach, replications and subsets.
-    Returns ({approach: (draw values, run, asset rows)}, {approach: (applicable mask,
-    tornado frame)}); nothing when the range is not by Monte Carlo."""
+    Returns ({approach: (draw values, run, asset rows[, band of the draw rows])},
+    {approach: (applicable mask, tornado columns)}); nothing when the range is not by Monte
+    Carlo."""
     names = tuple(m for m in METHODS if m in results) + tuple(m for m in results if m not in METHODS)
     n = len(pf)
     if not n:
@@ -439,8 +440,8 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
             vals.append(full)
         return noms, ranges, vals
 
-    mc: dict[str, tuple[np.ndarray, MethodResult, np.ndarray]] = {}
-    tor: dict[str, tuple[np.ndarray, pd.DataFrame]] = {}
+    mc: dict[str, tuple[Any, ...]] = {}
+    tor: dict[str, tuple[np.ndarray, dict[str, np.ndarray]]] = {}
     only_tornado: dict[bytes, list[tuple[str, list[Any]]]] = {}
     for j, m in enumerate(names):
         if m not in fns:
@@ -486,8 +487,8 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
                          for c in ("estimate", "low", "high"))
             mc[m] = (Y[:off].reshape(len(rows_mc), D), holder["r"], rows_mc, band)
         if len(rows_t):
-            tor[m] = (app[:, j].copy(), _tornado_frame(pf.index[rows_t], ps_t, noms, ranges,
-                                                        Y[off:].reshape(len(rows_t), K)))
+            tor[m] = (app[:, j].copy(), _tornado_columns(pf.index[rows_t], ps_t, noms, ranges,
+                                                          Y[off:].reshape(len(rows_t), K)))
     for group in only_tornado.values():
         allp = [p for _, ps in group for p in ps]
         if len({id(p) for p in allp}) < len(allp):     # a parameter shared by two approaches
@@ -506,8 +507,8 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
             for (m, ps), Y in zip(run, Ys):
                 Y = Y.reshape(len(rows_t), K)
                 cols = [0] + [c for i in range(start, start + len(ps)) for c in (1 + 2 * i, 2 + 2 * i)]
-                tor[m] = (app[:, j].copy(), _tornado_frame(pf.index[rows_t], ps, noms[start:start + len(ps)],
-                                                            ranges[start:start + len(ps)], Y[:, cols]))
+                tor[m] = (app[:, j].copy(), _tornado_columns(pf.index[rows_t], ps, noms[start:start + len(ps)],
+                                                              ranges[start:start + len(ps)], Y[:, cols]))
                 start += len(ps)
     return mc, tor
 
@@ -520,7 +521,7 @@ def _fmt(x: float) -> str:
 def explain(pf: Portfolio, results: Mapping[str, MethodResult], frame: pd.DataFrame | None = None,
             *, methods: Mapping[str, MethodFn] | None = None, config: Mapping[str, Any] | None = None,
             snap: Any = None, rel: float | None = None, meta: pd.DataFrame | None = None,
-            _tornados: Mapping[str, tuple[np.ndarray, pd.DataFrame]] | None = None
+            _tornados: Mapping[str, tuple[np.ndarray, Mapping[str, np.ndarray]]] | None = None
             ) -> dict[str, dict[str, Any]]:
     """The art. 24 explanation of every asset.
 
@@ -553,13 +554,21 @@ def explain(pf: Portfolio, results: Mapping[str, MethodResult], frame: pd.DataFr
             plan[m] = (app, ps)
     # tornados computed with the Monte Carlo run (reconcile → _evaluate_together; default
     # quantiles, no rel, the same assets) are taken as they are
-    shared: dict[str, pd.DataFrame] = {m: t for m, (at, t) in (_tornados or {}).items()
+    shared: dict[str, Any] = {m: t for m, (at, t) in (_tornados or {}).items()
                                        if m in plan and rel is None and np.array_equal(at, plan[m][0])}
     together = [m for m, (app, _) in plan.items() if app.all() and m not in shared]
     if len(together) > 1:
         shared.update(zip(together, tornado_many([(method_value(fns[m]), plan[m][1]) for m in together],
                                                  pf, rel=rel)))
-    tors = []
+    # the tornado rows of every approach (present parameters only) and the dispersion rows, in
+    # that order, as Python lists per column — what a concatenated frame would give, without it
+    tcols: dict[str, list[Any]] = {c: [] for c in _DRIVER_COLUMNS}
+
+    def add(cols: Mapping[str, Any], keep: np.ndarray | None = None) -> None:
+        for c in _DRIVER_COLUMNS:
+            v = cols[c] if keep is None else cols[c][keep]
+            tcols[c].extend(v.tolist() if isinstance(v, np.ndarray) else v)
+
     for m in names:
         app = fr[f"{m}_applicable"].to_numpy(bool)
         if not app.any():
@@ -570,31 +579,24 @@ def explain(pf: Portfolio, results: Mapping[str, MethodResult], frame: pd.DataFr
                 t = shared[m]
             else:
                 t = tornado(method_value(fns[m]), pf if app.all() else pf.subset(idx), plan[m][1], rel=rel)
-            t = t[t["present"]]
-            tors.append(t)
+            if isinstance(t, pd.DataFrame):
+                t = {c: t[c].to_numpy() for c in ("present", *_DRIVER_COLUMNS)}
+            add(t, np.asarray(t["present"], dtype=bool))
         if m in DISPERSION_METHODS:
             e = fr.loc[idx, f"{m}_estimate"].to_numpy(float)
             lo = fr.loc[idx, f"{m}_low"].to_numpy(float)
             hi = fr.loc[idx, f"{m}_high"].to_numpy(float)
             ok = ~np.isnan(lo) & ~np.isnan(hi)
-            tors.append(pd.DataFrame({
-                "asset_id": idx.astype(str)[ok], "parameter": "market_dispersion", "method": m,
-                "label_zh": "可比案例离散度（调整后价格区间）", "label_en": "dispersion of the adjusted comparable prices",
-                "present": True, "base_value": e[ok], "nominal": np.nan, "low_input": np.nan,
-                "high_input": np.nan, "value_at_low": lo[ok], "value_at_high": hi[ok],
-                "swing": (hi - lo)[ok], "swing_pct": ((hi - lo) / np.abs(e))[ok],
-                "references": [["CAS2023.art23"]] * int(ok.sum())}))
-    T = pd.concat(tors, ignore_index=True) if tors else pd.DataFrame(
-        columns=["asset_id", "parameter", "method", "label_zh", "label_en", "swing", "value_at_low",
-                 "value_at_high", "references"])
-    # per asset, the positions of its tornado rows in T (in T's order, like a groupby) and
-    # T's columns as Python lists: the loop below reads them, not a frame, per asset
+            k = int(ok.sum())
+            add({"asset_id": np.asarray(idx.astype(str), dtype=object)[ok], "parameter": ["market_dispersion"] * k,
+                 "method": [m] * k, "label_zh": ["可比案例离散度（调整后价格区间）"] * k,
+                 "label_en": ["dispersion of the adjusted comparable prices"] * k,
+                 "value_at_low": lo[ok], "value_at_high": hi[ok],
+                 "references": [["CAS2023.art23"]] * k})
+    # per asset, the positions of its rows (in order, like a groupby)
     by_asset: dict[str, list[int]] = {}
-    if len(T):
-        for k, aid in enumerate(T["asset_id"].tolist()):
-            by_asset.setdefault(aid, []).append(k)
-    tcols = {c: T[c].tolist() for c in ("method", "parameter", "label_zh", "label_en", "value_at_low",
-                                        "value_at_high", "references")} if len(T) else {}
+    for k, aid in enumerate(tcols["asset_id"]):
+        by_asset.setdefault(aid, []).append(k)
     div = float(setting(cfg, "divergence"))
     out: dict[str, dict[str, Any]] = {}
     ids = pf.index.astype(str)
@@ -707,6 +709,10 @@ def explain(pf: Portfolio, results: Mapping[str, MethodResult], frame: pd.DataFr
 
 
 _explain = explain
+
+
+_DRIVER_COLUMNS = ("asset_id", "method", "parameter", "label_zh", "label_en", "value_at_low", "value_at_high",
+                   "references")
 
 
 def _rows_at(frame: pd.DataFrame, ids: pd.Index, cols: list[str]) -> list[dict[str, Any]]:

@@ -137,9 +137,17 @@ def _slots(pf: Portfolio, ps: Sequence[Param], quantiles: tuple[float, float],
 def _tornado_frame(index: pd.Index, ps: Sequence[Param], nominals: Sequence[np.ndarray],
                    ranges: Sequence[tuple[np.ndarray, np.ndarray]], Y: np.ndarray) -> pd.DataFrame:
     """The long tornado frame of the assets ``index`` from the (n, 1 + 2P) values ``Y``."""
-    n, P = len(index), len(ps)
-    if not P:
+    if not len(ps):
         return pd.DataFrame(columns=["asset_id", "parameter", "swing", "swing_pct"])
+    return pd.DataFrame(_tornado_columns(index, ps, nominals, ranges, Y))
+
+
+def _tornado_columns(index: pd.Index, ps: Sequence[Param], nominals: Sequence[np.ndarray],
+                     ranges: Sequence[tuple[np.ndarray, np.ndarray]], Y: np.ndarray
+                     ) -> dict[str, np.ndarray]:
+    """The columns of :func:`_tornado_frame` (P ≥ 1) as arrays, rows in the frame's order
+    (the art. 24 explanation reads them without building the frame)."""
+    n, P = len(index), len(ps)
     base = Y[:, 0]
     ids = index.astype(str)
     # one long frame, parameter-major like a concatenation of one block per parameter, built
@@ -165,8 +173,7 @@ def _tornado_frame(index: pd.Index, ps: Sequence[Param], nominals: Sequence[np.n
     o = np.tile(np.arange(n), P)
     sw = swing.ravel()
     order = np.lexsort((np.where(np.isnan(sw), np.inf, -sw), np.isnan(sw), o))
-    out = pd.DataFrame({k: v[order] for k, v in cols.items()})
-    return out
+    return {k: v[order] for k, v in cols.items()}
 
 
 def grid(f: ValueFn, pf: Portfolio, p1: Param | str, values1: Sequence[float], p2: Param | str,
