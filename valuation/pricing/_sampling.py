@@ -324,20 +324,25 @@ def replicate_rows(pf: Portfolio, pos: np.ndarray, ids: np.ndarray) -> Portfolio
     count = np.bincount(pos, minlength=n)
     start = np.cumsum(count) - count
     orig = pf.index.astype(str).to_numpy(dtype=object)
+    orig_idx = pd.Index(orig)
+    # the record rows' new ids are taken from the ids' text array (one Arrow take, instead of
+    # a text array built from a list per record table) when it is the dtype pd.array gives
+    str_dtype = pd.array([], dtype="str").dtype
+    id_text = new_ids.array if new_ids.dtype == str_dtype else None
     records = {}
     for k, r in pf.records.items():
         if not len(r):
             records[k] = r.copy()
             continue
-        loc = pd.Index(orig).get_indexer(r["asset_id"].astype(str).to_numpy())
-        keep = loc >= 0
-        r = r.loc[keep]
-        loc = loc[keep]
+        loc = orig_idx.get_indexer(r["asset_id"].astype(str).to_numpy())
+        kept = np.flatnonzero(loc >= 0)
+        loc = loc[kept]
         c = count[loc]
-        rep = np.repeat(np.arange(len(r)), c)
+        rep = np.repeat(np.arange(len(kept)), c)
         within = np.arange(len(rep)) - np.repeat(np.cumsum(c) - c, c)
-        rr = r.iloc[rep].reset_index(drop=True)
-        rr["asset_id"] = pd.array(ids[order[start[loc[rep]] + within]].tolist(), dtype="str")
+        rr = r.iloc[kept[rep]].reset_index(drop=True)
+        at = order[start[loc[rep]] + within]
+        rr["asset_id"] = id_text.take(at) if id_text is not None else pd.array(ids[at].tolist(), dtype="str")
         records[k] = rr
     where = {a: i for i, a in enumerate(orig.tolist())}
     matrices = {k: {ids[order[t]]: m for a, m in v.items() if a in where
