@@ -97,7 +97,6 @@ class Evaluation:
                       explanation=self.explanations.get(asset_id, {}), warnings=warnings,
                       status="ok" if est is not None else "no_estimate")
 
-
     def _row(self, asset_id: str) -> Mapping[str, Any]:
         """The reconciled row of an asset: ``frame.loc[asset_id]`` or, read from columns
         converted once per evaluation, the same values up to numpy → Python scalars (every

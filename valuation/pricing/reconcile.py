@@ -555,7 +555,7 @@ def explain(pf: Portfolio, results: Mapping[str, MethodResult], frame: pd.DataFr
     # tornados computed with the Monte Carlo run (reconcile → _evaluate_together; default
     # quantiles, no rel, the same assets) are taken as they are
     shared: dict[str, Any] = {m: t for m, (at, t) in (_tornados or {}).items()
-                                       if m in plan and rel is None and np.array_equal(at, plan[m][0])}
+                              if m in plan and rel is None and np.array_equal(at, plan[m][0])}
     together = [m for m, (app, _) in plan.items() if app.all() and m not in shared]
     if len(together) > 1:
         shared.update(zip(together, tornado_many([(method_value(fns[m]), plan[m][1]) for m in together],
