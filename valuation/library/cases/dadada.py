@@ -1,0 +1,148 @@
+"""Importer of the DaDaDa listings of Chinese data exchanges (conventions in the package
+docstring and ``case_library/DATA_CARD.md``)."""
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .importing import SKIP_REASONS, ImportReport, _finish, _gen_ids, parse_price_text
+from .schema import AWS_CATEGORY, _blank
+
+DADADA_SNAPSHOT_DATE = "2024-08-17"
+
+
+# --------------------------------------------------------------------------- DaDaDa
+_DADADA_MODES = {"one-off": "one_off", "subscription": "subscription_year", "usage-based": "per_call",
+                 "negotiation": "negotiated", "free": "free"}
+_DADADA_FREQ = {"no-update": "no-update", "daily": "daily", "monthly": "monthly",
+                "real-time": "real-time", "irregular": "irregular", "yearly": "yearly",
+                "weekly": "weekly", "quarterly": "quarterly", "hourly": "real-time",
+                "on-demand": "irregular"}
+_PLATFORM_CODE = {"Shanghai": "SH", "Guiyang": "GY", "Beijing": "BJ", "Zhejiang": "ZJ",
+                  "Canton": "GZ", "Guangzhou": "GZ"}
+
+
+def _platform_code(p: Any) -> str:
+    s = str(p) if isinstance(p, str) else ""
+    for k, v in _PLATFORM_CODE.items():
+        if k in s:
+            return v
+    return "XX"
+
+
+def _num_col(raw: pd.DataFrame, name: str) -> np.ndarray:
+    if name not in raw.columns:
+        return np.full(len(raw), np.nan)
+    return pd.to_numeric(raw[name], errors="coerce").to_numpy(float, copy=True)
+
+
+def _txt_col(raw: pd.DataFrame, name: str) -> pd.Series:
+    if name not in raw.columns:
+        return pd.Series([np.nan] * len(raw), dtype="str")
+    return _blank(raw[name].astype("str").str.replace(r"[\r\n]+", " ", regex=True))
+
+
+def import_dadada(paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], *,
+                  date: str = DADADA_SNAPSHOT_DATE, rights_type: str = "product_operation",
+                  exclusivity: str = "non_exclusive", guiyang_order_min_price: float = 100.0
+                  ) -> ImportReport:
+    """Import DaDaDa listing files (the five exchange files or ``derived_cn_priced_listings.csv``).
+
+    Every row is either imported (a priced listing) or skipped with its reason: negotiation
+    (no price), free, price 0, unparseable price, unknown mode, non-CNY currency, duplicate
+    (same platform, url, title, mode and price as a row already imported) or invalid. See the
+    module docstring for the conventions (Guiyang per-order prices, subscription per year)."""
+    files = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+    frames, metas, skips, total = [], [], [], 0
+    notes: list[str] = []
+    n_orders = 0
+    for f in files:
+        raw = pd.read_csv(f, dtype=str, keep_default_na=False, na_values=[""])
+        n = len(raw)
+        total += n
+        derived = "price_rmb" in raw.columns
+        title = _txt_col(raw, "title")
+        platform = _txt_col(raw, "platform")
+        mode_raw = _txt_col(raw, "price_mode").str.lower()
+        mode = mode_raw.map(lambda v: _DADADA_MODES.get(v, np.nan) if isinstance(v, str) else np.nan)
+        mode = mode.to_numpy(object, copy=True)
+        price = _num_col(raw, "price_rmb" if derived else "price")
+        text = raw["raw_price_text"] if "raw_price_text" in raw.columns else \
+            (raw["price"] if "price" in raw.columns else pd.Series([None] * n))
+        # a price cell that is not a plain number is parsed as text (e.g. "88元/月")
+        for i in np.flatnonzero(~np.isfinite(price)):
+            v = text.iloc[i]
+            if isinstance(v, str) and v.strip():
+                pv, pm = parse_price_text(v)
+                price[i] = pv
+                if pm and not isinstance(mode[i], str):
+                    mode[i] = pm
+        bad_text = np.zeros(n, dtype=bool)
+        if derived:  # cross-check the stored price against the original text
+            for i in range(n):
+                pv, _ = parse_price_text(text.iloc[i])
+                if np.isfinite(pv) and np.isfinite(price[i]) and price[i] > 0 and \
+                        abs(pv - price[i]) > 0.01 * max(pv, price[i]):
+                    bad_text[i] = True
+        gy = (platform.fillna("").str.contains("Guiyang").to_numpy(bool)) & (mode == "per_call") & \
+            np.isfinite(price) & (price >= guiyang_order_min_price)
+        mode = np.where(gy, "one_off", mode)
+        n_orders += int(gy.sum())
+        cur = _txt_col(raw, "currency").str.upper()
+        ok = np.ones(n, dtype=bool)
+        for i in range(n):
+            code = None
+            if isinstance(cur.iloc[i], str) and cur.iloc[i] not in ("RMB", "CNY"):
+                code = "currency"
+            elif mode[i] == "negotiated":
+                code = "negotiated"
+            elif mode[i] == "free":
+                code = "free"
+            elif not isinstance(mode[i], str):
+                code = "unknown_price_mode"
+            elif not np.isfinite(price[i]):
+                code = "unparseable_price"
+            elif price[i] <= 0:
+                code = "zero_price"
+            if code:
+                ok[i] = False
+                zh, en = SKIP_REASONS[code]
+                skips.append({"file": str(f), "row": i + 1, "title": title.iloc[i], "reason": code,
+                              "reason_zh": zh, "reason_en": en,
+                              "detail": f"{mode_raw.iloc[i]} {text.iloc[i] if derived else price[i]}"})
+        aws = _txt_col(raw, "category_aws")
+        cat = aws.map(lambda v: AWS_CATEGORY.get(v, "other") if isinstance(v, str) else "other")
+        own = _txt_col(raw, "category_src" if derived else "category")
+        size = _num_col(raw, "size_bytes" if derived else "size")
+        out = pd.DataFrame({
+            "title": title, "category": cat.astype("str"), "industry": own,
+            "records": _num_col(raw, "volume"), "fields": _num_col(raw, "dimension"), "size_bytes": size,
+            "update_frequency": _txt_col(raw, "update_frequency").map(
+                lambda v: _DADADA_FREQ.get(v, np.nan) if isinstance(v, str) else np.nan).astype("str"),
+            "rights_type": rights_type, "exclusivity": exclusivity, "price_mode": mode,
+            "price": price, "date": date,
+            "region": _txt_col(raw, "coverage"), "evidence_type": "listing",
+            "source": f"DaDaDa (ZJU-DIVER/DaDaDa) {Path(f).name}", "licence": "Apache-2.0",
+            "quality": np.nan, "platform": platform, "url": _txt_col(raw, "url"),
+        })
+        out["price_note"] = np.where(gy, "Guiyang 元/次 on a dataset = price per order → one_off", "")
+        if derived:
+            out["price_text"] = text.to_numpy()
+            out["price_note"] = np.where(bad_text, "price_rmb differs from raw_price_text; price_rmb kept",
+                                         out["price_note"])
+        codes = platform.map(_platform_code).fillna("XX")
+        ids = _gen_ids("", out.assign(_m=out["price_mode"].astype("str")),
+                       ["platform", "url", "title", "_m", "price"])
+        out.insert(0, "case_id", ("DDD-" + codes + "-" + ids).to_numpy())
+        frames.append(out.loc[ok])
+        metas.append(pd.DataFrame({"file": str(f), "row": np.flatnonzero(ok) + 1}))
+    if n_orders:
+        notes.append(f"贵阳“元/次”数据集价格按每单一次性买断处理 / Guiyang per-order prices mapped to one_off: {n_orders}")
+    cand = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    meta = pd.concat(metas, ignore_index=True) if metas else pd.DataFrame({"file": [], "row": []})
+    return _finish(cand, meta, skips, total, [str(f) for f in files], notes)
