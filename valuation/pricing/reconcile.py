@@ -317,18 +317,21 @@ def reconcile(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = No
               methods: Mapping[str, MethodFn] | None = None, range_method: str | None = None,
               draws: int | None = None) -> tuple[pd.DataFrame, dict[str, dict[str, Any]]]:
     """Engine entry point: (reconciled frame, {asset_id: art. 24 explanation} when
-    ``explain``)."""
+    ``explain``). Without ``methods``, ``results`` must be the snapshot's approaches run on
+    ``pf`` (as :func:`valuation.engine.evaluate` runs them): the explanation reads its
+    unperturbed runs from them instead of running the approaches again."""
     cfg = config if config is not None else reconcile_config(snap)
     fns = dict(methods) if methods is not None else None
     mc: dict[str, tuple[Any, ...]] = {}
     tor: dict[str, tuple[np.ndarray, dict[str, np.ndarray]]] = {}
     weights = None
     if explain:
+        reuse = fns is None
         if fns is None:
             fns = default_methods(snap, tuple(results))
         app, W, meta = _applicable_weights(pf, results, cfg)
         weights = (W, meta)
-        mc, tor = _evaluate_together(pf, results, snap, cfg, fns, range_method, draws, app, W)
+        mc, tor = _evaluate_together(pf, results, snap, cfg, fns, range_method, draws, app, W, reuse)
     fr, meta = _combine(pf, results, snap, config=cfg, methods=fns, range_method=range_method, draws=draws,
                         evaluated=mc, weights=weights)
     if not explain:
@@ -351,7 +354,7 @@ def _applicable_weights(pf: Portfolio, results: Mapping[str, MethodResult], cfg:
 
 def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any,
                        cfg: Mapping[str, Any], fns: Mapping[str, MethodFn], range_method: str | None,
-                       draws: int | None, app: np.ndarray, W: pd.DataFrame
+                       draws: int | None, app: np.ndarray, W: pd.DataFrame, reuse: bool = False
                        ) -> tuple[dict[str, tuple[Any, ...]],
                                   dict[str, tuple[np.ndarray, dict[str, np.ndarray]]]]:
     """The Monte Carlo draws of the range and the art. 24 tornados of every approach in ONE
@@ -363,7 +366,8 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
     separate runs give; this saves a run of each approach, replications and subsets.
     Returns ({approach: (draw values, run, asset rows[, band of the draw rows])},
     {approach: (applicable mask, tornado columns)}); nothing when the range is not by Monte
-    Carlo."""
+    Carlo. ``reuse``: ``fns`` are the snapshot's approaches that produced ``results`` (the
+    engine's runs), so a run on the portfolio itself is read from ``results``."""
     names = tuple(m for m in METHODS if m in results) + tuple(m for m in results if m not in METHODS)
     n = len(pf)
     if not n:
@@ -393,9 +397,12 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
         suffix = np.array([f"~{k}" for k in range(k0, k0 + K)], dtype=object)
         return np.repeat(rows, K), np.repeat(ids[rows], K) + np.tile(suffix, len(rows))
 
-    def value_fn(fn: MethodFn, holder: dict[str, MethodResult]) -> Callable[[Portfolio], pd.Series]:
+    def value_fn(fn: MethodFn, holder: dict[str, MethodResult], done: MethodResult | None = None
+                 ) -> Callable[[Portfolio], pd.Series]:
         def f(big: Portfolio) -> pd.Series:
-            res = fn(big)
+            # on the portfolio itself, the engine's own run of the approach (same function,
+            # parameters and rows; traces only added) is the run — not a second one
+            res = done if done is not None and big is pf else fn(big)
             holder["r"] = res
             fr = res.frame.reindex(big.index)
             return fr["estimate"].where(fr["applicable"].astype(bool))
@@ -475,7 +482,8 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
             else:
                 vals_all[k] = np.where(np.isnan(v), vals_all[k], v)
         holder: dict[str, MethodResult] = {}
-        (Y,), once = evaluate([value_fn(fns[m], holder)], np.concatenate([pos_mc, pos_t]),
+        (Y,), once = evaluate([value_fn(fns[m], holder, results[m] if reuse else None)],
+                              np.concatenate([pos_mc, pos_t]),
                               np.concatenate([ids_mc, ids_t]), ps_all, vals_all)
         if once is None:
             mc[m] = (Y[:off].reshape(len(rows_mc), D), holder["r"], rows_mc)
@@ -502,7 +510,8 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
             K = 1 + 2 * len(allp)
             pos_t, ids_t = copies(rows_t, 0, K)
             noms, ranges, tvals = tornado_slots(rows_t, allp, 0, K, 0, len(pos_t))
-            Ys, _ = evaluate([value_fn(fns[m], {}) for m, _ in run], pos_t, ids_t, allp, tvals)
+            Ys, _ = evaluate([value_fn(fns[m], {}, results[m] if reuse else None) for m, _ in run],
+                             pos_t, ids_t, allp, tvals)
             start = 0
             for (m, ps), Y in zip(run, Ys):
                 Y = Y.reshape(len(rows_t), K)
