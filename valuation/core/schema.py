@@ -378,6 +378,7 @@ FIELDS: tuple[Field, ...] = (
 SECTIONS = {"card": ("asset", "engagement", "cost", "income", "market"), "product": ("product",)}
 
 
+@cache
 def fields_for(doc: str = "card") -> tuple[Field, ...]:
     return tuple(f for f in FIELDS if f.doc == doc)
 

@@ -9,6 +9,7 @@ import datetime as _dt
 import math
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -247,13 +248,32 @@ def validate_document(doc: Any, kind: str = "card") -> dict[str, Any]:
     return out
 
 
+@lru_cache(maxsize=512)
+def _allowed_keys(kind: str, prefix: str, objs: frozenset[str]) -> list[str]:
+    """The keys an object at ``prefix`` may hold (for the unknown-field message)."""
+    if not prefix:
+        return list(SECTIONS[kind])
+    return sorted({p[len(prefix) + 1:].split(".")[0]
+                   for p in [f.path.replace("[]", "") for f in fields_for(kind)] + list(objs)
+                   if p.startswith(prefix + ".")})
+
+
+@lru_cache(maxsize=512)
+def _leaves(kind: str, prefix: str) -> tuple[tuple[Field, str], ...]:
+    """(field, key) of the leaves directly under the object at ``prefix`` — the schema table is
+    constant, so each object's list is worked out once, not once per card."""
+    out = []
+    for f in fields_for(kind):
+        if f.in_records and not prefix.endswith("[]"):
+            continue
+        parent, _, name = f.path.rpartition(".")
+        if parent == prefix:
+            out.append((f, name))
+    return tuple(out)
+
+
 def _walk(prefix: str, obj: dict, kind: str, objs: frozenset[str], issues: list[Issue]) -> dict:
     out: dict[str, Any] = {}
-    allowed_here = sorted({p[len(prefix) + 1:].split(".")[0] if prefix else p.split(".")[0]
-                           for p in [f.path.replace("[]", "") for f in fields_for(kind)] + list(objs)
-                           if (p.startswith(prefix + ".") if prefix else True)})
-    if not prefix:
-        allowed_here = list(SECTIONS[kind])
     for key, v in obj.items():
         path = f"{prefix}.{key}" if prefix else str(key)
         f = field_by_path(path)
@@ -269,14 +289,9 @@ def _walk(prefix: str, obj: dict, kind: str, objs: frozenset[str], issues: list[
             else:
                 out[key] = _walk(path, v, kind, objs, issues)
         else:
-            issues.append(unknown_issue(path, v, known=allowed_here))
+            issues.append(unknown_issue(path, v, known=_allowed_keys(kind, prefix, objs)))
     # required leaves and defaults of this object
-    for f in fields_for(kind):
-        if f.in_records and not prefix.endswith("[]"):
-            continue
-        parent, _, name = f.path.rpartition(".")
-        if parent != prefix:
-            continue
+    for f, name in _leaves(kind, prefix):
         if name not in obj or obj.get(name) is None:
             if f.required and name not in obj:
                 issues.append(missing_issue(f, f.path))
