@@ -383,10 +383,15 @@ def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: b
                    res=res,
                    g=g, g_tail=g_tail, tv_on=tv_on, mid=mid, frac=frac, weights=weights, use_scen=use_scen,
                    scen_value=scen_value, scen_detail=scen_detail, forecasts=forecasts, p=p, ib=ib, rb=rb,
-                   value=value, lo=fr["low"].to_numpy(float), hi=fr["high"].to_numpy(float), pf=pf, pub=pub)
-        for i, aid in enumerate(pf.index):
-            if fr["applicable"].iloc[i]:
-                traces[aid] = _trace(i, ctx)
+                   value=value, lo=fr["low"].to_numpy(float), hi=fr["high"].to_numpy(float), pf=pf, pub=pub,
+                   ids=pf.index.to_numpy(dtype=object), cols=_Columns(a),
+                   scen_recs=_records_by_asset(scen_detail) if scen_detail is not None else {},
+                   cac_recs=_records_by_asset(pf.record("income.contributory")) if (model == "excess").any() else {})
+        # the trace reads columns converted once and record dicts grouped once, not a row Series
+        # or a filtered frame per asset
+        ids = ctx["ids"]
+        for i in np.flatnonzero(~na):
+            traces[ids[i]] = _trace(i, ctx)
     params_out = {k: v for k, v in p.items()}
     return MethodResult("income", fr, traces, params_out, warnings)
 
@@ -456,12 +461,43 @@ def _warnings(pf, ok, periods, horizon, life, bound, rights, g, tv_on, ib, rb, f
     return out
 
 
+class _Columns:
+    """Columns of the assets table as numpy arrays, each converted once on first use
+    (``cols[name][i]`` is the element ``a[name].iloc[i]`` gives: numpy scalars for numeric
+    columns, str or NaN for text columns)."""
+
+    def __init__(self, a: pd.DataFrame):
+        self._a = a
+        self._c: dict[str, np.ndarray] = {}
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._a.columns
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        x = self._c.get(name)
+        if x is None:
+            x = self._c[name] = self._a[name].to_numpy()
+        return x
+
+
+def _records_by_asset(d: pd.DataFrame) -> dict[Any, list[dict[str, Any]]]:
+    """``d[d["asset_id"] == aid].drop(columns="asset_id").to_dict("records")`` for every asset
+    at once (same dicts: one ``to_dict`` of the whole frame, rows grouped in order)."""
+    out: dict[Any, list[dict[str, Any]]] = {}
+    if not len(d):
+        return out
+    recs = d.drop(columns="asset_id").to_dict("records")
+    for aid, r in zip(d["asset_id"].tolist(), recs, strict=True):
+        out.setdefault(aid, []).append(r)
+    return out
+
+
 def _trace(i: int, c: dict[str, Any]) -> list:
-    a, m = c["a"], str(c["model"][i])
+    a, m = c["cols"], str(c["model"][i])
     res, w = c["res"], c["weights"][i]
     keep = w > 0
     s = []
-    aid = c["pf"].index[i]
+    aid = c["ids"][i]
     if aid in c["forecasts"]:
         fc = c["forecasts"][aid]
         s.append(step("forecast", "历史收入预测", "Forecast from history",
@@ -470,50 +506,46 @@ def _trace(i: int, c: dict[str, Any]) -> list:
                       fc.mean, ["CAS2023.art21"], note_zh=f"{fc.coverage:.0%} 预测区间",
                       note_en=f"{fc.coverage:.0%} prediction interval"))
     if c["use_scen"][i]:
-        d = c["scen_detail"]
-        d = d[d["asset_id"] == aid]
         s.append(step("scenarios", "多场景收益", "Application scenarios", "P = Σ_k j_k Σ_t F_kt / (1 + r_k)^t",
-                      {"scenarios": d.drop(columns="asset_id").to_dict("records")}, c["scen_value"][i],
+                      {"scenarios": c["scen_recs"].get(aid, [])}, c["scen_value"][i],
                       ["CAS2023.art18", "CAS2023.art21"], unit="currency"))
     else:
         st = c["st"]
         if m == "excess":
-            rec = c["pf"].record("income.contributory")
-            rec = rec[rec["asset_id"] == aid]
             s.append(step("contributory", "贡献资产回报", "Contributory asset charges",
                           "CAC_it = r_i × V_i 或 r_i × 收入_t × 占比 × (1 − 税率)",
-                          {"assets": rec.drop(columns="asset_id").to_dict("records")}, st.cac[i][keep],
+                          {"assets": c["cac_recs"].get(aid, [])}, st.cac[i][keep],
                           ["LIT.excess", "CAS2023.art21"], unit="currency"))
         if m == "split":
             s.append(step("split_rate", "分成率 K", "Split rate K",
                           {"equivalent_investment": "K = I_d(1+p_d) / (I_d(1+p_d) + I_o(1+p_o))",
-                           "marginal": "K = PV(追加利润) / PV(总利润)"}.get(str(a["income_split_method"].iloc[i]), "K 给定"),
-                          {"method": a["income_split_method"].iloc[i]}, st.K[i], ["CAS2023.annex.income"]))
+                           "marginal": "K = PV(追加利润) / PV(总利润)"}.get(str(a["income_split_method"][i]), "K 给定"),
+                          {"method": a["income_split_method"][i]}, st.K[i], ["CAS2023.annex.income"]))
         s.append(step("income", "资产收益 F_t", "Income attributable F_t", MODEL_FORMULA.get(m, m),
                       {"model": m, "income_basis": c["ib"][i] or None}, st.F[i][keep],
                       ["CAS2023.art21", MODEL_CLAUSE.get(m, "CAS2023.annex.income")], unit="currency"))
         if (c["S"][i][keep] < 1).any():
             s.append(step("attrition", "流失率调整", "Attrition", "F_t × S_t，S_t = Π (1 − a)",
-                          {"a": a["income_attrition_rate"].iloc[i], "start_period": a["income_attrition_start_period"].iloc[i],
+                          {"a": a["income_attrition_rate"][i], "start_period": a["income_attrition_start_period"][i],
                            "survival": c["S"][i][keep]}, c["Fs"][i][keep], ["LIT.attrition"], unit="currency"))
     rr = c["rr"]
     how = str(rr.method[i])
     comps: dict[str, Any] = {}
-    src = a["income_discount_source"].iloc[i] if "income_discount_source" in a.columns else None
+    src = a["income_discount_source"][i] if "income_discount_source" in a else None
     src = None if pd.isna(src) else str(src)
     if how == "build_up":
         rf_src = (c["p"]["risk_free_source_en"] if rr.risk_free_default[i] else (src or "card"))
         comps["risk_free"] = {"value": rr.risk_free[i], "label": LABELS["risk_free"][1], "source": rf_src}
         for k in PREMIA:
-            v = a[f"income_discount_{k}"].iloc[i]
+            v = a[f"income_discount_{k}"][i]
             comps[k] = {"value": 0.0 if pd.isna(v) else float(v), "label": LABELS[k][1],
                         "source": "not given (0)" if pd.isna(v) else (src or "card")}
     elif how == "wacc":
         for k in ("wacc", "premium"):
-            v = a[f"income_discount_{k}"].iloc[i]
+            v = a[f"income_discount_{k}"][i]
             comps[k] = {"value": None if pd.isna(v) else float(v), "label": LABELS[k][1], "source": src or "card"}
     else:
-        comps["given"] = {"value": a["income_discount_rate"].iloc[i], "source": src or "card"}
+        comps["given"] = {"value": a["income_discount_rate"][i], "source": src or "card"}
     s.append(step("discount_rate", "折现率 i", "Discount rate i",
                   {"given": "i 给定", "build_up": "i = r_f + 管理 + 流通 + 数据安全 + 监管 + 其他风险溢价",
                    "wacc": "i = WACC + 数据资产风险溢价（以 WARA 复核）"}.get(how, "i"),

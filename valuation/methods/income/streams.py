@@ -50,7 +50,12 @@ def txt(a: pd.DataFrame, c: str) -> np.ndarray:
     """Text column as a numpy object array of str with "" for missing."""
     if c not in a.columns:
         return np.full(len(a), "", dtype=object)
-    return a[c].fillna("").astype("str").to_numpy(dtype=object)
+    x = a[c]
+    if isinstance(x.dtype, pd.StringDtype):  # already str or missing: no fillna/astype round trip
+        v = x.to_numpy(dtype=object).copy()
+        v[pd.isna(v)] = ""
+        return v
+    return x.fillna("").astype("str").to_numpy(dtype=object)
 
 
 def stream(pf: Portfolio, path: str, T: int) -> np.ndarray:
