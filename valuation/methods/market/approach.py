@@ -159,8 +159,12 @@ def _str(a: pd.DataFrame, name: str) -> np.ndarray:
 
 
 def _num(a: pd.DataFrame, name: str) -> np.ndarray:
-    return pd.to_numeric(a[name], errors="coerce").to_numpy(float) if name in a.columns \
-        else np.full(len(a), np.nan)
+    if name not in a.columns:
+        return np.full(len(a), np.nan)
+    col = a[name]
+    if col.dtype.kind in "fiu":     # already numeric: pd.to_numeric would hand back the same values
+        return col.to_numpy(float, copy=True)
+    return pd.to_numeric(col, errors="coerce").to_numpy(float)
 
 
 def subjects_from_portfolio(pf, params: Mapping[str, Any]) -> pd.DataFrame:
