@@ -381,26 +381,45 @@ def _warnings(pf, fr, rc, lit, delta, overridden, reason, nr, app) -> dict[str, 
     return out
 
 
+def _py_column(s: pd.Series) -> list:
+    """The column's elements as ``DataFrame.itertuples`` (and so ``to_dict(orient="index")`` of a
+    frame with mixed dtypes) yields them: Python scalars for numpy columns, the array's own
+    elements otherwise."""
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "fbiuO":
+        return s.to_numpy().tolist()
+    return list(s)
+
+
+def _row_dicts(df: pd.DataFrame, rows: np.ndarray, keys: list, columns: list | None = None) -> dict:
+    """``df.iloc[rows][columns].to_dict(orient="index")`` for a frame of mixed dtypes, without the
+    row-wise pandas machinery (the columns are converted once, the rows zipped)."""
+    cols = df.columns.tolist() if columns is None else list(columns)
+    vals = [_py_column(df[c]) for c in cols]
+    return {k: dict(zip(cols, [v[i] for v in vals], strict=True)) for k, i in zip(keys, rows, strict=True)}
+
+
 class _TraceContext:
     """Per-asset rows of the result tables for the traced assets, computed once (fast lookups)."""
 
     def __init__(self, pf, rc, q, fr, rows):
-        self.index = pf.index
-        self.rc = rc.iloc[rows].to_dict(orient="index")
-        self.q = q.iloc[rows].to_dict(orient="index")
-        self.fr = fr.iloc[rows][["low", "high", "delta_low", "delta_high"]].to_dict(orient="index")
+        self.index = pf.index.to_numpy(dtype=object)
+        rows = np.asarray(rows, dtype=int)
+        keys = [self.index[i] for i in rows]
+        self.rc = _row_dicts(rc, rows, keys)
+        self.q = _row_dicts(q, rows, keys)
+        self.fr = _row_dicts(fr, rows, keys, ["low", "high", "delta_low", "delta_high"])
         self.lines: dict[str, dict[str, float]] = {}
         self.n_lines: dict[str, int] = {}
         ln = pf.records.get("cost.lines")
         if ln is not None and len(ln):
-            keys = set(pf.index[rows])
+            keys = set(keys)
             ln = ln[ln["asset_id"].isin(keys)]
             g = ln.groupby([ln["asset_id"].astype("str"), ln["category"].astype("str")])["amount"].sum()
             for (aid, cat), v in g.items():
                 self.lines.setdefault(aid, {})[cat] = float(v)
             self.n_lines = ln.groupby(ln["asset_id"].astype("str")).size().to_dict()
         piv = pf.assets["cost_price_index_valuation"] if "cost_price_index_valuation" in pf.assets.columns else None
-        self.piv = piv
+        self.piv = None if piv is None else piv.to_numpy()
 
 
 def _trace(i, ctx, p, lit, basis, qs, qs_used, pub, bench, nu, nr, d_q, d_l, d_f, d_e, d_x, d_g,
@@ -412,7 +431,7 @@ def _trace(i, ctx, p, lit, basis, qs, qs_used, pub, bench, nu, nr, d_q, d_l, d_f
         s.append(step("cost_lines", "成本明细换算至基准日并按类别汇总", "Cost lines indexed to the valuation date, summed per category",
                       "Σ 金额 × 分摊比例 × (I_基准日 / I_发生时)",
                       {"lines": int(ctx.n_lines.get(str(aid), 0)),
-                       "I_valuation": None if ctx.piv is None else ctx.piv.iloc[i],
+                       "I_valuation": None if ctx.piv is None else ctx.piv[i],
                        **ctx.lines.get(str(aid), {})},
                       {k: r[f"cost_{k}"] for k in COMPONENTS if k != "opportunity"},
                       ["CAS2023.art22", "CAS2023.art16", "CAS2023.annex.cost"],
