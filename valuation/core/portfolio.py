@@ -102,10 +102,10 @@ def _get(d: Mapping[str, Any] | None, path: str) -> Any:
 _PLAN: list[tuple[Any, Any]] = []
 
 
-def _card_plan() -> tuple[list[tuple[Field, int, str]], list[tuple[str, ...]], list[Field],
+def _card_plan() -> tuple[list[tuple[Field, int, str, str]], list[tuple[str, ...]], list[Field],
                           list[Field], list[tuple[str, list[Field], list[str]]]]:
     """What :meth:`Portfolio._build_from_norm` reads, derived once per schema field list:
-    scalar fields as (field, parent prefix number, leaf key) with the distinct parent prefixes
+    scalar fields as (field, parent prefix number, leaf key, column) with the distinct parent prefixes
     (each card's section dicts are looked up once, not once per field), series fields, matrix
     fields and records paths with their item fields and item keys."""
     if _PLAN and _PLAN[0][0] is _schema.FIELDS:
@@ -119,7 +119,7 @@ def _card_plan() -> tuple[list[tuple[Field, int, str]], list[tuple[str, ...]], l
         if pre not in where:
             where[pre] = len(prefixes)
             prefixes.append(pre)
-        scal.append((f, where[pre], parts[-1]))
+        scal.append((f, where[pre], parts[-1], f.column))
     mats = [f for f in fields_for("card") if f.kind == "matrix"]
     recs = [(rpath, rfields, [g.path.rsplit(".", 1)[1] for g in rfields])
             for rpath, rfields in _record_fields().items()]
@@ -228,11 +228,12 @@ class Portfolio:
         scal, prefixes, sfields, mfields, rplan = _card_plan()
         parents = [[_get_parts(c, pre) for c in cards] for pre in prefixes]
         cols: dict[str, list[Any]] = {}
-        for f, pi, leaf in scal:
-            vals = [p.get(leaf) if type(p) is dict else _get_parts(p, (leaf,)) for p in parents[pi]]
+        for f, pi, leaf, col in scal:
+            vals = [p.get(leaf) if type(p) is dict else None if p is None else _get_parts(p, (leaf,))
+                    for p in parents[pi]]
             if f.kind == "list_str":
                 vals = ["; ".join(v) if v else None for v in vals]
-            cols[f.column] = vals
+            cols[col] = vals
         for sec, flag in SECTION_FLAGS.items():
             cols[flag] = [isinstance(c.get(sec), dict) for c in cards]
         raw_series: dict[str, list[Any]] = {f.path: [_get(c, f.path) for c in cards] for f in sfields}
@@ -424,13 +425,9 @@ def _typed_assets_from_values(cols: Mapping[str, list[Any]], index: pd.Index) ->
     None), so the result is the same frame, dtypes included."""
     n = len(index)
     out: dict[str, Any] = {}
-    for f in _scalar_fields():
-        c = f.column
+    for f, _, _, c in _card_plan()[0]:
         vals = cols.get(c)
-        if vals is None or all(v is None for v in vals):
-            missing = True
-        else:
-            missing = False
+        missing = vals is None or all(v is None for v in vals)
         if f.kind in ("int", "number"):
             if missing:
                 out[c] = np.full(n, np.nan if f.default is None else float(f.default))
@@ -493,8 +490,19 @@ def _frame(out: dict[str, Any], index: pd.Index) -> pd.DataFrame:
     the per-column sanitising of the dict constructor (~2 ms for the ~120 asset columns); the
     same consolidated blocks. Object columns stay object (the constructor would infer "str"
     from an object ndarray — callers pass those only where the old path had object Series)."""
-    return pd.DataFrame._from_arrays(list(out.values()), columns=list(out), index=index,
+    key = tuple(out)
+    columns = _COLUMNS.get(key)
+    if columns is None:
+        if len(_COLUMNS) > 64:
+            _COLUMNS.clear()
+        columns = _COLUMNS[key] = pd.Index(list(out))
+    return pd.DataFrame._from_arrays(list(out.values()), columns=columns.copy(), index=index,
                                      verify_integrity=False)
+
+
+# column labels → their Index (the same few label lists every build; an Index of ~120 labels
+# costs ~0.1 ms to infer, its shallow copy a few µs — each frame gets its own copy)
+_COLUMNS: dict[tuple[str, ...], pd.Index] = {}
 
 
 def _str_array(values: pa.Array) -> pd.api.extensions.ExtensionArray:
@@ -507,14 +515,14 @@ def _str_array(values: pa.Array) -> pd.api.extensions.ExtensionArray:
 _ISO_DATE = re.compile(r"(19|20|21)\d\d-\d\d-\d\d")
 
 
-def _iso_dates(vals: list[str | None]) -> np.ndarray | None:
-    """``pd.to_datetime(pd.Series(vals), errors="coerce")`` as datetime64[ns] when every value
+def _iso_dates(vals: list[str | None], unit: str = "ns") -> np.ndarray | None:
+    """``pd.to_datetime(pd.Series(vals), errors="coerce")`` as datetime64[unit] when every value
     is None or a plain ``YYYY-MM-DD`` date in 1900–2199 (then both read the same calendar day
     at midnight); None — the caller takes pandas — otherwise, or for an impossible day."""
     if not all(v is None or _ISO_DATE.fullmatch(v) for v in vals):
         return None
     try:
-        return np.array(["NaT" if v is None else v for v in vals], dtype="datetime64[D]").astype("datetime64[ns]")
+        return np.array(["NaT" if v is None else v for v in vals], dtype="datetime64[D]").astype(f"datetime64[{unit}]")
     except ValueError:
         return None
 
@@ -580,7 +588,13 @@ def _typed_records_from_items(aids: list[Any], items: list[Any], rfields: list[F
         elif g.kind == "date":
             if not all(v is None or type(v) is str for v in vals):
                 return None
-            out[name] = pd.to_datetime(pd.Series(vals), errors="coerce").array
+            d = _iso_dates(vals, "us")
+            if d is None:
+                out[name] = pd.to_datetime(pd.Series(vals), errors="coerce").array
+            elif all(v is None for v in vals):  # pandas reads an all-missing column as [s]
+                out[name] = pd.array(d.astype("datetime64[s]"))
+            else:
+                out[name] = pd.array(d)
         elif g.kind == "list_number":
             if not all(v is None or type(v) is list for v in vals):
                 return None
