@@ -415,6 +415,11 @@ def _typed_assets(df: pd.DataFrame) -> pd.DataFrame:
 
 
 _MAX_EXACT_INT = 2 ** 53
+# value types a column may hold for the direct build (checked per column as a set of types)
+_NONE: set[type] = {type(None)}
+_NUMBER: set[type] = {float, int, type(None)}
+_TEXT: set[type] = {str, type(None)}
+_BOOL: set[type] = {bool, type(None)}
 
 
 def _typed_assets_from_values(cols: Mapping[str, list[Any]], index: pd.Index) -> pd.DataFrame | None:
@@ -427,15 +432,16 @@ def _typed_assets_from_values(cols: Mapping[str, list[Any]], index: pd.Index) ->
     out: dict[str, Any] = {}
     for f, _, _, c in _card_plan()[0]:
         vals = cols.get(c)
-        missing = vals is None or all(v is None for v in vals)
+        types = _NONE if vals is None else set(map(type, vals))
+        missing = types <= _NONE
         if f.kind in ("int", "number"):
             if missing:
                 out[c] = np.full(n, np.nan if f.default is None else float(f.default))
                 continue
-            if not all(v is None or (type(v) is float) or (type(v) is int and -_MAX_EXACT_INT < v < _MAX_EXACT_INT)
-                       for v in vals):
+            if not types <= _NUMBER or (int in types and not all(
+                    -_MAX_EXACT_INT < v < _MAX_EXACT_INT for v in vals if type(v) is int)):
                 return None
-            x = np.array([np.nan if v is None else float(v) for v in vals], dtype=float)
+            x = np.array(vals, dtype=float)  # None → NaN, ints exact (|v| < 2**53)
             if f.default is not None:
                 x = np.where(np.isnan(x), float(f.default), x)
             out[c] = x
@@ -445,7 +451,7 @@ def _typed_assets_from_values(cols: Mapping[str, list[Any]], index: pd.Index) ->
                 d[:] = np.datetime64("NaT")
                 out[c] = d
             else:
-                if not all(v is None or type(v) is str for v in vals):
+                if not types <= _TEXT:
                     return None
                 out[c] = _iso_dates(vals)
                 if out[c] is None:
@@ -456,7 +462,7 @@ def _typed_assets_from_values(cols: Mapping[str, list[Any]], index: pd.Index) ->
                     return None
                 out[c] = np.full(n, bool(f.default))
                 continue
-            if f.default is None or not all(v is None or type(v) is bool for v in vals):
+            if f.default is None or not types <= _BOOL:
                 return None
             out[c] = np.array([bool(f.default) if v is None else v for v in vals], dtype=bool)
         else:  # str, enum, list_str
@@ -471,7 +477,7 @@ def _typed_assets_from_values(cols: Mapping[str, list[Any]], index: pd.Index) ->
                 else:
                     out[c] = pd.Series(np.full(n, f.default, dtype=object), dtype="str").array
                 continue
-            if not all(v is None or type(v) is str for v in vals):
+            if not types <= _TEXT:
                 return None
             if f.default is not None:
                 if type(f.default) is not str:

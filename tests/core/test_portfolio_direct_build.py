@@ -1,0 +1,90 @@
+"""Portfolio.from_cards builds its tables straight from the card values (str columns over Arrow
+arrays, ISO dates via numpy, records columns from the items); the general pandas path stays as
+the fallback. Both must give the same frames — values, dtypes and block layout."""
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import valuation.core.portfolio as P
+from valuation.core.validate import check_document
+
+ROOT = Path(__file__).resolve().parents[2]
+CARDS = [json.loads(p.read_text(encoding="utf-8"))
+         for p in sorted((ROOT / "examples" / "cards").glob("*.json"))
+         + [ROOT / "examples" / "interchange_example.json"]]
+
+
+def _sparse(card: dict, k: int) -> dict:
+    """Every k-th leaf of the card (records items included) set to None or dropped where the
+    card stays valid — columns with missing values among present ones."""
+    c = copy.deepcopy(card)
+    count = 0
+
+    def walk(d):
+        nonlocal count
+        for key in list(d):
+            v = d[key]
+            if isinstance(v, dict):
+                walk(v)
+            elif isinstance(v, list) and v and isinstance(v[0], dict):
+                for item in v:
+                    walk(item)
+            elif key != "asset_id":
+                count += 1
+                if count % k in (0, 1):
+                    if count % k == 0:
+                        d[key] = None
+                    else:
+                        del d[key]
+                    if check_document(c, "card")[1]:
+                        d[key] = v
+    walk(c)
+    return c
+
+
+def _sets() -> list[list[dict]]:
+    out = [[c] for c in CARDS]
+    mix = [dict(copy.deepcopy(CARDS[i % len(CARDS)]),
+                asset=dict(CARDS[i % len(CARDS)]["asset"], asset_id=f"X{i}")) for i in range(14)]
+    out.append(mix)
+    for k in (3, 7):
+        out.append([_sparse(c, k) for c in mix])
+    return out
+
+
+def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert list(a.dtypes) == list(b.dtypes)
+    assert [(str(x.dtype), list(x.mgr_locs.as_array)) for x in a._mgr.blocks] == \
+        [(str(x.dtype), list(x.mgr_locs.as_array)) for x in b._mgr.blocks]
+    for col in a.columns:
+        if a[col].dtype == object:
+            assert [type(v) for v in a[col]] == [type(v) for v in b[col]]
+
+
+@pytest.mark.parametrize("cards", _sets())
+def test_direct_build_equals_general_path(cards, monkeypatch):
+    checked = [check_document(c, "card") for c in cards]
+    assert not any(issues for _, issues in checked)
+    norm = [out for out, _ in checked]
+    fast = P.Portfolio._build_from_norm(copy.deepcopy(norm))
+    monkeypatch.setattr(P, "_typed_assets_from_values", lambda *a: None)
+    monkeypatch.setattr(P, "_typed_records_from_items", lambda *a: None)
+    monkeypatch.setattr(P, "_iso_dates", lambda *a: None)
+    slow = P.Portfolio._build_from_norm(copy.deepcopy(norm))
+    _same(fast.assets, slow.assets)
+    assert list(fast.series) == list(slow.series)
+    for k in fast.series:
+        _same(fast.series[k], slow.series[k])
+    assert list(fast.records) == list(slow.records)
+    for k in fast.records:
+        _same(fast.records[k], slow.records[k])
+    assert list(fast.matrices) == list(slow.matrices)
+    for k, m in fast.matrices.items():
+        assert all(np.array_equal(v, slow.matrices[k][a]) for a, v in m.items())
