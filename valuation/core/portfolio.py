@@ -502,8 +502,14 @@ def _frame(out: dict[str, Any], index: pd.Index) -> pd.DataFrame:
         if len(_COLUMNS) > 64:
             _COLUMNS.clear()
         columns = _COLUMNS[key] = pd.Index(list(out))
-    return pd.DataFrame._from_arrays(list(out.values()), columns=columns.copy(), index=index,
-                                     verify_integrity=False)
+    try:
+        return pd.DataFrame._from_arrays(list(out.values()), columns=columns.copy(), index=index,
+                                         verify_integrity=False)
+    except (AttributeError, TypeError):  # pragma: no cover - a pandas without this private helper
+        # the public constructor, object columns kept object (it would infer "str" from them)
+        return pd.DataFrame({k: pd.Series(v, index=index, dtype=object, copy=False)
+                             if isinstance(v, np.ndarray) and v.dtype == object else v
+                             for k, v in out.items()}, index=index)
 
 
 # column labels → their Index (the same few label lists every build; an Index of ~120 labels
@@ -515,7 +521,10 @@ def _str_array(values: pa.Array) -> pd.api.extensions.ExtensionArray:
     """The pandas "str" array over a large_string Arrow array (what ``pd.array(vals, dtype="str")``
     builds for str/None values, at a tenth of the cost). A dtype object of its own, as there:
     the frame constructor groups extension columns into blocks by dtype identity."""
-    return ArrowStringArray(pa.chunked_array([values]), dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+    try:
+        return ArrowStringArray(pa.chunked_array([values]), dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+    except (TypeError, ValueError):  # pragma: no cover - another pandas: the public, slower way
+        return pd.array(values.to_pylist(), dtype="str")
 
 
 _ISO_DATE = re.compile(r"(19|20|21)\d\d-\d\d-\d\d")
