@@ -368,20 +368,8 @@ def evaluate_values_many(fs: Sequence[ValueFn], pf: Portfolio, params: Sequence[
     (each function is called once on it, in order; none may modify it)."""
     n = len(pf)
     K = values[0].shape[1] if values else 1
-    big = replicate(pf, K)
-    mult = np.ones(n * K)
-    for p, v in zip(params, values):
-        flat = np.asarray(v, float).reshape(n * K)
-        if p.kind == "output":
-            mult = mult * np.where(np.isnan(flat), 1.0, flat)
-        else:
-            p.apply(big, flat)
-    res = []
-    for f in fs:
-        out = f(big)
-        arr = np.asarray(out.reindex(big.index) if isinstance(out, pd.Series) else out, dtype=float)
-        res.append((arr * mult).reshape(n, K))
-    return res
+    flats = [np.asarray(v, float).reshape(n * K) for v in values]
+    return [r.reshape(n, K) for r in _perturbed(fs, replicate(pf, K), params, flats)]
 
 
 def evaluate_rows(fs: Sequence[ValueFn], pf: Portfolio, pos: np.ndarray, ids: np.ndarray,
@@ -389,10 +377,16 @@ def evaluate_rows(fs: Sequence[ValueFn], pf: Portfolio, pos: np.ndarray, ids: np
     """:func:`evaluate_values_many` on the rows of :func:`replicate_rows` (``pf`` row
     ``pos[r]`` as row ``r`` with id ``ids[r]``): parameter j takes ``values[j][r]`` on row
     ``r`` (NaN = leave the card's value). Returns one flat array (len(pos),) per function."""
-    big = replicate_rows(pf, pos, ids)
-    mult = np.ones(len(pos))
-    for p, v in zip(params, values):
-        flat = np.asarray(v, float)
+    return _perturbed(fs, replicate_rows(pf, pos, ids), params, [np.asarray(v, float) for v in values])
+
+
+def _perturbed(fs: Sequence[ValueFn], big: Portfolio, params: Sequence[Param],
+               flats: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Apply each parameter's flat values to the replicated portfolio ``big`` (NaN = leave the
+    card's value; ``output`` parameters multiply the result instead), call each function once
+    on it and return its values aligned with ``big``'s rows."""
+    mult = np.ones(len(big))
+    for p, flat in zip(params, flats):
         if p.kind == "output":
             mult = mult * np.where(np.isnan(flat), 1.0, flat)
         else:
