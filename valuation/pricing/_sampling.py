@@ -272,34 +272,7 @@ def replicate(pf: Portfolio, draws: int) -> Portfolio:
     if D < 1:
         raise RefusedError("抽样次数须 ≥ 1", "draws must be ≥ 1", field="draws", value=draws, allowed=">= 1")
     ids = pf.index.astype(str).to_numpy(dtype=object)
-    suffix = np.tile(_SUFFIX(D), n)
-    new_ids = pd.Index(np.repeat(ids, D) + suffix, name=pf.index.name or "asset_id")
-    pos = np.repeat(np.arange(n), D)
-    assets = pf.assets.iloc[pos]     # a take: new data already (copy-on-write), no .copy()
-    assets.index = new_ids
-    series = {}
-    for k, s in pf.series.items():
-        r = s.iloc[pos]
-        r.index = new_ids
-        series[k] = r
-    records = {}
-    for k, r in pf.records.items():
-        if not len(r):
-            records[k] = r.copy()
-            continue
-        loc = pd.Index(ids).get_indexer(r["asset_id"].astype(str).to_numpy())
-        keep = loc >= 0
-        r = r.loc[keep]
-        loc = loc[keep]
-        # each record row is copied once per draw; within a copy the original order is kept
-        rep = np.repeat(np.arange(len(r)), D)
-        draw = np.tile(np.arange(D), len(r))
-        rr = r.iloc[rep].reset_index(drop=True)
-        rr["asset_id"] = pd.array((ids[loc[rep]] + _SUFFIX(D)[draw]).tolist(), dtype="str")
-        records[k] = rr
-    matrices = {k: {f"{a}~{d}": m for a, m in v.items() for d in range(D)}
-                for k, v in pf.matrices.items()}
-    return Portfolio(assets, series, records, matrices)
+    return replicate_rows(pf, np.repeat(np.arange(n), D), np.repeat(ids, D) + np.tile(_SUFFIX(D), n))
 
 
 def replicate_rows(pf: Portfolio, pos: np.ndarray, ids: np.ndarray) -> Portfolio:
