@@ -84,6 +84,20 @@ def _bands(e: Mapping[str, Any]) -> tuple[tuple[float, float], ...]:
     return tuple(sorted(out, reverse=True))
 
 
+def _dimension_of(e: Mapping[str, Any]) -> str:
+    return str(e.get("dimension") or str(e.get("id", "")).split(".")[-1])
+
+
+def _scale(e: Mapping[str, Any]) -> tuple[str, tuple[tuple[float, float], ...] | None]:
+    """(scale name, its checked bands or None) of a ``kind: scale`` entry; a default scale the
+    calculation does not know is refused."""
+    name = str(e.get("id", "")).split(".")[-1]
+    bands = _bands(e) if name == "piecewise" and e.get("bands") is not None else None
+    if e.get("default") and name not in SCALES:
+        raise _refuse(str(e.get("id")), "default", True, "linear or piecewise as the default scale")
+    return name, bands
+
+
 def quality_library(entries: Iterable[Mapping[str, Any]] | None) -> QualityLibrary:
     """The quality settings of an indicators library (a snapshot's ``indicators`` list).
 
@@ -112,7 +126,7 @@ def quality_library(entries: Iterable[Mapping[str, Any]] | None) -> QualityLibra
     w = DEFAULT_DIMENSION_WEIGHTS.copy()
     for e in items:
         if e.get("kind") == "dimension":
-            d = str(e.get("dimension") or str(e.get("id", "")).split(".")[-1])
+            d = _dimension_of(e)
             if d in DIMENSIONS:
                 w[DIMENSIONS.index(d)] = _weight(e)
     if w.sum() <= 0:
@@ -127,12 +141,10 @@ def quality_library(entries: Iterable[Mapping[str, Any]] | None) -> QualityLibra
     for e in items:
         if e.get("kind") != "scale":
             continue
-        name = str(e.get("id", "")).split(".")[-1]
-        if name == "piecewise" and e.get("bands") is not None:
-            bands = _bands(e)
+        name, b = _scale(e)
+        if b is not None:
+            bands = b
         if e.get("default"):
-            if name not in SCALES:
-                raise _refuse(str(e.get("id")), "default", True, "linear or piecewise as the default scale")
             scale = name
     return QualityLibrary(w, catalog, bands, scale)
 
@@ -150,13 +162,7 @@ def validate_indicator_entry(entry: Mapping[str, Any]) -> None:
     kind = entry.get("kind")
     if kind in ("dimension", "indicator") and "weight" in entry:
         _weight(entry)
-    if kind == "dimension":
-        d = str(entry.get("dimension") or str(entry.get("id", "")).split(".")[-1])
-        if d not in DIMENSIONS:
-            raise _refuse(str(entry.get("id")), "dimension", d, ", ".join(DIMENSIONS))
+    if kind == "dimension" and _dimension_of(entry) not in DIMENSIONS:
+        raise _refuse(str(entry.get("id")), "dimension", _dimension_of(entry), ", ".join(DIMENSIONS))
     if kind == "scale":
-        name = str(entry.get("id", "")).split(".")[-1]
-        if name == "piecewise" and entry.get("bands") is not None:
-            _bands(entry)
-        if entry.get("default") and name not in SCALES:
-            raise _refuse(str(entry.get("id")), "default", True, "linear or piecewise as the default scale")
+        _scale(entry)
