@@ -90,7 +90,9 @@ class Service:
         # appraisals are CPU-bound Python: more threads than this only fight over the GIL
         self.cpu_limiter = anyio.CapacityLimiter(max(1, settings.appraisal_threads))
         # single-card appraisals that queue for the CPU are computed together (coalesce.py)
-        self.coalescer = Coalescer(self._appraise_group, self.cpu_limiter, settings.coalesce_max)
+        self.coalescer = Coalescer(self._appraise_group, self.cpu_limiter, settings.coalesce_max,
+                                   max_wait=settings.coalesce_wait_ms / 1e3,
+                                   gap=settings.coalesce_gap_ms / 1e3)
 
     # ------------------------------------------------------------------ appraisal
     async def appraise_one(self, card: dict[str, Any], trace: bool, sid: str

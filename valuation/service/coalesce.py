@@ -10,8 +10,15 @@ requests that arrive while the CPU slot is busy wait in a queue here, and when t
 all of them (up to ``max_batch``) are computed in one call of ``run`` — each request receives
 exactly its own outcome.
 
-There is no waiting window: a request arriving at an idle service takes the slot at once and
-is computed alone; batches only form from requests that would have queued anyway.
+A request arriving at an idle service takes the slot at once and is computed alone. Right
+after a batch, though, the drainer waits a moment (``wait``, at most ``max_wait`` seconds, and
+only while requests keep arriving at least every ``gap`` seconds) for the clients it has just
+answered to come back, until as many items are queued as the batch plus the queue held. Why:
+closed-loop clients (a pricing desk's workers each sending its next request on the answer)
+otherwise split into groups that alternate on the CPU — while one group is computed the
+other queues — and every request pays the fixed cost of an evaluation twice. With the wait
+they merge into one batch: one fixed cost per round. A lone client never waits (its batch of
+one is complete as soon as it comes back), and the wait ends at the first quiet ``gap``.
 
 Rules of a batch: only items of one *group* (``(trace flag, library snapshot)`` in the
 service) are computed together, and never two items with the same *conflict* key (the asset
@@ -48,6 +55,7 @@ class _Item:
 class _LoopState:
     queue: deque[_Item] = field(default_factory=deque)
     drainers: int = 0
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 class Coalescer:
@@ -59,10 +67,13 @@ class Coalescer:
     """
 
     def __init__(self, run: Callable[[Hashable, list[Any]], Sequence[Any]],
-                 limiter: anyio.CapacityLimiter, max_batch: int = 32):
+                 limiter: anyio.CapacityLimiter, max_batch: int = 32, *,
+                 max_wait: float = 0.0, gap: float = 0.004):
         self.run = run
         self.limiter = limiter
         self.max_batch = max(1, int(max_batch))
+        self.max_wait = max(0.0, float(max_wait))
+        self.gap = max(0.0, float(gap))
         self.batches = 0
         self.items = 0
         self.largest = 0
@@ -85,6 +96,7 @@ class Coalescer:
             st = self._states[loop] = _LoopState()
         item = _Item(group, conflict, payload, loop.create_future())
         st.queue.append(item)
+        st.arrived.set()
         self._kick(loop, st)
         try:
             outcome = await item.future
@@ -102,8 +114,11 @@ class Coalescer:
 
     def pending(self) -> int:
         """Items waiting for a computation (every event loop)."""
-        return sum(1 for st in list(self._states.values()) for it in st.queue
-                   if not it.future.done())
+        return sum(self._live(st) for st in list(self._states.values()))
+
+    @staticmethod
+    def _live(st: _LoopState) -> int:
+        return sum(1 for it in st.queue if not it.future.done())
 
     # ------------------------------------------------------------------ internals
     def _kick(self, loop: asyncio.AbstractEventLoop, st: _LoopState) -> None:
@@ -135,10 +150,30 @@ class Coalescer:
         st.queue.extend(keep)
         return batch
 
+    async def _wait_for_returning(self, st: _LoopState, expected: int) -> None:
+        """After a batch: wait until ``expected`` live items are queued, no item has arrived
+        for ``gap`` seconds, or ``max_wait`` seconds have passed, whichever comes first."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.max_wait
+        while self._live(st) < expected:
+            left = deadline - loop.time()
+            if left <= 0:
+                return
+            st.arrived.clear()
+            try:
+                await asyncio.wait_for(st.arrived.wait(), timeout=min(self.gap, left))
+            except TimeoutError:
+                return                    # quiet: nobody else is coming back soon
+
     async def _drain(self, st: _LoopState) -> None:
         batch: list[_Item] = []
+        expected = 0
         try:
-            while st.queue:
+            while True:
+                if expected and self.max_wait > 0:
+                    await self._wait_for_returning(st, expected)
+                if not st.queue:
+                    break
                 async with self.limiter:
                     batch = self._take(st)
                     if not batch:
@@ -154,6 +189,8 @@ class Coalescer:
                             raise RuntimeError(f"{n} items, {len(outcomes)} outcomes")
                     except Exception as e:  # noqa: BLE001 - the batch failed as a whole
                         outcomes = [e] * n
+                    # the clients answered now may come straight back with their next request
+                    expected = min(self.max_batch, n + self._live(st))
                     for it, out in zip(batch, outcomes):
                         it.size = n
                         if not it.future.done():

@@ -41,6 +41,10 @@ class Settings:
     coalesce_max : at most this many single-card appraisal requests that queued while the CPU
         was busy are computed together in one evaluation (:mod:`valuation.service.coalesce`;
         1 computes every request alone).
+    coalesce_wait_ms, coalesce_gap_ms : right after a batch, wait at most ``coalesce_wait_ms``
+        for the clients just answered to send their next request, as long as requests keep
+        arriving at least every ``coalesce_gap_ms`` (so closed-loop clients form one batch per
+        round instead of alternating groups; 0 disables the wait; a lone client never waits).
     """
 
     db_url: str | None = None
@@ -57,6 +61,8 @@ class Settings:
     result_cache_size: int = 2048
     appraisal_threads: int = 1
     coalesce_max: int = 32
+    coalesce_wait_ms: float = 25.0
+    coalesce_gap_ms: float = 5.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
