@@ -255,8 +255,9 @@ def _closed_loop_batches(max_wait: float, clients: int = 6, rounds: int = 6, gap
 def test_closed_loop_clients_merge_into_one_batch_per_round_after_a_batch():
     # without the wait: after the first (common) batch, the first client back runs alone, the
     # five others queue behind it, and the two groups then alternate on the CPU for ever (two
-    # fixed costs per round)
-    assert _closed_loop_batches(0.0)[:5] == [6, 1, 5, 1, 5]
+    # fixed costs per round): typically [6, 1, 5, 1, 5, ...]; the exact split depends on timing
+    alone = _closed_loop_batches(0.0)
+    assert len(alone) > 6 and max(alone[1:]) < 6, alone
     # with it: after each batch the drainer waits for the clients it answered — one batch of
     # all six per round
     assert _closed_loop_batches(1.0) == [6] * 6
