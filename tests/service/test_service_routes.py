@@ -109,6 +109,21 @@ def test_revoked_key_is_403(svc):
     assert "revoked" in r.json()["message_en"]
 
 
+def test_cached_key_check_on_the_event_loop_agrees_with_verify(svc, tmp_path):
+    """``KeyStore.cached`` (the service's no-thread-hop path) answers only what ``verify``
+    would: malformed keys at once, a verified key while its cache entry lives, nothing else."""
+    from valuation.service.keys import KeyStore
+
+    ks = KeyStore(svc.service.db_url, cache_seconds=60.0)
+    good = svc.keys["viewer"]
+    assert ks.cached(good) == (False, None)                    # not verified yet: ask the database
+    assert ks.cached("x" * 201) == (True, None) and ks.cached(None) == (True, None)  # type: ignore[arg-type]
+    key = ks.verify(good)
+    assert key is not None and ks.cached(good) == (True, key)
+    assert ks.verify("vk_nope_nope") is None and ks.cached("vk_nope_nope") == (True, None)
+    assert KeyStore(svc.service.db_url, cache_seconds=0).cached(good) == (False, None)
+
+
 def test_keys_are_stored_hashed(svc):
     import sqlalchemy as sa
 

@@ -129,6 +129,19 @@ class Service:
         """What appraisals run against: ``"seed"`` or the store."""
         return "seed" if self.settings.library == "seed" else self.store()
 
+    def cached_snapshot_id(self) -> str | None:
+        """The snapshot id while its cache is fresh, else None (then :meth:`snapshot_id`, which
+        may read the database, in a worker thread)."""
+        t, sid = self._sid
+        if sid and time.monotonic() - t <= self.settings.snapshot_cache_seconds:
+            return sid
+        return None
+
+    async def current_snapshot_id(self) -> str:
+        """:meth:`snapshot_id` for the event loop: without a thread hop when cached (while an
+        appraisal computes in a worker thread, each hop waits for the GIL)."""
+        return self.cached_snapshot_id() or await run_in_threadpool(self.snapshot_id)
+
     def snapshot_id(self, *, fresh: bool = False) -> str:
         """Current library snapshot id (cached ``snapshot_cache_seconds``)."""
         now = time.monotonic()
@@ -174,7 +187,7 @@ class ServiceMiddleware:
                 sid = meta.get("snapshot")
                 if not sid:
                     try:
-                        sid = await run_in_threadpool(svc.snapshot_id)
+                        sid = await svc.current_snapshot_id()
                     except Exception:  # noqa: BLE001 - a header must never break a response
                         sid = "unknown"
                 headers["X-Library-Snapshot"] = sid
@@ -343,7 +356,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                    "Authorization: Bearer）",
                                    "missing API key (header X-API-Key or Authorization: Bearer)",
                                    headers={"WWW-Authenticate": 'Bearer realm="valuation"'})
-            key = await run_in_threadpool(svc.keys.verify, presented)
+            known, key = svc.keys.cached(presented)
+            if not known:
+                key = await run_in_threadpool(svc.keys.verify, presented)
             if key is None:
                 raise ServiceError(403, "forbidden", "API 密钥无效或已被吊销",
                                    "the API key is not valid or has been revoked")
@@ -371,7 +386,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
              responses={200: {"headers": _PROV_HEADERS, "description": "ok"}})
     async def healthz(request: Request) -> JSONResponse:
         """存活检查（无需密钥）/ liveness (no key needed)."""
-        sid = await run_in_threadpool(svc.snapshot_id)
+        sid = await svc.current_snapshot_id()
         return _json({"status": "ok", "engine_version": __version__, "library_snapshot": sid},
                      snapshot=sid, request=request)
 
@@ -387,7 +402,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """评估一张资产卡片 / appraise one asset card with every applicable approach."""
         card = await _json_body(request, dict, "资产卡片 JSON 对象", "a JSON object (asset card)")
         # same card, same snapshot, same day → same numbers: answer from the cache
-        sid = await run_in_threadpool(svc.snapshot_id)
+        sid = await svc.current_snapshot_id()
         ck = (card_hash(card), bool(trace), sid, _dt.date.today().isoformat())
 
         together = 0

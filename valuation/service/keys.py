@@ -170,6 +170,19 @@ class KeyStore:
                 self._cache[fp] = (now + self.cache_seconds, key)
         return key
 
+    def cached(self, presented: str) -> tuple[bool, ApiKey | None]:
+        """``(True, what verify returns)`` when ``presented`` is malformed or its verification
+        is still cached — no database read, so the service answers it on the event loop
+        without a thread hop —, else ``(False, None)``."""
+        if not isinstance(presented, str) or len(presented) > 200:
+            return True, None
+        if self.cache_seconds <= 0:
+            return False, None
+        hit = self._cache.get(hashlib.sha256(presented.encode("utf-8", "replace")).hexdigest())
+        if hit is not None and hit[0] > time.monotonic():
+            return True, hit[1]
+        return False, None
+
     def _verify_db(self, presented: str) -> ApiKey | None:
         parts = presented.strip().split("_", 2)
         if len(parts) != 3 or parts[0] != PREFIX or not parts[1] or not parts[2]:
