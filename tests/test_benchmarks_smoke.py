@@ -35,7 +35,9 @@ def test_bench_service_runs_on_loopback():
     out = _run("benchmarks/bench_service.py", "--clients", "2", "--requests", "20", "--warmup", "2",
                "--max-seconds", "60")
     for phase in ("repeated", "distinct"):
-        assert re.search(rf"service \[{phase}\]: [\d.]+ req/s, 100.0% OK, p99 [\d.]+ ms with 2 clients", out), out
+        assert re.search(rf"service \[{phase}\]: [\d.]+ req/s, 100.0% OK, p99 [\d.]+ ms "
+                         rf"\(steady state [\d.]+ ms\) with 2 clients", out), out
+        assert re.search(rf"\[{phase}\] steady state \(without each client's first 1\): \d+ responses", out), out
 
 
 def test_bench_appraise_runs():
