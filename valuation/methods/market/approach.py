@@ -537,19 +537,19 @@ def _value(subjects: _Subjects, *, cases: pd.DataFrame | None, comparables: pd.D
     app = zh == ""
     f = lambda x: np.where(app, x, np.nan)
     h_ok = h_ok & app & lib_src
-    hedonic_estimate = np.where(h_ok, h_est, np.nan)
-    frame = pd.DataFrame({
+    cols = {
         "estimate": f(est), "low": f(low), "high": f(high), "applicable": app,
         "reason_zh": zh, "reason_en": en,
         "n_comparables": cnt, "spread": f(agg["spread"]),
         "weighting": subjects["weighting"],
-        "hedonic_estimate": hedonic_estimate,
+        "hedonic_estimate": np.where(h_ok, h_est, np.nan),
         "hedonic_low": np.where(h_ok, hcol["low"], np.nan),
         "hedonic_high": np.where(h_ok, hcol["high"], np.nan),
         "grid_estimate": f(grid_est), "range_basis": np.where(app, basis, ""),
         "comparables_source": src, "price_mode": mode,
         "price_unit": np.array([PRICE_UNITS.get(m, "") if isinstance(m, str) else "" for m in mode], dtype=object),
-    }, index=subjects.index)
+    }
+    frame = pd.DataFrame(cols, index=subjects.index)
     bands = (tuple(p["coefficient_band"]), tuple(p["product_band"]))
 
     def hedonic_frame() -> pd.DataFrame:
@@ -566,8 +566,8 @@ def _value(subjects: _Subjects, *, cases: pd.DataFrame | None, comparables: pd.D
         {"frame": frame, "library": fit, "params": p, "min_comparables": subjects["min_comparables"],
          # the arrays behind the frames, for the warnings and traces
          "_pairs": pc, "_n_excluded": n_excluded, "_bands": bands,
-         "_cols": {"applicable": app, "n_comparables": cnt, "spread": f(agg["spread"]),
-                   "comparables_source": src, "hedonic_estimate": hedonic_estimate}},
+         # (text columns hold text only, so their cells are the frame's: Python str)
+         "_cols": cols},
         {"pairs": pairs_frame, "hedonic": hedonic_frame, "breaches": breaches,
          "excluded": excluded})
 
@@ -679,12 +679,14 @@ def _traces(ids: pd.Index, out: dict[str, Any]) -> dict[str, list]:
     # a row Series and a group DataFrame per asset cost ~2 ms an asset in explained batches.
     # Element types are kept as before (frame cells as numpy scalars, pair values as Python
     # objects), so the steps are the same values.
-    fr, pairs, p = out["frame"], out["_pairs"], out["params"]
+    # The frame's columns are read from the arrays it was built from: the same cells (numbers
+    # as numpy scalars, text as Python str — the text columns hold no missing values).
+    fr, pairs, p = out["_cols"], out["_pairs"], out["params"]
     ids = ids.tolist()
     res: dict[str, list] = {}
-    col = {c: fr[c].to_numpy() for c in ("comparables_source", "price_mode", "price_unit", "n_comparables",
-                                          "weighting", "grid_estimate", "hedonic_estimate", "hedonic_low",
-                                          "hedonic_high", "range_basis", "spread", "low", "high", "estimate")}
+    col = {c: fr[c] for c in ("comparables_source", "price_mode", "price_unit", "n_comparables", "weighting",
+                              "grid_estimate", "hedonic_estimate", "hedonic_low", "hedonic_high", "range_basis",
+                              "spread", "low", "high", "estimate")}
     npairs = len(pairs["subject"])
     if npairs:
         subj = pairs["subject"].astype(int)
@@ -693,7 +695,7 @@ def _traces(ids: pd.Index, out: dict[str, Any]) -> dict[str, list]:
         pc = {c: pairs[c][order] for c in ("case_id", "price", "x1", "x2", "x3", "x4", "x5",
                                            "product", "weight", "p_adj")}
         dist = pairs["distance"][order]
-    for i in np.flatnonzero(fr["applicable"].to_numpy(bool)):
+    for i in np.flatnonzero(fr["applicable"]):
         aid = ids[i]
         r = {c: v[i] for c, v in col.items()}
         if npairs:
