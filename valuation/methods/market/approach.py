@@ -43,7 +43,17 @@ from scipy import stats
 
 from ...library.cases import PRICE_UNITS, PRICED_MODES, cases_frame, priced_cases
 from ..base import LazyWarnings, MethodResult, step
-from .grid import COEFFICIENT_LABELS, aggregate, band_flags, coefficients, weights
+from .grid import (
+    AGGREGATES,
+    COEFFICIENT_LABELS,
+    COEFFICIENTS,
+    Groups,
+    aggregate_columns,
+    band_columns,
+    band_flags,
+    coefficient_columns,
+    pair_weights,
+)
 from .hedonic import HedonicModel
 from .params import CLAUSES, resolve_params
 from .select import select_library
@@ -167,9 +177,27 @@ def _num(a: pd.DataFrame, name: str) -> np.ndarray:
     return pd.to_numeric(col, errors="coerce").to_numpy(float)
 
 
-def subjects_from_portfolio(pf, params: Mapping[str, Any]) -> pd.DataFrame:
-    """One subject row per asset in the case schema, plus ``source`` (explicit | library |
-    none), ``supply_demand``, ``date_index``, ``k``, ``min_comparables``, ``weighting``."""
+def _valuation_dates(a: pd.DataFrame) -> np.ndarray:
+    """``valuation_date`` as ``YYYY-MM-DD`` text (NaN when missing): what
+    ``pd.to_datetime(col, errors="coerce").dt.strftime("%Y-%m-%d")`` gives, straight from the
+    datetime64 values when the column already holds them (four-digit years)."""
+    if "valuation_date" not in a.columns:
+        return pd.Series(pd.NaT, index=a.index).dt.strftime("%Y-%m-%d").to_numpy(object)
+    col = a["valuation_date"]
+    if isinstance(col.dtype, np.dtype) and col.dtype.kind == "M":
+        v = col.to_numpy()
+        nat = np.isnat(v)
+        day = v.astype("datetime64[D]")
+        year = day[~nat].astype("datetime64[Y]").astype(np.int64) + 1970
+        if ((year >= 1000) & (year <= 9999)).all():
+            out = np.datetime_as_string(day, unit="D").astype(object)
+            out[nat] = np.nan
+            return out
+    return pd.to_datetime(col, errors="coerce").dt.strftime("%Y-%m-%d").to_numpy(object)
+
+
+def _subject_columns(pf, params: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """The columns of :func:`subjects_from_portfolio` as arrays (text as objects)."""
     from ...quality.composite import composite_scores
 
     a = pf.assets
@@ -181,70 +209,126 @@ def subjects_from_portfolio(pf, params: Mapping[str, Any]) -> pd.DataFrame:
     comps = pf.record("market.comparables") if hasattr(pf, "record") else None
     has_explicit = np.zeros(n, bool)
     if comps is not None and len(comps):
-        has_explicit = a.index.isin(pd.Index(comps["asset_id"].astype(str).unique()))
+        given = set(comps["asset_id"].astype(str).unique().tolist())
+        has_explicit = np.array([x in given for x in a.index.tolist()], dtype=bool)
     use_lib = a["market_use_library"].fillna(False).to_numpy(bool) if "market_use_library" in a.columns \
         else np.zeros(n, bool)
-    source = np.where(has_explicit, "explicit", np.where(use_lib, "library", "none"))
+    source = np.where(has_explicit, "explicit", np.where(use_lib, "library", "none")).astype(object)
     mode = _str(a, "market_price_mode")
     mode = np.where(pd.isna(mode), "one_off", mode).astype(object)
-    vd = pd.to_datetime(a["valuation_date"], errors="coerce") if "valuation_date" in a.columns \
-        else pd.Series(pd.NaT, index=a.index)
     k = _num(a, "market_k")
     mc = _num(a, "market_min_comparables")
     wt = _str(a, "market_weighting")
-    return pd.DataFrame({
+    di = _num(a, "market_date_index")
+    return {
         "category": _str(a, "category"), "records": _num(a, "records"), "fields": _num(a, "fields"),
         "size_bytes": _num(a, "size_bytes"), "update_frequency": _str(a, "update_frequency"),
         "rights_type": _str(a, "rights_type"), "exclusivity": _str(a, "rights_exclusivity"),
         "price_mode": mode, "quality": q,
-        "date": vd.dt.strftime("%Y-%m-%d").to_numpy(object), "platform": np.full(n, np.nan, dtype=object),
+        "date": _valuation_dates(a), "platform": np.full(n, np.nan, dtype=object),
         "title": _str(a, "name"), "evidence_type": np.full(n, params["subject_evidence"], dtype=object),
         "source": source, "supply_demand": np.nan_to_num(_num(a, "market_supply_demand")),
-        "date_index": np.where(np.isnan(_num(a, "market_date_index")), 100.0, _num(a, "market_date_index")),
+        "date_index": np.where(np.isnan(di), 100.0, di),
         "k": np.where(np.isnan(k), float(params["k"]), k),
         "min_comparables": np.where(np.isnan(mc), float(params["min_comparables"]), mc),
         "weighting": np.where(pd.isna(wt), params["weighting"], wt).astype(object),
-    }, index=a.index)
+    }
+
+
+def subjects_from_portfolio(pf, params: Mapping[str, Any]) -> pd.DataFrame:
+    """One subject row per asset in the case schema, plus ``source`` (explicit | library |
+    none), ``supply_demand``, ``date_index``, ``k``, ``min_comparables``, ``weighting``."""
+    return pd.DataFrame(_subject_columns(pf, params), index=pf.assets.index)
+
+
+# the subject columns the valuation reads, as text (objects) or numbers
+_SUBJECT_TEXT = ("price_mode", "source", "rights_type", "weighting", "exclusivity", "evidence_type", "date")
+_SUBJECT_NUMBERS = ("quality", "supply_demand", "date_index", "records", "min_comparables", "k")
+
+
+class _Subjects:
+    """The subjects as arrays, and as the frame (built when first needed: the case-library
+    selection and the hedonic model read frames)."""
+
+    def __init__(self, cols: Mapping[str, np.ndarray], index: pd.Index, frame: pd.DataFrame | None = None):
+        self.cols = cols
+        self.index = index
+        self._frame = frame
+
+    @classmethod
+    def of_frame(cls, subjects: pd.DataFrame) -> _Subjects:
+        cols: dict[str, np.ndarray] = {}
+        for c in _SUBJECT_TEXT + _SUBJECT_NUMBERS:
+            if c in subjects.columns:
+                cols[c] = subjects[c].to_numpy(object if c in _SUBJECT_TEXT else float)
+        return cls(cols, subjects.index, subjects)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.cols[name]
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        if self._frame is None:
+            self._frame = pd.DataFrame(self.cols, index=self.index)
+        return self._frame
 
 
 # --------------------------------------------------------------------------- pairs
-def _explicit_pairs(subjects: pd.DataFrame, comps: pd.DataFrame, params: Mapping[str, Any],
-                    beta_explicit: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Pairs from the card's comparables; returns (pairs, excluded)."""
-    pos_of = pd.Series(np.arange(len(subjects)), index=subjects.index.astype(str))
-    c = comps.copy()
-    c["subject"] = pos_of.reindex(c["asset_id"].astype(str)).to_numpy()
-    c = c[c["subject"].notna()]
-    c["subject"] = c["subject"].astype(int)
-    c = c[(subjects["source"].to_numpy(object)[c["subject"].to_numpy()] == "explicit")]
-    s = c["subject"].to_numpy(int)
-    cm = _str(c, "price_mode")
-    cr = _str(c, "rights_type")
-    sm = subjects["price_mode"].to_numpy(object)[s]
-    sr = subjects["rights_type"].to_numpy(object)[s]
+# the columns of a pair (subject × comparable), in the order of the pairs frame
+_PAIR_COLUMNS = ("subject", "case_id", "price", "q_s", "q_c", "sd_s", "sd_c", "i_s", "i_c", "n_s", "n_c", "beta",
+                 "ex_s", "ex_c", "ev_s", "ev_c", "distance", "evidence",
+                 "x1_given", "x2_given", "x3_given", "x4_given", "x5_given")
+
+
+def _explicit_pairs(subjects: _Subjects, comps: pd.DataFrame, beta_explicit: np.ndarray
+                    ) -> tuple[dict[str, np.ndarray], int, Any]:
+    """Pairs from the card's comparables: (pair columns, number left out, a function giving
+    the frame of those left out — comparables rows with ``subject`` and ``why``)."""
+    ids = [str(x) for x in subjects.index.tolist()]
+    pos_of = {x: i for i, x in enumerate(ids)}
+    if len(pos_of) != len(ids):     # duplicate ids: pandas' reindex refuses them, with its message
+        pd.Series(np.arange(len(ids)), index=ids).reindex(comps["asset_id"].astype(str))
+    keys = comps["asset_id"].astype(str).to_numpy(object, na_value=None).tolist()
+    pos = np.array([pos_of.get(x, -1) if x is not None else -1 for x in keys], dtype=np.int64)
+    src = subjects["source"]
+    rows = np.flatnonzero(pos >= 0)
+    rows = rows[src[pos[rows]] == "explicit"]
+    s = pos[rows]
+    cm = _str(comps, "price_mode")[rows]
+    cr = _str(comps, "rights_type")[rows]
+    sm = subjects["price_mode"][s]
+    sr = subjects["rights_type"][s]
     bad_mode = ~pd.isna(cm) & (cm != sm)
     bad_rights = ~pd.isna(cr) & ~pd.isna(sr) & (cr != sr)
-    excl = c.loc[bad_mode | bad_rights].assign(
-        why=np.where(bad_mode, "price_mode", "rights_type")[bad_mode | bad_rights])
-    keep = ~(bad_mode | bad_rights)
-    c = c.loc[keep].reset_index(drop=True)
-    s = c["subject"].to_numpy(int)
-    n = len(c)
-    ids = _str(c, "case_id")
-    ids = np.where(pd.isna(ids), [f"#{i + 1}" for i in range(n)], ids).astype(object)
-    pairs = pd.DataFrame({
-        "subject": s, "case_id": ids, "price": _num(c, "price"),
-        "q_s": subjects["quality"].to_numpy(float)[s], "q_c": _num(c, "quality"),
-        "sd_s": subjects["supply_demand"].to_numpy(float)[s], "sd_c": np.nan_to_num(_num(c, "supply_demand")),
-        "i_s": subjects["date_index"].to_numpy(float)[s], "i_c": _num(c, "date_index"),
-        "n_s": subjects["records"].to_numpy(float)[s], "n_c": _num(c, "records"),
+    bad = bad_mode | bad_rights
+    bad_rows, bad_s, why = rows[bad], s[bad], np.where(bad_mode, "price_mode", "rights_type")[bad]
+
+    def excluded() -> pd.DataFrame:
+        return comps.iloc[bad_rows].assign(subject=bad_s, why=why)
+
+    rows, s = rows[~bad], s[~bad]
+    n = len(rows)
+    cid = _str(comps, "case_id")[rows]
+    cid = np.where(pd.isna(cid), [f"#{i + 1}" for i in range(n)], cid).astype(object)
+    ev_c = _str(comps, "evidence_type")[rows]
+    num = {k: _num(comps, k)[rows] for k in ("price", "quality", "supply_demand", "date_index", "records",
+                                               "x1", "x2", "x3", "x4", "x5")}
+    pairs = {
+        "subject": s, "case_id": cid, "price": num["price"],
+        "q_s": subjects["quality"][s], "q_c": num["quality"],
+        "sd_s": subjects["supply_demand"][s], "sd_c": np.nan_to_num(num["supply_demand"]),
+        "i_s": subjects["date_index"][s], "i_c": num["date_index"],
+        "n_s": subjects["records"][s], "n_c": num["records"],
         "beta": beta_explicit[s],
-        "ex_s": subjects["exclusivity"].to_numpy(object)[s], "ex_c": _str(c, "exclusivity"),
-        "ev_s": subjects["evidence_type"].to_numpy(object)[s], "ev_c": _str(c, "evidence_type"),
-        "distance": np.nan, "evidence": _str(c, "evidence_type"),
-        **{f"{k}_given": _num(c, k) for k in ("x1", "x2", "x3", "x4", "x5")},
-    })
-    return pairs, excl
+        "ex_s": subjects["exclusivity"][s], "ex_c": _str(comps, "exclusivity")[rows],
+        "ev_s": subjects["evidence_type"][s], "ev_c": ev_c,
+        "distance": np.full(n, np.nan), "evidence": ev_c.copy(),
+        **{f"{k}_given": num[k] for k in ("x1", "x2", "x3", "x4", "x5")},
+    }
+    return pairs, int(bad.sum()), excluded
 
 
 def _to_datetime(v: pd.Series) -> pd.Series:
@@ -262,35 +346,82 @@ def _to_datetime(v: pd.Series) -> pd.Series:
     return parsed.iloc[[pos[x] for x in vals]].set_axis(v.index).rename(v.name)
 
 
-def _library_pairs(subjects: pd.DataFrame, fit: LibraryFit, params: Mapping[str, Any]) -> pd.DataFrame:
-    sel = select_library(subjects, fit.cases, params, cache=fit.select_cache)
+def _library_pairs(subjects: _Subjects, fit: LibraryFit, params: Mapping[str, Any]) -> dict[str, np.ndarray] | None:
+    sel = select_library(subjects.frame, fit.cases, params, cache=fit.select_cache)
     if not len(sel):
-        return pd.DataFrame()
+        return None
     s = sel["subject"].to_numpy(int)
     r = sel["case_row"].to_numpy(int)
     cs = fit.cases
-    mode = subjects["price_mode"].to_numpy(object)[s]
+    mode = subjects["price_mode"][s]
     umodes = pd.unique(mode)
     g = pd.Series({m: fit.year_growth(m) for m in umodes}).reindex(mode).to_numpy(float)
     cap = params["capacity_library"]
     beta = pd.Series({m: fit.elasticity(m) for m in umodes}).reindex(mode).to_numpy(float) \
         if cap == "elasticity" else np.full(len(s), np.nan)
-    ys = _to_datetime(pd.Series(subjects["date"].to_numpy(object)[s]))
+    ys = _to_datetime(pd.Series(subjects["date"][s]))
     yc = _to_datetime(cs["date"].iloc[r].reset_index(drop=True))
     dy = ((yc - ys).dt.days / 365.25).to_numpy(float)
-    pairs = pd.DataFrame({
+    m = len(s)
+    ev_c = cs["evidence_type"].to_numpy(object)[r]
+    return {
         "subject": s, "case_id": cs["case_id"].to_numpy(object)[r], "price": cs["price"].to_numpy(float)[r],
-        "q_s": subjects["quality"].to_numpy(float)[s], "q_c": cs["quality"].to_numpy(float)[r],
-        "sd_s": subjects["supply_demand"].to_numpy(float)[s], "sd_c": 0.0,
-        "i_s": 100.0, "i_c": 100.0 * np.power(1.0 + g, dy),
-        "n_s": subjects["records"].to_numpy(float)[s], "n_c": cs["records"].to_numpy(float)[r],
+        "q_s": subjects["quality"][s], "q_c": cs["quality"].to_numpy(float)[r],
+        "sd_s": subjects["supply_demand"][s], "sd_c": np.zeros(m),
+        "i_s": np.full(m, 100.0), "i_c": 100.0 * np.power(1.0 + g, dy),
+        "n_s": subjects["records"][s], "n_c": cs["records"].to_numpy(float)[r],
         "beta": beta,
-        "ex_s": subjects["exclusivity"].to_numpy(object)[s], "ex_c": cs["exclusivity"].to_numpy(object)[r],
-        "ev_s": subjects["evidence_type"].to_numpy(object)[s], "ev_c": cs["evidence_type"].to_numpy(object)[r],
-        "distance": sel["distance"].to_numpy(float), "evidence": cs["evidence_type"].to_numpy(object)[r],
-        **{f"{k}_given": np.full(len(s), np.nan) for k in ("x1", "x2", "x3", "x4", "x5")},
-    })
-    return pairs
+        "ex_s": subjects["exclusivity"][s], "ex_c": cs["exclusivity"].to_numpy(object)[r],
+        "ev_s": subjects["evidence_type"][s], "ev_c": ev_c,
+        "distance": sel["distance"].to_numpy(float), "evidence": ev_c.copy(),
+        **{f"{k}_given": np.full(m, np.nan) for k in ("x1", "x2", "x3", "x4", "x5")},
+    }
+
+
+class _Outputs(dict):
+    """The outputs of :func:`value_subjects`. The frames that the appraisal itself does not
+    read (``pairs``, ``hedonic``, ``breaches``, ``excluded``) are built on first access —
+    a frame of a few rows costs ~1 ms, more than the valuation of a card."""
+
+    def __init__(self, data: Mapping[str, Any], lazy: Mapping[str, Any]):
+        super().__init__(data)
+        self._lazy = dict(lazy)
+
+    def __missing__(self, key: str) -> Any:
+        build = self._lazy.pop(key, None)
+        if build is None:
+            raise KeyError(key)
+        value = self[key] = build()
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        return super().__contains__(key) or key in self._lazy
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if key in self else default
+
+    def _all(self) -> None:
+        for k in list(self._lazy):
+            self[k]
+
+    def keys(self):  # type: ignore[override]
+        self._all()
+        return super().keys()
+
+    def items(self):  # type: ignore[override]
+        self._all()
+        return super().items()
+
+    def values(self):  # type: ignore[override]
+        self._all()
+        return super().values()
+
+    def __iter__(self):
+        self._all()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        return super().__len__() + len(self._lazy)
 
 
 # --------------------------------------------------------------------------- core
@@ -301,46 +432,59 @@ def value_subjects(subjects: pd.DataFrame, *, cases: pd.DataFrame | None = None,
     path shared by :func:`appraise` and the back-test. Returns ``frame`` (per subject),
     ``pairs`` (per subject × comparable), ``breaches`` (guardrail rows), ``excluded``
     (explicit comparables left out) and ``library`` (the :class:`LibraryFit` or None)."""
-    p = resolve_params(params)
+    return _value(_Subjects.of_frame(subjects), cases=cases, comparables=comparables, p=resolve_params(params),
+                  library=library)
+
+
+def _value(subjects: _Subjects, *, cases: pd.DataFrame | None, comparables: pd.DataFrame | None,
+           p: Mapping[str, Any], library: LibraryFit | None = None) -> _Outputs:
+    """:func:`value_subjects` on the subjects' arrays with resolved parameters ``p``."""
     n = len(subjects)
+    src = subjects["source"]
+    lib_src = src == "library"
     fit = library if library is not None else (
-        fit_library(cases, p) if cases is not None and (subjects["source"] == "library").any() else None)
-    mode = subjects["price_mode"].to_numpy(object)
+        fit_library(cases, p) if cases is not None and lib_src.any() else None)
+    mode = subjects["price_mode"]
     # hedonic prediction for every subject whose mode has a model
-    hed = fit.hedonic.predict(subjects, float(p["coverage"])) if fit is not None else pd.DataFrame(
-        {"mean_log": np.nan, "sd_pred": np.nan, "low": np.nan, "high": np.nan, "estimate": np.nan,
-         "available": False}, index=subjects.index)
+    hed = fit.hedonic.predict(subjects.frame, float(p["coverage"])) if fit is not None else None
+    hcol = {c: (hed[c].to_numpy(bool if c == "available" else float) if hed is not None else
+                np.zeros(n, bool) if c == "available" else np.full(n, np.nan))
+            for c in ("mean_log", "low", "high", "estimate", "available")}
     # pairs
     beta_exp = np.full(n, np.nan)
     if p["capacity_explicit"] == "elasticity":
         beta_exp = np.array([fit.elasticity(m) if fit is not None else float(p["capacity_elasticity_default"])
                              for m in mode])
-    parts, excluded = [], pd.DataFrame()
+    parts: list[dict[str, np.ndarray]] = []
+    n_excluded, excluded = 0, pd.DataFrame
     if comparables is not None and len(comparables):
-        ep, excluded = _explicit_pairs(subjects, comparables, p, beta_exp)
+        ep, n_excluded, excluded = _explicit_pairs(subjects, comparables, beta_exp)
         parts.append(ep)
     if fit is not None:
         lp = _library_pairs(subjects, fit, p)
-        if len(lp):
+        if lp is not None:
             parts.append(lp)
     priced = np.isin(mode, PRICED_MODES)
     if parts:
-        pairs = pd.concat(parts, ignore_index=True)
-        pairs = pairs[priced[pairs["subject"].to_numpy(int)] & (pairs["price"].to_numpy(float) > 0)]
-        pairs = coefficients(pairs.reset_index(drop=True), x5_exclusivity=p["x5_exclusivity"],
-                             x5_evidence_type=p["x5_evidence_type"])
-        pairs["weight"] = weights(pairs, subjects["weighting"].to_numpy(object)[pairs["subject"].to_numpy(int)])
-        agg = aggregate(pairs).reindex(np.arange(n))
+        pc = {c: np.concatenate([q[c] for q in parts]) if len(parts) > 1 else parts[0][c] for c in _PAIR_COLUMNS}
+        keep = priced[pc["subject"]] & (pc["price"] > 0)
+        pc = {c: v[keep] for c, v in pc.items()}
+        m = int(keep.sum())
+        pc.update(coefficient_columns(pc, m, x5_exclusivity=p["x5_exclusivity"],
+                                      x5_evidence_type=p["x5_evidence_type"]))
+        groups = Groups(pc["subject"])
+        pc["weight"] = pair_weights(pc["subject"], pc["total_adj"], subjects["weighting"][pc["subject"]], groups)
+        agg = aggregate_columns(groups, pc["weight"], pc["p_adj"], n)
+        pairs_frame = lambda: pd.DataFrame(pc)  # noqa: E731
     else:
-        pairs = pd.DataFrame(columns=["subject", "case_id", "price", "weight", "p_adj", "product", "total_adj"])
-        agg = pd.DataFrame({c: np.full(n, np.nan) for c in
-                            ("n", "estimate", "p_min", "p_max", "mean_log", "sd_log", "spread")})
-    cnt = np.nan_to_num(agg["n"].to_numpy(float)).astype(int)
-    grid_est = agg["estimate"].to_numpy(float)
-    src = subjects["source"].to_numpy(object)
-    lib_src = src == "library"
-    h_ok = hed["available"].to_numpy(bool)
-    h_est = hed["estimate"].to_numpy(float)
+        pc = {"subject": np.zeros(0, dtype=np.int64)}
+        agg = {c: np.full(n, np.nan) for c in AGGREGATES}
+        pairs_frame = lambda: pd.DataFrame(  # noqa: E731
+            columns=["subject", "case_id", "price", "weight", "p_adj", "product", "total_adj"])
+    cnt = np.nan_to_num(agg["n"]).astype(int)
+    grid_est = agg["estimate"]
+    h_ok = hcol["available"]
+    h_est = hcol["estimate"]
     est = grid_est.copy()
     choice = p["library_estimate"]
     if choice == "hedonic":
@@ -351,12 +495,12 @@ def value_subjects(subjects: pd.DataFrame, *, cases: pd.DataFrame | None = None,
     cov = float(p["coverage"])
     use_h = lib_src & h_ok & np.isfinite(est)
     with np.errstate(invalid="ignore", divide="ignore"):
-        ml = hed["mean_log"].to_numpy(float)
-        lo_h = est * np.exp(np.log(hed["low"].to_numpy(float)) - ml)
-        hi_h = est * np.exp(np.log(hed["high"].to_numpy(float)) - ml)
+        ml = hcol["mean_log"]
+        lo_h = est * np.exp(np.log(hcol["low"]) - ml)
+        hi_h = est * np.exp(np.log(hcol["high"]) - ml)
         dfree = np.maximum(cnt - 1, 1)
         t = stats.t.ppf(0.5 + cov / 2, dfree)
-        half = t * np.nan_to_num(agg["sd_log"].to_numpy(float)) * np.sqrt(1 + 1 / np.maximum(cnt, 1))
+        half = t * np.nan_to_num(agg["sd_log"]) * np.sqrt(1 + 1 / np.maximum(cnt, 1))
         lo_d, hi_d = est * np.exp(-half), est * np.exp(half)
     low = np.fmin(np.where(use_h, lo_h, lo_d), est)
     high = np.fmax(np.where(use_h, hi_h, hi_d), est)
@@ -377,7 +521,7 @@ def value_subjects(subjects: pd.DataFrame, *, cases: pd.DataFrame | None = None,
     na(src == "none", "未提供可比案例，也未选择从案例库选取（market.use_library），市场法不适用（第二十三条）",
        "no comparables given and the case library not used (market.use_library): the market approach does not "
        "apply (art. 23)")
-    na(lib_src & pd.isna(subjects["rights_type"].to_numpy(object)),
+    na(lib_src & pd.isna(subjects["rights_type"]),
        "从案例库选取可比案例须给出权利类型（第二十三条：权利类型相同）",
        "selecting comparables from the case library needs the rights type (art. 23: same rights type)")
     na(lib_src & (fit is None), "案例库为空，无法选取可比案例", "the case library is empty: no comparables can be selected")
@@ -393,23 +537,39 @@ def value_subjects(subjects: pd.DataFrame, *, cases: pd.DataFrame | None = None,
     app = zh == ""
     f = lambda x: np.where(app, x, np.nan)
     h_ok = h_ok & app & lib_src
-    frame = pd.DataFrame({
+    cols = {
         "estimate": f(est), "low": f(low), "high": f(high), "applicable": app,
         "reason_zh": zh, "reason_en": en,
-        "n_comparables": cnt, "spread": f(agg["spread"].to_numpy(float)),
-        "weighting": subjects["weighting"].to_numpy(object),
+        "n_comparables": cnt, "spread": f(agg["spread"]),
+        "weighting": subjects["weighting"],
         "hedonic_estimate": np.where(h_ok, h_est, np.nan),
-        "hedonic_low": np.where(h_ok, hed["low"].to_numpy(float), np.nan),
-        "hedonic_high": np.where(h_ok, hed["high"].to_numpy(float), np.nan),
+        "hedonic_low": np.where(h_ok, hcol["low"], np.nan),
+        "hedonic_high": np.where(h_ok, hcol["high"], np.nan),
         "grid_estimate": f(grid_est), "range_basis": np.where(app, basis, ""),
         "comparables_source": src, "price_mode": mode,
         "price_unit": np.array([PRICE_UNITS.get(m, "") if isinstance(m, str) else "" for m in mode], dtype=object),
-    }, index=subjects.index)
-    breaches = band_flags(pairs, tuple(p["coefficient_band"]), tuple(p["product_band"])) if len(pairs) else \
-        band_flags(pd.DataFrame({k: [] for k in ("subject", "case_id", "x1", "x2", "x3", "x4", "x5", "product")}),
-                   tuple(p["coefficient_band"]), tuple(p["product_band"]))
-    return {"frame": frame, "pairs": pairs, "breaches": breaches, "excluded": excluded, "library": fit,
-            "hedonic": hed, "params": p, "min_comparables": subjects["min_comparables"].to_numpy(float)}
+    }
+    frame = pd.DataFrame(cols, index=subjects.index)
+    bands = (tuple(p["coefficient_band"]), tuple(p["product_band"]))
+
+    def hedonic_frame() -> pd.DataFrame:
+        return hed if hed is not None else pd.DataFrame(
+            {"mean_log": np.nan, "sd_pred": np.nan, "low": np.nan, "high": np.nan, "estimate": np.nan,
+             "available": False}, index=subjects.index)
+
+    def breaches() -> pd.DataFrame:
+        if len(pc["subject"]):
+            return band_flags(pairs_frame(), *bands)
+        return band_flags(pd.DataFrame({k: [] for k in ("subject", "case_id", *COEFFICIENTS, "product")}), *bands)
+
+    return _Outputs(
+        {"frame": frame, "library": fit, "params": p, "min_comparables": subjects["min_comparables"],
+         # the arrays behind the frames, for the warnings and traces
+         "_pairs": pc, "_n_excluded": n_excluded, "_bands": bands,
+         # (text columns hold text only, so their cells are the frame's: Python str)
+         "_cols": cols},
+        {"pairs": pairs_frame, "hedonic": hedonic_frame, "breaches": breaches,
+         "excluded": excluded})
 
 
 # --------------------------------------------------------------------------- warnings
@@ -420,10 +580,10 @@ def _w(code: str, zh: str, en: str, severity: str = "warning", **values: Any) ->
 
 def _warnings(ids: pd.Index, out: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     ids = ids.tolist()      # element access on an Arrow-backed Index costs ~15 µs a call
-    fr, pairs, p = out["frame"], out["pairs"], out["params"]
-    app = fr["applicable"].to_numpy(bool)
+    fr, pc, p = out["_cols"], out["_pairs"], out["params"]     # the arrays behind the frames
+    app = fr["applicable"]
     res: dict[str, list[dict[str, Any]]] = {}
-    cnt = fr["n_comparables"].to_numpy(int)
+    cnt = fr["n_comparables"]
     mc = out["min_comparables"]
     for i in np.flatnonzero(app & (cnt < mc)):
         res.setdefault(ids[i], []).append(_w(
@@ -431,34 +591,35 @@ def _warnings(ids: pd.Index, out: dict[str, Any]) -> dict[str, list[dict[str, An
             f"可比案例仅 {cnt[i]} 个，少于建议的 {int(mc[i])} 个；结论可靠性较低（第二十三条：适当数量）",
             f"only {cnt[i]} comparables, fewer than the recommended {int(mc[i])}; the conclusion is less reliable "
             "(art. 23: an appropriate number)", n=int(cnt[i]), minimum=int(mc[i])))
-    br = out["breaches"]
-    if len(br):
-        br = br[app[br["subject"].to_numpy(int)]]
-    if len(br):
+    br = band_columns(pc, *out["_bands"]) if len(pc["subject"]) else None
+    if br is not None:
+        keep = app[br["subject"].astype(int)]
+        br = {k: v[keep] for k, v in br.items()} if keep.any() else None
+    if br is not None:
         # one warning per asset and kind, listing every breach with its number
         # the texts as Python strings (pandas' string pipeline cost ~10 ms an appraisal)
-        coef_all = br["coefficient"].to_numpy(object).tolist()
+        coef_all = br["coefficient"].tolist()
         is_prod = np.array([c == "product" for c in coef_all], dtype=bool)
         lab_zh = {k: f"{k.upper()} {v[0]}" for k, v in COEFFICIENT_LABELS.items()}
         lab_en = {k: f"{k.upper()} {v[1]}" for k, v in COEFFICIENT_LABELS.items()}
-        case_s = [str(x) for x in br["case_id"].to_numpy(object).tolist()]
-        val = [f"{x:.4f}" for x in br["value"].to_numpy(float).tolist()]
+        case_s = [str(x) for x in br["case_id"].tolist()]
+        val = [f"{x:.4f}" for x in br["value"].tolist()]
         txt_zh = np.array([c + " ΠX = " + v if pr else c + " " + lab_zh.get(k, "") + " = " + v
                            for c, k, v, pr in zip(case_s, coef_all, val, is_prod.tolist())], dtype=object)
         txt_en = np.array([c + " ΠX = " + v if pr else c + " " + lab_en.get(k, "") + " = " + v
                            for c, k, v, pr in zip(case_s, coef_all, val, is_prod.tolist())], dtype=object)
         # group by (subject, kind) with one stable sort and slice boundaries: pandas' groupby
         # with Python aggregations cost ~10 s per 50,000 assets in batch runs
-        subj = br["subject"].to_numpy(int)
+        subj = br["subject"].astype(int)
         order = np.lexsort((is_prod, subj))
         key = subj[order] * 2 + is_prod[order]
         starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
         ends = np.r_[starts[1:], len(key)]
         zh_l, en_l = txt_zh[order].tolist(), txt_en[order].tolist()
-        case_l = br["case_id"].to_numpy(object)[order].tolist()
-        coef_l = br["coefficient"].to_numpy(object)[order].tolist()
-        val_l = br["value"].to_numpy(float)[order].tolist()
-        low_l, high_l = br["low"].to_numpy(float)[order].tolist(), br["high"].to_numpy(float)[order].tolist()
+        case_l = br["case_id"][order].tolist()
+        coef_l = br["coefficient"][order].tolist()
+        val_l = br["value"][order].tolist()
+        low_l, high_l = br["low"][order].tolist(), br["high"][order].tolist()
         subj_l, prod_l = subj[order].tolist(), is_prod[order].tolist()
         for a, b in zip(starts.tolist(), ends.tolist()):
             lo, hi = low_l[a], high_l[a]
@@ -476,14 +637,14 @@ def _warnings(ids: pd.Index, out: dict[str, Any]) -> dict[str, list[dict[str, An
                     f"single coefficient(s) outside [{lo:.2f}, {hi:.2f}]: {'; '.join(en_l[a:b])}",
                     cases=case_l[a:b], coefficients=coef_l[a:b], values=val_l[a:b], low=lo, high=hi))
     lim = float(p["spread_max"])
-    sp = fr["spread"].to_numpy(float)
+    sp = fr["spread"]
     for i in np.flatnonzero(app & (sp > lim + 1e-12)):
         res.setdefault(ids[i], []).append(_w(
             "MARKET_SPREAD",
             f"调整后价格离散度 max(P_i)/min(P_i) = {sp[i]:.4f}，超过 {lim:.2f}：可比案例之间差异较大，请复核案例选择与修正",
             f"spread of adjusted prices max(P_i)/min(P_i) = {sp[i]:.4f} exceeds {lim:.2f}: the comparables disagree; "
             "review their selection and adjustment", spread=float(sp[i]), limit=lim))
-    ex = out["excluded"]
+    ex = out["excluded"] if out["_n_excluded"] else ()
     if len(ex):
         for s, g in ex.groupby("subject"):
             cid = ", ".join(str(x) for x in g.get("case_id", pd.Series(dtype=str)).fillna("?"))
@@ -492,9 +653,9 @@ def _warnings(ids: pd.Index, out: dict[str, Any]) -> dict[str, list[dict[str, An
                 f"{len(g)} 个可比案例的计价方式或权利类型与评估对象不同，已剔除（不同单位的价格不混用）：{cid}",
                 f"{len(g)} comparable(s) with another price mode or rights type were left out (prices in different "
                 f"units are never mixed): {cid}", n=len(g), cases=cid))
-    if len(pairs):
-        listing = pairs["evidence"].to_numpy(object) == "listing"
-        for s in np.unique(pairs["subject"].to_numpy(int)[listing]):
+    if len(pc["subject"]):
+        listing = pc["evidence"] == "listing"
+        for s in np.unique(pc["subject"][listing]):
             if app[s] and p["subject_evidence"] != "listing":
                 lvl = p["x5_evidence_type"]
                 res.setdefault(ids[int(s)], []).append(_w(
@@ -502,7 +663,7 @@ def _warnings(ids: pd.Index, out: dict[str, Any]) -> dict[str, list[dict[str, An
                     f"部分可比案例为挂牌价（非成交价），已按谈判折扣 {lvl.get(p['subject_evidence'], 1.0) / lvl.get('listing', 1.0):.2f} 修正（X5）",
                     f"some comparables are listing prices, not deals; adjusted by the negotiation discount "
                     f"{lvl.get(p['subject_evidence'], 1.0) / lvl.get('listing', 1.0):.2f} (X5)", severity="info"))
-    lib = (fr["comparables_source"].to_numpy(object) == "library") & app & np.isnan(fr["hedonic_estimate"].to_numpy(float))
+    lib = (fr["comparables_source"] == "library") & app & np.isnan(fr["hedonic_estimate"])
     for i in np.flatnonzero(lib):
         res.setdefault(ids[i], []).append(_w(
             "MARKET_HEDONIC_UNAVAILABLE",
@@ -518,32 +679,35 @@ def _traces(ids: pd.Index, out: dict[str, Any]) -> dict[str, list]:
     # a row Series and a group DataFrame per asset cost ~2 ms an asset in explained batches.
     # Element types are kept as before (frame cells as numpy scalars, pair values as Python
     # objects), so the steps are the same values.
-    fr, pairs, p = out["frame"], out["pairs"], out["params"]
+    # The frame's columns are read from the arrays it was built from: the same cells (numbers
+    # as numpy scalars, text as Python str — the text columns hold no missing values).
+    fr, pairs, p = out["_cols"], out["_pairs"], out["params"]
     ids = ids.tolist()
     res: dict[str, list] = {}
-    col = {c: fr[c].to_numpy() for c in ("comparables_source", "price_mode", "price_unit", "n_comparables",
-                                          "weighting", "grid_estimate", "hedonic_estimate", "hedonic_low",
-                                          "hedonic_high", "range_basis", "spread", "low", "high", "estimate")}
-    if len(pairs):
-        subj = pairs["subject"].to_numpy(int)
+    col = {c: fr[c] for c in ("comparables_source", "price_mode", "price_unit", "n_comparables", "weighting",
+                              "grid_estimate", "hedonic_estimate", "hedonic_low", "hedonic_high", "range_basis",
+                              "spread", "low", "high", "estimate")}
+    npairs = len(pairs["subject"])
+    if npairs:
+        subj = pairs["subject"].astype(int)
         order = np.argsort(subj, kind="stable")
         sorted_subj = subj[order]
-        pc = {c: pairs[c].to_numpy()[order] for c in ("case_id", "price", "x1", "x2", "x3", "x4", "x5",
-                                                      "product", "weight", "p_adj")}
-        dist = pairs["distance"].to_numpy(float)[order]
-    for i in np.flatnonzero(fr["applicable"].to_numpy(bool)):
+        pc = {c: pairs[c][order] for c in ("case_id", "price", "x1", "x2", "x3", "x4", "x5",
+                                           "product", "weight", "p_adj")}
+        dist = pairs["distance"][order]
+    for i in np.flatnonzero(fr["applicable"]):
         aid = ids[i]
         r = {c: v[i] for c, v in col.items()}
-        if len(pairs):
+        if npairs:
             a, b = np.searchsorted(sorted_subj, [i, i + 1])
         else:
             a = b = 0
-        g = {c: v[a:b].tolist() for c, v in pc.items()} if len(pairs) else {c: [] for c in ("case_id", "weight")}
+        g = {c: v[a:b].tolist() for c, v in pc.items()} if npairs else {c: [] for c in ("case_id", "weight")}
         steps = [step("comparables", "可比案例选取", "comparable selection",
                       "same rights type, price mode and unit; k nearest neighbours" if r["comparables_source"] == "library"
                       else "comparables given on the card",
                       {"source": r["comparables_source"], "price_mode": r["price_mode"], "price_unit": r["price_unit"],
-                       "cases": g["case_id"], "distance": np.round(dist[a:b], 4).tolist() if len(pairs) else []},
+                       "cases": g["case_id"], "distance": np.round(dist[a:b], 4).tolist() if npairs else []},
                       int(r["n_comparables"]), CLAUSES, unit="count")]
         for k in range(b - a):
             cid = g["case_id"][k]
@@ -592,9 +756,9 @@ def appraise(pf, params: Mapping[str, Any] | None = None, *, trace: bool = False
     ``comparables_source``, ``price_mode``, ``price_unit``; warnings per asset.
     """
     p = resolve_params(params)
-    subjects = subjects_from_portfolio(pf, p)
+    subjects = _Subjects(_subject_columns(pf, p), pf.assets.index)
     comps = pf.record("market.comparables") if hasattr(pf, "record") else None
-    out = value_subjects(subjects, cases=cases, comparables=comps, params=p)
+    out = _value(subjects, cases=cases, comparables=comps, p=p)
     ids = pf.index
     fr = out["frame"]
     fr.index = ids

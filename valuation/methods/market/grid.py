@@ -22,7 +22,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-__all__ = ["COEFFICIENTS", "aggregate", "band_flags", "coefficients", "weights"]
+__all__ = ["AGGREGATES", "BREACH_COLUMNS", "COEFFICIENTS", "Groups", "aggregate", "aggregate_columns", "band_columns",
+           "band_flags", "coefficient_columns", "coefficients", "pair_weights", "weights"]
 
 COEFFICIENTS = ("x1", "x2", "x3", "x4", "x5")
 COEFFICIENT_LABELS = {"x1": ("质量调整系数", "quality"), "x2": ("供求调整系数", "supply–demand"),
@@ -43,6 +44,47 @@ def _level(values: np.ndarray, table: Mapping[str, float]) -> np.ndarray:
     return pd.Series(values, dtype=object).map(t).to_numpy(float)
 
 
+def coefficient_columns(cols: Mapping[str, np.ndarray], n: int, *, x5_exclusivity: Mapping[str, float],
+                        x5_evidence_type: Mapping[str, float]) -> dict[str, np.ndarray]:
+    """``x1``…``x5``, ``product``, ``p_adj`` and ``total_adj`` of ``n`` pairs given as arrays
+    (the columns :func:`coefficients` reads; a missing one counts as missing values)."""
+    def col(name: str, fill: float = np.nan) -> np.ndarray:
+        v = cols.get(name)
+        return np.asarray(v, dtype=float) if v is not None else np.full(n, fill)
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x1 = col("q_s") / col("q_c")
+        sd_s = np.nan_to_num(col("sd_s", 0.0))
+        sd_c = np.nan_to_num(col("sd_c", 0.0))
+        x2 = (100.0 + sd_s) / (100.0 + sd_c)
+        x3 = col("i_s") / col("i_c")
+        ratio = col("n_s") / col("n_c")
+        beta = col("beta")
+        x4 = np.where(np.isnan(beta), ratio, np.power(ratio, np.where(np.isnan(beta), 1.0, beta)))
+        ex = _level(np.asarray(cols["ex_s"], dtype=object), x5_exclusivity) / \
+            _level(np.asarray(cols["ex_c"], dtype=object), x5_exclusivity) if "ex_s" in cols else np.full(n, np.nan)
+        ev = _level(np.asarray(cols["ev_s"], dtype=object), x5_evidence_type) / \
+            _level(np.asarray(cols["ev_c"], dtype=object), x5_evidence_type) if "ev_s" in cols else \
+            np.full(n, np.nan)
+    x5 = np.where(np.isfinite(ex) & (ex > 0), ex, 1.0) * np.where(np.isfinite(ev) & (ev > 0), ev, 1.0)
+    computed = {"x1": x1, "x2": x2, "x3": x3, "x4": x4, "x5": x5}
+    out: dict[str, np.ndarray] = {}
+    prod = np.ones(n)
+    tot = np.zeros(n)
+    for k in COEFFICIENTS:
+        v = computed[k]
+        v = np.where(np.isfinite(v) & (v > 0), v, 1.0)
+        given = col(f"{k}_given")
+        v = np.where(np.isfinite(given), given, v)
+        out[k] = v
+        prod = prod * v
+        tot = tot + np.abs(np.log(v))
+    out["product"] = prod
+    out["p_adj"] = col("price") * prod
+    out["total_adj"] = tot
+    return out
+
+
 def coefficients(pairs: pd.DataFrame, *, x5_exclusivity: Mapping[str, float],
                  x5_evidence_type: Mapping[str, float]) -> pd.DataFrame:
     """Add ``x1``…``x5``, ``product`` (Π X), ``p_adj`` (P_i) and ``total_adj`` (Σ|ln X|).
@@ -51,66 +93,189 @@ def coefficients(pairs: pd.DataFrame, *, x5_exclusivity: Mapping[str, float],
     ``sd_s``, ``sd_c``, ``i_s``, ``i_c``, ``n_s``, ``n_c``, ``beta`` (NaN → ratio form),
     ``ex_s``, ``ex_c`` (exclusivity), ``ev_s``, ``ev_c`` (evidence type), and overrides
     ``x1_given``…``x5_given``."""
+    cols = {c: pairs[c].to_numpy(object if c in ("ex_s", "ex_c", "ev_s", "ev_c") else float)
+            for c in _COEFFICIENT_INPUTS if c in pairs.columns}
     out = pairs.copy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        x1 = _col(pairs, "q_s") / _col(pairs, "q_c")
-        sd_s = np.nan_to_num(_col(pairs, "sd_s", 0.0))
-        sd_c = np.nan_to_num(_col(pairs, "sd_c", 0.0))
-        x2 = (100.0 + sd_s) / (100.0 + sd_c)
-        x3 = _col(pairs, "i_s") / _col(pairs, "i_c")
-        ratio = _col(pairs, "n_s") / _col(pairs, "n_c")
-        beta = _col(pairs, "beta")
-        x4 = np.where(np.isnan(beta), ratio, np.power(ratio, np.where(np.isnan(beta), 1.0, beta)))
-        ex = _level(pairs["ex_s"].to_numpy(object), x5_exclusivity) / \
-            _level(pairs["ex_c"].to_numpy(object), x5_exclusivity) if "ex_s" in pairs.columns else \
-            np.full(len(pairs), np.nan)
-        ev = _level(pairs["ev_s"].to_numpy(object), x5_evidence_type) / \
-            _level(pairs["ev_c"].to_numpy(object), x5_evidence_type) if "ev_s" in pairs.columns else \
-            np.full(len(pairs), np.nan)
-    x5 = np.where(np.isfinite(ex) & (ex > 0), ex, 1.0) * np.where(np.isfinite(ev) & (ev > 0), ev, 1.0)
-    computed = {"x1": x1, "x2": x2, "x3": x3, "x4": x4, "x5": x5}
-    prod = np.ones(len(pairs))
-    tot = np.zeros(len(pairs))
-    for k in COEFFICIENTS:
-        v = computed[k]
-        v = np.where(np.isfinite(v) & (v > 0), v, 1.0)
-        given = _col(pairs, f"{k}_given")
-        v = np.where(np.isfinite(given), given, v)
+    for k, v in coefficient_columns(cols, len(pairs), x5_exclusivity=x5_exclusivity,
+                                    x5_evidence_type=x5_evidence_type).items():
         out[k] = v
-        prod = prod * v
-        tot = tot + np.abs(np.log(v))
-    out["product"] = prod
-    out["p_adj"] = _col(pairs, "price") * prod
-    out["total_adj"] = tot
     return out
+
+
+_COEFFICIENT_INPUTS = ("price", "q_s", "q_c", "sd_s", "sd_c", "i_s", "i_c", "n_s", "n_c", "beta",
+                       "ex_s", "ex_c", "ev_s", "ev_c", *(f"{k}_given" for k in COEFFICIENTS))
+
+
+# --------------------------------------------------------------------------- per-subject sums
+class Groups:
+    """Rows grouped by subject (an integer label per row), with sums, means and standard
+    deviations that are bit for bit those of pandas' ``groupby(subject)`` — the numbers of
+    the market approach were defined with it, and a different summation order would move
+    the last bits. pandas (3.x) sums groups whose labels arrive sorted, without NaN, with
+    ``np.add.reduceat`` and otherwise with a compensated (Kahan) sum in row order; the
+    standard deviation is Welford's update in row order. Here the same updates run for all
+    groups at once, one step per row rank within its group (a few comparables each).
+    """
+
+    def __init__(self, labels: np.ndarray):
+        lab = np.asarray(labels, dtype=np.int64)
+        self.size_rows = len(lab)
+        self.sorted = bool(len(lab) < 2 or (lab[1:] >= lab[:-1]).all())
+        self.order = np.arange(len(lab)) if self.sorted else np.argsort(lab, kind="stable")
+        s = lab[self.order]
+        self.starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]]) if len(s) else np.zeros(0, dtype=np.int64)
+        self.keys = s[self.starts]                                     # the labels, ascending
+        self.sizes = np.diff(np.r_[self.starts, len(s)])
+        self.group = np.repeat(np.arange(len(self.keys)), self.sizes)  # group of each sorted row
+        self.rank = np.arange(len(s)) - np.repeat(self.starts, self.sizes)
+
+    def _steps(self, values: np.ndarray):
+        """(group positions, values) of the rows of rank 0, 1, … — row order within groups."""
+        v = np.asarray(values, dtype=float)[self.order]
+        for j in range(int(self.sizes.max()) if len(self.sizes) else 0):
+            at = self.rank == j
+            yield self.group[at], v[at]
+
+    def _kahan(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        total = np.zeros(len(self.keys))
+        comp = np.zeros(len(self.keys))
+        nobs = np.zeros(len(self.keys), dtype=np.int64)
+        for g, v in self._steps(values):
+            ok = ~np.isnan(v)
+            g, v = g[ok], v[ok]
+            y = v - comp[g]
+            t = total[g] + y
+            c = t - total[g] - y
+            comp[g] = np.where(c != c, 0.0, c)
+            total[g] = t
+            nobs[g] += 1
+        return total, nobs
+
+    def _fast(self, values: np.ndarray) -> bool:
+        return self.sorted and not np.isnan(values).any()
+
+    def sum(self, values: np.ndarray) -> np.ndarray:
+        """Per group (in ``keys`` order)."""
+        if not len(self.keys):
+            return np.zeros(0)
+        if self._fast(values):
+            return np.add.reduceat(np.asarray(values, dtype=float), self.starts)
+        return self._kahan(values)[0]
+
+    def mean(self, values: np.ndarray) -> np.ndarray:
+        if not len(self.keys):
+            return np.zeros(0)
+        if self._fast(values):
+            return np.add.reduceat(np.asarray(values, dtype=float), self.starts) / self.sizes.astype(np.float64)
+        total, nobs = self._kahan(values)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(nobs > 0, total / nobs, np.nan)
+
+    def std(self, values: np.ndarray, ddof: int = 1) -> np.ndarray:
+        mean = np.zeros(len(self.keys))
+        m2 = np.zeros(len(self.keys))
+        nobs = np.zeros(len(self.keys))
+        for g, v in self._steps(values):
+            ok = ~np.isnan(v)
+            g, v = g[ok], v[ok]
+            nobs[g] += 1
+            old = mean[g]
+            mean[g] = old + (v - old) / nobs[g]
+            m2[g] = m2[g] + (v - mean[g]) * (v - old)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(nobs > ddof, np.sqrt(m2 / (nobs - ddof)), np.nan)
+
+    def min(self, values: np.ndarray) -> np.ndarray:
+        v = np.asarray(values, dtype=float)[self.order]
+        return np.fmin.reduceat(v, self.starts) if len(self.keys) else np.zeros(0)
+
+    def max(self, values: np.ndarray) -> np.ndarray:
+        v = np.asarray(values, dtype=float)[self.order]
+        return np.fmax.reduceat(v, self.starts) if len(self.keys) else np.zeros(0)
+
+    def spread(self, per_group: np.ndarray) -> np.ndarray:
+        """A per-group value back on every row (row order)."""
+        out = np.empty(self.size_rows)
+        out[self.order] = per_group[self.group]
+        return out
+
+
+def pair_weights(subject: np.ndarray, total_adj: np.ndarray, scheme: np.ndarray,
+                 groups: Groups | None = None) -> np.ndarray:
+    """:func:`weights` on arrays (``groups``: the pairs grouped by subject, when at hand)."""
+    g = groups if groups is not None else Groups(subject)
+    inv = scheme == "inverse_adjustment"
+    raw = np.where(inv, 1.0 / np.maximum(np.asarray(total_adj, dtype=float), _EPS_ADJ), 1.0)
+    return raw / g.spread(g.sum(raw))
 
 
 def weights(pairs: pd.DataFrame, scheme: np.ndarray) -> np.ndarray:
     """w_i per pair: equal (1/n) or ∝ 1/Σ|ln X| within each subject; ``scheme`` is the weighting
     of each pair's subject. A comparable needing no adjustment at all takes the whole weight
     (shared equally among such comparables)."""
-    subj = pairs["subject"].to_numpy()
-    inv = scheme == "inverse_adjustment"
-    tot = pairs["total_adj"].to_numpy(float)
-    raw = np.where(inv, 1.0 / np.maximum(tot, _EPS_ADJ), 1.0)
-    s = pd.Series(raw).groupby(subj).transform("sum").to_numpy(float)
-    return raw / s
+    return pair_weights(pairs["subject"].to_numpy(), pairs["total_adj"].to_numpy(float), scheme)
+
+
+AGGREGATES = ("n", "estimate", "p_min", "p_max", "mean_log", "sd_log", "spread")
+
+
+def aggregate_columns(groups: Groups, weight: np.ndarray, p_adj: np.ndarray, n: int) -> dict[str, np.ndarray]:
+    """:func:`aggregate` as arrays over subjects ``0 … n-1`` (NaN, and ``n`` NaN, for a subject
+    without pairs — what ``aggregate(pairs).reindex(range(n))`` gives)."""
+    p_adj = np.asarray(p_adj, dtype=float)
+    with np.errstate(all="ignore"):      # pandas' kernels and ufuncs on Series do not warn
+        per = _per_group(groups, np.asarray(weight, dtype=float), p_adj)
+    out = {}
+    for k in AGGREGATES:
+        col = np.full(n, np.nan)
+        col[groups.keys] = per[k]
+        out[k] = col
+    return out
+
+
+def _per_group(groups: Groups, weight: np.ndarray, p_adj: np.ndarray) -> dict[str, np.ndarray]:
+    lp = np.log(p_adj)
+    per = {"n": groups.sizes.astype(float), "estimate": groups.sum(weight * p_adj),
+           "p_min": groups.min(p_adj), "p_max": groups.max(p_adj), "mean_log": groups.mean(lp),
+           "sd_log": groups.std(lp)}
+    per["spread"] = per["p_max"] / per["p_min"]
+    return per
 
 
 def aggregate(pairs: pd.DataFrame) -> pd.DataFrame:
     """Per subject: ``n``, ``estimate`` = Σ w P_i, ``p_min``, ``p_max``, ``spread`` =
     max/min, ``mean_log``/``sd_log`` (ddof 1) of ln P_i, ``max_abs_coef_dev``."""
-    g = pairs.assign(_wp=pairs["weight"] * pairs["p_adj"], _lp=np.log(pairs["p_adj"])).groupby("subject")
-    out = pd.DataFrame({
-        "n": g.size(),
-        "estimate": g["_wp"].sum(),
-        "p_min": g["p_adj"].min(),
-        "p_max": g["p_adj"].max(),
-        "mean_log": g["_lp"].mean(),
-        "sd_log": g["_lp"].std(ddof=1),
-    })
-    out["spread"] = out["p_max"] / out["p_min"]
+    g = Groups(pairs["subject"].to_numpy())
+    cols = aggregate_columns(g, pairs["weight"].to_numpy(float), pairs["p_adj"].to_numpy(float),
+                             int(g.keys.max()) + 1 if len(g.keys) else 0)
+    out = pd.DataFrame({k: cols[k][g.keys] for k in AGGREGATES},
+                       index=pd.Index(g.keys, name="subject"))
+    out["n"] = g.sizes
     return out
+
+
+BREACH_COLUMNS = ("subject", "case_id", "coefficient", "value", "low", "high")
+
+
+def band_columns(pairs: Mapping[str, np.ndarray], coefficient_band: tuple[float, float],
+                 product_band: tuple[float, float]) -> dict[str, np.ndarray] | None:
+    """:func:`band_flags` as arrays (``pairs``: ``subject``, ``case_id``, ``x1``…``x5``,
+    ``product`` as arrays); None when nothing breaches a band."""
+    lo, hi = map(float, coefficient_band)
+    plo, phi = map(float, product_band)
+    parts = []
+    for k, a, b in [*((k, lo, hi) for k in COEFFICIENTS), ("product", plo, phi)]:
+        v = np.asarray(pairs[k], dtype=float)
+        m = (v < a - 1e-12) | (v > b + 1e-12)
+        if m.any():
+            parts.append((np.asarray(pairs["subject"])[m], np.asarray(pairs["case_id"], dtype=object)[m],
+                          np.full(int(m.sum()), k, dtype=object), v[m], a, b))
+    if not parts:
+        return None
+    return {"subject": np.concatenate([p[0] for p in parts]), "case_id": np.concatenate([p[1] for p in parts]),
+            "coefficient": np.concatenate([p[2] for p in parts]), "value": np.concatenate([p[3] for p in parts]),
+            "low": np.concatenate([np.full(len(p[3]), p[4]) for p in parts]),
+            "high": np.concatenate([np.full(len(p[3]), p[5]) for p in parts])}
 
 
 def band_flags(pairs: pd.DataFrame, coefficient_band: tuple[float, float],
@@ -118,22 +283,8 @@ def band_flags(pairs: pd.DataFrame, coefficient_band: tuple[float, float],
     """Long frame of guardrail breaches: ``subject, case_id, coefficient, value, low, high``
     for every single coefficient outside ``coefficient_band`` and every product outside
     ``product_band``."""
-    lo, hi = map(float, coefficient_band)
-    plo, phi = map(float, product_band)
-    rows = []
-    for k in COEFFICIENTS:
-        v = pairs[k].to_numpy(float)
-        m = (v < lo - 1e-12) | (v > hi + 1e-12)
-        if m.any():
-            rows.append(pd.DataFrame({"subject": pairs["subject"].to_numpy()[m],
-                                      "case_id": pairs["case_id"].to_numpy(object)[m],
-                                      "coefficient": k, "value": v[m], "low": lo, "high": hi}))
-    v = pairs["product"].to_numpy(float)
-    m = (v < plo - 1e-12) | (v > phi + 1e-12)
-    if m.any():
-        rows.append(pd.DataFrame({"subject": pairs["subject"].to_numpy()[m],
-                                  "case_id": pairs["case_id"].to_numpy(object)[m],
-                                  "coefficient": "product", "value": v[m], "low": plo, "high": phi}))
-    if not rows:
+    cols = band_columns({c: pairs[c].to_numpy() for c in ("subject", "case_id", *COEFFICIENTS, "product")},
+                        coefficient_band, product_band)
+    if cols is None:
         return pd.DataFrame({"subject": [], "case_id": [], "coefficient": [], "value": [], "low": [], "high": []})
-    return pd.concat(rows, ignore_index=True)
+    return pd.DataFrame(cols)
