@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+from pandas.arrays import ArrowStringArray
 from scipy import special
 
 from ..core.errors import RefusedError
@@ -285,13 +287,8 @@ def replicate_rows(pf: Portfolio, pos: np.ndarray, ids: np.ndarray) -> Portfolio
     ids = np.asarray(ids, dtype=object)
     n = len(pf)
     new_ids = pd.Index(ids, name=pf.index.name or "asset_id")
-    assets = pf.assets.iloc[pos]     # a take: new data already (copy-on-write), no .copy()
-    assets.index = new_ids
-    series = {}
-    for k, s in pf.series.items():
-        r = s.iloc[pos]
-        r.index = new_ids
-        series[k] = r
+    assets = _take_rows(pf.assets, pos, new_ids)     # new data already, no .copy()
+    series = {k: _take_rows(s, pos, new_ids) for k, s in pf.series.items()}
     # the copies of original row a are rows order[start[a]:start[a] + count[a]] (in pos order)
     order = np.argsort(pos, kind="stable")
     count = np.bincount(pos, minlength=n)
@@ -300,8 +297,7 @@ def replicate_rows(pf: Portfolio, pos: np.ndarray, ids: np.ndarray) -> Portfolio
     orig_idx = pd.Index(orig)
     # the record rows' new ids are taken from the ids' text array (one Arrow take, instead of
     # a text array built from a list per record table) when it is the dtype pd.array gives
-    str_dtype = pd.array([], dtype="str").dtype
-    id_text = new_ids.array if new_ids.dtype == str_dtype else None
+    id_text = new_ids.array if new_ids.dtype == _str_dtype() else None
     records = {}
     for k, r in pf.records.items():
         if not len(r):
@@ -313,7 +309,7 @@ def replicate_rows(pf: Portfolio, pos: np.ndarray, ids: np.ndarray) -> Portfolio
         c = count[loc]
         rep = np.repeat(np.arange(len(kept)), c)
         within = np.arange(len(rep)) - np.repeat(np.cumsum(c) - c, c)
-        rr = r.iloc[kept[rep]].reset_index(drop=True)
+        rr = _take_rows(r, kept[rep], pd.RangeIndex(len(rep)))
         at = order[start[loc[rep]] + within]
         rr["asset_id"] = id_text.take(at) if id_text is not None else pd.array(ids[at].tolist(), dtype="str")
         records[k] = rr
@@ -322,6 +318,47 @@ def replicate_rows(pf: Portfolio, pos: np.ndarray, ids: np.ndarray) -> Portfolio
                     for t in range(start[where[a]], start[where[a]] + count[where[a]])}
                 for k, v in pf.matrices.items()}
     return Portfolio(assets, series, records, matrices)
+
+
+_STR_DTYPE: list[Any] = []
+
+
+def _str_dtype() -> Any:
+    """``pd.array([], dtype="str").dtype``, built once (~15 µs a call)."""
+    if not _STR_DTYPE:
+        _STR_DTYPE.append(pd.array([], dtype="str").dtype)
+    return _STR_DTYPE[0]
+
+
+def _take_rows(frame: pd.DataFrame, pos: np.ndarray, index: pd.Index) -> pd.DataFrame:
+    """``frame.iloc[pos]`` with ``index`` as its index, block by block: the numpy and datetime
+    blocks by one numpy take each, all the text (Arrow) columns by ONE Arrow table take — the
+    frame's take does one pandas take per text column (~65 µs each, ~40 on an assets frame).
+    Same blocks, dtypes and values; the general take when the frame's blocks are of another
+    kind or this pandas lacks the internals used."""
+    try:
+        from pandas.core.internals import BlockManager
+
+        mgr = frame._mgr
+        blocks = mgr.blocks
+        text = [k for k, b in enumerate(blocks) if type(b.values) is ArrowStringArray]
+        new: list[Any] = [None] * len(blocks)
+        if text:
+            taken = pa.Table.from_arrays([blocks[k].values._pa_array for k in text],
+                                         names=[str(k) for k in text]).take(pos)
+            for k, col in zip(text, taken.columns):
+                new[k] = blocks[k].make_block_same_class(blocks[k].values._from_pyarrow_array(col))
+        for k, b in enumerate(blocks):
+            if new[k] is None:
+                if not isinstance(b.values, (np.ndarray, pd.arrays.DatetimeArray)) or b.values.ndim != 2:
+                    raise TypeError(type(b.values))
+                new[k] = b.make_block_same_class(b.values.take(pos, axis=1))
+        out_mgr = BlockManager(tuple(new), [mgr.axes[0], index], verify_integrity=False)
+        return pd.DataFrame._from_mgr(out_mgr, axes=out_mgr.axes)
+    except (AttributeError, TypeError, ImportError):  # pragma: no cover - another pandas
+        out = frame.iloc[pos]
+        out.index = index
+        return out
 
 
 # --------------------------------------------------------------------------- evaluation
