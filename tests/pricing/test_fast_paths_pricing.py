@@ -46,3 +46,47 @@ def test_take_rows_gives_new_data():
     out["income_discount_rate"] = 99.0
     out.iloc[0, out.columns.get_loc("valuation_date")] = pd.Timestamp("2001-01-01")
     np.testing.assert_array_equal(pf.assets["income_discount_rate"].to_numpy(), before)
+
+
+def _evaluated(cards):
+    from valuation import api, engine
+    snap = api.snapshot("seed")
+    pf = Portfolio.from_cards(cards)
+    results = {m: engine.run_method(m, pf, snap, trace=True) for m in ("cost", "income", "market")}
+    return snap, pf, results
+
+
+def _variants():
+    cards = [json.loads(p.read_text("utf-8")) for p in CARDS]
+    mixed = json.loads(json.dumps(cards[0]))
+    mixed["asset"]["asset_id"] = "MIX"
+    mixed["engagement"]["weights"] = {"cost": 0.25, "income": 0.5, "market": 0.25}
+    mixed["engagement"]["weights_reason"] = "  blended on purpose  "
+    return cards + [mixed]
+
+
+def test_reconcile_explanation_is_the_public_explain_of_its_frame():
+    """The engine path (columns and weights metadata handed over as arrays, tornados shared
+    with the Monte Carlo run) gives the explanation the public explain gives from the frame."""
+    from valuation.pricing.reconcile import explain, reconcile
+    snap, pf, results = _evaluated(_variants())
+    fr, ex = reconcile(pf, results, snap, explain=True)
+    assert fr.loc["MIX", "weights_source"] == "card"
+    again = explain(pf, results, fr, snap=snap)
+    assert json.dumps(ex, sort_keys=True, default=str) == json.dumps(again, sort_keys=True, default=str)
+
+
+def test_reconcile_frame_is_the_frame_of_separate_steps():
+    """reconcile's frame (approach table, weights and keys derived once) is combine's."""
+    from valuation.pricing.reconcile import combine, reconcile, weights_for
+    snap, pf, results = _evaluated(_variants())
+    fr, _ = reconcile(pf, results, snap, explain=False)
+    pd.testing.assert_frame_equal(fr, combine(pf, results, snap))
+    fr2, _ = reconcile(pf, results, snap, explain=True)
+    pd.testing.assert_frame_equal(fr2, fr)
+    app = pd.DataFrame({m: fr[f"{m}_applicable"].to_numpy(bool) for m in ("cost", "income", "market")},
+                       index=pf.index)
+    W, meta = weights_for(pf, app)
+    np.testing.assert_array_equal(W.to_numpy(), fr[[f"{m}_weight" for m in W.columns]].fillna(0).to_numpy())
+    assert meta["weights_source"].tolist() == fr["weights_source"].tolist()
+    assert meta.loc["MIX", "weights_reason"] == "blended on purpose"
