@@ -90,3 +90,14 @@ def test_reconcile_frame_is_the_frame_of_separate_steps():
     np.testing.assert_array_equal(W.to_numpy(), fr[[f"{m}_weight" for m in W.columns]].fillna(0).to_numpy())
     assert meta["weights_source"].tolist() == fr["weights_source"].tolist()
     assert meta.loc["MIX", "weights_reason"] == "blended on purpose"
+
+
+@pytest.mark.parametrize("applicable", [[True, False, True], [1, 0, np.nan], [True, None, True]])
+def test_values_is_the_where_of_the_aligned_frame(applicable):
+    from valuation.pricing._sampling import _values
+    fr = pd.DataFrame({"estimate": [1.5, 2.0, np.nan], "applicable": applicable},
+                      index=pd.Index(["a", "b", "c"], name="asset_id"))
+    for index in (fr.index, pd.Index(["a", "b", "c"], name="asset_id"), pd.Index(["c", "x", "a"])):
+        want = fr.reindex(index)
+        want = want["estimate"].where(want["applicable"].astype(bool)).to_numpy(float)
+        np.testing.assert_array_equal(_values(fr, index), want)

@@ -362,6 +362,24 @@ def _take_rows(frame: pd.DataFrame, pos: np.ndarray, index: pd.Index) -> pd.Data
 
 
 # --------------------------------------------------------------------------- evaluation
+def _aligned(frame: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
+    """``frame.reindex(index)``, or the frame itself when its index is already ``index`` (the
+    reindex copies the frame, ~0.3 ms a call)."""
+    if frame.index is index or (frame.index.equals(index) and index.is_unique):
+        return frame
+    return frame.reindex(index)
+
+
+def _values(frame: pd.DataFrame, index: pd.Index) -> np.ndarray:
+    """A method result's estimates on ``index``, NaN where not applicable: the values of
+    ``fr["estimate"].where(fr["applicable"].astype(bool))`` of the aligned frame, as an array
+    (the Series and its reindex by the caller cost ~0.3 ms a call)."""
+    fr = _aligned(frame, index)
+    s = fr["applicable"]
+    ok = s.to_numpy(bool) if s.dtype == bool else s.astype(bool).to_numpy()
+    return np.where(ok, fr["estimate"].to_numpy(float), np.nan)
+
+
 ValueFn = Callable[[Portfolio], "pd.Series | np.ndarray"]
 
 

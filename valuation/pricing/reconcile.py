@@ -26,7 +26,7 @@ from ..core.errors import Issue, RefusedError, ValidationError
 from ..core.portfolio import Portfolio
 from ..core.schema import column_of
 from ..methods.base import MethodResult
-from ._sampling import asset_keys, evaluate_rows, uniforms_lhs
+from ._sampling import _aligned, _values, asset_keys, evaluate_rows, uniforms_lhs
 from .config import reconcile_config, setting
 from .sensitivity import _tornado_columns, _value_range, method_value, tornado, tornado_many
 from .uncertainty import (
@@ -84,12 +84,14 @@ def default_methods(snap: Any = None, names: tuple[str, ...] = METHODS) -> dict[
 
 
 # --------------------------------------------------------------------------- weights
-def _rule_match(a: pd.DataFrame, rule: Mapping[str, Any], _text: dict[str, list[Any]] | None = None
-                ) -> np.ndarray:
-    """Rows the rule applies to; ``_text`` caches a text column's values across the rules."""
-    m = np.ones(len(a), dtype=bool)
+def _rule_match(a: Mapping[str, pd.Series], n: int, rule: Mapping[str, Any],
+                _text: dict[str, list[Any]] | None = None) -> np.ndarray:
+    """Rows the rule applies to, from the assets' ``purpose`` and ``value_type`` columns (those
+    present, read once for all the rules); ``_text`` caches a text column's values across the
+    rules."""
+    m = np.ones(n, dtype=bool)
     for key, col in (("purpose", "purpose"), ("value_type", "value_type")):
-        if key in rule and col in a.columns:
+        if key in rule and col in a:
             want = rule[key] if isinstance(rule[key], list) else [rule[key]]
             s = a[col]
             if len(s) <= 4096 and isinstance(s.dtype, pd.StringDtype) and all(type(w) is str for w in want):
@@ -139,8 +141,9 @@ def _weights(pf: Portfolio, app: np.ndarray, cfg: Mapping[str, Any], names: tupl
     rank = np.full((n, M), 99.0)
     rule_no = np.full(n, -1)
     text: dict[str, list[Any]] = {}
+    match_cols = {c: a[c] for c in ("purpose", "value_type") if c in a.columns}
     for k, r in enumerate(rules):
-        hit = _rule_match(a, r, text) & (rule_no < 0)
+        hit = _rule_match(match_cols, n, r, text) & (rule_no < 0)
         if not hit.any():
             continue
         rule_no[hit] = k
@@ -234,14 +237,6 @@ def combine(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = None
 def _names(results: Mapping[str, Any]) -> tuple[str, ...]:
     """The approaches of ``results``: the known ones in their order, then the others."""
     return tuple(m for m in METHODS if m in results) + tuple(m for m in results if m not in METHODS)
-
-
-def _aligned(frame: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
-    """``frame.reindex(index)``, or the frame itself when its index is already ``index`` (the
-    reindex copies the frame, ~0.3 ms a call)."""
-    if frame.index is index or (frame.index.equals(index) and index.is_unique):
-        return frame
-    return frame.reindex(index)
 
 
 def _approaches(pf: Portfolio, results: Mapping[str, MethodResult], names: tuple[str, ...]
@@ -440,17 +435,16 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
         return np.repeat(rows, K), np.repeat(ids[rows], K) + np.tile(suffix, len(rows))
 
     def value_fn(fn: MethodFn, holder: dict[str, MethodResult], done: MethodResult | None = None
-                 ) -> Callable[[Portfolio], pd.Series]:
-        def f(big: Portfolio) -> pd.Series:
+                 ) -> Callable[[Portfolio], np.ndarray]:
+        def f(big: Portfolio) -> np.ndarray:
             # on the portfolio itself, the engine's own run of the approach (same function,
             # parameters and rows; traces only added) is the run — not a second one
             res = done if done is not None and big is pf else fn(big)
             holder["r"] = res
-            fr = res.frame.reindex(big.index)
-            return fr["estimate"].where(fr["applicable"].astype(bool))
+            return _values(res.frame, big.index)
         return f
 
-    def evaluate(fs: list[Callable[[Portfolio], pd.Series]], pos: np.ndarray, rids: np.ndarray,
+    def evaluate(fs: list[Callable[[Portfolio], np.ndarray]], pos: np.ndarray, rids: np.ndarray,
                  ps: list[Any], vals: list[np.ndarray]) -> tuple[list[np.ndarray], Any]:
         """:func:`evaluate_rows`; when every parameter acts on the output only (cost, market),
         the copies of an asset are identical rows, so each asset runs once (as its first copy)

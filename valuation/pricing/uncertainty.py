@@ -34,6 +34,8 @@ from ..core.portfolio import Portfolio
 from ..methods.base import MethodResult
 from ._sampling import (
     Param,
+    _aligned,
+    _values,
     asset_keys,
     evaluate_values,
     params_from_config,
@@ -210,11 +212,10 @@ def method_draws(pf: Portfolio, fn: MethodFn, params: Sequence[Param], draws: in
         return _dispersed(pf.index, V, holder, draws, keys, dispersion, coverage, stream)
     vals = draw_values(pf, params, draws, keys)
 
-    def f(big: Portfolio) -> pd.Series:
+    def f(big: Portfolio) -> np.ndarray:
         res = fn(big)
-        holder["r"] = res
-        fr = res.frame.reindex(big.index)
-        return fr["estimate"].where(fr["applicable"].astype(bool))
+        holder["r"], holder["index"] = res, big.index
+        return _values(res.frame, big.index)
 
     if vals:
         V = evaluate_values(f, pf, params, vals)
@@ -230,7 +231,9 @@ def _dispersed(index: pd.Index, V: np.ndarray, holder: Mapping[str, Any], draws:
         if "band" in holder:    # (estimate, low, high) of the run's draw rows, (n, draws) each
             est0, low, high = holder["band"]  # type: ignore[misc]
         else:
-            fr = holder["r"].frame.reindex(_replicate_index(index, draws))
+            # the rows of the replicated portfolio the run was on (its own index when known)
+            big = holder["index"] if "index" in holder else _replicate_index(index, draws)
+            fr = _aligned(holder["r"].frame, big)
             est0, low, high = (fr[c].to_numpy(float).reshape(n, draws) for c in ("estimate", "low", "high"))
         ratio_lo = (low / est0)
         ratio_hi = (high / est0)
