@@ -101,3 +101,28 @@ def test_values_is_the_where_of_the_aligned_frame(applicable):
         want = fr.reindex(index)
         want = want["estimate"].where(want["applicable"].astype(bool)).to_numpy(float)
         np.testing.assert_array_equal(_values(fr, index), want)
+
+
+def test_asset_keys_hash_the_ids_as_categorized_hashing_does():
+    from valuation.pricing._sampling import _splitmix, asset_keys
+    ids = ["E01", "资产-甲~3", "", "E01 ", "x" * 300, "E01", "é"]
+    index = pd.Index(ids, name="asset_id")
+    seeds = np.array([0, 7, np.nan, 2**40, 1, 5, 3], dtype=float)
+    h = pd.util.hash_array(np.asarray(ids, dtype=object), categorize=True)
+    s = np.nan_to_num(seeds, nan=0.0).astype(np.uint64)
+    np.testing.assert_array_equal(asset_keys(index, seeds), _splitmix(h ^ _splitmix(s)))
+
+
+def test_series_factor_is_the_frame_product():
+    from valuation.pricing._sampling import Param, replicate
+    pf = replicate(_portfolio(), 3)
+    p = Param("f", "series", "f", "f", {"type": "relative_normal", "sd": 0.1},
+              target=tuple(pf.series) + ("absent.path",))
+    vals = np.linspace(0.5, 1.5, len(pf))
+    vals[::4] = np.nan
+    want = {k: s.mul(np.where(np.isnan(vals), 1.0, vals), axis=0) for k, s in pf.series.items()}
+    p.apply(pf, vals)
+    assert want and set(pf.series) == set(want)
+    for k, s in want.items():
+        pd.testing.assert_frame_equal(pf.series[k], s)
+        np.testing.assert_array_equal(pf.series[k].to_numpy(), s.to_numpy())

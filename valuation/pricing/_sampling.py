@@ -58,7 +58,9 @@ def _splitmix(x: np.ndarray) -> np.ndarray:
 
 def asset_keys(index: pd.Index, seeds: np.ndarray | int | None = None) -> np.ndarray:
     """One uint64 key per asset from its id and seed (engagement.seed)."""
-    h = pd.util.hash_array(np.asarray(index.astype(str), dtype=object))
+    # categorize=False: the same hashes (categorizing only saves work on repeated values)
+    # without the factorization, which costs ~0.2 ms a call even for one id
+    h = pd.util.hash_array(np.asarray(index.astype(str), dtype=object), categorize=False)
     s = np.broadcast_to(np.asarray(0 if seeds is None else seeds), (len(index),))
     s = np.nan_to_num(np.asarray(s, dtype=float), nan=0.0).astype(np.uint64)
     return _splitmix(h ^ _splitmix(s))
@@ -209,10 +211,17 @@ class Param:
             cur = a["income_discount_rate"].to_numpy(dtype=float, na_value=np.nan)
             a["income_discount_rate"] = np.where(ok, v, cur)
         elif self.kind == "series":
+            f = np.where(ok, values, 1.0)
             for path in self.target:
                 s = pf.series.get(path)
-                if s is not None:
-                    pf.series[path] = s.mul(np.where(ok, values, 1.0), axis=0)
+                if s is None:
+                    continue
+                if len(s.columns) and all(t == np.float64 for t in s.dtypes):
+                    # the float product row by row, without the frame arithmetic (~0.2 ms)
+                    pf.series[path] = pd.DataFrame(s.to_numpy(dtype=float) * f[:, None], index=s.index,
+                                                   columns=s.columns)
+                else:
+                    pf.series[path] = s.mul(f, axis=0)
         elif self.kind == "output":
             pass  # applied to the value function's result
         else:  # pragma: no cover - static kinds
