@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+from pandas.arrays import ArrowStringArray
 from scipy import special
 
 from ..core.errors import RefusedError
@@ -56,7 +58,9 @@ def _splitmix(x: np.ndarray) -> np.ndarray:
 
 def asset_keys(index: pd.Index, seeds: np.ndarray | int | None = None) -> np.ndarray:
     """One uint64 key per asset from its id and seed (engagement.seed)."""
-    h = pd.util.hash_array(np.asarray(index.astype(str), dtype=object))
+    # categorize=False: the same hashes (categorizing only saves work on repeated values)
+    # without the factorization, which costs ~0.2 ms a call even for one id
+    h = pd.util.hash_array(np.asarray(index.astype(str), dtype=object), categorize=False)
     s = np.broadcast_to(np.asarray(0 if seeds is None else seeds), (len(index),))
     s = np.nan_to_num(np.asarray(s, dtype=float), nan=0.0).astype(np.uint64)
     return _splitmix(h ^ _splitmix(s))
@@ -207,10 +211,17 @@ class Param:
             cur = a["income_discount_rate"].to_numpy(dtype=float, na_value=np.nan)
             a["income_discount_rate"] = np.where(ok, v, cur)
         elif self.kind == "series":
+            f = np.where(ok, values, 1.0)
             for path in self.target:
                 s = pf.series.get(path)
-                if s is not None:
-                    pf.series[path] = s.mul(np.where(ok, values, 1.0), axis=0)
+                if s is None:
+                    continue
+                if len(s.columns) and all(t == np.float64 for t in s.dtypes):
+                    # the float product row by row, without the frame arithmetic (~0.2 ms)
+                    pf.series[path] = pd.DataFrame(s.to_numpy(dtype=float) * f[:, None], index=s.index,
+                                                   columns=s.columns)
+                else:
+                    pf.series[path] = s.mul(f, axis=0)
         elif self.kind == "output":
             pass  # applied to the value function's result
         else:  # pragma: no cover - static kinds
@@ -285,13 +296,8 @@ def replicate_rows(pf: Portfolio, pos: np.ndarray, ids: np.ndarray) -> Portfolio
     ids = np.asarray(ids, dtype=object)
     n = len(pf)
     new_ids = pd.Index(ids, name=pf.index.name or "asset_id")
-    assets = pf.assets.iloc[pos]     # a take: new data already (copy-on-write), no .copy()
-    assets.index = new_ids
-    series = {}
-    for k, s in pf.series.items():
-        r = s.iloc[pos]
-        r.index = new_ids
-        series[k] = r
+    assets = _take_rows(pf.assets, pos, new_ids)     # new data already, no .copy()
+    series = {k: _take_rows(s, pos, new_ids) for k, s in pf.series.items()}
     # the copies of original row a are rows order[start[a]:start[a] + count[a]] (in pos order)
     order = np.argsort(pos, kind="stable")
     count = np.bincount(pos, minlength=n)
@@ -300,8 +306,7 @@ def replicate_rows(pf: Portfolio, pos: np.ndarray, ids: np.ndarray) -> Portfolio
     orig_idx = pd.Index(orig)
     # the record rows' new ids are taken from the ids' text array (one Arrow take, instead of
     # a text array built from a list per record table) when it is the dtype pd.array gives
-    str_dtype = pd.array([], dtype="str").dtype
-    id_text = new_ids.array if new_ids.dtype == str_dtype else None
+    id_text = new_ids.array if new_ids.dtype == _str_dtype() else None
     records = {}
     for k, r in pf.records.items():
         if not len(r):
@@ -313,7 +318,7 @@ def replicate_rows(pf: Portfolio, pos: np.ndarray, ids: np.ndarray) -> Portfolio
         c = count[loc]
         rep = np.repeat(np.arange(len(kept)), c)
         within = np.arange(len(rep)) - np.repeat(np.cumsum(c) - c, c)
-        rr = r.iloc[kept[rep]].reset_index(drop=True)
+        rr = _take_rows(r, kept[rep], pd.RangeIndex(len(rep)))
         at = order[start[loc[rep]] + within]
         rr["asset_id"] = id_text.take(at) if id_text is not None else pd.array(ids[at].tolist(), dtype="str")
         records[k] = rr
@@ -324,7 +329,66 @@ def replicate_rows(pf: Portfolio, pos: np.ndarray, ids: np.ndarray) -> Portfolio
     return Portfolio(assets, series, records, matrices)
 
 
+_STR_DTYPE: list[Any] = []
+
+
+def _str_dtype() -> Any:
+    """``pd.array([], dtype="str").dtype``, built once (~15 µs a call)."""
+    if not _STR_DTYPE:
+        _STR_DTYPE.append(pd.array([], dtype="str").dtype)
+    return _STR_DTYPE[0]
+
+
+def _take_rows(frame: pd.DataFrame, pos: np.ndarray, index: pd.Index) -> pd.DataFrame:
+    """``frame.iloc[pos]`` with ``index`` as its index, block by block: the numpy and datetime
+    blocks by one numpy take each, all the text (Arrow) columns by ONE Arrow table take — the
+    frame's take does one pandas take per text column (~65 µs each, ~40 on an assets frame).
+    Same blocks, dtypes and values; the general take when the frame's blocks are of another
+    kind or this pandas lacks the internals used."""
+    try:
+        from pandas.core.internals import BlockManager
+
+        mgr = frame._mgr
+        blocks = mgr.blocks
+        text = [k for k, b in enumerate(blocks) if type(b.values) is ArrowStringArray]
+        new: list[Any] = [None] * len(blocks)
+        if text:
+            taken = pa.Table.from_arrays([blocks[k].values._pa_array for k in text],
+                                         names=[str(k) for k in text]).take(pos)
+            for k, col in zip(text, taken.columns):
+                new[k] = blocks[k].make_block_same_class(blocks[k].values._from_pyarrow_array(col))
+        for k, b in enumerate(blocks):
+            if new[k] is None:
+                if not isinstance(b.values, (np.ndarray, pd.arrays.DatetimeArray)) or b.values.ndim != 2:
+                    raise TypeError(type(b.values))
+                new[k] = b.make_block_same_class(b.values.take(pos, axis=1))
+        out_mgr = BlockManager(tuple(new), [mgr.axes[0], index], verify_integrity=False)
+        return pd.DataFrame._from_mgr(out_mgr, axes=out_mgr.axes)
+    except (AttributeError, TypeError, ImportError):  # pragma: no cover - another pandas
+        out = frame.iloc[pos]
+        out.index = index
+        return out
+
+
 # --------------------------------------------------------------------------- evaluation
+def _aligned(frame: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
+    """``frame.reindex(index)``, or the frame itself when its index is already ``index`` (the
+    reindex copies the frame, ~0.3 ms a call)."""
+    if frame.index is index or (frame.index.equals(index) and index.is_unique):
+        return frame
+    return frame.reindex(index)
+
+
+def _values(frame: pd.DataFrame, index: pd.Index) -> np.ndarray:
+    """A method result's estimates on ``index``, NaN where not applicable: the values of
+    ``fr["estimate"].where(fr["applicable"].astype(bool))`` of the aligned frame, as an array
+    (the Series and its reindex by the caller cost ~0.3 ms a call)."""
+    fr = _aligned(frame, index)
+    s = fr["applicable"]
+    ok = s.to_numpy(bool) if s.dtype == bool else s.astype(bool).to_numpy()
+    return np.where(ok, fr["estimate"].to_numpy(float), np.nan)
+
+
 ValueFn = Callable[[Portfolio], "pd.Series | np.ndarray"]
 
 

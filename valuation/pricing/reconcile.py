@@ -26,14 +26,15 @@ from ..core.errors import Issue, RefusedError, ValidationError
 from ..core.portfolio import Portfolio
 from ..core.schema import column_of
 from ..methods.base import MethodResult
-from ._sampling import asset_keys, evaluate_rows, uniforms_lhs
+from ._sampling import _aligned, _values, asset_keys, evaluate_rows, uniforms_lhs
 from .config import reconcile_config, setting
 from .sensitivity import _tornado_columns, _value_range, method_value, tornado, tornado_many
 from .uncertainty import (
     DISPERSION_METHODS,
+    _check_coverage,
+    _guided_columns,
     band,
     default_params,
-    guided_range,
     mixture_quantiles,
 )
 
@@ -83,12 +84,14 @@ def default_methods(snap: Any = None, names: tuple[str, ...] = METHODS) -> dict[
 
 
 # --------------------------------------------------------------------------- weights
-def _rule_match(a: pd.DataFrame, rule: Mapping[str, Any], _text: dict[str, list[Any]] | None = None
-                ) -> np.ndarray:
-    """Rows the rule applies to; ``_text`` caches a text column's values across the rules."""
-    m = np.ones(len(a), dtype=bool)
+def _rule_match(a: Mapping[str, pd.Series], n: int, rule: Mapping[str, Any],
+                _text: dict[str, list[Any]] | None = None) -> np.ndarray:
+    """Rows the rule applies to, from the assets' ``purpose`` and ``value_type`` columns (those
+    present, read once for all the rules); ``_text`` caches a text column's values across the
+    rules."""
+    m = np.ones(n, dtype=bool)
     for key, col in (("purpose", "purpose"), ("value_type", "value_type")):
-        if key in rule and col in a.columns:
+        if key in rule and col in a:
             want = rule[key] if isinstance(rule[key], list) else [rule[key]]
             s = a[col]
             if len(s) <= 4096 and isinstance(s.dtype, pd.StringDtype) and all(type(w) is str for w in want):
@@ -117,6 +120,20 @@ def weights_for(pf: Portfolio, applicable: pd.DataFrame, config: Mapping[str, An
         sum to 0.
     """
     cfg = config if config is not None else reconcile_config()
+    if applicable.index.equals(pf.index) and list(applicable.columns) == list(names) \
+            and all(isinstance(t, np.dtype) and t.kind == "b" for t in applicable.dtypes):
+        app = applicable.to_numpy(bool)     # already aligned booleans (reindex + fillna: ~1 ms)
+    else:
+        app = applicable.reindex(index=pf.index, columns=list(names)).fillna(False).to_numpy(bool)
+    Wn, meta = _weights(pf, app, cfg, names)
+    return (pd.DataFrame(Wn, index=pf.index, columns=list(names)),
+            pd.DataFrame(meta, index=pf.index))
+
+
+def _weights(pf: Portfolio, app: np.ndarray, cfg: Mapping[str, Any], names: tuple[str, ...]
+             ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """:func:`weights_for` on the (assets × approaches) applicable booleans ``app``, as arrays:
+    the weights and the metadata columns (the frames are built by :func:`weights_for` only)."""
     a = pf.assets
     n, M = len(pf), len(names)
     rules = list(cfg.get("weights") or [])
@@ -124,8 +141,9 @@ def weights_for(pf: Portfolio, applicable: pd.DataFrame, config: Mapping[str, An
     rank = np.full((n, M), 99.0)
     rule_no = np.full(n, -1)
     text: dict[str, list[Any]] = {}
+    match_cols = {c: a[c] for c in ("purpose", "value_type") if c in a.columns}
     for k, r in enumerate(rules):
-        hit = _rule_match(a, r, text) & (rule_no < 0)
+        hit = _rule_match(match_cols, n, r, text) & (rule_no < 0)
         if not hit.any():
             continue
         rule_no[hit] = k
@@ -160,11 +178,6 @@ def weights_for(pf: Portfolio, applicable: pd.DataFrame, config: Mapping[str, An
         raise RefusedError(f"资产 {aid}：方法权重之和为 0", f"asset {aid}: the method weights sum to 0",
                            field="engagement.weights", value=0.0, allowed="weights summing to > 0")
     W = np.where(over[:, None], gw, W)
-    if applicable.index.equals(pf.index) and list(applicable.columns) == list(names) \
-            and all(isinstance(t, np.dtype) and t.kind == "b" for t in applicable.dtypes):
-        app = applicable.to_numpy(bool)     # already aligned booleans (reindex + fillna: ~1 ms)
-    else:
-        app = applicable.reindex(index=pf.index, columns=list(names)).fillna(False).to_numpy(bool)
     Wa = np.where(app, W, 0.0)
     tot = Wa.sum(axis=1)
     fallback = (tot <= 0) & app.any(axis=1)
@@ -175,7 +188,6 @@ def weights_for(pf: Portfolio, applicable: pd.DataFrame, config: Mapping[str, An
         Wa[np.flatnonzero(fallback), first[fallback]] = 1.0
         tot = Wa.sum(axis=1)
     Wn = np.divide(Wa, tot[:, None], out=np.zeros_like(Wa), where=tot[:, None] > 0)
-    wf = pd.DataFrame(Wn, index=pf.index, columns=list(names))
     src = np.where(over, "card", "model")
     src = np.where(fallback, src + "+fallback", src)
     # per rule once, then gathered by rule number (the last slot is "no rule")
@@ -186,10 +198,9 @@ def weights_for(pf: Portfolio, applicable: pd.DataFrame, config: Mapping[str, An
     for k, r in enumerate([*rules, {}]):
         per_rule_refs[k] = list(r.get("references") or [])
     refs = per_rule_refs[at]          # rows of one rule share its (read-only) list
-    meta = pd.DataFrame({"weights_source": src, "rule": rule_no, "rule_reason_zh": rz,
-                         "rule_reason_en": re_, "rule_references": refs,
-                         "weights_reason": reason}, index=pf.index)
-    return wf, meta
+    meta = {"weights_source": src, "rule": rule_no, "rule_reason_zh": rz, "rule_reason_en": re_,
+            "rule_references": refs, "weights_reason": reason}
+    return Wn, meta
 
 
 def _filled(s: pd.Series) -> np.ndarray:
@@ -223,12 +234,43 @@ def combine(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = None
                     draws=draws)[0]
 
 
+def _names(results: Mapping[str, Any]) -> tuple[str, ...]:
+    """The approaches of ``results``: the known ones in their order, then the others."""
+    return tuple(m for m in METHODS if m in results) + tuple(m for m in results if m not in METHODS)
+
+
+def _approaches(pf: Portfolio, results: Mapping[str, MethodResult], names: tuple[str, ...]
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, tuple[Any, Any]]]:
+    """Each approach's result read once, aligned with the portfolio: (applicable — and with an
+    estimate —, estimate, low, high), each (assets × approaches) with NaN where not
+    applicable, and per approach its (reason_zh, reason_en) texts ("" where none)."""
+    n = len(pf)
+    est = np.full((n, len(names)), np.nan)
+    lo = np.full((n, len(names)), np.nan)
+    hi = np.full((n, len(names)), np.nan)
+    app = np.zeros((n, len(names)), dtype=bool)
+    reasons = {}
+    for j, m in enumerate(names):
+        f = _aligned(results[m].frame, pf.index)
+        s = f["applicable"]
+        e = f["estimate"].to_numpy(float)
+        a = (s.to_numpy(bool) if s.dtype == bool else s.fillna(False).to_numpy(bool)) & ~np.isnan(e)
+        app[:, j] = a
+        est[:, j] = np.where(a, e, np.nan)
+        lo[:, j] = np.where(a, f["low"].to_numpy(float), np.nan)
+        hi[:, j] = np.where(a, f["high"].to_numpy(float), np.nan)
+        reasons[m] = (_filled(f["reason_zh"]), _filled(f["reason_en"]))
+    return app, est, lo, hi, reasons
+
+
 def _combine(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = None, *,
              config: Mapping[str, Any] | None = None, methods: Mapping[str, MethodFn] | None = None,
              range_method: str | None = None, draws: int | None = None,
              evaluated: Mapping[str, tuple[Any, ...]] | None = None,
-             weights: tuple[pd.DataFrame, pd.DataFrame] | None = None
-             ) -> tuple[pd.DataFrame, pd.DataFrame]:
+             weights: tuple[np.ndarray, dict[str, np.ndarray]] | None = None,
+             table: tuple[Any, ...] | None = None, keys: np.ndarray | None = None,
+             params: list[Any] | None = None
+             ) -> tuple[pd.DataFrame, dict[str, np.ndarray], dict[str, Any]]:
     """One row per asset: ``estimate``, ``low``, ``high``, ``coverage``, ``range_method``,
     ``band_low``/``band_high`` (floating band around the estimate), and per approach
     ``<m>_estimate``, ``<m>_low``, ``<m>_high``, ``<m>_weight``, ``<m>_applicable``,
@@ -236,28 +278,21 @@ def _combine(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = Non
 
     ``estimate = Σ w_m P_m`` over applicable approaches (CAS 2023 art. 24); with
     ``point: median`` in the configuration the Monte Carlo median instead.
+
+    Returns the frame, the weights metadata (columns as arrays) and the frame's columns as
+    arrays. ``table`` (:func:`_approaches`), ``weights`` (:func:`_weights`), ``keys`` (the
+    assets' random keys) and ``params`` (the uncertain parameters): already computed by the
+    caller.
     """
     cfg = config if config is not None else reconcile_config(snap)
-    names = tuple(m for m in METHODS if m in results) + tuple(m for m in results if m not in METHODS)
+    names = _names(results)
     n = len(pf)
     cols: dict[str, Any] = {}   # the frame is built once at the end (~30 columns)
-    est = np.full((n, len(names)), np.nan)
-    lo = np.full((n, len(names)), np.nan)
-    hi = np.full((n, len(names)), np.nan)
-    app = np.zeros((n, len(names)), dtype=bool)
+    app, est, lo, hi, reasons = table if table is not None else _approaches(pf, results, names)
     covm = np.full(len(names), float(setting(cfg, "coverage")))
-    frames = {}
     for j, m in enumerate(names):
-        f = frames[m] = results[m].frame.reindex(pf.index)
-        a = f["applicable"].fillna(False).to_numpy(bool) & ~np.isnan(f["estimate"].to_numpy(float))
-        app[:, j] = a
-        est[:, j] = np.where(a, f["estimate"].to_numpy(float), np.nan)
-        lo[:, j] = np.where(a, f["low"].to_numpy(float), np.nan)
-        hi[:, j] = np.where(a, f["high"].to_numpy(float), np.nan)
         covm[j] = float((results[m].params or {}).get("coverage", covm[j]))
-    W, meta = weights if weights is not None else \
-        weights_for(pf, pd.DataFrame(app, index=pf.index, columns=list(names)), cfg, names)
-    Wv = W.to_numpy(float)
+    Wv, meta = weights if weights is not None else _weights(pf, app, cfg, names)
     point = np.where(app.any(axis=1), np.nansum(np.where(Wv > 0, Wv * np.nan_to_num(est), 0.0), axis=1), np.nan)
     a = pf.assets
     cov = a["coverage"].to_numpy(float) if "coverage" in a.columns else np.full(n, np.nan)
@@ -276,10 +311,14 @@ def _combine(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = Non
     low = high = np.full(n, np.nan)
     med = np.full(n, np.nan)
     if rm == "monte_carlo" and n:
-        gr = guided_range(pf, {m: fns[m] for m in names if m in fns},  # type: ignore[index]
-                          W[[m for m in names if m in fns]], coverage=cov, draws=D, config=cfg,
-                          params=default_params(cfg, getattr(snap, "models", None)), evaluated=evaluated)
-        low, high, med = (gr[c].to_numpy(float) for c in ("low", "high", "median"))
+        _check_coverage(cov)
+        if keys is None:
+            keys = _asset_keys(pf)
+        ps = params if params is not None else default_params(cfg, getattr(snap, "models", None))
+        on = [j for j, m in enumerate(names) if m in fns]  # type: ignore[operator]
+        gr = _guided_columns(pf, {names[j]: fns[names[j]] for j in on},  # type: ignore[index]
+                             np.nan_to_num(Wv[:, on]), cov, D, keys, ps, evaluated=evaluated)
+        low, high, med = gr["low"], gr["high"], gr["median"]
     elif rm == "mixture" and n:
         low, high = mixture_quantiles(est, lo, hi, covm, Wv, [(1 - cov) / 2, (1 + cov) / 2])
         med = mixture_quantiles(est, lo, hi, covm, Wv, [np.full(n, 0.5)])[0]
@@ -296,20 +335,24 @@ def _combine(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = Non
     cols["range_method"] = np.where(np.isnan(point), "", rm)
     b = band(point, config=cfg)
     cols["band_low"], cols["band_high"] = b["low"], b["high"]
-    cols["weights_source"] = meta["weights_source"].to_numpy()
+    cols["weights_source"] = np.asarray(meta["weights_source"], dtype=object)
     none = ~app.any(axis=1)
     cols["reason_zh"] = np.where(none, "没有适用的评估方法，无法形成结论（第二十条）", "")
     cols["reason_en"] = np.where(none, "no applicable approach: no conclusion can be formed (art. 20)", "")
     for j, m in enumerate(names):
-        f = frames[m]
         cols[f"{m}_estimate"] = est[:, j]
         cols[f"{m}_low"] = lo[:, j]
         cols[f"{m}_high"] = hi[:, j]
         cols[f"{m}_weight"] = np.where(app[:, j], Wv[:, j], np.nan)
         cols[f"{m}_applicable"] = app[:, j]
-        cols[f"{m}_reason_zh"] = _filled(f["reason_zh"])
-        cols[f"{m}_reason_en"] = _filled(f["reason_en"])
-    return pd.DataFrame(cols, index=pf.index), meta
+        cols[f"{m}_reason_zh"], cols[f"{m}_reason_en"] = reasons[m]
+    return pd.DataFrame(cols, index=pf.index), meta, cols
+
+
+def _asset_keys(pf: Portfolio) -> np.ndarray:
+    """The assets' random keys from their ids and ``engagement.seed``."""
+    a = pf.assets
+    return asset_keys(pf.index, a["seed"].to_numpy(float) if "seed" in a.columns else np.zeros(len(pf)))
 
 
 def reconcile(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = None, *,
@@ -324,37 +367,31 @@ def reconcile(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = No
     fns = dict(methods) if methods is not None else None
     mc: dict[str, tuple[Any, ...]] = {}
     tor: dict[str, tuple[np.ndarray, dict[str, np.ndarray]]] = {}
-    weights = None
+    # what the range and the explanation both need, derived once
+    names = _names(results)
+    table = _approaches(pf, results, names)
+    weights = _weights(pf, table[0], cfg, names)
+    params = keys = None
     if explain:
+        params = default_params(cfg, getattr(snap, "models", None))
         reuse = fns is None
         if fns is None:
             fns = default_methods(snap, tuple(results))
-        app, W, meta = _applicable_weights(pf, results, cfg)
-        weights = (W, meta)
-        mc, tor = _evaluate_together(pf, results, snap, cfg, fns, range_method, draws, app, W, reuse)
-    fr, meta = _combine(pf, results, snap, config=cfg, methods=fns, range_method=range_method, draws=draws,
-                        evaluated=mc, weights=weights)
+        keys = _asset_keys(pf) if len(pf) else None
+        mc, tor = _evaluate_together(pf, results, snap, cfg, fns, range_method, draws, table[0], weights[0],
+                                     reuse, keys=keys, params=params)
+    fr, meta, cols = _combine(pf, results, snap, config=cfg, methods=fns, range_method=range_method,
+                              draws=draws, evaluated=mc, weights=weights, table=table, keys=keys, params=params)
     if not explain:
         return fr, {}
-    return fr, _explain(pf, results, fr, methods=fns, config=cfg, snap=snap, meta=meta, _tornados=tor)
-
-
-def _applicable_weights(pf: Portfolio, results: Mapping[str, MethodResult], cfg: Mapping[str, Any]
-                        ) -> tuple[np.ndarray, pd.DataFrame, pd.DataFrame]:
-    """(applicable (assets × approaches), weights, weights metadata) exactly as
-    :func:`_combine` derives them — computed once when the explanation needs them too."""
-    names = tuple(m for m in METHODS if m in results) + tuple(m for m in results if m not in METHODS)
-    app = np.zeros((len(pf), len(names)), dtype=bool)
-    for j, m in enumerate(names):
-        f = results[m].frame.reindex(pf.index)
-        app[:, j] = f["applicable"].fillna(False).to_numpy(bool) & ~np.isnan(f["estimate"].to_numpy(float))
-    W, meta = weights_for(pf, pd.DataFrame(app, index=pf.index, columns=list(names)), cfg, names)
-    return app, W, meta
+    return fr, _explain(pf, results, fr, methods=fns, config=cfg, snap=snap, meta=meta, _tornados=tor,
+                        _columns=cols, _params=params)
 
 
 def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any,
                        cfg: Mapping[str, Any], fns: Mapping[str, MethodFn], range_method: str | None,
-                       draws: int | None, app: np.ndarray, W: pd.DataFrame, reuse: bool = False
+                       draws: int | None, app: np.ndarray, W: np.ndarray, reuse: bool = False, *,
+                       keys: np.ndarray | None = None, params: list[Any] | None = None
                        ) -> tuple[dict[str, tuple[Any, ...]],
                                   dict[str, tuple[np.ndarray, dict[str, np.ndarray]]]]:
     """The Monte Carlo draws of the range and the art. 24 tornados of every approach in ONE
@@ -367,8 +404,9 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
     Returns ({approach: (draw values, run, asset rows[, band of the draw rows])},
     {approach: (applicable mask, tornado columns)}); nothing when the range is not by Monte
     Carlo. ``reuse``: ``fns`` are the snapshot's approaches that produced ``results`` (the
-    engine's runs), so a run on the portfolio itself is read from ``results``."""
-    names = tuple(m for m in METHODS if m in results) + tuple(m for m in results if m not in METHODS)
+    engine's runs), so a run on the portfolio itself is read from ``results``. ``keys``,
+    ``params``: the assets' random keys and the uncertain parameters, when already derived."""
+    names = _names(results)
     n = len(pf)
     if not n:
         return {}, {}
@@ -378,13 +416,12 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
         rm = "monte_carlo" if n * D <= int(setting(cfg, "mc_max_rows")) else "mixture"
     if rm != "monte_carlo":
         return {}, {}
-    Wv = np.nan_to_num(W.to_numpy(float))
+    Wv = np.nan_to_num(W)
     if any(m not in fns for j, m in enumerate(names) if (Wv[:, j] > 0).any()):
         return {}, {}
-    a = pf.assets
-    seeds = a["seed"].to_numpy(float) if "seed" in a.columns else np.zeros(n)
-    keys = asset_keys(pf.index, seeds)
-    params_all = default_params(cfg, getattr(snap, "models", None))
+    if keys is None:
+        keys = _asset_keys(pf)
+    params_all = params if params is not None else default_params(cfg, getattr(snap, "models", None))
     ids = pf.index.astype(str).to_numpy(dtype=object)
     nominal: dict[int, np.ndarray] = {}
 
@@ -398,17 +435,16 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
         return np.repeat(rows, K), np.repeat(ids[rows], K) + np.tile(suffix, len(rows))
 
     def value_fn(fn: MethodFn, holder: dict[str, MethodResult], done: MethodResult | None = None
-                 ) -> Callable[[Portfolio], pd.Series]:
-        def f(big: Portfolio) -> pd.Series:
+                 ) -> Callable[[Portfolio], np.ndarray]:
+        def f(big: Portfolio) -> np.ndarray:
             # on the portfolio itself, the engine's own run of the approach (same function,
             # parameters and rows; traces only added) is the run — not a second one
             res = done if done is not None and big is pf else fn(big)
             holder["r"] = res
-            fr = res.frame.reindex(big.index)
-            return fr["estimate"].where(fr["applicable"].astype(bool))
+            return _values(res.frame, big.index)
         return f
 
-    def evaluate(fs: list[Callable[[Portfolio], pd.Series]], pos: np.ndarray, rids: np.ndarray,
+    def evaluate(fs: list[Callable[[Portfolio], np.ndarray]], pos: np.ndarray, rids: np.ndarray,
                  ps: list[Any], vals: list[np.ndarray]) -> tuple[list[np.ndarray], Any]:
         """:func:`evaluate_rows`; when every parameter acts on the output only (cost, market),
         the copies of an asset are identical rows, so each asset runs once (as its first copy)
@@ -530,7 +566,8 @@ def _fmt(x: float) -> str:
 def explain(pf: Portfolio, results: Mapping[str, MethodResult], frame: pd.DataFrame | None = None,
             *, methods: Mapping[str, MethodFn] | None = None, config: Mapping[str, Any] | None = None,
             snap: Any = None, rel: float | None = None, meta: pd.DataFrame | None = None,
-            _tornados: Mapping[str, tuple[np.ndarray, Mapping[str, np.ndarray]]] | None = None
+            _tornados: Mapping[str, tuple[np.ndarray, Mapping[str, np.ndarray]]] | None = None,
+            _columns: Mapping[str, Any] | None = None, _params: list[Any] | None = None
             ) -> dict[str, dict[str, Any]]:
     """The art. 24 explanation of every asset.
 
@@ -543,19 +580,26 @@ def explain(pf: Portfolio, results: Mapping[str, MethodResult], frame: pd.DataFr
     """
     cfg = config if config is not None else reconcile_config(snap)
     if frame is None:
-        frame, meta = _combine(pf, results, snap, config=cfg, methods=methods, range_method="mixture")
+        frame, meta, _columns = _combine(pf, results, snap, config=cfg, methods=methods, range_method="mixture")
     fr = frame
     names = [m for m in results]
     fns = dict(methods) if methods is not None else default_methods(snap, tuple(names))
+    # ``_columns``: the frame's columns as arrays, rows in the portfolio's order (as _combine
+    # builds them); else read from the frame (by position when its index is the portfolio's)
+    if _columns is None and fr.index.equals(pf.index) and fr.index.is_unique:
+        _columns = _FrameColumns(fr)
+    col = _columns.__getitem__ if _columns is not None else None
     if meta is None:
         app = pd.DataFrame({m: fr[f"{m}_applicable"].to_numpy(bool) for m in names}, index=pf.index)
         meta = weights_for(pf, app, cfg, tuple(names))[1]
-    params_all = default_params(cfg, getattr(snap, "models", None))
+    params_all = _params if _params is not None else default_params(cfg, getattr(snap, "models", None))
+    applicable = {m: np.asarray(col(f"{m}_applicable") if col else fr[f"{m}_applicable"], dtype=bool)
+                  for m in names}
     # one tornado per approach over the assets where it applies (vectorised over assets);
     # approaches applicable on the same assets share one replicated portfolio
     plan: dict[str, tuple[np.ndarray, list[Any]]] = {}
     for m in names:
-        app = fr[f"{m}_applicable"].to_numpy(bool)
+        app = applicable[m]
         if not app.any():
             continue
         ps = [p for p in params_all if p.method == m]
@@ -579,7 +623,7 @@ def explain(pf: Portfolio, results: Mapping[str, MethodResult], frame: pd.DataFr
             tcols[c].extend(v.tolist() if isinstance(v, np.ndarray) else v)
 
     for m in names:
-        app = fr[f"{m}_applicable"].to_numpy(bool)
+        app = applicable[m]
         if not app.any():
             continue
         idx = pf.index if app.all() else pf.index[app]
@@ -592,9 +636,11 @@ def explain(pf: Portfolio, results: Mapping[str, MethodResult], frame: pd.DataFr
                 t = {c: t[c].to_numpy() for c in ("present", *_DRIVER_COLUMNS)}
             add(t, np.asarray(t["present"], dtype=bool))
         if m in DISPERSION_METHODS:
-            e = fr.loc[idx, f"{m}_estimate"].to_numpy(float)
-            lo = fr.loc[idx, f"{m}_low"].to_numpy(float)
-            hi = fr.loc[idx, f"{m}_high"].to_numpy(float)
+            if col:     # the frame's rows are the portfolio's: the rows of idx by position
+                lo, hi = (np.asarray(col(f"{m}_{c}"), dtype=float)[app] for c in ("low", "high"))
+            else:
+                lo = fr.loc[idx, f"{m}_low"].to_numpy(float)
+                hi = fr.loc[idx, f"{m}_high"].to_numpy(float)
             ok = ~np.isnan(lo) & ~np.isnan(hi)
             k = int(ok.sum())
             add({"asset_id": np.asarray(idx.astype(str), dtype=object)[ok], "parameter": ["market_dispersion"] * k,
@@ -611,9 +657,12 @@ def explain(pf: Portfolio, results: Mapping[str, MethodResult], frame: pd.DataFr
     ids = pf.index.astype(str)
     rows = _rows_at(fr, ids, ["estimate", "low", "high", "coverage"] + [
         f"{m}_{c}" for m in names for c in ("estimate", "low", "high", "weight", "applicable", "reason_zh",
-                                            "reason_en")])
-    mrows = _rows_at(meta, ids, ["weights_source", "weights_reason", "rule_reason_zh", "rule_reason_en",
-                                 "rule_references"]) if meta is not None else None
+                                            "reason_en")], _columns)
+    mcols = ["weights_source", "weights_reason", "rule_reason_zh", "rule_reason_en", "rule_references"]
+    if isinstance(meta, Mapping):   # the arrays of _weights, rows in the portfolio's order
+        mrows = _rows_at(fr, ids, mcols, _meta_columns(meta, pf.index))
+    else:
+        mrows = _rows_at(meta, ids, mcols) if meta is not None else None
     arows = _rows_at(pf.assets, ids, [c for c in ("purpose", "value_type") if c in pf.assets.columns])
     for i, aid in enumerate(ids):
         row = rows[i]
@@ -724,14 +773,47 @@ _DRIVER_COLUMNS = ("asset_id", "method", "parameter", "label_zh", "label_en", "v
                    "references")
 
 
-def _rows_at(frame: pd.DataFrame, ids: pd.Index, cols: list[str]) -> list[dict[str, Any]]:
+def _rows_at(frame: pd.DataFrame, ids: pd.Index, cols: list[str],
+             columns: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
     """``frame.loc[aid, c]`` for every id (in order) and column as one dict per id, read from
-    the columns once (numbers as Python scalars, which every use above converts anyway)."""
+    the columns once (numbers as Python scalars, which every use above converts anyway).
+    ``columns``: the frame's columns as arrays (or lists) in its row order, when at hand (they
+    are read from the arrays, not from the frame)."""
     if frame.index.is_unique:
         pos = frame.index.get_indexer(ids)
         if (pos < 0).any():
             frame.loc[ids[pos < 0][0]]          # the KeyError of the row lookup
     else:
         pos = np.array([frame.index.get_loc(a) for a in ids], dtype=np.intp)
-    vals = [frame[c].tolist() for c in cols]
+    if columns is None:
+        vals = [frame[c].tolist() for c in cols]
+    else:
+        vals = [v if type(v) is list else np.asarray(v).tolist() for v in (columns[c] for c in cols)]
     return [{c: v[p] for c, v in zip(cols, vals)} for p in pos.tolist()]
+
+
+class _FrameColumns:
+    """``frame[c]`` as arrays (``.to_numpy()``), read once per column."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame, self.cache = frame, {}
+
+    def __getitem__(self, c: str) -> Any:
+        v = self.cache.get(c)
+        if v is None:
+            v = self.cache[c] = self.frame[c].tolist()
+        return v
+
+
+_META_TEXT = ("weights_source", "rule_reason_zh", "rule_reason_en", "weights_reason")
+
+
+def _meta_columns(meta: Mapping[str, Any], index: pd.Index) -> dict[str, list[Any]]:
+    """The columns of the weights metadata frame of :func:`weights_for` as lists, from the
+    arrays of :func:`_weights` — the same values, as long as every text is a str (else the
+    frame's text dtype turns None into NaN: then read back through the frame)."""
+    cols = {c: np.asarray(v).tolist() for c, v in meta.items()}
+    if all(type(x) is str for c in _META_TEXT for x in cols[c]):
+        return cols
+    fr = pd.DataFrame(dict(meta), index=index)
+    return {c: fr[c].tolist() for c in fr.columns}

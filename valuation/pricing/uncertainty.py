@@ -34,6 +34,8 @@ from ..core.portfolio import Portfolio
 from ..methods.base import MethodResult
 from ._sampling import (
     Param,
+    _aligned,
+    _values,
     asset_keys,
     evaluate_values,
     params_from_config,
@@ -210,11 +212,10 @@ def method_draws(pf: Portfolio, fn: MethodFn, params: Sequence[Param], draws: in
         return _dispersed(pf.index, V, holder, draws, keys, dispersion, coverage, stream)
     vals = draw_values(pf, params, draws, keys)
 
-    def f(big: Portfolio) -> pd.Series:
+    def f(big: Portfolio) -> np.ndarray:
         res = fn(big)
-        holder["r"] = res
-        fr = res.frame.reindex(big.index)
-        return fr["estimate"].where(fr["applicable"].astype(bool))
+        holder["r"], holder["index"] = res, big.index
+        return _values(res.frame, big.index)
 
     if vals:
         V = evaluate_values(f, pf, params, vals)
@@ -230,7 +231,9 @@ def _dispersed(index: pd.Index, V: np.ndarray, holder: Mapping[str, Any], draws:
         if "band" in holder:    # (estimate, low, high) of the run's draw rows, (n, draws) each
             est0, low, high = holder["band"]  # type: ignore[misc]
         else:
-            fr = holder["r"].frame.reindex(_replicate_index(index, draws))
+            # the rows of the replicated portfolio the run was on (its own index when known)
+            big = holder["index"] if "index" in holder else _replicate_index(index, draws)
+            fr = _aligned(holder["r"].frame, big)
             est0, low, high = (fr[c].to_numpy(float).reshape(n, draws) for c in ("estimate", "low", "high"))
         ratio_lo = (low / est0)
         ratio_hi = (high / est0)
@@ -303,9 +306,7 @@ def guided_range(pf: Portfolio, methods: Mapping[str, MethodFn],
         cov = np.where(np.isnan(cov), float(setting(cfg, "coverage")), cov)
     else:
         cov = np.broadcast_to(np.asarray(coverage, float), (n,)).copy()
-    if np.any((cov <= 0) | (cov >= 1)):
-        raise RefusedError("覆盖率须在 0 与 1 之间", "coverage must lie strictly between 0 and 1",
-                           field="engagement.coverage", value=float(np.nanmin(cov)), allowed="0 < c < 1")
+    _check_coverage(cov)
     if seed is None:
         seeds = a["seed"].to_numpy(float) if "seed" in a.columns else np.zeros(n)
     else:
@@ -319,6 +320,31 @@ def guided_range(pf: Portfolio, methods: Mapping[str, MethodFn],
     else:
         W = np.tile(np.array([float(weights.get(m, 0.0)) for m in names]), (n, 1))
     W = np.nan_to_num(W)
+    cols = _guided_columns(pf, methods, W, cov, D, keys, allp, point=point,
+                           dispersion_methods=dispersion_methods, evaluated=evaluated,
+                           return_draws=return_draws)
+    R = cols.pop("_draws", None)
+    out = pd.DataFrame(cols, index=pf.index)
+    return (out, R) if return_draws else out
+
+
+def _check_coverage(cov: np.ndarray) -> None:
+    if np.any((cov <= 0) | (cov >= 1)):
+        raise RefusedError("覆盖率须在 0 与 1 之间", "coverage must lie strictly between 0 and 1",
+                           field="engagement.coverage", value=float(np.nanmin(cov)), allowed="0 < c < 1")
+
+
+def _guided_columns(pf: Portfolio, methods: Mapping[str, MethodFn], W: np.ndarray, cov: np.ndarray,
+                    D: int, keys: np.ndarray, allp: Sequence[Param], *, point: str | None = None,
+                    dispersion_methods: Sequence[str] = DISPERSION_METHODS,
+                    evaluated: Mapping[str, tuple[Any, ...]] | None = None,
+                    return_draws: bool = False) -> dict[str, Any]:
+    """The columns of :func:`guided_range` as arrays, from the resolved inputs: weights ``W``
+    (assets × ``methods``, no NaN), coverage ``cov`` (checked), ``D`` draws, the assets' random
+    keys and the uncertain parameters; with ``return_draws`` also ``"_draws"``, the (n, D)
+    reconciled draws."""
+    n = len(pf)
+    names = list(methods)
     per: dict[str, np.ndarray] = {}
     for j, m in enumerate(names):
         if not (W[:, j] > 0).any():
@@ -365,5 +391,6 @@ def guided_range(pf: Portfolio, methods: Mapping[str, MethodFn],
                             "draws": (~np.isnan(R)).sum(axis=1)}
     for m in names:     # the frame is built once (a column set per approach costs ~0.5 ms)
         cols[f"{m}_median"] = row_quantiles(per[m], np.full(n, 0.5)) if m in per else np.full(n, np.nan)
-    out = pd.DataFrame(cols, index=pf.index)
-    return (out, R) if return_draws else out
+    if return_draws:
+        cols["_draws"] = R
+    return cols

@@ -1,0 +1,128 @@
+"""The pricing layer's fast paths give what the general pandas paths give (values, dtypes,
+block layout), on the example cards and variants."""
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from valuation.core.portfolio import Portfolio
+from valuation.pricing._sampling import _take_rows
+
+ROOT = Path(__file__).resolve().parents[2]
+CARDS = sorted((ROOT / "examples" / "cards").glob("*.json"))
+
+
+def _portfolio() -> Portfolio:
+    cards = [json.loads(p.read_text("utf-8")) for p in CARDS]
+    return Portfolio.from_cards(cards)
+
+
+def _same_frame(got: pd.DataFrame, want: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(got, want)
+    assert [str(t) for t in got.dtypes] == [str(t) for t in want.dtypes]
+    assert [b.mgr_locs.as_array.tolist() for b in got._mgr.blocks] == \
+        [b.mgr_locs.as_array.tolist() for b in want._mgr.blocks]
+
+
+@pytest.mark.parametrize("pos", [[0, 0, 0], [3, 1, 1, 5, 0], list(range(6))[::-1], []])
+def test_take_rows_is_iloc(pos):
+    pf = _portfolio()
+    pos = np.asarray(pos, dtype=np.intp)
+    index = pd.Index([f"r{k}" for k in range(len(pos))], name="asset_id")
+    frames = [pf.assets, *pf.series.values()] + [r for r in pf.records.values() if len(r)]
+    for fr in frames:
+        p = pos % len(fr) if len(fr) else pos[:0]
+        want = fr.iloc[p]
+        want.index = index[:len(p)]
+        _same_frame(_take_rows(fr, p, index[:len(p)]), want)
+
+
+def test_take_rows_gives_new_data():
+    pf = _portfolio()
+    out = _take_rows(pf.assets, np.array([0, 1]), pd.Index(["a", "b"], name="asset_id"))
+    before = pf.assets["income_discount_rate"].to_numpy(copy=True)
+    out["income_discount_rate"] = 99.0
+    out.iloc[0, out.columns.get_loc("valuation_date")] = pd.Timestamp("2001-01-01")
+    np.testing.assert_array_equal(pf.assets["income_discount_rate"].to_numpy(), before)
+
+
+def _evaluated(cards):
+    from valuation import api, engine
+    snap = api.snapshot("seed")
+    pf = Portfolio.from_cards(cards)
+    results = {m: engine.run_method(m, pf, snap, trace=True) for m in ("cost", "income", "market")}
+    return snap, pf, results
+
+
+def _variants():
+    cards = [json.loads(p.read_text("utf-8")) for p in CARDS]
+    mixed = json.loads(json.dumps(cards[0]))
+    mixed["asset"]["asset_id"] = "MIX"
+    mixed["engagement"]["weights"] = {"cost": 0.25, "income": 0.5, "market": 0.25}
+    mixed["engagement"]["weights_reason"] = "  blended on purpose  "
+    return cards + [mixed]
+
+
+def test_reconcile_explanation_is_the_public_explain_of_its_frame():
+    """The engine path (columns and weights metadata handed over as arrays, tornados shared
+    with the Monte Carlo run) gives the explanation the public explain gives from the frame."""
+    from valuation.pricing.reconcile import explain, reconcile
+    snap, pf, results = _evaluated(_variants())
+    fr, ex = reconcile(pf, results, snap, explain=True)
+    assert fr.loc["MIX", "weights_source"] == "card"
+    again = explain(pf, results, fr, snap=snap)
+    assert json.dumps(ex, sort_keys=True, default=str) == json.dumps(again, sort_keys=True, default=str)
+
+
+def test_reconcile_frame_is_the_frame_of_separate_steps():
+    """reconcile's frame (approach table, weights and keys derived once) is combine's."""
+    from valuation.pricing.reconcile import combine, reconcile, weights_for
+    snap, pf, results = _evaluated(_variants())
+    fr, _ = reconcile(pf, results, snap, explain=False)
+    pd.testing.assert_frame_equal(fr, combine(pf, results, snap))
+    fr2, _ = reconcile(pf, results, snap, explain=True)
+    pd.testing.assert_frame_equal(fr2, fr)
+    app = pd.DataFrame({m: fr[f"{m}_applicable"].to_numpy(bool) for m in ("cost", "income", "market")},
+                       index=pf.index)
+    W, meta = weights_for(pf, app)
+    np.testing.assert_array_equal(W.to_numpy(), fr[[f"{m}_weight" for m in W.columns]].fillna(0).to_numpy())
+    assert meta["weights_source"].tolist() == fr["weights_source"].tolist()
+    assert meta.loc["MIX", "weights_reason"] == "blended on purpose"
+
+
+@pytest.mark.parametrize("applicable", [[True, False, True], [1, 0, np.nan], [True, None, True]])
+def test_values_is_the_where_of_the_aligned_frame(applicable):
+    from valuation.pricing._sampling import _values
+    fr = pd.DataFrame({"estimate": [1.5, 2.0, np.nan], "applicable": applicable},
+                      index=pd.Index(["a", "b", "c"], name="asset_id"))
+    for index in (fr.index, pd.Index(["a", "b", "c"], name="asset_id"), pd.Index(["c", "x", "a"])):
+        want = fr.reindex(index)
+        want = want["estimate"].where(want["applicable"].astype(bool)).to_numpy(float)
+        np.testing.assert_array_equal(_values(fr, index), want)
+
+
+def test_asset_keys_hash_the_ids_as_categorized_hashing_does():
+    from valuation.pricing._sampling import _splitmix, asset_keys
+    ids = ["E01", "资产-甲~3", "", "E01 ", "x" * 300, "E01", "é"]
+    index = pd.Index(ids, name="asset_id")
+    seeds = np.array([0, 7, np.nan, 2**40, 1, 5, 3], dtype=float)
+    h = pd.util.hash_array(np.asarray(ids, dtype=object), categorize=True)
+    s = np.nan_to_num(seeds, nan=0.0).astype(np.uint64)
+    np.testing.assert_array_equal(asset_keys(index, seeds), _splitmix(h ^ _splitmix(s)))
+
+
+def test_series_factor_is_the_frame_product():
+    from valuation.pricing._sampling import Param, replicate
+    pf = replicate(_portfolio(), 3)
+    p = Param("f", "series", "f", "f", {"type": "relative_normal", "sd": 0.1},
+              target=tuple(pf.series) + ("absent.path",))
+    vals = np.linspace(0.5, 1.5, len(pf))
+    vals[::4] = np.nan
+    want = {k: s.mul(np.where(np.isnan(vals), 1.0, vals), axis=0) for k, s in pf.series.items()}
+    p.apply(pf, vals)
+    assert want and set(pf.series) == set(want)
+    for k, s in want.items():
+        pd.testing.assert_frame_equal(pf.series[k], s)
+        np.testing.assert_array_equal(pf.series[k].to_numpy(), s.to_numpy())
