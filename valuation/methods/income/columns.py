@@ -14,8 +14,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-__all__ = ["Columns", "columns"]
+from ...core.portfolio import _frame, _str_array
+
+__all__ = ["Columns", "columns", "frame", "str_array"]
 
 
 class Columns:
@@ -90,6 +94,21 @@ class Columns:
             t = self.frame[name].fillna("").astype("str").to_numpy(dtype=object)
         return self._put("txt", name, t)
 
+    def eq(self, name: str, value: str) -> np.ndarray:
+        """``txt(name) == value`` for a non-empty ``value``, compared by Arrow on an Arrow text
+        column (no Python str per element: ~10× cheaper on a replicated portfolio)."""
+        x = self._get("eq:" + value, name)
+        if x is not None:
+            return x
+        t = self._get("txt", name)
+        v = self._values(name) if t is None and name in self else None
+        if v is not None and isinstance(v.dtype, pd.StringDtype) and v.dtype.storage == "pyarrow":
+            hit = pc.fill_null(pc.equal(pa.array(v), pa.scalar(value, pa.large_string())), False)
+            x = np.asarray(hit, dtype=bool)
+        else:
+            x = self.txt(name) == value
+        return self._put("eq:" + value, name, x)
+
     def flag(self, name: str) -> np.ndarray:
         """Boolean values (``a[name].to_numpy(bool)``)."""
         x = self._get("flag", name)
@@ -124,3 +143,26 @@ class Columns:
 def columns(a: pd.DataFrame | Columns) -> Columns:
     """``a`` itself when it is a :class:`Columns` already, else a new one over the table."""
     return a if isinstance(a, Columns) else Columns(a)
+
+
+def str_array(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """The "str" array ``pd.DataFrame`` infers from an object array of str (None: missing).
+
+    pandas infers it element by element (~0.5 ms per 4 000 rows a column); here it is one
+    Arrow conversion, or one Arrow take when every value is the same (the reasons of a batch
+    without refusals, the text columns of a portfolio replicated from one card).
+    """
+    values = np.asarray(values, dtype=object)
+    if len(values) and (values == values[0]).all():
+        one = pa.array([values[0]], type=pa.large_string())
+        return _str_array(one.take(pa.array(np.zeros(len(values), np.int64))))
+    return _str_array(pa.array(values, type=pa.large_string()))
+
+
+def frame(columns: dict[str, np.ndarray], index: pd.Index) -> pd.DataFrame:
+    """``pd.DataFrame(columns, index=index)`` for fresh 1-D numpy columns, object columns
+    holding only str, without its per-column sanitising: the same dtypes, values and blocks
+    (object columns become "str" columns as the constructor infers them — except when empty:
+    it keeps those object)."""
+    out = {k: str_array(v) if v.dtype == object and len(v) else v for k, v in columns.items()}
+    return _frame(out, index)

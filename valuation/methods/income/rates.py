@@ -44,17 +44,16 @@ def discount_rates(a: pd.DataFrame | Columns, risk_free_default: float = float("
     """
     c = columns(a)
     given = c.num("income_discount_rate")
-    meth = c.txt("income_discount_method")
+    build_up, by_wacc = c.eq("income_discount_method", "build_up"), c.eq("income_discount_method", "wacc")
     rf_card = c.num("income_discount_risk_free")
-    rf_def = np.isnan(rf_card) & (meth == "build_up")
+    rf_def = np.isnan(rf_card) & build_up
     rf = np.where(np.isnan(rf_card), risk_free_default, rf_card)
     premia = sum(np.nan_to_num(c.num(f"income_discount_{k}")) for k in PREMIA)
     build = rf + premia
     wacc = c.num("income_discount_wacc") + np.nan_to_num(c.num("income_discount_premium"))
     has = ~np.isnan(given)
-    rate = np.where(has, given, np.where(meth == "build_up", build, np.where(meth == "wacc", wacc, np.nan)))
-    how = np.where(has, "given", np.where(meth == "build_up", "build_up",
-                                          np.where(meth == "wacc", "wacc", "none"))).astype(object)
+    rate = np.where(has, given, np.where(build_up, build, np.where(by_wacc, wacc, np.nan)))
+    how = np.where(has, "given", np.where(build_up, "build_up", np.where(by_wacc, "wacc", "none"))).astype(object)
     return RateResolution(rate, how, rf, rf_def & ~has)
 
 

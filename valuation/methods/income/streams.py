@@ -85,11 +85,11 @@ def split_rate(a: pd.DataFrame | Columns, pf: Portfolio, T: int,
     ``v`` is the (n, T) present-value factors of the marginal analysis, or a function giving
     them: it is called only when an asset uses the marginal method.
     """
+    a = columns(a)
     K = col(a, "income_split_rate")
-    sm = txt(a, "income_split_method")
     di, dr = col(a, "income_split_data_investment"), np.nan_to_num(col(a, "income_split_data_profit_rate"))
     oi, orr = col(a, "income_split_other_investment"), np.nan_to_num(col(a, "income_split_other_profit_rate"))
-    marginal = sm == "marginal"
+    marginal = a.eq("income_split_method", "marginal")
     with np.errstate(invalid="ignore", divide="ignore"):
         k_eq = di * (1 + dr) / (di * (1 + dr) + oi * (1 + orr))
         k_marg = np.full(len(K), np.nan)
@@ -101,7 +101,7 @@ def split_rate(a: pd.DataFrame | Columns, pf: Portfolio, T: int,
             den = np.nansum(tot_p * vv, axis=1)
             k_marg = np.where(np.isnan(tot_p).all(axis=1) | np.isnan(inc_p).all(axis=1) | (den == 0),
                               np.nan, num / den)
-    return np.where(sm == "equivalent_investment", k_eq, np.where(marginal, k_marg, K))
+    return np.where(a.eq("income_split_method", "equivalent_investment"), k_eq, np.where(marginal, k_marg, K))
 
 
 def contributory_charges(pf: Portfolio, revenue: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -154,8 +154,7 @@ def income_flows(pf: Portfolio, T: int, v: np.ndarray | Callable[[], np.ndarray]
     """
     a = columns(pf.assets) if cols is None else cols
     n = len(pf)
-    model = txt(a, "income_model")
-    is_model = {m: model == m for m in MODELS}
+    is_model = {m: a.eq("income_model", m) for m in MODELS}
     income = stream(pf, "income.income", T)
     base = stream(pf, "income.base", T)
     revenue = stream(pf, "income.revenue", T)
@@ -178,8 +177,7 @@ def income_flows(pf: Portfolio, T: int, v: np.ndarray | Callable[[], np.ndarray]
     K = split_rate(a, pf, T, v)
     cac, needs_rev = contributory_charges(pf, revenue)
     royalty = col(a, "income_royalty_rate")
-    kind = txt(a, "income_incremental_kind")
-    saving = (kind == "cost_saving") | (np.isnan(with_).all(axis=1) & ~np.isnan(savings).all(axis=1))
+    saving = a.eq("income_incremental_kind", "cost_saving") | (np.isnan(with_).all(axis=1) & ~np.isnan(savings).all(axis=1))
     incr = np.where(saving[:, None], savings, with_ - without)
     # F of each model on its own rows (NaN for an unknown model), as np.select over the five
     # formulas would give, computing only the formulas of the models present
