@@ -68,7 +68,7 @@ def _blocks(f: pd.DataFrame) -> list:
     return [(str(b.dtype), list(b.mgr_locs.as_array)) for b in f._mgr.blocks]
 
 
-@pytest.mark.parametrize("n", [0, 1, 7, 500])
+@pytest.mark.parametrize("n", [0, 1, 7, 63, 64, 500])
 def test_frame_is_the_dict_constructor(n):
     rng = np.random.default_rng(n)
     words = np.array(["", "royalty", "split", "税前", "periods"], dtype=object)

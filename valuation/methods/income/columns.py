@@ -153,7 +153,7 @@ def str_array(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
     without refusals, the text columns of a portfolio replicated from one card).
     """
     values = np.asarray(values, dtype=object)
-    if len(values) and (values == values[0]).all():
+    if len(values) >= 64 and (values == values[0]).all():   # a short column: one conversion is cheaper
         one = pa.array([values[0]], type=pa.large_string())
         return _str_array(one.take(pa.array(np.zeros(len(values), np.int64))))
     return _str_array(pa.array(values, type=pa.large_string()))

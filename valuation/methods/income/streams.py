@@ -87,12 +87,15 @@ def split_rate(a: pd.DataFrame | Columns, pf: Portfolio, T: int,
     """
     a = columns(a)
     K = col(a, "income_split_rate")
-    di, dr = col(a, "income_split_data_investment"), np.nan_to_num(col(a, "income_split_data_profit_rate"))
-    oi, orr = col(a, "income_split_other_investment"), np.nan_to_num(col(a, "income_split_other_profit_rate"))
+    equivalent = a.eq("income_split_method", "equivalent_investment")
     marginal = a.eq("income_split_method", "marginal")
+    # each method's K is worked out only when some asset uses it (a given K is the usual case)
+    k_eq = k_marg = np.full(len(K), np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
-        k_eq = di * (1 + dr) / (di * (1 + dr) + oi * (1 + orr))
-        k_marg = np.full(len(K), np.nan)
+        if equivalent.any():
+            di, dr = col(a, "income_split_data_investment"), np.nan_to_num(col(a, "income_split_data_profit_rate"))
+            oi, orr = col(a, "income_split_other_investment"), np.nan_to_num(col(a, "income_split_other_profit_rate"))
+            k_eq = di * (1 + dr) / (di * (1 + dr) + oi * (1 + orr))
         if marginal.any():
             vv = v() if callable(v) else v
             inc_p = stream(pf, "income.split.incremental_profit", T)
@@ -101,7 +104,7 @@ def split_rate(a: pd.DataFrame | Columns, pf: Portfolio, T: int,
             den = np.nansum(tot_p * vv, axis=1)
             k_marg = np.where(np.isnan(tot_p).all(axis=1) | np.isnan(inc_p).all(axis=1) | (den == 0),
                               np.nan, num / den)
-    return np.where(a.eq("income_split_method", "equivalent_investment"), k_eq, np.where(marginal, k_marg, K))
+    return np.where(equivalent, k_eq, np.where(marginal, k_marg, K))
 
 
 def contributory_charges(pf: Portfolio, revenue: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -135,6 +138,13 @@ def income_basis(a: pd.DataFrame | Columns, model: np.ndarray) -> np.ndarray:
     default = np.select([model == "direct", model == "excess", (model == "royalty") & (tax > 0),
                          model == "royalty"], ["pre_tax", "post_tax", "post_tax", "pre_tax"], "")
     return np.where(ib == "", default, ib).astype(object)
+
+
+def _incremental(a: Columns, with_: np.ndarray, without: np.ndarray, savings: np.ndarray) -> np.ndarray:
+    """R_t − R'_t, or the cost savings when the card says so (or gives only savings)."""
+    saving = a.eq("income_incremental_kind", "cost_saving") | (np.isnan(with_).all(axis=1)
+                                                                & ~np.isnan(savings).all(axis=1))
+    return np.where(saving[:, None], savings, with_ - without)
 
 
 def income_flows(pf: Portfolio, T: int, v: np.ndarray | Callable[[], np.ndarray],
@@ -177,8 +187,7 @@ def income_flows(pf: Portfolio, T: int, v: np.ndarray | Callable[[], np.ndarray]
     K = split_rate(a, pf, T, v)
     cac, needs_rev = contributory_charges(pf, revenue)
     royalty = col(a, "income_royalty_rate")
-    saving = a.eq("income_incremental_kind", "cost_saving") | (np.isnan(with_).all(axis=1) & ~np.isnan(savings).all(axis=1))
-    incr = np.where(saving[:, None], savings, with_ - without)
+    incr = _incremental(a, with_, without, savings) if is_model["incremental"].any() else None
     # F of each model on its own rows (NaN for an unknown model), as np.select over the five
     # formulas would give, computing only the formulas of the models present
     formulas = {"direct": lambda: income, "split": lambda: base * K[:, None], "excess": lambda: nopat - cac,
