@@ -28,6 +28,7 @@ import pandas as pd
 from ...core.errors import RefusedError
 from ...core.portfolio import Portfolio
 from ..base import MethodResult, step
+from .columns import Columns, columns, frame
 from .forecast import Forecast, forecast_history
 from .kernel import (
     discount,
@@ -88,7 +89,7 @@ def survival(att: np.ndarray, start: np.ndarray, T: int) -> np.ndarray:
     return (1 - np.nan_to_num(np.asarray(att, float)))[:, None] ** k
 
 
-def economic_life(a: pd.DataFrame, horizon: np.ndarray, attrition_stop: np.ndarray | None = None
+def economic_life(a: pd.DataFrame | Columns, horizon: np.ndarray, attrition_stop: np.ndarray | None = None
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(life n in years, the bound that won, remaining rights years) — CAS 2023 art. 21(7).
 
@@ -96,10 +97,10 @@ def economic_life(a: pd.DataFrame, horizon: np.ndarray, attrition_stop: np.ndarr
     documented), contract, legal, timeliness, product life, attrition stop). Ties go to the
     first bound in :data:`BOUNDS` order (``periods`` first: the forecast itself is not cut).
     """
-    vd = pd.to_datetime(a["valuation_date"]).to_numpy("datetime64[ns]")
-    te = pd.to_datetime(a["rights_term_end"]).to_numpy("datetime64[ns]")
+    a = columns(a)
+    vd, te = a.date("valuation_date"), a.date("rights_term_end")
     rights = np.where(np.isnat(te), np.nan, (te - vd) / np.timedelta64(1, "D") / 365.0)
-    renew = a["rights_renewal_documented"].to_numpy(bool)
+    renew = a.flag("rights_renewal_documented")
     n = len(a)
     stop = np.full(n, np.nan) if attrition_stop is None else attrition_stop
     mat = np.column_stack([horizon, np.where(renew, np.nan, rights), col(a, "income_life_contract_years"),
@@ -114,7 +115,7 @@ def economic_life(a: pd.DataFrame, horizon: np.ndarray, attrition_stop: np.ndarr
 
 
 # --------------------------------------------------------------------------- forecasts
-def _forecasts(pf: Portfolio, periods: np.ndarray, p: Mapping[str, Any]
+def _forecasts(pf: Portfolio, periods: np.ndarray, p: Mapping[str, Any], cols: Columns | None = None
                ) -> tuple[dict[str, Forecast], dict[str, str]]:
     """Per-asset statsmodels fits for assets with history and no projection of their model."""
     hist = pf.series.get("income.history.values")
@@ -122,7 +123,7 @@ def _forecasts(pf: Portfolio, periods: np.ndarray, p: Mapping[str, Any]
     errs: dict[str, str] = {}
     if hist is None:
         return out, errs
-    a = pf.assets
+    a = columns(pf.assets) if cols is None else cols
     model = txt(a, "income_model")
     need = {"direct": "income.income", "royalty": "income.revenue", "split": "income.base",
             "excess": "income.revenue"}
@@ -206,12 +207,12 @@ def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: b
     P = Σ_t F_t / (1 + i)^t (+ TV), CAS2023.art21, CAS2023.annex.income.
     """
     p = merge_params(params)
-    a = pf.assets
+    a = columns(pf.assets)   # every column read once, shared by the steps below
     n = len(pf)
-    has = a["has_income"].to_numpy(bool)
+    has = a.flag("has_income")
     model = txt(a, "income_model")
     periods = col(a, "income_periods")
-    forecasts, fc_errors = _forecasts(pf, periods, p)
+    forecasts, fc_errors = _forecasts(pf, periods, p, a)
     # periods actually forecast: card, else forecast horizon, else the longest given stream
     periods_eff = periods.copy()
     for aid, fc in forecasts.items():
@@ -222,21 +223,23 @@ def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: b
               ("income.history.values",) and not k.endswith(".growth")]
     rec = pf.records.get("income.scenarios")
     scen_len = max((len(x) for x in rec["income"]), default=0) if rec is not None and len(rec) else 0
+    known = ~np.isnan(periods_eff)
     T = int(max([1, scen_len, *widths, *(len(f.mean) for f in forecasts.values()),
-                 *(periods_eff[~np.isnan(periods_eff)].tolist() or [1])]))
+                 float(periods_eff[known].max()) if known.any() else 1]))
     # timing, first period, rounding
-    vd = pd.to_datetime(a["valuation_date"]).to_numpy("datetime64[ns]")
-    fpe = pd.to_datetime(a["income_first_period_end"]).to_numpy("datetime64[ns]")
+    vd, fpe = a.date("valuation_date"), a.date("income_first_period_end")
     frac = np.where(np.isnat(fpe), 1.0, (fpe - vd) / np.timedelta64(1, "D") / 365.0)
     bad_frac = ~np.isnat(fpe) & ((frac <= 0) | (frac > 1 + 1e-9))
     frac = np.clip(frac, 1e-6, 1.0)
-    mid = (a["income_timing"] == "mid").to_numpy(bool)
-    pub = (a["rounding"] == "publication").to_numpy(bool)
+    mid = a.eq("income_timing", "mid")
+    pub = a.eq("rounding", "publication")
     # discount rate
     rr = discount_rates(a, float(p["risk_free"]))
     rate = rr.rate
-    v0 = factors(np.where(pub, publication_rate(rate), rate), exponents(T, frac, mid), pub)
-    st = income_flows(pf, T, v0, {k: f.mean for k, f in forecasts.items()})
+    # factors at the resolved rate, needed only by a marginal split rate
+    tau = exponents(T, frac, mid)      # the same period grid for every discounting below
+    v0 = lambda: factors(np.where(pub, publication_rate(rate), rate), tau, pub)  # noqa: E731
+    st = income_flows(pf, T, v0, {k: f.mean for k, f in forecasts.items()}, cols=a)
     F = st.F
     n_flow = np.where(~np.isnan(F).all(axis=1), T - np.argmax(~np.isnan(F[:, ::-1]), axis=1), np.nan)
     periods_eff = np.where(np.isnan(periods_eff), n_flow, periods_eff)
@@ -265,7 +268,7 @@ def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: b
     tv_on = ~np.isnan(g) & (bound == "periods")
     g_tail = np.where(np.isnan(att), g, (1 + g) * (1 - np.nan_to_num(att)) - 1)
     res = discount(Fs, rate, weights=weights, first_fraction=frac, mid=mid, terminal_growth=g_tail,
-                   terminal=tv_on, publication=pub)
+                   terminal=tv_on, publication=pub, tau=tau)
     g_refused = ~np.isnan(g) & ~(np.where(pub, publication_rate(g), g) < res.rate)
     value = res.value
     # scenarios
@@ -277,7 +280,9 @@ def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: b
     z = _z(float(p["coverage"]))
     sd = np.array([float(p["rate_dist"].get(m, {}).get("sd", 0.0)) for m in MODELS])
     rel = np.array([p["rate_dist"].get(m, {}).get("type", "relative_normal") == "relative_normal" for m in MODELS])
-    midx = np.array([MODELS.index(m) if m in MODELS else 0 for m in model]) if n else np.zeros(0, int)
+    midx = np.zeros(n, int)            # position of the model in MODELS (0 for an unknown one)
+    for k, m in enumerate(MODELS):
+        midx[a.eq("income_model", m)] = k
     sd_i, rel_i = sd[midx], rel[midx]
     floor = np.where(np.isnan(g_tail) | ~tv_on, 1e-4, g_tail + 0.005)
 
@@ -288,7 +293,7 @@ def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: b
 
     def value_at(r_up: float, Fx=Fs) -> np.ndarray:
         vv = discount(Fx, shift(rate, r_up), weights=weights, first_fraction=frac, mid=mid, terminal_growth=g_tail,
-                      terminal=tv_on, publication=pub).value
+                      terminal=tv_on, publication=pub, tau=tau).value
         if scen_detail is not None:
             sv, _ = _scenarios(pf, rate, life, frac, mid, pub, rate_shift=lambda r, pos: shift(r, r_up, pos))
             vv = np.where(use_scen, sv, vv)
@@ -304,7 +309,7 @@ def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: b
                 with np.errstate(invalid="ignore", divide="ignore"):
                     ratio[j, :k] = np.nan_to_num(getattr(fc, name_)[:k] / fc.mean[:k], nan=1.0)
             vb = discount(Fs * ratio, rate, weights=weights, first_fraction=frac, mid=mid, terminal_growth=g_tail,
-                          terminal=tv_on, publication=pub).value
+                          terminal=tv_on, publication=pub, tau=tau).value
             sel = np.zeros(n, bool)
             sel[rows] = True
             sel &= ~use_scen
@@ -321,7 +326,7 @@ def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: b
         ga = growth.to_numpy(dtype=float, na_value=np.nan)
         anyg = ~np.isnan(ga).all(axis=1)
         gm[anyg] = np.nanmax(ga[anyg], axis=1)
-    renew = a["rights_renewal_documented"].to_numpy(bool)
+    renew = a.flag("rights_renewal_documented")
     extra = {
         "model": model, "timing": np.where(mid, "mid", "end").astype(object),
         "discount_rate": res.rate, "discount_method": rr.method,
@@ -368,13 +373,14 @@ def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: b
             zh[i], en[i] = _reason(c, i, pf, model, st, ib, rb, g, res.rate, fc_errors, pub)
     na = code != ""
     extra["reason_code"] = code
-    # the frame in one construction (column by column it cost ~8 ms a call in pandas)
-    fr = pd.DataFrame({
-        "estimate": np.where(na, np.nan, value), "low": np.where(na, np.nan, low_v),
-        "high": np.where(na, np.nan, high_v), "applicable": ~na,
-        "reason_zh": np.where(na, zh, np.array([""] * n, dtype=object)),
-        "reason_en": np.where(na, en, np.array([""] * n, dtype=object)),
-        **extra}, index=pf.index)
+    # the frame in one construction (column by column it cost ~8 ms a call in pandas), its text
+    # columns converted by Arrow (pandas' inference cost ~0.5 ms a column on 4 000 rows)
+    lo_out, hi_out = np.where(na, np.nan, low_v), np.where(na, np.nan, high_v)
+    fr = frame({
+        "estimate": np.where(na, np.nan, value), "low": lo_out, "high": hi_out, "applicable": ~na,
+        "reason_zh": np.where(na, zh, np.full(n, "", dtype=object)),
+        "reason_en": np.where(na, en, np.full(n, "", dtype=object)),
+        **extra}, pf.index)
     warnings = _warnings(pf, has & ~na, periods_eff, horizon, life, bound, rights, g, tv_on, ib, rb, forecasts,
                          extra["terminal_beyond_rights"], rr, st.K, model)
     traces: dict[str, list] = {}
@@ -383,8 +389,8 @@ def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: b
                    res=res,
                    g=g, g_tail=g_tail, tv_on=tv_on, mid=mid, frac=frac, weights=weights, use_scen=use_scen,
                    scen_value=scen_value, scen_detail=scen_detail, forecasts=forecasts, p=p, ib=ib, rb=rb,
-                   value=value, lo=fr["low"].to_numpy(float), hi=fr["high"].to_numpy(float), pf=pf, pub=pub,
-                   ids=pf.index.to_numpy(dtype=object), cols=_Columns(a),
+                   value=value, lo=lo_out, hi=hi_out, pf=pf, pub=pub,
+                   ids=pf.index.to_numpy(dtype=object), cols=a,
                    scen_recs=_records_by_asset(scen_detail) if scen_detail is not None else {},
                    cac_recs=_records_by_asset(pf.record("income.contributory")) if (model == "excess").any() else {})
         # the trace reads columns converted once and record dicts grouped once, not a row Series
@@ -459,25 +465,6 @@ def _warnings(pf, ok, periods, horizon, life, bound, rights, g, tv_on, ib, rb, f
             add(i, "FORECAST_FROM_HISTORY", f"收入由历史数据预测（{fc.model}，AIC {fc.aic:.2f}）",
                 f"revenue forecast from history ({fc.model}, AIC {fc.aic:.2f})")
     return out
-
-
-class _Columns:
-    """Columns of the assets table as numpy arrays, each converted once on first use
-    (``cols[name][i]`` is the element ``a[name].iloc[i]`` gives: numpy scalars for numeric
-    columns, str or NaN for text columns)."""
-
-    def __init__(self, a: pd.DataFrame):
-        self._a = a
-        self._c: dict[str, np.ndarray] = {}
-
-    def __contains__(self, name: str) -> bool:
-        return name in self._a.columns
-
-    def __getitem__(self, name: str) -> np.ndarray:
-        x = self._c.get(name)
-        if x is None:
-            x = self._c[name] = self._a[name].to_numpy()
-        return x
 
 
 def _records_by_asset(d: pd.DataFrame) -> dict[Any, list[dict[str, Any]]]:

@@ -101,9 +101,10 @@ def factors(rate: np.ndarray, tau: np.ndarray, publication: np.ndarray | None = 
     i = np.asarray(rate, float)
     with np.errstate(invalid="ignore", over="ignore"):
         v = (1.0 + i)[:, None] ** (-np.asarray(tau, float))
-    if publication is None:
+    pub = None if publication is None else np.asarray(publication, bool)
+    if pub is None or not pub.any():   # nothing to round (the usual case): skip the rounding pass
         return v
-    return np.where(np.asarray(publication, bool)[:, None], np.round(v, 4), v)
+    return np.where(pub[:, None], np.round(v, 4), v)
 
 
 def terminal_messages(g: float, i: float) -> tuple[str, str]:
@@ -125,7 +126,8 @@ def terminal_refusal(g: float, i: float) -> RefusedError:
 def discount(flows: np.ndarray, rate: np.ndarray, *, weights: np.ndarray | None = None,
              first_fraction: np.ndarray | None = None, mid: np.ndarray | None = None,
              terminal_growth: np.ndarray | None = None, terminal: np.ndarray | None = None,
-             publication: np.ndarray | None = None, strict: bool = False) -> DiscountResult:
+             publication: np.ndarray | None = None, strict: bool = False,
+             tau: np.ndarray | None = None) -> DiscountResult:
     """Present value of per-period flows for every asset at once.
 
     Parameters
@@ -140,6 +142,8 @@ def discount(flows: np.ndarray, rate: np.ndarray, *, weights: np.ndarray | None 
     publication : (n,) bool, publication rounding (rates 2 dp in %, factors 4 dp).
     strict : raise :class:`~valuation.core.errors.RefusedError` when g ≥ i (single appraisals);
         otherwise such rows get ``value = NaN`` and ``terminal_refused = True``.
+    tau : (n, T) exponents ``exponents(T, first_fraction, mid)`` when the caller has them
+        already (several calls on the same grid); computed here when None.
 
     Returns
     -------
@@ -159,9 +163,10 @@ def discount(flows: np.ndarray, rate: np.ndarray, *, weights: np.ndarray | None 
     m = np.zeros(n, bool) if mid is None else np.asarray(mid, bool)
     pub = np.zeros(n, bool) if publication is None else np.asarray(publication, bool)
     g = np.full(n, np.nan) if terminal_growth is None else np.asarray(terminal_growth, float).copy()
-    i = np.where(pub, publication_rate(i), i)
-    g = np.where(pub, publication_rate(g), g)
-    tau = exponents(T, f, m)
+    if pub.any():
+        i = np.where(pub, publication_rate(i), i)
+        g = np.where(pub, publication_rate(g), g)
+    tau = exponents(T, f, m) if tau is None else np.asarray(tau, float)
     v = factors(i, tau, pub)
     Fw = np.nan_to_num(F) * w
     pv = (Fw * v).sum(axis=1)

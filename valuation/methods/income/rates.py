@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ...core.errors import Issue, RefusedError, ValidationError
+from .columns import Columns, columns
 
 __all__ = ["PREMIA", "RateResolution", "discount_rates", "wara"]
 
@@ -25,12 +26,6 @@ LABELS = {"risk_free": ("无风险利率", "risk-free rate"), "management": ("�
           "wacc": ("加权平均资本成本", "WACC"), "premium": ("数据资产风险溢价", "data-asset premium")}
 
 
-def _col(a: pd.DataFrame, c: str) -> np.ndarray:
-    if c not in a.columns:
-        return np.full(len(a), np.nan)
-    return a[c].to_numpy(dtype=float, na_value=np.nan)
-
-
 @dataclass(frozen=True)
 class RateResolution:
     rate: np.ndarray            # (n,) resolved discount rate (NaN: none)
@@ -39,27 +34,26 @@ class RateResolution:
     risk_free_default: np.ndarray  # (n,) bool: r_f taken from the model library
 
 
-def discount_rates(a: pd.DataFrame, risk_free_default: float = float("nan")) -> RateResolution:
+def discount_rates(a: pd.DataFrame | Columns, risk_free_default: float = float("nan")) -> RateResolution:
     """Resolve i for every asset: given → build-up → WACC + premium.
 
     Parameters
     ----------
-    a : the assets table of a portfolio.
+    a : the assets table of a portfolio (or its :class:`~.columns.Columns`).
     risk_free_default : r_f used when a build-up card omits it (model library, e.g. 0.0175).
     """
-    given = _col(a, "income_discount_rate")
-    meth = a["income_discount_method"].fillna("").astype("str").to_numpy(dtype=object) \
-        if "income_discount_method" in a.columns else np.full(len(a), "", dtype=object)
-    rf_card = _col(a, "income_discount_risk_free")
-    rf_def = np.isnan(rf_card) & (meth == "build_up")
+    c = columns(a)
+    given = c.num("income_discount_rate")
+    build_up, by_wacc = c.eq("income_discount_method", "build_up"), c.eq("income_discount_method", "wacc")
+    rf_card = c.num("income_discount_risk_free")
+    rf_def = np.isnan(rf_card) & build_up
     rf = np.where(np.isnan(rf_card), risk_free_default, rf_card)
-    premia = sum(np.nan_to_num(_col(a, f"income_discount_{k}")) for k in PREMIA)
+    premia = sum(np.nan_to_num(c.num(f"income_discount_{k}")) for k in PREMIA)
     build = rf + premia
-    wacc = _col(a, "income_discount_wacc") + np.nan_to_num(_col(a, "income_discount_premium"))
+    wacc = c.num("income_discount_wacc") + np.nan_to_num(c.num("income_discount_premium"))
     has = ~np.isnan(given)
-    rate = np.where(has, given, np.where(meth == "build_up", build, np.where(meth == "wacc", wacc, np.nan)))
-    how = np.where(has, "given", np.where(meth == "build_up", "build_up",
-                                          np.where(meth == "wacc", "wacc", "none"))).astype(object)
+    rate = np.where(has, given, np.where(build_up, build, np.where(by_wacc, wacc, np.nan)))
+    how = np.where(has, "given", np.where(build_up, "build_up", np.where(by_wacc, "wacc", "none"))).astype(object)
     return RateResolution(rate, how, rf, rf_def & ~has)
 
 

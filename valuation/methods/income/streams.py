@@ -17,12 +17,14 @@ K = I_d(1 + p_d) / (I_d(1 + p_d) + I_o(1 + p_o)); marginal K = PV(incremental pr
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ...core.portfolio import Portfolio
+from .columns import Columns, columns
 
 __all__ = [
     "MODELS",
@@ -40,28 +42,30 @@ STREAM_OF = {"direct": "income.income", "split": "income.base", "excess": "incom
              "incremental": "income.with / income.without / income.savings", "royalty": "income.revenue"}
 
 
-def col(a: pd.DataFrame, c: str) -> np.ndarray:
-    if c not in a.columns:
-        return np.full(len(a), np.nan)
-    return a[c].to_numpy(dtype=float, na_value=np.nan)
+def col(a: pd.DataFrame | Columns, c: str) -> np.ndarray:
+    """Numeric column as float, NaN for missing (read-only; all NaN when absent)."""
+    return columns(a).num(c)
 
 
-def txt(a: pd.DataFrame, c: str) -> np.ndarray:
-    """Text column as a numpy object array of str with "" for missing."""
-    if c not in a.columns:
-        return np.full(len(a), "", dtype=object)
-    x = a[c]
-    if isinstance(x.dtype, pd.StringDtype):  # already str or missing: no fillna/astype round trip
-        v = x.to_numpy(dtype=object).copy()
-        v[pd.isna(v)] = ""
-        return v
-    return x.fillna("").astype("str").to_numpy(dtype=object)
+def txt(a: pd.DataFrame | Columns, c: str) -> np.ndarray:
+    """Text column as a numpy object array of str with "" for missing (read-only)."""
+    return columns(a).txt(c)
 
 
 def stream(pf: Portfolio, path: str, T: int) -> np.ndarray:
+    """(n, T) values of periods 1..T of a series (NaN where absent or beyond its width)."""
     s = pf.series.get(path)
     if s is None:
         return np.full((len(pf), T), np.nan)
+    c = s.columns
+    if isinstance(c, pd.RangeIndex) and c.start == 1 and c.step == 1:
+        # periods 1..w in order (as the portfolio builds them): what the reindex below gives,
+        # without its ~80 µs of pandas overhead
+        v = s.to_numpy(dtype=float, na_value=np.nan)
+        out = np.full((len(pf), T), np.nan)
+        k = min(T, v.shape[1])
+        out[:, :k] = v[:, :k]
+        return out
     return s.reindex(columns=range(1, T + 1)).to_numpy(dtype=float, na_value=np.nan)
 
 
@@ -74,21 +78,33 @@ class Streams:
     missing_what: np.ndarray  # (n,) str, which input is missing
 
 
-def split_rate(a: pd.DataFrame, pf: Portfolio, T: int, v: np.ndarray) -> np.ndarray:
-    """K per asset: given, equivalent investment or marginal analysis (v: (n, T) factors)."""
+def split_rate(a: pd.DataFrame | Columns, pf: Portfolio, T: int,
+               v: np.ndarray | Callable[[], np.ndarray]) -> np.ndarray:
+    """K per asset: given, equivalent investment or marginal analysis.
+
+    ``v`` is the (n, T) present-value factors of the marginal analysis, or a function giving
+    them: it is called only when an asset uses the marginal method.
+    """
+    a = columns(a)
     K = col(a, "income_split_rate")
-    sm = txt(a, "income_split_method")
-    di, dr = col(a, "income_split_data_investment"), np.nan_to_num(col(a, "income_split_data_profit_rate"))
-    oi, orr = col(a, "income_split_other_investment"), np.nan_to_num(col(a, "income_split_other_profit_rate"))
+    equivalent = a.eq("income_split_method", "equivalent_investment")
+    marginal = a.eq("income_split_method", "marginal")
+    # each method's K is worked out only when some asset uses it (a given K is the usual case)
+    k_eq = k_marg = np.full(len(K), np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
-        k_eq = di * (1 + dr) / (di * (1 + dr) + oi * (1 + orr))
-        inc_p = stream(pf, "income.split.incremental_profit", T)
-        tot_p = stream(pf, "income.split.total_profit", T)
-        num = np.nansum(inc_p * v, axis=1)
-        den = np.nansum(tot_p * v, axis=1)
-        k_marg = np.where(np.isnan(tot_p).all(axis=1) | np.isnan(inc_p).all(axis=1) | (den == 0),
-                          np.nan, num / den)
-    return np.where(sm == "equivalent_investment", k_eq, np.where(sm == "marginal", k_marg, K))
+        if equivalent.any():
+            di, dr = col(a, "income_split_data_investment"), np.nan_to_num(col(a, "income_split_data_profit_rate"))
+            oi, orr = col(a, "income_split_other_investment"), np.nan_to_num(col(a, "income_split_other_profit_rate"))
+            k_eq = di * (1 + dr) / (di * (1 + dr) + oi * (1 + orr))
+        if marginal.any():
+            vv = v() if callable(v) else v
+            inc_p = stream(pf, "income.split.incremental_profit", T)
+            tot_p = stream(pf, "income.split.total_profit", T)
+            num = np.nansum(inc_p * vv, axis=1)
+            den = np.nansum(tot_p * vv, axis=1)
+            k_marg = np.where(np.isnan(tot_p).all(axis=1) | np.isnan(inc_p).all(axis=1) | (den == 0),
+                              np.nan, num / den)
+    return np.where(equivalent, k_eq, np.where(marginal, k_marg, K))
 
 
 def contributory_charges(pf: Portfolio, revenue: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -114,7 +130,7 @@ def contributory_charges(pf: Portfolio, revenue: np.ndarray) -> tuple[np.ndarray
     return cac, needs_rev
 
 
-def income_basis(a: pd.DataFrame, model: np.ndarray) -> np.ndarray:
+def income_basis(a: pd.DataFrame | Columns, model: np.ndarray) -> np.ndarray:
     """Basis of F_t (art. 21(6)): stated, else direct → pre_tax (EBIT), excess → post_tax
     (NOPAT), royalty → post_tax when a tax rate is applied, else pre_tax; others unknown ("")."""
     ib = txt(a, "income_income_basis")
@@ -124,22 +140,31 @@ def income_basis(a: pd.DataFrame, model: np.ndarray) -> np.ndarray:
     return np.where(ib == "", default, ib).astype(object)
 
 
-def income_flows(pf: Portfolio, T: int, v: np.ndarray,
-                 fill: dict[str, np.ndarray] | None = None) -> Streams:
+def _incremental(a: Columns, with_: np.ndarray, without: np.ndarray, savings: np.ndarray) -> np.ndarray:
+    """R_t − R'_t, or the cost savings when the card says so (or gives only savings)."""
+    saving = a.eq("income_incremental_kind", "cost_saving") | (np.isnan(with_).all(axis=1)
+                                                                & ~np.isnan(savings).all(axis=1))
+    return np.where(saving[:, None], savings, with_ - without)
+
+
+def income_flows(pf: Portfolio, T: int, v: np.ndarray | Callable[[], np.ndarray],
+                 fill: dict[str, np.ndarray] | None = None, *, cols: Columns | None = None) -> Streams:
     """F (n × T) for every asset and model.
 
     Parameters
     ----------
     pf : portfolio.
     T : number of period columns.
-    v : (n, T) present-value factors (for the marginal split rate).
+    v : (n, T) present-value factors (for the marginal split rate), or a function giving them
+        (called only when an asset uses the marginal split rate).
     fill : asset_id → projected revenue (from :mod:`.forecast`) for cards that give history:
         fills ``revenue`` (royalty, excess charges), ``base`` (split) and ``income`` =
         projection × ``income.history.margin`` (direct; missing margin → not applicable).
+    cols : the assets table's columns already read by the caller (default: read here).
     """
-    a = pf.assets
+    a = columns(pf.assets) if cols is None else cols
     n = len(pf)
-    model = txt(a, "income_model")
+    is_model = {m: a.eq("income_model", m) for m in MODELS}
     income = stream(pf, "income.income", T)
     base = stream(pf, "income.base", T)
     revenue = stream(pf, "income.revenue", T)
@@ -162,27 +187,37 @@ def income_flows(pf: Portfolio, T: int, v: np.ndarray,
     K = split_rate(a, pf, T, v)
     cac, needs_rev = contributory_charges(pf, revenue)
     royalty = col(a, "income_royalty_rate")
-    kind = txt(a, "income_incremental_kind")
-    saving = (kind == "cost_saving") | (np.isnan(with_).all(axis=1) & ~np.isnan(savings).all(axis=1))
-    incr = np.where(saving[:, None], savings, with_ - without)
-    F = np.select([(model == m)[:, None] for m in MODELS],
-                  [income, base * K[:, None], nopat - cac, incr, revenue * royalty[:, None] * (1 - tax)[:, None]],
-                  np.nan)
+    incr = _incremental(a, with_, without, savings) if is_model["incremental"].any() else None
+    # F of each model on its own rows (NaN for an unknown model), as np.select over the five
+    # formulas would give, computing only the formulas of the models present
+    formulas = {"direct": lambda: income, "split": lambda: base * K[:, None], "excess": lambda: nopat - cac,
+                "incremental": lambda: incr, "royalty": lambda: revenue * royalty[:, None] * (1 - tax)[:, None]}
+    F = np.full((n, T), np.nan)
+    for m in MODELS:
+        if is_model[m].any():
+            F[is_model[m]] = formulas[m]()[is_model[m]]
     none = lambda x: np.isnan(x).all(axis=1)
+    # (model, the missing input as a mask over all rows, its name); the first that applies wins
     checks = [
-        ((model == "direct") & none(income) & ~none(stream(pf, "income.history.values", 1))
-         & np.isnan(margin), "income.history.margin"),
-        ((model == "direct") & none(income), "income.income"),
-        ((model == "split") & none(base), "income.base"),
-        ((model == "split") & np.isnan(K), "income.split_rate"),
-        ((model == "excess") & none(nopat), "income.nopat"),
-        ((model == "excess") & needs_rev & none(revenue), "income.revenue"),
-        ((model == "incremental") & none(incr), "income.with / income.without / income.savings"),
-        ((model == "royalty") & none(revenue), "income.revenue"),
-        ((model == "royalty") & np.isnan(royalty), "income.royalty_rate"),
-        (~np.isin(model, MODELS), "income.model"),
+        ("direct", lambda: none(income) & ~none(stream(pf, "income.history.values", 1)) & np.isnan(margin),
+         "income.history.margin"),
+        ("direct", lambda: none(income), "income.income"),
+        ("split", lambda: none(base), "income.base"),
+        ("split", lambda: np.isnan(K), "income.split_rate"),
+        ("excess", lambda: none(nopat), "income.nopat"),
+        ("excess", lambda: needs_rev & none(revenue), "income.revenue"),
+        ("incremental", lambda: none(incr), "income.with / income.without / income.savings"),
+        ("royalty", lambda: none(revenue), "income.revenue"),
+        ("royalty", lambda: np.isnan(royalty), "income.royalty_rate"),
     ]
     what = np.full(n, "", dtype=object)
-    for mask, name in checks:
-        what = np.where((what == "") & mask, name, what)
-    return Streams(F, K, cac, what != "", what)
+    found = np.zeros(n, bool)
+    for m, mask, name in checks:
+        if is_model[m].any():
+            hit = is_model[m] & mask() & ~found
+            what[hit] = name
+            found |= hit
+    unknown = ~np.logical_or.reduce([is_model[m] for m in MODELS]) & ~found
+    what[unknown] = "income.model"
+    found |= unknown
+    return Streams(F, K, cac, found, what)

@@ -1,0 +1,104 @@
+"""The column reader of the income approach gives what the public pandas expressions give."""
+import glob
+import json
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from valuation.core.portfolio import Portfolio
+from valuation.methods.income.columns import Columns, frame
+from valuation.methods.income.kernel import discount, exponents, life_weights
+
+
+def _same(x: np.ndarray, y: np.ndarray) -> None:
+    assert x.dtype == y.dtype and x.shape == y.shape
+    assert [repr(v) for v in x.tolist()] == [repr(v) for v in y.tolist()]
+
+
+def _frames() -> list[pd.DataFrame]:
+    cards = [json.load(open(f, encoding="utf-8")) for f in sorted(glob.glob("examples/cards/*.json"))]
+    a = Portfolio.from_cards(cards, strict=False).assets
+    b = a.copy()
+    # columns replaced after the build (as the Monte Carlo perturbations do), other dtypes
+    b["income_discount_rate"] = np.linspace(0.05, 0.2, len(b))
+    b["income_periods"] = np.arange(len(b), dtype=np.int64)
+    b["income_model"] = pd.Series(["royalty", None] * (len(b) // 2) + ["split"] * (len(b) % 2),
+                                  index=b.index, dtype=object)
+    b["valuation_date"] = pd.to_datetime(["2024-06-30"] * len(b)).as_unit("us")
+    return [a, b, a.iloc[:0]]
+
+
+@pytest.mark.parametrize("k", range(3))
+def test_columns_match_pandas(k):
+    a = _frames()[k]
+    c = Columns(a)
+    for name in a.columns:
+        s = a[name]
+        _same(c[name], s.to_numpy())
+        if s.dtype.kind in "fiub":
+            _same(c.num(name), s.to_numpy(dtype=float, na_value=np.nan))
+        if s.dtype == bool:
+            _same(c.flag(name), s.to_numpy(bool))
+        if s.dtype.kind == "M":
+            _same(c.date(name), pd.to_datetime(s).to_numpy("datetime64[ns]"))
+        if isinstance(s.dtype, pd.StringDtype) or s.dtype == object:
+            t = s.fillna("").astype("str").to_numpy(dtype=object)
+            for value in {*t[:3].tolist(), "royalty", "mid"} - {""}:
+                _same(Columns(a).eq(name, value), t == value)   # by Arrow, before any txt
+                _same(c.eq(name, value), t == value)
+            _same(c.txt(name), t)
+    _same(c.num("no_such_column"), np.full(len(a), np.nan))
+    _same(c.txt("no_such_column"), np.full(len(a), "", dtype=object))
+
+
+def test_columns_are_read_only_and_cached():
+    a = _frames()[0]
+    c = Columns(a)
+    x = c.num("income_discount_rate")
+    assert x is c.num("income_discount_rate")
+    with pytest.raises(ValueError):
+        x[0] = 1.0
+    a.iloc[0, a.columns.get_loc("income_discount_rate")] = 0.5   # the frame itself stays writable
+    assert a["income_discount_rate"].iloc[0] == 0.5
+
+
+def _blocks(f: pd.DataFrame) -> list:
+    return [(str(b.dtype), list(b.mgr_locs.as_array)) for b in f._mgr.blocks]
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 63, 64, 500])
+def test_frame_is_the_dict_constructor(n):
+    rng = np.random.default_rng(n)
+    words = np.array(["", "royalty", "split", "税前", "periods"], dtype=object)
+    cols = {
+        "estimate": rng.normal(size=n), "applicable": rng.random(n) > 0.5,
+        "same_text": np.full(n, "", dtype=object), "mixed_text": words[rng.integers(0, 5, n)],
+        "life": np.where(rng.random(n) > 0.5, np.nan, 1.0), "flag": np.zeros(n, bool),
+        "one_word": np.full(n, "periods", dtype=object),
+    }
+    index = pd.Index([f"A{i}" for i in range(n)], name="asset_id")
+    got, want = frame(dict(cols), index), pd.DataFrame(dict(cols), index=index)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert _blocks(got) == _blocks(want)
+    for c in ("same_text", "mixed_text", "one_word"):   # the same Arrow type underneath
+        if n:
+            assert pa.array(got[c].array).type == pa.array(want[c].array).type
+
+
+def test_discount_with_given_exponents_is_the_same():
+    rng = np.random.default_rng(3)
+    n, T = 40, 6
+    F = rng.normal(100, 30, (n, T))
+    F[rng.random((n, T)) < 0.1] = np.nan
+    rate, frac = rng.uniform(0.05, 0.2, n), rng.uniform(0.2, 1.0, n)
+    mid, pub = rng.random(n) > 0.5, rng.random(n) > 0.5
+    g = np.where(rng.random(n) > 0.5, 0.02, np.nan)
+    w = life_weights(rng.uniform(0.5, T, n), T, frac)
+    for p in (pub, np.zeros(n, bool), None):
+        a = discount(F, rate, weights=w, first_fraction=frac, mid=mid, terminal_growth=g, publication=p)
+        b = discount(F, rate, weights=w, first_fraction=frac, mid=mid, terminal_growth=g, publication=p,
+                     tau=exponents(T, frac, mid))
+        for x, y in zip(a.__dict__.values(), b.__dict__.values(), strict=True):
+            np.testing.assert_array_equal(x, y)
