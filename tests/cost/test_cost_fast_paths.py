@@ -33,11 +33,12 @@ def test_component_arrays_equal_component_totals_without_lines():
 TEXTS = ["", "理由", "  ", "\u3000", "x ", "...", "\x1c", " a\t", None, np.nan]
 
 
+@pytest.mark.parametrize("dtype", [object, "str"])
 @pytest.mark.parametrize("k", range(len(TEXTS)))
-def test_short_text_helpers_equal_the_pandas_path(k):
+def test_short_text_helpers_equal_the_pandas_path(k, dtype):
     vals = TEXTS[k:] + TEXTS[:k]
-    short = pd.DataFrame({"t": pd.Series(vals, dtype=object)})
-    long = pd.DataFrame({"t": pd.Series(vals * 10, dtype=object)})   # > 64 rows: the pandas path
+    short = pd.DataFrame({"t": pd.Series(vals, dtype=dtype)})
+    long = pd.DataFrame({"t": pd.Series(vals * 10, dtype=dtype)})   # > 64 rows: the pandas path
     s, lg = approach._str(short, "t"), approach._str(long, "t")
     assert s.tolist() == lg[:len(vals)].tolist()
     assert approach._has_text(s).tolist() == approach._has_text(lg)[:len(vals)].tolist()

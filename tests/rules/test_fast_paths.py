@@ -103,3 +103,13 @@ def test_short_text_columns_match_the_pandas_path(missing):
     assert short_hits["code"].astype(str).tolist() == first["code"].astype(str).tolist()
     assert [int(a[1:]) for a in short_hits["asset_id"]] == [int(a[1:]) for a in first["asset_id"]]
     assert len(short_hits) > 0
+
+
+@pytest.mark.parametrize("dtype", [object, "str"])
+def test_short_text_facts_equal_the_pandas_path(dtype):
+    from valuation.rules.facts import _count_items, _txt
+    vals = ["soe", None, "", " a; b ", "x; y; z", np.nan, "  "]
+    short = pd.DataFrame({"t": pd.Series(vals, dtype=dtype)})
+    long = pd.DataFrame({"t": pd.Series(vals * 600, dtype=dtype)})   # > 4096 rows: the pandas path
+    assert _txt(short, "t", len(short)).tolist() == _txt(long, "t", len(long))[:len(vals)].tolist()
+    assert _count_items(short["t"]).tolist() == _count_items(long["t"])[:len(vals)].tolist()
