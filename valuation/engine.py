@@ -148,11 +148,14 @@ def _flags(pf: Portfolio, frame: pd.DataFrame, results: Mapping[str, MethodResul
         engine_mod = importlib.import_module("valuation.rules.engine")
     except ImportError:  # pragma: no cover
         return {}
-    facts = facts_mod.build_facts(pf.assets, frame, methods={m: mr.frame for m, mr in results.items()},
+    # the facts as arrays and the hits as positions: the same flags as build_facts →
+    # RuleSet.evaluate → flags_for, without the facts and hits frames (most of their cost
+    # for one card)
+    facts = facts_mod.fact_arrays(pf.assets, frame, methods={m: mr.frame for m, mr in results.items()},
                                   as_of=as_of)
     ruleset = _ruleset(snap)
-    hits = ruleset.evaluate(facts)
-    return engine_mod.flags_for(facts, hits, ruleset)
+    hits = ruleset.hit_positions(facts, len(pf))
+    return engine_mod.flags_from_arrays(facts, pf.index.to_numpy(dtype=object), hits, ruleset)
 
 
 _RULESETS: dict[str, Any] = {}

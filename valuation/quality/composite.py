@@ -34,7 +34,7 @@ from .checks import check_scores, check_weights, issue
 from .indicators import dimension_scores, indicator_scores
 from .library import DEFAULT_QUALITY_LIBRARY, QualityLibrary
 
-__all__ = ["QUALITY_CLAUSES", "composite", "composite_scores"]
+__all__ = ["QUALITY_CLAUSES", "composite", "composite_columns", "composite_scores"]
 
 QUALITY_CLAUSES = ["GBT36344", "CAS2023.art16", "CAS2023.art17"]
 MATRIX_FIELD = "asset.quality.ahp_matrix"
@@ -187,6 +187,16 @@ def composite_scores(pf, weights: Any = None, *, scale: str | None = None,
     ``ahp_override_reason``, ``w_<dimension>`` and ``s_<dimension>`` (the weights and scores
     used), ``problem_zh``, ``problem_en``.
     """
+    return pd.DataFrame(composite_columns(pf, weights, scale=scale, bands=bands, catalog=catalog,
+                                          errors=errors, library=library), index=pf.index)
+
+
+def composite_columns(pf, weights: Any = None, *, scale: str | None = None,
+                      bands=None, catalog: Mapping[str, Indicator] | None = None,
+                      errors: str = "raise", library: QualityLibrary | None = None) -> dict[str, np.ndarray]:
+    """The columns of :func:`composite_scores` as ``{column: array}`` (same order), without
+    the frame — what the cost approach reads (building the frame costs more than scoring a
+    few cards)."""
     if errors not in ("raise", "mark"):
         raise ValueError("errors must be 'raise' or 'mark'")
     lib = library or DEFAULT_QUALITY_LIBRARY
@@ -230,7 +240,8 @@ def composite_scores(pf, weights: Any = None, *, scale: str | None = None,
 
     # ---- weights
     W = np.tile(lib.dimension_weights, (n, 1))
-    edited = not np.allclose(lib.dimension_weights, DEFAULT_DIMENSION_WEIGHTS, rtol=0, atol=1e-12)
+    # np.allclose(rtol=0, atol=1e-12) for the finite weights a library holds, without its overhead
+    edited = not bool((np.abs(lib.dimension_weights - DEFAULT_DIMENSION_WEIGHTS) <= 1e-12).all())
     src = np.full(n, "library" if edited else "default", dtype=object)
     lam = np.full(n, np.nan)
     ci = np.full(n, np.nan)
@@ -296,5 +307,4 @@ def composite_scores(pf, weights: Any = None, *, scale: str | None = None,
         cols[f"s_{d}"] = dims[:, j]
     cols["problem_zh"] = pz
     cols["problem_en"] = pe
-    out = pd.DataFrame(cols, index=idx)
-    return out
+    return cols

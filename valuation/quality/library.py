@@ -14,6 +14,7 @@ actually used appear in every result (``w_<dimension>`` of the quality details).
 """
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -123,6 +124,23 @@ def quality_library(entries: Iterable[Mapping[str, Any]] | None) -> QualityLibra
     items = [e for e in (entries or []) if isinstance(e, Mapping)]
     if not items:
         return DEFAULT_QUALITY_LIBRARY
+    # Every appraisal reads the snapshot's library again; parse each content once. The key
+    # is the entries themselves (a deep copy compared by ==), so an edited library — even one
+    # edited in place — is parsed anew.
+    for cached, lib in _PARSED:
+        if cached == items:
+            return lib
+    lib = _parse(items)
+    _PARSED.insert(0, (copy.deepcopy(items), lib))
+    del _PARSED[8:]
+    return lib
+
+
+_PARSED: list[tuple[list[Mapping[str, Any]], QualityLibrary]] = []   # most recent first
+
+
+def _parse(items: list[Mapping[str, Any]]) -> QualityLibrary:
+    """:func:`quality_library` of non-empty entries."""
     w = DEFAULT_DIMENSION_WEIGHTS.copy()
     for e in items:
         if e.get("kind") == "dimension":

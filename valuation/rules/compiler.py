@@ -86,10 +86,28 @@ def _isnull(x: Any) -> Any:
         if x.dtype.kind in "fc":
             return np.isnan(x)
         if x.dtype.kind in "OUT":
+            small = _small_texts(x)
+            if small is not None:
+                return np.array([v == "" for v in small], dtype=bool).reshape(x.shape)
             s = pd.Series(x, dtype=object, copy=False)
             return (s.isna() | (s == "")).to_numpy(bool)
         return np.zeros(x.shape, bool)
     return np.bool_(x is None or (isinstance(x, str) and x == "") or (isinstance(x, float) and x != x))
+
+
+# Up to this many rows, text columns are compared in Python: a pandas Series costs ~50 µs a
+# call whatever the length, more than the loop over a few cards (a single appraisal); long
+# columns (batches of 10^6) keep the hash-based pandas path.
+SMALL = 64
+
+
+def _small_texts(x: np.ndarray) -> list[str] | None:
+    """The values of a short 1-d array when they are all ``str`` (no missing value: the
+    Python comparisons then give what the pandas ones give), else None."""
+    if x.ndim != 1 or len(x) > SMALL:
+        return None
+    vals = x.tolist()
+    return vals if all(type(v) is str for v in vals) else None
 
 
 def _coalesce(x: Any, default: Any) -> Any:
@@ -440,7 +458,11 @@ class _Compiler:
                     eq = np.equal(np.asarray(a, object), np.asarray(b, object)).astype(bool)
                 elif isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
                     arr, other = (a, b) if isinstance(a, np.ndarray) else (b, a)
-                    eq = (pd.Series(arr, dtype=object, copy=False) == other).to_numpy(bool)
+                    small = _small_texts(arr) if type(other) is str else None
+                    if small is not None:
+                        eq = np.array([v == other for v in small], dtype=bool)
+                    else:
+                        eq = (pd.Series(arr, dtype=object, copy=False) == other).to_numpy(bool)
                 else:
                     eq = np.bool_(a == b)
                 if not neg:
@@ -481,10 +503,15 @@ class _Compiler:
                 return np.logical_not(r) & ~np.isnan(x) if neg else r
             return fn_num
         sval = list(vals)
+        sset = frozenset(sval)
 
         def fn_txt(env: Env) -> Any:
             x = lf(env)
-            if isinstance(x, np.ndarray):
+            small = _small_texts(x) if isinstance(x, np.ndarray) else None
+            if small is not None:
+                r = np.array([v in sset for v in small], dtype=bool)
+                miss = np.array([v == "" for v in small], dtype=bool)
+            elif isinstance(x, np.ndarray):
                 s = pd.Series(x, dtype=object, copy=False)
                 r = s.isin(sval).to_numpy(bool)  # hash membership, fast on 10^6 rows
                 miss = (s.isna() | (s == "")).to_numpy(bool)

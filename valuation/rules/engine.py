@@ -25,7 +25,7 @@ import re
 import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,7 @@ from .compiler import CompiledExpr, compile_expr
 from .facts import FACTS, fact_types
 
 __all__ = ["Rule", "RuleSet", "compile_rules", "validate_rule", "flags_for", "is_final",
-           "load_seed_rules", "seed_ruleset", "SEVERITIES", "check_expression", "SEED_FILE"]
+           "load_seed_rules", "seed_ruleset", "flags_from_arrays", "SEVERITIES", "check_expression", "SEED_FILE"]
 
 SEVERITIES = ("info", "warning", "blocker")
 SEED_FILE = Path(__file__).resolve().parents[1] / "library" / "seed" / "rules.yaml"
@@ -91,6 +91,12 @@ class Rule:
                 if name in FACTS and name not in out:
                     out.append(name)
         return tuple(out)
+
+    @cached_property
+    def shown_facts(self) -> tuple[str, ...]:
+        """Facts given with a flag: those the condition reads (sorted), then those the
+        messages show."""
+        return tuple(dict.fromkeys(sorted(self.names) + list(self.message_facts)))
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "severity": self.severity, "title_zh": self.title_zh, "title_en": self.title_en,
@@ -196,10 +202,24 @@ class RuleSet:
         Only the facts the rules read are materialised; a fact missing from ``facts`` is
         treated as missing (NaN / "" / False)."""
         n = len(facts)
+        env = {c: facts[c].to_numpy() for c in self._read if c in facts.columns}
+        p, w = self.hit_positions(env, n)
+        if not len(p):
+            return pd.DataFrame({"asset_id": pd.Series([], dtype=object),
+                                 "code": pd.Categorical([], categories=self._codes),
+                                 "severity": pd.Categorical([], categories=list(SEVERITIES))})
+        return pd.DataFrame({"asset_id": facts.index.take(p),
+                             "code": pd.Categorical.from_codes(w, categories=self._codes),
+                             "severity": pd.Categorical.from_codes(self._sev_of[w], categories=list(SEVERITIES))})
+
+    def hit_positions(self, facts: Mapping[str, np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
+        """The hits of :meth:`evaluate` as (asset row, rule position) arrays, grouped by asset
+        and, within an asset, in library order. ``facts``: ``{fact: array of n}``; a fact the
+        rules read that is absent is missing (NaN / "" / False)."""
         kinds = fact_types()
         env: dict[str, Any] = {}
-        for c in self.names:
-            env[c] = facts[c].to_numpy() if c in facts.columns else \
+        for c in self._read:
+            env[c] = facts[c] if c in facts else \
                 (np.full(n, "", dtype=object) if kinds.get(c) == "category" else
                  np.zeros(n, bool) if kinds.get(c) == "bool" else np.full(n, np.nan))
         pos, which = [], []
@@ -209,19 +229,27 @@ class RuleSet:
             if len(hit):
                 pos.append(hit)
                 which.append(np.full(len(hit), k, dtype=np.int32))
-        codes = [r.id for r in self.rules]
         if not pos:
-            return pd.DataFrame({"asset_id": pd.Series([], dtype=object),
-                                 "code": pd.Categorical([], categories=codes),
-                                 "severity": pd.Categorical([], categories=list(SEVERITIES))})
+            return np.zeros(0, np.intp), np.zeros(0, np.int32)
         p = np.concatenate(pos)
         w = np.concatenate(which)
         order = np.argsort(p, kind="stable")  # grouped by asset, rules in library order
-        p, w = p[order], w[order]
-        sev_of = np.array([SEVERITIES.index(r.severity) for r in self.rules], dtype=np.int8)
-        return pd.DataFrame({"asset_id": facts.index.take(p),
-                             "code": pd.Categorical.from_codes(w, categories=codes),
-                             "severity": pd.Categorical.from_codes(sev_of[w], categories=list(SEVERITIES))})
+        return p[order], w[order]
+
+    # what depends on the rules only, computed once per rule set (the engine keeps one
+    # compiled rule set per library snapshot)
+    @cached_property
+    def _read(self) -> list[str]:
+        """Facts read by any rule, in a fixed order."""
+        return sorted(self.names)
+
+    @cached_property
+    def _codes(self) -> list[str]:
+        return [r.id for r in self.rules]
+
+    @cached_property
+    def _sev_of(self) -> np.ndarray:
+        return np.array([SEVERITIES.index(r.severity) for r in self.rules], dtype=np.int8)
 
     def flags(self, facts: pd.DataFrame | pd.Series) -> dict[str, list[dict[str, Any]]]:
         """Evaluate and explain in one go: ``{asset_id: [flag, ...]}``."""
@@ -266,11 +294,17 @@ def _py(v: Any) -> Any:
     return v
 
 
+@lru_cache(maxsize=1024)
+def _parsed(template: str) -> tuple[tuple[str, str | None, str | None], ...]:
+    """``string.Formatter().parse`` of a message template, parsed once per template."""
+    return tuple((lit, name, spec) for lit, name, spec, _ in string.Formatter().parse(template))
+
+
 def _fill(template: str, values: Mapping[str, Any]) -> str:
     """Fill a message template; a missing value is shown as "—" and a value that does not
     fit its format is shown as text, rather than failing."""
     out = []
-    for lit, name, spec, _ in string.Formatter().parse(template):
+    for lit, name, spec in _parsed(template):
         out.append(lit)
         if name is None:
             continue
@@ -310,10 +344,8 @@ def flags_for(facts: pd.DataFrame | pd.Series, hits: pd.DataFrame, ruleset: Rule
     """
     ruleset = ruleset or seed_ruleset()
     facts = _as_frame(facts)
-    out: dict[str, list[dict[str, Any]]] = {}
     if not len(hits):
-        return out
-    rules = ruleset.by_id()
+        return {}
     rank = {r.id: i for i, r in enumerate(ruleset.rules)}
     aids = hits["asset_id"].to_numpy(dtype=object)
     codes = np.asarray(hits["code"].astype(str).to_numpy(dtype=object))
@@ -323,19 +355,50 @@ def flags_for(facts: pd.DataFrame | pd.Series, hits: pd.DataFrame, ruleset: Rule
         raise ValidationError([Issue("hits.asset_id", missing, "asset ids of the facts table",
                                      f"命中记录中的资产 {missing} 不在事实表中",
                                      f"assets {missing} of the hits are not in the facts table")])
+    which = np.array([rank[c] for c in codes], dtype=np.intp)
+    n = len(facts)
+
+    def column(k: str) -> np.ndarray:
+        return facts[k].to_numpy(dtype=object) if k in facts.columns else np.full(n, None, object)
+    return _flag_dicts(ruleset, aids, pos, which, column)
+
+
+def flags_from_arrays(facts: Mapping[str, np.ndarray], ids: np.ndarray, hits: tuple[np.ndarray, np.ndarray],
+                      ruleset: RuleSet) -> dict[str, list[dict[str, Any]]]:
+    """:func:`flags_for` of the hits of :meth:`RuleSet.hit_positions` over a facts table given
+    as ``{fact: array}`` with the asset ids ``ids`` (object array) — the same flags, without
+    the hits and facts frames."""
+    p, w = hits
+    if not len(p):
+        return {}
+    n = len(ids)
+
+    def column(k: str) -> np.ndarray:
+        if k not in facts:
+            return np.full(n, None, object)
+        a = np.asarray(facts[k])
+        return a if a.dtype == object else a.astype(object)   # as DataFrame.to_numpy(dtype=object)
+    return _flag_dicts(ruleset, ids[p], p, w.astype(np.intp), column)
+
+
+def _flag_dicts(ruleset: RuleSet, aids: np.ndarray, pos: np.ndarray, which: np.ndarray,
+                column: Any) -> dict[str, list[dict[str, Any]]]:
+    """The flags of hits given as asset id, facts row and rule position per hit (in the hits'
+    order); ``column(fact)`` gives a fact's values as an object array."""
+    out: dict[str, list[dict[str, Any]]] = {}
     cols: dict[str, np.ndarray] = {}
     sev_rank = {s: i for i, s in enumerate(reversed(SEVERITIES))}
-    for code in pd.unique(codes):
-        r = rules[code]
-        used = list(dict.fromkeys(sorted(r.names) + list(r.message_facts)))
-        for k in used:
-            if k not in cols:
-                cols[k] = facts[k].to_numpy(dtype=object) if k in facts.columns else np.full(len(facts), None, object)
-        sel = np.flatnonzero(codes == code)
+    for k in pd.unique(which):   # rules in order of their first hit
+        r = ruleset.rules[k]
+        code = r.id
+        used = r.shown_facts
+        for f in used:
+            if f not in cols:
+                cols[f] = column(f)
         params = dict(r.params)
-        for i in sel:
+        for i in np.flatnonzero(which == k):
             p = pos[i]
-            vals = {k: _py(cols[k][p]) for k in used}
+            vals = {f: _py(cols[f][p]) for f in used}
             fill = {**vals, **params}
             mzh, men = _fill(r.message_zh, fill), _fill(r.message_en, fill)
             out.setdefault(aids[i], []).append({
@@ -343,6 +406,7 @@ def flags_for(facts: pd.DataFrame | pd.Series, hits: pd.DataFrame, ruleset: Rule
                 "title_zh": r.title_zh, "title_en": r.title_en,
                 "message": mzh, "message_zh": mzh, "message_en": men,
                 "references": list(r.references), "values": vals, "params": params})
+    rank = {r.id: i for i, r in enumerate(ruleset.rules)}
     for aid in out:
         out[aid].sort(key=lambda f: (sev_rank[f["severity"]], rank[f["code"]]))
     return out

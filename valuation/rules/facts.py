@@ -27,8 +27,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-__all__ = ["FACTS", "fact_types", "build_facts", "describe_facts", "empty_facts", "METHODS"]
+__all__ = ["FACTS", "fact_types", "build_facts", "fact_arrays", "describe_facts", "empty_facts", "METHODS"]
 
 METHODS = ("cost", "income", "market")
 
@@ -138,12 +139,23 @@ def _bool(df: pd.DataFrame | None, col: str, n: int) -> np.ndarray:
     return s.fillna(False).astype(bool).to_numpy()
 
 
+def _text_values(s: pd.Series) -> list:
+    """The values of a text (or object) column as a list, missing text as None. Arrow-backed
+    text is read by Arrow's ``to_pylist``: pandas' ``to_numpy`` spends ~50 µs filling the
+    missing values of a one-row column."""
+    if s.dtype == object:
+        return s.to_numpy().tolist()
+    if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
+        return pa.array(s.array).to_pylist()
+    return s.to_numpy(dtype=object, na_value=None).tolist()
+
+
 def _txt(df: pd.DataFrame, col: str, n: int) -> np.ndarray:
     if col not in df.columns:
         return np.full(n, "", dtype=object)
     s = df[col]
     if len(s) <= 4096 and (isinstance(s.dtype, pd.StringDtype) or s.dtype == object):
-        vals = s.to_numpy(dtype=object, na_value=None).tolist() if s.dtype != object else s.to_numpy().tolist()
+        vals = _text_values(s)
         if all(type(x) is str or x is None or (type(x) is float and x != x) for x in vals):
             out = np.empty(len(vals), dtype=object)
             out[:] = [x if type(x) is str else "" for x in vals]   # text as is, missing → ""
@@ -156,7 +168,7 @@ def _count_items(col: pd.Series) -> np.ndarray:
     small columns are counted in Python — the same counts as the pandas string pipeline
     below, which costs ~2 ms a call whatever the length."""
     if len(col) <= 4096 and (isinstance(col.dtype, pd.StringDtype) or col.dtype == object):
-        vals = col.to_numpy(dtype=object, na_value=None).tolist() if col.dtype != object else col.to_numpy().tolist()
+        vals = _text_values(col)
         if all(type(x) is str or x is None or (type(x) is float and x != x) for x in vals):
             txt = [x.strip() if type(x) is str else "" for x in vals]
             return np.array([0.0 if t == "" else t.count("; ") + 1.0 for t in txt], dtype=float)
@@ -199,34 +211,89 @@ def build_facts(assets: pd.DataFrame, results: pd.DataFrame | None = None, *,
     -------
     DataFrame with one column per fact of :data:`FACTS`.
     """
+    facts = fact_arrays(assets, results, methods=methods, as_of=as_of)
+    out = pd.DataFrame(facts, index=assets.index)
+    assert list(out.columns) == list(FACTS), "every declared fact is built"
+    return out
+
+
+class _Reader:
+    """The columns of one input frame as arrays aligned with the assets, each converted once.
+
+    A frame already on the assets' (unique) index is read as is: ``reindex`` would copy the
+    whole frame — most of the cost of the facts of one card."""
+
+    def __init__(self, df: pd.DataFrame | None, idx: pd.Index, n: int):
+        if df is not None and not (idx.is_unique and df.index.equals(idx)):
+            df = df.reindex(idx)
+        self.df, self.n = df, n
+        self.columns = frozenset(df.columns.tolist()) if df is not None else frozenset()
+        self._num: dict[str, np.ndarray] = {}
+
+    def __contains__(self, col: str) -> bool:
+        return col in self.columns
+
+    def num(self, col: str) -> np.ndarray:
+        """``_num`` of the column (NaN when absent); the cached array must not be written."""
+        out = self._num.get(col)
+        if out is None:
+            out = self._num[col] = _num(self.df if col in self.columns else None, col, self.n)
+        return out
+
+    def bool(self, col: str) -> np.ndarray:
+        return _bool(self.df if col in self.columns else None, col, self.n)
+
+
+def _days_between(start: pd.Series | None, end: pd.Series | None, n: int) -> np.ndarray:
+    """``(end − start).dt.days`` as floats (NaN where either is missing); numpy for numpy
+    datetime columns (what a portfolio holds), pandas otherwise."""
+    if start is None or end is None:
+        return np.full(n, np.nan)
+    if start.dtype.kind == "M" and end.dtype.kind == "M" and isinstance(start.dtype, np.dtype) \
+            and isinstance(end.dtype, np.dtype):
+        s, e = start.to_numpy(), end.to_numpy()
+        miss = np.isnat(s) | np.isnat(e)
+        with np.errstate(all="ignore"):   # NaT rows are masked below
+            d = ((e - s) // np.timedelta64(1, "D")).astype(float)  # whole days, floored as .dt.days
+        d[miss] = np.nan
+        return d
+    return (end - start).dt.days.to_numpy(dtype=float, na_value=np.nan)
+
+
+def fact_arrays(assets: pd.DataFrame, results: pd.DataFrame | None = None, *,
+                methods: Mapping[str, pd.DataFrame] | None = None,
+                as_of: _dt.date | str | pd.Timestamp | None = None) -> dict[str, np.ndarray]:
+    """The columns of :func:`build_facts` as ``{fact: array}`` in the order of :data:`FACTS`
+    (numbers float, booleans bool, categories object arrays of text), without building the
+    frame — what the single-appraisal path evaluates the rules on."""
     n = len(assets)
     idx = assets.index
-    res = results.reindex(idx) if results is not None else pd.DataFrame(index=idx)
-    mfr = {k: v.reindex(idx) for k, v in (methods or {}).items()}
+    ast = _Reader(assets, idx, n)
+    res = _Reader(results, idx, n)   # no results: every result column is missing
+    mfr = {k: _Reader(v, idx, n) for k, v in (methods or {}).items()}
 
     def mcol(m: str, col: str, *alts: str) -> np.ndarray:
-        """An approach's column: its own frame, else ``<m>_<col>`` of results, else plain."""
-        out = np.full(n, np.nan)
-        for c in (col, *alts):
-            fr = mfr.get(m)
-            for a in (_num(fr, c, n), _num(res, f"{m}_{c}", n), _num(res, c, n)):
-                out = np.where(np.isnan(out), a, out)
-        return out
+        """An approach's column: its own frame, else ``<m>_<col>`` of results, else plain
+        (first non-NaN; absent columns are all NaN and skipped)."""
+        fr = mfr.get(m)
+        found = [r.num(c) for c in (col, *alts)
+                 for r, c in ((fr, c), (res, f"{m}_{c}"), (res, c)) if r is not None and c in r]
+        return _first(*found) if found else np.full(n, np.nan)
 
     def applicable(m: str) -> tuple[np.ndarray, bool]:
         fr = mfr.get(m)
-        if fr is not None and "applicable" in fr.columns:
-            return _bool(fr, "applicable", n), True
-        if f"{m}_applicable" in res.columns:
-            return _bool(res, f"{m}_applicable", n), True
-        est = _num(fr, "estimate", n) if fr is not None else _num(res, f"{m}_estimate", n)
+        if fr is not None and "applicable" in fr:
+            return fr.bool("applicable"), True
+        if f"{m}_applicable" in res:
+            return res.bool(f"{m}_applicable"), True
+        est = fr.num("estimate") if fr is not None else res.num(f"{m}_estimate")
         return ~np.isnan(est), False
 
-    est = _num(res, "estimate", n)
-    book = _num(assets, "book_value", n)
-    prev = _num(assets, "previous_value", n)
-    proposed = _num(assets, "proposed_price", n)
-    declared = _num(assets, "declared_value", n)
+    est = res.num("estimate")
+    book = ast.num("book_value")
+    prev = ast.num("previous_value")
+    proposed = ast.num("proposed_price")
+    declared = ast.num("declared_value")
     with np.errstate(divide="ignore", invalid="ignore"):
         prem = np.where(book > 0, (est - book) / book, np.nan)
         chg = np.where(prev > 0, (est - prev) / prev, np.nan)
@@ -237,7 +304,7 @@ def build_facts(assets: pd.DataFrame, results: pd.DataFrame | None = None, *,
     for m in METHODS:
         ok, kn = applicable(m)
         used[m], known[m] = ok, kn
-        e = _num(mfr.get(m), "estimate", n) if m in mfr else _num(res, f"{m}_estimate", n)
+        e = mfr[m].num("estimate") if m in mfr else res.num(f"{m}_estimate")
         m_est[m] = np.where(ok, e, np.nan)
     E = np.column_stack([m_est[m] for m in METHODS])
     E = np.where(E > 0, E, np.nan)
@@ -253,40 +320,48 @@ def build_facts(assets: pd.DataFrame, results: pd.DataFrame | None = None, *,
     gate = lambda x: np.where(inc_gate, x, np.nan)  # noqa: E731 - income facts only where income applies
 
     # rights: remaining term from the income frame, else from the card's dates
-    vd = pd.to_datetime(assets["valuation_date"], errors="coerce") if "valuation_date" in assets.columns \
-        else pd.Series(pd.NaT, index=idx, dtype="datetime64[ns]")
-    te = pd.to_datetime(assets["rights_term_end"], errors="coerce") if "rights_term_end" in assets.columns \
-        else pd.Series(pd.NaT, index=idx, dtype="datetime64[ns]")
-    rights_card = ((te - vd).dt.days / 365.25).to_numpy(dtype=float, na_value=np.nan)
+    def date_col(col: str) -> pd.Series | None:
+        if col not in ast:
+            return None
+        s = assets[col]
+        if s.dtype.kind == "M" and isinstance(s.dtype, np.dtype):
+            return s   # already dates: to_datetime would return them as they are
+        return pd.to_datetime(s, errors="coerce")
+    vd, te = date_col("valuation_date"), date_col("rights_term_end")
+    rights_card = _days_between(vd, te, n) / 365.25
     rights = _first(mcol("income", "rights_years_remaining"), rights_card)
-    life_req = _first(mcol("income", "life_requested"), _num(assets, "income_periods", n))
-    renew = _bool(assets, "rights_renewal_documented", n)
+    life_req = _first(mcol("income", "life_requested"), ast.num("income_periods"))
+    renew = ast.bool("rights_renewal_documented")
     tbr = np.zeros(n, bool)
     for fr, c in ((mfr.get("income"), "terminal_beyond_rights"), (res, "income_terminal_beyond_rights"),
                   (res, "terminal_beyond_rights")):
-        if fr is not None and c in fr.columns:
-            tbr |= _bool(fr, c, n)
+        if fr is not None and c in fr:
+            tbr |= fr.bool(c)
     tbr &= inc_gate
 
     # days since the valuation date
     if as_of is None:
         as_of = _dt.date.today()
     today = np.datetime64(pd.Timestamp(as_of).date(), "D")
-    days = (today - vd.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")).astype(float)
-    days[vd.isna().to_numpy()] = np.nan
+    if vd is None:
+        days = np.full(n, np.nan)
+    else:
+        vdn = vd.to_numpy(dtype="datetime64[ns]")
+        days = (today - vdn.astype("datetime64[D]")).astype(float)
+        days[np.isnat(vdn)] = np.nan
 
     # CAS 8 impairment indicators: list_str columns are "; "-joined text
-    if "impairment_indicators" in assets.columns:
+    if "impairment_indicators" in ast:
         n_ind = _count_items(assets["impairment_indicators"])
     else:
         n_ind = np.zeros(n)
 
-    price = _num(res, "price", n)
-    cap = _num(res, "cap", n)
+    price = res.num("price")
+    cap = res.num("cap")
     with np.errstate(divide="ignore", invalid="ignore"):
-        cap_ratio = _first(_num(res, "cap_ratio", n), np.where(cap > 0, price / cap, np.nan))
+        cap_ratio = _first(res.num("cap_ratio"), np.where(cap > 0, price / cap, np.nan))
         facts: dict[str, Any] = {
-            "estimate": est, "low": _num(res, "low", n), "high": _num(res, "high", n),
+            "estimate": est, "low": res.num("low"), "high": res.num("high"),
             "book_value": book, "premium_ratio": prem,
             "impairment_ratio": np.where(book > 0, (book - est) / book, np.nan),
             "n_impairment_indicators": n_ind, "previous_value": prev, "change_since_previous": chg,
@@ -302,27 +377,25 @@ def build_facts(assets: pd.DataFrame, results: pd.DataFrame | None = None, *,
             "discount_rate": gate(mcol("income", "discount_rate")),
             "growth": gate(mcol("income", "growth_max", "growth")),
             "terminal_growth": gate(_first(mcol("income", "terminal_growth"),
-                                           _num(assets, "income_terminal_growth", n))),
+                                           ast.num("income_terminal_growth"))),
             "split_rate": gate(mcol("income", "split_rate")),
-            "royalty_rate": gate(_first(mcol("income", "royalty_rate"), _num(assets, "income_royalty_rate", n))),
+            "royalty_rate": gate(_first(mcol("income", "royalty_rate"), ast.num("income_royalty_rate"))),
             "life": gate(mcol("income", "life")),
             "life_bound": gate(mcol("income", "life_bound")),
             "life_requested": life_req, "rights_years_remaining": rights,
             "life_vs_rights": np.where(renew, np.nan, life_req - rights),
             "terminal_beyond_rights": tbr,
             "delta": mcol("cost", "delta"),
-            "delta_override": _bool(assets, "cost_adjustment_override", n),
-            "quality_score": _first(mcol("cost", "quality_score"), _num(assets, "quality_score", n)),
+            "delta_override": ast.bool("cost_adjustment_override"),
+            "quality_score": _first(mcol("cost", "quality_score"), ast.num("quality_score")),
             "use_category": _txt(assets, "use_category", n), "holder_type": _txt(assets, "holder_type", n),
             "purpose": _txt(assets, "purpose", n), "value_type": _txt(assets, "value_type", n),
             "rights_type": _txt(assets, "rights_type", n),
-            "public_data": _bool(assets, "public_data", n), "pledged": _bool(assets, "pledged", n),
-            "fiscal_revenue": _bool(assets, "fiscal_revenue", n),
+            "public_data": ast.bool("public_data"), "pledged": ast.bool("pledged"),
+            "fiscal_revenue": ast.bool("fiscal_revenue"),
             "proposed_price": proposed, "proposed_price_ratio": np.where(est > 0, proposed / est, np.nan),
             "declared_value": declared, "declared_ratio": np.where(est > 0, declared / est, np.nan),
             "days_since_valuation": days,
-            "price": price, "cap": cap, "cap_ratio": cap_ratio, "mar_ratio": _num(res, "mar_ratio", n),
+            "price": price, "cap": cap, "cap_ratio": cap_ratio, "mar_ratio": res.num("mar_ratio"),
         }
-    out = pd.DataFrame(facts, index=idx)
-    assert list(out.columns) == list(FACTS), "every declared fact is built"
-    return out
+    return facts

@@ -32,15 +32,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from scipy import special
 
 from ...core.models import load_model_file, models_dir
-from ...quality.composite import composite_scores
+from ...quality.composite import composite_columns
 from ...quality.library import quality_library
 from ..base import LazyWarnings, MethodResult, step
 from .kernel import (
     COMPONENT_LABELS,
     COMPONENTS,
+    component_arrays,
     component_totals,
     delta_expert,
     delta_life,
@@ -130,30 +132,62 @@ def _col(a: pd.DataFrame, name: str, fill: float = np.nan) -> np.ndarray:
 def _str(a: pd.DataFrame, name: str) -> np.ndarray:
     if name not in a.columns:
         return np.full(len(a), "", dtype=object)
-    x = a[name].to_numpy(dtype=object)
+    col = a[name]
+    if len(col) <= 64:
+        # Arrow text by Arrow's to_pylist (missing → None): pandas' to_numpy spends ~50 µs
+        # filling the missing values of a one-row column
+        arrow = isinstance(col.dtype, pd.StringDtype) and col.dtype.storage == "pyarrow"
+        vals = pa.array(col.array).to_pylist() if arrow else col.to_numpy(dtype=object).tolist()
+        if all(type(v) is str or v is None or (type(v) is float and v != v) for v in vals):
+            out = np.empty(len(vals), dtype=object)   # text as is, missing → "" (as pd.isna below)
+            out[:] = [v if type(v) is str else "" for v in vals]
+            return out
+    x = col.to_numpy(dtype=object)
     return np.where(pd.isna(x), "", x).astype(object)
+
+
+def _has_text(x: np.ndarray) -> np.ndarray:
+    """Whether each value has text other than whitespace (pandas ``str.strip() != ""``).
+
+    A few values are decided in Python when that cannot differ from pandas' whitespace
+    rules: "" has none, a value with a letter or digit has some; anything else (say, only
+    punctuation or exotic spaces) goes through pandas."""
+    if len(x) <= 64:
+        vals = x.tolist()
+        if all(type(v) is str and (v == "" or any(ch.isalnum() for ch in v)) for v in vals):
+            return np.array([v != "" for v in vals], dtype=bool)
+    return pd.Series(x, dtype="str").str.strip().ne("").to_numpy(bool)
 
 
 def replacement_cost(pf, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """Resolved components and C per asset: columns ``cost_<component>``, ``profit_rate``,
     ``replacement_cost``, ``total_cost`` (sum of the five, the literature TC), ``has_cost_data``,
     ``has_lines``, ``double_count_risk``, ``opportunity_rate``, ``opportunity_measured``."""
-    p = resolve_params(params)
+    return pd.DataFrame(_replacement_cost_columns(pf, resolve_params(params)), index=pf.index)
+
+
+def _replacement_cost_columns(pf, p: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """The columns of :func:`replacement_cost` as arrays, for resolved parameters ``p``."""
     a = pf.assets
-    comp0 = pd.DataFrame({c: _col(a, f"cost_{c}") for c in COMPONENTS}, index=pf.index)
     lines = pf.records.get("cost.lines") if hasattr(pf, "records") else None
-    piv = a["cost_price_index_valuation"] if "cost_price_index_valuation" in a.columns \
-        else pd.Series(np.nan, index=pf.index)
-    comp, both, has_lines = component_totals(comp0, lines, piv)
-    has_data = comp.notna().any(axis=1).to_numpy()
+    comp0 = np.column_stack([_col(a, f"cost_{c}") for c in COMPONENTS]) if len(a) else np.zeros((0, len(COMPONENTS)))
+    if lines is None or not len(lines):
+        comp, both, has_lines = component_arrays(comp0, pf.index)
+    else:   # cost lines: indexed and grouped by pandas
+        piv = a["cost_price_index_valuation"] if "cost_price_index_valuation" in a.columns \
+            else pd.Series(np.nan, index=pf.index)
+        fr, both, has_lines = component_totals(pd.DataFrame(comp0, index=pf.index, columns=list(COMPONENTS)),
+                                               lines, piv)
+        comp = fr.to_numpy(float)
+    has_data = ~np.isnan(comp).all(axis=1)
+    comp_of = {c: comp[:, j] for j, c in enumerate(COMPONENTS)}
     rate = _col(a, "cost_opportunity_rate")
     rate = np.where(np.isnan(rate), float(p["opportunity_rate"]), rate)
-    opp_given = comp["opportunity"].to_numpy(float)
-    opp = opportunity_cost(comp["preliminary"].to_numpy(float), comp["direct"].to_numpy(float),
-                           comp["indirect"].to_numpy(float), opp_given, rate)
+    opp_given = comp_of["opportunity"]
+    opp = opportunity_cost(comp_of["preliminary"], comp_of["direct"], comp_of["indirect"], opp_given, rate)
     profit = _col(a, "cost_profit_rate")
     profit = np.where(np.isnan(profit), float(p["profit_rate"]), profit)
-    vals = {c: np.nan_to_num(comp[c].to_numpy(float)) for c in COMPONENTS}
+    vals = {c: np.nan_to_num(comp_of[c]) for c in COMPONENTS}
     vals["opportunity"] = opp
     c = replacement_cost_value(vals["preliminary"], vals["direct"], vals["indirect"], opp, vals["taxes"], profit)
     cols: dict[str, Any] = {f"cost_{k}": np.where(has_data, x, np.nan) for k, x in vals.items()}
@@ -162,8 +196,7 @@ def replacement_cost(pf, params: Mapping[str, Any] | None = None) -> pd.DataFram
                 replacement_cost=np.where(has_data, c, np.nan),
                 total_cost=np.where(has_data, sum(vals.values()), np.nan),
                 has_cost_data=has_data, has_lines=has_lines, double_count_risk=both)
-    out = pd.DataFrame(cols, index=pf.index)
-    return out
+    return cols
 
 
 class _Verdict:
@@ -216,16 +249,16 @@ def appraise(pf, params: Mapping[str, Any] | None = None, *, trace: bool = False
     a = pf.assets
     n = len(pf)
     v = _Verdict(n)
-    rc = replacement_cost(pf, p)
-    c = rc["replacement_cost"].to_numpy(float)
-    tc = rc["total_cost"].to_numpy(float)
+    rc = _replacement_cost_columns(pf, p)   # arrays: frames of one card cost more than the sums
+    c = rc["replacement_cost"]
+    tc = rc["total_cost"]
 
     lit = _str(a, "cost_variant") == "literature"
     basis = _str(a, "cost_adjustment_basis")
     basis = np.where(basis == "", "quality", basis)
-    q = composite_scores(pf, p.get("quality_weights"), scale=str(p["quality_scale"]), errors="mark",
+    q = composite_columns(pf, p.get("quality_weights"), scale=str(p["quality_scale"]), errors="mark",
                          library=p["quality_library"])
-    qs = q["quality_score"].to_numpy(float)
+    qs = q["quality_score"]
     pub = _str(a, "rounding") == "publication"
     qs_used = np.where(pub, np.round(qs, int(p["quality_decimals"])), qs)
     bench = _col(a, "cost_adjustment_quality_benchmark")
@@ -262,14 +295,14 @@ def appraise(pf, params: Mapping[str, Any] | None = None, *, trace: bool = False
     has_cost = a["has_cost"].to_numpy(bool) if "has_cost" in a.columns else np.ones(n, bool)
     v.add(~has_cost, "评估请求未包含成本法数据（cost 部分缺失），成本法不适用",
              "the request has no cost section: the cost approach is not applicable")
-    v.add(~rc["has_cost_data"].to_numpy(bool),
+    v.add(~rc["has_cost_data"],
              "未提供形成数据资产的成本（五项成本或成本明细均为空），无法确定重置成本（第二十二条）",
              "no cost of forming the data asset is given (no component totals, no cost lines): the "
              "replacement cost cannot be determined (art. 22)")
     v.add(~(c > 0) & ~lit | ~(tc > 0) & lit, "成本合计为 0，无法以成本法评估（第二十二条）",
              "the costs add up to 0: the cost approach cannot value the asset (art. 22)")
-    prob_zh = q["problem_zh"].to_numpy(dtype=object)
-    prob_en = q["problem_en"].to_numpy(dtype=object)
+    prob_zh = q["problem_zh"]
+    prob_en = q["problem_en"]
     need_q = (np.isin(basis, ["quality", "combined"]) & ~lit) | (lit & np.isnan(_col(a, "cost_literature_quality")))
     no_q = need_q & np.isnan(qs)
     v.add(no_q & (prob_zh != ""),
@@ -292,7 +325,7 @@ def appraise(pf, params: Mapping[str, Any] | None = None, *, trace: bool = False
     override = a["cost_adjustment_override"].to_numpy(bool) if "cost_adjustment_override" in a.columns \
         else np.zeros(n, bool)
     reason = _str(a, "cost_adjustment_override_reason")
-    has_reason = pd.Series(reason, dtype="str").str.strip().ne("").to_numpy(bool)
+    has_reason = _has_text(reason)
     over = ~lit & (delta > dmax)
     m = over & ~override
     v.add(m, _msg(m, delta, "价值调整系数 δ = {v:.4f} > " + f"{dmax:g}" + "：成本法无法证明价值高于重置成本（第二十二条）；"
@@ -314,16 +347,16 @@ def appraise(pf, params: Mapping[str, Any] | None = None, *, trace: bool = False
         "replacement_cost": c, "delta": np.where(lit, np.nan, delta),
         "delta_basis": np.where(lit, "", basis).astype(object), "delta_quality": d_q, "delta_life": d_l,
         "delta_low": np.where(lit, np.nan, d_lo), "delta_high": np.where(lit, np.nan, d_hi),
-        "quality_score": qs_used, "quality_basis": q["quality_basis"].to_numpy(dtype=object),
-        "utility": np.where(lit, u, np.nan), "profit_rate": rc["profit_rate"].to_numpy(float)}
+        "quality_score": qs_used, "quality_basis": q["quality_basis"],
+        "utility": np.where(lit, u, np.nan), "profit_rate": rc["profit_rate"]}
     for k in COMPONENTS:
-        cols[f"cost_{k}"] = rc[f"cost_{k}"].to_numpy(float)
+        cols[f"cost_{k}"] = rc[f"cost_{k}"]
     fr = pd.DataFrame(cols, index=pf.index)
     warnings = LazyWarnings(lambda: _warnings(pf, fr, rc, lit, delta, over & override & has_reason, reason, nr, app))
     traces: dict[str, list] = {}
     if trace:
         idx_app = np.flatnonzero(app)
-        ctx = _TraceContext(pf, rc, q, fr, idx_app)
+        ctx = _TraceContext(pf, rc, q, cols, idx_app)
         for i in idx_app:
             traces[pf.index[i]] = _trace(i, ctx, p, lit, basis, qs, qs_used, pub, bench, nu, nr,
                                          d_q, d_l, d_f, d_e, d_x, d_g, delta, est, fr, z, sd,
@@ -363,8 +396,8 @@ def _warnings(pf, fr, rc, lit, delta, overridden, reason, nr, app) -> dict[str, 
     has_income = a["has_income"].to_numpy(bool) if "has_income" in a.columns else np.zeros(n, bool)
     add(has_income, _W_CORR)
     add(lit, _W_LIT)
-    add(rc["double_count_risk"].to_numpy(bool), _W_DOUBLE)
-    add(~rc["opportunity_measured"].to_numpy(bool) & ~lit, _W_OPP)
+    add(rc["double_count_risk"], _W_DOUBLE)
+    add(~rc["opportunity_measured"] & ~lit, _W_OPP)
     if {"rights_term_end", "valuation_date"} <= set(a.columns):
         years_left = (a["rights_term_end"] - a["valuation_date"]).dt.days.to_numpy(float) / 365.25
         add((nr > years_left + 1e-9) & ~lit, {
@@ -381,21 +414,14 @@ def _warnings(pf, fr, rc, lit, delta, overridden, reason, nr, app) -> dict[str, 
     return out
 
 
-def _py_column(s: pd.Series) -> list:
-    """The column's elements as ``DataFrame.itertuples`` (and so ``to_dict(orient="index")`` of a
-    frame with mixed dtypes) yields them: Python scalars for numpy columns, the array's own
-    elements otherwise."""
-    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "fbiuO":
-        return s.to_numpy().tolist()
-    return list(s)
-
-
-def _row_dicts(df: pd.DataFrame, rows: np.ndarray, keys: list, columns: list | None = None) -> dict:
-    """``df.iloc[rows][columns].to_dict(orient="index")`` for a frame of mixed dtypes, without the
-    row-wise pandas machinery (the columns are converted once, the rows zipped)."""
-    cols = df.columns.tolist() if columns is None else list(columns)
-    vals = [_py_column(df[c]) for c in cols]
-    return {k: dict(zip(cols, [v[i] for v in vals], strict=True)) for k, i in zip(keys, rows, strict=True)}
+def _row_dicts(cols: Mapping[str, np.ndarray], rows: np.ndarray, keys: list, columns: list | None = None) -> dict:
+    """Per traced asset, ``{column: value}`` of the result columns (arrays), with the Python
+    values ``DataFrame.to_dict(orient="index")`` of their frame gives for numeric and boolean
+    columns (text columns give their ``str``; a missing text is None here where the frame
+    would give NaN — both are shown as null in a trace)."""
+    names = list(cols) if columns is None else list(columns)
+    vals = [np.asarray(cols[c]).tolist() for c in names]
+    return {k: dict(zip(names, [v[i] for v in vals], strict=True)) for k, i in zip(keys, rows, strict=True)}
 
 
 class _TraceContext:

@@ -14,6 +14,7 @@ from ...core.errors import Issue, ValidationError
 __all__ = [
     "COMPONENTS",
     "COMPONENT_LABELS",
+    "component_arrays",
     "component_totals",
     "delta_expert",
     "delta_life",
@@ -95,6 +96,19 @@ def component_totals(components: pd.DataFrame, lines: pd.DataFrame | None,
         has_lines = by.notna().any(axis=1).to_numpy()
         comp = comp.fillna(0.0).add(by.fillna(0.0)).where(comp.notna() | by.notna())
     return comp, both, has_lines
+
+
+def component_arrays(components: np.ndarray, index: pd.Index) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`component_totals` of assets without cost lines, over the (assets × five
+    categories) array of given totals: the totals (negative ones refused with the same
+    issues), and no double counting or lines."""
+    vals = np.asarray(components, dtype=float)
+    if (vals < 0).any():
+        ids = [str(x) for x in index]
+        raise ValidationError(_negative_issues(vals.reshape(-1), [f"cost.components.{c}" for _ in ids for c in COMPONENTS],
+                                               [a for a in ids for _ in COMPONENTS]))
+    n = len(vals)
+    return vals, np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
 
 
 def opportunity_cost(preliminary: np.ndarray, direct: np.ndarray, indirect: np.ndarray,
