@@ -27,3 +27,21 @@ def test_dates_outside_the_supported_range_are_refused_not_overflowed(svc):
     assert "1900-01-01" in issue["allowed"] and "2199-12-31" in issue["allowed"]
     r = svc.client.post("/v1/appraisals:batch", json=[CARD, far], headers=svc.h())
     assert r.status_code == 200 and len(r.json()["results"]) == 1 and r.json()["failures"]
+
+
+def test_fast_json_rendering_equals_the_standard_one_and_falls_back():
+    """Responses are rendered by orjson (faster on the event loop): the same JSON value as the
+    standard renderer for a whole appraisal; an integer orjson refuses (beyond 64 bits, echoed
+    from a request) is rendered by the standard library instead of failing."""
+    import json
+
+    from fastapi.responses import JSONResponse
+
+    from valuation import api
+    from valuation.service.app import _FastJSONResponse
+
+    body = api.appraise(load(EXAMPLE_CARDS[0]), library="seed").to_dict()
+    fast = _FastJSONResponse(body).body
+    assert json.loads(fast) == json.loads(JSONResponse(body).body) == json.loads(json.dumps(body))
+    big = {"value": 2 ** 70, "message_zh": "超出范围"}
+    assert json.loads(_FastJSONResponse(big).body) == big

@@ -281,11 +281,32 @@ def _meta(request: Request) -> dict[str, Any]:
     return request.scope.setdefault(_META, {})
 
 
+class _FastJSONResponse(JSONResponse):
+    """JSON rendered by orjson when installed (the service extra): same compact UTF-8 JSON,
+    ~15× faster — a 20 KB appraisal is rendered on the event loop, between other requests.
+    What orjson refuses (an integer beyond 64 bits echoed from a request, say) is rendered by
+    the standard library as before."""
+
+    def render(self, content: Any) -> bytes:
+        if _orjson is not None:
+            try:
+                return _orjson.dumps(content, option=_orjson.OPT_NON_STR_KEYS)
+            except TypeError:           # orjson.JSONEncodeError included
+                pass
+        return super().render(content)
+
+
+try:
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - the service extra installs it
+    _orjson = None
+
+
 def _json(data: Any, status: int = 200, snapshot: str | None = None,
           request: Request | None = None) -> JSONResponse:
     if snapshot and request is not None:
         _meta(request)["snapshot"] = snapshot
-    return JSONResponse(data, status_code=status)
+    return _FastJSONResponse(data, status_code=status)
 
 
 def _no_constants(name: str) -> Any:
