@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
+import gc
 import importlib
 import json
 import threading
@@ -162,6 +163,11 @@ class Service:
             except ImportError:
                 pass
         self.snapshot_id(fresh=True)
+        # the library, models and modules loaded above live as long as the process: out of
+        # the collector's reach, its full collections no longer walk them (pauses that set the
+        # tail latency of whatever request is computing at the time)
+        gc.collect()
+        gc.freeze()
 
 
 # ---------------------------------------------------------------------- middleware
