@@ -228,6 +228,18 @@ def _valuation_dates(a: pd.DataFrame) -> np.ndarray:
     return pd.to_datetime(col, errors="coerce").dt.strftime("%Y-%m-%d").to_numpy(object)
 
 
+def _comparables(pf) -> pd.DataFrame | None:
+    """The card's ``market.comparables`` record, None when the portfolio has none (then
+    ``Portfolio.record`` would build an empty frame of the record's columns, ~1 ms a call,
+    which the market approach treats as no comparables)."""
+    if not hasattr(pf, "record"):
+        return None
+    records = getattr(pf, "records", None)
+    if isinstance(records, Mapping) and "market.comparables" not in records:
+        return None
+    return pf.record("market.comparables")
+
+
 def _subject_columns(pf, params: Mapping[str, Any]) -> dict[str, np.ndarray]:
     """The columns of :func:`subjects_from_portfolio` as arrays (text as objects)."""
     from ...quality.composite import composite_scores
@@ -238,7 +250,7 @@ def _subject_columns(pf, params: Mapping[str, Any]) -> dict[str, np.ndarray]:
         q = composite_scores(pf, errors="mark", library=params.get("quality_library"))["quality_score"].to_numpy(float)
     except Exception:  # noqa: BLE001  # pragma: no cover - quality problems are the quality module's to report
         q = _num(a, "quality_score")
-    comps = pf.record("market.comparables") if hasattr(pf, "record") else None
+    comps = _comparables(pf)
     has_explicit = np.zeros(n, bool)
     if comps is not None and len(comps):
         given = set(comps["asset_id"].astype(str).unique().tolist())
@@ -811,7 +823,7 @@ def appraise(pf, params: Mapping[str, Any] | None = None, *, trace: bool = False
     """
     p = resolve_params(params)
     subjects = _Subjects(_subject_columns(pf, p), pf.assets.index)
-    comps = pf.record("market.comparables") if hasattr(pf, "record") else None
+    comps = _comparables(pf)
     out = _value(subjects, cases=cases, comparables=comps, p=p)
     ids = pf.index
     fr = out["frame"]
