@@ -43,6 +43,7 @@ from scipy import stats
 
 from ...library.cases import PRICE_UNITS, PRICED_MODES, cases_frame, priced_cases
 from ..base import LazyWarnings, MethodResult, step
+from .features import iso_days, raw_feature_arrays
 from .grid import (
     AGGREGATES,
     COEFFICIENT_LABELS,
@@ -56,7 +57,7 @@ from .grid import (
 )
 from .hedonic import HedonicModel
 from .params import CLAUSES, resolve_params
-from .select import select_library
+from .select import select_columns
 
 __all__ = ["LibraryFit", "appraise", "fit_library", "subjects_from_portfolio", "value_subjects"]
 
@@ -67,15 +68,46 @@ REF = {"references": ["CAS2023.art23", "CAS2023.annex.market", "ENG.default"]}
 
 # --------------------------------------------------------------------------- library fit (cached)
 class LibraryFit:
-    """The case library prepared once: typed priced cases and the hedonic model."""
+    """The case library prepared once: typed priced cases and the hedonic model.
+
+    What a call reads of the cases is derived here once, as arrays (the fit is cached by the
+    library's content, so an edited library gets its own): the columns of the pairs
+    (:meth:`column`), the cases' dates as days (:attr:`case_days`, None unless every date is
+    a valid ``YYYY-MM-DD``), each price mode's growth and elasticity."""
 
     def __init__(self, cases: pd.DataFrame, params: Mapping[str, Any]):
         self.cases = priced_cases(cases)
         self.hedonic = HedonicModel(params).fit(self.cases)
         self.params = params
         self.select_cache: dict[Any, Any] = {}   # case-side work of select_library, done once
+        self._columns: dict[tuple[str, Any], np.ndarray] = {}
+        self._per_mode: dict[tuple[str, Any], float] = {}
+        dates = self.cases["date"].to_numpy(object).tolist() if "date" in self.cases.columns else []
+        # parsing all the dates once stands for parsing any subset only when pandas would
+        # read every subset in the same format: when all are valid YYYY-MM-DD
+        self.case_days = iso_days(dates)
+
+    def column(self, name: str, dtype: Any) -> np.ndarray:
+        """``cases[name].to_numpy(dtype)``, converted once (do not modify the array)."""
+        key = (name, dtype)
+        got = self._columns.get(key)
+        if got is None:
+            got = self._columns[key] = self.cases[name].to_numpy(dtype)
+        return got
 
     def year_growth(self, mode: str) -> float:
+        key = ("growth", mode)
+        if key not in self._per_mode:
+            self._per_mode[key] = self._year_growth(mode)
+        return self._per_mode[key]
+
+    def elasticity(self, mode: str) -> float:
+        key = ("elasticity", mode)
+        if key not in self._per_mode:
+            self._per_mode[key] = self._elasticity(mode)
+        return self._per_mode[key]
+
+    def _year_growth(self, mode: str) -> float:
         dg = self.params["date_growth"]
         clip = float(self.params["date_growth_clip"])
         if dg == "hedonic":
@@ -85,7 +117,7 @@ class LibraryFit:
             g = float(dg)
         return float(np.clip(g, -clip, clip))
 
-    def elasticity(self, mode: str) -> float:
+    def _elasticity(self, mode: str) -> float:
         lo, hi = map(float, self.params["capacity_elasticity_bounds"])
         b = self.hedonic.coefficient(mode, "log_records")
         if not np.isfinite(b):
@@ -196,6 +228,18 @@ def _valuation_dates(a: pd.DataFrame) -> np.ndarray:
     return pd.to_datetime(col, errors="coerce").dt.strftime("%Y-%m-%d").to_numpy(object)
 
 
+def _comparables(pf) -> pd.DataFrame | None:
+    """The card's ``market.comparables`` record, None when the portfolio has none (then
+    ``Portfolio.record`` would build an empty frame of the record's columns, ~1 ms a call,
+    which the market approach treats as no comparables)."""
+    if not hasattr(pf, "record"):
+        return None
+    records = getattr(pf, "records", None)
+    if isinstance(records, Mapping) and "market.comparables" not in records:
+        return None
+    return pf.record("market.comparables")
+
+
 def _subject_columns(pf, params: Mapping[str, Any]) -> dict[str, np.ndarray]:
     """The columns of :func:`subjects_from_portfolio` as arrays (text as objects)."""
     from ...quality.composite import composite_scores
@@ -206,7 +250,7 @@ def _subject_columns(pf, params: Mapping[str, Any]) -> dict[str, np.ndarray]:
         q = composite_scores(pf, errors="mark", library=params.get("quality_library"))["quality_score"].to_numpy(float)
     except Exception:  # noqa: BLE001  # pragma: no cover - quality problems are the quality module's to report
         q = _num(a, "quality_score")
-    comps = pf.record("market.comparables") if hasattr(pf, "record") else None
+    comps = _comparables(pf)
     has_explicit = np.zeros(n, bool)
     if comps is not None and len(comps):
         given = set(comps["asset_id"].astype(str).unique().tolist())
@@ -268,6 +312,10 @@ class _Subjects:
 
     def __len__(self) -> int:
         return len(self.index)
+
+    def feature_source(self) -> pd.DataFrame | Mapping[str, np.ndarray]:
+        """What the raw features are read from: the frame when given, else the arrays."""
+        return self._frame if self._frame is not None else self.cols
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -346,34 +394,49 @@ def _to_datetime(v: pd.Series) -> pd.Series:
     return parsed.iloc[[pos[x] for x in vals]].set_axis(v.index).rename(v.name)
 
 
-def _library_pairs(subjects: _Subjects, fit: LibraryFit, params: Mapping[str, Any]) -> dict[str, np.ndarray] | None:
-    sel = select_library(subjects.frame, fit.cases, params, cache=fit.select_cache)
-    if not len(sel):
+def _year_offsets(subject_dates: np.ndarray, s: np.ndarray, fit: LibraryFit, r: np.ndarray) -> np.ndarray:
+    """Years from each subject's date to its case's date, ``(case − subject).days / 365.25``
+    of pandas' parse of the pairs' dates — from the library's parsed days when every date
+    involved is a valid ``YYYY-MM-DD`` (then that parse is day for day the same)."""
+    sd = iso_days(subject_dates.tolist()) if fit.case_days is not None else None
+    if sd is not None:
+        return (fit.case_days[r] - sd[s]).astype(np.int64) / 365.25
+    ys = _to_datetime(pd.Series(subject_dates[s]))
+    yc = _to_datetime(fit.cases["date"].iloc[r].reset_index(drop=True))
+    return ((yc - ys).dt.days / 365.25).to_numpy(float)
+
+
+def _library_pairs(subjects: _Subjects, fit: LibraryFit, params: Mapping[str, Any],
+                   features: Mapping[str, np.ndarray]) -> dict[str, np.ndarray] | None:
+    sel = select_columns(subjects.cols, len(subjects), fit.cases, params, cache=fit.select_cache,
+                         features=features)
+    if sel is None:
         return None
-    s = sel["subject"].to_numpy(int)
-    r = sel["case_row"].to_numpy(int)
-    cs = fit.cases
+    s = sel["subject"]
+    r = sel["case_row"]
     mode = subjects["price_mode"][s]
-    umodes = pd.unique(mode)
-    g = pd.Series({m: fit.year_growth(m) for m in umodes}).reindex(mode).to_numpy(float)
+    # per distinct mode (pandas' Series(dict).reindex(mode) with a dict)
+    growth = {m: fit.year_growth(m) for m in dict.fromkeys(mode.tolist())}
+    g = np.array([growth[m] for m in mode.tolist()], dtype=float)
     cap = params["capacity_library"]
-    beta = pd.Series({m: fit.elasticity(m) for m in umodes}).reindex(mode).to_numpy(float) \
-        if cap == "elasticity" else np.full(len(s), np.nan)
-    ys = _to_datetime(pd.Series(subjects["date"][s]))
-    yc = _to_datetime(cs["date"].iloc[r].reset_index(drop=True))
-    dy = ((yc - ys).dt.days / 365.25).to_numpy(float)
+    if cap == "elasticity":
+        el = {m: fit.elasticity(m) for m in growth}
+        beta = np.array([el[m] for m in mode.tolist()], dtype=float)
+    else:
+        beta = np.full(len(s), np.nan)
+    dy = _year_offsets(subjects["date"], s, fit, r)
     m = len(s)
-    ev_c = cs["evidence_type"].to_numpy(object)[r]
+    ev_c = fit.column("evidence_type", object)[r]
     return {
-        "subject": s, "case_id": cs["case_id"].to_numpy(object)[r], "price": cs["price"].to_numpy(float)[r],
-        "q_s": subjects["quality"][s], "q_c": cs["quality"].to_numpy(float)[r],
+        "subject": s, "case_id": fit.column("case_id", object)[r], "price": fit.column("price", float)[r],
+        "q_s": subjects["quality"][s], "q_c": fit.column("quality", float)[r],
         "sd_s": subjects["supply_demand"][s], "sd_c": np.zeros(m),
         "i_s": np.full(m, 100.0), "i_c": 100.0 * np.power(1.0 + g, dy),
-        "n_s": subjects["records"][s], "n_c": cs["records"].to_numpy(float)[r],
+        "n_s": subjects["records"][s], "n_c": fit.column("records", float)[r],
         "beta": beta,
-        "ex_s": subjects["exclusivity"][s], "ex_c": cs["exclusivity"].to_numpy(object)[r],
+        "ex_s": subjects["exclusivity"][s], "ex_c": fit.column("exclusivity", object)[r],
         "ev_s": subjects["evidence_type"][s], "ev_c": ev_c,
-        "distance": sel["distance"].to_numpy(float), "evidence": ev_c.copy(),
+        "distance": sel["distance"], "evidence": ev_c.copy(),
         **{f"{k}_given": np.full(m, np.nan) for k in ("x1", "x2", "x3", "x4", "x5")},
     }
 
@@ -445,10 +508,13 @@ def _value(subjects: _Subjects, *, cases: pd.DataFrame | None, comparables: pd.D
     fit = library if library is not None else (
         fit_library(cases, p) if cases is not None and lib_src.any() else None)
     mode = subjects["price_mode"]
+    # the subjects' raw features, once for the hedonic model and the neighbour selection
+    feats = raw_feature_arrays(subjects.feature_source(), list(p["hedonic_categorical"]),
+                               list(p.get("title_keywords") or [])) if fit is not None and n else None
     # hedonic prediction for every subject whose mode has a model
-    hed = fit.hedonic.predict(subjects.frame, float(p["coverage"])) if fit is not None else None
-    hcol = {c: (hed[c].to_numpy(bool if c == "available" else float) if hed is not None else
-                np.zeros(n, bool) if c == "available" else np.full(n, np.nan))
+    hed = fit.hedonic.predict_columns(feats if feats is not None else {}, mode, float(p["coverage"])) \
+        if fit is not None else None
+    hcol = {c: (hed[c] if hed is not None else np.zeros(n, bool) if c == "available" else np.full(n, np.nan))
             for c in ("mean_log", "low", "high", "estimate", "available")}
     # pairs
     beta_exp = np.full(n, np.nan)
@@ -461,7 +527,7 @@ def _value(subjects: _Subjects, *, cases: pd.DataFrame | None, comparables: pd.D
         ep, n_excluded, excluded = _explicit_pairs(subjects, comparables, beta_exp)
         parts.append(ep)
     if fit is not None:
-        lp = _library_pairs(subjects, fit, p)
+        lp = _library_pairs(subjects, fit, p, feats)
         if lp is not None:
             parts.append(lp)
     priced = np.isin(mode, PRICED_MODES)
@@ -553,7 +619,7 @@ def _value(subjects: _Subjects, *, cases: pd.DataFrame | None, comparables: pd.D
     bands = (tuple(p["coefficient_band"]), tuple(p["product_band"]))
 
     def hedonic_frame() -> pd.DataFrame:
-        return hed if hed is not None else pd.DataFrame(
+        return pd.DataFrame(hed, index=subjects.index) if hed is not None else pd.DataFrame(
             {"mean_log": np.nan, "sd_pred": np.nan, "low": np.nan, "high": np.nan, "estimate": np.nan,
              "available": False}, index=subjects.index)
 
@@ -757,7 +823,7 @@ def appraise(pf, params: Mapping[str, Any] | None = None, *, trace: bool = False
     """
     p = resolve_params(params)
     subjects = _Subjects(_subject_columns(pf, p), pf.assets.index)
-    comps = pf.record("market.comparables") if hasattr(pf, "record") else None
+    comps = _comparables(pf)
     out = _value(subjects, cases=cases, comparables=comps, p=p)
     ids = pf.index
     fr = out["frame"]

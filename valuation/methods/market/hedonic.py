@@ -25,7 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from ...library.cases import PRICED_MODES, priced_cases
-from .features import Encoder, keyword_columns, raw_features
+from .features import Encoder, keyword_columns, raw_feature_arrays, raw_features, take_rows
 
 __all__ = ["HedonicModel", "ModeFit"]
 
@@ -149,29 +149,34 @@ class HedonicModel:
     def predict(self, subjects: pd.DataFrame, coverage: float | None = None) -> pd.DataFrame:
         """Columns ``mean_log``, ``sd_pred`` (of ln P), ``low``, ``high``, ``estimate``
         (= exp(mean_log)), ``available`` — aligned with ``subjects`` (column ``price_mode``)."""
+        F = raw_feature_arrays(subjects, list(self.params["hedonic_categorical"]),
+                               list(self.params.get("title_keywords") or [])) if len(subjects) else {}
+        modes = subjects["price_mode"].to_numpy(object) if len(subjects) else np.zeros(0, dtype=object)
+        return pd.DataFrame(self.predict_columns(F, modes, coverage), index=subjects.index)
+
+    def predict_columns(self, F: Mapping[str, np.ndarray], modes: np.ndarray, coverage: float | None = None
+                        ) -> dict[str, np.ndarray]:
+        """:meth:`predict` as arrays, from the subjects' raw features ``F``
+        (:func:`.features.raw_feature_arrays` with ``hedonic_categorical`` and the title
+        keywords) and their price modes — the features computed once serve the selection too."""
         cov_ = float(coverage if coverage is not None else self.params.get("coverage", 0.8))
-        n = len(subjects)
-        out = pd.DataFrame({"mean_log": np.full(n, np.nan), "sd_pred": np.full(n, np.nan),
-                            "low": np.full(n, np.nan), "high": np.full(n, np.nan),
-                            "estimate": np.full(n, np.nan), "available": np.zeros(n, bool)},
-                           index=subjects.index)
+        n = len(modes)
+        out = {"mean_log": np.full(n, np.nan), "sd_pred": np.full(n, np.nan), "low": np.full(n, np.nan),
+               "high": np.full(n, np.nan), "estimate": np.full(n, np.nan), "available": np.zeros(n, bool)}
         if not n:
             return out
-        kws = list(self.params.get("title_keywords") or [])
-        F = raw_features(subjects, list(self.params["hedonic_categorical"]), kws)
-        modes = subjects["price_mode"].to_numpy(object)
         for mode, fit in self.fits_.items():
             sel = modes == mode
             if not sel.any():
                 continue
-            X = np.ascontiguousarray(fit.encoder.transform(F.loc[sel]), dtype=float)
+            X = np.ascontiguousarray(fit.encoder.transform(take_rows(F, sel)), dtype=float)
             # row by row, not ``X @ beta``: BLAS blocks a matrix product by its row count, so
             # an asset's prediction would change in the last bits with the batch around it
             mu = (X * fit.beta).sum(axis=1)
             var_mean = np.einsum("ij,jk,ik->i", X, fit.cov, X)
             s2 = np.full(int(sel.sum()), fit.sigma2)
             if fit.group_col:
-                g = F.loc[sel, fit.group_col].to_numpy(object)
+                g = F[fit.group_col][sel]
                 s2 = np.array([fit.group_sigma2.get(x, fit.sigma2) if isinstance(x, str)
                                else fit.sigma2 for x in g])
             sd = np.sqrt(np.clip(var_mean, 0, None) + s2)
@@ -181,13 +186,12 @@ class HedonicModel:
             else:
                 t = stats.t.ppf(0.5 + cov_ / 2, fit.df_resid)
                 z_lo, z_hi = -t, t
-            idx = np.flatnonzero(sel)
-            out.iloc[idx, 0] = mu
-            out.iloc[idx, 1] = sd
-            out.iloc[idx, 2] = np.exp(mu + z_lo * sd)
-            out.iloc[idx, 3] = np.exp(mu + z_hi * sd)
-            out.iloc[idx, 4] = np.exp(mu)
-            out.iloc[idx, 5] = True
+            out["mean_log"][sel] = mu
+            out["sd_pred"][sel] = sd
+            out["low"][sel] = np.exp(mu + z_lo * sd)
+            out["high"][sel] = np.exp(mu + z_hi * sd)
+            out["estimate"][sel] = np.exp(mu)
+            out["available"][sel] = True
         return out
 
     def coefficient(self, mode: str, name: str) -> float:

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from ...library.cases import price_unit_of, same_unit_mask
-from .features import Encoder, keyword_columns, raw_features
+from .features import Encoder, keyword_columns, raw_feature_arrays, raw_features, take_rows
 
-__all__ = ["select_library"]
+__all__ = ["select_columns", "select_library"]
 
 _KNN_EXCLUDE = ("rights_type",)  # hard-filtered already
 # Below this many subject × candidate distances the query runs on one OpenMP thread: for a
@@ -52,27 +52,56 @@ def select_library(subjects: pd.DataFrame, cases: pd.DataFrame, params: Mapping[
     :class:`~.approach.LibraryFit`'s) keeps what depends on the cases only: their raw
     features and, per (rights type, price mode), the candidates, the fitted encoder, the
     encoded candidates and the fitted neighbour index. The same numbers, computed once."""
+    got = select_columns(subjects, len(subjects), cases, params, cache=cache)
+    if got is None:
+        return pd.DataFrame({"subject": [], "case_row": [], "distance": [], "rank": []})
+    return pd.DataFrame(got)
+
+
+def _groups(pos: np.ndarray, rights: np.ndarray, modes: np.ndarray) -> dict[tuple[Any, Any], np.ndarray]:
+    """Positions by (rights type, price mode), groups in order of first appearance, missing
+    keys left out: ``groupby(["rights_type", "price_mode"], sort=False)`` without a frame."""
+    out: dict[tuple[Any, Any], list[int]] = {}
+    for p, r, m in zip(pos.tolist(), rights.tolist(), modes.tolist()):
+        if pd.isna(r) or pd.isna(m):
+            continue
+        out.setdefault((r, m), []).append(p)
+    return {k: np.array(v, dtype=np.int64) for k, v in out.items()}
+
+
+def _values(col: Any, dtype: Any) -> np.ndarray:
+    return col.to_numpy(dtype) if isinstance(col, pd.Series) else np.asarray(col, dtype=dtype)
+
+
+def select_columns(subjects: pd.DataFrame | Mapping[str, np.ndarray], n: int, cases: pd.DataFrame,
+                   params: Mapping[str, Any], *, cache: dict[Any, Any] | None = None,
+                   features: Mapping[str, np.ndarray] | None = None) -> dict[str, np.ndarray] | None:
+    """:func:`select_library` as arrays (None when nothing is selected), from a frame of the
+    ``n`` subjects or a mapping of their columns. ``features``: the subjects' raw features
+    (:func:`.features.raw_feature_arrays` of ``hedonic_categorical`` and the title keywords,
+    a superset of the selection's columns), when already computed."""
     from sklearn.neighbors import NearestNeighbors
 
     kws = list(params.get("title_keywords") or [])
     cat = [c for c in params["hedonic_categorical"] if c not in _KNN_EXCLUDE]
     num = list(params["hedonic_numeric"])
     w = dict(params.get("feature_weights") or {})
-    lib = (subjects["source"] == "library").to_numpy(bool)
+    lib = np.asarray(_values(subjects["source"], object) == "library", dtype=bool)
     out = []
     if not lib.any() or cases is None or not len(cases):
-        return pd.DataFrame({"subject": [], "case_row": [], "distance": [], "rank": []})
-    Fs_all = raw_features(subjects, cat, kws)
+        return None
+    Fs_all = features if features is not None else raw_feature_arrays(subjects, cat, kws)
     pkey = repr((cat, num, kws, sorted(w.items())))
     Fc_all = cache.get(("raw", pkey)) if cache is not None else None
     if Fc_all is None:
         Fc_all = raw_features(cases, cat, kws)
         if cache is not None:
             cache[("raw", pkey)] = Fc_all
-    keys = pd.DataFrame({"pos": np.flatnonzero(lib),
-                         "rights_type": subjects["rights_type"].to_numpy(object)[lib],
-                         "price_mode": subjects["price_mode"].to_numpy(object)[lib]})
-    for (rights, mode), grp in keys.groupby(["rights_type", "price_mode"], sort=False):
+    lib_pos = np.flatnonzero(lib)
+    groups = _groups(lib_pos, _values(subjects["rights_type"], object)[lib],
+                     _values(subjects["price_mode"], object)[lib])
+    k_all = _values(subjects["k"], float)
+    for (rights, mode), pos in groups.items():
         gkey = ("group", pkey, rights, mode)
         got = cache.get(gkey) if cache is not None else None
         if got is None:
@@ -90,18 +119,16 @@ def select_library(subjects: pd.DataFrame, cases: pd.DataFrame, params: Mapping[
         cand, enc, nn = got
         if not len(cand):
             continue
-        pos = grp["pos"].to_numpy(int)
-        Xs = enc.transform(Fs_all.iloc[pos])
-        k_i = np.minimum(subjects["k"].to_numpy(float)[pos].astype(int), len(cand))
+        Xs = enc.transform(take_rows(Fs_all, pos))
+        k_i = np.minimum(k_all[pos].astype(int), len(cand))
         kmax = int(k_i.max())
         if Xs.shape[1] == 0:
             Xs = np.zeros((len(pos), 1))
         dist, ind = _kneighbors(nn, Xs, len(cand), kmax)
         rank = np.tile(np.arange(kmax), len(pos))
         keep = rank < np.repeat(k_i, kmax)
-        out.append(pd.DataFrame({"subject": np.repeat(pos, kmax)[keep],
-                                 "case_row": cand[ind.ravel()][keep],
-                                 "distance": dist.ravel()[keep], "rank": rank[keep]}))
+        out.append({"subject": np.repeat(pos, kmax)[keep], "case_row": cand[ind.ravel()][keep],
+                    "distance": dist.ravel()[keep], "rank": rank[keep]})
     if not out:
-        return pd.DataFrame({"subject": [], "case_row": [], "distance": [], "rank": []})
-    return pd.concat(out, ignore_index=True)
+        return None
+    return {c: np.concatenate([o[c] for o in out]) for c in ("subject", "case_row", "distance", "rank")}
