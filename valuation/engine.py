@@ -19,7 +19,7 @@ from . import __version__
 from .core.portfolio import Portfolio
 from .core.result import METHOD_NAMES, Result, clean
 from .core.snapshot import LibrarySnapshot
-from .methods.base import MethodResult, _row_columns, empty_frame, not_applicable
+from .methods.base import _CONVERT_AT_ONCE, MethodResult, _row_columns, empty_frame, not_applicable
 
 __all__ = ["Evaluation", "evaluate", "run_method"]
 
@@ -105,8 +105,10 @@ class Evaluation:
         if cache is None or cache[0] is not self.frame:
             cache = (self.frame, 0)
         if type(cache[1]) is int:
-            # the first rows by .loc (see MethodResult.row), from the third on by the columns
-            cache = (self.frame, _row_columns(self.frame) if cache[1] >= 2 else cache[1] + 1)
+            # as MethodResult.row: small frames converted at once, large ones by .loc for the
+            # first rows, from the third on by the columns
+            cache = (self.frame, _row_columns(self.frame)
+                     if cache[1] >= 2 or len(self.frame) <= _CONVERT_AT_ONCE else cache[1] + 1)
             self.__dict__["_row_cache"] = cache
         cols = cache[1]
         if type(cols) is int or cols is False:

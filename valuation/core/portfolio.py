@@ -430,6 +430,7 @@ def _typed_assets_from_values(cols: Mapping[str, list[Any]], index: pd.Index) ->
     None), so the result is the same frame, dtypes included."""
     n = len(index)
     out: dict[str, Any] = {}
+    text: list[tuple[str, list[Any]]] = []   # (column, values) of the text columns
     for f, _, _, c in _card_plan()[0]:
         vals = cols.get(c)
         types = _NONE if vals is None else set(map(type, vals))
@@ -470,10 +471,9 @@ def _typed_assets_from_values(cols: Mapping[str, list[Any]], index: pd.Index) ->
                 if not n:
                     out[c] = (pd.Series(np.full(n, f.default, dtype=object), dtype="str")
                               if f.default is not None else _null_str(n)).array
-                elif f.default is not None and type(f.default) is str:
-                    out[c] = _str_array(pa.array([f.default] * n, type=pa.large_string()))
-                elif f.default is None:
-                    out[c] = _str_array(pa.nulls(n, pa.large_string()))
+                elif f.default is None or type(f.default) is str:
+                    out[c] = None       # filled below, with the other text columns
+                    text.append((c, [f.default] * n))
                 else:
                     out[c] = pd.Series(np.full(n, f.default, dtype=object), dtype="str").array
                 continue
@@ -483,7 +483,14 @@ def _typed_assets_from_values(cols: Mapping[str, list[Any]], index: pd.Index) ->
                 if type(f.default) is not str:
                     return None
                 vals = [f.default if v is None else v for v in vals]
-            out[c] = _str_array(pa.array(vals, type=pa.large_string()))
+            out[c] = None
+            text.append((c, vals))
+    if text:
+        # the text columns as slices of one Arrow array: one conversion of all their values
+        # (~40 columns; a conversion each cost ~4 µs more than a slice)
+        big = pa.array([v for _, vals in text for v in vals], type=pa.large_string())
+        for i, (c, _) in enumerate(text):
+            out[c] = _str_array(big.slice(i * n, n))
     for flag in SECTION_FLAGS.values():
         v = cols.get(flag)
         out[flag] = np.array(v, dtype=bool) if v is not None else np.zeros(n, dtype=bool)

@@ -274,30 +274,151 @@ def _leaves(kind: str, prefix: str) -> tuple[tuple[Field, str], ...]:
 
 def _walk(prefix: str, obj: dict, kind: str, objs: frozenset[str], issues: list[Issue]) -> dict:
     out: dict[str, Any] = {}
+    keys = _key_plan(kind, prefix, objs)
     for key, v in obj.items():
-        path = f"{prefix}.{key}" if prefix else str(key)
-        f = field_by_path(path)
-        if f is not None and f.kind == "records":
-            out[key] = _walk_records(f, path, v, kind, objs, issues)
-        elif f is not None and f.doc == kind:
-            out[key] = _check_scalar(f, path, v, issues)
-        elif path in objs:
+        plan = keys.get(key) if type(key) is str else None
+        if plan is None:
+            plan = _plan_key(kind, prefix, objs, key)
+            if type(key) is str and len(keys) < 256:  # unknown keys of odd cards: a bounded memo
+                keys[key] = plan
+        path, what, f, fast = plan
+        if what is _SCALAR:
+            x = fast(v)
+            out[key] = _check_scalar(f, path, v, issues) if x is _SLOW else x
+        elif what is _OBJECT:
             if v is None:
                 out[key] = None
             elif not isinstance(v, dict):
                 issues.append(issue_for(None, path, v, allowed_zh="JSON 对象", allowed_en="a JSON object"))
             else:
                 out[key] = _walk(path, v, kind, objs, issues)
+        elif what is _RECORDS:
+            out[key] = _walk_records(f, path, v, kind, objs, issues)
         else:
             issues.append(unknown_issue(path, v, known=_allowed_keys(kind, prefix, objs)))
-    # required leaves and defaults of this object
-    for f, name in _leaves(kind, prefix):
-        if name not in obj or obj.get(name) is None:
-            if f.required and name not in obj:
+    # required leaves and defaults of this object (a leaf given, even as null, does neither)
+    for f, name in _absent_leaves(kind, prefix):
+        if name not in obj:
+            if f.required:
                 issues.append(missing_issue(f, f.path))
-            elif f.default is not None and name not in obj:
+            else:
                 out[name] = f.default
     return out
+
+
+# what _walk does with a key: check a scalar, walk an object or records, report it unknown
+_SCALAR, _OBJECT, _RECORDS, _UNKNOWN = "scalar", "object", "records", "unknown"
+
+
+def _plan_key(kind: str, prefix: str, objs: frozenset[str], key: Any) -> tuple[str, str, Any, Any]:
+    """(path, what, field, fast check) of a key of the object at ``prefix``."""
+    path = f"{prefix}.{key}" if prefix else str(key)
+    f = field_by_path(path)
+    if f is not None and f.kind == "records":
+        return path, _RECORDS, f, None
+    if f is not None and f.doc == kind:
+        return path, _SCALAR, f, _fast_check(f)
+    if path in objs:
+        return path, _OBJECT, None, None
+    return path, _UNKNOWN, None, None
+
+
+@lru_cache(maxsize=512)
+def _key_plan(kind: str, prefix: str, objs: frozenset[str]) -> dict[str, tuple[str, str, Any, Any]]:
+    """Plans of the keys seen in objects at ``prefix`` (filled by :func:`_walk`): a card's
+    ~120 keys are classified once, not once per card."""
+    return {}
+
+
+@lru_cache(maxsize=512)
+def _absent_leaves(kind: str, prefix: str) -> tuple[tuple[Field, str], ...]:
+    """The leaves of :func:`_leaves` whose absence does something: required or defaulted."""
+    return tuple((f, name) for f, name in _leaves(kind, prefix)
+                 if f.required or f.default is not None)
+
+
+#: what a fast check returns for a value it does not vouch for: :func:`_check_scalar` decides
+_SLOW = object()
+_EXACT_INT = 2 ** 53
+_ASCII_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _fast_check(f: Field) -> Any:
+    """A check of the plain values a card usually holds for ``f``, returning what
+    :func:`_check_scalar` returns for them (without issues), or ``_SLOW`` for any other value
+    — errors, unusual types, edge cases — which :func:`_check_scalar` then handles, messages
+    and all. Bounds and patterns are bound once per field."""
+    k = f.kind
+    nullable = f.nullable and not f.required
+    if k in ("int", "number"):
+        lo, hi = f.minimum, f.maximum
+        exlo, exhi = f.exclusive_minimum, f.exclusive_maximum
+        integral = k == "int"
+
+        def check(v: Any) -> Any:
+            t = type(v)
+            if t is float and not integral:
+                if not _isfinite(v):
+                    return _SLOW
+                x = v
+            elif t is int and -_EXACT_INT < v < _EXACT_INT:
+                x = float(v)
+            else:
+                return None if v is None and nullable else _SLOW
+            if lo is not None and (x <= lo if exlo else x < lo):
+                return _SLOW
+            if hi is not None and (x >= hi if exhi else x > hi):
+                return _SLOW
+            return v if integral else x
+        return check
+    if k == "str":
+        pattern = re.compile(f.pattern) if f.pattern else None
+        required = f.required
+
+        def check(v: Any) -> Any:
+            if type(v) is not str:
+                return None if v is None and nullable else _SLOW
+            if pattern is not None and not pattern.fullmatch(v):
+                return _SLOW
+            if required and not v.strip():
+                return _SLOW
+            return v
+        return check
+    if k == "enum":
+        allowed = frozenset(x for x in (f.allowed or ()) if type(x) is str)
+        return lambda v: v if type(v) is str and v in allowed else \
+            None if v is None and nullable else _SLOW
+    if k == "bool":
+        return lambda v: v if type(v) is bool else None if v is None and nullable else _SLOW
+    if k == "date":
+        def check(v: Any) -> Any:
+            if type(v) is str and _ASCII_DATE.fullmatch(v):  # parse_date of such a text
+                try:
+                    d = _dt.date.fromisoformat(v)
+                except ValueError:
+                    return _SLOW
+                return d.isoformat() if DATE_MIN <= d <= DATE_MAX else _SLOW
+            return None if v is None and nullable else _SLOW
+        return check
+    if k == "list_str":
+        return lambda v: list(v) if type(v) is list and all(type(x) is str for x in v) else \
+            None if v is None and nullable else _SLOW
+    if k in ("list_number", "stream"):
+        empty_ok = k == "list_number"
+
+        def check(v: Any) -> Any:   # a list of plain numbers (a stream's object form: slow)
+            if type(v) is list and (v or empty_ok):
+                for x in v:
+                    t = type(x)
+                    if not (t is float and _isfinite(x) or t is int and -_EXACT_INT < x < _EXACT_INT):
+                        return _SLOW
+                return [float(x) for x in v]
+            return None if v is None and nullable else _SLOW
+        return check
+    return lambda v: None if v is None and nullable else _SLOW
+
+
+_isfinite = math.isfinite
 
 
 def _walk_records(f: Field, path: str, v: Any, kind: str, objs: frozenset[str],
