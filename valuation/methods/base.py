@@ -48,7 +48,29 @@ def step(step_id: str, label_zh: str, label_en: str, formula: str, inputs: Mappi
                      clauses=list(clauses), unit=unit, note_zh=note_zh, note_en=note_en)
 
 
+_PASS_THROUGH = frozenset({str, int, bool, type(None)})
+
+
 def _plain(v: Any) -> Any:
+    """Plain Python value of a trace input: numpy scalars and arrays → Python, NaN → None,
+    timestamps → ISO dates. The exact builtin types of most inputs are answered first (an
+    explained appraisal converts ~200 values per asset); every other value takes
+    :func:`_plain_other`, the full chain of checks."""
+    t = type(v)
+    if t is float:
+        return None if v != v else v
+    if t in _PASS_THROUGH:
+        return v
+    if t is list or t is tuple:
+        return [_plain(x) for x in v]
+    if t is dict:
+        return {k: _plain(x) for k, x in v.items()}
+    if t is np.ndarray:
+        return [_plain(x) for x in v.tolist()]
+    return _plain_other(v)
+
+
+def _plain_other(v: Any) -> Any:
     if isinstance(v, (np.floating,)):
         return float(v)
     if isinstance(v, (np.integer,)):
