@@ -27,7 +27,7 @@ import pandas as pd
 
 from ...core.errors import RefusedError
 from ...core.portfolio import Portfolio
-from ..base import MethodResult, step
+from ..base import LazyWarnings, MethodResult, step
 from .columns import Columns, columns, frame
 from .forecast import Forecast, forecast_history
 from .kernel import (
@@ -381,8 +381,10 @@ def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: b
         "reason_zh": np.where(na, zh, np.full(n, "", dtype=object)),
         "reason_en": np.where(na, en, np.full(n, "", dtype=object)),
         **extra}, pf.index)
-    warnings = _warnings(pf, has & ~na, periods_eff, horizon, life, bound, rights, g, tv_on, ib, rb, forecasts,
-                         extra["terminal_beyond_rights"], rr, st.K, model)
+    # built when read: a run only for its values (the replicated rows of the range) never does
+    ok, beyond, index = has & ~na, extra["terminal_beyond_rights"], pf.index
+    warnings = LazyWarnings(lambda: _warnings(index, ok, periods_eff, horizon, life, bound, rights, g, tv_on,
+                                              ib, rb, forecasts, beyond, rr, st.K, model))
     traces: dict[str, list] = {}
     if trace:
         ctx = dict(a=a, model=model, st=st, S=S, Fs=Fs, rr=rr, life=life, bound=bound, rights=rights,  # noqa: C408
@@ -427,9 +429,9 @@ def _reason(code: str, i: int, pf: Portfolio, model, st, ib, rb, g, rate, fc_err
     return ("收益法不适用", "the income approach does not apply")
 
 
-def _warnings(pf, ok, periods, horizon, life, bound, rights, g, tv_on, ib, rb, forecasts, beyond, rr, K, model):
+def _warnings(index, ok, periods, horizon, life, bound, rights, g, tv_on, ib, rb, forecasts, beyond, rr, K, model):
     out: dict[str, list[dict[str, str]]] = {}
-    ids = pf.index.to_numpy(dtype=object)
+    ids = index.to_numpy(dtype=object)
 
     def add(i: int, code: str, zh: str, en: str) -> None:
         out.setdefault(ids[i], []).append({"code": code, "message_zh": zh, "message_en": en})
@@ -460,7 +462,7 @@ def _warnings(pf, ok, periods, horizon, life, bound, rights, g, tv_on, ib, rb, f
     for i in np.flatnonzero(ok & (model == "split") & (K > 0.5)):
         add(i, "SPLIT_RATE_HIGH", f"分成率 K = {K[i]:.2%} 超过 50%，须说明理由", f"split rate K = {K[i]:.2%} exceeds 50 %: justify it")
     for aid, fc in forecasts.items():
-        i = pf.index.get_loc(aid)
+        i = index.get_loc(aid)
         if ok[i]:
             add(i, "FORECAST_FROM_HISTORY", f"收入由历史数据预测（{fc.model}，AIC {fc.aic:.2f}）",
                 f"revenue forecast from history ({fc.model}, AIC {fc.aic:.2f})")
