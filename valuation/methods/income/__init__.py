@@ -47,6 +47,7 @@ from .streams import MODELS, col, income_basis, income_flows, txt
 __all__ = [
     "EXTRA_COLUMNS",
     "MODELS",
+    "READS",
     "appraise",
     "appraise_one",
     "default_params",
@@ -71,6 +72,9 @@ MODEL_LABEL = {"direct": ("直接收益法", "direct income"), "split": ("分成
 EXTRA_COLUMNS = ("model", "timing", "discount_rate", "discount_method", "life", "life_requested", "life_bound",
                  "rights_years_remaining", "pv_explicit", "pv_terminal", "split_rate", "growth_max",
                  "terminal_beyond_rights", "income_basis", "rate_basis", "forecast_model", "reason_code")
+# the portfolio's series, records and matrices the approach reads (prefixes of their paths):
+# a caller running it on copies of the rows may leave the others out (the range's draws)
+READS = ("income.",)
 BOUNDS = ("periods", "rights", "contract", "legal", "timeliness", "product", "attrition")
 
 
