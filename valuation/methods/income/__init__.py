@@ -28,7 +28,7 @@ import pandas as pd
 from ...core.errors import RefusedError
 from ...core.portfolio import Portfolio
 from ..base import LazyWarnings, MethodResult, step
-from .columns import Columns, columns, frame
+from .columns import Columns, columns, frame, labels
 from .forecast import Forecast, forecast_history
 from .kernel import (
     discount,
@@ -332,7 +332,7 @@ def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: b
         gm[anyg] = np.nanmax(ga[anyg], axis=1)
     renew = a.flag("rights_renewal_documented")
     extra = {
-        "model": model, "timing": np.where(mid, "mid", "end").astype(object),
+        "model": model, "timing": labels(("end", "mid"), mid.astype(np.intp)),
         "discount_rate": res.rate, "discount_method": rr.method,
         "life": np.where(np.isinf(life), np.nan, life), "life_requested": periods_eff, "life_bound": bound,
         "rights_years_remaining": rights, "pv_explicit": np.where(use_scen, np.nan, res.pv_explicit),
