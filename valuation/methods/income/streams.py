@@ -177,9 +177,13 @@ def income_flows(pf: Portfolio, T: int, v: np.ndarray | Callable[[], np.ndarray]
     if fill:
         rows = pf.index.get_indexer(list(fill))
         proj = np.full((len(rows), T), np.nan)
+        # one assignment per distinct projection (the copies of an asset share its array)
+        same: dict[int, tuple[np.ndarray, list[int]]] = {}
         for j, vals in enumerate(fill.values()):
+            same.setdefault(id(vals), (vals, []))[1].append(j)
+        for vals, js in same.values():
             m = min(T, len(vals))
-            proj[j, :m] = vals[:m]
+            proj[js, :m] = vals[:m]
         empty = lambda x: np.isnan(x[rows]).all(axis=1)[:, None]
         revenue[rows] = np.where(empty(revenue), proj, revenue[rows])
         base[rows] = np.where(empty(base), proj, base[rows])
