@@ -8,7 +8,7 @@ import pyarrow as pa
 import pytest
 
 from valuation.core.portfolio import Portfolio
-from valuation.methods.income.columns import Columns, frame
+from valuation.methods.income.columns import Columns, frame, labels
 from valuation.methods.income.kernel import discount, exponents, life_weights
 
 
@@ -77,14 +77,25 @@ def test_frame_is_the_dict_constructor(n):
         "same_text": np.full(n, "", dtype=object), "mixed_text": words[rng.integers(0, 5, n)],
         "life": np.where(rng.random(n) > 0.5, np.nan, 1.0), "flag": np.zeros(n, bool),
         "one_word": np.full(n, "periods", dtype=object),
+        # equal values as distinct objects, and the values of labels()
+        "one_word_copies": np.where(np.ones(n, bool), "periods", "").astype(object),
+        "labelled": labels(("end", "mid"), (rng.random(n) > 0.5).astype(np.intp)),
     }
     index = pd.Index([f"A{i}" for i in range(n)], name="asset_id")
     got, want = frame(dict(cols), index), pd.DataFrame(dict(cols), index=index)
     pd.testing.assert_frame_equal(got, want, check_exact=True)
     assert _blocks(got) == _blocks(want)
-    for c in ("same_text", "mixed_text", "one_word"):   # the same Arrow type underneath
+    for c in ("same_text", "mixed_text", "one_word", "one_word_copies", "labelled"):   # the same Arrow type underneath
         if n:
             assert pa.array(got[c].array).type == pa.array(want[c].array).type
+
+
+def test_labels_are_the_where_of_the_names():
+    codes = np.array([2, 0, 1, 1, 2, 0], dtype=np.intp)
+    names = ("given", "build_up", "none")
+    want = np.where(codes == 0, "given", np.where(codes == 1, "build_up", "none")).astype(object)
+    _same(labels(names, codes), want)
+    _same(labels(names, codes[:0]), want[:0])
 
 
 def test_discount_with_given_exponents_is_the_same():

@@ -126,3 +126,26 @@ def test_series_factor_is_the_frame_product():
     for k, s in want.items():
         pd.testing.assert_frame_equal(pf.series[k], s)
         np.testing.assert_array_equal(pf.series[k].to_numpy(), s.to_numpy())
+
+
+def test_income_runs_on_its_own_inputs_only():
+    """The replicated run of the income approach copies only its own series and records
+    (``income.READS``): on the example cards (one with contributory assets) and a card with
+    application scenarios it gives the frame it gives on the whole portfolio."""
+    from valuation.methods import income
+    from valuation.pricing.reconcile import _read_by
+
+    cards = [json.loads(p.read_text("utf-8")) for p in CARDS]
+    cards.append({"asset": {"asset_id": "S", "name": "S"}, "engagement": {"valuation_date": "2025-12-31"},
+                  "income": {"model": "direct", "discount_rate": 0.1, "scenarios": [
+                      {"name": "A", "share": 0.6, "income": [100, 100]},
+                      {"name": "B", "share": 0.4, "discount_rate": 0.2, "income": [50, 50, 50]}]}})
+    pf = Portfolio.from_cards(cards)
+    own = _read_by(pf, ["income"])
+    assert own.assets is pf.assets and "market.comparables" in pf.records
+    assert set(own.records) == {k for k in pf.records if k.startswith("income.")} \
+        and {"income.contributory", "income.scenarios"} <= set(own.records)
+    assert set(own.series) == {k for k in pf.series if k.startswith("income.")}
+    pd.testing.assert_frame_equal(income.appraise(own).frame, income.appraise(pf).frame)
+    # an approach that does not declare what it reads gets everything
+    assert _read_by(pf, ["income", "market"]) is pf

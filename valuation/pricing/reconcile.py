@@ -388,6 +388,26 @@ def reconcile(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = No
                         _columns=cols, _params=params)
 
 
+def _read_by(pf: Portfolio, ms: list[str]) -> Portfolio:
+    """``pf`` with only the series, records and matrices the real approaches ``ms`` read (the
+    paths starting with a prefix of their module's ``READS``; all of them when an approach
+    does not declare it): a run on copies of the rows then copies no other approach's data
+    (the market comparables were ~40 % of the replication for the income approach's draws)."""
+    prefixes: list[str] = []
+    for m in ms:
+        try:
+            reads = getattr(importlib.import_module(f"valuation.methods.{m}"), "READS", None)
+        except ImportError:
+            reads = None
+        if reads is None:
+            return pf
+        prefixes.extend(reads)
+    keep = tuple(prefixes)
+    return Portfolio(pf.assets, {k: v for k, v in pf.series.items() if k.startswith(keep)},
+                     {k: v for k, v in pf.records.items() if k.startswith(keep)},
+                     {k: v for k, v in pf.matrices.items() if k.startswith(keep)})
+
+
 def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any,
                        cfg: Mapping[str, Any], fns: Mapping[str, MethodFn], range_method: str | None,
                        draws: int | None, app: np.ndarray, W: np.ndarray, reuse: bool = False, *,
@@ -445,14 +465,15 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
         return f
 
     def evaluate(fs: list[Callable[[Portfolio], np.ndarray]], pos: np.ndarray, rids: np.ndarray,
-                 ps: list[Any], vals: list[np.ndarray]) -> tuple[list[np.ndarray], Any]:
-        """:func:`evaluate_rows`; when every parameter acts on the output only (cost, market),
-        the copies of an asset are identical rows, so each asset runs once (as its first copy)
-        and its value is spread over its copies, times the output factors formed exactly as
-        :func:`evaluate_rows` forms them. Returns (values per function, (run ids, row → run
-        row) or None)."""
+                 ps: list[Any], vals: list[np.ndarray], ms: list[str]) -> tuple[list[np.ndarray], Any]:
+        """:func:`evaluate_rows` of the approaches ``ms``; when every parameter acts on the
+        output only (cost, market), the copies of an asset are identical rows, so each asset
+        runs once (as its first copy) and its value is spread over its copies, times the output
+        factors formed exactly as :func:`evaluate_rows` forms them. Returns (values per
+        function, (run ids, row → run row) or None)."""
         if any(p.kind != "output" for p in ps):
-            return evaluate_rows(fs, pf, pos, rids, ps, vals), None
+            src = _read_by(pf, ms) if reuse else pf
+            return evaluate_rows(fs, src, pos, rids, ps, vals), None
         _, first, inv = np.unique(pos, return_index=True, return_inverse=True)
         if len(first) == n:     # every asset, in order: the portfolio itself (nothing is perturbed)
             ys = [np.asarray(f(pf), dtype=float) for f in fs]
@@ -520,7 +541,7 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
         holder: dict[str, MethodResult] = {}
         (Y,), once = evaluate([value_fn(fns[m], holder, results[m] if reuse else None)],
                               np.concatenate([pos_mc, pos_t]),
-                              np.concatenate([ids_mc, ids_t]), ps_all, vals_all)
+                              np.concatenate([ids_mc, ids_t]), ps_all, vals_all, [m])
         if once is None:
             mc[m] = (Y[:off].reshape(len(rows_mc), D), holder["r"], rows_mc)
         else:
@@ -547,7 +568,7 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
             pos_t, ids_t = copies(rows_t, 0, K)
             noms, ranges, tvals = tornado_slots(rows_t, allp, 0, K, 0, len(pos_t))
             Ys, _ = evaluate([value_fn(fns[m], {}, results[m] if reuse else None) for m, _ in run],
-                             pos_t, ids_t, allp, tvals)
+                             pos_t, ids_t, allp, tvals, [m for m, _ in run])
             start = 0
             for (m, ps), Y in zip(run, Ys):
                 Y = Y.reshape(len(rows_t), K)

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from ...core.portfolio import _frame, _str_array
 
-__all__ = ["Columns", "columns", "frame", "str_array"]
+__all__ = ["Columns", "columns", "frame", "labels", "str_array"]
 
 
 class Columns:
@@ -89,7 +89,9 @@ class Columns:
         v = self._values(name)
         if isinstance(v.dtype, pd.StringDtype):  # already str or missing: no fillna/astype round trip
             t = np.array(v.to_numpy(dtype=object), dtype=object)   # our own copy to fill in
-            t[pd.isna(t)] = ""
+            # the missing values from the array's own mask (pd.isna tests every object: ~0.2 ms
+            # on a replicated portfolio's 4 000 rows)
+            t[np.asarray(v.isna(), dtype=bool)] = ""
         else:
             t = self.frame[name].fillna("").astype("str").to_numpy(dtype=object)
         return self._put("txt", name, t)
@@ -145,17 +147,26 @@ def columns(a: pd.DataFrame | Columns) -> Columns:
     return a if isinstance(a, Columns) else Columns(a)
 
 
+def labels(names: tuple[str, ...], codes: np.ndarray) -> np.ndarray:
+    """``np.asarray(names, dtype=object)[codes]``: an object array of str whose equal values
+    are the same objects — what ``np.where(c, "a", "b").astype(object)`` gives, without a
+    new str per element (and :func:`str_array` then finds a constant column at once)."""
+    return np.asarray(names, dtype=object)[codes]
+
+
 def str_array(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
     """The "str" array ``pd.DataFrame`` infers from an object array of str (None: missing).
 
     pandas infers it element by element (~0.5 ms per 4 000 rows a column); here it is one
-    Arrow conversion, or one Arrow take when every value is the same (the reasons of a batch
+    Arrow conversion, or one Arrow repeat when every value is the same (the reasons of a batch
     without refusals, the text columns of a portfolio replicated from one card).
     """
     values = np.asarray(values, dtype=object)
-    if len(values) >= 64 and (values == values[0]).all():   # a short column: one conversion is cheaper
-        one = pa.array([values[0]], type=pa.large_string())
-        return _str_array(one.take(pa.array(np.zeros(len(values), np.int64))))
+    # list.count compares by identity first: a column of one repeated str object (np.full,
+    # :func:`labels`) is recognised ~3× faster than by an elementwise ==
+    if len(values) >= 64 and values.tolist().count(values[0]) == len(values):
+        # (a short column: one conversion is cheaper)
+        return _str_array(pa.repeat(pa.scalar(values[0], type=pa.large_string()), len(values)))
     return _str_array(pa.array(values, type=pa.large_string()))
 
 

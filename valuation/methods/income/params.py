@@ -64,15 +64,49 @@ def _apply_entry(out: dict[str, Any], m: Mapping[str, Any]) -> None:
         out["rate_dist"][model] = dict(dr["distribution"])
 
 
+_FILES: dict[tuple[str, int], list[Path]] = {}
+_DEFAULTS: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+
+def _income_files(d: Path) -> list[Path] | None:
+    """``sorted(d.glob("income_*.yaml"))``, listed again only when the folder changes (its
+    mtime: a file added, removed or renamed); None when the folder is absent."""
+    try:
+        key = (str(d), d.stat().st_mtime_ns)
+    except FileNotFoundError:
+        return None
+    files = _FILES.get(key)
+    if files is None:          # (a local, so a concurrent call's clear cannot lose it)
+        files = sorted(d.glob("income_*.yaml"))
+        _FILES.clear()
+        _FILES[key] = files
+    return files
+
+
+def _stamp(path: Path) -> tuple[str, int, int]:
+    st = path.stat()
+    return str(path), st.st_mtime_ns, st.st_size
+
+
 def default_params() -> dict[str, Any]:
-    """Parameters from ``models/income_*.yaml`` over the fallbacks."""
-    out = {**FALLBACK, "rate_dist": dict(FALLBACK["rate_dist"])}
+    """Parameters from ``models/income_*.yaml`` over the fallbacks.
+
+    Worked out again only when a file changes (key: the files' paths, mtimes and sizes, as
+    :func:`_read` parses them); every call returns its own copy (two levels deep, as fresh as
+    the dicts the caller may change: the parameters and their ``rate_dist``)."""
     d = models_dir()
-    if not d.exists():
-        return out
-    for path in sorted(d.glob("income_*.yaml")):
-        _apply_entry(out, _read(path))
-    return out
+    files = _income_files(d)
+    if files is None:
+        return {**FALLBACK, "rate_dist": dict(FALLBACK["rate_dist"])}
+    key = tuple(_stamp(f) for f in files)
+    out = _DEFAULTS.get(key)
+    if out is None:
+        out = {**FALLBACK, "rate_dist": dict(FALLBACK["rate_dist"])}
+        for path in files:
+            _apply_entry(out, _read(path))
+        _DEFAULTS.clear()
+        _DEFAULTS[key] = out
+    return {**out, "rate_dist": {m: dict(v) for m, v in out["rate_dist"].items()}}
 
 
 def merge_params(params: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ...core.errors import Issue, RefusedError, ValidationError
-from .columns import Columns, columns
+from .columns import Columns, columns, labels
 
 __all__ = ["PREMIA", "RateResolution", "discount_rates", "wara"]
 
@@ -53,7 +53,8 @@ def discount_rates(a: pd.DataFrame | Columns, risk_free_default: float = float("
     wacc = c.num("income_discount_wacc") + np.nan_to_num(c.num("income_discount_premium"))
     has = ~np.isnan(given)
     rate = np.where(has, given, np.where(build_up, build, np.where(by_wacc, wacc, np.nan)))
-    how = np.where(has, "given", np.where(build_up, "build_up", np.where(by_wacc, "wacc", "none"))).astype(object)
+    how = labels(("given", "build_up", "wacc", "none"),
+                 np.where(has, 0, np.where(build_up, 1, np.where(by_wacc, 2, 3))))
     return RateResolution(rate, how, rf, rf_def & ~has)
 
 

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ...core.portfolio import Portfolio
-from .columns import Columns, columns
+from .columns import Columns, columns, labels
 
 __all__ = [
     "MODELS",
@@ -135,9 +135,10 @@ def income_basis(a: pd.DataFrame | Columns, model: np.ndarray) -> np.ndarray:
     (NOPAT), royalty → post_tax when a tax rate is applied, else pre_tax; others unknown ("")."""
     ib = txt(a, "income_income_basis")
     tax = np.nan_to_num(col(a, "income_tax_rate"))
-    default = np.select([model == "direct", model == "excess", (model == "royalty") & (tax > 0),
-                         model == "royalty"], ["pre_tax", "post_tax", "post_tax", "pre_tax"], "")
-    return np.where(ib == "", default, ib).astype(object)
+    default = labels(("pre_tax", "post_tax", ""),
+                     np.select([model == "direct", model == "excess", (model == "royalty") & (tax > 0),
+                                model == "royalty"], [0, 1, 1, 0], 2))
+    return np.where(ib == "", default, ib)
 
 
 def _incremental(a: Columns, with_: np.ndarray, without: np.ndarray, savings: np.ndarray) -> np.ndarray:
@@ -176,9 +177,13 @@ def income_flows(pf: Portfolio, T: int, v: np.ndarray | Callable[[], np.ndarray]
     if fill:
         rows = pf.index.get_indexer(list(fill))
         proj = np.full((len(rows), T), np.nan)
+        # one assignment per distinct projection (the copies of an asset share its array)
+        same: dict[int, tuple[np.ndarray, list[int]]] = {}
         for j, vals in enumerate(fill.values()):
+            same.setdefault(id(vals), (vals, []))[1].append(j)
+        for vals, js in same.values():
             m = min(T, len(vals))
-            proj[j, :m] = vals[:m]
+            proj[js, :m] = vals[:m]
         empty = lambda x: np.isnan(x[rows]).all(axis=1)[:, None]
         revenue[rows] = np.where(empty(revenue), proj, revenue[rows])
         base[rows] = np.where(empty(base), proj, base[rows])
