@@ -224,22 +224,18 @@ def test_appraise_together_equals_appraise_card_by_card():
 
 
 
-def _closed_loop_batches(max_wait: float, clients: int = 6, rounds: int = 6, gap: float = 0.2
-                         ) -> list[int]:
-    """Batch sizes when ``clients`` closed-loop clients each send ``rounds`` requests, the next
-    one 2–12 ms after the previous is answered (as over HTTP); ``run`` takes 30 ms per batch."""
+def _closed_loop_batches(max_wait: float, clients: int = 6, rounds: int = 6, gap: float = 0.2,
+                         run_seconds: float = 0.06) -> tuple[list[int], Coalescer]:
+    """Batch sizes (and the coalescer) when ``clients`` closed-loop clients each send
+    ``rounds`` requests, the next one 2–12 ms after the previous is answered (as over HTTP);
+    ``run`` takes ``run_seconds`` per batch (the wait is at most half of that)."""
     import time
 
     sizes: list[int] = []
-
-    def run(group, payloads):
-        sizes.append(len(payloads))
-        time.sleep(0.03)
-        return list(payloads)
+    co = Coalescer(lambda g, p: sizes.append(len(p)) or time.sleep(run_seconds) or list(p),
+                   anyio.CapacityLimiter(1), max_batch=32, max_wait=max_wait, gap=gap)
 
     async def go():
-        co = Coalescer(run, anyio.CapacityLimiter(1), max_batch=32, max_wait=max_wait, gap=gap)
-
         async def client(i: int) -> None:
             for r in range(rounds):
                 assert (await co.submit("g", (i, r), conflict=i))[0] == (i, r)
@@ -249,25 +245,26 @@ def _closed_loop_batches(max_wait: float, clients: int = 6, rounds: int = 6, gap
 
     asyncio.run(go())
     assert sum(sizes) == clients * rounds
-    return sizes
+    return sizes, co
 
 
 def test_closed_loop_clients_merge_into_one_batch_per_round_after_a_batch():
     # without the wait: after the first (common) batch, the first client back runs alone, the
     # five others queue behind it, and the two groups then alternate on the CPU for ever (two
     # fixed costs per round): typically [6, 1, 5, 1, 5, ...]; the exact split depends on timing
-    alone = _closed_loop_batches(0.0)
+    alone, co = _closed_loop_batches(0.0)
     assert len(alone) > 6 and max(alone[1:]) < 6, alone
+    assert not co.waits
     # with it: after each batch the drainer waits for the clients it answered — one batch of
     # all six per round
-    assert _closed_loop_batches(1.0) == [6] * 6
+    together, co = _closed_loop_batches(1.0)
+    assert together == [6] * 6
+    assert co.waits["complete"] == 5, co.waits         # the last round: nobody comes back
 
 
 def test_a_lone_client_is_never_held_back_by_the_wait():
-    # its batch of one is complete as soon as it comes back, so the drainer does not wait for
-    # the 5 s maximum (six rounds would take 30 s; each takes ~35 ms)
-    import time
-
-    t0 = time.monotonic()
-    assert _closed_loop_batches(5.0, clients=1, gap=5.0) == [1] * 6
-    assert time.monotonic() - t0 < 15.0
+    # its batch of one is complete as soon as it comes back: every wait ends "complete" when it
+    # returns (2 ms), none runs to the limit (half a batch, 0.1 s) or the gap (5 s)
+    sizes, co = _closed_loop_batches(5.0, clients=1, gap=5.0, run_seconds=0.2)
+    assert sizes == [1] * 6
+    assert co.waits["complete"] == 5 and co.waits["quiet"] == 0, co.waits

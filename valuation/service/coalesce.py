@@ -11,9 +11,10 @@ all of them (up to ``max_batch``) are computed in one call of ``run`` — each r
 exactly its own outcome.
 
 A request arriving at an idle service takes the slot at once and is computed alone. Right
-after a batch, though, the drainer waits a moment (``wait``, at most ``max_wait`` seconds, and
-only while requests keep arriving at least every ``gap`` seconds) for the clients it has just
-answered to come back, until as many items are queued as the batch plus the queue held. Why:
+after a batch, though, the drainer waits a moment for the clients it has just answered to come
+back, until as many items are queued as the batch plus the queue held — at most ``max_wait``
+seconds and half the batch's own computing time (so the wait never costs more than a fraction
+of what it saves), and only while requests keep arriving at least every ``gap`` seconds. Why:
 closed-loop clients (a pricing desk's workers each sending its next request on the answer)
 otherwise split into groups that alternate on the CPU — while one group is computed the
 other queues — and every request pays the fixed cost of an evaluation twice. With the wait
@@ -31,7 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -63,7 +64,9 @@ class Coalescer:
     thread, holding one token of ``limiter``).
 
     Attributes ``batches`` and ``items`` count the computations and the items they served;
-    ``largest`` is the largest batch so far.
+    ``largest`` is the largest batch so far; ``waits`` counts how the waits after a batch
+    ended: ``complete`` (everyone expected was back), ``quiet`` (nobody arrived for ``gap``)
+    or ``limit`` (the longest wait passed).
     """
 
     def __init__(self, run: Callable[[Hashable, list[Any]], Sequence[Any]],
@@ -77,6 +80,7 @@ class Coalescer:
         self.batches = 0
         self.items = 0
         self.largest = 0
+        self.waits: Counter[str] = Counter()
         # futures and tasks belong to one event loop: a state per loop (tests use several)
         self._states: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState] = \
             weakref.WeakKeyDictionary()
@@ -150,28 +154,34 @@ class Coalescer:
         st.queue.extend(keep)
         return batch
 
-    async def _wait_for_returning(self, st: _LoopState, expected: int) -> None:
+    async def _wait_for_returning(self, st: _LoopState, expected: int, longest: float) -> None:
         """After a batch: wait until ``expected`` live items are queued, no item has arrived
-        for ``gap`` seconds, or ``max_wait`` seconds have passed, whichever comes first."""
+        for ``gap`` seconds, or ``longest`` seconds have passed, whichever comes first."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.max_wait
+        deadline = loop.time() + longest
         while self._live(st) < expected:
             left = deadline - loop.time()
             if left <= 0:
+                self.waits["limit"] += 1
                 return
             st.arrived.clear()
             try:
                 await asyncio.wait_for(st.arrived.wait(), timeout=min(self.gap, left))
             except TimeoutError:
-                return                    # quiet: nobody else is coming back soon
+                if self._live(st) < expected:   # (an arrival may race the timeout)
+                    self.waits["quiet" if self.gap < left else "limit"] += 1
+                    return                       # nobody else is coming back soon
+        self.waits["complete"] += 1
 
     async def _drain(self, st: _LoopState) -> None:
         batch: list[_Item] = []
         expected = 0
+        took = 0.0
+        loop = asyncio.get_running_loop()
         try:
             while True:
                 if expected and self.max_wait > 0:
-                    await self._wait_for_returning(st, expected)
+                    await self._wait_for_returning(st, expected, min(self.max_wait, took / 2))
                 if not st.queue:
                     break
                 async with self.limiter:
@@ -182,6 +192,7 @@ class Coalescer:
                     self.batches += 1
                     self.items += n
                     self.largest = max(self.largest, n)
+                    started = loop.time()
                     try:
                         outcomes = list(await anyio.to_thread.run_sync(
                             self.run, batch[0].group, [it.payload for it in batch]))
@@ -189,6 +200,7 @@ class Coalescer:
                             raise RuntimeError(f"{n} items, {len(outcomes)} outcomes")
                     except Exception as e:  # noqa: BLE001 - the batch failed as a whole
                         outcomes = [e] * n
+                    took = loop.time() - started
                     # the clients answered now may come straight back with their next request
                     expected = min(self.max_batch, n + self._live(st))
                     for it, out in zip(batch, outcomes):

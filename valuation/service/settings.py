@@ -42,9 +42,13 @@ class Settings:
         was busy are computed together in one evaluation (:mod:`valuation.service.coalesce`;
         1 computes every request alone).
     coalesce_wait_ms, coalesce_gap_ms : right after a batch, wait at most ``coalesce_wait_ms``
-        for the clients just answered to send their next request, as long as requests keep
-        arriving at least every ``coalesce_gap_ms`` (so closed-loop clients form one batch per
-        round instead of alternating groups; 0 disables the wait; a lone client never waits).
+        (and at most half the batch's computing time) for the clients just answered to send
+        their next request, as long as requests keep arriving at least every
+        ``coalesce_gap_ms`` (so closed-loop clients form one batch per round instead of
+        alternating groups; 0 disables the wait; a lone client never waits). The gap is as long
+        as the wait by default: on a 2-core machine the clients' own process may not run for
+        10–20 ms while the workers compute, and a client that misses its round waits a whole
+        batch more.
     """
 
     db_url: str | None = None
@@ -61,8 +65,8 @@ class Settings:
     result_cache_size: int = 2048
     appraisal_threads: int = 1
     coalesce_max: int = 32
-    coalesce_wait_ms: float = 25.0
-    coalesce_gap_ms: float = 5.0
+    coalesce_wait_ms: float = 40.0
+    coalesce_gap_ms: float = 40.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
