@@ -175,6 +175,12 @@ def main() -> None:
             batches = sum(1 / n for n in together)      # a computation of n: n answers of n
             print(f"[{name}] computed: {len(together)} requests in ~{batches:.0f} computations, "
                   f"{len(together) / batches:.1f} requests each (X-Coalesced), largest {max(together)}")
+            # with several server workers each keeps its own clients (keep-alive connections):
+            # the common sizes show how the kernel split them (e.g. 10/10 or 7/13)
+            sizes = np.bincount(np.asarray(together))
+            common = sorted(((int(c), k) for k, c in enumerate(sizes) if c), reverse=True)[:4]
+            print(f"[{name}] requests by batch size: "
+                  + ", ".join(f"{k}: {c}" for c, k in sorted(common, key=lambda x: x[1])))
         print(f"[{name}] latency ms: p50 {np.percentile(ms, 50):.1f}, p90 {np.percentile(ms, 90):.1f}, "
               f"p99 {np.percentile(ms, 99):.1f}, max {ms.max():.1f}")
         if len(steady):
