@@ -45,3 +45,17 @@ def test_fast_json_rendering_equals_the_standard_one_and_falls_back():
     assert json.loads(fast) == json.loads(JSONResponse(body).body) == json.loads(json.dumps(body))
     big = {"value": 2 ** 70, "message_zh": "超出范围"}
     assert json.loads(_FastJSONResponse(big).body) == big
+    assert _FastJSONResponse(fast).body is fast                 # already rendered: as it is
+
+
+def test_cached_appraisals_are_kept_rendered(svc):
+    """The result cache keeps each answer as its JSON bytes (one object for the garbage
+    collector instead of a result's hundreds); a hit sends exactly the bytes first sent."""
+    from conftest import EXAMPLE_CARDS, load
+
+    card = load(EXAMPLE_CARDS[1])
+    first = svc.client.post("/v1/appraisals", json=card, headers=svc.h())
+    again = svc.client.post("/v1/appraisals", json=card, headers=svc.h())
+    assert (first.headers["X-Result-Cache"], again.headers["X-Result-Cache"]) == ("miss", "hit")
+    assert again.content == first.content
+    assert all(type(v) is bytes for v in svc.service.results._d.values())

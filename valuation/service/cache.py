@@ -4,8 +4,9 @@ numbers (DESIGN.md §9, determinism), so a pricing desk that asks again gets the
 The key is ``(sha256 of the canonical card, trace flag, library snapshot id, date)``: a new
 active version in any library changes the snapshot id and so misses the cache; the date is in
 the key because date-dependent rules (e.g. staleness) may flag differently tomorrow. Entries
-are the response dicts exactly as first computed — provenance included — and the response
-says ``X-Result-Cache: hit``. Bounded (least recently used first out), thread-safe.
+are the responses exactly as first computed — provenance included — and the response says
+``X-Result-Cache: hit``. The service keeps them as rendered JSON bytes: one object per entry
+for the garbage collector instead of a result's ~800. Bounded (least recently used first out), thread-safe.
 
 :meth:`ResultCache.answer` also computes an identical request already in flight only once: a
 burst of the same card waits for the first computation (``shared``) instead of all missing.
@@ -26,13 +27,13 @@ class ResultCache:
 
     def __init__(self, size: int):
         self.size = int(size)
-        self._d: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+        self._d: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
         self._inflight: dict[tuple[Any, ...], asyncio.Future] = {}
 
-    def get(self, key: tuple[Any, ...]) -> dict[str, Any] | None:
+    def get(self, key: tuple[Any, ...]) -> Any | None:
         with self._lock:
             v = self._d.get(key)
             if v is None:
@@ -42,7 +43,7 @@ class ResultCache:
             self.hits += 1
             return v
 
-    def put(self, key: tuple[Any, ...], value: dict[str, Any]) -> None:
+    def put(self, key: tuple[Any, ...], value: Any) -> None:
         if self.size <= 0:
             return
         with self._lock:
@@ -55,8 +56,8 @@ class ResultCache:
         return len(self._d)
 
     async def answer(self, key: tuple[Any, ...], snapshot_id: str,
-                     compute: Callable[[], Awaitable[tuple[dict[str, Any], str | None]]]
-                     ) -> tuple[dict[str, Any], str | None, str]:
+                     compute: Callable[[], Awaitable[tuple[Any, str | None]]]
+                     ) -> tuple[Any, str | None, str]:
         """``(body, snapshot id, how)`` with ``how`` one of ``hit`` (cached), ``shared`` (the same
         request was being computed: its answer) or ``miss`` (computed here by ``compute``, kept
         when it used ``snapshot_id``). A failure of the computation reaches every waiter."""
