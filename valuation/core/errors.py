@@ -78,6 +78,19 @@ class ValuationError(Exception):
         return {"code": self.code, "message_zh": self.message_zh, "message_en": self.message_en,
                 **{k: v for k, v in self.context.items() if _jsonable(v)}}
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickled between processes (Dask workers, the service's compute processes): rebuilt
+        # from its attributes, not by calling the class with ``args`` — the subclasses'
+        # constructors take other arguments than the message (ValidationError: the issues)
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
+
+def _rebuild(cls: type, args: tuple[Any, ...], state: dict[str, Any]) -> ValuationError:
+    err = cls.__new__(cls)
+    Exception.__init__(err, *args)
+    err.__dict__.update(state)
+    return err
+
 
 def _jsonable(v: Any) -> bool:
     return isinstance(v, (str, int, float, bool, type(None), list, dict))
