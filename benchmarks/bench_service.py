@@ -76,6 +76,9 @@ def main() -> None:
     ap.add_argument("--warmup", type=int, default=20, help="requests sent first, not measured")
     ap.add_argument("--phases", default="repeated,distinct")
     ap.add_argument("--server-workers", type=int, default=1, help="uvicorn worker processes")
+    ap.add_argument("--compute-processes", type=int, default=0,
+                    help="compute processes behind one serving process (valuation serve "
+                         "--compute-processes; 0 = compute in the serving process)")
     ap.add_argument("--ramp-up", type=int, default=1,
                     help="first responses of each client left out of the steady-state figures")
     ap.add_argument("--card", type=Path, default=sorted((ROOT / "examples" / "cards").glob("E01*.json"))[0])
@@ -93,7 +96,8 @@ def main() -> None:
          "--format", "json"], check=True, env=env, capture_output=True, text=True).stdout)["key"]
     port = _free_port()
     srv = subprocess.Popen([str(BIN / "valuation"), "serve", "--host", "127.0.0.1", "--port", str(port),
-                            "--db", db, "--log-level", "error", "--workers", str(a.server_workers)],
+                            "--db", db, "--log-level", "error", "--workers", str(a.server_workers),
+                            "--compute-processes", str(a.compute_processes)],
                            env=env, start_new_session=True)
     try:
         _wait_healthy(port)
@@ -167,7 +171,8 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             os.killpg(srv.pid, signal.SIGKILL)
 
-    print(f"card: {a.card.name}; clients: {a.clients}; server workers: {a.server_workers}")
+    print(f"card: {a.card.name}; clients: {a.clients}; server workers: {a.server_workers}; "
+          f"compute processes: {a.compute_processes}")
     for name, (ms, codes, wall, together, steady) in results.items():
         ok = codes.get(200, 0)
         print(f"[{name}] responses: {len(ms)} in {wall:.1f} s; status: {codes}")

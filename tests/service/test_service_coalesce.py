@@ -225,7 +225,7 @@ def test_appraise_together_equals_appraise_card_by_card():
 
 
 def _closed_loop_batches(max_wait: float, clients: int = 6, rounds: int = 6, gap: float = 0.2,
-                         run_seconds: float = 0.06) -> tuple[list[int], Coalescer]:
+                         run_seconds: float = 0.06, tokens: int = 1) -> tuple[list[int], Coalescer]:
     """Batch sizes (and the coalescer) when ``clients`` closed-loop clients each send
     ``rounds`` requests, the next one 2–12 ms after the previous is answered (as over HTTP);
     ``run`` takes ``run_seconds`` per batch (the wait is at most half of that)."""
@@ -233,13 +233,13 @@ def _closed_loop_batches(max_wait: float, clients: int = 6, rounds: int = 6, gap
 
     sizes: list[int] = []
     co = Coalescer(lambda g, p: sizes.append(len(p)) or time.sleep(run_seconds) or list(p),
-                   anyio.CapacityLimiter(1), max_batch=32, max_wait=max_wait, gap=gap)
+                   anyio.CapacityLimiter(tokens), max_batch=32, max_wait=max_wait, gap=gap)
 
     async def go():
         async def client(i: int) -> None:
             for r in range(rounds):
                 assert (await co.submit("g", (i, r), conflict=i))[0] == (i, r)
-                await asyncio.sleep(0.002 * (1 + i))
+                await asyncio.sleep(0.002 * (1 + i % 6))
 
         await asyncio.gather(*(client(i) for i in range(clients)))
 
@@ -262,9 +262,49 @@ def test_closed_loop_clients_merge_into_one_batch_per_round_after_a_batch():
     assert co.waits["complete"] == 5, co.waits         # the last round: nobody comes back
 
 
+def test_batches_on_several_compute_processes_share_the_work():
+    # two tokens (compute processes), twenty closed-loop clients: each batch takes at most its
+    # share of the work in hand, so the two processes compute 10 and 10, not 1 and 19 (the
+    # first request at an idle service) or whatever the first free drainer finds queued
+    sizes, _ = _closed_loop_batches(1.0, clients=20, rounds=5, tokens=2)
+    assert max(sizes) == 10 and sizes.count(10) >= len(sizes) - 2, sizes
+
+
 def test_a_lone_client_is_never_held_back_by_the_wait():
     # its batch of one is complete as soon as it comes back: every wait ends "complete" when it
     # returns (2 ms), none runs to the limit (half a batch, 0.1 s) or the gap (5 s)
     sizes, co = _closed_loop_batches(5.0, clients=1, gap=5.0, run_seconds=0.2)
     assert sizes == [1] * 6
     assert co.waits["complete"] == 5 and co.waits["quiet"] == 0, co.waits
+
+
+# ---------------------------------------------------------------------- compute processes
+def test_compute_processes_give_each_card_what_it_gets_alone(make_service):
+    """``compute_processes=2``: the batches are computed in two spawned processes against the
+    store (library at the database URL); every answer — numbers, traces, provenance, or the
+    error of a bad card (pickled back) — equals what the Python API gives for the card
+    alone."""
+    s = make_service(library=None, compute_processes=2)
+    pool = s.service.pool
+    assert pool is not None and pool.processes == 2
+    cards = [_card(i) for i in range(60, 68)]
+    bad = _card(68)
+    bad["asset"]["book_value"] = "abc"
+
+    async def go():
+        transport = httpx.ASGITransport(app=s.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://svc", timeout=300) as c:
+            return await asyncio.gather(*(c.post("/v1/appraisals", json=b, headers=s.h())
+                                          for b in cards + [bad]))
+
+    rs = asyncio.run(go())
+    store = api.open_library(s.service.db_url)
+    for c, r in zip(cards, rs):
+        assert r.status_code == 200, r.text[:300]
+        assert r.json() == json.loads(api.appraise(c, library=store).to_json()), c["asset"]["asset_id"]
+        assert int(r.headers["X-Coalesced"]) >= 1
+    assert rs[-1].status_code == 422
+    with pytest.raises(ValidationError) as ei:
+        api.appraise(bad, library=store)
+    assert rs[-1].json() == json.loads(valuation_error_response(ei.value).body)
+    assert s.service.coalescer.items == len(cards) + 1

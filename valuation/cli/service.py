@@ -89,6 +89,10 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="监听地址 / h
           library: str | None = typer.Option(None, "--library",
                                                 help="'seed' → 仅用种子文件 / seed files only"),
           workers: int = typer.Option(1, "--workers", help="进程数 / worker processes"),
+          compute_processes: int = typer.Option(
+              0, "--compute-processes",
+              help="计算进程数（0 = 服务进程内计算）/ appraisal compute processes behind one "
+                   "serving process (0 = compute in the serving process)"),
           log_level: str = typer.Option("warning", "--log-level")) -> None:
     """启动 HTTP 定价服务 / start the HTTP pricing service (uvicorn)."""
     import os
@@ -99,6 +103,8 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="监听地址 / h
         os.environ["VALUATION_SERVICE_DB_URL"] = db
     if library:
         os.environ["VALUATION_SERVICE_LIBRARY"] = library
+    if compute_processes:
+        os.environ["VALUATION_SERVICE_COMPUTE_PROCESSES"] = str(compute_processes)
     from ..service.settings import Settings
 
     s = Settings.from_env()

@@ -59,9 +59,11 @@ from ..library.records import LIBRARIES
 from . import models as M
 from .cache import ResultCache
 from .coalesce import Coalescer
+from .compute import ComputePool, runner
 from .errors import ServiceError, error_body, install_handlers
 from .keys import ROLE_LABELS, ApiKey, KeyStore, role_allows
 from .ratelimit import TokenBucketLimiter
+from .render import render_json
 from .runs import RunRegistry, failed_rows
 from .settings import Settings
 
@@ -90,9 +92,13 @@ class Service:
         self.results = ResultCache(settings.result_cache_size)
         # appraisals are CPU-bound Python: more threads than this only fight over the GIL
         self.cpu_limiter = anyio.CapacityLimiter(max(1, settings.appraisal_threads))
-        # single-card appraisals that queue for the CPU are computed together (coalesce.py)
-        self.coalescer = Coalescer(self._appraise_group, self.cpu_limiter, settings.coalesce_max,
-                                   max_wait=settings.coalesce_wait_ms / 1e3,
+        # single-card appraisals that queue for the CPU are computed together (coalesce.py),
+        # in this process or in a pool of compute processes (compute.py), one batch each
+        n = int(settings.compute_processes)
+        self.pool = ComputePool(n, "seed" if settings.library == "seed" else self.db_url) if n > 0 else None
+        self.coalescer = Coalescer(runner(self.pool, self.library),
+                                   anyio.CapacityLimiter(n) if self.pool else self.cpu_limiter,
+                                   settings.coalesce_max, max_wait=settings.coalesce_wait_ms / 1e3,
                                    gap=settings.coalesce_gap_ms / 1e3)
 
     # ------------------------------------------------------------------ appraisal
@@ -105,17 +111,6 @@ class Service:
         aid = asset.get("asset_id") if isinstance(asset, dict) else None
         (body, snap_id), n = await self.coalescer.submit((bool(trace), sid), card, conflict=aid)
         return body, snap_id, n
-
-    def _appraise_group(self, group: tuple[bool, str], cards: list[dict[str, Any]]) -> list[Any]:
-        """Worker thread: the cards of one group against the library as it is now, each
-        answer rendered to JSON bytes here (not on the event loop) and kept so in the result
-        cache — one object per entry: 2,048 cached result dicts are ~1.6 million objects
-        that every full garbage collection walks (~150 ms, a pause in whatever computes)."""
-        trace = group[0]
-        snap = api.snapshot(self.library())
-        return [r if isinstance(r, Exception)
-                else (_render_json(r.to_dict()), r.provenance.get("library_snapshot"))
-                for r in api.appraise_together(cards, library=snap, trace=trace)]
 
     # ------------------------------------------------------------------ library
     def store(self) -> Any:
@@ -168,6 +163,8 @@ class Service:
             except ImportError:
                 pass
         self.snapshot_id(fresh=True)
+        if self.pool is not None:
+            self.pool.warm_up()           # after the store is seeded: the processes open it
         # the library, models and modules loaded above live as long as the process: out of
         # the collector's reach, its full collections no longer walk them (pauses that set the
         # tail latency of whatever request is computing at the time)
@@ -292,33 +289,11 @@ def _meta(request: Request) -> dict[str, Any]:
     return request.scope.setdefault(_META, {})
 
 
-def _render_json(content: Any) -> bytes:
-    """``content`` as the JSON bytes a response sends: by orjson when installed (the service
-    extra) — same compact UTF-8 JSON, ~15× faster than the standard library for a 20 KB
-    appraisal —; what orjson refuses (an integer beyond 64 bits echoed from a request, say)
-    as Starlette's JSONResponse renders it. Bytes are already rendered: sent as they are."""
-    if isinstance(content, bytes):
-        return content
-    if _orjson is not None:
-        try:
-            return _orjson.dumps(content, option=_orjson.OPT_NON_STR_KEYS)
-        except TypeError:               # orjson.JSONEncodeError included
-            pass
-    return json.dumps(content, ensure_ascii=False, allow_nan=False, indent=None,
-                      separators=(",", ":")).encode("utf-8")
-
-
 class _FastJSONResponse(JSONResponse):
-    """A JSONResponse rendered by :func:`_render_json`."""
+    """A JSONResponse rendered by :func:`~valuation.service.render.render_json`."""
 
     def render(self, content: Any) -> bytes:
-        return _render_json(content)
-
-
-try:
-    import orjson as _orjson
-except ImportError:  # pragma: no cover - the service extra installs it
-    _orjson = None
+        return render_json(content)
 
 
 def _json(data: Any, status: int = 200, snapshot: str | None = None,
@@ -375,6 +350,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             svc.runs.close()
+            if svc.pool is not None:
+                await run_in_threadpool(svc.pool.close)
 
     app = FastAPI(
         title="数据资产评估与定价服务 / Data asset valuation and pricing service",

@@ -56,6 +56,8 @@ class _Item:
 class _LoopState:
     queue: deque[_Item] = field(default_factory=deque)
     drainers: int = 0
+    computing: int = 0                  # items in the batches being computed now
+    awaited: int = 0                    # items the waiting drainers expect back, together
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -133,11 +135,18 @@ class Coalescer:
 
     def _take(self, st: _LoopState) -> list[_Item]:
         """The oldest live item and the next ones of its group, skipping conflicts, at most
-        ``max_batch``; the rest stays queued in order."""
+        ``max_batch``; the rest stays queued in order. With several tokens (compute
+        processes) a batch takes at most its share of the work in hand — queued and being
+        computed — so concurrent batches stay balanced (20 clients on 2 processes: 10 and 10,
+        not 1 and 19 after a start at an idle service)."""
         while st.queue and st.queue[0].future.done():
             st.queue.popleft()
         if not st.queue:
             return []
+        cap = self.max_batch
+        tokens = int(self.limiter.total_tokens)
+        if tokens > 1:
+            cap = min(cap, -(-(self._live(st) + st.computing) // tokens))
         group = st.queue[0].group
         batch: list[_Item] = []
         seen: set[Hashable] = set()
@@ -146,7 +155,7 @@ class Coalescer:
             it = st.queue.popleft()
             if it.future.done():
                 continue
-            if len(batch) < self.max_batch and it.group == group and it.conflict not in seen:
+            if len(batch) < cap and it.group == group and it.conflict not in seen:
                 batch.append(it)
                 seen.add(it.conflict)
             else:
@@ -155,11 +164,20 @@ class Coalescer:
         return batch
 
     async def _wait_for_returning(self, st: _LoopState, expected: int, longest: float) -> None:
-        """After a batch: wait until ``expected`` live items are queued, no item has arrived
-        for ``gap`` seconds, or ``longest`` seconds have passed, whichever comes first."""
+        """After a batch: wait until as many live items are queued as this drainer
+        (``expected``) and every other waiting one expect together, no item has arrived for
+        ``gap`` seconds, or ``longest`` seconds have passed, whichever comes first."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + longest
-        while self._live(st) < expected:
+        # several drainers waiting at once (compute processes) wait for all their clients
+        st.awaited += expected
+        try:
+            await self._wait(st, deadline, loop)
+        finally:
+            st.awaited -= expected
+
+    async def _wait(self, st: _LoopState, deadline: float, loop: asyncio.AbstractEventLoop) -> None:
+        while self._live(st) < st.awaited:
             left = deadline - loop.time()
             if left <= 0:
                 self.waits["limit"] += 1
@@ -168,7 +186,7 @@ class Coalescer:
             try:
                 await asyncio.wait_for(st.arrived.wait(), timeout=min(self.gap, left))
             except TimeoutError:
-                if self._live(st) < expected:   # (an arrival may race the timeout)
+                if self._live(st) < st.awaited:  # (an arrival may race the timeout)
                     self.waits["quiet" if self.gap < left else "limit"] += 1
                     return                       # nobody else is coming back soon
         self.waits["complete"] += 1
@@ -189,6 +207,7 @@ class Coalescer:
                     if not batch:
                         break
                     n = len(batch)
+                    st.computing += n
                     self.batches += 1
                     self.items += n
                     self.largest = max(self.largest, n)
@@ -201,8 +220,10 @@ class Coalescer:
                     except Exception as e:  # noqa: BLE001 - the batch failed as a whole
                         outcomes = [e] * n
                     took = loop.time() - started
-                    # the clients answered now may come straight back with their next request
-                    expected = min(self.max_batch, n + self._live(st))
+                    st.computing -= n
+                    # the clients answered now may come straight back with their next request;
+                    # queued items another waiting drainer expects are not counted twice
+                    expected = min(self.max_batch, n + max(0, self._live(st) - st.awaited))
                     for it, out in zip(batch, outcomes):
                         it.size = n
                         if not it.future.done():
@@ -213,4 +234,6 @@ class Coalescer:
             for it in batch:
                 if not it.future.done():
                     it.future.cancel()
+            if batch:
+                st.computing -= len(batch)
             st.drainers -= 1

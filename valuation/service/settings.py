@@ -38,6 +38,10 @@ class Settings:
         threads only contend for the GIL; scale with ``valuation serve --workers``).
     result_cache_size : appraisal responses kept per process for identical requests on the
         same snapshot and day (:mod:`valuation.service.cache`; 0 disables).
+    compute_processes : 0 computes single-card appraisals in a thread of each serving process;
+        N ≥ 1 in a pool of N spawned processes behind this one (one queue, one result cache and
+        one rate limit for the whole service, batches balanced over the processes; use it
+        instead of ``valuation serve --workers``; :mod:`valuation.service.compute`).
     coalesce_max : at most this many single-card appraisal requests that queued while the CPU
         was busy are computed together in one evaluation (:mod:`valuation.service.coalesce`;
         1 computes every request alone).
@@ -64,6 +68,7 @@ class Settings:
     runs_dir: str | None = None
     result_cache_size: int = 2048
     appraisal_threads: int = 1
+    compute_processes: int = 0
     coalesce_max: int = 32
     coalesce_wait_ms: float = 40.0
     coalesce_gap_ms: float = 40.0

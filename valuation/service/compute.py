@@ -1,0 +1,89 @@
+"""Where coalesced single-card appraisals are computed: a thread of the serving process, or a
+pool of worker processes behind one serving process.
+
+Why a pool: with ``valuation serve --workers N`` every uvicorn process has its own clients
+(keep-alive connections stay where the kernel put them: 20 clients split 10/10 one run and
+7/13 the next), its own coalescing queue, result cache and rate limiter. With
+``--compute-processes N`` one process serves HTTP and coalesces every request, and N spawned
+processes compute the batches — whichever is free takes the next one — so batches are
+balanced, and one result cache and one per-key rate limit cover the whole service.
+
+Both ways run :func:`appraise_rendered`: ``api.appraise_together`` on the library as it is
+now, each answer rendered to JSON bytes where it is computed (and cached as bytes). An
+exception is that card's outcome; errors pickle (:mod:`valuation.core.errors`).
+"""
+from __future__ import annotations
+
+import gc
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+from .. import api
+from .render import render_json
+
+__all__ = ["ComputePool", "appraise_rendered"]
+
+
+def appraise_rendered(library: Any, trace: bool, cards: list[dict[str, Any]]) -> list[Any]:
+    """``[(JSON bytes of Result.to_dict(), its library snapshot id) | exception]`` per card,
+    in order, against ``library`` (``"seed"`` or a store) as it is now."""
+    snap = api.snapshot(library)
+    return [r if isinstance(r, Exception)
+            else (render_json(r.to_dict()), r.provenance.get("library_snapshot"))
+            for r in api.appraise_together(cards, library=snap, trace=trace)]
+
+
+# ---------------------------------------------------------------------- in a worker process
+_LIBRARY: Any = None
+
+
+def _start(spec: str) -> None:
+    """Process initializer: open the library (``"seed"`` or a database URL; the serving
+    process has seeded an empty store already), resolve its snapshot once, and freeze what
+    was loaded out of the garbage collector's reach (see ``Service.warm_up``)."""
+    global _LIBRARY
+    _LIBRARY = "seed" if spec == "seed" else api.open_library(spec)
+    api.snapshot(_LIBRARY)
+    gc.collect()
+    gc.freeze()
+
+
+def _appraise(trace: bool, cards: list[dict[str, Any]]) -> list[Any]:
+    return appraise_rendered(_LIBRARY, trace, cards)
+
+
+def _ready() -> bool:
+    return _LIBRARY is not None
+
+
+class ComputePool:
+    """``processes`` spawned worker processes (never forked from the threaded server), each
+    with the library ``spec`` open; :meth:`appraise` blocks its calling thread until a free
+    process has computed the batch."""
+
+    def __init__(self, processes: int, spec: str):
+        self.processes = max(1, int(processes))
+        self._pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"),
+                                         initializer=_start, initargs=(spec,))
+
+    def warm_up(self) -> None:
+        """Start every process (each opens the library) before the first request."""
+        for f in [self._pool.submit(_ready) for _ in range(self.processes)]:
+            f.result()
+
+    def appraise(self, trace: bool, cards: list[dict[str, Any]]) -> list[Any]:
+        return self._pool.submit(_appraise, trace, cards).result()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def runner(pool: ComputePool | None, library: Callable[[], Any]
+           ) -> Callable[[tuple[bool, str], list[dict[str, Any]]], list[Any]]:
+    """The coalescer's ``run(group, cards)``: in ``pool`` when given, else in the calling
+    (worker) thread against ``library()``."""
+    if pool is not None:
+        return lambda group, cards: pool.appraise(group[0], cards)
+    return lambda group, cards: appraise_rendered(library(), group[0], cards)
