@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import ValidationError
+from ..core.portfolio import column_floats
 from .ahp import CR_LIMIT, _pairwise_issues, _refusal, ahp_batch
 from .catalog import DEFAULT_DIMENSION_WEIGHTS, DIMENSION_LABELS, DIMENSIONS, Indicator
 from .checks import check_scores, check_weights, issue
@@ -206,7 +207,7 @@ def composite_columns(pf, weights: Any = None, *, scale: str | None = None,
     idx = pf.index
     n = len(idx)
     a = pf.assets
-    dims = np.column_stack([a[f"quality_{d}"].to_numpy(float) if f"quality_{d}" in a.columns
+    dims = np.column_stack([column_floats(a, f"quality_{d}") if f"quality_{d}" in a.columns
                             else np.full(n, np.nan) for d in DIMENSIONS]) if n else np.zeros((0, 6))
     pz = np.full(n, "", dtype=object)
     pe = np.full(n, "", dtype=object)
@@ -283,7 +284,7 @@ def composite_columns(pf, weights: Any = None, *, scale: str | None = None,
 
     complete = ~np.isnan(dims).any(axis=1)
     q = np.einsum("ij,ij->i", np.nan_to_num(dims), W)
-    given_q = a["quality_score"].to_numpy(float) if "quality_score" in a.columns else np.full(n, np.nan)
+    given_q = column_floats(a, "quality_score") if "quality_score" in a.columns else np.full(n, np.nan)
     bad_given = (given_q < 0) | (given_q > 100)
     if bad_given.any():
         i = int(np.flatnonzero(bad_given)[0])

@@ -27,7 +27,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
+
+from ..core.portfolio import column_list, column_values
 
 __all__ = ["FACTS", "fact_types", "build_facts", "fact_arrays", "describe_facts", "empty_facts", "METHODS"]
 
@@ -124,38 +125,38 @@ def empty_facts(index: Any) -> pd.DataFrame:
 def _num(df: pd.DataFrame | None, col: str, n: int) -> np.ndarray:
     if df is None or col not in df.columns:
         return np.full(n, np.nan)
-    s = df[col]
-    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "fiu":
-        return s.to_numpy(dtype=float)   # already numbers: to_numeric would return them as is
-    return pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    v = column_values(df, col)   # without the Series (~30 µs each; ~40 columns a call)
+    if isinstance(v, np.ndarray) and v.dtype.kind in "fiu":
+        return v.astype(float, copy=False)   # already numbers: to_numeric would return them as is
+    return pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
 def _bool(df: pd.DataFrame | None, col: str, n: int) -> np.ndarray:
     if df is None or col not in df.columns:
         return np.zeros(n, bool)
-    s = df[col]
-    if s.dtype == bool:
-        return s.to_numpy()
-    return s.fillna(False).astype(bool).to_numpy()
+    v = column_values(df, col)
+    if isinstance(v, np.ndarray) and v.dtype == bool:
+        return v
+    return df[col].fillna(False).astype(bool).to_numpy()
 
 
-def _text_values(s: pd.Series) -> list:
+def _text_values(df: pd.DataFrame, col: str) -> list:
     """The values of a text (or object) column as a list, missing text as None. Arrow-backed
     text is read by Arrow's ``to_pylist``: pandas' ``to_numpy`` spends ~50 µs filling the
     missing values of a one-row column."""
-    if s.dtype == object:
-        return s.to_numpy().tolist()
-    if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
-        return pa.array(s.array).to_pylist()
-    return s.to_numpy(dtype=object, na_value=None).tolist()
+    dtype = column_values(df, col).dtype
+    if (isinstance(dtype, np.dtype) and dtype.kind == "O") or \
+            (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
+        return column_list(df, col)
+    return df[col].to_numpy(dtype=object, na_value=None).tolist()
 
 
 def _txt(df: pd.DataFrame, col: str, n: int) -> np.ndarray:
     if col not in df.columns:
         return np.full(n, "", dtype=object)
-    s = df[col]
-    if len(s) <= 4096 and (isinstance(s.dtype, pd.StringDtype) or s.dtype == object):
-        vals = _text_values(s)
+    dtype = column_values(df, col).dtype
+    if len(df) <= 4096 and (isinstance(dtype, pd.StringDtype) or (isinstance(dtype, np.dtype) and dtype.kind == "O")):
+        vals = _text_values(df, col)
         if all(type(x) is str or x is None or (type(x) is float and x != x) for x in vals):
             out = np.empty(len(vals), dtype=object)
             out[:] = [x if type(x) is str else "" for x in vals]   # text as is, missing → ""
@@ -164,14 +165,21 @@ def _txt(df: pd.DataFrame, col: str, n: int) -> np.ndarray:
 
 
 def _count_items(col: pd.Series) -> np.ndarray:
-    """Items of a "; "-joined text column (missing or blank → 0). Text (or missing) values of
-    small columns are counted in Python — the same counts as the pandas string pipeline
-    below, which costs ~2 ms a call whatever the length."""
+    """Items of a "; "-joined text column (missing or blank → 0)."""
+    return _count_column(col.to_frame("items"), "items")
+
+
+def _count_column(df: pd.DataFrame, name: str) -> np.ndarray:
+    """:func:`_count_items` of column ``name`` of ``df``. Text (or missing) values of small
+    columns are counted in Python — the same counts as the pandas string pipeline below,
+    which costs ~2 ms a call whatever the length."""
+    col = column_values(df, name)
     if len(col) <= 4096 and (isinstance(col.dtype, pd.StringDtype) or col.dtype == object):
-        vals = _text_values(col)
+        vals = _text_values(df, name)
         if all(type(x) is str or x is None or (type(x) is float and x != x) for x in vals):
             txt = [x.strip() if type(x) is str else "" for x in vals]
             return np.array([0.0 if t == "" else t.count("; ") + 1.0 for t in txt], dtype=float)
+    col = df[name]
     s = col.astype(object).where(col.notna(), "").astype(str).str.strip()
     return np.where(s.to_numpy(dtype=object) == "", 0.0, s.str.count("; ").to_numpy(dtype=float) + 1.0)
 
@@ -244,20 +252,27 @@ class _Reader:
         return _bool(self.df if col in self.columns else None, col, self.n)
 
 
-def _days_between(start: pd.Series | None, end: pd.Series | None, n: int) -> np.ndarray:
+def _days_between(start: np.ndarray | pd.Series | None, end: np.ndarray | pd.Series | None,
+                  n: int) -> np.ndarray:
     """``(end − start).dt.days`` as floats (NaN where either is missing); numpy for numpy
-    datetime columns (what a portfolio holds), pandas otherwise."""
+    datetime columns (what a portfolio holds, read as arrays), pandas otherwise."""
     if start is None or end is None:
         return np.full(n, np.nan)
-    if start.dtype.kind == "M" and end.dtype.kind == "M" and isinstance(start.dtype, np.dtype) \
-            and isinstance(end.dtype, np.dtype):
-        s, e = start.to_numpy(), end.to_numpy()
+    s, e = _numpy_dates(start), _numpy_dates(end)
+    if s is not None and e is not None:
         miss = np.isnat(s) | np.isnat(e)
         with np.errstate(all="ignore"):   # NaT rows are masked below
             d = ((e - s) // np.timedelta64(1, "D")).astype(float)  # whole days, floored as .dt.days
         d[miss] = np.nan
         return d
     return (end - start).dt.days.to_numpy(dtype=float, na_value=np.nan)
+
+
+def _numpy_dates(x: np.ndarray | pd.Series) -> np.ndarray | None:
+    """The numpy datetime64 values of ``x`` (None for another dtype, say tz-aware)."""
+    if isinstance(x, np.ndarray):
+        return x
+    return x.to_numpy() if isinstance(x.dtype, np.dtype) and x.dtype.kind == "M" else None
 
 
 def fact_arrays(assets: pd.DataFrame, results: pd.DataFrame | None = None, *,
@@ -320,13 +335,13 @@ def fact_arrays(assets: pd.DataFrame, results: pd.DataFrame | None = None, *,
     gate = lambda x: np.where(inc_gate, x, np.nan)  # noqa: E731 - income facts only where income applies
 
     # rights: remaining term from the income frame, else from the card's dates
-    def date_col(col: str) -> pd.Series | None:
+    def date_col(col: str) -> np.ndarray | pd.Series | None:
         if col not in ast:
             return None
-        s = assets[col]
-        if s.dtype.kind == "M" and isinstance(s.dtype, np.dtype):
-            return s   # already dates: to_datetime would return them as they are
-        return pd.to_datetime(s, errors="coerce")
+        v = column_values(assets, col)
+        if isinstance(v, np.ndarray) and v.dtype.kind == "M":
+            return v   # already dates: to_datetime would return them as they are
+        return pd.to_datetime(assets[col], errors="coerce")
     vd, te = date_col("valuation_date"), date_col("rights_term_end")
     rights_card = _days_between(vd, te, n) / 365.25
     rights = _first(mcol("income", "rights_years_remaining"), rights_card)
@@ -346,13 +361,14 @@ def fact_arrays(assets: pd.DataFrame, results: pd.DataFrame | None = None, *,
     if vd is None:
         days = np.full(n, np.nan)
     else:
-        vdn = vd.to_numpy(dtype="datetime64[ns]")
+        vdn = np.asarray(vd, dtype="datetime64[ns]") if isinstance(vd, np.ndarray) \
+            else vd.to_numpy(dtype="datetime64[ns]")
         days = (today - vdn.astype("datetime64[D]")).astype(float)
         days[np.isnat(vdn)] = np.nan
 
     # CAS 8 impairment indicators: list_str columns are "; "-joined text
     if "impairment_indicators" in ast:
-        n_ind = _count_items(assets["impairment_indicators"])
+        n_ind = _count_column(assets, "impairment_indicators")
     else:
         n_ind = np.zeros(n)
 
