@@ -34,6 +34,7 @@ from .kernel import (
     discount,
     exponents,
     factors,
+    flow_terms,
     horizon_years,
     life_weights,
     publication_rate,
@@ -303,8 +304,9 @@ def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: b
     g = col(a, "income_terminal_growth")
     tv_on = ~np.isnan(g) & (bound == "periods")
     g_tail = np.where(np.isnan(att), g, (1 + g) * (1 - np.nan_to_num(att)) - 1)
+    terms = flow_terms(Fs, weights)    # the same for the value and its low/high rates
     res = discount(Fs, rate, weights=weights, first_fraction=frac, mid=mid, terminal_growth=g_tail,
-                   terminal=tv_on, publication=pub, tau=tau)
+                   terminal=tv_on, publication=pub, tau=tau, terms=terms)
     g_refused = ~np.isnan(g) & ~(np.where(pub, publication_rate(g), g) < res.rate)
     value = res.value
     # scenarios
@@ -327,9 +329,9 @@ def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: b
         out = np.where(rl, r * (1 + sign * z * s), r + sign * z * s)
         return np.maximum(out, np.maximum(fl, 1e-4)) if sign < 0 else out
 
-    def value_at(r_up: float, Fx=Fs) -> np.ndarray:
-        vv = discount(Fx, shift(rate, r_up), weights=weights, first_fraction=frac, mid=mid, terminal_growth=g_tail,
-                      terminal=tv_on, publication=pub, tau=tau).value
+    def value_at(r_up: float) -> np.ndarray:
+        vv = discount(Fs, shift(rate, r_up), weights=weights, first_fraction=frac, mid=mid, terminal_growth=g_tail,
+                      terminal=tv_on, publication=pub, tau=tau, terms=terms).value
         if scen_detail is not None:
             sv, _ = _scenarios(pf, rate, life, frac, mid, pub, rate_shift=lambda r, pos: shift(r, r_up, pos))
             vv = np.where(use_scen, sv, vv)
