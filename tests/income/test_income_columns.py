@@ -113,3 +113,43 @@ def test_discount_with_given_exponents_is_the_same():
                      tau=exponents(T, frac, mid))
         for x, y in zip(a.__dict__.values(), b.__dict__.values(), strict=True):
             np.testing.assert_array_equal(x, y)
+
+
+@pytest.mark.parametrize("k", range(3))
+def test_codes_give_the_text_and_its_comparisons(k):
+    """Text read as codes first (Arrow dictionary, or factorised object text) reads, compares
+    and writes out as the text read directly."""
+    from valuation.methods.income.columns import coded_str, str_array
+
+    a = _frames()[k]
+    a = pd.concat([a, a.iloc[:1].assign(income_rate_basis="", income_model=None)]) if len(a) else a
+    for c in ("income_model", "income_rate_basis", "income_income_basis", "income_timing", "absent_column"):
+        plain, coded = Columns(a), Columns(a)
+        names, codes = coded.codes(c)
+        _same(labels(names, codes), plain.txt(c))
+        _same(coded.txt(c), plain.txt(c))
+        for v in ("royalty", "post_tax", "mid", "nowhere"):
+            _same(coded.eq(c, v), plain.eq(c, v))
+        if len(a):
+            got, want = coded_str(names, codes), str_array(plain.txt(c))
+            assert got.dtype == want.dtype and got.tolist() == want.tolist()
+
+
+def test_income_basis_codes_and_differ_match_the_text():
+    from valuation.methods.income import _differ
+    from valuation.methods.income.streams import income_basis, income_basis_codes
+
+    a = _frames()[0]
+    a = pd.concat([a] * 3, ignore_index=True)
+    a["income_income_basis"] = pd.array((["pre_tax", None, "post_tax", ""] * len(a))[:len(a)], dtype="str")
+    a["income_rate_basis"] = pd.array(([None, "pre_tax", "post_tax"] * len(a))[:len(a)], dtype="str")
+    a["income_model"] = pd.array((["direct", "excess", "royalty", "split", None] * len(a))[:len(a)], dtype="str")
+    a["income_tax_rate"] = ([0.25, np.nan, 0.0, 0.1] * len(a))[:len(a)]
+    cols = Columns(a)
+    model = cols.txt("income_model")
+    ib = income_basis_codes(cols, {m: cols.eq("income_model", m) for m in ("direct", "excess", "royalty")})
+    _same(labels(*ib), income_basis(a, model))
+    x, y = labels(*ib), cols.txt("income_rate_basis")
+    want = (x != "") & (y != "") & (x != y)
+    assert want.any() and not want.all()
+    assert np.array_equal(_differ(ib, cols.codes("income_rate_basis")), want)

@@ -34,6 +34,7 @@ from .kernel import (
     discount,
     exponents,
     factors,
+    flow_terms,
     horizon_years,
     life_weights,
     publication_rate,
@@ -41,8 +42,8 @@ from .kernel import (
     terminal_refusal,
 )
 from .params import default_params, merge_params
-from .rates import LABELS, PREMIA, discount_rates, wara
-from .streams import MODELS, col, income_basis, income_flows, txt
+from .rates import LABELS, METHODS, PREMIA, discount_rates, wara
+from .streams import MODELS, col, income_basis_codes, income_flows, txt
 
 __all__ = [
     "EXTRA_COLUMNS",
@@ -101,6 +102,13 @@ def economic_life(a: pd.DataFrame | Columns, horizon: np.ndarray, attrition_stop
     documented), contract, legal, timeliness, product life, attrition stop). Ties go to the
     first bound in :data:`BOUNDS` order (``periods`` first: the forecast itself is not cut).
     """
+    life, k, rights = _life(a, horizon, attrition_stop)
+    return life, np.asarray(BOUNDS, dtype=object)[k], rights
+
+
+def _life(a: pd.DataFrame | Columns, horizon: np.ndarray, attrition_stop: np.ndarray | None = None
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`economic_life` with the bound that won as its position in :data:`BOUNDS`."""
     a = columns(a)
     vd, te = a.date("valuation_date"), a.date("rights_term_end")
     rights = np.where(np.isnat(te), np.nan, (te - vd) / np.timedelta64(1, "D") / 365.0)
@@ -113,9 +121,7 @@ def economic_life(a: pd.DataFrame | Columns, horizon: np.ndarray, attrition_stop
     filled = np.where(np.isnan(mat), np.inf, mat)
     # a bound that equals the forecast horizon (to 1e-9 year) does not cut it
     filled[:, 1:] = np.where(filled[:, 1:] >= filled[:, :1] - 1e-9, np.inf, filled[:, 1:])
-    life = filled.min(axis=1)
-    which = np.asarray(BOUNDS, dtype=object)[filled.argmin(axis=1)]
-    return life, which, rights
+    return filled.min(axis=1), filled.argmin(axis=1), rights
 
 
 # --------------------------------------------------------------------------- forecasts
@@ -183,6 +189,20 @@ def _forecast_models(groups: list[tuple[Forecast, np.ndarray]], n: int) -> np.nd
     return out
 
 
+def _blank(n: int) -> tuple[tuple[str, ...], np.ndarray]:
+    """A text column of n "" as (names, codes) for :func:`.columns.frame` (no refusals, no
+    forecasts: the usual case, written out without a str per row)."""
+    return ("",), np.zeros(n, dtype=np.intp)
+
+
+def _differ(x: tuple[tuple[str, ...], np.ndarray], y: tuple[tuple[str, ...], np.ndarray]) -> np.ndarray:
+    """``(X != "") & (Y != "") & (X != Y)`` for the texts X, Y given as (names, codes): the
+    test made once per pair of names, then looked up per row."""
+    (xn, xc), (yn, yc) = x, y
+    table = np.array([[u != "" and v != "" and u != v for v in yn] for u in xn], dtype=bool).reshape(len(xn), len(yn))
+    return table[xc, yc]
+
+
 # --------------------------------------------------------------------------- scenarios
 def _scenarios(pf: Portfolio, rate: np.ndarray, life: np.ndarray, frac: np.ndarray, mid: np.ndarray,
                pub: np.ndarray, rate_shift=None) -> tuple[np.ndarray, pd.DataFrame | None]:
@@ -248,6 +268,7 @@ def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: b
     a = columns(pf.assets)   # every column read once, shared by the steps below
     n = len(pf)
     has = a.flag("has_income")
+    a.codes("income_model")   # text read as codes: compared and written out with no str per row
     model = txt(a, "income_model")
     periods = col(a, "income_periods")
     forecasts, fc_errors, fc_groups = _forecasts(pf, periods, p, a)
@@ -296,15 +317,17 @@ def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: b
     first_cut = np.where(below.any(axis=1), np.argmax(below, axis=1), -1)   # 0-based period index
     cut_years = np.where(first_cut >= 0, np.where(first_cut == 0, 0.0, frac + first_cut - 1), np.nan)
     horizon = horizon_years(periods_eff, frac)
-    life, bound, rights = economic_life(a, horizon, cut_years)
+    life, bound_code, rights = _life(a, horizon, cut_years)
+    bound = labels(BOUNDS, bound_code)
     weights = life_weights(life, T, frac)
     Fs = F * S
     # terminal value: only on an uncut forecast; with attrition the tail decays: g' = (1+g)(1−a) − 1
     g = col(a, "income_terminal_growth")
-    tv_on = ~np.isnan(g) & (bound == "periods")
+    tv_on = ~np.isnan(g) & (bound_code == 0)    # the bound is "periods"
     g_tail = np.where(np.isnan(att), g, (1 + g) * (1 - np.nan_to_num(att)) - 1)
+    terms = flow_terms(Fs, weights)    # the same for the value and its low/high rates
     res = discount(Fs, rate, weights=weights, first_fraction=frac, mid=mid, terminal_growth=g_tail,
-                   terminal=tv_on, publication=pub, tau=tau)
+                   terminal=tv_on, publication=pub, tau=tau, terms=terms)
     g_refused = ~np.isnan(g) & ~(np.where(pub, publication_rate(g), g) < res.rate)
     value = res.value
     # scenarios
@@ -327,9 +350,9 @@ def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: b
         out = np.where(rl, r * (1 + sign * z * s), r + sign * z * s)
         return np.maximum(out, np.maximum(fl, 1e-4)) if sign < 0 else out
 
-    def value_at(r_up: float, Fx=Fs) -> np.ndarray:
-        vv = discount(Fx, shift(rate, r_up), weights=weights, first_fraction=frac, mid=mid, terminal_growth=g_tail,
-                      terminal=tv_on, publication=pub, tau=tau).value
+    def value_at(r_up: float) -> np.ndarray:
+        vv = discount(Fs, shift(rate, r_up), weights=weights, first_fraction=frac, mid=mid, terminal_growth=g_tail,
+                      terminal=tv_on, publication=pub, tau=tau, terms=terms).value
         if scen_detail is not None:
             sv, _ = _scenarios(pf, rate, life, frac, mid, pub, rate_shift=lambda r, pos: shift(r, r_up, pos))
             vv = np.where(use_scen, sv, vv)
@@ -354,8 +377,9 @@ def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: b
             else:
                 hi = np.where(sel, pick(hi, vb), hi)
     low_v, high_v = np.fmin(lo, value), np.fmax(hi, value)
-    ib = income_basis(a, model)
-    rb = txt(a, "income_rate_basis")
+    ib_codes = income_basis_codes(a, {m: a.eq("income_model", m) for m in ("direct", "excess", "royalty")})
+    rb_codes = a.codes("income_rate_basis")
+    ib, rb = labels(*ib_codes), txt(a, "income_rate_basis")
     growth = pf.series.get("income.revenue.growth")
     gm = np.full(n, np.nan)
     if growth is not None:
@@ -364,19 +388,19 @@ def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: b
         gm[anyg] = np.nanmax(ga[anyg], axis=1)
     renew = a.flag("rights_renewal_documented")
     extra = {
-        "model": model, "timing": labels(("end", "mid"), mid.astype(np.intp)),
-        "discount_rate": res.rate, "discount_method": rr.method,
-        "life": np.where(np.isinf(life), np.nan, life), "life_requested": periods_eff, "life_bound": bound,
+        "model": a.codes("income_model"), "timing": (("end", "mid"), mid.astype(np.intp)),
+        "discount_rate": res.rate, "discount_method": (METHODS, rr.method_code),
+        "life": np.where(np.isinf(life), np.nan, life), "life_requested": periods_eff,
+        "life_bound": (BOUNDS, bound_code),
         "rights_years_remaining": rights, "pv_explicit": np.where(use_scen, np.nan, res.pv_explicit),
         "pv_terminal": np.where(use_scen, np.nan, res.pv_terminal), "split_rate": st.K, "growth_max": gm,
         "terminal_beyond_rights": tv_on & ~np.isnan(rights) & ~renew,
-        "income_basis": ib, "rate_basis": rb,
-        "forecast_model": _forecast_models(fc_groups, n),
-        "reason_code": np.full(n, "", dtype=object),
+        "income_basis": ib_codes, "rate_basis": rb_codes,
+        "forecast_model": _forecast_models(fc_groups, n) if fc_groups else _blank(n),
     }
     # ---- refusals, first reason wins
     fc_err = np.isin(pf.index, list(fc_errors)) & ~use_scen
-    mismatch = (ib != "") & (rb != "") & (ib != rb)
+    mismatch = _differ(ib_codes, rb_codes)
     rules = [
         ("no_income", ~has, "未提供收益法数据（income 部分缺失），收益法不适用",
          "no income data (the income section is absent): the income approach does not apply"),
@@ -407,14 +431,14 @@ def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: b
         for i in rows:  # per-row messages naming the values (only for refused rows)
             zh[i], en[i] = _reason(c, i, pf, model, st, ib, rb, g, res.rate, fc_errors, pub)
     na = code != ""
-    extra["reason_code"] = code
+    extra["reason_code"] = code if na.any() else _blank(n)
     # the frame in one construction (column by column it cost ~8 ms a call in pandas), its text
     # columns converted by Arrow (pandas' inference cost ~0.5 ms a column on 4 000 rows)
     lo_out, hi_out = np.where(na, np.nan, low_v), np.where(na, np.nan, high_v)
     fr = frame({
         "estimate": np.where(na, np.nan, value), "low": lo_out, "high": hi_out, "applicable": ~na,
-        "reason_zh": np.where(na, zh, np.full(n, "", dtype=object)),
-        "reason_en": np.where(na, en, np.full(n, "", dtype=object)),
+        "reason_zh": np.where(na, zh, np.full(n, "", dtype=object)) if na.any() else _blank(n),
+        "reason_en": np.where(na, en, np.full(n, "", dtype=object)) if na.any() else _blank(n),
         **extra}, pf.index)
     # built when read: a run only for its values (the replicated rows of the range) never does
     ok, beyond, index = has & ~na, extra["terminal_beyond_rights"], pf.index

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from ...core.portfolio import _frame, _str_array
 
-__all__ = ["Columns", "columns", "frame", "labels", "str_array"]
+__all__ = ["Columns", "coded_str", "columns", "frame", "labels", "str_array"]
 
 
 class Columns:
@@ -86,6 +86,9 @@ class Columns:
             return x
         if name not in self:
             return self._put("txt", name, np.full(len(self), "", dtype=object))
+        coded = self._cache.get(("codes", name))
+        if coded is not None:      # the same str objects repeated, no new str per row
+            return self._put("txt", name, labels(*coded))
         v = self._values(name)
         if isinstance(v.dtype, pd.StringDtype):  # already str or missing: no fillna/astype round trip
             t = np.array(v.to_numpy(dtype=object), dtype=object)   # our own copy to fill in
@@ -96,12 +99,45 @@ class Columns:
             t = self.frame[name].fillna("").astype("str").to_numpy(dtype=object)
         return self._put("txt", name, t)
 
+    def codes(self, name: str) -> tuple[tuple[str, ...], np.ndarray]:
+        """(names, codes) with ``labels(names, codes) == txt(name)``: the text as small integer
+        codes (one Arrow dictionary encoding of an Arrow column), for a column read as text AND
+        compared several times or written back out (a Python str per row costs ~0.2 ms on the
+        4 000 rows of a replicated portfolio; codes compare and convert without any)."""
+        x = self._cache.get(("codes", name))
+        if x is not None:
+            return x
+        v = self._values(name) if name in self else None
+        if v is not None and isinstance(v.dtype, pd.StringDtype) and v.dtype.storage == "pyarrow":
+            arr = pa.array(v)
+            if isinstance(arr, pa.ChunkedArray):   # a concatenated column: one array of its chunks
+                arr = arr.combine_chunks()
+            d = pc.dictionary_encode(arr)
+            names = d.dictionary.to_pylist()
+            # missing values read as "" (the "" already there, else one more name)
+            blank = names.index("") if "" in names else len(names)
+            if blank == len(names):
+                names.append("")
+            c = np.asarray(d.indices.fill_null(blank), dtype=np.intp)
+        else:
+            c, uniq = pd.factorize(self.txt(name))
+            names = [str(u) for u in uniq] or [""]
+        x = (tuple(names), c)
+        c.flags.writeable = False
+        self._cache[("codes", name)] = x
+        return x
+
     def eq(self, name: str, value: str) -> np.ndarray:
         """``txt(name) == value`` for a non-empty ``value``, compared by Arrow on an Arrow text
         column (no Python str per element: ~10× cheaper on a replicated portfolio)."""
         x = self._get("eq:" + value, name)
         if x is not None:
             return x
+        coded = self._cache.get(("codes", name))
+        if coded is not None:
+            names, c = coded
+            x = c == names.index(value) if value in names else np.zeros(len(c), bool)
+            return self._put("eq:" + value, name, x)
         t = self._get("txt", name)
         v = self._values(name) if t is None and name in self else None
         if v is not None and isinstance(v.dtype, pd.StringDtype) and v.dtype.storage == "pyarrow":
@@ -170,10 +206,21 @@ def str_array(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
     return _str_array(pa.array(values, type=pa.large_string()))
 
 
-def frame(columns: dict[str, np.ndarray], index: pd.Index) -> pd.DataFrame:
+def coded_str(names: tuple[str, ...], codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``str_array(labels(names, codes))``; a constant column (the usual case: no refusals, the
+    copies of one card) found by its codes, not by comparing a str per row, and one Arrow repeat
+    (an Arrow take costs more than converting the labels)."""
+    codes = np.asarray(codes)
+    if len(codes) and (codes == codes[0]).all():
+        return _str_array(pa.repeat(pa.scalar(names[codes[0]], type=pa.large_string()), len(codes)))
+    return _str_array(pa.array(labels(names, codes), type=pa.large_string()))
+
+
+def frame(columns: dict[str, Any], index: pd.Index) -> pd.DataFrame:
     """``pd.DataFrame(columns, index=index)`` for fresh 1-D numpy columns, object columns
     holding only str, without its per-column sanitising: the same dtypes, values and blocks
     (object columns become "str" columns as the constructor infers them — except when empty:
-    it keeps those object)."""
-    out = {k: str_array(v) if v.dtype == object and len(v) else v for k, v in columns.items()}
+    it keeps those object). A column given as (names, codes) is ``labels(names, codes)``."""
+    out = {k: (coded_str(*v) if len(v[1]) else labels(*v)) if isinstance(v, tuple) else str_array(v) if v.dtype == object and len(v) else v
+           for k, v in columns.items()}
     return _frame(out, index)

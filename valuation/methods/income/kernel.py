@@ -33,6 +33,7 @@ __all__ = [
     "discount",
     "exponents",
     "factors",
+    "flow_terms",
     "horizon_years",
     "life_weights",
     "period_grid",
@@ -107,6 +108,17 @@ def factors(rate: np.ndarray, tau: np.ndarray, publication: np.ndarray | None = 
     return np.where(pub[:, None], np.round(v, 4), v)
 
 
+def flow_terms(flows: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(w_t F_t with NaN as 0, index of the last period with a positive weight and a flow or −1):
+    the rate-independent part of :func:`discount`, worked out once by a caller discounting the
+    same flows at several rates (the value and its low/high rates)."""
+    F, w = np.asarray(flows, float), np.asarray(weights, float)
+    T = F.shape[1]
+    live = (w > 0) & ~np.isnan(F)
+    last = np.where(live.any(axis=1), T - 1 - np.argmax(live[:, ::-1], axis=1), -1)
+    return np.nan_to_num(F) * w, last
+
+
 def terminal_messages(g: float, i: float) -> tuple[str, str]:
     """Bilingual reason for a refused Gordon terminal value, naming both rates."""
     zh = (f"永续增长率 g = {g:.4%} 不低于折现率 i = {i:.4%}（g ≥ i），戈登永续模型 TV = F_n(1+g)/(i−g) "
@@ -127,7 +139,8 @@ def discount(flows: np.ndarray, rate: np.ndarray, *, weights: np.ndarray | None 
              first_fraction: np.ndarray | None = None, mid: np.ndarray | None = None,
              terminal_growth: np.ndarray | None = None, terminal: np.ndarray | None = None,
              publication: np.ndarray | None = None, strict: bool = False,
-             tau: np.ndarray | None = None) -> DiscountResult:
+             tau: np.ndarray | None = None, terms: tuple[np.ndarray, np.ndarray] | None = None
+             ) -> DiscountResult:
     """Present value of per-period flows for every asset at once.
 
     Parameters
@@ -144,6 +157,8 @@ def discount(flows: np.ndarray, rate: np.ndarray, *, weights: np.ndarray | None 
         otherwise such rows get ``value = NaN`` and ``terminal_refused = True``.
     tau : (n, T) exponents ``exponents(T, first_fraction, mid)`` when the caller has them
         already (several calls on the same grid); computed here when None.
+    terms : ``flow_terms(flows, weights)`` when the caller has them already (the same flows
+        discounted at several rates); computed here when None.
 
     Returns
     -------
@@ -168,7 +183,7 @@ def discount(flows: np.ndarray, rate: np.ndarray, *, weights: np.ndarray | None 
         g = np.where(pub, publication_rate(g), g)
     tau = exponents(T, f, m) if tau is None else np.asarray(tau, float)
     v = factors(i, tau, pub)
-    Fw = np.nan_to_num(F) * w
+    Fw, last = flow_terms(F, w) if terms is None else terms
     pv = (Fw * v).sum(axis=1)
     has_tv = ~np.isnan(g) if terminal is None else (np.asarray(terminal, bool) & ~np.isnan(g))
     refused = has_tv & ~(g < i)
@@ -176,9 +191,7 @@ def discount(flows: np.ndarray, rate: np.ndarray, *, weights: np.ndarray | None 
         k = int(np.flatnonzero(refused)[0])
         raise terminal_refusal(float(g[k]), float(i[k]))
     tv = np.zeros(n)
-    # the last period with a positive weight and a flow carries the perpetuity
-    live = (w > 0) & ~np.isnan(F)
-    last = np.where(live.any(axis=1), T - 1 - np.argmax(live[:, ::-1], axis=1), -1)
+    # the last period with a positive weight and a flow carries the perpetuity (``last``)
     ok = has_tv & ~refused & (last >= 0)
     rows = np.flatnonzero(ok)
     if len(rows):

@@ -17,8 +17,9 @@ import pandas as pd
 from ...core.errors import Issue, RefusedError, ValidationError
 from .columns import Columns, columns, labels
 
-__all__ = ["PREMIA", "RateResolution", "discount_rates", "wara"]
+__all__ = ["METHODS", "PREMIA", "RateResolution", "discount_rates", "wara"]
 
+METHODS = ("given", "build_up", "wacc", "none")
 PREMIA = ("management", "circulation", "security", "regulation", "other")
 LABELS = {"risk_free": ("无风险利率", "risk-free rate"), "management": ("管理风险溢价", "management risk"),
           "circulation": ("流通风险溢价", "circulation risk"), "security": ("数据安全风险溢价", "data security risk"),
@@ -32,6 +33,7 @@ class RateResolution:
     method: np.ndarray          # (n,) "given" | "build_up" | "wacc" | "none"
     risk_free: np.ndarray       # (n,) r_f used by the build-up
     risk_free_default: np.ndarray  # (n,) bool: r_f taken from the model library
+    method_code: np.ndarray | None = None  # (n,) position of ``method`` in :data:`METHODS`
 
 
 def discount_rates(a: pd.DataFrame | Columns, risk_free_default: float = float("nan")) -> RateResolution:
@@ -53,9 +55,8 @@ def discount_rates(a: pd.DataFrame | Columns, risk_free_default: float = float("
     wacc = c.num("income_discount_wacc") + np.nan_to_num(c.num("income_discount_premium"))
     has = ~np.isnan(given)
     rate = np.where(has, given, np.where(build_up, build, np.where(by_wacc, wacc, np.nan)))
-    how = labels(("given", "build_up", "wacc", "none"),
-                 np.where(has, 0, np.where(build_up, 1, np.where(by_wacc, 2, 3))))
-    return RateResolution(rate, how, rf, rf_def & ~has)
+    code = np.where(has, 0, np.where(build_up, 1, np.where(by_wacc, 2, 3)))
+    return RateResolution(rate, labels(METHODS, code), rf, rf_def & ~has, code)
 
 
 def wara(weights: Any, returns: Any, wacc: float | None = None, tolerance: float = 0.01) -> dict[str, Any]:

@@ -32,6 +32,7 @@ __all__ = [
     "Streams",
     "contributory_charges",
     "income_basis",
+    "income_basis_codes",
     "income_flows",
     "split_rate",
 ]
@@ -133,12 +134,22 @@ def contributory_charges(pf: Portfolio, revenue: np.ndarray) -> tuple[np.ndarray
 def income_basis(a: pd.DataFrame | Columns, model: np.ndarray) -> np.ndarray:
     """Basis of F_t (art. 21(6)): stated, else direct → pre_tax (EBIT), excess → post_tax
     (NOPAT), royalty → post_tax when a tax rate is applied, else pre_tax; others unknown ("")."""
-    ib = txt(a, "income_income_basis")
+    is_model = {m: np.asarray(model == m, dtype=bool) for m in ("direct", "excess", "royalty")}
+    return labels(*income_basis_codes(a, is_model))
+
+
+def income_basis_codes(a: pd.DataFrame | Columns, is_model: dict[str, np.ndarray]
+                       ) -> tuple[tuple[str, ...], np.ndarray]:
+    """:func:`income_basis` as (names, codes) (``labels`` of them is the basis), the model given
+    as the masks ``is_model[m]`` of the models direct, excess and royalty: the stated basis'
+    codes where stated, else the default's, with no Python str per row."""
+    a = columns(a)
+    names, stated = a.codes("income_income_basis")
     tax = np.nan_to_num(col(a, "income_tax_rate"))
-    default = labels(("pre_tax", "post_tax", ""),
-                     np.select([model == "direct", model == "excess", (model == "royalty") & (tax > 0),
-                                model == "royalty"], [0, 1, 1, 0], 2))
-    return np.where(ib == "", default, ib)
+    default = np.select([is_model["direct"], is_model["excess"], is_model["royalty"] & (tax > 0),
+                         is_model["royalty"]], [0, 1, 1, 0], 2)
+    blank = np.array([x == "" for x in names], dtype=bool)
+    return names + ("pre_tax", "post_tax", ""), np.where(blank[stated], len(names) + default, stated)
 
 
 def _incremental(a: Columns, with_: np.ndarray, without: np.ndarray, savings: np.ndarray) -> np.ndarray:
