@@ -149,3 +149,27 @@ def test_income_runs_on_its_own_inputs_only():
     pd.testing.assert_frame_equal(income.appraise(own).frame, income.appraise(pf).frame)
     # an approach that does not declare what it reads gets everything
     assert _read_by(pf, ["income", "market"]) is pf
+
+
+def _uniforms_reference(keys, draws, stream):
+    """The draws as first written: one splitmix expression per step, no cache."""
+    from valuation.pricing._sampling import _splitmix
+    d = np.arange(draws, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        x = keys[:, None] ^ _splitmix(d[None, :] + np.uint64(stream) * np.uint64(0x100000001B3))
+    z = _splitmix(_splitmix(x))
+    return ((z >> np.uint64(11)).astype(np.float64) + 0.5) * (2.0 ** -53)
+
+
+@pytest.mark.parametrize("n", [0, 1, 3, 41])
+@pytest.mark.parametrize("draws", [1, 2, 17, 400])
+def test_uniforms_equal_the_plain_splitmix_expression(n, draws):
+    from valuation.pricing._sampling import uniforms, uniforms_lhs
+    keys = np.random.default_rng(n * 1000 + draws).integers(0, 2**64 - 1, size=n, dtype=np.uint64,
+                                                            endpoint=True)
+    for stream in (0, 1, 500, 999, 2**40):
+        for _ in range(2):      # the second time from the cached draw hashes
+            u = _uniforms_reference(keys, draws, stream)
+            np.testing.assert_array_equal(uniforms(keys, draws, stream), u)
+            perm = np.argsort(_uniforms_reference(keys, draws, stream + 1_000_003), axis=1)
+            np.testing.assert_array_equal(uniforms_lhs(keys, draws, stream), (perm + u) / draws)
