@@ -450,9 +450,17 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
             nominal[id(p)] = p.nominal(pf)
         return nominal[id(p)]
 
-    def copies(rows: np.ndarray, k0: int, K: int) -> tuple[np.ndarray, np.ndarray]:
-        suffix = np.array([f"~{k}" for k in range(k0, k0 + K)], dtype=object)
-        return np.repeat(rows, K), np.repeat(ids[rows], K) + np.tile(suffix, len(rows))
+    def copy_ids(*blocks: tuple[np.ndarray, int, int]) -> Callable[[], np.ndarray]:
+        """The ids of the copies ``<id>~k0`` … ``<id>~{k0+K−1}`` of each asset of ``rows``, for
+        each block (rows, k0, K) in turn — built when called: an approach whose copies are
+        identical rows runs on the portfolio itself and needs none (~0.4 ms per 4,000 ids)."""
+        def make() -> np.ndarray:
+            out = []
+            for rows, k0, K in blocks:
+                suffix = np.array([f"~{k}" for k in range(k0, k0 + K)], dtype=object)
+                out.append(np.repeat(ids[rows], K) + np.tile(suffix, len(rows)))
+            return np.concatenate(out)
+        return make
 
     def value_fn(fn: MethodFn, holder: dict[str, MethodResult], done: MethodResult | None = None
                  ) -> Callable[[Portfolio], np.ndarray]:
@@ -464,22 +472,24 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
             return _values(res.frame, big.index)
         return f
 
-    def evaluate(fs: list[Callable[[Portfolio], np.ndarray]], pos: np.ndarray, rids: np.ndarray,
-                 ps: list[Any], vals: list[np.ndarray], ms: list[str]) -> tuple[list[np.ndarray], Any]:
-        """:func:`evaluate_rows` of the approaches ``ms``; when every parameter acts on the
+    def evaluate(fs: list[Callable[[Portfolio], np.ndarray]], pos: np.ndarray,
+                 rids: Callable[[], np.ndarray], ps: list[Any], vals: list[np.ndarray], ms: list[str]
+                 ) -> tuple[list[np.ndarray], Any]:
+        """:func:`evaluate_rows` of the approaches ``ms`` on the rows ``pos`` with the ids
+        ``rids()``; when every parameter acts on the
         output only (cost, market), the copies of an asset are identical rows, so each asset
         runs once (as its first copy) and its value is spread over its copies, times the output
         factors formed exactly as :func:`evaluate_rows` forms them. Returns (values per
         function, (run ids, row → run row) or None)."""
         if any(p.kind != "output" for p in ps):
             src = _read_by(pf, ms) if reuse else pf
-            return evaluate_rows(fs, src, pos, rids, ps, vals), None
+            return evaluate_rows(fs, src, pos, rids(), ps, vals), None
         _, first, inv = np.unique(pos, return_index=True, return_inverse=True)
         if len(first) == n:     # every asset, in order: the portfolio itself (nothing is perturbed)
             ys = [np.asarray(f(pf), dtype=float) for f in fs]
             run_ids = pf.index
         else:
-            run_ids = rids[first]
+            run_ids = rids()[first]
             ys = evaluate_rows(fs, pf, pos[first], run_ids, [], [])
         mult = np.ones(len(pos))
         for v in vals:
@@ -519,8 +529,7 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
             continue
         ps_mc = [p for p in params_all if p.method in (m, None)]
         K = 1 + 2 * len(ps_t)
-        pos_mc, ids_mc = copies(rows_mc, 0, D)
-        pos_t, ids_t = copies(rows_t, D, K)
+        pos_mc, pos_t = np.repeat(rows_mc, D), np.repeat(rows_t, K)
         off, total = len(pos_mc), len(pos_mc) + len(pos_t)
         vals = []
         for p in ps_mc:
@@ -540,14 +549,14 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
                 vals_all[k] = np.where(np.isnan(v), vals_all[k], v)
         holder: dict[str, MethodResult] = {}
         (Y,), once = evaluate([value_fn(fns[m], holder, results[m] if reuse else None)],
-                              np.concatenate([pos_mc, pos_t]),
-                              np.concatenate([ids_mc, ids_t]), ps_all, vals_all, [m])
+                              np.concatenate([pos_mc, pos_t]), copy_ids((rows_mc, 0, D), (rows_t, D, K)),
+                              ps_all, vals_all, [m])
         if once is None:
             mc[m] = (Y[:off].reshape(len(rows_mc), D), holder["r"], rows_mc)
         else:
             # the approach's own band of every draw row, read from the one row its asset ran as
             run_ids, inv = once
-            fr = holder["r"].frame.reindex(pd.Index(run_ids))
+            fr = _aligned(holder["r"].frame, run_ids if isinstance(run_ids, pd.Index) else pd.Index(run_ids))
             band = tuple(fr[c].to_numpy(float)[inv[:off]].reshape(len(rows_mc), D)
                          for c in ("estimate", "low", "high"))
             mc[m] = (Y[:off].reshape(len(rows_mc), D), holder["r"], rows_mc, band)
@@ -565,10 +574,10 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
             rows_t = np.flatnonzero(app[:, j])
             allp = [p for _, ps in run for p in ps]
             K = 1 + 2 * len(allp)
-            pos_t, ids_t = copies(rows_t, 0, K)
+            pos_t = np.repeat(rows_t, K)
             noms, ranges, tvals = tornado_slots(rows_t, allp, 0, K, 0, len(pos_t))
             Ys, _ = evaluate([value_fn(fns[m], {}, results[m] if reuse else None) for m, _ in run],
-                             pos_t, ids_t, allp, tvals, [m for m, _ in run])
+                             pos_t, copy_ids((rows_t, 0, K)), allp, tvals, [m for m, _ in run])
             start = 0
             for (m, ps), Y in zip(run, Ys):
                 Y = Y.reshape(len(rows_t), K)
