@@ -173,3 +173,19 @@ def test_uniforms_equal_the_plain_splitmix_expression(n, draws):
             np.testing.assert_array_equal(uniforms(keys, draws, stream), u)
             perm = np.argsort(_uniforms_reference(keys, draws, stream + 1_000_003), axis=1)
             np.testing.assert_array_equal(uniforms_lhs(keys, draws, stream), (perm + u) / draws)
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_reconciled_frame_of_equals_the_inferring_construction(n):
+    from valuation.pricing.reconcile import _frame_of
+    idx = pd.Index([f"a{i}" for i in range(n)], name="asset_id")
+    rng = np.random.default_rng(n)
+    cols = {"x": rng.random(n), "t": np.where(rng.random(n) > 0.5, "monte_carlo", ""),
+            "o": np.array(["卡", " y "] * n, dtype=object)[:n], "b": rng.random(n) > 0.5,
+            "mixed": np.array([None, "z"] * n, dtype=object)[:n], "u": np.array(["é"] * n),
+            "y": rng.random(n), "lst": np.array([["r"]] * n + [None], dtype=object)[:n],
+            "nan": np.array([np.nan, "s"] * n, dtype=object)[:n], "b2": np.ones(n, bool)}
+    got, want = _frame_of(cols, idx), pd.DataFrame(cols, index=idx)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert [(type(b.values), b.dtype, list(b.mgr_locs)) for b in got._mgr.blocks] == \
+        [(type(b.values), b.dtype, list(b.mgr_locs)) for b in want._mgr.blocks]
