@@ -189,3 +189,39 @@ def test_reconciled_frame_of_equals_the_inferring_construction(n):
     pd.testing.assert_frame_equal(got, want, check_exact=True)
     assert [(type(b.values), b.dtype, list(b.mgr_locs)) for b in got._mgr.blocks] == \
         [(type(b.values), b.dtype, list(b.mgr_locs)) for b in want._mgr.blocks]
+
+
+def test_column_and_discount_apply_write_what_the_assignment_writes():
+    from valuation.pricing import _sampling as S
+    from valuation.pricing.reconcile import default_params
+    base = _portfolio()
+    ps = [p for p in default_params() if p.kind in ("column", "discount")]
+    assert {p.kind for p in ps} == {"column", "discount"}
+    rng = np.random.default_rng(5)
+    for p in ps:
+        fast, slow = S.replicate(base, 3), S.replicate(base, 3)
+        before = base.assets.copy()
+        v = np.where(rng.random(len(fast)) > 0.3, rng.random(len(fast)), np.nan)
+        c = p.target[0] if p.kind == "column" else "income_discount_rate"
+        blk = fast.assets._mgr.blocks[fast.assets._mgr.blknos[fast.assets.columns.get_loc(c)]]
+        assert not blk.refs.has_reference()          # the fast path is the one taken
+        p.apply(fast, v)
+        kept = slow.assets[c]                         # a live Series: the block is shared
+        p.apply(slow, v)
+        pd.testing.assert_frame_equal(fast.assets, slow.assets, check_exact=True)
+        assert np.array_equal(kept.to_numpy(), S.replicate(base, 3).assets[c].to_numpy(), equal_nan=True)
+        pd.testing.assert_frame_equal(base.assets, before, check_exact=True)
+
+
+def test_write_float_column_refuses_shared_absent_and_non_float_columns():
+    from valuation.pricing._sampling import _write_float_column
+    fr = pd.DataFrame({"x": [1.0, 2.0], "i": [1, 2], "t": ["a", "b"]})
+    ok = np.array([True, False])
+    view = fr["x"]
+    assert not _write_float_column(fr, "x", np.array([9.0, 9.0]), ok)
+    del view
+    assert not _write_float_column(fr, "i", np.array([9.0, 9.0]), ok)
+    assert not _write_float_column(fr, "t", np.array([9.0, 9.0]), ok)
+    assert not _write_float_column(fr, "absent", np.array([9.0, 9.0]), ok)
+    assert _write_float_column(fr, "x", np.array([9.0, 7.0]), ok)
+    assert fr["x"].tolist() == [9.0, 2.0]

@@ -248,16 +248,18 @@ class Param:
         ok = ~np.isnan(values)
         if self.kind == "column":
             c = self.target[0]
-            cur = pf.assets[c].to_numpy(dtype=float, na_value=np.nan)
-            pf.assets[c] = np.where(ok, values, cur)
+            if not _write_float_column(pf.assets, c, values, ok):
+                cur = pf.assets[c].to_numpy(dtype=float, na_value=np.nan)
+                pf.assets[c] = np.where(ok, values, cur)
         elif self.kind == "discount":
             a = pf.assets
             g = a["income_terminal_growth"].to_numpy(dtype=float, na_value=np.nan) \
                 if "income_terminal_growth" in a.columns else np.full(len(a), np.nan)
             floor = np.where(np.isnan(g), 1e-4, g + 0.005)   # keep i > g (Gordon)
             v = np.where(ok, np.maximum(values, floor), np.nan)
-            cur = a["income_discount_rate"].to_numpy(dtype=float, na_value=np.nan)
-            a["income_discount_rate"] = np.where(ok, v, cur)
+            if not _write_float_column(a, "income_discount_rate", v, ok):
+                cur = a["income_discount_rate"].to_numpy(dtype=float, na_value=np.nan)
+                a["income_discount_rate"] = np.where(ok, v, cur)
         elif self.kind == "series":
             f = np.where(ok, values, 1.0)
             for path in self.target:
@@ -274,6 +276,28 @@ class Param:
             pass  # applied to the value function's result
         else:  # pragma: no cover - static kinds
             raise ValueError(self.kind)
+
+
+def _write_float_column(frame: pd.DataFrame, c: str, values: np.ndarray, ok: np.ndarray) -> bool:
+    """``frame[c] = np.where(ok, values, frame[c])`` written into the frame's own float64
+    block, when column ``c`` is in one that nothing else references (the replicated frames
+    are new data: a column assignment and read cost ~50 µs, against ~5). False — nothing
+    written — when the column is absent, of another kind or shared (e.g. a Series of it is
+    alive), or this pandas lacks the internals used: then the caller assigns the column."""
+    try:
+        loc = frame.columns.get_loc(c)
+        if not isinstance(loc, int):
+            return False
+        mgr = frame._mgr
+        blk = mgr.blocks[mgr.blknos[loc]]
+        arr = blk.values
+        if type(arr) is not np.ndarray or arr.dtype != np.float64 or arr.ndim != 2 \
+                or not arr.flags.writeable or blk.refs.has_reference():
+            return False
+        np.copyto(arr[mgr.blklocs[loc]], values, where=ok)
+        return True
+    except (KeyError, AttributeError):
+        return False
 
 
 def income_discount_nominal(a: pd.DataFrame) -> np.ndarray:
