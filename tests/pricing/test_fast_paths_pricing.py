@@ -225,3 +225,21 @@ def test_write_float_column_refuses_shared_absent_and_non_float_columns():
     assert not _write_float_column(fr, "absent", np.array([9.0, 9.0]), ok)
     assert _write_float_column(fr, "x", np.array([9.0, 7.0]), ok)
     assert fr["x"].tolist() == [9.0, 2.0]
+
+
+def test_column_is_the_frame_column():
+    from valuation.pricing._sampling import _column
+    fr = pd.DataFrame({"f": [1.5, np.nan], "b": [True, False], "i": [1, 2], "t": ["a", None],
+                       "o": np.array([1.0, None], dtype=object), "e": pd.array([1.0, None], dtype="Float64")})
+    for c in fr.columns:
+        got = _column(fr, c)
+        if c in ("f", "b", "i"):
+            assert type(got) is np.ndarray
+            np.testing.assert_array_equal(got, fr[c].to_numpy())
+            assert got.dtype == fr[c].dtype
+        else:
+            pd.testing.assert_series_equal(got, fr[c])
+    dup = pd.DataFrame([[1.0, 2.0]], columns=["x", "x"])
+    pd.testing.assert_frame_equal(_column(dup, "x"), dup["x"])
+    with pytest.raises(KeyError):
+        _column(fr, "absent")

@@ -28,7 +28,7 @@ from ..core.errors import Issue, RefusedError, ValidationError
 from ..core.portfolio import Portfolio
 from ..core.schema import column_of
 from ..methods.base import MethodResult
-from ._sampling import _aligned, _values, asset_keys, evaluate_rows, uniforms_lhs
+from ._sampling import _aligned, _column, _values, asset_keys, evaluate_rows, uniforms_lhs
 from .config import reconcile_config, setting
 from .sensitivity import _tornado_columns, _value_range, method_value, tornado, tornado_many
 from .uncertainty import (
@@ -254,15 +254,21 @@ def _approaches(pf: Portfolio, results: Mapping[str, MethodResult], names: tuple
     reasons = {}
     for j, m in enumerate(names):
         f = _aligned(results[m].frame, pf.index)
-        s = f["applicable"]
-        e = f["estimate"].to_numpy(float)
-        a = (s.to_numpy(bool) if s.dtype == bool else s.fillna(False).to_numpy(bool)) & ~np.isnan(e)
+        s = _column(f, "applicable")
+        e = _floats(_column(f, "estimate"))
+        a = (s if type(s) is np.ndarray and s.dtype == bool
+             else f["applicable"].fillna(False).to_numpy(bool)) & ~np.isnan(e)
         app[:, j] = a
         est[:, j] = np.where(a, e, np.nan)
-        lo[:, j] = np.where(a, f["low"].to_numpy(float), np.nan)
-        hi[:, j] = np.where(a, f["high"].to_numpy(float), np.nan)
+        lo[:, j] = np.where(a, _floats(_column(f, "low")), np.nan)
+        hi[:, j] = np.where(a, _floats(_column(f, "high")), np.nan)
         reasons[m] = (_filled(f["reason_zh"]), _filled(f["reason_en"]))
     return app, est, lo, hi, reasons
+
+
+def _floats(s: np.ndarray | pd.Series) -> np.ndarray:
+    """``Series.to_numpy(float)`` of a column of :func:`_column` (an array or a Series)."""
+    return np.asarray(s, dtype=float) if type(s) is np.ndarray else s.to_numpy(float)
 
 
 def _combine(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = None, *,
