@@ -206,7 +206,8 @@ class Param:
             c = self.target[0]
             if c not in pf.assets.columns:
                 return np.full(len(pf), np.nan)
-            return pf.assets[c].to_numpy(dtype=float, na_value=np.nan)
+            v = _column(pf.assets, c)     # the array of a numpy column (~1 µs, a Series ~20)
+            return np.array(v, dtype=float) if type(v) is np.ndarray else v.to_numpy(dtype=float, na_value=np.nan)
         if self.kind == "discount":
             return income_discount_nominal(pf.assets)
         return np.ones(len(pf))

@@ -159,7 +159,7 @@ def _weights(pf: Portfolio, app: np.ndarray, cfg: Mapping[str, Any], names: tupl
     # card override (engagement.weights.<m>) with a mandatory reason
     wcols = [column_of(f"engagement.weights.{m}") for m in names]
     rcol = column_of("engagement.weights_reason")
-    given = np.column_stack([a[c].to_numpy(dtype=float, na_value=np.nan) if c in a.columns
+    given = np.column_stack([_floats_na(_column(a, c)) if c in a.columns
                              else np.full(n, np.nan) for c in wcols]) if M else np.zeros((n, 0))
     over = ~np.isnan(given).all(axis=1)
     reason = (_stripped(a[rcol]) if rcol in a.columns else np.full(n, ""))
@@ -269,6 +269,11 @@ def _approaches(pf: Portfolio, results: Mapping[str, MethodResult], names: tuple
 def _floats(s: np.ndarray | pd.Series) -> np.ndarray:
     """``Series.to_numpy(float)`` of a column of :func:`_column` (an array or a Series)."""
     return np.asarray(s, dtype=float) if type(s) is np.ndarray else s.to_numpy(float)
+
+
+def _floats_na(s: np.ndarray | pd.Series) -> np.ndarray:
+    """``Series.to_numpy(dtype=float, na_value=np.nan)`` of a column of :func:`_column`."""
+    return np.array(s, dtype=float) if type(s) is np.ndarray else s.to_numpy(dtype=float, na_value=np.nan)
 
 
 def _combine(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = None, *,
