@@ -243,3 +243,12 @@ def test_column_is_the_frame_column():
     pd.testing.assert_frame_equal(_column(dup, "x"), dup["x"])
     with pytest.raises(KeyError):
         _column(fr, "absent")
+
+
+def test_index_at_is_the_index_take():
+    from valuation.pricing._sampling import _index_at
+    idx = pd.Index(["a", "b", "c"], name="asset_id")
+    for rows in (np.arange(3), np.array([0, 2]), np.array([2, 1, 0]), np.array([], dtype=np.intp),
+                 np.array([0, 1, 1]), np.array([True, False, True])):
+        pd.testing.assert_index_equal(_index_at(idx, rows), idx[rows], exact=True)
+    assert _index_at(idx, np.arange(3)) is idx

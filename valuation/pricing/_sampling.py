@@ -468,6 +468,16 @@ def _column(frame: pd.DataFrame, c: str) -> np.ndarray | pd.Series:
     return frame[c]
 
 
+def _index_at(index: pd.Index, rows: np.ndarray) -> pd.Index:
+    """``index[rows]`` for positions ``rows``; the index itself when they are all its positions
+    in order (every asset weighs or applies: the common case) — a take of an Arrow text index
+    costs ~90 µs, several per explained appraisal."""
+    rows = np.asarray(rows)
+    if rows.dtype.kind in "iu" and len(rows) == len(index) and np.array_equal(rows, np.arange(len(index))):
+        return index
+    return index[rows]
+
+
 def _values(frame: pd.DataFrame, index: pd.Index) -> np.ndarray:
     """A method result's estimates on ``index``, NaN where not applicable: the values of
     ``fr["estimate"].where(fr["applicable"].astype(bool))`` of the aligned frame, as an array

@@ -28,7 +28,15 @@ from ..core.errors import Issue, RefusedError, ValidationError
 from ..core.portfolio import Portfolio
 from ..core.schema import column_of
 from ..methods.base import MethodResult
-from ._sampling import _aligned, _column, _values, asset_keys, evaluate_rows, uniforms_lhs
+from ._sampling import (
+    _aligned,
+    _column,
+    _index_at,
+    _values,
+    asset_keys,
+    evaluate_rows,
+    uniforms_lhs,
+)
 from .config import reconcile_config, setting
 from .sensitivity import _tornado_columns, _value_range, method_value, tornado, tornado_many
 from .uncertainty import (
@@ -610,7 +618,7 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
                          for c in ("estimate", "low", "high"))
             mc[m] = (Y[:off].reshape(len(rows_mc), D), holder["r"], rows_mc, band)
         if len(rows_t):
-            tor[m] = (app[:, j].copy(), _tornado_columns(pf.index[rows_t], ps_t, noms, ranges,
+            tor[m] = (app[:, j].copy(), _tornado_columns(_index_at(pf.index, rows_t), ps_t, noms, ranges,
                                                           Y[off:].reshape(len(rows_t), K)))
     for group in only_tornado.values():
         allp = [p for _, ps in group for p in ps]
@@ -631,7 +639,7 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
             for (m, ps), Y in zip(run, Ys):
                 Y = Y.reshape(len(rows_t), K)
                 cols = [0] + [c for i in range(start, start + len(ps)) for c in (1 + 2 * i, 2 + 2 * i)]
-                tor[m] = (app[:, j].copy(), _tornado_columns(pf.index[rows_t], ps, noms[start:start + len(ps)],
+                tor[m] = (app[:, j].copy(), _tornado_columns(_index_at(pf.index, rows_t), ps, noms[start:start + len(ps)],
                                                               ranges[start:start + len(ps)], Y[:, cols]))
                 start += len(ps)
     return mc, tor
