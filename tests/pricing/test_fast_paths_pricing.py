@@ -149,3 +149,106 @@ def test_income_runs_on_its_own_inputs_only():
     pd.testing.assert_frame_equal(income.appraise(own).frame, income.appraise(pf).frame)
     # an approach that does not declare what it reads gets everything
     assert _read_by(pf, ["income", "market"]) is pf
+
+
+def _uniforms_reference(keys, draws, stream):
+    """The draws as first written: one splitmix expression per step, no cache."""
+    from valuation.pricing._sampling import _splitmix
+    d = np.arange(draws, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        x = keys[:, None] ^ _splitmix(d[None, :] + np.uint64(stream) * np.uint64(0x100000001B3))
+    z = _splitmix(_splitmix(x))
+    return ((z >> np.uint64(11)).astype(np.float64) + 0.5) * (2.0 ** -53)
+
+
+@pytest.mark.parametrize("n", [0, 1, 3, 41])
+@pytest.mark.parametrize("draws", [1, 2, 17, 400])
+def test_uniforms_equal_the_plain_splitmix_expression(n, draws):
+    from valuation.pricing._sampling import uniforms, uniforms_lhs
+    keys = np.random.default_rng(n * 1000 + draws).integers(0, 2**64 - 1, size=n, dtype=np.uint64,
+                                                            endpoint=True)
+    for stream in (0, 1, 500, 999, 2**40):
+        for _ in range(2):      # the second time from the cached draw hashes
+            u = _uniforms_reference(keys, draws, stream)
+            np.testing.assert_array_equal(uniforms(keys, draws, stream), u)
+            perm = np.argsort(_uniforms_reference(keys, draws, stream + 1_000_003), axis=1)
+            np.testing.assert_array_equal(uniforms_lhs(keys, draws, stream), (perm + u) / draws)
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_reconciled_frame_of_equals_the_inferring_construction(n):
+    from valuation.pricing.reconcile import _frame_of
+    idx = pd.Index([f"a{i}" for i in range(n)], name="asset_id")
+    rng = np.random.default_rng(n)
+    cols = {"x": rng.random(n), "t": np.where(rng.random(n) > 0.5, "monte_carlo", ""),
+            "o": np.array(["卡", " y "] * n, dtype=object)[:n], "b": rng.random(n) > 0.5,
+            "mixed": np.array([None, "z"] * n, dtype=object)[:n], "u": np.array(["é"] * n),
+            "y": rng.random(n), "lst": np.array([["r"]] * n + [None], dtype=object)[:n],
+            "nan": np.array([np.nan, "s"] * n, dtype=object)[:n], "b2": np.ones(n, bool)}
+    got, want = _frame_of(cols, idx), pd.DataFrame(cols, index=idx)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert [(type(b.values), b.dtype, list(b.mgr_locs)) for b in got._mgr.blocks] == \
+        [(type(b.values), b.dtype, list(b.mgr_locs)) for b in want._mgr.blocks]
+
+
+def test_column_and_discount_apply_write_what_the_assignment_writes():
+    from valuation.pricing import _sampling as S
+    from valuation.pricing.reconcile import default_params
+    base = _portfolio()
+    ps = [p for p in default_params() if p.kind in ("column", "discount")]
+    assert {p.kind for p in ps} == {"column", "discount"}
+    rng = np.random.default_rng(5)
+    for p in ps:
+        fast, slow = S.replicate(base, 3), S.replicate(base, 3)
+        before = base.assets.copy()
+        v = np.where(rng.random(len(fast)) > 0.3, rng.random(len(fast)), np.nan)
+        c = p.target[0] if p.kind == "column" else "income_discount_rate"
+        blk = fast.assets._mgr.blocks[fast.assets._mgr.blknos[fast.assets.columns.get_loc(c)]]
+        assert not blk.refs.has_reference()          # the fast path is the one taken
+        p.apply(fast, v)
+        kept = slow.assets[c]                         # a live Series: the block is shared
+        p.apply(slow, v)
+        pd.testing.assert_frame_equal(fast.assets, slow.assets, check_exact=True)
+        assert np.array_equal(kept.to_numpy(), S.replicate(base, 3).assets[c].to_numpy(), equal_nan=True)
+        pd.testing.assert_frame_equal(base.assets, before, check_exact=True)
+
+
+def test_write_float_column_refuses_shared_absent_and_non_float_columns():
+    from valuation.pricing._sampling import _write_float_column
+    fr = pd.DataFrame({"x": [1.0, 2.0], "i": [1, 2], "t": ["a", "b"]})
+    ok = np.array([True, False])
+    view = fr["x"]
+    assert not _write_float_column(fr, "x", np.array([9.0, 9.0]), ok)
+    del view
+    assert not _write_float_column(fr, "i", np.array([9.0, 9.0]), ok)
+    assert not _write_float_column(fr, "t", np.array([9.0, 9.0]), ok)
+    assert not _write_float_column(fr, "absent", np.array([9.0, 9.0]), ok)
+    assert _write_float_column(fr, "x", np.array([9.0, 7.0]), ok)
+    assert fr["x"].tolist() == [9.0, 2.0]
+
+
+def test_column_is_the_frame_column():
+    from valuation.pricing._sampling import _column
+    fr = pd.DataFrame({"f": [1.5, np.nan], "b": [True, False], "i": [1, 2], "t": ["a", None],
+                       "o": np.array([1.0, None], dtype=object), "e": pd.array([1.0, None], dtype="Float64")})
+    for c in fr.columns:
+        got = _column(fr, c)
+        if c in ("f", "b", "i"):
+            assert type(got) is np.ndarray
+            np.testing.assert_array_equal(got, fr[c].to_numpy())
+            assert got.dtype == fr[c].dtype
+        else:
+            pd.testing.assert_series_equal(got, fr[c])
+    dup = pd.DataFrame([[1.0, 2.0]], columns=["x", "x"])
+    pd.testing.assert_frame_equal(_column(dup, "x"), dup["x"])
+    with pytest.raises(KeyError):
+        _column(fr, "absent")
+
+
+def test_index_at_is_the_index_take():
+    from valuation.pricing._sampling import _index_at
+    idx = pd.Index(["a", "b", "c"], name="asset_id")
+    for rows in (np.arange(3), np.array([0, 2]), np.array([2, 1, 0]), np.array([], dtype=np.intp),
+                 np.array([0, 1, 1]), np.array([True, False, True])):
+        pd.testing.assert_index_equal(_index_at(idx, rows), idx[rows], exact=True)
+    assert _index_at(idx, np.arange(3)) is idx

@@ -66,21 +66,69 @@ def asset_keys(index: pd.Index, seeds: np.ndarray | int | None = None) -> np.nda
     return _splitmix(h ^ _splitmix(s))
 
 
+_C1, _C2, _C3 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+
+
+def _splitmix_inplace(x: np.ndarray) -> np.ndarray:
+    """:func:`_splitmix` written into ``x`` (a uint64 array the caller owns): the same bits
+    with one scratch array instead of ~8 temporaries (a numpy call costs 1–5 µs even on a
+    few hundred numbers; the draws of one card are ~20 such calls)."""
+    t = np.empty_like(x)
+    np.add(x, _C1, out=x)
+    np.right_shift(x, _S30, out=t)
+    np.bitwise_xor(x, t, out=x)
+    np.multiply(x, _C2, out=x)
+    np.right_shift(x, _S27, out=t)
+    np.bitwise_xor(x, t, out=x)
+    np.multiply(x, _C3, out=x)
+    np.right_shift(x, _S31, out=t)
+    np.bitwise_xor(x, t, out=x)
+    return x
+
+
+_DRAW_HASH: dict[tuple[int, int], np.ndarray] = {}
+
+
+def _draw_hash(draws: int, stream: int) -> np.ndarray:
+    """``_splitmix(arange(draws) + stream × FNV prime)``: the part of the counter that does
+    not depend on the asset, kept per (draws, stream) (a handful per model library; read-only)."""
+    h = _DRAW_HASH.get((draws, stream))
+    if h is None:
+        with np.errstate(over="ignore"):
+            h = _splitmix(np.arange(draws, dtype=np.uint64) + np.uint64(stream) * np.uint64(0x100000001B3))
+        h.flags.writeable = False
+        if len(_DRAW_HASH) < 256:
+            _DRAW_HASH[(draws, stream)] = h
+    return h
+
+
+def _uniforms_of(keys: np.ndarray, draws: int, streams: Sequence[int]) -> np.ndarray:
+    """(len(streams), n, draws) :func:`uniforms` of each stream, in one pass (elementwise, so
+    the same bits as one call per stream)."""
+    x = np.empty((len(streams), len(keys), draws), dtype=np.uint64)
+    for i, s in enumerate(streams):
+        np.bitwise_xor(keys[:, None], _draw_hash(draws, s)[None, :], out=x[i])
+    with np.errstate(over="ignore"):
+        z = _splitmix_inplace(_splitmix_inplace(x))
+    np.right_shift(z, _S11, out=z)
+    u = z.astype(np.float64)
+    u += 0.5
+    u *= 2.0 ** -53
+    return u
+
+
 def uniforms(keys: np.ndarray, draws: int, stream: int) -> np.ndarray:
     """(n, draws) uniforms in (0, 1), a pure function of (key, draw, stream)."""
-    d = np.arange(draws, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        x = keys[:, None] ^ _splitmix(d[None, :] + np.uint64(stream) * np.uint64(0x100000001B3))
-    z = _splitmix(_splitmix(x))
-    return ((z >> np.uint64(11)).astype(np.float64) + 0.5) * (2.0 ** -53)
+    return _uniforms_of(np.asarray(keys, dtype=np.uint64), int(draws), [stream])[0]
 
 
 def uniforms_lhs(keys: np.ndarray, draws: int, stream: int) -> np.ndarray:
     """(n, draws) Latin-hypercube uniforms: per asset and stream, exactly one draw falls in
     each of the ``draws`` equal strata of (0, 1), in a random order. Lower Monte Carlo noise
     of the range for the same number of draws; still a pure function of (key, stream)."""
-    u = uniforms(keys, draws, stream)
-    perm = np.argsort(uniforms(keys, draws, stream + 1_000_003), axis=1)
+    u, order = _uniforms_of(np.asarray(keys, dtype=np.uint64), int(draws), [stream, stream + 1_000_003])
+    perm = np.argsort(order, axis=1)
     return (perm + u) / draws
 
 
@@ -158,7 +206,8 @@ class Param:
             c = self.target[0]
             if c not in pf.assets.columns:
                 return np.full(len(pf), np.nan)
-            return pf.assets[c].to_numpy(dtype=float, na_value=np.nan)
+            v = _column(pf.assets, c)     # the array of a numpy column (~1 µs, a Series ~20)
+            return np.array(v, dtype=float) if type(v) is np.ndarray else v.to_numpy(dtype=float, na_value=np.nan)
         if self.kind == "discount":
             return income_discount_nominal(pf.assets)
         return np.ones(len(pf))
@@ -200,16 +249,18 @@ class Param:
         ok = ~np.isnan(values)
         if self.kind == "column":
             c = self.target[0]
-            cur = pf.assets[c].to_numpy(dtype=float, na_value=np.nan)
-            pf.assets[c] = np.where(ok, values, cur)
+            if not _write_float_column(pf.assets, c, values, ok):
+                cur = pf.assets[c].to_numpy(dtype=float, na_value=np.nan)
+                pf.assets[c] = np.where(ok, values, cur)
         elif self.kind == "discount":
             a = pf.assets
             g = a["income_terminal_growth"].to_numpy(dtype=float, na_value=np.nan) \
                 if "income_terminal_growth" in a.columns else np.full(len(a), np.nan)
             floor = np.where(np.isnan(g), 1e-4, g + 0.005)   # keep i > g (Gordon)
             v = np.where(ok, np.maximum(values, floor), np.nan)
-            cur = a["income_discount_rate"].to_numpy(dtype=float, na_value=np.nan)
-            a["income_discount_rate"] = np.where(ok, v, cur)
+            if not _write_float_column(a, "income_discount_rate", v, ok):
+                cur = a["income_discount_rate"].to_numpy(dtype=float, na_value=np.nan)
+                a["income_discount_rate"] = np.where(ok, v, cur)
         elif self.kind == "series":
             f = np.where(ok, values, 1.0)
             for path in self.target:
@@ -226,6 +277,28 @@ class Param:
             pass  # applied to the value function's result
         else:  # pragma: no cover - static kinds
             raise ValueError(self.kind)
+
+
+def _write_float_column(frame: pd.DataFrame, c: str, values: np.ndarray, ok: np.ndarray) -> bool:
+    """``frame[c] = np.where(ok, values, frame[c])`` written into the frame's own float64
+    block, when column ``c`` is in one that nothing else references (the replicated frames
+    are new data: a column assignment and read cost ~50 µs, against ~5). False — nothing
+    written — when the column is absent, of another kind or shared (e.g. a Series of it is
+    alive), or this pandas lacks the internals used: then the caller assigns the column."""
+    try:
+        loc = frame.columns.get_loc(c)
+        if not isinstance(loc, int):
+            return False
+        mgr = frame._mgr
+        blk = mgr.blocks[mgr.blknos[loc]]
+        arr = blk.values
+        if type(arr) is not np.ndarray or arr.dtype != np.float64 or arr.ndim != 2 \
+                or not arr.flags.writeable or blk.refs.has_reference():
+            return False
+        np.copyto(arr[mgr.blklocs[loc]], values, where=ok)
+        return True
+    except (KeyError, AttributeError):
+        return False
 
 
 def income_discount_nominal(a: pd.DataFrame) -> np.ndarray:
@@ -379,14 +452,41 @@ def _aligned(frame: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
     return frame.reindex(index)
 
 
+def _column(frame: pd.DataFrame, c: str) -> np.ndarray | pd.Series:
+    """``frame[c]``, as its numpy array when the column is a numpy number or bool one (read by
+    pandas' private column getter, ~1 µs; a Series costs ~20 µs, and reconcile reads ~20
+    columns a call); the Series for any other column, a duplicated name or a pandas without
+    the getter."""
+    try:
+        loc = frame.columns.get_loc(c)
+        if isinstance(loc, int):
+            arr = frame._get_column_array(loc)
+            if type(arr) is np.ndarray and arr.dtype.kind in "biuf":
+                return arr
+    except (AttributeError, KeyError, TypeError):
+        pass
+    return frame[c]
+
+
+def _index_at(index: pd.Index, rows: np.ndarray) -> pd.Index:
+    """``index[rows]`` for positions ``rows``; the index itself when they are all its positions
+    in order (every asset weighs or applies: the common case) — a take of an Arrow text index
+    costs ~90 µs, several per explained appraisal."""
+    rows = np.asarray(rows)
+    if rows.dtype.kind in "iu" and len(rows) == len(index) and np.array_equal(rows, np.arange(len(index))):
+        return index
+    return index[rows]
+
+
 def _values(frame: pd.DataFrame, index: pd.Index) -> np.ndarray:
     """A method result's estimates on ``index``, NaN where not applicable: the values of
     ``fr["estimate"].where(fr["applicable"].astype(bool))`` of the aligned frame, as an array
     (the Series and its reindex by the caller cost ~0.3 ms a call)."""
     fr = _aligned(frame, index)
-    s = fr["applicable"]
-    ok = s.to_numpy(bool) if s.dtype == bool else s.astype(bool).to_numpy()
-    return np.where(ok, fr["estimate"].to_numpy(float), np.nan)
+    s = _column(fr, "applicable")
+    ok = s if type(s) is np.ndarray and s.dtype == bool else fr["applicable"].astype(bool).to_numpy()
+    e = _column(fr, "estimate")
+    return np.where(ok, np.asarray(e, dtype=float) if type(e) is np.ndarray else e.to_numpy(float), np.nan)
 
 
 ValueFn = Callable[[Portfolio], "pd.Series | np.ndarray"]

@@ -21,12 +21,22 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+from pandas.arrays import ArrowStringArray
 
 from ..core.errors import Issue, RefusedError, ValidationError
 from ..core.portfolio import Portfolio
 from ..core.schema import column_of
 from ..methods.base import MethodResult
-from ._sampling import _aligned, _values, asset_keys, evaluate_rows, uniforms_lhs
+from ._sampling import (
+    _aligned,
+    _column,
+    _index_at,
+    _values,
+    asset_keys,
+    evaluate_rows,
+    uniforms_lhs,
+)
 from .config import reconcile_config, setting
 from .sensitivity import _tornado_columns, _value_range, method_value, tornado, tornado_many
 from .uncertainty import (
@@ -157,7 +167,7 @@ def _weights(pf: Portfolio, app: np.ndarray, cfg: Mapping[str, Any], names: tupl
     # card override (engagement.weights.<m>) with a mandatory reason
     wcols = [column_of(f"engagement.weights.{m}") for m in names]
     rcol = column_of("engagement.weights_reason")
-    given = np.column_stack([a[c].to_numpy(dtype=float, na_value=np.nan) if c in a.columns
+    given = np.column_stack([_floats_na(_column(a, c)) if c in a.columns
                              else np.full(n, np.nan) for c in wcols]) if M else np.zeros((n, 0))
     over = ~np.isnan(given).all(axis=1)
     reason = (_stripped(a[rcol]) if rcol in a.columns else np.full(n, ""))
@@ -252,15 +262,26 @@ def _approaches(pf: Portfolio, results: Mapping[str, MethodResult], names: tuple
     reasons = {}
     for j, m in enumerate(names):
         f = _aligned(results[m].frame, pf.index)
-        s = f["applicable"]
-        e = f["estimate"].to_numpy(float)
-        a = (s.to_numpy(bool) if s.dtype == bool else s.fillna(False).to_numpy(bool)) & ~np.isnan(e)
+        s = _column(f, "applicable")
+        e = _floats(_column(f, "estimate"))
+        a = (s if type(s) is np.ndarray and s.dtype == bool
+             else f["applicable"].fillna(False).to_numpy(bool)) & ~np.isnan(e)
         app[:, j] = a
         est[:, j] = np.where(a, e, np.nan)
-        lo[:, j] = np.where(a, f["low"].to_numpy(float), np.nan)
-        hi[:, j] = np.where(a, f["high"].to_numpy(float), np.nan)
+        lo[:, j] = np.where(a, _floats(_column(f, "low")), np.nan)
+        hi[:, j] = np.where(a, _floats(_column(f, "high")), np.nan)
         reasons[m] = (_filled(f["reason_zh"]), _filled(f["reason_en"]))
     return app, est, lo, hi, reasons
+
+
+def _floats(s: np.ndarray | pd.Series) -> np.ndarray:
+    """``Series.to_numpy(float)`` of a column of :func:`_column` (an array or a Series)."""
+    return np.asarray(s, dtype=float) if type(s) is np.ndarray else s.to_numpy(float)
+
+
+def _floats_na(s: np.ndarray | pd.Series) -> np.ndarray:
+    """``Series.to_numpy(dtype=float, na_value=np.nan)`` of a column of :func:`_column`."""
+    return np.array(s, dtype=float) if type(s) is np.ndarray else s.to_numpy(dtype=float, na_value=np.nan)
 
 
 def _combine(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = None, *,
@@ -346,7 +367,43 @@ def _combine(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = Non
         cols[f"{m}_weight"] = np.where(app[:, j], Wv[:, j], np.nan)
         cols[f"{m}_applicable"] = app[:, j]
         cols[f"{m}_reason_zh"], cols[f"{m}_reason_en"] = reasons[m]
-    return pd.DataFrame(cols, index=pf.index), meta, cols
+    return _frame_of(cols, pf.index), meta, cols
+
+
+def _frame_of(cols: Mapping[str, Any], index: pd.Index) -> pd.DataFrame:
+    """``pd.DataFrame(cols, index=index)`` with the text columns (arrays of str) converted
+    straight to what the frame infers for them (:func:`_as_text`): the inference and
+    conversion cost ~70–100 µs a column, ten text columns a reconciled frame."""
+    return pd.DataFrame({c: _as_text(v) for c, v in cols.items()}, index=index)
+
+
+def _as_text(v: Any) -> Any:
+    """A non-empty 1-D array of str as the Arrow string array (large_string, dtype ``str``)
+    pandas infers for it, built by one pyarrow call; anything else as it is. Each column gets
+    its own dtype instance, as the inference gives: the frame's blocks are formed in the
+    same order."""
+    if not (isinstance(v, np.ndarray) and v.ndim == 1 and v.dtype.kind in "OU" and len(v)) \
+            or not _text_is_arrow():
+        return v
+    vals = v.tolist()
+    if not all(type(x) is str for x in vals):
+        return v
+    return ArrowStringArray(pa.array(vals, type=pa.large_string()),
+                            dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+
+
+_TEXT_IS_ARROW: list[bool] = []
+
+
+def _text_is_arrow() -> bool:
+    """Whether this pandas infers text as Arrow ``large_string`` with NaN as missing value
+    (pandas 3's ``str``) — what :func:`_as_text` builds; checked once."""
+    if not _TEXT_IS_ARROW:
+        ref = pd.DataFrame({"t": np.array(["a"], dtype=object)})["t"].array
+        _TEXT_IS_ARROW.append(isinstance(ref, ArrowStringArray)
+                              and ref.dtype == pd.StringDtype("pyarrow", na_value=np.nan)
+                              and ref._pa_array.type == pa.large_string())
+    return _TEXT_IS_ARROW[0]
 
 
 def _asset_keys(pf: Portfolio) -> np.ndarray:
@@ -450,9 +507,17 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
             nominal[id(p)] = p.nominal(pf)
         return nominal[id(p)]
 
-    def copies(rows: np.ndarray, k0: int, K: int) -> tuple[np.ndarray, np.ndarray]:
-        suffix = np.array([f"~{k}" for k in range(k0, k0 + K)], dtype=object)
-        return np.repeat(rows, K), np.repeat(ids[rows], K) + np.tile(suffix, len(rows))
+    def copy_ids(*blocks: tuple[np.ndarray, int, int]) -> Callable[[], np.ndarray]:
+        """The ids of the copies ``<id>~k0`` … ``<id>~{k0+K−1}`` of each asset of ``rows``, for
+        each block (rows, k0, K) in turn — built when called: an approach whose copies are
+        identical rows runs on the portfolio itself and needs none (~0.4 ms per 4,000 ids)."""
+        def make() -> np.ndarray:
+            out = []
+            for rows, k0, K in blocks:
+                suffix = np.array([f"~{k}" for k in range(k0, k0 + K)], dtype=object)
+                out.append(np.repeat(ids[rows], K) + np.tile(suffix, len(rows)))
+            return np.concatenate(out)
+        return make
 
     def value_fn(fn: MethodFn, holder: dict[str, MethodResult], done: MethodResult | None = None
                  ) -> Callable[[Portfolio], np.ndarray]:
@@ -464,22 +529,24 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
             return _values(res.frame, big.index)
         return f
 
-    def evaluate(fs: list[Callable[[Portfolio], np.ndarray]], pos: np.ndarray, rids: np.ndarray,
-                 ps: list[Any], vals: list[np.ndarray], ms: list[str]) -> tuple[list[np.ndarray], Any]:
-        """:func:`evaluate_rows` of the approaches ``ms``; when every parameter acts on the
+    def evaluate(fs: list[Callable[[Portfolio], np.ndarray]], pos: np.ndarray,
+                 rids: Callable[[], np.ndarray], ps: list[Any], vals: list[np.ndarray], ms: list[str]
+                 ) -> tuple[list[np.ndarray], Any]:
+        """:func:`evaluate_rows` of the approaches ``ms`` on the rows ``pos`` with the ids
+        ``rids()``; when every parameter acts on the
         output only (cost, market), the copies of an asset are identical rows, so each asset
         runs once (as its first copy) and its value is spread over its copies, times the output
         factors formed exactly as :func:`evaluate_rows` forms them. Returns (values per
         function, (run ids, row → run row) or None)."""
         if any(p.kind != "output" for p in ps):
             src = _read_by(pf, ms) if reuse else pf
-            return evaluate_rows(fs, src, pos, rids, ps, vals), None
+            return evaluate_rows(fs, src, pos, rids(), ps, vals), None
         _, first, inv = np.unique(pos, return_index=True, return_inverse=True)
         if len(first) == n:     # every asset, in order: the portfolio itself (nothing is perturbed)
             ys = [np.asarray(f(pf), dtype=float) for f in fs]
             run_ids = pf.index
         else:
-            run_ids = rids[first]
+            run_ids = rids()[first]
             ys = evaluate_rows(fs, pf, pos[first], run_ids, [], [])
         mult = np.ones(len(pos))
         for v in vals:
@@ -519,8 +586,7 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
             continue
         ps_mc = [p for p in params_all if p.method in (m, None)]
         K = 1 + 2 * len(ps_t)
-        pos_mc, ids_mc = copies(rows_mc, 0, D)
-        pos_t, ids_t = copies(rows_t, D, K)
+        pos_mc, pos_t = np.repeat(rows_mc, D), np.repeat(rows_t, K)
         off, total = len(pos_mc), len(pos_mc) + len(pos_t)
         vals = []
         for p in ps_mc:
@@ -540,19 +606,19 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
                 vals_all[k] = np.where(np.isnan(v), vals_all[k], v)
         holder: dict[str, MethodResult] = {}
         (Y,), once = evaluate([value_fn(fns[m], holder, results[m] if reuse else None)],
-                              np.concatenate([pos_mc, pos_t]),
-                              np.concatenate([ids_mc, ids_t]), ps_all, vals_all, [m])
+                              np.concatenate([pos_mc, pos_t]), copy_ids((rows_mc, 0, D), (rows_t, D, K)),
+                              ps_all, vals_all, [m])
         if once is None:
             mc[m] = (Y[:off].reshape(len(rows_mc), D), holder["r"], rows_mc)
         else:
             # the approach's own band of every draw row, read from the one row its asset ran as
             run_ids, inv = once
-            fr = holder["r"].frame.reindex(pd.Index(run_ids))
+            fr = _aligned(holder["r"].frame, run_ids if isinstance(run_ids, pd.Index) else pd.Index(run_ids))
             band = tuple(fr[c].to_numpy(float)[inv[:off]].reshape(len(rows_mc), D)
                          for c in ("estimate", "low", "high"))
             mc[m] = (Y[:off].reshape(len(rows_mc), D), holder["r"], rows_mc, band)
         if len(rows_t):
-            tor[m] = (app[:, j].copy(), _tornado_columns(pf.index[rows_t], ps_t, noms, ranges,
+            tor[m] = (app[:, j].copy(), _tornado_columns(_index_at(pf.index, rows_t), ps_t, noms, ranges,
                                                           Y[off:].reshape(len(rows_t), K)))
     for group in only_tornado.values():
         allp = [p for _, ps in group for p in ps]
@@ -565,15 +631,15 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
             rows_t = np.flatnonzero(app[:, j])
             allp = [p for _, ps in run for p in ps]
             K = 1 + 2 * len(allp)
-            pos_t, ids_t = copies(rows_t, 0, K)
+            pos_t = np.repeat(rows_t, K)
             noms, ranges, tvals = tornado_slots(rows_t, allp, 0, K, 0, len(pos_t))
             Ys, _ = evaluate([value_fn(fns[m], {}, results[m] if reuse else None) for m, _ in run],
-                             pos_t, ids_t, allp, tvals, [m for m, _ in run])
+                             pos_t, copy_ids((rows_t, 0, K)), allp, tvals, [m for m, _ in run])
             start = 0
             for (m, ps), Y in zip(run, Ys):
                 Y = Y.reshape(len(rows_t), K)
                 cols = [0] + [c for i in range(start, start + len(ps)) for c in (1 + 2 * i, 2 + 2 * i)]
-                tor[m] = (app[:, j].copy(), _tornado_columns(pf.index[rows_t], ps, noms[start:start + len(ps)],
+                tor[m] = (app[:, j].copy(), _tornado_columns(_index_at(pf.index, rows_t), ps, noms[start:start + len(ps)],
                                                               ranges[start:start + len(ps)], Y[:, cols]))
                 start += len(ps)
     return mc, tor

@@ -35,6 +35,7 @@ from ..methods.base import MethodResult
 from ._sampling import (
     Param,
     _aligned,
+    _index_at,
     _values,
     asset_keys,
     evaluate_values,
@@ -353,7 +354,7 @@ def _guided_columns(pf: Portfolio, methods: Mapping[str, MethodFn], W: np.ndarra
         pre = _evaluated_for((evaluated or {}).get(m), sub_rows, n)
         if pre is not None:
             # already run (with the tornado, on rows <id>~0 … <id>~{D−1} of these assets)
-            V = _dispersed(pf.index[sub_rows], *pre, D, keys[sub_rows], m in dispersion_methods, 0.8, 500 + j)
+            V = _dispersed(_index_at(pf.index, sub_rows), *pre, D, keys[sub_rows], m in dispersion_methods, 0.8, 500 + j)
         else:
             sub = pf if len(sub_rows) == n else pf.subset(pf.index[sub_rows])
             ps = [p for p in allp if p.method in (m, None)]
