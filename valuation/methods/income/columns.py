@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ...core.portfolio import _frame, _str_array
+from ...core.portfolio import _frame, _str_array, column_values
 
 __all__ = ["Columns", "coded_str", "columns", "frame", "labels", "str_array"]
 
@@ -45,18 +45,9 @@ class Columns:
 
     # ------------------------------------------------------------------ access
     def _values(self, name: str) -> Any:
-        """``a[name].array`` (an ndarray for numpy columns) without building the Series."""
-        a = self.frame
-        loc = a.columns.get_loc(name)
-        if isinstance(loc, int):   # a unique label; duplicated labels take the public path
-            try:
-                v = a._mgr.iget_values(loc)
-            except AttributeError:  # pragma: no cover - a pandas without this private accessor
-                v = None
-            if isinstance(v, (np.ndarray, pd.api.extensions.ExtensionArray)) and v.ndim == 1 \
-                    and len(v) == len(a):
-                return v
-        return a[name].array
+        """The column's stored values without building its Series
+        (:func:`~valuation.core.portfolio.column_values`)."""
+        return column_values(self.frame, name)
 
     def _get(self, kind: str, name: str) -> np.ndarray | None:
         return self._cache.get((kind, name))
