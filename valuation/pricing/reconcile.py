@@ -25,7 +25,7 @@ import pyarrow as pa
 from pandas.arrays import ArrowStringArray
 
 from ..core.errors import Issue, RefusedError, ValidationError
-from ..core.portfolio import Portfolio
+from ..core.portfolio import Portfolio, _str_array
 from ..core.schema import column_of
 from ..methods.base import MethodResult
 from ._sampling import (
@@ -388,8 +388,7 @@ def _as_text(v: Any) -> Any:
     vals = v.tolist()
     if not all(type(x) is str for x in vals):
         return v
-    return ArrowStringArray(pa.array(vals, type=pa.large_string()),
-                            dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+    return _str_array(pa.array(vals, type=pa.large_string()))
 
 
 _TEXT_IS_ARROW: list[bool] = []
