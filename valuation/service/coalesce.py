@@ -1,10 +1,11 @@
 """Request coalescing (micro-batching) of single-card appraisals.
 
-Why: one appraisal costs ~170 ms of CPU, mostly fixed pandas overhead per evaluation, and the
-service computes one evaluation at a time per process (``Service.cpu_limiter``: CPU-bound
-Python, more threads only fight over the GIL). Twenty concurrent clients with distinct cards
-therefore queued behind each other for seconds. An evaluation of twenty cards together costs
-a few times one card, and an asset's result does not depend on its neighbours in a portfolio
+Why: an explained appraisal has a large fixed cost per evaluation (one card ~30 ms, ten
+~57 ms, twenty ~80 ms on the 2-core reference machine), and the service computes one
+evaluation at a time per compute slot (CPU-bound Python, more threads only fight over the
+GIL). Twenty concurrent clients with distinct cards computed one by one would queue behind
+each other for a second or more. An evaluation of twenty cards together costs under three
+times one card, and an asset's result does not depend on its neighbours in a portfolio
 (``tests/test_method_conformance.py::test_whole_appraisal_independent_of_the_portfolio``), so
 requests that arrive while the CPU slot is busy wait in a queue here, and when the slot frees,
 all of them (up to ``max_batch``) are computed in one call of ``run`` — each request receives
