@@ -68,6 +68,26 @@ def _wait_healthy(port: int, timeout: float = 60.0) -> None:
     raise RuntimeError(f"service did not become healthy on port {port} within {timeout} s")
 
 
+def _tree_cpu(root: int) -> dict[int, float]:
+    """CPU seconds (user + system) of ``root`` and every process below it, by pid (Linux
+    ``/proc``; empty elsewhere)."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    stats: dict[int, tuple[int, float]] = {}
+    for d in Path("/proc").glob("[0-9]*"):
+        try:
+            f = (d / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        stats[int(d.name)] = (int(f[1]), (int(f[11]) + int(f[12])) / tick)
+    out, todo = {}, [root]
+    while todo:
+        p = todo.pop()
+        if p in stats:
+            out[p] = stats[p][1]
+            todo.extend(c for c, (pp, _) in stats.items() if pp == p)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clients", type=int, default=20)
@@ -155,14 +175,21 @@ def main() -> None:
                 conn.close()
 
             threads = [threading.Thread(target=client) for _ in range(a.clients)]
+            cpu0, own0 = _tree_cpu(srv.pid), time.process_time()
             t0 = time.perf_counter()
             for t in threads:
                 t.start()
             for t in threads:
                 t.join()
+            cpu1, own1 = _tree_cpu(srv.pid), time.process_time()
+            used = {"serving process": cpu1.get(srv.pid, 0.0) - cpu0.get(srv.pid, 0.0),
+                    "other service processes": sum(v - cpu0.get(p, 0.0) for p, v in cpu1.items() if p != srv.pid),
+                    "benchmark clients": own1 - own0}
+            cpu.append(used)
             return (np.asarray(lat) * 1000, codes, time.perf_counter() - t0, together,
                     np.asarray(steady) * 1000)
 
+        cpu: list[dict[str, float]] = []
         results = {p: phase(p == "distinct") for p in a.phases.split(",") if p}
     finally:
         os.killpg(srv.pid, signal.SIGTERM)
@@ -173,7 +200,7 @@ def main() -> None:
 
     print(f"card: {a.card.name}; clients: {a.clients}; server workers: {a.server_workers}; "
           f"compute processes: {a.compute_processes}")
-    for name, (ms, codes, wall, together, steady) in results.items():
+    for (name, (ms, codes, wall, together, steady)), used in zip(results.items(), cpu):
         ok = codes.get(200, 0)
         print(f"[{name}] responses: {len(ms)} in {wall:.1f} s; status: {codes}")
         if together:
@@ -193,6 +220,11 @@ def main() -> None:
                   f"{len(steady)} responses, p50 {np.percentile(steady, 50):.1f}, "
                   f"p90 {np.percentile(steady, 90):.1f}, p99 {np.percentile(steady, 99):.1f}, "
                   f"max {steady.max():.1f}")
+        if len(ms):
+            # where the two cores went: CPU ms per response of each side (Linux /proc)
+            print(f"[{name}] CPU ms per response: " + ", ".join(
+                f"{k} {v * 1000 / len(ms):.2f}" for k, v in used.items())
+                + f"; all {sum(used.values()) / wall:.2f} cores busy of {os.cpu_count()}")
         print(f"service [{name}]: {len(ms) / wall:.1f} req/s, {ok / max(len(ms), 1):.1%} OK, "
               f"p99 {np.percentile(ms, 99):.1f} ms (steady state "
               f"{np.percentile(steady, 99) if len(steady) else float('nan'):.1f} ms) with {a.clients} clients")
