@@ -18,6 +18,15 @@ requests at an idle service, the first computed alone and the other nineteen que
 — which closed-loop clients meet once, at start; it is 1 % of 2,000 responses, so it alone
 would set the p99.
 
+``--load wrk`` drives the same ``distinct`` phase with wrk (Debian package ``wrk``), a load
+generator written in C, instead of the Python client threads: ``--clients`` keep-alive
+connections, each sending its next request on the answer, every request with its own asset id
+and book value (a Lua script). The Python clients cost ~0.5 ms of CPU per request on the same
+two cores as the service, and twenty threads take turns on one interpreter lock to read an
+answer and send the next request — the figures then include the load generator's own
+queueing. wrk runs ``--warmup-seconds`` first (not measured, so the cold start is left out)
+and then ``--max-seconds``; its latency percentiles are over every response of that run.
+
 The per-key rate limit is switched off for the run (``VALUATION_SERVICE_RATE_PER_SECOND=0``):
 the benchmark measures the engine behind the service, not the throttle. Loopback only; the
 server is stopped at the end, whatever happens.
@@ -26,6 +35,7 @@ Usage::
 
     .venv/bin/python benchmarks/bench_service.py [--clients 20] [--requests 2000]
         [--max-seconds 120] [--card examples/cards/E01_*.json]
+        [--compute-processes 2] [--load wrk --max-seconds 20]
 """
 from __future__ import annotations
 
@@ -33,6 +43,7 @@ import argparse
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -88,6 +99,88 @@ def _tree_cpu(root: int) -> dict[int, float]:
     return out
 
 
+_WRK_SCRIPT = """
+-- distinct cards: <part1> asset id <part2> book value <part3>; one counter per wrk thread
+local parts = {%s}
+local headers = {["X-API-Key"] = %s, ["Content-Type"] = "application/json"}
+local n = 0
+local ids = 0
+function setup(thread)
+  ids = ids + 1
+  thread:set("tid", ids)
+end
+function request()
+  n = n + 1
+  local body = parts[1] .. "WRK-" .. tid .. "-" .. n .. parts[2] .. (1000000 + 137 * n) .. parts[3]
+  return wrk.format("POST", "/v1/appraisals", headers, body)
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT requests %%d duration_us %%d non2xx %%d socket_errors %%d\\n",
+    summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout))
+  for _, p in ipairs({50, 90, 99, 99.9}) do
+    io.write(string.format("RESULT p%%g %%d\\n", p, latency:percentile(p)))
+  end
+  io.write(string.format("RESULT max %%d\\n", latency.max))
+end
+"""
+
+
+def _lua_string(s: str) -> str:
+    """``s`` as a Lua long string literal (no escapes inside; the level is chosen so the text
+    cannot close it)."""
+    level = 0
+    while f"]{'=' * level}]" in s:
+        level += 1
+    return f"[{'=' * level}[{s}]{'=' * level}]"
+
+
+def _wrk_phase(a: argparse.Namespace, card: dict, key: str, port: int, tmp: Path
+               ) -> tuple[dict[str, float], dict[str, float]]:
+    """Run wrk (warm-up, then the measured run) with distinct cards; (its RESULT figures,
+    the CPU seconds of each side over the measured run)."""
+    c = json.loads(json.dumps(card))
+    c["asset"]["asset_id"] = "@@AID@@"
+    c["asset"]["book_value"] = 987654321987
+    text = json.dumps(c, ensure_ascii=False)
+    head, rest = text.split('"@@AID@@"')
+    mid, tail = rest.split("987654321987")
+    parts = ", ".join(_lua_string(p) for p in (head + '"', '"' + mid, tail))
+    script = tmp / "distinct.lua"
+    script.write_text(_WRK_SCRIPT % (parts, _lua_string(key)), encoding="utf-8")
+    url = f"http://127.0.0.1:{port}"
+    threads = str(min(a.clients, os.cpu_count() or 1))
+
+    def wrk(seconds: float) -> str:
+        return subprocess.run(["wrk", "-t", threads, "-c", str(a.clients), "-d", f"{max(1, round(seconds))}s",
+                               "--timeout", "30s", "-s", str(script), url],
+                              check=True, capture_output=True, text=True).stdout
+
+    wrk(a.warmup_seconds)
+    srv_pid = a.server_pid
+    cpu0 = _tree_cpu(srv_pid)
+    own0 = sum(_children_cpu().values())
+    out = wrk(a.max_seconds)
+    cpu1 = _tree_cpu(srv_pid)
+    own1 = sum(_children_cpu().values())
+    figures = {}
+    for line in out.splitlines():
+        if line.startswith("RESULT "):
+            f = line.split()
+            for k, v in zip(f[1::2], f[2::2]):
+                figures[k] = float(v)
+    used = {"serving process": cpu1.get(srv_pid, 0.0) - cpu0.get(srv_pid, 0.0),
+            "other service processes": sum(v - cpu0.get(p, 0.0) for p, v in cpu1.items() if p != srv_pid),
+            "wrk": own1 - own0}
+    return figures, used
+
+
+def _children_cpu() -> dict[str, float]:
+    """CPU seconds of this process's finished children (wrk runs), from ``os.times``."""
+    t = os.times()
+    return {"children": t.children_user + t.children_system}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clients", type=int, default=20)
@@ -101,6 +194,9 @@ def main() -> None:
                          "--compute-processes; 0 = compute in the serving process)")
     ap.add_argument("--ramp-up", type=int, default=1,
                     help="first responses of each client left out of the steady-state figures")
+    ap.add_argument("--load", choices=("python", "wrk"), default="python",
+                    help="load generator: Python client threads, or wrk (C; distinct cards only)")
+    ap.add_argument("--warmup-seconds", type=float, default=3.0, help="wrk: unmeasured run first")
     ap.add_argument("--card", type=Path, default=sorted((ROOT / "examples" / "cards").glob("E01*.json"))[0])
     a = ap.parse_args()
 
@@ -119,8 +215,16 @@ def main() -> None:
                             "--db", db, "--log-level", "error", "--workers", str(a.server_workers),
                             "--compute-processes", str(a.compute_processes)],
                            env=env, start_new_session=True)
+    a.server_pid = srv.pid
+    if a.load == "wrk":
+        a.warmup = 0                    # wrk warms up by its own unmeasured run
+    if a.load == "wrk" and not shutil.which("wrk"):
+        os.killpg(srv.pid, signal.SIGTERM)
+        sys.exit("--load wrk needs wrk on the PATH (Debian: apt-get install wrk)")
     try:
         _wait_healthy(port)
+        if a.load == "wrk":
+            figures, used = _wrk_phase(a, card, key, port, tmp)
         headers = {"X-API-Key": key, "Content-Type": "application/json"}
 
         def body_of(i: int, distinct: bool) -> bytes:
@@ -190,16 +294,32 @@ def main() -> None:
                     np.asarray(steady) * 1000)
 
         cpu: list[dict[str, float]] = []
-        results = {p: phase(p == "distinct") for p in a.phases.split(",") if p}
+        results = ({} if a.load == "wrk" else
+                   {p: phase(p == "distinct") for p in a.phases.split(",") if p})
     finally:
-        os.killpg(srv.pid, signal.SIGTERM)
+        # the server alone first: its shutdown stops the compute processes in order (a signal
+        # to the whole group kills them under requests wrk abandoned at its end, and the
+        # server logs a broken pool for each); the group only if it does not stop in time
+        os.kill(srv.pid, signal.SIGTERM)
         try:
-            srv.wait(10)
+            srv.wait(20)
         except subprocess.TimeoutExpired:
             os.killpg(srv.pid, signal.SIGKILL)
 
     print(f"card: {a.card.name}; clients: {a.clients}; server workers: {a.server_workers}; "
-          f"compute processes: {a.compute_processes}")
+          f"compute processes: {a.compute_processes}; load: {a.load}")
+    if a.load == "wrk":
+        n, secs = figures.get("requests", 0), figures.get("duration_us", 0) / 1e6
+        print(f"[wrk distinct] responses: {n:.0f} in {secs:.1f} s (after {a.warmup_seconds:g} s of warm-up); "
+              f"non-2xx {figures.get('non2xx', 0):.0f}, socket errors {figures.get('socket_errors', 0):.0f}")
+        print(f"[wrk distinct] latency ms: p50 {figures['p50'] / 1e3:.1f}, p90 {figures['p90'] / 1e3:.1f}, "
+              f"p99 {figures['p99'] / 1e3:.1f}, p99.9 {figures['p99.9'] / 1e3:.1f}, max {figures['max'] / 1e3:.1f}")
+        if n:
+            print("[wrk distinct] CPU ms per response: " + ", ".join(
+                f"{k} {v * 1000 / n:.2f}" for k, v in used.items())
+                + f"; all {sum(used.values()) / secs:.2f} cores busy of {os.cpu_count()}")
+        print(f"service [wrk distinct]: {n / max(secs, 1e-9):.1f} req/s, p99 {figures['p99'] / 1e3:.1f} ms "
+              f"with {a.clients} clients")
     for (name, (ms, codes, wall, together, steady)), used in zip(results.items(), cpu):
         ok = codes.get(200, 0)
         print(f"[{name}] responses: {len(ms)} in {wall:.1f} s; status: {codes}")

@@ -75,8 +75,9 @@ def make_service(db_url, tmp_path):
     opened: list[Any] = []
 
     def make(**kw: Any) -> Harness:
+        # no warm-up by default: it costs every test's start (tests/service/test_service_warm_up.py)
         base = dict(db_url=db_url, library="seed", runs_dir=str(tmp_path / "runs"),
-                    rate_per_second=0.0, key_cache_seconds=0.0)
+                    rate_per_second=0.0, key_cache_seconds=0.0, warm_up=False)
         base.update(kw)
         app = create_app(Settings(**base))
         ks = KeyStore(base["db_url"])

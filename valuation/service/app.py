@@ -59,7 +59,7 @@ from ..library.records import LIBRARIES
 from . import models as M
 from .cache import ResultCache
 from .coalesce import Coalescer
-from .compute import ComputePool, runner
+from .compute import ComputePool, runner, warm_engine
 from .errors import ServiceError, error_body, install_handlers
 from .keys import ROLE_LABELS, ApiKey, KeyStore, role_allows
 from .ratelimit import TokenBucketLimiter
@@ -95,7 +95,9 @@ class Service:
         # single-card appraisals that queue for the CPU are computed together (coalesce.py),
         # in this process or in a pool of compute processes (compute.py), one batch each
         n = int(settings.compute_processes)
-        self.pool = ComputePool(n, "seed" if settings.library == "seed" else self.db_url) if n > 0 else None
+        self.pool = ComputePool(n, "seed" if settings.library == "seed" else self.db_url,
+                                warm=settings.warm_up) if n > 0 else None
+        self.warmed = 0                 # example cards appraised at start in this process
         self.coalescer = Coalescer(runner(self.pool, self.library),
                                    anyio.CapacityLimiter(n) if self.pool else self.cpu_limiter,
                                    settings.coalesce_max, max_wait=settings.coalesce_wait_ms / 1e3,
@@ -154,7 +156,8 @@ class Service:
         return sid
 
     def warm_up(self) -> None:
-        """Resolve the snapshot and import the approaches, so the first request is not slow."""
+        """Resolve the snapshot, import the approaches and appraise the example cards once (in
+        each compute process, or here), so the first requests are not slow."""
         api.snapshot(self.library())
         for mod in ("valuation.methods.cost", "valuation.methods.income", "valuation.methods.market",
                     "valuation.pricing.reconcile", "valuation.rules.engine", "valuation.rules.facts"):
@@ -165,6 +168,8 @@ class Service:
         self.snapshot_id(fresh=True)
         if self.pool is not None:
             self.pool.warm_up()           # after the store is seeded: the processes open it
+        elif self.settings.warm_up:
+            self.warmed = warm_engine(self.library())   # the first requests must not fill the caches
         # the library, models and modules loaded above live as long as the process: out of
         # the collector's reach, its full collections no longer walk them (pauses that set the
         # tail latency of whatever request is computing at the time)

@@ -12,7 +12,15 @@ def _env(name: str, cast: Any, default: Any) -> Any:
     raw = os.environ.get(f"VALUATION_SERVICE_{name.upper()}")
     if raw is None or raw == "":
         return default
+    if cast is bool:
+        low = raw.strip().lower()
+        if low not in _BOOLS:
+            raise ValueError(f"VALUATION_SERVICE_{name.upper()}={raw!r}: allowed {', '.join(_BOOLS)}")
+        return _BOOLS[low]
     return cast(raw)
+
+
+_BOOLS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,9 @@ class Settings:
     coalesce_max : at most this many single-card appraisal requests that queued while the CPU
         was busy are computed together in one evaluation (:mod:`valuation.service.coalesce`;
         1 computes every request alone).
+    warm_up : at start, appraise the example cards once in every process that computes, so the
+        first requests do not fill the caches (the market approach's fit of the case library
+        alone takes seconds; :func:`valuation.service.compute.warm_engine`).
     coalesce_wait_ms, coalesce_gap_ms : right after a batch, wait at most ``coalesce_wait_ms``
         (and at most half the batch's computing time) for the clients just answered to send
         their next request, as long as requests keep arriving at least every
@@ -72,6 +83,7 @@ class Settings:
     coalesce_max: int = 32
     coalesce_wait_ms: float = 40.0
     coalesce_gap_ms: float = 40.0
+    warm_up: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
