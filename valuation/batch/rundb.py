@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -88,6 +89,7 @@ latest = sa.Table(
 )
 
 _ENSURED: set[str] = set()
+_ENSURE_LOCK = threading.Lock()
 _BLOCK = 20_000
 
 
@@ -108,10 +110,17 @@ def engine_for(db: Any = None) -> sa.Engine:
 
 
 def ensure_schema(eng: sa.Engine) -> None:
+    """Create the history tables once per engine. Serialised: threads racing to create them
+    (the service answering concurrent ``GET /v1/runs/{id}`` on a new database) would each run
+    the DDL, and on SQLite a deferred transaction upgrading to a write while another holds
+    the lock fails at once with "database is locked" (a 500 for those requests)."""
     key = str(eng.url) + f"#{id(eng)}"
-    if key not in _ENSURED:
-        metadata.create_all(eng)
-        _ENSURED.add(key)
+    if key in _ENSURED:
+        return
+    with _ENSURE_LOCK:
+        if key not in _ENSURED:
+            metadata.create_all(eng)
+            _ENSURED.add(key)
 
 
 def _now() -> _dt.datetime:
