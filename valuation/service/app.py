@@ -61,6 +61,7 @@ from .cache import ResultCache
 from .coalesce import Coalescer
 from .compute import ComputePool, runner, warm_engine
 from .errors import ServiceError, error_body, install_handlers
+from .flight import SingleFlight
 from .keys import ROLE_LABELS, ApiKey, KeyStore, role_allows
 from .ratelimit import TokenBucketLimiter
 from .render import render_json
@@ -98,6 +99,7 @@ class Service:
         self.pool = ComputePool(n, "seed" if settings.library == "seed" else self.db_url,
                                 warm=settings.warm_up) if n > 0 else None
         self.warmed = 0                 # example cards appraised at start in this process
+        self.flight = SingleFlight()    # expired snapshot id / key: one re-read for all waiting
         self.coalescer = Coalescer(runner(self.pool, self.library),
                                    anyio.CapacityLimiter(n) if self.pool else self.cpu_limiter,
                                    settings.coalesce_max, max_wait=settings.coalesce_wait_ms / 1e3,
@@ -143,7 +145,7 @@ class Service:
     async def current_snapshot_id(self) -> str:
         """:meth:`snapshot_id` for the event loop: without a thread hop when cached (while an
         appraisal computes in a worker thread, each hop waits for the GIL)."""
-        return self.cached_snapshot_id() or await run_in_threadpool(self.snapshot_id)
+        return self.cached_snapshot_id() or await self.flight.run("snapshot", self.snapshot_id)
 
     def snapshot_id(self, *, fresh: bool = False) -> str:
         """Current library snapshot id (cached ``snapshot_cache_seconds``)."""
@@ -380,7 +382,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                    headers={"WWW-Authenticate": 'Bearer realm="valuation"'})
             known, key = svc.keys.cached(presented)
             if not known:
-                key = await run_in_threadpool(svc.keys.verify, presented)
+                key = (await svc.flight.run(("key", presented), lambda: svc.keys.verify(presented))
+                       if svc.keys.cache_seconds > 0 else await run_in_threadpool(svc.keys.verify, presented))
             if key is None:
                 raise ServiceError(403, "forbidden", "API 密钥无效或已被吊销",
                                    "the API key is not valid or has been revoked")
