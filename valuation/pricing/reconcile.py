@@ -16,6 +16,7 @@ ranges. :func:`explain` gives the art. 24 explanation per asset.
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -89,6 +90,10 @@ def default_methods(snap: Any = None, names: tuple[str, ...] = METHODS) -> dict[
 
         def bound(pf: Portfolio, _fn=fn, _p=params, _kw=kw) -> MethodResult:
             return _fn(pf, _p, trace=False, **_kw)
+        if "values_only" in (getattr(inspect.unwrap(fn), "__kwdefaults__", None) or {}):
+            # the approach's run for estimate and applicable only (income), for the Monte
+            # Carlo's replicated rows, which read nothing else (see _evaluate_together)
+            bound.values_only = lambda pf, _fn=fn, _p=params, _kw=kw: _fn(pf, _p, trace=False, values_only=True, **_kw)
         out[m] = bound
     return out
 
@@ -518,12 +523,16 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
             return np.concatenate(out)
         return make
 
-    def value_fn(fn: MethodFn, holder: dict[str, MethodResult], done: MethodResult | None = None
-                 ) -> Callable[[Portfolio], np.ndarray]:
+    def value_fn(fn: MethodFn, holder: dict[str, MethodResult], done: MethodResult | None = None,
+                 values_only: bool = False) -> Callable[[Portfolio], np.ndarray]:
+        # ``values_only``: the run's frame is read for its estimate and applicable columns
+        # only, so the approach's values-only run will do where it has one
+        run = getattr(fn, "values_only", fn) if values_only else fn
+
         def f(big: Portfolio) -> np.ndarray:
             # on the portfolio itself, the engine's own run of the approach (same function,
             # parameters and rows; traces only added) is the run — not a second one
-            res = done if done is not None and big is pf else fn(big)
+            res = done if done is not None and big is pf else run(big)
             holder["r"] = res
             return _values(res.frame, big.index)
         return f
@@ -604,7 +613,10 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
             else:
                 vals_all[k] = np.where(np.isnan(v), vals_all[k], v)
         holder: dict[str, MethodResult] = {}
-        (Y,), once = evaluate([value_fn(fns[m], holder, results[m] if reuse else None)],
+        # the run is read for more than its values only for the band of an approach run once
+        # per asset (output parameters only, as ``evaluate`` decides) or dispersed by its band
+        bare = any(p.kind != "output" for p in ps_all) and m not in DISPERSION_METHODS
+        (Y,), once = evaluate([value_fn(fns[m], holder, results[m] if reuse else None, bare)],
                               np.concatenate([pos_mc, pos_t]), copy_ids((rows_mc, 0, D), (rows_t, D, K)),
                               ps_all, vals_all, [m])
         if once is None:
@@ -632,7 +644,7 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
             K = 1 + 2 * len(allp)
             pos_t = np.repeat(rows_t, K)
             noms, ranges, tvals = tornado_slots(rows_t, allp, 0, K, 0, len(pos_t))
-            Ys, _ = evaluate([value_fn(fns[m], {}, results[m] if reuse else None) for m, _ in run],
+            Ys, _ = evaluate([value_fn(fns[m], {}, results[m] if reuse else None, True) for m, _ in run],
                              pos_t, copy_ids((rows_t, 0, K)), allp, tvals, [m for m, _ in run])
             start = 0
             for (m, ps), Y in zip(run, Ys):

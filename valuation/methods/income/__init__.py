@@ -34,9 +34,11 @@ from .kernel import (
     discount,
     exponents,
     factors,
+    fill_nan,
     flow_terms,
     horizon_years,
     life_weights,
+    per_row,
     publication_rate,
     terminal_messages,
     terminal_refusal,
@@ -89,9 +91,12 @@ def _z(coverage: float) -> float:
 def survival(att: np.ndarray, start: np.ndarray, T: int) -> np.ndarray:
     """S_t = (1 − a)^{max(0, t − s + 1)}: Π (1 − a) over the periods from the start period s
     (period s is the first to lose customers/users; DOMAIN.md §3.4, LIT.attrition)."""
-    t = np.arange(1, T + 1)[None, :]
-    k = np.clip(t - np.asarray(start, float)[:, None] + 1, 0, None)
-    return (1 - np.nan_to_num(np.asarray(att, float)))[:, None] ** k
+    start = np.asarray(start, float)
+    k = np.empty((len(start), T))
+    for t in range(1, T + 1):      # a column at a time (see kernel.per_row): (t − s) + 1
+        k[:, t - 1] = np.int64(t) - start + 1
+    np.clip(k, 0, None, out=k)
+    return (1 - fill_nan(np.asarray(att, float)))[:, None] ** k
 
 
 def economic_life(a: pd.DataFrame | Columns, horizon: np.ndarray, attrition_stop: np.ndarray | None = None
@@ -238,8 +243,8 @@ def _scenarios(pf: Portfolio, rate: np.ndarray, life: np.ndarray, frac: np.ndarr
 
 
 # --------------------------------------------------------------------------- the method
-def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: bool = False
-             ) -> MethodResult:
+def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: bool = False,
+             values_only: bool = False) -> MethodResult:
     """Income approach for every asset of the portfolio (CAS 2023 art. 21, annex).
 
     Parameters
@@ -250,6 +255,11 @@ def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: b
         sd of the discount rate for the low–high range, 0.10) or ``rate_dist`` per model,
         ``attrition_cutoff`` (0.05), ``default_periods`` (5, for history without periods).
     trace : build per-asset traces (formulas, inputs, clauses).
+    values_only : compute only ``estimate`` and ``applicable`` (the same values, bit for bit,
+        as a full run's): the frame has just those two columns, with no traces and no
+        warnings. For a caller that reads nothing else — the Monte Carlo draws and tornado
+        rows of the range, thousands of replicated rows where the range, the reasons, the
+        text columns and the warnings were most of the cost.
 
     Returns
     -------
@@ -310,10 +320,10 @@ def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: b
     periods_eff = np.where(np.isnan(periods_eff), own_T, periods_eff)
     # attrition
     att = col(a, "income_attrition_rate")
-    start = np.nan_to_num(col(a, "income_attrition_start_period"), nan=2.0)
-    cutoff = np.nan_to_num(col(a, "income_attrition_cutoff"), nan=float(p["attrition_cutoff"]))
+    start = fill_nan(col(a, "income_attrition_start_period"), nan=2.0)
+    cutoff = fill_nan(col(a, "income_attrition_cutoff"), nan=float(p["attrition_cutoff"]))
     S = survival(att, start, T)
-    below = S < cutoff[:, None]
+    below = S < per_row(cutoff, T)
     first_cut = np.where(below.any(axis=1), np.argmax(below, axis=1), -1)   # 0-based period index
     cut_years = np.where(first_cut >= 0, np.where(first_cut == 0, 0.0, frac + first_cut - 1), np.nan)
     horizon = horizon_years(periods_eff, frac)
@@ -324,7 +334,7 @@ def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: b
     # terminal value: only on an uncut forecast; with attrition the tail decays: g' = (1+g)(1−a) − 1
     g = col(a, "income_terminal_growth")
     tv_on = ~np.isnan(g) & (bound_code == 0)    # the bound is "periods"
-    g_tail = np.where(np.isnan(att), g, (1 + g) * (1 - np.nan_to_num(att)) - 1)
+    g_tail = np.where(np.isnan(att), g, (1 + g) * (1 - fill_nan(att)) - 1)
     terms = flow_terms(Fs, weights)    # the same for the value and its low/high rates
     res = discount(Fs, rate, weights=weights, first_fraction=frac, mid=mid, terminal_growth=g_tail,
                    terminal=tv_on, publication=pub, tau=tau, terms=terms)
@@ -335,6 +345,34 @@ def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: b
     use_scen = ~np.isnan(scen_value) | (np.isin(pf.index, scen_detail["asset_id"]) if scen_detail is not None
                                         else np.zeros(n, bool))
     value = np.where(use_scen, scen_value, value)
+    ib_codes = income_basis_codes(a, {m: a.eq("income_model", m) for m in ("direct", "excess", "royalty")})
+    rb_codes = a.codes("income_rate_basis")
+    # ---- refusals, first reason wins
+    # (np.isin reads the ids as a str per row, ~0.5 ms on 4,000 rows: not when no fit failed)
+    fc_err = (np.isin(pf.index, list(fc_errors)) if fc_errors else np.zeros(n, bool)) & ~use_scen
+    mismatch = _differ(ib_codes, rb_codes)
+    rules = [
+        ("no_income", ~has, "未提供收益法数据（income 部分缺失），收益法不适用",
+         "no income data (the income section is absent): the income approach does not apply"),
+        ("forecast_failed", fc_err, None, None),
+        ("missing_stream", st.missing & ~use_scen & ~fc_err, None, None),
+        ("no_rate", np.isnan(rate) & ~use_scen, "未给出折现率（直接给定、累加法或 WACC 加风险溢价）（第二十一条第五项）",
+         "no discount rate (given, build-up or WACC plus premium) (art. 21(5))"),
+        ("basis_mismatch", mismatch, None, None),
+        ("terminal_growth", g_refused & tv_on & ~use_scen, None, None),
+        ("first_period", bad_frac, "首期截止日应晚于评估基准日且不超过一年",
+         "the end of the first period must fall after the valuation date and within one year"),
+        ("no_life", ~(life > 1e-9), "剩余经济寿命（或剩余权利期限）≤ 0，无未来收益期（第二十一条第七项）",
+         "remaining economic life (or rights term) ≤ 0: no future income period (art. 21(7))"),
+        ("no_value", ~np.isfinite(value), "收益法计算未得到有限数值（请检查收益流与参数）",
+         "the income approach did not give a finite value (check the income streams and parameters)"),
+    ]
+    first = _first_rule([mask for _, mask, _, _ in rules], n)
+    na = first >= 0
+    estimate = np.where(na, np.nan, value)
+    params_out = {k: v for k, v in p.items()}
+    if values_only:     # the range, reasons, other columns and warnings are not read
+        return MethodResult("income", frame({"estimate": estimate, "applicable": ~na}, pf.index), {}, params_out)
     # range: discount rate at the coverage quantiles of its model-library distribution
     z = _z(float(p["coverage"]))
     sd = np.array([float(p["rate_dist"].get(m, {}).get("sd", 0.0)) for m in MODELS])
@@ -377,8 +415,6 @@ def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: b
             else:
                 hi = np.where(sel, pick(hi, vb), hi)
     low_v, high_v = np.fmin(lo, value), np.fmax(hi, value)
-    ib_codes = income_basis_codes(a, {m: a.eq("income_model", m) for m in ("direct", "excess", "royalty")})
-    rb_codes = a.codes("income_rate_basis")
     ib, rb = labels(*ib_codes), txt(a, "income_rate_basis")
     growth = pf.series.get("income.revenue.growth")
     gm = np.full(n, np.nan)
@@ -398,45 +434,24 @@ def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: b
         "income_basis": ib_codes, "rate_basis": rb_codes,
         "forecast_model": _forecast_models(fc_groups, n) if fc_groups else _blank(n),
     }
-    # ---- refusals, first reason wins
-    fc_err = np.isin(pf.index, list(fc_errors)) & ~use_scen
-    mismatch = _differ(ib_codes, rb_codes)
-    rules = [
-        ("no_income", ~has, "未提供收益法数据（income 部分缺失），收益法不适用",
-         "no income data (the income section is absent): the income approach does not apply"),
-        ("forecast_failed", fc_err, None, None),
-        ("missing_stream", st.missing & ~use_scen & ~fc_err, None, None),
-        ("no_rate", np.isnan(rate) & ~use_scen, "未给出折现率（直接给定、累加法或 WACC 加风险溢价）（第二十一条第五项）",
-         "no discount rate (given, build-up or WACC plus premium) (art. 21(5))"),
-        ("basis_mismatch", mismatch, None, None),
-        ("terminal_growth", g_refused & tv_on & ~use_scen, None, None),
-        ("first_period", bad_frac, "首期截止日应晚于评估基准日且不超过一年",
-         "the end of the first period must fall after the valuation date and within one year"),
-        ("no_life", ~(life > 1e-9), "剩余经济寿命（或剩余权利期限）≤ 0，无未来收益期（第二十一条第七项）",
-         "remaining economic life (or rights term) ≤ 0: no future income period (art. 21(7))"),
-        ("no_value", ~np.isfinite(value), "收益法计算未得到有限数值（请检查收益流与参数）",
-         "the income approach did not give a finite value (check the income streams and parameters)"),
-    ]
-    code = np.full(n, "", dtype=object)
+    code = labels(("", *(c for c, *_ in rules)), first + 1)
     zh = np.full(n, "", dtype=object)
     en = np.full(n, "", dtype=object)
-    for c, mask, mzh, men in rules:
-        rows = np.flatnonzero(np.asarray(mask, bool) & (code == ""))
+    for j, (c, _, mzh, men) in enumerate(rules):
+        rows = np.flatnonzero(first == j)
         if not len(rows):
             continue
-        code[rows] = c
         if mzh is not None:
             zh[rows], en[rows] = mzh, men
             continue
         for i in rows:  # per-row messages naming the values (only for refused rows)
             zh[i], en[i] = _reason(c, i, pf, model, st, ib, rb, g, res.rate, fc_errors, pub)
-    na = code != ""
     extra["reason_code"] = code if na.any() else _blank(n)
     # the frame in one construction (column by column it cost ~8 ms a call in pandas), its text
     # columns converted by Arrow (pandas' inference cost ~0.5 ms a column on 4 000 rows)
     lo_out, hi_out = np.where(na, np.nan, low_v), np.where(na, np.nan, high_v)
     fr = frame({
-        "estimate": np.where(na, np.nan, value), "low": lo_out, "high": hi_out, "applicable": ~na,
+        "estimate": estimate, "low": lo_out, "high": hi_out, "applicable": ~na,
         "reason_zh": np.where(na, zh, np.full(n, "", dtype=object)) if na.any() else _blank(n),
         "reason_en": np.where(na, en, np.full(n, "", dtype=object)) if na.any() else _blank(n),
         **extra}, pf.index)
@@ -459,8 +474,15 @@ def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: b
         ids = ctx["ids"]
         for i in np.flatnonzero(~na):
             traces[ids[i]] = _trace(i, ctx)
-    params_out = {k: v for k, v in p.items()}
     return MethodResult("income", fr, traces, params_out, warnings)
+
+
+def _first_rule(masks: list[np.ndarray], n: int) -> np.ndarray:
+    """Position of the first mask true on each row (−1 where none is): the refusal that wins."""
+    k = np.full(n, -1, dtype=np.intp)
+    for j, mask in enumerate(masks):
+        k[np.asarray(mask, bool) & (k < 0)] = j
+    return k
 
 
 def _reason(code: str, i: int, pf: Portfolio, model, st, ib, rb, g, rate, fc_errors, pub) -> tuple[str, str]:

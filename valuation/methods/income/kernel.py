@@ -33,9 +33,11 @@ __all__ = [
     "discount",
     "exponents",
     "factors",
+    "fill_nan",
     "flow_terms",
     "horizon_years",
     "life_weights",
+    "per_row",
     "period_grid",
     "publication_rate",
     "terminal_messages",
@@ -56,15 +58,39 @@ class DiscountResult:
     terminal_refused: np.ndarray  # (n,) bool, g ≥ i
 
 
+# Elementwise work on assets × periods arrays is done on whole (n, T) arrays: an operation
+# broadcasting an (n,) column over the T columns (``x[:, None] * F``) runs numpy's inner loop
+# once per row, over T ≈ 5 elements, ~8× slower than on two (n, T) arrays for the thousands of
+# rows of a replicated portfolio. Each element is still the one IEEE operation on the same two
+# numbers, so the results are the same to the last bit. (The powers keep their broadcast form:
+# a contiguous power may take another, vectorised code path on some CPUs.)
+def per_row(x: np.ndarray, n_periods: int) -> np.ndarray:
+    """``x[:, None]`` as a contiguous (n, T) array (each row T copies of x[i])."""
+    x = np.asarray(x)
+    return np.repeat(x, n_periods).reshape(len(x), n_periods)
+
+
+def fill_nan(x: np.ndarray, nan: float = 0.0) -> np.ndarray:
+    """``np.nan_to_num(x, nan=nan)`` of a float array (a new array: NaN → ``nan``, ±inf → the
+    largest finite floats), ~5× cheaper on the usual inputs, which hold no infinity."""
+    out = np.where(np.isnan(x), nan, np.asarray(x, float))
+    if np.isinf(out).any():
+        out = np.nan_to_num(out)
+    return out
+
+
 def period_grid(n_periods: int, first_fraction: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(start, length) of every period in years from the valuation date, each (n, T).
 
     Period 1 runs from 0 to f; period t ≥ 2 from f + t − 2 to f + t − 1.
     """
-    f = np.asarray(first_fraction, float)[:, None]
-    t = np.arange(1, n_periods + 1, dtype=float)[None, :]
-    start = np.where(t == 1, 0.0, f + t - 2)
-    length = np.where(t == 1, f, 1.0)
+    f = np.asarray(first_fraction, float)
+    start = np.empty((len(f), n_periods))
+    length = np.ones((len(f), n_periods))
+    start[:, :1] = 0.0
+    length[:, :1] = f[:, None]
+    for t in range(2, n_periods + 1):      # a column at a time (see per_row): (f + t) − 2
+        start[:, t - 1] = f + float(t) - 2
     return start, length
 
 
@@ -72,7 +98,7 @@ def exponents(n_periods: int, first_fraction: np.ndarray, mid: np.ndarray) -> np
     """τ (n × T): end of period t at f + (t − 1); mid-period subtracts half its length."""
     start, length = period_grid(n_periods, first_fraction)
     end = start + length
-    return np.where(np.asarray(mid, bool)[:, None], end - 0.5 * length, end)
+    return np.where(per_row(np.asarray(mid, bool), n_periods), end - 0.5 * length, end)
 
 
 def horizon_years(periods: np.ndarray, first_fraction: np.ndarray) -> np.ndarray:
@@ -86,10 +112,10 @@ def life_weights(life_years: np.ndarray, n_periods: int, first_fraction: np.ndar
     A fractional last period (e.g. rights ending mid-year) counts pro rata temporis.
     """
     start, length = period_grid(n_periods, first_fraction)
-    life = np.asarray(life_years, float)[:, None]
+    life = per_row(np.asarray(life_years, float), n_periods)
     with np.errstate(invalid="ignore"):
         w = np.clip((life - start) / length, 0.0, 1.0)
-    return np.nan_to_num(w, nan=0.0)
+    return np.where(np.isnan(w), 0.0, w)     # nan_to_num: w has no infinity (clipped)
 
 
 def publication_rate(rate: np.ndarray) -> np.ndarray:
@@ -116,7 +142,7 @@ def flow_terms(flows: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.n
     T = F.shape[1]
     live = (w > 0) & ~np.isnan(F)
     last = np.where(live.any(axis=1), T - 1 - np.argmax(live[:, ::-1], axis=1), -1)
-    return np.nan_to_num(F) * w, last
+    return fill_nan(F) * w, last
 
 
 def terminal_messages(g: float, i: float) -> tuple[str, str]:

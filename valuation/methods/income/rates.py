@@ -16,6 +16,7 @@ import pandas as pd
 
 from ...core.errors import Issue, RefusedError, ValidationError
 from .columns import Columns, columns, labels
+from .kernel import fill_nan
 
 __all__ = ["METHODS", "PREMIA", "RateResolution", "discount_rates", "wara"]
 
@@ -50,9 +51,9 @@ def discount_rates(a: pd.DataFrame | Columns, risk_free_default: float = float("
     rf_card = c.num("income_discount_risk_free")
     rf_def = np.isnan(rf_card) & build_up
     rf = np.where(np.isnan(rf_card), risk_free_default, rf_card)
-    premia = sum(np.nan_to_num(c.num(f"income_discount_{k}")) for k in PREMIA)
+    premia = sum(fill_nan(c.num(f"income_discount_{k}")) for k in PREMIA)
     build = rf + premia
-    wacc = c.num("income_discount_wacc") + np.nan_to_num(c.num("income_discount_premium"))
+    wacc = c.num("income_discount_wacc") + fill_nan(c.num("income_discount_premium"))
     has = ~np.isnan(given)
     rate = np.where(has, given, np.where(build_up, build, np.where(by_wacc, wacc, np.nan)))
     code = np.where(has, 0, np.where(build_up, 1, np.where(by_wacc, 2, 3)))

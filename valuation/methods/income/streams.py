@@ -25,6 +25,7 @@ import pandas as pd
 
 from ...core.portfolio import Portfolio
 from .columns import Columns, columns, labels
+from .kernel import fill_nan, per_row
 
 __all__ = [
     "MODELS",
@@ -145,7 +146,7 @@ def income_basis_codes(a: pd.DataFrame | Columns, is_model: dict[str, np.ndarray
     codes where stated, else the default's, with no Python str per row."""
     a = columns(a)
     names, stated = a.codes("income_income_basis")
-    tax = np.nan_to_num(col(a, "income_tax_rate"))
+    tax = fill_nan(col(a, "income_tax_rate"))
     default = np.select([is_model["direct"], is_model["excess"], is_model["royalty"] & (tax > 0),
                          is_model["royalty"]], [0, 1, 1, 0], 2)
     blank = np.array([x == "" for x in names], dtype=bool)
@@ -199,15 +200,17 @@ def income_flows(pf: Portfolio, T: int, v: np.ndarray | Callable[[], np.ndarray]
         revenue[rows] = np.where(empty(revenue), proj, revenue[rows])
         base[rows] = np.where(empty(base), proj, base[rows])
         income[rows] = np.where(empty(income), proj * margin[rows][:, None], income[rows])
-    tax = np.nan_to_num(col(a, "income_tax_rate"))
+    tax = fill_nan(col(a, "income_tax_rate"))
     K = split_rate(a, pf, T, v)
     cac, needs_rev = contributory_charges(pf, revenue)
     royalty = col(a, "income_royalty_rate")
     incr = _incremental(a, with_, without, savings) if is_model["incremental"].any() else None
     # F of each model on its own rows (NaN for an unknown model), as np.select over the five
     # formulas would give, computing only the formulas of the models present
-    formulas = {"direct": lambda: income, "split": lambda: base * K[:, None], "excess": lambda: nopat - cac,
-                "incremental": lambda: incr, "royalty": lambda: revenue * royalty[:, None] * (1 - tax)[:, None]}
+    # (the per-asset factors as whole (n, T) arrays: see kernel.per_row)
+    formulas = {"direct": lambda: income, "split": lambda: base * per_row(K, T), "excess": lambda: nopat - cac,
+                "incremental": lambda: incr,
+                "royalty": lambda: revenue * per_row(royalty, T) * per_row(1 - tax, T)}
     F = np.full((n, T), np.nan)
     for m in MODELS:
         if is_model[m].any():
