@@ -18,7 +18,7 @@ import gc
 import json
 import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
 from .. import api
@@ -99,7 +99,11 @@ class ComputePool:
             f.result()
 
     def appraise(self, trace: bool, cards: list[dict[str, Any]]) -> list[Any]:
-        return self._pool.submit(_appraise, trace, cards).result()
+        return self.submit(trace, cards).result()
+
+    def submit(self, trace: bool, cards: list[dict[str, Any]]) -> Future[list[Any]]:
+        """The batch's outcomes as a future (awaited by the coalescer on its event loop)."""
+        return self._pool.submit(_appraise, trace, cards)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)

@@ -25,7 +25,7 @@ from ..core.errors import (
 )
 from ..core.result import clean
 
-__all__ = ["ServiceError", "error_body", "install_handlers", "validation_issue"]
+__all__ = ["ServiceError", "error_body", "install_handlers", "response_for", "validation_issue"]
 
 log = logging.getLogger("valuation.service")
 
@@ -157,11 +157,32 @@ def valuation_error_response(e: ValuationError) -> JSONResponse:
     return error_response(_valuation_status(e), error_body(code, zh, en, issues, **d))
 
 
+def service_error_response(e: ServiceError) -> JSONResponse:
+    return error_response(e.status, error_body(e.code, e.message_zh, e.message_en, e.issues,
+                                               **e.context), e.headers)
+
+
+def unexpected_error_response(e: Exception) -> JSONResponse:
+    log.error("unexpected error", exc_info=e)
+    return error_response(500, error_body("internal_error", "服务内部错误",
+                                          f"internal error: {type(e).__name__}"))
+
+
+def response_for(e: Exception) -> JSONResponse:
+    """The response the app's handlers give an exception raised while appraising (a route
+    answered outside FastAPI's routing — the appraisal fast path — answers errors exactly
+    as the handlers below do)."""
+    if isinstance(e, ServiceError):
+        return service_error_response(e)
+    if isinstance(e, ValuationError):
+        return valuation_error_response(e)
+    return unexpected_error_response(e)
+
+
 def install_handlers(app: Any) -> None:
     @app.exception_handler(ServiceError)
     async def _service(_: Request, e: ServiceError) -> JSONResponse:
-        return error_response(e.status, error_body(e.code, e.message_zh, e.message_en, e.issues,
-                                                   **e.context), e.headers)
+        return service_error_response(e)
 
     @app.exception_handler(ValuationError)
     async def _valuation(_: Request, e: ValuationError) -> JSONResponse:
@@ -185,6 +206,4 @@ def install_handlers(app: Any) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, e: Exception) -> JSONResponse:  # pragma: no cover - bugs
-        log.exception("unexpected error")
-        return error_response(500, error_body("internal_error", "服务内部错误",
-                                              f"internal error: {type(e).__name__}"))
+        return unexpected_error_response(e)
