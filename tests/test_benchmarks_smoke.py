@@ -40,6 +40,23 @@ def test_bench_service_runs_on_loopback():
         assert re.search(rf"\[{phase}\] steady state \(without each client's first 1\): \d+ responses", out), out
 
 
+@pytest.mark.timeout(300)
+def test_bench_service_runs_with_wrk(tmp_path):
+    import os
+    import shutil
+
+    if not shutil.which("wrk"):
+        if os.environ.get("CI") == "true":
+            pytest.fail("wrk is missing in CI: scripts/test-setup.sh installs it")
+        pytest.skip("wrk not installed (Debian package wrk; scripts/test-setup.sh installs it)")
+    out = _run("benchmarks/bench_service.py", "--load", "wrk", "--clients", "2", "--max-seconds", "2",
+               "--warmup-seconds", "1", "--compute-processes", "1")
+    assert re.search(r"service \[wrk distinct\]: [\d.]+ req/s, p99 [\d.]+ ms with 2 clients", out), out
+    assert re.search(r"\[wrk distinct\] responses: [1-9]\d* in [\d.]+ s .*non-2xx 0, socket errors 0", out), out
+    assert re.search(r"\[wrk distinct\] CPU ms per response: serving process [\d.]+, "
+                     r"other service processes [\d.]+, wrk [\d.]+", out), out
+
+
 def test_bench_appraise_runs():
     out = _run("benchmarks/bench_appraise.py", "--calls", "2")
     assert re.search(r"appraise: all cards median [\d.]+ ms, p99 [\d.]+ ms", out), out
