@@ -153,3 +153,68 @@ def test_income_basis_codes_and_differ_match_the_text():
     want = (x != "") & (y != "") & (x != y)
     assert want.any() and not want.all()
     assert np.array_equal(_differ(ib, cols.codes("income_rate_basis")), want)
+
+
+def _text_frames() -> list[pd.DataFrame]:
+    """Text columns of every shape the readers take apart: short and long (either side of
+    SMALL), constant, with missing values, of several values, a slice of a longer Arrow array
+    (an offset into its buffers) and a column of several Arrow chunks."""
+    from valuation.methods.income.columns import SMALL
+
+    out = []
+    for n in (0, 1, 5, SMALL, SMALL + 1, 200, 4130):
+        rng = np.random.default_rng(n)
+        words = np.array(["royalty", "split", None, "", "税前"], dtype=object)
+        long = pd.array((["mid", None, "end"] * (n + 9))[: n + 9], dtype="str")
+        chunked = pd.concat([pd.Series(["royalty"] * (n // 2), dtype="str"),
+                             pd.Series(["split", None] * n, dtype="str")[: n - n // 2]], ignore_index=True)
+        out.append(pd.DataFrame({
+            "constant": pd.array(["royalty"] * n, dtype="str"),
+            "constant_blank": pd.array([""] * n, dtype="str"),
+            "all_missing": pd.array([None] * n, dtype="str"),
+            "missing_first": pd.array(([None] + ["royalty"] * n)[:n], dtype="str"),
+            "mixed": pd.array(words[rng.integers(0, 5, n)].tolist(), dtype="str"),
+            "sliced": long[7: 7 + n],
+            "chunked": chunked.array,
+            "objects": np.array(words[rng.integers(0, 5, n)], dtype=object),
+        }))
+    return out
+
+
+@pytest.mark.parametrize("k", range(7))
+def test_codes_and_comparisons_of_long_and_short_text(k):
+    a = _text_frames()[k]
+    for c in a.columns:
+        t = a[c].fillna("").astype("str").to_numpy(dtype=object)
+        names, codes = Columns(a).codes(c)
+        _same(labels(names, codes), t)
+        for value in ("royalty", "split", "mid", "税前", "nowhere"):
+            _same(Columns(a).eq(c, value), t == value)     # before any other read
+            coded = Columns(a)
+            coded.codes(c)
+            _same(coded.eq(c, value), t == value)
+
+
+@pytest.mark.parametrize("offset", [0, 1, 5, 8, 13])
+def test_true_is_fill_null_false(offset):
+    from valuation.methods.income.columns import _true
+
+    rng = np.random.default_rng(offset)
+    for n in (0, 1, 7, 8, 9, 100):
+        vals = [None if r < 0.2 else bool(r > 0.6) for r in rng.random(n + offset)]
+        b = pa.array(vals, type=pa.bool_()).slice(offset)
+        _same(_true(b), np.asarray(b.fill_null(False).to_pylist(), dtype=bool))
+        b = pa.array([v is True for v in vals], type=pa.bool_()).slice(offset)   # no validity buffer
+        _same(_true(b), np.asarray(b.to_pylist(), dtype=bool))
+
+
+def test_true_reads_missing_as_false_whatever_their_value_bits():
+    from valuation.methods.income.columns import _true
+
+    n = 20
+    valid = np.packbits(np.arange(n) % 3 != 0, bitorder="little")
+    ones = np.packbits(np.ones(n, bool), bitorder="little")
+    b = pa.Array.from_buffers(pa.bool_(), n, [pa.py_buffer(valid.tobytes()), pa.py_buffer(ones.tobytes())])
+    assert b.null_count == 7
+    _same(_true(b), np.arange(n) % 3 != 0)
+    _same(_true(b.slice(4)), np.arange(4, n) % 3 != 0)

@@ -47,3 +47,14 @@ def test_whole_array_forms_equal_the_broadcast_ones(n, T):
     s = np.nan_to_num(rng.integers(-1, T + 2, n).astype(float) + rng.choice([0.0, 0.5, np.nan], n), nan=2.0)
     k = np.clip(np.arange(1, T + 1)[None, :] - s[:, None] + 1, 0, None)
     assert _bits(income.survival(att, s, T)) == _bits((1 - np.nan_to_num(att))[:, None] ** k)
+
+
+@pytest.mark.parametrize("shape", [(0, 5), (3, 0), (1, 1), (7, 1), (10, 5), (4130, 5), (50, 40)])
+def test_rows_all_and_any_are_the_row_reductions(shape):
+    from valuation.methods.income.kernel import rows_all, rows_any
+
+    rng = np.random.default_rng(shape[0] * 100 + shape[1])
+    for p in (0.0, 0.1, 0.5, 0.9, 1.0):
+        m = rng.random(shape) < p
+        for got, want in ((rows_all(m), m.all(axis=1)), (rows_any(m), m.any(axis=1))):
+            assert got.dtype == want.dtype and got.shape == want.shape and np.array_equal(got, want)

@@ -19,7 +19,32 @@ import pyarrow.compute as pc
 
 from ...core.portfolio import _frame, _str_array, column_values
 
-__all__ = ["Columns", "coded_str", "columns", "frame", "labels", "str_array"]
+__all__ = ["SMALL", "Columns", "coded_str", "columns", "frame", "labels", "str_array"]
+
+# rows up to which an Arrow text column is read as Python str rather than by Arrow kernels
+# (one kernel call costs ~10–20 µs whatever the size, a str per row ~0.1 µs)
+SMALL = 64
+
+
+def _true(b: pa.BooleanArray) -> np.ndarray:
+    """``np.asarray(b.fill_null(False), dtype=bool)`` from the array's bit buffers: its value
+    bits AND its validity bits (``fill_null`` and the conversion cost ~20–80 µs a call)."""
+    n, off = len(b), b.offset
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    valid, data = b.buffers()
+
+    def bits(buf: pa.Buffer) -> np.ndarray:
+        return np.unpackbits(np.frombuffer(buf, dtype=np.uint8), count=off + n, bitorder="little")[off:].view(bool)
+
+    return bits(data) & bits(valid) if valid is not None else bits(data)
+
+
+def _factorize(values: list[str | None]) -> tuple[np.ndarray, list[str]]:
+    """(codes, names) of a short list of str, None read as "" (names in order of appearance)."""
+    seen: dict[str, int] = {}
+    c = np.array([seen.setdefault("" if v is None else v, len(seen)) for v in values], dtype=np.intp)
+    return c, list(seen) or [""]
 
 
 class Columns:
@@ -90,19 +115,39 @@ class Columns:
             t = self.frame[name].fillna("").astype("str").to_numpy(dtype=object)
         return self._put("txt", name, t)
 
-    def codes(self, name: str) -> tuple[tuple[str, ...], np.ndarray]:
-        """(names, codes) with ``labels(names, codes) == txt(name)``: the text as small integer
-        codes (one Arrow dictionary encoding of an Arrow column), for a column read as text AND
-        compared several times or written back out (a Python str per row costs ~0.2 ms on the
-        4 000 rows of a replicated portfolio; codes compare and convert without any)."""
-        x = self._cache.get(("codes", name))
-        if x is not None:
-            return x
+    def _arrow(self, name: str) -> pa.Array | None:
+        """The column as one Arrow array when it is an Arrow text column (None otherwise)."""
+        key = ("arrow", name)
+        if key in self._cache:
+            return self._cache[key]
         v = self._values(name) if name in self else None
+        arr = None
         if v is not None and isinstance(v.dtype, pd.StringDtype) and v.dtype.storage == "pyarrow":
             arr = pa.array(v)
             if isinstance(arr, pa.ChunkedArray):   # a concatenated column: one array of its chunks
                 arr = arr.combine_chunks()
+        self._cache[key] = arr
+        return arr
+
+    def codes(self, name: str) -> tuple[tuple[str, ...], np.ndarray]:
+        """(names, codes) with ``labels(names, codes) == txt(name)``: the text as small integer
+        codes, for a column read as text AND compared several times or written back out (a
+        Python str per row costs ~0.2 ms on the 4 000 rows of a replicated portfolio; codes
+        compare and convert without any). The order of the names is not specified.
+
+        An Arrow column of at most :data:`SMALL` rows is read as Python str (an Arrow kernel
+        costs ~10–20 µs whatever the size); a longer one is compared with its first value
+        (a column of one value: the usual case, the copies of one card) and else dictionary
+        encoded by Arrow."""
+        x = self._cache.get(("codes", name))
+        if x is not None:
+            return x
+        arr = self._arrow(name)
+        if arr is not None and len(arr) <= SMALL:
+            c, names = _factorize(arr.to_pylist())
+        elif arr is not None and arr.null_count == 0 and _true(pc.equal(arr, arr[0])).all():
+            names, c = [arr[0].as_py()], np.zeros(len(arr), dtype=np.intp)
+        elif arr is not None:
             d = pc.dictionary_encode(arr)
             names = d.dictionary.to_pylist()
             # missing values read as "" (the "" already there, else one more name)
@@ -119,24 +164,24 @@ class Columns:
         return x
 
     def eq(self, name: str, value: str) -> np.ndarray:
-        """``txt(name) == value`` for a non-empty ``value``, compared by Arrow on an Arrow text
-        column (no Python str per element: ~10× cheaper on a replicated portfolio)."""
+        """``txt(name) == value`` for a non-empty ``value``: by the codes when the column has
+        them (or is a short Arrow column, see :meth:`codes`), else compared by Arrow on an
+        Arrow text column (no Python str per element: ~10× cheaper on a replicated portfolio)."""
         x = self._get("eq:" + value, name)
         if x is not None:
             return x
         coded = self._cache.get(("codes", name))
+        if coded is None and self._get("txt", name) is None:
+            arr = self._arrow(name)
+            if arr is not None and len(arr) <= SMALL:
+                coded = self.codes(name)
+            elif arr is not None:
+                return self._put("eq:" + value, name, _true(pc.equal(arr, pa.scalar(value, pa.large_string()))))
         if coded is not None:
             names, c = coded
             x = c == names.index(value) if value in names else np.zeros(len(c), bool)
             return self._put("eq:" + value, name, x)
-        t = self._get("txt", name)
-        v = self._values(name) if t is None and name in self else None
-        if v is not None and isinstance(v.dtype, pd.StringDtype) and v.dtype.storage == "pyarrow":
-            hit = pc.fill_null(pc.equal(pa.array(v), pa.scalar(value, pa.large_string())), False)
-            x = np.asarray(hit, dtype=bool)
-        else:
-            x = self.txt(name) == value
-        return self._put("eq:" + value, name, x)
+        return self._put("eq:" + value, name, self.txt(name) == value)
 
     def flag(self, name: str) -> np.ndarray:
         """Boolean values (``a[name].to_numpy(bool)``)."""

@@ -25,7 +25,7 @@ import pandas as pd
 
 from ...core.portfolio import Portfolio
 from .columns import Columns, columns, labels
-from .kernel import fill_nan, per_row
+from .kernel import fill_nan, per_row, rows_all
 
 __all__ = [
     "MODELS",
@@ -104,7 +104,7 @@ def split_rate(a: pd.DataFrame | Columns, pf: Portfolio, T: int,
             tot_p = stream(pf, "income.split.total_profit", T)
             num = np.nansum(inc_p * vv, axis=1)
             den = np.nansum(tot_p * vv, axis=1)
-            k_marg = np.where(np.isnan(tot_p).all(axis=1) | np.isnan(inc_p).all(axis=1) | (den == 0),
+            k_marg = np.where(rows_all(np.isnan(tot_p)) | rows_all(np.isnan(inc_p)) | (den == 0),
                               np.nan, num / den)
     return np.where(equivalent, k_eq, np.where(marginal, k_marg, K))
 
@@ -155,8 +155,8 @@ def income_basis_codes(a: pd.DataFrame | Columns, is_model: dict[str, np.ndarray
 
 def _incremental(a: Columns, with_: np.ndarray, without: np.ndarray, savings: np.ndarray) -> np.ndarray:
     """R_t − R'_t, or the cost savings when the card says so (or gives only savings)."""
-    saving = a.eq("income_incremental_kind", "cost_saving") | (np.isnan(with_).all(axis=1)
-                                                                & ~np.isnan(savings).all(axis=1))
+    saving = a.eq("income_incremental_kind", "cost_saving") | (rows_all(np.isnan(with_))
+                                                                & ~rows_all(np.isnan(savings)))
     return np.where(saving[:, None], savings, with_ - without)
 
 
@@ -196,7 +196,7 @@ def income_flows(pf: Portfolio, T: int, v: np.ndarray | Callable[[], np.ndarray]
         for vals, js in same.values():
             m = min(T, len(vals))
             proj[js, :m] = vals[:m]
-        empty = lambda x: np.isnan(x[rows]).all(axis=1)[:, None]
+        empty = lambda x: rows_all(np.isnan(x[rows]))[:, None]
         revenue[rows] = np.where(empty(revenue), proj, revenue[rows])
         base[rows] = np.where(empty(base), proj, base[rows])
         income[rows] = np.where(empty(income), proj * margin[rows][:, None], income[rows])
@@ -215,7 +215,7 @@ def income_flows(pf: Portfolio, T: int, v: np.ndarray | Callable[[], np.ndarray]
     for m in MODELS:
         if is_model[m].any():
             F[is_model[m]] = formulas[m]()[is_model[m]]
-    none = lambda x: np.isnan(x).all(axis=1)
+    none = lambda x: rows_all(np.isnan(x))
     # (model, the missing input as a mask over all rows, its name); the first that applies wins
     checks = [
         ("direct", lambda: none(income) & ~none(stream(pf, "income.history.values", 1)) & np.isnan(margin),
