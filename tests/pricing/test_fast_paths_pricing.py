@@ -39,6 +39,30 @@ def test_take_rows_is_iloc(pos):
         _same_frame(_take_rows(fr, p, index[:len(p)]), want)
 
 
+@pytest.mark.parametrize("pos", [[0, 0, 0], [3, 1, 1, 5, 0], []])
+def test_take_rows_of_some_columns_is_iloc_of_them(pos):
+    """Only the columns asked for (absent names ignored), in the frame's order: whole blocks,
+    parts of the float block, single text columns — also on a frame whose blocks' columns are
+    out of order (a column inserted, another moved by an assignment)."""
+    pf = _portfolio()
+    pos = np.asarray(pos, dtype=np.intp)
+    index = pd.Index([f"r{k}" for k in range(len(pos))], name="asset_id")
+    shuffled = pf.assets.copy()
+    shuffled.insert(3, "inserted", np.arange(len(shuffled), dtype=float))
+    shuffled["book_value"] = shuffled["book_value"] * 2
+    some = ["income_model", "valuation_date", "income_discount_rate", "has_income", "book_value", "inserted",
+            "rights_renewal_documented", "income_royalty_rate", "not_a_column", "income_model"]
+    for fr in (pf.assets, shuffled):
+        for cols in (some, some[:1], [], list(fr.columns)):
+            want = fr.iloc[pos].loc[:, fr.columns.isin(cols)]
+            want.index = index
+            got = _take_rows(fr, pos, index, cols)
+            pd.testing.assert_frame_equal(got, want)
+            assert list(got.columns) == [c for c in fr.columns if c in cols]
+    assert [b.mgr_locs.as_array.tolist() for b in shuffled._mgr.blocks] != \
+        sorted(b.mgr_locs.as_array.tolist() for b in shuffled._mgr.blocks)
+
+
 def test_take_rows_gives_new_data():
     pf = _portfolio()
     out = _take_rows(pf.assets, np.array([0, 1]), pd.Index(["a", "b"], name="asset_id"))

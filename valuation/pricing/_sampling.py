@@ -244,6 +244,15 @@ class Param:
     def with_distribution(self, dist: Mapping[str, Any]) -> Param:
         return replace(self, distribution=dict(dist))
 
+    def columns(self) -> tuple[str, ...]:
+        """The assets columns :meth:`apply` reads or writes (a copy of the rows it is applied to
+        needs at least these)."""
+        if self.kind == "column":
+            return self.target[:1]
+        if self.kind == "discount":
+            return ("income_terminal_growth", "income_discount_rate")
+        return ()
+
     # -- apply drawn values to a (replicated) portfolio, in place on its copies
     def apply(self, pf: Portfolio, values: np.ndarray) -> None:
         ok = ~np.isnan(values)
@@ -359,17 +368,20 @@ def replicate(pf: Portfolio, draws: int) -> Portfolio:
     return replicate_rows(pf, np.repeat(np.arange(n), D), np.repeat(ids, D) + np.tile(_SUFFIX(D), n))
 
 
-def replicate_rows(pf: Portfolio, pos: np.ndarray, ids: np.ndarray) -> Portfolio:
+def replicate_rows(pf: Portfolio, pos: np.ndarray, ids: np.ndarray,
+                   columns: Sequence[str] | None = None) -> Portfolio:
     """The portfolio whose row ``r`` is a copy of row ``pos[r]`` of ``pf`` with id ``ids[r]``
     (object array of unique str): :func:`replicate` with any number of copies per asset, in
     any order, straight from the whole portfolio (no subset first). Series rows are taken
     along; each record row of an asset is copied once per copy of the asset (record-major,
-    like :func:`replicate`: within each copy the original order is kept); matrices are shared."""
+    like :func:`replicate`: within each copy the original order is kept); matrices are shared.
+    ``columns``: copy only these assets columns (the others are left out), when the function
+    run on the copies is known to read no other."""
     pos = np.asarray(pos, dtype=np.intp)
     ids = np.asarray(ids, dtype=object)
     n = len(pf)
     new_ids = pd.Index(ids, name=pf.index.name or "asset_id")
-    assets = _take_rows(pf.assets, pos, new_ids)     # new data already, no .copy()
+    assets = _take_rows(pf.assets, pos, new_ids, columns)     # new data already, no .copy()
     series = {k: _take_rows(s, pos, new_ids) for k, s in pf.series.items()}
     # the copies of original row a are rows order[start[a]:start[a] + count[a]] (in pos order)
     order = np.argsort(pos, kind="stable")
@@ -412,35 +424,84 @@ def _str_dtype() -> Any:
     return _STR_DTYPE[0]
 
 
-def _take_rows(frame: pd.DataFrame, pos: np.ndarray, index: pd.Index) -> pd.DataFrame:
+def _take_rows(frame: pd.DataFrame, pos: np.ndarray, index: pd.Index,
+               columns: Sequence[str] | None = None) -> pd.DataFrame:
     """``frame.iloc[pos]`` with ``index`` as its index, block by block: the numpy and datetime
     blocks by one numpy take each, all the text (Arrow) columns by ONE Arrow table take — the
     frame's take does one pandas take per text column (~65 µs each, ~40 on an assets frame).
     Same blocks, dtypes and values; the general take when the frame's blocks are of another
-    kind or this pandas lacks the internals used."""
+    kind or this pandas lacks the internals used.
+
+    ``columns``: only these columns (names absent from the frame ignored), in the frame's
+    order — ``frame.iloc[pos].loc[:, frame.columns.isin(columns)]``: the left-out columns are
+    not copied at all (a row copy of the assets table is mostly text nobody reads)."""
     try:
         from pandas.core.internals import BlockManager
 
         mgr = frame._mgr
-        blocks = mgr.blocks
-        text = [k for k, b in enumerate(blocks) if type(b.values) is ArrowStringArray]
-        new: list[Any] = [None] * len(blocks)
+        blocks, items = mgr.blocks, mgr.axes[0]
+        plan = _kept_blocks(frame, columns) if columns is not None else None
+        if plan is not None:
+            items = items[plan[0]]
+        used = range(len(blocks)) if plan is None else list(plan[1])
+        text = [k for k in used if type(blocks[k].values) is ArrowStringArray]
+        new: dict[int, Any] = {}
         if text:
             taken = pa.Table.from_arrays([blocks[k].values._pa_array for k in text],
                                          names=[str(k) for k in text]).take(pos)
             for k, col in zip(text, taken.columns):
-                new[k] = blocks[k].make_block_same_class(blocks[k].values._from_pyarrow_array(col))
-        for k, b in enumerate(blocks):
-            if new[k] is None:
+                new[k] = _same_class(blocks[k], blocks[k].values._from_pyarrow_array(col), plan, k)
+        for k in used:
+            if k not in new:
+                b = blocks[k]
                 if not isinstance(b.values, (np.ndarray, pd.arrays.DatetimeArray)) or b.values.ndim != 2:
                     raise TypeError(type(b.values))
-                new[k] = b.make_block_same_class(b.values.take(pos, axis=1))
-        out_mgr = BlockManager(tuple(new), [mgr.axes[0], index], verify_integrity=False)
+                v = b.values
+                if plan is not None and plan[1][k][0] != list(range(v.shape[0])):
+                    v = v[plan[1][k][0]]
+                new[k] = _same_class(b, v.take(pos, axis=1), plan, k)
+        out_mgr = BlockManager(tuple(new[k] for k in used), [items, index], verify_integrity=False)
         return pd.DataFrame._from_mgr(out_mgr, axes=out_mgr.axes)
     except (AttributeError, TypeError, ImportError):  # pragma: no cover - another pandas
         out = frame.iloc[pos]
         out.index = index
-        return out
+        return out if columns is None else out.loc[:, frame.columns.isin(list(columns))]
+
+
+def _kept_blocks(frame: pd.DataFrame, columns: Sequence[str]
+                 ) -> tuple[np.ndarray, dict[int, tuple[list[int], list[int]]]] | None:
+    """Which of the frame's columns ``columns`` keeps, as (the kept positions, in order; per block
+    with a kept column, in block order: (its kept rows, their new positions)); None when it
+    keeps them all. Each name is looked up by the index's engine (``get_indexer`` or ``isin``
+    on the ~125 text labels cost ~0.7–0.9 ms a call, a ``get_loc`` ~0.3 µs)."""
+    items = frame.columns
+    locs = set()
+    for c in columns:
+        if c in items:
+            loc = items.get_loc(c)
+            if not isinstance(loc, int):
+                raise TypeError("duplicated column labels")
+            locs.add(loc)
+    if len(locs) == len(items):
+        return None
+    kept = np.array(sorted(locs), dtype=np.intp)
+    mgr = frame._mgr
+    per: dict[int, tuple[list[int], list[int]]] = {}
+    for new, (blk, row) in enumerate(zip(mgr.blknos[kept].tolist(), mgr.blklocs[kept].tolist())):
+        rows, at = per.setdefault(blk, ([], []))
+        rows.append(row)
+        at.append(new)
+    return kept, dict(sorted(per.items()))
+
+
+def _same_class(block: Any, values: Any, plan: Any, k: int) -> Any:
+    """A block of ``block``'s class with ``values``, at its own columns — or, with the ``plan``
+    of :func:`_kept_blocks`, at the new positions of its kept ones."""
+    if plan is None:
+        return block.make_block_same_class(values)
+    from pandas._libs.internals import BlockPlacement
+
+    return block.make_block_same_class(values, placement=BlockPlacement(np.asarray(plan[1][k][1], dtype=np.intp)))
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -510,11 +571,16 @@ def evaluate_values_many(fs: Sequence[ValueFn], pf: Portfolio, params: Sequence[
 
 
 def evaluate_rows(fs: Sequence[ValueFn], pf: Portfolio, pos: np.ndarray, ids: np.ndarray,
-                  params: Sequence[Param], values: Sequence[np.ndarray]) -> list[np.ndarray]:
+                  params: Sequence[Param], values: Sequence[np.ndarray],
+                  columns: Sequence[str] | None = None) -> list[np.ndarray]:
     """:func:`evaluate_values_many` on the rows of :func:`replicate_rows` (``pf`` row
     ``pos[r]`` as row ``r`` with id ``ids[r]``): parameter j takes ``values[j][r]`` on row
-    ``r`` (NaN = leave the card's value). Returns one flat array (len(pos),) per function."""
-    return _perturbed(fs, replicate_rows(pf, pos, ids), params, [np.asarray(v, float) for v in values])
+    ``r`` (NaN = leave the card's value). Returns one flat array (len(pos),) per function.
+    ``columns``: the assets columns the functions read (:func:`replicate_rows`); the
+    parameters' own (:meth:`Param.columns`) are added."""
+    if columns is not None:
+        columns = [*columns, *(c for p in params for c in p.columns())]
+    return _perturbed(fs, replicate_rows(pf, pos, ids, columns), params, [np.asarray(v, float) for v in values])
 
 
 def _perturbed(fs: Sequence[ValueFn], big: Portfolio, params: Sequence[Param],
