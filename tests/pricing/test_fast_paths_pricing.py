@@ -269,6 +269,36 @@ def test_column_is_the_frame_column():
         _column(fr, "absent")
 
 
+def test_text_is_the_frame_column_and_reads_as_it():
+    """_text gives a text column's array (the Series for other columns); the reconcile readers
+    (_num, _filled, _stripped, _rule_match) give from it what they give from the Series."""
+    from valuation.pricing._sampling import _num, _text
+    from valuation.pricing.reconcile import _filled, _rule_match, _stripped
+    n = 5000      # past the readers' small-column fast path too
+    t = [" a ", None, "b", "", "accounting"] * (n // 5)
+    fr = pd.DataFrame({"t": t, "f": np.linspace(0, 1, n), "o": pd.Series([1, "x"] * (n // 2), dtype=object),
+                       "e": pd.array([1.0, None] * (n // 2), dtype="Float64")})
+    for k in (3, n):
+        part = fr.iloc[:k]
+        got = _text(part, "t")
+        assert not isinstance(got, pd.Series)
+        pd.testing.assert_extension_array_equal(got, part["t"].array)
+        assert got.tolist() == part["t"].tolist() or str(got.tolist()) == str(part["t"].tolist())
+        for f in (_filled, _stripped):
+            np.testing.assert_array_equal(f(got), f(part["t"]))
+        for rule in ({"purpose": "accounting"}, {"purpose": ["b", "accounting"]}, {"purpose": [1, "b"]}):
+            np.testing.assert_array_equal(_rule_match({"purpose": got}, k, rule),
+                                          _rule_match({"purpose": part["t"]}, k, rule))
+        for c in ("f", "o", "e"):
+            if c != "o":
+                np.testing.assert_array_equal(_num(part, c), part[c].to_numpy(dtype=float, na_value=np.nan))
+            pd.testing.assert_series_equal(_text(part, c), part[c])
+    dup = pd.DataFrame([["a", "b"]], columns=["x", "x"])
+    pd.testing.assert_frame_equal(_text(dup, "x"), dup["x"])
+    with pytest.raises(KeyError):
+        _text(fr, "absent")
+
+
 def test_index_at_is_the_index_take():
     from valuation.pricing._sampling import _index_at
     idx = pd.Index(["a", "b", "c"], name="asset_id")

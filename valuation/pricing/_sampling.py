@@ -263,8 +263,8 @@ class Param:
                 pf.assets[c] = np.where(ok, values, cur)
         elif self.kind == "discount":
             a = pf.assets
-            g = a["income_terminal_growth"].to_numpy(dtype=float, na_value=np.nan) \
-                if "income_terminal_growth" in a.columns else np.full(len(a), np.nan)
+            g = _num(a, "income_terminal_growth") if "income_terminal_growth" in a.columns \
+                else np.full(len(a), np.nan)
             floor = np.where(np.isnan(g), 1e-4, g + 0.005)   # keep i > g (Gordon)
             v = np.where(ok, np.maximum(values, floor), np.nan)
             if not _write_float_column(a, "income_discount_rate", v, ok):
@@ -388,7 +388,7 @@ def replicate_rows(pf: Portfolio, pos: np.ndarray, ids: np.ndarray,
     count = np.bincount(pos, minlength=n)
     start = np.cumsum(count) - count
     orig = pf.index.astype(str).to_numpy(dtype=object)
-    orig_idx = pd.Index(orig)
+    orig_idx = pd.Index(orig) if any(len(r) for r in pf.records.values()) else None
     # the record rows' new ids are taken from the ids' text array (one Arrow take, instead of
     # a text array built from a list per record table) when it is the dtype pd.array gives
     id_text = new_ids.array if new_ids.dtype == _str_dtype() else None
@@ -397,7 +397,7 @@ def replicate_rows(pf: Portfolio, pos: np.ndarray, ids: np.ndarray,
         if not len(r):
             records[k] = r.copy()
             continue
-        loc = orig_idx.get_indexer(r["asset_id"].astype(str).to_numpy())
+        loc = orig_idx.get_indexer(r["asset_id"].astype(str).to_numpy())  # type: ignore[union-attr]
         kept = np.flatnonzero(loc >= 0)
         loc = loc[kept]
         c = count[loc]
@@ -442,7 +442,7 @@ def _take_rows(frame: pd.DataFrame, pos: np.ndarray, index: pd.Index,
         blocks, items = mgr.blocks, mgr.axes[0]
         plan = _kept_blocks(frame, columns) if columns is not None else None
         if plan is not None:
-            items = items[plan[0]]
+            items = _index_of(items, plan[0], plan[2])
         used = range(len(blocks)) if plan is None else list(plan[1])
         text = [k for k in used if type(blocks[k].values) is ArrowStringArray]
         new: dict[int, Any] = {}
@@ -469,19 +469,19 @@ def _take_rows(frame: pd.DataFrame, pos: np.ndarray, index: pd.Index,
 
 
 def _kept_blocks(frame: pd.DataFrame, columns: Sequence[str]
-                 ) -> tuple[np.ndarray, dict[int, tuple[list[int], list[int]]]] | None:
+                 ) -> tuple[np.ndarray, dict[int, tuple[list[int], list[int]]], tuple[str, ...]] | None:
     """Which of the frame's columns ``columns`` keeps, as (the kept positions, in order; per block
-    with a kept column, in block order: (its kept rows, their new positions)); None when it
-    keeps them all. Each name is looked up by the index's engine (``get_indexer`` or ``isin``
+    with a kept column, in block order: (its kept rows, their new positions); their labels);
+    None when it keeps them all. Each name is looked up by the index's engine (``get_indexer`` or ``isin``
     on the ~125 text labels cost ~0.7–0.9 ms a call, a ``get_loc`` ~0.3 µs)."""
     items = frame.columns
-    locs = set()
+    locs: dict[int, str] = {}
     for c in columns:
         if c in items:
             loc = items.get_loc(c)
             if not isinstance(loc, int):
                 raise TypeError("duplicated column labels")
-            locs.add(loc)
+            locs[loc] = c
     if len(locs) == len(items):
         return None
     kept = np.array(sorted(locs), dtype=np.intp)
@@ -491,7 +491,26 @@ def _kept_blocks(frame: pd.DataFrame, columns: Sequence[str]
         rows, at = per.setdefault(blk, ([], []))
         rows.append(row)
         at.append(new)
-    return kept, dict(sorted(per.items()))
+    return kept, dict(sorted(per.items())), tuple(locs[k] for k in kept.tolist())
+
+
+_KEPT_INDEX: dict[tuple[Any, ...], pd.Index] = {}
+
+
+def _index_of(items: pd.Index, kept: np.ndarray, names: tuple[Any, ...]) -> pd.Index:
+    """``items[kept]``, the kept columns' labels ``names``. Kept per (labels, dtype, name) — a
+    replicated run keeps the same ~45 assets columns every call, and an Arrow text index take
+    costs ~50–100 µs —, each caller getting a view of its own (a name set on it stays there)."""
+    if not all(type(x) is str for x in names):
+        return items[kept]
+    key = (names, str(items.dtype), items.name)
+    idx = _KEPT_INDEX.get(key)
+    if idx is None:
+        idx = items[kept]
+        if len(_KEPT_INDEX) >= 64:
+            _KEPT_INDEX.clear()
+        _KEPT_INDEX[key] = idx
+    return idx._view()
 
 
 def _same_class(block: Any, values: Any, plan: Any, k: int) -> Any:
@@ -527,6 +546,31 @@ def _column(frame: pd.DataFrame, c: str) -> np.ndarray | pd.Series:
     except (AttributeError, KeyError, TypeError):
         pass
     return frame[c]
+
+
+def _text(frame: pd.DataFrame, c: str) -> Any:
+    """``frame[c]``, as its text array (``frame[c].array``: the same values, ``tolist`` and
+    ``to_numpy``) when the column is a text one, read by pandas' private column getter; the
+    Series for any other column, a duplicated name or a pandas without the getter. A Series
+    costs ~30–50 µs (half of it the label lookup in an Arrow text column index), and
+    reconcile reads ~10 text columns a call."""
+    try:
+        loc = frame.columns.get_loc(c)
+        if isinstance(loc, int):
+            arr = frame._get_column_array(loc)
+            if isinstance(arr, pd.api.extensions.ExtensionArray) and isinstance(arr.dtype, pd.StringDtype) \
+                    and len(arr) == len(frame):
+                return arr
+    except (AttributeError, KeyError, TypeError):
+        pass
+    return frame[c]
+
+
+def _num(frame: pd.DataFrame, c: str) -> np.ndarray:
+    """``frame[c].to_numpy(dtype=float, na_value=np.nan)`` (an array of its own), without the
+    Series for a numpy column (:func:`_column`)."""
+    v = _column(frame, c)
+    return np.array(v, dtype=float) if type(v) is np.ndarray else v.to_numpy(dtype=float, na_value=np.nan)
 
 
 def _index_at(index: pd.Index, rows: np.ndarray) -> pd.Index:

@@ -32,6 +32,7 @@ from ._sampling import (
     _aligned,
     _column,
     _index_at,
+    _text,
     _values,
     asset_keys,
     evaluate_rows,
@@ -115,7 +116,7 @@ def _rule_match(a: Mapping[str, pd.Series], n: int, rule: Mapping[str, Any],
                     vals = _text[col]
                 m &= np.array([x in ws for x in vals], dtype=bool)
             else:
-                m &= s.isin(want).to_numpy(bool)
+                m &= (s if isinstance(s, pd.Series) else pd.Series(s)).isin(want).to_numpy(bool)
     return m
 
 
@@ -151,7 +152,7 @@ def _weights(pf: Portfolio, app: np.ndarray, cfg: Mapping[str, Any], names: tupl
     rank = np.full((n, M), 99.0)
     rule_no = np.full(n, -1)
     text: dict[str, list[Any]] = {}
-    match_cols = {c: a[c] for c in ("purpose", "value_type") if c in a.columns}
+    match_cols = {c: _text(a, c) for c in ("purpose", "value_type") if c in a.columns}
     for k, r in enumerate(rules):
         hit = _rule_match(match_cols, n, r, text) & (rule_no < 0)
         if not hit.any():
@@ -170,7 +171,7 @@ def _weights(pf: Portfolio, app: np.ndarray, cfg: Mapping[str, Any], names: tupl
     given = np.column_stack([_floats_na(_column(a, c)) if c in a.columns
                              else np.full(n, np.nan) for c in wcols]) if M else np.zeros((n, 0))
     over = ~np.isnan(given).all(axis=1)
-    reason = (_stripped(a[rcol]) if rcol in a.columns else np.full(n, ""))
+    reason = (_stripped(_text(a, rcol)) if rcol in a.columns else np.full(n, ""))
     bad = over & (reason == "")
     if bad.any():
         ids = list(pf.index[bad].astype(str))
@@ -213,27 +214,29 @@ def _weights(pf: Portfolio, app: np.ndarray, cfg: Mapping[str, Any], names: tupl
     return Wn, meta
 
 
-def _filled(s: pd.Series) -> np.ndarray:
-    """``s.fillna("").astype(str).to_numpy()``; a small text column in Python."""
+def _filled(s: Any) -> np.ndarray:
+    """``s.fillna("").astype(str).to_numpy()`` of a Series or its text array (:func:`_text`); a
+    small text column in Python."""
     if len(s) <= 4096 and isinstance(s.dtype, pd.StringDtype):
         vals = s.to_numpy(dtype=object, na_value=None).tolist()
         if all(type(x) is str or x is None for x in vals):
             out = np.empty(len(vals), dtype=object)
             out[:] = [x if x is not None else "" for x in vals]
             return out
-    return s.fillna("").astype(str).to_numpy()
+    return (s if isinstance(s, pd.Series) else pd.Series(s)).fillna("").astype(str).to_numpy()
 
 
-def _stripped(s: pd.Series) -> np.ndarray:
-    """``s.fillna("").astype(str).str.strip().to_numpy()``; a small text column in Python (the
-    pandas string pipeline costs ~0.5 ms a call whatever the length)."""
+def _stripped(s: Any) -> np.ndarray:
+    """``s.fillna("").astype(str).str.strip().to_numpy()`` of a Series or its text array
+    (:func:`_text`); a small text column in Python (the pandas string pipeline costs ~0.5 ms a
+    call whatever the length)."""
     if len(s) <= 4096 and isinstance(s.dtype, pd.StringDtype):
         vals = s.to_numpy(dtype=object, na_value=None).tolist()
         if all(type(x) is str or x is None for x in vals):
             out = np.empty(len(vals), dtype=object)
             out[:] = [x.strip() if x is not None else "" for x in vals]
             return out
-    return s.fillna("").astype(str).str.strip().to_numpy()
+    return (s if isinstance(s, pd.Series) else pd.Series(s)).fillna("").astype(str).str.strip().to_numpy()
 
 
 # --------------------------------------------------------------------------- combine
@@ -270,7 +273,7 @@ def _approaches(pf: Portfolio, results: Mapping[str, MethodResult], names: tuple
         est[:, j] = np.where(a, e, np.nan)
         lo[:, j] = np.where(a, _floats(_column(f, "low")), np.nan)
         hi[:, j] = np.where(a, _floats(_column(f, "high")), np.nan)
-        reasons[m] = (_filled(f["reason_zh"]), _filled(f["reason_en"]))
+        reasons[m] = (_filled(_text(f, "reason_zh")), _filled(_text(f, "reason_en")))
     return app, est, lo, hi, reasons
 
 
@@ -316,7 +319,7 @@ def _combine(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = Non
     Wv, meta = weights if weights is not None else _weights(pf, app, cfg, names)
     point = np.where(app.any(axis=1), np.nansum(np.where(Wv > 0, Wv * np.nan_to_num(est), 0.0), axis=1), np.nan)
     a = pf.assets
-    cov = a["coverage"].to_numpy(float) if "coverage" in a.columns else np.full(n, np.nan)
+    cov = _floats(_column(a, "coverage")) if "coverage" in a.columns else np.full(n, np.nan)
     cov = np.where(np.isnan(cov), float(setting(cfg, "coverage")), cov)
     D = int(draws if draws is not None else setting(cfg, "draws"))
     rm = range_method or "auto"
@@ -408,7 +411,7 @@ def _text_is_arrow() -> bool:
 def _asset_keys(pf: Portfolio) -> np.ndarray:
     """The assets' random keys from their ids and ``engagement.seed``."""
     a = pf.assets
-    return asset_keys(pf.index, a["seed"].to_numpy(float) if "seed" in a.columns else np.zeros(len(pf)))
+    return asset_keys(pf.index, _floats(_column(a, "seed")) if "seed" in a.columns else np.zeros(len(pf)))
 
 
 def reconcile(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = None, *,
@@ -773,7 +776,8 @@ def explain(pf: Portfolio, results: Mapping[str, MethodResult], frame: pd.DataFr
         mrows = _rows_at(fr, ids, mcols, _meta_columns(meta, pf.index))
     else:
         mrows = _rows_at(meta, ids, mcols) if meta is not None else None
-    arows = _rows_at(pf.assets, ids, [c for c in ("purpose", "value_type") if c in pf.assets.columns])
+    acols = [c for c in ("purpose", "value_type") if c in pf.assets.columns]
+    arows = _rows_at(pf.assets, ids, acols, {c: _text(pf.assets, c).tolist() for c in acols})
     for i, aid in enumerate(ids):
         row = rows[i]
         mrow = mrows[i] if mrows is not None else None
