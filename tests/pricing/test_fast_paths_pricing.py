@@ -215,6 +215,24 @@ def test_reconciled_frame_of_equals_the_inferring_construction(n):
         [(type(b.values), b.dtype, list(b.mgr_locs)) for b in want._mgr.blocks]
 
 
+@pytest.mark.parametrize("n", [0, 1, 7])
+def test_reconciled_frame_of_final_columns_equals_the_constructor(n):
+    """Only float, bool and all-str columns (the reconciled frame's): assembled without the
+    constructor, the same frame, dtypes and blocks."""
+    from valuation.pricing import reconcile
+    idx = pd.Index([f"a{i}" for i in range(n)], name="asset_id")
+    rng = np.random.default_rng(n)
+    cols = {"x": rng.random(n), "t": np.where(rng.random(n) > 0.5, "monte_carlo", ""),
+            "o": np.array(["卡", " y "] * n, dtype=object)[:n], "b": rng.random(n) > 0.5,
+            "y": np.full(n, np.nan), "u": np.array(["é"] * n), "b2": np.ones(n, bool), "z": rng.random(n)}
+    got, want = reconcile._frame_of(cols, idx), pd.DataFrame(cols, index=idx)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert [(type(b.values), b.dtype, list(b.mgr_locs)) for b in got._mgr.blocks] == \
+        [(type(b.values), b.dtype, list(b.mgr_locs)) for b in want._mgr.blocks]
+    got.iloc[0:1, 0] = -1.0 if n else 0.0       # the frame's data is its own
+    assert n == 0 or cols["x"][0] != -1.0
+
+
 def test_column_and_discount_apply_write_what_the_assignment_writes():
     from valuation.pricing import _sampling as S
     from valuation.pricing.reconcile import default_params

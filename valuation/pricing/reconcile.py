@@ -25,7 +25,7 @@ import pyarrow as pa
 from pandas.arrays import ArrowStringArray
 
 from ..core.errors import Issue, RefusedError, ValidationError
-from ..core.portfolio import Portfolio, _str_array
+from ..core.portfolio import Portfolio, _frame, _str_array
 from ..core.schema import column_of
 from ..methods.base import MethodResult
 from ._sampling import (
@@ -376,8 +376,18 @@ def _combine(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = Non
 def _frame_of(cols: Mapping[str, Any], index: pd.Index) -> pd.DataFrame:
     """``pd.DataFrame(cols, index=index)`` with the text columns (arrays of str) converted
     straight to what the frame infers for them (:func:`_as_text`): the inference and
-    conversion cost ~70–100 µs a column, ten text columns a reconciled frame."""
-    return pd.DataFrame({c: _as_text(v) for c, v in cols.items()}, index=index)
+    conversion cost ~70–100 µs a column, ten text columns a reconciled frame. When every
+    column is then of its final kind (float or bool arrays, "str" arrays: always, but for
+    text with a missing value or no rows), the frame is assembled without the constructor's
+    per-column checks (:func:`~valuation.core.portfolio._frame`, the same blocks; ~0.5 ms of
+    ~1 a call)."""
+    out = {c: _as_text(v) for c, v in cols.items()}
+    n = len(index)
+    if all(type(v) is ArrowStringArray if not isinstance(v, np.ndarray)
+           else v.ndim == 1 and v.dtype.kind in "fb" for v in out.values()) \
+            and all(len(v) == n for v in out.values()):
+        return _frame(out, index)
+    return pd.DataFrame(out, index=index)
 
 
 def _as_text(v: Any) -> Any:
