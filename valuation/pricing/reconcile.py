@@ -341,7 +341,7 @@ def _combine(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = Non
         ps = params if params is not None else default_params(cfg, getattr(snap, "models", None))
         on = [j for j, m in enumerate(names) if m in fns]  # type: ignore[operator]
         gr = _guided_columns(pf, {names[j]: fns[names[j]] for j in on},  # type: ignore[index]
-                             np.nan_to_num(Wv[:, on]), cov, D, keys, ps, evaluated=evaluated)
+                             np.nan_to_num(Wv[:, on]), cov, D, keys, ps, evaluated=evaluated, medians=False)
         low, high, med = gr["low"], gr["high"], gr["median"]
     elif rm == "mixture" and n:
         low, high = mixture_quantiles(est, lo, hi, covm, Wv, [(1 - cov) / 2, (1 + cov) / 2])
