@@ -152,6 +152,28 @@ def test_series_factor_is_the_frame_product():
         np.testing.assert_array_equal(pf.series[k].to_numpy(), s.to_numpy())
 
 
+def test_scale_float_rows_is_the_frame_product_in_place():
+    from valuation.pricing._sampling import _scale_float_rows, replicate
+    pf = replicate(_portfolio(), 3)
+    f = np.linspace(0.5, 1.5, len(pf))
+    done = 0
+    for s in pf.series.values():
+        want = s.mul(f, axis=0)
+        if _scale_float_rows(s, f):
+            done += 1
+            pd.testing.assert_frame_equal(s, want, check_exact=True)
+    assert done and done == len(pf.series)
+    # shared data (a column Series alive), another kind of block: nothing written
+    s = next(iter(pf.series.values()))
+    col = s[s.columns[0]]
+    before = s.to_numpy(copy=True)
+    assert not _scale_float_rows(s, f)
+    np.testing.assert_array_equal(s.to_numpy(), before)
+    del col
+    mixed = pd.DataFrame({1: [1.0, 2.0], 2: [1, 2]})
+    assert not _scale_float_rows(mixed, np.ones(2)) and mixed[1].tolist() == [1.0, 2.0]
+
+
 def test_income_runs_on_its_own_inputs_only():
     """The replicated run of the income approach copies only its own series and records
     (``income.READS``): on the example cards (one with contributory assets) and a card with

@@ -274,7 +274,7 @@ class Param:
             f = np.where(ok, values, 1.0)
             for path in self.target:
                 s = pf.series.get(path)
-                if s is None:
+                if s is None or _scale_float_rows(s, f):
                     continue
                 if len(s.columns) and all(t == np.float64 for t in s.dtypes):
                     # the float product row by row, without the frame arithmetic (~0.2 ms)
@@ -307,6 +307,26 @@ def _write_float_column(frame: pd.DataFrame, c: str, values: np.ndarray, ok: np.
         np.copyto(arr[mgr.blklocs[loc]], values, where=ok)
         return True
     except (KeyError, AttributeError):
+        return False
+
+
+def _scale_float_rows(frame: pd.DataFrame, f: np.ndarray) -> bool:
+    """``frame.mul(f, axis=0)`` written into the frame's own data, when it is one float64 block
+    (a series of the replicated portfolio: new data, ~3–7 a draw run) that nothing else
+    references — the same products as the frame arithmetic, without a new frame (~50–100 µs
+    each). False — nothing written — otherwise (the caller builds the product frame)."""
+    try:
+        mgr = frame._mgr
+        if len(mgr.blocks) != 1 or not len(frame.columns):
+            return False
+        blk = mgr.blocks[0]
+        arr = blk.values
+        if type(arr) is not np.ndarray or arr.dtype != np.float64 or arr.ndim != 2 \
+                or not arr.flags.writeable or blk.refs.has_reference() or arr.shape[1] != len(f):
+            return False
+        np.multiply(arr, f[None, :], out=arr)     # the block holds the frame transposed
+        return True
+    except AttributeError:  # pragma: no cover - a pandas without these internals
         return False
 
 
