@@ -197,6 +197,18 @@ def test_income_runs_on_its_own_inputs_only():
     assert _read_by(pf, ["income", "market"]) is pf
 
 
+@pytest.mark.parametrize("n, draws", [(0, 5), (1, 1), (3, 413), (10, 40)])
+def test_uniforms_lhs_many_are_each_streams_uniforms(n, draws):
+    from valuation.pricing._sampling import uniforms_lhs, uniforms_lhs_many
+    keys = np.arange(n, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    streams = [1, 2, 7, 500, 2, 999]
+    got = uniforms_lhs_many(keys, draws, streams)
+    assert got.shape == (len(streams), n, draws)
+    for s, u in zip(streams, got):
+        np.testing.assert_array_equal(u, uniforms_lhs(keys, draws, s))
+    assert uniforms_lhs_many(keys, draws, []).shape == (0, n, draws)
+
+
 def _uniforms_reference(keys, draws, stream):
     """The draws as first written: one splitmix expression per step, no cache."""
     from valuation.pricing._sampling import _splitmix

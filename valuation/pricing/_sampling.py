@@ -41,6 +41,7 @@ __all__ = [
     "replicate_rows",
     "uniforms",
     "uniforms_lhs",
+    "uniforms_lhs_many",
 ]
 
 DIST_TYPES = ("fixed", "uniform", "triangular", "normal", "lognormal", "relative_normal")
@@ -130,6 +131,19 @@ def uniforms_lhs(keys: np.ndarray, draws: int, stream: int) -> np.ndarray:
     u, order = _uniforms_of(np.asarray(keys, dtype=np.uint64), int(draws), [stream, stream + 1_000_003])
     perm = np.argsort(order, axis=1)
     return (perm + u) / draws
+
+
+def uniforms_lhs_many(keys: np.ndarray, draws: int, streams: Sequence[int]) -> np.ndarray:
+    """(len(streams), n, draws): :func:`uniforms_lhs` of each stream, in one pass — the same
+    bits (elementwise draws, each row's order sorted on its own), with one set of numpy calls
+    instead of one per parameter (~20 calls of 1–5 µs each, 6–9 parameters a reconciliation)."""
+    streams = list(streams)
+    if not streams:
+        return np.zeros((0, len(keys), int(draws)))
+    x = _uniforms_of(np.asarray(keys, dtype=np.uint64), int(draws),
+                     [t for s in streams for t in (s, s + 1_000_003)])
+    perm = np.argsort(x[1::2], axis=-1)
+    return (perm + x[0::2]) / draws
 
 
 # --------------------------------------------------------------------------- distributions

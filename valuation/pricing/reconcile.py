@@ -36,7 +36,7 @@ from ._sampling import (
     _values,
     asset_keys,
     evaluate_rows,
-    uniforms_lhs,
+    uniforms_lhs_many,
 )
 from .config import reconcile_config, setting
 from .sensitivity import _tornado_columns, _value_range, method_value, tornado, tornado_many
@@ -625,9 +625,10 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
         pos_mc, pos_t = np.repeat(rows_mc, D), np.repeat(rows_t, K)
         off, total = len(pos_mc), len(pos_mc) + len(pos_t)
         vals = []
-        for p in ps_mc:
+        U = uniforms_lhs_many(keys[rows_mc], D, [p.stream for p in ps_mc])    # (P, assets, D)
+        for p, u in zip(ps_mc, U):
             full = np.full(total, np.nan)
-            full[:off] = p.values_at(nom(p)[rows_mc], uniforms_lhs(keys[rows_mc], D, p.stream)).ravel()
+            full[:off] = p.values_at(nom(p)[rows_mc], u).ravel()
             vals.append(full)
         noms, ranges, tvals = tornado_slots(rows_t, ps_t, 0, K, off, total)
         # a parameter of both the draws and the tornado is applied once: its values there are
