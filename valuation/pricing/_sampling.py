@@ -492,7 +492,7 @@ def _take_rows(frame: pd.DataFrame, pos: np.ndarray, index: pd.Index,
                     raise TypeError(type(b.values))
                 v = b.values
                 if plan is not None and plan[1][k][0] != list(range(v.shape[0])):
-                    v = v[plan[1][k][0]]
+                    v = v.take(plan[1][k][0], axis=0)     # (a list index of a DatetimeArray: ~0.1 ms)
                 new[k] = _same_class(b, v.take(pos, axis=1), plan, k)
         out_mgr = BlockManager(tuple(new[k] for k in used), [items, index], verify_integrity=False)
         return pd.DataFrame._from_mgr(out_mgr, axes=out_mgr.axes)
