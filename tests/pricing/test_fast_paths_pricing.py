@@ -351,6 +351,13 @@ def test_text_is_the_frame_column_and_reads_as_it():
         _text(fr, "absent")
 
 
+def test_isna_is_pandas_isna_of_a_scalar():
+    from valuation.pricing.reconcile import _isna
+    for x in (1.5, float("nan"), np.nan, None, 0.0, -np.inf, np.float64("nan"), np.float64(2), 3, "", "a",
+              True, pd.NA, pd.NaT, np.datetime64("NaT")):
+        assert _isna(x) == bool(pd.isna(x)), x
+
+
 def test_index_at_is_the_index_take():
     from valuation.pricing._sampling import _index_at
     idx = pd.Index(["a", "b", "c"], name="asset_id")
