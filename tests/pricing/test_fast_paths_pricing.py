@@ -39,6 +39,30 @@ def test_take_rows_is_iloc(pos):
         _same_frame(_take_rows(fr, p, index[:len(p)]), want)
 
 
+@pytest.mark.parametrize("pos", [[0, 0, 0], [3, 1, 1, 5, 0], []])
+def test_take_rows_of_some_columns_is_iloc_of_them(pos):
+    """Only the columns asked for (absent names ignored), in the frame's order: whole blocks,
+    parts of the float block, single text columns — also on a frame whose blocks' columns are
+    out of order (a column inserted, another moved by an assignment)."""
+    pf = _portfolio()
+    pos = np.asarray(pos, dtype=np.intp)
+    index = pd.Index([f"r{k}" for k in range(len(pos))], name="asset_id")
+    shuffled = pf.assets.copy()
+    shuffled.insert(3, "inserted", np.arange(len(shuffled), dtype=float))
+    shuffled["book_value"] = shuffled["book_value"] * 2
+    some = ["income_model", "valuation_date", "income_discount_rate", "has_income", "book_value", "inserted",
+            "rights_renewal_documented", "income_royalty_rate", "not_a_column", "income_model"]
+    for fr in (pf.assets, shuffled):
+        for cols in (some, some[:1], [], list(fr.columns)):
+            want = fr.iloc[pos].loc[:, fr.columns.isin(cols)]
+            want.index = index
+            got = _take_rows(fr, pos, index, cols)
+            pd.testing.assert_frame_equal(got, want)
+            assert list(got.columns) == [c for c in fr.columns if c in cols]
+    assert [b.mgr_locs.as_array.tolist() for b in shuffled._mgr.blocks] != \
+        sorted(b.mgr_locs.as_array.tolist() for b in shuffled._mgr.blocks)
+
+
 def test_take_rows_gives_new_data():
     pf = _portfolio()
     out = _take_rows(pf.assets, np.array([0, 1]), pd.Index(["a", "b"], name="asset_id"))
@@ -128,6 +152,28 @@ def test_series_factor_is_the_frame_product():
         np.testing.assert_array_equal(pf.series[k].to_numpy(), s.to_numpy())
 
 
+def test_scale_float_rows_is_the_frame_product_in_place():
+    from valuation.pricing._sampling import _scale_float_rows, replicate
+    pf = replicate(_portfolio(), 3)
+    f = np.linspace(0.5, 1.5, len(pf))
+    done = 0
+    for s in pf.series.values():
+        want = s.mul(f, axis=0)
+        if _scale_float_rows(s, f):
+            done += 1
+            pd.testing.assert_frame_equal(s, want, check_exact=True)
+    assert done and done == len(pf.series)
+    # shared data (a column Series alive), another kind of block: nothing written
+    s = next(iter(pf.series.values()))
+    col = s[s.columns[0]]
+    before = s.to_numpy(copy=True)
+    assert not _scale_float_rows(s, f)
+    np.testing.assert_array_equal(s.to_numpy(), before)
+    del col
+    mixed = pd.DataFrame({1: [1.0, 2.0], 2: [1, 2]})
+    assert not _scale_float_rows(mixed, np.ones(2)) and mixed[1].tolist() == [1.0, 2.0]
+
+
 def test_income_runs_on_its_own_inputs_only():
     """The replicated run of the income approach copies only its own series and records
     (``income.READS``): on the example cards (one with contributory assets) and a card with
@@ -149,6 +195,18 @@ def test_income_runs_on_its_own_inputs_only():
     pd.testing.assert_frame_equal(income.appraise(own).frame, income.appraise(pf).frame)
     # an approach that does not declare what it reads gets everything
     assert _read_by(pf, ["income", "market"]) is pf
+
+
+@pytest.mark.parametrize("n, draws", [(0, 5), (1, 1), (3, 413), (10, 40)])
+def test_uniforms_lhs_many_are_each_streams_uniforms(n, draws):
+    from valuation.pricing._sampling import uniforms_lhs, uniforms_lhs_many
+    keys = np.arange(n, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    streams = [1, 2, 7, 500, 2, 999]
+    got = uniforms_lhs_many(keys, draws, streams)
+    assert got.shape == (len(streams), n, draws)
+    for s, u in zip(streams, got):
+        np.testing.assert_array_equal(u, uniforms_lhs(keys, draws, s))
+    assert uniforms_lhs_many(keys, draws, []).shape == (0, n, draws)
 
 
 def _uniforms_reference(keys, draws, stream):
@@ -189,6 +247,24 @@ def test_reconciled_frame_of_equals_the_inferring_construction(n):
     pd.testing.assert_frame_equal(got, want, check_exact=True)
     assert [(type(b.values), b.dtype, list(b.mgr_locs)) for b in got._mgr.blocks] == \
         [(type(b.values), b.dtype, list(b.mgr_locs)) for b in want._mgr.blocks]
+
+
+@pytest.mark.parametrize("n", [0, 1, 7])
+def test_reconciled_frame_of_final_columns_equals_the_constructor(n):
+    """Only float, bool and all-str columns (the reconciled frame's): assembled without the
+    constructor, the same frame, dtypes and blocks."""
+    from valuation.pricing import reconcile
+    idx = pd.Index([f"a{i}" for i in range(n)], name="asset_id")
+    rng = np.random.default_rng(n)
+    cols = {"x": rng.random(n), "t": np.where(rng.random(n) > 0.5, "monte_carlo", ""),
+            "o": np.array(["卡", " y "] * n, dtype=object)[:n], "b": rng.random(n) > 0.5,
+            "y": np.full(n, np.nan), "u": np.array(["é"] * n), "b2": np.ones(n, bool), "z": rng.random(n)}
+    got, want = reconcile._frame_of(cols, idx), pd.DataFrame(cols, index=idx)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert [(type(b.values), b.dtype, list(b.mgr_locs)) for b in got._mgr.blocks] == \
+        [(type(b.values), b.dtype, list(b.mgr_locs)) for b in want._mgr.blocks]
+    got.iloc[0:1, 0] = -1.0 if n else 0.0       # the frame's data is its own
+    assert n == 0 or cols["x"][0] != -1.0
 
 
 def test_column_and_discount_apply_write_what_the_assignment_writes():
@@ -243,6 +319,43 @@ def test_column_is_the_frame_column():
     pd.testing.assert_frame_equal(_column(dup, "x"), dup["x"])
     with pytest.raises(KeyError):
         _column(fr, "absent")
+
+
+def test_text_is_the_frame_column_and_reads_as_it():
+    """_text gives a text column's array (the Series for other columns); the reconcile readers
+    (_num, _filled, _stripped, _rule_match) give from it what they give from the Series."""
+    from valuation.pricing._sampling import _num, _text
+    from valuation.pricing.reconcile import _filled, _rule_match, _stripped
+    n = 5000      # past the readers' small-column fast path too
+    t = [" a ", None, "b", "", "accounting"] * (n // 5)
+    fr = pd.DataFrame({"t": t, "f": np.linspace(0, 1, n), "o": pd.Series([1, "x"] * (n // 2), dtype=object),
+                       "e": pd.array([1.0, None] * (n // 2), dtype="Float64")})
+    for k in (3, n):
+        part = fr.iloc[:k]
+        got = _text(part, "t")
+        assert not isinstance(got, pd.Series)
+        pd.testing.assert_extension_array_equal(got, part["t"].array)
+        assert got.tolist() == part["t"].tolist() or str(got.tolist()) == str(part["t"].tolist())
+        for f in (_filled, _stripped):
+            np.testing.assert_array_equal(f(got), f(part["t"]))
+        for rule in ({"purpose": "accounting"}, {"purpose": ["b", "accounting"]}, {"purpose": [1, "b"]}):
+            np.testing.assert_array_equal(_rule_match({"purpose": got}, k, rule),
+                                          _rule_match({"purpose": part["t"]}, k, rule))
+        for c in ("f", "o", "e"):
+            if c != "o":
+                np.testing.assert_array_equal(_num(part, c), part[c].to_numpy(dtype=float, na_value=np.nan))
+            pd.testing.assert_series_equal(_text(part, c), part[c])
+    dup = pd.DataFrame([["a", "b"]], columns=["x", "x"])
+    pd.testing.assert_frame_equal(_text(dup, "x"), dup["x"])
+    with pytest.raises(KeyError):
+        _text(fr, "absent")
+
+
+def test_isna_is_pandas_isna_of_a_scalar():
+    from valuation.pricing.reconcile import _isna
+    for x in (1.5, float("nan"), np.nan, None, 0.0, -np.inf, np.float64("nan"), np.float64(2), 3, "", "a",
+              True, pd.NA, pd.NaT, np.datetime64("NaT")):
+        assert _isna(x) == bool(pd.isna(x)), x
 
 
 def test_index_at_is_the_index_take():

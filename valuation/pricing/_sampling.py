@@ -41,6 +41,7 @@ __all__ = [
     "replicate_rows",
     "uniforms",
     "uniforms_lhs",
+    "uniforms_lhs_many",
 ]
 
 DIST_TYPES = ("fixed", "uniform", "triangular", "normal", "lognormal", "relative_normal")
@@ -130,6 +131,19 @@ def uniforms_lhs(keys: np.ndarray, draws: int, stream: int) -> np.ndarray:
     u, order = _uniforms_of(np.asarray(keys, dtype=np.uint64), int(draws), [stream, stream + 1_000_003])
     perm = np.argsort(order, axis=1)
     return (perm + u) / draws
+
+
+def uniforms_lhs_many(keys: np.ndarray, draws: int, streams: Sequence[int]) -> np.ndarray:
+    """(len(streams), n, draws): :func:`uniforms_lhs` of each stream, in one pass — the same
+    bits (elementwise draws, each row's order sorted on its own), with one set of numpy calls
+    instead of one per parameter (~20 calls of 1–5 µs each, 6–9 parameters a reconciliation)."""
+    streams = list(streams)
+    if not streams:
+        return np.zeros((0, len(keys), int(draws)))
+    x = _uniforms_of(np.asarray(keys, dtype=np.uint64), int(draws),
+                     [t for s in streams for t in (s, s + 1_000_003)])
+    perm = np.argsort(x[1::2], axis=-1)
+    return (perm + x[0::2]) / draws
 
 
 # --------------------------------------------------------------------------- distributions
@@ -244,6 +258,15 @@ class Param:
     def with_distribution(self, dist: Mapping[str, Any]) -> Param:
         return replace(self, distribution=dict(dist))
 
+    def columns(self) -> tuple[str, ...]:
+        """The assets columns :meth:`apply` reads or writes (a copy of the rows it is applied to
+        needs at least these)."""
+        if self.kind == "column":
+            return self.target[:1]
+        if self.kind == "discount":
+            return ("income_terminal_growth", "income_discount_rate")
+        return ()
+
     # -- apply drawn values to a (replicated) portfolio, in place on its copies
     def apply(self, pf: Portfolio, values: np.ndarray) -> None:
         ok = ~np.isnan(values)
@@ -254,8 +277,8 @@ class Param:
                 pf.assets[c] = np.where(ok, values, cur)
         elif self.kind == "discount":
             a = pf.assets
-            g = a["income_terminal_growth"].to_numpy(dtype=float, na_value=np.nan) \
-                if "income_terminal_growth" in a.columns else np.full(len(a), np.nan)
+            g = _num(a, "income_terminal_growth") if "income_terminal_growth" in a.columns \
+                else np.full(len(a), np.nan)
             floor = np.where(np.isnan(g), 1e-4, g + 0.005)   # keep i > g (Gordon)
             v = np.where(ok, np.maximum(values, floor), np.nan)
             if not _write_float_column(a, "income_discount_rate", v, ok):
@@ -265,7 +288,7 @@ class Param:
             f = np.where(ok, values, 1.0)
             for path in self.target:
                 s = pf.series.get(path)
-                if s is None:
+                if s is None or _scale_float_rows(s, f):
                     continue
                 if len(s.columns) and all(t == np.float64 for t in s.dtypes):
                     # the float product row by row, without the frame arithmetic (~0.2 ms)
@@ -298,6 +321,26 @@ def _write_float_column(frame: pd.DataFrame, c: str, values: np.ndarray, ok: np.
         np.copyto(arr[mgr.blklocs[loc]], values, where=ok)
         return True
     except (KeyError, AttributeError):
+        return False
+
+
+def _scale_float_rows(frame: pd.DataFrame, f: np.ndarray) -> bool:
+    """``frame.mul(f, axis=0)`` written into the frame's own data, when it is one float64 block
+    (a series of the replicated portfolio: new data, ~3–7 a draw run) that nothing else
+    references — the same products as the frame arithmetic, without a new frame (~50–100 µs
+    each). False — nothing written — otherwise (the caller builds the product frame)."""
+    try:
+        mgr = frame._mgr
+        if len(mgr.blocks) != 1 or not len(frame.columns):
+            return False
+        blk = mgr.blocks[0]
+        arr = blk.values
+        if type(arr) is not np.ndarray or arr.dtype != np.float64 or arr.ndim != 2 \
+                or not arr.flags.writeable or blk.refs.has_reference() or arr.shape[1] != len(f):
+            return False
+        np.multiply(arr, f[None, :], out=arr)     # the block holds the frame transposed
+        return True
+    except AttributeError:  # pragma: no cover - a pandas without these internals
         return False
 
 
@@ -359,24 +402,27 @@ def replicate(pf: Portfolio, draws: int) -> Portfolio:
     return replicate_rows(pf, np.repeat(np.arange(n), D), np.repeat(ids, D) + np.tile(_SUFFIX(D), n))
 
 
-def replicate_rows(pf: Portfolio, pos: np.ndarray, ids: np.ndarray) -> Portfolio:
+def replicate_rows(pf: Portfolio, pos: np.ndarray, ids: np.ndarray,
+                   columns: Sequence[str] | None = None) -> Portfolio:
     """The portfolio whose row ``r`` is a copy of row ``pos[r]`` of ``pf`` with id ``ids[r]``
     (object array of unique str): :func:`replicate` with any number of copies per asset, in
     any order, straight from the whole portfolio (no subset first). Series rows are taken
     along; each record row of an asset is copied once per copy of the asset (record-major,
-    like :func:`replicate`: within each copy the original order is kept); matrices are shared."""
+    like :func:`replicate`: within each copy the original order is kept); matrices are shared.
+    ``columns``: copy only these assets columns (the others are left out), when the function
+    run on the copies is known to read no other."""
     pos = np.asarray(pos, dtype=np.intp)
     ids = np.asarray(ids, dtype=object)
     n = len(pf)
     new_ids = pd.Index(ids, name=pf.index.name or "asset_id")
-    assets = _take_rows(pf.assets, pos, new_ids)     # new data already, no .copy()
+    assets = _take_rows(pf.assets, pos, new_ids, columns)     # new data already, no .copy()
     series = {k: _take_rows(s, pos, new_ids) for k, s in pf.series.items()}
     # the copies of original row a are rows order[start[a]:start[a] + count[a]] (in pos order)
     order = np.argsort(pos, kind="stable")
     count = np.bincount(pos, minlength=n)
     start = np.cumsum(count) - count
     orig = pf.index.astype(str).to_numpy(dtype=object)
-    orig_idx = pd.Index(orig)
+    orig_idx = pd.Index(orig) if any(len(r) for r in pf.records.values()) else None
     # the record rows' new ids are taken from the ids' text array (one Arrow take, instead of
     # a text array built from a list per record table) when it is the dtype pd.array gives
     id_text = new_ids.array if new_ids.dtype == _str_dtype() else None
@@ -385,7 +431,7 @@ def replicate_rows(pf: Portfolio, pos: np.ndarray, ids: np.ndarray) -> Portfolio
         if not len(r):
             records[k] = r.copy()
             continue
-        loc = orig_idx.get_indexer(r["asset_id"].astype(str).to_numpy())
+        loc = orig_idx.get_indexer(r["asset_id"].astype(str).to_numpy())  # type: ignore[union-attr]
         kept = np.flatnonzero(loc >= 0)
         loc = loc[kept]
         c = count[loc]
@@ -412,35 +458,103 @@ def _str_dtype() -> Any:
     return _STR_DTYPE[0]
 
 
-def _take_rows(frame: pd.DataFrame, pos: np.ndarray, index: pd.Index) -> pd.DataFrame:
+def _take_rows(frame: pd.DataFrame, pos: np.ndarray, index: pd.Index,
+               columns: Sequence[str] | None = None) -> pd.DataFrame:
     """``frame.iloc[pos]`` with ``index`` as its index, block by block: the numpy and datetime
     blocks by one numpy take each, all the text (Arrow) columns by ONE Arrow table take — the
     frame's take does one pandas take per text column (~65 µs each, ~40 on an assets frame).
     Same blocks, dtypes and values; the general take when the frame's blocks are of another
-    kind or this pandas lacks the internals used."""
+    kind or this pandas lacks the internals used.
+
+    ``columns``: only these columns (names absent from the frame ignored), in the frame's
+    order — ``frame.iloc[pos].loc[:, frame.columns.isin(columns)]``: the left-out columns are
+    not copied at all (a row copy of the assets table is mostly text nobody reads)."""
     try:
         from pandas.core.internals import BlockManager
 
         mgr = frame._mgr
-        blocks = mgr.blocks
-        text = [k for k, b in enumerate(blocks) if type(b.values) is ArrowStringArray]
-        new: list[Any] = [None] * len(blocks)
+        blocks, items = mgr.blocks, mgr.axes[0]
+        plan = _kept_blocks(frame, columns) if columns is not None else None
+        if plan is not None:
+            items = _index_of(items, plan[0], plan[2])
+        used = range(len(blocks)) if plan is None else list(plan[1])
+        text = [k for k in used if type(blocks[k].values) is ArrowStringArray]
+        new: dict[int, Any] = {}
         if text:
             taken = pa.Table.from_arrays([blocks[k].values._pa_array for k in text],
                                          names=[str(k) for k in text]).take(pos)
             for k, col in zip(text, taken.columns):
-                new[k] = blocks[k].make_block_same_class(blocks[k].values._from_pyarrow_array(col))
-        for k, b in enumerate(blocks):
-            if new[k] is None:
+                new[k] = _same_class(blocks[k], blocks[k].values._from_pyarrow_array(col), plan, k)
+        for k in used:
+            if k not in new:
+                b = blocks[k]
                 if not isinstance(b.values, (np.ndarray, pd.arrays.DatetimeArray)) or b.values.ndim != 2:
                     raise TypeError(type(b.values))
-                new[k] = b.make_block_same_class(b.values.take(pos, axis=1))
-        out_mgr = BlockManager(tuple(new), [mgr.axes[0], index], verify_integrity=False)
+                v = b.values
+                if plan is not None and plan[1][k][0] != list(range(v.shape[0])):
+                    v = v.take(plan[1][k][0], axis=0)     # (a list index of a DatetimeArray: ~0.1 ms)
+                new[k] = _same_class(b, v.take(pos, axis=1), plan, k)
+        out_mgr = BlockManager(tuple(new[k] for k in used), [items, index], verify_integrity=False)
         return pd.DataFrame._from_mgr(out_mgr, axes=out_mgr.axes)
     except (AttributeError, TypeError, ImportError):  # pragma: no cover - another pandas
         out = frame.iloc[pos]
         out.index = index
-        return out
+        return out if columns is None else out.loc[:, frame.columns.isin(list(columns))]
+
+
+def _kept_blocks(frame: pd.DataFrame, columns: Sequence[str]
+                 ) -> tuple[np.ndarray, dict[int, tuple[list[int], list[int]]], tuple[str, ...]] | None:
+    """Which of the frame's columns ``columns`` keeps, as (the kept positions, in order; per block
+    with a kept column, in block order: (its kept rows, their new positions); their labels);
+    None when it keeps them all. Each name is looked up by the index's engine (``get_indexer`` or ``isin``
+    on the ~125 text labels cost ~0.7–0.9 ms a call, a ``get_loc`` ~0.3 µs)."""
+    items = frame.columns
+    locs: dict[int, str] = {}
+    for c in columns:
+        if c in items:
+            loc = items.get_loc(c)
+            if not isinstance(loc, int):
+                raise TypeError("duplicated column labels")
+            locs[loc] = c
+    if len(locs) == len(items):
+        return None
+    kept = np.array(sorted(locs), dtype=np.intp)
+    mgr = frame._mgr
+    per: dict[int, tuple[list[int], list[int]]] = {}
+    for new, (blk, row) in enumerate(zip(mgr.blknos[kept].tolist(), mgr.blklocs[kept].tolist())):
+        rows, at = per.setdefault(blk, ([], []))
+        rows.append(row)
+        at.append(new)
+    return kept, dict(sorted(per.items())), tuple(locs[k] for k in kept.tolist())
+
+
+_KEPT_INDEX: dict[tuple[Any, ...], pd.Index] = {}
+
+
+def _index_of(items: pd.Index, kept: np.ndarray, names: tuple[Any, ...]) -> pd.Index:
+    """``items[kept]``, the kept columns' labels ``names``. Kept per (labels, dtype, name) — a
+    replicated run keeps the same ~45 assets columns every call, and an Arrow text index take
+    costs ~50–100 µs —, each caller getting a view of its own (a name set on it stays there)."""
+    if not all(type(x) is str for x in names):
+        return items[kept]
+    key = (names, str(items.dtype), items.name)
+    idx = _KEPT_INDEX.get(key)
+    if idx is None:
+        idx = items[kept]
+        if len(_KEPT_INDEX) >= 64:
+            _KEPT_INDEX.clear()
+        _KEPT_INDEX[key] = idx
+    return idx._view()
+
+
+def _same_class(block: Any, values: Any, plan: Any, k: int) -> Any:
+    """A block of ``block``'s class with ``values``, at its own columns — or, with the ``plan``
+    of :func:`_kept_blocks`, at the new positions of its kept ones."""
+    if plan is None:
+        return block.make_block_same_class(values)
+    from pandas._libs.internals import BlockPlacement
+
+    return block.make_block_same_class(values, placement=BlockPlacement(np.asarray(plan[1][k][1], dtype=np.intp)))
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -466,6 +580,31 @@ def _column(frame: pd.DataFrame, c: str) -> np.ndarray | pd.Series:
     except (AttributeError, KeyError, TypeError):
         pass
     return frame[c]
+
+
+def _text(frame: pd.DataFrame, c: str) -> Any:
+    """``frame[c]``, as its text array (``frame[c].array``: the same values, ``tolist`` and
+    ``to_numpy``) when the column is a text one, read by pandas' private column getter; the
+    Series for any other column, a duplicated name or a pandas without the getter. A Series
+    costs ~30–50 µs (half of it the label lookup in an Arrow text column index), and
+    reconcile reads ~10 text columns a call."""
+    try:
+        loc = frame.columns.get_loc(c)
+        if isinstance(loc, int):
+            arr = frame._get_column_array(loc)
+            if isinstance(arr, pd.api.extensions.ExtensionArray) and isinstance(arr.dtype, pd.StringDtype) \
+                    and len(arr) == len(frame):
+                return arr
+    except (AttributeError, KeyError, TypeError):
+        pass
+    return frame[c]
+
+
+def _num(frame: pd.DataFrame, c: str) -> np.ndarray:
+    """``frame[c].to_numpy(dtype=float, na_value=np.nan)`` (an array of its own), without the
+    Series for a numpy column (:func:`_column`)."""
+    v = _column(frame, c)
+    return np.array(v, dtype=float) if type(v) is np.ndarray else v.to_numpy(dtype=float, na_value=np.nan)
 
 
 def _index_at(index: pd.Index, rows: np.ndarray) -> pd.Index:
@@ -510,11 +649,16 @@ def evaluate_values_many(fs: Sequence[ValueFn], pf: Portfolio, params: Sequence[
 
 
 def evaluate_rows(fs: Sequence[ValueFn], pf: Portfolio, pos: np.ndarray, ids: np.ndarray,
-                  params: Sequence[Param], values: Sequence[np.ndarray]) -> list[np.ndarray]:
+                  params: Sequence[Param], values: Sequence[np.ndarray],
+                  columns: Sequence[str] | None = None) -> list[np.ndarray]:
     """:func:`evaluate_values_many` on the rows of :func:`replicate_rows` (``pf`` row
     ``pos[r]`` as row ``r`` with id ``ids[r]``): parameter j takes ``values[j][r]`` on row
-    ``r`` (NaN = leave the card's value). Returns one flat array (len(pos),) per function."""
-    return _perturbed(fs, replicate_rows(pf, pos, ids), params, [np.asarray(v, float) for v in values])
+    ``r`` (NaN = leave the card's value). Returns one flat array (len(pos),) per function.
+    ``columns``: the assets columns the functions read (:func:`replicate_rows`); the
+    parameters' own (:meth:`Param.columns`) are added."""
+    if columns is not None:
+        columns = [*columns, *(c for p in params for c in p.columns())]
+    return _perturbed(fs, replicate_rows(pf, pos, ids, columns), params, [np.asarray(v, float) for v in values])
 
 
 def _perturbed(fs: Sequence[ValueFn], big: Portfolio, params: Sequence[Param],

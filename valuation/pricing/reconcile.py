@@ -26,17 +26,18 @@ import pyarrow as pa
 from pandas.arrays import ArrowStringArray
 
 from ..core.errors import Issue, RefusedError, ValidationError
-from ..core.portfolio import Portfolio, _str_array
+from ..core.portfolio import Portfolio, _frame, _str_array
 from ..core.schema import column_of
 from ..methods.base import MethodResult
 from ._sampling import (
     _aligned,
     _column,
     _index_at,
+    _text,
     _values,
     asset_keys,
     evaluate_rows,
-    uniforms_lhs,
+    uniforms_lhs_many,
 )
 from .config import reconcile_config, setting
 from .sensitivity import _tornado_columns, _value_range, method_value, tornado, tornado_many
@@ -120,7 +121,7 @@ def _rule_match(a: Mapping[str, pd.Series], n: int, rule: Mapping[str, Any],
                     vals = _text[col]
                 m &= np.array([x in ws for x in vals], dtype=bool)
             else:
-                m &= s.isin(want).to_numpy(bool)
+                m &= (s if isinstance(s, pd.Series) else pd.Series(s)).isin(want).to_numpy(bool)
     return m
 
 
@@ -156,7 +157,7 @@ def _weights(pf: Portfolio, app: np.ndarray, cfg: Mapping[str, Any], names: tupl
     rank = np.full((n, M), 99.0)
     rule_no = np.full(n, -1)
     text: dict[str, list[Any]] = {}
-    match_cols = {c: a[c] for c in ("purpose", "value_type") if c in a.columns}
+    match_cols = {c: _text(a, c) for c in ("purpose", "value_type") if c in a.columns}
     for k, r in enumerate(rules):
         hit = _rule_match(match_cols, n, r, text) & (rule_no < 0)
         if not hit.any():
@@ -175,7 +176,7 @@ def _weights(pf: Portfolio, app: np.ndarray, cfg: Mapping[str, Any], names: tupl
     given = np.column_stack([_floats_na(_column(a, c)) if c in a.columns
                              else np.full(n, np.nan) for c in wcols]) if M else np.zeros((n, 0))
     over = ~np.isnan(given).all(axis=1)
-    reason = (_stripped(a[rcol]) if rcol in a.columns else np.full(n, ""))
+    reason = (_stripped(_text(a, rcol)) if rcol in a.columns else np.full(n, ""))
     bad = over & (reason == "")
     if bad.any():
         ids = list(pf.index[bad].astype(str))
@@ -218,27 +219,29 @@ def _weights(pf: Portfolio, app: np.ndarray, cfg: Mapping[str, Any], names: tupl
     return Wn, meta
 
 
-def _filled(s: pd.Series) -> np.ndarray:
-    """``s.fillna("").astype(str).to_numpy()``; a small text column in Python."""
+def _filled(s: Any) -> np.ndarray:
+    """``s.fillna("").astype(str).to_numpy()`` of a Series or its text array (:func:`_text`); a
+    small text column in Python."""
     if len(s) <= 4096 and isinstance(s.dtype, pd.StringDtype):
         vals = s.to_numpy(dtype=object, na_value=None).tolist()
         if all(type(x) is str or x is None for x in vals):
             out = np.empty(len(vals), dtype=object)
             out[:] = [x if x is not None else "" for x in vals]
             return out
-    return s.fillna("").astype(str).to_numpy()
+    return (s if isinstance(s, pd.Series) else pd.Series(s)).fillna("").astype(str).to_numpy()
 
 
-def _stripped(s: pd.Series) -> np.ndarray:
-    """``s.fillna("").astype(str).str.strip().to_numpy()``; a small text column in Python (the
-    pandas string pipeline costs ~0.5 ms a call whatever the length)."""
+def _stripped(s: Any) -> np.ndarray:
+    """``s.fillna("").astype(str).str.strip().to_numpy()`` of a Series or its text array
+    (:func:`_text`); a small text column in Python (the pandas string pipeline costs ~0.5 ms a
+    call whatever the length)."""
     if len(s) <= 4096 and isinstance(s.dtype, pd.StringDtype):
         vals = s.to_numpy(dtype=object, na_value=None).tolist()
         if all(type(x) is str or x is None for x in vals):
             out = np.empty(len(vals), dtype=object)
             out[:] = [x.strip() if x is not None else "" for x in vals]
             return out
-    return s.fillna("").astype(str).str.strip().to_numpy()
+    return (s if isinstance(s, pd.Series) else pd.Series(s)).fillna("").astype(str).str.strip().to_numpy()
 
 
 # --------------------------------------------------------------------------- combine
@@ -275,7 +278,7 @@ def _approaches(pf: Portfolio, results: Mapping[str, MethodResult], names: tuple
         est[:, j] = np.where(a, e, np.nan)
         lo[:, j] = np.where(a, _floats(_column(f, "low")), np.nan)
         hi[:, j] = np.where(a, _floats(_column(f, "high")), np.nan)
-        reasons[m] = (_filled(f["reason_zh"]), _filled(f["reason_en"]))
+        reasons[m] = (_filled(_text(f, "reason_zh")), _filled(_text(f, "reason_en")))
     return app, est, lo, hi, reasons
 
 
@@ -321,7 +324,7 @@ def _combine(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = Non
     Wv, meta = weights if weights is not None else _weights(pf, app, cfg, names)
     point = np.where(app.any(axis=1), np.nansum(np.where(Wv > 0, Wv * np.nan_to_num(est), 0.0), axis=1), np.nan)
     a = pf.assets
-    cov = a["coverage"].to_numpy(float) if "coverage" in a.columns else np.full(n, np.nan)
+    cov = _floats(_column(a, "coverage")) if "coverage" in a.columns else np.full(n, np.nan)
     cov = np.where(np.isnan(cov), float(setting(cfg, "coverage")), cov)
     D = int(draws if draws is not None else setting(cfg, "draws"))
     rm = range_method or "auto"
@@ -343,7 +346,7 @@ def _combine(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = Non
         ps = params if params is not None else default_params(cfg, getattr(snap, "models", None))
         on = [j for j, m in enumerate(names) if m in fns]  # type: ignore[operator]
         gr = _guided_columns(pf, {names[j]: fns[names[j]] for j in on},  # type: ignore[index]
-                             np.nan_to_num(Wv[:, on]), cov, D, keys, ps, evaluated=evaluated)
+                             np.nan_to_num(Wv[:, on]), cov, D, keys, ps, evaluated=evaluated, medians=False)
         low, high, med = gr["low"], gr["high"], gr["median"]
     elif rm == "mixture" and n:
         low, high = mixture_quantiles(est, lo, hi, covm, Wv, [(1 - cov) / 2, (1 + cov) / 2])
@@ -378,8 +381,18 @@ def _combine(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = Non
 def _frame_of(cols: Mapping[str, Any], index: pd.Index) -> pd.DataFrame:
     """``pd.DataFrame(cols, index=index)`` with the text columns (arrays of str) converted
     straight to what the frame infers for them (:func:`_as_text`): the inference and
-    conversion cost ~70–100 µs a column, ten text columns a reconciled frame."""
-    return pd.DataFrame({c: _as_text(v) for c, v in cols.items()}, index=index)
+    conversion cost ~70–100 µs a column, ten text columns a reconciled frame. When every
+    column is then of its final kind (float or bool arrays, "str" arrays: always, but for
+    text with a missing value or no rows), the frame is assembled without the constructor's
+    per-column checks (:func:`~valuation.core.portfolio._frame`, the same blocks; ~0.5 ms of
+    ~1 a call)."""
+    out = {c: _as_text(v) for c, v in cols.items()}
+    n = len(index)
+    if all(type(v) is ArrowStringArray if not isinstance(v, np.ndarray)
+           else v.ndim == 1 and v.dtype.kind in "fb" for v in out.values()) \
+            and all(len(v) == n for v in out.values()):
+        return _frame(out, index)
+    return pd.DataFrame(out, index=index)
 
 
 def _as_text(v: Any) -> Any:
@@ -413,7 +426,7 @@ def _text_is_arrow() -> bool:
 def _asset_keys(pf: Portfolio) -> np.ndarray:
     """The assets' random keys from their ids and ``engagement.seed``."""
     a = pf.assets
-    return asset_keys(pf.index, a["seed"].to_numpy(float) if "seed" in a.columns else np.zeros(len(pf)))
+    return asset_keys(pf.index, _floats(_column(a, "seed")) if "seed" in a.columns else np.zeros(len(pf)))
 
 
 def reconcile(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = None, *,
@@ -467,6 +480,30 @@ def _read_by(pf: Portfolio, ms: list[str]) -> Portfolio:
     return Portfolio(pf.assets, {k: v for k, v in pf.series.items() if k.startswith(keep)},
                      {k: v for k, v in pf.records.items() if k.startswith(keep)},
                      {k: v for k, v in pf.matrices.items() if k.startswith(keep)})
+
+
+# copy only the assets columns the approaches declare they read (``ASSET_COLUMNS``) when running
+# them on copies of the rows; the tests switch it off to check the values do not change
+_TRIM_ASSETS = True
+
+
+def _columns_read_by(ms: list[str]) -> list[str] | None:
+    """The assets columns the real approaches ``ms`` read (their module's ``ASSET_COLUMNS``);
+    None — every column — when an approach does not declare them or the trimming is off. A
+    copy of 413 rows per card then copies ~45 of the ~125 columns (the text ones were ~6 % of
+    an explained batch)."""
+    if not _TRIM_ASSETS:
+        return None
+    out: list[str] = []
+    for m in ms:
+        try:
+            cols = getattr(importlib.import_module(f"valuation.methods.{m}"), "ASSET_COLUMNS", None)
+        except ImportError:
+            cols = None
+        if cols is None:
+            return None
+        out.extend(cols)
+    return out
 
 
 def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any,
@@ -547,8 +584,8 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
         factors formed exactly as :func:`evaluate_rows` forms them. Returns (values per
         function, (run ids, row → run row) or None)."""
         if any(p.kind != "output" for p in ps):
-            src = _read_by(pf, ms) if reuse else pf
-            return evaluate_rows(fs, src, pos, rids(), ps, vals), None
+            src, cols = (_read_by(pf, ms), _columns_read_by(ms)) if reuse else (pf, None)
+            return evaluate_rows(fs, src, pos, rids(), ps, vals, columns=cols), None
         _, first, inv = np.unique(pos, return_index=True, return_inverse=True)
         if len(first) == n:     # every asset, in order: the portfolio itself (nothing is perturbed)
             ys = [np.asarray(f(pf), dtype=float) for f in fs]
@@ -597,9 +634,10 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
         pos_mc, pos_t = np.repeat(rows_mc, D), np.repeat(rows_t, K)
         off, total = len(pos_mc), len(pos_mc) + len(pos_t)
         vals = []
-        for p in ps_mc:
+        U = uniforms_lhs_many(keys[rows_mc], D, [p.stream for p in ps_mc])    # (P, assets, D)
+        for p, u in zip(ps_mc, U):
             full = np.full(total, np.nan)
-            full[:off] = p.values_at(nom(p)[rows_mc], uniforms_lhs(keys[rows_mc], D, p.stream)).ravel()
+            full[:off] = p.values_at(nom(p)[rows_mc], u).ravel()
             vals.append(full)
         noms, ranges, tvals = tornado_slots(rows_t, ps_t, 0, K, off, total)
         # a parameter of both the draws and the tornado is applied once: its values there are
@@ -657,6 +695,14 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
 
 
 # --------------------------------------------------------------------------- art. 24
+def _isna(x: Any) -> bool:
+    """``pd.isna(x)`` of a scalar; a Python float or None (the explanation's table values)
+    decided here, anything else by pandas (~1 µs a call, ~30 per asset)."""
+    if type(x) is float:
+        return x != x
+    return x is None or bool(pd.isna(x))
+
+
 def _fmt(x: float) -> str:
     return "—" if x is None or not np.isfinite(x) else f"{x:,.2f}"
 
@@ -761,26 +807,27 @@ def explain(pf: Portfolio, results: Mapping[str, MethodResult], frame: pd.DataFr
         mrows = _rows_at(fr, ids, mcols, _meta_columns(meta, pf.index))
     else:
         mrows = _rows_at(meta, ids, mcols) if meta is not None else None
-    arows = _rows_at(pf.assets, ids, [c for c in ("purpose", "value_type") if c in pf.assets.columns])
+    acols = [c for c in ("purpose", "value_type") if c in pf.assets.columns]
+    arows = _rows_at(pf.assets, ids, acols, {c: _text(pf.assets, c).tolist() for c in acols})
     for i, aid in enumerate(ids):
         row = rows[i]
         mrow = mrows[i] if mrows is not None else None
-        concl = float(row["estimate"]) if pd.notna(row["estimate"]) else np.nan
+        concl = float(row["estimate"]) if not _isna(row["estimate"]) else np.nan
         table = []
         used = []
         for m in names:
             e = row[f"{m}_estimate"]
             w = row[f"{m}_weight"]
-            diff = (float(e) / concl - 1) if pd.notna(e) and np.isfinite(concl) and concl != 0 else None
+            diff = (float(e) / concl - 1) if not _isna(e) and np.isfinite(concl) and concl != 0 else None
             table.append({"method": m, "label_zh": LABELS.get(m, (m, m))[0], "label_en": LABELS.get(m, (m, m))[1],
-                          "estimate": None if pd.isna(e) else float(e),
-                          "low": None if pd.isna(row[f"{m}_low"]) else float(row[f"{m}_low"]),
-                          "high": None if pd.isna(row[f"{m}_high"]) else float(row[f"{m}_high"]),
-                          "weight": None if pd.isna(w) else float(w),
+                          "estimate": None if _isna(e) else float(e),
+                          "low": None if _isna(row[f"{m}_low"]) else float(row[f"{m}_low"]),
+                          "high": None if _isna(row[f"{m}_high"]) else float(row[f"{m}_high"]),
+                          "weight": None if _isna(w) else float(w),
                           "applicable": bool(row[f"{m}_applicable"]),
                           "reason_zh": row[f"{m}_reason_zh"], "reason_en": row[f"{m}_reason_en"],
                           "difference_pct": diff})
-            if pd.notna(w) and w > 0:
+            if not _isna(w) and w > 0:
                 used.append((m, float(w)))
         vals = [t["estimate"] for t in table if t["applicable"] and t["estimate"] is not None]
         spread = (max(vals) - min(vals)) / abs(concl) if len(vals) > 1 and np.isfinite(concl) and concl else 0.0
@@ -878,7 +925,8 @@ def _rows_at(frame: pd.DataFrame, ids: pd.Index, cols: list[str],
     ``columns``: the frame's columns as arrays (or lists) in its row order, when at hand (they
     are read from the arrays, not from the frame)."""
     if frame.index.is_unique:
-        pos = frame.index.get_indexer(ids)
+        # the frame's own rows in order (the common case): no lookup (~25 µs a call)
+        pos = np.arange(len(ids)) if ids.equals(frame.index) else frame.index.get_indexer(ids)
         if (pos < 0).any():
             frame.loc[ids[pos < 0][0]]          # the KeyError of the row lookup
     else:

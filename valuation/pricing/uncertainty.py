@@ -176,9 +176,18 @@ def mixture_quantiles(est: np.ndarray, low: np.ndarray, high: np.ndarray, cov: n
 
 def row_quantiles(V: np.ndarray, q: np.ndarray) -> np.ndarray:
     """Per-row quantile ``q[i]`` (linear interpolation) of (n, D) ignoring NaN."""
-    n = V.shape[0]
-    S = np.sort(V, axis=1)                               # NaN sorted last
-    m = (~np.isnan(V)).sum(axis=1)
+    return _sorted_quantiles(*_sorted_rows(V), q)
+
+
+def _sorted_rows(V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(each row of ``V`` sorted, NaN last; its number of non-NaN values): what
+    :func:`row_quantiles` needs, worked out once for several quantiles of the same rows."""
+    return np.sort(V, axis=1), (~np.isnan(V)).sum(axis=1)
+
+
+def _sorted_quantiles(S: np.ndarray, m: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """:func:`row_quantiles` from the rows of :func:`_sorted_rows`."""
+    n = S.shape[0]
     pos = np.clip(np.asarray(q, float) * (m - 1), 0, None)
     lo = np.floor(pos).astype(int)
     hi = np.minimum(lo + 1, np.maximum(m - 1, 0))
@@ -339,11 +348,12 @@ def _guided_columns(pf: Portfolio, methods: Mapping[str, MethodFn], W: np.ndarra
                     D: int, keys: np.ndarray, allp: Sequence[Param], *, point: str | None = None,
                     dispersion_methods: Sequence[str] = DISPERSION_METHODS,
                     evaluated: Mapping[str, tuple[Any, ...]] | None = None,
-                    return_draws: bool = False) -> dict[str, Any]:
+                    return_draws: bool = False, medians: bool = True) -> dict[str, Any]:
     """The columns of :func:`guided_range` as arrays, from the resolved inputs: weights ``W``
     (assets × ``methods``, no NaN), coverage ``cov`` (checked), ``D`` draws, the assets' random
     keys and the uncertain parameters; with ``return_draws`` also ``"_draws"``, the (n, D)
-    reconciled draws."""
+    reconciled draws; without ``medians`` no ``<m>_median`` columns (a sort of each approach's
+    draws: the reconciliation reads only the range and the median)."""
     n = len(pf)
     names = list(methods)
     per: dict[str, np.ndarray] = {}
@@ -377,9 +387,10 @@ def _guided_columns(pf: Portfolio, methods: Mapping[str, MethodFn], W: np.ndarra
         else np.full((n, D, 1), np.nan)
     R = np.take_along_axis(stack, pick[:, :, None], axis=2)[:, :, 0]
     R = np.where(tot > 0, R, np.nan)
-    lo = row_quantiles(R, (1 - cov) / 2)
-    hi = row_quantiles(R, (1 + cov) / 2)
-    med = row_quantiles(R, np.full(n, 0.5))
+    S, count = _sorted_rows(R)          # sorted once for the three quantiles
+    lo = _sorted_quantiles(S, count, (1 - cov) / 2)
+    hi = _sorted_quantiles(S, count, (1 + cov) / 2)
+    med = _sorted_quantiles(S, count, np.full(n, 0.5))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         mean = np.nanmean(R, axis=1) if D else np.full(n, np.nan)
@@ -389,8 +400,8 @@ def _guided_columns(pf: Portfolio, methods: Mapping[str, MethodFn], W: np.ndarra
                            field="point", value=pt, allowed="median, mean")
     cols: dict[str, Any] = {"estimate": med if pt == "median" else mean, "low": lo, "high": hi,
                             "coverage": cov, "median": med, "mean": mean,
-                            "draws": (~np.isnan(R)).sum(axis=1)}
-    for m in names:     # the frame is built once (a column set per approach costs ~0.5 ms)
+                            "draws": count}
+    for m in names if medians else ():     # the frame is built once (a column set per approach ~0.5 ms)
         cols[f"{m}_median"] = row_quantiles(per[m], np.full(n, 0.5)) if m in per else np.full(n, np.nan)
     if return_draws:
         cols["_draws"] = R
