@@ -209,3 +209,30 @@ def test_appraisal_is_the_same_with_and_without_the_trimmed_copies(monkeypatch, 
     full = run()
     assert widths and all(w is None for w in widths)
     assert trimmed == full
+
+
+def test_reading_a_left_out_column_fails_loudly(monkeypatch):
+    """A column the income approach reads but did not declare fails at once on the trimmed
+    copies (core.trimmed) instead of reading as absent (all NaN / ""): here the declaration
+    loses the income model column."""
+    from valuation.core.trimmed import LeftOutColumnError, left_out
+    from valuation.pricing import _sampling
+
+    declared = tuple(income.ASSET_COLUMNS)
+    victim = "income_model"
+    assert victim in declared
+    card = _cards()[0]
+    pf = Portfolio.from_card(card)
+    rows = _sampling.replicate_rows(pf, [0, 0, 0], ["a~0", "a~1", "a~2"],
+                                    columns=[c for c in declared if c != victim])
+    assert victim in left_out(rows.assets) and victim not in rows.assets.columns
+    with pytest.raises(LeftOutColumnError, match=r"income_model.*ASSET_COLUMNS"):
+        Columns(rows.assets).num(victim)
+    # the full table, and any frame derived from the copy, read an absent column as before
+    full = Columns(pf.assets.drop(columns=[victim]))
+    assert all(x != x for x in full.num(victim))          # all NaN: a card without the field
+    assert not left_out(rows.assets.copy())
+    # and through the whole appraisal: the trimmed Monte Carlo run refuses to go on
+    monkeypatch.setattr(income, "ASSET_COLUMNS", tuple(c for c in declared if c != victim))
+    with pytest.raises(LeftOutColumnError):
+        api.appraise(card, library="seed")

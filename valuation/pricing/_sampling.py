@@ -26,6 +26,7 @@ from scipy import special
 
 from ..core.errors import RefusedError
 from ..core.portfolio import Portfolio
+from ..core.trimmed import mark_left_out
 
 __all__ = [
     "DIST_TYPES",
@@ -495,11 +496,15 @@ def _take_rows(frame: pd.DataFrame, pos: np.ndarray, index: pd.Index,
                     v = v.take(plan[1][k][0], axis=0)     # (a list index of a DatetimeArray: ~0.1 ms)
                 new[k] = _same_class(b, v.take(pos, axis=1), plan, k)
         out_mgr = BlockManager(tuple(new[k] for k in used), [items, index], verify_integrity=False)
-        return pd.DataFrame._from_mgr(out_mgr, axes=out_mgr.axes)
+        out = pd.DataFrame._from_mgr(out_mgr, axes=out_mgr.axes)
     except (AttributeError, TypeError, ImportError):  # pragma: no cover - another pandas
         out = frame.iloc[pos]
         out.index = index
-        return out if columns is None else out.loc[:, frame.columns.isin(list(columns))]
+        if columns is not None:
+            out = out.loc[:, frame.columns.isin(list(columns))]
+    if columns is not None and len(out.columns) < len(frame.columns):
+        mark_left_out(out, frame.columns.difference(out.columns, sort=False))
+    return out
 
 
 def _kept_blocks(frame: pd.DataFrame, columns: Sequence[str]

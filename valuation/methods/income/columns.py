@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ...core.portfolio import _frame, _str_array, column_values
+from ...core.trimmed import LeftOutColumnError, left_out
 
 __all__ = ["SMALL", "Columns", "coded_str", "columns", "frame", "labels", "str_array"]
 
@@ -66,7 +67,13 @@ class Columns:
         return len(self.frame)
 
     def __contains__(self, name: str) -> bool:
-        return name in self.frame.columns
+        if name in self.frame.columns:
+            return True
+        if name in left_out(self.frame):     # a trimmed row copy (core.trimmed): never "absent"
+            raise LeftOutColumnError(
+                f"assets column {name!r} is read by the income approach but was left out of the "
+                f"Monte Carlo's row copies: add it to valuation.methods.income.ASSET_COLUMNS")
+        return False
 
     # ------------------------------------------------------------------ access
     def _values(self, name: str) -> Any:
