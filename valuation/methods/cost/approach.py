@@ -35,7 +35,7 @@ import pandas as pd
 from scipy import special
 
 from ...core.models import load_model_file, models_dir
-from ...core.portfolio import column_floats, column_list, column_values
+from ...core.portfolio import column_floats, column_list, column_values, frame_of_arrays
 from ...quality.composite import composite_columns
 from ...quality.library import quality_library
 from ..base import LazyWarnings, MethodResult, step
@@ -369,7 +369,7 @@ def appraise(pf, params: Mapping[str, Any] | None = None, *, trace: bool = False
         "utility": np.where(lit, u, np.nan), "profit_rate": rc["profit_rate"]}
     for k in COMPONENTS:
         cols[f"cost_{k}"] = rc[f"cost_{k}"]
-    fr = pd.DataFrame(cols, index=pf.index)
+    fr = frame_of_arrays(cols, pf.index)   # = pd.DataFrame(cols, index=pf.index), text converted at once
     warnings = LazyWarnings(lambda: _warnings(pf, fr, rc, lit, delta, over & override & has_reason, reason, nr, app))
     traces: dict[str, list] = {}
     if trace:

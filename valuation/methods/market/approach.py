@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ...core.portfolio import column_list, column_values
+from ...core.portfolio import column_list, column_values, frame_of_arrays
 from ...library.cases import PRICE_UNITS, PRICED_MODES, cases_frame, priced_cases
 from ..base import LazyWarnings, MethodResult, step
 from .features import iso_days, raw_feature_arrays
@@ -622,7 +622,7 @@ def _value(subjects: _Subjects, *, cases: pd.DataFrame | None, comparables: pd.D
         "comparables_source": src, "price_mode": mode,
         "price_unit": np.array([PRICE_UNITS.get(m, "") if isinstance(m, str) else "" for m in mode], dtype=object),
     }
-    frame = pd.DataFrame(cols, index=subjects.index)
+    frame = frame_of_arrays(cols, subjects.index)   # = pd.DataFrame(cols, index=...), text converted at once
     bands = (tuple(p["coefficient_band"]), tuple(p["product_band"]))
 
     def hedonic_frame() -> pd.DataFrame:
