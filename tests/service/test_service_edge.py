@@ -59,3 +59,44 @@ def test_cached_appraisals_are_kept_rendered(svc):
     assert (first.headers["X-Result-Cache"], again.headers["X-Result-Cache"]) == ("miss", "hit")
     assert again.content == first.content
     assert all(type(v) is bytes for v in svc.service.results._d.values())
+
+
+def test_rendering_a_result_directly_equals_rendering_its_cleaned_dict():
+    """``render_result(r)`` writes the result's own values (``clean`` only where orjson meets
+    a non-plain value): the same bytes as ``render_json(r.to_dict())`` for every example card,
+    traced or not, and for odd values — numpy scalars and arrays, timestamps, NaN and inf,
+    tuples, builtin subclasses, dates, dataclasses, non-str keys, integers beyond 64 bits (the
+    last ones by the old way)."""
+    import dataclasses
+    import datetime as dt
+
+    import numpy as np
+    import pandas as pd
+
+    from valuation import api
+    from valuation.service.render import render_json, render_result
+
+    for path in EXAMPLE_CARDS:
+        for trace in (True, False):
+            r = api.appraise(load(path), library="seed", trace=trace)
+            assert render_result(r) == render_json(r.to_dict())
+
+    class Text(str):
+        pass
+
+    class Table(dict):
+        pass
+
+    @dataclasses.dataclass
+    class Point:
+        x: float
+
+    r = api.appraise(load(EXAMPLE_CARDS[0]), library="seed", trace=False)
+    odd = [np.float64(1.25), np.float64("nan"), np.int64(7), np.bool_(True), np.array([1.0, np.nan]),
+           pd.Timestamp("2025-03-01"), pd.NaT, float("inf"), -0.0, (1, "a", None), Table(a=np.int32(2)),
+           np.str_("x")]
+    slow = [Text("t"), dt.date(2025, 1, 2), dt.datetime(2025, 1, 2, 3, 4), Point(1.5), {1: "a"}, 2 ** 70]
+    for v in odd + slow:
+        rr = dataclasses.replace(r, explanation={"v": v, "nested": [{"w": v}]},
+                                 provenance={**r.provenance, "random_seed": v})
+        assert render_result(rr) == render_json(rr.to_dict()), v

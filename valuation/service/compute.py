@@ -23,7 +23,7 @@ from typing import Any
 
 from .. import api
 from ..core.models import repo_root
-from .render import render_json
+from .render import render_result
 
 __all__ = ["ComputePool", "appraise_rendered", "warm_engine"]
 
@@ -33,7 +33,7 @@ def appraise_rendered(library: Any, trace: bool, cards: list[dict[str, Any]]) ->
     in order, against ``library`` (``"seed"`` or a store) as it is now."""
     snap = api.snapshot(library)
     return [r if isinstance(r, Exception)
-            else (render_json(r.to_dict()), r.provenance.get("library_snapshot"))
+            else (render_result(r), r.provenance.get("library_snapshot"))
             for r in api.appraise_together(cards, library=snap, trace=trace)]
 
 

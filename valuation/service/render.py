@@ -12,12 +12,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..core.result import Result, clean
+
 try:
     import orjson as _orjson
 except ImportError:  # pragma: no cover - the service extra installs it
     _orjson = None
 
-__all__ = ["render_json"]
+__all__ = ["render_json", "render_result"]
 
 
 def render_json(content: Any) -> bytes:
@@ -31,3 +33,47 @@ def render_json(content: Any) -> bytes:
             pass
     return json.dumps(content, ensure_ascii=False, allow_nan=False, indent=None,
                       separators=(",", ":")).encode("utf-8")
+
+
+def render_result(result: Result) -> bytes:
+    """``render_json(result.to_dict())``, without building the cleaned copy first.
+
+    ``to_dict`` walks the ~2,000 values of a traced appraisal in Python (~0.25 ms; orjson
+    then writes them in ~0.02 ms). Here orjson writes the result's own values: the plain ones
+    (str, int, float, bool, None, dict, list, tuple) as it writes their cleaned copies —
+    NaN and ±inf as null, which is what :func:`~valuation.core.result.clean` makes of them —
+    and hands every other value (numpy scalars and arrays, timestamps, dates, subclasses of
+    the builtins, dataclasses) to :func:`_cleaned`, which answers ``clean(value)``. Whatever
+    ``clean`` would leave for orjson to write its own way (a date, a str subclass, a
+    dataclass), a dict key that is not a plain str, an integer beyond 64 bits, anything
+    orjson refuses: the whole result is rendered the old way, ``render_json(to_dict())``.
+    """
+    if _orjson is None:  # pragma: no cover - the service extra installs it
+        return render_json(result.to_dict())
+    try:
+        return _orjson.dumps(_fields(result), default=_cleaned, option=_PASS)
+    except TypeError:                   # orjson.JSONEncodeError included
+        return render_json(result.to_dict())
+
+
+# values orjson would write its own way go to _cleaned instead (numpy, pandas: always)
+_PASS = 0 if _orjson is None else (_orjson.OPT_PASSTHROUGH_DATETIME | _orjson.OPT_PASSTHROUGH_SUBCLASS
+                                   | _orjson.OPT_PASSTHROUGH_DATACLASS)
+
+
+def _fields(r: Result) -> dict[str, Any]:
+    """The dict :meth:`Result.to_dict` cleans, key for key."""
+    return {"asset_id": r.asset_id, "status": r.status, "estimate": r.estimate,
+            "low": r.low, "high": r.high, "coverage": r.coverage,
+            "currency": r.currency, "final": r.final, "methods": r.methods,
+            "flags": r.flags, "warnings": r.warnings, "explanation": r.explanation,
+            "provenance": r.provenance}
+
+
+def _cleaned(v: Any) -> Any:
+    """orjson's ``default``: ``clean(v)``, or TypeError (→ the old way) when ``clean`` leaves
+    the value as it is (orjson would write it its own way, or call this again forever)."""
+    out = clean(v)
+    if type(out) is type(v):
+        raise TypeError(type(v).__name__)
+    return out

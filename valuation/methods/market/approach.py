@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ...core.portfolio import column_list, column_values
+from ...core.portfolio import column_list, column_values, frame_of_arrays
 from ...library.cases import PRICE_UNITS, PRICED_MODES, cases_frame, priced_cases
 from ..base import LazyWarnings, MethodResult, step
 from .features import iso_days, raw_feature_arrays
@@ -247,6 +247,18 @@ def _comparables(pf) -> pd.DataFrame | None:
     return pf.record("market.comparables")
 
 
+def _asset_ids(comps: pd.DataFrame) -> list[Any]:
+    """``comps["asset_id"].astype(str).to_numpy(object, na_value=None).tolist()``: straight
+    from the object column when it holds text only (what a portfolio's records hold), without
+    the "str" Series (~0.13 ms a call)."""
+    v = column_values(comps, "asset_id")
+    if isinstance(v, np.ndarray) and v.dtype == object:
+        vals = v.tolist()
+        if all(type(x) is str for x in vals):
+            return vals
+    return comps["asset_id"].astype(str).to_numpy(object, na_value=None).tolist()
+
+
 def _subject_columns(pf, params: Mapping[str, Any]) -> dict[str, np.ndarray]:
     """The columns of :func:`subjects_from_portfolio` as arrays (text as objects)."""
     from ...quality.composite import composite_columns
@@ -261,7 +273,7 @@ def _subject_columns(pf, params: Mapping[str, Any]) -> dict[str, np.ndarray]:
     comps = _comparables(pf)
     has_explicit = np.zeros(n, bool)
     if comps is not None and len(comps):
-        given = set(comps["asset_id"].astype(str).unique().tolist())
+        given = set(_asset_ids(comps))
         has_explicit = np.array([x in given for x in a.index.tolist()], dtype=bool)
     use_lib = _flag(a, "market_use_library")
     source = np.where(has_explicit, "explicit", np.where(use_lib, "library", "none")).astype(object)
@@ -346,7 +358,7 @@ def _explicit_pairs(subjects: _Subjects, comps: pd.DataFrame, beta_explicit: np.
     pos_of = {x: i for i, x in enumerate(ids)}
     if len(pos_of) != len(ids):     # duplicate ids: pandas' reindex refuses them, with its message
         pd.Series(np.arange(len(ids)), index=ids).reindex(comps["asset_id"].astype(str))
-    keys = comps["asset_id"].astype(str).to_numpy(object, na_value=None).tolist()
+    keys = _asset_ids(comps)
     pos = np.array([pos_of.get(x, -1) if x is not None else -1 for x in keys], dtype=np.int64)
     src = subjects["source"]
     rows = np.flatnonzero(pos >= 0)
@@ -622,7 +634,7 @@ def _value(subjects: _Subjects, *, cases: pd.DataFrame | None, comparables: pd.D
         "comparables_source": src, "price_mode": mode,
         "price_unit": np.array([PRICE_UNITS.get(m, "") if isinstance(m, str) else "" for m in mode], dtype=object),
     }
-    frame = pd.DataFrame(cols, index=subjects.index)
+    frame = frame_of_arrays(cols, subjects.index)   # = pd.DataFrame(cols, index=...), text converted at once
     bands = (tuple(p["coefficient_band"]), tuple(p["product_band"]))
 
     def hedonic_frame() -> pd.DataFrame:
