@@ -189,9 +189,10 @@ def main() -> None:
     ap.add_argument("--warmup", type=int, default=20, help="requests sent first, not measured")
     ap.add_argument("--phases", default="repeated,distinct")
     ap.add_argument("--server-workers", type=int, default=1, help="uvicorn worker processes")
-    ap.add_argument("--compute-processes", type=int, default=0,
+    ap.add_argument("--compute-processes", type=int, default=None,
                     help="compute processes behind one serving process (valuation serve "
-                         "--compute-processes; 0 = compute in the serving process)")
+                         "--compute-processes; 0 = compute in the serving process; default: "
+                         "the service's own default, one per core on 2+ cores)")
     ap.add_argument("--ramp-up", type=int, default=1,
                     help="first responses of each client left out of the steady-state figures")
     ap.add_argument("--load", choices=("python", "wrk"), default="python",
@@ -213,7 +214,8 @@ def main() -> None:
     port = _free_port()
     srv = subprocess.Popen([str(BIN / "valuation"), "serve", "--host", "127.0.0.1", "--port", str(port),
                             "--db", db, "--log-level", "error", "--workers", str(a.server_workers),
-                            "--compute-processes", str(a.compute_processes)],
+                            *([] if a.compute_processes is None
+                              else ["--compute-processes", str(a.compute_processes)])],
                            env=env, start_new_session=True)
     a.server_pid = srv.pid
     if a.load == "wrk":
@@ -307,7 +309,8 @@ def main() -> None:
             os.killpg(srv.pid, signal.SIGKILL)
 
     print(f"card: {a.card.name}; clients: {a.clients}; server workers: {a.server_workers}; "
-          f"compute processes: {a.compute_processes}; load: {a.load}")
+          f"compute processes: {'default' if a.compute_processes is None else a.compute_processes}; "
+          f"load: {a.load}")
     if a.load == "wrk":
         n, secs = figures.get("requests", 0), figures.get("duration_us", 0) / 1e6
         print(f"[wrk distinct] responses: {n:.0f} in {secs:.1f} s (after {a.warmup_seconds:g} s of warm-up); "

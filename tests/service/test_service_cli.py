@@ -57,3 +57,43 @@ def test_settings_from_env(monkeypatch):
     monkeypatch.setenv("VALUATION_SERVICE_LIBRARY", "seed")
     s = Settings.from_env(max_batch=7)
     assert (s.max_body_bytes, s.rate_per_second, s.library, s.max_batch) == (1234, 2.5, "seed", 7)
+
+
+def test_default_compute_processes_one_per_core_for_a_single_server():
+    from valuation.service.compute import default_processes
+
+    assert default_processes(1, cpus=2) == 2
+    assert default_processes(1, cpus=8) == 8
+    assert default_processes(1, cpus=1) == 0        # one core: compute in the serving process
+    assert default_processes(2, cpus=8) == 0        # several servers would each start a pool
+
+
+def _serve(monkeypatch, args, env=None):
+    """``valuation serve`` with uvicorn.run replaced by a recorder: which settings it would
+    start the service with (the real server is exercised by tests/test_benchmarks_smoke.py)."""
+    import uvicorn
+
+    from valuation.service.settings import Settings
+
+    seen = {}
+    monkeypatch.delenv("VALUATION_SERVICE_COMPUTE_PROCESSES", raising=False)
+    for k, v in (env or {}).items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: seen.update(kw, settings=Settings.from_env()))
+    r = CliRunner().invoke(app, ["serve", "--port", "0", *args])
+    assert r.exit_code == 0, r.output
+    return seen["settings"], r.output
+
+
+def test_serve_defaults_and_overrides_of_compute_processes(monkeypatch):
+    import os
+
+    cores = os.cpu_count() or 1
+    s, out = _serve(monkeypatch, [])
+    assert s.compute_processes == (cores if cores >= 2 else 0)
+    assert f"compute processes {s.compute_processes}" in out
+    assert _serve(monkeypatch, ["--compute-processes", "0"])[0].compute_processes == 0
+    assert _serve(monkeypatch, ["--compute-processes", "3"])[0].compute_processes == 3
+    assert _serve(monkeypatch, ["--workers", "2"])[0].compute_processes == 0
+    # the environment variable, when set, replaces the default (not an explicit option)
+    assert _serve(monkeypatch, [], {"VALUATION_SERVICE_COMPUTE_PROCESSES": "1"})[0].compute_processes == 1

@@ -89,10 +89,12 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="监听地址 / h
           library: str | None = typer.Option(None, "--library",
                                                 help="'seed' → 仅用种子文件 / seed files only"),
           workers: int = typer.Option(1, "--workers", help="进程数 / worker processes"),
-          compute_processes: int = typer.Option(
-              0, "--compute-processes",
-              help="计算进程数（0 = 服务进程内计算）/ appraisal compute processes behind one "
-                   "serving process (0 = compute in the serving process)"),
+          compute_processes: int | None = typer.Option(
+              None, "--compute-processes", min=0,
+              help="计算进程数（0 = 服务进程内计算；默认：单服务进程时每核一个）/ appraisal "
+                   "compute processes behind one serving process (0 = compute in the serving "
+                   "process; default: one per core when --workers is 1 and there are ≥ 2 cores, "
+                   "unless VALUATION_SERVICE_COMPUTE_PROCESSES is set)"),
           log_level: str = typer.Option("warning", "--log-level")) -> None:
     """启动 HTTP 定价服务 / start the HTTP pricing service (uvicorn)."""
     import os
@@ -103,13 +105,17 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="监听地址 / h
         os.environ["VALUATION_SERVICE_DB_URL"] = db
     if library:
         os.environ["VALUATION_SERVICE_LIBRARY"] = library
-    if compute_processes:
+    if compute_processes is None and not os.environ.get("VALUATION_SERVICE_COMPUTE_PROCESSES"):
+        from ..service.compute import default_processes
+
+        compute_processes = default_processes(workers)
+    if compute_processes is not None:
         os.environ["VALUATION_SERVICE_COMPUTE_PROCESSES"] = str(compute_processes)
     from ..service.settings import Settings
 
     s = Settings.from_env()
     typer.echo(f"valuation service on http://{host}:{port}  (db {s.resolved_db_url()}, "
-               f"library {s.library or 'store'})", err=True)
+               f"library {s.library or 'store'}, compute processes {s.compute_processes})", err=True)
     uvicorn.run("valuation.service.app:create_app", factory=True, host=host, port=port,
                 workers=workers, log_level=log_level)
 

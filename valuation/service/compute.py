@@ -17,6 +17,7 @@ from __future__ import annotations
 import gc
 import json
 import multiprocessing
+import os
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
@@ -25,7 +26,20 @@ from .. import api
 from ..core.models import repo_root
 from .render import render_result
 
-__all__ = ["ComputePool", "appraise_rendered", "warm_engine"]
+__all__ = ["ComputePool", "appraise_rendered", "default_processes", "warm_engine"]
+
+
+def default_processes(workers: int = 1, cpus: int | None = None) -> int:
+    """Compute processes ``valuation serve`` starts when not told: one per core on a machine
+    with two or more and a single serving process, else none (compute in the serving process).
+
+    Why: on this project's 2-core reference machine, 20 clients sending distinct cards got
+    ~200 req/s (p99 ~125 ms) computing in the serving process and ~250–420 req/s (p99 82–99 ms
+    with wrk) with two compute processes — the serving process's event loop then only moves
+    bytes. With ``--workers N`` each worker would start its own pool: N × cores processes
+    fighting over the cores, so none by default."""
+    n = os.cpu_count() if cpus is None else cpus
+    return int(n) if workers == 1 and n and n >= 2 else 0
 
 
 def appraise_rendered(library: Any, trace: bool, cards: list[dict[str, Any]]) -> list[Any]:
