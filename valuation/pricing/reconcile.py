@@ -37,6 +37,7 @@ from ._sampling import (
     _text,
     _values,
     asset_keys,
+    copy_index,
     evaluate_rows,
     uniforms_lhs_many,
 )
@@ -549,17 +550,11 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
             nominal[id(p)] = p.nominal(pf)
         return nominal[id(p)]
 
-    def copy_ids(*blocks: tuple[np.ndarray, int, int]) -> Callable[[], np.ndarray]:
-        """The ids of the copies ``<id>~k0`` … ``<id>~{k0+K−1}`` of each asset of ``rows``, for
-        each block (rows, k0, K) in turn — built when called: an approach whose copies are
-        identical rows runs on the portfolio itself and needs none (~0.4 ms per 4,000 ids)."""
-        def make() -> np.ndarray:
-            out = []
-            for rows, k0, K in blocks:
-                suffix = np.array([f"~{k}" for k in range(k0, k0 + K)], dtype=object)
-                out.append(np.repeat(ids[rows], K) + np.tile(suffix, len(rows)))
-            return np.concatenate(out)
-        return make
+    def copy_ids(*blocks: tuple[np.ndarray, int, int]) -> Callable[[], pd.Index]:
+        """The index of the copies ``<id>~k0`` … ``<id>~{k0+K−1}`` of each asset of ``rows``, for
+        each block (rows, k0, K) in turn (:func:`copy_index`) — built when called: an approach
+        whose copies are identical rows runs on the portfolio itself and needs none."""
+        return lambda: copy_index(ids, blocks, pf.index.name or "asset_id")
 
     def value_fn(fn: MethodFn, holder: dict[str, MethodResult], done: MethodResult | None = None,
                  values_only: bool = False) -> Callable[[Portfolio], np.ndarray]:
@@ -576,7 +571,7 @@ def _evaluate_together(pf: Portfolio, results: Mapping[str, MethodResult], snap:
         return f
 
     def evaluate(fs: list[Callable[[Portfolio], np.ndarray]], pos: np.ndarray,
-                 rids: Callable[[], np.ndarray], ps: list[Any], vals: list[np.ndarray], ms: list[str]
+                 rids: Callable[[], pd.Index], ps: list[Any], vals: list[np.ndarray], ms: list[str]
                  ) -> tuple[list[np.ndarray], Any]:
         """:func:`evaluate_rows` of the approaches ``ms`` on the rows ``pos`` with the ids
         ``rids()``; when every parameter acts on the
