@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from valuation.core.portfolio import Portfolio
-from valuation.pricing._sampling import _take_rows
+from valuation.core.trimmed import left_out
+from valuation.pricing._sampling import _take_rows, copy_index, replicate_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 CARDS = sorted((ROOT / "examples" / "cards").glob("*.json"))
@@ -59,6 +60,8 @@ def test_take_rows_of_some_columns_is_iloc_of_them(pos):
             got = _take_rows(fr, pos, index, cols)
             pd.testing.assert_frame_equal(got, want)
             assert list(got.columns) == [c for c in fr.columns if c in cols]
+            # marked with exactly the labels left out
+            assert left_out(got) == frozenset(fr.columns.difference(got.columns, sort=False))
     assert [b.mgr_locs.as_array.tolist() for b in shuffled._mgr.blocks] != \
         sorted(b.mgr_locs.as_array.tolist() for b in shuffled._mgr.blocks)
 
@@ -365,3 +368,52 @@ def test_index_at_is_the_index_take():
                  np.array([0, 1, 1]), np.array([True, False, True])):
         pd.testing.assert_index_equal(_index_at(idx, rows), idx[rows], exact=True)
     assert _index_at(idx, np.arange(3)) is idx
+
+
+def _copy_ids_plainly(ids, blocks):
+    return np.concatenate([np.repeat(np.asarray(ids, dtype=object)[rows], K)
+                           + np.tile(np.array([f"~{k}" for k in range(k0, k0 + K)], dtype=object), len(rows))
+                           for rows, k0, K in blocks])
+
+
+@pytest.mark.parametrize("ids, blocks", [
+    (["A-1", "资产二", "x"], [([0, 1, 2], 0, 5), ([2, 0], 5, 3)]),
+    (["only"], [([0], 0, 1)]),
+    (["a", "b"], [([1], 0, 413), ([], 413, 7), ([0, 1], 413, 7)]),
+    (["", "é~"], [([1, 0, 1], 0, 12)]),
+])
+def test_copy_index_is_the_index_of_the_concatenated_ids(ids, blocks):
+    """The index written as Arrow buffers is the index pandas infers from the concatenated ids
+    (values, dtype, Arrow type, name)."""
+    ids = np.array(ids, dtype=object)
+    blocks = [(np.asarray(r, dtype=np.intp), k0, K) for r, k0, K in blocks]
+    got = copy_index(ids, blocks, "asset_id")
+    want = pd.Index(_copy_ids_plainly(ids, blocks), name="asset_id")
+    pd.testing.assert_index_equal(got, want, exact=True)
+    assert got.dtype == want.dtype and got.array._pa_array.type == want.array._pa_array.type
+    assert got.is_unique == want.is_unique
+
+
+def test_copy_index_of_no_rows_or_other_ids_is_the_general_one():
+    for ids, blocks in ((np.array(["a"], dtype=object), [(np.zeros(0, dtype=np.intp), 0, 4)]),
+                        (np.array([np.str_("a"), np.str_("b")], dtype=object), [(np.array([0, 1]), 0, 2)])):
+        got = copy_index(ids, blocks, "asset_id")
+        pd.testing.assert_index_equal(got, pd.Index(_copy_ids_plainly(ids, blocks), name="asset_id"), exact=True)
+
+
+def test_replicate_rows_with_an_index_of_ids_is_with_their_array():
+    """Copies whose ids come as an index (copy_index) equal those given the ids' array: the
+    assets, series, records (their asset ids) and matrices."""
+    pf = _portfolio()
+    pos = np.array([0, 0, 3, 1, 1, 5, 2, 4, 4], dtype=np.intp) % len(pf)
+    ids = np.array([f"c{k}" for k in range(len(pos))], dtype=object)
+    a = replicate_rows(pf, pos, ids)
+    b = replicate_rows(pf, pos, pd.Index(ids, name="other"))
+    _same_frame(b.assets, a.assets)
+    assert b.assets.index.name == a.assets.index.name
+    for k in a.series:
+        _same_frame(b.series[k], a.series[k])
+    assert any(len(r) for r in a.records.values())
+    for k in a.records:
+        _same_frame(b.records[k], a.records[k])
+    assert b.matrices == a.matrices
