@@ -517,7 +517,9 @@ def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: b
                    value=value, lo=lo_out, hi=hi_out, pf=pf, pub=pub,
                    ids=pf.index.to_numpy(dtype=object), cols=a,
                    scen_recs=_records_by_asset(scen_detail) if scen_detail is not None else {},
-                   cac_recs=_records_by_asset(pf.record("income.contributory")) if (model == "excess").any() else {})
+                   cac_recs=_records_by_asset(pf.record("income.contributory")) if (model == "excess").any() else {},
+                   # (S_t < 1 on a period inside the life) and the rate's source, for all rows at once
+                   show_attrition=rows_any((S < 1) & (weights > 0)), sources=_sources(a))
         # the trace reads columns converted once and record dicts grouped once, not a row Series
         # or a filtered frame per asset
         ids = ctx["ids"]
@@ -611,6 +613,13 @@ def _records_by_asset(d: pd.DataFrame) -> dict[Any, list[dict[str, Any]]]:
     return out
 
 
+def _sources(a: Columns) -> list[str | None]:
+    """The source of each row's discount rate as the trace names it (None: not given)."""
+    if "income_discount_source" not in a:
+        return [None] * len(a)
+    return [None if pd.isna(x) else str(x) for x in a["income_discount_source"].tolist()]
+
+
 def _trace(i: int, c: dict[str, Any]) -> list:
     a, m = c["cols"], str(c["model"][i])
     res, w = c["res"], c["weights"][i]
@@ -643,15 +652,14 @@ def _trace(i: int, c: dict[str, Any]) -> list:
         s.append(step("income", "资产收益 F_t", "Income attributable F_t", MODEL_FORMULA.get(m, m),
                       {"model": m, "income_basis": c["ib"][i] or None}, st.F[i][keep],
                       ["CAS2023.art21", MODEL_CLAUSE.get(m, "CAS2023.annex.income")], unit="currency"))
-        if (c["S"][i][keep] < 1).any():
+        if c["show_attrition"][i]:
             s.append(step("attrition", "流失率调整", "Attrition", "F_t × S_t，S_t = Π (1 − a)",
                           {"a": a["income_attrition_rate"][i], "start_period": a["income_attrition_start_period"][i],
                            "survival": c["S"][i][keep]}, c["Fs"][i][keep], ["LIT.attrition"], unit="currency"))
     rr = c["rr"]
     how = str(rr.method[i])
     comps: dict[str, Any] = {}
-    src = a["income_discount_source"][i] if "income_discount_source" in a else None
-    src = None if pd.isna(src) else str(src)
+    src = c["sources"][i]
     if how == "build_up":
         rf_src = (c["p"]["risk_free_source_en"] if rr.risk_free_default[i] else (src or "card"))
         comps["risk_free"] = {"value": rr.risk_free[i], "label": LABELS["risk_free"][1], "source": rf_src}
