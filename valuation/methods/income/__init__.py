@@ -113,12 +113,24 @@ def _z(coverage: float) -> float:
 def survival(att: np.ndarray, start: np.ndarray, T: int) -> np.ndarray:
     """S_t = (1 − a)^{max(0, t − s + 1)}: Π (1 − a) over the periods from the start period s
     (period s is the first to lose customers/users; DOMAIN.md §3.4, LIT.attrition)."""
-    start = np.asarray(start, float)
-    k = np.empty((len(start), T))
+    return _survival(att, start, T)[0]
+
+
+def _survival(att: np.ndarray, start: np.ndarray, T: int) -> tuple[np.ndarray, np.ndarray]:
+    """(:func:`survival`, the rows with an attrition rate). A row without one (no rate or 0:
+    the usual case) survives whole, 1^k = 1 exactly: only the other rows take the powers."""
+    keep = 1 - fill_nan(np.asarray(att, float))
+    rows = np.flatnonzero(keep != 1.0)
+    S = np.ones((len(keep), T))
+    if not len(rows):
+        return S, rows
+    start = np.asarray(start, float)[rows]
+    k = np.empty((len(rows), T))
     for t in range(1, T + 1):      # a column at a time (see kernel.per_row): (t − s) + 1
         k[:, t - 1] = np.int64(t) - start + 1
     np.clip(k, 0, None, out=k)
-    return (1 - fill_nan(np.asarray(att, float)))[:, None] ** k
+    S[rows] = keep[rows][:, None] ** k
+    return S, rows
 
 
 def economic_life(a: pd.DataFrame | Columns, horizon: np.ndarray, attrition_stop: np.ndarray | None = None
@@ -352,15 +364,22 @@ def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: b
     att = col(a, "income_attrition_rate")
     start = fill_nan(col(a, "income_attrition_start_period"), nan=2.0)
     cutoff = fill_nan(col(a, "income_attrition_cutoff"), nan=float(p["attrition_cutoff"]))
-    S = survival(att, start, T)
-    below = S < per_row(cutoff, T)
-    first_cut = np.where(rows_any(below), np.argmax(below, axis=1), -1)   # 0-based period index
+    S, att_rows = _survival(att, start, T)
+    # the first period below the cut-off, 0-based (−1: none), on the rows that can have one: a
+    # row that survives whole (S = 1) only under a cut-off above 1
+    first_cut = np.full(n, -1, dtype=np.intp)
+    can_cut = cutoff > 1
+    can_cut[att_rows] = True
+    cut_rows = np.flatnonzero(can_cut)
+    if len(cut_rows):
+        below = S[cut_rows] < per_row(cutoff[cut_rows], T)
+        first_cut[cut_rows] = np.where(rows_any(below), np.argmax(below, axis=1), -1)
     cut_years = np.where(first_cut >= 0, np.where(first_cut == 0, 0.0, frac + first_cut - 1), np.nan)
     horizon = horizon_years(periods_eff, frac)
     life, bound_code, rights = _life(a, horizon, cut_years)
     bound = labels(BOUNDS, bound_code)
     weights = life_weights(life, T, frac)
-    Fs = F * S
+    Fs = F * S if len(att_rows) else F     # F × 1 is F (nothing below writes to either)
     # terminal value: only on an uncut forecast; with attrition the tail decays: g' = (1+g)(1−a) − 1
     g = col(a, "income_terminal_growth")
     tv_on = ~np.isnan(g) & (bound_code == 0)    # the bound is "periods"
@@ -498,7 +517,9 @@ def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: b
                    value=value, lo=lo_out, hi=hi_out, pf=pf, pub=pub,
                    ids=pf.index.to_numpy(dtype=object), cols=a,
                    scen_recs=_records_by_asset(scen_detail) if scen_detail is not None else {},
-                   cac_recs=_records_by_asset(pf.record("income.contributory")) if (model == "excess").any() else {})
+                   cac_recs=_records_by_asset(pf.record("income.contributory")) if (model == "excess").any() else {},
+                   # (S_t < 1 on a period inside the life) and the rate's source, for all rows at once
+                   show_attrition=rows_any((S < 1) & (weights > 0)), sources=_sources(a))
         # the trace reads columns converted once and record dicts grouped once, not a row Series
         # or a filtered frame per asset
         ids = ctx["ids"]
@@ -592,6 +613,13 @@ def _records_by_asset(d: pd.DataFrame) -> dict[Any, list[dict[str, Any]]]:
     return out
 
 
+def _sources(a: Columns) -> list[str | None]:
+    """The source of each row's discount rate as the trace names it (None: not given)."""
+    if "income_discount_source" not in a:
+        return [None] * len(a)
+    return [None if pd.isna(x) else str(x) for x in a["income_discount_source"].tolist()]
+
+
 def _trace(i: int, c: dict[str, Any]) -> list:
     a, m = c["cols"], str(c["model"][i])
     res, w = c["res"], c["weights"][i]
@@ -624,15 +652,14 @@ def _trace(i: int, c: dict[str, Any]) -> list:
         s.append(step("income", "资产收益 F_t", "Income attributable F_t", MODEL_FORMULA.get(m, m),
                       {"model": m, "income_basis": c["ib"][i] or None}, st.F[i][keep],
                       ["CAS2023.art21", MODEL_CLAUSE.get(m, "CAS2023.annex.income")], unit="currency"))
-        if (c["S"][i][keep] < 1).any():
+        if c["show_attrition"][i]:
             s.append(step("attrition", "流失率调整", "Attrition", "F_t × S_t，S_t = Π (1 − a)",
                           {"a": a["income_attrition_rate"][i], "start_period": a["income_attrition_start_period"][i],
                            "survival": c["S"][i][keep]}, c["Fs"][i][keep], ["LIT.attrition"], unit="currency"))
     rr = c["rr"]
     how = str(rr.method[i])
     comps: dict[str, Any] = {}
-    src = a["income_discount_source"][i] if "income_discount_source" in a else None
-    src = None if pd.isna(src) else str(src)
+    src = c["sources"][i]
     if how == "build_up":
         rf_src = (c["p"]["risk_free_source_en"] if rr.risk_free_default[i] else (src or "card"))
         comps["risk_free"] = {"value": rr.risk_free[i], "label": LABELS["risk_free"][1], "source": rf_src}

@@ -213,6 +213,9 @@ def income_flows(pf: Portfolio, T: int, v: np.ndarray | Callable[[], np.ndarray]
                 "royalty": lambda: revenue * per_row(royalty, T) * per_row(1 - tax, T)}
     F = np.full((n, T), np.nan)
     for m in MODELS:
+        if is_model[m].all():      # one model on every row (the usual case): its formula is F,
+            F = formulas[m]()      # without a masked copy in and out (a fresh array, or a
+            break                  # stream read for this call: nothing else writes to it)
         if is_model[m].any():
             F[is_model[m]] = formulas[m]()[is_model[m]]
     none = lambda x: rows_all(np.isnan(x))
