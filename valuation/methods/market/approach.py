@@ -779,20 +779,22 @@ def _traces(ids: pd.Index, out: dict[str, Any]) -> dict[str, list]:
         sorted_subj = subj[order]
         pc = {c: pairs[c][order] for c in ("case_id", "price", "x1", "x2", "x3", "x4", "x5",
                                            "product", "weight", "p_adj")}
-        dist = pairs["distance"][order]
-    for i in np.flatnonzero(fr["applicable"]):
+        # rounded once for all pairs (elementwise: each slice is what rounding it gives) and
+        # every traced subject's slice bounds by one search: a few numpy calls an asset less
+        dist_r = np.round(pairs["distance"][order], 4)
+        weight_r = np.round(pc["weight"].astype(float), 6)
+    traced = np.flatnonzero(fr["applicable"])
+    if npairs:
+        bounds = np.searchsorted(sorted_subj, np.stack([traced, traced + 1], axis=1)).tolist()
+    for i, (a, b) in zip(traced, bounds if npairs else [(0, 0)] * len(traced)):
         aid = ids[i]
         r = {c: v[i] for c, v in col.items()}
-        if npairs:
-            a, b = np.searchsorted(sorted_subj, [i, i + 1])
-        else:
-            a = b = 0
         g = {c: v[a:b].tolist() for c, v in pc.items()} if npairs else {c: [] for c in ("case_id", "weight")}
         steps = [step("comparables", "可比案例选取", "comparable selection",
                       "same rights type, price mode and unit; k nearest neighbours" if r["comparables_source"] == "library"
                       else "comparables given on the card",
                       {"source": r["comparables_source"], "price_mode": r["price_mode"], "price_unit": r["price_unit"],
-                       "cases": g["case_id"], "distance": np.round(dist[a:b], 4).tolist() if npairs else []},
+                       "cases": g["case_id"], "distance": dist_r[a:b].tolist() if npairs else []},
                       int(r["n_comparables"]), CLAUSES, unit="count")]
         for k in range(b - a):
             cid = g["case_id"][k]
@@ -803,7 +805,7 @@ def _traces(ids: pd.Index, out: dict[str, Any]) -> dict[str, list]:
                                "weight": g["weight"][k]}, g["p_adj"][k], CLAUSES, unit="CNY"))
         steps.append(step("market_value", "市场法评估值", "market approach value", "P = Σ w_i × P_i",
                           {"weighting": r["weighting"],
-                           "weights": np.round(pc["weight"][a:b].astype(float), 6).tolist() if b > a else []},
+                           "weights": weight_r[a:b].tolist() if b > a else []},
                           r["grid_estimate"], CLAUSES, unit=r["price_unit"]))
         if np.isfinite(r["hedonic_estimate"]):
             steps.append(step("hedonic", "特征价格模型估计", "hedonic model estimate",
