@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 
 __all__ = ["RESULT_COLUMNS", "LazyWarnings", "TraceStep", "MethodResult", "Method", "empty_frame", "step",
-           "not_applicable"]
+           "not_applicable", "nan_to_num"]
 
 RESULT_COLUMNS = ("estimate", "low", "high", "applicable", "reason_zh", "reason_en")
 
@@ -107,6 +107,18 @@ def _plain_other(v: Any) -> Any:
     if isinstance(v, float) and np.isnan(v):
         return None
     return v
+
+
+def nan_to_num(x: Any) -> Any:
+    """``np.nan_to_num(x)`` (NaN → 0.0, ±inf → ± the largest float, a new array). A float64
+    array of one or more dimensions without infinities takes one ``np.where`` — the same
+    values, -0.0 included — at about half the cost (~4 against ~8 µs a call on a few rows;
+    an appraisal calls it ~25 times); everything else is ``np.nan_to_num`` itself."""
+    if type(x) is np.ndarray and x.dtype == np.float64 and x.ndim:
+        out = np.where(np.isnan(x), 0.0, x)
+        if not np.isinf(out).any():
+            return out
+    return np.nan_to_num(x)
 
 
 class LazyWarnings(Mapping[str, list[dict[str, Any]]]):

@@ -43,7 +43,7 @@ from scipy import stats
 
 from ...core.portfolio import column_list, column_values, frame_of_arrays
 from ...library.cases import PRICE_UNITS, PRICED_MODES, cases_frame, priced_cases
-from ..base import LazyWarnings, MethodResult, step
+from ..base import LazyWarnings, MethodResult, nan_to_num, step
 from .features import iso_days, raw_feature_arrays
 from .grid import (
     AGGREGATES,
@@ -290,7 +290,7 @@ def _subject_columns(pf, params: Mapping[str, Any]) -> dict[str, np.ndarray]:
         "price_mode": mode, "quality": q,
         "date": _valuation_dates(a), "platform": np.full(n, np.nan, dtype=object),
         "title": _str(a, "name"), "evidence_type": np.full(n, params["subject_evidence"], dtype=object),
-        "source": source, "supply_demand": np.nan_to_num(_num(a, "market_supply_demand")),
+        "source": source, "supply_demand": nan_to_num(_num(a, "market_supply_demand")),
         "date_index": np.where(np.isnan(di), 100.0, di),
         "k": np.where(np.isnan(k), float(params["k"]), k),
         "min_comparables": np.where(np.isnan(mc), float(params["min_comparables"]), mc),
@@ -386,7 +386,7 @@ def _explicit_pairs(subjects: _Subjects, comps: pd.DataFrame, beta_explicit: np.
     pairs = {
         "subject": s, "case_id": cid, "price": num["price"],
         "q_s": subjects["quality"][s], "q_c": num["quality"],
-        "sd_s": subjects["supply_demand"][s], "sd_c": np.nan_to_num(num["supply_demand"]),
+        "sd_s": subjects["supply_demand"][s], "sd_c": nan_to_num(num["supply_demand"]),
         "i_s": subjects["date_index"][s], "i_c": num["date_index"],
         "n_s": subjects["records"][s], "n_c": num["records"],
         "beta": beta_explicit[s],
@@ -566,7 +566,7 @@ def _value(subjects: _Subjects, *, cases: pd.DataFrame | None, comparables: pd.D
         agg = {c: np.full(n, np.nan) for c in AGGREGATES}
         pairs_frame = lambda: pd.DataFrame(  # noqa: E731
             columns=["subject", "case_id", "price", "weight", "p_adj", "product", "total_adj"])
-    cnt = np.nan_to_num(agg["n"]).astype(int)
+    cnt = nan_to_num(agg["n"]).astype(int)
     grid_est = agg["estimate"]
     h_ok = hcol["available"]
     h_est = hcol["estimate"]
@@ -585,7 +585,7 @@ def _value(subjects: _Subjects, *, cases: pd.DataFrame | None, comparables: pd.D
         hi_h = est * np.exp(np.log(hcol["high"]) - ml)
         dfree = np.maximum(cnt - 1, 1)
         t = stats.t.ppf(0.5 + cov / 2, dfree)
-        half = t * np.nan_to_num(agg["sd_log"]) * np.sqrt(1 + 1 / np.maximum(cnt, 1))
+        half = t * nan_to_num(agg["sd_log"]) * np.sqrt(1 + 1 / np.maximum(cnt, 1))
         lo_d, hi_d = est * np.exp(-half), est * np.exp(half)
     low = np.fmin(np.where(use_h, lo_h, lo_d), est)
     high = np.fmax(np.where(use_h, hi_h, hi_d), est)
