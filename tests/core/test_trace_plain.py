@@ -41,3 +41,17 @@ def test_fast_plain_equals_the_full_chain():
     for v in (1.5, 3, "s", True, None):
         assert _plain(v) is v
     assert _plain(float("nan")) is None
+
+
+def test_step_equals_plain_of_every_input():
+    from valuation.methods.base import TraceStep, step
+    inputs = {f"k{i}": v for i, v in enumerate(VALUES)}
+    for value in VALUES:
+        got = step("s", "标签", "label", "f = x", inputs, value, ("CAS2023.art22",), unit="currency",
+                   note_zh="注", note_en="note")
+        want = TraceStep(step="s", label_zh="标签", label_en="label", formula="f = x",
+                         inputs={k: _plain_other(v) for k, v in inputs.items()},
+                         value=_plain_other(value), clauses=["CAS2023.art22"], unit="currency",
+                         note_zh="注", note_en="note")
+        assert list(got) == list(want)
+        assert _same(got, want), value

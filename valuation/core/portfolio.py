@@ -564,6 +564,9 @@ def _str_array(values: pa.Array) -> pd.api.extensions.ExtensionArray:
         return pd.array(values.to_pylist(), dtype="str")
 
 
+_EXTENSION_ARRAY = pd.api.extensions.ExtensionArray
+
+
 def column_values(a: pd.DataFrame, name: str) -> np.ndarray | pd.api.extensions.ExtensionArray:
     """The values of column ``name`` of ``a`` as stored, without building its Series.
 
@@ -580,7 +583,12 @@ def column_values(a: pd.DataFrame, name: str) -> np.ndarray | pd.api.extensions.
             v = a._mgr.iget_values(loc)
         except AttributeError:  # pragma: no cover - a pandas without this private accessor
             v = None
-        if isinstance(v, pd.api.extensions.ExtensionArray) and isinstance(v.dtype, np.dtype):
+        if type(v) is np.ndarray:  # most reads: a numpy column (no ExtensionArray ABC check)
+            if v.ndim == 1 and len(v) == len(a):
+                v = v.view()
+                v.flags.writeable = False
+                return v
+        elif isinstance(v, _EXTENSION_ARRAY) and isinstance(v.dtype, np.dtype):
             v = np.asarray(v)      # datetime64 / timedelta64 columns: their numpy values
         if isinstance(v, np.ndarray) and v.ndim == 1 and len(v) == len(a):
             v = v.view()           # our own view: the flag must not touch the frame's array

@@ -38,7 +38,7 @@ from ...core.models import load_model_file, models_dir
 from ...core.portfolio import column_floats, column_list, column_values, frame_of_arrays
 from ...quality.composite import composite_columns
 from ...quality.library import quality_library
-from ..base import LazyWarnings, MethodResult, step
+from ..base import LazyWarnings, MethodResult, nan_to_num, step
 from .kernel import (
     COMPONENT_LABELS,
     COMPONENTS,
@@ -206,7 +206,7 @@ def _replacement_cost_columns(pf, p: Mapping[str, Any]) -> dict[str, np.ndarray]
     opp = opportunity_cost(comp_of["preliminary"], comp_of["direct"], comp_of["indirect"], opp_given, rate)
     profit = _col(a, "cost_profit_rate")
     profit = np.where(np.isnan(profit), float(p["profit_rate"]), profit)
-    vals = {c: np.nan_to_num(comp_of[c]) for c in COMPONENTS}
+    vals = {c: nan_to_num(comp_of[c]) for c in COMPONENTS}
     vals["opportunity"] = opp
     c = replacement_cost_value(vals["preliminary"], vals["direct"], vals["indirect"], opp, vals["taxes"], profit)
     cols: dict[str, Any] = {f"cost_{k}": np.where(has_data, x, np.nan) for k, x in vals.items()}

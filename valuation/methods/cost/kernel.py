@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ...core.errors import Issue, ValidationError
+from ..base import nan_to_num
 
 __all__ = [
     "COMPONENTS",
@@ -114,8 +115,8 @@ def component_arrays(components: np.ndarray, index: pd.Index) -> tuple[np.ndarra
 def opportunity_cost(preliminary: np.ndarray, direct: np.ndarray, indirect: np.ndarray,
                      given: np.ndarray, rate: np.ndarray) -> np.ndarray:
     """OC = given, else r × (前期费用 + 直接成本 + 间接成本) (F1: 5 % × 250 = 12.5)."""
-    base = np.nan_to_num(preliminary) + np.nan_to_num(direct) + np.nan_to_num(indirect)
-    return np.where(np.isnan(given), base * np.nan_to_num(rate), given)
+    base = nan_to_num(preliminary) + nan_to_num(direct) + nan_to_num(indirect)
+    return np.where(np.isnan(given), base * nan_to_num(rate), given)
 
 
 def replacement_cost_value(preliminary, direct, indirect, opportunity, taxes, profit_rate) -> np.ndarray:
@@ -123,9 +124,9 @@ def replacement_cost_value(preliminary, direct, indirect, opportunity, taxes, pr
 
     Convention: a reasonable profit (default 0) is earned on the pre-tax cost including the
     opportunity cost; non-recoverable taxes are added after it (no profit on taxes)."""
-    pre_tax = (np.nan_to_num(preliminary) + np.nan_to_num(direct) + np.nan_to_num(indirect)
-               + np.nan_to_num(opportunity))
-    return pre_tax * (1.0 + np.nan_to_num(profit_rate)) + np.nan_to_num(taxes)
+    pre_tax = (nan_to_num(preliminary) + nan_to_num(direct) + nan_to_num(indirect)
+               + nan_to_num(opportunity))
+    return pre_tax * (1.0 + nan_to_num(profit_rate)) + nan_to_num(taxes)
 
 
 def delta_quality(q: Any, benchmark: Any = 100.0) -> np.ndarray:
@@ -144,7 +145,7 @@ def delta_life(years_used: Any, years_remaining: Any) -> np.ndarray:
 def delta_expert(functional: Any, economic: Any) -> np.ndarray:
     """δ = 1 − (d_func + d_econ) (专家评价法); a missing rate counts as 0, both missing → NaN."""
     f, e = np.asarray(functional, float), np.asarray(economic, float)
-    return np.where(np.isnan(f) & np.isnan(e), np.nan, 1.0 - (np.nan_to_num(f) + np.nan_to_num(e)))
+    return np.where(np.isnan(f) & np.isnan(e), np.nan, 1.0 - (nan_to_num(f) + nan_to_num(e)))
 
 
 def select_delta(basis: np.ndarray, d_q: np.ndarray, d_life: np.ndarray, d_exp: np.ndarray,

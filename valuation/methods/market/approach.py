@@ -43,7 +43,7 @@ from scipy import stats
 
 from ...core.portfolio import column_list, column_values, frame_of_arrays
 from ...library.cases import PRICE_UNITS, PRICED_MODES, cases_frame, priced_cases
-from ..base import LazyWarnings, MethodResult, step
+from ..base import LazyWarnings, MethodResult, nan_to_num, step
 from .features import iso_days, raw_feature_arrays
 from .grid import (
     AGGREGATES,
@@ -290,7 +290,7 @@ def _subject_columns(pf, params: Mapping[str, Any]) -> dict[str, np.ndarray]:
         "price_mode": mode, "quality": q,
         "date": _valuation_dates(a), "platform": np.full(n, np.nan, dtype=object),
         "title": _str(a, "name"), "evidence_type": np.full(n, params["subject_evidence"], dtype=object),
-        "source": source, "supply_demand": np.nan_to_num(_num(a, "market_supply_demand")),
+        "source": source, "supply_demand": nan_to_num(_num(a, "market_supply_demand")),
         "date_index": np.where(np.isnan(di), 100.0, di),
         "k": np.where(np.isnan(k), float(params["k"]), k),
         "min_comparables": np.where(np.isnan(mc), float(params["min_comparables"]), mc),
@@ -386,7 +386,7 @@ def _explicit_pairs(subjects: _Subjects, comps: pd.DataFrame, beta_explicit: np.
     pairs = {
         "subject": s, "case_id": cid, "price": num["price"],
         "q_s": subjects["quality"][s], "q_c": num["quality"],
-        "sd_s": subjects["supply_demand"][s], "sd_c": np.nan_to_num(num["supply_demand"]),
+        "sd_s": subjects["supply_demand"][s], "sd_c": nan_to_num(num["supply_demand"]),
         "i_s": subjects["date_index"][s], "i_c": num["date_index"],
         "n_s": subjects["records"][s], "n_c": num["records"],
         "beta": beta_explicit[s],
@@ -566,7 +566,7 @@ def _value(subjects: _Subjects, *, cases: pd.DataFrame | None, comparables: pd.D
         agg = {c: np.full(n, np.nan) for c in AGGREGATES}
         pairs_frame = lambda: pd.DataFrame(  # noqa: E731
             columns=["subject", "case_id", "price", "weight", "p_adj", "product", "total_adj"])
-    cnt = np.nan_to_num(agg["n"]).astype(int)
+    cnt = nan_to_num(agg["n"]).astype(int)
     grid_est = agg["estimate"]
     h_ok = hcol["available"]
     h_est = hcol["estimate"]
@@ -585,7 +585,7 @@ def _value(subjects: _Subjects, *, cases: pd.DataFrame | None, comparables: pd.D
         hi_h = est * np.exp(np.log(hcol["high"]) - ml)
         dfree = np.maximum(cnt - 1, 1)
         t = stats.t.ppf(0.5 + cov / 2, dfree)
-        half = t * np.nan_to_num(agg["sd_log"]) * np.sqrt(1 + 1 / np.maximum(cnt, 1))
+        half = t * nan_to_num(agg["sd_log"]) * np.sqrt(1 + 1 / np.maximum(cnt, 1))
         lo_d, hi_d = est * np.exp(-half), est * np.exp(half)
     low = np.fmin(np.where(use_h, lo_h, lo_d), est)
     high = np.fmax(np.where(use_h, hi_h, hi_d), est)
@@ -779,20 +779,22 @@ def _traces(ids: pd.Index, out: dict[str, Any]) -> dict[str, list]:
         sorted_subj = subj[order]
         pc = {c: pairs[c][order] for c in ("case_id", "price", "x1", "x2", "x3", "x4", "x5",
                                            "product", "weight", "p_adj")}
-        dist = pairs["distance"][order]
-    for i in np.flatnonzero(fr["applicable"]):
+        # rounded once for all pairs (elementwise: each slice is what rounding it gives) and
+        # every traced subject's slice bounds by one search: a few numpy calls an asset less
+        dist_r = np.round(pairs["distance"][order], 4)
+        weight_r = np.round(pc["weight"].astype(float), 6)
+    traced = np.flatnonzero(fr["applicable"])
+    if npairs:
+        bounds = np.searchsorted(sorted_subj, np.stack([traced, traced + 1], axis=1)).tolist()
+    for i, (a, b) in zip(traced, bounds if npairs else [(0, 0)] * len(traced)):
         aid = ids[i]
         r = {c: v[i] for c, v in col.items()}
-        if npairs:
-            a, b = np.searchsorted(sorted_subj, [i, i + 1])
-        else:
-            a = b = 0
         g = {c: v[a:b].tolist() for c, v in pc.items()} if npairs else {c: [] for c in ("case_id", "weight")}
         steps = [step("comparables", "可比案例选取", "comparable selection",
                       "same rights type, price mode and unit; k nearest neighbours" if r["comparables_source"] == "library"
                       else "comparables given on the card",
                       {"source": r["comparables_source"], "price_mode": r["price_mode"], "price_unit": r["price_unit"],
-                       "cases": g["case_id"], "distance": np.round(dist[a:b], 4).tolist() if npairs else []},
+                       "cases": g["case_id"], "distance": dist_r[a:b].tolist() if npairs else []},
                       int(r["n_comparables"]), CLAUSES, unit="count")]
         for k in range(b - a):
             cid = g["case_id"][k]
@@ -803,7 +805,7 @@ def _traces(ids: pd.Index, out: dict[str, Any]) -> dict[str, list]:
                                "weight": g["weight"][k]}, g["p_adj"][k], CLAUSES, unit="CNY"))
         steps.append(step("market_value", "市场法评估值", "market approach value", "P = Σ w_i × P_i",
                           {"weighting": r["weighting"],
-                           "weights": np.round(pc["weight"][a:b].astype(float), 6).tolist() if b > a else []},
+                           "weights": weight_r[a:b].tolist() if b > a else []},
                           r["grid_estimate"], CLAUSES, unit=r["price_unit"]))
         if np.isfinite(r["hedonic_estimate"]):
             steps.append(step("hedonic", "特征价格模型估计", "hedonic model estimate",
