@@ -128,17 +128,22 @@ def appraise(card: Mapping[str, Any], *, library: LibraryLike = None, trace: boo
 
     Raises :class:`~valuation.core.errors.ValidationError` listing every problem of the card.
     """
-    snap = snapshot(library)
+    return _appraise_card(card, snapshot(library), trace, as_of)
+
+
+def _appraise_card(card: Mapping[str, Any], snap: Any, trace: bool, as_of: _dt.date | None,
+                   input_hash: str | None = None) -> Result:
+    """:func:`appraise` on a resolved snapshot (``input_hash``: the card's hash when known)."""
     pf = Portfolio.from_card(card)
     ev = evaluate(pf, snap, trace=trace, explain=True, as_of=as_of)
     aid = pf.index[0]
-    return ev.result(aid, input_hash=card_hash(card),
+    return ev.result(aid, input_hash=card_hash(card) if input_hash is None else input_hash,
                      seed=int(pf.assets.loc[aid, "seed"]))
 
 
 def appraise_together(cards: Sequence[Mapping[str, Any]], *, library: LibraryLike = None,
-                      trace: bool = True, as_of: _dt.date | None = None
-                      ) -> list[Result | Exception]:
+                      trace: bool = True, as_of: _dt.date | None = None,
+                      input_hashes: Sequence[str] | None = None) -> list[Result | Exception]:
     """Appraise several independent cards in one columnar evaluation, each as if alone.
 
     Meant for a service answering concurrent single-card requests together: one evaluation of
@@ -156,6 +161,10 @@ def appraise_together(cards: Sequence[Mapping[str, Any]], *, library: LibraryLik
         Include the calculation traces, as in :func:`appraise`.
     as_of : datetime.date, optional
         As in :func:`appraise`.
+    input_hashes : sequence of str, optional
+        ``card_hash(card)`` of each card when the caller has computed it already (the HTTP
+        service keys its result cache by it); the results' provenance records it instead of
+        hashing each card again. Must be those hashes: they are not checked.
 
     Returns
     -------
@@ -172,12 +181,15 @@ def appraise_together(cards: Sequence[Mapping[str, Any]], *, library: LibraryLik
     :func:`appraise` raises (same message, no "card i:" prefix). Only ``Exception`` is caught.
     """
     cards = list(cards)
+    if input_hashes is not None and len(input_hashes) != len(cards):
+        raise ValueError(f"input_hashes: {len(input_hashes)} hashes for {len(cards)} cards")
     snap = snapshot(library)
     out: list[Result | Exception | None] = [None] * len(cards)
 
     def alone(i: int) -> None:
         try:
-            out[i] = appraise(cards[i], library=snap, trace=trace, as_of=as_of)
+            out[i] = _appraise_card(cards[i], snap, trace, as_of,
+                                    None if input_hashes is None else input_hashes[i])
         except Exception as e:  # noqa: BLE001 - the caller gets it as this card's outcome
             out[i] = e
 
@@ -217,7 +229,8 @@ def appraise_together(cards: Sequence[Mapping[str, Any]], *, library: LibraryLik
         for k, (i, aid) in enumerate(zip(kept, pf.index)):
             try:
                 seed = pf.assets.loc[aid, "seed"] if seeds is None else seeds[k]
-                out[i] = ev.result(aid, input_hash=card_hash(cards[i]),  # type: ignore[union-attr]
+                h = card_hash(cards[i]) if input_hashes is None else input_hashes[i]
+                out[i] = ev.result(aid, input_hash=h,  # type: ignore[union-attr]
                                    seed=int(seed))
             except Exception:  # noqa: BLE001
                 alone(i)

@@ -104,3 +104,16 @@ def test_a_refused_rate_is_the_routes_429(make_service):
     assert second.status_code == 429
     assert second.json()["code"] == "rate_limited" and "retry-after" in second.headers
     assert svc.service.fast_answers == 1
+
+
+def test_provenance_input_hash_is_the_cards_own_hash_through_the_service(svc):
+    """The service hashes each card once (its cache key) and hands the hash to the
+    computation: the provenance must still be ``card_hash`` of that card."""
+    from valuation import api
+    from valuation.core.portfolio import card_hash
+
+    for i in range(len(CARDS)):
+        card = _card(i)
+        got = svc.client.post("/v1/appraisals", json=card, headers=svc.h()).json()
+        assert got["provenance"]["input_hash"] == card_hash(card)
+        assert got["provenance"] == api.appraise(card, library="seed").to_dict()["provenance"]

@@ -59,7 +59,7 @@ from ..library.records import LIBRARIES
 from . import models as M
 from .cache import ResultCache
 from .coalesce import Coalescer
-from .compute import ComputePool, runner, warm_engine
+from .compute import ComputePool, runner, submitter, warm_engine
 from .errors import ServiceError, error_body, install_handlers, response_for
 from .flight import SingleFlight
 from .keys import ROLE_LABELS, ApiKey, KeyStore, role_allows
@@ -108,18 +108,18 @@ class Service:
                                    anyio.CapacityLimiter(n) if self.pool else self.cpu_limiter,
                                    settings.coalesce_max, max_wait=settings.coalesce_wait_ms / 1e3,
                                    gap=settings.coalesce_gap_ms / 1e3,
-                                   submit=(lambda group, cards: self.pool.submit(group[0], cards))
-                                   if self.pool else None)
+                                   submit=submitter(self.pool) if self.pool else None)
 
     # ------------------------------------------------------------------ appraisal
-    async def appraise_one(self, card: dict[str, Any], trace: bool, sid: str
-                           ) -> tuple[bytes, str | None, int]:
+    async def appraise_one(self, card: dict[str, Any], trace: bool, sid: str,
+                           input_hash: str | None = None) -> tuple[bytes, str | None, int]:
         """``(Result.to_dict() rendered as JSON, its library snapshot, n)`` of one card,
         computed in a batch of ``n`` requests that queued together (``sid``: the snapshot the
-        request was made on)."""
+        request was made on; ``input_hash``: the card's ``card_hash`` when already known)."""
         asset = card.get("asset")
         aid = asset.get("asset_id") if isinstance(asset, dict) else None
-        (body, snap_id), n = await self.coalescer.submit((bool(trace), sid), card, conflict=aid)
+        item = (card, input_hash if input_hash is not None else card_hash(card))
+        (body, snap_id), n = await self.coalescer.submit((bool(trace), sid), item, conflict=aid)
         return body, snap_id, n
 
     async def appraisal(self, card: dict[str, Any], trace: bool) -> tuple[bytes, str | None, str, int]:
@@ -128,12 +128,13 @@ class Service:
         same snapshot and day gives the same numbers, so it is answered from the result cache;
         otherwise computed in a coalesced batch."""
         sid = await self.current_snapshot_id()
-        ck = (card_hash(card), bool(trace), sid, _dt.date.today().isoformat())
+        h = card_hash(card)
+        ck = (h, bool(trace), sid, _dt.date.today().isoformat())
         together = 0
 
         async def compute() -> tuple[bytes, str | None]:
             nonlocal together
-            body, snap_id, together = await self.appraise_one(card, trace, sid)
+            body, snap_id, together = await self.appraise_one(card, trace, sid, h)
             return body, snap_id
 
         body, snap_id, how = await self.results.answer(ck, sid, compute)

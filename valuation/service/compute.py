@@ -42,13 +42,30 @@ def default_processes(workers: int = 1, cpus: int | None = None) -> int:
     return int(n) if workers == 1 and n and n >= 2 else 0
 
 
-def appraise_rendered(library: Any, trace: bool, cards: list[dict[str, Any]]) -> list[Any]:
+def appraise_rendered(library: Any, trace: bool, cards: list[dict[str, Any]],
+                      hashes: list[str] | None = None, snapshot_id: str | None = None) -> list[Any]:
     """``[(JSON bytes of Result.to_dict(), its library snapshot id) | exception]`` per card,
-    in order, against ``library`` (``"seed"`` or a store) as it is now."""
-    snap = api.snapshot(library)
+    in order, against ``library`` (``"seed"`` or a store) as it is now — or, given the
+    ``snapshot_id`` the requests were made on, against that snapshot when it is the one this
+    process resolved last (no database read per batch). ``hashes``: the cards' ``card_hash``
+    when already computed (the service's cache keys)."""
+    snap = _snapshot(library, snapshot_id)
     return [r if isinstance(r, Exception)
             else (render_result(r), r.provenance.get("library_snapshot"))
-            for r in api.appraise_together(cards, library=snap, trace=trace)]
+            for r in api.appraise_together(cards, library=snap, trace=trace, input_hashes=hashes)]
+
+
+_LAST: list[Any] = []          # [the library object, its snapshot] resolved last in this process
+
+
+def _snapshot(library: Any, snapshot_id: str | None) -> Any:
+    """``api.snapshot(library)``, except that a request made on the snapshot this process
+    resolved last reuses it (a library write gives a new id, which resolves afresh)."""
+    if snapshot_id and _LAST and _LAST[0] is library and _LAST[1].snapshot_id == snapshot_id:
+        return _LAST[1]
+    snap = api.snapshot(library)
+    _LAST[:] = [library, snap]
+    return snap
 
 
 def warm_engine(library: Any) -> int:
@@ -89,8 +106,9 @@ def _start(spec: str, warm: bool = True) -> None:
     gc.freeze()
 
 
-def _appraise(trace: bool, cards: list[dict[str, Any]]) -> list[Any]:
-    return appraise_rendered(_LIBRARY, trace, cards)
+def _appraise(trace: bool, cards: list[dict[str, Any]], hashes: list[str] | None = None,
+              snapshot_id: str | None = None) -> list[Any]:
+    return appraise_rendered(_LIBRARY, trace, cards, hashes, snapshot_id)
 
 
 def _ready() -> bool:
@@ -112,21 +130,36 @@ class ComputePool:
         for f in [self._pool.submit(_ready) for _ in range(self.processes)]:
             f.result()
 
-    def appraise(self, trace: bool, cards: list[dict[str, Any]]) -> list[Any]:
-        return self.submit(trace, cards).result()
+    def appraise(self, trace: bool, cards: list[dict[str, Any]], hashes: list[str] | None = None,
+                 snapshot_id: str | None = None) -> list[Any]:
+        return self.submit(trace, cards, hashes, snapshot_id).result()
 
-    def submit(self, trace: bool, cards: list[dict[str, Any]]) -> Future[list[Any]]:
+    def submit(self, trace: bool, cards: list[dict[str, Any]], hashes: list[str] | None = None,
+               snapshot_id: str | None = None) -> Future[list[Any]]:
         """The batch's outcomes as a future (awaited by the coalescer on its event loop)."""
-        return self._pool.submit(_appraise, trace, cards)
+        return self._pool.submit(_appraise, trace, cards, hashes, snapshot_id)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
+Item = tuple[dict[str, Any], str]     # (card, its card_hash): a coalesced request
+
+
 def runner(pool: ComputePool | None, library: Callable[[], Any]
-           ) -> Callable[[tuple[bool, str], list[dict[str, Any]]], list[Any]]:
-    """The coalescer's ``run(group, cards)``: in ``pool`` when given, else in the calling
-    (worker) thread against ``library()``."""
+           ) -> Callable[[tuple[bool, str], list[Item]], list[Any]]:
+    """The coalescer's ``run(group, items)`` for the service's ``((trace, snapshot id), [(card,
+    card_hash), …])``: in ``pool`` when given, else in the calling (worker) thread against
+    ``library()``."""
     if pool is not None:
-        return lambda group, cards: pool.appraise(group[0], cards)
-    return lambda group, cards: appraise_rendered(library(), group[0], cards)
+        return lambda group, items: pool.appraise(group[0], *_split(items), group[1])
+    return lambda group, items: appraise_rendered(library(), group[0], *_split(items), group[1])
+
+
+def submitter(pool: ComputePool) -> Callable[[tuple[bool, str], list[Item]], Future[list[Any]]]:
+    """The coalescer's ``submit(group, items)``: the batch in ``pool``, as a future."""
+    return lambda group, items: pool.submit(group[0], *_split(items), group[1])
+
+
+def _split(items: list[Item]) -> tuple[list[dict[str, Any]], list[str]]:
+    return [c for c, _ in items], [h for _, h in items]
