@@ -25,7 +25,7 @@ from pandas.arrays import ArrowStringArray
 from scipy import special
 
 from ..core.errors import RefusedError
-from ..core.portfolio import Portfolio, _str_array
+from ..core.portfolio import Portfolio, _str_array, column_values
 from ..core.trimmed import mark_left_out
 
 __all__ = [
@@ -455,13 +455,15 @@ _TEXT_IS_ARROW: list[bool] = []
 
 
 def _text_is_arrow() -> bool:
-    """Whether this pandas infers an index of str as Arrow ``large_string`` with NaN as missing
-    value (pandas 3's ``str``) — what :func:`copy_index` builds; checked once."""
+    """Whether this pandas infers an index and a frame column of str as Arrow
+    ``large_string`` with NaN as missing value (pandas 3's ``str``) — what :func:`copy_index`
+    and ``reconcile._as_text`` build instead of letting pandas infer it; checked once."""
     if not _TEXT_IS_ARROW:
-        ref = pd.Index(np.array(["a"], dtype=object)).array
-        _TEXT_IS_ARROW.append(isinstance(ref, ArrowStringArray)
-                              and ref.dtype == pd.StringDtype("pyarrow", na_value=np.nan)
-                              and ref._pa_array.type == pa.large_string())
+        text = np.array(["a"], dtype=object)
+        refs = (pd.Index(text).array, pd.DataFrame({"t": text})["t"].array)
+        _TEXT_IS_ARROW.append(all(isinstance(ref, ArrowStringArray)
+                                  and ref.dtype == pd.StringDtype("pyarrow", na_value=np.nan)
+                                  and ref._pa_array.type == pa.large_string() for ref in refs))
     return _TEXT_IS_ARROW[0]
 
 
@@ -666,19 +668,13 @@ def _column(frame: pd.DataFrame, c: str) -> np.ndarray | pd.Series:
 
 def _text(frame: pd.DataFrame, c: str) -> Any:
     """``frame[c]``, as its text array (``frame[c].array``: the same values, ``tolist`` and
-    ``to_numpy``) when the column is a text one, read by pandas' private column getter; the
-    Series for any other column, a duplicated name or a pandas without the getter. A Series
-    costs ~30–50 µs (half of it the label lookup in an Arrow text column index), and
-    reconcile reads ~10 text columns a call."""
-    try:
-        loc = frame.columns.get_loc(c)
-        if isinstance(loc, int):
-            arr = frame._get_column_array(loc)
-            if isinstance(arr, pd.api.extensions.ExtensionArray) and isinstance(arr.dtype, pd.StringDtype) \
-                    and len(arr) == len(frame):
-                return arr
-    except (AttributeError, KeyError, TypeError):
-        pass
+    ``to_numpy``) when the column is a text one, read by
+    :func:`~valuation.core.portfolio.column_values`; the Series for any other column or a
+    duplicated name. A Series costs ~30–50 µs (half of it the label lookup in an Arrow text
+    column index), and reconcile reads ~10 text columns a call."""
+    v = column_values(frame, c)
+    if isinstance(v, pd.api.extensions.ExtensionArray) and isinstance(v.dtype, pd.StringDtype):
+        return v
     return frame[c]
 
 

@@ -35,6 +35,7 @@ from ._sampling import (
     _column,
     _index_at,
     _text,
+    _text_is_arrow,
     _values,
     asset_keys,
     copy_index,
@@ -411,20 +412,6 @@ def _as_text(v: Any) -> Any:
     return _str_array(pa.array(vals, type=pa.large_string()))
 
 
-_TEXT_IS_ARROW: list[bool] = []
-
-
-def _text_is_arrow() -> bool:
-    """Whether this pandas infers text as Arrow ``large_string`` with NaN as missing value
-    (pandas 3's ``str``) — what :func:`_as_text` builds; checked once."""
-    if not _TEXT_IS_ARROW:
-        ref = pd.DataFrame({"t": np.array(["a"], dtype=object)})["t"].array
-        _TEXT_IS_ARROW.append(isinstance(ref, ArrowStringArray)
-                              and ref.dtype == pd.StringDtype("pyarrow", na_value=np.nan)
-                              and ref._pa_array.type == pa.large_string())
-    return _TEXT_IS_ARROW[0]
-
-
 def _asset_keys(pf: Portfolio) -> np.ndarray:
     """The assets' random keys from their ids and ``engagement.seed``."""
     a = pf.assets
@@ -469,15 +456,9 @@ def _read_by(pf: Portfolio, ms: list[str]) -> Portfolio:
     paths starting with a prefix of their module's ``READS``; all of them when an approach
     does not declare it): a run on copies of the rows then copies no other approach's data
     (the market comparables were ~40 % of the replication for the income approach's draws)."""
-    prefixes: list[str] = []
-    for m in ms:
-        try:
-            reads = getattr(importlib.import_module(f"valuation.methods.{m}"), "READS", None)
-        except ImportError:
-            reads = None
-        if reads is None:
-            return pf
-        prefixes.extend(reads)
+    prefixes = _declared(ms, "READS")
+    if prefixes is None:
+        return pf
     keep = tuple(prefixes)
     return Portfolio(pf.assets, {k: v for k, v in pf.series.items() if k.startswith(keep)},
                      {k: v for k, v in pf.records.items() if k.startswith(keep)},
@@ -494,17 +475,21 @@ def _columns_read_by(ms: list[str]) -> list[str] | None:
     None — every column — when an approach does not declare them or the trimming is off. A
     copy of 413 rows per card then copies ~45 of the ~125 columns (the text ones were ~6 % of
     an explained batch)."""
-    if not _TRIM_ASSETS:
-        return None
+    return _declared(ms, "ASSET_COLUMNS") if _TRIM_ASSETS else None
+
+
+def _declared(ms: list[str], attr: str) -> list[str] | None:
+    """The names the approaches ``ms`` declare in their module's ``attr`` (``READS``,
+    ``ASSET_COLUMNS``), together; None when one of them declares none (read everything)."""
     out: list[str] = []
     for m in ms:
         try:
-            cols = getattr(importlib.import_module(f"valuation.methods.{m}"), "ASSET_COLUMNS", None)
+            names = getattr(importlib.import_module(f"valuation.methods.{m}"), attr, None)
         except ImportError:
-            cols = None
-        if cols is None:
+            names = None
+        if names is None:
             return None
-        out.extend(cols)
+        out.extend(names)
     return out
 
 
