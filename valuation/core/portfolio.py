@@ -542,11 +542,19 @@ def frame_of_arrays(cols: Mapping[str, Any], index: pd.Index) -> pd.DataFrame:
             return pd.DataFrame(cols, index=index)
         out[k] = None                    # filled below
         text.append((k, vals))
-    if text:
-        big = pa.array([x for _, vals in text for x in vals], type=pa.large_string())
-        for i, (k, _) in enumerate(text):
-            out[k] = _str_array(big.slice(i * n, n))
+    for (k, _), arr in zip(text, str_arrays([vals for _, vals in text], n)):
+        out[k] = arr
     return _frame(out, index)
+
+
+def str_arrays(texts: Sequence[list[Any]], n: int) -> list[pd.api.extensions.ExtensionArray]:
+    """A "str" array of each list of ``n`` str values, all converted by ONE Arrow call and
+    sliced: a conversion per column costs ~10–30 µs more than a slice, and a method's result
+    frame has ~10 text columns."""
+    if not texts:
+        return []
+    big = pa.array([x for vals in texts for x in vals], type=pa.large_string())
+    return [_str_array(big.slice(i * n, n)) for i in range(len(texts))]
 
 
 # column labels → their Index (the same few label lists every build; an Index of ~120 labels

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ...core.portfolio import _frame, _str_array, column_values
+from ...core.portfolio import _frame, _str_array, column_values, str_arrays
 from ...core.trimmed import LeftOutColumnError, left_out
 
 __all__ = ["SMALL", "Columns", "coded_str", "columns", "frame", "labels", "str_array"]
@@ -292,8 +292,6 @@ def frame(columns: dict[str, Any], index: pd.Index) -> pd.DataFrame:
             out[k] = v
             continue
         out[k] = None      # filled below, in its place
-    if text:
-        big = pa.array([x for _, vals in text for x in vals], type=pa.large_string())
-        for j, (k, _) in enumerate(text):
-            out[k] = _str_array(big.slice(j * n, n))
+    for (k, _), arr in zip(text, str_arrays([vals for _, vals in text], n)):
+        out[k] = arr
     return _frame(out, index)
