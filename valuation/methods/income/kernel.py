@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...core.errors import RefusedError
+from ..base import nan_to_num
 
 __all__ = [
     "DiscountResult",
@@ -139,12 +140,10 @@ def row_sum(x: np.ndarray) -> np.ndarray:
 
 
 def fill_nan(x: np.ndarray, nan: float = 0.0) -> np.ndarray:
-    """``np.nan_to_num(x, nan=nan)`` of a float array (a new array: NaN → ``nan``, ±inf → the
-    largest finite floats), ~5× cheaper on the usual inputs, which hold no infinity."""
-    out = np.where(np.isnan(x), nan, np.asarray(x, float))
-    if np.isinf(out).any():
-        out = np.nan_to_num(out)
-    return out
+    """``np.nan_to_num(x, nan=nan)`` of ``x`` as a float array (a new array: NaN → ``nan``,
+    ±inf → the largest finite floats), by the approaches' cheaper
+    :func:`~valuation.methods.base.nan_to_num`."""
+    return nan_to_num(np.asarray(x, float), nan=nan)
 
 
 def period_grid(n_periods: int, first_fraction: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
