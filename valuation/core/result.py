@@ -110,14 +110,19 @@ class Result:
     warnings: list[dict[str, Any]] = field(default_factory=list)
     status: str = "ok"
 
-    def to_dict(self) -> dict[str, Any]:
-        return clean({
+    def fields(self) -> dict[str, Any]:
+        """The result's own values under the keys of :meth:`to_dict`, not cleaned (shared, not
+        copied: read them, do not change them)."""
+        return {
             "asset_id": self.asset_id, "status": self.status, "estimate": self.estimate,
             "low": self.low, "high": self.high, "coverage": self.coverage,
             "currency": self.currency, "final": self.final, "methods": self.methods,
             "flags": self.flags, "warnings": self.warnings, "explanation": self.explanation,
             "provenance": self.provenance,
-        })
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return clean(self.fields())
 
     def to_json(self, **kw: Any) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, **kw)

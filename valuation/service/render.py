@@ -51,7 +51,7 @@ def render_result(result: Result) -> bytes:
     if _orjson is None:  # pragma: no cover - the service extra installs it
         return render_json(result.to_dict())
     try:
-        return _orjson.dumps(_fields(result), default=_cleaned, option=_PASS)
+        return _orjson.dumps(result.fields(), default=_cleaned, option=_PASS)
     except TypeError:                   # orjson.JSONEncodeError included
         return render_json(result.to_dict())
 
@@ -59,15 +59,6 @@ def render_result(result: Result) -> bytes:
 # values orjson would write its own way go to _cleaned instead (numpy, pandas: always)
 _PASS = 0 if _orjson is None else (_orjson.OPT_PASSTHROUGH_DATETIME | _orjson.OPT_PASSTHROUGH_SUBCLASS
                                    | _orjson.OPT_PASSTHROUGH_DATACLASS)
-
-
-def _fields(r: Result) -> dict[str, Any]:
-    """The dict :meth:`Result.to_dict` cleans, key for key."""
-    return {"asset_id": r.asset_id, "status": r.status, "estimate": r.estimate,
-            "low": r.low, "high": r.high, "coverage": r.coverage,
-            "currency": r.currency, "final": r.final, "methods": r.methods,
-            "flags": r.flags, "warnings": r.warnings, "explanation": r.explanation,
-            "provenance": r.provenance}
 
 
 def _cleaned(v: Any) -> Any:
