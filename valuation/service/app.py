@@ -74,6 +74,7 @@ BATCH_PATH = "/v1/appraisals:batch"
 APPRAISAL_PATH = "/v1/appraisals"
 #: query strings the appraisal fast path understands (anything else: the route decides)
 _FAST_TRACE = {b"": True, b"trace=true": True, b"trace=false": False}
+_CARD_ZH, _CARD_EN = "资产卡片 JSON 对象", "a JSON object (asset card)"
 _META = "valuation.meta"
 
 #: The five libraries (path parameter ``lib``).
@@ -104,21 +105,21 @@ class Service:
         self.warmed = 0                 # example cards appraised at start in this process
         self.flight = SingleFlight()    # expired snapshot id / key: one re-read for all waiting
         self.fast_answers = 0           # appraisals answered by ServiceMiddleware._fast_appraisal
-        self.coalescer = Coalescer(runner(self.pool, self.library),
+        self.coalescer = Coalescer(None if self.pool else runner(self.library),
                                    anyio.CapacityLimiter(n) if self.pool else self.cpu_limiter,
                                    settings.coalesce_max, max_wait=settings.coalesce_wait_ms / 1e3,
                                    gap=settings.coalesce_gap_ms / 1e3,
                                    submit=submitter(self.pool) if self.pool else None)
 
     # ------------------------------------------------------------------ appraisal
-    async def appraise_one(self, card: dict[str, Any], trace: bool, sid: str,
-                           input_hash: str | None = None) -> tuple[bytes, str | None, int]:
+    async def appraise_one(self, card: dict[str, Any], trace: bool, sid: str, input_hash: str
+                           ) -> tuple[bytes, str | None, int]:
         """``(Result.to_dict() rendered as JSON, its library snapshot, n)`` of one card,
         computed in a batch of ``n`` requests that queued together (``sid``: the snapshot the
-        request was made on; ``input_hash``: the card's ``card_hash`` when already known)."""
+        request was made on; ``input_hash``: the card's ``card_hash``)."""
         asset = card.get("asset")
         aid = asset.get("asset_id") if isinstance(asset, dict) else None
-        item = (card, input_hash if input_hash is not None else card_hash(card))
+        item = (card, input_hash)
         (body, snap_id), n = await self.coalescer.submit((bool(trace), sid), item, conflict=aid)
         return body, snap_id, n
 
@@ -332,11 +333,9 @@ class ServiceMiddleware:
         if key is None or not role_allows(key.role, "appraiser"):
             return False
         try:
-            card = json.loads(raw, parse_constant=_no_constants) if raw.strip() else None
-        except (ValueError, UnicodeDecodeError):
-            return False
-        if not isinstance(card, dict):
-            return False
+            card = _body_value(raw, dict, _CARD_ZH, _CARD_EN)
+        except ServiceError:
+            return False                # the route answers the 422
         if not svc.limiter.allow(key.id)[0]:
             return False                # the route checks again and answers 429
         svc.fast_answers += 1
@@ -417,7 +416,12 @@ def _no_constants(name: str) -> Any:
 
 
 async def _json_body(request: Request, expect: type, what_zh: str, what_en: str) -> Any:
-    raw = await request.body()
+    return _body_value(await request.body(), expect, what_zh, what_en)
+
+
+def _body_value(raw: bytes, expect: type, what_zh: str, what_en: str) -> Any:
+    """The JSON value of a request body when it is an ``expect``; else the 422 naming the
+    problem (empty, not JSON — NaN and Infinity included —, or another kind of value)."""
     issue = None
     if not raw.strip():
         issue = ("body", None, "请求体为空", "the request body is empty")
@@ -524,7 +528,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        trace: bool = Query(True, description="计算过程 / include the traces")
                        ) -> JSONResponse:
         """评估一张资产卡片 / appraise one asset card with every applicable approach."""
-        card = await _json_body(request, dict, "资产卡片 JSON 对象", "a JSON object (asset card)")
+        card = await _json_body(request, dict, _CARD_ZH, _CARD_EN)
         body, snap_id, how, together = await svc.appraisal(card, trace)
         _meta(request)["snapshot"] = snap_id
         return _appraisal_response(body, how, together)

@@ -75,10 +75,12 @@ class Coalescer:
     or ``limit`` (the longest wait passed).
     """
 
-    def __init__(self, run: Callable[[Hashable, list[Any]], Sequence[Any]],
+    def __init__(self, run: Callable[[Hashable, list[Any]], Sequence[Any]] | None,
                  limiter: anyio.CapacityLimiter, max_batch: int = 32, *,
                  max_wait: float = 0.0, gap: float = 0.004,
                  submit: Callable[[Hashable, list[Any]], Future[Sequence[Any]]] | None = None):
+        if (run is None) == (submit is None):
+            raise ValueError("a Coalescer needs exactly one of run (in a thread) and submit (a future)")
         self.run = run
         self.submit_batch = submit
         self.limiter = limiter
@@ -225,7 +227,7 @@ class Coalescer:
                                 self.submit_batch(batch[0].group, payloads)))
                         else:
                             outcomes = list(await anyio.to_thread.run_sync(
-                                self.run, batch[0].group, payloads))
+                                self.run, batch[0].group, payloads))  # type: ignore[arg-type]
                         if len(outcomes) != n:
                             raise RuntimeError(f"{n} items, {len(outcomes)} outcomes")
                     except Exception as e:  # noqa: BLE001 - the batch failed as a whole

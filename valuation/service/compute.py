@@ -117,8 +117,7 @@ def _ready() -> bool:
 
 class ComputePool:
     """``processes`` spawned worker processes (never forked from the threaded server), each
-    with the library ``spec`` open; :meth:`appraise` blocks its calling thread until a free
-    process has computed the batch."""
+    with the library ``spec`` open; :meth:`submit` hands a batch to the next free one."""
 
     def __init__(self, processes: int, spec: str, *, warm: bool = True):
         self.processes = max(1, int(processes))
@@ -129,10 +128,6 @@ class ComputePool:
         """Start every process (each opens the library) before the first request."""
         for f in [self._pool.submit(_ready) for _ in range(self.processes)]:
             f.result()
-
-    def appraise(self, trace: bool, cards: list[dict[str, Any]], hashes: list[str] | None = None,
-                 snapshot_id: str | None = None) -> list[Any]:
-        return self.submit(trace, cards, hashes, snapshot_id).result()
 
     def submit(self, trace: bool, cards: list[dict[str, Any]], hashes: list[str] | None = None,
                snapshot_id: str | None = None) -> Future[list[Any]]:
@@ -146,13 +141,9 @@ class ComputePool:
 Item = tuple[dict[str, Any], str]     # (card, its card_hash): a coalesced request
 
 
-def runner(pool: ComputePool | None, library: Callable[[], Any]
-           ) -> Callable[[tuple[bool, str], list[Item]], list[Any]]:
+def runner(library: Callable[[], Any]) -> Callable[[tuple[bool, str], list[Item]], list[Any]]:
     """The coalescer's ``run(group, items)`` for the service's ``((trace, snapshot id), [(card,
-    card_hash), …])``: in ``pool`` when given, else in the calling (worker) thread against
-    ``library()``."""
-    if pool is not None:
-        return lambda group, items: pool.appraise(group[0], *_split(items), group[1])
+    card_hash), …])``, computed in the calling (worker) thread against ``library()``."""
     return lambda group, items: appraise_rendered(library(), group[0], *_split(items), group[1])
 
 
