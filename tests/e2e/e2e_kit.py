@@ -1,0 +1,33 @@
+"""Helpers of the browser tests (waiting for a script run, example cards, screenshots)."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "artifacts" / "screenshots"
+CARDS = ROOT / "examples" / "cards"
+
+
+def settle(page, timeout: float = 60.0) -> None:
+    """Wait until the script run has finished and no placeholder skeleton is left."""
+    end = time.time() + timeout
+    time.sleep(0.3)
+    while time.time() < end:
+        busy = page.locator('[data-testid="stSkeleton"]').count() + \
+            page.locator('[data-testid="stStatusWidget"]').count() + \
+            page.locator('[data-testid="stSpinner"]').count()
+        if busy == 0:
+            break
+        time.sleep(0.25)
+    time.sleep(0.5)
+
+
+def card(name: str) -> dict:
+    return json.loads((CARDS / f"{name}.json").read_text("utf-8"))
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
