@@ -3,9 +3,12 @@ import streamlit as st
 
 from valuation.ui import pages
 from valuation.ui.i18n import t
+from valuation.ui.state import restore_from_url, sync_url
 
 st.set_page_config(page_title="数据资产评估 / Data asset valuation", page_icon="📊", layout="wide")
-st.session_state.setdefault("lang", "zh")
+if "lang" not in st.session_state:  # a deep link may name the language
+    st.session_state["lang"] = "en" if st.query_params.get("lang") == "en" else "zh"
+restore_from_url()
 with st.sidebar:
     st.radio("语言 / Language", ["zh", "en"], format_func=lambda x: {"zh": "中文", "en": "English"}[x],
              key="lang", horizontal=True)
@@ -21,3 +24,4 @@ nav = st.navigation([
     st.Page(pages.settings_page, title=t("nav_settings"), url_path="settings"),
 ])
 nav.run()
+sync_url()

@@ -125,14 +125,13 @@ def test_batch_upload_values_the_uploaded_file_not_the_example(server, page, lan
 def _library_editor(page, lang: str):
     page.get_by_role("link", name=TXT[lang]["libs"], exact=True).click()
     settle(page)
-    exp = page.get_by_text(TXT[lang]["edit"], exact=True)
-    exp.click()
+    page.get_by_text(TXT[lang]["edit"], exact=True).click()
     settle(page)
-    return page.locator('[data-testid="stExpanderDetails"] textarea').first
+    return page.get_by_label("YAML", exact=True)
 
 
 def _save(page, lang: str, text: str, note: str) -> None:
-    area = page.locator('[data-testid="stExpanderDetails"] textarea').first
+    area = page.get_by_label("YAML", exact=True)
     area.fill(text)  # no blur: the click on the button must still take the edit
     page.get_by_label(TXT[lang]["note"], exact=True).fill(note)
     page.get_by_role("button", name=TXT[lang]["save"], exact=True).click()
@@ -161,7 +160,7 @@ def test_library_editing_keeps_every_edit_and_refuses_no_ops(server, page, lang,
     now = store.get("standards", entry.key)
     assert (now.version, now.note, now.content["remark"]) == (v0 + 1, f"note 1 {lang}", f"first edit {lang}")
     assert f"v{v0 + 1}" in page.locator('[data-testid="stMain"]').inner_text()  # the page shows it
-    assert yaml.safe_load(page.locator('[data-testid="stExpanderDetails"] textarea').first.input_value()) == now.content
+    assert yaml.safe_load(page.get_by_label("YAML", exact=True).input_value()) == now.content
 
     second = dict(first, remark=f"second edit {lang}")
     _save(page, lang, yaml.safe_dump(second, allow_unicode=True, sort_keys=False), f"note 2 {lang}")

@@ -83,17 +83,21 @@ def test_appraisal_run_shows_the_api_estimate():
         assert f"{expected['estimate']:,.2f}" in shown
 
 
+def _json_area(at):
+    return next(a for a in at.text_area if str(a.key).startswith("card_json"))
+
+
 def test_card_json_editor_applies_and_refuses_bad_json():
     at = _page("card_page", "en", CARD)
     at.run()
     edited = json.loads(json.dumps(CARD))
     edited["asset"]["name"] = "Edited name"
-    at.text_area(key="card_json").set_value(json.dumps(edited, ensure_ascii=False))
+    _json_area(at).set_value(json.dumps(edited, ensure_ascii=False))
     at.button(key="apply_json_btn").click()
     at.run()
     assert not at.exception
     assert at.session_state["card"]["asset"]["name"] == "Edited name"
-    at.text_area(key="card_json").set_value("{not json")
+    _json_area(at).set_value("{not json")
     at.button(key="apply_json_btn").click()
     at.run()
     assert any("Invalid JSON" in e.value for e in at.error)

@@ -16,7 +16,10 @@ from ..state import EXAMPLES, MAX_UPLOAD_MB, library_arg
 def batch_page() -> None:
     st.title(t("batch_title"))
     up = st.file_uploader(t("upload_portfolio"), type=["csv", "xlsx", "parquet"], key="pf_upload")
-    use_example = st.checkbox(t("use_example_portfolio"), value=up is None, key="pf_example")
+    # keyed by the upload: a new file is a new, unticked box (a keyed widget ignores a changed
+    # ``value=``, so the box stayed ticked and the example was revalued instead; issue 19 Why 2)
+    use_example = st.checkbox(t("use_example_portfolio"), value=up is None,
+                              key=f"pf_example_{up.file_id if up is not None else 'none'}")
     only = st.selectbox(t("only"), ["all", "high-premium", "high-impairment"], key="pf_only")
     if st.button(t("run_batch"), type="primary", key="run_batch_btn"):
         with tempfile.TemporaryDirectory() as tmp:

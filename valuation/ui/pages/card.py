@@ -11,7 +11,7 @@ import streamlit as st
 from ... import api
 from ...core.schema import field_by_path
 from ..i18n import lang, t
-from ..state import MAX_UPLOAD_MB, current_card, example_cards, set_card
+from ..state import MAX_UPLOAD_MB, card_ref, card_rev, current_card, example_cards, set_card, update_card
 
 
 def _label(path: str) -> str:
@@ -31,14 +31,26 @@ def _get(card: dict, path: str) -> Any:
 
 
 def _put(card: dict, path: str, v: Any) -> None:
+    """Set ``path`` to ``v``; an empty value removes the key and never creates empty parent
+    objects (an untouched form must leave the card exactly as loaded)."""
     parts = path.split(".")
     cur = card
+    if v is None or v == "":
+        for p in parts[:-1]:
+            cur = cur.get(p) if isinstance(cur, dict) else None
+            if cur is None:
+                return
+        if isinstance(cur, dict):
+            cur.pop(parts[-1], None)
+        return
     for p in parts[:-1]:
         cur = cur.setdefault(p, {})
-    if v is None or v == "":
-        cur.pop(parts[-1], None)
-    else:
-        cur[parts[-1]] = v
+    cur[parts[-1]] = v
+
+
+def _key(path: str) -> str:
+    """Widget key of a form field: new for every card revision (see :mod:`..state`)."""
+    return f"f_{card_rev()}_{path}"
 
 
 def _errors_for(issues: list[dict], path: str) -> None:
@@ -48,7 +60,7 @@ def _errors_for(issues: list[dict], path: str) -> None:
 
 
 def _text(card: dict, path: str, issues: list[dict]) -> None:
-    v = st.text_input(_label(path), value=str(_get(card, path) or ""), key=f"f_{path}")
+    v = st.text_input(_label(path), value=str(_get(card, path) or ""), key=_key(path))
     _put(card, path, v.strip() or None)
     _errors_for(issues, path)
 
@@ -59,7 +71,7 @@ def _enum(card: dict, path: str, issues: list[dict]) -> None:
     cur = _get(card, path)
     opts = ["—", *f.allowed] + ([str(cur)] if cur is not None and cur not in f.allowed else [])
     idx = opts.index(cur) if cur in opts else 0
-    v = st.selectbox(_label(path), opts, index=idx, key=f"f_{path}")
+    v = st.selectbox(_label(path), opts, index=idx, key=_key(path))
     _put(card, path, None if v == "—" else v)
     _errors_for(issues, path)
 
@@ -67,7 +79,7 @@ def _enum(card: dict, path: str, issues: list[dict]) -> None:
 def _number(card: dict, path: str, issues: list[dict], *, step: float = 1.0, fmt: str = "%.2f") -> None:
     cur = _get(card, path)
     v = st.number_input(_label(path), value=float(cur) if isinstance(cur, (int, float)) else None,
-                        step=step, format=fmt, key=f"f_{path}")
+                        step=step, format=fmt, key=_key(path))
     if v is not None and field_by_path(path) is not None and field_by_path(path).kind == "int":
         v = int(v)
     _put(card, path, v)
@@ -80,7 +92,7 @@ def _date(card: dict, path: str, issues: list[dict]) -> None:
         d = dt.date.fromisoformat(cur) if cur else None
     except (TypeError, ValueError):
         d = None
-    v = st.date_input(_label(path), value=d, key=f"f_{path}")
+    v = st.date_input(_label(path), value=d, key=_key(path))
     _put(card, path, v.isoformat() if v else None)
     _errors_for(issues, path)
 
@@ -95,7 +107,7 @@ def card_page() -> None:
     with c2:
         st.write("")
         if st.button(t("load"), key="load_example_btn"):
-            set_card(json.loads(examples[choice].read_text(encoding="utf-8")))
+            set_card(json.loads(examples[choice].read_text(encoding="utf-8")), example=choice)
     up = st.file_uploader(t("upload_card"), type=["json"], key="card_upload")
     if up is not None and st.session_state.get("card_upload_seen") != up.file_id:
         st.session_state["card_upload_seen"] = up.file_id
@@ -108,7 +120,8 @@ def card_page() -> None:
                 st.error(t("json_error", e=e))
     card = current_card()
     if card is None:
-        set_card(json.loads(next(iter(examples.values())).read_text(encoding="utf-8")))
+        first = next(iter(examples))
+        set_card(json.loads(examples[first].read_text(encoding="utf-8")), example=first)
         card = current_card()
     assert card is not None
     edited = copy.deepcopy(card)
@@ -149,12 +162,12 @@ def card_page() -> None:
             _number(edited, "income.discount_rate", issues, step=0.005, fmt="%.4f")
             _number(edited, "income.royalty_rate", issues, step=0.005, fmt="%.4f")
     if edited != card:
-        set_card(edited)
+        update_card(edited)
         st.rerun()
 
     with st.expander(t("json_editor")):
         txt = st.text_area("JSON", value=json.dumps(current_card(), ensure_ascii=False, indent=2),
-                           key="card_json", height=300, label_visibility="collapsed")
+                           key=f"card_json_{card_rev()}_{card_ref(current_card() or {})}", height=300, label_visibility="collapsed")
         if st.button(t("apply_json"), key="apply_json_btn"):
             try:
                 set_card(json.loads(txt))

@@ -37,21 +37,10 @@ def libraries_page() -> None:
             st.dataframe(pd.DataFrame([{"version": h.version, "status": h.status, "author": h.author,
                                         "note": h.note, "created_at": str(h.created_at)}
                                        for h in store.history(lib, key)]), hide_index=True)
-        with st.expander(t("edit")):
-            text = st.text_area("YAML", value=yaml.safe_dump(entry.content, allow_unicode=True,
-                                                             sort_keys=False), height=300,
-                                key=f"edit_{lib}_{key}_{entry.version}")
-            author = st.text_input(t("author"), value="appraiser", key="edit_author")
-            note = st.text_input(t("version_note"), key="edit_note")
-            if st.button(t("save_version"), key="save_version_btn"):
-                try:
-                    new = store.put(lib, key, yaml.safe_load(text), author=author, note=note,
-                                    base_version=entry.version)
-                    st.success(t("saved", v=new.version))
-                except (ConflictError, ValuationError) as e:
-                    st.error(e.message(lang()))
-                except yaml.YAMLError as e:
-                    st.error(t("json_error", e=e))
+        _flash()
+        # a toggle, not an expander: it stays open across the rerun that shows a saved version
+        if st.toggle(t("edit"), key="lib_edit_on"):
+            _edit_form(store, lib, entry)
     if lib == "rules":
         st.subheader(t("rule_bench"))
         expr = st.text_input(t("expression"), value="premium_ratio >= 1.0", key="rule_expr")
@@ -61,6 +50,49 @@ def libraries_page() -> None:
                 st.success(t("rule_ok", facts=", ".join(facts)))
             except ValuationError as e:
                 st.error(e.message(lang()))
+
+
+def _flash() -> None:
+    """The outcome of the last save, shown once after the rerun that displays the new version."""
+    kind, text = st.session_state.pop("lib_flash", (None, None))
+    if kind:
+        getattr(st, kind)(text)
+
+
+def _edit_form(store, lib: str, entry) -> None:
+    """Edit one entry as YAML and save it as a new version.
+
+    A form submits the text, author and note together with the button, so an edit typed
+    just before the click is never lost on blur; the widgets are keyed by the entry's version
+    so after a save they show the saved content; a save without a change records nothing
+    (issue 19, Why 3).
+    """
+    ver = entry.version
+    with st.form(key=f"edit_form_{lib}_{entry.key}_{ver}"):
+        text = st.text_area("YAML", value=yaml.safe_dump(entry.content, allow_unicode=True,
+                                                         sort_keys=False), height=300,
+                            key=f"edit_{lib}_{entry.key}_{ver}")
+        author = st.text_input(t("author"), value="appraiser", key=f"edit_author_{ver}")
+        note = st.text_input(t("version_note"), key=f"edit_note_{lib}_{entry.key}_{ver}")
+        submitted = st.form_submit_button(t("save_version"))
+    if not submitted:
+        return
+    try:
+        content = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        st.error(t("yaml_error", e=e))
+        return
+    if content == entry.content:
+        st.info(t("no_change"))
+        return
+    try:
+        with st.spinner(t("saving")):
+            new = store.put(lib, entry.key, content, author=author, note=note, base_version=ver)
+    except (ConflictError, ValuationError) as e:
+        st.error(e.message(lang()))
+        return
+    st.session_state["lib_flash"] = ("success", t("saved", v=new.version))
+    st.rerun()
 
 
 def _title(c: dict) -> str:
