@@ -12,9 +12,9 @@ from ... import api
 from ...core.errors import ValuationError
 from ...core.result import METHOD_LABELS
 from ..charts import football_field, heatmap, tornado
+from ..fmt import money
 from ..i18n import lang, t
 from ..state import current_card, library_arg
-from ..fmt import money
 
 
 def _msg(d: dict[str, Any], key: str) -> str:

@@ -11,7 +11,15 @@ import streamlit as st
 from ... import api
 from ...core.schema import field_by_path
 from ..i18n import lang, t
-from ..state import MAX_UPLOAD_MB, card_ref, card_rev, current_card, example_cards, set_card, update_card
+from ..state import (
+    MAX_UPLOAD_MB,
+    card_ref,
+    card_rev,
+    current_card,
+    example_cards,
+    set_card,
+    update_card,
+)
 
 
 def _label(path: str) -> str:
