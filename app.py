@@ -12,6 +12,8 @@ restore_from_url()
 with st.sidebar:
     st.radio("语言 / Language", ["zh", "en"], format_func=lambda x: {"zh": "中文", "en": "English"}[x],
              key="lang", horizontal=True)
+    st.radio(t("money_unit"), ["yuan", "wan"], format_func=lambda x: t(f"unit_{x}"), key="money_unit",
+             horizontal=True)
 
 nav = st.navigation([
     st.Page(pages.card_page, title=t("nav_card"), url_path="card", default=True),

@@ -362,10 +362,18 @@ def runs_diff(a: str, b: str, *, library: LibraryLike = None) -> pd.DataFrame:
 
 def history(asset_id: str, *, library: LibraryLike = None) -> pd.DataFrame:
     """Value over time of one asset across batch runs (财资〔2024〕1号: 动态跟踪价值变动):
-    ``run_id, started_at, finished_at, snapshot_id, status, estimate, low, high, flags``."""
+    ``run_id, started_at, finished_at, snapshot_id, status, estimate, low, high, flags,
+    valuation_date`` (the run's valuation date; None for runs recorded before it was kept)."""
     from .batch.rundb import history as _history
 
     return _history(asset_id, db=_history_db(library))
+
+
+def history_assets(*, library: LibraryLike = None, limit: int = 5000) -> list[str]:
+    """Asset ids with a valued result in the run history (for choosing one), sorted."""
+    from .batch.rundb import assets_with_history
+
+    return assets_with_history(db=_history_db(library), limit=limit)
 
 
 def backtest(cases: Iterable[str], holdout: Iterable[str], *, fmt: str = "dadada",

@@ -164,6 +164,20 @@ class _Input:
     name: str
 
 
+def _valuation_dates(inp: _Input, keep: int = 20) -> list[str]:
+    """The distinct valuation dates of the portfolio (ISO, sorted, at most ``keep`` latest),
+    recorded with the run so the value history is plotted by valuation date, not run time."""
+    col = None
+    if inp.table is not None and "valuation_date" in inp.table:
+        col = inp.table["valuation_date"]
+    elif inp.portfolio is not None and "valuation_date" in inp.portfolio.assets:
+        col = inp.portfolio.assets["valuation_date"]
+    if col is None:
+        return []
+    dates = pd.to_datetime(col, errors="coerce").dropna().dt.date.unique()
+    return sorted(d.isoformat() for d in dates)[-keep:]
+
+
 def _load(portfolio: Any, records: Mapping[str, pd.DataFrame] | None) -> _Input:
     if isinstance(portfolio, Portfolio):
         return _Input(None, {}, portfolio, frame_sha256(portfolio.assets, portfolio.records), "<Portfolio>")
@@ -478,7 +492,8 @@ def revalue(portfolio: Any, out: str | os.PathLike[str], *, only: str = "all", b
                        input_name=inp.name, out=str(out),
                        options={"only": only, "backend": backend, "workers": workers,
                                 "chunk_size": chunk_size, "as_of": as_of_eff.isoformat(),
-                                "range_method": range_method, "resume": bool(resume)},
+                                "range_method": range_method, "resume": bool(resume),
+                                "valuation_dates": _valuation_dates(inp)},
                        engine_version=__version__)
 
     # ---- value the partitions

@@ -31,6 +31,7 @@ __all__ = [
     "finish_run",
     "flags_json",
     "history",
+    "assets_with_history",
     "clear_results",
     "finish_results",
     "insert_partition",
@@ -275,19 +276,33 @@ def codes_from_json(col: pd.Series) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- queries
+def assets_with_history(*, db: Any = None, limit: int = 5000) -> list[str]:
+    """Asset ids in ``batch_latest`` (valued by a finished run), sorted, at most ``limit``."""
+    eng = engine_for(db)
+    ensure_schema(eng)
+    with eng.connect() as c:
+        rows = c.execute(sa.select(latest.c.asset_id).order_by(latest.c.asset_id).limit(int(limit)))
+        return [str(r[0]) for r in rows]
+
+
 def history(asset_id: str, *, db: Any = None) -> pd.DataFrame:
     """Value over time of one asset across finished runs: run_id, started_at, finished_at, snapshot_id,
     status, estimate, low, high, flags (``;``-joined codes), ordered by run start."""
     eng = engine_for(db)
     ensure_schema(eng)
     q = (sa.select(results.c.run_id, runs.c.started_at, runs.c.finished_at, runs.c.snapshot_id,
-                   results.c.status, results.c.estimate, results.c.low, results.c.high, results.c.flags)
+                   results.c.status, results.c.estimate, results.c.low, results.c.high, results.c.flags,
+                   runs.c.options)
          .join(runs, runs.c.id == results.c.run_id)
          .where(results.c.asset_id == str(asset_id), runs.c.status == "finished")
          .order_by(runs.c.started_at, runs.c.id))
     with eng.connect() as c:
         fr = pd.read_sql_query(q, c)
     fr["flags"] = codes_from_json(fr["flags"])
+    # the run's valuation date (the latest when a portfolio mixed several); runs recorded
+    # before the dates were kept have none
+    opts = [o if isinstance(o, dict) else json.loads(o or "{}") for o in fr.pop("options")]
+    fr["valuation_date"] = [(o.get("valuation_dates") or [None])[-1] for o in opts]
     return fr
 
 

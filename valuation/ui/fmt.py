@@ -77,8 +77,8 @@ def value_text(v: Any, kind: str = "") -> str:
     if isinstance(v, bool):
         return ("是", "yes")[lang() == "en"] if v else ("否", "no")[lang() == "en"]
     if isinstance(v, (int, float)):
-        if kind == "currency":
-            return money(v)
+        if kind == "currency" or (len(kind) == 3 and kind.isupper()):
+            return money(v, kind if kind != "currency" else "CNY")
         if kind in ("ratio", "rate", "percent"):
             return pct(v, 2)
         return _num_text(float(v))

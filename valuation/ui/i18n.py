@@ -154,3 +154,12 @@ def t(key: str, **kw: Any) -> str:
     zh, en = T[key]
     s = en if lang() == "en" else zh
     return s.format(**kw) if kw else s
+
+
+def _merge() -> None:
+    from .i18n_pages import T_PAGES
+
+    T.update({k: v for k, v in T_PAGES.items() if k not in T})
+
+
+_merge()

@@ -74,6 +74,8 @@ ENUM_LABELS: dict[str, tuple[str, str]] = {
     "screened": ("已筛选", "Screened"), "skipped": ("已跳过", "Skipped"),
     # batch screening
     "all": ("全部", "All"), "high-premium": ("高溢价", "High premium"), "high-impairment": ("高减值", "High impairment"),
+    # public pricing sources
+    "computed": ("计算", "Computed"), "cap": ("上限", "Cap"),
     # approaches
     "cost": ("成本法", "Cost approach"), "income": ("收益法", "Income approach"),
 }
@@ -92,3 +94,20 @@ def enum_label(code: object, language: str | None = None, enum: str | None = Non
     if pair is None:
         return str(code)
     return pair[1] if (language or lang()) == "en" else pair[0]
+
+
+_PUNCT_EN = {"（": " (", "）": ")", "，": ", ", "：": ": ", "；": "; ", "、": ", "}
+
+
+def formula_text(formula: str, language: str | None = None) -> str:
+    """A trace formula in the reader's language (the approaches write it once, in Chinese)."""
+    if (language or lang()) != "en" or not formula:
+        return formula
+    from .i18n_pages import FORMULA_WORDS_EN
+
+    out = formula
+    for zh in sorted(FORMULA_WORDS_EN, key=len, reverse=True):
+        out = out.replace(zh, FORMULA_WORDS_EN[zh])
+    for zh, en in _PUNCT_EN.items():
+        out = out.replace(zh, en)
+    return " ".join(out.split())

@@ -1,8 +1,7 @@
 """评估: run the approaches; per-method panels with traces and clauses; reconciliation;
-football field; sensitivity; report downloads."""
+football field; sensitivity; report downloads. Every number goes through :mod:`..fmt`."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pandas as pd
@@ -11,14 +10,22 @@ import streamlit as st
 from ... import api
 from ...core.errors import ValuationError
 from ...core.result import METHOD_LABELS
+from ...core.schema import field_by_path, fields_for
+from .. import fmt
 from ..charts import football_field, heatmap, tornado
-from ..fmt import money
 from ..i18n import lang, t
+from ..labels import enum_label, formula_text
 from ..state import current_card, library_arg
+
+PROVENANCE = ("engine_version", "library_snapshot", "input_hash", "valuation_date", "random_seed")
 
 
 def _msg(d: dict[str, Any], key: str) -> str:
     return str(d.get(f"{key}_en" if lang() == "en" else f"{key}_zh") or "")
+
+
+def method_label(m: str) -> str:
+    return METHOD_LABELS.get(m, (m, m))[0 if lang() != "en" else 1]
 
 
 def run_appraisal() -> dict[str, Any] | None:
@@ -27,25 +34,50 @@ def run_appraisal() -> dict[str, Any] | None:
         st.info(t("no_card"))
         return None
     try:
-        res = api.appraise(card, library=library_arg())
+        with st.spinner(t("running_appraisal")):
+            res = api.appraise(card, library=library_arg())
     except ValuationError as e:
         st.error(e.message(lang()))
         for i in getattr(e, "issues", []):
             st.markdown("- " + i.message(lang()))
         return None
     st.session_state["result"] = res.to_dict()
+    st.session_state.pop("sensitivity", None)
+    for f in ("docx", "xlsx", "pdf"):
+        st.session_state.pop(f"report_{f}", None)
     return st.session_state["result"]
 
 
+def _input_label(key: str) -> str:
+    """An input of a trace step: the schema's label when the key is a card field."""
+    for f in fields_for("card"):
+        if f.column == key or f.path.rsplit(".", 1)[-1] == key:
+            return f.label_en if lang() == "en" else f.label_zh
+    return key
+
+
 def trace_table(steps: list[dict[str, Any]]) -> pd.DataFrame:
+    """Formula, inputs, value and clauses of each step, written for reading (no raw floats)."""
     zh = lang() != "en"
     return pd.DataFrame([{
         t("step"): s.get("label_zh" if zh else "label_en") or s.get("step"),
-        t("formula"): s.get("formula", ""),
-        t("inputs"): json.dumps(s.get("inputs", {}), ensure_ascii=False, default=str)[:300],
-        t("value"): json.dumps(s.get("value"), ensure_ascii=False, default=str)[:120],
+        t("formula"): formula_text(s.get("formula", "")),
+        t("inputs"): "；".join(f"{_input_label(k)} = {fmt.value_text(v)}"
+                              for k, v in (s.get("inputs") or {}).items()) if zh else
+        "; ".join(f"{_input_label(k)} = {fmt.value_text(v)}" for k, v in (s.get("inputs") or {}).items()),
+        t("value"): fmt.value_text(s.get("value"), s.get("unit", "")),
         t("clauses"): ", ".join(s.get("clauses") or []),
     } for s in steps])
+
+
+def methods_table(res: dict[str, Any]) -> pd.DataFrame:
+    cur = res.get("currency", "CNY")
+    return pd.DataFrame([{
+        t("method"): method_label(m),
+        t("estimate"): fmt.money(d.get("estimate"), cur), t("low"): fmt.money(d.get("low"), cur),
+        t("high"): fmt.money(d.get("high"), cur), t("weight"): fmt.pct(d.get("weight") or 0.0, 0),
+        t("applicable"): t("yes") if d.get("applicable") else t("no"),
+        t("reason"): _msg(d, "reason") or "—"} for m, d in res["methods"].items()])
 
 
 def appraise_page() -> None:
@@ -58,34 +90,26 @@ def appraise_page() -> None:
         return
     cur = res.get("currency", "CNY")
     c1, c2, c3 = st.columns(3)
-    c1.metric(t("estimate"), money(res.get("estimate"), cur))
+    c1.metric(t("estimate"), fmt.money(res.get("estimate"), cur))
     if res.get("low") is not None:
-        cov = f"{(res.get('coverage') or 0):.0%}"
-        c2.metric(f"{t('range')} · {t('low')}（{t('coverage')} {cov}）", f"{res['low']:,.0f}")
-        c3.metric(f"{t('range')} · {t('high')}", f"{res['high']:,.0f}")
+        cov = fmt.pct(res.get("coverage"), 0)
+        c2.metric(f"{t('range')} · {t('low')}（{t('coverage')} {cov}）", fmt.money(res["low"], cur))
+        c3.metric(f"{t('range')} · {t('high')}", fmt.money(res["high"], cur))
     st.markdown(f"<span id='estimate-value' data-estimate='{res.get('estimate')}'></span>",
                 unsafe_allow_html=True)
     if not res.get("final", True):
         st.error(t("final_no"))
-    rows = []
-    for m, d in res["methods"].items():
-        rows.append({t("method"): METHOD_LABELS[m][0 if lang() != "en" else 1],
-                     t("estimate"): d.get("estimate"), t("low"): d.get("low"), t("high"): d.get("high"),
-                     t("weight"): d.get("weight"),
-                     t("applicable"): t("yes") if d.get("applicable") else t("no"),
-                     t("reason"): _msg(d, "reason")})
     st.subheader(t("reconciliation"))
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    expl = res.get("explanation") or {}
-    reason = expl.get("reason_en" if lang() == "en" else "reason_zh")
+    st.dataframe(methods_table(res), hide_index=True, width="stretch")
+    reason = (res.get("explanation") or {}).get("reason_en" if lang() == "en" else "reason_zh")
     if reason:
         st.markdown(reason)
     st.subheader(t("football"))
-    st.plotly_chart(football_field(res, lang()), key="football_chart")
+    st.plotly_chart(football_field(res, lang(), lambda x: fmt.money(x, cur), fmt.money_unit_label(cur),
+                                   fmt.scale(), t("range")), key="football_chart")
     for m, d in res["methods"].items():
-        label = METHOD_LABELS[m][0 if lang() != "en" else 1]
-        with st.expander(f"{label}: " + (money(d.get("estimate"), cur) if d.get("applicable")
-                                          else t("not_applicable"))):
+        head = fmt.money(d.get("estimate"), cur) if d.get("applicable") else t("not_applicable")
+        with st.expander(f"{method_label(m)}: {head}"):
             if not d.get("applicable"):
                 st.write(_msg(d, "reason"))
             if d.get("trace"):
@@ -94,49 +118,75 @@ def appraise_page() -> None:
     if res.get("warnings"):
         st.subheader(t("warnings"))
         for w in res["warnings"]:
-            st.warning(_msg(w, "message") or json.dumps(w, ensure_ascii=False))
+            st.warning(_msg(w, "message") or str(w.get("code", "")))
     _sensitivity_section(res)
     _report_section()
     with st.expander(t("provenance")):
-        st.json(res.get("provenance", {}))
+        st.dataframe(provenance_table(res.get("provenance") or {}), hide_index=True, width="stretch")
+
+
+def provenance_table(prov: dict[str, Any]) -> pd.DataFrame:
+    rows = []
+    for k in PROVENANCE:
+        v = prov.get(k)
+        rows.append({t("prov_item"): t(f"prov_{k}"),
+                     t("value"): fmt.date(v) if k == "valuation_date" else ("—" if v is None else str(v))})
+    return pd.DataFrame(rows)
+
+
+def _axis_title(code: str) -> str:
+    f = next((f for f in fields_for("card") if f.column == code), None) or field_by_path(code)
+    return (f.label_en if lang() == "en" else f.label_zh) if f else code
 
 
 def _sensitivity_section(res: dict[str, Any]) -> None:
-    if not hasattr(api, "sensitivity") or res.get("estimate") is None:
+    if res.get("estimate") is None:
         return
     st.subheader(t("sensitivity"))
-    try:
-        sens = api.sensitivity(current_card(), library=library_arg(), lang=lang())
-    except ValuationError as e:
-        st.info(e.message(lang()))
-        return
-    if sens.get("tornado") is not None and len(sens["tornado"]):
+    key = (st.session_state.get("card_rev"), lang())
+    sens = st.session_state.get("sensitivity")
+    if sens is None or sens[0] != key:
+        try:
+            with st.spinner(t("running_sensitivity")):
+                sens = (key, api.sensitivity(current_card(), library=library_arg(), lang=lang()))
+        except ValuationError as e:
+            st.info(e.message(lang()))
+            return
+        st.session_state["sensitivity"] = sens
+    data = sens[1]
+    cur = res.get("currency", "CNY")
+    money = lambda x: fmt.money(x, cur)  # noqa: E731
+    if data.get("tornado") is not None and len(data["tornado"]):
         st.caption(t("tornado"))
-        st.plotly_chart(tornado(sens["tornado"], sens.get("base", res["estimate"]), lang()),
-                        key="tornado_chart")
-    if sens.get("two_way") is not None and len(sens["two_way"]):
+        st.plotly_chart(tornado(data["tornado"], data.get("base", res["estimate"]), money,
+                                fmt.money_unit_label(cur), (t("tornado_low"), t("tornado_high")),
+                                fmt.scale()), key="tornado_chart")
+    if data.get("two_way") is not None and len(data["two_way"]):
         st.caption(t("two_way"))
-        st.plotly_chart(heatmap(sens["two_way"], sens.get("x", ""), sens.get("y", "")),
-                        key="two_way_chart")
+        st.plotly_chart(heatmap(data["two_way"], _axis_title(data.get("x", "")),
+                                _axis_title(data.get("y", "")), money, lambda r: fmt.rate(r),
+                                fmt.scale()), key="two_way_chart")
 
 
 def _report_section() -> None:
-    if not hasattr(api, "report"):
-        return
     st.subheader(t("download_report"))
     cols = st.columns(3)
-    for col, (fmt, key, mime) in zip(cols, (
+    for col, (fmt_, key, mime) in zip(cols, (
             ("docx", "report_docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
             ("xlsx", "report_xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
             ("pdf", "report_pdf", "application/pdf"))):
         with col:
-            if st.button(t(key), key=f"make_{fmt}"):
+            if st.button(t(key), key=f"make_{fmt_}"):
                 try:
-                    st.session_state[f"report_{fmt}"] = api.report(current_card(), fmt=fmt,
-                                                                    lang=lang(), library=library_arg())
+                    with st.spinner(t("making_report")):
+                        st.session_state[f"report_{fmt_}"] = api.report(
+                            current_card(), fmt=fmt_, lang=lang(), library=library_arg())
                 except ValuationError as e:
                     st.error(e.message(lang()))
-            data = st.session_state.get(f"report_{fmt}")
+            data = st.session_state.get(f"report_{fmt_}")
             if data:
-                st.download_button(f"⬇ {fmt}", data, file_name=f"appraisal.{fmt}", mime=mime,
-                                   key=f"dl_{fmt}")
+                st.download_button(t("download_file", fmt=t(key)), data, file_name=f"appraisal.{fmt_}",
+                                   mime=mime, key=f"dl_{fmt_}")
+
+
+__all__ = ["appraise_page", "run_appraisal", "trace_table", "methods_table", "enum_label"]

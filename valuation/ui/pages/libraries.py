@@ -1,15 +1,15 @@
 """标准/规则/指标/模型/案例库: browse, search, edit with version notes, history; rule test bench."""
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 import streamlit as st
 import yaml
 
 from ... import api
 from ...core.errors import ConflictError, ValuationError
+from .. import fmt
 from ..i18n import lang, t
+from ..labels import enum_label
 from ..state import library_arg
 
 LIBS = ("standards", "rules", "indicators", "models", "cases")
@@ -24,18 +24,19 @@ def libraries_page() -> None:
     q = st.text_input(t("search"), key="lib_search")
     entries = store.list(lib, search=q or None)
     st.caption(f"{t('entries')}: {len(entries)}")
-    table = pd.DataFrame([{"key": e.key, "version": e.version, "status": e.status,
-                           "author": e.author, "note": e.note,
-                           "title": _title(e.content)} for e in entries[:500]])
+    table = pd.DataFrame([{t("key"): e.key, t("version"): e.version, t("status"): enum_label(e.status),
+                           t("author"): e.author, t("note"): e.note or "—",
+                           t("title"): _title(e.content)} for e in entries[:500]])
     st.dataframe(table, hide_index=True, width="stretch")
     if entries:
-        key = st.selectbox("key", [e.key for e in entries[:500]], key="lib_key")
+        key = st.selectbox(t("key"), [e.key for e in entries[:500]], key="lib_key")
         entry = store.get(lib, key)
         st.subheader(f"{key} · v{entry.version}")
         st.json(entry.content, expanded=False)
         with st.expander(t("history")):
-            st.dataframe(pd.DataFrame([{"version": h.version, "status": h.status, "author": h.author,
-                                        "note": h.note, "created_at": str(h.created_at)}
+            st.dataframe(pd.DataFrame([{t("version"): h.version, t("status"): enum_label(h.status),
+                                        t("author"): h.author, t("note"): h.note or "—",
+                                        t("created_at"): fmt.date(h.created_at)}
                                        for h in store.history(lib, key)]), hide_index=True)
         _flash()
         # a toggle, not an expander: it stays open across the rerun that shows a saved version
@@ -98,7 +99,8 @@ def _edit_form(store, lib: str, entry) -> None:
 def _title(c: dict) -> str:
     if not isinstance(c, dict):
         return ""
-    for k in ("title_zh", "name_zh", "title", "name", "document"):
+    order = ("title_en", "name_en") if lang() == "en" else ("title_zh", "name_zh")
+    for k in (*order, "title", "name", "document"):
         if c.get(k):
             return str(c[k])[:60]
-    return json.dumps(c, ensure_ascii=False)[:60]
+    return "—"

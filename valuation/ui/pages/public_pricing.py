@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import json
 
-import pandas as pd
 import streamlit as st
 
 from ... import api
 from ...core.errors import ValuationError
+from .. import fmt
 from ..i18n import lang, t
+from ..labels import enum_label
 from ..state import EXAMPLES, library_arg
+from .appraise import trace_table
 
 
 def _default_product() -> str:
@@ -17,12 +19,20 @@ def _default_product() -> str:
     return p.read_text(encoding="utf-8") if p.exists() else "{}"
 
 
+def _unit_price(x) -> str:
+    """A price per unit (per call can be a fraction of a yuan): always 元, four decimals."""
+    from ...core import formatting as F
+
+    return F.money(x, "CNY", "yuan", 4, lang())
+
+
 def public_pricing_page() -> None:
     st.title(t("public_title"))
     txt = st.text_area(t("product_json"), value=_default_product(), height=320, key="product_json")
     if st.button(t("compute_price"), type="primary", key="compute_price_btn"):
         try:
-            st.session_state["price_result"] = api.price(json.loads(txt), library=library_arg())
+            with st.spinner(t("compute_price")):
+                st.session_state["price_result"] = api.price(json.loads(txt), library=library_arg())
         except json.JSONDecodeError as e:
             st.error(t("json_error", e=e))
         except ValuationError as e:
@@ -32,14 +42,40 @@ def public_pricing_page() -> None:
     res = st.session_state.get("price_result")
     if not res:
         return
+    cur = res.get("currency", "CNY")
     c1, c2, c3 = st.columns(3)
-    c1.metric(t("mar"), f"{res.get('mar', 0):,.2f}")
-    c2.metric(t("allowed_profit"), f"{res.get('allowed_profit', 0):,.2f}")
-    c3.metric(t("rate_used"), f"{res.get('rate_used', 0):.2%}")
+    c1.metric(t("mar"), fmt.money(res.get("mar"), cur))
+    c2.metric(t("allowed_profit"), fmt.money(res.get("allowed_profit"), cur))
+    c3.metric(t("rate_used"), fmt.rate(res.get("rate_used")))
     items = res.get("items")
     if items:
-        st.dataframe(pd.DataFrame(items), hide_index=True, width="stretch")
+        import pandas as pd
+
+        df = pd.DataFrame(items)
+        table = fmt.frame(df, {"item_id": "text", "name": "text", "use_category": "enum", "unit": "enum",
+                               "expected_volume": "int", "cost_share": "pct"},
+                          {"item_id": t("item_id"), "name": t("name"), "use_category": _use_label(),
+                           "unit": t("charge_unit"), "expected_volume": t("expected_volume"),
+                           "cost_share": t("cost_share")})
+        for col, key in (("cap", "price_cap"), ("price", "price")):
+            if col in df:
+                table[t(key)] = [_unit_price(x) for x in df[col]]
+        for col in ("cap_source", "price_source"):
+            if col in df:
+                table[t(col)] = [enum_label(x) for x in df[col]]
+        for col in ("revenue_at_cap", "revenue_at_price"):
+            if col in df:
+                table[t(col)] = [fmt.money(x, cur) for x in df[col]]
+        st.dataframe(table, hide_index=True, width="stretch")
     for f in res.get("flags", []):
-        st.error(f"**{f.get('code')}** — {f.get('message_en' if lang() == 'en' else 'message_zh')}")
+        st.error(f"**{f.get('title_en' if lang() == 'en' else 'title_zh') or f.get('code')}** — "
+                 f"{f.get('message_en' if lang() == 'en' else 'message_zh')}")
     with st.expander(t("trace")):
-        st.json(res.get("trace", res))
+        st.dataframe(trace_table(res.get("trace") or []), hide_index=True, width="stretch")
+
+
+def _use_label() -> str:
+    from ...core.schema import field_by_path
+
+    f = field_by_path("product.items[].use_category")
+    return (f.label_en if lang() == "en" else f.label_zh) if f else "use_category"

@@ -5,9 +5,14 @@ import pandas as pd
 import streamlit as st
 
 from ..i18n import lang, t
+from ..labels import enum_label
 from .appraise import run_appraisal
 
 ICONS = {"blocker": "⛔", "warning": "⚠️", "info": "ℹ️"}
+
+
+def _title(f: dict) -> str:
+    return str(f.get("title_en" if lang() == "en" else "title_zh") or f.get("title") or f.get("code"))
 
 
 def risk_page() -> None:
@@ -28,10 +33,11 @@ def risk_page() -> None:
     en = lang() == "en"
     for f in flags:
         box = {"blocker": st.error, "warning": st.warning}.get(f.get("severity"), st.info)
-        box(f"{ICONS.get(f.get('severity'), '')} **{f.get('code')}** — "
+        box(f"{ICONS.get(f.get('severity'), '')} **{enum_label(f.get('severity'))} · {_title(f)}** — "
             f"{f.get('message_en' if en else 'message_zh')}  \n"
             f"{t('references')}: {', '.join(f.get('references') or [])}")
-    st.dataframe(pd.DataFrame([{t("code"): f.get("code"), t("severity"): f.get("severity"),
+    st.dataframe(pd.DataFrame([{t("severity"): enum_label(f.get("severity")), t("title"): _title(f),
+                                t("code"): f.get("code"),
                                 t("message"): f.get("message_en" if en else "message_zh"),
                                 t("references"): ", ".join(f.get("references") or [])}
                                for f in flags]), hide_index=True, width="stretch")
