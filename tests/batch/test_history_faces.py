@@ -76,15 +76,19 @@ def test_dashboard_history_page_shows_runs_and_the_value_over_time(two_runs, mon
     at.session_state["library_url"] = db
     at.run()
     assert not at.exception, at.exception
-    shown = at.dataframe[0].value
-    assert shown["id"].tolist() == [s2.run_id, s1.run_id]
-    at.text_input(key="history_asset").input(x0).run()
+    from valuation.core.formatting import money
+
+    runs_shown = next(d.value for d in at.dataframe if "Run id" in d.value.columns and "Assets" in d.value.columns)
+    assert runs_shown["Run id"].tolist() == [s2.run_id, s1.run_id]
+    at.selectbox(key="history_asset").set_value(x0).run()
     assert not at.exception, at.exception
-    h = at.dataframe[-1].value
-    np.testing.assert_allclose(h["estimate"], [r1.loc[x0, "estimate"], r2.loc[x0, "estimate"]], rtol=1e-12)
+    h = next(d.value for d in at.dataframe if "Valuation date" in d.value.columns)
+    # amounts as the reader sees them (CNY, two decimals), oldest valuation first
+    assert h["Estimate"].tolist() == [money(r1.loc[x0, "estimate"], lang="en"),
+                                      money(r2.loc[x0, "estimate"], lang="en")]
     at.button(key="diff_btn").click().run()
     assert not at.exception, at.exception
-    assert any("flags_new" in df.value.columns for df in at.dataframe)
+    assert any("New flags" in df.value.columns for df in at.dataframe)
 
 
 if __name__ == "__main__":  # pragma: no cover
