@@ -11,6 +11,7 @@ import streamlit as st
 from ... import api
 from ...core.schema import field_by_path
 from ..i18n import lang, t
+from ..labels import enum_label
 from ..state import (
     MAX_UPLOAD_MB,
     card_ref,
@@ -20,6 +21,7 @@ from ..state import (
     set_card,
     update_card,
 )
+from .card_tables import quality_editor, records_editor, streams_editor
 
 
 def _label(path: str) -> str:
@@ -79,7 +81,8 @@ def _enum(card: dict, path: str, issues: list[dict]) -> None:
     cur = _get(card, path)
     opts = ["—", *f.allowed] + ([str(cur)] if cur is not None and cur not in f.allowed else [])
     idx = opts.index(cur) if cur in opts else 0
-    v = st.selectbox(_label(path), opts, index=idx, key=_key(path))
+    v = st.selectbox(_label(path), opts, index=idx, key=_key(path),
+                     format_func=lambda c: c if c == "—" else enum_label(c, enum=f.enum))
     _put(card, path, None if v == "—" else v)
     _errors_for(issues, path)
 
@@ -169,6 +172,16 @@ def card_page() -> None:
             _number(edited, "income.periods", issues, step=1.0, fmt="%.0f")
             _number(edited, "income.discount_rate", issues, step=0.005, fmt="%.4f")
             _number(edited, "income.royalty_rate", issues, step=0.005, fmt="%.4f")
+    with st.expander(t("forms_title"), expanded=True):
+        tabs = st.tabs([t("cost_lines"), t("comparables"), t("quality_scores"), t("revenue_streams")])
+        with tabs[0]:
+            records_editor(edited, "cost.lines", t("cost_lines"), issues)
+        with tabs[1]:
+            records_editor(edited, "market.comparables", t("comparables"), issues)
+        with tabs[2]:
+            quality_editor(edited, issues)
+        with tabs[3]:
+            streams_editor(edited, issues)
     if edited != card:
         update_card(edited)
         st.rerun()

@@ -1,0 +1,218 @@
+"""Table forms of the card page (``st.data_editor``): cost lines, comparables, quality scores
+and income streams, typed cell by cell instead of raw JSON (issue 19, deliverable 6).
+
+Each editor is built from the schema table (labels, enumerations, bounds), writes its rows
+back into the card and shows the validation messages of its cells right under the table.
+The editor is fed the rows of the card as they were when this card revision started
+(``_base``): Streamlit keeps a data editor's edits as deltas on its input, so feeding back
+the already edited rows would apply added rows twice.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from ...core.schema import Field, fields_for
+from ..i18n import lang, t
+from ..labels import enum_label
+from ..state import card_rev
+
+QUALITY_DIMS = ("normativeness", "completeness", "accuracy", "consistency", "timeliness", "accessibility")
+STREAMS = ("revenue", "income", "base", "nopat", "with", "without", "savings")
+
+
+def _label(f: Field) -> str:
+    return f.label_en if lang() == "en" else f.label_zh
+
+
+def _base(name: str, make) -> pd.DataFrame:
+    key = f"f_{card_rev()}_{name}_base"
+    if key not in st.session_state:
+        st.session_state[key] = make()
+    return st.session_state[key]
+
+
+def _empty(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or v == "" or v is pd.NaT
+
+
+def _cell_messages(issues: list[dict], prefix: str, cols: dict[str, str]) -> None:
+    """Messages of ``prefix[i].col`` fields, with the row number and column label."""
+    pat = re.compile(re.escape(prefix) + r"\[(\d+)\]\.?([\w.]*)")
+    for i in issues:
+        m = pat.fullmatch(i["field"]) or pat.match(i["field"])
+        if not m:
+            continue
+        msg = i["message_en"] if lang() == "en" else i["message_zh"]
+        col = cols.get(m.group(2), m.group(2) or "—")
+        st.error(t("cell_error", row=int(m.group(1)) + 1, col=col, msg=msg), icon="⚠️")
+
+
+def _column_config(f: Field) -> Any:
+    cc = st.column_config
+    label = _label(f)
+    if f.kind == "enum":
+        return cc.SelectboxColumn(label, options=[enum_label(v, enum=f.enum) for v in f.allowed or ()],
+                                  required=f.required)
+    if f.kind in ("number", "int"):
+        return cc.NumberColumn(label, min_value=f.minimum, max_value=f.maximum, required=f.required,
+                               format="localized", step=1 if f.kind == "int" else None)
+    if f.kind == "date":
+        return cc.DateColumn(label, format="YYYY-MM-DD", required=f.required)
+    return cc.TextColumn(label, required=f.required)
+
+
+def records_editor(card: dict, path: str, title: str, issues: list[dict], skip: tuple[str, ...] = ()) -> None:
+    """Edit the list of objects at ``path`` (e.g. ``cost.lines``) as a table; writes into ``card``."""
+    fields = [f for f in fields_for("card") if f.path.startswith(path + "[].")
+              and "." not in f.path[len(path) + 3:] and f.path.rsplit(".", 1)[-1] not in skip]
+    names = [f.path.rsplit(".", 1)[-1] for f in fields]
+    parent, last = _parent(card, path)
+    rows = (parent or {}).get(last) or []
+
+    def make() -> pd.DataFrame:
+        return pd.DataFrame({n: _column([_to_cell(r.get(n), f) for r in rows], f)
+                             for n, f in zip(names, fields)}, columns=names)
+
+    st.markdown(f"**{title}**")
+    df = st.data_editor(_base(path, make), num_rows="dynamic", hide_index=True, width="stretch",
+                        key=f"f_{card_rev()}_{path}_editor",
+                        column_config={n: _column_config(f) for n, f in zip(names, fields)})
+    new = [_row_from_cells(r, fields, names, old) for r, old in
+           zip(df.to_dict("records"), rows + [{}] * max(0, len(df) - len(rows)))]
+    new = [r for r in new if r]
+    if new != rows:
+        if parent is None:
+            parent = _make_parent(card, path)
+        if new:
+            parent[last] = new
+        else:
+            parent.pop(last, None)
+    _cell_messages(issues, path, {n: _label(f) for n, f in zip(names, fields)})
+
+
+def _parent(card: dict, path: str) -> tuple[dict | None, str]:
+    parts = path.split(".")
+    cur: Any = card
+    for p in parts[:-1]:
+        cur = cur.get(p) if isinstance(cur, dict) else None
+    return (cur if isinstance(cur, dict) else None), parts[-1]
+
+
+def _make_parent(card: dict, path: str) -> dict:
+    cur = card
+    for p in path.split(".")[:-1]:
+        cur = cur.setdefault(p, {})
+    return cur
+
+
+def _column(values: list, f: Field) -> pd.Series:
+    """A column whose dtype the editor's column type accepts even when it is empty."""
+    if f.kind == "date":
+        return pd.to_datetime(pd.Series(values, dtype="object"), errors="coerce")
+    if f.kind in ("number", "int"):
+        return pd.to_numeric(pd.Series(values, dtype="object"), errors="coerce").astype("float64")
+    return pd.Series(values, dtype="object")
+
+
+def _to_cell(v: Any, f: Field) -> Any:
+    if v is None:
+        return None
+    if f.kind == "enum":
+        return enum_label(v, enum=f.enum)
+    if f.kind == "date":
+        try:
+            return dt.date.fromisoformat(str(v)[:10])
+        except ValueError:
+            return None
+    return v
+
+
+def _row_from_cells(r: dict, fields: list[Field], names: list[str], old: dict) -> dict:
+    """One edited row back into card form; keys the table does not show are kept from ``old``."""
+    out = {k: v for k, v in old.items() if k not in names}
+    for n, f in zip(names, fields):
+        v = r.get(n)
+        if _empty(v):
+            continue
+        if f.kind == "enum":
+            back = {enum_label(c, enum=f.enum): c for c in f.allowed or ()}
+            v = back.get(v, v)
+        elif f.kind == "date":
+            v = v.isoformat()[:10] if hasattr(v, "isoformat") else str(v)
+        elif f.kind == "int":
+            v = int(v)
+        elif f.kind == "number":
+            v = float(v)
+            v = int(v) if v.is_integer() and isinstance(old.get(n), int) else v
+        out[n] = v
+    return out
+
+
+def quality_editor(card: dict, issues: list[dict]) -> None:
+    """The six GB/T 36344 dimension scores (0–100) as one editable column."""
+    by = {f.path.rsplit(".", 1)[-1]: f for f in fields_for("card") if f.path.startswith("asset.quality.")}
+    q = (card.get("asset") or {}).get("quality") or {}
+
+    def make() -> pd.DataFrame:
+        return pd.DataFrame({"dim": [_label(by[d]) for d in QUALITY_DIMS],
+                             "score": [q.get(d) for d in QUALITY_DIMS]}).astype({"score": "float"})
+
+    st.markdown(f"**{t('quality_scores')}**")
+    df = st.data_editor(_base("quality", make), hide_index=True, width="stretch",
+                        key=f"f_{card_rev()}_quality_editor", disabled=["dim"],
+                        column_config={"dim": st.column_config.TextColumn(t("dimension")),
+                                       "score": st.column_config.NumberColumn(t("score"), min_value=0,
+                                                                              max_value=100, format="%.1f")})
+    new = dict(q)
+    for d, v in zip(QUALITY_DIMS, df["score"].tolist()):
+        if _empty(v):
+            new.pop(d, None)
+        else:
+            new[d] = int(v) if float(v).is_integer() and isinstance(q.get(d), int) else float(v)
+    if new != q:
+        card.setdefault("asset", {})["quality"] = new
+    for i in issues:
+        if i["field"].rsplit(".", 1)[-1] in QUALITY_DIMS and i["field"].startswith("asset.quality."):
+            st.error(i["message_en"] if lang() == "en" else i["message_zh"], icon="⚠️")
+
+
+def streams_editor(card: dict, issues: list[dict]) -> None:
+    """Income streams given period by period (lists) as one table: a row per period, a column
+    per stream. Streams written as ``{base, growth}`` stay in the JSON editor."""
+    inc = card.get("income")
+    if not isinstance(inc, dict):
+        return
+    by = {f.path.rsplit(".", 1)[-1]: f for f in fields_for("card") if f.kind == "stream"}
+    names = [s for s in STREAMS if isinstance(inc.get(s), list)]
+    if not names:
+        return
+    n = max(len(inc[s]) for s in names)
+
+    def make() -> pd.DataFrame:
+        return pd.DataFrame({s: [float(v) if v is not None else None for v in inc[s]] + [None] * (n - len(inc[s]))
+                             for s in names}, index=range(1, n + 1)).astype(float)
+
+    st.markdown(f"**{t('revenue_streams')}**")
+    cfg = {s: st.column_config.NumberColumn(_label(by[s]), format="localized") for s in names}
+    cfg["_index"] = st.column_config.NumberColumn(t("period"))
+    df = st.data_editor(_base("streams", make), num_rows="dynamic", width="stretch",
+                        key=f"f_{card_rev()}_streams_editor", column_config=cfg)
+    for s in names:
+        vals = [None if _empty(v) else float(v) for v in df[s].tolist()]
+        while vals and vals[-1] is None:
+            vals.pop()
+        old = inc[s]
+        vals = [int(v) if v is not None and v.is_integer() and i < len(old) and isinstance(old[i], int) else v
+                for i, v in enumerate(vals)]
+        if vals != old:
+            inc[s] = vals
+    for i in issues:
+        head = i["field"].split("[")[0]
+        if head in {f"income.{s}" for s in names} or any(i["field"].startswith(f"income.{s}.") for s in names):
+            st.error(i["message_en"] if lang() == "en" else i["message_zh"], icon="⚠️")
