@@ -12,7 +12,7 @@ restore_from_url()
 with st.sidebar:
     st.radio("语言 / Language", ["zh", "en"], format_func=lambda x: {"zh": "中文", "en": "English"}[x],
              key="lang", horizontal=True)
-    st.radio(t("money_unit"), ["yuan", "wan"], format_func=lambda x: t(f"unit_{x}"), key="money_unit",
+    st.radio(t("money_unit"), ["yuan", "wan"], format_func={u: t(f"unit_{u}") for u in ("yuan", "wan")}.get, key="money_unit",
              horizontal=True)
 
 nav = st.navigation([

@@ -131,7 +131,7 @@ def batch_page() -> None:
     # ``value=``, so the box stayed ticked and the example was revalued instead; issue 19 Why 2)
     use_example = st.checkbox(t("use_example_portfolio"), value=up is None,
                               key=f"pf_example_{up.file_id if up is not None else 'none'}")
-    only = st.selectbox(t("only"), ONLY, format_func=enum_label, key="pf_only")
+    only = st.selectbox(t("only"), ONLY, format_func={o: enum_label(o) for o in ONLY}.get, key="pf_only")
     if st.button(t("run_batch"), type="primary", key="run_batch_btn"):
         _run(up, use_example, only)
     res = st.session_state.get("batch_results")

@@ -82,7 +82,7 @@ def _enum(card: dict, path: str, issues: list[dict]) -> None:
     opts = ["—", *f.allowed] + ([str(cur)] if cur is not None and cur not in f.allowed else [])
     idx = opts.index(cur) if cur in opts else 0
     v = st.selectbox(_label(path), opts, index=idx, key=_key(path),
-                     format_func=lambda c: c if c == "—" else enum_label(c, enum=f.enum))
+                     format_func={c: c if c == "—" else enum_label(c, enum=f.enum) for c in opts}.get)
     _put(card, path, None if v == "—" else v)
     _errors_for(issues, path)
 

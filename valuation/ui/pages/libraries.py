@@ -19,7 +19,7 @@ def libraries_page() -> None:
     st.title(t("lib_title"))
     store = api.open_library(library_arg())
     st.caption(f"{t('snapshot')}: `{store.snapshot_id()}`")
-    lib = st.radio(t("library"), LIBS, format_func=lambda x: t(f"lib_{x}"), horizontal=True,
+    lib = st.radio(t("library"), LIBS, format_func={x: t(f"lib_{x}") for x in LIBS}.get, horizontal=True,
                    key="lib_choice")
     q = st.text_input(t("search"), key="lib_search")
     entries = store.list(lib, search=q or None)

@@ -21,7 +21,7 @@ def settings_page() -> None:
     st.title(t("settings_title"))
     _mirror("lang_setting", "lang", ["zh", "en"], t("language"),
             lambda x: {"zh": "中文", "en": "English"}[x])
-    _mirror("unit_setting", "money_unit", ["yuan", "wan"], t("money_unit"), lambda x: t(f"unit_{x}"))
+    _mirror("unit_setting", "money_unit", ["yuan", "wan"], t("money_unit"), {u: t(f"unit_{u}") for u in ("yuan", "wan")}.get)
     st.caption(t("settings_unit_help"))
     url = library_arg() or api.default_db_url()
     safe = url.split("@")[-1] if "@" in url else url
