@@ -131,5 +131,34 @@ FORMULA_WORDS_EN: dict[str, str] = {
     "预测期": "forecast periods", "成本节约": "cost saving", "许可费率": "royalty rate",
     "期中": "mid-period", "期末": "end of period", "管理": "management", "流通": "circulation",
     "数据安全": "data security", "监管": "regulatory", "其他风险溢价": "other risk premia",
-    "该类成本": "costs of this category",
+    "该类成本": "costs of this category", "预计销量": "expected volume",
+}
+
+#: names of the inputs of trace steps that are not card fields (symbols such as Q, C, δ, r,
+#: X1…X5, MAR stay symbols)
+INPUT_LABELS: dict[str, tuple[str, str]] = {
+    "Q_benchmark": ("基准质量得分", "Benchmark quality"), "sd": ("标准差", "Std. dev."),
+    "delta_low": ("δ 下限", "δ low"), "delta_high": ("δ 上限", "δ high"),
+    "label": ("名称", "Label"), "bound": ("约束项", "Binding limit"),
+    "rights_years_remaining": ("剩余权利年限", "Rights years remaining"),
+    "first_period_fraction": ("首期比例", "First-period fraction"), "tau": ("折现时点 τ", "Timing τ"),
+    "factors": ("折现系数", "Discount factors"), "flows": ("现金流", "Cash flows"),
+    "low": ("下限", "Low"), "high": ("上限", "High"), "price_unit": ("价格单位", "Price unit"),
+    "cases": ("案例", "Cases"), "distance": ("距离", "Distance"), "product": ("系数乘积", "Product of factors"),
+    "weight": ("权重", "Weight"), "spread": ("离散度", "Spread"), "I_valuation": ("基准日价格指数", "Index at valuation date"),
+    "assets": ("贡献资产", "Contributory assets"), "survival": ("留存率", "Survival"),
+    "given": ("给定值", "Given"), "g_after_attrition": ("考虑流失后的增长率", "Growth after attrition"),
+    "allowed_cost": ("准许成本", "Allowed cost"), "subsidies": ("政府补助", "Subsidies"),
+    "cgb10y": ("10 年期国债收益率", "10-year treasury yield"), "premium_cap": ("上浮上限", "Premium cap"),
+    "rate_cap": ("准许收益率上限", "Allowed return cap"), "profit_base": ("利润基数", "Profit base"),
+    "previous_excess": ("上期超额收入", "Previous excess"), "cost_share": ("成本分摊比例", "Cost share"),
+    "expected_volume": ("预计销量", "Expected volume"), "actual_revenue": ("实际收入", "Actual revenue"),
+    "value": ("数值", "Value"), "source": ("来源", "Source"),
+}
+
+#: formulas the approaches write in English only, in Chinese
+FORMULAS_ZH: dict[str, str] = {
+    "same rights type, price mode and unit; k nearest neighbours": "同权利类型、计价方式与价格单位；k 近邻选取",
+    "comparables given on the card": "卡片给定的可比案例", "estimate": "评估值",
+    "hedonic prediction interval re-centred on P": "特征价格模型预测区间（以 P 为中心）",
 }

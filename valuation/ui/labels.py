@@ -57,7 +57,7 @@ ENUM_LABELS: dict[str, tuple[str, str]] = {
     "build_up": ("累加法", "Build-up"), "wacc": ("加权平均资本成本", "WACC"),
     "working_capital": ("营运资金", "Working capital"), "fixed_assets": ("固定资产", "Fixed assets"),
     "workforce": ("人力资源", "Workforce"), "other_intangibles": ("其他无形资产", "Other intangibles"),
-    "auto": ("自动", "Automatic"), "ets": ("指数平滑", "ETS"), "arima": ("ARIMA", "ARIMA"),
+    "auto": ("自动", "Automatic"), "ets": ("指数平滑", "ETS"), "arima": ("ARIMA 模型", "ARIMA"),
     # price_mode / weighting / evidence_type / charge_unit / incremental_kind
     "one_off": ("一次性", "One-off"), "subscription_year": ("年订阅", "Yearly subscription"),
     "per_call": ("按次", "Per call"), "free": ("免费", "Free"), "negotiated": ("面议", "Negotiated"),
@@ -76,6 +76,12 @@ ENUM_LABELS: dict[str, tuple[str, str]] = {
     "all": ("全部", "All"), "high-premium": ("高溢价", "High premium"), "high-impairment": ("高减值", "High impairment"),
     # public pricing sources
     "computed": ("计算", "Computed"), "cap": ("上限", "Cap"),
+    # values named in traces
+    "comparable_dispersion": ("可比案例离散度", "Dispersion of comparables"),
+    "dimensions": ("维度评分", "Dimension scores"), "explicit": ("卡片给定", "Given on the card"),
+    "hedonic_prediction_interval": ("特征价格模型预测区间", "Hedonic prediction interval"),
+    "library": ("案例库", "Case library"), "estimate": ("评估值", "Estimate"),
+    "comparables given on the card": ("卡片给定的可比案例", "comparables given on the card"), "periods": ("预测期", "Forecast periods"),
     # approaches
     "cost": ("成本法", "Cost approach"), "income": ("收益法", "Income approach"),
 }
@@ -101,9 +107,10 @@ _PUNCT_EN = {"（": " (", "）": ")", "，": ", ", "：": ": ", "；": "; ", "�
 
 def formula_text(formula: str, language: str | None = None) -> str:
     """A trace formula in the reader's language (the approaches write it once, in Chinese)."""
+    from .i18n_pages import FORMULA_WORDS_EN, FORMULAS_ZH
+
     if (language or lang()) != "en" or not formula:
-        return formula
-    from .i18n_pages import FORMULA_WORDS_EN
+        return FORMULAS_ZH.get(formula, formula)
 
     out = formula
     for zh in sorted(FORMULA_WORDS_EN, key=len, reverse=True):

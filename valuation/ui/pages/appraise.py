@@ -49,11 +49,17 @@ def run_appraisal() -> dict[str, Any] | None:
 
 
 def _input_label(key: str) -> str:
-    """An input of a trace step: the schema's label when the key is a card field."""
+    """An input of a trace step: the schema's label when the key is a card field, the
+    catalogue's for other named inputs; symbols (Q, δ, X1, MAR) stay symbols."""
+    from ..i18n_pages import INPUT_LABELS
+
+    en = lang() == "en"
+    if key in INPUT_LABELS:
+        return INPUT_LABELS[key][1 if en else 0]
     for f in fields_for("card"):
         if f.column == key or f.path.rsplit(".", 1)[-1] == key:
-            return f.label_en if lang() == "en" else f.label_zh
-    return key
+            return f.label_en if en else f.label_zh
+    return formula_text(key)  # some steps name their inputs in Chinese
 
 
 def trace_table(steps: list[dict[str, Any]]) -> pd.DataFrame:
@@ -93,7 +99,8 @@ def appraise_page() -> None:
     c1.metric(t("estimate"), fmt.money(res.get("estimate"), cur))
     if res.get("low") is not None:
         cov = fmt.pct(res.get("coverage"), 0)
-        c2.metric(f"{t('range')} · {t('low')}（{t('coverage')} {cov}）", fmt.money(res["low"], cur))
+        cov_text = f" ({t('coverage')} {cov})" if lang() == "en" else f"（{t('coverage')} {cov}）"
+        c2.metric(f"{t('range')} · {t('low')}{cov_text}", fmt.money(res["low"], cur))
         c3.metric(f"{t('range')} · {t('high')}", fmt.money(res["high"], cur))
     st.markdown(f"<span id='estimate-value' data-estimate='{res.get('estimate')}'></span>",
                 unsafe_allow_html=True)
