@@ -4,11 +4,13 @@ import streamlit as st
 from valuation.ui import pages
 from valuation.ui.i18n import t
 from valuation.ui.state import restore_from_url, sync_url
+from valuation.ui.style import localise_streamlit_texts
 
 st.set_page_config(page_title="数据资产评估 / Data asset valuation", page_icon="📊", layout="wide")
 if "lang" not in st.session_state:  # a deep link may name the language
     st.session_state["lang"] = "en" if st.query_params.get("lang") == "en" else "zh"
 restore_from_url()
+localise_streamlit_texts()
 with st.sidebar:
     st.radio("语言 / Language", ["zh", "en"], format_func=lambda x: {"zh": "中文", "en": "English"}[x],
              key="lang", horizontal=True)

@@ -175,3 +175,19 @@ def test_library_editing_keeps_every_edit_and_refuses_no_ops(server, page, lang,
     assert "YAML" in alert and "JSON" not in alert
     assert store.get("standards", entry.key).version == v0 + 2
     shot(page, f"bug_library_{lang}")
+
+
+def test_switching_language_leaves_the_card_as_it_was(server, page):
+    """Found while building the tables: the table editors held the enum words of one language
+    and wrote them back as values after a switch (a silent corruption like Why 1)."""
+    url, _ = server
+    open_app(page, url, "zh")
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_text("English").first.click()
+    page.get_by_role("link", name="Asset card", exact=True).wait_for()
+    settle(page)
+    assert shown_card(page, "en") == card("E01_soe_transport_licensing")
+    sidebar.get_by_text("中文").first.click()
+    page.get_by_role("link", name="资产卡片", exact=True).wait_for()
+    settle(page)
+    assert shown_card(page, "zh") == card("E01_soe_transport_licensing")

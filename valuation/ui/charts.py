@@ -15,6 +15,8 @@ import plotly.graph_objects as go
 from ..core.result import METHOD_LABELS
 
 Fmt = Callable[[Any], str]
+#: no Plotly mode bar: its buttons are English-only tooltips and an appraiser reads, not pans
+PLOTLY_CONFIG = {"displayModeBar": False}
 _LAYOUT = {"separators": ".,", "margin": {"l": 10, "r": 10, "t": 10, "b": 10}}
 
 

@@ -110,7 +110,7 @@ T_PAGES: dict[str, tuple[str, str]] = {
     "one_of": ("须为以下之一：{v}", "must be one of: {v}"),
     "out_of_range": ("超出允许范围 {r}", "outside the allowed range {r}"),
     "upload_drop": ("将文件拖放到此处", "Drag and drop a file here"),
-    "upload_browse": ("浏览文件", "Browse files"),
+    "upload_browse": ("上传", "Upload"),
 }
 
 #: words of the approaches' formula texts (traces carry one formula, written in Chinese) and

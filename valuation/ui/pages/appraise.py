@@ -12,7 +12,7 @@ from ...core.errors import ValuationError
 from ...core.result import METHOD_LABELS
 from ...core.schema import field_by_path, fields_for
 from .. import fmt
-from ..charts import football_field, heatmap, tornado
+from ..charts import PLOTLY_CONFIG, football_field, heatmap, tornado
 from ..i18n import lang, t
 from ..labels import enum_label, formula_text
 from ..state import current_card, library_arg
@@ -113,7 +113,7 @@ def appraise_page() -> None:
         st.markdown(reason)
     st.subheader(t("football"))
     st.plotly_chart(football_field(res, lang(), lambda x: fmt.money(x, cur), fmt.money_unit_label(cur),
-                                   fmt.scale(), t("range")), key="football_chart")
+                                   fmt.scale(), t("range")), key="football_chart", config=PLOTLY_CONFIG)
     for m, d in res["methods"].items():
         head = fmt.money(d.get("estimate"), cur) if d.get("applicable") else t("not_applicable")
         with st.expander(f"{method_label(m)}: {head}"):
@@ -167,12 +167,12 @@ def _sensitivity_section(res: dict[str, Any]) -> None:
         st.caption(t("tornado"))
         st.plotly_chart(tornado(data["tornado"], data.get("base", res["estimate"]), money,
                                 fmt.money_unit_label(cur), (t("tornado_low"), t("tornado_high")),
-                                fmt.scale()), key="tornado_chart")
+                                fmt.scale()), key="tornado_chart", config=PLOTLY_CONFIG)
     if data.get("two_way") is not None and len(data["two_way"]):
         st.caption(t("two_way"))
         st.plotly_chart(heatmap(data["two_way"], _axis_title(data.get("x", "")),
                                 _axis_title(data.get("y", "")), money, lambda r: fmt.rate(r),
-                                fmt.scale()), key="two_way_chart")
+                                fmt.scale()), key="two_way_chart", config=PLOTLY_CONFIG)
 
 
 def _report_section() -> None:

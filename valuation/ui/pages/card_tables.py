@@ -30,9 +30,22 @@ def _label(f: Field) -> str:
     return f.label_en if lang() == "en" else f.label_zh
 
 
+def _ekey(name: str) -> str:
+    """Key of an editor: per card revision and language (its cells hold the language's words)."""
+    return f"f_{card_rev()}_{lang()}_{name}"
+
+
 def _base(name: str, make) -> pd.DataFrame:
-    key = f"f_{card_rev()}_{name}_base"
+    """The rows the editor starts from in this revision and language. A switch of language
+    starts from the card as it is now and forgets the other language's base, whose rows
+    are older than the edits made since (the browser test caught the words of one language
+    being written back as values in the other)."""
+    key = _ekey(name) + "_base"
     if key not in st.session_state:
+        stale = [k for k in st.session_state if str(k).startswith(f"f_{card_rev()}_")
+                 and str(k).endswith(f"_{name}_base")]
+        for k in stale:
+            del st.session_state[k]
         st.session_state[key] = make()
     return st.session_state[key]
 
@@ -81,7 +94,7 @@ def records_editor(card: dict, path: str, title: str, issues: list[dict], skip: 
 
     st.markdown(f"**{title}**")
     df = st.data_editor(_base(path, make), num_rows="dynamic", hide_index=True, width="stretch",
-                        key=f"f_{card_rev()}_{path}_editor",
+                        key=_ekey(path) + "_editor",
                         column_config={n: _column_config(f) for n, f in zip(names, fields)})
     new = [_row_from_cells(r, fields, names, old) for r, old in
            zip(df.to_dict("records"), rows + [{}] * max(0, len(df) - len(rows)))]
@@ -141,7 +154,8 @@ def _row_from_cells(r: dict, fields: list[Field], names: list[str], old: dict) -
         if _empty(v):
             continue
         if f.kind == "enum":
-            back = {enum_label(c, enum=f.enum): c for c in f.allowed or ()}
+            back = {w: c for c in f.allowed or () for w in
+                    (c, enum_label(c, "zh", f.enum), enum_label(c, "en", f.enum))}
             v = back.get(v, v)
         elif f.kind == "date":
             v = v.isoformat()[:10] if hasattr(v, "isoformat") else str(v)
@@ -165,7 +179,7 @@ def quality_editor(card: dict, issues: list[dict]) -> None:
 
     st.markdown(f"**{t('quality_scores')}**")
     df = st.data_editor(_base("quality", make), hide_index=True, width="stretch",
-                        key=f"f_{card_rev()}_quality_editor", disabled=["dim"],
+                        key=_ekey("quality") + "_editor", disabled=["dim"],
                         column_config={"dim": st.column_config.TextColumn(t("dimension")),
                                        "score": st.column_config.NumberColumn(t("score"), min_value=0,
                                                                               max_value=100, format="%.1f")})
@@ -202,7 +216,7 @@ def streams_editor(card: dict, issues: list[dict]) -> None:
     cfg = {s: st.column_config.NumberColumn(_label(by[s]), format="localized") for s in names}
     cfg["_index"] = st.column_config.NumberColumn(t("period"))
     df = st.data_editor(_base("streams", make), num_rows="dynamic", width="stretch",
-                        key=f"f_{card_rev()}_streams_editor", column_config=cfg)
+                        key=_ekey("streams") + "_editor", column_config=cfg)
     for s in names:
         vals = [None if _empty(v) else float(v) for v in df[s].tolist()]
         while vals and vals[-1] is None:

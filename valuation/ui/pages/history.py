@@ -7,7 +7,7 @@ import streamlit as st
 
 from ... import api
 from .. import fmt
-from ..charts import history_line
+from ..charts import PLOTLY_CONFIG, history_line
 from ..i18n import t
 from ..labels import enum_label
 from ..state import library_arg
@@ -38,7 +38,7 @@ def _asset_history(aid: str) -> None:
     h = h.sort_values(["valuation_date", "started_at"])
     st.subheader(t("history_by_date"))
     st.plotly_chart(history_line(h, fmt.money, fmt.money_unit_label(), (t("estimate"), t("low"), t("high")),
-                                 t("prov_valuation_date"), fmt.scale()), key="history_chart")
+                                 t("prov_valuation_date"), fmt.scale()), key="history_chart", config=PLOTLY_CONFIG)
     table = fmt.frame(h, {"valuation_date": "date", "estimate": "money", "low": "money", "high": "money",
                           "run_id": "text", "started_at": "date"},
                       {"valuation_date": t("prov_valuation_date"), "estimate": t("estimate"), "low": t("low"),
