@@ -80,10 +80,12 @@ def heatmap(grid: pd.DataFrame, x_title: str, y_title: str, money: Fmt, tick: Fm
 
 
 def history_line(df: pd.DataFrame, money: Fmt, unit_title: str, names: tuple[str, str, str],
-                 x_title: str, scale: float = 1.0) -> go.Figure:
+                 x_title: str, date_text: Fmt, scale: float = 1.0) -> go.Figure:
     """Estimate (and range) of one asset by valuation date (``df`` sorted by ``valuation_date``)."""
     fig = go.Figure()
-    x = pd.to_datetime(df["valuation_date"])
+    # valuation dates are few and far apart: one category each (a date axis would invent
+    # hourly ticks around a single date)
+    x = [date_text(d) for d in df["valuation_date"]]
     for col, name, style in (("estimate", names[0], {}), ("high", names[2], {"dash": "dot"}),
                              ("low", names[1], {"dash": "dot"})):
         if col not in df:
@@ -92,6 +94,6 @@ def history_line(df: pd.DataFrame, money: Fmt, unit_title: str, names: tuple[str
                                  line=style, name=name, hoverinfo="text",
                                  hovertext=[f"{name}: {money(v)}" for v in df[col]]))
     fig.update_layout(height=360, xaxis_title=x_title, **_LAYOUT)
-    fig.update_xaxes(tickformat="%Y-%m-%d")
+    fig.update_xaxes(type="category")
     _money_axis(fig, "y", unit_title)
     return fig

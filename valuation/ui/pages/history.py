@@ -26,6 +26,10 @@ def _codes(v: object) -> str:
 
 
 def runs_table(runs: pd.DataFrame) -> pd.DataFrame:
+    from pathlib import PurePath
+
+    runs = runs.assign(input_name=[PurePath(str(x)).name if x else "—" for x in runs.get("input_name", [])]) \
+        if "input_name" in runs else runs
     return fmt.frame(runs, RUN_KINDS, {k: t(v) for k, v in RUN_HEADERS.items()})
 
 
@@ -38,7 +42,7 @@ def _asset_history(aid: str) -> None:
     h = h.sort_values(["valuation_date", "started_at"])
     st.subheader(t("history_by_date"))
     st.plotly_chart(history_line(h, fmt.money, fmt.money_unit_label(), (t("estimate"), t("low"), t("high")),
-                                 t("prov_valuation_date"), fmt.scale()), key="history_chart", config=PLOTLY_CONFIG)
+                                 t("prov_valuation_date"), fmt.date, fmt.scale()), key="history_chart", config=PLOTLY_CONFIG)
     table = fmt.frame(h, {"valuation_date": "date", "estimate": "money", "low": "money", "high": "money",
                           "run_id": "text", "started_at": "date"},
                       {"valuation_date": t("prov_valuation_date"), "estimate": t("estimate"), "low": t("low"),
