@@ -7,6 +7,7 @@ fix that only works in AppTest but not in a real browser session fails here.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from e2e_kit import CARDS, ROOT, card, settle, shot
@@ -61,7 +62,7 @@ def shown_card(page, lang: str) -> dict:
 
 def choose(page, select_label: str, option: str) -> None:
     page.get_by_label(select_label).first.click()
-    page.get_by_role("option", name=option).first.click()
+    page.get_by_role("option", name=re.compile("^" + re.escape(option))).first.click()
     settle(page)
 
 
@@ -71,7 +72,7 @@ def test_loading_another_example_replaces_the_whole_form(server, page, lang):
     url, _ = server
     open_app(page, url, lang)
     edit_text(page, label("asset.name", lang), "E01 edited before the switch")
-    choose(page, TXT[lang]["example"], "E02_admin_registry_governance")
+    choose(page, TXT[lang]["example"], "E02")
     page.get_by_role("button", name=TXT[lang]["load"], exact=True).click()
     settle(page)
     e02 = card("E02_admin_registry_governance")
@@ -122,6 +123,9 @@ def test_batch_upload_values_the_uploaded_file_not_the_example(server, page, lan
     shot(page, f"bug_batch_{lang}")
 
 
+NO_CHANGE = {"zh": "内容未改变，未保存新版本。", "en": "Nothing changed: no new version saved."}
+
+
 def _library_editor(page, lang: str):
     page.get_by_role("link", name=TXT[lang]["libs"], exact=True).click()
     settle(page)
@@ -159,18 +163,24 @@ def test_library_editing_keeps_every_edit_and_refuses_no_ops(server, page, lang,
     _save(page, lang, yaml.safe_dump(first, allow_unicode=True, sort_keys=False), f"note 1 {lang}")
     now = store.get("standards", entry.key)
     assert (now.version, now.note, now.content["remark"]) == (v0 + 1, f"note 1 {lang}", f"first edit {lang}")
-    assert f"v{v0 + 1}" in page.locator('[data-testid="stMain"]').inner_text()  # the page shows it
+    # the page shows the saved version at once (the rerun after the save may still be running)
+    page.get_by_text(re.compile(rf"· v{v0 + 1}$")).first.wait_for(timeout=30000)
+    settle(page)
     assert yaml.safe_load(page.get_by_label("YAML", exact=True).input_value()) == now.content
 
     second = dict(first, remark=f"second edit {lang}")
     _save(page, lang, yaml.safe_dump(second, allow_unicode=True, sort_keys=False), f"note 2 {lang}")
     now = store.get("standards", entry.key)
     assert (now.version, now.note, now.content["remark"]) == (v0 + 2, f"note 2 {lang}", f"second edit {lang}")
+    page.get_by_text(re.compile(rf"· v{v0 + 2}$")).first.wait_for(timeout=30000)
+    settle(page)
 
     _save(page, lang, yaml.safe_dump(second, allow_unicode=True, sort_keys=False), f"note 3 {lang}")
+    page.get_by_text(NO_CHANGE[lang]).first.wait_for(timeout=30000)
     assert store.get("standards", entry.key).version == v0 + 2  # no change, no version
 
     _save(page, lang, "remark: [unclosed", f"note 4 {lang}")
+    page.get_by_text(re.compile("YAML 格式错误|Invalid YAML")).first.wait_for(timeout=30000)
     alert = page.locator('[data-testid="stAlert"]').last.inner_text()
     assert "YAML" in alert and "JSON" not in alert
     assert store.get("standards", entry.key).version == v0 + 2

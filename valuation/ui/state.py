@@ -38,6 +38,28 @@ def example_cards() -> dict[str, Path]:
     return out
 
 
+@st.cache_data
+def _title_of(path: str, mtime: float) -> str:
+    try:
+        name = (json.loads(Path(path).read_text(encoding="utf-8")).get("asset") or {}).get("name")
+    except (OSError, ValueError):
+        name = None
+    return str(name or "")
+
+
+def example_titles(examples: dict[str, Path]) -> dict[str, str]:
+    """``E01 · 城市道路交通流量数据集``: the example's number and its asset's (Chinese) name in
+    Chinese mode; the file name (English) in English mode."""
+    if st.session_state.get("lang", "zh") == "en":
+        return {stem: stem for stem in examples}
+    out = {}
+    for stem, p in examples.items():
+        head = stem.split("_", 1)[0] if stem[:1] == "E" and stem[1:3].isdigit() else stem
+        name = _title_of(str(p), p.stat().st_mtime)
+        out[stem] = f"{head} · {name}" if name else stem
+    return out
+
+
 def card_ref(card: dict[str, Any]) -> str:
     """Short content hash naming a card in URLs."""
     text = json.dumps(card, ensure_ascii=False, sort_keys=True, default=str)

@@ -10,6 +10,8 @@ import streamlit as st
 
 from ... import api
 from ...core.schema import field_by_path
+from ..fmt import money as fmt_money
+from ..fmt import rate as fmt_rate
 from ..i18n import lang, t
 from ..labels import enum_label
 from ..state import (
@@ -18,6 +20,7 @@ from ..state import (
     card_rev,
     current_card,
     example_cards,
+    example_titles,
     set_card,
     update_card,
 )
@@ -91,9 +94,14 @@ def _number(card: dict, path: str, issues: list[dict], *, step: float = 1.0, fmt
     cur = _get(card, path)
     v = st.number_input(_label(path), value=float(cur) if isinstance(cur, (int, float)) else None,
                         step=step, format=fmt, key=_key(path))
-    if v is not None and field_by_path(path) is not None and field_by_path(path).kind == "int":
+    f = field_by_path(path)
+    if v is not None and f is not None and f.kind == "int":
         v = int(v)
     _put(card, path, v)
+    if v is not None and f is not None and f.unit in ("currency", "ratio"):
+        # the input box cannot group digits: the amount as the reader checks it, under the box
+        st.caption(fmt_money(v, (card.get("engagement") or {}).get("currency")) if f.unit == "currency"
+                   else fmt_rate(v))
     _errors_for(issues, path)
 
 
@@ -114,7 +122,8 @@ def card_page() -> None:
     examples = example_cards()
     c1, c2 = st.columns([3, 1])
     with c1:
-        choice = st.selectbox(t("load_example"), list(examples), key="example_choice")
+        choice = st.selectbox(t("load_example"), list(examples), key="example_choice",
+                              format_func=example_titles(examples).get)
     with c2:
         st.write("")
         if st.button(t("load"), key="load_example_btn"):
