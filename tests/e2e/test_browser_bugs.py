@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 from e2e_kit import CARDS, ROOT, card, settle, shot
@@ -201,3 +202,32 @@ def test_switching_language_leaves_the_card_as_it_was(server, page):
     page.get_by_role("link", name="资产卡片", exact=True).wait_for()
     settle(page)
     assert shown_card(page, "zh") == card("E01_soe_transport_licensing")
+
+
+def _type_score(page, row: int, text: str) -> None:
+    """Type ``text`` into row ``row`` of the quality table's score column (a canvas grid:
+    select the cell by position, typing replaces its content)."""
+    page.get_by_role("tab", name=re.compile("质量评分|Quality scores")).click()
+    settle(page)
+    grid = page.locator('[data-testid="stDataFrame"]:visible').first
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    # rows are ~35 px high below a ~35 px header
+    page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + 35 + 35 * row + 17)
+    time.sleep(0.3)
+    page.keyboard.type(text, delay=80)
+    page.keyboard.press("Enter")
+    settle(page)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_quality_table_edit_reaches_the_card(server, page, lang):
+    """Deliverable 6: a score typed into the quality table is written into the card and
+    nothing else of the card changes."""
+    url, _ = server
+    open_app(page, url, lang)
+    e01 = card("E01_soe_transport_licensing")
+    _type_score(page, 2, "77")  # accuracy
+    e01["asset"]["quality"]["accuracy"] = 77
+    assert shown_card(page, lang) == e01
+    shot(page, f"quality_table_{lang}")
