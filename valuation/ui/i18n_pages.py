@@ -109,6 +109,7 @@ T_PAGES: dict[str, tuple[str, str]] = {
     "required": ("必填", "required"),
     "one_of": ("须为以下之一：{v}", "must be one of: {v}"),
     "out_of_range": ("超出允许范围 {r}", "outside the allowed range {r}"),
+    "card_not_object": ("卡片须为 JSON 对象 {…}", "a card must be a JSON object {…}"),
     "upload_drop": ("将文件拖放到此处", "Drag and drop a file here"),
     "upload_browse": ("上传", "Upload"),
 }

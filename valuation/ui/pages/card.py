@@ -116,10 +116,8 @@ def _date(card: dict, path: str, issues: list[dict]) -> None:
     _errors_for(issues, path)
 
 
-def card_page() -> None:
-    st.title(t("card_title"))
-    st.caption(t("card_intro"))
-    examples = example_cards()
+def _load_or_upload(examples: dict) -> None:
+    """An example card or an uploaded JSON file becomes the current card (a new form)."""
     c1, c2 = st.columns([3, 1])
     with c1:
         choice = st.selectbox(t("load_example"), list(examples), key="example_choice",
@@ -128,25 +126,26 @@ def card_page() -> None:
         st.write("")
         if st.button(t("load"), key="load_example_btn"):
             set_card(json.loads(examples[choice].read_text(encoding="utf-8")), example=choice)
-    up = st.file_uploader(t("upload_card"), type=["json"], key="card_upload")
-    if up is not None and st.session_state.get("card_upload_seen") != up.file_id:
-        st.session_state["card_upload_seen"] = up.file_id
-        if up.size > MAX_UPLOAD_MB * 1024 * 1024:
-            st.error(t("upload_too_large", mb=MAX_UPLOAD_MB))
-        else:
-            try:
-                set_card(json.loads(up.getvalue().decode("utf-8")))
-            except (UnicodeDecodeError, json.JSONDecodeError) as e:
-                st.error(t("json_error", e=e))
-    card = current_card()
-    if card is None:
-        first = next(iter(examples))
-        set_card(json.loads(examples[first].read_text(encoding="utf-8")), example=first)
-        card = current_card()
-    assert card is not None
-    edited = copy.deepcopy(card)
-    issues = api.validate(edited)
+    up = st.file_uploader(f"{t('upload_card')} · {t('upload_limit_help', mb=MAX_UPLOAD_MB)}",
+                          type=["json"], key="card_upload")
+    if up is None or st.session_state.get("card_upload_seen") == up.file_id:
+        return
+    st.session_state["card_upload_seen"] = up.file_id
+    if up.size > MAX_UPLOAD_MB * 1024 * 1024:
+        st.error(t("upload_too_large", mb=MAX_UPLOAD_MB))
+        return
+    try:
+        new = json.loads(up.getvalue().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        st.error(t("json_error", e=e))
+        return
+    if not isinstance(new, dict):
+        st.error(t("json_error", e=t("card_not_object")))
+        return
+    set_card(new)
 
+
+def _field_sections(edited: dict, issues: list[dict]) -> None:
     with st.expander(t("basic_info"), expanded=True):
         a, b = st.columns(2)
         with a:
@@ -181,6 +180,9 @@ def card_page() -> None:
             _number(edited, "income.periods", issues, step=1.0, fmt="%.0f")
             _number(edited, "income.discount_rate", issues, step=0.005, fmt="%.4f")
             _number(edited, "income.royalty_rate", issues, step=0.005, fmt="%.4f")
+
+
+def _tables(edited: dict, issues: list[dict]) -> None:
     with st.expander(t("forms_title"), expanded=True):
         tabs = st.tabs([t("cost_lines"), t("comparables"), t("quality_scores"), t("revenue_streams")])
         with tabs[0]:
@@ -191,26 +193,52 @@ def card_page() -> None:
             quality_editor(edited, issues)
         with tabs[3]:
             streams_editor(edited, issues)
-    if edited != card:
-        update_card(edited)
-        st.rerun()
 
+
+def _json_and_status() -> None:
+    card = current_card() or {}
     with st.expander(t("json_editor")):
-        txt = st.text_area("JSON", value=json.dumps(current_card(), ensure_ascii=False, indent=2),
-                           key=f"card_json_{card_rev()}_{card_ref(current_card() or {})}", height=300, label_visibility="collapsed")
+        txt = st.text_area("JSON", value=json.dumps(card, ensure_ascii=False, indent=2),
+                           key=f"card_json_{card_rev()}_{card_ref(card)}", height=300,
+                           label_visibility="collapsed")
         if st.button(t("apply_json"), key="apply_json_btn"):
             try:
-                set_card(json.loads(txt))
-                st.rerun()
+                new = json.loads(txt)
             except json.JSONDecodeError as e:
                 st.error(t("json_error", e=e))
-    issues = api.validate(current_card() or {})
+            else:
+                if isinstance(new, dict):
+                    set_card(new)
+                    st.rerun()
+                st.error(t("json_error", e=t("card_not_object")))
+    issues = api.validate(card)
     if issues:
         st.warning(t("card_invalid", n=len(issues)))
         for i in issues:
             st.markdown("- " + (i["message_en"] if lang() == "en" else i["message_zh"]))
     else:
         st.success(t("card_valid"))
-    st.download_button(t("download_card"), json.dumps(current_card(), ensure_ascii=False, indent=2),
-                       file_name=f"{_get(current_card() or {}, 'asset.asset_id') or 'card'}.json",
+    st.download_button(t("download_card"), json.dumps(card, ensure_ascii=False, indent=2),
+                       file_name=f"{_get(card, 'asset.asset_id') or 'card'}.json",
                        mime="application/json", key="download_card_btn")
+
+
+def card_page() -> None:
+    st.title(t("card_title"))
+    st.caption(t("card_intro"))
+    examples = example_cards()
+    _load_or_upload(examples)
+    card = current_card()
+    if card is None:
+        first = next(iter(examples))
+        set_card(json.loads(examples[first].read_text(encoding="utf-8")), example=first)
+        card = current_card()
+    assert card is not None
+    edited = copy.deepcopy(card)
+    issues = api.validate(edited)
+    _field_sections(edited, issues)
+    _tables(edited, issues)
+    if edited != card:  # an edit of a field or a table: same form, the card follows
+        update_card(edited)
+        st.rerun()
+    _json_and_status()
