@@ -12,6 +12,7 @@ import time
 
 import pytest
 from e2e_kit import CARDS, ROOT, card, settle, shot
+from playwright.sync_api import expect
 
 from valuation.core.schema import field_by_path
 
@@ -77,7 +78,8 @@ def test_loading_another_example_replaces_the_whole_form(server, page, lang):
     page.get_by_role("button", name=TXT[lang]["load"], exact=True).click()
     settle(page)
     e02 = card("E02_admin_registry_governance")
-    assert page.get_by_label(label("asset.name", lang), exact=True).input_value() == e02["asset"]["name"]
+    expect(page.get_by_label(label("asset.name", lang), exact=True)).to_have_value(e02["asset"]["name"], timeout=30000)
+    settle(page)
     assert page.get_by_label(label("asset.asset_id", lang), exact=True).input_value() == e02["asset"]["asset_id"]
     edit_text(page, label("asset.holder", lang), "新的持有单位")
     e02["asset"]["holder"] = "新的持有单位"
@@ -95,7 +97,9 @@ def test_uploading_a_card_replaces_the_whole_form(server, page, lang):
         str(CARDS / "E03_enterprise_ecommerce.json"))
     settle(page)
     e03 = card("E03_enterprise_ecommerce")
-    assert page.get_by_label(label("asset.name", lang), exact=True).input_value() == e03["asset"]["name"]
+    # the upload is sent, then the script reruns: wait for the form to show the new card
+    expect(page.get_by_label(label("asset.name", lang), exact=True)).to_have_value(e03["asset"]["name"], timeout=30000)
+    settle(page)
     edit_text(page, label("asset.holder", lang), "上传后修改的持有单位")
     e03["asset"]["holder"] = "上传后修改的持有单位"
     assert shown_card(page, lang) == e03
@@ -115,7 +119,8 @@ def test_batch_upload_values_the_uploaded_file_not_the_example(server, page, lan
     settle(page)
     page.locator('[data-testid="stFileUploader"] input[type=file]').first.set_input_files(str(mine))
     settle(page)
-    assert not page.get_by_label(TXT[lang]["use_example"]).is_checked()
+    expect(page.get_by_label(TXT[lang]["use_example"])).not_to_be_checked(timeout=30000)
+    settle(page)
     page.get_by_role("button", name=TXT[lang]["run_batch"]).click()
     settle(page, 120)
     body = page.locator('[data-testid="stMain"]').inner_text()
