@@ -71,3 +71,24 @@ def test_formula_words_in_english():
     assert formula_text("F_t = 收入_t × 许可费率 × (1 − 税率)", "en") == \
         "F_t = revenue_t × royalty rate × (1 − tax rate)"
     assert formula_text("comparables given on the card", "zh") == "卡片给定的可比案例"
+
+
+def test_growth_text_in_percent():
+    assert ct._percent_list("12, 10，8、5%") == [0.12, 0.10, 0.08, 0.05]
+    assert ct._percent_list("12, x") is None
+    assert ct._percent_list("") == []
+    assert ct._same_stream({"base": 18000000, "growth": [0.12, 0.1]}, {"base": 18000000.0, "growth": [0.12, 0.1 + 1e-12]})
+    assert not ct._same_stream({"base": 1, "growth": [0.12]}, {"base": 1, "growth": 0.12})
+
+
+def test_growth_streams_form_leaves_e01_unchanged():
+    """AppTest: E01's revenue {base, growth} goes through the table form unchanged."""
+    from streamlit.testing.v1 import AppTest
+
+    e01 = json.loads((ROOT / "examples" / "cards" / "E01_soe_transport_licensing.json").read_text("utf-8"))
+    at = AppTest.from_string("from valuation.ui.pages import card_page\ncard_page()\n", default_timeout=120)
+    at.session_state["lang"] = "zh"
+    at.session_state["card"] = json.loads(json.dumps(e01))
+    at.run()
+    assert not at.exception
+    assert at.session_state["card"] == e01

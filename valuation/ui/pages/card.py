@@ -24,7 +24,7 @@ from ..state import (
     set_card,
     update_card,
 )
-from .card_tables import quality_editor, records_editor, streams_editor
+from .card_tables import growth_streams_editor, quality_editor, records_editor, streams_editor
 
 
 def _label(path: str) -> str:
@@ -193,6 +193,7 @@ def _tables(edited: dict, issues: list[dict]) -> None:
             quality_editor(edited, issues)
         with tabs[3]:
             streams_editor(edited, issues)
+            growth_streams_editor(edited, issues)
 
 
 def _json_and_status() -> None:

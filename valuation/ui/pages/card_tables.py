@@ -230,3 +230,82 @@ def streams_editor(card: dict, issues: list[dict]) -> None:
         head = i["field"].split("[")[0]
         if head in {f"income.{s}" for s in names} or any(i["field"].startswith(f"income.{s}.") for s in names):
             st.error(i["message_en"] if lang() == "en" else i["message_zh"], icon="⚠️")
+
+
+def _percent_list(text: Any) -> list[float] | None:
+    """``"12, 10, 8"`` (percent) → ``[0.12, 0.10, 0.08]``; None when a part is not a number."""
+    parts = [p for p in re.split(r"[,，、;；\s]+", str(text or "").replace("%", "")) if p]
+    try:
+        return [round(float(p) / 100.0, 10) for p in parts]
+    except ValueError:
+        return None
+
+
+def growth_streams_editor(card: dict, issues: list[dict]) -> None:
+    """Streams written as ``{base, growth, terminal_growth}``: one row each, the base amount,
+    the growth rates as percentages (``12, 10, 8``) and the terminal growth in percent."""
+    inc = card.get("income")
+    if not isinstance(inc, dict):
+        return
+    by = {f.path.rsplit(".", 1)[-1]: f for f in fields_for("card") if f.kind == "stream"}
+    names = [s for s in STREAMS if isinstance(inc.get(s), dict)]
+    if not names:
+        return
+
+    def pct_text(g: Any) -> str:
+        gs = g if isinstance(g, list) else [] if g is None else [g]
+        return ", ".join(f"{float(x) * 100:g}" for x in gs)
+
+    def make() -> pd.DataFrame:
+        return pd.DataFrame({
+            "stream": [_label(by[s]) for s in names],
+            "base": [float(inc[s]["base"]) if inc[s].get("base") is not None else None for s in names],
+            "growth": [pct_text(inc[s].get("growth")) for s in names],
+            "terminal": [float(inc[s]["terminal_growth"]) * 100 if inc[s].get("terminal_growth") is not None
+                         else None for s in names]}).astype({"base": "float", "terminal": "float"})
+
+    cc = st.column_config
+    st.markdown(f"**{t('growth_streams')}**")
+    df = st.data_editor(_base("growth_streams", make), hide_index=True, width="stretch", disabled=["stream"],
+                        key=_ekey("growth_streams") + "_editor",
+                        column_config={"stream": cc.TextColumn(t("stream")),
+                                       "base": cc.NumberColumn(t("stream_base"), format="localized"),
+                                       "growth": cc.TextColumn(t("stream_growth")),
+                                       "terminal": cc.NumberColumn(t("stream_terminal"), format="%.2f")})
+    for s, row in zip(names, df.to_dict("records")):
+        new = dict(inc[s])
+        g = _percent_list(row["growth"])
+        if g is None:
+            st.error(t("cell_error", row=names.index(s) + 1, col=t("stream_growth"), msg=t("must_be_number")),
+                     icon="⚠️")
+            continue
+        old_g = inc[s].get("growth")
+        new["growth"] = g if isinstance(old_g, list) or len(g) != 1 else g[0]
+        if not g:
+            new.pop("growth", None)
+        for key, v, scale in (("base", row["base"], 1.0), ("terminal_growth", row["terminal"], 0.01)):
+            if _empty(v):
+                new.pop(key, None)
+            else:
+                x = round(float(v) * scale, 10)
+                new[key] = int(x) if key == "base" and x.is_integer() and isinstance(inc[s].get(key), int) else x
+        if _same_stream(new, inc[s]):
+            continue
+        inc[s] = new
+    for i in issues:
+        if any(i["field"].startswith(f"income.{s}.") or i["field"] == f"income.{s}" for s in names):
+            st.error(i["message_en"] if lang() == "en" else i["message_zh"], icon="⚠️")
+
+
+def _same_stream(a: dict, b: dict) -> bool:
+    """Equal up to the rounding of percentages typed back (1e-9)."""
+    if set(a) != set(b):
+        return False
+    for k in a:
+        x, y = a[k], b[k]
+        xs, ys = (x if isinstance(x, list) else [x]), (y if isinstance(y, list) else [y])
+        if isinstance(x, list) != isinstance(y, list) or len(xs) != len(ys):
+            return False
+        if any(abs(float(p) - float(q)) > 1e-9 for p, q in zip(xs, ys)):
+            return False
+    return True
