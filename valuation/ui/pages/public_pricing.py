@@ -20,10 +20,12 @@ def _default_product() -> str:
 
 
 def _unit_price(x) -> str:
-    """A price per unit (per call can be a fraction of a yuan): always 元, four decimals."""
+    """A price per unit: always in 元 (a per-call price is a fraction of a yuan, so below one
+    yuan four decimals are shown, otherwise two)."""
     from ...core import formatting as F
 
-    return F.money(x, "CNY", "yuan", 4, lang())
+    small = not F.is_missing(x) and abs(float(x)) < 1
+    return F.money(x, "CNY", "yuan", 4 if small else 2, lang())
 
 
 def public_pricing_page() -> None:
