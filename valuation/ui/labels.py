@@ -118,3 +118,9 @@ def formula_text(formula: str, language: str | None = None) -> str:
     for zh, en in _PUNCT_EN.items():
         out = out.replace(zh, en)
     return " ".join(out.split())
+
+
+def clauses_text(codes: list[str] | None) -> str:
+    """The clauses a number or flag rests on. One place for the dashboard, so the citation
+    rendering of the standards library (《title》第N条, issue 19 part 2) plugs in here."""
+    return ", ".join(str(c) for c in codes or []) or "—"

@@ -14,7 +14,7 @@ from ...core.schema import field_by_path, fields_for
 from .. import fmt
 from ..charts import PLOTLY_CONFIG, football_field, heatmap, tornado
 from ..i18n import lang, t
-from ..labels import enum_label, formula_text
+from ..labels import clauses_text, enum_label, formula_text
 from ..state import current_card, library_arg
 
 PROVENANCE = ("engine_version", "library_snapshot", "input_hash", "valuation_date", "random_seed")
@@ -72,7 +72,7 @@ def trace_table(steps: list[dict[str, Any]]) -> pd.DataFrame:
                               for k, v in (s.get("inputs") or {}).items()) if zh else
         "; ".join(f"{_input_label(k)} = {fmt.value_text(v)}" for k, v in (s.get("inputs") or {}).items()),
         t("value"): fmt.value_text(s.get("value"), s.get("unit", "")),
-        t("clauses"): ", ".join(s.get("clauses") or []),
+        t("clauses"): clauses_text(s.get("clauses")),
     } for s in steps])
 
 
