@@ -88,6 +88,7 @@ T_PAGES: dict[str, tuple[str, str]] = {
     "version": ("版本", "Version"),
     "note": ("说明", "Note"),
     "created_at": ("创建时间", "Created at"),
+    "default_author": ("评估师", "appraiser"),
     # settings
     "settings_unit_help": ("金额单位也可在侧栏切换。", "The money unit can also be switched in the sidebar."),
     # card forms (st.data_editor)

@@ -72,6 +72,8 @@ ENUM_LABELS: dict[str, tuple[str, str]] = {
     "running": ("运行中", "Running"), "finished": ("已完成", "Finished"), "failed": ("失败", "Failed"),
     "valued": ("已估值", "Valued"), "ok": ("正常", "OK"), "rejected": ("已拒绝", "Rejected"),
     "screened": ("已筛选", "Screened"), "skipped": ("已跳过", "Skipped"),
+    # the seed loader's author and note of library versions
+    "seed": ("种子数据", "seed"),
     # batch screening
     "all": ("全部", "All"), "high-premium": ("高溢价", "High premium"), "high-impairment": ("高减值", "High impairment"),
     # public pricing sources

@@ -25,7 +25,7 @@ def libraries_page() -> None:
     entries = store.list(lib, search=q or None)
     st.caption(f"{t('entries')}: {len(entries)}")
     table = pd.DataFrame([{t("key"): e.key, t("version"): e.version, t("status"): enum_label(e.status),
-                           t("author"): e.author, t("note"): e.note or "—",
+                           t("author"): _word(e.author), t("note"): _word(e.note),
                            t("title"): _title(e.content)} for e in entries[:500]])
     st.dataframe(table, hide_index=True, width="stretch")
     if entries:
@@ -35,7 +35,7 @@ def libraries_page() -> None:
         st.json(entry.content, expanded=False)
         with st.expander(t("history")):
             st.dataframe(pd.DataFrame([{t("version"): h.version, t("status"): enum_label(h.status),
-                                        t("author"): h.author, t("note"): h.note or "—",
+                                        t("author"): _word(h.author), t("note"): _word(h.note),
                                         t("created_at"): fmt.date(h.created_at)}
                                        for h in store.history(lib, key)]), hide_index=True)
         _flash()
@@ -51,6 +51,11 @@ def libraries_page() -> None:
                 st.success(t("rule_ok", facts=", ".join(facts)))
             except ValuationError as e:
                 st.error(e.message(lang()))
+
+
+def _word(x: object) -> str:
+    """An author or note as written, except the seed loader's own word (``seed``)."""
+    return enum_label(x) if x == "seed" else (str(x) if x else "—")
 
 
 def _flash() -> None:
@@ -73,7 +78,7 @@ def _edit_form(store, lib: str, entry) -> None:
         text = st.text_area("YAML", value=yaml.safe_dump(entry.content, allow_unicode=True,
                                                          sort_keys=False), height=300,
                             key=f"edit_{lib}_{entry.key}_{ver}")
-        author = st.text_input(t("author"), value="appraiser", key=f"edit_author_{ver}")
+        author = st.text_input(t("author"), value=t("default_author"), key=f"edit_author_{ver}")
         note = st.text_input(t("version_note"), key=f"edit_note_{lib}_{entry.key}_{ver}")
         submitted = st.form_submit_button(t("save_version"))
     if not submitted:
