@@ -55,6 +55,12 @@ ENUMS: dict[str, tuple[str, ...]] = {
     "evidence_type": ("transaction", "listing", "appraisal"),
     "charge_unit": ("per_call", "per_period", "per_product", "per_volume"),
     "incremental_kind": ("revenue", "cost_saving"),
+    # accounting section (入表, 财会〔2023〕11号; CAS 6/1/8)
+    "holding_intent": ("own_use", "sale"),
+    "acquired_by": ("purchase", "self_developed", "other"),
+    "cost_phase": ("research", "development", "acquisition"),
+    "amortisation_method": ("straight_line", "units"),
+    "amortisation_convention": ("months", "days"),
 }
 
 # Keys allowed inside a stream given as an object (INTERCHANGE.md "Income streams").
@@ -349,6 +355,61 @@ FIELDS: tuple[Field, ...] = (
     F("market.comparables[].x4", "number", "X4 容量系数", "X4 capacity", minimum=0, exclusive_minimum=True),
     F("market.comparables[].x5", "number", "X5 其他系数", "X5 other", minimum=0, exclusive_minimum=True),
     F("market.comparables[].note", "str", "说明", "Note"),
+    # ---------------------------------------------------------------- accounting (入表: 财会〔2023〕11号, CAS 6/1/8)
+    F("accounting.intent", "enum", "持有目的", "Intent",
+      "自用（含对外提供服务）→ 无形资产；日常活动中持有以备出售 → 存货（财会〔2023〕11号）",
+      "own use (incl. providing services) → intangible; held for sale in the ordinary course → inventory",
+      enum="holding_intent"),
+    F("accounting.acquired_by", "enum", "取得方式（披露口径）", "Source (disclosure)",
+      "外购、自行开发、其他方式", "purchased, self-developed, other", enum="acquired_by"),
+    F("accounting.acquisition_date", "date", "取得/开始开发日期", "Acquired / development started",
+      "外购取得日或自行开发开始日", "Date purchased, or date development started"),
+    F("accounting.balance_sheet_date", "date", "资产负债表日", "Balance-sheet date",
+      "默认为评估基准日", "Default: the valuation date"),
+    F("accounting.capitalised_cost", "number", "资本化成本", "Capitalised cost",
+      "不填则由成本明细计算（研究阶段支出不得资本化）", "Default: computed from the cost lines (research costs are never capitalised)", **_MONEY),
+    F("accounting.costs", "records", "入表成本明细", "Accounting cost lines", template=False),
+    F("accounting.costs[].category", "str", "成本项目", "Cost item", "如采购价款、采集、脱敏、清洗、标注、整合", "e.g. purchase price, collection, desensitisation, cleaning, labelling"),
+    F("accounting.costs[].amount", "number", "金额", "Amount", required=True, nullable=False, **_MONEY),
+    F("accounting.costs[].phase", "enum", "阶段", "Phase", "研究阶段费用化；开发阶段满足五项条件方可资本化；外购取得成本资本化",
+      "research: expensed; development: capitalised only when the five criteria are met; acquisition: capitalised",
+      enum="cost_phase", required=True, nullable=False),
+    F("accounting.costs[].capitalise", "bool", "申请资本化", "Capitalise", "研究阶段支出申请资本化将被拒绝（企业会计准则第6号第八条）",
+      "Capitalising a research-phase cost is refused (CAS 6 art. 8)"),
+    F("accounting.costs[].date_incurred", "date", "发生日期", "Date incurred"),
+    F("accounting.development_criteria_met", "bool", "满足开发支出资本化条件", "Development criteria met",
+      "企业会计准则第6号第九条五项条件全部满足", "All five criteria of CAS 6 art. 9 are met", default=False),
+    F("accounting.development_criteria.technical_feasibility", "bool", "技术上可行", "Technically feasible", "第九条（一）", "Art. 9 (1)", default=False),
+    F("accounting.development_criteria.intention", "bool", "有完成并使用或出售的意图", "Intention to complete and use or sell", "第九条（二）", "Art. 9 (2)", default=False),
+    F("accounting.development_criteria.economic_benefits", "bool", "能产生经济利益", "Generates economic benefits", "第九条（三）", "Art. 9 (3)", default=False),
+    F("accounting.development_criteria.resources", "bool", "有足够资源完成开发", "Adequate resources to complete", "第九条（四）", "Art. 9 (4)", default=False),
+    F("accounting.development_criteria.measurable", "bool", "支出能够可靠计量", "Expenditure reliably measurable", "第九条（五）", "Art. 9 (5)", default=False),
+    F("accounting.available_for_use", "date", "达到预定用途日", "Available for use",
+      "空值表示尚未达到预定用途（开发支出）", "Null: not yet available for use (development expenditure)"),
+    F("accounting.useful_life_years", "number", "使用寿命（年）", "Useful life (years)",
+      "空值表示使用寿命不确定（不摊销，每年减值测试）", "Null: indefinite (not amortised, tested for impairment yearly)",
+      minimum=0, exclusive_minimum=True, unit="years"),
+    F("accounting.residual_value", "number", "预计净残值", "Residual value", "一般为零（企业会计准则第6号第十九条）", "Usually zero (CAS 6 art. 19)", **_MONEY),
+    F("accounting.amortisation_method", "enum", "摊销方法", "Amortisation method", "直线法或产量法", "straight-line or units of production",
+      enum="amortisation_method"),
+    F("accounting.amortisation_convention", "enum", "摊销计期", "Period convention",
+      "months：当月增加当月摊销（默认）；days：按实际天数/365", "months: from the month available (default); days: actual days / 365",
+      enum="amortisation_convention"),
+    F("accounting.units.total", "number", "预计总产量", "Total expected units", "产量法：预计可提供的调用量/交付量", "Units of production: total expected calls/deliveries",
+      minimum=0, exclusive_minimum=True, unit="units"),
+    F("accounting.units.used", "number", "累计产量", "Units used to date", "截至资产负债表日", "Up to the balance-sheet date", minimum=0, unit="units"),
+    F("accounting.units.per_year", "list_number", "各年产量", "Units per year", "自达到预定用途当年起各会计年度", "Per fiscal year from the year available for use"),
+    F("accounting.accumulated_impairment", "number", "已计提减值准备", "Accumulated impairment", "无形资产减值不得转回；存货为已计提跌价准备", "Intangibles: never reversed; inventory: existing write-down", **_MONEY),
+    F("accounting.expected_selling_price", "number", "估计售价", "Expected selling price", "存货可变现净值；不填时取市场法结果", "For NRV; default: the market approach", **_MONEY),
+    F("accounting.selling_costs", "number", "估计销售费用及税费", "Selling costs", **_MONEY),
+    F("accounting.costs_to_complete", "number", "至完工估计成本", "Costs to complete", **_MONEY),
+    F("accounting.disposal_costs", "number", "处置费用", "Costs of disposal", "公允价值减去处置费用（企业会计准则第8号）", "Fair value less costs of disposal (CAS 8)", **_MONEY),
+    F("accounting.indicators.comparable_price_change", "number", "可比数据价格变动率", "Comparable price change",
+      "同类数据产品市价相对上期的变动，如 -0.25", "Change of comparable data prices since last period, e.g. -0.25", minimum=-1, maximum=10, unit="ratio"),
+    F("accounting.indicators.planned", "number", "计划使用量/收入", "Planned usage or revenue", minimum=0),
+    F("accounting.indicators.actual", "number", "实际使用量/收入", "Actual usage or revenue", "与计划同口径", "Same unit as planned", minimum=0),
+    F("accounting.indicators.rights_term_shortened", "bool", "权利期限缩短", "Rights term shortened", "授权期限被缩短或提前终止", "Authorisation shortened or ended early", default=False),
+    F("accounting.indicators.data_obsolete", "bool", "数据已过时", "Data obsolete", "时效性丧失、停止更新", "Timeliness lost, updates stopped", default=False),
     # ---------------------------------------------------------------- public-data product (65号)
     F("product.product_id", "str", "产品编号", "Product id", required=True, nullable=False, doc="product"),
     F("product.name", "str", "产品名称", "Name", required=True, nullable=False, doc="product"),
@@ -375,7 +436,7 @@ FIELDS: tuple[Field, ...] = (
 )
 
 # Top-level sections of each document; any other key is an unknown field.
-SECTIONS = {"card": ("asset", "engagement", "cost", "income", "market"), "product": ("product",)}
+SECTIONS = {"card": ("asset", "engagement", "cost", "income", "market", "accounting"), "product": ("product",)}
 
 
 @cache
