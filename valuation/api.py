@@ -26,7 +26,7 @@ from .core.snapshot import LibrarySnapshot
 from .engine import Evaluation, evaluate
 
 __all__ = ["appraise", "appraise_together", "appraise_many", "price", "revalue", "backtest", "open_library",
-           "snapshot", "validate", "report", "BatchResult", "__version__"]
+           "snapshot", "validate", "report", "book", "BatchResult", "__version__"]
 
 LibraryLike = str | LibrarySnapshot | Any | None
 
@@ -309,6 +309,27 @@ def price(product: Mapping[str, Any], *, library: LibraryLike = None) -> dict[st
                  "input_hash": card_hash(product)})
     out["provenance"] = prov
     return out
+
+
+def book(card: Mapping[str, Any], *, library: LibraryLike = None,
+         as_of: _dt.date | None = None) -> dict[str, Any]:
+    """入表 and impairment test of one card (财会〔2023〕11号; CAS 6, CAS 1, CAS 8).
+
+    The engine appraises the card (same snapshot); its income approach is the value in use and
+    its market approach (one-off price) the fair value of :mod:`valuation.accounting`. Returns
+    ``classification``, the figures (``cost`` … ``carrying_amount``, absent ones None),
+    ``schedule``, ``disclosure``, ``flags``, ``trace`` and ``provenance``. Raises
+    :class:`~valuation.core.errors.ValidationError` for a bad card or accounting section.
+    """
+    from .accounting.book import book_for_evaluation
+
+    snap = snapshot(library)
+    pf = Portfolio.from_card(card)
+    ev = evaluate(pf, snap, trace=False, explain=False, as_of=as_of)
+    books = book_for_evaluation(pf, ev.methods)
+    return books.answer(0, provenance={"engine_version": __version__, "library_snapshot": snap.snapshot_id,
+                                       "input_hash": card_hash(card),
+                                       "valuation_date": str(pf.assets["valuation_date"].iloc[0].date())})
 
 
 def revalue(portfolio: Any, out: str | os.PathLike[str], **kwargs: Any) -> Any:

@@ -14,11 +14,14 @@ ALLOWED = {
     "methods": {"core", "quality", "library"},
     "pricing": {"core", "quality", "methods", "rules", "library"},
     "engine": {"core", "quality", "methods", "rules", "pricing"},
-    "report": {"core", "quality", "methods", "rules", "pricing", "engine", "api", "library"},
-    "batch": {"core", "quality", "methods", "rules", "pricing", "engine", "library", "api"},
-    "api": {"core", "quality", "methods", "rules", "pricing", "engine", "library", "batch", "report"},
+    # 入表 and impairment (issue 22): pure, fed the engine's estimates by api and batch
+    "accounting": {"core"},
+    "report": {"core", "quality", "methods", "rules", "pricing", "engine", "api", "library", "accounting"},
+    "batch": {"core", "quality", "methods", "rules", "pricing", "engine", "library", "api", "accounting"},
+    "api": {"core", "quality", "methods", "rules", "pricing", "engine", "library", "batch", "report",
+            "accounting"},
 }
-CORE_LAYERS = ("core", "quality", "methods", "rules", "pricing", "batch", "engine", "library")
+CORE_LAYERS = ("core", "quality", "methods", "rules", "pricing", "batch", "engine", "library", "accounting")
 
 
 def _layer(path: Path) -> str:

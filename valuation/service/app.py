@@ -592,6 +592,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return _json(out, snapshot=(out.get("provenance") or {}).get("library_snapshot"),
                      request=request)
 
+    importlib.import_module("valuation.service.books").register(app, svc, appraiser)  # POST /v1/books
+
     # ------------------------------------------------------------------ runs
     @app.get("/v1/runs/{run_id}", tags=["runs"], response_class=JSONResponse,
              responses={200: _ok(M.RunSummary, "运行摘要", "run summary"), **_AUTH_ERRORS,

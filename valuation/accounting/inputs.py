@@ -1,0 +1,259 @@
+"""The accounting inputs of a portfolio as arrays, and the refusals of bad ones.
+
+The ``accounting`` section of the card (``core/schema.py``) is validated field by field by the
+schema (types, bounds: a negative cost or a life ≤ 0 is refused there). What needs several
+fields at once is checked here, for all assets together, and reported in the project's error
+shape (:class:`~valuation.core.errors.Issue`: field, value, allowed, zh and en):
+
+* a missing date (acquisition date; the date available for use of a purchased or otherwise
+  acquired intangible, without which amortisation has no start, CAS 6 art. 17);
+* available for use before the resource was acquired;
+* no cost at all (neither ``capitalised_cost`` nor cost lines);
+* a research-phase cost line marked ``capitalise`` (CAS 6 art. 8), a development line marked
+  ``capitalise`` without the five criteria (CAS 6 art. 9), or a ``capitalised_cost`` above what
+  the cost lines allow to capitalise (it would capitalise research or unqualified development);
+* units of production without the total and used units.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..core.errors import Issue
+from ..core.schema import field_by_path
+from ..core.validate import issue_for, missing_issue
+
+__all__ = ["Inputs", "read_inputs", "refusals", "COST_TOLERANCE"]
+
+#: capitalised_cost may exceed the eligible cost lines by rounding only (0.5 fen)
+COST_TOLERANCE = 0.005
+
+_A = "accounting_"
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """One entry per asset (arrays aligned with ``ids``)."""
+
+    ids: np.ndarray
+    present: np.ndarray            # the asset carries an accounting section
+    intent: np.ndarray             # object: own_use | sale | None
+    acquired_by: np.ndarray        # object: purchase | self_developed | other | None
+    acquired: np.ndarray           # datetime64[D]
+    bs_date: np.ndarray            # datetime64[D] (default: the valuation date)
+    available: np.ndarray          # datetime64[D], NaT = not yet available for use
+    capitalised_given: np.ndarray  # float, NaN when not given
+    criteria_met: np.ndarray       # bool: all five CAS 6 art. 9 criteria
+    life: np.ndarray               # float years, NaN = indefinite
+    residual: np.ndarray
+    method: np.ndarray             # object: straight_line | units
+    convention: np.ndarray         # object: months | days
+    units_total: np.ndarray
+    units_used: np.ndarray
+    units_per_year: list[np.ndarray]
+    prior_impairment: np.ndarray
+    selling_price: np.ndarray
+    selling_costs: np.ndarray
+    costs_to_complete: np.ndarray
+    disposal_costs: np.ndarray
+    price_change: np.ndarray
+    planned: np.ndarray
+    actual: np.ndarray
+    rights_shortened: np.ndarray
+    data_obsolete: np.ndarray
+    rights_end: np.ndarray         # datetime64[D]
+    update_frequency: np.ndarray
+    declared_indicators: np.ndarray  # object: "a; b" text of asset.impairment_indicators
+    price_mode: np.ndarray         # market.price_mode (fair value needs a one-off price)
+    research: np.ndarray           # Σ cost lines by phase
+    development: np.ndarray
+    acquisition: np.ndarray
+    has_lines: np.ndarray
+    research_capitalise: np.ndarray    # first offending line per asset, -1 when none
+    development_capitalise: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def _floats(a: pd.DataFrame, col: str, default: float = np.nan) -> np.ndarray:
+    if col not in a.columns:
+        return np.full(len(a), default)
+    x = pd.to_numeric(a[col], errors="coerce").to_numpy(dtype=float)
+    return np.where(np.isnan(x), default, x) if not np.isnan(default) else x
+
+
+def _objects(a: pd.DataFrame, col: str) -> np.ndarray:
+    if col not in a.columns:
+        return np.full(len(a), None, dtype=object)
+    s = a[col].astype(object)
+    return np.array([None if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA
+                     else v for v in s.tolist()], dtype=object)
+
+
+def _dates(a: pd.DataFrame, col: str) -> np.ndarray:
+    if col not in a.columns:
+        return np.full(len(a), np.datetime64("NaT"), dtype="datetime64[D]")
+    return pd.to_datetime(a[col], errors="coerce").to_numpy(dtype="datetime64[D]")
+
+
+def _bools(a: pd.DataFrame, col: str) -> np.ndarray:
+    if col not in a.columns:
+        return np.zeros(len(a), dtype=bool)
+    return a[col].astype("boolean").fillna(False).to_numpy(dtype=bool)
+
+
+def read_inputs(assets: pd.DataFrame, series: dict[str, pd.DataFrame] | None = None,
+                records: dict[str, pd.DataFrame] | None = None) -> Inputs:
+    """The accounting inputs of the assets of a :class:`~valuation.core.portfolio.Portfolio`
+    (``pf.assets``, ``pf.series``, ``pf.records``), vectorised over the assets."""
+    n = len(assets)
+    ids = np.asarray(assets.index, dtype=object)
+    acc_cols = [c for c in assets.columns if c.startswith(_A)]
+    keyed = [c for c in acc_cols if c not in (
+        _A + "development_criteria_met", _A + "indicators_rights_term_shortened",
+        _A + "indicators_data_obsolete") and not c.startswith(_A + "development_criteria_")]
+    present = assets[keyed].notna().any(axis=1).to_numpy(bool) if keyed else np.zeros(n, bool)
+    # cost lines, summed per asset and phase (np.bincount over the asset positions)
+    lines = (records or {}).get("accounting.costs")
+    pos_of = pd.Index(ids)
+    sums = {p: np.zeros(n) for p in ("research", "development", "acquisition")}
+    has_lines = np.zeros(n, bool)
+    r_cap = np.full(n, -1)
+    d_cap = np.full(n, -1)
+    if lines is not None and len(lines):
+        pos = pos_of.get_indexer(lines["asset_id"].astype(object))
+        ok = pos >= 0
+        amt = pd.to_numeric(lines["amount"], errors="coerce").fillna(0.0).to_numpy(float)
+        phase = lines["phase"].astype(object).to_numpy()
+        cap = (lines["capitalise"].astype("boolean").fillna(False).to_numpy(bool)
+               if "capitalise" in lines.columns else np.zeros(len(lines), bool))
+        has_lines[pos[ok]] = True
+        for p in sums:
+            m = ok & (phase == p)
+            sums[p] = np.bincount(pos[m], weights=amt[m], minlength=n).astype(float)
+        # the item number of the line within its asset (for the error's field path)
+        item = lines.groupby(lines["asset_id"].astype(object), sort=False).cumcount().to_numpy()
+        for arr, p in ((r_cap, "research"), (d_cap, "development")):
+            bad = np.flatnonzero(ok & cap & (phase == p))[::-1]   # reversed: the first one wins
+            arr[pos[bad]] = item[bad]
+    crit_cols = [_A + "development_criteria_" + k for k in
+                 ("technical_feasibility", "intention", "economic_benefits", "resources", "measurable")]
+    all_five = np.logical_and.reduce([_bools(assets, c) for c in crit_cols])
+    per_year_fr = (series or {}).get("accounting.units.per_year")
+    per_year: list[np.ndarray] = [np.zeros(0)] * n
+    if per_year_fr is not None and len(per_year_fr):
+        vals = per_year_fr.reindex(pos_of).to_numpy(float)
+        per_year = [row[~np.isnan(row)] for row in vals]
+    bs = _dates(assets, _A + "balance_sheet_date")
+    vd = _dates(assets, "valuation_date")
+    return Inputs(
+        ids=ids, present=present,
+        intent=_objects(assets, _A + "intent"), acquired_by=_objects(assets, _A + "acquired_by"),
+        acquired=_dates(assets, _A + "acquisition_date"),
+        bs_date=np.where(np.isnat(bs), vd, bs),
+        available=_dates(assets, _A + "available_for_use"),
+        capitalised_given=_floats(assets, _A + "capitalised_cost"),
+        criteria_met=_bools(assets, _A + "development_criteria_met") | all_five,
+        life=_floats(assets, _A + "useful_life_years"),
+        residual=_floats(assets, _A + "residual_value", 0.0),
+        method=np.where(_objects(assets, _A + "amortisation_method") == None,  # noqa: E711
+                        "straight_line", _objects(assets, _A + "amortisation_method")),
+        convention=np.where(_objects(assets, _A + "amortisation_convention") == None,  # noqa: E711
+                            "months", _objects(assets, _A + "amortisation_convention")),
+        units_total=_floats(assets, _A + "units_total"),
+        units_used=_floats(assets, _A + "units_used"),
+        units_per_year=per_year,
+        prior_impairment=_floats(assets, _A + "accumulated_impairment", 0.0),
+        selling_price=_floats(assets, _A + "expected_selling_price"),
+        selling_costs=_floats(assets, _A + "selling_costs", 0.0),
+        costs_to_complete=_floats(assets, _A + "costs_to_complete", 0.0),
+        disposal_costs=_floats(assets, _A + "disposal_costs", 0.0),
+        price_change=_floats(assets, _A + "indicators_comparable_price_change"),
+        planned=_floats(assets, _A + "indicators_planned"),
+        actual=_floats(assets, _A + "indicators_actual"),
+        rights_shortened=_bools(assets, _A + "indicators_rights_term_shortened"),
+        data_obsolete=_bools(assets, _A + "indicators_data_obsolete"),
+        rights_end=_dates(assets, "rights_term_end"),
+        update_frequency=_objects(assets, "update_frequency"),
+        declared_indicators=_objects(assets, "impairment_indicators"),
+        price_mode=_objects(assets, "market_price_mode"),
+        research=sums["research"], development=sums["development"],
+        acquisition=sums["acquisition"], has_lines=has_lines,
+        research_capitalise=r_cap, development_capitalise=d_cap)
+
+
+def eligible_cost(inp: Inputs) -> np.ndarray:
+    """What the cost lines allow to capitalise: acquisition-phase costs, plus development-phase
+    costs when the five criteria are met (CAS 6 arts. 9, 12–13) or when the resource is held for
+    sale (processing costs are inventory cost, CAS 1 / 财会〔2023〕11号 三)."""
+    sale = inp.intent == "sale"
+    return inp.acquisition + np.where(inp.criteria_met | sale, inp.development, 0.0)
+
+
+def _iso(d: Any) -> str | None:
+    return None if np.isnat(d) else str(d)
+
+
+def refusals(inp: Inputs) -> list[list[Issue]]:
+    """Per asset, the cross-field problems of its accounting section (empty list: none)."""
+    out: list[list[Issue]] = [[] for _ in range(len(inp))]
+    elig = eligible_cost(inp)
+    for i in np.flatnonzero(inp.present):
+        iss = out[i]
+        for path, v in (("accounting.intent", inp.intent[i]), ("accounting.acquired_by", inp.acquired_by[i])):
+            if v is None:
+                iss.append(missing_issue(field_by_path(path), path))  # type: ignore[arg-type]
+        if np.isnat(inp.acquired[i]):
+            iss.append(missing_issue(field_by_path("accounting.acquisition_date"),  # type: ignore[arg-type]
+                                     "accounting.acquisition_date"))
+        if np.isnat(inp.bs_date[i]):
+            iss.append(missing_issue(field_by_path("accounting.balance_sheet_date"),  # type: ignore[arg-type]
+                                     "accounting.balance_sheet_date"))
+        own_use = inp.intent[i] == "own_use"
+        if own_use and inp.acquired_by[i] in ("purchase", "other") and np.isnat(inp.available[i]):
+            iss.append(issue_for(field_by_path("accounting.available_for_use"), "accounting.available_for_use",
+                                 None, reason_zh="外购或其他方式取得的无形资产须给出达到预定用途日（摊销自可供使用时起，企业会计准则第6号第十七条）",
+                                 reason_en="a purchased or otherwise acquired intangible needs the date it is available for use "
+                                           "(amortisation starts then, CAS 6 art. 17)",
+                                 allowed_zh="日期 YYYY-MM-DD", allowed_en="a date YYYY-MM-DD"))
+        if not np.isnat(inp.available[i]) and not np.isnat(inp.acquired[i]) and inp.available[i] < inp.acquired[i]:
+            iss.append(issue_for(field_by_path("accounting.available_for_use"), "accounting.available_for_use",
+                                 _iso(inp.available[i]),
+                                 reason_zh=f"早于取得/开始开发日期 {_iso(inp.acquired[i])}",
+                                 reason_en=f"before the acquisition date {_iso(inp.acquired[i])}",
+                                 allowed_zh=f"不早于 {_iso(inp.acquired[i])} 的日期",
+                                 allowed_en=f"a date on or after {_iso(inp.acquired[i])}"))
+        if np.isnan(inp.capitalised_given[i]) and not inp.has_lines[i]:
+            iss.append(missing_issue(field_by_path("accounting.capitalised_cost"),  # type: ignore[arg-type]
+                                     "accounting.capitalised_cost"))
+        k = int(inp.research_capitalise[i])
+        if k >= 0:
+            iss.append(issue_for(field_by_path("accounting.costs[].capitalise"), f"accounting.costs[{k}].capitalise",
+                                 True, reason_zh="研究阶段支出不得资本化（企业会计准则第6号第八条 CAS6.art8）",
+                                 reason_en="research-phase expenditure may not be capitalised (CAS 6 art. 8, CAS6.art8)",
+                                 allowed_zh="false（研究阶段支出计入当期损益）",
+                                 allowed_en="false (research-phase costs are expensed)"))
+        k = int(inp.development_capitalise[i])
+        if k >= 0 and not inp.criteria_met[i] and own_use:
+            iss.append(issue_for(field_by_path("accounting.costs[].capitalise"), f"accounting.costs[{k}].capitalise",
+                                 True, reason_zh="开发阶段支出未同时满足五项条件，不得资本化（企业会计准则第6号第九条 CAS6.art9）",
+                                 reason_en="development-phase expenditure without all five criteria may not be capitalised "
+                                           "(CAS 6 art. 9, CAS6.art9)",
+                                 allowed_zh="false，或先满足并填写 development_criteria_met",
+                                 allowed_en="false, or meet and state development_criteria_met"))
+        given = inp.capitalised_given[i]
+        if inp.has_lines[i] and not np.isnan(given) and given > elig[i] + COST_TOLERANCE:
+            iss.append(issue_for(field_by_path("accounting.capitalised_cost"), "accounting.capitalised_cost", float(given),
+                                 reason_zh=f"超过可资本化金额 {elig[i]:,.2f}（取得成本{'' if not inp.criteria_met[i] else '及开发阶段支出'}）："
+                                           "研究阶段支出及不满足条件的开发支出须费用化（企业会计准则第6号第八条、第九条）",
+                                 reason_en=f"above the capitalisable {elig[i]:,.2f}: research-phase costs and development costs "
+                                           "without the five criteria are expensed (CAS 6 arts. 8-9)",
+                                 allowed_zh=f"不超过 {elig[i]:,.2f}", allowed_en=f"at most {elig[i]:,.2f}"))
+        if inp.method[i] == "units" and (np.isnan(inp.units_total[i]) or np.isnan(inp.units_used[i])):
+            path = "accounting.units.total" if np.isnan(inp.units_total[i]) else "accounting.units.used"
+            iss.append(missing_issue(field_by_path(path), path))  # type: ignore[arg-type]
+    return out
