@@ -1,0 +1,123 @@
+"""Refusals of the accounting section and the faces of the books: api.book, ``valuation book``,
+``POST /v1/books``. The value in use and fair value of api.book are the engine's own income and
+market approaches on the same card and snapshot (compared exactly)."""
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from valuation import api
+from valuation.cli import app as cli_app
+from valuation.core.errors import ValidationError
+
+ROOT = Path(__file__).resolve().parents[2]
+E01 = json.loads((ROOT / "examples" / "cards" / "E01_soe_transport_licensing.json").read_text("utf-8"))
+ACC = {"intent": "own_use", "acquired_by": "purchase", "acquisition_date": "2023-12-01",
+       "available_for_use": "2024-01-01", "useful_life_years": 8, "capitalised_cost": 3_200_000,
+       "disposal_costs": 100_000}
+
+
+def _card(**acc) -> dict:
+    c = copy.deepcopy(E01)
+    c["accounting"] = {**ACC, **acc}
+    return c
+
+
+def _issues(card: dict) -> dict[str, dict]:
+    with pytest.raises(ValidationError) as ei:
+        api.book(card, library="seed")
+    return {i.field: i.to_dict() for i in ei.value.issues}
+
+
+def _assert_shape(i: dict, field: str) -> None:
+    assert i["field"] == field and i["allowed"] and i["message_zh"] and i["message_en"]
+    assert field in i["message_zh"] and field in i["message_en"]
+
+
+def test_book_links_the_engine_approaches():
+    # value in use = income approach, FVLCD = market approach (one-off) − disposal costs 100,000;
+    # cost 3,200,000 over 8 years from 2024-01: 24 of 96 months → accumulated 800,000
+    res = api.appraise(_card(), library="seed")
+    a = api.book(_card(), library="seed")
+    assert a["value_in_use"] == res.methods["income"]["estimate"]
+    assert a["fair_value_less_costs_of_disposal"] == pytest.approx(
+        res.methods["market"]["estimate"] - 100_000, abs=1e-6)
+    assert a["accumulated_amortisation"] == pytest.approx(800_000, abs=0.01)
+    assert a["provenance"]["library_snapshot"] == res.provenance["library_snapshot"]
+    assert set(a) >= {"classification", "cost", "expensed", "accumulated_amortisation",
+                      "carrying_amount_before_impairment", "value_in_use",
+                      "fair_value_less_costs_of_disposal", "net_realisable_value",
+                      "recoverable_amount", "impairment_loss", "carrying_amount", "schedule",
+                      "disclosure", "flags", "trace", "provenance"}
+
+
+def test_the_valuation_numbers_do_not_change_with_an_accounting_section():
+    a = api.appraise(E01, library="seed").to_dict()
+    b = api.appraise(_card(), library="seed").to_dict()
+    assert a["estimate"] == b["estimate"] and a["low"] == b["low"] and a["high"] == b["high"]
+
+
+def test_refusal_missing_dates():
+    iss = _issues(_card(acquisition_date=None))
+    _assert_shape(iss["accounting.acquisition_date"], "accounting.acquisition_date")
+    iss = _issues(_card(available_for_use=None))
+    _assert_shape(iss["accounting.available_for_use"], "accounting.available_for_use")
+
+
+def test_refusal_negative_costs():
+    iss = _issues(_card(capitalised_cost=-1))
+    _assert_shape(iss["accounting.capitalised_cost"], "accounting.capitalised_cost")
+    assert iss["accounting.capitalised_cost"]["value"] == -1
+    iss = _issues(_card(capitalised_cost=None, costs=[{"amount": -5, "phase": "acquisition"}]))
+    _assert_shape(iss["accounting.costs[0].amount"], "accounting.costs[0].amount")
+
+
+def test_refusal_life_below_zero():
+    iss = _issues(_card(useful_life_years=-1))
+    i = iss["accounting.useful_life_years"]
+    _assert_shape(i, "accounting.useful_life_years")
+    assert i["value"] == -1 and "> 0" in i["allowed"]
+
+
+def test_refusal_available_before_acquisition():
+    i = _issues(_card(acquisition_date="2024-06-01", available_for_use="2024-01-01"))[
+        "accounting.available_for_use"]
+    _assert_shape(i, "accounting.available_for_use")
+    assert i["value"] == "2024-01-01" and "2024-06-01" in i["allowed"]
+
+
+def test_refusal_capitalising_research_costs():
+    lines = [{"amount": 200_000, "phase": "research", "capitalise": True},
+             {"amount": 3_000_000, "phase": "acquisition"}]
+    i = _issues(_card(capitalised_cost=None, costs=lines))["accounting.costs[0].capitalise"]
+    _assert_shape(i, "accounting.costs[0].capitalise")
+    assert "CAS6.art8" in i["message_en"] and "第八条" in i["message_zh"]
+    # a capitalised cost above what the lines allow would capitalise the research costs
+    lines[0].pop("capitalise")
+    i = _issues(_card(capitalised_cost=3_200_000, costs=lines))["accounting.capitalised_cost"]
+    assert i["value"] == 3_200_000 and "3,000,000.00" in i["allowed"]
+
+
+def test_book_without_accounting_section_is_refused():
+    with pytest.raises(ValidationError) as ei:
+        api.book(E01, library="seed")
+    assert ei.value.issues[0].field == "accounting.intent"
+
+
+def test_cli_book(tmp_path):
+    p = tmp_path / "card.json"
+    p.write_text(json.dumps(_card()), encoding="utf-8")
+    r = CliRunner().invoke(cli_app, ["book", str(p), "--format", "json", "--db", "seed"])
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output)
+    assert d["classification"] == "intangible_asset" and d["accumulated_amortisation"] == 800_000
+    r = CliRunner().invoke(cli_app, ["book", str(p), "--lang", "en", "--db", "seed"])
+    assert r.exit_code == 0 and "Carrying amount" in r.output and "Amortisation schedule" in r.output
+    p.write_text(json.dumps(_card(useful_life_years=-1)), encoding="utf-8")
+    r = CliRunner().invoke(cli_app, ["book", str(p), "--db", "seed"])
+    assert r.exit_code == 2 and "accounting.useful_life_years" in r.output
+    assert "Traceback" not in r.output
