@@ -113,9 +113,12 @@ def read_inputs(assets: pd.DataFrame, series: dict[str, pd.DataFrame] | None = N
     n = len(assets)
     ids = np.asarray(assets.index, dtype=object)
     acc_cols = [c for c in assets.columns if c.startswith(_A)]
+    # a section is present when it says something: the defaulted booleans and a balance-sheet
+    # date set for a whole run do not make one
     keyed = [c for c in acc_cols if c not in (
         _A + "development_criteria_met", _A + "indicators_rights_term_shortened",
-        _A + "indicators_data_obsolete") and not c.startswith(_A + "development_criteria_")]
+        _A + "indicators_data_obsolete", _A + "balance_sheet_date")
+        and not c.startswith(_A + "development_criteria_")]
     present = assets[keyed].notna().any(axis=1).to_numpy(bool) if keyed else np.zeros(n, bool)
     # cost lines, summed per asset and phase (np.bincount over the asset positions)
     lines = (records or {}).get("accounting.costs")

@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 RECORD_TABLES = ("cost.lines", "market.comparables", "income.contributory", "income.scenarios",
-                 "asset.quality.indicators")
+                 "asset.quality.indicators", "accounting.costs")
 SUFFIXES = (".csv", ".xlsx", ".parquet")
 _DOC_SHEETS = ("fields",)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

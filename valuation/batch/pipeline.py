@@ -121,6 +121,7 @@ class RunSummary:
     resumed_parts: int = 0
     partitions: int = 0
     history: bool = True
+    books: str | None = None          # impairment register + 11号 disclosure (issue 22)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -332,7 +333,8 @@ def revalue(portfolio: Any, out: str | os.PathLike[str], *, only: str = "all", b
             progress: Callable[[int, int], Any] | bool | None = None,
             as_of: _dt.date | str | None = None, history: bool = True,
             records: Mapping[str, pd.DataFrame] | None = None,
-            flag_messages: bool = False) -> RunSummary:
+            flag_messages: bool = False,
+            balance_sheet_date: _dt.date | str | None = None) -> RunSummary:
     """Revalue a portfolio and record the run.
 
     Parameters
@@ -355,6 +357,9 @@ def revalue(portfolio: Any, out: str | os.PathLike[str], *, only: str = "all", b
     history : record the run and diff against previous runs (default True).
     flag_messages : value with :func:`valuation.engine.evaluate` itself, formatting every
         flag message (slower; the numbers and codes are identical).
+    balance_sheet_date : a balance-sheet run: every accounting section is measured at this
+        date. It, and ``only="high-impairment"``, writes the impairment register and the
+        财会〔2023〕11号 disclosure tables (:mod:`valuation.batch.books`).
     """
     t_all = time.perf_counter()
     timings: dict[str, float] = {}
@@ -371,6 +376,11 @@ def revalue(portfolio: Any, out: str | os.PathLike[str], *, only: str = "all", b
         raise _bad_option("out", str(out), ".csv, .parquet, .xlsx")
     if isinstance(as_of, str):
         as_of = _dt.date.fromisoformat(as_of)
+    if isinstance(balance_sheet_date, str):
+        try:
+            balance_sheet_date = _dt.date.fromisoformat(balance_sheet_date)
+        except ValueError:
+            raise _bad_option("balance_sheet_date", balance_sheet_date, "a date YYYY-MM-DD") from None
     started = _now()
 
     from ..api import snapshot as _snapshot
@@ -561,6 +571,10 @@ def revalue(portfolio: Any, out: str | os.PathLike[str], *, only: str = "all", b
 
     # ---- write the files (atomically), then record the run
     t = time.perf_counter()
+    books = None
+    if only == "high-impairment" or balance_sheet_date is not None:
+        from .books import write_books
+        books = write_books(inp, final, out, balance_sheet_date=balance_sheet_date)
     write_table(final, out)
     write_table(rejects, rejects_path(out))
     timings["write"] = time.perf_counter() - t
@@ -584,4 +598,4 @@ def revalue(portfolio: Any, out: str | os.PathLike[str], *, only: str = "all", b
                       workers=nworkers if backend == "local" else int(workers or 0),
                       range_method=range_method, counts=counts,
                       timings={k: round(v, 4) for k, v in timings.items()},
-                      resumed_parts=len(done), partitions=n_parts, history=eng is not None)
+                      resumed_parts=len(done), partitions=n_parts, history=eng is not None, books=books)

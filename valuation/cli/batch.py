@@ -62,6 +62,8 @@ def register(app: typer.Typer) -> None:
         chunk_size: int = typer.Option(25_000, "--chunk-size", min=1, help="每个分区的资产数 / assets per partition"),
         as_of: str | None = typer.Option(None, "--as-of", help="规则的“今天” YYYY-MM-DD / rules' today"),
         no_history: bool = typer.Option(False, "--no-history", help="不记录、不比对历史（仅用于基准测试）"),
+        balance_sheet_date: str | None = typer.Option(
+            None, "--balance-sheet-date", help="资产负债表日：入表减值台账与披露表 / balance-sheet run (YYYY-MM-DD)"),
         format: str = typer.Option("text", "--format", help="json | text"),
         lang: str = typer.Option("zh", "--lang", help="zh | en"),
     ) -> None:
@@ -71,7 +73,8 @@ def register(app: typer.Typer) -> None:
         try:
             s = api.revalue(str(portfolio), str(out), only=only, backend=backend, workers=workers,
                             scheduler=scheduler, resume=resume, chunk_size=chunk_size, as_of=as_of,
-                            history=not no_history, **_db_args(db))
+                            history=not no_history, balance_sheet_date=balance_sheet_date,
+                            **_db_args(db))
         except Exception as e:  # noqa: BLE001 - typed errors become exit 2, others propagate
             _fail(e, lang, format)
             return
@@ -79,6 +82,8 @@ def register(app: typer.Typer) -> None:
             typer.echo(json.dumps(s.to_dict(), ensure_ascii=False, indent=2))
         else:
             typer.echo(s.to_text(lang))
+            if s.books:
+                typer.echo(("impairment register: " if lang == "en" else "减值台账与披露表：") + s.books)
 
     @runs_app.command("list")
     def runs_list_cmd(db: str | None = typer.Option(None, "--db", help="数据库 URL / DB URL"),
