@@ -26,7 +26,7 @@ from .core.snapshot import LibrarySnapshot
 from .engine import Evaluation, evaluate
 
 __all__ = ["appraise", "appraise_together", "appraise_many", "price", "revalue", "backtest", "open_library",
-           "snapshot", "validate", "report", "book", "BatchResult", "__version__"]
+           "snapshot", "validate", "report", "book", "book_papers", "BatchResult", "__version__"]
 
 LibraryLike = str | LibrarySnapshot | Any | None
 
@@ -330,6 +330,16 @@ def book(card: Mapping[str, Any], *, library: LibraryLike = None,
     return books.answer(0, provenance={"engine_version": __version__, "library_snapshot": snap.snapshot_id,
                                        "input_hash": card_hash(card),
                                        "valuation_date": str(pf.assets["valuation_date"].iloc[0].date())})
+
+
+def book_papers(card: Mapping[str, Any], *, fmt: str = "xlsx", lang: str = "zh",
+                library: LibraryLike = None, answer: Mapping[str, Any] | None = None) -> bytes:
+    """入表底稿 of one card as ``docx`` or ``xlsx`` bytes (:mod:`valuation.report.books_papers`)."""
+    from .report.books_papers import render_books
+
+    snap = snapshot(library)
+    ans = answer if answer is not None else book(card, library=snap)
+    return render_books(card, ans, fmt, lang, snap.standards)
 
 
 def revalue(portfolio: Any, out: str | os.PathLike[str], **kwargs: Any) -> Any:

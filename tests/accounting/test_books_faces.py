@@ -121,3 +121,24 @@ def test_cli_book(tmp_path):
     r = CliRunner().invoke(cli_app, ["book", str(p), "--db", "seed"])
     assert r.exit_code == 2 and "accounting.useful_life_years" in r.output
     assert "Traceback" not in r.output
+
+
+def test_working_paper_docx_and_xlsx(tmp_path):
+    from docx import Document
+    from openpyxl import load_workbook
+
+    card = _card(costs=[{"category": "=HYPERLINK(\"x\")", "amount": 3_200_000, "phase": "acquisition"}],
+                 capitalised_cost=None)
+    p = tmp_path / "card.json"
+    p.write_text(json.dumps(card), encoding="utf-8")
+    for suffix in (".docx", ".xlsx"):
+        out = tmp_path / f"paper{suffix}"
+        r = CliRunner().invoke(cli_app, ["book", str(p), "--db", "seed", "--out", str(out)])
+        assert r.exit_code == 0, r.output
+    text = "\n".join(par.text for par in Document(tmp_path / "paper.docx").paragraphs)
+    assert "数据资源入表底稿" in text and "减值测试" in text
+    wb = load_workbook(tmp_path / "paper.xlsx")
+    cells = [v for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row]
+    assert "'=HYPERLINK(\"x\")" in cells                       # neutralised, kept as text
+    assert not any(isinstance(v, str) and v[:1] in "=+-@" for v in cells)
+    assert any(isinstance(v, str) and "《企业会计准则第6号——无形资产》" in v for v in cells)  # clause title

@@ -61,7 +61,9 @@ def register(app: typer.Typer) -> None:
     def book_cmd(card: Path = typer.Argument(..., exists=True, dir_okay=False, help="CARD.json"),
                  format: str = typer.Option("text", "--format", help="json | text"),
                  lang: str = typer.Option("zh", "--lang", help="zh | en"),
-                 db: str | None = typer.Option(None, "--db", help="数据库 URL；'seed' 仅用种子文件")) -> None:
+                 db: str | None = typer.Option(None, "--db", help="数据库 URL；'seed' 仅用种子文件"),
+                 out: Path | None = typer.Option(None, "--out", help="入表底稿 / working paper FILE.docx|FILE.xlsx"),
+                 ) -> None:
         """数据资源入表与减值测试 / classify, measure, amortise and impairment-test one card."""
         from .. import api
         from ..core.errors import ValuationError
@@ -70,11 +72,21 @@ def register(app: typer.Typer) -> None:
         if format not in ("json", "text") or lang not in ("zh", "en"):
             typer.echo("--format: json | text; --lang: zh | en", err=True)
             raise typer.Exit(2)
+        if out is not None and out.suffix.lower() not in (".docx", ".xlsx"):
+            typer.echo(f"不支持的格式 / unsupported format: {out.suffix} (.docx, .xlsx)", err=True)
+            raise typer.Exit(2)
         data = read_json(card)
         try:
             ans = api.book(data, library=db)
         except ValuationError as e:
             refuse(e, format, lang)
+        if out is not None:
+            blob = api.book_papers(data, fmt=out.suffix.lower().lstrip("."), lang=lang, library=db, answer=ans)
+            tmp = out.with_suffix(out.suffix + ".tmp")
+            tmp.write_bytes(blob)
+            tmp.replace(out)       # never a half-written paper
+            typer.echo(str(out))
+            return
         if format == "json":
             from ..core.result import clean
 
