@@ -2,6 +2,7 @@
 import streamlit as st
 
 from valuation.ui import pages
+from valuation.ui.pages import books as books_ui  # 入表 (issue 22)
 from valuation.ui.i18n import t
 
 st.set_page_config(page_title="数据资产评估 / Data asset valuation", page_icon="📊", layout="wide")
@@ -14,6 +15,7 @@ nav = st.navigation([
     st.Page(pages.card_page, title=t("nav_card"), url_path="card", default=True),
     st.Page(pages.appraise_page, title=t("nav_appraise"), url_path="appraise"),
     st.Page(pages.risk_page, title=t("nav_risk"), url_path="risk"),
+    st.Page(books_ui.books_page, title=books_ui.nav_title(), url_path="books"),
     st.Page(pages.public_pricing_page, title=t("nav_public"), url_path="public_pricing"),
     st.Page(pages.batch_page, title=t("nav_batch"), url_path="batch"),
     st.Page(pages.history_page, title=t("nav_history"), url_path="history"),
