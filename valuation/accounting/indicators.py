@@ -41,8 +41,15 @@ INDICATORS = {
 def indicators(inp: Inputs, recoverable: np.ndarray, carrying: np.ndarray) -> dict[str, np.ndarray]:
     """One boolean array per indicator code (all assets at once)."""
     with np.errstate(invalid="ignore"):
-        end_of_life = np.where(np.isnan(inp.life) | np.isnat(inp.available), np.datetime64("NaT"),
-                               inp.available + np.round(np.nan_to_num(inp.life) * 365.0).astype("timedelta64[D]"))
+        # last day of the useful life, in the convention of the schedule (amortise.py)
+        life = np.nan_to_num(inp.life)
+        av = np.where(np.isnat(inp.available), np.datetime64("2000-01-01"), inp.available)
+        by_month = ((av.astype("datetime64[M]") + np.ceil(12.0 * life - 1e-9).astype("timedelta64[M]"))
+                    .astype("datetime64[D]") - np.timedelta64(1, "D"))
+        by_day = av + np.ceil(365.0 * life - 1e-9).astype("timedelta64[D]") - np.timedelta64(1, "D")
+        end_of_life = np.where(inp.convention == "days", by_day, by_month)
+        end_of_life = np.where(np.isnan(inp.life) | np.isnat(inp.available) | (inp.method == "units"),
+                               np.datetime64("NaT"), end_of_life)
         rights_short = ~np.isnat(inp.rights_end) & (
             (~np.isnat(end_of_life) & (inp.rights_end < end_of_life)) | (inp.rights_end <= inp.bs_date))
         declared = np.array([bool(v) and str(v).strip() != "" for v in inp.declared_indicators])
