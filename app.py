@@ -2,8 +2,8 @@
 import streamlit as st
 
 from valuation.ui import pages
-from valuation.ui.pages import books as books_ui  # 入表 (issue 22)
 from valuation.ui.i18n import t
+from valuation.ui.pages import books as books_ui  # 入表 (issue 22)
 
 st.set_page_config(page_title="数据资产评估 / Data asset valuation", page_icon="📊", layout="wide")
 st.session_state.setdefault("lang", "zh")

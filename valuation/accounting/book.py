@@ -14,10 +14,15 @@ import pandas as pd
 
 from ..core.errors import Issue
 from .amortise import CONVENTION_TEXT, accumulated, consumed_share, schedule
-from .classify import CLAUSES, DEVELOPMENT, EXPENSE, INTANGIBLE, INVENTORY, LABELS, classify
+from .classify import DEVELOPMENT, EXPENSE, INTANGIBLE, INVENTORY, classify
 from .cost import measure
 from .flags import flags_for
-from .impairment import impairment_loss, inventory_write_down, net_realisable_value, recoverable_amount
+from .impairment import (
+    impairment_loss,
+    inventory_write_down,
+    net_realisable_value,
+    recoverable_amount,
+)
 from .indicators import indicators
 from .inputs import Inputs, read_inputs, refusals
 

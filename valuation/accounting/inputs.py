@@ -106,21 +106,12 @@ def _bools(a: pd.DataFrame, col: str) -> np.ndarray:
     return a[col].astype("boolean").fillna(False).to_numpy(dtype=bool)
 
 
-def read_inputs(assets: pd.DataFrame, series: dict[str, pd.DataFrame] | None = None,
-                records: dict[str, pd.DataFrame] | None = None) -> Inputs:
-    """The accounting inputs of the assets of a :class:`~valuation.core.portfolio.Portfolio`
-    (``pf.assets``, ``pf.series``, ``pf.records``), vectorised over the assets."""
-    n = len(assets)
-    ids = np.asarray(assets.index, dtype=object)
-    acc_cols = [c for c in assets.columns if c.startswith(_A)]
-    # a section is present when it says something: the defaulted booleans and a balance-sheet
-    # date set for a whole run do not make one
-    keyed = [c for c in acc_cols if c not in (
-        _A + "development_criteria_met", _A + "indicators_rights_term_shortened",
-        _A + "indicators_data_obsolete", _A + "balance_sheet_date")
-        and not c.startswith(_A + "development_criteria_")]
-    present = assets[keyed].notna().any(axis=1).to_numpy(bool) if keyed else np.zeros(n, bool)
-    # cost lines, summed per asset and phase (np.bincount over the asset positions)
+def _line_sums(records: dict[str, pd.DataFrame] | None, ids: np.ndarray
+               ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
+    """Cost lines summed per asset and phase (np.bincount over the asset positions), whether an
+    asset has lines, and the item number of its first research / development line marked
+    ``capitalise`` (-1: none)."""
+    n = len(ids)
     lines = (records or {}).get("accounting.costs")
     pos_of = pd.Index(ids)
     sums = {p: np.zeros(n) for p in ("research", "development", "acquisition")}
@@ -143,6 +134,25 @@ def read_inputs(assets: pd.DataFrame, series: dict[str, pd.DataFrame] | None = N
         for arr, p in ((r_cap, "research"), (d_cap, "development")):
             bad = np.flatnonzero(ok & cap & (phase == p))[::-1]   # reversed: the first one wins
             arr[pos[bad]] = item[bad]
+    return sums, has_lines, r_cap, d_cap
+
+
+def read_inputs(assets: pd.DataFrame, series: dict[str, pd.DataFrame] | None = None,
+                records: dict[str, pd.DataFrame] | None = None) -> Inputs:
+    """The accounting inputs of the assets of a :class:`~valuation.core.portfolio.Portfolio`
+    (``pf.assets``, ``pf.series``, ``pf.records``), vectorised over the assets."""
+    n = len(assets)
+    ids = np.asarray(assets.index, dtype=object)
+    acc_cols = [c for c in assets.columns if c.startswith(_A)]
+    # a section is present when it says something: the defaulted booleans and a balance-sheet
+    # date set for a whole run do not make one
+    keyed = [c for c in acc_cols if c not in (
+        _A + "development_criteria_met", _A + "indicators_rights_term_shortened",
+        _A + "indicators_data_obsolete", _A + "balance_sheet_date")
+        and not c.startswith(_A + "development_criteria_")]
+    present = assets[keyed].notna().any(axis=1).to_numpy(bool) if keyed else np.zeros(n, bool)
+    sums, has_lines, r_cap, d_cap = _line_sums(records, ids)
+    pos_of = pd.Index(ids)
     crit_cols = [_A + "development_criteria_" + k for k in
                  ("technical_feasibility", "intention", "economic_benefits", "resources", "measurable")]
     all_five = np.logical_and.reduce([_bools(assets, c) for c in crit_cols])

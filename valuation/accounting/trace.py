@@ -75,40 +75,50 @@ def trace_for(b: Books, i: int) -> list[dict[str, Any]]:
                       "accumulated_impairment": inp.prior_impairment[i]},
                      c["carrying_amount_before_impairment"][i], ["CAS8.art15"]))
     if cls in (INTANGIBLE, DEVELOPMENT):
-        out += [
-            _step("value_in_use", "预计未来现金流量现值", "Value in use", "= 收益法评估值（同一卡片、同一库快照）",
-                  {}, c["value_in_use"][i], ["CAS8.art6", "CAS2023.annex.income"]),
-            _step("fair_value_less_costs_of_disposal", "公允价值减去处置费用", "Fair value less costs of disposal",
-                  "= 市场法评估值（一次性价格）− 处置费用",
-                  {"fair_value": c["fair_value"][i], "disposal_costs": inp.disposal_costs[i],
-                   "price_mode": inp.price_mode[i]},
-                  c["fair_value_less_costs_of_disposal"][i], ["CAS8.art6", "CAS2023.annex.market"]),
-            _step("recoverable_amount", "可收回金额", "Recoverable amount",
-                  "可收回金额 = max(公允价值 − 处置费用, 预计未来现金流量现值)",
-                  {"value_in_use": c["value_in_use"][i],
-                   "fair_value_less_costs_of_disposal": c["fair_value_less_costs_of_disposal"][i]},
-                  c["recoverable_amount"][i], ["CAS8.art6"], note_zh=str(c["basis"][i]), note_en=str(c["basis"][i])),
-            _step("impairment_loss", "减值损失", "Impairment loss",
-                  "减值损失 = max(账面价值 − 可收回金额, 0)；不得转回",
-                  {"carrying_amount_before_impairment": c["carrying_amount_before_impairment"][i],
-                   "recoverable_amount": c["recoverable_amount"][i]},
-                  c["impairment_loss"][i], ["CAS8.art15", "CAS8.art17"])]
+        out += _impairment_steps(c, inp, i)
     if cls == INVENTORY:
-        out += [
-            _step("net_realisable_value", "可变现净值", "Net realisable value",
-                  "可变现净值 = 估计售价 − 至完工估计成本 − 估计销售费用及税费",
-                  {"expected_selling_price": c["selling_price_used"][i], "costs_to_complete": inp.costs_to_complete[i],
-                   "selling_costs": inp.selling_costs[i],
-                   "price_from_market_approach": bool(np.isnan(inp.selling_price[i]))},
-                  c["net_realisable_value"][i], ["CAS1.art15"]),
-            _step("impairment_loss", "存货跌价（本期计提/转回）", "Inventory write-down (period)",
-                  "跌价准备 = max(成本 − 可变现净值, 0)；本期 = 应有准备 − 已计提准备（负数为转回）",
-                  {"cost": c["cost"][i], "net_realisable_value": c["net_realisable_value"][i],
-                   "accumulated_impairment": inp.prior_impairment[i]},
-                  c["impairment_loss"][i], ["CAS1.art15", "CAS1.art19"])]
+        out += _inventory_steps(c, inp, i)
     out.append(_step("carrying_amount", "期末账面价值", "Carrying amount",
                      "存货：min(成本, 可变现净值)；无形资产/开发支出：减值前账面价值 − 本期减值损失",
                      {"carrying_amount_before_impairment": c["carrying_amount_before_impairment"][i],
                       "impairment_loss": c["impairment_loss"][i]}, c["carrying_amount"][i],
                      ["CAS1.art15"] if cls == INVENTORY else ["CAS8.art15"]))
     return out
+
+
+def _impairment_steps(c: dict[str, Any], inp: Any, i: int) -> list[dict[str, Any]]:
+    """CAS 8: value in use, fair value less costs of disposal, recoverable amount, loss."""
+    return [
+        _step("value_in_use", "预计未来现金流量现值", "Value in use", "= 收益法评估值（同一卡片、同一库快照）",
+              {}, c["value_in_use"][i], ["CAS8.art6", "CAS2023.annex.income"]),
+        _step("fair_value_less_costs_of_disposal", "公允价值减去处置费用", "Fair value less costs of disposal",
+              "= 市场法评估值（一次性价格）− 处置费用",
+              {"fair_value": c["fair_value"][i], "disposal_costs": inp.disposal_costs[i],
+               "price_mode": inp.price_mode[i]},
+              c["fair_value_less_costs_of_disposal"][i], ["CAS8.art6", "CAS2023.annex.market"]),
+        _step("recoverable_amount", "可收回金额", "Recoverable amount",
+              "可收回金额 = max(公允价值 − 处置费用, 预计未来现金流量现值)",
+              {"value_in_use": c["value_in_use"][i],
+               "fair_value_less_costs_of_disposal": c["fair_value_less_costs_of_disposal"][i]},
+              c["recoverable_amount"][i], ["CAS8.art6"], note_zh=str(c["basis"][i]), note_en=str(c["basis"][i])),
+        _step("impairment_loss", "减值损失", "Impairment loss",
+              "减值损失 = max(账面价值 − 可收回金额, 0)；不得转回",
+              {"carrying_amount_before_impairment": c["carrying_amount_before_impairment"][i],
+               "recoverable_amount": c["recoverable_amount"][i]},
+              c["impairment_loss"][i], ["CAS8.art15", "CAS8.art17"])]
+
+
+def _inventory_steps(c: dict[str, Any], inp: Any, i: int) -> list[dict[str, Any]]:
+    """CAS 1: net realisable value and the period's write-down."""
+    return [
+        _step("net_realisable_value", "可变现净值", "Net realisable value",
+              "可变现净值 = 估计售价 − 至完工估计成本 − 估计销售费用及税费",
+              {"expected_selling_price": c["selling_price_used"][i], "costs_to_complete": inp.costs_to_complete[i],
+               "selling_costs": inp.selling_costs[i],
+               "price_from_market_approach": bool(np.isnan(inp.selling_price[i]))},
+              c["net_realisable_value"][i], ["CAS1.art15"]),
+        _step("impairment_loss", "存货跌价（本期计提/转回）", "Inventory write-down (period)",
+              "跌价准备 = max(成本 − 可变现净值, 0)；本期 = 应有准备 − 已计提准备（负数为转回）",
+              {"cost": c["cost"][i], "net_realisable_value": c["net_realisable_value"][i],
+               "accumulated_impairment": inp.prior_impairment[i]},
+              c["impairment_loss"][i], ["CAS1.art15", "CAS1.art19"])]
