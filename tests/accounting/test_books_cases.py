@@ -269,3 +269,19 @@ def test_columnar_equals_one_by_one():
         assert json.dumps(ak["trace"], default=str) == json.dumps(a1["trace"], default=str)
         assert {x: ak[x] for x in ("cost", "carrying_amount", "impairment_loss")} == \
                {x: a1[x] for x in ("cost", "carrying_amount", "impairment_loss")}
+    # the register's flag codes (vectorised) are those of each answer
+    reg = b.register().set_index("asset_id")
+    for k in range(len(cards)):
+        a = b.answer(k)
+        assert reg.loc[a["asset_id"], "flags"].split(";") == [f["code"] for f in a["flags"]] or \
+            (reg.loc[a["asset_id"], "flags"] == "" and not a["flags"])
+
+
+def test_benchmark_script_runs():
+    import subprocess
+    import sys
+
+    p = subprocess.run([sys.executable, "benchmarks/bench_books.py", "--n", "2000"], cwd=ROOT,
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert "books: 2000 assets in" in p.stdout

@@ -149,3 +149,24 @@ def test_working_paper_docx_and_xlsx(tmp_path):
     assert "'=HYPERLINK(\"x\")" in cells                       # neutralised, kept as text
     assert not any(isinstance(v, str) and v[:1] in "=+-@" for v in cells)
     assert any(isinstance(v, str) and "《企业会计准则第6号——无形资产》" in v for v in cells)  # clause title
+
+
+def test_readme_shows_the_example_figures():
+    text = (ROOT / "README.md").read_text("utf-8")
+    sec = text[text.index("## 入表与减值"):text.index("## Benchmarks")]
+    for name, res_col in (("E01_soe_transport_licensing", 1), ("E05_purchased_third_party", 2)):
+        card = json.loads((ROOT / "examples" / "cards" / f"{name}.json").read_text("utf-8"))
+        a = api.book(card, library="seed")
+        rows = {ln.split("|")[1].strip(): ln.split("|")[res_col + 1] for ln in sec.splitlines()
+                if ln.startswith("| ") and ln.count("|") >= 4}
+        for key, label in (("cost", "cost (capitalised)"), ("expensed", "expensed (research phase)"),
+                           ("carrying_amount_before_impairment", "carrying amount before impairment"),
+                           ("recoverable_amount", "recoverable amount"), ("impairment_loss", "impairment loss"),
+                           ("carrying_amount", "carrying amount"),
+                           ("accumulated_amortisation", "amortisation (straight line, months)")):
+            assert f"{a[key]:,.2f}" in rows[label], (name, key, a[key], rows[label])
+        if a["value_in_use"] is not None:
+            assert f"{a['value_in_use']:,.2f}" in rows["value in use (income approach)"]
+        assert f"{a['fair_value_less_costs_of_disposal']:,.2f}" in rows["fair value − costs of disposal (market)"]
+        for f in a["flags"]:
+            assert f["code"] in rows["flags"], (name, f["code"])

@@ -16,7 +16,7 @@ from ..core.errors import Issue
 from .amortise import CONVENTION_TEXT, accumulated, consumed_share, schedule
 from .classify import DEVELOPMENT, EXPENSE, INTANGIBLE, INVENTORY, classify
 from .cost import measure
-from .flags import flags_for
+from .flags import flag_codes, flag_masks, flags_for
 from .impairment import (
     impairment_loss,
     inventory_write_down,
@@ -52,6 +52,14 @@ class Books:
     cols: dict[str, np.ndarray]
     indicators: dict[str, np.ndarray]
     issues: list[list[Issue]]
+    _masks: dict[str, np.ndarray] | None = None
+
+    @property
+    def flag_masks(self) -> dict[str, np.ndarray]:
+        """Which asset raises which books flag (computed once)."""
+        if self._masks is None:
+            self._masks = flag_masks(self.cols, self.indicators)
+        return self._masks
 
     def position(self, asset_id: str) -> int:
         return int(np.flatnonzero(self.inputs.ids == asset_id)[0])
@@ -74,7 +82,7 @@ class Books:
                                     loss=float(c["impairment_loss"][i]))
                            if cls == INTANGIBLE else [])
         out["disclosure"] = self.disclosure(i)
-        out["flags"] = flags_for(c, self.indicators, i)
+        out["flags"] = flags_for(c, self.indicators, i, self.flag_masks)
         out["trace"] = self.trace(i)
         out["provenance"] = {**(provenance or {}), "balance_sheet_date": _iso(inp.bs_date[i]),
                              "amortisation_convention": _convention(inp, i),
@@ -113,16 +121,16 @@ class Books:
         c, inp = self.cols, self.inputs
         keep = inp.present
         refused = np.array([bool(x) for x in self.issues])
+        tested = (c["classification"] == INTANGIBLE) | (c["classification"] == DEVELOPMENT)
         fr = pd.DataFrame({
             "asset_id": inp.ids, "status": np.where(refused, "refused", "ok"),
             "classification": c["classification"], "source": inp.acquired_by,
-            "balance_sheet_date": [_iso(d) for d in inp.bs_date],
+            "balance_sheet_date": np.where(np.isnat(inp.bs_date), None,
+                                           np.datetime_as_string(inp.bs_date, unit="D")),
             **{k: c[k] for k in ANSWER_FIGURES},
             "impairment_allowance": c["impairment_allowance"], "basis": c["basis"],
-            "indicators": [";".join(k for k in self.indicators if self.indicators[k][j]) if c["classification"][j]
-                           in (INTANGIBLE, DEVELOPMENT) else "" for j in range(len(inp))],
-            "flags": [";".join(f["code"] for f in flags_for(c, self.indicators, j, texts=False))
-                      for j in range(len(inp))],
+            "indicators": flag_codes({k: m & tested for k, m in self.indicators.items()}),
+            "flags": flag_codes(self.flag_masks),
             "reason_zh": ["；".join(x.message_zh for x in iss) for iss in self.issues],
             "reason_en": ["; ".join(x.message_en for x in iss) for iss in self.issues],
         })

@@ -42,31 +42,59 @@ def _flag(code: str, zh: str, en: str, values: dict[str, Any]) -> dict[str, Any]
             "references": list(FLAG_REFERENCES[code]), "values": values, "params": {}}
 
 
-def flag_codes(cols: dict[str, np.ndarray], ind: dict[str, np.ndarray], i: int) -> list[str]:
-    return [f["code"] for f in flags_for(cols, ind, i, texts=False)]
+def flag_masks(cols: dict[str, np.ndarray], ind: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Which asset raises which flag, one boolean array per code (all assets at once)."""
+    cls = cols["classification"]
+    tested = (cls == INTANGIBLE) | (cls == DEVELOPMENT)
+    inv = cls == INVENTORY
+    ok = np.array([c is not None for c in cls], dtype=bool)
+    loss = np.nan_to_num(cols["impairment_loss"].astype(float))
+    any_ind = np.logical_or.reduce([ind[k] for k in INDICATORS]) if INDICATORS else np.zeros(len(cls), bool)
+    dev_exp = np.nan_to_num(cols["expensed"].astype(float)) - cols["research"]
+    return {
+        "IMPAIRMENT_LOSS": tested & (loss > 0),
+        "INVENTORY_WRITE_DOWN": inv & (loss != 0),
+        "IMPAIRMENT_INDICATORS": tested & any_ind,
+        "ANNUAL_IMPAIRMENT_TEST": (cls == INTANGIBLE) & np.isnan(cols["useful_life_years"]),
+        "RECOVERABLE_NOT_ESTIMABLE": tested & np.isnan(cols["recoverable_amount"].astype(float)),
+        "RESEARCH_COSTS_EXPENSED": ok & (cols["research"] > 0),
+        "DEVELOPMENT_COSTS_EXPENSED": ok & (dev_exp > 0.005) & ~cols["criteria_met"] & ~inv,
+    }
 
 
-def flags_for(cols: dict[str, np.ndarray], ind: dict[str, np.ndarray], i: int, *,
-              texts: bool = True) -> list[dict[str, Any]]:
-    """The flags of asset ``i`` (``texts=False``: codes only, for registers)."""
+def flag_codes(masks: dict[str, np.ndarray]) -> np.ndarray:
+    """``"CODE;CODE"`` per asset (object array) from :func:`flag_masks`."""
+    n = len(next(iter(masks.values())))
+    out = np.full(n, "", dtype=object)
+    for code, m in masks.items():
+        out[m] = np.where(out[m] == "", code, out[m] + ";" + code)
+    return out
+
+
+def flags_for(cols: dict[str, np.ndarray], ind: dict[str, np.ndarray], i: int,
+              masks: dict[str, np.ndarray] | None = None) -> list[dict[str, Any]]:
+    """The flags of asset ``i`` with their messages (``masks``: :func:`flag_masks`, computed
+    here when not given)."""
+    masks = masks if masks is not None else flag_masks(cols, ind)
     out: list[dict[str, Any]] = []
     cls = cols["classification"][i]
     if cls is None:
         return out
 
     def add(code: str, zh: str = "", en: str = "", **values: Any) -> None:
-        out.append(_flag(code, zh, en, values) if texts else {"code": code})
+        if masks[code][i]:
+            out.append(_flag(code, zh, en, values))
 
     loss, carrying = float(cols["impairment_loss"][i]), float(cols["carrying_amount_before_impairment"][i])
     rec, basis = float(cols["recoverable_amount"][i]), cols["basis"][i]
-    if cls in (INTANGIBLE, DEVELOPMENT) and loss > 0:
+    if masks["IMPAIRMENT_LOSS"][i]:
         bz, be = _BASIS.get(basis, ("", ""))
         add("IMPAIRMENT_LOSS",
             f"账面价值 {carrying:,.2f} 高于可收回金额 {rec:,.2f}（取{bz}）：确认减值损失 {loss:,.2f}，以后期间不得转回",
             f"carrying amount {carrying:,.2f} exceeds the recoverable amount {rec:,.2f} ({be}): impairment loss "
             f"{loss:,.2f}, never reversed", impairment_loss=loss, carrying_amount=carrying,
             recoverable_amount=rec, basis=basis)
-    if cls == INVENTORY and loss != 0:
+    if masks["INVENTORY_WRITE_DOWN"][i]:
         nrv = float(cols["net_realisable_value"][i])
         word_zh, word_en = ("计提存货跌价准备", "write-down") if loss > 0 else ("在原计提范围内转回", "reversal")
         add("INVENTORY_WRITE_DOWN",
@@ -85,20 +113,17 @@ def flags_for(cols: dict[str, np.ndarray], ind: dict[str, np.ndarray], i: int, *
                 f"indications of impairment: {en}; estimate the recoverable amount (thresholds "
                 f"{-PRICE_DROP:.0%} price fall, {PERFORMANCE_RATIO:.0%} of plan are engineering defaults)",
                 indicators=found)
-        if cls == INTANGIBLE and np.isnan(cols["useful_life_years"][i]):
-            add("ANNUAL_IMPAIRMENT_TEST", "使用寿命不确定的无形资产不摊销，无论是否存在减值迹象每年都应进行减值测试",
+        add("ANNUAL_IMPAIRMENT_TEST", "使用寿命不确定的无形资产不摊销，无论是否存在减值迹象每年都应进行减值测试",
                 "an intangible with an indefinite life is not amortised and is tested for impairment every year")
-        if np.isnan(rec):
-            add("RECOVERABLE_NOT_ESTIMABLE", "收益法与市场法（一次性价格）均不适用：无法估计可收回金额，未计量减值",
+        add("RECOVERABLE_NOT_ESTIMABLE", "收益法与市场法（一次性价格）均不适用：无法估计可收回金额，未计量减值",
                 "neither the income approach nor a one-off market price applies: the recoverable amount cannot be "
                 "estimated and no impairment is measured")
-    if float(cols["research"][i]) > 0:
+    if masks["RESEARCH_COSTS_EXPENSED"][i]:
         r = float(cols["research"][i])
         add("RESEARCH_COSTS_EXPENSED", f"研究阶段支出 {r:,.2f} 于发生时计入当期损益，未资本化",
             f"research-phase costs of {r:,.2f} are expensed when incurred, not capitalised", research=r)
     dev_exp = float(cols["expensed"][i]) - float(cols["research"][i])
-    if dev_exp > 0.005 and not bool(cols["criteria_met"][i]) and cls != INVENTORY:
-        add("DEVELOPMENT_COSTS_EXPENSED", f"开发阶段支出 {dev_exp:,.2f} 未同时满足第九条五项条件，计入当期损益",
+    add("DEVELOPMENT_COSTS_EXPENSED", f"开发阶段支出 {dev_exp:,.2f} 未同时满足第九条五项条件，计入当期损益",
             f"development-phase costs of {dev_exp:,.2f} do not meet all five criteria of art. 9 and are expensed",
             development_expensed=dev_exp)
     return out

@@ -89,9 +89,7 @@ def _floats(a: pd.DataFrame, col: str, default: float = np.nan) -> np.ndarray:
 def _objects(a: pd.DataFrame, col: str) -> np.ndarray:
     if col not in a.columns:
         return np.full(len(a), None, dtype=object)
-    s = a[col].astype(object)
-    return np.array([None if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA
-                     else v for v in s.tolist()], dtype=object)
+    return a[col].to_numpy(dtype=object, na_value=None)
 
 
 def _dates(a: pd.DataFrame, col: str) -> np.ndarray:
@@ -212,61 +210,83 @@ def _iso(d: Any) -> str | None:
 
 
 def refusals(inp: Inputs) -> list[list[Issue]]:
-    """Per asset, the cross-field problems of its accounting section (empty list: none)."""
+    """Per asset, the cross-field problems of its accounting section (empty list: none).
+
+    The conditions are arrays over all assets; messages are built only for the assets that
+    have a problem."""
     out: list[list[Issue]] = [[] for _ in range(len(inp))]
     elig = eligible_cost(inp)
-    for i in np.flatnonzero(inp.present):
-        iss = out[i]
-        for path, v in (("accounting.intent", inp.intent[i]), ("accounting.acquired_by", inp.acquired_by[i])):
-            if v is None:
-                iss.append(missing_issue(field_by_path(path), path))  # type: ignore[arg-type]
-        if np.isnat(inp.acquired[i]):
-            iss.append(missing_issue(field_by_path("accounting.acquisition_date"),  # type: ignore[arg-type]
-                                     "accounting.acquisition_date"))
-        if np.isnat(inp.bs_date[i]):
-            iss.append(missing_issue(field_by_path("accounting.balance_sheet_date"),  # type: ignore[arg-type]
-                                     "accounting.balance_sheet_date"))
-        own_use = inp.intent[i] == "own_use"
-        if own_use and inp.acquired_by[i] in ("purchase", "other") and np.isnat(inp.available[i]):
-            iss.append(issue_for(field_by_path("accounting.available_for_use"), "accounting.available_for_use",
-                                 None, reason_zh="外购或其他方式取得的无形资产须给出达到预定用途日（摊销自可供使用时起，企业会计准则第6号第十七条）",
-                                 reason_en="a purchased or otherwise acquired intangible needs the date it is available for use "
-                                           "(amortisation starts then, CAS 6 art. 17)",
-                                 allowed_zh="日期 YYYY-MM-DD", allowed_en="a date YYYY-MM-DD"))
-        if not np.isnat(inp.available[i]) and not np.isnat(inp.acquired[i]) and inp.available[i] < inp.acquired[i]:
-            iss.append(issue_for(field_by_path("accounting.available_for_use"), "accounting.available_for_use",
-                                 _iso(inp.available[i]),
-                                 reason_zh=f"早于取得/开始开发日期 {_iso(inp.acquired[i])}",
-                                 reason_en=f"before the acquisition date {_iso(inp.acquired[i])}",
-                                 allowed_zh=f"不早于 {_iso(inp.acquired[i])} 的日期",
-                                 allowed_en=f"a date on or after {_iso(inp.acquired[i])}"))
-        if np.isnan(inp.capitalised_given[i]) and not inp.has_lines[i]:
-            iss.append(missing_issue(field_by_path("accounting.capitalised_cost"),  # type: ignore[arg-type]
-                                     "accounting.capitalised_cost"))
-        k = int(inp.research_capitalise[i])
-        if k >= 0:
-            iss.append(issue_for(field_by_path("accounting.costs[].capitalise"), f"accounting.costs[{k}].capitalise",
-                                 True, reason_zh="研究阶段支出不得资本化（企业会计准则第6号第八条 CAS6.art8）",
-                                 reason_en="research-phase expenditure may not be capitalised (CAS 6 art. 8, CAS6.art8)",
-                                 allowed_zh="false（研究阶段支出计入当期损益）",
-                                 allowed_en="false (research-phase costs are expensed)"))
-        k = int(inp.development_capitalise[i])
-        if k >= 0 and not inp.criteria_met[i] and own_use:
-            iss.append(issue_for(field_by_path("accounting.costs[].capitalise"), f"accounting.costs[{k}].capitalise",
-                                 True, reason_zh="开发阶段支出未同时满足五项条件，不得资本化（企业会计准则第6号第九条 CAS6.art9）",
-                                 reason_en="development-phase expenditure without all five criteria may not be capitalised "
-                                           "(CAS 6 art. 9, CAS6.art9)",
-                                 allowed_zh="false，或先满足并填写 development_criteria_met",
-                                 allowed_en="false, or meet and state development_criteria_met"))
-        given = inp.capitalised_given[i]
-        if inp.has_lines[i] and not np.isnan(given) and given > elig[i] + COST_TOLERANCE:
-            iss.append(issue_for(field_by_path("accounting.capitalised_cost"), "accounting.capitalised_cost", float(given),
-                                 reason_zh=f"超过可资本化金额 {elig[i]:,.2f}（取得成本{'' if not inp.criteria_met[i] else '及开发阶段支出'}）："
-                                           "研究阶段支出及不满足条件的开发支出须费用化（企业会计准则第6号第八条、第九条）",
-                                 reason_en=f"above the capitalisable {elig[i]:,.2f}: research-phase costs and development costs "
-                                           "without the five criteria are expensed (CAS 6 arts. 8-9)",
-                                 allowed_zh=f"不超过 {elig[i]:,.2f}", allowed_en=f"at most {elig[i]:,.2f}"))
-        if inp.method[i] == "units" and (np.isnan(inp.units_total[i]) or np.isnan(inp.units_used[i])):
-            path = "accounting.units.total" if np.isnan(inp.units_total[i]) else "accounting.units.used"
-            iss.append(missing_issue(field_by_path(path), path))  # type: ignore[arg-type]
+    p = inp.present
+    own_use = inp.intent == "own_use"
+    given = inp.capitalised_given
+    with np.errstate(invalid="ignore"):
+        masks = {
+            "intent": p & (inp.intent == None),  # noqa: E711 - elementwise on an object array
+            "acquired_by": p & (inp.acquired_by == None),  # noqa: E711
+            "acquisition_date": p & np.isnat(inp.acquired),
+            "balance_sheet_date": p & np.isnat(inp.bs_date),
+            "available_missing": p & own_use & np.isin(inp.acquired_by, ("purchase", "other"))
+            & np.isnat(inp.available),
+            "available_early": p & ~np.isnat(inp.available) & ~np.isnat(inp.acquired)
+            & (inp.available < inp.acquired),
+            "no_cost": p & np.isnan(given) & ~inp.has_lines,
+            "research_capitalise": p & (inp.research_capitalise >= 0),
+            "development_capitalise": p & (inp.development_capitalise >= 0) & ~inp.criteria_met & own_use,
+            "above_eligible": p & inp.has_lines & (given > elig + COST_TOLERANCE),
+            "units": p & (inp.method == "units") & (np.isnan(inp.units_total) | np.isnan(inp.units_used)),
+        }
+    bad = np.logical_or.reduce(list(masks.values()))
+    for i in np.flatnonzero(bad):
+        out[i] = _issues_of(inp, i, {k: bool(m[i]) for k, m in masks.items()}, float(elig[i]))
     return out
+
+
+def _missing(path: str) -> Issue:
+    return missing_issue(field_by_path(path), path)  # type: ignore[arg-type]
+
+
+def _issues_of(inp: Inputs, i: int, m: dict[str, bool], elig: float) -> list[Issue]:
+    """The issues of asset ``i`` given which conditions of :func:`refusals` hold."""
+    iss = [_missing(f"accounting.{k}") for k in ("intent", "acquired_by", "acquisition_date",
+                                                  "balance_sheet_date") if m[k]]
+    avail = field_by_path("accounting.available_for_use")
+    if m["available_missing"]:
+        iss.append(issue_for(avail, "accounting.available_for_use", None,
+                             reason_zh="外购或其他方式取得的无形资产须给出达到预定用途日（摊销自可供使用时起，企业会计准则第6号第十七条）",
+                             reason_en="a purchased or otherwise acquired intangible needs the date it is available "
+                                       "for use (amortisation starts then, CAS 6 art. 17)",
+                             allowed_zh="日期 YYYY-MM-DD", allowed_en="a date YYYY-MM-DD"))
+    if m["available_early"]:
+        acq = _iso(inp.acquired[i])
+        iss.append(issue_for(avail, "accounting.available_for_use", _iso(inp.available[i]),
+                             reason_zh=f"早于取得/开始开发日期 {acq}", reason_en=f"before the acquisition date {acq}",
+                             allowed_zh=f"不早于 {acq} 的日期", allowed_en=f"a date on or after {acq}"))
+    if m["no_cost"]:
+        iss.append(_missing("accounting.capitalised_cost"))
+    cap = field_by_path("accounting.costs[].capitalise")
+    if m["research_capitalise"]:
+        k = int(inp.research_capitalise[i])
+        iss.append(issue_for(cap, f"accounting.costs[{k}].capitalise", True,
+                             reason_zh="研究阶段支出不得资本化（企业会计准则第6号第八条 CAS6.art8）",
+                             reason_en="research-phase expenditure may not be capitalised (CAS 6 art. 8, CAS6.art8)",
+                             allowed_zh="false（研究阶段支出计入当期损益）",
+                             allowed_en="false (research-phase costs are expensed)"))
+    if m["development_capitalise"]:
+        k = int(inp.development_capitalise[i])
+        iss.append(issue_for(cap, f"accounting.costs[{k}].capitalise", True,
+                             reason_zh="开发阶段支出未同时满足五项条件，不得资本化（企业会计准则第6号第九条 CAS6.art9）",
+                             reason_en="development-phase expenditure without all five criteria may not be "
+                                       "capitalised (CAS 6 art. 9, CAS6.art9)",
+                             allowed_zh="false，或先满足并填写 development_criteria_met",
+                             allowed_en="false, or meet and state development_criteria_met"))
+    if m["above_eligible"]:
+        iss.append(issue_for(field_by_path("accounting.capitalised_cost"), "accounting.capitalised_cost",
+                             float(inp.capitalised_given[i]),
+                             reason_zh=f"超过可资本化金额 {elig:,.2f}：研究阶段支出及不满足条件的开发支出须费用化"
+                                       "（企业会计准则第6号第八条、第九条）",
+                             reason_en=f"above the capitalisable {elig:,.2f}: research-phase costs and development "
+                                       "costs without the five criteria are expensed (CAS 6 arts. 8-9)",
+                             allowed_zh=f"不超过 {elig:,.2f}", allowed_en=f"at most {elig:,.2f}"))
+    if m["units"]:
+        iss.append(_missing("accounting.units.total" if np.isnan(inp.units_total[i]) else "accounting.units.used"))
+    return iss
