@@ -170,3 +170,11 @@ def test_readme_shows_the_example_figures():
         assert f"{a['fair_value_less_costs_of_disposal']:,.2f}" in rows["fair value − costs of disposal (market)"]
         for f in a["flags"]:
             assert f["code"] in rows["flags"], (name, f["code"])
+
+
+def test_refusal_balance_sheet_date_before_acquisition_and_huge_life():
+    i = _issues(_card(balance_sheet_date="2023-01-31"))["accounting.balance_sheet_date"]
+    _assert_shape(i, "accounting.balance_sheet_date")
+    assert i["value"] == "2023-01-31" and "2023-12-01" in i["allowed"]
+    i = _issues(_card(useful_life_years=1e300))["accounting.useful_life_years"]
+    assert "<= 100" in i["allowed"]

@@ -7,7 +7,7 @@ shape (:class:`~valuation.core.errors.Issue`: field, value, allowed, zh and en):
 
 * a missing date (acquisition date; the date available for use of a purchased or otherwise
   acquired intangible, without which amortisation has no start, CAS 6 art. 17);
-* available for use before the resource was acquired;
+* available for use, or a balance-sheet date, before the resource was acquired;
 * no cost at all (neither ``capitalised_cost`` nor cost lines);
 * a research-phase cost line marked ``capitalise`` (CAS 6 art. 8), a development line marked
   ``capitalise`` without the five criteria (CAS 6 art. 9), or a ``capitalised_cost`` above what
@@ -229,6 +229,7 @@ def refusals(inp: Inputs) -> list[list[Issue]]:
             & np.isnat(inp.available),
             "available_early": p & ~np.isnat(inp.available) & ~np.isnat(inp.acquired)
             & (inp.available < inp.acquired),
+            "bs_early": p & ~np.isnat(inp.bs_date) & ~np.isnat(inp.acquired) & (inp.bs_date < inp.acquired),
             "no_cost": p & np.isnan(given) & ~inp.has_lines,
             "research_capitalise": p & (inp.research_capitalise >= 0),
             "development_capitalise": p & (inp.development_capitalise >= 0) & ~inp.criteria_met & own_use,
@@ -261,6 +262,14 @@ def _issues_of(inp: Inputs, i: int, m: dict[str, bool], elig: float) -> list[Iss
         iss.append(issue_for(avail, "accounting.available_for_use", _iso(inp.available[i]),
                              reason_zh=f"早于取得/开始开发日期 {acq}", reason_en=f"before the acquisition date {acq}",
                              allowed_zh=f"不早于 {acq} 的日期", allowed_en=f"a date on or after {acq}"))
+    if m["bs_early"]:
+        acq = _iso(inp.acquired[i])
+        iss.append(issue_for(field_by_path("accounting.balance_sheet_date"), "accounting.balance_sheet_date",
+                             _iso(inp.bs_date[i]),
+                             reason_zh=f"早于取得/开始开发日期 {acq}：该日尚未持有此数据资源",
+                             reason_en=f"before the acquisition date {acq}: the resource was not held then",
+                             allowed_zh=f"不早于 {acq} 的日期（默认为评估基准日）",
+                             allowed_en=f"a date on or after {acq} (default: the valuation date)"))
     if m["no_cost"]:
         iss.append(_missing("accounting.capitalised_cost"))
     cap = field_by_path("accounting.costs[].capitalise")

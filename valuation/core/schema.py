@@ -388,7 +388,7 @@ FIELDS: tuple[Field, ...] = (
       "空值表示尚未达到预定用途（开发支出）", "Null: not yet available for use (development expenditure)"),
     F("accounting.useful_life_years", "number", "使用寿命（年）", "Useful life (years)",
       "空值表示使用寿命不确定（不摊销，每年减值测试）", "Null: indefinite (not amortised, tested for impairment yearly)",
-      minimum=0, exclusive_minimum=True, unit="years"),
+      minimum=0, exclusive_minimum=True, maximum=100, unit="years"),
     F("accounting.residual_value", "number", "预计净残值", "Residual value", "一般为零（企业会计准则第6号第十九条）", "Usually zero (CAS 6 art. 19)", **_MONEY),
     F("accounting.amortisation_method", "enum", "摊销方法", "Amortisation method", "直线法或产量法", "straight-line or units of production",
       enum="amortisation_method"),
