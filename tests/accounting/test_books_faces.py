@@ -178,3 +178,15 @@ def test_refusal_balance_sheet_date_before_acquisition_and_huge_life():
     assert i["value"] == "2023-01-31" and "2023-12-01" in i["allowed"]
     i = _issues(_card(useful_life_years=1e300))["accounting.useful_life_years"]
     assert "<= 100" in i["allowed"]
+
+
+def test_schema_template_and_json_schema_carry_the_section():
+    from valuation.core.schema import json_schema
+    from valuation.core.template import template_columns
+
+    acc = json_schema("card")["properties"]["accounting"]["properties"]
+    assert acc["intent"]["enum"][:2] == ["own_use", "sale"]
+    assert acc["costs"]["items"]["required"] == ["amount", "phase"]
+    assert acc["useful_life_years"]["exclusiveMinimum"] == 0 and acc["useful_life_years"]["maximum"] == 100
+    assert {"accounting_intent", "accounting_available_for_use", "accounting_useful_life_years"} <= set(
+        template_columns())

@@ -13,6 +13,9 @@ to the results:
   section but with a book value typed on the card get a row with the book value as carrying
   amount (status ``book_value``): the same CAS 8 test on the figure the HIGH_IMPAIRMENT rule
   reads.
+  With ``--only high-impairment`` the register covers the assets the screening selected (book
+  value against the last known value, :mod:`valuation.batch.partition`); a balance-sheet run
+  (``--balance-sheet-date``, all assets) books every asset that carries a section.
 * **disclosure** — the 11号 tables by category (intangible assets, inventories, development
   expenditure) and source (purchased, self-developed, other), zh and en.
 
