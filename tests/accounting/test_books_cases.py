@@ -159,6 +159,17 @@ def test_inventory_written_down_to_net_realisable_value():
     assert a["disclosure"]["source_zh"] == "自行加工"
 
 
+def test_inventory_without_a_price_stays_at_cost_and_says_so():
+    # no selling price, no market approach: NRV unknown → carrying = cost 400,000, flag
+    _, a = _book({**INVENTORY, "expected_selling_price": None})
+    assert a["net_realisable_value"] is None and a["carrying_amount"] == pytest.approx(400_000, abs=TOL)
+    assert "NRV_NOT_ESTIMABLE" in [f["code"] for f in a["flags"]]
+    # the market approach's one-off price stands in for the selling price: 380,000 − 55,000 = 325,000
+    _, a = _book({**INVENTORY, "expected_selling_price": None}, market=380_000)
+    assert a["net_realisable_value"] == pytest.approx(325_000, abs=TOL)
+    assert a["impairment_loss"] == pytest.approx(75_000, abs=TOL)
+
+
 def test_inventory_write_down_reverses_within_the_earlier_allowance():
     # allowance booked 10,000; NRV = 430,000 − 30,000 − 5,000 = 395,000 → needed 5,000 →
     # the period reverses 5,000 (CAS 1 art. 19); carrying = 400,000 − 5,000 = 395,000

@@ -20,6 +20,7 @@ FLAG_REFERENCES = {
     "RESEARCH_COSTS_EXPENSED": ["CAS6.art7", "CAS6.art8"],
     "DEVELOPMENT_COSTS_EXPENSED": ["CAS6.art9"],
     "RECOVERABLE_NOT_ESTIMABLE": ["CAS8.art6"],
+    "NRV_NOT_ESTIMABLE": ["CAS1.art15"],
 }
 _TITLES = {
     "IMPAIRMENT_LOSS": ("减值损失", "Impairment loss", "warning"),
@@ -29,6 +30,7 @@ _TITLES = {
     "RESEARCH_COSTS_EXPENSED": ("研究阶段支出费用化", "Research-phase costs expensed", "info"),
     "DEVELOPMENT_COSTS_EXPENSED": ("开发支出未满足资本化条件", "Development costs expensed", "info"),
     "RECOVERABLE_NOT_ESTIMABLE": ("可收回金额无法估计", "Recoverable amount not estimable", "warning"),
+    "NRV_NOT_ESTIMABLE": ("可变现净值无法估计", "Net realisable value not estimable", "warning"),
 }
 _BASIS = {"value_in_use": ("预计未来现金流量现值（收益法）", "value in use (income approach)"),
           "fair_value_less_costs_of_disposal": ("公允价值减去处置费用（市场法）",
@@ -57,6 +59,7 @@ def flag_masks(cols: dict[str, np.ndarray], ind: dict[str, np.ndarray]) -> dict[
         "IMPAIRMENT_INDICATORS": tested & any_ind,
         "ANNUAL_IMPAIRMENT_TEST": (cls == INTANGIBLE) & np.isnan(cols["useful_life_years"]),
         "RECOVERABLE_NOT_ESTIMABLE": tested & np.isnan(cols["recoverable_amount"].astype(float)),
+        "NRV_NOT_ESTIMABLE": inv & np.isnan(cols["net_realisable_value"].astype(float)),
         "RESEARCH_COSTS_EXPENSED": ok & (cols["research"] > 0),
         "DEVELOPMENT_COSTS_EXPENSED": ok & (dev_exp > 0.005) & ~cols["criteria_met"] & ~inv,
     }
@@ -118,6 +121,9 @@ def flags_for(cols: dict[str, np.ndarray], ind: dict[str, np.ndarray], i: int,
         add("RECOVERABLE_NOT_ESTIMABLE", "收益法与市场法（一次性价格）均不适用：无法估计可收回金额，未计量减值",
                 "neither the income approach nor a one-off market price applies: the recoverable amount cannot be "
                 "estimated and no impairment is measured")
+    add("NRV_NOT_ESTIMABLE", "未给出估计售价且市场法无一次性价格：无法估计可变现净值，存货按成本列示，未计提跌价",
+        "no expected selling price and no one-off market price: net realisable value cannot be estimated; the "
+        "inventory stays at cost and no write-down is measured")
     if masks["RESEARCH_COSTS_EXPENSED"][i]:
         r = float(cols["research"][i])
         add("RESEARCH_COSTS_EXPENSED", f"研究阶段支出 {r:,.2f} 于发生时计入当期损益，未资本化",
