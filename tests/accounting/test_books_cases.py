@@ -159,6 +159,14 @@ def test_inventory_written_down_to_net_realisable_value():
     assert a["disclosure"]["source_zh"] == "自行加工"
 
 
+def test_recognition_typed_on_the_card_is_checked():
+    _, a = _book(INVENTORY, recognised_as="intangible")
+    f = next(f for f in a["flags"] if f["code"] == "RECOGNITION_DIFFERS")
+    assert f["values"] == {"recognised_as": "intangible", "classification": "inventory"}
+    _, a = _book(INVENTORY, recognised_as="inventory")
+    assert "RECOGNITION_DIFFERS" not in [f["code"] for f in a["flags"]]
+
+
 def test_inventory_without_a_price_stays_at_cost_and_says_so():
     # no selling price, no market approach: NRV unknown → carrying = cost 400,000, flag
     _, a = _book({**INVENTORY, "expected_selling_price": None})

@@ -21,6 +21,7 @@ FLAG_REFERENCES = {
     "DEVELOPMENT_COSTS_EXPENSED": ["CAS6.art9"],
     "RECOVERABLE_NOT_ESTIMABLE": ["CAS8.art6"],
     "NRV_NOT_ESTIMABLE": ["CAS1.art15"],
+    "RECOGNITION_DIFFERS": ["CASBE2023-11.intangible", "CASBE2023-11.inventory"],
 }
 _TITLES = {
     "IMPAIRMENT_LOSS": ("减值损失", "Impairment loss", "warning"),
@@ -31,7 +32,11 @@ _TITLES = {
     "DEVELOPMENT_COSTS_EXPENSED": ("开发支出未满足资本化条件", "Development costs expensed", "info"),
     "RECOVERABLE_NOT_ESTIMABLE": ("可收回金额无法估计", "Recoverable amount not estimable", "warning"),
     "NRV_NOT_ESTIMABLE": ("可变现净值无法估计", "Net realisable value not estimable", "warning"),
+    "RECOGNITION_DIFFERS": ("卡片所填会计确认与分类不一致", "Recognition on the card differs", "info"),
 }
+#: ``asset.recognised_as`` values consistent with each class
+_RECOGNISED = {INTANGIBLE: ("intangible",), INVENTORY: ("inventory",), DEVELOPMENT: ("intangible", "none"),
+               "expense": ("none",)}
 _BASIS = {"value_in_use": ("预计未来现金流量现值（收益法）", "value in use (income approach)"),
           "fair_value_less_costs_of_disposal": ("公允价值减去处置费用（市场法）",
                                                 "fair value less costs of disposal (market approach)")}
@@ -60,6 +65,8 @@ def flag_masks(cols: dict[str, np.ndarray], ind: dict[str, np.ndarray]) -> dict[
         "ANNUAL_IMPAIRMENT_TEST": (cls == INTANGIBLE) & np.isnan(cols["useful_life_years"]),
         "RECOVERABLE_NOT_ESTIMABLE": tested & np.isnan(cols["recoverable_amount"].astype(float)),
         "NRV_NOT_ESTIMABLE": inv & np.isnan(cols["net_realisable_value"].astype(float)),
+        "RECOGNITION_DIFFERS": ok & np.array([r is not None and c is not None and r not in _RECOGNISED.get(c, ())
+                                              for r, c in zip(cols["recognised_as"], cls)], dtype=bool),
         "RESEARCH_COSTS_EXPENSED": ok & (cols["research"] > 0),
         "DEVELOPMENT_COSTS_EXPENSED": ok & (dev_exp > 0.005) & ~cols["criteria_met"] & ~inv,
     }
@@ -124,6 +131,11 @@ def flags_for(cols: dict[str, np.ndarray], ind: dict[str, np.ndarray], i: int,
     add("NRV_NOT_ESTIMABLE", "未给出估计售价且市场法无一次性价格：无法估计可变现净值，存货按成本列示，未计提跌价",
         "no expected selling price and no one-off market price: net realisable value cannot be estimated; the "
         "inventory stays at cost and no write-down is measured")
+    if masks["RECOGNITION_DIFFERS"][i]:
+        r = cols["recognised_as"][i]
+        add("RECOGNITION_DIFFERS", f"卡片 asset.recognised_as 为 {r}，按持有目的与取得情况应分类为 {cls}：请核对入表口径",
+            f"the card says asset.recognised_as = {r}, but intent and status classify it as {cls}: check the "
+            "recognition", recognised_as=r, classification=cls)
     if masks["RESEARCH_COSTS_EXPENSED"][i]:
         r = float(cols["research"][i])
         add("RESEARCH_COSTS_EXPENSED", f"研究阶段支出 {r:,.2f} 于发生时计入当期损益，未资本化",

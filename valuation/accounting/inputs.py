@@ -68,6 +68,7 @@ class Inputs:
     update_frequency: np.ndarray
     declared_indicators: np.ndarray  # object: "a; b" text of asset.impairment_indicators
     price_mode: np.ndarray         # market.price_mode (fair value needs a one-off price)
+    recognised_as: np.ndarray      # asset.recognised_as as typed on the card (or None)
     research: np.ndarray           # Σ cost lines by phase
     development: np.ndarray
     acquisition: np.ndarray
@@ -192,6 +193,7 @@ def read_inputs(assets: pd.DataFrame, series: dict[str, pd.DataFrame] | None = N
         update_frequency=_objects(assets, "update_frequency"),
         declared_indicators=_objects(assets, "impairment_indicators"),
         price_mode=_objects(assets, "market_price_mode"),
+        recognised_as=_objects(assets, "recognised_as"),
         research=sums["research"], development=sums["development"],
         acquisition=sums["acquisition"], has_lines=has_lines,
         research_capitalise=r_cap, development_capitalise=d_cap)
