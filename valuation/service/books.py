@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
@@ -55,5 +55,7 @@ def register(app: FastAPI, svc: Any, appraiser: Any) -> None:
     async def books(request: Request, key: Any = Depends(appraiser)) -> JSONResponse:
         """数据资源入表与减值测试 / classify, measure, amortise and impairment-test one card."""
         card = await json_body(request, dict, "资产卡片 JSON 对象", "a JSON object (asset card)")
-        out = clean(await run_in_threadpool(lambda: api.book(card, library=svc.library())))
+        # the engine runs under the service's CPU slot, like the batch route
+        out = clean(await anyio.to_thread.run_sync(lambda: api.book(card, library=svc.library()),
+                                                   limiter=svc.cpu_limiter))
         return respond(out, snapshot=(out.get("provenance") or {}).get("library_snapshot"), request=request)
