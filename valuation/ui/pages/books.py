@@ -48,6 +48,9 @@ L: dict[str, tuple[str, str]] = {
     "convention": ("摊销计期", "Period convention"),
     "none": ("（未填）", "(not given)"),
     "class": ("分类", "Classification"),
+    "period_end": ("期末", "Period end"),
+    "amortisation": ("本期摊销", "Amortisation"),
+    "bs_row": ("资产负债表日", "Balance-sheet date"),
 }
 _CLASS = {"intangible_asset": ("无形资产", "Intangible asset"), "inventory": ("存货", "Inventory"),
           "development_expenditure": ("开发支出", "Development expenditure"), "expense": ("费用化", "Expensed")}
@@ -144,16 +147,23 @@ def _show(ans: dict[str, Any], card: dict[str, Any]) -> None:
     en = lang() == "en"
     st.subheader(_l("figures"))
     st.markdown(f"**{_l('class')}**: {_CLASS.get(ans.get('classification'), ('', ''))[1 if en else 0]}")
-    cols = st.columns(5)
-    for k, key in enumerate(_FIGS):
-        cols[k % 5].metric(_LABELS_EXTRA[key][1 if en else 0], money(ans.get(key), lang=lang()))
+    cols = st.columns(4)
+    for k, key in enumerate(_FIGS):       # 万元 in the tiles (report convention); 元 in the tables
+        cols[k % 4].metric(_LABELS_EXTRA[key][1 if en else 0], money(ans.get(key), unit="wan", lang=lang()),
+                           help=money(ans.get(key), lang=lang()))
     if ans.get("schedule"):
         st.subheader(_l("schedule"))
         conv = (ans.get("provenance") or {}).get("amortisation_convention") or {}
         st.caption(f"{_l('convention')}: {conv.get('en' if en else 'zh', '')}")
         sched = pd.DataFrame(ans["schedule"])
-        st.dataframe(sched, hide_index=True, width="stretch")
-        st.line_chart(sched.set_index("period_end")[["carrying_amount"]])
+        heads = {"period_end": _l("period_end"), "amortisation": _l("amortisation"),
+                 "accumulated_amortisation": _LABELS_EXTRA["accumulated_amortisation"][1 if en else 0],
+                 "carrying_amount": _LABELS_EXTRA["carrying_amount"][1 if en else 0],
+                 "balance_sheet_date": _l("bs_row")}
+        shown = sched.assign(**{c: [money(v, lang=lang()) for v in sched[c]] for c in
+                                ("amortisation", "accumulated_amortisation", "carrying_amount")})
+        st.dataframe(shown.rename(columns=heads), hide_index=True, width="stretch")
+        st.line_chart(sched.set_index("period_end")[["carrying_amount"]].rename(columns=heads))
     st.subheader(_l("flags"))
     if not ans.get("flags"):
         st.success(_l("no_flags"))
