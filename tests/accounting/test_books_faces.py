@@ -55,6 +55,13 @@ def test_book_links_the_engine_approaches():
                       "disclosure", "flags", "trace", "provenance"}
 
 
+def test_post_tax_income_is_noted_for_value_in_use():
+    # E01's income approach is post-tax; CAS 8 art. 11 asks for pre-tax cash flows and rate
+    a = api.book(_card(), library="seed")
+    f = next(f for f in a["flags"] if f["code"] == "VALUE_IN_USE_POST_TAX")
+    assert f["severity"] == "info" and f["references"] == ["CAS8.art11"]
+
+
 def test_the_valuation_numbers_do_not_change_with_an_accounting_section():
     # the example cards E01 and E05 carry one (README): their appraisal is the one without it
     for name in ("E01_soe_transport_licensing", "E05_purchased_third_party"):

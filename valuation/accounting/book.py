@@ -203,7 +203,7 @@ def book_portfolio(assets: pd.DataFrame, series: dict[str, pd.DataFrame] | None,
         "basis": np.where(ok, basis, "").astype(object), "share": share, "fair_value": fair,
         "selling_price_used": price, "cost_from_lines": from_lines,
         "useful_life_years": inp.life, "research": inp.research, "criteria_met": inp.criteria_met,
-        "recognised_as": inp.recognised_as,
+        "recognised_as": inp.recognised_as, "income_basis": inp.income_basis,
     }
     ind = indicators(inp, np.where(tested, rec, np.nan), np.where(tested, before, np.nan))
     return Books(inp, cols, ind, issues)

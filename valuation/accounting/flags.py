@@ -22,6 +22,7 @@ FLAG_REFERENCES = {
     "RECOVERABLE_NOT_ESTIMABLE": ["CAS8.art6"],
     "NRV_NOT_ESTIMABLE": ["CAS1.art15"],
     "RECOGNITION_DIFFERS": ["CASBE2023-11.intangible", "CASBE2023-11.inventory"],
+    "VALUE_IN_USE_POST_TAX": ["CAS8.art11"],
 }
 _TITLES = {
     "IMPAIRMENT_LOSS": ("减值损失", "Impairment loss", "warning"),
@@ -33,6 +34,7 @@ _TITLES = {
     "RECOVERABLE_NOT_ESTIMABLE": ("可收回金额无法估计", "Recoverable amount not estimable", "warning"),
     "NRV_NOT_ESTIMABLE": ("可变现净值无法估计", "Net realisable value not estimable", "warning"),
     "RECOGNITION_DIFFERS": ("卡片所填会计确认与分类不一致", "Recognition on the card differs", "info"),
+    "VALUE_IN_USE_POST_TAX": ("使用价值按税后口径", "Value in use on a post-tax basis", "info"),
 }
 #: ``asset.recognised_as`` values consistent with each class
 _RECOGNISED = {INTANGIBLE: ("intangible",), INVENTORY: ("inventory",), DEVELOPMENT: ("intangible", "none"),
@@ -65,6 +67,8 @@ def flag_masks(cols: dict[str, np.ndarray], ind: dict[str, np.ndarray]) -> dict[
         "ANNUAL_IMPAIRMENT_TEST": (cls == INTANGIBLE) & np.isnan(cols["useful_life_years"]),
         "RECOVERABLE_NOT_ESTIMABLE": tested & np.isnan(cols["recoverable_amount"].astype(float)),
         "NRV_NOT_ESTIMABLE": inv & np.isnan(cols["net_realisable_value"].astype(float)),
+        "VALUE_IN_USE_POST_TAX": tested & ~np.isnan(cols["value_in_use"].astype(float))
+        & (cols["income_basis"] == "post_tax"),
         "RECOGNITION_DIFFERS": ok & np.array([r is not None and c is not None and r not in _RECOGNISED.get(c, ())
                                               for r, c in zip(cols["recognised_as"], cls)], dtype=bool),
         "RESEARCH_COSTS_EXPENSED": ok & (cols["research"] > 0),
@@ -131,6 +135,10 @@ def flags_for(cols: dict[str, np.ndarray], ind: dict[str, np.ndarray], i: int,
     add("NRV_NOT_ESTIMABLE", "未给出估计售价且市场法无一次性价格：无法估计可变现净值，存货按成本列示，未计提跌价",
         "no expected selling price and no one-off market price: net realisable value cannot be estimated; the "
         "inventory stays at cost and no write-down is measured")
+    add("VALUE_IN_USE_POST_TAX", "收益法按税后收益与税后折现率计算；企业会计准则第8号要求预计未来现金流量不含所得税、"
+        "折现率为税前利率：两种口径一致时结果相同，否则应按税前口径复核使用价值",
+        "the income approach uses post-tax income and a post-tax rate; CAS 8 asks for pre-tax cash flows and a "
+        "pre-tax rate: consistent bases give the same value, otherwise check the value in use on a pre-tax basis")
     if masks["RECOGNITION_DIFFERS"][i]:
         r = cols["recognised_as"][i]
         add("RECOGNITION_DIFFERS", f"卡片 asset.recognised_as 为 {r}，按持有目的与取得情况应分类为 {cls}：请核对入表口径",

@@ -69,6 +69,7 @@ class Inputs:
     declared_indicators: np.ndarray  # object: "a; b" text of asset.impairment_indicators
     price_mode: np.ndarray         # market.price_mode (fair value needs a one-off price)
     recognised_as: np.ndarray      # asset.recognised_as as typed on the card (or None)
+    income_basis: np.ndarray       # income.income_basis (CAS 8 art. 11: value in use is pre-tax)
     research: np.ndarray           # Σ cost lines by phase
     development: np.ndarray
     acquisition: np.ndarray
@@ -194,6 +195,7 @@ def read_inputs(assets: pd.DataFrame, series: dict[str, pd.DataFrame] | None = N
         declared_indicators=_objects(assets, "impairment_indicators"),
         price_mode=_objects(assets, "market_price_mode"),
         recognised_as=_objects(assets, "recognised_as"),
+        income_basis=_objects(assets, "income_income_basis"),
         research=sums["research"], development=sums["development"],
         acquisition=sums["acquisition"], has_lines=has_lines,
         research_capitalise=r_cap, development_capitalise=d_cap)

@@ -90,7 +90,8 @@ def _impairment_steps(c: dict[str, Any], inp: Any, i: int) -> list[dict[str, Any
     """CAS 8: value in use, fair value less costs of disposal, recoverable amount, loss."""
     return [
         _step("value_in_use", "预计未来现金流量现值", "Value in use", "= 收益法评估值（同一卡片、同一库快照）",
-              {}, c["value_in_use"][i], ["CAS8.art6", "CAS2023.annex.income"]),
+              {"income_basis": inp.income_basis[i]}, c["value_in_use"][i],
+              ["CAS8.art6", "CAS8.art11", "CAS2023.annex.income"]),
         _step("fair_value_less_costs_of_disposal", "公允价值减去处置费用", "Fair value less costs of disposal",
               "= 市场法评估值（一次性价格）− 处置费用",
               {"fair_value": c["fair_value"][i], "disposal_costs": inp.disposal_costs[i],
