@@ -18,6 +18,7 @@ import pandas as pd
 from . import __version__
 from .core.portfolio import Portfolio
 from .core.result import METHOD_NAMES, Result, clean
+from .core.citations import citations
 from .core.snapshot import LibrarySnapshot
 from .methods.base import _CONVERT_AT_ONCE, MethodResult, _row_columns, empty_frame, not_applicable
 
@@ -157,7 +158,25 @@ def _flags(pf: Portfolio, frame: pd.DataFrame, results: Mapping[str, MethodResul
                                   as_of=as_of)
     ruleset = _ruleset(snap)
     hits = ruleset.hit_positions(facts, len(pf))
-    return engine_mod.flags_from_arrays(facts, pf.index.to_numpy(dtype=object), hits, ruleset)
+    flags = engine_mod.flags_from_arrays(facts, pf.index.to_numpy(dtype=object), hits, ruleset)
+    return _cite(flags, snap)
+
+
+def _cite(flags: dict[str, list[dict[str, Any]]], snap: LibrarySnapshot
+          ) -> dict[str, list[dict[str, Any]]]:
+    """Give each flag ``citations`` beside its ``references`` codes: the cited documents by
+    title and article from the snapshot's standards library (《数据资产评估指导意见》第二十四条 /
+    Guidance on Data Asset Appraisal, art. 24; ``docs/DOMAIN.md`` §1). One list per distinct
+    reference tuple, shared by the flags that cite it."""
+    done: dict[tuple[str, ...], list[dict[str, str]]] = {}
+    for fl in flags.values():
+        for f in fl:
+            refs = tuple(f.get("references") or ())
+            c = done.get(refs)
+            if c is None:
+                c = done[refs] = citations(refs, snap.standards)
+            f["citations"] = c
+    return flags
 
 
 _RULESETS: dict[str, Any] = {}

@@ -84,6 +84,7 @@ class Flag(_Open):
     message_zh: str | None = None
     message_en: str | None = None
     references: list[str] | None = None
+    citations: list[dict[str, str]] | None = None   # {id, zh, en}: 《title》第N条 / title, art. N
 
 
 class Provenance(_Open):
