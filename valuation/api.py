@@ -383,7 +383,7 @@ def report(card: Mapping[str, Any], *, fmt: str = "docx", lang: str = "zh",
     from .report import render
 
     res = result or appraise(card, library=library)
-    return render(card, res.to_dict(), fmt, lang)
+    return render(card, res.to_dict(), fmt, lang, snapshot(library).standards)
 
 
 def sensitivity(card: Mapping[str, Any], *, library: LibraryLike = None, lang: str = "zh",
