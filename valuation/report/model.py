@@ -43,7 +43,10 @@ MISSING = ("（卡片未提供，需评估师补充）", "(not given on the card
 METHODS = {"cost": ("成本法", "Cost approach"), "income": ("收益法", "Income approach"),
            "market": ("市场法", "Market approach")}
 _RATE_KEYS = {"risk_free", "management", "circulation", "security", "regulation", "other", "r", "tax_rate",
-              "rate", "a", "coverage", "sd", "合理利润率", "revenue_share", "growth"}
+              "rate", "a", "coverage", "sd", "合理利润率", "revenue_share", "growth", "given"}
+# trace inputs that are amounts (a step's own value takes the step's unit instead)
+_MONEY_KEYS = {"C", "base", "前期费用", "直接成本", "间接成本", "机会成本", "相关税费", "flows", "Q_i", "low", "high",
+               "preliminary", "direct", "indirect", "opportunity", "taxes", "TC", "V", "NOPAT"}
 
 
 @dataclass
@@ -127,7 +130,8 @@ class _Fmt:
         return self.scalar(k, v, unit)
 
     def inputs(self, d: Mapping[str, Any], unit: str = "") -> str:
-        parts = [f"{input_label(str(k), self.lang)} = {self.value(str(k), v, unit)}" for k, v in d.items()]
+        parts = [f"{input_label(str(k), self.lang)} = "
+                 f"{self.value(str(k), v, 'currency' if str(k) in _MONEY_KEYS else '')}" for k, v in d.items()]
         return ("；" if self.zh else "; ").join(parts) if parts else F.MISSING
 
 

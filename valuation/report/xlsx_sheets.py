@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..core.citations import citation_list
+from .labels import input_label
 
 MONEY = '#,##0.00'
 RATE = '0.00%'
@@ -151,7 +152,7 @@ def _delta_quality(p: Paper, st: Mapping[str, Any], det: Mapping[str, Any]) -> s
                bold=True)
         first = p.ws.max_row + 1
         for k in dims:
-            p.ws.append([p.safe(k), float(qi[k]), float(wi[k])])
+            p.ws.append([p.safe(input_label(k, p.lang)), float(qi[k]), float(wi[k])])
             p.ws.cell(row=p.ws.max_row, column=2).number_format = SCORE
             p.ws.cell(row=p.ws.max_row, column=3).number_format = FACTOR
         last = p.ws.max_row
@@ -203,7 +204,7 @@ def income_sheet(p: Paper, d: Mapping[str, Any], cur: str, pub: bool = False) ->
     ri = rate.get("inputs") or {}
     comps = {k: v.get("value") for k, v in ri.items() if isinstance(v, Mapping) and _num(v.get("value")) is not None}
     if det.get("discount_method") == "build_up" and comps:
-        refs = [p.line(f"rate_{k}", p.L("折现率分项：", "Rate component: ") + str(k), v, RATE,
+        refs = [p.line(f"rate_{k}", p.L("折现率分项：", "Rate component: ") + input_label(str(k), p.lang), v, RATE,
                        clauses=["CAS2023.annex.income"]) for k, v in comps.items()]
         expr = "+".join(refs)
         i = p.line("i", p.L("折现率 i", "Discount rate i"),
@@ -301,7 +302,7 @@ def reconcile_sheet(p: Paper, result: Mapping[str, Any], cells: Mapping[str, str
     adj = 0.0 if est is None else est - weighted
     if abs(adj) <= 1e-9 * max(1.0, abs(est or 0.0)):
         adj = 0.0
-    a = p.line("adjust", p.L("其他调整（如发改价格〔2025〕65号上限）", "Other adjustment (e.g. the 65号 cap)"), adj,
+    a = p.line("adjust", p.L("其他调整（如发改价格〔2025〕65号上限）", "Other adjustment (e.g. the NDRC [2025] No. 65 cap)"), adj,
                unit=cur, note=p.L("引擎值：结论与加权结果之差", "engine figure: conclusion less weighted result"))
     return p.line("conclusion", p.L("评估结论", "Conclusion"), Formula(f"={ws}+{a}"), unit=cur,
                   formula_text=p.L("结论 = Σ w_m P_m + 调整", "conclusion = Σ w_m P_m + adjustment"),
