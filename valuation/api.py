@@ -26,7 +26,7 @@ from .core.snapshot import LibrarySnapshot
 from .engine import Evaluation, evaluate
 
 __all__ = ["appraise", "appraise_together", "appraise_many", "price", "revalue", "backtest", "open_library",
-           "snapshot", "validate", "report", "BatchResult", "__version__"]
+           "snapshot", "validate", "report", "BatchResult", "cite", "__version__"]
 
 LibraryLike = str | LibrarySnapshot | Any | None
 
@@ -384,6 +384,15 @@ def report(card: Mapping[str, Any], *, fmt: str = "docx", lang: str = "zh",
 
     res = result or appraise(card, library=library)
     return render(card, res.to_dict(), fmt, lang, snapshot(library).standards)
+
+
+def cite(refs: Iterable[str] | str | None, *, lang: str = "zh", library: LibraryLike = None) -> str:
+    """The documents behind standard ids as one line, by title and article from the library's
+    standards (``cite("CAS2023.art24")`` → 《数据资产评估指导意见》第二十四条; en: Guidance on Data
+    Asset Appraisal, art. 24) — for trace clauses and anything else that carries ids."""
+    from .core.citations import citation_list
+
+    return citation_list([refs] if isinstance(refs, str) else refs, snapshot(library).standards, lang)
 
 
 def sensitivity(card: Mapping[str, Any], *, library: LibraryLike = None, lang: str = "zh",

@@ -92,3 +92,8 @@ def test_summary_repr_and_html(e01):
     assert len(r) < 200 and r.startswith("Result(asset_id='E01-TRANS-2025', estimate=CNY 4,889,179.46")
     h = e01._repr_html_()
     assert h.startswith('<div class="valuation-result">') and "488.92" in h and len(h) < 5000
+
+
+def test_api_cite_for_trace_clauses():
+    assert api.cite(["CAS2023.art22", "CAS2023.art22"], library="seed") == "《数据资产评估指导意见》第二十二条"
+    assert api.cite("CAS2023.art24", lang="en", library="seed") == "Guidance on Data Asset Appraisal, art. 24"
