@@ -271,6 +271,32 @@ class BatchResult:
         return {"results": [r.to_dict() for r in self.results()],
                 "failures": clean(self.failures)}
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row per appraised asset (index ``asset_id``): estimate, low, high, coverage,
+        currency, final, flags (codes joined by ``;``) and per approach its estimate, weight and
+        applicability — the columns a reader wants, not the engine's working columns."""
+        fr = self.frame
+        if not len(fr):
+            return pd.DataFrame(columns=["estimate", "low", "high", "coverage", "currency", "final", "flags"])
+        out = fr[[c for c in ("estimate", "low", "high", "coverage", "currency") if c in fr.columns]].copy()
+        flags = self.evaluation.flags if self.evaluation is not None else {}
+        out["final"] = [not any(f.get("severity") == "blocker" for f in flags.get(a, [])) for a in fr.index]
+        out["flags"] = fr["flags"]
+        for m in ("cost", "income", "market"):
+            for k in ("estimate", "weight", "applicable"):
+                if f"{m}_{k}" in fr.columns:
+                    out[f"{m}_{k}"] = fr[f"{m}_{k}"]
+        out.index.name = "asset_id"
+        return out
+
+    def __repr__(self) -> str:
+        ev = self.evaluation
+        n = 0 if ev is None else len(ev.frame)
+        valued = 0 if ev is None else int(ev.frame["estimate"].notna().sum())
+        flagged = 0 if ev is None else sum(1 for v in ev.flags.values() if v)
+        return (f"BatchResult(assets={n}, with_estimate={valued}, flagged={flagged}, "
+                f"failures={len(self.failures)})")
+
 
 def appraise_many(portfolio: Portfolio | pd.DataFrame | Sequence[Mapping[str, Any]], *,
                   library: LibraryLike = None, trace: bool = False,
