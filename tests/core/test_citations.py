@@ -97,3 +97,14 @@ def test_summary_repr_and_html(e01):
 def test_api_cite_for_trace_clauses():
     assert api.cite(["CAS2023.art22", "CAS2023.art22"], library="seed") == "《数据资产评估指导意见》第二十二条"
     assert api.cite("CAS2023.art24", lang="en", library="seed") == "Guidance on Data Asset Appraisal, art. 24"
+
+
+def test_cli_appraise_text_uses_formatting():
+    from typer.testing import CliRunner
+
+    from valuation.cli import app
+
+    card = str(ROOT / "examples/cards/E01_soe_transport_licensing.json")
+    out = CliRunner().invoke(app, ["appraise", card, "--db", "seed"]).output
+    assert "结论（估计值）：488.92 万元" in out and "收益法：488.92 万元（权重 100%）" in out
+    assert "4889179" not in out and "CNY" not in out

@@ -84,14 +84,14 @@ def to_text(r: Result, lang: str = "zh", unit: str = "wan") -> str:
             w = d.get("weight")
             wt = "" if F.is_missing(w) else (f"  (weight {F.percent(w, 0, lang)})" if en
                                              else f"（权重 {F.percent(w, 0, lang)}）")
-            L.append(f"  {lab}: {_money(r, d.get('estimate'), unit, lang)}{wt}")
+            L.append(f"  {lab}{': ' if en else '：'}{_money(r, d.get('estimate'), unit, lang)}{wt}")
         else:
-            L.append(f"  {lab}: " + ("not applicable — " if en else "不适用——") +
+            L.append(f"  {lab}" + (": not applicable — " if en else "：不适用——") +
                      str(d.get("reason_en" if en else "reason_zh") or ""))
     for f in r.flags:
         sev = _i(SEVERITY_LABELS.get(str(f.get("severity")), (str(f.get("severity")),) * 2), lang)
         title = f.get("title_en" if en else "title_zh") or f.get("code")
-        L.append(f"  [{sev}] {title}: " + str(f.get("message_en" if en else "message_zh") or ""))
+        L.append(f"  [{sev}] {title}{': ' if en else '：'}" + str(f.get("message_en" if en else "message_zh") or ""))
         cited = flag_citations(f, lang)
         if cited:
             L.append(("      cites: " if en else "      依据：") + cited)
