@@ -1,4 +1,4 @@
-"""Notebook 05 is built by notebooks/build_05.py and executes (cwd = repository)."""
+"""Notebook 05 is built by notebooks/build_05.py and executes (cwd = notebooks/, as Jupyter opens it)."""
 from notebook_run import executed_outputs
 
 
