@@ -26,7 +26,7 @@ cells = [
          "cases = cases_frame(pd.read_csv(ROOT / 'case_library' / 'cases.csv'))\n"
          "print(len(cases), 'synthetic cases')\n"
          "cases.groupby(['price_mode', 'price_unit'], dropna=False)['price'].agg(['size', 'median']).round(2)"),
-    md("## 2. F2：调整网格 / adjustment grid (DOMAIN.md §8.2)\n\n"
+    md("## 2. F2：调整网格 / adjustment grid (docs/DOMAIN.md §8.2)\n\n"
        "Subject: quality 86, date index 104, 5.0 m records, non-exclusive. The card gives X2 for each case "
        "and X5 = 0.90 for case A (exclusive → non-exclusive)."),
     code("comps = [\n"

@@ -56,7 +56,7 @@ def open_library(url: str | None = None, *, init: bool = False) -> Any:
 
 def _register_validators(store: Any) -> None:
     """Writes to this store's rules library go through the whitelisted rule compiler
-    (DESIGN.md §7), and writes to its indicators library through the quality settings check
+    (docs/DESIGN.md §7), and writes to its indicators library through the quality settings check
     (weights, bands, default scale). Registered on the instance, so stores opened elsewhere are
     unaffected."""
     try:
@@ -124,7 +124,7 @@ def validate(card: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 def appraise(card: Mapping[str, Any], *, library: LibraryLike = None, trace: bool = True,
              as_of: _dt.date | None = None) -> Result:
-    """Appraise one asset card (INTERCHANGE.md) with every applicable approach.
+    """Appraise one asset card (docs/INTERCHANGE.md) with every applicable approach.
 
     Raises :class:`~valuation.core.errors.ValidationError` listing every problem of the card.
     """
@@ -153,7 +153,7 @@ def appraise_together(cards: Sequence[Mapping[str, Any]], *, library: LibraryLik
     Parameters
     ----------
     cards : sequence of mappings
-        Asset cards (INTERCHANGE.md). Several cards may carry the same ``asset_id`` (even with
+        Asset cards (docs/INTERCHANGE.md). Several cards may carry the same ``asset_id`` (even with
         different content): they are evaluated in separate portfolios.
     library : str, LibrarySnapshot, store or None
         What every card is appraised against (resolved once, see :func:`snapshot`).
@@ -355,7 +355,7 @@ def _history_db(library: LibraryLike) -> Any:
 
 
 def runs(*, library: LibraryLike = None, limit: int | None = None) -> pd.DataFrame:
-    """Batch revaluation runs, newest first (DESIGN.md §2 "Run").
+    """Batch revaluation runs, newest first (docs/DESIGN.md §2 "Run").
 
     Columns: ``id, status, started_at, finished_at, snapshot_id, input_name, only`` and the
     counts ``total, rejected, screened, valued, failed, flagged``.

@@ -2,7 +2,7 @@
 
 Pure: a function of (portfolio, library snapshot, as-of date). The faces reach it through
 :mod:`valuation.api`; batch revaluation runs it on partitions. A single appraisal is the
-same code on a portfolio of one (DESIGN.md §3).
+same code on a portfolio of one (docs/DESIGN.md §3).
 """
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
+from .core.citations import citations
 from .core.portfolio import Portfolio
 from .core.result import METHOD_NAMES, Result, clean
-from .core.citations import citations
 from .core.snapshot import LibrarySnapshot
 from .methods.base import _CONVERT_AT_ONCE, MethodResult, _row_columns, empty_frame, not_applicable
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from valuation import api
-from valuation.core.citations import cite, citation, citation_list, citations
+from valuation.core.citations import citation, citation_list, citations, cite
 
 ROOT = Path(__file__).resolve().parents[2]
 

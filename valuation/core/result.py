@@ -1,4 +1,4 @@
-"""Immutable results (DESIGN.md §8): estimate, range, per-method values, flags, provenance."""
+"""Immutable results (docs/DESIGN.md §8): estimate, range, per-method values, flags, provenance."""
 from __future__ import annotations
 
 import json

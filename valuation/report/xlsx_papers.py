@@ -14,7 +14,15 @@ from openpyxl.styles import Alignment, Font
 
 from ..core import formatting as F
 from .model import ReportModel
-from .xlsx_sheets import MONEY, Formula, Paper, cost_sheet, income_sheet, market_sheet, reconcile_sheet
+from .xlsx_sheets import (
+    MONEY,
+    Formula,
+    Paper,
+    cost_sheet,
+    income_sheet,
+    market_sheet,
+    reconcile_sheet,
+)
 
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -83,7 +91,7 @@ def _summary(ws: Any, model: ReportModel, concl: str, cur: str) -> None:
     ws.append([])
     rows = [
         ("评估结论" if zh else "Conclusion", Formula(concl), F.unit_label(cur, "yuan", lang), MONEY),
-        ("评估结论（万元）" if zh else "Conclusion (ten-thousand)", Formula(f"=B4/10000"),
+        ("评估结论（万元）" if zh else "Conclusion (ten-thousand)", Formula("=B4/10000"),
          F.unit_label(cur, "wan", lang), MONEY),
         ("指导价区间下限" if zh else "Guided range, low", res.get("low"), F.unit_label(cur, "yuan", lang), MONEY),
         ("指导价区间上限" if zh else "Guided range, high", res.get("high"), F.unit_label(cur, "yuan", lang), MONEY),

@@ -96,7 +96,7 @@ class Provenance(_Open):
 
 
 class AppraisalResult(_Open):
-    """``Result.to_dict()`` of :func:`valuation.api.appraise` (INTERCHANGE.md, result)."""
+    """``Result.to_dict()`` of :func:`valuation.api.appraise` (docs/INTERCHANGE.md, result)."""
 
     asset_id: str
     status: str = Field(description="ok | no_estimate")
