@@ -82,6 +82,9 @@ def test_formulas_recompute_to_engine_values(path, tmp_path):
     assert n >= 1
     concl = _value(wb, values, "综合结论", "评估结论")
     assert concl == pytest.approx(res["estimate"], rel=REL)
+    # the summary links to it, in 元 and in 万元 (÷ 10,000)
+    assert _value(wb, values, "摘要", "评估结论") == pytest.approx(res["estimate"], rel=REL)
+    assert _value(wb, values, "摘要", "评估结论（万元）") == pytest.approx(res["estimate"] / 1e4, rel=REL)
     # numbers are numbers, with a number format
     ws = wb["综合结论"]
     r = _row_of(ws, "其他调整（如发改价格〔2025〕65号上限）")
@@ -125,3 +128,28 @@ def test_build_up_rate_is_a_formula_of_its_components(tmp_path):
     r = _row_of(ws, "Discount rate i")
     assert ws.cell(row=r, column=2).data_type == "f"
     assert float(values[("INCOME APPROACH", f"B{r}")]) == pytest.approx(0.1225, abs=1e-12)
+
+
+@pytest.mark.parametrize("edit", ["publication", "expert_delta", "end_timing"])
+def test_formulas_follow_the_card_variants(edit, tmp_path):
+    """Publication rounding (Q 2 dp, i 2 dp in %, v_t 4 dp), an expert δ (an input cell) and
+    end-of-period discounting recompute to the engine's values too."""
+    card = _card("E01_soe_transport_licensing.json")
+    if edit == "publication":
+        card["engagement"]["rounding"] = "publication"
+    elif edit == "expert_delta":
+        card["cost"]["adjustment"] = {"basis": "expert", "functional_obsolescence": 0.1,
+                                      "economic_obsolescence": 0.05}
+    else:
+        card["income"]["timing"] = "end"
+    res = api.appraise(card, library="seed").to_dict()
+    data = render(card, res, "xlsx", "zh")
+    wb = load_workbook(io.BytesIO(data))
+    values = _recompute(data, tmp_path)
+    assert _value(wb, values, "成本法", "成本法评估值 P") == pytest.approx(res["methods"]["cost"]["estimate"], rel=REL)
+    assert _value(wb, values, "收益法", "收益法评估值 P") == pytest.approx(res["methods"]["income"]["estimate"],
+                                                                   rel=REL)
+    assert _value(wb, values, "综合结论", "评估结论") == pytest.approx(res["estimate"], rel=REL)
+    if edit == "publication":
+        r = _row_of(wb["收益法"], "折现率 i")
+        assert "ROUND" in wb["收益法"].cell(row=r, column=2).value
