@@ -28,10 +28,17 @@ def _font() -> str:
     return FONT
 
 
+WIDTH = A4[0] - 72          # the frame between the 36 pt margins
+# column shares by table width: item/value pairs, the method comparison, traces (step,
+# formula, inputs, value, basis) and flags / drivers
+SHARES = {2: (0.3, 0.7), 4: (0.22, 0.12, 0.42, 0.24), 5: (0.14, 0.22, 0.30, 0.14, 0.20)}
+
+
 def _table(header: list[str], rows: list[list[object]], cell: ParagraphStyle) -> Table:
     data = [[Paragraph(escape(str(h)), cell) for h in header]] + \
            [[Paragraph(escape("" if v is None else str(v)), cell) for v in r] for r in rows]
-    t = Table(data, repeatRows=1)
+    shares = SHARES.get(len(header)) or (1 / len(header),) * len(header)
+    t = Table(data, repeatRows=1, colWidths=[WIDTH * x for x in shares])
     t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
                            ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
                            ("VALIGN", (0, 0), (-1, -1), "TOP")]))
