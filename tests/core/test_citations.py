@@ -108,3 +108,15 @@ def test_cli_appraise_text_uses_formatting():
     out = CliRunner().invoke(app, ["appraise", card, "--db", "seed"]).output
     assert "结论（估计值）：488.92 万元" in out and "收益法：488.92 万元（权重 100%）" in out
     assert "4889179" not in out and "CNY" not in out
+
+
+def test_cli_appraise_unit_option():
+    from typer.testing import CliRunner
+
+    from valuation.cli import app
+
+    card = str(ROOT / "examples/cards/E01_soe_transport_licensing.json")
+    yuan = CliRunner().invoke(app, ["appraise", card, "--db", "seed", "--unit", "yuan"])
+    assert "结论（估计值）：4,889,179.46 元" in yuan.output
+    bad = CliRunner().invoke(app, ["appraise", card, "--db", "seed", "--unit", "usd"])
+    assert bad.exit_code == 2 and "--unit" in bad.output
