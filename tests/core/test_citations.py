@@ -120,3 +120,17 @@ def test_cli_appraise_unit_option():
     assert "结论（估计值）：4,889,179.46 元" in yuan.output
     bad = CliRunner().invoke(app, ["appraise", card, "--db", "seed", "--unit", "usd"])
     assert bad.exit_code == 2 and "--unit" in bad.output
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(doc=st.text(max_size=40), doc_en=st.text(max_size=40), art=st.text(max_size=20))
+def test_citation_never_fails_and_never_empty(doc, doc_en, art):
+    """Any library entry a user saves renders a citation (or its id), in both languages."""
+    lib = {"X.1": {"document": doc, "document_en": doc_en, "article": art}}
+    for lang in ("zh", "en"):
+        text = citation("X.1", lib, lang)
+        assert isinstance(text, str) and text.strip()

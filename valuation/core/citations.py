@@ -105,6 +105,8 @@ def cite(ref: str, standards: Mapping[str, Mapping[str, Any]] | None) -> Citatio
                         article_zh="", article_en="", summary_zh="", summary_en="", url="")
     zh, en, tz, te, num, az, ae = _parts(ref, str(e.get("document") or ""),
                                          str(e.get("document_en") or ""), str(e.get("article") or ""))
+    zh = zh.strip() or ref                       # a blank entry still names what it cites
+    en = en.strip() or ref
     return Citation(id=ref, zh=zh, en=en, title_zh=tz, title_en=te, number=num, article_zh=az,
                     article_en=ae, summary_zh=str(e.get("summary_zh") or "").strip(),
                     summary_en=str(e.get("summary_en") or "").strip(), url=str(e.get("url") or ""))
