@@ -158,3 +158,5 @@ def test_formulas_follow_the_card_variants(edit, tmp_path):
     if edit == "publication":
         r = _row_of(wb["收益法"], "折现率 i")
         assert "ROUND" in wb["收益法"].cell(row=r, column=2).value
+    if edit == "expert_delta":   # δ = 1 − (10 % + 5 %) = 0.85, a formula of its two rates
+        assert _value(wb, values, "成本法", "价值调整系数 δ") == pytest.approx(0.85, abs=1e-12)

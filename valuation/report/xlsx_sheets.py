@@ -132,6 +132,8 @@ def cost_sheet(p: Paper, d: Mapping[str, Any], cur: str) -> str | None:
         delta = Formula(f"={dq}")
     elif basis == "life" and dl:
         delta = Formula(f"={dl}")
+    elif basis == "expert" and (de := _delta_expert(p, st)):
+        delta = Formula(f"={de}")
     else:
         delta = det.get("delta")
     dref = p.line("delta", p.L("价值调整系数 δ", "Value adjustment coefficient δ"), delta, FACTOR,
@@ -173,6 +175,17 @@ def _delta_quality(p: Paper, st: Mapping[str, Any], det: Mapping[str, Any]) -> s
     b = p.line("Q_bench", p.L("质量基准 Q_基准", "Quality benchmark"), bench if _num(bench) else 100.0, SCORE)
     return p.line("delta_q", p.L("质量调整系数 δ_q", "Quality coefficient δ_q"), Formula(f"={q}/{b}"), FACTOR,
                   formula_text="δ_q = Q / Q_基准" if p.zh else "δ_q = Q / Q_benchmark", clauses=["CAS2023.art22"])
+
+
+def _delta_expert(p: Paper, st: Mapping[str, Any]) -> str | None:
+    """δ = 1 − (功能性贬值率 + 经济性贬值率) (专家评价法); a missing rate counts as 0."""
+    i = (st.get("delta_expert") or {}).get("inputs") or {}
+    if _num(i.get("d_func")) is None and _num(i.get("d_econ")) is None:
+        return None
+    f = p.line("d_func", p.L("功能性贬值率", "Functional obsolescence"), _num(i.get("d_func")) or 0.0, RATE)
+    e = p.line("d_econ", p.L("经济性贬值率", "Economic obsolescence"), _num(i.get("d_econ")) or 0.0, RATE)
+    return p.line("delta_expert", p.L("专家评价系数", "Expert coefficient"), Formula(f"=1-({f}+{e})"), FACTOR,
+                  formula_text="δ = 1 − (d_func + d_econ)", clauses=["CAS2023.art22"])
 
 
 def _delta_life(p: Paper, st: Mapping[str, Any]) -> str | None:
