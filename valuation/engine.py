@@ -166,17 +166,22 @@ def _cite(flags: dict[str, list[dict[str, Any]]], snap: LibrarySnapshot
           ) -> dict[str, list[dict[str, Any]]]:
     """Give each flag ``citations`` beside its ``references`` codes: the cited documents by
     title and article from the snapshot's standards library (《数据资产评估指导意见》第二十四条 /
-    Guidance on Data Asset Appraisal, art. 24; ``docs/DOMAIN.md`` §1). One list per distinct
-    reference tuple, shared by the flags that cite it."""
-    done: dict[tuple[str, ...], list[dict[str, str]]] = {}
+    Guidance on Data Asset Appraisal, art. 24; ``docs/DOMAIN.md`` §1). One list per snapshot
+    and distinct reference tuple, shared by the flags that cite it (read it, do not change it)."""
+    sid = snap.snapshot_id
     for fl in flags.values():
         for f in fl:
-            refs = tuple(f.get("references") or ())
-            c = done.get(refs)
+            key = (sid, tuple(f.get("references") or ()))
+            c = _CITATIONS.get(key)
             if c is None:
-                c = done[refs] = citations(refs, snap.standards)
+                if len(_CITATIONS) > 4096:
+                    _CITATIONS.clear()
+                c = _CITATIONS[key] = citations(key[1], snap.standards)
             f["citations"] = c
     return flags
+
+
+_CITATIONS: dict[tuple[str, tuple[str, ...]], list[dict[str, str]]] = {}
 
 
 _RULESETS: dict[str, Any] = {}
