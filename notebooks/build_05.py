@@ -22,6 +22,10 @@ cells = [
                          "card = json.load(open(ROOT / 'examples' / 'cards' / 'E02_admin_registry_governance.json', encoding='utf-8'))\n"
                          "card['asset']['pledged'] = True\nr = api.appraise(card, library='seed')\n"
                          "print('final:', r.final)\nfor f in r.flags:\n    print(f['code'], f['severity'], f['message_en'])"),
+    nbf.v4.new_markdown_cell("## 结果摘要 / Result summary\n每个标记所依据的文件按标题与条款引用（《数据资产评估指导意见》第二十四条）；"
+                             "Jupyter 中 `r` 本身显示为 HTML 表格。Each flag cites its documents by title and article; "
+                             "`r` on its own renders as an HTML table in Jupyter."),
+    nbf.v4.new_code_cell("print(r.summary('en'))\nprint(repr(r))"),
     nbf.v4.new_markdown_cell("## 编译器拒绝不安全表达式 / The compiler refuses unsafe expressions"),
     nbf.v4.new_code_cell("from valuation.core.errors import RuleCompileError\n"
                          "for expr in [\"__import__('os')\", 'estimate.__class__', 'premium_ratio > 1 and holder_type in (\"soe\",)']:\n"
