@@ -26,7 +26,6 @@ from .core.snapshot import LibrarySnapshot
 from .engine import Evaluation, evaluate
 
 __all__ = ["appraise", "appraise_together", "appraise_many", "price", "revalue", "backtest", "open_library",
-__all__ = ["appraise", "appraise_together", "appraise_many", "price", "revalue", "backtest", "open_library",
            "snapshot", "validate", "report", "book", "book_papers", "BatchResult", "cite", "__version__"]
 
 LibraryLike = str | LibrarySnapshot | Any | None
