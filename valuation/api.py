@@ -353,9 +353,14 @@ def book(card: Mapping[str, Any], *, library: LibraryLike = None,
     pf = Portfolio.from_card(card)
     ev = evaluate(pf, snap, trace=False, explain=False, as_of=as_of)
     books = book_for_evaluation(pf, ev.methods)
-    return books.answer(0, provenance={"engine_version": __version__, "library_snapshot": snap.snapshot_id,
-                                       "input_hash": card_hash(card),
-                                       "valuation_date": str(pf.assets["valuation_date"].iloc[0].date())})
+    ans = books.answer(0, provenance={"engine_version": __version__, "library_snapshot": snap.snapshot_id,
+                                      "input_hash": card_hash(card),
+                                      "valuation_date": str(pf.assets["valuation_date"].iloc[0].date())})
+    from .core.citations import citations
+
+    for f in ans["flags"]:          # the documents by title and article, as the engine's flags
+        f["citations"] = citations(f["references"], snap.standards)
+    return ans
 
 
 def book_papers(card: Mapping[str, Any], *, fmt: str = "xlsx", lang: str = "zh",

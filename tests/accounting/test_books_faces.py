@@ -60,6 +60,10 @@ def test_post_tax_income_is_noted_for_value_in_use():
     a = api.book(_card(), library="seed")
     f = next(f for f in a["flags"] if f["code"] == "VALUE_IN_USE_POST_TAX")
     assert f["severity"] == "info" and f["references"] == ["CAS8.art11"]
+    # cited by title and article from the standards library, as the engine's flags
+    assert f["citations"] == [{"id": "CAS8.art11", "zh": "《企业会计准则第8号——资产减值》第十一条至第十三条",
+                               "en": "Accounting Standard for Business Enterprises No. 8: Impairment of Assets, "
+                                     "Articles 11-13"}]
 
 
 def test_the_valuation_numbers_do_not_change_with_an_accounting_section():

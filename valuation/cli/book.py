@@ -46,8 +46,10 @@ def render_text(ans: dict[str, Any], lang: str = "zh") -> str:
             lines.append(f"  {r['period_end']}  {money(r['amortisation'], lang=lang):>22}  "
                          f"{money(r['carrying_amount'], lang=lang):>22}{mark}")
     for f in ans.get("flags") or []:
+        cited = [c["en" if en else "zh"] for c in f.get("citations") or []] or f["references"]
+        sep = "; " if en else "；"
         lines.append(f"[{f['severity']}] {f['code']}: {f['message_en' if en else 'message_zh']} "
-                     f"({', '.join(f['references'])})")
+                     f"({sep.join(cited)})")
     prov = ans.get("provenance") or {}
     conv = prov.get("amortisation_convention") or {}
     lines.append(("Convention: " if en else "摊销计期：") + str(conv.get("en" if en else "zh", "")))

@@ -14,6 +14,7 @@ import io
 from collections.abc import Mapping
 from typing import Any
 
+from ..core.citations import citation
 from ..core.formatting import money
 from .xlsx_papers import safe_cell
 
@@ -39,10 +40,8 @@ Section = tuple[str, list[str], list[tuple[list[str], list[list[Any]]]]]
 
 
 def _clause(cid: str, standards: Mapping[str, Any], en: bool) -> str:
-    e = standards.get(cid) or {}
-    title = e.get("title_en" if en else "title_zh") or ""
-    doc = e.get("document_en" if en else "document") or ""
-    return f"{cid} {doc} {e.get('article', '')} {title}".strip()
+    """《title》第N条 (zh) / title, art. N (en) from the standards library, as the appraisal report."""
+    return citation(cid, standards, "en" if en else "zh")
 
 
 def papers_sections(card: Mapping[str, Any], ans: Mapping[str, Any], lang: str = "zh",
@@ -77,7 +76,10 @@ def papers_sections(card: Mapping[str, Any], ans: Mapping[str, Any], lang: str =
                 [(["period end", "amortisation", "carrying amount", "balance-sheet date"] if en else
                   ["期末", "本期摊销", "期末账面价值", "资产负债表日"], sched)] if sched else []))
     out.append(("4. Impairment test" if en else "四、减值测试", [
-        f"[{f['code']}] {f['message_en' if en else 'message_zh']}" for f in ans.get("flags") or []],
+        f"[{f['code']}] {f['message_en' if en else 'message_zh']}"
+        + (" (" + "; ".join(_clause(r, std, en) for r in f.get("references") or []) + ")" if en else
+           "（" + "；".join(_clause(r, std, en) for r in f.get("references") or []) + "）")
+        for f in ans.get("flags") or []],
         [(["figure", "amount"] if en else ["项目", "金额"], [[f[1 + k], m(ans.get(f[0]))] for f in _FIGURES])]))
     trace = [[s.get("label_en" if en else "label_zh"), s.get("formula"),
               m(s["value"]) if isinstance(s.get("value"), (int, float)) and s.get("unit") == "currency"

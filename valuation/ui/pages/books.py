@@ -169,8 +169,9 @@ def _show(ans: dict[str, Any], card: dict[str, Any]) -> None:
         st.success(_l("no_flags"))
     for f in ans.get("flags") or []:
         box = {"warning": st.warning, "blocker": st.error}.get(f.get("severity"), st.info)
+        cited = [c["en" if en else "zh"] for c in f.get("citations") or []] or f.get("references") or []
         box(f"**{f['code']}** — {f['message_en' if en else 'message_zh']}  \n{t('references')}: "
-            f"{', '.join(f.get('references') or [])}")
+            f"{('; ' if en else '；').join(cited)}")
     with st.expander(_l("disclosure")):
         st.json(ans.get("disclosure") or {})
     with st.expander(_l("trace")):
