@@ -28,6 +28,9 @@ def test_books_page_in_chromium(server, monkeypatch):  # noqa: F811 - the import
         page.goto(url + "/")
         page.get_by_text("卡片校验通过").first.wait_for(timeout=60000)   # E01 loaded by default
         page.get_by_role("link", name="入表", exact=True).click()
+        page.get_by_role("heading", name="数据资源入表与减值测试").first.wait_for(timeout=60000)
+        _settle(page)
+        page.screenshot(path=str(SHOTS / "books_before.png"), full_page=True)
         page.get_by_role("button", name="入表计算").click()
         page.get_by_text(shown_expected).first.wait_for(timeout=90000)
         _settle(page)

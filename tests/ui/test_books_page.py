@@ -57,3 +57,27 @@ def test_books_page_shows_a_refusal_with_its_field():
     at.run()
     assert not at.exception
     assert any("accounting.available_for_use" in m.value for m in at.markdown)
+
+
+def test_books_form_writes_the_accounting_section():
+    import datetime as dt
+
+    card = copy.deepcopy(CARD)
+    card.pop("accounting", None)
+    at = _page("zh", card)
+    at.run()
+    assert not at.exception, at.exception
+    at.selectbox(key="books_intent").set_value("own_use")
+    at.selectbox(key="books_acquired_by").set_value("purchase")
+    at.date_input(key="books_acquisition_date").set_value(dt.date(2023, 12, 1))
+    at.date_input(key="books_available_for_use").set_value(dt.date(2024, 1, 1))
+    at.number_input(key="books_life").set_value(8.0)
+    at.number_input(key="books_capitalised_cost").set_value(3_200_000.0)
+    next(b for b in at.button if b.label == "保存会计信息").click()
+    at.run()
+    assert not at.exception, at.exception
+    acc = at.session_state["card"]["accounting"]
+    assert acc["intent"] == "own_use" and acc["acquisition_date"] == "2023-12-01"
+    assert acc["useful_life_years"] == 8.0 and acc["capitalised_cost"] == 3_200_000.0
+    # the saved section books: 3,200,000 × 24 / 96 months = 800,000 accumulated
+    assert api.book(at.session_state["card"])["accumulated_amortisation"] == pytest.approx(800_000, abs=0.01)

@@ -129,12 +129,14 @@ def _form(card: dict[str, Any]) -> None:
                                                       value=bool(acc.get("development_criteria_met")),
                                                       key="books_criteria")
         st.caption(_l("costs"))
-        lines = pd.DataFrame(acc.get("costs") or [], columns=["category", "amount", "phase"])
+        lines = pd.DataFrame(acc.get("costs") or [], columns=["category", "amount", "phase", "capitalise"])
+        lines["capitalise"] = lines["capitalise"].astype("boolean").fillna(False).astype(bool)  # a checkbox
         edited = st.data_editor(lines, num_rows="dynamic", key="books_costs", column_config={
             "phase": st.column_config.SelectboxColumn(options=list(ENUMS["cost_phase"])),
-            "amount": st.column_config.NumberColumn(min_value=0.0)})
-        rows = [{k: v for k, v in r.items() if v is not None and not (isinstance(v, float) and pd.isna(v))}
-                for r in edited.to_dict("records")]
+            "amount": st.column_config.NumberColumn(min_value=0.0),
+            "capitalise": st.column_config.CheckboxColumn()})
+        rows = [{k: v for k, v in r.items() if v is not None and not (isinstance(v, float) and pd.isna(v))
+                 and not (k == "capitalise" and not v)} for r in edited.to_dict("records")]
         acc["costs"] = [r for r in rows if r] or None
         if st.form_submit_button(_l("apply")):
             new = copy.deepcopy(card)
