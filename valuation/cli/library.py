@@ -81,8 +81,10 @@ def init(db: str | None = typer.Option(None, "--db", help=_DB_HELP)) -> None:
     """建库并载入种子（幂等）/ create the schema and load the seed libraries (idempotent)."""
     from ..core.errors import ValuationError
     from ..library.seed.loader import load_seeds
+    from .db import upgrade_database
 
     try:
+        upgrade_database(db)  # the schema is set up (or upgraded) here, not on every open
         store = _open(db)
         counts = load_seeds(store)
     except ValuationError as e:

@@ -52,7 +52,7 @@ from .records import (
     parse_date,
     references_list,
 )
-from .tables import audit, metadata, versions
+from .tables import audit, versions
 
 __all__ = ["IntegrityCheckError", "Store", "Validator", "default_url", "open_store"]
 
@@ -116,7 +116,10 @@ class Store:
         self.engine.dispose()
 
     def create_schema(self) -> None:
-        metadata.create_all(self.engine)
+        """Bring the database to the engine's schema version (``valuation db upgrade``)."""
+        from .migrate import upgrade
+
+        upgrade(self.engine)
 
     @contextmanager
     def _read(self) -> Iterator[sa.Connection]:
@@ -543,11 +546,15 @@ class Store:
 
 
 def open_store(url: str | None = None) -> Store:
-    """Open (and create the schema of) the store at ``url``.
+    """Open the store at ``url``: the schema version is checked (a mismatch is refused with
+    :class:`~valuation.library.migrate.SchemaVersionError`); an empty database is set up once
+    under the set-up lock (``library/migrate.py``). No DDL runs on a set-up database.
 
     ``None`` → ``VALUATION_DB_URL`` or the SQLite file ``./var/valuation.db`` (its folder is
     created). ``postgresql://…`` URLs use the psycopg 3 driver.
     """
+    from .migrate import check
+
     store = Store(make_engine(normalise_url(url) if url else None))
-    store.create_schema()
+    check(store.engine)
     return store
