@@ -214,11 +214,12 @@ def put(library: str = typer.Argument(..., callback=_lib), key: str = typer.Argu
     """写入新版本 / write a new version from a file."""
     from ..core.errors import ValuationError
 
-    try:
-        content = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        typer.echo(f"错误 / error: 无法解析 / cannot parse {file}: {e}", err=True)
-        raise typer.Exit(2)
+    from ..library.safe_load import load_document
+
+    try:  # size, UTF-8, no YAML aliases, bounded depth — before anything is stored
+        content = load_document(file, as_json=file.suffix.lower() == ".json")
+    except ValuationError as err:
+        _fail(err)
     if isinstance(content, dict):
         refs = content.get("references")
         refs = refs if isinstance(refs, list) and all(isinstance(r, str) for r in refs) else None

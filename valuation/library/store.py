@@ -52,6 +52,7 @@ from .records import (
     parse_date,
     references_list,
 )
+from .safe_load import check_tree
 from .tables import audit, versions
 
 __all__ = ["IntegrityCheckError", "Store", "Validator", "default_url", "open_store"]
@@ -182,6 +183,7 @@ class Store:
                                          f"content of {library}/{key} must be a mapping "
                                          "(YAML/JSON object)")])
         doc = normalise_content(content)
+        check_tree(doc, f"{library}/{key}")  # depth, lone surrogates, integer size
         self._validate(library, key, doc)
         return doc, content_hash(doc)
 
