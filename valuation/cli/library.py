@@ -213,7 +213,6 @@ def put(library: str = typer.Argument(..., callback=_lib), key: str = typer.Argu
         db: str | None = typer.Option(None, "--db", help=_DB_HELP)) -> None:
     """写入新版本 / write a new version from a file."""
     from ..core.errors import ValuationError
-
     from ..library.safe_load import load_document
 
     try:  # size, UTF-8, no YAML aliases, bounded depth — before anything is stored

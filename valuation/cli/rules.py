@@ -48,7 +48,6 @@ def add(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="RULE
         db: str | None = typer.Option(None, "--db")) -> None:
     """新增或修改规则（先编译校验，保存为新版本）/ add or change a rule (compiled first, saved as a new version)."""
     from ..core.errors import ConflictError, NotFoundError, ValuationError
-
     from ..library.safe_load import load_document
 
     try:  # size, UTF-8, no YAML aliases, bounded depth — before anything is stored
