@@ -95,6 +95,8 @@ def make_engine(url: str | None = None) -> sa.Engine:
 def _after_fork_in_child() -> None:
     """Give a forked child fresh pools (the parent keeps using its connections)."""
     for eng in list(_ENGINES.values()):
+        if isinstance(eng.pool, StaticPool):
+            continue  # an in-memory SQLite database lives in the (copied) connection itself
         eng.dispose(close=False)
 
 
