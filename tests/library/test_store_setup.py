@@ -161,3 +161,29 @@ def test_eight_processes_open_postgres_at_once_and_race_one_edit(pg_url):
         with admin.connect() as c:
             c.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         admin.dispose()
+
+
+@pytest.mark.postgres
+def test_postgres_tables_from_before_versioning_are_refused_then_upgraded(pg_url):
+    from tests.conftest import _with_search_path
+
+    schema = f"legacy_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    url = _with_search_path(pg_url, schema)
+    try:
+        metadata.create_all(make_engine(url))
+        with pytest.raises(SchemaVersionError):
+            open_store(url)
+        assert upgrade(make_engine(url)) == (0, SCHEMA_VERSION)
+        assert upgrade(make_engine(url)) == (SCHEMA_VERSION, SCHEMA_VERSION)  # idempotent
+        store = open_store(url)
+        store.put("standards", "X", {"id": "X"}, author="t", base_version=None)
+        with store.engine.connect() as c, pytest.raises(sa.exc.DatabaseError, match="immutable"):
+            c.exec_driver_sql("UPDATE library_versions SET note = 'x'")
+    finally:
+        forget_engine(url)
+        with admin.connect() as c:
+            c.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        admin.dispose()

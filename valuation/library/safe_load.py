@@ -26,7 +26,7 @@ import yaml
 
 from ..core.errors import Issue, ValidationError
 
-__all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_INT", "check_tree", "load_document"]
+__all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_INT", "check_tree", "load_document", "load_text"]
 
 #: Largest export file read (bytes). The whole seeded store exports to well under 10 MB.
 MAX_BYTES = 256 * 1024 * 1024
@@ -105,7 +105,16 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def load_document(path: str | Path, *, as_json: bool) -> Any:
     """The parsed document of ``path`` (JSON or YAML), every limit above checked."""
     p = Path(path)
-    text = _read_text(p)
+    return load_text(_read_text(p), as_json=as_json, source=p)
+
+
+def load_text(text: str, *, as_json: bool, source: str | Path = "text") -> Any:
+    """The parsed document of ``text`` (JSON or YAML typed into a form, say), with the same
+    limits as :func:`load_document` (aliases refused, depth, keys, integers, surrogates)."""
+    p = Path(str(source))
+    if len(text) > MAX_BYTES:
+        raise _refuse("file", len(text), f"≤ {MAX_BYTES} characters",
+                      f"{p} 过大（{len(text)} 字符）", f"{p} is too large ({len(text)} characters)")
     try:
         if as_json:
             doc = json.loads(text, object_pairs_hook=_no_duplicates)
