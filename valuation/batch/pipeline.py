@@ -77,6 +77,8 @@ from .records_check import (
     accounting,
     balance_text,
     check_all,
+    dup_rejects,
+    orphan_rejects,
     records_asset_rejects,
     unused_records_rejects,
 )
@@ -195,30 +197,6 @@ def _table_issues(table: pd.DataFrame, records: Mapping[str, pd.DataFrame]) -> N
                                 message_zh=f"明细表 {k} 缺少 asset_id 列", message_en=f"records table {k} has no asset_id column"))
     if issues:
         raise ValidationError(issues)
-
-
-def _dup_rejects(ids: pd.Series, dup: np.ndarray) -> pd.DataFrame:
-    rows = np.flatnonzero(dup)
-    vals = ids.to_numpy(object)[rows]
-    fr = pd.DataFrame({
-        "table": "assets", "row": (rows + 1).astype("int64"), "asset_id": vals, "field": "asset_id",
-        "value": vals, "allowed": "unique ids",
-        "reason_zh": [f"第 {r + 1} 行：资产编号 {v!r} 重复（与前面的行相同），该行未估值" for r, v in zip(rows, vals)],
-        "reason_en": [f"row {r + 1}: duplicate asset_id {v!r} (same as an earlier row); the row is not valued"
-                      for r, v in zip(rows, vals)]})
-    return fr
-
-
-def _orphan_rejects(table: str, fr: pd.DataFrame, bad: np.ndarray) -> pd.DataFrame:
-    rows = np.flatnonzero(bad)
-    vals = fr["asset_id"].to_numpy(object)[rows]
-    return pd.DataFrame({
-        "table": table, "row": (rows + 1).astype("int64"), "asset_id": vals, "field": f"{table}.asset_id",
-        "value": vals, "allowed": "an asset_id of a valid row of the main table",
-        "reason_zh": [f"明细表 {table} 第 {r + 1} 行：资产 {v!r} 不在主表中（或其行被拒收），该行未使用"
-                      for r, v in zip(rows, vals)],
-        "reason_en": [f"records table {table} row {r + 1}: asset {v!r} is not in the main table (or its row "
-                      f"was rejected); the row is not used" for r, v in zip(rows, vals)]})
 
 
 class _Tasks:
@@ -401,7 +379,7 @@ def revalue(portfolio: Any, out: str | os.PathLike[str], *, only: str = "all", b
         ids = table["asset_id"].astype("str")
         dup = (ids.duplicated(keep="first") & ids.notna()).to_numpy(bool)
         if dup.any():
-            pre_rejects.append(_dup_rejects(ids, dup))
+            pre_rejects.append(dup_rejects(ids, dup))
         rec_rej, rec_bad = records_asset_rejects(ids, checks, ~dup)
         pre_rejects += [c.rejects for c in checks.values() if len(c.rejects)] + [rec_rej]
         keep = np.flatnonzero(~dup & ~rec_bad)
@@ -434,7 +412,7 @@ def revalue(portfolio: Any, out: str | os.PathLike[str], *, only: str = "all", b
             pos = id_index.get_indexer(fr["asset_id"].astype("str"))
             orphan = (pos < 0) & ~bad_rec  # a bad row is already rejected
             if orphan.any():
-                pre_rejects.append(_orphan_rejects(name, fr, orphan))
+                pre_rejects.append(orphan_rejects(name, fr, orphan))
             pnum = np.where(orphan | bad_rec, -1, part_of_id[np.where(pos < 0, 0, pos)])
             assigned[name] = (fr, pnum)
             order = np.argsort(pnum, kind="stable")

@@ -28,7 +28,8 @@ from ..core.errors import Issue
 from ..core.portfolio import _record_fields
 from ..core.validate import _coerce_column, issue_for, missing_issue, unknown_issue
 
-__all__ = ["RecordsCheck", "check_records", "records_asset_rejects"]
+__all__ = ["RecordsCheck", "accounting", "balance_text", "check_all", "check_records", "dup_rejects",
+           "orphan_rejects", "records_asset_rejects", "unused_records_rejects"]
 
 REJECTS_COLUMNS = ["table", "row", "asset_id", "field", "value", "allowed", "reason_zh", "reason_en"]
 
@@ -208,3 +209,29 @@ def balance_text(c: dict[str, int], lang: str = "zh") -> str:
             f" + 未入选 {parts[3]} + 拒收 {parts[4]}{'' if ok_a else '（不平衡）'}；明细行：输入 "
             f"{c.get('records_in', 0)} = 使用 {c.get('records_used', 0)} + 拒收 "
             f"{c.get('rejected_records', 0)}{'' if ok_r else '（不平衡）'}")
+
+
+def dup_rejects(ids: pd.Series, dup: np.ndarray) -> pd.DataFrame:
+    """Main-table rows whose asset_id repeats an earlier row's."""
+    rows = np.flatnonzero(dup)
+    vals = ids.to_numpy(object)[rows]
+    fr = pd.DataFrame({
+        "table": "assets", "row": (rows + 1).astype("int64"), "asset_id": vals, "field": "asset_id",
+        "value": vals, "allowed": "unique ids",
+        "reason_zh": [f"第 {r + 1} 行：资产编号 {v!r} 重复（与前面的行相同），该行未估值" for r, v in zip(rows, vals)],
+        "reason_en": [f"row {r + 1}: duplicate asset_id {v!r} (same as an earlier row); the row is not valued"
+                      for r, v in zip(rows, vals)]})
+    return fr
+
+
+def orphan_rejects(table: str, fr: pd.DataFrame, bad: np.ndarray) -> pd.DataFrame:
+    """Records rows whose asset is not a kept row of the main table."""
+    rows = np.flatnonzero(bad)
+    vals = fr["asset_id"].to_numpy(object)[rows]
+    return pd.DataFrame({
+        "table": table, "row": (rows + 1).astype("int64"), "asset_id": vals, "field": f"{table}.asset_id",
+        "value": vals, "allowed": "an asset_id of a valid row of the main table",
+        "reason_zh": [f"明细表 {table} 第 {r + 1} 行：资产 {v!r} 不在主表中（或其行被拒收），该行未使用"
+                      for r, v in zip(rows, vals)],
+        "reason_en": [f"records table {table} row {r + 1}: asset {v!r} is not in the main table (or its row "
+                      f"was rejected); the row is not used" for r, v in zip(rows, vals)]})
