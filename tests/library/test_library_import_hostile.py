@@ -211,3 +211,15 @@ def test_cli_import_exits_2_without_traceback(tmp_path, payload):
     r = CliRunner().invoke(app, ["library", "list", "rules", "--db", db, "--status", "all"])
     assert "R1" not in r.output
     assert yaml  # (yaml imported for the fixtures' readers)
+
+
+@pytest.mark.parametrize("cmd", [["library", "put", "standards", "X"], ["rules", "add"]])
+def test_cli_put_and_rules_add_refuse_an_alias_bomb(tmp_path, cmd):
+    from valuation.cli import app
+
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    f = tmp_path / "x.yaml"
+    f.write_text('a: &a ["x","x","x"]\nb: &b [*a,*a,*a]\nid: X\n', "utf-8")
+    r = CliRunner().invoke(app, [*cmd, str(f), "--db", db, "--note", "n"])
+    assert r.exit_code == 2, r.output
+    assert "Traceback" not in r.output and "alias" in r.output
