@@ -223,3 +223,13 @@ def test_cli_put_and_rules_add_refuse_an_alias_bomb(tmp_path, cmd):
     r = CliRunner().invoke(app, [*cmd, str(f), "--db", db, "--note", "n"])
     assert r.exit_code == 2, r.output
     assert "Traceback" not in r.output and "alias" in r.output
+
+
+def test_huge_values_are_cut_in_the_messages(guarded, tmp_path):
+    huge = "x" * 1_000_000
+    f = _write(tmp_path / "h.json", _doc({**_base_entry(), "created_at": huge, "key": huge}))
+    with pytest.raises(ValidationError) as ei:
+        guarded.import_(f, author="imp")
+    d = ei.value.to_dict()
+    assert len(json.dumps(d, ensure_ascii=False)) < 5_000
+    assert {i["field"] for i in d["issues"]} == {"key"}

@@ -87,20 +87,27 @@ def read_export(path: str | Path) -> dict[str, Any]:
     fv = doc.get("format_version")
     if not isinstance(fv, int) or isinstance(fv, bool) or not 1 <= fv <= FORMAT_VERSION:
         newer = isinstance(fv, int) and not isinstance(fv, bool) and fv > FORMAT_VERSION
-        shown = fv if isinstance(fv, (int, float, str, type(None))) else type(fv).__name__
+        shown = _short(fv)
         raise _envelope_issue(
             "format_version", shown, f"integer 1 … {FORMAT_VERSION}",
-            f"导出文件格式版本 {shown!r} " + ("过新，本程序无法读取" if newer else
+            f"导出文件格式版本 {shown} " + ("过新，本程序无法读取" if newer else
                                         f"无效（须为 1 至 {FORMAT_VERSION} 的整数）"),
-            f"export format_version {shown!r} " + ("is newer than this engine reads" if newer
+            f"export format_version {shown} " + ("is newer than this engine reads" if newer
                                                    else f"is invalid (an integer 1 … "
                                                         f"{FORMAT_VERSION} is needed)"))
     return doc
 
 
-def _bad(field: str, value: Any, allowed: str, zh: str, en: str) -> ValidationError:
-    shown = value if isinstance(value, (str, int, float, bool, type(None))) else \
+def _short(value: Any) -> str:
+    """``repr`` of a value for a message, cut at 60 characters (a file may hold megabytes)."""
+    r = repr(value) if isinstance(value, (str, int, float, bool, type(None))) else \
         type(value).__name__
+    return r if len(r) <= 60 else r[:57] + "..."
+
+
+def _bad(field: str, value: Any, allowed: str, zh: str, en: str) -> ValidationError:
+    shown = value if isinstance(value, (int, float, bool, type(None))) else \
+        value[:200] if isinstance(value, str) else type(value).__name__
     return ValidationError([Issue(field, shown, allowed, zh, en)])
 
 
@@ -114,8 +121,8 @@ def _created_at(value: Any) -> _dt.datetime:
             created = None
     if not isinstance(created, _dt.datetime):
         raise _bad("created_at", value, "ISO date-time YYYY-MM-DDTHH:MM:SS[+HH:MM]",
-                   f"created_at 的值 {value!r} 不是 ISO 日期时间",
-                   f"created_at value {value!r} is not an ISO date-time")
+                   f"created_at 的值 {_short(value)} 不是 ISO 日期时间",
+                   f"created_at value {_short(value)} is not an ISO date-time")
     return created if created.tzinfo is not None else created.replace(tzinfo=_dt.UTC)
 
 
@@ -138,8 +145,8 @@ def _row_of(d: Mapping[str, Any]) -> dict[str, Any]:
     key = check_key(d.get("key"))
     ver = d.get("version")
     if not isinstance(ver, int) or isinstance(ver, bool) or not 1 <= ver <= MAX_VERSION:
-        raise _bad("version", ver, f"integer 1 … {MAX_VERSION}", f"版本号 {ver!r} 无效",
-                   f"version {ver!r} is invalid")
+        raise _bad("version", ver, f"integer 1 … {MAX_VERSION}", f"版本号 {_short(ver)} 无效",
+                   f"version {_short(ver)} is invalid")
     raw = d.get("content")
     if not isinstance(raw, Mapping):
         raise _bad("content", raw, "mapping", f"{lib}/{key} v{ver} 的内容必须是映射",
