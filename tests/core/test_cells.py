@@ -199,3 +199,30 @@ def test_every_writer_in_the_source_uses_the_helper():
         if "neutralise_frame" not in src and "neutralise_cell" not in src:
             missing.append(f"{rel}: {[ast.unparse(c.func) for c in calls]}")
     assert not missing, "\n".join(missing)
+
+
+# ------------------------------------------------------------------ properties
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_TEXT = st.text(alphabet=st.sampled_from(list("=+-@ \t\r\n\u3000\u00a0＝＠a1'(\"")) , max_size=6) | st.text(max_size=6)
+
+
+@given(_TEXT)
+def test_neutralised_text_never_reads_as_a_formula(v):
+    out = neutralise_cell(v)
+    assert not is_formula_text(out) or out.startswith("'")
+    assert out in (v, "'" + v)
+    assert (out != v) == bool(FORMULA_RE.match(v))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(_TEXT, st.none()), min_size=1, max_size=20))
+def test_frame_paths_equal_the_cell_definition(vals):
+    """The Arrow (RE2) path, the object path and the categorical path give what
+    ``neutralise_cell`` gives cell by cell."""
+    want = [None if v is None else neutralise_cell(v) for v in vals]
+    for dtype in ("str", object, "category"):
+        got = neutralise_frame(pd.DataFrame({"c": pd.Series(vals, dtype=dtype)}))["c"].tolist()
+        got = [None if (g is None or (isinstance(g, float) and np.isnan(g))) else g for g in got]
+        assert got == want, dtype

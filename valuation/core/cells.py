@@ -61,14 +61,10 @@ def _text_mask(s: pd.Series) -> np.ndarray | None:
 
         hit = pc.match_substring_regex(pa.array(s.array), FORMULA_PATTERN)  # RE2, in C++
         return hit.fill_null(False).to_numpy(zero_copy_only=False)
-    vals = s.astype(object).to_numpy() if not isinstance(s.dtype, pd.CategoricalDtype) \
-        else np.asarray(s.cat.categories, dtype=object)[s.cat.codes.to_numpy()]
+    vals = s.astype(object).to_numpy()
     match = FORMULA_RE.match
-    m = np.fromiter((type(v) is str and v != "" and (v[0] in _STARTS or (
+    return np.fromiter((type(v) is str and v != "" and (v[0] in _STARTS or (
         v[0] in _BLANKS and match(v) is not None)) for v in vals), dtype=bool, count=len(vals))
-    if isinstance(s.dtype, pd.CategoricalDtype):
-        m &= s.cat.codes.to_numpy() >= 0
-    return m
 
 
 def neutralise_frame(df: pd.DataFrame, *, index: bool = False) -> pd.DataFrame:
