@@ -113,3 +113,28 @@ def test_scenario_incomes_in_a_side_file_are_parsed_or_rejected():
     assert chk.frame["income"].tolist()[:2] == [[100.0, 110.0, 120.0], [1.0, 2.0]]
     assert list(chk.bad) == [False, False, True, True]
     assert set(chk.rejects["field"]) == {"income.scenarios.income", "income.scenarios.share"}
+
+
+@pytest.mark.parametrize("field, value", [("price", -5.0), ("price_mode", "auction"),
+                                          ("quality", "very good"), ("price", None),
+                                          ("supply_demand", 80), ("exclusivity", "shared")])
+def test_a_side_file_row_is_refused_exactly_when_a_card_with_it_is(field, value):
+    """Same schema as cards: the card with this comparable is refused on the same field."""
+    import json
+
+    from valuation.batch.records_check import check_records
+    from valuation.core.validate import check_document
+
+    root = Path(__file__).resolve().parents[2]
+    card = json.loads((root / "examples" / "cards" / "E05_purchased_third_party.json").read_text("utf-8"))
+    comp = dict(card["market"]["comparables"][0])
+    _, ok_issues = check_document(card, "card")
+    assert not ok_issues
+    assert not check_records("market.comparables", pd.DataFrame([{"asset_id": "A", **comp}])).bad.any()
+    comp[field] = value
+    card["market"]["comparables"][0] = comp
+    _, issues = check_document(card, "card")
+    assert [i.field for i in issues] == [f"market.comparables[0].{field}"]
+    chk = check_records("market.comparables", pd.DataFrame([{"asset_id": "A", **comp}]))
+    assert list(chk.bad) == [True]
+    assert list(chk.rejects["field"]) == [f"market.comparables.{field}"]
