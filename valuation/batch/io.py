@@ -14,8 +14,9 @@ Reading (docs/INTERCHANGE.md, "portfolio file"):
 Writing: every file is written **atomically** — to a temporary file in the destination
 folder, flushed and ``fsync``-ed, then moved over the destination with :func:`os.replace`.
 A crash or Ctrl-C leaves either the old file or the new one, never half of one. Text cells
-of XLSX output that start with ``= + - @`` (or a tab / carriage return) are prefixed with a
-quote ``'`` so that a spreadsheet never evaluates them as formulas (CSV/formula injection).
+of CSV and XLSX output that start with ``= + - @`` (or a tab / carriage return, also after
+blanks) are prefixed with a quote ``'`` by ``core/cells.py`` so that a spreadsheet never
+evaluates them as formulas (CSV/formula injection); numbers stay numbers.
 """
 from __future__ import annotations
 
