@@ -1,7 +1,7 @@
 """Validation of the records side files of a batch (issue 18, deliverable 3).
 
 Records tables (``market.comparables``, ``cost.lines``, ``income.contributory``,
-``income.scenarios``, ``asset.quality.indicators``: sibling files or sheets, INTERCHANGE.md)
+``income.scenarios``, ``asset.quality.indicators``: sibling files or sheets, docs/INTERCHANGE.md)
 are checked with the SAME schema fields as the records of a JSON card (``core/schema.py``:
 kind, bounds, allowed values, required), by the same vectorised column check that validates
 the main table (``core.validate``). Before this, their rows were coerced without a check:

@@ -1,5 +1,7 @@
 """Database set-up, once: versioned schema steps run under a lock; opening only checks.
 
+The store is a real database, SQLite or PostgreSQL, tested on both (docs/DESIGN.md §6).
+
 Why not Alembic: the store has one schema revision and three small table sets (library
 versions and audit, batch history, service keys) that must also work on throw-away in-memory
 SQLite databases opened hundreds of times by the tests. A numbered list of steps (``_STEPS``)
