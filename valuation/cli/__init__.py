@@ -15,7 +15,7 @@ app = typer.Typer(name="valuation", no_args_is_help=True, add_completion=False,
                   help="数据资产评估与定价引擎 / Data asset valuation and pricing engine")
 
 # Command groups contributed by other modules: each exposes register(app).
-_GROUPS = ("library", "rules", "market", "pricing", "batch", "service", "report", "book")
+_GROUPS = ("library", "rules", "market", "pricing", "batch", "service", "report", "db", "book")
 
 
 def _version(value: bool) -> None:

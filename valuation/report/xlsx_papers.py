@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from ..core import formatting as F
+from ..core.cells import neutralise_cell
 from .model import ReportModel
 from .xlsx_sheets import (
     MONEY,
@@ -23,8 +24,6 @@ from .xlsx_sheets import (
     market_sheet,
     reconcile_sheet,
 )
-
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 SHEETS = {"summary": ("摘要", "Summary"), "cost": ("成本法", "Cost approach"),
           "income": ("收益法", "Income approach"), "market": ("市场法", "Market approach"),
@@ -38,9 +37,9 @@ def safe_cell(v: Any) -> Any:
 
     Numbers stay numbers (a negative number is data, not a formula); the sheets' own formulas
     are :class:`~.xlsx_sheets.Formula` objects and are written as they are."""
-    if isinstance(v, str) and not isinstance(v, Formula) and v.startswith(_DANGEROUS):
-        return "'" + v
-    return v
+    if isinstance(v, Formula):
+        return v
+    return neutralise_cell(v)  # the project's one helper (core/cells.py, OWASP rules)
 
 
 def _name(key: str, lang: str) -> str:
