@@ -19,7 +19,8 @@ to the results:
 * **disclosure** — the 11号 tables by category (intangible assets, inventories, development
   expenditure) and source (purchased, self-developed, other), zh and en.
 
-Spreadsheet cells starting with = + - @ are neutralised (:func:`~valuation.batch.io.neutralise_formulas`).
+Text cells starting with = + - @ (tab, CR, also after blanks) are neutralised in CSV and xlsx
+(:func:`valuation.core.cells.neutralise_frame`, the project's one helper).
 """
 from __future__ import annotations
 
@@ -34,8 +35,9 @@ import pandas as pd
 from ..accounting import book_portfolio, disclosure_table
 from ..accounting.book import ANSWER_FIGURES, FAIR_VALUE_PRICE_MODES
 from ..accounting.impairment import impairment_loss, recoverable_amount
+from ..core.cells import neutralise_frame
 from ..core.portfolio import Portfolio
-from .io import atomic_path, neutralise_formulas
+from .io import atomic_path
 
 __all__ = ["books_path", "books_tables", "write_books"]
 
@@ -109,16 +111,16 @@ def write_books(inp: Any, final: pd.DataFrame, out: str | os.PathLike[str], *,
     with atomic_path(dest) as tmp:
         if dest.suffix == ".xlsx":
             with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-                neutralise_formulas(reg).to_excel(xw, sheet_name="register", index=False)
+                neutralise_frame(reg).to_excel(xw, sheet_name="register", index=False)
                 for name, fr in tables.items():
-                    neutralise_formulas(fr).to_excel(xw, sheet_name=name, index=False)
+                    neutralise_frame(fr).to_excel(xw, sheet_name=name, index=False)
         elif dest.suffix == ".parquet":
             reg.to_parquet(tmp, index=False)
         else:
-            reg.to_csv(tmp, index=False, encoding="utf-8-sig")
+            neutralise_frame(reg).to_csv(tmp, index=False, encoding="utf-8-sig")
     if dest.suffix != ".xlsx":      # the disclosure tables beside a CSV/Parquet register
         for name, fr in tables.items():
             side = dest.with_name(f"{dest.stem}.{name}.csv")
             with atomic_path(side) as tmp:
-                neutralise_formulas(fr).to_csv(tmp, index=False, encoding="utf-8-sig")
+                neutralise_frame(fr).to_csv(tmp, index=False, encoding="utf-8-sig")
     return str(dest)

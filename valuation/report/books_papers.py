@@ -14,9 +14,9 @@ import io
 from collections.abc import Mapping
 from typing import Any
 
+from ..core.cells import neutralise_cell as safe_cell  # the project's one helper (OWASP)
 from ..core.citations import citation
 from ..core.formatting import money
-from .xlsx_papers import safe_cell
 
 __all__ = ["papers_sections", "to_docx", "to_xlsx", "render_books"]
 
