@@ -69,7 +69,7 @@ def appraise(card: Path = typer.Argument(..., exists=True, dir_okay=False, help=
     from ..core.errors import ValuationError
     from .common import read_json, refuse
 
-    data = read_json(card)
+    data = read_json(card, format, lang)
     try:
         res = api.appraise(data, library=db)
     except ValuationError as e:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import Issue, ValidationError
+from .gate import check_tree
 from .schema import SECTIONS, STREAM_KEYS, Field, column_of, field_by_path, fields_for, object_paths
 
 __all__ = ["validate_document", "check_document", "validate_table", "table_columns",
@@ -228,6 +229,9 @@ def check_document(doc: Any, kind: str = "card") -> tuple[dict[str, Any], list[I
         issues.append(Issue(field="", value=_jsonable(doc), allowed="a JSON object",
                             message_zh="请求应为 JSON 对象", message_en="the request must be a JSON object"))
         return {}, issues
+    gate_issues = check_tree(doc)     # size, depth, duplicate keys, big ints, bad text
+    if gate_issues:
+        return {}, gate_issues
     objs = object_paths(kind)
     out = _walk("", doc, kind, objs, issues)
     if kind == "card":

@@ -34,7 +34,6 @@ import copy
 import datetime as _dt
 import gc
 import importlib
-import json
 import threading
 import time
 from contextlib import asynccontextmanager
@@ -53,6 +52,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from starlette.datastructures import MutableHeaders
 
 from .. import __version__, api
+from ..core.gate import GateError, parse_json
 from ..core.portfolio import card_hash
 from ..core.result import clean
 from ..library.records import LIBRARIES
@@ -411,34 +411,38 @@ def _appraisal_response(body: bytes, how: str, together: int) -> JSONResponse:
     return resp
 
 
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
 async def _json_body(request: Request, expect: type, what_zh: str, what_en: str) -> Any:
     return _body_value(await request.body(), expect, what_zh, what_en)
 
 
 def _body_value(raw: bytes, expect: type, what_zh: str, what_en: str) -> Any:
-    """The JSON value of a request body when it is an ``expect``; else the 422 naming the
-    problem (empty, not JSON — NaN and Infinity included —, or another kind of value)."""
-    issue = None
+    """The JSON value of a request body, through the input gate (:mod:`valuation.core.gate`:
+    UTF-8, depth, duplicate keys, big integers, control characters; NaN and Infinity are not
+    JSON), when it is an ``expect``; else the 422 naming the problem. The body's size was
+    checked before it was read (413)."""
     if not raw.strip():
         issue = ("body", None, "请求体为空", "the request body is empty")
     else:
         try:
-            data = json.loads(raw, parse_constant=_no_constants)
-        except (ValueError, UnicodeDecodeError) as e:
-            issue = ("body", raw[:80].decode("utf-8", "replace"), f"请求体不是合法的 JSON：{e}",
-                     f"the request body is not valid JSON: {e}")
-        else:
-            if isinstance(data, expect):
-                return data
-            issue = ("body", type(data).__name__, f"请求体须为{what_zh}",
-                     f"the request body must be {what_en}")
+            data = parse_json(raw, field="body", max_bytes=len(raw), docs_at=_DOCS_AT)
+        except GateError as e:
+            issues = [i.to_dict() for i in e.issues]
+            for i in issues:            # the body as a whole: what it must be
+                if i["field"] == "body":
+                    i["allowed"] = what_en
+            raise ServiceError(422, "validation_error", e.message_zh, e.message_en,
+                               issues=issues) from None
+        if isinstance(data, expect):
+            return data
+        issue = ("body", type(data).__name__, f"请求体须为{what_zh}",
+                 f"the request body must be {what_en}")
     field, value, zh, en = issue
     raise ServiceError(422, "validation_error", zh, en, issues=[
         {"field": field, "value": value, "allowed": what_en, "message_zh": zh, "message_en": en}])
+
+
+#: where a request body holds documents of its own (the batch: a list, or ``{"cards": [...]}``)
+_DOCS_AT = ("[]", "cards[]")
 
 
 def _schema_component(doc: str) -> dict[str, Any]:
