@@ -21,8 +21,9 @@ Routes (all under ``/v1`` need an API key in ``X-API-Key`` or ``Authorization: B
 appraisal ran against (as in its provenance), the store's snapshot for library routes, else the
 snapshot appraisals currently run against.
 
-Missing key → 401; wrong or revoked key, or too low a role → 403; body above the limit → 413
-(before parsing); more than the per-key rate → 429; invalid input → 422 naming field, value and
+Missing, wrong or revoked key → 401 with ``WWW-Authenticate`` (checked before the body is read;
+failed attempts rate limited per client address, :mod:`.guard`); too low a role → 403; body
+above the limit → 413 (before parsing); no answer within the deadline → 504; more than the per-key rate → 429; invalid input → 422 naming field, value and
 what is allowed (Chinese and English). Every response carries ``X-Engine-Version`` and
 ``X-Library-Snapshot``; an appraisal also ``X-Result-Cache`` (``hit|miss|shared``,
 :mod:`.cache`) and, when computed, ``X-Coalesced`` (how many concurrent requests that
@@ -62,6 +63,7 @@ from .coalesce import Coalescer
 from .compute import ComputePool, runner, submitter, warm_engine
 from .errors import ServiceError, error_body, install_handlers, response_for
 from .flight import SingleFlight
+from .guard import GuardMiddleware
 from .keys import ROLE_LABELS, ApiKey, KeyStore, role_allows
 from .ratelimit import TokenBucketLimiter
 from .render import render_json
@@ -364,8 +366,8 @@ _PROV_HEADERS = {
     "X-Engine-Version": {"description": "引擎版本 / engine version", "schema": {"type": "string"}},
     "X-Library-Snapshot": {"description": "库快照 / library snapshot id", "schema": {"type": "string"}},
 }
-_AUTH_ERRORS = {401: _err(zh="缺少 API 密钥", en="missing API key"),
-                403: _err(zh="密钥无效、已吊销或角色不足", en="wrong or revoked key, or role too low"),
+_AUTH_ERRORS = {401: _err(zh="缺少、无效或已吊销的 API 密钥", en="missing, wrong or revoked API key"),
+                403: _err(zh="角色不足", en="role too low"),
                 429: _err(zh="请求过于频繁", en="rate limit exceeded")}
 _BODY_ERRORS = {413: _err(zh="请求体过大", en="request body too large"),
                 422: _err(zh="输入校验失败（字段、取值、允许范围）",
@@ -479,6 +481,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.service = svc
     install_handlers(app)
     app.add_middleware(ServiceMiddleware, service=svc)
+    app.add_middleware(GuardMiddleware, service=svc)    # outermost: the key before the body
 
     def require(role: str):
         async def dependency(request: Request,
@@ -491,9 +494,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                    "missing API key (header X-API-Key or Authorization: Bearer)",
                                    headers={"WWW-Authenticate": 'Bearer realm="valuation"'})
             key = await svc.key_for(presented)
-            if key is None:
-                raise ServiceError(403, "forbidden", "API 密钥无效或已被吊销",
-                                   "the API key is not valid or has been revoked")
+            if key is None:     # an authentication failure (the guard answers it first)
+                raise ServiceError(401, "unauthorized", "API 密钥无效或已被吊销",
+                                   "the API key is not valid or has been revoked",
+                                   headers={"WWW-Authenticate": 'Bearer realm="valuation"'})
             if not role_allows(key.role, role):
                 raise ServiceError(403, "forbidden",
                                    f"角色 {ROLE_LABELS[key.role][0]} 无权执行此操作，需要 "

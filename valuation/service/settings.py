@@ -64,6 +64,10 @@ class Settings:
         as the wait by default: on a 2-core machine the clients' own process may not run for
         10–20 ms while the workers compute, and a client that misses its round waits a whole
         batch more.
+    auth_failures_burst, auth_failures_per_second : wrong keys allowed per client address
+        (token bucket) before it gets 429 without its key being looked up
+        (:mod:`valuation.service.guard`).
+    request_deadline_seconds : a request not answered within this time gets 504 (0 disables).
     """
 
     db_url: str | None = None
@@ -84,6 +88,9 @@ class Settings:
     coalesce_wait_ms: float = 40.0
     coalesce_gap_ms: float = 40.0
     warm_up: bool = True
+    auth_failures_burst: int = 20
+    auth_failures_per_second: float = 0.2
+    request_deadline_seconds: float = 30.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
