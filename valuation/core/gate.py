@@ -33,6 +33,7 @@ from typing import Any
 from .errors import Issue, ValidationError
 
 __all__ = ["LIMITS", "Limits", "parse_json", "check_tree", "check", "for_document", "too_large",
+           "forecasts_in",
            "IDENTIFIER_PATHS", "GateError"]
 
 
@@ -338,6 +339,19 @@ def _big_issue(digits: str, path: str) -> Issue:
     d = len(head) if head.isdigit() else int(head.split("-")[0])
     return _issue(path, digits, f"不超过 {n} 位的整数", f"an integer of at most {n} digits",
                   f"整数过大（约 {d:,} 位）", f"integer too large (about {d:,} digits)")
+
+
+def forecasts_in(cards: Any) -> int:
+    """How many of ``cards`` ask for a forecast from revenue history — the dearest step of an
+    appraisal (a statsmodels ETS/ARIMA fit, ~0.1–0.8 s of CPU each): the HTTP service computes
+    at most ``max_batch_forecasts`` of them in one synchronous batch (docs/SECURITY.md)."""
+    n = 0
+    for c in cards if isinstance(cards, list) else ():
+        inc = c.get("income") if isinstance(c, dict) else None
+        hist = inc.get("history") if isinstance(inc, dict) else None
+        if isinstance(hist, dict) and hist.get("values"):
+            n += 1
+    return n
 
 
 def for_document(value: Any) -> Any:

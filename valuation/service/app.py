@@ -5,7 +5,8 @@ Routes (all under ``/v1`` need an API key in ``X-API-Key`` or ``Authorization: B
 ==========================================  ==========  =============================================
 ``POST /v1/appraisals``                     appraiser   one INTERCHANGE card → ``Result.to_dict()``
 ``POST /v1/appraisals:batch``               appraiser   list of cards → results; above ``max_batch``
-                                                        cards → 202 and a background run
+                                                        cards (or ``max_batch_forecasts`` cards
+                                                        with history) → 202, a background run
 ``POST /v1/prices``                         appraiser   public-data product (65号) → prices and caps
 ``GET  /v1/runs/{run_id}``                  viewer      summary of a batch run (404 when unknown)
 ``GET  /v1/libraries/{lib}``                viewer      entries of a library (paged)
@@ -53,7 +54,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from starlette.datastructures import MutableHeaders
 
 from .. import __version__, api
-from ..core.gate import GateError, parse_json
+from ..core.gate import GateError, forecasts_in, parse_json
 from ..core.portfolio import card_hash
 from ..core.result import clean
 from ..library.records import LIBRARIES
@@ -571,7 +572,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                issues=[{"field": "body", "value": n, "allowed": f"<= {run_lim} cards",
                                         "message_zh": f"卡片数不得超过 {run_lim:,}",
                                         "message_en": f"at most {run_lim:,} cards"}], limit=run_lim)
-        if n > lim:
+        if n > lim or forecasts_in(cards) > settings.max_batch_forecasts:   # bounded work
             s = svc.runs.start(cards, submitted_by=key.name)
             return _json({"run_id": s["run_id"], "status": s["status"],
                           "href": f"/v1/runs/{s['run_id']}", "n_assets": n}, status=202)

@@ -68,6 +68,8 @@ class Settings:
         (token bucket) before it gets 429 without its key being looked up
         (:mod:`valuation.service.guard`).
     request_deadline_seconds : a request not answered within this time gets 504 (0 disables).
+    max_batch_forecasts : a batch with more cards that forecast from revenue history (~0.1–0.8 s
+        of CPU each) becomes a background run, so one request stays within ~1 s of CPU.
     """
 
     db_url: str | None = None
@@ -91,6 +93,7 @@ class Settings:
     auth_failures_burst: int = 20
     auth_failures_per_second: float = 0.2
     request_deadline_seconds: float = 30.0
+    max_batch_forecasts: int = 1
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
