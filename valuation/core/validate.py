@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import Issue, ValidationError
 from .checks import currency_issues, rights_term_issues
+from .errors import Issue, ValidationError
 from .gate import check_tree
 from .schema import SECTIONS, STREAM_KEYS, Field, column_of, field_by_path, fields_for, object_paths
 

@@ -122,15 +122,17 @@ class GuardMiddleware:
     async def _authenticated(self, scope: dict, send: Any) -> bool:
         """True when the request presents an active key; else the refusal is sent."""
         addr = (scope.get("client") or ("unknown",))[0] or "unknown"
+        presented = presented_key(scope.get("headers"))
         wait = self.failures.blocked(addr)
-        if wait > 0:
+        # a blocked address still gets in with a key verified moments ago (in memory, no
+        # database read): clients sharing an address with a key guesser keep working
+        if wait > 0 and not (presented and self.svc.keys.cached(presented)[1] is not None):
             ra = str(max(1, math.ceil(wait)))
             await self._refuse(scope, send, 429, "auth_rate_limited",
                                f"认证失败次数过多，请 {ra} 秒后重试",
                                f"too many failed authentications from this address; retry in {ra} s",
                                {"Retry-After": ra})
             return False
-        presented = presented_key(scope.get("headers"))
         if not presented:
             await self._refuse(scope, send, 401, "unauthorized",
                                "缺少 API 密钥（请求头 X-API-Key 或 Authorization: Bearer）",
