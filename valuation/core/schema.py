@@ -23,7 +23,8 @@ from functools import cache
 from typing import Any
 
 __all__ = ["Field", "FIELDS", "fields_for", "field_by_path", "column_of", "json_schema",
-           "ENUMS", "object_paths", "STREAM_KEYS", "MAX_ITEMS", "DEFAULT_MAX_ITEMS"]
+           "ENUMS", "object_paths", "STREAM_KEYS", "MAX_ITEMS", "DEFAULT_MAX_ITEMS",
+           "BATCH_MAX_CARDS", "BATCH_MAX_FORECASTS"]
 
 ENUMS: dict[str, tuple[str, ...]] = {
     "holder_type": ("enterprise", "soe", "administrative", "public_institution"),
@@ -128,6 +129,8 @@ class Field:
             hi = ("< " if self.exclusive_maximum else "<= ") + _num(self.maximum)
         bounds = " and ".join(b for b in (lo, hi) if b) if lang == "en" else " 且 ".join(
             b for b in (lo, hi) if b)
+        if self.max_items is not None:      # bounded work (docs/SECURITY.md)
+            bounds = f"({'at most' if lang == 'en' else '至多'} {self.max_items})"
         return f"{base} {bounds}".strip()
 
 
@@ -394,6 +397,10 @@ MAX_ITEMS: dict[str, int] = {
     "asset.quality.ahp_matrix": 10, "product.items": 1000,
 }
 _LIST_KINDS = frozenset({"records", "list_number", "list_str", "stream", "matrix"})
+#: Cards per synchronous HTTP batch, and cards with a revenue history among them (each
+#: forecast ~0.1–0.8 s): more become a background run (service settings ``max_batch``,
+#: ``max_batch_forecasts`` default to these).
+BATCH_MAX_CARDS, BATCH_MAX_FORECASTS = 1000, 1
 
 # Top-level sections of each document; any other key is an unknown field.
 SECTIONS = {"card": ("asset", "engagement", "cost", "income", "market"), "product": ("product",)}

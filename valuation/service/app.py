@@ -61,7 +61,7 @@ from ..library.records import LIBRARIES
 from . import models as M
 from .cache import ResultCache
 from .coalesce import Coalescer
-from .compute import ComputePool, runner, submitter, warm_engine
+from .compute import ComputePool, limit_blas_threads, runner, submitter, warm_engine
 from .errors import ServiceError, error_body, install_handlers, response_for
 from .flight import SingleFlight
 from .guard import GuardMiddleware
@@ -89,6 +89,7 @@ class Service:
 
     def __init__(self, settings: Settings):
         self.settings = settings
+        limit_blas_threads(settings.blas_threads)     # before compute processes are spawned
         self.db_url = settings.resolved_db_url()
         self.keys = KeyStore(self.db_url, cache_seconds=settings.key_cache_seconds)
         self.limiter = TokenBucketLimiter(settings.rate_per_second, settings.rate_burst)
