@@ -145,3 +145,16 @@ def test_gate_bounds_integers_and_text_exactly(n, s):
                or 0x2060 <= ord(ch) <= 0x206F or ord(ch) == 0xFEFF for ch in s)
     assert any(i.field == "engagement.seed" for i in issues) == big
     assert any(i.field == "asset.asset_id" for i in issues) == ctrl
+
+
+# ------------------------------------------------------------------ batch tables
+def test_a_portfolio_row_with_a_control_character_in_a_name_is_a_failure_the_rest_valued():
+    import pandas as pd
+
+    df = pd.read_csv(Path(__file__).resolve().parents[2] / "examples" / "portfolio_small.csv")
+    df.loc[1, "name"] = "bad\x1b[31mname"
+    df.loc[2, "holder"] = "evil\u202etxt.exe"
+    br = api.appraise_many(df, library="seed")
+    failed = {(f["row"], f["field"]) for f in br.failures}
+    assert failed == {(1, "name"), (2, "holder")}
+    assert len(br.frame) == len(df) - 2

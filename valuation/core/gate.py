@@ -33,7 +33,7 @@ from typing import Any
 from .errors import Issue, ValidationError
 
 __all__ = ["LIMITS", "Limits", "parse_json", "check_tree", "check", "for_document", "too_large",
-           "forecasts_in",
+           "forecasts_in", "table_text_issues",
            "IDENTIFIER_PATHS", "GateError"]
 
 
@@ -339,6 +339,33 @@ def _big_issue(digits: str, path: str) -> Issue:
     d = len(head) if head.isdigit() else int(head.split("-")[0])
     return _issue(path, digits, f"不超过 {n} 位的整数", f"an integer of at most {n} digits",
                   f"整数过大（约 {d:,} 位）", f"integer too large (about {d:,} digits)")
+
+
+def table_text_issues(columns: dict[str, Any], ids: list[Any]) -> list[Issue]:
+    """The gate's text checks over the identifier columns of a portfolio table (the batch face):
+    ``columns`` maps a column name to its values, ``ids`` are the rows' asset ids. Each column is
+    scanned at once (joined, one regex search: ~0.05 s per 10⁶ names) and only a column that
+    holds a bad character is looked at row by row."""
+    from .schema import column_of
+
+    idents = {column_of(p) for p in IDENTIFIER_PATHS if "[]" not in p}
+    issues: list[Issue] = []
+    for c, values in columns.items():
+        if c not in idents:
+            continue
+        texts = [v for v in values if type(v) is str]
+        if not _BAD_IDENT.search("".join(texts)):
+            continue
+        for r, v in enumerate(values):
+            if type(v) is str and _BAD_IDENT.search(v):
+                i = _text_issue(v, c, True)
+                issues.append(Issue(field=c, value=i.value, allowed=i.allowed,
+                                    message_zh=f"第 {r + 1} 行：{i.message_zh}",
+                                    message_en=f"row {r + 1}: {i.message_en}", row=r,
+                                    asset_id=ids[r] if isinstance(ids[r], str) else None))
+                if len(issues) >= 1000:
+                    return issues
+    return issues
 
 
 def forecasts_in(cards: Any) -> int:

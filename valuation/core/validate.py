@@ -17,7 +17,7 @@ import pandas as pd
 
 from .checks import currency_issues, rights_term_issues
 from .errors import Issue, ValidationError
-from .gate import check_tree
+from .gate import IDENTIFIER_PATHS, check_tree, table_text_issues
 from .schema import SECTIONS, STREAM_KEYS, Field, column_of, field_by_path, fields_for, object_paths
 
 __all__ = ["validate_document", "check_document", "validate_table", "table_columns",
@@ -524,6 +524,9 @@ def _series_fields(kind: str = "card") -> dict[str, Field]:
     return {f.column: f for f in fields_for(kind) if f.kind in ("stream", "list_number")}
 
 
+_IDENT_COLUMNS = frozenset(column_of(p) for p in IDENTIFIER_PATHS if "[]" not in p)
+
+
 def validate_table(df: pd.DataFrame, kind: str = "card") -> tuple[pd.DataFrame, list[Issue]]:
     """Vectorised validation of a flat portfolio table (one row per asset).
 
@@ -581,6 +584,9 @@ def validate_table(df: pd.DataFrame, kind: str = "card") -> tuple[pd.DataFrame, 
             issues.append(issue_for(None, str(c), s.iloc[r], row=int(r), asset_id=ids_list[r],
                                     allowed_zh="数值", allowed_en="a number"))
         out[c] = x.astype(float)
+    # control characters and lone surrogates in identifier columns (the input gate)
+    issues += table_text_issues({c: df[c].tolist() for c in df.columns if c in _IDENT_COLUMNS and (
+        df[c].dtype == object or pd.api.types.is_string_dtype(df[c].dtype))}, ids_list)
     # duplicate ids
     if "asset_id" in df.columns:
         dup = ids.duplicated(keep="first") & ids.notna()
