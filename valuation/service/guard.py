@@ -165,37 +165,27 @@ class GuardMiddleware:
         await JSONResponse(body, status_code=status, headers=h)(scope, _no_receive, send)
 
     async def _with_deadline(self, scope: dict, receive: Any, send: Any) -> None:
-        """The app's answer, or 504 when none has started within the deadline."""
-        state = {"started": False, "late": False}
-        done = anyio.Event()
+        """The app's answer, or 504 when none has started within the deadline. One cancel
+        scope (no task per request): a request waiting for a compute slot, a coalesced batch
+        or a cached answer is cancelled at once; a computation already running in a thread
+        finishes there and its outcome is dropped."""
+        started = False
 
         async def tracked(message: dict) -> None:
-            if state["late"]:
-                return                  # the 504 went out: the late answer is dropped
+            nonlocal started
             if message["type"] == "http.response.start":
-                state["started"] = True
+                started = True
             await send(message)
 
-        async def run() -> None:
-            try:
-                await self.app(scope, receive, tracked)
-            finally:
-                done.set()
-
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(run)
-            with anyio.move_on_after(self.deadline):
-                await done.wait()
-            if not done.is_set():
-                if not state["started"]:
-                    state["late"] = True
-                    s = self.deadline
-                    body = error_body(
-                        "deadline_exceeded", f"请求未能在 {s:g} 秒内完成，已放弃；请稍后重试或减少输入规模",
-                        f"the request was not answered within {s:g} s and was abandoned; retry "
-                        "later or send less work", [], deadline_seconds=s)
-                    await self._respond(scope, send, 504, body, {"Retry-After": "5"})
-                tg.cancel_scope.cancel()
+        with anyio.move_on_after(self.deadline) as cs:
+            await self.app(scope, receive, tracked)
+        if cs.cancelled_caught and not started:
+            s = self.deadline
+            body = error_body(
+                "deadline_exceeded", f"请求未能在 {s:g} 秒内完成，已放弃；请稍后重试或减少输入规模",
+                f"the request was not answered within {s:g} s and was abandoned; retry later or "
+                "send less work", [], deadline_seconds=s)
+            await self._respond(scope, send, 504, body, {"Retry-After": "5"})
 
 
 async def _no_receive() -> dict[str, Any]:    # pragma: no cover - a plain response never reads
