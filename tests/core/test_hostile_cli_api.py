@@ -158,3 +158,28 @@ def test_a_portfolio_row_with_a_control_character_in_a_name_is_a_failure_the_res
     failed = {(f["row"], f["field"]) for f in br.failures}
     assert failed == {(1, "name"), (2, "holder")}
     assert len(br.frame) == len(df) - 2
+
+
+_nasty_text = st.lists(st.sampled_from(["a", "中", "\x00", "\x07", "\t", "\x85", "\u202e", "\ud800",
+                                        "\ufeff", "x" * 30]), max_size=6).map("".join)
+_nasty_leaf = (st.none() | st.booleans() | st.integers(min_value=-10 ** 21, max_value=10 ** 21)
+               | st.floats() | _nasty_text | st.text("ab", min_size=38, max_size=44))
+_nasty = st.recursive(_nasty_leaf, lambda c: st.lists(c, max_size=3) | st.tuples(c)
+                      | st.dictionaries(_nasty_text | st.sampled_from(["asset", "asset_id", "name"])
+                                        | st.text("xy", min_size=38, max_size=44), c, max_size=3), max_leaves=25)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_nasty)
+def test_the_lean_walk_passes_only_what_the_full_walk_passes(doc):
+    """check_tree's quick path (one joined regex search) never lets through what the value-by-
+    value walk would refuse."""
+    from unittest.mock import patch
+
+    from valuation.core import gate
+
+    small = gate.Limits(max_str_chars=40, max_key_chars=40, max_depth=4, max_nodes=12)
+    with patch.object(gate, "LIMITS", small):        # texts, keys, depth and size at their limits
+        for d in (doc, {"asset": doc}, {"asset": {"asset_id": doc, "name": [doc]}}):
+            if gate._plainly_clean(d, ()):
+                assert gate._full_walk(d, ()) == []

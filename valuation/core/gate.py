@@ -204,6 +204,11 @@ def check_tree(doc: Any, *, docs_at: tuple[str, ...] = ()) -> list[Issue]:
     given), after ``max_nodes`` values and after ``max_issues`` issues. Paths are built only
     for issues (a card's ~150 values are walked in ~20 µs).
     """
+    return [] if _plainly_clean(doc, docs_at) else _full_walk(doc, docs_at)
+
+
+def _full_walk(doc: Any, docs_at: tuple[str, ...]) -> list[Issue]:
+    """:func:`check_tree`'s issues, found value by value with their paths."""
     issues: list[Issue] = []
     lim = LIMITS
     max_depth, max_key = lim.max_depth, lim.max_key_chars
@@ -265,6 +270,69 @@ def check_tree(doc: Any, *, docs_at: tuple[str, ...] = ()) -> list[Issue]:
 
     walk(doc, doc_roots if docs_at else _ID_TREE, 0, None)
     return issues
+
+
+def _plainly_clean(doc: Any, docs_at: tuple[str, ...]) -> bool:
+    """True when ``doc`` certainly passes: a lean walk that collects the texts and checks them
+    joined, with one regex search per kind instead of one per string (a card in ~10 µs). Any
+    doubt — a hit, a long text, a big integer, a duplicate, depth, size, an odd type — is False,
+    and :func:`check_tree`'s full walk then finds and names the problems."""
+    texts: list[str] = []
+    idents: list[str] = []
+    budget = LIMITS.max_nodes
+    max_depth, max_int, max_key = LIMITS.max_depth, _INT_BOUND, LIMITS.max_key_chars
+    stack: list[tuple[Any, Any, int]] = [(doc, _doc_roots(docs_at) if docs_at else _ID_TREE, 0)]
+    pop, push, add_text, add_ident = stack.pop, stack.append, texts.append, idents.append
+    while stack:
+        v, ids, depth = pop()
+        t = type(v)
+        if t is dict:
+            budget -= 1
+            if budget < 0 or depth >= max_depth:
+                return False
+            sub = ids if type(ids) is dict else None
+            for k, x in v.items():
+                if type(k) is not str or len(k) > max_key:
+                    return False
+                add_ident(k)
+                tx = type(x)
+                if tx is str:
+                    (add_ident if sub is not None and sub.get(k) is True else add_text)(x)
+                elif tx is float or tx is bool or x is None:
+                    continue
+                elif tx is int:
+                    if not -max_int < x < max_int:
+                        return False
+                else:
+                    push((x, sub.get(k) if sub is not None else None, depth + 1))
+        elif t is list:
+            budget -= 1
+            if budget < 0 or depth >= max_depth:
+                return False
+            sub = ids.get("[]") if type(ids) is dict else None
+            for x in v:
+                tx = type(x)
+                if tx is str:
+                    (add_ident if sub is True else add_text)(x)
+                elif tx is float or tx is bool or x is None:
+                    continue
+                elif tx is int:
+                    if not -max_int < x < max_int:
+                        return False
+                else:
+                    push((x, sub, depth + 1))
+        elif t is str:
+            add_text(v)
+        elif t is int:
+            if not -max_int < v < max_int:
+                return False
+        elif not (t is float or t is bool or v is None):
+            return False        # _Dups, _BigInt, tuples, dates, numpy …: the full walk decides
+    text, ident = "".join(texts), "".join(idents)
+    if _BAD_TEXT.search(text) or _BAD_IDENT.search(ident):
+        return False
+    return all(len(x) <= LIMITS.max_str_chars for x in texts) if len(text) > LIMITS.max_str_chars \
+        else True
 
 
 def _tree(paths: frozenset[str]) -> dict[str, Any]:
