@@ -181,3 +181,15 @@ def test_the_largest_synchronous_batch_is_answered_and_more_forecasts_run_in_bac
     cards = largest_batch(3, st.max_batch_forecasts + 1)
     r = svc.client.post("/v1/appraisals:batch", json=cards, headers=svc.h())
     assert r.status_code == 202 and r.json()["n_assets"] == 3
+
+
+def test_the_limits_are_documented_in_the_json_schema():
+    from valuation.core.schema import DEFAULT_MAX_ITEMS, MAX_ITEMS, json_schema
+
+    s = json_schema("card")
+    inc = s["properties"]["income"]["properties"]
+    assert inc["scenarios"]["maxItems"] == MAX_ITEMS["income.scenarios"]
+    assert inc["history"]["properties"]["values"]["maxItems"] == MAX_ITEMS["income.history.values"]
+    assert inc["scenarios"]["items"]["properties"]["income"]["maxItems"] == DEFAULT_MAX_ITEMS
+    assert any(alt.get("maxItems") == DEFAULT_MAX_ITEMS for alt in inc["revenue"]["oneOf"])
+    assert s["properties"]["market"]["properties"]["comparables"]["maxItems"] == MAX_ITEMS["market.comparables"]
