@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -169,8 +169,9 @@ _nasty = st.recursive(_nasty_leaf, lambda c: st.lists(c, max_size=3) | st.tuples
                                         | st.text("xy", min_size=38, max_size=44), c, max_size=3), max_leaves=25)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(_nasty)
+@example({"asset_id": "a" * 41})      # found by this test: a long identifier passed the lean walk
 def test_the_lean_walk_passes_only_what_the_full_walk_passes(doc):
     """check_tree's quick path (one joined regex search) never lets through what the value-by-
     value walk would refuse."""

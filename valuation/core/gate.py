@@ -331,8 +331,10 @@ def _plainly_clean(doc: Any, docs_at: tuple[str, ...]) -> bool:
     text, ident = "".join(texts), "".join(idents)
     if _BAD_TEXT.search(text) or _BAD_IDENT.search(ident):
         return False
-    return all(len(x) <= LIMITS.max_str_chars for x in texts) if len(text) > LIMITS.max_str_chars \
-        else True
+    most = LIMITS.max_str_chars         # (keys are in ``idents`` too: each is shorter)
+    if len(text) <= most and len(ident) <= most:
+        return True
+    return all(len(x) <= most for x in texts) and all(len(x) <= most for x in idents)
 
 
 def _tree(paths: frozenset[str]) -> dict[str, Any]:

@@ -31,8 +31,10 @@ from starlette.datastructures import MutableHeaders
 from .. import __version__
 from .errors import error_body
 
-__all__ = ["GuardMiddleware", "FailureLimiter", "presented_key"]
+__all__ = ["GuardMiddleware", "FailureLimiter", "presented_key", "KEY_SCOPE"]
 
+#: where the guard leaves the key it verified for this request (an ``ApiKey`` or None)
+KEY_SCOPE = "valuation.api_key"
 _CHALLENGE = 'Bearer realm="valuation", charset="UTF-8"'
 
 
@@ -140,6 +142,7 @@ class GuardMiddleware:
                                {"WWW-Authenticate": _CHALLENGE})
             return False
         key = await self.svc.key_for(presented)
+        scope[KEY_SCOPE] = key      # the routes and the fast path read it instead of again
         if key is None:
             self.failures.record(addr)
             await self._refuse(scope, send, 401, "unauthorized", "API 密钥无效或已被吊销",
