@@ -442,10 +442,12 @@ def report(card: Mapping[str, Any], *, fmt: str = "docx", lang: str = "zh",
            library: LibraryLike = None, result: Result | None = None) -> bytes:
     """The appraisal report of one card as ``docx``, ``xlsx`` (working papers) or ``pdf`` bytes,
     filling the disclosure checklist of 中评协〔2023〕17号 arts. 25–27."""
+    from .core.gate import for_document
     from .report import render
 
     res = result or appraise(card, library=library)
-    return render(card, res.to_dict(), fmt, lang, snapshot(library).standards)
+    # the documents' XML cannot hold control characters that free text may carry
+    return render(for_document(card), for_document(res.to_dict()), fmt, lang, snapshot(library).standards)
 
 
 def cite(refs: Iterable[str] | str | None, *, lang: str = "zh", library: LibraryLike = None) -> str:

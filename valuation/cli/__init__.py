@@ -73,7 +73,7 @@ def appraise(card: Path = typer.Argument(..., exists=True, dir_okay=False, help=
     if unit not in ("wan", "yuan"):
         typer.echo("错误 / error: --unit 须为 wan 或 yuan / must be wan or yuan", err=True)
         raise typer.Exit(2)
-    data = read_json(card)
+    data = read_json(card, format, lang)
     try:
         res = api.appraise(data, library=db)
     except ValuationError as e:

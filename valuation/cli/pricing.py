@@ -72,7 +72,7 @@ def register(app: typer.Typer) -> None:
         from ..core.errors import ValuationError
         from .common import read_json, refuse
 
-        data = read_json(product)
+        data = read_json(product, format, lang)
         try:
             res = api.price(data, library=db)
         except ValuationError as e:

@@ -1,7 +1,6 @@
 """``valuation rules list|show|add|test`` — the rules library (规则库)."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
@@ -79,11 +78,12 @@ def test(expr: str = typer.Argument(..., help="规则表达式 / expression"),
          params: str | None = typer.Option(None, "--params", help='JSON，例如 {"threshold": 1.0}')) -> None:
     """编译测试一个表达式；被拒绝时以非零码退出并给出原因 / compile an expression; exit non-zero with the reason when refused."""
     from .. import api
-    from ..core.errors import RuleCompileError
+    from ..core.errors import ValuationError
+    from ..core.gate import parse_json
 
     try:
-        facts = api.test_rule(expr, json.loads(params) if params else None)
-    except RuleCompileError as err:
+        facts = api.test_rule(expr, parse_json(params, field="--params") if params else None)
+    except ValuationError as err:   # refused by the compiler, or --params by the input gate
         typer.echo(err.message("zh"), err=True)
         typer.echo(err.message("en"), err=True)
         raise typer.Exit(2)

@@ -23,7 +23,8 @@ from functools import cache
 from typing import Any
 
 __all__ = ["Field", "FIELDS", "fields_for", "field_by_path", "column_of", "json_schema",
-           "ENUMS", "object_paths", "STREAM_KEYS"]
+           "ENUMS", "object_paths", "STREAM_KEYS", "MAX_ITEMS", "DEFAULT_MAX_ITEMS",
+           "BATCH_MAX_CARDS", "BATCH_MAX_FORECASTS"]
 
 ENUMS: dict[str, tuple[str, ...]] = {
     "holder_type": ("enterprise", "soe", "administrative", "public_institution"),
@@ -95,6 +96,13 @@ class Field:
     template: bool = True            # appears in blank portfolio templates
 
     @property
+    def max_items(self) -> int | None:
+        """Most items a list field may hold (:data:`MAX_ITEMS`; None for scalars)."""
+        if self.kind not in _LIST_KINDS:
+            return None
+        return MAX_ITEMS.get(self.path, DEFAULT_MAX_ITEMS)
+
+    @property
     def allowed(self) -> tuple[str, ...] | None:
         return ENUMS[self.enum] if self.enum else None
 
@@ -127,6 +135,8 @@ class Field:
             hi = ("< " if self.exclusive_maximum else "<= ") + _num(self.maximum)
         bounds = " and ".join(b for b in (lo, hi) if b) if lang == "en" else " 且 ".join(
             b for b in (lo, hi) if b)
+        if self.max_items is not None:      # bounded work (docs/SECURITY.md)
+            bounds = f"({'at most' if lang == 'en' else '至多'} {self.max_items})"
         return f"{base} {bounds}".strip()
 
 
@@ -231,7 +241,8 @@ FIELDS: tuple[Field, ...] = (
     F("engagement.proposed_price", "number", "拟交易价格", "Proposed price", "用于 90% 规则（国资委令第12号）", "For the 90 % rule (SASAC order 12)", **_MONEY),
     F("engagement.declared_value", "number", "申报/入账价值", "Declared value", "拟入账或申报的价值，用于高估/低估检查", "Value to be booked or declared, checked for over/under-valuation", **_MONEY),
     F("engagement.coverage", "number", "区间覆盖率", "Range coverage", minimum=0.5, maximum=0.99, default=0.8, unit="ratio"),
-    F("engagement.seed", "int", "随机种子", "Random seed", minimum=0, default=20231001),
+    F("engagement.seed", "int", "随机种子", "Random seed", "0 至 2^53−1：更大的种子在抽样中会相互重合",
+      "0 to 2^53−1: larger seeds would collide in the sampler", minimum=0, maximum=2**53 - 1, default=20231001),
     F("engagement.weights.cost", "number", "成本法权重", "Cost weight", **_PCT),
     F("engagement.weights.income", "number", "收益法权重", "Income weight", **_PCT),
     F("engagement.weights.market", "number", "市场法权重", "Market weight", **_PCT),
@@ -435,6 +446,23 @@ FIELDS: tuple[Field, ...] = (
     F("product.items[].price", "number", "实际收费标准", "Actual price", doc="product", **_MONEY),
 )
 
+# Bounded work (docs/SECURITY.md "Bounded work"): the lists that drive computation are capped so
+# that the largest card the table allows costs about one second of CPU (benchmarks/bench_limits.py
+# prints the figure). A forecast from history (statsmodels ETS/ARIMA chosen by AIC) is the
+# dearest step, ~0.6-1.3 s whatever its length; a per-period list never needs more entries than
+# the 50 periods ``income.periods`` allows.
+DEFAULT_MAX_ITEMS = 50
+MAX_ITEMS: dict[str, int] = {
+    "income.scenarios": 50, "income.history.values": 100, "market.comparables": 200,
+    "cost.lines": 500, "asset.quality.indicators": 100, "income.contributory": 20,
+    "asset.quality.ahp_matrix": 10, "product.items": 1000,
+}
+_LIST_KINDS = frozenset({"records", "list_number", "list_str", "stream", "matrix"})
+#: Cards per synchronous HTTP batch, and cards with a revenue history among them (each
+#: forecast ~0.1–0.8 s): more become a background run (service settings ``max_batch``,
+#: ``max_batch_forecasts`` default to these).
+BATCH_MAX_CARDS, BATCH_MAX_FORECASTS = 1000, 1
+
 # Top-level sections of each document; any other key is an unknown field.
 SECTIONS = {"card": ("asset", "engagement", "cost", "income", "market", "accounting"), "product": ("product",)}
 
@@ -506,6 +534,10 @@ def _prop_schema(f: Field, lang: str) -> dict[str, Any]:
         s = {"type": "array", "items": _object_schema(f.path + "[]", f.doc, lang)}
     else:  # pragma: no cover - table is static
         raise ValueError(f.kind)
+    if f.max_items is not None:
+        for alt in s.get("oneOf", [s]):
+            if alt.get("type") == "array":
+                alt["maxItems"] = f.max_items
     if f.nullable and f.kind not in ("stream",) and "type" in s:
         s["type"] = [s["type"], "null"] if isinstance(s["type"], str) else s["type"]
     if f.nullable and "oneOf" in s:

@@ -36,6 +36,7 @@ import yaml
 from ..core.errors import Issue, ValidationError
 from .compiler import CompiledExpr, compile_expr
 from .facts import FACTS, fact_types
+from .templates import MAX_PRECISION, MAX_WIDTH, name_problem, safe_spec, spec_problem
 
 __all__ = ["Rule", "RuleSet", "compile_rules", "validate_rule", "flags_for", "is_final",
            "load_seed_rules", "seed_ruleset", "flags_from_arrays", "SEVERITIES", "check_expression", "SEED_FILE"]
@@ -157,6 +158,12 @@ class Rule:
                     f"is malformed: {e}")
                 continue
             for name, spec in fields:
+                why = name_problem(name) or spec_problem(spec)
+                if why:
+                    bad(f, "{" + name + (":" + spec if spec else "") + "}",
+                        f"{{fact}} or {{fact:format}}, width ≤ {MAX_WIDTH}, precision ≤ {MAX_PRECISION}",
+                        why[0], why[1])
+                    continue
                 if name not in FACTS and name not in params:
                     bad(f, name, "declared facts or the rule's params", f"引用了未知名称 {name!r}",
                         f"names the unknown value {name!r}")
@@ -313,7 +320,7 @@ def _fill(template: str, values: Mapping[str, Any]) -> str:
             out.append("—")
             continue
         try:
-            out.append(format(v, spec or ""))
+            out.append(format(v, safe_spec(spec)))
         except (ValueError, TypeError):
             out.append(str(v))
     return "".join(out)

@@ -9,6 +9,7 @@ from typing import Any
 import streamlit as st
 
 from ... import api
+from ...core.gate import GateError, parse_json
 from ...core.schema import field_by_path
 from ..i18n import lang, t
 from ..state import MAX_UPLOAD_MB, current_card, example_cards, set_card
@@ -103,8 +104,8 @@ def card_page() -> None:
             st.error(t("upload_too_large", mb=MAX_UPLOAD_MB))
         else:
             try:
-                set_card(json.loads(up.getvalue().decode("utf-8")))
-            except (UnicodeDecodeError, json.JSONDecodeError) as e:
+                set_card(parse_json(up.getvalue(), field=up.name))   # the input gate
+            except GateError as e:
                 st.error(t("json_error", e=e))
     card = current_card()
     if card is None:
@@ -157,9 +158,9 @@ def card_page() -> None:
                            key="card_json", height=300, label_visibility="collapsed")
         if st.button(t("apply_json"), key="apply_json_btn"):
             try:
-                set_card(json.loads(txt))
+                set_card(parse_json(txt, field="JSON"))
                 st.rerun()
-            except json.JSONDecodeError as e:
+            except GateError as e:
                 st.error(t("json_error", e=e))
     issues = api.validate(current_card() or {})
     if issues:

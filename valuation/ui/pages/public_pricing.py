@@ -8,6 +8,7 @@ import streamlit as st
 
 from ... import api
 from ...core.errors import ValuationError
+from ...core.gate import parse_json
 from ..i18n import lang, t
 from ..state import EXAMPLES, library_arg
 
@@ -22,7 +23,7 @@ def public_pricing_page() -> None:
     txt = st.text_area(t("product_json"), value=_default_product(), height=320, key="product_json")
     if st.button(t("compute_price"), type="primary", key="compute_price_btn"):
         try:
-            st.session_state["price_result"] = api.price(json.loads(txt), library=library_arg())
+            st.session_state["price_result"] = api.price(parse_json(txt, field="JSON"), library=library_arg())
         except json.JSONDecodeError as e:
             st.error(t("json_error", e=e))
         except ValuationError as e:
