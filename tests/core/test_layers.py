@@ -14,11 +14,13 @@ ALLOWED = {
     "methods": {"core", "quality", "library"},
     "pricing": {"core", "quality", "methods", "rules", "library"},
     "engine": {"core", "quality", "methods", "rules", "pricing"},
-    "report": {"core", "quality", "methods", "rules", "pricing", "engine", "api", "library"},
+    "sharing": {"core", "library"},     # revenue sharing: pure, plus its ledger table
+    "report": {"core", "quality", "methods", "rules", "pricing", "engine", "api", "library", "sharing"},
     "batch": {"core", "quality", "methods", "rules", "pricing", "engine", "library", "api"},
-    "api": {"core", "quality", "methods", "rules", "pricing", "engine", "library", "batch", "report"},
+    "api": {"core", "quality", "methods", "rules", "pricing", "engine", "library", "batch", "report", "sharing"},
+    "share_api": {"core", "library", "batch", "sharing", "api"},
 }
-CORE_LAYERS = ("core", "quality", "methods", "rules", "pricing", "batch", "engine", "library")
+CORE_LAYERS = ("core", "quality", "methods", "rules", "pricing", "batch", "engine", "library", "sharing")
 
 
 def _layer(path: Path) -> str:

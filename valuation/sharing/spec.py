@@ -37,6 +37,7 @@ HOLDER_TYPES = ("enterprise", "soe", "administrative", "public_institution")
 STAGES = ("production", "collection", "processing", "circulation", "application")
 VALUE_MODELS = ("synergy", "complements")
 MAX_PARTICIPANTS = 1000          # bounded work per request (sampling beyond 20)
+MAX_MONEY = 1e13                 # 10 trillion: amounts in cents (≤ 1e15) stay exact in float64
 _ID = re.compile(r"^[A-Za-z0-9._:\-]{1,64}$")
 
 # top-level fields: name → (kind, required, zh, en)
@@ -123,8 +124,8 @@ def _check_value(iss: _Issues, f: str, kind: str, x: Any) -> None:
         iss.add(f, x, "1–64 letters, digits and . _ : -", "编号无效", "is not a valid id")
     elif kind == "str" and not isinstance(x, str):
         iss.add(f, x, "text", "必须是文本", "must be text")
-    elif kind == "money" and not (_num(x) and x >= 0):
-        iss.add(f, x, "a number >= 0", "必须是非负数", "must be a number >= 0")
+    elif kind == "money" and not (_num(x) and 0 <= x <= MAX_MONEY):
+        iss.add(f, x, f"a number in [0, {MAX_MONEY:.0e}]", "必须是非负数且不超过上限", "must be a number >= 0 within the limit")
     elif kind == "fraction" and not (_num(x) and 0 <= x <= 1):
         iss.add(f, x, "a number in [0, 1]", "必须在 0 到 1 之间", "must lie in [0, 1]")
     elif kind == "bool" and not isinstance(x, bool):
@@ -215,8 +216,8 @@ def _coalitions(iss: _Issues, cv: Any, ids: list[str]) -> np.ndarray | None:
                     "must be distinct participant ids")
             ok = False
             continue
-        if not (_num(val) and val >= 0):
-            iss.add(f"{f}.value", val, "a number >= 0", "联盟价值必须是非负数", "must be a number >= 0")
+        if not (_num(val) and 0 <= val <= MAX_MONEY):
+            iss.add(f"{f}.value", val, f"a number in [0, {MAX_MONEY:.0e}]", "联盟价值必须是非负数", "must be a number >= 0")
             ok = False
             continue
         m = sum(1 << pos[x] for x in mem)
@@ -312,7 +313,7 @@ def json_schema(lang: str = "en") -> dict[str, Any]:
 
     def prop(kind: str, zh_t: str, en_t: str) -> dict[str, Any]:
         t = {"id": {"type": "string", "pattern": _ID.pattern}, "str": {"type": "string"},
-             "money": {"type": "number", "minimum": 0}, "fraction": {"type": "number", "minimum": 0, "maximum": 1},
+             "money": {"type": "number", "minimum": 0, "maximum": MAX_MONEY}, "fraction": {"type": "number", "minimum": 0, "maximum": 1},
              "bool": {"type": "boolean"}, "object": {"type": "object"}, "date": {"type": "string", "format": "date"},
              "method": {"enum": list(METHODS)}, "game": {"enum": list(GAME_METHODS)},
              "holder": {"enum": list(HOLDER_TYPES)}}.get(kind, {})
@@ -332,7 +333,7 @@ def json_schema(lang: str = "en") -> dict[str, Any]:
         "description": "v(∅) = 0; game methods need every non-empty coalition unless value_model is given",
         "items": {"type": "object", "required": ["members", "value"], "additionalProperties": False,
                   "properties": {"members": {"type": "array", "items": {"type": "string"}, "minItems": 1},
-                                 "value": {"type": "number", "minimum": 0}}}}
+                                 "value": {"type": "number", "minimum": 0, "maximum": MAX_MONEY}}}}
     props["value_model"]["properties"] = {"kind": {"enum": list(VALUE_MODELS)}}
     props["sampling"]["properties"] = {"allowed": {"type": "boolean"}, "tolerance": {"type": "number", "exclusiveMinimum": 0},
                                        "max_permutations": {"type": "integer", "minimum": 1},
