@@ -17,7 +17,8 @@ ALLOWED = {
     "sharing": {"core", "library"},     # revenue sharing: pure, plus its ledger table
     "report": {"core", "quality", "methods", "rules", "pricing", "engine", "api", "library", "sharing"},
     "batch": {"core", "quality", "methods", "rules", "pricing", "engine", "library", "api"},
-    "api": {"core", "quality", "methods", "rules", "pricing", "engine", "library", "batch", "report", "sharing"},
+    "api": {"core", "quality", "methods", "rules", "pricing", "engine", "library", "batch", "report", "sharing",
+            "share_api"},                       # share_api: the sharing part of the facade
     "share_api": {"core", "library", "batch", "sharing", "api"},
 }
 CORE_LAYERS = ("core", "quality", "methods", "rules", "pricing", "batch", "engine", "library", "sharing")
