@@ -43,8 +43,8 @@ def write_export(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     safe = frame.copy()
     safe.columns = [neutralise(str(c)) for c in safe.columns]
     for c in safe.columns:
-        if safe[c].dtype == object:
-            safe[c] = safe[c].map(neutralise)
+        if not (pd.api.types.is_numeric_dtype(safe[c]) or pd.api.types.is_bool_dtype(safe[c])):
+            safe[c] = safe[c].astype(object).map(neutralise)
     if p.suffix.lower() == ".xlsx":
         safe.to_excel(p, index=False, sheet_name="distribution")
     elif p.suffix.lower() == ".csv":

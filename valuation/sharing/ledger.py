@@ -181,9 +181,9 @@ def diff(eng: sa.Engine, a: str, b: str) -> pd.DataFrame:
     """Per participant of either record: amount and fraction in ``a`` and ``b``, ``change``
     (b − a) and ``fraction_change``."""
     ra, rb = show(eng, a), show(eng, b)
-    fa = pd.DataFrame(ra["allocation"]).set_index("id")[["amount", "fraction"]]
-    fb = pd.DataFrame(rb["allocation"]).set_index("id")[["amount", "fraction"]]
-    out = fa.join(fb, how="outer", lsuffix="_a", rsuffix="_b")
+    fa = pd.DataFrame(ra["allocation"])[["id", "amount", "fraction"]]
+    fb = pd.DataFrame(rb["allocation"])[["id", "amount", "fraction"]]
+    out = fa.merge(fb, on="id", how="outer", suffixes=("_a", "_b"), sort=False)
     out["change"] = out["amount_b"].fillna(0) - out["amount_a"].fillna(0)
     out["fraction_change"] = out["fraction_b"].fillna(0) - out["fraction_a"].fillna(0)
-    return out.reset_index().rename(columns={"index": "id"})
+    return out
