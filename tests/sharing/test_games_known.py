@@ -150,3 +150,18 @@ def test_exact_refuses_more_than_twenty_players():
     with pytest.raises(RefusedError) as ei:
         shapley_exact(np.zeros(2 ** 21))
     assert ei.value.field == "participants"
+
+
+@pytest.mark.parametrize("model, roles", [
+    ({"kind": "synergy", "standalone": {"A": 1.0, "C": 5.0, "F": 2.5},
+      "pairs": [{"members": ["A", "B"], "value": 3.0}, {"members": ["H", "C"], "value": 7.0},
+                {"members": ["B", "A"], "value": 1.0}]}, ["x"] * 8),
+    ({"kind": "complements", "revenue": 100.0, "required_roles": ["collection", "processing"],
+      "standalone": {"A": 4.0, "D": 9.0}}, ["collection", "processing", "x", "collection"] * 2)])
+def test_model_tables_equal_the_function_evaluated_per_coalition(model, roles):
+    ids = list("ABCDEFGH")
+    fn = value_function(model, ids, roles)
+    fast = table_from_function(fn, 8)
+    slow = fn(members_of_masks(np.arange(2 ** 8), 8))
+    slow[0] = 0.0
+    assert np.allclose(fast, slow, rtol=0, atol=1e-12)

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import Issue, ValidationError
+from .games import coalition_sums
 
 __all__ = ["value_function", "table_from_function", "members_of_masks"]
 
@@ -72,11 +73,23 @@ def value_function(model: Mapping[str, Any], ids: Sequence[str], roles: Sequence
         ai, bi, wv = np.array(a, int), np.array(b, int), np.array(w)
 
         def synergy(members: np.ndarray) -> np.ndarray:
-            m = np.asarray(members, bool)
+            m = np.asarray(members, dtype=np.float64)       # float: BLAS matmul, not the bool loop
             out = m @ sa
             if len(wv):
-                out = out + (m[:, ai] & m[:, bi]) @ wv
+                out = out + (m[:, ai] * m[:, bi]) @ wv
             return out
+
+        def synergy_table() -> np.ndarray:
+            # by doubling: adding player j to S ⊆ {0…j−1} adds sa_j + Σ_{i∈S} W_ij, and
+            # S ↦ Σ_{i∈S} W_ij is itself a doubling (coalition_sums) — O(2**n) in all
+            n = len(sa)
+            W = np.zeros((n, n))
+            np.add.at(W, (np.minimum(ai, bi), np.maximum(ai, bi)), wv)
+            v = np.zeros(1)
+            for j in range(n):
+                v = np.concatenate([v, v + sa[j] + coalition_sums(W[:j, j])])
+            return v
+        synergy.table = synergy_table  # type: ignore[attr-defined]
         return synergy
     if kind == "complements":
         rev = model.get("revenue")
@@ -91,9 +104,19 @@ def value_function(model: Mapping[str, Any], ids: Sequence[str], roles: Sequence
         R = np.array([[r == q for r in roles] for q in req], dtype=bool)   # required role × player
 
         def complements(members: np.ndarray) -> np.ndarray:
-            m = np.asarray(members, bool)
-            covered = ((m.astype(np.int32) @ R.T.astype(np.int32)) > 0).all(axis=1)
+            m = np.asarray(members, dtype=np.float64)
+            covered = ((m @ R.T.astype(np.float64)) > 0).all(axis=1)
             return np.where(covered, float(rev), m @ sa)
+
+        def complements_table() -> np.ndarray:
+            n = len(sa)
+            masks = np.arange(2 ** n, dtype=np.int64)
+            role_bits = R.astype(np.int64) @ (np.int64(1) << np.arange(n, dtype=np.int64))
+            covered = np.ones(2 ** n, bool)
+            for rb in role_bits:
+                covered &= (masks & rb) != 0
+            return np.where(covered, float(rev), coalition_sums(sa))
+        complements.table = complements_table  # type: ignore[attr-defined]
         return complements
     raise ValidationError([_bad("value_model.kind", kind, "synergy, complements", "不是已知的价值模型",
                                 "is not a known value model")])
@@ -105,7 +128,12 @@ def members_of_masks(masks: np.ndarray, n: int) -> np.ndarray:
 
 
 def table_from_function(fn: Callable[[np.ndarray], np.ndarray], n: int, *, block: int = 1 << 16) -> np.ndarray:
-    """v for every bitmask ``0 … 2**n − 1`` (v[0] forced to 0), evaluated in blocks."""
+    """v for every bitmask ``0 … 2**n − 1`` (v[0] forced to 0): the model's own O(2**n)
+    builder when it has one (``fn.table``), else ``fn`` evaluated in blocks."""
+    if hasattr(fn, "table"):
+        out = np.asarray(fn.table(), dtype=float)
+        out[0] = 0.0
+        return out
     out = np.empty(2 ** n)
     for s in range(0, 2 ** n, block):
         masks = np.arange(s, min(s + block, 2 ** n))
