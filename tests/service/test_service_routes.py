@@ -42,7 +42,8 @@ def test_openapi_lists_every_route_with_error_models(svc):
     spec = r.json()
     assert set(spec["paths"]) == {
         "/healthz", "/v1/appraisals", "/v1/appraisals:batch", "/v1/prices", "/v1/runs/{run_id}",
-        "/v1/libraries/{lib}", "/v1/libraries/{lib}/{key}", "/v1/libraries/{lib}/{key}/history"}
+        "/v1/libraries/{lib}", "/v1/libraries/{lib}/{key}", "/v1/libraries/{lib}/{key}/history",
+        "/v1/shares", "/v1/shares/{record_id}"}
     op = spec["paths"]["/v1/appraisals"]["post"]
     assert op["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/AppraisalCard"}
