@@ -453,4 +453,5 @@ test_rule.__test__ = False  # a library function, not a pytest test
 
 
 # revenue sharing (issue 21): share, its ledger and schema live in their own module
-from .share_api import share, share_diff, share_export, share_history, share_record, share_schema  # noqa: E402,F401
+from .share_api import (share, share_diff, share_export, share_history, share_record,  # noqa: E402,F401
+                        share_report, share_schema)

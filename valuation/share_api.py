@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["share", "share_history", "share_record", "share_diff", "share_export", "share_schema"]
+__all__ = ["share", "share_history", "share_record", "share_diff", "share_export", "share_schema", "share_report"]
 
 
 def _engine(db: Any, library: Any) -> Any:
@@ -92,3 +92,13 @@ def share_schema(lang: str = "en") -> dict[str, Any]:
     from .sharing.spec import json_schema
 
     return json_schema(lang)
+
+
+def share_report(answer: Mapping[str, Any], *, lang: str = "zh", library: Any = None) -> bytes:
+    """The sharing section as a stand-alone ``.docx`` (clauses cited from the standards library
+    of ``library``); to add it to another document use
+    :func:`valuation.report.sharing_section.add_sharing_section`."""
+    from .api import snapshot
+    from .report.sharing_section import sharing_docx
+
+    return sharing_docx(answer, snapshot(library).standards, lang)

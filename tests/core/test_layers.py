@@ -19,7 +19,7 @@ ALLOWED = {
     "batch": {"core", "quality", "methods", "rules", "pricing", "engine", "library", "api"},
     "api": {"core", "quality", "methods", "rules", "pricing", "engine", "library", "batch", "report", "sharing",
             "share_api"},                       # share_api: the sharing part of the facade
-    "share_api": {"core", "library", "batch", "sharing", "api"},
+    "share_api": {"core", "library", "batch", "sharing", "api", "report"},
 }
 CORE_LAYERS = ("core", "quality", "methods", "rules", "pricing", "batch", "engine", "library", "sharing")
 

@@ -52,3 +52,20 @@ def test_schema_doc_share():
     s = json.loads(r.output)
     assert r.exit_code == 0 and set(s["required"]) == {"arrangement_id", "distributable", "method", "participants"}
     assert s["properties"]["participants"]["items"]["properties"]["holder_type"]["enum"][0] == "enterprise"
+
+
+def test_report_section_docx_cites_clauses(tmp_path):
+    import docx
+
+    out = tmp_path / "s.docx"
+    r = runner.invoke(app, ["share", str(EXAMPLE), "--docx", str(out)])
+    assert r.exit_code == 0, r.output
+    d = docx.Document(str(out))
+    text = "\n".join(p.text for p in d.paragraphs)
+    assert "收益分配" in text and "大财资〔2025〕325号" in text and "四、（六）16" in text
+    assert "政府非税收入" in text and "e* =" in text
+    rows = [[c.text for c in row.cells] for row in d.tables[0].rows]
+    want = api.share(json.loads(EXAMPLE.read_text("utf-8")), library="seed")
+    assert rows[1][0] == "DL-BUREAU" and rows[1][4] == f"{want['shares'][0]['amount']:,.2f}"
+    en = docx.Document(__import__("io").BytesIO(api.share_report(want, lang="en", library="seed")))
+    assert "Revenue sharing" in "\n".join(p.text for p in en.paragraphs)

@@ -59,6 +59,7 @@ def register(app: typer.Typer) -> None:
                   record: bool = typer.Option(False, "--record", help="记入分配台账 / append to the ledger"),
                   ledger_db: str | None = typer.Option(None, "--ledger-db", help="台账数据库 URL / ledger DB URL"),
                   ran_by: str | None = typer.Option(None, "--ran-by", help="经办人 / who ran it"),
+                  docx: Path | None = typer.Option(None, "--docx", help="写出收益分配说明 / write the report section"),
                   ) -> None:
         """收益分配（谁投入、谁贡献、谁受益）/ revenue sharing of a data asset arrangement."""
         from .. import api
@@ -70,6 +71,8 @@ def register(app: typer.Typer) -> None:
             res = api.share(data, library=db, record=record, ran_by=ran_by, db=ledger_db)
         except ValuationError as e:
             refuse(e, format, lang)
+        if docx is not None:
+            docx.write_bytes(api.share_report(res, lang=lang, library=db))
         if format == "json":
             typer.echo(json.dumps(res, ensure_ascii=False, indent=2, default=str))
         else:
