@@ -17,7 +17,8 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["share", "share_history", "share_record", "share_diff", "share_export", "share_schema", "share_report"]
+__all__ = ["share", "share_history", "share_record", "share_diff", "share_export", "share_schema", "share_report",
+           "coalition_values_from_income"]
 
 
 def _engine(db: Any, library: Any) -> Any:
@@ -102,3 +103,66 @@ def share_report(answer: Mapping[str, Any], *, lang: str = "zh", library: Any = 
     from .report.sharing_section import sharing_docx
 
     return sharing_docx(answer, snapshot(library).standards, lang)
+
+
+_STREAMS = ("revenue", "income", "base", "nopat", "savings")
+
+
+def _scaled_card(card: Mapping[str, Any], k: float, asset_id: str) -> dict[str, Any]:
+    """A copy of ``card`` whose income streams are multiplied by ``k`` (lists element-wise,
+    ``{base, growth}`` by the base)."""
+    import copy
+
+    c = copy.deepcopy(dict(card))
+    c["asset"] = {**c.get("asset", {}), "asset_id": asset_id}
+    inc = c.get("income") or {}
+    for key in _STREAMS:
+        s = inc.get(key)
+        if isinstance(s, list):
+            inc[key] = [float(x) * k for x in s]
+        elif isinstance(s, dict) and "base" in s:
+            inc[key] = {**s, "base": float(s["base"]) * k}
+    return c
+
+
+def coalition_values_from_income(card: Mapping[str, Any], contributions: Mapping[str, float], *,
+                                 requires: Sequence[str] = (), library: Any = None, max_n: int = 10
+                                 ) -> list[dict[str, Any]]:
+    """v(S) from the engine: the income approach of the product with only S's contributions.
+
+    ``contributions[i]`` is the part of the product's income streams that participant i's
+    inputs enable (Σ may exceed 1: overlapping inputs are capped at the whole stream);
+    coalitions missing any participant of ``requires`` (e.g. the data holder without whose data
+    there is no product) create 0. For every non-empty S the card is appraised with its income
+    streams × min(1, Σ_{i∈S} contributions_i) — all 2**n − 1 cards in one columnar evaluation —
+    and v(S) is the income approach's estimate. Returns ``coalition_values`` for a spec.
+    """
+    from itertools import combinations
+
+    from .api import appraise_many
+    from .core.errors import RefusedError
+
+    ids = list(contributions)
+    if not 1 <= len(ids) <= max_n:
+        raise RefusedError(f"按引擎计算联盟价值最多支持 {max_n} 个参与方", f"engine coalition values support at most "
+                           f"{max_n} participants", field="contributions", value=len(ids), allowed=f"1..{max_n}")
+    coalitions = [list(S) for k in range(1, len(ids) + 1) for S in combinations(ids, k)]
+    need = set(requires)
+    cards, idx = [], []
+    for j, S in enumerate(coalitions):
+        if need <= set(S):
+            k = min(1.0, sum(float(contributions[i]) for i in S))
+            cards.append(_scaled_card(card, k, f"COALITION-{j}"))
+            idx.append(j)
+    values = [0.0] * len(coalitions)
+    if cards:
+        res = appraise_many(cards, library=library, trace=False).to_dict()
+        if res["failures"]:
+            raise RefusedError("联盟卡片评估失败", "a coalition card could not be appraised", field="card",
+                               value=str(res["failures"][0])[:200], allowed="a card the income approach accepts")
+        by_id = {r["asset_id"]: r for r in res["results"]}
+        for j in idx:
+            est = (by_id[f"COALITION-{j}"].get("methods") or {}).get("income")
+            est = est.get("estimate") if isinstance(est, dict) else est
+            values[j] = max(0.0, float(est or 0.0))
+    return [{"members": S, "value": round(v, 2)} for S, v in zip(coalitions, values)]

@@ -160,3 +160,16 @@ def test_large_game_uses_sampling_with_a_stated_error():
     frac = np.array([x["fraction"] for x in r["shares"]])
     want = (np.arange(n) + np.r_[50, 50, np.zeros(n - 2)]) / 880
     assert np.abs(frac - want).max() < 5 * 1.0 / 880 + 1e-6
+
+
+def test_coalition_values_from_the_income_approach():
+    # the royalty income approach is linear in the revenue stream: v(S) = min(1, Σ c_i) × V,
+    # V = the full card's income estimate; coalitions without the holder A create 0
+    card = json.loads((EXAMPLE.parents[1] / "cards" / "E01_soe_transport_licensing.json").read_text("utf-8"))
+    V = api.appraise_many([card], library="seed", trace=False).to_dict()["results"][0]["methods"]["income"]["estimate"]
+    cv = {tuple(c["members"]): c["value"] for c in
+          api.coalition_values_from_income(card, {"A": 0.5, "B": 0.3, "C": 0.4}, requires=["A"], library="seed")}
+    assert cv[("A",)] == pytest.approx(0.5 * V, abs=0.01) and cv[("B", "C")] == 0.0
+    assert cv[("A", "B")] == pytest.approx(0.8 * V, abs=0.01) and cv[("A", "B", "C")] == pytest.approx(V, abs=0.01)
+    p = spec(distributable=1000.0, coalition_values=[{"members": list(k), "value": v} for k, v in cv.items()])
+    assert sum(amounts(api.share({**p, "method": "shapley"}, library="seed"))) == pytest.approx(1000.0)
