@@ -3,15 +3,21 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from games_helpers import bankruptcy, game, glove
 from scipy import sparse
 from scipy.optimize import linprog
 
 from valuation.core.errors import RefusedError
-from valuation.sharing.games import banzhaf, coalition_sums, core_excess, popcount, shapley_exact, shapley_sampling
+from valuation.sharing.games import (
+    banzhaf,
+    coalition_sums,
+    core_excess,
+    popcount,
+    shapley_exact,
+    shapley_sampling,
+)
 from valuation.sharing.lp import least_core, nucleolus
 from valuation.sharing.valuemodels import members_of_masks, table_from_function, value_function
-
-from games_helpers import bankruptcy, game, glove
 
 
 def test_popcount_and_coalition_sums_match_their_definition():

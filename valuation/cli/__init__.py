@@ -35,9 +35,8 @@ def schema(doc: str = typer.Option("card", help="card | product | share"),
            lang: str = typer.Option("en", help="zh | en (titles)"),
            out: Path | None = typer.Option(None, "--out", help="写入文件 / write to file")) -> None:
     """导出 JSON Schema / print the JSON Schema of the interchange format."""
+    from ..api import share_schema  # the revenue-sharing spec (valuation.sharing.spec)
     from ..core.schema import json_schema
-
-    from ..api import share_schema   # the revenue-sharing spec (valuation.sharing.spec)
 
     body = share_schema(lang) if doc == "share" else json_schema(doc, lang)
     text = json.dumps(body, ensure_ascii=False, indent=2)

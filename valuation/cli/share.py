@@ -33,8 +33,8 @@ def render_text(r: dict[str, Any], lang: str = "zh") -> str:
         L.append("核检验: 未检验（无联盟价值）" if zh else "Core check: not checked (no coalition values)")
     s = r.get("sampling")
     if s:
-        L.append((f"抽样: {s['permutations']:,} 个排列，最大标准误 {s['max_std_error']:,.2f}" if zh else
-                  f"Sampling: {s['permutations']:,} orders, largest standard error {s['max_std_error']:,.2f}"))
+        L.append(f"抽样: {s['permutations']:,} 个排列，最大标准误 {s['max_std_error']:,.2f}" if zh else
+                  f"Sampling: {s['permutations']:,} orders, largest standard error {s['max_std_error']:,.2f}")
     for f in r.get("flags", []):
         L.append(f"  [{f['severity']}] {f['code']}: {f['message_zh' if zh else 'message_en']} "
                  f"({', '.join(f.get('references') or [])})")

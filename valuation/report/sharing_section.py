@@ -73,9 +73,9 @@ def add_sharing_section(doc: Any, answer: Mapping[str, Any], standards: Mapping[
            ["Participant", "Name", "Role", "Holder", "Amount", "Fraction", "Input cost"],
            [[s["id"], s.get("name"), s.get("role"), s.get("holder_type"), f"{s['amount']:,.2f}",
              f"{s['fraction']:.2%}", f"{s.get('input_cost', 0):,.2f}"] for s in answer["shares"]])
-    doc.add_paragraph(("金额按最大余数法四舍五入到分，合计等于可分配收益。" if zh else
+    doc.add_paragraph("金额按最大余数法四舍五入到分，合计等于可分配收益。" if zh else
                        "Amounts are rounded to the cent by the largest-remainder method and add up to the "
-                       "distributable amount."))
+                       "distributable amount.")
     core = answer.get("core") or {}
     if core.get("checked"):
         ok = core.get("in_core")

@@ -11,9 +11,17 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import RefusedError
-from .allocate import agreement, apply_bounds, cost_basis, cost_share, indexed_costs, round_cents, scale
+from .allocate import (
+    agreement,
+    apply_bounds,
+    cost_basis,
+    cost_share,
+    indexed_costs,
+    round_cents,
+    scale,
+)
 from .flags import public_data_block, share_flags
-from .games import coalition_sums, core_excess, banzhaf, shapley_exact, shapley_sampling
+from .games import banzhaf, coalition_sums, core_excess, shapley_exact, shapley_sampling
 from .lp import least_core, nucleolus
 from .spec import ShareSpec, parse_spec
 from .valuemodels import members_of_masks, table_from_function, value_function
