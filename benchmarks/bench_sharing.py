@@ -7,7 +7,7 @@
 2. Permutation sampling for M participants (default 100): accuracy (largest |φ̂ − φ| and the
    stated standard error) against time for growing numbers of random orders.
 
-Run:  .venv/bin/python benchmarks/bench_sharing.py [--n 20] [--m 100]
+Run:  .venv/bin/python benchmarks/bench_sharing.py [--n 20] [--m 100] [--orders 200 1000 5000 20000]
 """
 from __future__ import annotations
 
@@ -39,6 +39,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=20, help="participants for exact Shapley")
     ap.add_argument("--m", type=int, default=100, help="participants for sampling")
+    ap.add_argument("--orders", type=int, nargs="+", default=[200, 1000, 5000, 20000],
+                    help="numbers of random orders to time")
     args = ap.parse_args()
 
     fn, exact = synergy_game(args.n)
@@ -55,7 +57,7 @@ def main() -> None:
     fn, exact = synergy_game(args.m, seed=1)
     scale = float(np.abs(exact).mean())
     print(f"sampling: {args.m} participants, mean |φ| = {scale:,.0f}")
-    for perms in (200, 1000, 5000, 20000):
+    for perms in args.orders:
         t0 = time.perf_counter()
         r = shapley_sampling(fn, args.m, tolerance=0.0, max_permutations=perms, batch=200, seed=2,
                              min_permutations=perms)

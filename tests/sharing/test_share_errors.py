@@ -83,3 +83,17 @@ def test_every_problem_is_reported_at_once_and_unknown_fields_named():
 def test_bad_value_model_is_named():
     s = spec(coalition_values=None, value_model={"kind": "complements", "revenue": 10, "required_roles": ["mining"]})
     assert "value_model.required_roles" in issues(s)
+
+
+def test_sampling_settings_are_checked_and_work_is_bounded():
+    ps = [{"id": f"P{i}", "name": "x", "role": "processing", "input_cost": 1.0} for i in range(300)]
+    s = {"arrangement_id": "W", "distributable": 1.0, "method": "shapley", "participants": ps,
+         "value_model": {"kind": "synergy", "standalone": {"P0": 1.0, "P1": 2.0},
+                         "pairs": [{"members": ["P0", "P1"], "value": 5.0}]}}
+    got = issues({**s, "sampling": {"allowed": True, "tolerance": -1, "max_permutations": 2.5, "x": 1}})
+    assert {"sampling.tolerance", "sampling.max_permutations", "sampling.x"} <= set(got)
+    # 300 players: at most 4e8 / 300² = 4 444 orders, whatever is asked; not converged → flagged
+    r = api.share({**s, "sampling": {"allowed": True, "tolerance": 1e-9, "max_permutations": 10_000_000}},
+                  library="seed")
+    assert r["sampling"]["permutations"] <= 4_444 and r["sampling"]["converged"] is False
+    assert any(f["code"] == "SHARE_SAMPLED" and "not converged" in f["message_en"] for f in r["flags"])

@@ -139,6 +139,9 @@ def shapley_sampling(value_fn: Callable[[np.ndarray], np.ndarray], n: int, *, to
     ``max_permutations``. Each order's marginals sum to v(N), so the estimate is efficient.
     """
     rng = np.random.default_rng(seed)
+    # at most ~2·10⁶ membership cells per batch: bounded memory for any n
+    batch = max(1, min(batch, 2_000_000 // ((n + 1) * n)))
+    min_permutations = min(min_permutations, max_permutations)
     s1 = np.zeros(n)
     s2 = np.zeros(n)
     m = 0

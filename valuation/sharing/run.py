@@ -71,9 +71,13 @@ def _solve_game(method: str, v: np.ndarray | None, fn: Callable | None, spec: Sh
     if method == "shapley" and (v is None or n > int(p["exact_max_n"])):
         vN = float(fn(np.ones((1, n), bool))[0])
         tol = float(spec.sampling.get("tolerance") or float(p["sampling_tolerance"]) * abs(vN))
+        # bounded work: one order costs ~n² membership cells, so at most sampling_work_max / n²
+        cap = max(1, int(float(p["sampling_work_max"]) // (n * n)))
+        want = int(spec.sampling.get("max_permutations") or p["max_permutations"])
         r = shapley_sampling(fn, n, tolerance=tol, seed=int(spec.sampling.get("seed", 0)),
-                             max_permutations=int(spec.sampling.get("max_permutations") or p["max_permutations"]))
+                             max_permutations=min(want, cap))
         samp = {"permutations": r.permutations, "converged": r.converged, "tolerance": tol,
+                "permutations_cap": cap,
                 "max_std_error": float(r.std_error.max()), "std_error": r.std_error.tolist()}
         _step(trace, "shapley_sampling", "Shapley 值（随机排列抽样）", "Shapley value (permutation sampling)",
               "φ̂_j = mean_π [v(P_j^π ∪ j) − v(P_j^π)], SE_j = sd_j/√m; stop when max SE ≤ tolerance",

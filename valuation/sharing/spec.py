@@ -235,6 +235,21 @@ def _coalitions(iss: _Issues, cv: Any, ids: list[str]) -> np.ndarray | None:
     return v if ok else None
 
 
+def _sampling(iss: _Issues, samp: Mapping[str, Any]) -> None:
+    for k, x in samp.items():
+        f = f"sampling.{k}"
+        if k == "allowed":
+            _check_value(iss, f, "bool", x)
+        elif k == "tolerance" and not (_num(x) and 0 < x <= MAX_MONEY):
+            iss.add(f, x, "a number > 0 (largest standard error, in money)", "必须为正数", "must be a number > 0")
+        elif k in ("max_permutations", "seed") and not (isinstance(x, int) and not isinstance(x, bool)
+                                                        and 0 <= x <= 10 ** 7 and (k == "seed" or x >= 1)):
+            iss.add(f, x, "an integer in [1, 10000000]" if k != "seed" else "an integer in [0, 10000000]",
+                    "必须是有效整数", "must be a valid integer")
+        elif k not in ("allowed", "tolerance", "max_permutations", "seed"):
+            iss.add(f, k, "allowed, tolerance, max_permutations, seed", "是未知字段", "is an unknown field")
+
+
 def parse_spec(spec: Any, *, exact_max_n: int = 20) -> ShareSpec:
     """Validate ``spec`` and return a :class:`ShareSpec`; raises ValidationError listing every
     problem."""
@@ -259,6 +274,7 @@ def parse_spec(spec: Any, *, exact_max_n: int = 20) -> ShareSpec:
         iss.add("value_model.kind", vm.get("kind"), ", ".join(VALUE_MODELS), "不是已知的价值模型",
                 "is not a known value model")
     samp = dict(spec.get("sampling") or {}) if isinstance(spec.get("sampling"), Mapping) else {}
+    _sampling(iss, samp)
     if game and method in ("shapley", "hybrid") and len(ps) > exact_max_n and not samp.get("allowed"):
         iss.add("sampling.allowed", samp.get("allowed"), f"true when more than {exact_max_n} participants",
                 f"{len(ps)} 个参与方超过精确计算上限 {exact_max_n}，须允许抽样",
@@ -335,9 +351,12 @@ def json_schema(lang: str = "en") -> dict[str, Any]:
                   "properties": {"members": {"type": "array", "items": {"type": "string"}, "minItems": 1},
                                  "value": {"type": "number", "minimum": 0, "maximum": MAX_MONEY}}}}
     props["value_model"]["properties"] = {"kind": {"enum": list(VALUE_MODELS)}}
-    props["sampling"]["properties"] = {"allowed": {"type": "boolean"}, "tolerance": {"type": "number", "exclusiveMinimum": 0},
-                                       "max_permutations": {"type": "integer", "minimum": 1},
-                                       "seed": {"type": "integer"}}
+    props["sampling"]["properties"] = {
+        "allowed": {"type": "boolean"},
+        "tolerance": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_MONEY},
+        "max_permutations": {"type": "integer", "minimum": 1, "maximum": 10 ** 7},
+        "seed": {"type": "integer", "minimum": 0, "maximum": 10 ** 7}}
+    props["sampling"]["additionalProperties"] = False
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": "https://data-asset-valuation.example/schema/share.json",
             "title": "Revenue sharing specification / 收益分配安排",
