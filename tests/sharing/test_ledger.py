@@ -61,6 +61,13 @@ def test_ledger_history_show_diff_postgres(pg_url):
 
     ledger._ENSURED.clear()
     r1 = _ledger_roundtrip(pg_url)
+    # concurrent writers of one arrangement and period: each gets its own seq, none is lost
+    from concurrent.futures import ThreadPoolExecutor
+
+    s, ans = _spec(), api.share(_spec(), library="seed")
+    with ThreadPoolExecutor(8) as ex:
+        got = list(ex.map(lambda k: ledger.record(eng, s, ans, ran_by=f"w{k}"), range(16)))
+    assert sorted(g["seq"] for g in got) == list(range(3, 19))
     with pytest.raises(sa.exc.DBAPIError):
         with eng.begin() as c:
             c.execute(sa.text("UPDATE sharing_records SET ran_by = 'x' WHERE id = :i"), {"i": r1["ledger"]["record_id"]})

@@ -69,3 +69,13 @@ def test_report_section_docx_cites_clauses(tmp_path):
     assert rows[1][0] == "DL-BUREAU" and rows[1][4] == f"{want['shares'][0]['amount']:,.2f}"
     en = docx.Document(__import__("io").BytesIO(api.share_report(want, lang="en", library="seed")))
     assert "Revenue sharing" in "\n".join(p.text for p in en.paragraphs)
+
+
+def test_share_api_doctests(monkeypatch):
+    import doctest
+
+    import valuation.share_api as mod
+
+    monkeypatch.chdir(EXAMPLE.parents[2])
+    res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert res.attempted > 0 and res.failed == 0

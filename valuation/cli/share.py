@@ -13,33 +13,40 @@ __all__ = ["register", "render_text"]
 
 def render_text(r: dict[str, Any], lang: str = "zh") -> str:
     """Text summary of a distribution (amounts, fractions, core check, flags with clauses)."""
+    from ..core.formatting import money, percent
+
     zh = lang != "en"
     cur = r.get("currency", "CNY")
+
+    def m(x: Any) -> str:
+        return money(x, cur, lang=lang)
+
     L = [("收益分配 " if zh else "Revenue sharing ") + f"{r['arrangement_id']} {r.get('period') or ''}".rstrip(),
-         ("方法: " if zh else "Method: ") + r["method"] + (f" + {r['surplus_method']}" if r.get("surplus_method") else ""),
-         ("可分配收益: " if zh else "Distributable: ") + f"{r['distributable']:,.2f} {cur}"]
+         ("方法：" if zh else "Method: ") + r["method"] + (f" + {r['surplus_method']}" if r.get("surplus_method") else ""),
+         ("可分配收益：" if zh else "Distributable: ") + m(r["distributable"])]
     w = max(len(s["id"]) for s in r["shares"])
     for s in r["shares"]:
-        L.append(f"  {s['id']:<{w}}  {s['amount']:>18,.2f}  {s['fraction']:>8.2%}  "
-                 + ("投入成本 " if zh else "input cost ") + f"{s['input_cost']:,.2f}")
+        L.append(f"  {s['id']:<{w}}  {m(s['amount']):>22}  {percent(s['fraction'], 2, lang):>8}  "
+                 + ("投入成本 " if zh else "input cost ") + m(s["input_cost"]))
     c = r.get("core") or {}
     if c.get("checked"):
-        ok = c["in_core"]
-        L.append(("核检验: " if zh else "Core check: ") + (("在核中" if zh else "in the core") if ok else
-                 (("不在核中，联盟 " if zh else "outside the core: coalition ") + "{" + ", ".join(c["coalition"]) + "}"))
-                 + f" (max excess {c['excess']:,.2f}"
-                 + (f", e* = {c['least_core_excess']:,.2f}" if c.get("least_core_excess") is not None else "") + ")")
+        where = ("在核中" if zh else "in the core") if c["in_core"] else (
+            ("不在核中，联盟 " if zh else "outside the core: coalition ") + "{" + ", ".join(c["coalition"]) + "}")
+        extra = ("最大超额 " if zh else "max excess ") + m(c["excess"])
+        if c.get("least_core_excess") is not None:
+            extra += f", e* = {m(c['least_core_excess'])}"
+        L.append(("核检验：" if zh else "Core check: ") + f"{where} ({extra})")
     else:
-        L.append("核检验: 未检验（无联盟价值）" if zh else "Core check: not checked (no coalition values)")
+        L.append("核检验：未检验（无联盟价值）" if zh else "Core check: not checked (no coalition values)")
     s = r.get("sampling")
     if s:
-        L.append(f"抽样: {s['permutations']:,} 个排列，最大标准误 {s['max_std_error']:,.2f}" if zh else
-                  f"Sampling: {s['permutations']:,} orders, largest standard error {s['max_std_error']:,.2f}")
+        L.append(f"抽样：{s['permutations']:,} 个排列，最大标准误 {m(s['max_std_error'])}" if zh else
+                  f"Sampling: {s['permutations']:,} orders, largest standard error {m(s['max_std_error'])}")
     for f in r.get("flags", []):
         L.append(f"  [{f['severity']}] {f['code']}: {f['message_zh' if zh else 'message_en']} "
                  f"({', '.join(f.get('references') or [])})")
     if r.get("ledger"):
-        L.append(("已记账: " if zh else "Recorded: ") + f"{r['ledger']['record_id']} (seq {r['ledger']['seq']})")
+        L.append(("已记账：" if zh else "Recorded: ") + f"{r['ledger']['record_id']} (seq {r['ledger']['seq']})")
     return "\n".join(L)
 
 

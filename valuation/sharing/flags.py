@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.formatting import money
 from .spec import ShareSpec
 
 __all__ = ["share_flags", "public_data_block", "STATE_HOLDERS"]
@@ -26,34 +27,44 @@ __all__ = ["share_flags", "public_data_block", "STATE_HOLDERS"]
 STATE_HOLDERS = ("administrative", "public_institution", "soe")
 
 _TEXT = {
-    "SHARE_BELOW_COST": ("{name}（{id}）分得 {amount:,.2f}，低于其投入成本 {cost:,.2f}：未体现“谁投入、谁受益”",
-                         "{name} ({id}) receives {amount:,.2f}, below its input cost {cost:,.2f}: the input "
+    "SHARE_BELOW_COST": ("{name}（{id}）分得 {amount_t}，低于其投入成本 {cost_t}：未体现“谁投入、谁受益”",
+                         "{name} ({id}) receives {amount_t}, below its input cost {cost_t}: the input "
                          "is not recovered (who invests benefits)"),
-    "SHARE_OUTSIDE_CORE": ("分配不在核中：联盟 {coalition} 单独可得 {value:,.2f}，分得合计仅 {got:,.2f}（超额 {excess:,.2f}）",
-                           "the allocation is outside the core: coalition {coalition} could make {value:,.2f} "
-                           "alone but receives {got:,.2f} (excess {excess:,.2f})"),
+    "SHARE_OUTSIDE_CORE": ("分配不在核中：联盟 {coalition} 单独可得 {value_t}，分得合计仅 {got_t}（超额 {excess_t}）",
+                           "the allocation is outside the core: coalition {coalition} could make {value_t} "
+                           "alone but receives {got_t} (excess {excess_t})"),
     "SHARE_CONCENTRATION": ("{name}（{id}）分得比例 {fraction:.1%}，超过集中度阈值 {threshold:.0%}",
                             "{name} ({id}) takes {fraction:.1%}, above the concentration threshold {threshold:.0%}"),
     "SHARE_FRACTIONS_SUM": ("约定分成比例合计 {total:.6f} ≠ 1：协议约定的比例须完整、一致",
                             "the agreed shares sum to {total:.6f}, not 1: the contractual shares are incomplete "
                             "or inconsistent"),
-    "SHARE_NON_TAX_REVENUE": ("行政单位 {name}（{id}）分得 {amount:,.2f}：按政府非税收入和国库集中收缴规定上缴同级国库",
-                              "administrative unit {name} ({id}) receives {amount:,.2f}: non-tax revenue, "
+    "SHARE_NON_TAX_REVENUE": ("行政单位 {name}（{id}）分得 {amount_t}：按政府非税收入和国库集中收缴规定上缴同级国库",
+                              "administrative unit {name} ({id}) receives {amount_t}: non-tax revenue, "
                               "remitted to the treasury at the same level"),
-    "SHARE_INSTITUTION_REVENUE": ("事业单位 {name}（{id}）分得 {amount:,.2f}：按本级财政部门规定的办法管理",
-                                  "public institution {name} ({id}) receives {amount:,.2f}: managed under the "
+    "SHARE_INSTITUTION_REVENUE": ("事业单位 {name}（{id}）分得 {amount_t}：按本级财政部门规定的办法管理",
+                                  "public institution {name} ({id}) receives {amount_t}: managed under the "
                                   "rules of the finance department at the same level"),
-    "SHARE_SAMPLED": ("Shapley 值由 {m:,} 个随机排列抽样估计，最大标准误 {se:,.2f}（停止规则 ≤ {tol:,.2f}，{status}）",
-                      "Shapley value estimated from {m:,} random orders; largest standard error {se:,.2f} "
-                      "(stopping rule ≤ {tol:,.2f}, {status_en})"),
+    "SHARE_SAMPLED": ("Shapley 值由 {m:,} 个随机排列抽样估计，最大标准误 {se_t}（停止规则 ≤ {tol_t}，{status}）",
+                      "Shapley value estimated from {m:,} random orders; largest standard error {se_t} "
+                      "(stopping rule ≤ {tol_t}, {status_en})"),
 }
 
 
-def _flag(code: str, cfg: Mapping[str, Any], participant: str | None, **vals: Any) -> dict[str, Any]:
+_MONEY = ("amount", "cost", "value", "got", "excess", "se", "tol")
+
+
+def _texts(vals: Mapping[str, Any], currency: str, lang: str) -> dict[str, Any]:
+    """The values with their money amounts written by :mod:`valuation.core.formatting`."""
+    return {**vals, **{f"{k}_t": money(vals[k], currency, lang=lang) for k in _MONEY if k in vals}}
+
+
+def _flag(code: str, cfg: Mapping[str, Any], participant: str | None, currency: str = "CNY",
+          **vals: Any) -> dict[str, Any]:
     d = (cfg.get("flags") or {}).get(code) or {}
     zh, en = _TEXT[code]
     return {"code": code, "severity": d.get("severity", "warning"), "participant": participant,
-            "message_zh": zh.format(**vals), "message_en": en.format(**vals),
+            "message_zh": zh.format(**_texts(vals, currency, "zh")),
+            "message_en": en.format(**_texts(vals, currency, "en")),
             "references": list(d.get("references") or ["ENG.default"]),
             "values": {k: v for k, v in vals.items() if isinstance(v, (int, float, str))}}
 
@@ -64,36 +75,35 @@ def share_flags(spec: ShareSpec, amounts: np.ndarray, fractions: np.ndarray, cos
     """Every flag of one distribution (see the module docstring)."""
     p = cfg["parameters"]
     out: list[dict[str, Any]] = []
+
+    def flag(code: str, i: int | None = None, **vals: Any) -> None:
+        who = {} if i is None else {"id": spec.ids[i], "name": spec.names[i]}
+        out.append(_flag(code, cfg, None if i is None else spec.ids[i], spec.currency, **who, **vals))
+
     tol = float(p["below_cost_tolerance"])
     for i in np.flatnonzero((cost > 0) & (amounts < cost * (1 - tol) - 0.005)):
-        out.append(_flag("SHARE_BELOW_COST", cfg, spec.ids[i], id=spec.ids[i], name=spec.names[i],
-                         amount=float(amounts[i]), cost=float(cost[i])))
+        flag("SHARE_BELOW_COST", i, amount=float(amounts[i]), cost=float(cost[i]))
     if core.get("in_core") is False:
-        out.append(_flag("SHARE_OUTSIDE_CORE", cfg, None, coalition="{" + ", ".join(core["coalition"]) + "}",
-                         value=float(core["coalition_value"]), got=float(core["coalition_gets"]),
-                         excess=float(core["excess"])))
+        flag("SHARE_OUTSIDE_CORE", coalition="{" + ", ".join(core["coalition"]) + "}",
+             value=float(core["coalition_value"]), got=float(core["coalition_gets"]), excess=float(core["excess"]))
     thr = float(p["concentration_max"])
     for i in np.flatnonzero(fractions > thr + 1e-12):
-        out.append(_flag("SHARE_CONCENTRATION", cfg, spec.ids[i], id=spec.ids[i], name=spec.names[i],
-                         fraction=float(fractions[i]), threshold=thr))
+        flag("SHARE_CONCENTRATION", i, fraction=float(fractions[i]), threshold=thr)
     a = spec.agreed_share
     if spec.method != "agreement" and (~np.isnan(a)).any():
         tot = float(np.nansum(a))
         if np.isnan(a).any() or abs(tot - 1) > float(p["fraction_tolerance"]):
-            out.append(_flag("SHARE_FRACTIONS_SUM", cfg, None, total=tot))
+            flag("SHARE_FRACTIONS_SUM", total=tot)
     for i, h in enumerate(spec.holder_types):
         if h == "administrative" and amounts[i] > 0:
-            out.append(_flag("SHARE_NON_TAX_REVENUE", cfg, spec.ids[i], id=spec.ids[i], name=spec.names[i],
-                             amount=float(amounts[i])))
+            flag("SHARE_NON_TAX_REVENUE", i, amount=float(amounts[i]))
         elif h == "public_institution" and amounts[i] > 0:
-            out.append(_flag("SHARE_INSTITUTION_REVENUE", cfg, spec.ids[i], id=spec.ids[i],
-                             name=spec.names[i], amount=float(amounts[i])))
+            flag("SHARE_INSTITUTION_REVENUE", i, amount=float(amounts[i]))
     if sampling:
         ok = bool(sampling["converged"])
-        out.append(_flag("SHARE_SAMPLED", cfg, None, m=int(sampling["permutations"]),
-                         se=float(sampling["max_std_error"]), tol=float(sampling["tolerance"]),
-                         status="已收敛" if ok else "未收敛：达到排列数上限",
-                         status_en="converged" if ok else "not converged: permutation limit reached"))
+        flag("SHARE_SAMPLED", m=int(sampling["permutations"]), se=float(sampling["max_std_error"]),
+             tol=float(sampling["tolerance"]), status="已收敛" if ok else "未收敛：达到排列数上限",
+             status_en="converged" if ok else "not converged: permutation limit reached")
     return out
 
 

@@ -120,17 +120,18 @@ def record(eng: sa.Engine, spec: Mapping[str, Any], answer: Mapping[str, Any], *
             "flags": [{k: f.get(k) for k in ("code", "severity", "participant", "references")} for f in answer["flags"]],
             "core": {k: v for k, v in (answer.get("core") or {}).items() if k in
                      ("in_core", "excess", "coalition", "least_core_excess", "core_empty", "checked")}}
-    for _ in range(20):
-        with _begin(eng) as c:
-            last = c.execute(sa.select(sa.func.max(records.c.seq)).where(
-                records.c.arrangement_id == base["arrangement_id"], records.c.period == base["period"])).scalar()
-            row = {**base, "seq": int(last or 0) + 1, "id": uuid.uuid4().hex[:20],
-                   "created_at": _dt.datetime.now(_dt.UTC)}
-            row["content_hash"] = _hash(row)
-            try:
+    for _ in range(50):
+        try:   # the failed transaction is rolled back as a whole before the next attempt
+            with _begin(eng) as c:
+                last = c.execute(sa.select(sa.func.max(records.c.seq)).where(
+                    records.c.arrangement_id == base["arrangement_id"],
+                    records.c.period == base["period"])).scalar()
+                row = {**base, "seq": int(last or 0) + 1, "id": uuid.uuid4().hex[:20],
+                       "created_at": _dt.datetime.now(_dt.UTC)}
+                row["content_hash"] = _hash(row)
                 c.execute(records.insert().values(**row))
-            except sa.exc.IntegrityError:
-                continue
+        except sa.exc.IntegrityError:
+            continue
         return {"record_id": row["id"], "seq": row["seq"], "content_hash": row["content_hash"],
                 "created_at": row["created_at"].isoformat()}
     raise RefusedError("记账冲突过多，请重试", "too many concurrent writers; retry", field="arrangement_id",
