@@ -75,3 +75,19 @@ def test_normalised_banzhaf_is_efficient_and_additive_games_are_reproduced(v):
     x = np.abs(v[1:_n(v) + 1]) if _n(v) else np.zeros(0)
     add = coalition_sums(x)                  # an additive game: both values return x
     assert np.allclose(shapley_exact(add), x, atol=1e-9 * max(1.0, x.sum()))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.data())
+def test_nucleolus_lies_in_the_least_core_and_is_efficient(data):
+    # the nucleolus minimises the largest excess first, so its largest excess is e* (MPS 1979)
+    from valuation.sharing.games import core_excess
+    from valuation.sharing.lp import least_core, nucleolus
+
+    n = data.draw(st.integers(2, 5))
+    v = data.draw(games(n))
+    scale = max(1.0, np.abs(v).max())
+    nu, lc = nucleolus(v), least_core(v)
+    assert abs(nu.x.sum() - v[-1]) <= 1e-6 * scale
+    assert abs(core_excess(v, nu.x)[0] - lc.excess) <= 1e-6 * scale
+    assert abs(nu.excess - lc.excess) <= 1e-6 * scale
