@@ -49,3 +49,16 @@ def test_sharing_run_equals_the_api_and_records():
     assert any("In the core" in s.value for s in at.success)
     assert any("Recorded" in s.value for s in at.success)
     assert any("SHARE_NON_TAX_REVENUE" in i.value for i in at.info)
+
+
+def test_cost_share_on_the_page_keeps_dates_and_stage_costs():
+    at = _page("zh")
+    at.run()
+    at.selectbox(key="sh_method").set_value("cost_share")
+    at.run()
+    at.button(key="sh_compute").click()
+    at.run()
+    assert not at.exception, at.exception
+    res = at.session_state["share_result"]
+    want = api.share({**SPEC, "method": "cost_share"}, library="seed")
+    assert [s["amount"] for s in res["shares"]] == [s["amount"] for s in want["shares"]]

@@ -47,7 +47,7 @@ _T = {
     "history": ("台账记录", "Ledger records"),
 }
 _METHODS = ("shapley", "nucleolus", "least_core", "banzhaf", "cost_share", "agreement", "hybrid")
-_COLS = ["id", "name", "role", "input_cost", "agreed_share", "holder_type", "floor", "cap"]
+_COLS = ["id", "name", "role", "input_cost", "cost_date", "agreed_share", "holder_type", "floor", "cap"]
 
 
 def _t(key: str, **kw: Any) -> str:
@@ -95,9 +95,15 @@ def _spec_from_form(ex: dict[str, Any]) -> dict[str, Any] | None:
     except json.JSONDecodeError as e:
         st.error(_t("json_error", e=e))
         return None
+    # costs by stage are not edited in the table: kept from the loaded arrangement while the
+    # participant's input cost is unchanged (the spec requires them to add up to it)
+    stages = {p["id"]: p for p in ex.get("participants") or [] if p.get("costs_by_stage")}
     parts = []
     for rec in edited.to_dict(orient="records"):
         d = {k: v for k, v in rec.items() if v is not None and not (isinstance(v, float) and pd.isna(v)) and v != ""}
+        old = stages.get(d.get("id"))
+        if old and d.get("input_cost") == old["input_cost"]:
+            d["costs_by_stage"] = old["costs_by_stage"]
         if d:
             parts.append(d)
     spec = {**{k: ex[k] for k in ("currency", "authorised_operation", "public_data", "cost_index") if k in ex},
