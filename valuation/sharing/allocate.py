@@ -108,36 +108,41 @@ def scale(values: np.ndarray, what: str) -> np.ndarray:
 
 def apply_bounds(x: np.ndarray, frac: np.ndarray, D: float, floor: np.ndarray, cap: np.ndarray
                  ) -> tuple[np.ndarray, list[str]]:
-    """Clamp to floors and caps, giving the rest to the unclamped participants by their
-    fractions (repeated until none is violated). Refused when Σ floors > D or Σ caps < D."""
+    """Proportional shares within floors and caps: x_i = clip(λ · f_i, floor_i, cap_i) with the
+    one λ that makes Σ x = D (Σ clip is non-decreasing in λ; found by bisection, the last
+    rounding residue given to the unclamped by their fractions). Without binding bounds this is
+    ``x`` itself. Refused when Σ floors > D, or when the caps of the participants with a share
+    (plus the others' floors) cannot reach D."""
     lo = np.where(np.isnan(floor), 0.0, floor)
     hi = np.where(np.isnan(cap), np.inf, cap)
+    f = np.clip(np.asarray(frac, float), 0.0, None)
     if lo.sum() > D + 0.005:
         raise RefusedError(f"保底金额合计 {lo.sum():,.2f} 超过可分配收益 {D:,.2f}",
                            f"the floors add up to {lo.sum():,.2f}, more than the distributable {D:,.2f}",
                            field="participants[].floor", value=float(lo.sum()), allowed=f"<= {D}")
-    if hi.sum() < D - 0.005:
-        raise RefusedError(f"封顶金额合计 {hi.sum():,.2f} 低于可分配收益 {D:,.2f}",
-                           f"the caps add up to {hi.sum():,.2f}, less than the distributable {D:,.2f}",
-                           field="participants[].cap", value=float(hi.sum()), allowed=f">= {D}")
-    x = x.copy()
-    fixed = np.zeros(len(x), bool)
-    notes: list[str] = []
-    eps = 1e-9 * max(1.0, D)
-    for _ in range(len(x) + 1):
-        low, high = ~fixed & (x < lo - eps), ~fixed & (x > hi + eps)
-        if not (low.any() or high.any()):
-            break
-        x[low], x[high] = lo[low], hi[high]
-        fixed |= low | high
-        notes += [f"floor:{i}" for i in np.flatnonzero(low)] + [f"cap:{i}" for i in np.flatnonzero(high)]
-        free = ~fixed
-        if not free.any():
-            break
-        w = np.clip(frac[free], 0, None)
-        w = w / w.sum() if w.sum() > 0 else np.full(free.sum(), 1.0 / free.sum())
-        x[free] = (D - x[fixed].sum()) * w
-    return x, notes
+    reach = float(np.where(f > 0, hi, lo).sum())
+    if reach < D - 0.005:
+        raise RefusedError(f"封顶金额合计 {reach:,.2f} 低于可分配收益 {D:,.2f}",
+                           f"the caps (of the participants with a share) add up to {reach:,.2f}, less than the "
+                           f"distributable {D:,.2f}", field="participants[].cap", value=reach, allowed=f">= {D}")
+    if np.all((x >= lo - 1e-9) & (x <= hi + 1e-9)):
+        return x, []
+    pos = f > 0
+    top = np.where(np.isfinite(hi[pos]), hi[pos], D + lo.sum()) / f[pos]
+    a, b = 0.0, float(top.max()) * (1 + 1e-12) + 1.0
+    for _ in range(200):                      # bisection on λ: Σ clip(λ f, lo, hi) = D
+        mid = 0.5 * (a + b)
+        if np.clip(mid * f, lo, hi).sum() < D:
+            a = mid
+        else:
+            b = mid
+    out = np.clip(b * f, lo, hi)
+    free = (out > lo + 1e-9) & (out < hi - 1e-9) & pos
+    if free.any():
+        out[free] += (D - out.sum()) * f[free] / f[free].sum()
+    notes = [f"floor:{i}" for i in np.flatnonzero(out <= lo + 1e-9) if lo[i] > 0] + \
+            [f"cap:{i}" for i in np.flatnonzero(out >= hi - 1e-9)]
+    return out, notes
 
 
 def round_cents(x: np.ndarray, D: float) -> np.ndarray:
@@ -152,8 +157,9 @@ def round_cents(x: np.ndarray, D: float) -> np.ndarray:
     if k > 0:
         base[order[:k % len(x)]] += 1
         base += k // len(x)
-    elif k < 0:
-        back = order[::-1]
-        base[back[:(-k) % len(x)]] -= 1
-        base -= (-k) // len(x)
+    while k < 0:                          # float excess: take cents back, smallest remainders first
+        for i in order[::-1]:
+            if k < 0 and base[i] > 0:
+                base[i] -= 1
+                k += 1
     return base

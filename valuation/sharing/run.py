@@ -178,14 +178,16 @@ def compute_share(raw: Mapping[str, Any], snap: Any = None) -> dict[str, Any]:
     trace: list[dict[str, Any]] = []
     f, v, samp, e_star = _fractions(spec, cfg, trace)
     D = spec.distributable
+    if (f < -1e-9).any():
+        i = int(np.argmin(f))
+        raise RefusedError(f"{spec.ids[i]} 的分配比例为负（{f[i]:.4%}）：方法 {spec.method} 不适用于此博弈",
+                           f"{spec.ids[i]} would receive a negative share ({f[i]:.4%}): the method {spec.method} "
+                           "does not suit this game", field="method", value=spec.method,
+                           allowed="a method giving every participant a share >= 0")
     x, notes = apply_bounds(D * f, f, D, spec.floor, spec.cap)
     if notes:
-        _step(trace, "bounds", "保底与封顶", "Floors and caps", "clamp, then the rest by fractions", x=x, notes=notes)
-    if (x < -0.005).any():
-        i = int(np.argmin(x))
-        raise RefusedError(f"{spec.ids[i]} 的分配额为负（{x[i]:,.2f}）：该方法不适用于此博弈",
-                           f"{spec.ids[i]} would receive a negative amount ({x[i]:,.2f}): the method does not "
-                           "suit this game", field="method", value=spec.method, allowed="a method giving amounts >= 0")
+        _step(trace, "bounds", "保底与封顶", "Floors and caps", "x_i = clip(λ·f_i, floor_i, cap_i), Σx = D",
+              x=x, notes=notes)
     cents = round_cents(np.clip(x, 0, None), D)
     amounts = cents / 100.0
     fractions = amounts / D if D > 0 else f
