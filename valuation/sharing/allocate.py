@@ -116,6 +116,8 @@ def apply_bounds(x: np.ndarray, frac: np.ndarray, D: float, floor: np.ndarray, c
     lo = np.where(np.isnan(floor), 0.0, floor)
     hi = np.where(np.isnan(cap), np.inf, cap)
     f = np.clip(np.asarray(frac, float), 0.0, None)
+    f = np.where(f > 1e-12 * max(float(f.max(initial=0.0)), 1e-300), f, 0.0)   # denormal shares count as 0
+    f = f / f.sum() if f.sum() > 0 else np.full(len(f), 1.0 / max(len(f), 1))
     if lo.sum() > D + 0.005:
         raise RefusedError(f"保底金额合计 {lo.sum():,.2f} 超过可分配收益 {D:,.2f}",
                            f"the floors add up to {lo.sum():,.2f}, more than the distributable {D:,.2f}",
