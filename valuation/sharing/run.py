@@ -72,7 +72,7 @@ def _solve_game(method: str, v: np.ndarray | None, fn: Callable | None, spec: Sh
         vN = float(fn(np.ones((1, n), bool))[0])
         tol = float(spec.sampling.get("tolerance") or float(p["sampling_tolerance"]) * abs(vN))
         # bounded work: one order costs ~n² membership cells, so at most sampling_work_max / n²
-        cap = max(1, int(float(p["sampling_work_max"]) // (n * n)))
+        cap = max(2, int(float(p["sampling_work_max"]) // (n * n)))
         want = int(spec.sampling.get("max_permutations") or p["max_permutations"])
         r = shapley_sampling(fn, n, tolerance=tol, seed=int(spec.sampling.get("seed", 0)),
                              max_permutations=min(want, cap))

@@ -243,8 +243,8 @@ def _sampling(iss: _Issues, samp: Mapping[str, Any]) -> None:
         elif k == "tolerance" and not (_num(x) and 0 < x <= MAX_MONEY):
             iss.add(f, x, "a number > 0 (largest standard error, in money)", "必须为正数", "must be a number > 0")
         elif k in ("max_permutations", "seed") and not (isinstance(x, int) and not isinstance(x, bool)
-                                                        and 0 <= x <= 10 ** 7 and (k == "seed" or x >= 1)):
-            iss.add(f, x, "an integer in [1, 10000000]" if k != "seed" else "an integer in [0, 10000000]",
+                                                        and 0 <= x <= 10 ** 7 and (k == "seed" or x >= 2)):
+            iss.add(f, x, "an integer in [2, 10000000]" if k != "seed" else "an integer in [0, 10000000]",
                     "必须是有效整数", "must be a valid integer")
         elif k not in ("allowed", "tolerance", "max_permutations", "seed"):
             iss.add(f, k, "allowed, tolerance, max_permutations, seed", "是未知字段", "is an unknown field")
@@ -354,7 +354,7 @@ def json_schema(lang: str = "en") -> dict[str, Any]:
     props["sampling"]["properties"] = {
         "allowed": {"type": "boolean"},
         "tolerance": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_MONEY},
-        "max_permutations": {"type": "integer", "minimum": 1, "maximum": 10 ** 7},
+        "max_permutations": {"type": "integer", "minimum": 2, "maximum": 10 ** 7},
         "seed": {"type": "integer", "minimum": 0, "maximum": 10 ** 7}}
     props["sampling"]["additionalProperties"] = False
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
