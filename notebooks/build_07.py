@@ -23,7 +23,8 @@ cells = [
          "pd.set_option('display.width', 160)\npd.set_option('display.max_columns', 20)\n"
          "tmp = Path(tempfile.mkdtemp(prefix='nb07.'))\n"
          "db = f'sqlite:///{tmp / \"ledger.db\"}'   # the ledger: a throw-away SQLite file\n"
-         "spec = json.loads(Path('examples/sharing/public_data_operation.json').read_text(encoding='utf-8'))\n"
+         "ROOT = next(p for p in (Path.cwd(), *Path.cwd().parents) if (p / 'examples' / 'sharing').is_dir())  # the repository, from notebooks/ or the root\n"
+         "spec = json.loads((ROOT / 'examples' / 'sharing' / 'public_data_operation.json').read_text(encoding='utf-8'))\n"
          "pd.DataFrame(spec['participants'])[['id', 'name', 'role', 'holder_type', 'input_cost', 'cost_date']]"),
     md("## 1. 投入成本 / Input costs\n\n"
        "成本按基准日 2025-12-31 以年 2% 指数调整：c × 1.02^(天数/365.25)。运营主体的投入分为加工与流通两个环节；"

@@ -1,6 +1,6 @@
-"""Export of ledger records to CSV or xlsx, formula-safe: a text cell starting with
-``= + - @`` (or a tab / carriage return) is written with a leading apostrophe so that a
-spreadsheet shows it as text instead of running it (OWASP "CSV injection")."""
+"""Export of ledger records to CSV or xlsx, formula-safe through the project's one helper
+(:func:`valuation.core.cells.neutralise_frame`: text starting with = + - @, tab or CR — also
+after blanks — gets a leading apostrophe; numbers stay numbers)."""
 from __future__ import annotations
 
 import os
@@ -10,16 +10,12 @@ from typing import Any
 
 import pandas as pd
 
+from ..core.cells import neutralise_cell, neutralise_frame
+
 __all__ = ["neutralise", "allocation_frame", "write_export"]
 
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: Any) -> Any:
-    """``'=cmd'`` → ``"'=cmd"``; numbers and other values unchanged."""
-    if isinstance(value, str) and value.startswith(_DANGEROUS):
-        return "'" + value
-    return value
+#: one cell (kept for callers of this module); the rule is ``core.cells``'
+neutralise = neutralise_cell
 
 
 def allocation_frame(recs: Sequence[dict[str, Any]]) -> pd.DataFrame:
@@ -38,13 +34,9 @@ def allocation_frame(recs: Sequence[dict[str, Any]]) -> pd.DataFrame:
 
 def write_export(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write ``frame`` as ``.csv`` (UTF-8 with BOM, so Excel reads Chinese) or ``.xlsx``, every
-    text cell and header neutralised."""
+    text cell neutralised."""
     p = Path(path)
-    safe = frame.copy()
-    safe.columns = [neutralise(str(c)) for c in safe.columns]
-    for c in safe.columns:
-        if not (pd.api.types.is_numeric_dtype(safe[c]) or pd.api.types.is_bool_dtype(safe[c])):
-            safe[c] = safe[c].astype(object).map(neutralise)
+    safe = neutralise_frame(frame)
     if p.suffix.lower() == ".xlsx":
         safe.to_excel(p, index=False, sheet_name="distribution")
     elif p.suffix.lower() == ".csv":

@@ -56,7 +56,7 @@ for _op in ("UPDATE", "DELETE"):
     sa.event.listen(records, "after_create", sa.DDL(
         f"CREATE TRIGGER sharing_records_no_{_op.lower()} BEFORE {_op} ON sharing_records "
         f"BEGIN SELECT RAISE(ABORT, '{_MESSAGE}'); END").execute_if(dialect="sqlite"))
-sa.event.listen(metadata, "before_create", sa.DDL(
+sa.event.listen(records, "before_create", sa.DDL(   # only when the table is created
     "CREATE OR REPLACE FUNCTION valuation_sharing_immutable() RETURNS trigger AS $$ "
     f"BEGIN RAISE EXCEPTION '{_MESSAGE} (%%)', TG_TABLE_NAME; END; $$ LANGUAGE plpgsql"
 ).execute_if(dialect="postgresql"))
@@ -69,13 +69,16 @@ _LOCK = threading.Lock()
 
 
 def ensure_schema(eng: sa.Engine) -> None:
-    """Create the ledger table once per engine (serialised, as ``batch.rundb.ensure_schema``)."""
+    """Create the ledger table (and its immutability triggers) once per engine, under the
+    store's set-up lock like ``batch.rundb.ensure_schema``."""
     key = str(eng.url) + f"#{id(eng)}"
     if key in _ENSURED:
         return
     with _LOCK:
         if key not in _ENSURED:
-            metadata.create_all(eng)
+            from ..library.migrate import create_tables
+
+            create_tables(eng, metadata)  # under the store's set-up lock: processes may race
             _ENSURED.add(key)
 
 
