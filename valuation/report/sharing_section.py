@@ -17,6 +17,8 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
+from ..core.citations import cite as _cite
+
 __all__ = ["add_sharing_section", "sharing_docx", "cite"]
 
 _METHOD = {
@@ -31,15 +33,12 @@ _METHOD = {
 
 
 def cite(ref: str, standards: Mapping[str, Mapping[str, Any]], lang: str = "zh") -> str:
-    """``《document》article`` of a standards-library id (the id itself when unknown)."""
-    s = standards.get(ref)
-    if not s:
-        return ref
+    """《title》（number）article of a standards-library id, from :mod:`valuation.core.citations`
+    (the id itself when unknown)."""
+    c = _cite(ref, standards)
     if lang == "en":
-        return f"{s.get('document_en') or s.get('document')}, {str(s.get('article', '')).split('/')[-1].strip()}"
-    doc = str(s.get("document", ""))
-    doc = doc if doc.startswith("《") or "《" in doc else f"《{doc}》"
-    return f"{doc}{str(s.get('article', '')).split('/')[0].strip()}"
+        return c["en"]
+    return f"{c['title_zh']}（{c['number']}）{c['article_zh']}" if c.get("number") and c.get("title_zh") else c["zh"]
 
 
 def _table(doc: Any, header: list[str], rows: list[list[Any]]) -> None:
