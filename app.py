@@ -19,6 +19,7 @@ nav = st.navigation([
     st.Page(pages.public_pricing_page, title=t("nav_public"), url_path="public_pricing"),
     st.Page(pages.batch_page, title=t("nav_batch"), url_path="batch"),
     st.Page(pages.history_page, title=t("nav_history"), url_path="history"),
+    st.Page(pages.sharing_page, title=pages.sharing_title(), url_path="sharing"),
     st.Page(pages.libraries_page, title=t("nav_libraries"), url_path="libraries"),
     st.Page(pages.settings_page, title=t("nav_settings"), url_path="settings"),
 ])

@@ -523,3 +523,16 @@ def test_rule(expression: str, params: Mapping[str, Any] | None = None) -> list[
 
 
 test_rule.__test__ = False  # a library function, not a pytest test
+
+
+# revenue sharing (issue 21): share, its ledger and schema live in their own module
+from .share_api import (  # noqa: E402,F401
+    coalition_values_from_income,
+    share,
+    share_diff,
+    share_export,
+    share_history,
+    share_record,
+    share_report,
+    share_schema,
+)

@@ -16,12 +16,16 @@ ALLOWED = {
     "engine": {"core", "quality", "methods", "rules", "pricing"},
     # 入表 and impairment (issue 22): pure, fed the engine's estimates by api and batch
     "accounting": {"core"},
-    "report": {"core", "quality", "methods", "rules", "pricing", "engine", "api", "library", "accounting"},
+    "sharing": {"core", "library"},     # revenue sharing: pure, plus its ledger table
+    "report": {"core", "quality", "methods", "rules", "pricing", "engine", "api", "library", "accounting",
+               "sharing"},
     "batch": {"core", "quality", "methods", "rules", "pricing", "engine", "library", "api", "accounting"},
     "api": {"core", "quality", "methods", "rules", "pricing", "engine", "library", "batch", "report",
-            "accounting"},
+            "accounting", "sharing", "share_api"},     # share_api: the sharing part of the facade
+    "share_api": {"core", "library", "batch", "sharing", "api", "report"},
 }
-CORE_LAYERS = ("core", "quality", "methods", "rules", "pricing", "batch", "engine", "library", "accounting")
+CORE_LAYERS = ("core", "quality", "methods", "rules", "pricing", "batch", "engine", "library", "accounting",
+               "sharing")
 
 
 def _layer(path: Path) -> str:

@@ -43,7 +43,7 @@ def test_openapi_lists_every_route_with_error_models(svc):
     assert set(spec["paths"]) == {
         "/healthz", "/v1/appraisals", "/v1/appraisals:batch", "/v1/prices", "/v1/runs/{run_id}",
         "/v1/libraries/{lib}", "/v1/libraries/{lib}/{key}", "/v1/libraries/{lib}/{key}/history",
-        "/v1/books"}
+        "/v1/books", "/v1/shares", "/v1/shares/{record_id}"}
     op = spec["paths"]["/v1/appraisals"]["post"]
     assert op["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/AppraisalCard"}

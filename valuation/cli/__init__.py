@@ -15,7 +15,8 @@ app = typer.Typer(name="valuation", no_args_is_help=True, add_completion=False,
                   help="数据资产评估与定价引擎 / Data asset valuation and pricing engine")
 
 # Command groups contributed by other modules: each exposes register(app).
-_GROUPS = ("library", "rules", "market", "pricing", "batch", "service", "report", "db", "book")
+_GROUPS = ("library", "rules", "market", "pricing", "batch", "service", "report", "db", "book",
+           "share")
 
 
 def _version(value: bool) -> None:
@@ -31,13 +32,15 @@ def _root(version: bool = typer.Option(False, "--version", callback=_version, is
 
 
 @app.command()
-def schema(doc: str = typer.Option("card", help="card | product"),
+def schema(doc: str = typer.Option("card", help="card | product | share"),
            lang: str = typer.Option("en", help="zh | en (titles)"),
            out: Path | None = typer.Option(None, "--out", help="写入文件 / write to file")) -> None:
     """导出 JSON Schema / print the JSON Schema of the interchange format."""
+    from ..api import share_schema  # the revenue-sharing spec (valuation.sharing.spec)
     from ..core.schema import json_schema
 
-    text = json.dumps(json_schema(doc, lang), ensure_ascii=False, indent=2)
+    body = share_schema(lang) if doc == "share" else json_schema(doc, lang)
+    text = json.dumps(body, ensure_ascii=False, indent=2)
     if out:
         out.write_text(text, encoding="utf-8")
         typer.echo(str(out))

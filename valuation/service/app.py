@@ -683,6 +683,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sid = await run_in_threadpool(lambda: (svc.snapshot_id(fresh=True), svc.store().snapshot_id())[1])
         return _json(_entry(e), snapshot=sid, request=request)
 
+    from .shares import install_shares  # revenue sharing and its ledger (issue 21)
+    install_shares(app, svc, appraiser, viewer)
+
     # ------------------------------------------------------------------ OpenAPI
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
