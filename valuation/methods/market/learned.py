@@ -19,7 +19,8 @@ logarithms of records / fields / size where known. Candidates:
 
 The candidate with the smallest mean absolute log error in 5-fold cross-validation on the case
 library (the fitting part only, never a hold-out) is kept. Its out-of-fold residuals r_i give
-the split-conformal range (CV+ style, normalised scores)::
+the split-conformal range (CV+ style, normalised scores, the quantile q per exchange when it has
+at least ``MONDRIAN_MIN`` cases — Mondrian conformal — else pooled)::
 
     σ_i = 0.1 + sd(ln P of the 5 nearest cases) + mean cosine distance to them
     s_i = |r_i| / σ_i,  q = the ⌈(n + 1)·c⌉ / n empirical quantile of s (c = coverage)
@@ -136,6 +137,7 @@ class LearnedModel:
     cv_mean_abs: dict[str, float]
     q: float
     sigma_form: tuple[float, float, float, int]
+    q_by_platform: dict[str, float]
     n: int
     coverage: float
     _feat: _Features
@@ -154,7 +156,8 @@ class LearnedModel:
         Xq = self._feat.sparse(subjects, n)
         mu = _predict(self.choice, self._X, self._y, Xq, self._dense, self._dense_of(subjects, Xq, n))
         sig = _sigma_of(_neighbour_stats(self._X, self._y, Xq), self.sigma_form)
-        half = np.maximum(self.q * sig, MIN_HALF)
+        q = np.array([self.q_by_platform.get(v, self.q) for v in _col(subjects, "platform", n)], dtype=float)
+        half = np.maximum(q * sig, MIN_HALF)
         est = np.exp(mu)
         return {"estimate": est, "low": est * np.exp(-half), "high": est * np.exp(half),
                 "sigma": sig, "mean_log": mu}
@@ -167,6 +170,8 @@ SIGMA_FORMS = tuple((a, b, c, k) for k in (3, 5, 10) for a in (0.05, 0.2, 0.5) f
 #: the smallest half-width of a range in ln P (±5 %): list prices stack on round numbers, so a
 #: neighbour's price is often hit exactly and a zero-width range would be spurious precision
 MIN_HALF = 0.05
+#: cases of an exchange needed for its own conformal quantile (else the pooled one)
+MONDRIAN_MIN = 8
 
 
 def _neighbour_stats(Xf: sp.csr_matrix, yf: np.ndarray, Xq: sp.csr_matrix) -> dict[int, np.ndarray]:
@@ -220,7 +225,8 @@ def fit_learned(cases: pd.DataFrame, *, coverage: float = 0.80, folds: int = 5,
                                   dense[te] if dense is not None else None)
         for k, v in _neighbour_stats(X[tr], y[tr], X[te]).items():
             stats[k][te] = v
-    cv = {x: float(np.mean(np.abs(oof[x] - y))) for x in cands}
+    # mean + median |ln error|: both the typical and the average miss count (list prices stack)
+    cv = {x: float(np.mean(np.abs(oof[x] - y)) + np.median(np.abs(oof[x] - y))) for x in cands}
     choice = min(cands, key=lambda x: (cv[x], CANDIDATES.index(x)))
     abs_r = np.abs(oof[choice] - y)
     best: tuple[float, float, tuple[float, float, float, int]] | None = None
@@ -231,5 +237,14 @@ def fit_learned(cases: pd.DataFrame, *, coverage: float = 0.80, folds: int = 5,
         if best is None or width < best[0] - 1e-12:
             best = (width, q, form)
     assert best is not None
-    return LearnedModel(choice=choice, cv_mean_abs=cv, q=best[1], sigma_form=best[2], n=n, coverage=coverage, _feat=feat, _X=X, _y=y,
+    # Mondrian calibration per exchange: one exchange's list-price stacks must not set the
+    # quantile of another's (an exchange with fewer than MONDRIAN_MIN cases uses the pooled q)
+    sig = _sigma_of(stats, best[2])
+    plat = np.array(_col(c, "platform", n), dtype=object)
+    q_by = {}
+    for v in dict.fromkeys(plat.tolist()):
+        m = plat == v
+        if v != "?" and m.sum() >= MONDRIAN_MIN:
+            q_by[v] = _conformal_q(abs_r[m], sig[m], coverage)
+    return LearnedModel(choice=choice, cv_mean_abs=cv, q=best[1], sigma_form=best[2], q_by_platform=q_by, n=n, coverage=coverage, _feat=feat, _X=X, _y=y,
                         _svd=svd, _dense=dense)
