@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -92,6 +93,28 @@ def _clean_other(v: Any) -> Any:
     return v
 
 
+def _evidence_lines(basis: Mapping[str, Any], n_real: int | None, zh: bool) -> list[str]:
+    """Where the coverage of the ranges comes from and how many real comparables stand behind
+    the market value (issue 16; docs/ benchmark table in README)."""
+    out = []
+    g = basis.get("guided_range") or {}
+    if g:
+        if g.get("basis") == "measured":
+            out.append(f"  区间覆盖率依据：实测（{g.get('dataset')}，n = {g.get('n')}）" if zh else
+                       f"  coverage basis: measured ({g.get('dataset')}, n = {g.get('n')})")
+        else:
+            out.append("  区间覆盖率依据：假定（模型库中的参数分布，蒙特卡洛）" if zh else
+                       "  coverage basis: assumed (parameter distributions of the models library, Monte Carlo)")
+    m = basis.get("market_range") or {}
+    if m.get("basis") == "measured":
+        out.append(f"  市场法区间覆盖率：实测（{m.get('method')}，{m.get('dataset')}，n = {m.get('n')}）" if zh else
+                   f"  market range coverage: measured ({m.get('method')}, {m.get('dataset')}, n = {m.get('n')})")
+    if n_real is not None:
+        out.append(f"  市场法依据的真实可比案例：{n_real} 个" if zh else
+                   f"  real comparables behind the market value: {n_real}")
+    return out
+
+
 @dataclass(frozen=True)
 class Result:
     """The appraisal of one asset, as every face shows it."""
@@ -109,6 +132,11 @@ class Result:
     explanation: dict[str, Any] = field(default_factory=dict)
     warnings: list[dict[str, Any]] = field(default_factory=list)
     status: str = "ok"
+    #: how the coverage of the ranges is known (issue 16): ``{"guided_range": {"basis":
+    #: "assumed" | "measured", ...}, "market_range": {...} | None}``
+    coverage_basis: dict[str, Any] = field(default_factory=dict)
+    #: real comparables standing behind the market value (None: market approach not applicable)
+    n_real_comparables: int | None = None
 
     def fields(self) -> dict[str, Any]:
         """The result's own values under the keys of :meth:`to_dict`, not cleaned (shared, not
@@ -118,7 +146,8 @@ class Result:
             "low": self.low, "high": self.high, "coverage": self.coverage,
             "currency": self.currency, "final": self.final, "methods": self.methods,
             "flags": self.flags, "warnings": self.warnings, "explanation": self.explanation,
-            "provenance": self.provenance,
+            "provenance": self.provenance, "coverage_basis": self.coverage_basis,
+            "n_real_comparables": self.n_real_comparables,
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -152,6 +181,7 @@ class Result:
             cov = f"{self.coverage:.0%}" if self.coverage else ""
             L.append((f"指导价区间（覆盖率 {cov}）: " if zh else f"Guided range ({cov} coverage): ")
                      + f"{money(self.low)} – {money(self.high)}")
+        L.extend(_evidence_lines(self.coverage_basis, self.n_real_comparables, zh))
         for m, d in self.methods.items():
             lab = METHOD_LABELS.get(m, (m, m))[0 if zh else 1]
             if d.get("applicable"):

@@ -543,7 +543,7 @@ def _learned_columns(subjects: _Subjects, fit: LibraryFit, want: np.ndarray) -> 
     subjects in ``want``, one group (rights type × price mode) at a time; NaN elsewhere."""
     n = len(subjects)
     out = {"estimate": np.full(n, np.nan), "low": np.full(n, np.nan), "high": np.full(n, np.nan),
-           "model": np.full(n, "", dtype=object)}
+           "model": np.full(n, "", dtype=object), "n": np.zeros(n, np.int64)}
     if not want.any():
         return out
     src = subjects.feature_source()
@@ -558,6 +558,7 @@ def _learned_columns(subjects: _Subjects, fit: LibraryFit, want: np.ndarray) -> 
         for c in ("estimate", "low", "high"):
             out[c][idx] = got[c]
         out["model"][idx] = model.choice
+        out["n"][idx] = model.n
     return out
 
 
@@ -706,6 +707,9 @@ def _value(subjects: _Subjects, *, cases: pd.DataFrame | None, comparables: pd.D
         "n_synthetic_comparables": np.where(app, cnt - np.minimum(n_real, cnt), 0).astype(np.int64),
         "learned_model": np.where(app & (learned["estimate"] == learned["estimate"]), learned["model"], "")
         if learned is not None else np.full(n, "", dtype=object),
+        # cases behind the out-of-fold residuals that calibrate a conformal range
+        "conformal_n": np.where(app & (basis == "conformal_cv"), learned["n"], 0).astype(np.int64)
+        if learned is not None else np.zeros(n, np.int64),
         "weighting": subjects["weighting"],
         "hedonic_estimate": np.where(h_ok, h_est, np.nan),
         "hedonic_low": np.where(h_ok, hcol["low"], np.nan),
