@@ -124,6 +124,8 @@ class BacktestResult:
         out = []
         for k, v in self.tables().items():
             path = f"{prefix}_{k}.csv"
+            # exchange names come from the input files: a cell starting = + - @ is neutralised
+            v = v.map(lambda x: "'" + x if isinstance(x, str) and x[:1] in "=+-@" else x)
             v.to_csv(path, index=False, float_format="%.6g")
             out.append(path)
         path = f"{prefix}.json"
