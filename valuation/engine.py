@@ -56,11 +56,13 @@ def run_method(name: str, pf: Portfolio, snap: LibrarySnapshot, *, trace: bool =
     return res
 
 
-def _evidence(methods: Mapping[str, Mapping[str, Any]], snapshot_id: Any) -> tuple[dict[str, Any], int | None]:
+def _evidence(methods: Mapping[str, Mapping[str, Any]], snapshot_id: Any, row: Mapping[str, Any]
+              ) -> tuple[dict[str, Any], int | None]:
     """Coverage basis of the ranges and the real comparables behind the market value (issue 16).
 
     The guided range of the reconciled value is a Monte Carlo over the models library's
-    parameter distributions: its coverage is *assumed*. A market range calibrated by
+    parameter distributions (or their analytic mixture): its coverage is *assumed*; the Monte
+    Carlo standard error of each bound is stated (``mc_se_low``, ``mc_se_high``). A market range calibrated by
     split-conformal on the case library (``range_basis = conformal_cv``) is *measured* on n
     out-of-fold cases (see ``valuation backtest`` for the hold-out figures)."""
     mk = methods.get("market") or {}
@@ -73,7 +75,8 @@ def _evidence(methods: Mapping[str, Mapping[str, Any]], snapshot_id: Any) -> tup
                   "dataset": f"case library {snapshot_id}"}
     elif applicable:
         market = {"basis": "assumed", "method": str(det.get("range_basis") or "")}
-    guided = {"basis": "assumed", "method": "Monte Carlo over the models library's parameter distributions"}
+    guided = {"basis": "assumed", "method": str(row.get("range_method") or ""),
+              "mc_se_low": clean(row.get("low_se")), "mc_se_high": clean(row.get("high_se"))}
     return {"guided_range": guided, "market_range": market}, n_real
 
 
@@ -111,7 +114,7 @@ class Evaluation:
                 "valuation_date": vd.date().isoformat() if isinstance(vd, pd.Timestamp) else vd,
                 "random_seed": seed}
         est = clean(row.get("estimate"))
-        basis, n_real = _evidence(methods, self.snapshot_id)
+        basis, n_real = _evidence(methods, self.snapshot_id, row)
         return Result(asset_id=str(asset_id), estimate=est, low=clean(row.get("low")),
                       high=clean(row.get("high")), coverage=clean(row.get("coverage")),
                       currency=str(row.get("currency") or "CNY"), methods=methods, flags=flags,

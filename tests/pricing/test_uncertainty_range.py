@@ -34,12 +34,13 @@ def test_replicate_repeats_assets_series_and_records():
     assert np.allclose(e, e0[:, None])
 
 
-def test_draws_are_a_function_of_seed_and_asset_only():
-    k1 = asset_keys(pd.Index(["A", "B"]), np.array([1, 1]))
-    k2 = asset_keys(pd.Index(["X", "B"]), np.array([1, 1]))
+def test_draws_are_a_function_of_the_seed_only():
+    """Issue 16: the asset's id or name never enters its draws (renaming moved the range)."""
+    k1 = asset_keys(pd.Index(["A", "B"]), np.array([1, 2]))
+    k2 = asset_keys(pd.Index(["X", "B"]), np.array([1, 2]))
     u1, u2 = uniforms(k1, 100, 3), uniforms(k2, 100, 3)
-    assert np.array_equal(u1[1], u2[1]) and not np.array_equal(u1[0], u2[0])
-    assert not np.array_equal(uniforms(asset_keys(pd.Index(["B"]), np.array([2])), 100, 3)[0], u1[1])
+    assert np.array_equal(u1, u2) and not np.array_equal(u1[0], u1[1])
+    assert np.array_equal(uniforms(asset_keys(pd.Index(["Z"]), np.array([2])), 100, 3)[0], u1[1])
     assert 0 < u1.min() and u1.max() < 1 and abs(u1.mean() - 0.5) < 0.05
 
 

@@ -103,8 +103,12 @@ def _evidence_lines(basis: Mapping[str, Any], n_real: int | None, zh: bool) -> l
             out.append(f"  区间覆盖率依据：实测（{g.get('dataset')}，n = {g.get('n')}）" if zh else
                        f"  coverage basis: measured ({g.get('dataset')}, n = {g.get('n')})")
         else:
-            out.append("  区间覆盖率依据：假定（模型库中的参数分布，蒙特卡洛）" if zh else
-                       "  coverage basis: assumed (parameter distributions of the models library, Monte Carlo)")
+            out.append("  区间覆盖率依据：假定（模型库中的参数分布）" if zh else
+                       "  coverage basis: assumed (parameter distributions of the models library)")
+        se_lo, se_hi = g.get("mc_se_low"), g.get("mc_se_high")
+        if se_lo is not None and se_hi is not None:
+            out.append(f"  蒙特卡洛标准误：下限 ±{se_lo:,.2f}，上限 ±{se_hi:,.2f}" if zh else
+                       f"  Monte Carlo standard error: low ±{se_lo:,.2f}, high ±{se_hi:,.2f}")
     m = basis.get("market_range") or {}
     if m.get("basis") == "measured":
         out.append(f"  市场法区间覆盖率：实测（{m.get('method')}，{m.get('dataset')}，n = {m.get('n')}）" if zh else
