@@ -93,7 +93,7 @@ def _clean_other(v: Any) -> Any:
     return v
 
 
-def _evidence_lines(basis: Mapping[str, Any], n_real: int | None, zh: bool) -> list[str]:
+def evidence_lines(basis: Mapping[str, Any], n_real: int | None, zh: bool) -> list[str]:
     """Where the coverage of the ranges comes from and how many real comparables stand behind
     the market value (issue 16; docs/ benchmark table in README)."""
     out = []
@@ -185,7 +185,7 @@ class Result:
             cov = f"{self.coverage:.0%}" if self.coverage else ""
             L.append((f"指导价区间（覆盖率 {cov}）: " if zh else f"Guided range ({cov} coverage): ")
                      + f"{money(self.low)} – {money(self.high)}")
-        L.extend(_evidence_lines(self.coverage_basis, self.n_real_comparables, zh))
+        L.extend(evidence_lines(self.coverage_basis, self.n_real_comparables, zh))
         for m, d in self.methods.items():
             lab = METHOD_LABELS.get(m, (m, m))[0 if zh else 1]
             if d.get("applicable"):

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..core.result import METHOD_LABELS
+from ..core.result import METHOD_LABELS, evidence_lines
 
 __all__ = ["CHECKLIST", "Section", "ReportModel", "build_report_model"]
 
@@ -195,6 +195,7 @@ def build_report_model(card: Mapping[str, Any], result: Mapping[str, Any], lang:
         [L("评估结论", "Estimate"), _fmt(est)],
         [L("指导价区间", "Guided range"), f"{_fmt(result.get('low'))} – {_fmt(result.get('high'))}"],
         [L("覆盖率", "Coverage"), _fmt(result.get("coverage"))],
+        [L("覆盖率依据与真实可比案例", "Coverage basis, real comparables"), "; ".join(x.strip() for x in evidence_lines(result.get("coverage_basis") or {}, result.get("n_real_comparables"), zh))],
         [L("币种", "Currency"), result.get("currency")],
         [L("评估基准日", "Valuation date"), p.get("valuation_date")],
         [L("评估目的", "Purpose"), eng.get("purpose")],

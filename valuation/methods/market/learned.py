@@ -114,14 +114,32 @@ class _Features:
         return sp.hstack(blocks).tocsr()
 
 
+def _neighbours(Xf: sp.csr_matrix, Xq: sp.csr_matrix | None, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(distances, rows) of the k nearest cases by cosine distance; ``Xq=None`` → each case's
+    own k nearest among the OTHER cases (leave-one-out: the row itself is dropped)."""
+    n = Xf.shape[0]
+    if Xq is not None:
+        return NearestNeighbors(n_neighbors=min(k, n), metric="cosine").fit(Xf).kneighbors(Xq)
+    kk = min(k + 1, n)
+    d, i = NearestNeighbors(n_neighbors=kk, metric="cosine").fit(Xf).kneighbors(Xf)
+    own = i == np.arange(n)[:, None]
+    own[~own.any(axis=1), -1] = True      # a duplicate took the row's place: drop the farthest
+    keep = ~own
+    return d[keep].reshape(n, kk - 1), i[keep].reshape(n, kk - 1)
+
+
+def _knn_value(name: str, yf: np.ndarray, d: np.ndarray, i: np.ndarray) -> np.ndarray:
+    k = min(int(name.rsplit("_", 1)[1]), i.shape[1])
+    d, i = d[:, :k], i[:, :k]
+    w = 1.0 / (d + 0.05) ** 2
+    return _wmedian(yf[i], w) if "median" in name else (yf[i] * w).sum(1) / w.sum(1)
+
+
 def _predict(name: str, Xf: sp.csr_matrix, yf: np.ndarray, Xq: sp.csr_matrix,
              dense_f: np.ndarray | None, dense_q: np.ndarray | None) -> np.ndarray:
     """Fit candidate ``name`` on (Xf, yf) and predict ln P for Xq."""
     if name.startswith("knn"):
-        k = min(int(name.rsplit("_", 1)[1]), Xf.shape[0])
-        d, i = NearestNeighbors(n_neighbors=k, metric="cosine").fit(Xf).kneighbors(Xq)
-        w = 1.0 / (d + 0.05) ** 2
-        return _wmedian(yf[i], w) if "median" in name else (yf[i] * w).sum(1) / w.sum(1)
+        return _knn_value(name, yf, *_neighbours(Xf, Xq, int(name.rsplit("_", 1)[1])))
     if name == "ridge":
         return Ridge(alpha=0.3).fit(Xf, yf).predict(Xq)
     m = HistGradientBoostingRegressor(loss="absolute_error", max_iter=120, learning_rate=0.08,
@@ -174,10 +192,10 @@ MIN_HALF = 0.05
 MONDRIAN_MIN = 8
 
 
-def _neighbour_stats(Xf: sp.csr_matrix, yf: np.ndarray, Xq: sp.csr_matrix) -> dict[int, np.ndarray]:
-    """Per subject and k ∈ {3, 5, 10}: (sd of the k nearest cases' ln P, their mean distance)."""
-    kmax = min(10, Xf.shape[0])
-    d, i = NearestNeighbors(n_neighbors=kmax, metric="cosine").fit(Xf).kneighbors(Xq)
+def _neighbour_stats(Xf: sp.csr_matrix, yf: np.ndarray, Xq: sp.csr_matrix | None) -> dict[int, np.ndarray]:
+    """Per subject and k ∈ {3, 5, 10}: (sd of the k nearest cases' ln P, their mean distance);
+    ``Xq=None`` → leave-one-out over the cases themselves."""
+    d, i = _neighbours(Xf, Xq, 10)
     y = yf[i]
     return {k: np.column_stack([y[:, :k].std(axis=1), d[:, :k].mean(axis=1)]) for k in (3, 5, 10)}
 
@@ -228,6 +246,13 @@ def fit_learned(cases: pd.DataFrame, *, coverage: float = 0.80, folds: int = 5,
     # mean + median |ln error|: both the typical and the average miss count (list prices stack)
     cv = {x: float(np.mean(np.abs(oof[x] - y)) + np.median(np.abs(oof[x] - y))) for x in cands}
     choice = min(cands, key=lambda x: (cv[x], CANDIDATES.index(x)))
+    # calibration residuals from models as close as possible to the final one (which sees every
+    # case): leave-one-out for the neighbour models and the difficulty σ (exact and cheap);
+    # k-fold residuals of models fitted on (1 − 1/folds) of the cases would be larger than the
+    # final model's and over-cover (jackknife+ / CV+, Barber et al. 2021)
+    stats = _neighbour_stats(X, y, None)
+    if choice.startswith("knn"):
+        oof[choice] = _knn_value(choice, y, *_neighbours(X, None, int(choice.rsplit("_", 1)[1])))
     abs_r = np.abs(oof[choice] - y)
     best: tuple[float, float, tuple[float, float, float, int]] | None = None
     for form in SIGMA_FORMS:
