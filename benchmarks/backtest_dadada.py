@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nmean over {a.repeats} seeds ({a.seed}…{a.seed + a.repeats - 1}):")
         print(f[["n_predicted", "coverage", "mdale", "mdale_baseline", "cod", "prd"]].agg(["mean", "min", "max"])
               .round(3).to_string())
-        cols = ["n", "coverage", "mdale", "meanale", "mdale_naive", "meanale_naive", "median_width"]
+        cols = ["n", "coverage", "mdale", "meanale", "mdale_naive", "meanale_naive", "median_width", "exact_share"]
         g = allt.groupby(["table", "group"], sort=False)
         print("\nper table, mean over seeds [min coverage, max coverage]:")
         out = g[cols].mean().join(g["coverage"].agg(["min", "max"]).add_prefix("coverage_"))

@@ -316,7 +316,7 @@ def _subject_columns(pf, params: Mapping[str, Any]) -> dict[str, np.ndarray]:
         "rights_type": _str(a, "rights_type"), "exclusivity": _str(a, "rights_exclusivity"),
         "price_mode": mode, "quality": q,
         "date": _valuation_dates(a), "platform": np.full(n, np.nan, dtype=object),
-        "title": _str(a, "name"), "evidence_type": np.full(n, params["subject_evidence"], dtype=object),
+        "title": _str(a, "name"), "description": _str(a, "description"), "evidence_type": np.full(n, params["subject_evidence"], dtype=object),
         "source": source, "supply_demand": nan_to_num(_num(a, "market_supply_demand")),
         "date_index": np.where(np.isnan(di), 100.0, di),
         "k": np.where(np.isnan(k), float(params["k"]), k),

@@ -200,7 +200,10 @@ def _table(pred: pd.DataFrame, by: str) -> pd.DataFrame:
                      "meanale": float(np.mean(ae)) if ok.any() else np.nan,
                      "mdale_naive": float(np.nanmedian(ab)) if ok.any() else np.nan,
                      "meanale_naive": float(np.nanmean(ab)) if ok.any() else np.nan,
-                     "median_width": float(np.median(hi[ok] / lo[ok])) if ok.any() else np.nan})
+                     "median_width": float(np.median(hi[ok] / lo[ok])) if ok.any() else np.nan,
+                     # prices equal to the estimate (list-price stacks): any range holding the
+                     # estimate covers at least this share
+                     "exact_share": float(np.mean(ae < 1e-9)) if ok.any() else np.nan})
     return pd.DataFrame(rows)
 
 
