@@ -34,7 +34,8 @@ def test_no_example_card_concludes_on_synthetic_cases(path):
     """Every example card, appraised on the seed library (synthetic cases only): the market
     value, when there is one, rests on no synthetic case, and no result is final with one."""
     card = json.loads(Path(path).read_text("utf-8"))
-    r = api.appraise(card)
+    card.get("market", {}).pop("demonstration", None)
+    r = api.appraise(card, library="seed")
     m = r.methods["market"]
     if m["applicable"]:
         assert m["details"]["n_synthetic_comparables"] == 0
@@ -166,3 +167,15 @@ def test_dadada_backtest_beats_the_naive_median_per_mode(tmp_path):
     assert al["mdale"] <= 0.7 * al["mdale_naive"] + 1e-12
     assert pc["median_width"] <= 15
     assert 0.72 <= pc["coverage"] <= 0.92 and oo["coverage"] >= 0.72
+
+
+def test_no_seed_library_appraisal_of_the_example_portfolio_uses_synthetic_cases():
+    """The example portfolio with every asset told to select from the (synthetic) seed library:
+    no asset gets a market value; every one says why."""
+    df = pd.read_csv(ROOT / "examples" / "portfolio_small.csv")
+    df["market_use_library"] = True
+    ev = api.appraise_many(df, library="seed").evaluation
+    m = ev.methods["market"].frame
+    assert len(m) == len(df) and not m["applicable"].any()
+    assert m["reason_en"].str.contains("only synthetic evidence").all()
+    assert (m["n_synthetic_comparables"] == 0).all()
