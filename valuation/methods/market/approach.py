@@ -57,7 +57,7 @@ from .grid import (
     pair_weights,
 )
 from .hedonic import HedonicModel
-from .learned import LearnedModel, fit_learned
+from .learned import LearnedModel, fit_learned, learned_columns
 from .params import CLAUSES, resolve_params
 from .select import select_columns
 
@@ -533,35 +533,6 @@ class _Outputs(dict):
         return super().__len__() + len(self._lazy)
 
 
-# --------------------------------------------------------------------------- learned model
-_LEARNED_INPUTS = ("title", "description", "platform", "provider", "category", "update_frequency",
-                   "records", "fields", "size_bytes")
-
-
-def _learned_columns(subjects: _Subjects, fit: LibraryFit, want: np.ndarray) -> dict[str, np.ndarray]:
-    """Estimate and conformal range of the per-mode learned model (:mod:`.learned`) for the
-    subjects in ``want``, one group (rights type × price mode) at a time; NaN elsewhere."""
-    n = len(subjects)
-    out = {"estimate": np.full(n, np.nan), "low": np.full(n, np.nan), "high": np.full(n, np.nan),
-           "model": np.full(n, "", dtype=object), "n": np.zeros(n, np.int64)}
-    if not want.any():
-        return out
-    src = subjects.feature_source()
-    cols = {c: np.asarray(src[c], dtype=object) for c in _LEARNED_INPUTS if c in src}
-    rights, mode = subjects["rights_type"], subjects["price_mode"]
-    for key in dict.fromkeys(zip(rights[want].tolist(), mode[want].tolist())):
-        model = fit.learned(*key)
-        if model is None:
-            continue
-        idx = np.flatnonzero(want & (rights == key[0]) & (mode == key[1]))
-        got = model.predict({c: v[idx] for c, v in cols.items()}, len(idx))
-        for c in ("estimate", "low", "high"):
-            out[c][idx] = got[c]
-        out["model"][idx] = model.choice
-        out["n"][idx] = model.n
-    return out
-
-
 # --------------------------------------------------------------------------- core
 def value_subjects(subjects: pd.DataFrame, *, cases: pd.DataFrame | None = None,
                    comparables: pd.DataFrame | None = None, params: Mapping[str, Any] | None = None,
@@ -640,7 +611,8 @@ def _value(subjects: _Subjects, *, cases: pd.DataFrame | None, comparables: pd.D
         est = np.where(lib_src & h_ok, h_est, grid_est)
     elif choice == "blend":
         est = np.where(lib_src & h_ok & np.isfinite(grid_est), np.sqrt(grid_est * h_est), grid_est)
-    learned = _learned_columns(subjects, fit, lib_src & np.isfinite(grid_est)) if choice == "learned" \
+    learned = learned_columns(subjects.feature_source(), subjects["rights_type"], subjects["price_mode"],
+                              lib_src & np.isfinite(grid_est), fit.learned) if choice == "learned" \
         and fit is not None else None
     if learned is not None:
         l_ok = np.isfinite(learned["estimate"])

@@ -45,7 +45,7 @@ from sklearn.linear_model import Ridge
 from sklearn.model_selection import KFold
 from sklearn.neighbors import NearestNeighbors
 
-__all__ = ["CANDIDATES", "MIN_CASES", "LearnedModel", "fit_learned"]
+__all__ = ["CANDIDATES", "MIN_CASES", "LearnedModel", "fit_learned", "learned_columns"]
 
 #: fewer cases of a group than this → no learned model (the hedonic / grid path applies)
 MIN_CASES = 12
@@ -273,3 +273,33 @@ def fit_learned(cases: pd.DataFrame, *, coverage: float = 0.80, folds: int = 5,
             q_by[v] = _conformal_q(abs_r[m], sig[m], coverage)
     return LearnedModel(choice=choice, cv_mean_abs=cv, q=best[1], sigma_form=best[2], q_by_platform=q_by, n=n, coverage=coverage, _feat=feat, _X=X, _y=y,
                         _svd=svd, _dense=dense)
+
+
+# the subject columns the learned model reads (absent ones count as unknown)
+_LEARNED_INPUTS = ("title", "description", "platform", "provider", "category", "update_frequency",
+                   "records", "fields", "size_bytes")
+
+
+def learned_columns(source: pd.DataFrame | Mapping[str, Any], rights: np.ndarray, mode: np.ndarray,
+                    want: np.ndarray, model_of: Any) -> dict[str, np.ndarray]:
+    """Estimate and conformal range of the per-mode learned model for the subjects in ``want``,
+    one (rights type × price mode) group at a time (``model_of(rights, mode)`` → the group's
+    :class:`LearnedModel` or None); NaN elsewhere. Also ``model`` (the chosen candidate) and
+    ``n`` (the cases behind its calibration)."""
+    n = len(want)
+    out = {"estimate": np.full(n, np.nan), "low": np.full(n, np.nan), "high": np.full(n, np.nan),
+           "model": np.full(n, "", dtype=object), "n": np.zeros(n, np.int64)}
+    if not want.any():
+        return out
+    cols = {c: np.asarray(source[c], dtype=object) for c in _LEARNED_INPUTS if c in source}
+    for key in dict.fromkeys(zip(rights[want].tolist(), mode[want].tolist())):
+        model = model_of(*key)
+        if model is None:
+            continue
+        idx = np.flatnonzero(want & (rights == key[0]) & (mode == key[1]))
+        got = model.predict({c: v[idx] for c, v in cols.items()}, len(idx))
+        for c in ("estimate", "low", "high"):
+            out[c][idx] = got[c]
+        out["model"][idx] = model.choice
+        out["n"][idx] = model.n
+    return out
