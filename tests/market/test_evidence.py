@@ -179,3 +179,19 @@ def test_no_seed_library_appraisal_of_the_example_portfolio_uses_synthetic_cases
     assert len(m) == len(df) and not m["applicable"].any()
     assert m["reason_en"].str.contains("only synthetic evidence").all()
     assert (m["n_synthetic_comparables"] == 0).all()
+
+
+def test_price_text_unit_contradicting_the_mode_or_foreign_currency_is_refused(tmp_path):
+    """"88元/月" on a one-off row would be a monthly fee read as a purchase price; a USD row
+    would be compared with CNY: both refused, each row with its reason."""
+    f = tmp_path / "cases.csv"
+    pd.DataFrame({"case_id": list("ABCD"), "rights_type": "product_operation", "date": "2024-01-01",
+                  "evidence_type": "listing", "price_mode": ["one_off", "one_off", "per_call", "subscription_year"],
+                  "price": ["1000", "88元/月", "0.5元/次", "1200元/年"], "currency": ["CNY", "CNY", "USD", "RMB"]}
+                 ).to_csv(f, index=False)
+    rep = import_table([f], None)
+    assert list(rep.imported["case_id"]) == ["A", "D"] and rep.balanced
+    sk = rep.skipped.set_index("row")
+    assert sk.loc[2, "reason"] == "unit_conflict" and "one_off" in sk.loc[2, "detail"]
+    assert "不同单位的价格不可比较" in sk.loc[2, "reason_zh"]
+    assert sk.loc[3, "reason"] == "currency" and "USD" in sk.loc[3, "detail"]
