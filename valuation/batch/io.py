@@ -1,6 +1,6 @@
 """Portfolio files in and result files out (CSV, Excel, Parquet).
 
-Reading (INTERCHANGE.md, "portfolio file"):
+Reading (docs/INTERCHANGE.md, "portfolio file"):
 
 * **Excel** ``.xlsx``: the main sheet ``assets`` (one row per asset; the first sheet when no
   sheet is called ``assets``) and optional record sheets named after the records tables of the

@@ -1,4 +1,4 @@
-"""Batch revaluation of a portfolio (DESIGN.md §2 "Run", §3, §8).
+"""Batch revaluation of a portfolio (docs/DESIGN.md §2 "Run", §3, §8).
 
 :func:`revalue` reads a portfolio (CSV, Excel, Parquet, a frame or a :class:`Portfolio`),
 validates it (bad rows → ``<out>.rejects.csv``), screens it (``only``), values each partition

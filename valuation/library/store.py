@@ -1,7 +1,7 @@
 """The five-library store (标准库、规则库、指标库、模型库、案例库) in a real database.
 
 财资〔2023〕141号 (九) asks for a standards, rules, indicators, models and cases library
-(MOF2023-141.9); DESIGN.md §6 fixes how they are kept:
+(MOF2023-141.9); docs/DESIGN.md §6 fixes how they are kept:
 
 * an entry is never edited in place — every change is a new **version** (1, 2, 3 …) with author,
   time, note, status (draft 草稿 / active 生效 / retired 停用), effective date and references;
