@@ -15,7 +15,19 @@ Comparables (per asset):
   X4 with the elasticity β (``capacity_library = elasticity``; β = the hedonic coefficient of
   ln records, clipped to ``capacity_elasticity_bounds``).
 
+Evidence: only cases of ``provenance = real`` stand behind a value; a library of synthetic
+cases only makes the approach not applicable ("only synthetic evidence in the case library"),
+unless the card is a demonstration (``market.demonstration``: synthetic cases allowed, the
+rules raise the blocker ``SYNTHETIC_EVIDENCE``). Columns ``n_real_comparables`` and
+``n_synthetic_comparables`` count them.
+
+Value on the library path (``library_estimate``, default ``learned``): the per-mode learned
+model of :mod:`.learned` when its group has enough cases, else the hedonic / grid value.
+
 Range (``low``/``high``, coverage 80 % by default) — stated in column ``range_basis``:
+
+* ``conformal_cv`` (library path, learned model): split-conformal range calibrated on the case
+  library's leave-one-out / cross-validated residuals (:mod:`.learned`);
 
 * ``hedonic_prediction_interval`` (library path, hedonic model of the price mode fitted): the
   hedonic 80 % prediction interval of ln P, re-centred on the estimate:
