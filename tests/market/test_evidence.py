@@ -104,6 +104,7 @@ def test_case_file_with_mixed_or_unknown_units_is_refused_row_by_row(tmp_path):
                  ).to_csv(f, index=False)
     rep = import_table([f], None)
     assert list(rep.imported["case_id"]) == ["A", "D"]
+    assert (rep.imported["provenance"] == "real").all()    # imported evidence is real
     sk = rep.skipped.set_index("row")
     assert set(sk.index) == {2, 3}
     assert "USD/call" in sk.loc[2, "reason_en"] and "never compared" in sk.loc[2, "reason_en"]
@@ -195,3 +196,25 @@ def test_price_text_unit_contradicting_the_mode_or_foreign_currency_is_refused(t
     assert sk.loc[2, "reason"] == "unit_conflict" and "one_off" in sk.loc[2, "detail"]
     assert "不同单位的价格不可比较" in sk.loc[2, "reason_zh"]
     assert sk.loc[3, "reason"] == "currency" and "USD" in sk.loc[3, "detail"]
+
+
+def test_mixed_library_uses_only_its_real_cases_by_default():
+    """A library of synthetic cases plus 300 real ones: the market value rests on real cases
+    only (the selected comparables are all real), and a demonstration may use both."""
+    from valuation.core.portfolio import Portfolio
+    from valuation.methods.market import appraise
+
+    seed = cases_frame(pd.read_csv(ROOT / "case_library" / "cases.csv"))
+    real = seed.iloc[:300].assign(case_id=lambda d: "REAL-" + d["case_id"], provenance="real",
+                                  source="test: relabelled copy")
+    lib = pd.concat([seed, real], ignore_index=True)
+    card = _card("E04")
+    res = appraise(Portfolio.from_card(card), cases=lib, trace=True)
+    r = res.frame.iloc[0]
+    assert r["applicable"] and r["n_real_comparables"] == r["n_comparables"] > 0
+    assert r["n_synthetic_comparables"] == 0
+    chosen = next(s for s in res.traces[res.frame.index[0]] if s["step"] == "comparables")["inputs"]["cases"]
+    assert all(str(c).startswith("REAL-") for c in chosen)
+    card["market"]["demonstration"] = True
+    d = appraise(Portfolio.from_card(card), cases=lib).frame.iloc[0]
+    assert d["applicable"] and d["n_real_comparables"] + d["n_synthetic_comparables"] == d["n_comparables"]
