@@ -114,14 +114,16 @@ class _Features:
         return sp.hstack(blocks).tocsr()
 
 
-def _neighbours(Xf: sp.csr_matrix, Xq: sp.csr_matrix | None, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """(distances, rows) of the k nearest cases by cosine distance; ``Xq=None`` → each case's
-    own k nearest among the OTHER cases (leave-one-out: the row itself is dropped)."""
+def _neighbours(Xf: sp.csr_matrix, Xq: sp.csr_matrix | None, k: int, *, loo: bool = False
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """(distances, rows) of the k nearest cases by cosine distance. ``Xq=None`` or ``loo``
+    (query row j stands for case j) → each case's k nearest among the OTHER cases
+    (leave-one-out: the row itself is dropped)."""
     n = Xf.shape[0]
-    if Xq is not None:
+    if Xq is not None and not loo:
         return NearestNeighbors(n_neighbors=min(k, n), metric="cosine").fit(Xf).kneighbors(Xq)
     kk = min(k + 1, n)
-    d, i = NearestNeighbors(n_neighbors=kk, metric="cosine").fit(Xf).kneighbors(Xf)
+    d, i = NearestNeighbors(n_neighbors=kk, metric="cosine").fit(Xf).kneighbors(Xf if Xq is None else Xq)
     own = i == np.arange(n)[:, None]
     own[~own.any(axis=1), -1] = True      # a duplicate took the row's place: drop the farthest
     keep = ~own
@@ -156,6 +158,9 @@ class LearnedModel:
     q: float
     sigma_form: tuple[float, float, float, int]
     q_by_platform: dict[str, float]
+    #: quantile for subjects that name no exchange (a card): calibrated on the cases queried
+    #: as such a subject — title, category, update and scale only — against the others
+    q_blind: tuple[np.ndarray, np.ndarray]
     n: int
     coverage: float
     _feat: _Features
@@ -174,7 +179,10 @@ class LearnedModel:
         Xq = self._feat.sparse(subjects, n)
         mu = _predict(self.choice, self._X, self._y, Xq, self._dense, self._dense_of(subjects, Xq, n))
         sig = _sigma_of(_neighbour_stats(self._X, self._y, Xq), self.sigma_form)
-        q = np.array([self.q_by_platform.get(v, self.q) for v in _col(subjects, "platform", n)], dtype=float)
+        edges, qb = self.q_blind
+        blind = qb[np.minimum(np.searchsorted(edges, sig, side="left"), len(qb) - 1)]
+        q = np.array([blind[j] if v == "?" else self.q_by_platform.get(v, self.q)
+                      for j, v in enumerate(_col(subjects, "platform", n))], dtype=float)
         half = np.maximum(q * sig, MIN_HALF)
         est = np.exp(mu)
         return {"estimate": est, "low": est * np.exp(-half), "high": est * np.exp(half),
@@ -192,10 +200,11 @@ MIN_HALF = 0.05
 MONDRIAN_MIN = 8
 
 
-def _neighbour_stats(Xf: sp.csr_matrix, yf: np.ndarray, Xq: sp.csr_matrix | None) -> dict[int, np.ndarray]:
+def _neighbour_stats(Xf: sp.csr_matrix, yf: np.ndarray, Xq: sp.csr_matrix | None, *, loo: bool = False
+                     ) -> dict[int, np.ndarray]:
     """Per subject and k ∈ {3, 5, 10}: (sd of the k nearest cases' ln P, their mean distance);
-    ``Xq=None`` → leave-one-out over the cases themselves."""
-    d, i = _neighbours(Xf, Xq, 10)
+    ``Xq=None`` or ``loo`` → leave-one-out over the cases themselves."""
+    d, i = _neighbours(Xf, Xq, 10, loo=loo)
     y = yf[i]
     return {k: np.column_stack([y[:, :k].std(axis=1), d[:, :k].mean(axis=1)]) for k in (3, 5, 10)}
 
@@ -216,6 +225,29 @@ def _dense(svd: TruncatedSVD, feat: _Features, df: Any, X: sp.csr_matrix, n: int
     t = feat.text.transform(_text(df, n))
     return np.column_stack([svd.transform(t), feat.codes(df, "platform", n), feat.codes(df, "category", n),
                             _scale(df, n)])
+
+
+def _blind_q(c: pd.DataFrame, feat: _Features, X: sp.csr_matrix, y: np.ndarray, choice: str,
+             form: tuple[float, float, float, int], coverage: float, _oof: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Conformal quantiles for a subject that names no exchange, provider or description (a
+    card): each case is queried with those left out, leave-one-out against the other cases,
+    through the chosen neighbour model and σ form; one quantile per tercile of σ (Mondrian on
+    difficulty: a subject far from every case is calibrated on the far cases, not on the list-
+    price stacks that a near duplicate hits exactly). Returns (upper σ edges, quantiles)."""
+    n = len(c)
+    blind = {k: c[k] for k in ("title", "category", "update_frequency", *_SCALE) if k in c.columns}
+    Xq = feat.sparse(blind, n)
+    pred = _knn_value(choice, y, *_neighbours(X, Xq, int(choice.rsplit("_", 1)[1]), loo=True))
+    sig = _sigma_of(_neighbour_stats(X, y, Xq, loo=True), form)
+    r = np.abs(pred - y)
+    bins = 3 if n >= 3 * MONDRIAN_MIN else 1
+    edges = np.quantile(sig, np.arange(1, bins + 1) / bins)
+    edges[-1] = np.inf
+    which = np.searchsorted(edges, sig, side="left")
+    qs = np.array([_conformal_q(r[which == b], sig[which == b], coverage) if (which == b).any() else
+                   _conformal_q(r, sig, coverage) for b in range(bins)])
+    return edges, qs
 
 
 def fit_learned(cases: pd.DataFrame, *, coverage: float = 0.80, folds: int = 5,
@@ -271,7 +303,10 @@ def fit_learned(cases: pd.DataFrame, *, coverage: float = 0.80, folds: int = 5,
         m = plat == v
         if v != "?" and m.sum() >= MONDRIAN_MIN:
             q_by[v] = _conformal_q(abs_r[m], sig[m], coverage)
-    return LearnedModel(choice=choice, cv_mean_abs=cv, q=best[1], sigma_form=best[2], q_by_platform=q_by, n=n, coverage=coverage, _feat=feat, _X=X, _y=y,
+    q_blind = _blind_q(c, feat, X, y, choice, best[2], coverage, oof[choice]) if choice.startswith("knn") \
+        else (np.array([np.inf]), np.array([max([best[1], *q_by.values()])]))
+    return LearnedModel(choice=choice, cv_mean_abs=cv, q=best[1], sigma_form=best[2], q_by_platform=q_by,
+                        q_blind=q_blind, n=n, coverage=coverage, _feat=feat, _X=X, _y=y,
                         _svd=svd, _dense=dense)
 
 
