@@ -228,17 +228,25 @@ def _dense(svd: TruncatedSVD, feat: _Features, df: Any, X: sp.csr_matrix, n: int
 
 
 def _blind_q(c: pd.DataFrame, feat: _Features, X: sp.csr_matrix, y: np.ndarray, choice: str,
-             form: tuple[float, float, float, int], coverage: float, _oof: np.ndarray
+             form: tuple[float, float, float, int], coverage: float, svd: TruncatedSVD | None,
+             dense: np.ndarray | None, splits: list[tuple[np.ndarray, np.ndarray]]
              ) -> tuple[np.ndarray, np.ndarray]:
     """Conformal quantiles for a subject that names no exchange, provider or description (a
-    card): each case is queried with those left out, leave-one-out against the other cases,
-    through the chosen neighbour model and σ form; one quantile per tercile of σ (Mondrian on
+    card): each case is queried with those left out, against the other cases (leave-one-out
+    for the neighbour models, the CV folds for the others), through the chosen model and σ form; one quantile per tercile of σ (Mondrian on
     difficulty: a subject far from every case is calibrated on the far cases, not on the list-
     price stacks that a near duplicate hits exactly). Returns (upper σ edges, quantiles)."""
     n = len(c)
     blind = {k: c[k] for k in ("title", "category", "update_frequency", *_SCALE) if k in c.columns}
     Xq = feat.sparse(blind, n)
-    pred = _knn_value(choice, y, *_neighbours(X, Xq, int(choice.rsplit("_", 1)[1]), loo=True))
+    if choice.startswith("knn"):
+        pred = _knn_value(choice, y, *_neighbours(X, Xq, int(choice.rsplit("_", 1)[1]), loo=True))
+    else:
+        dq = _dense(svd, feat, blind, Xq, n) if svd is not None else None
+        pred = np.full(n, np.nan)
+        for tr, te in splits:
+            pred[te] = _predict(choice, X[tr], y[tr], Xq[te], dense[tr] if dense is not None else None,
+                                dq[te] if dq is not None else None)
     sig = _sigma_of(_neighbour_stats(X, y, Xq, loo=True), form)
     r = np.abs(pred - y)
     bins = 3 if n >= 3 * MONDRIAN_MIN else 1
@@ -269,7 +277,8 @@ def fit_learned(cases: pd.DataFrame, *, coverage: float = 0.80, folds: int = 5,
     cands = [x for x in CANDIDATES if x != "gbr" or dense is not None]
     oof = {x: np.full(n, np.nan) for x in cands}
     stats = {k: np.full((n, 2), np.nan) for k in (3, 5, 10)}
-    for tr, te in KFold(n_splits=min(folds, n), shuffle=True, random_state=seed).split(X):
+    splits = list(KFold(n_splits=min(folds, n), shuffle=True, random_state=seed).split(np.arange(n)))
+    for tr, te in splits:
         for x in cands:
             oof[x][te] = _predict(x, X[tr], y[tr], X[te], dense[tr] if dense is not None else None,
                                   dense[te] if dense is not None else None)
@@ -303,8 +312,7 @@ def fit_learned(cases: pd.DataFrame, *, coverage: float = 0.80, folds: int = 5,
         m = plat == v
         if v != "?" and m.sum() >= MONDRIAN_MIN:
             q_by[v] = _conformal_q(abs_r[m], sig[m], coverage)
-    q_blind = _blind_q(c, feat, X, y, choice, best[2], coverage, oof[choice]) if choice.startswith("knn") \
-        else (np.array([np.inf]), np.array([max([best[1], *q_by.values()])]))
+    q_blind = _blind_q(c, feat, X, y, choice, best[2], coverage, svd, dense, splits)
     return LearnedModel(choice=choice, cv_mean_abs=cv, q=best[1], sigma_form=best[2], q_by_platform=q_by,
                         q_blind=q_blind, n=n, coverage=coverage, _feat=feat, _X=X, _y=y,
                         _svd=svd, _dense=dense)
