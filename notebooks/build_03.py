@@ -47,12 +47,13 @@ cells = [
        "Hard filters (same rights type, price mode, price unit — never mixed), then k nearest neighbours on "
        "standardised features; the hedonic model (OLS of ln P, HC3) gives the 80 % prediction interval."),
     code("card = json.load(open(ROOT / 'examples' / 'cards' / 'E04_public_data_authorised_operation.json', encoding='utf-8'))\n"
+         "card['market']['demonstration'] = True  # the seed cases are synthetic: a demonstration only, never final\n"
          "res = market.appraise(Portfolio.from_card(card), cases=cases, trace=True)\n"
          "aid = res.frame.index[0]\n"
          "print(res.frame.loc[aid, ['estimate', 'low', 'high', 'grid_estimate', 'n_comparables', 'range_basis']])\n"
          "sel = next(s for s in res.traces[aid] if s['step'] == 'comparables')['inputs']['cases']\n"
          "cases.set_index('case_id').loc[sel, ['title', 'category', 'rights_type', 'price_mode', 'price', 'records', 'quality', 'date']]"),
-    code("fit = market.fit_library(cases)\n"
+    code("fit = market.fit_library(cases, {'allow_synthetic': True})\n"
          "print(fit.hedonic.summary().round(3))\n"
          "fit.hedonic.fits_['one_off'].table().round(3).head(12)"),
     md("## 4. 回测 / back-test\n\n"

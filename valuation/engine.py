@@ -57,6 +57,30 @@ def run_method(name: str, pf: Portfolio, snap: LibrarySnapshot, *, trace: bool =
     return res
 
 
+def _evidence(methods: Mapping[str, Mapping[str, Any]], snapshot_id: Any, row: Mapping[str, Any]
+              ) -> tuple[dict[str, Any], int | None]:
+    """Coverage basis of the ranges and the real comparables behind the market value (issue 16).
+
+    The guided range of the reconciled value is a Monte Carlo over the models library's
+    parameter distributions (or their analytic mixture): its coverage is *assumed*; the Monte
+    Carlo standard error of each bound is stated (``mc_se_low``, ``mc_se_high``). A market range calibrated by
+    split-conformal on the case library (``range_basis = conformal_cv``) is *measured* on n
+    out-of-fold cases (see ``valuation backtest`` for the hold-out figures)."""
+    mk = methods.get("market") or {}
+    det = mk.get("details") or {}
+    applicable = bool(mk.get("applicable"))
+    n_real = int(det.get("n_real_comparables") or 0) if applicable else None
+    market = None
+    if applicable and det.get("range_basis") == "conformal_cv":
+        market = {"basis": "measured", "method": "split-conformal, 5-fold CV", "n": int(det.get("conformal_n") or 0),
+                  "dataset": f"case library {snapshot_id}"}
+    elif applicable:
+        market = {"basis": "assumed", "method": str(det.get("range_basis") or "")}
+    guided = {"basis": "assumed", "method": str(row.get("range_method") or ""),
+              "mc_se_low": clean(row.get("low_se")), "mc_se_high": clean(row.get("high_se"))}
+    return {"guided_range": guided, "market_range": market}, n_real
+
+
 @dataclass
 class Evaluation:
     """Everything computed for a portfolio."""
@@ -91,12 +115,14 @@ class Evaluation:
                 "valuation_date": vd.date().isoformat() if isinstance(vd, pd.Timestamp) else vd,
                 "random_seed": seed}
         est = clean(row.get("estimate"))
+        basis, n_real = _evidence(methods, self.snapshot_id, row)
         return Result(asset_id=str(asset_id), estimate=est, low=clean(row.get("low")),
                       high=clean(row.get("high")), coverage=clean(row.get("coverage")),
                       currency=str(row.get("currency") or "CNY"), methods=methods, flags=flags,
                       provenance=prov, final=final,
                       explanation=self.explanations.get(asset_id, {}), warnings=warnings,
-                      status="ok" if est is not None else "no_estimate")
+                      status="ok" if est is not None else "no_estimate", coverage_basis=basis,
+                      n_real_comparables=n_real)
 
     def _row(self, asset_id: str) -> Mapping[str, Any]:
         """The reconciled row of an asset: ``frame.loc[asset_id]`` or, read from columns

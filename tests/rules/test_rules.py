@@ -62,6 +62,8 @@ CASES = {
                           {"holder_type": "soe", "public_data": True, "fiscal_revenue": True}],
                          [{"holder_type": "soe", "fiscal_revenue": True},
                           {"holder_type": "administrative", "fiscal_revenue": False}]),
+    "SYNTHETIC_EVIDENCE": ([{"market_used": True, "market_synthetic_cases": 5}],
+                           [{"market_used": True, "market_synthetic_cases": 0}, {"market_used": False}, {}]),
     "VALUE_SWING": ([{"change_since_previous": -0.6, "previous_value": 100}, {"change_since_previous": 0.51}],
                     [{"change_since_previous": 0.5}, {"change_since_previous": -0.2}, {}]),
 }

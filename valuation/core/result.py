@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,6 +93,34 @@ def _clean_other(v: Any) -> Any:
     return v
 
 
+def evidence_lines(basis: Mapping[str, Any], n_real: int | None, zh: bool,
+                   money: Any = None) -> list[str]:
+    """Where the coverage of the ranges comes from and how many real comparables stand behind
+    the market value (issue 16; the back-test table in README). ``money`` formats amounts."""
+    fmt = money or (lambda x: f"{x:,.2f}")
+    out = []
+    g = basis.get("guided_range") or {}
+    if g:
+        if g.get("basis") == "measured":
+            out.append(f"  区间覆盖率依据：实测（{g.get('dataset')}，n = {g.get('n')}）" if zh else
+                       f"  coverage basis: measured ({g.get('dataset')}, n = {g.get('n')})")
+        else:
+            out.append("  区间覆盖率依据：假定（模型库中的参数分布）" if zh else
+                       "  coverage basis: assumed (parameter distributions of the models library)")
+        se_lo, se_hi = g.get("mc_se_low"), g.get("mc_se_high")
+        if se_lo is not None and se_hi is not None:
+            out.append(f"  蒙特卡洛标准误：下限 ±{fmt(se_lo)}，上限 ±{fmt(se_hi)}" if zh else
+                       f"  Monte Carlo standard error: low ±{fmt(se_lo)}, high ±{fmt(se_hi)}")
+    m = basis.get("market_range") or {}
+    if m.get("basis") == "measured":
+        out.append(f"  市场法区间覆盖率：实测（{m.get('method')}，{m.get('dataset')}，n = {m.get('n')}）" if zh else
+                   f"  market range coverage: measured ({m.get('method')}, {m.get('dataset')}, n = {m.get('n')})")
+    if n_real is not None:
+        out.append(f"  市场法依据的真实可比案例：{n_real} 个" if zh else
+                   f"  real comparables behind the market value: {n_real}")
+    return out
+
+
 @dataclass(frozen=True, repr=False)
 class Result:
     """The appraisal of one asset, as every face shows it."""
@@ -109,6 +138,11 @@ class Result:
     explanation: dict[str, Any] = field(default_factory=dict)
     warnings: list[dict[str, Any]] = field(default_factory=list)
     status: str = "ok"
+    #: how the coverage of the ranges is known (issue 16): ``{"guided_range": {"basis":
+    #: "assumed" | "measured", ...}, "market_range": {...} | None}``
+    coverage_basis: dict[str, Any] = field(default_factory=dict)
+    #: real comparables standing behind the market value (None: market approach not applicable)
+    n_real_comparables: int | None = None
 
     def fields(self) -> dict[str, Any]:
         """The result's own values under the keys of :meth:`to_dict`, not cleaned (shared, not
@@ -118,7 +152,8 @@ class Result:
             "low": self.low, "high": self.high, "coverage": self.coverage,
             "currency": self.currency, "final": self.final, "methods": self.methods,
             "flags": self.flags, "warnings": self.warnings, "explanation": self.explanation,
-            "provenance": self.provenance,
+            "provenance": self.provenance, "coverage_basis": self.coverage_basis,
+            "n_real_comparables": self.n_real_comparables,
         }
 
     def to_dict(self) -> dict[str, Any]:

@@ -78,6 +78,8 @@ def to_text(r: Result, lang: str = "zh", unit: str = "wan") -> str:
         cov = F.percent(r.coverage, 0, lang)
         L.append((f"Guided range ({cov} coverage): " if en else f"指导价区间（覆盖率 {cov}）：")
                  + _range(r, unit, lang))
+    from .result import evidence_lines  # coverage basis and real comparables (issue 16)
+    L.extend(evidence_lines(r.coverage_basis, r.n_real_comparables, not en, lambda x: _money(r, x, unit, lang)))
     for m, d in r.methods.items():
         lab = _i(METHOD_LABELS.get(m, (m, m)), lang)
         if d.get("applicable"):

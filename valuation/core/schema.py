@@ -343,6 +343,7 @@ FIELDS: tuple[Field, ...] = (
     F("income.scenarios[].income", "list_number", "场景收益", "Scenario income per period", required=True, nullable=False),
     # ---------------------------------------------------------------- market approach
     F("market.use_library", "bool", "从案例库选取", "Select from case library", default=False),
+    F("market.demonstration", "bool", "演示（允许合成案例）", "Demonstration (synthetic cases allowed)", "仅供演示：允许使用案例库中的合成案例，结果不得作为最终结论", "demonstration only: synthetic library cases may be used and the result is not final", default=False),
     F("market.k", "int", "可比案例数", "Number of comparables", minimum=1, maximum=50, default=5),
     F("market.min_comparables", "int", "最少可比案例", "Minimum comparables", minimum=1, maximum=50, default=3),
     F("market.price_mode", "enum", "计价方式", "Price mode", "一次性、年订阅、按次、免费、面议", "one-off, yearly subscription, per call, free, negotiated", enum="price_mode", default="one_off"),

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..core import formatting as F
 from ..core.citations import citation, citation_list
+from ..core.result import evidence_lines
 from ..core.result_text import SEVERITY_LABELS
 from .labels import enum_label, formula_text, input_label
 from .standards import seed_standards
@@ -319,6 +320,7 @@ def _conclusion(s: Section, card: Mapping[str, Any], result: Mapping[str, Any], 
         [L("评估结论", "Conclusion"), f.both(result.get("estimate"))],
         [L("指导价区间", "Guided range"), f"{f.money(result.get('low'), 'wan')} – {f.money(result.get('high'), 'wan')}"],
         [L("区间覆盖率", "Coverage"), F.percent(result.get("coverage"), 0, f.lang)],
+        [L("覆盖率依据与真实可比案例", "Coverage basis, real comparables"), "; ".join(x.strip() for x in evidence_lines(result.get("coverage_basis") or {}, result.get("n_real_comparables"), f.zh, lambda x: f.money(x, "wan")))],
         [L("币种", "Currency"), F.CURRENCY_ZH.get(cur, cur) if f.zh else cur],
         [L("评估基准日", "Valuation date"), F.date(p.get("valuation_date"), f.lang)],
         [L("评估目的", "Purpose"), enum_label(eng.get("purpose") or "other", f.lang)],

@@ -111,6 +111,8 @@ class AppraisalResult(_Open):
     warnings: list[dict[str, Any]]
     explanation: dict[str, Any]
     provenance: Provenance
+    coverage_basis: dict[str, Any] = Field(default_factory=dict, description="guided_range: assumed (with mc_se_low/high); market_range: measured (conformal, n, dataset) or assumed")
+    n_real_comparables: int | None = Field(None, description="real comparables behind the market value; null when the market approach does not apply")
 
 
 class BatchFailure(_Open):

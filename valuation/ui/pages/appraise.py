@@ -10,7 +10,7 @@ import streamlit as st
 
 from ... import api
 from ...core.errors import ValuationError
-from ...core.result import METHOD_LABELS
+from ...core.result import METHOD_LABELS, evidence_lines
 from ..charts import football_field, heatmap, tornado
 from ..i18n import lang, t
 from ..state import current_card, library_arg, money
@@ -64,6 +64,7 @@ def appraise_page() -> None:
         c3.metric(f"{t('range')} · {t('high')}", f"{res['high']:,.0f}")
     st.markdown(f"<span id='estimate-value' data-estimate='{res.get('estimate')}'></span>",
                 unsafe_allow_html=True)
+    st.caption("; ".join(x.strip() for x in evidence_lines(res.get("coverage_basis") or {}, res.get("n_real_comparables"), lang() != "en")))
     if not res.get("final", True):
         st.error(t("final_no"))
     rows = []
