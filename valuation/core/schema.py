@@ -196,6 +196,11 @@ FIELDS: tuple[Field, ...] = (
     F("asset.rights.term_end", "date", "权利终止日", "Rights term end", "收益期不得超过剩余权利期限", "The income period may not exceed the remaining rights term"),
     F("asset.rights.acquisition", "enum", "取得方式", "Acquisition", "原始取得、继受取得", "original or derived", enum="acquisition"),
     F("asset.rights.renewal_documented", "bool", "续期有据", "Renewal documented", default=False),
+    F("asset.rights.renewal_evidence", "str", "续期证据", "Renewal evidence",
+      "续期所依据的合同条款或授权文件；无证据时不采信续期（第二十一条第七项）",
+      "Contract clause or authorisation the renewal rests on; without it a renewal is not relied on (art. 21(7))"),
+    F("asset.rights.renewal_term_end", "date", "续期后终止日", "Renewed term end",
+      "有据续期后的权利终止日；空表示续期不设期限", "End of the renewed term; empty for an open-ended renewal"),
     # ---------------------------------------------------------------- quality (GB/T 36344)
     F("asset.quality.normativeness", "number", "规范性", "Normativeness", minimum=0, maximum=100, unit="score"),
     F("asset.quality.completeness", "number", "完整性", "Completeness", minimum=0, maximum=100, unit="score"),

@@ -346,7 +346,9 @@ def fact_arrays(assets: pd.DataFrame, results: pd.DataFrame | None = None, *,
     rights_card = _days_between(vd, te, n) / 365.25
     rights = _first(mcol("income", "rights_years_remaining"), rights_card)
     life_req = _first(mcol("income", "life_requested"), ast.num("income_periods"))
-    renew = ast.bool("rights_renewal_documented")
+    # a renewal counts only with its evidence named on the card (methods/income/term.py)
+    evidence = np.array([bool(str(x).strip()) for x in _txt(assets, "rights_renewal_evidence", n)], dtype=bool)
+    renew = ast.bool("rights_renewal_documented") & evidence.reshape(n)
     tbr = np.zeros(n, bool)
     for fr, c in ((mfr.get("income"), "terminal_beyond_rights"), (res, "income_terminal_beyond_rights"),
                   (res, "terminal_beyond_rights")):
