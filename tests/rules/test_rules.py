@@ -85,6 +85,7 @@ CASES = {
     "UNDER_VALUATION_MARKET": ([{"holder_type": "enterprise", "declared_value": 70, "low": 80}],
                                [{"holder_type": "soe", "declared_value": 70, "low": 80},
                                 {"holder_type": "enterprise", "declared_value": 80, "low": 80}]),
+    "LOSS_MAKING": ([{"loss_making": True}], [{"loss_making": False}, {}]),
     "VALUE_SWING": ([{"change_since_previous": -0.6, "previous_value": 100}, {"change_since_previous": 0.51}],
                     [{"change_since_previous": 0.5}, {"change_since_previous": -0.2}, {}]),
 }
