@@ -48,6 +48,10 @@ def run_method(name: str, pf: Portfolio, snap: LibrarySnapshot, *, trace: bool =
         kwargs["cases"] = snap.cases
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):   # caught below, as reasons
         res: MethodResult = fn(pf, params, **kwargs)
+    if name == "market":   # library evidence in CNY, the card in another currency (issue 17)
+        from .methods.fx import apply_market_currency
+
+        res = apply_market_currency(res, pf, snap)
     fr = guard_method_frame(res.frame)   # an overflow or NaN is "not applicable", never a number
     loss = pf.assets["income_loss_making"].fillna(False).to_numpy(dtype=bool) \
         if "income_loss_making" in pf.assets else np.zeros(len(pf), bool)
