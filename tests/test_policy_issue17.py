@@ -198,3 +198,18 @@ def test_status_ok_only_with_a_finite_estimate_low_and_high():
     c["market"]["comparables"] = [dict(x, price=1e308) for x in c["market"]["comparables"]]
     r = api.appraise(c, library="seed").to_dict()
     assert r["status"] == "no_estimate" and r["estimate"] is None and r["high"] is None
+
+
+def test_portfolio_tables_refuse_negative_revenue_per_row():
+    import pandas as pd
+
+    from valuation.core.validate import validate_table
+
+    df = pd.DataFrame({"asset_id": ["A", "B", "C"], "name": ["a", "b", "c"], "valuation_date": ["2025-12-31"] * 3,
+                       "income_model": ["direct"] * 3, "income_discount_rate": [0.1] * 3,
+                       "income_loss_making": [False, False, True],
+                       "income_income_1": [100.0, -5.0, -5.0], "income_revenue_1": [-1.0, 10.0, 10.0]})
+    _, issues = validate_table(df)
+    got = sorted((i.field, i.asset_id) for i in issues)
+    # A: negative revenue; B: negative income without loss_making; C: stated loss — allowed
+    assert got == [("income_income_1", "B"), ("income_revenue_1", "A")]
