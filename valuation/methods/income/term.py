@@ -21,7 +21,6 @@ term). Two consequences, for every income model (they all go through one discoun
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 __all__ = ["renewal_stated", "rights_end", "calendar_years", "tail_years", "TERM_COLUMNS"]
 
@@ -59,20 +58,26 @@ def rights_end(a, renewed: np.ndarray) -> np.ndarray:
 
 def calendar_years(start: np.ndarray, end: np.ndarray) -> np.ndarray:
     """Years from ``start`` to ``end``: whole anniversaries, then the days left / 365 (NaN where
-    either is missing; negative when the end is before the start)."""
+    either is missing; negative when the end is before the start). Pure numpy (datetime64 units):
+    an anniversary on 29 February falls on 28 February in other years."""
     n = len(start)
     out = np.full(n, np.nan)
     ok = ~(np.isnat(start) | np.isnat(end))
     if not ok.any():
         return out
-    s, e = pd.DatetimeIndex(start[ok]), pd.DatetimeIndex(end[ok])
-    y = (e.year - s.year).to_numpy() - ((e.month < s.month) | ((e.month == s.month) & (e.day < s.day))).astype(int)
-    yy = s.year.to_numpy() + y
-    first = pd.to_datetime(pd.DataFrame({"year": yy, "month": s.month.to_numpy(), "day": 1}))
-    day = np.minimum(s.day.to_numpy(), first.dt.days_in_month.to_numpy())   # 29 Feb → 28 Feb
-    anniv = first + pd.to_timedelta(day - 1, unit="D")
-    rest = (e.to_numpy() - anniv.to_numpy()) / np.timedelta64(1, "D") / 365.0
-    out[ok] = y + rest
+    s, e = np.asarray(start[ok]), np.asarray(end[ok])
+
+    def parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        Y, M, D = x.astype("datetime64[Y]"), x.astype("datetime64[M]"), x.astype("datetime64[D]")
+        return Y, (M - Y.astype("datetime64[M]")).astype(np.int64), (D - M.astype("datetime64[D]")).astype(np.int64)
+
+    sY, sm, sd = parts(s)
+    eY, em, ed = parts(e)
+    y = (eY - sY).astype(np.int64) - ((em < sm) | ((em == sm) & (ed < sd))).astype(np.int64)
+    month = (sY + y).astype("datetime64[M]") + sm                    # the anniversary's month
+    dim = ((month + 1).astype("datetime64[D]") - month.astype("datetime64[D]")).astype(np.int64)
+    anniv = month.astype("datetime64[D]") + np.minimum(sd, dim - 1)
+    out[ok] = y + (e.astype("datetime64[D]") - anniv).astype(np.int64) / 365.0
     return out
 
 
