@@ -125,3 +125,33 @@ def test_five_year_term_with_a_growth_tail_through_the_api_and_the_cli(tmp_path)
     d = json.loads(out.output)
     assert d["methods"]["income"]["estimate"] == pytest.approx(16740.519, abs=1e-3)
     assert d["methods"]["income"]["details"]["pv_terminal"] == 0.0
+
+
+def test_calendar_years_against_relativedelta():
+    """Whole anniversaries by dateutil.relativedelta (an independent calendar), then days / 365."""
+    import datetime as dt
+
+    import numpy as np
+    from dateutil.relativedelta import relativedelta
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from valuation.methods.income.term import calendar_years
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.dates(dt.date(1990, 1, 1), dt.date(2100, 12, 31)), st.dates(dt.date(1990, 1, 1), dt.date(2100, 12, 31)))
+    def check(a, b):
+        if b < a:
+            return
+        y = relativedelta(b, a).years
+        anniv = a + relativedelta(years=y)
+        want = y + (b - anniv).days / 365.0
+        got = calendar_years(np.array([a], dtype="datetime64[ns]"), np.array([b], dtype="datetime64[ns]"))[0]
+        assert got == want, (a, b)
+    check()
+
+
+def test_the_tail_grows_with_the_term_and_never_exceeds_gordon():
+    ends = ["2030-12-31", "2031-06-30", "2032-12-31", "2040-12-31", "2080-12-31"]
+    tv = [frame(card("direct", e)).frame.iloc[0]["pv_terminal"] for e in ends]
+    assert tv == sorted(tv) and tv[-1] < GORDON and tv[0] == 0.0
