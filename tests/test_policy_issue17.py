@@ -2,7 +2,6 @@
 
 The five-year term with a growth tail and the 10 pp premium have their own files
 (tests/income/test_income_term.py, tests/pricing/test_ceiling_65.py)."""
-import copy
 import json
 import os
 import subprocess

@@ -67,7 +67,7 @@ def _register_validators(store: Any) -> None:
     from .quality.library import validate_indicator_entry
 
     store.register_validator("indicators", validate_indicator_entry)
-    from .rules.applicability import validate_standard   # binds / limits (issue 17)
+    from .rules.applicability import validate_standard  # binds / limits (issue 17)
 
     store.register_validator("standards", validate_standard)
 

@@ -1,10 +1,8 @@
 """Issue 17 item 6: the 65号 ceiling comes from the standards library; caps rounded down to a unit."""
-import copy
 import json
 from pathlib import Path
 
 import pytest
-import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner

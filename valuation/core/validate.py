@@ -482,7 +482,7 @@ def _cross_checks_card(card: dict, issues: list[Issue]) -> None:
                                         allowed_zh=f"至少 {n} 个数值", allowed_en=f"at least {n} numbers"))
             if isinstance(s, dict) and n is None:
                 issues.append(missing_issue(field_by_path("income.periods"), "income.periods"))  # type: ignore[arg-type]
-    from .signs import check_card   # negative revenue / loss without the explicit field (issue 17)
+    from .signs import check_card  # negative revenue / loss without the explicit field (issue 17)
 
     check_card(card, issues)
 
@@ -558,7 +558,7 @@ def validate_table(df: pd.DataFrame, kind: str = "card") -> tuple[pd.DataFrame, 
             issues.append(issue_for(None, str(c), s.iloc[r], row=int(r), asset_id=ids_list[r],
                                     allowed_zh="数值", allowed_en="a number"))
         out[c] = x.astype(float)
-    from .signs import check_table   # negative revenue / loss without the explicit field (issue 17)
+    from .signs import check_table  # negative revenue / loss without the explicit field (issue 17)
 
     check_table(out, ids_list, issues)
     # duplicate ids
