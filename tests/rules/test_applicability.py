@@ -125,3 +125,52 @@ def test_the_store_accepts_and_versions_an_applies_to_edit(tmp_path):
         store.put("standards", "NDRC2025-65.profit",
                   dict(STANDARDS["NDRC2025-65.profit"], limits={"premium_over_cgb10y_max": -0.1}), author="t",
                   base_version=store.get("standards", "NDRC2025-65.profit").version)
+
+
+def _row_applies(block, row) -> bool:
+    """Per-row reference of applies_mask, written from the documented semantics."""
+    dims = {"holder_types": "holder_type", "purposes": "purpose", "use_categories": "use_category"}
+    for key, fact in dims.items():
+        if key in block:
+            v = row[fact]
+            if v == "":
+                if key == "holder_types" and "soe" not in block[key]:
+                    return False
+            elif v not in block[key]:
+                return False
+    if "public_data" in block and row["public_data"] != block["public_data"]:
+        return False
+    exc = block.get("except")
+    if exc:
+        hit = all(row[dims[k]] in exc[k] for k in exc if k in dims)
+        if "public_data" in exc:
+            hit = hit and row["public_data"] == exc["public_data"]
+        if hit:
+            return False
+    return True
+
+
+def test_applies_mask_matches_a_row_by_row_reading():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    holders = ["", *ENUMS["holder_type"]]
+    uses = ["", *ENUMS["use_category"]]
+    purposes = ["", "transfer", "licensing", "other"]
+    row = st.fixed_dictionaries({"holder_type": st.sampled_from(holders), "use_category": st.sampled_from(uses),
+                                 "purpose": st.sampled_from(purposes), "public_data": st.booleans()})
+    sub = lambda xs: st.lists(st.sampled_from([x for x in xs if x]), min_size=1, unique=True)  # noqa: E731
+    block = st.fixed_dictionaries({}, optional={
+        "holder_types": sub(holders), "use_categories": sub(uses), "purposes": sub(purposes),
+        "public_data": st.booleans(),
+        "except": st.fixed_dictionaries({}, optional={"use_categories": sub(uses), "public_data": st.booleans()})})
+
+    @settings(max_examples=300, deadline=None)
+    @given(block, st.lists(row, min_size=1, max_size=8))
+    def check(b, rows):
+        facts = {k: np.array([r[k] for r in rows], dtype=bool if k == "public_data" else object)
+                 for k in rows[0]}
+        got = applies_mask(b, facts, len(rows))
+        want = [_row_applies(b, r) for r in rows]
+        assert (got.tolist() if got is not None else [True] * len(rows)) == want
+    check()
