@@ -26,7 +26,7 @@ from .core.snapshot import LibrarySnapshot
 from .engine import Evaluation, evaluate
 
 __all__ = ["appraise", "appraise_together", "appraise_many", "price", "revalue", "backtest", "open_library",
-           "snapshot", "validate", "report", "BatchResult", "__version__"]
+           "snapshot", "validate", "report", "BatchResult", "cite", "__version__"]
 
 LibraryLike = str | LibrarySnapshot | Any | None
 
@@ -56,7 +56,7 @@ def open_library(url: str | None = None, *, init: bool = False) -> Any:
 
 def _register_validators(store: Any) -> None:
     """Writes to this store's rules library go through the whitelisted rule compiler
-    (DESIGN.md §7), and writes to its indicators library through the quality settings check
+    (docs/DESIGN.md §7), and writes to its indicators library through the quality settings check
     (weights, bands, default scale). Registered on the instance, so stores opened elsewhere are
     unaffected."""
     try:
@@ -127,7 +127,7 @@ def validate(card: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 def appraise(card: Mapping[str, Any], *, library: LibraryLike = None, trace: bool = True,
              as_of: _dt.date | None = None) -> Result:
-    """Appraise one asset card (INTERCHANGE.md) with every applicable approach.
+    """Appraise one asset card (docs/INTERCHANGE.md) with every applicable approach.
 
     Raises :class:`~valuation.core.errors.ValidationError` listing every problem of the card.
     """
@@ -156,7 +156,7 @@ def appraise_together(cards: Sequence[Mapping[str, Any]], *, library: LibraryLik
     Parameters
     ----------
     cards : sequence of mappings
-        Asset cards (INTERCHANGE.md). Several cards may carry the same ``asset_id`` (even with
+        Asset cards (docs/INTERCHANGE.md). Several cards may carry the same ``asset_id`` (even with
         different content): they are evaluated in separate portfolios.
     library : str, LibrarySnapshot, store or None
         What every card is appraised against (resolved once, see :func:`snapshot`).
@@ -274,6 +274,32 @@ class BatchResult:
         return {"results": [r.to_dict() for r in self.results()],
                 "failures": clean(self.failures)}
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row per appraised asset (index ``asset_id``): estimate, low, high, coverage,
+        currency, final, flags (codes joined by ``;``) and per approach its estimate, weight and
+        applicability — the columns a reader wants, not the engine's working columns."""
+        fr = self.frame
+        if not len(fr):
+            return pd.DataFrame(columns=["estimate", "low", "high", "coverage", "currency", "final", "flags"])
+        out = fr[[c for c in ("estimate", "low", "high", "coverage", "currency") if c in fr.columns]].copy()
+        flags = self.evaluation.flags if self.evaluation is not None else {}
+        out["final"] = [not any(f.get("severity") == "blocker" for f in flags.get(a, [])) for a in fr.index]
+        out["flags"] = fr["flags"]
+        for m in ("cost", "income", "market"):
+            for k in ("estimate", "weight", "applicable"):
+                if f"{m}_{k}" in fr.columns:
+                    out[f"{m}_{k}"] = fr[f"{m}_{k}"]
+        out.index.name = "asset_id"
+        return out
+
+    def __repr__(self) -> str:
+        ev = self.evaluation
+        n = 0 if ev is None else len(ev.frame)
+        valued = 0 if ev is None else int(ev.frame["estimate"].notna().sum())
+        flagged = 0 if ev is None else sum(1 for v in ev.flags.values() if v)
+        return (f"BatchResult(assets={n}, with_estimate={valued}, flagged={flagged}, "
+                f"failures={len(self.failures)})")
+
 
 def appraise_many(portfolio: Portfolio | pd.DataFrame | Sequence[Mapping[str, Any]], *,
                   library: LibraryLike = None, trace: bool = False,
@@ -332,7 +358,7 @@ def _history_db(library: LibraryLike) -> Any:
 
 
 def runs(*, library: LibraryLike = None, limit: int | None = None) -> pd.DataFrame:
-    """Batch revaluation runs, newest first (DESIGN.md §2 "Run").
+    """Batch revaluation runs, newest first (docs/DESIGN.md §2 "Run").
 
     Columns: ``id, status, started_at, finished_at, snapshot_id, input_name, only`` and the
     counts ``total, rejected, screened, valued, failed, flagged``.
@@ -386,7 +412,16 @@ def report(card: Mapping[str, Any], *, fmt: str = "docx", lang: str = "zh",
     from .report import render
 
     res = result or appraise(card, library=library)
-    return render(card, res.to_dict(), fmt, lang)
+    return render(card, res.to_dict(), fmt, lang, snapshot(library).standards)
+
+
+def cite(refs: Iterable[str] | str | None, *, lang: str = "zh", library: LibraryLike = None) -> str:
+    """The documents behind standard ids as one line, by title and article from the library's
+    standards (``cite("CAS2023.art24")`` → 《数据资产评估指导意见》第二十四条; en: Guidance on Data
+    Asset Appraisal, art. 24) — for trace clauses and anything else that carries ids."""
+    from .core.citations import citation_list
+
+    return citation_list([refs] if isinstance(refs, str) else refs, snapshot(library).standards, lang)
 
 
 def sensitivity(card: Mapping[str, Any], *, library: LibraryLike = None, lang: str = "zh",

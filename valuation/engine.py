@@ -2,7 +2,7 @@
 
 Pure: a function of (portfolio, library snapshot, as-of date). The faces reach it through
 :mod:`valuation.api`; batch revaluation runs it on partitions. A single appraisal is the
-same code on a portfolio of one (DESIGN.md §3).
+same code on a portfolio of one (docs/DESIGN.md §3).
 """
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
+from .core.citations import citations
 from .core.portfolio import Portfolio
 from .core.result import METHOD_NAMES, Result, clean
 from .core.snapshot import LibrarySnapshot
@@ -175,7 +176,30 @@ def _flags(pf: Portfolio, frame: pd.DataFrame, results: Mapping[str, MethodResul
                                   as_of=as_of)
     ruleset = _ruleset(snap)
     hits = ruleset.hit_positions(facts, len(pf))
-    return engine_mod.flags_from_arrays(facts, pf.index.to_numpy(dtype=object), hits, ruleset)
+    flags = engine_mod.flags_from_arrays(facts, pf.index.to_numpy(dtype=object), hits, ruleset)
+    return _cite(flags, snap)
+
+
+def _cite(flags: dict[str, list[dict[str, Any]]], snap: LibrarySnapshot
+          ) -> dict[str, list[dict[str, Any]]]:
+    """Give each flag ``citations`` beside its ``references`` codes: the cited documents by
+    title and article from the snapshot's standards library (《数据资产评估指导意见》第二十四条 /
+    Guidance on Data Asset Appraisal, art. 24; ``docs/DOMAIN.md`` §1). One list per snapshot
+    and distinct reference tuple, shared by the flags that cite it (read it, do not change it)."""
+    sid = snap.snapshot_id
+    for fl in flags.values():
+        for f in fl:
+            key = (sid, tuple(f.get("references") or ()))
+            c = _CITATIONS.get(key)
+            if c is None:
+                if len(_CITATIONS) > 4096:
+                    _CITATIONS.clear()
+                c = _CITATIONS[key] = citations(key[1], snap.standards)
+            f["citations"] = c
+    return flags
+
+
+_CITATIONS: dict[tuple[str, tuple[str, ...]], list[dict[str, str]]] = {}
 
 
 _RULESETS: dict[str, Any] = {}

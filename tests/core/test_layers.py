@@ -1,4 +1,4 @@
-"""Layer rules of DESIGN.md §4: dependencies point down; core layers never import faces."""
+"""Layer rules of docs/DESIGN.md §4: dependencies point down; core layers never import faces."""
 import ast
 from pathlib import Path
 
@@ -8,7 +8,7 @@ FACE_LIBS = ("streamlit", "fastapi", "uvicorn", "starlette")
 ALLOWED = {
     "core": set(),
     "library": {"core"},
-    # DESIGN.md §4: library and core form the bottom row; methods stay pure (no store access)
+    # docs/DESIGN.md §4: library and core form the bottom row; methods stay pure (no store access)
     "quality": {"core", "library"},
     "rules": {"core", "library"},
     "methods": {"core", "quality", "library"},

@@ -1,4 +1,4 @@
-"""Income approach against DOMAIN.md F5, F6, closed forms and an independently computed
+"""Income approach against docs/DOMAIN.md F5, F6, closed forms and an independently computed
 relief-from-royalty reference. Tolerances: fixtures 1e-4 (F5) and 0.005 (F6, money to the
 cent); identities 1e-9 relative."""
 import copy

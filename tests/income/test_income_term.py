@@ -120,7 +120,7 @@ def test_five_year_term_with_a_growth_tail_through_the_api_and_the_cli(tmp_path)
     assert "INCOME_BEYOND_RIGHTS" not in [f["code"] for f in r["flags"]]
     p = tmp_path / "card.json"
     p.write_text(json.dumps(c, ensure_ascii=False), "utf-8")
-    out = CliRunner().invoke(app, ["appraise", str(p), "--format", "json"])
+    out = CliRunner().invoke(app, ["appraise", str(p), "--format", "json", "--db", "seed"])
     assert out.exit_code == 0, out.output
     d = json.loads(out.output)
     assert d["methods"]["income"]["estimate"] == pytest.approx(16740.519, abs=1e-3)

@@ -112,7 +112,7 @@ def test_all_missing_facts_raise_nothing():
 
 
 def test_f8_high_premium_and_below_90():
-    """DOMAIN.md F8: book 100, appraised 260 → 增值率 160 %; proposed 230 < 0.9 × 260 = 234."""
+    """docs/DOMAIN.md F8: book 100, appraised 260 → 增值率 160 %; proposed 230 < 0.9 × 260 = 234."""
     f = facts(estimate=260.0, book_value=100.0, premium_ratio=1.6, proposed_price=230.0,
               proposed_price_ratio=230 / 260)
     hits = RS.evaluate(f)

@@ -15,7 +15,7 @@ app = typer.Typer(name="valuation", no_args_is_help=True, add_completion=False,
                   help="数据资产评估与定价引擎 / Data asset valuation and pricing engine")
 
 # Command groups contributed by other modules: each exposes register(app).
-_GROUPS = ("library", "rules", "market", "pricing", "batch", "service", "report")
+_GROUPS = ("library", "rules", "market", "pricing", "batch", "service", "report", "db")
 
 
 def _version(value: bool) -> None:
@@ -63,12 +63,16 @@ def appraise(card: Path = typer.Argument(..., exists=True, dir_okay=False, help=
              format: str = typer.Option("text", "--format", help="json | text"),
              lang: str = typer.Option("zh", "--lang", help="zh | en"),
              db: str | None = typer.Option(None, "--db", help="数据库 URL；'seed' 仅用种子文件"),
+             unit: str = typer.Option("wan", "--unit", help="wan 万元 | yuan 元 (text output)"),
              ) -> None:
     """评估一张资产卡片 / appraise one asset card."""
     from .. import api
     from ..core.errors import ValuationError
     from .common import read_json, refuse
 
+    if unit not in ("wan", "yuan"):
+        typer.echo("错误 / error: --unit 须为 wan 或 yuan / must be wan or yuan", err=True)
+        raise typer.Exit(2)
     data = read_json(card)
     try:
         res = api.appraise(data, library=db)
@@ -77,7 +81,7 @@ def appraise(card: Path = typer.Argument(..., exists=True, dir_okay=False, help=
     if format == "json":
         typer.echo(res.to_json(indent=2))
     else:
-        typer.echo(res.to_text(lang))
+        typer.echo(res.to_text(lang, unit=unit))
 
 
 def _register_groups() -> None:

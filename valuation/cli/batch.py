@@ -36,11 +36,27 @@ def _db_args(db: str | None) -> dict[str, Any]:
     return {"library": db, "db": db}
 
 
-def _frame_text(fr: Any) -> str:
+_RATIO_COLUMNS = ("ratio", "coverage", "share")
+
+
+def _frame_text(fr: Any, lang: str = "zh") -> str:
+    """A table for the terminal: amounts with thousands separators and two decimals, ratios as
+    percentages, missing values as — (valuation.core.formatting), never raw floats."""
     import pandas as pd
 
+    from ..core import formatting as F
+
+    out = fr.copy()
+    for c in out.columns:
+        if pd.api.types.is_float_dtype(out[c]):
+            if any(k in str(c) for k in _RATIO_COLUMNS):
+                out[c] = [F.percent(x, 1, lang) for x in out[c]]
+            else:
+                out[c] = [F.number(x, 2, lang) for x in out[c]]
+        elif out[c].dtype == object:
+            out[c] = ["—" if x is None or (isinstance(x, float) and x != x) else x for x in out[c]]
     with pd.option_context("display.width", 200, "display.max_columns", 30, "display.max_rows", 200):
-        return fr.to_string(index=False)
+        return out.to_string(index=False)
 
 
 def register(app: typer.Typer) -> None:
@@ -135,7 +151,7 @@ def register(app: typer.Typer) -> None:
             typer.echo(str(out))
             return
         cols = ["asset_id", "estimate_a", "estimate_b", "change", "change_ratio", "flags_new", "flags_cleared"]
-        typer.echo(_frame_text(fr[cols]) if len(fr) else "（无变化 / no changes）")
+        typer.echo(_frame_text(fr[cols], lang) if len(fr) else "（无变化 / no changes）")
 
     @runs_app.command("history")
     def runs_history_cmd(asset_id: str = typer.Argument(...),

@@ -48,8 +48,16 @@ def add(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="RULE
         db: str | None = typer.Option(None, "--db")) -> None:
     """新增或修改规则（先编译校验，保存为新版本）/ add or change a rule (compiled first, saved as a new version)."""
     from ..core.errors import ConflictError, NotFoundError, ValuationError
+    from ..library.safe_load import load_document
 
-    content = yaml.safe_load(file.read_text(encoding="utf-8"))
+    try:  # size, UTF-8, no YAML aliases, bounded depth — before anything is stored
+        content = load_document(file, as_json=file.suffix.lower() == ".json")
+    except ValuationError as err:
+        typer.echo(f"错误 / error: {err.message_zh} / {err.message_en}", err=True)
+        raise typer.Exit(2) from None
+    if not isinstance(content, dict):
+        typer.echo(f"错误 / error: {file} 必须是 YAML 映射 / must be a YAML mapping", err=True)
+        raise typer.Exit(2)
     store = _store(db)
     try:
         try:

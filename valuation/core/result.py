@@ -1,4 +1,4 @@
-"""Immutable results (DESIGN.md §8): estimate, range, per-method values, flags, provenance."""
+"""Immutable results (docs/DESIGN.md §8): estimate, range, per-method values, flags, provenance."""
 from __future__ import annotations
 
 import json
@@ -92,7 +92,7 @@ def _clean_other(v: Any) -> Any:
     return v
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Result:
     """The appraisal of one asset, as every face shows it."""
 
@@ -138,42 +138,25 @@ class Result:
         row.update({f"provenance_{k}": v for k, v in self.provenance.items()})
         return pd.DataFrame([clean(row)]).set_index("asset_id")
 
-    def to_text(self, lang: str = "zh") -> str:
-        zh = lang != "en"
-        L = []
-        cur = self.currency
+    def to_text(self, lang: str = "zh", unit: str = "wan") -> str:
+        """The result as lines of text, amounts in 万元 (``unit="wan"``) or 元 (``"yuan"``)
+        through :mod:`valuation.core.formatting`, flags with the documents they cite."""
+        from .result_text import to_text
+        return to_text(self, lang, unit)
 
-        def money(x: Any) -> str:
-            return "—" if x is None else f"{x:,.2f} {cur}"
+    def summary(self, lang: str = "zh", unit: str = "wan") -> str:
+        """A statsmodels-like text table: conclusion, range and provenance, one row per
+        approach (applicable, estimate, low, high, weight), then the flags and their clauses."""
+        from .result_text import summary
+        return summary(self, lang, unit)
 
-        L.append(("资产 " if zh else "Asset ") + self.asset_id)
-        L.append(("结论（估计值）: " if zh else "Conclusion (estimate): ") + money(self.estimate))
-        if self.low is not None:
-            cov = f"{self.coverage:.0%}" if self.coverage else ""
-            L.append((f"指导价区间（覆盖率 {cov}）: " if zh else f"Guided range ({cov} coverage): ")
-                     + f"{money(self.low)} – {money(self.high)}")
-        for m, d in self.methods.items():
-            lab = METHOD_LABELS.get(m, (m, m))[0 if zh else 1]
-            if d.get("applicable"):
-                w = d.get("weight")
-                L.append(f"  {lab}: {money(d.get('estimate'))}" +
-                         (f"  (权重 {w:.0%})" if zh and w is not None else
-                          f"  (weight {w:.0%})" if w is not None else ""))
-            else:
-                L.append(f"  {lab}: " + ("不适用 — " if zh else "not applicable — ") +
-                         str(d.get("reason_zh" if zh else "reason_en") or ""))
-        for f in self.flags:
-            L.append(f"  [{f.get('severity')}] {f.get('code')}: " +
-                     str(f.get("message_zh" if zh else "message_en")))
-        if not self.final:
-            L.append("存在阻断性风险标记，结果不得作为最终结论。" if zh else
-                     "A blocker flag is present: the result may not be presented as final.")
-        p = self.provenance
-        L.append(("来源: " if zh else "Provenance: ") +
-                 f"engine {p.get('engine_version')}, library {p.get('library_snapshot')}, "
-                 f"input {str(p.get('input_hash'))[:12]}, {p.get('valuation_date')}")
-        return "\n".join(L)
+    def to_html(self, lang: str = "zh", unit: str = "wan") -> str:
+        from .result_text import to_html
+        return to_html(self, lang, unit)
 
-    def to_html(self, lang: str = "zh") -> str:
-        import html
-        return "<pre>" + html.escape(self.to_text(lang)) + "</pre>"
+    def _repr_html_(self) -> str:  # Jupyter
+        return self.to_html()
+
+    def __repr__(self) -> str:
+        from .result_text import short_repr
+        return short_repr(self)

@@ -1,4 +1,4 @@
-"""The ONE table of fields of the interchange format (INTERCHANGE.md).
+"""The ONE table of fields of the interchange format (docs/INTERCHANGE.md).
 
 Every face derives from this table: validation of JSON cards and of portfolio tables
 (:mod:`valuation.core.validate`), the JSON Schema export (:func:`json_schema`), blank
@@ -57,7 +57,7 @@ ENUMS: dict[str, tuple[str, ...]] = {
     "incremental_kind": ("revenue", "cost_saving"),
 }
 
-# Keys allowed inside a stream given as an object (INTERCHANGE.md "Income streams").
+# Keys allowed inside a stream given as an object (docs/INTERCHANGE.md "Income streams").
 STREAM_KEYS = ("base", "growth", "terminal_growth")
 
 

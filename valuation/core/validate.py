@@ -1,7 +1,7 @@
 """Validation of JSON documents and portfolio tables against the schema table.
 
 Every problem is collected (never only the first) with the row, the field, the value and what
-is allowed, in Chinese and English. Unknown fields are errors (INTERCHANGE.md).
+is allowed, in Chinese and English. Unknown fields are errors (docs/INTERCHANGE.md).
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Public-data operation pricing under 发改价格〔2025〕65号 (DOMAIN.md §6).
+"""Public-data operation pricing under 发改价格〔2025〕65号 (docs/DOMAIN.md §6).
 
 * **Scope** (NDRC2025-65.scope, DATA20.public): products and services for public governance
   and public welfare are free — their price is always 0; industry and sector uses may be

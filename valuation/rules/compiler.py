@@ -1,4 +1,4 @@
-"""The safe rule-expression compiler (DESIGN.md §7).
+"""The safe rule-expression compiler (docs/DESIGN.md §7).
 
 An expression such as ``premium_ratio >= threshold and holder_type in ("soe",)`` is parsed
 with ``ast.parse(expr, mode="eval")`` and walked against a whitelist; each node becomes a

@@ -1,4 +1,4 @@
-"""Rules as data (DESIGN.md §7): validation when saved, vectorised evaluation, flags.
+"""Rules as data (docs/DESIGN.md §7): validation when saved, vectorised evaluation, flags.
 
 A rule is a mapping::
 

@@ -6,7 +6,7 @@ portfolio's asset table and the appraisal results; a fact that an approach has n
 is missing (NaN for numbers, ``""`` for categories, False for booleans), so rules run before
 every approach is present.
 
-Formulas (DOMAIN.md §7.1, §7.3)::
+Formulas (docs/DOMAIN.md §7.1, §7.3)::
 
     premium_ratio        = (estimate − book_value) / book_value           增值率 (book_value > 0)
     impairment_ratio     = (book_value − estimate) / book_value           减值率

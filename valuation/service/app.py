@@ -523,7 +523,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
               responses={200: _ok(M.AppraisalResult, "评估结果", "the appraisal result"),
                          **_AUTH_ERRORS, **_BODY_ERRORS},
               openapi_extra=_body_ref({"$ref": "#/components/schemas/AppraisalCard"},
-                                      "资产卡片（INTERCHANGE.md）/ asset card (INTERCHANGE.md)"))
+                                      "资产卡片（docs/INTERCHANGE.md）/ asset card (docs/INTERCHANGE.md)"))
     async def appraise(request: Request, key: ApiKey = Depends(appraiser),
                        trace: bool = Query(True, description="计算过程 / include the traces")
                        ) -> JSONResponse:

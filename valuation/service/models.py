@@ -84,6 +84,7 @@ class Flag(_Open):
     message_zh: str | None = None
     message_en: str | None = None
     references: list[str] | None = None
+    citations: list[dict[str, str]] | None = None   # {id, zh, en}: 《title》第N条 / title, art. N
 
 
 class Provenance(_Open):
@@ -95,7 +96,7 @@ class Provenance(_Open):
 
 
 class AppraisalResult(_Open):
-    """``Result.to_dict()`` of :func:`valuation.api.appraise` (INTERCHANGE.md, result)."""
+    """``Result.to_dict()`` of :func:`valuation.api.appraise` (docs/INTERCHANGE.md, result)."""
 
     asset_id: str
     status: str = Field(description="ok | no_estimate")

@@ -178,15 +178,14 @@ def load_mapping(mapping: Mapping[str, Any] | str | os.PathLike[str] | None) -> 
 
     Accepts that structure, a flat ``{case_col: source_col}`` dict, or a YAML file holding
     either. Unknown case columns are refused."""
-    import yaml
-
     if mapping is None:
         m: dict[str, Any] = {}
     elif isinstance(mapping, Mapping):
         m = dict(mapping)
     else:
-        text = Path(mapping).read_text(encoding="utf-8")
-        m = yaml.safe_load(text) or {}
+        from ..safe_load import load_document
+
+        m = load_document(Path(mapping), as_json=str(mapping).lower().endswith(".json")) or {}
         if not isinstance(m, dict):
             raise ValidationError([Issue(str(mapping), None, "a YAML mapping",
                                          f"映射文件 {mapping} 必须是映射", f"mapping file {mapping} must be a mapping")])

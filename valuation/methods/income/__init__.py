@@ -1,6 +1,6 @@
 """Income approach (收益法) of 中评协〔2023〕17号 art. 21 and the annex models.
 
-Steps for every asset at once (DOMAIN.md §3):
+Steps for every asset at once (docs/DOMAIN.md §3):
 
 1. income attributable F_t by model (:mod:`.streams`): direct, split, excess earnings,
    incremental, relief from royalty; projections from history where a card gives revenue
@@ -11,7 +11,7 @@ Steps for every asset at once (DOMAIN.md §3):
 4. discount rate (:mod:`.rates`): given, build-up or WACC + premium (art. 21(5));
 5. discounting (:mod:`.kernel`): end or mid period, partial first period, Gordon terminal value
    (refused when g ≥ i), exact or publication rounding;
-6. several application scenarios P = Σ_k j_k Σ_t F_kt / (1 + r_k)^t (DOMAIN.md §3.5 item 5).
+6. several application scenarios P = Σ_k j_k Σ_t F_kt / (1 + r_k)^t (docs/DOMAIN.md §3.5 item 5).
 
 Refusals (not applicable rows, bilingual reasons; :class:`RefusedError` in :func:`appraise_one`):
 no income section, missing stream for the model, no discount rate, income basis ≠ rate basis
@@ -115,7 +115,7 @@ def _z(coverage: float) -> float:
 # --------------------------------------------------------------------------- life
 def survival(att: np.ndarray, start: np.ndarray, T: int) -> np.ndarray:
     """S_t = (1 − a)^{max(0, t − s + 1)}: Π (1 − a) over the periods from the start period s
-    (period s is the first to lose customers/users; DOMAIN.md §3.4, LIT.attrition)."""
+    (period s is the first to lose customers/users; docs/DOMAIN.md §3.4, LIT.attrition)."""
     return _survival(att, start, T)[0]
 
 

@@ -1,6 +1,6 @@
 """The one discounting kernel of the income approach, vectorised over assets × periods.
 
-Formula (中评协〔2023〕17号 art. 21 and annex, DOMAIN.md §3.2)::
+Formula (中评协〔2023〕17号 art. 21 and annex, docs/DOMAIN.md §3.2)::
 
     P  = Σ_t w_t F_t v_t + TV
     v_t = (1 + i)^(−τ_t)
@@ -16,7 +16,7 @@ at n + ½, n + 1½, … is valued consistently and ``mid = end × (1 + i)^½`` h
 
 Rounding modes: ``exact`` (default) and ``publication`` — the rate and the growth rounded to
 2 decimals in per cent and every present-value factor to 4 decimals, as textbook tables print
-them (DOMAIN.md §8.1, §9).
+them (docs/DOMAIN.md §8.1, §9).
 
 g ≥ i is refused: the Gordon series diverges (see :func:`terminal_refusal`).
 """
@@ -263,7 +263,7 @@ def discount(flows: np.ndarray, rate: np.ndarray, *, weights: np.ndarray | None 
 
     Notes
     -----
-    CAS 2023 art. 21, annex (income models); DOMAIN.md §3.2.
+    CAS 2023 art. 21, annex (income models); docs/DOMAIN.md §3.2.
     """
     F = np.asarray(flows, float)
     if F.ndim != 2:

@@ -1,6 +1,6 @@
 """The market approach over a portfolio: ``appraise(pf, params=None, *, trace=False, cases=None)``.
 
-中评协〔2023〕17号 art. 23 and annex (DOMAIN.md §4)::
+中评协〔2023〕17号 art. 23 and annex (docs/DOMAIN.md §4)::
 
     P_i = Q_i × X1_i × X2_i × X3_i × X4_i × X5_i,     P = Σ_i w_i P_i
 

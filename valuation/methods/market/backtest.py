@@ -213,5 +213,8 @@ def run_backtest(cases: Sequence[str | os.PathLike[str]], holdout: Sequence[str 
     res = backtest_frames(rc.imported, rh.imported, params)
     res.reports = {"cases": rc, "holdout": rh}
     if predictions:
-        res.predictions[PREDICTION_COLUMNS].to_csv(predictions, index=False, float_format="%.10g")
+        from ...core.cells import neutralise_frame
+
+        neutralise_frame(res.predictions[PREDICTION_COLUMNS]).to_csv(  # case ids are text
+            predictions, index=False, float_format="%.10g")
     return res

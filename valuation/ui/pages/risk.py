@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from ...core.result_text import flag_citations
 from ..i18n import lang, t
 from .appraise import run_appraisal
 
@@ -30,8 +31,8 @@ def risk_page() -> None:
         box = {"blocker": st.error, "warning": st.warning}.get(f.get("severity"), st.info)
         box(f"{ICONS.get(f.get('severity'), '')} **{f.get('code')}** — "
             f"{f.get('message_en' if en else 'message_zh')}  \n"
-            f"{t('references')}: {', '.join(f.get('references') or [])}")
+            f"{t('references')}: {flag_citations(f, lang())}")
     st.dataframe(pd.DataFrame([{t("code"): f.get("code"), t("severity"): f.get("severity"),
                                 t("message"): f.get("message_en" if en else "message_zh"),
-                                t("references"): ", ".join(f.get("references") or [])}
+                                t("references"): flag_citations(f, lang())}
                                for f in flags]), hide_index=True, width="stretch")
