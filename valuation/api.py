@@ -67,6 +67,9 @@ def _register_validators(store: Any) -> None:
     from .quality.library import validate_indicator_entry
 
     store.register_validator("indicators", validate_indicator_entry)
+    from .rules.applicability import validate_standard  # binds / limits (issue 17)
+
+    store.register_validator("standards", validate_standard)
 
 
 def snapshot(library: LibraryLike = None) -> LibrarySnapshot:

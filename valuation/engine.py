@@ -21,6 +21,7 @@ from .core.portfolio import Portfolio
 from .core.result import METHOD_NAMES, Result, clean
 from .core.snapshot import LibrarySnapshot
 from .methods.base import _CONVERT_AT_ONCE, MethodResult, _row_columns, empty_frame, not_applicable
+from .methods.finite import guard_conclusion, guard_method_frame, guard_negative
 
 __all__ = ["Evaluation", "evaluate", "run_method"]
 
@@ -46,7 +47,18 @@ def run_method(name: str, pf: Portfolio, snap: LibrarySnapshot, *, trace: bool =
     kwargs: dict[str, Any] = {"trace": trace}
     if name == "market":
         kwargs["cases"] = snap.cases
-    res: MethodResult = fn(pf, params, **kwargs)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):   # caught below, as reasons
+        res: MethodResult = fn(pf, params, **kwargs)
+    if name == "market":   # library evidence in CNY, the card in another currency (issue 17)
+        from .methods.fx import apply_market_currency
+
+        res = apply_market_currency(res, pf, snap)
+    fr = guard_method_frame(res.frame)   # an overflow or NaN is "not applicable", never a number
+    loss = pf.assets["income_loss_making"].fillna(False).to_numpy(dtype=bool) \
+        if "income_loss_making" in pf.assets else np.zeros(len(pf), bool)
+    fr = guard_negative(fr, loss)         # a negative value only for a stated loss-making asset
+    if fr is not res.frame:
+        res = MethodResult(res.method, fr, res.traces, res.params, res.warnings)
     flag = {"cost": "has_cost", "income": "has_income", "market": "has_market"}[name]
     missing = ~pf.assets[flag].to_numpy(dtype=bool)
     if missing.any():
@@ -121,8 +133,8 @@ class Evaluation:
                       currency=str(row.get("currency") or "CNY"), methods=methods, flags=flags,
                       provenance=prov, final=final,
                       explanation=self.explanations.get(asset_id, {}), warnings=warnings,
-                      status="ok" if est is not None else "no_estimate", coverage_basis=basis,
-                      n_real_comparables=n_real)
+                      status="ok" if est is not None and row_ok(row) else "no_estimate",
+                      coverage_basis=basis, n_real_comparables=n_real)
 
     def _row(self, asset_id: str) -> Mapping[str, Any]:
         """The reconciled row of an asset: ``frame.loc[asset_id]`` or, read from columns
@@ -147,6 +159,11 @@ class Evaluation:
         return {k: (lz[i] if pl is None else pl[i]) for k, pl, lz in zip(names, plain, lazy)}
 
 
+def row_ok(row: Mapping[str, Any]) -> bool:
+    """``status: ok`` needs a finite estimate, low and high (issue 17)."""
+    return all(clean(row.get(k)) is not None for k in ("estimate", "low", "high"))
+
+
 def _reconcile(pf: Portfolio, results: Mapping[str, MethodResult], snap: LibrarySnapshot,
                explain: bool) -> tuple[pd.DataFrame, dict[str, dict[str, Any]]]:
     try:
@@ -154,7 +171,8 @@ def _reconcile(pf: Portfolio, results: Mapping[str, MethodResult], snap: Library
     except ImportError:  # pragma: no cover
         rec = None
     if rec is not None and hasattr(rec, "reconcile"):
-        return rec.reconcile(pf, dict(results), snap, explain=explain)
+        fr, expl = rec.reconcile(pf, dict(results), snap, explain=explain)
+        return guard_conclusion(fr), expl   # a conclusion only with a finite estimate, low and high
     # Fallback while the pricing package is absent: a single applicable method is the
     # conclusion; several are not averaged mechanically (CAS 2023 art. 24).
     fr = pd.DataFrame(index=pf.index)

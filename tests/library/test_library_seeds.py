@@ -11,7 +11,8 @@ from valuation.core.errors import ValidationError
 from valuation.library.seed.loader import SEED_DIR, load_seeds, seed_items
 
 # The standard ids of the project brief (notes/COMMON.md, "Standard ids"), copied verbatim.
-STANDARD_IDS = ["CAS2023.art2", "CAS2023.art3", "CAS2023.art12", "CAS2023.art14", "CAS2023.art16", "CAS2023.art17", "CAS2023.art18", "CAS2023.art19", "CAS2023.art20", "CAS2023.art21", "CAS2023.art22", "CAS2023.art23", "CAS2023.art24", "CAS2023.art25", "CAS2023.art26", "CAS2023.art27", "CAS2023.annex.cost", "CAS2023.annex.income", "CAS2023.annex.market", "CAS2019.guide9", "MOF2023-141.4", "MOF2023-141.6", "MOF2023-141.8", "MOF2023-141.9", "MOF2023-141.10", "MOF2023-141.15", "MOF2024-1.4", "MOF2024-167", "NDRC2025-65.scope", "NDRC2025-65.mar", "NDRC2025-65.profit", "NDRC2025-65.caps", "NDRC2025-65.review", "DATA20.public", "SASAC12.90pct", "SASAC12.validity", "SASAC32.90pct", "SASAC2024-8", "GBT36344", "GBT36344.normativeness", "GBT36344.completeness", "GBT36344.accuracy", "GBT36344.consistency", "GBT36344.timeliness", "GBT36344.accessibility", "CASBE2023-11", "CAS8.impairment", "CAS1.inventory", "EXCH.premium100", "LIT.royalty", "LIT.excess", "LIT.attrition", "LIT.wara", "LIT.cost_tc", "ENG.default"]
+STANDARD_IDS = ["CAS2023.art2", "CAS2023.art3", "CAS2023.art12", "CAS2023.art14", "CAS2023.art16", "CAS2023.art17", "CAS2023.art18", "CAS2023.art19", "CAS2023.art20", "CAS2023.art21", "CAS2023.art22", "CAS2023.art23", "CAS2023.art24", "CAS2023.art25", "CAS2023.art26", "CAS2023.art27", "CAS2023.annex.cost", "CAS2023.annex.income", "CAS2023.annex.market", "CAS2019.guide9", "MOF2023-141.4", "MOF2023-141.6", "MOF2023-141.8", "MOF2023-141.9", "MOF2023-141.10", "MOF2023-141.15", "MOF2024-1.4", "MOF2024-167", "NDRC2025-65.scope", "NDRC2025-65.mar", "NDRC2025-65.profit", "NDRC2025-65.caps", "NDRC2025-65.review", "DATA20.public", "SASAC12.90pct", "SASAC12.validity", "SASAC32.90pct", "SASAC2024-8", "GBT36344", "GBT36344.normativeness", "GBT36344.completeness", "GBT36344.accuracy", "GBT36344.consistency", "GBT36344.timeliness", "GBT36344.accessibility", "CASBE2023-11", "CAS8.impairment", "CAS1.inventory", "EXCH.premium100", "LIT.royalty", "LIT.excess", "LIT.attrition", "LIT.wara", "LIT.cost_tc", "ENG.default",
+                "CASREPORT.validity"]
 # revenue sharing (issue 21)
 STANDARD_IDS += ["DL2025-325.16", "DL2025-325.17", "DL2025-325.9", "MOF2024-167.4", "HZ2024-19.7",
                  "HN2024-40.6", "MOF2024-1.7"]
@@ -31,7 +32,7 @@ def _standards():
 def test_standards_seed_has_every_id_with_both_summaries():
     entries = _standards()
     ids = [e["id"] for e in entries]
-    assert len(STANDARD_IDS) == 55 + 17 + 7
+    assert len(STANDARD_IDS) == 56 + 17 + 7   # issue 17 added CASREPORT.validity
     assert sorted(ids) == sorted(STANDARD_IDS) and len(ids) == len(set(ids))
     for e in entries:
         assert HAN.search(e["summary_zh"]) and len(e["summary_zh"]) >= 20, e["id"]

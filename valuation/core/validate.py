@@ -508,6 +508,9 @@ def _cross_checks_card(card: dict, issues: list[Issue]) -> None:
                                         allowed_zh=f"至少 {n} 个数值", allowed_en=f"at least {n} numbers"))
             if isinstance(s, dict) and n is None:
                 issues.append(missing_issue(field_by_path("income.periods"), "income.periods"))  # type: ignore[arg-type]
+    from .signs import check_card  # negative revenue / loss without the explicit field (issue 17)
+
+    check_card(card, issues)
 
 
 # ------------------------------------------------------------------ tables
@@ -587,6 +590,9 @@ def validate_table(df: pd.DataFrame, kind: str = "card") -> tuple[pd.DataFrame, 
     # control characters and lone surrogates in identifier columns (the input gate)
     issues += table_text_issues({c: df[c].tolist() for c in df.columns if c in _IDENT_COLUMNS and (
         df[c].dtype == object or pd.api.types.is_string_dtype(df[c].dtype))}, ids_list)
+    from .signs import check_table  # negative revenue / loss without the explicit field (issue 17)
+
+    check_table(out, ids_list, issues)
     # duplicate ids
     if "asset_id" in df.columns:
         dup = ids.duplicated(keep="first") & ids.notna()

@@ -94,6 +94,7 @@ FACTS: dict[str, tuple[str, str, str]] = {
     "declared_value": ("number", "申报/入账价值", "declared or booked value"),
     "declared_ratio": ("number", "申报价值 / 评估结论", "declared value / estimate"),
     "days_since_valuation": ("number", "距评估基准日天数", "days since the valuation date"),
+    "loss_making": ("bool", "卡片声明为亏损资产（income.loss_making）", "loss-making asset stated on the card"),
     # public-data pricing (65号)
     "price": ("number", "实际收费标准", "actual price charged"),
     "cap": ("number", "上限收费标准", "price cap"),
@@ -347,7 +348,9 @@ def fact_arrays(assets: pd.DataFrame, results: pd.DataFrame | None = None, *,
     rights_card = _days_between(vd, te, n) / 365.25
     rights = _first(mcol("income", "rights_years_remaining"), rights_card)
     life_req = _first(mcol("income", "life_requested"), ast.num("income_periods"))
-    renew = ast.bool("rights_renewal_documented")
+    # a renewal counts only with its evidence named on the card (methods/income/term.py)
+    evidence = np.array([bool(str(x).strip()) for x in _txt(assets, "rights_renewal_evidence", n)], dtype=bool)
+    renew = ast.bool("rights_renewal_documented") & evidence.reshape(n)
     tbr = np.zeros(n, bool)
     for fr, c in ((mfr.get("income"), "terminal_beyond_rights"), (res, "income_terminal_beyond_rights"),
                   (res, "terminal_beyond_rights")):
@@ -413,7 +416,7 @@ def fact_arrays(assets: pd.DataFrame, results: pd.DataFrame | None = None, *,
             "fiscal_revenue": ast.bool("fiscal_revenue"),
             "proposed_price": proposed, "proposed_price_ratio": np.where(est > 0, proposed / est, np.nan),
             "declared_value": declared, "declared_ratio": np.where(est > 0, declared / est, np.nan),
-            "days_since_valuation": days,
+            "days_since_valuation": days, "loss_making": ast.bool("income_loss_making"),
             "price": price, "cap": cap, "cap_ratio": cap_ratio, "mar_ratio": res.num("mar_ratio"),
         }
     return facts
