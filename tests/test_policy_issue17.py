@@ -92,6 +92,9 @@ def test_charging_free_governance_data_stays_a_blocker():
 def usd_card() -> dict:
     c = load("E04_public_data_authorised_operation.json")   # market from the (CNY) case library
     c["engagement"]["currency"] = "USD"
+    # the seed case library is synthetic (issue 16): only a demonstration run reaches the currency
+    # check on it; the currency rule is the same for real evidence
+    c.setdefault("market", {})["demonstration"] = True
     return c
 
 
@@ -111,7 +114,9 @@ def test_usd_card_on_cny_evidence_is_not_relabelled(tmp_path):
 def test_usd_card_converted_with_a_dated_rate_from_the_models_library(tmp_path):
     url = f"sqlite:///{tmp_path / 'lib.db'}"
     store = api.open_library(url, init=True)
-    cny = api.appraise(load("E04_public_data_authorised_operation.json"), library=store).to_dict()
+    cny_card = load("E04_public_data_authorised_operation.json")
+    cny_card.setdefault("market", {})["demonstration"] = True    # the same (synthetic) evidence
+    cny = api.appraise(cny_card, library=store).to_dict()
     fx = dict(store.get("models", "fx.rates").content)
     fx["rates"] = [{"currency": "USD", "cny_per_unit": 8.0, "date": "2025-12-30",
                     "source": "test rate (not a published one)"},
