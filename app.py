@@ -3,6 +3,7 @@ import streamlit as st
 
 from valuation.ui import pages
 from valuation.ui.i18n import t
+from valuation.ui.pages import books as books_ui  # 入表 (issue 22)
 from valuation.ui.state import restore_from_url, sync_url
 from valuation.ui.style import localise_streamlit_texts
 
@@ -21,9 +22,11 @@ nav = st.navigation([
     st.Page(pages.card_page, title=t("nav_card"), url_path="card", default=True),
     st.Page(pages.appraise_page, title=t("nav_appraise"), url_path="appraise"),
     st.Page(pages.risk_page, title=t("nav_risk"), url_path="risk"),
+    st.Page(books_ui.books_page, title=books_ui.nav_title(), url_path="books"),
     st.Page(pages.public_pricing_page, title=t("nav_public"), url_path="public_pricing"),
     st.Page(pages.batch_page, title=t("nav_batch"), url_path="batch"),
     st.Page(pages.history_page, title=t("nav_history"), url_path="history"),
+    st.Page(pages.sharing_page, title=pages.sharing_title(), url_path="sharing"),
     st.Page(pages.libraries_page, title=t("nav_libraries"), url_path="libraries"),
     st.Page(pages.settings_page, title=t("nav_settings"), url_path="settings"),
 ])

@@ -4,8 +4,13 @@ Split: each of the five exchange files is split 70/30 at random (seeded) — the
 written to a temporary folder outside the repository (the listings are never copied into it).
 The 70 % parts are the case library, every priced row of the 30 % parts is predicted.
 
+Prints the per-mode and per-exchange tables of issue 16 (n, coverage of the 80 % range,
+median / mean |ln error| of the model and of the naive median of the same exchange, category
+and mode — computed on the 70 % part only — and the median width high / low); with
+``--repeats`` their mean over the seeds; ``--tables PREFIX`` writes them as CSV and JSON.
+
 Run: ``.venv/bin/python benchmarks/backtest_dadada.py [--data ../shared/data/dadada] [--seed 7]
-[--repeats 5] [--predictions /tmp/pred.csv] [--set library_estimate=hedonic ...]``
+[--repeats 5] [--predictions /tmp/pred.csv] [--tables /tmp/bt] [--set library_estimate=hedonic ...]``
 """
 from __future__ import annotations
 
@@ -56,9 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=1, help="several seeds: mean of the figures")
     ap.add_argument("--predictions", type=Path, default=None)
     ap.add_argument("--set", action="append", default=[], help="parameter override name=value")
+    ap.add_argument("--tables", type=Path, default=None, help="write PREFIX.json and PREFIX_<table>.csv")
     a = ap.parse_args(argv)
     params = {k: _value(v) for k, v in (s.split("=", 1) for s in a.set)}
-    figs = []
+    figs, tabs = [], []
     with tempfile.TemporaryDirectory(prefix="dadada-split-") as tmp:
         for r in range(a.repeats):
             cases, hold = split(a.data, Path(tmp), a.seed + r)
@@ -69,12 +75,28 @@ def main(argv: list[str] | None = None) -> int:
                 print("cases:  ", res.reports["cases"].summary("en").splitlines()[0])
                 print("holdout:", res.reports["holdout"].summary("en").splitlines()[0])
                 print(res.summary("en"))
+                print(res.tables_text())
             figs.append(res.figures())
+            t = res.tables()
+            for k in ("overall", "by_mode", "by_exchange"):
+                key = {"overall": "group", "by_mode": "price_mode", "by_exchange": "platform"}[k]
+                tabs.append(t[k].rename(columns={key: "group"}).assign(table=k, seed=a.seed + r))
+    allt = pd.concat(tabs, ignore_index=True)
+    if a.tables:
+        allt.to_csv(f"{a.tables}_per_seed.csv", index=False, float_format="%.6g")
+        mean = allt.drop(columns="seed").groupby(["table", "group"], sort=False).mean(numeric_only=True)
+        mean.reset_index().to_json(f"{a.tables}_mean.json", orient="records", indent=1, force_ascii=False)
+        print(f"wrote {a.tables}_per_seed.csv, {a.tables}_mean.json")
     if a.repeats > 1:
         f = pd.DataFrame(figs)
         print(f"\nmean over {a.repeats} seeds ({a.seed}…{a.seed + a.repeats - 1}):")
         print(f[["n_predicted", "coverage", "mdale", "mdale_baseline", "cod", "prd"]].agg(["mean", "min", "max"])
               .round(3).to_string())
+        cols = ["n", "coverage", "mdale", "meanale", "mdale_naive", "meanale_naive", "median_width", "exact_share"]
+        g = allt.groupby(["table", "group"], sort=False)
+        print("\nper table, mean over seeds [min coverage, max coverage]:")
+        out = g[cols].mean().join(g["coverage"].agg(["min", "max"]).add_prefix("coverage_"))
+        print(out.round(3).to_string())
     return 0
 
 

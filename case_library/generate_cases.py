@@ -204,6 +204,7 @@ def generate(n: int = N_CASES, seed: int = SEED) -> tuple[pd.DataFrame, dict[str
         "date": dates, "region": df["region"], "evidence_type": df["evidence_type"],
         "source": f"synthetic: case_library/generate_cases.py seed={seed}", "licence": "Apache-2.0",
         "quality": np.where(q_known, quality, np.nan), "platform": df["platform"], "url": "",
+        "provenance": "synthetic",   # never evidence for a conclusion (issue 16)
     })
     return out, calib
 

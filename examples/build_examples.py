@@ -47,6 +47,13 @@ CARDS = {
             {"case_id": "T-C", "price": 4300000, "quality": 82, "date_index": 98, "records": 90000000,
              "rights_type": "product_operation", "exclusivity": "non_exclusive", "price_mode": "one_off",
              "evidence_type": "listing", "x5": 0.95}]},
+        # 入表 (财会〔2023〕11号): self-developed, available from 2024-01, life = the 8-year rights term
+        "accounting": {"intent": "own_use", "acquired_by": "self_developed", "acquisition_date": "2023-03-01",
+                       "available_for_use": "2024-01-01", "useful_life_years": 8,
+                       "development_criteria_met": True, "disposal_costs": 150000,
+                       "costs": [{"category": "需求调研与可行性研究", "amount": 300000, "phase": "research"},
+                                 {"category": "采集、清洗、标注", "amount": 2600000, "phase": "development"},
+                                 {"category": "平台与算力分摊", "amount": 700000, "phase": "development"}]},
     },
     "E02_admin_registry_governance": {
         "asset": {"asset_id": "E02-REG-2025", "name": "市场主体登记信息库",
@@ -134,6 +141,13 @@ CARDS = {
              "rights_type": "processing_use", "exclusivity": "non_exclusive", "price_mode": "one_off"},
             {"case_id": "P-C", "price": 760000, "quality": 80, "date_index": 97, "records": 25000000,
              "rights_type": "processing_use", "exclusivity": "non_exclusive", "price_mode": "one_off"}]},
+        # 入表: purchased, usage below plan (an impairment indicator), life = the rights term
+        "accounting": {"intent": "own_use", "acquired_by": "purchase", "acquisition_date": "2024-07-01",
+                       "available_for_use": "2024-08-15", "useful_life_years": 3, "disposal_costs": 20000,
+                       "costs": [{"category": "数据采购价款", "amount": 800000, "phase": "acquisition"},
+                                 {"category": "清洗与入库", "amount": 120000, "phase": "acquisition"},
+                                 {"category": "不可抵扣增值税", "amount": 48000, "phase": "acquisition"}],
+                       "indicators": {"planned": 1200000, "actual": 850000}},
     },
     "E06_pledged_loan": {
         "asset": {"asset_id": "E06-PLEDGE-2025", "name": "智能制造设备运行数据资产",

@@ -9,7 +9,7 @@ code = nbf.v4.new_code_cell
 
 cells = [
     md("# 01 数据质量评价与成本法 / Data quality and the cost approach\n\n"
-       "One asset (fixture F1 of `DOMAIN.md` §8.2) walked through:\n\n"
+       "One asset (fixture F1 of `docs/DOMAIN.md` §8.2) walked through:\n\n"
        "1. GB/T 36344-2018 质量指标：六个维度、20 个子指标，X = A/B（重复率、脏数据出现率取 1 − A/B）；\n"
        "2. 层次分析法（AHP，第十七条）求维度权重：主特征向量、λmax、CI、CR < 0.10（fixture F3）；熵权法（F4）与组合权重；\n"
        "3. 综合质量得分 Q = Σ w·s = 87.4357；\n"

@@ -22,10 +22,11 @@ cells = [
          "from valuation.methods import market\n"
          "from valuation.methods.market.backtest import backtest_frames\n"
          "pd.set_option('display.width', 160)\n"
-         "cases = cases_frame(pd.read_csv('case_library/cases.csv'))\n"
+         "ROOT = next(p for p in (Path.cwd(), *Path.cwd().parents) if (p / 'examples' / 'cards').is_dir())  # the repository, from notebooks/ or the root\n"
+         "cases = cases_frame(pd.read_csv(ROOT / 'case_library' / 'cases.csv'))\n"
          "print(len(cases), 'synthetic cases')\n"
          "cases.groupby(['price_mode', 'price_unit'], dropna=False)['price'].agg(['size', 'median']).round(2)"),
-    md("## 2. F2：调整网格 / adjustment grid (DOMAIN.md §8.2)\n\n"
+    md("## 2. F2：调整网格 / adjustment grid (docs/DOMAIN.md §8.2)\n\n"
        "Subject: quality 86, date index 104, 5.0 m records, non-exclusive. The card gives X2 for each case "
        "and X5 = 0.90 for case A (exclusive → non-exclusive)."),
     code("comps = [\n"
@@ -45,13 +46,14 @@ cells = [
     md("## 3. 从案例库选取 / selection from the case library\n\n"
        "Hard filters (same rights type, price mode, price unit — never mixed), then k nearest neighbours on "
        "standardised features; the hedonic model (OLS of ln P, HC3) gives the 80 % prediction interval."),
-    code("card = json.load(open('examples/cards/E04_public_data_authorised_operation.json', encoding='utf-8'))\n"
+    code("card = json.load(open(ROOT / 'examples' / 'cards' / 'E04_public_data_authorised_operation.json', encoding='utf-8'))\n"
+         "card['market']['demonstration'] = True  # the seed cases are synthetic: a demonstration only, never final\n"
          "res = market.appraise(Portfolio.from_card(card), cases=cases, trace=True)\n"
          "aid = res.frame.index[0]\n"
          "print(res.frame.loc[aid, ['estimate', 'low', 'high', 'grid_estimate', 'n_comparables', 'range_basis']])\n"
          "sel = next(s for s in res.traces[aid] if s['step'] == 'comparables')['inputs']['cases']\n"
          "cases.set_index('case_id').loc[sel, ['title', 'category', 'rights_type', 'price_mode', 'price', 'records', 'quality', 'date']]"),
-    code("fit = market.fit_library(cases)\n"
+    code("fit = market.fit_library(cases, {'allow_synthetic': True})\n"
          "print(fit.hedonic.summary().round(3))\n"
          "fit.hedonic.fits_['one_off'].table().round(3).head(12)"),
     md("## 4. 回测 / back-test\n\n"

@@ -17,8 +17,9 @@ cells = [
        "4. 单因素（龙卷风图）、双因素网格和 Sobol 全局敏感性。\n\n"
        "The approaches used are the ones installed in `valuation.methods` (`default_methods()`); an approach "
        "not yet installed is simply reported as not applicable."),
-    code("import json\nimport numpy as np\nimport pandas as pd\n"
+    code("import json\nfrom pathlib import Path\nimport numpy as np\nimport pandas as pd\n"
          "from valuation import api\n"
+         "ROOT = next(p for p in (Path.cwd(), *Path.cwd().parents) if (p / 'examples' / 'cards').is_dir())  # the repository, from notebooks/ or the root\n"
          "from valuation.core.portfolio import Portfolio\n"
          "from valuation.pricing import public_data, reconcile, sensitivity, uncertainty\n"
          "pd.set_option('display.width', 160)\n"
@@ -33,7 +34,7 @@ cells = [
          "r7 = public_data.price(f7)\n"
          "assert abs(r7['mar'] - 984) < 1e-9 and abs(r7['allowed_profit'] - 154) < 1e-9\n"
          "print('MAR', r7['mar'], 'rate', round(r7['rate_used'], 6), 'cap per call', r7['items'][0]['cap'])"),
-    code("product = json.load(open('examples/product_public_data.json', encoding='utf-8'))\n"
+    code("product = json.load(open(ROOT / 'examples' / 'product_public_data.json', encoding='utf-8'))\n"
          "res = api.price(product, library='seed')\n"
          "pd.DataFrame(res['items'])[['item_id', 'use_category', 'unit', 'expected_volume', 'cap', 'price', 'ok', 'free']]"),
     code("for f in res['flags']:\n    print(f['code'], '|', f['message_zh'], '|', f['message_en'])\n"
@@ -41,7 +42,7 @@ cells = [
          "bad = json.loads(json.dumps(product)); bad['product']['items'][0]['cap'] = 0.30\n"
          "print([ (f['code'], round(f['value']), round(f['limit'])) for f in public_data.price(bad)['flags'] if f['code'] == 'CAP_BREACH'])"),
     md("## 2. 结论形成（第二十四条）/ Reconciliation (art. 24)"),
-    code("cards = [json.load(open(f'examples/cards/{n}.json', encoding='utf-8')) for n in\n"
+    code("cards = [json.load(open(ROOT / 'examples' / 'cards' / f'{n}.json', encoding='utf-8')) for n in\n"
          "         ('E01_soe_transport_licensing', 'E03_enterprise_ecommerce', 'E02_admin_registry_governance')]\n"
          "pf = Portfolio.from_cards(cards)\n"
          "results = {m: fn(pf) for m, fn in methods.items()}\n"

@@ -1,4 +1,4 @@
-"""Builds notebooks/05_risk_flags.ipynb (run from the repository root)."""
+"""Builds notebooks/05_risk_flags.ipynb (run: .venv/bin/python notebooks/build_05.py); the notebook runs from\nnotebooks/ (Jupyter's default) or from the repository root."""
 from pathlib import Path
 
 import nbformat as nbf
@@ -10,16 +10,22 @@ cells = [
     nbf.v4.new_code_cell("import pandas as pd\nfrom valuation import api\nfrom valuation.rules import compile_rules, load_seed_rules\n"
                          "rules = load_seed_rules()\nprint(len(rules), 'seed rules')\n"
                          "pd.DataFrame([{k: r[k] for k in ('id', 'severity', 'condition')} | {'references': ', '.join(r['references'])} for r in rules])"),
-    nbf.v4.new_markdown_cell("## F8：高溢价与低于 90%\n账面价值 100，评估值 260（增值率 160%），拟交易价 230 < 0.9 × 260 = 234。"),
+    nbf.v4.new_markdown_cell("## F8：高溢价与低于 90%\n国有企业（国资委令第12号约束国有企业）：账面价值 100，评估值 260（增值率 160%），拟交易价 230 < 0.9 × 260 = 234。"),
     nbf.v4.new_code_cell("from valuation.rules.facts import FACTS\nimport numpy as np\n"
                          "base = {k: (np.nan if t == 'number' else False if t == 'bool' else '') for k, (t, _, _) in FACTS.items()}\n"
-                         "facts = pd.DataFrame([base | {'estimate': 260.0, 'book_value': 100.0, 'premium_ratio': 1.6, 'proposed_price': 230.0}], index=['F8'])\n"
+                         "facts = pd.DataFrame([base | {'holder_type': 'soe', 'estimate': 260.0, 'book_value': 100.0, 'premium_ratio': 1.6, 'proposed_price': 230.0}], index=['F8'])\n"
                          "rs = compile_rules(rules)\nhits = rs.evaluate(facts)\nprint(sorted(hits['code'].astype(str)))\n"
                          "from valuation.rules import flags_for\nfor f in flags_for(facts, hits, rs)['F8']:\n    print(f['severity'], f['code'], f['message_zh'], f['references'])"),
     nbf.v4.new_markdown_cell("## 整张卡片的标记 / Flags of a whole card\n行政单位的数据资产用于质押（财资〔2024〕1号 禁止）。"),
-    nbf.v4.new_code_cell("import json\ncard = json.load(open('examples/cards/E02_admin_registry_governance.json', encoding='utf-8'))\n"
+    nbf.v4.new_code_cell("import json\nfrom pathlib import Path\n"
+                         "ROOT = next(p for p in (Path.cwd(), *Path.cwd().parents) if (p / 'examples' / 'cards').is_dir())  # the repository, from notebooks/ or the root\n"
+                         "card = json.load(open(ROOT / 'examples' / 'cards' / 'E02_admin_registry_governance.json', encoding='utf-8'))\n"
                          "card['asset']['pledged'] = True\nr = api.appraise(card, library='seed')\n"
                          "print('final:', r.final)\nfor f in r.flags:\n    print(f['code'], f['severity'], f['message_en'])"),
+    nbf.v4.new_markdown_cell("## 结果摘要 / Result summary\n每个标记所依据的文件按标题与条款引用（《数据资产评估指导意见》第二十四条）；"
+                             "Jupyter 中 `r` 本身显示为 HTML 表格。Each flag cites its documents by title and article; "
+                             "`r` on its own renders as an HTML table in Jupyter."),
+    nbf.v4.new_code_cell("print(r.summary('en'))\nprint(repr(r))"),
     nbf.v4.new_markdown_cell("## 编译器拒绝不安全表达式 / The compiler refuses unsafe expressions"),
     nbf.v4.new_code_cell("from valuation.core.errors import RuleCompileError\n"
                          "for expr in [\"__import__('os')\", 'estimate.__class__', 'premium_ratio > 1 and holder_type in (\"soe\",)']:\n"

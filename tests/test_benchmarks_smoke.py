@@ -60,3 +60,17 @@ def test_bench_service_runs_with_wrk(tmp_path):
 def test_bench_appraise_runs():
     out = _run("benchmarks/bench_appraise.py", "--calls", "2")
     assert re.search(r"appraise: all cards median [\d.]+ ms, p99 [\d.]+ ms", out), out
+
+
+def test_bench_import_bomb_refuses_and_the_database_does_not_grow():
+    out = _run("benchmarks/bench_import_bomb.py")
+    for name in ("yaml alias bomb", "json 100k deep"):
+        m = re.search(rf"{name}\s+\d+ bytes\s+[\d.]+ ms\s+db (\d+) → (\d+) bytes\s+refused", out)
+        assert m and m.group(1) == m.group(2), out
+
+
+def test_bench_limits_prints_the_cpu_of_the_largest_requests():
+    out = _run("benchmarks/bench_limits.py", "--repeat", "1", "--batch", "20")
+    for shape in ("history", "scenarios"):
+        assert re.search(rf"largest card \[{shape}\]: cpu [\d.]+ s", out), out
+    assert re.search(r"largest batch: 20 cards \(1 with history\) cpu [\d.]+ s, 0 failed", out), out

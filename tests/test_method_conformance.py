@@ -1,4 +1,4 @@
-"""One conformance suite over every approach (DESIGN.md §9): the contract columns, same input
+"""One conformance suite over every approach (docs/DESIGN.md §9): the contract columns, same input
 same output, vectorised equals one-at-a-time, reasons for every not-applicable row, and
 valid bad input refused before any calculation."""
 import importlib

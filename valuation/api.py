@@ -26,7 +26,7 @@ from .core.snapshot import LibrarySnapshot
 from .engine import Evaluation, evaluate
 
 __all__ = ["appraise", "appraise_together", "appraise_many", "price", "revalue", "backtest", "open_library",
-           "snapshot", "validate", "report", "BatchResult", "__version__"]
+           "snapshot", "validate", "report", "book", "book_papers", "BatchResult", "cite", "__version__"]
 
 LibraryLike = str | LibrarySnapshot | Any | None
 
@@ -56,7 +56,7 @@ def open_library(url: str | None = None, *, init: bool = False) -> Any:
 
 def _register_validators(store: Any) -> None:
     """Writes to this store's rules library go through the whitelisted rule compiler
-    (DESIGN.md §7), and writes to its indicators library through the quality settings check
+    (docs/DESIGN.md §7), and writes to its indicators library through the quality settings check
     (weights, bands, default scale). Registered on the instance, so stores opened elsewhere are
     unaffected."""
     try:
@@ -67,6 +67,9 @@ def _register_validators(store: Any) -> None:
     from .quality.library import validate_indicator_entry
 
     store.register_validator("indicators", validate_indicator_entry)
+    from .rules.applicability import validate_standard  # binds / limits (issue 17)
+
+    store.register_validator("standards", validate_standard)
 
 
 def snapshot(library: LibraryLike = None) -> LibrarySnapshot:
@@ -124,7 +127,7 @@ def validate(card: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 def appraise(card: Mapping[str, Any], *, library: LibraryLike = None, trace: bool = True,
              as_of: _dt.date | None = None) -> Result:
-    """Appraise one asset card (INTERCHANGE.md) with every applicable approach.
+    """Appraise one asset card (docs/INTERCHANGE.md) with every applicable approach.
 
     Raises :class:`~valuation.core.errors.ValidationError` listing every problem of the card.
     """
@@ -153,7 +156,7 @@ def appraise_together(cards: Sequence[Mapping[str, Any]], *, library: LibraryLik
     Parameters
     ----------
     cards : sequence of mappings
-        Asset cards (INTERCHANGE.md). Several cards may carry the same ``asset_id`` (even with
+        Asset cards (docs/INTERCHANGE.md). Several cards may carry the same ``asset_id`` (even with
         different content): they are evaluated in separate portfolios.
     library : str, LibrarySnapshot, store or None
         What every card is appraised against (resolved once, see :func:`snapshot`).
@@ -271,6 +274,32 @@ class BatchResult:
         return {"results": [r.to_dict() for r in self.results()],
                 "failures": clean(self.failures)}
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row per appraised asset (index ``asset_id``): estimate, low, high, coverage,
+        currency, final, flags (codes joined by ``;``) and per approach its estimate, weight and
+        applicability — the columns a reader wants, not the engine's working columns."""
+        fr = self.frame
+        if not len(fr):
+            return pd.DataFrame(columns=["estimate", "low", "high", "coverage", "currency", "final", "flags"])
+        out = fr[[c for c in ("estimate", "low", "high", "coverage", "currency") if c in fr.columns]].copy()
+        flags = self.evaluation.flags if self.evaluation is not None else {}
+        out["final"] = [not any(f.get("severity") == "blocker" for f in flags.get(a, [])) for a in fr.index]
+        out["flags"] = fr["flags"]
+        for m in ("cost", "income", "market"):
+            for k in ("estimate", "weight", "applicable"):
+                if f"{m}_{k}" in fr.columns:
+                    out[f"{m}_{k}"] = fr[f"{m}_{k}"]
+        out.index.name = "asset_id"
+        return out
+
+    def __repr__(self) -> str:
+        ev = self.evaluation
+        n = 0 if ev is None else len(ev.frame)
+        valued = 0 if ev is None else int(ev.frame["estimate"].notna().sum())
+        flagged = 0 if ev is None else sum(1 for v in ev.flags.values() if v)
+        return (f"BatchResult(assets={n}, with_estimate={valued}, flagged={flagged}, "
+                f"failures={len(self.failures)})")
+
 
 def appraise_many(portfolio: Portfolio | pd.DataFrame | Sequence[Mapping[str, Any]], *,
                   library: LibraryLike = None, trace: bool = False,
@@ -311,6 +340,42 @@ def price(product: Mapping[str, Any], *, library: LibraryLike = None) -> dict[st
     return out
 
 
+def book(card: Mapping[str, Any], *, library: LibraryLike = None,
+         as_of: _dt.date | None = None) -> dict[str, Any]:
+    """入表 and impairment test of one card (财会〔2023〕11号; CAS 6, CAS 1, CAS 8).
+
+    The engine appraises the card (same snapshot); its income approach is the value in use and
+    its market approach (one-off price) the fair value of :mod:`valuation.accounting`. Returns
+    ``classification``, the figures (``cost`` … ``carrying_amount``, absent ones None),
+    ``schedule``, ``disclosure``, ``flags``, ``trace`` and ``provenance``. Raises
+    :class:`~valuation.core.errors.ValidationError` for a bad card or accounting section.
+    """
+    from .accounting.book import book_for_evaluation
+
+    snap = snapshot(library)
+    pf = Portfolio.from_card(card)
+    ev = evaluate(pf, snap, trace=False, explain=False, as_of=as_of)
+    books = book_for_evaluation(pf, ev.methods)
+    ans = books.answer(0, provenance={"engine_version": __version__, "library_snapshot": snap.snapshot_id,
+                                      "input_hash": card_hash(card),
+                                      "valuation_date": str(pf.assets["valuation_date"].iloc[0].date())})
+    from .core.citations import citations
+
+    for f in ans["flags"]:          # the documents by title and article, as the engine's flags
+        f["citations"] = citations(f["references"], snap.standards)
+    return ans
+
+
+def book_papers(card: Mapping[str, Any], *, fmt: str = "xlsx", lang: str = "zh",
+                library: LibraryLike = None, answer: Mapping[str, Any] | None = None) -> bytes:
+    """入表底稿 of one card as ``docx`` or ``xlsx`` bytes (:mod:`valuation.report.books_papers`)."""
+    from .report.books_papers import render_books
+
+    snap = snapshot(library)
+    ans = answer if answer is not None else book(card, library=snap)
+    return render_books(card, ans, fmt, lang, snap.standards)
+
+
 def revalue(portfolio: Any, out: str | os.PathLike[str], **kwargs: Any) -> Any:
     """Batch revaluation of a portfolio file or frame (see :mod:`valuation.batch`)."""
     from .batch.pipeline import revalue as _revalue
@@ -329,7 +394,7 @@ def _history_db(library: LibraryLike) -> Any:
 
 
 def runs(*, library: LibraryLike = None, limit: int | None = None) -> pd.DataFrame:
-    """Batch revaluation runs, newest first (DESIGN.md §2 "Run").
+    """Batch revaluation runs, newest first (docs/DESIGN.md §2 "Run").
 
     Columns: ``id, status, started_at, finished_at, snapshot_id, input_name, only`` and the
     counts ``total, rejected, screened, valued, failed, flagged``.
@@ -388,10 +453,21 @@ def report(card: Mapping[str, Any], *, fmt: str = "docx", lang: str = "zh",
            library: LibraryLike = None, result: Result | None = None) -> bytes:
     """The appraisal report of one card as ``docx``, ``xlsx`` (working papers) or ``pdf`` bytes,
     filling the disclosure checklist of 中评协〔2023〕17号 arts. 25–27."""
+    from .core.gate import for_document
     from .report import render
 
     res = result or appraise(card, library=library)
-    return render(card, res.to_dict(), fmt, lang)
+    # the documents' XML cannot hold control characters that free text may carry
+    return render(for_document(card), for_document(res.to_dict()), fmt, lang, snapshot(library).standards)
+
+
+def cite(refs: Iterable[str] | str | None, *, lang: str = "zh", library: LibraryLike = None) -> str:
+    """The documents behind standard ids as one line, by title and article from the library's
+    standards (``cite("CAS2023.art24")`` → 《数据资产评估指导意见》第二十四条; en: Guidance on Data
+    Asset Appraisal, art. 24) — for trace clauses and anything else that carries ids."""
+    from .core.citations import citation_list
+
+    return citation_list([refs] if isinstance(refs, str) else refs, snapshot(library).standards, lang)
 
 
 def sensitivity(card: Mapping[str, Any], *, library: LibraryLike = None, lang: str = "zh",
@@ -458,3 +534,16 @@ def test_rule(expression: str, params: Mapping[str, Any] | None = None) -> list[
 
 
 test_rule.__test__ = False  # a library function, not a pytest test
+
+
+# revenue sharing (issue 21): share, its ledger and schema live in their own module
+from .share_api import (  # noqa: E402,F401
+    coalition_values_from_income,
+    share,
+    share_diff,
+    share_export,
+    share_history,
+    share_record,
+    share_report,
+    share_schema,
+)

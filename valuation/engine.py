@@ -2,7 +2,7 @@
 
 Pure: a function of (portfolio, library snapshot, as-of date). The faces reach it through
 :mod:`valuation.api`; batch revaluation runs it on partitions. A single appraisal is the
-same code on a portfolio of one (DESIGN.md §3).
+same code on a portfolio of one (docs/DESIGN.md §3).
 """
 from __future__ import annotations
 
@@ -16,10 +16,12 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
+from .core.citations import citations
 from .core.portfolio import Portfolio
 from .core.result import METHOD_NAMES, Result, clean
 from .core.snapshot import LibrarySnapshot
 from .methods.base import _CONVERT_AT_ONCE, MethodResult, _row_columns, empty_frame, not_applicable
+from .methods.finite import guard_conclusion, guard_method_frame, guard_negative
 
 __all__ = ["Evaluation", "evaluate", "run_method"]
 
@@ -45,7 +47,18 @@ def run_method(name: str, pf: Portfolio, snap: LibrarySnapshot, *, trace: bool =
     kwargs: dict[str, Any] = {"trace": trace}
     if name == "market":
         kwargs["cases"] = snap.cases
-    res: MethodResult = fn(pf, params, **kwargs)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):   # caught below, as reasons
+        res: MethodResult = fn(pf, params, **kwargs)
+    if name == "market":   # library evidence in CNY, the card in another currency (issue 17)
+        from .methods.fx import apply_market_currency
+
+        res = apply_market_currency(res, pf, snap)
+    fr = guard_method_frame(res.frame)   # an overflow or NaN is "not applicable", never a number
+    loss = pf.assets["income_loss_making"].fillna(False).to_numpy(dtype=bool) \
+        if "income_loss_making" in pf.assets else np.zeros(len(pf), bool)
+    fr = guard_negative(fr, loss)         # a negative value only for a stated loss-making asset
+    if fr is not res.frame:
+        res = MethodResult(res.method, fr, res.traces, res.params, res.warnings)
     flag = {"cost": "has_cost", "income": "has_income", "market": "has_market"}[name]
     missing = ~pf.assets[flag].to_numpy(dtype=bool)
     if missing.any():
@@ -54,6 +67,30 @@ def run_method(name: str, pf: Portfolio, snap: LibrarySnapshot, *, trace: bool =
                        "the request has no section for this approach")
         res = MethodResult(res.method, fr, res.traces, res.params, res.warnings)
     return res
+
+
+def _evidence(methods: Mapping[str, Mapping[str, Any]], snapshot_id: Any, row: Mapping[str, Any]
+              ) -> tuple[dict[str, Any], int | None]:
+    """Coverage basis of the ranges and the real comparables behind the market value (issue 16).
+
+    The guided range of the reconciled value is a Monte Carlo over the models library's
+    parameter distributions (or their analytic mixture): its coverage is *assumed*; the Monte
+    Carlo standard error of each bound is stated (``mc_se_low``, ``mc_se_high``). A market range calibrated by
+    split-conformal on the case library (``range_basis = conformal_cv``) is *measured* on n
+    out-of-fold cases (see ``valuation backtest`` for the hold-out figures)."""
+    mk = methods.get("market") or {}
+    det = mk.get("details") or {}
+    applicable = bool(mk.get("applicable"))
+    n_real = int(det.get("n_real_comparables") or 0) if applicable else None
+    market = None
+    if applicable and det.get("range_basis") == "conformal_cv":
+        market = {"basis": "measured", "method": "split-conformal, 5-fold CV", "n": int(det.get("conformal_n") or 0),
+                  "dataset": f"case library {snapshot_id}"}
+    elif applicable:
+        market = {"basis": "assumed", "method": str(det.get("range_basis") or "")}
+    guided = {"basis": "assumed", "method": str(row.get("range_method") or ""),
+              "mc_se_low": clean(row.get("low_se")), "mc_se_high": clean(row.get("high_se"))}
+    return {"guided_range": guided, "market_range": market}, n_real
 
 
 @dataclass
@@ -90,12 +127,14 @@ class Evaluation:
                 "valuation_date": vd.date().isoformat() if isinstance(vd, pd.Timestamp) else vd,
                 "random_seed": seed}
         est = clean(row.get("estimate"))
+        basis, n_real = _evidence(methods, self.snapshot_id, row)
         return Result(asset_id=str(asset_id), estimate=est, low=clean(row.get("low")),
                       high=clean(row.get("high")), coverage=clean(row.get("coverage")),
                       currency=str(row.get("currency") or "CNY"), methods=methods, flags=flags,
                       provenance=prov, final=final,
                       explanation=self.explanations.get(asset_id, {}), warnings=warnings,
-                      status="ok" if est is not None else "no_estimate")
+                      status="ok" if est is not None and row_ok(row) else "no_estimate",
+                      coverage_basis=basis, n_real_comparables=n_real)
 
     def _row(self, asset_id: str) -> Mapping[str, Any]:
         """The reconciled row of an asset: ``frame.loc[asset_id]`` or, read from columns
@@ -120,6 +159,11 @@ class Evaluation:
         return {k: (lz[i] if pl is None else pl[i]) for k, pl, lz in zip(names, plain, lazy)}
 
 
+def row_ok(row: Mapping[str, Any]) -> bool:
+    """``status: ok`` needs a finite estimate, low and high (issue 17)."""
+    return all(clean(row.get(k)) is not None for k in ("estimate", "low", "high"))
+
+
 def _reconcile(pf: Portfolio, results: Mapping[str, MethodResult], snap: LibrarySnapshot,
                explain: bool) -> tuple[pd.DataFrame, dict[str, dict[str, Any]]]:
     try:
@@ -127,7 +171,8 @@ def _reconcile(pf: Portfolio, results: Mapping[str, MethodResult], snap: Library
     except ImportError:  # pragma: no cover
         rec = None
     if rec is not None and hasattr(rec, "reconcile"):
-        return rec.reconcile(pf, dict(results), snap, explain=explain)
+        fr, expl = rec.reconcile(pf, dict(results), snap, explain=explain)
+        return guard_conclusion(fr), expl   # a conclusion only with a finite estimate, low and high
     # Fallback while the pricing package is absent: a single applicable method is the
     # conclusion; several are not averaged mechanically (CAS 2023 art. 24).
     fr = pd.DataFrame(index=pf.index)
@@ -157,7 +202,30 @@ def _flags(pf: Portfolio, frame: pd.DataFrame, results: Mapping[str, MethodResul
                                   as_of=as_of)
     ruleset = _ruleset(snap)
     hits = ruleset.hit_positions(facts, len(pf))
-    return engine_mod.flags_from_arrays(facts, pf.index.to_numpy(dtype=object), hits, ruleset)
+    flags = engine_mod.flags_from_arrays(facts, pf.index.to_numpy(dtype=object), hits, ruleset)
+    return _cite(flags, snap)
+
+
+def _cite(flags: dict[str, list[dict[str, Any]]], snap: LibrarySnapshot
+          ) -> dict[str, list[dict[str, Any]]]:
+    """Give each flag ``citations`` beside its ``references`` codes: the cited documents by
+    title and article from the snapshot's standards library (《数据资产评估指导意见》第二十四条 /
+    Guidance on Data Asset Appraisal, art. 24; ``docs/DOMAIN.md`` §1). One list per snapshot
+    and distinct reference tuple, shared by the flags that cite it (read it, do not change it)."""
+    sid = snap.snapshot_id
+    for fl in flags.values():
+        for f in fl:
+            key = (sid, tuple(f.get("references") or ()))
+            c = _CITATIONS.get(key)
+            if c is None:
+                if len(_CITATIONS) > 4096:
+                    _CITATIONS.clear()
+                c = _CITATIONS[key] = citations(key[1], snap.standards)
+            f["citations"] = c
+    return flags
+
+
+_CITATIONS: dict[tuple[str, tuple[str, ...]], list[dict[str, str]]] = {}
 
 
 _RULESETS: dict[str, Any] = {}

@@ -20,11 +20,13 @@ def test_second_run_reports_changes_and_new_and_cleared_flags(tmp_path: Path):
 
     # second run: asset 0's book value collapses (→ HIGH_PREMIUM appears), asset 1's book value
     # rises far above its value (a HIGH_PREMIUM it had is cleared, HIGH_IMPAIRMENT appears), and
-    # asset 2's royalty rate doubles (value changes)
-    x0, x1, x2 = a.loc[0, "asset_id"], a.loc[1, "asset_id"], a.loc[2, "asset_id"]
+    # asset 2's royalty rate doubles (value changes). The HIGH_IMPAIRMENT asset is an enterprise
+    # (row 4): CAS 8 binds enterprises, not administrative units (issue 17 applicability)
+    assert a.loc[4, "holder_type"] in ("enterprise", "soe")
+    x0, x1, x2 = a.loc[0, "asset_id"], a.loc[4, "asset_id"], a.loc[2, "asset_id"]
     b = a.copy()
     b.loc[0, "book_value"] = r1.loc[x0, "estimate"] / 5
-    b.loc[1, "book_value"] = r1.loc[x1, "estimate"] * 3
+    b.loc[4, "book_value"] = r1.loc[x1, "estimate"] * 3
     b.loc[2, "income_royalty_rate"] = a.loc[2, "income_royalty_rate"] * 2
     s2 = revalue(b, tmp_path / "r2.csv", records=recs, library="seed", db=db, as_of=AS_OF, workers=1)
     r2 = pd.read_csv(tmp_path / "r2.csv", keep_default_na=False, na_values=[""]).set_index("asset_id")

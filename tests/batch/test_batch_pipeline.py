@@ -38,12 +38,18 @@ def test_bad_rows_duplicates_and_missing_sections_are_accounted_for(tmp_path, db
         # bilingual reasons naming the global row
         assert r["reason_en"].str.contains(f"row {row}").all() and r["reason_zh"].str.contains(f"第 {row} 行").all()
     assert (main.loc[main["row"] == 4, "value"] == "lots").all()
-    orphan = rej[rej["table"] == "market.comparables"]
+    comps = rej[rej["table"] == "market.comparables"]
     # comparables of ids that are not in the main table: the invented one, and those of the two
     # rows whose id was overwritten (duplicate) or removed (missing) — 3 comparables each
+    orphan = comps[comps["reason_en"].str.contains("not in the main table")]
     assert set(orphan["asset_id"]) == {"NO-SUCH-ASSET", "T-0000014", "T-0000017"}
-    assert c["rejected_records"] == len(orphan) == 7
-    assert orphan["reason_en"].str.contains("not in the main table").all()
+    # and those of the three assets whose main-table row was rejected: not used, so rejected
+    # too (issue 18: every records row is accounted for)
+    unused = comps[comps["reason_en"].str.contains("was rejected; the row is not used")]
+    assert set(unused["asset_id"]) == {"T-0000003", "T-0000007", "T-0000011"}
+    assert len(orphan) == 7 and len(unused) == 9 and len(comps) == 16
+    assert c["rejected_records"] == 16
+    assert c["records_in"] == len(recs["market.comparables"]) == c["records_used"] + 16
     res = pd.read_csv(tmp_path / "out.csv")
     assert len(res) == 25 and res["asset_id"].is_unique
     no_income = a.loc[20, "asset_id"]

@@ -1,4 +1,4 @@
-"""Layer rules of DESIGN.md §4: dependencies point down; core layers never import faces."""
+"""Layer rules of docs/DESIGN.md §4: dependencies point down; core layers never import faces."""
 import ast
 from pathlib import Path
 
@@ -8,17 +8,24 @@ FACE_LIBS = ("streamlit", "fastapi", "uvicorn", "starlette")
 ALLOWED = {
     "core": set(),
     "library": {"core"},
-    # DESIGN.md §4: library and core form the bottom row; methods stay pure (no store access)
+    # docs/DESIGN.md §4: library and core form the bottom row; methods stay pure (no store access)
     "quality": {"core", "library"},
     "rules": {"core", "library"},
     "methods": {"core", "quality", "library"},
     "pricing": {"core", "quality", "methods", "rules", "library"},
     "engine": {"core", "quality", "methods", "rules", "pricing"},
-    "report": {"core", "quality", "methods", "rules", "pricing", "engine", "api", "library"},
-    "batch": {"core", "quality", "methods", "rules", "pricing", "engine", "library", "api"},
-    "api": {"core", "quality", "methods", "rules", "pricing", "engine", "library", "batch", "report"},
+    # 入表 and impairment (issue 22): pure, fed the engine's estimates by api and batch
+    "accounting": {"core"},
+    "sharing": {"core", "library"},     # revenue sharing: pure, plus its ledger table
+    "report": {"core", "quality", "methods", "rules", "pricing", "engine", "api", "library", "accounting",
+               "sharing"},
+    "batch": {"core", "quality", "methods", "rules", "pricing", "engine", "library", "api", "accounting"},
+    "api": {"core", "quality", "methods", "rules", "pricing", "engine", "library", "batch", "report",
+            "accounting", "sharing", "share_api"},     # share_api: the sharing part of the facade
+    "share_api": {"core", "library", "batch", "sharing", "api", "report"},
 }
-CORE_LAYERS = ("core", "quality", "methods", "rules", "pricing", "batch", "engine", "library")
+CORE_LAYERS = ("core", "quality", "methods", "rules", "pricing", "batch", "engine", "library", "accounting",
+               "sharing")
 
 
 def _layer(path: Path) -> str:

@@ -1,4 +1,4 @@
-"""The one schema table: every INTERCHANGE.md field accepted, bad input refused with the field,
+"""The one schema table: every docs/INTERCHANGE.md field accepted, bad input refused with the field,
 the value and what is allowed, every issue collected."""
 import copy
 import json
@@ -27,7 +27,7 @@ def _leaf_paths(d, prefix=""):
 
 
 def test_every_interchange_field_is_in_the_schema_and_accepted():
-    """The INTERCHANGE.md example (copied verbatim into examples/) validates, and every leaf
+    """The docs/INTERCHANGE.md example (copied verbatim into examples/) validates, and every leaf
     path of it is a field of the table."""
     out = validate_document(EXAMPLE)
     paths = {f.path for f in FIELDS}

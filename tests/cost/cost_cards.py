@@ -1,4 +1,4 @@
-"""Cards shared by the cost-approach tests (fixtures F1/F3 and E1 of DOMAIN.md §8)."""
+"""Cards shared by the cost-approach tests (fixtures F1/F3 and E1 of docs/DOMAIN.md §8)."""
 import numpy as np
 
 F3 = [[1, 1 / 2, 1 / 3, 1, 2, 3], [2, 1, 1 / 2, 2, 3, 4], [3, 2, 1, 3, 4, 5],

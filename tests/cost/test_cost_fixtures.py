@@ -1,4 +1,4 @@
-"""Cost approach P = C × δ against DOMAIN.md fixtures F1 (with F3 quality), E1 and hand checks.
+"""Cost approach P = C × δ against docs/DOMAIN.md fixtures F1 (with F3 quality), E1 and hand checks.
 
 Tolerances: money to half a unit of the printed 2 decimals (0.005); Q 1e-4; identities 1e-12.
 """

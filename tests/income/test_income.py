@@ -1,4 +1,4 @@
-"""Income approach against DOMAIN.md F5, F6, closed forms and an independently computed
+"""Income approach against docs/DOMAIN.md F5, F6, closed forms and an independently computed
 relief-from-royalty reference. Tolerances: fixtures 1e-4 (F5) and 0.005 (F6, money to the
 cent); identities 1e-9 relative."""
 import copy
@@ -147,7 +147,11 @@ def test_life_beyond_rights_is_cut_and_warned():
     assert r["life_bound"] == "rights" and r["life"] == pytest.approx(3.0027, abs=1e-3)
     assert r["estimate"] < 100 * (1 - 1.1 ** -4) / 0.1
     assert res.warnings["X"][0]["code"] == "LIFE_TRUNCATED_TO_RIGHTS"
-    c["asset"]["rights"]["renewal_documented"] = True
+    c["asset"]["rights"]["renewal_documented"] = True   # claimed without evidence: not relied on (issue 17)
+    res = income.appraise(Portfolio.from_card(c))
+    assert res.frame.iloc[0]["life_bound"] == "rights"
+    assert "RENEWAL_WITHOUT_EVIDENCE" in [w["code"] for w in res.warnings["X"]]
+    c["asset"]["rights"]["renewal_evidence"] = "授权协议第 8 条自动续期条款"
     assert income.appraise(Portfolio.from_card(c)).frame.iloc[0]["life_bound"] == "periods"
 
 

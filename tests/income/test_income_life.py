@@ -6,13 +6,14 @@ import pytest
 
 from valuation.methods.income import BOUNDS, _life
 from valuation.methods.income.columns import Columns
+from valuation.methods.income.term import renewal_stated
 
 
 def _matrix_life(a: Columns, horizon: np.ndarray, stop: np.ndarray):
     """The former formulation: one (n, 7) matrix, its row minimum and argmin."""
     vd, te = a.date("valuation_date"), a.date("rights_term_end")
     rights = np.where(np.isnat(te), np.nan, (te - vd) / np.timedelta64(1, "D") / 365.0)
-    renew = a.flag("rights_renewal_documented")
+    renew = renewal_stated(a)[0]      # documented AND evidence named (issue 17)
     mat = np.column_stack([horizon, np.where(renew, np.nan, rights)]
                           + [a.num(f"income_life_{k}_years") for k in ("contract", "legal", "timeliness", "product")]
                           + [stop])
@@ -34,6 +35,7 @@ def test_life_is_the_row_minimum(n):
         "rights_term_end": pd.DatetimeIndex(np.where(rng.random(n) < 0.3, pd.NaT,
                                                      vd + pd.to_timedelta(rng.integers(0, 3000, n), "D"))).as_unit("ns"),
         "rights_renewal_documented": rng.random(n) < 0.3,
+        "rights_renewal_evidence": np.where(rng.random(n) < 0.7, "contract §8", None),
         **{f"income_life_{k}_years": years(n) for k in ("contract", "legal", "timeliness", "product")},
     })
     horizon, stop = years(n), years(n)

@@ -1,4 +1,4 @@
-"""Notebook 02 is built by notebooks/build_02.py and executes without error (cwd = repository)."""
+"""Notebook 02 is built by notebooks/build_02.py and executes without error (cwd = notebooks/, as Jupyter opens it)."""
 from notebook_run import executed_outputs
 
 

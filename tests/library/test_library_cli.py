@@ -11,6 +11,8 @@ app = typer.Typer()
 register(app)
 runner = CliRunner()
 
+from valuation.library.seed.loader import seed_items  # noqa: E402
+
 
 def run(*args):
     return runner.invoke(app, [str(a) for a in args])
@@ -20,12 +22,13 @@ def test_init_list_show_history_put_retire_audit(tmp_path):
     db = f"sqlite:///{tmp_path / 'lib.db'}"
     r = run("init", "--db", db)
     assert r.exit_code == 0, r.output
-    assert "标准库 standards" in r.output and "55" in r.output
+    n_std = str(len(seed_items()["standards"]))             # every standard in the seed file
+    assert "标准库 standards" in r.output and n_std in r.output
     sid = r.output.split("快照 / snapshot:")[1].strip()
     r2 = run("init", "--db", db)                           # idempotent: same snapshot, no writes
     assert r2.exit_code == 0 and r2.output.split("快照 / snapshot:")[1].strip() == sid
     std_row = next(line for line in r2.output.splitlines() if line.startswith("标准库"))
-    assert std_row.split()[2:6] == ["0", "0", "55", "55"]
+    assert std_row.split()[2:6] == ["0", "0", n_std, n_std]
 
     r = run("library", "list", "standards", "--search", "90%", "--db", db)
     assert r.exit_code == 0 and "SASAC12.90pct" in r.output and "CAS2023.art2 " not in r.output

@@ -1,5 +1,5 @@
 """A new active version in the model or indicators library changes the numbers of appraisals
-on that snapshot — and nothing else does (DESIGN.md: every run records the library snapshot it
+on that snapshot — and nothing else does (docs/DESIGN.md: every run records the library snapshot it
 used, so the snapshot must be what the numbers come from).
 
 Real SQLite store seeded from the shipped libraries; hand-computed expectations."""

@@ -11,7 +11,17 @@ from valuation.core.errors import ValidationError
 from valuation.library.seed.loader import SEED_DIR, load_seeds, seed_items
 
 # The standard ids of the project brief (notes/COMMON.md, "Standard ids"), copied verbatim.
-STANDARD_IDS = ["CAS2023.art2", "CAS2023.art3", "CAS2023.art12", "CAS2023.art14", "CAS2023.art16", "CAS2023.art17", "CAS2023.art18", "CAS2023.art19", "CAS2023.art20", "CAS2023.art21", "CAS2023.art22", "CAS2023.art23", "CAS2023.art24", "CAS2023.art25", "CAS2023.art26", "CAS2023.art27", "CAS2023.annex.cost", "CAS2023.annex.income", "CAS2023.annex.market", "CAS2019.guide9", "MOF2023-141.4", "MOF2023-141.6", "MOF2023-141.8", "MOF2023-141.9", "MOF2023-141.10", "MOF2023-141.15", "MOF2024-1.4", "MOF2024-167", "NDRC2025-65.scope", "NDRC2025-65.mar", "NDRC2025-65.profit", "NDRC2025-65.caps", "NDRC2025-65.review", "DATA20.public", "SASAC12.90pct", "SASAC12.validity", "SASAC32.90pct", "SASAC2024-8", "GBT36344", "GBT36344.normativeness", "GBT36344.completeness", "GBT36344.accuracy", "GBT36344.consistency", "GBT36344.timeliness", "GBT36344.accessibility", "CASBE2023-11", "CAS8.impairment", "CAS1.inventory", "EXCH.premium100", "LIT.royalty", "LIT.excess", "LIT.attrition", "LIT.wara", "LIT.cost_tc", "ENG.default"]
+STANDARD_IDS = ["CAS2023.art2", "CAS2023.art3", "CAS2023.art12", "CAS2023.art14", "CAS2023.art16", "CAS2023.art17", "CAS2023.art18", "CAS2023.art19", "CAS2023.art20", "CAS2023.art21", "CAS2023.art22", "CAS2023.art23", "CAS2023.art24", "CAS2023.art25", "CAS2023.art26", "CAS2023.art27", "CAS2023.annex.cost", "CAS2023.annex.income", "CAS2023.annex.market", "CAS2019.guide9", "MOF2023-141.4", "MOF2023-141.6", "MOF2023-141.8", "MOF2023-141.9", "MOF2023-141.10", "MOF2023-141.15", "MOF2024-1.4", "MOF2024-167", "NDRC2025-65.scope", "NDRC2025-65.mar", "NDRC2025-65.profit", "NDRC2025-65.caps", "NDRC2025-65.review", "DATA20.public", "SASAC12.90pct", "SASAC12.validity", "SASAC32.90pct", "SASAC2024-8", "GBT36344", "GBT36344.normativeness", "GBT36344.completeness", "GBT36344.accuracy", "GBT36344.consistency", "GBT36344.timeliness", "GBT36344.accessibility", "CASBE2023-11", "CAS8.impairment", "CAS1.inventory", "EXCH.premium100", "LIT.royalty", "LIT.excess", "LIT.attrition", "LIT.wara", "LIT.cost_tc", "ENG.default",
+                "CASREPORT.validity"]
+# revenue sharing (issue 21)
+STANDARD_IDS += ["DL2025-325.16", "DL2025-325.17", "DL2025-325.9", "MOF2024-167.4", "HZ2024-19.7",
+                 "HN2024-40.6", "MOF2024-1.7"]
+# issue 22 (入表 and impairment): the articles of 财会〔2023〕11号, CAS 6, CAS 8 and CAS 1
+STANDARD_IDS += ["CASBE2023-11.intangible", "CASBE2023-11.inventory", "CASBE2023-11.disclosure",
+                 "CAS6.art7", "CAS6.art8", "CAS6.art9", "CAS6.art12", "CAS6.art17", "CAS6.art19",
+                 "CAS8.art4", "CAS8.art5", "CAS8.art6", "CAS8.art15", "CAS8.art17", "CAS1.art15",
+                 "CAS1.art19", "CAS8.art11"]
+N_STANDARDS = len(STANDARD_IDS)
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -22,7 +32,7 @@ def _standards():
 def test_standards_seed_has_every_id_with_both_summaries():
     entries = _standards()
     ids = [e["id"] for e in entries]
-    assert len(STANDARD_IDS) == 55
+    assert len(STANDARD_IDS) == 56 + 17 + 7   # issue 17 added CASREPORT.validity
     assert sorted(ids) == sorted(STANDARD_IDS) and len(ids) == len(set(ids))
     for e in entries:
         assert HAN.search(e["summary_zh"]) and len(e["summary_zh"]) >= 20, e["id"]
@@ -82,7 +92,7 @@ def seed_tree(tmp_path):
 
 def test_load_seeds_is_idempotent_and_versions_changed_files(store, seed_tree):
     first = load_seeds(store, **seed_tree)
-    assert first == {"standards": {"created": 55, "updated": 0, "unchanged": 0},
+    assert first == {"standards": {"created": N_STANDARDS, "updated": 0, "unchanged": 0},
                      "rules": {"created": 2, "updated": 0, "unchanged": 0},
                      "indicators": {"created": 2, "updated": 0, "unchanged": 0},
                      "models": {"created": 2, "updated": 0, "unchanged": 0},
@@ -125,8 +135,8 @@ def test_reloading_unchanged_seeds_keeps_a_users_edit(store, seed_tree):
 
 def test_shipped_seeds_load_twice_without_writes(store):
     first = load_seeds(store)
-    assert first["standards"]["created"] == 55
-    assert store.counts()["standards"] == 55
+    assert first["standards"]["created"] == N_STANDARDS
+    assert store.counts()["standards"] == N_STANDARDS
     again = load_seeds(store)
     assert sum(c["created"] + c["updated"] for c in again.values()) == 0
 
@@ -149,6 +159,6 @@ def test_library_snapshot_from_the_store_uses_its_snapshot_id(store, seed_tree):
     load_seeds(store, **seed_tree)
     snap = snapshot_from_store(store)
     assert snap.snapshot_id == store.snapshot_id()
-    assert len(snap.standards) == 55 and "SASAC12.90pct" in snap.standards
+    assert len(snap.standards) == N_STANDARDS and "SASAC12.90pct" in snap.standards
     assert {r["id"] for r in snap.rules} == {"R.premium", "R.below90"}
     assert set(snap.models) == {"cost.cas", "market.grid"} and len(snap.cases) == 3

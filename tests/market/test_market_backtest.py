@@ -121,3 +121,29 @@ def test_cases_import_and_list_cli(files, tmp_path):
     assert "read 20 rows: imported 18, skipped 2" in r.output and "created 18" in r.output
     r = CliRunner().invoke(app, ["cases", "list", "--db", db, "--lang", "en", "--price-mode", "per_call"])
     assert r.exit_code == 0 and "8 cases" in r.output
+
+
+def test_backtest_tables_per_mode_and_exchange_with_the_naive_median_by_hand(files, tmp_path):
+    """``--tables`` writes the per-mode / per-exchange tables; the naive baseline is the median
+    price of the same exchange, category and mode of the cases (by hand below)."""
+    import json
+
+    from valuation.cli import app
+    from valuation.library.cases import import_dadada
+
+    prefix = tmp_path / "bt"
+    r = CliRunner().invoke(app, ["backtest", "--cases", str(files[0]), "--holdout", str(files[1]),
+                                 "--format", "dadada", "--tables", str(prefix), "--lang", "en"])
+    assert r.exit_code == 0, r.output
+    by_mode = pd.read_csv(f"{prefix}_by_mode.csv").set_index("price_mode")
+    by_ex = pd.read_csv(f"{prefix}_by_exchange.csv")
+    doc = json.loads((tmp_path / "bt.json").read_text("utf-8"))
+    assert set(doc) >= {"figures", "overall", "by_mode", "by_exchange"}
+    assert list(by_ex["platform"]) == ["Zhejiang Big Data Exchange"] and by_ex["n"].iloc[0] == 4
+    for col in ("n", "coverage", "mdale", "meanale", "mdale_naive", "meanale_naive", "median_width"):
+        assert col in by_mode.columns
+    # naive by hand: median of the 10 one-off case prices (all one category, one exchange)
+    c = import_dadada(files[0]).imported
+    med = float(np.median(c.loc[c["price_mode"] == "one_off", "price"]))
+    want = np.median(np.abs(np.log(med / np.array([1100.0, 900.0]))))
+    assert by_mode.loc["one_off", "mdale_naive"] == pytest.approx(want, rel=1e-5)   # CSV holds 6 digits

@@ -79,7 +79,7 @@ def test_raw_features_from_arrays_equal_from_frame(seed):
 def test_year_offsets_from_parsed_library_dates():
     from valuation import api
 
-    fit = fit_library(api.snapshot("seed").cases)
+    fit = fit_library(api.snapshot("seed").cases, {"allow_synthetic": True})
     assert fit.case_days is not None
     rng = np.random.default_rng(0)
     for bad in (False, True):

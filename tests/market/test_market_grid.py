@@ -1,4 +1,4 @@
-"""Adjustment grid of the market approach: fixture F2 (DOMAIN.md §8.2), identities, guardrails."""
+"""Adjustment grid of the market approach: fixture F2 (docs/DOMAIN.md §8.2), identities, guardrails."""
 import numpy as np
 import pytest
 from scipy import stats
@@ -37,7 +37,7 @@ def test_f2_adjusted_prices_mean_and_spread():
     assert row["estimate"] == pytest.approx(128.60, abs=0.005)
     assert row["spread"] == pytest.approx(1.3045, abs=5e-5)
     assert row["n_comparables"] == 3 and bool(row["applicable"])
-    # coefficient by coefficient (independent hand numbers of DOMAIN.md F2)
+    # coefficient by coefficient (independent hand numbers of docs/DOMAIN.md F2)
     a = steps["comparable_A"]["inputs"]
     assert (a["X1"], a["X3"], a["X4"], a["X5"]) == pytest.approx((1.075, 1.04, 1.25, 0.90), abs=1e-9)
     b = steps["comparable_B"]["inputs"]

@@ -83,10 +83,12 @@ def test_hedonic_recovers_generator_elasticity(seed_cases):
 
 def test_library_card_uses_hedonic_range_and_knn(seed_cases):
     card = json.loads((ROOT / "examples" / "cards" / "E04_public_data_authorised_operation.json").read_text("utf-8"))
+    card["market"]["demonstration"] = True   # the seed cases are synthetic
     res = appraise(Portfolio.from_card(card), cases=seed_cases, trace=True)
     r = res.frame.iloc[0]
     assert r["applicable"] and r["comparables_source"] == "library" and r["n_comparables"] == card["market"]["k"]
-    assert r["range_basis"] == "hedonic_prediction_interval"
+    assert r["n_real_comparables"] == 0 and r["n_synthetic_comparables"] == card["market"]["k"]
+    assert r["range_basis"] == "conformal_cv"
     assert r["low"] <= r["estimate"] <= r["high"] and np.isfinite(r["grid_estimate"])
     sel = [s for s in res.traces[res.frame.index[0]] if s["step"] == "comparables"][0]
     chosen = seed_cases.set_index("case_id").loc[sel["inputs"]["cases"]]

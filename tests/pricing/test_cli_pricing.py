@@ -34,3 +34,12 @@ def test_price_bad_input_exit_2(tmp_path):
     r = runner.invoke(app, ["price", str(p), "--format", "json"])
     assert r.exit_code == 2
     assert "product.period.allowed_cost" in r.output
+
+
+def test_price_text_formats_amounts_and_cites_documents():
+    zh = runner.invoke(app, ["price", EXAMPLE]).output
+    # MAR 9,840,000 元 written through core.formatting; the flag names 《…》, not the code
+    assert "最高准许收入 MAR：9,840,000.00 元" in zh
+    assert "依据：《关于建立公共数据资源授权运营价格形成机制的通知》" in zh and "NDRC2025-65.review" not in zh
+    en = runner.invoke(app, ["price", EXAMPLE, "--lang", "en"]).output
+    assert "Maximum allowed revenue (MAR): CNY 9,840,000.00" in en

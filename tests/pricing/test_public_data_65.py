@@ -23,7 +23,7 @@ def f7(**period) -> dict:
 
 
 def test_f7_maximum_allowed_revenue():
-    # DOMAIN.md F7: 800 + 2000 × min(—, 1.7 % + 6 %) = 800 + 154 + 30 = 984 (万元)
+    # docs/DOMAIN.md F7: 800 + 2000 × min(—, 1.7 % + 6 %) = 800 + 154 + 30 = 984 (万元)
     r = price(f7())
     assert r["rate_used"] == pytest.approx(0.077, abs=TOL)
     assert r["allowed_profit"] == pytest.approx(154.0, abs=1e-9)

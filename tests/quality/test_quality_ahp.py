@@ -1,4 +1,4 @@
-"""AHP against fixture F3 (DOMAIN.md §8.2) and Saaty's consistency rule.
+"""AHP against fixture F3 (docs/DOMAIN.md §8.2) and Saaty's consistency rule.
 
 Tolerances: weights, λmax, CI, CR and Q 1e-4 (the fixture prints 4 decimals); the
 geometric-mean approximation agrees with the eigenvector to 1e-2.

@@ -62,8 +62,12 @@ def test_formula_injection_neutralised(appraised):
     evil["asset"]["name"] = "=HYPERLINK(\"http://x\",\"click\")"
     evil["asset"]["holder"] = "@SUM(A1)"
     wb = load_workbook(io.BytesIO(render(evil, res, "xlsx", "zh")))
-    values = [c.value for ws in wb for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    cells = [c for ws in wb for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    values = [c.value for c in cells if c.data_type == "s"]
     assert not any(v.startswith(("=", "+", "-", "@")) for v in values)
+    # the working papers' own formulas (data_type "f") never carry card text
+    formulas = [c.value for c in cells if c.data_type == "f"]
+    assert formulas and not any("HYPERLINK" in v or "SUM(A1)" in v for v in formulas)
     assert any(v.startswith("'=HYPERLINK") for v in values)
     assert safe_cell("-1+2") == "'-1+2" and safe_cell(-3.0) == -3.0
 

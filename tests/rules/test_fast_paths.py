@@ -68,7 +68,8 @@ def test_engine_flags_equal_the_frame_path(k):
             assert _same_array(np.asarray(arrays[f]), table[f].to_numpy()), f
     facts = build_facts(pf.assets, ev.frame, methods=methods)
     rs = engine._ruleset(SNAP)
-    general = flags_for(facts, rs.evaluate(facts), rs)
+    # the engine then gives each flag its citations (《title》第N条) from the snapshot
+    general = engine._cite(flags_for(facts, rs.evaluate(facts), rs), SNAP)
     fast = engine._flags(pf, ev.frame, ev.methods, SNAP, None)
     assert json.dumps(fast, sort_keys=False, default=str) == json.dumps(general, sort_keys=False, default=str)
     assert list(fast) == list(general)

@@ -78,7 +78,7 @@ def test_everything_else_is_answered_by_the_route(svc, case):
     elif case == "no key":
         headers, expect = {}, 401
     elif case == "wrong key":
-        headers, expect = {"X-API-Key": "dav_000000000000_nope"}, 403
+        headers, expect = {"X-API-Key": "dav_000000000000_nope"}, 401
     elif case == "viewer":
         headers, expect = {"X-API-Key": svc.keys["viewer"]}, 403
     elif case == "other query":

@@ -42,7 +42,8 @@ def test_openapi_lists_every_route_with_error_models(svc):
     spec = r.json()
     assert set(spec["paths"]) == {
         "/healthz", "/v1/appraisals", "/v1/appraisals:batch", "/v1/prices", "/v1/runs/{run_id}",
-        "/v1/libraries/{lib}", "/v1/libraries/{lib}/{key}", "/v1/libraries/{lib}/{key}/history"}
+        "/v1/libraries/{lib}", "/v1/libraries/{lib}/{key}", "/v1/libraries/{lib}/{key}/history",
+        "/v1/books", "/v1/shares", "/v1/shares/{record_id}"}
     op = spec["paths"]["/v1/appraisals"]["post"]
     assert op["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/AppraisalCard"}
@@ -67,16 +68,17 @@ def test_missing_key_is_401_with_bilingual_error(svc):
 
 
 @pytest.mark.parametrize("key", ["nonsense", "dav_000000000000_secret", "Bearer x"])
-def test_wrong_key_is_403(svc, key):
+def test_wrong_key_is_401_with_a_challenge(svc, key):
     r = svc.client.post("/v1/appraisals", json=CARD, headers={"X-API-Key": key})
-    assert r.status_code == 403
-    assert r.json()["code"] == "forbidden"
+    assert r.status_code == 401
+    assert r.json()["code"] == "unauthorized"
+    assert r.headers["WWW-Authenticate"].startswith("Bearer")
 
 
-def test_tampered_secret_of_a_real_key_is_403(svc):
+def test_tampered_secret_of_a_real_key_is_401(svc):
     good = svc.keys["admin"]
     r = svc.client.get("/v1/libraries/models", headers={"X-API-Key": good[:-1] + ("A" if good[-1] != "A" else "B")})
-    assert r.status_code == 403
+    assert r.status_code == 401
 
 
 def test_bearer_header_is_accepted(svc):
@@ -96,7 +98,7 @@ def test_viewer_may_read_but_not_appraise_price_or_write(svc):
         assert r.json()["required_role"] in ("appraiser",)
 
 
-def test_revoked_key_is_403(svc):
+def test_revoked_key_is_401(svc):
     from valuation.service.keys import KeyStore
 
     h = svc.h("viewer")
@@ -105,7 +107,7 @@ def test_revoked_key_is_403(svc):
     kid = next(k.id for k in ks.list() if k.name == "test-viewer")
     ks.revoke(kid)
     r = svc.client.get("/v1/libraries/models", headers=h)
-    assert r.status_code == 403
+    assert r.status_code == 401 and "WWW-Authenticate" in r.headers
     assert "revoked" in r.json()["message_en"]
 
 
@@ -146,8 +148,8 @@ def test_oversize_body_is_413_before_parsing(make_service):
     body = r.json()
     assert body["code"] == "payload_too_large" and body["limit"] == 2_000
     _provenance_headers(r)
-    # no key at all: still 413 (the size is checked before anything else)
-    assert s.client.post("/v1/appraisals", content=big).status_code == 413
+    # no key at all: 401 — the key is checked before the body is looked at (issue 18)
+    assert s.client.post("/v1/appraisals", content=big).status_code == 401
 
 
 def test_oversize_chunked_body_without_length_is_413(make_service):

@@ -1,5 +1,5 @@
 """Batch revaluation: portfolio I/O, the revaluation pipeline, local and Dask backends, run
-history (DESIGN.md §2 "Run", §3).
+history (docs/DESIGN.md §2 "Run", §3).
 
 >>> from valuation.batch import revalue            # doctest: +SKIP
 >>> s = revalue("portfolio.xlsx", "out/results.csv", only="high-premium", library="seed")

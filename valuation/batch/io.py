@@ -1,6 +1,6 @@
 """Portfolio files in and result files out (CSV, Excel, Parquet).
 
-Reading (INTERCHANGE.md, "portfolio file"):
+Reading (docs/INTERCHANGE.md, "portfolio file"):
 
 * **Excel** ``.xlsx``: the main sheet ``assets`` (one row per asset; the first sheet when no
   sheet is called ``assets``) and optional record sheets named after the records tables of the
@@ -14,8 +14,9 @@ Reading (INTERCHANGE.md, "portfolio file"):
 Writing: every file is written **atomically** — to a temporary file in the destination
 folder, flushed and ``fsync``-ed, then moved over the destination with :func:`os.replace`.
 A crash or Ctrl-C leaves either the old file or the new one, never half of one. Text cells
-of XLSX output that start with ``= + - @`` (or a tab / carriage return) are prefixed with a
-quote ``'`` so that a spreadsheet never evaluates them as formulas (CSV/formula injection).
+of CSV and XLSX output that start with ``= + - @`` (or a tab / carriage return, also after
+blanks) are prefixed with a quote ``'`` by ``core/cells.py`` so that a spreadsheet never
+evaluates them as formulas (CSV/formula injection); numbers stay numbers.
 """
 from __future__ import annotations
 
@@ -27,9 +28,9 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from ..core.cells import neutralise_frame
 from ..core.errors import Issue, ValidationError
 
 __all__ = [
@@ -45,10 +46,9 @@ __all__ = [
 ]
 
 RECORD_TABLES = ("cost.lines", "market.comparables", "income.contributory", "income.scenarios",
-                 "asset.quality.indicators")
+                 "asset.quality.indicators", "accounting.costs")
 SUFFIXES = (".csv", ".xlsx", ".parquet")
 _DOC_SHEETS = ("fields",)
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _fmt(path: Path) -> str:
@@ -172,40 +172,29 @@ def atomic_path(dest: str | os.PathLike[str]) -> Iterator[Path]:
 
 
 def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
-    """Prefix text cells starting with ``= + - @`` (or tab/CR) with ``'`` (formula injection)."""
-    out = df.copy()
-    for c in out.columns:
-        s = out[c]
-        if pd.api.types.is_string_dtype(s.dtype) or s.dtype == object:
-            txt = s.astype("str")
-            bad = txt.str.startswith(_FORMULA_START).fillna(False).to_numpy(bool) & s.notna().to_numpy(bool)
-            if bad.any():
-                vals = s.astype(object).to_numpy(copy=True)
-                vals[bad] = np.array(["'" + str(v) for v in vals[bad]], dtype=object)
-                out[c] = vals
-    # column names too
-    out.columns = ["'" + str(c) if str(c).startswith(_FORMULA_START) else c for c in out.columns]
-    return out
+    """Formula text neutralised (``core.cells.neutralise_frame``: ``= + - @``, tab, CR, also
+    after leading blanks; numbers untouched) — kept under this name for callers."""
+    return neutralise_frame(df)
 
 
 def write_table(df: pd.DataFrame, dest: str | os.PathLike[str], *, index: bool = False,
                 sheets: Mapping[str, pd.DataFrame] | None = None,
                 before_replace: Callable[[Path], Any] | None = None) -> Path:
     """Write a frame atomically as CSV (UTF-8 with BOM, opens in Excel), Parquet or XLSX
-    (formula-neutralised; ``sheets`` adds further sheets). Returns the destination path."""
+    (CSV and XLSX formula-neutralised by ``core.cells``; ``sheets`` adds further sheets). Returns the destination path."""
     dest = Path(dest)
     fmt = _fmt(dest)
     with atomic_path(dest) as tmp:
-        if fmt == "csv":
-            df.to_csv(tmp, index=index, encoding="utf-8-sig")
+        if fmt == "csv":  # CSV opens in a spreadsheet too: formula text neutralised
+            neutralise_frame(df, index=index).to_csv(tmp, index=index, encoding="utf-8-sig")
         elif fmt == "parquet":
             df.to_parquet(tmp, index=index)
         else:
             with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-                neutralise_formulas(df.reset_index() if index else df).to_excel(
+                neutralise_frame(df.reset_index() if index else df).to_excel(
                     xw, sheet_name="results", index=False)
                 for name, fr in (sheets or {}).items():
-                    neutralise_formulas(fr).to_excel(xw, sheet_name=name[:31], index=False)
+                    neutralise_frame(fr).to_excel(xw, sheet_name=name[:31], index=False)
         if before_replace is not None:  # test hook: simulate a crash before the rename
             before_replace(tmp)
     return dest

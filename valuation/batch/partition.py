@@ -1,7 +1,7 @@
 """The pure partition function of batch revaluation: ``rows of a portfolio → result rows``.
 
 The same function runs in-process, in a :class:`concurrent.futures.ProcessPoolExecutor` and on
-a Dask cluster (DESIGN.md §3). For one partition it
+a Dask cluster (docs/DESIGN.md §3). For one partition it
 
 1. validates and builds the partition (:meth:`Portfolio.from_table`, ``strict=False``): bad
    rows become rejects with their global row number, field, value and bilingual reason;
@@ -10,7 +10,7 @@ a Dask cluster (DESIGN.md §3). For one partition it
    reconciliation, guided range, risk flags);
 4. isolates failures: when the partition raises, its assets are valued one by one and each
    asset that still fails becomes a ``failed`` row with the reason; the run goes on
-   (DESIGN.md §8).
+   (docs/DESIGN.md §8).
 
 Screening (decided here, documented in ARCHITECTURE/README of the batch):
 

@@ -1,4 +1,4 @@
-"""Batch revaluation of a portfolio (DESIGN.md §2 "Run", §3, §8).
+"""Batch revaluation of a portfolio (docs/DESIGN.md §2 "Run", §3, §8).
 
 :func:`revalue` reads a portfolio (CSV, Excel, Parquet, a frame or a :class:`Portfolio`),
 validates it (bad rows → ``<out>.rejects.csv``), screens it (``only``), values each partition
@@ -73,6 +73,15 @@ from .partition import (
     run_snapshot,
     thresholds,
 )
+from .records_check import (
+    accounting,
+    balance_text,
+    check_all,
+    dup_rejects,
+    orphan_rejects,
+    records_asset_rejects,
+    unused_records_rejects,
+)
 
 __all__ = [
     "CRASH_HOOK_ENV",
@@ -121,6 +130,7 @@ class RunSummary:
     resumed_parts: int = 0
     partitions: int = 0
     history: bool = True
+    books: str | None = None          # impairment register + 11号 disclosure (issue 22)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -138,7 +148,7 @@ class RunSummary:
                     f"有风险标记 {c.get('flagged', 0)}")
             tail = f"结果：{self.out}；拒收明细：{self.rejects}；库快照 {self.snapshot_id}"
         t = ", ".join(f"{k} {v:.2f}s" for k, v in self.timings.items())
-        return f"{head}\n{tail}\n{t}"
+        return f"{head}\n{balance_text(c, lang)}\n{tail}\n{t}"
 
     def __str__(self) -> str:
         return self.to_text("en")
@@ -202,30 +212,6 @@ def _table_issues(table: pd.DataFrame, records: Mapping[str, pd.DataFrame]) -> N
                                 message_zh=f"明细表 {k} 缺少 asset_id 列", message_en=f"records table {k} has no asset_id column"))
     if issues:
         raise ValidationError(issues)
-
-
-def _dup_rejects(ids: pd.Series, dup: np.ndarray) -> pd.DataFrame:
-    rows = np.flatnonzero(dup)
-    vals = ids.to_numpy(object)[rows]
-    fr = pd.DataFrame({
-        "table": "assets", "row": (rows + 1).astype("int64"), "asset_id": vals, "field": "asset_id",
-        "value": vals, "allowed": "unique ids",
-        "reason_zh": [f"第 {r + 1} 行：资产编号 {v!r} 重复（与前面的行相同），该行未估值" for r, v in zip(rows, vals)],
-        "reason_en": [f"row {r + 1}: duplicate asset_id {v!r} (same as an earlier row); the row is not valued"
-                      for r, v in zip(rows, vals)]})
-    return fr
-
-
-def _orphan_rejects(table: str, fr: pd.DataFrame, bad: np.ndarray) -> pd.DataFrame:
-    rows = np.flatnonzero(bad)
-    vals = fr["asset_id"].to_numpy(object)[rows]
-    return pd.DataFrame({
-        "table": table, "row": (rows + 1).astype("int64"), "asset_id": vals, "field": f"{table}.asset_id",
-        "value": vals, "allowed": "an asset_id of a valid row of the main table",
-        "reason_zh": [f"明细表 {table} 第 {r + 1} 行：资产 {v!r} 不在主表中（或其行被拒收），该行未使用"
-                      for r, v in zip(rows, vals)],
-        "reason_en": [f"records table {table} row {r + 1}: asset {v!r} is not in the main table (or its row "
-                      f"was rejected); the row is not used" for r, v in zip(rows, vals)]})
 
 
 class _Tasks:
@@ -346,7 +332,8 @@ def revalue(portfolio: Any, out: str | os.PathLike[str], *, only: str = "all", b
             progress: Callable[[int, int], Any] | bool | None = None,
             as_of: _dt.date | str | None = None, history: bool = True,
             records: Mapping[str, pd.DataFrame] | None = None,
-            flag_messages: bool = False) -> RunSummary:
+            flag_messages: bool = False,
+            balance_sheet_date: _dt.date | str | None = None) -> RunSummary:
     """Revalue a portfolio and record the run.
 
     Parameters
@@ -369,6 +356,9 @@ def revalue(portfolio: Any, out: str | os.PathLike[str], *, only: str = "all", b
     history : record the run and diff against previous runs (default True).
     flag_messages : value with :func:`valuation.engine.evaluate` itself, formatting every
         flag message (slower; the numbers and codes are identical).
+    balance_sheet_date : a balance-sheet run: every accounting section is measured at this
+        date. It, and ``only="high-impairment"``, writes the impairment register and the
+        财会〔2023〕11号 disclosure tables (:mod:`valuation.batch.books`).
     """
     t_all = time.perf_counter()
     timings: dict[str, float] = {}
@@ -385,6 +375,11 @@ def revalue(portfolio: Any, out: str | os.PathLike[str], *, only: str = "all", b
         raise _bad_option("out", str(out), ".csv, .parquet, .xlsx")
     if isinstance(as_of, str):
         as_of = _dt.date.fromisoformat(as_of)
+    if isinstance(balance_sheet_date, str):
+        try:
+            balance_sheet_date = _dt.date.fromisoformat(balance_sheet_date)
+        except ValueError:
+            raise _bad_option("balance_sheet_date", balance_sheet_date, "a date YYYY-MM-DD") from None
     started = _now()
 
     from ..api import snapshot as _snapshot
@@ -403,12 +398,15 @@ def revalue(portfolio: Any, out: str | os.PathLike[str], *, only: str = "all", b
     if inp.table is not None:
         table = inp.table
         _table_issues(table, inp.records)
+        checks = check_all(inp.records)  # records rows: the card schema, row by row
         n_total = len(table)
         ids = table["asset_id"].astype("str")
         dup = (ids.duplicated(keep="first") & ids.notna()).to_numpy(bool)
         if dup.any():
-            pre_rejects.append(_dup_rejects(ids, dup))
-        keep = np.flatnonzero(~dup)
+            pre_rejects.append(dup_rejects(ids, dup))
+        rec_rej, rec_bad = records_asset_rejects(ids, checks, ~dup)
+        pre_rejects += [c.rejects for c in checks.values() if len(c.rejects)] + [rec_rej]
+        keep = np.flatnonzero(~dup & ~rec_bad)
     else:
         pf_in = inp.portfolio
         assert pf_in is not None
@@ -426,19 +424,21 @@ def revalue(portfolio: Any, out: str | os.PathLike[str], *, only: str = "all", b
     bounds = np.linspace(0, n_keep, n_parts + 1).round().astype(int) if n_parts else np.array([0])
     # records rows → partition of their asset (first, kept occurrence); orphans are rejected
     rec_plan: dict[str, tuple[pd.DataFrame, np.ndarray, np.ndarray]] = {}
+    assigned: dict[str, tuple[pd.DataFrame, np.ndarray]] = {}  # records row → partition
     if inp.table is not None and inp.records:
         kept_ids = ids.to_numpy(object)[keep]
         part_of_row = np.searchsorted(bounds, np.arange(n_keep), side="right") - 1
         valid = pd.notna(kept_ids)
         id_index = pd.Index(kept_ids[valid])
         part_of_id = part_of_row[valid]
-        for name, fr in inp.records.items():
-            fr = fr.reset_index(drop=True)
+        for name in inp.records:
+            fr, bad_rec = checks[name].frame, checks[name].bad
             pos = id_index.get_indexer(fr["asset_id"].astype("str"))
-            orphan = pos < 0
+            orphan = (pos < 0) & ~bad_rec  # a bad row is already rejected
             if orphan.any():
-                pre_rejects.append(_orphan_rejects(name, fr, orphan))
-            pnum = np.where(orphan, -1, part_of_id[np.where(orphan, 0, pos)])
+                pre_rejects.append(orphan_rejects(name, fr, orphan))
+            pnum = np.where(orphan | bad_rec, -1, part_of_id[np.where(pos < 0, 0, pos)])
+            assigned[name] = (fr, pnum)
             order = np.argsort(pnum, kind="stable")
             starts = np.searchsorted(pnum[order], np.arange(n_parts + 1), side="left")
             rec_plan[name] = (fr, order, starts)
@@ -550,6 +550,9 @@ def revalue(portfolio: Any, out: str | os.PathLike[str], *, only: str = "all", b
         screened_out += int(json.loads(meta_p.read_text(encoding="utf-8"))["screened_out"])
     results = (pd.concat(res_parts, ignore_index=True) if res_parts
                else pd.DataFrame({c: pd.Series([], dtype=object) for c in RESULT_COLUMNS}))
+    part_rej = {a for r in rej_parts[len(pre_rejects):] for a in r["asset_id"] if a is not None}
+    rej_parts += unused_records_rejects(assigned, part_rej)
+    rej_parts = [r for r in rej_parts if len(r)]
     rejects = (pd.concat(rej_parts, ignore_index=True) if rej_parts
                else pd.DataFrame(columns=REJECTS_FILE_COLUMNS))
     rejects = rejects[REJECTS_FILE_COLUMNS]
@@ -568,14 +571,18 @@ def revalue(portfolio: Any, out: str | os.PathLike[str], *, only: str = "all", b
     status = final["status"].to_numpy(object)
     rejected_rows = int(rejects.loc[rejects["table"] == "assets", "row"].nunique()) if len(rejects) else 0
     counts = {"total": int(n_total), "rejected": rejected_rows,
-              "rejected_records": int((rejects["table"] != "assets").sum()) if len(rejects) else 0,
               "screened": len(final), "screened_out": int(screened_out),
               "valued": int((status == "ok").sum()), "no_estimate": int((status == "no_estimate").sum()),
               "failed": int((status == "failed").sum()),
               "flagged": int((final["flags"].fillna("").astype(str) != "").sum())}
+    counts = accounting(counts, rejects, sum(len(fr) for fr in inp.records.values()))
 
     # ---- write the files (atomically), then record the run
     t = time.perf_counter()
+    books = None
+    if only == "high-impairment" or balance_sheet_date is not None:
+        from .books import write_books
+        books = write_books(inp, final, out, balance_sheet_date=balance_sheet_date)
     write_table(final, out)
     write_table(rejects, rejects_path(out))
     timings["write"] = time.perf_counter() - t
@@ -599,4 +606,4 @@ def revalue(portfolio: Any, out: str | os.PathLike[str], *, only: str = "all", b
                       workers=nworkers if backend == "local" else int(workers or 0),
                       range_method=range_method, counts=counts,
                       timings={k: round(v, 4) for k, v in timings.items()},
-                      resumed_parts=len(done), partitions=n_parts, history=eng is not None)
+                      resumed_parts=len(done), partitions=n_parts, history=eng is not None, books=books)

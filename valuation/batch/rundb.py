@@ -120,7 +120,9 @@ def ensure_schema(eng: sa.Engine) -> None:
         return
     with _ENSURE_LOCK:
         if key not in _ENSURED:
-            metadata.create_all(eng)
+            from ..library.migrate import create_tables
+
+            create_tables(eng, metadata)  # under the set-up lock: processes may race
             _ENSURED.add(key)
 
 

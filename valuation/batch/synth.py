@@ -9,7 +9,7 @@ Every asset carries inputs for the three approaches:
 * market: ``comparables_per_asset`` explicit comparable cases in the ``market.comparables``
   records table (CAS 2023 annex, market approach).
 
-Randomness comes only from the explicit ``seed`` (DESIGN.md §9). Numbers are invented, in CNY.
+Randomness comes only from the explicit ``seed`` (docs/DESIGN.md §9). Numbers are invented, in CNY.
 """
 from __future__ import annotations
 

@@ -15,7 +15,8 @@ app = typer.Typer(name="valuation", no_args_is_help=True, add_completion=False,
                   help="数据资产评估与定价引擎 / Data asset valuation and pricing engine")
 
 # Command groups contributed by other modules: each exposes register(app).
-_GROUPS = ("library", "rules", "market", "pricing", "batch", "service", "report")
+_GROUPS = ("library", "rules", "market", "pricing", "batch", "service", "report", "db", "book",
+           "share")
 
 
 def _version(value: bool) -> None:
@@ -31,13 +32,15 @@ def _root(version: bool = typer.Option(False, "--version", callback=_version, is
 
 
 @app.command()
-def schema(doc: str = typer.Option("card", help="card | product"),
+def schema(doc: str = typer.Option("card", help="card | product | share"),
            lang: str = typer.Option("en", help="zh | en (titles)"),
            out: Path | None = typer.Option(None, "--out", help="写入文件 / write to file")) -> None:
     """导出 JSON Schema / print the JSON Schema of the interchange format."""
+    from ..api import share_schema  # the revenue-sharing spec (valuation.sharing.spec)
     from ..core.schema import json_schema
 
-    text = json.dumps(json_schema(doc, lang), ensure_ascii=False, indent=2)
+    body = share_schema(lang) if doc == "share" else json_schema(doc, lang)
+    text = json.dumps(body, ensure_ascii=False, indent=2)
     if out:
         out.write_text(text, encoding="utf-8")
         typer.echo(str(out))
@@ -63,13 +66,17 @@ def appraise(card: Path = typer.Argument(..., exists=True, dir_okay=False, help=
              format: str = typer.Option("text", "--format", help="json | text"),
              lang: str = typer.Option("zh", "--lang", help="zh | en"),
              db: str | None = typer.Option(None, "--db", help="数据库 URL；'seed' 仅用种子文件"),
+             unit: str = typer.Option("wan", "--unit", help="wan 万元 | yuan 元 (text output)"),
              ) -> None:
     """评估一张资产卡片 / appraise one asset card."""
     from .. import api
     from ..core.errors import ValuationError
     from .common import read_json, refuse
 
-    data = read_json(card)
+    if unit not in ("wan", "yuan"):
+        typer.echo("错误 / error: --unit 须为 wan 或 yuan / must be wan or yuan", err=True)
+        raise typer.Exit(2)
+    data = read_json(card, format, lang)
     try:
         res = api.appraise(data, library=db)
     except ValuationError as e:
@@ -77,7 +84,7 @@ def appraise(card: Path = typer.Argument(..., exists=True, dir_okay=False, help=
     if format == "json":
         typer.echo(res.to_json(indent=2))
     else:
-        typer.echo(res.to_text(lang))
+        typer.echo(res.to_text(lang, unit=unit))
 
 
 def _register_groups() -> None:

@@ -36,11 +36,27 @@ def _db_args(db: str | None) -> dict[str, Any]:
     return {"library": db, "db": db}
 
 
-def _frame_text(fr: Any) -> str:
+_RATIO_COLUMNS = ("ratio", "coverage", "share")
+
+
+def _frame_text(fr: Any, lang: str = "zh") -> str:
+    """A table for the terminal: amounts with thousands separators and two decimals, ratios as
+    percentages, missing values as — (valuation.core.formatting), never raw floats."""
     import pandas as pd
 
+    from ..core import formatting as F
+
+    out = fr.copy()
+    for c in out.columns:
+        if pd.api.types.is_float_dtype(out[c]):
+            if any(k in str(c) for k in _RATIO_COLUMNS):
+                out[c] = [F.percent(x, 1, lang) for x in out[c]]
+            else:
+                out[c] = [F.number(x, 2, lang) for x in out[c]]
+        elif out[c].dtype == object:
+            out[c] = ["—" if x is None or (isinstance(x, float) and x != x) else x for x in out[c]]
     with pd.option_context("display.width", 200, "display.max_columns", 30, "display.max_rows", 200):
-        return fr.to_string(index=False)
+        return out.to_string(index=False)
 
 
 def register(app: typer.Typer) -> None:
@@ -62,6 +78,8 @@ def register(app: typer.Typer) -> None:
         chunk_size: int = typer.Option(25_000, "--chunk-size", min=1, help="每个分区的资产数 / assets per partition"),
         as_of: str | None = typer.Option(None, "--as-of", help="规则的“今天” YYYY-MM-DD / rules' today"),
         no_history: bool = typer.Option(False, "--no-history", help="不记录、不比对历史（仅用于基准测试）"),
+        balance_sheet_date: str | None = typer.Option(
+            None, "--balance-sheet-date", help="资产负债表日：入表减值台账与披露表 / balance-sheet run (YYYY-MM-DD)"),
         format: str = typer.Option("text", "--format", help="json | text"),
         lang: str = typer.Option("zh", "--lang", help="zh | en"),
     ) -> None:
@@ -71,7 +89,8 @@ def register(app: typer.Typer) -> None:
         try:
             s = api.revalue(str(portfolio), str(out), only=only, backend=backend, workers=workers,
                             scheduler=scheduler, resume=resume, chunk_size=chunk_size, as_of=as_of,
-                            history=not no_history, **_db_args(db))
+                            history=not no_history, balance_sheet_date=balance_sheet_date,
+                            **_db_args(db))
         except Exception as e:  # noqa: BLE001 - typed errors become exit 2, others propagate
             _fail(e, lang, format)
             return
@@ -79,6 +98,8 @@ def register(app: typer.Typer) -> None:
             typer.echo(json.dumps(s.to_dict(), ensure_ascii=False, indent=2))
         else:
             typer.echo(s.to_text(lang))
+            if s.books:
+                typer.echo(("impairment register: " if lang == "en" else "减值台账与披露表：") + s.books)
 
     @runs_app.command("list")
     def runs_list_cmd(db: str | None = typer.Option(None, "--db", help="数据库 URL / DB URL"),
@@ -135,7 +156,7 @@ def register(app: typer.Typer) -> None:
             typer.echo(str(out))
             return
         cols = ["asset_id", "estimate_a", "estimate_b", "change", "change_ratio", "flags_new", "flags_cleared"]
-        typer.echo(_frame_text(fr[cols]) if len(fr) else "（无变化 / no changes）")
+        typer.echo(_frame_text(fr[cols], lang) if len(fr) else "（无变化 / no changes）")
 
     @runs_app.command("history")
     def runs_history_cmd(asset_id: str = typer.Argument(...),

@@ -11,12 +11,21 @@ import typer
 __all__ = ["read_json", "refuse"]
 
 
-def read_json(path: Path) -> Any:
-    """The JSON document in ``path``; invalid JSON exits with code 2 and the parser's message."""
+def read_json(path: Path, format: str = "text", lang: str = "zh") -> Any:
+    """The JSON document in ``path`` through the input gate (:mod:`valuation.core.gate`: size,
+    UTF-8, depth, duplicate keys, big integers, control characters); a refusal exits with code
+    2 naming the field, the value and what is allowed. The size is checked before reading."""
+    from ..core.gate import LIMITS, GateError, parse_json, too_large
+
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        typer.echo(f"JSON 解析失败 / invalid JSON: {e}", err=True)
+        size = path.stat().st_size
+        if size > LIMITS.max_bytes:
+            raise too_large(path.name, size)
+        return parse_json(path.read_bytes(), field=path.name)
+    except GateError as e:
+        refuse(e, format, lang)
+    except OSError as e:
+        typer.echo(f"无法读取文件 / cannot read the file: {e}", err=True)
         raise typer.Exit(2) from e
 
 

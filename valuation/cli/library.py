@@ -81,8 +81,10 @@ def init(db: str | None = typer.Option(None, "--db", help=_DB_HELP)) -> None:
     """建库并载入种子（幂等）/ create the schema and load the seed libraries (idempotent)."""
     from ..core.errors import ValuationError
     from ..library.seed.loader import load_seeds
+    from .db import upgrade_database
 
     try:
+        upgrade_database(db)  # the schema is set up (or upgraded) here, not on every open
         store = _open(db)
         counts = load_seeds(store)
     except ValuationError as e:
@@ -211,12 +213,12 @@ def put(library: str = typer.Argument(..., callback=_lib), key: str = typer.Argu
         db: str | None = typer.Option(None, "--db", help=_DB_HELP)) -> None:
     """写入新版本 / write a new version from a file."""
     from ..core.errors import ValuationError
+    from ..library.safe_load import load_document
 
-    try:
-        content = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        typer.echo(f"错误 / error: 无法解析 / cannot parse {file}: {e}", err=True)
-        raise typer.Exit(2)
+    try:  # size, UTF-8, no YAML aliases, bounded depth — before anything is stored
+        content = load_document(file, as_json=file.suffix.lower() == ".json")
+    except ValuationError as err:
+        _fail(err)
     if isinstance(content, dict):
         refs = content.get("references")
         refs = refs if isinstance(refs, list) and all(isinstance(r, str) for r in refs) else None

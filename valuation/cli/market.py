@@ -44,6 +44,9 @@ def backtest(cases: list[str] = typer.Option(..., "--cases", help="案例文件�
              format: str = typer.Option("dadada", "--format", help="dadada | csv"),
              mapping: Path | None = typer.Option(None, "--mapping", help="列映射 YAML（csv 格式）/ column mapping"),
              predictions: Path | None = typer.Option(None, "--predictions", help="预测结果 CSV / predictions CSV"),
+             tables: Path | None = typer.Option(None, "--tables",
+                                                help="按计价方式/交易所的表：PREFIX.json 与 PREFIX_*.csv / "
+                                                     "per-mode and per-exchange tables: PREFIX.json and PREFIX_*.csv"),
              lang: str = typer.Option("zh", "--lang", help="zh | en")) -> None:
     """市场法回测 / back-test the market approach on held-out priced cases."""
     import tempfile
@@ -76,6 +79,10 @@ def backtest(cases: list[str] = typer.Option(..., "--cases", help="案例文件�
     typer.echo(("检验 / hold-out: " if lang != "en" else "hold-out: ") +
                res.reports["holdout"].summary(lang).splitlines()[0])
     typer.echo(res.summary(lang))
+    typer.echo(res.tables_text())
+    if tables:
+        for path in res.write_tables(tables):
+            typer.echo(path)
     if predictions:
         typer.echo(str(predictions))
 

@@ -10,44 +10,53 @@ from typing import Any
 
 import typer
 
+from ..core import formatting as F
+from ..core.result_text import SEVERITY_LABELS, flag_citations
+
 __all__ = ["register", "render_text"]
 
 
-def _m(x: Any) -> str:
-    return "—" if x is None else f"{x:,.2f}"
-
-
-def _p(x: Any) -> str:
+def _p(x: Any, lang: str) -> str:
     """Unit prices: small per-call amounts keep 4 decimals."""
-    return "—" if x is None else (f"{x:,.4f}" if abs(x) < 100 else f"{x:,.2f}")
+    if F.is_missing(x):
+        return F.MISSING
+    return F.number(x, 4 if abs(float(x)) < 100 else 2, lang)
 
 
-def render_text(r: dict[str, Any], lang: str = "zh") -> str:
-    """Bilingual-capable text summary of a pricing result."""
+def render_text(r: dict[str, Any], lang: str = "zh", cite: Any = None) -> str:
+    """Bilingual text summary of a pricing result; amounts, rates and cited documents through
+    :mod:`valuation.core.formatting`; ``cite(references)`` names the documents a flag rests on
+    (:func:`valuation.api.cite`), else the flag's own ``citations`` or codes."""
     zh = lang != "en"
     cur = r.get("currency", "CNY")
+
+    def m(x: Any) -> str:
+        return F.money(x, cur, "yuan", 2, lang)
+
     L = [("公共数据产品 " if zh else "Public data product ") + f"{r.get('product_id')} {r.get('name') or ''}".rstrip(),
-         ("准许成本（扣除补助）: " if zh else "Allowed cost net of subsidies: ") + f"{_m(r.get('net_cost'))} {cur}",
-         ("准许收益率: " if zh else "Allowed return: ") + f"{r.get('rate_used', 0):.4%}" +
-         (f"（上限 {r.get('rate_cap', 0):.4%}）" if zh else f" (cap {r.get('rate_cap', 0):.4%})"),
-         ("准许利润: " if zh else "Allowed profit: ") + f"{_m(r.get('allowed_profit'))} {cur}",
-         ("税金: " if zh else "Taxes: ") + f"{_m(r.get('taxes'))} {cur}",
-         ("最高准许收入 MAR: " if zh else "Maximum allowed revenue (MAR): ") + f"{_m(r.get('mar'))} {cur}"]
+         ("准许成本（扣除补助）：" if zh else "Allowed cost net of subsidies: ") + m(r.get("net_cost")),
+         ("准许收益率：" if zh else "Allowed return: ") + F.rate(r.get("rate_used", 0), 2, lang) +
+         (f"（上限 {F.rate(r.get('rate_cap', 0), 2, lang)}）" if zh else f" (cap {F.rate(r.get('rate_cap', 0), 2, lang)})"),
+         ("准许利润：" if zh else "Allowed profit: ") + m(r.get("allowed_profit")),
+         ("税金：" if zh else "Taxes: ") + m(r.get("taxes")),
+         ("最高准许收入 MAR：" if zh else "Maximum allowed revenue (MAR): ") + m(r.get("mar"))]
     if r.get("previous_excess"):
-        L.append(("已扣减上期超额收入: " if zh else "Previous excess deducted: ") + _m(r.get("previous_excess")))
+        L.append(("已扣减上期超额收入：" if zh else "Previous excess deducted: ") + m(r.get("previous_excess")))
     if r.get("excess") is not None:
-        L.append(("本期超额收入（下期扣减）: " if zh else "Excess revenue (deducted next period): ") + _m(r.get("excess")))
-    L.append("条目 / items:" if zh else "Items:")
+        L.append(("本期超额收入（下期扣减）：" if zh else "Excess revenue (deducted next period): ") + m(r.get("excess")))
+    L.append("条目：" if zh else "Items:")
     for it in r.get("items", []):
-        tag = ("无偿" if zh else "free") if it.get("free") else (("上限 " if zh else "cap ") + _p(it.get("cap")))
+        tag = ("无偿" if zh else "free") if it.get("free") else (("上限 " if zh else "cap ") + _p(it.get("cap"), lang))
         ok = "✓" if it.get("ok") else "✗"
         L.append(f"  {ok} {it.get('item_id')} [{it.get('use_category')}, {it.get('unit')}] {tag}; "
-                 + ("收费 " if zh else "price ") + _p(it.get("price")))
+                 + ("收费 " if zh else "price ") + _p(it.get("price"), lang))
     for c in r.get("checks", []):
         L.append(f"  [{'OK' if c.get('ok') else '!!'}] " + str(c.get("label_zh" if zh else "label_en")))
     for f in r.get("flags", []):
-        L.append(f"  [{f.get('severity')}] {f.get('code')}: {f.get('message_zh' if zh else 'message_en')} "
-                 f"({', '.join(f.get('references') or [])})")
+        sev = SEVERITY_LABELS.get(str(f.get("severity")), (str(f.get("severity")),) * 2)[0 if zh else 1]
+        cited = cite(f.get("references")) if cite and not f.get("citations") else flag_citations(f, lang)
+        L.append(f"  [{sev}] {f.get('code')}: {f.get('message_zh' if zh else 'message_en')}"
+                 + (f"（依据：{cited}）" if zh else f" (cites: {cited})"))
     return "\n".join(L)
 
 
@@ -63,7 +72,7 @@ def register(app: typer.Typer) -> None:
         from ..core.errors import ValuationError
         from .common import read_json, refuse
 
-        data = read_json(product)
+        data = read_json(product, format, lang)
         try:
             res = api.price(data, library=db)
         except ValuationError as e:
@@ -71,4 +80,4 @@ def register(app: typer.Typer) -> None:
         if format == "json":
             typer.echo(json.dumps(res, ensure_ascii=False, indent=2, default=str))
         else:
-            typer.echo(render_text(res, lang))
+            typer.echo(render_text(res, lang, cite=lambda refs: api.cite(refs, lang=lang, library=db)))

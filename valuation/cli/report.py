@@ -1,7 +1,6 @@
 """``valuation report CARD.json --out FILE.docx|.xlsx|.pdf``."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
@@ -21,9 +20,11 @@ def register(app: typer.Typer) -> None:
         if fmt not in ("docx", "xlsx", "pdf"):
             typer.echo(f"不支持的格式 / unsupported format: {out.suffix} (docx, xlsx, pdf)", err=True)
             raise typer.Exit(2)
+        from .common import read_json
+
+        doc = read_json(card, "text", lang)
         try:
-            data = api.report(json.loads(card.read_text(encoding="utf-8")), fmt=fmt, lang=lang,
-                              library=db)
+            data = api.report(doc, fmt=fmt, lang=lang, library=db)
         except ValuationError as e:
             typer.echo(e.message(lang), err=True)
             raise typer.Exit(2)

@@ -1,7 +1,6 @@
 """``valuation rules list|show|add|test`` — the rules library (规则库)."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
@@ -48,8 +47,16 @@ def add(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="RULE
         db: str | None = typer.Option(None, "--db")) -> None:
     """新增或修改规则（先编译校验，保存为新版本）/ add or change a rule (compiled first, saved as a new version)."""
     from ..core.errors import ConflictError, NotFoundError, ValuationError
+    from ..library.safe_load import load_document
 
-    content = yaml.safe_load(file.read_text(encoding="utf-8"))
+    try:  # size, UTF-8, no YAML aliases, bounded depth — before anything is stored
+        content = load_document(file, as_json=file.suffix.lower() == ".json")
+    except ValuationError as err:
+        typer.echo(f"错误 / error: {err.message_zh} / {err.message_en}", err=True)
+        raise typer.Exit(2) from None
+    if not isinstance(content, dict):
+        typer.echo(f"错误 / error: {file} 必须是 YAML 映射 / must be a YAML mapping", err=True)
+        raise typer.Exit(2)
     store = _store(db)
     try:
         try:
@@ -71,11 +78,12 @@ def test(expr: str = typer.Argument(..., help="规则表达式 / expression"),
          params: str | None = typer.Option(None, "--params", help='JSON，例如 {"threshold": 1.0}')) -> None:
     """编译测试一个表达式；被拒绝时以非零码退出并给出原因 / compile an expression; exit non-zero with the reason when refused."""
     from .. import api
-    from ..core.errors import RuleCompileError
+    from ..core.errors import ValuationError
+    from ..core.gate import parse_json
 
     try:
-        facts = api.test_rule(expr, json.loads(params) if params else None)
-    except RuleCompileError as err:
+        facts = api.test_rule(expr, parse_json(params, field="--params") if params else None)
+    except ValuationError as err:   # refused by the compiler, or --params by the input gate
         typer.echo(err.message("zh"), err=True)
         typer.echo(err.message("en"), err=True)
         raise typer.Exit(2)

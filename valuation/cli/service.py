@@ -117,7 +117,8 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="监听地址 / h
     typer.echo(f"valuation service on http://{host}:{port}  (db {s.resolved_db_url()}, "
                f"library {s.library or 'store'}, compute processes {s.compute_processes})", err=True)
     uvicorn.run("valuation.service.app:create_app", factory=True, host=host, port=port,
-                workers=workers, log_level=log_level)
+                workers=workers, log_level=log_level,
+                server_header=False)   # no server banner (docs/SECURITY.md)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,4 +1,4 @@
-"""Portfolio: many assets as aligned tables keyed by ``asset_id`` (DESIGN.md §2, §3).
+"""Portfolio: many assets as aligned tables keyed by ``asset_id`` (docs/DESIGN.md §2, §3).
 
 One card is a portfolio of one. Methods compute on these tables for all assets at once.
 

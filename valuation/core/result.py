@@ -1,8 +1,9 @@
-"""Immutable results (DESIGN.md §8): estimate, range, per-method values, flags, provenance."""
+"""Immutable results (docs/DESIGN.md §8): estimate, range, per-method values, flags, provenance."""
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,7 +93,35 @@ def _clean_other(v: Any) -> Any:
     return v
 
 
-@dataclass(frozen=True)
+def evidence_lines(basis: Mapping[str, Any], n_real: int | None, zh: bool,
+                   money: Any = None) -> list[str]:
+    """Where the coverage of the ranges comes from and how many real comparables stand behind
+    the market value (issue 16; the back-test table in README). ``money`` formats amounts."""
+    fmt = money or (lambda x: f"{x:,.2f}")
+    out = []
+    g = basis.get("guided_range") or {}
+    if g:
+        if g.get("basis") == "measured":
+            out.append(f"  区间覆盖率依据：实测（{g.get('dataset')}，n = {g.get('n')}）" if zh else
+                       f"  coverage basis: measured ({g.get('dataset')}, n = {g.get('n')})")
+        else:
+            out.append("  区间覆盖率依据：假定（模型库中的参数分布）" if zh else
+                       "  coverage basis: assumed (parameter distributions of the models library)")
+        se_lo, se_hi = g.get("mc_se_low"), g.get("mc_se_high")
+        if se_lo is not None and se_hi is not None:
+            out.append(f"  蒙特卡洛标准误：下限 ±{fmt(se_lo)}，上限 ±{fmt(se_hi)}" if zh else
+                       f"  Monte Carlo standard error: low ±{fmt(se_lo)}, high ±{fmt(se_hi)}")
+    m = basis.get("market_range") or {}
+    if m.get("basis") == "measured":
+        out.append(f"  市场法区间覆盖率：实测（{m.get('method')}，{m.get('dataset')}，n = {m.get('n')}）" if zh else
+                   f"  market range coverage: measured ({m.get('method')}, {m.get('dataset')}, n = {m.get('n')})")
+    if n_real is not None:
+        out.append(f"  市场法依据的真实可比案例：{n_real} 个" if zh else
+                   f"  real comparables behind the market value: {n_real}")
+    return out
+
+
+@dataclass(frozen=True, repr=False)
 class Result:
     """The appraisal of one asset, as every face shows it."""
 
@@ -109,6 +138,11 @@ class Result:
     explanation: dict[str, Any] = field(default_factory=dict)
     warnings: list[dict[str, Any]] = field(default_factory=list)
     status: str = "ok"
+    #: how the coverage of the ranges is known (issue 16): ``{"guided_range": {"basis":
+    #: "assumed" | "measured", ...}, "market_range": {...} | None}``
+    coverage_basis: dict[str, Any] = field(default_factory=dict)
+    #: real comparables standing behind the market value (None: market approach not applicable)
+    n_real_comparables: int | None = None
 
     def fields(self) -> dict[str, Any]:
         """The result's own values under the keys of :meth:`to_dict`, not cleaned (shared, not
@@ -118,7 +152,8 @@ class Result:
             "low": self.low, "high": self.high, "coverage": self.coverage,
             "currency": self.currency, "final": self.final, "methods": self.methods,
             "flags": self.flags, "warnings": self.warnings, "explanation": self.explanation,
-            "provenance": self.provenance,
+            "provenance": self.provenance, "coverage_basis": self.coverage_basis,
+            "n_real_comparables": self.n_real_comparables,
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -138,42 +173,25 @@ class Result:
         row.update({f"provenance_{k}": v for k, v in self.provenance.items()})
         return pd.DataFrame([clean(row)]).set_index("asset_id")
 
-    def to_text(self, lang: str = "zh") -> str:
-        zh = lang != "en"
-        L = []
-        cur = self.currency
+    def to_text(self, lang: str = "zh", unit: str = "wan") -> str:
+        """The result as lines of text, amounts in 万元 (``unit="wan"``) or 元 (``"yuan"``)
+        through :mod:`valuation.core.formatting`, flags with the documents they cite."""
+        from .result_text import to_text
+        return to_text(self, lang, unit)
 
-        def money(x: Any) -> str:
-            return "—" if x is None else f"{x:,.2f} {cur}"
+    def summary(self, lang: str = "zh", unit: str = "wan") -> str:
+        """A statsmodels-like text table: conclusion, range and provenance, one row per
+        approach (applicable, estimate, low, high, weight), then the flags and their clauses."""
+        from .result_text import summary
+        return summary(self, lang, unit)
 
-        L.append(("资产 " if zh else "Asset ") + self.asset_id)
-        L.append(("结论（估计值）: " if zh else "Conclusion (estimate): ") + money(self.estimate))
-        if self.low is not None:
-            cov = f"{self.coverage:.0%}" if self.coverage else ""
-            L.append((f"指导价区间（覆盖率 {cov}）: " if zh else f"Guided range ({cov} coverage): ")
-                     + f"{money(self.low)} – {money(self.high)}")
-        for m, d in self.methods.items():
-            lab = METHOD_LABELS.get(m, (m, m))[0 if zh else 1]
-            if d.get("applicable"):
-                w = d.get("weight")
-                L.append(f"  {lab}: {money(d.get('estimate'))}" +
-                         (f"  (权重 {w:.0%})" if zh and w is not None else
-                          f"  (weight {w:.0%})" if w is not None else ""))
-            else:
-                L.append(f"  {lab}: " + ("不适用 — " if zh else "not applicable — ") +
-                         str(d.get("reason_zh" if zh else "reason_en") or ""))
-        for f in self.flags:
-            L.append(f"  [{f.get('severity')}] {f.get('code')}: " +
-                     str(f.get("message_zh" if zh else "message_en")))
-        if not self.final:
-            L.append("存在阻断性风险标记，结果不得作为最终结论。" if zh else
-                     "A blocker flag is present: the result may not be presented as final.")
-        p = self.provenance
-        L.append(("来源: " if zh else "Provenance: ") +
-                 f"engine {p.get('engine_version')}, library {p.get('library_snapshot')}, "
-                 f"input {str(p.get('input_hash'))[:12]}, {p.get('valuation_date')}")
-        return "\n".join(L)
+    def to_html(self, lang: str = "zh", unit: str = "wan") -> str:
+        from .result_text import to_html
+        return to_html(self, lang, unit)
 
-    def to_html(self, lang: str = "zh") -> str:
-        import html
-        return "<pre>" + html.escape(self.to_text(lang)) + "</pre>"
+    def _repr_html_(self) -> str:  # Jupyter
+        return self.to_html()
+
+    def __repr__(self) -> str:
+        from .result_text import short_repr
+        return short_repr(self)

@@ -1,4 +1,4 @@
-"""The ONE table of fields of the interchange format (INTERCHANGE.md).
+"""The ONE table of fields of the interchange format (docs/INTERCHANGE.md).
 
 Every face derives from this table: validation of JSON cards and of portfolio tables
 (:mod:`valuation.core.validate`), the JSON Schema export (:func:`json_schema`), blank
@@ -23,7 +23,8 @@ from functools import cache
 from typing import Any
 
 __all__ = ["Field", "FIELDS", "fields_for", "field_by_path", "column_of", "json_schema",
-           "ENUMS", "object_paths", "STREAM_KEYS"]
+           "ENUMS", "object_paths", "STREAM_KEYS", "MAX_ITEMS", "DEFAULT_MAX_ITEMS",
+           "BATCH_MAX_CARDS", "BATCH_MAX_FORECASTS"]
 
 ENUMS: dict[str, tuple[str, ...]] = {
     "holder_type": ("enterprise", "soe", "administrative", "public_institution"),
@@ -55,9 +56,15 @@ ENUMS: dict[str, tuple[str, ...]] = {
     "evidence_type": ("transaction", "listing", "appraisal"),
     "charge_unit": ("per_call", "per_period", "per_product", "per_volume"),
     "incremental_kind": ("revenue", "cost_saving"),
+    # accounting section (入表, 财会〔2023〕11号; CAS 6/1/8)
+    "holding_intent": ("own_use", "sale"),
+    "acquired_by": ("purchase", "self_developed", "other"),
+    "cost_phase": ("research", "development", "acquisition"),
+    "amortisation_method": ("straight_line", "units"),
+    "amortisation_convention": ("months", "days"),
 }
 
-# Keys allowed inside a stream given as an object (INTERCHANGE.md "Income streams").
+# Keys allowed inside a stream given as an object (docs/INTERCHANGE.md "Income streams").
 STREAM_KEYS = ("base", "growth", "terminal_growth")
 
 
@@ -87,6 +94,13 @@ class Field:
     doc: str = "card"
     pattern: str | None = None
     template: bool = True            # appears in blank portfolio templates
+
+    @property
+    def max_items(self) -> int | None:
+        """Most items a list field may hold (:data:`MAX_ITEMS`; None for scalars)."""
+        if self.kind not in _LIST_KINDS:
+            return None
+        return MAX_ITEMS.get(self.path, DEFAULT_MAX_ITEMS)
 
     @property
     def allowed(self) -> tuple[str, ...] | None:
@@ -121,6 +135,8 @@ class Field:
             hi = ("< " if self.exclusive_maximum else "<= ") + _num(self.maximum)
         bounds = " and ".join(b for b in (lo, hi) if b) if lang == "en" else " 且 ".join(
             b for b in (lo, hi) if b)
+        if self.max_items is not None:      # bounded work (docs/SECURITY.md)
+            bounds = f"({'at most' if lang == 'en' else '至多'} {self.max_items})"
         return f"{base} {bounds}".strip()
 
 
@@ -196,6 +212,11 @@ FIELDS: tuple[Field, ...] = (
     F("asset.rights.term_end", "date", "权利终止日", "Rights term end", "收益期不得超过剩余权利期限", "The income period may not exceed the remaining rights term"),
     F("asset.rights.acquisition", "enum", "取得方式", "Acquisition", "原始取得、继受取得", "original or derived", enum="acquisition"),
     F("asset.rights.renewal_documented", "bool", "续期有据", "Renewal documented", default=False),
+    F("asset.rights.renewal_evidence", "str", "续期证据", "Renewal evidence",
+      "续期所依据的合同条款或授权文件；无证据时不采信续期（第二十一条第七项）",
+      "Contract clause or authorisation the renewal rests on; without it a renewal is not relied on (art. 21(7))"),
+    F("asset.rights.renewal_term_end", "date", "续期后终止日", "Renewed term end",
+      "有据续期后的权利终止日；空表示续期不设期限", "End of the renewed term; empty for an open-ended renewal"),
     # ---------------------------------------------------------------- quality (GB/T 36344)
     F("asset.quality.normativeness", "number", "规范性", "Normativeness", minimum=0, maximum=100, unit="score"),
     F("asset.quality.completeness", "number", "完整性", "Completeness", minimum=0, maximum=100, unit="score"),
@@ -225,7 +246,8 @@ FIELDS: tuple[Field, ...] = (
     F("engagement.proposed_price", "number", "拟交易价格", "Proposed price", "用于 90% 规则（国资委令第12号）", "For the 90 % rule (SASAC order 12)", **_MONEY),
     F("engagement.declared_value", "number", "申报/入账价值", "Declared value", "拟入账或申报的价值，用于高估/低估检查", "Value to be booked or declared, checked for over/under-valuation", **_MONEY),
     F("engagement.coverage", "number", "区间覆盖率", "Range coverage", minimum=0.5, maximum=0.99, default=0.8, unit="ratio"),
-    F("engagement.seed", "int", "随机种子", "Random seed", minimum=0, default=20231001),
+    F("engagement.seed", "int", "随机种子", "Random seed", "0 至 2^53−1：更大的种子在抽样中会相互重合",
+      "0 to 2^53−1: larger seeds would collide in the sampler", minimum=0, maximum=2**53 - 1, default=20231001),
     F("engagement.weights.cost", "number", "成本法权重", "Cost weight", **_PCT),
     F("engagement.weights.income", "number", "收益法权重", "Income weight", **_PCT),
     F("engagement.weights.market", "number", "市场法权重", "Market weight", **_PCT),
@@ -279,6 +301,10 @@ FIELDS: tuple[Field, ...] = (
     F("income.with", "stream", "有该资产的收益", "Income with the asset", unit="currency"),
     F("income.without", "stream", "无该资产的收益", "Income without the asset", unit="currency"),
     F("income.savings", "stream", "成本节约", "Cost savings", unit="currency"),
+    F("income.loss_making", "bool", "亏损资产", "Loss-making asset",
+      "声明该资产收益为负（亏损）；仅在声明后才接受负的收益流，并给出风险标记",
+      "States that the asset's income is negative; only then are negative income streams accepted, with a flag",
+      default=False),
     F("income.incremental_kind", "enum", "增量类型", "Increment kind", enum="incremental_kind", default="revenue"),
     F("income.terminal_growth", "number", "永续增长率 g", "Terminal growth g", "须小于折现率", "Must be below the discount rate", minimum=-0.5, maximum=0.5),
     F("income.split_rate", "number", "分成率 K", "Split rate K", **_PCT),
@@ -326,6 +352,7 @@ FIELDS: tuple[Field, ...] = (
     F("income.scenarios[].income", "list_number", "场景收益", "Scenario income per period", required=True, nullable=False),
     # ---------------------------------------------------------------- market approach
     F("market.use_library", "bool", "从案例库选取", "Select from case library", default=False),
+    F("market.demonstration", "bool", "演示（允许合成案例）", "Demonstration (synthetic cases allowed)", "仅供演示：允许使用案例库中的合成案例，结果不得作为最终结论", "demonstration only: synthetic library cases may be used and the result is not final", default=False),
     F("market.k", "int", "可比案例数", "Number of comparables", minimum=1, maximum=50, default=5),
     F("market.min_comparables", "int", "最少可比案例", "Minimum comparables", minimum=1, maximum=50, default=3),
     F("market.price_mode", "enum", "计价方式", "Price mode", "一次性、年订阅、按次、免费、面议", "one-off, yearly subscription, per call, free, negotiated", enum="price_mode", default="one_off"),
@@ -349,6 +376,61 @@ FIELDS: tuple[Field, ...] = (
     F("market.comparables[].x4", "number", "X4 容量系数", "X4 capacity", minimum=0, exclusive_minimum=True),
     F("market.comparables[].x5", "number", "X5 其他系数", "X5 other", minimum=0, exclusive_minimum=True),
     F("market.comparables[].note", "str", "说明", "Note"),
+    # ---------------------------------------------------------------- accounting (入表: 财会〔2023〕11号, CAS 6/1/8)
+    F("accounting.intent", "enum", "持有目的", "Intent",
+      "自用（含对外提供服务）→ 无形资产；日常活动中持有以备出售 → 存货（财会〔2023〕11号）",
+      "own use (incl. providing services) → intangible; held for sale in the ordinary course → inventory",
+      enum="holding_intent"),
+    F("accounting.acquired_by", "enum", "取得方式（披露口径）", "Source (disclosure)",
+      "外购、自行开发、其他方式", "purchased, self-developed, other", enum="acquired_by"),
+    F("accounting.acquisition_date", "date", "取得/开始开发日期", "Acquired / development started",
+      "外购取得日或自行开发开始日", "Date purchased, or date development started"),
+    F("accounting.balance_sheet_date", "date", "资产负债表日", "Balance-sheet date",
+      "默认为评估基准日", "Default: the valuation date"),
+    F("accounting.capitalised_cost", "number", "资本化成本", "Capitalised cost",
+      "不填则由成本明细计算（研究阶段支出不得资本化）", "Default: computed from the cost lines (research costs are never capitalised)", **_MONEY),
+    F("accounting.costs", "records", "入表成本明细", "Accounting cost lines", template=False),
+    F("accounting.costs[].category", "str", "成本项目", "Cost item", "如采购价款、采集、脱敏、清洗、标注、整合", "e.g. purchase price, collection, desensitisation, cleaning, labelling"),
+    F("accounting.costs[].amount", "number", "金额", "Amount", required=True, nullable=False, **_MONEY),
+    F("accounting.costs[].phase", "enum", "阶段", "Phase", "研究阶段费用化；开发阶段满足五项条件方可资本化；外购取得成本资本化",
+      "research: expensed; development: capitalised only when the five criteria are met; acquisition: capitalised",
+      enum="cost_phase", required=True, nullable=False),
+    F("accounting.costs[].capitalise", "bool", "申请资本化", "Capitalise", "研究阶段支出申请资本化将被拒绝（企业会计准则第6号第八条）",
+      "Capitalising a research-phase cost is refused (CAS 6 art. 8)"),
+    F("accounting.costs[].date_incurred", "date", "发生日期", "Date incurred"),
+    F("accounting.development_criteria_met", "bool", "满足开发支出资本化条件", "Development criteria met",
+      "企业会计准则第6号第九条五项条件全部满足", "All five criteria of CAS 6 art. 9 are met", default=False),
+    F("accounting.development_criteria.technical_feasibility", "bool", "技术上可行", "Technically feasible", "第九条（一）", "Art. 9 (1)", default=False),
+    F("accounting.development_criteria.intention", "bool", "有完成并使用或出售的意图", "Intention to complete and use or sell", "第九条（二）", "Art. 9 (2)", default=False),
+    F("accounting.development_criteria.economic_benefits", "bool", "能产生经济利益", "Generates economic benefits", "第九条（三）", "Art. 9 (3)", default=False),
+    F("accounting.development_criteria.resources", "bool", "有足够资源完成开发", "Adequate resources to complete", "第九条（四）", "Art. 9 (4)", default=False),
+    F("accounting.development_criteria.measurable", "bool", "支出能够可靠计量", "Expenditure reliably measurable", "第九条（五）", "Art. 9 (5)", default=False),
+    F("accounting.available_for_use", "date", "达到预定用途日", "Available for use",
+      "空值表示尚未达到预定用途（开发支出）", "Null: not yet available for use (development expenditure)"),
+    F("accounting.useful_life_years", "number", "使用寿命（年）", "Useful life (years)",
+      "空值表示使用寿命不确定（不摊销，每年减值测试）", "Null: indefinite (not amortised, tested for impairment yearly)",
+      minimum=0, exclusive_minimum=True, maximum=100, unit="years"),
+    F("accounting.residual_value", "number", "预计净残值", "Residual value", "一般为零（企业会计准则第6号第十九条）", "Usually zero (CAS 6 art. 19)", **_MONEY),
+    F("accounting.amortisation_method", "enum", "摊销方法", "Amortisation method", "直线法或产量法", "straight-line or units of production",
+      enum="amortisation_method"),
+    F("accounting.amortisation_convention", "enum", "摊销计期", "Period convention",
+      "months：当月增加当月摊销（默认）；days：按实际天数/365", "months: from the month available (default); days: actual days / 365",
+      enum="amortisation_convention"),
+    F("accounting.units.total", "number", "预计总产量", "Total expected units", "产量法：预计可提供的调用量/交付量", "Units of production: total expected calls/deliveries",
+      minimum=0, exclusive_minimum=True, unit="units"),
+    F("accounting.units.used", "number", "累计产量", "Units used to date", "截至资产负债表日", "Up to the balance-sheet date", minimum=0, unit="units"),
+    F("accounting.units.per_year", "list_number", "各年产量", "Units per year", "自达到预定用途当年起各会计年度", "Per fiscal year from the year available for use"),
+    F("accounting.accumulated_impairment", "number", "已计提减值准备", "Accumulated impairment", "无形资产减值不得转回；存货为已计提跌价准备", "Intangibles: never reversed; inventory: existing write-down", **_MONEY),
+    F("accounting.expected_selling_price", "number", "估计售价", "Expected selling price", "存货可变现净值；不填时取市场法结果", "For NRV; default: the market approach", **_MONEY),
+    F("accounting.selling_costs", "number", "估计销售费用及税费", "Selling costs", **_MONEY),
+    F("accounting.costs_to_complete", "number", "至完工估计成本", "Costs to complete", **_MONEY),
+    F("accounting.disposal_costs", "number", "处置费用", "Costs of disposal", "公允价值减去处置费用（企业会计准则第8号）", "Fair value less costs of disposal (CAS 8)", **_MONEY),
+    F("accounting.indicators.comparable_price_change", "number", "可比数据价格变动率", "Comparable price change",
+      "同类数据产品市价相对上期的变动，如 -0.25", "Change of comparable data prices since last period, e.g. -0.25", minimum=-1, maximum=10, unit="ratio"),
+    F("accounting.indicators.planned", "number", "计划使用量/收入", "Planned usage or revenue", minimum=0),
+    F("accounting.indicators.actual", "number", "实际使用量/收入", "Actual usage or revenue", "与计划同口径", "Same unit as planned", minimum=0),
+    F("accounting.indicators.rights_term_shortened", "bool", "权利期限缩短", "Rights term shortened", "授权期限被缩短或提前终止", "Authorisation shortened or ended early", default=False),
+    F("accounting.indicators.data_obsolete", "bool", "数据已过时", "Data obsolete", "时效性丧失、停止更新", "Timeliness lost, updates stopped", default=False),
     # ---------------------------------------------------------------- public-data product (65号)
     F("product.product_id", "str", "产品编号", "Product id", required=True, nullable=False, doc="product"),
     F("product.name", "str", "产品名称", "Name", required=True, nullable=False, doc="product"),
@@ -374,8 +456,25 @@ FIELDS: tuple[Field, ...] = (
     F("product.items[].price", "number", "实际收费标准", "Actual price", doc="product", **_MONEY),
 )
 
+# Bounded work (docs/SECURITY.md "Bounded work"): the lists that drive computation are capped so
+# that the largest card the table allows costs about one second of CPU (benchmarks/bench_limits.py
+# prints the figure). A forecast from history (statsmodels ETS/ARIMA chosen by AIC) is the
+# dearest step, ~0.6-1.3 s whatever its length; a per-period list never needs more entries than
+# the 50 periods ``income.periods`` allows.
+DEFAULT_MAX_ITEMS = 50
+MAX_ITEMS: dict[str, int] = {
+    "income.scenarios": 50, "income.history.values": 100, "market.comparables": 200,
+    "cost.lines": 500, "asset.quality.indicators": 100, "income.contributory": 20,
+    "asset.quality.ahp_matrix": 10, "product.items": 1000,
+}
+_LIST_KINDS = frozenset({"records", "list_number", "list_str", "stream", "matrix"})
+#: Cards per synchronous HTTP batch, and cards with a revenue history among them (each
+#: forecast ~0.1–0.8 s): more become a background run (service settings ``max_batch``,
+#: ``max_batch_forecasts`` default to these).
+BATCH_MAX_CARDS, BATCH_MAX_FORECASTS = 1000, 1
+
 # Top-level sections of each document; any other key is an unknown field.
-SECTIONS = {"card": ("asset", "engagement", "cost", "income", "market"), "product": ("product",)}
+SECTIONS = {"card": ("asset", "engagement", "cost", "income", "market", "accounting"), "product": ("product",)}
 
 
 @cache
@@ -445,6 +544,10 @@ def _prop_schema(f: Field, lang: str) -> dict[str, Any]:
         s = {"type": "array", "items": _object_schema(f.path + "[]", f.doc, lang)}
     else:  # pragma: no cover - table is static
         raise ValueError(f.kind)
+    if f.max_items is not None:
+        for alt in s.get("oneOf", [s]):
+            if alt.get("type") == "array":
+                alt["maxItems"] = f.max_items
     if f.nullable and f.kind not in ("stream",) and "type" in s:
         s["type"] = [s["type"], "null"] if isinstance(s["type"], str) else s["type"]
     if f.nullable and "oneOf" in s:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .cells import neutralise_frame
 from .schema import Field, fields_for
 from .validate import table_columns
 
@@ -60,5 +61,6 @@ def write_template(path: str | Path) -> Path:
                 item_cols = ["asset_id"] + [g.path.rsplit(".", 1)[1] for g in fields_for("card")
                                             if g.path.startswith(f.path + "[].")]
                 pd.DataFrame(columns=item_cols).to_excel(xw, sheet_name=f.path[:31], index=False)
-        field_dictionary().to_excel(xw, sheet_name="fields", index=False)
+        # help texts may begin with "-" or "+": neutralised like every written cell
+        neutralise_frame(field_dictionary()).to_excel(xw, sheet_name="fields", index=False)
     return p

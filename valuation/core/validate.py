@@ -1,7 +1,7 @@
 """Validation of JSON documents and portfolio tables against the schema table.
 
 Every problem is collected (never only the first) with the row, the field, the value and what
-is allowed, in Chinese and English. Unknown fields are errors (INTERCHANGE.md).
+is allowed, in Chinese and English. Unknown fields are errors (docs/INTERCHANGE.md).
 """
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .checks import currency_issues, rights_term_issues
 from .errors import Issue, ValidationError
+from .gate import IDENTIFIER_PATHS, check_tree, table_text_issues
 from .schema import SECTIONS, STREAM_KEYS, Field, column_of, field_by_path, fields_for, object_paths
 
 __all__ = ["validate_document", "check_document", "validate_table", "table_columns",
@@ -80,6 +82,14 @@ def _jsonable(v: Any) -> Any:
     return str(v)
 
 
+def _too_many(f: Field, path: str, v: list) -> Issue:
+    n = f.max_items
+    return issue_for(f, path, f"{len(v):,} items", reason_zh=f"共 {len(v):,} 项，超过上限 {n}",
+                     reason_en=f"{len(v):,} items, more than the limit of {n}",
+                     allowed_zh=f"不超过 {n} 项（每次请求的计算量有界）",
+                     allowed_en=f"at most {n} items (bounded work per request)")
+
+
 # ------------------------------------------------------------------ scalar checks
 def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and \
@@ -123,6 +133,9 @@ def _check_scalar(f: Field, path: str, v: Any, issues: list[Issue]) -> Any:
             issues.append(missing_issue(f, path))
         return None
     k = f.kind
+    if f.max_items is not None and isinstance(v, list) and len(v) > f.max_items:
+        issues.append(_too_many(f, path, v))
+        return None
     if k == "str":
         if not isinstance(v, str):
             issues.append(issue_for(f, path, v, reason_zh="应为文本", reason_en="must be text"))
@@ -202,6 +215,9 @@ def _check_stream(f: Field, path: str, v: Any, issues: list[Issue]) -> Any:
         g = v.get("growth", [])
         if _is_number(g):
             g = [float(g)]
+        if isinstance(g, list) and len(g) > (f.max_items or 0):
+            issues.append(_too_many(f, f"{path}.growth", g))
+            return None
         if not isinstance(g, list) or not all(_is_number(x) and -1 < float(x) < 10 for x in g):
             issues.append(issue_for(f, f"{path}.growth", v.get("growth"),
                                     allowed_zh="增长率或增长率列表（每个 > -1）",
@@ -228,6 +244,9 @@ def check_document(doc: Any, kind: str = "card") -> tuple[dict[str, Any], list[I
         issues.append(Issue(field="", value=_jsonable(doc), allowed="a JSON object",
                             message_zh="请求应为 JSON 对象", message_en="the request must be a JSON object"))
         return {}, issues
+    gate_issues = check_tree(doc)     # size, depth, duplicate keys, big ints, bad text
+    if gate_issues:
+        return {}, gate_issues
     objs = object_paths(kind)
     out = _walk("", doc, kind, objs, issues)
     if kind == "card":
@@ -237,6 +256,9 @@ def check_document(doc: Any, kind: str = "card") -> tuple[dict[str, Any], list[I
                 assert f is not None
                 issues.append(missing_issue(f, sec))
         _cross_checks_card(out, issues)
+        issues += currency_issues(out, "engagement.currency") + rights_term_issues(out)
+    elif kind == "product":
+        issues += currency_issues(out, "product.currency")
     return out, issues
 
 
@@ -400,14 +422,15 @@ def _fast_check(f: Field) -> Any:
                 return d.isoformat() if DATE_MIN <= d <= DATE_MAX else _SLOW
             return None if v is None and nullable else _SLOW
         return check
+    most = f.max_items
     if k == "list_str":
-        return lambda v: list(v) if type(v) is list and all(type(x) is str for x in v) else \
-            None if v is None and nullable else _SLOW
+        return lambda v: list(v) if type(v) is list and len(v) <= most and \
+            all(type(x) is str for x in v) else None if v is None and nullable else _SLOW
     if k in ("list_number", "stream"):
         empty_ok = k == "list_number"
 
         def check(v: Any) -> Any:   # a list of plain numbers (a stream's object form: slow)
-            if type(v) is list and (v or empty_ok):
+            if type(v) is list and (v or empty_ok) and len(v) <= most:
                 for x in v:
                     t = type(x)
                     if not (t is float and _isfinite(x) or t is int and -_EXACT_INT < x < _EXACT_INT):
@@ -429,6 +452,9 @@ def _walk_records(f: Field, path: str, v: Any, kind: str, objs: frozenset[str],
         return None
     if not isinstance(v, list):
         issues.append(issue_for(f, path, v))
+        return None
+    if len(v) > (f.max_items or 0):     # refused before any item is looked at: bounded work
+        issues.append(_too_many(f, path, v))
         return None
     items = []
     for i, item in enumerate(v):
@@ -482,6 +508,9 @@ def _cross_checks_card(card: dict, issues: list[Issue]) -> None:
                                         allowed_zh=f"至少 {n} 个数值", allowed_en=f"at least {n} numbers"))
             if isinstance(s, dict) and n is None:
                 issues.append(missing_issue(field_by_path("income.periods"), "income.periods"))  # type: ignore[arg-type]
+    from .signs import check_card  # negative revenue / loss without the explicit field (issue 17)
+
+    check_card(card, issues)
 
 
 # ------------------------------------------------------------------ tables
@@ -496,6 +525,9 @@ def table_columns(kind: str = "card") -> dict[str, Field]:
 
 def _series_fields(kind: str = "card") -> dict[str, Field]:
     return {f.column: f for f in fields_for(kind) if f.kind in ("stream", "list_number")}
+
+
+_IDENT_COLUMNS = frozenset(column_of(p) for p in IDENTIFIER_PATHS if "[]" not in p)
 
 
 def validate_table(df: pd.DataFrame, kind: str = "card") -> tuple[pd.DataFrame, list[Issue]]:
@@ -555,6 +587,12 @@ def validate_table(df: pd.DataFrame, kind: str = "card") -> tuple[pd.DataFrame, 
             issues.append(issue_for(None, str(c), s.iloc[r], row=int(r), asset_id=ids_list[r],
                                     allowed_zh="数值", allowed_en="a number"))
         out[c] = x.astype(float)
+    # control characters and lone surrogates in identifier columns (the input gate)
+    issues += table_text_issues({c: df[c].tolist() for c in df.columns if c in _IDENT_COLUMNS and (
+        df[c].dtype == object or pd.api.types.is_string_dtype(df[c].dtype))}, ids_list)
+    from .signs import check_table  # negative revenue / loss without the explicit field (issue 17)
+
+    check_table(out, ids_list, issues)
     # duplicate ids
     if "asset_id" in df.columns:
         dup = ids.duplicated(keep="first") & ids.notna()

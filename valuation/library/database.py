@@ -6,6 +6,13 @@ so that the read of the latest version and the insert of the next one form one s
 transaction; WAL journal and a busy timeout let concurrent readers and writers wait instead of
 failing. PostgreSQL (``postgresql+psycopg://…``): READ COMMITTED; the unique constraint on
 (library, key, version) decides races.
+
+Fork safety: the cached engines are shared by a process and its forked children (the batch's
+``ProcessPoolExecutor``, Dask workers, the service's compute processes), and a pooled
+connection used from two processes corrupts the protocol stream. SQLAlchemy's documented
+recipe ("Using Connection Pools with Multiprocessing or os.fork()") is applied in every child
+right after the fork: ``engine.dispose(close=False)`` drops the inherited pool without closing
+the parent's connections, so the child opens its own.
 """
 from __future__ import annotations
 
@@ -83,6 +90,18 @@ def make_engine(url: str | None = None) -> sa.Engine:
             eng = sa.create_engine(u, json_serializer=_json_dumps, pool_pre_ping=True)
         _ENGINES[url] = eng
     return eng
+
+
+def _after_fork_in_child() -> None:
+    """Give a forked child fresh pools (the parent keeps using its connections)."""
+    for eng in list(_ENGINES.values()):
+        if isinstance(eng.pool, StaticPool):
+            continue  # an in-memory SQLite database lives in the (copied) connection itself
+        eng.dispose(close=False)
+
+
+if hasattr(os, "register_at_fork"):  # POSIX; spawn-started processes import afresh anyway
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def forget_engine(url: str) -> None:

@@ -22,8 +22,9 @@ from typing import Any
 import sqlalchemy as sa
 import yaml
 
-from ..core.errors import ConflictError, Issue, ValidationError
+from ..core.errors import ConflictError, Issue, ValidationError, ValuationError
 from .records import (
+    MAX_KEY,
     check_key,
     check_library,
     check_status,
@@ -33,6 +34,7 @@ from .records import (
     parse_date,
     references_list,
 )
+from .safe_load import load_document
 from .tables import audit, versions
 
 __all__ = ["FORMAT", "import_entries", "read_export", "write_export"]
@@ -41,7 +43,8 @@ FORMAT = "valuation-library-export"
 FORMAT_VERSION = 1
 
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: Largest version number (the column is a 32-bit integer).
+MAX_VERSION = 2**31 - 1
 
 
 def _is_json(path: Path) -> bool:
@@ -64,30 +67,76 @@ def write_export(path: str | Path, entries: Iterable[dict[str, Any]], snapshot_i
     return len(rows)
 
 
+def _envelope_issue(field: str, value: Any, allowed: str, zh: str, en: str) -> ValidationError:
+    return ValidationError([Issue(field, value, allowed, zh, en)])
+
+
 def read_export(path: str | Path) -> dict[str, Any]:
-    """Read an export file; checks the envelope (format, entries list)."""
+    """Read an export file safely (``safe_load``: size, UTF-8, no YAML aliases, depth) and
+    check the envelope: ``format``, an integer ``format_version`` this engine reads, an
+    ``entries`` list of mappings."""
     p = Path(path)
-    text = p.read_text(encoding="utf-8")
-    try:
-        doc = json.loads(text) if _is_json(p) else yaml.load(text, Loader=_Loader)
-    except (json.JSONDecodeError, yaml.YAMLError) as e:
-        raise ValidationError([Issue("file", str(p), "JSON or YAML export file",
-                                     f"导出文件 {p} 无法解析：{e}",
-                                     f"export file {p} cannot be parsed: {e}")]) from e
+    doc = load_document(p, as_json=_is_json(p))
     if not isinstance(doc, dict) or doc.get("format") != FORMAT \
             or not isinstance(doc.get("entries"), list):
-        raise ValidationError([Issue("format", (doc or {}).get("format") if isinstance(doc, dict)
-                                     else type(doc).__name__, FORMAT,
-                                     f"{p} 不是库导出文件（需要 format: {FORMAT} 与 entries 列表）",
-                                     f"{p} is not a library export (needs format: {FORMAT} and an "
-                                     "entries list)")])
-    if int(doc.get("format_version", 1)) > FORMAT_VERSION:
-        raise ValidationError([Issue("format_version", doc.get("format_version"),
-                                     f"≤ {FORMAT_VERSION}",
-                                     f"导出文件格式版本 {doc.get('format_version')} 过新",
-                                     f"export format version {doc.get('format_version')} is newer "
-                                     "than this engine reads")])
+        raise _envelope_issue("format", doc.get("format") if isinstance(doc, dict)
+                              else type(doc).__name__, FORMAT,
+                              f"{p} 不是库导出文件（需要 format: {FORMAT} 与 entries 列表）",
+                              f"{p} is not a library export (needs format: {FORMAT} and an "
+                              "entries list)")
+    fv = doc.get("format_version")
+    if not isinstance(fv, int) or isinstance(fv, bool) or not 1 <= fv <= FORMAT_VERSION:
+        newer = isinstance(fv, int) and not isinstance(fv, bool) and fv > FORMAT_VERSION
+        shown = _short(fv)
+        raise _envelope_issue(
+            "format_version", shown, f"integer 1 … {FORMAT_VERSION}",
+            f"导出文件格式版本 {shown} " + ("过新，本程序无法读取" if newer else
+                                        f"无效（须为 1 至 {FORMAT_VERSION} 的整数）"),
+            f"export format_version {shown} " + ("is newer than this engine reads" if newer
+                                                   else f"is invalid (an integer 1 … "
+                                                        f"{FORMAT_VERSION} is needed)"))
     return doc
+
+
+def _short(value: Any) -> str:
+    """``repr`` of a value for a message, cut at 60 characters (a file may hold megabytes)."""
+    r = repr(value) if isinstance(value, (str, int, float, bool, type(None))) else \
+        type(value).__name__
+    return r if len(r) <= 60 else r[:57] + "..."
+
+
+def _bad(field: str, value: Any, allowed: str, zh: str, en: str) -> ValidationError:
+    shown = value if isinstance(value, (int, float, bool, type(None))) else \
+        value[:200] if isinstance(value, str) else type(value).__name__
+    return ValidationError([Issue(field, shown, allowed, zh, en)])
+
+
+def _created_at(value: Any) -> _dt.datetime:
+    """``created_at`` of an exported version: an ISO date-time (YAML may have parsed it)."""
+    created = value
+    if isinstance(value, str):
+        try:
+            created = _dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            created = None
+    if not isinstance(created, _dt.datetime):
+        raise _bad("created_at", value, "ISO date-time YYYY-MM-DDTHH:MM:SS[+HH:MM]",
+                   f"created_at 的值 {_short(value)} 不是 ISO 日期时间",
+                   f"created_at value {_short(value)} is not an ISO date-time")
+    return created if created.tzinfo is not None else created.replace(tzinfo=_dt.UTC)
+
+
+def _text(d: Mapping[str, Any], field: str, limit: int | None) -> str:
+    value = d.get(field)
+    if value is None:
+        return ""
+    if not isinstance(value, str) or (limit is not None and len(value) > limit):
+        allowed = "text" + (f", ≤ {limit} characters" if limit else "")
+        raise _bad(field, value, allowed, f"{field} 须为文本" + (f"（最长 {limit} 字符）" if limit
+                                                              else "") + f"，而不是 {type(value).__name__}",
+                   f"{field} must be text" + (f" (at most {limit} characters)" if limit else "")
+                   + f", not {type(value).__name__}")
+    return value
 
 
 def _row_of(d: Mapping[str, Any]) -> dict[str, Any]:
@@ -95,48 +144,69 @@ def _row_of(d: Mapping[str, Any]) -> dict[str, Any]:
     lib = check_library(d.get("library"))
     key = check_key(d.get("key"))
     ver = d.get("version")
-    if not isinstance(ver, int) or isinstance(ver, bool) or ver < 1:
-        raise ValidationError([Issue("version", ver, "integer ≥ 1", f"版本号 {ver!r} 无效",
-                                     f"version {ver!r} is invalid")])
-    content = normalise_content(d.get("content"))
+    if not isinstance(ver, int) or isinstance(ver, bool) or not 1 <= ver <= MAX_VERSION:
+        raise _bad("version", ver, f"integer 1 … {MAX_VERSION}", f"版本号 {_short(ver)} 无效",
+                   f"version {_short(ver)} is invalid")
+    raw = d.get("content")
+    if not isinstance(raw, Mapping):
+        raise _bad("content", raw, "mapping", f"{lib}/{key} v{ver} 的内容必须是映射",
+                   f"{lib}/{key} v{ver}: content must be a mapping")
+    content = normalise_content(raw)
     h = content_hash(content)
-    if not isinstance(content, dict) or h != d.get("content_hash"):
+    if h != d.get("content_hash"):
         raise ValidationError([Issue("content_hash", d.get("content_hash"), h,
                                      f"{lib}/{key} v{ver} 的内容与文件中的哈希不符",
                                      f"{lib}/{key} v{ver}: content does not match the hash in "
                                      "the file")])
-    created = d.get("created_at")
-    if isinstance(created, str):
-        created = _dt.datetime.fromisoformat(created)
-    if not isinstance(created, _dt.datetime):
-        created = _dt.datetime.now(_dt.UTC)
-    if created.tzinfo is None:
-        created = created.replace(tzinfo=_dt.UTC)
+    author = _text(d, "author", MAX_KEY)
     return {"library": lib, "key": key, "version": ver, "content": content,
-            "status": check_status(d.get("status")), "author": need_author(d.get("author")),
-            "created_at": created, "note": d.get("note") or "",
+            "status": check_status(d.get("status")), "author": need_author(author),
+            "created_at": _created_at(d.get("created_at")), "note": _text(d, "note", None),
             "effective_from": parse_date(d.get("effective_from")),
             "refs": references_list(d.get("references")), "content_hash": h}
+
+
+def _checked_rows(store: Any, entries: list[Any]) -> list[dict[str, Any]]:
+    """Every entry of the file checked — envelope fields, hash, and the library's validators
+    on EVERY version (active, draft and retired: a refused active rule hidden behind a valid
+    newer draft must not slip in). All problems are collected, each with its row."""
+    issues: list[Issue] = []
+    rows: list[dict[str, Any]] = []
+    seen: dict[tuple[str, str, int], int] = {}
+    for i, d in enumerate(entries):
+        try:
+            if not isinstance(d, Mapping):
+                raise _bad(f"entries[{i}]", d, "mapping", f"entries[{i}] 不是映射",
+                           f"entries[{i}] is not a mapping")
+            r = _row_of(d)
+            ident = (r["library"], r["key"], r["version"])
+            if ident in seen:
+                raise _bad("version", r["version"], "each version once",
+                           f"{ident[0]}/{ident[1]} v{ident[2]} 在文件中出现两次（entries[{seen[ident]}]）",
+                           f"{ident[0]}/{ident[1]} v{ident[2]} appears twice in the file "
+                           f"(entries[{seen[ident]}])")
+            seen[ident] = i
+            store._validate(r["library"], r["key"], r["content"])
+            rows.append(r)
+        except ValidationError as e:
+            issues.extend(Issue(x.field, x.value, x.allowed, x.message_zh, x.message_en, row=i,
+                                asset_id=x.asset_id) for x in e.issues)
+        except ValuationError as e:  # the rule compiler's refusal, and the like
+            name = f"{d.get('library')}/{d.get('key')} v{d.get('version')}"
+            issues.append(Issue(f"entries[{i}].content", name, "content the library accepts",
+                                f"{name}（{d.get('status')}）被拒绝：{e.message_zh}",
+                                f"{name} ({d.get('status')}) was refused: {e.message_en}", row=i))
+    if issues:
+        raise ValidationError(issues)
+    return rows
 
 
 def import_entries(store: Any, path: str | Path, *, author: str) -> dict[str, int]:
     """Body of :meth:`Store.import_` (see there)."""
     author = need_author(author)
     doc = read_export(path)
-    issues: list[Issue] = []
-    rows: list[dict[str, Any]] = []
-    for i, d in enumerate(doc["entries"]):
-        try:
-            rows.append(_row_of(d if isinstance(d, Mapping) else {}))
-        except ValidationError as e:
-            issues.extend(Issue(x.field, x.value, x.allowed, x.message_zh, x.message_en, row=i)
-                          for x in e.issues)
-    if issues:
-        raise ValidationError(issues)
+    rows = _checked_rows(store, doc["entries"])  # the whole file, before anything is written
     rows.sort(key=lambda r: (r["library"], r["key"], r["version"]))
-    newest = {(r["library"], r["key"]): r for r in rows if r["status"] != "retired"}
-    for (lib, key), r in newest.items():  # validators see the newest non-retired version
-        store._validate(lib, key, r["content"])
     counts = {"inserted": 0, "unchanged": 0}
     now = _dt.datetime.now(_dt.UTC)
     v = versions.c

@@ -96,23 +96,33 @@ class AuditRecord:
         return d
 
 
+def _short(value: Any) -> str:
+    """``repr`` for a message, cut at 60 characters (input may hold megabytes)."""
+    r = repr(value)
+    return r if len(r) <= 60 else r[:57] + "..."
+
+
 def _bad(field: str, value: Any, allowed: str, zh: str, en: str) -> ValidationError:
+    if isinstance(value, str) and len(value) > 200:
+        value = value[:200] + "…"
+    elif not isinstance(value, (str, int, float, bool, type(None))):
+        value = _short(value)
     return ValidationError([Issue(field, value, allowed, zh, en)])
 
 
 def check_library(library: Any) -> str:
     if library not in LIBRARIES:
         raise _bad("library", library, " | ".join(LIBRARIES),
-                   f"库名 {library!r} 无效，允许：{'、'.join(LIBRARIES)}",
-                   f"library {library!r} is not one of {', '.join(LIBRARIES)}")
+                   f"库名 {_short(library)} 无效，允许：{'、'.join(LIBRARIES)}",
+                   f"library {_short(library)} is not one of {', '.join(LIBRARIES)}")
     return library
 
 
 def check_key(key: Any) -> str:
     if not isinstance(key, str) or not key.strip() or len(key) > MAX_KEY or key != key.strip():
         raise _bad("key", key, f"non-empty string without surrounding blanks, ≤ {MAX_KEY} characters",
-                   f"条目键 {key!r} 无效：须为非空字符串，首尾无空白，最长 {MAX_KEY} 字符",
-                   f"entry key {key!r} is invalid: a non-empty string without surrounding blanks, "
+                   f"条目键 {_short(key)} 无效：须为非空字符串，首尾无空白，最长 {MAX_KEY} 字符",
+                   f"entry key {_short(key)} is invalid: a non-empty string without surrounding blanks, "
                    f"at most {MAX_KEY} characters")
     return key
 
@@ -120,8 +130,8 @@ def check_key(key: Any) -> str:
 def check_status(status: Any, allowed: tuple[str, ...] = STATUSES) -> str:
     if status not in allowed:
         raise _bad("status", status, " | ".join(allowed),
-                   f"状态 {status!r} 无效，允许：{'、'.join(allowed)}",
-                   f"status {status!r} is not one of {', '.join(allowed)}")
+                   f"状态 {_short(status)} 无效，允许：{'、'.join(allowed)}",
+                   f"status {_short(status)} is not one of {', '.join(allowed)}")
     return status
 
 
@@ -139,8 +149,8 @@ def parse_date(value: Any, field: str = "effective_from") -> _dt.date | None:
         except ValueError:
             pass
     raise _bad(field, value, "ISO date YYYY-MM-DD",
-               f"{field} 的值 {value!r} 不是 ISO 日期 YYYY-MM-DD",
-               f"{field} value {value!r} is not an ISO date YYYY-MM-DD")
+               f"{field} 的值 {_short(value)} 不是 ISO 日期 YYYY-MM-DD",
+               f"{field} value {_short(value)} is not an ISO date YYYY-MM-DD")
 
 
 def normalise_content(value: Any, path: str = "content") -> Any:
@@ -197,9 +207,9 @@ def references_list(value: Any) -> list[str]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, (list, tuple)) or not all(isinstance(r, str) and r for r in value):
-        raise ValidationError([Issue("references", value, "list of standard ids (strings)",
-                                     f"references 的值 {value!r} 无效：须为标准编号（字符串）列表",
-                                     f"references {value!r} must be a list of standard ids")])
+        raise _bad("references", value, "list of standard ids (strings)",
+                   f"references 的值 {_short(value)} 无效：须为标准编号（字符串）列表",
+                   f"references {_short(value)} must be a list of standard ids")
     return list(value)
 
 

@@ -1,7 +1,7 @@
 """The five-library store (标准库、规则库、指标库、模型库、案例库) in a real database.
 
 财资〔2023〕141号 (九) asks for a standards, rules, indicators, models and cases library
-(MOF2023-141.9); DESIGN.md §6 fixes how they are kept:
+(MOF2023-141.9); docs/DESIGN.md §6 fixes how they are kept:
 
 * an entry is never edited in place — every change is a new **version** (1, 2, 3 …) with author,
   time, note, status (draft 草稿 / active 生效 / retired 停用), effective date and references;
@@ -52,7 +52,8 @@ from .records import (
     parse_date,
     references_list,
 )
-from .tables import audit, metadata, versions
+from .safe_load import check_tree
+from .tables import audit, versions
 
 __all__ = ["IntegrityCheckError", "Store", "Validator", "default_url", "open_store"]
 
@@ -116,7 +117,10 @@ class Store:
         self.engine.dispose()
 
     def create_schema(self) -> None:
-        metadata.create_all(self.engine)
+        """Bring the database to the engine's schema version (``valuation db upgrade``)."""
+        from .migrate import upgrade
+
+        upgrade(self.engine)
 
     @contextmanager
     def _read(self) -> Iterator[sa.Connection]:
@@ -179,6 +183,7 @@ class Store:
                                          f"content of {library}/{key} must be a mapping "
                                          "(YAML/JSON object)")])
         doc = normalise_content(content)
+        check_tree(doc, f"{library}/{key}")  # depth, lone surrogates, integer size
         self._validate(library, key, doc)
         return doc, content_hash(doc)
 
@@ -543,11 +548,15 @@ class Store:
 
 
 def open_store(url: str | None = None) -> Store:
-    """Open (and create the schema of) the store at ``url``.
+    """Open the store at ``url``: the schema version is checked (a mismatch is refused with
+    :class:`~valuation.library.migrate.SchemaVersionError`); an empty database is set up once
+    under the set-up lock (``library/migrate.py``). No DDL runs on a set-up database.
 
     ``None`` → ``VALUATION_DB_URL`` or the SQLite file ``./var/valuation.db`` (its folder is
     created). ``postgresql://…`` URLs use the psycopg 3 driver.
     """
+    from .migrate import check
+
     store = Store(make_engine(normalise_url(url) if url else None))
-    store.create_schema()
+    check(store.engine)
     return store

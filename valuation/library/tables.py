@@ -1,7 +1,8 @@
 """Database schema of the library store (SQLAlchemy Core; SQLite and PostgreSQL).
 
 ``library_versions``: one row per version, never updated or deleted — database triggers refuse
-UPDATE and DELETE on both tables, so even SQL typed by hand cannot change a stored version.
+UPDATE and DELETE on both tables (created by ``migrate.py``), so even SQL typed by hand cannot
+change a stored version.
 ``library_audit``: one row per write (append-only as well).
 The unique constraint on (library, key, version) decides races between concurrent writers.
 """
@@ -46,22 +47,5 @@ audit = sa.Table(
 )
 sa.Index("ix_library_audit_lib_key", audit.c.library, audit.c.key)
 
-# --- immutability triggers -------------------------------------------------------------------
-
-_MESSAGE = "library versions and audit records are immutable (write a new version instead)"
-
-for _t in (versions, audit):
-    for _op in ("UPDATE", "DELETE"):
-        sa.event.listen(_t, "after_create", sa.DDL(
-            f"CREATE TRIGGER {_t.name}_no_{_op.lower()} BEFORE {_op} ON {_t.name} "
-            f"BEGIN SELECT RAISE(ABORT, '{_MESSAGE}'); END").execute_if(dialect="sqlite"))
-
-sa.event.listen(metadata, "before_create", sa.DDL(
-    "CREATE OR REPLACE FUNCTION valuation_library_immutable() RETURNS trigger AS $$ "
-    f"BEGIN RAISE EXCEPTION '{_MESSAGE} (%%)', TG_TABLE_NAME; END; $$ LANGUAGE plpgsql"
-).execute_if(dialect="postgresql"))
-for _t in (versions, audit):
-    sa.event.listen(_t, "after_create", sa.DDL(
-        f"CREATE TRIGGER {_t.name}_immutable BEFORE UPDATE OR DELETE OR TRUNCATE ON {_t.name} "
-        "FOR EACH STATEMENT EXECUTE FUNCTION valuation_library_immutable()"
-    ).execute_if(dialect="postgresql"))
+# The immutability triggers (UPDATE/DELETE refused; TRUNCATE too on PostgreSQL) are created
+# once by the schema migration (``library/migrate.py``, step 1), not on every open.

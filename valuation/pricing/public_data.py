@@ -1,4 +1,4 @@
-"""Public-data operation pricing under 发改价格〔2025〕65号 (DOMAIN.md §6).
+"""Public-data operation pricing under 发改价格〔2025〕65号 (docs/DOMAIN.md §6).
 
 * **Scope** (NDRC2025-65.scope, DATA20.public): products and services for public governance
   and public welfare are free — their price is always 0; industry and sector uses may be
@@ -29,6 +29,7 @@ from typing import Any
 
 from ..core.errors import Issue, ValidationError
 from ..methods.base import step
+from .ceiling import cap_unit, premium_ceiling, round_down
 from .config import public_data_config, setting
 
 __all__ = ["FREE_USES", "next_period_mar", "price", "validate_product"]
@@ -101,8 +102,10 @@ def price(product: Mapping[str, Any], *, config: Mapping[str, Any] | None = None
     per = p["period"]
     raw_p = raw.get("product", raw) if isinstance(raw, Mapping) else {}
     raw_per = raw_p.get("period") or {} if isinstance(raw_p, Mapping) else {}
-    premium_cap = float(raw_per["premium_cap"]) if raw_per.get("premium_cap") is not None else \
+    asked = float(raw_per["premium_cap"]) if raw_per.get("premium_cap") is not None else \
         float(setting(cfg, "premium_cap"))
+    ceiling, ceiling_src = premium_ceiling(snap)   # the clause's ceiling, from the standards library
+    premium_cap = min(asked, ceiling)              # a lower premium may be asked; a higher one is capped
     tol = float(setting(cfg, "tolerance") or 1e-9)
     cost = _num(per.get("allowed_cost"))
     subs = _num(per.get("subsidies"))
@@ -123,6 +126,12 @@ def price(product: Mapping[str, Any], *, config: Mapping[str, Any] | None = None
     trace = [
         step("net_cost", "准许成本（扣除政府补助）", "Allowed cost net of subsidies", "C = 准许成本 − 政府补助",
              {"allowed_cost": cost, "subsidies": subs}, net_cost, refs_mar, unit=p.get("currency", "CNY")),
+        step("premium_cap", "收益率上浮幅度", "Premium over the CGB yield",
+             "上浮 = min(申报上浮, 标准库上限)", {"premium_cap_requested": asked, "ceiling": ceiling,
+                                                 "ceiling_source": ceiling_src},
+             premium_cap, ["NDRC2025-65.profit"], unit="ratio",
+             note_zh="上限取自标准库（NDRC2025-65.profit 的 limits），不取自请求",
+             note_en="the ceiling comes from the standards library (limits of NDRC2025-65.profit), not from the request"),
         step("rate_cap", "准许收益率上限", "Cap of the allowed return", "r_cap = 10 年期国债收益率 + 上浮上限",
              {"cgb10y": cgb, "premium_cap": premium_cap}, rate_cap, ["NDRC2025-65.profit"], unit="ratio"),
         step("rate_used", "采用的准许收益率", "Allowed return used", "r = min(r_申报, r_cap)（未申报时取 r_cap）",
@@ -135,6 +144,13 @@ def price(product: Mapping[str, Any], *, config: Mapping[str, Any] | None = None
              mar, ["NDRC2025-65.mar", "NDRC2025-65.review"], unit=p.get("currency", "CNY")),
     ]
     flags: list[dict[str, Any]] = []
+    if asked > ceiling + 1e-12:
+        flags.append({"code": "PREMIUM_CAP_BREACH", "severity": "warning", "value": asked, "limit": ceiling,
+                      "message_zh": f"申报的收益率上浮 {asked:.2%} 高于标准库规定的上限 {ceiling:.2%}（10 年期国债收益率 + "
+                                    f"{ceiling:.0%}）：已按上限 {ceiling:.2%} 计算准许利润",
+                      "message_en": f"the requested premium {asked:.2%} exceeds the ceiling {ceiling:.2%} of the standards "
+                                    f"library (10-year CGB + {ceiling:.0%}); the allowed profit uses the ceiling {ceiling:.2%}",
+                      "references": ["NDRC2025-65.profit"]})
     checks: list[dict[str, Any]] = []
     items_in = p.get("items") or []
     paid = [it for it in items_in if it.get("use_category") not in FREE_USES]
@@ -162,7 +178,9 @@ def price(product: Mapping[str, Any], *, config: Mapping[str, Any] | None = None
             share = float(it["cost_share"]) if it.get("cost_share") is not None else rest_share
         else:
             share = float(it["cost_share"]) if it.get("cost_share") is not None else rest_share
-            cap = mar * share / vol if vol > 0 else math.nan
+            cap_exact = mar * share / vol if vol > 0 else math.nan
+            unit_round = cap_unit(it.get("unit"), cfg)
+            cap = round_down(cap_exact, unit_round)   # publishable unit, never above the computed cap
             cap_src = "computed"
             if vol <= 0:
                 flags.append({"code": "NO_VOLUME", "severity": "warning", "item_id": iid,
@@ -194,17 +212,23 @@ def price(product: Mapping[str, Any], *, config: Mapping[str, Any] | None = None
                           "references": ["NDRC2025-65.caps"]})
         rev_cap = 0.0 if free or math.isnan(cap) else cap * vol
         cap_revenue += rev_cap
+        rounding = {"cap_unrounded": None if math.isnan(cap_exact) else cap_exact, "unit": unit_round,
+                    "mode": "down"} if cap_src == "computed" else None
         items_out.append({"item_id": iid, "name": it.get("name"), "use_category": use, "unit": it.get("unit"),
                           "expected_volume": vol, "cost_share": None if free else share,
-                          "cap": None if math.isnan(cap) else cap, "cap_source": cap_src,
+                          "cap": None if math.isnan(cap) else cap, "cap_source": cap_src, "cap_rounding": rounding,
                           "price": None if math.isnan(price_v) else price_v, "price_source": price_src,
                           "revenue_at_cap": rev_cap,
                           "revenue_at_price": 0.0 if free or math.isnan(price_v) else price_v * vol,
                           "ok": ok, "free": free})
         if not free and not math.isnan(cap):
             trace.append(step(f"cap:{iid}", f"上限收费标准（{iid}）", f"Price cap ({iid})",
-                              "cap = MAR × 分摊比例 / 预计销量" if cap_src == "computed" else "cap 给定",
-                              {"MAR": mar, "cost_share": share, "expected_volume": vol}, cap, ["NDRC2025-65.caps"]))
+                              "cap = ⌊MAR × 分摊比例 / 预计销量⌋（向下取整到计价单位）" if cap_src == "computed"
+                              else "cap 给定",
+                              {"MAR": mar, "cost_share": share, "expected_volume": vol, **(rounding or {})},
+                              cap, ["NDRC2025-65.caps"],
+                              note_zh=f"未取整值 {cap_exact!r}，向下取整到 {unit_round:g}" if rounding else "",
+                              note_en=f"unrounded {cap_exact!r}, rounded down to {unit_round:g}" if rounding else ""))
     cap_ok = cap_revenue <= mar * (1 + tol) + tol
     checks.append({"id": "caps_within_mar", "label_zh": "Σ 上限 × 预计销量 ≤ 最高准许收入",
                    "label_en": "Σ cap × expected volume ≤ MAR", "value": cap_revenue, "limit": mar, "ok": cap_ok,

@@ -342,6 +342,7 @@ def _combine(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = Non
             rm = "mixture"
     low = high = np.full(n, np.nan)
     med = np.full(n, np.nan)
+    cols["low_se"] = cols["high_se"] = np.full(n, np.nan)   # Monte Carlo SE of the bounds (issue 16)
     if rm == "monte_carlo" and n:
         _check_coverage(cov)
         if keys is None:
@@ -351,6 +352,7 @@ def _combine(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = Non
         gr = _guided_columns(pf, {names[j]: fns[names[j]] for j in on},  # type: ignore[index]
                              np.nan_to_num(Wv[:, on]), cov, D, keys, ps, evaluated=evaluated, medians=False)
         low, high, med = gr["low"], gr["high"], gr["median"]
+        cols["low_se"], cols["high_se"] = gr["low_se"], gr["high_se"]
     elif rm == "mixture" and n:
         low, high = mixture_quantiles(est, lo, hi, covm, Wv, [(1 - cov) / 2, (1 + cov) / 2])
         med = mixture_quantiles(est, lo, hi, covm, Wv, [np.full(n, 0.5)])[0]

@@ -1,5 +1,5 @@
 """Data quality (GB/T 36344-2018): indicator scores, AHP / entropy / combined / fuzzy weights,
-and the composite score Q (CAS 2023 arts. 16–17, DOMAIN.md §5).
+and the composite score Q (CAS 2023 arts. 16–17, docs/DOMAIN.md §5).
 
 Modules: :mod:`.catalog` (dimensions, 20 sub-indicators, default weights), :mod:`.indicators`
 (X = A/B → scores), :mod:`.ahp`, :mod:`.entropy`, :mod:`.combine`, :mod:`.fuzzy`,

@@ -1,4 +1,4 @@
-"""Analytic hierarchy process (层次分析法, AHP) — CAS 2023 art. 17, DOMAIN.md §5.3.
+"""Analytic hierarchy process (层次分析法, AHP) — CAS 2023 art. 17, docs/DOMAIN.md §5.3.
 
 Weights are the normalised principal (Perron) eigenvector of a positive reciprocal pairwise
 matrix A (Saaty scale 1–9, a_ji = 1/a_ij). Consistency:
@@ -138,7 +138,7 @@ def ahp(matrix: Any, *, override_reason: str | None = None, field: str = "asset.
     ValidationError : not square, non-positive entries, diagonal ≠ 1, not reciprocal.
     RefusedError : CR ≥ 0.10 without ``override_reason`` (message names CR and the limit).
 
-    Fixture F3 (DOMAIN.md §8.2): w = 0.1357, 0.2311, 0.3657, 0.1357, 0.0803, 0.0515;
+    Fixture F3 (docs/DOMAIN.md §8.2): w = 0.1357, 0.2311, 0.3657, 0.1357, 0.0803, 0.0515;
     λmax = 6.0732, CI = 0.0146, RI = 1.24, CR = 0.0118.
     """
     a = check_pairwise(matrix, field)

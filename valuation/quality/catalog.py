@@ -1,4 +1,4 @@
-"""GB/T 36344-2018 indicator catalogue: six dimensions, twenty sub-indicators (DOMAIN.md §5.1).
+"""GB/T 36344-2018 indicator catalogue: six dimensions, twenty sub-indicators (docs/DOMAIN.md §5.1).
 
 The library seed ``valuation/library/seed/indicators.yaml`` carries the full entries
 (definitions, measures, references); this module holds what the calculation needs (codes,
@@ -34,7 +34,7 @@ DIMENSION_LABELS = {"normativeness": ("规范性", "Normativeness"), "completene
                     "timeliness": ("时效性", "Timeliness"), "accessibility": ("可访问性", "Accessibility")}
 #: ENG.default — equal dimension weights; GB/T 36344 gives no weights.
 DEFAULT_DIMENSION_WEIGHTS = np.full(len(DIMENSIONS), 1.0 / len(DIMENSIONS))
-#: ENG.default — DOMAIN.md §5.3 step 1 piecewise table: (lower bound of X', score), first match wins.
+#: ENG.default — docs/DOMAIN.md §5.3 step 1 piecewise table: (lower bound of X', score), first match wins.
 PIECEWISE_BANDS = ((0.99, 100.0), (0.95, 90.0), (0.90, 80.0), (0.80, 60.0), (0.0, 40.0))
 
 

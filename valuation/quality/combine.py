@@ -1,4 +1,4 @@
-"""Combined subjective + objective weights (DOMAIN.md §5.3, [C]; entropy-corrected AHP [S15]).
+"""Combined subjective + objective weights (docs/DOMAIN.md §5.3, [C]; entropy-corrected AHP [S15]).
 
     linear (α-mix):   w_j = α w_j^AHP + (1 − α) w_j^ent          (α default 0.5)
     multiplicative:   w_j = w_j^AHP w_j^ent / Σ_k w_k^AHP w_k^ent

@@ -1,4 +1,4 @@
-"""Composite quality score Q = Σ_j w_j s_j over the six GB/T 36344 dimensions (DOMAIN.md §5.3
+"""Composite quality score Q = Σ_j w_j s_j over the six GB/T 36344 dimensions (docs/DOMAIN.md §5.3
 step 3), for one score vector (with a trace) or for every asset of a portfolio at once.
 
 Where each piece comes from, per asset (``composite_scores``):

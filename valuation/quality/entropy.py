@@ -1,5 +1,5 @@
 """Entropy weights (熵权法) — objective weights from the spread of m assets × n indicators
-(DOMAIN.md §5.3, fixture F4).
+(docs/DOMAIN.md §5.3, fixture F4).
 
     x'_ij = (x_ij − min_j)/(max_j − min_j)    benefit indicators
     x'_ij = (max_j − x_ij)/(max_j − min_j)    inverse (cost-type) indicators

@@ -1,4 +1,4 @@
-"""Fuzzy comprehensive evaluation (模糊综合评价) — CAS 2023 art. 17, DOMAIN.md §5.3.
+"""Fuzzy comprehensive evaluation (模糊综合评价) — CAS 2023 art. 17, docs/DOMAIN.md §5.3.
 
 Grade set V = {优, 良, 中, 差} with scores {95, 85, 70, 50} (engineering default [C]);
 membership matrix R (row i = share of experts' votes of indicator i per grade, rows sum to 1);

@@ -1,7 +1,7 @@
 """Sub-indicator scores of GB/T 36344 from raw measures X = A/B or given scores, vectorised
 over all assets (records ``asset.quality.indicators``: asset_id, indicator, a, b, score).
 
-Step 1 (DOMAIN.md §5.3):
+Step 1 (docs/DOMAIN.md §5.3):
 
     ratio = A / B ;  X' = ratio (benefit) or 1 − ratio (inverse: 数据重复率, 脏数据出现率)
     s = 100 × X'                        scale "linear" (default)

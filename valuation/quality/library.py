@@ -2,7 +2,7 @@
 
 The seed entries (``valuation/library/seed/indicators.yaml``) hold the engineering defaults
 (ENG.default): six dimension weights of 1/6, equal sub-indicator weights inside a dimension,
-the linear scale and the piecewise bands of DOMAIN.md §5.3 step 1. An appraiser may replace
+the linear scale and the piecewise bands of docs/DOMAIN.md §5.3 step 1. An appraiser may replace
 them in the library (CAS 2023 art. 17: the weighting method is chosen and recorded by the
 appraiser); a new active version changes the snapshot id, and appraisals on that snapshot use
 the new weights — the run records which.

@@ -10,9 +10,12 @@ from .model import CHECKLIST, ReportModel, build_report_model
 __all__ = ["CHECKLIST", "ReportModel", "build_report_model", "render"]
 
 
-def render(card: Mapping[str, Any], result: Mapping[str, Any], fmt: str, lang: str = "zh") -> bytes:
-    """Render the report of one appraisal as ``docx``, ``xlsx`` or ``pdf`` bytes."""
-    model = build_report_model(card, result, lang)
+def render(card: Mapping[str, Any], result: Mapping[str, Any], fmt: str, lang: str = "zh",
+           standards: Mapping[str, Any] | None = None) -> bytes:
+    """Render the report of one appraisal as ``docx``, ``xlsx`` or ``pdf`` bytes; ``standards``
+    is the appraisal snapshot's standards library (cited by title and article), the seed
+    library when not given."""
+    model = build_report_model(card, result, lang, standards)
     if fmt == "docx":
         from .docx_report import to_docx
         return to_docx(model)

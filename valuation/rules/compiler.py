@@ -1,4 +1,4 @@
-"""The safe rule-expression compiler (DESIGN.md §7).
+"""The safe rule-expression compiler (docs/DESIGN.md §7).
 
 An expression such as ``premium_ratio >= threshold and holder_type in ("soe",)`` is parsed
 with ``ast.parse(expr, mode="eval")`` and walked against a whitelist; each node becomes a
@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import RuleCompileError
+from .templates import literal_problem
 
 __all__ = ["CompiledExpr", "compile_expr", "FUNCTIONS", "MAX_LENGTH", "MAX_NODES"]
 
@@ -268,8 +269,13 @@ def compile_expr(expr: str, facts: Mapping[str, str], params: Mapping[str, Any] 
     except (ValueError, RecursionError, MemoryError) as e:  # null bytes, absurd nesting
         raise _refuse(None, f"无法解析：{type(e).__name__}", f"cannot be parsed: {type(e).__name__}",
                       expr) from None
-    if sum(1 for _ in ast.walk(tree)) > MAX_NODES:
+    nodes = list(ast.walk(tree))
+    if len(nodes) > MAX_NODES:
         raise _refuse(None, "表达式过于复杂", "the expression is too complex", expr)
+    for node in nodes:              # 1e999, a 310-digit literal: refused, not a traceback
+        why = isinstance(node, ast.Constant) and literal_problem(node.value)
+        if why:
+            raise _refuse(node, why[0], why[1], expr)
     params = dict(params or {})
     for k, v in params.items():
         if not isinstance(k, str) or not k.isidentifier() or k.startswith("_"):
@@ -281,6 +287,9 @@ def compile_expr(expr: str, facts: Mapping[str, str], params: Mapping[str, Any] 
         if not _is_scalar(v) and not (isinstance(v, (list, tuple)) and v and all(_is_scalar(x) for x in v)):
             raise _refuse(None, f"参数 {k} 必须是数值、文本、真假值或其非空列表",
                           f"parameter {k} must be a number, text, boolean or a non-empty list of them", expr)
+        why = next(filter(None, map(literal_problem, v if isinstance(v, (list, tuple)) else [v])), None)
+        if why:
+            raise _refuse(None, f"参数 {k}：{why[0]}", f"parameter {k}: {why[1]}", expr)
     names: set[str] = set()
     comp = _Compiler(expr, facts, params, names)
     fn, kind = comp.visit(tree.body)

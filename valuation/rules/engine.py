@@ -1,4 +1,4 @@
-"""Rules as data (DESIGN.md §7): validation when saved, vectorised evaluation, flags.
+"""Rules as data (docs/DESIGN.md §7): validation when saved, vectorised evaluation, flags.
 
 A rule is a mapping::
 
@@ -12,6 +12,7 @@ A rule is a mapping::
     message_en: "appreciation {premium_ratio:.0%} ≥ {threshold:.0%}"
     references: [EXCH.premium100, MOF2024-167]                   # standard ids, at least one
     status: active                        # optional; draft / retired rules are skipped
+    applies_to: {holder_types: [soe]}     # optional; whom the rule binds (rules/applicability.py)
 
 It is validated when built or saved (:func:`validate_rule`): the condition compiles through the
 whitelisted compiler, the severity is known, both messages are present and their placeholders
@@ -34,8 +35,10 @@ import pandas as pd
 import yaml
 
 from ..core.errors import Issue, ValidationError
+from .applicability import APPLIES_FACTS, applies_mask, check_applies_to
 from .compiler import CompiledExpr, compile_expr
 from .facts import FACTS, fact_types
+from .templates import MAX_PRECISION, MAX_WIDTH, name_problem, safe_spec, spec_problem
 
 __all__ = ["Rule", "RuleSet", "compile_rules", "validate_rule", "flags_for", "is_final",
            "load_seed_rules", "seed_ruleset", "flags_from_arrays", "SEVERITIES", "check_expression", "SEED_FILE"]
@@ -46,7 +49,7 @@ _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 _REF = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]*$")
 KNOWN_KEYS = frozenset({"id", "severity", "condition", "message_zh", "message_en", "references", "params",
                         "title_zh", "title_en", "status", "description_zh", "description_en",
-                        "effective_from", "note"})
+                        "effective_from", "note", "applies_to"})
 
 
 def _template_fields(t: str) -> list[tuple[str, str]]:
@@ -76,6 +79,7 @@ class Rule:
     title_zh: str = ""
     title_en: str = ""
     compiled: CompiledExpr | None = field(default=None, compare=False, repr=False)
+    applies_to: Mapping[str, Any] | None = None
 
     @property
     def names(self) -> frozenset[str]:
@@ -99,9 +103,12 @@ class Rule:
         return tuple(dict.fromkeys(sorted(self.names) + list(self.message_facts)))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "severity": self.severity, "title_zh": self.title_zh, "title_en": self.title_en,
-                "condition": self.condition, "params": dict(self.params), "message_zh": self.message_zh,
-                "message_en": self.message_en, "references": list(self.references)}
+        out = {"id": self.id, "severity": self.severity, "title_zh": self.title_zh, "title_en": self.title_en,
+               "condition": self.condition, "params": dict(self.params), "message_zh": self.message_zh,
+               "message_en": self.message_en, "references": list(self.references)}
+        if self.applies_to:
+            out["applies_to"] = dict(self.applies_to)
+        return out
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Rule:
@@ -141,6 +148,8 @@ class Rule:
         status = d.get("status", "active")
         if status not in ("active", "draft", "retired"):
             bad("status", status, "active, draft, retired", "无效", "is invalid")
+        if d.get("applies_to") is not None:
+            issues += check_applies_to(d["applies_to"], f"{where}.applies_to")
         params = d.get("params") or {}
         if not isinstance(params, Mapping):
             bad("params", params, "a mapping name → number/text/list", "必须是映射", "must be a mapping")
@@ -157,6 +166,12 @@ class Rule:
                     f"is malformed: {e}")
                 continue
             for name, spec in fields:
+                why = name_problem(name) or spec_problem(spec)
+                if why:
+                    bad(f, "{" + name + (":" + spec if spec else "") + "}",
+                        f"{{fact}} or {{fact:format}}, width ≤ {MAX_WIDTH}, precision ≤ {MAX_PRECISION}",
+                        why[0], why[1])
+                    continue
                 if name not in FACTS and name not in params:
                     bad(f, name, "declared facts or the rule's params", f"引用了未知名称 {name!r}",
                         f"names the unknown value {name!r}")
@@ -170,7 +185,7 @@ class Rule:
         if issues:
             raise ValidationError(issues)
         return cls(rid, sev, d["condition"], d["message_zh"], d["message_en"], tuple(refs), dict(params),
-                   d.get("title_zh") or "", d.get("title_en") or "", compiled)
+                   d.get("title_zh") or "", d.get("title_en") or "", compiled, d.get("applies_to") or None)
 
 
 def validate_rule(content: Mapping[str, Any]) -> None:
@@ -225,7 +240,9 @@ class RuleSet:
         pos, which = [], []
         for k, r in enumerate(self.rules):
             assert r.compiled is not None
-            hit = np.flatnonzero(r.compiled(env, n))
+            fired = r.compiled(env, n)
+            where = applies_mask(r.applies_to, env, n)   # only where the clause binds the holder
+            hit = np.flatnonzero(fired if where is None else fired & where)
             if len(hit):
                 pos.append(hit)
                 which.append(np.full(len(hit), k, dtype=np.int32))
@@ -240,8 +257,9 @@ class RuleSet:
     # compiled rule set per library snapshot)
     @cached_property
     def _read(self) -> list[str]:
-        """Facts read by any rule, in a fixed order."""
-        return sorted(self.names)
+        """Facts read by any rule (and by their ``applies_to``), in a fixed order."""
+        extra = APPLIES_FACTS if any(r.applies_to for r in self.rules) else frozenset()
+        return sorted(self.names | extra)
 
     @cached_property
     def _codes(self) -> list[str]:
@@ -313,7 +331,7 @@ def _fill(template: str, values: Mapping[str, Any]) -> str:
             out.append("—")
             continue
         try:
-            out.append(format(v, spec or ""))
+            out.append(format(v, safe_spec(spec)))
         except (ValueError, TypeError):
             out.append(str(v))
     return "".join(out)

@@ -6,7 +6,7 @@ portfolio's asset table and the appraisal results; a fact that an approach has n
 is missing (NaN for numbers, ``""`` for categories, False for booleans), so rules run before
 every approach is present.
 
-Formulas (DOMAIN.md §7.1, §7.3)::
+Formulas (docs/DOMAIN.md §7.1, §7.3)::
 
     premium_ratio        = (estimate − book_value) / book_value           增值率 (book_value > 0)
     impairment_ratio     = (book_value − estimate) / book_value           减值率
@@ -58,6 +58,7 @@ FACTS: dict[str, tuple[str, str, str]] = {
     "max_method_gap": ("number", "方法结果最大差异 /评估结论", "(max − min) of approach results / estimate"),
     # market approach
     "n_comparables": ("number", "可比案例个数", "number of comparables"),
+    "market_synthetic_cases": ("number", "市场法所用合成（非真实）案例个数", "synthetic (not real) cases behind the market value"),
     "comparable_spread": ("number", "调整后可比价格 最大/最小", "max/min of adjusted comparable prices"),
     "x1_max": ("number", "质量调整系数 X1 最大值", "largest quality coefficient X1"),
     "market_coeff_max": ("number", "单项调整系数最大值（X1–X5）", "largest single adjustment coefficient (X1–X5)"),
@@ -93,6 +94,7 @@ FACTS: dict[str, tuple[str, str, str]] = {
     "declared_value": ("number", "申报/入账价值", "declared or booked value"),
     "declared_ratio": ("number", "申报价值 / 评估结论", "declared value / estimate"),
     "days_since_valuation": ("number", "距评估基准日天数", "days since the valuation date"),
+    "loss_making": ("bool", "卡片声明为亏损资产（income.loss_making）", "loss-making asset stated on the card"),
     # public-data pricing (65号)
     "price": ("number", "实际收费标准", "actual price charged"),
     "cap": ("number", "上限收费标准", "price cap"),
@@ -346,7 +348,9 @@ def fact_arrays(assets: pd.DataFrame, results: pd.DataFrame | None = None, *,
     rights_card = _days_between(vd, te, n) / 365.25
     rights = _first(mcol("income", "rights_years_remaining"), rights_card)
     life_req = _first(mcol("income", "life_requested"), ast.num("income_periods"))
-    renew = ast.bool("rights_renewal_documented")
+    # a renewal counts only with its evidence named on the card (methods/income/term.py)
+    evidence = np.array([bool(str(x).strip()) for x in _txt(assets, "rights_renewal_evidence", n)], dtype=bool)
+    renew = ast.bool("rights_renewal_documented") & evidence.reshape(n)
     tbr = np.zeros(n, bool)
     for fr, c in ((mfr.get("income"), "terminal_beyond_rights"), (res, "income_terminal_beyond_rights"),
                   (res, "terminal_beyond_rights")):
@@ -386,6 +390,7 @@ def fact_arrays(assets: pd.DataFrame, results: pd.DataFrame | None = None, *,
             "cost_estimate": m_est["cost"], "income_estimate": m_est["income"], "market_estimate": m_est["market"],
             "method_spread": spread, "max_method_gap": gap,
             "n_comparables": mcol("market", "n_comparables"),
+            "market_synthetic_cases": mcol("market", "n_synthetic_comparables"),
             "comparable_spread": mcol("market", "comparable_spread", "spread"),
             "x1_max": mcol("market", "x1_max"),
             "market_coeff_max": mcol("market", "coeff_max"),
@@ -411,7 +416,7 @@ def fact_arrays(assets: pd.DataFrame, results: pd.DataFrame | None = None, *,
             "fiscal_revenue": ast.bool("fiscal_revenue"),
             "proposed_price": proposed, "proposed_price_ratio": np.where(est > 0, proposed / est, np.nan),
             "declared_value": declared, "declared_ratio": np.where(est > 0, declared / est, np.nan),
-            "days_since_valuation": days,
+            "days_since_valuation": days, "loss_making": ast.bool("income_loss_making"),
             "price": price, "cap": cap, "cap_ratio": cap_ratio, "mar_ratio": res.num("mar_ratio"),
         }
     return facts

@@ -5,7 +5,8 @@ Routes (all under ``/v1`` need an API key in ``X-API-Key`` or ``Authorization: B
 ==========================================  ==========  =============================================
 ``POST /v1/appraisals``                     appraiser   one INTERCHANGE card → ``Result.to_dict()``
 ``POST /v1/appraisals:batch``               appraiser   list of cards → results; above ``max_batch``
-                                                        cards → 202 and a background run
+                                                        cards (or ``max_batch_forecasts`` cards
+                                                        with history) → 202, a background run
 ``POST /v1/prices``                         appraiser   public-data product (65号) → prices and caps
 ``GET  /v1/runs/{run_id}``                  viewer      summary of a batch run (404 when unknown)
 ``GET  /v1/libraries/{lib}``                viewer      entries of a library (paged)
@@ -21,8 +22,9 @@ Routes (all under ``/v1`` need an API key in ``X-API-Key`` or ``Authorization: B
 appraisal ran against (as in its provenance), the store's snapshot for library routes, else the
 snapshot appraisals currently run against.
 
-Missing key → 401; wrong or revoked key, or too low a role → 403; body above the limit → 413
-(before parsing); more than the per-key rate → 429; invalid input → 422 naming field, value and
+Missing, wrong or revoked key → 401 with ``WWW-Authenticate`` (checked before the body is read;
+failed attempts rate limited per client address, :mod:`.guard`); too low a role → 403; body
+above the limit → 413 (before parsing); no answer within the deadline → 504; more than the per-key rate → 429; invalid input → 422 naming field, value and
 what is allowed (Chinese and English). Every response carries ``X-Engine-Version`` and
 ``X-Library-Snapshot``; an appraisal also ``X-Result-Cache`` (``hit|miss|shared``,
 :mod:`.cache`) and, when computed, ``X-Coalesced`` (how many concurrent requests that
@@ -34,7 +36,6 @@ import copy
 import datetime as _dt
 import gc
 import importlib
-import json
 import threading
 import time
 from contextlib import asynccontextmanager
@@ -53,15 +54,17 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from starlette.datastructures import MutableHeaders
 
 from .. import __version__, api
+from ..core.gate import GateError, forecasts_in, parse_json
 from ..core.portfolio import card_hash
 from ..core.result import clean
 from ..library.records import LIBRARIES
 from . import models as M
 from .cache import ResultCache
 from .coalesce import Coalescer
-from .compute import ComputePool, runner, submitter, warm_engine
+from .compute import ComputePool, limit_blas_threads, runner, submitter, warm_engine
 from .errors import ServiceError, error_body, install_handlers, response_for
 from .flight import SingleFlight
+from .guard import KEY_SCOPE, GuardMiddleware
 from .keys import ROLE_LABELS, ApiKey, KeyStore, role_allows
 from .ratelimit import TokenBucketLimiter
 from .render import render_json
@@ -86,6 +89,7 @@ class Service:
 
     def __init__(self, settings: Settings):
         self.settings = settings
+        limit_blas_threads(settings.blas_threads)     # before compute processes are spawned
         self.db_url = settings.resolved_db_url()
         self.keys = KeyStore(self.db_url, cache_seconds=settings.key_cache_seconds)
         self.limiter = TokenBucketLimiter(settings.rate_per_second, settings.rate_burst)
@@ -329,7 +333,7 @@ class ServiceMiddleware:
         if not presented:
             return False
         svc = self.svc
-        key = await svc.key_for(presented)
+        key = scope.get(KEY_SCOPE) or await svc.key_for(presented)   # verified by the guard
         if key is None or not role_allows(key.role, "appraiser"):
             return False
         try:
@@ -364,8 +368,8 @@ _PROV_HEADERS = {
     "X-Engine-Version": {"description": "引擎版本 / engine version", "schema": {"type": "string"}},
     "X-Library-Snapshot": {"description": "库快照 / library snapshot id", "schema": {"type": "string"}},
 }
-_AUTH_ERRORS = {401: _err(zh="缺少 API 密钥", en="missing API key"),
-                403: _err(zh="密钥无效、已吊销或角色不足", en="wrong or revoked key, or role too low"),
+_AUTH_ERRORS = {401: _err(zh="缺少、无效或已吊销的 API 密钥", en="missing, wrong or revoked API key"),
+                403: _err(zh="角色不足", en="role too low"),
                 429: _err(zh="请求过于频繁", en="rate limit exceeded")}
 _BODY_ERRORS = {413: _err(zh="请求体过大", en="request body too large"),
                 422: _err(zh="输入校验失败（字段、取值、允许范围）",
@@ -411,34 +415,38 @@ def _appraisal_response(body: bytes, how: str, together: int) -> JSONResponse:
     return resp
 
 
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
 async def _json_body(request: Request, expect: type, what_zh: str, what_en: str) -> Any:
     return _body_value(await request.body(), expect, what_zh, what_en)
 
 
 def _body_value(raw: bytes, expect: type, what_zh: str, what_en: str) -> Any:
-    """The JSON value of a request body when it is an ``expect``; else the 422 naming the
-    problem (empty, not JSON — NaN and Infinity included —, or another kind of value)."""
-    issue = None
+    """The JSON value of a request body, through the input gate (:mod:`valuation.core.gate`:
+    UTF-8, depth, duplicate keys, big integers, control characters; NaN and Infinity are not
+    JSON), when it is an ``expect``; else the 422 naming the problem. The body's size was
+    checked before it was read (413)."""
     if not raw.strip():
         issue = ("body", None, "请求体为空", "the request body is empty")
     else:
         try:
-            data = json.loads(raw, parse_constant=_no_constants)
-        except (ValueError, UnicodeDecodeError) as e:
-            issue = ("body", raw[:80].decode("utf-8", "replace"), f"请求体不是合法的 JSON：{e}",
-                     f"the request body is not valid JSON: {e}")
-        else:
-            if isinstance(data, expect):
-                return data
-            issue = ("body", type(data).__name__, f"请求体须为{what_zh}",
-                     f"the request body must be {what_en}")
+            data = parse_json(raw, field="body", max_bytes=len(raw), docs_at=_DOCS_AT)
+        except GateError as e:
+            issues = [i.to_dict() for i in e.issues]
+            for i in issues:            # the body as a whole: what it must be
+                if i["field"] == "body":
+                    i["allowed"] = what_en
+            raise ServiceError(422, "validation_error", e.message_zh, e.message_en,
+                               issues=issues) from None
+        if isinstance(data, expect):
+            return data
+        issue = ("body", type(data).__name__, f"请求体须为{what_zh}",
+                 f"the request body must be {what_en}")
     field, value, zh, en = issue
     raise ServiceError(422, "validation_error", zh, en, issues=[
         {"field": field, "value": value, "allowed": what_en, "message_zh": zh, "message_en": en}])
+
+
+#: where a request body holds documents of its own (the batch: a list, or ``{"cards": [...]}``)
+_DOCS_AT = ("[]", "cards[]")
 
 
 def _schema_component(doc: str) -> dict[str, Any]:
@@ -475,6 +483,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.service = svc
     install_handlers(app)
     app.add_middleware(ServiceMiddleware, service=svc)
+    app.add_middleware(GuardMiddleware, service=svc)    # outermost: the key before the body
 
     def require(role: str):
         async def dependency(request: Request,
@@ -486,10 +495,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                    "Authorization: Bearer）",
                                    "missing API key (header X-API-Key or Authorization: Bearer)",
                                    headers={"WWW-Authenticate": 'Bearer realm="valuation"'})
-            key = await svc.key_for(presented)
-            if key is None:
-                raise ServiceError(403, "forbidden", "API 密钥无效或已被吊销",
-                                   "the API key is not valid or has been revoked")
+            key = request.scope.get(KEY_SCOPE) or await svc.key_for(presented)
+            if key is None:     # an authentication failure (the guard answers it first)
+                raise ServiceError(401, "unauthorized", "API 密钥无效或已被吊销",
+                                   "the API key is not valid or has been revoked",
+                                   headers={"WWW-Authenticate": 'Bearer realm="valuation"'})
             if not role_allows(key.role, role):
                 raise ServiceError(403, "forbidden",
                                    f"角色 {ROLE_LABELS[key.role][0]} 无权执行此操作，需要 "
@@ -523,7 +533,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
               responses={200: _ok(M.AppraisalResult, "评估结果", "the appraisal result"),
                          **_AUTH_ERRORS, **_BODY_ERRORS},
               openapi_extra=_body_ref({"$ref": "#/components/schemas/AppraisalCard"},
-                                      "资产卡片（INTERCHANGE.md）/ asset card (INTERCHANGE.md)"))
+                                      "资产卡片（docs/INTERCHANGE.md）/ asset card (docs/INTERCHANGE.md)"))
     async def appraise(request: Request, key: ApiKey = Depends(appraiser),
                        trace: bool = Query(True, description="计算过程 / include the traces")
                        ) -> JSONResponse:
@@ -563,7 +573,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                issues=[{"field": "body", "value": n, "allowed": f"<= {run_lim} cards",
                                         "message_zh": f"卡片数不得超过 {run_lim:,}",
                                         "message_en": f"at most {run_lim:,} cards"}], limit=run_lim)
-        if n > lim:
+        if n > lim or forecasts_in(cards) > settings.max_batch_forecasts:   # bounded work
             s = svc.runs.start(cards, submitted_by=key.name)
             return _json({"run_id": s["run_id"], "status": s["status"],
                           "href": f"/v1/runs/{s['run_id']}", "n_assets": n}, status=202)
@@ -591,6 +601,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         out = clean(out)
         return _json(out, snapshot=(out.get("provenance") or {}).get("library_snapshot"),
                      request=request)
+
+    importlib.import_module("valuation.service.books").register(app, svc, appraiser)  # POST /v1/books
 
     # ------------------------------------------------------------------ runs
     @app.get("/v1/runs/{run_id}", tags=["runs"], response_class=JSONResponse,
@@ -670,6 +682,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             effective_from=body.effective_from, references=body.references))
         sid = await run_in_threadpool(lambda: (svc.snapshot_id(fresh=True), svc.store().snapshot_id())[1])
         return _json(_entry(e), snapshot=sid, request=request)
+
+    from .shares import install_shares  # revenue sharing and its ledger (issue 21)
+    install_shares(app, svc, appraiser, viewer)
 
     # ------------------------------------------------------------------ OpenAPI
     def openapi() -> dict[str, Any]:

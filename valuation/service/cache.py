@@ -1,5 +1,5 @@
 """Cache of appraisal responses: the same card on the same library snapshot gives the same
-numbers (DESIGN.md §9, determinism), so a pricing desk that asks again gets the stored answer.
+numbers (docs/DESIGN.md §9, determinism), so a pricing desk that asks again gets the stored answer.
 
 The key is ``(sha256 of the canonical card, trace flag, library snapshot id, date)``: a new
 active version in any library changes the snapshot id and so misses the cache; the date is in

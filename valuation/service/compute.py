@@ -29,6 +29,22 @@ from .render import render_result
 __all__ = ["ComputePool", "appraise_rendered", "default_processes", "warm_engine"]
 
 
+def limit_blas_threads(n: int) -> None:
+    """At most ``n`` BLAS threads in this process and in the compute processes it spawns
+    (0: leave the library's default). An appraisal's matrices are small, and spare BLAS threads
+    only spin: on a loaded 2-core machine a history forecast cost ~7.7 s of CPU with OpenBLAS's
+    default threads against ~0.7 s with one (docs/SECURITY.md "Bounded work")."""
+    if n <= 0:
+        return
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, str(n))      # read by spawned processes at start
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - installed with scikit-learn
+        return
+    threadpool_limits(n, user_api="blas")
+
+
 def default_processes(workers: int = 1, cpus: int | None = None) -> int:
     """Compute processes ``valuation serve`` starts when not told: one per core on a machine
     with two or more and a single serving process, else none (compute in the serving process).

@@ -91,9 +91,10 @@ class KeyStore:
 
     def __init__(self, url: str | None = None, *, cache_seconds: float = 0.0):
         from ..library.database import make_engine, normalise_url
+        from ..library.migrate import create_tables
 
         self.engine = make_engine(normalise_url(url) if url else None)
-        metadata.create_all(self.engine)
+        create_tables(self.engine, metadata)  # under the set-up lock: processes may race
         self.cache_seconds = float(cache_seconds)
         self._cache: dict[str, tuple[float, ApiKey | None]] = {}
         self._lock = threading.Lock()

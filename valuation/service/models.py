@@ -84,6 +84,7 @@ class Flag(_Open):
     message_zh: str | None = None
     message_en: str | None = None
     references: list[str] | None = None
+    citations: list[dict[str, str]] | None = None   # {id, zh, en}: 《title》第N条 / title, art. N
 
 
 class Provenance(_Open):
@@ -95,7 +96,7 @@ class Provenance(_Open):
 
 
 class AppraisalResult(_Open):
-    """``Result.to_dict()`` of :func:`valuation.api.appraise` (INTERCHANGE.md, result)."""
+    """``Result.to_dict()`` of :func:`valuation.api.appraise` (docs/INTERCHANGE.md, result)."""
 
     asset_id: str
     status: str = Field(description="ok | no_estimate")
@@ -110,6 +111,8 @@ class AppraisalResult(_Open):
     warnings: list[dict[str, Any]]
     explanation: dict[str, Any]
     provenance: Provenance
+    coverage_basis: dict[str, Any] = Field(default_factory=dict, description="guided_range: assumed (with mc_se_low/high); market_range: measured (conformal, n, dataset) or assumed")
+    n_real_comparables: int | None = Field(None, description="real comparables behind the market value; null when the market approach does not apply")
 
 
 class BatchFailure(_Open):

@@ -5,6 +5,8 @@ import os
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from ..core.schema import BATCH_MAX_CARDS, BATCH_MAX_FORECASTS
+
 __all__ = ["Settings"]
 
 
@@ -64,13 +66,21 @@ class Settings:
         as the wait by default: on a 2-core machine the clients' own process may not run for
         10–20 ms while the workers compute, and a client that misses its round waits a whole
         batch more.
+    auth_failures_burst, auth_failures_per_second : wrong keys allowed per client address
+        (token bucket) before it gets 429 without its key being looked up
+        (:mod:`valuation.service.guard`).
+    request_deadline_seconds : a request not answered within this time gets 504 (0 disables).
+    max_batch_forecasts : a batch with more cards that forecast from revenue history (~0.1–0.8 s
+        of CPU each) becomes a background run, so one request stays within ~1 s of CPU.
+    blas_threads : BLAS threads per computing process (0: the library's default; spare threads
+        only spin on an appraisal's small matrices, :func:`valuation.service.compute.limit_blas_threads`).
     """
 
     db_url: str | None = None
     library: str | None = None
     max_body_bytes: int = 1_000_000
     max_batch_body_bytes: int = 32_000_000
-    max_batch: int = 1_000
+    max_batch: int = BATCH_MAX_CARDS
     max_run_cards: int = 20_000
     rate_per_second: float = 50.0
     rate_burst: int = 100
@@ -84,6 +94,11 @@ class Settings:
     coalesce_wait_ms: float = 40.0
     coalesce_gap_ms: float = 40.0
     warm_up: bool = True
+    auth_failures_burst: int = 20
+    auth_failures_per_second: float = 0.2
+    request_deadline_seconds: float = 30.0
+    max_batch_forecasts: int = BATCH_MAX_FORECASTS
+    blas_threads: int = 1
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

@@ -86,6 +86,8 @@ def value_text(v: Any, kind: str = "") -> str:
         return enum_label(v)
     if isinstance(v, Mapping) and "value" in v:  # a documented input {value, label, source}
         return value_text(v["value"], kind)
+    if isinstance(v, Mapping) and "standard" in v:  # a figure taken from the standards library
+        return str(v["standard"])
     if isinstance(v, Mapping):
         return "；".join(f"{k}: {value_text(x, kind)}" for k, x in list(v.items())[:12])
     if isinstance(v, (list, tuple)):

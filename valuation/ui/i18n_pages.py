@@ -138,6 +138,8 @@ FORMULA_WORDS_EN: dict[str, str] = {
     "期中": "mid-period", "期末": "end of period", "管理": "management", "流通": "circulation",
     "数据安全": "data security", "监管": "regulatory", "其他风险溢价": "other risk premia",
     "该类成本": "costs of this category", "预计销量": "expected volume",
+    "向下取整到计价单位": "rounded down to the pricing unit", "标准库上限": "ceiling in the standards library",
+    "上浮": "premium", "declared": "declared ",
 }
 
 #: names of the inputs of trace steps that are not card fields (symbols such as Q, C, δ, r,
@@ -160,6 +162,10 @@ INPUT_LABELS: dict[str, tuple[str, str]] = {
     "previous_excess": ("上期超额收入", "Previous excess"), "cost_share": ("成本分摊比例", "Cost share"),
     "expected_volume": ("预计销量", "Expected volume"), "actual_revenue": ("实际收入", "Actual revenue"),
     "value": ("数值", "Value"), "source": ("来源", "Source"),
+    "renewal_relied_on": ("是否依赖续期", "Renewal relied on"),
+    "premium_cap_requested": ("申报的上浮上限", "Requested premium cap"), "ceiling": ("上限", "Ceiling"),
+    "ceiling_source": ("上限依据", "Source of the ceiling"), "cap_unrounded": ("取整前上限", "Cap before rounding"),
+    "unit": ("计价单位", "Pricing unit"), "mode": ("取整方式", "Rounding mode"),
 }
 
 #: formulas the approaches write in English only, in Chinese

@@ -65,6 +65,12 @@ ENUM_LABELS: dict[str, tuple[str, str]] = {
     "transaction": ("成交", "Transaction"), "listing": ("挂牌", "Listing"), "appraisal": ("评估", "Appraisal"),
     "per_period": ("按期", "Per period"), "per_product": ("按产品", "Per product"), "per_volume": ("按量", "Per volume"),
     "revenue": ("增加收入", "Revenue"), "cost_saving": ("节约成本", "Cost saving"),
+    # accounting (入表, issue 22)
+    "own_use": ("自用", "Own use"), "sale": ("对外出售", "For sale"),
+    "purchase": ("外购", "Purchased"), "self_developed": ("自行开发", "Self-developed"),
+    "research": ("研究阶段", "Research"), "development": ("开发阶段", "Development"),
+    "acquisition": ("取得", "Acquisition"), "straight_line": ("直线法", "Straight line"),
+    "units": ("工作量法", "Units of production"), "months": ("按月", "Months"), "days": ("按日", "Days"),
     # flag severities
     "blocker": ("阻断", "Blocker"), "warning": ("警告", "Warning"), "info": ("提示", "Info"),
     # statuses (library entries, batch runs and rows)
@@ -83,6 +89,7 @@ ENUM_LABELS: dict[str, tuple[str, str]] = {
     "dimensions": ("维度评分", "Dimension scores"), "explicit": ("卡片给定", "Given on the card"),
     "hedonic_prediction_interval": ("特征价格模型预测区间", "Hedonic prediction interval"),
     "library": ("案例库", "Case library"), "estimate": ("评估值", "Estimate"),
+    "down": ("向下取整", "Round down"), "up": ("向上取整", "Round up"),
     "comparables given on the card": ("卡片给定的可比案例", "comparables given on the card"), "periods": ("预测期", "Forecast periods"),
     # approaches
     "cost": ("成本法", "Cost approach"), "income": ("收益法", "Income approach"),
@@ -121,8 +128,3 @@ def formula_text(formula: str, language: str | None = None) -> str:
         out = out.replace(zh, en)
     return " ".join(out.split())
 
-
-def clauses_text(codes: list[str] | None) -> str:
-    """The clauses a number or flag rests on. One place for the dashboard, so the citation
-    rendering of the standards library (《title》第N条, issue 19 part 2) plugs in here."""
-    return ", ".join(str(c) for c in codes or []) or "—"

@@ -5,7 +5,7 @@ Modules: :mod:`.schema` (columns, units, comparability, validation), :mod:`.impo
 exchange listings), :mod:`.storage` (to and from the library store).
 
 A *case* is one piece of market evidence — a transaction, a listing or a finished appraisal —
-used by the market approach (中评协〔2023〕17号 art. 23; DOMAIN.md §4.4) and as a regression test.
+used by the market approach (中评协〔2023〕17号 art. 23; docs/DOMAIN.md §4.4) and as a regression test.
 
 Schema (one row per case, :data:`CASE_COLUMNS`)
 -----------------------------------------------

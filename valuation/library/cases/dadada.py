@@ -130,6 +130,10 @@ def import_dadada(paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str
             "source": f"DaDaDa (ZJU-DIVER/DaDaDa) {Path(f).name}", "licence": "Apache-2.0",
             "quality": np.nan, "platform": platform, "url": _txt_col(raw, "url"),
         })
+        # text and provider stay as extra columns: the market model reads their characters
+        # (language-independent n-grams), never their language
+        out["description"] = _txt_col(raw, "description").str.slice(0, 400)
+        out["provider"] = _txt_col(raw, "provider")
         out["price_note"] = np.where(gy, "Guiyang 元/次 on a dataset = price per order → one_off", "")
         if derived:
             out["price_text"] = text.to_numpy()

@@ -26,7 +26,10 @@ SKIP_REASONS: dict[str, tuple[str, str]] = {
     "currency": ("币种不是人民币", "currency is not CNY/RMB"),
     "duplicate": ("与已导入案例重复（同一案例编号）", "duplicate of a case already imported (same case_id)"),
     "invalid": ("不符合案例库字段要求", "does not meet the case schema"),
+    "unit_conflict": ("价格文本的计价单位与计价方式不符（不同单位的价格不可比较）",
+                      "the unit in the price text contradicts the price mode (prices in other units are never compared)"),
 }
+_CNY = ("CNY", "RMB", "人民币", "元", "¥", "￥")
 
 # --------------------------------------------------------------------------- prices in text
 _NUM = r"([0-9][0-9,]*(?:\.[0-9]+)?)"
@@ -178,15 +181,14 @@ def load_mapping(mapping: Mapping[str, Any] | str | os.PathLike[str] | None) -> 
 
     Accepts that structure, a flat ``{case_col: source_col}`` dict, or a YAML file holding
     either. Unknown case columns are refused."""
-    import yaml
-
     if mapping is None:
         m: dict[str, Any] = {}
     elif isinstance(mapping, Mapping):
         m = dict(mapping)
     else:
-        text = Path(mapping).read_text(encoding="utf-8")
-        m = yaml.safe_load(text) or {}
+        from ..safe_load import load_document
+
+        m = load_document(Path(mapping), as_json=str(mapping).lower().endswith(".json")) or {}
         if not isinstance(m, dict):
             raise ValidationError([Issue(str(mapping), None, "a YAML mapping",
                                          f"映射文件 {mapping} 必须是映射", f"mapping file {mapping} must be a mapping")])
@@ -248,14 +250,22 @@ def import_table(paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]
             if "price_mode" not in out.columns:
                 out["price_mode"] = pd.Series([np.nan] * len(out), dtype=object, index=out.index)
             mode = out["price_mode"].astype(object).to_numpy()
+            given = mode.copy()
             mode = np.array([pm[i] if (not isinstance(mode[i], str) or not mode[i]) and pm[i] else mode[i]
                              for i in range(len(out))], dtype=object)
+            cur = raw[m["columns"].get("currency", "currency")].astype("str").str.strip().str.upper() \
+                if m["columns"].get("currency", "currency") in raw.columns else None
             out["price_mode"] = mode
             had = out["price"].notna().to_numpy(bool) & (out["price"].astype("str").str.strip() != "").to_numpy(bool)
             unpriced = np.isin(mode, ("free", "negotiated"))
             for i in range(len(out)):
-                code = None
-                if mode[i] == "negotiated":
+                code, detail = None, str(out["price"].iloc[i])
+                if cur is not None and isinstance(cur.iloc[i], str) and cur.iloc[i] not in ("", "NAN", "NONE") \
+                        and cur.iloc[i] not in _CNY:
+                    code, detail = "currency", f"currency {raw[m['columns'].get('currency', 'currency')].iloc[i]}"
+                elif pm[i] and isinstance(given[i], str) and given[i] and given[i] != pm[i]:
+                    code, detail = "unit_conflict", f"{out['price'].iloc[i]} → {pm[i]} ≠ price_mode {given[i]}"
+                elif mode[i] == "negotiated":
                     code = "negotiated"
                 elif mode[i] == "free":
                     code = "free"
@@ -268,7 +278,7 @@ def import_table(paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]
                     zh, en = SKIP_REASONS[code]
                     skips.append({"file": str(f), "row": int(i) + 1, "title": out["title"].iloc[i]
                                   if "title" in out.columns else None, "reason": code,
-                                  "reason_zh": zh, "reason_en": en, "detail": str(out["price"].iloc[i])})
+                                  "reason_zh": zh, "reason_en": en, "detail": detail})
             out["price"] = np.where(unpriced, np.nan, pv)
         if "case_id" not in out.columns:
             out["case_id"] = np.nan

@@ -16,7 +16,7 @@ from ...core.schema import ENUMS
 CASE_COLUMNS: tuple[str, ...] = (
     "case_id", "title", "category", "industry", "records", "fields", "size_bytes",
     "update_frequency", "rights_type", "exclusivity", "price_mode", "price_unit", "price", "date",
-    "region", "evidence_type", "source", "licence", "quality", "platform", "url")
+    "region", "evidence_type", "source", "licence", "quality", "platform", "url", "provenance")
 REQUIRED_COLUMNS = ("case_id", "rights_type", "price_mode", "date", "evidence_type")
 NUMERIC_COLUMNS = ("records", "fields", "size_bytes", "price", "quality")
 TEXT_COLUMNS = tuple(c for c in CASE_COLUMNS if c not in NUMERIC_COLUMNS)
@@ -46,7 +46,10 @@ AWS_CATEGORY: dict[str, str] = {
 _CASE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,80}$")
 _ENUM_COLS = {"update_frequency": ENUMS["update_frequency"], "rights_type": ENUMS["rights_type"],
               "exclusivity": ENUMS["exclusivity"], "price_mode": PRICE_MODES,
-              "evidence_type": ENUMS["evidence_type"]}
+              "evidence_type": ENUMS["evidence_type"], "provenance": ("real", "synthetic")}
+#: provenance of a case: ``real`` evidence (imported listings, transactions, appraisals) or
+#: ``synthetic`` (generated for demonstrations and tests; never evidence for a conclusion)
+PROVENANCES = ("real", "synthetic")
 
 
 # --------------------------------------------------------------------------- frames & units
@@ -93,6 +96,10 @@ def cases_frame(data: pd.DataFrame | Iterable[Mapping[str, Any]] | None) -> pd.D
         unit = out["price_mode"].map(lambda m: PRICE_UNITS.get(m, np.nan) if isinstance(m, str) else np.nan)
         unit = unit.mask(unit == "")
         out["price_unit"] = out["price_unit"].fillna(unit.astype("str"))
+    if n:   # missing provenance: rows that say they are synthetic are, imported evidence is real
+        synth = out["source"].fillna("").str.lower().str.startswith("synthetic") | \
+            out["case_id"].fillna("").str.startswith("SYN-")
+        out["provenance"] = out["provenance"].fillna(pd.Series(np.where(synth, "synthetic", "real"), dtype="str"))
     for c in src.columns:
         if c not in CASE_COLUMNS:
             out[c] = src[c].to_numpy()

@@ -2,7 +2,7 @@
 
 See :mod:`.approach` for the conventions (opportunity cost, profit, rounding, band) and
 :mod:`.kernel` for the array kernels. The literature variant P = TC × (1 + R) × U is available
-with ``cost.variant = "literature"`` and labelled as NOT the CAS model (DOMAIN.md §2.4).
+with ``cost.variant = "literature"`` and labelled as NOT the CAS model (docs/DOMAIN.md §2.4).
 """
 
 from .approach import CLAUSES, appraise, default_params, replacement_cost

@@ -1,13 +1,13 @@
 """The cost approach over a portfolio: ``appraise(pf, params=None, *, trace=False)``.
 
-CAS model (中评协〔2023〕17号 art. 22 and annex, DOMAIN.md §2.2–2.3)::
+CAS model (中评协〔2023〕17号 art. 22 and annex, docs/DOMAIN.md §2.2–2.3)::
 
     P = C × δ
     C = (前期费用 + 直接成本 + 间接成本 + 机会成本) × (1 + 合理利润率) + 相关税费
     δ = Q / Q_benchmark | n_r / (n_u + n_r) | δ_q × δ_life | 1 − (d_func + d_econ) | given,
         0 < δ ≤ 1 (δ > 1 only with cost.adjustment.override and a written reason → warning)
 
-Literature model (``cost.variant = "literature"``, DOMAIN.md §2.4; labelled NOT the CAS model)::
+Literature model (``cost.variant = "literature"``, docs/DOMAIN.md §2.4; labelled NOT the CAS model)::
 
     P = TC × (1 + R) × U,  U = α β (1 + l)(1 − r),  TC = sum of the five components
 

@@ -1,4 +1,4 @@
-"""Array kernels of the cost approach (CAS 2023 art. 22 and annex; DOMAIN.md §2): the
+"""Array kernels of the cost approach (CAS 2023 art. 22 and annex; docs/DOMAIN.md §2): the
 replacement cost C from component totals and cost lines, and the value adjustment
 coefficient δ. Pure numpy/pandas over all assets at once; no loop over assets.
 """

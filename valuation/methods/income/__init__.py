@@ -1,6 +1,6 @@
 """Income approach (收益法) of 中评协〔2023〕17号 art. 21 and the annex models.
 
-Steps for every asset at once (DOMAIN.md §3):
+Steps for every asset at once (docs/DOMAIN.md §3):
 
 1. income attributable F_t by model (:mod:`.streams`): direct, split, excess earnings,
    incremental, relief from royalty; projections from history where a card gives revenue
@@ -11,7 +11,7 @@ Steps for every asset at once (DOMAIN.md §3):
 4. discount rate (:mod:`.rates`): given, build-up or WACC + premium (art. 21(5));
 5. discounting (:mod:`.kernel`): end or mid period, partial first period, Gordon terminal value
    (refused when g ≥ i), exact or publication rounding;
-6. several application scenarios P = Σ_k j_k Σ_t F_kt / (1 + r_k)^t (DOMAIN.md §3.5 item 5).
+6. several application scenarios P = Σ_k j_k Σ_t F_kt / (1 + r_k)^t (docs/DOMAIN.md §3.5 item 5).
 
 Refusals (not applicable rows, bilingual reasons; :class:`RefusedError` in :func:`appraise_one`):
 no income section, missing stream for the model, no discount rate, income basis ≠ rate basis
@@ -48,6 +48,7 @@ from .kernel import (
 from .params import default_params, merge_params
 from .rates import LABELS, METHODS, PREMIA, discount_rates, wara
 from .streams import MODELS, col, income_basis_codes, income_flows, txt
+from .term import renewal_stated, rights_end, tail_years, term_warnings
 
 __all__ = [
     "ASSET_COLUMNS",
@@ -77,7 +78,8 @@ MODEL_LABEL = {"direct": ("直接收益法", "direct income"), "split": ("分成
                "royalty": ("许可费节省法", "relief from royalty")}
 EXTRA_COLUMNS = ("model", "timing", "discount_rate", "discount_method", "life", "life_requested", "life_bound",
                  "rights_years_remaining", "pv_explicit", "pv_terminal", "split_rate", "growth_max",
-                 "terminal_beyond_rights", "income_basis", "rate_basis", "forecast_model", "reason_code")
+                 "terminal_beyond_rights", "income_basis", "rate_basis", "forecast_model", "reason_code",
+                 "tail_years")
 # the portfolio's series, records and matrices the approach reads (prefixes of their paths):
 # a caller running it on copies of the rows may leave the others out (the range's draws)
 READS = ("income.",)
@@ -99,6 +101,7 @@ ASSET_COLUMNS = (
     "income_discount_premium", "income_discount_source", "income_life_contract_years",
     "income_life_legal_years", "income_life_timeliness_years", "income_life_product_years",
     "income_history_frequency", "income_history_method", "income_history_margin",
+    "rights_renewal_evidence", "rights_renewal_term_end",
 )
 BOUNDS = ("periods", "rights", "contract", "legal", "timeliness", "product", "attrition")
 
@@ -112,7 +115,7 @@ def _z(coverage: float) -> float:
 # --------------------------------------------------------------------------- life
 def survival(att: np.ndarray, start: np.ndarray, T: int) -> np.ndarray:
     """S_t = (1 − a)^{max(0, t − s + 1)}: Π (1 − a) over the periods from the start period s
-    (period s is the first to lose customers/users; DOMAIN.md §3.4, LIT.attrition)."""
+    (period s is the first to lose customers/users; docs/DOMAIN.md §3.4, LIT.attrition)."""
     return _survival(att, start, T)[0]
 
 
@@ -151,10 +154,12 @@ def _life(a: pd.DataFrame | Columns, horizon: np.ndarray, attrition_stop: np.nda
     a = columns(a)
     vd, te = a.date("valuation_date"), a.date("rights_term_end")
     rights = np.where(np.isnat(te), np.nan, (te - vd) / np.timedelta64(1, "D") / 365.0)
-    renew = a.flag("rights_renewal_documented")
+    renewed = renewal_stated(a)[0]          # a renewal counts only with its evidence (.term)
+    te_eff = rights_end(a, renewed)
+    rights_eff = np.where(np.isnat(te_eff), np.nan, (te_eff - vd) / np.timedelta64(1, "D") / 365.0)
     n = len(a)
     stop = np.full(n, np.nan) if attrition_stop is None else attrition_stop
-    bounds = [np.where(renew, np.nan, rights), col(a, "income_life_contract_years"),
+    bounds = [rights_eff, col(a, "income_life_contract_years"),
               col(a, "income_life_legal_years"), col(a, "income_life_timeliness_years"),
               col(a, "income_life_product_years"), stop]
     # min and first argmin over [horizon, *bounds] (NaN: no bound), a bound at a time: on the
@@ -380,13 +385,16 @@ def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: b
     bound = labels(BOUNDS, bound_code)
     weights = life_weights(life, T, frac)
     Fs = F * S if len(att_rows) else F     # F × 1 is F (nothing below writes to either)
-    # terminal value: only on an uncut forecast; with attrition the tail decays: g' = (1+g)(1−a) − 1
+    # terminal value: only on an uncut forecast; with attrition the tail decays: g' = (1+g)(1−a) − 1;
+    # never beyond a finite term: the tail runs L = term − horizon years (.term; L = 0 → none)
     g = col(a, "income_terminal_growth")
-    tv_on = ~np.isnan(g) & (bound_code == 0)    # the bound is "periods"
+    renewed, renewal_claimed = renewal_stated(a)
+    L_tail, _ = tail_years(a, horizon, renewed)
+    tv_on = ~np.isnan(g) & (bound_code == 0) & (L_tail > 0)    # the bound is "periods"
     g_tail = np.where(np.isnan(att), g, (1 + g) * (1 - fill_nan(att)) - 1)
     terms = flow_terms(Fs, weights)    # the same for the value and its low/high rates
     res = discount(Fs, rate, weights=weights, first_fraction=frac, mid=mid, terminal_growth=g_tail,
-                   terminal=tv_on, publication=pub, tau=tau, terms=terms)
+                   terminal=tv_on, publication=pub, tau=tau, terms=terms, terminal_years=L_tail)
     g_refused = ~np.isnan(g) & ~(np.where(pub, publication_rate(g), g) < res.rate)
     value = res.value
     # scenarios
@@ -439,7 +447,7 @@ def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: b
 
     def value_at(r_up: float) -> np.ndarray:
         vv = discount(Fs, shift(rate, r_up), weights=weights, first_fraction=frac, mid=mid, terminal_growth=g_tail,
-                      terminal=tv_on, publication=pub, tau=tau, terms=terms).value
+                      terminal=tv_on, publication=pub, tau=tau, terms=terms, terminal_years=L_tail).value
         if scen_detail is not None:
             sv, _ = _scenarios(pf, rate, life, frac, mid, pub, rate_shift=lambda r, pos: shift(r, r_up, pos))
             vv = np.where(use_scen, sv, vv)
@@ -455,7 +463,7 @@ def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: b
                 with np.errstate(invalid="ignore", divide="ignore"):
                     ratio[js, :k] = np.nan_to_num(getattr(fc, name_)[:k] / fc.mean[:k], nan=1.0)
             vb = discount(Fs * ratio, rate, weights=weights, first_fraction=frac, mid=mid, terminal_growth=g_tail,
-                          terminal=tv_on, publication=pub, tau=tau).value
+                          terminal=tv_on, publication=pub, tau=tau, terminal_years=L_tail).value
             sel = np.zeros(n, bool)
             sel[rows] = True
             sel &= ~use_scen
@@ -471,7 +479,6 @@ def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: b
         ga = growth.to_numpy(dtype=float, na_value=np.nan)
         anyg = ~rows_all(np.isnan(ga))
         gm[anyg] = np.nanmax(ga[anyg], axis=1)
-    renew = a.flag("rights_renewal_documented")
     extra = {
         "model": a.codes("income_model"), "timing": (("end", "mid"), mid.astype(np.intp)),
         "discount_rate": res.rate, "discount_method": (METHODS, rr.method_code),
@@ -479,9 +486,12 @@ def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: b
         "life_bound": (BOUNDS, bound_code),
         "rights_years_remaining": rights, "pv_explicit": np.where(use_scen, np.nan, res.pv_explicit),
         "pv_terminal": np.where(use_scen, np.nan, res.pv_terminal), "split_rate": st.K, "growth_max": gm,
-        "terminal_beyond_rights": tv_on & ~np.isnan(rights) & ~renew,
+        # a perpetual tail with a finite rights term and no evidenced renewal (none since issue 17:
+        # the tail stops at the term; kept for the rules' fact)
+        "terminal_beyond_rights": tv_on & np.isinf(L_tail) & ~np.isnan(rights) & ~renewed,
         "income_basis": ib_codes, "rate_basis": rb_codes,
         "forecast_model": _forecast_models(fc_groups, n) if fc_groups else _blank(n),
+        "tail_years": np.where(tv_on & np.isfinite(L_tail), L_tail, np.nan),
     }
     code = labels(("", *(c for c, *_ in rules)), first + 1)
     zh = np.full(n, "", dtype=object)
@@ -506,12 +516,13 @@ def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: b
         **extra}, pf.index)
     # built when read: a run only for its values (the replicated rows of the range) never does
     ok, beyond, index = has & ~na, extra["terminal_beyond_rights"], pf.index
-    warnings = LazyWarnings(lambda: _warnings(index, ok, periods_eff, horizon, life, bound, rights, g, tv_on,
-                                              ib, rb, forecasts, beyond, rr, st.K, model))
+    warnings = LazyWarnings(lambda: term_warnings(
+        _warnings(index, ok, periods_eff, horizon, life, bound, rights, g, tv_on, ib, rb, forecasts, beyond, rr,
+                  st.K, model), index, ok, tv_on, L_tail, renewal_claimed, g))
     traces: dict[str, list] = {}
     if trace:
         ctx = dict(a=a, model=model, st=st, S=S, Fs=Fs, rr=rr, life=life, bound=bound, rights=rights,  # noqa: C408
-                   res=res,
+                   res=res, L_tail=L_tail, renewed=renewed,
                    g=g, g_tail=g_tail, tv_on=tv_on, mid=mid, frac=frac, weights=weights, use_scen=use_scen,
                    scen_value=scen_value, scen_detail=scen_detail, forecasts=forecasts, p=p, ib=ib, rb=rb,
                    value=value, lo=lo_out, hi=hi_out, pf=pf, pub=pub,
@@ -683,6 +694,9 @@ def _trace(i: int, c: dict[str, Any]) -> list:
     s.append(step("life", "收益期限", "Economic life",
                   "n = min(预测期, 剩余权利期限, 合同, 法定, 时效性, 产品寿命, 流失截断)",
                   {"bound": c["bound"][i], "rights_years_remaining": c["rights"][i],
+                   "renewal_relied_on": bool(c["renewed"][i]),
+                   "renewal_evidence": (a.txt("rights_renewal_evidence")[i].strip() or None)
+                   if "rights_renewal_evidence" in a else None,
                    "first_period_fraction": c["frac"][i], "weights": w[keep]}, c["life"][i],
                   ["CAS2023.art21"], unit="years"))
     if not c["use_scen"][i]:
@@ -693,9 +707,16 @@ def _trace(i: int, c: dict[str, Any]) -> list:
                       note_zh="出版口径：折现系数保留 4 位小数" if c["pub"][i] else "",
                       note_en="publication rounding: factors to 4 dp" if c["pub"][i] else ""))
         if c["tv_on"][i]:
-            s.append(step("terminal", "永续期价值", "Terminal value", "TV = F_n (1 + g) / (i − g) × v_n",
-                          {"g": c["g"][i], "g_after_attrition": c["g_tail"][i]}, res.pv_terminal[i],
-                          ["CAS2023.annex.income", "CAS2023.art21"], unit="currency"))
+            L = float(c["L_tail"][i])
+            s.append(step("terminal", "永续期价值", "Terminal value",
+                          "TV = F_n (1 + g) / (i − g) × v_n" if np.isinf(L) else
+                          "TV = F_n (1 + g) / (i − g) × v_n × [(1 − q^K) + r (1 − q) q^K]，q = (1+g)/(1+i)，K + r = L",
+                          {"g": c["g"][i], "g_after_attrition": c["g_tail"][i],
+                           "tail_years": None if np.isinf(L) else L}, res.pv_terminal[i],
+                          ["CAS2023.annex.income", "CAS2023.art21"], unit="currency",
+                          note_zh="" if np.isinf(L) else f"权利/合同等期限在预测期后 {L:.2f} 年届满：仅计该期间的增长年金，不计期限之后的收益",
+                          note_en="" if np.isinf(L) else f"the term ends {L:.2f} years after the forecast: only a growing "
+                          "annuity over those years, nothing beyond the term"))
     s.append(step("value", "收益法评估值", "Income approach value", "P",
                   {"low": c["lo"][i], "high": c["hi"][i]}, c["value"][i], ["CAS2023.art21", "CAS2023.annex.income"],
                   unit="currency"))

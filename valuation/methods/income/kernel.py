@@ -1,6 +1,6 @@
 """The one discounting kernel of the income approach, vectorised over assets × periods.
 
-Formula (中评协〔2023〕17号 art. 21 and annex, DOMAIN.md §3.2)::
+Formula (中评协〔2023〕17号 art. 21 and annex, docs/DOMAIN.md §3.2)::
 
     P  = Σ_t w_t F_t v_t + TV
     v_t = (1 + i)^(−τ_t)
@@ -16,7 +16,7 @@ at n + ½, n + 1½, … is valued consistently and ``mid = end × (1 + i)^½`` h
 
 Rounding modes: ``exact`` (default) and ``publication`` — the rate and the growth rounded to
 2 decimals in per cent and every present-value factor to 4 decimals, as textbook tables print
-them (DOMAIN.md §8.1, §9).
+them (docs/DOMAIN.md §8.1, §9).
 
 g ≥ i is refused: the Gordon series diverges (see :func:`terminal_refusal`).
 """
@@ -232,8 +232,8 @@ def discount(flows: np.ndarray, rate: np.ndarray, *, weights: np.ndarray | None 
              first_fraction: np.ndarray | None = None, mid: np.ndarray | None = None,
              terminal_growth: np.ndarray | None = None, terminal: np.ndarray | None = None,
              publication: np.ndarray | None = None, strict: bool = False,
-             tau: np.ndarray | None = None, terms: tuple[np.ndarray, np.ndarray] | None = None
-             ) -> DiscountResult:
+             tau: np.ndarray | None = None, terms: tuple[np.ndarray, np.ndarray] | None = None,
+             terminal_years: np.ndarray | None = None) -> DiscountResult:
     """Present value of per-period flows for every asset at once.
 
     Parameters
@@ -252,6 +252,10 @@ def discount(flows: np.ndarray, rate: np.ndarray, *, weights: np.ndarray | None 
         already (several calls on the same grid); computed here when None.
     terms : ``flow_terms(flows, weights)`` when the caller has them already (the same flows
         discounted at several rates); computed here when None.
+    terminal_years : (n,) years L the tail may run after the last period (``inf``: perpetual,
+        the Gordon value; default inf). A finite L makes the tail the growing annuity of L years,
+        ``TV × [(1 − q^K) + r (1 − q) q^K]`` with ``q = (1+g)/(1+i)``, ``K = ⌊L⌋``, ``r = L − K``:
+        no value beyond a finite term (CAS 2023 art. 21(7); :mod:`.term`).
 
     Returns
     -------
@@ -259,7 +263,7 @@ def discount(flows: np.ndarray, rate: np.ndarray, *, weights: np.ndarray | None 
 
     Notes
     -----
-    CAS 2023 art. 21, annex (income models); DOMAIN.md §3.2.
+    CAS 2023 art. 21, annex (income models); docs/DOMAIN.md §3.2.
     """
     F = np.asarray(flows, float)
     if F.ndim != 2:
@@ -291,5 +295,14 @@ def discount(flows: np.ndarray, rate: np.ndarray, *, weights: np.ndarray | None 
         lr = last[rows]
         Fn = F[rows, lr] * w[rows, lr]
         tv[rows] = Fn * (1 + g[rows]) / (i[rows] - g[rows]) * v[rows, lr]
+        if terminal_years is not None:
+            L = np.asarray(terminal_years, float)[rows]
+            fin = np.isfinite(L)
+            if fin.any():
+                q = (1 + g[rows]) / (1 + i[rows])
+                K = np.floor(np.where(fin, L, 0.0) + 1e-9)
+                r = np.maximum(np.where(fin, L, 0.0) - K, 0.0)
+                qK = q ** K
+                tv[rows] = np.where(fin, tv[rows] * ((1 - qK) + r * (1 - q) * qK), tv[rows])
     value = np.where(refused, np.nan, pv + tv)
     return DiscountResult(value, pv, tv, v, tau, i, refused)

@@ -4,7 +4,7 @@
 * build-up (累加法): i = r_f + 管理风险 + 流通风险 + 数据安全风险 + 监管风险 + 其他 (CAS 2023 art. 21(5));
   a missing r_f takes the model-library default (10-year CGB yield, a user input), a missing
   premium counts 0 — both recorded with their source;
-* WACC + premium: i = WACC + data-asset premium, checked with WARA (LIT.wara, DOMAIN.md §3.4).
+* WACC + premium: i = WACC + data-asset premium, checked with WARA (LIT.wara, docs/DOMAIN.md §3.4).
 """
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ def discount_rates(a: pd.DataFrame | Columns, risk_free_default: float = float("
 
 
 def wara(weights: Any, returns: Any, wacc: float | None = None, tolerance: float = 0.01) -> dict[str, Any]:
-    """Weighted average return on assets, compared with WACC (LIT.wara, DOMAIN.md §3.4).
+    """Weighted average return on assets, compared with WACC (LIT.wara, docs/DOMAIN.md §3.4).
 
     WARA = Σ_k w_k r_k over working capital, fixed assets, other intangibles and the data
     asset, with w_k their fair-value shares (Σ w_k = 1). The discount rate of the data asset is

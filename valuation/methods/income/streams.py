@@ -1,4 +1,4 @@
-"""Income attributable to the data asset, F_t, for the annex models (DOMAIN.md §3.3–3.5).
+"""Income attributable to the data asset, F_t, for the annex models (docs/DOMAIN.md §3.3–3.5).
 
 ==============  =====================================================  ====================
 model           F_t                                                    clause
@@ -12,7 +12,7 @@ royalty         revenue_t × royalty × (1 − tax)                        LIT.r
 
 Contributory asset charges (LIT.excess): ``rate × value`` (return on an asset of known value)
 or ``rate × revenue_t × revenue_share × (1 − tax_rate)`` (royalty-like charge on revenue).
-Split rate K (DOMAIN.md §3.5): equivalent investment
+Split rate K (docs/DOMAIN.md §3.5): equivalent investment
 K = I_d(1 + p_d) / (I_d(1 + p_d) + I_o(1 + p_o)); marginal K = PV(incremental profit) / PV(total profit).
 """
 from __future__ import annotations

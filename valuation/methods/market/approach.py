@@ -1,6 +1,6 @@
 """The market approach over a portfolio: ``appraise(pf, params=None, *, trace=False, cases=None)``.
 
-中评协〔2023〕17号 art. 23 and annex (DOMAIN.md §4)::
+中评协〔2023〕17号 art. 23 and annex (docs/DOMAIN.md §4)::
 
     P_i = Q_i × X1_i × X2_i × X3_i × X4_i × X5_i,     P = Σ_i w_i P_i
 
@@ -15,7 +15,19 @@ Comparables (per asset):
   X4 with the elasticity β (``capacity_library = elasticity``; β = the hedonic coefficient of
   ln records, clipped to ``capacity_elasticity_bounds``).
 
+Evidence: only cases of ``provenance = real`` stand behind a value; a library of synthetic
+cases only makes the approach not applicable ("only synthetic evidence in the case library"),
+unless the card is a demonstration (``market.demonstration``: synthetic cases allowed, the
+rules raise the blocker ``SYNTHETIC_EVIDENCE``). Columns ``n_real_comparables`` and
+``n_synthetic_comparables`` count them.
+
+Value on the library path (``library_estimate``, default ``learned``): the per-mode learned
+model of :mod:`.learned` when its group has enough cases, else the hedonic / grid value.
+
 Range (``low``/``high``, coverage 80 % by default) — stated in column ``range_basis``:
+
+* ``conformal_cv`` (library path, learned model): split-conformal range calibrated on the case
+  library's leave-one-out / cross-validated residuals (:mod:`.learned`);
 
 * ``hedonic_prediction_interval`` (library path, hedonic model of the price mode fitted): the
   hedonic 80 % prediction interval of ln P, re-centred on the estimate:
@@ -57,6 +69,7 @@ from .grid import (
     pair_weights,
 )
 from .hedonic import HedonicModel
+from .learned import LearnedModel, fit_learned, learned_columns
 from .params import CLAUSES, resolve_params
 from .select import select_columns
 
@@ -77,8 +90,17 @@ class LibraryFit:
     a valid ``YYYY-MM-DD``), each price mode's growth and elasticity."""
 
     def __init__(self, cases: pd.DataFrame, params: Mapping[str, Any]):
-        self.cases = priced_cases(cases)
+        c = priced_cases(cases)
+        real = c["provenance"].to_numpy(object) == "real"
+        # honest evidence (issue 16): synthetic cases never stand behind a conclusion unless
+        # the engagement is an explicit demonstration (``allow_synthetic``)
+        self.n_synthetic = int((~real).sum())
+        self.n_synthetic_dropped = 0 if params.get("allow_synthetic") else self.n_synthetic
+        if self.n_synthetic_dropped:
+            c = c.loc[real].reset_index(drop=True)
+        self.cases = c
         self.hedonic = HedonicModel(params).fit(self.cases)
+        self._learned: dict[tuple[Any, Any], LearnedModel | None] = {}
         self.params = params
         self.select_cache: dict[Any, Any] = {}   # case-side work of select_library, done once
         self._columns: dict[tuple[str, Any], np.ndarray] = {}
@@ -95,6 +117,23 @@ class LibraryFit:
         if got is None:
             got = self._columns[key] = self.cases[name].to_numpy(dtype)
         return got
+
+    def learned(self, rights_type: Any, mode: Any) -> LearnedModel | None:
+        """The per-mode learned model of a (rights type, price mode) group, fitted on first use
+        (:mod:`.learned`; None when the group has too few cases)."""
+        key = (rights_type, mode)
+        if key not in self._learned:
+            c = self.cases
+            g = c.loc[(c["rights_type"].to_numpy(object) == rights_type) & (c["price_mode"].to_numpy(object) == mode)]
+            self._learned[key] = fit_learned(g, coverage=float(self.params["coverage"]))
+        return self._learned[key]
+
+    def synthetic_ids(self) -> frozenset:
+        """Ids of the synthetic cases in this fit (empty unless ``allow_synthetic``)."""
+        if not hasattr(self, "_synthetic_ids"):
+            c = self.cases
+            self._synthetic_ids = frozenset(c.loc[c["provenance"].to_numpy(object) != "real", "case_id"].tolist())
+        return self._synthetic_ids
 
     def year_growth(self, mode: str) -> float:
         key = ("growth", mode)
@@ -289,7 +328,7 @@ def _subject_columns(pf, params: Mapping[str, Any]) -> dict[str, np.ndarray]:
         "rights_type": _str(a, "rights_type"), "exclusivity": _str(a, "rights_exclusivity"),
         "price_mode": mode, "quality": q,
         "date": _valuation_dates(a), "platform": np.full(n, np.nan, dtype=object),
-        "title": _str(a, "name"), "evidence_type": np.full(n, params["subject_evidence"], dtype=object),
+        "title": _str(a, "name"), "description": _str(a, "description"), "evidence_type": np.full(n, params["subject_evidence"], dtype=object),
         "source": source, "supply_demand": nan_to_num(_num(a, "market_supply_demand")),
         "date_index": np.where(np.isnan(di), 100.0, di),
         "k": np.where(np.isnan(k), float(params["k"]), k),
@@ -526,6 +565,9 @@ def _value(subjects: _Subjects, *, cases: pd.DataFrame | None, comparables: pd.D
     lib_src = src == "library"
     fit = library if library is not None else (
         fit_library(cases, p) if cases is not None and lib_src.any() else None)
+    only_synthetic = fit is not None and len(fit.cases) == 0 and fit.n_synthetic_dropped > 0
+    if only_synthetic:
+        fit = None
     mode = subjects["price_mode"]
     # the subjects' raw features, once for the hedonic model and the neighbour selection
     feats = raw_feature_arrays(subjects.feature_source(), list(p["hedonic_categorical"]),
@@ -560,10 +602,15 @@ def _value(subjects: _Subjects, *, cases: pd.DataFrame | None, comparables: pd.D
         groups = Groups(pc["subject"])
         pc["weight"] = pair_weights(pc["subject"], pc["total_adj"], subjects["weighting"][pc["subject"]], groups)
         agg = aggregate_columns(groups, pc["weight"], pc["p_adj"], n)
+        synthetic = fit.synthetic_ids() if fit is not None else frozenset()
+        real = np.array([c not in synthetic for c in pc["case_id"].tolist()], dtype=bool) if synthetic \
+            else np.ones(m, bool)
+        n_real = np.bincount(pc["subject"][real], minlength=n)
         pairs_frame = lambda: pd.DataFrame(pc)  # noqa: E731
     else:
         pc = {"subject": np.zeros(0, dtype=np.int64)}
         agg = {c: np.full(n, np.nan) for c in AGGREGATES}
+        n_real = np.zeros(n, np.int64)
         pairs_frame = lambda: pd.DataFrame(  # noqa: E731
             columns=["subject", "case_id", "price", "weight", "p_adj", "product", "total_adj"])
     cnt = nan_to_num(agg["n"]).astype(int)
@@ -576,6 +623,12 @@ def _value(subjects: _Subjects, *, cases: pd.DataFrame | None, comparables: pd.D
         est = np.where(lib_src & h_ok, h_est, grid_est)
     elif choice == "blend":
         est = np.where(lib_src & h_ok & np.isfinite(grid_est), np.sqrt(grid_est * h_est), grid_est)
+    learned = learned_columns(subjects.feature_source(), subjects["rights_type"], subjects["price_mode"],
+                              lib_src & np.isfinite(grid_est), fit.learned) if choice == "learned" \
+        and fit is not None else None
+    if learned is not None:
+        l_ok = np.isfinite(learned["estimate"])
+        est = np.where(l_ok, learned["estimate"], np.where(lib_src & h_ok, h_est, grid_est))
     # range
     cov = float(p["coverage"])
     use_h = lib_src & h_ok & np.isfinite(est)
@@ -590,6 +643,9 @@ def _value(subjects: _Subjects, *, cases: pd.DataFrame | None, comparables: pd.D
     low = np.fmin(np.where(use_h, lo_h, lo_d), est)
     high = np.fmax(np.where(use_h, hi_h, hi_d), est)
     basis = np.where(use_h, "hedonic_prediction_interval", "comparable_dispersion").astype(object)
+    if learned is not None:
+        low, high = np.where(l_ok, learned["low"], low), np.where(l_ok, learned["high"], high)
+        basis = np.where(l_ok, "conformal_cv", basis).astype(object)
     # applicability (first reason wins)
     zh = np.full(n, "", dtype=object)
     en = np.full(n, "", dtype=object)
@@ -609,6 +665,11 @@ def _value(subjects: _Subjects, *, cases: pd.DataFrame | None, comparables: pd.D
     na(lib_src & pd.isna(subjects["rights_type"]),
        "从案例库选取可比案例须给出权利类型（第二十三条：权利类型相同）",
        "selecting comparables from the case library needs the rights type (art. 23: same rights type)")
+    na(lib_src & only_synthetic, "案例库中只有合成证据：合成案例仅供演示和测试，不得作为评估结论的依据，市场法不适用"
+       "（如仅作演示，可设置 market.demonstration，结果不得作为最终结论）",
+       "only synthetic evidence in the case library: synthetic cases are for demonstrations and tests and never "
+       "support a conclusion, so the market approach does not apply (set market.demonstration for a demonstration; "
+       "the result is then not final)")
     na(lib_src & (fit is None), "案例库为空，无法选取可比案例", "the case library is empty: no comparables can be selected")
     refuse = int(p["refuse_below"])
     few = cnt < refuse
@@ -626,6 +687,13 @@ def _value(subjects: _Subjects, *, cases: pd.DataFrame | None, comparables: pd.D
         "estimate": f(est), "low": f(low), "high": f(high), "applicable": app,
         "reason_zh": zh, "reason_en": en,
         "n_comparables": cnt, "spread": f(agg["spread"]),
+        "n_real_comparables": np.where(app, n_real, 0).astype(np.int64),
+        "n_synthetic_comparables": np.where(app, cnt - np.minimum(n_real, cnt), 0).astype(np.int64),
+        "learned_model": np.where(app & (learned["estimate"] == learned["estimate"]), learned["model"], "")
+        if learned is not None else np.full(n, "", dtype=object),
+        # cases behind the out-of-fold residuals that calibrate a conformal range
+        "conformal_n": np.where(app & (basis == "conformal_cv"), learned["n"], 0).astype(np.int64)
+        if learned is not None else np.zeros(n, np.int64),
         "weighting": subjects["weighting"],
         "hedonic_estimate": np.where(h_ok, h_est, np.nan),
         "hedonic_low": np.where(h_ok, hcol["low"], np.nan),
@@ -842,7 +910,15 @@ def appraise(pf, params: Mapping[str, Any] | None = None, *, trace: bool = False
     ``hedonic_estimate``, ``hedonic_low``, ``hedonic_high``, ``grid_estimate``, ``range_basis``,
     ``comparables_source``, ``price_mode``, ``price_unit``; warnings per asset.
     """
-    p = resolve_params(params)
+    demo = _flag(pf.assets, "market_demonstration")
+    if demo.any() and not demo.all():   # an asset's result never depends on its portfolio
+        ids = pf.index
+        a = appraise(pf.subset(ids[~demo]), params, trace=trace, cases=cases)
+        b = appraise(pf.subset(ids[demo]), params, trace=trace, cases=cases)
+        fr = pd.concat([a.frame, b.frame]).reindex(ids)
+        return MethodResult("market", fr, {**a.traces, **b.traces}, b.params,
+                            LazyWarnings(lambda: {**dict(a.warnings), **dict(b.warnings)}))
+    p = {**resolve_params(params), "allow_synthetic": bool(len(demo) and demo.all())}
     subjects = _Subjects(_subject_columns(pf, p), pf.assets.index)
     comps = _comparables(pf)
     out = _value(subjects, cases=cases, comparables=comps, p=p)

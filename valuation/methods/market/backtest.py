@@ -6,8 +6,11 @@ range), and measure:
 
 * ``coverage`` — share of actual prices inside the 80 % range [low, high];
 * ``mdale`` — median absolute log error, median |ln(estimate / actual)|;
-* ``mdale_baseline`` — the same for the naive baseline: the median price of the cases of the
-  same category and price mode (else of the same price mode);
+* ``mdale_baseline`` — the same for the strong naive baseline: the median price of the cases
+  of the same exchange (``platform``), category and price mode (else same exchange and mode,
+  else same mode), computed on the cases only;
+* per price mode and per exchange (:meth:`BacktestResult.tables`): n, coverage, median and mean
+  absolute log error of the model and of the baseline, and the median width high / low;
 * ratio-study figures on r = estimate / actual (IAAO usage, as OpenAVMKit / Cook County):
   ``cod`` = 100 × mean|r − median r| / median r (coefficient of dispersion) and
   ``prd`` = mean r / (Σ estimate / Σ actual) (price-related differential). Both are also given
@@ -101,6 +104,43 @@ class BacktestResult:
     n_cases: int = 0
     reports: dict[str, ImportReport] = field(default_factory=dict)
 
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Per price mode, per exchange and overall: n, coverage, median / mean |ln error| of the
+        model and of the naive same-exchange-category-mode median, median width high / low."""
+        p = self.predictions
+        overall = _table(p.assign(all="all"), "all").rename(columns={"all": "group"})
+        return {"overall": overall, "by_mode": _table(p, "price_mode"), "by_exchange": _table(p, "platform")}
+
+    def to_json_dict(self) -> dict[str, Any]:
+        t = self.tables()
+        clean = lambda v: v.astype(object).where(v.notna(), None).to_dict(orient="records")  # noqa: E731
+        return {"figures": {k: (None if isinstance(v, float) and v != v else v) for k, v in self.figures().items()},
+                **{k: clean(v) for k, v in t.items()}}
+
+    def write_tables(self, prefix: str | os.PathLike[str]) -> list[str]:
+        """Write ``<prefix>.json`` (figures and tables) and ``<prefix>_<table>.csv`` per table."""
+        import json
+
+        out = []
+        for k, v in self.tables().items():
+            path = f"{prefix}_{k}.csv"
+            # exchange names come from the input files: a cell starting = + - @ is neutralised
+            v = v.map(lambda x: "'" + x if isinstance(x, str) and x[:1] in "=+-@" else x)
+            v.to_csv(path, index=False, float_format="%.6g")
+            out.append(path)
+        path = f"{prefix}.json"
+        with open(path, "w", encoding="utf-8") as fh:
+            json.dump(self.to_json_dict(), fh, ensure_ascii=False, indent=1, default=float)
+        out.append(path)
+        return out
+
+    def tables_text(self) -> str:
+        lines = []
+        for k, v in self.tables().items():
+            lines.append(f"[{k}]")
+            lines.append(v.round(3).to_string(index=False))
+        return "\n".join(lines)
+
     def figures(self) -> dict[str, Any]:
         return {"n_cases": self.n_cases, "n_holdout": self.n_holdout, "n_predicted": self.n_predicted,
                 "coverage": self.coverage, "mdale": self.mdale, "mdale_baseline": self.mdale_baseline,
@@ -127,14 +167,44 @@ class BacktestResult:
 
 
 def _baseline(cases: pd.DataFrame, hold: pd.DataFrame) -> np.ndarray:
+    """Median price of the cases of the same exchange, category and mode; else of the same
+    exchange and mode; else of the same mode (the strong naive baseline of issue 16)."""
     c = priced_cases(cases)
-    by_cat = c.groupby(["category", "price_mode"])["price"].median()
-    by_mode = c.groupby("price_mode")["price"].median()
-    key = pd.MultiIndex.from_arrays([hold["category"].fillna("").to_numpy(object),
-                                     hold["price_mode"].to_numpy(object)])
-    v = by_cat.reindex(key).to_numpy(float)
-    fb = by_mode.reindex(hold["price_mode"].to_numpy(object)).to_numpy(float)
-    return np.where(np.isfinite(v), v, fb)
+    c = c.assign(platform=c["platform"].fillna("?"), category=c["category"].fillna("?"))
+    h = hold.assign(platform=hold["platform"].fillna("?"), category=hold["category"].fillna("?"))
+    out = np.full(len(h), np.nan)
+    for keys in (["platform", "category", "price_mode"], ["platform", "price_mode"], ["price_mode"]):
+        med = c.groupby(keys)["price"].median()
+        idx = pd.MultiIndex.from_frame(h[keys]) if len(keys) > 1 else pd.Index(h[keys[0]])
+        out = np.where(np.isnan(out), med.reindex(idx).to_numpy(float), out)
+    return out
+
+
+def _ale(e: np.ndarray, a: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.abs(np.log(e / a))
+
+
+def _table(pred: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Per ``by`` (price_mode | platform): n, coverage, median / mean |ln error| of the model and
+    of the naive baseline, median width high / low."""
+    rows = []
+    for key, g in pred.groupby(by, sort=True, dropna=False):
+        a, e, b = g["actual"].to_numpy(float), g["estimate"].to_numpy(float), g["baseline"].to_numpy(float)
+        lo, hi = g["low"].to_numpy(float), g["high"].to_numpy(float)
+        ok = np.isfinite(e) & np.isfinite(lo) & np.isfinite(hi)
+        ae, ab = _ale(e[ok], a[ok]), _ale(b[ok], a[ok])
+        rows.append({by: key, "n": len(g), "predicted": int(ok.sum()),
+                     "coverage": float(((a[ok] >= lo[ok]) & (a[ok] <= hi[ok])).mean()) if ok.any() else np.nan,
+                     "mdale": float(np.median(ae)) if ok.any() else np.nan,
+                     "meanale": float(np.mean(ae)) if ok.any() else np.nan,
+                     "mdale_naive": float(np.nanmedian(ab)) if ok.any() else np.nan,
+                     "meanale_naive": float(np.nanmean(ab)) if ok.any() else np.nan,
+                     "median_width": float(np.median(hi[ok] / lo[ok])) if ok.any() else np.nan,
+                     # prices equal to the estimate (list-price stacks): any range holding the
+                     # estimate covers at least this share
+                     "exact_share": float(np.mean(ae < 1e-9)) if ok.any() else np.nan})
+    return pd.DataFrame(rows)
 
 
 def backtest_frames(cases: pd.DataFrame, holdout: pd.DataFrame, params: Mapping[str, Any] | None = None
@@ -146,6 +216,9 @@ def backtest_frames(cases: pd.DataFrame, holdout: pd.DataFrame, params: Mapping[
     n = len(h)
     subj = h[["category", "records", "fields", "size_bytes", "update_frequency", "rights_type", "exclusivity",
               "price_mode", "quality", "date", "platform", "title", "evidence_type"]].copy()
+    for extra in ("description", "provider"):   # text the learned model reads when present
+        if extra in h.columns:
+            subj[extra] = h[extra].to_numpy(object)
     subj["evidence_type"] = subj["evidence_type"].fillna("listing")
     subj["source"] = "library"
     subj["supply_demand"] = 0.0
@@ -153,7 +226,8 @@ def backtest_frames(cases: pd.DataFrame, holdout: pd.DataFrame, params: Mapping[
     subj["k"] = float(p["k"])
     subj["min_comparables"] = float(p["min_comparables"])
     subj["weighting"] = p["weighting"]
-    out = value_subjects(subj, cases=c, params=p)
+    # a back-test measures the model, it concludes nothing: whatever the cases are, they are used
+    out = value_subjects(subj, cases=c, params={**p, "allow_synthetic": True})
     fr = out["frame"]
     actual = h["price"].to_numpy(float)
     est = fr["estimate"].to_numpy(float)
@@ -165,6 +239,7 @@ def backtest_frames(cases: pd.DataFrame, holdout: pd.DataFrame, params: Mapping[
     extras = pd.DataFrame({"baseline": base, "hedonic_estimate": fr["hedonic_estimate"].to_numpy(float),
                            "grid_estimate": fr["grid_estimate"].to_numpy(float),
                            "n_comparables": fr["n_comparables"].to_numpy(int),
+                           "learned_model": fr["learned_model"].to_numpy(object),
                            "platform": h["platform"].to_numpy(object), "category": h["category"].to_numpy(object)})
     ok = np.isfinite(est) & np.isfinite(lo) & np.isfinite(hi)
     inside = (actual >= lo) & (actual <= hi)
@@ -213,5 +288,8 @@ def run_backtest(cases: Sequence[str | os.PathLike[str]], holdout: Sequence[str 
     res = backtest_frames(rc.imported, rh.imported, params)
     res.reports = {"cases": rc, "holdout": rh}
     if predictions:
-        res.predictions[PREDICTION_COLUMNS].to_csv(predictions, index=False, float_format="%.10g")
+        from ...core.cells import neutralise_frame
+
+        neutralise_frame(res.predictions[PREDICTION_COLUMNS]).to_csv(  # case ids are text
+            predictions, index=False, float_format="%.10g")
     return res

@@ -1,6 +1,6 @@
 """The adjustment grid (调整网格) of the market approach, vectorised over (asset, comparable) pairs.
 
-Annex of 中评协〔2023〕17号 (DOMAIN.md §4.2–4.4)::
+Annex of 中评协〔2023〕17号 (docs/DOMAIN.md §4.2–4.4)::
 
     P_i = Q_i × X1_i × X2_i × X3_i × X4_i × X5_i        (per comparable i)
     P   = Σ_i w_i P_i,   Σ_i w_i = 1

@@ -38,7 +38,9 @@ _BUILTIN: dict[str, Any] = {
     "title_keywords": [],
     "variance_groups": ["platform"], "variance_shrink": 10.0, "hedonic_interval": "empirical",
     # which point the library path reports: grid (adjusted comparables), hedonic, or blend
-    "library_estimate": "hedonic",
+    "library_estimate": "learned",
+    # synthetic cases may stand behind a value only in a demonstration (card market.demonstration)
+    "allow_synthetic": False,
 }
 _HEDONIC_KEYS = {"coverage": None, "min_rows": "hedonic_min_rows", "min_level_count": "hedonic_min_level_count",
                  "cov_type": "hedonic_cov_type", "variance_groups": "variance_groups",
@@ -145,8 +147,8 @@ def _check(p: dict[str, Any]) -> None:
     for k in ("capacity_explicit", "capacity_library"):
         if p[k] not in ("ratio", "elasticity"):
             raise _refuse(k, p[k], "ratio, elasticity")
-    if p["library_estimate"] not in ("grid", "hedonic", "blend"):
-        raise _refuse("library_estimate", p["library_estimate"], "grid, hedonic, blend")
+    if p["library_estimate"] not in ("grid", "hedonic", "blend", "learned"):
+        raise _refuse("library_estimate", p["library_estimate"], "grid, hedonic, blend, learned")
     if p["subject_evidence"] not in p["x5_evidence_type"]:
         raise _refuse("subject_evidence", p["subject_evidence"], ", ".join(p["x5_evidence_type"]))
     if not (0.5 <= float(p["coverage"]) < 1.0):

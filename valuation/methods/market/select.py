@@ -1,4 +1,4 @@
-"""Comparable selection from the case library (中评协〔2023〕17号 art. 23(2); DOMAIN.md §4.4).
+"""Comparable selection from the case library (中评协〔2023〕17号 art. 23(2); docs/DOMAIN.md §4.4).
 
 1. Hard filters: same rights type, same price mode and same price unit, price > 0 — prices in
    different units are never mixed (:func:`valuation.library.cases.same_unit_mask`).

@@ -9,12 +9,12 @@ import streamlit as st
 
 from ... import api
 from ...core.errors import ValuationError
-from ...core.result import METHOD_LABELS
+from ...core.result import METHOD_LABELS, evidence_lines
 from ...core.schema import field_by_path, fields_for
 from .. import fmt
 from ..charts import PLOTLY_CONFIG, football_field, heatmap, tornado
 from ..i18n import lang, t
-from ..labels import clauses_text, enum_label, formula_text
+from ..labels import enum_label, formula_text
 from ..state import current_card, library_arg
 
 PROVENANCE = ("engine_version", "library_snapshot", "input_hash", "valuation_date", "random_seed")
@@ -62,6 +62,12 @@ def _input_label(key: str) -> str:
     return formula_text(key)  # some steps name their inputs in Chinese
 
 
+def _cite(codes: list[str] | None) -> str:
+    """Clauses by document title and article (《数据资产评估指导意见》第二十四条) from the
+    standards library in use."""
+    return api.cite(list(codes or []), lang=lang(), library=library_arg()) or "—"
+
+
 def trace_table(steps: list[dict[str, Any]]) -> pd.DataFrame:
     """Formula, inputs, value and clauses of each step, written for reading (no raw floats)."""
     zh = lang() != "en"
@@ -72,7 +78,7 @@ def trace_table(steps: list[dict[str, Any]]) -> pd.DataFrame:
                               for k, v in (s.get("inputs") or {}).items()) if zh else
         "; ".join(f"{_input_label(k)} = {fmt.value_text(v)}" for k, v in (s.get("inputs") or {}).items()),
         t("value"): fmt.value_text(s.get("value"), s.get("unit", "")),
-        t("clauses"): clauses_text(s.get("clauses")),
+        t("clauses"): _cite(s.get("clauses")),
     } for s in steps])
 
 
@@ -104,6 +110,8 @@ def appraise_page() -> None:
         c3.metric(f"{t('range')} · {t('high')}", fmt.money(res["high"], cur))
     st.markdown(f"<span id='estimate-value' data-estimate='{res.get('estimate')}'></span>",
                 unsafe_allow_html=True)
+    st.caption("; ".join(x.strip() for x in evidence_lines(res.get("coverage_basis") or {},
+                                                           res.get("n_real_comparables"), lang() != "en")))
     if not res.get("final", True):
         st.error(t("final_no"))
     st.subheader(t("reconciliation"))

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from ... import api
+from ...core.cells import neutralise_frame
 from ...core.errors import ValuationError
 from ...core.schema import fields_for
 from .. import fmt
@@ -145,7 +146,7 @@ def batch_page() -> None:
         if pick:
             res = res[res["flags"].fillna("").apply(lambda v: any(c in str(v).split(";") for c in pick))]
     st.dataframe(results_table(res), hide_index=True, width="stretch")
-    st.download_button(t("download_results"), res.to_csv(index=False).encode("utf-8-sig"),
+    st.download_button(t("download_results"), neutralise_frame(res).to_csv(index=False).encode("utf-8-sig"),
                        file_name="revaluation.csv", mime="text/csv", key="dl_batch")
     rej = st.session_state.get("batch_rejects")
     if rej is not None and len(rej):

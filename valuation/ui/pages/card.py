@@ -9,6 +9,7 @@ from typing import Any
 import streamlit as st
 
 from ... import api
+from ...core.gate import GateError, parse_json
 from ...core.schema import field_by_path
 from ..fmt import money as fmt_money
 from ..fmt import rate as fmt_rate
@@ -135,9 +136,9 @@ def _load_or_upload(examples: dict) -> None:
         st.error(t("upload_too_large", mb=MAX_UPLOAD_MB))
         return
     try:
-        new = json.loads(up.getvalue().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        st.error(t("json_error", e=e))
+        new = parse_json(up.getvalue(), field=up.name)  # the input gate (size, depth, UTF-8, …)
+    except GateError as e:
+        st.error(t("json_error", e=e.message(lang())))
         return
     if not isinstance(new, dict):
         st.error(t("json_error", e=t("card_not_object")))
@@ -204,9 +205,9 @@ def _json_and_status() -> None:
                            label_visibility="collapsed")
         if st.button(t("apply_json"), key="apply_json_btn"):
             try:
-                new = json.loads(txt)
-            except json.JSONDecodeError as e:
-                st.error(t("json_error", e=e))
+                new = parse_json(txt, field="JSON")
+            except GateError as e:
+                st.error(t("json_error", e=e.message(lang())))
             else:
                 if isinstance(new, dict):
                     set_card(new)

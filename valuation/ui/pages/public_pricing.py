@@ -7,6 +7,7 @@ import streamlit as st
 
 from ... import api
 from ...core.errors import ValuationError
+from ...core.gate import parse_json
 from .. import fmt
 from ..i18n import lang, t
 from ..labels import enum_label
@@ -34,7 +35,7 @@ def public_pricing_page() -> None:
     if st.button(t("compute_price"), type="primary", key="compute_price_btn"):
         try:
             with st.spinner(t("compute_price")):
-                st.session_state["price_result"] = api.price(json.loads(txt), library=library_arg())
+                st.session_state["price_result"] = api.price(parse_json(txt, field="JSON"), library=library_arg())
         except json.JSONDecodeError as e:
             st.error(t("json_error", e=e))
         except ValuationError as e:

@@ -4,8 +4,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from ...core.result_text import flag_citations
 from ..i18n import lang, t
-from ..labels import clauses_text, enum_label
+from ..labels import enum_label
 from .appraise import run_appraisal
 
 ICONS = {"blocker": "⛔", "warning": "⚠️", "info": "ℹ️"}
@@ -35,9 +36,9 @@ def risk_page() -> None:
         box = {"blocker": st.error, "warning": st.warning}.get(f.get("severity"), st.info)
         box(f"{ICONS.get(f.get('severity'), '')} **{enum_label(f.get('severity'))} · {_title(f)}** — "
             f"{f.get('message_en' if en else 'message_zh')}  \n"
-            f"{t('references')}: {clauses_text(f.get('references'))}")
+            f"{t('references')}: {flag_citations(f, lang())}")
     st.dataframe(pd.DataFrame([{t("severity"): enum_label(f.get("severity")), t("title"): _title(f),
                                 t("code"): f.get("code"),
                                 t("message"): f.get("message_en" if en else "message_zh"),
-                                t("references"): clauses_text(f.get("references"))}
+                                t("references"): flag_citations(f, lang())}
                                for f in flags]), hide_index=True, width="stretch")

@@ -1,0 +1,109 @@
+"""Finite results only (issue 17 item 5): an approach whose estimate or range is not finite — an
+overflow, a NaN from inf − inf, an amount beyond any real asset — is not applicable, with the reason;
+a reconciled conclusion is given only with a finite estimate, low and high.
+
+``MAX_AMOUNT`` = 10^18 (in any currency unit): no data asset is worth that much (world output is
+about 10^14 USD a year), and amounts beyond it make squares and products in the range and Monte
+Carlo code lose meaning long before float64 overflows at 1.8 × 10^308 — so such an amount is
+treated as an overflow, not as a value (docs/POLICY_CHOICES.md §5).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["MAX_AMOUNT", "OVERFLOW_ZH", "OVERFLOW_EN", "finite_amounts", "guard_method_frame", "guard_conclusion"]
+
+MAX_AMOUNT = 1e18
+OVERFLOW_ZH = "计算中出现溢出或非有限数值（如极端金额输入，绝对值超过 1e18 视为溢出），该方法不适用"
+OVERFLOW_EN = ("an intermediate result overflowed or was not finite (e.g. an extreme amount in the input; "
+               "|amount| > 1e18 counts as an overflow): the approach does not apply")
+
+
+def finite_amounts(*arrays: np.ndarray) -> np.ndarray:
+    """Rows where every array is finite and within ±MAX_AMOUNT."""
+    ok = None
+    for a in arrays:
+        x = np.asarray(a, dtype=float)
+        with np.errstate(invalid="ignore"):
+            good = np.isfinite(x) & (np.abs(x) <= MAX_AMOUNT)
+        ok = good if ok is None else ok & good
+    return ok
+
+
+def guard_method_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """An approach's frame with the applicable rows whose estimate (and, where the frame has them,
+    low and high) is not a finite amount marked not applicable with the reason. Returns the frame
+    itself when nothing is wrong, else a copy."""
+    if "applicable" not in frame or "estimate" not in frame or not len(frame):
+        return frame
+    app = frame["applicable"].to_numpy(dtype=bool)
+    cols = [frame["estimate"].to_numpy(dtype=float)]
+    for c in ("low", "high"):
+        if c in frame:
+            cols.append(frame[c].to_numpy(dtype=float))
+    bad = app & ~finite_amounts(*cols)
+    if not bad.any():
+        return frame
+    fr = frame.copy()
+    for c in ("estimate", "low", "high"):
+        if c in fr:
+            fr.loc[bad, c] = np.nan
+    fr.loc[bad, "applicable"] = False
+    if "reason_zh" in fr:
+        fr.loc[bad, "reason_zh"] = OVERFLOW_ZH
+        fr.loc[bad, "reason_en"] = OVERFLOW_EN
+    if "reason_code" in fr:
+        fr["reason_code"] = fr["reason_code"].astype(object)
+        fr.loc[bad, "reason_code"] = "overflow"
+    return fr
+
+
+def guard_conclusion(frame: pd.DataFrame) -> pd.DataFrame:
+    """The reconciled frame with no conclusion (estimate, low, high NaN) on rows where any of the
+    three is not a finite amount — ``status: ok`` is given only with all three (in place)."""
+    if "estimate" not in frame or not len(frame):
+        return frame
+    est = frame["estimate"].to_numpy(dtype=float)
+    lo = frame["low"].to_numpy(dtype=float) if "low" in frame else est
+    hi = frame["high"].to_numpy(dtype=float) if "high" in frame else est
+    bad = ~np.isnan(est) & ~finite_amounts(est, lo, hi)
+    if bad.any():
+        for c in ("estimate", "low", "high"):
+            if c in frame:
+                frame.loc[bad, c] = np.nan
+        if "reason_zh" in frame:
+            frame.loc[bad, "reason_zh"] = "结论或区间不是有限数值（溢出），不出具结论"
+            frame.loc[bad, "reason_en"] = "the conclusion or its range is not finite (overflow): no conclusion is given"
+    return frame
+
+
+NEGATIVE_ZH = ("结果为负（扣除后的收益为负），但卡片未声明亏损资产（income.loss_making）：该方法不适用；"
+               "如确为亏损资产，请声明后评估（第二条：数据资产须预期带来经济利益）")
+NEGATIVE_EN = ("the result is negative (the income left after deductions is negative) but the card does not state "
+               "a loss-making asset (income.loss_making): the approach does not apply; state it to value a loss "
+               "(art. 2: a data asset must be expected to bring economic benefits)")
+
+
+def guard_negative(frame: pd.DataFrame, loss_rows: np.ndarray) -> pd.DataFrame:
+    """Applicable rows with a negative estimate and no ``income.loss_making`` statement become not
+    applicable with the reason (a loss is valued only when stated). Returns the frame or a copy."""
+    if "applicable" not in frame or "estimate" not in frame or not len(frame):
+        return frame
+    est = frame["estimate"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        bad = frame["applicable"].to_numpy(dtype=bool) & (est < 0) & ~loss_rows
+    if not bad.any():
+        return frame
+    fr = frame.copy()
+    for c in ("estimate", "low", "high"):
+        if c in fr:
+            fr.loc[bad, c] = np.nan
+    fr.loc[bad, "applicable"] = False
+    if "reason_zh" in fr:
+        fr.loc[bad, "reason_zh"] = NEGATIVE_ZH
+        fr.loc[bad, "reason_en"] = NEGATIVE_EN
+    if "reason_code" in fr:
+        fr["reason_code"] = fr["reason_code"].astype(object)
+        fr.loc[bad, "reason_code"] = "negative"
+    return fr

@@ -1,0 +1,348 @@
+"""Per-price-mode learned price model with split-conformal ranges (the library path).
+
+中评协〔2023〕17号 art. 23 (comparable cases, adjustment for differences); issue 16: a market
+value that beats the naive median price of the same exchange, category and mode, and an 80 %
+range whose coverage holds out of sample (see ``docs/`` and ``README.md``, benchmark table).
+
+One model per (rights type, price mode) group of the case library — prices in other units are
+never compared (``library/cases/schema.same_unit_mask``). Features do not depend on the language
+of a name: character n-grams (scikit-learn ``TfidfVectorizer(analyzer="char_wb")``) of the title
+and description, plus the exchange (``platform``) and the provider as soft matches (one-hot
+columns in the same distance), category and update frequency as one-hot columns, and the
+logarithms of records / fields / size where known. Candidates:
+
+* ``knn_median`` / ``knn_mean`` (k = 3, 5): weighted median / mean of ln P of the k nearest
+  cases by cosine distance, weights 1 / (d + 0.05)²;
+* ``ridge``: ridge regression of ln P on the same features;
+* ``gbr``: scikit-learn ``HistGradientBoostingRegressor`` (absolute-error loss) on a 20-dim
+  truncated SVD of the text plus the exchange and category codes and the scale logs.
+
+The candidate with the smallest mean absolute log error in 5-fold cross-validation on the case
+library (the fitting part only, never a hold-out) is kept. Its out-of-fold residuals r_i give
+the split-conformal range (CV+ style, normalised scores, the quantile q per exchange when it has
+at least ``MONDRIAN_MIN`` cases — Mondrian conformal — else pooled)::
+
+    σ_i = 0.1 + sd(ln P of the 5 nearest cases) + mean cosine distance to them
+    s_i = |r_i| / σ_i,  q = the ⌈(n + 1)·c⌉ / n empirical quantile of s (c = coverage)
+    low, high = P̂ · exp(∓ q · σ_subject)
+
+so subjects whose neighbours agree get narrow ranges and the coverage c holds out of sample
+(exchangeable cases; measured by ``valuation backtest``).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.decomposition import TruncatedSVD
+from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import Ridge
+from sklearn.model_selection import KFold
+from sklearn.neighbors import NearestNeighbors
+
+__all__ = ["CANDIDATES", "MIN_CASES", "LearnedModel", "fit_learned", "learned_columns"]
+
+#: fewer cases of a group than this → no learned model (the hedonic / grid path applies)
+MIN_CASES = 12
+CANDIDATES = ("knn_median_3", "knn_median_5", "knn_mean_5", "ridge", "gbr")
+_ONE_HOT = ("platform", "provider", "category", "update_frequency")
+_ONE_HOT_WEIGHT = {"platform": 1.0, "provider": 0.7, "category": 0.5, "update_frequency": 0.3}
+_SCALE = ("records", "fields", "size_bytes")
+
+
+def _text(df: pd.DataFrame | Mapping[str, Any], n: int) -> list[str]:
+    parts = []
+    for col in ("title", "description"):
+        v = df[col] if col in df else None
+        vals = list(v) if v is not None else [None] * n
+        parts.append(["" if not isinstance(x, str) else x for x in vals])
+    return [f"{a} {b}".strip() for a, b in zip(*parts)]
+
+
+def _col(df: pd.DataFrame | Mapping[str, Any], name: str, n: int) -> list[str]:
+    if name not in df:
+        return ["?"] * n
+    return [x if isinstance(x, str) and x else "?" for x in list(df[name])]
+
+
+def _scale(df: pd.DataFrame | Mapping[str, Any], n: int) -> np.ndarray:
+    out = np.full((n, len(_SCALE)), -1.0)   # -1 = unknown (a log of a real size is ≥ 0)
+    for j, c in enumerate(_SCALE):
+        if c in df:
+            v = pd.to_numeric(pd.Series(list(df[c])), errors="coerce").to_numpy(float)
+            ok = np.isfinite(v) & (v > 0)
+            out[ok, j] = np.log1p(v[ok])
+    return out
+
+
+def _wmedian(vals: np.ndarray, w: np.ndarray) -> np.ndarray:
+    o = np.argsort(vals, axis=1)
+    v, ww = np.take_along_axis(vals, o, 1), np.take_along_axis(w, o, 1)
+    c = ww.cumsum(1) / ww.sum(1, keepdims=True)
+    j = (c < 0.5).sum(1)
+    return v[np.arange(len(v)), j]
+
+
+class _Features:
+    """Sparse design of a group: text n-grams, weighted one-hot soft matches, scale logs."""
+
+    def __init__(self, cases: pd.DataFrame):
+        n = len(cases)
+        self.text = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True, dtype=np.float64)
+        self.text.fit(_text(cases, n))
+        self.levels = {c: {v: i for i, v in enumerate(sorted(set(_col(cases, c, n)) - {"?"}))} for c in _ONE_HOT}
+
+    def codes(self, df: pd.DataFrame | Mapping[str, Any], col: str, n: int) -> np.ndarray:
+        lv = self.levels[col]
+        return np.array([lv.get(x, -1) for x in _col(df, col, n)], dtype=float)
+
+    def sparse(self, df: pd.DataFrame | Mapping[str, Any], n: int) -> sp.csr_matrix:
+        blocks = [self.text.transform(_text(df, n))]
+        for c in _ONE_HOT:
+            lv = self.levels[c]
+            code = self.codes(df, c, n).astype(int)
+            ok = code >= 0
+            blocks.append(sp.csr_matrix((np.full(int(ok.sum()), _ONE_HOT_WEIGHT[c]),
+                                         (np.flatnonzero(ok), code[ok])), shape=(n, max(len(lv), 1))))
+        sc = _scale(df, n)
+        blocks.append(sp.csr_matrix(np.where(sc >= 0, sc / 20.0, 0.0)))
+        return sp.hstack(blocks).tocsr()
+
+
+def _neighbours(Xf: sp.csr_matrix, Xq: sp.csr_matrix | None, k: int, *, loo: bool = False
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """(distances, rows) of the k nearest cases by cosine distance. ``Xq=None`` or ``loo``
+    (query row j stands for case j) → each case's k nearest among the OTHER cases
+    (leave-one-out: the row itself is dropped)."""
+    n = Xf.shape[0]
+    if Xq is not None and not loo:
+        return NearestNeighbors(n_neighbors=min(k, n), metric="cosine").fit(Xf).kneighbors(Xq)
+    kk = min(k + 1, n)
+    d, i = NearestNeighbors(n_neighbors=kk, metric="cosine").fit(Xf).kneighbors(Xf if Xq is None else Xq)
+    own = i == np.arange(n)[:, None]
+    own[~own.any(axis=1), -1] = True      # a duplicate took the row's place: drop the farthest
+    keep = ~own
+    return d[keep].reshape(n, kk - 1), i[keep].reshape(n, kk - 1)
+
+
+def _knn_value(name: str, yf: np.ndarray, d: np.ndarray, i: np.ndarray) -> np.ndarray:
+    k = min(int(name.rsplit("_", 1)[1]), i.shape[1])
+    d, i = d[:, :k], i[:, :k]
+    w = 1.0 / (d + 0.05) ** 2
+    return _wmedian(yf[i], w) if "median" in name else (yf[i] * w).sum(1) / w.sum(1)
+
+
+def _predict(name: str, Xf: sp.csr_matrix, yf: np.ndarray, Xq: sp.csr_matrix,
+             dense_f: np.ndarray | None, dense_q: np.ndarray | None) -> np.ndarray:
+    """Fit candidate ``name`` on (Xf, yf) and predict ln P for Xq."""
+    if name.startswith("knn"):
+        return _knn_value(name, yf, *_neighbours(Xf, Xq, int(name.rsplit("_", 1)[1])))
+    if name == "ridge":
+        return Ridge(alpha=0.3).fit(Xf, yf).predict(Xq)
+    m = HistGradientBoostingRegressor(loss="absolute_error", max_iter=120, learning_rate=0.08,
+                                      min_samples_leaf=5, random_state=0)
+    return m.fit(dense_f, yf).predict(dense_q)
+
+
+@dataclass
+class LearnedModel:
+    """The chosen model of one (rights type, price mode) group and its conformal quantile."""
+
+    choice: str
+    cv_mean_abs: dict[str, float]
+    q: float
+    sigma_form: tuple[float, float, float, int]
+    q_by_platform: dict[str, float]
+    #: quantile for subjects that name no exchange (a card): calibrated on the cases queried
+    #: as such a subject — title, category, update and scale only — against the others
+    q_blind: tuple[np.ndarray, np.ndarray]
+    n: int
+    coverage: float
+    _feat: _Features
+    _X: sp.csr_matrix
+    _y: np.ndarray
+    _svd: TruncatedSVD | None
+    _dense: np.ndarray | None
+
+    def _dense_of(self, df: Any, X: sp.csr_matrix, n: int) -> np.ndarray | None:
+        if self._svd is None:
+            return None
+        return _dense(self._svd, self._feat, df, X, n)
+
+    def predict(self, subjects: pd.DataFrame | Mapping[str, Any], n: int) -> dict[str, np.ndarray]:
+        """ln-scale point, σ and the range of ``n`` subjects (columns as in the case schema)."""
+        Xq = self._feat.sparse(subjects, n)
+        mu = _predict(self.choice, self._X, self._y, Xq, self._dense, self._dense_of(subjects, Xq, n))
+        sig = _sigma_of(_neighbour_stats(self._X, self._y, Xq), self.sigma_form)
+        edges, qb = self.q_blind
+        blind = qb[np.minimum(np.searchsorted(edges, sig, side="left"), len(qb) - 1)]
+        q = np.array([blind[j] if v == "?" else self.q_by_platform.get(v, self.q)
+                      for j, v in enumerate(_col(subjects, "platform", n))], dtype=float)
+        half = np.maximum(q * sig, MIN_HALF)
+        est = np.exp(mu)
+        return {"estimate": est, "low": est * np.exp(-half), "high": est * np.exp(half),
+                "sigma": sig, "mean_log": mu}
+
+
+#: forms of the difficulty σ = a + b · sd(ln P of the k nearest) + c · mean distance; the
+#: form with the narrowest median out-of-fold range at the target coverage is kept
+SIGMA_FORMS = tuple((a, b, c, k) for k in (3, 5, 10) for a in (0.05, 0.2, 0.5) for b in (0.0, 0.5, 1.0)
+                    for c in (0.0, 1.0, 3.0) if b or c or a == 0.5)
+#: the smallest half-width of a range in ln P (±5 %): list prices stack on round numbers, so a
+#: neighbour's price is often hit exactly and a zero-width range would be spurious precision
+MIN_HALF = 0.05
+#: cases of an exchange needed for its own conformal quantile (else the pooled one)
+MONDRIAN_MIN = 8
+
+
+def _neighbour_stats(Xf: sp.csr_matrix, yf: np.ndarray, Xq: sp.csr_matrix | None, *, loo: bool = False
+                     ) -> dict[int, np.ndarray]:
+    """Per subject and k ∈ {3, 5, 10}: (sd of the k nearest cases' ln P, their mean distance);
+    ``Xq=None`` or ``loo`` → leave-one-out over the cases themselves."""
+    d, i = _neighbours(Xf, Xq, 10, loo=loo)
+    y = yf[i]
+    return {k: np.column_stack([y[:, :k].std(axis=1), d[:, :k].mean(axis=1)]) for k in (3, 5, 10)}
+
+
+def _sigma_of(stats: dict[int, np.ndarray], form: tuple[float, float, float, int]) -> np.ndarray:
+    a, b, c, k = form
+    st = stats[k]
+    return a + b * st[:, 0] + c * st[:, 1]
+
+
+def _conformal_q(abs_r: np.ndarray, sig: np.ndarray, coverage: float) -> float:
+    n = len(abs_r)
+    level = min(1.0, np.ceil((n + 1) * coverage) / n)
+    return float(np.quantile(abs_r / sig, level, method="higher"))
+
+
+def _dense(svd: TruncatedSVD, feat: _Features, df: Any, X: sp.csr_matrix, n: int) -> np.ndarray:
+    t = feat.text.transform(_text(df, n))
+    return np.column_stack([svd.transform(t), feat.codes(df, "platform", n), feat.codes(df, "category", n),
+                            _scale(df, n)])
+
+
+def _blind_q(c: pd.DataFrame, feat: _Features, X: sp.csr_matrix, y: np.ndarray, choice: str,
+             form: tuple[float, float, float, int], coverage: float, svd: TruncatedSVD | None,
+             dense: np.ndarray | None, splits: list[tuple[np.ndarray, np.ndarray]]
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Conformal quantiles for a subject that names no exchange, provider or description (a
+    card): each case is queried with those left out, against the other cases (leave-one-out
+    for the neighbour models, the CV folds for the others), through the chosen model and σ form; one quantile per tercile of σ (Mondrian on
+    difficulty: a subject far from every case is calibrated on the far cases, not on the list-
+    price stacks that a near duplicate hits exactly). Returns (upper σ edges, quantiles)."""
+    n = len(c)
+    blind = {k: c[k] for k in ("title", "category", "update_frequency", *_SCALE) if k in c.columns}
+    Xq = feat.sparse(blind, n)
+    if choice.startswith("knn"):
+        pred = _knn_value(choice, y, *_neighbours(X, Xq, int(choice.rsplit("_", 1)[1]), loo=True))
+    else:
+        dq = _dense(svd, feat, blind, Xq, n) if svd is not None else None
+        pred = np.full(n, np.nan)
+        for tr, te in splits:
+            pred[te] = _predict(choice, X[tr], y[tr], Xq[te], dense[tr] if dense is not None else None,
+                                dq[te] if dq is not None else None)
+    sig = _sigma_of(_neighbour_stats(X, y, Xq, loo=True), form)
+    r = np.abs(pred - y)
+    bins = 3 if n >= 3 * MONDRIAN_MIN else 1
+    edges = np.quantile(sig, np.arange(1, bins + 1) / bins)
+    edges[-1] = np.inf
+    which = np.searchsorted(edges, sig, side="left")
+    qs = np.array([_conformal_q(r[which == b], sig[which == b], coverage) if (which == b).any() else
+                   _conformal_q(r, sig, coverage) for b in range(bins)])
+    return edges, qs
+
+
+def fit_learned(cases: pd.DataFrame, *, coverage: float = 0.80, folds: int = 5,
+                seed: int = 0) -> LearnedModel | None:
+    """Fit the candidates on one group's priced cases, choose by ``folds``-fold CV (mean
+    absolute log error) and calibrate the conformal quantile on the out-of-fold residuals.
+    None when the group has fewer than :data:`MIN_CASES` cases."""
+    n = len(cases)
+    if n < MIN_CASES:
+        return None
+    c = cases.reset_index(drop=True)
+    y = np.log(c["price"].to_numpy(float))
+    feat = _Features(c)
+    X = feat.sparse(c, n)
+    t = feat.text.transform(_text(c, n))
+    svd = TruncatedSVD(n_components=min(20, t.shape[1] - 1, n - 1), random_state=seed).fit(t) \
+        if t.shape[1] > 2 and n > 3 else None
+    dense = _dense(svd, feat, c, X, n) if svd is not None else None
+    cands = [x for x in CANDIDATES if x != "gbr" or dense is not None]
+    oof = {x: np.full(n, np.nan) for x in cands}
+    stats = {k: np.full((n, 2), np.nan) for k in (3, 5, 10)}
+    splits = list(KFold(n_splits=min(folds, n), shuffle=True, random_state=seed).split(np.arange(n)))
+    for tr, te in splits:
+        for x in cands:
+            oof[x][te] = _predict(x, X[tr], y[tr], X[te], dense[tr] if dense is not None else None,
+                                  dense[te] if dense is not None else None)
+        for k, v in _neighbour_stats(X[tr], y[tr], X[te]).items():
+            stats[k][te] = v
+    # mean + median |ln error|: both the typical and the average miss count (list prices stack)
+    cv = {x: float(np.mean(np.abs(oof[x] - y)) + np.median(np.abs(oof[x] - y))) for x in cands}
+    choice = min(cands, key=lambda x: (cv[x], CANDIDATES.index(x)))
+    # calibration residuals from models as close as possible to the final one (which sees every
+    # case): leave-one-out for the neighbour models and the difficulty σ (exact and cheap);
+    # k-fold residuals of models fitted on (1 − 1/folds) of the cases would be larger than the
+    # final model's and over-cover (jackknife+ / CV+, Barber et al. 2021)
+    stats = _neighbour_stats(X, y, None)
+    if choice.startswith("knn"):
+        oof[choice] = _knn_value(choice, y, *_neighbours(X, None, int(choice.rsplit("_", 1)[1])))
+    abs_r = np.abs(oof[choice] - y)
+    best: tuple[float, float, tuple[float, float, float, int]] | None = None
+    for form in SIGMA_FORMS:
+        sig = _sigma_of(stats, form)
+        q = _conformal_q(abs_r, sig, coverage)
+        width = float(np.median(np.maximum(q * sig, MIN_HALF)))
+        if best is None or width < best[0] - 1e-12:
+            best = (width, q, form)
+    assert best is not None
+    # Mondrian calibration per exchange: one exchange's list-price stacks must not set the
+    # quantile of another's (an exchange with fewer than MONDRIAN_MIN cases uses the pooled q)
+    sig = _sigma_of(stats, best[2])
+    plat = np.array(_col(c, "platform", n), dtype=object)
+    q_by = {}
+    for v in dict.fromkeys(plat.tolist()):
+        m = plat == v
+        if v != "?" and m.sum() >= MONDRIAN_MIN:
+            q_by[v] = _conformal_q(abs_r[m], sig[m], coverage)
+    q_blind = _blind_q(c, feat, X, y, choice, best[2], coverage, svd, dense, splits)
+    return LearnedModel(choice=choice, cv_mean_abs=cv, q=best[1], sigma_form=best[2], q_by_platform=q_by,
+                        q_blind=q_blind, n=n, coverage=coverage, _feat=feat, _X=X, _y=y,
+                        _svd=svd, _dense=dense)
+
+
+# the subject columns the learned model reads (absent ones count as unknown)
+_LEARNED_INPUTS = ("title", "description", "platform", "provider", "category", "update_frequency",
+                   "records", "fields", "size_bytes")
+
+
+def learned_columns(source: pd.DataFrame | Mapping[str, Any], rights: np.ndarray, mode: np.ndarray,
+                    want: np.ndarray, model_of: Any) -> dict[str, np.ndarray]:
+    """Estimate and conformal range of the per-mode learned model for the subjects in ``want``,
+    one (rights type × price mode) group at a time (``model_of(rights, mode)`` → the group's
+    :class:`LearnedModel` or None); NaN elsewhere. Also ``model`` (the chosen candidate) and
+    ``n`` (the cases behind its calibration)."""
+    n = len(want)
+    out = {"estimate": np.full(n, np.nan), "low": np.full(n, np.nan), "high": np.full(n, np.nan),
+           "model": np.full(n, "", dtype=object), "n": np.zeros(n, np.int64)}
+    if not want.any():
+        return out
+    cols = {c: np.asarray(source[c], dtype=object) for c in _LEARNED_INPUTS if c in source}
+    for key in dict.fromkeys(zip(rights[want].tolist(), mode[want].tolist())):
+        model = model_of(*key)
+        if model is None:
+            continue
+        idx = np.flatnonzero(want & (rights == key[0]) & (mode == key[1]))
+        got = model.predict({c: v[idx] for c, v in cols.items()}, len(idx))
+        for c in ("estimate", "low", "high"):
+            out[c][idx] = got[c]
+        out["model"][idx] = model.choice
+        out["n"][idx] = model.n
+    return out
