@@ -110,9 +110,10 @@ def test_every_page_in_chromium(server, page, lang, monkeypatch):
     assert {f"{s}_{lang}" for s in SLUGS} <= {p.stem for p in SHOTS.glob("*.png")}
 
 
-def test_deep_link_keeps_the_card(server, page):
+def test_deep_link_keeps_the_card(server, page, monkeypatch):
     """A link to a page with ?card=… opens that card in a new session (Why 7)."""
-    url, _ = server
+    url, env = server
+    monkeypatch.setenv("VALUATION_DB_URL", env["VALUATION_DB_URL"])
     page.goto(url + "/appraise?card=E02_admin_registry_governance&lang=en")
     page.get_by_role("heading", name="Appraisal").first.wait_for()
     settle(page)
