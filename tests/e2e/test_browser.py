@@ -17,7 +17,7 @@ import pytest
 from e2e_kit import ROOT, SHOTS, card, settle, shot
 
 from valuation import api
-from valuation.core.formatting import money
+from valuation.core.formatting import amount, unit_label
 
 sys.path.insert(0, str(ROOT / "tests" / "ui"))
 from text_scan import untranslated  # noqa: E402
@@ -96,7 +96,9 @@ def test_every_page_in_chromium(server, page, lang, monkeypatch):
             shown = page.locator("#estimate-value").get_attribute("data-estimate")
             assert shown is not None and float(shown) == pytest.approx(expected, rel=1e-12)
             metric = page.locator('[data-testid="stMetricValue"]').first.inner_text()
-            assert metric == money(expected, lang=lang)  # 4,889,179.46 元 / CNY 4,889,179.46
+            assert metric == amount(expected, lang=lang)  # 4,889,179.46 (the unit in the label)
+            label = page.locator('[data-testid="stMetricLabel"]').first.inner_text()
+            assert unit_label("CNY", "yuan", lang) in label
         shot(page, f"{slug}_{lang}")
         scan(page, lang, slug)
     # the money unit: 万元 everywhere, the same amount divided by 10,000
@@ -104,7 +106,8 @@ def test_every_page_in_chromium(server, page, lang, monkeypatch):
     settle(page)
     _goto(page, lang, 1)
     metric = page.locator('[data-testid="stMetricValue"]').first.inner_text()
-    assert metric == money(expected, unit="wan", lang=lang)
+    assert metric == amount(expected, unit="wan", lang=lang)  # 488.92
+    assert unit_label("CNY", "wan", lang) in page.locator('[data-testid="stMetricLabel"]').first.inner_text()
     shot(page, f"appraise_wan_{lang}")
     scan(page, lang, "appraise in 万元")
     assert {f"{s}_{lang}" for s in SLUGS} <= {p.stem for p in SHOTS.glob("*.png")}

@@ -102,12 +102,14 @@ def appraise_page() -> None:
         return
     cur = res.get("currency", "CNY")
     c1, c2, c3 = st.columns(3)
-    c1.metric(t("estimate"), fmt.money(res.get("estimate"), cur))
+    # the unit in the label, the amount alone in the tile (a long unit would be cut off there)
+    unit = f" ({fmt.money_unit_label(cur)})" if lang() == "en" else f"（{fmt.money_unit_label(cur)}）"
+    c1.metric(t("estimate") + unit, fmt.amount(res.get("estimate")))
     if res.get("low") is not None:
         cov = fmt.pct(res.get("coverage"), 0)
-        cov_text = f" ({t('coverage')} {cov})" if lang() == "en" else f"（{t('coverage')} {cov}）"
-        c2.metric(f"{t('range')} · {t('low')}{cov_text}", fmt.money(res["low"], cur))
-        c3.metric(f"{t('range')} · {t('high')}", fmt.money(res["high"], cur))
+        cov_text = f", {t('coverage')} {cov}" if lang() == "en" else f"，{t('coverage')} {cov}"
+        c2.metric(f"{t('range')} · {t('low')}{unit[:-1]}{cov_text}{unit[-1]}", fmt.amount(res["low"]))
+        c3.metric(f"{t('range')} · {t('high')}{unit}", fmt.amount(res["high"]))
     st.markdown(f"<span id='estimate-value' data-estimate='{res.get('estimate')}'></span>",
                 unsafe_allow_html=True)
     st.caption("; ".join(x.strip() for x in evidence_lines(res.get("coverage_basis") or {},
