@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CARD = json.loads((ROOT / "examples" / "cards" / "E01_soe_transport_licensing.json").read_text("utf-8"))
 PRODUCT = json.loads((ROOT / "examples" / "product_public_data.json").read_text("utf-8"))
 PAGES = ["card_page", "appraise_page", "risk_page", "public_pricing_page", "batch_page",
-         "history_page", "libraries_page", "settings_page"]
+         "history_page", "libraries_page", "settings_page", "sharing_page", "books_page"]
 
 def _walk(node):
     for c in getattr(node, "children", {}).values():

@@ -18,6 +18,7 @@ from ...core.errors import ValuationError
 from ...core.formatting import money
 from ...core.schema import ENUMS, field_by_path
 from ..i18n import lang, t
+from ..labels import enum_label
 from ..state import current_card, library_arg, set_card
 
 __all__ = ["books_page", "nav_title", "L"]
@@ -29,9 +30,13 @@ L: dict[str, tuple[str, str]] = {
               "Classify, measure and amortise under Caikuai [2023] No. 11; test impairment under CAS 8 with the "
               "income approach (value in use) and the market approach (fair value); inventories at net "
               "realisable value under CAS 1."),
-    "form": ("会计信息（accounting 部分）", "Accounting section"),
-    "costs": ("成本明细（阶段：research / development / acquisition）",
+    "form": ("会计信息", "Accounting section"),
+    "costs": ("成本明细（阶段：研究 / 开发 / 取得）",
               "Cost lines (phase: research / development / acquisition)"),
+    "category": ("成本项目", "Category"),
+    "amount": ("金额（元）", "Amount (CNY)"),
+    "phase": ("阶段", "Phase"),
+    "capitalise": ("申请资本化", "Capitalise"),
     "apply": ("保存会计信息", "Save the accounting section"),
     "remove": ("删除会计信息", "Remove the accounting section"),
     "run": ("入表计算", "Compute the books"),
@@ -93,8 +98,10 @@ def _date(v: Any) -> _dt.date | None:
 def _enum(acc: dict[str, Any], key: str, enum: str, path: str) -> Any:
     opts = [None, *ENUMS[enum]]
     cur = acc.get(key)
+    # the labels are fixed in this run: AppTest calls format_func outside the script run
+    names = {x: _l("none") if x is None else enum_label(x, enum=enum) for x in opts}
     return st.selectbox(_label(path), opts, index=opts.index(cur) if cur in opts else 0,
-                        format_func=lambda x: _l("none") if x is None else x, key=f"books_{key}")
+                        format_func=names.__getitem__, key=f"books_{key}")
 
 
 def _form(card: dict[str, Any]) -> None:
@@ -132,9 +139,10 @@ def _form(card: dict[str, Any]) -> None:
         lines = pd.DataFrame(acc.get("costs") or [], columns=["category", "amount", "phase", "capitalise"])
         lines["capitalise"] = lines["capitalise"].astype("boolean").fillna(False).astype(bool)  # a checkbox
         edited = st.data_editor(lines, num_rows="dynamic", key="books_costs", column_config={
-            "phase": st.column_config.SelectboxColumn(options=list(ENUMS["cost_phase"])),
-            "amount": st.column_config.NumberColumn(min_value=0.0),
-            "capitalise": st.column_config.CheckboxColumn()})
+            "category": st.column_config.TextColumn(_l("category")),
+            "phase": st.column_config.SelectboxColumn(_l("phase"), options=list(ENUMS["cost_phase"])),
+            "amount": st.column_config.NumberColumn(_l("amount"), min_value=0.0),
+            "capitalise": st.column_config.CheckboxColumn(_l("capitalise"))})
         rows = [{k: v for k, v in r.items() if v is not None and not (isinstance(v, float) and pd.isna(v))
                  and not (k == "capitalise" and not v)} for r in edited.to_dict("records")]
         acc["costs"] = [r for r in rows if r] or None

@@ -13,6 +13,8 @@ import streamlit as st
 
 from ... import api
 from ...core.errors import ValuationError
+from ...core.result_text import flag_citations
+from .. import fmt
 from ..i18n import lang
 from ..state import EXAMPLES, library_arg
 
@@ -45,6 +47,21 @@ _T = {
     "json_error": ("JSON 格式错误：{e}", "Invalid JSON: {e}"),
     "trace": ("计算过程", "Trace"),
     "history": ("台账记录", "Ledger records"),
+    "computing": ("正在计算分配…", "Computing the distribution…"),
+}
+#: the methods and column headers in the reader's language (docs/sharing.md names the methods)
+_METHOD_LABELS = {
+    "shapley": ("沙普利值", "Shapley value"), "nucleolus": ("核仁", "Nucleolus"),
+    "least_core": ("最小核", "Least core"), "banzhaf": ("班扎夫值（归一化）", "Banzhaf value (normalised)"),
+    "cost_share": ("按投入成本分摊", "By input cost"), "agreement": ("按约定比例", "By agreed shares"),
+    "hybrid": ("先补偿成本、盈余按博弈方法", "Cost recovery, then surplus by a game method"),
+}
+_HEADERS = {
+    "id": ("编号", "Id"), "name": ("名称", "Name"), "role": ("角色", "Role"),
+    "input_cost": ("投入成本（元）", "Input cost (CNY)"), "cost_date": ("成本日期", "Cost date"),
+    "agreed_share": ("约定比例", "Agreed share"), "holder_type": ("主体类型", "Holder type"),
+    "floor": ("下限（元）", "Floor (CNY)"), "cap": ("上限（元）", "Cap (CNY)"),
+    "amount": ("分得金额", "Amount"), "fraction": ("分配比例", "Share"),
 }
 _METHODS = ("shapley", "nucleolus", "least_core", "banzhaf", "cost_share", "agreement", "hybrid")
 _COLS = ["id", "name", "role", "input_cost", "cost_date", "agreed_share", "holder_type", "floor", "cap"]
@@ -53,6 +70,15 @@ _COLS = ["id", "name", "role", "input_cost", "cost_date", "agreed_share", "holde
 def _t(key: str, **kw: Any) -> str:
     zh, en = _T[key]
     return (en if lang() == "en" else zh).format(**kw)
+
+
+def _pick(table: dict[str, tuple[str, str]], key: str) -> str:
+    zh, en = table.get(key, (key, key))
+    return en if lang() == "en" else zh
+
+
+def _method_label(code: str) -> str:
+    return _pick(_METHOD_LABELS, code)
 
 
 def sharing_title() -> str:
@@ -81,13 +107,17 @@ def _spec_from_form(ex: dict[str, Any]) -> dict[str, Any] | None:
     dist = c3.number_input(_t("distributable"), min_value=0.0, value=float(ex.get("distributable", 0.0)),
                            step=10000.0, key="sh_dist")
     m1, m2 = st.columns(2)
-    method = m1.selectbox(_t("method"), _METHODS, key="sh_method")
+    # the labels are fixed in this run: AppTest calls format_func outside the script run
+    names = {m: _method_label(m) for m in _METHODS}
+    method = m1.selectbox(_t("method"), _METHODS, key="sh_method", format_func=names.__getitem__)
     surplus = m2.selectbox(_t("surplus"), ("shapley", "nucleolus", "least_core", "banzhaf"), key="sh_surplus",
-                           disabled=method != "hybrid")
+                           disabled=method != "hybrid", format_func=names.__getitem__)
     rows = pd.DataFrame(ex.get("participants") or [], columns=_COLS)
+    config: dict[str, Any] = {c: st.column_config.Column(_pick(_HEADERS, c)) for c in _COLS}
+    config["holder_type"] = st.column_config.SelectboxColumn(
+        _pick(_HEADERS, "holder_type"), options=["enterprise", "soe", "administrative", "public_institution"])
     edited = st.data_editor(rows[_COLS], num_rows="dynamic", key="sh_parts", width="stretch",
-                            column_config={"holder_type": st.column_config.SelectboxColumn(
-                                options=["enterprise", "soe", "administrative", "public_institution"])})
+                            column_config=config)
     cv_txt = st.text_area(_t("coalitions"), json.dumps(ex.get("coalition_values") or [], ensure_ascii=False),
                           height=120, key="sh_cv")
     try:
@@ -118,8 +148,12 @@ def _spec_from_form(ex: dict[str, Any]) -> dict[str, Any] | None:
 
 def _show(res: dict[str, Any]) -> None:
     st.plotly_chart(_chart(res), width="stretch")
-    st.dataframe(pd.DataFrame(res["shares"])[["id", "name", "role", "holder_type", "amount", "fraction",
-                                              "input_cost"]], hide_index=True, width="stretch")
+    cur = res.get("currency") or "CNY"
+    kinds = {"id": "text", "name": "text", "role": "text", "holder_type": "enum", "amount": "money",
+             "fraction": "pct", "input_cost": "money"}
+    shown = fmt.frame(pd.DataFrame(res["shares"]), kinds, {c: _pick(_HEADERS, c) for c in kinds})
+    st.dataframe(shown, hide_index=True, width="stretch")
+    st.caption(("Amounts in " if lang() == "en" else "金额单位：") + fmt.money_unit_label(cur))
     core = res.get("core") or {}
     if not core.get("checked"):
         st.info(_t("core_none"))
@@ -132,7 +166,7 @@ def _show(res: dict[str, Any]) -> None:
                       s=_t("core_empty") if core.get("core_empty") else _t("core_nonempty")))
     en = lang() == "en"
     for f in res.get("flags", []):
-        msg = f"**{f['code']}** — {f['message_en' if en else 'message_zh']} ({', '.join(f['references'])})"
+        msg = f"**{f['code']}** — {f['message_en' if en else 'message_zh']}（{flag_citations(f, lang())}）"
         (st.error if f["severity"] == "blocker" else st.warning if f["severity"] == "warning" else st.info)(msg)
     if res.get("ledger"):
         st.success(_t("recorded", r=res["ledger"]["record_id"], s=res["ledger"]["seq"]))
@@ -148,7 +182,7 @@ def sharing_page() -> None:
     ran_by = r2.text_input(_t("ran_by"), "", key="sh_ran_by", disabled=not record)
     if spec is not None and st.button(_t("compute"), type="primary", key="sh_compute"):
         try:
-            with st.spinner("…"):
+            with st.spinner(_t("computing")):
                 st.session_state["share_result"] = api.share(spec, library=library_arg(), record=record,
                                                              ran_by=ran_by or "dashboard")
         except ValuationError as e:
