@@ -537,6 +537,15 @@ test_rule.__test__ = False  # a library function, not a pytest test
 
 
 # revenue sharing (issue 21): share, its ledger and schema live in their own module
+
+def parse_library_text(text: str, *, as_json: bool = False) -> Any:
+    """A library entry typed into a form (YAML or JSON), parsed with the import's limits:
+    aliases refused, nesting depth, duplicate keys, integer size and lone surrogates checked
+    before anything can be stored (raises ``ValidationError``)."""
+    from .library.safe_load import load_text
+
+    return load_text(text, as_json=as_json, source="YAML" if not as_json else "JSON")
+
 from .share_api import (  # noqa: E402,F401
     coalition_values_from_income,
     share,

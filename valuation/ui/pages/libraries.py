@@ -83,10 +83,10 @@ def _edit_form(store, lib: str, entry) -> None:
         submitted = st.form_submit_button(t("save_version"))
     if not submitted:
         return
-    try:
-        content = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        st.error(t("yaml_error", e=e))
+    try:   # aliases (YAML bombs), depth and integer size refused before anything is stored
+        content = api.parse_library_text(text)
+    except ValuationError as e:
+        st.error(t("yaml_error", e=e.message(lang())))
         return
     if content == entry.content:
         st.info(t("no_change"))
