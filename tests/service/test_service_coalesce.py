@@ -253,7 +253,8 @@ def test_closed_loop_clients_merge_into_one_batch_per_round_after_a_batch():
     # five others queue behind it, and the two groups then alternate on the CPU for ever (two
     # fixed costs per round): typically [6, 1, 5, 1, 5, ...]; the exact split depends on timing
     alone, co = _closed_loop_batches(0.0)
-    assert len(alone) > 6 and max(alone[1:]) < 6, alone
+    # on a loaded machine a round can still happen to gather all six; the split must show up
+    assert len(alone) > 6 and sum(n < 6 for n in alone[1:]) >= len(alone[1:]) // 2, alone
     assert not co.waits
     # with it: after each batch the drainer waits for the clients it answered — one batch of
     # all six per round
