@@ -44,16 +44,19 @@ def group_keys(df: pd.DataFrame, by: str) -> np.ndarray:
 
 
 def split_mask(df: pd.DataFrame, by: str = "title", *, share: float = 0.7, seed: int = 0) -> np.ndarray:
-    """True = fitting part. Groups (:func:`group_keys`) are drawn so that about ``share`` of the
-    groups fit and the rest is held out; no group ever lies on both sides."""
+    """True = fitting part. Per exchange (``platform``), groups (:func:`group_keys`) are drawn
+    so that about ``share`` of them fit and the rest is held out; no group ever lies on both
+    sides (every group key holds its exchange). An exchange of one group fits entirely."""
     n = len(df)
     out = np.zeros(n, dtype=bool)
-    if n == 0:
-        return out
     g = group_keys(df, by)
-    if len(set(g.tolist())) < 2:
-        out[:] = True
-        return out
-    tr, _ = next(GroupShuffleSplit(n_splits=1, train_size=share, random_state=seed).split(np.zeros(n), groups=g))
-    out[tr] = True
+    plat = text_column(df, "platform").to_numpy(object)
+    for v in dict.fromkeys(plat.tolist()):
+        idx = np.flatnonzero(plat == v)
+        if len(set(g[idx].tolist())) < 2:
+            out[idx] = True
+            continue
+        gss = GroupShuffleSplit(n_splits=1, train_size=share, random_state=seed)
+        tr, _ = next(gss.split(np.zeros(len(idx)), groups=g[idx]))
+        out[idx[tr]] = True
     return out
