@@ -156,7 +156,8 @@ def import_dadada(paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str
         # a listing posted twice (same exchange, provider, normalised title, price, mode — the
         # url may differ) is one piece of evidence: keep the first, skip the others
         key = listing_key(cand)
-        dup = key.duplicated(keep="first").to_numpy(bool)
+        # (a repeated case_id — same url too — stays the importer's plain "duplicate")
+        dup = (key.duplicated(keep="first") & ~cand["case_id"].duplicated(keep="first")).to_numpy(bool)
         zh, en = SKIP_REASONS["duplicate_listing"]
         for i in np.flatnonzero(dup):
             skips.append({"file": meta["file"].iloc[i], "row": int(meta["row"].iloc[i]),

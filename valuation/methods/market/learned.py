@@ -158,7 +158,8 @@ class LearnedModel:
     choice: str
     cv_mean_abs: dict[str, float]
     q: float
-    sigma_form: tuple[float, float, float, int]
+    #: σ form per seen level (a subject naming no exchange: level 2's)
+    sigma_form: tuple[Form, Form, Form]
     #: conformal quantile per (seen level, exchange) — Mondrian on what the subject shares
     #: with the library (:func:`seen_level`); ``q_level`` the pooled one per level
     q_by_platform: dict[tuple[int, str], float]
@@ -185,10 +186,14 @@ class LearnedModel:
         """ln-scale point, σ and the range of ``n`` subjects (columns as in the case schema)."""
         Xq = self._feat.sparse(subjects, n)
         mu = _predict(self.choice, self._X, self._y, Xq, self._dense, self._dense_of(subjects, Xq, n))
-        sig = _sigma_of(_neighbour_stats(self._X, self._y, Xq), self.sigma_form)
+        stats = _neighbour_stats(self._X, self._y, Xq)
+        by_level = np.stack([_sigma_of(stats, f) for f in self.sigma_form])
+        lvl = seen_level(subjects, n, self.families, self.providers)
+        blind_subject = np.array([v == "?" for v in _col(subjects, "platform", n)], dtype=bool)
+        lvl = np.where(blind_subject, 2, lvl)
+        sig = by_level[lvl, np.arange(n)]
         edges, qb = self.q_blind
         blind = qb[np.minimum(np.searchsorted(edges, sig, side="left"), len(qb) - 1)]
-        lvl = seen_level(subjects, n, self.families, self.providers)
         q = np.array([blind[j] if v == "?" else self.q_by_platform.get((int(lvl[j]), v), self.q_level[lvl[j]])
                       for j, v in enumerate(_col(subjects, "platform", n))], dtype=float)
         half = np.maximum(q * sig, MIN_HALF)
@@ -196,6 +201,8 @@ class LearnedModel:
         return {"estimate": est, "low": est * np.exp(-half), "high": est * np.exp(half),
                 "sigma": sig, "mean_log": mu}
 
+
+Form = tuple[float, float, float, int]
 
 #: forms of the difficulty σ = a + b · sd(ln P of the k nearest) + c · mean distance; the
 #: form with the narrowest median out-of-fold range at the target coverage is kept
@@ -206,9 +213,9 @@ SIGMA_FORMS = tuple((a, b, c, k) for k in (3, 5, 10) for a in (0.05, 0.2, 0.5) f
 MIN_HALF = 0.05
 #: cases of an exchange needed for its own conformal quantile (else the pooled one)
 MONDRIAN_MIN = 8
-#: GroupKFold folds of the family- / provider-left-out calibration residuals: models fitted on
-#: 90 % of the cases, close to the final one (fewer folds → larger residuals → over-coverage)
-CAL_FOLDS = 10
+#: GroupKFold folds of the family- / provider-left-out calibration residuals (5: the CPU of one
+#: library fit stays about twice the first round's; 10 folds measured no better on DaDaDa)
+CAL_FOLDS = 5
 
 
 def _neighbour_stats(Xf: sp.csr_matrix, yf: np.ndarray, Xq: sp.csr_matrix | None, *, loo: bool = False
@@ -308,9 +315,9 @@ def fit_learned(cases: pd.DataFrame, *, coverage: float = 0.80, folds: int = 5,
     abs_r = np.abs(oof[choice] - y)
     fam, prov = _keys(c, n)
     levels = _level_residuals(choice, X, y, dense, abs_r, stats, fam, prov, CAL_FOLDS)
-    form, q_level, q_by = _calibrate(levels, np.array(_col(c, "platform", n), dtype=object), coverage)
-    q_blind = _blind_q(c, feat, X, y, choice, form, coverage, svd, dense, splits)
-    return LearnedModel(choice=choice, cv_mean_abs=cv, q=q_level[0], sigma_form=form, q_by_platform=q_by,
+    forms, q_level, q_by = _calibrate(levels, np.array(_col(c, "platform", n), dtype=object), coverage)
+    q_blind = _blind_q(c, feat, X, y, choice, forms[2], coverage, svd, dense, splits)
+    return LearnedModel(choice=choice, cv_mean_abs=cv, q=q_level[0], sigma_form=forms, q_by_platform=q_by,
                         q_level=q_level, families=frozenset(fam.tolist()),
                         providers=frozenset(p for p in prov.tolist() if p),
                         q_blind=q_blind, n=n, coverage=coverage, _feat=feat, _X=X, _y=y,
@@ -352,9 +359,13 @@ def _level_residuals(choice: str, X: sp.csr_matrix, y: np.ndarray, dense: np.nda
     nfam_of = pd.Series(fam).groupby(pd.Series(prov)).nunique()
     cal1 = (prov != "") & (pd.Series(prov).map(nfam_of).to_numpy() >= 2)
     for groups, cal in ((fam, cal1), (pg, np.ones(n, dtype=bool))):
-        k = min(folds, len(set(groups.tolist())))
+        n_groups = len(set(groups.tolist()))
+        if n_groups == n:         # every group one row: leaving the group out = leaving the row out
+            out.append((abs_r, stats, cal))
+            continue
+        k = min(folds, n_groups)
         r, st = np.full(n, np.inf), {j: np.full((n, 2), np.nan) for j in (3, 5, 10)}
-        if k >= 2:
+        if k >= 2 and cal.sum() >= MONDRIAN_MIN:
             for tr, te in GroupKFold(n_splits=k).split(np.zeros(n), groups=groups):
                 r[te] = np.abs(_predict(choice, X[tr], y[tr], X[te], dense[tr] if dense is not None else None,
                                         dense[te] if dense is not None else None) - y[te])
@@ -365,36 +376,42 @@ def _level_residuals(choice: str, X: sp.csr_matrix, y: np.ndarray, dense: np.nda
 
 
 def _calibrate(levels: list[tuple[np.ndarray, dict[int, np.ndarray], np.ndarray]], plat: np.ndarray,
-               coverage: float) -> tuple[tuple[float, float, float, int], tuple[float, float, float],
+               coverage: float) -> tuple[tuple[Form, Form, Form], tuple[float, float, float],
                                          dict[tuple[int, str], float]]:
-    """σ form (narrowest mean over levels of the median half-width at the target coverage), the
-    pooled quantile per level (a level with fewer than MONDRIAN_MIN calibration cases takes the
-    next one's) and the quantile per (level, exchange) — one exchange's list-price stacks must
-    not set another's quantile (Mondrian; an exchange with < MONDRIAN_MIN cases: pooled)."""
-    def pooled(form: tuple[float, float, float, int]) -> tuple[list[float], float]:
-        qs: list[float] = [np.nan, np.nan, np.nan]
-        widths = []
-        for lv in (2, 1, 0):
-            r, st, m = levels[lv]
-            if m.sum() >= MONDRIAN_MIN or (lv == 2 and m.any()):
-                sig = _sigma_of(st, form)[m]
-                qs[lv] = _conformal_q(r[m], sig, coverage)
-                widths.append(float(np.median(np.maximum(qs[lv] * sig, MIN_HALF))))
-            else:
-                qs[lv] = qs[lv + 1] if lv < 2 else _conformal_q(levels[0][0], _sigma_of(levels[0][1], form),
-                                                                 coverage)
-        return qs, float(np.mean(widths)) if widths else 0.0
-
-    form = min(SIGMA_FORMS, key=lambda f: pooled(f)[1])
-    qs, _ = pooled(form)
+    """Per seen level: the σ form with the narrowest median half-width at the target coverage
+    and its pooled quantile (a level with fewer than MONDRIAN_MIN calibration cases takes the
+    next level's), and the quantile per (level, exchange) — one exchange's list-price stacks
+    must not set another's (Mondrian; an exchange with < MONDRIAN_MIN cases: pooled)."""
+    forms: list[Form] = [SIGMA_FORMS[0]] * 3
+    qs = [np.nan] * 3
+    usable = [False] * 3
+    for lv in (2, 1, 0):
+        r, st, m = levels[lv]
+        usable[lv] = bool(m.sum() >= MONDRIAN_MIN or (lv == 2 and m.any()))
+        if not usable[lv] and lv < 2:
+            forms[lv], qs[lv] = forms[lv + 1], qs[lv + 1]
+            continue
+        if not usable[lv]:        # no group can be left out: the row-left-out residuals of all cases
+            r, st, m = levels[0][0], levels[0][1], np.ones(len(levels[0][0]), dtype=bool)
+        best = None
+        for form in SIGMA_FORMS:
+            sig = _sigma_of(st, form)[m]
+            q = _conformal_q(r[m], sig, coverage)
+            width = float(np.median(np.maximum(q * sig, MIN_HALF)))
+            if best is None or width < best[0] - 1e-12:
+                best = (width, q, form)
+        assert best is not None
+        qs[lv], forms[lv] = best[1], best[2]
     q_by: dict[tuple[int, str], float] = {}
     for lv, (r, st, m) in enumerate(levels):
-        sig = _sigma_of(st, form)
+        if not usable[lv]:
+            continue
+        sig = _sigma_of(st, forms[lv])
         for v in dict.fromkeys(plat[m].tolist()):
             mm = m & (plat == v)
             if v != "?" and mm.sum() >= MONDRIAN_MIN:
                 q_by[(lv, v)] = _conformal_q(r[mm], sig[mm], coverage)
-    return form, (qs[0], qs[1], qs[2]), q_by
+    return (forms[0], forms[1], forms[2]), (qs[0], qs[1], qs[2]), q_by
 
 
 # the subject columns the learned model reads (absent ones count as unknown)
