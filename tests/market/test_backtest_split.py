@@ -95,3 +95,20 @@ def test_backtest_cli_splits_the_case_files_by_family_without_holdout(tmp_path):
     assert len(pred) > 0 and not fam(pred["title"]) & fam(fit_titles)
     bad = CliRunner().invoke(app, ["backtest", "--cases", str(f), "--group-by", "url"])
     assert bad.exit_code == 2 and "--group-by" in bad.output
+
+
+def test_seen_level_of_a_subject_by_hand(tmp_path):
+    """The conformal quantile is chosen by what the subject shares with the library: 0 = its
+    family (another year of the series), 1 = only its provider, 2 = neither."""
+    from valuation.methods.market.learned import fit_learned, seen_level
+
+    f = tmp_path / "listings.csv"
+    _listings(0).to_csv(f, index=False)
+    model = fit_learned(import_dadada(f).imported)
+    bj = "Beijing International Data Exchange"
+    subj = pd.DataFrame({"platform": [bj, bj, bj, "Zhejiang Big Data Exchange"],
+                         "provider": ["供应商0", "供应商0", "新供应商", ""],
+                         "title": ["商品一2030年度指数数据", "全新产品", "全新产品", "全新产品"]})
+    assert seen_level(subj, 4, model.families, model.providers).tolist() == [0, 1, 2, 2]
+    got = model.predict(subj.assign(category="manufacturing"), 4)
+    assert (got["low"] <= got["estimate"]).all() and (got["estimate"] <= got["high"]).all()

@@ -18,13 +18,19 @@ logarithms of records / fields / size where known. Candidates:
   truncated SVD of the text plus the exchange and category codes and the scale logs.
 
 The candidate with the smallest mean absolute log error in 5-fold cross-validation on the case
-library (the fitting part only, never a hold-out) is kept. Its out-of-fold residuals r_i give
-the split-conformal range (CV+ style, normalised scores, the quantile q per exchange when it has
-at least ``MONDRIAN_MIN`` cases — Mondrian conformal — else pooled)::
+library (the fitting part only, never a hold-out) is kept. Its residuals r_i give the
+split-conformal range (CV+ style, normalised scores), Mondrian on what the subject shares with
+the library (:func:`seen_level`: 0 = a listing of its family — same exchange, provider, title up
+to digits —, 1 = only its provider, 2 = neither) and per exchange (≥ ``MONDRIAN_MIN`` cases, else
+pooled per level). Each level is calibrated on residuals computed as such a subject meets the
+library: the row left out (level 0, cases of families of ≥ 2 rows), its family left out (level
+1) or its provider left out (level 2; ``GroupKFold``) — near-duplicates make row-left-out
+residuals far too small for a new series or seller::
 
-    σ_i = 0.1 + sd(ln P of the 5 nearest cases) + mean cosine distance to them
+    σ_i = a + b · sd(ln P of the k nearest cases) + c · their mean cosine distance
+          (form chosen per level: the narrowest median range at the target coverage)
     s_i = |r_i| / σ_i,  q = the ⌈(n + 1)·c⌉ / n empirical quantile of s (c = coverage)
-    low, high = P̂ · exp(∓ q · σ_subject)
+    low, high = P̂ · exp(∓ max(q · σ_subject, 0.05))
 
 so subjects whose neighbours agree get narrow ranges and the coverage c holds out of sample
 (exchangeable cases; measured by ``valuation backtest``).
