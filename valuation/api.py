@@ -441,12 +441,15 @@ def history_assets(*, library: LibraryLike = None, limit: int = 5000) -> list[st
     return assets_with_history(db=_history_db(library), limit=limit)
 
 
-def backtest(cases: Iterable[str], holdout: Iterable[str], *, fmt: str = "dadada",
-             predictions: str | None = None) -> Any:
-    """Back-test the market approach on held-out listings (see the market method)."""
+def backtest(cases: Iterable[str], holdout: Iterable[str] | None = None, *, fmt: str = "dadada",
+             predictions: str | None = None, group_by: str = "title", fit_share: float = 0.7,
+             seed: int = 7) -> Any:
+    """Back-test the market approach on held-out listings (see the market method); without
+    ``holdout`` the cases are split by listing family / provider / row (``group_by``)."""
     from .methods.market.backtest import run_backtest
 
-    return run_backtest(list(cases), list(holdout), fmt=fmt, predictions=predictions)
+    return run_backtest(list(cases), None if holdout is None else list(holdout), fmt=fmt,
+                        predictions=predictions, group_by=group_by, fit_share=fit_share, seed=seed)
 
 
 def report(card: Mapping[str, Any], *, fmt: str = "docx", lang: str = "zh",

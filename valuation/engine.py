@@ -84,7 +84,7 @@ def _evidence(methods: Mapping[str, Mapping[str, Any]], snapshot_id: Any, row: M
     n_real = int(det.get("n_real_comparables") or 0) if applicable else None
     market = None
     if applicable and det.get("range_basis") == "conformal_cv":
-        market = {"basis": "measured", "method": "split-conformal, 5-fold CV", "n": int(det.get("conformal_n") or 0),
+        market = {"basis": "measured", "method": "split-conformal on residuals with the row, listing family or provider left out (5-fold CV, GroupKFold)", "n": int(det.get("conformal_n") or 0),
                   "dataset": f"case library {snapshot_id}"}
     elif applicable:
         market = {"basis": "assumed", "method": str(det.get("range_basis") or "")}

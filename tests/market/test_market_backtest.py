@@ -85,7 +85,10 @@ def test_backtest_command_takes_several_paths_after_one_flag(files, tmp_path):
 
     c2, h2 = tmp_path / "cases2.csv", tmp_path / "holdout2.csv"
     pd.read_csv(files[0]).iloc[:6].to_csv(c2, index=False)
-    pd.read_csv(files[1]).iloc[:2].assign(url=lambda d: d["url"] + "-2").to_csv(h2, index=False)
+    # other products (another url and title: the same title at the same price would be a
+    # duplicate listing, imported once)
+    pd.read_csv(files[1]).iloc[:2].assign(url=lambda d: d["url"] + "-2", title=lambda d: d["title"] + "乙"
+                                          ).to_csv(h2, index=False)
     out = tmp_path / "pred.csv"
     p = subprocess.run([sys.executable, "-m", "valuation", "backtest", "--cases", str(files[0]), str(c2),
                         "--holdout", str(files[1]), str(h2), "--format", "dadada", "--predictions", str(out),

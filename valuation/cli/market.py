@@ -40,7 +40,14 @@ def _fail(e: Exception) -> None:
 
 
 def backtest(cases: list[str] = typer.Option(..., "--cases", help="案例文件（可重复或逗号分隔）/ case files"),
-             holdout: list[str] = typer.Option(..., "--holdout", help="检验文件 / hold-out files"),
+             holdout: list[str] | None = typer.Option(None, "--holdout",
+                                                       help="检验文件；省略则按 --group-by 拆分案例文件 / hold-out "
+                                                            "files; without them the case files are split"),
+             group_by: str = typer.Option("title", "--group-by",
+                                          help="拆分分组：title（同系列挂牌）| provider | row / split groups: "
+                                               "listing family (title) | provider | row (random, leaky)"),
+             share: float = typer.Option(0.7, "--share", help="拟合部分的分组比例 / share of groups fitted"),
+             seed: int = typer.Option(7, "--seed", help="拆分随机种子 / split seed"),
              format: str = typer.Option("dadada", "--format", help="dadada | csv"),
              mapping: Path | None = typer.Option(None, "--mapping", help="列映射 YAML（csv 格式）/ column mapping"),
              predictions: Path | None = typer.Option(None, "--predictions", help="预测结果 CSV / predictions CSV"),
@@ -57,6 +64,11 @@ def backtest(cases: list[str] = typer.Option(..., "--cases", help="案例文件�
     if format not in ("dadada", "csv"):
         typer.echo("错误 / error: --format 须为 dadada 或 csv / must be dadada or csv", err=True)
         raise typer.Exit(2)
+    if group_by not in ("title", "provider", "row") or not 0.0 < share < 1.0:
+        typer.echo(f"错误 / error: --group-by 须为 title、provider 或 row，--share 在 0 与 1 之间 / --group-by must "
+                   f"be title, provider or row and --share within (0, 1): {group_by!r}, {share!r}", err=True)
+        raise typer.Exit(2)
+    holdout = holdout or []
     files = _paths(cases) + _paths(holdout)
     missing = [f for f in files if not Path(f).is_file()]
     if missing:
@@ -68,8 +80,8 @@ def backtest(cases: list[str] = typer.Option(..., "--cases", help="案例文件�
             if format == "csv" and mapping is not None:
                 # api.backtest takes files in the case schema: map them first (identity afterwards)
                 c_files = [_mapped(c_files, mapping, Path(tmp) / "cases.csv")]
-                h_files = [_mapped(h_files, mapping, Path(tmp) / "holdout.csv")]
-            res = api.backtest(c_files, h_files, fmt=format,
+                h_files = [_mapped(h_files, mapping, Path(tmp) / "holdout.csv")] if h_files else []
+            res = api.backtest(c_files, h_files or None, fmt=format, group_by=group_by, fit_share=share, seed=seed,
                                predictions=str(predictions) if predictions else None)
     except ValuationError as e:
         _fail(e)

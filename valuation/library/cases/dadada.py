@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .importing import SKIP_REASONS, ImportReport, _finish, _gen_ids, parse_price_text
+from .listings import listing_key
 from .schema import AWS_CATEGORY, _blank
 
 DADADA_SNAPSHOT_DATE = "2024-08-17"
@@ -55,7 +56,9 @@ def import_dadada(paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str
 
     Every row is either imported (a priced listing) or skipped with its reason: negotiation
     (no price), free, price 0, unparseable price, unknown mode, non-CNY currency, duplicate
-    (same platform, url, title, mode and price as a row already imported) or invalid. See the
+    (same platform, url, title, mode and price as a row already imported), duplicate listing
+    (same platform, provider, normalised title, price and mode — another url; see
+    :mod:`.listings`) or invalid. See the
     module docstring for the conventions (Guiyang per-order prices, subscription per year)."""
     files = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
     frames, metas, skips, total = [], [], [], 0
@@ -149,4 +152,17 @@ def import_dadada(paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str
         notes.append(f"贵阳“元/次”数据集价格按每单一次性买断处理 / Guiyang per-order prices mapped to one_off: {n_orders}")
     cand = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     meta = pd.concat(metas, ignore_index=True) if metas else pd.DataFrame({"file": [], "row": []})
+    if len(cand):
+        # a listing posted twice (same exchange, provider, normalised title, price, mode — the
+        # url may differ) is one piece of evidence: keep the first, skip the others
+        key = listing_key(cand)
+        # (a repeated case_id — same url too — stays the importer's plain "duplicate")
+        dup = (key.duplicated(keep="first") & ~cand["case_id"].duplicated(keep="first")).to_numpy(bool)
+        zh, en = SKIP_REASONS["duplicate_listing"]
+        for i in np.flatnonzero(dup):
+            skips.append({"file": meta["file"].iloc[i], "row": int(meta["row"].iloc[i]),
+                          "title": cand["title"].iloc[i], "reason": "duplicate_listing", "reason_zh": zh,
+                          "reason_en": en, "detail": str(key.iloc[i])})
+        cand = cand.loc[~dup].reset_index(drop=True)
+        meta = meta.loc[~dup].reset_index(drop=True)
     return _finish(cand, meta, skips, total, [str(f) for f in files], notes)

@@ -25,6 +25,8 @@ SKIP_REASONS: dict[str, tuple[str, str]] = {
     "unknown_price_mode": ("计价方式无法识别", "unknown price mode"),
     "currency": ("币种不是人民币", "currency is not CNY/RMB"),
     "duplicate": ("与已导入案例重复（同一案例编号）", "duplicate of a case already imported (same case_id)"),
+    "duplicate_listing": ("重复挂牌（同一交易所、提供方、标题、价格与计价方式），不是独立证据",
+                          "duplicate listing (same exchange, provider, title, price and mode): not independent evidence"),
     "invalid": ("不符合案例库字段要求", "does not meet the case schema"),
     "unit_conflict": ("价格文本的计价单位与计价方式不符（不同单位的价格不可比较）",
                       "the unit in the price text contradicts the price mode (prices in other units are never compared)"),

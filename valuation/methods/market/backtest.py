@@ -41,6 +41,7 @@ from ...library.cases import (
 )
 from .approach import value_subjects
 from .params import resolve_params
+from .splitting import split_mask
 
 __all__ = ["PREDICTION_COLUMNS", "BacktestResult", "backtest_frames", "ratio_study", "run_backtest"]
 
@@ -278,13 +279,26 @@ def _import(paths: Sequence[str | os.PathLike[str]], fmt: str, mapping: Any) -> 
                        allowed="dadada, csv")
 
 
-def run_backtest(cases: Sequence[str | os.PathLike[str]], holdout: Sequence[str | os.PathLike[str]], *,
-                 fmt: str = "dadada", predictions: str | os.PathLike[str] | None = None,
-                 mapping: Any = None, params: Mapping[str, Any] | None = None) -> BacktestResult:
+def run_backtest(cases: Sequence[str | os.PathLike[str]], holdout: Sequence[str | os.PathLike[str]] | None = None,
+                 *, fmt: str = "dadada", predictions: str | os.PathLike[str] | None = None,
+                 mapping: Any = None, params: Mapping[str, Any] | None = None, group_by: str = "title",
+                 fit_share: float = 0.7, seed: int = 7) -> BacktestResult:
     """Import the case and hold-out files (``fmt`` dadada | csv), back-test, and write the
-    predictions CSV (columns exactly :data:`PREDICTION_COLUMNS`) when ``predictions`` is given."""
+    predictions CSV (columns exactly :data:`PREDICTION_COLUMNS`) when ``predictions`` is given.
+
+    Without ``holdout`` the imported cases are split per exchange by groups (``group_by`` =
+    title | provider | row, :func:`.splitting.split_mask`; ``fit_share`` of the groups fit): no
+    listing family (or provider) lies on both sides."""
     rc = _import(cases, fmt, mapping)
-    rh = _import(holdout, fmt, mapping)
+    if holdout is None:
+        fit = split_mask(rc.imported, group_by, share=fit_share, seed=seed)
+        rh = ImportReport(total=int((~fit).sum()), imported=rc.imported.loc[~fit].reset_index(drop=True),
+                          skipped=rc.skipped.iloc[:0], files=rc.files,
+                          notes=[f"split by {group_by}, seed {seed}: {int((~fit).sum())} held out"])
+        rc = ImportReport(total=rc.total - rh.total, imported=rc.imported.loc[fit].reset_index(drop=True),
+                          skipped=rc.skipped, files=rc.files, notes=rc.notes)
+    else:
+        rh = _import(holdout, fmt, mapping)
     res = backtest_frames(rc.imported, rh.imported, params)
     res.reports = {"cases": rc, "holdout": rh}
     if predictions:

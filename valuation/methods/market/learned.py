@@ -18,13 +18,19 @@ logarithms of records / fields / size where known. Candidates:
   truncated SVD of the text plus the exchange and category codes and the scale logs.
 
 The candidate with the smallest mean absolute log error in 5-fold cross-validation on the case
-library (the fitting part only, never a hold-out) is kept. Its out-of-fold residuals r_i give
-the split-conformal range (CV+ style, normalised scores, the quantile q per exchange when it has
-at least ``MONDRIAN_MIN`` cases — Mondrian conformal — else pooled)::
+library (the fitting part only, never a hold-out) is kept. Its residuals r_i give the
+split-conformal range (CV+ style, normalised scores), Mondrian on what the subject shares with
+the library (:func:`seen_level`: 0 = a listing of its family — same exchange, provider, title up
+to digits —, 1 = only its provider, 2 = neither) and per exchange (≥ ``MONDRIAN_MIN`` cases, else
+pooled per level). Each level is calibrated on residuals computed as such a subject meets the
+library: the row left out (level 0, cases of families of ≥ 2 rows), its family left out (level
+1) or its provider left out (level 2; ``GroupKFold``) — near-duplicates make row-left-out
+residuals far too small for a new series or seller::
 
-    σ_i = 0.1 + sd(ln P of the 5 nearest cases) + mean cosine distance to them
+    σ_i = a + b · sd(ln P of the k nearest cases) + c · their mean cosine distance
+          (form chosen per level: the narrowest median range at the target coverage)
     s_i = |r_i| / σ_i,  q = the ⌈(n + 1)·c⌉ / n empirical quantile of s (c = coverage)
-    low, high = P̂ · exp(∓ q · σ_subject)
+    low, high = P̂ · exp(∓ max(q · σ_subject, 0.05))
 
 so subjects whose neighbours agree get narrow ranges and the coverage c holds out of sample
 (exchangeable cases; measured by ``valuation backtest``).
@@ -42,8 +48,10 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import Ridge
-from sklearn.model_selection import KFold
+from sklearn.model_selection import GroupKFold, KFold
 from sklearn.neighbors import NearestNeighbors
+
+from ...library.cases.listings import family_key, text_column
 
 __all__ = ["CANDIDATES", "MIN_CASES", "LearnedModel", "fit_learned", "learned_columns"]
 
@@ -156,8 +164,14 @@ class LearnedModel:
     choice: str
     cv_mean_abs: dict[str, float]
     q: float
-    sigma_form: tuple[float, float, float, int]
-    q_by_platform: dict[str, float]
+    #: σ form per seen level (a subject naming no exchange: level 2's)
+    sigma_form: tuple[Form, Form, Form]
+    #: conformal quantile per (seen level, exchange) — Mondrian on what the subject shares
+    #: with the library (:func:`seen_level`); ``q_level`` the pooled one per level
+    q_by_platform: dict[tuple[int, str], float]
+    q_level: tuple[float, float, float]
+    families: frozenset[str]
+    providers: frozenset[str]
     #: quantile for subjects that name no exchange (a card): calibrated on the cases queried
     #: as such a subject — title, category, update and scale only — against the others
     q_blind: tuple[np.ndarray, np.ndarray]
@@ -178,16 +192,23 @@ class LearnedModel:
         """ln-scale point, σ and the range of ``n`` subjects (columns as in the case schema)."""
         Xq = self._feat.sparse(subjects, n)
         mu = _predict(self.choice, self._X, self._y, Xq, self._dense, self._dense_of(subjects, Xq, n))
-        sig = _sigma_of(_neighbour_stats(self._X, self._y, Xq), self.sigma_form)
+        stats = _neighbour_stats(self._X, self._y, Xq)
+        by_level = np.stack([_sigma_of(stats, f) for f in self.sigma_form])
+        lvl = seen_level(subjects, n, self.families, self.providers)
+        blind_subject = np.array([v == "?" for v in _col(subjects, "platform", n)], dtype=bool)
+        lvl = np.where(blind_subject, 2, lvl)
+        sig = by_level[lvl, np.arange(n)]
         edges, qb = self.q_blind
         blind = qb[np.minimum(np.searchsorted(edges, sig, side="left"), len(qb) - 1)]
-        q = np.array([blind[j] if v == "?" else self.q_by_platform.get(v, self.q)
+        q = np.array([blind[j] if v == "?" else self.q_by_platform.get((int(lvl[j]), v), self.q_level[lvl[j]])
                       for j, v in enumerate(_col(subjects, "platform", n))], dtype=float)
         half = np.maximum(q * sig, MIN_HALF)
         est = np.exp(mu)
         return {"estimate": est, "low": est * np.exp(-half), "high": est * np.exp(half),
                 "sigma": sig, "mean_log": mu}
 
+
+Form = tuple[float, float, float, int]
 
 #: forms of the difficulty σ = a + b · sd(ln P of the k nearest) + c · mean distance; the
 #: form with the narrowest median out-of-fold range at the target coverage is kept
@@ -198,6 +219,9 @@ SIGMA_FORMS = tuple((a, b, c, k) for k in (3, 5, 10) for a in (0.05, 0.2, 0.5) f
 MIN_HALF = 0.05
 #: cases of an exchange needed for its own conformal quantile (else the pooled one)
 MONDRIAN_MIN = 8
+#: GroupKFold folds of the family- / provider-left-out calibration residuals (5: the CPU of one
+#: library fit stays about twice the first round's; 10 folds measured no better on DaDaDa)
+CAL_FOLDS = 5
 
 
 def _neighbour_stats(Xf: sp.csr_matrix, yf: np.ndarray, Xq: sp.csr_matrix | None, *, loo: bool = False
@@ -295,27 +319,105 @@ def fit_learned(cases: pd.DataFrame, *, coverage: float = 0.80, folds: int = 5,
     if choice.startswith("knn"):
         oof[choice] = _knn_value(choice, y, *_neighbours(X, None, int(choice.rsplit("_", 1)[1])))
     abs_r = np.abs(oof[choice] - y)
-    best: tuple[float, float, tuple[float, float, float, int]] | None = None
-    for form in SIGMA_FORMS:
-        sig = _sigma_of(stats, form)
-        q = _conformal_q(abs_r, sig, coverage)
-        width = float(np.median(np.maximum(q * sig, MIN_HALF)))
-        if best is None or width < best[0] - 1e-12:
-            best = (width, q, form)
-    assert best is not None
-    # Mondrian calibration per exchange: one exchange's list-price stacks must not set the
-    # quantile of another's (an exchange with fewer than MONDRIAN_MIN cases uses the pooled q)
-    sig = _sigma_of(stats, best[2])
-    plat = np.array(_col(c, "platform", n), dtype=object)
-    q_by = {}
-    for v in dict.fromkeys(plat.tolist()):
-        m = plat == v
-        if v != "?" and m.sum() >= MONDRIAN_MIN:
-            q_by[v] = _conformal_q(abs_r[m], sig[m], coverage)
-    q_blind = _blind_q(c, feat, X, y, choice, best[2], coverage, svd, dense, splits)
-    return LearnedModel(choice=choice, cv_mean_abs=cv, q=best[1], sigma_form=best[2], q_by_platform=q_by,
+    fam, prov = _keys(c, n)
+    levels = _level_residuals(choice, X, y, dense, abs_r, stats, fam, prov, CAL_FOLDS)
+    forms, q_level, q_by = _calibrate(levels, np.array(_col(c, "platform", n), dtype=object), coverage)
+    q_blind = _blind_q(c, feat, X, y, choice, forms[2], coverage, svd, dense, splits)
+    return LearnedModel(choice=choice, cv_mean_abs=cv, q=q_level[0], sigma_form=forms, q_by_platform=q_by,
+                        q_level=q_level, families=frozenset(fam.tolist()),
+                        providers=frozenset(p for p in prov.tolist() if p),
                         q_blind=q_blind, n=n, coverage=coverage, _feat=feat, _X=X, _y=y,
                         _svd=svd, _dense=dense)
+
+
+def _keys(df: pd.DataFrame | Mapping[str, Any], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(listing family, exchange|provider or "") of every row (``library/cases/listings``)."""
+    f = pd.DataFrame({k: list(df[k]) if k in df else [None] * n for k in ("platform", "provider", "title")})
+    prov = text_column(f, "provider")
+    pk = np.where(prov != "", text_column(f, "platform") + "|" + prov, "").astype(object)
+    return family_key(f).to_numpy(object), pk
+
+
+def seen_level(df: pd.DataFrame | Mapping[str, Any], n: int, families: frozenset[str],
+               providers: frozenset[str]) -> np.ndarray:
+    """What a subject shares with the case library: 0 = a listing of its family (same exchange,
+    provider and title up to digits — another year or edition of one series), 1 = another
+    listing of its provider, 2 = neither (a new seller, or no provider named)."""
+    fam, prov = _keys(df, n)
+    lvl = np.full(n, 2, dtype=np.int64)
+    lvl[np.array([p in providers for p in prov.tolist()], dtype=bool)] = 1
+    lvl[np.array([f in families for f in fam.tolist()], dtype=bool)] = 0
+    return lvl
+
+
+def _level_residuals(choice: str, X: sp.csr_matrix, y: np.ndarray, dense: np.ndarray | None,
+                     abs_r: np.ndarray, stats: dict[int, np.ndarray], fam: np.ndarray, prov: np.ndarray,
+                     folds: int) -> list[tuple[np.ndarray, dict[int, np.ndarray], np.ndarray]]:
+    """Calibration residuals per :func:`seen_level`, each computed as such a subject meets the
+    library: level 0 — the row left out (its family stays; only cases of families of ≥ 2 rows
+    calibrate); level 1 — its whole family left out (GroupKFold; cases whose provider has
+    other families); level 2 — its provider left out (its family where no provider is named;
+    every case). Returns (|r|, neighbour stats, calibration mask) per level."""
+    n = len(y)
+    _, fi, fc = np.unique(fam, return_inverse=True, return_counts=True)
+    out = [(abs_r, stats, fc[fi] >= 2)]
+    pg = np.where(prov != "", prov, fam).astype(object)
+    nfam_of = pd.Series(fam).groupby(pd.Series(prov)).nunique()
+    cal1 = (prov != "") & (pd.Series(prov).map(nfam_of).to_numpy() >= 2)
+    for groups, cal in ((fam, cal1), (pg, np.ones(n, dtype=bool))):
+        n_groups = len(set(groups.tolist()))
+        if n_groups == n:         # every group one row: leaving the group out = leaving the row out
+            out.append((abs_r, stats, cal))
+            continue
+        k = min(folds, n_groups)
+        r, st = np.full(n, np.inf), {j: np.full((n, 2), np.nan) for j in (3, 5, 10)}
+        if k >= 2 and cal.sum() >= MONDRIAN_MIN:
+            for tr, te in GroupKFold(n_splits=k).split(np.zeros(n), groups=groups):
+                r[te] = np.abs(_predict(choice, X[tr], y[tr], X[te], dense[tr] if dense is not None else None,
+                                        dense[te] if dense is not None else None) - y[te])
+                for j, v in _neighbour_stats(X[tr], y[tr], X[te]).items():
+                    st[j][te] = v
+        out.append((r, st, cal & np.isfinite(r)))
+    return out
+
+
+def _calibrate(levels: list[tuple[np.ndarray, dict[int, np.ndarray], np.ndarray]], plat: np.ndarray,
+               coverage: float) -> tuple[tuple[Form, Form, Form], tuple[float, float, float],
+                                         dict[tuple[int, str], float]]:
+    """Per seen level: the σ form with the narrowest median half-width at the target coverage
+    and its pooled quantile (a level with fewer than MONDRIAN_MIN calibration cases takes the
+    next level's), and the quantile per (level, exchange) — one exchange's list-price stacks
+    must not set another's (Mondrian; an exchange with < MONDRIAN_MIN cases: pooled)."""
+    forms: list[Form] = [SIGMA_FORMS[0]] * 3
+    qs = [np.nan] * 3
+    usable = [False] * 3
+    for lv in (2, 1, 0):
+        r, st, m = levels[lv]
+        usable[lv] = bool(m.sum() >= MONDRIAN_MIN or (lv == 2 and m.any()))
+        if not usable[lv] and lv < 2:
+            forms[lv], qs[lv] = forms[lv + 1], qs[lv + 1]
+            continue
+        if not usable[lv]:        # no group can be left out: the row-left-out residuals of all cases
+            r, st, m = levels[0][0], levels[0][1], np.ones(len(levels[0][0]), dtype=bool)
+        best = None
+        for form in SIGMA_FORMS:
+            sig = _sigma_of(st, form)[m]
+            q = _conformal_q(r[m], sig, coverage)
+            width = float(np.median(np.maximum(q * sig, MIN_HALF)))
+            if best is None or width < best[0] - 1e-12:
+                best = (width, q, form)
+        assert best is not None
+        qs[lv], forms[lv] = best[1], best[2]
+    q_by: dict[tuple[int, str], float] = {}
+    for lv, (r, st, m) in enumerate(levels):
+        if not usable[lv]:
+            continue
+        sig = _sigma_of(st, forms[lv])
+        for v in dict.fromkeys(plat[m].tolist()):
+            mm = m & (plat == v)
+            if v != "?" and mm.sum() >= MONDRIAN_MIN:
+                q_by[(lv, v)] = _conformal_q(r[mm], sig[mm], coverage)
+    return (forms[0], forms[1], forms[2]), (qs[0], qs[1], qs[2]), q_by
 
 
 # the subject columns the learned model reads (absent ones count as unknown)
