@@ -27,7 +27,7 @@ run: install
 
 test: install
 	sh scripts/test-setup.sh
-	$(PY) -m pytest -q --timeout=900
+	$(PY) -m pytest -q --timeout=900 --durations=15
 
 lint: install
 	$(VENV)/bin/ruff check valuation tests

@@ -62,8 +62,11 @@ def server(tmp_path_factory):
         proc.wait(10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(server):
+    """Module-scoped on purpose: Playwright's sync API keeps an asyncio loop running in the main
+    thread while it is open, and tests after the browser tests (the service's asyncio.run ones)
+    fail with 'asyncio.run() cannot be called from a running event loop' if it outlives them."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
