@@ -43,6 +43,12 @@ def guard_method_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if c in frame:
             cols.append(frame[c].to_numpy(dtype=float))
     bad = app & ~finite_amounts(*cols)
+    return _not_applicable(frame, bad, OVERFLOW_ZH, OVERFLOW_EN, "overflow")
+
+
+def _not_applicable(frame: pd.DataFrame, bad: np.ndarray, zh: str, en: str, code: str) -> pd.DataFrame:
+    """A copy of ``frame`` whose ``bad`` rows have no value and are not applicable with the
+    reason (the frame itself when no row is bad)."""
     if not bad.any():
         return frame
     fr = frame.copy()
@@ -51,11 +57,11 @@ def guard_method_frame(frame: pd.DataFrame) -> pd.DataFrame:
             fr.loc[bad, c] = np.nan
     fr.loc[bad, "applicable"] = False
     if "reason_zh" in fr:
-        fr.loc[bad, "reason_zh"] = OVERFLOW_ZH
-        fr.loc[bad, "reason_en"] = OVERFLOW_EN
+        fr.loc[bad, "reason_zh"] = zh
+        fr.loc[bad, "reason_en"] = en
     if "reason_code" in fr:
         fr["reason_code"] = fr["reason_code"].astype(object)
-        fr.loc[bad, "reason_code"] = "overflow"
+        fr.loc[bad, "reason_code"] = code
     return fr
 
 
@@ -93,17 +99,4 @@ def guard_negative(frame: pd.DataFrame, loss_rows: np.ndarray) -> pd.DataFrame:
     est = frame["estimate"].to_numpy(dtype=float)
     with np.errstate(invalid="ignore"):
         bad = frame["applicable"].to_numpy(dtype=bool) & (est < 0) & ~loss_rows
-    if not bad.any():
-        return frame
-    fr = frame.copy()
-    for c in ("estimate", "low", "high"):
-        if c in fr:
-            fr.loc[bad, c] = np.nan
-    fr.loc[bad, "applicable"] = False
-    if "reason_zh" in fr:
-        fr.loc[bad, "reason_zh"] = NEGATIVE_ZH
-        fr.loc[bad, "reason_en"] = NEGATIVE_EN
-    if "reason_code" in fr:
-        fr["reason_code"] = fr["reason_code"].astype(object)
-        fr.loc[bad, "reason_code"] = "negative"
-    return fr
+    return _not_applicable(frame, bad, NEGATIVE_ZH, NEGATIVE_EN, "negative")
