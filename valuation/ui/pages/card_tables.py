@@ -196,14 +196,21 @@ def quality_editor(card: dict, issues: list[dict]) -> None:
             st.error(i["message_en"] if lang() == "en" else i["message_zh"], icon="⚠️")
 
 
+def _streams_of(card: dict, form: type) -> tuple[dict, dict, list[str]]:
+    """The card's income section, the schema's stream fields by name, and the streams written
+    in ``form`` (``list``: period by period; ``dict``: base and growth); no names without an
+    income section."""
+    inc = card.get("income")
+    if not isinstance(inc, dict):
+        return {}, {}, []
+    by = {f.path.rsplit(".", 1)[-1]: f for f in fields_for("card") if f.kind == "stream"}
+    return inc, by, [s for s in STREAMS if isinstance(inc.get(s), form)]
+
+
 def streams_editor(card: dict, issues: list[dict]) -> None:
     """Income streams given period by period (lists) as one table: a row per period, a column
     per stream. Streams written as ``{base, growth}`` stay in the JSON editor."""
-    inc = card.get("income")
-    if not isinstance(inc, dict):
-        return
-    by = {f.path.rsplit(".", 1)[-1]: f for f in fields_for("card") if f.kind == "stream"}
-    names = [s for s in STREAMS if isinstance(inc.get(s), list)]
+    inc, by, names = _streams_of(card, list)
     if not names:
         return
     n = max(len(inc[s]) for s in names)
@@ -244,11 +251,7 @@ def _percent_list(text: Any) -> list[float] | None:
 def growth_streams_editor(card: dict, issues: list[dict]) -> None:
     """Streams written as ``{base, growth, terminal_growth}``: one row each, the base amount,
     the growth rates as percentages (``12, 10, 8``) and the terminal growth in percent."""
-    inc = card.get("income")
-    if not isinstance(inc, dict):
-        return
-    by = {f.path.rsplit(".", 1)[-1]: f for f in fields_for("card") if f.kind == "stream"}
-    names = [s for s in STREAMS if isinstance(inc.get(s), dict)]
+    inc, by, names = _streams_of(card, dict)
     if not names:
         return
 
