@@ -121,14 +121,22 @@ def _begin_write(engine: sa.Engine):
     return engine.connect().execution_options(**{WRITE_OPTION: True})
 
 
-def upgrade(engine: sa.Engine) -> tuple[int, int]:
+def upgrade(engine: sa.Engine, *, only_if_empty: bool = False) -> tuple[int | None, int | None]:
     """Bring the database to :data:`SCHEMA_VERSION`; returns ``(from, to)``.
 
     One transaction under the set-up lock: concurrent callers wait, then find the work done.
-    A database newer than this engine is refused (:class:`SchemaVersionError`)."""
+    A database newer than this engine is refused (:class:`SchemaVersionError`).
+
+    ``only_if_empty`` (what :func:`check` uses): set up a database without any table and leave
+    any other alone, returning ``(found, found)``. The version is read again *after* the lock
+    is granted, because read without it, it can be caught half-way through another opener's
+    set-up (the library tables already visible, the version row not yet read back)."""
     with _begin_write(engine) as conn, conn.begin():
         _lock(conn)
-        found = _read_version(conn) or 0
+        seen = _read_version(conn)
+        if only_if_empty and seen is not None:
+            return seen, seen
+        found = seen or 0
         if found > SCHEMA_VERSION:
             raise _newer(found)
         for step in _STEPS[found:]:
@@ -159,9 +167,13 @@ def check(engine: sa.Engine) -> None:
         if engine in _CHECKED:
             return
         found = current_version(engine)
-        if found is None:
-            upgrade(engine)
+        if found != SCHEMA_VERSION:
+            # decide under the set-up lock: another opener may be setting the database up
+            _, found = upgrade(engine, only_if_empty=True)
+        if found == SCHEMA_VERSION:
+            _CHECKED.add(engine)
             return
+        assert found is not None  # an empty database was set up under the lock
         if found > SCHEMA_VERSION:
             raise _newer(found)
         if found < SCHEMA_VERSION:
@@ -171,7 +183,6 @@ def check(engine: sa.Engine) -> None:
                 f"the database schema version is {found} but this engine needs "
                 f"{SCHEMA_VERSION}: run `valuation db upgrade` (or `valuation init`) first",
                 found=found, expected=SCHEMA_VERSION)
-        _CHECKED.add(engine)
 
 
 def create_tables(engine: sa.Engine, meta: sa.MetaData) -> None:
