@@ -74,3 +74,10 @@ def test_bench_limits_prints_the_cpu_of_the_largest_requests():
     for shape in ("history", "scenarios"):
         assert re.search(rf"largest card \[{shape}\]: cpu [\d.]+ s", out), out
     assert re.search(r"largest batch: 20 cards \(1 with history\) cpu [\d.]+ s, 0 failed", out), out
+
+
+def test_bench_excel_last_line_has_the_agreed_form():
+    out = _run("benchmarks/bench_excel.py", "--n", "200", "--workers", "1")
+    last = out.strip().splitlines()[-1]
+    assert re.fullmatch(r"excel: 200 assets xlsx → xlsx in [\d.]+ s \(read [\d.]+ s, write [\d.]+ s\)", last), last
+    assert "read_portfolio: " in out and "(200 assets, 600 records rows)" in out, out

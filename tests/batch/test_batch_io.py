@@ -1,6 +1,7 @@
 """Portfolio files in (CSV, Excel with record sheets, Parquet) and atomic, formula-safe output."""
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from batch_helpers import small_portfolio
@@ -84,3 +85,62 @@ def test_xlsx_cells_that_look_like_formulas_are_neutralised(tmp_path: Path):
     vals = [ws.cell(row=i, column=1).value for i in range(2, 7)]
     assert vals == ["'=1+1", "'+SUM(A1)", "'-2", "'@x", "ok"]
     assert all(ws.cell(row=i, column=1).data_type == "s" for i in range(2, 7))
+
+
+def test_streamed_xlsx_keeps_types_blanks_and_the_header_style(tmp_path: Path):
+    """write_xlsx (xlsxwriter, row by row): numbers stay numbers, NaN/None/NA are blank cells,
+    ±inf the text pandas wrote, booleans booleans, datetimes dates; odd objects become text;
+    read back with openpyxl (another reader than the one the batch uses)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    import numpy as np
+    import openpyxl
+
+    from valuation.batch.io import write_xlsx
+
+    df = pd.DataFrame({
+        "f": [1.5, np.nan, np.inf, -np.inf], "i": [1, 2, 3, -4], "b": [True, False, True, False],
+        "s": pd.Series(["a", None, "=x", "-1"], dtype="str"),
+        "o": [None, Decimal("2.5"), {"k": "=v"}, dt.date(2026, 1, 15)],
+        "t": pd.to_datetime(["2026-01-15", None, "2025-12-31 12:30", "2024-02-29"], format="ISO8601"),
+        "c": pd.Categorical(["x", "y", None, "x"]), "n": pd.array([1, None, 3, 4], dtype="Int64"),
+    })
+    p = write_xlsx(tmp_path / "t.xlsx", {"results": df, "empty": df.iloc[:0]})
+    wb = openpyxl.load_workbook(p)
+    ws = wb["results"]
+    rows = [[c.value for c in r] for r in ws.iter_rows()]
+    assert rows[0] == list(df.columns) and ws["A1"].font.b
+    assert [r[0] for r in rows[1:]] == [1.5, None, "inf", "-inf"]
+    assert [r[1] for r in rows[1:]] == [1, 2, 3, -4]
+    assert [r[2] for r in rows[1:]] == [True, False, True, False]
+    assert [r[3] for r in rows[1:]] == ["a", None, "'=x", "'-1"]
+    assert [r[4] for r in rows[1:]] == [None, "2.5", "{'k': '=v'}", dt.datetime(2026, 1, 15)]
+    assert [r[5] for r in rows[1:]] == [dt.datetime(2026, 1, 15), None, dt.datetime(2025, 12, 31, 12, 30),
+                                        dt.datetime(2024, 2, 29)]
+    assert [r[6] for r in rows[1:]] == ["x", "y", None, "x"] and [r[7] for r in rows[1:]] == [1, None, 3, 4]
+    assert ws.cell(row=2, column=1).data_type == "n" and ws.cell(row=2, column=3).data_type == "b"
+    assert [[c.value for c in r] for r in wb["empty"].iter_rows()] == [list(df.columns)]
+
+
+def test_sheet_larger_than_excel_is_refused_before_writing(tmp_path: Path):
+    from valuation.batch.io import write_xlsx
+
+    wide = pd.DataFrame(np.zeros((1, 16_385)))
+    dest = tmp_path / "wide.xlsx"
+    with pytest.raises(ValidationError) as e:
+        write_table(wide, dest)
+    assert "16,384" in e.value.message_en and "Excel" in e.value.message_zh and ".parquet" in e.value.message_en
+    assert not dest.exists() and list(tmp_path.iterdir()) == []
+    with pytest.raises(ValidationError):
+        write_xlsx(tmp_path / "x.xlsx", {"results": wide})
+
+
+def test_calamine_reads_the_example_workbook_as_openpyxl_does():
+    """The reader changed from openpyxl to calamine: the same frames from the shipped example."""
+    src = Path(__file__).resolve().parents[2] / "examples" / "portfolio_small.xlsx"
+    table, recs = read_portfolio(src)
+    want = pd.read_excel(src, sheet_name=None, dtype={"asset_id": "str"}, engine="openpyxl")
+    pd.testing.assert_frame_equal(table, want["assets"])
+    for name, fr in recs.items():
+        pd.testing.assert_frame_equal(fr, want[name])

@@ -37,7 +37,7 @@ from ..accounting.book import ANSWER_FIGURES, FAIR_VALUE_PRICE_MODES
 from ..accounting.impairment import impairment_loss, recoverable_amount
 from ..core.cells import neutralise_frame
 from ..core.portfolio import Portfolio
-from .io import atomic_path
+from .io import atomic_path, write_xlsx
 
 __all__ = ["books_path", "books_tables", "write_books"]
 
@@ -109,11 +109,8 @@ def write_books(inp: Any, final: pd.DataFrame, out: str | os.PathLike[str], *,
     reg, tables = books_tables(inp, final, balance_sheet_date=balance_sheet_date)
     dest = books_path(out)
     with atomic_path(dest) as tmp:
-        if dest.suffix == ".xlsx":
-            with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-                neutralise_frame(reg).to_excel(xw, sheet_name="register", index=False)
-                for name, fr in tables.items():
-                    neutralise_frame(fr).to_excel(xw, sheet_name=name, index=False)
+        if dest.suffix == ".xlsx":      # streamed; text neutralised by write_xlsx
+            write_xlsx(tmp, {"register": reg, **tables})
         elif dest.suffix == ".parquet":
             reg.to_parquet(tmp, index=False)
         else:
