@@ -81,3 +81,16 @@ def test_bench_excel_last_line_has_the_agreed_form():
     last = out.strip().splitlines()[-1]
     assert re.fullmatch(r"excel: 200 assets xlsx → xlsx in [\d.]+ s \(read [\d.]+ s, write [\d.]+ s\)", last), last
     assert "read_portfolio: " in out and "(200 assets, 600 records rows)" in out, out
+
+
+def test_bench_floor_agrees_with_the_batch_and_prints_the_ratio():
+    """The floor must do the batch's arithmetic: its self-check line shows ~1e-15 differences
+    and the same flags on every asset (a larger difference fails here)."""
+    out = _run("benchmarks/bench_floor.py", "--n", "600", "--workers", "1", "--repeat", "1")
+    last = out.strip().splitlines()[-1]
+    assert re.fullmatch(r"floor: 600 assets, floor [\d,]+ assets/s, batch [\d,]+ assets/s, batch/floor [\d.]+×", last), last
+    m = re.search(r"largest relative difference: (.*); same flags on ([\d.]+)% of assets", out)
+    assert m, out
+    diffs = [float(x.split()[-1]) for x in m.group(1).split(", ")]
+    assert len(diffs) == 6 and max(diffs) < 1e-12, m.group(0)
+    assert m.group(2) == "100.00", m.group(0)
