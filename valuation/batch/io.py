@@ -235,6 +235,9 @@ def _cells(s: pd.Series) -> list[Any]:
         return out.tolist()
     if kind == "M":
         return [None if x is pd.NaT else x.to_pydatetime() for x in s]
+    if isinstance(s.dtype, pd.StringDtype):             # text or missing: no per-value dispatch
+        out = s.to_numpy(dtype=object, na_value=None)
+        return out.tolist()
     return [_cell(v) for v in s.astype(object).to_numpy()]
 
 
