@@ -115,7 +115,7 @@ def test_streamed_xlsx_keeps_types_blanks_and_the_header_style(tmp_path: Path):
     assert [r[1] for r in rows[1:]] == [1, 2, 3, -4]
     assert [r[2] for r in rows[1:]] == [True, False, True, False]
     assert [r[3] for r in rows[1:]] == ["a", None, "'=x", "'-1"]
-    assert [r[4] for r in rows[1:]] == [None, "2.5", "{'k': '=v'}", dt.datetime(2026, 1, 15)]
+    assert [r[4] for r in rows[1:]] == [None, 2.5, "{'k': '=v'}", dt.datetime(2026, 1, 15)]
     assert [r[5] for r in rows[1:]] == [dt.datetime(2026, 1, 15), None, dt.datetime(2025, 12, 31, 12, 30),
                                         dt.datetime(2024, 2, 29)]
     assert [r[6] for r in rows[1:]] == ["x", "y", None, "x"] and [r[7] for r in rows[1:]] == [1, None, 3, 4]

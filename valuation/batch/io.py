@@ -32,6 +32,7 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -254,6 +255,8 @@ def _cell(v: Any) -> Any:
         return v
     if isinstance(v, np.generic):
         return _cell(v.item())
+    if isinstance(v, Decimal):                        # a number, as openpyxl wrote it
+        return _cell(float(v))
     return neutralise_cell(str(v))
 
 
