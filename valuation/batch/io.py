@@ -264,8 +264,9 @@ def write_xlsx(dest: str | os.PathLike[str], sheets: Mapping[str, pd.DataFrame])
     """Write ``{sheet name: frame}`` as one workbook, row by row (xlsxwriter ``constant_memory``).
 
     Text is neutralised first (``core.cells.neutralise_frame``: ``= + - @``, tab, CR, also after
-    blanks), column names too; numbers stay numbers, booleans booleans, missing values are
-    blank cells; the header row is bold. Sheet names are cut to Excel's 31 characters. Not
+    blanks), column names too; numbers stay numbers (written to 16 significant digits: a
+    relative change ≤ 1e-16, below the 15 digits Excel keeps), booleans booleans, missing values
+    are blank cells; the header row is bold. Sheet names are cut to Excel's 31 characters. Not
     atomic by itself: :func:`write_table` and ``batch/books`` call it on a temporary path."""
     import xlsxwriter
 
