@@ -144,3 +144,19 @@ def test_calamine_reads_the_example_workbook_as_openpyxl_does():
     pd.testing.assert_frame_equal(table, want["assets"])
     for name, fr in recs.items():
         pd.testing.assert_frame_equal(fr, want[name])
+
+
+def test_failed_xlsx_write_leaves_nothing_behind(tmp_path: Path):
+    """A failure in the middle of a streamed workbook (here a cell whose text cannot be made)
+    leaves the old file and no temporary or row file of xlsxwriter in the folder."""
+    class Bad:
+        def __str__(self):
+            raise RuntimeError("no text")
+
+    dest = tmp_path / "r.xlsx"
+    write_table(pd.DataFrame({"a": [1.0]}), dest)
+    before = dest.read_bytes()
+    with pytest.raises(RuntimeError, match="no text"):
+        write_table(pd.DataFrame({"a": [1.0, 2.0], "b": ["x", Bad()]}), dest)
+    assert dest.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.xlsx"]

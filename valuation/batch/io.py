@@ -281,7 +281,8 @@ def write_xlsx(dest: str | os.PathLike[str], sheets: Mapping[str, pd.DataFrame])
                        f"{_XLSX_COLS:,} 列）；请改用 .csv 或 .parquet",
             message_en=f"sheet {name} has {rows:,} rows and {cols} columns, more than Excel holds "
                        f"({_XLSX_ROWS - 1:,} rows, {_XLSX_COLS:,} columns); write .csv or .parquet instead")])
-    wb = xlsxwriter.Workbook(str(dest), _XLSX_OPTIONS)
+    # the row files of constant_memory go beside the destination (its disk, not /tmp's)
+    wb = xlsxwriter.Workbook(str(dest), {**_XLSX_OPTIONS, "tmpdir": str(dest.parent)})
     try:
         head = wb.add_format(_HEADER)
         for name, df in sheets.items():
