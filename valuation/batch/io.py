@@ -11,11 +11,11 @@ Reading (docs/INTERCHANGE.md, "portfolio file"):
 * **CSV** / **Parquet**: the main table; records tables as sibling files
   ``<stem>.<records path>.<ext>`` (``portfolio.csv`` + ``portfolio.market.comparables.csv``).
 
-Excel is read with pandas' ``calamine`` engine (python-calamine, a Rust reader: about 5× quicker
-than openpyxl on a 20,000-asset workbook and the same values, cached results of formulas
-included) and written by :func:`write_xlsx`, which streams rows through xlsxwriter's
-``constant_memory`` mode (one row in memory per sheet; pandas' ``to_excel`` builds a styled
-cell object per value, ~10× slower). ``benchmarks/bench_excel.py`` prints both.
+Excel is read with pandas' ``calamine`` engine (python-calamine, a Rust reader: the same values
+as openpyxl, cached results of formulas included, ~7× quicker on a 20,000-asset workbook) and
+written by :func:`write_xlsx`, which streams rows through xlsxwriter's ``constant_memory`` mode
+(one row in memory per sheet; ~4× quicker than pandas' ``to_excel`` with openpyxl, which builds
+a styled cell object per value). ``benchmarks/bench_excel.py`` prints both.
 
 Writing: every file is written **atomically** — to a temporary file in the destination
 folder, flushed and ``fsync``-ed, then moved over the destination with :func:`os.replace`.
@@ -221,7 +221,8 @@ _HEADER = {"bold": True, "border": 1, "align": "center", "valign": "top"}
 
 def _cells(s: pd.Series) -> list[Any]:
     """One column as Python values xlsxwriter writes by type: missing → ``None`` (a blank
-    cell), ±inf → the text ``inf``/``-inf`` (as pandas' ``to_excel`` wrote them), numbers and
+    cell), ±inf → the text ``inf`` / ``'-inf`` (pandas' ``to_excel`` wrote ``inf``/``-inf``; the
+    minus is text, so it is neutralised like any other), numbers and
     booleans as they are, datetimes as ``datetime``; other objects as their (neutralised) text."""
     kind = s.dtype.kind if isinstance(s.dtype, np.dtype) else "O"
     if kind in "biu":                                   # numpy bool/int: no missing values
@@ -232,7 +233,7 @@ def _cells(s: pd.Series) -> list[Any]:
         out[np.isnan(v)] = None
         inf = np.isinf(v)
         if inf.any():
-            out[inf] = np.where(v[inf] > 0, "inf", "-inf")
+            out[inf] = np.where(v[inf] > 0, "inf", neutralise_cell("-inf"))
         return out.tolist()
     if kind == "M":
         return [None if x is pd.NaT else x.to_pydatetime() for x in s]
@@ -250,7 +251,7 @@ def _cell(v: Any) -> Any:
     if v is None or v is pd.NA or v is pd.NaT:
         return None
     if isinstance(v, float):
-        return None if v != v else ("inf" if v == np.inf else "-inf" if v == -np.inf else v)
+        return None if v != v else ("inf" if v == np.inf else neutralise_cell("-inf") if v == -np.inf else v)
     if isinstance(v, _PLAIN):
         return v
     if isinstance(v, np.generic):
