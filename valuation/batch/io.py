@@ -104,23 +104,25 @@ def read_portfolio(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, dict[str
     fmt = _fmt(p)
     records: dict[str, pd.DataFrame] = {}
     if fmt == "xlsx":
-        sheets = pd.read_excel(p, sheet_name=None, dtype={"asset_id": "str"}, engine="calamine")
-        names = list(sheets)
-        main = "assets" if "assets" in sheets else names[0]
-        issues = []
-        for name in names:
-            if name == main or name in _DOC_SHEETS:
-                continue
-            if name in RECORD_TABLES:
-                records[name] = sheets[name]
-            else:
-                issues.append(Issue(field=f"sheet:{name}", value=name, allowed=", ".join(RECORD_TABLES),
-                                    message_zh=f"未知工作表 {name!r}：主表应为 assets，明细表名称应为 {', '.join(RECORD_TABLES)}",
-                                    message_en=f"unknown sheet {name!r}: the main sheet is 'assets' and records sheets are "
-                                               f"named {', '.join(RECORD_TABLES)}"))
-        if issues:
-            raise ValidationError(issues)
-        assets = sheets[main]
+        # the sheet names first: unknown sheets are refused and the template's documentation
+        # sheet skipped before any sheet is parsed
+        with pd.ExcelFile(p, engine="calamine") as xl:
+            names = [str(n) for n in xl.sheet_names]
+            main = "assets" if "assets" in names else names[0]
+            wanted = [n for n in names if n == main or n in RECORD_TABLES]
+            issues = []
+            for name in names:
+                if name not in wanted and name not in _DOC_SHEETS:
+                    issues.append(Issue(
+                        field=f"sheet:{name}", value=name, allowed=", ".join(RECORD_TABLES),
+                        message_zh=f"未知工作表 {name!r}：主表应为 assets，明细表名称应为 {', '.join(RECORD_TABLES)}",
+                        message_en=f"unknown sheet {name!r}: the main sheet is 'assets' and records sheets are "
+                                   f"named {', '.join(RECORD_TABLES)}"))
+            if issues:
+                raise ValidationError(issues)
+            sheets = {n: xl.parse(n, dtype={"asset_id": "str"}) for n in wanted}
+        assets = sheets.pop(main)
+        records.update(sheets)
     else:
         assets = _read_one(p, fmt)
         for t, q in record_siblings(p).items():
