@@ -9,8 +9,8 @@ diffs, writes and records the run.
 Prints
 * time per asset in the batch vs appraising a sample one at a time with
   :func:`valuation.api.appraise` (the ratio);
-* the Dask scaling efficiency with 1 and 2 workers on ``--dask-n`` assets (10⁶, the size issue 20
-  sets its goal at; ``--dask-n 100000`` for a quicker look);
+* the Dask scaling efficiency with 1 and 2 workers on ``--dask-n`` assets (at most ``--n``;
+  10⁶, the size issue 20 sets its goal at; ``--dask-n 100000`` for a quicker look);
 * as its LAST line: ``revalue: <N> assets in <S> s (<R> assets/s), peak <M> MB``
   (peak memory of the main run: the sampled RSS of this process and all its worker processes
   together, or this process's plus its largest child's peak from ``getrusage`` if larger).
