@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..methods.income.columns import Columns
 
-__all__ = ["aligned", "assets_rows", "estimates", "frame_lists", "frame_of", "record_rows", "result_columns", "row_index",
+__all__ = ["aligned", "assets_rows", "empty_frame", "estimates", "frame_lists", "frame_of", "record_rows", "result_columns", "row_index",
            "run_columns", "stream_frame", "values_on"]
 
 

@@ -19,11 +19,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from ..core.errors import RefusedError
 from ..core.portfolio import Portfolio
-from .frames import estimates
+from .frames import empty_frame, estimates, frame_of
 from .params import Param
 from .perturbed import evaluate
 from .uncertainty import default_params
@@ -31,7 +30,7 @@ from .uncertainty import default_params
 __all__ = ["grid", "method_value", "resolve_params", "sobol", "tornado", "tornado_columns", "tornado_many",
            "tornado_many_columns"]
 
-ValueFn = Callable[[Portfolio], "pd.Series | np.ndarray"]
+ValueFn = Callable[[Portfolio], Any]   # values aligned with the rows (an array or a Series)
 
 
 def evaluate_values_many(fs: Sequence[ValueFn], pf: Portfolio, params: Sequence[Param],
@@ -91,7 +90,7 @@ def _value_range(p: Param, nominal: np.ndarray, quantiles: tuple[float, float],
 
 def tornado(f: ValueFn, pf: Portfolio, params: Sequence[Param | str] | None = None, *,
             quantiles: tuple[float, float] = (0.10, 0.90), rel: float | None = None,
-            config: Mapping[str, Any] | None = None) -> pd.DataFrame:
+            config: Mapping[str, Any] | None = None) -> Any:
     """One-at-a-time sensitivity (tornado) of ``f`` for every asset.
 
     Each parameter p takes its low and high value — the ``quantiles`` of its distribution
@@ -107,8 +106,8 @@ def tornado(f: ValueFn, pf: Portfolio, params: Sequence[Param | str] | None = No
     """
     ps = resolve_params(params, config=config)
     if not len(ps):
-        return pd.DataFrame(columns=["asset_id", "parameter", "swing", "swing_pct"])
-    return pd.DataFrame(tornado_columns(f, pf, ps, quantiles=quantiles, rel=rel))
+        return empty_frame(["asset_id", "parameter", "swing", "swing_pct"])
+    return frame_of(tornado_columns(f, pf, ps, quantiles=quantiles, rel=rel))
 
 
 def tornado_columns(f: ValueFn, pf: Portfolio, ps: Sequence[Param], *,
@@ -122,7 +121,7 @@ def tornado_columns(f: ValueFn, pf: Portfolio, ps: Sequence[Param], *,
 
 def tornado_many(items: Sequence[tuple[ValueFn, Sequence[Param | str]]], pf: Portfolio, *,
                  quantiles: tuple[float, float] = (0.10, 0.90), rel: float | None = None,
-                 config: Mapping[str, Any] | None = None) -> list[pd.DataFrame]:
+                 config: Mapping[str, Any] | None = None) -> list[Any]:
     """:func:`tornado` of several value functions (each with its own parameters) on the same
     portfolio, sharing ONE slot layout: every parameter of every function gets its low and high
     slot, each function runs once and reads its own slots. The values are
@@ -133,7 +132,7 @@ def tornado_many(items: Sequence[tuple[ValueFn, Sequence[Param | str]]], pf: Por
     allp = [p for g in groups for p in g]
     if not allp or len({id(p) for p in allp}) < len(allp):     # a parameter shared by two functions
         return [tornado(f, pf, ps, quantiles=quantiles, rel=rel, config=config) for f, ps in items]
-    return [pd.DataFrame(t) for t in tornado_many_columns([f for f, _ in items], groups, pf,
+    return [frame_of(t) for t in tornado_many_columns([f for f, _ in items], groups, pf,
                                                           quantiles=quantiles, rel=rel)]
 
 
@@ -172,7 +171,7 @@ def _slots(pf: Portfolio, ps: Sequence[Param], quantiles: tuple[float, float],
     return nominals, ranges, vals
 
 
-def _tornado_columns(index: pd.Index, ps: Sequence[Param], nominals: Sequence[np.ndarray],
+def _tornado_columns(index: Any, ps: Sequence[Param], nominals: Sequence[np.ndarray],
                      ranges: Sequence[tuple[np.ndarray, np.ndarray]], Y: np.ndarray
                      ) -> dict[str, np.ndarray]:
     """The columns of :func:`tornado`'s frame (P ≥ 1) as arrays, rows in the frame's order
@@ -207,7 +206,7 @@ def _tornado_columns(index: pd.Index, ps: Sequence[Param], nominals: Sequence[np
 
 
 def grid(f: ValueFn, pf: Portfolio, p1: Param | str, values1: Sequence[float], p2: Param | str,
-         values2: Sequence[float], *, config: Mapping[str, Any] | None = None) -> pd.DataFrame:
+         values2: Sequence[float], *, config: Mapping[str, Any] | None = None) -> Any:
     """Two-way grid: ``f`` for every pair (v1, v2) of the two parameters' values (absolute
     values for columns and the discount rate; factors for streams and outputs), all assets
     at once. Returns a long frame asset_id, <p1>, <p2>, value; pivot one asset with
@@ -219,13 +218,13 @@ def grid(f: ValueFn, pf: Portfolio, p1: Param | str, values1: Sequence[float], p
     n = len(pf)
     Y = evaluate_values(f, pf, [a, b], [np.tile(g1, (n, 1)), np.tile(g2, (n, 1))])
     K = len(g1)
-    return pd.DataFrame({"asset_id": np.repeat(pf.index.astype(str).to_numpy(), K),
-                         a.name: np.tile(g1, n), b.name: np.tile(g2, n), "value": Y.ravel()})
+    return frame_of({"asset_id": np.repeat(pf.index.astype(str).to_numpy(), K),
+                     a.name: np.tile(g1, n), b.name: np.tile(g2, n), "value": Y.ravel()})
 
 
 def sobol(f: ValueFn, pf: Portfolio, params: Sequence[Param | str] | None = None, *,
           n: int = 512, seed: int = 20231001, second_order: bool = False,
-          num_resamples: int = 100, config: Mapping[str, Any] | None = None) -> pd.DataFrame:
+          num_resamples: int = 100, config: Mapping[str, Any] | None = None) -> Any:
     """Global Sobol' indices of ``f`` per asset (SALib: Sobol' sequence with Saltelli's
     scheme, Jansen/Saltelli estimators).
 
@@ -268,4 +267,4 @@ def sobol(f: ValueFn, pf: Portfolio, params: Sequence[Param | str] | None = None
             rows.append({"asset_id": aid, "parameter": p.name, "S1": float(Si["S1"][j]),
                          "S1_conf": float(Si["S1_conf"][j]), "ST": float(Si["ST"][j]),
                          "ST_conf": float(Si["ST_conf"][j])})
-    return pd.DataFrame(rows)
+    return frame_of({k: [r[k] for r in rows] for k in ("asset_id", "parameter", "S1", "S1_conf", "ST", "ST_conf")})

@@ -29,14 +29,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from scipy import special
 
 from ..core.errors import RefusedError
 from ..core.portfolio import Portfolio
 from ..methods.base import MethodResult
 from .config import reconcile_config, setting
-from .frames import estimates, run_columns
+from .frames import estimates, frame_of, run_columns
 from .params import Param, params_from_config
 from .perturbed import Run, evaluate
 from .sampling import asset_keys, uniforms_lhs
@@ -284,14 +283,14 @@ def dispersed(V: np.ndarray, band: tuple[np.ndarray, np.ndarray, np.ndarray], co
 
 
 def guided_range(pf: Portfolio, methods: Mapping[str, MethodFn],
-                 weights: pd.DataFrame | Mapping[str, float] | None = None, *,
+                 weights: Any = None, *,
                  coverage: float | np.ndarray | None = None, draws: int | None = None,
                  seed: int | np.ndarray | None = None, params: Sequence[Param] | None = None,
                  point: str | None = None, config: Mapping[str, Any] | None = None,
                  dispersion_methods: Sequence[str] = DISPERSION_METHODS,
                  return_draws: bool = False,
                  evaluated: Mapping[str, Drawn] | None = None
-                 ) -> pd.DataFrame | tuple[pd.DataFrame, np.ndarray]:
+                 ) -> Any:
     """Guided range of every asset by Monte Carlo (see module docstring).
 
     Parameters
@@ -329,7 +328,7 @@ def guided_range(pf: Portfolio, methods: Mapping[str, MethodFn],
     allp = list(params) if params is not None else default_params(cfg)
     if weights is None:
         W = np.ones((n, len(names)))
-    elif isinstance(weights, pd.DataFrame):
+    elif not isinstance(weights, Mapping):     # a frame (assets × approaches)
         W = weights.reindex(index=pf.index, columns=names).to_numpy(float)
     else:
         W = np.tile(np.array([float(weights.get(m, 0.0)) for m in names]), (n, 1))
@@ -338,7 +337,7 @@ def guided_range(pf: Portfolio, methods: Mapping[str, MethodFn],
                            dispersion_methods=dispersion_methods, evaluated=evaluated,
                            return_draws=return_draws)
     R = cols.pop("_draws", None)
-    out = pd.DataFrame(cols, index=pf.index)
+    out = frame_of(cols, pf.index)
     return (out, R) if return_draws else out
 
 
