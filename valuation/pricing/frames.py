@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..core.portfolio import frame_of_arrays
 from ..methods.income.columns import Columns
 
 __all__ = ["aligned", "assets_rows", "empty_frame", "estimates", "frame_lists", "frame_of", "record_rows", "result_columns", "row_index",
@@ -45,8 +46,12 @@ def run_columns(run: Any, names: Sequence[str]) -> list[np.ndarray]:
 
 
 def frame_of(cols: Mapping[str, Any], index: pd.Index | None = None) -> pd.DataFrame:
-    """The frame of the columns ``cols`` (arrays, one value a row) on ``index``."""
-    return pd.DataFrame(dict(cols), index=index)
+    """The frame of the columns ``cols`` (arrays, one value a row) on ``index`` (the text
+    columns converted at once, :func:`~valuation.core.portfolio.frame_of_arrays`, as the
+    approaches build their result frames)."""
+    if index is None:
+        return pd.DataFrame(dict(cols))
+    return frame_of_arrays(cols, index)
 
 
 def empty_frame(names: Sequence[str]) -> pd.DataFrame:
