@@ -116,13 +116,13 @@ class _Rows(Mapping[str, Any]):
 
 
 def _applied(cols: Columns, pos: np.ndarray, params: Sequence[Param], values: Sequence[np.ndarray]
-             ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """(numeric columns replaced, factor of each scaled stream) of the rows ``pos`` once every
+             ) -> tuple[dict[str, np.ndarray], dict[str, list[np.ndarray]]]:
+    """(numeric columns replaced, factors of each scaled stream, in order) of the rows ``pos`` once every
     input parameter took its values (in order; NaN: the card's value). The discount rate is
     kept above g + 0.5 pp (g the terminal growth as it stands then: the Gordon value needs
     i > g)."""
     numbers: dict[str, np.ndarray] = {}
-    factors: dict[str, np.ndarray] = {}
+    factors: dict[str, list[np.ndarray]] = {}
 
     def current(c: str) -> np.ndarray:
         return numbers[c] if c in numbers else cols.num(c)[pos]
@@ -139,7 +139,7 @@ def _applied(cols: Columns, pos: np.ndarray, params: Sequence[Param], values: Se
         elif p.kind == "series":
             f = np.where(ok, v, 1.0)
             for path in p.target:
-                factors[path] = factors[path] * f if path in factors else f
+                factors.setdefault(path, []).append(f)
         elif p.kind != "output":
             raise ValueError(p.kind)
     return numbers, factors
@@ -163,8 +163,8 @@ def perturbed_portfolio(pf: Portfolio, pos: np.ndarray, params: Sequence[Param] 
     def stream(path: str) -> Any:
         s = pf.series[path]
         v = s.to_numpy(dtype=float, na_value=np.nan)[pos]
-        if path in factors:
-            v = v * factors[path][:, None]
+        for f in factors.get(path, ()):      # one product per parameter, in their order
+            v = v * f[:, None]
         return stream_frame(v, index, s)
 
     order = np.argsort(pos, kind="stable")
@@ -182,11 +182,10 @@ def perturbed_portfolio(pf: Portfolio, pos: np.ndarray, params: Sequence[Param] 
         within = np.arange(len(rep)) - np.repeat(np.cumsum(c) - c, c)
         return record_rows(r, kept[rep], order[start[loc[kept][rep]] + within])
 
-    where = {a: i for i, a in enumerate(pf.index.tolist())}
-    rows_of = [order[start[i]:start[i] + count[i]] for i in range(len(pf))]
-
     def matrices(key: str) -> dict[Any, np.ndarray]:
-        return {int(r): m for a, m in pf.matrices[key].items() if a in where for r in rows_of[where[a]]}
+        where = {a: i for i, a in enumerate(pf.index.tolist())}
+        return {int(r): m for a, m in pf.matrices[key].items() if a in where
+                for r in order[start[where[a]]:start[where[a]] + count[where[a]]]}
 
     return Portfolio(assets, _Rows(list(pf.series), stream), _Rows(list(pf.records), record),  # type: ignore[arg-type]
                      _Rows(list(pf.matrices), matrices))
