@@ -1,7 +1,8 @@
-"""The income approach's values-only run (what the Monte Carlo's replicated rows read: estimate
-and applicable) gives the full run's values bit for bit — on every example card and on cards
-of every model and refusal, replicated and perturbed as the range perturbs them — and the range
-and explanation are the same whether the reconciliation uses it or not."""
+"""The income approach's values-only run (what the Monte Carlo's rows read: estimate and
+applicable) gives the full run's values bit for bit — on every example card and on cards of
+every model and refusal, on rows of perturbed inputs as the range perturbs them — and the range
+and explanation are the same whether the reconciliation uses it or not. The approach on rows of
+unperturbed inputs gives each asset's own values."""
 import copy
 import json
 from pathlib import Path
@@ -14,7 +15,9 @@ from valuation.core.portfolio import Portfolio
 from valuation.engine import evaluate
 from valuation.methods import income
 from valuation.pricing import reconcile as rec
-from valuation.pricing._sampling import evaluate_rows, uniforms_lhs
+from valuation.pricing.perturbed import evaluate as evaluate_rows
+from valuation.pricing.perturbed import perturbed_portfolio
+from valuation.pricing.sampling import uniforms_lhs
 from valuation.pricing.uncertainty import default_params
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,8 +87,8 @@ def test_values_only_equals_the_full_run_on_the_cards():
 
 
 @pytest.mark.parametrize("seed", [0, 1])
-def test_values_only_equals_the_full_run_on_replicated_perturbed_rows(seed):
-    """Rows replicated as the Monte Carlo replicates them, every income parameter perturbed
+def test_values_only_equals_the_full_run_on_perturbed_rows(seed):
+    """Rows of perturbed inputs as the Monte Carlo makes them, every income parameter perturbed
     (wider than the range's own spreads, so rows cross into refusals: g ≥ i, no value)."""
     pf = Portfolio.from_cards(_cards())
     n, K = len(pf), 40
@@ -99,7 +102,6 @@ def test_values_only_equals_the_full_run_on_replicated_perturbed_rows(seed):
         v[rng.random((n, K)) < 0.2] = np.nan        # some rows keep the card's value
         vals.append(v.ravel())
     pos = np.repeat(np.arange(n), K)
-    ids = np.array([f"{a}~{k}" for a in pf.index for k in range(K)], dtype=object)
     runs = {}
 
     def run(key, **kw):
@@ -108,10 +110,28 @@ def test_values_only_equals_the_full_run_on_replicated_perturbed_rows(seed):
             return runs[key].frame["estimate"].to_numpy()
         return f
 
-    evaluate_rows([run("full", trace=False), run("fast", values_only=True)], pf, pos, ids, params, vals)
+    evaluate_rows([run("full", trace=False), run("fast", values_only=True)], pf, pos, params, vals)
     app = runs["full"].frame["applicable"].to_numpy()
     assert app.any() and not app.all()
     _same(runs["full"], runs["fast"])
+
+
+@pytest.mark.parametrize("order", ["repeated", "shuffled"])
+def test_rows_of_unperturbed_inputs_give_each_assets_own_values(order):
+    """The rows the Monte Carlo runs on are read through the approach's own column reader, a
+    column gathered when it is read: every model, history forecast, scenarios, contributory
+    records and refusal gives on row r exactly what asset pos[r] gives on its own."""
+    pf = Portfolio.from_cards(_cards())     # (the example cards among them)
+    n = len(pf)
+    pos = np.repeat(np.arange(n), 3)
+    if order == "shuffled":
+        pos = np.random.default_rng(3).permutation(pos)
+    own = income.appraise(pf, trace=False).frame
+    rows = income.appraise(perturbed_portfolio(pf, pos), trace=False).frame
+    for c in ("estimate", "low", "high", "discount_rate", "life", "pv_explicit", "pv_terminal"):
+        np.testing.assert_array_equal(rows[c].to_numpy(dtype=float), own[c].to_numpy(dtype=float)[pos], err_msg=c)
+    for c in ("applicable", "reason_en", "life_bound", "model"):
+        assert rows[c].tolist() == own[c].to_numpy()[pos].tolist(), c
 
 
 def test_the_range_and_explanation_are_the_same_without_the_values_only_run(monkeypatch):

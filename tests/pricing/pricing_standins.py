@@ -17,14 +17,14 @@ import pandas as pd
 
 from valuation.core.portfolio import Portfolio
 from valuation.methods.base import MethodResult, empty_frame, not_applicable
+from valuation.methods.income.columns import columns
 
 Z80 = 1.2815515655446004
 
 
-def _col(a: pd.DataFrame, c: str, default: float = np.nan) -> np.ndarray:
-    if c not in a.columns:
-        return np.full(len(a), default)
-    x = a[c].to_numpy(dtype=float, na_value=np.nan)
+def _col(a, c: str, default: float = np.nan) -> np.ndarray:
+    # through the approaches' column reader: an assets table or the Monte Carlo's perturbed rows
+    x = columns(a).num(c)
     return np.where(np.isnan(x), default, x)
 
 
@@ -38,7 +38,7 @@ def cost_appraise(pf: Portfolio, params=None, *, trace: bool = False) -> MethodR
     fr["low"] = est * (1 - Z80 * 0.10)
     fr["high"] = est * (1 + Z80 * 0.10)
     fr["applicable"] = True
-    not_applicable(fr, ~(C > 0) | ~a["has_cost"].to_numpy(bool), "无成本数据", "no cost data")
+    not_applicable(fr, ~(C > 0) | ~columns(a).flag("has_cost"), "无成本数据", "no cost data")
     return MethodResult("cost", fr, {}, {"coverage": 0.8})
 
 
@@ -70,7 +70,7 @@ def income_appraise(pf: Portfolio, params=None, *, trace: bool = False) -> Metho
     fr["high"] = income_value(pf, np.maximum(i - 0.015, 1e-4))
     fr["applicable"] = True
     g = _col(a, "income_terminal_growth")
-    not_applicable(fr, ~a["has_income"].to_numpy(bool) | np.isnan(i) | np.isnan(est),
+    not_applicable(fr, ~columns(a).flag("has_income") | np.isnan(i) | np.isnan(est),
                    "无收益法数据", "no income data")
     not_applicable(fr, ~np.isnan(g) & (g >= i), "g ≥ i", "g ≥ i")
     return MethodResult("income", fr, {}, {"coverage": 0.8})
@@ -98,6 +98,9 @@ def market_appraise(pf: Portfolio, params=None, *, trace: bool = False, cases=No
     return MethodResult("market", fr, {}, {"coverage": 0.8})
 
 
+# the income stand-in reads its assets only through the column reader: the Monte Carlo hands
+# it the perturbed rows as a column view (the others get them as a table)
+income_appraise.reads_columns = True
 STANDINS = {"cost": cost_appraise, "income": income_appraise, "market": market_appraise}
 
 

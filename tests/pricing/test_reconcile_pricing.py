@@ -124,7 +124,7 @@ def test_explanation_names_the_largest_driver():
 
 def test_explanation_when_the_largest_driver_is_in_another_method():
     # cost value dominated by δ; make δ's band wide via a stand-in parameter list
-    from valuation.pricing._sampling import Param
+    from valuation.pricing.params import Param
     pf = Portfolio.from_cards([card("A", purpose="accounting", cost=1000, revenue=REV)])
     res = {m: f(pf) for m, f in STANDINS.items()}
     fr = combine(pf, res, methods=STANDINS, range_method="mixture")

@@ -6,7 +6,7 @@ from pricing_standins import STANDINS, card, income_value
 
 from valuation.core.errors import RefusedError
 from valuation.core.portfolio import Portfolio
-from valuation.pricing._sampling import Param
+from valuation.pricing.params import Param
 from valuation.pricing.sensitivity import grid, method_value, sobol, tornado
 
 REV = [100.0, 110.0, 120.0, 130.0]

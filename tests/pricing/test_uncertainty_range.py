@@ -1,4 +1,4 @@
-"""Guided range by Monte Carlo: replication, determinism, measured coverage, floating band."""
+"""Guided range by Monte Carlo: perturbed rows, determinism, measured coverage, floating band."""
 import numpy as np
 import pandas as pd
 import pytest
@@ -6,32 +6,61 @@ from pricing_standins import STANDINS, card, income_appraise, income_value, slim
 
 from valuation.core.errors import RefusedError
 from valuation.core.portfolio import Portfolio
-from valuation.pricing._sampling import Param, asset_keys, evaluate_values, uniforms
-from valuation.pricing.uncertainty import (
-    band,
-    guided_range,
-    mixture_quantiles,
-    replicate,
-    two_piece_quantile,
-)
+from valuation.pricing.params import Param
+from valuation.pricing.perturbed import perturbed_portfolio
+from valuation.pricing.sampling import asset_keys, uniforms
+from valuation.pricing.sensitivity import evaluate_values
+from valuation.pricing.uncertainty import band, guided_range, mixture_quantiles, two_piece_quantile
 
 REV = [100.0, 110.0, 120.0, 130.0]
 COMPS = [(500.0, 1.0), (700.0, 1.1), (650.0, 0.9)]
 
 
-def test_replicate_repeats_assets_series_and_records():
+def test_perturbed_rows_are_the_assets_with_their_series_and_records():
+    """Row r of the perturbed rows is asset pos[r]: its columns, streams and comparables (in
+    their order), whatever the order of pos; a method on the rows equals it on each asset."""
     pf = Portfolio.from_cards([card("A", revenue=REV, comparables=COMPS), card("B", revenue=[1.0, 2.0],
                                                                               comparables=COMPS[:2])])
-    big = replicate(pf, 3)
-    assert list(big.index[:4]) == ["A~0", "A~1", "A~2", "B~0"]
-    assert len(big) == 6 and big.series["income.revenue"].loc["B~2"].tolist()[:2] == [1.0, 2.0]
-    c = big.records["market.comparables"]
+    pos = np.array([1, 0, 0, 1, 0, 1])
+    rows = perturbed_portfolio(pf, pos)
+    table = perturbed_portfolio(pf, pos, table=True)      # the rows as a table of their own
+    assert table.assets["income_royalty_rate"].tolist() == pf.assets["income_royalty_rate"].to_numpy()[pos].tolist()
+    assert len(rows) == 6 and list(rows.index) == list(range(6))
+    assert rows.series["income.revenue"].to_numpy()[3, :2].tolist() == [1.0, 2.0]
+    assert rows.series["income.revenue"].to_numpy()[1].tolist() == REV
+    c = rows.records["market.comparables"]
     assert len(c) == 3 * 3 + 2 * 3
-    assert c[c["asset_id"] == "A~1"]["price"].tolist() == [500.0, 700.0, 650.0]   # order kept
-    # a method on the big portfolio equals the method on each copy
-    e = STANDINS["market"](big).frame["estimate"].to_numpy().reshape(2, 3)
-    e0 = STANDINS["market"](pf).frame["estimate"].to_numpy()
-    assert np.allclose(e, e0[:, None])
+    assert c[c["asset_id"] == 2]["price"].tolist() == [500.0, 700.0, 650.0]   # order kept
+    assert c[c["asset_id"] == 5]["price"].tolist() == [500.0, 700.0]
+    for m in ("cost", "income", "market"):
+        e0 = STANDINS[m](pf).frame["estimate"].to_numpy()
+        for r in (rows, table):
+            np.testing.assert_array_equal(STANDINS[m](r).frame["estimate"].to_numpy(), e0[pos])
+
+
+def test_perturbed_rows_take_the_drawn_inputs_and_leave_the_source_alone():
+    """A column parameter replaces the column on its rows (NaN: the card's value), a series
+    parameter scales the streams, the discount rate stays above g + 0.5 pp; the portfolio the
+    rows come from is not changed."""
+    pf = Portfolio.from_cards([card("A", revenue=REV, rate=0.12, growth=0.03), card("B", revenue=REV, rate=0.10)])
+    before = pf.assets["income_royalty_rate"].to_numpy().copy()
+    royalty = Param("k", "column", "k", "k", {"type": "fixed"}, target=("income_royalty_rate",))
+    rate = Param("i", "discount", "i", "i", {"type": "fixed"})
+    scale = Param("f", "series", "f", "f", {"type": "fixed"}, target=("income.revenue",))
+    pos = np.array([0, 0, 1])
+    rows = perturbed_portfolio(pf, pos, [royalty, rate, scale],
+                               [np.array([0.07, np.nan, 0.2]), np.array([0.01, 0.2, np.nan]),
+                                np.array([2.0, np.nan, 0.5])])
+    from valuation.methods.income.columns import columns
+    a = columns(rows.assets)
+    assert a.num("income_royalty_rate").tolist() == [0.07, 0.05, 0.2]
+    # 0.01 lifted to g + 0.005 (0.03 + 0.005 in floating point), 0.2 taken, B keeps its 0.10
+    assert a.num("income_discount_rate").tolist() == [0.03 + 0.005, 0.2, 0.10]
+    assert a.num("income_terminal_growth")[:2].tolist() == [0.03, 0.03] and np.isnan(a.num("income_terminal_growth")[2])
+    R = rows.series["income.revenue"].to_numpy()
+    np.testing.assert_array_equal(R, np.array(REV)[None, :] * np.array([[2.0], [1.0], [0.5]]))
+    np.testing.assert_array_equal(pf.assets["income_royalty_rate"].to_numpy(), before)
+    assert pf.series["income.revenue"].to_numpy()[0].tolist() == REV
 
 
 def test_draws_are_a_function_of_the_seed_only():

@@ -6,9 +6,9 @@
 * :func:`sobol` — global variance-based indices (Saltelli/Sobol' sampling and estimators of
   SALib). First-order S1 and total ST per asset and parameter.
 
-Every evaluation is vectorised: the portfolio is replicated once for all parameter values
-(see :func:`valuation.pricing.uncertainty.replicate`) and ``f`` runs once. Parameters are
-:class:`~valuation.pricing._sampling.Param` objects; names of the defaults of
+Every evaluation is vectorised: each parameter value of each asset is a row of perturbed
+inputs (:func:`valuation.pricing.perturbed.evaluate`) and ``f`` runs once over all rows.
+Parameters are :class:`~valuation.pricing.params.Param` objects; names of the defaults of
 ``models/reconcile.yaml`` (``income_discount_rate`` ...) are accepted too.
 These analyses support the disclosure of important parameters (CAS 2023 art. 27) and the
 explanation of differences between approaches (art. 24).
@@ -19,23 +19,41 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from ..core.errors import RefusedError
 from ..core.portfolio import Portfolio
-from ._sampling import Param, evaluate_values, evaluate_values_many
+from .frames import empty_frame, estimates, frame_of
+from .params import Param
+from .perturbed import evaluate
 from .uncertainty import default_params
 
-__all__ = ["grid", "method_value", "resolve_params", "sobol", "tornado", "tornado_many"]
+__all__ = ["grid", "method_value", "resolve_params", "sobol", "tornado", "tornado_columns", "tornado_many",
+           "tornado_many_columns"]
 
-ValueFn = Callable[[Portfolio], "pd.Series | np.ndarray"]
+ValueFn = Callable[[Portfolio], Any]   # values aligned with the rows (an array or a Series)
+
+
+def evaluate_values_many(fs: Sequence[ValueFn], pf: Portfolio, params: Sequence[Param],
+                         values: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Each value function on the assets × K rows where parameter j takes ``values[j]`` (n, K)
+    (NaN: the card's value), one run each; (n, K) values per function."""
+    n = len(pf)
+    K = values[0].shape[1] if len(values) else 1
+    pos = np.repeat(np.arange(n), K)
+    runs = evaluate(fs, pf, pos, params, [np.asarray(v, float).reshape(n * K) for v in values])
+    return [r.values.reshape(n, K) for r in runs]
+
+
+def evaluate_values(f: ValueFn, pf: Portfolio, params: Sequence[Param], values: Sequence[np.ndarray]) -> np.ndarray:
+    """:func:`evaluate_values_many` of one value function."""
+    return evaluate_values_many([f], pf, params, values)[0]
 
 
 def method_value(fn: Callable[[Portfolio], Any]) -> ValueFn:
     """Wrap a method (``pf -> MethodResult``) as a value function (NaN where not applicable)."""
-    def f(pf: Portfolio) -> pd.Series:
-        fr = fn(pf).frame.reindex(pf.index)
-        return fr["estimate"].where(fr["applicable"].astype(bool))
+    def f(pf: Portfolio) -> np.ndarray:
+        return estimates(fn(pf).frame, pf.index)
+    f.reads_columns = getattr(fn, "reads_columns", False)  # type: ignore[attr-defined]
     return f
 
 
@@ -72,12 +90,12 @@ def _value_range(p: Param, nominal: np.ndarray, quantiles: tuple[float, float],
 
 def tornado(f: ValueFn, pf: Portfolio, params: Sequence[Param | str] | None = None, *,
             quantiles: tuple[float, float] = (0.10, 0.90), rel: float | None = None,
-            config: Mapping[str, Any] | None = None) -> pd.DataFrame:
+            config: Mapping[str, Any] | None = None) -> Any:
     """One-at-a-time sensitivity (tornado) of ``f`` for every asset.
 
     Each parameter p takes its low and high value — the ``quantiles`` of its distribution
     around the card's value, or the card's value × (1 ∓ ``rel``) — while the others keep the
-    card's values. One evaluation of ``f`` on the portfolio replicated 1 + 2P times.
+    card's values. One evaluation of ``f`` over the n × (1 + 2P) rows.
 
     Returns
     -------
@@ -87,32 +105,51 @@ def tornado(f: ValueFn, pf: Portfolio, params: Sequence[Param | str] | None = No
     on a card (NaN) have swing 0 and ``present`` False.
     """
     ps = resolve_params(params, config=config)
+    if not len(ps):
+        return empty_frame(["asset_id", "parameter", "swing", "swing_pct"])
+    return frame_of(tornado_columns(f, pf, ps, quantiles=quantiles, rel=rel))
+
+
+def tornado_columns(f: ValueFn, pf: Portfolio, ps: Sequence[Param], *,
+                    quantiles: tuple[float, float] = (0.10, 0.90), rel: float | None = None
+                    ) -> dict[str, np.ndarray]:
+    """The columns of :func:`tornado`'s frame as arrays (``ps``: at least one parameter)."""
     nominals, ranges, vals = _slots(pf, ps, quantiles, rel)
-    Y = evaluate_values(f, pf, ps, vals) if ps else np.zeros((len(pf), 1))
-    return _tornado_frame(pf.index, ps, nominals, ranges, Y)
+    Y = evaluate_values(f, pf, ps, vals)
+    return _tornado_columns(pf.index, ps, nominals, ranges, Y)
 
 
 def tornado_many(items: Sequence[tuple[ValueFn, Sequence[Param | str]]], pf: Portfolio, *,
                  quantiles: tuple[float, float] = (0.10, 0.90), rel: float | None = None,
-                 config: Mapping[str, Any] | None = None) -> list[pd.DataFrame]:
+                 config: Mapping[str, Any] | None = None) -> list[Any]:
     """:func:`tornado` of several value functions (each with its own parameters) on the same
-    portfolio, sharing ONE replicated portfolio: every parameter of every function gets its
-    low and high slot, each function runs once on it and reads its own slots. The values are
+    portfolio, sharing ONE slot layout: every parameter of every function gets its low and high
+    slot, each function runs once and reads its own slots. The values are
     those of separate :func:`tornado` calls (the approaches are row-wise: a row's value does not
-    depend on the other rows); the portfolio is replicated and perturbed once instead of once
-    per function. Functions must not modify the portfolio they are given (methods are pure)."""
+    depend on the other rows).
+    Functions must not modify the portfolio they are given (methods are pure)."""
     groups = [resolve_params(ps, config=config) for _, ps in items]
     allp = [p for g in groups for p in g]
-    P = len(allp)
-    if not P or len({id(p) for p in allp}) < P:     # a parameter shared by two functions
+    if not allp or len({id(p) for p in allp}) < len(allp):     # a parameter shared by two functions
         return [tornado(f, pf, ps, quantiles=quantiles, rel=rel, config=config) for f, ps in items]
+    return [frame_of(t) for t in tornado_many_columns([f for f, _ in items], groups, pf,
+                                                          quantiles=quantiles, rel=rel)]
+
+
+def tornado_many_columns(fs: Sequence[ValueFn], groups: Sequence[Sequence[Param]], pf: Portfolio, *,
+                         quantiles: tuple[float, float] = (0.10, 0.90), rel: float | None = None
+                         ) -> list[dict[str, np.ndarray]]:
+    """The columns of :func:`tornado_many`'s frames as arrays (no parameter shared by two
+    functions; at least one parameter each)."""
+    allp = [p for g in groups for p in g]
     nominals, ranges, vals = _slots(pf, allp, quantiles, rel)
-    Ys = evaluate_values_many([f for f, _ in items], pf, allp, vals)
     out, start = [], 0
-    for g, Y in zip(groups, Ys):
+    for f, g in zip(fs, groups):
+        # each function with its own parameters only: the others' are NaN on every slot it reads
+        Y = evaluate_values(f, pf, g, vals[start:start + len(g)])
         cols = [0] + [c for j in range(start, start + len(g)) for c in (1 + 2 * j, 2 + 2 * j)]
-        out.append(_tornado_frame(pf.index, g, nominals[start:start + len(g)], ranges[start:start + len(g)],
-                                  Y[:, cols]))
+        out.append(_tornado_columns(pf.index, g, nominals[start:start + len(g)], ranges[start:start + len(g)],
+                                    Y[:, cols]))
         start += len(g)
     return out
 
@@ -134,18 +171,10 @@ def _slots(pf: Portfolio, ps: Sequence[Param], quantiles: tuple[float, float],
     return nominals, ranges, vals
 
 
-def _tornado_frame(index: pd.Index, ps: Sequence[Param], nominals: Sequence[np.ndarray],
-                   ranges: Sequence[tuple[np.ndarray, np.ndarray]], Y: np.ndarray) -> pd.DataFrame:
-    """The long tornado frame of the assets ``index`` from the (n, 1 + 2P) values ``Y``."""
-    if not len(ps):
-        return pd.DataFrame(columns=["asset_id", "parameter", "swing", "swing_pct"])
-    return pd.DataFrame(_tornado_columns(index, ps, nominals, ranges, Y))
-
-
-def _tornado_columns(index: pd.Index, ps: Sequence[Param], nominals: Sequence[np.ndarray],
+def _tornado_columns(index: Any, ps: Sequence[Param], nominals: Sequence[np.ndarray],
                      ranges: Sequence[tuple[np.ndarray, np.ndarray]], Y: np.ndarray
                      ) -> dict[str, np.ndarray]:
-    """The columns of :func:`_tornado_frame` (P ≥ 1) as arrays, rows in the frame's order
+    """The columns of :func:`tornado`'s frame (P ≥ 1) as arrays, rows in the frame's order
     (the art. 24 explanation reads them without building the frame)."""
     n, P = len(index), len(ps)
     base = Y[:, 0]
@@ -177,7 +206,7 @@ def _tornado_columns(index: pd.Index, ps: Sequence[Param], nominals: Sequence[np
 
 
 def grid(f: ValueFn, pf: Portfolio, p1: Param | str, values1: Sequence[float], p2: Param | str,
-         values2: Sequence[float], *, config: Mapping[str, Any] | None = None) -> pd.DataFrame:
+         values2: Sequence[float], *, config: Mapping[str, Any] | None = None) -> Any:
     """Two-way grid: ``f`` for every pair (v1, v2) of the two parameters' values (absolute
     values for columns and the discount rate; factors for streams and outputs), all assets
     at once. Returns a long frame asset_id, <p1>, <p2>, value; pivot one asset with
@@ -189,19 +218,19 @@ def grid(f: ValueFn, pf: Portfolio, p1: Param | str, values1: Sequence[float], p
     n = len(pf)
     Y = evaluate_values(f, pf, [a, b], [np.tile(g1, (n, 1)), np.tile(g2, (n, 1))])
     K = len(g1)
-    return pd.DataFrame({"asset_id": np.repeat(pf.index.astype(str).to_numpy(), K),
-                         a.name: np.tile(g1, n), b.name: np.tile(g2, n), "value": Y.ravel()})
+    return frame_of({"asset_id": np.repeat(pf.index.astype(str).to_numpy(), K),
+                     a.name: np.tile(g1, n), b.name: np.tile(g2, n), "value": Y.ravel()})
 
 
 def sobol(f: ValueFn, pf: Portfolio, params: Sequence[Param | str] | None = None, *,
           n: int = 512, seed: int = 20231001, second_order: bool = False,
-          num_resamples: int = 100, config: Mapping[str, Any] | None = None) -> pd.DataFrame:
+          num_resamples: int = 100, config: Mapping[str, Any] | None = None) -> Any:
     """Global Sobol' indices of ``f`` per asset (SALib: Sobol' sequence with Saltelli's
     scheme, Jansen/Saltelli estimators).
 
     The unit-hypercube sample of SALib is mapped through each parameter's inverse CDF
-    (around each asset's card values), ``f`` is evaluated once on the portfolio replicated
-    ``n × (P + 2)`` times, and the indices are estimated per asset.
+    (around each asset's card values), ``f`` is evaluated once over the ``n × (P + 2)`` rows
+    of each asset, and the indices are estimated per asset.
 
     Returns
     -------
@@ -238,4 +267,4 @@ def sobol(f: ValueFn, pf: Portfolio, params: Sequence[Param | str] | None = None
             rows.append({"asset_id": aid, "parameter": p.name, "S1": float(Si["S1"][j]),
                          "S1_conf": float(Si["S1_conf"][j]), "ST": float(Si["ST"][j]),
                          "ST_conf": float(Si["ST_conf"][j])})
-    return pd.DataFrame(rows)
+    return frame_of({k: [r[k] for r in rows] for k in ("asset_id", "parameter", "S1", "S1_conf", "ST", "ST_conf")})

@@ -13,37 +13,32 @@ the distribution of the reconciled value, combining
   probability equal to its weight (a mixture over methods), so approaches that disagree widen
   the range (CAS 2023 art. 24 asks for the difference to be explained, not hidden).
 
-Vectorised over assets × draws: the portfolio is replicated ``D`` times (:func:`replicate`),
-the parameter columns are perturbed, each approach runs **once** on the big portfolio, and
-the result is reshaped to (assets × draws). Draws are Latin-hypercube stratified per parameter
-(lower noise of the range for a given number of draws) and reproducible: a pure function of the
-engagement seed, the asset id and the draw number — never of the other assets in the batch.
+Vectorised over assets × draws: each draw of an asset is a row of perturbed inputs
+(:func:`valuation.pricing.perturbed.evaluate`: the drawn inputs as arrays, no copy of the
+assets table), each approach runs **once** over all rows, and the result is reshaped to
+(assets × draws). Draws are Latin-hypercube stratified per parameter (lower noise of the range
+for a given number of draws) and reproducible: a pure function of the engagement seed, the
+parameter's stream and the draw number — never of the other assets in the batch, nor of the
+asset's id (:mod:`.sampling`).
 """
 from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from scipy import special
 
 from ..core.errors import RefusedError
 from ..core.portfolio import Portfolio
 from ..methods.base import MethodResult
-from ._sampling import (
-    Param,
-    _aligned,
-    _index_at,
-    _values,
-    asset_keys,
-    evaluate_values,
-    params_from_config,
-    replicate,
-    uniforms_lhs,
-)
 from .config import reconcile_config, setting
+from .frames import estimates, frame_of, run_columns
+from .params import Param, params_from_config
+from .perturbed import Run, evaluate
+from .sampling import asset_keys, uniforms_lhs
 
 __all__ = [
     "DISPERSION_METHODS",
@@ -52,13 +47,24 @@ __all__ = [
     "guided_range",
     "method_draws",
     "mixture_quantiles",
-    "replicate",
     "row_quantiles",
     "two_piece_quantile",
 ]
 
 DISPERSION_METHODS = ("market",)
 MethodFn = Callable[[Portfolio], MethodResult]
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """The Monte Carlo draws of one approach already run (with the art. 24 tornado, by
+    :mod:`.together`): values (len(rows), D) on the asset positions ``rows``; for an approach
+    dispersed by its own band, that band at the draws and its coverage."""
+
+    rows: np.ndarray
+    values: np.ndarray
+    band: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    coverage: float = 0.8
 
 
 def default_params(config: Mapping[str, Any] | None = None, models: Mapping[str, Any] | None = None,
@@ -223,90 +229,68 @@ def draw_values(pf: Portfolio, params: Sequence[Param], draws: int, keys: np.nda
     return [p.values_at(p.nominal(pf), uniforms_lhs(keys, draws, p.stream)) for p in params]
 
 
+def method_values(fn: MethodFn, values_only: bool = False) -> Callable[[Portfolio], Any]:
+    """A value function of an approach for :func:`~.perturbed.evaluate`: (its estimates on the
+    rows it is given, NaN where not applicable; its result). ``values_only``: the approach's
+    run for estimate and applicable only, where it has one (``fn.values_only``)."""
+    run = getattr(fn, "values_only", fn) if values_only else fn
+
+    def f(rows: Portfolio) -> tuple[np.ndarray, MethodResult]:
+        res = run(rows)
+        return estimates(res.frame, rows.index), res
+    f.reads_columns = getattr(fn, "reads_columns", False)  # type: ignore[attr-defined]
+    return f
+
+
 def method_draws(pf: Portfolio, fn: MethodFn, params: Sequence[Param], draws: int,
                  keys: np.ndarray, *, dispersion: bool = False, coverage: float = 0.8,
-                 stream: int = 500, evaluated: tuple[np.ndarray, MethodResult] | None = None
-                 ) -> np.ndarray:
+                 stream: int = 500) -> np.ndarray:
     """(n, draws) values of one approach: its parameters drawn around the card's values,
-    one run of ``fn`` on the replicated portfolio; with ``dispersion`` each draw also
-    samples the approach's own band (comparable dispersion).
-
-    ``evaluated`` — (values (n, draws), the run's MethodResult) when the caller already ran
-    ``fn`` on a replication whose rows ``<id>~0`` … ``<id>~{draws−1}`` carry exactly these
-    draws, e.g. together with the tornado of the explanation."""
+    one run of ``fn`` over the n × draws rows of perturbed inputs; with ``dispersion`` each
+    draw also samples the approach's own band (comparable dispersion)."""
     n = len(pf)
-    holder: dict[str, MethodResult] = {}
-    if evaluated is not None:
-        V, holder["r"] = evaluated
-        return _dispersed(pf.index, V, holder, draws, keys, dispersion, coverage, stream)
     vals = draw_values(pf, params, draws, keys)
-
-    def f(big: Portfolio) -> np.ndarray:
-        res = fn(big)
-        holder["r"], holder["index"] = res, big.index
-        return _values(res.frame, big.index)
-
-    if vals:
-        V = evaluate_values(f, pf, params, vals)
-    else:
-        V = evaluate_values(f, pf, [], [np.zeros((n, draws))])
-    return _dispersed(pf.index, V, holder, draws, keys, dispersion, coverage, stream)
+    pos = np.repeat(np.arange(n), draws)
+    (run,) = evaluate([method_values(fn)], pf, pos, params, [v.ravel() for v in vals])
+    V = run.values.reshape(n, draws)
+    if not dispersion:
+        return V
+    return dispersed(V, run_band(run, n, draws), run_coverage(run, coverage), keys, draws, stream)
 
 
-def _dispersed(index: pd.Index, V: np.ndarray, holder: Mapping[str, Any], draws: int,
-               keys: np.ndarray, dispersion: bool, coverage: float, stream: int) -> np.ndarray:
-    n = len(index)
-    if dispersion:
-        if "band" in holder:    # (estimate, low, high) of the run's draw rows, (n, draws) each
-            est0, low, high = holder["band"]  # type: ignore[misc]
-        else:
-            # the rows of the replicated portfolio the run was on (its own index when known)
-            big = holder["index"] if "index" in holder else _replicate_index(index, draws)
-            fr = _aligned(holder["r"].frame, big)
-            est0, low, high = (fr[c].to_numpy(float).reshape(n, draws) for c in ("estimate", "low", "high"))
-        ratio_lo = (low / est0)
-        ratio_hi = (high / est0)
-        u = uniforms_lhs(keys, draws, stream)
-        cov = float(holder["r"].params.get("coverage", coverage)) if holder["r"].params else coverage
-        with np.errstate(invalid="ignore", divide="ignore"):
-            V = two_piece_quantile(V, V * ratio_lo, V * ratio_hi, cov, u)
-    return V
+def run_band(run: Run, n: int, draws: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(estimate, low, high), each (n, draws), of the run's result at its rows."""
+    return tuple(v.reshape(n, draws) for v in run_columns(run, ("estimate", "low", "high")))  # type: ignore[return-value]
 
 
-def replicate_index(pf: Portfolio, draws: int) -> pd.Index:
-    return _replicate_index(pf.index, draws)
+def run_coverage(run: Run, coverage: float = 0.8) -> float:
+    """The coverage of the approach's own band (its parameters), else ``coverage``."""
+    p = getattr(run.result, "params", None)
+    return float(p.get("coverage", coverage)) if p else coverage
 
 
-def _replicate_index(index: pd.Index, draws: int) -> pd.Index:
-    ids = index.astype(str).to_numpy(dtype=object)
-    suf = np.tile(np.array([f"~{k}" for k in range(draws)], dtype=object), len(ids))
-    return pd.Index(np.repeat(ids, draws) + suf, name=index.name or "asset_id")
-
-
-def _evaluated_for(pre: tuple[Any, ...] | None, rows: np.ndarray, n: int
-                   ) -> tuple[np.ndarray, dict[str, Any]] | None:
-    """(values, {"r": run[, "band": …]}) of a precomputed run when it covers exactly ``rows``
-    of the n assets: ``(values, run)`` for all assets, ``(values, run, rows)``, or
-    ``(values, run, rows, band)`` when the run's frame does not hold the draw rows and
-    ``band`` is their (estimate, low, high), each (len(rows), draws)."""
-    if pre is None:
-        return None
-    if len(pre) == 2:
-        return (pre[0], {"r": pre[1]}) if len(rows) == n else None
-    if not np.array_equal(pre[2], rows):
-        return None
-    return (pre[0], {"r": pre[1]} if len(pre) == 3 else {"r": pre[1], "band": pre[3]})
+def dispersed(V: np.ndarray, band: tuple[np.ndarray, np.ndarray, np.ndarray], cov: float,
+              keys: np.ndarray, draws: int, stream: int) -> np.ndarray:
+    """Each draw ``V`` sampled from the approach's own band around it: the two-piece
+    distribution through (V × low / estimate, V, V × high / estimate) at uniforms of
+    ``stream`` (comparable dispersion, CAS 2023 art. 23)."""
+    est0, low, high = band
+    ratio_lo = (low / est0)
+    ratio_hi = (high / est0)
+    u = uniforms_lhs(keys, draws, stream)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return two_piece_quantile(V, V * ratio_lo, V * ratio_hi, cov, u)
 
 
 def guided_range(pf: Portfolio, methods: Mapping[str, MethodFn],
-                 weights: pd.DataFrame | Mapping[str, float] | None = None, *,
+                 weights: Any = None, *,
                  coverage: float | np.ndarray | None = None, draws: int | None = None,
                  seed: int | np.ndarray | None = None, params: Sequence[Param] | None = None,
                  point: str | None = None, config: Mapping[str, Any] | None = None,
                  dispersion_methods: Sequence[str] = DISPERSION_METHODS,
                  return_draws: bool = False,
-                 evaluated: Mapping[str, tuple[Any, ...]] | None = None
-                 ) -> pd.DataFrame | tuple[pd.DataFrame, np.ndarray]:
+                 evaluated: Mapping[str, Drawn] | None = None
+                 ) -> Any:
     """Guided range of every asset by Monte Carlo (see module docstring).
 
     Parameters
@@ -344,7 +328,7 @@ def guided_range(pf: Portfolio, methods: Mapping[str, MethodFn],
     allp = list(params) if params is not None else default_params(cfg)
     if weights is None:
         W = np.ones((n, len(names)))
-    elif isinstance(weights, pd.DataFrame):
+    elif not isinstance(weights, Mapping):     # a frame (assets × approaches)
         W = weights.reindex(index=pf.index, columns=names).to_numpy(float)
     else:
         W = np.tile(np.array([float(weights.get(m, 0.0)) for m in names]), (n, 1))
@@ -353,7 +337,7 @@ def guided_range(pf: Portfolio, methods: Mapping[str, MethodFn],
                            dispersion_methods=dispersion_methods, evaluated=evaluated,
                            return_draws=return_draws)
     R = cols.pop("_draws", None)
-    out = pd.DataFrame(cols, index=pf.index)
+    out = frame_of(cols, pf.index)
     return (out, R) if return_draws else out
 
 
@@ -366,7 +350,7 @@ def _check_coverage(cov: np.ndarray) -> None:
 def _guided_columns(pf: Portfolio, methods: Mapping[str, MethodFn], W: np.ndarray, cov: np.ndarray,
                     D: int, keys: np.ndarray, allp: Sequence[Param], *, point: str | None = None,
                     dispersion_methods: Sequence[str] = DISPERSION_METHODS,
-                    evaluated: Mapping[str, tuple[Any, ...]] | None = None,
+                    evaluated: Mapping[str, Drawn] | None = None,
                     return_draws: bool = False, medians: bool = True) -> dict[str, Any]:
     """The columns of :func:`guided_range` as arrays, from the resolved inputs: weights ``W``
     (assets × ``methods``, no NaN), coverage ``cov`` (checked), ``D`` draws, the assets' random
@@ -380,10 +364,12 @@ def _guided_columns(pf: Portfolio, methods: Mapping[str, MethodFn], W: np.ndarra
         if not (W[:, j] > 0).any():
             continue
         sub_rows = np.flatnonzero(W[:, j] > 0)
-        pre = _evaluated_for((evaluated or {}).get(m), sub_rows, n)
-        if pre is not None:
-            # already run (with the tornado, on rows <id>~0 … <id>~{D−1} of these assets)
-            V = _dispersed(_index_at(pf.index, sub_rows), *pre, D, keys[sub_rows], m in dispersion_methods, 0.8, 500 + j)
+        pre = (evaluated or {}).get(m)
+        if pre is not None and np.array_equal(pre.rows, sub_rows):
+            # already run (with the tornado of the explanation, the same draws)
+            V = pre.values
+            if m in dispersion_methods:
+                V = dispersed(V, pre.band, pre.coverage, keys[sub_rows], D, 500 + j)
         else:
             sub = pf if len(sub_rows) == n else pf.subset(pf.index[sub_rows])
             ps = [p for p in allp if p.method in (m, None)]

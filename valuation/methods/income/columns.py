@@ -18,7 +18,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ...core.portfolio import _frame, _str_array, column_values, str_arrays
-from ...core.trimmed import LeftOutColumnError, left_out
 
 __all__ = ["SMALL", "Columns", "coded_str", "columns", "frame", "labels", "str_array"]
 
@@ -67,13 +66,7 @@ class Columns:
         return len(self.frame)
 
     def __contains__(self, name: str) -> bool:
-        if name in self.frame.columns:
-            return True
-        if name in left_out(self.frame):     # a trimmed row copy (core.trimmed): never "absent"
-            raise LeftOutColumnError(
-                f"assets column {name!r} is read by the income approach but was left out of the "
-                f"Monte Carlo's row copies: add it to valuation.methods.income.ASSET_COLUMNS")
-        return False
+        return name in self.frame.columns
 
     # ------------------------------------------------------------------ access
     def _values(self, name: str) -> Any:
@@ -82,13 +75,11 @@ class Columns:
         return column_values(self.frame, name)
 
     def _present(self, name: str) -> Any:
-        """:meth:`_values`, None for an absent column (a left-out one raises, see
-        :meth:`__contains__`): one label lookup for a present column, not two."""
+        """:meth:`_values`, None for an absent column: one label lookup for a present column,
+        not two."""
         try:
             return self._values(name)
         except KeyError:
-            if name in self:       # (raises LeftOutColumnError for a left-out column)
-                raise
             return None
 
     def _get(self, kind: str, name: str) -> np.ndarray | None:

@@ -1,0 +1,122 @@
+"""The pricing layer's pandas edge: the approaches' result frames read as arrays, and the
+pricing results handed back as frames (the faces and the engine read frames).
+
+Everything else in :mod:`valuation.pricing` works on numpy arrays; this module is where a
+frame is read or built.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..core.portfolio import frame_of_arrays
+from ..methods.income.columns import Columns
+
+__all__ = ["aligned", "assets_rows", "empty_frame", "estimates", "frame_lists", "frame_of", "record_rows", "result_columns", "row_index",
+           "run_columns", "stream_frame", "values_on"]
+
+
+def aligned(frame: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
+    """``frame.reindex(index)``, or the frame itself when its index is already ``index``."""
+    if frame.index is index or (frame.index.equals(index) and index.is_unique):
+        return frame
+    return frame.reindex(index)
+
+
+def result_columns(frame: pd.DataFrame, index: pd.Index) -> Columns:
+    """The columns of a result frame on ``index`` (rows reindexed when not already), read
+    as arrays once each."""
+    return Columns(aligned(frame, index))
+
+
+def estimates(frame: pd.DataFrame, index: pd.Index) -> np.ndarray:
+    """A method result's estimates on ``index``, NaN where not applicable."""
+    c = Columns(aligned(frame, index))
+    return np.where(c.flag("applicable"), c.num("estimate"), np.nan)
+
+
+def run_columns(run: Any, names: Sequence[str]) -> list[np.ndarray]:
+    """The columns ``names`` (floats) of a :class:`~.perturbed.Run`'s result at its rows."""
+    c = Columns(aligned(run.result.frame, run.index))
+    out = [np.asarray(c.num(k), dtype=float) for k in names]
+    return out if run.gather is None else [v[run.gather] for v in out]
+
+
+def frame_of(cols: Mapping[str, Any], index: pd.Index | None = None) -> pd.DataFrame:
+    """The frame of the columns ``cols`` (arrays, one value a row) on ``index`` (the text
+    columns converted at once, :func:`~valuation.core.portfolio.frame_of_arrays`, as the
+    approaches build their result frames)."""
+    if index is None:
+        return pd.DataFrame(dict(cols))
+    return frame_of_arrays(cols, index)
+
+
+def empty_frame(names: Sequence[str]) -> pd.DataFrame:
+    """A frame with the columns ``names`` and no rows."""
+    return pd.DataFrame(columns=list(names))
+
+
+def values_on(y: Any, index: pd.Index) -> np.ndarray:
+    """A value function's answer as floats aligned with ``index``: a Series is reindexed, an
+    array taken as it is."""
+    if isinstance(y, pd.Series):
+        y = y.reindex(index)
+    return np.asarray(y, dtype=float)
+
+
+# ------------------------------------------------------------------ rows of perturbed inputs
+def row_index(n: int, name: Any) -> pd.Index:
+    """The labels ``0 … n − 1`` of the rows of perturbed inputs (:mod:`.perturbed`)."""
+    return pd.RangeIndex(n, name=name)
+
+
+def assets_rows(assets: pd.DataFrame, pos: np.ndarray, numbers: Mapping[str, np.ndarray],
+                index: pd.Index) -> pd.DataFrame:
+    """The rows ``pos`` of an assets table as a table of their own, the ``numbers`` columns
+    replaced: for a value function that reads the table itself rather than through the column
+    reader (:class:`.perturbed.PerturbedColumns`; e.g. a composite of all approaches)."""
+    out = assets.take(pos)
+    out.index = index
+    for c, v in numbers.items():
+        out[c] = v
+    return out
+
+
+def stream_frame(values: np.ndarray, index: pd.Index, like: pd.DataFrame) -> pd.DataFrame:
+    """A stream of the rows: the (rows × periods) ``values`` with the periods of ``like``."""
+    return pd.DataFrame(values, index=index, columns=like.columns)
+
+
+def record_rows(records: pd.DataFrame, rows: np.ndarray, asset_ids: np.ndarray) -> pd.DataFrame:
+    """The record rows ``rows`` of a ragged table, in that order, with new ``asset_id``s."""
+    if not len(records):
+        return records.copy()
+    out = records.iloc[rows].reset_index(drop=True)
+    out["asset_id"] = asset_ids
+    return out
+
+
+class _Lists(Mapping[str, list[Any]]):
+    """The columns of a frame as Python lists, each read on first use."""
+
+    def __init__(self, frame: pd.DataFrame, names: Sequence[str] | None):
+        self.frame, self.names, self.done = frame, list(frame.columns if names is None else names), {}
+
+    def __getitem__(self, c: str) -> list[Any]:
+        if c not in self.done:
+            self.done[c] = self.frame[c].tolist()
+        return self.done[c]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+def frame_lists(frame: pd.DataFrame, index: pd.Index, names: Sequence[str] | None) -> Mapping[str, list[Any]]:
+    """The columns ``names`` (all when None) of ``frame`` on ``index`` as Python lists."""
+    return _Lists(aligned(frame, index), names)

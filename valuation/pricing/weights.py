@@ -1,0 +1,167 @@
+"""Weights of the approaches per asset (CAS 2023 art. 24).
+
+Weights come from ``models/reconcile.yaml`` by engagement purpose and value type (the first
+matching rule wins; e.g. accounting → cost, transfer → market, licensing / financing /
+pledge → income). Only applicable approaches keep weight; weights are renormalised; when no
+weighted approach is applicable the rule's ``fallback`` order names the approach used. A card
+may override the weights (``engagement.weights.cost|income|market``) only together with
+``engagement.weights_reason`` — art. 24 forbids mechanical averaging without justification.
+"""
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..core.errors import Issue, RefusedError, ValidationError
+from ..core.portfolio import Portfolio
+from ..core.schema import column_of
+from ..methods.base import MethodResult
+from ..methods.income.columns import Columns, columns
+
+__all__ = ["LABELS", "METHODS", "default_methods", "weights"]
+
+METHODS = ("cost", "income", "market")
+LABELS = {"cost": ("成本法", "cost approach"), "income": ("收益法", "income approach"),
+          "market": ("市场法", "market approach")}
+MethodFn = Callable[[Portfolio], MethodResult]
+# the approaches that read their assets table only through ``methods.income.columns.Columns``:
+# the Monte Carlo hands them its rows of perturbed inputs as a column view, no table copied
+# (the approach registry of issue 20 step 3 is where this should be declared)
+COLUMN_READERS = ("income",)
+
+
+def default_methods(snap: Any = None, names: tuple[str, ...] = METHODS) -> dict[str, MethodFn]:
+    """The real approaches (``valuation.methods.<m>.appraise``) with the snapshot's
+    parameters and cases bound; approaches not installed are left out. An approach with a
+    values-only run (income) offers it as ``.values_only`` (the Monte Carlo reads only the
+    estimate and whether it applies)."""
+    out: dict[str, MethodFn] = {}
+    for m in names:
+        try:
+            mod = importlib.import_module(f"valuation.methods.{m}")
+        except ImportError:
+            continue
+        fn = getattr(mod, "appraise", None)
+        if fn is None:
+            continue
+        params = snap.params_for(m) if snap is not None and hasattr(snap, "params_for") else None
+        kw: dict[str, Any] = {}
+        if m == "market" and snap is not None:
+            kw["cases"] = getattr(snap, "cases", None)
+
+        def bound(pf: Portfolio, _fn=fn, _p=params, _kw=kw) -> MethodResult:
+            return _fn(pf, _p, trace=False, **_kw)
+        if "values_only" in (getattr(inspect.unwrap(fn), "__kwdefaults__", None) or {}):
+            bound.values_only = lambda pf, _fn=fn, _p=params, _kw=kw: _fn(pf, _p, trace=False, values_only=True, **_kw)
+            bound.values_only.reads_columns = m in COLUMN_READERS
+        bound.reads_columns = m in COLUMN_READERS
+        out[m] = bound
+    return out
+
+
+def _rule_match(text: Mapping[str, np.ndarray], n: int, rule: Mapping[str, Any]) -> np.ndarray:
+    """Rows the rule applies to, from the assets' ``purpose`` and ``value_type`` texts."""
+    m = np.ones(n, dtype=bool)
+    for key in ("purpose", "value_type"):
+        if key in rule and key in text:
+            want = rule[key] if isinstance(rule[key], list) else [rule[key]]
+            ws = set(want)
+            m &= np.fromiter((x in ws for x in text[key].tolist()), dtype=bool, count=n)
+    return m
+
+
+def _rule_weights(rules: Sequence[Mapping[str, Any]], text: Mapping[str, np.ndarray], n: int,
+                  names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(weights, fallback rank — each (assets × approaches) —, rule number or −1) of the first
+    matching rule of every asset; equal weights in the approaches' order where none matches."""
+    M = len(names)
+    W = np.full((n, M), np.nan)
+    rank = np.full((n, M), 99.0)
+    rule_no = np.full(n, -1)
+    for k, r in enumerate(rules):
+        hit = _rule_match(text, n, r) & (rule_no < 0)
+        if not hit.any():
+            continue
+        rule_no[hit] = k
+        w = r.get("weights") or {}
+        W[hit] = [float(w.get(m, 0.0)) for m in names]
+        fb = list(r.get("fallback") or [])
+        rank[hit] = [fb.index(m) if m in fb else (50 + j if w.get(m, 0) else 99) for j, m in enumerate(names)]
+    none = rule_no < 0
+    W[none] = 1.0
+    rank[none] = np.arange(M)
+    return W, rank, rule_no
+
+
+def _card_weights(a: Columns, ids: Any, names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(the card's weights — NaN where none —, whether the card overrides, its reason).
+
+    Raises
+    ------
+    ValidationError
+        weights without ``engagement.weights_reason`` (art. 24).
+    RefusedError
+        weights summing to 0.
+    """
+    n = len(a)
+    given = np.column_stack([a.num(column_of(f"engagement.weights.{m}")) for m in names]) if names \
+        else np.zeros((n, 0))
+    over = ~np.isnan(given).all(axis=1)
+    reason = np.empty(n, dtype=object)
+    reason[:] = [x.strip() for x in a.txt(column_of("engagement.weights_reason")).tolist()]
+    bad = over & (reason == "")
+    if bad.any():
+        raise ValidationError([Issue(
+            field="engagement.weights_reason", value=None, allowed="non-empty text / 非空说明",
+            message_zh=f"资产 {aid}：给出了方法权重但未说明理由（engagement.weights_reason）；"
+                       "第二十四条要求说明结论形成的理由，不得无理由机械加权",
+            message_en=f"asset {aid}: method weights are given without engagement.weights_reason; "
+                       "art. 24 requires the reason for the conclusion — weights need a justification",
+            asset_id=aid) for aid in (str(ids[i]) for i in np.flatnonzero(bad))])
+    gw = np.nan_to_num(given)
+    zero = over & (gw.sum(axis=1) <= 0)
+    if zero.any():
+        aid = str(ids[np.flatnonzero(zero)[0]])
+        raise RefusedError(f"资产 {aid}：方法权重之和为 0", f"asset {aid}: the method weights sum to 0",
+                           field="engagement.weights", value=0.0, allowed="weights summing to > 0")
+    return gw, over, reason
+
+
+def weights(pf: Portfolio, app: np.ndarray, cfg: Mapping[str, Any], names: tuple[str, ...]
+            ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Weights (assets × approaches, rows summing to 1 over the applicable ones — ``app``, the
+    (assets × approaches) booleans — or 0 where none applies) and the metadata columns
+    (``weights_source``, ``rule``, ``rule_reason_zh|en``, ``rule_references``,
+    ``weights_reason``) as arrays."""
+    a = columns(pf.assets)
+    n = len(pf)
+    rules = list(cfg.get("weights") or [])
+    text = {c: a.txt(c) for c in ("purpose", "value_type") if c in a}
+    W, rank, rule_no = _rule_weights(rules, text, n, names)
+    gw, over, reason = _card_weights(a, pf.index, names)
+    W = np.where(over[:, None], gw, W)
+    Wa = np.where(app, W, 0.0)
+    tot = Wa.sum(axis=1)
+    fallback = (tot <= 0) & app.any(axis=1)
+    if fallback.any():
+        first = np.argmin(np.where(app, rank, np.inf), axis=1)
+        Wa[fallback] = 0.0
+        Wa[np.flatnonzero(fallback), first[fallback]] = 1.0
+        tot = Wa.sum(axis=1)
+    Wn = np.divide(Wa, tot[:, None], out=np.zeros_like(Wa), where=tot[:, None] > 0)
+    src = np.where(over, "card", "model")
+    src = np.where(fallback, np.char.add(src, "+fallback"), src).astype(object)
+    # per rule once, then gathered by rule number (the last slot is "no rule")
+    at = np.where(rule_no >= 0, rule_no, len(rules))
+    rz = np.array([r.get("reason_zh", "") for r in rules] + [""], dtype=object)[at]
+    re_ = np.array([r.get("reason_en", "") for r in rules] + [""], dtype=object)[at]
+    per_rule_refs = np.empty(len(rules) + 1, dtype=object)
+    for k, r in enumerate([*rules, {}]):
+        per_rule_refs[k] = list(r.get("references") or [])
+    meta = {"weights_source": src, "rule": rule_no, "rule_reason_zh": rz, "rule_reason_en": re_,
+            "rule_references": per_rule_refs[at], "weights_reason": reason}
+    return Wn, meta
