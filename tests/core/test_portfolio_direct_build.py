@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 import valuation.core.portfolio as P
+import valuation.core.typed as T
 from valuation.core.validate import check_document
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,9 +75,9 @@ def test_direct_build_equals_general_path(cards, monkeypatch):
     assert not any(issues for _, issues in checked)
     norm = [out for out, _ in checked]
     fast = P.Portfolio._build_from_norm(copy.deepcopy(norm))
-    monkeypatch.setattr(P, "_typed_assets_from_values", lambda *a: None)
-    monkeypatch.setattr(P, "_typed_records_from_items", lambda *a: None)
-    monkeypatch.setattr(P, "_iso_dates", lambda *a: None)
+    monkeypatch.setattr(T, "_typed_assets_from_values", lambda *a: None)
+    monkeypatch.setattr(T, "_typed_records_from_items", lambda *a: None)
+    monkeypatch.setattr(T, "_iso_dates", lambda *a: None)
     slow = P.Portfolio._build_from_norm(copy.deepcopy(norm))
     _same(fast.assets, slow.assets)
     assert list(fast.series) == list(slow.series)
