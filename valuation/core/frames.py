@@ -10,12 +10,15 @@ turns many text columns into pandas "str" arrays by one Arrow conversion, and th
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 from pandas.arrays import ArrowStringArray
+
+if TYPE_CHECKING:
+    from .columns import AssetTable
 
 __all__ = ["frame_of_arrays", "str_arrays", "column_values", "column_floats", "column_list"]
 
@@ -105,8 +108,11 @@ def _str_array(values: pa.Array) -> pd.api.extensions.ExtensionArray:
 _EXTENSION_ARRAY = pd.api.extensions.ExtensionArray
 
 
-def column_values(a: pd.DataFrame, name: str) -> np.ndarray | pd.api.extensions.ExtensionArray:
+def column_values(a: pd.DataFrame | AssetTable, name: str) -> np.ndarray | pd.api.extensions.ExtensionArray:
     """The values of column ``name`` of ``a`` as stored, without building its Series.
+
+    For an :class:`~valuation.core.columns.AssetTable` (e.g. ``Portfolio.columns``): its
+    array (enums as codes; text an object array, None missing).
 
     A read-only numpy view for a numpy column (what ``a[name].to_numpy()`` gives), the
     extension array (``a[name].array``) otherwise. ``a[name]`` costs ~30 µs on the ~120-column
@@ -115,6 +121,8 @@ def column_values(a: pd.DataFrame, name: str) -> np.ndarray | pd.api.extensions.
     pandas when the private accessor is missing or gives something unexpected, or for a
     duplicated label. Raises KeyError for an absent column, as ``a[name]``.
     """
+    if not isinstance(a, pd.DataFrame):   # an AssetTable: the stored array (enums as codes)
+        return a[name]
     loc = a.columns.get_loc(name)
     if isinstance(loc, int):   # a unique label; duplicated labels take the public path
         try:
@@ -138,19 +146,24 @@ def column_values(a: pd.DataFrame, name: str) -> np.ndarray | pd.api.extensions.
     return s.to_numpy() if isinstance(s, pd.DataFrame) or isinstance(s.dtype, np.dtype) else s.array
 
 
-def column_floats(a: pd.DataFrame, name: str) -> np.ndarray:
+def column_floats(a: pd.DataFrame | AssetTable, name: str) -> np.ndarray:
     """``a[name].to_numpy(dtype=float)`` (read-only), straight from the block for a float64
-    column (every number column of a portfolio)."""
+    column (every number column of a portfolio); a table's number column as stored."""
+    if not isinstance(a, pd.DataFrame):
+        return a.floats(name)
     v = column_values(a, name)
     if isinstance(v, np.ndarray) and v.dtype == np.float64:
         return v
     return a[name].to_numpy(dtype=float)
 
 
-def column_list(a: pd.DataFrame, name: str) -> list[Any]:
+def column_list(a: pd.DataFrame | AssetTable, name: str) -> list[Any]:
     """The values of a column as a list of Python objects: Arrow text by Arrow's
     ``to_pylist`` (missing → None; pandas' ``to_numpy`` spends ~50 µs filling the missing
-    values of a one-row column), other columns ``a[name].to_numpy(dtype=object).tolist()``."""
+    values of a one-row column), other columns ``a[name].to_numpy(dtype=object).tolist()``;
+    a table's text and enum labels with None missing (:meth:`AssetTable.values_list`)."""
+    if not isinstance(a, pd.DataFrame):   # an AssetTable: text and enum labels, None missing
+        return a.values_list(name)
     v = column_values(a, name)
     if isinstance(v.dtype, pd.StringDtype) and v.dtype.storage == "pyarrow":
         return pa.array(v).to_pylist()

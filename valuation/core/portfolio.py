@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from . import typed as _typed
+from .columns import AssetTable
 from .errors import Issue, ValidationError
 
 # the column readers and frame builders, imported from here by the approaches and pricing
@@ -42,7 +43,7 @@ from .layout import (  # noqa: F401
     _scalar_fields,
     _series_fields,
 )
-from .streams import _expand_series, _grow, _series_from_table  # noqa: F401
+from .streams import _expand_series, _grow, _series_from_table, expand_streams  # noqa: F401
 from .typed import _typed_assets, _typed_records  # noqa: F401
 from .validate import check_document, validate_table
 
@@ -63,6 +64,25 @@ class Portfolio:
     matrices: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
     # ---------------------------------------------------------------- basics
+    @property
+    def columns(self) -> AssetTable:
+        """The assets as typed numpy columns (:class:`~valuation.core.columns.AssetTable`:
+        enums as codes, dates datetime64[D], text None when missing).
+
+        A portfolio built from cards owns its table (the ``assets`` frame is made from it);
+        otherwise the table is read from ``assets`` on first use and kept while ``assets`` is
+        the same frame. Writing into ``assets`` in place after reading ``columns`` is not
+        seen by the kept table — build a new portfolio instead.
+        """
+        table, of = self.__dict__.get("_table", (None, None))
+        if table is None or of is not self.assets:
+            table = AssetTable.from_frame(self.assets)
+            self._own_table(table)
+        return table
+
+    def _own_table(self, table: AssetTable) -> None:
+        self.__dict__["_table"] = (table, self.assets)
+
     @property
     def index(self) -> pd.Index:
         return self.assets.index
@@ -151,38 +171,13 @@ class Portfolio:
 
     @classmethod
     def _build_from_norm(cls, cards: list[dict[str, Any]]) -> Portfolio:
-        ids = [c["asset"]["asset_id"] for c in cards]
-        scal, prefixes, sfields, mfields, rplan = _card_plan()
-        parents = [[_get_parts(c, pre) for c in cards] for pre in prefixes]
-        cols: dict[str, list[Any]] = {}
-        for f, pi, leaf, col in scal:
-            vals = [p.get(leaf) if type(p) is dict else None if p is None else _get_parts(p, (leaf,))
-                    for p in parents[pi]]
-            if f.kind == "list_str":
-                vals = ["; ".join(v) if v else None for v in vals]
-            cols[col] = vals
-        for sec, flag in SECTION_FLAGS.items():
-            cols[flag] = [isinstance(c.get(sec), dict) for c in cards]
+        """The tables of validated cards: the asset table (:class:`AssetTable`) first, the
+        streams expanded over its periods, then the frames at the edge."""
+        table = AssetTable.from_cards(cards, checked=True)
+        ids = table.ids.tolist()
+        _, _, sfields, mfields, rplan = _card_plan()
         raw_series: dict[str, list[Any]] = {f.path: [_get(c, f.path) for c in cards] for f in sfields}
-        records: dict[str, pd.DataFrame] = {}
-        for rpath, rfields, names in rplan:
-            aids: list[Any] = []
-            items: list[Any] = []
-            for aid, c in zip(ids, cards):
-                for item in _get(c, rpath) or []:
-                    aids.append(aid)
-                    items.append(item)
-            if items:
-                fr = _typed._typed_records_from_items(aids, items, rfields, names)
-                if fr is None:
-                    rows = []
-                    for aid, item in zip(aids, items):
-                        row = {"asset_id": aid}
-                        for name in names:
-                            row[name] = item.get(name)
-                        rows.append(row)
-                    fr = _typed_records(pd.DataFrame(rows), rfields)
-                records[rpath] = fr
+        records = _typed.records_from_cards(ids, cards, rplan)
         matrices: dict[str, dict[str, np.ndarray]] = {}
         for f in mfields:
             m = {aid: np.asarray(_get(c, f.path), dtype=float)
@@ -190,11 +185,13 @@ class Portfolio:
             if m:
                 matrices[f.path] = m
         index = pd.Index(ids, name="asset_id")
-        assets = _typed._typed_assets_from_values(cols, index)
-        if assets is None:
-            assets = _typed_assets(pd.DataFrame(cols, index=index))
-        series = _expand_series(assets, raw_series)
-        return cls(assets, series, records, matrices)
+        series, filled = expand_streams(index, table["income_periods"],
+                                        table["income_terminal_growth"], raw_series)
+        if filled:
+            table = table.with_columns(**filled)
+        pf = cls(table.to_frame(), series, records, matrices)
+        pf._own_table(table)
+        return pf
 
     # ---------------------------------------------------------------- from flat tables
     @classmethod

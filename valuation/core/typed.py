@@ -8,15 +8,13 @@ records list). The field defaults of the schema fill missing values.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
-from .frames import _frame, _null_str, _str_array
-from .layout import SECTION_FLAGS, _card_plan, _scalar_fields
+from .frames import _frame, _null_str
+from .layout import SECTION_FLAGS, _get, _scalar_fields
 from .schema import Field
 
 
@@ -66,88 +64,6 @@ def _typed_assets(df: pd.DataFrame) -> pd.DataFrame:
 
 
 _MAX_EXACT_INT = 2 ** 53
-# value types a column may hold for the direct build (checked per column as a set of types)
-_NONE: set[type] = {type(None)}
-_NUMBER: set[type] = {float, int, type(None)}
-_TEXT: set[type] = {str, type(None)}
-_BOOL: set[type] = {bool, type(None)}
-
-
-def _typed_assets_from_values(cols: Mapping[str, list[Any]], index: pd.Index) -> pd.DataFrame | None:
-    """:func:`_typed_assets` of ``pd.DataFrame(cols, index=index)`` built straight from the
-    card values, without the intermediate frame and its per-column pandas coercions (~25 ms
-    for one card). Returns None — the caller takes the general path — as soon as a column
-    holds a value outside the plain types validated cards carry (str, int, float, bool,
-    None), so the result is the same frame, dtypes included."""
-    n = len(index)
-    out: dict[str, Any] = {}
-    text: list[tuple[str, list[Any]]] = []   # (column, values) of the text columns
-    for f, _, _, c in _card_plan()[0]:
-        vals = cols.get(c)
-        types = _NONE if vals is None else set(map(type, vals))
-        missing = types <= _NONE
-        if f.kind in ("int", "number"):
-            if missing:
-                out[c] = np.full(n, np.nan if f.default is None else float(f.default))
-                continue
-            if not types <= _NUMBER or (int in types and not all(
-                    -_MAX_EXACT_INT < v < _MAX_EXACT_INT for v in vals if type(v) is int)):
-                return None
-            x = np.array(vals, dtype=float)  # None → NaN, ints exact (|v| < 2**53)
-            if f.default is not None:
-                x = np.where(np.isnan(x), float(f.default), x)
-            out[c] = x
-        elif f.kind == "date":
-            if missing:
-                d = np.empty(n, dtype="datetime64[ns]")
-                d[:] = np.datetime64("NaT")
-                out[c] = d
-            else:
-                if not types <= _TEXT:
-                    return None
-                out[c] = _iso_dates(vals)
-                if out[c] is None:
-                    out[c] = pd.to_datetime(pd.Series(vals), errors="coerce").to_numpy(dtype="datetime64[ns]")
-        elif f.kind == "bool":
-            if missing:
-                if f.default is None:
-                    return None
-                out[c] = np.full(n, bool(f.default))
-                continue
-            if f.default is None or not types <= _BOOL:
-                return None
-            out[c] = np.array([bool(f.default) if v is None else v for v in vals], dtype=bool)
-        else:  # str, enum, list_str
-            if missing:
-                if not n:
-                    out[c] = (pd.Series(np.full(n, f.default, dtype=object), dtype="str")
-                              if f.default is not None else _null_str(n)).array
-                elif f.default is None or type(f.default) is str:
-                    out[c] = None       # filled below, with the other text columns
-                    text.append((c, [f.default] * n))
-                else:
-                    out[c] = pd.Series(np.full(n, f.default, dtype=object), dtype="str").array
-                continue
-            if not types <= _TEXT:
-                return None
-            if f.default is not None:
-                if type(f.default) is not str:
-                    return None
-                vals = [f.default if v is None else v for v in vals]
-            out[c] = None
-            text.append((c, vals))
-    if text:
-        # the text columns as slices of one Arrow array: one conversion of all their values
-        # (~40 columns; a conversion each cost ~4 µs more than a slice)
-        big = pa.array([v for _, vals in text for v in vals], type=pa.large_string())
-        for i, (c, _) in enumerate(text):
-            out[c] = _str_array(big.slice(i * n, n))
-    for flag in SECTION_FLAGS.values():
-        v = cols.get(flag)
-        out[flag] = np.array(v, dtype=bool) if v is not None else np.zeros(n, dtype=bool)
-    return _frame(out, index)
-
-
 _ISO_DATE = re.compile(r"(19|20|21)\d\d-\d\d-\d\d")
 
 
@@ -240,3 +156,25 @@ def _typed_records_from_items(aids: list[Any], items: list[Any], rfields: list[F
             o[:] = vals
             out[name] = o
     return _frame(out, pd.RangeIndex(n))
+
+
+def records_from_cards(ids: list[str], cards: list[dict[str, Any]],
+                       rplan: list[tuple[str, list[Field], list[str]]]) -> dict[str, pd.DataFrame]:
+    """Records path → long typed frame (``asset_id`` + item fields) of validated cards, for
+    every records list some card fills (``rplan`` from :func:`~valuation.core.layout._card_plan`)."""
+    records: dict[str, pd.DataFrame] = {}
+    for rpath, rfields, names in rplan:
+        aids: list[Any] = []
+        items: list[Any] = []
+        for aid, c in zip(ids, cards):
+            for item in _get(c, rpath) or []:
+                aids.append(aid)
+                items.append(item)
+        if items:
+            fr = _typed_records_from_items(aids, items, rfields, names)
+            if fr is None:
+                rows = [{"asset_id": aid, **{name: item.get(name) for name in names}}
+                        for aid, item in zip(aids, items)]
+                fr = _typed_records(pd.DataFrame(rows), rfields)
+            records[rpath] = fr
+    return records
