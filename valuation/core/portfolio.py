@@ -43,6 +43,7 @@ from .layout import (  # noqa: F401
     _scalar_fields,
     _series_fields,
 )
+from .ragged import PortfolioArrays
 from .streams import _expand_series, _grow, _series_from_table, expand_streams  # noqa: F401
 from .typed import _typed_assets, _typed_records  # noqa: F401
 from .validate import check_document, validate_table
@@ -79,6 +80,12 @@ class Portfolio:
             table = AssetTable.from_frame(self.assets)
             self._own_table(table)
         return table
+
+    @property
+    def arrays(self) -> PortfolioArrays:
+        """The portfolio as arrays (:class:`~valuation.core.ragged.PortfolioArrays`): the asset
+        table, the streams as (assets × periods) arrays, records as offsets + item columns."""
+        return PortfolioArrays.from_portfolio(self)
 
     def _own_table(self, table: AssetTable) -> None:
         self.__dict__["_table"] = (table, self.assets)
