@@ -132,8 +132,15 @@ def asset_specs() -> tuple[ColumnSpec, ...]:
     return specs
 
 
+_SPEC_MAP: list[tuple[Any, dict[str, ColumnSpec]]] = []
+
+
 def _spec_map() -> dict[str, ColumnSpec]:
-    return {s.name: s for s in asset_specs()}
+    """Column name → spec (derived once per schema field list)."""
+    specs = asset_specs()
+    if not _SPEC_MAP or _SPEC_MAP[0][0] is not specs:
+        _SPEC_MAP[:] = [(specs, {s.name: s for s in specs})]
+    return _SPEC_MAP[0][1]
 
 
 def _bad_value(spec: ColumnSpec, value: Any, row: int | None) -> ValidationError:
@@ -166,6 +173,22 @@ def _readonly(a: np.ndarray) -> np.ndarray:
     return a
 
 
+def _checked(columns: Mapping[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
+    """Columns checked against their specs (known name, ndarray of the spec's dtype and length
+    n), made read-only."""
+    specs = _spec_map()
+    cols: dict[str, np.ndarray] = {}
+    for name, a in columns.items():
+        spec = specs.get(name)
+        if spec is None:
+            raise KeyError(f"{name!r} is not an asset column of the schema table")
+        if not isinstance(a, np.ndarray) or a.dtype != spec.dtype or a.shape != (n,):
+            raise TypeError(f"column {name!r}: expected {spec.dtype} of shape ({n},), got "
+                            f"{getattr(a, 'dtype', type(a))} {getattr(a, 'shape', '')}")
+        cols[name] = _readonly(a)
+    return cols
+
+
 @dataclass(frozen=True, eq=False)
 class AssetTable:
     """Assets × scalar fields as ``{column: ndarray}`` (see the module docstring for types).
@@ -183,22 +206,24 @@ class AssetTable:
     columns: Mapping[str, np.ndarray]
 
     def __post_init__(self) -> None:
-        n = len(self.ids)
-        specs = _spec_map()
-        cols: dict[str, np.ndarray] = {}
-        for name, a in self.columns.items():
-            spec = specs.get(name)
-            if spec is None:
-                raise KeyError(f"{name!r} is not an asset column of the schema table")
-            if not isinstance(a, np.ndarray) or a.dtype != spec.dtype or a.shape != (n,):
-                raise TypeError(f"column {name!r}: expected {spec.dtype} of shape ({n},), got "
-                                f"{getattr(a, 'dtype', type(a))} {getattr(a, 'shape', '')}")
-            cols[name] = _readonly(a)
+        cols = _checked(self.columns, len(self.ids))
         missing = [s.name for s in asset_specs() if s.name not in cols]
         if missing:
             raise KeyError(f"asset columns missing: {', '.join(missing)}")
         object.__setattr__(self, "ids", _readonly(np.asarray(self.ids, dtype=object)))
         object.__setattr__(self, "columns", MappingProxyType(cols))
+
+    @classmethod
+    def _of(cls, ids: np.ndarray, cols: dict[str, np.ndarray]) -> AssetTable:
+        """A table of columns built here by spec (every column, the spec's dtype, fresh
+        arrays): made read-only without the checks of the public constructor, which cost
+        more than building a one-card table."""
+        table = object.__new__(cls)
+        for a in cols.values():
+            a.flags.writeable = False
+        object.__setattr__(table, "ids", _readonly(ids))
+        object.__setattr__(table, "columns", MappingProxyType(cols))
+        return table
 
     # ------------------------------------------------------------------ reading
     def __len__(self) -> int:
@@ -224,8 +249,7 @@ class AssetTable:
 
     def decode(self, name: str) -> np.ndarray:
         """An enum column as an object array of its labels (None where missing)."""
-        lab = np.array((*self.labels(name), None), dtype=object)   # code -1 → the last: None
-        return lab[self.columns[name]]
+        return _label_array(self.spec(name))[self.columns[name]]
 
     def floats(self, name: str) -> np.ndarray:
         """A number or bool column as float64 (read-only; numbers as stored, NaN missing)."""
@@ -249,11 +273,11 @@ class AssetTable:
         idx = np.asarray(rows)
         if idx.dtype == bool:
             idx = np.flatnonzero(idx)
-        return AssetTable(self.ids[idx], {k: v[idx] for k, v in self.columns.items()})
+        return AssetTable._of(self.ids[idx], {k: v[idx] for k, v in self.columns.items()})
 
     def with_columns(self, **cols: np.ndarray) -> AssetTable:
         """A new table with the given columns replaced (same rows)."""
-        return AssetTable(self.ids, {**self.columns, **cols})
+        return AssetTable._of(self.ids, {**self.columns, **_checked(cols, len(self))})
 
     # ------------------------------------------------------------------ from cards
     @classmethod
@@ -281,7 +305,7 @@ class AssetTable:
             cols[flag] = np.array([isinstance(c.get(sec), dict) for c in cards], dtype=bool)
         ids = np.empty(n, dtype=object)
         ids[:] = [c["asset"]["asset_id"] for c in cards]
-        return cls(ids, cols)
+        return cls._of(ids, cols)
 
     # ------------------------------------------------------------------ frames (the edge)
     @classmethod
@@ -308,7 +332,9 @@ class AssetTable:
                     cols[spec.name] = _codes_of(spec, vals)
                 else:                                  # (a list_str is joined text here)
                     cols[spec.name] = _text(spec, vals, n)
-        return cls(np.asarray(frame.index.astype(str), dtype=object), cols)
+        ids = np.empty(n, dtype=object)
+        ids[:] = frame.index.astype(str).tolist()
+        return cls._of(ids, cols)
 
     def to_frame(self) -> pd.DataFrame:
         """The ``Portfolio.assets`` frame: index ``asset_id``; numbers float64, dates
@@ -335,6 +361,20 @@ class AssetTable:
         return _frame(out, pd.Index(self.ids.tolist(), name="asset_id"))
 
 
+_LABELS: dict[tuple[str, ...], np.ndarray] = {}
+
+
+def _label_array(spec: ColumnSpec) -> np.ndarray:
+    """The labels of an enum spec then None, as an object array indexed by code (code -1 →
+    the last: None); one per enumeration."""
+    if spec.kind != "enum":
+        raise TypeError(f"{spec.name!r} is not an enum column")
+    lab = _LABELS.get(spec.labels or ())
+    if lab is None:
+        lab = _LABELS[spec.labels or ()] = _readonly(np.array((*(spec.labels or ()), None), dtype=object))
+    return lab
+
+
 def _fill(spec: ColumnSpec, a: np.ndarray) -> np.ndarray:
     """Missing numbers/dates replaced by the spec's default (when it has one)."""
     if spec.default is not None:
@@ -345,7 +385,7 @@ def _fill(spec: ColumnSpec, a: np.ndarray) -> np.ndarray:
 def _from_values(spec: ColumnSpec, vals: list[Any], n: int) -> np.ndarray:
     """One column from the plain values of validated cards (None missing)."""
     if spec.kind == "number":
-        return _fill(spec, np.array([np.nan if v is None else float(v) for v in vals], dtype=float))
+        return _fill(spec, np.array(vals, dtype=float))   # None → NaN (numpy's own conversion)
     if spec.kind == "date":
         return _fill(spec, np.array(["NaT" if v is None else v for v in vals], dtype="datetime64[D]"))
     if spec.kind == "enum":
