@@ -384,6 +384,8 @@ def _fill(spec: ColumnSpec, a: np.ndarray) -> np.ndarray:
 
 def _from_values(spec: ColumnSpec, vals: list[Any], n: int) -> np.ndarray:
     """One column from the plain values of validated cards (None missing)."""
+    if vals.count(None) == n:          # an absent field (most columns of most cards)
+        return spec.missing(n)
     if spec.kind == "number":
         return _fill(spec, np.array(vals, dtype=float))   # None → NaN (numpy's own conversion)
     if spec.kind == "date":
