@@ -7,10 +7,13 @@ product_operation), so ``processing_use`` is code 1.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from valuation.core.columns import MISSING_CODE, AssetTable, asset_specs
 from valuation.core.errors import ValidationError
@@ -155,3 +158,39 @@ def test_column_readers_read_the_table_with_none_for_missing_text():
     assert column_floats(t, "pledged").tolist() == [1.0, 0.0]
     with pytest.raises(TypeError):
         column_floats(t, "name")
+
+
+def test_portfolio_keeps_its_table_while_assets_is_the_same_frame():
+    pf = Portfolio.from_cards([A, B])
+    assert pf.columns is pf.columns
+    pf.assets = pf.assets.iloc[[1]]               # a new frame: the table follows it
+    assert pf.columns.ids.tolist() == ["B2"]
+
+
+# ---------------------------------------------------------------- property: frame round trip
+_TEXT = st.one_of(st.none(), st.text(alphabet="ab数据 ;", max_size=6))
+_NUM = st.one_of(st.just(np.nan), st.floats(-1e12, 1e12, allow_nan=False))
+_DAY = st.one_of(st.none(), st.dates(min_value=datetime.date(1900, 1, 1),
+                                     max_value=datetime.date(2199, 12, 31)))
+_RIGHTS = ("holding", "processing_use", "product_operation")
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(_TEXT, _NUM, _DAY, st.integers(-1, 2), st.booleans()), min_size=1, max_size=8))
+def test_any_table_survives_the_frame_round_trip(rows):
+    """to_frame then from_frame gives back every value: text (None kept apart from ""),
+    numbers (NaN), dates (NaT), enum codes (-1 missing) and bools."""
+    n = len(rows)
+    base = AssetTable.from_cards([dict(B, asset=dict(B["asset"], asset_id=f"P{i}")) for i in range(n)])
+    name = np.empty(n, dtype=object)
+    name[:] = [r[0] for r in rows]
+    days = np.array(["NaT" if r[2] is None else r[2].isoformat() for r in rows], dtype="datetime64[D]")
+    t = base.with_columns(name=name, cost_direct=np.array([r[1] for r in rows]), rights_term_end=days,
+                          rights_type=np.array([r[3] for r in rows], dtype=np.int16),
+                          pledged=np.array([r[4] for r in rows]))
+    back = AssetTable.from_frame(t.to_frame())
+    assert back["name"].tolist() == [r[0] for r in rows]
+    np.testing.assert_array_equal(back["cost_direct"], [r[1] for r in rows])
+    np.testing.assert_array_equal(back["rights_term_end"], days)
+    assert back.decode("rights_type").tolist() == [None if r[3] < 0 else _RIGHTS[r[3]] for r in rows]
+    assert back["pledged"].tolist() == [r[4] for r in rows]
