@@ -1,6 +1,7 @@
-"""Portfolio.from_cards builds its tables straight from the card values (str columns over Arrow
-arrays, ISO dates via numpy, records columns from the items); the general pandas path stays as
-the fallback. Both must give the same frames — values, dtypes and block layout."""
+"""Portfolio.from_cards builds its assets frame from the asset table (core.columns) and its
+records columns straight from the items (ISO dates via numpy); the general pandas path —
+``pd.DataFrame`` of the card values typed by ``_typed_assets`` / ``_typed_records`` — must give
+the same frames, values and dtypes."""
 from __future__ import annotations
 
 import copy
@@ -11,7 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import valuation.core.layout as L
 import valuation.core.portfolio as P
+import valuation.core.streams as S
+import valuation.core.typed as T
 from valuation.core.validate import check_document
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,11 +65,25 @@ def _sets() -> list[list[dict]]:
 def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(a, b, check_exact=True)
     assert list(a.dtypes) == list(b.dtypes)
-    assert [(str(x.dtype), list(x.mgr_locs.as_array)) for x in a._mgr.blocks] == \
-        [(str(x.dtype), list(x.mgr_locs.as_array)) for x in b._mgr.blocks]
     for col in a.columns:
         if a[col].dtype == object:
             assert [type(v) for v in a[col]] == [type(v) for v in b[col]]
+
+
+def _general_assets(norm: list[dict]) -> tuple[pd.DataFrame, dict]:
+    """The assets frame and series by pandas: a frame of the card values, typed column by
+    column (``_typed_assets``), the streams expanded into it (``_expand_series``)."""
+    scal, _, sfields, _, _ = L._card_plan()
+    cols = {}
+    for f, _, _, col in scal:
+        vals = [L._get(c, f.path) for c in norm]
+        cols[col] = [("; ".join(v) if v else None) for v in vals] if f.kind == "list_str" else vals
+    for sec, flag in L.SECTION_FLAGS.items():
+        cols[flag] = [isinstance(c.get(sec), dict) for c in norm]
+    ids = pd.Index([c["asset"]["asset_id"] for c in norm], name="asset_id")
+    assets = T._typed_assets(pd.DataFrame(cols, index=ids))
+    series = S._expand_series(assets, {f.path: [L._get(c, f.path) for c in norm] for f in sfields})
+    return assets, series
 
 
 @pytest.mark.parametrize("cards", _sets())
@@ -74,14 +92,14 @@ def test_direct_build_equals_general_path(cards, monkeypatch):
     assert not any(issues for _, issues in checked)
     norm = [out for out, _ in checked]
     fast = P.Portfolio._build_from_norm(copy.deepcopy(norm))
-    monkeypatch.setattr(P, "_typed_assets_from_values", lambda *a: None)
-    monkeypatch.setattr(P, "_typed_records_from_items", lambda *a: None)
-    monkeypatch.setattr(P, "_iso_dates", lambda *a: None)
+    assets, series = _general_assets(copy.deepcopy(norm))
+    monkeypatch.setattr(T, "_typed_records_from_items", lambda *a: None)
+    monkeypatch.setattr(T, "_iso_dates", lambda *a: None)
     slow = P.Portfolio._build_from_norm(copy.deepcopy(norm))
-    _same(fast.assets, slow.assets)
-    assert list(fast.series) == list(slow.series)
+    _same(fast.assets, assets)
+    assert list(fast.series) == list(series) == list(slow.series)
     for k in fast.series:
-        _same(fast.series[k], slow.series[k])
+        _same(fast.series[k], series[k])
     assert list(fast.records) == list(slow.records)
     for k in fast.records:
         _same(fast.records[k], slow.records[k])

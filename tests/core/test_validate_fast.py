@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import valuation.core.validate as V
+import valuation.core.validate_document as V
 from valuation.core.schema import fields_for
 
 ROOT = Path(__file__).resolve().parents[2]

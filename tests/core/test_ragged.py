@@ -1,0 +1,72 @@
+"""A portfolio as arrays (core/ragged.py): streams as (assets × periods) arrays, records as
+offsets + item columns. Expectations written out by hand from the cards below."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from valuation.core.columns import MISSING_CODE
+from valuation.core.portfolio import Portfolio
+from valuation.core.ragged import Ragged
+
+
+def _card(aid: str, lines: list[dict], income: list[float] | None = None) -> dict:
+    c = {"asset": {"asset_id": aid, "name": aid}, "engagement": {"valuation_date": "2025-06-30"},
+         "cost": {"lines": lines}}
+    if income is not None:
+        c["income"] = {"model": "direct", "discount_rate": 0.1, "income": income}
+    return c
+
+
+PF = Portfolio.from_cards([
+    _card("A", [{"category": "direct", "amount": 10.0}, {"category": "taxes", "amount": 2.0,
+                                                          "date_incurred": "2024-03-01"}], [1.0, 2.0, 3.0]),
+    _card("B", []),
+    _card("C", [{"category": "preliminary", "amount": 5.0, "allocation_share": 0.5}], [4.0]),
+])
+
+
+def test_records_as_offsets_and_item_columns():
+    arr = PF.arrays
+    r = arr.records["cost.lines"]
+    # A has 2 lines, B none, C one: offsets 0,2,2,3
+    assert r.offsets.tolist() == [0, 2, 2, 3] and r.counts.tolist() == [2, 0, 1]
+    assert r.owner.tolist() == [0, 0, 2]
+    np.testing.assert_array_equal(r["amount"], [10.0, 2.0, 5.0])
+    # cost_category labels: preliminary 0, direct 1, indirect 2, opportunity 3, taxes 4
+    assert r["category"].tolist() == [1, 4, 0]
+    # allocation_share defaults to 1.0 (schema); subcategory text missing → None
+    assert r["allocation_share"].tolist() == [1.0, 1.0, 0.5]
+    assert r["subcategory"].tolist() == [None, None, None]
+    assert r["date_incurred"].dtype == np.dtype("datetime64[D]")
+    assert np.isnat(r["date_incurred"][0]) and r["date_incurred"][1] == np.datetime64("2024-03-01")
+
+
+def test_streams_are_assets_by_periods():
+    s = PF.arrays.streams["income.income"]
+    assert s.shape == (3, 3)
+    np.testing.assert_array_equal(s, [[1.0, 2.0, 3.0], [np.nan] * 3, [4.0, np.nan, np.nan]])
+
+
+def test_take_keeps_items_with_their_assets():
+    t = PF.arrays.take([2, 0])
+    assert t.assets.ids.tolist() == ["C", "A"]
+    r = t.records["cost.lines"]
+    assert r.offsets.tolist() == [0, 1, 3] and r["amount"].tolist() == [5.0, 10.0, 2.0]
+    np.testing.assert_array_equal(t.streams["income.income"][0], [4.0, np.nan, np.nan])
+
+
+def test_ragged_frame_round_trip_groups_rows_by_asset():
+    long = pd.DataFrame({"asset_id": ["C", "A", "X", "A"], "category": ["direct", "taxes", "direct", None],
+                         "amount": [1.0, 2.0, 3.0, 4.0]})
+    r = Ragged.from_frame("cost.lines", long, np.array(["A", "B", "C"], dtype=object))
+    # X is not in the portfolio; A's rows keep their order (taxes then missing), then C's
+    assert r.offsets.tolist() == [0, 2, 2, 3]
+    assert r["amount"].tolist() == [2.0, 4.0, 1.0]
+    assert r["category"].tolist() == [4, MISSING_CODE, 1]
+    back = r.to_frame(np.array(["A", "B", "C"], dtype=object))
+    assert back["asset_id"].tolist() == ["A", "A", "C"]
+    assert back["category"].tolist() == ["taxes", None, "direct"]
+    with pytest.raises(ValueError):
+        Ragged("cost.lines", np.array([0, 2]), {"amount": np.zeros(3)})

@@ -1,0 +1,409 @@
+"""The asset table: one typed numpy column per scalar field of the ONE schema table.
+
+docs/DESIGN.md §2 (a portfolio is aligned tables keyed by ``asset_id``); issue 20 step 2.
+The columns and their types are generated from :mod:`valuation.core.schema` (through
+:mod:`valuation.core.layout`), never listed by hand:
+
+=============================  ==============================  =============================
+schema kind                    array                           missing
+=============================  ==============================  =============================
+``number``, ``int``            ``float64``                     ``NaN``
+``date``                       ``datetime64[D]``               ``NaT``
+``enum``                       ``int16`` codes into the        ``-1`` (:data:`MISSING_CODE`)
+                               field's labels (``ENUMS``)
+``str``, ``list_str``          ``object`` (Python ``str``;     ``None`` — the ONE text
+                               a ``list_str`` joined by        convention (never ``""``,
+                               ``"; "`` as in the frame)       never ``NaN``)
+``bool``                       ``bool``                        the field's default (every
+                                                               bool field has one)
+section flags ``has_cost`` …   ``bool``                        ``False``
+=============================  ==============================  =============================
+
+A field's schema default fills its missing values, as validation does for cards. The table
+is a frozen dataclass over read-only arrays: :meth:`AssetTable.take` and
+:meth:`AssetTable.with_columns` return new tables. pandas appears only at the edges:
+:meth:`AssetTable.from_frame` and :meth:`AssetTable.to_frame` (the ``Portfolio.assets`` frame,
+dtypes included: numbers float64, dates datetime64[ns], text and enums pandas "str").
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from . import schema as _schema
+from .errors import Issue, ValidationError
+from .frames import _frame, str_arrays
+from .layout import SECTION_FLAGS, _card_plan, _get_parts
+from .validate import check_document
+
+__all__ = ["AssetTable", "ColumnSpec", "MISSING_CODE", "asset_specs"]
+
+#: the code of a missing enum value
+MISSING_CODE = -1
+
+_KIND = {"number": "number", "int": "number", "date": "date", "enum": "enum", "str": "text",
+         "list_str": "text", "bool": "bool"}
+_DTYPE = {"number": np.dtype(np.float64), "date": np.dtype("datetime64[D]"),
+          "enum": np.dtype(np.int16), "text": np.dtype(object), "bool": np.dtype(bool)}
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One column of the asset table: its name, storage kind, enum labels and default.
+
+    ``kind`` is one of ``number``, ``date``, ``enum``, ``text``, ``bool``; ``labels`` the
+    enum's allowed values (code i ↔ ``labels[i]``); ``default`` the schema default in storage
+    form (a float, a code, a str, a bool, a ``datetime64[D]``) or None; ``path`` the schema
+    path ("" for a section flag); ``list_text`` marks a ``list_str`` field.
+    """
+
+    name: str
+    kind: str
+    path: str = ""
+    labels: tuple[str, ...] | None = None
+    default: Any = None
+    list_text: bool = False
+
+    @property
+    def dtype(self) -> np.dtype:
+        return _DTYPE[self.kind]
+
+    @cached_property
+    def _codes(self) -> dict[str, int]:
+        return {v: i for i, v in enumerate(self.labels or ())}
+
+    def code(self, label: str) -> int:
+        """The code of an enum label; ValueError naming the allowed labels otherwise."""
+        try:
+            return self._codes[label]
+        except KeyError:
+            raise ValueError(label) from None
+
+    def missing(self, n: int) -> np.ndarray:
+        """A column of n missing values (the default where the schema gives one)."""
+        if self.kind == "number":
+            return np.full(n, np.nan if self.default is None else self.default)
+        if self.kind == "date":
+            return np.full(n, np.datetime64("NaT") if self.default is None else self.default,
+                           dtype="datetime64[D]")
+        if self.kind == "enum":
+            return np.full(n, MISSING_CODE if self.default is None else self.default, dtype=np.int16)
+        if self.kind == "bool":
+            return np.full(n, bool(self.default))
+        out = np.empty(n, dtype=object)
+        out[:] = self.default
+        return out
+
+
+_SPECS: list[tuple[Any, tuple[ColumnSpec, ...]]] = []
+
+
+def _spec_of(f: _schema.Field) -> ColumnSpec:
+    kind = _KIND[f.kind]
+    labels = f.allowed if kind == "enum" else None
+    default = f.default
+    if default is not None:
+        if kind == "number":
+            default = float(default)
+        elif kind == "enum":
+            default = labels.index(default)
+        elif kind == "date":
+            default = np.datetime64(default, "D")
+    elif kind == "bool":   # (a test holds the schema to this: a bool is never left unknown)
+        raise ValueError(f"bool field {f.path} has no default")
+    return ColumnSpec(f.column, kind, f.path, labels, default, f.kind == "list_str")
+
+
+def asset_specs() -> tuple[ColumnSpec, ...]:
+    """The asset table's columns in frame order: the scalar schema fields, then the section
+    flags (derived once per schema field list)."""
+    if _SPECS and _SPECS[0][0] is _schema.FIELDS:
+        return _SPECS[0][1]
+    specs = tuple(_spec_of(f) for f, _, _, _ in _card_plan()[0]) + tuple(
+        ColumnSpec(flag, "bool", "", None, False) for flag in SECTION_FLAGS.values())
+    _SPECS[:] = [(_schema.FIELDS, specs)]
+    return specs
+
+
+_SPEC_MAP: list[tuple[Any, dict[str, ColumnSpec]]] = []
+
+
+def _spec_map() -> dict[str, ColumnSpec]:
+    """Column name → spec (derived once per schema field list)."""
+    specs = asset_specs()
+    if not _SPEC_MAP or _SPEC_MAP[0][0] is not specs:
+        _SPEC_MAP[:] = [(specs, {s.name: s for s in specs})]
+    return _SPEC_MAP[0][1]
+
+
+def _bad_value(spec: ColumnSpec, value: Any, row: int | None) -> ValidationError:
+    allowed = ", ".join(spec.labels or ()) if spec.kind == "enum" else spec.kind
+    return ValidationError([Issue(
+        field=spec.path or spec.name, value=value, allowed=allowed, row=row,
+        message_zh=f"字段 {spec.path or spec.name} 的值 {value!r} 不在允许范围内（允许：{allowed}）",
+        message_en=f"{spec.path or spec.name}: {value!r} is not allowed (allowed: {allowed})")])
+
+
+def _codes_of(spec: ColumnSpec, labels: Sequence[Any]) -> np.ndarray:
+    """Enum labels (None/NaN missing → the default or -1) as int16 codes; a label outside the
+    field's enumeration is refused with a ValidationError naming field, value and allowed."""
+    look = spec._codes
+    miss = MISSING_CODE if spec.default is None else spec.default
+    out = np.empty(len(labels), dtype=np.int16)
+    for i, v in enumerate(labels):
+        if v is None or v != v:                   # None or NaN
+            out[i] = miss
+        else:
+            code = look.get(v)
+            if code is None:
+                raise _bad_value(spec, v, i)
+            out[i] = code
+    return out
+
+
+def _readonly(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a
+
+
+def _checked(columns: Mapping[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
+    """Columns checked against their specs (known name, ndarray of the spec's dtype and length
+    n), made read-only."""
+    specs = _spec_map()
+    cols: dict[str, np.ndarray] = {}
+    for name, a in columns.items():
+        spec = specs.get(name)
+        if spec is None:
+            raise KeyError(f"{name!r} is not an asset column of the schema table")
+        if not isinstance(a, np.ndarray) or a.dtype != spec.dtype or a.shape != (n,):
+            raise TypeError(f"column {name!r}: expected {spec.dtype} of shape ({n},), got "
+                            f"{getattr(a, 'dtype', type(a))} {getattr(a, 'shape', '')}")
+        cols[name] = _readonly(a)
+    return cols
+
+
+@dataclass(frozen=True, eq=False)
+class AssetTable:
+    """Assets × scalar fields as ``{column: ndarray}`` (see the module docstring for types).
+
+    Parameters
+    ----------
+    ids
+        ``asset_id`` of each row (object array of str), unique.
+    columns
+        Column name → 1-D array of ``len(ids)``, one per :func:`asset_specs` entry, of the
+        spec's dtype. Arrays are made read-only.
+    """
+
+    ids: np.ndarray
+    columns: Mapping[str, np.ndarray]
+
+    def __post_init__(self) -> None:
+        cols = _checked(self.columns, len(self.ids))
+        missing = [s.name for s in asset_specs() if s.name not in cols]
+        if missing:
+            raise KeyError(f"asset columns missing: {', '.join(missing)}")
+        object.__setattr__(self, "ids", _readonly(np.asarray(self.ids, dtype=object)))
+        object.__setattr__(self, "columns", MappingProxyType(cols))
+
+    @classmethod
+    def _of(cls, ids: np.ndarray, cols: dict[str, np.ndarray]) -> AssetTable:
+        """A table of columns built here by spec (every column, the spec's dtype, fresh
+        arrays): made read-only without the checks of the public constructor, which cost
+        more than building a one-card table."""
+        table = object.__new__(cls)
+        for a in cols.values():
+            a.flags.writeable = False
+        object.__setattr__(table, "ids", _readonly(ids))
+        object.__setattr__(table, "columns", MappingProxyType(cols))
+        return table
+
+    # ------------------------------------------------------------------ reading
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.columns[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.columns
+
+    @staticmethod
+    def spec(name: str) -> ColumnSpec:
+        """The :class:`ColumnSpec` of a column (KeyError for an unknown name)."""
+        return _spec_map()[name]
+
+    def labels(self, name: str) -> tuple[str, ...]:
+        """The labels of an enum column: code i stands for ``labels(name)[i]``."""
+        spec = self.spec(name)
+        if spec.kind != "enum":
+            raise TypeError(f"{name!r} is not an enum column")
+        return spec.labels or ()
+
+    def decode(self, name: str) -> np.ndarray:
+        """An enum column as an object array of its labels (None where missing)."""
+        return _label_array(self.spec(name))[self.columns[name]]
+
+    def floats(self, name: str) -> np.ndarray:
+        """A number or bool column as float64 (read-only; numbers as stored, NaN missing)."""
+        a = self.columns[name]
+        if a.dtype == np.float64:
+            return a
+        if a.dtype == bool:
+            return _readonly(a.astype(float))
+        raise TypeError(f"{name!r} is a {self.spec(name).kind} column, not a number")
+
+    def values_list(self, name: str) -> list[Any]:
+        """A column as Python objects: enum labels and text (None missing), floats (NaN
+        missing), bools, dates as ``datetime.date`` (None missing)."""
+        if self.spec(name).kind == "enum":
+            return self.decode(name).tolist()
+        return self.columns[name].tolist()
+
+    # ------------------------------------------------------------------ new tables
+    def take(self, rows: Sequence[int] | np.ndarray) -> AssetTable:
+        """The table of the given row positions (or a boolean mask), in that order."""
+        idx = np.asarray(rows)
+        if idx.dtype == bool:
+            idx = np.flatnonzero(idx)
+        return AssetTable._of(self.ids[idx], {k: v[idx] for k, v in self.columns.items()})
+
+    def with_columns(self, **cols: np.ndarray) -> AssetTable:
+        """A new table with the given columns replaced (same rows)."""
+        return AssetTable._of(self.ids, {**self.columns, **_checked(cols, len(self))})
+
+    # ------------------------------------------------------------------ from cards
+    @classmethod
+    def from_cards(cls, cards: Sequence[Mapping[str, Any]], *, checked: bool = False) -> AssetTable:
+        """The table of validated cards, or of raw cards checked here (``checked=False``:
+        :func:`~valuation.core.validate.check_document`; any issue raises ValidationError)."""
+        if not checked:
+            norm, issues = [], []
+            for c in cards:
+                out, iss = check_document(c, "card")
+                norm.append(out)
+                issues.extend(iss)
+            if issues:
+                raise ValidationError(issues)
+            cards = norm
+        scal, prefixes, _, _, _ = _card_plan()
+        parents = [[_get_parts(c, pre) for c in cards] for pre in prefixes]
+        n = len(cards)
+        cols: dict[str, np.ndarray] = {}
+        for spec, (_, pi, leaf, _col) in zip(asset_specs(), scal):
+            vals = [p.get(leaf) if type(p) is dict else None if p is None else _get_parts(p, (leaf,))
+                    for p in parents[pi]]
+            cols[spec.name] = _from_values(spec, vals, n)
+        for sec, flag in SECTION_FLAGS.items():
+            cols[flag] = np.array([isinstance(c.get(sec), dict) for c in cards], dtype=bool)
+        ids = np.empty(n, dtype=object)
+        ids[:] = [c["asset"]["asset_id"] for c in cards]
+        return cls._of(ids, cols)
+
+    # ------------------------------------------------------------------ frames (the edge)
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame) -> AssetTable:
+        """The table of an assets frame (index ``asset_id``, columns named by the schema; an
+        absent column is all missing). Enum values outside their enumeration are refused."""
+        n = len(frame)
+        cols: dict[str, np.ndarray] = {}
+        present = set(frame.columns)
+        for spec in asset_specs():
+            if spec.name not in present:
+                cols[spec.name] = spec.missing(n)
+                continue
+            s = frame[spec.name]
+            if spec.kind == "number":
+                cols[spec.name] = _fill(spec, s.to_numpy(dtype=float, na_value=np.nan).copy())
+            elif spec.kind == "date":
+                cols[spec.name] = _fill(spec, pd.to_datetime(s).to_numpy().astype("datetime64[D]"))
+            elif spec.kind == "bool":
+                cols[spec.name] = s.fillna(bool(spec.default)).to_numpy(dtype=bool).copy()
+            else:
+                vals = s.astype(object).where(s.notna(), None).tolist()
+                if spec.kind == "enum":
+                    cols[spec.name] = _codes_of(spec, vals)
+                else:                                  # (a list_str is joined text here)
+                    cols[spec.name] = _text(spec, vals, n)
+        ids = np.empty(n, dtype=object)
+        ids[:] = frame.index.astype(str).tolist()
+        return cls._of(ids, cols)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The ``Portfolio.assets`` frame: index ``asset_id``; numbers float64, dates
+        datetime64[ns], bools bool, text and enum labels pandas "str" (missing NaN, pandas'
+        own convention at this edge)."""
+        n = len(self)
+        out: dict[str, Any] = {}
+        texts: list[tuple[str, list[Any]]] = []
+        for spec in asset_specs():
+            a = self.columns[spec.name]
+            if spec.kind in ("number", "bool"):
+                out[spec.name] = a                     # (the frame's blocks are copies)
+            elif spec.kind == "date":
+                out[spec.name] = a.astype("datetime64[ns]")
+            else:
+                out[spec.name] = None                  # filled below, all text at once
+                texts.append((spec.name, (self.decode(spec.name) if spec.kind == "enum" else a).tolist()))
+        if n:
+            for (name, _), arr in zip(texts, str_arrays([v for _, v in texts], n)):
+                out[name] = arr
+        else:
+            for name, _ in texts:
+                out[name] = pd.array(pa.array([], type=pa.large_string()), dtype="str")
+        return _frame(out, pd.Index(self.ids.tolist(), name="asset_id"))
+
+
+_LABELS: dict[tuple[str, ...], np.ndarray] = {}
+
+
+def _label_array(spec: ColumnSpec) -> np.ndarray:
+    """The labels of an enum spec then None, as an object array indexed by code (code -1 →
+    the last: None); one per enumeration."""
+    if spec.kind != "enum":
+        raise TypeError(f"{spec.name!r} is not an enum column")
+    lab = _LABELS.get(spec.labels or ())
+    if lab is None:
+        lab = _LABELS[spec.labels or ()] = _readonly(np.array((*(spec.labels or ()), None), dtype=object))
+    return lab
+
+
+def _fill(spec: ColumnSpec, a: np.ndarray) -> np.ndarray:
+    """Missing numbers/dates replaced by the spec's default (when it has one)."""
+    if spec.default is not None:
+        a[np.isnan(a)] = spec.default
+    return a
+
+
+def _from_values(spec: ColumnSpec, vals: list[Any], n: int) -> np.ndarray:
+    """One column from the plain values of validated cards (None missing)."""
+    if vals.count(None) == n:          # an absent field (most columns of most cards)
+        return spec.missing(n)
+    if spec.kind == "number":
+        return _fill(spec, np.array(vals, dtype=float))   # None → NaN (numpy's own conversion)
+    if spec.kind == "date":
+        return _fill(spec, np.array(["NaT" if v is None else v for v in vals], dtype="datetime64[D]"))
+    if spec.kind == "enum":
+        return _codes_of(spec, vals)
+    if spec.kind == "bool":
+        d = bool(spec.default)
+        return np.array([d if v is None else bool(v) for v in vals], dtype=bool)
+    if spec.list_text:
+        vals = ["; ".join(v) if v else None for v in vals]
+    return _text(spec, vals, n)
+
+
+def _text(spec: ColumnSpec, vals: list[Any], n: int) -> np.ndarray:
+    """A text column: object array of str, None missing (or the spec's default)."""
+    if spec.default is not None:
+        vals = [spec.default if v is None else v for v in vals]
+    out = np.empty(n, dtype=object)
+    out[:] = vals
+    return out

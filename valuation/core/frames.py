@@ -1,0 +1,179 @@
+"""pandas at the edge of the core: frames built from arrays and columns read without Series.
+
+The portfolio's public tables are pandas frames (docs/DESIGN.md §2); the engine works on
+arrays (:mod:`valuation.core.columns`). These helpers convert between the two cheaply:
+:func:`frame_of_arrays` / :func:`_frame` assemble a frame from 1-D arrays, :func:`str_arrays`
+turns many text columns into pandas "str" arrays by one Arrow conversion, and the readers
+:func:`column_values`, :func:`column_floats`, :func:`column_list` read one column of a frame
+(or of an :class:`~valuation.core.columns.AssetTable`) without building its Series.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from pandas.arrays import ArrowStringArray
+
+if TYPE_CHECKING:
+    from .columns import AssetTable
+
+__all__ = ["frame_of_arrays", "str_arrays", "column_values", "column_floats", "column_list"]
+
+
+def _member(values: Any, members: Any) -> np.ndarray:
+    """``values ∈ members`` as a bool array, by one hash lookup on object arrays (pandas' isin on
+    Arrow strings with a Python set walks the set in Python: ~30 ms per call at 50,000 rows)."""
+    look = pd.Index(np.asarray(members, dtype=object)).unique()
+    return look.get_indexer(np.asarray(values, dtype=object)) >= 0
+
+
+def _frame(out: dict[str, Any], index: pd.Index) -> pd.DataFrame:
+    """``pd.DataFrame(out, index=index)`` for fresh 1-D columns of the final dtypes (float,
+    bool, object or datetime64[ns] ndarrays, "str" ArrowStringArrays, DatetimeArrays), without
+    the per-column sanitising of the dict constructor (~2 ms for the ~120 asset columns); the
+    same consolidated blocks. Object columns stay object (the constructor would infer "str"
+    from an object ndarray — callers pass those only where the old path had object Series)."""
+    key = tuple(out)
+    columns = _COLUMNS.get(key)
+    if columns is None:
+        if len(_COLUMNS) > 64:
+            _COLUMNS.clear()
+        columns = _COLUMNS[key] = pd.Index(list(out))
+    try:
+        return pd.DataFrame._from_arrays(list(out.values()), columns=columns.copy(), index=index,
+                                         verify_integrity=False)
+    except (AttributeError, TypeError):  # pragma: no cover - a pandas without this private helper
+        # the public constructor, object columns kept object (it would infer "str" from them)
+        return pd.DataFrame({k: pd.Series(v, index=index, dtype=object, copy=False)
+                             if isinstance(v, np.ndarray) and v.dtype == object else v
+                             for k, v in out.items()}, index=index)
+
+
+def frame_of_arrays(cols: Mapping[str, Any], index: pd.Index) -> pd.DataFrame:
+    """``pd.DataFrame(cols, index=index)`` for the result columns a method builds: numpy
+    arrays of numbers or bools, and of text (unicode arrays, or object arrays holding str
+    only), which that constructor turns into "str" columns one Arrow conversion each, ~30 µs
+    a column. Here the text of all columns is converted at once and the frame assembled by
+    :func:`_frame`: the same frame, dtypes and blocks included. Anything else (another
+    column type, an object array holding None or numbers, no rows) goes to the constructor.
+    """
+    n = len(index)
+    out: dict[str, Any] = {}
+    text: list[tuple[str, list[Any]]] = []
+    for k, v in cols.items():
+        if type(v) is not np.ndarray or v.ndim != 1 or len(v) != n or not n or type(k) is not str:
+            return pd.DataFrame(cols, index=index)
+        kind = v.dtype.kind
+        if kind in "biuf":
+            out[k] = v                   # (stacked into the frame's blocks: a copy)
+            continue
+        vals = v.tolist()
+        if kind != "U" and not (kind == "O" and all(type(x) is str for x in vals)):
+            return pd.DataFrame(cols, index=index)
+        out[k] = None                    # filled below
+        text.append((k, vals))
+    for (k, _), arr in zip(text, str_arrays([vals for _, vals in text], n)):
+        out[k] = arr
+    return _frame(out, index)
+
+
+def str_arrays(texts: Sequence[list[Any]], n: int) -> list[pd.api.extensions.ExtensionArray]:
+    """A "str" array of each list of ``n`` str values, all converted by ONE Arrow call and
+    sliced: a conversion per column costs ~10–30 µs more than a slice, and a method's result
+    frame has ~10 text columns."""
+    if not texts:
+        return []
+    big = pa.array([x for vals in texts for x in vals], type=pa.large_string())
+    return [_str_array(big.slice(i * n, n)) for i in range(len(texts))]
+
+
+# column labels → their Index (the same few label lists every build; an Index of ~120 labels
+# costs ~0.1 ms to infer, its shallow copy a few µs — each frame gets its own copy)
+_COLUMNS: dict[tuple[str, ...], pd.Index] = {}
+
+
+def _str_array(values: pa.Array) -> pd.api.extensions.ExtensionArray:
+    """The pandas "str" array over a large_string Arrow array (what ``pd.array(vals, dtype="str")``
+    builds for str/None values, at a tenth of the cost). A dtype object of its own, as there:
+    the frame constructor groups extension columns into blocks by dtype identity."""
+    try:
+        return ArrowStringArray(pa.chunked_array([values]), dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+    except (TypeError, ValueError):  # pragma: no cover - another pandas: the public, slower way
+        return pd.array(values.to_pylist(), dtype="str")
+
+
+_EXTENSION_ARRAY = pd.api.extensions.ExtensionArray
+
+
+def column_values(a: pd.DataFrame | AssetTable, name: str) -> np.ndarray | pd.api.extensions.ExtensionArray:
+    """The values of column ``name`` of ``a`` as stored, without building its Series.
+
+    For an :class:`~valuation.core.columns.AssetTable` (e.g. ``Portfolio.columns``): its
+    array (enums as codes; text an object array, None missing).
+
+    A read-only numpy view for a numpy column (what ``a[name].to_numpy()`` gives), the
+    extension array (``a[name].array``) otherwise. ``a[name]`` costs ~30 µs on the ~120-column
+    assets table whatever the number of rows (index copy, Series, finalize); reading the
+    block directly ~2 µs — and the methods and facts read ~80 columns an appraisal. Public
+    pandas when the private accessor is missing or gives something unexpected, or for a
+    duplicated label. Raises KeyError for an absent column, as ``a[name]``.
+    """
+    if not isinstance(a, pd.DataFrame):   # an AssetTable: the stored array (enums as codes)
+        return a[name]
+    loc = a.columns.get_loc(name)
+    if isinstance(loc, int):   # a unique label; duplicated labels take the public path
+        try:
+            v = a._mgr.iget_values(loc)
+        except AttributeError:  # pragma: no cover - a pandas without this private accessor
+            v = None
+        if type(v) is np.ndarray:  # most reads: a numpy column (no ExtensionArray ABC check)
+            if v.ndim == 1 and len(v) == len(a):
+                v = v.view()
+                v.flags.writeable = False
+                return v
+        elif isinstance(v, _EXTENSION_ARRAY) and isinstance(v.dtype, np.dtype):
+            v = np.asarray(v)      # datetime64 / timedelta64 columns: their numpy values
+        if isinstance(v, np.ndarray) and v.ndim == 1 and len(v) == len(a):
+            v = v.view()           # our own view: the flag must not touch the frame's array
+            v.flags.writeable = False
+            return v
+        if isinstance(v, pd.api.extensions.ExtensionArray) and len(v) == len(a):
+            return v
+    s = a[name]                    # (a frame for a duplicated label: its 2-D values)
+    return s.to_numpy() if isinstance(s, pd.DataFrame) or isinstance(s.dtype, np.dtype) else s.array
+
+
+def column_floats(a: pd.DataFrame | AssetTable, name: str) -> np.ndarray:
+    """``a[name].to_numpy(dtype=float)`` (read-only), straight from the block for a float64
+    column (every number column of a portfolio); a table's number column as stored."""
+    if not isinstance(a, pd.DataFrame):
+        return a.floats(name)
+    v = column_values(a, name)
+    if isinstance(v, np.ndarray) and v.dtype == np.float64:
+        return v
+    return a[name].to_numpy(dtype=float)
+
+
+def column_list(a: pd.DataFrame | AssetTable, name: str) -> list[Any]:
+    """The values of a column as a list of Python objects: Arrow text by Arrow's
+    ``to_pylist`` (missing → None; pandas' ``to_numpy`` spends ~50 µs filling the missing
+    values of a one-row column), other columns ``a[name].to_numpy(dtype=object).tolist()``;
+    a table's text and enum labels with None missing (:meth:`AssetTable.values_list`)."""
+    if not isinstance(a, pd.DataFrame):   # an AssetTable: text and enum labels, None missing
+        return a.values_list(name)
+    v = column_values(a, name)
+    if isinstance(v.dtype, pd.StringDtype) and v.dtype.storage == "pyarrow":
+        return pa.array(v).to_pylist()
+    if isinstance(v, np.ndarray) and v.dtype == object:
+        return v.tolist()
+    return a[name].to_numpy(dtype=object).tolist()
+
+
+def _null_str(n: int) -> pd.Series:
+    """An all-missing text column of length n, cheaply (no per-element Python objects)."""
+    import pyarrow as pa
+
+    return pd.Series(pa.nulls(n, pa.large_string()), dtype="str") if n else pd.Series([], dtype="str")

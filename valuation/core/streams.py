@@ -1,0 +1,160 @@
+"""Income streams as (assets × periods) arrays (docs/INTERCHANGE.md "Income streams").
+
+A stream is given as a list of per-period amounts or as ``{base, growth, terminal_growth}``
+expanded over ``income.periods`` (F_1 = base, F_t = F_{t-1}(1 + g_t)); flat tables give
+numbered columns (``income_income_1`` …) or ``*_base`` / ``*_growth_k`` columns.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .layout import _series_fields
+
+
+def _grow(base: np.ndarray, growth: np.ndarray, periods: np.ndarray, nmax: int) -> np.ndarray:
+    """Expand first amounts with per-period growth: F_1 = base, F_t = F_{t-1}(1+g_t).
+
+    ``growth`` is (n, k) with NaN padding; where fewer than nmax-1 rates are given the last
+    given rate repeats (growth stages); with none, growth is 0.
+    """
+    n = len(base)
+    g = np.zeros((n, max(nmax - 1, 0)))
+    if growth.size and nmax > 1:
+        k = growth.shape[1]
+        gg = growth.copy()
+        # forward-fill the last given rate across the padding
+        last = np.zeros(n)
+        for t in range(nmax - 1):
+            col = gg[:, t] if t < k else np.full(n, np.nan)
+            last = np.where(np.isnan(col), last, col)
+            g[:, t] = last
+    factors = np.concatenate([np.ones((n, 1)), np.cumprod(1.0 + g, axis=1)], axis=1) if nmax > 0 \
+        else np.ones((n, 0))
+    vals = base[:, None] * factors
+    mask = np.arange(1, nmax + 1)[None, :] > periods[:, None]
+    vals[mask] = np.nan
+    return vals
+
+
+_LIST_STREAMS = ("income.income", "income.base", "income.revenue", "income.nopat", "income.with",
+                 "income.without", "income.savings")
+
+
+def expand_streams(index: pd.Index, periods: np.ndarray, terminal_growth: np.ndarray,
+                   raw: dict[str, list[Any]]) -> tuple[dict[str, pd.DataFrame], dict[str, np.ndarray]]:
+    """Card streams and numeric lists (path → one value per asset) as wide frames over periods.
+
+    An explicit income list sets ``income_periods`` where it is not given; a ``{base, growth,
+    terminal_growth}`` stream is expanded by :func:`_grow` over the periods and its
+    ``terminal_growth`` fills ``income_terminal_growth`` where that is not given. Returns the
+    series (path → frame with columns 1..n; ``path.growth`` → the given rates, columns 2..)
+    and the filled columns (``{"income_periods": …, "income_terminal_growth": …}``, only
+    those that changed).
+    """
+    n = len(index)
+    periods = np.array(periods, dtype=float)
+    tg = np.array(terminal_growth, dtype=float)
+    filled: dict[str, np.ndarray] = {}
+    for path in _LIST_STREAMS:   # explicit income lists define the number of periods
+        for i, v in enumerate(raw.get(path, [None] * n)):
+            if isinstance(v, list) and np.isnan(periods[i]):
+                periods[i] = len(v)
+                filled["income_periods"] = periods
+    out: dict[str, pd.DataFrame] = {}
+    for path, vals in raw.items():
+        if all(v is None for v in vals):
+            continue
+        lists = [v if isinstance(v, list) else None for v in vals]
+        specs = [v if isinstance(v, dict) else None for v in vals]
+        nmax = max([len(v) for v in lists if v is not None] +
+                   [int(p) for p, s in zip(periods, specs) if s is not None and not np.isnan(p)] + [1])
+        mat = np.full((n, nmax), np.nan)
+        for i, v in enumerate(lists):
+            if v is not None:
+                mat[i, :len(v)] = v
+        if any(s is not None for s in specs):
+            sidx = np.array([i for i, s in enumerate(specs) if s is not None])
+            base = np.array([specs[i]["base"] for i in sidx], dtype=float)
+            gl = max(len(specs[i]["growth"]) for i in sidx)
+            gm = np.full((len(sidx), gl), np.nan)
+            for j, i in enumerate(sidx):
+                g = specs[i]["growth"]
+                gm[j, :len(g)] = g
+                t = specs[i].get("terminal_growth")
+                if t is not None and np.isnan(tg[i]):
+                    tg[i] = t
+                    filled["income_terminal_growth"] = tg
+            p = np.nan_to_num(periods[sidx], nan=1.0)
+            mat[sidx] = _grow(base, gm, p, nmax)
+            if gl:
+                gfull = np.full((n, gl), np.nan)
+                gfull[sidx] = gm
+                out[path + ".growth"] = pd.DataFrame(gfull, index=index, columns=range(2, gl + 2))
+        out[path] = pd.DataFrame(mat, index=index, columns=range(1, nmax + 1))
+    return out, filled
+
+
+def _expand_series(assets: pd.DataFrame, raw: dict[str, list[Any]]) -> dict[str, pd.DataFrame]:
+    """:func:`expand_streams` over an assets frame, whose filled columns it sets."""
+    out, filled = expand_streams(assets.index, assets["income_periods"].to_numpy(dtype=float),
+                                 assets["income_terminal_growth"].to_numpy(dtype=float), raw)
+    for col, values in filled.items():
+        assets[col] = values
+    return out
+
+
+def _series_from_table(assets: pd.DataFrame, typed: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Numbered columns → wide series; base/growth columns → expanded streams (vectorised)."""
+    idx = assets.index
+    n = len(idx)
+    out: dict[str, pd.DataFrame] = {}
+    periods = assets["income_periods"].to_numpy(dtype=float).copy()
+    for f in _series_fields():
+        root = f.column
+        numbered = sorted((c for c in typed.columns if c.startswith(root + "_") and
+                           c[len(root) + 1:].isdigit()), key=lambda c: int(c[len(root) + 1:]))
+        mats = []
+        if numbered:
+            mat = typed[numbered].to_numpy(dtype=float)
+            out[f.path] = pd.DataFrame(mat, index=idx, columns=range(1, len(numbered) + 1))
+            if f.kind == "stream":
+                cnt = (~np.isnan(mat)).sum(axis=1).astype(float)
+                fill = np.isnan(periods) & (cnt > 0)
+                periods[fill] = cnt[fill]
+            mats.append(mat)
+        if f.kind == "stream" and root + "_base" in typed.columns:
+            base = typed[root + "_base"].to_numpy(dtype=float)
+            has = ~np.isnan(base)
+            if has.any():
+                gcols = sorted((c for c in typed.columns if c.startswith(root + "_growth_")),
+                               key=lambda c: int(c.rsplit("_", 1)[1]))
+                if gcols:
+                    gm = typed[gcols].to_numpy(dtype=float)
+                elif root + "_growth" in typed.columns:
+                    gm = typed[[root + "_growth"]].to_numpy(dtype=float)
+                else:
+                    gm = np.zeros((n, 0))
+                p = np.where(np.isnan(periods), 1.0, periods)
+                nmax = int(np.nanmax(p[has])) if has.any() else 1
+                exp = _grow(np.nan_to_num(base), gm, p, nmax)
+                exp[~has] = np.nan
+                prev = out.get(f.path)
+                if prev is not None:
+                    width = max(prev.shape[1], nmax)
+                    a = prev.reindex(columns=range(1, width + 1)).to_numpy()
+                    b = pd.DataFrame(exp, columns=range(1, nmax + 1)).reindex(
+                        columns=range(1, width + 1)).to_numpy()
+                    exp = np.where(has[:, None], b, a)
+                    nmax = width
+                out[f.path] = pd.DataFrame(exp, index=idx, columns=range(1, nmax + 1))
+                if gm.shape[1]:
+                    out[f.path + ".growth"] = pd.DataFrame(gm, index=idx, columns=range(2, gm.shape[1] + 2))
+            if root + "_terminal_growth" in typed.columns:
+                t = typed[root + "_terminal_growth"].to_numpy(dtype=float)
+                cur = assets["income_terminal_growth"].to_numpy(dtype=float)
+                assets["income_terminal_growth"] = np.where(np.isnan(cur), t, cur)
+    assets["income_periods"] = periods
+    return out

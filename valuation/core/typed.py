@@ -1,0 +1,180 @@
+"""Typed portfolio tables from loosely typed frames and card values (docs/DESIGN.md §2).
+
+:func:`_typed_assets` types a frame of asset columns by the schema table (numbers float64,
+dates datetime64[ns], text pandas "str"); :func:`_typed_records` and
+:func:`_typed_records_from_items` do the same for the long records tables (item fields of a
+records list). The field defaults of the schema fill missing values.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .frames import _frame, _null_str
+from .layout import SECTION_FLAGS, _get, _scalar_fields
+from .schema import Field
+
+
+def _typed_assets(df: pd.DataFrame) -> pd.DataFrame:
+    n = len(df)
+    out = {}
+    for f in _scalar_fields():
+        c = f.column
+        s = df[c] if c in df.columns else None
+        if s is not None and s.dtype == object and n and s.isna().all():
+            s = None
+        if f.kind in ("int", "number"):
+            if s is None:
+                out[c] = np.full(n, np.nan if f.default is None else float(f.default))
+                continue
+            x = s.to_numpy(dtype=float, na_value=np.nan) if pd.api.types.is_numeric_dtype(s) \
+                else pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
+            if f.default is not None:
+                x = np.where(np.isnan(x), float(f.default), x)
+            out[c] = x
+        elif f.kind == "date":
+            if s is None:
+                d = np.empty(n, dtype="datetime64[ns]")
+                d[:] = np.datetime64("NaT")
+                out[c] = d
+            else:
+                out[c] = pd.to_datetime(s, errors="coerce").to_numpy(dtype="datetime64[ns]")
+        elif f.kind == "bool":
+            if s is None:
+                out[c] = (np.full(n, bool(f.default)) if f.default is not None
+                          else pd.array([pd.NA] * n, dtype="boolean"))
+                continue
+            b = pd.Series(s).astype("boolean") if not pd.api.types.is_bool_dtype(s.dtype) else s
+            out[c] = b.fillna(bool(f.default)).to_numpy(dtype=bool) if f.default is not None else b.array
+        else:  # str, enum, list_str: pandas "str" dtype, NaN when missing
+            if s is None:
+                out[c] = (pd.Series(np.full(n, f.default, dtype=object), dtype="str")
+                          if f.default is not None else _null_str(n)).array
+                continue
+            o = pd.Series(s.to_numpy() if not isinstance(s, pd.Series) else s.array).astype("str")
+            if f.default is not None:
+                o = o.fillna(f.default)
+            out[c] = o.array
+    for flag in SECTION_FLAGS.values():
+        out[flag] = df[flag].to_numpy(dtype=bool) if flag in df.columns else np.zeros(n, dtype=bool)
+    return pd.DataFrame(out, index=df.index)
+
+
+_MAX_EXACT_INT = 2 ** 53
+_ISO_DATE = re.compile(r"(19|20|21)\d\d-\d\d-\d\d")
+
+
+def _iso_dates(vals: list[str | None], unit: str = "ns") -> np.ndarray | None:
+    """``pd.to_datetime(pd.Series(vals), errors="coerce")`` as datetime64[unit] when every value
+    is None or a plain ``YYYY-MM-DD`` date in 1900–2199 (then both read the same calendar day
+    at midnight); None — the caller takes pandas — otherwise, or for an impossible day."""
+    if not all(v is None or _ISO_DATE.fullmatch(v) for v in vals):
+        return None
+    try:
+        return np.array(["NaT" if v is None else v for v in vals], dtype="datetime64[D]").astype(f"datetime64[{unit}]")
+    except ValueError:
+        return None
+
+
+def _typed_records(df: pd.DataFrame, rfields: list[Field]) -> pd.DataFrame:
+    df = df.reset_index(drop=True)
+    out = {"asset_id": df["asset_id"].astype(str).astype(object)}
+    for g in rfields:
+        name = g.path.rsplit(".", 1)[1]
+        s = df[name] if name in df.columns else pd.Series([None] * len(df))
+        if g.kind in ("int", "number"):
+            x = pd.to_numeric(s, errors="coerce").astype(float)
+            if g.default is not None:
+                x = x.fillna(float(g.default))
+            out[name] = x
+        elif g.kind == "date":
+            out[name] = pd.to_datetime(s, errors="coerce")
+        elif g.kind == "list_number":
+            out[name] = s.astype(object)
+        else:
+            o = s.astype(object).where(s.notna(), None)
+            if g.default is not None:
+                o = o.where(o.notna(), g.default)
+            out[name] = o
+    return pd.DataFrame(out)
+
+
+_RECORD_KINDS = ("int", "number", "date", "list_number", "str", "enum")
+
+
+def _typed_records_from_items(aids: list[Any], items: list[Any], rfields: list[Field],
+                              names: list[str]) -> pd.DataFrame | None:
+    """:func:`_typed_records` of the frame of rows ``{"asset_id": aid, name: item.get(name)...}``
+    built column by column from the item values (~40 pandas coercions of a few rows each
+    otherwise). None — the caller takes the general path — when a value is not of the plain
+    types validated cards carry, so the result is the same frame, dtypes included."""
+    if len(set(names)) != len(names) or "asset_id" in names or \
+            any(g.kind not in _RECORD_KINDS for g in rfields):
+        return None
+    if not all(type(a) is str for a in aids) or not all(type(it) is dict for it in items):
+        return None
+    n = len(items)
+    ida = np.empty(n, dtype=object)
+    ida[:] = aids
+    out: dict[str, Any] = {"asset_id": ida}
+    for g, name in zip(rfields, names):
+        vals = [it.get(name) for it in items]
+        if g.kind in ("int", "number"):
+            if not all(v is None or type(v) is float or (type(v) is int and -_MAX_EXACT_INT < v < _MAX_EXACT_INT)
+                       for v in vals):
+                return None
+            x = np.array([np.nan if v is None else float(v) for v in vals], dtype=float)
+            if g.default is not None:
+                x = np.where(np.isnan(x), float(g.default), x)
+            out[name] = x
+        elif g.kind == "date":
+            if not all(v is None or type(v) is str for v in vals):
+                return None
+            d = _iso_dates(vals, "us")
+            if d is None:
+                out[name] = pd.to_datetime(pd.Series(vals), errors="coerce").array
+            elif all(v is None for v in vals):  # pandas reads an all-missing column as [s]
+                out[name] = pd.array(d.astype("datetime64[s]"))
+            else:
+                out[name] = pd.array(d)
+        elif g.kind == "list_number":
+            if not all(v is None or type(v) is list for v in vals):
+                return None
+            o = np.empty(n, dtype=object)
+            for i, v in enumerate(vals):
+                o[i] = v
+            out[name] = o
+        else:  # str, enum: object, None when missing
+            if not all(v is None or type(v) is str for v in vals):
+                return None
+            if g.default is not None:
+                vals = [g.default if v is None else v for v in vals]
+            o = np.empty(n, dtype=object)
+            o[:] = vals
+            out[name] = o
+    return _frame(out, pd.RangeIndex(n))
+
+
+def records_from_cards(ids: list[str], cards: list[dict[str, Any]],
+                       rplan: list[tuple[str, list[Field], list[str]]]) -> dict[str, pd.DataFrame]:
+    """Records path → long typed frame (``asset_id`` + item fields) of validated cards, for
+    every records list some card fills (``rplan`` from :func:`~valuation.core.layout._card_plan`)."""
+    records: dict[str, pd.DataFrame] = {}
+    for rpath, rfields, names in rplan:
+        aids: list[Any] = []
+        items: list[Any] = []
+        for aid, c in zip(ids, cards):
+            for item in _get(c, rpath) or []:
+                aids.append(aid)
+                items.append(item)
+        if items:
+            fr = _typed_records_from_items(aids, items, rfields, names)
+            if fr is None:
+                rows = [{"asset_id": aid, **{name: item.get(name) for name in names}}
+                        for aid, item in zip(aids, items)]
+                fr = _typed_records(pd.DataFrame(rows), rfields)
+            records[rpath] = fr
+    return records
