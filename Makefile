@@ -25,9 +25,14 @@ run: install
 	  for f in examples/cards/*.json; do $(VENV)/bin/valuation appraise $$f; echo; done; \
 	fi
 
+# one pytest worker per CPU (pytest-xdist; 2 on a 2-core CI machine). --dist loadgroup: the browser
+# tests share one Streamlit server and one Chromium on one worker, and the long tests start first
+# (tests/conftest.py); each worker starts its own PostgreSQL. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= logical
+
 test: install
 	sh scripts/test-setup.sh
-	$(PY) -m pytest -q --timeout=900 --durations=15
+	$(PY) -m pytest -q --timeout=900 --durations=15 -n $(TEST_WORKERS) --dist loadgroup
 
 lint: install
 	$(VENV)/bin/ruff check valuation tests
