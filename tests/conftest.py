@@ -44,28 +44,14 @@ def pytest_report_header(config):
             f"{' (CI: must start)' if _in_ci() else ' (skip if it cannot start)'}"]
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
 def pytest_collection_modifyitems(config, items):
-    """Scheduling for ``make test`` (pytest-xdist, ``--dist loadgroup``), no change to any test.
-
-    * The browser tests form one group: one worker starts the one Streamlit server and Chromium
-      they share, instead of every worker starting its own (two dashboards on 2 cores).
-    * Under xdist the browser group, then the tests marked ``slow`` or in ``LONG_FIRST`` come
-      first (longest work first, a stable sort), so no worker is left finishing a 30-second test
-      while the other one idles at the end.
-    """
-    for item in items:
-        if item.get_closest_marker("browser") is not None:
-            item.add_marker(pytest.mark.xdist_group("browser"))
+    """Under pytest-xdist (``make test``) the tests marked ``slow`` or in ``LONG_FIRST`` start
+    first (longest work first, a stable sort), so no worker is left finishing a 30-second test
+    while the other one idles at the end. Only the order changes; single-process runs keep the
+    collection order. (The browser tests run after, in one process: Makefile.)"""
     if os.environ.get("PYTEST_XDIST_WORKER"):
-        items.sort(key=_start_order)
-
-
-def _start_order(item) -> int:
-    """0: the browser group (the longest unit), 1: long tests, 2: the rest (collection order)."""
-    if item.get_closest_marker("browser") is not None:
-        return 0
-    return 1 if item.get_closest_marker("slow") is not None or item.nodeid.startswith(LONG_FIRST) else 2
+        items.sort(key=lambda item: not (item.get_closest_marker("slow") is not None
+                                         or item.nodeid.startswith(LONG_FIRST)))
 
 
 #: files of long tests (seconds each, measured with --durations on 2 cores), started first under
