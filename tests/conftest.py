@@ -24,6 +24,15 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 _PG_INFO: dict[str, str] = {}
 
+# One OpenMP/BLAS thread per test process (and the CLI, notebook and benchmark subprocesses that
+# inherit it), set before the tests import scikit-learn. make test runs one worker per core, and
+# OpenMP's spinning threads on cores that are already busy made scikit-learn's
+# HistGradientBoosting (the learned market model) ~20× slower: tests/market/test_evidence.py's
+# conformal test took 262 s with the default threads beside other processes, 12 s with one.
+# The results do not depend on it (tests/golden). An explicit setting in the environment wins.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
 
 def _in_ci() -> bool:
     return os.environ.get("CI", "").lower() == "true"
@@ -33,6 +42,33 @@ def pytest_report_header(config):
     pg = os.environ.get("VALUATION_TEST_PG_URL")
     return [f"valuation: PostgreSQL tests use {'VALUATION_TEST_PG_URL' if pg else 'scripts/ensure_postgres.sh'}"
             f"{' (CI: must start)' if _in_ci() else ' (skip if it cannot start)'}"]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (``make test``) the tests marked ``slow`` or in ``LONG_FIRST`` start
+    first (longest work first, a stable sort), so no worker is left finishing a 30-second test
+    while the other one idles at the end. Only the order changes; single-process runs keep the
+    collection order. (The browser tests run after, in one process: Makefile.)"""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        items.sort(key=lambda item: not (item.get_closest_marker("slow") is not None
+                                         or item.nodeid.startswith(LONG_FIRST)))
+
+
+#: files of long tests (seconds each, measured with --durations on 2 cores), started first under
+#: xdist beside the tests marked ``slow``; only the order changes, so a stale entry is harmless
+LONG_FIRST = (
+    "tests/service/test_service_schemathesis.py",   # every operation of the HTTP API
+    "tests/market/test_evidence.py",                # learned market model fits, DaDaDa back-test
+    "tests/test_benchmarks_smoke.py",               # each benchmark script in a subprocess
+    "tests/sharing/test_bench_sharing_smoke.py",
+    "tests/test_policy_issue17.py",                 # USD cards: CLI subprocesses fitting the model
+    "tests/market/test_backtest_split.py",
+    "tests/market/test_market_backtest.py",
+    "tests/market/test_market_library.py",
+    "tests/batch/test_batch_resume.py",             # a run killed and resumed in subprocesses
+    "tests/batch/test_batch_backends.py",           # a local Dask cluster
+) + tuple(f"tests/{d}/test_notebook_0{n}.py" for d, n in (
+    ("cost", 1), ("income", 2), ("market", 3), ("pricing", 4), ("rules", 5), ("batch", 6), ("sharing", 7)))
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "artifacts" / "screenshots"
 CARDS = ROOT / "examples" / "cards"
+#: the app's script-run state, set by Streamlit's frontend at once (its status widget appears
+#: only after a delay, so on a busy machine — make test runs a test on every core — a run could
+#: still be going when that widget was not yet shown)
+SCRIPT_RUNNING = '[data-test-script-state="running"],[data-test-script-state="rerunRequested"]'
 
 
 def settle(page, timeout: float = 60.0) -> None:
@@ -17,7 +21,8 @@ def settle(page, timeout: float = 60.0) -> None:
     while time.time() < end:
         busy = page.locator('[data-testid="stSkeleton"]').count() + \
             page.locator('[data-testid="stStatusWidget"]').count() + \
-            page.locator('[data-testid="stSpinner"]').count()
+            page.locator('[data-testid="stSpinner"]').count() + \
+            page.locator(SCRIPT_RUNNING).count()
         if busy == 0:
             break
         time.sleep(0.25)

@@ -18,7 +18,10 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-EXAMPLES = {GenerationMode.POSITIVE: 150, GenerationMode.NEGATIVE: 100}
+# per operation: every operation keeps both modes; 60 + 40 instead of 150 + 100 took the test
+# from ~54 s to about a third of it (make test's 6-minute budget) — the budget of examples, not
+# the operations or checks, was cut
+EXAMPLES = {GenerationMode.POSITIVE: 60, GenerationMode.NEGATIVE: 40}
 IN_CI = os.environ.get("CI") == "true"
 
 
