@@ -37,6 +37,7 @@ so subjects whose neighbours agree get narrow ranges and the coverage c holds ou
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -240,9 +241,16 @@ def _sigma_of(stats: dict[int, np.ndarray], form: tuple[float, float, float, int
 
 
 def _conformal_q(abs_r: np.ndarray, sig: np.ndarray, coverage: float) -> float:
-    n = len(abs_r)
-    level = min(1.0, np.ceil((n + 1) * coverage) / n)
-    return float(np.quantile(abs_r / sig, level, method="higher"))
+    """The plain split-conformal quantile: the ⌈(n + 1)·c⌉-th smallest score s = |r| / σ
+    (Vovk et al.; Angelopoulos & Bates 2023, eq. 1), no further inflation. Ties (list-price
+    stacks: many |r| = 0) are kept as they are: with more than c of the scores 0, q = 0 and the
+    range is the ±MIN_HALF floor. When ⌈(n + 1)·c⌉ > n (n < 4 at c = 0.8) the conformal set is
+    unbounded; the largest score stands for it."""
+    s = np.sort(abs_r / sig)
+    n = len(s)
+    # −1e-9: (n + 1)·c is often an integer that floating point puts a hair above (15·0.8)
+    k = math.ceil((n + 1) * coverage - 1e-9)
+    return float(s[min(max(k, 1), n) - 1])
 
 
 def _dense(svd: TruncatedSVD, feat: _Features, df: Any, X: sp.csr_matrix, n: int) -> np.ndarray:
