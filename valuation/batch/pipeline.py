@@ -52,6 +52,7 @@ import pandas as pd
 from .. import __version__
 from ..core.errors import Issue, ValidationError
 from ..core.portfolio import Portfolio
+from ..core.snapshot import LibrarySnapshot
 from ..core.validate import validate_table
 from . import rundb as hist
 from .backends import BACKENDS, run_dask, run_local
@@ -327,8 +328,8 @@ def _diff(results: pd.DataFrame, prev: pd.DataFrame | None, run_id: str) -> pd.D
 
 # --------------------------------------------------------------------------- the run
 def revalue(portfolio: Any, out: str | os.PathLike[str], *, only: str = "all", backend: str = "local",
-            workers: int | None = None, scheduler: str | None = None, library: Any = None,
-            db: Any = None, resume: bool = False, chunk_size: int = DEFAULT_CHUNK_SIZE,
+            workers: int | None = None, scheduler: str | None = None,
+            snapshot: LibrarySnapshot, db: Any = None, resume: bool = False, chunk_size: int = DEFAULT_CHUNK_SIZE,
             progress: Callable[[int, int], Any] | bool | None = None,
             as_of: _dt.date | str | None = None, history: bool = True,
             records: Mapping[str, pd.DataFrame] | None = None,
@@ -344,10 +345,10 @@ def revalue(portfolio: Any, out: str | os.PathLike[str], *, only: str = "all", b
     only : ``all``, ``high-premium`` or ``high-impairment`` (screening, see module docstring).
     backend : ``local`` (process pool over partitions, ``workers`` default ``os.cpu_count()``)
         or ``dask`` (``Client(scheduler)``, or a ``LocalCluster`` of ``workers`` processes).
-    library : what the engine runs against (see :func:`valuation.api.snapshot`): ``"seed"``, a
-        store, a URL, a snapshot, or ``None`` for the default store.
-    db : database of the run history (a store, an Engine or a URL). Default: the library's
-        store when ``library`` is a store or URL, else ``VALUATION_DB_URL`` / ``./var/valuation.db``.
+    snapshot : the library snapshot the engine runs against, resolved by the caller
+        (:func:`valuation.api.revalue` resolves ``library=`` with :func:`valuation.api.snapshot`).
+    db : database of the run history (a store, an Engine or a URL); ``None`` →
+        ``VALUATION_DB_URL`` / ``./var/valuation.db`` (:func:`valuation.batch.rundb.engine_for`).
     resume : reuse the finished partitions of an interrupted run (same input, options, snapshot).
     chunk_size : assets per partition.
     progress : ``progress(done, total)`` callback (rows), ``True``/``False`` to force the terminal
@@ -382,11 +383,7 @@ def revalue(portfolio: Any, out: str | os.PathLike[str], *, only: str = "all", b
             raise _bad_option("balance_sheet_date", balance_sheet_date, "a date YYYY-MM-DD") from None
     started = _now()
 
-    from ..api import snapshot as _snapshot
-
-    t = time.perf_counter()
-    snap = _snapshot(library)
-    timings["snapshot"] = time.perf_counter() - t
+    snap = snapshot
 
     t = time.perf_counter()
     inp = _load(portfolio, records)
@@ -474,9 +471,7 @@ def revalue(portfolio: Any, out: str | os.PathLike[str], *, only: str = "all", b
     as_of_eff = _dt.date.fromisoformat(manifest["as_of"])
     opts = {"only": only, "thresholds": thr, "as_of": as_of_eff, "flag_messages": bool(flag_messages)}
 
-    eng = hist.engine_for(db if db is not None else (library if library not in (None, "seed") and
-                                                     not hasattr(library, "snapshot_id") else None)) \
-        if history else None
+    eng = hist.engine_for(db) if history else None
     if eng is not None and done and out.exists() and hist.run_status(eng, run_id) == "finished":
         # interrupted after the run was recorded: its output and history are complete
         shutil.rmtree(pdir, ignore_errors=True)
