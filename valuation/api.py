@@ -26,7 +26,7 @@ from .facade.analysis import (
     sensitivity,
     test_rule,
 )
-from .facade.appraise import appraise, appraise_together, validate
+from .facade.appraise import appraise, appraise_together, load_engine, validate
 from .facade.batch import (
     BatchResult,
     appraise_many,
@@ -53,7 +53,7 @@ from .share_api import (
 __all__ = ["appraise", "appraise_together", "appraise_many", "price", "revalue", "backtest", "open_library",
            "snapshot", "validate", "report", "book", "book_papers", "BatchResult", "cite", "__version__",
            "LibraryLike", "default_db_url", "history", "history_assets", "run", "runs", "runs_diff",
-           "sensitivity", "test_rule", "parse_library_text", "coalition_values_from_income", "share",
+           "sensitivity", "test_rule", "parse_library_text", "load_engine", "coalition_values_from_income", "share",
            "share_diff", "share_export", "share_history", "share_record", "share_report", "share_schema"]
 
 test_rule.__test__ = False  # a library function, not a pytest test

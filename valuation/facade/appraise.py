@@ -10,7 +10,7 @@ from ..core.result import Result
 from ..engine import evaluate
 from .library import LibraryLike, snapshot
 
-__all__ = ["appraise", "appraise_together", "validate"]
+__all__ = ["appraise", "appraise_together", "load_engine", "validate"]
 
 
 def validate(card: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -154,3 +154,12 @@ class _Together:
         for i in idx:
             if self.out[i] is None:          # rejected by validation: its own, unprefixed error
                 self.alone(i)
+
+
+def load_engine() -> None:
+    """Import the approaches, the reconciliation and the rules now (a service warming up),
+    so that the first request does not pay for it."""
+    from .. import methods  # noqa: F401
+    from ..methods import cost, income, market  # noqa: F401
+    from ..pricing import reconcile  # noqa: F401
+    from ..rules import engine, facts  # noqa: F401
