@@ -10,7 +10,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from valuation.api import _register_validators
+from valuation.facade.library import _register_validators
 from valuation.core.errors import ValidationError
 from valuation.library.records import content_hash
 
