@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--profile", action="store_true", help="cProfile the main run (inline, 1 worker)")
     args = ap.parse_args(argv)
 
-    from valuation.batch import revalue
+    from valuation.api import revalue
 
     with tempfile.TemporaryDirectory(prefix="bench_revalue.") as tmp:
         folder = Path(tmp)

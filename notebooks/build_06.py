@@ -20,7 +20,7 @@ cells = [
        "The batch runs the same engine as a single appraisal, partition by partition; results do not "
        "depend on the partitioning or the backend."),
     code("import tempfile\nfrom pathlib import Path\n\nimport numpy as np\nimport pandas as pd\n\n"
-         "from valuation.batch import history, revalue, runs_diff, runs_list\n"
+         "from valuation.api import revalue\nfrom valuation.batch import history, runs_diff, runs_list\n"
          "from valuation.batch.synth import synthetic_portfolio\n"
          "pd.set_option('display.width', 160)\npd.set_option('display.max_columns', 20)\n"
          "tmp = Path(tempfile.mkdtemp(prefix='nb06.'))\n"

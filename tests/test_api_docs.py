@@ -6,16 +6,21 @@ import doctest
 import os
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_api_doctests(monkeypatch):
-    import valuation.api as mod
+@pytest.mark.parametrize("name", ["valuation.api", "valuation.facade.batch"])
+def test_api_doctests(monkeypatch, name):
+    """The facade's own module and its parts (whose functions ``valuation.api`` re-exports)."""
+    import importlib
 
+    mod = importlib.import_module(name)
     monkeypatch.chdir(ROOT)
     res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
                           verbose=False, report=True)
-    assert res.attempted > 0, "valuation.api has no doctest examples"
+    assert res.attempted > 0, f"{name} has no doctest examples"
     assert res.failed == 0, f"{res.failed} of {res.attempted} doctest examples failed"
     assert Path(os.getcwd()) == ROOT
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 from batch_helpers import AS_OF, comparable
 
-from valuation.batch import revalue
+from valuation.api import revalue
 from valuation.batch.synth import synthetic_portfolio
 
 

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from batch_helpers import AS_OF, small_portfolio
 
-from valuation.batch import history, revalue, run_show, runs_diff, runs_list
+from valuation.api import revalue
+from valuation.batch import history, run_show, runs_diff, runs_list
 from valuation.core.errors import NotFoundError
 
 

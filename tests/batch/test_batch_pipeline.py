@@ -8,7 +8,7 @@ import pytest
 from batch_helpers import AS_OF, comparable, defective_portfolio, small_portfolio
 
 from valuation import api
-from valuation.batch import revalue
+from valuation.api import revalue
 from valuation.batch.partition import FAIL_HOOK_ENV, evaluate_frame, run_snapshot
 from valuation.core.errors import ValidationError
 from valuation.core.portfolio import Portfolio

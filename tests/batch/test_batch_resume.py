@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 from batch_helpers import AS_OF, comparable, small_portfolio
 
-from valuation.batch import revalue
+from valuation.api import revalue
 from valuation.batch.pipeline import CRASH_HOOK_ENV, parts_dir, rejects_path
 
 ROOT = Path(__file__).resolve().parents[2]

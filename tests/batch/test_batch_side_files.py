@@ -11,7 +11,7 @@ import pytest
 from batch_helpers import AS_OF, small_portfolio
 
 from valuation import api
-from valuation.batch import revalue
+from valuation.api import revalue
 from valuation.core.errors import ValidationError
 
 

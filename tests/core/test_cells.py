@@ -97,7 +97,7 @@ def _check(cells: list[tuple], *, expect: int = 1) -> None:
 def test_batch_results_rejects_and_run_diff(tmp_path):
     from typer.testing import CliRunner
 
-    from valuation.batch import revalue
+    from valuation.api import revalue
     from valuation.batch.synth import synthetic_portfolio
     from valuation.cli import app
 

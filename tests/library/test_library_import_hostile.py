@@ -10,8 +10,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from valuation.api import _register_validators
 from valuation.core.errors import ValidationError
+from valuation.facade.library import _register_validators
 from valuation.library.records import content_hash
 
 GOOD_RULE = {"id": "R1", "severity": "warning", "title_zh": "高溢价", "title_en": "High premium",

@@ -60,7 +60,7 @@ def test_display_helpers(monkeypatch):
     assert fmt.value_text(None) == "—" and fmt.value_text(float("nan")) == "—"
     assert fmt.value_text("soe") == "国有企业" and fmt.value_text("licensing") == "许可使用"
     assert fmt.value_text({"value": 0.0175, "label": "risk-free", "source": "x"}) == "0.0175"
-    assert enum_label("direct", "zh", "income_model") == "直接收益"
+    assert enum_label("direct", "zh", "income_model") == "直接收益法"
     assert enum_label("direct", "zh", "cost_category") == "直接成本"
     table = fmt.frame(pd.DataFrame({"w": [0.0, 1.0], "s": ["warning", None]}), {"w": "pct", "s": "enum"},
                       {"w": "权重", "s": "级别"})

@@ -1,8 +1,12 @@
 """Batch revaluation: portfolio I/O, the revaluation pipeline, local and Dask backends, run
 history (docs/DESIGN.md §2 "Run", §3).
 
->>> from valuation.batch import revalue            # doctest: +SKIP
->>> s = revalue("portfolio.xlsx", "out/results.csv", only="high-premium", library="seed")
+The facade resolves what a run needs and passes it in: :func:`valuation.api.revalue` takes
+``library=`` like every face; :func:`valuation.batch.revalue` takes the resolved ``snapshot=``
+and the history ``db=``, so this package never imports :mod:`valuation.api`.
+
+>>> from valuation import api                       # doctest: +SKIP
+>>> s = api.revalue("portfolio.xlsx", "out/results.csv", only="high-premium", library="seed")
 >>> s.counts["valued"], s.run_id                    # doctest: +SKIP
 """
 from __future__ import annotations

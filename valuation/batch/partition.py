@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-import importlib
 import os
 import re
 import traceback
@@ -43,6 +42,7 @@ from ..core.errors import Issue, ValuationError
 from ..core.portfolio import Portfolio
 from ..core.result import METHOD_NAMES
 from ..core.snapshot import LibrarySnapshot
+from ..pricing.config import RECONCILE_ID, reconcile_config, setting
 
 __all__ = [
     "FAIL_HOOK_ENV",
@@ -116,10 +116,6 @@ def run_snapshot(snap: LibrarySnapshot, n_total: int) -> tuple[LibrarySnapshot, 
     :func:`valuation.engine.evaluate` gives on the whole portfolio. The snapshot id is kept:
     no library content changes.
     """
-    try:
-        from ..pricing.config import RECONCILE_ID, reconcile_config, setting
-    except ImportError:  # pragma: no cover - pricing ships with the engine
-        return snap, "auto"
     cfg = reconcile_config(snap)
     draws = int(setting(cfg, "draws"))
     mc = n_total * draws <= int(setting(cfg, "mc_max_rows"))
@@ -207,18 +203,6 @@ def _codes_from_hits(index: pd.Index, hits: pd.DataFrame, rules: list[Any]
     return text[inv], sev
 
 
-def _fast_parts() -> tuple[Any, Any, Any] | None:
-    try:
-        eng = importlib.import_module("valuation.engine")
-        facts = importlib.import_module("valuation.rules.facts")
-    except ImportError:  # pragma: no cover
-        return None
-    rec, rs = getattr(eng, "_reconcile", None), getattr(eng, "_ruleset", None)
-    if rec is None or rs is None or not hasattr(facts, "build_facts"):
-        return None
-    return rec, rs, facts.build_facts
-
-
 def evaluate_frame(pf: Portfolio, snap: LibrarySnapshot, *, as_of: _dt.date | None = None,
                    flag_messages: bool = False) -> pd.DataFrame:
     """Value a portfolio with the engine and return one result row per asset.
@@ -230,23 +214,23 @@ def evaluate_frame(pf: Portfolio, snap: LibrarySnapshot, *, as_of: _dt.date | No
     only flag *codes* are produced: formatting a message per flag costs ~0.13 ms, i.e. minutes
     for 10⁶ assets. ``tests/batch`` checks that both give identical numbers and codes.
     """
-    from ..engine import evaluate, run_method
+    # the engine's own reconciliation and compiled rule set (the package ships whole)
+    from ..engine import _reconcile, _ruleset, evaluate, run_method
+    from ..rules.facts import build_facts
 
     _fail_hook(pf.index)
-    parts = None if flag_messages else _fast_parts()
-    if parts is None:
+    if flag_messages:
         ev = evaluate(pf, snap, as_of=as_of)
         frame = ev.frame
         codes, sev = _codes_from_lists(pf.index, ev.flags)
     else:
-        rec, ruleset_of, build_facts = parts
         results = {m: run_method(m, pf, snap) for m in METHOD_NAMES}
-        frame, _ = rec(pf, results, snap, False)
+        frame, _ = _reconcile(pf, results, snap, False)
         for c in ("valuation_date", "currency"):
             frame[c] = pf.assets[c]
         facts = build_facts(pf.assets, frame, methods={m: mr.frame for m, mr in results.items()},
                             as_of=as_of)
-        ruleset = ruleset_of(snap)
+        ruleset = _ruleset(snap)
         codes, sev = _codes_from_hits(pf.index, ruleset.evaluate(facts), list(ruleset.rules))
     n = len(pf)
     out: dict[str, Any] = {"asset_id": pf.index.to_numpy(dtype=object)}

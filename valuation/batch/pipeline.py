@@ -36,13 +36,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import json
-import math
 import os
 import shutil
-import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -51,37 +49,22 @@ import pandas as pd
 
 from .. import __version__
 from ..core.errors import Issue, ValidationError
-from ..core.portfolio import Portfolio
-from ..core.validate import validate_table
+from ..core.snapshot import LibrarySnapshot
 from . import rundb as hist
 from .backends import BACKENDS, run_dask, run_local
-from .io import (
-    RECORD_TABLES,
-    atomic_path,
-    file_sha256,
-    frame_sha256,
-    read_portfolio,
-    record_siblings,
-    write_table,
+from .checkpoints import (
+    CRASH_HOOK_ENV,
+    crash_hook,
+    part_files,
+    parts_dir,
+    prepare_parts,
+    progress_bar,
+    write_part,
 )
-from .partition import (
-    REJECT_COLUMNS,
-    RESULT_COLUMNS,
-    PartitionOutput,
-    PartitionTask,
-    issues_frame,
-    run_snapshot,
-    thresholds,
-)
-from .records_check import (
-    accounting,
-    balance_text,
-    check_all,
-    dup_rejects,
-    orphan_rejects,
-    records_asset_rejects,
-    unused_records_rejects,
-)
+from .io import write_table
+from .partition import REJECT_COLUMNS, RESULT_COLUMNS, run_snapshot, thresholds
+from .plan import Input, Plan, Tasks, load, make_plan, valuation_dates
+from .records_check import accounting, balance_text, unused_records_rejects
 
 __all__ = [
     "CRASH_HOOK_ENV",
@@ -95,7 +78,6 @@ __all__ = [
 
 ONLY = ("all", "high-premium", "high-impairment")
 DEFAULT_CHUNK_SIZE = 25_000   # 10^6 assets: same speed as 50,000, ~0.6 GB less peak memory
-CRASH_HOOK_ENV = "VALUATION_BATCH_CRASH_AFTER"  # test hook: hard exit after N checkpoints
 XLSX_MAX_ROWS = 1_048_575
 DIFF_COLUMNS = ["run_id", "previous_run_id", "previous_estimate", "change", "change_ratio",
                 "previous_low", "previous_high", "low_change", "high_change", "flags_new", "flags_cleared"]
@@ -104,10 +86,6 @@ REJECTS_FILE_COLUMNS = ["table"] + REJECT_COLUMNS
 
 def rejects_path(out: str | os.PathLike[str]) -> Path:
     return Path(str(out) + ".rejects.csv")
-
-
-def parts_dir(out: str | os.PathLike[str]) -> Path:
-    return Path(str(out) + ".parts")
 
 
 @dataclasses.dataclass
@@ -164,130 +142,30 @@ def _now() -> _dt.datetime:
     return _dt.datetime.now(_dt.UTC)
 
 
-# --------------------------------------------------------------------------- input
-@dataclasses.dataclass
-class _Input:
-    table: pd.DataFrame | None
-    records: dict[str, pd.DataFrame]
-    portfolio: Portfolio | None
-    input_hash: str
-    name: str
-
-
-def _valuation_dates(inp: _Input, keep: int = 20) -> list[str]:
-    """The distinct valuation dates of the portfolio (ISO, sorted, at most ``keep`` latest),
-    recorded with the run so the value history is plotted by valuation date, not run time."""
-    col = None
-    if inp.table is not None and "valuation_date" in inp.table:
-        col = inp.table["valuation_date"]
-    elif inp.portfolio is not None and "valuation_date" in inp.portfolio.assets:
-        col = inp.portfolio.assets["valuation_date"]
-    if col is None:
-        return []
-    dates = pd.to_datetime(col, errors="coerce").dropna().dt.date.unique()
-    return sorted(d.isoformat() for d in dates)[-keep:]
-
-
-def _load(portfolio: Any, records: Mapping[str, pd.DataFrame] | None) -> _Input:
-    if isinstance(portfolio, Portfolio):
-        return _Input(None, {}, portfolio, frame_sha256(portfolio.assets, portfolio.records), "<Portfolio>")
-    if isinstance(portfolio, pd.DataFrame):
-        recs = {k: v for k, v in (records or {}).items()}
-        return _Input(portfolio, recs, None, frame_sha256(portfolio, recs), "<DataFrame>")
-    p = Path(portfolio)
-    table, recs = read_portfolio(p)
-    files = [p] + [q for _, q in sorted(record_siblings(p).items())] if p.suffix.lower() != ".xlsx" else [p]
-    return _Input(table, recs, None, file_sha256(files), str(p))
-
-
-def _table_issues(table: pd.DataFrame, records: Mapping[str, pd.DataFrame]) -> None:
-    """Refuse the run for problems of the table itself (not of a row)."""
-    issues = [i for i in validate_table(table.iloc[:0], "card")[1] if i.row is None]
-    for k, fr in records.items():
-        if k not in RECORD_TABLES:
-            issues.append(Issue(field=k, value=k, allowed=", ".join(RECORD_TABLES),
-                                message_zh=f"未知明细表 {k}", message_en=f"unknown records table {k}"))
-        elif "asset_id" not in fr.columns:
-            issues.append(Issue(field=f"{k}.asset_id", value=None, allowed="an asset_id column",
-                                message_zh=f"明细表 {k} 缺少 asset_id 列", message_en=f"records table {k} has no asset_id column"))
-    if issues:
-        raise ValidationError(issues)
-
-
-class _Tasks:
-    """Partitions built on demand (the input is not copied all at once)."""
-
-    def __init__(self, n: int, make: Callable[[int], PartitionTask], skip: set[int]):
-        self.todo = [i for i in range(n) if i not in skip]
-        self.make = make
-
-    def __len__(self) -> int:
-        return len(self.todo)
-
-    def __iter__(self) -> Iterator[PartitionTask]:
-        for i in self.todo:
-            yield self.make(i)
-
-
-# --------------------------------------------------------------------------- checkpoints
-def _part_files(d: Path, i: int) -> tuple[Path, Path, Path]:
-    stem = d / f"part-{i:05d}"
-    return Path(f"{stem}.parquet"), Path(f"{stem}.rejects.parquet"), Path(f"{stem}.json")
-
-
-def _write_part(d: Path, out: PartitionOutput) -> None:
-    res_p, rej_p, meta_p = _part_files(d, out.index)
-    with atomic_path(res_p) as tmp:
-        out.results.to_parquet(tmp, index=False)
-    with atomic_path(rej_p) as tmp:
-        out.rejects.to_parquet(tmp, index=False)
-    with atomic_path(meta_p) as tmp:  # the marker: written last
-        tmp.write_text(json.dumps({"index": out.index, "size": out.size, "screened_out": out.screened_out,
-                                   "seconds": out.seconds}), encoding="utf-8")
-
-
-def _done_parts(d: Path, n: int) -> set[int]:
-    return {i for i in range(n) if all(p.exists() for p in _part_files(d, i))}
-
-
-def _prepare_parts(d: Path, manifest: dict[str, Any], resume: bool, as_of_given: bool
-                   ) -> tuple[dict[str, Any], set[int]]:
-    """Reuse the checkpoints of an interrupted run with the same input, snapshot and options
-    (``resume``), else start an empty checkpoint folder with ``manifest``."""
-    mpath = d / "manifest.json"
-    if resume and mpath.exists():
+def _dates(as_of: _dt.date | str | None, balance_sheet_date: _dt.date | str | None
+           ) -> tuple[_dt.date | None, _dt.date | None]:
+    """``as_of`` and ``balance_sheet_date`` as dates (ISO text accepted)."""
+    if isinstance(as_of, str):
+        as_of = _dt.date.fromisoformat(as_of)
+    if isinstance(balance_sheet_date, str):
         try:
-            old = json.loads(mpath.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            old = None
-        ignore = {"run_id"} | (set() if as_of_given else {"as_of"})
-        if isinstance(old, dict) and {k: v for k, v in old.items() if k not in ignore} == \
-                {k: v for k, v in manifest.items() if k not in ignore}:
-            return old, _done_parts(d, int(manifest["n_parts"]))
-    if d.exists():
-        shutil.rmtree(d)
-    d.mkdir(parents=True)
-    with atomic_path(mpath) as tmp:
-        tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-    return manifest, set()
+            balance_sheet_date = _dt.date.fromisoformat(balance_sheet_date)
+        except ValueError:
+            raise _bad_option("balance_sheet_date", balance_sheet_date, "a date YYYY-MM-DD") from None
+    return as_of, balance_sheet_date
 
 
-def _crash_hook(written: int) -> None:
-    k = os.environ.get(CRASH_HOOK_ENV)
-    if k and written >= int(k):
-        sys.stderr.write(f"{CRASH_HOOK_ENV}: simulated crash after {written} checkpoint(s)\n")
-        sys.stderr.flush()
-        os._exit(70)
-
-
-# --------------------------------------------------------------------------- progress
-def _progress_bar(total: int, enabled: bool | None) -> Any:
-    try:
-        from tqdm import tqdm
-    except ImportError:  # pragma: no cover
-        return None
-    on = sys.stderr.isatty() if enabled is None else enabled
-    return tqdm(total=total, unit="asset", disable=not on, desc="revalue", smoothing=0.1)
+def _check_options(only: str, backend: str, chunk_size: Any, workers: Any, out: Path) -> None:
+    if only not in ONLY:
+        raise _bad_option("only", only, ", ".join(ONLY))
+    if backend not in BACKENDS:
+        raise _bad_option("backend", backend, ", ".join(BACKENDS))
+    if not isinstance(chunk_size, int) or chunk_size < 1:
+        raise _bad_option("chunk_size", chunk_size, "an integer >= 1")
+    if workers is not None and (not isinstance(workers, int) or workers < 1):
+        raise _bad_option("workers", workers, "an integer >= 1")
+    if out.suffix.lower() not in (".csv", ".parquet", ".xlsx"):
+        raise _bad_option("out", str(out), ".csv, .parquet, .xlsx")
 
 
 # --------------------------------------------------------------------------- diff
@@ -326,9 +204,23 @@ def _diff(results: pd.DataFrame, prev: pd.DataFrame | None, run_id: str) -> pd.D
 
 
 # --------------------------------------------------------------------------- the run
+@dataclasses.dataclass
+class _Run:
+    """One run under way: its input, plan, options, checkpoint folder and history engine."""
+
+    inp: Input
+    plan: Plan
+    out: Path
+    run_id: str
+    pdir: Path
+    done: set[int]
+    eng: Any
+    timings: dict[str, float]
+
+
 def revalue(portfolio: Any, out: str | os.PathLike[str], *, only: str = "all", backend: str = "local",
-            workers: int | None = None, scheduler: str | None = None, library: Any = None,
-            db: Any = None, resume: bool = False, chunk_size: int = DEFAULT_CHUNK_SIZE,
+            workers: int | None = None, scheduler: str | None = None,
+            snapshot: LibrarySnapshot, db: Any = None, resume: bool = False, chunk_size: int = DEFAULT_CHUNK_SIZE,
             progress: Callable[[int, int], Any] | bool | None = None,
             as_of: _dt.date | str | None = None, history: bool = True,
             records: Mapping[str, pd.DataFrame] | None = None,
@@ -344,10 +236,10 @@ def revalue(portfolio: Any, out: str | os.PathLike[str], *, only: str = "all", b
     only : ``all``, ``high-premium`` or ``high-impairment`` (screening, see module docstring).
     backend : ``local`` (process pool over partitions, ``workers`` default ``os.cpu_count()``)
         or ``dask`` (``Client(scheduler)``, or a ``LocalCluster`` of ``workers`` processes).
-    library : what the engine runs against (see :func:`valuation.api.snapshot`): ``"seed"``, a
-        store, a URL, a snapshot, or ``None`` for the default store.
-    db : database of the run history (a store, an Engine or a URL). Default: the library's
-        store when ``library`` is a store or URL, else ``VALUATION_DB_URL`` / ``./var/valuation.db``.
+    snapshot : the library snapshot the engine runs against, resolved by the caller
+        (:func:`valuation.api.revalue` resolves ``library=`` with :func:`valuation.api.snapshot`).
+    db : database of the run history (a store, an Engine or a URL); ``None`` →
+        ``VALUATION_DB_URL`` / ``./var/valuation.db`` (:func:`valuation.batch.rundb.engine_for`).
     resume : reuse the finished partitions of an interrupted run (same input, options, snapshot).
     chunk_size : assets per partition.
     progress : ``progress(done, total)`` callback (rows), ``True``/``False`` to force the terminal
@@ -360,167 +252,110 @@ def revalue(portfolio: Any, out: str | os.PathLike[str], *, only: str = "all", b
         date. It, and ``only="high-impairment"``, writes the impairment register and the
         财会〔2023〕11号 disclosure tables (:mod:`valuation.batch.books`).
     """
-    t_all = time.perf_counter()
-    timings: dict[str, float] = {}
-    if only not in ONLY:
-        raise _bad_option("only", only, ", ".join(ONLY))
-    if backend not in BACKENDS:
-        raise _bad_option("backend", backend, ", ".join(BACKENDS))
-    if not isinstance(chunk_size, int) or chunk_size < 1:
-        raise _bad_option("chunk_size", chunk_size, "an integer >= 1")
-    if workers is not None and (not isinstance(workers, int) or workers < 1):
-        raise _bad_option("workers", workers, "an integer >= 1")
-    out = Path(out)
-    if out.suffix.lower() not in (".csv", ".parquet", ".xlsx"):
-        raise _bad_option("out", str(out), ".csv, .parquet, .xlsx")
-    if isinstance(as_of, str):
-        as_of = _dt.date.fromisoformat(as_of)
-    if isinstance(balance_sheet_date, str):
-        try:
-            balance_sheet_date = _dt.date.fromisoformat(balance_sheet_date)
-        except ValueError:
-            raise _bad_option("balance_sheet_date", balance_sheet_date, "a date YYYY-MM-DD") from None
+    t_all, timings, snap, out = time.perf_counter(), {}, snapshot, Path(out)
+    _check_options(only, backend, chunk_size, workers, out)
+    as_of, balance_sheet_date = _dates(as_of, balance_sheet_date)
     started = _now()
-
-    from ..api import snapshot as _snapshot
-
-    t = time.perf_counter()
-    snap = _snapshot(library)
-    timings["snapshot"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    inp = _load(portfolio, records)
-    timings["read"] = time.perf_counter() - t
-
-    # ---- table-level validation, duplicate ids, partition plan
-    t = time.perf_counter()
-    pre_rejects: list[pd.DataFrame] = []
-    if inp.table is not None:
-        table = inp.table
-        _table_issues(table, inp.records)
-        checks = check_all(inp.records)  # records rows: the card schema, row by row
-        n_total = len(table)
-        ids = table["asset_id"].astype("str")
-        dup = (ids.duplicated(keep="first") & ids.notna()).to_numpy(bool)
-        if dup.any():
-            pre_rejects.append(dup_rejects(ids, dup))
-        rec_rej, rec_bad = records_asset_rejects(ids, checks, ~dup)
-        pre_rejects += [c.rejects for c in checks.values() if len(c.rejects)] + [rec_rej]
-        keep = np.flatnonzero(~dup & ~rec_bad)
-    else:
-        pf_in = inp.portfolio
-        assert pf_in is not None
-        prior = list(getattr(pf_in, "rejected", []) or [])
-        if prior:
-            r = issues_frame(prior)
-            r.insert(0, "table", "assets")
-            pre_rejects.append(r)
-        n_total = len(pf_in) + len({(i.row, i.asset_id) for i in prior})
-        keep = np.arange(len(pf_in))
-    n_keep = len(keep)
-    if out.suffix.lower() == ".xlsx" and n_keep > XLSX_MAX_ROWS:
-        raise _bad_option("out", str(out), f".csv or .parquet for more than {XLSX_MAX_ROWS} rows")
-    n_parts = max(1, math.ceil(n_keep / chunk_size)) if n_keep else 0
-    bounds = np.linspace(0, n_keep, n_parts + 1).round().astype(int) if n_parts else np.array([0])
-    # records rows → partition of their asset (first, kept occurrence); orphans are rejected
-    rec_plan: dict[str, tuple[pd.DataFrame, np.ndarray, np.ndarray]] = {}
-    assigned: dict[str, tuple[pd.DataFrame, np.ndarray]] = {}  # records row → partition
-    if inp.table is not None and inp.records:
-        kept_ids = ids.to_numpy(object)[keep]
-        part_of_row = np.searchsorted(bounds, np.arange(n_keep), side="right") - 1
-        valid = pd.notna(kept_ids)
-        id_index = pd.Index(kept_ids[valid])
-        part_of_id = part_of_row[valid]
-        for name in inp.records:
-            fr, bad_rec = checks[name].frame, checks[name].bad
-            pos = id_index.get_indexer(fr["asset_id"].astype("str"))
-            orphan = (pos < 0) & ~bad_rec  # a bad row is already rejected
-            if orphan.any():
-                pre_rejects.append(orphan_rejects(name, fr, orphan))
-            pnum = np.where(orphan | bad_rec, -1, part_of_id[np.where(pos < 0, 0, pos)])
-            assigned[name] = (fr, pnum)
-            order = np.argsort(pnum, kind="stable")
-            starts = np.searchsorted(pnum[order], np.arange(n_parts + 1), side="left")
-            rec_plan[name] = (fr, order, starts)
-
-    thr = thresholds(snap)
-    snap_run, range_method = run_snapshot(snap, n_keep)
-    as_of_eff = as_of or _dt.date.today()
-
-    def make(i: int) -> PartitionTask:
-        a, b = int(bounds[i]), int(bounds[i + 1])
-        if inp.table is None:
-            assert inp.portfolio is not None
-            return PartitionTask(i, portfolio=inp.portfolio.subset(inp.portfolio.index[a:b]))
-        rows = keep[a:b]
-        recs = {}
-        for name, (fr, order, starts) in rec_plan.items():
-            sl = order[starts[i]:starts[i + 1]]
-            if len(sl):
-                recs[name] = fr.iloc[sl]
-        return PartitionTask(i, table=inp.table.iloc[rows], records=recs, rows=rows)
-
+    inp = load(portfolio, records)
+    timings["read"] = time.perf_counter() - t_all
+    t = time.perf_counter()             # table-level validation, duplicate ids, partitions
+    plan = make_plan(inp, chunk_size, XLSX_MAX_ROWS if out.suffix.lower() == ".xlsx" else None,
+                     lambda: _bad_option("out", str(out), f".csv or .parquet for more than {XLSX_MAX_ROWS} rows"))
+    snap_run, range_method = run_snapshot(snap, plan.n_keep)
     timings["plan"] = time.perf_counter() - t
-
-    # ---- checkpoints and the run id
-    manifest = {"format": 1, "input_hash": inp.input_hash, "snapshot_id": snap.snapshot_id,
-                "only": only, "chunk_size": chunk_size, "n_parts": n_parts, "n_rows": n_total,
-                "as_of": as_of_eff.isoformat(), "range_method": range_method,
-                "engine_version": __version__, "flag_messages": bool(flag_messages),
-                "run_id": f"{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"}
     pdir = parts_dir(out)
-    manifest, done = _prepare_parts(pdir, manifest, resume, as_of is not None)
-    run_id = manifest["run_id"]
-    as_of_eff = _dt.date.fromisoformat(manifest["as_of"])
-    opts = {"only": only, "thresholds": thr, "as_of": as_of_eff, "flag_messages": bool(flag_messages)}
+    run_id, done, as_of_eff = _checkpoints(pdir, resume, as_of, started, {
+        "format": 1, "input_hash": inp.input_hash, "snapshot_id": snap.snapshot_id, "only": only,
+        "chunk_size": chunk_size, "n_parts": plan.n_parts, "n_rows": plan.n_total,
+        "as_of": (as_of or _dt.date.today()).isoformat(), "range_method": range_method,
+        "engine_version": __version__, "flag_messages": bool(flag_messages)})
+    opts = {"only": only, "thresholds": thresholds(snap), "as_of": as_of_eff, "flag_messages": bool(flag_messages)}
+    run = _Run(inp, plan, out, run_id, pdir, done, hist.engine_for(db) if history else None, timings)
+    options = {"only": only, "backend": backend, "workers": workers, "chunk_size": chunk_size,
+               "as_of": as_of_eff.isoformat(), "range_method": range_method, "resume": bool(resume)}
+    if run.eng is not None and done and out.exists() and hist.run_status(run.eng, run.run_id) == "finished":
+        return _recorded(run, options)  # interrupted after it was recorded: output and history complete
+    if run.eng is not None:
+        hist.start_run(run.eng, run.run_id, snapshot_id=snap.snapshot_id, input_hash=inp.input_hash,
+                       input_name=inp.name, out=str(out), engine_version=__version__,
+                       options={**options, "valuation_dates": valuation_dates(inp)})
+    nworkers = int(workers or os.cpu_count() or 1)
+    tasks = Tasks(plan.n_parts, lambda i: plan.task(inp, i), done)     # built on demand
+    _value(run, run_local(tasks, snap_run, opts, workers=nworkers) if backend == "local" else
+           (run_dask(tasks, snap_run, opts, workers=workers, scheduler=scheduler) if len(tasks) else iter(())),
+           progress)
+    final, rejects, res_parts, counts = _assemble(run)
+    books = _write(run, final, rejects, only == "high-impairment" or balance_sheet_date is not None,
+                   balance_sheet_date)
+    finished = _now()
+    timings["total"] = time.perf_counter() - t_all
+    _record(run, res_parts, counts, t_all)
+    shutil.rmtree(pdir, ignore_errors=True)
+    return RunSummary(run_id=run.run_id, out=str(out), rejects=str(rejects_path(out)),
+                      started_at=started.isoformat(), finished_at=finished.isoformat(),
+                      snapshot_id=snap.snapshot_id, input_hash=inp.input_hash, only=only, backend=backend,
+                      workers=nworkers if backend == "local" else int(workers or 0), range_method=range_method,
+                      counts=counts, timings={k: round(v, 4) for k, v in timings.items()}, resumed_parts=len(done),
+                      partitions=plan.n_parts, history=run.eng is not None, books=books)
 
-    eng = hist.engine_for(db if db is not None else (library if library not in (None, "seed") and
-                                                     not hasattr(library, "snapshot_id") else None)) \
-        if history else None
-    if eng is not None and done and out.exists() and hist.run_status(eng, run_id) == "finished":
-        # interrupted after the run was recorded: its output and history are complete
-        shutil.rmtree(pdir, ignore_errors=True)
-        d = hist.run_show(run_id, db=eng)
-        return RunSummary(run_id=run_id, out=str(out), rejects=str(rejects_path(out)),
-                          started_at=d["started_at"], finished_at=d["finished_at"] or "",
-                          snapshot_id=d["snapshot_id"], input_hash=d["input_hash"], only=only,
-                          backend=backend, workers=int(workers or 0), range_method=range_method,
-                          counts=dict(d["counts"] or {}), timings=dict(d["timings"] or {}),
-                          resumed_parts=len(done), partitions=n_parts, history=True)
-    if eng is not None:
-        hist.start_run(eng, run_id, snapshot_id=snap.snapshot_id, input_hash=inp.input_hash,
-                       input_name=inp.name, out=str(out),
-                       options={"only": only, "backend": backend, "workers": workers,
-                                "chunk_size": chunk_size, "as_of": as_of_eff.isoformat(),
-                                "range_method": range_method, "resume": bool(resume),
-                                "valuation_dates": _valuation_dates(inp)},
-                       engine_version=__version__)
 
-    # ---- value the partitions
+def _write(run: _Run, final: pd.DataFrame, rejects: pd.DataFrame, with_books: bool,
+           balance_sheet_date: _dt.date | None) -> str | None:
+    """Write the results, the rejects and (``with_books``) the impairment register and the
+    disclosure tables, each atomically; returns where the books went."""
     t = time.perf_counter()
-    tasks = _Tasks(n_parts, make, done)
-    done_rows = int(sum(bounds[i + 1] - bounds[i] for i in done))
-    total_rows = n_keep
-    bar = _progress_bar(total_rows, progress if isinstance(progress, bool) else None)
+    books = None
+    if with_books:
+        from .books import write_books
+        books = write_books(run.inp, final, run.out, balance_sheet_date=balance_sheet_date)
+    write_table(final, run.out)
+    write_table(rejects, rejects_path(run.out))
+    run.timings["write"] = time.perf_counter() - t
+    return books
+
+
+def _checkpoints(pdir: Path, resume: bool, as_of: _dt.date | None, started: _dt.datetime,
+                 manifest: dict[str, Any]) -> tuple[str, set[int], _dt.date]:
+    """``(run id, finished partitions, as_of)``: those of the interrupted run with the same
+    input, snapshot and options when resuming, else of a new run (a new id, no partitions)."""
+    manifest = {**manifest, "run_id": f"{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"}
+    manifest, done = prepare_parts(pdir, manifest, resume, as_of is not None)
+    return manifest["run_id"], done, _dt.date.fromisoformat(manifest["as_of"])
+
+
+def _recorded(run: _Run, options: Mapping[str, Any]) -> RunSummary:
+    """The summary of a run found finished in the history (interrupted after it was recorded)."""
+    shutil.rmtree(run.pdir, ignore_errors=True)
+    d = hist.run_show(run.run_id, db=run.eng)
+    return RunSummary(run_id=run.run_id, out=str(run.out), rejects=str(rejects_path(run.out)),
+                      started_at=d["started_at"], finished_at=d["finished_at"] or "",
+                      snapshot_id=d["snapshot_id"], input_hash=d["input_hash"], only=options["only"],
+                      backend=options["backend"], workers=int(options["workers"] or 0),
+                      range_method=options["range_method"],
+                      counts=dict(d["counts"] or {}), timings=dict(d["timings"] or {}),
+                      resumed_parts=len(run.done), partitions=run.plan.n_parts, history=True)
+
+
+def _value(run: _Run, stream: Any, progress: Callable[[int, int], Any] | bool | None) -> None:
+    """Value the partitions as the backend yields them: checkpoint each, insert its rows into the
+    history, report progress."""
+    t = time.perf_counter()
+    done_rows, total_rows = run.plan.rows_in(run.done), run.plan.n_keep
+    bar = progress_bar(total_rows, progress if isinstance(progress, bool) else None)
     cb = progress if callable(progress) else None
     if bar is not None and done_rows:
         bar.update(done_rows)
     if cb:
         cb(done_rows, total_rows)
-    nworkers = int(workers or os.cpu_count() or 1)
-    if backend == "dask":
-        stream = run_dask(tasks, snap_run, opts, workers=workers, scheduler=scheduler) if len(tasks) else iter(())
-    else:
-        stream = run_local(tasks, snap_run, opts, workers=nworkers)
     stage = {"validate": 0.0, "value": 0.0}
     written = 0
-    if eng is not None:
-        hist.clear_results(eng, run_id)        # a resumed run writes all its rows again
+    if run.eng is not None:
+        hist.clear_results(run.eng, run.run_id)        # a resumed run writes all its rows again
     try:
         for po in stream:
-            _write_part(pdir, po)
-            if eng is not None:
-                hist.insert_partition(eng, run_id, po.results)
+            write_part(run.pdir, po)
+            if run.eng is not None:
+                hist.insert_partition(run.eng, run.run_id, po.results)
             written += 1
             for k in stage:
                 stage[k] += po.seconds.get(k, 0.0)
@@ -529,19 +364,23 @@ def revalue(portfolio: Any, out: str | os.PathLike[str], *, only: str = "all", b
                 bar.update(po.size)
             if cb:
                 cb(done_rows, total_rows)
-            _crash_hook(written)
+            crash_hook(written)
     finally:
         if bar is not None:
             bar.close()
-    timings["partitions"] = time.perf_counter() - t
-    timings["cpu_validate"] = stage["validate"]
-    timings["cpu_value"] = stage["value"]
+    run.timings["partitions"] = time.perf_counter() - t
+    run.timings["cpu_validate"] = stage["validate"]
+    run.timings["cpu_value"] = stage["value"]
 
-    # ---- assemble in partition order
+
+def _assemble(run: _Run) -> tuple[pd.DataFrame, pd.DataFrame, list[pd.DataFrame], dict[str, int]]:
+    """``(results with their diff, rejects, results per partition, counts)``: the checkpoints read
+    in partition order, each asset diffed against its previous run, and the run's counts."""
     t = time.perf_counter()
-    res_parts, rej_parts, screened_out = [], list(pre_rejects), 0
-    for i in range(n_parts):
-        res_p, rej_p, meta_p = _part_files(pdir, i)
+    pre = run.plan.pre_rejects
+    res_parts, rej_parts, screened_out = [], list(pre), 0
+    for i in range(run.plan.n_parts):
+        res_p, rej_p, meta_p = part_files(run.pdir, i)
         res_parts.append(pd.read_parquet(res_p))
         rj = pd.read_parquet(rej_p)
         if len(rj):
@@ -550,8 +389,8 @@ def revalue(portfolio: Any, out: str | os.PathLike[str], *, only: str = "all", b
         screened_out += int(json.loads(meta_p.read_text(encoding="utf-8"))["screened_out"])
     results = (pd.concat(res_parts, ignore_index=True) if res_parts
                else pd.DataFrame({c: pd.Series([], dtype=object) for c in RESULT_COLUMNS}))
-    part_rej = {a for r in rej_parts[len(pre_rejects):] for a in r["asset_id"] if a is not None}
-    rej_parts += unused_records_rejects(assigned, part_rej)
+    part_rej = {a for r in rej_parts[len(pre):] for a in r["asset_id"] if a is not None}
+    rej_parts += unused_records_rejects(run.plan.assigned, part_rej)
     rej_parts = [r for r in rej_parts if len(r)]
     rejects = (pd.concat(rej_parts, ignore_index=True) if rej_parts
                else pd.DataFrame(columns=REJECTS_FILE_COLUMNS))
@@ -559,51 +398,38 @@ def revalue(portfolio: Any, out: str | os.PathLike[str], *, only: str = "all", b
     if len(rejects):
         rejects = rejects.assign(_t=(rejects["table"] != "assets").astype(int)).sort_values(
             ["_t", "table", "row"], kind="stable").drop(columns="_t").reset_index(drop=True)
-    timings["assemble"] = time.perf_counter() - t
+    run.timings["assemble"] = time.perf_counter() - t
 
-    # ---- diff against each asset's previous run
     t = time.perf_counter()
-    prev = hist.previous_results(eng, results["asset_id"]) if eng is not None else None
-    final = _diff(results, prev, run_id)
-    timings["diff"] = time.perf_counter() - t
+    prev = hist.previous_results(run.eng, results["asset_id"]) if run.eng is not None else None
+    final = _diff(results, prev, run.run_id)
+    run.timings["diff"] = time.perf_counter() - t
+    return final, rejects, res_parts, _counts(run, final, rejects, screened_out)
 
-    # ---- counts
+
+def _counts(run: _Run, final: pd.DataFrame, rejects: pd.DataFrame, screened_out: int) -> dict[str, int]:
+    """``total = rejected + screened_out + screened`` and the records balance (records_check)."""
     status = final["status"].to_numpy(object)
     rejected_rows = int(rejects.loc[rejects["table"] == "assets", "row"].nunique()) if len(rejects) else 0
-    counts = {"total": int(n_total), "rejected": rejected_rows,
+    counts = {"total": int(run.plan.n_total), "rejected": rejected_rows,
               "screened": len(final), "screened_out": int(screened_out),
               "valued": int((status == "ok").sum()), "no_estimate": int((status == "no_estimate").sum()),
               "failed": int((status == "failed").sum()),
               "flagged": int((final["flags"].fillna("").astype(str) != "").sum())}
-    counts = accounting(counts, rejects, sum(len(fr) for fr in inp.records.values()))
+    return accounting(counts, rejects, sum(len(fr) for fr in run.inp.records.values()))
 
-    # ---- write the files (atomically), then record the run
+
+def _record(run: _Run, res_parts: list[pd.DataFrame], counts: dict[str, int], t_all: float) -> None:
+    """Rows of resumed partitions, then batch_latest and the finished mark in one transaction;
+    finish_run afterwards only adds the history stage to the recorded timings."""
+    if run.eng is None:
+        return
     t = time.perf_counter()
-    books = None
-    if only == "high-impairment" or balance_sheet_date is not None:
-        from .books import write_books
-        books = write_books(inp, final, out, balance_sheet_date=balance_sheet_date)
-    write_table(final, out)
-    write_table(rejects, rejects_path(out))
-    timings["write"] = time.perf_counter() - t
-    finished = _now()
-    timings["total"] = time.perf_counter() - t_all
-    if eng is not None:
-        # rows of resumed partitions, then batch_latest and the finished mark in one transaction;
-        # finish_run afterwards only adds the history stage to the recorded timings
-        t = time.perf_counter()
-        for i in sorted(done):                  # partitions taken over from the interrupted run
-            hist.insert_partition(eng, run_id, res_parts[i])
-        hist.finish_results(eng, run_id, counts=counts,
-                            timings={k: round(v, 4) for k, v in timings.items()})
-        timings["history"] = time.perf_counter() - t
-        timings["total"] = time.perf_counter() - t_all
-        hist.finish_run(eng, run_id, counts=counts, timings={k: round(v, 4) for k, v in timings.items()})
-    shutil.rmtree(pdir, ignore_errors=True)
-    return RunSummary(run_id=run_id, out=str(out), rejects=str(rejects_path(out)),
-                      started_at=started.isoformat(), finished_at=finished.isoformat(),
-                      snapshot_id=snap.snapshot_id, input_hash=inp.input_hash, only=only, backend=backend,
-                      workers=nworkers if backend == "local" else int(workers or 0),
-                      range_method=range_method, counts=counts,
-                      timings={k: round(v, 4) for k, v in timings.items()},
-                      resumed_parts=len(done), partitions=n_parts, history=eng is not None, books=books)
+    for i in sorted(run.done):                  # partitions taken over from the interrupted run
+        hist.insert_partition(run.eng, run.run_id, res_parts[i])
+    hist.finish_results(run.eng, run.run_id, counts=counts,
+                        timings={k: round(v, 4) for k, v in run.timings.items()})
+    run.timings["history"] = time.perf_counter() - t
+    run.timings["total"] = time.perf_counter() - t_all
+    hist.finish_run(run.eng, run.run_id, counts=counts,
+                    timings={k: round(v, 4) for k, v in run.timings.items()})

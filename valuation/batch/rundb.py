@@ -97,7 +97,7 @@ _BLOCK = 20_000
 def engine_for(db: Any = None) -> sa.Engine:
     """The engine of the history tables: a store's ``.engine``, an Engine, a URL, or the
     default database (``VALUATION_DB_URL`` / ``./var/valuation.db``)."""
-    from ..library.database import make_engine
+    from ..library.database import default_url, make_engine
 
     if isinstance(db, sa.Engine):
         return db
@@ -105,9 +105,7 @@ def engine_for(db: Any = None) -> sa.Engine:
         return db.engine
     if isinstance(db, str) and db and db != "seed":
         return make_engine(db)
-    from ..api import default_db_url
-
-    return make_engine(default_db_url())
+    return make_engine(default_url())
 
 
 def ensure_schema(eng: sa.Engine) -> None:

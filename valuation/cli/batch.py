@@ -61,9 +61,11 @@ def _frame_text(fr: Any, lang: str = "zh") -> str:
 
 def register(app: typer.Typer) -> None:
     """Add ``revalue`` and the ``runs`` group to ``app``."""
-    runs_app = typer.Typer(name="runs", no_args_is_help=True, add_completion=False,
-                           help="批量重估记录 / batch revaluation runs (list, show, diff, history)")
+    _add_revalue(app)
+    app.add_typer(_runs_app(), name="runs")
 
+
+def _add_revalue(app: typer.Typer) -> None:
     @app.command("revalue")
     def revalue_cmd(
         portfolio: Path = typer.Argument(..., exists=True, dir_okay=False,
@@ -100,6 +102,12 @@ def register(app: typer.Typer) -> None:
             typer.echo(s.to_text(lang))
             if s.books:
                 typer.echo(("impairment register: " if lang == "en" else "减值台账与披露表：") + s.books)
+
+
+def _runs_app() -> typer.Typer:
+    """The ``runs`` group: list, show, diff, history."""
+    runs_app = typer.Typer(name="runs", no_args_is_help=True, add_completion=False,
+                           help="批量重估记录 / batch revaluation runs (list, show, diff, history)")
 
     @runs_app.command("list")
     def runs_list_cmd(db: str | None = typer.Option(None, "--db", help="数据库 URL / DB URL"),
@@ -167,4 +175,4 @@ def register(app: typer.Typer) -> None:
         fr = history(asset_id, db=_db_args(db)["db"])
         typer.echo(_frame_text(fr) if len(fr) else "（无记录 / no runs）")
 
-    app.add_typer(runs_app, name="runs")
+    return runs_app

@@ -32,7 +32,7 @@ from typing import Any
 
 from .errors import Issue, ValidationError
 
-__all__ = ["LIMITS", "Limits", "parse_json", "check_tree", "check", "for_document", "too_large",
+__all__ = ["LIMITS", "INT_BOUND", "Limits", "parse_json", "check_tree", "check", "for_document", "too_large",
            "forecasts_in", "table_text_issues",
            "IDENTIFIER_PATHS", "GateError"]
 
@@ -52,7 +52,9 @@ class Limits:
 
 
 LIMITS = Limits()
-_INT_BOUND = 10 ** LIMITS.max_int_digits
+#: integers must lie strictly between ``-INT_BOUND`` and ``INT_BOUND`` (``max_int_digits``);
+#: the library import (``library/safe_load.py``) reads the same bounds
+INT_BOUND = _INT_BOUND = 10 ** LIMITS.max_int_digits
 
 #: Paths whose strings are identifiers or names shown as such (reports, tables, headers):
 #: control characters are refused there, not stripped.

@@ -12,9 +12,12 @@ is built:
 * nesting deeper than :data:`MAX_DEPTH` (YAML from the same event scan; JSON by the parser's
   own recursion guard and the walk below);
 * duplicate JSON object keys (the last one would silently win);
-* in the built document: strings with lone surrogates (not storable as UTF-8), integers
-  beyond ±2⁶³ (not storable as a database integer or a JSON number every reader agrees on),
-  non-text mapping keys.
+* in the built document: strings with lone surrogates (not storable as UTF-8), integers of
+  more than ``max_int_digits`` digits, non-text mapping keys.
+
+Depth and integer bounds are the input gate's (:data:`valuation.core.gate.LIMITS`): one
+definition for every document the engine accepts. The walk itself differs: an export is one
+large file of many entries, so the gate's per-document node and text budgets do not apply.
 """
 from __future__ import annotations
 
@@ -25,15 +28,18 @@ from typing import Any
 import yaml
 
 from ..core.errors import Issue, ValidationError
+from ..core.gate import INT_BOUND, LIMITS
 
 __all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_INT", "check_tree", "load_document", "load_text"]
 
 #: Largest export file read (bytes). The whole seeded store exports to well under 10 MB.
 MAX_BYTES = 256 * 1024 * 1024
-#: Deepest nesting of mappings and lists (an export entry's content sits at depth 4).
-MAX_DEPTH = 64
-#: Largest integer magnitude accepted anywhere in an export.
-MAX_INT = 2**63 - 1
+#: Deepest nesting of mappings and lists: the input gate's (core/gate.py), one definition for
+#: cards and library exports (an export entry's content sits at depth 4 of the file).
+MAX_DEPTH = LIMITS.max_depth
+#: Largest integer magnitude accepted anywhere in an export: the gate's (below 10**19, every
+#: int64 and no more).
+MAX_INT = INT_BOUND - 1
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -137,7 +143,7 @@ def check_tree(doc: Any, p: Path | str = "document") -> None:
     stack: list[tuple[Any, str, int]] = [(doc, "", 0)]
     while stack:
         node, where, depth = stack.pop()
-        if depth > MAX_DEPTH:
+        if depth >= MAX_DEPTH and isinstance(node, (dict, list)):   # as the gate counts levels
             raise _too_deep(Path(str(p)))
         if isinstance(node, str):
             _check_text(node, where or "document")

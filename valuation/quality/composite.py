@@ -207,81 +207,11 @@ def composite_columns(pf, weights: Any = None, *, scale: str | None = None,
     idx = pf.index
     n = len(idx)
     a = pf.assets
-    dims = np.column_stack([column_floats(a, f"quality_{d}") if f"quality_{d}" in a.columns
-                            else np.full(n, np.nan) for d in DIMENSIONS]) if n else np.zeros((0, 6))
-    pz = np.full(n, "", dtype=object)
-    pe = np.full(n, "", dtype=object)
-    pos = _Positions(idx)   # a dict of 50,000 ids cost ~0.1 s per call; the index has a hash table
-
-    bad_dim = (dims < 0) | (dims > 100)
-    if bad_dim.any():
-        iss = [issue(f"asset.quality.{DIMENSIONS[j]}", float(dims[i, j]), "0 ≤ score ≤ 100",
-                     f"{idx[i]}：质量维度 {DIMENSION_LABELS[DIMENSIONS[j]][0]} 得分 {dims[i, j]:g} 不在 0–100",
-                     f"{idx[i]}: quality dimension {DIMENSIONS[j]} score {dims[i, j]:g} is outside 0–100", str(idx[i]))
-               for i, j in np.argwhere(bad_dim)]
-        if errors == "raise":
-            raise ValidationError(iss)
-        for it in iss:
-            i = pos[it.asset_id]
-            pz[i], pe[i] = it.message_zh, it.message_en
-        dims = np.where(bad_dim, np.nan, dims)
-
-    from_ind = np.zeros(n, dtype=bool)
-    rec = pf.records.get("asset.quality.indicators") if hasattr(pf, "records") else None
-    if rec is not None and len(rec):
-        sc = indicator_scores(rec, scale=scale, bands=bands, catalog=catalog, errors=errors)
-        for aid, zh, en in sc.loc[sc["problem_zh"] != "", ["asset_id", "problem_zh", "problem_en"]].itertuples(index=False):
-            i = pos.get(aid)
-            if i is not None and not pz[i]:
-                pz[i], pe[i] = zh, en
-        means = dimension_scores(sc, idx).to_numpy(float)
-        fill = np.isnan(dims) & ~np.isnan(means)
-        from_ind = fill.any(axis=1)
-        dims = np.where(fill, means, dims)
-
-    # ---- weights
-    W = np.tile(lib.dimension_weights, (n, 1))
-    # np.allclose(rtol=0, atol=1e-12) for the finite weights a library holds, without its overhead
-    edited = not bool((np.abs(lib.dimension_weights - DEFAULT_DIMENSION_WEIGHTS) <= 1e-12).all())
-    src = np.full(n, "library" if edited else "default", dtype=object)
-    lam = np.full(n, np.nan)
-    ci = np.full(n, np.nan)
-    cr = np.full(n, np.nan)
-    ovr = np.full(n, None, dtype=object)
-    if weights is not None:
-        W = _weights_argument(weights, idx)
-        src[:] = "argument"
-    else:
-        given = pf.series.get(WEIGHTS_FIELD) if hasattr(pf, "series") else None
-        if given is not None and len(given.columns):
-            g = given.reindex(index=idx, columns=range(1, 7)).to_numpy(float)
-            has = ~np.isnan(g).all(axis=1)
-            if has.any():
-                rows = np.flatnonzero(has)
-                try:
-                    check_weights(g[rows], WEIGHTS_FIELD, n=6, asset_ids=[str(idx[i]) for i in rows])
-                    okw = has
-                except ValidationError as e:
-                    if errors == "raise":
-                        raise
-                    badids = {it.asset_id for it in e.issues}
-                    for it in e.issues:
-                        i = pos[it.asset_id]
-                        if not pz[i]:
-                            pz[i], pe[i] = it.message_zh, it.message_en
-                    okw = has & ~np.isin(idx.astype(str), list(badids))
-                W[okw] = g[okw]
-                src[okw] = "card"
-        ahp_ok, ahp_bad = _ahp_rows(pf, errors)
-        for aid, (w, l_, c_, r_, reason) in ahp_ok.items():
-            i = pos[aid]
-            W[i], lam[i], ci[i], cr[i], ovr[i], src[i] = w, l_, c_, r_, reason, "ahp"
-        for aid, iss in ahp_bad.items():
-            i = pos[aid]
-            if not pz[i]:
-                pz[i] = "；".join(x.message_zh for x in iss[:3])
-                pe[i] = "; ".join(x.message_en for x in iss[:3])
-
+    # the first problem of each asset, in Chinese and English ("" when none)
+    prob = _Problems(idx)
+    dims, from_ind = _dimensions(pf, prob, errors, scale=scale, bands=bands, catalog=catalog)
+    wt = _weights(pf, weights, lib, prob, errors)
+    W = wt["W"]
     complete = ~np.isnan(dims).any(axis=1)
     q = np.einsum("ij,ij->i", np.nan_to_num(dims), W)
     given_q = column_floats(a, "quality_score") if "quality_score" in a.columns else np.full(n, np.nan)
@@ -294,18 +224,106 @@ def composite_columns(pf, weights: Any = None, *, scale: str | None = None,
         if errors == "raise":
             raise e
         given_q = np.where(bad_given, np.nan, given_q)
-    failed = pz != ""
+    failed = prob.zh != ""
     use_dims = complete & ~failed
     q = np.where(use_dims, q, np.where(~np.isnan(given_q) & ~failed, given_q, np.nan))
     basis = np.where(use_dims, np.where(from_ind, "indicators", "dimensions"),
                      np.where(~np.isnan(q), "given", "none"))
     cols: dict[str, Any] = {"quality_score": q, "quality_basis": basis.astype(object),
-                            "weights_source": src, "ahp_lambda_max": lam, "ahp_ci": ci, "ahp_cr": cr,
-                            "ahp_override_reason": ovr}
+                            "weights_source": wt["src"], "ahp_lambda_max": wt["lam"], "ahp_ci": wt["ci"],
+                            "ahp_cr": wt["cr"], "ahp_override_reason": wt["ovr"]}
     for j, d in enumerate(DIMENSIONS):
         cols[f"w_{d}"] = W[:, j]
     for j, d in enumerate(DIMENSIONS):
         cols[f"s_{d}"] = dims[:, j]
-    cols["problem_zh"] = pz
-    cols["problem_en"] = pe
+    cols["problem_zh"] = prob.zh
+    cols["problem_en"] = prob.en
     return cols
+
+
+class _Problems:
+    """The first problem found for each asset (``zh``/``en`` arrays, "" when none)."""
+
+    def __init__(self, idx: pd.Index):
+        self.pos = _Positions(idx)   # a dict of 50,000 ids cost ~0.1 s per call; the index has a hash table
+        self.zh = np.full(len(idx), "", dtype=object)
+        self.en = np.full(len(idx), "", dtype=object)
+
+    def note(self, aid: Any, zh: str, en: str, *, first: bool = True) -> None:
+        i = self.pos[aid]
+        if not (first and self.zh[i]):
+            self.zh[i], self.en[i] = zh, en
+
+
+def _dimensions(pf, prob: _Problems, errors: str, *, scale: str, bands: Any,
+                catalog: Mapping[str, Indicator]) -> tuple[np.ndarray, np.ndarray]:
+    """``(scores assets × dimensions, filled from indicators)``: the card's dimension scores
+    (out of 0–100 refused or marked), gaps filled with the means of the indicator records."""
+    idx, a = pf.index, pf.assets
+    n = len(idx)
+    dims = np.column_stack([column_floats(a, f"quality_{d}") if f"quality_{d}" in a.columns
+                            else np.full(n, np.nan) for d in DIMENSIONS]) if n else np.zeros((0, 6))
+    bad_dim = (dims < 0) | (dims > 100)
+    if bad_dim.any():
+        iss = [issue(f"asset.quality.{DIMENSIONS[j]}", float(dims[i, j]), "0 ≤ score ≤ 100",
+                     f"{idx[i]}：质量维度 {DIMENSION_LABELS[DIMENSIONS[j]][0]} 得分 {dims[i, j]:g} 不在 0–100",
+                     f"{idx[i]}: quality dimension {DIMENSIONS[j]} score {dims[i, j]:g} is outside 0–100", str(idx[i]))
+               for i, j in np.argwhere(bad_dim)]
+        if errors == "raise":
+            raise ValidationError(iss)
+        for it in iss:
+            prob.note(it.asset_id, it.message_zh, it.message_en, first=False)
+        dims = np.where(bad_dim, np.nan, dims)
+    from_ind = np.zeros(n, dtype=bool)
+    rec = pf.records.get("asset.quality.indicators") if hasattr(pf, "records") else None
+    if rec is not None and len(rec):
+        sc = indicator_scores(rec, scale=scale, bands=bands, catalog=catalog, errors=errors)
+        for aid, zh, en in sc.loc[sc["problem_zh"] != "", ["asset_id", "problem_zh", "problem_en"]].itertuples(index=False):
+            if prob.pos.get(aid) is not None:
+                prob.note(aid, zh, en)
+        means = dimension_scores(sc, idx).to_numpy(float)
+        fill = np.isnan(dims) & ~np.isnan(means)
+        from_ind = fill.any(axis=1)
+        dims = np.where(fill, means, dims)
+    return dims, from_ind
+
+
+def _weights(pf, weights: Any, lib: QualityLibrary, prob: _Problems, errors: str) -> dict[str, np.ndarray]:
+    """The dimension weights of each asset and where they came from: the argument, else AHP
+    judgments on the card, else weights on the card, else the library's (edited or default)."""
+    idx = pf.index
+    n = len(idx)
+    W = np.tile(lib.dimension_weights, (n, 1))
+    # np.allclose(rtol=0, atol=1e-12) for the finite weights a library holds, without its overhead
+    edited = not bool((np.abs(lib.dimension_weights - DEFAULT_DIMENSION_WEIGHTS) <= 1e-12).all())
+    out = {"src": np.full(n, "library" if edited else "default", dtype=object), "lam": np.full(n, np.nan),
+           "ci": np.full(n, np.nan), "cr": np.full(n, np.nan), "ovr": np.full(n, None, dtype=object)}
+    if weights is not None:
+        out["src"][:] = "argument"
+        return {**out, "W": _weights_argument(weights, idx)}
+    given = pf.series.get(WEIGHTS_FIELD) if hasattr(pf, "series") else None
+    if given is not None and len(given.columns):
+        g = given.reindex(index=idx, columns=range(1, 7)).to_numpy(float)
+        has = ~np.isnan(g).all(axis=1)
+        if has.any():
+            rows = np.flatnonzero(has)
+            try:
+                check_weights(g[rows], WEIGHTS_FIELD, n=6, asset_ids=[str(idx[i]) for i in rows])
+                okw = has
+            except ValidationError as e:
+                if errors == "raise":
+                    raise
+                badids = {it.asset_id for it in e.issues}
+                for it in e.issues:
+                    prob.note(it.asset_id, it.message_zh, it.message_en)
+                okw = has & ~np.isin(idx.astype(str), list(badids))
+            W[okw] = g[okw]
+            out["src"][okw] = "card"
+    ahp_ok, ahp_bad = _ahp_rows(pf, errors)
+    for aid, (w, l_, c_, r_, reason) in ahp_ok.items():
+        i = prob.pos[aid]
+        W[i] = w
+        out["lam"][i], out["ci"][i], out["cr"][i], out["ovr"][i], out["src"][i] = l_, c_, r_, reason, "ahp"
+    for aid, iss in ahp_bad.items():
+        prob.note(aid, "；".join(x.message_zh for x in iss[:3]), "; ".join(x.message_en for x in iss[:3]))
+    return {**out, "W": W}

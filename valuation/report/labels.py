@@ -3,7 +3,8 @@ the approaches' formula texts, in Chinese and English.
 
 The engine keeps codes (``soe``, ``licensing``, ``build_up``) and writes each trace formula
 once, in the language its method module chose; a report never shows a code and shows every
-formula in the reader's language, so the report layer translates here. ``tests/report/
+formula in the reader's language, so the report layer translates here. The words for enum codes
+are the one catalogue :mod:`valuation.core.labels`, which the dashboard reads too. ``tests/report/
 test_report_language.py`` fails when a code or a string of the other language reaches a report.
 """
 from __future__ import annotations
@@ -11,51 +12,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["enum_label", "input_label", "formula_text", "ENUM_LABELS"]
+from ..core.labels import ENUM_LABELS
+from ..core.labels import enum_label as _label
 
-ENUM_LABELS: dict[str, tuple[str, str]] = {
-    # holder_type
-    "enterprise": ("企业", "enterprise"), "soe": ("国有企业", "state-owned enterprise"),
-    "administrative": ("行政单位", "administrative body"), "public_institution": ("事业单位", "public institution"),
-    # rights_type / exclusivity
-    "holding": ("数据资源持有权", "holding right"), "processing_use": ("数据加工使用权", "processing and use right"),
-    "product_operation": ("数据产品经营权", "product operation right"),
-    "exclusive": ("独占许可", "exclusive"), "sole": ("排他许可", "sole"), "non_exclusive": ("普通许可", "non-exclusive"),
-    # use_category
-    "public_governance": ("公共治理", "public governance"), "public_welfare": ("公益事业", "public welfare"),
-    "industry": ("产业发展", "industry development"), "sector": ("行业发展", "sector development"),
-    # update_frequency
-    "real-time": ("实时", "real-time"), "daily": ("每日", "daily"), "weekly": ("每周", "weekly"),
-    "monthly": ("每月", "monthly"), "quarterly": ("每季度", "quarterly"), "yearly": ("每年", "yearly"),
-    "irregular": ("不定期", "irregular"), "no-update": ("不更新", "not updated"),
-    # rounding / purpose / value type
-    "exact": ("精确", "exact"), "publication": ("教材口径舍入", "publication rounding"),
-    "transfer": ("转让", "transfer"), "licensing": ("许可使用", "licensing"), "financing": ("融资", "financing"),
-    "pledge": ("质押", "pledge"), "accounting": ("会计计量", "accounting"),
-    "impairment_test": ("减值测试", "impairment test"), "capital_contribution": ("出资", "capital contribution"),
-    "public_pricing": ("公共数据定价", "public data pricing"), "internal_management": ("内部管理", "internal management"),
-    "other": ("其他", "other"), "market": ("市场价值", "market value"), "investment": ("投资价值", "investment value"),
-    "in_use": ("在用价值", "value in use"), "liquidation": ("清算价值", "liquidation value"),
-    # approach details
-    "quality": ("质量法", "quality"), "life": ("剩余经济寿命法", "remaining life"),
-    "combined": ("质量与寿命综合", "quality and life combined"), "expert": ("专家评价法", "expert assessment"),
-    "given": ("给定", "given"), "cas": ("指导意见模型", "CAS model"), "literature": ("文献模型", "literature model"),
-    "direct": ("直接收益法", "direct income"), "split": ("收益分成法", "profit split"),
-    "excess": ("超额收益法", "excess earnings"), "incremental": ("增量收益法", "incremental income"),
-    "royalty": ("许可费节省法", "relief from royalty"), "end": ("期末", "end of period"), "mid": ("期中", "mid-period"),
-    "pre_tax": ("税前", "pre-tax"), "post_tax": ("税后", "post-tax"), "build_up": ("累加法", "build-up"),
-    "wacc": ("加权平均资本成本", "WACC"), "dimensions": ("按维度评分", "dimension scores"),
-    "periods": ("预测期", "forecast periods"), "equal": ("等权", "equal"),
-    "inverse_adjustment": ("按修正幅度倒数", "inverse adjustment"), "explicit": ("卡片给定", "given on the card"),
-    "library": ("案例库", "case library"), "card": ("卡片", "card"), "one_off": ("一次性", "one-off"),
-    "subscription_year": ("年度订阅", "yearly subscription"), "per_call": ("按次", "per call"),
-    "free": ("免费", "free"), "negotiated": ("协商定价", "negotiated"),
-    "comparable_dispersion": ("可比案例离散度", "comparable dispersion"),
-    "hedonic_prediction_interval": ("特征价格模型预测区间", "hedonic prediction interval"),
-    "working_capital": ("营运资金", "working capital"), "fixed_assets": ("固定资产", "fixed assets"),
-    "workforce": ("人力资源", "workforce"), "other_intangibles": ("其他无形资产", "other intangibles"),
-    "indicators": ("按指标评分", "indicator scores"), "none": ("无", "none"),
-}
+__all__ = ["enum_label", "input_label", "formula_text", "ENUM_LABELS"]
 
 INPUT_LABELS: dict[str, tuple[str, str]] = {
     "risk_free": ("无风险利率", "risk-free rate"), "management": ("管理风险溢价", "management risk"),
@@ -112,12 +72,10 @@ FORMULA_EN_ZH: dict[str, str] = {
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 
 
-def enum_label(v: Any, lang: str = "zh") -> str:
-    """The reader's word for an enum code; a value that is no code is returned as it is."""
-    if v is None:
-        return "—"
-    pair = ENUM_LABELS.get(str(v))
-    return str(v) if pair is None else pair[1 if lang == "en" else 0]
+def enum_label(v: Any, lang: str = "zh", enum: str | None = None, *, sentence: bool = False) -> str:
+    """The reader's word for an enum code, from the one catalogue :mod:`valuation.core.labels`;
+    a value that is no code is returned as it is."""
+    return _label(v, lang, enum, sentence=sentence)
 
 
 def input_label(k: str, lang: str = "zh") -> str:

@@ -225,7 +225,7 @@ def _scenario(s: Section, a: Mapping[str, Any], f: _Fmt) -> None:
     s.paragraphs.append(L("地域限制：", "Regional restrictions: ") + str(a.get("region") or miss))
     s.paragraphs.append(L("领域与法律法规限制：", "Field and legal restrictions: ") + str(_g(a, "rights.scope") or miss)
                         + L("；使用类别：", "; use category: ") +
-                        (enum_label(a["use_category"], f.lang) if a.get("use_category") else miss))
+                        (enum_label(a["use_category"], f.lang, sentence=True) if a.get("use_category") else miss))
 
 
 def _sources(s: Section, card: Mapping[str, Any], a: Mapping[str, Any], f: _Fmt) -> None:
@@ -360,7 +360,7 @@ def _frame(m: ReportModel, card: Mapping[str, Any], result: Mapping[str, Any], s
                      "结论所依据的方法：" + ("、".join(used) or "—") + "；各方法结果的差异及结论理由见 C7，依据"
                      + citation("CAS2023.art24", standards, "zh") + "。"]
     else:
-        m.summary = [f"The {enum_label(eng.get('value_type') or 'market', 'en')} of {a.get('name', '')} "
+        m.summary = [f"The {enum_label(eng.get('value_type') or 'market', 'en', sentence=True)} of {a.get('name', '')} "
                      f"({a.get('asset_id', '')}) at the valuation date {vd} is appraised at {f.money(est, 'wan')} "
                      f"({f.money(est)}).",
                      f"Guided range {f.money(result.get('low'), 'wan')} to {f.money(result.get('high'), 'wan')} "

@@ -36,20 +36,30 @@ Division by zero gives ±inf or NaN without warnings.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..core.errors import RuleCompileError
+from .runtime import (  # noqa: F401 - SMALL and FUNCTIONS: their import path before the split
+    _BIN,
+    _CMP,
+    FUNCTIONS,
+    SMALL,
+    CompiledExpr,
+    Env,
+    Fn,
+    _as_float,
+    _isnull,
+    _small_texts,
+    _truth,
+)
 from .templates import literal_problem
 
 __all__ = ["CompiledExpr", "compile_expr", "FUNCTIONS", "MAX_LENGTH", "MAX_NODES"]
 
-Env = Mapping[str, Any]
-Fn = Callable[[Env], Any]
 MAX_LENGTH = 2000
 MAX_NODES = 400
 
@@ -78,72 +88,6 @@ def _refuse(node: ast.AST | None, zh: str, en: str, expr: str) -> RuleCompileErr
                             position=(getattr(node, "col_offset", -1) + 1) if node is not None else None)
 
 
-# ----------------------------------------------------------------------------- functions
-def _isnull(x: Any) -> Any:
-    """NaN, None and the empty text are missing."""
-    if isinstance(x, np.ndarray) and x.ndim == 0:
-        x = x.item()
-    if isinstance(x, np.ndarray):
-        if x.dtype.kind in "fc":
-            return np.isnan(x)
-        if x.dtype.kind in "OUT":
-            small = _small_texts(x)
-            if small is not None:
-                return np.array([v == "" for v in small], dtype=bool).reshape(x.shape)
-            s = pd.Series(x, dtype=object, copy=False)
-            return (s.isna() | (s == "")).to_numpy(bool)
-        return np.zeros(x.shape, bool)
-    return np.bool_(x is None or (isinstance(x, str) and x == "") or (isinstance(x, float) and x != x))
-
-
-# Up to this many rows, text columns are compared in Python: a pandas Series costs ~50 µs a
-# call whatever the length, more than the loop over a few cards (a single appraisal); long
-# columns (batches of 10^6) keep the hash-based pandas path.
-SMALL = 64
-
-
-def _small_texts(x: np.ndarray) -> list[str] | None:
-    """The values of a short 1-d array when they are all ``str`` (no missing value: the
-    Python comparisons then give what the pandas ones give), else None."""
-    if x.ndim != 1 or len(x) > SMALL:
-        return None
-    vals = x.tolist()
-    return vals if all(type(v) is str for v in vals) else None
-
-
-def _coalesce(x: Any, default: Any) -> Any:
-    return np.where(_isnull(x), default, x)
-
-
-def _fmin(*a: Any) -> Any:
-    out = np.asarray(a[0], float)
-    for x in a[1:]:
-        out = np.minimum(out, np.asarray(x, float))  # NaN propagates: min(NaN, 1) is missing
-    return out
-
-
-def _fmax(*a: Any) -> Any:
-    out = np.asarray(a[0], float)
-    for x in a[1:]:
-        out = np.maximum(out, np.asarray(x, float))
-    return out
-
-
-# name: (min args, max args, implementation)
-FUNCTIONS: dict[str, tuple[int, int, Callable[..., Any]]] = {
-    "abs": (1, 1, lambda x: np.abs(np.asarray(x, float))),
-    "min": (2, 8, _fmin),
-    "max": (2, 8, _fmax),
-    "isnull": (1, 1, _isnull),
-    "isnan": (1, 1, _isnull),
-    "notnull": (1, 1, lambda x: np.logical_not(_isnull(x))),
-    "coalesce": (2, 2, _coalesce),
-    "clip": (3, 3, lambda x, lo, hi: np.clip(np.asarray(x, float), lo, hi)),
-}
-
-_CMP = {ast.Eq: np.equal, ast.NotEq: np.not_equal, ast.Lt: np.less, ast.LtE: np.less_equal,
-        ast.Gt: np.greater, ast.GtE: np.greater_equal}
-_BIN = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide}
 _OP_TEXT = {"Add": "+", "Sub": "-", "Mult": "*", "Div": "/", "Mod": "%", "Pow": "**", "FloorDiv": "//",
             "MatMult": "@", "BitAnd": "&", "BitOr": "|", "BitXor": "^", "LShift": "<<", "RShift": ">>",
             "Is": "is", "IsNot": "is not", "Invert": "~"}
@@ -167,83 +111,6 @@ _CONSTRUCT = {
     "YieldFrom": ("yield from", "yield from"),
     "Slice": ("切片", "slice"),
 }
-
-
-def _as_float(x: Any) -> Any:
-    return np.asarray(x, float)
-
-
-@dataclass(frozen=True)
-class CompiledExpr:
-    """A compiled rule condition.
-
-    ``names`` are the facts it reads, ``kinds`` their declared types. Call it with a
-    DataFrame of facts or a mapping ``name -> array`` (``n`` rows); it returns a boolean
-    array of length ``n``. A fact absent from the table is treated as missing (NaN / "" /
-    False), so rules run before every approach produces its facts.
-    """
-
-    source: str
-    names: frozenset[str]
-    fn: Fn = field(repr=False)
-    kinds: Mapping[str, str] = field(default_factory=dict, repr=False)
-
-    def env(self, facts: Any, n: int | None = None) -> tuple[dict[str, Any], int | None]:
-        """The arrays this expression reads, taken from ``facts`` (DataFrame or mapping)."""
-        if isinstance(facts, pd.DataFrame):
-            n = len(facts) if n is None else n
-            cols = facts.columns
-            get = lambda k: facts[k].to_numpy()  # noqa: E731
-        else:
-            cols = facts
-            get = lambda k: np.asarray(facts[k])  # noqa: E731
-            if n is None:
-                for k in self.names:
-                    if k in facts:
-                        n = np.asarray(facts[k]).shape[0] if np.ndim(facts[k]) else 1
-                        break
-        out: dict[str, Any] = {}
-        for k in self.names:
-            if k in cols:
-                out[k] = get(k)
-            else:
-                out[k] = _missing(self.kinds.get(k, "number"), 1 if n is None else n)
-        return out, n
-
-    def __call__(self, facts: Any, n: int | None = None) -> np.ndarray:
-        env, n = self.env(facts, n)
-        with np.errstate(all="ignore"):
-            out = self.fn(env)
-        arr = np.asarray(out)
-        if arr.dtype != bool:
-            arr = _truth(arr)
-        if arr.shape == () and n is not None:
-            arr = np.full(n, bool(arr))
-        return arr
-
-
-def _missing(kind: str, n: int) -> np.ndarray:
-    if kind == "category":
-        return np.full(n, "", dtype=object)
-    if kind == "bool":
-        return np.zeros(n, bool)
-    return np.full(n, np.nan)
-
-
-def _truth(a: Any) -> np.ndarray:
-    """Truth of a value used as a condition: missing (NaN, None, "") is False."""
-    a = np.asarray(a)
-    if a.dtype == bool:
-        return a
-    if a.dtype.kind in "fc":
-        return np.nan_to_num(a, nan=0.0) != 0
-    if a.dtype.kind in "iu":
-        return a != 0
-    if a.dtype.kind in "OUT":
-        s = pd.Series(a.ravel(), dtype=object, copy=False)
-        ok = ~(s.isna() | (s == "") | (s == 0) | (s == False))  # noqa: E712
-        return ok.to_numpy(bool).reshape(a.shape)
-    return a.astype(bool)
 
 
 def compile_expr(expr: str, facts: Mapping[str, str], params: Mapping[str, Any] | None = None

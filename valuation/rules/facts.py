@@ -277,28 +277,28 @@ def _numpy_dates(x: np.ndarray | pd.Series) -> np.ndarray | None:
     return x.to_numpy() if isinstance(x.dtype, np.dtype) and x.dtype.kind == "M" else None
 
 
-def fact_arrays(assets: pd.DataFrame, results: pd.DataFrame | None = None, *,
-                methods: Mapping[str, pd.DataFrame] | None = None,
-                as_of: _dt.date | str | pd.Timestamp | None = None) -> dict[str, np.ndarray]:
-    """The columns of :func:`build_facts` as ``{fact: array}`` in the order of :data:`FACTS`
-    (numbers float, booleans bool, categories object arrays of text), without building the
-    frame — what the single-appraisal path evaluates the rules on."""
-    n = len(assets)
-    idx = assets.index
-    ast = _Reader(assets, idx, n)
-    res = _Reader(results, idx, n)   # no results: every result column is missing
-    mfr = {k: _Reader(v, idx, n) for k, v in (methods or {}).items()}
+class _Sources:
+    """Where the facts of :func:`fact_arrays` are read: the assets, the reconciled results and
+    each approach's own frame (all aligned on the assets' index)."""
 
-    def mcol(m: str, col: str, *alts: str) -> np.ndarray:
+    def __init__(self, assets: pd.DataFrame, results: pd.DataFrame | None,
+                 methods: Mapping[str, pd.DataFrame] | None):
+        self.assets, self.n = assets, len(assets)
+        idx = assets.index
+        self.ast = _Reader(assets, idx, self.n)
+        self.res = _Reader(results, idx, self.n)   # no results: every result column is missing
+        self.mfr = {k: _Reader(v, idx, self.n) for k, v in (methods or {}).items()}
+
+    def mcol(self, m: str, col: str, *alts: str) -> np.ndarray:
         """An approach's column: its own frame, else ``<m>_<col>`` of results, else plain
         (first non-NaN; absent columns are all NaN and skipped)."""
-        fr = mfr.get(m)
+        fr, res = self.mfr.get(m), self.res
         found = [r.num(c) for c in (col, *alts)
                  for r, c in ((fr, c), (res, f"{m}_{c}"), (res, c)) if r is not None and c in r]
-        return _first(*found) if found else np.full(n, np.nan)
+        return _first(*found) if found else np.full(self.n, np.nan)
 
-    def applicable(m: str) -> tuple[np.ndarray, bool]:
-        fr = mfr.get(m)
+    def applicable(self, m: str) -> tuple[np.ndarray, bool]:
+        fr, res = self.mfr.get(m), self.res
         if fr is not None and "applicable" in fr:
             return fr.bool("applicable"), True
         if f"{m}_applicable" in res:
@@ -306,22 +306,25 @@ def fact_arrays(assets: pd.DataFrame, results: pd.DataFrame | None = None, *,
         est = fr.num("estimate") if fr is not None else res.num(f"{m}_estimate")
         return ~np.isnan(est), False
 
-    est = res.num("estimate")
-    book = ast.num("book_value")
-    prev = ast.num("previous_value")
-    proposed = ast.num("proposed_price")
-    declared = ast.num("declared_value")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        prem = np.where(book > 0, (est - book) / book, np.nan)
-        chg = np.where(prev > 0, (est - prev) / prev, np.nan)
+    def date_col(self, col: str) -> np.ndarray | pd.Series | None:
+        if col not in self.ast:
+            return None
+        v = column_values(self.assets, col)
+        if isinstance(v, np.ndarray) and v.dtype.kind == "M":
+            return v   # already dates: to_datetime would return them as they are
+        return pd.to_datetime(self.assets[col], errors="coerce")
 
+
+def _approach_facts(src: _Sources, est: np.ndarray) -> dict[str, Any]:
+    """Which approaches apply, their estimates, and how far they lie apart (art. 24)."""
+    n = src.n
     used: dict[str, np.ndarray] = {}
     known: dict[str, bool] = {}
     m_est: dict[str, np.ndarray] = {}
     for m in METHODS:
-        ok, kn = applicable(m)
+        ok, kn = src.applicable(m)
         used[m], known[m] = ok, kn
-        e = mfr[m].num("estimate") if m in mfr else res.num(f"{m}_estimate")
+        e = src.mfr[m].num("estimate") if m in src.mfr else src.res.num(f"{m}_estimate")
         m_est[m] = np.where(ok, e, np.nan)
     E = np.column_stack([m_est[m] for m in METHODS])
     E = np.where(E > 0, E, np.nan)
@@ -332,63 +335,74 @@ def fact_arrays(assets: pd.DataFrame, results: pd.DataFrame | None = None, *,
         spread = np.where(cnt >= 2, mx / mn - 1, np.nan)
         gap = np.where((cnt >= 2) & (est > 0), (mx - mn) / est, np.nan)
     n_methods = np.array([used[m] for m in METHODS]).sum(axis=0).astype(float) if n else np.zeros(0)
+    return {"used": used, "m_est": m_est, "spread": spread, "gap": gap, "n_methods": n_methods,
+            "inc_gate": used["income"] if known["income"] else np.ones(n, bool)}
 
-    inc_gate = used["income"] if known["income"] else np.ones(n, bool)
-    gate = lambda x: np.where(inc_gate, x, np.nan)  # noqa: E731 - income facts only where income applies
 
-    # rights: remaining term from the income frame, else from the card's dates
-    def date_col(col: str) -> np.ndarray | pd.Series | None:
-        if col not in ast:
-            return None
-        v = column_values(assets, col)
-        if isinstance(v, np.ndarray) and v.dtype.kind == "M":
-            return v   # already dates: to_datetime would return them as they are
-        return pd.to_datetime(assets[col], errors="coerce")
-    vd, te = date_col("valuation_date"), date_col("rights_term_end")
-    rights_card = _days_between(vd, te, n) / 365.25
-    rights = _first(mcol("income", "rights_years_remaining"), rights_card)
-    life_req = _first(mcol("income", "life_requested"), ast.num("income_periods"))
+def _rights_facts(src: _Sources, vd: Any, inc_gate: np.ndarray) -> dict[str, np.ndarray]:
+    """The remaining rights term (from the income frame, else the card's dates), the life asked
+    for, and whether a terminal value reaches beyond the rights (issue 17)."""
+    n, ast, res = src.n, src.ast, src.res
+    rights_card = _days_between(vd, src.date_col("rights_term_end"), n) / 365.25
+    rights = _first(src.mcol("income", "rights_years_remaining"), rights_card)
+    life_req = _first(src.mcol("income", "life_requested"), ast.num("income_periods"))
     # a renewal counts only with its evidence named on the card (methods/income/term.py)
-    evidence = np.array([bool(str(x).strip()) for x in _txt(assets, "rights_renewal_evidence", n)], dtype=bool)
+    evidence = np.array([bool(str(x).strip()) for x in _txt(src.assets, "rights_renewal_evidence", n)],
+                        dtype=bool)
     renew = ast.bool("rights_renewal_documented") & evidence.reshape(n)
     tbr = np.zeros(n, bool)
-    for fr, c in ((mfr.get("income"), "terminal_beyond_rights"), (res, "income_terminal_beyond_rights"),
+    for fr, c in ((src.mfr.get("income"), "terminal_beyond_rights"), (res, "income_terminal_beyond_rights"),
                   (res, "terminal_beyond_rights")):
         if fr is not None and c in fr:
             tbr |= fr.bool(c)
-    tbr &= inc_gate
+    return {"life_requested": life_req, "rights_years_remaining": rights,
+            "life_vs_rights": np.where(renew, np.nan, life_req - rights),
+            "terminal_beyond_rights": tbr & inc_gate}
 
-    # days since the valuation date
+
+def _days_since(vd: Any, as_of: Any, n: int) -> np.ndarray:
+    """Days from the valuation date to ``as_of`` (default today)."""
     if as_of is None:
         as_of = _dt.date.today()
     today = np.datetime64(pd.Timestamp(as_of).date(), "D")
     if vd is None:
-        days = np.full(n, np.nan)
-    else:
-        vdn = np.asarray(vd, dtype="datetime64[ns]") if isinstance(vd, np.ndarray) \
-            else vd.to_numpy(dtype="datetime64[ns]")
-        days = (today - vdn.astype("datetime64[D]")).astype(float)
-        days[np.isnat(vdn)] = np.nan
+        return np.full(n, np.nan)
+    vdn = np.asarray(vd, dtype="datetime64[ns]") if isinstance(vd, np.ndarray) \
+        else vd.to_numpy(dtype="datetime64[ns]")
+    days = (today - vdn.astype("datetime64[D]")).astype(float)
+    days[np.isnat(vdn)] = np.nan
+    return days
 
+
+def fact_arrays(assets: pd.DataFrame, results: pd.DataFrame | None = None, *,
+                methods: Mapping[str, pd.DataFrame] | None = None,
+                as_of: _dt.date | str | pd.Timestamp | None = None) -> dict[str, np.ndarray]:
+    """The columns of :func:`build_facts` as ``{fact: array}`` in the order of :data:`FACTS`
+    (numbers float, booleans bool, categories object arrays of text), without building the
+    frame — what the single-appraisal path evaluates the rules on."""
+    src = _Sources(assets, results, methods)
+    n, ast, res, mcol = src.n, src.ast, src.res, src.mcol
+    est, book, prev = res.num("estimate"), ast.num("book_value"), ast.num("previous_value")
+    proposed, declared = ast.num("proposed_price"), ast.num("declared_value")
+    ap = _approach_facts(src, est)
+    used, m_est, inc_gate = ap["used"], ap["m_est"], ap["inc_gate"]
+    gate = lambda x: np.where(inc_gate, x, np.nan)  # noqa: E731 - income facts only where income applies
+    vd = src.date_col("valuation_date")
+    rt = _rights_facts(src, vd, inc_gate)
     # CAS 8 impairment indicators: list_str columns are "; "-joined text
-    if "impairment_indicators" in ast:
-        n_ind = _count_column(assets, "impairment_indicators")
-    else:
-        n_ind = np.zeros(n)
-
-    price = res.num("price")
-    cap = res.num("cap")
+    n_ind = _count_column(assets, "impairment_indicators") if "impairment_indicators" in ast else np.zeros(n)
+    price, cap = res.num("price"), res.num("cap")
     with np.errstate(divide="ignore", invalid="ignore"):
-        cap_ratio = _first(res.num("cap_ratio"), np.where(cap > 0, price / cap, np.nan))
-        facts: dict[str, Any] = {
+        return {
             "estimate": est, "low": res.num("low"), "high": res.num("high"),
-            "book_value": book, "premium_ratio": prem,
+            "book_value": book, "premium_ratio": np.where(book > 0, (est - book) / book, np.nan),
             "impairment_ratio": np.where(book > 0, (book - est) / book, np.nan),
-            "n_impairment_indicators": n_ind, "previous_value": prev, "change_since_previous": chg,
-            "n_methods": n_methods,
+            "n_impairment_indicators": n_ind, "previous_value": prev,
+            "change_since_previous": np.where(prev > 0, (est - prev) / prev, np.nan),
+            "n_methods": ap["n_methods"],
             "cost_used": used["cost"], "income_used": used["income"], "market_used": used["market"],
             "cost_estimate": m_est["cost"], "income_estimate": m_est["income"], "market_estimate": m_est["market"],
-            "method_spread": spread, "max_method_gap": gap,
+            "method_spread": ap["spread"], "max_method_gap": ap["gap"],
             "n_comparables": mcol("market", "n_comparables"),
             "market_synthetic_cases": mcol("market", "n_synthetic_comparables"),
             "comparable_spread": mcol("market", "comparable_spread", "spread"),
@@ -403,9 +417,7 @@ def fact_arrays(assets: pd.DataFrame, results: pd.DataFrame | None = None, *,
             "royalty_rate": gate(_first(mcol("income", "royalty_rate"), ast.num("income_royalty_rate"))),
             "life": gate(mcol("income", "life")),
             "life_bound": gate(mcol("income", "life_bound")),
-            "life_requested": life_req, "rights_years_remaining": rights,
-            "life_vs_rights": np.where(renew, np.nan, life_req - rights),
-            "terminal_beyond_rights": tbr,
+            **rt,
             "delta": mcol("cost", "delta"),
             "delta_override": ast.bool("cost_adjustment_override"),
             "quality_score": _first(mcol("cost", "quality_score"), ast.num("quality_score")),
@@ -416,7 +428,8 @@ def fact_arrays(assets: pd.DataFrame, results: pd.DataFrame | None = None, *,
             "fiscal_revenue": ast.bool("fiscal_revenue"),
             "proposed_price": proposed, "proposed_price_ratio": np.where(est > 0, proposed / est, np.nan),
             "declared_value": declared, "declared_ratio": np.where(est > 0, declared / est, np.nan),
-            "days_since_valuation": days, "loss_making": ast.bool("income_loss_making"),
-            "price": price, "cap": cap, "cap_ratio": cap_ratio, "mar_ratio": res.num("mar_ratio"),
+            "days_since_valuation": _days_since(vd, as_of, n), "loss_making": ast.bool("income_loss_making"),
+            "price": price, "cap": cap,
+            "cap_ratio": _first(res.num("cap_ratio"), np.where(cap > 0, price / cap, np.nan)),
+            "mar_ratio": res.num("mar_ratio"),
         }
-    return facts

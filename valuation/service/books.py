@@ -44,7 +44,7 @@ class BookAnswer(BaseModel):
 def register(app: FastAPI, svc: Any, appraiser: Any) -> None:
     """Add the route (``appraiser``: the app's key dependency). The app's own response helpers
     are used, so errors, headers and OpenAPI match the other routes."""
-    from .app import _AUTH_ERRORS, _BODY_ERRORS, _body_ref, _json, _json_body, _ok
+    from .respond import _AUTH_ERRORS, _BODY_ERRORS, _body_ref, _json, _json_body, _ok
 
     ok, errors, body_ref, json_body, respond = _ok, {**_AUTH_ERRORS, **_BODY_ERRORS}, _body_ref, _json_body, _json
 

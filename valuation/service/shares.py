@@ -20,8 +20,8 @@ from pydantic import BaseModel, ConfigDict
 
 from .. import api
 from ..core.result import clean
-from .app import _AUTH_ERRORS, _BODY_ERRORS, _body_value, _err, _json, _ok
 from .keys import ApiKey
+from .respond import _AUTH_ERRORS, _BODY_ERRORS, _body_value, _err, _json, _ok
 
 __all__ = ["install_shares", "ShareResult"]
 

@@ -212,6 +212,25 @@ def _gen_ids(prefix: str, frame: pd.DataFrame, keys: Sequence[str]) -> pd.Series
     return prefix + parts.map(lambda s: hashlib.sha1(s.encode("utf-8")).hexdigest()[:10])
 
 
+def _mapped(raw: pd.DataFrame, m: Mapping[str, Any], defs: Mapping[str, Any]) -> pd.DataFrame:
+    """The case columns of one file: renamed by the mapping, source values mapped, empty cells
+    filled with the defaults."""
+    out = pd.DataFrame(index=raw.index)
+    for col in CASE_COLUMNS:
+        srcc = m["columns"].get(col, col)
+        if srcc in raw.columns:
+            out[col] = raw[srcc].to_numpy()
+    for col, vmap in m["values"].items():
+        if col in out.columns:
+            out[col] = out[col].map(lambda v, vm=vmap: vm.get(v, vm.get(str(v), v)) if pd.notna(v) else v)
+    for col, v in defs.items():
+        if col not in out.columns:
+            out[col] = v
+        else:
+            out[col] = out[col].where(out[col].notna() & (out[col].astype("str").str.strip() != ""), v)
+    return out
+
+
 def import_table(paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
                  mapping: Mapping[str, Any] | str | os.PathLike[str] | None = None, *,
                  defaults: Mapping[str, Any] | None = None, id_prefix: str = "CASE-") -> ImportReport:
@@ -231,19 +250,7 @@ def import_table(paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]
     for f in files:
         raw = read_table(f)
         total += len(raw)
-        out = pd.DataFrame(index=raw.index)
-        for col in CASE_COLUMNS:
-            srcc = m["columns"].get(col, col)
-            if srcc in raw.columns:
-                out[col] = raw[srcc].to_numpy()
-        for col, vmap in m["values"].items():
-            if col in out.columns:
-                out[col] = out[col].map(lambda v, vm=vmap: vm.get(v, vm.get(str(v), v)) if pd.notna(v) else v)
-        for col, v in defs.items():
-            if col not in out.columns:
-                out[col] = v
-            else:
-                out[col] = out[col].where(out[col].notna() & (out[col].astype("str").str.strip() != ""), v)
+        out = _mapped(raw, m, defs)
         ok = np.ones(len(out), dtype=bool)
         if "price" in out.columns:
             parsed = [parse_price_text(v) if pd.notna(v) else (math.nan, None) for v in out["price"]]
