@@ -20,7 +20,8 @@ from .core.citations import citations
 from .core.portfolio import Portfolio
 from .core.result import METHOD_NAMES, Result, clean
 from .core.snapshot import LibrarySnapshot
-from .methods.base import _CONVERT_AT_ONCE, MethodResult, _row_columns, empty_frame, not_applicable
+from .methods.base import MethodResult, empty_frame, not_applicable
+from .methods.rows import CONVERT_AT_ONCE, row_columns
 from .methods.finite import guard_conclusion, guard_method_frame, guard_negative
 
 __all__ = ["Evaluation", "evaluate", "run_method"]
@@ -146,8 +147,8 @@ class Evaluation:
         if type(cache[1]) is int:
             # as MethodResult.row: small frames converted at once, large ones by .loc for the
             # first rows, from the third on by the columns
-            cache = (self.frame, _row_columns(self.frame)
-                     if cache[1] >= 2 or len(self.frame) <= _CONVERT_AT_ONCE else cache[1] + 1)
+            cache = (self.frame, row_columns(self.frame)
+                     if cache[1] >= 2 or len(self.frame) <= CONVERT_AT_ONCE else cache[1] + 1)
             self.__dict__["_row_cache"] = cache
         cols = cache[1]
         if type(cols) is int or cols is False:

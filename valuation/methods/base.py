@@ -17,7 +17,10 @@ from typing import Any, Protocol, TypedDict
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
+
+from .rows import CONVERT_AT_ONCE, row_columns
+
+_row_columns = row_columns   # (the name tests/core/test_result_rows.py imports)
 
 __all__ = ["RESULT_COLUMNS", "LazyWarnings", "TraceStep", "MethodResult", "Method", "empty_frame", "step",
            "not_applicable", "nan_to_num"]
@@ -172,7 +175,7 @@ class MethodResult:
             # small frames (a service's few cards) converted at once — cheaper than one .loc
             # row; large ones by .loc for the first rows (a batch may read only a few), from
             # the third on by the converted columns
-            cols = _row_columns(self.frame) if cols >= 2 or len(self.frame) <= _CONVERT_AT_ONCE \
+            cols = row_columns(self.frame) if cols >= 2 or len(self.frame) <= CONVERT_AT_ONCE \
                 else cols + 1
             object.__setattr__(self, "_row_columns", cols)
         if type(cols) is int or cols is False:
@@ -182,72 +185,6 @@ class MethodResult:
         if not isinstance(i, int):      # a duplicated id: .loc gives a frame, not a row
             return {k: _plain(v) for k, v in self.frame.loc[asset_id].items()}
         return {k: (_plain(lz[i]) if pl is None else pl[i]) for k, pl, lz in zip(names, plain, lazy)}
-
-
-#: frames up to this many rows are converted on the first row read (see MethodResult.row)
-_CONVERT_AT_ONCE = 1000
-
-
-def _row_columns(frame: pd.DataFrame) -> Any:
-    """Per column, what ``_plain(frame.loc[aid][col])`` gives, for :meth:`MethodResult.row`:
-    numeric / bool numpy columns as Python scalars once (``_plain`` of a numpy scalar is its
-    ``tolist()`` value, NaN kept as a float), Arrow text columns as lists and other text
-    columns of several rows as object arrays (the same str or NaN elements, without Arrow's
-    per-element cost), others element by
-    element through ``_plain`` on access. ``False`` when ``.loc`` would not give an object row
-    of per-column scalars (empty frame, duplicated columns, one common numeric dtype that
-    would cast the values)."""
-    if not len(frame) or not frame.columns.is_unique:
-        return False
-    arrays = _column_arrays(frame)
-    if not _object_rows(frame, [a.dtype for a in arrays]):
-        return False
-    several = len(frame) > 1
-    plain, lazy = [], []
-    for a in arrays:
-        if isinstance(a, np.ndarray) and a.dtype.kind in "fiub":
-            plain.append(a.tolist())
-            lazy.append(None)
-        elif isinstance(a.dtype, pd.StringDtype) and a.dtype.storage == "pyarrow":
-            # Arrow text as the cells of to_numpy(): str, the dtype's missing value (NaN) —
-            # pandas' to_numpy costs ~25 µs a column filling the missing values
-            na = a.dtype.na_value
-            plain.append(None)
-            lazy.append([na if v is None else v for v in pa.array(a).to_pylist()])
-        else:
-            plain.append(None)
-            lazy.append(a.to_numpy() if several and isinstance(a.dtype, pd.StringDtype) else a)
-    return frame.index.get_loc, frame.columns.tolist(), plain, lazy
-
-
-def _object_rows(frame: pd.DataFrame, dtypes: list[Any]) -> bool:
-    """Whether a row of ``frame`` (``.loc``) is an object Series. Known without building one
-    when a numpy bool and a numpy number column meet and every extension column is text:
-    pandas' common type of bools and numbers is object, and text has no common type with
-    either."""
-    bools = numbers = False
-    for d in dtypes:
-        if isinstance(d, np.dtype):
-            bools = bools or d.kind == "b"
-            numbers = numbers or d.kind in "iufc"
-        elif not isinstance(d, pd.StringDtype):
-            break
-    else:
-        if bools and numbers:
-            return True
-    return frame.iloc[0].dtype == object
-
-
-def _column_arrays(frame: pd.DataFrame) -> list[Any]:
-    """The arrays of the frame's columns in order — what ``frame[c].array`` holds (an ndarray
-    for numpy columns) — by pandas' private column getter (~1 µs a column; a Series per column
-    costs ~20 µs), the public ``iloc`` otherwise."""
-    try:
-        get = frame._get_column_array
-        return [get(j) for j in range(frame.shape[1])]
-    except AttributeError:  # pragma: no cover - a pandas without this private helper
-        return [frame.iloc[:, j].to_numpy() if isinstance(frame.dtypes.iloc[j], np.dtype)
-                else frame.iloc[:, j].array for j in range(frame.shape[1])]
 
 
 class Method(Protocol):
