@@ -1,19 +1,35 @@
-"""The contract every valuation method follows.
+"""The contract every approach follows (issue 20 step 3; docs/DESIGN.md §3).
 
-A method is a pure function of (portfolio, parameters) computed over all assets at once:
+An approach is an object of a subclass of :class:`Approach`, registered by name in
+:mod:`valuation.methods.registry` (an ordered mapping the engine loops over, with no special
+case by name). It declares
 
-    appraise(pf: Portfolio, params: Mapping | None = None, *, trace: bool = False) -> MethodResult
+* ``name`` — ``"cost"``, ``"income"``, ``"market"``, …; ``section`` — the card section it needs
+  (an asset without it, ``has_<section>`` false, is not applicable with the reason);
+* ``Params`` — a frozen :class:`Params` subclass: its parameters resolved once from the model
+  library (``params(library)``, or ``params_of(snapshot)``) over its file defaults;
+* ``inputs(pf, params)`` — everything it reads from the portfolio, as a frozen dataclass of
+  numpy arrays (pandas stays in that step, at the edge);
+* ``value(inputs, params)`` — pure arithmetic over all assets at once → :class:`Values`
+  (estimate, low, high, applicable, reasons, further result columns);
+* ``explain(inputs, params, values, trace=…)`` — traces (formulas, inputs, clauses; CAS 2023
+  art. 27) and warnings → :class:`Explanation`.
 
-``frame`` is indexed by ``asset_id`` (aligned with ``pf.assets.index``) and has at least the
-columns of :data:`RESULT_COLUMNS`; methods add their own (e.g. ``replacement_cost``, ``delta``).
-An asset the method cannot value is a row with ``applicable=False``, ``estimate=NaN`` and a
-reason in both languages — never an invented number.
+``Approach.appraise(pf, params, trace=False)`` runs the four steps and gives a
+:class:`MethodResult`: ``frame`` indexed by ``asset_id`` (aligned with ``pf.assets.index``)
+with at least the columns of :data:`RESULT_COLUMNS`, plus the approach's own (e.g.
+``replacement_cost``, ``delta``). An asset the approach cannot value is a row with
+``applicable=False``, ``estimate=NaN`` and a reason in both languages — never an invented
+number. Each approach package keeps its module-level ``appraise(pf, params=None, *,
+trace=False)`` (the same run with ``params`` resolved from a mapping).
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypedDict
+from types import MappingProxyType
+from typing import Any, ClassVar, Protocol, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -22,8 +38,8 @@ from .rows import CONVERT_AT_ONCE, row_columns
 
 _row_columns = row_columns   # (the name tests/core/test_result_rows.py imports)
 
-__all__ = ["RESULT_COLUMNS", "LazyWarnings", "TraceStep", "MethodResult", "Method", "empty_frame", "step",
-           "not_applicable", "nan_to_num"]
+__all__ = ["RESULT_COLUMNS", "Approach", "Explanation", "LazyWarnings", "Params", "TraceStep", "Values",
+           "MethodResult", "Method", "empty_frame", "step", "not_applicable", "nan_to_num"]
 
 RESULT_COLUMNS = ("estimate", "low", "high", "applicable", "reason_zh", "reason_en")
 
@@ -185,6 +201,108 @@ class MethodResult:
         if not isinstance(i, int):      # a duplicated id: .loc gives a frame, not a row
             return {k: _plain(v) for k, v in self.frame.loc[asset_id].items()}
         return {k: (_plain(lz[i]) if pl is None else pl[i]) for k, pl, lz in zip(names, plain, lazy)}
+
+
+# --------------------------------------------------------------------------- the contract
+@dataclass(frozen=True, eq=False)
+class Params(Mapping[str, Any]):
+    """An approach's parameters, resolved once: the model library's entries over the file
+    defaults, then flat overrides (read-only; a Mapping, so kernels read ``p["coverage"]``).
+    Subclasses add what is not a number of the model library (market: the case library and
+    the currency table)."""
+
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "values", MappingProxyType(dict(self.values)))
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.values)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+@dataclass(frozen=True, eq=False)
+class Values:
+    """What ``value(inputs, params)`` gives for every asset (arrays of length n, in the
+    portfolio's order). ``extra``: the approach's further result columns, in order (numpy
+    arrays, or what the approach's :meth:`Approach.frame` understands); ``work``: the kernel's
+    intermediate arrays its :meth:`Approach.explain` reads (never shown as they are)."""
+
+    estimate: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    applicable: np.ndarray
+    reason_zh: Any
+    reason_en: Any
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    work: Any = None
+
+    def columns(self) -> dict[str, Any]:
+        """The result columns: :data:`RESULT_COLUMNS`, then ``extra``."""
+        return {"estimate": self.estimate, "low": self.low, "high": self.high, "applicable": self.applicable,
+                "reason_zh": self.reason_zh, "reason_en": self.reason_en, **self.extra}
+
+
+@dataclass(frozen=True, eq=False)
+class Explanation:
+    """Per-asset traces (only when asked for) and warnings (built on first access when
+    ``LazyWarnings``: a batch never reads their texts)."""
+
+    traces: dict[str, list[TraceStep]] = field(default_factory=dict)
+    warnings: Mapping[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+class Approach(ABC):
+    """One valuation approach (see the module docstring). Subclasses set ``name``,
+    ``section`` and ``Params`` and implement :meth:`params`, :meth:`inputs`, :meth:`value`
+    and :meth:`explain`; the engine calls :meth:`params_of` and :meth:`appraise`."""
+
+    name: ClassVar[str]
+    section: ClassVar[str]
+    Params: ClassVar[type[Params]] = Params
+
+    @abstractmethod
+    def params(self, library: Mapping[str, Any] | None = None) -> Params:
+        """Resolved parameters from flat overrides and/or library entries (``{"models": …,
+        "indicators": …}`` as :meth:`LibrarySnapshot.params_for` gives)."""
+
+    def params_of(self, snapshot: Any) -> Params:
+        """The parameters a library snapshot gives this approach."""
+        return self.params(snapshot.params_for(self.name))
+
+    @abstractmethod
+    def inputs(self, pf: Any, params: Params) -> Any:
+        """What the approach reads from the portfolio, as arrays (the pandas edge)."""
+
+    @abstractmethod
+    def value(self, inputs: Any, params: Params) -> Values:
+        """Pure arithmetic over all assets at once."""
+
+    @abstractmethod
+    def explain(self, inputs: Any, params: Params, values: Values, *, trace: bool = False) -> Explanation:
+        """Traces (when ``trace``) and warnings per asset."""
+
+    def frame(self, values: Values, index: pd.Index) -> pd.DataFrame:
+        """The result frame of :meth:`Values.columns` (text converted at once)."""
+        from ..core.portfolio import frame_of_arrays
+
+        return frame_of_arrays(values.columns(), index)
+
+    def used(self, params: Params) -> dict[str, Any]:
+        """The parameters recorded with the result."""
+        return dict(params)
+
+    def appraise(self, pf: Any, params: Params, *, trace: bool = False) -> MethodResult:
+        """inputs → value → explain over the whole portfolio, as a :class:`MethodResult`."""
+        inputs = self.inputs(pf, params)
+        values = self.value(inputs, params)
+        ex = self.explain(inputs, params, values, trace=trace)
+        return MethodResult(self.name, self.frame(values, pf.index), ex.traces, self.used(params), ex.warnings)
 
 
 class Method(Protocol):
