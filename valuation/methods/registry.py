@@ -1,0 +1,56 @@
+"""The approaches the engine runs, in order: an ordered mapping name → :class:`~.base.Approach`.
+
+The engine (``valuation/engine.py``) loops over :data:`APPROACHES` with no special case by
+name; adding an approach is one module implementing the contract of :mod:`.base` and one
+line here (or :func:`register` at run time — ``tests/test_approach_registry.py`` values,
+reconciles and traces a toy approach that way). The order is the order of the result's
+``methods`` (cost, income, market: CAS 2023 art. 20 lists them so).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .base import Approach
+from .cost.approach import COST
+from .income.approach import INCOME
+from .market.approach import MARKET
+
+__all__ = ["APPROACHES", "approach", "names", "register", "unregister"]
+
+APPROACHES: dict[str, Approach] = {
+    COST.name: COST,
+    INCOME.name: INCOME,
+    MARKET.name: MARKET,
+}
+
+
+def names() -> tuple[str, ...]:
+    """The registered approaches' names, in order."""
+    return tuple(APPROACHES)
+
+
+def approach(name: str) -> Approach:
+    """The registered approach ``name`` (KeyError naming the registered ones otherwise)."""
+    try:
+        return APPROACHES[name]
+    except KeyError:
+        raise KeyError(f"unknown approach {name!r}; registered: {', '.join(APPROACHES)}") from None
+
+
+def register(ap: Approach) -> None:
+    """Add (or replace) an approach, after those already registered."""
+    if not isinstance(ap, Approach):
+        raise TypeError(f"{ap!r} does not implement valuation.methods.base.Approach")
+    APPROACHES[ap.name] = ap
+
+
+def unregister(name: str) -> None:
+    """Remove an approach (tests that register a toy one)."""
+    APPROACHES.pop(name, None)
+
+
+def as_mapping() -> Mapping[str, Approach]:
+    """A read-only view of the registry."""
+    from types import MappingProxyType
+
+    return MappingProxyType(APPROACHES)
