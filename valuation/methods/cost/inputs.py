@@ -1,7 +1,7 @@
 """What the cost approach reads from a portfolio, as arrays (the pandas edge of the approach).
 
 Every ``cost_*`` column, the cost lines (indexed to the valuation date and summed per category
-by :func:`.kernel.component_totals`), the composite quality score (GB/T 36344 via
+by :func:`.lines.component_totals`), the composite quality score (GB/T 36344 via
 :func:`valuation.quality.composite.composite_columns`) and the few other columns the cost
 approach needs, read once into :class:`CostInputs`. Missing numbers are NaN, missing text is
 "" (one convention for the whole approach; CAS 2023 art. 22, docs/DOMAIN.md §2).
@@ -17,7 +17,8 @@ import pandas as pd
 
 from ...core.portfolio import column_floats, column_list, column_values
 from ...quality.composite import composite_columns
-from .kernel import COMPONENTS, component_arrays, component_totals
+from .kernel import COMPONENTS
+from .lines import component_arrays, component_totals
 
 __all__ = ["CostInputs", "component_inputs", "cost_inputs"]
 
