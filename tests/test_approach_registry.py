@@ -91,3 +91,23 @@ def test_registry_order_and_unknown_name():
         registry.approach("nope")
     with pytest.raises(TypeError):
         registry.register(object())   # type: ignore[arg-type]
+
+
+def test_bound_adapter_equals_engine_runs():
+    """The pricing adapter runs each approach as the engine does; income's values-only run gives
+    the same estimate and applicable, bit for bit."""
+    from valuation.engine import run_method
+
+    cards = [json.loads(p.read_text("utf-8")) for p in sorted((ROOT / "examples" / "cards").glob("*.json"))]
+    pf = Portfolio.from_cards(cards)
+    snap = snapshot_from_seeds()
+    fns = registry.bound(snap, ("cost", "income"))
+    assert set(fns) == {"cost", "income"}
+    for m, f in fns.items():
+        a, b = f(pf).frame, run_method(m, pf, snap).frame
+        assert np.array_equal(a["estimate"].to_numpy(float), b["estimate"].to_numpy(float), equal_nan=True)
+    v = fns["income"].values_only(pf).frame
+    full = fns["income"](pf).frame
+    assert list(v.columns) == ["estimate", "applicable"]
+    assert np.array_equal(v["estimate"].to_numpy(float), full["estimate"].to_numpy(float), equal_nan=True)
+    assert not hasattr(fns["cost"], "values_only")
