@@ -60,9 +60,10 @@ from ..fx import apply_market_currency, fx_table
 from .explain import market_traces, market_warnings
 from .fit import LibraryFit, fit_library
 from .inputs import MarketInputs, _flag, _valuation_dates, market_inputs, subjects_from_portfolio
+from .outputs import value_subjects
 from .pairs import _to_datetime, _year_offsets
 from .params import resolve_params
-from .value import _value, value_subjects
+from .value import _value
 
 __all__ = ["LibraryFit", "MARKET", "MarketApproach", "MarketParams", "appraise", "fit_library",
            "subjects_from_portfolio", "value_subjects"]

@@ -8,90 +8,29 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from scipy import stats
 
-from ...core.portfolio import frame_of_arrays
 from ...library.cases import PRICE_UNITS, PRICED_MODES
 from ..base import nan_to_num
 from .features import raw_feature_arrays
 from .fit import LibraryFit, fit_library
 from .grid import (
     AGGREGATES,
-    COEFFICIENTS,
     Groups,
     aggregate_columns,
-    band_flags,
     coefficient_columns,
     pair_weights,
 )
 from .inputs import _Subjects
 from .learned import learned_columns
+from .outputs import _Outputs, lazy_frames, missing_text, no_frame
 from .pairs import _PAIR_COLUMNS, _explicit_pairs, _library_pairs
-from .params import resolve_params
 
-__all__ = ["value_subjects"]
-
-
-class _Outputs(dict):
-    """The outputs of :func:`value_subjects`. The frames that the appraisal itself does not
-    read (``pairs``, ``hedonic``, ``breaches``, ``excluded``) are built on first access —
-    a frame of a few rows costs ~1 ms, more than the valuation of a card."""
-
-    def __init__(self, data: Mapping[str, Any], lazy: Mapping[str, Any]):
-        super().__init__(data)
-        self._lazy = dict(lazy)
-
-    def __missing__(self, key: str) -> Any:
-        build = self._lazy.pop(key, None)
-        if build is None:
-            raise KeyError(key)
-        value = self[key] = build()
-        return value
-
-    def __contains__(self, key: object) -> bool:
-        return super().__contains__(key) or key in self._lazy
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self[key] if key in self else default
-
-    def _all(self) -> None:
-        for k in list(self._lazy):
-            self[k]
-
-    def keys(self):  # type: ignore[override]
-        self._all()
-        return super().keys()
-
-    def items(self):  # type: ignore[override]
-        self._all()
-        return super().items()
-
-    def values(self):  # type: ignore[override]
-        self._all()
-        return super().values()
-
-    def __iter__(self):
-        self._all()
-        return super().__iter__()
-
-    def __len__(self) -> int:
-        return super().__len__() + len(self._lazy)
+__all__: list[str] = []
 
 
 # --------------------------------------------------------------------------- core
-def value_subjects(subjects: pd.DataFrame, *, cases: pd.DataFrame | None = None,
-                   comparables: pd.DataFrame | None = None, params: Mapping[str, Any] | None = None,
-                   library: LibraryFit | None = None) -> dict[str, Any]:
-    """Value subjects in the case schema (see :func:`subjects_from_portfolio`) — the numeric
-    path shared by :func:`appraise` and the back-test. Returns ``frame`` (per subject),
-    ``pairs`` (per subject × comparable), ``breaches`` (guardrail rows), ``excluded``
-    (explicit comparables left out) and ``library`` (the :class:`LibraryFit` or None)."""
-    return _value(_Subjects.of_frame(subjects), cases=cases, comparables=comparables, p=resolve_params(params),
-                  library=library)
-
-
-def _value(subjects: _Subjects, *, cases: pd.DataFrame | None, comparables: pd.DataFrame | None,
+def _value(subjects: _Subjects, *, cases: Any, comparables: Any,
            p: Mapping[str, Any], library: LibraryFit | None = None) -> _Outputs:
     """:func:`value_subjects` on the subjects' arrays with resolved parameters ``p``."""
     n = len(subjects)
@@ -115,31 +54,18 @@ def _value(subjects: _Subjects, *, cases: pd.DataFrame | None, comparables: pd.D
     zh, en = _refusals(subjects, fit, only_synthetic, grid["cnt"], int(p["refuse_below"]))
     cols = _columns(subjects, grid, hcol, learned, est, low, high, basis, zh, en)
     bands = (tuple(p["coefficient_band"]), tuple(p["product_band"]))
-    pc, pairs_frame = grid["pc"], grid["pairs_frame"]
-
-    def hedonic_frame() -> pd.DataFrame:
-        return pd.DataFrame(hed, index=subjects.index) if hed is not None else pd.DataFrame(
-            {"mean_log": np.nan, "sd_pred": np.nan, "low": np.nan, "high": np.nan, "estimate": np.nan,
-             "available": False}, index=subjects.index)
-
-    def breaches() -> pd.DataFrame:
-        if len(pc["subject"]):
-            return band_flags(pairs_frame(), *bands)
-        return band_flags(pd.DataFrame({k: [] for k in ("subject", "case_id", *COEFFICIENTS, "product")}), *bands)
-
+    pc = grid["pc"]
     return _Outputs(
         {"library": fit, "params": p, "min_comparables": subjects["min_comparables"],
          # the arrays behind the frames, for the warnings and traces
          "_pairs": pc, "_n_excluded": grid["n_excluded"], "_bands": bands,
          # (text columns hold text only, so their cells are the frame's: Python str)
          "_cols": cols},
-        # = pd.DataFrame(cols, index=...), text converted at once; built when read (the
-        # approach contract builds the result frame itself)
-        {"frame": lambda: frame_of_arrays(cols, subjects.index), "pairs": pairs_frame,
-         "hedonic": hedonic_frame, "breaches": breaches, "excluded": grid["excluded"]})
+        # the frames, built when read (the approach contract builds the result frame itself)
+        lazy_frames(subjects.index, cols, pc, hed, bands, grid["excluded"]))
 
 
-def _grid(subjects: _Subjects, comparables: pd.DataFrame | None, fit: LibraryFit | None,
+def _grid(subjects: _Subjects, comparables: Any, fit: LibraryFit | None,
           p: Mapping[str, Any], feats: Mapping[str, np.ndarray] | None) -> dict[str, Any]:
     """Pairs (explicit and library), their coefficients X1…X5 and weights, and the grid's
     aggregates per subject (P = Σ w_i P_i, n, spread, sd of ln P_i; art. 23, annex)."""
@@ -150,7 +76,7 @@ def _grid(subjects: _Subjects, comparables: pd.DataFrame | None, fit: LibraryFit
         beta_exp = np.array([fit.elasticity(m) if fit is not None else float(p["capacity_elasticity_default"])
                              for m in mode])
     parts: list[dict[str, np.ndarray]] = []
-    n_excluded, excluded = 0, pd.DataFrame
+    n_excluded, excluded = 0, no_frame
     if comparables is not None and len(comparables):
         ep, n_excluded, excluded = _explicit_pairs(subjects, comparables, beta_exp)
         parts.append(ep)
@@ -173,15 +99,12 @@ def _grid(subjects: _Subjects, comparables: pd.DataFrame | None, fit: LibraryFit
         real = np.array([c not in synthetic for c in pc["case_id"].tolist()], dtype=bool) if synthetic \
             else np.ones(m, bool)
         n_real = np.bincount(pc["subject"][real], minlength=n)
-        pairs_frame = lambda: pd.DataFrame(pc)  # noqa: E731
     else:
         pc = {"subject": np.zeros(0, dtype=np.int64)}
         agg = {c: np.full(n, np.nan) for c in AGGREGATES}
         n_real = np.zeros(n, np.int64)
-        pairs_frame = lambda: pd.DataFrame(  # noqa: E731
-            columns=["subject", "case_id", "price", "weight", "p_adj", "product", "total_adj"])
     return {"pc": pc, "agg": agg, "n_real": n_real, "cnt": nan_to_num(agg["n"]).astype(int),
-            "n_excluded": n_excluded, "excluded": excluded, "pairs_frame": pairs_frame}
+            "n_excluded": n_excluded, "excluded": excluded}
 
 
 def _estimate_and_range(subjects: _Subjects, fit: LibraryFit | None, p: Mapping[str, Any],
@@ -247,7 +170,7 @@ def _refusals(subjects: _Subjects, fit: LibraryFit | None, only_synthetic: bool,
     na(src == "none", "未提供可比案例，也未选择从案例库选取（market.use_library），市场法不适用（第二十三条）",
        "no comparables given and the case library not used (market.use_library): the market approach does not "
        "apply (art. 23)")
-    na(lib_src & pd.isna(subjects["rights_type"]),
+    na(lib_src & missing_text(subjects["rights_type"]),
        "从案例库选取可比案例须给出权利类型（第二十三条：权利类型相同）",
        "selecting comparables from the case library needs the rights type (art. 23: same rights type)")
     na(lib_src & only_synthetic, "案例库中只有合成证据：合成案例仅供演示和测试，不得作为评估结论的依据，市场法不适用"
