@@ -111,3 +111,16 @@ def test_bound_adapter_equals_engine_runs():
     assert list(v.columns) == ["estimate", "applicable"]
     assert np.array_equal(v["estimate"].to_numpy(float), full["estimate"].to_numpy(float), equal_nan=True)
     assert not hasattr(fns["cost"], "values_only")
+
+
+def test_kernels_import_no_pandas():
+    """The arithmetic of every approach (``kernel.py``, ``value.py``) is numpy only: pandas stays
+    in each approach's inputs / outputs modules (issue 20)."""
+    import re
+
+    files = sorted((ROOT / "valuation" / "methods").glob("*/kernel.py")) + \
+        sorted((ROOT / "valuation" / "methods").glob("*/value.py"))
+    assert len(files) >= 5
+    for f in files:
+        src = f.read_text("utf-8")
+        assert not re.search(r"^\s*(import pandas|from pandas)", src, re.M), f
