@@ -7,7 +7,6 @@ same code on a portfolio of one (docs/DESIGN.md §3).
 from __future__ import annotations
 
 import datetime as _dt
-import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,49 +17,41 @@ import pandas as pd
 from . import __version__
 from .core.citations import citations
 from .core.portfolio import Portfolio
-from .core.result import METHOD_NAMES, Result, clean
+from .core.result import Result, clean
 from .core.snapshot import LibrarySnapshot
-from .methods.base import _CONVERT_AT_ONCE, MethodResult, _row_columns, empty_frame, not_applicable
+from .methods.base import Approach, MethodResult, not_applicable
 from .methods.finite import guard_conclusion, guard_method_frame, guard_negative
+from .methods.registry import APPROACHES
+from .methods.rows import CONVERT_AT_ONCE, row_columns
+from .pricing.reconcile import reconcile
+from .rules.engine import compile_rules, flags_from_arrays
+from .rules.facts import fact_arrays
 
 __all__ = ["Evaluation", "evaluate", "run_method"]
 
 
-def _method_module(name: str):
-    try:
-        return importlib.import_module(f"valuation.methods.{name}")
-    except ImportError:  # pragma: no cover - every approach ships; kept for partial installs
-        return None
-
-
 def run_method(name: str, pf: Portfolio, snap: LibrarySnapshot, *, trace: bool = False
                ) -> MethodResult:
-    """Run one approach over the whole portfolio; an approach that cannot run for an asset
-    reports it as not applicable with the reason — never an invented number."""
-    mod = _method_module(name)
-    fn = getattr(mod, "appraise", None) if mod is not None else None
-    if fn is None:
-        fr = empty_frame(pf.index)
-        not_applicable(fr, np.ones(len(pf), bool), "该评估方法尚未实现", "approach not implemented yet")
-        return MethodResult(name, fr)
-    params = snap.params_for(name)  # None → the method's own defaults from models/
-    kwargs: dict[str, Any] = {"trace": trace}
-    if name == "market":
-        kwargs["cases"] = snap.cases
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):   # caught below, as reasons
-        res: MethodResult = fn(pf, params, **kwargs)
-    if name == "market":   # library evidence in CNY, the card in another currency (issue 17)
-        from .methods.fx import apply_market_currency
+    """Run one registered approach over the whole portfolio (:mod:`valuation.methods.registry`);
+    an approach that cannot run for an asset reports it as not applicable with the reason —
+    never an invented number."""
+    return _run(APPROACHES[name], pf, snap, trace)
 
-        res = apply_market_currency(res, pf, snap)
+
+def _run(ap: Approach, pf: Portfolio, snap: LibrarySnapshot, trace: bool) -> MethodResult:
+    """The approach with the snapshot's parameters, then the guards every approach shares:
+    finite amounts, a negative value only for a stated loss-making asset (issue 17), and "not
+    applicable" where the card has no section for it."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):   # caught below, as reasons
+        res = ap.appraise(pf, ap.params_of(snap), trace=trace)
     fr = guard_method_frame(res.frame)   # an overflow or NaN is "not applicable", never a number
     loss = pf.assets["income_loss_making"].fillna(False).to_numpy(dtype=bool) \
         if "income_loss_making" in pf.assets else np.zeros(len(pf), bool)
     fr = guard_negative(fr, loss)         # a negative value only for a stated loss-making asset
     if fr is not res.frame:
         res = MethodResult(res.method, fr, res.traces, res.params, res.warnings)
-    flag = {"cost": "has_cost", "income": "has_income", "market": "has_market"}[name]
-    missing = ~pf.assets[flag].to_numpy(dtype=bool)
+    flag = f"has_{ap.section}"
+    missing = ~pf.assets[flag].to_numpy(dtype=bool) if flag in pf.assets else np.ones(len(pf), bool)
     if missing.any():
         fr = res.frame.copy()
         not_applicable(fr, missing, "评估请求未提供该方法所需的数据（该部分缺失）",
@@ -146,8 +137,8 @@ class Evaluation:
         if type(cache[1]) is int:
             # as MethodResult.row: small frames converted at once, large ones by .loc for the
             # first rows, from the third on by the columns
-            cache = (self.frame, _row_columns(self.frame)
-                     if cache[1] >= 2 or len(self.frame) <= _CONVERT_AT_ONCE else cache[1] + 1)
+            cache = (self.frame, row_columns(self.frame)
+                     if cache[1] >= 2 or len(self.frame) <= CONVERT_AT_ONCE else cache[1] + 1)
             self.__dict__["_row_cache"] = cache
         cols = cache[1]
         if type(cols) is int or cols is False:
@@ -166,43 +157,20 @@ def row_ok(row: Mapping[str, Any]) -> bool:
 
 def _reconcile(pf: Portfolio, results: Mapping[str, MethodResult], snap: LibrarySnapshot,
                explain: bool) -> tuple[pd.DataFrame, dict[str, dict[str, Any]]]:
-    try:
-        rec = importlib.import_module("valuation.pricing.reconcile")
-    except ImportError:  # pragma: no cover
-        rec = None
-    if rec is not None and hasattr(rec, "reconcile"):
-        fr, expl = rec.reconcile(pf, dict(results), snap, explain=explain)
-        return guard_conclusion(fr), expl   # a conclusion only with a finite estimate, low and high
-    # Fallback while the pricing package is absent: a single applicable method is the
-    # conclusion; several are not averaged mechanically (CAS 2023 art. 24).
-    fr = pd.DataFrame(index=pf.index)
-    app = np.column_stack([results[m].frame["applicable"].to_numpy(bool) for m in METHOD_NAMES])
-    est = np.column_stack([results[m].frame["estimate"].to_numpy(float) for m in METHOD_NAMES])
-    one = app.sum(axis=1) == 1
-    fr["estimate"] = np.where(one, np.nansum(np.where(app, est, 0), axis=1), np.nan)
-    fr["low"] = np.nan
-    fr["high"] = np.nan
-    fr["coverage"] = np.nan
-    for j, m in enumerate(METHOD_NAMES):
-        fr[f"{m}_weight"] = np.where(one & app[:, j], 1.0, np.nan)
-    return fr, {}
+    fr, expl = reconcile(pf, dict(results), snap, explain=explain)
+    return guard_conclusion(fr), expl   # a conclusion only with a finite estimate, low and high
 
 
 def _flags(pf: Portfolio, frame: pd.DataFrame, results: Mapping[str, MethodResult],
            snap: LibrarySnapshot, as_of: _dt.date | None) -> dict[str, list[dict[str, Any]]]:
-    try:
-        facts_mod = importlib.import_module("valuation.rules.facts")
-        engine_mod = importlib.import_module("valuation.rules.engine")
-    except ImportError:  # pragma: no cover
-        return {}
     # the facts as arrays and the hits as positions: the same flags as build_facts →
     # RuleSet.evaluate → flags_for, without the facts and hits frames (most of their cost
     # for one card)
-    facts = facts_mod.fact_arrays(pf.assets, frame, methods={m: mr.frame for m, mr in results.items()},
+    facts = fact_arrays(pf.assets, frame, methods={m: mr.frame for m, mr in results.items()},
                                   as_of=as_of)
     ruleset = _ruleset(snap)
     hits = ruleset.hit_positions(facts, len(pf))
-    flags = engine_mod.flags_from_arrays(facts, pf.index.to_numpy(dtype=object), hits, ruleset)
+    flags = flags_from_arrays(facts, pf.index.to_numpy(dtype=object), hits, ruleset)
     return _cite(flags, snap)
 
 
@@ -235,8 +203,7 @@ def _ruleset(snap: LibrarySnapshot) -> Any:
     """Compile the snapshot's rules once per snapshot id."""
     rs = _RULESETS.get(snap.snapshot_id)
     if rs is None:
-        engine_mod = importlib.import_module("valuation.rules.engine")
-        rs = engine_mod.compile_rules(snap.rules)
+        rs = compile_rules(snap.rules)
         if len(_RULESETS) > 32:
             _RULESETS.clear()
         _RULESETS[snap.snapshot_id] = rs
@@ -246,8 +213,9 @@ def _ruleset(snap: LibrarySnapshot) -> Any:
 def evaluate(pf: Portfolio, snap: LibrarySnapshot, *, trace: bool = False,
              explain: bool = False, as_of: _dt.date | None = None) -> Evaluation:
     """Appraise every asset of a portfolio with every applicable approach, reconcile, range
-    and flag. Vectorised: one call per approach for the whole portfolio."""
-    results = {m: run_method(m, pf, snap, trace=trace) for m in METHOD_NAMES}
+    and flag. Vectorised: one call per registered approach (in the registry's order) for
+    the whole portfolio."""
+    results = {name: _run(ap, pf, snap, trace) for name, ap in APPROACHES.items()}
     frame, explanations = _reconcile(pf, results, snap, explain)
     for c in ("valuation_date", "currency"):
         frame[c] = pf.assets[c]

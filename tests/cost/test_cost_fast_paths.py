@@ -8,7 +8,8 @@ from valuation.core.errors import ValidationError
 from valuation.core.portfolio import Portfolio
 from valuation.methods.base import _plain
 from valuation.methods.cost import approach
-from valuation.methods.cost.kernel import COMPONENTS, component_arrays, component_totals
+from valuation.methods.cost.kernel import COMPONENTS
+from valuation.methods.cost.lines import component_arrays, component_totals
 from valuation.quality.composite import composite_columns, composite_scores
 
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from valuation.core.errors import ValidationError
 from valuation.core.portfolio import Portfolio
 from valuation.methods import cost
-from valuation.methods.cost.kernel import component_totals, line_amounts
+from valuation.methods.cost.lines import component_totals, line_amounts
 
 
 def _scaled(card, k):

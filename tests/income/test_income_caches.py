@@ -12,6 +12,7 @@ from valuation.core.models import models_dir
 from valuation.core.portfolio import Portfolio
 from valuation.methods import income
 from valuation.methods.income import default_params
+from valuation.methods.income import inputs as income_inputs
 from valuation.methods.income import forecast as fc_mod
 from valuation.methods.income.forecast import forecast_history
 
@@ -74,7 +75,7 @@ def test_copies_of_an_asset_share_one_fit(monkeypatch):
         calls.append(args)
         return real(*args, **kw)
 
-    monkeypatch.setattr(income, "forecast_history", counted)
+    monkeypatch.setattr(income_inputs, "forecast_history", counted)   # where the approach reads it
     cards = []
     for k, (hist, periods) in enumerate([(HIST, 3), (HIST, 3), (HIST, 4), (HIST[:-1], 3), ([1, 2, 3], 3),
                                          ([1, 2, 3], 3)]):

@@ -1,26 +1,45 @@
-"""The contract every valuation method follows.
+"""The contract every approach follows (issue 20 step 3; docs/DESIGN.md §3).
 
-A method is a pure function of (portfolio, parameters) computed over all assets at once:
+An approach is an object of a subclass of :class:`Approach`, registered by name in
+:mod:`valuation.methods.registry` (an ordered mapping the engine loops over, with no special
+case by name). It declares
 
-    appraise(pf: Portfolio, params: Mapping | None = None, *, trace: bool = False) -> MethodResult
+* ``name`` — ``"cost"``, ``"income"``, ``"market"``, …; ``section`` — the card section it needs
+  (an asset without it, ``has_<section>`` false, is not applicable with the reason);
+* ``Params`` — a frozen :class:`Params` subclass: its parameters resolved once from the model
+  library (``params(library)``, or ``params_of(snapshot)``) over its file defaults;
+* ``inputs(pf, params)`` — everything it reads from the portfolio, as a frozen dataclass of
+  numpy arrays (pandas stays in that step, at the edge);
+* ``value(inputs, params)`` — pure arithmetic over all assets at once → :class:`Values`
+  (estimate, low, high, applicable, reasons, further result columns);
+* ``explain(inputs, params, values, trace=…)`` — traces (formulas, inputs, clauses; CAS 2023
+  art. 27) and warnings → :class:`Explanation`.
 
-``frame`` is indexed by ``asset_id`` (aligned with ``pf.assets.index``) and has at least the
-columns of :data:`RESULT_COLUMNS`; methods add their own (e.g. ``replacement_cost``, ``delta``).
-An asset the method cannot value is a row with ``applicable=False``, ``estimate=NaN`` and a
-reason in both languages — never an invented number.
+``Approach.appraise(pf, params, trace=False)`` runs the four steps and gives a
+:class:`MethodResult`: ``frame`` indexed by ``asset_id`` (aligned with ``pf.assets.index``)
+with at least the columns of :data:`RESULT_COLUMNS`, plus the approach's own (e.g.
+``replacement_cost``, ``delta``). An asset the approach cannot value is a row with
+``applicable=False``, ``estimate=NaN`` and a reason in both languages — never an invented
+number. Each approach package keeps its module-level ``appraise(pf, params=None, *,
+trace=False)`` (the same run with ``params`` resolved from a mapping).
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypedDict
+from types import MappingProxyType
+from typing import Any, ClassVar, Protocol, TypedDict
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
-__all__ = ["RESULT_COLUMNS", "LazyWarnings", "TraceStep", "MethodResult", "Method", "empty_frame", "step",
-           "not_applicable", "nan_to_num"]
+from .rows import CONVERT_AT_ONCE, row_columns
+
+_row_columns = row_columns   # (the name tests/core/test_result_rows.py imports)
+
+__all__ = ["RESULT_COLUMNS", "Approach", "Explanation", "LazyWarnings", "Params", "TraceStep", "Values",
+           "MethodResult", "Method", "empty_frame", "step", "not_applicable", "nan_to_num"]
 
 RESULT_COLUMNS = ("estimate", "low", "high", "applicable", "reason_zh", "reason_en")
 
@@ -172,7 +191,7 @@ class MethodResult:
             # small frames (a service's few cards) converted at once — cheaper than one .loc
             # row; large ones by .loc for the first rows (a batch may read only a few), from
             # the third on by the converted columns
-            cols = _row_columns(self.frame) if cols >= 2 or len(self.frame) <= _CONVERT_AT_ONCE \
+            cols = row_columns(self.frame) if cols >= 2 or len(self.frame) <= CONVERT_AT_ONCE \
                 else cols + 1
             object.__setattr__(self, "_row_columns", cols)
         if type(cols) is int or cols is False:
@@ -184,70 +203,106 @@ class MethodResult:
         return {k: (_plain(lz[i]) if pl is None else pl[i]) for k, pl, lz in zip(names, plain, lazy)}
 
 
-#: frames up to this many rows are converted on the first row read (see MethodResult.row)
-_CONVERT_AT_ONCE = 1000
+# --------------------------------------------------------------------------- the contract
+@dataclass(frozen=True, eq=False)
+class Params(Mapping[str, Any]):
+    """An approach's parameters, resolved once: the model library's entries over the file
+    defaults, then flat overrides (read-only; a Mapping, so kernels read ``p["coverage"]``).
+    Subclasses add what is not a number of the model library (market: the case library and
+    the currency table)."""
+
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "values", MappingProxyType(dict(self.values)))
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.values)
+
+    def __len__(self) -> int:
+        return len(self.values)
 
 
-def _row_columns(frame: pd.DataFrame) -> Any:
-    """Per column, what ``_plain(frame.loc[aid][col])`` gives, for :meth:`MethodResult.row`:
-    numeric / bool numpy columns as Python scalars once (``_plain`` of a numpy scalar is its
-    ``tolist()`` value, NaN kept as a float), Arrow text columns as lists and other text
-    columns of several rows as object arrays (the same str or NaN elements, without Arrow's
-    per-element cost), others element by
-    element through ``_plain`` on access. ``False`` when ``.loc`` would not give an object row
-    of per-column scalars (empty frame, duplicated columns, one common numeric dtype that
-    would cast the values)."""
-    if not len(frame) or not frame.columns.is_unique:
-        return False
-    arrays = _column_arrays(frame)
-    if not _object_rows(frame, [a.dtype for a in arrays]):
-        return False
-    several = len(frame) > 1
-    plain, lazy = [], []
-    for a in arrays:
-        if isinstance(a, np.ndarray) and a.dtype.kind in "fiub":
-            plain.append(a.tolist())
-            lazy.append(None)
-        elif isinstance(a.dtype, pd.StringDtype) and a.dtype.storage == "pyarrow":
-            # Arrow text as the cells of to_numpy(): str, the dtype's missing value (NaN) —
-            # pandas' to_numpy costs ~25 µs a column filling the missing values
-            na = a.dtype.na_value
-            plain.append(None)
-            lazy.append([na if v is None else v for v in pa.array(a).to_pylist()])
-        else:
-            plain.append(None)
-            lazy.append(a.to_numpy() if several and isinstance(a.dtype, pd.StringDtype) else a)
-    return frame.index.get_loc, frame.columns.tolist(), plain, lazy
+@dataclass(frozen=True, eq=False)
+class Values:
+    """What ``value(inputs, params)`` gives for every asset (arrays of length n, in the
+    portfolio's order). ``extra``: the approach's further result columns, in order (numpy
+    arrays, or what the approach's :meth:`Approach.frame` understands); ``work``: the kernel's
+    intermediate arrays its :meth:`Approach.explain` reads (never shown as they are)."""
+
+    estimate: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    applicable: np.ndarray
+    reason_zh: Any
+    reason_en: Any
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    work: Any = None
+
+    def columns(self) -> dict[str, Any]:
+        """The result columns: :data:`RESULT_COLUMNS`, then ``extra``."""
+        return {"estimate": self.estimate, "low": self.low, "high": self.high, "applicable": self.applicable,
+                "reason_zh": self.reason_zh, "reason_en": self.reason_en, **self.extra}
 
 
-def _object_rows(frame: pd.DataFrame, dtypes: list[Any]) -> bool:
-    """Whether a row of ``frame`` (``.loc``) is an object Series. Known without building one
-    when a numpy bool and a numpy number column meet and every extension column is text:
-    pandas' common type of bools and numbers is object, and text has no common type with
-    either."""
-    bools = numbers = False
-    for d in dtypes:
-        if isinstance(d, np.dtype):
-            bools = bools or d.kind == "b"
-            numbers = numbers or d.kind in "iufc"
-        elif not isinstance(d, pd.StringDtype):
-            break
-    else:
-        if bools and numbers:
-            return True
-    return frame.iloc[0].dtype == object
+@dataclass(frozen=True, eq=False)
+class Explanation:
+    """Per-asset traces (only when asked for) and warnings (built on first access when
+    ``LazyWarnings``: a batch never reads their texts)."""
+
+    traces: dict[str, list[TraceStep]] = field(default_factory=dict)
+    warnings: Mapping[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
-def _column_arrays(frame: pd.DataFrame) -> list[Any]:
-    """The arrays of the frame's columns in order — what ``frame[c].array`` holds (an ndarray
-    for numpy columns) — by pandas' private column getter (~1 µs a column; a Series per column
-    costs ~20 µs), the public ``iloc`` otherwise."""
-    try:
-        get = frame._get_column_array
-        return [get(j) for j in range(frame.shape[1])]
-    except AttributeError:  # pragma: no cover - a pandas without this private helper
-        return [frame.iloc[:, j].to_numpy() if isinstance(frame.dtypes.iloc[j], np.dtype)
-                else frame.iloc[:, j].array for j in range(frame.shape[1])]
+class Approach(ABC):
+    """One valuation approach (see the module docstring). Subclasses set ``name``,
+    ``section`` and ``Params`` and implement :meth:`params`, :meth:`inputs`, :meth:`value`
+    and :meth:`explain`; the engine calls :meth:`params_of` and :meth:`appraise`."""
+
+    name: ClassVar[str]
+    section: ClassVar[str]
+    Params: ClassVar[type[Params]] = Params
+
+    @abstractmethod
+    def params(self, library: Mapping[str, Any] | None = None) -> Params:
+        """Resolved parameters from flat overrides and/or library entries (``{"models": …,
+        "indicators": …}`` as :meth:`LibrarySnapshot.params_for` gives)."""
+
+    def params_of(self, snapshot: Any) -> Params:
+        """The parameters a library snapshot gives this approach."""
+        return self.params(snapshot.params_for(self.name))
+
+    @abstractmethod
+    def inputs(self, pf: Any, params: Params) -> Any:
+        """What the approach reads from the portfolio, as arrays (the pandas edge)."""
+
+    @abstractmethod
+    def value(self, inputs: Any, params: Params) -> Values:
+        """Pure arithmetic over all assets at once."""
+
+    @abstractmethod
+    def explain(self, inputs: Any, params: Params, values: Values, *, trace: bool = False) -> Explanation:
+        """Traces (when ``trace``) and warnings per asset."""
+
+    def frame(self, values: Values, index: pd.Index) -> pd.DataFrame:
+        """The result frame of :meth:`Values.columns` (text converted at once)."""
+        from ..core.portfolio import frame_of_arrays
+
+        return frame_of_arrays(values.columns(), index)
+
+    def used(self, params: Params) -> dict[str, Any]:
+        """The parameters recorded with the result."""
+        return dict(params)
+
+    def appraise(self, pf: Any, params: Params, *, trace: bool = False) -> MethodResult:
+        """inputs → value → explain over the whole portfolio, as a :class:`MethodResult`."""
+        inputs = self.inputs(pf, params)
+        values = self.value(inputs, params)
+        ex = self.explain(inputs, params, values, trace=trace)
+        return MethodResult(self.name, self.frame(values, pf.index), ex.traces, self.used(params), ex.warnings)
 
 
 class Method(Protocol):

@@ -65,14 +65,16 @@ def find_rate(table: Mapping[str, Any], currency: str, on: _dt.date) -> dict[str
     return best
 
 
-def apply_market_currency(res: MethodResult, pf: Any, snap: Any) -> MethodResult:
+def apply_market_currency(res: MethodResult, pf: Any, snap: Any, *, table: Mapping[str, Any] | None = None
+                          ) -> MethodResult:
     """Convert (or refuse) the market rows whose comparables are library evidence in another
-    currency than the card's; label explicit comparables with the card's currency."""
+    currency than the card's; label explicit comparables with the card's currency. ``table``:
+    the ``fx.rates`` entry (default: the snapshot's, :func:`fx_table`)."""
     fr = res.frame
     if not len(fr) or "comparables_source" not in fr or "currency" not in pf.assets:
         return res
     cur = pf.assets["currency"].fillna("CNY").astype(str).str.upper().to_numpy(dtype=object)
-    table = fx_table(snap)
+    table = fx_table(snap) if table is None else table
     lib_cur = str(table.get("library_currency") or "CNY")
     other = cur != lib_cur
     if not other.any():

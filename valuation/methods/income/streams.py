@@ -218,6 +218,15 @@ def income_flows(pf: Portfolio, T: int, v: np.ndarray | Callable[[], np.ndarray]
             break                  # stream read for this call: nothing else writes to it)
         if is_model[m].any():
             F[is_model[m]] = formulas[m]()[is_model[m]]
+    found, what = _missing(pf, is_model, income, base, nopat, revenue, incr, K, margin, royalty, needs_rev)
+    return Streams(F, K, cac, found, what)
+
+
+def _missing(pf: Portfolio, is_model: dict[str, np.ndarray], income: np.ndarray, base: np.ndarray,
+             nopat: np.ndarray, revenue: np.ndarray, incr: np.ndarray | None, K: np.ndarray, margin: np.ndarray,
+             royalty: np.ndarray, needs_rev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(rows missing an input of their model, the input's name): the first check that applies wins."""
+    n = len(pf)
     none = lambda x: rows_all(np.isnan(x))
     # (model, the missing input as a mask over all rows, its name); the first that applies wins
     checks = [
@@ -242,4 +251,4 @@ def income_flows(pf: Portfolio, T: int, v: np.ndarray | Callable[[], np.ndarray]
     unknown = ~np.logical_or.reduce([is_model[m] for m in MODELS]) & ~found
     what[unknown] = "income.model"
     found |= unknown
-    return Streams(F, K, cac, found, what)
+    return found, what

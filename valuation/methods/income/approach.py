@@ -1,0 +1,173 @@
+"""The income approach under the approach contract (:mod:`valuation.methods.base`):
+:class:`IncomeApproach`, the module-level :func:`appraise` (with ``values_only``) and
+:func:`appraise_one` (CAS 2023 art. 21 and annex; docs/DOMAIN.md §3)."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from ...core.errors import RefusedError
+from ...core.portfolio import Portfolio
+from ..base import Approach, Explanation, MethodResult, Params, Values
+from .columns import frame
+from .explain import income_explain
+from .inputs import IncomeInputs, income_inputs
+from .kernel import terminal_refusal
+from .params import merge_params
+from .value import income_values
+
+__all__ = ["ASSET_COLUMNS", "EXTRA_COLUMNS", "INCOME", "READS", "IncomeApproach", "IncomeParams", "appraise",
+           "appraise_one"]
+
+EXTRA_COLUMNS = ("model", "timing", "discount_rate", "discount_method", "life", "life_requested", "life_bound",
+                 "rights_years_remaining", "pv_explicit", "pv_terminal", "split_rate", "growth_max",
+                 "terminal_beyond_rights", "income_basis", "rate_basis", "forecast_model", "reason_code",
+                 "tail_years")
+# the portfolio's series, records and matrices the approach reads (prefixes of their paths):
+# a caller running it on copies of the rows may leave the others out (the range's draws)
+READS = ("income.",)
+# the assets table's columns the approach reads (and no other): a caller running it on copies
+# of the rows may copy only these (the range's draws: ~40 text columns less per replicated row).
+# An absent column reads as all NaN / "" (.columns.Columns), so a read missing here would give
+# wrong values silently: tests/pricing/test_income_asset_columns.py scans this package for column names
+# and runs the appraisal with and without the trimming.
+ASSET_COLUMNS = (
+    "has_income", "valuation_date", "rounding", "rights_term_end", "rights_renewal_documented",
+    "income_model", "income_periods", "income_timing", "income_first_period_end", "income_income_basis",
+    "income_rate_basis", "income_incremental_kind", "income_terminal_growth", "income_split_rate",
+    "income_split_method", "income_split_data_investment", "income_split_data_profit_rate",
+    "income_split_other_investment", "income_split_other_profit_rate", "income_royalty_rate",
+    "income_tax_rate", "income_attrition_rate", "income_attrition_start_period", "income_attrition_cutoff",
+    "income_discount_rate", "income_discount_method", "income_discount_risk_free",
+    "income_discount_management", "income_discount_circulation", "income_discount_security",
+    "income_discount_regulation", "income_discount_other", "income_discount_wacc",
+    "income_discount_premium", "income_discount_source", "income_life_contract_years",
+    "income_life_legal_years", "income_life_timeliness_years", "income_life_product_years",
+    "income_history_frequency", "income_history_method", "income_history_margin",
+    "rights_renewal_evidence", "rights_renewal_term_end",
+)
+
+
+@dataclass(frozen=True, eq=False)
+class IncomeParams(Params):
+    """Resolved income parameters (:func:`.params.merge_params`), frozen."""
+
+
+class IncomeApproach(Approach):
+    """P = Σ_t F_t / (1 + i)^t (+ TV) (CAS 2023 art. 21 and annex) under the approach contract."""
+
+    name = "income"
+    section = "income"
+    Params = IncomeParams
+
+    def params(self, library: Mapping[str, Any] | None = None) -> IncomeParams:
+        return IncomeParams(merge_params(library))
+
+    def inputs(self, pf: Portfolio, params: IncomeParams) -> IncomeInputs:
+        return income_inputs(pf, params)
+
+    def value(self, inputs: IncomeInputs, params: IncomeParams) -> Values:
+        return income_values(inputs, params)
+
+    def explain(self, inputs: IncomeInputs, params: IncomeParams, values: Values, *, trace: bool = False
+                ) -> Explanation:
+        return income_explain(inputs, params, values, trace=trace)
+
+    def frame(self, values: Values, index: pd.Index) -> pd.DataFrame:
+        # the frame in one construction (column by column it cost ~8 ms a call in pandas), its
+        # text columns converted by Arrow (pandas' inference cost ~0.5 ms a column on 4 000 rows)
+        return frame(values.columns(), index)
+
+    def appraise_values(self, pf: Portfolio, params: IncomeParams) -> MethodResult:
+        """Only ``estimate`` and ``applicable`` (no range, reasons, warnings or traces)."""
+        v = income_values(self.inputs(pf, params), params, values_only=True)
+        return MethodResult(self.name, frame({"estimate": v.estimate, "applicable": v.applicable}, pf.index), {},
+                            self.used(params))
+
+
+INCOME = IncomeApproach()
+
+
+# --------------------------------------------------------------------------- the method
+def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: bool = False,
+             values_only: bool = False) -> MethodResult:
+    """Income approach for every asset of the portfolio (CAS 2023 art. 21, annex).
+
+    Parameters
+    ----------
+    pf : Portfolio
+    params : overrides of the model-library defaults (``models/income_*.yaml``): ``risk_free``
+        (build-up r_f when the card omits it, 0.0175), ``coverage`` (0.80), ``rate_sd`` (relative
+        sd of the discount rate for the low–high range, 0.10) or ``rate_dist`` per model,
+        ``attrition_cutoff`` (0.05), ``default_periods`` (5, for history without periods).
+    trace : build per-asset traces (formulas, inputs, clauses).
+    values_only : compute only ``estimate`` and ``applicable`` (the same values, bit for bit,
+        as a full run's): the frame has just those two columns, with no traces and no
+        warnings. For a caller that reads nothing else — the Monte Carlo draws and tornado
+        rows of the range, thousands of replicated rows where the range, the reasons, the
+        text columns and the warnings were most of the cost.
+
+    Returns
+    -------
+    MethodResult
+        frame columns: estimate, low, high, applicable, reason_zh, reason_en and
+        :data:`EXTRA_COLUMNS` (discount_rate, life, life_bound, pv_explicit, pv_terminal, model,
+        timing, ...). ``low``/``high`` are the values at the discount rate's two-sided
+        ``coverage`` quantiles (rate distribution of the model library); for projections from
+        history they are widened to the values at the forecast's prediction interval.
+
+    Notes
+    -----
+    P = Σ_t F_t / (1 + i)^t (+ TV), CAS2023.art21, CAS2023.annex.income.
+    """
+    p = INCOME.params(params)
+    if values_only:     # the range, reasons, other columns and warnings are not read
+        return INCOME.appraise_values(pf, p)
+    return INCOME.appraise(pf, p, trace=trace)
+
+
+# --------------------------------------------------------------------------- single asset
+_FIELD = {"no_income": "income", "no_rate": "income.discount_rate", "basis_mismatch": "income.rate_basis",
+          "terminal_growth": "income.terminal_growth", "no_life": "asset.rights.term_end",
+          "first_period": "income.first_period_end", "forecast_failed": "income.history.values",
+          "no_value": "income"}
+
+
+def appraise_one(card: Mapping[str, Any] | Portfolio, params: Mapping[str, Any] | None = None, *,
+                 trace: bool = True) -> MethodResult:
+    """Income approach for one asset, refusing instead of returning a not-applicable row.
+
+    Raises
+    ------
+    RefusedError
+        with ``field``, ``value``, ``allowed`` and the bilingual reason (g ≥ i, basis mismatch,
+        missing stream, no discount rate, no remaining life, no income section).
+    """
+    pf = card if isinstance(card, Portfolio) else Portfolio.from_card(card)
+    if len(pf) != 1:
+        raise RefusedError("单项评估只接受一项资产", "a single appraisal takes exactly one asset",
+                           field="asset", value=len(pf), allowed="1")
+    res = appraise(pf, params, trace=trace)
+    row = res.frame.iloc[0]
+    if not bool(row["applicable"]):
+        code = str(row["reason_code"])
+        a = pf.assets.iloc[0]
+        if code == "terminal_growth":
+            raise terminal_refusal(float(a["income_terminal_growth"]), float(row["discount_rate"]))
+        field = _FIELD.get(code, "income")
+        value: Any = None
+        allowed = None
+        if code == "missing_stream":
+            field = "income.model" if row["reason_en"].startswith("income model") else \
+                row["reason_en"].split(" needs ")[-1].split(",")[0]
+            allowed = "a value for the chosen model"
+        elif code == "basis_mismatch":
+            value, allowed = row["rate_basis"], f"{row['income_basis']} (the income basis)"
+        elif code == "no_life":
+            value, allowed = row["life"], "> 0 years"
+        raise RefusedError(row["reason_zh"], row["reason_en"], field=field, value=value, allowed=allowed,
+                           reason_code=code)
+    return res

@@ -1,0 +1,79 @@
+"""The approaches the engine runs, in order: an ordered mapping name → :class:`~.base.Approach`.
+
+The engine (``valuation/engine.py``) loops over :data:`APPROACHES` with no special case by
+name; adding an approach is one module implementing the contract of :mod:`.base` and one
+line here (or :func:`register` at run time — ``tests/test_approach_registry.py`` values,
+reconciles and traces a toy approach that way). The order is the order of the result's
+``methods`` (cost, income, market: CAS 2023 art. 20 lists them so).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .base import Approach, MethodResult
+from .cost.approach import COST
+from .income.approach import INCOME
+from .market.approach import MARKET
+
+__all__ = ["APPROACHES", "approach", "bound", "names", "register", "unregister"]
+
+APPROACHES: dict[str, Approach] = {
+    COST.name: COST,
+    INCOME.name: INCOME,
+    MARKET.name: MARKET,
+}
+
+
+def names() -> tuple[str, ...]:
+    """The registered approaches' names, in order."""
+    return tuple(APPROACHES)
+
+
+def approach(name: str) -> Approach:
+    """The registered approach ``name`` (KeyError naming the registered ones otherwise)."""
+    try:
+        return APPROACHES[name]
+    except KeyError:
+        raise KeyError(f"unknown approach {name!r}; registered: {', '.join(APPROACHES)}") from None
+
+
+def register(ap: Approach) -> None:
+    """Add (or replace) an approach, after those already registered."""
+    if not isinstance(ap, Approach):
+        raise TypeError(f"{ap!r} does not implement valuation.methods.base.Approach")
+    APPROACHES[ap.name] = ap
+
+
+def unregister(name: str) -> None:
+    """Remove an approach (tests that register a toy one)."""
+    APPROACHES.pop(name, None)
+
+
+def as_mapping() -> Mapping[str, Approach]:
+    """A read-only view of the registry."""
+    from types import MappingProxyType
+
+    return MappingProxyType(APPROACHES)
+
+
+def bound(snapshot: Any, which: tuple[str, ...] | None = None) -> dict[str, Callable[[Any], MethodResult]]:
+    """Adapter for the pricing layer (Monte Carlo draws, tornados): each registered approach
+    (or those named in ``which`` that are registered) as ``f(pf) -> MethodResult`` with the
+    snapshot's parameters resolved once — the same run as the engine's, without traces. An
+    approach with ``appraise_values`` (income: estimate and applicable only, bit for bit those
+    of the full run) also gets ``f.values_only(pf)``. Replaces finding ``appraise`` by module
+    name and ``values_only`` through ``__kwdefaults__``."""
+    out: dict[str, Callable[[Any], MethodResult]] = {}
+    for name, ap in APPROACHES.items():
+        if which is not None and name not in which:
+            continue
+        params = ap.params_of(snapshot)
+
+        def run(pf: Any, _ap: Approach = ap, _p: Any = params) -> MethodResult:
+            return _ap.appraise(pf, _p, trace=False)
+        only = getattr(ap, "appraise_values", None)
+        if only is not None:
+            run.values_only = lambda pf, _only=only, _p=params: _only(pf, _p)  # type: ignore[attr-defined]
+        out[name] = run
+    return out
