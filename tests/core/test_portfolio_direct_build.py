@@ -129,8 +129,6 @@ def test_frame_of_arrays_equals_the_dict_constructor():
     for cols in cases:
         a, b = frame_of_arrays(cols, idx), pd.DataFrame(cols, index=idx)
         pd.testing.assert_frame_equal(a, b, check_exact=True)
-        assert [(str(x.dtype), list(x.mgr_locs)) for x in a._mgr.blocks] == \
-            [(str(x.dtype), list(x.mgr_locs)) for x in b._mgr.blocks]
     assert frame_of_arrays(base, idx)["why"].dtype == "str"
     empty = {k: v[:0] for k, v in base.items()}
     pd.testing.assert_frame_equal(frame_of_arrays(empty, idx[:0]), pd.DataFrame(empty, index=idx[:0]))

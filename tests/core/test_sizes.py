@@ -21,29 +21,11 @@ MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 80
 
 # module (relative to valuation/) → its functions still over the limit ("*" = the module itself
-# is over 500 lines). Being split right now, each by its owner (issue 20):
-PENDING: dict[str, set[str]] = {
-    # step 3, the approach contract and registry (branch `approaches`)
-    "methods/market/approach.py": {"*", "_value", "_warnings"},
-    "methods/income/__init__.py": {"*", "appraise", "_trace"},
-    "methods/income/streams.py": {"income_flows"},
-    "methods/cost/approach.py": {"*", "appraise", "_trace"},
-    # step 4, uncertainty by perturbed inputs and the split of pricing/ (branch `uncertainty`)
-    "pricing/reconcile.py": {"*", "_combine", "_evaluate_together", "explain"},
-    "pricing/_sampling.py": {"*"},
-    "pricing/public_data.py": {"price"},
-    # step 2, the columnar asset table (branch `columns`)
-    "core/portfolio.py": {"*"},
-    "core/validate.py": {"*"},
-    "core/schema.py": {"*"},
-}
+# is over 500 lines). Empty since the issue 20 splits were merged; an entry is a debt to name.
+PENDING: dict[str, set[str]] = {}
 
-# files being rewritten without pandas internals right now (issue 20 steps 2–4)
-PENDING_INTERNALS = {
-    "pricing/_sampling.py",   # branch `uncertainty`: Monte Carlo by perturbed inputs, no row copies
-    "methods/base.py",        # branch `approaches`: the approach contract reads arrays
-    "core/portfolio.py",      # branch `columns`: core/columns.py replaces the frame builders
-}
+# files allowed to use pandas internals while being rewritten: none since issue 20 step 4
+PENDING_INTERNALS: set[str] = set()
 
 INTERNAL_ATTRS = {"_mgr", "_from_arrays", "_from_mgr", "_get_column_array", "BlockManager"}
 

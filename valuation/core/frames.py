@@ -32,24 +32,12 @@ def _member(values: Any, members: Any) -> np.ndarray:
 
 def _frame(out: dict[str, Any], index: pd.Index) -> pd.DataFrame:
     """``pd.DataFrame(out, index=index)`` for fresh 1-D columns of the final dtypes (float,
-    bool, object or datetime64[ns] ndarrays, "str" ArrowStringArrays, DatetimeArrays), without
-    the per-column sanitising of the dict constructor (~2 ms for the ~120 asset columns); the
-    same consolidated blocks. Object columns stay object (the constructor would infer "str"
+    bool, object or datetime64[ns] ndarrays, "str" ArrowStringArrays, DatetimeArrays), through
+    the public constructor only. Object columns stay object (the constructor would infer "str"
     from an object ndarray — callers pass those only where the old path had object Series)."""
-    key = tuple(out)
-    columns = _COLUMNS.get(key)
-    if columns is None:
-        if len(_COLUMNS) > 64:
-            _COLUMNS.clear()
-        columns = _COLUMNS[key] = pd.Index(list(out))
-    try:
-        return pd.DataFrame._from_arrays(list(out.values()), columns=columns.copy(), index=index,
-                                         verify_integrity=False)
-    except (AttributeError, TypeError):  # pragma: no cover - a pandas without this private helper
-        # the public constructor, object columns kept object (it would infer "str" from them)
-        return pd.DataFrame({k: pd.Series(v, index=index, dtype=object, copy=False)
-                             if isinstance(v, np.ndarray) and v.dtype == object else v
-                             for k, v in out.items()}, index=index)
+    return pd.DataFrame({k: pd.Series(v, index=index, dtype=object, copy=False)
+                         if isinstance(v, np.ndarray) and v.dtype == object else v
+                         for k, v in out.items()}, index=index)
 
 
 def frame_of_arrays(cols: Mapping[str, Any], index: pd.Index) -> pd.DataFrame:
@@ -90,9 +78,7 @@ def str_arrays(texts: Sequence[list[Any]], n: int) -> list[pd.api.extensions.Ext
     return [_str_array(big.slice(i * n, n)) for i in range(len(texts))]
 
 
-# column labels → their Index (the same few label lists every build; an Index of ~120 labels
-# costs ~0.1 ms to infer, its shallow copy a few µs — each frame gets its own copy)
-_COLUMNS: dict[tuple[str, ...], pd.Index] = {}
+
 
 
 def _str_array(values: pa.Array) -> pd.api.extensions.ExtensionArray:
@@ -115,20 +101,17 @@ def column_values(a: pd.DataFrame | AssetTable, name: str) -> np.ndarray | pd.ap
     array (enums as codes; text an object array, None missing).
 
     A read-only numpy view for a numpy column (what ``a[name].to_numpy()`` gives), the
-    extension array (``a[name].array``) otherwise. ``a[name]`` costs ~30 µs on the ~120-column
-    assets table whatever the number of rows (index copy, Series, finalize); reading the
-    block directly ~2 µs — and the methods and facts read ~80 columns an appraisal. Public
-    pandas when the private accessor is missing or gives something unexpected, or for a
-    duplicated label. Raises KeyError for an absent column, as ``a[name]``.
+    extension array (``a[name].array``) otherwise, through public pandas only (a frame's
+    private block manager changes between releases; the typed way to read many columns
+    cheaply is ``Portfolio.columns``). Raises KeyError for an absent column, as ``a[name]``.
     """
     if not isinstance(a, pd.DataFrame):   # an AssetTable: the stored array (enums as codes)
         return a[name]
     loc = a.columns.get_loc(name)
     if isinstance(loc, int):   # a unique label; duplicated labels take the public path
-        try:
-            v = a._mgr.iget_values(loc)
-        except AttributeError:  # pragma: no cover - a pandas without this private accessor
-            v = None
+        v = a.iloc[:, loc].array  # public; the ExtensionArray or NumpyExtensionArray
+        if isinstance(v, pd.arrays.NumpyExtensionArray):
+            v = v.to_numpy()
         if type(v) is np.ndarray:  # most reads: a numpy column (no ExtensionArray ABC check)
             if v.ndim == 1 and len(v) == len(a):
                 v = v.view()
