@@ -12,8 +12,8 @@ from valuation.core.models import models_dir
 from valuation.core.portfolio import Portfolio
 from valuation.methods import income
 from valuation.methods.income import default_params
-from valuation.methods.income import inputs as income_inputs
 from valuation.methods.income import forecast as fc_mod
+from valuation.methods.income import inputs as income_inputs
 from valuation.methods.income.forecast import forecast_history
 
 BASE = {"asset": {"asset_id": "X", "name": "X"}, "engagement": {"valuation_date": "2025-12-31"}}
