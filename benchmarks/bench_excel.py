@@ -41,7 +41,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--history", action="store_true", help="record the run in a SQLite run database")
     args = ap.parse_args(argv)
 
-    from valuation.batch import read_portfolio, revalue, write_table
+    from valuation.api import revalue
+    from valuation.batch import read_portfolio, write_table
 
     with tempfile.TemporaryDirectory(prefix="bench_excel.") as tmp:
         folder = Path(tmp)

@@ -209,7 +209,7 @@ def main(argv: list[str] | None = None) -> None:
 
     import pandas as pd
 
-    from valuation.batch import revalue
+    from valuation.api import revalue
     from valuation.batch.synth import synthetic_portfolio
 
     assets, records = synthetic_portfolio(args.n, seed=0)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from valuation.core.portfolio import Portfolio
+from valuation.core.portfolio import Portfolio, card_hash
 from valuation.library.snapshot import snapshot_from_seeds
 from valuation.methods.base import RESULT_COLUMNS, MethodResult
 
@@ -89,7 +89,7 @@ def test_whole_appraisal_independent_of_the_portfolio():
         ev = evaluate(many, snap, trace=True, explain=True)
         for c in cards:
             aid = c["asset"]["asset_id"]
-            got = ev.result(aid, input_hash=api.card_hash(c), seed=int(many.assets.loc[aid, "seed"])).to_dict()
+            got = ev.result(aid, input_hash=card_hash(c), seed=int(many.assets.loc[aid, "seed"])).to_dict()
             assert got == alone[aid], aid
 
 

@@ -57,9 +57,12 @@ def validate_product(product: Mapping[str, Any]) -> dict[str, Any]:
                             message_zh="缺少必填对象 product.period（准许成本、利润基数、国债收益率等）",
                             message_en="required object product.period (allowed cost, profit base, CGB yield ...) "
                                        "is missing"))
-    if isinstance(doc, dict) and "product" not in doc:
+    if not isinstance(doc, dict) or "product" not in doc:
         issues.append(Issue(field="product", value=None, allowed="a JSON object",
                             message_zh="缺少 product 对象", message_en="the product object is missing"))
+    elif not isinstance(p, dict) and not any(i.field == "product" for i in issues):
+        issues.append(Issue(field="product", value=p, allowed="a JSON object",
+                            message_zh="product 必须是 JSON 对象", message_en="product must be a JSON object"))
     items = (out.get("product") or {}).get("items") or []
     seen: set[str] = set()
     for i, it in enumerate(items):
