@@ -13,6 +13,10 @@ import yaml
 
 __all__ = ["repo_root", "models_dir", "load_model_file", "load_models_dir", "param_defaults"]
 
+# the files shipped with the engine (trusted: user imports go through library/safe_load);
+# libyaml's parser reads them ~7x faster than the pure-Python one, with the same safe constructors
+_MODEL_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def repo_root() -> Path:
     env = os.environ.get("VALUATION_SEED_ROOT")
@@ -25,7 +29,7 @@ def models_dir() -> Path:
 
 def load_model_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     with open(path, encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
+        data = yaml.load(fh, Loader=_MODEL_LOADER)
     if not isinstance(data, dict) or "id" not in data:
         raise ValueError(f"model file {path} must be a mapping with an 'id'")
     return data

@@ -165,7 +165,7 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     p = Path(path)
     suf = p.suffix.lower()
     if suf in (".xlsx", ".xlsm", ".xls"):
-        return pd.read_excel(p)
+        return pd.read_excel(p, engine="calamine")  # as batch/io: fast, no openpyxl warnings
     if suf == ".parquet":
         return pd.read_parquet(p)
     for enc in ("utf-8-sig", "gb18030"):

@@ -29,6 +29,10 @@ from ...core.errors import Issue, ValidationError
 from ...core.models import repo_root
 from ..records import parse_date
 
+# the files shipped with the engine (trusted: user imports go through library/safe_load);
+# libyaml's parser reads them ~7x faster than the pure-Python one, with the same safe constructors
+_SEED_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 __all__ = ["SEED_DIR", "load_seeds", "seed_items"]
 
 SEED_DIR = Path(__file__).resolve().parent
@@ -42,7 +46,7 @@ def _bad_file(path: Path, zh: str, en: str, value: Any = None) -> ValidationErro
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_SEED_LOADER)
     except yaml.YAMLError as e:
         raise _bad_file(path, f"YAML 解析失败：{e}", f"invalid YAML: {e}") from e
 

@@ -23,10 +23,8 @@ forecasts), :mod:`.streams`, :mod:`.rates`, :mod:`.life`, :mod:`.term`, :mod:`.s
 :mod:`.explain` (texts, warnings, traces), :mod:`.approach` (the contract).
 """
 from .approach import (
-    ASSET_COLUMNS,
     EXTRA_COLUMNS,
     INCOME,
-    READS,
     IncomeApproach,
     appraise,
     appraise_one,
@@ -40,12 +38,10 @@ from .streams import MODELS
 from .value import _differ
 
 __all__ = [
-    "ASSET_COLUMNS",
     "BOUNDS",
     "EXTRA_COLUMNS",
     "INCOME",
     "MODELS",
-    "READS",
     "IncomeApproach",
     "appraise",
     "appraise_one",

@@ -32,29 +32,6 @@ EXTRA_COLUMNS = ("model", "timing", "discount_rate", "discount_method", "life", 
                  "rights_years_remaining", "pv_explicit", "pv_terminal", "split_rate", "growth_max",
                  "terminal_beyond_rights", "income_basis", "rate_basis", "forecast_model", "reason_code",
                  "tail_years")
-# the portfolio's series, records and matrices the approach reads (prefixes of their paths):
-# a caller running it on copies of the rows may leave the others out (the range's draws)
-READS = ("income.",)
-# the assets table's columns the approach reads (and no other): a caller running it on copies
-# of the rows may copy only these (the range's draws: ~40 text columns less per replicated row).
-# An absent column reads as all NaN / "" (.columns.Columns), so a read missing here would give
-# wrong values silently: tests/pricing/test_income_asset_columns.py scans this package for column names
-# and runs the appraisal with and without the trimming.
-ASSET_COLUMNS = (
-    "has_income", "valuation_date", "rounding", "rights_term_end", "rights_renewal_documented",
-    "income_model", "income_periods", "income_timing", "income_first_period_end", "income_income_basis",
-    "income_rate_basis", "income_incremental_kind", "income_terminal_growth", "income_split_rate",
-    "income_split_method", "income_split_data_investment", "income_split_data_profit_rate",
-    "income_split_other_investment", "income_split_other_profit_rate", "income_royalty_rate",
-    "income_tax_rate", "income_attrition_rate", "income_attrition_start_period", "income_attrition_cutoff",
-    "income_discount_rate", "income_discount_method", "income_discount_risk_free",
-    "income_discount_management", "income_discount_circulation", "income_discount_security",
-    "income_discount_regulation", "income_discount_other", "income_discount_wacc",
-    "income_discount_premium", "income_discount_source", "income_life_contract_years",
-    "income_life_legal_years", "income_life_timeliness_years", "income_life_product_years",
-    "income_history_frequency", "income_history_method", "income_history_margin",
-    "rights_renewal_evidence", "rights_renewal_term_end",
-)
 BOUNDS = ("periods", "rights", "contract", "legal", "timeliness", "product", "attrition")
 
 
