@@ -11,6 +11,7 @@ from .kernel import (
     discount,
     life_weights,
 )
+from .streams import records_at
 
 __all__ = ["scenario_values"]
 
@@ -20,12 +21,9 @@ def _scenarios(pf: Portfolio, rate: np.ndarray, life: np.ndarray, frac: np.ndarr
     """P = Σ_k j_k Σ_t F_kt v_kt per asset, vectorised over all scenario rows (one kernel call)."""
     n = len(pf)
     out = np.full(n, np.nan)
-    rec = pf.records.get("income.scenarios")
-    if rec is None or not len(rec):
+    rec, pos = records_at(pf, "income.scenarios")
+    if rec is None:
         return out, None
-    pos = pf.index.get_indexer(rec["asset_id"])
-    keep = pos >= 0
-    rec, pos = rec[keep], pos[keep]
     L = max(len(x) for x in rec["income"])
     S = np.array([list(x) + [np.nan] * (L - len(x)) for x in rec["income"]], dtype=float).reshape(len(rec), L)
     r = rec["discount_rate"].to_numpy(dtype=float, na_value=np.nan)

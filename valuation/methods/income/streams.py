@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,6 +36,7 @@ __all__ = [
     "income_basis",
     "income_basis_codes",
     "income_flows",
+    "records_at",
     "split_rate",
 ]
 
@@ -109,17 +111,25 @@ def split_rate(a: pd.DataFrame | Columns, pf: Portfolio, T: int,
     return np.where(equivalent, k_eq, np.where(marginal, k_marg, K))
 
 
+def records_at(pf: Portfolio, key: str) -> tuple[Any, np.ndarray]:
+    """The records ``key`` of the portfolio's own assets and each row's asset position, or
+    ``(None, empty)`` when there are none."""
+    rec = pf.records.get(key)
+    if rec is None or not len(rec):
+        return None, np.empty(0, np.intp)
+    pos = pf.index.get_indexer(rec["asset_id"])
+    keep = pos >= 0
+    return rec[keep], pos[keep]
+
+
 def contributory_charges(pf: Portfolio, revenue: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(CAC (n, T), needs_revenue (n,)) summed over the records ``income.contributory``."""
     n, T = revenue.shape
     cac = np.zeros((n, T))
     needs_rev = np.zeros(n, bool)
-    rec = pf.records.get("income.contributory")
-    if rec is None or not len(rec):
+    rec, pos = records_at(pf, "income.contributory")
+    if rec is None:
         return cac, needs_rev
-    pos = pf.index.get_indexer(rec["asset_id"])
-    keep = pos >= 0
-    rec, pos = rec[keep], pos[keep]
     r = rec["rate"].to_numpy(dtype=float, na_value=np.nan)
     val = rec["value"].to_numpy(dtype=float, na_value=np.nan)
     share = rec["revenue_share"].to_numpy(dtype=float, na_value=np.nan)
