@@ -34,11 +34,12 @@ from typing import Any, ClassVar, Protocol, TypedDict
 import numpy as np
 import pandas as pd
 
+from ..core.portfolio import Portfolio
 from .rows import CONVERT_AT_ONCE, row_columns
 
 _row_columns = row_columns   # (the name tests/core/test_result_rows.py imports)
 
-__all__ = ["RESULT_COLUMNS", "Approach", "Explanation", "LazyWarnings", "Params", "TraceStep", "Values",
+__all__ = ["RESULT_COLUMNS", "Approach", "MethodFn", "Explanation", "LazyWarnings", "Params", "TraceStep", "Values",
            "MethodResult", "Method", "empty_frame", "step", "not_applicable", "nan_to_num"]
 
 RESULT_COLUMNS = ("estimate", "low", "high", "applicable", "reason_zh", "reason_en")
@@ -201,6 +202,10 @@ class MethodResult:
         if not isinstance(i, int):      # a duplicated id: .loc gives a frame, not a row
             return {k: _plain(v) for k, v in self.frame.loc[asset_id].items()}
         return {k: (_plain(lz[i]) if pl is None else pl[i]) for k, pl, lz in zip(names, plain, lazy)}
+
+
+#: an approach run over a whole portfolio: what the pricing layer calls per approach
+MethodFn = Callable[[Portfolio], MethodResult]
 
 
 # --------------------------------------------------------------------------- the contract

@@ -9,7 +9,7 @@ ranges.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +17,7 @@ import numpy as np
 
 from ..core.errors import RefusedError
 from ..core.portfolio import Portfolio
-from ..methods.base import MethodResult
+from ..methods.base import MethodFn, MethodResult
 from ..methods.income.columns import columns
 from .config import setting
 from .frames import frame_of, result_columns
@@ -34,7 +34,6 @@ from .weights import METHODS, default_methods, weights
 
 __all__ = ["Table", "approach_table", "asset_keys_of", "combine_columns", "combine_frame", "names_of", "range_method"]
 
-MethodFn = Callable[[Portfolio], MethodResult]
 
 
 def names_of(results: Mapping[str, Any]) -> tuple[str, ...]:

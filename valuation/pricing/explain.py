@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..core.portfolio import Portfolio
-from ..methods.base import MethodResult
+from ..methods.base import MethodFn, MethodResult
 from ..methods.income.columns import columns
 from .combine import combine_frame
 from .config import reconcile_config, setting
@@ -32,7 +32,6 @@ PURPOSE_ZH = {"transfer": "转让", "licensing": "许可使用", "financing": "�
               "public_pricing": "公共数据定价", "internal_management": "内部管理", "other": "其他"}
 VALUE_TYPE_ZH = {"market": "市场价值", "investment": "投资价值", "in_use": "在用价值",
                  "liquidation": "清算价值", "other": "其他价值类型"}
-MethodFn = Callable[[Portfolio], MethodResult]
 _DRIVER_COLUMNS = ("asset_id", "method", "parameter", "label_zh", "label_en", "value_at_low", "value_at_high",
                    "references")
 _META = ("weights_source", "weights_reason", "rule_reason_zh", "rule_reason_en", "rule_references")

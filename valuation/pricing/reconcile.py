@@ -9,13 +9,13 @@ tornados in one run of each approach (:mod:`.together`, on perturbed inputs:
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from ..core.portfolio import Portfolio
-from ..methods.base import MethodResult
+from ..methods.base import MethodFn, MethodResult
 from .combine import approach_table, asset_keys_of, combine_frame, names_of
 from .config import reconcile_config
 from .explain import PURPOSE_ZH, VALUE_TYPE_ZH, explain
@@ -36,7 +36,6 @@ __all__ = [
     "weights_for",
 ]
 
-MethodFn = Callable[[Portfolio], MethodResult]
 _explain = explain      # (``reconcile``'s flag of that name hides the function)
 
 

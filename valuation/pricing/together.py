@@ -9,13 +9,13 @@ each row's value is the one separate runs give; this saves a run of each approac
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from ..core.portfolio import Portfolio
-from ..methods.base import MethodResult
+from ..methods.base import MethodFn, MethodResult
 from .combine import asset_keys_of, names_of, range_method
 from .config import setting
 from .frames import estimates, run_columns
@@ -27,7 +27,6 @@ from .uncertainty import DISPERSION_METHODS, Drawn, default_params, method_value
 
 __all__ = ["evaluate_together"]
 
-MethodFn = Callable[[Portfolio], MethodResult]
 Tornados = dict[str, tuple[np.ndarray, dict[str, np.ndarray]]]
 
 

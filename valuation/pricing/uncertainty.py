@@ -33,7 +33,7 @@ from scipy import special
 
 from ..core.errors import RefusedError
 from ..core.portfolio import Portfolio
-from ..methods.base import MethodResult
+from ..methods.base import MethodFn, MethodResult
 from .config import reconcile_config, setting
 from .frames import estimates, frame_of, run_columns
 from .params import Param, params_from_config
@@ -52,7 +52,6 @@ __all__ = [
 ]
 
 DISPERSION_METHODS = ("market",)
-MethodFn = Callable[[Portfolio], MethodResult]
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -19,7 +19,7 @@ import numpy as np
 from ..core.errors import Issue, RefusedError, ValidationError
 from ..core.portfolio import Portfolio
 from ..core.schema import column_of
-from ..methods.base import MethodResult
+from ..methods.base import MethodFn, MethodResult
 from ..methods.income.columns import Columns, columns
 
 __all__ = ["LABELS", "METHODS", "default_methods", "weights"]
@@ -27,7 +27,6 @@ __all__ = ["LABELS", "METHODS", "default_methods", "weights"]
 METHODS = ("cost", "income", "market")
 LABELS = {"cost": ("成本法", "cost approach"), "income": ("收益法", "income approach"),
           "market": ("市场法", "market approach")}
-MethodFn = Callable[[Portfolio], MethodResult]
 # the approaches that read their assets table only through ``methods.income.columns.Columns``:
 # the Monte Carlo hands them its rows of perturbed inputs as a column view, no table copied
 # (the approach registry of issue 20 step 3 is where this should be declared)

@@ -15,9 +15,14 @@ from .guard import KEY_SCOPE
 from .keys import ROLE_LABELS, ApiKey, role_allows
 from .respond import _api_key_header, _bearer
 
-__all__ = ["appraiser", "require", "viewer"]
+__all__ = ["appraiser", "require", "service_of", "viewer"]
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="valuation"'}
+
+
+def service_of(request: Request) -> Any:
+    """The app's :class:`~valuation.service.state.Service` (set by ``create_app``)."""
+    return request.app.state.service
 
 
 def require(role: str) -> Any:
@@ -26,7 +31,7 @@ def require(role: str) -> Any:
     async def dependency(request: Request,
                          x_api_key: str | None = Security(_api_key_header),
                          bearer: HTTPAuthorizationCredentials | None = Security(_bearer)) -> ApiKey:
-        svc = request.app.state.service
+        svc = service_of(request)
         presented = x_api_key or (bearer.credentials if bearer is not None else None)
         if not presented:
             raise ServiceError(401, "unauthorized", "缺少 API 密钥（请求头 X-API-Key 或 "

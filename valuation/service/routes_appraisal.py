@@ -14,7 +14,7 @@ from .. import __version__, api
 from ..core.gate import forecasts_in
 from ..core.result import clean
 from . import models as M
-from .auth import appraiser, viewer
+from .auth import appraiser, service_of, viewer
 from .errors import ServiceError
 from .keys import ApiKey
 from .respond import (
@@ -41,16 +41,13 @@ router = APIRouter()
 runs_router = APIRouter()
 
 
-def _service(request: Request) -> Any:
-    return request.app.state.service
-
 
 # ------------------------------------------------------------------ health
 @router.get("/healthz", response_model=M.Health, tags=["service"],
             responses={200: {"headers": _PROV_HEADERS, "description": "ok"}})
 async def healthz(request: Request) -> JSONResponse:
     """存活检查（无需密钥）/ liveness (no key needed)."""
-    svc = _service(request)
+    svc = service_of(request)
     sid = await svc.current_snapshot_id()
     return _json({"status": "ok", "engine_version": __version__, "library_snapshot": sid},
                  snapshot=sid, request=request)
@@ -66,7 +63,7 @@ async def appraise(request: Request, key: ApiKey = Depends(appraiser),
                    trace: bool = Query(True, description="计算过程 / include the traces")
                    ) -> JSONResponse:
     """评估一张资产卡片 / appraise one asset card with every applicable approach."""
-    svc = _service(request)
+    svc = service_of(request)
     card = await _json_body(request, dict, _CARD_ZH, _CARD_EN)
     body, snap_id, how, together = await svc.appraisal(card, trace)
     _meta(request)["snapshot"] = snap_id
@@ -85,7 +82,7 @@ async def appraise(request: Request, key: ApiKey = Depends(appraiser),
 async def appraise_batch(request: Request, key: ApiKey = Depends(appraiser)) -> JSONResponse:
     """批量评估 / appraise many cards at once (columnar; no traces). Bad cards are reported
     in ``failures``; the rest is appraised."""
-    svc = _service(request)
+    svc = service_of(request)
     data = await _json_body(request, (list, dict), "资产卡片数组", "a JSON array of asset cards")
     cards = data.get("cards") if isinstance(data, dict) else data
     if not isinstance(cards, list):
@@ -128,7 +125,7 @@ async def appraise_batch(request: Request, key: ApiKey = Depends(appraiser)) -> 
                                      "公共数据产品（发改价格〔2025〕65号）/ public-data product"))
 async def price(request: Request, key: ApiKey = Depends(appraiser)) -> JSONResponse:
     """公共数据产品定价 / public-data pricing: maximum allowed revenue, price caps, checks."""
-    svc = _service(request)
+    svc = service_of(request)
     product = await _json_body(request, dict, "产品 JSON 对象", "a JSON object (product)")
     out = await run_in_threadpool(lambda: api.price(product, library=svc.library()))
     out = clean(out)
@@ -143,7 +140,7 @@ async def price(request: Request, key: ApiKey = Depends(appraiser)) -> JSONRespo
 async def get_run(request: Request, run_id: str = PathParam(..., max_length=200),
                   key: ApiKey = Depends(viewer)) -> JSONResponse:
     """批量运行摘要 / summary of a batch run."""
-    svc = _service(request)
+    svc = service_of(request)
     s = await run_in_threadpool(svc.runs.get, run_id)
     if s is None:
         raise ServiceError(404, "not_found", f"运行 {run_id} 不存在", f"run {run_id} is unknown",

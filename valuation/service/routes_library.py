@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from ..core.result import clean
 from ..library.records import LIBRARIES
 from . import models as M
-from .auth import appraiser, viewer
+from .auth import appraiser, service_of, viewer
 from .errors import ServiceError
 from .keys import ApiKey, role_allows
 from .respond import _AUTH_ERRORS, _BODY_ERRORS, _err, _json, _ok
@@ -25,9 +25,6 @@ LibraryName = Enum("LibraryName", {n: n for n in LIBRARIES}, type=str)  # type: 
 
 router = APIRouter()
 
-
-def _service(request: Request) -> Any:
-    return request.app.state.service
 
 
 # ------------------------------------------------------------------ libraries
@@ -47,7 +44,7 @@ async def list_library(request: Request, lib: LibraryName,
                        offset: int = Query(0, ge=0, le=10**9), limit: int = Query(100, ge=1, le=1000),
                        key: ApiKey = Depends(viewer)) -> JSONResponse:
     """库条目列表 / entries of a library, one per key (sorted, paged)."""
-    svc = _service(request)
+    svc = service_of(request)
     entries, sid = await run_in_threadpool(
         lambda: (svc.store().list(lib.value, status, search), svc.store().snapshot_id()))
     page = entries[offset: offset + limit]
@@ -63,7 +60,7 @@ async def get_entry(request: Request, lib: LibraryName,
                     version: int | None = Query(None, ge=1, le=M.MAX_VERSION),
                     api_key: ApiKey = Depends(viewer)) -> JSONResponse:
     """条目（生效版本或指定版本）/ the version in force, or ``?version=N``."""
-    svc = _service(request)
+    svc = service_of(request)
     e, sid = await run_in_threadpool(
         lambda: (svc.store().get(lib.value, key, version), svc.store().snapshot_id()))
     return _json(_entry(e), snapshot=sid, request=request)
@@ -75,7 +72,7 @@ async def history(request: Request, lib: LibraryName,
                   key: str = PathParam(..., max_length=200),
                   api_key: ApiKey = Depends(viewer)) -> JSONResponse:
     """版本历史 / every version of an entry, oldest first."""
-    svc = _service(request)
+    svc = service_of(request)
     hist, sid = await run_in_threadpool(
         lambda: (svc.store().history(lib.value, key), svc.store().snapshot_id()))
     return _json({"library": lib.value, "key": key, "versions": [_entry(e) for e in hist]},
@@ -91,7 +88,7 @@ async def put_entry(request: Request, body: M.LibraryWrite, lib: LibraryName,
                     api_key: ApiKey = Depends(appraiser)) -> JSONResponse:
     """写入新版本 / write a new version (drafts: appraiser; active: admin). Nothing is edited
     in place; a stale ``base_version`` gives 409 with the latest version."""
-    svc = _service(request)
+    svc = service_of(request)
     if body.status == "active" and not role_allows(api_key.role, "admin"):
         raise ServiceError(403, "forbidden",
                            "评估师只能提交草稿版本（status=draft）；生效版本须由管理员写入",

@@ -13,7 +13,7 @@ from ...core.errors import RefusedError
 from ...core.portfolio import Portfolio
 from ..base import Approach, Explanation, MethodResult, Params, Values
 from .columns import frame
-from .explain import income_explain
+from .explain import EXTRA_COLUMNS, income_explain
 from .inputs import IncomeInputs, income_inputs
 from .kernel import terminal_refusal
 from .params import merge_params
@@ -21,12 +21,6 @@ from .value import income_values
 
 __all__ = ["EXTRA_COLUMNS", "INCOME", "IncomeApproach", "IncomeParams", "appraise",
            "appraise_one"]
-
-EXTRA_COLUMNS = ("model", "timing", "discount_rate", "discount_method", "life", "life_requested", "life_bound",
-                 "rights_years_remaining", "pv_explicit", "pv_terminal", "split_rate", "growth_max",
-                 "terminal_beyond_rights", "income_basis", "rate_basis", "forecast_model", "reason_code",
-                 "tail_years")
-
 
 @dataclass(frozen=True, eq=False)
 class IncomeParams(Params):

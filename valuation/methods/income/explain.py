@@ -16,25 +16,18 @@ from .kernel import rows_any
 from .rates import LABELS, PREMIA
 from .term import term_warnings
 
+EXTRA_COLUMNS = ("model", "timing", "discount_rate", "discount_method", "life", "life_requested", "life_bound",
+                 "rights_years_remaining", "pv_explicit", "pv_terminal", "split_rate", "growth_max",
+                 "terminal_beyond_rights", "income_basis", "rate_basis", "forecast_model", "reason_code",
+                 "tail_years")
 __all__ = ["income_explain"]
 
-Z = {0.80: 1.2815515655446004}
 MODEL_CLAUSE = {"direct": "CAS2023.annex.income", "split": "CAS2023.annex.income",
                 "excess": "LIT.excess", "incremental": "CAS2023.annex.income", "royalty": "LIT.royalty"}
 MODEL_FORMULA = {"direct": "F_t = R_t（息税前利润 EBIT）", "split": "F_t = R_t × K",
                  "excess": "F_t = NOPAT_t − Σ_i CAC_it",
                  "incremental": "F_t = R_t − R'_t（或成本节约）",
                  "royalty": "F_t = 收入_t × 许可费率 × (1 − 税率)"}
-MODEL_LABEL = {"direct": ("直接收益法", "direct income"), "split": ("分成收益法", "profit split"),
-               "excess": ("超额收益法", "excess earnings"), "incremental": ("增量收益法", "incremental income"),
-               "royalty": ("许可费节省法", "relief from royalty")}
-EXTRA_COLUMNS = ("model", "timing", "discount_rate", "discount_method", "life", "life_requested", "life_bound",
-                 "rights_years_remaining", "pv_explicit", "pv_terminal", "split_rate", "growth_max",
-                 "terminal_beyond_rights", "income_basis", "rate_basis", "forecast_model", "reason_code",
-                 "tail_years")
-BOUNDS = ("periods", "rights", "contract", "legal", "timeliness", "product", "attrition")
-
-
 def _warnings(index, ok, periods, horizon, life, bound, rights, g, tv_on, ib, rb, forecasts, beyond, rr, K, model):
     out: dict[str, list[dict[str, str]]] = {}
     ids = index.to_numpy(dtype=object)
