@@ -16,6 +16,7 @@ import pandas as pd
 
 from . import __version__
 from .core.citations import citations
+from .core.frames import asset_columns
 from .core.portfolio import Portfolio
 from .core.result import Result, clean
 from .core.snapshot import LibrarySnapshot
@@ -45,13 +46,14 @@ def _run(ap: Approach, pf: Portfolio, snap: LibrarySnapshot, trace: bool) -> Met
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):   # caught below, as reasons
         res = ap.appraise(pf, ap.params_of(snap), trace=trace)
     fr = guard_method_frame(res.frame)   # an overflow or NaN is "not applicable", never a number
-    loss = pf.assets["income_loss_making"].fillna(False).to_numpy(dtype=bool) \
-        if "income_loss_making" in pf.assets else np.zeros(len(pf), bool)
+    table = pf.columns
+    loss = np.array(table["income_loss_making"], dtype=bool) if "income_loss_making" in table \
+        else np.zeros(len(pf), bool)
     fr = guard_negative(fr, loss)         # a negative value only for a stated loss-making asset
     if fr is not res.frame:
         res = MethodResult(res.method, fr, res.traces, res.params, res.warnings)
     flag = f"has_{ap.section}"
-    missing = ~pf.assets[flag].to_numpy(dtype=bool) if flag in pf.assets else np.ones(len(pf), bool)
+    missing = ~np.asarray(table[flag], dtype=bool) if flag in table else np.ones(len(pf), bool)
     if missing.any():
         fr = res.frame.copy()
         not_applicable(fr, missing, "评估请求未提供该方法所需的数据（该部分缺失）",
@@ -217,8 +219,8 @@ def evaluate(pf: Portfolio, snap: LibrarySnapshot, *, trace: bool = False,
     the whole portfolio."""
     results = {name: _run(ap, pf, snap, trace) for name, ap in APPROACHES.items()}
     frame, explanations = _reconcile(pf, results, snap, explain)
-    for c in ("valuation_date", "currency"):
-        frame[c] = pf.assets[c]
+    for c, v in asset_columns(pf.columns, ("valuation_date", "currency")).items():
+        frame[c] = v
     flags = _flags(pf, frame, results, snap, as_of)
     return Evaluation(frame=frame, methods=results, flags=flags, explanations=explanations,
                       snapshot_id=snap.snapshot_id)

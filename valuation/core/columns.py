@@ -35,11 +35,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from . import schema as _schema
 from .errors import Issue, ValidationError
-from .frames import _frame, str_arrays
+from .frames import _frame, asset_columns
 from .layout import SECTION_FLAGS, _card_plan, _get_parts
 from .validate import check_document
 
@@ -336,29 +335,12 @@ class AssetTable:
         ids[:] = frame.index.astype(str).tolist()
         return cls._of(ids, cols)
 
-    def to_frame(self) -> pd.DataFrame:
-        """The ``Portfolio.assets`` frame: index ``asset_id``; numbers float64, dates
-        datetime64[ns], bools bool, text and enum labels pandas "str" (missing NaN, pandas'
-        own convention at this edge)."""
-        n = len(self)
-        out: dict[str, Any] = {}
-        texts: list[tuple[str, list[Any]]] = []
-        for spec in asset_specs():
-            a = self.columns[spec.name]
-            if spec.kind in ("number", "bool"):
-                out[spec.name] = a                     # (the frame's blocks are copies)
-            elif spec.kind == "date":
-                out[spec.name] = a.astype("datetime64[ns]")
-            else:
-                out[spec.name] = None                  # filled below, all text at once
-                texts.append((spec.name, (self.decode(spec.name) if spec.kind == "enum" else a).tolist()))
-        if n:
-            for (name, _), arr in zip(texts, str_arrays([v for _, v in texts], n)):
-                out[name] = arr
-        else:
-            for name, _ in texts:
-                out[name] = pd.array(pa.array([], type=pa.large_string()), dtype="str")
-        return _frame(out, pd.Index(self.ids.tolist(), name="asset_id"))
+    def to_frame(self, index: pd.Index | None = None) -> pd.DataFrame:
+        """The ``Portfolio.assets`` frame: index ``asset_id`` (``index`` when given: the ids
+        as a pandas index already built); numbers float64, dates datetime64[ns], bools bool,
+        text and enum labels pandas "str" (missing NaN, pandas' own convention at this edge)."""
+        out = asset_columns(self, [spec.name for spec in asset_specs()])
+        return _frame(out, pd.Index(self.ids.tolist(), name="asset_id") if index is None else index)
 
 
 _LABELS: dict[tuple[str, ...], np.ndarray] = {}

@@ -20,7 +20,7 @@ from pandas.arrays import ArrowStringArray
 if TYPE_CHECKING:
     from .columns import AssetTable
 
-__all__ = ["frame_of_arrays", "str_arrays", "column_values", "column_floats", "column_list"]
+__all__ = ["asset_columns", "frame_of_arrays", "str_arrays", "column_values", "column_floats", "column_list"]
 
 
 def _member(values: Any, members: Any) -> np.ndarray:
@@ -66,6 +66,32 @@ def frame_of_arrays(cols: Mapping[str, Any], index: pd.Index) -> pd.DataFrame:
     for (k, _), arr in zip(text, str_arrays([vals for _, vals in text], n)):
         out[k] = arr
     return _frame(out, index)
+
+
+def asset_columns(table: AssetTable, names: Sequence[str]) -> dict[str, Any]:
+    """The columns ``names`` of an asset table as the ``Portfolio.assets`` frame holds them
+    (:meth:`~valuation.core.columns.AssetTable.to_frame`): numbers float64 and bools as
+    stored, dates datetime64[ns], text and enum labels pandas "str" (all text converted at
+    once; missing NaN)."""
+    n = len(table)
+    out: dict[str, Any] = {}
+    texts: list[tuple[str, list[Any]]] = []
+    for name in names:
+        a, kind = table[name], table.spec(name).kind
+        if kind in ("number", "bool"):
+            out[name] = a                     # (a frame's blocks are copies)
+        elif kind == "date":
+            out[name] = a.astype("datetime64[ns]")
+        else:
+            out[name] = None                  # filled below, all text at once
+            texts.append((name, (table.decode(name) if kind == "enum" else a).tolist()))
+    if n:
+        for (name, _), arr in zip(texts, str_arrays([v for _, v in texts], n)):
+            out[name] = arr
+    else:
+        for name, _ in texts:
+            out[name] = pd.array(pa.array([], type=pa.large_string()), dtype="str")
+    return out
 
 
 def str_arrays(texts: Sequence[list[Any]], n: int) -> list[pd.api.extensions.ExtensionArray]:

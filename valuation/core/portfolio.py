@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -57,29 +56,64 @@ def card_hash(card: Mapping[str, Any]) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-@dataclass
 class Portfolio:
-    assets: pd.DataFrame
-    series: dict[str, pd.DataFrame] = field(default_factory=dict)
-    records: dict[str, pd.DataFrame] = field(default_factory=dict)
-    matrices: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    """A portfolio of assets (see the module docstring).
+
+    The carrier is the typed asset table (:attr:`columns`, an
+    :class:`~valuation.core.columns.AssetTable`) with the streams, records and matrices
+    beside it. ``assets`` — the same table as a pandas frame — is built from the table when
+    someone asks for it (a face, a report, a reader not yet on the typed columns): a
+    portfolio built from cards never builds it otherwise (issue 20 step 2).
+
+    ``Portfolio(assets, series, records, matrices)`` wraps given frames (the table is then
+    read from ``assets`` on first use); ``Portfolio(table=..., series=...)`` starts from a
+    table. A portfolio is read-only once built: assigning ``assets`` replaces the table too.
+    """
+
+    def __init__(self, assets: Any = None, series: Mapping[str, pd.DataFrame] | None = None,
+                 records: Mapping[str, pd.DataFrame] | None = None,
+                 matrices: Mapping[str, dict[str, np.ndarray]] | None = None, *,
+                 table: AssetTable | None = None):
+        if assets is None and table is None:
+            raise TypeError("Portfolio needs its assets (a frame) or its table (an AssetTable)")
+        self._assets = assets
+        self._table = table            # None: read from ``assets`` on first use
+        self._index: pd.Index | None = None
+        self.series = series if series is not None else {}
+        self.records = records if records is not None else {}
+        self.matrices = matrices if matrices is not None else {}
+
+    def __repr__(self) -> str:
+        return (f"Portfolio({len(self)} assets, series={list(self.series)}, "
+                f"records={list(self.records)}, matrices={list(self.matrices)})")
 
     # ---------------------------------------------------------------- basics
+    @property
+    def assets(self) -> pd.DataFrame:
+        """The assets as a pandas frame (one row per asset, one column per scalar field): the
+        edge form, built from :attr:`columns` on first use when the portfolio has a table."""
+        if self._assets is None:
+            assert self._table is not None
+            self._assets = self._table.to_frame(self.index)
+        return self._assets
+
+    @assets.setter
+    def assets(self, frame: Any) -> None:
+        self._assets, self._table, self._index = frame, None, None
+
     @property
     def columns(self) -> AssetTable:
         """The assets as typed numpy columns (:class:`~valuation.core.columns.AssetTable`:
         enums as codes, dates datetime64[D], text None when missing).
 
-        A portfolio built from cards owns its table (the ``assets`` frame is made from it);
-        otherwise the table is read from ``assets`` on first use and kept while ``assets`` is
-        the same frame. Writing into ``assets`` in place after reading ``columns`` is not
-        seen by the kept table — build a new portfolio instead.
+        A portfolio built from cards owns its table (``assets`` is made from it, if ever);
+        otherwise the table is read from ``assets`` on first use and kept. Writing into
+        ``assets`` in place after reading ``columns`` is not seen by the kept table — build
+        a new portfolio instead.
         """
-        table, of = self.__dict__.get("_table", (None, None))
-        if table is None or of is not self.assets:
-            table = AssetTable.from_frame(self.assets)
-            self._own_table(table)
-        return table
+        if self._table is None:
+            self._table = AssetTable.from_frame(self._assets)
+        return self._table
 
     @property
     def arrays(self) -> PortfolioArrays:
@@ -87,15 +121,18 @@ class Portfolio:
         table, the streams as (assets × periods) arrays, records as offsets + item columns."""
         return PortfolioArrays.from_portfolio(self)
 
-    def _own_table(self, table: AssetTable) -> None:
-        self.__dict__["_table"] = (table, self.assets)
-
     @property
     def index(self) -> pd.Index:
-        return self.assets.index
+        """The assets' ids (``asset_id``), the index of ``assets`` and of the result frames."""
+        if self._assets is not None:
+            return self._assets.index
+        if self._index is None:
+            assert self._table is not None
+            self._index = pd.Index(self._table.ids.tolist(), name="asset_id")
+        return self._index
 
     def __len__(self) -> int:
-        return len(self.assets)
+        return len(self._table) if self._assets is None else len(self._assets)
 
     def stream(self, path: str) -> pd.DataFrame:
         """Wide frame of a stream/list (all-NaN with one column when absent)."""
@@ -114,13 +151,15 @@ class Portfolio:
     def subset(self, ids: Iterable[str] | np.ndarray | pd.Index) -> Portfolio:
         idx = pd.Index(list(ids) if not isinstance(ids, pd.Index) else ids)
         keep = set(idx)
-        return Portfolio(
-            assets=self.assets.loc[idx],
-            series={k: v.loc[idx] for k, v in self.series.items()},
-            records={k: v[v["asset_id"].isin(keep)].reset_index(drop=True)
-                     for k, v in self.records.items()},
-            matrices={k: {a: m for a, m in v.items() if a in keep} for k, v in self.matrices.items()},
-        )
+        series = {k: v.loc[idx] for k, v in self.series.items()}
+        records = {k: v[v["asset_id"].isin(keep)].reset_index(drop=True) for k, v in self.records.items()}
+        matrices = {k: {a: m for a, m in v.items() if a in keep} for k, v in self.matrices.items()}
+        if self._assets is None:      # the table's rows; the frame stays unbuilt
+            pos = self.index.get_indexer(idx)
+            if (pos < 0).any():
+                raise KeyError(f"unknown asset ids: {list(idx[pos < 0])}")
+            return Portfolio(None, series, records, matrices, table=self.columns.take(pos))
+        return Portfolio(self.assets.loc[idx], series, records, matrices)
 
     def partitions(self, size: int) -> Iterable[Portfolio]:
         for start in range(0, len(self), size):
@@ -196,8 +235,8 @@ class Portfolio:
                                         table["income_terminal_growth"], raw_series)
         if filled:
             table = table.with_columns(**filled)
-        pf = cls(table.to_frame(), series, records, matrices)
-        pf._own_table(table)
+        pf = cls(None, series, records, matrices, table=table)
+        pf._index = index
         return pf
 
     # ---------------------------------------------------------------- from flat tables

@@ -5,7 +5,7 @@ import datetime as _dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..core.portfolio import Portfolio, card_hash, column_floats
+from ..core.portfolio import Portfolio, card_hash
 from ..core.result import Result
 from ..engine import evaluate
 from .library import LibraryLike, snapshot
@@ -36,7 +36,7 @@ def _appraise_card(card: Mapping[str, Any], snap: Any, trace: bool, as_of: _dt.d
     ev = evaluate(pf, snap, trace=trace, explain=True, as_of=as_of)
     aid = pf.index[0]
     return ev.result(aid, input_hash=card_hash(card) if input_hash is None else input_hash,
-                     seed=int(pf.assets.loc[aid, "seed"]))
+                     seed=int(pf.columns["seed"][0]))
 
 
 def appraise_together(cards: Sequence[Mapping[str, Any]], *, library: LibraryLike = None,
@@ -138,14 +138,10 @@ class _Together:
             for i in idx:
                 self.alone(i)
             return
-        # the seeds read once (``pf.assets.loc[aid, "seed"]`` costs ~40 µs a card)
-        try:
-            seeds = column_floats(pf.assets, "seed")
-        except Exception:  # noqa: BLE001 - then each card's own read below, and its own outcome
-            seeds = None
+        seeds = pf.columns["seed"]          # the typed column, read once
         for k, (i, aid) in enumerate(zip(kept, pf.index)):
             try:
-                seed = pf.assets.loc[aid, "seed"] if seeds is None else seeds[k]
+                seed = seeds[k]
                 h = self._hash(i)
                 self.out[i] = ev.result(aid, input_hash=card_hash(self.cards[i]) if h is None else h,  # type: ignore[union-attr]
                                         seed=int(seed))
