@@ -94,8 +94,8 @@ def test_registry_order_and_unknown_name():
 
 
 def test_bound_adapter_equals_engine_runs():
-    """The pricing adapter runs each approach as the engine does; income's values-only run gives
-    the same estimate and applicable, bit for bit."""
+    """The pricing adapter runs each approach as the engine does (the same estimates, bit for
+    bit); it offers no second, values-only run (issue 20 step 4)."""
     from valuation.engine import run_method
 
     cards = [json.loads(p.read_text("utf-8")) for p in sorted((ROOT / "examples" / "cards").glob("*.json"))]
@@ -106,11 +106,7 @@ def test_bound_adapter_equals_engine_runs():
     for m, f in fns.items():
         a, b = f(pf).frame, run_method(m, pf, snap).frame
         assert np.array_equal(a["estimate"].to_numpy(float), b["estimate"].to_numpy(float), equal_nan=True)
-    v = fns["income"].values_only(pf).frame
-    full = fns["income"](pf).frame
-    assert list(v.columns) == ["estimate", "applicable"]
-    assert np.array_equal(v["estimate"].to_numpy(float), full["estimate"].to_numpy(float), equal_nan=True)
-    assert not hasattr(fns["cost"], "values_only")
+    assert not any(hasattr(f, "values_only") for f in fns.values())
 
 
 def test_kernels_import_no_pandas():

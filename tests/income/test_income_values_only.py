@@ -10,11 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from valuation import api
 from valuation.core.portfolio import Portfolio
-from valuation.engine import evaluate
 from valuation.methods import income
-from valuation.pricing import reconcile as rec
 from valuation.pricing.perturbed import evaluate as evaluate_rows
 from valuation.pricing.perturbed import perturbed_portfolio
 from valuation.pricing.sampling import uniforms_lhs
@@ -132,31 +129,3 @@ def test_rows_of_unperturbed_inputs_give_each_assets_own_values(order):
         np.testing.assert_array_equal(rows[c].to_numpy(dtype=float), own[c].to_numpy(dtype=float)[pos], err_msg=c)
     for c in ("applicable", "reason_en", "life_bound", "model"):
         assert rows[c].tolist() == own[c].to_numpy()[pos].tolist(), c
-
-
-def test_the_range_and_explanation_are_the_same_without_the_values_only_run(monkeypatch):
-    cards = _cards()[:6]
-    for k, c in enumerate(cards):
-        c["asset"]["asset_id"] = f"E{k}"
-    snap = api.snapshot("seed")
-    pf = Portfolio.from_cards(cards)
-    calls = []
-    orig = income.appraise
-
-    def spy(pf_, *a, **kw):
-        calls.append(kw.get("values_only", False))
-        return orig(pf_, *a, **kw)
-
-    spy.__kwdefaults__ = orig.__kwdefaults__
-    monkeypatch.setattr(income, "appraise", spy)
-    fast = evaluate(pf, snap, trace=True, explain=True)
-    assert True in calls                         # the Monte Carlo's rows ran values only
-    assert "values_only" in vars(rec.default_methods(snap)["income"])
-    assert not any("values_only" in vars(f) for m, f in rec.default_methods(snap).items() if m != "income")
-    spy.__kwdefaults__ = {"trace": False}        # an approach without the keyword: full runs
-    calls.clear()
-    full = evaluate(pf, snap, trace=True, explain=True)
-    assert calls and True not in calls
-    for a in pf.index:
-        assert json.dumps(fast.result(a).to_dict(), sort_keys=True, default=str) == \
-            json.dumps(full.result(a).to_dict(), sort_keys=True, default=str)

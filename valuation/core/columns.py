@@ -259,6 +259,24 @@ class AssetTable:
             return _readonly(a.astype(float))
         raise TypeError(f"{name!r} is a {self.spec(name).kind} column, not a number")
 
+    def number(self, name: str) -> np.ndarray:
+        """:meth:`floats`, or all NaN when the table has no such column (a parameter of an
+        approach registered at run time, with no schema field)."""
+        if name not in self.columns:
+            return np.full(len(self), np.nan)
+        return self.floats(name)
+
+    def text(self, name: str) -> np.ndarray:
+        """A text or enum column as an object array of str, "" where missing (all "" when
+        the table has no such column): for comparing with a label or writing it into a
+        sentence."""
+        if name not in self.columns:
+            return np.full(len(self), "", dtype=object)
+        a = self.decode(name) if self.spec(name).kind == "enum" else self.columns[name]
+        out = np.empty(len(a), dtype=object)
+        out[:] = ["" if x is None else x for x in a.tolist()]
+        return out
+
     def values_list(self, name: str) -> list[Any]:
         """A column as Python objects: enum labels and text (None missing), floats (NaN
         missing), bools, dates as ``datetime.date`` (None missing)."""

@@ -134,6 +134,15 @@ class Portfolio:
     def __len__(self) -> int:
         return len(self._table) if self._assets is None else len(self._assets)
 
+    def number(self, name: str) -> np.ndarray:
+        """A number column as float64 (read-only): the table's for a schema field; for a
+        portfolio made from a frame, also a column of that frame that is no schema field (a
+        model's own input, e.g. a sensitivity study's); all NaN when absent."""
+        table = self.columns
+        if name in table or self._assets is None or name not in self._assets.columns:
+            return table.number(name)
+        return column_floats(self._assets, name)
+
     def stream(self, path: str) -> pd.DataFrame:
         """Wide frame of a stream/list (all-NaN with one column when absent)."""
         s = self.series.get(path)

@@ -60,20 +60,15 @@ def as_mapping() -> Mapping[str, Approach]:
 def bound(snapshot: Any, which: tuple[str, ...] | None = None) -> dict[str, Callable[[Any], MethodResult]]:
     """Adapter for the pricing layer (Monte Carlo draws, tornados): each registered approach
     (or those named in ``which`` that are registered) as ``f(pf) -> MethodResult`` with the
-    snapshot's parameters resolved once — the same run as the engine's, without traces. An
-    approach with ``appraise_values`` (income: estimate and applicable only, bit for bit those
-    of the full run) also gets ``f.values_only(pf)``. Replaces finding ``appraise`` by module
-    name and ``values_only`` through ``__kwdefaults__``."""
+    snapshot's parameters resolved once (``snapshot`` None: the approach's file defaults) —
+    the same run as the engine's, without traces."""
     out: dict[str, Callable[[Any], MethodResult]] = {}
     for name, ap in APPROACHES.items():
         if which is not None and name not in which:
             continue
-        params = ap.params_of(snapshot)
+        params = ap.params_of(snapshot) if snapshot is not None else ap.params(None)
 
         def run(pf: Any, _ap: Approach = ap, _p: Any = params) -> MethodResult:
             return _ap.appraise(pf, _p, trace=False)
-        only = getattr(ap, "appraise_values", None)
-        if only is not None:
-            run.values_only = lambda pf, _only=only, _p=params: _only(pf, _p)  # type: ignore[attr-defined]
         out[name] = run
     return out

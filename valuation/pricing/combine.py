@@ -18,7 +18,6 @@ import numpy as np
 from ..core.errors import RefusedError
 from ..core.portfolio import Portfolio
 from ..methods.base import MethodFn, MethodResult
-from ..methods.income.columns import columns
 from .config import setting
 from .frames import frame_of, result_columns
 from .sampling import asset_keys
@@ -74,8 +73,8 @@ def approach_table(pf: Portfolio, results: Mapping[str, MethodResult], names: tu
 
 def asset_keys_of(pf: Portfolio) -> np.ndarray:
     """The assets' random keys from their ``engagement.seed`` (:func:`.sampling.asset_keys`)."""
-    a = columns(pf.assets)
-    return asset_keys(pf.index, np.array(a.num("seed")) if "seed" in a else np.zeros(len(pf)))
+    a = pf.columns
+    return asset_keys(pf.index, np.array(a.number("seed")) if "seed" in a else np.zeros(len(pf)))
 
 
 def range_method(cfg: Mapping[str, Any], n: int, draws: int, asked: str | None) -> str:
@@ -90,8 +89,7 @@ def range_method(cfg: Mapping[str, Any], n: int, draws: int, asked: str | None) 
 
 
 def _coverage(pf: Portfolio, cfg: Mapping[str, Any]) -> np.ndarray:
-    a = columns(pf.assets)
-    cov = np.array(a.num("coverage"), dtype=float)
+    cov = np.array(pf.columns.number("coverage"), dtype=float)
     return np.where(np.isnan(cov), float(setting(cfg, "coverage")), cov)
 
 

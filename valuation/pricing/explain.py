@@ -16,7 +16,6 @@ import numpy as np
 
 from ..core.portfolio import Portfolio
 from ..methods.base import MethodFn, MethodResult
-from ..methods.income.columns import columns
 from .combine import combine_frame
 from .config import reconcile_config, setting
 from .frames import frame_lists
@@ -281,8 +280,8 @@ def explain(pf: Portfolio, results: Mapping[str, MethodResult], frame: Any = Non
     params_all = _params if _params is not None else default_params(cfg, getattr(snap, "models", None))
     tornados = _method_tornados(pf, names, applicable, fns, params_all, rel, _tornados)
     drivers_of = _drivers_of(_driver_rows(pf, names, applicable, tornados, col))
-    a = columns(pf.assets)
-    text = {c: a.txt(c) for c in ("purpose", "value_type") if c in a}
+    a = pf.columns
+    text = {c: a.text(c) for c in ("purpose", "value_type") if c in a}
     div = float(setting(cfg, "divergence"))
     ids = [str(x) for x in pf.index.tolist()]
     return {aid: _one(i, aid, col, mcols, text, names, drivers_of, div) for i, aid in enumerate(ids)}

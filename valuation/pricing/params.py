@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 
 from ..core.portfolio import Portfolio
-from ..methods.income.columns import columns
 from .sampling import DIST_TYPES, centre, quantile_u
 
 __all__ = ["KINDS", "Param", "income_discount_nominal", "params_from_config"]
@@ -54,7 +53,7 @@ class Param:
     def nominal(self, pf: Portfolio) -> np.ndarray:
         """The value on each card (NaN = parameter absent → not perturbed); 1 for factors."""
         if self.kind == "column":
-            return np.array(columns(pf.assets).num(self.target[0]), dtype=float)
+            return np.array(pf.number(self.target[0]), dtype=float)
         if self.kind == "discount":
             return income_discount_nominal(pf.assets)
         return np.ones(len(pf))

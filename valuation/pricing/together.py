@@ -99,9 +99,7 @@ def _draws_and_tornado(ctx: _Context, j: int, m: str, rows_mc: np.ndarray, rows_
         else:
             vals_all[k] = np.where(np.isnan(v), vals_all[k], v)
     disperse = m in DISPERSION_METHODS
-    # the run is read for more than its values only when it is dispersed by its own band
-    bare = any(p.kind != "output" for p in ps_all) and not disperse
-    (run,) = evaluate([method_values(ctx.fns[m], bare)], ctx.pf, pos, ps_all, vals_all, on_portfolio=ctx.done([m]))
+    (run,) = evaluate([method_values(ctx.fns[m])], ctx.pf, pos, ps_all, vals_all, on_portfolio=ctx.done([m]))
     Y = run.values
     band = None
     if disperse:
@@ -128,7 +126,7 @@ def _tornados_only(ctx: _Context, names: Sequence[str], group: list[tuple[str, l
         for m, ps in run:
             # each approach with its own parameters only: the others' are NaN on every slot it reads
             own = slice(start, start + len(ps))
-            (r,) = evaluate([method_values(ctx.fns[m], True)], ctx.pf, pos_t, ps, tvals[own],
+            (r,) = evaluate([method_values(ctx.fns[m])], ctx.pf, pos_t, ps, tvals[own],
                             on_portfolio=ctx.done([m]))
             Y = r.values.reshape(len(rows_t), K)
             cols = [0] + [c for i in range(start, start + len(ps)) for c in (1 + 2 * i, 2 + 2 * i)]

@@ -228,14 +228,12 @@ def draw_values(pf: Portfolio, params: Sequence[Param], draws: int, keys: np.nda
     return [p.values_at(p.nominal(pf), uniforms_lhs(keys, draws, p.stream)) for p in params]
 
 
-def method_values(fn: MethodFn, values_only: bool = False) -> Callable[[Portfolio], Any]:
+def method_values(fn: MethodFn) -> Callable[[Portfolio], Any]:
     """A value function of an approach for :func:`~.perturbed.evaluate`: (its estimates on the
-    rows it is given, NaN where not applicable; its result). ``values_only``: the approach's
-    run for estimate and applicable only, where it has one (``fn.values_only``)."""
-    run = getattr(fn, "values_only", fn) if values_only else fn
+    rows it is given, NaN where not applicable; its result)."""
 
     def f(rows: Portfolio) -> tuple[np.ndarray, MethodResult]:
-        res = run(rows)
+        res = fn(rows)
         return estimates(res.frame, rows.index), res
     f.reads_columns = getattr(fn, "reads_columns", False)  # type: ignore[attr-defined]
     return f
@@ -312,15 +310,15 @@ def guided_range(pf: Portfolio, methods: Mapping[str, MethodFn],
     D = int(draws if draws is not None else setting(cfg, "draws"))
     n = len(pf)
     names = list(methods)
-    a = pf.assets
+    a = pf.columns
     if coverage is None:
-        cov = a["coverage"].to_numpy(float) if "coverage" in a.columns else np.full(n, np.nan)
+        cov = np.array(a.number("coverage"), dtype=float)
         cov = np.where(np.isnan(cov), float(setting(cfg, "coverage")), cov)
     else:
         cov = np.broadcast_to(np.asarray(coverage, float), (n,)).copy()
     _check_coverage(cov)
     if seed is None:
-        seeds = a["seed"].to_numpy(float) if "seed" in a.columns else np.zeros(n)
+        seeds = np.array(a.number("seed"), dtype=float) if "seed" in a else np.zeros(n)
     else:
         seeds = np.broadcast_to(np.asarray(seed, float), (n,))
     keys = asset_keys(pf.index, seeds)

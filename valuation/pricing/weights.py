@@ -9,18 +9,16 @@ may override the weights (``engagement.weights.cost|income|market``) only togeth
 """
 from __future__ import annotations
 
-import importlib
-import inspect
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from ..core.columns import AssetTable
 from ..core.errors import Issue, RefusedError, ValidationError
 from ..core.portfolio import Portfolio
 from ..core.schema import column_of
-from ..methods.base import MethodFn, MethodResult
-from ..methods.income.columns import Columns, columns
+from ..methods.base import MethodFn
 
 __all__ = ["LABELS", "METHODS", "default_methods", "weights"]
 
@@ -34,31 +32,15 @@ COLUMN_READERS = ("income",)
 
 
 def default_methods(snap: Any = None, names: tuple[str, ...] = METHODS) -> dict[str, MethodFn]:
-    """The real approaches (``valuation.methods.<m>.appraise``) with the snapshot's
-    parameters and cases bound; approaches not installed are left out. An approach with a
-    values-only run (income) offers it as ``.values_only`` (the Monte Carlo reads only the
-    estimate and whether it applies)."""
-    out: dict[str, MethodFn] = {}
-    for m in names:
-        try:
-            mod = importlib.import_module(f"valuation.methods.{m}")
-        except ImportError:
-            continue
-        fn = getattr(mod, "appraise", None)
-        if fn is None:
-            continue
-        params = snap.params_for(m) if snap is not None and hasattr(snap, "params_for") else None
-        kw: dict[str, Any] = {}
-        if m == "market" and snap is not None:
-            kw["cases"] = getattr(snap, "cases", None)
+    """The registered approaches named in ``names`` (:func:`valuation.methods.registry.bound`)
+    with the snapshot's parameters bound: the engine's own runs, without traces. Each is
+    marked ``reads_columns`` when the approach reads its assets only through the column
+    reader (:data:`COLUMN_READERS`)."""
+    from ..methods.registry import bound
 
-        def bound(pf: Portfolio, _fn=fn, _p=params, _kw=kw) -> MethodResult:
-            return _fn(pf, _p, trace=False, **_kw)
-        if "values_only" in (getattr(inspect.unwrap(fn), "__kwdefaults__", None) or {}):
-            bound.values_only = lambda pf, _fn=fn, _p=params, _kw=kw: _fn(pf, _p, trace=False, values_only=True, **_kw)
-            bound.values_only.reads_columns = m in COLUMN_READERS
-        bound.reads_columns = m in COLUMN_READERS
-        out[m] = bound
+    out: dict[str, MethodFn] = bound(snap, tuple(names))
+    for m, fn in out.items():
+        fn.reads_columns = m in COLUMN_READERS  # type: ignore[attr-defined]
     return out
 
 
@@ -96,7 +78,7 @@ def _rule_weights(rules: Sequence[Mapping[str, Any]], text: Mapping[str, np.ndar
     return W, rank, rule_no
 
 
-def _card_weights(a: Columns, ids: Any, names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _card_weights(a: AssetTable, ids: Any, names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(the card's weights — NaN where none —, whether the card overrides, its reason).
 
     Raises
@@ -107,11 +89,11 @@ def _card_weights(a: Columns, ids: Any, names: tuple[str, ...]) -> tuple[np.ndar
         weights summing to 0.
     """
     n = len(a)
-    given = np.column_stack([a.num(column_of(f"engagement.weights.{m}")) for m in names]) if names \
+    given = np.column_stack([a.number(column_of(f"engagement.weights.{m}")) for m in names]) if names \
         else np.zeros((n, 0))
     over = ~np.isnan(given).all(axis=1)
     reason = np.empty(n, dtype=object)
-    reason[:] = [x.strip() for x in a.txt(column_of("engagement.weights_reason")).tolist()]
+    reason[:] = [x.strip() for x in a.text(column_of("engagement.weights_reason")).tolist()]
     bad = over & (reason == "")
     if bad.any():
         raise ValidationError([Issue(
@@ -136,10 +118,10 @@ def weights(pf: Portfolio, app: np.ndarray, cfg: Mapping[str, Any], names: tuple
     (assets × approaches) booleans — or 0 where none applies) and the metadata columns
     (``weights_source``, ``rule``, ``rule_reason_zh|en``, ``rule_references``,
     ``weights_reason``) as arrays."""
-    a = columns(pf.assets)
+    a = pf.columns
     n = len(pf)
     rules = list(cfg.get("weights") or [])
-    text = {c: a.txt(c) for c in ("purpose", "value_type") if c in a}
+    text = {c: a.text(c) for c in ("purpose", "value_type") if c in a}
     W, rank, rule_no = _rule_weights(rules, text, n, names)
     gw, over, reason = _card_weights(a, pf.index, names)
     W = np.where(over[:, None], gw, W)
