@@ -9,24 +9,32 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from . import __version__
 from .core.citations import citations
-from .core.frames import asset_columns
+from .core.frames import CONVERT_AT_ONCE, asset_columns, row_columns
 from .core.portfolio import Portfolio
 from .core.result import Result, clean
 from .core.snapshot import LibrarySnapshot
-from .methods.base import Approach, MethodResult, not_applicable
-from .methods.finite import guard_conclusion, guard_method_frame, guard_negative
-from .methods.registry import APPROACHES
-from .methods.rows import CONVERT_AT_ONCE, row_columns
+from .methods.base import Approach, MethodResult
+from .methods.finite import (
+    NEGATIVE_EN,
+    NEGATIVE_ZH,
+    OVERFLOW_EN,
+    OVERFLOW_ZH,
+    finite_amounts,
+    guard_conclusion,
+)
+from .methods.registry import APPROACHES, params_of
 from .pricing.reconcile import reconcile
 from .rules.engine import compile_rules, flags_from_arrays
 from .rules.facts import fact_arrays
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Evaluation", "evaluate", "run_method"]
 
@@ -42,24 +50,24 @@ def run_method(name: str, pf: Portfolio, snap: LibrarySnapshot, *, trace: bool =
 def _run(ap: Approach, pf: Portfolio, snap: LibrarySnapshot, trace: bool) -> MethodResult:
     """The approach with the snapshot's parameters, then the guards every approach shares:
     finite amounts, a negative value only for a stated loss-making asset (issue 17), and "not
-    applicable" where the card has no section for it."""
+    applicable" where the card has no section for it — on the result's arrays."""
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):   # caught below, as reasons
-        res = ap.appraise(pf, ap.params_of(snap), trace=trace)
-    fr = guard_method_frame(res.frame)   # an overflow or NaN is "not applicable", never a number
+        res = ap.appraise(pf, params_of(ap, snap), trace=trace)
     table = pf.columns
+    app, est = res.flag("applicable"), res.num("estimate")
+    # an overflow or NaN is "not applicable", never a number
+    amounts = [est] + [res.num(c) for c in ("low", "high") if c in res.columns]
+    res = res.refused(app & ~finite_amounts(*amounts), OVERFLOW_ZH, OVERFLOW_EN, "overflow")
+    # a negative value only for a stated loss-making asset
     loss = np.array(table["income_loss_making"], dtype=bool) if "income_loss_making" in table \
         else np.zeros(len(pf), bool)
-    fr = guard_negative(fr, loss)         # a negative value only for a stated loss-making asset
-    if fr is not res.frame:
-        res = MethodResult(res.method, fr, res.traces, res.params, res.warnings)
+    app, est = res.flag("applicable"), res.num("estimate")
+    with np.errstate(invalid="ignore"):
+        res = res.refused(app & (est < 0) & ~loss, NEGATIVE_ZH, NEGATIVE_EN, "negative")
     flag = f"has_{ap.section}"
     missing = ~np.asarray(table[flag], dtype=bool) if flag in table else np.ones(len(pf), bool)
-    if missing.any():
-        fr = res.frame.copy()
-        not_applicable(fr, missing, "评估请求未提供该方法所需的数据（该部分缺失）",
-                       "the request has no section for this approach")
-        res = MethodResult(res.method, fr, res.traces, res.params, res.warnings)
-    return res
+    return res.refused(missing, "评估请求未提供该方法所需的数据（该部分缺失）",
+                       "the request has no section for this approach", first=True)
 
 
 def _evidence(methods: Mapping[str, Mapping[str, Any]], snapshot_id: Any, row: Mapping[str, Any]
@@ -90,7 +98,7 @@ def _evidence(methods: Mapping[str, Mapping[str, Any]], snapshot_id: Any, row: M
 class Evaluation:
     """Everything computed for a portfolio."""
 
-    frame: pd.DataFrame                         # reconciled: estimate, low, high, coverage, <m>_*
+    frame: pd.DataFrame                         # (the edge form) reconciled: estimate, low, high, coverage, <m>_*
     methods: dict[str, MethodResult]
     flags: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     explanations: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -117,7 +125,7 @@ class Evaluation:
         vd = row.get("valuation_date")
         prov = {"engine_version": __version__, "library_snapshot": self.snapshot_id,
                 "input_hash": input_hash,
-                "valuation_date": vd.date().isoformat() if isinstance(vd, pd.Timestamp) else vd,
+                "valuation_date": vd.date().isoformat() if isinstance(vd, _dt.datetime) else vd,
                 "random_seed": seed}
         est = clean(row.get("estimate"))
         basis, n_real = _evidence(methods, self.snapshot_id, row)

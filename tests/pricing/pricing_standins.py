@@ -16,10 +16,29 @@ import numpy as np
 import pandas as pd
 
 from valuation.core.portfolio import Portfolio
-from valuation.methods.base import MethodResult, empty_frame, not_applicable
+from valuation.methods.base import MethodResult
 from valuation.methods.income.columns import columns
 
 Z80 = 1.2815515655446004
+
+
+def empty_frame(index: pd.Index) -> pd.DataFrame:
+    """A result frame where every asset is 'not applicable' until a stand-in fills it."""
+    n = len(index)
+    return pd.DataFrame({
+        "estimate": np.full(n, np.nan), "low": np.full(n, np.nan), "high": np.full(n, np.nan),
+        "applicable": np.zeros(n, dtype=bool),
+        "reason_zh": np.array([""] * n, dtype=object), "reason_en": np.array([""] * n, dtype=object),
+    }, index=index)
+
+
+def not_applicable(frame: pd.DataFrame, mask, reason_zh: str, reason_en: str) -> None:
+    """Mark rows as not applicable with a reason (first reason wins), in place."""
+    m = np.asarray(mask, dtype=bool) & (frame["reason_zh"].to_numpy() == "")
+    frame.loc[m, ["applicable"]] = False
+    frame.loc[m, ["estimate", "low", "high"]] = np.nan
+    frame.loc[m, "reason_zh"] = reason_zh
+    frame.loc[m, "reason_en"] = reason_en
 
 
 def _col(a, c: str, default: float = np.nan) -> np.ndarray:

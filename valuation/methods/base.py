@@ -25,6 +25,7 @@ trace=False)`` (the same run with ``params`` resolved from a mapping).
 """
 from __future__ import annotations
 
+import datetime as _dt
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -32,15 +33,15 @@ from types import MappingProxyType
 from typing import Any, ClassVar, Protocol, TypedDict
 
 import numpy as np
-import pandas as pd
 
+from ..core.frames import frame_of_arrays, row_columns
 from ..core.portfolio import Portfolio
-from .rows import CONVERT_AT_ONCE, row_columns
+from .result import MethodResult
 
 _row_columns = row_columns   # (the name tests/core/test_result_rows.py imports)
 
 __all__ = ["RESULT_COLUMNS", "Approach", "MethodFn", "Explanation", "LazyWarnings", "Params", "TraceStep", "Values",
-           "MethodResult", "Method", "empty_frame", "step", "not_applicable", "nan_to_num"]
+           "MethodResult", "Method", "step", "nan_to_num"]
 
 RESULT_COLUMNS = ("estimate", "low", "high", "applicable", "reason_zh", "reason_en")
 
@@ -122,7 +123,7 @@ def _plain_other(v: Any) -> Any:
         return [_plain(x) for x in v]
     if isinstance(v, dict):
         return {k: _plain(x) for k, x in v.items()}
-    if isinstance(v, pd.Timestamp):
+    if isinstance(v, _dt.datetime):     # (a pandas Timestamp is one)
         return v.date().isoformat()
     if isinstance(v, float) and np.isnan(v):
         return None
@@ -170,38 +171,6 @@ class LazyWarnings(Mapping[str, list[dict[str, Any]]]):
 
     def __repr__(self) -> str:
         return "LazyWarnings(pending)" if self._data is None else f"LazyWarnings({self._data!r})"
-
-
-@dataclass(frozen=True)
-class MethodResult:
-    """Output of one method over a portfolio."""
-
-    method: str
-    frame: pd.DataFrame
-    traces: dict[str, list[TraceStep]] = field(default_factory=dict)
-    params: dict[str, Any] = field(default_factory=dict)
-    warnings: Mapping[str, list[dict[str, Any]]] = field(default_factory=dict)
-
-    def row(self, asset_id: str) -> dict[str, Any]:
-        """One asset's row as plain values — exactly ``{k: _plain(v) for k, v in
-        frame.loc[asset_id].items()}``, read from columns converted once per result (a
-        ``.loc`` row costs ~0.3 ms; the result of every asset reads every method's row).
-        The frame is read-only after construction (the dataclass is frozen)."""
-        cols = self.__dict__.get("_row_columns", 0)
-        if type(cols) is int:
-            # small frames (a service's few cards) converted at once — cheaper than one .loc
-            # row; large ones by .loc for the first rows (a batch may read only a few), from
-            # the third on by the converted columns
-            cols = row_columns(self.frame) if cols >= 2 or len(self.frame) <= CONVERT_AT_ONCE \
-                else cols + 1
-            object.__setattr__(self, "_row_columns", cols)
-        if type(cols) is int or cols is False:
-            return {k: _plain(v) for k, v in self.frame.loc[asset_id].items()}
-        get_loc, names, plain, lazy = cols
-        i = get_loc(asset_id)
-        if not isinstance(i, int):      # a duplicated id: .loc gives a frame, not a row
-            return {k: _plain(v) for k, v in self.frame.loc[asset_id].items()}
-        return {k: (_plain(lz[i]) if pl is None else pl[i]) for k, pl, lz in zip(names, plain, lazy)}
 
 
 #: an approach run over a whole portfolio: what the pricing layer calls per approach
@@ -292,10 +261,9 @@ class Approach(ABC):
     def explain(self, inputs: Any, params: Params, values: Values, *, trace: bool = False) -> Explanation:
         """Traces (when ``trace``) and warnings per asset."""
 
-    def frame(self, values: Values, index: pd.Index) -> pd.DataFrame:
-        """The result frame of :meth:`Values.columns` (text converted at once)."""
-        from ..core.portfolio import frame_of_arrays
-
+    def frame(self, values: Values, index: Any) -> Any:
+        """The result frame of :meth:`Values.columns` (text converted at once): the edge form
+        of a result, built when a face asks for :attr:`MethodResult.frame`."""
         return frame_of_arrays(values.columns(), index)
 
     def used(self, params: Params) -> dict[str, Any]:
@@ -307,31 +275,11 @@ class Approach(ABC):
         inputs = self.inputs(pf, params)
         values = self.value(inputs, params)
         ex = self.explain(inputs, params, values, trace=trace)
-        return MethodResult(self.name, self.frame(values, pf.index), ex.traces, self.used(params), ex.warnings)
+        index = pf.index
+        return MethodResult(self.name, None, ex.traces, self.used(params), ex.warnings, columns=values.columns(),
+                            index=index, build=lambda: self.frame(values, index))
 
 
 class Method(Protocol):
     def __call__(self, pf: Any, params: Mapping[str, Any] | None = None, *,
                  trace: bool = False) -> MethodResult: ...
-
-
-def empty_frame(index: pd.Index) -> pd.DataFrame:
-    """A result frame where every asset is 'not applicable' until a method fills it."""
-    n = len(index)
-    return pd.DataFrame({
-        "estimate": np.full(n, np.nan), "low": np.full(n, np.nan), "high": np.full(n, np.nan),
-        "applicable": np.zeros(n, dtype=bool),
-        "reason_zh": np.array([""] * n, dtype=object), "reason_en": np.array([""] * n, dtype=object),
-    }, index=index)
-
-
-def not_applicable(frame: pd.DataFrame, mask: np.ndarray | pd.Series, reason_zh: str,
-                   reason_en: str) -> None:
-    """Mark rows as not applicable with a reason (first reason wins), in place."""
-    m = np.asarray(mask, dtype=bool) & (frame["reason_zh"].to_numpy() == "")
-    frame.loc[m, "applicable"] = False
-    frame.loc[m, "estimate"] = np.nan
-    frame.loc[m, "low"] = np.nan
-    frame.loc[m, "high"] = np.nan
-    frame.loc[m, "reason_zh"] = reason_zh
-    frame.loc[m, "reason_en"] = reason_en

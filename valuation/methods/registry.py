@@ -16,7 +16,7 @@ from .cost.approach import COST
 from .income.approach import INCOME
 from .market.approach import MARKET
 
-__all__ = ["APPROACHES", "approach", "bound", "names", "register", "unregister"]
+__all__ = ["APPROACHES", "approach", "bound", "names", "params_of", "register", "unregister"]
 
 APPROACHES: dict[str, Approach] = {
     COST.name: COST,
@@ -57,6 +57,23 @@ def as_mapping() -> Mapping[str, Approach]:
     return MappingProxyType(APPROACHES)
 
 
+_PARAMS: dict[int, tuple[Any, dict[str, Any]]] = {}
+
+
+def params_of(ap: Approach, snap: Any) -> Any:
+    """``ap.params_of(snap)``, resolved once per snapshot object (a snapshot is frozen; the
+    cache holds it, so its id is not reused while cached)."""
+    kept = _PARAMS.get(id(snap))
+    if kept is None or kept[0] is not snap:
+        if len(_PARAMS) > 32:
+            _PARAMS.clear()
+        kept = _PARAMS[id(snap)] = (snap, {})
+    p = kept[1].get(ap.name)
+    if p is None or p[0] is not ap:
+        p = kept[1][ap.name] = (ap, ap.params_of(snap))
+    return p[1]
+
+
 def bound(snapshot: Any, which: tuple[str, ...] | None = None) -> dict[str, Callable[[Any], MethodResult]]:
     """Adapter for the pricing layer (Monte Carlo draws, tornados): each registered approach
     (or those named in ``which`` that are registered) as ``f(pf) -> MethodResult`` with the
@@ -66,7 +83,7 @@ def bound(snapshot: Any, which: tuple[str, ...] | None = None) -> dict[str, Call
     for name, ap in APPROACHES.items():
         if which is not None and name not in which:
             continue
-        params = ap.params_of(snapshot) if snapshot is not None else ap.params(None)
+        params = params_of(ap, snapshot) if snapshot is not None else ap.params(None)
 
         def run(pf: Any, _ap: Approach = ap, _p: Any = params) -> MethodResult:
             return _ap.appraise(pf, _p, trace=False)

@@ -1,0 +1,187 @@
+"""What one approach gives for a portfolio: result columns as arrays, traces, parameters and
+warnings (issue 20 step 3; docs/DESIGN.md §3).
+
+A :class:`MethodResult` made by :meth:`~valuation.methods.base.Approach.appraise` carries the
+approach's :class:`~valuation.methods.base.Values` as numpy columns in the portfolio's order
+(``estimate``, ``low``, ``high``, ``applicable``, ``reason_zh``, ``reason_en``, then the
+approach's own); the engine, the pricing layer and a result's rows read those arrays. The
+pandas ``frame`` is built only when a face or a report asks for it (the approach's own frame
+builder, :meth:`~valuation.methods.base.Approach.frame`). A result made from a frame (an
+approach's own composition, a test) reads its columns from that frame once.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from ..core.frames import CONVERT_AT_ONCE, frame_columns, frame_of_arrays, row_columns
+
+__all__ = ["MethodResult", "plain_columns"]
+
+
+def plain_columns(cols: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """Result columns as 1-D numpy arrays: a text column given as ``(names, codes)`` (what
+    an approach's frame builder also understands) becomes its object array of labels."""
+    out: dict[str, np.ndarray] = {}
+    for k, v in cols.items():
+        if isinstance(v, tuple):
+            names, codes = v
+            v = np.asarray(names, dtype=object)[np.asarray(codes, dtype=np.intp)]
+        out[k] = np.asarray(v)
+    return out
+
+
+def _text(v: np.ndarray) -> np.ndarray:
+    """Text with "" for missing (None or NaN)."""
+    out = np.empty(len(v), dtype=object)
+    out[:] = ["" if x is None or (type(x) is float and x != x) else x for x in v.tolist()]
+    return out
+
+
+class MethodResult:
+    """Output of one approach over a portfolio (read-only once made).
+
+    Parameters
+    ----------
+    method : the approach's name.
+    frame : the result frame (indexed by ``asset_id``), or None when ``columns`` are given.
+    traces, params, warnings : per-asset traces, the parameters used, per-asset warnings.
+    columns : the result columns (arrays in the order of ``index``).
+    index : the assets' ids (the portfolio's ``index``), with ``columns``.
+    build : makes the frame of ``columns`` on first use (default: one frame of the arrays).
+    """
+
+    __slots__ = ("method", "traces", "params", "warnings", "_frame", "_cols", "_index", "_build", "_rows")
+
+    def __init__(self, method: str, frame: Any = None, traces: dict[str, list[Any]] | None = None,
+                 params: dict[str, Any] | None = None, warnings: Mapping[str, list[dict[str, Any]]] | None = None,
+                 *, columns: Mapping[str, Any] | None = None, index: Any = None,
+                 build: Callable[[], Any] | None = None):
+        if frame is None and columns is None:
+            raise TypeError("MethodResult needs its frame or its columns")
+        self.method = method
+        self.traces = traces if traces is not None else {}
+        self.params = params if params is not None else {}
+        self.warnings = warnings if warnings is not None else {}
+        self._frame, self._build, self._rows = frame, build, 0
+        self._cols = plain_columns(columns) if columns is not None else None
+        self._index = index if frame is None else frame.index
+        if self._cols is not None:
+            for v in self._cols.values():
+                v.flags.writeable = False
+
+    def __repr__(self) -> str:
+        return f"MethodResult({self.method!r}, {len(self)} assets, columns={list(self.columns)})"
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    # ------------------------------------------------------------------ reading
+    @property
+    def index(self) -> Any:
+        """The assets' ids (the frame's index)."""
+        return self._index
+
+    @property
+    def frame(self) -> Any:
+        """The result as a pandas frame indexed by ``asset_id`` (built on first use)."""
+        if self._frame is None:
+            self._frame = self._build() if self._build is not None else frame_of_arrays(self._cols, self._index)
+            self._build = None
+        return self._frame
+
+    @property
+    def columns(self) -> Mapping[str, np.ndarray]:
+        """The result columns as read-only arrays (text: str, None or NaN where missing)."""
+        if self._cols is None:
+            self._cols = frame_columns(self._frame)
+        return self._cols
+
+    def num(self, name: str) -> np.ndarray:
+        """A column as floats (all NaN when the result has no such column)."""
+        v = self.columns.get(name)
+        if v is None:
+            return np.full(len(self), np.nan)
+        return v if v.dtype == np.float64 else v.astype(float)
+
+    def flag(self, name: str) -> np.ndarray:
+        """A column as booleans (all False when absent)."""
+        v = self.columns.get(name)
+        if v is None:
+            return np.zeros(len(self), dtype=bool)
+        return v if v.dtype == np.bool_ else np.array([bool(x) for x in v.tolist()], dtype=bool)
+
+    def txt(self, name: str) -> np.ndarray:
+        """A text column as str, "" where missing (all "" when absent)."""
+        v = self.columns.get(name)
+        return np.full(len(self), "", dtype=object) if v is None else _text(v)
+
+    def estimates(self) -> np.ndarray:
+        """The estimates, NaN where the approach does not apply."""
+        return np.where(self.flag("applicable"), self.num("estimate"), np.nan)
+
+    # ------------------------------------------------------------------ new results
+    def refused(self, mask: np.ndarray, reason_zh: str, reason_en: str, code: str | None = None, *,
+                first: bool = False) -> MethodResult:
+        """This result with the ``mask`` rows not applicable (no estimate, low or high) with the
+        reason (``first``: only rows without a reason yet — the first reason wins); ``code``
+        goes into ``reason_code`` where the result has that column. Itself when no row is
+        refused."""
+        m = np.asarray(mask, dtype=bool)
+        if first:
+            m = m & (self.txt("reason_zh") == "")
+        if not m.any():
+            return self
+        cols = dict(self.columns)
+        for c in ("estimate", "low", "high"):
+            if c in cols:
+                cols[c] = np.where(m, np.nan, self.num(c))
+        cols["applicable"] = self.flag("applicable") & ~m
+        for c, text in (("reason_zh", reason_zh), ("reason_en", reason_en)) + (
+                (("reason_code", code),) if code is not None and "reason_code" in cols else ()):
+            v = np.array(cols[c], dtype=object) if c in cols else np.full(len(self), "", dtype=object)
+            v[m] = text
+            cols[c] = v
+        return MethodResult(self.method, None, self.traces, self.params, self.warnings, columns=cols,
+                            index=self._index)
+
+    # ------------------------------------------------------------------ rows
+    def row(self, asset_id: str) -> dict[str, Any]:
+        """One asset's row as plain values — what ``{k: _plain(v) for k, v in
+        frame.loc[asset_id].items()}`` gives: numbers and bools as Python scalars (NaN kept),
+        everything else through ``_plain`` (missing text None). Read from the columns; a
+        result made from a frame converts the frame's columns once (``.loc`` for the first
+        rows of a large frame: a batch may read only a few)."""
+        from .base import _plain
+
+        rows = self._rows
+        if type(rows) is int:
+            if self._frame is None:
+                rows = self._rows = _column_rows(self._cols, self._index)
+            else:
+                rows = row_columns(self._frame) if rows >= 2 or len(self._frame) <= CONVERT_AT_ONCE else rows + 1
+                self._rows = rows
+        if type(rows) is int or rows is False:
+            return {k: _plain(v) for k, v in self.frame.loc[asset_id].items()}
+        get_loc, names, plain, lazy = rows
+        i = get_loc(asset_id)
+        if not isinstance(i, int):      # a duplicated id: .loc gives a frame, not a row
+            return {k: _plain(v) for k, v in self.frame.loc[asset_id].items()}
+        return {k: (_plain(lz[i]) if pl is None else pl[i]) for k, pl, lz in zip(names, plain, lazy)}
+
+
+def _column_rows(cols: Mapping[str, np.ndarray], index: Any) -> tuple[Any, list[str], list[Any], list[Any]]:
+    """``(get_loc, names, plain, lazy)`` of :func:`~valuation.core.frames.row_columns` from the
+    arrays: numbers and bools as Python scalars once, other columns passed through ``_plain``
+    on access."""
+    plain, lazy = [], []
+    for v in cols.values():
+        if v.dtype.kind in "fiub":
+            plain.append(v.tolist())
+            lazy.append(None)
+        else:
+            plain.append(None)
+            lazy.append(v)
+    return index.get_loc, list(cols), plain, lazy
