@@ -35,8 +35,10 @@ def empty_frame(index: pd.Index) -> pd.DataFrame:
 def not_applicable(frame: pd.DataFrame, mask, reason_zh: str, reason_en: str) -> None:
     """Mark rows as not applicable with a reason (first reason wins), in place."""
     m = np.asarray(mask, dtype=bool) & (frame["reason_zh"].to_numpy() == "")
-    frame.loc[m, ["applicable"]] = False
-    frame.loc[m, ["estimate", "low", "high"]] = np.nan
+    frame.loc[m, "applicable"] = False
+    frame.loc[m, "estimate"] = np.nan
+    frame.loc[m, "low"] = np.nan
+    frame.loc[m, "high"] = np.nan
     frame.loc[m, "reason_zh"] = reason_zh
     frame.loc[m, "reason_en"] = reason_en
 

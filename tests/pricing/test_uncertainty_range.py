@@ -61,6 +61,14 @@ def test_perturbed_rows_take_the_drawn_inputs_and_leave_the_source_alone():
     np.testing.assert_array_equal(R, np.array(REV)[None, :] * np.array([[2.0], [1.0], [0.5]]))
     np.testing.assert_array_equal(pf.assets["income_royalty_rate"].to_numpy(), before)
     assert pf.series["income.revenue"].to_numpy()[0].tolist() == REV
+    # the rows' typed table (what an approach reading Portfolio.columns sees): the same values,
+    # rows labelled 0 … 2, the other columns the assets' own
+    t = rows.columns
+    assert t["income_royalty_rate"].tolist() == [0.07, 0.05, 0.2]
+    assert t["income_discount_rate"].tolist() == [0.03 + 0.005, 0.2, 0.10]
+    assert t.ids.tolist() == [0, 1, 2]
+    assert t["income_terminal_growth"][:2].tolist() == [0.03, 0.03]
+    assert pf.columns["income_royalty_rate"].tolist() == before.tolist()
 
 
 def test_draws_are_a_function_of_the_seed_only():

@@ -190,14 +190,24 @@ def _null_str(n: int) -> pd.Series:
 
 def frame_columns(frame: pd.DataFrame) -> dict[str, np.ndarray]:
     """The columns of a result frame as 1-D numpy arrays (read-only): numbers, bools and dates
-    as stored, text and other extension columns as object arrays (missing text None)."""
+    as stored, text and other extension columns as object arrays (missing text NaN, as the
+    frame's rows give it) — those converted by one ``to_numpy(dtype=object)`` of the frame."""
     out: dict[str, np.ndarray] = {}
-    for name in frame.columns:
+    rest: list[int] = []
+    for j, name in enumerate(frame.columns):
         v = column_values(frame, name)
-        if not isinstance(v, np.ndarray) or v.ndim != 1:
-            v = np.array(column_list(frame, name), dtype=object)
+        if isinstance(v, np.ndarray) and v.ndim == 1:
+            out[name] = v
+        else:
+            out[name] = None  # type: ignore[assignment]   # filled below, in its place
+            rest.append(j)
+    if rest:
+        obj = frame.iloc[:, rest].to_numpy(dtype=object) if len(rest) < frame.shape[1] \
+            else frame.to_numpy(dtype=object)
+        for k, j in enumerate(rest):
+            v = obj[:, k].copy()
             v.flags.writeable = False
-        out[name] = v
+            out[frame.columns[j]] = v
     return out
 
 

@@ -53,7 +53,7 @@ class MethodResult:
     build : makes the frame of ``columns`` on first use (default: one frame of the arrays).
     """
 
-    __slots__ = ("method", "traces", "params", "warnings", "_frame", "_cols", "_index", "_build", "_rows")
+    __slots__ = ("method", "traces", "params", "warnings", "_frame", "_cols", "_index", "_build", "_rows", "_arrays")
 
     def __init__(self, method: str, frame: Any = None, traces: dict[str, list[Any]] | None = None,
                  params: dict[str, Any] | None = None, warnings: Mapping[str, list[dict[str, Any]]] | None = None,
@@ -67,6 +67,7 @@ class MethodResult:
         self.warnings = warnings if warnings is not None else {}
         self._frame, self._build, self._rows = frame, build, 0
         self._cols = plain_columns(columns) if columns is not None else None
+        self._arrays = columns is not None      # made from arrays (else from a frame)
         self._index = index if frame is None else frame.index
         if self._cols is not None:
             for v in self._cols.values():
@@ -158,8 +159,8 @@ class MethodResult:
 
         rows = self._rows
         if type(rows) is int:
-            if self._frame is None:
-                rows = self._rows = _column_rows(self._cols, self._index)
+            if self._arrays:
+                rows = self._rows = _column_rows(self.columns, self._index)
             else:
                 rows = row_columns(self._frame) if rows >= 2 or len(self._frame) <= CONVERT_AT_ONCE else rows + 1
                 self._rows = rows

@@ -60,7 +60,7 @@ def approach_table(pf: Portfolio, results: Mapping[str, MethodResult], names: tu
     app = np.zeros((n, M), dtype=bool)
     reasons = {}
     for j, m in enumerate(names):
-        c = result_columns(results[m].frame, pf.index)
+        c = result_columns(results[m], pf.index)
         e = c.num("estimate")
         a = c.flag("applicable") & ~np.isnan(e)
         app[:, j] = a

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.portfolio import frame_of_arrays
-from ..methods.income.columns import Columns
+from ..methods.result import MethodResult
 
 __all__ = ["aligned", "assets_rows", "empty_frame", "estimates", "frame_lists", "frame_of", "record_rows", "result_columns", "row_index",
            "run_columns", "stream_frame", "values_on"]
@@ -26,21 +26,23 @@ def aligned(frame: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
     return frame.reindex(index)
 
 
-def result_columns(frame: pd.DataFrame, index: pd.Index) -> Columns:
-    """The columns of a result frame on ``index`` (rows reindexed when not already), read
-    as arrays once each."""
-    return Columns(aligned(frame, index))
+def result_columns(res: MethodResult, index: pd.Index) -> MethodResult:
+    """An approach's result on ``index``, read as arrays (``num``, ``flag``, ``txt``): the
+    result itself when its rows are ``index`` already (every run of the engine and of the
+    Monte Carlo), else one of its frame reindexed."""
+    if res.index is index or (res.index.equals(index) and index.is_unique):
+        return res
+    return MethodResult(res.method, res.frame.reindex(index))
 
 
-def estimates(frame: pd.DataFrame, index: pd.Index) -> np.ndarray:
-    """A method result's estimates on ``index``, NaN where not applicable."""
-    c = Columns(aligned(frame, index))
-    return np.where(c.flag("applicable"), c.num("estimate"), np.nan)
+def estimates(res: MethodResult, index: pd.Index) -> np.ndarray:
+    """An approach's estimates on ``index``, NaN where not applicable."""
+    return result_columns(res, index).estimates()
 
 
 def run_columns(run: Any, names: Sequence[str]) -> list[np.ndarray]:
     """The columns ``names`` (floats) of a :class:`~.perturbed.Run`'s result at its rows."""
-    c = Columns(aligned(run.result.frame, run.index))
+    c = result_columns(run.result, run.index)
     out = [np.asarray(c.num(k), dtype=float) for k in names]
     return out if run.gather is None else [v[run.gather] for v in out]
 

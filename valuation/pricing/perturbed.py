@@ -44,13 +44,21 @@ class PerturbedColumns(Columns):
     ``numbers`` is that array. Row labels are ``0 … len(pos) − 1`` (:attr:`index`).
     """
 
-    def __init__(self, source: Columns, pos: np.ndarray, numbers: Mapping[str, np.ndarray],
-                 name: Any = "asset_id"):
+    def __init__(self, source: Columns | Callable[[], Columns], pos: np.ndarray,
+                 numbers: Mapping[str, np.ndarray], name: Any = "asset_id", index: Any = None):
         self.frame = None            # no table behind it: every read goes through the source
-        self.source, self.pos = source, pos
+        self._source, self.pos = source, pos
         self.numbers = dict(numbers)
-        self.index = row_index(len(pos), name)
+        self.index = row_index(len(pos), name) if index is None else index
         self._cache: dict[tuple[str, str], Any] = {}
+
+    @property
+    def source(self) -> Columns:
+        """The reader of the portfolio's assets frame (made on first read: a reader of the
+        typed table never needs the frame)."""
+        if callable(self._source) and not isinstance(self._source, Columns):
+            self._source = self._source()
+        return self._source
 
     def __len__(self) -> int:
         return len(self.pos)
@@ -115,7 +123,7 @@ class _Rows(Mapping[str, Any]):
         return len(self._keys)
 
 
-def _applied(cols: Columns, pos: np.ndarray, params: Sequence[Param], values: Sequence[np.ndarray]
+def _applied(pf: Portfolio, pos: np.ndarray, params: Sequence[Param], values: Sequence[np.ndarray]
              ) -> tuple[dict[str, np.ndarray], dict[str, list[np.ndarray]]]:
     """(numeric columns replaced, factors of each scaled stream, in order) of the rows ``pos`` once every
     input parameter took its values (in order; NaN: the card's value). The discount rate is
@@ -125,7 +133,7 @@ def _applied(cols: Columns, pos: np.ndarray, params: Sequence[Param], values: Se
     factors: dict[str, list[np.ndarray]] = {}
 
     def current(c: str) -> np.ndarray:
-        return numbers[c] if c in numbers else cols.num(c)[pos]
+        return numbers[c] if c in numbers else pf.number(c)[pos]
 
     for p, v in zip(params, values):
         ok = ~np.isnan(v)
@@ -145,20 +153,59 @@ def _applied(cols: Columns, pos: np.ndarray, params: Sequence[Param], values: Se
     return numbers, factors
 
 
+class Rows(Portfolio):
+    """The rows ``pos`` of a portfolio with some inputs replaced (:func:`perturbed_portfolio`):
+    row r is asset ``pos[r]``, labelled r. Its typed table (:attr:`columns`: the source's
+    table taken at ``pos``, the replaced columns set) is built when an approach first reads
+    it; ``assets`` is a :class:`PerturbedColumns` view (or, with ``table``, a frame of the
+    rows) for an approach that still reads the frame."""
+
+    def __init__(self, pf: Portfolio, pos: np.ndarray, numbers: dict[str, np.ndarray], assets: Any,
+                 series: Mapping[str, Any], records: Mapping[str, Any], matrices: Mapping[str, Any], index: Any):
+        super().__init__(assets, series, records, matrices)   # type: ignore[arg-type]
+        self._source, self._pos, self._numbers = pf, pos, numbers
+        self._index = index
+
+    @property
+    def index(self) -> Any:
+        return self._index
+
+    def __len__(self) -> int:
+        return len(self._pos)
+
+    @property
+    def columns(self) -> Any:
+        if self._table is None:      # the rows' table, labelled 0 … len − 1 as the index
+            src = self._source.columns
+            cols = {c: v[self._pos] for c, v in src.columns.items()}
+            cols.update({c: np.array(v, dtype=float) for c, v in self._numbers.items() if c in cols})
+            self._table = type(src)._of(np.arange(len(self._pos)).astype(object), cols)
+        return self._table
+
+    def number(self, name: str) -> np.ndarray:
+        if name in self._numbers:
+            return self._numbers[name]
+        return self._source.number(name)[self._pos]
+
+
 def perturbed_portfolio(pf: Portfolio, pos: np.ndarray, params: Sequence[Param] = (),
                         values: Sequence[np.ndarray] = (), *, table: bool = False) -> Portfolio:
     """The rows ``pos`` of ``pf`` (row r is asset ``pos[r]``, labelled r) with the input
-    parameters at their values: assets as :class:`PerturbedColumns` (with ``table``: as a table
-    of the rows, :func:`.frames.assets_rows`, for a reader of the table itself); each stream
-    the source's array taken at ``pos`` (and multiplied by its factor); each record row
-    repeated once per row of its asset (record-major, the source order kept within a row);
-    matrices shared. Streams and records are built when an approach first reads them."""
+    parameters at their values (:class:`Rows`): the typed table of the rows, made when first
+    read; assets as :class:`PerturbedColumns` (with ``table``: as a table of the rows,
+    :func:`.frames.assets_rows`, for a reader of the table itself); each stream the source's
+    array taken at ``pos`` (and multiplied by its factor); each record row repeated once per
+    row of its asset (record-major, the source order kept within a row); matrices shared.
+    Streams and records are built when an approach first reads them."""
     pos = np.asarray(pos, dtype=np.intp)
-    src = pf.assets if isinstance(pf.assets, Columns) else Columns(pf.assets)
-    numbers, factors = _applied(src, pos, params, values)
-    cols = PerturbedColumns(src, pos, numbers, pf.index.name or "asset_id")
-    index = cols.index
-    assets = assets_rows(pf.assets, pos, numbers, index) if table else cols
+    numbers, factors = _applied(pf, pos, params, values)
+    index = row_index(len(pos), pf.index.name or "asset_id")
+
+    def source() -> Columns:
+        return pf.assets if isinstance(pf.assets, Columns) else Columns(pf.assets)
+
+    assets = assets_rows(pf.assets, pos, numbers, index) if table else \
+        PerturbedColumns(source, pos, numbers, index=index)
 
     def stream(path: str) -> Any:
         s = pf.series[path]
@@ -187,8 +234,8 @@ def perturbed_portfolio(pf: Portfolio, pos: np.ndarray, params: Sequence[Param] 
         return {int(r): m for a, m in pf.matrices[key].items() if a in where
                 for r in order[start[where[a]]:start[where[a]] + count[where[a]]]}
 
-    return Portfolio(assets, _Rows(list(pf.series), stream), _Rows(list(pf.records), record),  # type: ignore[arg-type]
-                     _Rows(list(pf.matrices), matrices))
+    return Rows(pf, pos, numbers, assets, _Rows(list(pf.series), stream), _Rows(list(pf.records), record),
+                _Rows(list(pf.matrices), matrices), index)
 
 
 class Run:

@@ -52,7 +52,7 @@ def evaluate_values(f: ValueFn, pf: Portfolio, params: Sequence[Param], values: 
 def method_value(fn: Callable[[Portfolio], Any]) -> ValueFn:
     """Wrap a method (``pf -> MethodResult``) as a value function (NaN where not applicable)."""
     def f(pf: Portfolio) -> np.ndarray:
-        return estimates(fn(pf).frame, pf.index)
+        return estimates(fn(pf), pf.index)
     f.reads_columns = getattr(fn, "reads_columns", False)  # type: ignore[attr-defined]
     return f
 

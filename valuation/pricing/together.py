@@ -49,7 +49,7 @@ class _Context:
         """The engine's own runs of the approaches ``ms`` on the portfolio, as (values, result)."""
         if not self.reuse:
             return None
-        return [(estimates(self.results[m].frame, self.pf.index), self.results[m]) for m in ms]
+        return [(estimates(self.results[m], self.pf.index), self.results[m]) for m in ms]
 
     def index_at(self, rows: np.ndarray) -> Any:
         return self.pf.index if len(rows) == len(self.pf) else self.pf.index[rows]

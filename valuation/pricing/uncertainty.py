@@ -234,7 +234,7 @@ def method_values(fn: MethodFn) -> Callable[[Portfolio], Any]:
 
     def f(rows: Portfolio) -> tuple[np.ndarray, MethodResult]:
         res = fn(rows)
-        return estimates(res.frame, rows.index), res
+        return estimates(res, rows.index), res
     f.reads_columns = getattr(fn, "reads_columns", False)  # type: ignore[attr-defined]
     return f
 
