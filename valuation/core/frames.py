@@ -9,7 +9,7 @@ turns many text columns into pandas "str" arrays by one Arrow conversion, and th
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -20,7 +20,7 @@ from pandas.arrays import ArrowStringArray
 if TYPE_CHECKING:
     from .columns import AssetTable
 
-__all__ = ["CONVERT_AT_ONCE", "asset_columns", "frame_columns", "row_columns", "frame_of_arrays", "str_arrays", "column_values", "column_floats", "column_list"]
+__all__ = ["CONVERT_AT_ONCE", "FrameColumns", "asset_columns", "frame_columns", "row_columns", "frame_of_arrays", "str_arrays", "column_values", "column_floats", "column_list"]
 
 
 def _member(values: Any, members: Any) -> np.ndarray:
@@ -188,27 +188,39 @@ def _null_str(n: int) -> pd.Series:
     return pd.Series(pa.nulls(n, pa.large_string()), dtype="str") if n else pd.Series([], dtype="str")
 
 
-def frame_columns(frame: pd.DataFrame) -> dict[str, np.ndarray]:
-    """The columns of a result frame as 1-D numpy arrays (read-only): numbers, bools and dates
-    as stored, text and other extension columns as object arrays (missing text NaN, as the
-    frame's rows give it) — those converted by one ``to_numpy(dtype=object)`` of the frame."""
-    out: dict[str, np.ndarray] = {}
-    rest: list[int] = []
-    for j, name in enumerate(frame.columns):
-        v = column_values(frame, name)
-        if isinstance(v, np.ndarray) and v.ndim == 1:
-            out[name] = v
-        else:
-            out[name] = None  # type: ignore[assignment]   # filled below, in its place
-            rest.append(j)
-    if rest:
-        obj = frame.iloc[:, rest].to_numpy(dtype=object) if len(rest) < frame.shape[1] \
-            else frame.to_numpy(dtype=object)
-        for k, j in enumerate(rest):
-            v = obj[:, k].copy()
-            v.flags.writeable = False
-            out[frame.columns[j]] = v
-    return out
+class FrameColumns(Mapping[str, np.ndarray]):
+    """The columns of a result frame as 1-D numpy arrays (read-only), each read on first
+    access: numbers, bools and dates as stored, text and other extension columns as object
+    arrays (missing text None). A reader of a few columns (the pricing layer reads six of a
+    result's ~25) pays for those only."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self._frame, self._done = frame, {}
+        self._names = list(dict.fromkeys(frame.columns))
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        v = self._done.get(name)
+        if v is None:
+            v = column_values(self._frame, name)      # (KeyError for an absent column)
+            if not isinstance(v, np.ndarray) or v.ndim != 1:
+                v = np.array(column_list(self._frame, name), dtype=object)
+                v.flags.writeable = False
+            self._done[name] = v
+        return v
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._frame.columns
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+def frame_columns(frame: pd.DataFrame) -> Mapping[str, np.ndarray]:
+    """:class:`FrameColumns` of a result frame."""
+    return FrameColumns(frame)
 
 
 # ------------------------------------------------------------------ rows of a result frame

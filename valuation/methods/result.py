@@ -95,9 +95,9 @@ class MethodResult:
 
     @property
     def columns(self) -> Mapping[str, np.ndarray]:
-        """The result columns as read-only arrays (text: str, None or NaN where missing)."""
+        """The result columns as read-only arrays (text: str, None where missing)."""
         if self._cols is None:
-            self._cols = frame_columns(self._frame)
+            self._cols = frame_columns(self._frame)   # (read column by column, on first use)
         return self._cols
 
     def num(self, name: str) -> np.ndarray:
