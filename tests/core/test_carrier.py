@@ -90,3 +90,17 @@ def test_parameters_are_resolved_once_per_snapshot():
     for ap in APPROACHES.values():
         assert params_of(ap, snap) is params_of(ap, snap)
         assert dict(params_of(ap, snap)) == dict(ap.params_of(snap))
+
+
+def test_a_portfolio_holding_its_table_pickles():
+    """A worker process gets the portfolio as it is (the table's read-only mapping does not
+    pickle by itself)."""
+    import pickle
+
+    pf = Portfolio.from_cards(CARDS)
+    back = pickle.loads(pickle.dumps(pf))
+    assert back._assets is None and list(back.index) == list(pf.index)
+    for name in ("seed", "income_discount_rate", "purpose", "valuation_date"):
+        np.testing.assert_array_equal(back.columns[name], pf.columns[name])
+    assert not back.columns["seed"].flags.writeable
+    pd.testing.assert_frame_equal(back.assets, pf.assets)

@@ -224,6 +224,11 @@ class AssetTable:
         object.__setattr__(table, "columns", MappingProxyType(cols))
         return table
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickled as its ids and columns (a read-only mapping proxy does not pickle): a
+        portfolio holding its table goes to a worker process as it is."""
+        return _unpickle, (np.array(self.ids), {k: np.array(v) for k, v in self.columns.items()})
+
     # ------------------------------------------------------------------ reading
     def __len__(self) -> int:
         return len(self.ids)
@@ -359,6 +364,10 @@ class AssetTable:
         text and enum labels pandas "str" (missing NaN, pandas' own convention at this edge)."""
         out = asset_columns(self, [spec.name for spec in asset_specs()])
         return _frame(out, pd.Index(self.ids.tolist(), name="asset_id") if index is None else index)
+
+
+def _unpickle(ids: np.ndarray, cols: dict[str, np.ndarray]) -> AssetTable:
+    return AssetTable._of(ids, cols)
 
 
 _LABELS: dict[tuple[str, ...], np.ndarray] = {}
