@@ -104,3 +104,18 @@ def test_a_portfolio_holding_its_table_pickles():
         np.testing.assert_array_equal(back.columns[name], pf.columns[name])
     assert not back.columns["seed"].flags.writeable
     pd.testing.assert_frame_equal(back.assets, pf.assets)
+
+
+def test_the_engine_and_the_contract_import_no_pandas():
+    """Issue 20: the engine, the approach contract, the registry and the result carry arrays;
+    pandas stays at the edges (``core/frames.py``, ``pricing/frames.py``, the faces). A
+    type-only import (``if TYPE_CHECKING``) is not an import at run time."""
+    import ast
+
+    for rel in ("valuation/engine.py", "valuation/methods/base.py", "valuation/methods/registry.py",
+                "valuation/methods/result.py"):
+        tree = ast.parse((ROOT / rel).read_text("utf-8"))
+        runtime = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+        names = {a.name.split(".")[0] for n in runtime if isinstance(n, ast.Import) for a in n.names}
+        names |= {(n.module or "").split(".")[0] for n in runtime if isinstance(n, ast.ImportFrom) and not n.level}
+        assert "pandas" not in names, rel

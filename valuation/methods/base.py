@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as _dt
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, ClassVar, Protocol, TypedDict
 
@@ -276,8 +276,9 @@ class Approach(ABC):
         values = self.value(inputs, params)
         ex = self.explain(inputs, params, values, trace=trace)
         index = pf.index
+        kept = replace(values, work=None)    # (the kernel's intermediate arrays are not kept)
         return MethodResult(self.name, None, ex.traces, self.used(params), ex.warnings, columns=values.columns(),
-                            index=index, build=lambda: self.frame(values, index))
+                            index=index, build=lambda: self.frame(kept, index))
 
 
 class Method(Protocol):
