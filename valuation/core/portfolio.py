@@ -79,6 +79,7 @@ class Portfolio:
         self._assets = assets
         self._table = table            # None: read from ``assets`` on first use
         self._index: pd.Index | None = None
+        self._arrays: PortfolioArrays | None = None
         self.series = series if series is not None else {}
         self.records = records if records is not None else {}
         self.matrices = matrices if matrices is not None else {}
@@ -99,7 +100,7 @@ class Portfolio:
 
     @assets.setter
     def assets(self, frame: Any) -> None:
-        self._assets, self._table, self._index = frame, None, None
+        self._assets, self._table, self._index, self._arrays = frame, None, None, None
 
     @property
     def columns(self) -> AssetTable:
@@ -118,8 +119,11 @@ class Portfolio:
     @property
     def arrays(self) -> PortfolioArrays:
         """The portfolio as arrays (:class:`~valuation.core.ragged.PortfolioArrays`): the asset
-        table, the streams as (assets × periods) arrays, records as offsets + item columns."""
-        return PortfolioArrays.from_portfolio(self)
+        table, the streams as (assets × periods) arrays, records as offsets + item columns;
+        made once (a portfolio is read-only once built)."""
+        if self._arrays is None:
+            self._arrays = PortfolioArrays.from_portfolio(self)
+        return self._arrays
 
     @property
     def index(self) -> pd.Index:
