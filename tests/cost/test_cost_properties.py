@@ -3,7 +3,6 @@ bad input refused with the field and value named."""
 import copy
 
 import numpy as np
-import pandas as pd
 import pytest
 from cost_cards import f1_card, random_cards
 from hypothesis import example, given, settings
@@ -12,7 +11,8 @@ from hypothesis import strategies as st
 from valuation.core.errors import ValidationError
 from valuation.core.portfolio import Portfolio
 from valuation.methods import cost
-from valuation.methods.cost.lines import component_totals, line_amounts
+from valuation.core.ragged import Ragged
+from valuation.methods.cost.lines import category_labels, component_totals, line_amounts
 
 
 def _scaled(card, k):
@@ -110,17 +110,50 @@ def test_negative_costs_are_refused_naming_field_and_value():
         Portfolio.from_card(card)
     assert any(i.field == "cost.components.direct" and i.value == -1.5 for i in ei.value.issues)
     # the kernels refuse them too (tables that did not pass through the card validator)
-    comps = pd.DataFrame({"direct": [10.0, -3.0]}, index=pd.Index(["A", "B"], name="asset_id"))
+    comps = np.full((2, 5), np.nan)
+    comps[:, 1] = [10.0, -3.0]                  # direct
     with pytest.raises(ValidationError) as ei:
-        component_totals(comps, None, pd.Series([100.0, 100.0], index=comps.index))
+        component_totals(comps, ["A", "B"])
     iss = ei.value.issues[0]
     assert (iss.field, iss.value, iss.asset_id) == ("cost.components.direct", -3.0, "B")
     assert "negative" in iss.message_en and "负" in iss.message_zh
-    lines = pd.DataFrame({"asset_id": ["A", "A"], "category": ["direct", "direct"], "amount": [5.0, -2.0],
-                          "allocation_share": [1.0, 1.0], "price_index": [np.nan, np.nan]})
+    lines = _lines([0, 0], ["direct", "direct"], [5.0, -2.0], [1.0, 1.0], [np.nan, np.nan])
     with pytest.raises(ValidationError) as ei:
-        line_amounts(lines, pd.Series([100.0], index=["A"]))
+        line_amounts(lines, ["A"], np.array([100.0]))
     assert (ei.value.issues[0].field, ei.value.issues[0].value) == ("cost.lines[1].amount", -2.0)
+    lines = _lines([0, 0], ["direct", "taxes"], [5.0, 2.0], [1.0, 0.0], [np.nan, np.nan])
+    with pytest.raises(ValidationError) as ei:
+        line_amounts(lines, ["A"], np.array([100.0]))
+    iss = ei.value.issues[0]
+    assert (iss.field, iss.value, iss.asset_id) == ("cost.lines[1].allocation_share", 0.0, "A")
+
+
+def _lines(owner, cats, amount, share, index):
+    """cost.lines records of assets 0 … max(owner) (owner sorted)."""
+    labels = category_labels()
+    n = max(owner) + 1 if owner else 0
+    counts = np.bincount(owner, minlength=n)
+    return Ragged("cost.lines", np.concatenate([[0], np.cumsum(counts)]), {
+        "category": np.array([labels.index(c) for c in cats], dtype=np.int16),
+        "amount": np.array(amount, float), "allocation_share": np.array(share, float),
+        "price_index": np.array(index, float)})
+
+
+def test_component_totals_by_hand():
+    """Totals + lines indexed to the valuation date (art. 16, 22), computed by hand:
+    asset A: direct total 10 + line 40 × 0.5 × (110 / 100) = 22 → 32 (double count);
+             taxes line 3 (no index at incurrence → factor 1) → 3; preliminary nothing → NaN.
+    asset B: no lines; preliminary total 7.
+    asset C: one direct line with a missing amount → 0, but the category is stated."""
+    comps = np.full((3, 5), np.nan)
+    comps[0, 1], comps[1, 0] = 10.0, 7.0
+    lines = _lines([0, 0, 2], ["direct", "taxes", "direct"], [40.0, 3.0, np.nan], [0.5, 1.0, 1.0],
+                   [100.0, np.nan, 100.0])
+    comp, both, has = component_totals(comps, ["A", "B", "C"], lines, np.array([110.0, 100.0, 100.0]))
+    assert comp[0, 1] == pytest.approx(32.0, rel=1e-15) and comp[0, 4] == 3.0 and np.isnan(comp[0, 0])
+    assert comp[1, 0] == 7.0 and np.isnan(comp[1, 1:]).all()
+    assert comp[2, 1] == 0.0 and np.isnan(comp[2, [0, 2, 3, 4]]).all()
+    assert both.tolist() == [True, False, False] and has.tolist() == [True, False, True]
 
 
 def test_card_weights_and_scores_errors_name_field_and_value():
