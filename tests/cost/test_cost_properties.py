@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from valuation.core.errors import ValidationError
 from valuation.core.portfolio import Portfolio
-from valuation.methods import cost
 from valuation.core.ragged import Ragged
+from valuation.methods import cost
 from valuation.methods.cost.lines import category_labels, component_totals, line_amounts
 
 

@@ -23,7 +23,7 @@ import numpy as np
 from ..core.columns import MISSING_CODE, AssetTable
 from ..core.ragged import Ragged
 
-__all__ = ["code_of", "is_label", "records", "stream", "table", "text_has", "MISSING_CODE"]
+__all__ = ["MISSING_CODE", "code_of", "coded", "decode", "is_label", "records", "stream", "table", "text_has"]
 
 
 def table(pf: Any) -> AssetTable:
@@ -33,10 +33,15 @@ def table(pf: Any) -> AssetTable:
 
 
 def stream(pf: Any, path: str) -> np.ndarray | None:
-    """The stream ``path`` as float64 (assets × periods), NaN after an asset's last period;
-    None when no asset gives it."""
+    """The stream ``path`` as float64 (assets × periods 1, 2 …), NaN after an asset's last
+    period; None when no asset gives it."""
     s = pf.series.get(path)
-    return None if s is None else np.asarray(s.to_numpy(dtype=float, na_value=np.nan))
+    if s is None:
+        return None
+    periods = list(s.columns)
+    if periods != list(range(1, len(periods) + 1)):     # (a portfolio's streams: periods 1..w)
+        s = s.reindex(columns=range(1, int(max(periods, default=0)) + 1))
+    return np.asarray(s.to_numpy(dtype=float, na_value=np.nan))
 
 
 def records(pf: Any, path: str) -> Ragged | None:
@@ -51,6 +56,20 @@ def records(pf: Any, path: str) -> Ragged | None:
 def code_of(t: Any, name: str, label: str) -> int:
     """The int16 code of enum ``label`` in column ``name`` (ValueError for another label)."""
     return AssetTable.spec(name).code(label)
+
+
+def decode(t: Any, name: str) -> np.ndarray:
+    """An enum column as an object array of its labels (None where missing)."""
+    labels = np.array((*(AssetTable.spec(name).labels or ()), None), dtype=object)
+    return labels[t[name]]
+
+
+def coded(t: Any, name: str) -> tuple[tuple[str, ...], np.ndarray]:
+    """An enum column as (names, codes) for a result's text column: the labels then "" (a
+    missing value is written as "", the result frames' convention), codes as positions."""
+    labels = AssetTable.spec(name).labels or ()
+    c = np.asarray(t[name], dtype=np.intp)
+    return (*labels, ""), np.where(c < 0, len(labels), c)
 
 
 def is_label(t: Any, name: str, label: str) -> np.ndarray:
