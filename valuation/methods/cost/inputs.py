@@ -83,8 +83,10 @@ def cost_inputs(pf, p: Mapping[str, Any]) -> CostInputs:
     lines = typed.records(pf, "cost.lines")
     comp = np.column_stack([t[f"cost_{c}"] for c in COMPONENTS]) if len(t) else np.zeros((0, len(COMPONENTS)))
     comp, both, has_lines = component_totals(comp, t.ids, lines, t["cost_price_index_valuation"])
-    basis = t.decode("cost_adjustment_basis")
-    basis = np.where(basis == None, "quality", basis).astype(object)   # noqa: E711 (elementwise)
+    # δ basis labels; a missing one (only in a table that bypassed the schema default) is "quality"
+    code = t["cost_adjustment_basis"]
+    labels = np.array(t.spec("cost_adjustment_basis").labels, dtype=object)
+    basis = labels[np.where(code < 0, t.spec("cost_adjustment_basis").code("quality"), code).astype(np.intp)]
     q = composite_columns(pf, p.get("quality_weights"), scale=str(p["quality_scale"]), errors="mark",
                           library=p["quality_library"])
     reason = t["cost_adjustment_override_reason"]
