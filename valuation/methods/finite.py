@@ -14,12 +14,11 @@ results are frames.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from pandas import DataFrame
+DataFrame = Any     # an approach's result frame (read and copied through its own methods only)
 
 __all__ = ["MAX_AMOUNT", "OVERFLOW_ZH", "OVERFLOW_EN", "finite_amounts", "guard_conclusion", "guard_method_frame",
            "guard_negative", "negative_rows", "overflow_rows"]
