@@ -25,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ...core.columns import AssetTable, asset_specs
+from ...core.columns import AssetTable
 from ...core.portfolio import column_values
 from .frame import SMALL, labels
 
@@ -261,20 +261,20 @@ class TypedColumns:
         return len(self.cols)
 
     def __contains__(self, name: object) -> bool:
-        return name in _specs()
+        try:
+            AssetTable.spec(name)   # type: ignore[arg-type]
+        except KeyError:
+            return False
+        return True
 
     spec = staticmethod(AssetTable.spec)
 
     def __getitem__(self, name: str) -> np.ndarray:
         x = self._done.get(name)
         if x is None:
-            x = self._done[name] = _typed(self.cols, _specs()[name], len(self))
+            x = self._done[name] = _typed(self.cols, AssetTable.spec(name), len(self))
             x.flags.writeable = False
         return x
-
-
-def _specs() -> dict[str, Any]:
-    return {s.name: s for s in asset_specs()}
 
 
 def _typed(c: Columns, spec: Any, n: int) -> np.ndarray:
