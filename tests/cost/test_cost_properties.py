@@ -187,3 +187,37 @@ def test_kernels_by_hand():
     assert np.isnan(delta_expert(np.nan, np.nan))
     assert opportunity_cost(20, 200, 30, np.nan, 0.05) == pytest.approx(12.5)
     assert replacement_cost_value(20, 200, 30, 12.5, 5, 0.1) == pytest.approx(262.5 * 1.1 + 5)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.sampled_from(["preliminary", "direct", "indirect", "opportunity",
+                                                              "taxes"]),
+                          st.floats(0, 1e6), st.floats(0.01, 1), st.one_of(st.none(), st.floats(50, 200))),
+                max_size=12), st.randoms(use_true_random=False))
+def test_component_totals_are_the_sum_of_indexed_lines_in_any_order(lines, rnd):
+    """Σ amount × share × (I_valuation / I_incurred) per asset and category (art. 16, 22), summed
+    in Python here; the order of an asset's lines does not matter."""
+    lines = sorted(lines, key=lambda x: x[0])
+    piv = np.array([100.0, 120.0, np.nan, 80.0])
+    want = np.full((4, 5), np.nan)
+    for o, c, a, s, i in lines:
+        k = category_labels().index(c)
+        f = 1.0 if i is None or np.isnan(piv[o]) else piv[o] / i
+        want[o, k] = (0.0 if np.isnan(want[o, k]) else want[o, k]) + a * s * f
+
+    def run(ls):
+        owner = [x[0] for x in ls] or [3]
+        rec = _lines([x[0] for x in ls], [x[1] for x in ls], [x[2] for x in ls], [x[3] for x in ls],
+                     [np.nan if x[4] is None else x[4] for x in ls])
+        if not ls:   # no lines: offsets of four empty assets
+            rec = Ragged("cost.lines", np.zeros(5, np.int64), {k: v[:0] for k, v in rec.columns.items()})
+        elif max(owner) < 3:   # offsets for all four assets
+            off = np.concatenate([rec.offsets, np.full(3 - max(owner), rec.offsets[-1])])
+            rec = Ragged("cost.lines", off, dict(rec.columns))
+        return component_totals(np.full((4, 5), np.nan), ["A", "B", "C", "D"], rec, piv)
+
+    comp, both, has = run(lines)
+    np.testing.assert_allclose(comp, want, rtol=1e-12, equal_nan=True)
+    assert has.tolist() == (~np.isnan(want)).any(axis=1).tolist() and not both.any()
+    shuffled = sorted(lines, key=lambda x: (x[0], rnd.random()))   # reorder within each asset
+    np.testing.assert_allclose(run(shuffled)[0], comp, rtol=1e-12, equal_nan=True)
