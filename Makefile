@@ -28,10 +28,11 @@ run: install
 # one pytest worker per CPU (pytest-xdist; 2 on a 2-core CI machine), the long tests first
 # (tests/conftest.py); each worker starts its own PostgreSQL. The browser tests (tests/e2e) run
 # beside them in a process of their own (one Streamlit server, one Chromium): they mostly wait
-# for the browser, so they fit beside the workers (make test 6 min -> see README's benchmark
-# table), and their waits are conditions on the page (tests/e2e/e2e_kit.py settle), not sleeps
-# that a busy machine outruns. Their output is printed after the first part's, from
-# artifacts/e2e.log. pytest-xdist's --dist loadgroup would tie up a worker for them.
+# for the browser (~30 % of one core), so they fit beside the workers instead of adding their
+# ~2.5 minutes after them; their waits are conditions on the page (tests/e2e/e2e_kit.py
+# settle), not sleeps that a busy machine outruns. Their output is printed after the first
+# part's, from artifacts/e2e.log. (pytest-xdist's --dist loadgroup does not keep xdist_group
+# tests on one worker under pytest 9.2 / xdist 3.8, and would tie up a worker anyway.)
 # Both runs always run; the first failing exit code (5: no test ran) is make's.
 # TEST_WORKERS=0 runs the first part in one process.
 TEST_WORKERS ?= logical
