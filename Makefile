@@ -39,7 +39,7 @@ TEST_WORKERS ?= logical
 E2E_LOG = artifacts/e2e.log
 
 test: install
-	sh scripts/test-setup.sh
+	PY=$(PY) sh scripts/test-setup.sh
 	mkdir -p artifacts
 	$(PY) -m pytest -q --timeout=900 --durations=15 -p no:cacheprovider tests/e2e >$(E2E_LOG) 2>&1 & e2e=$$!; \
 	rc=0; \
