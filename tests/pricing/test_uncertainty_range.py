@@ -66,7 +66,8 @@ def test_perturbed_rows_take_the_drawn_inputs_and_leave_the_source_alone():
     t = rows.columns
     assert t["income_royalty_rate"].tolist() == [0.07, 0.05, 0.2]
     assert t["income_discount_rate"].tolist() == [0.03 + 0.005, 0.2, 0.10]
-    assert t.ids.tolist() == [0, 1, 2]
+    assert t.ids.tolist() == ["0", "1", "2"]
+    assert rows.assets.typed_view() is t          # the approaches' typed reads get the same table
     assert t["income_terminal_growth"][:2].tolist() == [0.03, 0.03]
     assert pf.columns["income_royalty_rate"].tolist() == before.tolist()
 

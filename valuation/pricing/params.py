@@ -55,7 +55,7 @@ class Param:
         if self.kind == "column":
             return np.array(pf.number(self.target[0]), dtype=float)
         if self.kind == "discount":
-            return income_discount_nominal(pf.assets)
+            return income_discount_nominal(pf.columns)
         return np.ones(len(pf))
 
     def values_at(self, nominal: np.ndarray, u: np.ndarray) -> np.ndarray:

@@ -51,6 +51,13 @@ class PerturbedColumns(Columns):
         self.numbers = dict(numbers)
         self.index = row_index(len(pos), name) if index is None else index
         self._cache: dict[tuple[str, str], Any] = {}
+        self._typed: Callable[[], Any] | None = None     # the rows' typed table, when known
+
+    def typed_view(self) -> Any:
+        """The rows with the asset table's types: the rows' own table
+        (:attr:`Rows.columns`) when these columns belong to :class:`Rows`, else read from
+        the frame through :class:`Columns`."""
+        return self._typed() if self._typed is not None else super().typed_view()
 
     @property
     def source(self) -> Columns:
@@ -179,7 +186,9 @@ class Rows(Portfolio):
             src = self._source.columns
             cols = {c: v[self._pos] for c, v in src.columns.items()}
             cols.update({c: np.array(v, dtype=float) for c, v in self._numbers.items() if c in cols})
-            self._table = type(src)._of(np.arange(len(self._pos)).astype(object), cols)
+            ids = np.empty(len(self._pos), dtype=object)
+            ids[:] = [str(i) for i in range(len(self._pos))]     # (as the row labels read as text)
+            self._table = type(src)._of(ids, cols)
         return self._table
 
     def number(self, name: str) -> np.ndarray:
@@ -234,8 +243,11 @@ def perturbed_portfolio(pf: Portfolio, pos: np.ndarray, params: Sequence[Param] 
         return {int(r): m for a, m in pf.matrices[key].items() if a in where
                 for r in order[start[where[a]]:start[where[a]] + count[where[a]]]}
 
-    return Rows(pf, pos, numbers, assets, _Rows(list(pf.series), stream), _Rows(list(pf.records), record),
+    rows = Rows(pf, pos, numbers, assets, _Rows(list(pf.series), stream), _Rows(list(pf.records), record),
                 _Rows(list(pf.matrices), matrices), index)
+    if isinstance(assets, PerturbedColumns):
+        assets._typed = lambda: rows.columns     # the approaches' typed reads: no frame needed
+    return rows
 
 
 class Run:
