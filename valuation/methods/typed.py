@@ -6,8 +6,8 @@ enums int16 codes with -1 missing, text object arrays with **None** missing, boo
 with their schema default), the (assets × periods) streams and the ragged records
 (:class:`~valuation.core.ragged.Ragged`). These three functions are where they are fetched:
 
-* :func:`table` — ``pf.columns``; for the Monte Carlo's rows of perturbed inputs (whose
-  ``assets`` is the pricing layer's column view, not a frame) the view's typed columns;
+* :func:`table` — ``pf.columns`` (the Monte Carlo's rows of perturbed inputs,
+  ``pricing.perturbed.Rows``, give their own table);
 * :func:`stream` — one stream as a float64 (assets × periods) array, or None;
 * :func:`records` — one records path as a :class:`Ragged` over the table's assets, or None.
 
@@ -28,8 +28,9 @@ __all__ = ["MISSING_CODE", "code_of", "coded", "decode", "is_label", "records", 
 
 def table(pf: Any) -> AssetTable:
     """The asset table of ``pf`` (anything read as ``t[column]`` with the AssetTable's types)."""
-    view = getattr(pf.assets, "typed_view", None)     # the pricing layer's perturbed rows
-    return pf.columns if view is None else view()
+    # (the pricing layer's rows of perturbed inputs answer with their own table; asking for
+    # ``pf.assets`` first would build the pandas frame of a portfolio that has none)
+    return pf.columns
 
 
 def stream(pf: Any, path: str) -> np.ndarray | None:
