@@ -119,3 +119,19 @@ def test_the_engine_and_the_contract_import_no_pandas():
         names = {a.name.split(".")[0] for n in runtime if isinstance(n, ast.Import) for a in n.names}
         names |= {(n.module or "").split(".")[0] for n in runtime if isinstance(n, ast.ImportFrom) and not n.level}
         assert "pandas" not in names, rel
+
+
+def test_records_frames_are_built_when_read():
+    """A records path no reader asks for (the accounting costs, in an appraisal) costs
+    nothing; a read gives the typed frame; a pickled portfolio carries them all."""
+    import pickle
+
+    pf = Portfolio.from_cards(CARDS)
+    paths = list(pf.records)
+    assert paths and not pf.records._done                      # nothing built yet
+    fr = pf.records[paths[0]]
+    assert list(pf.records._done) == [paths[0]] and pf.records[paths[0]] is fr
+    assert set(fr["asset_id"]) <= set(pf.index) and len(fr)
+    back = pickle.loads(pickle.dumps(pf))
+    assert type(back.records) is dict and list(back.records) == paths
+    pd.testing.assert_frame_equal(back.records[paths[-1]], pf.records[paths[-1]])

@@ -8,6 +8,8 @@ records list). The field defaults of the schema fill missing values.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator, Mapping
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -158,11 +160,35 @@ def _typed_records_from_items(aids: list[Any], items: list[Any], rfields: list[F
     return _frame(out, pd.RangeIndex(n))
 
 
+class LazyFrames(Mapping[str, Any]):
+    """path → frame, each frame built on first read (a records path no reader asks for — the
+    accounting costs in an appraisal — costs nothing); a plain dict when pickled."""
+
+    def __init__(self, makers: dict[str, Callable[[], pd.DataFrame]]):
+        self._makers, self._done = makers, {}
+
+    def __getitem__(self, key: str) -> pd.DataFrame:
+        fr = self._done.get(key)
+        if fr is None:
+            fr = self._done[key] = self._makers[key]()
+        return fr
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._makers)
+
+    def __len__(self) -> int:
+        return len(self._makers)
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return dict, (dict(self.items()),)
+
+
 def records_from_cards(ids: list[str], cards: list[dict[str, Any]],
-                       rplan: list[tuple[str, list[Field], list[str]]]) -> dict[str, pd.DataFrame]:
+                       rplan: list[tuple[str, list[Field], list[str]]]) -> Mapping[str, pd.DataFrame]:
     """Records path → long typed frame (``asset_id`` + item fields) of validated cards, for
-    every records list some card fills (``rplan`` from :func:`~valuation.core.layout._card_plan`)."""
-    records: dict[str, pd.DataFrame] = {}
+    every records list some card fills (``rplan`` from :func:`~valuation.core.layout._card_plan`);
+    each frame built when first read (:class:`LazyFrames`)."""
+    makers: dict[str, Callable[[], pd.DataFrame]] = {}
     for rpath, rfields, names in rplan:
         aids: list[Any] = []
         items: list[Any] = []
@@ -171,10 +197,14 @@ def records_from_cards(ids: list[str], cards: list[dict[str, Any]],
                 aids.append(aid)
                 items.append(item)
         if items:
-            fr = _typed_records_from_items(aids, items, rfields, names)
-            if fr is None:
-                rows = [{"asset_id": aid, **{name: item.get(name) for name in names}}
-                        for aid, item in zip(aids, items)]
-                fr = _typed_records(pd.DataFrame(rows), rfields)
-            records[rpath] = fr
-    return records
+            makers[rpath] = partial(_records_frame, aids, items, rfields, names)
+    return LazyFrames(makers)
+
+
+def _records_frame(aids: list[Any], items: list[Any], rfields: list[Field], names: list[str]) -> pd.DataFrame:
+    fr = _typed_records_from_items(aids, items, rfields, names)
+    if fr is None:
+        rows = [{"asset_id": aid, **{name: item.get(name) for name in names}}
+                for aid, item in zip(aids, items)]
+        fr = _typed_records(pd.DataFrame(rows), rfields)
+    return fr
