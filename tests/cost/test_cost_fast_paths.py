@@ -10,7 +10,6 @@ from valuation.methods.base import _plain
 from valuation.methods.cost import approach
 from valuation.methods.cost.kernel import COMPONENTS
 from valuation.methods.cost.lines import component_arrays, component_totals
-from valuation.quality.composite import composite_columns, composite_scores
 
 
 def test_component_arrays_equal_component_totals_without_lines():
@@ -56,6 +55,3 @@ def test_trace_rows_equal_the_frames_rows(seed):
     frame = approach.replacement_cost(pf, p)
     assert list(rc) == list(frame.columns)
     assert plain(approach._row_dicts(rc, rows, keys)) == plain(frame.iloc[rows].to_dict(orient="index"))
-    q = composite_columns(pf, errors="mark", library=p["quality_library"])
-    qf = composite_scores(pf, errors="mark", library=p["quality_library"])
-    assert plain(approach._row_dicts(q, rows, keys)) == plain(qf.iloc[rows].to_dict(orient="index"))

@@ -88,10 +88,11 @@ def test_indicator_scores_orientation_and_given_scores():
 
 
 def test_dimension_scores_are_local_weighted_means():
-    d = dimension_scores(indicator_scores(_records()), pd.Index(["A", "B", "C"]))
-    assert d.loc["A", "accuracy"] == pytest.approx((98 + 97 + 95) / 3)
-    assert d.loc["B", "completeness"] == pytest.approx(80.0)
-    assert np.isnan(d.loc["A", "timeliness"]) and d.loc["C"].isna().all()
+    d = dimension_scores(indicator_scores(_records()), np.array([0, 0, 0, 1, 1]), 3)   # assets A, B, C
+    acc, comp, time = (DIMENSIONS.index(k) for k in ("accuracy", "completeness", "timeliness"))
+    assert d[0, acc] == pytest.approx((98 + 97 + 95) / 3)
+    assert d[1, comp] == pytest.approx((90 + 70) / 2)      # equal local weights
+    assert np.isnan(d[0, time]) and np.isnan(d[2]).all()
 
 
 @pytest.mark.parametrize("row,field,value,word", [
@@ -108,4 +109,4 @@ def test_bad_indicator_rows_name_field_and_value(row, field, value, word):
     iss = ei.value.issues[0]
     assert iss.field == field and iss.value == value and word in iss.message_en and iss.asset_id == "X"
     marked = indicator_scores(df, errors="mark")
-    assert np.isnan(marked["score"].iloc[0]) and marked["problem_en"].iloc[0]
+    assert np.isnan(marked["score"][0]) and marked["problem_en"][0]
