@@ -21,6 +21,7 @@ A **blocker** keeps a result from being presented as final (:func:`is_final`).
 """
 from __future__ import annotations
 
+import json
 import math
 import re
 import string
@@ -241,9 +242,12 @@ class RuleSet:
             n = len(next(iter(facts.values()))) if facts else 0
         env = {c: facts[c] if c in facts else _MISSING[_TYPES.get(c, "number")](n) for c in self._read}
         pos, which = [], []
+        masks: dict[str, np.ndarray | None] = {}   # rules citing the same clause share a mask
         for k, r in enumerate(self.rules):
             fired = r.compiled(env, n)   # type: ignore[misc]
-            where = applies_mask(r.applies_to, env, n)   # only where the clause binds the holder
+            key = self._applies_keys[k]
+            where = masks[key] if key in masks else masks.setdefault(key, applies_mask(r.applies_to, env, n))
+            # (only where the clause binds the holder)
             hit = np.flatnonzero(fired if where is None else fired & where)
             if len(hit):
                 pos.append(hit)
@@ -262,6 +266,11 @@ class RuleSet:
         """Facts read by any rule (and by their ``applies_to``), in a fixed order."""
         extra = APPLIES_FACTS if any(r.applies_to for r in self.rules) else frozenset()
         return sorted(self.names | extra)
+
+    @cached_property
+    def _applies_keys(self) -> tuple[str, ...]:
+        """Each rule's ``applies_to`` as canonical text (equal blocks, one key)."""
+        return tuple(json.dumps(r.applies_to, sort_keys=True, default=str) for r in self.rules)
 
     @cached_property
     def _codes(self) -> tuple[str, ...]:

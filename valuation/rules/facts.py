@@ -191,12 +191,11 @@ class _Reader:
 
     def __init__(self, cols: Columns | None, n: int, what: str):
         self.cols, self.n = cols, n
-        self.names = frozenset(cols) if cols is not None else frozenset()
         self._num: dict[str, np.ndarray] = {}
         self.what = what
 
     def __contains__(self, col: str) -> bool:
-        return col in self.names
+        return self.cols is not None and col in self.cols
 
     def _read(self, col: str) -> Any:
         v = self.cols[col]   # type: ignore[index]
@@ -209,11 +208,11 @@ class _Reader:
         """The column as floats (NaN when absent); the cached array must not be written."""
         out = self._num.get(col)
         if out is None:
-            out = self._num[col] = _floats(self._read(col)) if col in self.names else np.full(self.n, np.nan)
+            out = self._num[col] = _floats(self._read(col)) if col in self else np.full(self.n, np.nan)
         return out
 
     def bool(self, col: str) -> np.ndarray:
-        return _bools(self._read(col)) if col in self.names else np.zeros(self.n, bool)
+        return _bools(self._read(col)) if col in self else np.zeros(self.n, bool)
 
 
 class _Sources:
