@@ -240,11 +240,12 @@ class RuleSet:
         the length of the facts' arrays."""
         if n is None:
             n = len(next(iter(facts.values()))) if facts else 0
-        env = {c: facts[c] if c in facts else _MISSING[_TYPES.get(c, "number")](n) for c in self._read}
+        env = {c: np.asarray(facts[c]) if c in facts else _MISSING[_TYPES.get(c, "number")](n) for c in self._read}
         pos, which = [], []
         masks: dict[str, np.ndarray | None] = {}   # rules citing the same clause share a mask
-        for k, r in enumerate(self.rules):
-            fired = r.compiled(env, n)   # type: ignore[misc]
+        with np.errstate(all="ignore"):   # (a division by zero gives ±inf or NaN, as documented)
+            fired_all = [r.compiled.mask(env, n) for r in self.rules]   # type: ignore[union-attr]
+        for k, (r, fired) in enumerate(zip(self.rules, fired_all)):
             key = self._applies_keys[k]
             where = masks[key] if key in masks else masks.setdefault(key, applies_mask(r.applies_to, env, n))
             # (only where the clause binds the holder)

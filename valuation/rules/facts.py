@@ -137,8 +137,15 @@ def _to_float(x: Any) -> float:
         return np.nan
 
 
+def _array(values: Any) -> np.ndarray:
+    """The values of a result column as an ndarray: a column object's own ``to_numpy`` when it
+    has one (a frame's column: numpy's protocol probing of it costs more than the read),
+    else ``np.asarray``."""
+    return values.to_numpy() if hasattr(type(values), "to_numpy") else np.asarray(values)
+
+
 def _floats(values: Any) -> np.ndarray:
-    a = np.asarray(values)
+    a = _array(values)
     if a.dtype.kind in "fiub":
         return a.astype(float, copy=False)
     return np.array([_to_float(x) for x in a.ravel().tolist()], dtype=float)
@@ -155,7 +162,7 @@ def _truthy(x: Any) -> bool:
 
 
 def _bools(values: Any) -> np.ndarray:
-    a = np.asarray(values)
+    a = _array(values)
     if a.dtype == bool:
         return a
     if a.dtype.kind in "fiu":

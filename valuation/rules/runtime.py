@@ -117,8 +117,12 @@ class CompiledExpr:
     def __call__(self, facts: Any, n: int | None = None) -> np.ndarray:
         env, n = self.env(facts, n)
         with np.errstate(all="ignore"):
-            out = self.fn(env)
-        arr = np.asarray(out)
+            return self.mask(env, n)
+
+    def mask(self, env: Env, n: int | None) -> np.ndarray:
+        """The condition over ``env``, which holds an array for every name read (a rule set
+        builds it once for all its rules and evaluates them under one ``np.errstate``)."""
+        arr = np.asarray(self.fn(env))
         if arr.dtype != bool:
             arr = _truth(arr)
         if arr.shape == () and n is not None:
