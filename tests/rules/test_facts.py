@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from valuation import api, engine
 from valuation.core.portfolio import Portfolio
@@ -96,3 +98,25 @@ def test_text_conditions_treat_none_nan_and_empty_as_missing():
     assert fired.get("T4") == [3, 4, 5]
     assert fired.get("T5") == [3, 4, 5]
     assert fired.get("T6") == [0, 2, 3]       # "" == "" compares equal as text (as before)
+
+
+_TABLE = Portfolio.from_cards([{**copy.deepcopy(CARD), "asset": {**CARD["asset"], "asset_id": f"P{i}"}}
+                               for i in range(5)]).columns
+_money = st.one_of(st.just(float("nan")), st.just(0.0), st.floats(-1e9, -1e-2), st.floats(1e-2, 1e9))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(_money, _money, _money), min_size=5, max_size=5))
+def test_ratio_facts_follow_their_formulas(rows):
+    """premium = (P − B)/B and impairment = (B − P)/B only where B > 0 (else missing), so they
+    sum to 0 where both exist; proposed ratio = price / P only where P > 0."""
+    book, est, price = (np.array(c, dtype=float) for c in zip(*rows))
+    f = fact_arrays(_TABLE.with_columns(book_value=book, proposed_price=price), {"estimate": est})
+    with np.errstate(all="ignore"):
+        want = np.where(book > 0, (est - book) / book, np.nan)
+        ratio = np.where(est > 0, price / est, np.nan)
+    np.testing.assert_array_equal(f["premium_ratio"], want)
+    np.testing.assert_array_equal(f["proposed_price_ratio"], ratio)
+    both = ~np.isnan(f["premium_ratio"]) & ~np.isnan(f["impairment_ratio"])
+    np.testing.assert_allclose((f["premium_ratio"] + f["impairment_ratio"])[both], 0.0, atol=1e-9)
+    assert np.isnan(f["premium_ratio"][~(book > 0)]).all()

@@ -348,7 +348,7 @@ def fact_arrays(table: AssetTable, results: Columns | None = None, *,
     gate = lambda x: np.where(inc_gate, x, np.nan)  # noqa: E731 - income facts only where income applies
     vd = t["valuation_date"]
     price, cap = res.num("price"), res.num("cap")
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):   # a ratio over 0, NaN or a tiny base is NaN / ±inf, no warning
         return {
             "estimate": est, "low": res.num("low"), "high": res.num("high"),
             "book_value": book, "premium_ratio": np.where(book > 0, (est - book) / book, np.nan),
