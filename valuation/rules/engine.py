@@ -38,17 +38,14 @@ from ..core.errors import Issue, ValidationError
 from .applicability import APPLIES_FACTS, applies_mask, check_applies_to
 from .compiler import CompiledExpr, compile_expr
 from .facts import FACTS, fact_types
-
-_TYPES = fact_types()
-# a fact the rules read that the table lacks, as missing values of its type
-_MISSING = {"category": lambda n: np.full(n, "", dtype=object), "bool": lambda n: np.zeros(n, bool),
-            "number": lambda n: np.full(n, np.nan)}
+from .runtime import _missing
 from .templates import MAX_PRECISION, MAX_WIDTH, name_problem, safe_spec, spec_problem
 
 __all__ = ["Rule", "RuleSet", "Hits", "compile_rules", "validate_rule", "flags_for", "is_final",
            "load_seed_rules", "seed_ruleset", "SEVERITIES", "check_expression", "SEED_FILE"]
 
 SEVERITIES = ("info", "warning", "blocker")
+_TYPES = fact_types()
 SEED_FILE = Path(__file__).resolve().parents[1] / "library" / "seed" / "rules.yaml"
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 _REF = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]*$")
@@ -240,7 +237,7 @@ class RuleSet:
         the length of the facts' arrays."""
         if n is None:
             n = len(next(iter(facts.values()))) if facts else 0
-        env = {c: np.asarray(facts[c]) if c in facts else _MISSING[_TYPES.get(c, "number")](n) for c in self._read}
+        env = {c: np.asarray(facts[c]) if c in facts else _missing(_TYPES.get(c, "number"), n) for c in self._read}
         pos, which = [], []
         masks: dict[str, np.ndarray | None] = {}   # rules citing the same clause share a mask
         with np.errstate(all="ignore"):   # (a division by zero gives ±inf or NaN, as documented)

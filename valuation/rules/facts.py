@@ -340,7 +340,7 @@ def fact_arrays(table: AssetTable, results: Columns | None = None, *,
     as_of : date for ``days_since_valuation`` (default: today).
     """
     src = _Sources(table, results, methods)
-    n, t, res, mcol, num = src.n, table, src.res, src.mcol, src.num
+    t, res, mcol, num = table, src.res, src.mcol, src.num
     est, book, prev = res.num("estimate"), num("book_value"), num("previous_value")
     proposed, declared = num("proposed_price"), num("declared_value")
     ap = _approach_facts(src, est)
