@@ -35,7 +35,7 @@ __all__ = ["FACTS", "fact_types", "fact_arrays", "describe_facts", "empty_facts"
 
 #: a table of result columns: anything with ``name in cols`` and ``cols[name]`` giving a 1-D
 #: array-like aligned row for row with the assets — a ``{column: ndarray}`` mapping, or a
-#: result frame as the approaches still return it (read here with ``np.asarray`` only)
+#: result frame as the approaches still return it (read with its own ``to_numpy`` or ``np.asarray``)
 Columns = Mapping[str, Any]
 
 METHODS = ("cost", "income", "market")
