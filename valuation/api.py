@@ -15,6 +15,7 @@ and in :mod:`valuation.share_api` (revenue sharing); this module is their one im
 from __future__ import annotations
 
 from . import __version__
+from .batch import ONLY
 from .facade.analysis import (
     backtest,
     book,
@@ -39,6 +40,7 @@ from .facade.batch import (
 )
 from .facade.library import LibraryLike, default_db_url, open_library, snapshot
 from .facade.library import history_db as _history_db  # noqa: F401 - read by share_api
+from .library.records import LIBRARIES
 from .share_api import (
     coalition_values_from_income,
     share,
@@ -54,6 +56,7 @@ __all__ = ["appraise", "appraise_together", "appraise_many", "price", "revalue",
            "snapshot", "validate", "report", "book", "book_papers", "BatchResult", "cite", "__version__",
            "LibraryLike", "default_db_url", "history", "history_assets", "run", "runs", "runs_diff",
            "sensitivity", "test_rule", "parse_library_text", "load_engine", "coalition_values_from_income", "share",
-           "share_diff", "share_export", "share_history", "share_record", "share_report", "share_schema"]
+           "share_diff", "share_export", "share_history", "share_record", "share_report", "share_schema",
+           "LIBRARIES", "ONLY"]
 
 test_rule.__test__ = False  # a library function, not a pytest test

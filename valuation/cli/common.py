@@ -8,7 +8,10 @@ from typing import Any, NoReturn
 
 import typer
 
-__all__ = ["read_json", "refuse"]
+__all__ = ["DB_HELP", "read_json", "refuse"]
+
+#: the help text of every command's --db option
+DB_HELP = "数据库 URL（默认 VALUATION_DB_URL 或 ./var/valuation.db）/ database URL"
 
 
 def read_json(path: Path, format: str = "text", lang: str = "zh") -> Any:

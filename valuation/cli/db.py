@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import typer
 
+from .common import DB_HELP
+
 __all__ = ["db_app", "register", "upgrade_database"]
 
 db_app = typer.Typer(name="db", no_args_is_help=True, add_completion=False,
                      help="数据库结构（迁移）/ database schema (migrations)")
 
-_DB_HELP = "数据库 URL（默认 VALUATION_DB_URL 或 ./var/valuation.db）/ database URL"
 
 
 def upgrade_database(db: str | None) -> tuple[int, int]:
@@ -29,7 +30,7 @@ def upgrade_database(db: str | None) -> tuple[int, int]:
 
 
 @db_app.command("upgrade")
-def upgrade_cmd(db: str | None = typer.Option(None, "--db", help=_DB_HELP)) -> None:
+def upgrade_cmd(db: str | None = typer.Option(None, "--db", help=DB_HELP)) -> None:
     """升级数据库结构到本程序的版本（幂等）/ bring the schema to this engine's version."""
     from ..core.errors import ValuationError
 
@@ -45,7 +46,7 @@ def upgrade_cmd(db: str | None = typer.Option(None, "--db", help=_DB_HELP)) -> N
 
 
 @db_app.command("status")
-def status_cmd(db: str | None = typer.Option(None, "--db", help=_DB_HELP)) -> None:
+def status_cmd(db: str | None = typer.Option(None, "--db", help=DB_HELP)) -> None:
     """显示数据库结构版本 / show the schema version of the database."""
     from ..library.database import make_engine
     from ..library.migrate import SCHEMA_VERSION, current_version

@@ -13,9 +13,11 @@ from typing import Any
 import typer
 import yaml
 
+from ..library.records import LIBRARIES
+from .common import DB_HELP
+
 __all__ = ["library_app", "register"]
 
-LIBS = ("standards", "rules", "indicators", "models", "cases")
 LIB_LABELS = {"standards": "标准库 standards", "rules": "规则库 rules",
               "indicators": "指标库 indicators", "models": "模型库 models", "cases": "案例库 cases"}
 STATUS_LABELS = {"active": "生效 active", "draft": "草稿 draft", "retired": "停用 retired"}
@@ -24,7 +26,6 @@ library_app = typer.Typer(name="library", no_args_is_help=True, add_completion=F
                           help="五库：标准、规则、指标、模型、案例 / the five libraries "
                                "(standards, rules, indicators, models, cases)")
 
-_DB_HELP = "数据库 URL（默认 VALUATION_DB_URL 或 ./var/valuation.db）/ database URL"
 
 
 def _open(db: str | None) -> Any:
@@ -51,8 +52,8 @@ def _fail(e: Exception) -> None:
 
 
 def _lib(value: str) -> str:
-    if value not in LIBS:
-        raise typer.BadParameter(f"库名须为 / must be one of: {', '.join(LIBS)}")
+    if value not in LIBRARIES:
+        raise typer.BadParameter(f"库名须为 / must be one of: {', '.join(LIBRARIES)}")
     return value
 
 
@@ -77,7 +78,7 @@ def _dump(content: Any) -> str:
     return yaml.safe_dump(content, allow_unicode=True, sort_keys=False, width=100).rstrip()
 
 
-def init(db: str | None = typer.Option(None, "--db", help=_DB_HELP)) -> None:
+def init(db: str | None = typer.Option(None, "--db", help=DB_HELP)) -> None:
     """建库并载入种子（幂等）/ create the schema and load the seed libraries (idempotent)."""
     from ..core.errors import ValuationError
     from ..library.seed.loader import load_seeds
@@ -93,7 +94,7 @@ def init(db: str | None = typer.Option(None, "--db", help=_DB_HELP)) -> None:
     typer.echo(f"{'库 library':<24}{'新增 new':>10}{'更新 updated':>14}{'未变 unchanged':>16}"
                f"{'生效 active':>12}")
     active = store.counts()
-    for lib in LIBS:
+    for lib in LIBRARIES:
         c = counts.get(lib, {"created": 0, "updated": 0, "unchanged": 0})
         typer.echo(f"{LIB_LABELS[lib]:<24}{c['created']:>10}{c['updated']:>14}"
                    f"{c['unchanged']:>16}{active.get(lib, 0):>12}")
@@ -105,7 +106,7 @@ def list_(library: str = typer.Argument(..., callback=_lib, help="standards|rule
           search: str | None = typer.Option(None, "--search", "-s", help="检索 / search text"),
           status: str = typer.Option("active", "--status",
                                      help="active | draft | retired | all"),
-          db: str | None = typer.Option(None, "--db", help=_DB_HELP)) -> None:
+          db: str | None = typer.Option(None, "--db", help=DB_HELP)) -> None:
     """列出条目 / list the entries of a library."""
     from ..core.errors import ValuationError
 
@@ -128,7 +129,7 @@ def show(library: str = typer.Argument(..., callback=_lib),
          version: int | None = typer.Option(None, "--version", "-v",
                                                help="版本号（默认生效版本）/ version (default: in force)"),
          fmt: str = typer.Option("yaml", "--format", help="yaml | json"),
-         db: str | None = typer.Option(None, "--db", help=_DB_HELP)) -> None:
+         db: str | None = typer.Option(None, "--db", help=DB_HELP)) -> None:
     """显示一个条目 / show one entry."""
     from ..core.errors import ValuationError
 
@@ -152,7 +153,7 @@ def show(library: str = typer.Argument(..., callback=_lib),
 
 @library_app.command("history")
 def history(library: str = typer.Argument(..., callback=_lib), key: str = typer.Argument(...),
-            db: str | None = typer.Option(None, "--db", help=_DB_HELP)) -> None:
+            db: str | None = typer.Option(None, "--db", help=DB_HELP)) -> None:
     """条目的全部版本 / every version of an entry."""
     from ..core.errors import ValuationError
 
@@ -169,7 +170,7 @@ def history(library: str = typer.Argument(..., callback=_lib), key: str = typer.
 
 @library_app.command("export")
 def export(file: Path = typer.Argument(..., help="FILE.yaml | FILE.json"),
-           db: str | None = typer.Option(None, "--db", help=_DB_HELP)) -> None:
+           db: str | None = typer.Option(None, "--db", help=DB_HELP)) -> None:
     """导出全部版本 / export every version to a YAML or JSON file."""
     from ..core.errors import ValuationError
 
@@ -186,7 +187,7 @@ def export(file: Path = typer.Argument(..., help="FILE.yaml | FILE.json"),
 def import_(file: Path = typer.Argument(..., exists=True, dir_okay=False,
                                         help="导出文件 / export file"),
             author: str | None = typer.Option(None, "--author", help="导入人 / who imports"),
-            db: str | None = typer.Option(None, "--db", help=_DB_HELP)) -> None:
+            db: str | None = typer.Option(None, "--db", help=DB_HELP)) -> None:
     """导入导出文件（保留版本号与作者）/ import an export file (versions kept)."""
     from ..core.errors import ValuationError
 
@@ -210,7 +211,7 @@ def put(library: str = typer.Argument(..., callback=_lib), key: str = typer.Argu
                                          "on (omit for a new entry)"),
         status: str = typer.Option("active", "--status", help="active | draft"),
         author: str | None = typer.Option(None, "--author", help="作者 / author"),
-        db: str | None = typer.Option(None, "--db", help=_DB_HELP)) -> None:
+        db: str | None = typer.Option(None, "--db", help=DB_HELP)) -> None:
     """写入新版本 / write a new version from a file."""
     from ..core.errors import ValuationError
     from ..library.safe_load import load_document
@@ -241,7 +242,7 @@ def retire(library: str = typer.Argument(..., callback=_lib), key: str = typer.A
            base_version: int = typer.Option(..., "--base-version",
                                             help="所依据的版本 / version this is based on"),
            author: str | None = typer.Option(None, "--author", help="作者 / author"),
-           db: str | None = typer.Option(None, "--db", help=_DB_HELP)) -> None:
+           db: str | None = typer.Option(None, "--db", help=DB_HELP)) -> None:
     """停用（删除）条目 / retire (delete) an entry — a new version with status retired."""
     from ..core.errors import ValuationError
 
@@ -258,7 +259,7 @@ def audit(library: str | None = typer.Option(None, "--library", "-l",
                                                 help="只看某库 / one library"),
           key: str | None = typer.Option(None, "--key", "-k", help="只看某条目 / one entry"),
           limit: int = typer.Option(50, "--limit", "-n", help="条数 / number of records"),
-          db: str | None = typer.Option(None, "--db", help=_DB_HELP)) -> None:
+          db: str | None = typer.Option(None, "--db", help=DB_HELP)) -> None:
     """审计日志（最新在前）/ audit log, newest first."""
     from ..core.errors import ValuationError
 

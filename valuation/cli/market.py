@@ -10,12 +10,13 @@ from pathlib import Path
 
 import typer
 
+from .common import DB_HELP
+
 __all__ = ["cases_app", "register"]
 
 cases_app = typer.Typer(name="cases", no_args_is_help=True, add_completion=False,
                         help="案例库：导入与列表 / case library: import and list")
 
-_DB_HELP = "数据库 URL（默认 VALUATION_DB_URL 或 ./var/valuation.db）/ database URL"
 
 
 def _paths(values: list[str]) -> list[str]:
@@ -104,7 +105,7 @@ def import_(paths: list[Path] = typer.Argument(..., exists=True, dir_okay=False,
             format: str = typer.Option("dadada", "--format", help="dadada | csv"),
             mapping: Path | None = typer.Option(None, "--mapping", exists=True, dir_okay=False,
                                                    help="列映射 YAML / column mapping (csv)"),
-            db: str | None = typer.Option(None, "--db", help=_DB_HELP),
+            db: str | None = typer.Option(None, "--db", help=DB_HELP),
             author: str | None = typer.Option(None, "--author", help="作者 / author"),
             dry_run: bool = typer.Option(False, "--dry-run", help="只报告不写库 / report only"),
             lang: str = typer.Option("zh", "--lang", help="zh | en"),
@@ -160,7 +161,7 @@ def _user() -> str:
 
 
 @cases_app.command("list")
-def list_(db: str | None = typer.Option(None, "--db", help=_DB_HELP),
+def list_(db: str | None = typer.Option(None, "--db", help=DB_HELP),
           price_mode: str | None = typer.Option(None, "--price-mode", help="one_off | subscription_year | per_call | free | negotiated"),
           category: str | None = typer.Option(None, "--category"),
           limit: int = typer.Option(30, "--limit", help="最多显示行数 / rows to show"),

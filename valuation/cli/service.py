@@ -8,13 +8,14 @@ import json
 
 import typer
 
+from .common import DB_HELP
+
 __all__ = ["keys_app", "register", "serve"]
 
 keys_app = typer.Typer(name="keys", no_args_is_help=True, add_completion=False,
                        help="HTTP 服务的 API 密钥 / API keys of the HTTP service "
                             "(roles: viewer, appraiser, admin)")
 
-_DB_HELP = "数据库 URL（默认 VALUATION_DB_URL 或 ./var/valuation.db）/ database URL"
 
 
 def _keys(db: str | None):
@@ -38,7 +39,7 @@ def _fail(e: Exception) -> None:
 @keys_app.command("create")
 def create(role: str = typer.Option(..., "--role", help="viewer | appraiser | admin"),
            name: str = typer.Option(..., "--name", help="密钥名称（谁使用）/ name (who uses it)"),
-           db: str | None = typer.Option(None, "--db", help=_DB_HELP),
+           db: str | None = typer.Option(None, "--db", help=DB_HELP),
            format: str = typer.Option("text", "--format", help="text | json")) -> None:
     """创建密钥（明文只显示这一次）/ create a key (the plain key is shown once only)."""
     try:
@@ -55,7 +56,7 @@ def create(role: str = typer.Option(..., "--role", help="viewer | appraiser | ad
 
 
 @keys_app.command("list")
-def list_(db: str | None = typer.Option(None, "--db", help=_DB_HELP),
+def list_(db: str | None = typer.Option(None, "--db", help=DB_HELP),
           format: str = typer.Option("text", "--format", help="text | json")) -> None:
     """列出密钥（不含明文）/ list keys (never the secrets)."""
     keys = _keys(db).list()
@@ -73,7 +74,7 @@ def list_(db: str | None = typer.Option(None, "--db", help=_DB_HELP),
 
 @keys_app.command("revoke")
 def revoke(key_id: str = typer.Argument(..., metavar="ID", help="密钥 id / key id"),
-           db: str | None = typer.Option(None, "--db", help=_DB_HELP)) -> None:
+           db: str | None = typer.Option(None, "--db", help=DB_HELP)) -> None:
     """吊销密钥 / revoke a key (takes effect within the service's key cache time)."""
     try:
         k = _keys(db).revoke(key_id)
@@ -85,7 +86,7 @@ def revoke(key_id: str = typer.Argument(..., metavar="ID", help="密钥 id / key
 
 def serve(host: str = typer.Option("127.0.0.1", "--host", help="监听地址 / host"),
           port: int = typer.Option(8000, "--port", help="端口 / port"),
-          db: str | None = typer.Option(None, "--db", help=_DB_HELP),
+          db: str | None = typer.Option(None, "--db", help=DB_HELP),
           library: str | None = typer.Option(None, "--library",
                                                 help="'seed' → 仅用种子文件 / seed files only"),
           workers: int = typer.Option(1, "--workers", help="进程数 / worker processes"),

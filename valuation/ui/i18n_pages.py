@@ -117,60 +117,8 @@ T_PAGES: dict[str, tuple[str, str]] = {
     "card_not_object": ("卡片须为 JSON 对象 {…}", "a card must be a JSON object {…}"),
     "upload_drop": ("将文件拖放到此处", "Drag and drop a file here"),
     "upload_browse": ("上传", "Upload"),
-}
-
-#: words of the approaches' formula texts (traces carry one formula, written in Chinese) and
-#: their English, longest first when applied
-FORMULA_WORDS_EN: dict[str, str] = {
-    "工程默认，非标准规定": "engineering default, not set by the standard",
-    "上期超额收入": "last period's excess revenue", "上浮上限": "upward cap", "下期核定值": "next period's approved value",
-    "下期": "next period", "不可抵扣税费": "non-deductible taxes", "五项成本": "five cost components",
-    "产品寿命": "product life", "准许成本": "allowed cost", "分摊比例": "allocation share",
-    "利润基数": "profit base", "前期费用": "preliminary", "剩余权利期限": "remaining rights term",
-    "占比": "share", "发生时": "incurred", "合同": "contract", "合理利润率": "reasonable profit rate",
-    "基准日": "valuation date", "基准": "reference", "实际收入": "actual revenue",
-    "年期国债收益率": "-year treasury yield", "或": " or ", "按": "by", "收入": "revenue",
-    "政府补助": "government grants", "时效性": "timeliness", "未申报时取": "if not declared use",
-    "机会成本": "opportunity cost", "法定": "statutory", "流失截断": "attrition cut-off",
-    "申报": "declared", "直接成本": "direct cost", "相关税费": "taxes", "税率": "tax rate",
-    "税金": "taxes", "给定": "given", "选择": "choice", "金额": "amount", "间接成本": "indirect cost",
-    "预测期": "forecast periods", "成本节约": "cost saving", "许可费率": "royalty rate",
-    "期中": "mid-period", "期末": "end of period", "管理": "management", "流通": "circulation",
-    "数据安全": "data security", "监管": "regulatory", "其他风险溢价": "other risk premia",
-    "该类成本": "costs of this category", "预计销量": "expected volume",
-    "向下取整到计价单位": "rounded down to the pricing unit", "标准库上限": "ceiling in the standards library",
-    "上浮": "premium", "declared": "declared ",
-}
-
-#: names of the inputs of trace steps that are not card fields (symbols such as Q, C, δ, r,
-#: X1…X5, MAR stay symbols)
-INPUT_LABELS: dict[str, tuple[str, str]] = {
-    "Q_benchmark": ("基准质量得分", "Benchmark quality"), "sd": ("标准差", "Std. dev."),
-    "delta_low": ("δ 下限", "δ low"), "delta_high": ("δ 上限", "δ high"),
-    "label": ("名称", "Label"), "bound": ("约束项", "Binding limit"),
-    "rights_years_remaining": ("剩余权利年限", "Rights years remaining"),
-    "first_period_fraction": ("首期比例", "First-period fraction"), "tau": ("折现时点 τ", "Timing τ"),
-    "factors": ("折现系数", "Discount factors"), "flows": ("现金流", "Cash flows"),
-    "low": ("下限", "Low"), "high": ("上限", "High"), "price_unit": ("价格单位", "Price unit"),
-    "cases": ("案例", "Cases"), "distance": ("距离", "Distance"), "product": ("系数乘积", "Product of factors"),
-    "weight": ("权重", "Weight"), "spread": ("离散度", "Spread"), "I_valuation": ("基准日价格指数", "Index at valuation date"),
-    "assets": ("贡献资产", "Contributory assets"), "survival": ("留存率", "Survival"),
-    "given": ("给定值", "Given"), "g_after_attrition": ("考虑流失后的增长率", "Growth after attrition"),
-    "allowed_cost": ("准许成本", "Allowed cost"), "subsidies": ("政府补助", "Subsidies"),
-    "cgb10y": ("10 年期国债收益率", "10-year treasury yield"), "premium_cap": ("上浮上限", "Premium cap"),
-    "rate_cap": ("准许收益率上限", "Allowed return cap"), "profit_base": ("利润基数", "Profit base"),
-    "previous_excess": ("上期超额收入", "Previous excess"), "cost_share": ("成本分摊比例", "Cost share"),
-    "expected_volume": ("预计销量", "Expected volume"), "actual_revenue": ("实际收入", "Actual revenue"),
-    "value": ("数值", "Value"), "source": ("来源", "Source"),
-    "renewal_relied_on": ("是否依赖续期", "Renewal relied on"),
-    "premium_cap_requested": ("申报的上浮上限", "Requested premium cap"), "ceiling": ("上限", "Ceiling"),
-    "ceiling_source": ("上限依据", "Source of the ceiling"), "cap_unrounded": ("取整前上限", "Cap before rounding"),
-    "unit": ("计价单位", "Pricing unit"), "mode": ("取整方式", "Rounding mode"),
-}
-
-#: formulas the approaches write in English only, in Chinese
-FORMULAS_ZH: dict[str, str] = {
-    "same rights type, price mode and unit; k nearest neighbours": "同权利类型、计价方式与价格单位；k 近邻选取",
-    "comparables given on the card": "卡片给定的可比案例", "estimate": "评估值",
-    "hedonic prediction interval re-centred on P": "特征价格模型预测区间（以 P 为中心）",
+    "upload_product": ("上传定价请求 JSON", "Upload a pricing request (JSON)"),
+    "apply_json": ("用此 JSON 替换表单", "Replace the form by this JSON"),
+    "load_product_example": ("载入示例产品", "Load the example product"),
+    "product_not_object": ("定价请求须为 JSON 对象 {…}", "a pricing request must be a JSON object {…}"),
 }

@@ -1,12 +1,13 @@
 """Display labels of the codes the dashboard shows — the schema's enumerations, flag severities,
 run and entry statuses, screening options — in the language of the session. The words are the
 one catalogue :mod:`valuation.core.labels` that the reports read too; trace formulas are
-translated here (:func:`formula_text`).
+translated by :mod:`valuation.core.trace_words`.
 """
 from __future__ import annotations
 
 from ..core.labels import BY_ENUM, ENUM_LABELS
 from ..core.labels import enum_label as _label
+from ..core.trace_words import formula_text as _formula_text
 from .i18n import lang
 
 __all__ = ["BY_ENUM", "ENUM_LABELS", "enum_label", "formula_text"]
@@ -19,20 +20,7 @@ def enum_label(code: object, language: str | None = None, enum: str | None = Non
     return str(code) if code is None else _label(code, language or lang(), enum)
 
 
-_PUNCT_EN = {"（": " (", "）": ")", "，": ", ", "：": ": ", "；": "; ", "、": ", "}
-
-
 def formula_text(formula: str, language: str | None = None) -> str:
-    """A trace formula in the reader's language (the approaches write it once, in Chinese)."""
-    from .i18n_pages import FORMULA_WORDS_EN, FORMULAS_ZH
-
-    if (language or lang()) != "en" or not formula:
-        return FORMULAS_ZH.get(formula, formula)
-
-    out = formula
-    for zh in sorted(FORMULA_WORDS_EN, key=len, reverse=True):
-        out = out.replace(zh, FORMULA_WORDS_EN[zh])
-    for zh, en in _PUNCT_EN.items():
-        out = out.replace(zh, en)
-    return " ".join(out.split())
-
+    """A trace formula in the reader's language (the one catalogue
+    :mod:`valuation.core.trace_words`, which the reports read too)."""
+    return _formula_text(formula, language or lang())

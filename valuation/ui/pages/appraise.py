@@ -51,7 +51,7 @@ def run_appraisal() -> dict[str, Any] | None:
 def _input_label(key: str) -> str:
     """An input of a trace step: the schema's label when the key is a card field, the
     catalogue's for other named inputs; symbols (Q, δ, X1, MAR) stay symbols."""
-    from ..i18n_pages import INPUT_LABELS
+    from ...core.trace_words import INPUT_LABELS
 
     en = lang() == "en"
     if key in INPUT_LABELS:

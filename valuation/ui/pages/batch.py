@@ -18,7 +18,6 @@ from ..i18n import lang, t
 from ..labels import enum_label
 from ..state import EXAMPLES, MAX_UPLOAD_MB, library_arg
 
-ONLY = ("all", "high-premium", "high-impairment")
 RESULT_KINDS = {"asset_id": "text", "status": "enum", "estimate": "money", "low": "money", "high": "money",
                 "coverage": "pct", "cost_estimate": "money", "cost_weight": "pct", "income_estimate": "money",
                 "income_weight": "pct", "market_estimate": "money", "market_weight": "pct",
@@ -132,7 +131,7 @@ def batch_page() -> None:
     # ``value=``, so the box stayed ticked and the example was revalued instead; issue 19 Why 2)
     use_example = st.checkbox(t("use_example_portfolio"), value=up is None,
                               key=f"pf_example_{up.file_id if up is not None else 'none'}")
-    only = st.selectbox(t("only"), ONLY, format_func={o: enum_label(o) for o in ONLY}.get, key="pf_only")
+    only = st.selectbox(t("only"), api.ONLY, format_func={o: enum_label(o) for o in api.ONLY}.get, key="pf_only")
     if st.button(t("run_batch"), type="primary", key="run_batch_btn"):
         _run(up, use_example, only)
     res = st.session_state.get("batch_results")

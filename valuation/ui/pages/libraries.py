@@ -12,14 +12,12 @@ from ..i18n import lang, t
 from ..labels import enum_label
 from ..state import library_arg
 
-LIBS = ("standards", "rules", "indicators", "models", "cases")
-
 
 def libraries_page() -> None:
     st.title(t("lib_title"))
     store = api.open_library(library_arg())
     st.caption(f"{t('snapshot')}: `{store.snapshot_id()}`")
-    lib = st.radio(t("library"), LIBS, format_func={x: t(f"lib_{x}") for x in LIBS}.get, horizontal=True,
+    lib = st.radio(t("library"), api.LIBRARIES, format_func={x: t(f"lib_{x}") for x in api.LIBRARIES}.get, horizontal=True,
                    key="lib_choice")
     q = st.text_input(t("search"), key="lib_search")
     entries = store.list(lib, search=q or None)
