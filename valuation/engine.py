@@ -173,8 +173,9 @@ def _reconcile(pf: Portfolio, results: Mapping[str, MethodResult], snap: Library
 
 def _flags(pf: Portfolio, frame: pd.DataFrame, results: Mapping[str, MethodResult],
            snap: LibrarySnapshot, as_of: _dt.date | None) -> dict[str, list[dict[str, Any]]]:
-    # the facts from the typed asset table and the results, the hits as positions
-    facts = fact_arrays(pf.columns, frame, methods={m: mr.frame for m, mr in results.items()}, as_of=as_of)
+    # the facts from the typed asset table and the results' arrays (no result frame is
+    # built), the hits as positions
+    facts = fact_arrays(pf.columns, frame, methods={m: mr.columns for m, mr in results.items()}, as_of=as_of)
     ruleset = _ruleset(snap)
     flags = flags_for(facts, pf.columns.ids, ruleset.evaluate(facts, len(pf)), ruleset)
     return _cite(flags, snap)
