@@ -1,5 +1,5 @@
 """The income approach under the approach contract (:mod:`valuation.methods.base`):
-:class:`IncomeApproach`, the module-level :func:`appraise` (with ``values_only``) and
+:class:`IncomeApproach`, the module-level :func:`appraise` and
 :func:`appraise_one` (CAS 2023 art. 21 and annex; docs/DOMAIN.md §3)."""
 from __future__ import annotations
 
@@ -50,19 +50,12 @@ class IncomeApproach(Approach):
         # text columns converted by Arrow (pandas' inference cost ~0.5 ms a column on 4 000 rows)
         return frame(values.columns(), index)
 
-    def appraise_values(self, pf: Portfolio, params: IncomeParams) -> MethodResult:
-        """Only ``estimate`` and ``applicable`` (no range, reasons, warnings or traces)."""
-        v = income_values(self.inputs(pf, params), params, values_only=True)
-        return MethodResult(self.name, frame({"estimate": v.estimate, "applicable": v.applicable}, pf.index), {},
-                            self.used(params))
-
 
 INCOME = IncomeApproach()
 
 
 # --------------------------------------------------------------------------- the method
-def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: bool = False,
-             values_only: bool = False) -> MethodResult:
+def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: bool = False) -> MethodResult:
     """Income approach for every asset of the portfolio (CAS 2023 art. 21, annex).
 
     Parameters
@@ -73,11 +66,6 @@ def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: b
         sd of the discount rate for the low–high range, 0.10) or ``rate_dist`` per model,
         ``attrition_cutoff`` (0.05), ``default_periods`` (5, for history without periods).
     trace : build per-asset traces (formulas, inputs, clauses).
-    values_only : compute only ``estimate`` and ``applicable`` (the same values, bit for bit,
-        as a full run's): the frame has just those two columns, with no traces and no
-        warnings. For a caller that reads nothing else — the Monte Carlo draws and tornado
-        rows of the range, thousands of replicated rows where the range, the reasons, the
-        text columns and the warnings were most of the cost.
 
     Returns
     -------
@@ -92,10 +80,7 @@ def appraise(pf: Portfolio, params: Mapping[str, Any] | None = None, *, trace: b
     -----
     P = Σ_t F_t / (1 + i)^t (+ TV), CAS2023.art21, CAS2023.annex.income.
     """
-    p = INCOME.params(params)
-    if values_only:     # the range, reasons, other columns and warnings are not read
-        return INCOME.appraise_values(pf, p)
-    return INCOME.appraise(pf, p, trace=trace)
+    return INCOME.appraise(pf, INCOME.params(params), trace=trace)
 
 
 # --------------------------------------------------------------------------- single asset

@@ -260,10 +260,9 @@ def _extra(x: IncomeInputs, w: IncomeWork) -> dict[str, Any]:
     }
 
 
-def income_values(x: IncomeInputs, p: Mapping[str, Any], *, values_only: bool = False) -> Values:
+def income_values(x: IncomeInputs, p: Mapping[str, Any]) -> Values:
     """P = Σ_t F_t / (1 + i)^t (+ TV) for every asset, its range and refusals (CAS2023.art21,
-    CAS2023.annex.income). ``values_only``: estimate and applicable only (low, high and the
-    reasons None, no further columns) — the same values, bit for bit."""
+    CAS2023.annex.income)."""
     n = len(x)
     w = _grid(x, p)
     _life_and_value(x, p, w)
@@ -272,8 +271,6 @@ def income_values(x: IncomeInputs, p: Mapping[str, Any], *, values_only: bool = 
     na = first >= 0
     estimate = np.where(na, np.nan, w.value)
     w.na = na
-    if values_only:     # the range, reasons, other columns and warnings are not read
-        return Values(estimate, None, None, ~na, None, None, {}, w)
     low_v, high_v = _range(x, p, w)
     w.ib, w.rb = labels(*w.ib_codes), labels(*w.rb_codes)   # ("" where not stated)
     extra = _extra(x, w)
