@@ -150,20 +150,24 @@ def _bad_value(spec: ColumnSpec, value: Any, row: int | None) -> ValidationError
         message_en=f"{spec.path or spec.name}: {value!r} is not allowed (allowed: {allowed})")])
 
 
+#: a code no enumeration uses: marks a value the look-up did not match
+_UNMATCHED = -2
+
+
 def _codes_of(spec: ColumnSpec, labels: Sequence[Any]) -> np.ndarray:
     """Enum labels (None/NaN missing → the default or -1) as int16 codes; a label outside the
     field's enumeration is refused with a ValidationError naming field, value and allowed."""
     look = spec._codes
     miss = MISSING_CODE if spec.default is None else spec.default
-    out = np.empty(len(labels), dtype=np.int16)
-    for i, v in enumerate(labels):
-        if v is None or v != v:                   # None or NaN
-            out[i] = miss
-        else:
-            code = look.get(v)
-            if code is None:
-                raise _bad_value(spec, v, i)
-            out[i] = code
+    # one dictionary look-up per value; what it misses (NaN, or a label outside the enumeration)
+    # is sorted out afterwards, position by position — there are none in a valid table
+    out = np.fromiter((miss if v is None else look.get(v, _UNMATCHED) for v in labels),
+                      dtype=np.int16, count=len(labels))
+    for i in np.flatnonzero(out == _UNMATCHED).tolist():
+        v = labels[i]
+        if v == v:                                # not NaN: a label outside the enumeration
+            raise _bad_value(spec, v, i)
+        out[i] = miss
     return out
 
 
