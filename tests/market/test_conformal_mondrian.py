@@ -11,16 +11,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from valuation.methods.market.learned import (
+from valuation.methods.market.conformal import (
     LEVEL0_FORMS,
     MIN_HALF,
     MONDRIAN_MIN,
     SIGMA_FORMS,
-    _calibrate,
-    _conformal_q,
-    fit_learned,
-    seen_level,
+    calibrate,
+    conformal_q,
 )
+from valuation.methods.market.learned import fit_learned, seen_level
 
 
 def test_plain_conformal_quantile_by_hand():
@@ -28,19 +27,19 @@ def test_plain_conformal_quantile_by_hand():
     one = lambda n: np.ones(n)  # noqa: E731  (σ = 1: scores = |r|)
     # n = 10: ⌈11 · 0.8⌉ = ⌈8.8⌉ = 9 → the 9th smallest of 1…10 = 9 (the old numpy 'higher'
     # quantile at level 9/10 took 10)
-    assert _conformal_q(np.arange(1.0, 11.0), one(10), 0.8) == 9.0
+    assert conformal_q(np.arange(1.0, 11.0), one(10), 0.8) == 9.0
     # n = 14: (n + 1)·c = 12 exactly (15 · 0.8 is 12.000000000000002 in floating point) → 12th
-    assert _conformal_q(np.arange(1.0, 15.0), one(14), 0.8) == 12.0
+    assert conformal_q(np.arange(1.0, 15.0), one(14), 0.8) == 12.0
     # n = 50: ⌈40.8⌉ = 41 → 41
-    assert _conformal_q(np.arange(1.0, 51.0), one(50), 0.8) == 41.0
+    assert conformal_q(np.arange(1.0, 51.0), one(50), 0.8) == 41.0
     # ties (list-price stacks): 9 zeros of 10 → the 9th smallest is 0: the range is the floor;
     # 8 zeros and two 5s → the 9th smallest is 5
-    assert _conformal_q(np.r_[np.zeros(9), 5.0], one(10), 0.8) == 0.0
-    assert _conformal_q(np.r_[np.zeros(8), 5.0, 5.0], one(10), 0.8) == 5.0
+    assert conformal_q(np.r_[np.zeros(9), 5.0], one(10), 0.8) == 0.0
+    assert conformal_q(np.r_[np.zeros(8), 5.0, 5.0], one(10), 0.8) == 5.0
     # scores are |r| / σ: halving σ doubles them
-    assert _conformal_q(np.arange(1.0, 11.0), np.full(10, 0.5), 0.8) == 18.0
+    assert conformal_q(np.arange(1.0, 11.0), np.full(10, 0.5), 0.8) == 18.0
     # n = 3: ⌈3.2⌉ = 4 > n — the conformal set is unbounded; the largest score stands for it
-    assert _conformal_q(np.array([1.0, 2.0, 3.0]), one(3), 0.8) == 3.0
+    assert conformal_q(np.array([1.0, 2.0, 3.0]), one(3), 0.8) == 3.0
 
 
 def test_mondrian_quantile_per_level_and_exchange_by_hand():
@@ -59,7 +58,7 @@ def test_mondrian_quantile_per_level_and_exchange_by_hand():
     # level 2: |r| = 0.1…2.0 on every case
     r2 = np.arange(1, 21) / 10.0
     levels = [(r0, zeros, np.ones(n, bool)), (r0, zeros, m1), (r2, zeros, np.ones(n, bool))]
-    forms, q_level, q_by = _calibrate(levels, plat, 0.8)
+    forms, q_level, q_by = calibrate(levels, plat, 0.8)
     a0, a2 = forms[0][0], forms[2][0]     # σ = a of each level's form
     assert forms[0] == LEVEL0_FORMS[0]    # level 0: constant σ
     assert forms[2] == SIGMA_FORMS[0]     # all forms as narrow: the first is kept
