@@ -12,7 +12,9 @@ columns in the same distance), category and update frequency as one-hot columns,
 logarithms of records / fields / size where known. Candidates:
 
 * ``knn_median`` / ``knn_mean`` (k = 3, 5): weighted median / mean of ln P of the k nearest
-  cases by cosine distance, weights 1 / (d + 0.05)²;
+  cases by cosine distance, weights 1 / (d + 0.05)²; cases tied with the k-th share its slot
+  (order-free: a subject whose own n-grams the library never saw meets many cases at one
+  distance);
 * ``ridge``: ridge regression of ln P on the same features;
 * ``gbr``: scikit-learn ``HistGradientBoostingRegressor`` (absolute-error loss) on a 20-dim
   truncated SVD of the text plus the exchange and category codes and the scale logs.
@@ -24,11 +26,12 @@ the library (:func:`seen_level`: 0 = a listing of its family — same exchange, 
 to digits —, 1 = only its provider, 2 = neither) and per exchange (≥ ``MONDRIAN_MIN`` cases, else
 pooled per level). Each level is calibrated on residuals computed as such a subject meets the
 library: the row left out (level 0, cases of families of ≥ 2 rows), its family left out (level
-1) or its provider left out (level 2; ``GroupKFold``) — near-duplicates make row-left-out
-residuals far too small for a new series or seller::
+1) or its provider left out (level 2; ``GroupKFold``, features refitted on each fold) —
+near-duplicates make row-left-out residuals far too small for a new series or seller::
 
     σ_i = a + b · sd(ln P of the k nearest cases) + c · their mean cosine distance
-          (form chosen per level: the narrowest median range at the target coverage;
+          (form per level: the narrowest median range at the target coverage on one half of
+          the calibration families, q from the other half only — ``conformal.py``;
           level 0: σ = a, since its row-left-out neighbours hold one sibling fewer)
     s_i = |r_i| / σ_i,  q = the ⌈(n + 1)·c⌉-th smallest s (c = coverage; plain, ties kept)
     low, high = P̂ · exp(∓ max(q · σ_subject, 0.05))
