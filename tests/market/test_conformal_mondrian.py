@@ -202,7 +202,8 @@ def test_mondrian_range_of_a_new_family_is_calibrated_on_unseen_listings(unseen_
     family then had the same arbitrary neighbours: 0.60–0.975 by permuting the library's
     rows), the calibration features held the left-out family's own n-grams (distances 0.46 vs
     0.30 at prediction), and the σ form was chosen on the cases that set q. Measured now
-    0.781 (0.75 on a second draw, seeds 15/16). Band: 0.8 ± 3 binomial sd, sd = √(0.8 · 0.2 / 160) = 0.0316 → 0.705–0.895."""
+    0.781 (0.75 on a second draw, seeds 15/16). Band: 0.8 ± 3 binomial sd,
+    sd = √(0.8 · 0.2 / 160) = 0.0316 → 0.705–0.895."""
     assert 0.705 <= unseen_by_level["new"][0] <= 0.895, unseen_by_level
 
 
