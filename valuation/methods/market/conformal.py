@@ -12,15 +12,20 @@ exchange (``valuation/methods/market/learned.py`` computes the residuals of each
 **The form and q never come from the same cases.** Choosing the form as the narrowest on the
 cases whose scores then set q is a selection on the calibration draw: the chosen form is the
 one whose ⌈(n + 1)·c⌉-th score happened to fall low, so out of sample it under-covers. Here a
-level's calibration cases are cut by seller — provider, else listing family (a stable hash, so
-a seller's listings and a family's siblings stay together and the cut does not depend on row
-order) — into a *choice* half, on which the narrowest form is
+level's calibration cases are cut by listing family (a stable hash, so siblings stay together
+and the cut does not depend on row order) into a *choice* half, on which the narrowest form is
 chosen, and a *quantile* half, whose scores alone set q (pooled and per exchange). The quantile
 half never influenced the form, so its scores and a new subject's are exchangeable and the
 finite-sample guarantee P(covered) ≥ c holds (Vovk et al. 2005; Angelopoulos & Bates 2023,
 §1–2; the same cross-fitting argument as for tuning a score on a held-apart split). A level
 with too few cases to cut (< 2 · MONDRIAN_MIN) takes a fixed constant σ (no choice, so no
 selection): q · σ is then the rank statistic of |r| itself.
+
+The cut is by family, not by seller: a seller's other families can fall in both halves, a
+milder leak than the one removed. A cut by seller (provider, else family) was measured on
+the DaDaDa family split and not kept: per-call coverage 0.731 (0.597–0.789 over 5 seeds, every
+seed below 0.80) against 0.787 by family — Beijing's per-call cases come from 16–19 sellers,
+so a half holds about nine and q varies with which nine (README, back-test section).
 """
 from __future__ import annotations
 
@@ -78,9 +83,8 @@ def conformal_q(abs_r: np.ndarray, sig: np.ndarray, coverage: float) -> float:
 
 
 def choice_half(groups: np.ndarray) -> np.ndarray:
-    """True = the row's group (seller: provider, else listing family) belongs to the half that
-    chooses the σ form: CRC-32 of the group key is even — stable across runs and row orders,
-    a group's rows together."""
+    """True = the row's group (listing family) belongs to the half that chooses the σ form:
+    CRC-32 of the group key is even — stable across runs and row orders, siblings together."""
     return np.array([zlib.crc32(str(g).encode("utf-8")) % 2 == 0 for g in groups.tolist()], dtype=bool)
 
 
@@ -103,8 +107,8 @@ def calibrate(levels: list[Level], plat: np.ndarray, coverage: float, groups: np
     and the pooled quantile, and the quantile per (level, exchange) — one exchange's list-price
     stacks must not set another's (Mondrian; an exchange with < MONDRIAN_MIN quantile cases:
     pooled). Level 0 has the constant σ of :data:`LEVEL0_FORMS`; levels 1 and 2 choose the
-    form on the choice half of their cases (:func:`choice_half` of ``groups``, the seller:
-    provider, else listing family; None → every row its own group) and set q on the other half only. A level with
+    form on the choice half of their cases (:func:`choice_half` of ``groups``, the listing
+    family; None → every row its own group) and set q on the other half only. A level with
     fewer than MONDRIAN_MIN calibration cases takes the next level's form and quantiles."""
     n = len(plat)
     half = choice_half(groups if groups is not None else np.arange(n).astype(str))

@@ -31,7 +31,7 @@ near-duplicates make row-left-out residuals far too small for a new series or se
 
     σ_i = a + b · sd(ln P of the k nearest cases) + c · their mean cosine distance
           (form per level: the narrowest median range at the target coverage on one half of
-          the sellers — provider, else family —, q from the other half only — ``conformal.py``;
+          the calibration families, q from the other half only — ``conformal.py``;
           level 0: σ = a, since its row-left-out neighbours hold one sibling fewer)
     s_i = |r_i| / σ_i,  q = the ⌈(n + 1)·c⌉-th smallest s (c = coverage; plain, ties kept)
     low, high = P̂ · exp(∓ max(q · σ_subject, 0.05))
@@ -281,12 +281,12 @@ _BLIND = ("title", "category", "update_frequency", *_SCALE)
 
 
 def _blind_q(c: pd.DataFrame, y: np.ndarray, choice: str, form: Form, coverage: float, groups: np.ndarray,
-             seed: int) -> tuple[np.ndarray, np.ndarray]:
+             fam: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Conformal quantiles for a subject that names no exchange, provider or description (a
     card; seen level 2): each case is queried by :data:`_BLIND` alone with its provider
     (else family) left out — ``GroupKFold``, features refitted on the rest, as a card's title
     meets the library — through the chosen model and the level-2 σ form; q from the cases of
-    the half of the sellers (``groups``) that did not choose that form (:func:`conformal.choice_half`;
+    the half of the families that did not choose that form (:func:`conformal.choice_half`;
     all cases when a half has < MONDRIAN_MIN). One quantile per tercile of σ (Mondrian on
     difficulty: a subject far from every case is calibrated on the far cases, not on the list-
     price stacks that a near duplicate hits exactly). Returns (upper σ edges, quantiles).
@@ -294,7 +294,7 @@ def _blind_q(c: pd.DataFrame, y: np.ndarray, choice: str, form: Form, coverage: 
     With the row left out instead (the earlier calibration) a case's siblings stayed in the
     library and a new family queried blind was covered 0.46 on synthetic series."""
     r, st = _group_residuals(choice, c, y, groups, CAL_FOLDS, seed, blind=True)
-    half = choice_half(groups)
+    half = choice_half(fam)
     m = np.isfinite(r)
     if (m & ~half).sum() >= MONDRIAN_MIN and (m & half).sum() >= MONDRIAN_MIN:
         m &= ~half
@@ -358,11 +358,9 @@ def fit_learned(cases: pd.DataFrame, *, coverage: float = 0.80, folds: int = 5,
     abs_r = np.abs(oof[choice] - y)
     fam, prov = _keys(c, n)
     levels = _level_residuals(choice, c, y, abs_r, stats, fam, prov, CAL_FOLDS, seed)
-    # the σ form is chosen on one half of the sellers (provider, else family) and q set on the
-    # other: a seller's listings on both sides would let the choice see the cases that set q
+    forms, q_level, q_by = calibrate(levels, np.array(_col(c, "platform", n), dtype=object), coverage, fam)
     pg = np.where(prov != "", prov, fam).astype(object)
-    forms, q_level, q_by = calibrate(levels, np.array(_col(c, "platform", n), dtype=object), coverage, pg)
-    q_blind = _blind_q(c, y, choice, forms[2], coverage, pg, seed)
+    q_blind = _blind_q(c, y, choice, forms[2], coverage, pg, fam, seed)
     return LearnedModel(choice=choice, cv_mean_abs=cv, q=q_level[0], sigma_form=forms, q_by_platform=q_by,
                         q_level=q_level, families=frozenset(fam.tolist()),
                         providers=frozenset(p for p in prov.tolist() if p),
