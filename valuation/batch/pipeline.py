@@ -26,7 +26,9 @@ Stages and guarantees
   an uninterrupted run. The folder is removed when the run is recorded.
 * **diff** — against each asset's last valued result (``batch_latest``): previous run id,
   estimate and range, change, change ratio, flags new and cleared.
-* **write** — results (``.csv``/``.parquet``/``.xlsx`` by suffix) and rejects, each atomically.
+* **write** — results (``.csv``/``.parquet``/``.xlsx`` by suffix) and rejects, each atomically;
+  ``.csv``/``.parquet`` results are diffed and written partition by partition from the
+  checkpoints (:mod:`valuation.batch.assemble`), so the run never holds the whole table.
 * **record** — run row (id, started/finished, snapshot id, input hash, options, counts, timings
   per stage) and per-asset results in the same transaction (``history=False`` skips the database:
   no diff and no record — for throw-away benchmarks only).
@@ -36,7 +38,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as _dt
-import json
 import os
 import shutil
 import time
@@ -45,7 +46,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from .. import __version__
@@ -53,20 +53,27 @@ from ..core.errors import Issue, ValidationError
 from ..core.portfolio import Portfolio
 from ..core.snapshot import LibrarySnapshot
 from . import rundb as hist
+from .assemble import (
+    Tally,
+    diff,
+    read_part,
+    read_rejects,
+    run_ids,
+    stream_results,
+)
 from .backends import BACKENDS, LocalPool, run_dask, run_local
 from .checkpoints import (
     CRASH_HOOK_ENV,
     crash_hook,
-    part_files,
     parts_dir,
     prepare_parts,
     progress_bar,
     write_part,
 )
 from .io import write_table
-from .partition import REJECT_COLUMNS, RESULT_COLUMNS, run_snapshot, thresholds
+from .partition import RESULT_COLUMNS, run_snapshot, thresholds
 from .plan import Input, Plan, Tasks, load, make_plan, valuation_dates
-from .records_check import accounting, balance_text, unused_records_rejects
+from .records_check import accounting, balance_text
 
 __all__ = [
     "CRASH_HOOK_ENV",
@@ -81,9 +88,6 @@ __all__ = [
 ONLY = ("all", "high-premium", "high-impairment")
 DEFAULT_CHUNK_SIZE = 10_000   # 200k assets, 2 workers: peak 1.35 GB vs 1.63 GB at 25,000 (a worker holds ~8 kB per asset of its partition)
 XLSX_MAX_ROWS = 1_048_575
-DIFF_COLUMNS = ["run_id", "previous_run_id", "previous_estimate", "change", "change_ratio",
-                "previous_low", "previous_high", "low_change", "high_change", "flags_new", "flags_cleared"]
-REJECTS_FILE_COLUMNS = ["table"] + REJECT_COLUMNS
 
 
 def rejects_path(out: str | os.PathLike[str]) -> Path:
@@ -168,41 +172,6 @@ def _check_options(only: str, backend: str, chunk_size: Any, workers: Any, out: 
         raise _bad_option("workers", workers, "an integer >= 1")
     if out.suffix.lower() not in (".csv", ".parquet", ".xlsx"):
         raise _bad_option("out", str(out), ".csv, .parquet, .xlsx")
-
-
-# --------------------------------------------------------------------------- diff
-def _diff(results: pd.DataFrame, prev: pd.DataFrame | None, run_id: str) -> pd.DataFrame:
-    n = len(results)
-    out = results.copy()
-    out["run_id"] = run_id
-    if prev is None or not len(prev):
-        # nothing to compare with (first run): no per-asset lookups at all
-        p = pd.DataFrame({"run_id": np.full(n, None, dtype=object), "flags": np.full(n, "", dtype=object),
-                          **{c: np.full(n, np.nan) for c in ("estimate", "low", "high")}})
-    else:
-        p = prev.reindex(pd.Index(results["asset_id"].astype(str)))
-    pe, pl, ph = (pd.to_numeric(p[c], errors="coerce").to_numpy(float) for c in ("estimate", "low", "high"))
-    est, lo, hi = (results[c].to_numpy(float) for c in ("estimate", "low", "high"))
-    out["previous_run_id"] = p["run_id"].to_numpy(object)
-    out["previous_estimate"] = pe
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out["change"] = est - pe
-        out["change_ratio"] = np.where(pe != 0, (est - pe) / pe, np.nan)
-    out["previous_low"], out["previous_high"] = pl, ph
-    out["low_change"], out["high_change"] = lo - pl, hi - ph
-    has_prev = ~pd.isna(p["run_id"]).to_numpy(bool)
-    before = np.where(has_prev, p["flags"].fillna("").astype(object).to_numpy(), "")
-    after = results["flags"].fillna("").astype(object).to_numpy()
-    failed = results["status"].to_numpy(object) == "failed"
-    # without a previous result there is nothing to compare: new/cleared stay empty
-    cmp_rows = np.flatnonzero(has_prev & ~failed)
-    new_all = np.full(n, "", dtype=object)
-    cleared_all = np.full(n, "", dtype=object)
-    if len(cmp_rows):
-        new, cleared = hist.flag_changes(before[cmp_rows].astype(object), after[cmp_rows])
-        new_all[cmp_rows], cleared_all[cmp_rows] = new, cleared
-    out["flags_new"], out["flags_cleared"] = new_all, cleared_all
-    return out
 
 
 # --------------------------------------------------------------------------- the run
@@ -333,12 +302,11 @@ def _revalue(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, out: Pa
     _value(run, run_local(tasks, snap_run, opts, workers=nworkers, pool=pool) if o.backend == "local" else
            (run_dask(tasks, snap_run, opts, workers=o.workers, scheduler=o.scheduler) if len(tasks) else iter(())),
            o.progress)
-    final, rejects, res_parts, counts = _assemble(run)
-    books = _write(run, final, rejects, o.only == "high-impairment" or o.balance_sheet_date is not None,
-                   o.balance_sheet_date)
+    counts, books = _finish(run, o.only == "high-impairment" or o.balance_sheet_date is not None,
+                            o.balance_sheet_date)
     finished = _now()
     timings["total"] = time.perf_counter() - t_all
-    _record(run, res_parts, counts, t_all)
+    _record(run, counts, t_all)
     shutil.rmtree(pdir, ignore_errors=True)
     return RunSummary(run_id=run.run_id, out=str(out), rejects=str(rejects_path(out)),
                       started_at=started.isoformat(), finished_at=finished.isoformat(),
@@ -346,21 +314,6 @@ def _revalue(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, out: Pa
                       workers=nworkers if o.backend == "local" else int(o.workers or 0), range_method=range_method,
                       counts=counts, timings={k: round(v, 4) for k, v in timings.items()}, resumed_parts=len(done),
                       partitions=plan.n_parts, history=run.eng is not None, books=books)
-
-
-def _write(run: _Run, final: pd.DataFrame, rejects: pd.DataFrame, with_books: bool,
-           balance_sheet_date: _dt.date | None) -> str | None:
-    """Write the results, the rejects and (``with_books``) the impairment register and the
-    disclosure tables, each atomically; returns where the books went."""
-    t = time.perf_counter()
-    books = None
-    if with_books:
-        from .books import write_books
-        books = write_books(run.inp, final, run.out, balance_sheet_date=balance_sheet_date)
-    write_table(final, run.out)
-    write_table(rejects, rejects_path(run.out))
-    run.timings["write"] = time.perf_counter() - t
-    return books
 
 
 def _checkpoints(pdir: Path, resume: bool, as_of: _dt.date | None, started: _dt.datetime,
@@ -422,60 +375,62 @@ def _value(run: _Run, stream: Any, progress: Callable[[int, int], Any] | bool | 
     run.timings["cpu_value"] = stage["value"]
 
 
-def _assemble(run: _Run) -> tuple[pd.DataFrame, pd.DataFrame, list[pd.DataFrame], dict[str, int]]:
-    """``(results with their diff, rejects, results per partition, counts)``: the checkpoints read
-    in partition order, each asset diffed against its previous run, and the run's counts."""
+def _finish(run: _Run, with_books: bool, balance_sheet_date: _dt.date | None) -> tuple[dict[str, int], str | None]:
+    """Assemble, diff and write the results and the rejects (and, ``with_books``, the impairment
+    register and the disclosure tables), each file atomically; returns ``(counts, books)``.
+
+    A ``.csv`` or ``.parquet`` run without books streams the checkpoints to the results file
+    partition by partition (:func:`~valuation.batch.assemble.stream_results`); otherwise the
+    whole table is assembled (the books read all assets; ``.xlsx`` holds ≤ 1,048,575 rows)."""
     t = time.perf_counter()
-    pre = run.plan.pre_rejects
-    res_parts, rej_parts, screened_out = [], list(pre), 0
-    for i in range(run.plan.n_parts):
-        res_p, rej_p, meta_p = part_files(run.pdir, i)
-        res_parts.append(pd.read_parquet(res_p))
-        rj = pd.read_parquet(rej_p)
-        if len(rj):
-            rj.insert(0, "table", "assets")
-            rej_parts.append(rj)
-        screened_out += int(json.loads(meta_p.read_text(encoding="utf-8"))["screened_out"])
-    results = (pd.concat(res_parts, ignore_index=True) if res_parts
-               else pd.DataFrame({c: pd.Series([], dtype=object) for c in RESULT_COLUMNS}))
-    part_rej = {a for r in rej_parts[len(pre):] for a in r["asset_id"] if a is not None}
-    rej_parts += unused_records_rejects(run.plan.assigned, part_rej)
-    rej_parts = [r for r in rej_parts if len(r)]
-    rejects = (pd.concat(rej_parts, ignore_index=True) if rej_parts
-               else pd.DataFrame(columns=REJECTS_FILE_COLUMNS))
-    rejects = rejects[REJECTS_FILE_COLUMNS]
-    if len(rejects):
-        rejects = rejects.assign(_t=(rejects["table"] != "assets").astype(int)).sort_values(
-            ["_t", "table", "row"], kind="stable").drop(columns="_t").reset_index(drop=True)
+    pdir, n_parts = run.pdir, run.plan.n_parts
+    rejects, screened_out = read_rejects(pdir, n_parts, run.plan.pre_rejects, run.plan.assigned)
+    ids = run_ids(pdir, n_parts) if run.eng is not None else None
     run.timings["assemble"] = time.perf_counter() - t
-
     t = time.perf_counter()
-    prev = hist.previous_results(run.eng, results["asset_id"]) if run.eng is not None else None
-    final = _diff(results, prev, run.run_id)
-    run.timings["diff"] = time.perf_counter() - t
-    return final, rejects, res_parts, _counts(run, final, rejects, screened_out)
+    prev = hist.previous_results(run.eng, ids) if run.eng is not None else None
+    tally, books, t_prev = Tally(), None, time.perf_counter() - t
+    if n_parts and not with_books and run.out.suffix.lower() in (".csv", ".parquet"):
+        stream_results(pdir, n_parts, prev, run.run_id, run.out, tally, run.timings)
+        run.timings["diff"] += t_prev
+    else:
+        parts = [read_part(pdir, i) for i in range(n_parts)]
+        results = (pd.concat(parts, ignore_index=True) if parts
+                   else pd.DataFrame({c: pd.Series([], dtype=object) for c in RESULT_COLUMNS}))
+        del parts
+        final = diff(results, prev, run.run_id)
+        tally.add(final)
+        run.timings["diff"] = time.perf_counter() - t
+        t = time.perf_counter()
+        if with_books:
+            from .books import write_books
+            books = write_books(run.inp, final, run.out, balance_sheet_date=balance_sheet_date)
+        write_table(final, run.out)
+        run.timings["write"] = time.perf_counter() - t
+    t = time.perf_counter()
+    write_table(rejects, rejects_path(run.out))
+    run.timings["write"] += time.perf_counter() - t
+    return _counts(run, tally, rejects, screened_out), books
 
 
-def _counts(run: _Run, final: pd.DataFrame, rejects: pd.DataFrame, screened_out: int) -> dict[str, int]:
+def _counts(run: _Run, tally: Tally, rejects: pd.DataFrame, screened_out: int) -> dict[str, int]:
     """``total = rejected + screened_out + screened`` and the records balance (records_check)."""
-    status = final["status"].to_numpy(object)
     rejected_rows = int(rejects.loc[rejects["table"] == "assets", "row"].nunique()) if len(rejects) else 0
     counts = {"total": int(run.plan.n_total), "rejected": rejected_rows,
-              "screened": len(final), "screened_out": int(screened_out),
-              "valued": int((status == "ok").sum()), "no_estimate": int((status == "no_estimate").sum()),
-              "failed": int((status == "failed").sum()),
-              "flagged": int((final["flags"].fillna("").astype(str) != "").sum())}
+              "screened": tally.screened, "screened_out": int(screened_out),
+              "valued": tally.valued, "no_estimate": tally.no_estimate, "failed": tally.failed,
+              "flagged": tally.flagged}
     return accounting(counts, rejects, sum(len(fr) for fr in run.inp.records.values()))
 
 
-def _record(run: _Run, res_parts: list[pd.DataFrame], counts: dict[str, int], t_all: float) -> None:
+def _record(run: _Run, counts: dict[str, int], t_all: float) -> None:
     """Rows of resumed partitions, then batch_latest and the finished mark in one transaction;
     finish_run afterwards only adds the history stage to the recorded timings."""
     if run.eng is None:
         return
     t = time.perf_counter()
     for i in sorted(run.done):                  # partitions taken over from the interrupted run
-        hist.insert_partition(run.eng, run.run_id, res_parts[i])
+        hist.insert_partition(run.eng, run.run_id, read_part(run.pdir, i))
     hist.finish_results(run.eng, run.run_id, counts=counts,
                         timings={k: round(v, 4) for k, v in run.timings.items()})
     run.timings["history"] = time.perf_counter() - t
