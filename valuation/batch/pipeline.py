@@ -23,7 +23,8 @@ Stages and guarantees
 * **checkpoint / resume** — each finished partition is written to ``<out>.parts/`` (results,
   rejects, then a JSON marker, each atomically). ``resume=True`` reuses the partitions of an
   interrupted run with the same input hash, snapshot and options, and gives the same output as
-  an uninterrupted run. The folder is removed when the run is recorded.
+  an uninterrupted run. The folder is removed when the run is recorded. (Timing ``checkpoint``:
+  this process's seconds on the checkpoints and the history rows while partitions are valued.)
 * **diff** — against each asset's last valued result (``batch_latest``): previous run id,
   estimate and range, change, change ratio, flags new and cleared.
 * **write** — results (``.csv``/``.parquet``/``.xlsx`` by suffix) and rejects, each atomically;
@@ -350,14 +351,16 @@ def _value(run: _Run, stream: Any, progress: Callable[[int, int], Any] | bool | 
     if cb:
         cb(done_rows, total_rows)
     stage = {"validate": 0.0, "value": 0.0}
-    written = 0
+    written, own = 0, 0.0
     if run.eng is not None:
         hist.clear_results(run.eng, run.run_id)        # a resumed run writes all its rows again
     try:
         for po in stream:
+            t_own = time.perf_counter()
             write_part(run.pdir, po)
             if run.eng is not None:
                 hist.insert_partition(run.eng, run.run_id, po.results)
+            own += time.perf_counter() - t_own
             written += 1
             for k in stage:
                 stage[k] += po.seconds.get(k, 0.0)
@@ -373,6 +376,7 @@ def _value(run: _Run, stream: Any, progress: Callable[[int, int], Any] | bool | 
     run.timings["partitions"] = time.perf_counter() - t
     run.timings["cpu_validate"] = stage["validate"]
     run.timings["cpu_value"] = stage["value"]
+    run.timings["checkpoint"] = own      # this process's share: checkpoint files and history rows
 
 
 def _finish(run: _Run, with_books: bool, balance_sheet_date: _dt.date | None) -> tuple[dict[str, int], str | None]:
