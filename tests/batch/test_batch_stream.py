@@ -55,3 +55,44 @@ def test_streamed_csv_equals_one_partition(tmp_path):
         assert len(tm) == len(to) == 41 and tm[0] == to[0]                    # one header
         fm, fo = (pd.read_csv(p, dtype=str, keep_default_na=False) for p in (m, o))
         pd.testing.assert_frame_equal(fm.drop(columns=RUN_IDS), fo.drop(columns=RUN_IDS), check_exact=True)
+
+
+def test_early_pool_values_as_inline_and_starts_only_for_several_partitions(tmp_path):
+    import datetime as dt
+
+    import numpy as np
+
+    from valuation import api
+    from valuation.batch.backends import LocalPool, run_inline, run_local
+    from valuation.batch.partition import PartitionTask, run_snapshot, thresholds
+    from valuation.batch.pipeline import _early_pool
+
+    a, recs = small_portfolio(12, seed=5)
+    comps = recs["market.comparables"]
+    snap, _ = run_snapshot(api.snapshot("seed"), len(a))
+    opts = {"only": "all", "thresholds": thresholds(snap), "as_of": dt.date.fromisoformat(AS_OF)}
+
+    def tasks():
+        out = []
+        for i, lo in enumerate(range(0, 12, 4)):
+            rows = np.arange(lo, lo + 4)
+            ids = set(a["asset_id"].iloc[rows])
+            out.append(PartitionTask(i, table=a.iloc[rows], records={
+                "market.comparables": comps[comps["asset_id"].isin(ids)]}, rows=rows))
+        return out
+
+    import multiprocessing as mp
+
+    before = len(mp.active_children())
+    with LocalPool(2) as pool:
+        assert len(mp.active_children()) == before + 2                          # forked up front
+        pooled = sorted(run_local(tasks(), snap, opts, pool=pool), key=lambda po: po.index)
+    assert pool.executor is None                                                # closed with the run
+    inline = list(run_inline(tasks(), snap, opts))
+    for p, q in zip(pooled, inline):
+        pd.testing.assert_frame_equal(p.results, q.results, check_exact=True)
+    # a pool is started before reading only when the input may span several partitions
+    assert _early_pool(a, "local", 2, 1000).__class__.__name__ == "nullcontext"
+    assert _early_pool(a, "dask", 2, 4).__class__.__name__ == "nullcontext"
+    with _early_pool(a, "local", 2, 4) as pool:
+        assert isinstance(pool, LocalPool)
