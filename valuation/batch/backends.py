@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -18,7 +19,7 @@ from typing import Any
 from ..core.snapshot import LibrarySnapshot
 from .partition import PartitionOutput, PartitionTask, run_partition
 
-__all__ = ["BACKENDS", "LocalPool", "run_dask", "run_inline", "run_local"]
+__all__ = ["BACKENDS", "DaskCluster", "LocalPool", "run_dask", "run_inline", "run_local"]
 
 BACKENDS = ("local", "dask")
 
@@ -138,23 +139,71 @@ def _dask_work(task: PartitionTask, snap: LibrarySnapshot, opts: Mapping[str, An
     return run_partition(task, snap, opts)
 
 
+class DaskCluster:
+    """The Dask side of a run: ``Client(scheduler)`` when an address is given, else a
+    ``LocalCluster`` of ``workers`` processes (one thread each) that imports the valuation
+    package as each worker starts (``preload``).
+
+    Started in a background thread at the start of the run, so the workers start and import
+    the package while this process reads and checks the input; :meth:`client` waits for it."""
+
+    def __init__(self, workers: int | None, scheduler: str | None):
+        self.workers, self.scheduler = workers, scheduler
+        self._client: Any = None
+        self._cluster: Any = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._start, name="dask-cluster-start", daemon=True)
+        self._thread.start()
+
+    def _start(self) -> None:
+        try:
+            from dask.distributed import Client, LocalCluster
+
+            if self.scheduler:
+                self._client = Client(self.scheduler)
+                return
+            n = max(1, int(self.workers or os.cpu_count() or 1))
+            self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                         dashboard_address=None, preload=["valuation.batch.partition"])
+            self._client = Client(self._cluster)
+        except BaseException as e:  # noqa: BLE001 - raised in the run's thread by client()
+            self._error = e
+
+    def client(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._client
+
+    def close(self) -> None:
+        self._thread.join()
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+    def __enter__(self) -> DaskCluster:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def run_dask(tasks: Sequence[PartitionTask], snap: LibrarySnapshot, opts: Mapping[str, Any], *,
-             workers: int | None = None, scheduler: str | None = None) -> Iterator[PartitionOutput]:
-    """A ``dask.distributed`` cluster: ``Client(scheduler)`` when an address is given, else a
-    ``LocalCluster`` of ``workers`` processes (one thread each). The snapshot is broadcast to
-    the workers once; at most 2 × workers partitions are in flight."""
-    from dask.distributed import Client, LocalCluster
+             workers: int | None = None, scheduler: str | None = None,
+             cluster: DaskCluster | None = None) -> Iterator[PartitionOutput]:
+    """A ``dask.distributed`` cluster (:class:`DaskCluster`; ``cluster``: the run's, started
+    early, else one is started here). The snapshot is broadcast to the workers once; at most
+    2 × workers partitions are in flight."""
     from dask.distributed import wait as dwait
 
-    cluster = None
-    if scheduler:
-        client = Client(scheduler)
-    else:
-        n = max(1, int(workers or os.cpu_count() or 1))
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
-        client = Client(cluster)
+    own = cluster is None
+    if cluster is None:
+        cluster = DaskCluster(workers, scheduler)
     try:
+        client = cluster.client()
         nworkers = max(1, len(client.scheduler_info().get("workers", {})) or int(workers or 1))
         snap_f = client.scatter(snap, broadcast=True)
         opts = dict(opts)
@@ -179,6 +228,5 @@ def run_dask(tasks: Sequence[PartitionTask], snap: LibrarySnapshot, opts: Mappin
                 f.release()
                 yield out
     finally:
-        client.close()
-        if cluster is not None:
+        if own:
             cluster.close()

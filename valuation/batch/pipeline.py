@@ -62,7 +62,7 @@ from .assemble import (
     run_ids,
     stream_results,
 )
-from .backends import BACKENDS, LocalPool, run_dask, run_local
+from .backends import BACKENDS, DaskCluster, LocalPool, run_dask, run_local
 from .checkpoints import (
     CRASH_HOOK_ENV,
     crash_hook,
@@ -230,7 +230,7 @@ def revalue(portfolio: Any, out: str | os.PathLike[str], *, only: str = "all", b
     o = _Options(only, backend, workers, scheduler, bool(resume), chunk_size, progress, as_of, history,
                  bool(flag_messages), balance_sheet_date)
     nworkers = int(workers or os.cpu_count() or 1)
-    with _early_pool(portfolio, backend, nworkers, chunk_size) as pool:
+    with _early_pool(portfolio, backend, nworkers, chunk_size, workers, scheduler) as pool:
         return _revalue(portfolio, records, out, snapshot, db, o, pool, t_all)
 
 
@@ -251,14 +251,18 @@ class _Options:
     balance_sheet_date: _dt.date | None
 
 
-def _early_pool(portfolio: Any, backend: str, workers: int, chunk_size: int) -> Any:
-    """The local backend's worker pool, started before the input is read (see
+def _early_pool(portfolio: Any, backend: str, workers: int, chunk_size: int,
+                workers_opt: int | None = None, scheduler: str | None = None) -> Any:
+    """The Dask cluster (:class:`~valuation.batch.backends.DaskCluster`, started in the
+    background), or the local backend's worker pool, started before the input is read (see
     :class:`~valuation.batch.backends.LocalPool`) when the input may hold more than one
     partition: a frame or portfolio longer than ``chunk_size``, or a file larger than
     ``chunk_size`` × 64 bytes (no row of the card table is that short). Otherwise nothing is
     started here, and :func:`~valuation.batch.backends.run_local` starts a pool after the plan
     if there is more than one partition after all."""
-    if backend != "local" or workers <= 1:
+    if backend == "dask":
+        return DaskCluster(workers_opt, scheduler)
+    if workers <= 1:
         return contextlib.nullcontext()
     if isinstance(portfolio, (pd.DataFrame, Portfolio)):
         big = len(portfolio) > chunk_size
@@ -271,7 +275,7 @@ def _early_pool(portfolio: Any, backend: str, workers: int, chunk_size: int) -> 
 
 
 def _revalue(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, out: Path, snap: LibrarySnapshot,
-             db: Any, o: _Options, pool: LocalPool | None, t_all: float) -> RunSummary:
+             db: Any, o: _Options, pool: LocalPool | DaskCluster | None, t_all: float) -> RunSummary:
     """:func:`revalue` once its options are checked and its worker pool (if any) started."""
     timings: dict[str, float] = {}
     started = _now()
@@ -301,7 +305,7 @@ def _revalue(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, out: Pa
     nworkers = int(o.workers or os.cpu_count() or 1)
     tasks = Tasks(plan.n_parts, lambda i: plan.task(inp, i), done)     # built on demand
     _value(run, run_local(tasks, snap_run, opts, workers=nworkers, pool=pool) if o.backend == "local" else
-           (run_dask(tasks, snap_run, opts, workers=o.workers, scheduler=o.scheduler) if len(tasks) else iter(())),
+           (run_dask(tasks, snap_run, opts, cluster=pool) if len(tasks) else iter(())),
            o.progress)
     counts, books = _finish(run, o.only == "high-impairment" or o.balance_sheet_date is not None,
                             o.balance_sheet_date)
