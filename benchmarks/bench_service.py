@@ -18,6 +18,13 @@ requests at an idle service, the first computed alone and the other nineteen que
 — which closed-loop clients meet once, at start; it is 1 % of 2,000 responses, so it alone
 would set the p99.
 
+``--batch-cost`` measures no HTTP at all: the CPU time (``time.process_time``, min and median
+of ``--repeat`` runs, so it holds on a machine shared with other work) of one in-process
+evaluation of 1, 10 and 20 distinct cards as the service computes a coalesced batch
+(:func:`valuation.service.compute.appraise_rendered`, traces included) — the figures behind
+the choice between computing in the serving process and compute processes
+(:func:`valuation.service.compute.default_processes`).
+
 ``--load wrk`` drives the same ``distinct`` phase with wrk (Debian package ``wrk``), a load
 generator written in C, instead of the Python client threads: ``--clients`` keep-alive
 connections, each sending its next request on the answer, every request with its own asset id
@@ -35,7 +42,7 @@ Usage::
 
     .venv/bin/python benchmarks/bench_service.py [--clients 20] [--requests 2000]
         [--max-seconds 120] [--card examples/cards/E01_*.json]
-        [--compute-processes 2] [--load wrk --max-seconds 20]
+        [--compute-processes 2] [--load wrk --max-seconds 20] [--batch-cost --repeat 15]
 """
 from __future__ import annotations
 
@@ -181,6 +188,40 @@ def _children_cpu() -> float:
     return t.children_user + t.children_system
 
 
+def _distinct(card: dict, i: int) -> dict:
+    c = json.loads(json.dumps(card))
+    c["asset"]["asset_id"] = f"BENCH-{i}"
+    c["asset"]["book_value"] = 1_000_000 + 137 * i
+    return c
+
+
+def _batch_cost(card: dict, repeat: int) -> None:
+    """Print the CPU time of one coalesced evaluation of 1, 10 and 20 distinct cards and the
+    fixed and per-card parts fitted to them (least squares over the minima)."""
+    from valuation import api
+    from valuation.service.compute import appraise_rendered, warm_engine
+
+    warm_engine("seed")                 # the caches a running service has filled
+    sid = api.snapshot("seed").snapshot_id
+    sizes, mins = (1, 10, 20), []
+    for n in sizes:
+        cpu = []
+        for r in range(repeat):
+            cards = [_distinct(card, 1000 * r + 100 * n + i) for i in range(n)]
+            t = time.process_time()
+            out = appraise_rendered("seed", True, cards, None, sid)
+            cpu.append((time.process_time() - t) * 1000)
+            if any(isinstance(o, Exception) for o in out):
+                raise RuntimeError(f"a card failed: {out}")
+        mins.append(min(cpu))
+        print(f"[batch cost] {n:>2} cards: CPU ms min {min(cpu):.1f}, median {np.median(cpu):.1f} "
+              f"({min(cpu) / n:.2f} per card) over {repeat} runs")
+    per_card, fixed = np.polyfit(sizes, mins, 1)
+    print(f"[batch cost] fit: {fixed:.1f} ms per evaluation + {per_card:.2f} ms per card; "
+          f"20 clients: one batch of 20 ~{fixed + 20 * per_card:.1f} ms in the serving process, "
+          f"two of 10 side by side ~{fixed + 10 * per_card:.1f} ms in two compute processes")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clients", type=int, default=20)
@@ -198,10 +239,16 @@ def main() -> None:
     ap.add_argument("--load", choices=("python", "wrk"), default="python",
                     help="load generator: Python client threads, or wrk (C; distinct cards only)")
     ap.add_argument("--warmup-seconds", type=float, default=3.0, help="wrk: unmeasured run first")
+    ap.add_argument("--batch-cost", action="store_true",
+                    help="no HTTP: CPU time of one coalesced evaluation of 1, 10 and 20 cards")
+    ap.add_argument("--repeat", type=int, default=15, help="--batch-cost: runs per size")
     ap.add_argument("--card", type=Path, default=sorted((ROOT / "examples" / "cards").glob("E01*.json"))[0])
     a = ap.parse_args()
 
     card = json.loads(a.card.read_text(encoding="utf-8"))
+    if a.batch_cost:
+        _batch_cost(card, max(1, a.repeat))
+        return
     tmp = Path(tempfile.mkdtemp(prefix="bench-service-"))
     db = f"sqlite:///{tmp / 'service.db'}"
     env = {**os.environ, "VALUATION_SERVICE_RATE_PER_SECOND": "0", "VALUATION_SERVICE_RUNS_DIR": str(tmp / "runs"),
@@ -230,12 +277,7 @@ def main() -> None:
         headers = {"X-API-Key": key, "Content-Type": "application/json"}
 
         def body_of(i: int, distinct: bool) -> bytes:
-            if not distinct:
-                return json.dumps(card).encode()
-            c = json.loads(json.dumps(card))
-            c["asset"]["asset_id"] = f"BENCH-{i}"
-            c["asset"]["book_value"] = 1_000_000 + 137 * i
-            return json.dumps(c).encode()
+            return json.dumps(_distinct(card, i) if distinct else card).encode()
 
         def one(conn: http.client.HTTPConnection, body: bytes) -> tuple[float, int, int]:
             t = time.perf_counter()

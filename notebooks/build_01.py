@@ -29,9 +29,9 @@ cells = [
          "measures = pd.DataFrame({'asset_id': 'F1',\n"
          "    'indicator': ['accuracy.content_correctness', 'accuracy.duplicate_rate', 'accuracy.dirty_rate'],\n"
          "    'a': [9600, 150, 300], 'b': [10000, 10000, 10000], 'score': [None, None, None]})\n"
-         "s = indicator_scores(measures)\n"
+         "s = pd.DataFrame(indicator_scores(measures).columns())  # arrays → a table, here at the edge\n"
          "s[['indicator', 'orientation', 'ratio', 'x', 'score']]"),
-    code("indicator_scores(measures, scale='piecewise')[['indicator', 'x', 'score']]"),
+    code("pd.DataFrame(indicator_scores(measures, scale='piecewise').columns())[['indicator', 'x', 'score']]"),
     md("## 2. AHP 维度权重 / AHP weights of the six dimensions (F3)\n\n"
        "Order: 规范性, 完整性, 准确性, 一致性, 时效性, 可访问性."),
     code("F3 = np.array([[1, 1/2, 1/3, 1, 2, 3], [2, 1, 1/2, 2, 3, 4], [3, 2, 1, 3, 4, 5],\n"

@@ -11,11 +11,12 @@ cells = [
                          "rules = load_seed_rules()\nprint(len(rules), 'seed rules')\n"
                          "pd.DataFrame([{k: r[k] for k in ('id', 'severity', 'condition')} | {'references': ', '.join(r['references'])} for r in rules])"),
     nbf.v4.new_markdown_cell("## F8：高溢价与低于 90%\n国有企业（国资委令第12号约束国有企业）：账面价值 100，评估值 260（增值率 160%），拟交易价 230 < 0.9 × 260 = 234。"),
-    nbf.v4.new_code_cell("from valuation.rules.facts import FACTS\nimport numpy as np\n"
-                         "base = {k: (np.nan if t == 'number' else False if t == 'bool' else '') for k, (t, _, _) in FACTS.items()}\n"
-                         "facts = pd.DataFrame([base | {'holder_type': 'soe', 'estimate': 260.0, 'book_value': 100.0, 'premium_ratio': 1.6, 'proposed_price': 230.0}], index=['F8'])\n"
-                         "rs = compile_rules(rules)\nhits = rs.evaluate(facts)\nprint(sorted(hits['code'].astype(str)))\n"
-                         "from valuation.rules import flags_for\nfor f in flags_for(facts, hits, rs)['F8']:\n    print(f['severity'], f['code'], f['message_zh'], f['references'])"),
+    nbf.v4.new_code_cell("from valuation.rules.facts import empty_facts\nimport numpy as np\n"
+                         "facts = empty_facts(1)  # {fact: array}, every fact missing; set the F8 facts\n"
+                         "facts |= {'holder_type': np.array(['soe'], dtype=object), 'estimate': np.array([260.0]), 'book_value': np.array([100.0]),\n"
+                         "          'premium_ratio': np.array([1.6]), 'proposed_price': np.array([230.0])}\n"
+                         "rs = compile_rules(rules)\nhits = rs.evaluate(facts)\nprint(sorted(hits.code))\n"
+                         "from valuation.rules import flags_for\nfor f in flags_for(facts, ['F8'], hits, rs)['F8']:\n    print(f['severity'], f['code'], f['message_zh'], f['references'])"),
     nbf.v4.new_markdown_cell("## 整张卡片的标记 / Flags of a whole card\n行政单位的数据资产用于质押（财资〔2024〕1号 禁止）。"),
     nbf.v4.new_code_cell("import json\nfrom pathlib import Path\n"
                          "ROOT = next(p for p in (Path.cwd(), *Path.cwd().parents) if (p / 'examples' / 'cards').is_dir())  # the repository, from notebooks/ or the root\n"

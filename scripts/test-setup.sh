@@ -27,4 +27,4 @@ if [ -n "$need" ]; then
   fi
 fi
 # Jupyter kernel for the executed notebooks
-.venv/bin/python -m ipykernel install --user --name python3 >/dev/null 2>&1 || true
+"${PY:-.venv/bin/python}" -m ipykernel install --user --name python3 >/dev/null 2>&1 || true

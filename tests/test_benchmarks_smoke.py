@@ -40,6 +40,13 @@ def test_bench_service_runs_on_loopback():
         assert re.search(rf"\[{phase}\] steady state \(without each client's first 1\): \d+ responses", out), out
 
 
+def test_bench_service_batch_cost_prints_the_fit():
+    out = _run("benchmarks/bench_service.py", "--batch-cost", "--repeat", "1")
+    for n in (1, 10, 20):
+        assert re.search(rf"\[batch cost\] +{n} cards: CPU ms min [\d.]+, median [\d.]+", out), out
+    assert re.search(r"\[batch cost\] fit: -?[\d.]+ ms per evaluation \+ -?[\d.]+ ms per card", out), out
+
+
 @pytest.mark.timeout(300)
 def test_bench_service_runs_with_wrk(tmp_path):
     import os

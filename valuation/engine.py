@@ -24,7 +24,7 @@ from .methods.finite import guard_conclusion, guard_method_frame, guard_negative
 from .methods.registry import APPROACHES
 from .methods.rows import CONVERT_AT_ONCE, row_columns
 from .pricing.reconcile import reconcile
-from .rules.engine import compile_rules, flags_from_arrays
+from .rules.engine import compile_rules, flags_for
 from .rules.facts import fact_arrays
 
 __all__ = ["Evaluation", "evaluate", "run_method"]
@@ -163,14 +163,10 @@ def _reconcile(pf: Portfolio, results: Mapping[str, MethodResult], snap: Library
 
 def _flags(pf: Portfolio, frame: pd.DataFrame, results: Mapping[str, MethodResult],
            snap: LibrarySnapshot, as_of: _dt.date | None) -> dict[str, list[dict[str, Any]]]:
-    # the facts as arrays and the hits as positions: the same flags as build_facts →
-    # RuleSet.evaluate → flags_for, without the facts and hits frames (most of their cost
-    # for one card)
-    facts = fact_arrays(pf.assets, frame, methods={m: mr.frame for m, mr in results.items()},
-                                  as_of=as_of)
+    # the facts from the typed asset table and the results, the hits as positions
+    facts = fact_arrays(pf.columns, frame, methods={m: mr.frame for m, mr in results.items()}, as_of=as_of)
     ruleset = _ruleset(snap)
-    hits = ruleset.hit_positions(facts, len(pf))
-    flags = flags_from_arrays(facts, pf.index.to_numpy(dtype=object), hits, ruleset)
+    flags = flags_for(facts, pf.columns.ids, ruleset.evaluate(facts, len(pf)), ruleset)
     return _cite(flags, snap)
 
 

@@ -37,19 +37,25 @@ def server(tmp_path_factory):
         pytest.skip("chromium not installed")
     db = tmp_path_factory.mktemp("e2e") / "e2e.db"
     env = dict(os.environ, VALUATION_DB_URL=f"sqlite:///{db}", STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
-    subprocess.run([sys.executable, "-m", "valuation.cli", "init"], cwd=ROOT, env=env, check=True,
-                   capture_output=True)
+    # the store is seeded while Streamlit starts (a server runs the app only when a browser
+    # session connects, after both are done): seconds less before the first test
+    init = subprocess.Popen([sys.executable, "-m", "valuation.cli", "init"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless",
                              "true", "--server.port", str(port), "--server.address", "127.0.0.1"],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out, _ = init.communicate(timeout=600)
+    if init.returncode != 0:
+        proc.kill()
+        pytest.fail("valuation init failed: " + out.decode(errors="replace")[-2000:])
     url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
+    for _ in range(240):
         try:
             if urlopen(url + "/_stcore/health", timeout=1).read() == b"ok":
                 break
         except OSError:
-            time.sleep(0.5)
+            time.sleep(0.25)
     else:
         proc.kill()
         pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])

@@ -1,4 +1,6 @@
-"""The column reader of the income approach gives what the public pandas expressions give."""
+"""The pricing layer's column reader (``income/columns.py``, an adapter until pricing reads
+``pf.columns``) gives what the public pandas expressions give, and its typed view what the asset
+table gives; the income result frame is the dict constructor's."""
 import glob
 import json
 
@@ -7,8 +9,10 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from valuation.core.columns import AssetTable
 from valuation.core.portfolio import Portfolio
-from valuation.methods.income.columns import Columns, frame, labels
+from valuation.methods.income.columns import Columns
+from valuation.methods.income.frame import frame, labels
 from valuation.methods.income.kernel import discount, exponents, life_weights
 
 
@@ -115,7 +119,7 @@ def test_discount_with_given_exponents_is_the_same():
 def test_codes_give_the_text_and_its_comparisons(k):
     """Text read as codes first (Arrow dictionary, or factorised object text) reads, compares
     and writes out as the text read directly."""
-    from valuation.methods.income.columns import coded_str, str_array
+    from valuation.methods.income.frame import coded_str, str_array
 
     a = _frames()[k]
     a = pd.concat([a, a.iloc[:1].assign(income_rate_basis="", income_model=None)]) if len(a) else a
@@ -132,30 +136,51 @@ def test_codes_give_the_text_and_its_comparisons(k):
 
 
 def test_income_basis_codes_and_differ_match_the_text():
+    """income basis (art. 21(6)): stated, else direct → pre_tax, excess → post_tax, royalty →
+    post_tax with a tax rate > 0 else pre_tax, others unknown (""); a mismatch is two stated,
+    different bases."""
     from valuation.methods.income import _differ
     from valuation.methods.income.streams import income_basis, income_basis_codes
+    from valuation.methods.typed import coded
 
-    a = _frames()[0]
-    a = pd.concat([a] * 3, ignore_index=True)
-    a["income_income_basis"] = pd.array((["pre_tax", None, "post_tax", ""] * len(a))[:len(a)], dtype="str")
-    a["income_rate_basis"] = pd.array(([None, "pre_tax", "post_tax"] * len(a))[:len(a)], dtype="str")
-    a["income_model"] = pd.array((["direct", "excess", "royalty", "split", None] * len(a))[:len(a)], dtype="str")
-    a["income_tax_rate"] = ([0.25, np.nan, 0.0, 0.1] * len(a))[:len(a)]
-    cols = Columns(a)
-    model = cols.txt("income_model")
-    ib = income_basis_codes(cols, {m: cols.eq("income_model", m) for m in ("direct", "excess", "royalty")})
-    _same(labels(*ib), income_basis(a, model))
-    x, y = labels(*ib), cols.txt("income_rate_basis")
-    want = (x != "") & (y != "") & (x != y)
-    assert want.any() and not want.all()
-    assert np.array_equal(_differ(ib, cols.codes("income_rate_basis")), want)
+    t = Portfolio.from_cards(json.load(open(f, encoding="utf-8"))
+                             for f in sorted(glob.glob("examples/cards/*.json"))).columns.take([0] * 8)
+    spec = AssetTable.spec
+    codes = lambda name, vals: np.array([-1 if v is None else spec(name).code(v) for v in vals], np.int16)  # noqa: E731
+    model = ["direct", "excess", "royalty", "royalty", "split", None, "direct", "excess"]
+    t = t.with_columns(
+        income_income_basis=codes("income_income_basis", [None, None, None, None, None, None, "post_tax", None]),
+        income_rate_basis=codes("income_rate_basis", ["pre_tax", "pre_tax", None, "post_tax", "pre_tax", None,
+                                                     "pre_tax", "post_tax"]),
+        income_model=codes("income_model", model),
+        income_tax_rate=np.array([np.nan, np.nan, 0.25, 0.0, np.nan, np.nan, np.nan, np.nan]))
+    is_model = {m: np.array([x == m for x in model]) for m in ("direct", "excess", "royalty")}
+    ib = income_basis_codes(t, is_model)
+    want = ["pre_tax", "post_tax", "post_tax", "pre_tax", "", "", "post_tax", "post_tax"]
+    assert labels(*ib).tolist() == want
+    assert income_basis(t, np.array(model, dtype=object)).tolist() == want
+    assert _differ(ib, coded(t, "income_rate_basis")).tolist() == [False, True, False, True, False, False,
+                                                                   True, False]
+
+
+def test_typed_view_is_the_asset_table():
+    """The pricing layer's rows read through :meth:`Columns.typed_view` give the asset table's
+    arrays (types, missing values and defaults)."""
+    cards = [json.load(open(f, encoding="utf-8")) for f in sorted(glob.glob("examples/cards/*.json"))]
+    pf = Portfolio.from_cards(cards, strict=False)
+    t, v = pf.columns, Columns(pf.assets).typed_view()
+    assert v.ids.tolist() == t.ids.tolist() and len(v) == len(t)
+    for name in t.columns:
+        x, y = v[name], t[name]
+        assert x.dtype == y.dtype, name
+        assert [repr(e) for e in x.tolist()] == [repr(e) for e in y.tolist()], name
 
 
 def _text_frames() -> list[pd.DataFrame]:
     """Text columns of every shape the readers take apart: short and long (either side of
     SMALL), constant, with missing values, of several values, a slice of a longer Arrow array
     (an offset into its buffers) and a column of several Arrow chunks."""
-    from valuation.methods.income.columns import SMALL
+    from valuation.methods.income.frame import SMALL
 
     out = []
     for n in (0, 1, 5, SMALL, SMALL + 1, 200, 4130):

@@ -9,13 +9,13 @@ from valuation.methods.income.columns import Columns
 from valuation.methods.income.term import renewal_stated
 
 
-def _matrix_life(a: Columns, horizon: np.ndarray, stop: np.ndarray):
+def _matrix_life(a, horizon: np.ndarray, stop: np.ndarray):
     """The former formulation: one (n, 7) matrix, its row minimum and argmin."""
-    vd, te = a.date("valuation_date"), a.date("rights_term_end")
+    vd, te = a["valuation_date"], a["rights_term_end"]
     rights = np.where(np.isnat(te), np.nan, (te - vd) / np.timedelta64(1, "D") / 365.0)
     renew = renewal_stated(a)[0]      # documented AND evidence named (issue 17)
     mat = np.column_stack([horizon, np.where(renew, np.nan, rights)]
-                          + [a.num(f"income_life_{k}_years") for k in ("contract", "legal", "timeliness", "product")]
+                          + [a[f"income_life_{k}_years"] for k in ("contract", "legal", "timeliness", "product")]
                           + [stop])
     filled = np.where(np.isnan(mat), np.inf, mat)
     filled[:, 1:] = np.where(filled[:, 1:] >= filled[:, :1] - 1e-9, np.inf, filled[:, 1:])
@@ -39,8 +39,9 @@ def test_life_is_the_row_minimum(n):
         **{f"income_life_{k}_years": years(n) for k in ("contract", "legal", "timeliness", "product")},
     })
     horizon, stop = years(n), years(n)
-    got = _life(Columns(a), horizon, stop)
-    want = _matrix_life(Columns(a), horizon, stop)
+    t = Columns(a).typed_view()     # (the frame read with the asset table's types)
+    got = _life(t, horizon, stop)
+    want = _matrix_life(t, horizon, stop)
     if n > 60:
         assert set(want[1].tolist()) == set(range(len(BOUNDS)))   # every bound wins somewhere
     for x, y in zip(got, want, strict=True):

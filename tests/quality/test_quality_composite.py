@@ -6,7 +6,22 @@ from hypothesis import strategies as st
 
 from valuation.core.errors import RefusedError, ValidationError
 from valuation.core.portfolio import Portfolio
-from valuation.quality import DIMENSIONS, ahp, composite, composite_scores
+from valuation.quality import DIMENSIONS, ahp, composite, composite_columns
+
+
+class ScoresById:
+    """The composite's columns read by asset id: ``q[aid, column]``, ``q[column]``."""
+
+    def __init__(self, pf, *args, **kw):
+        self.cols = composite_columns(pf, *args, **kw)
+        self.row = {a: i for i, a in enumerate(pf.columns.ids.tolist())}
+
+    def __getitem__(self, key):
+        if isinstance(key, tuple):
+            return self.cols[key[1]][self.row[key[0]]]
+        return self.cols[key]
+
+
 
 F3 = np.array([[1, 1 / 2, 1 / 3, 1, 2, 3], [2, 1, 1 / 2, 2, 3, 4], [3, 2, 1, 3, 4, 5],
                [1, 1 / 2, 1 / 3, 1, 2, 3], [1 / 2, 1 / 3, 1 / 4, 1 / 2, 1, 2],
@@ -58,20 +73,23 @@ def test_portfolio_sources_of_weights_and_scores():
                   indicators=[{"indicator": "accuracy.duplicate_rate", "a": 10, "b": 100},
                               {"indicator": "GBT36344.accuracy.uniqueness", "score": 70}]),
              card("NONE", accuracy=90)]
-    q = composite_scores(Portfolio.from_cards(cards))
-    assert q.loc["AHP", "quality_score"] == pytest.approx(87.4357, abs=1e-4)
-    assert q.loc["AHP", "weights_source"] == "ahp" and q.loc["AHP", "ahp_cr"] == pytest.approx(0.0118, abs=1e-4)
-    assert q.loc["DEF", "quality_score"] == pytest.approx(530 / 6) and q.loc["DEF", "weights_source"] == "default"
-    assert q.loc["W", "quality_score"] == pytest.approx(0.2 * 92 + 0.2 * 88 + 0.15 * (85 + 90 + 80 + 95))
-    assert (q.loc["GIVEN", "quality_score"], q.loc["GIVEN", "quality_basis"]) == (77.5, "given")
-    assert q.loc["IND", "s_accuracy"] == pytest.approx(80.0)          # (90 + 70) / 2
-    assert q.loc["IND", "quality_basis"] == "indicators" and q.loc["IND", "quality_score"] == pytest.approx(80.0)
-    assert np.isnan(q.loc["NONE", "quality_score"]) and q.loc["NONE", "quality_basis"] == "none"
+    q = ScoresById(Portfolio.from_cards(cards))
+    assert q["AHP", "quality_score"] == pytest.approx(87.4357, abs=1e-4)
+    assert q["AHP", "weights_source"] == "ahp" and q["AHP", "ahp_cr"] == pytest.approx(0.0118, abs=1e-4)
+    assert q["DEF", "quality_score"] == pytest.approx(530 / 6) and q["DEF", "weights_source"] == "default"
+    assert q["W", "quality_score"] == pytest.approx(0.2 * 92 + 0.2 * 88 + 0.15 * (85 + 90 + 80 + 95))
+    assert (q["GIVEN", "quality_score"], q["GIVEN", "quality_basis"]) == (77.5, "given")
+    assert q["IND", "s_accuracy"] == pytest.approx(80.0)          # (90 + 70) / 2
+    assert q["IND", "quality_basis"] == "indicators" and q["IND", "quality_score"] == pytest.approx(80.0)
+    assert np.isnan(q["NONE", "quality_score"]) and q["NONE", "quality_basis"] == "none"
     # an explicit weights argument overrides the card for every asset
-    eq = composite_scores(Portfolio.from_cards(cards[:3]), dict(zip(DIMENSIONS, [0, 0, 1, 0, 0, 0])))
+    eq = ScoresById(Portfolio.from_cards(cards[:3]), dict(zip(DIMENSIONS, [0, 0, 1, 0, 0, 0])))
     assert (eq["quality_score"] == 85.0).all() and (eq["weights_source"] == "argument").all()
+    arrays = composite_columns(Portfolio.from_cards(cards).arrays)   # the array form reads the same
+    assert np.array_equal(arrays["quality_score"], q["quality_score"], equal_nan=True)
+    assert arrays["weights_source"].tolist() == q["weights_source"].tolist()
     with pytest.raises(ValidationError) as ei:
-        composite_scores(Portfolio.from_cards(cards[:3]), [0.5] * 6)
+        ScoresById(Portfolio.from_cards(cards[:3]), [0.5] * 6)
     assert ei.value.issues[0].field == "weights" and "3" in ei.value.issues[0].message_en
 
 
@@ -81,14 +99,14 @@ def test_portfolio_cr_refusal_raise_or_mark():
     pf = Portfolio.from_cards([card("BAD", **F3_SCORES, ahp_matrix=bad.tolist()),
                                card("OK", **F3_SCORES, ahp_matrix=F3.tolist())])
     with pytest.raises(RefusedError) as ei:
-        composite_scores(pf)
+        ScoresById(pf)
     assert "CR = " in ei.value.message_en and "BAD" in ei.value.message_en
-    m = composite_scores(pf, errors="mark")
-    assert np.isnan(m.loc["BAD", "quality_score"]) and "CR" in m.loc["BAD", "problem_en"]
-    assert m.loc["OK", "quality_score"] == pytest.approx(87.4357, abs=1e-4)
-    ok = composite_scores(Portfolio.from_card(card("BAD", **F3_SCORES, ahp_matrix=bad.tolist(),
+    m = ScoresById(pf, errors="mark")
+    assert np.isnan(m["BAD", "quality_score"]) and "CR" in m["BAD", "problem_en"]
+    assert m["OK", "quality_score"] == pytest.approx(87.4357, abs=1e-4)
+    ok = ScoresById(Portfolio.from_card(card("BAD", **F3_SCORES, ahp_matrix=bad.tolist(),
                                                    cr_override_reason="panel decision")))
-    assert ok.loc["BAD", "ahp_cr"] > 0.1 and ok.loc["BAD", "ahp_override_reason"] == "panel decision"
+    assert ok["BAD", "ahp_cr"] > 0.1 and ok["BAD", "ahp_override_reason"] == "panel decision"
 
 
 def test_portfolio_non_reciprocal_matrix_named():
@@ -96,7 +114,7 @@ def test_portfolio_non_reciprocal_matrix_named():
     m[2, 0] = 2.0
     pf = Portfolio.from_card(card("NR", **F3_SCORES, ahp_matrix=m.tolist()))
     with pytest.raises(ValidationError) as ei:
-        composite_scores(pf)
+        ScoresById(pf)
     iss = ei.value.issues[0]
     assert iss.field == "asset.quality.ahp_matrix[1,3]" and iss.value == [1 / 3, 2.0] and iss.asset_id == "NR"
 
@@ -119,8 +137,8 @@ def test_vectorised_equals_one_at_a_time(seed):
             q["weights"] = w.tolist()
         cards.append(card(f"A{i}", **q))
     pf = Portfolio.from_cards(cards)
-    whole = composite_scores(pf)
-    for aid in pf.index:
-        one = composite_scores(pf.subset([aid]))
-        assert one.loc[aid, "quality_score"] == pytest.approx(whole.loc[aid, "quality_score"], rel=1e-12)
+    whole = ScoresById(pf)
+    for aid in pf.columns.ids.tolist():
+        one = ScoresById(pf.subset([aid]))
+        assert one[aid, "quality_score"] == pytest.approx(whole[aid, "quality_score"], rel=1e-12)
     assert ((whole["quality_score"] >= 0) & (whole["quality_score"] <= 100 + 1e-9)).all()

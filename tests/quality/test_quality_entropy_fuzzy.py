@@ -34,7 +34,7 @@ def test_entropy_dataframe_inverse_and_constant_column():
     df = pd.DataFrame(F4, columns=["a", "b", "c"])
     df["const"] = 0.9
     r = entropy_weights(df)
-    assert r.weights[3] == 0.0 and r.entropy[3] == 1.0 and list(r.series().index) == ["a", "b", "c", "const"]
+    assert r.weights[3] == 0.0 and r.entropy[3] == 1.0 and list(r.by_column()) == ["a", "b", "c", "const"]
     np.testing.assert_allclose(r.weights[:3], [0.3299, 0.3644, 0.3058], atol=1e-4)
     # an inverse indicator is normalised as (max − x)/(max − min) = benefit of −x
     inv = entropy_weights(F4, inverse=[True, False, False])

@@ -5,6 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from valuation.core.errors import ValidationError
 from valuation.quality import (
@@ -88,10 +90,11 @@ def test_indicator_scores_orientation_and_given_scores():
 
 
 def test_dimension_scores_are_local_weighted_means():
-    d = dimension_scores(indicator_scores(_records()), pd.Index(["A", "B", "C"]))
-    assert d.loc["A", "accuracy"] == pytest.approx((98 + 97 + 95) / 3)
-    assert d.loc["B", "completeness"] == pytest.approx(80.0)
-    assert np.isnan(d.loc["A", "timeliness"]) and d.loc["C"].isna().all()
+    d = dimension_scores(indicator_scores(_records()), np.array([0, 0, 0, 1, 1]), 3)   # assets A, B, C
+    acc, comp, time = (DIMENSIONS.index(k) for k in ("accuracy", "completeness", "timeliness"))
+    assert d[0, acc] == pytest.approx((98 + 97 + 95) / 3)
+    assert d[1, comp] == pytest.approx((90 + 70) / 2)      # equal local weights
+    assert np.isnan(d[0, time]) and np.isnan(d[2]).all()
 
 
 @pytest.mark.parametrize("row,field,value,word", [
@@ -108,4 +111,24 @@ def test_bad_indicator_rows_name_field_and_value(row, field, value, word):
     iss = ei.value.issues[0]
     assert iss.field == field and iss.value == value and word in iss.message_en and iss.asset_id == "X"
     marked = indicator_scores(df, errors="mark")
-    assert np.isnan(marked["score"].iloc[0]) and marked["problem_en"].iloc[0]
+    assert np.isnan(marked["score"][0]) and marked["problem_en"][0]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.sampled_from(sorted(INDICATORS)), st.floats(0, 100)),
+                min_size=1, max_size=30))
+def test_dimension_scores_are_weighted_means_within_the_scores(rows):
+    """Per asset and dimension: Σ w s / Σ w over the records given (equal local weights within a
+    dimension in the seed, so the plain mean), between the smallest and largest score; NaN
+    where the asset has no record of that dimension."""
+    owner = np.array([r[0] for r in rows])
+    scored = indicator_scores({"indicator": [r[1] for r in rows], "score": [r[2] for r in rows]})
+    d = dimension_scores(scored, owner, 4)
+    for i in range(4):
+        for j, dim in enumerate(DIMENSIONS):
+            s = [r[2] for r in rows if r[0] == i and INDICATORS[r[1]].dimension == dim]
+            if not s:
+                assert np.isnan(d[i, j])
+            else:
+                assert d[i, j] == pytest.approx(sum(s) / len(s), rel=1e-12, abs=1e-12)
+                assert min(s) - 1e-9 <= d[i, j] <= max(s) + 1e-9

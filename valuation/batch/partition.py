@@ -176,7 +176,7 @@ def _codes_from_lists(index: pd.Index, flags: Mapping[str, list[dict[str, Any]]]
     return codes, sev
 
 
-def _codes_from_hits(index: pd.Index, hits: pd.DataFrame, rules: list[Any]
+def _codes_from_hits(index: pd.Index, hits: Any, rules: list[Any]
                      ) -> tuple[np.ndarray, np.ndarray]:
     """Flag codes per asset from the rules' hit table without formatting the messages.
 
@@ -191,8 +191,7 @@ def _codes_from_hits(index: pd.Index, hits: pd.DataFrame, rules: list[Any]
     order = sorted(range(k), key=lambda j: (-rank[j], j))        # position in the text
     bit = np.empty(k, dtype=np.int64)
     bit[order] = np.arange(k)
-    pos = index.get_indexer(hits["asset_id"])
-    rule_j = hits["code"].cat.codes.to_numpy()
+    pos, rule_j = hits.rows, hits.rules   # (valuation.rules.engine.Hits: positions)
     mask = np.zeros(n, dtype=np.int64)
     np.bitwise_or.at(mask, pos, np.left_shift(np.int64(1), bit[rule_j]))
     sev = np.full(n, -1, dtype=np.int8)
@@ -210,13 +209,13 @@ def evaluate_frame(pf: Portfolio, snap: LibrarySnapshot, *, as_of: _dt.date | No
     With ``flag_messages=True`` this is exactly :func:`valuation.engine.evaluate` (flags with
     their bilingual messages, which the batch output does not carry). Otherwise the same engine
     steps run — :func:`valuation.engine.run_method` per approach, the engine's reconciliation,
-    :func:`valuation.rules.facts.build_facts` and the compiled rule set of the snapshot — but
+    :func:`valuation.rules.facts.fact_arrays` and the compiled rule set of the snapshot — but
     only flag *codes* are produced: formatting a message per flag costs ~0.13 ms, i.e. minutes
     for 10⁶ assets. ``tests/batch`` checks that both give identical numbers and codes.
     """
     # the engine's own reconciliation and compiled rule set (the package ships whole)
     from ..engine import _reconcile, _ruleset, evaluate, run_method
-    from ..rules.facts import build_facts
+    from ..rules.facts import fact_arrays
 
     _fail_hook(pf.index)
     if flag_messages:
@@ -228,10 +227,10 @@ def evaluate_frame(pf: Portfolio, snap: LibrarySnapshot, *, as_of: _dt.date | No
         frame, _ = _reconcile(pf, results, snap, False)
         for c in ("valuation_date", "currency"):
             frame[c] = pf.assets[c]
-        facts = build_facts(pf.assets, frame, methods={m: mr.frame for m, mr in results.items()},
+        facts = fact_arrays(pf.columns, frame, methods={m: mr.frame for m, mr in results.items()},
                             as_of=as_of)
         ruleset = _ruleset(snap)
-        codes, sev = _codes_from_hits(pf.index, ruleset.evaluate(facts), list(ruleset.rules))
+        codes, sev = _codes_from_hits(pf.index, ruleset.evaluate(facts, len(pf)), list(ruleset.rules))
     n = len(pf)
     out: dict[str, Any] = {"asset_id": pf.index.to_numpy(dtype=object)}
     est = frame["estimate"].to_numpy(float) if "estimate" in frame else np.full(n, np.nan)

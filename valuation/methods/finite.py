@@ -6,13 +6,22 @@ a reconciled conclusion is given only with a finite estimate, low and high.
 about 10^14 USD a year), and amounts beyond it make squares and products in the range and Monte
 Carlo code lose meaning long before float64 overflows at 1.8 × 10^308 — so such an amount is
 treated as an overflow, not as a value (docs/POLICY_CHOICES.md §5).
+
+The decisions are numpy over the result columns (:func:`finite_amounts`, :func:`overflow_rows`,
+:func:`negative_rows`); the ``guard_*`` functions apply them to an approach's result frame
+(through the frame's own methods: this module imports no pandas) for the engine, as long as
+results are frames.
 """
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from typing import Any
 
-__all__ = ["MAX_AMOUNT", "OVERFLOW_ZH", "OVERFLOW_EN", "finite_amounts", "guard_method_frame", "guard_conclusion"]
+import numpy as np
+
+DataFrame = Any     # an approach's result frame (read and copied through its own methods only)
+
+__all__ = ["MAX_AMOUNT", "OVERFLOW_ZH", "OVERFLOW_EN", "finite_amounts", "guard_conclusion", "guard_method_frame",
+           "guard_negative", "negative_rows", "overflow_rows"]
 
 MAX_AMOUNT = 1e18
 OVERFLOW_ZH = "计算中出现溢出或非有限数值（如极端金额输入，绝对值超过 1e18 视为溢出），该方法不适用"
@@ -31,22 +40,35 @@ def finite_amounts(*arrays: np.ndarray) -> np.ndarray:
     return ok
 
 
-def guard_method_frame(frame: pd.DataFrame) -> pd.DataFrame:
+def overflow_rows(applicable: np.ndarray, *amounts: np.ndarray) -> np.ndarray:
+    """Applicable rows where an amount (estimate, low, high …) is not finite or beyond
+    ±:data:`MAX_AMOUNT`: they are not applicable (reason :data:`OVERFLOW_EN`)."""
+    return np.asarray(applicable, dtype=bool) & ~finite_amounts(*amounts)
+
+
+def negative_rows(applicable: np.ndarray, estimate: np.ndarray, loss_rows: np.ndarray) -> np.ndarray:
+    """Applicable rows with a negative estimate whose card states no loss (``income.loss_making``):
+    they are not applicable (reason :data:`NEGATIVE_EN`; CAS 2023 art. 2)."""
+    with np.errstate(invalid="ignore"):
+        return np.asarray(applicable, dtype=bool) & (np.asarray(estimate, dtype=float) < 0) & ~loss_rows
+
+
+def _floats(frame: DataFrame, name: str) -> np.ndarray:
+    return frame[name].to_numpy(dtype=float)
+
+
+def guard_method_frame(frame: DataFrame) -> DataFrame:
     """An approach's frame with the applicable rows whose estimate (and, where the frame has them,
     low and high) is not a finite amount marked not applicable with the reason. Returns the frame
     itself when nothing is wrong, else a copy."""
     if "applicable" not in frame or "estimate" not in frame or not len(frame):
         return frame
-    app = frame["applicable"].to_numpy(dtype=bool)
-    cols = [frame["estimate"].to_numpy(dtype=float)]
-    for c in ("low", "high"):
-        if c in frame:
-            cols.append(frame[c].to_numpy(dtype=float))
-    bad = app & ~finite_amounts(*cols)
+    bad = overflow_rows(frame["applicable"].to_numpy(dtype=bool),
+                        *[_floats(frame, c) for c in ("estimate", "low", "high") if c in frame])
     return _not_applicable(frame, bad, OVERFLOW_ZH, OVERFLOW_EN, "overflow")
 
 
-def _not_applicable(frame: pd.DataFrame, bad: np.ndarray, zh: str, en: str, code: str) -> pd.DataFrame:
+def _not_applicable(frame: DataFrame, bad: np.ndarray, zh: str, en: str, code: str) -> DataFrame:
     """A copy of ``frame`` whose ``bad`` rows have no value and are not applicable with the
     reason (the frame itself when no row is bad)."""
     if not bad.any():
@@ -65,14 +87,14 @@ def _not_applicable(frame: pd.DataFrame, bad: np.ndarray, zh: str, en: str, code
     return fr
 
 
-def guard_conclusion(frame: pd.DataFrame) -> pd.DataFrame:
+def guard_conclusion(frame: DataFrame) -> DataFrame:
     """The reconciled frame with no conclusion (estimate, low, high NaN) on rows where any of the
     three is not a finite amount — ``status: ok`` is given only with all three (in place)."""
     if "estimate" not in frame or not len(frame):
         return frame
-    est = frame["estimate"].to_numpy(dtype=float)
-    lo = frame["low"].to_numpy(dtype=float) if "low" in frame else est
-    hi = frame["high"].to_numpy(dtype=float) if "high" in frame else est
+    est = _floats(frame, "estimate")
+    lo = _floats(frame, "low") if "low" in frame else est
+    hi = _floats(frame, "high") if "high" in frame else est
     bad = ~np.isnan(est) & ~finite_amounts(est, lo, hi)
     if bad.any():
         for c in ("estimate", "low", "high"):
@@ -91,12 +113,10 @@ NEGATIVE_EN = ("the result is negative (the income left after deductions is nega
                "(art. 2: a data asset must be expected to bring economic benefits)")
 
 
-def guard_negative(frame: pd.DataFrame, loss_rows: np.ndarray) -> pd.DataFrame:
+def guard_negative(frame: DataFrame, loss_rows: np.ndarray) -> DataFrame:
     """Applicable rows with a negative estimate and no ``income.loss_making`` statement become not
     applicable with the reason (a loss is valued only when stated). Returns the frame or a copy."""
     if "applicable" not in frame or "estimate" not in frame or not len(frame):
         return frame
-    est = frame["estimate"].to_numpy(dtype=float)
-    with np.errstate(invalid="ignore"):
-        bad = frame["applicable"].to_numpy(dtype=bool) & (est < 0) & ~loss_rows
+    bad = negative_rows(frame["applicable"].to_numpy(dtype=bool), _floats(frame, "estimate"), loss_rows)
     return _not_applicable(frame, bad, NEGATIVE_ZH, NEGATIVE_EN, "negative")

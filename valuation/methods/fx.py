@@ -21,8 +21,8 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
+from . import typed
 from .base import MethodResult, step
 
 __all__ = ["FX_MODEL_ID", "fx_table", "find_rate", "apply_market_currency"]
@@ -71,22 +71,28 @@ def apply_market_currency(res: MethodResult, pf: Any, snap: Any, *, table: Mappi
     currency than the card's; label explicit comparables with the card's currency. ``table``:
     the ``fx.rates`` entry (default: the snapshot's, :func:`fx_table`)."""
     fr = res.frame
-    if not len(fr) or "comparables_source" not in fr or "currency" not in pf.assets:
+    if not len(fr) or "comparables_source" not in fr:
         return res
-    cur = pf.assets["currency"].fillna("CNY").astype(str).str.upper().to_numpy(dtype=object)
+    t = typed.table(pf)
+    # the card's currency (text, None missing → the schema default CNY), upper case
+    cur = np.array([(x or "CNY").upper() for x in t["currency"].tolist()], dtype=object)
     table = fx_table(snap) if table is None else table
     lib_cur = str(table.get("library_currency") or "CNY")
     other = cur != lib_cur
     if not other.any():
         return res
-    fr = fr.copy()
     traces = dict(res.traces)
     warnings = {k: list(v) for k, v in res.warnings.items()} if res.warnings else {}
-    src = fr["comparables_source"].astype(str).to_numpy(dtype=object)
-    app = fr["applicable"].to_numpy(dtype=bool)
-    vd = pd.to_datetime(pf.assets["valuation_date"]).dt.date.to_numpy(dtype=object)
-    ids = fr.index.to_numpy(dtype=object)
-    unit = np.array(fr["price_unit"].astype(object).to_numpy(), dtype=object) if "price_unit" in fr else None
+    src = np.array([str(x) for x in fr["comparables_source"].tolist()], dtype=object)
+    app = np.array(fr["applicable"].tolist(), dtype=bool)
+    vd = t["valuation_date"].tolist()               # datetime.date (None: NaT)
+    ids = np.array(fr.index.tolist(), dtype=object)
+    # the result columns this changes, as arrays (written back at the end)
+    cols = {k: np.array(fr[k].tolist(), dtype=float) for k in _MONEY_COLUMNS if k in fr}
+    app_new = app.copy()
+    zh = np.array(fr["reason_zh"].tolist(), dtype=object)
+    en = np.array(fr["reason_en"].tolist(), dtype=object)
+    unit = np.array(fr["price_unit"].tolist(), dtype=object) if "price_unit" in fr else None
     for i in np.flatnonzero(other):
         c = str(cur[i])
         if unit is not None and isinstance(unit[i], str):
@@ -94,39 +100,38 @@ def apply_market_currency(res: MethodResult, pf: Any, snap: Any, *, table: Mappi
         aid = ids[i]
         if aid in traces and (src[i] != "library" or find_rate(table, c, vd[i]) is not None):
             # the trace's amounts are the card's (explicit comparables) or converted below: say so
-            traces[aid] = [dict(t, unit=str(t.get("unit", "")).replace(lib_cur, c, 1)) for t in traces[aid]]
+            traces[aid] = [dict(t_, unit=str(t_.get("unit", "")).replace(lib_cur, c, 1)) for t_ in traces[aid]]
         if src[i] != "library" or not app[i]:
             continue
         rate = find_rate(table, c, vd[i])
         if rate is None:
-            fr.iloc[i, fr.columns.get_loc("applicable")] = False
+            app_new[i] = False
             for k in ("estimate", "low", "high"):
-                fr.iloc[i, fr.columns.get_loc(k)] = np.nan
-            fr.iloc[i, fr.columns.get_loc("reason_zh")] = (
-                f"案例库价格以 {lib_cur} 计，卡片币种为 {c}，模型库（{FX_MODEL_ID}）中没有评估基准日 {vd[i]} 当日或之前"
-                f" {int(table.get('max_age_days') or 31)} 天内的 {c} 汇率：市场法不适用（不把 {lib_cur} 数值标为 {c}）")
-            fr.iloc[i, fr.columns.get_loc("reason_en")] = (
-                f"the case library's prices are in {lib_cur} and the card's currency is {c}; the models library "
-                f"({FX_MODEL_ID}) has no {c} rate dated on or up to {int(table.get('max_age_days') or 31)} days before "
-                f"the valuation date {vd[i]}: the market approach does not apply (a {lib_cur} number is never "
-                f"relabelled {c})")
+                cols[k][i] = np.nan
+            zh[i] = (f"案例库价格以 {lib_cur} 计，卡片币种为 {c}，模型库（{FX_MODEL_ID}）中没有评估基准日 {vd[i]} 当日或之前"
+                     f" {int(table.get('max_age_days') or 31)} 天内的 {c} 汇率：市场法不适用（不把 {lib_cur} 数值标为 {c}）")
+            en[i] = (f"the case library's prices are in {lib_cur} and the card's currency is {c}; the models library "
+                     f"({FX_MODEL_ID}) has no {c} rate dated on or up to {int(table.get('max_age_days') or 31)} days "
+                     f"before the valuation date {vd[i]}: the market approach does not apply (a {lib_cur} number is "
+                     f"never relabelled {c})")
             continue
         f = 1.0 / rate["cny_per_unit"]
-        for k in _MONEY_COLUMNS:
-            if k in fr:
-                fr.iloc[i, fr.columns.get_loc(k)] = fr.iloc[i, fr.columns.get_loc(k)] * f
+        for k in cols:
+            cols[k][i] = cols[k][i] * f
         if aid in traces:
             traces[aid] = list(traces[aid]) + [step(
                 "fx", f"币种换算（{lib_cur} → {c}）", f"Currency conversion ({lib_cur} → {c})",
                 f"P_{c} = P_{lib_cur} ÷ 汇率（每 1 {c} 折合 {lib_cur}）",
                 {"cny_per_unit": rate["cny_per_unit"], "rate_date": rate["date"].isoformat(),
                  "rate_source": rate["source"], "library_currency": lib_cur, "card_currency": c},
-                fr.iloc[i, fr.columns.get_loc("estimate")], ["CAS2023.art23"], unit=c)]
+                cols["estimate"][i], ["CAS2023.art23"], unit=c)]
         warnings.setdefault(aid, []).append({
             "code": "FX_CONVERTED",
             "message_zh": f"案例库证据以 {lib_cur} 计，按 {rate['date']} 汇率 {rate['cny_per_unit']}（{rate['source']}）换算为 {c}",
             "message_en": f"library evidence in {lib_cur} converted to {c} at {rate['cny_per_unit']} {lib_cur} per {c} "
                           f"dated {rate['date']} ({rate['source']})"})
+    changed = {**cols, "applicable": app_new, "reason_zh": zh, "reason_en": en}
     if unit is not None:
-        fr["price_unit"] = unit
+        changed["price_unit"] = unit
+    fr = fr.assign(**{k: v for k, v in changed.items()})   # (a new frame; the result's stays as it was)
     return MethodResult(res.method, fr, traces, res.params, warnings)

@@ -19,10 +19,10 @@ from .catalog import (
 )
 from .checks import WEIGHT_TOL, check_scores, check_weights
 from .combine import combine_weights
-from .composite import QUALITY_CLAUSES, composite, composite_scores
+from .composite import QUALITY_CLAUSES, composite, composite_columns
 from .entropy import EntropyResult, entropy_weights
 from .fuzzy import FUZZY_GRADES, FuzzyResult, fuzzy_evaluation
-from .indicators import SCALES, dimension_scores, indicator_scores, score_measure
+from .indicators import SCALES, IndicatorScores, dimension_scores, indicator_scores, score_measure
 
 __all__ = [
     "CR_LIMIT",
@@ -39,6 +39,7 @@ __all__ = [
     "AHPResult",
     "EntropyResult",
     "FuzzyResult",
+    "IndicatorScores",
     "Indicator",
     "ahp",
     "ahp_batch",
@@ -49,7 +50,7 @@ __all__ = [
     "check_weights",
     "combine_weights",
     "composite",
-    "composite_scores",
+    "composite_columns",
     "dimension_scores",
     "entropy_weights",
     "fuzzy_evaluation",

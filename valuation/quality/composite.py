@@ -1,7 +1,7 @@
 """Composite quality score Q = Σ_j w_j s_j over the six GB/T 36344 dimensions (docs/DOMAIN.md §5.3
 step 3), for one score vector (with a trace) or for every asset of a portfolio at once.
 
-Where each piece comes from, per asset (``composite_scores``):
+Where each piece comes from, per asset (:func:`composite_columns`):
 
 * dimension scores s_j: the card's ``asset.quality.<dimension>`` (columns ``quality_*``);
   dimensions missing there are filled from the sub-indicator records
@@ -25,21 +25,22 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
+from ..core.columns import AssetTable
 from ..core.errors import ValidationError
-from ..core.portfolio import column_floats
+from ..core.ragged import PortfolioArrays, Ragged
 from .ahp import CR_LIMIT, _pairwise_issues, _refusal, ahp_batch
 from .catalog import DEFAULT_DIMENSION_WEIGHTS, DIMENSION_LABELS, DIMENSIONS, Indicator
 from .checks import check_scores, check_weights, issue
 from .indicators import dimension_scores, indicator_scores
 from .library import DEFAULT_QUALITY_LIBRARY, QualityLibrary
 
-__all__ = ["QUALITY_CLAUSES", "composite", "composite_columns", "composite_scores"]
+__all__ = ["QUALITY_CLAUSES", "composite", "composite_columns"]
 
 QUALITY_CLAUSES = ["GBT36344", "CAS2023.art16", "CAS2023.art17"]
 MATRIX_FIELD = "asset.quality.ahp_matrix"
 WEIGHTS_FIELD = "asset.quality.weights"
+INDICATORS_FIELD = "asset.quality.indicators"
 
 
 def _trace_step(step_id: str, zh: str, en: str, formula: str, inputs: dict, value: Any,
@@ -87,25 +88,66 @@ def composite(scores: Any, weights: Any = None, *, trace: bool = False
     return q, steps
 
 
-def _weights_argument(weights: Any, index: pd.Index) -> np.ndarray:
-    n = len(index)
-    if isinstance(weights, pd.DataFrame):
-        W = weights.reindex(index=index, columns=list(DIMENSIONS)).to_numpy(float)
-    elif isinstance(weights, Mapping):
+def _weights_argument(weights: Any, ids: np.ndarray) -> np.ndarray:
+    """Six weights for every asset: ``{dimension: w}``, a vector of six, or an
+    (assets × six) array in the assets' order."""
+    n = len(ids)
+    if isinstance(weights, Mapping):
         W = np.tile(np.array([float(weights[d]) for d in DIMENSIONS]), (n, 1))
     else:
-        W = np.tile(np.asarray(weights, dtype=float).reshape(-1), (n, 1))
-    check_weights(W, "weights", n=len(DIMENSIONS), asset_ids=[str(x) for x in index])
+        w = np.asarray(weights, dtype=float)
+        W = w.copy() if w.ndim == 2 and w.shape[0] == n and n != 1 else np.tile(w.reshape(-1), (n, 1))
+    check_weights(W, "weights", n=len(DIMENSIONS), asset_ids=[str(x) for x in ids])
     return W
 
 
-def _ahp_rows(pf, errors: str):
+class _Parts:
+    """What the composite reads of a portfolio, as arrays: the asset table, the sub-indicator
+    records, the card weights (assets × 6) and the AHP matrices. A
+    :class:`~valuation.core.ragged.PortfolioArrays` is read as it is; a ``Portfolio`` through
+    its typed table (``columns``) and only the parts the composite reads converted (its
+    ``arrays`` would convert every stream and record table)."""
+
+    def __init__(self, pf: Any):
+        if isinstance(pf, PortfolioArrays):
+            self.table: AssetTable = pf.assets
+            self.records: Ragged | None = pf.records.get(INDICATORS_FIELD)
+            given = pf.streams.get(WEIGHTS_FIELD)
+        else:
+            self.table = pf.columns
+            rec = pf.records.get(INDICATORS_FIELD)
+            self.records = Ragged.from_frame(INDICATORS_FIELD, rec, self.table.ids) \
+                if rec is not None and len(rec) else None
+            frame = pf.series.get(WEIGHTS_FIELD)
+            # (the portfolio's own wide frame, aligned with its assets: its values)
+            given = None if frame is None else np.asarray(frame.reindex(pf.index), dtype=float)
+        self.matrices: Mapping[str, Any] = pf.matrices.get(MATRIX_FIELD) or {}
+        self.weights = None if given is None or not given.shape[1] else _six(given)
+        self.ids = self.table.ids
+        self._pos: dict[Any, int] | None = None
+
+    def pos(self, aid: Any) -> int | None:
+        """Row of an asset id (the id → row map is built on first use: problems are rare)."""
+        if self._pos is None:
+            self._pos = {a: i for i, a in enumerate(self.ids.tolist())}
+        return self._pos.get(aid)
+
+
+def _six(given: np.ndarray) -> np.ndarray:
+    """The first six columns of the card weights (NaN-padded when fewer are given)."""
+    out = np.full((given.shape[0], len(DIMENSIONS)), np.nan)
+    k = min(given.shape[1], len(DIMENSIONS))
+    out[:, :k] = given[:, :k]
+    return out
+
+
+def _ahp_rows(parts: _Parts, errors: str):
     """AHP weights for the assets with a matrix, vectorised over a stack of 6 × 6 matrices."""
-    mats = pf.matrices.get(MATRIX_FIELD) or {}
+    mats = parts.matrices
     if not mats:
         return {}, {}
     k6 = len(DIMENSIONS)
-    ids = [a for a in mats if a in pf.assets.index]
+    ids = [a for a in mats if parts.pos(a) is not None]
     arrs = [np.asarray(mats[a], dtype=float) for a in ids]
     ok_shape = np.array([m.shape == (k6, k6) for m in arrs], dtype=bool)
     problems: dict[str, list] = {}
@@ -127,9 +169,9 @@ def _ahp_rows(pf, errors: str):
             problems[ids6[j]] = _pairwise_issues(S[j], MATRIX_FIELD, ids6[j])
         if valid.any():
             w, lam, ci, cr = ahp_batch(S[valid])
-            reasons = pf.assets.get("quality_cr_override_reason")
+            reasons = parts.table["quality_cr_override_reason"]
             for j, a in enumerate(np.asarray(ids6, dtype=object)[valid]):
-                reason = reasons.loc[a] if reasons is not None else None
+                reason = reasons[parts.pos(a)]
                 reason = reason.strip() if isinstance(reason, str) and reason.strip() else None
                 if cr[j] >= CR_LIMIT and not reason:
                     err = _refusal(float(cr[j]), MATRIX_FIELD, a)
@@ -144,33 +186,18 @@ def _ahp_rows(pf, errors: str):
     return out, problems
 
 
-class _Positions:
-    """Row position of an asset id, by the index's own hash table (``pos[aid]``, ``pos.get``)."""
-
-    def __init__(self, idx: pd.Index):
-        self._idx = idx
-
-    def __getitem__(self, key: Any) -> int:
-        return int(self._idx.get_loc(key))
-
-    def get(self, key: Any, default: Any = None) -> Any:
-        try:
-            return int(self._idx.get_loc(key))
-        except KeyError:
-            return default
-
-
-def composite_scores(pf, weights: Any = None, *, scale: str | None = None,
-                     bands=None, catalog: Mapping[str, Indicator] | None = None,
-                     errors: str = "raise", library: QualityLibrary | None = None) -> pd.DataFrame:
+def composite_columns(pf, weights: Any = None, *, scale: str | None = None,
+                      bands=None, catalog: Mapping[str, Indicator] | None = None,
+                      errors: str = "raise", library: QualityLibrary | None = None) -> dict[str, np.ndarray]:
     """Composite quality score Q of every asset of ``pf`` (vectorised; see module docstring).
 
     Parameters
     ----------
-    pf : Portfolio (``pf.assets`` quality_* columns, ``pf.records["asset.quality.indicators"]``,
-        ``pf.series["asset.quality.weights"]``, ``pf.matrices["asset.quality.ahp_matrix"]``).
+    pf : Portfolio or :class:`~valuation.core.ragged.PortfolioArrays` (the asset table's
+        ``quality_*`` columns, the records ``asset.quality.indicators``, the list
+        ``asset.quality.weights`` and the matrices ``asset.quality.ahp_matrix``).
     weights : optional six weights (array or {dimension: w}) for every asset, or an
-        (assets × dimensions) DataFrame; must sum to 1 (± 1e-6).
+        (assets × dimensions) array; must sum to 1 (± 1e-6).
     scale : scoring scale of sub-indicator measures, ``linear`` or ``piecewise``; default the
         library's default scale.
     bands, catalog : piecewise bands and sub-indicator catalogue; default the library's.
@@ -182,39 +209,28 @@ def composite_scores(pf, weights: Any = None, *, scale: str | None = None,
 
     Returns
     -------
-    DataFrame indexed like ``pf.assets`` with ``quality_score`` (Q, unrounded),
+    ``{column: array}`` aligned with the assets: ``quality_score`` (Q, unrounded),
     ``quality_basis`` (dimensions | indicators | given | none), ``weights_source``
-    (argument | ahp | card | library (edited library weights) | default), ``ahp_lambda_max``, ``ahp_ci``, ``ahp_cr``,
-    ``ahp_override_reason``, ``w_<dimension>`` and ``s_<dimension>`` (the weights and scores
-    used), ``problem_zh``, ``problem_en``.
+    (argument | ahp | card | library (edited library weights) | default), ``ahp_lambda_max``,
+    ``ahp_ci``, ``ahp_cr``, ``ahp_override_reason``, ``w_<dimension>`` and ``s_<dimension>``
+    (the weights and scores used), ``problem_zh``, ``problem_en``.
     """
-    return pd.DataFrame(composite_columns(pf, weights, scale=scale, bands=bands, catalog=catalog,
-                                          errors=errors, library=library), index=pf.index)
-
-
-def composite_columns(pf, weights: Any = None, *, scale: str | None = None,
-                      bands=None, catalog: Mapping[str, Indicator] | None = None,
-                      errors: str = "raise", library: QualityLibrary | None = None) -> dict[str, np.ndarray]:
-    """The columns of :func:`composite_scores` as ``{column: array}`` (same order), without
-    the frame — what the cost approach reads (building the frame costs more than scoring a
-    few cards)."""
     if errors not in ("raise", "mark"):
         raise ValueError("errors must be 'raise' or 'mark'")
     lib = library or DEFAULT_QUALITY_LIBRARY
     scale = lib.scale if scale is None else scale
     bands = lib.bands if bands is None else bands
     catalog = lib.catalog if catalog is None else catalog
-    idx = pf.index
-    n = len(idx)
-    a = pf.assets
+    parts = _Parts(pf)
+    idx = parts.ids
     # the first problem of each asset, in Chinese and English ("" when none)
-    prob = _Problems(idx)
-    dims, from_ind = _dimensions(pf, prob, errors, scale=scale, bands=bands, catalog=catalog)
-    wt = _weights(pf, weights, lib, prob, errors)
+    prob = _Problems(parts)
+    dims, from_ind = _dimensions(parts, prob, errors, scale=scale, bands=bands, catalog=catalog)
+    wt = _weights(parts, weights, lib, prob, errors)
     W = wt["W"]
     complete = ~np.isnan(dims).any(axis=1)
     q = np.einsum("ij,ij->i", np.nan_to_num(dims), W)
-    given_q = column_floats(a, "quality_score") if "quality_score" in a.columns else np.full(n, np.nan)
+    given_q = parts.table.floats("quality_score")
     bad_given = (given_q < 0) | (given_q > 100)
     if bad_given.any():
         i = int(np.flatnonzero(bad_given)[0])
@@ -244,25 +260,26 @@ def composite_columns(pf, weights: Any = None, *, scale: str | None = None,
 class _Problems:
     """The first problem found for each asset (``zh``/``en`` arrays, "" when none)."""
 
-    def __init__(self, idx: pd.Index):
-        self.pos = _Positions(idx)   # a dict of 50,000 ids cost ~0.1 s per call; the index has a hash table
-        self.zh = np.full(len(idx), "", dtype=object)
-        self.en = np.full(len(idx), "", dtype=object)
+    def __init__(self, parts: _Parts):
+        self.parts = parts
+        self.zh = np.full(len(parts.ids), "", dtype=object)
+        self.en = np.full(len(parts.ids), "", dtype=object)
 
     def note(self, aid: Any, zh: str, en: str, *, first: bool = True) -> None:
-        i = self.pos[aid]
+        self.note_at(self.parts.pos(aid), zh, en, first=first)
+
+    def note_at(self, i: int, zh: str, en: str, *, first: bool = True) -> None:
         if not (first and self.zh[i]):
             self.zh[i], self.en[i] = zh, en
 
 
-def _dimensions(pf, prob: _Problems, errors: str, *, scale: str, bands: Any,
+def _dimensions(parts: _Parts, prob: _Problems, errors: str, *, scale: str, bands: Any,
                 catalog: Mapping[str, Indicator]) -> tuple[np.ndarray, np.ndarray]:
     """``(scores assets × dimensions, filled from indicators)``: the card's dimension scores
     (out of 0–100 refused or marked), gaps filled with the means of the indicator records."""
-    idx, a = pf.index, pf.assets
+    idx, t = parts.ids, parts.table
     n = len(idx)
-    dims = np.column_stack([column_floats(a, f"quality_{d}") if f"quality_{d}" in a.columns
-                            else np.full(n, np.nan) for d in DIMENSIONS]) if n else np.zeros((0, 6))
+    dims = np.column_stack([t.floats(f"quality_{d}") for d in DIMENSIONS]) if n else np.zeros((0, 6))
     bad_dim = (dims < 0) | (dims > 100)
     if bad_dim.any():
         iss = [issue(f"asset.quality.{DIMENSIONS[j]}", float(dims[i, j]), "0 ≤ score ≤ 100",
@@ -275,23 +292,25 @@ def _dimensions(pf, prob: _Problems, errors: str, *, scale: str, bands: Any,
             prob.note(it.asset_id, it.message_zh, it.message_en, first=False)
         dims = np.where(bad_dim, np.nan, dims)
     from_ind = np.zeros(n, dtype=bool)
-    rec = pf.records.get("asset.quality.indicators") if hasattr(pf, "records") else None
-    if rec is not None and len(rec):
-        sc = indicator_scores(rec, scale=scale, bands=bands, catalog=catalog, errors=errors)
-        for aid, zh, en in sc.loc[sc["problem_zh"] != "", ["asset_id", "problem_zh", "problem_en"]].itertuples(index=False):
-            if prob.pos.get(aid) is not None:
-                prob.note(aid, zh, en)
-        means = dimension_scores(sc, idx).to_numpy(float)
+    rec = parts.records
+    if rec is not None and rec.offsets[-1]:
+        owner = rec.owner
+        sc = indicator_scores({**rec.columns, "asset_id": idx[owner]}, scale=scale, bands=bands,
+                              catalog=catalog, errors=errors)
+        for k in np.flatnonzero(sc.problem_zh != ""):
+            prob.note_at(owner[k], sc.problem_zh[k], sc.problem_en[k])
+        means = dimension_scores(sc, owner, n)
         fill = np.isnan(dims) & ~np.isnan(means)
         from_ind = fill.any(axis=1)
         dims = np.where(fill, means, dims)
     return dims, from_ind
 
 
-def _weights(pf, weights: Any, lib: QualityLibrary, prob: _Problems, errors: str) -> dict[str, np.ndarray]:
+def _weights(parts: _Parts, weights: Any, lib: QualityLibrary, prob: _Problems, errors: str
+             ) -> dict[str, np.ndarray]:
     """The dimension weights of each asset and where they came from: the argument, else AHP
     judgments on the card, else weights on the card, else the library's (edited or default)."""
-    idx = pf.index
+    idx = parts.ids
     n = len(idx)
     W = np.tile(lib.dimension_weights, (n, 1))
     # np.allclose(rtol=0, atol=1e-12) for the finite weights a library holds, without its overhead
@@ -301,9 +320,8 @@ def _weights(pf, weights: Any, lib: QualityLibrary, prob: _Problems, errors: str
     if weights is not None:
         out["src"][:] = "argument"
         return {**out, "W": _weights_argument(weights, idx)}
-    given = pf.series.get(WEIGHTS_FIELD) if hasattr(pf, "series") else None
-    if given is not None and len(given.columns):
-        g = given.reindex(index=idx, columns=range(1, 7)).to_numpy(float)
+    g = parts.weights
+    if g is not None:
         has = ~np.isnan(g).all(axis=1)
         if has.any():
             rows = np.flatnonzero(has)
@@ -319,9 +337,9 @@ def _weights(pf, weights: Any, lib: QualityLibrary, prob: _Problems, errors: str
                 okw = has & ~np.isin(idx.astype(str), list(badids))
             W[okw] = g[okw]
             out["src"][okw] = "card"
-    ahp_ok, ahp_bad = _ahp_rows(pf, errors)
+    ahp_ok, ahp_bad = _ahp_rows(parts, errors)
     for aid, (w, l_, c_, r_, reason) in ahp_ok.items():
-        i = prob.pos[aid]
+        i = parts.pos(aid)
         W[i] = w
         out["lam"][i], out["ci"][i], out["cr"][i], out["ovr"][i], out["src"][i] = l_, c_, r_, reason, "ahp"
     for aid, iss in ahp_bad.items():

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from ..core.errors import ValidationError
 from .checks import issue
@@ -31,8 +30,10 @@ class EntropyResult:
     normalised: np.ndarray
     columns: tuple[str, ...] = ()
 
-    def series(self) -> pd.Series:
-        return pd.Series(self.weights, index=list(self.columns) or None, name="entropy_weight")
+    def by_column(self) -> dict[str, float]:
+        """``{column: weight}`` (columns named by the table, else 1, 2, …)."""
+        names = self.columns or tuple(str(j + 1) for j in range(len(self.weights)))
+        return dict(zip(names, self.weights.tolist()))
 
 
 def entropy_weights(table: Any, *, inverse: Any = None, field: str = "indicators") -> EntropyResult:
@@ -40,13 +41,15 @@ def entropy_weights(table: Any, *, inverse: Any = None, field: str = "indicators
 
     Parameters
     ----------
-    table : (m, n) array or DataFrame of indicator values (m ≥ 2, finite).
+    table : (m, n) array of indicator values (m ≥ 2, finite), or a table whose ``columns``
+        name the indicators (a DataFrame qualifies; read with ``np.asarray``).
     inverse : optional boolean per column, True for lower-is-better indicators.
 
     F4: [[0.95,0.90,0.88],[0.80,0.97,0.91],[0.99,0.85,0.70],[0.90,0.92,0.95]] →
     e = (0.7691, 0.7450, 0.7860), w = (0.3299, 0.3644, 0.3058).
     """
-    cols: tuple[str, ...] = tuple(str(c) for c in table.columns) if isinstance(table, pd.DataFrame) else ()
+    names = getattr(table, "columns", None)
+    cols: tuple[str, ...] = tuple(str(c) for c in names) if names is not None and not callable(names) else ()
     x = np.asarray(table, dtype=float)
     if x.ndim != 2 or x.shape[0] < 2 or x.shape[1] < 1:
         raise ValidationError([issue(field, list(x.shape), "m ≥ 2 rows (assets) × n ≥ 1 columns",

@@ -14,16 +14,16 @@ ENG.default, not the standard).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from ..core.errors import ValidationError
 from .catalog import DIMENSIONS, INDICATORS, PIECEWISE_BANDS, Indicator, resolve_code
 from .checks import issue
 
-__all__ = ["SCALES", "dimension_scores", "indicator_scores", "score_measure"]
+__all__ = ["SCALES", "IndicatorScores", "dimension_scores", "indicator_scores", "score_measure"]
 
 SCALES = ("linear", "piecewise")
 FIELD = "asset.quality.indicators"
@@ -44,47 +44,122 @@ def score_measure(x: Any, scale: str = "linear",
                                  f"scoring scale {scale!r} is not supported (linear or piecewise)")])
 
 
-def _col(r: pd.DataFrame, name: str) -> np.ndarray:
-    if name not in r.columns:
-        return np.full(len(r), np.nan)
-    return pd.to_numeric(r[name], errors="coerce").to_numpy(dtype=float)
+@dataclass(frozen=True)
+class IndicatorScores:
+    """The scored sub-indicator records, one entry per record (arrays of equal length):
+    ``asset_id``, ``indicator`` (full id; the code as given when unknown), ``dimension``,
+    ``orientation``, ``a``, ``b``, ``ratio`` (A/B), ``x`` (oriented), ``score`` (0–100, NaN
+    when refused), ``score_given``, ``weight`` (local default weight) and
+    ``problem_zh``/``problem_en`` ("" when fine). ``scores["score"]`` reads a column."""
+
+    asset_id: np.ndarray
+    indicator: np.ndarray
+    dimension: np.ndarray
+    orientation: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+    ratio: np.ndarray
+    x: np.ndarray
+    score: np.ndarray
+    score_given: np.ndarray
+    weight: np.ndarray
+    problem_zh: np.ndarray
+    problem_en: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.score)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self.columns():
+            raise KeyError(name)
+        return getattr(self, name)
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """``{column: array}`` in the order above (a face builds its table from it)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-def indicator_scores(records: pd.DataFrame, *, scale: str = "linear",
+def _texts(items: Mapping[str, Any], name: str, n: int) -> np.ndarray:
+    """A text item column as an object array of str, missing (None, NaN) as None."""
+    out = np.empty(n, dtype=object)
+    if name in items:
+        out[:] = [v if type(v) is str else None if v is None or v != v else str(v)
+                  for v in np.asarray(items[name], dtype=object).reshape(-1).tolist()]
+    return out
+
+
+def _floats(items: Mapping[str, Any], name: str, n: int) -> np.ndarray:
+    if name not in items:
+        return np.full(n, np.nan)
+    return np.asarray(items[name], dtype=float).reshape(-1)   # (None → NaN)
+
+
+def _within_asset(owner: np.ndarray) -> np.ndarray:
+    """Position of each record among its asset's records (records grouped or interleaved)."""
+    n = len(owner)
+    if not n:
+        return np.zeros(0, int)
+    order = np.argsort(owner, kind="stable")
+    s = owner[order]
+    start = np.r_[0, np.flatnonzero(s[1:] != s[:-1]) + 1]
+    run = np.repeat(start, np.diff(np.r_[start, n]))
+    pos = np.empty(n, int)
+    pos[order] = np.arange(n) - run
+    return pos
+
+
+def _length(items: Mapping[str, Any]) -> int:
+    for k in ("indicator", "asset_id", "a", "b", "score"):
+        if k in items:
+            return len(np.asarray(items[k], dtype=object).reshape(-1))
+    return 0
+
+
+def indicator_scores(items: Mapping[str, Any], *, scale: str = "linear",
                      bands: Sequence[tuple[float, float]] = PIECEWISE_BANDS,
                      catalog: Mapping[str, Indicator] | None = None, errors: str = "raise",
-                     field: str = FIELD) -> pd.DataFrame:
-    """Score every sub-indicator row.
+                     field: str = FIELD) -> IndicatorScores:
+    """Score every sub-indicator record.
 
-    Returns the rows with ``indicator`` (full id), ``dimension``, ``orientation``, ``ratio``
-    (raw A/B), ``x`` (oriented), ``score`` (0–100), ``weight`` (local default weight) and
-    ``problem_zh``/``problem_en`` (empty when fine). ``errors="raise"`` raises a
-    :class:`ValidationError` listing every bad row (field, value, what is allowed);
-    ``errors="mark"`` leaves the score NaN and fills ``problem_*`` (batch path).
+    Parameters
+    ----------
+    items : the records as ``{column: 1-D array}`` (a records table qualifies): ``indicator``
+        and any of ``asset_id``, ``a``, ``b``, ``score``.
+
+    Returns :class:`IndicatorScores`. ``errors="raise"`` raises a :class:`ValidationError`
+    listing every bad record (field, value, what is allowed); ``errors="mark"`` leaves the
+    score NaN and fills ``problem_*`` (batch path).
     """
     cat = INDICATORS if catalog is None else catalog
-    r = records.reset_index(drop=True).copy()
-    n = len(r)
-    aid = r["asset_id"].astype("str").to_numpy(dtype=object) if "asset_id" in r.columns \
-        else np.array([None] * n, dtype=object)
-    pos = (pd.Series(aid).groupby(pd.Series(aid).fillna("")).cumcount().to_numpy()
-           if n else np.zeros(0, int))
-    raw = r["indicator"].astype("str").fillna("").to_numpy(dtype=object) if n else np.array([], dtype=object)
-    codes = pd.Series(raw, dtype=object)
-    uniq = pd.unique(codes)
-    full_of = {c: resolve_code(c, cat) for c in uniq}
-    full_s = codes.map(full_of)
-    known = full_s.notna().to_numpy(bool)
-    full = full_s.to_numpy(dtype=object)
-    dim = full_s.map({k: v.dimension for k, v in cat.items()}).fillna("").to_numpy(dtype=object)
-    orient = full_s.map({k: v.orientation for k, v in cat.items()}).fillna("").to_numpy(dtype=object)
-    wloc = full_s.map({k: v.weight for k, v in cat.items()}).to_numpy(dtype=float)
-    a, b, given = _col(r, "a"), _col(r, "b"), _col(r, "score")
+    n = _length(items)
+    aid = _texts(items, "asset_id", n)
+    pos = _within_asset(np.unique(np.where(aid == None, "", aid).astype(str),   # noqa: E711
+                                  return_inverse=True)[1].reshape(-1))
+    raw = np.array(["" if v is None else v for v in _texts(items, "indicator", n).tolist()], dtype=object)
+    full_of = {c: resolve_code(c, cat) for c in dict.fromkeys(raw.tolist())}
+    full = np.array([full_of[c] for c in raw.tolist()], dtype=object)
+    known = np.array([f is not None for f in full.tolist()], dtype=bool)
+    ind = [cat[f] if f is not None else None for f in full.tolist()]
+    dim = np.array([i.dimension if i else "" for i in ind], dtype=object)
+    orient = np.array([i.orientation if i else "" for i in ind], dtype=object)
+    wloc = np.array([i.weight if i else np.nan for i in ind], dtype=float)
+    a, b, given = _floats(items, "a", n), _floats(items, "b", n), _floats(items, "score", n)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = a / b
     x = np.where(orient == "inverse", 1.0 - ratio, ratio)
     score = np.where(np.isnan(given), score_measure(x, scale, bands), given)
+    pz, pe = _problems(field, aid, pos, raw, known, a, b, given, ratio, errors)
+    failed = pz != ""
+    return IndicatorScores(aid, np.where(known, full, raw), dim, orient, a, b, ratio, x,
+                           np.where(failed, np.nan, score), ~np.isnan(given), wloc, pz, pe)
 
+
+def _problems(field: str, aid: np.ndarray, pos: np.ndarray, raw: np.ndarray, known: np.ndarray,
+              a: np.ndarray, b: np.ndarray, given: np.ndarray, ratio: np.ndarray,
+              errors: str) -> tuple[np.ndarray, np.ndarray]:
+    """The first problem of each record in Chinese and English ("" when none); with
+    ``errors="raise"`` a ValidationError listing them all."""
+    n = len(raw)
     pz = np.full(n, "", dtype=object)
     pe = np.full(n, "", dtype=object)
     issues = []
@@ -114,24 +189,22 @@ def indicator_scores(records: pd.DataFrame, *, scale: str = "linear",
         lambda i, v: f"sub-indicator {raw[i]}: score {v:g} is outside 0–100")
     if issues and errors == "raise":
         raise ValidationError(issues)
-    failed = pz != ""
-    out = pd.DataFrame({
-        "asset_id": aid, "indicator": np.where(known, full, raw), "dimension": dim, "orientation": orient,
-        "a": a, "b": b, "ratio": ratio, "x": x, "score": np.where(failed, np.nan, score),
-        "score_given": ~np.isnan(given), "weight": wloc, "problem_zh": pz, "problem_en": pe})
-    return out
+    return pz, pe
 
 
-def dimension_scores(scored: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
-    """(assets × six dimensions) scores: local-weighted mean of the sub-indicator scores given
-    per asset and dimension (weights renormalised over the sub-indicators present)."""
-    ok = scored[~np.isnan(scored["score"].to_numpy(float)) & (scored["dimension"] != "")]
-    if not len(ok):
-        return pd.DataFrame(np.nan, index=index, columns=list(DIMENSIONS))
-    w = ok["weight"].to_numpy(float)
-    w = np.where(np.isnan(w), 1.0, w)
-    df = pd.DataFrame({"asset_id": ok["asset_id"].to_numpy(), "dimension": ok["dimension"].to_numpy(),
-                       "ws": w * ok["score"].to_numpy(float), "w": w})
-    g = df.groupby(["asset_id", "dimension"], sort=False)[["ws", "w"]].sum()
-    s = (g["ws"] / g["w"]).unstack()
-    return s.reindex(index=index, columns=list(DIMENSIONS)).astype(float)
+def dimension_scores(scored: IndicatorScores, rows: np.ndarray, n: int) -> np.ndarray:
+    """(n assets × six dimensions) scores: local-weighted mean of the sub-indicator scores
+    given per asset and dimension (weights renormalised over the sub-indicators present;
+    NaN where none). ``rows``: the asset row of each scored record (< 0: not an asset here)."""
+    dim_code = {d: j for j, d in enumerate(DIMENSIONS)}
+    j = np.array([dim_code.get(d, -1) for d in scored.dimension.tolist()], dtype=np.int64)
+    rows = np.asarray(rows, dtype=np.int64)
+    ok = ~np.isnan(scored.score) & (j >= 0) & (rows >= 0)
+    w = np.where(np.isnan(scored.weight), 1.0, scored.weight)[ok]
+    key = rows[ok] * len(DIMENSIONS) + j[ok]
+    size = n * len(DIMENSIONS)
+    ws = np.bincount(key, weights=w * scored.score[ok], minlength=size)
+    wsum = np.bincount(key, weights=w, minlength=size)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(np.bincount(key, minlength=size) > 0, ws / wsum, np.nan)
+    return out.reshape(n, len(DIMENSIONS))

@@ -1,6 +1,7 @@
 """Rules library and risk flags: the safe expression compiler, declared facts, evaluation."""
 from .compiler import compile_expr
 from .engine import (
+           Hits,
            Rule,
            RuleSet,
            check_expression,
@@ -10,7 +11,7 @@ from .engine import (
            load_seed_rules,
            validate_rule,
 )
-from .facts import FACTS, build_facts
+from .facts import FACTS, fact_arrays
 
-__all__ = ["compile_expr", "Rule", "RuleSet", "compile_rules", "flags_for", "is_final", "load_seed_rules",
-           "check_expression", "validate_rule", "FACTS", "build_facts"]
+__all__ = ["compile_expr", "Hits", "Rule", "RuleSet", "compile_rules", "flags_for", "is_final", "load_seed_rules",
+           "check_expression", "validate_rule", "FACTS", "fact_arrays"]

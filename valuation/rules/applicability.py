@@ -27,6 +27,7 @@ import numpy as np
 
 from ..core.errors import Issue
 from ..core.schema import ENUMS
+from .runtime import text_equal
 
 __all__ = ["DIMENSIONS", "APPLIES_FACTS", "check_applies_to", "applies_mask", "STATE_HOLDERS"]
 
@@ -68,6 +69,16 @@ def check_applies_to(block: Any, where: str, *, nested: bool = False) -> list[Is
     return issues
 
 
+def _member(values: Any, allowed: Any) -> np.ndarray:
+    """Rows whose text is one of ``allowed`` (an element-wise comparison per allowed value:
+    the lists are short, and ``np.isin`` sorts object arrays)."""
+    vals = np.asarray(values, dtype=object)
+    out = np.zeros(vals.shape, bool)
+    for a in allowed:
+        out |= text_equal(vals, a)
+    return out
+
+
 def _match(block: Mapping[str, Any], facts: Mapping[str, np.ndarray], n: int) -> np.ndarray:
     """Rows where every dimension of ``block`` holds."""
     ok = np.ones(n, bool)
@@ -81,8 +92,8 @@ def _match(block: Mapping[str, Any], facts: Mapping[str, np.ndarray], n: int) ->
             ok &= np.asarray(v, dtype=bool) == bool(block[key])
             continue
         vals = np.asarray(v, dtype=object)
-        hit = np.isin(vals, list(block[key]))
-        missing = (vals == "") | np.equal(vals, None)
+        hit = _member(vals, block[key])
+        missing = text_equal(vals, "") | text_equal(vals, None)
         if key == "holder_types":   # missing holder → read as an SOE (prudence)
             hit |= missing & ("soe" in block[key])
         else:
@@ -107,8 +118,7 @@ def applies_mask(applies_to: Mapping[str, Any] | None, facts: Mapping[str, np.nd
             if v is None:
                 hit[:] = False
                 continue
-            hit &= (np.asarray(v, dtype=bool) == bool(exc[key])) if enum is None else \
-                np.isin(np.asarray(v, dtype=object), list(exc[key]))
+            hit &= (np.asarray(v, dtype=bool) == bool(exc[key])) if enum is None else _member(v, exc[key])
         ok &= ~hit
     return ok
 

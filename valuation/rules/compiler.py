@@ -40,21 +40,20 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from ..core.errors import RuleCompileError
-from .runtime import (  # noqa: F401 - SMALL and FUNCTIONS: their import path before the split
+from .runtime import (  # noqa: F401 - FUNCTIONS: its import path before the split
     _BIN,
     _CMP,
     FUNCTIONS,
-    SMALL,
     CompiledExpr,
     Env,
     Fn,
     _as_float,
     _isnull,
-    _small_texts,
     _truth,
+    text_equal,
+    text_missing,
 )
 from .templates import literal_problem
 
@@ -334,11 +333,7 @@ class _Compiler:
                     eq = np.equal(np.asarray(a, object), np.asarray(b, object)).astype(bool)
                 elif isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
                     arr, other = (a, b) if isinstance(a, np.ndarray) else (b, a)
-                    small = _small_texts(arr) if type(other) is str else None
-                    if small is not None:
-                        eq = np.array([v == other for v in small], dtype=bool)
-                    else:
-                        eq = (pd.Series(arr, dtype=object, copy=False) == other).to_numpy(bool)
+                    eq = text_equal(arr, other)
                 else:
                     eq = np.bool_(a == b)
                 if not neg:
@@ -378,19 +373,15 @@ class _Compiler:
                 r = np.isin(x, arr_vals)
                 return np.logical_not(r) & ~np.isnan(x) if neg else r
             return fn_num
-        sval = list(vals)
-        sset = frozenset(sval)
+        sval = list(dict.fromkeys(vals))
 
         def fn_txt(env: Env) -> Any:
             x = lf(env)
-            small = _small_texts(x) if isinstance(x, np.ndarray) else None
-            if small is not None:
-                r = np.array([v in sset for v in small], dtype=bool)
-                miss = np.array([v == "" for v in small], dtype=bool)
-            elif isinstance(x, np.ndarray):
-                s = pd.Series(x, dtype=object, copy=False)
-                r = s.isin(sval).to_numpy(bool)  # hash membership, fast on 10^6 rows
-                miss = (s.isna() | (s == "")).to_numpy(bool)
+            if isinstance(x, np.ndarray):
+                r = np.zeros(x.shape, bool)
+                for v in sval:   # one element-wise pass per listed value (lists are short)
+                    r |= text_equal(x, v)
+                miss = text_missing(x)
             else:
                 r = np.bool_(x in sval)
                 miss = np.bool_(x is None or x == "" or (isinstance(x, float) and x != x))

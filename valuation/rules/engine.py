@@ -21,6 +21,7 @@ A **blocker** keeps a result from being presented as final (:func:`is_final`).
 """
 from __future__ import annotations
 
+import json
 import math
 import re
 import string
@@ -31,19 +32,20 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import yaml
 
 from ..core.errors import Issue, ValidationError
 from .applicability import APPLIES_FACTS, applies_mask, check_applies_to
 from .compiler import CompiledExpr, compile_expr
 from .facts import FACTS, fact_types
+from .runtime import _missing
 from .templates import MAX_PRECISION, MAX_WIDTH, name_problem, safe_spec, spec_problem
 
-__all__ = ["Rule", "RuleSet", "compile_rules", "validate_rule", "flags_for", "is_final",
-           "load_seed_rules", "seed_ruleset", "flags_from_arrays", "SEVERITIES", "check_expression", "SEED_FILE"]
+__all__ = ["Rule", "RuleSet", "Hits", "compile_rules", "validate_rule", "flags_for", "is_final",
+           "load_seed_rules", "seed_ruleset", "SEVERITIES", "check_expression", "SEED_FILE"]
 
 SEVERITIES = ("info", "warning", "blocker")
+_TYPES = fact_types()
 SEED_FILE = Path(__file__).resolve().parents[1] / "library" / "seed" / "rules.yaml"
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 _REF = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]*$")
@@ -200,8 +202,27 @@ def check_expression(expr: str, params: Mapping[str, Any] | None = None) -> list
 
 
 @dataclass(frozen=True)
+class Hits:
+    """Where the rules fire: one entry per (asset, rule) hit, grouped by asset row and, within
+    an asset, in library order. ``rows`` are asset positions in the facts, ``rules`` rule
+    positions in :attr:`RuleSet.rules` (``codes[rules]`` their ids)."""
+
+    rows: np.ndarray
+    rules: np.ndarray
+    codes: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @property
+    def code(self) -> np.ndarray:
+        """The rule id of each hit (object array)."""
+        return np.asarray(self.codes, dtype=object)[self.rules] if self.codes else np.zeros(0, object)
+
+
+@dataclass(frozen=True)
 class RuleSet:
-    """Compiled rules, evaluated together over a facts table."""
+    """Compiled rules, evaluated together over a facts table ``{fact: array}``."""
 
     rules: tuple[Rule, ...]
 
@@ -210,48 +231,31 @@ class RuleSet:
         """Facts read by any rule."""
         return frozenset().union(*(r.names for r in self.rules)) if self.rules else frozenset()
 
-    def evaluate(self, facts: pd.DataFrame) -> pd.DataFrame:
-        """Hits as a long frame ``asset_id, code, severity`` (one row per asset and rule that
-        fires), vectorised per rule; ``code`` and ``severity`` are categoricals.
-
-        Only the facts the rules read are materialised; a fact missing from ``facts`` is
-        treated as missing (NaN / "" / False)."""
-        n = len(facts)
-        env = {c: facts[c].to_numpy() for c in self._read if c in facts.columns}
-        p, w = self.hit_positions(env, n)
-        if not len(p):
-            return pd.DataFrame({"asset_id": pd.Series([], dtype=object),
-                                 "code": pd.Categorical([], categories=self._codes),
-                                 "severity": pd.Categorical([], categories=list(SEVERITIES))})
-        return pd.DataFrame({"asset_id": facts.index.take(p),
-                             "code": pd.Categorical.from_codes(w, categories=self._codes),
-                             "severity": pd.Categorical.from_codes(self._sev_of[w], categories=list(SEVERITIES))})
-
-    def hit_positions(self, facts: Mapping[str, np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
-        """The hits of :meth:`evaluate` as (asset row, rule position) arrays, grouped by asset
-        and, within an asset, in library order. ``facts``: ``{fact: array of n}``; a fact the
-        rules read that is absent is missing (NaN / "" / False)."""
-        kinds = fact_types()
-        env: dict[str, Any] = {}
-        for c in self._read:
-            env[c] = facts[c] if c in facts else \
-                (np.full(n, "", dtype=object) if kinds.get(c) == "category" else
-                 np.zeros(n, bool) if kinds.get(c) == "bool" else np.full(n, np.nan))
+    def evaluate(self, facts: Mapping[str, np.ndarray], n: int | None = None) -> Hits:
+        """The hits of every rule over ``facts`` (``{fact: array of n}``), vectorised per rule.
+        A fact the rules read that is absent is missing (NaN / "" / False); ``n`` defaults to
+        the length of the facts' arrays."""
+        if n is None:
+            n = len(next(iter(facts.values()))) if facts else 0
+        env = {c: np.asarray(facts[c]) if c in facts else _missing(_TYPES.get(c, "number"), n) for c in self._read}
         pos, which = [], []
-        for k, r in enumerate(self.rules):
-            assert r.compiled is not None
-            fired = r.compiled(env, n)
-            where = applies_mask(r.applies_to, env, n)   # only where the clause binds the holder
+        masks: dict[str, np.ndarray | None] = {}   # rules citing the same clause share a mask
+        with np.errstate(all="ignore"):   # (a division by zero gives ±inf or NaN, as documented)
+            fired_all = [r.compiled.mask(env, n) for r in self.rules]   # type: ignore[union-attr]
+        for k, (r, fired) in enumerate(zip(self.rules, fired_all)):
+            key = self._applies_keys[k]
+            where = masks[key] if key in masks else masks.setdefault(key, applies_mask(r.applies_to, env, n))
+            # (only where the clause binds the holder)
             hit = np.flatnonzero(fired if where is None else fired & where)
             if len(hit):
                 pos.append(hit)
-                which.append(np.full(len(hit), k, dtype=np.int32))
+                which.append(np.full(len(hit), k, dtype=np.intp))
         if not pos:
-            return np.zeros(0, np.intp), np.zeros(0, np.int32)
+            return Hits(np.zeros(0, np.intp), np.zeros(0, np.intp), self._codes)
         p = np.concatenate(pos)
         w = np.concatenate(which)
         order = np.argsort(p, kind="stable")  # grouped by asset, rules in library order
-        return p[order], w[order]
+        return Hits(p[order], w[order], self._codes)
 
     # what depends on the rules only, computed once per rule set (the engine keeps one
     # compiled rule set per library snapshot)
@@ -262,17 +266,19 @@ class RuleSet:
         return sorted(self.names | extra)
 
     @cached_property
-    def _codes(self) -> list[str]:
-        return [r.id for r in self.rules]
+    def _applies_keys(self) -> tuple[str, ...]:
+        """Each rule's ``applies_to`` as canonical text (equal blocks, one key)."""
+        return tuple(json.dumps(r.applies_to, sort_keys=True, default=str) for r in self.rules)
 
     @cached_property
-    def _sev_of(self) -> np.ndarray:
-        return np.array([SEVERITIES.index(r.severity) for r in self.rules], dtype=np.int8)
+    def _codes(self) -> tuple[str, ...]:
+        return tuple(r.id for r in self.rules)
 
-    def flags(self, facts: pd.DataFrame | pd.Series) -> dict[str, list[dict[str, Any]]]:
-        """Evaluate and explain in one go: ``{asset_id: [flag, ...]}``."""
-        facts = _as_frame(facts)
-        return flags_for(facts, self.evaluate(facts), self)
+    def flags(self, facts: Mapping[str, np.ndarray], ids: Any) -> dict[str, list[dict[str, Any]]]:
+        """Evaluate and explain in one go: ``{asset_id: [flag, ...]}`` (``ids``: the asset id
+        of each facts row)."""
+        ids = np.asarray(ids, dtype=object)
+        return flags_for(facts, ids, self.evaluate(facts, len(ids)), self)
 
     def by_id(self) -> dict[str, Rule]:
         return {r.id: r for r in self.rules}
@@ -307,8 +313,6 @@ def _py(v: Any) -> Any:
         v = v.item()
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return None
-    if v is pd.NA or v is pd.NaT:
-        return None
     return v
 
 
@@ -337,21 +341,16 @@ def _fill(template: str, values: Mapping[str, Any]) -> str:
     return "".join(out)
 
 
-def _as_frame(facts: pd.DataFrame | pd.Series) -> pd.DataFrame:
-    if isinstance(facts, pd.Series):  # one asset's facts; the Series name is its id
-        return pd.DataFrame([facts.to_dict()], index=[facts.name if facts.name is not None else "asset"])
-    return facts
-
-
 @lru_cache(maxsize=1)
 def seed_ruleset() -> RuleSet:
     """The seed rules as shipped (compiled once)."""
     return compile_rules(load_seed_rules())
 
 
-def flags_for(facts: pd.DataFrame | pd.Series, hits: pd.DataFrame, ruleset: RuleSet | None = None
+def flags_for(facts: Mapping[str, np.ndarray], ids: Any, hits: Hits, ruleset: RuleSet | None = None
               ) -> dict[str, list[dict[str, Any]]]:
-    """Flags per asset for the ``hits`` of :meth:`RuleSet.evaluate`.
+    """Flags per asset for the ``hits`` of :meth:`RuleSet.evaluate` over ``facts``
+    (``{fact: array}``; ``ids`` the asset id of each row).
 
     Each flag: ``code``, ``severity``, ``title`` / ``title_zh`` / ``title_en``,
     ``message`` (= Chinese) / ``message_zh`` / ``message_en`` filled with the triggering values,
@@ -361,69 +360,34 @@ def flags_for(facts: pd.DataFrame | pd.Series, hits: pd.DataFrame, ruleset: Rule
     ``ruleset`` defaults to the seed rules.
     """
     ruleset = ruleset or seed_ruleset()
-    facts = _as_frame(facts)
     if not len(hits):
         return {}
-    rank = {r.id: i for i, r in enumerate(ruleset.rules)}
-    aids = hits["asset_id"].to_numpy(dtype=object)
-    codes = np.asarray(hits["code"].astype(str).to_numpy(dtype=object))
-    pos = facts.index.get_indexer(pd.Index(aids))
-    if (pos < 0).any():
-        missing = aids[pos < 0][:3].tolist()
-        raise ValidationError([Issue("hits.asset_id", missing, "asset ids of the facts table",
-                                     f"命中记录中的资产 {missing} 不在事实表中",
-                                     f"assets {missing} of the hits are not in the facts table")])
-    which = np.array([rank[c] for c in codes], dtype=np.intp)
-    n = len(facts)
-
-    def column(k: str) -> np.ndarray:
-        return facts[k].to_numpy(dtype=object) if k in facts.columns else np.full(n, None, object)
-    return _flag_dicts(ruleset, aids, pos, which, column)
-
-
-def flags_from_arrays(facts: Mapping[str, np.ndarray], ids: np.ndarray, hits: tuple[np.ndarray, np.ndarray],
-                      ruleset: RuleSet) -> dict[str, list[dict[str, Any]]]:
-    """:func:`flags_for` of the hits of :meth:`RuleSet.hit_positions` over a facts table given
-    as ``{fact: array}`` with the asset ids ``ids`` (object array) — the same flags, without
-    the hits and facts frames."""
-    p, w = hits
-    if not len(p):
-        return {}
+    if hits.codes != ruleset._codes:
+        raise ValueError("the hits come from another rule set")
+    ids = np.asarray(ids, dtype=object)
+    aids = ids[hits.rows]
     n = len(ids)
-
-    def column(k: str) -> np.ndarray:
-        if k not in facts:
-            return np.full(n, None, object)
-        a = np.asarray(facts[k])
-        return a if a.dtype == object else a.astype(object)   # as DataFrame.to_numpy(dtype=object)
-    return _flag_dicts(ruleset, ids[p], p, w.astype(np.intp), column)
-
-
-def _flag_dicts(ruleset: RuleSet, aids: np.ndarray, pos: np.ndarray, which: np.ndarray,
-                column: Any) -> dict[str, list[dict[str, Any]]]:
-    """The flags of hits given as asset id, facts row and rule position per hit (in the hits'
-    order); ``column(fact)`` gives a fact's values as an object array."""
     out: dict[str, list[dict[str, Any]]] = {}
-    cols: dict[str, np.ndarray] = {}
-    sev_rank = {s: i for i, s in enumerate(reversed(SEVERITIES))}
-    for k in pd.unique(which):   # rules in order of their first hit
+    cols: dict[str, list[Any]] = {}
+    which = hits.rules
+    for k in dict.fromkeys(which.tolist()):   # rules in order of their first hit
         r = ruleset.rules[k]
-        code = r.id
         used = r.shown_facts
         for f in used:
-            if f not in cols:
-                cols[f] = column(f)
+            if f not in cols:   # a fact's values as plain Python (missing → None), once
+                cols[f] = [_py(v) for v in facts[f].tolist()] if f in facts else [None] * n
         params = dict(r.params)
-        for i in np.flatnonzero(which == k):
-            p = pos[i]
-            vals = {f: _py(cols[f][p]) for f in used}
+        for i in np.flatnonzero(which == k).tolist():
+            p = hits.rows[i]
+            vals = {f: cols[f][p] for f in used}
             fill = {**vals, **params}
             mzh, men = _fill(r.message_zh, fill), _fill(r.message_en, fill)
             out.setdefault(aids[i], []).append({
-                "code": code, "severity": r.severity, "title": r.title_zh or r.id,
+                "code": r.id, "severity": r.severity, "title": r.title_zh or r.id,
                 "title_zh": r.title_zh, "title_en": r.title_en,
                 "message": mzh, "message_zh": mzh, "message_en": men,
                 "references": list(r.references), "values": vals, "params": params})
+    sev_rank = {s: i for i, s in enumerate(reversed(SEVERITIES))}
     rank = {r.id: i for i, r in enumerate(ruleset.rules)}
     for aid in out:
         out[aid].sort(key=lambda f: (sev_rank[f["severity"]], rank[f["code"]]))

@@ -4,7 +4,9 @@ Each fact has a type (``number``, ``bool``, ``category``) and a Chinese and Engl
 description. The table is built for all assets at once (no Python loop over assets) from the
 portfolio's asset table and the appraisal results; a fact that an approach has not produced
 is missing (NaN for numbers, ``""`` for categories, False for booleans), so rules run before
-every approach is present.
+every approach is present. The assets are read from the typed asset table
+(:class:`~valuation.core.columns.AssetTable`, ``Portfolio.columns``); the result is a plain
+``{fact: ndarray}`` mapping (no frame: a face that wants one builds it at its edge).
 
 Formulas (docs/DOMAIN.md §7.1, §7.3)::
 
@@ -26,11 +28,15 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from ..core.portfolio import column_list, column_values
+from ..core.columns import AssetTable
 
-__all__ = ["FACTS", "fact_types", "build_facts", "fact_arrays", "describe_facts", "empty_facts", "METHODS"]
+__all__ = ["FACTS", "fact_types", "fact_arrays", "describe_facts", "empty_facts", "METHODS"]
+
+#: a table of result columns: anything with ``name in cols`` and ``cols[name]`` giving a 1-D
+#: array-like aligned row for row with the assets — a ``{column: ndarray}`` mapping, or a
+#: result frame as the approaches still return it (read with its own ``to_numpy`` or ``np.asarray``)
+Columns = Mapping[str, Any]
 
 METHODS = ("cost", "income", "market")
 
@@ -108,82 +114,75 @@ def fact_types() -> dict[str, str]:
     return {k: v[0] for k, v in FACTS.items()}
 
 
-def describe_facts(lang: str = "zh") -> pd.DataFrame:
-    """The declared facts as a table (name, type, description)."""
-    return pd.DataFrame([{"fact": k, "type": t, "description": zh if lang != "en" else en}
-                         for k, (t, zh, en) in FACTS.items()])
+def describe_facts(lang: str = "zh") -> list[dict[str, str]]:
+    """The declared facts as rows ``{fact, type, description}`` (a face makes its table)."""
+    return [{"fact": k, "type": t, "description": zh if lang != "en" else en}
+            for k, (t, zh, en) in FACTS.items()]
 
 
-def empty_facts(index: Any) -> pd.DataFrame:
-    """A facts table with every fact missing (NaN / "" / False) — the neutral starting point."""
-    idx = pd.Index(index)
-    n = len(idx)
-    cols = {k: (np.full(n, np.nan) if t == "number" else np.zeros(n, bool) if t == "bool"
+def empty_facts(n: int) -> dict[str, np.ndarray]:
+    """Facts of n assets with every fact missing (NaN / "" / False) — the neutral starting
+    point (tests and examples set the facts they need)."""
+    return {k: (np.full(n, np.nan) if t == "number" else np.zeros(n, bool) if t == "bool"
                 else np.full(n, "", dtype=object)) for k, (t, _, _) in FACTS.items()}
-    return pd.DataFrame(cols, index=idx)
 
 
-# ----------------------------------------------------------------------------- helpers
-def _num(df: pd.DataFrame | None, col: str, n: int) -> np.ndarray:
-    if df is None or col not in df.columns:
-        return np.full(n, np.nan)
-    v = column_values(df, col)   # without the Series (~30 µs each; ~40 columns a call)
-    if isinstance(v, np.ndarray) and v.dtype.kind in "fiu":
-        return v.astype(float, copy=False)   # already numbers: to_numeric would return them as is
-    return pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+# ----------------------------------------------------------------------------- readers
+def _to_float(x: Any) -> float:
+    """A number as float; anything else (None, NaN, text, pandas' NA) is missing — what
+    ``pandas.to_numeric(errors="coerce")`` gives for the values a result column holds."""
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return np.nan
 
 
-def _bool(df: pd.DataFrame | None, col: str, n: int) -> np.ndarray:
-    if df is None or col not in df.columns:
-        return np.zeros(n, bool)
-    v = column_values(df, col)
-    if isinstance(v, np.ndarray) and v.dtype == bool:
-        return v
-    return df[col].fillna(False).astype(bool).to_numpy()
+def _array(values: Any) -> np.ndarray:
+    """The values of a result column as an ndarray: a column object's own ``to_numpy`` when it
+    has one (a frame's column: numpy's protocol probing of it costs more than the read),
+    else ``np.asarray``."""
+    return values.to_numpy() if hasattr(type(values), "to_numpy") else np.asarray(values)
 
 
-def _text_values(df: pd.DataFrame, col: str) -> list:
-    """The values of a text (or object) column as a list, missing text as None. Arrow-backed
-    text is read by Arrow's ``to_pylist``: pandas' ``to_numpy`` spends ~50 µs filling the
-    missing values of a one-row column."""
-    dtype = column_values(df, col).dtype
-    if (isinstance(dtype, np.dtype) and dtype.kind == "O") or \
-            (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
-        return column_list(df, col)
-    return df[col].to_numpy(dtype=object, na_value=None).tolist()
+def _floats(values: Any) -> np.ndarray:
+    a = _array(values)
+    if a.dtype.kind in "fiub":
+        return a.astype(float, copy=False)
+    return np.array([_to_float(x) for x in a.ravel().tolist()], dtype=float)
 
 
-def _txt(df: pd.DataFrame, col: str, n: int) -> np.ndarray:
-    if col not in df.columns:
-        return np.full(n, "", dtype=object)
-    dtype = column_values(df, col).dtype
-    if len(df) <= 4096 and (isinstance(dtype, pd.StringDtype) or (isinstance(dtype, np.dtype) and dtype.kind == "O")):
-        vals = _text_values(df, col)
-        if all(type(x) is str or x is None or (type(x) is float and x != x) for x in vals):
-            out = np.empty(len(vals), dtype=object)
-            out[:] = [x if type(x) is str else "" for x in vals]   # text as is, missing → ""
-            return out
-    return df[col].astype(object).where(df[col].notna(), "").astype(str).to_numpy(dtype=object)
+def _truthy(x: Any) -> bool:
+    """A stored flag: missing (None, NaN, NA) is False."""
+    if x is None or (type(x) is float and x != x):
+        return False
+    try:
+        return bool(x)
+    except TypeError:   # pandas' NA refuses bool()
+        return False
 
 
-def _count_items(col: pd.Series) -> np.ndarray:
+def _bools(values: Any) -> np.ndarray:
+    a = _array(values)
+    if a.dtype == bool:
+        return a
+    if a.dtype.kind in "fiu":
+        return np.nan_to_num(a.astype(float)) != 0
+    return np.array([_truthy(x) for x in a.ravel().tolist()], dtype=bool)
+
+
+def _texts(table: AssetTable, col: str) -> np.ndarray:
+    """A text or enum column as an object array of str, missing as "" (the facts' convention
+    for categories)."""
+    a = table.decode(col) if table.spec(col).kind == "enum" else table[col]
+    out = np.empty(len(a), dtype=object)
+    out[:] = ["" if v is None else v for v in a.tolist()]
+    return out
+
+
+def _count_items(texts: np.ndarray) -> np.ndarray:
     """Items of a "; "-joined text column (missing or blank → 0)."""
-    return _count_column(col.to_frame("items"), "items")
-
-
-def _count_column(df: pd.DataFrame, name: str) -> np.ndarray:
-    """:func:`_count_items` of column ``name`` of ``df``. Text (or missing) values of small
-    columns are counted in Python — the same counts as the pandas string pipeline below,
-    which costs ~2 ms a call whatever the length."""
-    col = column_values(df, name)
-    if len(col) <= 4096 and (isinstance(col.dtype, pd.StringDtype) or col.dtype == object):
-        vals = _text_values(df, name)
-        if all(type(x) is str or x is None or (type(x) is float and x != x) for x in vals):
-            txt = [x.strip() if type(x) is str else "" for x in vals]
-            return np.array([0.0 if t == "" else t.count("; ") + 1.0 for t in txt], dtype=float)
-    col = df[name]
-    s = col.astype(object).where(col.notna(), "").astype(str).str.strip()
-    return np.where(s.to_numpy(dtype=object) == "", 0.0, s.str.count("; ").to_numpy(dtype=float) + 1.0)
+    return np.array([0.0 if t is None or not t.strip() else t.strip().count("; ") + 1.0
+                     for t in texts.tolist()], dtype=float)
 
 
 def _first(*arrays: np.ndarray) -> np.ndarray:
@@ -194,104 +193,51 @@ def _first(*arrays: np.ndarray) -> np.ndarray:
     return out
 
 
-def build_facts(assets: pd.DataFrame, results: pd.DataFrame | None = None, *,
-                methods: Mapping[str, pd.DataFrame] | None = None,
-                as_of: _dt.date | str | pd.Timestamp | None = None) -> pd.DataFrame:
-    """Facts for every asset (index aligned with ``assets``), vectorised.
-
-    Parameters
-    ----------
-    assets : ``pf.assets`` — columns per the schema (``book_value``, ``previous_value``,
-        ``proposed_price``, ``declared_value``, ``holder_type``, ``use_category``, ``pledged``,
-        ``fiscal_revenue``, ``public_data``, ``valuation_date``, ``rights_term_end``, ...).
-        Absent columns give missing facts.
-    results : frame indexed by ``asset_id`` with any of: ``estimate``, ``low``, ``high``;
-        per approach ``<m>_estimate`` and ``<m>_applicable`` (m = cost, income, market, as the
-        reconciled frame has them); and approach details either prefixed (``income_life``) or
-        plain: ``n_comparables``, ``comparable_spread`` (or ``spread``), ``x1_max``,
-        ``coeff_max``, ``coeff_min``, ``discount_rate``, ``growth_max``, ``split_rate``,
-        ``life``, ``life_bound``, ``life_requested``, ``rights_years_remaining``,
-        ``terminal_beyond_rights``, ``delta``, ``quality_score``, ``price``, ``cap``,
-        ``cap_ratio``, ``mar_ratio``. Missing columns become missing facts.
-    methods : optional ``{approach: MethodResult.frame}``; when given, approach details are
-        read from these frames first.
-    as_of : date for ``days_since_valuation`` (default: today).
-
-    Returns
-    -------
-    DataFrame with one column per fact of :data:`FACTS`.
-    """
-    facts = fact_arrays(assets, results, methods=methods, as_of=as_of)
-    out = pd.DataFrame(facts, index=assets.index)
-    assert list(out.columns) == list(FACTS), "every declared fact is built"
-    return out
-
-
 class _Reader:
-    """The columns of one input frame as arrays aligned with the assets, each converted once.
+    """The columns of one result table as arrays, each converted once (absent: missing)."""
 
-    A frame already on the assets' (unique) index is read as is: ``reindex`` would copy the
-    whole frame — most of the cost of the facts of one card."""
-
-    def __init__(self, df: pd.DataFrame | None, idx: pd.Index, n: int):
-        if df is not None and not (idx.is_unique and df.index.equals(idx)):
-            df = df.reindex(idx)
-        self.df, self.n = df, n
-        self.columns = frozenset(df.columns.tolist()) if df is not None else frozenset()
+    def __init__(self, cols: Columns | None, n: int, what: str):
+        self.cols, self.n = cols, n
         self._num: dict[str, np.ndarray] = {}
+        self.what = what
 
     def __contains__(self, col: str) -> bool:
-        return col in self.columns
+        return self.cols is not None and col in self.cols
+
+    def _read(self, col: str) -> Any:
+        v = self.cols[col]   # type: ignore[index]
+        if len(v) != self.n:
+            raise ValueError(f"{self.what}.{col}: {len(v)} rows, the assets are {self.n} "
+                             "(result columns are aligned row for row with the assets)")
+        return v
 
     def num(self, col: str) -> np.ndarray:
-        """``_num`` of the column (NaN when absent); the cached array must not be written."""
+        """The column as floats (NaN when absent); the cached array must not be written."""
         out = self._num.get(col)
         if out is None:
-            out = self._num[col] = _num(self.df if col in self.columns else None, col, self.n)
+            out = self._num[col] = _floats(self._read(col)) if col in self else np.full(self.n, np.nan)
         return out
 
     def bool(self, col: str) -> np.ndarray:
-        return _bool(self.df if col in self.columns else None, col, self.n)
-
-
-def _days_between(start: np.ndarray | pd.Series | None, end: np.ndarray | pd.Series | None,
-                  n: int) -> np.ndarray:
-    """``(end − start).dt.days`` as floats (NaN where either is missing); numpy for numpy
-    datetime columns (what a portfolio holds, read as arrays), pandas otherwise."""
-    if start is None or end is None:
-        return np.full(n, np.nan)
-    s, e = _numpy_dates(start), _numpy_dates(end)
-    if s is not None and e is not None:
-        miss = np.isnat(s) | np.isnat(e)
-        with np.errstate(all="ignore"):   # NaT rows are masked below
-            d = ((e - s) // np.timedelta64(1, "D")).astype(float)  # whole days, floored as .dt.days
-        d[miss] = np.nan
-        return d
-    return (end - start).dt.days.to_numpy(dtype=float, na_value=np.nan)
-
-
-def _numpy_dates(x: np.ndarray | pd.Series) -> np.ndarray | None:
-    """The numpy datetime64 values of ``x`` (None for another dtype, say tz-aware)."""
-    if isinstance(x, np.ndarray):
-        return x
-    return x.to_numpy() if isinstance(x.dtype, np.dtype) and x.dtype.kind == "M" else None
+        return _bools(self._read(col)) if col in self else np.zeros(self.n, bool)
 
 
 class _Sources:
-    """Where the facts of :func:`fact_arrays` are read: the assets, the reconciled results and
-    each approach's own frame (all aligned on the assets' index)."""
+    """Where the facts of :func:`fact_arrays` are read: the asset table, the reconciled
+    results and each approach's own result columns (all aligned with the assets)."""
 
-    def __init__(self, assets: pd.DataFrame, results: pd.DataFrame | None,
-                 methods: Mapping[str, pd.DataFrame] | None):
-        self.assets, self.n = assets, len(assets)
-        idx = assets.index
-        self.ast = _Reader(assets, idx, self.n)
-        self.res = _Reader(results, idx, self.n)   # no results: every result column is missing
-        self.mfr = {k: _Reader(v, idx, self.n) for k, v in (methods or {}).items()}
+    def __init__(self, table: AssetTable, results: Columns | None, methods: Mapping[str, Columns] | None):
+        self.table, self.n = table, len(table)
+        self.res = _Reader(results, self.n, "results")   # no results: every result column is missing
+        self.mfr = {k: _Reader(v, self.n, k) for k, v in (methods or {}).items()}
+
+    def num(self, col: str) -> np.ndarray:
+        """A number column of the asset table."""
+        return self.table.floats(col)
 
     def mcol(self, m: str, col: str, *alts: str) -> np.ndarray:
-        """An approach's column: its own frame, else ``<m>_<col>`` of results, else plain
-        (first non-NaN; absent columns are all NaN and skipped)."""
+        """An approach's column: its own results, else ``<m>_<col>`` of the reconciled
+        results, else plain (first non-NaN; absent columns are all NaN and skipped)."""
         fr, res = self.mfr.get(m), self.res
         found = [r.num(c) for c in (col, *alts)
                  for r, c in ((fr, c), (res, f"{m}_{c}"), (res, c)) if r is not None and c in r]
@@ -305,14 +251,6 @@ class _Sources:
             return res.bool(f"{m}_applicable"), True
         est = fr.num("estimate") if fr is not None else res.num(f"{m}_estimate")
         return ~np.isnan(est), False
-
-    def date_col(self, col: str) -> np.ndarray | pd.Series | None:
-        if col not in self.ast:
-            return None
-        v = column_values(self.assets, col)
-        if isinstance(v, np.ndarray) and v.dtype.kind == "M":
-            return v   # already dates: to_datetime would return them as they are
-        return pd.to_datetime(self.assets[col], errors="coerce")
 
 
 def _approach_facts(src: _Sources, est: np.ndarray) -> dict[str, Any]:
@@ -339,17 +277,26 @@ def _approach_facts(src: _Sources, est: np.ndarray) -> dict[str, Any]:
             "inc_gate": used["income"] if known["income"] else np.ones(n, bool)}
 
 
-def _rights_facts(src: _Sources, vd: Any, inc_gate: np.ndarray) -> dict[str, np.ndarray]:
-    """The remaining rights term (from the income frame, else the card's dates), the life asked
-    for, and whether a terminal value reaches beyond the rights (issue 17)."""
-    n, ast, res = src.n, src.ast, src.res
-    rights_card = _days_between(vd, src.date_col("rights_term_end"), n) / 365.25
+def _days_between(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Whole days from ``start`` to ``end`` (datetime64[D]) as floats, NaN where either is
+    missing."""
+    with np.errstate(all="ignore"):   # NaT rows are masked below
+        d = (end - start).astype("timedelta64[D]").astype(float)
+    d[np.isnat(start) | np.isnat(end)] = np.nan
+    return d
+
+
+def _rights_facts(src: _Sources, vd: np.ndarray, inc_gate: np.ndarray) -> dict[str, np.ndarray]:
+    """The remaining rights term (from the income results, else the card's dates), the life
+    asked for, and whether a terminal value reaches beyond the rights (issue 17)."""
+    n, t, res = src.n, src.table, src.res
+    rights_card = _days_between(vd, t["rights_term_end"]) / 365.25
     rights = _first(src.mcol("income", "rights_years_remaining"), rights_card)
-    life_req = _first(src.mcol("income", "life_requested"), ast.num("income_periods"))
+    life_req = _first(src.mcol("income", "life_requested"), src.num("income_periods"))
     # a renewal counts only with its evidence named on the card (methods/income/term.py)
-    evidence = np.array([bool(str(x).strip()) for x in _txt(src.assets, "rights_renewal_evidence", n)],
-                        dtype=bool)
-    renew = ast.bool("rights_renewal_documented") & evidence.reshape(n)
+    evidence = np.array([type(x) is str and bool(x.strip()) for x in t["rights_renewal_evidence"].tolist()],
+                        dtype=bool).reshape(n)
+    renew = t["rights_renewal_documented"] & evidence
     tbr = np.zeros(n, bool)
     for fr, c in ((src.mfr.get("income"), "terminal_beyond_rights"), (res, "income_terminal_beyond_rights"),
                   (res, "terminal_beyond_rights")):
@@ -360,44 +307,54 @@ def _rights_facts(src: _Sources, vd: Any, inc_gate: np.ndarray) -> dict[str, np.
             "terminal_beyond_rights": tbr & inc_gate}
 
 
-def _days_since(vd: Any, as_of: Any, n: int) -> np.ndarray:
-    """Days from the valuation date to ``as_of`` (default today)."""
-    if as_of is None:
-        as_of = _dt.date.today()
-    today = np.datetime64(pd.Timestamp(as_of).date(), "D")
-    if vd is None:
-        return np.full(n, np.nan)
-    vdn = np.asarray(vd, dtype="datetime64[ns]") if isinstance(vd, np.ndarray) \
-        else vd.to_numpy(dtype="datetime64[ns]")
-    days = (today - vdn.astype("datetime64[D]")).astype(float)
-    days[np.isnat(vdn)] = np.nan
+def _days_since(vd: np.ndarray, as_of: _dt.date | str | None) -> np.ndarray:
+    """Days from the valuation date to ``as_of`` (a date or ISO text; default today)."""
+    today = np.datetime64(_dt.date.today() if as_of is None else as_of, "D")
+    days = (today - vd).astype(float)
+    days[np.isnat(vd)] = np.nan
     return days
 
 
-def fact_arrays(assets: pd.DataFrame, results: pd.DataFrame | None = None, *,
-                methods: Mapping[str, pd.DataFrame] | None = None,
-                as_of: _dt.date | str | pd.Timestamp | None = None) -> dict[str, np.ndarray]:
-    """The columns of :func:`build_facts` as ``{fact: array}`` in the order of :data:`FACTS`
-    (numbers float, booleans bool, categories object arrays of text), without building the
-    frame — what the single-appraisal path evaluates the rules on."""
-    src = _Sources(assets, results, methods)
-    n, ast, res, mcol = src.n, src.ast, src.res, src.mcol
-    est, book, prev = res.num("estimate"), ast.num("book_value"), ast.num("previous_value")
-    proposed, declared = ast.num("proposed_price"), ast.num("declared_value")
+def fact_arrays(table: AssetTable, results: Columns | None = None, *,
+                methods: Mapping[str, Columns] | None = None,
+                as_of: _dt.date | str | None = None) -> dict[str, np.ndarray]:
+    """Facts for every asset, vectorised: ``{fact: array}`` in the order of :data:`FACTS`
+    (numbers float, booleans bool, categories object arrays of text, "" missing).
+
+    Parameters
+    ----------
+    table : the asset table (``Portfolio.columns``): ``book_value``, ``previous_value``,
+        ``proposed_price``, ``declared_value``, ``holder_type``, ``use_category``, ``pledged``,
+        ``fiscal_revenue``, ``public_data``, ``valuation_date``, ``rights_term_end``, ...
+    results : the reconciled result columns, aligned with ``table`` (a ``{column: array}``
+        mapping or a result frame), with any of: ``estimate``, ``low``, ``high``; per
+        approach ``<m>_estimate`` and ``<m>_applicable`` (m = cost, income, market); and
+        approach details either prefixed (``income_life``) or plain: ``n_comparables``,
+        ``comparable_spread`` (or ``spread``), ``x1_max``, ``coeff_max``, ``coeff_min``,
+        ``discount_rate``, ``growth_max``, ``split_rate``, ``life``, ``life_bound``,
+        ``life_requested``, ``rights_years_remaining``, ``terminal_beyond_rights``,
+        ``delta``, ``quality_score``, ``price``, ``cap``, ``cap_ratio``, ``mar_ratio``.
+        Absent columns give missing facts.
+    methods : optional ``{approach: result columns}`` (``MethodResult.frame``); approach
+        details are read from these first.
+    as_of : date for ``days_since_valuation`` (default: today).
+    """
+    src = _Sources(table, results, methods)
+    t, res, mcol, num = table, src.res, src.mcol, src.num
+    est, book, prev = res.num("estimate"), num("book_value"), num("previous_value")
+    proposed, declared = num("proposed_price"), num("declared_value")
     ap = _approach_facts(src, est)
     used, m_est, inc_gate = ap["used"], ap["m_est"], ap["inc_gate"]
     gate = lambda x: np.where(inc_gate, x, np.nan)  # noqa: E731 - income facts only where income applies
-    vd = src.date_col("valuation_date")
-    rt = _rights_facts(src, vd, inc_gate)
-    # CAS 8 impairment indicators: list_str columns are "; "-joined text
-    n_ind = _count_column(assets, "impairment_indicators") if "impairment_indicators" in ast else np.zeros(n)
+    vd = t["valuation_date"]
     price, cap = res.num("price"), res.num("cap")
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):   # a ratio over 0, NaN or a tiny base is NaN / ±inf, no warning
         return {
             "estimate": est, "low": res.num("low"), "high": res.num("high"),
             "book_value": book, "premium_ratio": np.where(book > 0, (est - book) / book, np.nan),
             "impairment_ratio": np.where(book > 0, (book - est) / book, np.nan),
-            "n_impairment_indicators": n_ind, "previous_value": prev,
+            # CAS 8 impairment indicators: a list_str column is "; "-joined text
+            "n_impairment_indicators": _count_items(t["impairment_indicators"]), "previous_value": prev,
             "change_since_previous": np.where(prev > 0, (est - prev) / prev, np.nan),
             "n_methods": ap["n_methods"],
             "cost_used": used["cost"], "income_used": used["income"], "market_used": used["market"],
@@ -411,24 +368,22 @@ def fact_arrays(assets: pd.DataFrame, results: pd.DataFrame | None = None, *,
             "market_coeff_min": mcol("market", "coeff_min"),
             "discount_rate": gate(mcol("income", "discount_rate")),
             "growth": gate(mcol("income", "growth_max", "growth")),
-            "terminal_growth": gate(_first(mcol("income", "terminal_growth"),
-                                           ast.num("income_terminal_growth"))),
+            "terminal_growth": gate(_first(mcol("income", "terminal_growth"), num("income_terminal_growth"))),
             "split_rate": gate(mcol("income", "split_rate")),
-            "royalty_rate": gate(_first(mcol("income", "royalty_rate"), ast.num("income_royalty_rate"))),
+            "royalty_rate": gate(_first(mcol("income", "royalty_rate"), num("income_royalty_rate"))),
             "life": gate(mcol("income", "life")),
             "life_bound": gate(mcol("income", "life_bound")),
-            **rt,
+            **_rights_facts(src, vd, inc_gate),
             "delta": mcol("cost", "delta"),
-            "delta_override": ast.bool("cost_adjustment_override"),
-            "quality_score": _first(mcol("cost", "quality_score"), ast.num("quality_score")),
-            "use_category": _txt(assets, "use_category", n), "holder_type": _txt(assets, "holder_type", n),
-            "purpose": _txt(assets, "purpose", n), "value_type": _txt(assets, "value_type", n),
-            "rights_type": _txt(assets, "rights_type", n),
-            "public_data": ast.bool("public_data"), "pledged": ast.bool("pledged"),
-            "fiscal_revenue": ast.bool("fiscal_revenue"),
+            "delta_override": t["cost_adjustment_override"],
+            "quality_score": _first(mcol("cost", "quality_score"), num("quality_score")),
+            "use_category": _texts(t, "use_category"), "holder_type": _texts(t, "holder_type"),
+            "purpose": _texts(t, "purpose"), "value_type": _texts(t, "value_type"),
+            "rights_type": _texts(t, "rights_type"),
+            "public_data": t["public_data"], "pledged": t["pledged"], "fiscal_revenue": t["fiscal_revenue"],
             "proposed_price": proposed, "proposed_price_ratio": np.where(est > 0, proposed / est, np.nan),
             "declared_value": declared, "declared_ratio": np.where(est > 0, declared / est, np.nan),
-            "days_since_valuation": _days_since(vd, as_of, n), "loss_making": ast.bool("income_loss_making"),
+            "days_since_valuation": _days_since(vd, as_of), "loss_making": t["income_loss_making"],
             "price": price, "cap": cap,
             "cap_ratio": _first(res.num("cap_ratio"), np.where(cap > 0, price / cap, np.nan)),
             "mar_ratio": res.num("mar_ratio"),

@@ -14,15 +14,26 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-__all__ = ["CompiledExpr", "FUNCTIONS", "SMALL"]
+__all__ = ["CompiledExpr", "FUNCTIONS", "text_equal", "text_missing"]
 
 Env = Mapping[str, Any]
 Fn = Callable[[Env], Any]
 
 
 # ----------------------------------------------------------------------------- functions
+def text_missing(x: np.ndarray) -> np.ndarray:
+    """Missing entries of a text (object) array: None, NaN and the empty text — numpy's
+    element-wise comparisons of objects, one pass each over all assets."""
+    x = np.asarray(x, dtype=object)
+    return np.equal(x, "") | np.equal(x, None) | np.not_equal(x, x)   # (NaN ≠ NaN)
+
+
+def text_equal(x: np.ndarray, value: Any) -> np.ndarray:
+    """``x == value`` element-wise for a text (object) array and one value."""
+    return np.asarray(np.equal(np.asarray(x, dtype=object), value), dtype=bool)
+
+
 def _isnull(x: Any) -> Any:
     """NaN, None and the empty text are missing."""
     if isinstance(x, np.ndarray) and x.ndim == 0:
@@ -31,28 +42,9 @@ def _isnull(x: Any) -> Any:
         if x.dtype.kind in "fc":
             return np.isnan(x)
         if x.dtype.kind in "OUT":
-            small = _small_texts(x)
-            if small is not None:
-                return np.array([v == "" for v in small], dtype=bool).reshape(x.shape)
-            s = pd.Series(x, dtype=object, copy=False)
-            return (s.isna() | (s == "")).to_numpy(bool)
+            return text_missing(x)
         return np.zeros(x.shape, bool)
     return np.bool_(x is None or (isinstance(x, str) and x == "") or (isinstance(x, float) and x != x))
-
-
-# Up to this many rows, text columns are compared in Python: a pandas Series costs ~50 µs a
-# call whatever the length, more than the loop over a few cards (a single appraisal); long
-# columns (batches of 10^6) keep the hash-based pandas path.
-SMALL = 64
-
-
-def _small_texts(x: np.ndarray) -> list[str] | None:
-    """The values of a short 1-d array when they are all ``str`` (no missing value: the
-    Python comparisons then give what the pandas ones give), else None."""
-    if x.ndim != 1 or len(x) > SMALL:
-        return None
-    vals = x.tolist()
-    return vals if all(type(v) is str for v in vals) else None
 
 
 def _coalesce(x: Any, default: Any) -> Any:
@@ -97,7 +89,7 @@ class CompiledExpr:
     """A compiled rule condition.
 
     ``names`` are the facts it reads, ``kinds`` their declared types. Call it with a
-    DataFrame of facts or a mapping ``name -> array`` (``n`` rows); it returns a boolean
+    mapping ``name -> array`` (``n`` rows); it returns a boolean
     array of length ``n``. A fact absent from the table is treated as missing (NaN / "" /
     False), so rules run before every approach produces its facts.
     """
@@ -108,23 +100,16 @@ class CompiledExpr:
     kinds: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def env(self, facts: Any, n: int | None = None) -> tuple[dict[str, Any], int | None]:
-        """The arrays this expression reads, taken from ``facts`` (DataFrame or mapping)."""
-        if isinstance(facts, pd.DataFrame):
-            n = len(facts) if n is None else n
-            cols = facts.columns
-            get = lambda k: facts[k].to_numpy()  # noqa: E731
-        else:
-            cols = facts
-            get = lambda k: np.asarray(facts[k])  # noqa: E731
-            if n is None:
-                for k in self.names:
-                    if k in facts:
-                        n = np.asarray(facts[k]).shape[0] if np.ndim(facts[k]) else 1
-                        break
+        """The arrays this expression reads, taken from ``facts`` (a mapping)."""
+        if n is None:
+            for k in self.names:
+                if k in facts:
+                    n = np.asarray(facts[k]).shape[0] if np.ndim(facts[k]) else 1
+                    break
         out: dict[str, Any] = {}
         for k in self.names:
-            if k in cols:
-                out[k] = get(k)
+            if k in facts:
+                out[k] = np.asarray(facts[k])
             else:
                 out[k] = _missing(self.kinds.get(k, "number"), 1 if n is None else n)
         return out, n
@@ -132,8 +117,12 @@ class CompiledExpr:
     def __call__(self, facts: Any, n: int | None = None) -> np.ndarray:
         env, n = self.env(facts, n)
         with np.errstate(all="ignore"):
-            out = self.fn(env)
-        arr = np.asarray(out)
+            return self.mask(env, n)
+
+    def mask(self, env: Env, n: int | None) -> np.ndarray:
+        """The condition over ``env``, which holds an array for every name read (a rule set
+        builds it once for all its rules and evaluates them under one ``np.errstate``)."""
+        arr = np.asarray(self.fn(env))
         if arr.dtype != bool:
             arr = _truth(arr)
         if arr.shape == () and n is not None:
@@ -159,7 +148,6 @@ def _truth(a: Any) -> np.ndarray:
     if a.dtype.kind in "iu":
         return a != 0
     if a.dtype.kind in "OUT":
-        s = pd.Series(a.ravel(), dtype=object, copy=False)
-        ok = ~(s.isna() | (s == "") | (s == 0) | (s == False))  # noqa: E712
-        return ok.to_numpy(bool).reshape(a.shape)
+        o = a.astype(object, copy=False)
+        return ~(text_missing(o) | np.asarray(np.equal(o, 0), bool) | np.asarray(np.equal(o, False), bool))
     return a.astype(bool)

@@ -49,11 +49,19 @@ def default_processes(workers: int = 1, cpus: int | None = None) -> int:
     """Compute processes ``valuation serve`` starts when not told: one per core on a machine
     with two or more and a single serving process, else none (compute in the serving process).
 
-    Why: on this project's 2-core reference machine, 20 clients sending distinct cards got
-    ~200 req/s (p99 ~125 ms) computing in the serving process and ~250–420 req/s (p99 82–99 ms
-    with wrk) with two compute processes — the serving process's event loop then only moves
-    bytes. With ``--workers N`` each worker would start its own pool: N × cores processes
-    fighting over the cores, so none by default."""
+    Why (measured again for issue 20 step 6, which asked whether the pool still pays for itself
+    with a cheaper appraisal; ``benchmarks/bench_service.py --batch-cost``, CPU time, so the
+    figures hold on a shared machine): an explained evaluation of E01 cards costs ~22 ms for
+    one card, 27–30 ms for ten and 39–42 ms for twenty — ~20 ms per evaluation and ~1 ms per
+    card. Twenty closed-loop clients are one batch of 20 per round computing here, two batches
+    of 10 side by side with two processes (plus ~0.2 ms of pickling): the pool pays the fixed
+    cost twice per round (~3.0 against ~2.1 ms of CPU per answer) and buys the second core.
+    One adjacent pair of ``bench_service.py`` runs on the 2-core machine (load average ~4 from
+    other work): p50 37.2 / p99 54.6 ms at 525 req/s with two processes, p50 43.6 / p99 56.0 ms
+    at 452 req/s without. The cheaper the fixed cost becomes, the larger the share of the
+    per-card part the second process halves. Where the spare core is taken by other work, 0 is
+    the cheaper choice. With ``--workers N`` each worker would start its own pool: N × cores
+    processes fighting over the cores, so none by default."""
     n = os.cpu_count() if cpus is None else cpus
     return int(n) if workers == 1 and n and n >= 2 else 0
 

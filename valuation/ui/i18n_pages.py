@@ -117,4 +117,8 @@ T_PAGES: dict[str, tuple[str, str]] = {
     "card_not_object": ("卡片须为 JSON 对象 {…}", "a card must be a JSON object {…}"),
     "upload_drop": ("将文件拖放到此处", "Drag and drop a file here"),
     "upload_browse": ("上传", "Upload"),
+    "upload_product": ("上传定价请求 JSON", "Upload a pricing request (JSON)"),
+    "apply_json": ("用此 JSON 替换表单", "Replace the form by this JSON"),
+    "load_product_example": ("载入示例产品", "Load the example product"),
+    "product_not_object": ("定价请求须为 JSON 对象 {…}", "a pricing request must be a JSON object {…}"),
 }

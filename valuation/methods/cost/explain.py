@@ -11,6 +11,7 @@ import numpy as np
 from ..base import Explanation, LazyWarnings, Values, step
 from .inputs import CostInputs
 from .kernel import COMPONENT_LABELS, COMPONENTS
+from .lines import category_labels
 from .value import CostWork
 
 __all__ = ["cost_explain", "cost_warnings"]
@@ -49,12 +50,11 @@ def cost_warnings(x: CostInputs, w: CostWork, app: np.ndarray) -> dict[str, list
     add(lit, _W_LIT)
     add(w.rc["double_count_risk"], _W_DOUBLE)
     add(~w.rc["opportunity_measured"] & ~lit, _W_OPP)
-    if x.rights_years_left is not None:   # (no set of ~120 labels)
-        add((x.years_remaining > x.rights_years_left + 1e-9) & ~lit, {
-            "code": "LIFE_EXCEEDS_RIGHTS_TERM", "severity": "warning",
-            "message_zh": "剩余经济寿命超过剩余权利期限；除非续期有据，应以权利期限为上限",
-            "message_en": "the remaining economic life exceeds the remaining rights term; cap it at the term unless "
-                          "renewal is documented", "references": ["CAS2023.art14", "CAS2023.art22"]})
+    add((x.years_remaining > x.rights_years_left + 1e-9) & ~lit, {
+        "code": "LIFE_EXCEEDS_RIGHTS_TERM", "severity": "warning",
+        "message_zh": "剩余经济寿命超过剩余权利期限；除非续期有据，应以权利期限为上限",
+        "message_en": "the remaining economic life exceeds the remaining rights term; cap it at the term unless "
+                      "renewal is documented", "references": ["CAS2023.art14", "CAS2023.art22"]})
     delta, reason = w.delta, x.override_reason
     for i in np.flatnonzero(w.overridden & app).tolist():
         out.setdefault(ids[i], []).append({
@@ -88,13 +88,18 @@ class _TraceContext:
         self.lines: dict[str, dict[str, float]] = {}
         self.n_lines: dict[str, int] = {}
         ln = x.lines
-        if ln is not None and len(ln):
-            keys = set(keys)
-            ln = ln[ln["asset_id"].isin(keys)]
-            g = ln.groupby([ln["asset_id"].astype("str"), ln["category"].astype("str")])["amount"].sum()
-            for (aid, cat), v in g.items():
-                self.lines.setdefault(aid, {})[cat] = float(v)
-            self.n_lines = ln.groupby(ln["asset_id"].astype("str")).size().to_dict()
+        if ln is not None:
+            labels = category_labels()
+            for i in rows.tolist():
+                a, b = int(ln.offsets[i]), int(ln.offsets[i + 1])
+                if b == a:
+                    continue
+                aid = str(self.index[i])
+                self.n_lines[aid] = b - a
+                amt, cat = ln["amount"][a:b], ln["category"][a:b]
+                # raw amounts per category, categories in alphabetical order; a missing amount adds 0
+                self.lines[aid] = {labels[c]: float(np.nansum(amt[cat == c]))
+                                   for c in sorted(set(cat.tolist()) - {-1}, key=lambda c: labels[c])}
         self.piv = x.price_index
 
 

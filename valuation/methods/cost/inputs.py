@@ -1,10 +1,11 @@
-"""What the cost approach reads from a portfolio, as arrays (the pandas edge of the approach).
+"""What the cost approach reads from a portfolio, as arrays (docs/DESIGN.md §2).
 
-Every ``cost_*`` column, the cost lines (indexed to the valuation date and summed per category
-by :func:`.lines.component_totals`), the composite quality score (GB/T 36344 via
+Every ``cost_*`` column of the asset table (:func:`valuation.methods.typed.table`: numbers
+float64 NaN missing, enums int16 codes, text object with None missing, bools filled with
+their schema default), the ``cost.lines`` records (indexed to the valuation date and summed
+per category by :func:`.lines.component_totals`), the composite quality score (GB/T 36344 via
 :func:`valuation.quality.composite.composite_columns`) and the few other columns the cost
-approach needs, read once into :class:`CostInputs`. Missing numbers are NaN, missing text is
-"" (one convention for the whole approach; CAS 2023 art. 22, docs/DOMAIN.md §2).
+approach needs, read once into :class:`CostInputs` (CAS 2023 art. 22, docs/DOMAIN.md §2).
 """
 from __future__ import annotations
 
@@ -13,89 +14,28 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from ...core.portfolio import column_floats, column_list, column_values
 from ...quality.composite import composite_columns
+from .. import typed
 from .kernel import COMPONENTS
-from .lines import component_arrays, component_totals
+from .lines import component_totals
 
 __all__ = ["CostInputs", "component_inputs", "cost_inputs"]
-
-
-def _col(a: pd.DataFrame, name: str, fill: float = np.nan) -> np.ndarray:
-    # straight from the block (~20 columns a call at ~30 µs each as a Series)
-    return column_floats(a, name) if name in a.columns else np.full(len(a), fill)
-
-
-def _str(a: pd.DataFrame, name: str) -> np.ndarray:
-    if name not in a.columns:
-        return np.full(len(a), "", dtype=object)
-    if len(a) <= 64:
-        # Arrow text by Arrow's to_pylist (missing → None): pandas' to_numpy spends ~50 µs
-        # filling the missing values of a one-row column
-        vals = column_list(a, name)
-        if all(type(v) is str or v is None or (type(v) is float and v != v) for v in vals):
-            out = np.empty(len(vals), dtype=object)   # text as is, missing → "" (as pd.isna below)
-            out[:] = [v if type(v) is str else "" for v in vals]
-            return out
-    x = a[name].to_numpy(dtype=object)
-    return np.where(pd.isna(x), "", x).astype(object)
-
-
-def _flag(a: pd.DataFrame, name: str, fill: bool) -> np.ndarray:
-    """``a[name].to_numpy(bool)`` (``fill`` everywhere when the column is absent)."""
-    if name not in a.columns:
-        return np.full(len(a), fill)
-    v = column_values(a, name)
-    return v if isinstance(v, np.ndarray) and v.dtype == np.bool_ else a[name].to_numpy(bool)
-
-
-def _days_between(a: pd.DataFrame, start: str, end: str) -> np.ndarray:
-    """``(a[end] − a[start]).dt.days`` as floats (NaN where either is missing); numpy for the
-    datetime64 columns of a portfolio (floored whole days, as ``.dt.days``), pandas otherwise."""
-    s, e = column_values(a, start), column_values(a, end)
-    if isinstance(s, np.ndarray) and isinstance(e, np.ndarray) and s.dtype.kind == e.dtype.kind == "M":
-        with np.errstate(all="ignore"):   # NaT rows are masked below
-            d = ((e - s) // np.timedelta64(1, "D")).astype(float)
-        d[np.isnat(s) | np.isnat(e)] = np.nan
-        return d
-    return (a[end] - a[start]).dt.days.to_numpy(float)
-
-
-def _has_text(x: np.ndarray) -> np.ndarray:
-    """Whether each value has text other than whitespace (pandas ``str.strip() != ""``).
-
-    A few values are decided in Python when that cannot differ from pandas' whitespace
-    rules: "" has none, a value with a letter or digit has some; anything else (say, only
-    punctuation or exotic spaces) goes through pandas."""
-    if len(x) <= 64:
-        vals = x.tolist()
-        if all(type(v) is str and (v == "" or any(ch.isalnum() for ch in v)) for v in vals):
-            return np.array([v != "" for v in vals], dtype=bool)
-    return pd.Series(x, dtype="str").str.strip().ne("").to_numpy(bool)
 
 
 def component_inputs(pf) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(component totals (assets × :data:`.kernel.COMPONENTS`, NaN where none is given), the
     double-count risk, whether cost lines were given) — component totals plus the cost lines
     indexed to the valuation date (art. 16, 22)."""
-    a = pf.assets
-    lines = pf.records.get("cost.lines") if hasattr(pf, "records") else None
-    comp0 = np.column_stack([_col(a, f"cost_{c}") for c in COMPONENTS]) if len(a) else np.zeros((0, len(COMPONENTS)))
-    if lines is None or not len(lines):
-        return component_arrays(comp0, pf.index)
-    # cost lines: indexed and grouped by pandas
-    piv = a["cost_price_index_valuation"] if "cost_price_index_valuation" in a.columns \
-        else pd.Series(np.nan, index=pf.index)
-    fr, both, has_lines = component_totals(pd.DataFrame(comp0, index=pf.index, columns=list(COMPONENTS)),
-                                           lines, piv)
-    return fr.to_numpy(float), both, has_lines
+    t = typed.table(pf)
+    comp = np.column_stack([t[f"cost_{c}"] for c in COMPONENTS]) if len(t) else np.zeros((0, len(COMPONENTS)))
+    return component_totals(comp, t.ids, typed.records(pf, "cost.lines"), t["cost_price_index_valuation"])
 
 
 @dataclass(frozen=True, eq=False)
 class CostInputs:
-    """The cost approach's reads of a portfolio (arrays of length n unless said otherwise)."""
+    """The cost approach's reads of a portfolio (arrays of length n unless said otherwise;
+    text as object arrays with None missing)."""
 
     ids: list[Any]                       # asset ids in order
     components: np.ndarray               # (n, 5) component totals, NaN where none given
@@ -104,7 +44,7 @@ class CostInputs:
     opportunity_rate: np.ndarray         # card's rates (NaN: the model default)
     profit_rate: np.ndarray
     literature: np.ndarray               # cost.variant == "literature"
-    basis: np.ndarray                    # δ basis ("quality" where not given)
+    basis: np.ndarray                    # δ basis labels ("quality", the schema default, where not given)
     quality: Mapping[str, np.ndarray]    # composite_columns: quality_score, problem_*, weights …
     publication: np.ndarray              # rounding == "publication"
     benchmark: np.ndarray                # card's quality benchmark (NaN: the model default)
@@ -119,43 +59,49 @@ class CostInputs:
     lit_scarcity: np.ndarray
     lit_risk: np.ndarray
     override: np.ndarray
-    override_reason: np.ndarray
+    override_reason: np.ndarray          # text, None missing
     has_override_reason: np.ndarray
     has_cost: np.ndarray
     has_income: np.ndarray
-    rights_years_left: np.ndarray | None   # years from the valuation date to the rights term end
-    lines: Any = None                      # the cost.lines records (read by the trace only)
+    rights_years_left: np.ndarray        # years from the valuation date to the rights term end (NaN: either missing)
+    lines: Any = None                    # the cost.lines Ragged (read by the trace only)
     price_index: np.ndarray | None = None  # cost.price_index_valuation (read by the trace only)
+
+
+def _years_between(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Whole days from ``start`` to ``end`` (datetime64[D]) / 365.25; NaN where either is NaT."""
+    with np.errstate(all="ignore"):                      # NaT rows are masked below
+        d = (end - start).astype("timedelta64[D]").astype(np.int64).astype(float)
+    d[np.isnat(start) | np.isnat(end)] = np.nan
+    return d / 365.25
 
 
 def cost_inputs(pf, p: Mapping[str, Any]) -> CostInputs:
     """Read the portfolio for the cost approach with resolved parameters ``p`` (the quality
     weights, scale and indicators library of the composite score)."""
-    a = pf.assets
-    comp, both, has_lines = component_inputs(pf)
-    basis = _str(a, "cost_adjustment_basis")
+    t = typed.table(pf)
+    lines = typed.records(pf, "cost.lines")
+    comp = np.column_stack([t[f"cost_{c}"] for c in COMPONENTS]) if len(t) else np.zeros((0, len(COMPONENTS)))
+    comp, both, has_lines = component_totals(comp, t.ids, lines, t["cost_price_index_valuation"])
+    # δ basis labels; a missing one (only in a table that bypassed the schema default) is "quality"
+    code = t["cost_adjustment_basis"]
+    labels = np.array(t.spec("cost_adjustment_basis").labels, dtype=object)
+    basis = labels[np.where(code < 0, t.spec("cost_adjustment_basis").code("quality"), code).astype(np.intp)]
     q = composite_columns(pf, p.get("quality_weights"), scale=str(p["quality_scale"]), errors="mark",
                           library=p["quality_library"])
-    reason = _str(a, "cost_adjustment_override_reason")
-    years_left = None
-    if "rights_term_end" in a.columns and "valuation_date" in a.columns:
-        years_left = _days_between(a, "valuation_date", "rights_term_end") / 365.25
-    piv = None
-    if "cost_price_index_valuation" in a.columns:
-        piv = column_values(a, "cost_price_index_valuation")
-        piv = piv if isinstance(piv, np.ndarray) else a["cost_price_index_valuation"].to_numpy()
+    reason = t["cost_adjustment_override_reason"]
     return CostInputs(
-        ids=pf.index.tolist(), components=comp, double_count=both, has_lines=has_lines,
-        opportunity_rate=_col(a, "cost_opportunity_rate"), profit_rate=_col(a, "cost_profit_rate"),
-        literature=_str(a, "cost_variant") == "literature", basis=np.where(basis == "", "quality", basis),
-        quality=q, publication=_str(a, "rounding") == "publication",
-        benchmark=_col(a, "cost_adjustment_quality_benchmark"),
-        years_used=_col(a, "cost_adjustment_years_used"), years_remaining=_col(a, "cost_adjustment_years_remaining"),
-        functional=_col(a, "cost_adjustment_functional_obsolescence"),
-        economic=_col(a, "cost_adjustment_economic_obsolescence"), delta_given=_col(a, "cost_adjustment_value"),
-        lit_return_rate=_col(a, "cost_literature_return_rate"), lit_quality=_col(a, "cost_literature_quality"),
-        lit_circulation=_col(a, "cost_literature_circulation"), lit_scarcity=_col(a, "cost_literature_scarcity"),
-        lit_risk=_col(a, "cost_literature_risk"), override=_flag(a, "cost_adjustment_override", False),
-        override_reason=reason, has_override_reason=_has_text(reason), has_cost=_flag(a, "has_cost", True),
-        has_income=_flag(a, "has_income", False), rights_years_left=years_left,
-        lines=pf.records.get("cost.lines") if hasattr(pf, "records") else None, price_index=piv)
+        ids=t.ids.tolist(), components=comp, double_count=both, has_lines=has_lines,
+        opportunity_rate=t["cost_opportunity_rate"], profit_rate=t["cost_profit_rate"],
+        literature=typed.is_label(t, "cost_variant", "literature"), basis=basis,
+        quality=q, publication=typed.is_label(t, "rounding", "publication"),
+        benchmark=t["cost_adjustment_quality_benchmark"],
+        years_used=t["cost_adjustment_years_used"], years_remaining=t["cost_adjustment_years_remaining"],
+        functional=t["cost_adjustment_functional_obsolescence"],
+        economic=t["cost_adjustment_economic_obsolescence"], delta_given=t["cost_adjustment_value"],
+        lit_return_rate=t["cost_literature_return_rate"], lit_quality=t["cost_literature_quality"],
+        lit_circulation=t["cost_literature_circulation"], lit_scarcity=t["cost_literature_scarcity"],
+        lit_risk=t["cost_literature_risk"], override=t["cost_adjustment_override"],
+        override_reason=reason, has_override_reason=typed.text_has(reason), has_cost=t["has_cost"],
+        has_income=t["has_income"], rights_years_left=_years_between(t["valuation_date"], t["rights_term_end"]),
+        lines=lines, price_index=t["cost_price_index_valuation"])

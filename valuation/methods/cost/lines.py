@@ -1,18 +1,22 @@
-"""The cost lines and component totals of a portfolio, read and indexed to the valuation date
-(CAS 2023 art. 16, 22; docs/DOMAIN.md §2.2): the pandas edge of the cost approach. Negative
-amounts and allocation shares outside (0, 1] are refused with the field, value and asset.
+"""The cost lines and component totals of a portfolio, indexed to the valuation date and summed
+per category (CAS 2023 art. 16, 22; docs/DOMAIN.md §2.2) — numpy over the typed records
+(:class:`~valuation.core.ragged.Ragged` ``cost.lines``: ``category`` int16 codes into
+:data:`.kernel.COMPONENTS`, ``amount``/``price_index`` float64 NaN missing,
+``allocation_share`` float64 with its schema default 1). Negative amounts and allocation shares
+outside (0, 1] are refused with the field, value and asset.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from ...core.errors import Issue, ValidationError
+from ...core.ragged import item_specs
 from .kernel import COMPONENTS
 
-__all__ = ["component_arrays", "component_totals", "line_amounts"]
+__all__ = ["category_labels", "component_totals", "line_amounts"]
 
 
 def _negative_issues(values: np.ndarray, fields: list[str], ids: list[Any]) -> list[Issue]:
@@ -25,21 +29,44 @@ def _negative_issues(values: np.ndarray, fields: list[str], ids: list[Any]) -> l
     return out
 
 
-def line_amounts(lines: pd.DataFrame, index_at_valuation: pd.Series) -> pd.DataFrame:
+def category_labels() -> tuple[str, ...]:
+    """The labels of the ``cost.lines`` category codes (code i ↔ label i)."""
+    return next(s.labels for s in item_specs("cost.lines") if s.name == "category") or ()
+
+
+def _category_codes(lines: Any) -> np.ndarray:
+    """The lines' categories as positions in :data:`.kernel.COMPONENTS` (-1: none of them)."""
+    labels = category_labels()
+    to_component = np.array([COMPONENTS.index(c) if c in COMPONENTS else -1 for c in labels] + [-1])
+    return to_component[lines["category"]]   # (code -1, missing, → the last entry: -1)
+
+
+def line_amounts(lines: Any, ids: Sequence[Any], index_at_valuation: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """Cost lines indexed to the valuation date, summed per asset and category.
 
     amount_k' = amount_k × allocation_share_k × (I_valuation / I_incurred,k)
-    (share default 1; no index when incurred → factor 1). Returns (assets × categories).
+    (share default 1; no index when incurred or at valuation → factor 1).
+
+    Parameters
+    ----------
+    lines : the ``cost.lines`` :class:`~valuation.core.ragged.Ragged` of the ``ids`` assets.
+    ids : asset ids (for the refusals).
+    index_at_valuation : price index at the valuation date per asset (NaN: none).
+
+    Returns
+    -------
+    (sums, present): (assets × :data:`.kernel.COMPONENTS`) sums of the indexed amounts (a
+    missing amount adds 0) and whether the asset has a line of that category.
     """
-    n = len(lines)
-    amt = pd.to_numeric(lines["amount"], errors="coerce").to_numpy(float)
-    aid = lines["asset_id"].astype("str").to_numpy(dtype=object)
-    pos = pd.Series(aid).groupby(pd.Series(aid)).cumcount().to_numpy() if n else np.zeros(0, int)
-    issues = _negative_issues(amt, [f"cost.lines[{p}].amount" for p in pos], list(aid))
-    share = pd.to_numeric(lines.get("allocation_share"), errors="coerce").to_numpy(float) \
-        if "allocation_share" in lines else np.ones(n)
-    bad_share = (share <= 0) | (share > 1)
-    for i in np.flatnonzero(bad_share)[:20]:
+    n = len(ids)
+    owner = lines.owner
+    amt = lines["amount"]
+    pos = np.arange(len(amt)) - lines.offsets[owner]      # the line's place within its asset
+    aid = [ids[o] for o in owner.tolist()]
+    issues = _negative_issues(amt, [f"cost.lines[{p}].amount" for p in pos.tolist()], aid)
+    share = lines["allocation_share"]
+    for i in np.flatnonzero((share <= 0) | (share > 1))[:20]:
         issues.append(Issue(f"cost.lines[{pos[i]}].allocation_share", float(share[i]), "0 < share <= 1",
                             f"cost.lines[{pos[i]}].allocation_share = {share[i]:g} 不在 (0, 1]（资产 {aid[i]}）",
                             f"cost.lines[{pos[i]}].allocation_share = {share[i]:g} is outside (0, 1] (asset {aid[i]})",
@@ -47,48 +74,48 @@ def line_amounts(lines: pd.DataFrame, index_at_valuation: pd.Series) -> pd.DataF
     if issues:
         raise ValidationError(issues)
     share = np.where(np.isnan(share), 1.0, share)
-    ii = pd.to_numeric(lines.get("price_index"), errors="coerce").to_numpy(float) \
-        if "price_index" in lines else np.full(n, np.nan)
-    iv = index_at_valuation.reindex(aid).to_numpy(float)
+    ii, iv = lines["price_index"], np.asarray(index_at_valuation, dtype=float)[owner]
     factor = np.where(np.isnan(ii) | np.isnan(iv), 1.0, iv / ii)
-    df = pd.DataFrame({"asset_id": aid, "category": lines["category"].astype("str").to_numpy(dtype=object),
-                       "amount": amt * share * factor})
-    return df.groupby(["asset_id", "category"], sort=False)["amount"].sum().unstack()
+    cat = _category_codes(lines)
+    keep = cat >= 0
+    sums = np.zeros((n, len(COMPONENTS)))
+    present = np.zeros((n, len(COMPONENTS)), dtype=bool)
+    amount = amt * share * factor
+    # a missing amount adds nothing, but the line still states the category
+    np.add.at(sums, (owner[keep], cat[keep]), np.where(np.isnan(amount[keep]), 0.0, amount[keep]))
+    present[owner[keep], cat[keep]] = True
+    return sums, present
 
 
-def component_totals(components: pd.DataFrame, lines: pd.DataFrame | None,
-                     index_at_valuation: pd.Series) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """Components (assets × five categories) = given totals + indexed cost lines.
+def component_totals(components: np.ndarray, ids: Sequence[Any], lines: Any = None,
+                     index_at_valuation: np.ndarray | None = None
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Components (assets × :data:`.kernel.COMPONENTS`) = given totals + indexed cost lines.
 
     A category given both as a total and as lines is the sum of both (the total is read as an
     un-itemised amount); the second return value flags those assets (double-counting risk).
-    The third flags assets with at least one cost line.
+    The third flags assets with at least one cost line. NaN where neither is given.
+
+    Parameters
+    ----------
+    components : (assets × 5) given totals, NaN where none is given.
+    ids : the assets' ids (for the refusals).
+    lines : the ``cost.lines`` records (:class:`~valuation.core.ragged.Ragged`) or None.
+    index_at_valuation : price index at the valuation date per asset (with ``lines``).
     """
-    comp = components.reindex(columns=list(COMPONENTS)).astype(float)
-    ids = [str(x) for x in comp.index]
-    vals = comp.to_numpy(float)
-    issues = _negative_issues(vals.reshape(-1), [f"cost.components.{c}" for _ in ids for c in COMPONENTS],
-                              [a for a in ids for _ in COMPONENTS])
-    if issues:
-        raise ValidationError(issues)
-    both = np.zeros(len(comp), dtype=bool)
-    has_lines = np.zeros(len(comp), dtype=bool)
-    if lines is not None and len(lines):
-        by = line_amounts(lines, index_at_valuation).reindex(index=comp.index, columns=list(COMPONENTS))
-        both = (comp.notna() & by.notna()).any(axis=1).to_numpy()
-        has_lines = by.notna().any(axis=1).to_numpy()
-        comp = comp.fillna(0.0).add(by.fillna(0.0)).where(comp.notna() | by.notna())
-    return comp, both, has_lines
-
-
-def component_arrays(components: np.ndarray, index: pd.Index) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`component_totals` of assets without cost lines, over the (assets × five
-    categories) array of given totals: the totals (negative ones refused with the same
-    issues), and no double counting or lines."""
     vals = np.asarray(components, dtype=float)
     if (vals < 0).any():
-        ids = [str(x) for x in index]
-        raise ValidationError(_negative_issues(vals.reshape(-1), [f"cost.components.{c}" for _ in ids for c in COMPONENTS],
-                                               [a for a in ids for _ in COMPONENTS]))
+        ids_s = [str(x) for x in ids]
+        raise ValidationError(_negative_issues(
+            vals.reshape(-1), [f"cost.components.{c}" for _ in ids_s for c in COMPONENTS],
+            [a for a in ids_s for _ in COMPONENTS]))
     n = len(vals)
-    return vals, np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    if lines is None or not len(lines.offsets) > 1 or not lines.offsets[-1]:
+        return vals, np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    piv = np.full(n, np.nan) if index_at_valuation is None else index_at_valuation
+    by, present = line_amounts(lines, ids, piv)
+    given = ~np.isnan(vals)
+    both = (given & present).any(axis=1)
+    has_lines = present.any(axis=1)
+    comp = np.where(given | present, np.where(given, vals, 0.0) + by, np.nan)
+    return comp, both, has_lines

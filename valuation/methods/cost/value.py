@@ -134,7 +134,7 @@ def _refusals(x: CostInputs, rc: Mapping[str, np.ndarray], delta: np.ndarray, d_
           "the costs add up to 0: the cost approach cannot value the asset (art. 22)")
     q = x.quality
     prob_zh, prob_en = q["problem_zh"], q["problem_en"]
-    need_q = (np.isin(basis, ["quality", "combined"]) & ~lit) | (lit & np.isnan(x.lit_quality))
+    need_q = (((basis == "quality") | (basis == "combined")) & ~lit) | (lit & np.isnan(x.lit_quality))
     no_q = need_q & np.isnan(q["quality_score"])
     v.add(no_q & (prob_zh != ""),
           "价值调整系数需要数据质量评分，但质量输入有误：" + prob_zh.astype(str).astype(object),
@@ -142,7 +142,7 @@ def _refusals(x: CostInputs, rc: Mapping[str, np.ndarray], delta: np.ndarray, d_
     v.add(no_q, "价值调整系数以数据质量为依据，但卡片未给出质量评分（GB/T 36344 六个维度、子指标或综合得分，第十七条）",
           "δ rests on data quality but the card gives no quality score (GB/T 36344 dimensions, "
           "sub-indicators or a composite score; art. 17)")
-    need_life = np.isin(basis, ["life", "combined"]) & ~lit
+    need_life = ((basis == "life") | (basis == "combined")) & ~lit
     v.add(need_life & np.isnan(d_l),
           "价值调整系数以剩余经济寿命为依据，但缺少已使用年限或剩余经济寿命（或二者之和为 0）",
           "δ rests on the remaining economic life but years used or years remaining is missing (or both are 0)")

@@ -7,13 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
-
 from ...core.errors import RefusedError
 from ...core.portfolio import Portfolio
 from ..base import Approach, Explanation, MethodResult, Params, Values
-from .columns import frame
 from .explain import EXTRA_COLUMNS, income_explain
+from .frame import frame
 from .inputs import IncomeInputs, income_inputs
 from .kernel import terminal_refusal
 from .params import merge_params
@@ -47,7 +45,7 @@ class IncomeApproach(Approach):
                 ) -> Explanation:
         return income_explain(inputs, params, values, trace=trace)
 
-    def frame(self, values: Values, index: pd.Index) -> pd.DataFrame:
+    def frame(self, values: Values, index: Any) -> Any:
         # the frame in one construction (column by column it cost ~8 ms a call in pandas), its
         # text columns converted by Arrow (pandas' inference cost ~0.5 ms a column on 4 000 rows)
         return frame(values.columns(), index)
@@ -125,9 +123,9 @@ def appraise_one(card: Mapping[str, Any] | Portfolio, params: Mapping[str, Any] 
     row = res.frame.iloc[0]
     if not bool(row["applicable"]):
         code = str(row["reason_code"])
-        a = pf.assets.iloc[0]
         if code == "terminal_growth":
-            raise terminal_refusal(float(a["income_terminal_growth"]), float(row["discount_rate"]))
+            g = float(pf.columns["income_terminal_growth"][0])
+            raise terminal_refusal(g, float(row["discount_rate"]))
         field = _FIELD.get(code, "income")
         value: Any = None
         allowed = None

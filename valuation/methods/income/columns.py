@@ -1,4 +1,12 @@
-"""Columns of a portfolio's assets table as numpy arrays, each read once per appraisal.
+"""The pricing layer's column reader over an assets frame — an adapter, no longer read by the
+income approach (which reads the typed asset table, :mod:`valuation.methods.typed`).
+
+``pricing`` (params, weights, combine, explain, frames, perturbed) still reads frames through
+:class:`Columns` and hands the Monte Carlo's rows of perturbed inputs to the income approach as a
+:class:`Columns` view; :meth:`Columns.typed_view` gives the approaches that view with the asset
+table's types (:class:`TypedColumns`). Remove this module once pricing reads ``pf.columns``.
+
+Columns of a portfolio's assets table as numpy arrays, each read once per appraisal.
 
 The income approach reads ~50 columns of the assets table a call, several of them in more
 than one function. In pandas 3 ``a[c]`` builds a Series (~35 µs on the ~120-column table
@@ -17,13 +25,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ...core.portfolio import _frame, _str_array, column_values, str_arrays
+from ...core.columns import AssetTable
+from ...core.portfolio import column_values
+from .frame import SMALL, labels
 
-__all__ = ["SMALL", "Columns", "coded_str", "columns", "frame", "labels", "str_array"]
-
-# rows up to which an Arrow text column is read as Python str rather than by Arrow kernels
-# (one kernel call costs ~10–20 µs whatever the size, a str per row ~0.1 µs)
-SMALL = 64
+__all__ = ["Columns", "TypedColumns", "columns"]
 
 
 def _true(b: pa.BooleanArray) -> np.ndarray:
@@ -222,67 +228,73 @@ class Columns:
         return self._put("raw", name, v if isinstance(v, np.ndarray) else v.to_numpy())
 
 
+
+
+    def typed_view(self) -> TypedColumns:
+        """These columns with the asset table's types (:class:`TypedColumns`), made once."""
+        v = self._cache.get(("typed", ""))
+        if v is None:
+            v = self._cache[("typed", "")] = TypedColumns(self)
+        return v
+
+
 def columns(a: pd.DataFrame | Columns) -> Columns:
     """``a`` itself when it is a :class:`Columns` already, else a new one over the table."""
     return a if isinstance(a, Columns) else Columns(a)
 
 
-def labels(names: tuple[str, ...], codes: np.ndarray) -> np.ndarray:
-    """``np.asarray(names, dtype=object)[codes]``: an object array of str whose equal values
-    are the same objects — what ``np.where(c, "a", "b").astype(object)`` gives, without a
-    new str per element (and :func:`str_array` then finds a constant column at once)."""
-    return np.asarray(names, dtype=object)[codes]
+class TypedColumns:
+    """A :class:`Columns` read as an :class:`~valuation.core.columns.AssetTable` is: ``t[name]``
+    numbers float64 (NaN missing), dates datetime64[D] (NaT), enums int16 codes (-1 missing),
+    text object arrays (None missing), bools; schema defaults fill missing values; ``ids``
+    and ``len``. Each column is converted when first read (an approach reads ~50 of ~120)."""
+
+    def __init__(self, cols: Columns):
+        self.cols = cols
+        self._done: dict[str, np.ndarray] = {}
+        index = cols.frame.index if cols.frame is not None else cols.index
+        ids = np.empty(len(index), dtype=object)
+        ids[:] = [str(x) for x in index.tolist()]
+        self.ids = ids
+
+    def __len__(self) -> int:
+        return len(self.cols)
+
+    def __contains__(self, name: object) -> bool:
+        try:
+            AssetTable.spec(name)   # type: ignore[arg-type]
+        except KeyError:
+            return False
+        return True
+
+    spec = staticmethod(AssetTable.spec)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        x = self._done.get(name)
+        if x is None:
+            x = self._done[name] = _typed(self.cols, AssetTable.spec(name), len(self))
+            x.flags.writeable = False
+        return x
 
 
-def str_array(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
-    """The "str" array ``pd.DataFrame`` infers from an object array of str (None: missing).
-
-    pandas infers it element by element (~0.5 ms per 4 000 rows a column); here it is one
-    Arrow conversion, or one Arrow repeat when every value is the same (the reasons of a batch
-    without refusals, the text columns of a portfolio replicated from one card).
-    """
-    values = np.asarray(values, dtype=object)
-    # list.count compares by identity first: a column of one repeated str object (np.full,
-    # :func:`labels`) is recognised ~3× faster than by an elementwise ==
-    if len(values) >= 64 and values.tolist().count(values[0]) == len(values):
-        # (a short column: one conversion is cheaper)
-        return _str_array(pa.repeat(pa.scalar(values[0], type=pa.large_string()), len(values)))
-    return _str_array(pa.array(values, type=pa.large_string()))
-
-
-def coded_str(names: tuple[str, ...], codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
-    """``str_array(labels(names, codes))``; a constant column (the usual case: no refusals, the
-    copies of one card) found by its codes, not by comparing a str per row, and one Arrow repeat
-    (an Arrow take costs more than converting the labels)."""
-    codes = np.asarray(codes)
-    if len(codes) and (codes == codes[0]).all():
-        return _str_array(pa.repeat(pa.scalar(names[codes[0]], type=pa.large_string()), len(codes)))
-    return _str_array(pa.array(labels(names, codes), type=pa.large_string()))
-
-
-def frame(columns: dict[str, Any], index: pd.Index) -> pd.DataFrame:
-    """``pd.DataFrame(columns, index=index)`` for fresh 1-D numpy columns, object columns
-    holding only str, without its per-column sanitising: the same dtypes, values and blocks
-    (object columns become "str" columns as the constructor infers them — except when empty:
-    it keeps those object). A column given as (names, codes) is ``labels(names, codes)``."""
-    n = len(index)
-    if not n or n >= SMALL:
-        out = {k: (coded_str(*v) if len(v[1]) else labels(*v)) if isinstance(v, tuple)
-               else str_array(v) if v.dtype == object and len(v) else v
-               for k, v in columns.items()}
-        return _frame(out, index)
-    # a few rows: the text of every text column converted by ONE Arrow call and sliced (a
-    # conversion or repeat per column costs ~10 µs more than a slice; ~10 text columns a call)
-    out, text = {}, []
-    for k, v in columns.items():
-        if isinstance(v, tuple):
-            text.append((k, labels(*v).tolist()))
-        elif v.dtype == object:
-            text.append((k, v.tolist()))
-        else:
-            out[k] = v
-            continue
-        out[k] = None      # filled below, in its place
-    for (k, _), arr in zip(text, str_arrays([vals for _, vals in text], n)):
-        out[k] = arr
-    return _frame(out, index)
+def _typed(c: Columns, spec: Any, n: int) -> np.ndarray:
+    """One column of ``c`` in the asset table's form (see :class:`TypedColumns`)."""
+    if spec.name not in c:
+        return spec.missing(n)
+    if spec.kind == "number":
+        x = np.array(c.num(spec.name), dtype=float)
+        if spec.default is not None:
+            x[np.isnan(x)] = spec.default
+        return x
+    if spec.kind == "bool":
+        return np.array(c.flag(spec.name), dtype=bool)
+    if spec.kind == "date":
+        return np.asarray(c.date(spec.name)).astype("datetime64[D]")
+    if spec.kind == "enum":
+        names, codes = c.codes(spec.name)
+        miss = -1 if spec.default is None else spec.default
+        look = np.array([spec._codes.get(v, miss) if v != "" else miss for v in names], dtype=np.int16)
+        return look[np.asarray(codes)]
+    out = np.empty(n, dtype=object)
+    out[:] = [v if v != "" else spec.default for v in c.txt(spec.name).tolist()]
+    return out

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
+from ...core.ragged import item_specs
+from .. import typed
 from ..base import Explanation, LazyWarnings, Values, step
-from .columns import Columns
 from .inputs import IncomeInputs
 from .kernel import rows_any
 from .rates import LABELS, PREMIA
@@ -28,9 +28,9 @@ MODEL_FORMULA = {"direct": "F_t = R_t（息税前利润 EBIT）", "split": "F_t 
                  "excess": "F_t = NOPAT_t − Σ_i CAC_it",
                  "incremental": "F_t = R_t − R'_t（或成本节约）",
                  "royalty": "F_t = 收入_t × 许可费率 × (1 − 税率)"}
-def _warnings(index, ok, periods, horizon, life, bound, rights, g, tv_on, ib, rb, forecasts, beyond, rr, K, model):
+def _warnings(ids, ok, periods, horizon, life, bound, rights, g, tv_on, ib, rb, forecasts, beyond, rr, K, model):
     out: dict[str, list[dict[str, str]]] = {}
-    ids = index.to_numpy(dtype=object)
+    where = {a: i for i, a in enumerate(ids.tolist())} if forecasts else {}
 
     def add(i: int, code: str, zh: str, en: str) -> None:
         out.setdefault(ids[i], []).append({"code": code, "message_zh": zh, "message_en": en})
@@ -61,30 +61,33 @@ def _warnings(index, ok, periods, horizon, life, bound, rights, g, tv_on, ib, rb
     for i in np.flatnonzero(ok & (model == "split") & (K > 0.5)):
         add(i, "SPLIT_RATE_HIGH", f"分成率 K = {K[i]:.2%} 超过 50%，须说明理由", f"split rate K = {K[i]:.2%} exceeds 50 %: justify it")
     for aid, fc in forecasts.items():
-        i = index.get_loc(aid)
+        i = where[aid]
         if ok[i]:
             add(i, "FORECAST_FROM_HISTORY", f"收入由历史数据预测（{fc.model}，AIC {fc.aic:.2f}）",
                 f"revenue forecast from history ({fc.model}, AIC {fc.aic:.2f})")
     return out
 
 
-def _records_by_asset(d: pd.DataFrame) -> dict[Any, list[dict[str, Any]]]:
-    """``d[d["asset_id"] == aid].drop(columns="asset_id").to_dict("records")`` for every asset
-    at once (same dicts: one ``to_dict`` of the whole frame, rows grouped in order)."""
+def _records_by_asset(ids: np.ndarray, pos: np.ndarray, cols: dict[str, list[Any]]) -> dict[Any, list[dict[str, Any]]]:
+    """The record rows of each asset as dicts (``{column: value}``, columns in order), rows in
+    order; ``pos`` the asset position of each row."""
     out: dict[Any, list[dict[str, Any]]] = {}
-    if not len(d):
-        return out
-    recs = d.drop(columns="asset_id").to_dict("records")
-    for aid, r in zip(d["asset_id"].tolist(), recs, strict=True):
-        out.setdefault(aid, []).append(r)
+    names = list(cols)
+    for k, i in enumerate(pos.tolist()):
+        out.setdefault(ids[i], []).append({c: cols[c][k] for c in names})
     return out
 
 
-def _sources(a: Columns) -> list[str | None]:
-    """The source of each row's discount rate as the trace names it (None: not given)."""
-    if "income_discount_source" not in a:
-        return [None] * len(a)
-    return [None if pd.isna(x) else str(x) for x in a["income_discount_source"].tolist()]
+def _item_lists(rec: Any) -> dict[str, list[Any]]:
+    """The item columns of records (:class:`~valuation.core.ragged.Ragged`) as lists of values,
+    in schema order, enums as their labels (None missing)."""
+    out = {}
+    for spec in item_specs(rec.path):
+        a = rec[spec.name]
+        if spec.kind == "enum":
+            a = np.array((*(spec.labels or ()), None), dtype=object)[a]
+        out[spec.name] = a.tolist()
+    return out
 
 
 def _trace(i: int, c: dict[str, Any]) -> list:
@@ -95,7 +98,7 @@ def _trace(i: int, c: dict[str, Any]) -> list:
 
 def _trace_flows(i: int, c: dict[str, Any]) -> list:
     """Forecast, scenarios or the model's income F_t, contributory charges, split rate, attrition."""
-    a, m = c["cols"], str(c["model"][i])
+    t, m = c["t"], c["model"][i] or ""
     w = c["weights"][i]
     keep = w > 0
     s = []
@@ -121,21 +124,21 @@ def _trace_flows(i: int, c: dict[str, Any]) -> list:
         if m == "split":
             s.append(step("split_rate", "分成率 K", "Split rate K",
                           {"equivalent_investment": "K = I_d(1+p_d) / (I_d(1+p_d) + I_o(1+p_o))",
-                           "marginal": "K = PV(追加利润) / PV(总利润)"}.get(str(a["income_split_method"][i]), "K 给定"),
-                          {"method": a["income_split_method"][i]}, st.K[i], ["CAS2023.annex.income"]))
+                           "marginal": "K = PV(追加利润) / PV(总利润)"}.get(str(c["split_method"][i]), "K 给定"),
+                          {"method": c["split_method"][i]}, st.K[i], ["CAS2023.annex.income"]))
         s.append(step("income", "资产收益 F_t", "Income attributable F_t", MODEL_FORMULA.get(m, m),
                       {"model": m, "income_basis": c["ib"][i] or None}, st.F[i][keep],
                       ["CAS2023.art21", MODEL_CLAUSE.get(m, "CAS2023.annex.income")], unit="currency"))
         if c["show_attrition"][i]:
             s.append(step("attrition", "流失率调整", "Attrition", "F_t × S_t，S_t = Π (1 − a)",
-                          {"a": a["income_attrition_rate"][i], "start_period": a["income_attrition_start_period"][i],
+                          {"a": t["income_attrition_rate"][i], "start_period": t["income_attrition_start_period"][i],
                            "survival": c["S"][i][keep]}, c["Fs"][i][keep], ["LIT.attrition"], unit="currency"))
     return s
 
 
 def _trace_rate(i: int, c: dict[str, Any]) -> list:
     """The discount rate i and its components (art. 21(5), LIT.wara)."""
-    a, res, s = c["cols"], c["res"], []
+    t, res, s = c["t"], c["res"], []
     rr = c["rr"]
     how = str(rr.method[i])
     comps: dict[str, Any] = {}
@@ -144,15 +147,15 @@ def _trace_rate(i: int, c: dict[str, Any]) -> list:
         rf_src = (c["p"]["risk_free_source_en"] if rr.risk_free_default[i] else (src or "card"))
         comps["risk_free"] = {"value": rr.risk_free[i], "label": LABELS["risk_free"][1], "source": rf_src}
         for k in PREMIA:
-            v = a[f"income_discount_{k}"][i]
-            comps[k] = {"value": 0.0 if pd.isna(v) else float(v), "label": LABELS[k][1],
-                        "source": "not given (0)" if pd.isna(v) else (src or "card")}
+            v = t[f"income_discount_{k}"][i]
+            comps[k] = {"value": 0.0 if np.isnan(v) else float(v), "label": LABELS[k][1],
+                        "source": "not given (0)" if np.isnan(v) else (src or "card")}
     elif how == "wacc":
         for k in ("wacc", "premium"):
-            v = a[f"income_discount_{k}"][i]
-            comps[k] = {"value": None if pd.isna(v) else float(v), "label": LABELS[k][1], "source": src or "card"}
+            v = t[f"income_discount_{k}"][i]
+            comps[k] = {"value": None if np.isnan(v) else float(v), "label": LABELS[k][1], "source": src or "card"}
     else:
-        comps["given"] = {"value": a["income_discount_rate"][i], "source": src or "card"}
+        comps["given"] = {"value": t["income_discount_rate"][i], "source": src or "card"}
     s.append(step("discount_rate", "折现率 i", "Discount rate i",
                   {"given": "i 给定", "build_up": "i = r_f + 管理 + 流通 + 数据安全 + 监管 + 其他风险溢价",
                    "wacc": "i = WACC + 数据资产风险溢价（以 WARA 复核）"}.get(how, "i"),
@@ -165,14 +168,13 @@ def _trace_rate(i: int, c: dict[str, Any]) -> list:
 
 def _trace_discount(i: int, c: dict[str, Any]) -> list:
     """Economic life, discounting, the terminal tail and the value (art. 21(7), annex)."""
-    a, res, w, s = c["cols"], c["res"], c["weights"][i], []
+    res, w, s = c["res"], c["weights"][i], []
     keep = w > 0
     s.append(step("life", "收益期限", "Economic life",
                   "n = min(预测期, 剩余权利期限, 合同, 法定, 时效性, 产品寿命, 流失截断)",
                   {"bound": c["bound"][i], "rights_years_remaining": c["rights"][i],
                    "renewal_relied_on": bool(c["renewed"][i]),
-                   "renewal_evidence": (a.txt("rights_renewal_evidence")[i].strip() or None)
-                   if "rights_renewal_evidence" in a else None,
+                   "renewal_evidence": (c["evidence"][i] or "").strip() or None,
                    "first_period_fraction": c["frac"][i], "weights": w[keep]}, c["life"][i],
                   ["CAS2023.art21"], unit="years"))
     if not c["use_scen"][i]:
@@ -205,24 +207,29 @@ def income_explain(x: IncomeInputs, p: Mapping[str, Any], v: Values, *, trace: b
     """Warnings (built when read: a run only for its values never does) and, when ``trace``,
     the steps of every applicable asset."""
     w = v.work
-    index = x.pf.index
+    ids = x.ids
     ok, beyond = x.has & ~w.na, v.extra["terminal_beyond_rights"]
     warnings = LazyWarnings(lambda: term_warnings(
-        _warnings(index, ok, w.periods_eff, w.horizon, w.life, w.bound, w.rights, w.g, w.tv_on, w.ib, w.rb,
-                  x.forecasts, beyond, w.rr, w.st.K, x.model), index, ok, w.tv_on, w.L_tail, w.renewal_claimed, w.g))
+        _warnings(ids, ok, w.periods_eff, w.horizon, w.life, w.bound, w.rights, w.g, w.tv_on, w.ib, w.rb,
+                  x.forecasts, beyond, w.rr, w.st.K, x.model), ids, ok, w.tv_on, w.L_tail, w.renewal_claimed, w.g))
     traces: dict[str, list] = {}
     if trace:
-        a, pf = x.cols, x.pf
-        ctx = dict(a=a, model=x.model, st=w.st, S=w.S, Fs=w.Fs, rr=w.rr, life=w.life, bound=w.bound,  # noqa: C408
+        t = x.t
+        det = w.scen_detail
+        ctx = dict(t=t, model=x.model, st=w.st, S=w.S, Fs=w.Fs, rr=w.rr, life=w.life, bound=w.bound,  # noqa: C408
                    rights=w.rights, res=w.res, L_tail=w.L_tail, renewed=w.renewed,
                    g=w.g, g_tail=w.g_tail, tv_on=w.tv_on, mid=w.mid, frac=w.frac, weights=w.weights,
                    use_scen=w.use_scen, scen_value=w.scen_value, scen_detail=w.scen_detail, forecasts=x.forecasts,
-                   p=p, ib=w.ib, rb=w.rb, value=w.value, lo=w.lo, hi=w.hi, pf=pf, pub=w.pub,
-                   ids=pf.index.to_numpy(dtype=object), cols=a,
-                   scen_recs=_records_by_asset(w.scen_detail) if w.scen_detail is not None else {},
-                   cac_recs=_records_by_asset(pf.record("income.contributory")) if (x.model == "excess").any() else {},
-                   # (S_t < 1 on a period inside the life) and the rate's source, for all rows at once
-                   show_attrition=rows_any((w.S < 1) & (w.weights > 0)), sources=_sources(a))
+                   p=p, ib=w.ib, rb=w.rb, value=w.value, lo=w.lo, hi=w.hi, pub=w.pub, ids=ids,
+                   scen_recs=_records_by_asset(ids, det["pos"], {k: np.asarray(det[k]).tolist() for k in
+                                                                 ("name", "share", "discount_rate", "pv", "contribution")})
+                   if det is not None else {},
+                   cac_recs=_records_by_asset(ids, x.contributory.owner, _item_lists(x.contributory))
+                   if x.contributory is not None and (x.model == "excess").any() else {},
+                   split_method=typed.decode(t, "income_split_method"),
+                   evidence=t["rights_renewal_evidence"],
+                   # (S_t < 1 on a period inside the life) and the rate's source (None: not given)
+                   show_attrition=rows_any((w.S < 1) & (w.weights > 0)), sources=t["income_discount_source"])
         # the trace reads columns converted once and record dicts grouped once, not a row Series
         # or a filtered frame per asset
         ids = ctx["ids"]

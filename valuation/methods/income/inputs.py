@@ -1,6 +1,10 @@
-"""What the income approach reads from a portfolio (the pandas edge of the approach): the assets
-columns through :class:`.columns.Columns`, and the statsmodels forecasts of revenue history
-(:mod:`.forecast`), fitted once per distinct history (CAS 2023 art. 21; docs/DOMAIN.md §3).
+"""What the income approach reads from a portfolio, as arrays (docs/DESIGN.md §2): the asset
+table (:func:`valuation.methods.typed.table` — numbers float64 NaN missing, dates
+datetime64[D] NaT, enums int16 codes with -1 missing, text object with **None** missing), the
+``income.*`` streams as (assets × periods) arrays, the ``income.contributory`` and
+``income.scenarios`` records as :class:`~valuation.core.ragged.Ragged`, and the statsmodels
+forecasts of revenue history (:mod:`.forecast`), fitted once per distinct history (CAS 2023
+art. 21; docs/DOMAIN.md §3).
 """
 from __future__ import annotations
 
@@ -9,21 +13,21 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from ...core.errors import RefusedError
-from ...core.portfolio import Portfolio
-from .columns import Columns, columns
+from .. import typed
 from .forecast import Forecast, forecast_history
-from .kernel import (
-    rows_all,
-)
-from .streams import col, txt
+from .kernel import rows_all
 
 __all__ = ["IncomeInputs", "income_inputs"]
 
+# the stream each model projects from history when it has no projection of its own
+_NEED = {"direct": "income.income", "royalty": "income.revenue", "split": "income.base",
+         "excess": "income.revenue"}
+
+
 # --------------------------------------------------------------------------- forecasts
-def _forecasts(pf: Portfolio, periods: np.ndarray, p: Mapping[str, Any], cols: Columns | None = None
+def _forecasts(t: Any, streams: Mapping[str, np.ndarray], periods: np.ndarray, p: Mapping[str, Any]
                ) -> tuple[dict[str, Forecast], dict[str, str], list[tuple[Forecast, np.ndarray]]]:
     """Per-asset statsmodels fits for assets with history and no projection of their model:
     ({asset_id: forecast}, {asset_id: why it failed}, [(forecast, its rows)]).
@@ -33,30 +37,25 @@ def _forecasts(pf: Portfolio, periods: np.ndarray, p: Mapping[str, Any], cols: C
     history is never perturbed) — share ONE fit (the same :class:`Forecast`, read-only here)
     or the same failure message, instead of a ~0.1–0.5 s fit per row; the rows are grouped
     by array operations, not row by row."""
-    hist = pf.series.get("income.history.values")
-    out: dict[str, Forecast] = {}
-    errs: dict[str, str] = {}
-    if hist is None:
-        return out, errs, []
-    a = columns(pf.assets) if cols is None else cols
-    need = {"direct": "income.income", "royalty": "income.revenue", "split": "income.base",
-            "excess": "income.revenue"}
-    H = hist.to_numpy(dtype=float, na_value=np.nan)
+    H = streams.get("income.history.values")
+    if H is None:
+        return {}, {}, []
     has_hist = ~rows_all(np.isnan(H))
     if not has_hist.any():
-        return out, errs, []
+        return {}, {}, []
     # rows of a model that needs a stream and has none given (a projection wins over history)
     fit = np.zeros(len(H), bool)
-    for m, path in need.items():
-        given = pf.series[path].notna().any(axis=1).to_numpy() if path in pf.series else np.zeros(len(H), bool)
-        fit |= a.eq("income_model", m) & ~given
+    for m, path in _NEED.items():
+        s = streams.get(path)
+        given = ~rows_all(np.isnan(s)) if s is not None else np.zeros(len(H), bool)
+        fit |= typed.is_label(t, "income_model", m) & ~given
     rows = np.flatnonzero(has_hist & fit)
     if not len(rows):
-        return out, errs, []
-    meth = txt(a, "income_history_method")
-    freq = txt(a, "income_history_frequency")
-    # one key per row: the history, the periods and the two texts' codes, compared as bytes
-    key = np.column_stack([H[rows], periods[rows], pd.factorize(meth[rows])[0], pd.factorize(freq[rows])[0]])
+        return {}, {}, []
+    meth, freq = t["income_history_method"], t["income_history_frequency"]   # int16 codes
+    meth_l, freq_l = typed.decode(t, "income_history_method"), typed.decode(t, "income_history_frequency")
+    # one key per row: the history, the periods and the two enums' codes, compared as bytes
+    key = np.column_stack([H[rows], periods[rows], meth[rows], freq[rows]])
     key = np.ascontiguousarray(key, dtype=float).view(np.dtype((np.void, 8 * key.shape[1]))).ravel()
     _, first, inv = np.unique(key, return_index=True, return_inverse=True)
     done = np.empty(len(first), dtype=object)      # a Forecast or the failure's message
@@ -64,13 +63,13 @@ def _forecasts(pf: Portfolio, periods: np.ndarray, p: Mapping[str, Any], cols: C
         i = int(rows[first[g]])
         h = int(periods[i]) if not np.isnan(periods[i]) else int(p["default_periods"])
         try:
-            done[g] = forecast_history(H[i], h, meth[i] or "auto", float(p["coverage"]), freq[i] or "yearly")
+            done[g] = forecast_history(H[i], h, meth_l[i] or "auto", float(p["coverage"]), freq_l[i] or "yearly")
         except (RefusedError, ValueError) as e:  # ValidationError is a ValuationError
             done[g] = getattr(e, "message_en", str(e))
         except Exception as e:  # noqa: BLE001 - statsmodels failures become a reason, batch goes on
             done[g] = str(e)
     failed = np.array([isinstance(d, str) for d in done], dtype=bool)
-    ids = pf.index.to_numpy(dtype=object)
+    ids = t.ids
     row_failed = failed[inv]
     # in row order, as the assets come
     out = dict(zip(ids[rows[~row_failed]].tolist(), done[inv[~row_failed]].tolist()))
@@ -87,31 +86,52 @@ def _forecast_models(groups: list[tuple[Forecast, np.ndarray]], n: int) -> np.nd
     return out
 
 
-
-
 @dataclass(frozen=True, eq=False)
 class IncomeInputs:
-    """The income approach's reads of a portfolio. ``cols``: the assets columns, each converted
-    once (read-only arrays); the streams and records stay in the portfolio (``pf``), which
-    :mod:`.streams` and :mod:`.scenarios` read as (assets × periods) arrays."""
+    """The income approach's reads of a portfolio, as arrays aligned with its assets.
 
-    pf: Portfolio
-    cols: Columns
+    ``t`` is the typed asset table (read as ``t[column]``; text None missing); ``streams`` the
+    portfolio's ``income.*`` streams, path → (n × periods) float64 (NaN after an asset's last
+    period); ``contributory`` and ``scenarios`` the records of those paths (None: none given).
+    """
+
+    ids: np.ndarray                  # asset ids (object array of str)
+    t: Any                           # the asset table (AssetTable or the pricing layer's typed view)
+    streams: Mapping[str, np.ndarray]
+    contributory: Any                # Ragged of income.contributory, or None
+    scenarios: Any                   # Ragged of income.scenarios, or None
     has: np.ndarray                  # the card has an income section
-    model: np.ndarray                # income.model ("" where none)
+    model: np.ndarray                # income.model labels (None where none)
     periods: np.ndarray              # income.periods (NaN where none)
     forecasts: dict[str, Forecast]   # per asset forecast from history
     fc_errors: dict[str, str]        # per asset why the forecast failed
     fc_groups: list[tuple[Forecast, np.ndarray]]
 
+    def __len__(self) -> int:
+        return len(self.ids)
 
-def income_inputs(pf: Portfolio, p: Mapping[str, Any]) -> IncomeInputs:
+    def stream(self, path: str, T: int) -> np.ndarray:
+        """(n, T) values of periods 1..T of a stream (NaN where absent or beyond its width)."""
+        out = np.full((len(self), T), np.nan)
+        s = self.streams.get(path)
+        if s is not None:
+            k = min(T, s.shape[1])
+            out[:, :k] = s[:, :k]
+        return out
+
+    def rows_of(self, ids: Any) -> np.ndarray:
+        """Positions of the given asset ids."""
+        where = {a: i for i, a in enumerate(self.ids.tolist())}
+        return np.array([where[a] for a in ids], dtype=np.intp)
+
+
+def income_inputs(pf: Any, p: Mapping[str, Any]) -> IncomeInputs:
     """Read the portfolio for the income approach (``p``: resolved parameters — the forecasts'
     coverage and default horizon)."""
-    a = columns(pf.assets)   # every column read once, shared by the steps
-    has = a.flag("has_income")
-    a.codes("income_model")   # text read as codes: compared and written out with no str per row
-    model = txt(a, "income_model")
-    periods = col(a, "income_periods")
-    forecasts, fc_errors, fc_groups = _forecasts(pf, periods, p, a)
-    return IncomeInputs(pf, a, has, model, periods, forecasts, fc_errors, fc_groups)
+    t = typed.table(pf)
+    streams = {k: typed.stream(pf, k) for k in list(pf.series) if k.startswith("income.")}
+    periods = t["income_periods"]
+    forecasts, fc_errors, fc_groups = _forecasts(t, streams, periods, p)
+    return IncomeInputs(t.ids, t, streams, typed.records(pf, "income.contributory"),
+                        typed.records(pf, "income.scenarios"), t["has_income"],
+                        typed.decode(t, "income_model"), periods, forecasts, fc_errors, fc_groups)

@@ -4,14 +4,11 @@ attrition survival S_t (LIT.attrition; docs/DOMAIN.md §3.4).
 """
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from typing import Any
 
-from .columns import Columns, columns
-from .kernel import (
-    fill_nan,
-)
-from .streams import col
+import numpy as np
+
+from .kernel import fill_nan
 from .term import renewal_stated, rights_end
 
 __all__ = ["BOUNDS", "economic_life", "survival"]
@@ -43,7 +40,7 @@ def _survival(att: np.ndarray, start: np.ndarray, T: int) -> tuple[np.ndarray, n
     return S, rows
 
 
-def economic_life(a: pd.DataFrame | Columns, horizon: np.ndarray, attrition_stop: np.ndarray | None = None
+def economic_life(t: Any, horizon: np.ndarray, attrition_stop: np.ndarray | None = None
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(life n in years, the bound that won, remaining rights years) — CAS 2023 art. 21(7).
 
@@ -51,24 +48,23 @@ def economic_life(a: pd.DataFrame | Columns, horizon: np.ndarray, attrition_stop
     documented), contract, legal, timeliness, product life, attrition stop). Ties go to the
     first bound in :data:`BOUNDS` order (``periods`` first: the forecast itself is not cut).
     """
-    life, k, rights = _life(a, horizon, attrition_stop)
+    life, k, rights = _life(t, horizon, attrition_stop)
     return life, np.asarray(BOUNDS, dtype=object)[k], rights
 
 
-def _life(a: pd.DataFrame | Columns, horizon: np.ndarray, attrition_stop: np.ndarray | None = None
+def _life(t: Any, horizon: np.ndarray, attrition_stop: np.ndarray | None = None
           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`economic_life` with the bound that won as its position in :data:`BOUNDS`."""
-    a = columns(a)
-    vd, te = a.date("valuation_date"), a.date("rights_term_end")
+    """:func:`economic_life` with the bound that won as its position in :data:`BOUNDS` (``t``:
+    the asset table)."""
+    vd, te = t["valuation_date"], t["rights_term_end"]
     rights = np.where(np.isnat(te), np.nan, (te - vd) / np.timedelta64(1, "D") / 365.0)
-    renewed = renewal_stated(a)[0]          # a renewal counts only with its evidence (.term)
-    te_eff = rights_end(a, renewed)
+    renewed = renewal_stated(t)[0]          # a renewal counts only with its evidence (.term)
+    te_eff = rights_end(t, renewed)
     rights_eff = np.where(np.isnat(te_eff), np.nan, (te_eff - vd) / np.timedelta64(1, "D") / 365.0)
-    n = len(a)
+    n = len(t)
     stop = np.full(n, np.nan) if attrition_stop is None else attrition_stop
-    bounds = [rights_eff, col(a, "income_life_contract_years"),
-              col(a, "income_life_legal_years"), col(a, "income_life_timeliness_years"),
-              col(a, "income_life_product_years"), stop]
+    bounds = [rights_eff, t["income_life_contract_years"], t["income_life_legal_years"],
+              t["income_life_timeliness_years"], t["income_life_product_years"], stop]
     # min and first argmin over [horizon, *bounds] (NaN: no bound), a bound at a time: on the
     # (n, 7) matrix numpy reduced each row's 7 values in a loop of its own (~0.3 ms on 4,000
     # rows). The running value takes the later of equal values, as the row minimum did (the

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from ...core.errors import Issue, RefusedError, ValidationError
-from .columns import Columns, columns, labels
+from .. import typed
+from .frame import labels
 from .kernel import fill_nan
 
 __all__ = ["METHODS", "PREMIA", "RateResolution", "discount_rates", "wara"]
@@ -37,23 +37,29 @@ class RateResolution:
     method_code: np.ndarray | None = None  # (n,) position of ``method`` in :data:`METHODS`
 
 
-def discount_rates(a: pd.DataFrame | Columns, risk_free_default: float = float("nan")) -> RateResolution:
+def discount_rates(t: Any, risk_free_default: float = float("nan")) -> RateResolution:
     """Resolve i for every asset: given → build-up → WACC + premium.
 
     Parameters
     ----------
-    a : the assets table of a portfolio (or its :class:`~.columns.Columns`).
+    t : the asset table (:func:`valuation.methods.typed.table`). An assets frame or the
+        pricing layer's column reader is read through :meth:`.columns.Columns.typed_view` (an
+        adapter for ``pricing.params.income_discount_nominal``, until it passes ``pf.columns``).
     risk_free_default : r_f used when a build-up card omits it (model library, e.g. 0.0175).
     """
-    c = columns(a)
-    given = c.num("income_discount_rate")
-    build_up, by_wacc = c.eq("income_discount_method", "build_up"), c.eq("income_discount_method", "wacc")
-    rf_card = c.num("income_discount_risk_free")
+    if not hasattr(t, "ids"):
+        from .columns import columns  # (the adapter: pandas at the pricing layer's edge)
+
+        t = columns(t).typed_view()
+    given = t["income_discount_rate"]
+    build_up = typed.is_label(t, "income_discount_method", "build_up")
+    by_wacc = typed.is_label(t, "income_discount_method", "wacc")
+    rf_card = t["income_discount_risk_free"]
     rf_def = np.isnan(rf_card) & build_up
     rf = np.where(np.isnan(rf_card), risk_free_default, rf_card)
-    premia = sum(fill_nan(c.num(f"income_discount_{k}")) for k in PREMIA)
+    premia = sum(fill_nan(t[f"income_discount_{k}"]) for k in PREMIA)
     build = rf + premia
-    wacc = c.num("income_discount_wacc") + fill_nan(c.num("income_discount_premium"))
+    wacc = t["income_discount_wacc"] + fill_nan(t["income_discount_premium"])
     has = ~np.isnan(given)
     rate = np.where(has, given, np.where(build_up, build, np.where(by_wacc, wacc, np.nan)))
     code = np.where(has, 0, np.where(build_up, 1, np.where(by_wacc, 2, 3)))

@@ -1,7 +1,6 @@
 """The bilingual reason of a refused income row that names its values (CAS 2023 art. 21)."""
 from __future__ import annotations
 
-from ...core.portfolio import Portfolio
 from .kernel import (
     publication_rate,
     terminal_messages,
@@ -14,13 +13,15 @@ MODEL_LABEL = {"direct": ("直接收益法", "direct income"), "split": ("分成
                "royalty": ("许可费节省法", "relief from royalty")}
 
 
-def _reason(code: str, i: int, pf: Portfolio, model, st, ib, rb, g, rate, fc_errors, pub) -> tuple[str, str]:
-    aid = pf.index[i]
+def _reason(code: str, i: int, ids, model, st, ib, rb, g, rate, fc_errors, pub) -> tuple[str, str]:
+    """The reason of refusal ``code`` for asset ``i`` (``ids``: the asset ids; ``model``: labels,
+    None missing)."""
+    aid = ids[i]
     if code == "forecast_failed":
         return (f"无法由历史收入预测未来收入：{fc_errors[aid]}",
                 f"revenue could not be forecast from the history: {fc_errors[aid]}")
     if code == "missing_stream":
-        m = str(model[i]) or "?"
+        m = model[i] or "?"
         lz, le = MODEL_LABEL.get(m, (m, m))
         w = st.missing_what[i]
         if w == "income.model":

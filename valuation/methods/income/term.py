@@ -22,38 +22,26 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..typed import text_has
+
 __all__ = ["renewal_stated", "rights_end", "calendar_years", "tail_years", "TERM_COLUMNS"]
 
 TERM_COLUMNS = ("rights_renewal_evidence", "rights_renewal_term_end")
 
 
-def _has(a, name: str) -> bool:
-    try:
-        return name in a
-    except KeyError:       # pragma: no cover - Columns raises LeftOutColumnError, a KeyError subclass
-        raise
-
-
-def renewal_stated(a) -> tuple[np.ndarray, np.ndarray]:
+def renewal_stated(t) -> tuple[np.ndarray, np.ndarray]:
     """``(relied_on, claimed_without_evidence)``: a renewal is relied on only when it is
-    documented AND its evidence is named on the card."""
-    n = len(a)
-    doc = a.flag("rights_renewal_documented") if _has(a, "rights_renewal_documented") else np.zeros(n, bool)
-    if _has(a, "rights_renewal_evidence"):
-        ev = np.array([bool(str(x).strip()) for x in a.txt("rights_renewal_evidence")], dtype=bool) \
-            if n else np.zeros(0, bool)
-    else:
-        ev = np.zeros(n, bool)
+    documented AND its evidence is named on the card (``t``: the asset table; text None
+    missing)."""
+    doc = t["rights_renewal_documented"]
+    ev = text_has(t["rights_renewal_evidence"])
     return doc & ev, doc & ~ev
 
 
-def rights_end(a, renewed: np.ndarray) -> np.ndarray:
+def rights_end(t, renewed: np.ndarray) -> np.ndarray:
     """The end of the rights the income may use: the renewed term end where a renewal is relied
-    on (NaT: open-ended renewal), else the card's term end (NaT: no term given)."""
-    te = a.date("rights_term_end") if _has(a, "rights_term_end") else np.full(len(a), np.datetime64("NaT", "ns"))
-    nat = np.full(len(a), np.datetime64("NaT", "ns"))
-    rte = a.date("rights_renewal_term_end") if _has(a, "rights_renewal_term_end") else nat
-    return np.where(renewed, rte, te)
+    on (NaT: open-ended renewal), else the card's term end (NaT: no term given); datetime64[D]."""
+    return np.where(renewed, t["rights_renewal_term_end"], t["rights_term_end"])
 
 
 def calendar_years(start: np.ndarray, end: np.ndarray) -> np.ndarray:
@@ -81,14 +69,12 @@ def calendar_years(start: np.ndarray, end: np.ndarray) -> np.ndarray:
     return out
 
 
-def tail_years(a, horizon: np.ndarray, renewed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def tail_years(t, horizon: np.ndarray, renewed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(L, limit)``: years a terminal tail may run after the forecast horizon (``inf`` where no
     finite term binds) and the earliest finite term in years from the valuation date."""
-    n = len(a)
-    vd = a.date("valuation_date")
-    rights = calendar_years(vd, rights_end(a, renewed))
-    bounds = [rights] + [a.num(f"income_life_{k}_years") if _has(a, f"income_life_{k}_years") else np.full(n, np.nan)
-                         for k in ("contract", "legal", "timeliness", "product")]
+    n = len(t)
+    rights = calendar_years(t["valuation_date"], rights_end(t, renewed))
+    bounds = [rights] + [t[f"income_life_{k}_years"] for k in ("contract", "legal", "timeliness", "product")]
     limit = np.full(n, np.inf)
     for b in bounds:
         limit = np.where(np.isnan(b), limit, np.minimum(limit, b))
@@ -96,10 +82,10 @@ def tail_years(a, horizon: np.ndarray, renewed: np.ndarray) -> tuple[np.ndarray,
     return L, limit
 
 
-def term_warnings(out: dict, index, ok: np.ndarray, tv_on: np.ndarray, L: np.ndarray,
+def term_warnings(out: dict, ids, ok: np.ndarray, tv_on: np.ndarray, L: np.ndarray,
                   claimed: np.ndarray, g: np.ndarray) -> dict:
-    """Add the term's warnings to ``out`` (``{asset_id: [warning]}``) and return it."""
-    ids = index.to_numpy(dtype=object)
+    """Add the term's warnings to ``out`` (``{asset_id: [warning]}``; ``ids`` the asset ids in
+    order) and return it."""
 
     def add(i: int, code: str, zh: str, en: str) -> None:
         out.setdefault(ids[i], []).append({"code": code, "message_zh": zh, "message_en": en})

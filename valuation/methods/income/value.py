@@ -10,8 +10,9 @@ from typing import Any
 
 import numpy as np
 
+from .. import typed
 from ..base import Values
-from .columns import labels
+from .frame import labels
 from .inputs import IncomeInputs, _forecast_models
 from .kernel import (
     discount,
@@ -30,7 +31,7 @@ from .life import BOUNDS, _life, _survival
 from .rates import METHODS, discount_rates
 from .reasons import _reason
 from .scenarios import _scenarios
-from .streams import MODELS, col, income_basis_codes, income_flows, txt
+from .streams import MODELS, income_basis_codes, income_flows
 from .term import renewal_stated, tail_years
 
 __all__ = ["IncomeWork", "income_values"]
@@ -45,7 +46,7 @@ def _z(coverage: float) -> float:
 
 
 def _blank(n: int) -> tuple[tuple[str, ...], np.ndarray]:
-    """A text column of n "" as (names, codes) for :func:`.columns.frame` (no refusals, no
+    """A text column of n "" as (names, codes) for :func:`.frame.frame` (no refusals, no
     forecasts: the usual case, written out without a str per row)."""
     return ("",), np.zeros(n, dtype=np.intp)
 
@@ -78,41 +79,39 @@ class IncomeWork:
 
 def _grid(x: IncomeInputs, p: Mapping[str, Any]) -> IncomeWork:
     """Periods, timing, rate and streams: T, first-period fraction, F (assets × T)."""
-    pf, a, n, periods = x.pf, x.cols, len(x.pf), x.periods
+    t, n, periods = x.t, len(x), x.periods
     # periods actually forecast: card, else forecast horizon, else the longest given stream
     periods_eff = periods.copy()
     for fc, rows in x.fc_groups:
         periods_eff[rows] = np.where(np.isnan(periods_eff[rows]), len(fc.mean), periods_eff[rows])
-    widths = [s.shape[1] for k, s in pf.series.items() if k.startswith("income.") and k not in
-              ("income.history.values",) and not k.endswith(".growth")]
-    rec = pf.records.get("income.scenarios")
-    scen_len = max((len(r) for r in rec["income"]), default=0) if rec is not None and len(rec) else 0
+    widths = [s.shape[1] for k, s in x.streams.items() if k != "income.history.values" and not k.endswith(".growth")]
+    rec = x.scenarios
+    lens = np.array([len(r) for r in rec["income"].tolist()], dtype=float) if rec is not None else np.zeros(0)
+    scen_len = int(lens.max(initial=0))
     known = ~np.isnan(periods_eff)
     T = int(max([1, scen_len, *widths, *(len(fc.mean) for fc, _ in x.fc_groups),
                  float(periods_eff[known].max()) if known.any() else 1]))
     # timing, first period, rounding
-    vd, fpe = a.date("valuation_date"), a.date("income_first_period_end")
+    vd, fpe = t["valuation_date"], t["income_first_period_end"]
     frac = np.where(np.isnat(fpe), 1.0, (fpe - vd) / np.timedelta64(1, "D") / 365.0)
     bad_frac = ~np.isnat(fpe) & ((frac <= 0) | (frac > 1 + 1e-9))
     frac = np.clip(frac, 1e-6, 1.0)
-    mid = a.eq("income_timing", "mid")
-    pub = a.eq("rounding", "publication")
-    rr = discount_rates(a, float(p["risk_free"]))
+    mid = typed.is_label(t, "income_timing", "mid")
+    pub = typed.is_label(t, "rounding", "publication")
+    rr = discount_rates(t, float(p["risk_free"]))
     rate = rr.rate
     # factors at the resolved rate, needed only by a marginal split rate
     tau = exponents(T, frac, mid)      # the same period grid for every discounting below
     v0 = lambda: factors(np.where(pub, publication_rate(rate), rate), tau, pub)  # noqa: E731
-    st = income_flows(pf, T, v0, {k: f.mean for k, f in x.forecasts.items()}, cols=a)
+    st = income_flows(x, T, v0, {k: f.mean for k, f in x.forecasts.items()})
     F = st.F
     n_flow = np.where(~rows_all(np.isnan(F)), T - np.argmax(~np.isnan(F[:, ::-1]), axis=1), np.nan)
     periods_eff = np.where(np.isnan(periods_eff), n_flow, periods_eff)
     # last fallback: the asset's own scenario length (else one period) — never the batch's
     # widest stream T, which would make an asset's life depend on the portfolio around it
     own_T = np.ones(n)
-    if rec is not None and len(rec):
-        pos = pf.index.get_indexer(rec["asset_id"])
-        lens = np.array([len(r) for r in rec["income"]], dtype=float)
-        np.maximum.at(own_T, pos[pos >= 0], lens[pos >= 0])
+    if rec is not None:
+        np.maximum.at(own_T, rec.owner, lens)
     periods_eff = np.where(np.isnan(periods_eff), own_T, periods_eff)
     return IncomeWork(T=T, frac=frac, bad_frac=bad_frac, mid=mid, pub=pub, rr=rr, rate=rate, tau=tau, st=st,
                       periods_eff=periods_eff)
@@ -120,10 +119,10 @@ def _grid(x: IncomeInputs, p: Mapping[str, Any]) -> IncomeWork:
 
 def _life_and_value(x: IncomeInputs, p: Mapping[str, Any], w: IncomeWork) -> None:
     """Attrition, economic life, the terminal tail, discounting and scenarios (into ``w``)."""
-    a, n, T, frac = x.cols, len(x.pf), w.T, w.frac
-    att = col(a, "income_attrition_rate")
-    start = fill_nan(col(a, "income_attrition_start_period"), nan=2.0)
-    cutoff = fill_nan(col(a, "income_attrition_cutoff"), nan=float(p["attrition_cutoff"]))
+    t, n, T, frac = x.t, len(x), w.T, w.frac
+    att = t["income_attrition_rate"]
+    start = fill_nan(t["income_attrition_start_period"], nan=2.0)
+    cutoff = fill_nan(t["income_attrition_cutoff"], nan=float(p["attrition_cutoff"]))
     S, att_rows = _survival(att, start, T)
     # the first period below the cut-off, 0-based (−1: none), on the rows that can have one: a
     # row that survives whole (S = 1) only under a cut-off above 1
@@ -136,23 +135,24 @@ def _life_and_value(x: IncomeInputs, p: Mapping[str, Any], w: IncomeWork) -> Non
         first_cut[cut_rows] = np.where(rows_any(below), np.argmax(below, axis=1), -1)
     cut_years = np.where(first_cut >= 0, np.where(first_cut == 0, 0.0, frac + first_cut - 1), np.nan)
     horizon = horizon_years(w.periods_eff, frac)
-    life, bound_code, rights = _life(a, horizon, cut_years)
+    life, bound_code, rights = _life(t, horizon, cut_years)
     weights = life_weights(life, T, frac)
     Fs = w.st.F * S if len(att_rows) else w.st.F     # F × 1 is F (nothing below writes to either)
     # terminal value: only on an uncut forecast; with attrition the tail decays: g' = (1+g)(1−a) − 1;
     # never beyond a finite term: the tail runs L = term − horizon years (.term; L = 0 → none)
-    g = col(a, "income_terminal_growth")
-    renewed, renewal_claimed = renewal_stated(a)
-    L_tail, _ = tail_years(a, horizon, renewed)
+    g = t["income_terminal_growth"]
+    renewed, renewal_claimed = renewal_stated(t)
+    L_tail, _ = tail_years(t, horizon, renewed)
     tv_on = ~np.isnan(g) & (bound_code == 0) & (L_tail > 0)    # the bound is "periods"
     g_tail = np.where(np.isnan(att), g, (1 + g) * (1 - fill_nan(att)) - 1)
     terms = flow_terms(Fs, weights)    # the same for the value and its low/high rates
     res = discount(Fs, w.rate, weights=weights, first_fraction=frac, mid=w.mid, terminal_growth=g_tail,
                    terminal=tv_on, publication=w.pub, tau=w.tau, terms=terms, terminal_years=L_tail)
     g_refused = ~np.isnan(g) & ~(np.where(w.pub, publication_rate(g), g) < res.rate)
-    scen_value, scen_detail = _scenarios(x.pf, w.rate, life, frac, w.mid, w.pub)
-    use_scen = ~np.isnan(scen_value) | (np.isin(x.pf.index, scen_detail["asset_id"]) if scen_detail is not None
-                                        else np.zeros(n, bool))
+    scen_value, scen_detail = _scenarios(x.scenarios, n, w.rate, life, frac, w.mid, w.pub)
+    use_scen = ~np.isnan(scen_value)
+    if scen_detail is not None:
+        use_scen[scen_detail["pos"]] = True
     w.__dict__.update(att=att, S=S, horizon=horizon, life=life, bound_code=bound_code, bound=labels(BOUNDS, bound_code),
                       rights=rights, weights=weights, Fs=Fs, g=g, renewed=renewed, renewal_claimed=renewal_claimed,
                       L_tail=L_tail, tv_on=tv_on, g_tail=g_tail, terms=terms, res=res, g_refused=g_refused,
@@ -162,11 +162,13 @@ def _life_and_value(x: IncomeInputs, p: Mapping[str, Any], w: IncomeWork) -> Non
 
 def _rules(x: IncomeInputs, w: IncomeWork) -> list[tuple[str, np.ndarray, str | None, str | None]]:
     """The refusals in order (code, mask, zh, en; None: a message naming the values)."""
-    a, n = x.cols, len(x.pf)
-    w.ib_codes = income_basis_codes(a, {m: a.eq("income_model", m) for m in ("direct", "excess", "royalty")})
-    w.rb_codes = a.codes("income_rate_basis")
-    # (np.isin reads the ids as a str per row, ~0.5 ms on 4,000 rows: not when no fit failed)
-    fc_err = (np.isin(x.pf.index, list(x.fc_errors)) if x.fc_errors else np.zeros(n, bool)) & ~w.use_scen
+    t, n = x.t, len(x)
+    w.ib_codes = income_basis_codes(t, {m: typed.is_label(t, "income_model", m) for m in ("direct", "excess", "royalty")})
+    w.rb_codes = typed.coded(t, "income_rate_basis")
+    fc_err = np.zeros(n, bool)
+    if x.fc_errors:
+        fc_err[x.rows_of(x.fc_errors)] = True
+    fc_err &= ~w.use_scen
     mismatch = _differ(w.ib_codes, w.rb_codes)
     return [
         ("no_income", ~x.has, "未提供收益法数据（income 部分缺失），收益法不适用",
@@ -189,13 +191,13 @@ def _rules(x: IncomeInputs, w: IncomeWork) -> list[tuple[str, np.ndarray, str | 
 def _range(x: IncomeInputs, p: Mapping[str, Any], w: IncomeWork) -> tuple[np.ndarray, np.ndarray]:
     """(low, high): the values at the discount rate's two-sided ``coverage`` quantiles of its
     model-library distribution, widened to the values at a forecast's prediction interval."""
-    a, n, T, value = x.cols, len(x.pf), w.T, w.value
+    t, n, T, value = x.t, len(x), w.T, w.value
     z = _z(float(p["coverage"]))
     sd = np.array([float(p["rate_dist"].get(m, {}).get("sd", 0.0)) for m in MODELS])
     rel = np.array([p["rate_dist"].get(m, {}).get("type", "relative_normal") == "relative_normal" for m in MODELS])
     midx = np.zeros(n, int)            # position of the model in MODELS (0 for an unknown one)
     for k, m in enumerate(MODELS):
-        midx[a.eq("income_model", m)] = k
+        midx[typed.is_label(t, "income_model", m)] = k
     sd_i, rel_i = sd[midx], rel[midx]
     floor = np.where(np.isnan(w.g_tail) | ~w.tv_on, 1e-4, w.g_tail + 0.005)
     kw = dict(weights=w.weights, first_fraction=w.frac, mid=w.mid, terminal_growth=w.g_tail,  # noqa: C408
@@ -209,14 +211,14 @@ def _range(x: IncomeInputs, p: Mapping[str, Any], w: IncomeWork) -> tuple[np.nda
     def value_at(r_up: float) -> np.ndarray:
         vv = discount(w.Fs, shift(w.rate, r_up), terms=w.terms, **kw).value
         if w.scen_detail is not None:
-            sv, _ = _scenarios(x.pf, w.rate, w.life, w.frac, w.mid, w.pub,
+            sv, _ = _scenarios(x.scenarios, n, w.rate, w.life, w.frac, w.mid, w.pub,
                                rate_shift=lambda r, pos: shift(r, r_up, pos))
             vv = np.where(w.use_scen, sv, vv)
         return vv
 
     lo, hi = value_at(+1.0), value_at(-1.0)
     if x.forecasts:  # widen to the values at the forecast's prediction interval
-        rows = x.pf.index.get_indexer(list(x.forecasts))
+        rows = x.rows_of(x.forecasts)
         for name_, pick in (("lower", np.fmin), ("upper", np.fmax)):
             ratio = np.ones((n, T))
             for fc, js in x.fc_groups:
@@ -235,16 +237,15 @@ def _range(x: IncomeInputs, p: Mapping[str, Any], w: IncomeWork) -> tuple[np.nda
 
 
 def _extra(x: IncomeInputs, w: IncomeWork) -> dict[str, Any]:
-    """The income approach's own result columns (text as (names, codes) for :func:`.columns.frame`)."""
-    a, n, res = x.cols, len(x.pf), w.res
-    growth = x.pf.series.get("income.revenue.growth")
+    """The income approach's own result columns (text as (names, codes) for :func:`.frame.frame`)."""
+    n, res = len(x), w.res
+    ga = x.streams.get("income.revenue.growth")
     gm = np.full(n, np.nan)
-    if growth is not None:
-        ga = growth.to_numpy(dtype=float, na_value=np.nan)
+    if ga is not None:
         anyg = ~rows_all(np.isnan(ga))
         gm[anyg] = np.nanmax(ga[anyg], axis=1)
     return {
-        "model": a.codes("income_model"), "timing": (("end", "mid"), w.mid.astype(np.intp)),
+        "model": typed.coded(x.t, "income_model"), "timing": (("end", "mid"), w.mid.astype(np.intp)),
         "discount_rate": res.rate, "discount_method": (METHODS, w.rr.method_code),
         "life": np.where(np.isinf(w.life), np.nan, w.life), "life_requested": w.periods_eff,
         "life_bound": (BOUNDS, w.bound_code),
@@ -263,7 +264,7 @@ def income_values(x: IncomeInputs, p: Mapping[str, Any], *, values_only: bool = 
     """P = Σ_t F_t / (1 + i)^t (+ TV) for every asset, its range and refusals (CAS2023.art21,
     CAS2023.annex.income). ``values_only``: estimate and applicable only (low, high and the
     reasons None, no further columns) — the same values, bit for bit."""
-    n = len(x.pf)
+    n = len(x)
     w = _grid(x, p)
     _life_and_value(x, p, w)
     rules = _rules(x, w)
@@ -274,7 +275,7 @@ def income_values(x: IncomeInputs, p: Mapping[str, Any], *, values_only: bool = 
     if values_only:     # the range, reasons, other columns and warnings are not read
         return Values(estimate, None, None, ~na, None, None, {}, w)
     low_v, high_v = _range(x, p, w)
-    w.ib, w.rb = labels(*w.ib_codes), txt(x.cols, "income_rate_basis")
+    w.ib, w.rb = labels(*w.ib_codes), labels(*w.rb_codes)   # ("" where not stated)
     extra = _extra(x, w)
     code = labels(("", *(c for c, *_ in rules)), first + 1)
     zh = np.full(n, "", dtype=object)
@@ -287,7 +288,7 @@ def income_values(x: IncomeInputs, p: Mapping[str, Any], *, values_only: bool = 
             zh[rows], en[rows] = mzh, men
             continue
         for i in rows:  # per-row messages naming the values (only for refused rows)
-            zh[i], en[i] = _reason(c, i, x.pf, x.model, w.st, w.ib, w.rb, w.g, w.res.rate, x.fc_errors, w.pub)
+            zh[i], en[i] = _reason(c, i, x.ids, x.model, w.st, w.ib, w.rb, w.g, w.res.rate, x.fc_errors, w.pub)
     extra["reason_code"] = code if na.any() else _blank(n)
     w.lo, w.hi = np.where(na, np.nan, low_v), np.where(na, np.nan, high_v)
     return Values(estimate, w.lo, w.hi, ~na,

@@ -80,9 +80,13 @@ def _column_config(f: Field) -> Any:
     return cc.TextColumn(label, required=f.required)
 
 
-def records_editor(card: dict, path: str, title: str, issues: list[dict], skip: tuple[str, ...] = ()) -> None:
-    """Edit the list of objects at ``path`` (e.g. ``cost.lines``) as a table; writes into ``card``."""
-    fields = [f for f in fields_for("card") if f.path.startswith(path + "[].")
+def records_editor(card: dict, path: str, title: str, issues: list[dict], skip: tuple[str, ...] = (),
+                   doc: str = "card", key: str | None = None) -> None:
+    """Edit the list of objects at ``path`` (e.g. ``cost.lines``) as a table; writes into ``card``
+    (a document of the schema's kind ``doc``: an asset card, or a public-data ``product``).
+    ``key`` names the editor's state (default ``path``); a new key starts it from ``card``."""
+    name = key or path
+    fields = [f for f in fields_for(doc) if f.path.startswith(path + "[].")
               and "." not in f.path[len(path) + 3:] and f.path.rsplit(".", 1)[-1] not in skip]
     names = [f.path.rsplit(".", 1)[-1] for f in fields]
     parent, last = _parent(card, path)
@@ -93,8 +97,8 @@ def records_editor(card: dict, path: str, title: str, issues: list[dict], skip: 
                              for n, f in zip(names, fields)}, columns=names)
 
     st.markdown(f"**{title}**")
-    df = st.data_editor(_base(path, make), num_rows="dynamic", hide_index=True, width="stretch",
-                        key=_ekey(path) + "_editor",
+    df = st.data_editor(_base(name, make), num_rows="dynamic", hide_index=True, width="stretch",
+                        key=_ekey(name) + "_editor",
                         column_config={n: _column_config(f) for n, f in zip(names, fields)})
     new = [_row_from_cells(r, fields, names, old) for r, old in
            zip(df.to_dict("records"), rows + [{}] * max(0, len(df) - len(rows)))]

@@ -1,0 +1,86 @@
+"""The typed reads of a portfolio that the approaches share (docs/DESIGN.md §2; issue 20).
+
+The approaches read a portfolio through the typed containers only — the asset table
+(:class:`~valuation.core.columns.AssetTable`: numbers float64 NaN, dates datetime64[D] NaT,
+enums int16 codes with -1 missing, text object arrays with **None** missing, bools filled
+with their schema default), the (assets × periods) streams and the ragged records
+(:class:`~valuation.core.ragged.Ragged`). These three functions are where they are fetched:
+
+* :func:`table` — ``pf.columns``; for the Monte Carlo's rows of perturbed inputs (whose
+  ``assets`` is the pricing layer's column view, not a frame) the view's typed columns;
+* :func:`stream` — one stream as a float64 (assets × periods) array, or None;
+* :func:`records` — one records path as a :class:`Ragged` over the table's assets, or None.
+
+Only the path asked for is converted (``Portfolio.arrays`` converts every stream and records
+path of the portfolio on each read).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..core.columns import MISSING_CODE, AssetTable
+from ..core.ragged import Ragged
+
+__all__ = ["MISSING_CODE", "code_of", "coded", "decode", "is_label", "records", "stream", "table", "text_has"]
+
+
+def table(pf: Any) -> AssetTable:
+    """The asset table of ``pf`` (anything read as ``t[column]`` with the AssetTable's types)."""
+    view = getattr(pf.assets, "typed_view", None)     # the pricing layer's perturbed rows
+    return pf.columns if view is None else view()
+
+
+def stream(pf: Any, path: str) -> np.ndarray | None:
+    """The stream ``path`` as float64 (assets × periods 1, 2 …), NaN after an asset's last
+    period; None when no asset gives it."""
+    s = pf.series.get(path)
+    if s is None:
+        return None
+    periods = list(s.columns)
+    if periods != list(range(1, len(periods) + 1)):     # (a portfolio's streams: periods 1..w)
+        s = s.reindex(columns=range(1, int(max(periods, default=0)) + 1))
+    return np.asarray(s.to_numpy(dtype=float, na_value=np.nan))
+
+
+def records(pf: Any, path: str) -> Ragged | None:
+    """The items of the records ``path`` grouped by the assets of :func:`table` (None when
+    no asset gives any)."""
+    r = pf.records.get(path)
+    if r is None or not len(r):
+        return None
+    return Ragged.from_frame(path, r, table(pf).ids)
+
+
+def code_of(t: Any, name: str, label: str) -> int:
+    """The int16 code of enum ``label`` in column ``name`` (ValueError for another label)."""
+    return AssetTable.spec(name).code(label)
+
+
+def decode(t: Any, name: str) -> np.ndarray:
+    """An enum column as an object array of its labels (None where missing)."""
+    labels = np.array((*(AssetTable.spec(name).labels or ()), None), dtype=object)
+    return labels[t[name].astype(np.intp)]     # (an int16 index takes ~15× longer)
+
+
+def coded(t: Any, name: str) -> tuple[tuple[str, ...], np.ndarray]:
+    """An enum column as (names, codes) for a result's text column: the labels then "" (a
+    missing value is written as "", the result frames' convention), codes as positions."""
+    labels = AssetTable.spec(name).labels or ()
+    c = np.asarray(t[name], dtype=np.intp)
+    return (*labels, ""), np.where(c < 0, len(labels), c)
+
+
+def is_label(t: Any, name: str, label: str) -> np.ndarray:
+    """``column name == label`` for an enum column, as a bool array (missing: False)."""
+    return t[name] == code_of(t, name, label)
+
+
+def text_has(values: np.ndarray) -> np.ndarray:
+    """Whether each text value (None missing) has text other than whitespace."""
+    out = np.zeros(len(values), dtype=bool)
+    given = np.flatnonzero(np.not_equal(values, None))     # (most are missing: tested in C)
+    if len(given):
+        out[given] = [type(v) is str and v.strip() != "" for v in values[given].tolist()]
+    return out
