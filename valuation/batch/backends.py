@@ -71,12 +71,15 @@ class LocalPool:
             # the objects alive now are left out of the workers' garbage collections: a
             # collection writes to every object it visits, which would copy their pages into
             # each worker (copy-on-write) for nothing
+            # (an application that froze its own objects keeps them frozen)
+            thawed = gc.get_freeze_count() == 0
             gc.freeze()
             try:
                 self.executor = ProcessPoolExecutor(max_workers=self.workers, initializer=_init_worker)
                 self.executor.submit(_noop).result()   # the processes start now (fork: all at once)
             finally:
-                gc.unfreeze()
+                if thawed:
+                    gc.unfreeze()
 
     def close(self, *, cancel: bool = False) -> None:
         if self.executor is not None:
