@@ -7,7 +7,6 @@ do not depend on the backend.
 """
 from __future__ import annotations
 
-import gc
 import os
 import pickle
 import threading
@@ -68,18 +67,8 @@ class LocalPool:
         self.workers = max(1, int(workers))
         self.executor: ProcessPoolExecutor | None = None
         if self.workers > 1:
-            # the objects alive now are left out of the workers' garbage collections: a
-            # collection writes to every object it visits, which would copy their pages into
-            # each worker (copy-on-write) for nothing
-            # (an application that froze its own objects keeps them frozen)
-            thawed = gc.get_freeze_count() == 0
-            gc.freeze()
-            try:
-                self.executor = ProcessPoolExecutor(max_workers=self.workers, initializer=_init_worker)
-                self.executor.submit(_noop).result()   # the processes start now (fork: all at once)
-            finally:
-                if thawed:
-                    gc.unfreeze()
+            self.executor = ProcessPoolExecutor(max_workers=self.workers, initializer=_init_worker)
+            self.executor.submit(_noop).result()   # the processes start now (fork: all at once)
 
     def close(self, *, cancel: bool = False) -> None:
         if self.executor is not None:
