@@ -12,8 +12,14 @@ Prints
 * the Dask scaling efficiency with 1 and 2 workers on ``--dask-n`` assets (at most ``--n``;
   10⁶, the size issue 20 sets its goal at; ``--dask-n 100000`` for a quicker look);
 * as its LAST line: ``revalue: <N> assets in <S> s (<R> assets/s), peak <M> MB``
-  (peak memory of the main run: the sampled RSS of this process and all its worker processes
-  together, or this process's plus its largest child's peak from ``getrusage`` if larger).
+  (peak memory of the main run: the sampled RSS of its process and all its worker processes
+  together, or that process's plus its largest child's peak from ``getrusage`` if larger),
+  and the load average of the machine at the end of the main run (the figures are noisy when
+  the machine is shared).
+
+The main run is measured in a fresh process (``--run-only``), as a user's
+``python -m valuation revalue`` would run: generating the input in the measured process left
+its peak (and a heap of freed pages every forked worker then counted again) in the figure.
 
 Run:
     .venv/bin/python benchmarks/bench_revalue.py [--n N] [--dask-n N] [--sample K] [--no-history]
@@ -21,7 +27,10 @@ Run:
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -103,17 +112,46 @@ def one_at_a_time(src: Path, k: int) -> float:
     return (time.perf_counter() - t) / len(cards)
 
 
+def run_options(args: argparse.Namespace, db: str) -> dict:
+    return {"library": "seed", "db": db, "chunk_size": args.chunk_size,
+            "history": not args.no_history, "as_of": "2026-01-15", "progress": False}
+
+
+def measured_run(src: Path, out: Path, args: argparse.Namespace) -> None:
+    """The main run, in this (fresh) process: prints its stages and counts, then one JSON line
+    ``{"seconds", "peak_mb", "load"}``."""
+    from valuation.api import revalue
+
+    global _SAMPLER
+    _SAMPLER = TreeSampler()
+    t = time.perf_counter()
+    s = revalue(src, out, workers=args.workers, **run_options(args, args.db))
+    elapsed = time.perf_counter() - t
+    peak = peak_mb()
+    print("stages (s): " + ", ".join(f"{k} {v:.2f}" for k, v in s.timings.items()))
+    print(f"counts: {s.counts}")
+    print(json.dumps({"seconds": elapsed, "peak_mb": peak, "load": os.getloadavg()}))
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--dask-n", type=int, default=1_000_000)
     ap.add_argument("--sample", type=int, default=100, help="assets appraised one at a time")
     ap.add_argument("--workers", type=int, default=None)
-    ap.add_argument("--chunk-size", type=int, default=25_000)
+    ap.add_argument("--chunk-size", type=int, default=None, help="default: the pipeline's DEFAULT_CHUNK_SIZE")
+    ap.add_argument("--db", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--no-history", action="store_true", help="do not record the run (no database)")
     ap.add_argument("--skip-dask", action="store_true")
     ap.add_argument("--profile", action="store_true", help="cProfile the main run (inline, 1 worker)")
+    ap.add_argument("--run-only", nargs=2, metavar=("SRC", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.chunk_size is None:
+        from valuation.batch.pipeline import DEFAULT_CHUNK_SIZE
+
+        args.chunk_size = DEFAULT_CHUNK_SIZE
+    if args.run_only:
+        return measured_run(Path(args.run_only[0]), Path(args.run_only[1]), args)
 
     from valuation.api import revalue
 
@@ -124,26 +162,27 @@ def main(argv: list[str] | None = None) -> None:
         src = write_input(args.n, folder)
         print(f"generate + write {args.n} assets: {time.perf_counter() - t:.1f} s", flush=True)
 
-        kw = {"library": "seed", "db": db, "chunk_size": args.chunk_size,
-              "history": not args.no_history, "as_of": "2026-01-15", "progress": False}
-        global _SAMPLER
-        _SAMPLER = TreeSampler()
-        t = time.perf_counter()
+        kw = run_options(args, db)
         if args.profile:
             import cProfile
             import pstats
 
             prof = cProfile.Profile()
+            t = time.perf_counter()
             prof.enable()
             s = revalue(src, folder / "out.parquet", workers=1, **kw)
             prof.disable()
+            elapsed, peak = time.perf_counter() - t, peak_mb()
             pstats.Stats(prof).sort_stats("cumulative").print_stats(40)
+            print("stages (s): " + ", ".join(f"{k} {v:.2f}" for k, v in s.timings.items()), flush=True)
         else:
-            s = revalue(src, folder / "out.parquet", workers=args.workers, **kw)
-        elapsed = time.perf_counter() - t
-        peak = peak_mb()          # of the main run (the one-at-a-time and Dask parts come after)
-        print("stages (s): " + ", ".join(f"{k} {v:.2f}" for k, v in s.timings.items()), flush=True)
-        print(f"counts: {s.counts}", flush=True)
+            cmd = [sys.executable, __file__, "--run-only", str(src), str(folder / "out.parquet"),
+                   "--chunk-size", str(args.chunk_size), "--db", db]
+            cmd += (["--workers", str(args.workers)] if args.workers else []) + (["--no-history"] if args.no_history else [])
+            proc = subprocess.run(cmd, check=True, capture_output=True, text=True)
+            print(proc.stdout.rstrip(), flush=True)
+            m = json.loads(proc.stdout.strip().splitlines()[-1])
+            elapsed, peak = m["seconds"], m["peak_mb"]
 
         k = min(args.sample, args.n)
         per_one = one_at_a_time(src, k)
@@ -164,6 +203,8 @@ def main(argv: list[str] | None = None) -> None:
                   f"speed-up {times[1] / times[2]:.2f}×, efficiency {eff:.0%}", flush=True)
 
     rate = args.n / elapsed
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"load average at the end: {load} ({os.cpu_count()} cores)")
     print(f"revalue: {args.n} assets in {elapsed:.1f} s ({rate:,.0f} assets/s), peak {peak:,.0f} MB")
     sys.stdout.flush()
 

@@ -101,3 +101,4 @@ def test_bench_floor_agrees_with_the_batch_and_prints_the_ratio():
     diffs = [float(x.split()[-1]) for x in m.group(1).split(", ")]
     assert len(diffs) == 6 and max(diffs) < 1e-12, m.group(0)
     assert m.group(2) == "100.00", m.group(0)
+    assert re.search(r"the floor's arithmetic \d+% of it; outside the floor: read \d+%", out), out

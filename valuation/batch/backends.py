@@ -8,6 +8,9 @@ do not depend on the backend.
 from __future__ import annotations
 
 import os
+import pickle
+import threading
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
@@ -15,7 +18,7 @@ from typing import Any
 from ..core.snapshot import LibrarySnapshot
 from .partition import PartitionOutput, PartitionTask, run_partition
 
-__all__ = ["BACKENDS", "run_dask", "run_inline", "run_local"]
+__all__ = ["BACKENDS", "DaskCluster", "LocalPool", "run_dask", "run_inline", "run_local"]
 
 BACKENDS = ("local", "dask")
 
@@ -28,7 +31,7 @@ def run_inline(tasks: Sequence[PartitionTask], snap: LibrarySnapshot, opts: Mapp
         yield run_partition(t, snap, opts)
 
 
-def _init_worker(snap: LibrarySnapshot, opts: Mapping[str, Any]) -> None:
+def _init_worker() -> None:
     """One BLAS/OpenMP thread per worker process: the pool already uses every core."""
     try:
         from threadpoolctl import threadpool_limits
@@ -36,66 +39,163 @@ def _init_worker(snap: LibrarySnapshot, opts: Mapping[str, Any]) -> None:
         _WORKER["limits"] = threadpool_limits(1)
     except ImportError:  # pragma: no cover
         pass
-    _WORKER["snap"], _WORKER["opts"] = snap, dict(opts)
 
 
-def _work(task: PartitionTask) -> PartitionOutput:
+def _noop() -> None:
+    return None
+
+
+def _work(task: PartitionTask, key: str, payload: bytes) -> PartitionOutput:
+    """Run one partition; the snapshot and options arrive pickled with every task and are
+    unpickled once per run in each worker (``key``), so the engine's per-snapshot caches hold."""
+    if _WORKER.get("key") != key:
+        _WORKER["snap"], _WORKER["opts"] = pickle.loads(payload)  # noqa: S301 - our own bytes
+        _WORKER["key"] = key
     return run_partition(task, _WORKER["snap"], _WORKER["opts"])
 
 
+class LocalPool:
+    """The worker processes of the local backend, started before the input is read.
+
+    Where processes are forked (Linux), a worker starts as a copy of this process: forked at
+    the start of a run it holds the imported modules only, not the portfolio table, its plan and
+    the results, which every worker would otherwise carry as a copy of the parent's pages
+    (counted once per process in the resident memory of the run). ``workers`` ≤ 1: no pool
+    (partitions run in this process)."""
+
+    def __init__(self, workers: int):
+        self.workers = max(1, int(workers))
+        self.executor: ProcessPoolExecutor | None = None
+        if self.workers > 1:
+            self.executor = ProcessPoolExecutor(max_workers=self.workers, initializer=_init_worker)
+            self.executor.submit(_noop).result()   # the processes start now (fork: all at once)
+
+    def close(self, *, cancel: bool = False) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=not cancel, cancel_futures=cancel)
+            self.executor = None
+
+    def __enter__(self) -> LocalPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close(cancel=exc[0] is not None)
+
+
 def run_local(tasks: Sequence[PartitionTask], snap: LibrarySnapshot, opts: Mapping[str, Any], *,
-              workers: int | None = None) -> Iterator[PartitionOutput]:
+              workers: int | None = None, pool: LocalPool | None = None) -> Iterator[PartitionOutput]:
     """All cores of this machine: a process pool over partitions (at most 2 × workers in
-    flight, so the input is not copied to the workers all at once)."""
-    n = max(1, int(workers or os.cpu_count() or 1))
-    if n == 1 or len(tasks) <= 1:
-        yield from run_inline(tasks, snap, opts)
-        return
-    with ProcessPoolExecutor(max_workers=n, initializer=_init_worker, initargs=(snap, dict(opts))) as ex:
-        pending: set[Future] = set()
-        it = iter(tasks)
-        exhausted = False
-        try:
-            while True:
-                while not exhausted and len(pending) < 2 * n:
-                    t = next(it, None)
-                    if t is None:
-                        exhausted = True
-                        break
-                    pending.add(ex.submit(_work, t))
-                if not pending:
+    flight, so the input is not copied to the workers all at once). ``pool``: the run's
+    :class:`LocalPool` (started early); without one a pool of ``workers`` is started here."""
+    own = pool is None
+    if pool is None:
+        n = max(1, int(workers or os.cpu_count() or 1))
+        pool = LocalPool(n if len(tasks) > 1 else 1)
+    try:
+        if pool.executor is None or len(tasks) <= 1:
+            yield from run_inline(tasks, snap, opts)
+        else:
+            yield from _pooled(tasks, pool, pickle.dumps((snap, dict(opts)), protocol=5))
+    finally:
+        if own:
+            pool.close()
+
+
+def _pooled(tasks: Sequence[PartitionTask], pool: LocalPool, payload: bytes) -> Iterator[PartitionOutput]:
+    ex, n, key = pool.executor, pool.workers, uuid.uuid4().hex
+    assert ex is not None
+    pending: set[Future] = set()
+    it = iter(tasks)
+    exhausted = False
+    try:
+        while True:
+            while not exhausted and len(pending) < 2 * n:
+                t = next(it, None)
+                if t is None:
+                    exhausted = True
                     break
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for f in done:
-                    yield f.result()
-        except BaseException:
-            for f in pending:
-                f.cancel()
-            ex.shutdown(wait=False, cancel_futures=True)
-            raise
+                pending.add(ex.submit(_work, t, key, payload))
+            if not pending:
+                break
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for f in done:
+                yield f.result()
+    except BaseException:
+        for f in pending:
+            f.cancel()
+        pool.close(cancel=True)
+        raise
 
 
 def _dask_work(task: PartitionTask, snap: LibrarySnapshot, opts: Mapping[str, Any]) -> PartitionOutput:
     return run_partition(task, snap, opts)
 
 
+class DaskCluster:
+    """The Dask side of a run: ``Client(scheduler)`` when an address is given, else a
+    ``LocalCluster`` of ``workers`` processes (one thread each) that imports the valuation
+    package as each worker starts (``preload``).
+
+    Started in a background thread at the start of the run, so the workers start and import
+    the package while this process reads and checks the input; :meth:`client` waits for it."""
+
+    def __init__(self, workers: int | None, scheduler: str | None):
+        self.workers, self.scheduler = workers, scheduler
+        self._client: Any = None
+        self._cluster: Any = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._start, name="dask-cluster-start", daemon=True)
+        self._thread.start()
+
+    def _start(self) -> None:
+        try:
+            from dask.distributed import Client, LocalCluster
+
+            if self.scheduler:
+                self._client = Client(self.scheduler)
+                return
+            n = max(1, int(self.workers or os.cpu_count() or 1))
+            self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                         dashboard_address=None, preload=["valuation.batch.partition"])
+            self._client = Client(self._cluster)
+        except BaseException as e:  # noqa: BLE001 - raised in the run's thread by client()
+            self._error = e
+
+    def client(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._client
+
+    def close(self) -> None:
+        self._thread.join()
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+    def __enter__(self) -> DaskCluster:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def run_dask(tasks: Sequence[PartitionTask], snap: LibrarySnapshot, opts: Mapping[str, Any], *,
-             workers: int | None = None, scheduler: str | None = None) -> Iterator[PartitionOutput]:
-    """A ``dask.distributed`` cluster: ``Client(scheduler)`` when an address is given, else a
-    ``LocalCluster`` of ``workers`` processes (one thread each). The snapshot is broadcast to
-    the workers once; at most 2 × workers partitions are in flight."""
-    from dask.distributed import Client, LocalCluster
+             workers: int | None = None, scheduler: str | None = None,
+             cluster: DaskCluster | None = None) -> Iterator[PartitionOutput]:
+    """A ``dask.distributed`` cluster (:class:`DaskCluster`; ``cluster``: the run's, started
+    early, else one is started here). The snapshot is broadcast to the workers once; at most
+    2 × workers partitions are in flight."""
     from dask.distributed import wait as dwait
 
-    cluster = None
-    if scheduler:
-        client = Client(scheduler)
-    else:
-        n = max(1, int(workers or os.cpu_count() or 1))
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
-        client = Client(cluster)
+    own = cluster is None
+    if cluster is None:
+        cluster = DaskCluster(workers, scheduler)
     try:
+        client = cluster.client()
         nworkers = max(1, len(client.scheduler_info().get("workers", {})) or int(workers or 1))
         snap_f = client.scatter(snap, broadcast=True)
         opts = dict(opts)
@@ -120,6 +220,5 @@ def run_dask(tasks: Sequence[PartitionTask], snap: LibrarySnapshot, opts: Mappin
                 f.release()
                 yield out
     finally:
-        client.close()
-        if cluster is not None:
+        if own:
             cluster.close()

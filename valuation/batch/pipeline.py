@@ -23,19 +23,22 @@ Stages and guarantees
 * **checkpoint / resume** — each finished partition is written to ``<out>.parts/`` (results,
   rejects, then a JSON marker, each atomically). ``resume=True`` reuses the partitions of an
   interrupted run with the same input hash, snapshot and options, and gives the same output as
-  an uninterrupted run. The folder is removed when the run is recorded.
+  an uninterrupted run. The folder is removed when the run is recorded. (Timing ``checkpoint``:
+  this process's seconds on the checkpoints and the history rows while partitions are valued.)
 * **diff** — against each asset's last valued result (``batch_latest``): previous run id,
   estimate and range, change, change ratio, flags new and cleared.
-* **write** — results (``.csv``/``.parquet``/``.xlsx`` by suffix) and rejects, each atomically.
+* **write** — results (``.csv``/``.parquet``/``.xlsx`` by suffix) and rejects, each atomically;
+  ``.csv``/``.parquet`` results are diffed and written partition by partition from the
+  checkpoints (:mod:`valuation.batch.assemble`), so the run never holds the whole table.
 * **record** — run row (id, started/finished, snapshot id, input hash, options, counts, timings
   per stage) and per-asset results in the same transaction (``history=False`` skips the database:
   no diff and no record — for throw-away benchmarks only).
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as _dt
-import json
 import os
 import shutil
 import time
@@ -44,27 +47,34 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from .. import __version__
 from ..core.errors import Issue, ValidationError
+from ..core.portfolio import Portfolio
 from ..core.snapshot import LibrarySnapshot
 from . import rundb as hist
-from .backends import BACKENDS, run_dask, run_local
+from .assemble import (
+    Tally,
+    diff,
+    read_part,
+    read_rejects,
+    run_ids,
+    stream_results,
+)
+from .backends import BACKENDS, DaskCluster, LocalPool, run_dask, run_local
 from .checkpoints import (
     CRASH_HOOK_ENV,
     crash_hook,
-    part_files,
     parts_dir,
     prepare_parts,
     progress_bar,
     write_part,
 )
 from .io import write_table
-from .partition import REJECT_COLUMNS, RESULT_COLUMNS, run_snapshot, thresholds
+from .partition import RESULT_COLUMNS, run_snapshot, thresholds
 from .plan import Input, Plan, Tasks, load, make_plan, valuation_dates
-from .records_check import accounting, balance_text, unused_records_rejects
+from .records_check import accounting, balance_text
 
 __all__ = [
     "CRASH_HOOK_ENV",
@@ -77,11 +87,8 @@ __all__ = [
 ]
 
 ONLY = ("all", "high-premium", "high-impairment")
-DEFAULT_CHUNK_SIZE = 25_000   # 10^6 assets: same speed as 50,000, ~0.6 GB less peak memory
+DEFAULT_CHUNK_SIZE = 10_000   # 200k assets, 2 workers: peak 1.35 GB vs 1.63 GB at 25,000 (a worker holds ~8 kB per asset of its partition)
 XLSX_MAX_ROWS = 1_048_575
-DIFF_COLUMNS = ["run_id", "previous_run_id", "previous_estimate", "change", "change_ratio",
-                "previous_low", "previous_high", "low_change", "high_change", "flags_new", "flags_cleared"]
-REJECTS_FILE_COLUMNS = ["table"] + REJECT_COLUMNS
 
 
 def rejects_path(out: str | os.PathLike[str]) -> Path:
@@ -168,41 +175,6 @@ def _check_options(only: str, backend: str, chunk_size: Any, workers: Any, out: 
         raise _bad_option("out", str(out), ".csv, .parquet, .xlsx")
 
 
-# --------------------------------------------------------------------------- diff
-def _diff(results: pd.DataFrame, prev: pd.DataFrame | None, run_id: str) -> pd.DataFrame:
-    n = len(results)
-    out = results.copy()
-    out["run_id"] = run_id
-    if prev is None or not len(prev):
-        # nothing to compare with (first run): no per-asset lookups at all
-        p = pd.DataFrame({"run_id": np.full(n, None, dtype=object), "flags": np.full(n, "", dtype=object),
-                          **{c: np.full(n, np.nan) for c in ("estimate", "low", "high")}})
-    else:
-        p = prev.reindex(pd.Index(results["asset_id"].astype(str)))
-    pe, pl, ph = (pd.to_numeric(p[c], errors="coerce").to_numpy(float) for c in ("estimate", "low", "high"))
-    est, lo, hi = (results[c].to_numpy(float) for c in ("estimate", "low", "high"))
-    out["previous_run_id"] = p["run_id"].to_numpy(object)
-    out["previous_estimate"] = pe
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out["change"] = est - pe
-        out["change_ratio"] = np.where(pe != 0, (est - pe) / pe, np.nan)
-    out["previous_low"], out["previous_high"] = pl, ph
-    out["low_change"], out["high_change"] = lo - pl, hi - ph
-    has_prev = ~pd.isna(p["run_id"]).to_numpy(bool)
-    before = np.where(has_prev, p["flags"].fillna("").astype(object).to_numpy(), "")
-    after = results["flags"].fillna("").astype(object).to_numpy()
-    failed = results["status"].to_numpy(object) == "failed"
-    # without a previous result there is nothing to compare: new/cleared stay empty
-    cmp_rows = np.flatnonzero(has_prev & ~failed)
-    new_all = np.full(n, "", dtype=object)
-    cleared_all = np.full(n, "", dtype=object)
-    if len(cmp_rows):
-        new, cleared = hist.flag_changes(before[cmp_rows].astype(object), after[cmp_rows])
-        new_all[cmp_rows], cleared_all[cmp_rows] = new, cleared
-    out["flags_new"], out["flags_cleared"] = new_all, cleared_all
-    return out
-
-
 # --------------------------------------------------------------------------- the run
 @dataclasses.dataclass
 class _Run:
@@ -252,66 +224,113 @@ def revalue(portfolio: Any, out: str | os.PathLike[str], *, only: str = "all", b
         date. It, and ``only="high-impairment"``, writes the impairment register and the
         财会〔2023〕11号 disclosure tables (:mod:`valuation.batch.books`).
     """
-    t_all, timings, snap, out = time.perf_counter(), {}, snapshot, Path(out)
+    t_all, out = time.perf_counter(), Path(out)
     _check_options(only, backend, chunk_size, workers, out)
     as_of, balance_sheet_date = _dates(as_of, balance_sheet_date)
+    o = _Options(only, backend, workers, scheduler, bool(resume), chunk_size, progress, as_of, history,
+                 bool(flag_messages), balance_sheet_date)
+    nworkers = int(workers or os.cpu_count() or 1)
+    with _early_pool(portfolio, backend, nworkers, chunk_size, workers, scheduler) as pool:
+        return _revalue(portfolio, records, out, snapshot, db, o, pool, t_all)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Options:
+    """The options of :func:`revalue` (checked)."""
+
+    only: str
+    backend: str
+    workers: int | None
+    scheduler: str | None
+    resume: bool
+    chunk_size: int
+    progress: Any
+    as_of: _dt.date | None
+    history: bool
+    flag_messages: bool
+    balance_sheet_date: _dt.date | None
+
+
+def _early_pool(portfolio: Any, backend: str, workers: int, chunk_size: int,
+                workers_opt: int | None = None, scheduler: str | None = None) -> Any:
+    """The Dask cluster (:class:`~valuation.batch.backends.DaskCluster`, started in the
+    background), or the local backend's worker pool, started before the input is read (see
+    :class:`~valuation.batch.backends.LocalPool`) when the input may hold more than one
+    partition: a frame or portfolio longer than ``chunk_size``, or a file larger than
+    ``chunk_size`` × 64 bytes (no row of the card table is that short). Otherwise nothing is
+    started here, and :func:`~valuation.batch.backends.run_local` starts a pool after the plan
+    if there is more than one partition after all."""
+    if backend == "dask":
+        return DaskCluster(workers_opt, scheduler)
+    if workers <= 1:
+        return contextlib.nullcontext()
+    if isinstance(portfolio, (pd.DataFrame, Portfolio)):
+        big = len(portfolio) > chunk_size
+    else:
+        try:
+            big = Path(portfolio).stat().st_size > 64 * chunk_size
+        except (OSError, TypeError, ValueError):
+            big = False
+    return LocalPool(workers) if big else contextlib.nullcontext()
+
+
+def _release_arrow() -> None:
+    """Hand the memory Arrow's pool kept from reading and converting the input back to the
+    system (~200 MB for 10⁶ assets): the workers' peak comes later, on top of it."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+
+
+def _revalue(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, out: Path, snap: LibrarySnapshot,
+             db: Any, o: _Options, pool: LocalPool | DaskCluster | None, t_all: float) -> RunSummary:
+    """:func:`revalue` once its options are checked and its worker pool (if any) started."""
+    timings: dict[str, float] = {}
     started = _now()
     inp = load(portfolio, records)
+    _release_arrow()
     timings["read"] = time.perf_counter() - t_all
     t = time.perf_counter()             # table-level validation, duplicate ids, partitions
-    plan = make_plan(inp, chunk_size, XLSX_MAX_ROWS if out.suffix.lower() == ".xlsx" else None,
+    plan = make_plan(inp, o.chunk_size, XLSX_MAX_ROWS if out.suffix.lower() == ".xlsx" else None,
                      lambda: _bad_option("out", str(out), f".csv or .parquet for more than {XLSX_MAX_ROWS} rows"))
     snap_run, range_method = run_snapshot(snap, plan.n_keep)
+    _release_arrow()
     timings["plan"] = time.perf_counter() - t
     pdir = parts_dir(out)
-    run_id, done, as_of_eff = _checkpoints(pdir, resume, as_of, started, {
-        "format": 1, "input_hash": inp.input_hash, "snapshot_id": snap.snapshot_id, "only": only,
-        "chunk_size": chunk_size, "n_parts": plan.n_parts, "n_rows": plan.n_total,
-        "as_of": (as_of or _dt.date.today()).isoformat(), "range_method": range_method,
-        "engine_version": __version__, "flag_messages": bool(flag_messages)})
-    opts = {"only": only, "thresholds": thresholds(snap), "as_of": as_of_eff, "flag_messages": bool(flag_messages)}
-    run = _Run(inp, plan, out, run_id, pdir, done, hist.engine_for(db) if history else None, timings)
-    options = {"only": only, "backend": backend, "workers": workers, "chunk_size": chunk_size,
-               "as_of": as_of_eff.isoformat(), "range_method": range_method, "resume": bool(resume)}
+    run_id, done, as_of_eff = _checkpoints(pdir, o.resume, o.as_of, started, {
+        "format": 1, "input_hash": inp.input_hash, "snapshot_id": snap.snapshot_id, "only": o.only,
+        "chunk_size": o.chunk_size, "n_parts": plan.n_parts, "n_rows": plan.n_total,
+        "as_of": (o.as_of or _dt.date.today()).isoformat(), "range_method": range_method,
+        "engine_version": __version__, "flag_messages": o.flag_messages})
+    opts = {"only": o.only, "thresholds": thresholds(snap), "as_of": as_of_eff, "flag_messages": o.flag_messages}
+    run = _Run(inp, plan, out, run_id, pdir, done, hist.engine_for(db) if o.history else None, timings)
+    options = {"only": o.only, "backend": o.backend, "workers": o.workers, "chunk_size": o.chunk_size,
+               "as_of": as_of_eff.isoformat(), "range_method": range_method, "resume": o.resume}
     if run.eng is not None and done and out.exists() and hist.run_status(run.eng, run.run_id) == "finished":
         return _recorded(run, options)  # interrupted after it was recorded: output and history complete
     if run.eng is not None:
         hist.start_run(run.eng, run.run_id, snapshot_id=snap.snapshot_id, input_hash=inp.input_hash,
                        input_name=inp.name, out=str(out), engine_version=__version__,
                        options={**options, "valuation_dates": valuation_dates(inp)})
-    nworkers = int(workers or os.cpu_count() or 1)
+    nworkers = int(o.workers or os.cpu_count() or 1)
     tasks = Tasks(plan.n_parts, lambda i: plan.task(inp, i), done)     # built on demand
-    _value(run, run_local(tasks, snap_run, opts, workers=nworkers) if backend == "local" else
-           (run_dask(tasks, snap_run, opts, workers=workers, scheduler=scheduler) if len(tasks) else iter(())),
-           progress)
-    final, rejects, res_parts, counts = _assemble(run)
-    books = _write(run, final, rejects, only == "high-impairment" or balance_sheet_date is not None,
-                   balance_sheet_date)
+    _value(run, run_local(tasks, snap_run, opts, workers=nworkers, pool=pool) if o.backend == "local" else
+           (run_dask(tasks, snap_run, opts, cluster=pool) if len(tasks) else iter(())),
+           o.progress)
+    if isinstance(pool, LocalPool):
+        pool.close()                    # its workers are idle from here on
+    counts, books = _finish(run, o.only == "high-impairment" or o.balance_sheet_date is not None,
+                            o.balance_sheet_date)
     finished = _now()
     timings["total"] = time.perf_counter() - t_all
-    _record(run, res_parts, counts, t_all)
+    _record(run, counts, t_all)
     shutil.rmtree(pdir, ignore_errors=True)
     return RunSummary(run_id=run.run_id, out=str(out), rejects=str(rejects_path(out)),
                       started_at=started.isoformat(), finished_at=finished.isoformat(),
-                      snapshot_id=snap.snapshot_id, input_hash=inp.input_hash, only=only, backend=backend,
-                      workers=nworkers if backend == "local" else int(workers or 0), range_method=range_method,
+                      snapshot_id=snap.snapshot_id, input_hash=inp.input_hash, only=o.only, backend=o.backend,
+                      workers=nworkers if o.backend == "local" else int(o.workers or 0), range_method=range_method,
                       counts=counts, timings={k: round(v, 4) for k, v in timings.items()}, resumed_parts=len(done),
                       partitions=plan.n_parts, history=run.eng is not None, books=books)
-
-
-def _write(run: _Run, final: pd.DataFrame, rejects: pd.DataFrame, with_books: bool,
-           balance_sheet_date: _dt.date | None) -> str | None:
-    """Write the results, the rejects and (``with_books``) the impairment register and the
-    disclosure tables, each atomically; returns where the books went."""
-    t = time.perf_counter()
-    books = None
-    if with_books:
-        from .books import write_books
-        books = write_books(run.inp, final, run.out, balance_sheet_date=balance_sheet_date)
-    write_table(final, run.out)
-    write_table(rejects, rejects_path(run.out))
-    run.timings["write"] = time.perf_counter() - t
-    return books
 
 
 def _checkpoints(pdir: Path, resume: bool, as_of: _dt.date | None, started: _dt.datetime,
@@ -348,14 +367,16 @@ def _value(run: _Run, stream: Any, progress: Callable[[int, int], Any] | bool | 
     if cb:
         cb(done_rows, total_rows)
     stage = {"validate": 0.0, "value": 0.0}
-    written = 0
+    written, own = 0, 0.0
     if run.eng is not None:
         hist.clear_results(run.eng, run.run_id)        # a resumed run writes all its rows again
     try:
         for po in stream:
+            t_own = time.perf_counter()
             write_part(run.pdir, po)
             if run.eng is not None:
                 hist.insert_partition(run.eng, run.run_id, po.results)
+            own += time.perf_counter() - t_own
             written += 1
             for k in stage:
                 stage[k] += po.seconds.get(k, 0.0)
@@ -371,62 +392,65 @@ def _value(run: _Run, stream: Any, progress: Callable[[int, int], Any] | bool | 
     run.timings["partitions"] = time.perf_counter() - t
     run.timings["cpu_validate"] = stage["validate"]
     run.timings["cpu_value"] = stage["value"]
+    run.timings["checkpoint"] = own      # this process's share: checkpoint files and history rows
 
 
-def _assemble(run: _Run) -> tuple[pd.DataFrame, pd.DataFrame, list[pd.DataFrame], dict[str, int]]:
-    """``(results with their diff, rejects, results per partition, counts)``: the checkpoints read
-    in partition order, each asset diffed against its previous run, and the run's counts."""
+def _finish(run: _Run, with_books: bool, balance_sheet_date: _dt.date | None) -> tuple[dict[str, int], str | None]:
+    """Assemble, diff and write the results and the rejects (and, ``with_books``, the impairment
+    register and the disclosure tables), each file atomically; returns ``(counts, books)``.
+
+    A ``.csv`` or ``.parquet`` run without books streams the checkpoints to the results file
+    partition by partition (:func:`~valuation.batch.assemble.stream_results`); otherwise the
+    whole table is assembled (the books read all assets; ``.xlsx`` holds ≤ 1,048,575 rows)."""
     t = time.perf_counter()
-    pre = run.plan.pre_rejects
-    res_parts, rej_parts, screened_out = [], list(pre), 0
-    for i in range(run.plan.n_parts):
-        res_p, rej_p, meta_p = part_files(run.pdir, i)
-        res_parts.append(pd.read_parquet(res_p))
-        rj = pd.read_parquet(rej_p)
-        if len(rj):
-            rj.insert(0, "table", "assets")
-            rej_parts.append(rj)
-        screened_out += int(json.loads(meta_p.read_text(encoding="utf-8"))["screened_out"])
-    results = (pd.concat(res_parts, ignore_index=True) if res_parts
-               else pd.DataFrame({c: pd.Series([], dtype=object) for c in RESULT_COLUMNS}))
-    part_rej = {a for r in rej_parts[len(pre):] for a in r["asset_id"] if a is not None}
-    rej_parts += unused_records_rejects(run.plan.assigned, part_rej)
-    rej_parts = [r for r in rej_parts if len(r)]
-    rejects = (pd.concat(rej_parts, ignore_index=True) if rej_parts
-               else pd.DataFrame(columns=REJECTS_FILE_COLUMNS))
-    rejects = rejects[REJECTS_FILE_COLUMNS]
-    if len(rejects):
-        rejects = rejects.assign(_t=(rejects["table"] != "assets").astype(int)).sort_values(
-            ["_t", "table", "row"], kind="stable").drop(columns="_t").reset_index(drop=True)
+    pdir, n_parts = run.pdir, run.plan.n_parts
+    rejects, screened_out = read_rejects(pdir, n_parts, run.plan.pre_rejects, run.plan.assigned)
+    ids = run_ids(pdir, n_parts) if run.eng is not None else None
     run.timings["assemble"] = time.perf_counter() - t
-
     t = time.perf_counter()
-    prev = hist.previous_results(run.eng, results["asset_id"]) if run.eng is not None else None
-    final = _diff(results, prev, run.run_id)
-    run.timings["diff"] = time.perf_counter() - t
-    return final, rejects, res_parts, _counts(run, final, rejects, screened_out)
+    prev = hist.previous_results(run.eng, ids) if run.eng is not None else None
+    tally, books, t_prev = Tally(), None, time.perf_counter() - t
+    if n_parts and not with_books and run.out.suffix.lower() in (".csv", ".parquet"):
+        stream_results(pdir, n_parts, prev, run.run_id, run.out, tally, run.timings)
+        run.timings["diff"] += t_prev
+    else:
+        parts = [read_part(pdir, i) for i in range(n_parts)]
+        results = (pd.concat(parts, ignore_index=True) if parts
+                   else pd.DataFrame({c: pd.Series([], dtype=object) for c in RESULT_COLUMNS}))
+        del parts
+        final = diff(results, prev, run.run_id)
+        tally.add(final)
+        run.timings["diff"] = time.perf_counter() - t
+        t = time.perf_counter()
+        if with_books:
+            from .books import write_books
+            books = write_books(run.inp, final, run.out, balance_sheet_date=balance_sheet_date)
+        write_table(final, run.out)
+        run.timings["write"] = time.perf_counter() - t
+    t = time.perf_counter()
+    write_table(rejects, rejects_path(run.out))
+    run.timings["write"] += time.perf_counter() - t
+    return _counts(run, tally, rejects, screened_out), books
 
 
-def _counts(run: _Run, final: pd.DataFrame, rejects: pd.DataFrame, screened_out: int) -> dict[str, int]:
+def _counts(run: _Run, tally: Tally, rejects: pd.DataFrame, screened_out: int) -> dict[str, int]:
     """``total = rejected + screened_out + screened`` and the records balance (records_check)."""
-    status = final["status"].to_numpy(object)
     rejected_rows = int(rejects.loc[rejects["table"] == "assets", "row"].nunique()) if len(rejects) else 0
     counts = {"total": int(run.plan.n_total), "rejected": rejected_rows,
-              "screened": len(final), "screened_out": int(screened_out),
-              "valued": int((status == "ok").sum()), "no_estimate": int((status == "no_estimate").sum()),
-              "failed": int((status == "failed").sum()),
-              "flagged": int((final["flags"].fillna("").astype(str) != "").sum())}
+              "screened": tally.screened, "screened_out": int(screened_out),
+              "valued": tally.valued, "no_estimate": tally.no_estimate, "failed": tally.failed,
+              "flagged": tally.flagged}
     return accounting(counts, rejects, sum(len(fr) for fr in run.inp.records.values()))
 
 
-def _record(run: _Run, res_parts: list[pd.DataFrame], counts: dict[str, int], t_all: float) -> None:
+def _record(run: _Run, counts: dict[str, int], t_all: float) -> None:
     """Rows of resumed partitions, then batch_latest and the finished mark in one transaction;
     finish_run afterwards only adds the history stage to the recorded timings."""
     if run.eng is None:
         return
     t = time.perf_counter()
     for i in sorted(run.done):                  # partitions taken over from the interrupted run
-        hist.insert_partition(run.eng, run.run_id, res_parts[i])
+        hist.insert_partition(run.eng, run.run_id, read_part(run.pdir, i))
     hist.finish_results(run.eng, run.run_id, counts=counts,
                         timings={k: round(v, 4) for k, v in run.timings.items()})
     run.timings["history"] = time.perf_counter() - t

@@ -120,8 +120,17 @@ class Plan:
         for name, (fr, order, starts) in self.rec_plan.items():
             sl = order[starts[i]:starts[i + 1]]
             if len(sl):
-                recs[name] = fr.iloc[sl]
-        return PartitionTask(i, table=inp.table.iloc[rows], records=recs, rows=rows)
+                recs[name] = fr.iloc[_positions(sl)]
+        return PartitionTask(i, table=inp.table.iloc[_positions(rows)], records=recs, rows=rows)
+
+
+def _positions(rows: np.ndarray) -> slice | np.ndarray:
+    """Increasing row positions as a slice when they are consecutive (the usual case: no row
+    rejected in between, records sorted by asset): a slice of the table is a view, where taking
+    positions copies every column (most of the plan's time for 10⁶ assets)."""
+    if len(rows) and int(rows[-1]) - int(rows[0]) == len(rows) - 1 and bool((np.diff(rows) == 1).all()):
+        return slice(int(rows[0]), int(rows[-1]) + 1)
+    return rows
 
 
 def make_plan(inp: Input, chunk_size: int, max_rows: int | None = None,

@@ -77,7 +77,8 @@ def _add_revalue(app: typer.Typer) -> None:
         scheduler: str | None = typer.Option(None, "--scheduler", help="Dask 调度器地址 / Dask scheduler address"),
         resume: bool = typer.Option(False, "--resume", help="从检查点继续 / resume from checkpoints"),
         db: str | None = typer.Option(None, "--db", help="数据库 URL；'seed' 仅用种子文件 / DB URL or 'seed'"),
-        chunk_size: int = typer.Option(25_000, "--chunk-size", min=1, help="每个分区的资产数 / assets per partition"),
+        chunk_size: int | None = typer.Option(None, "--chunk-size", min=1,
+                                              help="每个分区的资产数（默认 10000）/ assets per partition (default 10000)"),
         as_of: str | None = typer.Option(None, "--as-of", help="规则的“今天” YYYY-MM-DD / rules' today"),
         no_history: bool = typer.Option(False, "--no-history", help="不记录、不比对历史（仅用于基准测试）"),
         balance_sheet_date: str | None = typer.Option(
@@ -89,8 +90,9 @@ def _add_revalue(app: typer.Typer) -> None:
         from .. import api
 
         try:
+            size = {} if chunk_size is None else {"chunk_size": chunk_size}   # None: the pipeline's default
             s = api.revalue(str(portfolio), str(out), only=only, backend=backend, workers=workers,
-                            scheduler=scheduler, resume=resume, chunk_size=chunk_size, as_of=as_of,
+                            scheduler=scheduler, resume=resume, as_of=as_of, **size,
                             history=not no_history, balance_sheet_date=balance_sheet_date,
                             **_db_args(db))
         except Exception as e:  # noqa: BLE001 - typed errors become exit 2, others propagate
