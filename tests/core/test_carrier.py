@@ -108,7 +108,7 @@ def test_a_portfolio_holding_its_table_pickles():
 
 def test_the_engine_and_the_contract_import_no_pandas():
     """Issue 20: the engine, the approach contract, the registry and the result carry arrays;
-    pandas stays at the edges (``core/frames.py``, ``pricing/frames.py``, the faces). A
+    pandas stays at the edges (``core/frames.py``, ``core/result_frames.py``, the faces). A
     type-only import (``if TYPE_CHECKING``) is not an import at run time."""
     import ast
 

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from valuation.core.columns import AssetTable
 from valuation.methods.income import BOUNDS, _life
-from valuation.methods.income.columns import Columns
 from valuation.methods.income.term import renewal_stated
 
 
@@ -39,7 +39,7 @@ def test_life_is_the_row_minimum(n):
         **{f"income_life_{k}_years": years(n) for k in ("contract", "legal", "timeliness", "product")},
     })
     horizon, stop = years(n), years(n)
-    t = Columns(a).typed_view()     # (the frame read with the asset table's types)
+    t = AssetTable.from_frame(a)     # (the frame read with the asset table's types)
     got = _life(t, horizon, stop)
     want = _matrix_life(t, horizon, stop)
     if n > 60:

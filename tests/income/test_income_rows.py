@@ -64,8 +64,8 @@ def _cards() -> list[dict]:
 
 @pytest.mark.parametrize("order", ["repeated", "shuffled"])
 def test_rows_of_unperturbed_inputs_give_each_assets_own_values(order):
-    """The rows the Monte Carlo runs on are read through the approach's own column reader, a
-    column gathered when it is read: every model, history forecast, scenarios, contributory
+    """The rows the Monte Carlo runs on (their typed table, the source's taken at the rows):
+    every model, history forecast, scenarios, contributory
     records and refusal gives on row r exactly what asset pos[r] gives on its own."""
     pf = Portfolio.from_cards(_cards())     # (the example cards among them)
     n = len(pf)

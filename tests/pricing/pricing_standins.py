@@ -17,7 +17,6 @@ import pandas as pd
 
 from valuation.core.portfolio import Portfolio
 from valuation.methods.base import MethodResult
-from valuation.methods.income.columns import columns
 
 Z80 = 1.2815515655446004
 
@@ -43,55 +42,57 @@ def not_applicable(frame: pd.DataFrame, mask, reason_zh: str, reason_en: str) ->
     frame.loc[m, "reason_en"] = reason_en
 
 
-def _col(a, c: str, default: float = np.nan) -> np.ndarray:
-    # through the approaches' column reader: an assets table or the Monte Carlo's perturbed rows
-    x = columns(a).num(c)
+def _col(pf: Portfolio, c: str, default: float = np.nan) -> np.ndarray:
+    # the portfolio's numbers (its typed table; a frame's own column otherwise), as the
+    # approaches read them: the Monte Carlo's perturbed rows are a portfolio too
+    x = pf.number(c)
     return np.where(np.isnan(x), default, x)
 
 
+def _flag(pf: Portfolio, c: str) -> np.ndarray:
+    return np.asarray(pf.columns[c], dtype=bool)
+
+
 def cost_appraise(pf: Portfolio, params=None, *, trace: bool = False) -> MethodResult:
-    a = pf.assets
     fr = empty_frame(pf.index)
-    C = sum(_col(a, f"cost_{k}", 0.0) for k in ("preliminary", "direct", "indirect", "opportunity", "taxes"))
-    d = _col(a, "cost_adjustment_value", 1.0)
+    C = sum(_col(pf, f"cost_{k}", 0.0) for k in ("preliminary", "direct", "indirect", "opportunity", "taxes"))
+    d = _col(pf, "cost_adjustment_value", 1.0)
     est = C * d
     fr["estimate"] = est
     fr["low"] = est * (1 - Z80 * 0.10)
     fr["high"] = est * (1 + Z80 * 0.10)
     fr["applicable"] = True
-    not_applicable(fr, ~(C > 0) | ~columns(a).flag("has_cost"), "无成本数据", "no cost data")
+    not_applicable(fr, ~(C > 0) | ~_flag(pf, "has_cost"), "无成本数据", "no cost data")
     return MethodResult("cost", fr, {}, {"coverage": 0.8})
 
 
 def income_value(pf: Portfolio, rate: np.ndarray | None = None) -> np.ndarray:
-    a = pf.assets
     R = pf.stream("income.revenue").to_numpy(float)
-    k = _col(a, "income_royalty_rate")
-    tax = _col(a, "income_tax_rate", 0.0)
-    i = _col(a, "income_discount_rate") if rate is None else rate
-    g = _col(a, "income_terminal_growth")
+    k = _col(pf, "income_royalty_rate")
+    tax = _col(pf, "income_tax_rate", 0.0)
+    i = _col(pf, "income_discount_rate") if rate is None else rate
+    g = _col(pf, "income_terminal_growth")
     T = R.shape[1]
     F = R * (k * (1 - tax))[:, None]
     t = np.arange(1, T + 1)[None, :]
     pv = np.nansum(F / (1 + i[:, None]) ** t, axis=1)
     n_valid = (~np.isnan(F)).sum(axis=1)            # streams are NaN-padded at the end
-    last = F[np.arange(len(a)), np.maximum(n_valid - 1, 0)] if T else np.full(len(a), np.nan)
+    last = F[np.arange(len(pf)), np.maximum(n_valid - 1, 0)] if T else np.full(len(pf), np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         tv = np.where(np.isnan(g), 0.0, last * (1 + g) / (i - g) / (1 + i) ** n_valid)
     return pv + np.nan_to_num(tv)
 
 
 def income_appraise(pf: Portfolio, params=None, *, trace: bool = False) -> MethodResult:
-    a = pf.assets
     fr = empty_frame(pf.index)
-    i = _col(a, "income_discount_rate")
+    i = _col(pf, "income_discount_rate")
     est = income_value(pf)
     fr["estimate"] = est
     fr["low"] = income_value(pf, i + 0.015)
     fr["high"] = income_value(pf, np.maximum(i - 0.015, 1e-4))
     fr["applicable"] = True
-    g = _col(a, "income_terminal_growth")
-    not_applicable(fr, ~columns(a).flag("has_income") | np.isnan(i) | np.isnan(est),
+    g = _col(pf, "income_terminal_growth")
+    not_applicable(fr, ~_flag(pf, "has_income") | np.isnan(i) | np.isnan(est),
                    "无收益法数据", "no income data")
     not_applicable(fr, ~np.isnan(g) & (g >= i), "g ≥ i", "g ≥ i")
     return MethodResult("income", fr, {}, {"coverage": 0.8})
@@ -119,9 +120,6 @@ def market_appraise(pf: Portfolio, params=None, *, trace: bool = False, cases=No
     return MethodResult("market", fr, {}, {"coverage": 0.8})
 
 
-# the income stand-in reads its assets only through the column reader: the Monte Carlo hands
-# it the perturbed rows as a column view (the others get them as a table)
-income_appraise.reads_columns = True
 STANDINS = {"cost": cost_appraise, "income": income_appraise, "market": market_appraise}
 
 

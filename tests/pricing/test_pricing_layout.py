@@ -1,5 +1,6 @@
-"""The pricing layer works on numpy arrays: pandas is read and built in ``pricing.frames`` only,
-and no pandas internals are used anywhere in it (issue 20 steps 4–5)."""
+"""The pricing layer works on numpy arrays: it imports no pandas (the frames it reads or hands
+back are read and built at the edge, ``core/result_frames.py``), and no pandas internals are
+used anywhere in it (issue 20 steps 4–5)."""
 import ast
 from pathlib import Path
 
@@ -25,8 +26,7 @@ def test_pandas_only_at_the_edge_and_no_internals(path):
     src = path.read_text(encoding="utf-8")
     found = [name for name in INTERNALS if name in src]
     assert not found, f"{path.name} uses pandas internals: {found}"
-    if path.name != "frames.py":
-        assert "pandas" not in _imports(ast.parse(src)), f"{path.name} imports pandas (only pricing/frames.py may)"
+    assert "pandas" not in _imports(ast.parse(src)), f"{path.name} imports pandas (core/result_frames.py does)"
 
 
 def test_the_scan_sees_an_import_and_an_internal():

@@ -23,8 +23,8 @@ def test_perturbed_rows_are_the_assets_with_their_series_and_records():
                                                                               comparables=COMPS[:2])])
     pos = np.array([1, 0, 0, 1, 0, 1])
     rows = perturbed_portfolio(pf, pos)
-    table = perturbed_portfolio(pf, pos, table=True)      # the rows as a table of their own
-    assert table.assets["income_royalty_rate"].tolist() == pf.assets["income_royalty_rate"].to_numpy()[pos].tolist()
+    # a reader of the frame gets the rows' own frame (built from their typed table)
+    assert rows.assets["income_royalty_rate"].tolist() == pf.assets["income_royalty_rate"].to_numpy()[pos].tolist()
     assert len(rows) == 6 and list(rows.index) == list(range(6))
     assert rows.series["income.revenue"].to_numpy()[3, :2].tolist() == [1.0, 2.0]
     assert rows.series["income.revenue"].to_numpy()[1].tolist() == REV
@@ -34,8 +34,7 @@ def test_perturbed_rows_are_the_assets_with_their_series_and_records():
     assert c[c["asset_id"] == 5]["price"].tolist() == [500.0, 700.0]
     for m in ("cost", "income", "market"):
         e0 = STANDINS[m](pf).frame["estimate"].to_numpy()
-        for r in (rows, table):
-            np.testing.assert_array_equal(STANDINS[m](r).frame["estimate"].to_numpy(), e0[pos])
+        np.testing.assert_array_equal(STANDINS[m](rows).frame["estimate"].to_numpy(), e0[pos])
 
 
 def test_perturbed_rows_take_the_drawn_inputs_and_leave_the_source_alone():
@@ -51,24 +50,24 @@ def test_perturbed_rows_take_the_drawn_inputs_and_leave_the_source_alone():
     rows = perturbed_portfolio(pf, pos, [royalty, rate, scale],
                                [np.array([0.07, np.nan, 0.2]), np.array([0.01, 0.2, np.nan]),
                                 np.array([2.0, np.nan, 0.5])])
-    from valuation.methods.income.columns import columns
-    a = columns(rows.assets)
-    assert a.num("income_royalty_rate").tolist() == [0.07, 0.05, 0.2]
+    t = rows.columns        # the rows' typed table: what every approach reads
+    assert t["income_royalty_rate"].tolist() == [0.07, 0.05, 0.2]
     # 0.01 lifted to g + 0.005 (0.03 + 0.005 in floating point), 0.2 taken, B keeps its 0.10
-    assert a.num("income_discount_rate").tolist() == [0.03 + 0.005, 0.2, 0.10]
-    assert a.num("income_terminal_growth")[:2].tolist() == [0.03, 0.03] and np.isnan(a.num("income_terminal_growth")[2])
+    assert t["income_discount_rate"].tolist() == [0.03 + 0.005, 0.2, 0.10]
+    assert t["income_terminal_growth"][:2].tolist() == [0.03, 0.03] and np.isnan(t["income_terminal_growth"][2])
     R = rows.series["income.revenue"].to_numpy()
     np.testing.assert_array_equal(R, np.array(REV)[None, :] * np.array([[2.0], [1.0], [0.5]]))
     np.testing.assert_array_equal(pf.assets["income_royalty_rate"].to_numpy(), before)
     assert pf.series["income.revenue"].to_numpy()[0].tolist() == REV
-    # the rows' typed table (what an approach reading Portfolio.columns sees): the same values,
-    # rows labelled 0 … 2, the other columns the assets' own
-    t = rows.columns
-    assert t["income_royalty_rate"].tolist() == [0.07, 0.05, 0.2]
-    assert t["income_discount_rate"].tolist() == [0.03 + 0.005, 0.2, 0.10]
-    assert t.ids.tolist() == ["0", "1", "2"]
-    assert rows.assets.typed_view() is t          # the approaches' typed reads get the same table
-    assert t["income_terminal_growth"][:2].tolist() == [0.03, 0.03]
+    # rows labelled 0 … 2, the other columns the assets' own; the table is made once
+    assert t.ids.tolist() == ["0", "1", "2"] and rows.columns is t
+    assert t["income_tax_rate"].tolist() == pf.columns["income_tax_rate"][pos].tolist()
+    # a reader of the frame gets the same rows, built from that table at the edge
+    fr = rows.assets
+    assert fr.index.tolist() == [0, 1, 2]
+    assert fr["income_royalty_rate"].tolist() == [0.07, 0.05, 0.2]
+    assert fr["income_discount_rate"].tolist() == [0.03 + 0.005, 0.2, 0.10]
+    assert fr["purpose"].tolist() == pf.assets["purpose"].to_numpy()[pos].tolist()
     assert pf.columns["income_royalty_rate"].tolist() == before.tolist()
 
 

@@ -8,9 +8,9 @@ Carlo code lose meaning long before float64 overflows at 1.8 × 10^308 — so su
 treated as an overflow, not as a value (docs/POLICY_CHOICES.md §5).
 
 The decisions are numpy over the result columns (:func:`finite_amounts`, :func:`overflow_rows`,
-:func:`negative_rows`); the ``guard_*`` functions apply them to an approach's result frame
-(through the frame's own methods: this module imports no pandas) for the engine, as long as
-results are frames.
+:func:`negative_rows`); the engine applies them to the approaches' result arrays
+(``MethodResult.refused``). :func:`guard_conclusion` applies them to the reconciled frame
+through the frame's own methods (this module imports no pandas).
 """
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ import numpy as np
 
 DataFrame = Any     # an approach's result frame (read and copied through its own methods only)
 
-__all__ = ["MAX_AMOUNT", "OVERFLOW_ZH", "OVERFLOW_EN", "finite_amounts", "guard_conclusion", "guard_method_frame",
-           "guard_negative", "negative_rows", "overflow_rows"]
+__all__ = ["MAX_AMOUNT", "NEGATIVE_EN", "NEGATIVE_ZH", "OVERFLOW_ZH", "OVERFLOW_EN", "finite_amounts",
+           "guard_conclusion", "negative_rows", "overflow_rows"]
 
 MAX_AMOUNT = 1e18
 OVERFLOW_ZH = "计算中出现溢出或非有限数值（如极端金额输入，绝对值超过 1e18 视为溢出），该方法不适用"
@@ -57,36 +57,6 @@ def _floats(frame: DataFrame, name: str) -> np.ndarray:
     return frame[name].to_numpy(dtype=float)
 
 
-def guard_method_frame(frame: DataFrame) -> DataFrame:
-    """An approach's frame with the applicable rows whose estimate (and, where the frame has them,
-    low and high) is not a finite amount marked not applicable with the reason. Returns the frame
-    itself when nothing is wrong, else a copy."""
-    if "applicable" not in frame or "estimate" not in frame or not len(frame):
-        return frame
-    bad = overflow_rows(frame["applicable"].to_numpy(dtype=bool),
-                        *[_floats(frame, c) for c in ("estimate", "low", "high") if c in frame])
-    return _not_applicable(frame, bad, OVERFLOW_ZH, OVERFLOW_EN, "overflow")
-
-
-def _not_applicable(frame: DataFrame, bad: np.ndarray, zh: str, en: str, code: str) -> DataFrame:
-    """A copy of ``frame`` whose ``bad`` rows have no value and are not applicable with the
-    reason (the frame itself when no row is bad)."""
-    if not bad.any():
-        return frame
-    fr = frame.copy()
-    for c in ("estimate", "low", "high"):
-        if c in fr:
-            fr.loc[bad, c] = np.nan
-    fr.loc[bad, "applicable"] = False
-    if "reason_zh" in fr:
-        fr.loc[bad, "reason_zh"] = zh
-        fr.loc[bad, "reason_en"] = en
-    if "reason_code" in fr:
-        fr["reason_code"] = fr["reason_code"].astype(object)
-        fr.loc[bad, "reason_code"] = code
-    return fr
-
-
 def guard_conclusion(frame: DataFrame) -> DataFrame:
     """The reconciled frame with no conclusion (estimate, low, high NaN) on rows where any of the
     three is not a finite amount — ``status: ok`` is given only with all three (in place)."""
@@ -112,11 +82,3 @@ NEGATIVE_EN = ("the result is negative (the income left after deductions is nega
                "a loss-making asset (income.loss_making): the approach does not apply; state it to value a loss "
                "(art. 2: a data asset must be expected to bring economic benefits)")
 
-
-def guard_negative(frame: DataFrame, loss_rows: np.ndarray) -> DataFrame:
-    """Applicable rows with a negative estimate and no ``income.loss_making`` statement become not
-    applicable with the reason (a loss is valued only when stated). Returns the frame or a copy."""
-    if "applicable" not in frame or "estimate" not in frame or not len(frame):
-        return frame
-    bad = negative_rows(frame["applicable"].to_numpy(dtype=bool), _floats(frame, "estimate"), loss_rows)
-    return _not_applicable(frame, bad, NEGATIVE_ZH, NEGATIVE_EN, "negative")

@@ -4,6 +4,7 @@ sensitivity analysis.
 
 Modules: :mod:`.reconcile` (entry point and frame API), :mod:`.weights`, :mod:`.combine`,
 :mod:`.uncertainty`, :mod:`.sampling`, :mod:`.params`, :mod:`.perturbed`, :mod:`.together`,
-:mod:`.explain`, :mod:`.sensitivity`, :mod:`.public_data`, :mod:`.ceiling`, :mod:`.config`;
-:mod:`.frames` is the one module that reads or builds pandas frames.
+:mod:`.explain`, :mod:`.sensitivity`, :mod:`.public_data`, :mod:`.ceiling`, :mod:`.config`.
+The layer imports no pandas (issue 20): the frames it reads or hands back are read and built
+in :mod:`valuation.core.result_frames`.
 """

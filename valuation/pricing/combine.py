@@ -17,9 +17,9 @@ import numpy as np
 
 from ..core.errors import RefusedError
 from ..core.portfolio import Portfolio
+from ..core.result_frames import frame_of, result_columns
 from ..methods.base import MethodFn, MethodResult
 from .config import setting
-from .frames import frame_of, result_columns
 from .sampling import asset_keys
 from .uncertainty import (
     Drawn,

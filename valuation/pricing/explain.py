@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 
 from ..core.portfolio import Portfolio
+from ..core.result_frames import frame_lists
 from ..methods.base import MethodFn, MethodResult
 from .combine import combine_frame
 from .config import reconcile_config, setting
-from .frames import frame_lists
 from .params import Param
 from .sensitivity import method_value, tornado_columns, tornado_many_columns
 from .uncertainty import DISPERSION_METHODS, default_params

@@ -1,5 +1,5 @@
 """Approaches evaluated on perturbed inputs: rows of the portfolio as numpy arrays, some inputs
-replaced by drawn values — no copy of the assets table (issue 20 step 4).
+replaced by drawn values — no assets frame (issue 20 step 4).
 
 A Monte Carlo draw, a tornado slot or a grid point is a *row*: asset ``pos[r]`` with parameter
 j at ``values[j][r]`` (NaN: the card's value). :func:`evaluate` runs each value function once
@@ -9,15 +9,15 @@ over all rows:
   coefficient error) leave the inputs alone: the approach runs once on the portfolio itself
   and its values are gathered by ``pos`` and multiplied by the drawn factors;
 * parameters that act on **inputs** (an assets column, the income streams, the discount rate)
-  are handed to the approach through :class:`PerturbedColumns` — the approach's own column
-  reader (:class:`~valuation.methods.income.columns.Columns`) over the rows ``pos``: a column is
-  gathered (``source[pos]``, a numpy take) only when the approach reads it, a perturbed column
-  is the drawn array — ``kernel(replace(inputs, rate=R))`` in spirit; the streams are the
-  source's (n × periods) arrays gathered and scaled, the ragged records repeated per row.
+  are handed to the approach as :class:`Rows`: a portfolio whose typed table
+  (:attr:`Rows.columns`) is the source's table taken at ``pos`` with the drawn columns set —
+  ``kernel(replace(inputs, rate=R))`` in spirit; the streams are the source's
+  (n × periods) arrays gathered and scaled, the ragged records repeated per row.
 
-The approaches still take a :class:`~valuation.core.portfolio.Portfolio` (pandas at their
-edge): the streams and records of the rows are handed over as frames built on those arrays
-(:mod:`.frames`, public constructors, integer row labels); the assets table is never copied.
+Every approach reads the same rows (one path: the appraisal's). A value function that still
+reads the assets frame (a face's composite, a test's stand-in) gets it built from that table
+at its edge (:attr:`Rows.assets`); the streams and records are handed over as frames built on
+the arrays (:mod:`valuation.core.result_frames`, public constructors, integer row labels).
 """
 from __future__ import annotations
 
@@ -27,87 +27,12 @@ from typing import Any
 import numpy as np
 
 from ..core.portfolio import Portfolio
-from ..methods.income.columns import Columns
-from .frames import assets_rows, record_rows, row_index, stream_frame, values_on
+from ..core.result_frames import record_rows, row_index, stream_frame, values_on
 from .params import Param
 
-__all__ = ["PerturbedColumns", "Run", "evaluate", "perturbed_portfolio"]
+__all__ = ["Rows", "Run", "evaluate", "perturbed_portfolio"]
 
 ValueFn = Callable[[Portfolio], Any]
-
-
-class PerturbedColumns(Columns):
-    """The rows ``pos`` of the assets columns ``source`` with some numeric columns replaced.
-
-    Reads as :class:`Columns` does (``num``, ``txt``, ``codes``, ``eq``, ``flag``, ``date``,
-    ``[]``), each the source's converted array taken at ``pos``; ``num`` of a column in
-    ``numbers`` is that array. Row labels are ``0 … len(pos) − 1`` (:attr:`index`).
-    """
-
-    def __init__(self, source: Columns | Callable[[], Columns], pos: np.ndarray,
-                 numbers: Mapping[str, np.ndarray], name: Any = "asset_id", index: Any = None):
-        self.frame = None            # no table behind it: every read goes through the source
-        self._source, self.pos = source, pos
-        self.numbers = dict(numbers)
-        self.index = row_index(len(pos), name) if index is None else index
-        self._cache: dict[tuple[str, str], Any] = {}
-        self._typed: Callable[[], Any] | None = None     # the rows' typed table, when known
-
-    def typed_view(self) -> Any:
-        """The rows with the asset table's types: the rows' own table
-        (:attr:`Rows.columns`) when these columns belong to :class:`Rows`, else read from
-        the frame through :class:`Columns`."""
-        return self._typed() if self._typed is not None else super().typed_view()
-
-    @property
-    def source(self) -> Columns:
-        """The reader of the portfolio's assets frame (made on first read: a reader of the
-        typed table never needs the frame)."""
-        if callable(self._source) and not isinstance(self._source, Columns):
-            self._source = self._source()
-        return self._source
-
-    def __len__(self) -> int:
-        return len(self.pos)
-
-    def __contains__(self, name: str) -> bool:
-        return name in self.numbers or name in self.source
-
-    def _taken(self, kind: str, name: str, read: Callable[[str], np.ndarray]) -> np.ndarray:
-        x = self._get(kind, name)
-        return x if x is not None else self._put(kind, name, read(name)[self.pos])
-
-    def num(self, name: str) -> np.ndarray:
-        if name in self.numbers:
-            x = self._get("num", name)
-            return x if x is not None else self._put("num", name, self.numbers[name])
-        return self._taken("num", name, self.source.num)
-
-    def txt(self, name: str) -> np.ndarray:
-        return self._taken("txt", name, self.source.txt)
-
-    def codes(self, name: str) -> tuple[tuple[str, ...], np.ndarray]:
-        x = self._cache.get(("codes", name))
-        if x is None:
-            names, c = self.source.codes(name)
-            c = c[self.pos]
-            c.flags.writeable = False
-            x = self._cache[("codes", name)] = (names, c)
-        return x
-
-    def eq(self, name: str, value: str) -> np.ndarray:
-        return self._taken("eq:" + value, name, lambda c: self.source.eq(c, value))
-
-    def flag(self, name: str) -> np.ndarray:
-        return self._taken("flag", name, self.source.flag)
-
-    def date(self, name: str) -> np.ndarray:
-        return self._taken("date", name, self.source.date)
-
-    def __getitem__(self, name: str) -> np.ndarray:
-        if name in self.numbers:
-            return self.num(name)
-        return self._taken("raw", name, self.source.__getitem__)
 
 
 class _Rows(Mapping[str, Any]):
@@ -160,18 +85,39 @@ def _applied(pf: Portfolio, pos: np.ndarray, params: Sequence[Param], values: Se
     return numbers, factors
 
 
+_UNBUILT: Any = object()    # (Portfolio needs a frame or a table; the rows' table comes later)
+
+
 class Rows(Portfolio):
     """The rows ``pos`` of a portfolio with some inputs replaced (:func:`perturbed_portfolio`):
     row r is asset ``pos[r]``, labelled r. Its typed table (:attr:`columns`: the source's
     table taken at ``pos``, the replaced columns set) is built when an approach first reads
-    it; ``assets`` is a :class:`PerturbedColumns` view (or, with ``table``, a frame of the
-    rows) for an approach that still reads the frame."""
+    it; ``assets``, the frame of that table, only when a reader still asks for it."""
 
-    def __init__(self, pf: Portfolio, pos: np.ndarray, numbers: dict[str, np.ndarray], assets: Any,
+    def __init__(self, pf: Portfolio, pos: np.ndarray, numbers: dict[str, np.ndarray],
                  series: Mapping[str, Any], records: Mapping[str, Any], matrices: Mapping[str, Any], index: Any):
-        super().__init__(assets, series, records, matrices)   # type: ignore[arg-type]
+        super().__init__(None, series, records, matrices, table=_UNBUILT)   # type: ignore[arg-type]
+        self._table = None           # (built by :attr:`columns` on first read)
         self._source, self._pos, self._numbers = pf, pos, numbers
         self._index = index
+
+    @property
+    def assets(self) -> Any:
+        """The rows' table as a frame (labels ``0 … len − 1``), built on first read for a reader
+        of the frame. A column with no schema field (a model's own input, e.g. a sensitivity
+        study's, on a portfolio made from a frame) is added: the drawn values when replaced,
+        else the source's taken at the rows."""
+        if self._assets is None:
+            frame = self.columns.to_frame(self._index)
+            src = self._source._assets        # (the source's frame, only if it has one)
+            extra = [] if src is None else [c for c in src.columns if c not in self.columns]
+            for c in extra:
+                frame[c] = src[c].to_numpy()[self._pos]
+            for c, v in self._numbers.items():
+                if c not in self.columns:
+                    frame[c] = v
+            self._assets = frame
+        return self._assets
 
     @property
     def index(self) -> Any:
@@ -198,23 +144,16 @@ class Rows(Portfolio):
 
 
 def perturbed_portfolio(pf: Portfolio, pos: np.ndarray, params: Sequence[Param] = (),
-                        values: Sequence[np.ndarray] = (), *, table: bool = False) -> Portfolio:
+                        values: Sequence[np.ndarray] = ()) -> Portfolio:
     """The rows ``pos`` of ``pf`` (row r is asset ``pos[r]``, labelled r) with the input
     parameters at their values (:class:`Rows`): the typed table of the rows, made when first
-    read; assets as :class:`PerturbedColumns` (with ``table``: as a table of the rows,
-    :func:`.frames.assets_rows`, for a reader of the table itself); each stream the source's
+    read (its frame too, for a reader of the frame); each stream the source's
     array taken at ``pos`` (and multiplied by its factor); each record row repeated once per
     row of its asset (record-major, the source order kept within a row); matrices shared.
     Streams and records are built when an approach first reads them."""
     pos = np.asarray(pos, dtype=np.intp)
     numbers, factors = _applied(pf, pos, params, values)
     index = row_index(len(pos), pf.index.name or "asset_id")
-
-    def source() -> Columns:
-        return pf.assets if isinstance(pf.assets, Columns) else Columns(pf.assets)
-
-    assets = assets_rows(pf.assets, pos, numbers, index) if table else \
-        PerturbedColumns(source, pos, numbers, index=index)
 
     def stream(path: str) -> Any:
         s = pf.series[path]
@@ -243,11 +182,8 @@ def perturbed_portfolio(pf: Portfolio, pos: np.ndarray, params: Sequence[Param] 
         return {int(r): m for a, m in pf.matrices[key].items() if a in where
                 for r in order[start[where[a]]:start[where[a]] + count[where[a]]]}
 
-    rows = Rows(pf, pos, numbers, assets, _Rows(list(pf.series), stream), _Rows(list(pf.records), record),
+    return Rows(pf, pos, numbers, _Rows(list(pf.series), stream), _Rows(list(pf.records), record),
                 _Rows(list(pf.matrices), matrices), index)
-    if isinstance(assets, PerturbedColumns):
-        assets._typed = lambda: rows.columns     # the approaches' typed reads: no frame needed
-    return rows
 
 
 class Run:
@@ -267,10 +203,8 @@ def evaluate(fs: Sequence[ValueFn], pf: Portfolio, pos: np.ndarray, params: Sequ
     """Each value function ``f(portfolio) -> values aligned with its rows`` on the rows ``pos``
     of ``pf`` with parameter j at ``values[j]`` (flat, one value a row; NaN: the card's).
 
-    Input parameters: ``f`` runs once on :func:`perturbed_portfolio` — its column view when
-    ``f.reads_columns`` (the approach reads its assets only through
-    :class:`~valuation.methods.income.columns.Columns`: no table copied), else the rows as a
-    table. Output parameters only:
+    Input parameters: every ``f`` runs on the one :func:`perturbed_portfolio` of the rows
+    (their typed table, made once for all of them). Output parameters only:
     ``f`` runs once on ``pf`` itself (the rows are copies of unperturbed assets; the
     approaches are row-wise) — or ``on_portfolio[k]`` is that run's values already — and the
     values are gathered at ``pos``. Either way the result is multiplied by the output factors
@@ -286,14 +220,8 @@ def evaluate(fs: Sequence[ValueFn], pf: Portfolio, pos: np.ndarray, params: Sequ
             inputs.append((p, v))
     out = []
     if inputs:
-        made: dict[bool, Portfolio] = {}
+        rows = perturbed_portfolio(pf, pos, [p for p, _ in inputs], [v for _, v in inputs])
         for f in fs:
-            # the column view for a function that reads its assets through Columns, else a table
-            table = not getattr(f, "reads_columns", False)
-            if table not in made:
-                made[table] = perturbed_portfolio(pf, pos, [p for p, _ in inputs], [v for _, v in inputs],
-                                                  table=table)
-            rows = made[table]
             y, res = _called(f, rows)
             out.append(Run(y * mult, res, rows.index, None))
         return out

@@ -5,7 +5,7 @@ The work is split by concept: weights by purpose and value type (:mod:`.weights`
 conclusion and its range (:mod:`.combine`, :mod:`.uncertainty`), the Monte Carlo draws and
 tornados in one run of each approach (:mod:`.together`, on perturbed inputs:
 :mod:`.perturbed`), the art. 24 explanation (:mod:`.explain`) and the frames handed back
-(:mod:`.frames`).
+(:mod:`valuation.core.result_frames`).
 """
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 
 from ..core.portfolio import Portfolio
+from ..core.result_frames import frame_of
 from ..methods.base import MethodFn, MethodResult
 from .combine import approach_table, asset_keys_of, combine_frame, names_of
 from .config import reconcile_config
 from .explain import PURPOSE_ZH, VALUE_TYPE_ZH, explain
-from .frames import frame_of
 from .together import evaluate_together
 from .uncertainty import default_params
 from .weights import LABELS, METHODS, default_methods, weights

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..core.errors import RefusedError
 from ..core.portfolio import Portfolio
-from .frames import empty_frame, estimates, frame_of
+from ..core.result_frames import empty_frame, estimates, frame_of
 from .params import Param
 from .perturbed import evaluate
 from .uncertainty import default_params
@@ -53,7 +53,6 @@ def method_value(fn: Callable[[Portfolio], Any]) -> ValueFn:
     """Wrap a method (``pf -> MethodResult``) as a value function (NaN where not applicable)."""
     def f(pf: Portfolio) -> np.ndarray:
         return estimates(fn(pf), pf.index)
-    f.reads_columns = getattr(fn, "reads_columns", False)  # type: ignore[attr-defined]
     return f
 
 

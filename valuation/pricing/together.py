@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 
 from ..core.portfolio import Portfolio
+from ..core.result_frames import estimates, run_columns
 from ..methods.base import MethodFn, MethodResult
 from .combine import asset_keys_of, names_of, range_method
 from .config import setting
-from .frames import estimates, run_columns
 from .params import Param
 from .perturbed import evaluate
 from .sampling import uniforms_lhs_many

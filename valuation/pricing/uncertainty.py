@@ -33,9 +33,9 @@ from scipy import special
 
 from ..core.errors import RefusedError
 from ..core.portfolio import Portfolio
+from ..core.result_frames import estimates, frame_of, run_columns
 from ..methods.base import MethodFn, MethodResult
 from .config import reconcile_config, setting
-from .frames import estimates, frame_of, run_columns
 from .params import Param, params_from_config
 from .perturbed import Run, evaluate
 from .sampling import asset_keys, uniforms_lhs
@@ -235,7 +235,6 @@ def method_values(fn: MethodFn) -> Callable[[Portfolio], Any]:
     def f(rows: Portfolio) -> tuple[np.ndarray, MethodResult]:
         res = fn(rows)
         return estimates(res, rows.index), res
-    f.reads_columns = getattr(fn, "reads_columns", False)  # type: ignore[attr-defined]
     return f
 
 

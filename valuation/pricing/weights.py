@@ -25,23 +25,14 @@ __all__ = ["LABELS", "METHODS", "default_methods", "weights"]
 METHODS = ("cost", "income", "market")
 LABELS = {"cost": ("成本法", "cost approach"), "income": ("收益法", "income approach"),
           "market": ("市场法", "market approach")}
-# the approaches that read their assets table only through ``methods.income.columns.Columns``:
-# the Monte Carlo hands them its rows of perturbed inputs as a column view, no table copied
-# (the approach registry of issue 20 step 3 is where this should be declared)
-COLUMN_READERS = ("income",)
 
 
 def default_methods(snap: Any = None, names: tuple[str, ...] = METHODS) -> dict[str, MethodFn]:
     """The registered approaches named in ``names`` (:func:`valuation.methods.registry.bound`)
-    with the snapshot's parameters bound: the engine's own runs, without traces. Each is
-    marked ``reads_columns`` when the approach reads its assets only through the column
-    reader (:data:`COLUMN_READERS`)."""
+    with the snapshot's parameters bound: the engine's own runs, without traces."""
     from ..methods.registry import bound
 
-    out: dict[str, MethodFn] = bound(snap, tuple(names))
-    for m, fn in out.items():
-        fn.reads_columns = m in COLUMN_READERS  # type: ignore[attr-defined]
-    return out
+    return bound(snap, tuple(names))
 
 
 def _rule_match(text: Mapping[str, np.ndarray], n: int, rule: Mapping[str, Any]) -> np.ndarray:

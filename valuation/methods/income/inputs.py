@@ -96,7 +96,7 @@ class IncomeInputs:
     """
 
     ids: np.ndarray                  # asset ids (object array of str)
-    t: Any                           # the asset table (AssetTable or the pricing layer's typed view)
+    t: Any                           # the asset table (an AssetTable; for perturbed rows, Rows.columns)
     streams: Mapping[str, np.ndarray]
     contributory: Any                # Ragged of income.contributory, or None
     scenarios: Any                   # Ragged of income.scenarios, or None

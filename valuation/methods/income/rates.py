@@ -42,15 +42,9 @@ def discount_rates(t: Any, risk_free_default: float = float("nan")) -> RateResol
 
     Parameters
     ----------
-    t : the asset table (:func:`valuation.methods.typed.table`). An assets frame or the
-        pricing layer's column reader is read through :meth:`.columns.Columns.typed_view` (an
-        adapter for ``pricing.params.income_discount_nominal``, until it passes ``pf.columns``).
+    t : the asset table (``Portfolio.columns``, :class:`~valuation.core.columns.AssetTable`).
     risk_free_default : r_f used when a build-up card omits it (model library, e.g. 0.0175).
     """
-    if not hasattr(t, "ids"):
-        from .columns import columns  # (the adapter: pandas at the pricing layer's edge)
-
-        t = columns(t).typed_view()
     given = t["income_discount_rate"]
     build_up = typed.is_label(t, "income_discount_method", "build_up")
     by_wacc = typed.is_label(t, "income_discount_method", "wacc")

@@ -1,8 +1,9 @@
-"""The pricing layer's pandas edge: the approaches' result frames read as arrays, and the
-pricing results handed back as frames (the faces and the engine read frames).
+"""The pricing layer's pandas edge: the approaches' result frames read as arrays, the
+pricing results handed back as frames (the faces and the engine read frames), and the
+labels, streams and records of the rows of perturbed inputs (``pricing/perturbed.py``).
 
-Everything else in :mod:`valuation.pricing` works on numpy arrays; this module is where a
-frame is read or built.
+The kernels (:mod:`valuation.pricing`, :mod:`valuation.methods`) import no pandas (issue 20,
+docs/DESIGN.md §4): where they hand a frame on or read one, they call this module.
 """
 from __future__ import annotations
 
@@ -12,10 +13,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..core.portfolio import frame_of_arrays
-from ..methods.result import MethodResult
+from .frames import frame_of_arrays
 
-__all__ = ["aligned", "assets_rows", "empty_frame", "estimates", "frame_lists", "frame_of", "record_rows", "result_columns", "row_index",
+__all__ = ["aligned", "empty_frame", "estimates", "frame_lists", "frame_of", "record_rows", "result_columns", "row_index",
            "run_columns", "stream_frame", "values_on"]
 
 
@@ -26,22 +26,22 @@ def aligned(frame: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
     return frame.reindex(index)
 
 
-def result_columns(res: MethodResult, index: pd.Index) -> MethodResult:
+def result_columns(res: Any, index: pd.Index) -> Any:
     """An approach's result on ``index``, read as arrays (``num``, ``flag``, ``txt``): the
     result itself when its rows are ``index`` already (every run of the engine and of the
     Monte Carlo), else one of its frame reindexed."""
     if res.index is index or (res.index.equals(index) and index.is_unique):
         return res
-    return MethodResult(res.method, res.frame.reindex(index))
+    return type(res)(res.method, res.frame.reindex(index))   # (a MethodResult: core imports no methods)
 
 
-def estimates(res: MethodResult, index: pd.Index) -> np.ndarray:
+def estimates(res: Any, index: pd.Index) -> np.ndarray:
     """An approach's estimates on ``index``, NaN where not applicable."""
     return result_columns(res, index).estimates()
 
 
 def run_columns(run: Any, names: Sequence[str]) -> list[np.ndarray]:
-    """The columns ``names`` (floats) of a :class:`~.perturbed.Run`'s result at its rows."""
+    """The columns ``names`` (floats) of a :class:`~valuation.pricing.perturbed.Run`'s result at its rows."""
     c = result_columns(run.result, run.index)
     out = [np.asarray(c.num(k), dtype=float) for k in names]
     return out if run.gather is None else [v[run.gather] for v in out]
@@ -49,7 +49,7 @@ def run_columns(run: Any, names: Sequence[str]) -> list[np.ndarray]:
 
 def frame_of(cols: Mapping[str, Any], index: pd.Index | None = None) -> pd.DataFrame:
     """The frame of the columns ``cols`` (arrays, one value a row) on ``index`` (the text
-    columns converted at once, :func:`~valuation.core.portfolio.frame_of_arrays`, as the
+    columns converted at once, :func:`.frames.frame_of_arrays`, as the
     approaches build their result frames)."""
     if index is None:
         return pd.DataFrame(dict(cols))
@@ -71,20 +71,8 @@ def values_on(y: Any, index: pd.Index) -> np.ndarray:
 
 # ------------------------------------------------------------------ rows of perturbed inputs
 def row_index(n: int, name: Any) -> pd.Index:
-    """The labels ``0 … n − 1`` of the rows of perturbed inputs (:mod:`.perturbed`)."""
+    """The labels ``0 … n − 1`` of the rows of perturbed inputs (``pricing/perturbed.py``)."""
     return pd.RangeIndex(n, name=name)
-
-
-def assets_rows(assets: pd.DataFrame, pos: np.ndarray, numbers: Mapping[str, np.ndarray],
-                index: pd.Index) -> pd.DataFrame:
-    """The rows ``pos`` of an assets table as a table of their own, the ``numbers`` columns
-    replaced: for a value function that reads the table itself rather than through the column
-    reader (:class:`.perturbed.PerturbedColumns`; e.g. a composite of all approaches)."""
-    out = assets.take(pos)
-    out.index = index
-    for c, v in numbers.items():
-        out[c] = v
-    return out
 
 
 def stream_frame(values: np.ndarray, index: pd.Index, like: pd.DataFrame) -> pd.DataFrame:
