@@ -73,3 +73,15 @@ def test_library_fit_reads_the_typed_cases():
     assert len(t) == len(fit.cases) and t["date"].dtype == np.dtype("datetime64[D]")
     assert all(x is None or (type(x) is str and x) for x in t["platform"].tolist())
     assert fit.features(["category"], [])["year"].shape == (len(t),)
+
+
+def test_encoder_missing_indicators_and_keywords_count_rows():
+    # 10 rows, min_level_count 2: x has 3 missing (2 ≤ 3 ≤ 8 → a missing indicator) and is
+    # centred on the mean of the 7 given values, 4.0; kw_a has 3 hits (kept), kw_b 1 (dropped)
+    x = np.array([1.0, 2.0, np.nan, 4.0, 5.0, np.nan, 6.0, 7.0, np.nan, 3.0])
+    kw_a = np.array([1, 1, 1, 0, 0, 0, 0, 0, 0, 0], dtype=float)
+    kw_b = np.array([1, 0, 0, 0, 0, 0, 0, 0, 0, 0], dtype=float)
+    enc = Encoder([], ["x"], ["kw_a", "kw_b"], 2, "hedonic").fit({"x": x, "kw_a": kw_a, "kw_b": kw_b})
+    assert enc.names_ == ["const", "x", "x_missing", "kw_a"]
+    X = enc.transform({"x": np.array([6.0, np.nan]), "kw_a": np.array([0.0, 1.0]), "kw_b": np.zeros(2)})
+    assert X.tolist() == [[1.0, 2.0, 0.0, 0.0], [1.0, 0.0, 1.0, 1.0]]

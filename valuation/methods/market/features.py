@@ -151,7 +151,7 @@ class Encoder:
 
     def fit(self, F: Mapping[str, np.ndarray]) -> Encoder:
         m = int(self.min_level_count)
-        n = len(F)
+        n = _n_rows(F)
         self.levels_: dict[str, list[str]] = {}
         self.shares_: dict[str, np.ndarray] = {}
         self.map_: dict[str, dict[str, str]] = {}

@@ -1,8 +1,8 @@
 """What the market approach reads from a portfolio: the subjects in the case schema as arrays
 (:class:`_Subjects`), from the typed asset table (``Portfolio.columns``), and the card's
-explicit comparables from the typed records (``market.comparables`` as
-:class:`~valuation.core.ragged.Ragged`) — CAS 2023 art. 23; docs/DOMAIN.md §4. Missing text
-is None (the asset table's convention, :mod:`valuation.core.columns`).
+explicit comparables as arrays typed by the records' schema (``market.comparables``) — CAS
+2023 art. 23; docs/DOMAIN.md §4. Missing text is None (the asset table's convention,
+:mod:`valuation.core.columns`).
 """
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from ...core.ragged import Ragged, item_specs
+from ...core.portfolio import column_list
+from ...core.ragged import item_specs
 from ..base import nan_to_num
 from .cases_table import subject_columns
+from .features import _numbers, text_values
 
 __all__ = ["MarketInputs", "market_inputs"]
 
@@ -41,24 +43,29 @@ def _or(values: np.ndarray, default: Any) -> np.ndarray:
 
 def comparables_of(records: Any, ids: np.ndarray) -> dict[str, np.ndarray] | None:
     """The explicit comparables of the assets ``ids`` from a ``market.comparables`` records
-    table (rows of other assets left out): the item columns as arrays (numbers float, NaN
-    missing; enums and text as str, None missing) and ``subject``, the position of each
-    row's asset in ``ids``. None when there are none."""
+    table (``asset_id`` + the item columns; rows of other assets left out, the table's row
+    order kept): the item columns as arrays (numbers float, NaN missing; enums and text as
+    str, None missing) and ``subject``, the position of each row's asset in ``ids``. None
+    when there are none. The columns are read once each by the core's public readers
+    (:func:`valuation.core.frames.column_list`): a :class:`~valuation.core.ragged.Ragged`
+    built for one card's few rows cost more than the whole valuation."""
     if records is None or not len(records):
         return None
-    rag = Ragged.from_frame(_COMPARABLES, records, ids)
-    if not rag.offsets[-1]:
+    pos_of = {str(x): i for i, x in enumerate(np.asarray(ids).tolist())}
+    owner = np.array([pos_of.get(x, -1) if isinstance(x, str) else -1
+                      for x in column_list(records, "asset_id")], dtype=np.int64)
+    rows = np.flatnonzero(owner >= 0)
+    if not len(rows):
         return None
-    out: dict[str, np.ndarray] = {"subject": rag.owner}
+    have = set(records.columns)
+    out: dict[str, np.ndarray] = {"subject": owner[rows]}
     for spec in item_specs(_COMPARABLES):
-        a = rag[spec.name]
-        if spec.kind == "enum":
-            a = np.array((*(spec.labels or ()), None), dtype=object)[a]
-        elif spec.kind == "text":
-            b = np.empty(len(a), dtype=object)
-            b[:] = [x if x else None for x in a.tolist()]
-            a = b
-        out[spec.name] = a
+        if spec.name not in have:
+            out[spec.name] = np.full(len(rows), np.nan) if spec.kind == "number" else np.full(len(rows), None)
+            continue
+        vals = np.empty(len(owner), dtype=object)
+        vals[:] = column_list(records, spec.name)
+        out[spec.name] = _numbers(vals)[rows] if spec.kind == "number" else text_values(vals[rows])
     return out
 
 
