@@ -92,3 +92,18 @@ def test_parse_dates():
     got = parse_dates(["2024-02-30", None, "2024-03-01"])            # an invalid day is missing
     assert np.isnat(got[0]) and np.isnat(got[1]) and got[2] == np.datetime64("2024-03-01")
     assert len(parse_dates([])) == 0
+
+
+def test_comparables_are_read_in_row_order_with_none_for_missing_text():
+    from valuation.methods.market.inputs import comparables_of
+
+    rec = pd.DataFrame({"asset_id": ["B", "A", "X", "B"], "case_id": ["c1", None, "c3", ""],
+                        "price": [10.0, None, 3.0, "12"], "price_mode": ["one_off", None, "per_call", "one_off"]})
+    got = comparables_of(rec, np.array(["A", "B"], dtype=object))
+    # the asset X is not in the portfolio: left out; rows keep the table's order
+    assert got["subject"].tolist() == [1, 0, 1]
+    assert got["case_id"].tolist() == ["c1", None, None]                # "" is missing too
+    assert np.array_equal(got["price"], [10.0, np.nan, 12.0], equal_nan=True)
+    assert got["price_mode"].tolist() == ["one_off", None, "one_off"]
+    assert np.isnan(got["x1"]).all() and got["exclusivity"].tolist() == [None] * 3   # absent columns
+    assert comparables_of(rec.iloc[:0], np.array(["A"], dtype=object)) is None
