@@ -54,8 +54,8 @@ cells = [
          "sel = next(s for s in res.traces[aid] if s['step'] == 'comparables')['inputs']['cases']\n"
          "cases.set_index('case_id').loc[sel, ['title', 'category', 'rights_type', 'price_mode', 'price', 'records', 'quality', 'date']]"),
     code("fit = market.fit_library(cases, {'allow_synthetic': True})\n"
-         "print(fit.hedonic.summary().round(3))\n"
-         "fit.hedonic.fits_['one_off'].table().round(3).head(12)"),
+         "print(pd.DataFrame(fit.hedonic.summary()).set_index('price_mode').round(3))\n"
+         "pd.DataFrame(fit.hedonic.fits_['one_off'].table()).set_index('feature').round(3).head(12)"),
     md("## 4. 回测 / back-test\n\n"
        "Here on a 70/30 split of the synthetic library (its noise is large by design). The back-test on the "
        "real DaDaDa listings is `benchmarks/backtest_dadada.py` (figures in the data card)."),

@@ -1,92 +1,87 @@
-"""The array paths of the market features and dates give the pandas paths' numbers bit for bit."""
+"""Features and dates of the market approach, computed by hand (docs/DOMAIN.md §4.3–4.4)."""
 import numpy as np
-import pandas as pd
 import pytest
 
-from valuation.methods.market.approach import _to_datetime, _year_offsets, fit_library
-from valuation.methods.market.features import (
-    _decimal_year,
-    _decimal_year_of,
-    iso_days,
-    raw_feature_arrays,
-    raw_features,
-)
+from valuation.methods.market.features import Encoder, decimal_year, raw_feature_arrays
+from valuation.methods.market.fit import LibraryFit
+from valuation.methods.market.hedonic import HedonicModel, ModeFit
+from valuation.methods.market.pairs import _year_offsets
+from valuation.methods.market.params import resolve_params
 
 KEYWORDS = [{"name": "query", "pattern": "查询|API"}, {"name": "index", "pattern": "指数"}]
-CATEGORICAL = ["category", "platform", "rights_type"]
 
 
-def _same(a: np.ndarray, b: np.ndarray) -> bool:
-    if a.dtype == object or b.dtype == object:
-        return len(a) == len(b) and all((x == y) or (pd.isna(x) and pd.isna(y)) for x, y in zip(a, b))
-    return a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True)
+def test_decimal_year_by_hand():
+    d = np.array(["2024-01-01", "2024-07-01", "NaT", "2023-12-31"], dtype="datetime64[D]")
+    got = decimal_year(d)
+    # 2024-07-01 is day 183 of the leap year → 2024 + 182/365.25; 2023-12-31 is day 365
+    assert got[0] == 2024.0 and got[1] == 2024 + 182 / 365.25 and np.isnan(got[2])
+    assert got[3] == 2023 + 364 / 365.25
 
 
-def _random_dates(rng: np.random.Generator, n: int, bad: bool) -> list:
-    days = np.datetime64("1990-01-01") + rng.integers(0, 20_000, n)
-    out = [str(d) for d in days]
-    if bad:
-        for i in rng.integers(0, n, max(1, n // 3)):
-            out[i] = rng.choice(["2024-02-30", "2024-1-5", "", "2024/03/01", "0999-01-01", None, np.nan])
-    return out
+def test_raw_features_by_hand():
+    cols = {"category": np.array(["finance", "", None], dtype=object),
+            "records": np.array([np.e ** 2, -1.0, np.nan]), "quality": np.array([80.0, np.nan, 50.0]),
+            "date": np.array(["2024-01-01", "NaT", "2020-01-01"], dtype="datetime64[D]"),
+            "title": np.array(["企业查询API", None, "价格指数"], dtype=object)}
+    f = raw_feature_arrays(cols, ["category", "platform"], KEYWORDS)
+    assert f["category"].tolist() == ["finance", None, None]          # empty text is missing
+    assert f["platform"].tolist() == [None, None, None]               # an absent column too
+    assert f["log_records"][0] == pytest.approx(2.0, rel=1e-15)
+    assert np.isnan(f["log_records"][1:]).all()                       # ≤ 0 and unknown → NaN, never 0
+    assert np.isnan(f["log_fields"]).all()
+    assert f["year"][0] == 2024.0 and np.isnan(f["year"][1]) and f["year"][2] == 2020.0
+    assert f["kw_query"].tolist() == [1.0, 0.0, 0.0] and f["kw_index"].tolist() == [0.0, 0.0, 1.0]
 
 
-@pytest.mark.filterwarnings("ignore:Could not infer format")
-@pytest.mark.parametrize("seed", range(4))
-def test_iso_dates_parse_like_pandas(seed):
-    rng = np.random.default_rng(seed)
-    for it in range(40):
-        n = int(rng.integers(1, 12))
-        vals = _random_dates(rng, n, bad=bool(it % 3 == 0))
-        arr = np.array(vals, dtype=object)
-        ref = _decimal_year_of(pd.Series(arr))     # the column a frame of the array holds
-        assert _same(_decimal_year(arr), ref), vals
-        assert _same(_decimal_year(pd.Series(arr)), ref), vals
-        days = iso_days(vals)
-        if days is not None:                        # then pandas reads any subset alike
-            sub = rng.integers(0, n, int(rng.integers(1, n + 1)))
-            parsed = pd.to_datetime(pd.Series(arr[sub]), errors="coerce")
-            assert np.array_equal(parsed.to_numpy().astype("datetime64[D]"), days[sub])
+def test_encoder_reference_is_the_most_frequent_level_ties_first_seen():
+    # b ×3, a ×3 (a seen first), c ×1 → levels a, b (reference a: most frequent, first seen);
+    # c is rare (< 2) and alone too few for "_other": pooled into the reference
+    v = np.array(["a", "b", "b", "a", "c", "a", "b", None], dtype=object)
+    enc = Encoder(["g"], [], (), 2, "hedonic").fit({"g": v})
+    assert enc.levels_["g"] == ["a", "b"] and enc.map_["g"]["c"] == "a"
+    assert enc.shares_["g"].tolist() == [4 / 7, 3 / 7]
+    X = enc.transform({"g": np.array(["b", "c", None], dtype=object)})
+    # intercept, dummy b; a missing level takes the sample share of b
+    assert X.tolist() == [[1.0, 1.0], [1.0, 0.0], [1.0, 3 / 7]]
 
 
-@pytest.mark.filterwarnings("ignore:Could not infer format")
-@pytest.mark.parametrize("seed", range(3))
-def test_raw_features_from_arrays_equal_from_frame(seed):
-    rng = np.random.default_rng(seed)
-    for it in range(20):
-        n = int(rng.integers(1, 8))
-
-        def pick(opts: list, n: int = n) -> np.ndarray:
-            return np.array([opts[i] for i in rng.integers(0, len(opts), n)], dtype=object)
-
-        cols = {
-            "category": pick(["finance", "", np.nan, "transport"]),
-            "rights_type": pick(["holding", "product_operation"]) if it % 2 else pick([np.nan, 3, "holding"]),
-            "records": np.where(rng.random(n) > 0.3, rng.integers(-2, 10**6, n), np.nan).astype(float),
-            "fields": rng.integers(0, 50, n) if it % 2 else pick(["12", np.nan, 7]),
-            "quality": rng.uniform(0, 100, n),
-            "date": np.array(_random_dates(rng, n, bad=bool(it % 4 == 0)), dtype=object),
-            "title": pick(["企业查询API", "指数", np.nan, ""]),
-        }
-        got = raw_feature_arrays(cols, CATEGORICAL, KEYWORDS)
-        ref = raw_features(pd.DataFrame(cols), CATEGORICAL, KEYWORDS)
-        assert list(got) == list(ref.columns)
-        for c in got:
-            assert _same(got[c], ref[c].to_numpy(object if ref[c].dtype.kind not in "fb" else float)), c
+def test_group_variances_by_hand():
+    fit = ModeFit("one_off", Encoder([], []), np.zeros(1), np.zeros((1, 1)), sigma2=1.0, df_resid=1.0, nobs=4,
+                  rsquared=0.0, names=["const"])
+    g = np.array(["x", None, "x", "y"], dtype=object)
+    s2 = HedonicModel._group_variances(fit, g, np.array([1.0, 2.0, 3.0, 0.0]), lam=2.0)
+    # x: (1 + 9 + 2·1)/(2 + 2) = 3; _missing: (4 + 2)/(1 + 2) = 2; y: (0 + 2)/(1 + 2) = 2/3
+    assert fit.group_sigma2 == pytest.approx({"x": 3.0, "_missing": 2.0, "y": 2 / 3}, rel=1e-15)
+    assert s2 == pytest.approx([3.0, 2.0, 3.0, 2 / 3], rel=1e-15)
 
 
-@pytest.mark.filterwarnings("ignore:Could not infer format")
-def test_year_offsets_from_parsed_library_dates():
+def test_year_offsets_by_hand():
+    class _Fit:     # the part of a LibraryFit the offsets read: the case table's days
+        table = {"date": np.array(["2025-12-31", "2024-12-31", "NaT"], dtype="datetime64[D]")}
+
+    subj = np.array(["2024-12-31", "NaT"], dtype="datetime64[D]")
+    got = _year_offsets(subj, np.array([0, 0, 0, 1]), _Fit(), np.array([0, 1, 2, 0]))
+    assert got[0] == 365 / 365.25 and got[1] == 0.0 and np.isnan(got[2]) and np.isnan(got[3])
+
+
+def test_library_fit_reads_the_typed_cases():
     from valuation import api
 
-    fit = fit_library(api.snapshot("seed").cases, {"allow_synthetic": True})
-    assert fit.case_days is not None
-    rng = np.random.default_rng(0)
-    for bad in (False, True):
-        subj = np.array(_random_dates(rng, 6, bad=bad), dtype=object)
-        s = rng.integers(0, 6, 30)
-        r = rng.integers(0, len(fit.cases), 30)
-        ys = _to_datetime(pd.Series(subj[s]))
-        yc = _to_datetime(fit.cases["date"].iloc[r].reset_index(drop=True))
-        ref = ((yc - ys).dt.days / 365.25).to_numpy(float)
-        assert _same(_year_offsets(subj, s, fit, r), ref)
+    fit = LibraryFit(api.snapshot("seed").cases, {**resolve_params(None), "allow_synthetic": True})
+    t = fit.table
+    assert len(t) == len(fit.cases) and t["date"].dtype == np.dtype("datetime64[D]")
+    assert all(x is None or (type(x) is str and x) for x in t["platform"].tolist())
+    assert fit.features(["category"], [])["year"].shape == (len(t),)
+
+
+def test_encoder_missing_indicators_and_keywords_count_rows():
+    # 10 rows, min_level_count 2: x has 3 missing (2 ≤ 3 ≤ 8 → a missing indicator) and is
+    # centred on the mean of the 7 given values, 4.0; kw_a has 3 hits (kept), kw_b 1 (dropped)
+    x = np.array([1.0, 2.0, np.nan, 4.0, 5.0, np.nan, 6.0, 7.0, np.nan, 3.0])
+    kw_a = np.array([1, 1, 1, 0, 0, 0, 0, 0, 0, 0], dtype=float)
+    kw_b = np.array([1, 0, 0, 0, 0, 0, 0, 0, 0, 0], dtype=float)
+    enc = Encoder([], ["x"], ["kw_a", "kw_b"], 2, "hedonic").fit({"x": x, "kw_a": kw_a, "kw_b": kw_b})
+    assert enc.names_ == ["const", "x", "x_missing", "kw_a"]
+    X = enc.transform({"x": np.array([6.0, np.nan]), "kw_a": np.array([0.0, 1.0]), "kw_b": np.zeros(2)})
+    assert X.tolist() == [[1.0, 2.0, 0.0, 0.0], [1.0, 0.0, 1.0, 1.0]]

@@ -3,7 +3,7 @@
 ``appraise(pf, params=None, *, trace=False, cases=None) -> MethodResult`` — see
 :mod:`.approach`; the case schema and importers live in :mod:`valuation.library.cases`.
 """
-from .approach import appraise, fit_library, subjects_from_portfolio, value_subjects
+from .approach import appraise, fit_library, value_subjects
 from .params import CLAUSES, default_params, resolve_params
 
 __all__ = [
@@ -12,6 +12,5 @@ __all__ = [
            "default_params",
            "fit_library",
            "resolve_params",
-           "subjects_from_portfolio",
            "value_subjects",
 ]

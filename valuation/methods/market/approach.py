@@ -53,21 +53,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
+import numpy as np
 
 from ..base import Approach, Explanation, LazyWarnings, MethodResult, Params, Values
 from ..fx import apply_market_currency, fx_table
 from .explain import market_traces, market_warnings
 from .fit import LibraryFit, fit_library
-from .inputs import MarketInputs, _flag, _valuation_dates, market_inputs, subjects_from_portfolio
+from .inputs import MarketInputs, market_inputs
 from .outputs import value_subjects
-from .pairs import _to_datetime, _year_offsets
 from .params import resolve_params
 from .value import _value
 
-__all__ = ["LibraryFit", "MARKET", "MarketApproach", "MarketParams", "appraise", "fit_library",
-           "subjects_from_portfolio", "value_subjects"]
-_ = (_to_datetime, _year_offsets, _valuation_dates)   # (helpers the tests read through this module)
+__all__ = ["LibraryFit", "MARKET", "MarketApproach", "MarketParams", "appraise", "fit_library", "value_subjects"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -76,7 +73,7 @@ class MarketParams(Params):
     the currency table (``fx.rates``; None: results are not converted — the module-level
     :func:`appraise` and the pricing layer's runs)."""
 
-    cases: pd.DataFrame | None = None
+    cases: Any = None
     fx: Mapping[str, Any] | None = None
 
 
@@ -87,7 +84,7 @@ class MarketApproach(Approach):
     section = "market"
     Params = MarketParams
 
-    def params(self, library: Mapping[str, Any] | None = None, *, cases: pd.DataFrame | None = None,
+    def params(self, library: Mapping[str, Any] | None = None, *, cases: Any = None,
                fx: Mapping[str, Any] | None = None) -> MarketParams:
         return MarketParams(resolve_params(library), cases=cases, fx=fx)
 
@@ -119,26 +116,41 @@ class MarketApproach(Approach):
         return res if params.fx is None else apply_market_currency(res, pf, None, table=params.fx)
 
     def _run(self, pf, params: MarketParams, trace: bool) -> MethodResult:
-        demo = _flag(pf.assets, "market_demonstration")
+        demo = pf.columns["market_demonstration"]
         if demo.any() and not demo.all():
-            ids = pf.index
-            a = self._run(pf.subset(ids[~demo]), params, trace)
-            b = self._run(pf.subset(ids[demo]), params, trace)
-            fr = pd.concat([a.frame, b.frame]).reindex(ids)
-            return MethodResult("market", fr, {**a.traces, **b.traces}, b.params,
-                                LazyWarnings(lambda: {**dict(a.warnings), **dict(b.warnings)}))
+            return self._mixed(pf, params, trace, demo)
+        values, ex, used = self._part(pf, params, trace)
+        return MethodResult("market", self.frame(values, pf.index), ex.traces, used, ex.warnings)
+
+    def _part(self, pf, params: MarketParams, trace: bool) -> tuple[Values, Explanation, dict[str, Any]]:
         inputs = self.inputs(pf, params)
         values = self.value(inputs, params)
         ex = self.explain(inputs, params, values, trace=trace)
         used = {k: v for k, v in values.work["params"].items() if k not in ("title_keywords",)}
-        return MethodResult("market", self.frame(values, pf.index), ex.traces, used, ex.warnings)
+        return values, ex, used
+
+    def _mixed(self, pf, params: MarketParams, trace: bool, demo: np.ndarray) -> MethodResult:
+        """The other assets and the demonstrations valued apart (an asset's result never
+        depends on its portfolio), their columns put back in the portfolio's order."""
+        parts = [np.flatnonzero(~demo), np.flatnonzero(demo)]
+        ids = pf.columns.ids
+        runs = [self._part(pf.subset(ids[idx].tolist()), params, trace) for idx in parts]
+        order = np.concatenate(parts)
+        back = np.empty_like(order)
+        back[order] = np.arange(len(order))
+        a, b = (r[0].columns() for r in runs)
+        cols = {k: np.concatenate([np.asarray(a[k]), np.asarray(b[k])])[back] for k in a}
+        six = [cols.pop(k) for k in ("estimate", "low", "high", "applicable", "reason_zh", "reason_en")]
+        ea, eb = runs[0][1], runs[1][1]
+        return MethodResult("market", self.frame(Values(*six, extra=cols), pf.index), {**ea.traces, **eb.traces},
+                            runs[1][2], LazyWarnings(lambda: {**dict(ea.warnings), **dict(eb.warnings)}))
 
 
 MARKET = MarketApproach()
 
 
 def appraise(pf, params: Mapping[str, Any] | None = None, *, trace: bool = False,
-             cases: pd.DataFrame | None = None) -> MethodResult:
+             cases: Any = None) -> MethodResult:
     """Market approach for every asset of ``pf`` (see the module docstring).
 
     Parameters

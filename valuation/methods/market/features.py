@@ -1,9 +1,10 @@
 """Features of cases and subjects, shared by the hedonic model and the nearest-neighbour selection.
 
-Raw features (:func:`raw_features`) from a frame in the case schema
-(``valuation.library.cases``): categorical columns as text; ``log_records``, ``log_fields``,
-``log_size`` (natural logs; unknown or ≤ 0 → NaN, never 0), ``quality`` (0–100), ``year``
-(decimal year of ``date``); and title keyword indicators ``kw_<name>``.
+Raw features (:func:`raw_feature_arrays`) from columns in the case schema
+(``valuation.library.cases``; a :class:`~.cases_table.CaseTable` or the subjects' arrays):
+categorical columns as text (None missing); ``log_records``, ``log_fields``, ``log_size``
+(natural logs; unknown or ≤ 0 → NaN, never 0), ``quality`` (0–100), ``year`` (decimal year
+of ``date``, a ``datetime64[D]`` column); and title keyword indicators ``kw_<name>``.
 
 :class:`Encoder` learns from the cases which levels, numbers and keywords carry enough
 observations (``min_level_count``) and turns raw features into a numeric matrix:
@@ -25,10 +26,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-__all__ = ["NUMERIC_SOURCES", "Encoder", "decimal_year_of_days", "iso_days", "keyword_columns", "raw_feature_arrays",
-           "raw_features", "take_rows"]
+__all__ = ["NUMERIC_SOURCES", "Encoder", "decimal_year", "keyword_columns", "raw_feature_arrays", "take_rows",
+           "text_values"]
 
 NUMERIC_SOURCES = {"log_records": "records", "log_fields": "fields", "log_size": "size_bytes"}
 
@@ -37,169 +37,105 @@ def keyword_columns(keywords: Sequence[Mapping[str, str]]) -> list[str]:
     return [f"kw_{k['name']}" for k in keywords]
 
 
-_SMALL = 4096      # up to this many rows the per-value paths below beat pandas' fixed costs
 _KW_CACHE: dict[tuple[Any, str], np.ndarray] = {}
 
 
-def _plain_text(col: pd.Series | np.ndarray) -> list[Any] | None:
-    """The values of a text column (str, or None/NaN when missing) as a list — None when the
-    column holds anything else (then pandas' own conversion is used). ``col`` is a Series or an
-    object array (the values a frame built from it would hand back)."""
-    if len(col) > _SMALL:
-        return None
-    if isinstance(col, np.ndarray):
-        if col.dtype != object:
-            return None
-        vals = col.tolist()
-    elif isinstance(col.dtype, pd.StringDtype) or col.dtype == object:
-        vals = col.to_numpy(dtype=object, na_value=np.nan).tolist() if col.dtype != object else col.to_numpy().tolist()
-    else:
-        return None
-    if all(type(x) is str or x is None or (type(x) is float and x != x) for x in vals):
-        return vals
-    return None
+def text_values(col: Any) -> np.ndarray:
+    """A text column as an object array of ``str``, None where missing or empty (the asset
+    table's convention, :mod:`valuation.core.columns`); other values as their text."""
+    out = np.empty(len(col), dtype=object)
+    out[:] = [x if type(x) is str and x else None if x is None or x != x or x == "" else str(x)
+              for x in np.asarray(col, dtype=object).tolist()]
+    return out
 
 
-def _by_unique(values: list[Any], fn) -> np.ndarray:
-    """``fn`` (an element-wise pandas computation on a Series) on the distinct values only,
-    spread back — the replicated rows of a Monte Carlo or tornado run repeat one asset."""
-    uniq = list(dict.fromkeys(values))
-    res = np.asarray(fn(pd.Series(uniq, dtype=object)))
-    pos = {v: i for i, v in enumerate(uniq)}
-    return res[[pos[v] for v in values]]
-
-
-_ISO_DATE = re.compile(r"[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}", re.ASCII)
-
-
-def iso_days(values: list[Any]) -> np.ndarray | None:
-    """``datetime64[D]`` of text dates when every value is a valid ``YYYY-MM-DD`` (None
-    otherwise). Then ``pd.to_datetime(values, errors="coerce")`` infers that format from the
-    first value and parses each value to the same day, so the two agree for any subset of the
-    values; anything else (missing, other formats, invalid days) is left to pandas."""
-    if not values or not all(type(x) is str and _ISO_DATE.fullmatch(x) for x in values):
-        return None
-    try:
-        return np.array(values, dtype="datetime64[D]")
-    except ValueError:      # e.g. 2024-02-30: pandas makes it NaT
-        return None
-
-
-def decimal_year_of_days(days: np.ndarray) -> np.ndarray:
-    """``year + (day_of_year − 1) / 365.25`` of ``datetime64[D]`` values (no NaT): the
-    arithmetic of :func:`_decimal_year_of` on integers, so the same floats."""
-    year = days.astype("datetime64[Y]")
-    doy = (days - year.astype("datetime64[D]")).astype(np.int64) + 1
-    return (year.astype(np.int64) + 1970) + (doy - 1) / 365.25
-
-
-def _decimal_year_of(dates: pd.Series) -> np.ndarray:
-    d = pd.to_datetime(dates, errors="coerce")
-    return (d.dt.year + (d.dt.day_of_year - 1) / 365.25).to_numpy(float)
-
-
-def _decimal_year(dates: pd.Series | np.ndarray) -> np.ndarray:
-    vals = _plain_text(dates)
-    days = iso_days(vals) if vals is not None else None
-    if days is not None:
-        return decimal_year_of_days(days)
-    if isinstance(dates, np.ndarray):
-        dates = pd.Series(dates)        # the column a frame built from the array would hold
-    if vals is not None and len(vals) > 1 and all(type(x) is str for x in vals):
-        # the same parse once per distinct date, in a column of the same dtype (the first
-        # value, which fixes the inferred format, stays first)
-        return _by_unique(vals, lambda s: _decimal_year_of(s.astype(dates.dtype)))
-    return _decimal_year_of(dates)
+def decimal_year(days: np.ndarray) -> np.ndarray:
+    """``year + (day_of_year − 1) / 365.25`` of ``datetime64[D]`` values, NaN where NaT (the
+    ``year`` feature: the trend of prices over time, docs/DOMAIN.md §4.3)."""
+    days = np.asarray(days, dtype="datetime64[D]")
+    nat = np.isnat(days)
+    d = np.where(nat, np.datetime64("1970-01-01", "D"), days)
+    year = d.astype("datetime64[Y]")
+    doy = (d - year.astype("datetime64[D]")).astype(np.int64) + 1
+    out = (year.astype(np.int64) + 1970) + (doy - 1) / 365.25
+    out[nat] = np.nan
+    return out
 
 
 def _keyword_hits(titles: list[str], keywords: Sequence[Mapping[str, str]]) -> np.ndarray:
-    """(n, K) keyword indicators: pandas' ``str.contains`` of each pattern, evaluated once per
+    """(n, K) keyword indicators: ``re.search`` of each pattern in each title, evaluated once per
     distinct title and remembered (a pure function of the title and the patterns)."""
     key = tuple((k["name"], k["pattern"]) for k in keywords)
     new = [t for t in dict.fromkeys(titles) if (key, t) not in _KW_CACHE]
     if new:
-        s = pd.Series(new, dtype="str")
-        cols = [s.str.contains(re.compile(k["pattern"]), regex=True).fillna(False).to_numpy(bool)
-                for k in keywords]
+        pats = [re.compile(k["pattern"]) for k in keywords]
         if len(_KW_CACHE) > 20_000:
             _KW_CACHE.clear()
-        for i, t in enumerate(new):
-            _KW_CACHE[(key, t)] = np.array([c[i] for c in cols], dtype=bool)
+        for t in new:
+            _KW_CACHE[(key, t)] = np.array([p.search(t) is not None for p in pats], dtype=bool)
     if not titles:
         return np.zeros((0, len(keywords)), dtype=bool)
     return np.stack([_KW_CACHE[(key, t)] for t in titles])
 
 
-def _as_series(col: pd.Series | np.ndarray) -> pd.Series:
-    return col if isinstance(col, pd.Series) else pd.Series(col)
-
-
-def _numbers(col: pd.Series | np.ndarray) -> np.ndarray:
-    if isinstance(col, np.ndarray) and col.dtype.kind in "fiu":
-        return col.astype(float)        # what pd.to_numeric of a numeric column hands back
-    return pd.to_numeric(_as_series(col), errors="coerce").to_numpy(float)
-
-
-def raw_feature_arrays(source: pd.DataFrame | Mapping[str, np.ndarray], categorical: Sequence[str],
-                       keywords: Sequence[Mapping[str, str]] = ()) -> dict[str, np.ndarray]:
-    """The columns of :func:`raw_features` as arrays, from a frame or from a mapping of
-    column name → 1-d array (the subjects of one appraisal, without building their frame;
-    the same values as from the frame built of those arrays)."""
-    cols = source.columns if isinstance(source, pd.DataFrame) else source
-    n = len(source) if isinstance(source, pd.DataFrame) else len(next(iter(source.values())))
-    out: dict[str, Any] = {}
-    for c in categorical:
-        if c in cols:
-            vals = _plain_text(source[c])
-            if vals is not None:
-                col = np.empty(n, dtype=object)
-                col[:] = [x if type(x) is str and x else np.nan for x in vals]
-                out[c] = col
-                continue
-            v = _as_series(source[c]).astype("str")
-            out[c] = v.where(v.notna() & (v.str.len() > 0)).to_numpy(object)
-        else:
-            out[c] = np.full(n, np.nan, dtype=object)
-    for name, src in NUMERIC_SOURCES.items():
-        x = _numbers(source[src]) if src in cols else np.full(n, np.nan)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out[name] = np.where(x > 0, np.log(np.where(x > 0, x, 1.0)), np.nan)
-    out["quality"] = _numbers(source["quality"]) if "quality" in cols else np.full(n, np.nan)
-    out["year"] = _decimal_year(source["date"]) if "date" in cols else np.full(n, np.nan)
-    tv = _plain_text(source["title"]) if "title" in cols else [""] * n
-    if keywords and tv is not None:
-        hits = _keyword_hits([x if type(x) is str else "" for x in tv], keywords)
-        for j, k in enumerate(keywords):
-            out[f"kw_{k['name']}"] = hits[:, j].astype(float)
-        return out
-    title = _as_series(source["title"]).astype("str").fillna("") if "title" in cols else pd.Series([""] * n)
-    for k in keywords:
-        out[f"kw_{k['name']}"] = title.str.contains(re.compile(k["pattern"]), regex=True).fillna(False) \
-            .to_numpy(bool).astype(float)
+def _numbers(col: Any) -> np.ndarray:
+    a = np.asarray(col)
+    if a.dtype.kind in "fiub":
+        return a.astype(float)
+    out = np.full(len(a), np.nan)
+    for i, x in enumerate(a.tolist()):
+        try:
+            out[i] = float(x)
+        except (TypeError, ValueError):
+            pass
     return out
 
 
-def raw_features(frame: pd.DataFrame, categorical: Sequence[str], keywords: Sequence[Mapping[str, str]] = ()
-                 ) -> pd.DataFrame:
-    """Raw feature table (index of ``frame``)."""
-    return pd.DataFrame(raw_feature_arrays(frame, categorical, keywords), index=frame.index)
+def raw_feature_arrays(source: Mapping[str, np.ndarray], categorical: Sequence[str],
+                       keywords: Sequence[Mapping[str, str]] = ()) -> dict[str, np.ndarray]:
+    """Raw features of cases or subjects given as columns (a :class:`~.cases_table.CaseTable`,
+    or a mapping of column name → 1-d array; ``date`` as ``datetime64[D]``): categorical
+    text (None missing), ``log_records`` / ``log_fields`` / ``log_size`` (unknown or ≤ 0 →
+    NaN), ``quality``, ``year`` and the title keyword indicators ``kw_<name>``."""
+    n = len(next(iter(source.values()))) if len(source) else 0
+    out: dict[str, Any] = {}
+    for c in categorical:
+        out[c] = text_values(source[c]) if c in source else np.full(n, None, dtype=object)
+    for name, src in NUMERIC_SOURCES.items():
+        x = _numbers(source[src]) if src in source else np.full(n, np.nan)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[name] = np.where(x > 0, np.log(np.where(x > 0, x, 1.0)), np.nan)
+    out["quality"] = _numbers(source["quality"]) if "quality" in source else np.full(n, np.nan)
+    out["year"] = decimal_year(source["date"]) if "date" in source else np.full(n, np.nan)
+    if keywords:
+        tv = np.asarray(source["title"], dtype=object).tolist() if "title" in source else [""] * n
+        hits = _keyword_hits([x if type(x) is str else "" for x in tv], keywords)
+        for j, k in enumerate(keywords):
+            out[f"kw_{k['name']}"] = hits[:, j].astype(float)
+    return out
 
 
-def take_rows(F: pd.DataFrame | Mapping[str, np.ndarray], rows: np.ndarray) -> pd.DataFrame | dict[str, np.ndarray]:
-    """Rows of a feature table (a frame, or a mapping of arrays) by boolean mask or positions."""
-    if isinstance(F, pd.DataFrame):
-        return F.loc[rows] if rows.dtype == bool else F.iloc[rows]
+def take_rows(F: Mapping[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarray]:
+    """Rows of a feature table (a mapping of arrays) by boolean mask or positions."""
     return {c: v[rows] for c, v in F.items()}
 
 
-def _column(F: pd.DataFrame | Mapping[str, np.ndarray], c: str, dtype: Any) -> np.ndarray | None:
-    if isinstance(F, pd.DataFrame):
-        return F[c].to_numpy(dtype) if c in F.columns else None
+def _column(F: Mapping[str, np.ndarray], c: str, dtype: Any) -> np.ndarray | None:
     return np.asarray(F[c], dtype=dtype) if c in F else None
 
 
-def _n_rows(F: pd.DataFrame | Mapping[str, np.ndarray]) -> int:
-    return len(F) if isinstance(F, pd.DataFrame) else len(next(iter(F.values()))) if F else 0
+def _n_rows(F: Mapping[str, np.ndarray]) -> int:
+    return len(next(iter(F.values()))) if F else 0
+
+
+def _level_counts(values: np.ndarray) -> list[tuple[str, int]]:
+    """(level, count) of the text values (None left out), most frequent first, ties in order of
+    first appearance (pandas' ``value_counts``, the order the models were defined with)."""
+    counts: dict[str, int] = {}
+    for x in values.tolist():
+        if x is not None and x == x:
+            counts[x] = counts.get(x, 0) + 1
+    return sorted(counts.items(), key=lambda kv: -kv[1])
 
 
 @dataclass
@@ -213,40 +149,42 @@ class Encoder:
     kind: str = "hedonic"
     weights: Mapping[str, float] = field(default_factory=dict)
 
-    def fit(self, F: pd.DataFrame) -> Encoder:
+    def fit(self, F: Mapping[str, np.ndarray]) -> Encoder:
         m = int(self.min_level_count)
-        n = len(F)
+        n = _n_rows(F)
         self.levels_: dict[str, list[str]] = {}
         self.shares_: dict[str, np.ndarray] = {}
         self.map_: dict[str, dict[str, str]] = {}
         for c in self.categorical:
-            v = pd.Series(F[c].to_numpy(object))
-            counts = v.dropna().value_counts()
+            counts = _level_counts(np.asarray(F[c], dtype=object))
             if self.kind == "hedonic":
-                keep = [str(x) for x in counts.index if counts[x] >= m]
-                rare = [str(x) for x in counts.index if counts[x] < m]
+                keep = [str(x) for x, k in counts if k >= m]
+                rare = [str(x) for x, k in counts if k < m]
                 mapping = {x: x for x in keep}
                 if rare:
-                    if counts[rare].sum() >= m:
+                    if sum(k for _, k in counts if k < m) >= m:
                         keep.append("_other")
                         mapping.update({x: "_other" for x in rare})
                     elif keep:
                         mapping.update({x: keep[0] for x in rare})  # too few to stand alone: reference
             else:
-                keep = [str(x) for x in counts.index]
+                keep = [str(x) for x, _ in counts]
                 mapping = {x: x for x in keep}
-            mapped = v.map(mapping).dropna()
+            mapped = [mapping[x] for x in np.asarray(F[c], dtype=object).tolist() if type(x) is str and x in mapping]
             if len(keep) < 2 or len(mapped) == 0:
                 continue
-            shares = mapped.value_counts(normalize=True).reindex(keep).fillna(0.0).to_numpy(float)
+            per = dict.fromkeys(keep, 0)
+            for x in mapped:
+                per[x] += 1
+            # each level's share of the mapped values (value_counts(normalize=True) arithmetic)
             self.levels_[c] = keep
-            self.shares_[c] = shares
+            self.shares_[c] = np.array([per[x] for x in keep], dtype=np.int64) / len(mapped)
             self.map_[c] = mapping
         self.means_: dict[str, float] = {}
         self.sds_: dict[str, float] = {}
         self.missing_: dict[str, bool] = {}
         for c in self.numeric:
-            x = F[c].to_numpy(float)
+            x = np.asarray(F[c], dtype=float)
             ok = np.isfinite(x)
             if ok.sum() < max(m, 2):
                 continue
@@ -258,8 +196,8 @@ class Encoder:
             self.missing_[c] = bool(m <= (~ok).sum() <= n - m) if self.kind == "hedonic" else False
         self.keywords_: list[str] = []
         for c in self.keywords:
-            if c in F.columns:
-                cnt = int(F[c].to_numpy(float).sum())
+            if c in F:
+                cnt = int(np.asarray(F[c], dtype=float).sum())
                 if m <= cnt <= n - m:
                     self.keywords_.append(c)
         self.names_ = self._names()
@@ -277,22 +215,17 @@ class Encoder:
         names += list(self.keywords_)
         return names
 
-    def transform(self, F: pd.DataFrame | Mapping[str, np.ndarray]) -> np.ndarray:
-        """The matrix of raw features ``F`` (a frame, or a mapping of column → array)."""
+    def transform(self, F: Mapping[str, np.ndarray]) -> np.ndarray:
+        """The matrix of raw features ``F`` (a mapping of column → array)."""
         n = _n_rows(F)
         cols: list[np.ndarray] = [np.ones((n, 1))] if self.kind == "hedonic" else []
         for c, lv in self.levels_.items():
             idx = {x: i for i, x in enumerate(lv)}
             v = _column(F, c, object)
-            if v is not None and n <= _SMALL:
-                # Series.map(dict) then the level lookup, as two dict lookups per value
-                mp = self.map_[c]
-                got = [mp.get(x) if type(x) is str else None for x in v.tolist()]
-                pos = np.array([idx.get(x, -1) if isinstance(x, str) else -1 for x in got], dtype=int)
-            else:
-                v = pd.Series(v).map(self.map_[c]).to_numpy(object) if v is not None \
-                    else np.full(n, np.nan, dtype=object)
-                pos = np.array([idx.get(x, -1) if isinstance(x, str) else -1 for x in v], dtype=int)
+            # the level of each value (its mapped level; unknown or missing → -1)
+            mp = self.map_[c]
+            got = [mp.get(x) if type(x) is str else None for x in v.tolist()] if v is not None else [None] * n
+            pos = np.array([idx.get(x, -1) if isinstance(x, str) else -1 for x in got], dtype=int)
             D = np.zeros((n, len(lv)))
             known = pos >= 0
             D[np.flatnonzero(known), pos[known]] = 1.0

@@ -4,17 +4,16 @@ per group, per-mode growth and elasticity (CAS 2023 art. 23; docs/DOMAIN.md §4)
 """
 from __future__ import annotations
 
-import hashlib
 import weakref
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from ...library.cases import cases_frame, priced_cases
-from .features import iso_days
+from .cases_table import CaseTable, case_table, content_key, frame_guard
+from .features import raw_feature_arrays
 from .hedonic import HedonicModel
 from .learned import LearnedModel, fit_learned
 from .params import resolve_params
@@ -24,40 +23,43 @@ __all__ = ["LibraryFit", "fit_library"]
 
 # --------------------------------------------------------------------------- library fit (cached)
 class LibraryFit:
-    """The case library prepared once: typed priced cases and the hedonic model.
+    """The case library prepared once: the priced cases as a :class:`~.cases_table.CaseTable`
+    (:attr:`table`) and the hedonic model.
 
-    What a call reads of the cases is derived here once, as arrays (the fit is cached by the
-    library's content, so an edited library gets its own): the columns of the pairs
-    (:meth:`column`), the cases' dates as days (:attr:`case_days`, None unless every date is
-    a valid ``YYYY-MM-DD``), each price mode's growth and elasticity."""
+    What a call reads of the cases is derived here once (the fit is cached by the library's
+    content, so an edited library gets its own): the columns of the pairs (:attr:`table`),
+    the cases' dates as days (``table["date"]``), their raw features (:meth:`features`), each
+    price mode's growth and elasticity. :attr:`cases` is the priced frame, kept for the
+    learned model (:mod:`.learned` fits on frames)."""
 
-    def __init__(self, cases: pd.DataFrame, params: Mapping[str, Any]):
+    def __init__(self, cases: Any, params: Mapping[str, Any]):
         c = priced_cases(cases)
-        real = c["provenance"].to_numpy(object) == "real"
+        t = case_table(c)
+        real = t["provenance"] == "real"
         # honest evidence (issue 16): synthetic cases never stand behind a conclusion unless
         # the engagement is an explicit demonstration (``allow_synthetic``)
         self.n_synthetic = int((~real).sum())
         self.n_synthetic_dropped = 0 if params.get("allow_synthetic") else self.n_synthetic
         if self.n_synthetic_dropped:
-            c = c.loc[real].reset_index(drop=True)
-        self.cases = c
-        self.hedonic = HedonicModel(params).fit(self.cases)
+            t = t.take(np.flatnonzero(real))
+        self.table: CaseTable = t
+        self.cases = t.frame
+        self.hedonic = HedonicModel(params).fit(t)
         self._learned: dict[tuple[Any, Any], LearnedModel | None] = {}
         self.params = params
-        self.select_cache: dict[Any, Any] = {}   # case-side work of select_library, done once
-        self._columns: dict[tuple[str, Any], np.ndarray] = {}
+        self.select_cache: dict[Any, Any] = {}   # case-side work of the selection, done once
         self._per_mode: dict[tuple[str, Any], float] = {}
-        dates = self.cases["date"].to_numpy(object).tolist() if "date" in self.cases.columns else []
-        # parsing all the dates once stands for parsing any subset only when pandas would
-        # read every subset in the same format: when all are valid YYYY-MM-DD
-        self.case_days = iso_days(dates)
+        self._features: dict[str, dict[str, np.ndarray]] = {}
 
-    def column(self, name: str, dtype: Any) -> np.ndarray:
-        """``cases[name].to_numpy(dtype)``, converted once (do not modify the array)."""
-        key = (name, dtype)
-        got = self._columns.get(key)
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def features(self, categorical: list[str], keywords: list[Any]) -> dict[str, np.ndarray]:
+        """The cases' raw features (:func:`.features.raw_feature_arrays`), computed once."""
+        key = repr((categorical, keywords))
+        got = self._features.get(key)
         if got is None:
-            got = self._columns[key] = self.cases[name].to_numpy(dtype)
+            got = self._features[key] = raw_feature_arrays(self.table, categorical, keywords)
         return got
 
     def learned(self, rights_type: Any, mode: Any) -> LearnedModel | None:
@@ -65,16 +67,16 @@ class LibraryFit:
         (:mod:`.learned`; None when the group has too few cases)."""
         key = (rights_type, mode)
         if key not in self._learned:
-            c = self.cases
-            g = c.loc[(c["rights_type"].to_numpy(object) == rights_type) & (c["price_mode"].to_numpy(object) == mode)]
+            t = self.table
+            g = t.take((t["rights_type"] == rights_type) & (t["price_mode"] == mode)).frame
             self._learned[key] = fit_learned(g, coverage=float(self.params["coverage"]))
         return self._learned[key]
 
     def synthetic_ids(self) -> frozenset:
         """Ids of the synthetic cases in this fit (empty unless ``allow_synthetic``)."""
         if not hasattr(self, "_synthetic_ids"):
-            c = self.cases
-            self._synthetic_ids = frozenset(c.loc[c["provenance"].to_numpy(object) != "real", "case_id"].tolist())
+            t = self.table
+            self._synthetic_ids = frozenset(t["case_id"][t["provenance"] != "real"].tolist())
         return self._synthetic_ids
 
     def year_growth(self, mode: str) -> float:
@@ -103,10 +105,11 @@ class LibraryFit:
         lo, hi = map(float, self.params["capacity_elasticity_bounds"])
         b = self.hedonic.coefficient(mode, "log_records")
         if not np.isfinite(b):
-            c = self.cases[(self.cases["price_mode"] == mode) & self.cases["records"].notna()]
-            if len(c) >= 10 and c["records"].nunique() > 1:
-                x = np.log(c["records"].to_numpy(float))
-                y = np.log(c["price"].to_numpy(float))
+            t = self.table
+            sel = (t["price_mode"] == mode) & ~np.isnan(t["records"])
+            if sel.sum() >= 10 and len(np.unique(t["records"][sel])) > 1:
+                x = np.log(t["records"][sel])
+                y = np.log(t["price"][sel])
                 b = float(np.polyfit(x, y, 1)[0])
             else:
                 b = float(self.params["capacity_elasticity_default"])
@@ -116,19 +119,12 @@ class LibraryFit:
 _FITS: OrderedDict[str, LibraryFit] = OrderedDict()
 
 
-def _fit_key(cases: pd.DataFrame, params: Mapping[str, Any]) -> str:
-    h = hashlib.sha256()
-    h.update(pd.util.hash_pandas_object(cases.astype(str), index=False).to_numpy().tobytes())
-    h.update(repr(sorted((k, repr(v)) for k, v in params.items())).encode())
-    return h.hexdigest()
-
-
 # The frame object → its content key, so that the same (immutable) case frame of a library
 # snapshot handed in on every call is not coerced and hashed again each time (~40 ms a call).
 _KEYS_BY_FRAME: dict[tuple[int, str], tuple[weakref.ref, tuple[Any, ...], str]] = {}
 
 
-def fit_library(cases: pd.DataFrame | None, params: Mapping[str, Any] | None = None) -> LibraryFit | None:
+def fit_library(cases: Any, params: Mapping[str, Any] | None = None) -> LibraryFit | None:
     """The prepared library (cached by content and parameters; 8 entries).
 
     A case frame is treated as immutable once handed in (snapshots are frozen): the content
@@ -139,7 +135,7 @@ def fit_library(cases: pd.DataFrame | None, params: Mapping[str, Any] | None = N
     p = resolve_params(params) if params is None or "hedonic_categorical" not in params else params
     # the subjects' quality library does not enter the fit (cases carry their own scores)
     pkey = repr(sorted((k, repr(v)) for k, v in p.items() if k != "quality_library"))
-    shape = (cases.shape, tuple(cases.columns)) if isinstance(cases, pd.DataFrame) else None
+    shape = frame_guard(cases)
     memo = _KEYS_BY_FRAME.get((id(cases), pkey)) if shape is not None else None
     key = memo[2] if memo is not None and memo[0]() is cases and memo[1] == shape else None
     fit = _FITS.get(key) if key is not None else None
@@ -147,7 +143,7 @@ def fit_library(cases: pd.DataFrame | None, params: Mapping[str, Any] | None = N
         _FITS.move_to_end(key)
         return fit
     c = cases_frame(cases)
-    key = _fit_key(c, p)
+    key = content_key(c, p)
     if shape is not None:
         if len(_KEYS_BY_FRAME) > 32:
             _KEYS_BY_FRAME.clear()

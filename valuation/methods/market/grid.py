@@ -13,17 +13,16 @@ Annex of 中评协〔2023〕17号 (docs/DOMAIN.md §4.2–4.4)::
     w_i = 1/n (equal)  or  w_i ∝ 1 / Σ_k |ln X_k,i|  (inverse_adjustment)
 
 A coefficient ``x1``…``x5`` given on the comparable wins over the computed one.
-The pairs frame is long: one row per (subject, comparable); every step is numpy / groupby.
+The pairs are long columns: one row per (subject, comparable); every step is numpy.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 import numpy as np
-import pandas as pd
 
-__all__ = ["AGGREGATES", "BREACH_COLUMNS", "COEFFICIENTS", "Groups", "aggregate", "aggregate_columns", "band_columns",
-           "band_flags", "coefficient_columns", "coefficients", "pair_weights", "weights"]
+__all__ = ["AGGREGATES", "BREACH_COLUMNS", "COEFFICIENTS", "Groups", "aggregate_columns", "band_columns",
+           "coefficient_columns", "pair_weights"]
 
 COEFFICIENTS = ("x1", "x2", "x3", "x4", "x5")
 COEFFICIENT_LABELS = {"x1": ("质量调整系数", "quality"), "x2": ("供求调整系数", "supply–demand"),
@@ -32,22 +31,19 @@ COEFFICIENT_LABELS = {"x1": ("质量调整系数", "quality"), "x2": ("供求调
 _EPS_ADJ = 1e-9
 
 
-def _col(df: pd.DataFrame, name: str, fill: float = np.nan) -> np.ndarray:
-    return df[name].to_numpy(float) if name in df.columns else np.full(len(df), fill)
-
-
 def _level(values: np.ndarray, table: Mapping[str, float]) -> np.ndarray:
+    """The level of each text value in ``table`` (NaN for a missing or unknown value)."""
     t = dict(table)
-    if len(values) <= 4096 and all(type(k) is str and type(v) in (int, float) for k, v in t.items()):
-        # Series.map(dict) as dict lookups (text keys, numeric levels; anything else → NaN)
-        return np.array([t.get(x, np.nan) if type(x) is str else np.nan for x in values.tolist()], dtype=float)
-    return pd.Series(values, dtype=object).map(t).to_numpy(float)
+    return np.array([float(t.get(x, np.nan)) if type(x) is str else np.nan for x in values.tolist()], dtype=float)
 
 
 def coefficient_columns(cols: Mapping[str, np.ndarray], n: int, *, x5_exclusivity: Mapping[str, float],
                         x5_evidence_type: Mapping[str, float]) -> dict[str, np.ndarray]:
-    """``x1``…``x5``, ``product``, ``p_adj`` and ``total_adj`` of ``n`` pairs given as arrays
-    (the columns :func:`coefficients` reads; a missing one counts as missing values)."""
+    """``x1``…``x5``, ``product`` (Π X), ``p_adj`` (P_i) and ``total_adj`` (Σ|ln X|) of ``n``
+    pairs given as arrays. Inputs (a missing column or value → that coefficient is 1):
+    ``price`` (Q_i), ``q_s``, ``q_c``, ``sd_s``, ``sd_c``, ``i_s``, ``i_c``, ``n_s``, ``n_c``,
+    ``beta`` (NaN → ratio form), ``ex_s``, ``ex_c`` (exclusivity), ``ev_s``, ``ev_c``
+    (evidence type), and overrides ``x1_given``…``x5_given``."""
     def col(name: str, fill: float = np.nan) -> np.ndarray:
         v = cols.get(name)
         return np.asarray(v, dtype=float) if v is not None else np.full(n, fill)
@@ -83,27 +79,6 @@ def coefficient_columns(cols: Mapping[str, np.ndarray], n: int, *, x5_exclusivit
     out["p_adj"] = col("price") * prod
     out["total_adj"] = tot
     return out
-
-
-def coefficients(pairs: pd.DataFrame, *, x5_exclusivity: Mapping[str, float],
-                 x5_evidence_type: Mapping[str, float]) -> pd.DataFrame:
-    """Add ``x1``…``x5``, ``product`` (Π X), ``p_adj`` (P_i) and ``total_adj`` (Σ|ln X|).
-
-    Input columns (missing → the coefficient is 1): ``price`` (Q_i), ``q_s``, ``q_c``,
-    ``sd_s``, ``sd_c``, ``i_s``, ``i_c``, ``n_s``, ``n_c``, ``beta`` (NaN → ratio form),
-    ``ex_s``, ``ex_c`` (exclusivity), ``ev_s``, ``ev_c`` (evidence type), and overrides
-    ``x1_given``…``x5_given``."""
-    cols = {c: pairs[c].to_numpy(object if c in ("ex_s", "ex_c", "ev_s", "ev_c") else float)
-            for c in _COEFFICIENT_INPUTS if c in pairs.columns}
-    out = pairs.copy()
-    for k, v in coefficient_columns(cols, len(pairs), x5_exclusivity=x5_exclusivity,
-                                    x5_evidence_type=x5_evidence_type).items():
-        out[k] = v
-    return out
-
-
-_COEFFICIENT_INPUTS = ("price", "q_s", "q_c", "sd_s", "sd_c", "i_s", "i_c", "n_s", "n_c", "beta",
-                       "ex_s", "ex_c", "ev_s", "ev_c", *(f"{k}_given" for k in COEFFICIENTS))
 
 
 # --------------------------------------------------------------------------- per-subject sums
@@ -202,26 +177,22 @@ class Groups:
 
 def pair_weights(subject: np.ndarray, total_adj: np.ndarray, scheme: np.ndarray,
                  groups: Groups | None = None) -> np.ndarray:
-    """:func:`weights` on arrays (``groups``: the pairs grouped by subject, when at hand)."""
+    """w_i per pair: equal (1/n) or ∝ 1/Σ|ln X| within each subject; ``scheme`` is the
+    weighting of each pair's subject (``groups``: the pairs grouped by subject, when at hand).
+    A comparable needing no adjustment at all takes the whole weight (shared equally among
+    such comparables)."""
     g = groups if groups is not None else Groups(subject)
     inv = scheme == "inverse_adjustment"
     raw = np.where(inv, 1.0 / np.maximum(np.asarray(total_adj, dtype=float), _EPS_ADJ), 1.0)
     return raw / g.spread(g.sum(raw))
 
 
-def weights(pairs: pd.DataFrame, scheme: np.ndarray) -> np.ndarray:
-    """w_i per pair: equal (1/n) or ∝ 1/Σ|ln X| within each subject; ``scheme`` is the weighting
-    of each pair's subject. A comparable needing no adjustment at all takes the whole weight
-    (shared equally among such comparables)."""
-    return pair_weights(pairs["subject"].to_numpy(), pairs["total_adj"].to_numpy(float), scheme)
-
-
 AGGREGATES = ("n", "estimate", "p_min", "p_max", "mean_log", "sd_log", "spread")
 
 
 def aggregate_columns(groups: Groups, weight: np.ndarray, p_adj: np.ndarray, n: int) -> dict[str, np.ndarray]:
-    """:func:`aggregate` as arrays over subjects ``0 … n-1`` (NaN, and ``n`` NaN, for a subject
-    without pairs — what ``aggregate(pairs).reindex(range(n))`` gives)."""
+    """Per subject ``0 … n-1``: ``n``, ``estimate`` = Σ w P_i, ``p_min``, ``p_max``, ``spread`` =
+    max/min, ``mean_log``/``sd_log`` (ddof 1) of ln P_i (NaN for a subject without pairs)."""
     p_adj = np.asarray(p_adj, dtype=float)
     with np.errstate(all="ignore"):      # pandas' kernels and ufuncs on Series do not warn
         per = _per_group(groups, np.asarray(weight, dtype=float), p_adj)
@@ -242,25 +213,15 @@ def _per_group(groups: Groups, weight: np.ndarray, p_adj: np.ndarray) -> dict[st
     return per
 
 
-def aggregate(pairs: pd.DataFrame) -> pd.DataFrame:
-    """Per subject: ``n``, ``estimate`` = Σ w P_i, ``p_min``, ``p_max``, ``spread`` =
-    max/min, ``mean_log``/``sd_log`` (ddof 1) of ln P_i, ``max_abs_coef_dev``."""
-    g = Groups(pairs["subject"].to_numpy())
-    cols = aggregate_columns(g, pairs["weight"].to_numpy(float), pairs["p_adj"].to_numpy(float),
-                             int(g.keys.max()) + 1 if len(g.keys) else 0)
-    out = pd.DataFrame({k: cols[k][g.keys] for k in AGGREGATES},
-                       index=pd.Index(g.keys, name="subject"))
-    out["n"] = g.sizes
-    return out
-
-
 BREACH_COLUMNS = ("subject", "case_id", "coefficient", "value", "low", "high")
 
 
 def band_columns(pairs: Mapping[str, np.ndarray], coefficient_band: tuple[float, float],
                  product_band: tuple[float, float]) -> dict[str, np.ndarray] | None:
-    """:func:`band_flags` as arrays (``pairs``: ``subject``, ``case_id``, ``x1``…``x5``,
-    ``product`` as arrays); None when nothing breaches a band."""
+    """Guardrail breaches: ``subject, case_id, coefficient, value, low, high`` for every single
+    coefficient outside ``coefficient_band`` and every product outside ``product_band``
+    (``pairs``: ``subject``, ``case_id``, ``x1``…``x5``, ``product`` as arrays); None when
+    nothing breaches a band."""
     lo, hi = map(float, coefficient_band)
     plo, phi = map(float, product_band)
     parts = []
@@ -276,15 +237,3 @@ def band_columns(pairs: Mapping[str, np.ndarray], coefficient_band: tuple[float,
             "coefficient": np.concatenate([p[2] for p in parts]), "value": np.concatenate([p[3] for p in parts]),
             "low": np.concatenate([np.full(len(p[3]), p[4]) for p in parts]),
             "high": np.concatenate([np.full(len(p[3]), p[5]) for p in parts])}
-
-
-def band_flags(pairs: pd.DataFrame, coefficient_band: tuple[float, float],
-               product_band: tuple[float, float]) -> pd.DataFrame:
-    """Long frame of guardrail breaches: ``subject, case_id, coefficient, value, low, high``
-    for every single coefficient outside ``coefficient_band`` and every product outside
-    ``product_band``."""
-    cols = band_columns({c: pairs[c].to_numpy() for c in ("subject", "case_id", *COEFFICIENTS, "product")},
-                        coefficient_band, product_band)
-    if cols is None:
-        return pd.DataFrame({"subject": [], "case_id": [], "coefficient": [], "value": [], "low": [], "high": []})
-    return pd.DataFrame(cols)

@@ -21,11 +21,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from scipy import stats
 
 from ...library.cases import PRICED_MODES, priced_cases
-from .features import Encoder, keyword_columns, raw_feature_arrays, raw_features, take_rows
+from .cases_table import CaseTable, case_table
+from .features import Encoder, keyword_columns, raw_feature_arrays, take_rows
+from .grid import Groups
 
 __all__ = ["HedonicModel", "ModeFit"]
 
@@ -48,11 +49,12 @@ class ModeFit:
     bse: np.ndarray | None = None
     z: np.ndarray | None = None          # studentised residuals e / √(σ²_g (1 − h)), sorted
 
-    def table(self) -> pd.DataFrame:
+    def table(self) -> dict[str, np.ndarray]:
+        """Columns ``feature``, ``coef``, ``se_hc3``, ``t`` (one row per coefficient)."""
         se = self.bse if self.bse is not None else np.sqrt(np.diag(self.cov))
         with np.errstate(divide="ignore", invalid="ignore"):
             t = np.where(se > 0, self.beta / np.where(se > 0, se, 1.0), np.nan)
-        return pd.DataFrame({"coef": self.beta, "se_hc3": se, "t": t}, index=self.names)
+        return {"feature": np.array(self.names, dtype=object), "coef": self.beta, "se_hc3": se, "t": t}
 
 
 class HedonicModel:
@@ -64,45 +66,56 @@ class HedonicModel:
         self.params = dict(params)
 
     # ------------------------------------------------------------------ fit
-    def fit(self, cases: pd.DataFrame) -> HedonicModel:
+    def fit(self, cases: Any) -> HedonicModel:
+        """Fit on a :class:`~.cases_table.CaseTable` of priced cases, or on a case frame (its
+        priced rows are converted here)."""
         p = self.params
-        c = priced_cases(cases)
+        c = cases if isinstance(cases, CaseTable) else case_table(priced_cases(cases))
         kws = list(p.get("title_keywords") or [])
         cat = list(p["hedonic_categorical"])
-        F = raw_features(c, cat, kws)
+        F = raw_feature_arrays(c, cat, kws)
         self.fits_: dict[str, ModeFit] = {}
         self.reasons_: dict[str, str] = {}
+        modes = np.asarray(c["price_mode"], dtype=object) if len(c) else np.zeros(0, dtype=object)
         for mode in PRICED_MODES:
-            sel = (c["price_mode"] == mode).to_numpy(bool)
+            sel = modes == mode
             n = int(sel.sum())
             if n < int(p["hedonic_min_rows"]):
                 self.reasons_[mode] = f"{n} cases < min_rows {p['hedonic_min_rows']}"
                 continue
+            Fm = take_rows(F, sel)
             enc = Encoder(cat, list(p["hedonic_numeric"]), keyword_columns(kws),
-                          int(p["hedonic_min_level_count"]), "hedonic").fit(F.loc[sel])
-            X = enc.transform(F.loc[sel])
-            y = np.log(c.loc[sel, "price"].to_numpy(float))
+                          int(p["hedonic_min_level_count"]), "hedonic").fit(Fm)
+            X = enc.transform(Fm)
+            y = np.log(np.asarray(c["price"], dtype=float)[sel])
             fit = self._ols(X, y, enc, mode)
             if fit is None:
                 self.reasons_[mode] = "design matrix has too few degrees of freedom"
                 continue
             resid = y - X @ fit.beta
             s2_row = np.full(n, fit.sigma2)
-            vg = [g for g in (p.get("variance_groups") or []) if g in F.columns]
+            vg = [g for g in (p.get("variance_groups") or []) if g in F]
             if vg:
-                g = vg[0]
-                fit.group_col = g
-                resid = y - X @ fit.beta
-                lam = float(p.get("variance_shrink", 10.0))
-                grp = pd.Series(F.loc[sel, g].to_numpy(object)).fillna("_missing")
-                ss = pd.Series(resid ** 2).groupby(grp.to_numpy()).agg(["sum", "size"])
-                for lvl, row in ss.iterrows():
-                    fit.group_sigma2[str(lvl)] = float((row["sum"] + lam * fit.sigma2) / (row["size"] + lam))
-                s2_row = grp.map(fit.group_sigma2).to_numpy(float)
+                fit.group_col = vg[0]
+                s2_row = self._group_variances(fit, Fm[vg[0]], resid, float(p.get("variance_shrink", 10.0)))
             h = self._leverage(X, fit.beta)
             fit.z = np.sort(resid / np.sqrt(s2_row * np.clip(1.0 - h, 1e-6, None)))
             self.fits_[mode] = fit
         return self
+
+    @staticmethod
+    def _group_variances(fit: ModeFit, group: np.ndarray, resid: np.ndarray, lam: float) -> np.ndarray:
+        """σ̂²_g = (Σ_g e² + λ σ̂²) / (n_g + λ) per group (missing → ``_missing``), stored in
+        ``fit.group_sigma2``; returns each row's. Sums per group in sorted label order, as
+        pandas' ``groupby`` summed them (:class:`.grid.Groups`)."""
+        grp = [x if type(x) is str else "_missing" for x in group.tolist()]
+        labels = sorted(set(grp))
+        code = {x: i for i, x in enumerate(labels)}
+        g = Groups(np.array([code[x] for x in grp], dtype=np.int64))
+        total = g.sum(resid ** 2)
+        for key, ss, size in zip(g.keys.tolist(), total.tolist(), g.sizes.tolist()):
+            fit.group_sigma2[labels[key]] = float((ss + lam * fit.sigma2) / (size + lam))
+        return np.array([fit.group_sigma2[x] for x in grp], dtype=float)
 
     @staticmethod
     def _leverage(X: np.ndarray, beta: np.ndarray) -> np.ndarray:
@@ -146,17 +159,10 @@ class HedonicModel:
                        names=list(enc.names_), bse=bse)
 
     # ------------------------------------------------------------------ predict
-    def predict(self, subjects: pd.DataFrame, coverage: float | None = None) -> pd.DataFrame:
-        """Columns ``mean_log``, ``sd_pred`` (of ln P), ``low``, ``high``, ``estimate``
-        (= exp(mean_log)), ``available`` — aligned with ``subjects`` (column ``price_mode``)."""
-        F = raw_feature_arrays(subjects, list(self.params["hedonic_categorical"]),
-                               list(self.params.get("title_keywords") or [])) if len(subjects) else {}
-        modes = subjects["price_mode"].to_numpy(object) if len(subjects) else np.zeros(0, dtype=object)
-        return pd.DataFrame(self.predict_columns(F, modes, coverage), index=subjects.index)
-
     def predict_columns(self, F: Mapping[str, np.ndarray], modes: np.ndarray, coverage: float | None = None
                         ) -> dict[str, np.ndarray]:
-        """:meth:`predict` as arrays, from the subjects' raw features ``F``
+        """Columns ``mean_log``, ``sd_pred`` (of ln P), ``low``, ``high``, ``estimate``
+        (= exp(mean_log)), ``available`` of the subjects, from their raw features ``F``
         (:func:`.features.raw_feature_arrays` with ``hedonic_categorical`` and the title
         keywords) and their price modes — the features computed once serve the selection too."""
         cov_ = float(coverage if coverage is not None else self.params.get("coverage", 0.8))
@@ -201,8 +207,10 @@ class HedonicModel:
             return float("nan")
         return float(fit.beta[fit.names.index(name)])
 
-    def summary(self) -> pd.DataFrame:
-        """One row per mode: nobs, R², σ, df."""
-        rows = [{"price_mode": m, "nobs": f.nobs, "rsquared": f.rsquared, "sigma": float(np.sqrt(f.sigma2)),
-                 "df_resid": f.df_resid, "features": len(f.names)} for m, f in self.fits_.items()]
-        return pd.DataFrame(rows).set_index("price_mode") if rows else pd.DataFrame()
+    def summary(self) -> dict[str, list[Any]]:
+        """Columns ``price_mode``, ``nobs``, ``rsquared``, ``sigma``, ``df_resid``, ``features``:
+        one row per fitted mode."""
+        keys = ("price_mode", "nobs", "rsquared", "sigma", "df_resid", "features")
+        rows = [(m, f.nobs, f.rsquared, float(np.sqrt(f.sigma2)), f.df_resid, len(f.names))
+                for m, f in self.fits_.items()]
+        return {k: [r[j] for r in rows] for j, k in enumerate(keys)}

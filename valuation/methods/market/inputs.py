@@ -1,6 +1,8 @@
-"""What the market approach reads from a portfolio: the subjects in the case schema, as arrays
-(:class:`_Subjects`), and the card's explicit comparables — the pandas edge of the approach
-(CAS 2023 art. 23; docs/DOMAIN.md §4). Missing text is NaN here (the case schema's convention).
+"""What the market approach reads from a portfolio: the subjects in the case schema as arrays
+(:class:`_Subjects`), from the typed asset table (``Portfolio.columns``), and the card's
+explicit comparables as arrays typed by the records' schema (``market.comparables``) — CAS
+2023 art. 23; docs/DOMAIN.md §4. Missing text is None (the asset table's convention,
+:mod:`valuation.core.columns`).
 """
 from __future__ import annotations
 
@@ -9,157 +11,108 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from ...core.portfolio import column_list, column_values
+from ...core.portfolio import column_list
+from ...core.ragged import item_specs
 from ..base import nan_to_num
+from .cases_table import subject_columns
+from .features import _numbers, text_values
 
-__all__ = ["MarketInputs", "market_inputs", "subjects_from_portfolio"]
+__all__ = ["MarketInputs", "market_inputs"]
+
+_COMPARABLES = "market.comparables"
 
 
 # --------------------------------------------------------------------------- subjects
-def _str(a: pd.DataFrame, name: str) -> np.ndarray:
-    """Text column as objects, missing and empty text as NaN."""
-    if name not in a.columns:
-        return np.full(len(a), np.nan, dtype=object)
-    dtype = column_values(a, name).dtype   # without the Series (~30 µs; ~24 columns a call)
-    if len(a) <= 4096 and (isinstance(dtype, pd.StringDtype) or (isinstance(dtype, np.dtype) and dtype.kind == "O")):
-        # text (or objects that are all text / missing): one conversion and a list pass
-        # instead of pandas' str machinery (~1 ms a column, paid many times per appraisal)
-        vals = column_list(a, name)
-        if all(type(x) is str or x is None or (type(x) is float and x != x) for x in vals):
-            out = np.empty(len(vals), dtype=object)
-            out[:] = [x if type(x) is str and x else np.nan for x in vals]
-            return out
-    v = a[name].astype("str")
-    return v.where(v.notna() & (v.str.len() > 0)).to_numpy(object)
+def _text(table: Any, name: str) -> np.ndarray:
+    """A text or enum column as text: str, None where missing or empty."""
+    a = table.decode(name) if table.spec(name).kind == "enum" else table[name]
+    out = np.empty(len(a), dtype=object)
+    out[:] = [x if x else None for x in a.tolist()]
+    return out
 
 
-def _num(a: pd.DataFrame, name: str) -> np.ndarray:
-    if name not in a.columns:
-        return np.full(len(a), np.nan)
-    v = column_values(a, name)
-    if isinstance(v, np.ndarray) and v.dtype.kind in "fiu":   # already numeric: pd.to_numeric
-        return v.astype(float)                                 # would hand back the same values
-    return pd.to_numeric(a[name], errors="coerce").to_numpy(float)
+def _or(values: np.ndarray, default: Any) -> np.ndarray:
+    """Missing numbers (NaN) or text (None) replaced by ``default``."""
+    if values.dtype == object:
+        out = np.empty(len(values), dtype=object)
+        out[:] = [default if x is None else x for x in values.tolist()]
+        return out
+    return np.where(np.isnan(values), float(default), values)
 
 
-def _flag(a: pd.DataFrame, name: str) -> np.ndarray:
-    """``a[name].fillna(False).to_numpy(bool)`` (all False when the column is absent)."""
-    if name not in a.columns:
-        return np.zeros(len(a), bool)
-    v = column_values(a, name)
-    return v.copy() if isinstance(v, np.ndarray) and v.dtype == np.bool_ else a[name].fillna(False).to_numpy(bool)
-
-
-def _valuation_dates(a: pd.DataFrame) -> np.ndarray:
-    """``valuation_date`` as ``YYYY-MM-DD`` text (NaN when missing): what
-    ``pd.to_datetime(col, errors="coerce").dt.strftime("%Y-%m-%d")`` gives, straight from the
-    datetime64 values when the column already holds them (four-digit years)."""
-    if "valuation_date" not in a.columns:
-        return pd.Series(pd.NaT, index=a.index).dt.strftime("%Y-%m-%d").to_numpy(object)
-    v = column_values(a, "valuation_date")
-    if isinstance(v, np.ndarray) and v.dtype.kind == "M":
-        nat = np.isnat(v)
-        day = v.astype("datetime64[D]")
-        year = day[~nat].astype("datetime64[Y]").astype(np.int64) + 1970
-        if ((year >= 1000) & (year <= 9999)).all():
-            out = np.datetime_as_string(day, unit="D").astype(object)
-            out[nat] = np.nan
-            return out
-    return pd.to_datetime(a["valuation_date"], errors="coerce").dt.strftime("%Y-%m-%d").to_numpy(object)
-
-
-def _comparables(pf) -> pd.DataFrame | None:
-    """The card's ``market.comparables`` record, None when the portfolio has none (then
-    ``Portfolio.record`` would build an empty frame of the record's columns, ~1 ms a call,
-    which the market approach treats as no comparables)."""
-    if not hasattr(pf, "record"):
+def comparables_of(records: Any, ids: np.ndarray) -> dict[str, np.ndarray] | None:
+    """The explicit comparables of the assets ``ids`` from a ``market.comparables`` records
+    table (``asset_id`` + the item columns; rows of other assets left out, the table's row
+    order kept): the item columns as arrays (numbers float, NaN missing; enums and text as
+    str, None missing) and ``subject``, the position of each row's asset in ``ids``. None
+    when there are none. The columns are read once each by the core's public readers
+    (:func:`valuation.core.frames.column_list`): a :class:`~valuation.core.ragged.Ragged`
+    built for one card's few rows cost more than the whole valuation."""
+    if records is None or not len(records):
         return None
-    records = getattr(pf, "records", None)
-    if isinstance(records, Mapping) and "market.comparables" not in records:
+    pos_of = {str(x): i for i, x in enumerate(np.asarray(ids).tolist())}
+    owner = np.array([pos_of.get(x, -1) if isinstance(x, str) else -1
+                      for x in column_list(records, "asset_id")], dtype=np.int64)
+    rows = np.flatnonzero(owner >= 0)
+    if not len(rows):
         return None
-    return pf.record("market.comparables")
+    have = set(records.columns)
+    out: dict[str, np.ndarray] = {"subject": owner[rows]}
+    for spec in item_specs(_COMPARABLES):
+        if spec.name not in have:
+            out[spec.name] = np.full(len(rows), np.nan) if spec.kind == "number" else np.full(len(rows), None)
+            continue
+        vals = np.empty(len(owner), dtype=object)
+        vals[:] = column_list(records, spec.name)
+        out[spec.name] = _numbers(vals)[rows] if spec.kind == "number" else text_values(vals[rows])
+    return out
 
 
-def _asset_ids(comps: pd.DataFrame) -> list[Any]:
-    """``comps["asset_id"].astype(str).to_numpy(object, na_value=None).tolist()``: straight
-    from the object column when it holds text only (what a portfolio's records hold), without
-    the "str" Series (~0.13 ms a call)."""
-    v = column_values(comps, "asset_id")
-    if isinstance(v, np.ndarray) and v.dtype == object:
-        vals = v.tolist()
-        if all(type(x) is str for x in vals):
-            return vals
-    return comps["asset_id"].astype(str).to_numpy(object, na_value=None).tolist()
-
-
-def _subject_columns(pf, params: Mapping[str, Any]) -> dict[str, np.ndarray]:
-    """The columns of :func:`subjects_from_portfolio` as arrays (text as objects)."""
+def _subject_columns(pf, params: Mapping[str, Any], has_explicit: np.ndarray) -> dict[str, np.ndarray]:
+    """One subject per asset in the case schema, plus ``source`` (explicit | library | none),
+    ``supply_demand``, ``date_index``, ``k``, ``min_comparables``, ``weighting`` — read from
+    the asset table (``date``: the valuation date as ``datetime64[D]``)."""
     from ...quality.composite import composite_columns
 
-    a = pf.assets
-    n = len(a)
+    t = pf.columns
+    n = len(t)
     try:
         # the score column only (the frame of every composite column cost more than the scoring)
-        q = composite_columns(pf, errors="mark", library=params.get("quality_library"))["quality_score"]
+        q = np.asarray(composite_columns(pf, errors="mark", library=params.get("quality_library"))["quality_score"],
+                       dtype=float)
     except Exception:  # noqa: BLE001  # pragma: no cover - quality problems are the quality module's to report
-        q = _num(a, "quality_score")
-    comps = _comparables(pf)
-    has_explicit = np.zeros(n, bool)
-    if comps is not None and len(comps):
-        given = set(_asset_ids(comps))
-        has_explicit = np.array([x in given for x in a.index.tolist()], dtype=bool)
-    use_lib = _flag(a, "market_use_library")
+        q = t.floats("quality_score")
+    use_lib = t["market_use_library"]
     source = np.where(has_explicit, "explicit", np.where(use_lib, "library", "none")).astype(object)
-    mode = _str(a, "market_price_mode")
-    mode = np.where(pd.isna(mode), "one_off", mode).astype(object)
-    k = _num(a, "market_k")
-    mc = _num(a, "market_min_comparables")
-    wt = _str(a, "market_weighting")
-    di = _num(a, "market_date_index")
     return {
-        "category": _str(a, "category"), "records": _num(a, "records"), "fields": _num(a, "fields"),
-        "size_bytes": _num(a, "size_bytes"), "update_frequency": _str(a, "update_frequency"),
-        "rights_type": _str(a, "rights_type"), "exclusivity": _str(a, "rights_exclusivity"),
-        "price_mode": mode, "quality": q,
-        "date": _valuation_dates(a), "platform": np.full(n, np.nan, dtype=object),
-        "title": _str(a, "name"), "description": _str(a, "description"), "evidence_type": np.full(n, params["subject_evidence"], dtype=object),
-        "source": source, "supply_demand": nan_to_num(_num(a, "market_supply_demand")),
-        "date_index": np.where(np.isnan(di), 100.0, di),
-        "k": np.where(np.isnan(k), float(params["k"]), k),
-        "min_comparables": np.where(np.isnan(mc), float(params["min_comparables"]), mc),
-        "weighting": np.where(pd.isna(wt), params["weighting"], wt).astype(object),
+        "category": _text(t, "category"), "records": t.floats("records"), "fields": t.floats("fields"),
+        "size_bytes": t.floats("size_bytes"), "update_frequency": _text(t, "update_frequency"),
+        "rights_type": _text(t, "rights_type"), "exclusivity": _text(t, "rights_exclusivity"),
+        "price_mode": _or(_text(t, "market_price_mode"), "one_off"), "quality": q,
+        "date": t["valuation_date"], "platform": np.full(n, None, dtype=object),
+        "title": _text(t, "name"), "description": _text(t, "description"),
+        "evidence_type": np.full(n, params["subject_evidence"], dtype=object),
+        "source": source, "supply_demand": nan_to_num(t.floats("market_supply_demand")),
+        "date_index": _or(t.floats("market_date_index"), 100.0),
+        "k": _or(t.floats("market_k"), params["k"]),
+        "min_comparables": _or(t.floats("market_min_comparables"), params["min_comparables"]),
+        "weighting": _or(_text(t, "market_weighting"), params["weighting"]),
     }
 
 
-def subjects_from_portfolio(pf, params: Mapping[str, Any]) -> pd.DataFrame:
-    """One subject row per asset in the case schema, plus ``source`` (explicit | library |
-    none), ``supply_demand``, ``date_index``, ``k``, ``min_comparables``, ``weighting``."""
-    return pd.DataFrame(_subject_columns(pf, params), index=pf.assets.index)
-
-
-# the subject columns the valuation reads, as text (objects) or numbers
-_SUBJECT_TEXT = ("price_mode", "source", "rights_type", "weighting", "exclusivity", "evidence_type", "date")
-_SUBJECT_NUMBERS = ("quality", "supply_demand", "date_index", "records", "min_comparables", "k")
-
-
 class _Subjects:
-    """The subjects as arrays, and as the frame (built when first needed: the case-library
-    selection and the hedonic model read frames)."""
+    """The subjects as arrays (text None when missing, ``date`` as ``datetime64[D]``) and their
+    ids (``index``)."""
 
-    def __init__(self, cols: Mapping[str, np.ndarray], index: pd.Index, frame: pd.DataFrame | None = None):
+    def __init__(self, cols: Mapping[str, np.ndarray], index: Any):
         self.cols = cols
         self.index = index
-        self._frame = frame
 
     @classmethod
-    def of_frame(cls, subjects: pd.DataFrame) -> _Subjects:
-        cols: dict[str, np.ndarray] = {}
-        for c in _SUBJECT_TEXT + _SUBJECT_NUMBERS:
-            if c in subjects.columns:
-                cols[c] = subjects[c].to_numpy(object if c in _SUBJECT_TEXT else float)
-        return cls(cols, subjects.index, subjects)
+    def of_frame(cls, subjects: Any) -> _Subjects:
+        """The subjects of a frame in the case schema (the back-test's)."""
+        return cls(*subject_columns(subjects))
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.cols[name]
@@ -167,32 +120,28 @@ class _Subjects:
     def __len__(self) -> int:
         return len(self.index)
 
-    def feature_source(self) -> pd.DataFrame | Mapping[str, np.ndarray]:
-        """What the raw features are read from: the frame when given, else the arrays."""
-        return self._frame if self._frame is not None else self.cols
-
-    @property
-    def frame(self) -> pd.DataFrame:
-        if self._frame is None:
-            self._frame = pd.DataFrame(self.cols, index=self.index)
-        return self._frame
-
-
+    def feature_source(self) -> Mapping[str, np.ndarray]:
+        """What the raw features and the learned model read: the subjects' columns."""
+        return self.cols
 
 
 @dataclass(frozen=True, eq=False)
 class MarketInputs:
     """The market approach's reads of a portfolio: the subjects as arrays, the card's explicit
-    comparables (a records table, or None), and whether every asset is a demonstration
+    comparables (:func:`comparables_of`, or None), and whether every asset is a demonstration
     (``market.demonstration``: synthetic cases may then stand behind the value, never final)."""
 
     subjects: _Subjects
-    comparables: pd.DataFrame | None
+    comparables: Mapping[str, np.ndarray] | None
     allow_synthetic: bool
 
 
 def market_inputs(pf, params: Mapping[str, Any]) -> MarketInputs:
     """Read the portfolio for the market approach (``params``: the resolved parameters)."""
-    demo = _flag(pf.assets, "market_demonstration")
-    return MarketInputs(_Subjects(_subject_columns(pf, params), pf.assets.index), _comparables(pf),
+    t = pf.columns
+    comps = comparables_of(pf.records.get(_COMPARABLES), t.ids)
+    has_explicit = np.bincount(comps["subject"], minlength=len(t)) > 0 if comps is not None \
+        else np.zeros(len(t), bool)
+    demo = t["market_demonstration"]
+    return MarketInputs(_Subjects(_subject_columns(pf, params, has_explicit), t.ids), comps,
                         bool(len(demo) and demo.all()))

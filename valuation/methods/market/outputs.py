@@ -1,7 +1,8 @@
-"""The market approach's outputs as frames, built when read (the pandas edge of :mod:`.value`):
-the result frame, the pairs (subject × comparable), the hedonic predictions, the guardrail
-breaches and the explicit comparables left out; :func:`value_subjects`, the back-test's entry
-over subjects in the case schema (CAS 2023 art. 23; docs/DOMAIN.md §4).
+"""The market approach's outputs, built when read (the edge of :mod:`.value`): the result
+frame (through :func:`valuation.core.frames.frame_of_arrays`, the core's pandas edge), and as
+columns the pairs (subject × comparable), the hedonic predictions, the guardrail breaches and
+the explicit comparables left out; :func:`value_subjects`, the back-test's entry over subjects
+in the case schema (CAS 2023 art. 23; docs/DOMAIN.md §4).
 """
 from __future__ import annotations
 
@@ -9,48 +10,42 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from ...core.portfolio import frame_of_arrays
 from .fit import LibraryFit
-from .grid import COEFFICIENTS, band_flags
-from .inputs import _Subjects
+from .grid import BREACH_COLUMNS, band_columns
+from .inputs import _Subjects, comparables_of
 from .params import resolve_params
 
-__all__ = ["lazy_frames", "missing_text", "no_frame", "value_subjects"]
+__all__ = ["lazy_outputs", "value_subjects"]
+
+_EMPTY_PAIRS = ("subject", "case_id", "price", "weight", "p_adj", "product", "total_adj")
+_HEDONIC = ("mean_log", "sd_pred", "low", "high", "estimate", "available")
 
 
-def no_frame() -> pd.DataFrame:
-    """An empty frame (no explicit comparables left out)."""
-    return pd.DataFrame()
+def lazy_outputs(index: Any, cols: Mapping[str, Any], pc: Mapping[str, np.ndarray], hed: Any,
+                 bands: tuple[Any, Any], excluded: Callable[[], Mapping[str, np.ndarray]]
+                 ) -> dict[str, Callable[[], Any]]:
+    """Builders of the outputs of :func:`value_subjects` that the appraisal itself does not read
+    (a frame of a few rows costs ~1 ms, more than the valuation of a card): ``frame``, and the
+    columns of ``pairs``, ``hedonic``, ``breaches`` (one row per band breach) and ``excluded``."""
+    n = len(index)
 
-
-def missing_text(x: np.ndarray) -> np.ndarray:
-    """``pd.isna`` of a text array (None, NaN, pd.NA, NaT are missing; "" is not)."""
-    return np.asarray(pd.isna(x), dtype=bool)
-
-
-def lazy_frames(index: pd.Index, cols: Mapping[str, Any], pc: Mapping[str, np.ndarray], hed: Any,
-                bands: tuple[Any, Any], excluded: Callable[[], pd.DataFrame]) -> dict[str, Callable[[], Any]]:
-    """Builders of the frames of :func:`value_subjects` (a frame of a few rows costs ~1 ms, more
-    than the valuation of a card, and the appraisal reads none of them)."""
-    def pairs_frame() -> pd.DataFrame:
+    def pairs() -> dict[str, np.ndarray]:
         if "case_id" in pc:      # pairs were formed (possibly none kept)
-            return pd.DataFrame(pc)
-        return pd.DataFrame(columns=["subject", "case_id", "price", "weight", "p_adj", "product", "total_adj"])
+            return dict(pc)
+        return {c: np.zeros(0) for c in _EMPTY_PAIRS}
 
-    def hedonic_frame() -> pd.DataFrame:
-        return pd.DataFrame(hed, index=index) if hed is not None else pd.DataFrame(
-            {"mean_log": np.nan, "sd_pred": np.nan, "low": np.nan, "high": np.nan, "estimate": np.nan,
-             "available": False}, index=index)
+    def hedonic() -> dict[str, np.ndarray]:
+        if hed is not None:
+            return dict(hed)
+        return {c: np.zeros(n, bool) if c == "available" else np.full(n, np.nan) for c in _HEDONIC}
 
-    def breaches() -> pd.DataFrame:
-        if len(pc["subject"]):
-            return band_flags(pairs_frame(), *bands)
-        return band_flags(pd.DataFrame({k: [] for k in ("subject", "case_id", *COEFFICIENTS, "product")}), *bands)
+    def breaches() -> dict[str, np.ndarray]:
+        got = band_columns(pc, *bands) if len(pc["subject"]) else None
+        return got if got is not None else {c: np.zeros(0) for c in BREACH_COLUMNS}
 
-    # the result frame = pd.DataFrame(cols, index=...), text converted at once
-    return {"frame": lambda: frame_of_arrays(cols, index), "pairs": pairs_frame, "hedonic": hedonic_frame,
+    return {"frame": lambda: frame_of_arrays(cols, index), "pairs": pairs, "hedonic": hedonic,
             "breaches": breaches, "excluded": excluded}
 
 
@@ -101,14 +96,17 @@ class _Outputs(dict):
 
 
 
-def value_subjects(subjects: pd.DataFrame, *, cases: pd.DataFrame | None = None,
-                   comparables: pd.DataFrame | None = None, params: Mapping[str, Any] | None = None,
-                   library: LibraryFit | None = None) -> dict[str, Any]:
-    """Value subjects in the case schema (see :func:`subjects_from_portfolio`) — the numeric
-    path shared by :func:`appraise` and the back-test. Returns ``frame`` (per subject),
-    ``pairs`` (per subject × comparable), ``breaches`` (guardrail rows), ``excluded``
-    (explicit comparables left out) and ``library`` (the :class:`LibraryFit` or None)."""
+def value_subjects(subjects: Any, *, cases: Any = None, comparables: Any = None,
+                   params: Mapping[str, Any] | None = None, library: LibraryFit | None = None) -> dict[str, Any]:
+    """Value subjects given as a frame in the case schema (the back-test's) — the numeric path
+    of :func:`~.approach.appraise`. ``cases``: a case frame; ``comparables``: a
+    ``market.comparables`` records frame (``asset_id`` = the subjects' index). Returns
+    ``frame`` (per subject), the columns of ``pairs`` (per subject × comparable),
+    ``breaches`` (guardrail rows), ``excluded`` (explicit comparables left out) and
+    ``library`` (the :class:`LibraryFit` or None)."""
     from .value import _value
 
-    return _value(_Subjects.of_frame(subjects), cases=cases, comparables=comparables, p=resolve_params(params),
+    subj = _Subjects.of_frame(subjects)
+    ids = np.array([str(x) for x in subj.index.tolist()], dtype=object)
+    return _value(subj, cases=cases, comparables=comparables_of(comparables, ids), p=resolve_params(params),
                   library=library)

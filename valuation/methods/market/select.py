@@ -1,7 +1,7 @@
 """Comparable selection from the case library (中评协〔2023〕17号 art. 23(2); docs/DOMAIN.md §4.4).
 
 1. Hard filters: same rights type, same price mode and same price unit, price > 0 — prices in
-   different units are never mixed (:func:`valuation.library.cases.same_unit_mask`).
+   different units are never mixed (:func:`same_unit`, on the case table's arrays).
 2. Nearest neighbours on standardised features (:class:`.features.Encoder`, ``kind="knn"``):
    one scikit-learn ``NearestNeighbors`` per (rights type, price mode) group, the k of each
    subject (``market.k``) capped by the number of candidates.
@@ -12,12 +12,12 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from ...library.cases import price_unit_of, same_unit_mask
-from .features import Encoder, keyword_columns, raw_feature_arrays, raw_features, take_rows
+from ...library.cases import PRICED_MODES, price_unit_of
+from .cases_table import CaseTable
+from .features import Encoder, keyword_columns, raw_feature_arrays, take_rows
 
-__all__ = ["select_columns", "select_library"]
+__all__ = ["same_unit", "select_columns"]
 
 _KNN_EXCLUDE = ("rights_type",)  # hard-filtered already
 # Below this many subject × candidate distances the query runs on one OpenMP thread: for a
@@ -40,22 +40,15 @@ def _kneighbors(nn: Any, Xs: np.ndarray, n_candidates: int, k: int) -> tuple[np.
         return nn.kneighbors(Xs, n_neighbors=k)
 
 
-def select_library(subjects: pd.DataFrame, cases: pd.DataFrame, params: Mapping[str, Any], *,
-                   cache: dict[Any, Any] | None = None) -> pd.DataFrame:
-    """Long frame ``subject`` (row position in ``subjects``), ``case_row`` (row in ``cases``),
-    ``distance``, ``rank`` for the subjects with ``source == "library"``.
-
-    ``subjects`` needs ``rights_type``, ``price_mode``, ``k`` and the feature columns;
-    ``cases`` is a case frame (:func:`valuation.library.cases.cases_frame`).
-
-    ``cache`` (a dict owned by the caller, one per ``cases`` frame — e.g. the
-    :class:`~.approach.LibraryFit`'s) keeps what depends on the cases only: their raw
-    features and, per (rights type, price mode), the candidates, the fitted encoder, the
-    encoded candidates and the fitted neighbour index. The same numbers, computed once."""
-    got = select_columns(subjects, len(subjects), cases, params, cache=cache)
-    if got is None:
-        return pd.DataFrame({"subject": [], "case_row": [], "distance": [], "rank": []})
-    return pd.DataFrame(got)
+def same_unit(cases: CaseTable, price_mode: str, rights_type: str) -> np.ndarray:
+    """Cases comparable in price with a subject of ``price_mode`` and ``rights_type``: same
+    rights type, same mode, the unit of that mode, a positive finite price (free and
+    negotiated never match; :func:`valuation.library.cases.same_unit_mask` on arrays)."""
+    if price_mode not in PRICED_MODES:
+        return np.zeros(len(cases), dtype=bool)
+    p = cases["price"]
+    return (cases["price_mode"] == price_mode) & (cases["price_unit"] == price_unit_of(price_mode)) & \
+        np.isfinite(p) & (p > 0) & (cases["rights_type"] == rights_type)
 
 
 def _groups(pos: np.ndarray, rights: np.ndarray, modes: np.ndarray) -> dict[tuple[Any, Any], np.ndarray]:
@@ -63,59 +56,56 @@ def _groups(pos: np.ndarray, rights: np.ndarray, modes: np.ndarray) -> dict[tupl
     keys left out: ``groupby(["rights_type", "price_mode"], sort=False)`` without a frame."""
     out: dict[tuple[Any, Any], list[int]] = {}
     for p, r, m in zip(pos.tolist(), rights.tolist(), modes.tolist()):
-        if pd.isna(r) or pd.isna(m):
+        if r is None or m is None or r != r or m != m:
             continue
         out.setdefault((r, m), []).append(p)
     return {k: np.array(v, dtype=np.int64) for k, v in out.items()}
 
 
-def _values(col: Any, dtype: Any) -> np.ndarray:
-    return col.to_numpy(dtype) if isinstance(col, pd.Series) else np.asarray(col, dtype=dtype)
-
-
-def select_columns(subjects: pd.DataFrame | Mapping[str, np.ndarray], n: int, cases: pd.DataFrame,
-                   params: Mapping[str, Any], *, cache: dict[Any, Any] | None = None,
+def select_columns(subjects: Mapping[str, np.ndarray], n: int, fit: Any, params: Mapping[str, Any], *,
                    features: Mapping[str, np.ndarray] | None = None) -> dict[str, np.ndarray] | None:
-    """:func:`select_library` as arrays (None when nothing is selected), from a frame of the
-    ``n`` subjects or a mapping of their columns. ``features``: the subjects' raw features
-    (:func:`.features.raw_feature_arrays` of ``hedonic_categorical`` and the title keywords,
-    a superset of the selection's columns), when already computed."""
+    """``subject`` (row position among the ``n`` subjects), ``case_row`` (row of the prepared
+    library ``fit``'s case table), ``distance`` and ``rank`` of the nearest neighbours of the
+    subjects with ``source == "library"`` (None when nothing is selected).
+
+    ``subjects``: the subjects' columns (``source``, ``rights_type``, ``price_mode``, ``k`` and
+    the feature columns); ``features``: their raw features
+    (:func:`.features.raw_feature_arrays` of ``hedonic_categorical`` and the title keywords, a
+    superset of the selection's columns), when already computed. What depends on the cases
+    only — per (rights type, price mode) the candidates, the fitted encoder, the encoded
+    candidates and the neighbour index — is kept in ``fit.select_cache``: computed once."""
     from sklearn.neighbors import NearestNeighbors
 
     kws = list(params.get("title_keywords") or [])
     cat = [c for c in params["hedonic_categorical"] if c not in _KNN_EXCLUDE]
     num = list(params["hedonic_numeric"])
     w = dict(params.get("feature_weights") or {})
-    lib = np.asarray(_values(subjects["source"], object) == "library", dtype=bool)
+    lib = np.asarray(subjects["source"] == "library", dtype=bool)
     out = []
-    if not lib.any() or cases is None or not len(cases):
+    if not lib.any() or fit is None or not len(fit):
         return None
     Fs_all = features if features is not None else raw_feature_arrays(subjects, cat, kws)
     pkey = repr((cat, num, kws, sorted(w.items())))
-    Fc_all = cache.get(("raw", pkey)) if cache is not None else None
-    if Fc_all is None:
-        Fc_all = raw_features(cases, cat, kws)
-        if cache is not None:
-            cache[("raw", pkey)] = Fc_all
+    Fc_all = fit.features(cat, kws)
+    cache = fit.select_cache
     lib_pos = np.flatnonzero(lib)
-    groups = _groups(lib_pos, _values(subjects["rights_type"], object)[lib],
-                     _values(subjects["price_mode"], object)[lib])
-    k_all = _values(subjects["k"], float)
+    groups = _groups(lib_pos, np.asarray(subjects["rights_type"], dtype=object)[lib],
+                     np.asarray(subjects["price_mode"], dtype=object)[lib])
+    k_all = np.asarray(subjects["k"], dtype=float)
     for (rights, mode), pos in groups.items():
         gkey = ("group", pkey, rights, mode)
-        got = cache.get(gkey) if cache is not None else None
+        got = cache.get(gkey)
         if got is None:
-            cand = np.flatnonzero(same_unit_mask(cases, str(mode), price_unit_of(mode), str(rights)))
+            cand = np.flatnonzero(same_unit(fit.table, str(mode), str(rights)))
             enc = nn = None
             if len(cand):
-                enc = Encoder(cat, num, keyword_columns(kws), 1, "knn", w).fit(Fc_all.iloc[cand])
-                Xc = enc.transform(Fc_all.iloc[cand])
+                Fc = take_rows(Fc_all, cand)
+                enc = Encoder(cat, num, keyword_columns(kws), 1, "knn", w).fit(Fc)
+                Xc = enc.transform(Fc)
                 if Xc.shape[1] == 0:
                     Xc = np.zeros((len(cand), 1))
                 nn = NearestNeighbors().fit(Xc)   # n_neighbors is given per query below
-            got = (cand, enc, nn)
-            if cache is not None:
-                cache[gkey] = got
+            got = cache[gkey] = (cand, enc, nn)
         cand, enc, nn = got
         if not len(cand):
             continue

@@ -23,7 +23,7 @@ from .grid import (
 )
 from .inputs import _Subjects
 from .learned import learned_columns
-from .outputs import _Outputs, lazy_frames, missing_text, no_frame
+from .outputs import _Outputs, lazy_outputs
 from .pairs import _PAIR_COLUMNS, _explicit_pairs, _library_pairs
 
 __all__: list[str] = []
@@ -37,7 +37,7 @@ def _value(subjects: _Subjects, *, cases: Any, comparables: Any,
     lib_src = subjects["source"] == "library"
     fit = library if library is not None else (
         fit_library(cases, p) if cases is not None and lib_src.any() else None)
-    only_synthetic = fit is not None and len(fit.cases) == 0 and fit.n_synthetic_dropped > 0
+    only_synthetic = fit is not None and len(fit) == 0 and fit.n_synthetic_dropped > 0
     if only_synthetic:
         fit = None
     mode = subjects["price_mode"]
@@ -61,8 +61,8 @@ def _value(subjects: _Subjects, *, cases: Any, comparables: Any,
          "_pairs": pc, "_n_excluded": grid["n_excluded"], "_bands": bands,
          # (text columns hold text only, so their cells are the frame's: Python str)
          "_cols": cols},
-        # the frames, built when read (the approach contract builds the result frame itself)
-        lazy_frames(subjects.index, cols, pc, hed, bands, grid["excluded"]))
+        # the frame and the pair, hedonic, breach and left-out columns, built when read
+        lazy_outputs(subjects.index, cols, pc, hed, bands, grid["excluded"]))
 
 
 def _grid(subjects: _Subjects, comparables: Any, fit: LibraryFit | None,
@@ -76,8 +76,8 @@ def _grid(subjects: _Subjects, comparables: Any, fit: LibraryFit | None,
         beta_exp = np.array([fit.elasticity(m) if fit is not None else float(p["capacity_elasticity_default"])
                              for m in mode])
     parts: list[dict[str, np.ndarray]] = []
-    n_excluded, excluded = 0, no_frame
-    if comparables is not None and len(comparables):
+    n_excluded, excluded = 0, dict
+    if comparables is not None:
         ep, n_excluded, excluded = _explicit_pairs(subjects, comparables, beta_exp)
         parts.append(ep)
     if fit is not None:
@@ -170,7 +170,7 @@ def _refusals(subjects: _Subjects, fit: LibraryFit | None, only_synthetic: bool,
     na(src == "none", "未提供可比案例，也未选择从案例库选取（market.use_library），市场法不适用（第二十三条）",
        "no comparables given and the case library not used (market.use_library): the market approach does not "
        "apply (art. 23)")
-    na(lib_src & missing_text(subjects["rights_type"]),
+    na(lib_src & np.array([x is None for x in subjects["rights_type"].tolist()], dtype=bool),
        "从案例库选取可比案例须给出权利类型（第二十三条：权利类型相同）",
        "selecting comparables from the case library needs the rights type (art. 23: same rights type)")
     na(lib_src & only_synthetic, "案例库中只有合成证据：合成案例仅供演示和测试，不得作为评估结论的依据，市场法不适用"
