@@ -70,3 +70,45 @@ def test_ragged_frame_round_trip_groups_rows_by_asset():
     assert back["category"].tolist() == ["taxes", None, "direct"]
     with pytest.raises(ValueError):
         Ragged("cost.lines", np.array([0, 2]), {"amount": np.zeros(3)})
+
+
+def _same_columns(a: Ragged, b: Ragged) -> None:
+    assert a.path == b.path and a.offsets.tolist() == b.offsets.tolist()
+    assert list(a.columns) == list(b.columns)
+    for k in a.columns:
+        x, y = a[k], b[k]
+        assert x.dtype == y.dtype, (a.path, k, x.dtype, y.dtype)
+        if x.dtype.kind in "fM":
+            np.testing.assert_array_equal(x, y)          # (NaN / NaT compare equal here)
+        else:
+            assert x.tolist() == y.tolist(), (a.path, k)
+
+
+def test_records_from_the_cards_items_equal_those_of_the_records_frame():
+    """Ragged straight from the cards (no frame) is what the frame path gives, for every
+    records path every example card fills, dtypes, missing values and defaults included."""
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    cards = [json.loads(p.read_text("utf-8")) for p in sorted((root / "examples" / "cards").glob("*.json"))]
+    pf = Portfolio.from_cards(cards + [c for c in [PF.card("A"), PF.card("C")]])
+    paths = list(pf.records)
+    assert {"cost.lines", "market.comparables"} <= set(paths)
+    for path in paths:
+        direct = pf.ragged(path)
+        assert direct is not None and direct is pf.ragged(path)       # made once
+        _same_columns(direct, Ragged.from_frame(path, pf.records[path], pf.columns.ids))
+    assert pf.ragged("income.scenarios") is None or "income.scenarios" in paths
+
+
+def test_ragged_from_cards_builds_no_records_frame_and_pickles():
+    import pickle
+
+    pf = Portfolio.from_cards([_card("A", [{"category": "direct", "amount": 10.0}]), _card("B", [])])
+    r = pf.ragged("cost.lines")
+    assert r.offsets.tolist() == [0, 1, 1] and r["amount"].tolist() == [10.0]
+    assert pf.records._done == {}                      # the frame is an edge, never built here
+    back = pickle.loads(pickle.dumps(r))
+    _same_columns(back, r)
+    assert pickle.loads(pickle.dumps(pf)).ragged("cost.lines")["category"].tolist() == [1]

@@ -42,7 +42,7 @@ from .layout import (  # noqa: F401
     _scalar_fields,
     _series_fields,
 )
-from .ragged import PortfolioArrays
+from .ragged import PortfolioArrays, Ragged
 from .streams import _expand_series, _grow, _series_from_table, expand_streams  # noqa: F401
 from .typed import _typed_assets, _typed_records  # noqa: F401
 from .validate import check_document, validate_table
@@ -80,6 +80,10 @@ class Portfolio:
         self._table = table            # None: read from ``assets`` on first use
         self._index: pd.Index | None = None
         self._arrays: PortfolioArrays | None = None
+        # records as Ragged: made from the cards' items when built from cards (``_items``),
+        # else from the ``records`` frames; each path once (``_ragged``)
+        self._items: Mapping[str, Ragged] | None = None
+        self._ragged: dict[str, Ragged | None] = {}
         self.series = series if series is not None else {}
         self.records = records if records is not None else {}
         self.matrices = matrices if matrices is not None else {}
@@ -101,6 +105,7 @@ class Portfolio:
     @assets.setter
     def assets(self, frame: Any) -> None:
         self._assets, self._table, self._index, self._arrays = frame, None, None, None
+        self._items, self._ragged = None, {}      # (item rows follow the ids of the new frame)
 
     @property
     def columns(self) -> AssetTable:
@@ -124,6 +129,24 @@ class Portfolio:
         if self._arrays is None:
             self._arrays = PortfolioArrays.from_portfolio(self)
         return self._arrays
+
+    def ragged(self, path: str) -> Ragged | None:
+        """The items of the records ``path`` grouped by the assets of :attr:`columns`, as a
+        :class:`~valuation.core.ragged.Ragged` (None when no asset gives any): from a
+        portfolio of cards straight from the cards' items (no frame), else from the
+        ``records`` frame; made once per path."""
+        if path in self._ragged:
+            return self._ragged[path]
+        r: Ragged | None
+        if self._items is not None:
+            r = self._items.get(path)
+        else:
+            fr = self.records.get(path)
+            r = None if fr is None or not len(fr) else Ragged.from_frame(path, fr, self.columns.ids)
+        if r is not None and not r.offsets[-1]:
+            r = None
+        self._ragged[path] = r
+        return r
 
     @property
     def index(self) -> pd.Index:
@@ -236,7 +259,8 @@ class Portfolio:
         ids = table.ids.tolist()
         _, _, sfields, mfields, rplan = _card_plan()
         raw_series: dict[str, list[Any]] = {f.path: [_get(c, f.path) for c in cards] for f in sfields}
-        records = _typed.records_from_cards(ids, cards, rplan)
+        items = _typed.card_items(ids, cards, rplan)
+        records = _typed.records_from_cards(items)
         matrices: dict[str, dict[str, np.ndarray]] = {}
         for f in mfields:
             m = {aid: np.asarray(_get(c, f.path), dtype=float)
@@ -250,6 +274,7 @@ class Portfolio:
             table = table.with_columns(**filled)
         pf = cls(None, series, records, matrices, table=table)
         pf._index = index
+        pf._items = _typed.ragged_from_cards(items)
         return pf
 
     # ---------------------------------------------------------------- from flat tables

@@ -69,6 +69,30 @@ def _item_column(spec: ColumnSpec, s: pd.Series) -> np.ndarray:
     return out
 
 
+def _item_values(spec: ColumnSpec, vals: list[Any]) -> np.ndarray:
+    """One item column from the plain values of validated cards (None missing): what
+    :func:`_item_column` gives for the frame of those values."""
+    n = len(vals)
+    if spec.kind == "number":
+        a = np.array(vals, dtype=float)                   # None → NaN (numpy's own conversion)
+        if spec.default is not None:
+            a[np.isnan(a)] = spec.default
+        return a
+    if spec.kind == "date":   # ISO day text (validated), day precision as the frame path gives
+        return np.array(["NaT" if v is None else v for v in vals], dtype="datetime64[D]")
+    if spec.kind == "enum":
+        return _codes_of(spec, vals)
+    if spec.kind == "bool":
+        d = bool(spec.default)
+        return np.array([d if v is None else bool(v) for v in vals], dtype=bool)
+    if spec.kind == "text":
+        return _text(spec, vals, n)
+    out = np.empty(n, dtype=object)
+    for i, v in enumerate(vals):                  # (one by one: numpy would nest lists)
+        out[i] = v
+    return out
+
+
 @dataclass(frozen=True, eq=False)
 class Ragged:
     """The items of one records path for n assets: ``columns`` of ``offsets[-1]`` rows,
@@ -89,6 +113,10 @@ class Ragged:
             _readonly(a)
         object.__setattr__(self, "offsets", _readonly(off))
         object.__setattr__(self, "columns", MappingProxyType(dict(self.columns)))
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickled as its parts (a read-only mapping proxy does not pickle)."""
+        return Ragged, (self.path, np.array(self.offsets), {k: np.array(v) for k, v in self.columns.items()})
 
     @property
     def counts(self) -> np.ndarray:
@@ -113,6 +141,19 @@ class Ragged:
             np.arange(int(counts.sum()))
         return Ragged(self.path, np.concatenate([[0], np.cumsum(counts)]),
                       {k: v[item] for k, v in self.columns.items()})
+
+    @classmethod
+    def from_items(cls, path: str, counts: Sequence[int], items: Sequence[Mapping[str, Any]]) -> Ragged:
+        """Items of validated cards straight into item columns (no frame): asset i's items are
+        the next ``counts[i]`` of ``items`` (dicts keyed by item field, the values
+        :func:`~valuation.core.validate.check_document` leaves: numbers, ISO date text, enum
+        labels, text, lists). The same columns as :meth:`from_frame` of the cards' records
+        frame (a test holds the two to that)."""
+        cols = {spec.name: _item_values(spec, [it.get(spec.name) for it in items])
+                for spec in item_specs(path)}
+        off = np.zeros(len(counts) + 1, dtype=np.int64)
+        np.cumsum(np.asarray(counts, dtype=np.int64), out=off[1:])
+        return cls(path, off, cols)
 
     @classmethod
     def from_frame(cls, path: str, frame: pd.DataFrame, ids: np.ndarray) -> Ragged:
@@ -172,6 +213,7 @@ class PortfolioArrays:
         streams = {k: _readonly(v.reindex(pf.index).to_numpy(dtype=float).copy())
                    for k, v in pf.series.items()}
         known = _record_fields()
-        records = {k: Ragged.from_frame(k, v, table.ids) for k, v in pf.records.items() if k in known}
+        records = {k: pf.ragged(k) or Ragged.from_frame(k, v, table.ids)
+                   for k, v in pf.records.items() if k in known}
         return cls(table, MappingProxyType(streams), MappingProxyType(records),
                    MappingProxyType({k: dict(v) for k, v in pf.matrices.items()}))

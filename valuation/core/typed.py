@@ -17,6 +17,7 @@ import pandas as pd
 
 from .frames import _frame, _null_str
 from .layout import SECTION_FLAGS, _get, _scalar_fields
+from .ragged import Ragged
 from .schema import Field
 
 
@@ -161,7 +162,7 @@ def _typed_records_from_items(aids: list[Any], items: list[Any], rfields: list[F
 
 
 class LazyFrames(Mapping[str, Any]):
-    """path → frame, each frame built on first read (a records path no reader asks for — the
+    """path → frame (or another table), each built on first read (a records path no reader asks for — the
     accounting costs in an appraisal — costs nothing); a plain dict when pickled."""
 
     def __init__(self, makers: dict[str, Callable[[], pd.DataFrame]]):
@@ -183,22 +184,43 @@ class LazyFrames(Mapping[str, Any]):
         return dict, (dict(self.items()),)
 
 
-def records_from_cards(ids: list[str], cards: list[dict[str, Any]],
-                       rplan: list[tuple[str, list[Field], list[str]]]) -> Mapping[str, pd.DataFrame]:
-    """Records path → long typed frame (``asset_id`` + item fields) of validated cards, for
-    every records list some card fills (``rplan`` from :func:`~valuation.core.layout._card_plan`);
-    each frame built when first read (:class:`LazyFrames`)."""
-    makers: dict[str, Callable[[], pd.DataFrame]] = {}
+#: a records path's items in validated cards: item fields, item keys, the owner id of each
+#: item, the items (dicts) and the count per card
+CardItems = tuple[list[Field], list[str], list[Any], list[Any], list[int]]
+
+
+def card_items(ids: list[str], cards: list[dict[str, Any]],
+               rplan: list[tuple[str, list[Field], list[str]]]) -> dict[str, CardItems]:
+    """Records path → its items in validated cards (:data:`CardItems`), for every records list
+    some card fills (``rplan`` from :func:`~valuation.core.layout._card_plan`)."""
+    out: dict[str, CardItems] = {}
     for rpath, rfields, names in rplan:
         aids: list[Any] = []
         items: list[Any] = []
+        counts: list[int] = []
         for aid, c in zip(ids, cards):
-            for item in _get(c, rpath) or []:
+            given = _get(c, rpath) or []
+            counts.append(len(given))
+            for item in given:
                 aids.append(aid)
                 items.append(item)
         if items:
-            makers[rpath] = partial(_records_frame, aids, items, rfields, names)
-    return LazyFrames(makers)
+            out[rpath] = (rfields, names, aids, items, counts)
+    return out
+
+
+def records_from_cards(items: Mapping[str, CardItems]) -> Mapping[str, pd.DataFrame]:
+    """Records path → long typed frame (``asset_id`` + item fields) of :func:`card_items`,
+    each frame built when first read (:class:`LazyFrames`): the edge form (faces, books)."""
+    return LazyFrames({rpath: partial(_records_frame, aids, its, rfields, names)
+                       for rpath, (rfields, names, aids, its, _) in items.items()})
+
+
+def ragged_from_cards(items: Mapping[str, CardItems]) -> Mapping[str, Any]:
+    """Records path → :class:`~valuation.core.ragged.Ragged` of :func:`card_items` (the
+    kernels' form, made from the items with no frame), each built when first read."""
+    return LazyFrames({rpath: partial(Ragged.from_items, rpath, counts, its)
+                       for rpath, (_, _, _, its, counts) in items.items()})
 
 
 def _records_frame(aids: list[Any], items: list[Any], rfields: list[Field], names: list[str]) -> pd.DataFrame:

@@ -48,6 +48,9 @@ def stream(pf: Any, path: str) -> np.ndarray | None:
 def records(pf: Any, path: str) -> Ragged | None:
     """The items of the records ``path`` grouped by the assets of :func:`table` (None when
     no asset gives any)."""
+    made = getattr(pf, "ragged", None)
+    if made is not None:          # a Portfolio: from its cards' items, no frame (core/ragged.py)
+        return made(path)
     r = pf.records.get(path)
     if r is None or not len(r):
         return None
