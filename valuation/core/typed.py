@@ -174,6 +174,9 @@ class LazyFrames(Mapping[str, Any]):
             fr = self._done[key] = self._makers[key]()
         return fr
 
+    def __contains__(self, key: object) -> bool:
+        return key in self._makers      # (Mapping's own would build the frame to answer)
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._makers)
 
