@@ -154,21 +154,46 @@ def _bad_value(spec: ColumnSpec, value: Any, row: int | None) -> ValidationError
 _UNMATCHED = -2
 
 
-def _codes_of(spec: ColumnSpec, labels: Sequence[Any]) -> np.ndarray:
+#: from this many values on, enum labels are matched by one hash look-up in C (pandas' Index)
+#: rather than a dictionary look-up per value in Python (a card has a handful of values)
+_VECTOR_CODES = 64
+
+
+def _codes_of(spec: ColumnSpec, labels: Sequence[Any] | np.ndarray) -> np.ndarray:
     """Enum labels (None/NaN missing → the default or -1) as int16 codes; a label outside the
     field's enumeration is refused with a ValidationError naming field, value and allowed."""
     look = spec._codes
     miss = MISSING_CODE if spec.default is None else spec.default
-    # one dictionary look-up per value; what it misses (NaN, or a label outside the enumeration)
-    # is sorted out afterwards, position by position — there are none in a valid table
-    out = np.fromiter((miss if v is None else look.get(v, _UNMATCHED) for v in labels),
-                      dtype=np.int16, count=len(labels))
+    n = len(labels)
+    if n >= _VECTOR_CODES:
+        vals = labels if isinstance(labels, np.ndarray) and labels.dtype == object \
+            else np.asarray(labels, dtype=object)
+        out = _label_index(spec).get_indexer(vals).astype(np.int16)
+        out[(out < 0) & pd.isna(vals)] = miss               # missing: None, NaN, pd.NA
+        out[out < 0] = _UNMATCHED
+    else:
+        # one dictionary look-up per value; what it misses (NaN, or a label outside the
+        # enumeration) is sorted out below — there are none in a valid table
+        out = np.fromiter((miss if v is None else look.get(v, _UNMATCHED) for v in labels),
+                          dtype=np.int16, count=n)
     for i in np.flatnonzero(out == _UNMATCHED).tolist():
         v = labels[i]
-        if v == v:                                # not NaN: a label outside the enumeration
+        if v is not None and v == v:              # not missing: a label outside the enumeration
             raise _bad_value(spec, v, i)
         out[i] = miss
     return out
+
+
+_LABEL_INDEX: dict[tuple[str, ...], pd.Index] = {}
+
+
+def _label_index(spec: ColumnSpec) -> pd.Index:
+    """The labels of an enum spec as a pandas Index (code i at position i), one per enumeration."""
+    key = spec.labels or ()
+    idx = _LABEL_INDEX.get(key)
+    if idx is None:
+        idx = _LABEL_INDEX[key] = pd.Index(list(key), dtype=object)
+    return idx
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
@@ -338,29 +363,36 @@ class AssetTable:
     def from_frame(cls, frame: pd.DataFrame) -> AssetTable:
         """The table of an assets frame (index ``asset_id``, columns named by the schema; an
         absent column is all missing). Enum values outside their enumeration are refused."""
-        n = len(frame)
+        return cls.from_series(frame.index.astype(str).tolist(), frame)
+
+    @classmethod
+    def from_series(cls, ids: Sequence[str], columns: Mapping[str, pd.Series] | pd.DataFrame
+                    ) -> AssetTable:
+        """The table of columns given as pandas Series (or a frame) of ``len(ids)`` values,
+        read by position (e.g. the validated columns of a flat table, :func:`~valuation.core.
+        validate.validate_table`); an absent column is all missing, a missing value takes the
+        field's default. Enum values outside their enumeration are refused."""
+        n = len(ids)
         cols: dict[str, np.ndarray] = {}
-        present = set(frame.columns)
+        present = set(columns.keys())
         for spec in asset_specs():
             if spec.name not in present:
                 cols[spec.name] = spec.missing(n)
                 continue
-            s = frame[spec.name]
+            s = columns[spec.name]
             if spec.kind == "number":
                 cols[spec.name] = _fill(spec, s.to_numpy(dtype=float, na_value=np.nan).copy())
             elif spec.kind == "date":
                 cols[spec.name] = _fill(spec, pd.to_datetime(s).to_numpy().astype("datetime64[D]"))
             elif spec.kind == "bool":
                 cols[spec.name] = s.fillna(bool(spec.default)).to_numpy(dtype=bool).copy()
-            else:
-                vals = s.astype(object).where(s.notna(), None).tolist()
-                if spec.kind == "enum":
-                    cols[spec.name] = _codes_of(spec, vals)
-                else:                                  # (a list_str is joined text here)
-                    cols[spec.name] = _text(spec, vals, n)
-        ids = np.empty(n, dtype=object)
-        ids[:] = frame.index.astype(str).tolist()
-        return cls._of(ids, cols)
+            elif spec.kind == "enum":
+                cols[spec.name] = _codes_of(spec, s.to_numpy(dtype=object))
+            else:                                      # (a list_str is joined text here)
+                cols[spec.name] = _text(spec, s.astype(object).where(s.notna(), None).tolist(), n)
+        out = np.empty(n, dtype=object)
+        out[:] = list(ids)
+        return cls._of(out, cols)
 
     def to_frame(self, index: pd.Index | None = None) -> pd.DataFrame:
         """The ``Portfolio.assets`` frame: index ``asset_id`` (``index`` when given: the ids

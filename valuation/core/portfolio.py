@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import partial
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -43,8 +44,9 @@ from .layout import (  # noqa: F401
     _series_fields,
 )
 from .ragged import PortfolioArrays, Ragged
-from .streams import _expand_series, _grow, _series_from_table, expand_streams  # noqa: F401
-from .typed import _typed_assets, _typed_records  # noqa: F401
+from .streams import _expand_series, _grow, expand_streams  # noqa: F401
+from .streams import series_from_table as _series_from_table
+from .typed import LazyFrames, _typed_records  # noqa: F401
 from .validate import check_document, validate_table
 
 __all__ = ["Portfolio", "card_hash", "SECTION_FLAGS", "frame_of_arrays"]
@@ -296,32 +298,24 @@ class Portfolio:
             raise ValidationError(issues)
         keep = np.ones(len(df), dtype=bool)
         keep[bad_rows] = False
-        typed = typed.loc[keep]
-        raw = df.loc[keep.tolist()] if len(df) else df
-        sf = {f.column: f for f in _scalar_fields()}
-        cols = {c: typed[c] for c in sf if c in typed.columns}
-        for sec, flag in SECTION_FLAGS.items():
-            present = [c for c in df.columns if c.startswith(sec + "_")]
-            cols[flag] = (raw[present].notna().any(axis=1).to_numpy() if present
-                          else np.zeros(len(typed), dtype=bool))
-        ids = typed["asset_id"].astype(str).to_numpy()
-        frame = pd.DataFrame({k: (v.array if isinstance(v, pd.Series) else v)
-                              for k, v in cols.items()}, index=pd.Index(ids, name="asset_id"))
-        assets = _typed_assets(frame)
-        series = _series_from_table(assets, typed)
-        recs: dict[str, pd.DataFrame] = {}
-        rfields = _record_fields()
-        for path, frame in (records or {}).items():
-            if path not in rfields:
-                raise ValidationError([Issue(field=path, value=None, allowed=", ".join(rfields),
-                                             message_zh=f"未知明细表 {path}", message_en=f"unknown records table {path}")])
-            fr = frame[_member(frame["asset_id"].astype(str), ids)].copy()
-            recs[path] = _typed_records(fr, rfields[path])
-        for path, fr in recs.items():
+        if bad_rows:
+            typed = typed.loc[keep]
+        ids = typed["asset_id"].astype(str).to_numpy(dtype=object)
+        index = pd.Index(ids, name="asset_id")
+        # the validated columns straight into the typed table (no assets frame: an edge)
+        table = AssetTable.from_series(ids, {f.column: typed[f.column] for f in _scalar_fields()
+                                             if f.column in typed.columns})
+        series, periods, tg = _series_from_table(index, table["income_periods"],
+                                                 table["income_terminal_growth"], typed)
+        flags = {flag: _section_given(df, sec, keep) for sec, flag in SECTION_FLAGS.items()}
+        cut, recs, items = _table_records(records or {}, ids)
+        for path, fr in cut.items():
             flag = SECTION_FLAGS.get(path.split(".")[0])
             if flag is not None and len(fr):
-                assets[flag] = assets[flag].to_numpy(bool) | _member(assets.index, fr["asset_id"])
-        pf = cls(assets, series, recs, {})
+                flags[flag] = flags[flag] | _member(ids, fr["asset_id"])
+        table = table.with_columns(income_periods=periods, income_terminal_growth=tg, **flags)
+        pf = cls(None, series, recs, {}, table=table)
+        pf._index, pf._items = index, items
         pf.rejected = [i for i in issues if i.row is not None]  # type: ignore[attr-defined]
         return pf
 
@@ -358,6 +352,32 @@ class Portfolio:
                 _set(out, path, [{k: _py(v) for k, v in r.items() if _py(v) is not None}
                                  for r in sub.to_dict("records")])
         return out
+
+
+def _section_given(df: pd.DataFrame, sec: str, keep: np.ndarray) -> np.ndarray:
+    """Whether each kept row of a flat table gives any column of section ``sec``."""
+    present = [c for c in df.columns if c.startswith(sec + "_")]
+    if not present:
+        return np.zeros(int(keep.sum()), dtype=bool)
+    return df[present].notna().any(axis=1).to_numpy(dtype=bool)[keep]
+
+
+def _table_records(records: Mapping[str, pd.DataFrame], ids: np.ndarray
+                   ) -> tuple[dict[str, pd.DataFrame], Mapping[str, pd.DataFrame], Mapping[str, Ragged]]:
+    """The records tables of a flat portfolio (path → long frame of ``asset_id`` + item
+    columns) cut to the portfolio's assets: the frames (typed when first read: the edge, e.g.
+    the books) and their items as :class:`Ragged` (read straight from the given columns);
+    first the frames as given, cut."""
+    rfields = _record_fields()
+    cut: dict[str, pd.DataFrame] = {}
+    for path, frame in records.items():
+        if path not in rfields:
+            raise ValidationError([Issue(field=path, value=None, allowed=", ".join(rfields),
+                                         message_zh=f"未知明细表 {path}", message_en=f"unknown records table {path}")])
+        cut[path] = frame[_member(frame["asset_id"].astype(str), ids)]
+    frames = LazyFrames({p: partial(_typed_records, fr, rfields[p]) for p, fr in cut.items()})
+    items = LazyFrames({p: partial(Ragged.from_frame, p, fr, ids) for p, fr in cut.items()})
+    return cut, frames, items
 
 
 def _py(v: Any) -> Any:

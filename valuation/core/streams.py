@@ -106,17 +106,24 @@ def _expand_series(assets: pd.DataFrame, raw: dict[str, list[Any]]) -> dict[str,
     return out
 
 
-def _series_from_table(assets: pd.DataFrame, typed: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Numbered columns → wide series; base/growth columns → expanded streams (vectorised)."""
-    idx = assets.index
+def series_from_table(index: pd.Index, periods: np.ndarray, terminal_growth: np.ndarray,
+                      typed: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], np.ndarray, np.ndarray]:
+    """Numbered columns → wide series; base/growth columns → expanded streams (vectorised).
+
+    ``periods`` and ``terminal_growth`` are the assets' ``income_periods`` and
+    ``income_terminal_growth``; returns the series and both columns filled: the periods by
+    the count of an explicit stream's numbered columns where not given, the terminal growth
+    by a stream's ``*_terminal_growth`` column where not given (new arrays).
+    """
+    idx = index
     n = len(idx)
     out: dict[str, pd.DataFrame] = {}
-    periods = assets["income_periods"].to_numpy(dtype=float).copy()
+    periods = np.array(periods, dtype=float)
+    tg = np.array(terminal_growth, dtype=float)
     for f in _series_fields():
         root = f.column
         numbered = sorted((c for c in typed.columns if c.startswith(root + "_") and
                            c[len(root) + 1:].isdigit()), key=lambda c: int(c[len(root) + 1:]))
-        mats = []
         if numbered:
             mat = typed[numbered].to_numpy(dtype=float)
             out[f.path] = pd.DataFrame(mat, index=idx, columns=range(1, len(numbered) + 1))
@@ -124,37 +131,42 @@ def _series_from_table(assets: pd.DataFrame, typed: pd.DataFrame) -> dict[str, p
                 cnt = (~np.isnan(mat)).sum(axis=1).astype(float)
                 fill = np.isnan(periods) & (cnt > 0)
                 periods[fill] = cnt[fill]
-            mats.append(mat)
         if f.kind == "stream" and root + "_base" in typed.columns:
-            base = typed[root + "_base"].to_numpy(dtype=float)
-            has = ~np.isnan(base)
-            if has.any():
-                gcols = sorted((c for c in typed.columns if c.startswith(root + "_growth_")),
-                               key=lambda c: int(c.rsplit("_", 1)[1]))
-                if gcols:
-                    gm = typed[gcols].to_numpy(dtype=float)
-                elif root + "_growth" in typed.columns:
-                    gm = typed[[root + "_growth"]].to_numpy(dtype=float)
-                else:
-                    gm = np.zeros((n, 0))
-                p = np.where(np.isnan(periods), 1.0, periods)
-                nmax = int(np.nanmax(p[has])) if has.any() else 1
-                exp = _grow(np.nan_to_num(base), gm, p, nmax)
-                exp[~has] = np.nan
-                prev = out.get(f.path)
-                if prev is not None:
-                    width = max(prev.shape[1], nmax)
-                    a = prev.reindex(columns=range(1, width + 1)).to_numpy()
-                    b = pd.DataFrame(exp, columns=range(1, nmax + 1)).reindex(
-                        columns=range(1, width + 1)).to_numpy()
-                    exp = np.where(has[:, None], b, a)
-                    nmax = width
-                out[f.path] = pd.DataFrame(exp, index=idx, columns=range(1, nmax + 1))
-                if gm.shape[1]:
-                    out[f.path + ".growth"] = pd.DataFrame(gm, index=idx, columns=range(2, gm.shape[1] + 2))
+            _expand_base(f, root, typed, periods, idx, n, out)
             if root + "_terminal_growth" in typed.columns:
                 t = typed[root + "_terminal_growth"].to_numpy(dtype=float)
-                cur = assets["income_terminal_growth"].to_numpy(dtype=float)
-                assets["income_terminal_growth"] = np.where(np.isnan(cur), t, cur)
-    assets["income_periods"] = periods
-    return out
+                tg = np.where(np.isnan(tg), t, tg)
+    return out, periods, tg
+
+
+def _expand_base(f: Any, root: str, typed: pd.DataFrame, periods: np.ndarray, idx: pd.Index,
+                 n: int, out: dict[str, pd.DataFrame]) -> None:
+    """A stream given as ``*_base`` with ``*_growth`` / ``*_growth_k`` columns, expanded over
+    the periods into ``out`` (over the numbered columns where both are given)."""
+    base = typed[root + "_base"].to_numpy(dtype=float)
+    has = ~np.isnan(base)
+    if not has.any():
+        return
+    gcols = sorted((c for c in typed.columns if c.startswith(root + "_growth_")),
+                   key=lambda c: int(c.rsplit("_", 1)[1]))
+    if gcols:
+        gm = typed[gcols].to_numpy(dtype=float)
+    elif root + "_growth" in typed.columns:
+        gm = typed[[root + "_growth"]].to_numpy(dtype=float)
+    else:
+        gm = np.zeros((n, 0))
+    p = np.where(np.isnan(periods), 1.0, periods)
+    nmax = int(np.nanmax(p[has]))
+    exp = _grow(np.nan_to_num(base), gm, p, nmax)
+    exp[~has] = np.nan
+    prev = out.get(f.path)
+    if prev is not None:
+        width = max(prev.shape[1], nmax)
+        a = prev.reindex(columns=range(1, width + 1)).to_numpy()
+        b = pd.DataFrame(exp, columns=range(1, nmax + 1)).reindex(
+            columns=range(1, width + 1)).to_numpy()
+        exp = np.where(has[:, None], b, a)
+        nmax = width
+    out[f.path] = pd.DataFrame(exp, index=idx, columns=range(1, nmax + 1))
+    if gm.shape[1]:
+        out[f.path + ".growth"] = pd.DataFrame(gm, index=idx, columns=range(2, gm.shape[1] + 2))
