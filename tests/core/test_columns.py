@@ -194,3 +194,28 @@ def test_any_table_survives_the_frame_round_trip(rows):
     np.testing.assert_array_equal(back["rights_term_end"], days)
     assert back.decode("rights_type").tolist() == [None if r[3] < 0 else _RIGHTS[r[3]] for r in rows]
     assert back["pledged"].tolist() == [r[4] for r in rows]
+
+
+@pytest.mark.parametrize("n", [3, 200])        # a card's few values, and a table's many (in C)
+def test_enum_codes_of_many_or_few_values_by_hand(n):
+    """update_frequency (no default): real-time 0, daily 1 … ; holder_type (default
+    enterprise = 0): soe 1. Missing values (None, NaN, pandas' NA in a "str" column) take the
+    default or -1; the first label outside the enumeration is refused, naming its row."""
+    from valuation.core.columns import _codes_of
+
+    freq, holder = AssetTable.spec("update_frequency"), AssetTable.spec("holder_type")
+    vals = (["daily", None, float("nan")] * n)[:n]
+    want = ([1, MISSING_CODE, MISSING_CODE] * n)[:n]
+    assert _codes_of(freq, vals).tolist() == want
+    assert _codes_of(freq, pd.Series(vals, dtype="str")).tolist() == want
+    assert _codes_of(holder, pd.Series((["soe", None] * n)[:n], dtype="str")).tolist() == ([1, 0] * n)[:n]
+    bad = list(vals)
+    bad[n - 1] = "hourly"
+    with pytest.raises(ValidationError) as e:
+        _codes_of(freq, pd.Series(bad, dtype="str"))
+    (issue,) = e.value.issues
+    assert (issue.field, issue.value, issue.row) == ("asset.update_frequency", "hourly", n - 1)
+    mixed = list(vals)
+    mixed[0] = 7                                   # not text: looked up one by one, refused
+    with pytest.raises(ValidationError):
+        _codes_of(freq, mixed)

@@ -56,9 +56,9 @@ def _item_column(spec: ColumnSpec, s: pd.Series) -> np.ndarray:
         return a
     if spec.kind == "date":
         return pd.to_datetime(s, errors="coerce").to_numpy().astype("datetime64[D]")
-    vals = s.astype(object).where(s.notna(), None).tolist()
     if spec.kind == "enum":
-        return _codes_of(spec, vals)
+        return _codes_of(spec, s)
+    vals = s.astype(object).where(s.notna(), None).tolist()
     if spec.kind == "bool":
         d = bool(spec.default)
         return np.array([d if v is None else bool(v) for v in vals], dtype=bool)
