@@ -19,12 +19,17 @@ def _card(aid: str, lines: list[dict], income: list[float] | None = None) -> dic
     return c
 
 
-PF = Portfolio.from_cards([
+def _pf() -> Portfolio:
+    return Portfolio.from_cards(_CARDS)
+
+
+_CARDS = ([
     _card("A", [{"category": "direct", "amount": 10.0}, {"category": "taxes", "amount": 2.0,
                                                           "date_incurred": "2024-03-01"}], [1.0, 2.0, 3.0]),
     _card("B", []),
     _card("C", [{"category": "preliminary", "amount": 5.0, "allocation_share": 0.5}], [4.0]),
 ])
+PF = _pf()
 
 
 def test_records_as_offsets_and_item_columns():
@@ -112,3 +117,14 @@ def test_ragged_from_cards_builds_no_records_frame_and_pickles():
     back = pickle.loads(pickle.dumps(r))
     _same_columns(back, r)
     assert pickle.loads(pickle.dumps(pf)).ragged("cost.lines")["category"].tolist() == [1]
+
+
+def test_subset_takes_the_items_of_its_rows_and_cuts_frames_only_when_read():
+    pf = _pf()                                       # (a fresh one: no frame built yet)
+    sub = pf.subset(["C", "A"])
+    assert sub._assets is None and sub.records._done == {}
+    r = sub.ragged("cost.lines")                     # C's one line, then A's two
+    assert r.offsets.tolist() == [0, 1, 3] and r["amount"].tolist() == [5.0, 10.0, 2.0]
+    assert pf.subset(["B"]).ragged("cost.lines") is None
+    assert sub.record("cost.lines")["asset_id"].tolist() == ["A", "A", "C"]   # (the frame's order)
+    _same_columns(r, Ragged.from_frame("cost.lines", sub.record("cost.lines"), sub.columns.ids))

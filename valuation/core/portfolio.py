@@ -190,13 +190,18 @@ class Portfolio:
         idx = pd.Index(list(ids) if not isinstance(ids, pd.Index) else ids)
         keep = set(idx)
         series = {k: v.loc[idx] for k, v in self.series.items()}
-        records = {k: v[v["asset_id"].isin(keep)].reset_index(drop=True) for k, v in self.records.items()}
         matrices = {k: {a: m for a, m in v.items() if a in keep} for k, v in self.matrices.items()}
         if self._assets is None:      # the table's rows; the frame stays unbuilt
             pos = self.index.get_indexer(idx)
             if (pos < 0).any():
                 raise KeyError(f"unknown asset ids: {list(idx[pos < 0])}")
-            return Portfolio(None, series, records, matrices, table=self.columns.take(pos))
+            # records: the frames cut when first read; the Ragged items taken at the rows
+            lazy = LazyFrames({k: partial(_records_cut, self.records, k, keep) for k in self.records})
+            sub = Portfolio(None, series, lazy, matrices, table=self.columns.take(pos))
+            if self._items is not None:
+                sub._items = LazyFrames({k: partial(_ragged_rows, self, k, pos) for k in self._items})
+            return sub
+        records = {k: _records_cut(self.records, k, keep) for k in self.records}
         return Portfolio(self.assets.loc[idx], series, records, matrices)
 
     def partitions(self, size: int) -> Iterable[Portfolio]:
@@ -352,6 +357,18 @@ class Portfolio:
                 _set(out, path, [{k: _py(v) for k, v in r.items() if _py(v) is not None}
                                  for r in sub.to_dict("records")])
         return out
+
+
+def _records_cut(records: Mapping[str, pd.DataFrame], path: str, keep: set[Any]) -> pd.DataFrame:
+    """The rows of a records frame whose asset is in ``keep`` (the given order)."""
+    v = records[path]
+    return v[v["asset_id"].isin(keep)].reset_index(drop=True)
+
+
+def _ragged_rows(pf: Portfolio, path: str, pos: np.ndarray) -> Ragged | None:
+    """The items of ``pf``'s records ``path`` for its asset rows ``pos`` (in that order)."""
+    r = pf.ragged(path)
+    return None if r is None else r.take(pos)
 
 
 def _section_given(df: pd.DataFrame, sec: str, keep: np.ndarray) -> np.ndarray:
