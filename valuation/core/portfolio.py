@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from functools import partial
 from collections.abc import Iterable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -44,8 +44,7 @@ from .layout import (  # noqa: F401
     _series_fields,
 )
 from .ragged import PortfolioArrays, Ragged
-from .streams import _expand_series, _grow, expand_streams  # noqa: F401
-from .streams import series_from_table as _series_from_table
+from .streams import _expand_series, _grow, expand_streams, series_from_table  # noqa: F401
 from .typed import LazyFrames, _typed_records  # noqa: F401
 from .validate import check_document, validate_table
 
@@ -310,7 +309,7 @@ class Portfolio:
         # the validated columns straight into the typed table (no assets frame: an edge)
         table = AssetTable.from_series(ids, {f.column: typed[f.column] for f in _scalar_fields()
                                              if f.column in typed.columns})
-        series, periods, tg = _series_from_table(index, table["income_periods"],
+        series, periods, tg = series_from_table(index, table["income_periods"],
                                                  table["income_terminal_growth"], typed)
         flags = {flag: _section_given(df, sec, keep) for sec, flag in SECTION_FLAGS.items()}
         cut, recs, items = _table_records(records or {}, ids)
