@@ -10,11 +10,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from valuation import api, engine
 from valuation.core.portfolio import Portfolio
 from valuation.core.result import clean
-from valuation.methods.finite import CONCLUSION_OVERFLOW_EN, CONCLUSION_OVERFLOW_ZH, guard_columns
+from valuation.methods.finite import CONCLUSION_OVERFLOW_EN, CONCLUSION_OVERFLOW_ZH, MAX_AMOUNT, guard_columns
 
 CARDS = sorted((Path(__file__).resolve().parents[2] / "examples" / "cards").glob("*.json"))
 SNAP = api.snapshot("seed")
@@ -87,3 +89,29 @@ def test_guard_refuses_a_conclusion_beyond_finite_amounts():
         assert np.array_equal(cols[k], v, equal_nan=True) if v.dtype.kind == "f" else list(cols[k]) == list(v)
     fine = {k: v[:1] for k, v in cols.items()}
     assert guard_columns(fine) is fine            # nothing refused: the columns themselves
+
+
+_amount = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([1e18, -1e18, 1.0000001e18]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_amount, _amount, _amount), min_size=1, max_size=8))
+def test_guard_leaves_only_finite_conclusions(rows):
+    # invariant: after the guard, a row keeps its conclusion only when estimate, low and high
+    # are all finite with |x| ≤ MAX_AMOUNT, and then unchanged; a refused row has all three
+    # NaN and the overflow reason; a row without an estimate is left as it was
+    est, lo, hi = (np.array(c, dtype=float) for c in zip(*rows))
+    n = len(rows)
+    out = guard_columns({"estimate": est, "low": lo, "high": hi,
+                         "reason_zh": np.full(n, "", dtype=object), "reason_en": np.full(n, "", dtype=object)})
+    for i in range(n):
+        ok = all(math.isfinite(x) and abs(x) <= MAX_AMOUNT for x in (est[i], lo[i], hi[i]))
+        if math.isnan(est[i]):
+            assert math.isnan(out["estimate"][i]) and out["reason_zh"][i] == ""
+            assert np.array_equal(out["low"][i], lo[i], equal_nan=True)
+        elif ok:
+            assert (out["estimate"][i], out["low"][i], out["high"][i]) == (est[i], lo[i], hi[i])
+            assert out["reason_zh"][i] == ""
+        else:
+            assert all(math.isnan(out[c][i]) for c in ("estimate", "low", "high"))
+            assert out["reason_zh"][i] == CONCLUSION_OVERFLOW_ZH
