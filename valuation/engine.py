@@ -15,9 +15,9 @@ import numpy as np
 
 from . import __version__
 from .core.citations import citations
-from .core.frames import CONVERT_AT_ONCE, asset_columns, row_columns
 from .core.portfolio import Portfolio
 from .core.result import Result, clean
+from .core.result_columns import Reconciled
 from .core.snapshot import LibrarySnapshot
 from .methods.base import Approach, MethodResult
 from .methods.finite import (
@@ -26,10 +26,10 @@ from .methods.finite import (
     OVERFLOW_EN,
     OVERFLOW_ZH,
     finite_amounts,
-    guard_conclusion,
+    guard_columns,
 )
 from .methods.registry import APPROACHES, params_of
-from .pricing.reconcile import reconcile
+from .pricing.reconcile import reconcile_columns
 from .rules.engine import compile_rules, flags_for
 from .rules.facts import fact_arrays
 
@@ -98,11 +98,17 @@ def _evidence(methods: Mapping[str, Mapping[str, Any]], snapshot_id: Any, row: M
 class Evaluation:
     """Everything computed for a portfolio."""
 
-    frame: pd.DataFrame                         # (the edge form) reconciled: estimate, low, high, coverage, <m>_*
+    reconciled: Reconciled                      # estimate, low, high, coverage, <m>_* as arrays
     methods: dict[str, MethodResult]
     flags: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     explanations: dict[str, dict[str, Any]] = field(default_factory=dict)
     snapshot_id: str = ""
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The reconciled frame (the edge form for the batch writer, reports and the
+        dashboard's tables), built on first use (:attr:`Reconciled.frame`)."""
+        return self.reconciled.frame
 
     def result(self, asset_id: str, *, input_hash: str = "", seed: int | None = None) -> Result:
         row = self._row(asset_id)
@@ -138,26 +144,9 @@ class Evaluation:
                       coverage_basis=basis, n_real_comparables=n_real)
 
     def _row(self, asset_id: str) -> Mapping[str, Any]:
-        """The reconciled row of an asset: ``frame.loc[asset_id]`` or, read from columns
-        converted once per evaluation, the same values up to numpy → Python scalars (every
-        number read from it goes through :func:`clean`)."""
-        cache = self.__dict__.get("_row_cache")
-        if cache is None or cache[0] is not self.frame:
-            cache = (self.frame, 0)
-        if type(cache[1]) is int:
-            # as MethodResult.row: small frames converted at once, large ones by .loc for the
-            # first rows, from the third on by the columns
-            cache = (self.frame, row_columns(self.frame)
-                     if cache[1] >= 2 or len(self.frame) <= CONVERT_AT_ONCE else cache[1] + 1)
-            self.__dict__["_row_cache"] = cache
-        cols = cache[1]
-        if type(cols) is int or cols is False:
-            return self.frame.loc[asset_id]
-        get_loc, names, plain, lazy = cols
-        i = get_loc(asset_id)
-        if not isinstance(i, int):
-            return self.frame.loc[asset_id]
-        return {k: (lz[i] if pl is None else pl[i]) for k, pl, lz in zip(names, plain, lazy)}
+        """The reconciled values of an asset, read from the arrays (:meth:`Reconciled.row`;
+        every number read from it goes through :func:`clean`)."""
+        return self.reconciled.row(asset_id)
 
 
 def row_ok(row: Mapping[str, Any]) -> bool:
@@ -165,17 +154,26 @@ def row_ok(row: Mapping[str, Any]) -> bool:
     return all(clean(row.get(k)) is not None for k in ("estimate", "low", "high"))
 
 
+def _reconciled(pf: Portfolio, results: Mapping[str, MethodResult], snap: LibrarySnapshot,
+                explain: bool) -> tuple[Reconciled, dict[str, dict[str, Any]]]:
+    cols, expl = reconcile_columns(pf, dict(results), snap, explain=explain)
+    # a conclusion only with a finite estimate, low and high
+    return Reconciled(guard_columns(cols), pf.index, pf.columns), expl
+
+
 def _reconcile(pf: Portfolio, results: Mapping[str, MethodResult], snap: LibrarySnapshot,
                explain: bool) -> tuple[pd.DataFrame, dict[str, dict[str, Any]]]:
-    fr, expl = reconcile(pf, dict(results), snap, explain=explain)
-    return guard_conclusion(fr), expl   # a conclusion only with a finite estimate, low and high
+    """(the reconciled frame, the explanations): the edge form of :func:`_reconciled` for a
+    caller that wants a frame (batch partitions without flag messages)."""
+    rc, expl = _reconciled(pf, results, snap, explain)
+    return rc.frame, expl
 
 
-def _flags(pf: Portfolio, frame: pd.DataFrame, results: Mapping[str, MethodResult],
+def _flags(pf: Portfolio, rec: Reconciled, results: Mapping[str, MethodResult],
            snap: LibrarySnapshot, as_of: _dt.date | None) -> dict[str, list[dict[str, Any]]]:
     # the facts from the typed asset table and the results' arrays (no result frame is
     # built), the hits as positions
-    facts = fact_arrays(pf.columns, frame, methods={m: mr.columns for m, mr in results.items()}, as_of=as_of)
+    facts = fact_arrays(pf.columns, rec, methods={m: mr.columns for m, mr in results.items()}, as_of=as_of)
     ruleset = _ruleset(snap)
     flags = flags_for(facts, pf.columns.ids, ruleset.evaluate(facts, len(pf)), ruleset)
     return _cite(flags, snap)
@@ -223,9 +221,7 @@ def evaluate(pf: Portfolio, snap: LibrarySnapshot, *, trace: bool = False,
     and flag. Vectorised: one call per registered approach (in the registry's order) for
     the whole portfolio."""
     results = {name: _run(ap, pf, snap, trace) for name, ap in APPROACHES.items()}
-    frame, explanations = _reconcile(pf, results, snap, explain)
-    for c, v in asset_columns(pf.columns, ("valuation_date", "currency")).items():
-        frame[c] = v
-    flags = _flags(pf, frame, results, snap, as_of)
-    return Evaluation(frame=frame, methods=results, flags=flags, explanations=explanations,
+    rec, explanations = _reconciled(pf, results, snap, explain)
+    flags = _flags(pf, rec, results, snap, as_of)
+    return Evaluation(reconciled=rec, methods=results, flags=flags, explanations=explanations,
                       snapshot_id=snap.snapshot_id)

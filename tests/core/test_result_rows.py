@@ -1,5 +1,5 @@
 """Rows of a result read from columns converted once equal ``.loc`` rows: ``MethodResult.row``
-(and ``Evaluation._row`` through the same helper) converts a frame's columns on the first read
+converts a frame's columns on the first read
 instead of a ``.loc`` row per asset. Values, types and key order must be exactly those of
 ``{k: _plain(v) for k, v in frame.loc[aid].items()}``."""
 from __future__ import annotations

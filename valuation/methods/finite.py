@@ -9,19 +9,15 @@ treated as an overflow, not as a value (docs/POLICY_CHOICES.md §5).
 
 The decisions are numpy over the result columns (:func:`finite_amounts`, :func:`overflow_rows`,
 :func:`negative_rows`); the engine applies them to the approaches' result arrays
-(``MethodResult.refused``). :func:`guard_conclusion` applies them to the reconciled frame
-through the frame's own methods (this module imports no pandas).
+(``MethodResult.refused``); :func:`guard_columns` to the reconciled columns (this module
+imports no pandas).
 """
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-DataFrame = Any     # an approach's result frame (read and copied through its own methods only)
-
 __all__ = ["MAX_AMOUNT", "NEGATIVE_EN", "NEGATIVE_ZH", "OVERFLOW_ZH", "OVERFLOW_EN", "finite_amounts",
-           "guard_conclusion", "negative_rows", "overflow_rows"]
+           "guard_columns", "negative_rows", "overflow_rows"]
 
 MAX_AMOUNT = 1e18
 OVERFLOW_ZH = "计算中出现溢出或非有限数值（如极端金额输入，绝对值超过 1e18 视为溢出），该方法不适用"
@@ -53,27 +49,32 @@ def negative_rows(applicable: np.ndarray, estimate: np.ndarray, loss_rows: np.nd
         return np.asarray(applicable, dtype=bool) & (np.asarray(estimate, dtype=float) < 0) & ~loss_rows
 
 
-def _floats(frame: DataFrame, name: str) -> np.ndarray:
-    return frame[name].to_numpy(dtype=float)
-
-
-def guard_conclusion(frame: DataFrame) -> DataFrame:
-    """The reconciled frame with no conclusion (estimate, low, high NaN) on rows where any of the
-    three is not a finite amount — ``status: ok`` is given only with all three (in place)."""
-    if "estimate" not in frame or not len(frame):
-        return frame
-    est = _floats(frame, "estimate")
-    lo = _floats(frame, "low") if "low" in frame else est
-    hi = _floats(frame, "high") if "high" in frame else est
+def guard_columns(cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The reconciled columns with no conclusion (estimate, low, high NaN) on rows where any of
+    the three is not a finite amount — ``status: ok`` is given only with all three. The
+    columns themselves when no row is refused, else a new mapping (the arrays not changed)."""
+    if "estimate" not in cols or not len(cols["estimate"]):
+        return cols
+    est = np.asarray(cols["estimate"], dtype=float)
+    lo = np.asarray(cols["low"], dtype=float) if "low" in cols else est
+    hi = np.asarray(cols["high"], dtype=float) if "high" in cols else est
     bad = ~np.isnan(est) & ~finite_amounts(est, lo, hi)
-    if bad.any():
-        for c in ("estimate", "low", "high"):
-            if c in frame:
-                frame.loc[bad, c] = np.nan
-        if "reason_zh" in frame:
-            frame.loc[bad, "reason_zh"] = "结论或区间不是有限数值（溢出），不出具结论"
-            frame.loc[bad, "reason_en"] = "the conclusion or its range is not finite (overflow): no conclusion is given"
-    return frame
+    if not bad.any():
+        return cols
+    out = dict(cols)
+    for c in ("estimate", "low", "high"):
+        if c in out:
+            out[c] = np.where(bad, np.nan, np.asarray(out[c], dtype=float))
+    if "reason_zh" in out:
+        for c, text in (("reason_zh", CONCLUSION_OVERFLOW_ZH), ("reason_en", CONCLUSION_OVERFLOW_EN)):
+            v = np.array(out[c], dtype=object)
+            v[bad] = text
+            out[c] = v
+    return out
+
+
+CONCLUSION_OVERFLOW_ZH = "结论或区间不是有限数值（溢出），不出具结论"
+CONCLUSION_OVERFLOW_EN = "the conclusion or its range is not finite (overflow): no conclusion is given"
 
 
 NEGATIVE_ZH = ("结果为负（扣除后的收益为负），但卡片未声明亏损资产（income.loss_making）：该方法不适用；"

@@ -258,7 +258,7 @@ def explain(pf: Portfolio, results: Mapping[str, MethodResult], frame: Any = Non
     portfolio's order); ``_columns``: the frame's columns as arrays, when at hand.
     """
     cfg = config if config is not None else reconcile_config(snap)
-    if frame is None:
+    if frame is None and _columns is None:
         frame, meta, _columns = combine_frame(pf, results, snap, cfg, methods=methods, range_method="mixture")
     names = list(results)
     fns = dict(methods) if methods is not None else default_methods(snap, tuple(names))

@@ -17,7 +17,7 @@ import numpy as np
 from ..core.portfolio import Portfolio
 from ..core.result_frames import frame_of
 from ..methods.base import MethodFn, MethodResult
-from .combine import approach_table, asset_keys_of, combine_frame, names_of
+from .combine import approach_table, asset_keys_of, combine_columns, combine_frame, names_of
 from .config import reconcile_config
 from .explain import PURPOSE_ZH, VALUE_TYPE_ZH, explain
 from .together import evaluate_together
@@ -33,6 +33,7 @@ __all__ = [
     "default_methods",
     "explain",
     "reconcile",
+    "reconcile_columns",
     "weights_for",
 ]
 
@@ -69,10 +70,22 @@ def reconcile(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = No
               explain: bool = False, config: Mapping[str, Any] | None = None,
               methods: Mapping[str, MethodFn] | None = None, range_method: str | None = None,
               draws: int | None = None) -> tuple[Any, dict[str, dict[str, Any]]]:
-    """Engine entry point: (reconciled frame, {asset_id: art. 24 explanation} when
-    ``explain``). Without ``methods``, ``results`` must be the snapshot's approaches run on
-    ``pf`` (as :func:`valuation.engine.evaluate` runs them): the explanation reads its
-    unperturbed runs from them instead of running the approaches again."""
+    """(the frame of :func:`reconcile_columns` on the portfolio's index, the explanations):
+    the edge form for a caller that wants a frame."""
+    cols, expl = reconcile_columns(pf, results, snap, explain=explain, config=config, methods=methods,
+                                   range_method=range_method, draws=draws)
+    return frame_of(cols, pf.index), expl
+
+
+def reconcile_columns(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = None, *,
+                      explain: bool = False, config: Mapping[str, Any] | None = None,
+                      methods: Mapping[str, MethodFn] | None = None, range_method: str | None = None,
+                      draws: int | None = None) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """Engine entry point: (reconciled columns as arrays in the portfolio's order,
+    :func:`.combine.combine_columns`; {asset_id: art. 24 explanation} when ``explain``).
+    Without ``methods``, ``results`` must be the snapshot's approaches run on ``pf`` (as
+    :func:`valuation.engine.evaluate` runs them): the explanation reads its unperturbed runs
+    from them instead of running the approaches again."""
     cfg = config if config is not None else reconcile_config(snap)
     fns = dict(methods) if methods is not None else None
     names = names_of(results)
@@ -89,9 +102,9 @@ def reconcile(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = No
         keys = asset_keys_of(pf) if len(pf) else None
         mc, tor = evaluate_together(pf, results, snap, cfg, fns, range_method, draws, table.app, weighted[0],
                                     reuse, keys=keys, params=params)
-    fr, meta, cols = combine_frame(pf, results, snap, cfg, methods=fns, range_method=range_method, draws=draws,
-                                   evaluated=mc, table=table, weighted=weighted, keys=keys, params=params)
+    cols, meta = combine_columns(pf, results, snap, cfg, methods=fns, range_method_=range_method, draws=draws,
+                                 evaluated=mc, table=table, weighted=weighted, keys=keys, params=params)
     if not explain:
-        return fr, {}
-    return fr, _explain(pf, results, fr, methods=fns, config=cfg, snap=snap, meta=meta, _tornados=tor,
-                        _columns=cols, _params=params)
+        return cols, {}
+    return cols, _explain(pf, results, None, methods=fns, config=cfg, snap=snap, meta=meta, _tornados=tor,
+                          _columns=cols, _params=params)
