@@ -115,9 +115,7 @@ class _Parts:
             given = pf.streams.get(WEIGHTS_FIELD)
         else:
             self.table = pf.columns
-            rec = pf.records.get(INDICATORS_FIELD)
-            self.records = Ragged.from_frame(INDICATORS_FIELD, rec, self.table.ids) \
-                if rec is not None and len(rec) else None
+            self.records = pf.ragged(INDICATORS_FIELD)   # (straight from the cards' items)
             frame = pf.series.get(WEIGHTS_FIELD)
             # (the portfolio's own wide frame, aligned with its assets: its values)
             given = None if frame is None else np.asarray(frame.reindex(pf.index), dtype=float)
