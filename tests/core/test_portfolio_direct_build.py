@@ -1,6 +1,6 @@
 """Portfolio.from_cards builds its assets frame from the asset table (core.columns) and its
 records columns straight from the items (ISO dates via numpy); the general pandas path —
-``pd.DataFrame`` of the card values typed by ``_typed_assets`` / ``_typed_records`` — must give
+``pd.DataFrame`` of the card values typed by ``_reference_typed_assets`` (below) / ``_typed_records`` — must give
 the same frames, values and dtypes."""
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import valuation.core.layout as L
 import valuation.core.portfolio as P
 import valuation.core.streams as S
 import valuation.core.typed as T
+from valuation.core.frames import _null_str
 from valuation.core.validate import check_document
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,9 +71,56 @@ def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
             assert [type(v) for v in a[col]] == [type(v) for v in b[col]]
 
 
+def _reference_typed_assets(df: pd.DataFrame) -> pd.DataFrame:
+    """The general pandas typing of an assets frame by the schema table (the definition the
+    frames were first frozen with; the package types through the AssetTable)."""
+    n = len(df)
+    out = {}
+    for f in L._scalar_fields():
+        c = f.column
+        s = df[c] if c in df.columns else None
+        if s is not None and s.dtype == object and n and s.isna().all():
+            s = None
+        if f.kind in ("int", "number"):
+            if s is None:
+                out[c] = np.full(n, np.nan if f.default is None else float(f.default))
+                continue
+            x = s.to_numpy(dtype=float, na_value=np.nan) if pd.api.types.is_numeric_dtype(s) \
+                else pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
+            if f.default is not None:
+                x = np.where(np.isnan(x), float(f.default), x)
+            out[c] = x
+        elif f.kind == "date":
+            if s is None:
+                d = np.empty(n, dtype="datetime64[ns]")
+                d[:] = np.datetime64("NaT")
+                out[c] = d
+            else:
+                out[c] = pd.to_datetime(s, errors="coerce").to_numpy(dtype="datetime64[ns]")
+        elif f.kind == "bool":
+            if s is None:
+                out[c] = (np.full(n, bool(f.default)) if f.default is not None
+                          else pd.array([pd.NA] * n, dtype="boolean"))
+                continue
+            b = pd.Series(s).astype("boolean") if not pd.api.types.is_bool_dtype(s.dtype) else s
+            out[c] = b.fillna(bool(f.default)).to_numpy(dtype=bool) if f.default is not None else b.array
+        else:  # str, enum, list_str: pandas "str" dtype, NaN when missing
+            if s is None:
+                out[c] = (pd.Series(np.full(n, f.default, dtype=object), dtype="str")
+                          if f.default is not None else _null_str(n)).array
+                continue
+            o = pd.Series(s.to_numpy() if not isinstance(s, pd.Series) else s.array).astype("str")
+            if f.default is not None:
+                o = o.fillna(f.default)
+            out[c] = o.array
+    for flag in L.SECTION_FLAGS.values():
+        out[flag] = df[flag].to_numpy(dtype=bool) if flag in df.columns else np.zeros(n, dtype=bool)
+    return pd.DataFrame(out, index=df.index)
+
+
 def _general_assets(norm: list[dict]) -> tuple[pd.DataFrame, dict]:
     """The assets frame and series by pandas: a frame of the card values, typed column by
-    column (``_typed_assets``), the streams expanded into it (``_expand_series``)."""
+    column (``_reference_typed_assets``), the streams expanded into it (``_expand_series``)."""
     scal, _, sfields, _, _ = L._card_plan()
     cols = {}
     for f, _, _, col in scal:
@@ -81,7 +129,7 @@ def _general_assets(norm: list[dict]) -> tuple[pd.DataFrame, dict]:
     for sec, flag in L.SECTION_FLAGS.items():
         cols[flag] = [isinstance(c.get(sec), dict) for c in norm]
     ids = pd.Index([c["asset"]["asset_id"] for c in norm], name="asset_id")
-    assets = T._typed_assets(pd.DataFrame(cols, index=ids))
+    assets = _reference_typed_assets(pd.DataFrame(cols, index=ids))
     series = S._expand_series(assets, {f.path: [L._get(c, f.path) for c in norm] for f in sfields})
     return assets, series
 

@@ -16,7 +16,12 @@ from hypothesis import strategies as st
 from valuation import api, engine
 from valuation.core.portfolio import Portfolio
 from valuation.core.result import clean
-from valuation.methods.finite import CONCLUSION_OVERFLOW_EN, CONCLUSION_OVERFLOW_ZH, MAX_AMOUNT, guard_columns
+from valuation.methods.finite import (
+    CONCLUSION_OVERFLOW_EN,
+    CONCLUSION_OVERFLOW_ZH,
+    MAX_AMOUNT,
+    guard_columns,
+)
 
 CARDS = sorted((Path(__file__).resolve().parents[2] / "examples" / "cards").glob("*.json"))
 SNAP = api.snapshot("seed")

@@ -1,9 +1,9 @@
 """Typed portfolio tables from loosely typed frames and card values (docs/DESIGN.md §2).
 
-:func:`_typed_assets` types a frame of asset columns by the schema table (numbers float64,
-dates datetime64[ns], text pandas "str"); :func:`_typed_records` and
-:func:`_typed_records_from_items` do the same for the long records tables (item fields of a
-records list). The field defaults of the schema fill missing values.
+:func:`_typed_records` and :func:`_typed_records_from_items` type the long records tables
+(item fields of a records list) by the schema table (numbers float64, dates datetime64[ns],
+text pandas "str"); the field defaults of the schema fill missing values. The asset columns are
+typed by :class:`~valuation.core.columns.AssetTable` (the carrier).
 """
 from __future__ import annotations
 
@@ -15,56 +15,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .frames import _frame, _null_str
-from .layout import SECTION_FLAGS, _get, _scalar_fields
+from .frames import _frame
+from .layout import _get
 from .ragged import Ragged
 from .schema import Field
-
-
-def _typed_assets(df: pd.DataFrame) -> pd.DataFrame:
-    n = len(df)
-    out = {}
-    for f in _scalar_fields():
-        c = f.column
-        s = df[c] if c in df.columns else None
-        if s is not None and s.dtype == object and n and s.isna().all():
-            s = None
-        if f.kind in ("int", "number"):
-            if s is None:
-                out[c] = np.full(n, np.nan if f.default is None else float(f.default))
-                continue
-            x = s.to_numpy(dtype=float, na_value=np.nan) if pd.api.types.is_numeric_dtype(s) \
-                else pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
-            if f.default is not None:
-                x = np.where(np.isnan(x), float(f.default), x)
-            out[c] = x
-        elif f.kind == "date":
-            if s is None:
-                d = np.empty(n, dtype="datetime64[ns]")
-                d[:] = np.datetime64("NaT")
-                out[c] = d
-            else:
-                out[c] = pd.to_datetime(s, errors="coerce").to_numpy(dtype="datetime64[ns]")
-        elif f.kind == "bool":
-            if s is None:
-                out[c] = (np.full(n, bool(f.default)) if f.default is not None
-                          else pd.array([pd.NA] * n, dtype="boolean"))
-                continue
-            b = pd.Series(s).astype("boolean") if not pd.api.types.is_bool_dtype(s.dtype) else s
-            out[c] = b.fillna(bool(f.default)).to_numpy(dtype=bool) if f.default is not None else b.array
-        else:  # str, enum, list_str: pandas "str" dtype, NaN when missing
-            if s is None:
-                out[c] = (pd.Series(np.full(n, f.default, dtype=object), dtype="str")
-                          if f.default is not None else _null_str(n)).array
-                continue
-            o = pd.Series(s.to_numpy() if not isinstance(s, pd.Series) else s.array).astype("str")
-            if f.default is not None:
-                o = o.fillna(f.default)
-            out[c] = o.array
-    for flag in SECTION_FLAGS.values():
-        out[flag] = df[flag].to_numpy(dtype=bool) if flag in df.columns else np.zeros(n, dtype=bool)
-    return pd.DataFrame(out, index=df.index)
-
 
 _MAX_EXACT_INT = 2 ** 53
 _ISO_DATE = re.compile(r"(19|20|21)\d\d-\d\d-\d\d")
