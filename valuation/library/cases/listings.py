@@ -6,7 +6,7 @@ the others (reason ``duplicate_listing``). A listing *family* — the same excha
 title without its digits (every year / edition of one series, "铝2020年度指数数据" and
 "铝2021年度指数数据") — is kept row by row (different products, often one price list) but never
 split across the fitting and the hold-out part of a back-test
-(``valuation.methods.market.splitting``).
+(``valuation.backtest.splitting``).
 """
 from __future__ import annotations
 
