@@ -29,9 +29,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from valuation.library.cases.listings import family_key, listing_key  # noqa: E402  (after the path set-up)
 from valuation.backtest import run_backtest  # noqa: E402
 from valuation.backtest.splitting import GROUP_BY, split_mask  # noqa: E402
+from valuation.library.cases.listings import family_key, listing_key  # noqa: E402  (after the path set-up)
 
 FILES = ("shanghai", "guiyang", "beijing", "zhejiang", "guangzhou")
 

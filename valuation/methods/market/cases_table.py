@@ -6,6 +6,13 @@ imports no pandas (issue 20; docs/DESIGN.md §4). Re-exported here for the appro
 """
 from __future__ import annotations
 
-from ...library.cases.table import CaseTable, case_table, content_key, frame_guard, parse_dates, subject_columns
+from ...library.cases.table import (
+    CaseTable,
+    case_table,
+    content_key,
+    frame_guard,
+    parse_dates,
+    subject_columns,
+)
 
 __all__ = ["CaseTable", "case_table", "content_key", "frame_guard", "parse_dates", "subject_columns"]
