@@ -29,9 +29,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from valuation.backtest import run_backtest  # noqa: E402
+from valuation.backtest.splitting import GROUP_BY, split_mask  # noqa: E402
 from valuation.library.cases.listings import family_key, listing_key  # noqa: E402  (after the path set-up)
-from valuation.methods.market.backtest import run_backtest  # noqa: E402
-from valuation.methods.market.splitting import GROUP_BY, split_mask  # noqa: E402
 
 FILES = ("shanghai", "guiyang", "beijing", "zhejiang", "guangzhou")
 
@@ -39,7 +39,7 @@ FILES = ("shanghai", "guiyang", "beijing", "zhejiang", "guangzhou")
 def split(data: Path, out: Path, seed: int, share: float = 0.7, group_by: str = "row"
           ) -> tuple[list[Path], list[Path]]:
     """Split every exchange file into a fitting and a hold-out file in ``out`` by groups
-    (``group_by`` = row | title | provider, :mod:`valuation.methods.market.splitting`)."""
+    (``group_by`` = row | title | provider, :mod:`valuation.backtest.splitting`)."""
     rng = np.random.default_rng(seed)
     cases, hold = [], []
     for name in FILES:

@@ -20,7 +20,7 @@ cells = [
          "from valuation.core.portfolio import Portfolio\n"
          "from valuation.library.cases import cases_frame, import_dadada\n"
          "from valuation.methods import market\n"
-         "from valuation.methods.market.backtest import backtest_frames\n"
+         "from valuation.backtest import backtest_frames\n"
          "pd.set_option('display.width', 160)\n"
          "ROOT = next(p for p in (Path.cwd(), *Path.cwd().parents) if (p / 'examples' / 'cards').is_dir())  # the repository, from notebooks/ or the root\n"
          "cases = cases_frame(pd.read_csv(ROOT / 'case_library' / 'cases.csv'))\n"

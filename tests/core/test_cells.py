@@ -147,7 +147,7 @@ def test_working_papers(tmp_path):
 
 
 def test_backtest_predictions(tmp_path):
-    from valuation.methods.market.backtest import run_backtest
+    from valuation.backtest import run_backtest
 
     cols = ["title", "provider", "description", "update_frequency", "coverage", "dimension", "url",
             "category", "category_aws", "platform", "currency", "price_mode", "price", "volume",

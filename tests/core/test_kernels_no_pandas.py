@@ -1,8 +1,8 @@
 """Kernels import no pandas (issue 20 "Done when"; docs/DESIGN.md §4): a kernel package reads
 the typed containers (``Portfolio.columns``, ``Portfolio.arrays``) and gives numpy arrays or
-plain dataclasses; frames are built at the faces' edge. Packages join :data:`KERNELS` as they
-are converted; ``methods`` without ``methods/market/`` (:data:`NOT_YET`), which is being
-converted on its own."""
+plain dataclasses; frames are built at the faces' edge. Every file of every package in
+:data:`KERNELS` is checked (``methods/market/`` included: its back-test moved to
+``valuation/backtest/``, the case frame's conversion to ``library/cases/table.py``)."""
 import ast
 from pathlib import Path
 
@@ -10,7 +10,6 @@ import pytest
 
 VALUATION = Path(__file__).resolve().parents[2] / "valuation"
 KERNELS = ("rules", "quality", "pricing", "methods")
-NOT_YET = ("methods/market",)     # (its subject path is being moved off pandas: issue 20)
 
 
 def pandas_imports(src: str) -> list[int]:
@@ -26,8 +25,7 @@ def pandas_imports(src: str) -> list[int]:
 
 @pytest.mark.parametrize("package", KERNELS)
 def test_kernel_imports_no_pandas(package):
-    files = [p for p in sorted((VALUATION / package).rglob("*.py"))
-             if not any(p.relative_to(VALUATION).as_posix().startswith(d + "/") for d in NOT_YET)]
+    files = sorted((VALUATION / package).rglob("*.py"))
     assert files
     bad = [f"{p.relative_to(VALUATION)}:{line}" for p in files
            for line in pandas_imports(p.read_text(encoding="utf-8"))]

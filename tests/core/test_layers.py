@@ -17,15 +17,17 @@ ALLOWED = {
     # 入表 and impairment (issue 22): pure, fed the engine's estimates by api and batch
     "accounting": {"core"},
     "sharing": {"core", "library"},     # revenue sharing: pure, plus its ledger table
+    # the market back-test (issue 16): an analysis tool reading and writing frames, above methods
+    "backtest": {"core", "library", "methods"},
     "report": {"core", "quality", "methods", "rules", "pricing", "engine", "library", "accounting",
                "sharing"},
     # batch gets the snapshot and database from the facade: it never imports it (issue 20)
     "batch": {"core", "quality", "methods", "rules", "pricing", "engine", "library", "accounting"},
     "api": {"core", "quality", "methods", "rules", "pricing", "engine", "library", "batch", "report",
-            "accounting", "sharing", "share_api", "facade"},     # share_api: the sharing part of the facade
+            "accounting", "sharing", "share_api", "facade", "backtest"},     # share_api: the sharing part of the facade
     # the facade's parts by concept (library, appraise, batch, analysis), re-exported by api
     "facade": {"core", "quality", "methods", "rules", "pricing", "engine", "library", "batch", "report",
-               "accounting"},
+               "accounting", "backtest"},
     "share_api": {"core", "library", "batch", "sharing", "api", "report"},
 }
 CORE_LAYERS = ("core", "quality", "methods", "rules", "pricing", "batch", "engine", "library", "accounting",

@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from valuation.backtest.splitting import group_keys, split_mask
 from valuation.library.cases import import_dadada
 from valuation.library.cases.listings import family_key, listing_key, normalise_title
-from valuation.methods.market.splitting import group_keys, split_mask
 
 COLS = ["title", "provider", "description", "update_frequency", "coverage", "dimension", "url", "category",
         "category_aws", "platform", "currency", "price_mode", "price", "volume", "size", "data_sample"]

@@ -162,7 +162,7 @@ def test_dadada_backtest_beats_the_naive_median_per_mode(tmp_path):
         from backtest_dadada import leakage, split
     finally:
         sys.path.pop(0)
-    from valuation.methods.market.backtest import run_backtest
+    from valuation.backtest import run_backtest
 
     cases, hold = split(DADADA, tmp_path, 7, group_by="title")
     leak = leakage(cases, hold)

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from valuation.methods.market.backtest import PREDICTION_COLUMNS, backtest_frames, ratio_study
+from valuation.backtest import PREDICTION_COLUMNS, backtest_frames, ratio_study
 
 COLS = ["title", "provider", "description", "update_frequency", "coverage", "dimension", "url", "category",
         "category_aws", "platform", "currency", "price_mode", "price", "volume", "size", "data_sample"]

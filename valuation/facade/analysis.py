@@ -73,7 +73,7 @@ def backtest(cases: Iterable[str], holdout: Iterable[str] | None = None, *, fmt:
              seed: int = 7) -> Any:
     """Back-test the market approach on held-out listings (see the market method); without
     ``holdout`` the cases are split by listing family / provider / row (``group_by``)."""
-    from ..methods.market.backtest import run_backtest
+    from ..backtest import run_backtest
 
     return run_backtest(list(cases), None if holdout is None else list(holdout), fmt=fmt,
                         predictions=predictions, group_by=group_by, fit_share=fit_share, seed=seed)

@@ -6,7 +6,7 @@ the others (reason ``duplicate_listing``). A listing *family* — the same excha
 title without its digits (every year / edition of one series, "铝2020年度指数数据" and
 "铝2021年度指数数据") — is kept row by row (different products, often one price list) but never
 split across the fitting and the hold-out part of a back-test
-(``valuation.methods.market.splitting``).
+(``valuation.backtest.splitting``).
 """
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["duplicate_mask", "family_key", "listing_key", "normalise_title", "text_column"]
+__all__ = ["duplicate_mask", "family_key", "family_keys", "listing_key", "normalise_title", "stripped",
+           "text_column"]
 
 _PUNCT = re.compile(r"[\W_]+", re.UNICODE)
 _DIGITS = re.compile(r"[0-9]+")
@@ -51,7 +52,23 @@ def duplicate_mask(df: pd.DataFrame, **kw: str) -> np.ndarray:
     return listing_key(df, **kw).duplicated(keep="first").to_numpy(bool)
 
 
+def stripped(values: Any) -> np.ndarray:
+    """Text stripped of surrounding spaces, "" for anything that is not text (object array)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = [v.strip() if isinstance(v, str) else "" for v in values]
+    return out
+
+
+def family_keys(platform: Any, provider: Any, title: Any) -> np.ndarray:
+    """Listing family of every row of three aligned sequences (object array): exchange |
+    provider | title without digits (normalised) — the arrays form of :func:`family_key`."""
+    plat, prov, tit = stripped(platform), stripped(provider), stripped(title)
+    out = np.empty(len(plat), dtype=object)
+    out[:] = [f"{a}|{b}|{normalise_title(t, digits=False)}" for a, b, t in zip(plat, prov, tit)]
+    return out
+
+
 def family_key(df: pd.DataFrame) -> pd.Series:
     """Listing family: exchange | provider | title without digits (normalised)."""
-    return (text_column(df, "platform") + "|" + text_column(df, "provider") + "|" +
-            text_column(df, "title").map(lambda t: normalise_title(t, digits=False)))
+    cols = [df[c].to_numpy(object) if c in df.columns else [None] * len(df) for c in ("platform", "provider", "title")]
+    return pd.Series(family_keys(*cols), index=df.index, dtype=object)

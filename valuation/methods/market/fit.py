@@ -68,7 +68,7 @@ class LibraryFit:
         key = (rights_type, mode)
         if key not in self._learned:
             t = self.table
-            g = t.take((t["rights_type"] == rights_type) & (t["price_mode"] == mode)).frame
+            g = t.take((t["rights_type"] == rights_type) & (t["price_mode"] == mode))
             self._learned[key] = fit_learned(g, coverage=float(self.params["coverage"]))
         return self._learned[key]
 

@@ -46,7 +46,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 from sklearn.decomposition import TruncatedSVD
 from sklearn.ensemble import HistGradientBoostingRegressor
@@ -55,7 +54,7 @@ from sklearn.linear_model import Ridge
 from sklearn.model_selection import GroupKFold, KFold
 from sklearn.neighbors import NearestNeighbors
 
-from ...library.cases.listings import family_key, text_column
+from ...library.cases.listings import family_keys, stripped
 from .conformal import (
     CAL_FOLDS,
     MIN_HALF,
@@ -77,7 +76,7 @@ _ONE_HOT_WEIGHT = {"platform": 1.0, "provider": 0.7, "category": 0.5, "update_fr
 _SCALE = ("records", "fields", "size_bytes")
 
 
-def _text(df: pd.DataFrame | Mapping[str, Any], n: int) -> list[str]:
+def _text(df: Mapping[str, Any], n: int) -> list[str]:
     parts = []
     for col in ("title", "description"):
         v = df[col] if col in df else None
@@ -86,17 +85,32 @@ def _text(df: pd.DataFrame | Mapping[str, Any], n: int) -> list[str]:
     return [f"{a} {b}".strip() for a, b in zip(*parts)]
 
 
-def _col(df: pd.DataFrame | Mapping[str, Any], name: str, n: int) -> list[str]:
+def _col(df: Mapping[str, Any], name: str, n: int) -> list[str]:
     if name not in df:
         return ["?"] * n
     return [x if isinstance(x, str) and x else "?" for x in list(df[name])]
 
 
-def _scale(df: pd.DataFrame | Mapping[str, Any], n: int) -> np.ndarray:
+def _numbers(values: Any) -> np.ndarray:
+    """float64 of numbers or numeric text, NaN for anything else (missing, unparsable text)."""
+    vals = list(values)
+    a = np.asarray(vals)        # mixed values come out as text: read them one by one
+    if a.dtype.kind in "fiub":
+        return a.astype(float)
+    out = np.full(len(vals), np.nan)
+    for j, x in enumerate(vals):
+        try:    # float() reads "1_000"; a case field (and pandas' to_numeric) does not
+            out[j] = np.nan if isinstance(x, str) and "_" in x else float(x)
+        except (TypeError, ValueError):
+            pass
+    return out
+
+
+def _scale(df: Mapping[str, Any], n: int) -> np.ndarray:
     out = np.full((n, len(_SCALE)), -1.0)   # -1 = unknown (a log of a real size is ≥ 0)
     for j, c in enumerate(_SCALE):
         if c in df:
-            v = pd.to_numeric(pd.Series(list(df[c])), errors="coerce").to_numpy(float)
+            v = _numbers(df[c])
             ok = np.isfinite(v) & (v > 0)
             out[ok, j] = np.log1p(v[ok])
     return out
@@ -113,17 +127,18 @@ def _wmedian(vals: np.ndarray, w: np.ndarray) -> np.ndarray:
 class _Features:
     """Sparse design of a group: text n-grams, weighted one-hot soft matches, scale logs."""
 
-    def __init__(self, cases: pd.DataFrame):
-        n = len(cases)
+    def __init__(self, cases: Mapping[str, Any], n: int | None = None):
+        # n: the number of cases (a plain dict's len counts its columns; a table's its rows)
+        n = len(cases) if n is None else n
         self.text = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True, dtype=np.float64)
         self.text.fit(_text(cases, n))
         self.levels = {c: {v: i for i, v in enumerate(sorted(set(_col(cases, c, n)) - {"?"}))} for c in _ONE_HOT}
 
-    def codes(self, df: pd.DataFrame | Mapping[str, Any], col: str, n: int) -> np.ndarray:
+    def codes(self, df: Mapping[str, Any], col: str, n: int) -> np.ndarray:
         lv = self.levels[col]
         return np.array([lv.get(x, -1) for x in _col(df, col, n)], dtype=float)
 
-    def sparse(self, df: pd.DataFrame | Mapping[str, Any], n: int) -> sp.csr_matrix:
+    def sparse(self, df: Mapping[str, Any], n: int) -> sp.csr_matrix:
         blocks = [self.text.transform(_text(df, n))]
         for c in _ONE_HOT:
             lv = self.levels[c]
@@ -233,7 +248,7 @@ class LearnedModel:
             return None
         return _dense(self._svd, self._feat, df, X, n)
 
-    def predict(self, subjects: pd.DataFrame | Mapping[str, Any], n: int) -> dict[str, np.ndarray]:
+    def predict(self, subjects: Mapping[str, Any], n: int) -> dict[str, np.ndarray]:
         """ln-scale point, σ and the range of ``n`` subjects (columns as in the case schema)."""
         Xq = self._feat.sparse(subjects, n)
         mu = _predict(self.choice, self._X, self._y, Xq, self._dense, self._dense_of(subjects, Xq, n))
@@ -280,7 +295,7 @@ def _dense(svd: TruncatedSVD, feat: _Features, df: Any, X: sp.csr_matrix, n: int
 _BLIND = ("title", "category", "update_frequency", *_SCALE)
 
 
-def _blind_q(c: pd.DataFrame, y: np.ndarray, choice: str, form: Form, coverage: float, groups: np.ndarray,
+def _blind_q(c: Mapping[str, np.ndarray], y: np.ndarray, choice: str, form: Form, coverage: float, groups: np.ndarray,
              fam: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Conformal quantiles for a subject that names no exchange, provider or description (a
     card; seen level 2): each case is queried by :data:`_BLIND` alone with its provider
@@ -311,12 +326,12 @@ def _blind_q(c: pd.DataFrame, y: np.ndarray, choice: str, form: Form, coverage: 
     return edges, qs
 
 
-def _design(c: pd.DataFrame, seed: int
+def _design(c: Mapping[str, np.ndarray], seed: int
             ) -> tuple[_Features, sp.csr_matrix, TruncatedSVD | None, np.ndarray | None]:
-    """Features fitted on the cases ``c``: (features, sparse design, text SVD or None, dense
-    design of the gradient-boosted candidate or None)."""
-    n = len(c)
-    feat = _Features(c)
+    """Features fitted on the cases ``c`` (columns of equal length): (features, sparse design,
+    text SVD or None, dense design of the gradient-boosted candidate or None)."""
+    n = len(c["price"])
+    feat = _Features(c, n)
     X = feat.sparse(c, n)
     t = feat.text.transform(_text(c, n))
     svd = TruncatedSVD(n_components=min(20, t.shape[1] - 1, n - 1), random_state=seed).fit(t) \
@@ -324,7 +339,7 @@ def _design(c: pd.DataFrame, seed: int
     return feat, X, svd, (_dense(svd, feat, c, X, n) if svd is not None else None)
 
 
-def fit_learned(cases: pd.DataFrame, *, coverage: float = 0.80, folds: int = 5,
+def fit_learned(cases: Mapping[str, Any], *, coverage: float = 0.80, folds: int = 5,
                 seed: int = 0) -> LearnedModel | None:
     """Fit the candidates on one group's priced cases, choose by ``folds``-fold CV (mean
     absolute log error) and calibrate the conformal quantile on the out-of-fold residuals.
@@ -332,8 +347,8 @@ def fit_learned(cases: pd.DataFrame, *, coverage: float = 0.80, folds: int = 5,
     n = len(cases)
     if n < MIN_CASES:
         return None
-    c = cases.reset_index(drop=True)
-    y = np.log(c["price"].to_numpy(float))
+    c = {str(k): np.asarray(cases[k]) for k in cases.keys()}
+    y = np.log(np.asarray(c["price"], dtype=float))
     feat, X, svd, dense = _design(c, seed)
     cands = [x for x in CANDIDATES if x != "gbr" or dense is not None]
     oof = {x: np.full(n, np.nan) for x in cands}
@@ -368,15 +383,15 @@ def fit_learned(cases: pd.DataFrame, *, coverage: float = 0.80, folds: int = 5,
                         _svd=svd, _dense=dense)
 
 
-def _keys(df: pd.DataFrame | Mapping[str, Any], n: int) -> tuple[np.ndarray, np.ndarray]:
+def _keys(df: Mapping[str, Any], n: int) -> tuple[np.ndarray, np.ndarray]:
     """(listing family, exchange|provider or "") of every row (``library/cases/listings``)."""
-    f = pd.DataFrame({k: list(df[k]) if k in df else [None] * n for k in ("platform", "provider", "title")})
-    prov = text_column(f, "provider")
-    pk = np.where(prov != "", text_column(f, "platform") + "|" + prov, "").astype(object)
-    return family_key(f).to_numpy(object), pk
+    plat, prov, title = (list(df[k]) if k in df else [None] * n for k in ("platform", "provider", "title"))
+    pk = np.empty(n, dtype=object)
+    pk[:] = [f"{a}|{b}" if b != "" else "" for a, b in zip(stripped(plat), stripped(prov))]
+    return family_keys(plat, prov, title), pk
 
 
-def seen_level(df: pd.DataFrame | Mapping[str, Any], n: int, families: frozenset[str],
+def seen_level(df: Mapping[str, Any], n: int, families: frozenset[str],
                providers: frozenset[str]) -> np.ndarray:
     """What a subject shares with the case library: 0 = a listing of its family (same exchange,
     provider and title up to digits — another year or edition of one series), 1 = another
@@ -388,7 +403,7 @@ def seen_level(df: pd.DataFrame | Mapping[str, Any], n: int, families: frozenset
     return lvl
 
 
-def _level_residuals(choice: str, c: pd.DataFrame, y: np.ndarray, abs_r: np.ndarray,
+def _level_residuals(choice: str, c: Mapping[str, np.ndarray], y: np.ndarray, abs_r: np.ndarray,
                      stats: dict[int, np.ndarray], fam: np.ndarray, prov: np.ndarray, folds: int, seed: int
                      ) -> list[tuple[np.ndarray, dict[int, np.ndarray], np.ndarray]]:
     """Calibration residuals per :func:`seen_level`, each computed as such a subject meets the
@@ -407,8 +422,12 @@ def _level_residuals(choice: str, c: pd.DataFrame, y: np.ndarray, abs_r: np.ndar
     _, fi, fc = np.unique(fam, return_inverse=True, return_counts=True)
     out = [(abs_r, stats, fc[fi] >= 2)]
     pg = np.where(prov != "", prov, fam).astype(object)
-    nfam_of = pd.Series(fam).groupby(pd.Series(prov)).nunique()
-    cal1 = (prov != "") & (pd.Series(prov).map(nfam_of).to_numpy() >= 2)
+    # families per provider: distinct (provider, family) pairs counted per provider
+    _, pi = np.unique(prov, return_inverse=True)
+    _, fj = np.unique(fam, return_inverse=True)
+    pairs = np.unique(np.column_stack([pi.ravel(), fj.ravel()]), axis=0)
+    nfam_of = np.bincount(pairs[:, 0], minlength=int(pi.max()) + 1)
+    cal1 = (prov != "") & (nfam_of[pi.ravel()] >= 2)
     for groups, cal in ((fam, cal1), (pg, np.ones(n, dtype=bool))):
         if cal.sum() >= MONDRIAN_MIN:
             r, st = _group_residuals(choice, c, y, groups, folds, seed)
@@ -418,7 +437,7 @@ def _level_residuals(choice: str, c: pd.DataFrame, y: np.ndarray, abs_r: np.ndar
     return out
 
 
-def _group_residuals(choice: str, c: pd.DataFrame, y: np.ndarray, groups: np.ndarray, folds: int, seed: int,
+def _group_residuals(choice: str, c: Mapping[str, np.ndarray], y: np.ndarray, groups: np.ndarray, folds: int, seed: int,
                      *, blind: bool = False) -> tuple[np.ndarray, dict[int, np.ndarray]]:
     """|r| and neighbour stats of every case with its group left out (``GroupKFold``; inf /
     NaN where no fold could be fitted). ``blind``: queried by :data:`_BLIND` alone."""
@@ -436,13 +455,13 @@ def _group_residuals(choice: str, c: pd.DataFrame, y: np.ndarray, groups: np.nda
     return r, st
 
 
-def _fold_residuals(choice: str, c: pd.DataFrame, y: np.ndarray, tr: np.ndarray, te: np.ndarray, seed: int,
+def _fold_residuals(choice: str, c: Mapping[str, np.ndarray], y: np.ndarray, tr: np.ndarray, te: np.ndarray, seed: int,
                     blind: bool = False) -> tuple[np.ndarray, dict[int, np.ndarray]] | None:
     """|r| and neighbour stats of the cases ``te`` by the model ``choice`` fitted, features
     included, on the cases ``tr`` only (None: too few cases for the features it needs)."""
-    ct, cq = c.iloc[tr], c.iloc[te]
+    ct, cq = {k: v[tr] for k, v in c.items()}, {k: v[te] for k, v in c.items()}
     if blind:
-        cq = cq[[k for k in _BLIND if k in cq.columns]]
+        cq = {k: cq[k] for k in _BLIND if k in cq}
     feat, Xt, svd, dt = _design(ct, seed)
     Xq = feat.sparse(cq, len(te))
     dq = _dense(svd, feat, cq, Xq, len(te)) if svd is not None else None
@@ -456,7 +475,7 @@ _LEARNED_INPUTS = ("title", "description", "platform", "provider", "category", "
                    "records", "fields", "size_bytes")
 
 
-def learned_columns(source: pd.DataFrame | Mapping[str, Any], rights: np.ndarray, mode: np.ndarray,
+def learned_columns(source: Mapping[str, Any], rights: np.ndarray, mode: np.ndarray,
                     want: np.ndarray, model_of: Any) -> dict[str, np.ndarray]:
     """Estimate and conformal range of the per-mode learned model for the subjects in ``want``,
     one (rights type × price mode) group at a time (``model_of(rights, mode)`` → the group's

@@ -32,15 +32,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ...library.cases import (
+from ..library.cases import (
     PRICED_MODES,
     ImportReport,
     import_dadada,
     import_table,
     priced_cases,
 )
-from .approach import value_subjects
-from .params import resolve_params
+from ..methods.market.approach import value_subjects
+from ..methods.market.params import resolve_params
 from .splitting import split_mask
 
 __all__ = ["PREDICTION_COLUMNS", "BacktestResult", "backtest_frames", "ratio_study", "run_backtest"]
@@ -273,7 +273,7 @@ def _import(paths: Sequence[str | os.PathLike[str]], fmt: str, mapping: Any) -> 
         return import_dadada(list(paths))
     if fmt == "csv":
         return import_table(list(paths), mapping)
-    from ...core.errors import RefusedError
+    from ..core.errors import RefusedError
 
     raise RefusedError(f"未知格式 {fmt!r}", f"unknown format {fmt!r}", field="format", value=fmt,
                        allowed="dadada, csv")
@@ -302,7 +302,7 @@ def run_backtest(cases: Sequence[str | os.PathLike[str]], holdout: Sequence[str 
     res = backtest_frames(rc.imported, rh.imported, params)
     res.reports = {"cases": rc, "holdout": rh}
     if predictions:
-        from ...core.cells import neutralise_frame
+        from ..core.cells import neutralise_frame
 
         neutralise_frame(res.predictions[PREDICTION_COLUMNS]).to_csv(  # case ids are text
             predictions, index=False, float_format="%.10g")

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import GroupShuffleSplit
 
-from ...library.cases.listings import family_key, text_column
+from ..library.cases.listings import family_key, text_column
 
 __all__ = ["GROUP_BY", "group_keys", "split_mask"]
 
