@@ -84,3 +84,15 @@ def test_a_file_changed_during_the_run_is_refused(tmp_path: Path):
         worker_input(FileSource(str(src), h))
     assert "changed during the run" in e.value.issues[0].message_en
     assert PartRef(0, np.arange(3), {}).size == 3
+
+
+def test_prefetch_fills_the_cache_the_partitions_use(tmp_path: Path):
+    src, _ = _write(tmp_path, ".parquet")
+    h = file_sha256([src, tmp_path / "pf.market.comparables.parquet"])
+    remote._CACHE.clear()
+    remote.prefetch_input(str(src))
+    assert remote._CACHE["key"] == h
+    cached = remote._CACHE["inp"]
+    assert worker_input(FileSource(str(src), h)) is cached     # not read again
+    remote.prefetch_input(str(tmp_path / "missing.parquet"))     # the partition reports it, not this
+    assert remote._CACHE["inp"] is cached

@@ -261,8 +261,8 @@ def _early_pool(portfolio: Any, backend: str, workers: int, chunk_size: int,
     ``chunk_size`` × 64 bytes (no row of the card table is that short). Otherwise nothing is
     started here, and :func:`~valuation.batch.backends.run_local` starts a pool after the plan
     if there is more than one partition after all."""
-    if backend == "dask":
-        return DaskCluster(workers_opt, scheduler)
+    if backend == "dask":     # a local cluster's workers read an input file themselves (batch.remote)
+        return DaskCluster(workers_opt, scheduler, str(portfolio) if FileSource.readable(portfolio) else None)
     if workers <= 1:
         return contextlib.nullcontext()
     if isinstance(portfolio, (pd.DataFrame, Portfolio)):

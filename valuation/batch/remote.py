@@ -38,7 +38,7 @@ from .io import file_sha256, read_portfolio, record_siblings
 from .partition import PartitionOutput, PartitionTask, run_partition
 from .records_check import check_records
 
-__all__ = ["FileSource", "PartRef", "HISTORY_COLUMNS", "run_ref", "task_of", "worker_input"]
+__all__ = ["HISTORY_COLUMNS", "FileSource", "PartRef", "prefetch_input", "run_ref", "task_of", "worker_input"]
 
 #: The columns :func:`valuation.batch.rundb.insert_partition` reads.
 HISTORY_COLUMNS = ["asset_id", "status", "estimate", "low", "high", "flags"]
@@ -74,21 +74,37 @@ class PartRef:
         return len(self.rows)
 
 
+def _read(path: Path) -> tuple[str, tuple[pd.DataFrame, dict[str, pd.DataFrame]]]:
+    files = [path] + [q for _, q in sorted(record_siblings(path).items())]
+    return file_sha256(files), read_portfolio(path)
+
+
+def prefetch_input(path: str) -> None:
+    """Read the input file into this worker's cache ahead of its first partition (sent by
+    :class:`~valuation.batch.backends.DaskCluster` as soon as the worker is up, so the read
+    overlaps the run's own read and plan); keyed by the file's sha256, which the partitions
+    then check against the run's input hash."""
+    try:
+        key, inp = _read(Path(path))
+    except Exception:  # noqa: BLE001 - the partition reads (and reports) it again
+        return
+    _CACHE.clear()
+    _CACHE.update(key=key, inp=inp)
+
+
 def worker_input(src: FileSource) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     """The input table and records tables, read once per run in this worker process."""
     if _CACHE.get("key") != src.input_hash:
         _CACHE.clear()
         p = Path(src.path)
-        files = [p] + [q for _, q in sorted(record_siblings(p).items())]
-        got = file_sha256(files)
+        got, inp = _read(p)
         if got != src.input_hash:
             raise ValidationError([Issue(
                 field="portfolio", value=str(p), allowed="the file as the run read it",
                 message_zh=f"资产组合文件 {p} 在重估过程中被修改（sha256 {got[:12]}… ≠ {src.input_hash[:12]}…），批次中止",
                 message_en=f"portfolio file {p} changed during the run (sha256 {got[:12]}… ≠ "
                            f"{src.input_hash[:12]}…); the run stops")])
-        _CACHE["inp"] = read_portfolio(p)
-        _CACHE["key"] = src.input_hash
+        _CACHE.update(key=got, inp=inp)
     return _CACHE["inp"]
 
 
