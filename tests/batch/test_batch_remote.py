@@ -96,3 +96,33 @@ def test_prefetch_fills_the_cache_the_partitions_use(tmp_path: Path):
     assert worker_input(FileSource(str(src), h)) is cached     # not read again
     remote.prefetch_input(str(tmp_path / "missing.parquet"))     # the partition reports it, not this
     assert remote._CACHE["inp"] is cached
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_interrupted_by_reference_run_resumes(tmp_path: Path, monkeypatch):
+    """The workers' checkpoints are the run's: an interrupted Dask run resumes from them and
+    gives the output of an uninterrupted run."""
+    from valuation.batch import pipeline
+
+    src, _ = _write(tmp_path, ".parquet")
+    kw = {"library": "seed", "as_of": AS_OF, "chunk_size": 5, "backend": "dask", "workers": 2,
+          "db": f"sqlite:///{tmp_path / 'h.db'}"}
+    full = revalue(src, tmp_path / "full.csv", **kw)
+
+    def stop_after_two(written: int) -> None:
+        if written >= 2:
+            raise _Stop
+    monkeypatch.setattr(pipeline, "crash_hook", stop_after_two)
+    with pytest.raises(_Stop):
+        revalue(src, tmp_path / "cut.csv", **kw)
+    monkeypatch.undo()
+    assert len(list((tmp_path / "cut.csv.parts").glob("part-*.json"))) >= 2
+    again = revalue(src, tmp_path / "cut.csv", resume=True, **kw)
+    assert again.resumed_parts >= 2 and again.counts == full.counts
+    comparable(pd.read_csv(tmp_path / "full.csv", dtype={"asset_id": str}),
+               pd.read_csv(tmp_path / "cut.csv", dtype={"asset_id": str}),
+               drop=("run_id", "previous_run_id", "previous_estimate", "change", "change_ratio",
+                     "previous_low", "previous_high", "low_change", "high_change", "flags_new", "flags_cleared"))
