@@ -10,7 +10,9 @@ Prints
 * time per asset in the batch vs appraising a sample one at a time with
   :func:`valuation.api.appraise` (the ratio);
 * the Dask scaling efficiency with 1 and 2 workers on ``--dask-n`` assets (at most ``--n``;
-  10⁶, the size issue 20 sets its goal at; ``--dask-n 100000`` for a quicker look);
+  10⁶, the size issue 20 sets its goal at; ``--dask-n 100000`` for a quicker look), and the
+  CPU seconds of the run's own process (planning, gathering, assembling; the in-process
+  scheduler) vs the cluster's processes — a figure the machine's load does not distort;
 * as its LAST line: ``revalue: <N> assets in <S> s (<R> assets/s), peak <M> MB``
   (peak memory of the main run: the sampled RSS of its process and all its worker processes
   together, or that process's plus its largest child's peak from ``getrusage`` if larger),
@@ -81,6 +83,13 @@ def peak_mb() -> float:
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     sampled = _SAMPLER.stop() if _SAMPLER is not None else 0.0
     return max((own + kids) / 1024.0, sampled)  # Linux: ru_maxrss in kilobytes
+
+
+def _cpu() -> tuple[float, float]:
+    """CPU seconds (user + system) of this process and of its reaped children (a Dask run's
+    cluster processes are reaped when it closes)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime
 
 
 def write_input(n: int, folder: Path, seed: int = 0) -> Path:
@@ -193,14 +202,19 @@ def main(argv: list[str] | None = None) -> None:
         if not args.skip_dask:
             dn = min(args.dask_n, args.n)
             dsrc = write_input(dn, folder, seed=1)
-            times = {}
+            times, cpu = {}, {}
             for w in (1, 2):
+                c0 = _cpu()
                 t = time.perf_counter()
                 revalue(dsrc, folder / f"dask{w}.parquet", backend="dask", workers=w, **{**kw, "history": False})
                 times[w] = time.perf_counter() - t
+                cpu[w] = tuple(b - a for a, b in zip(c0, _cpu()))
             eff = times[1] / (2 * times[2])
             print(f"dask {dn} assets: 1 worker {times[1]:.1f} s, 2 workers {times[2]:.1f} s, "
                   f"speed-up {times[1] / times[2]:.2f}×, efficiency {eff:.0%}", flush=True)
+            for w, (own, kids) in cpu.items():   # CPU seconds: comparable on a shared machine
+                print(f"dask {w} worker(s): CPU of this process {own:.1f} s, of the cluster's processes "
+                      f"{kids:.1f} s (this process {own / max(own + kids, 1e-9):.0%})", flush=True)
 
     rate = args.n / elapsed
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())

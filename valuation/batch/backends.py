@@ -17,6 +17,7 @@ from typing import Any
 
 from ..core.snapshot import LibrarySnapshot
 from .partition import PartitionOutput, PartitionTask, run_partition
+from .remote import prefetch_input, run_ref
 
 __all__ = ["BACKENDS", "DaskCluster", "LocalPool", "run_dask", "run_inline", "run_local"]
 
@@ -137,10 +138,14 @@ class DaskCluster:
     package as each worker starts (``preload``).
 
     Started in a background thread at the start of the run, so the workers start and import
-    the package while this process reads and checks the input; :meth:`client` waits for it."""
+    the package while this process reads and checks the input; :meth:`client` waits for it.
+    ``prefetch`` (an input file, local cluster only): each worker reads it as soon as it is up
+    (:func:`~valuation.batch.remote.prefetch_input`), also while this process reads and plans."""
 
-    def __init__(self, workers: int | None, scheduler: str | None):
+    def __init__(self, workers: int | None, scheduler: str | None, prefetch: str | None = None):
         self.workers, self.scheduler = workers, scheduler
+        self.prefetch = None if scheduler else prefetch
+        self._warm: list[Any] = []
         self._client: Any = None
         self._cluster: Any = None
         self._error: BaseException | None = None
@@ -156,10 +161,20 @@ class DaskCluster:
                 return
             n = max(1, int(self.workers or os.cpu_count() or 1))
             self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                         dashboard_address=None, preload=["valuation.batch.partition"])
+                                         dashboard_address=None, preload=["valuation.batch.remote"])
             self._client = Client(self._cluster)
+            if self.prefetch:
+                self._client.wait_for_workers(n)
+                self._warm = [self._client.submit(prefetch_input, self.prefetch, workers=[a], pure=False,
+                                                  allow_other_workers=False)
+                              for a in self._client.scheduler_info()["workers"]]
         except BaseException as e:  # noqa: BLE001 - raised in the run's thread by client()
             self._error = e
+
+    @property
+    def local(self) -> bool:
+        """Its workers run on this machine (a ``LocalCluster``): they read this machine's files."""
+        return not self.scheduler
 
     def client(self) -> Any:
         self._thread.join()
@@ -169,6 +184,7 @@ class DaskCluster:
 
     def close(self) -> None:
         self._thread.join()
+        self._warm = []
         if self._client is not None:
             self._client.close()
             self._client = None
@@ -183,12 +199,18 @@ class DaskCluster:
         self.close()
 
 
-def run_dask(tasks: Sequence[PartitionTask], snap: LibrarySnapshot, opts: Mapping[str, Any], *,
+def run_dask(tasks: Sequence[Any], snap: LibrarySnapshot, opts: Mapping[str, Any], *,
              workers: int | None = None, scheduler: str | None = None,
-             cluster: DaskCluster | None = None) -> Iterator[PartitionOutput]:
+             cluster: DaskCluster | None = None, remote: tuple[Any, str, bool] | None = None
+             ) -> Iterator[PartitionOutput]:
     """A ``dask.distributed`` cluster (:class:`DaskCluster`; ``cluster``: the run's, started
     early, else one is started here). The snapshot is broadcast to the workers once; at most
-    2 × workers partitions are in flight."""
+    2 × workers partitions are in flight.
+
+    ``remote = (source, parts folder, history)``: ``tasks`` are
+    :class:`~valuation.batch.remote.PartRef` and each worker reads its rows from the input file
+    and writes its checkpoint itself (:func:`~valuation.batch.remote.run_ref`); only positions
+    go out and small summaries come back."""
     from dask.distributed import wait as dwait
 
     own = cluster is None
@@ -208,6 +230,10 @@ def run_dask(tasks: Sequence[PartitionTask], snap: LibrarySnapshot, opts: Mappin
                 if t is None:
                     exhausted = True
                     break
+                if remote is not None:      # positions only: the worker reads its rows itself
+                    src, parts, history = remote
+                    pending.add(client.submit(run_ref, t, src, snap_f, opts, parts, history, pure=False))
+                    continue
                 # the partition's rows go to a worker as data, not inside the task graph
                 t_f = client.scatter(t, hash=False)
                 pending.add(client.submit(_dask_work, t_f, snap_f, opts, pure=False))

@@ -91,6 +91,7 @@ class PartitionOutput:
     screened_out: int
     size: int
     seconds: dict[str, float]
+    written: bool = False            # the worker wrote the checkpoint itself (batch.remote)
 
 
 # --------------------------------------------------------------------------- snapshot

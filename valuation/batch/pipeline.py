@@ -24,7 +24,9 @@ Stages and guarantees
   rejects, then a JSON marker, each atomically). ``resume=True`` reuses the partitions of an
   interrupted run with the same input hash, snapshot and options, and gives the same output as
   an uninterrupted run. The folder is removed when the run is recorded. (Timing ``checkpoint``:
-  this process's seconds on the checkpoints and the history rows while partitions are valued.)
+  this process's seconds on the checkpoints and the history rows while partitions are valued;
+  with partitions by reference — a local Dask cluster, a ``.csv``/``.parquet`` input — the
+  workers write their checkpoints themselves, :mod:`valuation.batch.remote`.)
 * **diff** — against each asset's last valued result (``batch_latest``): previous run id,
   estimate and range, change, change ratio, flags new and cleared.
 * **write** — results (``.csv``/``.parquet``/``.xlsx`` by suffix) and rejects, each atomically;
@@ -75,6 +77,7 @@ from .io import write_table
 from .partition import RESULT_COLUMNS, run_snapshot, thresholds
 from .plan import Input, Plan, Tasks, load, make_plan, valuation_dates
 from .records_check import accounting, balance_text
+from .remote import FileSource
 
 __all__ = [
     "CRASH_HOOK_ENV",
@@ -260,8 +263,8 @@ def _early_pool(portfolio: Any, backend: str, workers: int, chunk_size: int,
     ``chunk_size`` × 64 bytes (no row of the card table is that short). Otherwise nothing is
     started here, and :func:`~valuation.batch.backends.run_local` starts a pool after the plan
     if there is more than one partition after all."""
-    if backend == "dask":
-        return DaskCluster(workers_opt, scheduler)
+    if backend == "dask":     # a local cluster's workers read an input file themselves (batch.remote)
+        return DaskCluster(workers_opt, scheduler, str(portfolio) if FileSource.readable(portfolio) else None)
     if workers <= 1:
         return contextlib.nullcontext()
     if isinstance(portfolio, (pd.DataFrame, Portfolio)):
@@ -313,10 +316,7 @@ def _revalue(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, out: Pa
                        input_name=inp.name, out=str(out), engine_version=__version__,
                        options={**options, "valuation_dates": valuation_dates(inp)})
     nworkers = int(o.workers or os.cpu_count() or 1)
-    tasks = Tasks(plan.n_parts, lambda i: plan.task(inp, i), done)     # built on demand
-    _value(run, run_local(tasks, snap_run, opts, workers=nworkers, pool=pool) if o.backend == "local" else
-           (run_dask(tasks, snap_run, opts, cluster=pool) if len(tasks) else iter(())),
-           o.progress)
+    _value(run, _stream(portfolio, run, pool, o, snap_run, opts, nworkers), o.progress)
     if isinstance(pool, LocalPool):
         pool.close()                    # its workers are idle from here on
     counts, books = _finish(run, o.only == "high-impairment" or o.balance_sheet_date is not None,
@@ -331,6 +331,23 @@ def _revalue(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, out: Pa
                       workers=nworkers if o.backend == "local" else int(o.workers or 0), range_method=range_method,
                       counts=counts, timings={k: round(v, 4) for k, v in timings.items()}, resumed_parts=len(done),
                       partitions=plan.n_parts, history=run.eng is not None, books=books)
+
+
+def _stream(portfolio: Any, run: _Run, pool: Any, o: _Options, snap_run: LibrarySnapshot,
+            opts: Mapping[str, Any], nworkers: int) -> Any:
+    """The backend's stream of finished partitions. A local Dask cluster valuing an input file
+    gets the partitions by reference: its workers read their rows and write their checkpoints
+    themselves (:mod:`valuation.batch.remote`), this process only plans and gathers summaries."""
+    plan, inp = run.plan, run.inp
+    if o.backend == "local":
+        tasks = Tasks(plan.n_parts, lambda i: plan.task(inp, i), run.done)     # built on demand
+        return run_local(tasks, snap_run, opts, workers=nworkers, pool=pool)
+    if isinstance(pool, DaskCluster) and pool.local and inp.table is not None and FileSource.readable(portfolio):
+        refs = Tasks(plan.n_parts, plan.ref, run.done)
+        remote = (FileSource(str(portfolio), inp.input_hash), str(run.pdir), run.eng is not None)
+        return run_dask(refs, snap_run, opts, cluster=pool, remote=remote) if len(refs) else iter(())
+    tasks = Tasks(plan.n_parts, lambda i: plan.task(inp, i), run.done)
+    return run_dask(tasks, snap_run, opts, cluster=pool) if len(tasks) else iter(())
 
 
 def _checkpoints(pdir: Path, resume: bool, as_of: _dt.date | None, started: _dt.datetime,
@@ -373,7 +390,8 @@ def _value(run: _Run, stream: Any, progress: Callable[[int, int], Any] | bool | 
     try:
         for po in stream:
             t_own = time.perf_counter()
-            write_part(run.pdir, po)
+            if not po.written:                 # else the worker wrote it (batch.remote)
+                write_part(run.pdir, po)
             if run.eng is not None:
                 hist.insert_partition(run.eng, run.run_id, po.results)
             own += time.perf_counter() - t_own

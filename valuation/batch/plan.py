@@ -124,6 +124,17 @@ class Plan:
         return PartitionTask(i, table=inp.table.iloc[_positions(rows)], records=recs, rows=rows)
 
 
+    def ref(self, i: int) -> Any:
+        """Partition ``i`` by reference (:class:`~valuation.batch.remote.PartRef`): the positions
+        of its rows, which a worker reads itself; file input only."""
+        from .remote import PartRef
+
+        a, b = int(self.bounds[i]), int(self.bounds[i + 1])
+        return PartRef(i, self.keep[a:b], {name: order[starts[i]:starts[i + 1]]
+                                           for name, (_, order, starts) in self.rec_plan.items()
+                                           if starts[i + 1] > starts[i]})
+
+
 def _positions(rows: np.ndarray) -> slice | np.ndarray:
     """Increasing row positions as a slice when they are consecutive (the usual case: no row
     rejected in between, records sorted by asset): a slice of the table is a view, where taking

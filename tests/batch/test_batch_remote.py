@@ -1,0 +1,128 @@
+"""Partitions by reference (``valuation.batch.remote``): with a local Dask cluster and an input
+file, each worker reads its own rows and writes its own checkpoint. The files it gives must
+equal those of the in-process run (values exactly, rejects row by row), with bad rows, a bad
+records row, an orphan records row, a failing asset and the run history."""
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from batch_helpers import AS_OF, comparable, defective_portfolio
+
+from valuation.api import revalue
+from valuation.batch import remote, rundb
+from valuation.batch.io import file_sha256, read_portfolio
+from valuation.batch.partition import FAIL_HOOK_ENV
+from valuation.batch.plan import load, make_plan
+from valuation.batch.remote import FileSource, PartRef, task_of, worker_input
+from valuation.core.errors import ValidationError
+
+
+def _write(tmp_path: Path, suffix: str) -> tuple[Path, str]:
+    a, recs, _ = defective_portfolio()
+    comps = recs["market.comparables"].copy()
+    comps["price"] = comps["price"].astype(object)
+    comps.loc[2, "price"] = -5.0                    # a bad records row: its asset is rejected
+    victim = str(a.loc[25, "asset_id"])             # valued, raises, becomes a failed row
+    src = tmp_path / f"pf{suffix}"
+    side = tmp_path / f"pf.market.comparables{suffix}"
+    if suffix == ".csv":
+        a.to_csv(src, index=False)
+        comps.to_csv(side, index=False)
+    else:
+        a.astype({"book_value": str}).to_parquet(src, index=False)
+        comps.astype({"price": float}).to_parquet(side, index=False)
+    return src, victim
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_by_reference_equals_in_process(tmp_path: Path, monkeypatch, suffix: str):
+    src, victim = _write(tmp_path, suffix)
+    monkeypatch.setenv(FAIL_HOOK_ENV, victim)       # set before the cluster starts: workers inherit it
+    kw = {"library": "seed", "as_of": AS_OF, "chunk_size": 7}
+    one = revalue(src, tmp_path / "one.csv", backend="local", workers=1,
+                  db=f"sqlite:///{tmp_path / 'a.db'}", **kw)
+    two = revalue(src, tmp_path / "two.csv", backend="dask", workers=2,
+                  db=f"sqlite:///{tmp_path / 'b.db'}", **kw)
+    assert two.partitions == one.partitions > 2
+    assert one.counts == two.counts and one.counts["failed"] == 1 and one.counts["rejected"] >= 6
+    r1, r2 = (pd.read_csv(tmp_path / f, dtype={"asset_id": str}) for f in ("one.csv", "two.csv"))
+    comparable(r1, r2)
+    assert r2.loc[r2["asset_id"] == victim, "status"].tolist() == ["failed"]
+    j1, j2 = (pd.read_csv(tmp_path / f"{f}.rejects.csv", dtype=str) for f in ("one.csv", "two.csv"))
+    pd.testing.assert_frame_equal(j1, j2)
+    # the history rows come from the workers' summaries: same assets, statuses and estimates
+    h1 = rundb.history(r1["asset_id"].iloc[0], db=f"sqlite:///{tmp_path / 'a.db'}")
+    h2 = rundb.history(r1["asset_id"].iloc[0], db=f"sqlite:///{tmp_path / 'b.db'}")
+    assert len(h1) == len(h2) == 1
+    assert h1["estimate"].tolist() == h2["estimate"].tolist()
+    assert not (tmp_path / "two.csv.parts").exists()
+
+
+def test_task_of_equals_the_plans_task(tmp_path: Path):
+    """The task a worker builds from positions is the plan's own task (rows, records, index)."""
+    src, _ = _write(tmp_path, ".csv")
+    inp = load(src, None)
+    plan = make_plan(inp, 7)
+    table, records = read_portfolio(src)
+    for i in range(plan.n_parts):
+        want, got = plan.task(inp, i), task_of(plan.ref(i), table, records)
+        pd.testing.assert_frame_equal(want.table, got.table)
+        np.testing.assert_array_equal(want.rows, got.rows)
+        assert want.records.keys() == got.records.keys()
+        for k in want.records:
+            pd.testing.assert_frame_equal(want.records[k], got.records[k])
+
+
+def test_a_file_changed_during_the_run_is_refused(tmp_path: Path):
+    src, _ = _write(tmp_path, ".csv")
+    h = file_sha256([src, tmp_path / "pf.market.comparables.csv"])
+    worker_input(FileSource(str(src), h))            # the file as the run read it: accepted
+    src.write_text(src.read_text() + "\n", encoding="utf-8")
+    remote._CACHE.clear()                            # a worker that has not read it yet
+    with pytest.raises(ValidationError) as e:
+        worker_input(FileSource(str(src), h))
+    assert "changed during the run" in e.value.issues[0].message_en
+    assert PartRef(0, np.arange(3), {}).size == 3
+
+
+def test_prefetch_fills_the_cache_the_partitions_use(tmp_path: Path):
+    src, _ = _write(tmp_path, ".parquet")
+    h = file_sha256([src, tmp_path / "pf.market.comparables.parquet"])
+    remote._CACHE.clear()
+    remote.prefetch_input(str(src))
+    assert remote._CACHE["key"] == h
+    cached = remote._CACHE["inp"]
+    assert worker_input(FileSource(str(src), h)) is cached     # not read again
+    remote.prefetch_input(str(tmp_path / "missing.parquet"))     # the partition reports it, not this
+    assert remote._CACHE["inp"] is cached
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_interrupted_by_reference_run_resumes(tmp_path: Path, monkeypatch):
+    """The workers' checkpoints are the run's: an interrupted Dask run resumes from them and
+    gives the output of an uninterrupted run."""
+    from valuation.batch import pipeline
+
+    src, _ = _write(tmp_path, ".parquet")
+    kw = {"library": "seed", "as_of": AS_OF, "chunk_size": 5, "backend": "dask", "workers": 2,
+          "db": f"sqlite:///{tmp_path / 'h.db'}"}
+    full = revalue(src, tmp_path / "full.csv", **kw)
+
+    def stop_after_two(written: int) -> None:
+        if written >= 2:
+            raise _Stop
+    monkeypatch.setattr(pipeline, "crash_hook", stop_after_two)
+    with pytest.raises(_Stop):
+        revalue(src, tmp_path / "cut.csv", **kw)
+    monkeypatch.undo()
+    assert len(list((tmp_path / "cut.csv.parts").glob("part-*.json"))) >= 2
+    again = revalue(src, tmp_path / "cut.csv", resume=True, **kw)
+    assert again.resumed_parts >= 2 and again.counts == full.counts
+    comparable(pd.read_csv(tmp_path / "full.csv", dtype={"asset_id": str}),
+               pd.read_csv(tmp_path / "cut.csv", dtype={"asset_id": str}),
+               drop=("run_id", "previous_run_id", "previous_estimate", "change", "change_ratio",
+                     "previous_low", "previous_high", "low_change", "high_change", "flags_new", "flags_cleared"))

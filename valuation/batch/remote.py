@@ -1,0 +1,139 @@
+"""Partitions by reference: a worker reads its own rows and writes its own checkpoint
+(docs/DESIGN.md §3; issue 20 step 6).
+
+With a Dask cluster of this machine (and an input file), the run's process no longer sends
+each partition's rows to a worker and receives its result table back: that per-partition work
+(serialising ~10,000 rows with their records, deserialising the results, writing the
+checkpoint files) ran in the one process beside the two workers and took a third of the
+machine's CPU. Instead the run sends a :class:`PartRef` — the partition's number and the
+positions of its rows in the input table and in each records table, as the plan
+(:mod:`valuation.batch.plan`) decided them — and the worker
+
+1. reads the input file once per run (:func:`worker_input`; the file's sha256 must equal the
+   run's input hash: a file changed during the run is refused, not valued half old, half new),
+2. builds exactly the :class:`~valuation.batch.partition.PartitionTask` the run's process would
+   have built (:func:`task_of`: the same rows, records rows parsed by the same schema check),
+3. values it with :func:`~valuation.batch.partition.run_partition` and writes the checkpoint
+   (:func:`~valuation.batch.checkpoints.write_part`: results, rejects, then the marker),
+4. returns a small summary: counts, seconds and — when the run records history — the six
+   columns of the history rows.
+
+The numbers are those of the partition function itself, so they do not change (``tests/golden``,
+``tests/batch/test_batch_remote.py``).
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..core.errors import Issue, ValidationError
+from ..core.snapshot import LibrarySnapshot
+from .checkpoints import write_part
+from .io import file_sha256, read_portfolio, record_siblings
+from .partition import PartitionOutput, PartitionTask, run_partition
+from .records_check import check_records
+
+__all__ = ["HISTORY_COLUMNS", "FileSource", "PartRef", "prefetch_input", "run_ref", "task_of", "worker_input"]
+
+#: The columns :func:`valuation.batch.rundb.insert_partition` reads.
+HISTORY_COLUMNS = ["asset_id", "status", "estimate", "low", "high", "flags"]
+
+_CACHE: dict[str, Any] = {}
+
+
+@dataclasses.dataclass(frozen=True)
+class FileSource:
+    """The run's input file as a worker reads it: its path and the run's input hash."""
+
+    path: str
+    input_hash: str
+
+    @staticmethod
+    def readable(portfolio: Any) -> bool:
+        """A ``.csv`` or ``.parquet`` file (an ``.xlsx`` workbook is read once, by the run)."""
+        return isinstance(portfolio, (str, Path)) and Path(portfolio).suffix.lower() in (".csv", ".parquet")
+
+
+@dataclasses.dataclass
+class PartRef:
+    """Partition ``index`` by reference: ``rows`` are the positions of its rows in the input
+    table (also their global row numbers), ``records`` the positions of its rows in each
+    records table."""
+
+    index: int
+    rows: np.ndarray
+    records: dict[str, np.ndarray]
+
+    @property
+    def size(self) -> int:
+        return len(self.rows)
+
+
+def _read(path: Path) -> tuple[str, tuple[pd.DataFrame, dict[str, pd.DataFrame]]]:
+    files = [path] + [q for _, q in sorted(record_siblings(path).items())]
+    return file_sha256(files), read_portfolio(path)
+
+
+def prefetch_input(path: str) -> None:
+    """Read the input file into this worker's cache ahead of its first partition (sent by
+    :class:`~valuation.batch.backends.DaskCluster` as soon as the worker is up, so the read
+    overlaps the run's own read and plan); keyed by the file's sha256, which the partitions
+    then check against the run's input hash."""
+    try:
+        key, inp = _read(Path(path))
+    except Exception:  # noqa: BLE001 - the partition reads (and reports) it again
+        return
+    _CACHE.clear()
+    _CACHE.update(key=key, inp=inp)
+
+
+def worker_input(src: FileSource) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """The input table and records tables, read once per run in this worker process."""
+    if _CACHE.get("key") != src.input_hash:
+        _CACHE.clear()
+        p = Path(src.path)
+        got, inp = _read(p)
+        if got != src.input_hash:
+            raise ValidationError([Issue(
+                field="portfolio", value=str(p), allowed="the file as the run read it",
+                message_zh=f"资产组合文件 {p} 在重估过程中被修改（sha256 {got[:12]}… ≠ {src.input_hash[:12]}…），批次中止",
+                message_en=f"portfolio file {p} changed during the run (sha256 {got[:12]}… ≠ "
+                           f"{src.input_hash[:12]}…); the run stops")])
+        _CACHE.update(key=got, inp=inp)
+    return _CACHE["inp"]
+
+
+def _positions(rows: np.ndarray) -> slice | np.ndarray:
+    from .plan import _positions as pos
+
+    return pos(rows)
+
+
+def task_of(ref: PartRef, table: pd.DataFrame, records: Mapping[str, pd.DataFrame]) -> PartitionTask:
+    """The task :meth:`valuation.batch.plan.Plan.task` builds, from the raw input: the records
+    rows are parsed by the same check (:func:`~valuation.batch.records_check.check_records`;
+    the plan already rejected every bad one) and keep their row positions as index."""
+    recs = {}
+    for name, pos in ref.records.items():
+        raw = records[name].iloc[_positions(pos)]
+        fr = check_records(name, raw).frame
+        fr.index = raw.index
+        recs[name] = fr
+    return PartitionTask(ref.index, table=table.iloc[_positions(ref.rows)], records=recs, rows=ref.rows)
+
+
+def run_ref(ref: PartRef, src: FileSource, snap: LibrarySnapshot, opts: Mapping[str, Any],
+            parts: str, history: bool) -> PartitionOutput:
+    """Read, value and checkpoint one partition in this worker; return its summary (results:
+    the history columns when ``history``, else none; rejects: none — both are in the
+    checkpoint)."""
+    table, records = worker_input(src)
+    po = run_partition(task_of(ref, table, records), snap, opts)
+    write_part(Path(parts), po)
+    res = po.results[HISTORY_COLUMNS] if history else po.results.iloc[:0, :0]
+    return dataclasses.replace(po, results=res, rejects=po.rejects.iloc[:0], written=True)
