@@ -35,8 +35,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from . import schema as _schema
 from .errors import Issue, ValidationError
@@ -156,29 +154,12 @@ def _bad_value(spec: ColumnSpec, value: Any, row: int | None) -> ValidationError
 _UNMATCHED = -2
 
 
-#: from this many values on, enum labels are matched in C (Arrow's ``index_in``) rather than by
-#: a dictionary look-up per value in Python (a card has a handful of values)
-_VECTOR_CODES = 64
-
-
 def _codes_of(spec: ColumnSpec, labels: Sequence[Any] | np.ndarray | pd.Series) -> np.ndarray:
     """Enum labels (None/NaN missing → the default or -1) as int16 codes, read by position; a
     label outside the field's enumeration is refused with a ValidationError naming field,
     value (the first such, by position) and allowed."""
     miss = MISSING_CODE if spec.default is None else spec.default
     n = len(labels)
-    if n >= _VECTOR_CODES:
-        arr = _arrow_text(labels)
-        if arr is not None:
-            if pa.types.is_null(arr.type):                     # all missing
-                return np.full(n, miss, dtype=np.int16)
-            out = pc.index_in(arr, value_set=_label_arrow(spec)).fill_null(_UNMATCHED) \
-                .to_numpy(zero_copy_only=False).astype(np.int16)
-            out[arr.is_null().to_numpy(zero_copy_only=False)] = miss
-            bad = np.flatnonzero(out == _UNMATCHED)
-            if len(bad):
-                raise _bad_value(spec, arr[int(bad[0])].as_py(), int(bad[0]))
-            return out
     vals = labels.to_numpy(dtype=object) if isinstance(labels, pd.Series) else labels
     look = spec._codes
     # one dictionary look-up per value; what it misses (NaN, or a label outside the enumeration)
@@ -191,32 +172,6 @@ def _codes_of(spec: ColumnSpec, labels: Sequence[Any] | np.ndarray | pd.Series) 
             raise _bad_value(spec, v, i)
         out[i] = miss
     return out
-
-
-def _arrow_text(values: Any) -> pa.Array | None:
-    """Values as one Arrow text array (None, NaN, pd.NA → null), or None when they are not all
-    text (the caller then looks them up one by one, and names a bad one)."""
-    try:
-        arr = pa.array(values, from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return None
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    if pa.types.is_null(arr.type) or pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
-        return arr
-    return None
-
-
-_LABEL_ARROW: dict[tuple[str, ...], pa.Array] = {}
-
-
-def _label_arrow(spec: ColumnSpec) -> pa.Array:
-    """The labels of an enum spec as an Arrow array (code i at position i), one per enumeration."""
-    key = spec.labels or ()
-    arr = _LABEL_ARROW.get(key)
-    if arr is None:
-        arr = _LABEL_ARROW[key] = pa.array(list(key), type=pa.string())
-    return arr
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
