@@ -48,7 +48,6 @@ def item_specs(path: str) -> tuple[ColumnSpec, ...]:
 
 
 def _item_column(spec: ColumnSpec, s: pd.Series) -> np.ndarray:
-    n = len(s)
     if spec.kind == "number":
         a = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan).copy()
         if spec.default is not None:
@@ -58,21 +57,12 @@ def _item_column(spec: ColumnSpec, s: pd.Series) -> np.ndarray:
         return pd.to_datetime(s, errors="coerce").to_numpy().astype("datetime64[D]")
     if spec.kind == "enum":
         return _codes_of(spec, s)
-    vals = s.astype(object).where(s.notna(), None).tolist()
-    if spec.kind == "bool":
-        d = bool(spec.default)
-        return np.array([d if v is None else bool(v) for v in vals], dtype=bool)
-    if spec.kind == "text":
-        return _text(spec, vals, n)
-    out = np.empty(n, dtype=object)
-    out[:] = vals
-    return out
+    return _plain_column(spec, s.astype(object).where(s.notna(), None).tolist())
 
 
 def _item_values(spec: ColumnSpec, vals: list[Any]) -> np.ndarray:
     """One item column from the plain values of validated cards (None missing): what
     :func:`_item_column` gives for the frame of those values."""
-    n = len(vals)
     if spec.kind == "number":
         a = np.array(vals, dtype=float)                   # None → NaN (numpy's own conversion)
         if spec.default is not None:
@@ -82,6 +72,12 @@ def _item_values(spec: ColumnSpec, vals: list[Any]) -> np.ndarray:
         return np.array(["NaT" if v is None else v for v in vals], dtype="datetime64[D]")
     if spec.kind == "enum":
         return _codes_of(spec, vals)
+    return _plain_column(spec, vals)
+
+
+def _plain_column(spec: ColumnSpec, vals: list[Any]) -> np.ndarray:
+    """A bool, text or object item column from plain values (None missing), for both sources."""
+    n = len(vals)
     if spec.kind == "bool":
         d = bool(spec.default)
         return np.array([d if v is None else bool(v) for v in vals], dtype=bool)
