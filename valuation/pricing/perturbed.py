@@ -85,19 +85,25 @@ def _applied(pf: Portfolio, pos: np.ndarray, params: Sequence[Param], values: Se
     return numbers, factors
 
 
-_UNBUILT: Any = object()    # (Portfolio needs a frame or a table; the rows' table comes later)
+def _rows_table(src: Any, pos: np.ndarray, numbers: Mapping[str, np.ndarray]) -> Any:
+    """The source's asset table taken at ``pos``, the replaced columns set, its ids the row
+    labels ``0 … len − 1`` as text (as the rows' records read them)."""
+    cols = {c: v[pos] for c, v in src.columns.items()}
+    cols.update({c: np.array(v, dtype=float) for c, v in numbers.items() if c in cols})
+    ids = np.empty(len(pos), dtype=object)
+    ids[:] = [str(i) for i in range(len(pos))]
+    return type(src)._of(ids, cols)
 
 
 class Rows(Portfolio):
     """The rows ``pos`` of a portfolio with some inputs replaced (:func:`perturbed_portfolio`):
     row r is asset ``pos[r]``, labelled r. Its typed table (:attr:`columns`: the source's
-    table taken at ``pos``, the replaced columns set) is built when an approach first reads
+    table taken at ``pos``, the replaced columns set) is made with it — every approach reads
     it; ``assets``, the frame of that table, only when a reader still asks for it."""
 
     def __init__(self, pf: Portfolio, pos: np.ndarray, numbers: dict[str, np.ndarray],
                  series: Mapping[str, Any], records: Mapping[str, Any], matrices: Mapping[str, Any], index: Any):
-        super().__init__(None, series, records, matrices, table=_UNBUILT)   # type: ignore[arg-type]
-        self._table = None           # (built by :attr:`columns` on first read)
+        super().__init__(None, series, records, matrices, table=_rows_table(pf.columns, pos, numbers))
         self._source, self._pos, self._numbers = pf, pos, numbers
         self._index = index
 
@@ -125,17 +131,6 @@ class Rows(Portfolio):
 
     def __len__(self) -> int:
         return len(self._pos)
-
-    @property
-    def columns(self) -> Any:
-        if self._table is None:      # the rows' table, labelled 0 … len − 1 as the index
-            src = self._source.columns
-            cols = {c: v[self._pos] for c, v in src.columns.items()}
-            cols.update({c: np.array(v, dtype=float) for c, v in self._numbers.items() if c in cols})
-            ids = np.empty(len(self._pos), dtype=object)
-            ids[:] = [str(i) for i in range(len(self._pos))]     # (as the row labels read as text)
-            self._table = type(src)._of(ids, cols)
-        return self._table
 
     def number(self, name: str) -> np.ndarray:
         if name in self._numbers:
