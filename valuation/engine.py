@@ -161,14 +161,6 @@ def _reconciled(pf: Portfolio, results: Mapping[str, MethodResult], snap: Librar
     return Reconciled(guard_columns(cols), pf.index, pf.columns), expl
 
 
-def _reconcile(pf: Portfolio, results: Mapping[str, MethodResult], snap: LibrarySnapshot,
-               explain: bool) -> tuple[pd.DataFrame, dict[str, dict[str, Any]]]:
-    """(the reconciled frame, the explanations): the edge form of :func:`_reconciled` for a
-    caller that wants a frame (batch partitions without flag messages)."""
-    rc, expl = _reconciled(pf, results, snap, explain)
-    return rc.frame, expl
-
-
 def _flags(pf: Portfolio, rec: Reconciled, results: Mapping[str, MethodResult],
            snap: LibrarySnapshot, as_of: _dt.date | None) -> dict[str, list[dict[str, Any]]]:
     # the facts from the typed asset table and the results' arrays (no result frame is

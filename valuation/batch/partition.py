@@ -215,42 +215,43 @@ def evaluate_frame(pf: Portfolio, snap: LibrarySnapshot, *, as_of: _dt.date | No
     for 10⁶ assets. ``tests/batch`` checks that both give identical numbers and codes.
     """
     # the engine's own reconciliation and compiled rule set (the package ships whole)
-    from ..engine import _reconcile, _ruleset, evaluate, run_method
+    from ..engine import _reconciled, _ruleset, evaluate, run_method
     from ..rules.facts import fact_arrays
 
     _fail_hook(pf.index)
     if flag_messages:
         ev = evaluate(pf, snap, as_of=as_of)
-        frame = ev.frame
+        rec = ev.reconciled
         codes, sev = _codes_from_lists(pf.index, ev.flags)
     else:
+        # the engine's steps as engine._flags takes them: arrays in, hits as positions
         results = {m: run_method(m, pf, snap) for m in METHOD_NAMES}
-        frame, _ = _reconcile(pf, results, snap, False)
-        for c in ("valuation_date", "currency"):
-            frame[c] = pf.assets[c]
-        facts = fact_arrays(pf.columns, frame, methods={m: mr.frame for m, mr in results.items()},
-                            as_of=as_of)
+        rec, _ = _reconciled(pf, results, snap, False)
+        facts = fact_arrays(pf.columns, rec, methods={m: mr.columns for m, mr in results.items()}, as_of=as_of)
         ruleset = _ruleset(snap)
         codes, sev = _codes_from_hits(pf.index, ruleset.evaluate(facts, len(pf)), list(ruleset.rules))
     n = len(pf)
     out: dict[str, Any] = {"asset_id": pf.index.to_numpy(dtype=object)}
-    est = frame["estimate"].to_numpy(float) if "estimate" in frame else np.full(n, np.nan)
+
+    def numbers(c: str) -> np.ndarray:
+        return pd.to_numeric(pd.Series(rec[c]), errors="coerce").to_numpy(float) if c in rec \
+            else np.full(n, np.nan)
+
+    est = numbers("estimate")
     out["status"] = np.where(np.isnan(est), "no_estimate", "ok").astype(object)
     for c in ("estimate", "low", "high", "coverage"):
-        out[c] = frame[c].to_numpy(float) if c in frame else np.full(n, np.nan)
-    out["range_method"] = (frame["range_method"].astype(object).to_numpy() if "range_method" in frame
+        out[c] = numbers(c)
+    out["range_method"] = (np.asarray(rec["range_method"], dtype=object) if "range_method" in rec
                            else np.full(n, "", dtype=object))
     for m in METHOD_NAMES:
         for k in ("estimate", "weight"):
-            col = f"{m}_{k}"
-            out[col] = pd.to_numeric(frame[col], errors="coerce").to_numpy(float) if col in frame \
-                else np.full(n, np.nan)
+            out[f"{m}_{k}"] = numbers(f"{m}_{k}")
     out["flags"] = codes
     names = np.array(["", "info", "warning", "blocker"], dtype=object)
     out["max_severity"] = names[sev.astype(int) + 1]
     out["final"] = sev < SEVERITY_RANK["blocker"]
     for c in ("reason_zh", "reason_en"):
-        out[c] = frame[c].fillna("").astype(object).to_numpy() if c in frame else np.full(n, "", dtype=object)
+        out[c] = pd.Series(rec[c], dtype=object).fillna("").to_numpy() if c in rec else np.full(n, "", dtype=object)
     return pd.DataFrame(out)
 
 
