@@ -78,14 +78,17 @@ def _keyword_hits(titles: list[str], keywords: Sequence[Mapping[str, str]]) -> n
     return np.stack([_KW_CACHE[(key, t)] for t in titles])
 
 
-def _numbers(col: Any) -> np.ndarray:
-    a = np.asarray(col)
+def _numbers(values: Any) -> np.ndarray:
+    """float64 of numbers or numeric text, NaN for anything else (missing, unparsable text) —
+    what ``pd.to_numeric(errors="coerce")`` gives, which the market's numbers were frozen with."""
+    vals = list(values)
+    a = np.asarray(vals)        # mixed values come out as text: read them one by one
     if a.dtype.kind in "fiub":
         return a.astype(float)
-    out = np.full(len(a), np.nan)
-    for i, x in enumerate(a.tolist()):
-        try:
-            out[i] = float(x)
+    out = np.full(len(vals), np.nan)
+    for j, x in enumerate(vals):
+        try:    # float() reads "1_000"; a case field (and pandas' to_numeric) does not
+            out[j] = np.nan if isinstance(x, str) and "_" in x else float(x)
         except (TypeError, ValueError):
             pass
     return out

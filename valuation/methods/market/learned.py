@@ -65,6 +65,7 @@ from .conformal import (
     conformal_q,
     sigma_of,
 )
+from .features import _numbers
 
 __all__ = ["CANDIDATES", "MIN_CASES", "LearnedModel", "fit_learned", "learned_columns"]
 
@@ -89,21 +90,6 @@ def _col(df: Mapping[str, Any], name: str, n: int) -> list[str]:
     if name not in df:
         return ["?"] * n
     return [x if isinstance(x, str) and x else "?" for x in list(df[name])]
-
-
-def _numbers(values: Any) -> np.ndarray:
-    """float64 of numbers or numeric text, NaN for anything else (missing, unparsable text)."""
-    vals = list(values)
-    a = np.asarray(vals)        # mixed values come out as text: read them one by one
-    if a.dtype.kind in "fiub":
-        return a.astype(float)
-    out = np.full(len(vals), np.nan)
-    for j, x in enumerate(vals):
-        try:    # float() reads "1_000"; a case field (and pandas' to_numeric) does not
-            out[j] = np.nan if isinstance(x, str) and "_" in x else float(x)
-        except (TypeError, ValueError):
-            pass
-    return out
 
 
 def _scale(df: Mapping[str, Any], n: int) -> np.ndarray:
