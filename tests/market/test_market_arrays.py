@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from valuation.library.cases.table import case_table, parse_dates
 from valuation.methods.market import grid
-from valuation.methods.market.cases_table import case_table, parse_dates
 
 
 def _reference_aggregate(subj: np.ndarray, w: np.ndarray, p: np.ndarray) -> pd.DataFrame:

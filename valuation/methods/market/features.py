@@ -1,7 +1,7 @@
 """Features of cases and subjects, shared by the hedonic model and the nearest-neighbour selection.
 
 Raw features (:func:`raw_feature_arrays`) from columns in the case schema
-(``valuation.library.cases``; a :class:`~.cases_table.CaseTable` or the subjects' arrays):
+(``valuation.library.cases``; a :class:`~valuation.library.cases.table.CaseTable` or the subjects' arrays):
 categorical columns as text (None missing); ``log_records``, ``log_fields``, ``log_size``
 (natural logs; unknown or ≤ 0 → NaN, never 0), ``quality`` (0–100), ``year`` (decimal year
 of ``date``, a ``datetime64[D]`` column); and title keyword indicators ``kw_<name>``.
@@ -96,7 +96,7 @@ def _numbers(values: Any) -> np.ndarray:
 
 def raw_feature_arrays(source: Mapping[str, np.ndarray], categorical: Sequence[str],
                        keywords: Sequence[Mapping[str, str]] = ()) -> dict[str, np.ndarray]:
-    """Raw features of cases or subjects given as columns (a :class:`~.cases_table.CaseTable`,
+    """Raw features of cases or subjects given as columns (a :class:`~valuation.library.cases.table.CaseTable`,
     or a mapping of column name → 1-d array; ``date`` as ``datetime64[D]``): categorical
     text (None missing), ``log_records`` / ``log_fields`` / ``log_size`` (unknown or ≤ 0 →
     NaN), ``quality``, ``year`` and the title keyword indicators ``kw_<name>``."""

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ...library.cases import cases_frame, priced_cases
-from .cases_table import CaseTable, case_table, content_key, frame_guard
+from ...library.cases.table import CaseTable, case_table, content_key, frame_guard
 from .features import raw_feature_arrays
 from .hedonic import HedonicModel
 from .learned import LearnedModel, fit_learned
@@ -23,7 +23,7 @@ __all__ = ["LibraryFit", "fit_library"]
 
 # --------------------------------------------------------------------------- library fit (cached)
 class LibraryFit:
-    """The case library prepared once: the priced cases as a :class:`~.cases_table.CaseTable`
+    """The case library prepared once: the priced cases as a :class:`~valuation.library.cases.table.CaseTable`
     (:attr:`table`) and the hedonic model.
 
     What a call reads of the cases is derived here once (the fit is cached by the library's

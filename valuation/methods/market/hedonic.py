@@ -24,7 +24,7 @@ import numpy as np
 from scipy import stats
 
 from ...library.cases import PRICED_MODES, priced_cases
-from .cases_table import CaseTable, case_table
+from ...library.cases.table import CaseTable, case_table
 from .features import Encoder, keyword_columns, raw_feature_arrays, take_rows
 from .grid import Groups
 
@@ -67,7 +67,7 @@ class HedonicModel:
 
     # ------------------------------------------------------------------ fit
     def fit(self, cases: Any) -> HedonicModel:
-        """Fit on a :class:`~.cases_table.CaseTable` of priced cases, or on a case frame (its
+        """Fit on a :class:`~valuation.library.cases.table.CaseTable` of priced cases, or on a case frame (its
         priced rows are converted here)."""
         p = self.params
         c = cases if isinstance(cases, CaseTable) else case_table(priced_cases(cases))

@@ -14,8 +14,8 @@ import numpy as np
 
 from ...core.portfolio import column_list
 from ...core.ragged import item_specs
+from ...library.cases.table import subject_columns
 from ..base import nan_to_num
-from .cases_table import subject_columns
 from .features import _numbers, text_values
 
 __all__ = ["MarketInputs", "market_inputs"]

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ...library.cases import PRICED_MODES, price_unit_of
-from .cases_table import CaseTable
+from ...library.cases.table import CaseTable
 from .features import Encoder, keyword_columns, raw_feature_arrays, take_rows
 
 __all__ = ["same_unit", "select_columns"]
