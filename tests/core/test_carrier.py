@@ -4,11 +4,11 @@ its frame only when asked; refusing rows on the arrays gives what the frame guar
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from values_equal import same
 
 from valuation import api
 from valuation.core.portfolio import Portfolio
@@ -20,12 +20,6 @@ ROOT = Path(__file__).resolve().parents[2]
 CARDS = [json.loads(p.read_text("utf-8")) for p in sorted((ROOT / "examples" / "cards").glob("*.json"))]
 
 
-def _same(a, b) -> bool:
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, float) and math.isnan(a):
-        return math.isnan(b)
-    return a == b
 
 
 def test_portfolio_from_cards_builds_no_frame_until_asked():
@@ -70,7 +64,7 @@ def test_a_result_of_arrays_reads_as_its_frame_would():
     for aid in fr.index:
         want = {k: _plain(v) for k, v in fr.loc[aid].items()}
         assert list(rows[aid]) == list(want)
-        assert all(_same(rows[aid][k], want[k]) for k in want), (aid, rows[aid], want)
+        assert all(same(rows[aid][k], want[k]) for k in want), (aid, rows[aid], want)
 
 
 def test_refused_rows_lose_their_value_and_take_the_reason():

@@ -9,17 +9,9 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from values_equal import same
 
 from valuation.methods.base import MethodResult, _plain, _row_columns
-
-
-def _same(a, b) -> bool:
-    """Equal values of equal types, NaN equal to NaN."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, float) and math.isnan(a):
-        return math.isnan(b)
-    return a == b
 
 
 def _frame(n: int) -> pd.DataFrame:
@@ -42,7 +34,7 @@ def test_row_equals_loc_row(n):
         got = mr.row(aid)
         want = {k: _plain(v) for k, v in fr.loc[aid].items()}
         assert list(got) == list(want)
-        assert all(_same(got[k], want[k]) for k in want), (aid, got, want)
+        assert all(same(got[k], want[k]) for k in want), (aid, got, want)
 
 
 @pytest.mark.parametrize("n", [1, 3])
@@ -56,7 +48,7 @@ def test_row_columns_refused_where_loc_casts(n):
     mr = MethodResult("x", fr)
     for aid in ids:
         got, want = mr.row(aid), {k: _plain(v) for k, v in fr.loc[aid].items()}
-        assert all(_same(got[k], want[k]) for k in want)
+        assert all(same(got[k], want[k]) for k in want)
 
 
 def _clean_reference(v):
