@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..core.columns import AssetTable
 from ..core.errors import Issue, ValuationError
 from ..core.portfolio import Portfolio
 from ..core.result import METHOD_NAMES
@@ -128,17 +129,16 @@ def run_snapshot(snap: LibrarySnapshot, n_total: int) -> tuple[LibrarySnapshot, 
 
 
 # --------------------------------------------------------------------------- screening
-def screen(assets: pd.DataFrame, only: str, thr: Mapping[str, float]
+def screen(table: AssetTable, only: str, thr: Mapping[str, float]
            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``(selected, after_valuation, basis, ratio)`` for every asset (see module docstring).
+    """``(selected, after_valuation, basis, ratio)`` for every asset of the typed asset table
+    (``Portfolio.columns``; see the module docstring).
 
     ``ratio`` is the appreciation ratio ``(V0 − book) / book`` before revaluation (NaN when
     unknown); ``basis`` says where V0 came from (``previous_value``, ``declared_value``, ``""``).
     """
-    n = len(assets)
-    prev = assets["previous_value"].to_numpy(float) if "previous_value" in assets else np.full(n, np.nan)
-    decl = assets["declared_value"].to_numpy(float) if "declared_value" in assets else np.full(n, np.nan)
-    book = assets["book_value"].to_numpy(float) if "book_value" in assets else np.full(n, np.nan)
+    n = len(table)
+    prev, decl, book = (table.number(c) for c in ("previous_value", "declared_value", "book_value"))
     v0 = np.where(np.isnan(prev), decl, prev)
     basis = np.where(~np.isnan(prev), "previous_value", np.where(~np.isnan(decl), "declared_value", ""))
     known = ~np.isnan(v0) & (book > 0)
@@ -150,8 +150,8 @@ def screen(assets: pd.DataFrame, only: str, thr: Mapping[str, float]
         sel = known & (ratio >= thr["HIGH_PREMIUM"])
         after = ~known
     elif only == "high-impairment":
-        ind = assets["impairment_indicators"] if "impairment_indicators" in assets else pd.Series([""] * n)
-        has_ind = ind.fillna("").astype("str").str.strip().ne("").to_numpy(bool)
+        # (None missing; a blank text names no indicator)
+        has_ind = np.array([bool(t.strip()) for t in table.text("impairment_indicators").tolist()], dtype=bool)
         sel = (known & (-ratio >= thr["HIGH_IMPAIRMENT"])) | has_ind
         after = ~known & ~has_ind
     else:  # pragma: no cover - validated by the pipeline
@@ -368,7 +368,7 @@ def _run_partition(task: PartitionTask, snap: LibrarySnapshot, opts: Mapping[str
         pf, rejects = _build(task)
     t1 = time.perf_counter()
     only = opts.get("only", "all")
-    sel, after, basis, ratio = screen(pf.assets, only, opts["thresholds"])
+    sel, after, basis, ratio = screen(pf.columns, only, opts["thresholds"])
     keep_ids = pf.index[sel]
     sub = pf if sel.all() else pf.subset(keep_ids)
     as_of = opts.get("as_of")
@@ -379,8 +379,8 @@ def _run_partition(task: PartitionTask, snap: LibrarySnapshot, opts: Mapping[str
     pos = pf.index.get_indexer(res["asset_id"])
     res["screen_basis"] = basis[pos] if len(pos) else np.array([], dtype=object)
     res["screen_ratio"] = ratio[pos] if len(pos) else np.array([], dtype=float)
-    res["book_value"] = pf.assets["book_value"].to_numpy(float)[pos] if len(pos) else np.array([], float)
-    res["previous_value"] = pf.assets["previous_value"].to_numpy(float)[pos] if len(pos) else np.array([], float)
+    res["book_value"] = pf.columns.number("book_value")[pos] if len(pos) else np.array([], float)
+    res["previous_value"] = pf.columns.number("previous_value")[pos] if len(pos) else np.array([], float)
     screened_out = int((~sel).sum())
     if only != "all" and after.any() and len(res):
         code = "HIGH_PREMIUM" if only == "high-premium" else "HIGH_IMPAIRMENT"
