@@ -84,7 +84,7 @@ def read_rejects(pdir: Path, n_parts: int, pre: list[pd.DataFrame],
     rej_parts, screened_out = list(pre), 0
     for i in range(n_parts):
         _, rej_p, meta_p = part_files(pdir, i)
-        rj = pd.read_parquet(rej_p)
+        rj = pd.read_feather(rej_p)
         if len(rj):
             rj.insert(0, "table", "assets")
             rej_parts.append(rj)
@@ -102,8 +102,9 @@ def read_rejects(pdir: Path, n_parts: int, pre: list[pd.DataFrame],
 
 
 def read_part(pdir: Path, i: int, columns: list[str] | None = None) -> pd.DataFrame:
-    """The results of checkpointed partition ``i``."""
-    return pd.read_parquet(part_files(pdir, i)[0], columns=columns)
+    """The results of checkpointed partition ``i`` (an Arrow IPC file, read as a Parquet file
+    reads: text as pandas "str")."""
+    return pd.read_feather(part_files(pdir, i)[0], columns=columns)
 
 
 def run_ids(pdir: Path, n_parts: int) -> pd.Series:
@@ -138,14 +139,14 @@ def _schema(pdir: Path, n_parts: int, first: pd.DataFrame, has_prev: bool) -> An
     first other type wins; ``previous_run_id`` is text when any asset has a previous result
     and ``null`` otherwise (all missing), as in a table converted at once."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     def norm(t: Any) -> Any:
         return pa.large_string() if pa.types.is_string(t) or pa.types.is_large_string(t) else t
 
     types: dict[str, Any] = {}
     for i in range(n_parts):
-        s = pq.read_schema(part_files(pdir, i)[0])
+        with pa.memory_map(str(part_files(pdir, i)[0])) as src:
+            s = pa.ipc.open_file(src).schema
         for name, typ in zip(s.names, s.types):
             if types.get(name, pa.null()) == pa.null():
                 types[name] = norm(typ)

@@ -146,12 +146,12 @@ def start_run(eng: sa.Engine, run_id: str, *, snapshot_id: str, input_hash: str,
                 options=dict(options), counts={}, timings={}, engine_version=engine_version))
 
 
-def flags_json(codes: np.ndarray) -> np.ndarray:
-    """``"A;B"`` → ``'["A", "B"]'`` (each distinct combination serialised once)."""
-    codes = np.asarray(codes, dtype=object)
-    uniq, inv = np.unique(codes.astype(str), return_inverse=True)
-    js = np.array([json.dumps([c for c in u.split(";") if c]) for u in uniq], dtype=object)
-    return js[inv] if len(codes) else np.array([], dtype=object)
+def flags_json(codes: np.ndarray | pd.Series) -> np.ndarray:
+    """``"A;B"`` → ``'["A", "B"]'``, missing → ``'[]'`` (each distinct combination serialised
+    once: the rows are hashed in C, ``pandas.factorize``, not sorted as text)."""
+    inv, uniq = pd.factorize(codes if isinstance(codes, pd.Series) else np.asarray(codes, dtype=object))
+    js = np.array([json.dumps([c for c in str(u).split(";") if c]) for u in uniq] + ["[]"], dtype=object)
+    return js[inv]
 
 
 def _nullable(x: np.ndarray) -> list[Any]:
@@ -198,7 +198,7 @@ def insert_partition(eng: sa.Engine, run_id: str, frame: pd.DataFrame) -> None:
     aid = frame["asset_id"].astype(str).tolist()
     status = frame["status"].astype(str).tolist()
     est, lo, hi = (_nullable(frame[c].to_numpy(float)) for c in ("estimate", "low", "high"))
-    fl = flags_json(frame["flags"].fillna("").to_numpy(object)).tolist()
+    fl = flags_json(frame["flags"]).tolist()
     with _begin(eng) as c:
         _executemany(c, "INSERT INTO batch_results (run_id, asset_id, status, estimate, low, high, flags) "
                         "VALUES ({ph})", zip([run_id] * n, aid, status, est, lo, hi, fl), 7)
