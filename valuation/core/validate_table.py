@@ -85,6 +85,9 @@ def validate_table(df: pd.DataFrame, kind: str = "card") -> tuple[pd.DataFrame, 
         if c in cols:
             continue
         s = df[c]
+        if _is_number(s):
+            out[c] = pd.Series(s.to_numpy(dtype=float, na_value=np.nan), index=s.index)
+            continue
         x = pd.to_numeric(s, errors="coerce")
         bad = x.isna() & s.notna()
         if not pd.api.types.is_numeric_dtype(s):
@@ -126,6 +129,11 @@ def _coerce_column(f: Field, c: str, s: pd.Series, ids: Any, issues: list[Issue]
         pres = np.array([t is not None for t in texts] + [False])[codes]
         _missing_required(f, c, pres, rows_needing, ids, issues)
         return _READERS[k](f, c, s, codes, texts, pres, ids, issues)
+    elif k in ("int", "number") and _is_number(s):    # (the usual column: no text to read)
+        xv = s.to_numpy(dtype=float, na_value=np.nan)
+        pres = ~np.isnan(xv)
+        _missing_required(f, c, pres, rows_needing, ids, issues)
+        return _numbers(f, c, s, pres, ids, issues, xv)
     else:
         present = s.notna()
         if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
@@ -159,9 +167,16 @@ def _missing_required(f: Field, c: str, pres: np.ndarray, rows_needing: np.ndarr
             issues.append(missing_issue(f, c, row=int(r), asset_id=ids[r]))
 
 
-def _numbers(f: Field, c: str, s: pd.Series, pres: np.ndarray, ids: Any, issues: list[Issue]) -> pd.Series:
-    """A number/int column: finite, whole for an int, within the field's bounds."""
-    xv = pd.to_numeric(s, errors="coerce").astype(float).to_numpy()
+def _is_number(s: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
+
+
+def _numbers(f: Field, c: str, s: pd.Series, pres: np.ndarray, ids: Any, issues: list[Issue],
+             xv: np.ndarray | None = None) -> pd.Series:
+    """A number/int column (``xv``: its values as floats when already read): finite, whole
+    for an int, within the field's bounds."""
+    if xv is None:
+        xv = pd.to_numeric(s, errors="coerce").astype(float).to_numpy()
     bad = pres & ~np.isfinite(xv)
     ok = pres & np.isfinite(xv)
     if f.kind == "int":
@@ -234,9 +249,11 @@ def _date(f: Field, c: str, s: pd.Series, codes: np.ndarray, texts: list[str | N
           pres: np.ndarray, ids: Any, issues: list[Issue]) -> pd.Series:
     """A date column from ``YYYY-MM-DD`` text (the first 10 characters), within
     [DATE_MIN, DATE_MAX]; each distinct text parsed once."""
-    d = pd.to_datetime(pd.Series([None if t is None else t[:10] for t in texts] + [None], dtype=object),
-                       format="%Y-%m-%d", errors="coerce")
-    d = d.mask((d < pd.Timestamp(DATE_MIN)) | (d > pd.Timestamp(DATE_MAX))).to_numpy()[codes]
+    d = pd.to_datetime([None if t is None else t[:10] for t in texts] + [None],
+                       format="%Y-%m-%d", errors="coerce").to_numpy().copy()
+    with np.errstate(invalid="ignore"):
+        d[(d < np.datetime64(DATE_MIN)) | (d > np.datetime64(DATE_MAX))] = np.datetime64("NaT")
+    d = d[codes]
     _bad_rows(f, c, s, pres & np.isnat(d), ids, issues)
     return pd.Series(d, index=s.index)
 
