@@ -82,3 +82,17 @@ def test_many_rows_few_values_same_as_each_alone():
     # administrative 2; the refused "x" is left missing, i.e. the default (its row is rejected)
     codes = AssetTable.from_series(typed["asset_id"].tolist(), typed)["holder_type"]
     assert codes[:8].tolist() == [1, 0, 2, 0, 1, 0, 2, 0]
+
+
+def test_categorical_column_refused_at_its_first_row_outside_the_enumeration():
+    """A Categorical column read by the asset table: each category looked up once, the row
+    named is the first row holding a category outside the field's enumeration."""
+    from valuation.core.errors import ValidationError
+
+    s = pd.Series(pd.Categorical(["soe", None, "martian", "soe"], categories=["soe", "martian"]))
+    with pytest.raises(ValidationError) as e:
+        AssetTable.from_series(["A", "B", "C", "D"], {"holder_type": s})
+    (issue,) = e.value.issues
+    assert (issue.field, issue.value, issue.row) == ("asset.holder_type", "martian", 2)
+    ok = pd.Series(pd.Categorical(["soe", None, "soe"], categories=["soe", "martian"]))
+    assert AssetTable.from_series(["A", "B", "C"], {"holder_type": ok})["holder_type"].tolist() == [1, 0, 1]

@@ -191,6 +191,13 @@ def _category_codes(spec: ColumnSpec, labels: pd.Series, miss: int) -> np.ndarra
     return out
 
 
+def _text_column(spec: ColumnSpec, a: np.ndarray) -> np.ndarray:
+    """A text column from an object array (None missing): the spec's default where missing."""
+    if spec.default is not None:
+        a[a == None] = spec.default  # noqa: E711 - elementwise: the missing cells
+    return a
+
+
 def _readonly(a: np.ndarray) -> np.ndarray:
     a.flags.writeable = False
     return a
@@ -438,13 +445,6 @@ def _from_values(spec: ColumnSpec, vals: list[Any], n: int) -> np.ndarray:
     if spec.list_text:
         vals = ["; ".join(v) if v else None for v in vals]
     return _text(spec, vals, n)
-
-
-def _text_column(spec: ColumnSpec, a: np.ndarray) -> np.ndarray:
-    """A text column from an object array (None missing): the spec's default where missing."""
-    if spec.default is not None:
-        a[a == None] = spec.default  # noqa: E711 - elementwise: the missing cells
-    return a
 
 
 def _text(spec: ColumnSpec, vals: list[Any], n: int) -> np.ndarray:
