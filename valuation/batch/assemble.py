@@ -187,7 +187,7 @@ def _write_parquet(parts: Iterator[pd.DataFrame], tmp: Path, pdir: Path, n_parts
         for fr in parts:
             if writer is None:
                 writer = pq.ParquetWriter(tmp, _schema(pdir, n_parts, fr, has_prev))
-            writer.write_table(pa.Table.from_pandas(fr, schema=writer.schema, preserve_index=False))
+            writer.write_table(pa.Table.from_pandas(fr, schema=writer.schema, preserve_index=False, nthreads=1))
     finally:
         if writer is not None:
             writer.close()
