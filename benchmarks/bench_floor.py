@@ -38,7 +38,10 @@ estimate, range and flags are compared with the batch's on every asset and the l
 relative difference is printed (it should be ~1e-15; a larger one means the floor no longer
 does the batch's arithmetic).
 
-Prints the floor's and the batch's assets per second, what share of the batch's work lies
+Prints the floor's and the batch's assets per second, the same ratio in CPU seconds (the
+floor's process time against the batch's: its process and its worker processes, reaped when
+the run closes its pool — a figure a shared machine's load distorts far less than wall time),
+what share of the batch's work lies
 outside the floor (read, checks, building the Portfolio, the engine beyond the floor's
 arithmetic, checkpoints, writing — from the run's stage timings) and, as its LAST line,
 ``floor: <N> assets, floor <F> assets/s, batch <B> assets/s, batch/floor <R>×``.
@@ -50,6 +53,8 @@ Run:
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import tempfile
 import time
 from dataclasses import dataclass
@@ -202,6 +207,13 @@ def flag_text(hits: np.ndarray) -> np.ndarray:
     return texts[inverse]
 
 
+def _cpu() -> float:
+    """CPU seconds (user + system) of this process and of its reaped children (the run's
+    worker processes are reaped when it closes its pool)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def outside_floor(t: dict[str, float], floor_s: float) -> str:
     """What of the batch's work is not the floor's arithmetic, as shares of the batch's
     process-seconds (serial stages of the main process + the partitions' seconds summed over
@@ -236,20 +248,20 @@ def main(argv: list[str] | None = None) -> None:
 
     assets, records = synthetic_portfolio(args.n, seed=0)
     prep = prepare(assets, records)
-    best = np.inf
+    best, best_cpu = np.inf, np.inf
     for _ in range(max(1, args.repeat)):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         out = floor(prep)
-        best = min(best, time.perf_counter() - t)
+        best, best_cpu = min(best, time.perf_counter() - t), min(best_cpu, time.process_time() - c)
     floor_rate = args.n / best
     print(f"floor: {best:.3f} s for {args.n} assets (best of {args.repeat})", flush=True)
 
     with tempfile.TemporaryDirectory(prefix="bench_floor.") as tmp:
         dest = Path(tmp) / "out.parquet"
-        t = time.perf_counter()
+        t, c0 = time.perf_counter(), _cpu()
         s = revalue(assets, dest, records=records, library="seed", history=False, as_of=AS_OF,
                     progress=False, workers=args.workers)
-        batch_s = time.perf_counter() - t
+        batch_s, batch_cpu = time.perf_counter() - t, _cpu() - c0
         res = pd.read_parquet(dest).set_index("asset_id").reindex(assets["asset_id"])
     batch_rate = args.n / batch_s
     print("batch stages (s): " + ", ".join(f"{k} {v:.2f}" for k, v in s.timings.items()), flush=True)
@@ -269,6 +281,9 @@ def main(argv: list[str] | None = None) -> None:
     print(f"batch: {batch_s:.2f} s ({s.counts['valued']} valued; range method {methods}: the floor "
           f"takes the mixture's quantiles, 0 Monte Carlo draws)", flush=True)
     print(outside_floor(s.timings, best), flush=True)
+    print(f"CPU seconds: floor {best_cpu:.3f}, batch {batch_cpu:.2f} (its process and workers): "
+          f"batch/floor {batch_cpu / best_cpu:.1f}× ({batch_cpu / args.n * 1e6:.1f} µs of CPU an asset); "
+          f"load average {', '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores", flush=True)
     print(f"floor: {args.n} assets, floor {floor_rate:,.0f} assets/s, batch {batch_rate:,.0f} assets/s, "
           f"batch/floor {floor_rate / batch_rate:.1f}×")
 

@@ -45,8 +45,6 @@ def diff(results: pd.DataFrame, prev: pd.DataFrame | None, run_id: str) -> pd.Da
     change and change ratio, and the flags new and cleared (row by row: a partition is diffed
     exactly as the whole table would be)."""
     n = len(results)
-    out = results.copy()
-    out["run_id"] = run_id
     if prev is None or not len(prev):
         # nothing to compare with (first run): no per-asset lookups at all
         p = pd.DataFrame({"run_id": np.full(n, None, dtype=object), "flags": np.full(n, "", dtype=object),
@@ -55,13 +53,6 @@ def diff(results: pd.DataFrame, prev: pd.DataFrame | None, run_id: str) -> pd.Da
         p = prev.reindex(pd.Index(results["asset_id"].astype(str)))
     pe, pl, ph = (pd.to_numeric(p[c], errors="coerce").to_numpy(float) for c in ("estimate", "low", "high"))
     est, lo, hi = (results[c].to_numpy(float) for c in ("estimate", "low", "high"))
-    out["previous_run_id"] = p["run_id"].to_numpy(object)
-    out["previous_estimate"] = pe
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out["change"] = est - pe
-        out["change_ratio"] = np.where(pe != 0, (est - pe) / pe, np.nan)
-    out["previous_low"], out["previous_high"] = pl, ph
-    out["low_change"], out["high_change"] = lo - pl, hi - ph
     has_prev = ~pd.isna(p["run_id"]).to_numpy(bool)
     before = np.where(has_prev, p["flags"].fillna("").astype(object).to_numpy(), "")
     after = results["flags"].fillna("").astype(object).to_numpy()
@@ -73,8 +64,15 @@ def diff(results: pd.DataFrame, prev: pd.DataFrame | None, run_id: str) -> pd.Da
     if len(cmp_rows):
         new, cleared = hist.flag_changes(before[cmp_rows].astype(object), after[cmp_rows])
         new_all[cmp_rows], cleared_all[cmp_rows] = new, cleared
-    out["flags_new"], out["flags_cleared"] = new_all, cleared_all
-    return out
+    with np.errstate(divide="ignore", invalid="ignore"):
+        added = {"run_id": np.full(n, run_id, dtype=object), "previous_run_id": p["run_id"].to_numpy(object),
+                 "previous_estimate": pe, "change": est - pe,
+                 "change_ratio": np.where(pe != 0, (est - pe) / pe, np.nan),
+                 "previous_low": pl, "previous_high": ph, "low_change": lo - pl, "high_change": hi - ph,
+                 "flags_new": new_all, "flags_cleared": cleared_all}
+    # one frame: the results' columns as they are, then the diff's (DIFF_COLUMNS order)
+    return pd.DataFrame({**{c: results[c] for c in results.columns}, **{c: added[c] for c in DIFF_COLUMNS}},
+                        index=results.index)
 
 
 def read_rejects(pdir: Path, n_parts: int, pre: list[pd.DataFrame],
@@ -84,7 +82,7 @@ def read_rejects(pdir: Path, n_parts: int, pre: list[pd.DataFrame],
     rej_parts, screened_out = list(pre), 0
     for i in range(n_parts):
         _, rej_p, meta_p = part_files(pdir, i)
-        rj = pd.read_parquet(rej_p)
+        rj = pd.read_feather(rej_p)
         if len(rj):
             rj.insert(0, "table", "assets")
             rej_parts.append(rj)
@@ -102,8 +100,9 @@ def read_rejects(pdir: Path, n_parts: int, pre: list[pd.DataFrame],
 
 
 def read_part(pdir: Path, i: int, columns: list[str] | None = None) -> pd.DataFrame:
-    """The results of checkpointed partition ``i``."""
-    return pd.read_parquet(part_files(pdir, i)[0], columns=columns)
+    """The results of checkpointed partition ``i`` (an Arrow IPC file, read as a Parquet file
+    reads: text as pandas "str")."""
+    return pd.read_feather(part_files(pdir, i)[0], columns=columns)
 
 
 def run_ids(pdir: Path, n_parts: int) -> pd.Series:
@@ -138,14 +137,14 @@ def _schema(pdir: Path, n_parts: int, first: pd.DataFrame, has_prev: bool) -> An
     first other type wins; ``previous_run_id`` is text when any asset has a previous result
     and ``null`` otherwise (all missing), as in a table converted at once."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     def norm(t: Any) -> Any:
         return pa.large_string() if pa.types.is_string(t) or pa.types.is_large_string(t) else t
 
     types: dict[str, Any] = {}
     for i in range(n_parts):
-        s = pq.read_schema(part_files(pdir, i)[0])
+        with pa.memory_map(str(part_files(pdir, i)[0])) as src:
+            s = pa.ipc.open_file(src).schema
         for name, typ in zip(s.names, s.types):
             if types.get(name, pa.null()) == pa.null():
                 types[name] = norm(typ)
@@ -188,7 +187,7 @@ def _write_parquet(parts: Iterator[pd.DataFrame], tmp: Path, pdir: Path, n_parts
         for fr in parts:
             if writer is None:
                 writer = pq.ParquetWriter(tmp, _schema(pdir, n_parts, fr, has_prev))
-            writer.write_table(pa.Table.from_pandas(fr, schema=writer.schema, preserve_index=False))
+            writer.write_table(pa.Table.from_pandas(fr, schema=writer.schema, preserve_index=False, nthreads=1))
     finally:
         if writer is not None:
             writer.close()

@@ -149,7 +149,8 @@ def records_asset_rejects(ids: pd.Series, checks: dict[str, RecordsCheck],
                 if aid is not None and aid not in first:
                     first[str(aid)] = f"{table} row {row}"
     vals = ids.to_numpy(object)
-    bad = candidates & np.fromiter((v in first for v in vals), dtype=bool, count=len(vals))
+    # (a hash look-up in C over the rows; none at all when every records row is valid)
+    bad = candidates & ids.isin(list(first)).to_numpy(bool) if first else np.zeros(len(vals), bool)
     recs = _asset_rows(np.flatnonzero(bad), vals, first)
     return pd.DataFrame(recs, columns=REJECTS_COLUMNS), bad
 

@@ -16,7 +16,7 @@ import datetime as _dt
 import json
 import os
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -146,12 +146,12 @@ def start_run(eng: sa.Engine, run_id: str, *, snapshot_id: str, input_hash: str,
                 options=dict(options), counts={}, timings={}, engine_version=engine_version))
 
 
-def flags_json(codes: np.ndarray) -> np.ndarray:
-    """``"A;B"`` → ``'["A", "B"]'`` (each distinct combination serialised once)."""
-    codes = np.asarray(codes, dtype=object)
-    uniq, inv = np.unique(codes.astype(str), return_inverse=True)
-    js = np.array([json.dumps([c for c in u.split(";") if c]) for u in uniq], dtype=object)
-    return js[inv] if len(codes) else np.array([], dtype=object)
+def flags_json(codes: np.ndarray | pd.Series) -> np.ndarray:
+    """``"A;B"`` → ``'["A", "B"]'``, missing → ``'[]'`` (each distinct combination serialised
+    once: the rows are hashed in C, ``pandas.factorize``, not sorted as text)."""
+    inv, uniq = pd.factorize(codes if isinstance(codes, pd.Series) else np.asarray(codes, dtype=object))
+    js = np.array([json.dumps([c for c in str(u).split(";") if c]) for u in uniq] + ["[]"], dtype=object)
+    return js[inv]
 
 
 def _nullable(x: np.ndarray) -> list[Any]:
@@ -159,20 +159,18 @@ def _nullable(x: np.ndarray) -> list[Any]:
     return np.where(np.isnan(x), None, x).tolist() if len(x) else []
 
 
-def _executemany(conn: sa.Connection, sql: str, rows: Iterable[tuple], ncols: int) -> None:
+def _executemany(conn: sa.Connection, sql: str, columns: list[list[Any]]) -> None:
+    """Insert rows given as columns (equal-length lists), in blocks of ``_BLOCK`` rows: each
+    block's rows are zipped from slices of the columns, so the driver reads the tuples in C
+    (no Python loop over the rows)."""
     raw = conn.connection.driver_connection
     style = conn.dialect.paramstyle
-    ph = ", ".join(["?"] * ncols if style == "qmark" else ["%s"] * ncols)
+    ph = ", ".join(["?" if style == "qmark" else "%s"] * len(columns))
+    n = len(columns[0]) if columns else 0
     cur = raw.cursor()
     try:
-        buf: list[tuple] = []
-        for r in rows:
-            buf.append(r)
-            if len(buf) >= _BLOCK:
-                cur.executemany(sql.format(ph=ph), buf)
-                buf = []
-        if buf:
-            cur.executemany(sql.format(ph=ph), buf)
+        for i in range(0, n, _BLOCK):
+            cur.executemany(sql.format(ph=ph), zip(*(c[i:i + _BLOCK] for c in columns)))
     finally:
         cur.close()
 
@@ -198,10 +196,10 @@ def insert_partition(eng: sa.Engine, run_id: str, frame: pd.DataFrame) -> None:
     aid = frame["asset_id"].astype(str).tolist()
     status = frame["status"].astype(str).tolist()
     est, lo, hi = (_nullable(frame[c].to_numpy(float)) for c in ("estimate", "low", "high"))
-    fl = flags_json(frame["flags"].fillna("").to_numpy(object)).tolist()
+    fl = flags_json(frame["flags"]).tolist()
     with _begin(eng) as c:
         _executemany(c, "INSERT INTO batch_results (run_id, asset_id, status, estimate, low, high, flags) "
-                        "VALUES ({ph})", zip([run_id] * n, aid, status, est, lo, hi, fl), 7)
+                        "VALUES ({ph})", [[run_id] * n, aid, status, est, lo, hi, fl])
 
 
 def finish_results(eng: sa.Engine, run_id: str, *, counts: Mapping[str, Any] | None = None,

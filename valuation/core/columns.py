@@ -159,6 +159,8 @@ def _codes_of(spec: ColumnSpec, labels: Sequence[Any] | np.ndarray | pd.Series) 
     label outside the field's enumeration is refused with a ValidationError naming field,
     value (the first such, by position) and allowed."""
     miss = MISSING_CODE if spec.default is None else spec.default
+    if isinstance(labels, pd.Series) and isinstance(labels.dtype, pd.CategoricalDtype):
+        return _category_codes(spec, labels, miss)
     n = len(labels)
     vals = labels.to_numpy(dtype=object) if isinstance(labels, pd.Series) else labels
     look = spec._codes
@@ -172,6 +174,28 @@ def _codes_of(spec: ColumnSpec, labels: Sequence[Any] | np.ndarray | pd.Series) 
             raise _bad_value(spec, v, i)
         out[i] = miss
     return out
+
+
+def _category_codes(spec: ColumnSpec, labels: pd.Series, miss: int) -> np.ndarray:
+    """The codes of a pandas Categorical column (e.g. an enum column of
+    :func:`~valuation.core.validate_table.validate_table`): each category looked up once, the
+    rows read through the Categorical's own codes (-1 missing → the default or -1)."""
+    cats = labels.cat.categories.tolist()
+    look = spec._codes
+    by_cat = np.array([look.get(v, _UNMATCHED) for v in cats] + [miss], dtype=np.int16)
+    out = by_cat[labels.cat.codes.to_numpy()]
+    unmatched = np.flatnonzero(out == _UNMATCHED)
+    if len(unmatched):
+        i = int(unmatched[0])
+        raise _bad_value(spec, labels.iloc[i], i)
+    return out
+
+
+def _text_column(spec: ColumnSpec, a: np.ndarray) -> np.ndarray:
+    """A text column from an object array (None missing): the spec's default where missing."""
+    if spec.default is not None:
+        a[a == None] = spec.default  # noqa: E711 - elementwise: the missing cells
+    return a
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
@@ -367,7 +391,7 @@ class AssetTable:
             elif spec.kind == "enum":
                 cols[spec.name] = _codes_of(spec, s)
             else:                                      # (a list_str is joined text here)
-                cols[spec.name] = _text(spec, s.astype(object).where(s.notna(), None).tolist(), n)
+                cols[spec.name] = _text_column(spec, s.to_numpy(dtype=object, na_value=None, copy=True))
         out = np.empty(n, dtype=object)
         out[:] = list(ids)
         return cls._of(out, cols)

@@ -85,6 +85,9 @@ def validate_table(df: pd.DataFrame, kind: str = "card") -> tuple[pd.DataFrame, 
         if c in cols:
             continue
         s = df[c]
+        if _is_number(s):
+            out[c] = pd.Series(s.to_numpy(dtype=float, na_value=np.nan), index=s.index)
+            continue
         x = pd.to_numeric(s, errors="coerce")
         bad = x.isna() & s.notna()
         if not pd.api.types.is_numeric_dtype(s):
@@ -110,73 +113,39 @@ def validate_table(df: pd.DataFrame, kind: str = "card") -> tuple[pd.DataFrame, 
     return pd.DataFrame(out, index=pd.RangeIndex(n)), issues
 
 
-def _coerce_column(f: Field, c: str, s: pd.Series, ids: list, issues: list[Issue],
+def _coerce_column(f: Field, c: str, s: pd.Series, ids: Any, issues: list[Issue],
                    rows_needing: np.ndarray | None = None) -> pd.Series:
-    present = s.notna()
-    if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-        present = present & (_as_str(s).str.strip() != "")
-    pres = present.to_numpy(dtype=bool)
-    if f.required:
-        need = ~pres if rows_needing is None else (~pres & rows_needing)
-        for r in np.flatnonzero(need):
-            issues.append(missing_issue(f, c, row=int(r), asset_id=ids[r]))
+    """One column of a flat table coerced to its field's type; an issue per bad or missing
+    required value (naming row, asset, column, value and what is allowed). Enum, bool and
+    date columns are read per distinct value (:func:`_distinct`): a portfolio repeats a few
+    labels and dates over many rows, so the Python per value runs a few times per column."""
     k = f.kind
+    if k == "date" and pd.api.types.is_datetime64_any_dtype(s.dtype):
+        pres = s.notna().to_numpy(dtype=bool)
+    elif k == "bool" and pd.api.types.is_bool_dtype(s.dtype) and not s.isna().any():
+        return s.astype(bool)
+    elif k in ("enum", "bool", "date"):
+        codes, texts = _distinct(s)
+        pres = np.array([t is not None for t in texts] + [False])[codes]
+        _missing_required(f, c, pres, rows_needing, ids, issues)
+        return _READERS[k](f, c, s, codes, texts, pres, ids, issues)
+    elif k in ("int", "number") and _is_number(s):    # (the usual column: no text to read)
+        xv = s.to_numpy(dtype=float, na_value=np.nan)
+        pres = ~np.isnan(xv)
+        _missing_required(f, c, pres, rows_needing, ids, issues)
+        return _numbers(f, c, s, pres, ids, issues, xv)
+    else:
+        present = s.notna()
+        if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+            present = present & (_as_str(s).str.strip() != "")
+        pres = present.to_numpy(dtype=bool)
+    _missing_required(f, c, pres, rows_needing, ids, issues)
     if k in ("int", "number"):
-        x = pd.to_numeric(s, errors="coerce").astype(float)
-        xv = x.to_numpy()
-        bad = pres & ~np.isfinite(xv)
-        ok = pres & np.isfinite(xv)
-        if k == "int":
-            bad |= ok & (np.floor(np.where(ok, xv, 0)) != np.where(ok, xv, 0))
-        inb = np.ones(len(x), dtype=bool)
-        with np.errstate(invalid="ignore"):
-            if f.minimum is not None:
-                inb &= (xv > f.minimum) if f.exclusive_minimum else (xv >= f.minimum)
-            if f.maximum is not None:
-                inb &= (xv < f.maximum) if f.exclusive_maximum else (xv <= f.maximum)
-        bad |= ok & ~inb
-        for r in np.flatnonzero(bad):
-            issues.append(issue_for(f, c, s.iloc[r], row=int(r), asset_id=ids[r]))
-        xv = np.where(bad, np.nan, xv)
-        if f.default is not None:
-            xv = np.where(~pres, float(f.default), xv)
-        return pd.Series(xv, index=s.index)
-    if k == "bool":
-        if pd.api.types.is_bool_dtype(s.dtype) and not s.isna().any():
-            return s.astype(bool)
-        t = _as_str(s).str.strip().str.lower()
-        mapping = {"true": True, "1": True, "yes": True, "是": True, "y": True, "1.0": True,
-                   "false": False, "0": False, "no": False, "否": False, "n": False, "0.0": False}
-        v = t.map(mapping)
-        bad = pres & v.isna().to_numpy()
-        for r in np.flatnonzero(bad):
-            issues.append(issue_for(f, c, s.iloc[r], row=int(r), asset_id=ids[r]))
-        res = v.astype("boolean")
-        if f.default is not None:
-            res = res.fillna(bool(f.default)).astype(bool)
-        return res
+        return _numbers(f, c, s, pres, ids, issues)
     if k == "date":
-        if pd.api.types.is_datetime64_any_dtype(s.dtype):
-            return s
-        t = _as_str(s).str.strip().str.slice(0, 10)
-        d = pd.to_datetime(t, format="%Y-%m-%d", errors="coerce")
-        out_of_range = ((d < pd.Timestamp(DATE_MIN)) | (d > pd.Timestamp(DATE_MAX))).to_numpy(bool)
-        d = d.mask(out_of_range)
-        bad = pres & d.isna().to_numpy()
-        for r in np.flatnonzero(bad):
-            issues.append(issue_for(f, c, s.iloc[r], row=int(r), asset_id=ids[r]))
-        return d
-    if k == "enum":
-        t = _as_str(s).str.strip()
-        bad = pres & ~t.isin(list(f.allowed or ())).to_numpy(dtype=bool)
-        for r in np.flatnonzero(bad):
-            issues.append(issue_for(f, c, s.iloc[r], row=int(r), asset_id=ids[r]))
-        t = t.where(pres & ~bad)
-        if f.default is not None:
-            t = t.where(pres, f.default)
-        return t
+        return s
     if k == "list_str":
-        return _as_str(s).where(present)
+        return _as_str(s).where(pres)
     # str
     t = _as_str(s).str.strip()
     if f.pattern:
@@ -188,6 +157,108 @@ def _coerce_column(f: Field, c: str, s: pd.Series, ids: list, issues: list[Issue
     if f.default is not None:
         res = res.where(pres, f.default)
     return res
+
+
+def _missing_required(f: Field, c: str, pres: np.ndarray, rows_needing: np.ndarray | None,
+                      ids: Any, issues: list[Issue]) -> None:
+    if f.required:
+        need = ~pres if rows_needing is None else (~pres & rows_needing)
+        for r in np.flatnonzero(need):
+            issues.append(missing_issue(f, c, row=int(r), asset_id=ids[r]))
+
+
+def _is_number(s: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
+
+
+def _numbers(f: Field, c: str, s: pd.Series, pres: np.ndarray, ids: Any, issues: list[Issue],
+             xv: np.ndarray | None = None) -> pd.Series:
+    """A number/int column (``xv``: its values as floats when already read): finite, whole
+    for an int, within the field's bounds."""
+    if xv is None:
+        xv = pd.to_numeric(s, errors="coerce").astype(float).to_numpy()
+    bad = pres & ~np.isfinite(xv)
+    ok = pres & np.isfinite(xv)
+    if f.kind == "int":
+        bad |= ok & (np.floor(np.where(ok, xv, 0)) != np.where(ok, xv, 0))
+    inb = np.ones(len(xv), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        if f.minimum is not None:
+            inb &= (xv > f.minimum) if f.exclusive_minimum else (xv >= f.minimum)
+        if f.maximum is not None:
+            inb &= (xv < f.maximum) if f.exclusive_maximum else (xv <= f.maximum)
+    bad |= ok & ~inb
+    for r in np.flatnonzero(bad):
+        issues.append(issue_for(f, c, s.iloc[r], row=int(r), asset_id=ids[r]))
+    xv = np.where(bad, np.nan, xv)
+    if f.default is not None:
+        xv = np.where(~pres, float(f.default), xv)
+    return pd.Series(xv, index=s.index)
+
+
+def _distinct(s: pd.Series) -> tuple[np.ndarray, list[str | None]]:
+    """``(codes, texts)``: each row's position among the column's distinct values (-1 where
+    missing) and each distinct value as stripped text, None where blank — the text
+    :func:`_as_str` gives (a whole number in a numeric column reads "1", not "1.0")."""
+    if s.dtype == object:          # mixed cells (1 and "1" …): as text first, as _as_str reads them
+        s = _as_str(s)
+    codes, uniq = pd.factorize(s)
+    vals = uniq.tolist()
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        vals = [str(int(v)) if float(v).is_integer() else str(v) for v in vals]
+    texts = [t.strip() or None for t in map(str, vals)]
+    return codes, texts
+
+
+_BOOL_TEXT = {"true": True, "1": True, "yes": True, "是": True, "y": True, "1.0": True,
+              "false": False, "0": False, "no": False, "否": False, "n": False, "0.0": False}
+
+
+def _bad_rows(f: Field, c: str, s: pd.Series, bad: np.ndarray, ids: Any, issues: list[Issue]) -> None:
+    for r in np.flatnonzero(bad):
+        issues.append(issue_for(f, c, s.iloc[r], row=int(r), asset_id=ids[r]))
+
+
+def _enum(f: Field, c: str, s: pd.Series, codes: np.ndarray, texts: list[str | None],
+          pres: np.ndarray, ids: Any, issues: list[Issue]) -> pd.Series:
+    """An enum column as a pandas Categorical over the field's labels (code i ↔ label i, the
+    asset table's coding): missing → the default, a label outside the enumeration → an issue."""
+    labels = list(f.allowed or ())
+    look = {v: i for i, v in enumerate(labels)}
+    u = np.array([-1 if t is None else look.get(t, -2) for t in texts] + [-1], dtype=np.int16)[codes]
+    bad = u == -2
+    _bad_rows(f, c, s, bad, ids, issues)
+    miss = look[f.default] if f.default is not None else -1
+    out = np.where(bad, -1, np.where(pres, u, miss))
+    return pd.Series(pd.Categorical.from_codes(out, categories=labels), index=s.index)
+
+
+def _bool(f: Field, c: str, s: pd.Series, codes: np.ndarray, texts: list[str | None],
+          pres: np.ndarray, ids: Any, issues: list[Issue]) -> pd.Series:
+    """A bool column from its text (true/false, 1/0, yes/no, 是/否, y/n); missing or unreadable →
+    the default (every table bool has one), else pandas' nullable boolean."""
+    u = np.array([-1 if t is None else int(_BOOL_TEXT.get(t.lower(), -1)) for t in texts] + [-1],
+                 dtype=np.int8)[codes]
+    _bad_rows(f, c, s, pres & (u < 0), ids, issues)
+    if f.default is not None:
+        return pd.Series(np.where(u < 0, bool(f.default), u == 1), index=s.index)
+    return pd.Series(pd.arrays.BooleanArray(u == 1, u < 0), index=s.index)
+
+
+def _date(f: Field, c: str, s: pd.Series, codes: np.ndarray, texts: list[str | None],
+          pres: np.ndarray, ids: Any, issues: list[Issue]) -> pd.Series:
+    """A date column from ``YYYY-MM-DD`` text (the first 10 characters), within
+    [DATE_MIN, DATE_MAX]; each distinct text parsed once."""
+    d = pd.to_datetime([None if t is None else t[:10] for t in texts] + [None],
+                       format="%Y-%m-%d", errors="coerce").to_numpy().copy()
+    with np.errstate(invalid="ignore"):
+        d[(d < np.datetime64(DATE_MIN)) | (d > np.datetime64(DATE_MAX))] = np.datetime64("NaT")
+    d = d[codes]
+    _bad_rows(f, c, s, pres & np.isnat(d), ids, issues)
+    return pd.Series(d, index=s.index)
+
+
+_READERS = {"enum": _enum, "bool": _bool, "date": _date}
 
 
 def _as_str(s: pd.Series) -> pd.Series:
