@@ -265,8 +265,8 @@ class Portfolio:
         ids = table.ids.tolist()
         _, _, sfields, mfields, rplan = _card_plan()
         raw_series: dict[str, list[Any]] = {f.path: [_get(c, f.path) for c in cards] for f in sfields}
-        items = _typed.card_items(ids, cards, rplan)
-        records = _typed.records_from_cards(items)
+        items = _typed.ragged_from_cards(_typed.card_items(cards, rplan))
+        records = _typed.records_of_ragged(items, table.ids)   # (frames: the edge, when read)
         matrices: dict[str, dict[str, np.ndarray]] = {}
         for f in mfields:
             m = {aid: np.asarray(_get(c, f.path), dtype=float)
@@ -280,7 +280,7 @@ class Portfolio:
             table = table.with_columns(**filled)
         pf = cls(None, series, records, matrices, table=table)
         pf._index = index
-        pf._items = _typed.ragged_from_cards(items)
+        pf._items = items
         return pf
 
     # ---------------------------------------------------------------- from flat tables
