@@ -145,10 +145,12 @@ class MethodResult:
         goes into ``reason_code`` where the result has that column. Itself when no row is
         refused."""
         m = np.asarray(mask, dtype=bool)
-        if first:
-            m = m & (self.txt("reason_zh") == "")
         if not m.any():
             return self
+        if first:
+            m = m & (self.txt("reason_zh") == "")
+            if not m.any():
+                return self
         cols = dict(self.columns)
         for c in ("estimate", "low", "high"):
             if c in cols:

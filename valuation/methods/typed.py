@@ -39,10 +39,16 @@ def stream(pf: Any, path: str) -> np.ndarray | None:
     s = pf.series.get(path)
     if s is None:
         return None
+    values = np.asarray(s.to_numpy(dtype=float, na_value=np.nan))
     periods = list(s.columns)
-    if periods != list(range(1, len(periods) + 1)):     # (a portfolio's streams: periods 1..w)
-        s = s.reindex(columns=range(1, int(max(periods, default=0)) + 1))
-    return np.asarray(s.to_numpy(dtype=float, na_value=np.nan))
+    if periods == list(range(1, len(periods) + 1)):     # (a portfolio's streams: periods 1..w)
+        return values
+    # other labels (a growth stream starts at period 2): the columns 1..max, NaN where not given
+    at = np.array([int(p) for p in periods], dtype=np.intp)
+    out = np.full((len(values), int(max(at.max(initial=0), 0))), np.nan)
+    keep = at >= 1
+    out[:, at[keep] - 1] = values[:, keep]
+    return out
 
 
 def records(pf: Any, path: str) -> Ragged | None:
