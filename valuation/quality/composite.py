@@ -116,9 +116,7 @@ class _Parts:
         else:
             self.table = pf.columns
             self.records = pf.ragged(INDICATORS_FIELD)   # (straight from the cards' items)
-            frame = pf.series.get(WEIGHTS_FIELD)
-            # (the portfolio's own wide frame, aligned with its assets: its values)
-            given = None if frame is None else np.asarray(frame.reindex(pf.index), dtype=float)
+            given = pf.stream_values(WEIGHTS_FIELD)      # (assets × 6, or None)
         self.matrices: Mapping[str, Any] = pf.matrices.get(MATRIX_FIELD) or {}
         self.weights = None if given is None or not given.shape[1] else _six(given)
         self.ids = self.table.ids
