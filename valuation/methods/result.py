@@ -197,10 +197,9 @@ def _column_rows(cols: Mapping[str, np.ndarray], index: Any) -> tuple[Any, list[
         elif kind == "M":
             plain.append([None if d is None else d.isoformat() for d in v.astype("datetime64[D]").tolist()])
             lazy.append(None)
-        elif kind == "O" and all(x is None or type(x) is str for x in v.tolist()):
-            plain.append(v.tolist())
-            lazy.append(None)
         else:
-            plain.append(None)
-            lazy.append(v)
+            vals = v.tolist() if kind == "O" else None
+            text = vals is not None and all(x is None or type(x) is str for x in vals)
+            plain.append(vals if text else None)
+            lazy.append(None if text else v)
     return index.get_loc, list(cols), plain, lazy if any(x is not None for x in lazy) else None
