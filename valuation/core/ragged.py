@@ -35,9 +35,23 @@ __all__ = ["Ragged", "PortfolioArrays", "item_specs"]
 
 
 def item_specs(path: str) -> tuple[ColumnSpec, ...]:
-    """The item columns of a records path, named by the item key (``price``, ``category`` …)."""
+    """The item columns of a records path, named by the item key (``price``, ``category`` …);
+    derived once per path and schema field list."""
+    fields = _record_fields()[path]
+    got = _ITEM_SPECS.get(path)
+    if got is not None and got[0] is fields:
+        return got[1]
+    specs = _item_specs(fields)
+    _ITEM_SPECS[path] = (fields, specs)
+    return specs
+
+
+_ITEM_SPECS: dict[str, tuple[Any, tuple[ColumnSpec, ...]]] = {}
+
+
+def _item_specs(fields: Sequence[Any]) -> tuple[ColumnSpec, ...]:
     out = []
-    for g in _record_fields()[path]:
+    for g in fields:
         leaf = g.path.rsplit(".", 1)[1]
         if g.kind == "list_number" or (g.kind == "bool" and g.default is None):
             out.append(ColumnSpec(leaf, "object", g.path))
