@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+from pathlib import Path
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -93,8 +94,10 @@ class ChangeProbe:
     def _reopen(self, owner: tuple[int, int, int]) -> None:
         if self._conn is not None and self._owner is not None and self._owner[0] == owner[0]:
             self._conn.close()        # (a connection inherited over a fork is only forgotten)
-        # autocommit (isolation_level None): each PRAGMA reads the current committed state
-        self._conn = sqlite3.connect(self._path, timeout=60, check_same_thread=False,  # type: ignore[arg-type]
+        # autocommit (isolation_level None): each PRAGMA reads the current committed state;
+        # mode=rw: a database file gone meanwhile is an error, never a new empty file
+        uri = Path(self._path).as_uri() + "?mode=rw"   # type: ignore[arg-type]
+        self._conn = sqlite3.connect(uri, uri=True, timeout=60, check_same_thread=False,
                                      isolation_level=None)
         self._owner = owner
         self._opened += 1
