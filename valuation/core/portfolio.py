@@ -96,6 +96,7 @@ class Portfolio:
         # frames, made when read); else read from the ``series`` frames
         self._streams: Mapping[str, np.ndarray] | None = None
         self._ragged: dict[str, Ragged | None] = {}
+        self._memo: dict[Any, Any] = {}        # (see memo)
         self.series = series if series is not None else {}
         self.records = records if records is not None else {}
         self.matrices = matrices if matrices is not None else {}
@@ -118,7 +119,7 @@ class Portfolio:
     def assets(self, frame: Any) -> None:
         self._assets, self._table, self._index, self._arrays = frame, None, None, None
         self._items, self._ragged = None, {}      # (item rows follow the ids of the new frame)
-        self._streams = None
+        self._streams, self._memo = None, {}
 
     @property
     def columns(self) -> AssetTable:
@@ -182,6 +183,19 @@ class Portfolio:
         if name in table or self._assets is None or name not in self._assets.columns:
             return table.number(name)
         return column_floats(self._assets, name)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the memo (derived values, keyed by this process's objects)."""
+        return {**self.__dict__, "_memo": {}}
+
+    def memo(self, key: Any, make: Any) -> Any:
+        """``make()`` once per ``key`` for this portfolio (a portfolio is read-only once built):
+        what several approaches derive alike from it, e.g. the composite quality scores that
+        the cost and the market approach both read. The caller keys by everything the value
+        depends on besides the portfolio, and must not change what it gets."""
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]
 
     def stream_values(self, path: str) -> np.ndarray | None:
         """The stream ``path`` as float64 (assets × periods 1..w; read-only), NaN after an

@@ -215,8 +215,29 @@ def composite_columns(pf, weights: Any = None, *, scale: str | None = None,
         raise ValueError("errors must be 'raise' or 'mark'")
     lib = library or DEFAULT_QUALITY_LIBRARY
     scale = lib.scale if scale is None else scale
-    bands = lib.bands if bands is None else bands
-    catalog = lib.catalog if catalog is None else catalog
+    memo = getattr(pf, "memo", None)
+    if memo is not None and weights is None and bands is None and catalog is None:
+        # the cost and the market approach both score a portfolio's quality this way: once
+        # (keyed by the library object itself, kept in the value, not by its id alone)
+        lib_, cols = memo(("quality.composite", scale, errors, id(lib)),
+                          lambda: (lib, _frozen(_composite(pf, None, scale, lib.bands, lib.catalog, errors, lib))))
+        if lib_ is lib:
+            return dict(cols)
+    return _composite(pf, weights, scale, lib.bands if bands is None else bands,
+                      lib.catalog if catalog is None else catalog, errors, lib)
+
+
+def _frozen(cols: dict[str, Any]) -> dict[str, Any]:
+    """The columns made read-only (shared by the readers of a memo)."""
+    for v in cols.values():
+        if isinstance(v, np.ndarray):
+            v.flags.writeable = False
+    return cols
+
+
+def _composite(pf: Any, weights: Any, scale: str, bands: Any, catalog: Any, errors: str,
+               lib: QualityLibrary) -> dict[str, np.ndarray]:
+    """:func:`composite_columns` with its defaults resolved."""
     parts = _Parts(pf)
     idx = parts.ids
     # the first problem of each asset, in Chinese and English ("" when none)
