@@ -221,12 +221,12 @@ class AssetTable:
         object.__setattr__(self, "columns", MappingProxyType(cols))
 
     @classmethod
-    def _of(cls, ids: np.ndarray, cols: dict[str, np.ndarray]) -> AssetTable:
+    def _of(cls, ids: np.ndarray, cols: dict[str, np.ndarray], *, readonly: bool = False) -> AssetTable:
         """A table of columns built here by spec (every column, the spec's dtype, fresh
-        arrays): made read-only without the checks of the public constructor, which cost
-        more than building a one-card table."""
+        arrays): made read-only (``readonly``: they are already) without the checks of the
+        public constructor, which cost more than building a one-card table."""
         table = object.__new__(cls)
-        for a in cols.values():
+        for a in () if readonly else cols.values():
             a.flags.writeable = False
         object.__setattr__(table, "ids", _readonly(ids))
         object.__setattr__(table, "columns", MappingProxyType(cols))
@@ -326,10 +326,10 @@ class AssetTable:
         n = len(cards)
         cols = card_columns(cards)        # (core/card_columns.py: a storage kind at a time)
         for sec, flag in SECTION_FLAGS.items():
-            cols[flag] = np.array([isinstance(c.get(sec), dict) for c in cards], dtype=bool)
+            cols[flag] = _readonly(np.array([isinstance(c.get(sec), dict) for c in cards], dtype=bool))
         ids = np.empty(n, dtype=object)
         ids[:] = [c["asset"]["asset_id"] for c in cards]
-        return cls._of(ids, cols)
+        return cls._of(ids, cols, readonly=True)     # (card_columns' columns are read-only)
 
     # ------------------------------------------------------------------ frames (the edge)
     @classmethod
