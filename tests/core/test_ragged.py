@@ -128,3 +128,17 @@ def test_subset_takes_the_items_of_its_rows_and_cuts_frames_only_when_read():
     assert pf.subset(["B"]).ragged("cost.lines") is None
     assert sub.record("cost.lines")["asset_id"].tolist() == ["A", "A", "C"]   # (the frame's order)
     _same_columns(r, Ragged.from_frame("cost.lines", sub.record("cost.lines"), sub.columns.ids))
+
+
+def test_records_frame_of_cards_is_the_frame_of_their_items():
+    """The records frame of a portfolio of cards (the edge form) by hand: asset ids, numbers
+    float64 with the schema default, enum labels and text None when missing, dates
+    datetime64 NaT when missing."""
+    fr = _pf().records["cost.lines"]
+    assert fr["asset_id"].tolist() == ["A", "A", "C"]
+    assert fr["category"].tolist() == ["direct", "taxes", "preliminary"]
+    assert fr["amount"].tolist() == [10.0, 2.0, 5.0] and fr["amount"].dtype == np.float64
+    assert fr["date_incurred"].dtype.kind == "M"
+    assert fr["date_incurred"].isna().tolist() == [True, False, True]
+    assert fr["date_incurred"].iloc[1] == pd.Timestamp("2024-03-01")
+    assert fr["allocation_share"].tolist() == [1.0, 1.0, 0.5]      # the schema default 1.0

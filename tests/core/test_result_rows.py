@@ -1,7 +1,7 @@
-"""Rows of a result read from columns converted once equal ``.loc`` rows: ``MethodResult.row``
-converts a frame's columns on the first read
-instead of a ``.loc`` row per asset. Values, types and key order must be exactly those of
-``{k: _plain(v) for k, v in frame.loc[aid].items()}``."""
+"""One asset's row of a result (``MethodResult.row``), read from the result's arrays: plain
+Python values by hand, the same whether the result was made from arrays or from a frame (an
+approach's own composition, a test's stand-in), and ``clean`` against its recursive
+definition."""
 from __future__ import annotations
 
 import math
@@ -9,46 +9,57 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from values_equal import same
 
-from valuation.methods.base import MethodResult, _plain, _row_columns
-
-
-def _frame(n: int) -> pd.DataFrame:
-    rng = np.random.default_rng(n)
-    ids = pd.Index([f"A{i}" for i in range(n)], name="asset_id")
-    text = [None if i % 3 == 1 else f"t{i}" for i in range(n)]
-    return pd.DataFrame({
-        "estimate": rng.normal(size=n), "low": np.where(np.arange(n) % 2, np.nan, 1.5),
-        "applicable": np.arange(n) % 2 == 0, "count": np.arange(n, dtype="int64"),
-        "reason_zh": pd.array(text, dtype="str"), "reason_en": pd.array([""] * n, dtype="str"),
-        "when": pd.to_datetime(["2024-01-02"] * n), "obj": np.array([[1.0]] * n + [None], dtype=object)[:n],
-    }, index=ids)
+from valuation.methods.base import MethodResult
 
 
-@pytest.mark.parametrize("n", [1, 2, 5, 40])
-def test_row_equals_loc_row(n):
-    fr = _frame(n)
-    mr = MethodResult("x", fr)
-    for aid in fr.index:
+def _columns():
+    return {"estimate": np.array([1.5, np.nan]), "applicable": np.array([True, False]),
+            "count": np.array([3, 0], dtype="int64"),
+            "reason_zh": np.array(["", "无数据"], dtype=object),
+            "note": np.array(["x", None], dtype=object),
+            "when": np.array(["2024-01-02", "NaT"], dtype="datetime64[D]"),
+            "obj": np.array([[1.0, np.float64(2.0)], None] + [0], dtype=object)[:2]}
+
+
+def _by_hand(row):
+    est = row["estimate"]
+    return {**row, "estimate": "nan" if isinstance(est, float) and math.isnan(est) else est}
+
+
+IDS = pd.Index(["A1", "B2"], name="asset_id")
+WANT = {"A1": {"estimate": 1.5, "applicable": True, "count": 3, "reason_zh": "", "note": "x",
+               "when": "2024-01-02", "obj": [1.0, 2.0]},
+        "B2": {"estimate": "nan", "applicable": False, "count": 0, "reason_zh": "无数据", "note": None,
+               "when": None, "obj": None}}
+
+
+def test_row_of_arrays_by_hand():
+    mr = MethodResult("x", None, columns=_columns(), index=IDS)
+    for aid, want in WANT.items():
         got = mr.row(aid)
-        want = {k: _plain(v) for k, v in fr.loc[aid].items()}
-        assert list(got) == list(want)
-        assert all(same(got[k], want[k]) for k in want), (aid, got, want)
+        assert list(got) == list(want) and _by_hand(got) == want
+        assert [type(v) for v in got.values()] == [type(v) for v in mr.row(aid).values()]
+        assert type(got["count"]) is int and type(got["applicable"]) is bool
 
 
-@pytest.mark.parametrize("n", [1, 3])
-def test_row_columns_refused_where_loc_casts(n):
-    """A frame of one numeric dtype (float + int → float rows) or of bools with extension
-    numbers is read by .loc, never converted column by column."""
-    ids = pd.Index([f"A{i}" for i in range(n)])
-    assert _row_columns(pd.DataFrame({"a": np.ones(n), "b": np.arange(n)}, index=ids)) is False
-    fr = pd.DataFrame({"a": np.ones(n), "b": np.arange(n) % 2 == 0,
-                       "c": pd.array([1] * n, dtype="Int64")}, index=ids)
+def test_row_of_a_frame_is_the_row_of_its_arrays():
+    fr = pd.DataFrame({k: (pd.array(v.tolist(), dtype="str") if k == "note" else v)
+                       for k, v in _columns().items()}, index=IDS)
     mr = MethodResult("x", fr)
-    for aid in ids:
-        got, want = mr.row(aid), {k: _plain(v) for k, v in fr.loc[aid].items()}
-        assert all(same(got[k], want[k]) for k in want)
+    for aid, want in WANT.items():
+        assert _by_hand(mr.row(aid)) == want
+    # the arrays a frame gives: text None where missing, numbers as stored, read-only
+    assert mr.columns["note"].tolist() == ["x", None] and mr.columns["count"].dtype == np.int64
+    assert not mr.columns["estimate"].flags.writeable
+
+
+def test_row_of_an_unknown_or_repeated_id_is_refused():
+    mr = MethodResult("x", None, columns=_columns(), index=pd.Index(["A1", "A1"]))
+    with pytest.raises(KeyError):
+        mr.row("A1")
+    with pytest.raises(KeyError):
+        MethodResult("x", None, columns=_columns(), index=IDS).row("nope")
 
 
 def _clean_reference(v):

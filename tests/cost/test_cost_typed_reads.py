@@ -29,3 +29,24 @@ def test_trace_rows_equal_the_frames_rows(seed):
     q = composite_columns(pf, errors="mark", library=p["quality_library"])
     qf = pd.DataFrame(q, index=pf.index)   # (the quality columns' table, built at this edge)
     assert plain(approach._row_dicts(q, rows, keys)) == plain(qf.iloc[rows].to_dict(orient="index"))
+
+
+def test_stream_reads_periods_one_to_the_last_by_hand():
+    """``typed.stream``: a stream as (assets × periods 1..w), NaN after an asset's last period;
+    a growth stream (rates from period 2) with period 1 missing."""
+    import numpy as np
+
+    from valuation.core.portfolio import Portfolio
+    from valuation.methods import typed
+
+    def card(aid, income):
+        return {"asset": {"asset_id": aid, "name": aid}, "engagement": {"valuation_date": "2025-06-30"},
+                "income": {"model": "direct", "discount_rate": 0.1, "periods": 3, "income": income}}
+
+    pf = Portfolio.from_cards([card("A", {"base": 100.0, "growth": [0.1, 0.2]}), card("B", [1.0, 2.0, 3.0])])
+    s = typed.stream(pf, "income.income")
+    np.testing.assert_allclose(s, [[100.0, 110.0, 132.0], [1.0, 2.0, 3.0]])   # 100·1.1 = 110, 110·1.2 = 132
+    g = typed.stream(pf, "income.income.growth")
+    assert g.shape == (2, 3) and np.isnan(g[:, 0]).all() and np.isnan(g[1]).all()
+    np.testing.assert_allclose(g[0, 1:], [0.1, 0.2])
+    assert typed.stream(pf, "income.revenue") is None

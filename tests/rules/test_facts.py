@@ -24,8 +24,8 @@ SNAP = api.snapshot("seed")
 def _facts(card: dict, as_of: str = "2026-12-31"):
     pf = Portfolio.from_cards([card])
     ev = engine.evaluate(pf, SNAP)
-    methods = {m: mr.frame for m, mr in ev.methods.items()}
-    return fact_arrays(pf.columns, ev.frame, methods=methods, as_of=as_of), ev
+    methods = {m: mr.columns for m, mr in ev.methods.items()}
+    return fact_arrays(pf.columns, ev.reconciled, methods=methods, as_of=as_of), ev
 
 
 def test_facts_of_a_card_by_hand():

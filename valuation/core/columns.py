@@ -37,9 +37,10 @@ import numpy as np
 import pandas as pd
 
 from . import schema as _schema
+from .card_columns import card_columns
 from .errors import Issue, ValidationError
 from .frames import _frame, asset_columns
-from .layout import SECTION_FLAGS, _card_plan, _get_parts
+from .layout import SECTION_FLAGS, _card_plan
 from .validate import check_document
 
 __all__ = ["AssetTable", "ColumnSpec", "MISSING_CODE", "asset_specs"]
@@ -244,12 +245,12 @@ class AssetTable:
         object.__setattr__(self, "columns", MappingProxyType(cols))
 
     @classmethod
-    def _of(cls, ids: np.ndarray, cols: dict[str, np.ndarray]) -> AssetTable:
+    def _of(cls, ids: np.ndarray, cols: dict[str, np.ndarray], *, readonly: bool = False) -> AssetTable:
         """A table of columns built here by spec (every column, the spec's dtype, fresh
-        arrays): made read-only without the checks of the public constructor, which cost
-        more than building a one-card table."""
+        arrays): made read-only (``readonly``: they are already) without the checks of the
+        public constructor, which cost more than building a one-card table."""
         table = object.__new__(cls)
-        for a in cols.values():
+        for a in () if readonly else cols.values():
             a.flags.writeable = False
         object.__setattr__(table, "ids", _readonly(ids))
         object.__setattr__(table, "columns", MappingProxyType(cols))
@@ -346,19 +347,13 @@ class AssetTable:
             if issues:
                 raise ValidationError(issues)
             cards = norm
-        scal, prefixes, _, _, _ = _card_plan()
-        parents = [[_get_parts(c, pre) for c in cards] for pre in prefixes]
         n = len(cards)
-        cols: dict[str, np.ndarray] = {}
-        for spec, (_, pi, leaf, _col) in zip(asset_specs(), scal):
-            vals = [p.get(leaf) if type(p) is dict else None if p is None else _get_parts(p, (leaf,))
-                    for p in parents[pi]]
-            cols[spec.name] = _from_values(spec, vals, n)
+        cols = card_columns(cards)        # (core/card_columns.py: a storage kind at a time)
         for sec, flag in SECTION_FLAGS.items():
-            cols[flag] = np.array([isinstance(c.get(sec), dict) for c in cards], dtype=bool)
+            cols[flag] = _readonly(np.array([isinstance(c.get(sec), dict) for c in cards], dtype=bool))
         ids = np.empty(n, dtype=object)
         ids[:] = [c["asset"]["asset_id"] for c in cards]
-        return cls._of(ids, cols)
+        return cls._of(ids, cols, readonly=True)     # (card_columns' columns are read-only)
 
     # ------------------------------------------------------------------ frames (the edge)
     @classmethod
@@ -427,24 +422,6 @@ def _fill(spec: ColumnSpec, a: np.ndarray) -> np.ndarray:
     if spec.default is not None:
         a[np.isnan(a)] = spec.default
     return a
-
-
-def _from_values(spec: ColumnSpec, vals: list[Any], n: int) -> np.ndarray:
-    """One column from the plain values of validated cards (None missing)."""
-    if vals.count(None) == n:          # an absent field (most columns of most cards)
-        return spec.missing(n)
-    if spec.kind == "number":
-        return _fill(spec, np.array(vals, dtype=float))   # None → NaN (numpy's own conversion)
-    if spec.kind == "date":
-        return _fill(spec, np.array(["NaT" if v is None else v for v in vals], dtype="datetime64[D]"))
-    if spec.kind == "enum":
-        return _codes_of(spec, vals)
-    if spec.kind == "bool":
-        d = bool(spec.default)
-        return np.array([d if v is None else bool(v) for v in vals], dtype=bool)
-    if spec.list_text:
-        vals = ["; ".join(v) if v else None for v in vals]
-    return _text(spec, vals, n)
 
 
 def _text(spec: ColumnSpec, vals: list[Any], n: int) -> np.ndarray:

@@ -9,7 +9,7 @@ turns many text columns into pandas "str" arrays by one Arrow conversion, and th
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -20,7 +20,7 @@ from pandas.arrays import ArrowStringArray
 if TYPE_CHECKING:
     from .columns import AssetTable
 
-__all__ = ["CONVERT_AT_ONCE", "FrameColumns", "asset_columns", "frame_columns", "row_columns", "frame_of_arrays", "str_arrays", "column_values", "column_floats", "column_list"]
+__all__ = ["asset_columns", "frame_of_arrays", "str_arrays", "column_values", "column_floats", "column_list"]
 
 
 def _member(values: Any, members: Any) -> np.ndarray:
@@ -179,102 +179,3 @@ def column_list(a: pd.DataFrame | AssetTable, name: str) -> list[Any]:
     if isinstance(v, np.ndarray) and v.dtype == object:
         return v.tolist()
     return a[name].to_numpy(dtype=object).tolist()
-
-
-def _null_str(n: int) -> pd.Series:
-    """An all-missing text column of length n, cheaply (no per-element Python objects)."""
-    import pyarrow as pa
-
-    return pd.Series(pa.nulls(n, pa.large_string()), dtype="str") if n else pd.Series([], dtype="str")
-
-
-class FrameColumns(Mapping[str, np.ndarray]):
-    """The columns of a result frame as 1-D numpy arrays (read-only), each read on first
-    access: numbers, bools and dates as stored, text and other extension columns as object
-    arrays (missing text None). A reader of a few columns (the pricing layer reads six of a
-    result's ~25) pays for those only."""
-
-    def __init__(self, frame: pd.DataFrame):
-        self._frame, self._done = frame, {}
-        self._names = list(dict.fromkeys(frame.columns))
-
-    def __getitem__(self, name: str) -> np.ndarray:
-        v = self._done.get(name)
-        if v is None:
-            v = column_values(self._frame, name)      # (KeyError for an absent column)
-            if not isinstance(v, np.ndarray) or v.ndim != 1:
-                v = np.array(column_list(self._frame, name), dtype=object)
-                v.flags.writeable = False
-            self._done[name] = v
-        return v
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._frame.columns
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._names)
-
-    def __len__(self) -> int:
-        return len(self._names)
-
-
-def frame_columns(frame: pd.DataFrame) -> Mapping[str, np.ndarray]:
-    """:class:`FrameColumns` of a result frame."""
-    return FrameColumns(frame)
-
-
-# ------------------------------------------------------------------ rows of a result frame
-# One asset's row of a result frame as plain values, read from columns converted once:
-# ``MethodResult.row`` and ``engine.Evaluation._row`` read every asset's row; a ``.loc`` row
-# costs ~0.3 ms, so a frame's columns are converted once (on the first rows read) and each
-# row is then a dict of the converted values — exactly what
-# ``{k: _plain(v) for k, v in frame.loc[aid].items()}`` gives (tests/core/test_result_rows.py).
-# Public pandas only: the columns come from one ``DataFrame.to_numpy(dtype=object)``.
-
-#: frames up to this many rows are converted on the first row read (see MethodResult.row)
-CONVERT_AT_ONCE = 1000
-
-
-def row_columns(frame: pd.DataFrame) -> Any:
-    """Per column, what ``_plain(frame.loc[aid][col])`` gives: numeric / bool numpy columns as
-    Python scalars once (``_plain`` of a numpy scalar is its ``tolist()`` value, NaN kept as
-    a float), every other column as its object values (text: ``str`` or the dtype's missing
-    value, timestamps, …) to be passed through ``_plain`` on access.
-
-    Returns ``(get_loc, names, plain, lazy)`` or ``False`` when ``.loc`` would not give an
-    object row of per-column scalars (empty frame, duplicated columns, one common numeric
-    dtype that would cast the values)."""
-    if not len(frame) or not frame.columns.is_unique:
-        return False
-    dtypes = frame.dtypes.tolist()
-    if not _object_rows(frame, dtypes):
-        return False
-    values = frame.to_numpy(dtype=object)   # (rows × columns) of Python / pandas scalars
-    plain, lazy = [], []
-    for j, d in enumerate(dtypes):
-        col = values[:, j]
-        if isinstance(d, np.dtype) and d.kind in "fiub":
-            plain.append(col.tolist())
-            lazy.append(None)
-        else:
-            plain.append(None)
-            lazy.append(col)
-    return frame.index.get_loc, frame.columns.tolist(), plain, lazy
-
-
-def _object_rows(frame: pd.DataFrame, dtypes: list[Any]) -> bool:
-    """Whether a row of ``frame`` (``.loc``) is an object Series. Known without building one
-    when a numpy bool and a numpy number column meet and every extension column is text:
-    pandas' common type of bools and numbers is object, and text has no common type with
-    either."""
-    bools = numbers = False
-    for d in dtypes:
-        if isinstance(d, np.dtype):
-            bools = bools or d.kind == "b"
-            numbers = numbers or d.kind in "iufc"
-        elif not isinstance(d, pd.StringDtype):
-            break
-    else:
-        if bools and numbers:
-            return True
-    return frame.iloc[0].dtype == object

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from . import typed as _typed
-from .columns import AssetTable
+from .columns import AssetTable, _readonly
 from .errors import Issue, ValidationError
 
 # the column readers and frame builders, imported from here by the approaches and pricing
@@ -44,7 +44,15 @@ from .layout import (  # noqa: F401
     _series_fields,
 )
 from .ragged import PortfolioArrays, Ragged
-from .streams import _expand_series, _grow, expand_streams, series_from_table  # noqa: F401
+from .streams import (  # noqa: F401
+    _expand_series,
+    _grow,
+    expand_stream_arrays,
+    expand_streams,
+    series_from_table,
+    stream_array,
+    wide_frame,
+)
 from .typed import LazyFrames, _typed_records  # noqa: F401
 from .validate import check_document, validate_table
 
@@ -84,7 +92,11 @@ class Portfolio:
         # records as Ragged: made from the cards' items when built from cards (``_items``),
         # else from the ``records`` frames; each path once (``_ragged``)
         self._items: Mapping[str, Ragged] | None = None
+        # streams as (assets × periods 1..w) arrays when built from cards (``series``: their
+        # frames, made when read); else read from the ``series`` frames
+        self._streams: Mapping[str, np.ndarray] | None = None
         self._ragged: dict[str, Ragged | None] = {}
+        self._memo: dict[Any, Any] = {}        # (see memo)
         self.series = series if series is not None else {}
         self.records = records if records is not None else {}
         self.matrices = matrices if matrices is not None else {}
@@ -107,6 +119,7 @@ class Portfolio:
     def assets(self, frame: Any) -> None:
         self._assets, self._table, self._index, self._arrays = frame, None, None, None
         self._items, self._ragged = None, {}      # (item rows follow the ids of the new frame)
+        self._streams, self._memo = None, {}
 
     @property
     def columns(self) -> AssetTable:
@@ -171,6 +184,30 @@ class Portfolio:
             return table.number(name)
         return column_floats(self._assets, name)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the memo (derived values, keyed by this process's objects)."""
+        return {**self.__dict__, "_memo": {}}
+
+    def memo(self, key: Any, make: Any) -> Any:
+        """``make()`` once per ``key`` for this portfolio (a portfolio is read-only once built):
+        what several approaches derive alike from it, e.g. the composite quality scores that
+        the cost and the market approach both read. The caller keys by everything the value
+        depends on besides the portfolio, and must not change what it gets."""
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]
+
+    def stream_values(self, path: str) -> np.ndarray | None:
+        """The stream ``path`` as float64 (assets × periods 1..w; read-only), NaN after an
+        asset's last period (a growth stream's period 1 is NaN); None when no asset gives it.
+        From the cards' arrays, no frame; else from the ``series`` frame."""
+        if self._streams is not None:
+            return self._streams.get(path)
+        s = self.series.get(path)
+        if s is None:
+            return None
+        return stream_array(s if s.index.equals(self.index) else s.reindex(self.index))
+
     def stream(self, path: str) -> pd.DataFrame:
         """Wide frame of a stream/list (all-NaN with one column when absent)."""
         s = self.series.get(path)
@@ -188,7 +225,6 @@ class Portfolio:
     def subset(self, ids: Iterable[str] | np.ndarray | pd.Index) -> Portfolio:
         idx = pd.Index(list(ids) if not isinstance(ids, pd.Index) else ids)
         keep = set(idx)
-        series = {k: v.loc[idx] for k, v in self.series.items()}
         matrices = {k: {a: m for a, m in v.items() if a in keep} for k, v in self.matrices.items()}
         if self._assets is None:      # the table's rows; the frame stays unbuilt
             pos = self.index.get_indexer(idx)
@@ -196,10 +232,15 @@ class Portfolio:
                 raise KeyError(f"unknown asset ids: {list(idx[pos < 0])}")
             # records: the frames cut when first read; the Ragged items taken at the rows
             lazy = LazyFrames({k: partial(_records_cut, self.records, k, keep) for k in self.records})
+            streams = None if self._streams is None else {k: _readonly(v[pos]) for k, v in self._streams.items()}
+            series = {k: v.loc[idx] for k, v in self.series.items()} if streams is None else \
+                _wide_frames(streams, pd.Index(self.columns.ids[pos].tolist(), name="asset_id"))
             sub = Portfolio(None, series, lazy, matrices, table=self.columns.take(pos))
+            sub._streams = streams
             if self._items is not None:
                 sub._items = LazyFrames({k: partial(_ragged_rows, self, k, pos) for k in self._items})
             return sub
+        series = {k: v.loc[idx] for k, v in self.series.items()}
         records = {k: _records_cut(self.records, k, keep) for k in self.records}
         return Portfolio(self.assets.loc[idx], series, records, matrices)
 
@@ -265,8 +306,8 @@ class Portfolio:
         ids = table.ids.tolist()
         _, _, sfields, mfields, rplan = _card_plan()
         raw_series: dict[str, list[Any]] = {f.path: [_get(c, f.path) for c in cards] for f in sfields}
-        items = _typed.card_items(ids, cards, rplan)
-        records = _typed.records_from_cards(items)
+        items = _typed.ragged_from_cards(_typed.card_items(cards, rplan))
+        records = _typed.records_of_ragged(items, table.ids)   # (frames: the edge, when read)
         matrices: dict[str, dict[str, np.ndarray]] = {}
         for f in mfields:
             m = {aid: np.asarray(_get(c, f.path), dtype=float)
@@ -274,13 +315,13 @@ class Portfolio:
             if m:
                 matrices[f.path] = m
         index = pd.Index(ids, name="asset_id")
-        series, filled = expand_streams(index, table["income_periods"],
-                                        table["income_terminal_growth"], raw_series)
+        streams, filled = expand_stream_arrays(len(ids), table["income_periods"],
+                                               table["income_terminal_growth"], raw_series)
         if filled:
             table = table.with_columns(**filled)
-        pf = cls(None, series, records, matrices, table=table)
-        pf._index = index
-        pf._items = _typed.ragged_from_cards(items)
+        pf = cls(None, _wide_frames(streams, index), records, matrices, table=table)
+        pf._index, pf._streams = index, streams
+        pf._items = items
         return pf
 
     # ---------------------------------------------------------------- from flat tables
@@ -356,6 +397,11 @@ class Portfolio:
                 _set(out, path, [{k: _py(v) for k, v in r.items() if _py(v) is not None}
                                  for r in sub.to_dict("records")])
         return out
+
+
+def _wide_frames(streams: Mapping[str, np.ndarray], index: pd.Index) -> LazyFrames:
+    """The ``series`` frames of stream arrays, each made when first read (the edge form)."""
+    return LazyFrames({k: partial(wide_frame, k, v, index) for k, v in streams.items()})
 
 
 def _records_cut(records: Mapping[str, pd.DataFrame], path: str, keep: set[Any]) -> pd.DataFrame:

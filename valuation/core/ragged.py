@@ -35,9 +35,23 @@ __all__ = ["Ragged", "PortfolioArrays", "item_specs"]
 
 
 def item_specs(path: str) -> tuple[ColumnSpec, ...]:
-    """The item columns of a records path, named by the item key (``price``, ``category`` …)."""
+    """The item columns of a records path, named by the item key (``price``, ``category`` …);
+    derived once per path and schema field list."""
+    fields = _record_fields()[path]
+    got = _ITEM_SPECS.get(path)
+    if got is not None and got[0] is fields:
+        return got[1]
+    specs = _item_specs(fields)
+    _ITEM_SPECS[path] = (fields, specs)
+    return specs
+
+
+_ITEM_SPECS: dict[str, tuple[Any, tuple[ColumnSpec, ...]]] = {}
+
+
+def _item_specs(fields: Sequence[Any]) -> tuple[ColumnSpec, ...]:
     out = []
-    for g in _record_fields()[path]:
+    for g in fields:
         leaf = g.path.rsplit(".", 1)[1]
         if g.kind == "list_number" or (g.kind == "bool" and g.default is None):
             out.append(ColumnSpec(leaf, "object", g.path))
@@ -169,12 +183,16 @@ class Ragged:
         return cls(path, np.concatenate([[0], np.cumsum(counts)]), cols)
 
     def to_frame(self, ids: np.ndarray) -> pd.DataFrame:
-        """The long frame: ``asset_id`` then the item columns (enum labels, None missing)."""
+        """The long frame: ``asset_id`` then the item columns (numbers float64 NaN, enum labels
+        and text object None, dates datetime64 NaT, other items object None) — the records
+        frame of a portfolio of cards, an edge form (faces, books)."""
         out: dict[str, Any] = {"asset_id": np.asarray(ids, dtype=object)[self.owner]}
         for spec in item_specs(self.path):
             a = self.columns[spec.name]
             if spec.kind == "enum":
                 a = np.array((*(spec.labels or ()), None), dtype=object)[a]
+            elif spec.kind == "date":   # pandas' reading of ISO day text (an all-missing column: [s])
+                a = a.astype("datetime64[s]" if np.isnat(a).all() else "datetime64[us]")
             out[spec.name] = a
         # object columns stay object with None (the constructor would infer "str" with NaN)
         return pd.DataFrame({k: pd.Series(v, dtype=object) if v.dtype == object else v

@@ -43,18 +43,18 @@ _LIST_STREAMS = ("income.income", "income.base", "income.revenue", "income.nopat
                  "income.without", "income.savings")
 
 
-def expand_streams(index: pd.Index, periods: np.ndarray, terminal_growth: np.ndarray,
-                   raw: dict[str, list[Any]]) -> tuple[dict[str, pd.DataFrame], dict[str, np.ndarray]]:
-    """Card streams and numeric lists (path → one value per asset) as wide frames over periods.
+def expand_stream_arrays(n: int, periods: np.ndarray, terminal_growth: np.ndarray,
+                         raw: dict[str, list[Any]]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Card streams and numeric lists (path → one value per asset) as (assets × periods 1..w)
+    float arrays, NaN after an asset's last period.
 
     An explicit income list sets ``income_periods`` where it is not given; a ``{base, growth,
     terminal_growth}`` stream is expanded by :func:`_grow` over the periods and its
     ``terminal_growth`` fills ``income_terminal_growth`` where that is not given. Returns the
-    series (path → frame with columns 1..n; ``path.growth`` → the given rates, columns 2..)
-    and the filled columns (``{"income_periods": …, "income_terminal_growth": …}``, only
-    those that changed).
+    arrays (``path.growth`` → the given rates, which start at period 2: its period-1 column
+    is NaN) and the filled columns (``{"income_periods": …, "income_terminal_growth": …}``,
+    only those that changed).
     """
-    n = len(index)
     periods = np.array(periods, dtype=float)
     tg = np.array(terminal_growth, dtype=float)
     filled: dict[str, np.ndarray] = {}
@@ -63,7 +63,7 @@ def expand_streams(index: pd.Index, periods: np.ndarray, terminal_growth: np.nda
             if isinstance(v, list) and np.isnan(periods[i]):
                 periods[i] = len(v)
                 filled["income_periods"] = periods
-    out: dict[str, pd.DataFrame] = {}
+    out: dict[str, np.ndarray] = {}
     for path, vals in raw.items():
         if all(v is None for v in vals):
             continue
@@ -90,11 +90,43 @@ def expand_streams(index: pd.Index, periods: np.ndarray, terminal_growth: np.nda
             p = np.nan_to_num(periods[sidx], nan=1.0)
             mat[sidx] = _grow(base, gm, p, nmax)
             if gl:
-                gfull = np.full((n, gl), np.nan)
-                gfull[sidx] = gm
-                out[path + ".growth"] = pd.DataFrame(gfull, index=index, columns=range(2, gl + 2))
-        out[path] = pd.DataFrame(mat, index=index, columns=range(1, nmax + 1))
+                gfull = np.full((n, gl + 1), np.nan)      # (period 1: no rate)
+                gfull[sidx, 1:] = gm
+                out[path + ".growth"] = gfull
+        out[path] = mat
+    for a in out.values():
+        a.flags.writeable = False
     return out, filled
+
+
+def wide_frame(path: str, values: np.ndarray, index: pd.Index) -> pd.DataFrame:
+    """The wide frame of a stream array (columns = periods; a growth stream's from 2): the
+    edge form of :func:`expand_stream_arrays`' arrays."""
+    first = 2 if path.endswith(".growth") else 1
+    return pd.DataFrame(values[:, first - 1:], index=index, columns=range(first, values.shape[1] + 1),
+                        copy=True)        # (its own values: the arrays are read-only)
+
+
+def stream_array(frame: pd.DataFrame) -> np.ndarray:
+    """A wide stream frame as (assets × periods 1..w) floats: its columns placed by their period
+    labels (a growth stream starts at period 2), NaN where not given."""
+    values = np.asarray(frame.to_numpy(dtype=float, na_value=np.nan))
+    periods = list(frame.columns)
+    if periods == list(range(1, len(periods) + 1)):
+        return values
+    at = np.array([int(p) for p in periods], dtype=np.intp)
+    out = np.full((len(values), int(max(at.max(initial=0), 0))), np.nan)
+    keep = at >= 1
+    out[:, at[keep] - 1] = values[:, keep]
+    return out
+
+
+def expand_streams(index: pd.Index, periods: np.ndarray, terminal_growth: np.ndarray,
+                   raw: dict[str, list[Any]]) -> tuple[dict[str, pd.DataFrame], dict[str, np.ndarray]]:
+    """:func:`expand_stream_arrays` as wide frames over periods (columns 1..n; ``path.growth``
+    columns 2..), and the filled columns."""
+    arrays, filled = expand_stream_arrays(len(index), periods, terminal_growth, raw)
+    return {k: wide_frame(k, v, index) for k, v in arrays.items()}, filled
 
 
 def _expand_series(assets: pd.DataFrame, raw: dict[str, list[Any]]) -> dict[str, pd.DataFrame]:

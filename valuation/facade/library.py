@@ -2,6 +2,7 @@
 (docs/DESIGN.md §2 "Library snapshot"). Part of :mod:`valuation.api`."""
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from ..core.snapshot import LibrarySnapshot
@@ -13,6 +14,7 @@ LibraryLike = str | LibrarySnapshot | Any | None
 
 _SNAP_CACHE: dict[str, LibrarySnapshot] = {}
 _STORES: dict[str, Any] = {}
+_DEFAULT_URLS: dict[tuple[str | None, str] | None, str] = {}
 
 
 def open_library(url: str | None = None, *, init: bool = False) -> Any:
@@ -76,7 +78,10 @@ def snapshot(library: LibraryLike = None) -> LibrarySnapshot:
 
 
 def _default_store(url: str | None) -> Any:
-    url = url or default_db_url()
+    # the default URL depends on VALUATION_DB_URL and the working directory: resolved once per
+    # pair (resolving the path costs more than the rest of the look-up)
+    where = (os.environ.get("VALUATION_DB_URL"), os.getcwd()) if url is None else None
+    url = url or _DEFAULT_URLS.get(where) or _DEFAULT_URLS.setdefault(where, default_db_url())
     st = _STORES.get(url)
     if st is None:
         st = open_library(url)

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..core.errors import NotFoundError
+from .changes import ChangeProbe
 from .exchange import write_export
 from .records import LIBRARIES, AuditRecord, Entry, canonical_json, check_library, check_status
 from .tables import audit, versions
@@ -26,9 +27,12 @@ def _aware(ts: _dt.datetime) -> _dt.datetime:
 
 class StoreReads:
     """The reads of :class:`~valuation.library.store.Store` (which supplies ``_read``,
-    ``_entry``, ``_latest_row``, ``_head_rows`` and ``_snapshot_cache``)."""
+    ``engine``, ``_read``, ``_entry``, ``_latest_row``, ``_head_rows`` and ``_snapshot_cache``)."""
 
-    _snapshot_cache: tuple[tuple[int, Any], str] | None
+    engine: sa.Engine
+    #: (change probe token, audit marker, snapshot id) of the last :meth:`snapshot_id`
+    _snapshot_cache: tuple[Any, tuple[int, Any], str] | None
+    _changes: ChangeProbe
 
     # ------------------------------------------------------------------ reads
     def get(self, library: str, key: str, version: int | None = None) -> Entry:
@@ -106,21 +110,33 @@ class StoreReads:
         """sha256 over (library, key, version, content_hash) of every active entry (16 hex).
 
         It changes when, and only when, the set of active versions changes: a new active
-        version or a retirement changes it; a draft does not.
+        version or a retirement changes it; a draft does not. Asked on every appraisal, so it
+        is kept with what identifies the committed state: no query at all while the change
+        probe (:mod:`valuation.library.changes`: SQLite's ``data_version``) says nothing was
+        committed, by this process or another; else one query of the audit log's marker,
+        and the entries are hashed again only when that marker moved.
         """
+        token = self._changes.token()            # before reading: a write after it changes the next token
+        cache = self._snapshot_cache
+        if token is not None and cache is not None and cache[0] == token:
+            return cache[2]
         with self._read() as conn:
             # every write appends audit rows in its own transaction and audit rows are never
             # deleted: (count, max id) of the audit log identifies the committed state
             marker = tuple(conn.execute(sa.select(sa.func.count(), sa.func.max(audit.c.id))).one())
-            if self._snapshot_cache is not None and self._snapshot_cache[0] == marker:
-                return self._snapshot_cache[1]
+            # (the same audit marker in another database file at the same path means nothing)
+            same_db = token is None or (cache is not None and cache[0] is not None
+                                        and cache[0].database == token.database)
+            if cache is not None and cache[1] == marker and same_db:
+                self._snapshot_cache = (token, marker, cache[2])
+                return cache[2]
             rows = self._head_rows(conn, None, "active",
                                    ["library", "key", "version", "content_hash"])
         h = hashlib.sha256()
         for lib, key, ver, ch in sorted(tuple(r) for r in rows):
             h.update(f"{lib}\x1f{key}\x1f{ver}\x1f{ch}\n".encode())
-        self._snapshot_cache = (marker, h.hexdigest()[:16])
-        return self._snapshot_cache[1]
+        self._snapshot_cache = (token, marker, h.hexdigest()[:16])
+        return self._snapshot_cache[2]
 
     def counts(self) -> dict[str, int]:
         """Number of active entries per library."""

@@ -34,6 +34,7 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 
 from ..core.errors import ConflictError, Issue, NotFoundError, ValidationError, ValuationError
+from .changes import ChangeProbe
 from .database import WRITE_OPTION, default_url, make_engine, normalise_url
 from .reads import StoreReads, _aware
 from .records import (
@@ -86,7 +87,8 @@ class Store(StoreReads):
         self.engine = engine
         self.verify = verify
         self._validators: dict[str, list[Validator]] = {}
-        self._snapshot_cache: tuple[tuple[int, Any], str] | None = None
+        self._snapshot_cache: tuple[Any, tuple[int, Any], str] | None = None
+        self._changes = ChangeProbe(engine)    # (library/changes.py: no query while unchanged)
 
     # ------------------------------------------------------------------ plumbing
     @property
@@ -106,6 +108,7 @@ class Store(StoreReads):
     def close(self) -> None:
         """Release pooled connections (the store stays usable: it reconnects on demand)."""
         self.engine.dispose()
+        self._changes.close()
 
     def create_schema(self) -> None:
         """Bring the database to the engine's schema version (``valuation db upgrade``)."""

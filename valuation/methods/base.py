@@ -34,11 +34,9 @@ from typing import Any, ClassVar, Protocol, TypedDict
 
 import numpy as np
 
-from ..core.frames import frame_of_arrays, row_columns
+from ..core.frames import frame_of_arrays
 from ..core.portfolio import Portfolio
 from .result import MethodResult
-
-_row_columns = row_columns   # (the name tests/core/test_result_rows.py imports)
 
 __all__ = ["RESULT_COLUMNS", "Approach", "MethodFn", "Explanation", "LazyWarnings", "Params", "TraceStep", "Values",
            "MethodResult", "Method", "step", "nan_to_num"]

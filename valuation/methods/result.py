@@ -4,10 +4,11 @@ warnings (issue 20 step 3; docs/DESIGN.md §3).
 A :class:`MethodResult` made by :meth:`~valuation.methods.base.Approach.appraise` carries the
 approach's :class:`~valuation.methods.base.Values` as numpy columns in the portfolio's order
 (``estimate``, ``low``, ``high``, ``applicable``, ``reason_zh``, ``reason_en``, then the
-approach's own); the engine, the pricing layer and a result's rows read those arrays. The
-pandas ``frame`` is built only when a face or a report asks for it (the approach's own frame
-builder, :meth:`~valuation.methods.base.Approach.frame`). A result made from a frame (an
-approach's own composition, a test) reads its columns from that frame once.
+approach's own); the engine, the pricing layer, the rules' facts and a result's rows read
+those arrays. The pandas ``frame`` is built only when a face or a report asks for it (the
+approach's own frame builder, :meth:`~valuation.methods.base.Approach.frame`). A result made
+from a frame (an approach's own composition, a test) converts the frame's columns to arrays
+once, on first read (:func:`frame_arrays`), and is read as any other.
 """
 from __future__ import annotations
 
@@ -16,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from ..core.frames import CONVERT_AT_ONCE, frame_columns, frame_of_arrays, row_columns
+from ..core.frames import frame_of_arrays
 
-__all__ = ["MethodResult", "plain_columns"]
+__all__ = ["MethodResult", "frame_arrays", "plain_columns"]
 
 
 def plain_columns(cols: Mapping[str, Any]) -> dict[str, np.ndarray]:
@@ -30,6 +31,20 @@ def plain_columns(cols: Mapping[str, Any]) -> dict[str, np.ndarray]:
             names, codes = v
             v = np.asarray(names, dtype=object)[np.asarray(codes, dtype=np.intp)]
         out[k] = np.asarray(v)
+    return out
+
+
+def frame_arrays(frame: Any) -> dict[str, np.ndarray]:
+    """The columns of a result frame as read-only 1-D arrays, each converted once by public
+    pandas: numpy columns (numbers, bools, dates) as stored, every other column (text, …) an
+    object array with None where missing."""
+    out: dict[str, np.ndarray] = {}
+    for name in frame.columns:
+        s = frame[name]
+        a = s.to_numpy() if isinstance(s.dtype, np.dtype) else s.to_numpy(dtype=object, na_value=None)
+        a = a.view()             # (our own view: the flag must not touch the frame's array)
+        a.flags.writeable = False
+        out[name] = a
     return out
 
 
@@ -53,7 +68,7 @@ class MethodResult:
     build : makes the frame of ``columns`` on first use (default: one frame of the arrays).
     """
 
-    __slots__ = ("method", "traces", "params", "warnings", "_frame", "_cols", "_index", "_build", "_rows", "_arrays")
+    __slots__ = ("method", "traces", "params", "warnings", "_frame", "_cols", "_index", "_build", "_rows")
 
     def __init__(self, method: str, frame: Any = None, traces: dict[str, list[Any]] | None = None,
                  params: dict[str, Any] | None = None, warnings: Mapping[str, list[dict[str, Any]]] | None = None,
@@ -65,9 +80,8 @@ class MethodResult:
         self.traces = traces if traces is not None else {}
         self.params = params if params is not None else {}
         self.warnings = warnings if warnings is not None else {}
-        self._frame, self._build, self._rows = frame, build, 0
+        self._frame, self._build, self._rows = frame, build, None
         self._cols = plain_columns(columns) if columns is not None else None
-        self._arrays = columns is not None      # made from arrays (else from a frame)
         self._index = index if frame is None else frame.index
         if self._cols is not None:
             for v in self._cols.values():
@@ -97,7 +111,7 @@ class MethodResult:
     def columns(self) -> Mapping[str, np.ndarray]:
         """The result columns as read-only arrays (text: str, None where missing)."""
         if self._cols is None:
-            self._cols = frame_columns(self._frame)   # (read column by column, on first use)
+            self._cols = frame_arrays(self._frame)    # (converted once, on first use)
         return self._cols
 
     def num(self, name: str) -> np.ndarray:
@@ -131,10 +145,12 @@ class MethodResult:
         goes into ``reason_code`` where the result has that column. Itself when no row is
         refused."""
         m = np.asarray(mask, dtype=bool)
-        if first:
-            m = m & (self.txt("reason_zh") == "")
         if not m.any():
             return self
+        if first:
+            m = m & (self.txt("reason_zh") == "")
+            if not m.any():
+                return self
         cols = dict(self.columns)
         for c in ("estimate", "low", "high"):
             if c in cols:
@@ -150,39 +166,40 @@ class MethodResult:
 
     # ------------------------------------------------------------------ rows
     def row(self, asset_id: str) -> dict[str, Any]:
-        """One asset's row as plain values — what ``{k: _plain(v) for k, v in
-        frame.loc[asset_id].items()}`` gives: numbers and bools as Python scalars (NaN kept),
-        everything else through ``_plain`` (missing text None). Read from the columns; a
-        result made from a frame converts the frame's columns once (``.loc`` for the first
-        rows of a large frame: a batch may read only a few)."""
+        """One asset's row as plain values: numbers and bools as Python scalars (NaN kept),
+        text as str (None missing), dates as ISO text, anything else through ``_plain``. Every
+        column is converted once, on the first row read (a result's rows are read for every
+        asset of a portfolio)."""
+        if self._rows is None:
+            self._rows = _column_rows(self.columns, self._index)
+        get_loc, names, plain, lazy = self._rows
+        i = get_loc(asset_id)
+        if not isinstance(i, (int, np.integer)):
+            raise KeyError(f"asset_id {asset_id!r} is not unique in the result")
+        if not lazy:
+            return {k: pl[i] for k, pl in zip(names, plain)}
         from .base import _plain
 
-        rows = self._rows
-        if type(rows) is int:
-            if self._arrays:
-                rows = self._rows = _column_rows(self.columns, self._index)
-            else:
-                rows = row_columns(self._frame) if rows >= 2 or len(self._frame) <= CONVERT_AT_ONCE else rows + 1
-                self._rows = rows
-        if type(rows) is int or rows is False:
-            return {k: _plain(v) for k, v in self.frame.loc[asset_id].items()}
-        get_loc, names, plain, lazy = rows
-        i = get_loc(asset_id)
-        if not isinstance(i, int):      # a duplicated id: .loc gives a frame, not a row
-            return {k: _plain(v) for k, v in self.frame.loc[asset_id].items()}
         return {k: (_plain(lz[i]) if pl is None else pl[i]) for k, pl, lz in zip(names, plain, lazy)}
 
 
-def _column_rows(cols: Mapping[str, np.ndarray], index: Any) -> tuple[Any, list[str], list[Any], list[Any]]:
-    """``(get_loc, names, plain, lazy)`` of :func:`~valuation.core.frames.row_columns` from the
-    arrays: numbers and bools as Python scalars once, other columns passed through ``_plain``
-    on access."""
-    plain, lazy = [], []
+def _column_rows(cols: Mapping[str, np.ndarray], index: Any) -> tuple[Any, list[str], list[Any], Any]:
+    """``(get_loc, names, plain, lazy)``: numbers, bools, text (str or None) and dates (ISO
+    text or None) as Python values once; any other column's values (lists, objects) passed
+    through ``_plain`` on access (``lazy``: None when there is none)."""
+    plain: list[Any] = []
+    lazy: list[Any] = []
     for v in cols.values():
-        if v.dtype.kind in "fiub":
+        kind = v.dtype.kind
+        if kind in "fiub":
             plain.append(v.tolist())
             lazy.append(None)
+        elif kind == "M":
+            plain.append([None if d is None else d.isoformat() for d in v.astype("datetime64[D]").tolist()])
+            lazy.append(None)
         else:
-            plain.append(None)
-            lazy.append(v)
-    return index.get_loc, list(cols), plain, lazy
+            vals = v.tolist() if kind == "O" else None
+            text = vals is not None and all(x is None or type(x) is str for x in vals)
+            plain.append(vals if text else None)
+            lazy.append(None if text else v)
+    return index.get_loc, list(cols), plain, lazy if any(x is not None for x in lazy) else None

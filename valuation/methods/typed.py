@@ -22,6 +22,7 @@ import numpy as np
 
 from ..core.columns import MISSING_CODE, AssetTable
 from ..core.ragged import Ragged
+from ..core.streams import stream_array
 
 __all__ = ["MISSING_CODE", "code_of", "coded", "decode", "is_label", "records", "stream", "table", "text_has"]
 
@@ -36,13 +37,11 @@ def table(pf: Any) -> AssetTable:
 def stream(pf: Any, path: str) -> np.ndarray | None:
     """The stream ``path`` as float64 (assets × periods 1, 2 …), NaN after an asset's last
     period; None when no asset gives it."""
+    own = getattr(pf, "stream_values", None)
+    if own is not None:           # a Portfolio: its arrays (core/streams.py), no frame
+        return own(path)
     s = pf.series.get(path)
-    if s is None:
-        return None
-    periods = list(s.columns)
-    if periods != list(range(1, len(periods) + 1)):     # (a portfolio's streams: periods 1..w)
-        s = s.reindex(columns=range(1, int(max(periods, default=0)) + 1))
-    return np.asarray(s.to_numpy(dtype=float, na_value=np.nan))
+    return None if s is None else stream_array(s)
 
 
 def records(pf: Any, path: str) -> Ragged | None:

@@ -116,9 +116,7 @@ class _Parts:
         else:
             self.table = pf.columns
             self.records = pf.ragged(INDICATORS_FIELD)   # (straight from the cards' items)
-            frame = pf.series.get(WEIGHTS_FIELD)
-            # (the portfolio's own wide frame, aligned with its assets: its values)
-            given = None if frame is None else np.asarray(frame.reindex(pf.index), dtype=float)
+            given = pf.stream_values(WEIGHTS_FIELD)      # (assets × 6, or None)
         self.matrices: Mapping[str, Any] = pf.matrices.get(MATRIX_FIELD) or {}
         self.weights = None if given is None or not given.shape[1] else _six(given)
         self.ids = self.table.ids
@@ -217,8 +215,29 @@ def composite_columns(pf, weights: Any = None, *, scale: str | None = None,
         raise ValueError("errors must be 'raise' or 'mark'")
     lib = library or DEFAULT_QUALITY_LIBRARY
     scale = lib.scale if scale is None else scale
-    bands = lib.bands if bands is None else bands
-    catalog = lib.catalog if catalog is None else catalog
+    memo = getattr(pf, "memo", None)
+    if memo is not None and weights is None and bands is None and catalog is None:
+        # the cost and the market approach both score a portfolio's quality this way: once
+        # (keyed by the library object itself, kept in the value, not by its id alone)
+        lib_, cols = memo(("quality.composite", scale, errors, id(lib)),
+                          lambda: (lib, _frozen(_composite(pf, None, scale, lib.bands, lib.catalog, errors, lib))))
+        if lib_ is lib:
+            return dict(cols)
+    return _composite(pf, weights, scale, lib.bands if bands is None else bands,
+                      lib.catalog if catalog is None else catalog, errors, lib)
+
+
+def _frozen(cols: dict[str, Any]) -> dict[str, Any]:
+    """The columns made read-only (shared by the readers of a memo)."""
+    for v in cols.values():
+        if isinstance(v, np.ndarray):
+            v.flags.writeable = False
+    return cols
+
+
+def _composite(pf: Any, weights: Any, scale: str, bands: Any, catalog: Any, errors: str,
+               lib: QualityLibrary) -> dict[str, np.ndarray]:
+    """:func:`composite_columns` with its defaults resolved."""
     parts = _Parts(pf)
     idx = parts.ids
     # the first problem of each asset, in Chinese and English ("" when none)

@@ -238,24 +238,19 @@ class RuleSet:
         if n is None:
             n = len(next(iter(facts.values()))) if facts else 0
         env = {c: np.asarray(facts[c]) if c in facts else _missing(_TYPES.get(c, "number"), n) for c in self._read}
-        pos, which = [], []
         masks: dict[str, np.ndarray | None] = {}   # rules citing the same clause share a mask
+        fired = np.zeros((len(self.rules), n), dtype=bool)     # rules × assets
         with np.errstate(all="ignore"):   # (a division by zero gives ±inf or NaN, as documented)
-            fired_all = [r.compiled.mask(env, n) for r in self.rules]   # type: ignore[union-attr]
-        for k, (r, fired) in enumerate(zip(self.rules, fired_all)):
+            for k, r in enumerate(self.rules):
+                fired[k] = r.compiled.mask(env, n)   # type: ignore[union-attr]
+        for k, r in enumerate(self.rules):
             key = self._applies_keys[k]
             where = masks[key] if key in masks else masks.setdefault(key, applies_mask(r.applies_to, env, n))
-            # (only where the clause binds the holder)
-            hit = np.flatnonzero(fired if where is None else fired & where)
-            if len(hit):
-                pos.append(hit)
-                which.append(np.full(len(hit), k, dtype=np.intp))
-        if not pos:
-            return Hits(np.zeros(0, np.intp), np.zeros(0, np.intp), self._codes)
-        p = np.concatenate(pos)
-        w = np.concatenate(which)
-        order = np.argsort(p, kind="stable")  # grouped by asset, rules in library order
-        return Hits(p[order], w[order], self._codes)
+            if where is not None:                 # (only where the clause binds the holder)
+                fired[k] &= where
+        which, pos = np.nonzero(fired)            # rule-major: rules in library order per asset
+        order = np.argsort(pos, kind="stable")    # grouped by asset
+        return Hits(pos[order].astype(np.intp), which[order].astype(np.intp), self._codes)
 
     # what depends on the rules only, computed once per rule set (the engine keeps one
     # compiled rule set per library snapshot)

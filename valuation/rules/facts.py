@@ -33,9 +33,8 @@ from ..core.columns import AssetTable
 
 __all__ = ["FACTS", "fact_types", "fact_arrays", "describe_facts", "empty_facts", "METHODS"]
 
-#: a table of result columns: anything with ``name in cols`` and ``cols[name]`` giving a 1-D
-#: array-like aligned row for row with the assets — a ``{column: ndarray}`` mapping, or a
-#: result frame as the approaches still return it (read with its own ``to_numpy`` or ``np.asarray``)
+#: a table of result columns: a ``{column: ndarray}`` mapping (``MethodResult.columns``, the
+#: reconciled columns), each 1-D array aligned row for row with the assets
 Columns = Mapping[str, Any]
 
 METHODS = ("cost", "income", "market")
@@ -137,15 +136,8 @@ def _to_float(x: Any) -> float:
         return np.nan
 
 
-def _array(values: Any) -> np.ndarray:
-    """The values of a result column as an ndarray: a column object's own ``to_numpy`` when it
-    has one (a frame's column: numpy's protocol probing of it costs more than the read),
-    else ``np.asarray``."""
-    return values.to_numpy() if hasattr(type(values), "to_numpy") else np.asarray(values)
-
-
 def _floats(values: Any) -> np.ndarray:
-    a = _array(values)
+    a = np.asarray(values)
     if a.dtype.kind in "fiub":
         return a.astype(float, copy=False)
     return np.array([_to_float(x) for x in a.ravel().tolist()], dtype=float)
@@ -162,7 +154,7 @@ def _truthy(x: Any) -> bool:
 
 
 def _bools(values: Any) -> np.ndarray:
-    a = _array(values)
+    a = np.asarray(values)
     if a.dtype == bool:
         return a
     if a.dtype.kind in "fiu":
@@ -186,8 +178,9 @@ def _count_items(texts: np.ndarray) -> np.ndarray:
 
 
 def _first(*arrays: np.ndarray) -> np.ndarray:
-    """Element-wise first non-NaN."""
-    out = arrays[0].copy()
+    """Element-wise first non-NaN (the one array itself when given one: facts are read, never
+    written)."""
+    out = arrays[0]
     for a in arrays[1:]:
         out = np.where(np.isnan(out), a, out)
     return out
@@ -198,11 +191,12 @@ class _Reader:
 
     def __init__(self, cols: Columns | None, n: int, what: str):
         self.cols, self.n = cols, n
+        self.names = frozenset(cols) if cols is not None else frozenset()
         self._num: dict[str, np.ndarray] = {}
         self.what = what
 
     def __contains__(self, col: str) -> bool:
-        return self.cols is not None and col in self.cols
+        return col in self.names
 
     def _read(self, col: str) -> Any:
         v = self.cols[col]   # type: ignore[index]
@@ -239,8 +233,15 @@ class _Sources:
         """An approach's column: its own results, else ``<m>_<col>`` of the reconciled
         results, else plain (first non-NaN; absent columns are all NaN and skipped)."""
         fr, res = self.mfr.get(m), self.res
-        found = [r.num(c) for c in (col, *alts)
-                 for r, c in ((fr, c), (res, f"{m}_{c}"), (res, c)) if r is not None and c in r]
+        own, rec = fr.names if fr is not None else frozenset(), res.names
+        found = []
+        for c in (col, *alts):
+            if c in own:
+                found.append(fr.num(c))              # type: ignore[union-attr]
+            if f"{m}_{c}" in rec:
+                found.append(res.num(f"{m}_{c}"))
+            if c in rec:
+                found.append(res.num(c))
         return _first(*found) if found else np.full(self.n, np.nan)
 
     def applicable(self, m: str) -> tuple[np.ndarray, bool]:
@@ -264,15 +265,14 @@ def _approach_facts(src: _Sources, est: np.ndarray) -> dict[str, Any]:
         used[m], known[m] = ok, kn
         e = src.mfr[m].num("estimate") if m in src.mfr else src.res.num(f"{m}_estimate")
         m_est[m] = np.where(ok, e, np.nan)
-    E = np.column_stack([m_est[m] for m in METHODS])
-    E = np.where(E > 0, E, np.nan)
-    cnt = (~np.isnan(E)).sum(axis=1)
-    mx = np.max(np.where(np.isnan(E), -np.inf, E), axis=1)
-    mn = np.min(np.where(np.isnan(E), np.inf, E), axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        spread = np.where(cnt >= 2, mx / mn - 1, np.nan)
-        gap = np.where((cnt >= 2) & (est > 0), (mx - mn) / est, np.nan)
-    n_methods = np.array([used[m] for m in METHODS]).sum(axis=0).astype(float) if n else np.zeros(0)
+    E = np.array([m_est[m] for m in METHODS]).reshape(len(METHODS), n)   # approaches × assets
+    with np.errstate(all="ignore"):     # (NaN and ≤ 0 estimates take no part; ratios over 0 → NaN)
+        E = np.where(E > 0, E, np.nan)
+        two = (~np.isnan(E)).sum(axis=0) >= 2
+        mx, mn = np.fmax.reduce(E, axis=0), np.fmin.reduce(E, axis=0)   # (NaN ignored)
+        spread = np.where(two, mx / mn - 1, np.nan)
+        gap = np.where(two & (est > 0), (mx - mn) / est, np.nan)
+    n_methods = np.array([used[m] for m in METHODS]).reshape(len(METHODS), n).sum(axis=0).astype(float)
     return {"used": used, "m_est": m_est, "spread": spread, "gap": gap, "n_methods": n_methods,
             "inc_gate": used["income"] if known["income"] else np.ones(n, bool)}
 
@@ -327,7 +327,7 @@ def fact_arrays(table: AssetTable, results: Columns | None = None, *,
         ``proposed_price``, ``declared_value``, ``holder_type``, ``use_category``, ``pledged``,
         ``fiscal_revenue``, ``public_data``, ``valuation_date``, ``rights_term_end``, ...
     results : the reconciled result columns, aligned with ``table`` (a ``{column: array}``
-        mapping or a result frame), with any of: ``estimate``, ``low``, ``high``; per
+        mapping, e.g. the engine's ``Reconciled``), with any of: ``estimate``, ``low``, ``high``; per
         approach ``<m>_estimate`` and ``<m>_applicable`` (m = cost, income, market); and
         approach details either prefixed (``income_life``) or plain: ``n_comparables``,
         ``comparable_spread`` (or ``spread``), ``x1_max``, ``coeff_max``, ``coeff_min``,
@@ -335,7 +335,7 @@ def fact_arrays(table: AssetTable, results: Columns | None = None, *,
         ``life_requested``, ``rights_years_remaining``, ``terminal_beyond_rights``,
         ``delta``, ``quality_score``, ``price``, ``cap``, ``cap_ratio``, ``mar_ratio``.
         Absent columns give missing facts.
-    methods : optional ``{approach: result columns}`` (``MethodResult.frame``); approach
+    methods : optional ``{approach: result columns}`` (``MethodResult.columns``); approach
         details are read from these first.
     as_of : date for ``days_since_valuation`` (default: today).
     """

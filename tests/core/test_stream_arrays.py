@@ -1,0 +1,64 @@
+"""Streams of a portfolio of cards as (assets × periods) arrays (core/streams.py): by hand,
+taken by ``subset``, and their frames (the edge form) made only when read."""
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+
+from valuation.core.portfolio import Portfolio
+
+
+def _card(aid: str, income, **more) -> dict:
+    return {"asset": {"asset_id": aid, "name": aid}, "engagement": {"valuation_date": "2025-06-30"},
+            "income": {"model": "direct", "discount_rate": 0.1, "income": income, **more}}
+
+
+CARDS = [_card("A", [1.0, 2.0, 3.0]), _card("B", {"base": 10.0, "growth": [0.5]}, periods=2),
+         {"asset": {"asset_id": "C", "name": "C"}, "engagement": {"valuation_date": "2025-06-30"}}]
+
+
+def test_stream_arrays_by_hand_and_no_frame_built():
+    pf = Portfolio.from_cards(CARDS)
+    s = pf.stream_values("income.income")
+    # A as given; B over its 2 periods: F_1 = 10, F_2 = 10 × 1.5 = 15; C gives none
+    assert s.shape == (3, 3) and not s.flags.writeable
+    np.testing.assert_array_equal(s[0], [1.0, 2.0, 3.0])
+    assert s[1, :2].tolist() == [10.0, 15.0] and np.isnan(s[1, 2]) and np.isnan(s[2]).all()
+    g = pf.stream_values("income.income.growth")          # rates from period 2
+    assert g.shape == (3, 2) and np.isnan(g[:, 0]).all() and g[1, 1] == 0.5
+    assert pf.stream_values("income.revenue") is None
+    assert pf.columns["income_periods"].tolist()[0] == 3.0   # filled from A's list
+    assert pf.series._done == {}                           # no frame made by these reads
+    with pytest.raises(ValueError):
+        s[0, 0] = 9.0
+
+
+def test_frames_are_the_arrays_with_period_labels():
+    pf = Portfolio.from_cards(CARDS)
+    fr, gr = pf.series["income.income"], pf.series["income.income.growth"]
+    assert list(fr.columns) == [1, 2, 3] and list(gr.columns) == [2]
+    assert fr.index.tolist() == ["A", "B", "C"]
+    np.testing.assert_array_equal(fr.to_numpy(), pf.stream_values("income.income"))
+    assert gr.loc["B", 2] == 0.5
+    fr.loc["A", 1] = 99.0                                  # a frame of its own values
+    assert pf.stream_values("income.income")[0, 0] == 1.0
+
+
+def test_subset_takes_the_stream_rows_and_pickles():
+    pf = Portfolio.from_cards(CARDS)
+    sub = pf.subset(["C", "A"])
+    s = sub.stream_values("income.income")
+    assert np.isnan(s[0]).all() and s[1].tolist() == [1.0, 2.0, 3.0]
+    assert sub.series["income.income"].index.tolist() == ["C", "A"]
+    back = pickle.loads(pickle.dumps(sub))
+    np.testing.assert_array_equal(back.stream_values("income.income"), s)
+
+
+def test_a_portfolio_of_frames_reads_its_frames():
+    pf = Portfolio.from_cards(CARDS)
+    framed = Portfolio(pf.assets, {k: pf.series[k].iloc[::-1] for k in pf.series}, {}, {})
+    np.testing.assert_array_equal(framed.stream_values("income.income"), pf.stream_values("income.income"))
+    np.testing.assert_array_equal(framed.stream_values("income.income.growth"),
+                                  pf.stream_values("income.income.growth"))
