@@ -32,9 +32,13 @@ _EPS_ADJ = 1e-9
 
 
 def _level(values: np.ndarray, table: Mapping[str, float]) -> np.ndarray:
-    """The level of each text value in ``table`` (NaN for a missing or unknown value)."""
-    t = dict(table)
-    return np.array([float(t.get(x, np.nan)) if type(x) is str else np.nan for x in values.tolist()], dtype=float)
+    """The level of each text value in ``table`` (NaN for a missing or unknown value): one
+    comparison over all pairs per level of the table (a few levels, many pairs)."""
+    out = np.full(len(values), np.nan)
+    for k, v in table.items():
+        if type(k) is str:
+            out[np.equal(values, k)] = float(v)
+    return out
 
 
 def coefficient_columns(cols: Mapping[str, np.ndarray], n: int, *, x5_exclusivity: Mapping[str, float],
