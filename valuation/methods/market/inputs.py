@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -47,6 +48,12 @@ def _or(values: np.ndarray, default: Any) -> np.ndarray:
     return np.where(np.isnan(values), float(default), values)
 
 
+@lru_cache(maxsize=1)
+def _item_specs() -> tuple[Any, ...]:
+    """The comparables' item columns (the schema table's: the same for the process's life)."""
+    return item_specs(_COMPARABLES)
+
+
 def comparables_of(items: Ragged | None) -> dict[str, np.ndarray] | None:
     """The explicit comparables of a ``market.comparables`` :class:`Ragged` (its assets' order,
     the given order within an asset): the item columns as arrays — numbers float (NaN
@@ -56,7 +63,7 @@ def comparables_of(items: Ragged | None) -> dict[str, np.ndarray] | None:
     if items is None or not items.offsets[-1]:
         return None
     out: dict[str, np.ndarray] = {"subject": items.owner}
-    for spec in item_specs(_COMPARABLES):
+    for spec in _item_specs():
         a = items[spec.name]
         if spec.kind == "enum":
             out[spec.name] = np.array((*(spec.labels or ()), None), dtype=object)[a.astype(np.intp)]
@@ -70,19 +77,14 @@ def comparables_of(items: Ragged | None) -> dict[str, np.ndarray] | None:
 def _subject_columns(pf, params: Mapping[str, Any], has_explicit: np.ndarray) -> dict[str, np.ndarray]:
     """One subject per asset in the case schema, plus ``source`` (explicit | library | none),
     ``supply_demand``, ``date_index``, ``k``, ``min_comparables``, ``weighting`` — read from
-    the asset table (``date``: the valuation date as ``datetime64[D]``)."""
-    from ...quality.composite import composite_columns
-
-    t = pf.columns
+    the asset table (``date``: the valuation date as ``datetime64[D]``). The quality score
+    (X1, a hedonic feature) is scored only when some subject has comparables: without any,
+    nothing reads it (all NaN)."""
+    t = typed.table(pf)
     n = len(t)
-    try:
-        # the score column only (the frame of every composite column cost more than the scoring)
-        q = np.asarray(composite_columns(pf, errors="mark", library=params.get("quality_library"))["quality_score"],
-                       dtype=float)
-    except Exception:  # noqa: BLE001  # pragma: no cover - quality problems are the quality module's to report
-        q = t.floats("quality_score")
     use_lib = t["market_use_library"]
     source = np.where(has_explicit, "explicit", np.where(use_lib, "library", "none")).astype(object)
+    q = _quality(pf, params) if (has_explicit | use_lib).any() else np.full(n, np.nan)
     return {
         "category": _text(t, "category"), "records": t.floats("records"), "fields": t.floats("fields"),
         "size_bytes": t.floats("size_bytes"), "update_frequency": _text(t, "update_frequency"),
@@ -97,6 +99,18 @@ def _subject_columns(pf, params: Mapping[str, Any], has_explicit: np.ndarray) ->
         "min_comparables": _or(t.floats("market_min_comparables"), params["min_comparables"]),
         "weighting": _or(_text(t, "market_weighting"), params["weighting"]),
     }
+
+
+def _quality(pf, params: Mapping[str, Any]) -> np.ndarray:
+    """The composite quality score of every asset (:mod:`valuation.quality.composite`; the
+    score column only: the other composite columns are the cost approach's)."""
+    from ...quality.composite import composite_columns
+
+    try:
+        return np.asarray(composite_columns(pf, errors="mark", library=params.get("quality_library"))["quality_score"],
+                          dtype=float)
+    except Exception:  # noqa: BLE001  # pragma: no cover - quality problems are the quality module's to report
+        return typed.table(pf).floats("quality_score")
 
 
 class _Subjects:

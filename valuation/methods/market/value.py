@@ -84,7 +84,7 @@ def _grid(subjects: _Subjects, comparables: Any, fit: LibraryFit | None,
         lp = _library_pairs(subjects, fit, p, feats)
         if lp is not None:
             parts.append(lp)
-    priced = np.isin(mode, PRICED_MODES)
+    priced = _priced(mode)
     if parts:
         pc = {c: np.concatenate([q[c] for q in parts]) if len(parts) > 1 else parts[0][c] for c in _PAIR_COLUMNS}
         keep = priced[pc["subject"]] & (pc["price"] > 0)
@@ -168,7 +168,7 @@ def _refusals(subjects: _Subjects, fit: LibraryFit | None, only_synthetic: bool,
        "price mode is free: there is no price to compare; the market approach does not apply")
     na(mode == "negotiated", "计价方式为面议：没有可比较的价格，市场法不适用",
        "price mode is negotiated: there is no price to compare; the market approach does not apply")
-    na(~np.isin(mode, PRICED_MODES), "计价方式无效", "invalid price mode")
+    na(~_priced(mode), "计价方式无效", "invalid price mode")
     na(src == "none", "未提供可比案例，也未选择从案例库选取（market.use_library），市场法不适用（第二十三条）",
        "no comparables given and the case library not used (market.use_library): the market approach does not "
        "apply (art. 23)")
@@ -228,4 +228,12 @@ def _price_units(mode: np.ndarray) -> np.ndarray:
     out = np.full(len(mode), "", dtype=object)
     for m, unit in PRICE_UNITS.items():
         out[np.equal(mode, m)] = unit
+    return out
+
+
+def _priced(mode: np.ndarray) -> np.ndarray:
+    """Whether each price mode has a price to compare (one of ``PRICED_MODES``)."""
+    out = np.zeros(len(mode), dtype=bool)
+    for m in PRICED_MODES:
+        out |= np.equal(mode, m)
     return out
