@@ -65,12 +65,19 @@ def find_rate(table: Mapping[str, Any], currency: str, on: _dt.date) -> dict[str
     return best
 
 
-def _currencies(t: Any) -> np.ndarray:
+def _currencies(t: Any, lib_cur: str) -> np.ndarray:
     """The card's currency of every asset, upper case (missing or empty → CNY, the schema
-    default): numpy's string functions over all assets at once."""
+    default). Only the values other than ``lib_cur`` are looked at further (numpy's string
+    functions over them at once): most portfolios are in the library's currency."""
     c = np.asarray(t["currency"], dtype=object)
-    c = np.where(np.equal(c, None) | np.equal(c, ""), "CNY", c)
-    return np.strings.upper(c.astype(np.dtypes.StringDType())).astype(object)
+    odd = np.flatnonzero(np.not_equal(c, lib_cur))
+    if not len(odd):
+        return c
+    x = c[odd]
+    x = np.where(np.equal(x, None) | np.equal(x, ""), "CNY", x)
+    out = c.copy()
+    out[odd] = np.strings.upper(x.astype(np.dtypes.StringDType())).astype(object)
+    return out
 
 
 class _Rates:
@@ -110,9 +117,9 @@ def apply_market_currency(res: MethodResult, pf: Any, snap: Any, *, table: Mappi
     if not len(res) or "comparables_source" not in cols:
         return res
     t = typed.table(pf)
-    cur = _currencies(t)
     table = fx_table(snap) if table is None else table
     lib_cur = str(table.get("library_currency") or "CNY")
+    cur = _currencies(t, lib_cur)
     other = cur != lib_cur
     if not other.any():
         return res

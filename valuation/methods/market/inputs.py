@@ -54,6 +54,14 @@ def _item_specs() -> tuple[Any, ...]:
     return item_specs(_COMPARABLES)
 
 
+def _as_text(a: np.ndarray) -> np.ndarray:
+    """An object array of text items as str (None kept): a value of another type (a case id
+    read as a number from a CSV) becomes its text; the types are looked at by ``map`` in C."""
+    if set(map(type, a.tolist())) <= {str, type(None)}:
+        return a
+    return a.astype(_TEXT).astype(object)
+
+
 def comparables_of(items: Ragged | None) -> dict[str, np.ndarray] | None:
     """The explicit comparables of a ``market.comparables`` :class:`Ragged` (its assets' order,
     the given order within an asset): the item columns as arrays — numbers float (NaN
@@ -68,7 +76,7 @@ def comparables_of(items: Ragged | None) -> dict[str, np.ndarray] | None:
         if spec.kind == "enum":
             out[spec.name] = np.array((*(spec.labels or ()), None), dtype=object)[a.astype(np.intp)]
         elif spec.kind == "text":
-            out[spec.name] = _blank_to_none(a.astype(_TEXT).astype(object))
+            out[spec.name] = _blank_to_none(_as_text(a))
         else:
             out[spec.name] = a
     return out
