@@ -52,8 +52,7 @@ def _explicit_pairs(subjects: _Subjects, comps: Mapping[str, np.ndarray], beta_e
     """Pairs from the card's comparables (``comps``: item columns and ``subject``, the row
     position of each comparable's asset; text None when missing): (pair columns, number left
     out, a function giving those left out — their columns with ``subject`` and ``why``)."""
-    src = subjects["source"]
-    rows = np.flatnonzero(src[comps["subject"]] == "explicit")
+    rows = np.flatnonzero((subjects["source"] == "explicit")[comps["subject"]])   # (per subject, then gathered)
     s = comps["subject"][rows]
     cm = comps["price_mode"][rows]
     cr = comps["rights_type"][rows]
