@@ -205,3 +205,55 @@ def test_market_currency_on_arrays():
     one = MethodResult("market", None, {}, {}, {}, index=cny.index,
                        columns={k: v[:1] for k, v in res.columns.items()})
     assert apply_market_currency(one, cny, None, table=table) is one
+
+
+def test_a_run_builds_no_frame_until_a_face_asks(monkeypatch):
+    # the appraisal (a portfolio mixing a demonstration with other assets: run in two parts)
+    # gives its columns; the pandas frame is made once, when .frame is read, from those columns
+    import json
+
+    import valuation.core.frames as frames
+    from valuation.core.portfolio import Portfolio
+    from valuation.methods import base, result
+    from valuation.methods.market import outputs
+    from valuation.methods.market.approach import MARKET
+
+    root = Path(__file__).resolve().parents[2] / "examples" / "cards"
+    cards = [json.loads((root / f).read_text(encoding="utf-8")) for f in
+             ("E01_soe_transport_licensing.json", "E05_purchased_third_party.json")]
+    cards[1].setdefault("market", {})["demonstration"] = True
+    pf = Portfolio.from_cards(cards)
+    built = []
+    real = frames.frame_of_arrays
+    for module in (frames, result, base, outputs):     # (every name the frame is built by)
+        monkeypatch.setattr(module, "frame_of_arrays", lambda *a, **k: built.append(1) or real(*a, **k))
+    res = MARKET.appraise(pf, MARKET.params(), trace=True)
+    assert built == [] and res.columns["applicable"].tolist() == [True, True]
+    fr = res.frame
+    assert built == [1] and fr.index.tolist() == pf.index.tolist()
+    assert fr["estimate"].tolist() == res.num("estimate").tolist() and list(fr.columns) == list(res.columns)
+
+
+_ITEM = st.fixed_dictionaries({"price": st.floats(1.0, 1e6), "case_id": st.one_of(st.none(), st.text("ab1", max_size=3)),
+                               "price_mode": st.sampled_from([None, "one_off", "per_call"]),
+                               "exclusivity": st.sampled_from([None, "exclusive", "sole", "non_exclusive"])})
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(_ITEM, max_size=4), min_size=1, max_size=6))
+def test_each_comparable_belongs_to_its_asset_with_its_labels(per_asset):
+    # the reference is the cards' items themselves: asset i's items, in their order, with
+    # enum labels and text as given ("" missing)
+    from valuation.methods.market.inputs import comparables_of
+
+    items = [it for its in per_asset for it in its]
+    got = comparables_of(Ragged.from_items("market.comparables", [len(x) for x in per_asset], items))
+    if not items:
+        assert got is None
+        return
+    assert got["subject"].tolist() == [i for i, its in enumerate(per_asset) for _ in its]
+    assert got["price"].tolist() == [it["price"] for it in items]
+    assert got["price_mode"].tolist() == [it["price_mode"] for it in items]
+    assert got["exclusivity"].tolist() == [it["exclusivity"] for it in items]
+    assert got["case_id"].tolist() == [it["case_id"] or None for it in items]
+    assert got["rights_type"].tolist() == [None] * len(items) and np.isnan(got["quality"]).all()
