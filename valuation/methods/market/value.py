@@ -159,10 +159,13 @@ def _refusals(subjects: _Subjects, fit: LibraryFit | None, only_synthetic: bool,
     lib_src = src == "library"
     zh = np.full(n, "", dtype=object)
     en = np.full(n, "", dtype=object)
+    free = np.ones(n, dtype=bool)            # no reason yet
 
-    def na(mask, rz, re_):
-        m = np.asarray(mask, bool) & (zh == "")
-        zh[m], en[m] = (rz[m] if isinstance(rz, np.ndarray) else rz), (re_[m] if isinstance(re_, np.ndarray) else re_)
+    def na(mask, rz: str, re_: str) -> None:
+        m = np.asarray(mask, bool) & free
+        if m.any():
+            zh[m], en[m] = rz, re_
+            free[m] = False
 
     na(mode == "free", "计价方式为免费：没有可比较的价格，市场法不适用",
        "price mode is free: there is no price to compare; the market approach does not apply")
@@ -182,7 +185,7 @@ def _refusals(subjects: _Subjects, fit: LibraryFit | None, only_synthetic: bool,
        "the result is then not final)")
     na(lib_src & (fit is None), "案例库为空，无法选取可比案例", "the case library is empty: no comparables can be selected")
     few = cnt < refuse
-    for c in np.unique(cnt[few & (zh == "")]).tolist():   # (one text per count: 0 … refuse − 1)
+    for c in np.unique(cnt[few & free]).tolist():   # (one text per count: 0 … refuse − 1)
         na(few & (cnt == c),
            f"权利类型、计价方式和计价单位相同的可比案例仅 {c} 个，少于 {refuse} 个，市场法不适用（第二十三条：适当数量的可比案例）",
            f"only {c} comparable(s) of the same rights type, price mode and unit — fewer than {refuse}: "
