@@ -68,10 +68,11 @@ def _explicit_pairs(subjects: _Subjects, comps: Mapping[str, np.ndarray], beta_e
 
     rows, s = rows[~bad], s[~bad]
     n = len(rows)
-    cid = _case_ids(comps["case_id"][rows])
-    ev_c = comps["evidence_type"][rows]
-    num = {k: comps[k][rows] for k in ("price", "quality", "supply_demand", "date_index", "records",
-                                        "x1", "x2", "x3", "x4", "x5")}
+    # every comparable kept (the usual case): its columns as they are, not copied (read only)
+    col = (lambda k: comps[k]) if n == len(comps["subject"]) else (lambda k: comps[k][rows])
+    cid = _case_ids(col("case_id"))
+    ev_c = col("evidence_type")
+    num = {k: col(k) for k in ("price", "quality", "supply_demand", "date_index", "records", "x1", "x2", "x3", "x4", "x5")}
     pairs = {
         "subject": s, "case_id": cid, "price": num["price"],
         "q_s": subjects["quality"][s], "q_c": num["quality"],
@@ -79,7 +80,7 @@ def _explicit_pairs(subjects: _Subjects, comps: Mapping[str, np.ndarray], beta_e
         "i_s": subjects["date_index"][s], "i_c": num["date_index"],
         "n_s": subjects["records"][s], "n_c": num["records"],
         "beta": beta_explicit[s],
-        "ex_s": subjects["exclusivity"][s], "ex_c": comps["exclusivity"][rows],
+        "ex_s": subjects["exclusivity"][s], "ex_c": col("exclusivity"),
         "ev_s": subjects["evidence_type"][s], "ev_c": ev_c,
         "distance": np.full(n, np.nan), "evidence": ev_c.copy(),
         **{f"{k}_given": num[k] for k in ("x1", "x2", "x3", "x4", "x5")},

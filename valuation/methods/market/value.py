@@ -88,8 +88,9 @@ def _grid(subjects: _Subjects, comparables: Any, fit: LibraryFit | None,
     if parts:
         pc = {c: np.concatenate([q[c] for q in parts]) if len(parts) > 1 else parts[0][c] for c in _PAIR_COLUMNS}
         keep = priced[pc["subject"]] & (pc["price"] > 0)
-        pc = {c: v[keep] for c, v in pc.items()}
-        m = int(keep.sum())
+        if not keep.all():
+            pc = {c: v[keep] for c, v in pc.items()}
+        m = len(pc["subject"])
         pc.update(coefficient_columns(pc, m, x5_exclusivity=p["x5_exclusivity"],
                                       x5_evidence_type=p["x5_evidence_type"]))
         groups = Groups(pc["subject"])
