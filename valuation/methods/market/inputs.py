@@ -23,6 +23,7 @@ from ..base import nan_to_num
 __all__ = ["MarketInputs", "comparables_of", "market_inputs"]
 
 _COMPARABLES = "market.comparables"
+_SOURCES = np.array(["none", "explicit", "library"], dtype=object)
 #: text of any value, None kept (numpy's own conversion, C speed: a case id read as a number
 #: from a CSV becomes its text, as the case schema's ``str`` field says)
 _TEXT = np.dtypes.StringDType(na_object=None)
@@ -91,7 +92,8 @@ def _subject_columns(pf, params: Mapping[str, Any], has_explicit: np.ndarray) ->
     t = typed.table(pf)
     n = len(t)
     use_lib = t["market_use_library"]
-    source = np.where(has_explicit, "explicit", np.where(use_lib, "library", "none")).astype(object)
+    # (a take from the three names: no text made per asset)
+    source = _SOURCES[np.where(has_explicit, 1, np.where(use_lib, 2, 0))]
     q = _quality(pf, params) if (has_explicit | use_lib).any() else np.full(n, np.nan)
     return {
         "category": _text(t, "category"), "records": t.floats("records"), "fields": t.floats("fields"),

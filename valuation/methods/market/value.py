@@ -28,6 +28,8 @@ from .pairs import _PAIR_COLUMNS, _explicit_pairs, _library_pairs, by_mode
 
 __all__: list[str] = []
 
+_BASES = np.array(["comparable_dispersion", "hedonic_prediction_interval", "conformal_cv"], dtype=object)
+
 
 # --------------------------------------------------------------------------- core
 def _value(subjects: _Subjects, *, cases: Any, comparables: Any,
@@ -145,10 +147,11 @@ def _estimate_and_range(subjects: _Subjects, fit: LibraryFit | None, p: Mapping[
         lo_d, hi_d = est * np.exp(-half), est * np.exp(half)
     low = np.fmin(np.where(use_h, lo_h, lo_d), est)
     high = np.fmax(np.where(use_h, hi_h, hi_d), est)
-    basis = np.where(use_h, "hedonic_prediction_interval", "comparable_dispersion").astype(object)
+    # (a take from the three names: no text made per asset)
+    basis = _BASES[np.where(use_h, 1, 0)]
     if learned is not None:
         low, high = np.where(l_ok, learned["low"], low), np.where(l_ok, learned["high"], high)
-        basis = np.where(l_ok, "conformal_cv", basis).astype(object)
+        basis = np.where(l_ok, _BASES[2], basis)
     return est, low, high, basis, learned
 
 
