@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from . import typed
-from .base import MethodResult, step
+from .base import LazyWarnings, MethodResult, step
 
 __all__ = ["FX_MODEL_ID", "fx_table", "find_rate", "apply_market_currency"]
 
@@ -65,73 +65,141 @@ def find_rate(table: Mapping[str, Any], currency: str, on: _dt.date) -> dict[str
     return best
 
 
+def _currencies(t: Any, lib_cur: str) -> np.ndarray:
+    """The card's currency of every asset, upper case (missing or empty → CNY, the schema
+    default). Only the values other than ``lib_cur`` are looked at further (numpy's string
+    functions over them at once): most portfolios are in the library's currency."""
+    c = np.asarray(t["currency"], dtype=object)
+    odd = np.flatnonzero(np.not_equal(c, lib_cur))
+    if not len(odd):
+        return c
+    x = c[odd]
+    x = np.where(np.equal(x, None) | np.equal(x, ""), "CNY", x)
+    out = c.copy()
+    out[odd] = np.strings.upper(x.astype(np.dtypes.StringDType())).astype(object)
+    return out
+
+
+class _Rates:
+    """The rate of each asset's (currency, valuation date), found once per distinct pair:
+    ``found`` (bool per asset), ``factor`` (1 ÷ CNY per unit; NaN where none) and the rate
+    entries (``entry[i]``: the :func:`find_rate` answer of asset i's pair, or None)."""
+
+    def __init__(self, table: Mapping[str, Any], cur: np.ndarray, days: np.ndarray, rows: np.ndarray, n: int):
+        self.found = np.zeros(n, dtype=bool)
+        self.factor = np.full(n, np.nan)
+        self.entry: dict[int, dict[str, Any] | None] = {}
+        if not len(rows):
+            return
+        names, code = np.unique(cur[rows].astype(str), return_inverse=True)
+        d = days[rows].astype(np.int64)
+        keys, first, inv = np.unique(code * (1 << 40) + d, return_index=True, return_inverse=True)
+        found = [find_rate(table, str(names[code[j]]), days[rows[j]].item()) for j in first.tolist()]
+        ok = np.array([r is not None for r in found], dtype=bool)
+        f = np.array([1.0 / r["cny_per_unit"] if r is not None else np.nan for r in found])
+        self.found[rows] = ok[inv]
+        self.factor[rows] = f[inv]
+        self._found, self._inv, self._rows = found, inv, rows
+
+    def of(self, i: int) -> dict[str, Any] | None:
+        """The rate entry of asset ``i`` (one of the rows asked for)."""
+        return self._found[self._inv[int(np.searchsorted(self._rows, i))]]
+
+
 def apply_market_currency(res: MethodResult, pf: Any, snap: Any, *, table: Mapping[str, Any] | None = None
                           ) -> MethodResult:
     """Convert (or refuse) the market rows whose comparables are library evidence in another
     currency than the card's; label explicit comparables with the card's currency. ``table``:
-    the ``fx.rates`` entry (default: the snapshot's, :func:`fx_table`)."""
-    fr = res.frame
-    if not len(fr) or "comparables_source" not in fr:
+    the ``fx.rates`` entry (default: the snapshot's, :func:`fx_table`). On the result's
+    columns, over all assets at once; the rate of each distinct (currency, date) found once;
+    traces rewritten for the traced assets only, warnings built when read."""
+    cols = res.columns
+    if not len(res) or "comparables_source" not in cols:
         return res
     t = typed.table(pf)
-    # the card's currency (text, None missing → the schema default CNY), upper case
-    cur = np.array([(x or "CNY").upper() for x in t["currency"].tolist()], dtype=object)
     table = fx_table(snap) if table is None else table
     lib_cur = str(table.get("library_currency") or "CNY")
+    cur = _currencies(t, lib_cur)
     other = cur != lib_cur
     if not other.any():
         return res
-    traces = dict(res.traces)
-    warnings = {k: list(v) for k, v in res.warnings.items()} if res.warnings else {}
-    src = np.array([str(x) for x in fr["comparables_source"].tolist()], dtype=object)
-    app = np.array(fr["applicable"].tolist(), dtype=bool)
-    vd = t["valuation_date"].tolist()               # datetime.date (None: NaT)
-    ids = np.array(fr.index.tolist(), dtype=object)
-    # the result columns this changes, as arrays (written back at the end)
-    cols = {k: np.array(fr[k].tolist(), dtype=float) for k in _MONEY_COLUMNS if k in fr}
-    app_new = app.copy()
-    zh = np.array(fr["reason_zh"].tolist(), dtype=object)
-    en = np.array(fr["reason_en"].tolist(), dtype=object)
-    unit = np.array(fr["price_unit"].tolist(), dtype=object) if "price_unit" in fr else None
-    for i in np.flatnonzero(other):
-        c = str(cur[i])
-        if unit is not None and isinstance(unit[i], str):
-            unit[i] = unit[i].replace(lib_cur, c, 1)     # the amounts below are in the card's currency
-        aid = ids[i]
-        if aid in traces and (src[i] != "library" or find_rate(table, c, vd[i]) is not None):
-            # the trace's amounts are the card's (explicit comparables) or converted below: say so
-            traces[aid] = [dict(t_, unit=str(t_.get("unit", "")).replace(lib_cur, c, 1)) for t_ in traces[aid]]
-        if src[i] != "library" or not app[i]:
+    lib = other & (cols["comparables_source"] == "library")
+    app = res.flag("applicable")
+    days = np.asarray(t["valuation_date"], dtype="datetime64[D]")
+    rates = _Rates(table, cur, days, np.flatnonzero(lib), len(res))
+    refuse = lib & app & ~rates.found
+    conv = lib & app & rates.found
+    changed: dict[str, np.ndarray] = {}
+    for k in _MONEY_COLUMNS:
+        if k in cols:
+            v = res.num(k)
+            changed[k] = np.where(conv, v * rates.factor, np.where(refuse & (k in ("estimate", "low", "high")), np.nan, v))
+    changed["applicable"] = app & ~refuse
+    changed["reason_zh"], changed["reason_en"] = _refusal_texts(res, table, lib_cur, cur, days, refuse)
+    if "price_unit" in cols:
+        unit = np.asarray(cols["price_unit"], dtype=object)
+        text = other & np.not_equal(unit, None)
+        relabelled = np.strings.replace(unit[text].astype(np.dtypes.StringDType()), lib_cur,
+                                        cur[text].astype(np.dtypes.StringDType()), 1).astype(object)
+        unit = unit.copy()
+        unit[text] = relabelled     # the amounts are in the card's currency (given or converted)
+        changed["price_unit"] = unit
+    ids = res.index.tolist()
+    traces = _fx_traces(res.traces, ids, other, lib, conv, cur, rates, lib_cur, changed["estimate"]) \
+        if res.traces else res.traces
+    warnings = res.warnings
+
+    def fx_warnings() -> dict[str, list[dict[str, Any]]]:
+        out = {k: list(v) for k, v in warnings.items()} if warnings else {}
+        for i in np.flatnonzero(conv).tolist():
+            r, c = rates.of(i), str(cur[i])
+            out.setdefault(ids[i], []).append({
+                "code": "FX_CONVERTED",
+                "message_zh": f"案例库证据以 {lib_cur} 计，按 {r['date']} 汇率 {r['cny_per_unit']}（{r['source']}）换算为 {c}",
+                "message_en": f"library evidence in {lib_cur} converted to {c} at {r['cny_per_unit']} {lib_cur} per {c} "
+                              f"dated {r['date']} ({r['source']})"})
+        return out
+
+    return MethodResult(res.method, None, traces, res.params, LazyWarnings(fx_warnings) if conv.any() else warnings,
+                        columns={**cols, **changed}, index=res.index)
+
+
+def _refusal_texts(res: MethodResult, table: Mapping[str, Any], lib_cur: str, cur: np.ndarray, days: np.ndarray,
+                   refuse: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The reasons with the refusals for want of a rate written in (one text per distinct
+    currency and date)."""
+    zh = np.array(res.columns["reason_zh"], dtype=object)
+    en = np.array(res.columns["reason_en"], dtype=object)
+    age = int(table.get("max_age_days") or 31)
+    rows = np.flatnonzero(refuse)
+    for c, d in dict.fromkeys(zip(cur[rows].tolist(), days[rows].tolist())):
+        same_day = np.isnat(days) if d is None else days == np.datetime64(d, "D")
+        at = refuse & (cur == c) & same_day
+        zh[at] = (f"案例库价格以 {lib_cur} 计，卡片币种为 {c}，模型库（{FX_MODEL_ID}）中没有评估基准日 {d} 当日或之前"
+                  f" {age} 天内的 {c} 汇率：市场法不适用（不把 {lib_cur} 数值标为 {c}）")
+        en[at] = (f"the case library's prices are in {lib_cur} and the card's currency is {c}; the models library "
+                  f"({FX_MODEL_ID}) has no {c} rate dated on or up to {age} days before the valuation date {d}: "
+                  f"the market approach does not apply (a {lib_cur} number is never relabelled {c})")
+    return zh, en
+
+
+def _fx_traces(traces: Mapping[str, list[Any]], ids: list[Any], other: np.ndarray, lib: np.ndarray,
+               conv: np.ndarray, cur: np.ndarray, rates: _Rates, lib_cur: str, estimate: np.ndarray
+               ) -> dict[str, list[Any]]:
+    """The traced assets' steps in the card's currency: units relabelled where the amounts are
+    the card's (explicit comparables) or converted, and the conversion step added."""
+    out = dict(traces)
+    for i in np.flatnonzero(other).tolist():
+        aid, c = ids[i], str(cur[i])
+        if aid not in out or (lib[i] and not rates.found[i]):
             continue
-        rate = find_rate(table, c, vd[i])
-        if rate is None:
-            app_new[i] = False
-            for k in ("estimate", "low", "high"):
-                cols[k][i] = np.nan
-            zh[i] = (f"案例库价格以 {lib_cur} 计，卡片币种为 {c}，模型库（{FX_MODEL_ID}）中没有评估基准日 {vd[i]} 当日或之前"
-                     f" {int(table.get('max_age_days') or 31)} 天内的 {c} 汇率：市场法不适用（不把 {lib_cur} 数值标为 {c}）")
-            en[i] = (f"the case library's prices are in {lib_cur} and the card's currency is {c}; the models library "
-                     f"({FX_MODEL_ID}) has no {c} rate dated on or up to {int(table.get('max_age_days') or 31)} days "
-                     f"before the valuation date {vd[i]}: the market approach does not apply (a {lib_cur} number is "
-                     f"never relabelled {c})")
-            continue
-        f = 1.0 / rate["cny_per_unit"]
-        for k in cols:
-            cols[k][i] = cols[k][i] * f
-        if aid in traces:
-            traces[aid] = list(traces[aid]) + [step(
+        out[aid] = [dict(t_, unit=str(t_.get("unit", "")).replace(lib_cur, c, 1)) for t_ in out[aid]]
+        if conv[i]:
+            r = rates.of(i)
+            out[aid] = out[aid] + [step(
                 "fx", f"币种换算（{lib_cur} → {c}）", f"Currency conversion ({lib_cur} → {c})",
                 f"P_{c} = P_{lib_cur} ÷ 汇率（每 1 {c} 折合 {lib_cur}）",
-                {"cny_per_unit": rate["cny_per_unit"], "rate_date": rate["date"].isoformat(),
-                 "rate_source": rate["source"], "library_currency": lib_cur, "card_currency": c},
-                cols["estimate"][i], ["CAS2023.art23"], unit=c)]
-        warnings.setdefault(aid, []).append({
-            "code": "FX_CONVERTED",
-            "message_zh": f"案例库证据以 {lib_cur} 计，按 {rate['date']} 汇率 {rate['cny_per_unit']}（{rate['source']}）换算为 {c}",
-            "message_en": f"library evidence in {lib_cur} converted to {c} at {rate['cny_per_unit']} {lib_cur} per {c} "
-                          f"dated {rate['date']} ({rate['source']})"})
-    changed = {**cols, "applicable": app_new, "reason_zh": zh, "reason_en": en}
-    if unit is not None:
-        changed["price_unit"] = unit
-    fr = fr.assign(**{k: v for k, v in changed.items()})   # (a new frame; the result's stays as it was)
-    return MethodResult(res.method, fr, traces, res.params, warnings)
+                {"cny_per_unit": r["cny_per_unit"], "rate_date": r["date"].isoformat(),
+                 "rate_source": r["source"], "library_currency": lib_cur, "card_currency": c},
+                estimate[i], ["CAS2023.art23"], unit=c)]
+    return out

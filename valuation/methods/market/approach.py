@@ -120,7 +120,14 @@ class MarketApproach(Approach):
         if demo.any() and not demo.all():
             return self._mixed(pf, params, trace, demo)
         values, ex, used = self._part(pf, params, trace)
-        return MethodResult("market", self.frame(values, pf.index), ex.traces, used, ex.warnings)
+        return self._result(values.columns(), pf.index, ex.traces, used, ex.warnings)
+
+    def _result(self, cols: dict[str, Any], index: Any, traces: dict[str, Any], used: dict[str, Any],
+                warnings: Any) -> MethodResult:
+        """The result of the columns (:data:`RESULT_COLUMNS` first), as :meth:`Approach.appraise`
+        gives one: its frame (:meth:`Approach.frame` of the same columns) is built only when a
+        face asks for it."""
+        return MethodResult("market", None, traces, used, warnings, columns=cols, index=index)
 
     def _part(self, pf, params: MarketParams, trace: bool) -> tuple[Values, Explanation, dict[str, Any]]:
         inputs = self.inputs(pf, params)
@@ -140,10 +147,9 @@ class MarketApproach(Approach):
         back[order] = np.arange(len(order))
         a, b = (r[0].columns() for r in runs)
         cols = {k: np.concatenate([np.asarray(a[k]), np.asarray(b[k])])[back] for k in a}
-        six = [cols.pop(k) for k in ("estimate", "low", "high", "applicable", "reason_zh", "reason_en")]
         ea, eb = runs[0][1], runs[1][1]
-        return MethodResult("market", self.frame(Values(*six, extra=cols), pf.index), {**ea.traces, **eb.traces},
-                            runs[1][2], LazyWarnings(lambda: {**dict(ea.warnings), **dict(eb.warnings)}))
+        return self._result(cols, pf.index, {**ea.traces, **eb.traces}, runs[1][2],
+                            LazyWarnings(lambda: {**dict(ea.warnings), **dict(eb.warnings)}))
 
 
 MARKET = MarketApproach()

@@ -43,9 +43,12 @@ _KW_CACHE: dict[tuple[Any, str], np.ndarray] = {}
 def text_values(col: Any) -> np.ndarray:
     """A text column as an object array of ``str``, None where missing or empty (the asset
     table's convention, :mod:`valuation.core.columns`); other values as their text."""
+    a = np.asarray(col, dtype=object)
+    if set(map(type, a.tolist())) <= {str, type(None)}:    # (the usual case: types looked at in C)
+        return np.where(np.equal(a, ""), None, a)
     out = np.empty(len(col), dtype=object)
     out[:] = [x if type(x) is str and x else None if x is None or x != x or x == "" else str(x)
-              for x in np.asarray(col, dtype=object).tolist()]
+              for x in a.tolist()]
     return out
 
 
@@ -81,6 +84,8 @@ def _keyword_hits(titles: list[str], keywords: Sequence[Mapping[str, str]]) -> n
 def _numbers(values: Any) -> np.ndarray:
     """float64 of numbers or numeric text, NaN for anything else (missing, unparsable text) —
     what ``pd.to_numeric(errors="coerce")`` gives, which the market's numbers were frozen with."""
+    if isinstance(values, np.ndarray) and values.dtype.kind in "fiub":
+        return values.astype(float)          # (numbers already: no element read one by one)
     vals = list(values)
     a = np.asarray(vals)        # mixed values come out as text: read them one by one
     if a.dtype.kind in "fiub":

@@ -32,9 +32,13 @@ _EPS_ADJ = 1e-9
 
 
 def _level(values: np.ndarray, table: Mapping[str, float]) -> np.ndarray:
-    """The level of each text value in ``table`` (NaN for a missing or unknown value)."""
-    t = dict(table)
-    return np.array([float(t.get(x, np.nan)) if type(x) is str else np.nan for x in values.tolist()], dtype=float)
+    """The level of each text value in ``table`` (NaN for a missing or unknown value): one
+    comparison over all pairs per level of the table (a few levels, many pairs)."""
+    out = np.full(len(values), np.nan)
+    for k, v in table.items():
+        if type(k) is str:
+            out[np.equal(values, k)] = float(v)
+    return out
 
 
 def coefficient_columns(cols: Mapping[str, np.ndarray], n: int, *, x5_exclusivity: Mapping[str, float],
@@ -63,21 +67,17 @@ def coefficient_columns(cols: Mapping[str, np.ndarray], n: int, *, x5_exclusivit
             _level(np.asarray(cols["ev_c"], dtype=object), x5_evidence_type) if "ev_s" in cols else \
             np.full(n, np.nan)
     x5 = np.where(np.isfinite(ex) & (ex > 0), ex, 1.0) * np.where(np.isfinite(ev) & (ev > 0), ev, 1.0)
-    computed = {"x1": x1, "x2": x2, "x3": x3, "x4": x4, "x5": x5}
-    out: dict[str, np.ndarray] = {}
-    prod = np.ones(n)
-    tot = np.zeros(n)
-    for k in COEFFICIENTS:
-        v = computed[k]
-        v = np.where(np.isfinite(v) & (v > 0), v, 1.0)
-        given = col(f"{k}_given")
-        v = np.where(np.isfinite(given), given, v)
-        out[k] = v
-        prod = prod * v
-        tot = tot + np.abs(np.log(v))
-    out["product"] = prod
-    out["p_adj"] = col("price") * prod
-    out["total_adj"] = tot
+    # the five coefficients as the rows of one (5, n) array: a missing or non-positive one is 1,
+    # a given one wins; Π X and Σ|ln X| reduce over the rows in order X1 … X5 (axis 0: one
+    # row after the other, the order of the products and sums of the formula)
+    x = np.stack([x1, x2, x3, x4, x5])
+    x = np.where(np.isfinite(x) & (x > 0), x, 1.0)
+    given = np.stack([col(f"{k}_given") for k in COEFFICIENTS])
+    x = np.where(np.isfinite(given), given, x)
+    out: dict[str, np.ndarray] = dict(zip(COEFFICIENTS, x))
+    out["product"] = np.multiply.reduce(x, axis=0)
+    out["p_adj"] = col("price") * out["product"]
+    out["total_adj"] = np.add.reduce(np.abs(np.log(x)), axis=0)
     return out
 
 

@@ -182,9 +182,10 @@ class HedonicModel:
             var_mean = np.einsum("ij,jk,ik->i", X, fit.cov, X)
             s2 = np.full(int(sel.sum()), fit.sigma2)
             if fit.group_col:
-                g = F[fit.group_col][sel]
-                s2 = np.array([fit.group_sigma2.get(x, fit.sigma2) if isinstance(x, str)
-                               else fit.sigma2 for x in g])
+                g = np.asarray(F[fit.group_col][sel], dtype=object)
+                for x in dict.fromkeys(g.tolist()):      # (per distinct group: one comparison)
+                    if isinstance(x, str) and x in fit.group_sigma2:
+                        s2[np.equal(g, x)] = fit.group_sigma2[x]
             sd = np.sqrt(np.clip(var_mean, 0, None) + s2)
             if str(self.params.get("hedonic_interval", "empirical")) == "empirical" and fit.z is not None \
                     and len(fit.z) >= 10:

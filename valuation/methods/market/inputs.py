@@ -1,90 +1,100 @@
 """What the market approach reads from a portfolio: the subjects in the case schema as arrays
 (:class:`_Subjects`), from the typed asset table (``Portfolio.columns``), and the card's
-explicit comparables as arrays typed by the records' schema (``market.comparables``) — CAS
-2023 art. 23; docs/DOMAIN.md §4. Missing text is None (the asset table's convention,
-:mod:`valuation.core.columns`).
+explicit comparables as arrays from the typed records (``Portfolio.ragged("market.comparables")``,
+a :class:`~valuation.core.ragged.Ragged`) — CAS 2023 art. 23; docs/DOMAIN.md §4. Missing text
+is None (the asset table's convention, :mod:`valuation.core.columns`). Every read is one numpy
+operation over all assets or all comparables (enums decoded by ``labels[codes]``), no Python
+loop over rows.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-from ...core.portfolio import column_list
-from ...core.ragged import item_specs
+from ...core.ragged import Ragged, item_specs
 from ...library.cases.table import subject_columns
+from .. import typed
 from ..base import nan_to_num
-from .features import _numbers, text_values
 
-__all__ = ["MarketInputs", "market_inputs"]
+__all__ = ["MarketInputs", "comparables_of", "market_inputs"]
 
 _COMPARABLES = "market.comparables"
+_SOURCES = np.array(["none", "explicit", "library"], dtype=object)
+#: text of any value, None kept (numpy's own conversion, C speed: a case id read as a number
+#: from a CSV becomes its text, as the case schema's ``str`` field says)
+_TEXT = np.dtypes.StringDType(na_object=None)
 
 
 # --------------------------------------------------------------------------- subjects
+def _blank_to_none(a: np.ndarray) -> np.ndarray:
+    """An object array of text with "" (an empty cell) as None, the one missing convention."""
+    return np.where(np.equal(a, ""), None, a)
+
+
 def _text(table: Any, name: str) -> np.ndarray:
     """A text or enum column as text: str, None where missing or empty."""
-    a = table.decode(name) if table.spec(name).kind == "enum" else table[name]
-    out = np.empty(len(a), dtype=object)
-    out[:] = [x if x else None for x in a.tolist()]
-    return out
+    if table.spec(name).kind == "enum":
+        return typed.decode(table, name)            # (labels are never empty)
+    return _blank_to_none(np.asarray(table[name], dtype=object))
 
 
 def _or(values: np.ndarray, default: Any) -> np.ndarray:
     """Missing numbers (NaN) or text (None) replaced by ``default``."""
     if values.dtype == object:
-        out = np.empty(len(values), dtype=object)
-        out[:] = [default if x is None else x for x in values.tolist()]
-        return out
+        return np.where(np.equal(values, None), default, values)
     return np.where(np.isnan(values), float(default), values)
 
 
-def comparables_of(records: Any, ids: np.ndarray) -> dict[str, np.ndarray] | None:
-    """The explicit comparables of the assets ``ids`` from a ``market.comparables`` records
-    table (``asset_id`` + the item columns; rows of other assets left out, the table's row
-    order kept): the item columns as arrays (numbers float, NaN missing; enums and text as
-    str, None missing) and ``subject``, the position of each row's asset in ``ids``. None
-    when there are none. The columns are read once each by the core's public readers
-    (:func:`valuation.core.frames.column_list`): a :class:`~valuation.core.ragged.Ragged`
-    built for one card's few rows cost more than the whole valuation."""
-    if records is None or not len(records):
+@lru_cache(maxsize=1)
+def _item_specs() -> tuple[Any, ...]:
+    """The comparables' item columns (the schema table's: the same for the process's life)."""
+    return item_specs(_COMPARABLES)
+
+
+def _as_text(a: np.ndarray) -> np.ndarray:
+    """An object array of text items as str (None kept): a value of another type (a case id
+    read as a number from a CSV) becomes its text; the types are looked at by ``map`` in C."""
+    if set(map(type, a.tolist())) <= {str, type(None)}:
+        return a
+    return a.astype(_TEXT).astype(object)
+
+
+def comparables_of(items: Ragged | None) -> dict[str, np.ndarray] | None:
+    """The explicit comparables of a ``market.comparables`` :class:`Ragged` (its assets' order,
+    the given order within an asset): the item columns as arrays — numbers float (NaN
+    missing), enums decoded to their labels and text as str (None missing, "" too) — and
+    ``subject``, the position of each row's asset (``np.repeat(arange(n), counts)``). None
+    when there are none."""
+    if items is None or not items.offsets[-1]:
         return None
-    pos_of = {str(x): i for i, x in enumerate(np.asarray(ids).tolist())}
-    owner = np.array([pos_of.get(x, -1) if isinstance(x, str) else -1
-                      for x in column_list(records, "asset_id")], dtype=np.int64)
-    rows = np.flatnonzero(owner >= 0)
-    if not len(rows):
-        return None
-    have = set(records.columns)
-    out: dict[str, np.ndarray] = {"subject": owner[rows]}
-    for spec in item_specs(_COMPARABLES):
-        if spec.name not in have:
-            out[spec.name] = np.full(len(rows), np.nan) if spec.kind == "number" else np.full(len(rows), None)
-            continue
-        vals = np.empty(len(owner), dtype=object)
-        vals[:] = column_list(records, spec.name)
-        out[spec.name] = _numbers(vals)[rows] if spec.kind == "number" else text_values(vals[rows])
+    out: dict[str, np.ndarray] = {"subject": items.owner}
+    for spec in _item_specs():
+        a = items[spec.name]
+        if spec.kind == "enum":
+            out[spec.name] = np.array((*(spec.labels or ()), None), dtype=object)[a.astype(np.intp)]
+        elif spec.kind == "text":
+            out[spec.name] = _blank_to_none(_as_text(a))
+        else:
+            out[spec.name] = a
     return out
 
 
 def _subject_columns(pf, params: Mapping[str, Any], has_explicit: np.ndarray) -> dict[str, np.ndarray]:
     """One subject per asset in the case schema, plus ``source`` (explicit | library | none),
     ``supply_demand``, ``date_index``, ``k``, ``min_comparables``, ``weighting`` — read from
-    the asset table (``date``: the valuation date as ``datetime64[D]``)."""
-    from ...quality.composite import composite_columns
-
-    t = pf.columns
+    the asset table (``date``: the valuation date as ``datetime64[D]``). The quality score
+    (X1, a hedonic feature) is scored only when some subject has comparables: without any,
+    nothing reads it (all NaN)."""
+    t = typed.table(pf)
     n = len(t)
-    try:
-        # the score column only (the frame of every composite column cost more than the scoring)
-        q = np.asarray(composite_columns(pf, errors="mark", library=params.get("quality_library"))["quality_score"],
-                       dtype=float)
-    except Exception:  # noqa: BLE001  # pragma: no cover - quality problems are the quality module's to report
-        q = t.floats("quality_score")
     use_lib = t["market_use_library"]
-    source = np.where(has_explicit, "explicit", np.where(use_lib, "library", "none")).astype(object)
+    # (a take from the three names: no text made per asset)
+    source = _SOURCES[np.where(has_explicit, 1, np.where(use_lib, 2, 0))]
+    q = _quality(pf, params) if (has_explicit | use_lib).any() else np.full(n, np.nan)
     return {
         "category": _text(t, "category"), "records": t.floats("records"), "fields": t.floats("fields"),
         "size_bytes": t.floats("size_bytes"), "update_frequency": _text(t, "update_frequency"),
@@ -99,6 +109,18 @@ def _subject_columns(pf, params: Mapping[str, Any], has_explicit: np.ndarray) ->
         "min_comparables": _or(t.floats("market_min_comparables"), params["min_comparables"]),
         "weighting": _or(_text(t, "market_weighting"), params["weighting"]),
     }
+
+
+def _quality(pf, params: Mapping[str, Any]) -> np.ndarray:
+    """The composite quality score of every asset (:mod:`valuation.quality.composite`; the
+    score column only: the other composite columns are the cost approach's)."""
+    from ...quality.composite import composite_columns
+
+    try:
+        return np.asarray(composite_columns(pf, errors="mark", library=params.get("quality_library"))["quality_score"],
+                          dtype=float)
+    except Exception:  # noqa: BLE001  # pragma: no cover - quality problems are the quality module's to report
+        return typed.table(pf).floats("quality_score")
 
 
 class _Subjects:
@@ -138,10 +160,10 @@ class MarketInputs:
 
 def market_inputs(pf, params: Mapping[str, Any]) -> MarketInputs:
     """Read the portfolio for the market approach (``params``: the resolved parameters)."""
-    t = pf.columns
-    comps = comparables_of(pf.records.get(_COMPARABLES), t.ids)
-    has_explicit = np.bincount(comps["subject"], minlength=len(t)) > 0 if comps is not None \
-        else np.zeros(len(t), bool)
+    t = typed.table(pf)
+    items = typed.records(pf, _COMPARABLES)
+    comps = comparables_of(items)
+    has_explicit = items.counts > 0 if comps is not None else np.zeros(len(t), bool)
     demo = t["market_demonstration"]
     return MarketInputs(_Subjects(_subject_columns(pf, params, has_explicit), t.ids), comps,
                         bool(len(demo) and demo.all()))

@@ -12,9 +12,10 @@ from typing import Any
 import numpy as np
 
 from ...core.portfolio import frame_of_arrays
+from ...core.ragged import Ragged
 from .fit import LibraryFit
 from .grid import BREACH_COLUMNS, band_columns
-from .inputs import _Subjects, comparables_of
+from .inputs import _COMPARABLES, _Subjects, comparables_of
 from .params import resolve_params
 
 __all__ = ["lazy_outputs", "value_subjects"]
@@ -100,13 +101,17 @@ def value_subjects(subjects: Any, *, cases: Any = None, comparables: Any = None,
                    params: Mapping[str, Any] | None = None, library: LibraryFit | None = None) -> dict[str, Any]:
     """Value subjects given as a frame in the case schema (the back-test's) — the numeric path
     of :func:`~.approach.appraise`. ``cases``: a case frame; ``comparables``: a
-    ``market.comparables`` records frame (``asset_id`` = the subjects' index). Returns
+    ``market.comparables`` records frame (``asset_id`` = the subjects' index; read grouped by
+    subject, the given order within a subject). Returns
     ``frame`` (per subject), the columns of ``pairs`` (per subject × comparable),
     ``breaches`` (guardrail rows), ``excluded`` (explicit comparables left out) and
     ``library`` (the :class:`LibraryFit` or None)."""
     from .value import _value
 
     subj = _Subjects.of_frame(subjects)
-    ids = np.array([str(x) for x in subj.index.tolist()], dtype=object)
-    return _value(subj, cases=cases, comparables=comparables_of(comparables, ids), p=resolve_params(params),
+    items = None
+    if comparables is not None and len(comparables):
+        ids = np.array([str(x) for x in subj.index.tolist()], dtype=object)
+        items = Ragged.from_frame(_COMPARABLES, comparables, ids)     # (grouped by subject)
+    return _value(subj, cases=cases, comparables=comparables_of(items), p=resolve_params(params),
                   library=library)

@@ -26,7 +26,25 @@ _PAIR_COLUMNS = ("subject", "case_id", "price", "q_s", "q_c", "sd_s", "sd_c", "i
 
 def _given(text: np.ndarray) -> np.ndarray:
     """Which values of a text array are given (not None)."""
-    return np.array([x is not None for x in text.tolist()], dtype=bool)
+    return np.not_equal(text, None)
+
+
+def _case_ids(cid: np.ndarray) -> np.ndarray:
+    """The comparables' case ids, ``#k`` (k: the pair's position from 1) where none is given."""
+    out = np.array(cid, dtype=object)
+    miss = np.flatnonzero(np.equal(out, None))
+    if len(miss):
+        out[miss] = [f"#{i + 1}" for i in miss.tolist()]      # (only the unnamed ones)
+    return out
+
+
+def by_mode(mode: np.ndarray, value_of: Any) -> np.ndarray:
+    """``value_of(m)`` (a float) of each price mode ``m`` of ``mode``: one call per distinct
+    mode (``dict.fromkeys`` of the list: a C loop), spread by one comparison each."""
+    out = np.full(len(mode), np.nan)
+    for m in dict.fromkeys(mode.tolist()):
+        out[np.equal(mode, m)] = float(value_of(m))
+    return out
 
 
 def _explicit_pairs(subjects: _Subjects, comps: Mapping[str, np.ndarray], beta_explicit: np.ndarray
@@ -34,8 +52,7 @@ def _explicit_pairs(subjects: _Subjects, comps: Mapping[str, np.ndarray], beta_e
     """Pairs from the card's comparables (``comps``: item columns and ``subject``, the row
     position of each comparable's asset; text None when missing): (pair columns, number left
     out, a function giving those left out — their columns with ``subject`` and ``why``)."""
-    src = subjects["source"]
-    rows = np.flatnonzero(src[comps["subject"]] == "explicit")
+    rows = np.flatnonzero((subjects["source"] == "explicit")[comps["subject"]])   # (per subject, then gathered)
     s = comps["subject"][rows]
     cm = comps["price_mode"][rows]
     cr = comps["rights_type"][rows]
@@ -51,11 +68,11 @@ def _explicit_pairs(subjects: _Subjects, comps: Mapping[str, np.ndarray], beta_e
 
     rows, s = rows[~bad], s[~bad]
     n = len(rows)
-    cid = comps["case_id"][rows]
-    cid = np.array([c if c is not None else f"#{i + 1}" for i, c in enumerate(cid.tolist())], dtype=object)
-    ev_c = comps["evidence_type"][rows]
-    num = {k: comps[k][rows] for k in ("price", "quality", "supply_demand", "date_index", "records",
-                                        "x1", "x2", "x3", "x4", "x5")}
+    # every comparable kept (the usual case): its columns as they are, not copied (read only)
+    col = (lambda k: comps[k]) if n == len(comps["subject"]) else (lambda k: comps[k][rows])
+    cid = _case_ids(col("case_id"))
+    ev_c = col("evidence_type")
+    num = {k: col(k) for k in ("price", "quality", "supply_demand", "date_index", "records", "x1", "x2", "x3", "x4", "x5")}
     pairs = {
         "subject": s, "case_id": cid, "price": num["price"],
         "q_s": subjects["quality"][s], "q_c": num["quality"],
@@ -63,7 +80,7 @@ def _explicit_pairs(subjects: _Subjects, comps: Mapping[str, np.ndarray], beta_e
         "i_s": subjects["date_index"][s], "i_c": num["date_index"],
         "n_s": subjects["records"][s], "n_c": num["records"],
         "beta": beta_explicit[s],
-        "ex_s": subjects["exclusivity"][s], "ex_c": comps["exclusivity"][rows],
+        "ex_s": subjects["exclusivity"][s], "ex_c": col("exclusivity"),
         "ev_s": subjects["evidence_type"][s], "ev_c": ev_c,
         "distance": np.full(n, np.nan), "evidence": ev_c.copy(),
         **{f"{k}_given": num[k] for k in ("x1", "x2", "x3", "x4", "x5")},
@@ -89,15 +106,8 @@ def _library_pairs(subjects: _Subjects, fit: LibraryFit, params: Mapping[str, An
     s = sel["subject"]
     r = sel["case_row"]
     mode = subjects["price_mode"][s]
-    # per distinct mode (pandas' Series(dict).reindex(mode) with a dict)
-    growth = {m: fit.year_growth(m) for m in dict.fromkeys(mode.tolist())}
-    g = np.array([growth[m] for m in mode.tolist()], dtype=float)
-    cap = params["capacity_library"]
-    if cap == "elasticity":
-        el = {m: fit.elasticity(m) for m in growth}
-        beta = np.array([el[m] for m in mode.tolist()], dtype=float)
-    else:
-        beta = np.full(len(s), np.nan)
+    g = by_mode(mode, fit.year_growth)              # (per distinct mode)
+    beta = by_mode(mode, fit.elasticity) if params["capacity_library"] == "elasticity" else np.full(len(s), np.nan)
     dy = _year_offsets(subjects["date"], s, fit, r)
     m = len(s)
     t = fit.table

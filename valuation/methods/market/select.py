@@ -54,12 +54,13 @@ def same_unit(cases: CaseTable, price_mode: str, rights_type: str) -> np.ndarray
 def _groups(pos: np.ndarray, rights: np.ndarray, modes: np.ndarray) -> dict[tuple[Any, Any], np.ndarray]:
     """Positions by (rights type, price mode), groups in order of first appearance, missing
     keys left out: ``groupby(["rights_type", "price_mode"], sort=False)`` without a frame."""
-    out: dict[tuple[Any, Any], list[int]] = {}
-    for p, r, m in zip(pos.tolist(), rights.tolist(), modes.tolist()):
-        if r is None or m is None or r != r or m != m:
-            continue
-        out.setdefault((r, m), []).append(p)
-    return {k: np.array(v, dtype=np.int64) for k, v in out.items()}
+    # missing: None or NaN (x == x is False only for NaN); the keys in order of first
+    # appearance by dict.fromkeys (a C loop), each group's positions by one comparison
+    ok = np.not_equal(rights, None) & np.not_equal(modes, None) & np.equal(rights, rights) & np.equal(modes, modes)
+    out: dict[tuple[Any, Any], np.ndarray] = {}
+    for r, m in dict.fromkeys(zip(rights[ok].tolist(), modes[ok].tolist())):
+        out[(r, m)] = np.asarray(pos, dtype=np.int64)[ok & np.equal(rights, r) & np.equal(modes, m)]
+    return out
 
 
 def select_columns(subjects: Mapping[str, np.ndarray], n: int, fit: Any, params: Mapping[str, Any], *,

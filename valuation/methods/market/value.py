@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from ...library.cases import PRICE_UNITS, PRICED_MODES
 from ..base import nan_to_num
@@ -24,9 +24,11 @@ from .grid import (
 from .inputs import _Subjects
 from .learned import learned_columns
 from .outputs import _Outputs, lazy_outputs
-from .pairs import _PAIR_COLUMNS, _explicit_pairs, _library_pairs
+from .pairs import _PAIR_COLUMNS, _explicit_pairs, _library_pairs, by_mode
 
 __all__: list[str] = []
+
+_BASES = np.array(["comparable_dispersion", "hedonic_prediction_interval", "conformal_cv"], dtype=object)
 
 
 # --------------------------------------------------------------------------- core
@@ -73,8 +75,8 @@ def _grid(subjects: _Subjects, comparables: Any, fit: LibraryFit | None,
     mode = subjects["price_mode"]
     beta_exp = np.full(n, np.nan)
     if p["capacity_explicit"] == "elasticity":
-        beta_exp = np.array([fit.elasticity(m) if fit is not None else float(p["capacity_elasticity_default"])
-                             for m in mode])
+        beta_exp = by_mode(mode, fit.elasticity) if fit is not None else \
+            np.full(n, float(p["capacity_elasticity_default"]))
     parts: list[dict[str, np.ndarray]] = []
     n_excluded, excluded = 0, dict
     if comparables is not None:
@@ -84,19 +86,22 @@ def _grid(subjects: _Subjects, comparables: Any, fit: LibraryFit | None,
         lp = _library_pairs(subjects, fit, p, feats)
         if lp is not None:
             parts.append(lp)
-    priced = np.isin(mode, PRICED_MODES)
+    priced = _priced(mode)
     if parts:
         pc = {c: np.concatenate([q[c] for q in parts]) if len(parts) > 1 else parts[0][c] for c in _PAIR_COLUMNS}
         keep = priced[pc["subject"]] & (pc["price"] > 0)
-        pc = {c: v[keep] for c, v in pc.items()}
-        m = int(keep.sum())
+        if not keep.all():
+            pc = {c: v[keep] for c, v in pc.items()}
+        m = len(pc["subject"])
         pc.update(coefficient_columns(pc, m, x5_exclusivity=p["x5_exclusivity"],
                                       x5_evidence_type=p["x5_evidence_type"]))
         groups = Groups(pc["subject"])
         pc["weight"] = pair_weights(pc["subject"], pc["total_adj"], subjects["weighting"][pc["subject"]], groups)
         agg = aggregate_columns(groups, pc["weight"], pc["p_adj"], n)
         synthetic = fit.synthetic_ids() if fit is not None else frozenset()
-        real = np.array([c not in synthetic for c in pc["case_id"].tolist()], dtype=bool) if synthetic \
+        # a pair is real evidence unless its case id is a synthetic case's (set membership by
+        # frompyfunc of the set's own __contains__: a C loop, no Python per pair)
+        real = ~np.frompyfunc(synthetic.__contains__, 1, 1)(pc["case_id"]).astype(bool) if synthetic \
             else np.ones(m, bool)
         n_real = np.bincount(pc["subject"][real], minlength=n)
     else:
@@ -137,15 +142,16 @@ def _estimate_and_range(subjects: _Subjects, fit: LibraryFit | None, p: Mapping[
         lo_h = est * np.exp(np.log(hcol["low"]) - ml)
         hi_h = est * np.exp(np.log(hcol["high"]) - ml)
         dfree = np.maximum(cnt - 1, 1)
-        t = stats.t.ppf(0.5 + cov / 2, dfree)
+        t = special.stdtrit(dfree, 0.5 + cov / 2)   # (what stats.t.ppf computes, without its checks)
         half = t * nan_to_num(agg["sd_log"]) * np.sqrt(1 + 1 / np.maximum(cnt, 1))
         lo_d, hi_d = est * np.exp(-half), est * np.exp(half)
     low = np.fmin(np.where(use_h, lo_h, lo_d), est)
     high = np.fmax(np.where(use_h, hi_h, hi_d), est)
-    basis = np.where(use_h, "hedonic_prediction_interval", "comparable_dispersion").astype(object)
+    # (a take from the three names: no text made per asset)
+    basis = _BASES[np.where(use_h, 1, 0)]
     if learned is not None:
         low, high = np.where(l_ok, learned["low"], low), np.where(l_ok, learned["high"], high)
-        basis = np.where(l_ok, "conformal_cv", basis).astype(object)
+        basis = np.where(l_ok, _BASES[2], basis)
     return est, low, high, basis, learned
 
 
@@ -157,20 +163,23 @@ def _refusals(subjects: _Subjects, fit: LibraryFit | None, only_synthetic: bool,
     lib_src = src == "library"
     zh = np.full(n, "", dtype=object)
     en = np.full(n, "", dtype=object)
+    free = np.ones(n, dtype=bool)            # no reason yet
 
-    def na(mask, rz, re_):
-        m = np.asarray(mask, bool) & (zh == "")
-        zh[m], en[m] = (rz[m] if isinstance(rz, np.ndarray) else rz), (re_[m] if isinstance(re_, np.ndarray) else re_)
+    def na(mask, rz: str, re_: str) -> None:
+        m = np.asarray(mask, bool) & free
+        if m.any():
+            zh[m], en[m] = rz, re_
+            free[m] = False
 
     na(mode == "free", "计价方式为免费：没有可比较的价格，市场法不适用",
        "price mode is free: there is no price to compare; the market approach does not apply")
     na(mode == "negotiated", "计价方式为面议：没有可比较的价格，市场法不适用",
        "price mode is negotiated: there is no price to compare; the market approach does not apply")
-    na(~np.isin(mode, PRICED_MODES), "计价方式无效", "invalid price mode")
+    na(~_priced(mode), "计价方式无效", "invalid price mode")
     na(src == "none", "未提供可比案例，也未选择从案例库选取（market.use_library），市场法不适用（第二十三条）",
        "no comparables given and the case library not used (market.use_library): the market approach does not "
        "apply (art. 23)")
-    na(lib_src & np.array([x is None for x in subjects["rights_type"].tolist()], dtype=bool),
+    na(lib_src & np.equal(subjects["rights_type"], None),
        "从案例库选取可比案例须给出权利类型（第二十三条：权利类型相同）",
        "selecting comparables from the case library needs the rights type (art. 23: same rights type)")
     na(lib_src & only_synthetic, "案例库中只有合成证据：合成案例仅供演示和测试，不得作为评估结论的依据，市场法不适用"
@@ -180,13 +189,11 @@ def _refusals(subjects: _Subjects, fit: LibraryFit | None, only_synthetic: bool,
        "the result is then not final)")
     na(lib_src & (fit is None), "案例库为空，无法选取可比案例", "the case library is empty: no comparables can be selected")
     few = cnt < refuse
-    if few.any():
-        rz = np.array([f"权利类型、计价方式和计价单位相同的可比案例仅 {c} 个，少于 {refuse} 个，市场法不适用（第二十三条：适当数量的可比案例）"
-                       for c in cnt], dtype=object)
-        re_ = np.array([f"only {c} comparable(s) of the same rights type, price mode and unit — fewer than {refuse}: "
-                        "the market approach does not apply (art. 23: an appropriate number of comparables)"
-                        for c in cnt], dtype=object)
-        na(few, rz, re_)
+    for c in np.unique(cnt[few & free]).tolist():   # (one text per count: 0 … refuse − 1)
+        na(few & (cnt == c),
+           f"权利类型、计价方式和计价单位相同的可比案例仅 {c} 个，少于 {refuse} 个，市场法不适用（第二十三条：适当数量的可比案例）",
+           f"only {c} comparable(s) of the same rights type, price mode and unit — fewer than {refuse}: "
+           "the market approach does not apply (art. 23: an appropriate number of comparables)")
     return zh, en
 
 
@@ -218,6 +225,22 @@ def _columns(subjects: _Subjects, grid: Mapping[str, Any], hcol: Mapping[str, np
         "hedonic_high": np.where(h_ok, hcol["high"], np.nan),
         "grid_estimate": f(agg["estimate"]), "range_basis": np.where(app, basis, ""),
         "comparables_source": src, "price_mode": mode,
-        "price_unit": np.array([PRICE_UNITS.get(m, "") if isinstance(m, str) else "" for m in mode], dtype=object),
+        "price_unit": _price_units(mode),
     }
     return cols
+
+
+def _price_units(mode: np.ndarray) -> np.ndarray:
+    """The price unit of each price mode ("" for a mode without one)."""
+    out = np.full(len(mode), "", dtype=object)
+    for m, unit in PRICE_UNITS.items():
+        out[np.equal(mode, m)] = unit
+    return out
+
+
+def _priced(mode: np.ndarray) -> np.ndarray:
+    """Whether each price mode has a price to compare (one of ``PRICED_MODES``)."""
+    out = np.zeros(len(mode), dtype=bool)
+    for m in PRICED_MODES:
+        out |= np.equal(mode, m)
+    return out
