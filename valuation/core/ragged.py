@@ -69,8 +69,8 @@ def _item_column(spec: ColumnSpec, s: pd.Series) -> np.ndarray:
         return a
     if spec.kind == "date":
         return pd.to_datetime(s, errors="coerce").to_numpy().astype("datetime64[D]")
-    if spec.kind == "enum":
-        return _codes_of(spec, s)
+    if spec.kind == "enum":   # each distinct label looked up once (a records file's text column)
+        return _codes_of(spec, s.astype("category"))
     return _plain_column(spec, s.astype(object).where(s.notna(), None).tolist())
 
 
@@ -177,8 +177,8 @@ class Ragged:
         sub = frame.iloc[order].reset_index(drop=True)
         cols = {}
         for spec in item_specs(path):
-            s = sub[spec.name] if spec.name in sub.columns else pd.Series([None] * len(sub), dtype=object)
-            cols[spec.name] = _item_column(spec, s)
+            cols[spec.name] = (_item_column(spec, sub[spec.name]) if spec.name in sub.columns
+                               else _item_values(spec, [None] * len(sub)))   # absent: all missing
         counts = np.bincount(pos[keep], minlength=len(ids))
         return cls(path, np.concatenate([[0], np.cumsum(counts)]), cols)
 
