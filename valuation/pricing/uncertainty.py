@@ -24,7 +24,7 @@ asset's id (:mod:`.sampling`).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,8 +33,8 @@ from scipy import special
 
 from ..core.errors import RefusedError
 from ..core.portfolio import Portfolio
-from ..core.result_frames import estimates, frame_of, run_columns
-from ..methods.base import MethodFn, MethodResult
+from ..core.result_frames import frame_of
+from ..methods.base import MethodFn
 from .config import reconcile_config, setting
 from .params import Param, params_from_config
 from .perturbed import Run, evaluate
@@ -228,16 +228,6 @@ def draw_values(pf: Portfolio, params: Sequence[Param], draws: int, keys: np.nda
     return [p.values_at(p.nominal(pf), uniforms_lhs(keys, draws, p.stream)) for p in params]
 
 
-def method_values(fn: MethodFn) -> Callable[[Portfolio], Any]:
-    """A value function of an approach for :func:`~.perturbed.evaluate`: (its estimates on the
-    rows it is given, NaN where not applicable; its result)."""
-
-    def f(rows: Portfolio) -> tuple[np.ndarray, MethodResult]:
-        res = fn(rows)
-        return estimates(res, rows.index), res
-    return f
-
-
 def method_draws(pf: Portfolio, fn: MethodFn, params: Sequence[Param], draws: int,
                  keys: np.ndarray, *, dispersion: bool = False, coverage: float = 0.8,
                  stream: int = 500) -> np.ndarray:
@@ -247,7 +237,7 @@ def method_draws(pf: Portfolio, fn: MethodFn, params: Sequence[Param], draws: in
     n = len(pf)
     vals = draw_values(pf, params, draws, keys)
     pos = np.repeat(np.arange(n), draws)
-    (run,) = evaluate([method_values(fn)], pf, pos, params, [v.ravel() for v in vals])
+    (run,) = evaluate([fn], pf, pos, params, [v.ravel() for v in vals])
     V = run.values.reshape(n, draws)
     if not dispersion:
         return V
@@ -256,13 +246,12 @@ def method_draws(pf: Portfolio, fn: MethodFn, params: Sequence[Param], draws: in
 
 def run_band(run: Run, n: int, draws: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(estimate, low, high), each (n, draws), of the run's result at its rows."""
-    return tuple(v.reshape(n, draws) for v in run_columns(run, ("estimate", "low", "high")))  # type: ignore[return-value]
+    return tuple(run.column(k).reshape(n, draws) for k in ("estimate", "low", "high"))  # type: ignore[return-value]
 
 
 def run_coverage(run: Run, coverage: float = 0.8) -> float:
     """The coverage of the approach's own band (its parameters), else ``coverage``."""
-    p = getattr(run.result, "params", None)
-    return float(p.get("coverage", coverage)) if p else coverage
+    return run.coverage(coverage)
 
 
 def dispersed(V: np.ndarray, band: tuple[np.ndarray, np.ndarray, np.ndarray], cov: float,
