@@ -66,12 +66,23 @@ class Drawn:
     coverage: float = 0.8
 
 
+_PARSED: dict[tuple[int, int], tuple[Any, Any, list[Param]]] = {}
+
+
 def default_params(config: Mapping[str, Any] | None = None, models: Mapping[str, Any] | None = None,
                    method: str | None = None) -> list[Param]:
-    """Uncertain parameters of ``models/reconcile.yaml`` (optionally of one approach)."""
+    """Uncertain parameters of ``models/reconcile.yaml`` (optionally of one approach). Parsed
+    once per (``uncertainty`` list, model library) object — a snapshot's, read-only — and kept
+    (the cache holds both, so their ids are not reused while cached); a new list each call."""
     cfg = config if config is not None else reconcile_config()
-    ps = params_from_config(cfg.get("uncertainty") or [], models)
-    return [p for p in ps if method is None or p.method == method]
+    entries = cfg.get("uncertainty") or []
+    key = (id(entries), id(models))
+    kept = _PARSED.get(key)
+    if kept is None or kept[0] is not entries or kept[1] is not models:
+        if len(_PARSED) > 32:
+            _PARSED.clear()
+        kept = _PARSED[key] = (entries, models, params_from_config(entries, models))
+    return [p for p in kept[2] if method is None or p.method == method]
 
 
 # --------------------------------------------------------------------------- floating band
