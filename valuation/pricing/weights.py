@@ -59,6 +59,8 @@ def _rule_weights(rules: Sequence[Mapping[str, Any]], text: Mapping[str, np.ndar
     rank = np.full((n, M), 99.0)
     rule_no = np.full(n, -1)
     for k, r in enumerate(rules):
+        if k and (rule_no >= 0).all():        # every asset has its rule: the later ones cannot win
+            break
         hit = _rule_match(text, n, r) & (rule_no < 0)
         if not hit.any():
             continue
@@ -130,7 +132,7 @@ def weights(pf: Portfolio, app: np.ndarray, cfg: Mapping[str, Any], names: tuple
         tot = Wa.sum(axis=1)
     Wn = np.divide(Wa, tot[:, None], out=np.zeros_like(Wa), where=tot[:, None] > 0)
     src = np.where(over, "card", "model")
-    src = np.where(fallback, np.char.add(src, "+fallback"), src).astype(object)
+    src = (np.where(fallback, np.char.add(src, "+fallback"), src) if fallback.any() else src).astype(object)
     # per rule once, then gathered by rule number (the last slot is "no rule")
     at = np.where(rule_no >= 0, rule_no, len(rules))
     rz = np.array([r.get("reason_zh", "") for r in rules] + [""], dtype=object)[at]
