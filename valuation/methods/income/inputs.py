@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 
-from ...core.columns import AssetTable
 from ...core.errors import RefusedError
 from .. import typed
 from .forecast import Forecast, forecast_history
@@ -131,12 +130,15 @@ class IncomeInputs:
         with the asset-table ``columns`` given at the rows (one value a row) and each stream of
         ``factors`` multiplied by its factors (one a row, in their order): the perturbed inputs
         the pricing layer's Monte Carlo draws and tornados value with ``value`` (issue 20 step
-        4; docs/DESIGN.md §4), without reading a portfolio again. The records are each asset's,
-        repeated per row; the forecasts the assets' own (a history is never perturbed)."""
+        4; docs/DESIGN.md §4), without reading a portfolio again. The table is the assets' rows
+        (``AssetTable.take``: their own ids; ``ids`` label the rows, as the forecasts and
+        refusals are keyed); the records are each asset's, repeated per row; the forecasts the
+        assets' own (a history is never perturbed)."""
         pos = np.asarray(pos, dtype=np.intp)
         ids = np.array([str(r) for r in range(len(pos))], dtype=object)
-        cols = {k: v[pos] for k, v in self.t.columns.items()}
-        cols.update(columns or {})
+        table = self.t.take(pos)
+        if columns:
+            table = table.with_columns(**columns)
         streams = {}
         for k, s in self.streams.items():
             v = s[pos]
@@ -149,7 +151,7 @@ class IncomeInputs:
         at = dict(zip(self.rows_of(self.fc_errors).tolist(), self.fc_errors.values())) if self.fc_errors else {}
         errors = {ids[r]: at[i] for r, i in enumerate(pos.tolist()) if i in at} if at else {}
         taken = lambda r: None if r is None else r.take(pos)  # noqa: E731
-        return IncomeInputs(ids, AssetTable(ids, cols), streams, taken(self.contributory), taken(self.scenarios),
+        return IncomeInputs(ids, table, streams, taken(self.contributory), taken(self.scenarios),
                             self.has[pos], self.model[pos], self.periods[pos], forecasts, errors, groups)
 
 
