@@ -130,7 +130,7 @@ class IncomeInputs:
         with the asset-table ``columns`` given at the rows (one value a row) and each stream of
         ``factors`` multiplied by its factors (one a row, in their order): the perturbed inputs
         the pricing layer's Monte Carlo draws and tornados value with ``value`` (issue 20 step
-        4; docs/DESIGN.md §4), without reading a portfolio again. The table is the assets' rows
+        4; docs/DESIGN.md §3), without reading a portfolio again. The table is the assets' rows
         (``AssetTable.take``: their own ids; ``ids`` label the rows, as the forecasts and
         refusals are keyed); the records are each asset's, repeated per row; the forecasts the
         assets' own (a history is never perturbed)."""
