@@ -202,7 +202,8 @@ def quantile_se(S: np.ndarray, count: np.ndarray, q: np.ndarray) -> np.ndarray:
     (k, rows) for k quantiles at once (then (k, rows) errors)."""
     n = S.shape[0]
     q = np.asarray(q, float)
-    q = np.broadcast_to(q, q.shape if q.ndim == 2 else (n,))
+    if q.ndim < 2:
+        q = np.broadcast_to(q, (n,))
     out = np.full(q.shape, np.nan)
     for D in np.unique(count[count > 2]):
         rows = np.flatnonzero(count == D)
