@@ -108,3 +108,14 @@ def test_a_function_that_is_not_an_approach_gets_the_rows_portfolio():
     (r,) = evaluate([f], pf, np.array([0, 0]), [RATE], [np.array([0.2, np.nan])])
     assert seen == [2]
     np.testing.assert_allclose(r.values, [210.64814814814815, 248.68519909842224], rtol=1e-12)
+
+
+def test_a_drawn_column_outside_the_asset_table_takes_the_rows_portfolio():
+    """A model's own input (a column of a portfolio made from a frame, no schema field) is
+    carried only by a portfolio of the rows: the approach's taken inputs would drop it."""
+    pf = Portfolio.from_cards([_direct()])
+    run = ApproachRun(INCOME, INCOME.params(None))
+    pos = np.array([0, 0])
+    assert run.on_rows(pf, pos, {"my_weight": np.array([1.0, 2.0])}, {}) is None
+    r = run.on_rows(pf, pos, {"income_discount_rate": np.array([0.2, 0.1])}, {})
+    np.testing.assert_allclose(r.values, [210.64814814814815, 248.68519909842224], rtol=1e-12)

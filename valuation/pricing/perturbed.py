@@ -217,13 +217,17 @@ class ApproachRun:
                 factors: Mapping[str, list[np.ndarray]]) -> Run | None:
         """The run on the rows ``pos`` of ``pf`` with the inputs ``numbers`` (asset-table
         columns at the rows) and stream ``factors`` (:func:`_applied`); None when the
-        approach's inputs cannot be taken at rows."""
+        approach's inputs cannot be taken at rows, or a drawn column is no column of the asset
+        table (a model's own input of a portfolio made from a frame: only a portfolio of the
+        rows carries it)."""
+        table = pf.columns
+        if any(c not in table for c in numbers):
+            return None
         x = self.approach.inputs(pf, self.params)
         take = getattr(x, "take", None)
         if take is None:
             return None
-        table = pf.columns
-        v = self.approach.value(take(pos, {c: a for c, a in numbers.items() if c in table}, factors), self.params)
+        v = self.approach.value(take(pos, numbers, factors), self.params)
         est = np.where(np.asarray(v.applicable, dtype=bool), np.asarray(v.estimate, dtype=float), np.nan)
         cols = v.columns()
         return Run(est, lambda name: np.asarray(cols[name], dtype=float),
