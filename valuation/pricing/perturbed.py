@@ -35,6 +35,8 @@ from .params import Param
 
 __all__ = ["ApproachRun", "Rows", "Run", "evaluate", "perturbed_portfolio"]
 
+#: a value function of a portfolio: values aligned with its rows (an array or a Series), or
+#: (values, result), or an approach's ``MethodResult`` (its estimates are read)
 ValueFn = Callable[[Portfolio], Any]
 
 

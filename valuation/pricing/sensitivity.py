@@ -30,7 +30,9 @@ from .uncertainty import default_params
 __all__ = ["grid", "method_value", "resolve_params", "sobol", "tornado", "tornado_columns", "tornado_many",
            "tornado_many_columns"]
 
-ValueFn = Callable[[Portfolio], Any]   # values aligned with the rows (an array or a Series)
+# values aligned with the rows (an array or a Series), or an approach's result (a MethodFn; an
+# ApproachRun of weights.default_methods runs by its contract on the rows: pricing/perturbed.py)
+ValueFn = Callable[[Portfolio], Any]
 
 
 def evaluate_values_many(fs: Sequence[ValueFn], pf: Portfolio, params: Sequence[Param],
