@@ -182,7 +182,12 @@ def test_quantiles_and_their_standard_errors_by_hand_one_or_several_at_once():
     position 0.3 → 1.3; 0.9 → 2.7 → 3.7; 0.5 → 2.5. SE = √(q(1 − q)/D) · D · span / (b − a),
     m = ⌈√4⌉ = 2: q = 0.1 → k = 0, order statistics 0..2, span 2 → 0.15 · 4 · 2 / 2 = 0.6; q = 0.9
     → k = 3, statistics 1..3, span 2 → 0.6. Several quantiles at once ((k, rows)) give each one's."""
-    from valuation.pricing.uncertainty import _sorted_quantiles, _sorted_rows, quantile_se, row_quantiles
+    from valuation.pricing.uncertainty import (
+        _sorted_quantiles,
+        _sorted_rows,
+        quantile_se,
+        row_quantiles,
+    )
 
     V = np.array([[4.0, np.nan, 2.0, 1.0, 3.0], [10.0, 10.0, 10.0, 10.0, 10.0]])
     S, count = _sorted_rows(V)

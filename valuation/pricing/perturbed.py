@@ -30,7 +30,14 @@ from typing import Any
 import numpy as np
 
 from ..core.portfolio import Portfolio
-from ..core.result_frames import estimates, record_rows, result_columns, row_index, stream_frame, values_on
+from ..core.result_frames import (
+    estimates,
+    record_rows,
+    result_columns,
+    row_index,
+    stream_frame,
+    values_on,
+)
 from .params import Param
 
 __all__ = ["ApproachRun", "Rows", "Run", "evaluate", "perturbed_portfolio"]
