@@ -46,17 +46,19 @@ cells = [
          "         ('E01_soe_transport_licensing', 'E03_enterprise_ecommerce', 'E02_admin_registry_governance')]\n"
          "pf = Portfolio.from_cards(cards)\n"
          "results = {m: fn(pf) for m, fn in methods.items()}\n"
-         "frame, expl = reconcile.reconcile(pf, results, api.snapshot('seed'), explain=True, methods=methods)\n"
+         "columns, expl = reconcile.reconcile_columns(pf, results, api.snapshot('seed'), explain=True, methods=methods)\n"
+         "frame = pd.DataFrame(columns, index=pf.index)\n"
          "cols = ['estimate', 'low', 'high'] + [f'{m}_{k}' for m in methods for k in ('estimate', 'weight')]\n"
          "print('coverage', frame['coverage'].tolist(), 'range method', frame['range_method'].tolist())\n"
          "frame[cols].round(2)"),
     code("e = expl[pf.index[0]]\nprint(e['reason_zh'])\nprint()\nprint(e['reason_en'])\n"
          "pd.DataFrame(e['drivers'])[['method', 'label_en', 'value_at_low', 'value_at_high', 'swing_pct']].head(6)"),
     md("## 3. 蒙特卡洛指导价区间与浮动幅度 / Monte Carlo guided range and floating band\n\n"
-       "Each asset is replicated D times, the uncertain inputs (折现率、收益预测、许可费率、δ …) are drawn from "
-       "the distributions of `models/reconcile.yaml`, each approach runs once on the big portfolio, and the "
-       "mixture over approaches by weight gives the central 80 % band. A blend of weights shows how "
-       "disagreement between approaches widens the range."),
+       "Each of the D draws of an asset is a row of perturbed inputs: the uncertain inputs (折现率、收益预测、"
+       "许可费率、δ …) are drawn from the distributions of `models/reconcile.yaml`, each approach values all "
+       "rows at once (its inputs read once, its kernel on the drawn values), and the mixture over approaches "
+       "by weight gives the central 80 % band. A blend of weights shows how disagreement between approaches "
+       "widens the range."),
     code("W = {'cost': 0.5, 'income': 0.5}\n"
          "gr_single = uncertainty.guided_range(pf, methods, {'income': 1.0}, draws=400)\n"
          "gr_mix = uncertainty.guided_range(pf, methods, W, draws=400)\n"

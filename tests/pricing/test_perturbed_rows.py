@@ -1,4 +1,5 @@
-"""The one path of perturbed inputs (issue 20): every value function runs on the same rows
+"""Perturbed inputs for value functions of a portfolio (issue 20; an approach run by its
+contract is tests/pricing/test_approach_rows.py): every such function runs on the same rows
 (``pricing/perturbed.Rows``, their typed table); a frame of the rows is built only for a
 reader that asks for it, and it carries a model's own (non-schema) inputs."""
 import numpy as np

@@ -9,7 +9,7 @@ from pricing_standins import STANDINS, card
 
 from valuation.core.errors import ValidationError
 from valuation.core.portfolio import Portfolio
-from valuation.pricing.reconcile import combine, explain, reconcile, weights_for
+from valuation.pricing.reconcile import combine, explain, reconcile_columns, weights_for
 
 REV = [100.0, 110.0, 120.0, 130.0]
 COMPS = [(500.0, 1.0), (700.0, 1.1), (650.0, 0.9)]
@@ -18,7 +18,8 @@ COMPS = [(500.0, 1.0), (700.0, 1.1), (650.0, 0.9)]
 def run(cards, **kw):
     pf = Portfolio.from_cards(cards)
     res = {m: f(pf) for m, f in STANDINS.items()}
-    fr, ex = reconcile(pf, res, None, methods=STANDINS, **kw)
+    cols, ex = reconcile_columns(pf, res, None, methods=STANDINS, **kw)
+    fr = pd.DataFrame(cols, index=pf.index)
     return pf, res, fr, ex
 
 

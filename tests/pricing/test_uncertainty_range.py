@@ -175,3 +175,39 @@ def test_floating_band():
     with pytest.raises(RefusedError) as e:
         band(100.0, -0.1, 0.1)
     assert e.value.field == "d_up" and "浮动" in e.value.message_zh
+
+
+def test_quantiles_and_their_standard_errors_by_hand_one_or_several_at_once():
+    """Draws 1, 2, 3, 4 (and a NaN, left out): linear interpolation at q (D − 1) — q = 0.1 →
+    position 0.3 → 1.3; 0.9 → 2.7 → 3.7; 0.5 → 2.5. SE = √(q(1 − q)/D) · D · span / (b − a),
+    m = ⌈√4⌉ = 2: q = 0.1 → k = 0, order statistics 0..2, span 2 → 0.15 · 4 · 2 / 2 = 0.6; q = 0.9
+    → k = 3, statistics 1..3, span 2 → 0.6. Several quantiles at once ((k, rows)) give each one's."""
+    from valuation.pricing.uncertainty import (
+        _sorted_quantiles,
+        _sorted_rows,
+        quantile_se,
+        row_quantiles,
+    )
+
+    V = np.array([[4.0, np.nan, 2.0, 1.0, 3.0], [10.0, 10.0, 10.0, 10.0, 10.0]])
+    S, count = _sorted_rows(V)
+    Q = np.array([[0.1, 0.1], [0.9, 0.9], [0.5, 0.5]])
+    np.testing.assert_allclose(_sorted_quantiles(S, count, Q), [[1.3, 10.0], [3.7, 10.0], [2.5, 10.0]], rtol=1e-12)
+    for k in range(3):
+        np.testing.assert_array_equal(row_quantiles(V, Q[k]), _sorted_quantiles(S, count, Q)[k])
+    se = quantile_se(S, count, Q[:2])
+    np.testing.assert_allclose(se, [[0.6, 0.0], [0.6, 0.0]], rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(quantile_se(S, count, Q[1]), se[1])
+
+
+def test_the_mixture_takes_each_draw_from_one_approach_by_weight():
+    """An asset weighing one approach takes every draw from it; weights ½ / ½ take exactly half
+    of the draws from each (Latin hypercube: one uniform in each of the D strata of (0, 1))."""
+    from valuation.pricing.uncertainty import _mixture
+
+    D = 400
+    per = {"cost": np.full((2, D), 1.0), "income": np.full((2, D), 2.0)}
+    Wn = np.array([[0.0, 1.0], [0.5, 0.5]])
+    R = _mixture(per, ["cost", "income"], Wn, asset_keys(pd.Index(["A", "B"]), np.array([1.0, 2.0])), D)
+    assert (R[0] == 2.0).all()
+    assert (R[1] == 1.0).sum() == D // 2 and (R[1] == 2.0).sum() == D // 2

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..core.errors import RefusedError
 from ..core.portfolio import Portfolio
-from ..core.result_frames import frame_of, result_columns
+from ..core.result_frames import result_columns
 from ..methods.base import MethodFn, MethodResult
 from .config import setting
 from .sampling import asset_keys
@@ -31,7 +31,7 @@ from .uncertainty import (
 )
 from .weights import METHODS, default_methods, weights
 
-__all__ = ["Table", "approach_table", "asset_keys_of", "combine_columns", "combine_frame", "names_of", "range_method"]
+__all__ = ["Table", "approach_table", "asset_keys_of", "combine_columns", "names_of", "range_method"]
 
 
 
@@ -166,13 +166,3 @@ def combine_columns(pf: Portfolio, results: Mapping[str, MethodResult], snap: An
         cols[f"{m}_applicable"] = t.app[:, j]
         cols[f"{m}_reason_zh"], cols[f"{m}_reason_en"] = t.reasons[m]
     return cols, meta
-
-
-def combine_frame(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any, cfg: Mapping[str, Any], *,
-                  methods: Mapping[str, MethodFn] | None = None, range_method: str | None = None,
-                  draws: int | None = None, **kw: Any) -> tuple[Any, dict[str, np.ndarray], dict[str, Any]]:
-    """(the frame of :func:`combine_columns` on the portfolio's index, the weights metadata,
-    the frame's columns as arrays)."""
-    cols, meta = combine_columns(pf, results, snap, cfg, methods=methods, range_method_=range_method,
-                                 draws=draws, **kw)
-    return frame_of(cols, pf.index), meta, cols

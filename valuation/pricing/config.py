@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from ..core.models import load_model_file, models_dir, param_defaults
+from ..core.models import load_model_file, models_dir
 
 __all__ = ["PUBLIC_DATA_ID", "RECONCILE_ID", "public_data_config", "reconcile_config", "setting"]
 
@@ -48,5 +48,6 @@ _FALLBACK = {"coverage": 0.8, "band_up": 0.10, "band_down": 0.10, "draws": 400,
 def setting(cfg: Mapping[str, Any], key: str) -> Any:
     """A parameter default of a model entry (``parameters.<key>.default``), or the built-in
     engineering default when the entry does not define it."""
-    v = param_defaults(dict(cfg)).get(key) if cfg.get("parameters") else None
+    p = (cfg.get("parameters") or {}).get(key)
+    v = p.get("default") if isinstance(p, dict) else p      # (param_defaults' reading, of one key)
     return _FALLBACK.get(key) if v is None else v

@@ -17,10 +17,10 @@ import numpy as np
 from ..core.portfolio import Portfolio
 from ..core.result_frames import frame_lists
 from ..methods.base import MethodFn, MethodResult
-from .combine import combine_frame
+from .combine import combine_columns
 from .config import reconcile_config, setting
 from .params import Param
-from .sensitivity import method_value, tornado_columns, tornado_many_columns
+from .sensitivity import tornado_columns, tornado_many_columns
 from .uncertainty import DISPERSION_METHODS, default_params
 from .weights import LABELS, default_methods, weights
 
@@ -61,13 +61,13 @@ def _method_tornados(pf: Portfolio, names: Sequence[str], applicable: Mapping[st
                                          if m in plan and rel is None and np.array_equal(at, applicable[m])}
     together = [m for m in plan if applicable[m].all() and m not in out]
     if len(together) > 1 and len({id(p) for m in together for p in plan[m]}) == sum(len(plan[m]) for m in together):
-        out.update(zip(together, tornado_many_columns([method_value(fns[m]) for m in together],
+        out.update(zip(together, tornado_many_columns([fns[m] for m in together],
                                                       [plan[m] for m in together], pf, rel=rel)))
     for m, ps in plan.items():
         if m not in out:
             app = applicable[m]
             sub = pf if app.all() else pf.subset(pf.index[app])
-            out[m] = tornado_columns(method_value(fns[m]), sub, ps, rel=rel)
+            out[m] = tornado_columns(fns[m], sub, ps, rel=rel)
     return out
 
 
@@ -259,7 +259,7 @@ def explain(pf: Portfolio, results: Mapping[str, MethodResult], frame: Any = Non
     """
     cfg = config if config is not None else reconcile_config(snap)
     if frame is None and _columns is None:
-        frame, meta, _columns = combine_frame(pf, results, snap, cfg, methods=methods, range_method="mixture")
+        _columns, meta = combine_columns(pf, results, snap, cfg, methods=methods, range_method_="mixture")
     names = list(results)
     fns = dict(methods) if methods is not None else default_methods(snap, tuple(names))
     cols = dict(_columns) if _columns is not None else frame_lists(frame, pf.index, None)

@@ -71,7 +71,7 @@ class Param:
             v = quantile_u(d, u)
             if self.anchor == "card" and t in ("normal", "uniform", "triangular"):
                 v = 1.0 + v - centre(d)
-            v = np.broadcast_to(v, u.shape) * np.ones_like(x)
+            # (the same factors for every asset: already of u's shape, a fresh array)
         else:
             q = quantile_u(d, u)
             if t == "relative_normal":

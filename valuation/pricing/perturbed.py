@@ -8,16 +8,19 @@ over all rows:
 * parameters that act on the **output** (cost δ, replacement cost, the market's common
   coefficient error) leave the inputs alone: the approach runs once on the portfolio itself
   and its values are gathered by ``pos`` and multiplied by the drawn factors;
-* parameters that act on **inputs** (an assets column, the income streams, the discount rate)
-  are handed to the approach as :class:`Rows`: a portfolio whose typed table
-  (:attr:`Rows.columns`) is the source's table taken at ``pos`` with the drawn columns set —
-  ``kernel(replace(inputs, rate=R))`` in spirit; the streams are the source's
-  (n × periods) arrays gathered and scaled, the ragged records repeated per row.
+* parameters that act on **inputs** (an assets column, the income streams, the discount rate):
+  an approach (:class:`ApproachRun`) whose inputs can be taken at rows reads its inputs ONCE
+  from the portfolio and values them taken at ``pos`` with the drawn columns set and the
+  streams scaled — ``value(inputs.take(pos, columns, factors), params)``, the contract's
+  ``kernel(replace(inputs, rate=R))``: no portfolio of the rows, no explanation, no result
+  frame. Any other value function (a face's composite, a test's stand-in, an approach whose
+  inputs cannot be taken) gets :class:`Rows`: a portfolio whose typed table
+  (:attr:`Rows.columns`) is the source's taken at ``pos`` with the drawn columns set, the
+  streams the source's (n × periods) arrays gathered and scaled, the records repeated per row.
 
-Every approach reads the same rows (one path: the appraisal's). A value function that still
-reads the assets frame (a face's composite, a test's stand-in) gets it built from that table
-at its edge (:attr:`Rows.assets`); the streams and records are handed over as frames built on
-the arrays (:mod:`valuation.core.result_frames`, public constructors, integer row labels).
+A value function that still reads the assets frame gets it built from the rows' table at its
+edge (:attr:`Rows.assets`); the streams and records are handed over as frames built on the
+arrays (:mod:`valuation.core.result_frames`, public constructors, integer row labels).
 """
 from __future__ import annotations
 
@@ -27,11 +30,20 @@ from typing import Any
 import numpy as np
 
 from ..core.portfolio import Portfolio
-from ..core.result_frames import record_rows, row_index, stream_frame, values_on
+from ..core.result_frames import (
+    estimates,
+    record_rows,
+    result_columns,
+    row_index,
+    stream_frame,
+    values_on,
+)
 from .params import Param
 
-__all__ = ["Rows", "Run", "evaluate", "perturbed_portfolio"]
+__all__ = ["ApproachRun", "Rows", "Run", "evaluate", "perturbed_portfolio"]
 
+#: a value function of a portfolio: values aligned with its rows (an array or a Series), or
+#: (values, result), or an approach's ``MethodResult`` (its estimates are read)
 ValueFn = Callable[[Portfolio], Any]
 
 
@@ -147,7 +159,12 @@ def perturbed_portfolio(pf: Portfolio, pos: np.ndarray, params: Sequence[Param] 
     row of its asset (record-major, the source order kept within a row); matrices shared.
     Streams and records are built when an approach first reads them."""
     pos = np.asarray(pos, dtype=np.intp)
-    numbers, factors = _applied(pf, pos, params, values)
+    return _rows(pf, pos, *_applied(pf, pos, params, values))
+
+
+def _rows(pf: Portfolio, pos: np.ndarray, numbers: dict[str, np.ndarray], factors: Mapping[str, list[np.ndarray]]
+          ) -> Rows:
+    """:func:`perturbed_portfolio` of the inputs :func:`_applied` gives."""
     index = row_index(len(pos), pf.index.name or "asset_id")
 
     def stream(path: str) -> Any:
@@ -181,15 +198,79 @@ def perturbed_portfolio(pf: Portfolio, pos: np.ndarray, params: Sequence[Param] 
                 _Rows(list(pf.matrices), matrices), index)
 
 
+class ApproachRun:
+    """A registered approach with its parameters resolved: the engine's run without traces.
+
+    Called on a portfolio it is ``approach.appraise(pf, params)`` (a ``MethodFn``, what the
+    pricing layer's callers pass). On rows of perturbed inputs (:func:`evaluate`) an approach
+    whose inputs can be taken at rows (``inputs.take(pos, columns, factors)``: the income
+    approach's) runs by its contract — its inputs read ONCE from the portfolio, taken at the
+    rows with the drawn values set, then ``value`` only: no portfolio of the rows, no
+    explanation, no result (``kernel(replace(inputs, rate=R))``, issue 20 step 4). Its values
+    are those of ``appraise`` on the rows (``value`` is the approach's arithmetic; the
+    explanation adds no number).
+    """
+
+    __slots__ = ("approach", "params")
+
+    def __init__(self, approach: Any, params: Any):
+        self.approach, self.params = approach, params
+
+    def __call__(self, pf: Portfolio) -> Any:
+        return self.approach.appraise(pf, self.params, trace=False)
+
+    def __repr__(self) -> str:
+        return f"ApproachRun({self.approach.name!r})"
+
+    def on_rows(self, pf: Portfolio, pos: np.ndarray, numbers: Mapping[str, np.ndarray],
+                factors: Mapping[str, list[np.ndarray]]) -> Run | None:
+        """The run on the rows ``pos`` of ``pf`` with the inputs ``numbers`` (asset-table
+        columns at the rows) and stream ``factors`` (:func:`_applied`); None when the
+        approach's inputs cannot be taken at rows, or a drawn column is no column of the asset
+        table (a model's own input of a portfolio made from a frame: only a portfolio of the
+        rows carries it)."""
+        table = pf.columns
+        if any(c not in table for c in numbers):
+            return None
+        x = self.approach.inputs(pf, self.params)
+        take = getattr(x, "take", None)
+        if take is None:
+            return None
+        v = self.approach.value(take(pos, numbers, factors), self.params)
+        est = np.where(np.asarray(v.applicable, dtype=bool), np.asarray(v.estimate, dtype=float), np.nan)
+        cols = v.columns()
+        return Run(est, lambda name: np.asarray(cols[name], dtype=float),
+                   self.approach.used(self.params).get("coverage"))
+
+
 class Run:
-    """One evaluation of a value function: its values on the rows, what it returned, the
-    index of what it ran on and the positions (``gather``) of the rows there (None: it ran on
-    the rows themselves; else on the portfolio, rows ``pos``)."""
+    """One evaluation of a value function on the rows: ``values`` (its estimates, times the
+    output factors), :meth:`column` (a numeric column of its result at the rows, before the
+    output factors) and :meth:`coverage` (the coverage of its own band)."""
 
-    __slots__ = ("gather", "index", "result", "values")
+    __slots__ = ("_column", "_coverage", "values")
 
-    def __init__(self, values: np.ndarray, result: Any, index: Any, gather: np.ndarray | None):
-        self.values, self.result, self.index, self.gather = values, result, index, gather
+    def __init__(self, values: np.ndarray, column: Callable[[str], np.ndarray], coverage: Any):
+        self.values, self._column, self._coverage = values, column, coverage
+
+    def column(self, name: str) -> np.ndarray:
+        return self._column(name)
+
+    def coverage(self, default: float) -> float:
+        """The coverage of the approach's own band (its parameters), else ``default``."""
+        return default if self._coverage is None else float(self._coverage)
+
+
+def _result_run(y: np.ndarray, res: Any, index: Any, gather: np.ndarray | None) -> Run:
+    """A :class:`Run` of a value function's values ``y`` and what it returned (a result read
+    through :func:`~valuation.core.result_frames.result_columns`, or None), at ``gather``."""
+    def column(name: str) -> np.ndarray:
+        if res is None:
+            raise KeyError(f"the value function gave no result to read {name!r} from")
+        v = np.asarray(result_columns(res, index).num(name), dtype=float)
+        return v if gather is None else v[gather]
+    params = getattr(res, "params", None)
+    return Run(y, column, params.get("coverage") if params else None)
 
 
 def evaluate(fs: Sequence[ValueFn], pf: Portfolio, pos: np.ndarray, params: Sequence[Param],
@@ -198,12 +279,13 @@ def evaluate(fs: Sequence[ValueFn], pf: Portfolio, pos: np.ndarray, params: Sequ
     """Each value function ``f(portfolio) -> values aligned with its rows`` on the rows ``pos``
     of ``pf`` with parameter j at ``values[j]`` (flat, one value a row; NaN: the card's).
 
-    Input parameters: every ``f`` runs on the one :func:`perturbed_portfolio` of the rows
-    (their typed table, made once for all of them). Output parameters only:
-    ``f`` runs once on ``pf`` itself (the rows are copies of unperturbed assets; the
-    approaches are row-wise) — or ``on_portfolio[k]`` is that run's values already — and the
-    values are gathered at ``pos``. Either way the result is multiplied by the output factors
-    (in parameter order). Returns one :class:`Run` per function."""
+    Input parameters: an :class:`ApproachRun` whose inputs can be taken at rows values them
+    (its contract, no portfolio of the rows); every other ``f`` runs on the one
+    :func:`perturbed_portfolio` of the rows (made once for all of them). Output parameters
+    only: ``f`` runs once on ``pf`` itself (the rows are copies of unperturbed assets; the
+    approaches are row-wise) — or ``on_portfolio[k]`` is that run's (values, result) already —
+    and the values are gathered at ``pos``. Either way the values are multiplied by the output
+    factors (in parameter order). Returns one :class:`Run` per function."""
     pos = np.asarray(pos, dtype=np.intp)
     mult = np.ones(len(pos))
     inputs: list[tuple[Param, np.ndarray]] = []
@@ -215,23 +297,33 @@ def evaluate(fs: Sequence[ValueFn], pf: Portfolio, pos: np.ndarray, params: Sequ
             inputs.append((p, v))
     out = []
     if inputs:
-        rows = perturbed_portfolio(pf, pos, [p for p, _ in inputs], [v for _, v in inputs])
+        ps, vs = [p for p, _ in inputs], [v for _, v in inputs]
+        numbers, factors = _applied(pf, pos, ps, vs)
+        rows: Portfolio | None = None
         for f in fs:
-            y, res = _called(f, rows)
-            out.append(Run(y * mult, res, rows.index, None))
+            run = f.on_rows(pf, pos, numbers, factors) if isinstance(f, ApproachRun) else None
+            if run is None:
+                rows = rows if rows is not None else _rows(pf, pos, numbers, factors)
+                y, res = _called(f, rows)
+                run = _result_run(y, res, rows.index, None)
+            run.values = run.values * mult
+            out.append(run)
         return out
     for k, f in enumerate(fs):
         done = on_portfolio[k] if on_portfolio is not None else None
         y, res = done if done is not None else _called(f, pf)
-        out.append(Run(np.asarray(y, dtype=float)[pos] * mult, res, pf.index, pos))
+        out.append(_result_run(np.asarray(y, dtype=float)[pos] * mult, res, pf.index, pos))
     return out
 
 
 def _called(f: ValueFn, rows: Portfolio) -> tuple[np.ndarray, Any]:
     """(the values of ``f`` on ``rows`` as floats aligned with them, what ``f`` returned); a
-    function may return (values, result) to pass its run on (:func:`evaluate`'s callers)."""
+    function may return (values, result) to pass its run on (:func:`evaluate`'s callers); an
+    approach (a ``MethodResult``) gives its estimates."""
     y = f(rows)
     res = None
     if isinstance(y, tuple):
         y, res = y
+    elif hasattr(y, "estimates"):        # an approach's result (a MethodFn)
+        y, res = estimates(y, rows.index), y
     return values_on(y, rows.index), res

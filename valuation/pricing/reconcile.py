@@ -1,5 +1,6 @@
 """Reconciliation of the approaches into one conclusion per asset (CAS 2023 art. 24): the
-engine's entry point and the frame API.
+engine's entry point (:func:`reconcile_columns`, arrays) and the frames faces ask for
+(:func:`combine`, :func:`weights_for`).
 
 The work is split by concept: weights by purpose and value type (:mod:`.weights`), the
 conclusion and its range (:mod:`.combine`, :mod:`.uncertainty`), the Monte Carlo draws and
@@ -17,7 +18,7 @@ import numpy as np
 from ..core.portfolio import Portfolio
 from ..core.result_frames import frame_of
 from ..methods.base import MethodFn, MethodResult
-from .combine import approach_table, asset_keys_of, combine_columns, combine_frame, names_of
+from .combine import approach_table, asset_keys_of, combine_columns, names_of
 from .config import reconcile_config
 from .explain import PURPOSE_ZH, VALUE_TYPE_ZH, explain
 from .together import evaluate_together
@@ -32,12 +33,11 @@ __all__ = [
     "combine",
     "default_methods",
     "explain",
-    "reconcile",
     "reconcile_columns",
     "weights_for",
 ]
 
-_explain = explain      # (``reconcile``'s flag of that name hides the function)
+_explain = explain      # (``reconcile_columns``' flag of that name hides the function)
 
 
 def weights_for(pf: Portfolio, applicable: Any, config: Mapping[str, Any] | None = None,
@@ -61,20 +61,12 @@ def combine(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = None
             config: Mapping[str, Any] | None = None, methods: Mapping[str, MethodFn] | None = None,
             range_method: str | None = None, draws: int | None = None) -> Any:
     """One row per asset (:func:`.combine.combine_columns`): the conclusion, its guided range
-    and each approach's value, range, weight and reasons."""
+    and each approach's value, range, weight and reasons — as a frame on the portfolio's index:
+    the faces' adapter (``facade/analysis.py``'s sensitivity of the conclusion); the engine
+    reads the arrays (:func:`reconcile_columns`)."""
     cfg = config if config is not None else reconcile_config(snap)
-    return combine_frame(pf, results, snap, cfg, methods=methods, range_method=range_method, draws=draws)[0]
-
-
-def reconcile(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = None, *,
-              explain: bool = False, config: Mapping[str, Any] | None = None,
-              methods: Mapping[str, MethodFn] | None = None, range_method: str | None = None,
-              draws: int | None = None) -> tuple[Any, dict[str, dict[str, Any]]]:
-    """(the frame of :func:`reconcile_columns` on the portfolio's index, the explanations):
-    the edge form for a caller that wants a frame."""
-    cols, expl = reconcile_columns(pf, results, snap, explain=explain, config=config, methods=methods,
-                                   range_method=range_method, draws=draws)
-    return frame_of(cols, pf.index), expl
+    cols, _ = combine_columns(pf, results, snap, cfg, methods=methods, range_method_=range_method, draws=draws)
+    return frame_of(cols, pf.index)
 
 
 def reconcile_columns(pf: Portfolio, results: Mapping[str, MethodResult], snap: Any = None, *,

@@ -30,7 +30,9 @@ from .uncertainty import default_params
 __all__ = ["grid", "method_value", "resolve_params", "sobol", "tornado", "tornado_columns", "tornado_many",
            "tornado_many_columns"]
 
-ValueFn = Callable[[Portfolio], Any]   # values aligned with the rows (an array or a Series)
+# values aligned with the rows (an array or a Series), or an approach's result (a MethodFn; an
+# ApproachRun of weights.default_methods runs by its contract on the rows: pricing/perturbed.py)
+ValueFn = Callable[[Portfolio], Any]
 
 
 def evaluate_values_many(fs: Sequence[ValueFn], pf: Portfolio, params: Sequence[Param],
@@ -82,8 +84,8 @@ def _value_range(p: Param, nominal: np.ndarray, quantiles: tuple[float, float],
         if c_lo is not None or c_hi is not None:
             lo, hi = np.clip(lo, c_lo, c_hi), np.clip(hi, c_lo, c_hi)
         return lo, hi
-    u = np.array([[quantiles[0], quantiles[1]]])
-    v = p.values_at(nominal, np.broadcast_to(u, (len(nominal), 2)).copy())
+    u = np.repeat(np.array([[quantiles[0], quantiles[1]]]), len(nominal), axis=0)
+    v = p.values_at(nominal, u)
     return v[:, 0], v[:, 1]
 
 
@@ -170,6 +172,12 @@ def _slots(pf: Portfolio, ps: Sequence[Param], quantiles: tuple[float, float],
     return nominals, ranges, vals
 
 
+def _per_asset(x: Any, n: int) -> np.ndarray:
+    """``x`` as n floats (one value for every asset, or already one an asset)."""
+    a = np.asarray(x, dtype=float)
+    return a if a.shape == (n,) else np.full(n, a)
+
+
 def _tornado_columns(index: Any, ps: Sequence[Param], nominals: Sequence[np.ndarray],
                      ranges: Sequence[tuple[np.ndarray, np.ndarray]], Y: np.ndarray
                      ) -> dict[str, np.ndarray]:
@@ -177,7 +185,7 @@ def _tornado_columns(index: Any, ps: Sequence[Param], nominals: Sequence[np.ndar
     (the art. 24 explanation reads them without building the frame)."""
     n, P = len(index), len(ps)
     base = Y[:, 0]
-    ids = index.astype(str)
+    ids = [str(a) for a in index.tolist()]
     # one long frame, parameter-major like a concatenation of one block per parameter, built
     # in one construction (a frame per parameter, concat and a two-key sort cost ~7 ms a call)
     ylo, yhi = Y[:, 1::2].T, Y[:, 2::2].T                       # (P, n)
@@ -193,8 +201,8 @@ def _tornado_columns(index: Any, ps: Sequence[Param], nominals: Sequence[np.ndar
         "method": rep([p.method or "" for p in ps]), "label_zh": rep([p.label_zh for p in ps]),
         "label_en": rep([p.label_en for p in ps]), "present": present.ravel(),
         "base_value": np.tile(base, P), "nominal": np.concatenate(nominals).astype(float),
-        "low_input": np.concatenate([np.broadcast_to(np.asarray(r[0], float), (n,)) for r in ranges]),
-        "high_input": np.concatenate([np.broadcast_to(np.asarray(r[1], float), (n,)) for r in ranges]),
+        "low_input": np.concatenate([_per_asset(r[0], n) for r in ranges]),
+        "high_input": np.concatenate([_per_asset(r[1], n) for r in ranges]),
         "value_at_low": ylo.ravel(), "value_at_high": yhi.ravel(), "swing": swing.ravel(),
         "swing_pct": pct.ravel(), "references": refs}
     # by asset (in portfolio order), then descending swing (NaN last), stable

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..core.portfolio import Portfolio
-from ..core.result_frames import estimates, run_columns
+from ..core.result_frames import estimates
 from ..methods.base import MethodFn, MethodResult
 from .combine import asset_keys_of, names_of, range_method
 from .config import setting
@@ -23,7 +23,7 @@ from .params import Param
 from .perturbed import evaluate
 from .sampling import uniforms_lhs_many
 from .sensitivity import _tornado_columns, _value_range
-from .uncertainty import DISPERSION_METHODS, Drawn, default_params, method_values, run_coverage
+from .uncertainty import DISPERSION_METHODS, Drawn, default_params
 
 __all__ = ["evaluate_together"]
 
@@ -99,12 +99,12 @@ def _draws_and_tornado(ctx: _Context, j: int, m: str, rows_mc: np.ndarray, rows_
         else:
             vals_all[k] = np.where(np.isnan(v), vals_all[k], v)
     disperse = m in DISPERSION_METHODS
-    (run,) = evaluate([method_values(ctx.fns[m])], ctx.pf, pos, ps_all, vals_all, on_portfolio=ctx.done([m]))
+    (run,) = evaluate([ctx.fns[m]], ctx.pf, pos, ps_all, vals_all, on_portfolio=ctx.done([m]))
     Y = run.values
     band = None
     if disperse:
-        band = tuple(v[:off].reshape(len(rows_mc), D) for v in run_columns(run, ("estimate", "low", "high")))
-    mc[m] = Drawn(rows_mc, Y[:off].reshape(len(rows_mc), D), band, run_coverage(run, 0.8))  # type: ignore[arg-type]
+        band = tuple(run.column(k)[:off].reshape(len(rows_mc), D) for k in ("estimate", "low", "high"))
+    mc[m] = Drawn(rows_mc, Y[:off].reshape(len(rows_mc), D), band, run.coverage(0.8))  # type: ignore[arg-type]
     if len(rows_t):
         tor[m] = (ctx.app[:, j].copy(), _tornado_columns(ctx.index_at(rows_t), ps_t, noms, ranges,
                                                           Y[off:].reshape(len(rows_t), K)))
@@ -126,7 +126,7 @@ def _tornados_only(ctx: _Context, names: Sequence[str], group: list[tuple[str, l
         for m, ps in run:
             # each approach with its own parameters only: the others' are NaN on every slot it reads
             own = slice(start, start + len(ps))
-            (r,) = evaluate([method_values(ctx.fns[m])], ctx.pf, pos_t, ps, tvals[own],
+            (r,) = evaluate([ctx.fns[m]], ctx.pf, pos_t, ps, tvals[own],
                             on_portfolio=ctx.done([m]))
             Y = r.values.reshape(len(rows_t), K)
             cols = [0] + [c for i in range(start, start + len(ps)) for c in (1 + 2 * i, 2 + 2 * i)]

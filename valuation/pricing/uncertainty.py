@@ -23,8 +23,7 @@ asset's id (:mod:`.sampling`).
 """
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,8 +32,8 @@ from scipy import special
 
 from ..core.errors import RefusedError
 from ..core.portfolio import Portfolio
-from ..core.result_frames import estimates, frame_of, run_columns
-from ..methods.base import MethodFn, MethodResult
+from ..core.result_frames import frame_of
+from ..methods.base import MethodFn
 from .config import reconcile_config, setting
 from .params import Param, params_from_config
 from .perturbed import Run, evaluate
@@ -66,12 +65,23 @@ class Drawn:
     coverage: float = 0.8
 
 
+_PARSED: dict[tuple[int, int], tuple[Any, Any, list[Param]]] = {}
+
+
 def default_params(config: Mapping[str, Any] | None = None, models: Mapping[str, Any] | None = None,
                    method: str | None = None) -> list[Param]:
-    """Uncertain parameters of ``models/reconcile.yaml`` (optionally of one approach)."""
+    """Uncertain parameters of ``models/reconcile.yaml`` (optionally of one approach). Parsed
+    once per (``uncertainty`` list, model library) object — a snapshot's, read-only — and kept
+    (the cache holds both, so their ids are not reused while cached); a new list each call."""
     cfg = config if config is not None else reconcile_config()
-    ps = params_from_config(cfg.get("uncertainty") or [], models)
-    return [p for p in ps if method is None or p.method == method]
+    entries = cfg.get("uncertainty") or []
+    key = (id(entries), id(models))
+    kept = _PARSED.get(key)
+    if kept is None or kept[0] is not entries or kept[1] is not models:
+        if len(_PARSED) > 32:
+            _PARSED.clear()
+        kept = _PARSED[key] = (entries, models, params_from_config(entries, models))
+    return [p for p in kept[2] if method is None or p.method == method]
 
 
 # --------------------------------------------------------------------------- floating band
@@ -188,18 +198,22 @@ def quantile_se(S: np.ndarray, count: np.ndarray, q: np.ndarray) -> np.ndarray:
     """Monte Carlo standard error of the per-row quantile ``q`` of sorted draws ``S`` (valid
     ``count`` per row): SE = √(q(1−q)/D) / f(x_q), the density from the spacing of the order
     statistics ±m = ⌈√D⌉ around it — 1/f ≈ D (x₍ₖ₊ₘ₎ − x₍ₖ₋ₘ₎) / (2m) (Maritz–Jarrett style,
-    the i.i.d. formula: an upper bound for the Latin-hypercube draws)."""
+    the i.i.d. formula: an upper bound for the Latin-hypercube draws). ``q``: one per row, or
+    (k, rows) for k quantiles at once (then (k, rows) errors)."""
     n = S.shape[0]
-    out = np.full(n, np.nan)
-    q = np.broadcast_to(np.asarray(q, float), (n,))
+    q = np.asarray(q, float)
+    if q.ndim < 2:
+        q = np.broadcast_to(q, (n,))
+    out = np.full(q.shape, np.nan)
     for D in np.unique(count[count > 2]):
         rows = np.flatnonzero(count == D)
         D = int(D)
         m = max(1, int(np.ceil(np.sqrt(D))))
-        k = np.clip(np.round(q[rows] * (D - 1)).astype(int), 0, D - 1)
+        qr = q[..., rows]
+        k = np.clip(np.round(qr * (D - 1)).astype(int), 0, D - 1)
         a, b = np.clip(k - m, 0, D - 1), np.clip(k + m, 0, D - 1)
         span = S[rows, b] - S[rows, a]
-        out[rows] = np.sqrt(q[rows] * (1 - q[rows]) / D) * D * span / np.maximum(b - a, 1)
+        out[..., rows] = np.sqrt(qr * (1 - qr) / D) * D * span / np.maximum(b - a, 1)
     return out
 
 
@@ -210,7 +224,8 @@ def _sorted_rows(V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _sorted_quantiles(S: np.ndarray, m: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """:func:`row_quantiles` from the rows of :func:`_sorted_rows`."""
+    """:func:`row_quantiles` from the rows of :func:`_sorted_rows`; ``q`` one per row, or
+    (k, rows) for k quantiles of the same rows at once."""
     n = S.shape[0]
     pos = np.clip(np.asarray(q, float) * (m - 1), 0, None)
     lo = np.floor(pos).astype(int)
@@ -228,16 +243,6 @@ def draw_values(pf: Portfolio, params: Sequence[Param], draws: int, keys: np.nda
     return [p.values_at(p.nominal(pf), uniforms_lhs(keys, draws, p.stream)) for p in params]
 
 
-def method_values(fn: MethodFn) -> Callable[[Portfolio], Any]:
-    """A value function of an approach for :func:`~.perturbed.evaluate`: (its estimates on the
-    rows it is given, NaN where not applicable; its result)."""
-
-    def f(rows: Portfolio) -> tuple[np.ndarray, MethodResult]:
-        res = fn(rows)
-        return estimates(res, rows.index), res
-    return f
-
-
 def method_draws(pf: Portfolio, fn: MethodFn, params: Sequence[Param], draws: int,
                  keys: np.ndarray, *, dispersion: bool = False, coverage: float = 0.8,
                  stream: int = 500) -> np.ndarray:
@@ -247,7 +252,7 @@ def method_draws(pf: Portfolio, fn: MethodFn, params: Sequence[Param], draws: in
     n = len(pf)
     vals = draw_values(pf, params, draws, keys)
     pos = np.repeat(np.arange(n), draws)
-    (run,) = evaluate([method_values(fn)], pf, pos, params, [v.ravel() for v in vals])
+    (run,) = evaluate([fn], pf, pos, params, [v.ravel() for v in vals])
     V = run.values.reshape(n, draws)
     if not dispersion:
         return V
@@ -256,13 +261,12 @@ def method_draws(pf: Portfolio, fn: MethodFn, params: Sequence[Param], draws: in
 
 def run_band(run: Run, n: int, draws: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(estimate, low, high), each (n, draws), of the run's result at its rows."""
-    return tuple(v.reshape(n, draws) for v in run_columns(run, ("estimate", "low", "high")))  # type: ignore[return-value]
+    return tuple(run.column(k).reshape(n, draws) for k in ("estimate", "low", "high"))  # type: ignore[return-value]
 
 
 def run_coverage(run: Run, coverage: float = 0.8) -> float:
     """The coverage of the approach's own band (its parameters), else ``coverage``."""
-    p = getattr(run.result, "params", None)
-    return float(p.get("coverage", coverage)) if p else coverage
+    return run.coverage(coverage)
 
 
 def dispersed(V: np.ndarray, band: tuple[np.ndarray, np.ndarray, np.ndarray], cov: float,
@@ -337,6 +341,25 @@ def guided_range(pf: Portfolio, methods: Mapping[str, MethodFn],
     return (out, R) if return_draws else out
 
 
+def _mixture(per: Mapping[str, np.ndarray], names: Sequence[str], Wn: np.ndarray, keys: np.ndarray,
+             D: int) -> np.ndarray:
+    """(n, D): each draw of an asset taken from the approach it picks with probability equal
+    to its weight (``Wn``, rows summing to 1 or 0): from the first approach whose cumulative
+    weight reaches the draw's uniform of stream 999; an asset with one weighted approach takes
+    every draw from it (the cumulative weight is 0 before it and 1 from it on: the pick is
+    the same for any uniform in (0, 1), so its uniforms are not drawn)."""
+    n, M = Wn.shape
+    stack = np.stack([per.get(m, np.full((n, D), np.nan)) for m in names], axis=2) if names \
+        else np.full((n, D, 1), np.nan)
+    pick = np.repeat(np.argmax(Wn, axis=1)[:, None], D, axis=1) if M else np.zeros((n, D), dtype=np.intp)
+    mixed = np.flatnonzero((Wn > 0).sum(axis=1) > 1)
+    if len(mixed):
+        u = uniforms_lhs(keys[mixed], D, 999)
+        cum = np.cumsum(Wn[mixed], axis=1)
+        pick[mixed] = np.minimum((u[:, :, None] > cum[:, None, :]).sum(axis=2), max(M - 1, 0))
+    return np.take_along_axis(stack, pick[:, :, None], axis=2)[:, :, 0]
+
+
 def _check_coverage(cov: np.ndarray) -> None:
     if np.any((cov <= 0) | (cov >= 1)):
         raise RefusedError("覆盖率须在 0 与 1 之间", "coverage must lie strictly between 0 and 1",
@@ -374,28 +397,21 @@ def _guided_columns(pf: Portfolio, methods: Mapping[str, MethodFn], W: np.ndarra
         full = np.full((n, D), np.nan)
         full[sub_rows] = V
         per[m] = full
-    # mixture over approaches: each draw picks approach m with probability w_m
+    # mixture over approaches: each draw picks approach m with probability w_m (an asset with
+    # one weighted approach draws only from it: its uniforms of stream 999 are not needed)
     avail = np.stack([~np.isnan(per[m]).all(axis=1) if m in per else np.zeros(n, bool) for m in names], axis=1) \
         if names else np.zeros((n, 0), bool)
     Wv = np.where(avail, W, 0.0)
     tot = Wv.sum(axis=1, keepdims=True)
     Wn = np.divide(Wv, tot, out=np.zeros_like(Wv), where=tot > 0)
-    u = uniforms_lhs(keys, D, 999)
-    cum = np.cumsum(Wn, axis=1)
-    pick = (u[:, :, None] > cum[:, None, :]).sum(axis=2)            # (n, D) index of approach
-    pick = np.minimum(pick, max(len(names) - 1, 0))
-    stack = np.stack([per.get(m, np.full((n, D), np.nan)) for m in names], axis=2) if names \
-        else np.full((n, D, 1), np.nan)
-    R = np.take_along_axis(stack, pick[:, :, None], axis=2)[:, :, 0]
+    R = _mixture(per, names, Wn, keys, D)
     R = np.where(tot > 0, R, np.nan)
     S, count = _sorted_rows(R)          # sorted once for the three quantiles
-    lo = _sorted_quantiles(S, count, (1 - cov) / 2)
-    hi = _sorted_quantiles(S, count, (1 + cov) / 2)
-    lo_se, hi_se = quantile_se(S, count, (1 - cov) / 2), quantile_se(S, count, (1 + cov) / 2)
-    med = _sorted_quantiles(S, count, np.full(n, 0.5))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        mean = np.nanmean(R, axis=1) if D else np.full(n, np.nan)
+    lo, hi, med = _sorted_quantiles(S, count, np.stack([(1 - cov) / 2, (1 + cov) / 2, np.full(n, 0.5)]))
+    lo_se, hi_se = quantile_se(S, count, np.stack([(1 - cov) / 2, (1 + cov) / 2]))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # numpy's nanmean: the sum with NaN as 0 over the count of values (NaN for none)
+        mean = np.where(np.isnan(R), 0.0, R).sum(axis=1) / count if D else np.full(n, np.nan)
     pt = point or "median"
     if pt not in ("median", "mean"):
         raise RefusedError(f"点估计方式 {pt!r} 不受支持", f"point estimate {pt!r} is not supported",

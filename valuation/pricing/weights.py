@@ -19,6 +19,7 @@ from ..core.errors import Issue, RefusedError, ValidationError
 from ..core.portfolio import Portfolio
 from ..core.schema import column_of
 from ..methods.base import MethodFn
+from .perturbed import ApproachRun
 
 __all__ = ["LABELS", "METHODS", "default_methods", "weights"]
 
@@ -28,11 +29,14 @@ LABELS = {"cost": ("成本法", "cost approach"), "income": ("收益法", "incom
 
 
 def default_methods(snap: Any = None, names: tuple[str, ...] = METHODS) -> dict[str, MethodFn]:
-    """The registered approaches named in ``names`` (:func:`valuation.methods.registry.bound`)
-    with the snapshot's parameters bound: the engine's own runs, without traces."""
-    from ..methods.registry import bound
+    """The registered approaches named in ``names`` with the snapshot's parameters resolved
+    (its file defaults without a snapshot), as :class:`~.perturbed.ApproachRun`: called on a
+    portfolio, the engine's own run without traces; on rows of perturbed inputs, the
+    approach's contract (inputs read once, ``value`` on them taken at the rows)."""
+    from ..methods.registry import APPROACHES, params_of
 
-    return bound(snap, tuple(names))
+    return {name: ApproachRun(ap, params_of(ap, snap) if snap is not None else ap.params(None))
+            for name, ap in APPROACHES.items() if name in names}
 
 
 def _rule_match(text: Mapping[str, np.ndarray], n: int, rule: Mapping[str, Any]) -> np.ndarray:
@@ -55,6 +59,8 @@ def _rule_weights(rules: Sequence[Mapping[str, Any]], text: Mapping[str, np.ndar
     rank = np.full((n, M), 99.0)
     rule_no = np.full(n, -1)
     for k, r in enumerate(rules):
+        if k and (rule_no >= 0).all():        # every asset has its rule: the later ones cannot win
+            break
         hit = _rule_match(text, n, r) & (rule_no < 0)
         if not hit.any():
             continue
@@ -126,7 +132,7 @@ def weights(pf: Portfolio, app: np.ndarray, cfg: Mapping[str, Any], names: tuple
         tot = Wa.sum(axis=1)
     Wn = np.divide(Wa, tot[:, None], out=np.zeros_like(Wa), where=tot[:, None] > 0)
     src = np.where(over, "card", "model")
-    src = np.where(fallback, np.char.add(src, "+fallback"), src).astype(object)
+    src = (np.where(fallback, np.char.add(src, "+fallback"), src) if fallback.any() else src).astype(object)
     # per rule once, then gathered by rule number (the last slot is "no rule")
     at = np.where(rule_no >= 0, rule_no, len(rules))
     rz = np.array([r.get("reason_zh", "") for r in rules] + [""], dtype=object)[at]

@@ -8,7 +8,7 @@ art. 21; docs/DOMAIN.md §3).
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,6 +123,36 @@ class IncomeInputs:
         """Positions of the given asset ids."""
         where = {a: i for i, a in enumerate(self.ids.tolist())}
         return np.array([where[a] for a in ids], dtype=np.intp)
+
+    def take(self, pos: np.ndarray, columns: Mapping[str, np.ndarray] | None = None,
+             factors: Mapping[str, Sequence[np.ndarray]] | None = None) -> IncomeInputs:
+        """The inputs of the rows ``pos`` — row r a copy of asset ``pos[r]``, labelled ``"r"`` —
+        with the asset-table ``columns`` given at the rows (one value a row) and each stream of
+        ``factors`` multiplied by its factors (one a row, in their order): the perturbed inputs
+        the pricing layer's Monte Carlo draws and tornados value with ``value`` (issue 20 step
+        4; docs/DESIGN.md §3), without reading a portfolio again. The table is the assets' rows
+        (``AssetTable.take``: their own ids; ``ids`` label the rows, as the forecasts and
+        refusals are keyed); the records are each asset's, repeated per row; the forecasts the
+        assets' own (a history is never perturbed)."""
+        pos = np.asarray(pos, dtype=np.intp)
+        ids = np.array([str(r) for r in range(len(pos))], dtype=object)
+        table = self.t.take(pos)
+        if columns:
+            table = table.with_columns(**columns)
+        streams = {}
+        for k, s in self.streams.items():
+            v = s[pos]
+            for f in (factors or {}).get(k, ()):      # one product per factor, in their order
+                v = v * f[:, None]
+            streams[k] = v
+        groups = [(fc, np.flatnonzero(np.isin(pos, rows))) for fc, rows in self.fc_groups]
+        groups = [(fc, rows) for fc, rows in groups if len(rows)]
+        forecasts = {ids[r]: fc for fc, rows in groups for r in rows.tolist()}
+        at = dict(zip(self.rows_of(self.fc_errors).tolist(), self.fc_errors.values())) if self.fc_errors else {}
+        errors = {ids[r]: at[i] for r, i in enumerate(pos.tolist()) if i in at} if at else {}
+        taken = lambda r: None if r is None else r.take(pos)  # noqa: E731
+        return IncomeInputs(ids, table, streams, taken(self.contributory), taken(self.scenarios),
+                            self.has[pos], self.model[pos], self.periods[pos], forecasts, errors, groups)
 
 
 def income_inputs(pf: Any, p: Mapping[str, Any]) -> IncomeInputs:
