@@ -93,22 +93,6 @@ def test_registry_order_and_unknown_name():
         registry.register(object())   # type: ignore[arg-type]
 
 
-def test_bound_adapter_equals_engine_runs():
-    """The pricing adapter runs each approach as the engine does (the same estimates, bit for
-    bit); it offers no second, values-only run (issue 20 step 4)."""
-    from valuation.engine import run_method
-
-    cards = [json.loads(p.read_text("utf-8")) for p in sorted((ROOT / "examples" / "cards").glob("*.json"))]
-    pf = Portfolio.from_cards(cards)
-    snap = snapshot_from_seeds()
-    fns = registry.bound(snap, ("cost", "income"))
-    assert set(fns) == {"cost", "income"}
-    for m, f in fns.items():
-        a, b = f(pf).frame, run_method(m, pf, snap).frame
-        assert np.array_equal(a["estimate"].to_numpy(float), b["estimate"].to_numpy(float), equal_nan=True)
-    assert not any(hasattr(f, "values_only") for f in fns.values())
-
-
 def test_kernels_import_no_pandas():
     """The arithmetic of every approach (``kernel.py``, ``value.py``) is numpy only: pandas stays
     in each approach's inputs / outputs modules (issue 20)."""

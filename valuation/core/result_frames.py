@@ -16,7 +16,7 @@ import pandas as pd
 from .frames import frame_of_arrays
 
 __all__ = ["aligned", "empty_frame", "estimates", "frame_lists", "frame_of", "record_rows", "result_columns", "row_index",
-           "run_columns", "stream_frame", "values_on"]
+           "stream_frame", "values_on"]
 
 
 def aligned(frame: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
@@ -38,13 +38,6 @@ def result_columns(res: Any, index: pd.Index) -> Any:
 def estimates(res: Any, index: pd.Index) -> np.ndarray:
     """An approach's estimates on ``index``, NaN where not applicable."""
     return result_columns(res, index).estimates()
-
-
-def run_columns(run: Any, names: Sequence[str]) -> list[np.ndarray]:
-    """The columns ``names`` (floats) of a :class:`~valuation.pricing.perturbed.Run`'s result at its rows."""
-    c = result_columns(run.result, run.index)
-    out = [np.asarray(c.num(k), dtype=float) for k in names]
-    return out if run.gather is None else [v[run.gather] for v in out]
 
 
 def frame_of(cols: Mapping[str, Any], index: pd.Index | None = None) -> pd.DataFrame:

@@ -8,15 +8,15 @@ reconciles and traces a toy approach that way). The order is the order of the re
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from .base import Approach, MethodResult
+from .base import Approach
 from .cost.approach import COST
 from .income.approach import INCOME
 from .market.approach import MARKET
 
-__all__ = ["APPROACHES", "approach", "bound", "names", "params_of", "register", "unregister"]
+__all__ = ["APPROACHES", "approach", "names", "params_of", "register", "unregister"]
 
 APPROACHES: dict[str, Approach] = {
     COST.name: COST,
@@ -72,20 +72,3 @@ def params_of(ap: Approach, snap: Any) -> Any:
     if p is None or p[0] is not ap:
         p = kept[1][ap.name] = (ap, ap.params_of(snap))
     return p[1]
-
-
-def bound(snapshot: Any, which: tuple[str, ...] | None = None) -> dict[str, Callable[[Any], MethodResult]]:
-    """Adapter for the pricing layer (Monte Carlo draws, tornados): each registered approach
-    (or those named in ``which`` that are registered) as ``f(pf) -> MethodResult`` with the
-    snapshot's parameters resolved once (``snapshot`` None: the approach's file defaults) —
-    the same run as the engine's, without traces."""
-    out: dict[str, Callable[[Any], MethodResult]] = {}
-    for name, ap in APPROACHES.items():
-        if which is not None and name not in which:
-            continue
-        params = params_of(ap, snapshot) if snapshot is not None else ap.params(None)
-
-        def run(pf: Any, _ap: Approach = ap, _p: Any = params) -> MethodResult:
-            return _ap.appraise(pf, _p, trace=False)
-        out[name] = run
-    return out
