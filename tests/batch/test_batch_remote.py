@@ -14,7 +14,7 @@ from valuation.batch import remote, rundb
 from valuation.batch.io import file_sha256, read_portfolio
 from valuation.batch.partition import FAIL_HOOK_ENV
 from valuation.batch.plan import load, make_plan
-from valuation.batch.remote import FileSource, PartRef, task_of, worker_input
+from valuation.batch.remote import FileSource, PartRef, WorkerInput, task_of, worker_input
 from valuation.core.errors import ValidationError
 
 
@@ -66,7 +66,7 @@ def test_task_of_equals_the_plans_task(tmp_path: Path):
     plan = make_plan(inp, 7)
     table, records = read_portfolio(src)
     for i in range(plan.n_parts):
-        want, got = plan.task(inp, i), task_of(plan.ref(i), table, records)
+        want, got = plan.task(inp, i), task_of(plan.ref(i), WorkerInput(table, records))
         pd.testing.assert_frame_equal(want.table, got.table)
         np.testing.assert_array_equal(want.rows, got.rows)
         assert want.records.keys() == got.records.keys()

@@ -290,7 +290,8 @@ def _revalue(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, out: Pa
     """:func:`revalue` once its options are checked and its worker pool (if any) started."""
     timings: dict[str, float] = {}
     started = _now()
-    inp = load(portfolio, records)
+    books = o.only == "high-impairment" or o.balance_sheet_date is not None   # the books read the table
+    inp = load(portfolio, records, lazy=_by_reference(portfolio, pool) and not books)
     _release_arrow()
     timings["read"] = time.perf_counter() - t_all
     t = time.perf_counter()             # table-level validation, duplicate ids, partitions
@@ -319,8 +320,7 @@ def _revalue(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, out: Pa
     _value(run, _stream(portfolio, run, pool, o, snap_run, opts, nworkers), o.progress)
     if isinstance(pool, LocalPool):
         pool.close()                    # its workers are idle from here on
-    counts, books = _finish(run, o.only == "high-impairment" or o.balance_sheet_date is not None,
-                            o.balance_sheet_date)
+    counts, books_file = _finish(run, books, o.balance_sheet_date)
     finished = _now()
     timings["total"] = time.perf_counter() - t_all
     _record(run, counts, t_all)
@@ -330,7 +330,7 @@ def _revalue(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, out: Pa
                       snapshot_id=snap.snapshot_id, input_hash=inp.input_hash, only=o.only, backend=o.backend,
                       workers=nworkers if o.backend == "local" else int(o.workers or 0), range_method=range_method,
                       counts=counts, timings={k: round(v, 4) for k, v in timings.items()}, resumed_parts=len(done),
-                      partitions=plan.n_parts, history=run.eng is not None, books=books)
+                      partitions=plan.n_parts, history=run.eng is not None, books=books_file)
 
 
 def _stream(portfolio: Any, run: _Run, pool: Any, o: _Options, snap_run: LibrarySnapshot,
@@ -342,12 +342,18 @@ def _stream(portfolio: Any, run: _Run, pool: Any, o: _Options, snap_run: Library
     if o.backend == "local":
         tasks = Tasks(plan.n_parts, lambda i: plan.task(inp, i), run.done)     # built on demand
         return run_local(tasks, snap_run, opts, workers=nworkers, pool=pool)
-    if isinstance(pool, DaskCluster) and pool.local and inp.table is not None and FileSource.readable(portfolio):
+    if _by_reference(portfolio, pool):
         refs = Tasks(plan.n_parts, plan.ref, run.done)
         remote = (FileSource(str(portfolio), inp.input_hash), str(run.pdir), run.eng is not None)
         return run_dask(refs, snap_run, opts, cluster=pool, remote=remote) if len(refs) else iter(())
     tasks = Tasks(plan.n_parts, lambda i: plan.task(inp, i), run.done)
     return run_dask(tasks, snap_run, opts, cluster=pool) if len(tasks) else iter(())
+
+
+def _by_reference(portfolio: Any, pool: Any) -> bool:
+    """The partitions go by reference (:mod:`valuation.batch.remote`): a local Dask cluster
+    and a ``.csv``/``.parquet`` input file, which its workers read themselves."""
+    return isinstance(pool, DaskCluster) and pool.local and FileSource.readable(portfolio)
 
 
 def _checkpoints(pdir: Path, resume: bool, as_of: _dt.date | None, started: _dt.datetime,
