@@ -112,3 +112,18 @@ def test_a_table_problem_refuses_the_lazy_run_as_the_whole_one(tmp_path: Path):
     assert errs[0] == errs[1] and any(f == "colour" for f, _ in errs[0])
     with pytest.raises(ValidationError):
         load(tmp_path / "missing.parquet", None, lazy=True)
+
+
+def test_workers_get_this_process_environment(monkeypatch):
+    """Workers forked from the fork server inherit its environment, not this process's: the
+    cluster passes this process's variables on, and one removed since the server started as
+    empty (the test hooks read an empty variable as unset)."""
+    from valuation.batch import backends
+
+    monkeypatch.setattr(backends, "_SERVER_ENV", {})
+    monkeypatch.setenv("VALUATION_TEST_ONLY", "1")
+    assert backends._worker_env()["VALUATION_TEST_ONLY"] == "1"   # the server starts with it
+    monkeypatch.delenv("VALUATION_TEST_ONLY")
+    monkeypatch.setenv("VALUATION_TEST_NEW", "2")
+    env = backends._worker_env()
+    assert env["VALUATION_TEST_ONLY"] == "" and env["VALUATION_TEST_NEW"] == "2"
