@@ -39,6 +39,7 @@ from .checkpoints import write_part
 from .io import file_sha256, read_portfolio, record_siblings
 from .partition import PartitionOutput, PartitionTask, run_partition
 from .records_check import check_records
+from .remote_records import checked_task, with_records_rejects
 
 __all__ = ["HISTORY_COLUMNS", "FileSource", "PartRef", "WorkerInput", "prefetch_input", "run_ref", "task_of",
            "worker_input"]
@@ -66,11 +67,15 @@ class FileSource:
 class PartRef:
     """Partition ``index`` by reference: ``rows`` are the positions of its rows in the input
     table (also their global row numbers), ``records`` the positions of its rows in each
-    records table."""
+    records table. ``check``: the plan left the records rows unchecked (a lazy plan,
+    :func:`checked_task`); ``loose``: records rows of no kept asset, for this worker to reject
+    (partition 0 of a lazy plan)."""
 
     index: int
     rows: np.ndarray
     records: dict[str, np.ndarray]
+    check: bool = False
+    loose: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
 
     @property
     def size(self) -> int:
@@ -186,7 +191,12 @@ def run_ref(ref: PartRef, src: FileSource, snap: LibrarySnapshot, opts: Mapping[
     """Read, value and checkpoint one partition in this worker; return its summary (results:
     the history columns when ``history``, else none; rejects: none — both are in the
     checkpoint)."""
-    po = run_partition(task_of(ref, worker_input(src)), snap, opts)
+    inp = worker_input(src)
+    if ref.check:
+        task, found = checked_task(ref, inp)
+        po = with_records_rejects(run_partition(task, snap, opts), found, ref.size)
+    else:
+        po = run_partition(task_of(ref, inp), snap, opts)
     write_part(Path(parts), po)
     res = po.results[HISTORY_COLUMNS] if history else po.results.iloc[:0, :0]
     return dataclasses.replace(po, results=res, rejects=po.rejects.iloc[:0], written=True)
