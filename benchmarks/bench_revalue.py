@@ -152,11 +152,11 @@ def dask_run(workers: int, src: Path, out: Path, args: argparse.Namespace) -> No
     line ``{"seconds", "cpu"}`` (``cpu``: this process's CPU seconds, imports included). A
     fresh process per run, so that neither run finds the other's fork server (the workers'
     parent, :mod:`valuation.batch.backends`) already started. ``cluster_cpu``: the CPU seconds
-    of the processes it started (fork server, workers), sampled every 0.1 s (the last 0.1 s
+    of the processes it started (fork server, workers), sampled every 0.5 s (the last 0.5 s
     of each may be missed): they are not this process's children to reap."""
     from valuation.api import revalue
 
-    sampler = TreeSampler(every=0.1)
+    sampler = TreeSampler(every=0.5)
     t = time.perf_counter()
     revalue(src, out, backend="dask", workers=workers, **{**run_options(args, args.db), "history": False})
     elapsed = time.perf_counter() - t
