@@ -71,3 +71,19 @@ def test_globalise_counts_rows_of_the_whole_table():
     assert out["row"].tolist() == [11, 41]
     assert out["reason_zh"].tolist() == ["明细表 t 第 11 行：坏", "第 41 行（资产 A）：第 1 行"]
     assert out["reason_en"].tolist() == ["records table t row 11: bad", "row 41 (asset A): see row 1"]
+
+
+def test_the_local_pool_goes_by_reference_too(tmp_path: Path):
+    """Two local workers read, check and checkpoint their own partitions of an input file: the
+    results and rejects files are those of the run in this process (one worker)."""
+    src = _write(tmp_path)
+    kw = {"library": "seed", "as_of": AS_OF, "chunk_size": 7, "history": False}
+    one = revalue(src, tmp_path / "one.csv", backend="local", workers=1, **kw)
+    two = revalue(src, tmp_path / "two.csv", backend="local", workers=2, **kw)
+    # 5 partitions: the lazy plan of a run by reference (T-0000000's row is cut with the rest)
+    assert (one.partitions, two.partitions) == (4, 5)
+    assert one.counts == two.counts
+    for f in ("{}.csv", "{}.csv.rejects.csv"):
+        a, b = (pd.read_csv(tmp_path / f.format(k), dtype=str) for k in ("one", "two"))
+        pd.testing.assert_frame_equal(a.drop(columns=["run_id"], errors="ignore"),
+                                      b.drop(columns=["run_id"], errors="ignore"))

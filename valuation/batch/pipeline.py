@@ -335,25 +335,31 @@ def _revalue(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, out: Pa
 
 def _stream(portfolio: Any, run: _Run, pool: Any, o: _Options, snap_run: LibrarySnapshot,
             opts: Mapping[str, Any], nworkers: int) -> Any:
-    """The backend's stream of finished partitions. A local Dask cluster valuing an input file
-    gets the partitions by reference: its workers read their rows and write their checkpoints
-    themselves (:mod:`valuation.batch.remote`), this process only plans and gathers summaries."""
+    """The backend's stream of finished partitions. The workers of a local Dask cluster or of
+    the local pool valuing an input file get the partitions by reference: they read their rows
+    and write their checkpoints themselves (:mod:`valuation.batch.remote`), this process only
+    plans and gathers summaries."""
     plan, inp = run.plan, run.inp
+    by_ref = _by_reference(portfolio, pool)
+    remote = (FileSource(str(portfolio), inp.input_hash), str(run.pdir), run.eng is not None) if by_ref else None
     if o.backend == "local":
+        if by_ref:
+            return run_local(Tasks(plan.n_parts, plan.ref, run.done), snap_run, opts, pool=pool, remote=remote)
         tasks = Tasks(plan.n_parts, lambda i: plan.task(inp, i), run.done)     # built on demand
         return run_local(tasks, snap_run, opts, workers=nworkers, pool=pool)
-    if _by_reference(portfolio, pool):
+    if by_ref:
         refs = Tasks(plan.n_parts, plan.ref, run.done)
-        remote = (FileSource(str(portfolio), inp.input_hash), str(run.pdir), run.eng is not None)
         return run_dask(refs, snap_run, opts, cluster=pool, remote=remote) if len(refs) else iter(())
     tasks = Tasks(plan.n_parts, lambda i: plan.task(inp, i), run.done)
     return run_dask(tasks, snap_run, opts, cluster=pool) if len(tasks) else iter(())
 
 
 def _by_reference(portfolio: Any, pool: Any) -> bool:
-    """The partitions go by reference (:mod:`valuation.batch.remote`): a local Dask cluster
-    and a ``.csv``/``.parquet`` input file, which its workers read themselves."""
-    return isinstance(pool, DaskCluster) and pool.local and FileSource.readable(portfolio)
+    """The partitions go by reference (:mod:`valuation.batch.remote`): a ``.csv``/``.parquet``
+    input file, which the workers of a local Dask cluster or of the local pool (started before
+    the read, :func:`_early_pool`) read themselves."""
+    local = isinstance(pool, DaskCluster) and pool.local or isinstance(pool, LocalPool) and pool.executor is not None
+    return local and FileSource.readable(portfolio)
 
 
 def _checkpoints(pdir: Path, resume: bool, as_of: _dt.date | None, started: _dt.datetime,
