@@ -141,3 +141,22 @@ def test_workers_get_this_process_environment(monkeypatch):
     monkeypatch.setenv("VALUATION_TEST_NEW", "2")
     env = backends._worker_env()
     assert env["VALUATION_TEST_ONLY"] == "" and env["VALUATION_TEST_NEW"] == "2"
+
+
+def test_parquet_rows_read_forward_let_go_and_restart(tmp_path: Path, monkeypatch):
+    """Batches of 4 rows: partitions in order decode forward and let go of the rows behind;
+    one far out of order reads from the top again; every cut equals pandas' ``iloc``."""
+    from valuation.batch import remote
+
+    monkeypatch.setattr(remote.ParquetRows, "BATCH", 4)
+    src = _write(tmp_path, ".parquet")
+    table = pd.read_parquet(src)
+    w = WorkerInput.read(src)
+    rows = w.table
+    for a, b in ((0, 3), (3, 6), (20, 23), (26, 29)):
+        pd.testing.assert_frame_equal(w.rows(np.arange(a, b)), table.iloc[a:b])
+    # held: from one span (3 rows) before row 26 on, i.e. the batches from row 20; decoded: all 30
+    assert (rows._first, rows._end) == (20, 30)
+    pd.testing.assert_frame_equal(w.rows(np.arange(1, 4)), table.iloc[1:4])    # out of order: restarts
+    assert rows._first == 0
+    pd.testing.assert_frame_equal(w.rows(np.array([2, 7, 29])), table.iloc[[2, 7, 29]])

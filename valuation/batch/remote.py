@@ -11,8 +11,8 @@ positions of its rows in the input table and in each records table, as the plan
 
 1. reads the input file once per run (:func:`worker_input`; the file's sha256 must equal the
    run's input hash: a file changed during the run is refused, not valued half old, half new;
-   Parquet is held as Arrow tables and converted to pandas one partition at a time,
-   :class:`WorkerInput`),
+   Parquet is decoded forward as far as the partition asks and converted to pandas one
+   partition at a time, :class:`WorkerInput`),
 2. builds exactly the :class:`~valuation.batch.partition.PartitionTask` the run's process would
    have built (:func:`task_of`: the same rows, records rows parsed by the same schema check),
 3. values it with :func:`~valuation.batch.partition.run_partition` and writes the checkpoint
@@ -41,8 +41,8 @@ from .partition import PartitionOutput, PartitionTask, run_partition
 from .records_check import check_records
 from .remote_records import checked_task, with_records_rejects
 
-__all__ = ["HISTORY_COLUMNS", "FileSource", "PartRef", "WorkerInput", "prefetch_input", "run_ref", "task_of",
-           "worker_input"]
+__all__ = ["HISTORY_COLUMNS", "FileSource", "ParquetRows", "PartRef", "WorkerInput", "prefetch_input", "run_ref",
+           "task_of", "worker_input"]
 
 #: The columns :func:`valuation.batch.rundb.insert_partition` reads.
 HISTORY_COLUMNS = ["asset_id", "status", "estimate", "low", "high", "flags"]
@@ -86,11 +86,11 @@ class WorkerInput:
     """The run's input as a worker holds it: the main table and the records tables, from
     which :meth:`rows` and :meth:`records_rows` cut a partition's rows as pandas frames.
 
-    A Parquet input is held as Arrow tables, decoded once on one thread (the worker's only
-    thread computes; Arrow's own pool would compete with the other workers for the cores)
-    and converted to pandas one partition at a time: decoding is ~0.6 s for 10⁶ assets, the
-    conversion of the whole table to pandas once took as long again, and each worker paid
-    both for every row. The frames equal ``pd.read_parquet(...).iloc[positions]``
+    A Parquet file is read forward (:class:`ParquetRows`): decoded batch by batch on this
+    thread as far as the partition asks, the rows before it let go, and converted to pandas
+    one partition at a time — a worker no longer decodes and converts the whole input before
+    its first partition, nor holds it (the local pool's two workers held ~180 MB each at
+    200,000 assets). The frames equal ``pd.read_parquet(...).iloc[positions]``
     (``tests/batch/test_dask_reads.py``). A CSV input is read whole by pandas, as the run's
     own process reads it (:func:`~valuation.batch.io.read_portfolio`): its column types are
     inferred over the whole file, which a row range could not reproduce."""
@@ -103,10 +103,8 @@ class WorkerInput:
         if path.suffix.lower() != ".parquet":
             table, records = read_portfolio(path)
             return WorkerInput(table, records)
-        import pyarrow.parquet as pq
-
-        recs = {t: pq.read_table(q, use_threads=False) for t, q in record_siblings(path).items()}
-        return WorkerInput(pq.read_table(path, use_threads=False), {t: r for t, r in recs.items() if r.num_rows})
+        recs = {t: ParquetRows(q) for t, q in record_siblings(path).items()}
+        return WorkerInput(ParquetRows(path), {t: r for t, r in recs.items() if r.num_rows})
 
     def rows(self, pos: np.ndarray) -> pd.DataFrame:
         """The main table's rows at positions ``pos`` (increasing), indexed as ``iloc`` gives them."""
@@ -119,14 +117,63 @@ class WorkerInput:
         return fr
 
 
+class ParquetRows:
+    """The rows of a Parquet file, decoded forward in record batches (``iter_batches``, one
+    thread: the worker's only thread computes, Arrow's pool would compete with the other
+    workers for the cores). :meth:`take` decodes up to the last row asked for and lets go of
+    the batches more than a few partitions' spans before the first; rows already let go
+    start the reading again from the top (a partition far out of order). Partitions reach a
+    worker in increasing order, so each worker decodes the file about once and holds about
+    one partition of it."""
+
+    BATCH = 16_384
+
+    def __init__(self, path: Path):
+        import pyarrow.parquet as pq
+
+        self.path = path
+        meta = pq.ParquetFile(path)
+        self.schema, self.num_rows = meta.schema_arrow, meta.metadata.num_rows
+        self._restart()
+
+    def _restart(self) -> None:
+        import pyarrow.parquet as pq
+
+        self._batches = pq.ParquetFile(self.path, pre_buffer=False, buffer_size=1 << 20).iter_batches(
+            batch_size=self.BATCH, use_threads=False)
+        self._held: list[Any] = []
+        self._first = self._end = 0     # rows before the first batch held; rows decoded
+
+    def take(self, pos: np.ndarray) -> Any:
+        """Rows ``pos`` (increasing) as an Arrow table with the file's schema."""
+        if not len(pos):
+            return self.schema.empty_table()
+        lo, hi = int(pos[0]), int(pos[-1]) + 1
+        if lo < self._first:
+            self._restart()
+        while self._end < hi:
+            batch = next(self._batches)
+            self._held.append(batch)
+            self._end += batch.num_rows
+        keep_from = lo - (hi - lo)      # a partition a little out of order is still held
+        while self._held and self._first + self._held[0].num_rows <= keep_from:
+            self._first += self._held.pop(0).num_rows
+        import pyarrow as pa
+
+        held = pa.Table.from_batches(self._held, schema=self.schema)
+        sel = _positions(pos)
+        if isinstance(sel, slice):
+            return held.slice(lo - self._first, hi - lo)
+        return held.take(pa.array(pos - self._first))
+
+
 def _cut(table: Any, pos: np.ndarray) -> pd.DataFrame:
-    """Rows ``pos`` of a pandas frame (``iloc``) or of an Arrow table (converted to pandas; a
-    RangeIndex becomes the positions, as ``iloc`` keeps them)."""
+    """Rows ``pos`` of a pandas frame (``iloc``) or of a :class:`ParquetRows` (converted to
+    pandas; a RangeIndex becomes the positions, as ``iloc`` keeps them)."""
     sel = _positions(pos)
     if isinstance(table, pd.DataFrame):
         return table.iloc[sel]
-    part = table.slice(sel.start, sel.stop - sel.start) if isinstance(sel, slice) else table.take(pos)
-    fr = part.to_pandas()
+    fr = table.take(pos).to_pandas()
     meta = table.schema.pandas_metadata or {}
     if not any(isinstance(c, str) for c in meta.get("index_columns", [])):
         fr.index = pd.RangeIndex(sel.start, sel.stop) if isinstance(sel, slice) else pd.Index(pos)
