@@ -25,8 +25,9 @@ Stages and guarantees
   interrupted run with the same input hash, snapshot and options, and gives the same output as
   an uninterrupted run. The folder is removed when the run is recorded. (Timing ``checkpoint``:
   this process's seconds on the checkpoints and the history rows while partitions are valued;
-  with partitions by reference — a local Dask cluster, a ``.csv``/``.parquet`` input — the
-  workers write their checkpoints themselves, :mod:`valuation.batch.remote`.)
+  with partitions by reference — a local Dask cluster or the local pool, a ``.csv``/``.parquet``
+  input — the workers read and check their rows and write their checkpoints themselves,
+  :mod:`valuation.batch.remote`.)
 * **diff** — against each asset's last valued result (``batch_latest``): previous run id,
   estimate and range, change, change ratio, flags new and cleared.
 * **write** — results (``.csv``/``.parquet``/``.xlsx`` by suffix) and rejects, each atomically;

@@ -1,8 +1,9 @@
 """Partitions by reference: a worker reads its own rows and writes its own checkpoint
 (docs/DESIGN.md §3; issue 20 step 6).
 
-With a Dask cluster of this machine (and an input file), the run's process no longer sends
-each partition's rows to a worker and receives its result table back: that per-partition work
+With a Dask cluster of this machine or the local pool (and an input file), the run's process
+no longer sends each partition's rows to a worker and receives its result table back (nor,
+with a lazy plan, reads the rows at all: :func:`valuation.batch.plan.load`): that per-partition work
 (serialising ~10,000 rows with their records, deserialising the results, writing the
 checkpoint files) ran in the one process beside the two workers and took a third of the
 machine's CPU. Instead the run sends a :class:`PartRef` — the partition's number and the
@@ -14,7 +15,8 @@ positions of its rows in the input table and in each records table, as the plan
    Parquet is decoded forward as far as the partition asks and converted to pandas one
    partition at a time, :class:`WorkerInput`),
 2. builds exactly the :class:`~valuation.batch.partition.PartitionTask` the run's process would
-   have built (:func:`task_of`: the same rows, records rows parsed by the same schema check),
+   have built (:func:`task_of`: the same rows, records rows parsed by the same schema check;
+   with a lazy plan it checks the records rows itself, :mod:`valuation.batch.remote_records`),
 3. values it with :func:`~valuation.batch.partition.run_partition` and writes the checkpoint
    (:func:`~valuation.batch.checkpoints.write_part`: results, rejects, then the marker),
 4. returns a small summary: counts, seconds and — when the run records history — the six
