@@ -19,7 +19,7 @@ from valuation.batch.remote import FileSource, run_ref
 from valuation.batch.remote_records import globalise
 
 
-def _write(tmp_path: Path) -> Path:
+def _write(tmp_path: Path, suffix: str = ".parquet") -> Path:
     a, recs, _ = defective_portfolio()
     comps = recs["market.comparables"].copy()
     comps["price"] = comps["price"].astype(float)
@@ -29,9 +29,13 @@ def _write(tmp_path: Path) -> Path:
     extra = comps.iloc[[5]].copy()
     extra["asset_id"] = None                        # a records row with no asset id
     comps = pd.concat([comps, extra], ignore_index=True)
-    src = tmp_path / "pf.parquet"
-    a.astype({"book_value": str}).to_parquet(src, index=False)
-    comps.to_parquet(tmp_path / "pf.market.comparables.parquet", index=False)
+    src = tmp_path / f"pf{suffix}"
+    if suffix == ".csv":
+        a.to_csv(src, index=False)
+        comps.to_csv(tmp_path / "pf.market.comparables.csv", index=False)
+    else:
+        a.astype({"book_value": str}).to_parquet(src, index=False)
+        comps.to_parquet(tmp_path / "pf.market.comparables.parquet", index=False)
     return src
 
 
@@ -87,3 +91,12 @@ def test_the_local_pool_goes_by_reference_too(tmp_path: Path):
         a, b = (pd.read_csv(tmp_path / f.format(k), dtype=str) for k in ("one", "two"))
         pd.testing.assert_frame_equal(a.drop(columns=["run_id"], errors="ignore"),
                                       b.drop(columns=["run_id"], errors="ignore"))
+
+
+def test_the_local_pool_reads_a_csv_file_once_here(tmp_path: Path):
+    """A CSV file would be read whole by each local worker: the local pool gets the rows from
+    this process's plan (4 partitions: that plan drops the asset with the bad records row)."""
+    src = _write(tmp_path, ".csv")
+    s = revalue(src, tmp_path / "two.csv", backend="local", workers=2, library="seed", as_of=AS_OF,
+                chunk_size=7, history=False)
+    assert s.partitions == 4 and s.counts["rejected"] >= 6

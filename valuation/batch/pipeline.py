@@ -356,11 +356,13 @@ def _stream(portfolio: Any, run: _Run, pool: Any, o: _Options, snap_run: Library
 
 
 def _by_reference(portfolio: Any, pool: Any) -> bool:
-    """The partitions go by reference (:mod:`valuation.batch.remote`): a ``.csv``/``.parquet``
-    input file, which the workers of a local Dask cluster or of the local pool (started before
-    the read, :func:`_early_pool`) read themselves."""
-    local = isinstance(pool, DaskCluster) and pool.local or isinstance(pool, LocalPool) and pool.executor is not None
-    return local and FileSource.readable(portfolio)
+    """The partitions go by reference (:mod:`valuation.batch.remote`): an input file the
+    workers read themselves — a ``.csv``/``.parquet`` file on a local Dask cluster, a
+    ``.parquet`` file in the local pool (started before the read; each worker would read a
+    CSV file whole, twice the work and memory of this process reading it once)."""
+    if isinstance(pool, LocalPool) and pool.executor is not None:
+        return FileSource.readable(portfolio) and Path(portfolio).suffix.lower() == ".parquet"
+    return isinstance(pool, DaskCluster) and pool.local and FileSource.readable(portfolio)
 
 
 def _checkpoints(pdir: Path, resume: bool, as_of: _dt.date | None, started: _dt.datetime,
