@@ -160,3 +160,13 @@ def test_parquet_rows_read_forward_let_go_and_restart(tmp_path: Path, monkeypatc
     pd.testing.assert_frame_equal(w.rows(np.arange(1, 4)), table.iloc[1:4])    # out of order: restarts
     assert rows._first == 0
     pd.testing.assert_frame_equal(w.rows(np.array([2, 7, 29])), table.iloc[[2, 7, 29]])
+
+
+def test_an_empty_records_file_without_asset_id_is_refused_as_before(tmp_path: Path):
+    a, _, _ = defective_portfolio()
+    a.astype({"book_value": str}).to_parquet(tmp_path / "pf.parquet", index=False)
+    pd.DataFrame({"case_id": pd.Series([], dtype=str)}).to_parquet(tmp_path / "pf.market.comparables.parquet")
+    for lazy in (False, True):
+        with pytest.raises(ValidationError) as e:
+            make_plan(load(tmp_path / "pf.parquet", None, lazy=lazy), 7)
+        assert e.value.issues[0].field == "market.comparables.asset_id"

@@ -84,7 +84,7 @@ def load(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, lazy: bool 
             recs = {t: ids_frame(c) for t, (_, c, k) in rec_empty.items() if k}
             return Input(None, recs, None, file_sha256(files), str(p),
                          Columns(empty, cols.get("asset_id"), cols.get("valuation_date"), n,
-                                 {t: e for t, (e, _, k) in rec_empty.items() if k}))
+                                 {t: e for t, (e, _, _) in rec_empty.items()}))   # empty ones checked too
     table, recs = read_portfolio(p)
     return Input(table, recs, None, file_sha256(files), str(p))
 
