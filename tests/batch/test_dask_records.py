@@ -41,8 +41,8 @@ def _write(tmp_path: Path, suffix: str = ".parquet") -> Path:
 
 def test_workers_reject_records_rows_as_the_plan_does(tmp_path: Path):
     src = _write(tmp_path)
-    one = revalue(src, tmp_path / "one.csv", backend="local", workers=1, library="seed", as_of=AS_OF,
-                  chunk_size=7, history=False)
+    revalue(src, tmp_path / "one.csv", backend="local", workers=1, library="seed", as_of=AS_OF,
+            chunk_size=7, history=False)
     want = pd.read_csv(tmp_path / "one.csv.rejects.csv", dtype=str)
     assert {"T-0000000", "T-0000023"} <= set(want.loc[want["table"] == "assets", "asset_id"])
 

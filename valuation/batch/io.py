@@ -50,7 +50,6 @@ __all__ = [
     "frame_sha256",
     "neutralise_formulas",
     "read_portfolio",
-    "read_records",
     "record_siblings",
     "write_table",
     "write_xlsx",
@@ -125,16 +124,9 @@ def read_portfolio(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, dict[str
         assets = sheets.pop(main)
         records.update(sheets)
     else:
-        return _read_one(p, fmt), read_records(p)
-    return assets, _checked_records(records)
-
-
-def read_records(path: str | os.PathLike[str]) -> dict[str, pd.DataFrame]:
-    """The records side files of a CSV/Parquet portfolio, as :func:`read_portfolio` reads them."""
-    return _checked_records({t: _read_one(q, _fmt(q)) for t, q in record_siblings(path).items()})
-
-
-def _checked_records(records: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+        assets = _read_one(p, fmt)
+        for t, q in record_siblings(p).items():
+            records[t] = _read_one(q, fmt)
     issues = []
     for t, fr in records.items():
         if "asset_id" not in fr.columns:
@@ -144,7 +136,8 @@ def _checked_records(records: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame
             fr["asset_id"] = fr["asset_id"].astype("str")
     if issues:
         raise ValidationError(issues)
-    return {t: fr for t, fr in records.items() if len(fr)}
+    records = {t: fr for t, fr in records.items() if len(fr)}
+    return assets, records
 
 
 # --------------------------------------------------------------------------- hashing

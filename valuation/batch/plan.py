@@ -15,9 +15,15 @@ import pandas as pd
 from ..core.errors import Issue, ValidationError
 from ..core.portfolio import Portfolio
 from ..core.validate import validate_table
-from .io import RECORD_TABLES, file_sha256, frame_sha256, read_portfolio, read_records, record_siblings
+from .io import RECORD_TABLES, file_sha256, frame_sha256, read_portfolio, record_siblings
 from .partition import PartitionTask, issues_frame
-from .records_check import RecordsCheck, check_all, dup_rejects, orphan_rejects, records_asset_rejects
+from .records_check import (
+    RecordsCheck,
+    check_all,
+    dup_rejects,
+    orphan_rejects,
+    records_asset_rejects,
+)
 
 __all__ = ["Plan", "Tasks", "load", "make_plan", "valuation_dates"]
 
@@ -114,7 +120,7 @@ def read_columns(path: Path, names: tuple[str, ...]) -> tuple[pd.DataFrame, dict
 
 
 def ids_frame(cols: Mapping[str, pd.Series]) -> pd.DataFrame:
-    """A records table's ``asset_id`` as :func:`~valuation.batch.io.read_records` types it (text);
+    """A records table's ``asset_id`` as :func:`~valuation.batch.io.read_portfolio` types it (text);
     no column when the table has none (the table check refuses the run)."""
     return pd.DataFrame({"asset_id": cols["asset_id"].astype("str")} if "asset_id" in cols else {})
 
