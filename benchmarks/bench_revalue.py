@@ -10,9 +10,10 @@ Prints
 * time per asset in the batch vs appraising a sample one at a time with
   :func:`valuation.api.appraise` (the ratio);
 * the Dask scaling efficiency with 1 and 2 workers on ``--dask-n`` assets (at most ``--n``;
-  10⁶, the size issue 20 sets its goal at; ``--dask-n 100000`` for a quicker look), and the
-  CPU seconds of the run's own process (planning, gathering, assembling; the in-process
-  scheduler) vs the cluster's processes — a figure the machine's load does not distort;
+  10⁶, the size issue 20 sets its goal at; ``--dask-n 100000`` for a quicker look), each run
+  in a fresh process (``--dask-only``), and the CPU seconds of the run's own process
+  (imports, planning, gathering, assembling; the in-process scheduler) vs the cluster's
+  processes — a figure the machine's load does not distort;
 * as its LAST line: ``revalue: <N> assets in <S> s (<R> assets/s), peak <M> MB``
   (peak memory of the main run: the sampled RSS of its process and all its worker processes
   together, or that process's plus its largest child's peak from ``getrusage`` if larger),
@@ -47,6 +48,7 @@ class TreeSampler:
         import threading
 
         self.peak = 0.0
+        self.cpu: dict[int, float] = {}     # CPU seconds of each child process, as last sampled
         self._stop = threading.Event()
         self._t = threading.Thread(target=self._run, args=(every,), daemon=True)
         self._t.start()
@@ -62,6 +64,9 @@ class TreeSampler:
             for p in [me, *me.children(recursive=True)]:
                 try:
                     total += p.memory_info().rss
+                    if p.pid != me.pid:
+                        c = p.cpu_times()
+                        self.cpu[p.pid] = c.user + c.system
                 except (psutil.NoSuchProcess, psutil.AccessDenied):
                     pass
             self.peak = max(self.peak, total / 2**20)
@@ -142,6 +147,23 @@ def measured_run(src: Path, out: Path, args: argparse.Namespace) -> None:
     print(json.dumps({"seconds": elapsed, "peak_mb": peak, "load": os.getloadavg()}))
 
 
+def dask_run(workers: int, src: Path, out: Path, args: argparse.Namespace) -> None:
+    """One Dask run (a local cluster of ``workers``), in this (fresh) process: prints one JSON
+    line ``{"seconds", "cpu"}`` (``cpu``: this process's CPU seconds, imports included). A
+    fresh process per run, so that neither run finds the other's fork server (the workers'
+    parent, :mod:`valuation.batch.backends`) already started. ``cluster_cpu``: the CPU seconds
+    of the processes it started (fork server, workers), sampled every 0.5 s (the last 0.5 s
+    of each may be missed): they are not this process's children to reap."""
+    from valuation.api import revalue
+
+    sampler = TreeSampler(every=0.5)
+    t = time.perf_counter()
+    revalue(src, out, backend="dask", workers=workers, **{**run_options(args, args.db), "history": False})
+    elapsed = time.perf_counter() - t
+    sampler.stop()
+    print(json.dumps({"seconds": elapsed, "cpu": _cpu()[0], "cluster_cpu": sum(sampler.cpu.values())}))
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=1_000_000)
@@ -154,6 +176,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--skip-dask", action="store_true")
     ap.add_argument("--profile", action="store_true", help="cProfile the main run (inline, 1 worker)")
     ap.add_argument("--run-only", nargs=2, metavar=("SRC", "OUT"), help=argparse.SUPPRESS)
+    ap.add_argument("--dask-only", nargs=3, metavar=("WORKERS", "SRC", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.chunk_size is None:
         from valuation.batch.pipeline import DEFAULT_CHUNK_SIZE
@@ -161,6 +184,8 @@ def main(argv: list[str] | None = None) -> None:
         args.chunk_size = DEFAULT_CHUNK_SIZE
     if args.run_only:
         return measured_run(Path(args.run_only[0]), Path(args.run_only[1]), args)
+    if args.dask_only:
+        return dask_run(int(args.dask_only[0]), Path(args.dask_only[1]), Path(args.dask_only[2]), args)
 
     from valuation.api import revalue
 
@@ -203,12 +228,12 @@ def main(argv: list[str] | None = None) -> None:
             dn = min(args.dask_n, args.n)
             dsrc = write_input(dn, folder, seed=1)
             times, cpu = {}, {}
-            for w in (1, 2):
-                c0 = _cpu()
-                t = time.perf_counter()
-                revalue(dsrc, folder / f"dask{w}.parquet", backend="dask", workers=w, **{**kw, "history": False})
-                times[w] = time.perf_counter() - t
-                cpu[w] = tuple(b - a for a, b in zip(c0, _cpu()))
+            for w in (1, 2):                # each in a fresh process, as the main run
+                cmd = [sys.executable, __file__, "--dask-only", str(w), str(dsrc), str(folder / f"dask{w}.parquet"),
+                       "--chunk-size", str(args.chunk_size), "--db", db]
+                proc = subprocess.run(cmd, check=True, capture_output=True, text=True)
+                m = json.loads(proc.stdout.strip().splitlines()[-1])
+                times[w], cpu[w] = m["seconds"], (m["cpu"], m["cluster_cpu"])
             eff = times[1] / (2 * times[2])
             print(f"dask {dn} assets: 1 worker {times[1]:.1f} s, 2 workers {times[2]:.1f} s, "
                   f"speed-up {times[1] / times[2]:.2f}×, efficiency {eff:.0%}", flush=True)

@@ -84,7 +84,8 @@ def read_rejects(pdir: Path, n_parts: int, pre: list[pd.DataFrame],
         _, rej_p, meta_p = part_files(pdir, i)
         rj = pd.read_feather(rej_p)
         if len(rj):
-            rj.insert(0, "table", "assets")
+            if "table" not in rj.columns:   # with it: records rows a worker checked (batch.remote_records)
+                rj.insert(0, "table", "assets")
             rej_parts.append(rj)
         screened_out += int(json.loads(meta_p.read_text(encoding="utf-8"))["screened_out"])
     part_rej = {a for r in rej_parts[len(pre):] for a in r["asset_id"] if a is not None}

@@ -25,8 +25,9 @@ Stages and guarantees
   interrupted run with the same input hash, snapshot and options, and gives the same output as
   an uninterrupted run. The folder is removed when the run is recorded. (Timing ``checkpoint``:
   this process's seconds on the checkpoints and the history rows while partitions are valued;
-  with partitions by reference — a local Dask cluster, a ``.csv``/``.parquet`` input — the
-  workers write their checkpoints themselves, :mod:`valuation.batch.remote`.)
+  with partitions by reference — a local Dask cluster or the local pool, a ``.csv``/``.parquet``
+  input — the workers read and check their rows and write their checkpoints themselves,
+  :mod:`valuation.batch.remote`.)
 * **diff** — against each asset's last valued result (``batch_latest``): previous run id,
   estimate and range, change, change ratio, flags new and cleared.
 * **write** — results (``.csv``/``.parquet``/``.xlsx`` by suffix) and rejects, each atomically;
@@ -290,7 +291,8 @@ def _revalue(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, out: Pa
     """:func:`revalue` once its options are checked and its worker pool (if any) started."""
     timings: dict[str, float] = {}
     started = _now()
-    inp = load(portfolio, records)
+    books = o.only == "high-impairment" or o.balance_sheet_date is not None   # the books read the table
+    inp = load(portfolio, records, lazy=_by_reference(portfolio, pool) and not books)
     _release_arrow()
     timings["read"] = time.perf_counter() - t_all
     t = time.perf_counter()             # table-level validation, duplicate ids, partitions
@@ -319,8 +321,7 @@ def _revalue(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, out: Pa
     _value(run, _stream(portfolio, run, pool, o, snap_run, opts, nworkers), o.progress)
     if isinstance(pool, LocalPool):
         pool.close()                    # its workers are idle from here on
-    counts, books = _finish(run, o.only == "high-impairment" or o.balance_sheet_date is not None,
-                            o.balance_sheet_date)
+    counts, books_file = _finish(run, books, o.balance_sheet_date)
     finished = _now()
     timings["total"] = time.perf_counter() - t_all
     _record(run, counts, t_all)
@@ -330,24 +331,38 @@ def _revalue(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, out: Pa
                       snapshot_id=snap.snapshot_id, input_hash=inp.input_hash, only=o.only, backend=o.backend,
                       workers=nworkers if o.backend == "local" else int(o.workers or 0), range_method=range_method,
                       counts=counts, timings={k: round(v, 4) for k, v in timings.items()}, resumed_parts=len(done),
-                      partitions=plan.n_parts, history=run.eng is not None, books=books)
+                      partitions=plan.n_parts, history=run.eng is not None, books=books_file)
 
 
 def _stream(portfolio: Any, run: _Run, pool: Any, o: _Options, snap_run: LibrarySnapshot,
             opts: Mapping[str, Any], nworkers: int) -> Any:
-    """The backend's stream of finished partitions. A local Dask cluster valuing an input file
-    gets the partitions by reference: its workers read their rows and write their checkpoints
-    themselves (:mod:`valuation.batch.remote`), this process only plans and gathers summaries."""
+    """The backend's stream of finished partitions. The workers of a local Dask cluster or of
+    the local pool valuing an input file get the partitions by reference: they read their rows
+    and write their checkpoints themselves (:mod:`valuation.batch.remote`), this process only
+    plans and gathers summaries."""
     plan, inp = run.plan, run.inp
+    by_ref = _by_reference(portfolio, pool)
+    remote = (FileSource(str(portfolio), inp.input_hash), str(run.pdir), run.eng is not None) if by_ref else None
     if o.backend == "local":
+        if by_ref:
+            return run_local(Tasks(plan.n_parts, plan.ref, run.done), snap_run, opts, pool=pool, remote=remote)
         tasks = Tasks(plan.n_parts, lambda i: plan.task(inp, i), run.done)     # built on demand
         return run_local(tasks, snap_run, opts, workers=nworkers, pool=pool)
-    if isinstance(pool, DaskCluster) and pool.local and inp.table is not None and FileSource.readable(portfolio):
+    if by_ref:
         refs = Tasks(plan.n_parts, plan.ref, run.done)
-        remote = (FileSource(str(portfolio), inp.input_hash), str(run.pdir), run.eng is not None)
         return run_dask(refs, snap_run, opts, cluster=pool, remote=remote) if len(refs) else iter(())
     tasks = Tasks(plan.n_parts, lambda i: plan.task(inp, i), run.done)
     return run_dask(tasks, snap_run, opts, cluster=pool) if len(tasks) else iter(())
+
+
+def _by_reference(portfolio: Any, pool: Any) -> bool:
+    """The partitions go by reference (:mod:`valuation.batch.remote`): an input file the
+    workers read themselves — a ``.csv``/``.parquet`` file on a local Dask cluster, a
+    ``.parquet`` file in the local pool (started before the read; each worker would read a
+    CSV file whole, twice the work and memory of this process reading it once)."""
+    if isinstance(pool, LocalPool) and pool.executor is not None:
+        return FileSource.readable(portfolio) and Path(portfolio).suffix.lower() == ".parquet"
+    return isinstance(pool, DaskCluster) and pool.local and FileSource.readable(portfolio)
 
 
 def _checkpoints(pdir: Path, resume: bool, as_of: _dt.date | None, started: _dt.datetime,
