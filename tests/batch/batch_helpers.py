@@ -1,6 +1,8 @@
 """Shared helpers of the batch tests: small portfolios with known defects."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -50,3 +52,23 @@ def comparable(df1: pd.DataFrame, df2: pd.DataFrame, drop=("run_id", "previous_r
     a = df1.drop(columns=[c for c in drop if c in df1]).reset_index(drop=True)
     b = df2.drop(columns=[c for c in drop if c in df2]).reset_index(drop=True)
     pd.testing.assert_frame_equal(a, b, check_exact=True, check_dtype=False)
+
+
+def write_defective_files(tmp_path: Path, suffix: str, index: str | None = None) -> Path:
+    """The defective portfolio written as ``pf<suffix>`` (``.csv`` or ``.parquet``) with its
+    comparables side file, one records row made bad (a negative price: its asset is rejected);
+    ``index``: a Parquet main table stored with that column as its index."""
+    a, recs, _ = defective_portfolio()
+    comps = recs["market.comparables"].copy()
+    comps["price"] = comps["price"].astype(object)
+    comps.loc[2, "price"] = -5.0                    # a bad records row: its asset is rejected
+    src = tmp_path / f"pf{suffix}"
+    side = tmp_path / f"pf.market.comparables{suffix}"
+    if suffix == ".csv":
+        a.to_csv(src, index=False)
+        comps.to_csv(side, index=False)
+    else:
+        a = a.astype({"book_value": str})
+        (a.set_index(index) if index else a).to_parquet(src, index=bool(index))
+        comps.astype({"price": float}).to_parquet(side, index=False)
+    return src

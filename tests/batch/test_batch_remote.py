@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from batch_helpers import AS_OF, comparable, defective_portfolio
+from batch_helpers import AS_OF, comparable, defective_portfolio, write_defective_files
 
 from valuation.api import revalue
 from valuation.batch import remote, rundb
@@ -19,20 +19,8 @@ from valuation.core.errors import ValidationError
 
 
 def _write(tmp_path: Path, suffix: str) -> tuple[Path, str]:
-    a, recs, _ = defective_portfolio()
-    comps = recs["market.comparables"].copy()
-    comps["price"] = comps["price"].astype(object)
-    comps.loc[2, "price"] = -5.0                    # a bad records row: its asset is rejected
-    victim = str(a.loc[25, "asset_id"])             # valued, raises, becomes a failed row
-    src = tmp_path / f"pf{suffix}"
-    side = tmp_path / f"pf.market.comparables{suffix}"
-    if suffix == ".csv":
-        a.to_csv(src, index=False)
-        comps.to_csv(side, index=False)
-    else:
-        a.astype({"book_value": str}).to_parquet(src, index=False)
-        comps.astype({"price": float}).to_parquet(side, index=False)
-    return src, victim
+    """The defective files and the id of an asset that is valued, raises and becomes a failed row."""
+    return write_defective_files(tmp_path, suffix), str(defective_portfolio()[0].loc[25, "asset_id"])
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])

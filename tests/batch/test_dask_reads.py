@@ -11,28 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from batch_helpers import defective_portfolio
+from batch_helpers import write_defective_files as _write
 
 from valuation.batch.io import read_portfolio
 from valuation.batch.plan import load, make_plan, valuation_dates
 from valuation.batch.remote import WorkerInput, task_of
 from valuation.core.errors import ValidationError
-
-
-def _write(tmp_path: Path, suffix: str, index: str | None = None) -> Path:
-    a, recs, _ = defective_portfolio()
-    comps = recs["market.comparables"].copy()
-    comps["price"] = comps["price"].astype(object)
-    comps.loc[2, "price"] = -5.0                    # a bad records row: its asset is rejected
-    src = tmp_path / f"pf{suffix}"
-    side = tmp_path / f"pf.market.comparables{suffix}"
-    if suffix == ".csv":
-        a.to_csv(src, index=False)
-        comps.to_csv(side, index=False)
-    else:
-        a = a.astype({"book_value": str})
-        (a.set_index(index) if index else a).to_parquet(src, index=bool(index))
-        comps.astype({"price": float}).to_parquet(side, index=False)
-    return src
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
