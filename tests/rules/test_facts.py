@@ -120,3 +120,24 @@ def test_ratio_facts_follow_their_formulas(rows):
     both = ~np.isnan(f["premium_ratio"]) & ~np.isnan(f["impairment_ratio"])
     np.testing.assert_allclose((f["premium_ratio"] + f["impairment_ratio"])[both], 0.0, atol=1e-9)
     assert np.isnan(f["premium_ratio"][~(book > 0)]).all()
+
+
+_CELL = st.one_of(st.none(), st.floats(allow_nan=True), st.integers(-10**6, 10**6), st.booleans(),
+                  st.sampled_from(["1.5", " 2 ", "1_000", "nan", "-inf", "x", ""]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_CELL, max_size=8))
+def test_result_column_floats_as_float_of_each_value(cells):
+    """A result column of objects is read in one cast where numpy can: the figures must be
+    float() of each value, missing (None, text float() refuses, pandas' NA) NaN — the reader
+    value by value (rules/facts._to_float) is the reference."""
+    import pandas as pd
+
+    from valuation.rules.facts import _floats, _to_float
+
+    for extra in ([], [pd.NA]):
+        col = np.empty(len(cells) + len(extra), dtype=object)
+        col[:] = cells + extra
+        want = np.array([_to_float(x) for x in col.tolist()], dtype=float)
+        np.testing.assert_array_equal(_floats(col), want)

@@ -68,10 +68,7 @@ def validate_table(df: pd.DataFrame, kind: str = "card") -> tuple[pd.DataFrame, 
             issues.append(unknown_issue(str(c), None, known=list(cols)[:40]))
     n = len(df)
     # a section's required fields are required only on rows that carry that section
-    sec_rows: dict[str, np.ndarray] = {}
-    for sec in ("cost", "income", "market"):
-        present = [c for c in df.columns if str(c).startswith(sec + "_")]
-        sec_rows[sec] = (df[present].notna().any(axis=1).to_numpy() if present else np.zeros(n, bool))
+    sec_rows = section_rows(df)
     for c, f in cols.items():
         sec = f.path.split(".")[0]
         if c not in df.columns:
@@ -274,3 +271,17 @@ def _as_str(s: pd.Series) -> pd.Series:
 
 def column_for_path(path: str) -> str:
     return column_of(path)
+
+
+def section_rows(df: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Section → whether each row of a flat table gives any of its ``<section>_*`` columns.
+
+    Column by column (``notna`` of each, OR-ed), not ``df[cols].notna().any(axis=1)``: that
+    first copies the section's columns into one new frame of (rows × columns) values."""
+    out: dict[str, np.ndarray] = {}
+    for sec in ("cost", "income", "market"):
+        given = np.zeros(len(df), bool)
+        for j in [j for j, c in enumerate(df.columns) if str(c).startswith(sec + "_")]:
+            given |= df.iloc[:, j].notna().to_numpy(dtype=bool)   # by position: names may repeat
+        out[sec] = given
+    return out

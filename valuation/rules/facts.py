@@ -137,9 +137,18 @@ def _to_float(x: Any) -> float:
 
 
 def _floats(values: Any) -> np.ndarray:
+    """A result column as floats, missing NaN (:func:`_to_float` of each value)."""
     a = np.asarray(values)
     if a.dtype.kind in "fiub":
         return a.astype(float, copy=False)
+    if a.dtype.kind == "O":
+        try:
+            # one cast for the whole column: numpy converts each object as float() does and None
+            # to NaN — the values :func:`_to_float` gives — so only a column holding something
+            # float() refuses (text, pandas' NA) goes value by value
+            return a.astype(float).ravel()
+        except (TypeError, ValueError):
+            pass
     return np.array([_to_float(x) for x in a.ravel().tolist()], dtype=float)
 
 
