@@ -18,7 +18,7 @@ K = I_d(1 + p_d) / (I_d(1 + p_d) + I_o(1 + p_o)); marginal K = PV(incremental pr
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -51,6 +51,9 @@ class Streams:
     cac: np.ndarray          # (n, T) contributory asset charges (0 unless excess)
     missing: np.ndarray      # (n,) bool, the stream/parameter the model needs is missing
     missing_what: np.ndarray  # (n,) str, which input is missing
+    # model → (n,) bool, the rows of that model (read once here; the refusals and the range
+    # read them again)
+    is_model: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def split_rate(x: Any, T: int, v: np.ndarray | Callable[[], np.ndarray]) -> np.ndarray:
@@ -184,7 +187,7 @@ def income_flows(x: Any, T: int, v: np.ndarray | Callable[[], np.ndarray],
         if is_model[m].any():
             F[is_model[m]] = formulas[m]()[is_model[m]]
     found, what = _missing(x, is_model, income, base, nopat, revenue, incr, K, margin, royalty, needs_rev)
-    return Streams(F, K, cac, found, what)
+    return Streams(F, K, cac, found, what, is_model)
 
 
 def _missing(x: Any, is_model: dict[str, np.ndarray], income: np.ndarray, base: np.ndarray,

@@ -163,7 +163,7 @@ def _life_and_value(x: IncomeInputs, p: Mapping[str, Any], w: IncomeWork) -> Non
 def _rules(x: IncomeInputs, w: IncomeWork) -> list[tuple[str, np.ndarray, str | None, str | None]]:
     """The refusals in order (code, mask, zh, en; None: a message naming the values)."""
     t, n = x.t, len(x)
-    w.ib_codes = income_basis_codes(t, {m: typed.is_label(t, "income_model", m) for m in ("direct", "excess", "royalty")})
+    w.ib_codes = income_basis_codes(t, w.st.is_model)
     w.rb_codes = typed.coded(t, "income_rate_basis")
     fc_err = np.zeros(n, bool)
     if x.fc_errors:
@@ -197,7 +197,7 @@ def _range(x: IncomeInputs, p: Mapping[str, Any], w: IncomeWork) -> tuple[np.nda
     rel = np.array([p["rate_dist"].get(m, {}).get("type", "relative_normal") == "relative_normal" for m in MODELS])
     midx = np.zeros(n, int)            # position of the model in MODELS (0 for an unknown one)
     for k, m in enumerate(MODELS):
-        midx[typed.is_label(t, "income_model", m)] = k
+        midx[w.st.is_model[m]] = k
     sd_i, rel_i = sd[midx], rel[midx]
     floor = np.where(np.isnan(w.g_tail) | ~w.tv_on, 1e-4, w.g_tail + 0.005)
     kw = dict(weights=w.weights, first_fraction=w.frac, mid=w.mid, terminal_growth=w.g_tail,  # noqa: C408
