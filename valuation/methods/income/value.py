@@ -191,7 +191,7 @@ def _rules(x: IncomeInputs, w: IncomeWork) -> list[tuple[str, np.ndarray, str | 
 def _range(x: IncomeInputs, p: Mapping[str, Any], w: IncomeWork) -> tuple[np.ndarray, np.ndarray]:
     """(low, high): the values at the discount rate's two-sided ``coverage`` quantiles of its
     model-library distribution, widened to the values at a forecast's prediction interval."""
-    t, n, T, value = x.t, len(x), w.T, w.value
+    n, T, value = len(x), w.T, w.value
     z = _z(float(p["coverage"]))
     sd = np.array([float(p["rate_dist"].get(m, {}).get("sd", 0.0)) for m in MODELS])
     rel = np.array([p["rate_dist"].get(m, {}).get("type", "relative_normal") == "relative_normal" for m in MODELS])
