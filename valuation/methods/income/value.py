@@ -277,7 +277,7 @@ def income_values(x: IncomeInputs, p: Mapping[str, Any]) -> Values:
     code = labels(("", *(c for c, *_ in rules)), first + 1)
     zh = np.full(n, "", dtype=object)
     en = np.full(n, "", dtype=object)
-    for j, (c, _, mzh, men) in enumerate(rules):
+    for j, (c, _, mzh, men) in enumerate(rules if na.any() else ()):   # (texts only for refused rows)
         rows = np.flatnonzero(first == j)
         if not len(rows):
             continue
