@@ -136,8 +136,9 @@ def test_result_column_floats_as_float_of_each_value(cells):
 
     from valuation.rules.facts import _floats, _to_float
 
-    for extra in ([], [pd.NA]):
-        col = np.empty(len(cells) + len(extra), dtype=object)
-        col[:] = cells + extra
+    texts = [c for c in cells if isinstance(c, str)]
+    for values in (cells, cells + [pd.NA], texts + texts):   # (text only: read by distinct value)
+        col = np.empty(len(values), dtype=object)
+        col[:] = values
         want = np.array([_to_float(x) for x in col.tolist()], dtype=float)
         np.testing.assert_array_equal(_floats(col), want)

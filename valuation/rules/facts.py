@@ -149,7 +149,19 @@ def _floats(values: Any) -> np.ndarray:
             return a.astype(float).ravel()
         except (TypeError, ValueError):
             pass
-    return np.array([_to_float(x) for x in a.ravel().tolist()], dtype=float)
+    vals = a.ravel().tolist()
+    if a.dtype.kind == "O":
+        # a column of text (a label column read as a number): one float() per distinct text,
+        # coded by first appearance; only when every value is text (a number equal to another
+        # — 0.0 and -0.0 — would share its code but not its sign), else value by value
+        first: dict[Any, int] = {}
+        try:
+            codes = np.fromiter((first.setdefault(v, len(first)) for v in vals), dtype=np.intp, count=len(vals))
+        except TypeError:     # (an unhashable value)
+            codes = None
+        if codes is not None and all(type(k) is str for k in first):
+            return np.array([_to_float(k) for k in first], dtype=float)[codes]
+    return np.array([_to_float(x) for x in vals], dtype=float)
 
 
 def _truthy(x: Any) -> bool:
