@@ -38,7 +38,8 @@ def replacement_columns(comp: np.ndarray, both: np.ndarray, has_lines: np.ndarra
     opp_given = comp_of["opportunity"]
     opp = opportunity_cost(comp_of["preliminary"], comp_of["direct"], comp_of["indirect"], opp_given, rate)
     profit = np.where(np.isnan(profit_card), float(p["profit_rate"]), profit_card)
-    vals = {c: nan_to_num(comp_of[c]) for c in COMPONENTS}
+    filled = nan_to_num(comp)          # the five components at once (columns read, not written)
+    vals = {c: filled[:, j] for j, c in enumerate(COMPONENTS)}
     vals["opportunity"] = opp
     c = replacement_cost_value(vals["preliminary"], vals["direct"], vals["indirect"], opp, vals["taxes"], profit)
     cols: dict[str, Any] = {f"cost_{k}": np.where(has_data, x, np.nan) for k, x in vals.items()}
