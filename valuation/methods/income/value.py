@@ -135,13 +135,13 @@ def _life_and_value(x: IncomeInputs, p: Mapping[str, Any], w: IncomeWork) -> Non
         first_cut[cut_rows] = np.where(rows_any(below), np.argmax(below, axis=1), -1)
     cut_years = np.where(first_cut >= 0, np.where(first_cut == 0, 0.0, frac + first_cut - 1), np.nan)
     horizon = horizon_years(w.periods_eff, frac)
-    life, bound_code, rights = _life(t, horizon, cut_years)
+    renewed, renewal_claimed = renewal_stated(t)
+    life, bound_code, rights = _life(t, horizon, cut_years, renewed)
     weights = life_weights(life, T, frac)
     Fs = w.st.F * S if len(att_rows) else w.st.F     # F × 1 is F (nothing below writes to either)
     # terminal value: only on an uncut forecast; with attrition the tail decays: g' = (1+g)(1−a) − 1;
     # never beyond a finite term: the tail runs L = term − horizon years (.term; L = 0 → none)
     g = t["income_terminal_growth"]
-    renewed, renewal_claimed = renewal_stated(t)
     L_tail, _ = tail_years(t, horizon, renewed)
     tv_on = ~np.isnan(g) & (bound_code == 0) & (L_tail > 0)    # the bound is "periods"
     g_tail = np.where(np.isnan(att), g, (1 + g) * (1 - fill_nan(att)) - 1)
