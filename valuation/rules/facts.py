@@ -154,13 +154,14 @@ def _floats(values: Any) -> np.ndarray:
         # a column of text (a label column read as a number): one float() per distinct text,
         # coded by first appearance; only when every value is text (a number equal to another
         # — 0.0 and -0.0 — would share its code but not its sign), else value by value
-        first: dict[Any, int] = {}
         try:
-            codes = np.fromiter((first.setdefault(v, len(first)) for v in vals), dtype=np.intp, count=len(vals))
-        except TypeError:     # (an unhashable value)
-            codes = None
-        if codes is not None and all(type(k) is str for k in first):
-            return np.array([_to_float(k) for k in first], dtype=float)[codes]
+            first = dict.fromkeys(vals)       # the distinct values in order of appearance
+        except TypeError:                     # (an unhashable value)
+            first = {None: None}
+        if all(type(k) is str for k in first):
+            pos = {k: i for i, k in enumerate(first)}
+            codes = np.fromiter(map(pos.__getitem__, vals), dtype=np.intp, count=len(vals))
+            return np.array([_to_float(k) for k in pos], dtype=float)[codes]
     return np.array([_to_float(x) for x in vals], dtype=float)
 
 
