@@ -276,12 +276,13 @@ def column_for_path(path: str) -> str:
 def section_rows(df: pd.DataFrame) -> dict[str, np.ndarray]:
     """Section → whether each row of a flat table gives any of its ``<section>_*`` columns.
 
-    Column by column (``notna`` of each, OR-ed), not ``df[cols].notna().any(axis=1)``: that
-    first copies the section's columns into one new frame of (rows × columns) values."""
+    One ``notna`` of the whole table as a (rows × columns) bool matrix, then the OR of each
+    section's columns by position (names may repeat) — not ``df[cols].notna().any(axis=1)``
+    per section, which first copies the section's columns into a new frame."""
+    given = df.notna().to_numpy(dtype=bool)
+    names = [str(c) for c in df.columns]
     out: dict[str, np.ndarray] = {}
     for sec in ("cost", "income", "market"):
-        given = np.zeros(len(df), bool)
-        for j in [j for j, c in enumerate(df.columns) if str(c).startswith(sec + "_")]:
-            given |= df.iloc[:, j].notna().to_numpy(dtype=bool)   # by position: names may repeat
-        out[sec] = given
+        cols = [j for j, c in enumerate(names) if c.startswith(sec + "_")]
+        out[sec] = given[:, cols].any(axis=1) if cols else np.zeros(len(df), bool)
     return out
