@@ -187,9 +187,12 @@ def _bools(values: Any) -> np.ndarray:
 def _texts(table: AssetTable, col: str) -> np.ndarray:
     """A text or enum column as an object array of str, missing as "" (the facts' convention
     for categories)."""
-    a = table.decode(col) if table.spec(col).kind == "enum" else table[col]
-    out = np.empty(len(a), dtype=object)
-    out[:] = ["" if v is None else v for v in a.tolist()]
+    spec = table.spec(col)
+    if spec.kind == "enum":   # the labels by code, "" for the missing code −1 (the last one)
+        return np.array((*(spec.labels or ()), ""), dtype=object)[table[col].astype(np.intp)]
+    a = table[col]
+    out = np.array(a, dtype=object)              # (a copy: the table's column stays as it is)
+    out[np.equal(out, None)] = ""
     return out
 
 
