@@ -142,3 +142,16 @@ def test_result_column_floats_as_float_of_each_value(cells):
         col[:] = values
         want = np.array([_to_float(x) for x in col.tolist()], dtype=float)
         np.testing.assert_array_equal(_floats(col), want)
+
+
+def test_category_facts_are_the_labels_with_missing_as_empty_text():
+    """A category fact is the enum column's label per asset, "" where the card gives none (the
+    facts' convention): here E01 as given (rights type "product_operation", read from the card
+    itself) and a copy without a rights type."""
+    bare = copy.deepcopy(CARD)
+    bare["asset"]["asset_id"] = "E01-bare"
+    bare["asset"]["rights"].pop("type", None)
+    f = fact_arrays(Portfolio.from_cards([CARD, bare]).columns)
+    assert f["rights_type"].tolist() == [CARD["asset"]["rights"]["type"], ""]
+    assert f["rights_type"].dtype == object
+    assert f["purpose"].tolist() == [CARD["engagement"]["purpose"]] * 2
