@@ -120,3 +120,38 @@ def test_ratio_facts_follow_their_formulas(rows):
     both = ~np.isnan(f["premium_ratio"]) & ~np.isnan(f["impairment_ratio"])
     np.testing.assert_allclose((f["premium_ratio"] + f["impairment_ratio"])[both], 0.0, atol=1e-9)
     assert np.isnan(f["premium_ratio"][~(book > 0)]).all()
+
+
+_CELL = st.one_of(st.none(), st.floats(allow_nan=True), st.integers(-10**6, 10**6), st.booleans(),
+                  st.sampled_from(["1.5", " 2 ", "1_000", "nan", "-inf", "x", ""]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_CELL, max_size=8))
+def test_result_column_floats_as_float_of_each_value(cells):
+    """A result column of objects is read in one cast where numpy can: the figures must be
+    float() of each value, missing (None, text float() refuses, pandas' NA) NaN — the reader
+    value by value (rules/facts._to_float) is the reference."""
+    import pandas as pd
+
+    from valuation.rules.facts import _floats, _to_float
+
+    texts = [c for c in cells if isinstance(c, str)]
+    for values in (cells, cells + [pd.NA], texts + texts):   # (text only: read by distinct value)
+        col = np.empty(len(values), dtype=object)
+        col[:] = values
+        want = np.array([_to_float(x) for x in col.tolist()], dtype=float)
+        np.testing.assert_array_equal(_floats(col), want)
+
+
+def test_category_facts_are_the_labels_with_missing_as_empty_text():
+    """A category fact is the enum column's label per asset, "" where the card gives none (the
+    facts' convention): here E01 as given (rights type "product_operation", read from the card
+    itself) and a copy without a rights type."""
+    bare = copy.deepcopy(CARD)
+    bare["asset"]["asset_id"] = "E01-bare"
+    bare["asset"]["rights"].pop("type", None)
+    f = fact_arrays(Portfolio.from_cards([CARD, bare]).columns)
+    assert f["rights_type"].tolist() == [CARD["asset"]["rights"]["type"], ""]
+    assert f["rights_type"].dtype == object
+    assert f["purpose"].tolist() == [CARD["engagement"]["purpose"]] * 2

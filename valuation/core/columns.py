@@ -136,10 +136,12 @@ _SPEC_MAP: list[tuple[Any, dict[str, ColumnSpec]]] = []
 
 
 def _spec_map() -> dict[str, ColumnSpec]:
-    """Column name → spec (derived once per schema field list)."""
+    """Column name → spec (derived once per schema field list; checked against that list
+    itself, as :func:`asset_specs` is: an approach reads a spec a few dozen times a call)."""
+    if _SPEC_MAP and _SPEC_MAP[0][0] is _schema.FIELDS:
+        return _SPEC_MAP[0][1]
     specs = asset_specs()
-    if not _SPEC_MAP or _SPEC_MAP[0][0] is not specs:
-        _SPEC_MAP[:] = [(specs, {s.name: s for s in specs})]
+    _SPEC_MAP[:] = [(_schema.FIELDS, {s.name: s for s in specs})]
     return _SPEC_MAP[0][1]
 
 

@@ -55,6 +55,7 @@ from .streams import (  # noqa: F401
 )
 from .typed import LazyFrames, _typed_records  # noqa: F401
 from .validate import check_document, validate_table
+from .validate_table import section_rows
 
 __all__ = ["Portfolio", "card_hash", "SECTION_FLAGS", "frame_of_arrays"]
 
@@ -352,7 +353,8 @@ class Portfolio:
                                              if f.column in typed.columns})
         series, periods, tg = series_from_table(index, table["income_periods"],
                                                  table["income_terminal_growth"], typed)
-        flags = {flag: _section_given(df, sec, keep) for sec, flag in SECTION_FLAGS.items()}
+        given = section_rows(df)
+        flags = {flag: given[sec][keep] for sec, flag in SECTION_FLAGS.items()}
         cut, recs, items = _table_records(records or {}, ids)
         for path, fr in cut.items():
             flag = SECTION_FLAGS.get(path.split(".")[0])
@@ -414,14 +416,6 @@ def _ragged_rows(pf: Portfolio, path: str, pos: np.ndarray) -> Ragged | None:
     """The items of ``pf``'s records ``path`` for its asset rows ``pos`` (in that order)."""
     r = pf.ragged(path)
     return None if r is None else r.take(pos)
-
-
-def _section_given(df: pd.DataFrame, sec: str, keep: np.ndarray) -> np.ndarray:
-    """Whether each kept row of a flat table gives any column of section ``sec``."""
-    present = [c for c in df.columns if c.startswith(sec + "_")]
-    if not present:
-        return np.zeros(int(keep.sum()), dtype=bool)
-    return df[present].notna().any(axis=1).to_numpy(dtype=bool)[keep]
 
 
 def _table_records(records: Mapping[str, pd.DataFrame], ids: np.ndarray

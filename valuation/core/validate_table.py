@@ -68,10 +68,7 @@ def validate_table(df: pd.DataFrame, kind: str = "card") -> tuple[pd.DataFrame, 
             issues.append(unknown_issue(str(c), None, known=list(cols)[:40]))
     n = len(df)
     # a section's required fields are required only on rows that carry that section
-    sec_rows: dict[str, np.ndarray] = {}
-    for sec in ("cost", "income", "market"):
-        present = [c for c in df.columns if str(c).startswith(sec + "_")]
-        sec_rows[sec] = (df[present].notna().any(axis=1).to_numpy() if present else np.zeros(n, bool))
+    sec_rows = section_rows(df)
     for c, f in cols.items():
         sec = f.path.split(".")[0]
         if c not in df.columns:
@@ -274,3 +271,18 @@ def _as_str(s: pd.Series) -> pd.Series:
 
 def column_for_path(path: str) -> str:
     return column_of(path)
+
+
+def section_rows(df: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Section → whether each row of a flat table gives any of its ``<section>_*`` columns.
+
+    One ``notna`` of the whole table as a (rows × columns) bool matrix, then the OR of each
+    section's columns by position (names may repeat) — not ``df[cols].notna().any(axis=1)``
+    per section, which first copies the section's columns into a new frame."""
+    given = df.notna().to_numpy(dtype=bool)
+    names = [str(c) for c in df.columns]
+    out: dict[str, np.ndarray] = {}
+    for sec in ("cost", "income", "market"):
+        cols = [j for j, c in enumerate(names) if c.startswith(sec + "_")]
+        out[sec] = given[:, cols].any(axis=1) if cols else np.zeros(len(df), bool)
+    return out

@@ -235,6 +235,9 @@ def _frozen(cols: dict[str, Any]) -> dict[str, Any]:
     return cols
 
 
+_BASES = np.array(["indicators", "dimensions", "given", "none"], dtype=object)
+
+
 def _composite(pf: Any, weights: Any, scale: str, bands: Any, catalog: Any, errors: str,
                lib: QualityLibrary) -> dict[str, np.ndarray]:
     """:func:`composite_columns` with its defaults resolved."""
@@ -260,9 +263,10 @@ def _composite(pf: Any, weights: Any, scale: str, bands: Any, catalog: Any, erro
     failed = prob.zh != ""
     use_dims = complete & ~failed
     q = np.where(use_dims, q, np.where(~np.isnan(given_q) & ~failed, given_q, np.nan))
-    basis = np.where(use_dims, np.where(from_ind, "indicators", "dimensions"),
-                     np.where(~np.isnan(q), "given", "none"))
-    cols: dict[str, Any] = {"quality_score": q, "quality_basis": basis.astype(object),
+    # the basis as positions in its four labels, then the labels (no fixed-width text array
+    # turned into one str object per asset)
+    basis = _BASES[np.where(use_dims, np.where(from_ind, 0, 1), np.where(~np.isnan(q), 2, 3))]
+    cols: dict[str, Any] = {"quality_score": q, "quality_basis": basis,
                             "weights_source": wt["src"], "ahp_lambda_max": wt["lam"], "ahp_ci": wt["ci"],
                             "ahp_cr": wt["cr"], "ahp_override_reason": wt["ovr"]}
     for j, d in enumerate(DIMENSIONS):

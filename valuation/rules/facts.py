@@ -137,10 +137,32 @@ def _to_float(x: Any) -> float:
 
 
 def _floats(values: Any) -> np.ndarray:
+    """A result column as floats, missing NaN (:func:`_to_float` of each value)."""
     a = np.asarray(values)
     if a.dtype.kind in "fiub":
         return a.astype(float, copy=False)
-    return np.array([_to_float(x) for x in a.ravel().tolist()], dtype=float)
+    if a.dtype.kind == "O":
+        try:
+            # one cast for the whole column: numpy converts each object as float() does and None
+            # to NaN — the values :func:`_to_float` gives — so only a column holding something
+            # float() refuses (text, pandas' NA) goes value by value
+            return a.astype(float).ravel()
+        except (TypeError, ValueError):
+            pass
+    vals = a.ravel().tolist()
+    if a.dtype.kind == "O":
+        # a column of text (a label column read as a number): one float() per distinct text,
+        # coded by first appearance; only when every value is text (a number equal to another
+        # — 0.0 and -0.0 — would share its code but not its sign), else value by value
+        try:
+            first = dict.fromkeys(vals)       # the distinct values in order of appearance
+        except TypeError:                     # (an unhashable value)
+            first = {None: None}
+        if all(type(k) is str for k in first):
+            pos = {k: i for i, k in enumerate(first)}
+            codes = np.fromiter(map(pos.__getitem__, vals), dtype=np.intp, count=len(vals))
+            return np.array([_to_float(k) for k in pos], dtype=float)[codes]
+    return np.array([_to_float(x) for x in vals], dtype=float)
 
 
 def _truthy(x: Any) -> bool:
@@ -165,9 +187,12 @@ def _bools(values: Any) -> np.ndarray:
 def _texts(table: AssetTable, col: str) -> np.ndarray:
     """A text or enum column as an object array of str, missing as "" (the facts' convention
     for categories)."""
-    a = table.decode(col) if table.spec(col).kind == "enum" else table[col]
-    out = np.empty(len(a), dtype=object)
-    out[:] = ["" if v is None else v for v in a.tolist()]
+    spec = table.spec(col)
+    if spec.kind == "enum":   # the labels by code, "" for the missing code −1 (the last one)
+        return np.array((*(spec.labels or ()), ""), dtype=object)[table[col].astype(np.intp)]
+    a = table[col]
+    out = np.array(a, dtype=object)              # (a copy: the table's column stays as it is)
+    out[np.equal(out, None)] = ""
     return out
 
 

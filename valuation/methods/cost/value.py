@@ -38,7 +38,8 @@ def replacement_columns(comp: np.ndarray, both: np.ndarray, has_lines: np.ndarra
     opp_given = comp_of["opportunity"]
     opp = opportunity_cost(comp_of["preliminary"], comp_of["direct"], comp_of["indirect"], opp_given, rate)
     profit = np.where(np.isnan(profit_card), float(p["profit_rate"]), profit_card)
-    vals = {c: nan_to_num(comp_of[c]) for c in COMPONENTS}
+    filled = nan_to_num(comp)          # the five components at once (columns read, not written)
+    vals = {c: filled[:, j] for j, c in enumerate(COMPONENTS)}
     vals["opportunity"] = opp
     c = replacement_cost_value(vals["preliminary"], vals["direct"], vals["indirect"], opp, vals["taxes"], profit)
     cols: dict[str, Any] = {f"cost_{k}": np.where(has_data, x, np.nan) for k, x in vals.items()}
@@ -56,16 +57,21 @@ class _Verdict:
     def __init__(self, n: int):
         self.zh = np.full(n, "", dtype=object)
         self.en = np.full(n, "", dtype=object)
+        self.open = np.ones(n, bool)     # no reason yet (kept as a mask: no text compare per add)
 
-    def add(self, mask: np.ndarray, zh: np.ndarray | str, en: np.ndarray | str) -> None:
-        m = np.asarray(mask, bool) & (self.zh == "")
+    def add(self, mask: np.ndarray, zh: Any, en: Any) -> None:
+        """The reason (text, per-row texts, or a function giving them: called only when some
+        row without a reason yet is in ``mask``) for those rows."""
+        m = np.asarray(mask, bool) & self.open
         if m.any():
+            zh, en = (zh(), en()) if callable(zh) else (zh, en)
             self.zh[m] = zh if isinstance(zh, str) else np.asarray(zh, dtype=object)[m]
             self.en[m] = en if isinstance(en, str) else np.asarray(en, dtype=object)[m]
+            self.open &= ~m
 
     @property
     def applicable(self) -> np.ndarray:
-        return self.zh == ""
+        return self.open.copy()
 
 
 def _msg(mask: np.ndarray, values: np.ndarray, template: str) -> np.ndarray:
@@ -137,8 +143,8 @@ def _refusals(x: CostInputs, rc: Mapping[str, np.ndarray], delta: np.ndarray, d_
     need_q = (((basis == "quality") | (basis == "combined")) & ~lit) | (lit & np.isnan(x.lit_quality))
     no_q = need_q & np.isnan(q["quality_score"])
     v.add(no_q & (prob_zh != ""),
-          "价值调整系数需要数据质量评分，但质量输入有误：" + prob_zh.astype(str).astype(object),
-          "δ needs the quality score but the quality input is invalid: " + prob_en.astype(str).astype(object))
+          lambda: "价值调整系数需要数据质量评分，但质量输入有误：" + prob_zh.astype(str).astype(object),
+          lambda: "δ needs the quality score but the quality input is invalid: " + prob_en.astype(str).astype(object))
     v.add(no_q, "价值调整系数以数据质量为依据，但卡片未给出质量评分（GB/T 36344 六个维度、子指标或综合得分，第十七条）",
           "δ rests on data quality but the card gives no quality score (GB/T 36344 dimensions, "
           "sub-indicators or a composite score; art. 17)")
@@ -151,18 +157,18 @@ def _refusals(x: CostInputs, rc: Mapping[str, np.ndarray], delta: np.ndarray, d_
     v.add(~lit & (basis == "given") & np.isnan(x.delta_given), "调整依据为“给定”，但未给出 δ 值（cost.adjustment.value）",
           "basis 'given' but no δ value is given (cost.adjustment.value)")
     nonpos = ~lit & ~(delta > 0) & ~np.isnan(delta)
-    v.add(nonpos, _msg(nonpos, delta, "价值调整系数 δ = {v:.4f} ≤ 0，不合理（应 0 < δ ≤ 1）"),
-          _msg(nonpos, delta, "value adjustment coefficient δ = {v:.4f} ≤ 0 is not meaningful (0 < δ ≤ 1 expected)"))
+    v.add(nonpos, lambda: _msg(nonpos, delta, "价值调整系数 δ = {v:.4f} ≤ 0，不合理（应 0 < δ ≤ 1）"),
+          lambda: _msg(nonpos, delta, "value adjustment coefficient δ = {v:.4f} ≤ 0 is not meaningful (0 < δ ≤ 1 expected)"))
     over = ~lit & (delta > dmax)
     m = over & ~x.override
-    v.add(m, _msg(m, delta, "价值调整系数 δ = {v:.4f} > " + f"{dmax:g}" + "：成本法无法证明价值高于重置成本（第二十二条）；"
+    v.add(m, lambda: _msg(m, delta, "价值调整系数 δ = {v:.4f} > " + f"{dmax:g}" + "：成本法无法证明价值高于重置成本（第二十二条）；"
                   "如确有依据，请设置 cost.adjustment.override 并在 cost.adjustment.override_reason 中说明理由"),
-          _msg(m, delta, "value adjustment coefficient δ = {v:.4f} > " + f"{dmax:g}" + ": the cost approach cannot "
+          lambda: _msg(m, delta, "value adjustment coefficient δ = {v:.4f} > " + f"{dmax:g}" + ": the cost approach cannot "
                   "evidence a value above replacement cost (art. 22); if truly justified set cost.adjustment.override "
                   "and give cost.adjustment.override_reason"))
     m = over & x.override & ~x.has_override_reason
-    v.add(m, _msg(m, delta, "δ = {v:.4f} > 1 已设置 override，但缺少理由（cost.adjustment.override_reason）"),
-          _msg(m, delta, "δ = {v:.4f} > 1 with override but without a reason (cost.adjustment.override_reason)"))
+    v.add(m, lambda: _msg(m, delta, "δ = {v:.4f} > 1 已设置 override，但缺少理由（cost.adjustment.override_reason）"),
+          lambda: _msg(m, delta, "δ = {v:.4f} > 1 with override but without a reason (cost.adjustment.override_reason)"))
     return v
 
 

@@ -52,15 +52,19 @@ def economic_life(t: Any, horizon: np.ndarray, attrition_stop: np.ndarray | None
     return life, np.asarray(BOUNDS, dtype=object)[k], rights
 
 
-def _life(t: Any, horizon: np.ndarray, attrition_stop: np.ndarray | None = None
-          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _life(t: Any, horizon: np.ndarray, attrition_stop: np.ndarray | None = None,
+          renewed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`economic_life` with the bound that won as its position in :data:`BOUNDS` (``t``:
-    the asset table)."""
+    the asset table; ``renewed``: :func:`.term.renewal_stated`'s first mask, when the caller
+    has it)."""
     vd, te = t["valuation_date"], t["rights_term_end"]
     rights = np.where(np.isnat(te), np.nan, (te - vd) / np.timedelta64(1, "D") / 365.0)
-    renewed = renewal_stated(t)[0]          # a renewal counts only with its evidence (.term)
-    te_eff = rights_end(t, renewed)
-    rights_eff = np.where(np.isnat(te_eff), np.nan, (te_eff - vd) / np.timedelta64(1, "D") / 365.0)
+    if renewed is None:
+        renewed = renewal_stated(t)[0]      # a renewal counts only with its evidence (.term)
+    rights_eff = rights                     # no renewal relied on: the term end itself (read only)
+    if renewed.any():
+        te_eff = rights_end(t, renewed)
+        rights_eff = np.where(np.isnat(te_eff), np.nan, (te_eff - vd) / np.timedelta64(1, "D") / 365.0)
     n = len(t)
     stop = np.full(n, np.nan) if attrition_stop is None else attrition_stop
     bounds = [rights_eff, t["income_life_contract_years"], t["income_life_legal_years"],

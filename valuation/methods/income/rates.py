@@ -51,9 +51,10 @@ def discount_rates(t: Any, risk_free_default: float = float("nan")) -> RateResol
     rf_card = t["income_discount_risk_free"]
     rf_def = np.isnan(rf_card) & build_up
     rf = np.where(np.isnan(rf_card), risk_free_default, rf_card)
-    premia = sum(fill_nan(t[f"income_discount_{k}"]) for k in PREMIA)
-    build = rf + premia
-    wacc = t["income_discount_wacc"] + fill_nan(t["income_discount_premium"])
+    # each method's rate is worked out only when some asset names that method (a given rate
+    # is the usual case); where no row takes it np.where below never reads it
+    build: Any = (rf + sum(fill_nan(t[f"income_discount_{k}"]) for k in PREMIA)) if build_up.any() else np.nan
+    wacc: Any = (t["income_discount_wacc"] + fill_nan(t["income_discount_premium"])) if by_wacc.any() else np.nan
     has = ~np.isnan(given)
     rate = np.where(has, given, np.where(build_up, build, np.where(by_wacc, wacc, np.nan)))
     code = np.where(has, 0, np.where(build_up, 1, np.where(by_wacc, 2, 3)))

@@ -18,7 +18,7 @@ K = I_d(1 + p_d) / (I_d(1 + p_d) + I_o(1 + p_o)); marginal K = PV(incremental pr
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -51,6 +51,9 @@ class Streams:
     cac: np.ndarray          # (n, T) contributory asset charges (0 unless excess)
     missing: np.ndarray      # (n,) bool, the stream/parameter the model needs is missing
     missing_what: np.ndarray  # (n,) str, which input is missing
+    # model → (n,) bool, the rows of that model (read once here; the refusals and the range
+    # read them again)
+    is_model: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def split_rate(x: Any, T: int, v: np.ndarray | Callable[[], np.ndarray]) -> np.ndarray:
@@ -92,10 +95,13 @@ def contributory_charges(rec: Any, revenue: np.ndarray) -> tuple[np.ndarray, np.
         return cac, needs_rev
     pos = rec.owner
     r, val, share = rec["rate"], rec["value"], rec["revenue_share"]
-    tax = np.nan_to_num(rec["tax_rate"])
     on_value = ~np.isnan(val)
-    per = np.where(on_value[:, None], (r * np.nan_to_num(val))[:, None] * np.ones((1, T)),
-                   (r * np.nan_to_num(share) * (1 - tax))[:, None] * np.nan_to_num(revenue[pos]))
+    # (fill_nan: np.nan_to_num's values at about half its cost; the charge on revenue is worked
+    # out only when some record is one — the charge on a value is the usual case)
+    per = (r * fill_nan(val))[:, None] * np.ones((1, T))
+    if not on_value.all():
+        tax = fill_nan(rec["tax_rate"])
+        per = np.where(on_value[:, None], per, (r * fill_nan(share) * (1 - tax))[:, None] * fill_nan(revenue[pos]))
     np.add.at(cac, pos, per)
     np.logical_or.at(needs_rev, pos, ~on_value)
     return cac, needs_rev
@@ -184,7 +190,7 @@ def income_flows(x: Any, T: int, v: np.ndarray | Callable[[], np.ndarray],
         if is_model[m].any():
             F[is_model[m]] = formulas[m]()[is_model[m]]
     found, what = _missing(x, is_model, income, base, nopat, revenue, incr, K, margin, royalty, needs_rev)
-    return Streams(F, K, cac, found, what)
+    return Streams(F, K, cac, found, what, is_model)
 
 
 def _missing(x: Any, is_model: dict[str, np.ndarray], income: np.ndarray, base: np.ndarray,

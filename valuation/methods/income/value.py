@@ -135,13 +135,13 @@ def _life_and_value(x: IncomeInputs, p: Mapping[str, Any], w: IncomeWork) -> Non
         first_cut[cut_rows] = np.where(rows_any(below), np.argmax(below, axis=1), -1)
     cut_years = np.where(first_cut >= 0, np.where(first_cut == 0, 0.0, frac + first_cut - 1), np.nan)
     horizon = horizon_years(w.periods_eff, frac)
-    life, bound_code, rights = _life(t, horizon, cut_years)
+    renewed, renewal_claimed = renewal_stated(t)
+    life, bound_code, rights = _life(t, horizon, cut_years, renewed)
     weights = life_weights(life, T, frac)
     Fs = w.st.F * S if len(att_rows) else w.st.F     # F × 1 is F (nothing below writes to either)
     # terminal value: only on an uncut forecast; with attrition the tail decays: g' = (1+g)(1−a) − 1;
     # never beyond a finite term: the tail runs L = term − horizon years (.term; L = 0 → none)
     g = t["income_terminal_growth"]
-    renewed, renewal_claimed = renewal_stated(t)
     L_tail, _ = tail_years(t, horizon, renewed)
     tv_on = ~np.isnan(g) & (bound_code == 0) & (L_tail > 0)    # the bound is "periods"
     g_tail = np.where(np.isnan(att), g, (1 + g) * (1 - fill_nan(att)) - 1)
@@ -163,7 +163,7 @@ def _life_and_value(x: IncomeInputs, p: Mapping[str, Any], w: IncomeWork) -> Non
 def _rules(x: IncomeInputs, w: IncomeWork) -> list[tuple[str, np.ndarray, str | None, str | None]]:
     """The refusals in order (code, mask, zh, en; None: a message naming the values)."""
     t, n = x.t, len(x)
-    w.ib_codes = income_basis_codes(t, {m: typed.is_label(t, "income_model", m) for m in ("direct", "excess", "royalty")})
+    w.ib_codes = income_basis_codes(t, w.st.is_model)
     w.rb_codes = typed.coded(t, "income_rate_basis")
     fc_err = np.zeros(n, bool)
     if x.fc_errors:
@@ -191,13 +191,13 @@ def _rules(x: IncomeInputs, w: IncomeWork) -> list[tuple[str, np.ndarray, str | 
 def _range(x: IncomeInputs, p: Mapping[str, Any], w: IncomeWork) -> tuple[np.ndarray, np.ndarray]:
     """(low, high): the values at the discount rate's two-sided ``coverage`` quantiles of its
     model-library distribution, widened to the values at a forecast's prediction interval."""
-    t, n, T, value = x.t, len(x), w.T, w.value
+    n, T, value = len(x), w.T, w.value
     z = _z(float(p["coverage"]))
     sd = np.array([float(p["rate_dist"].get(m, {}).get("sd", 0.0)) for m in MODELS])
     rel = np.array([p["rate_dist"].get(m, {}).get("type", "relative_normal") == "relative_normal" for m in MODELS])
     midx = np.zeros(n, int)            # position of the model in MODELS (0 for an unknown one)
     for k, m in enumerate(MODELS):
-        midx[typed.is_label(t, "income_model", m)] = k
+        midx[w.st.is_model[m]] = k
     sd_i, rel_i = sd[midx], rel[midx]
     floor = np.where(np.isnan(w.g_tail) | ~w.tv_on, 1e-4, w.g_tail + 0.005)
     kw = dict(weights=w.weights, first_fraction=w.frac, mid=w.mid, terminal_growth=w.g_tail,  # noqa: C408
@@ -277,7 +277,7 @@ def income_values(x: IncomeInputs, p: Mapping[str, Any]) -> Values:
     code = labels(("", *(c for c, *_ in rules)), first + 1)
     zh = np.full(n, "", dtype=object)
     en = np.full(n, "", dtype=object)
-    for j, (c, _, mzh, men) in enumerate(rules):
+    for j, (c, _, mzh, men) in enumerate(rules if na.any() else ()):   # (texts only for refused rows)
         rows = np.flatnonzero(first == j)
         if not len(rows):
             continue
