@@ -155,3 +155,24 @@ def test_category_facts_are_the_labels_with_missing_as_empty_text():
     assert f["rights_type"].tolist() == [CARD["asset"]["rights"]["type"], ""]
     assert f["rights_type"].dtype == object
     assert f["purpose"].tolist() == [CARD["engagement"]["purpose"]] * 2
+
+
+def test_life_bound_names_what_bounded_the_income_life():
+    """``life_bound`` is the income approach's label of the bound that set the life (art. 21(7)):
+    E01 asks for 5 periods; rights ending 4 years after the valuation date bound it instead.
+    Where income does not apply the fact is missing (""), and a rule can test the label."""
+    card = copy.deepcopy(CARD)
+    card["asset"]["rights"]["term_end"] = "2029-12-31"
+    card["engagement"]["valuation_date"] = "2025-12-31"
+    f, _ = _facts(card)
+    assert f["life_bound"].tolist() == ["rights"] and f["life"][0] == pytest.approx(1461 / 365, rel=1e-12)
+    f_periods, _ = _facts(copy.deepcopy(CARD))
+    assert f_periods["life_bound"].tolist() == ["periods"]
+    no_income = copy.deepcopy(CARD)
+    del no_income["income"]
+    f_none, _ = _facts(no_income)
+    assert f_none["life_bound"].tolist() == [""] and not f_none["income_used"][0]
+    rule = [{"id": "RIGHTS_BOUND", "severity": "info", "condition": 'life_bound == "rights"',
+             "message_zh": "{life_bound}", "message_en": "{life_bound}", "references": ["ENG.default"]}]
+    both = {k: np.concatenate([f[k], f_periods[k], f_none[k]]) for k in f}
+    assert compile_rules(rule).evaluate(both).rows.tolist() == [0]

@@ -75,7 +75,8 @@ FACTS: dict[str, tuple[str, str, str]] = {
     "split_rate": ("number", "分成率", "split rate"),
     "royalty_rate": ("number", "许可费率", "royalty rate"),
     "life": ("number", "采用的收益期（年）", "economic life used (years)"),
-    "life_bound": ("number", "收益期上限（年）", "bound on the economic life (years)"),
+    "life_bound": ("category", "收益期由何者限定（periods/rights/contract/legal/timeliness/product/attrition）",
+                   "what bounded the economic life (periods, rights, contract, legal, timeliness, product, attrition)"),
     "life_requested": ("number", "卡片申报的收益期（年）", "income period on the card (years)"),
     "rights_years_remaining": ("number", "剩余权利期限（年）", "remaining rights term (years)"),
     "life_vs_rights": ("number", "申报收益期 − 剩余权利期限（年；续期有据时为空）",
@@ -240,6 +241,14 @@ class _Reader:
     def bool(self, col: str) -> np.ndarray:
         return _bools(self._read(col)) if col in self else np.zeros(self.n, bool)
 
+    def text(self, col: str) -> np.ndarray:
+        """The column as an object array of str, "" where absent or missing (categories)."""
+        if col not in self:
+            return np.full(self.n, "", dtype=object)
+        out = np.array(self._read(col), dtype=object)
+        out[np.equal(out, None)] = ""
+        return out
+
 
 class _Sources:
     """Where the facts of :func:`fact_arrays` are read: the asset table, the reconciled
@@ -253,6 +262,12 @@ class _Sources:
     def num(self, col: str) -> np.ndarray:
         """A number column of the asset table."""
         return self.table.floats(col)
+
+    def mtext(self, m: str, col: str) -> np.ndarray:
+        """An approach's text column: its own results, else ``<m>_<col>`` of the reconciled
+        results ("" where neither has it)."""
+        fr = self.mfr.get(m)
+        return fr.text(col) if fr is not None and col in fr else self.res.text(f"{m}_{col}")
 
     def mcol(self, m: str, col: str, *alts: str) -> np.ndarray:
         """An approach's column: its own results, else ``<m>_<col>`` of the reconciled
@@ -397,7 +412,7 @@ def fact_arrays(table: AssetTable, results: Columns | None = None, *,
             "split_rate": gate(mcol("income", "split_rate")),
             "royalty_rate": gate(_first(mcol("income", "royalty_rate"), num("income_royalty_rate"))),
             "life": gate(mcol("income", "life")),
-            "life_bound": gate(mcol("income", "life_bound")),
+            "life_bound": np.where(inc_gate, src.mtext("income", "life_bound"), ""),
             **_rights_facts(src, vd, inc_gate),
             "delta": mcol("cost", "delta"),
             "delta_override": t["cost_adjustment_override"],
