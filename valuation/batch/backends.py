@@ -169,8 +169,11 @@ def _preload_fork_server() -> None:
     runs in this process (it keeps its modules) or where workers are spawned."""
     if _START_METHOD != "forkserver":
         return
-    from distributed.utils import get_mp_context
-    from distributed.versions import optional_packages, required_packages
+    try:
+        from distributed.utils import get_mp_context
+        from distributed.versions import optional_packages, required_packages
+    except ImportError:  # pragma: no cover - an older distributed: workers import as before
+        return
 
     ctx = get_mp_context()
     dask_preload = ["distributed", *required_packages, *optional_packages]
