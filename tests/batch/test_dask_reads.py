@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from batch_helpers import defective_portfolio
+from batch_helpers import write_defective_files as _write
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from batch_helpers import write_defective_files as _write
 
 from valuation.batch.io import read_portfolio
 from valuation.batch.plan import load, make_plan, valuation_dates
