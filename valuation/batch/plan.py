@@ -279,8 +279,8 @@ def _assign_records(plan: Plan, kept_ids: pd.Series, checks: Mapping[str, Any],
 
     The ids are matched by Arrow's hash lookup (``pyarrow.compute.index_in``) on the text
     columns as they are: a pandas ``Index`` of 10⁶ ids made a Python string of every id and
-    record id first (~0.5 s of the run's serial plan at 10⁶ assets with 3·10⁶ records)."""
-
+    record id first (~0.5 s of the run's serial plan at 10⁶ assets with 3·10⁶ records); once
+    per run of equal consecutive ids (:func:`_index_in_runs`)."""
     part_of_row = np.searchsorted(plan.bounds, np.arange(plan.n_keep), side="right") - 1
     kept = _arrow_text(kept_ids)                     # unique where not missing (duplicates dropped)
     for name in records:
