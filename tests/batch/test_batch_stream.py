@@ -96,3 +96,15 @@ def test_early_pool_values_as_inline_and_starts_only_for_several_partitions(tmp_
     assert _early_pool(a, "local", 2, 1000).__class__.__name__ == "nullcontext"
     with _early_pool(a, "local", 2, 4) as pool:
         assert isinstance(pool, LocalPool)
+
+
+def test_streamed_parquet_dictionary_encodes_text_not_floats(tmp_path):
+    """The streamed writer keeps dictionary pages for text columns (few distinct values) and
+    writes float columns plain (nearly all distinct: a dictionary is built and thrown away per
+    row group); the values read back are those of the one-partition file (test above)."""
+    out = _runs(tmp_path, "enc", 3, ".parquet")[0]
+    meta = pq.ParquetFile(out).metadata
+    cols = {meta.row_group(0).column(i).path_in_schema: meta.row_group(0).column(i).encodings
+            for i in range(meta.num_columns)}
+    assert not any("DICTIONARY" in e for e in cols["estimate"] + cols["change"])
+    assert any("DICTIONARY" in e for e in cols["status"])

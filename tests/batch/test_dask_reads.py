@@ -12,6 +12,8 @@ import pandas as pd
 import pytest
 from batch_helpers import defective_portfolio
 from batch_helpers import write_defective_files as _write
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from valuation.batch.io import read_portfolio
 from valuation.batch.plan import load, make_plan, valuation_dates
@@ -154,3 +156,18 @@ def test_an_empty_records_file_without_asset_id_is_refused_as_before(tmp_path: P
         with pytest.raises(ValidationError) as e:
             make_plan(load(tmp_path / "pf.parquet", None, lazy=lazy), 7)
         assert e.value.issues[0].field == "market.comparables.asset_id"
+
+
+@settings(max_examples=200, deadline=None)
+@given(ids=st.lists(st.one_of(st.none(), st.sampled_from("abcde")), max_size=30),
+       kept=st.lists(st.sampled_from("abcdef"), unique=True, max_size=6))
+def test_records_ids_looked_up_once_per_run_as_one_by_one(ids, kept):
+    """Looking the records ids up once per run of equal consecutive ids gives, for any order,
+    missing ids and ids of no kept asset (-1) included, each id's position in the kept ids."""
+    import pyarrow as pa
+
+    from valuation.batch.plan import _index_in_runs
+
+    got = _index_in_runs(pa.array(ids, pa.large_string()), pa.array(kept, pa.large_string()))
+    want = [kept.index(i) if i is not None and i in kept else -1 for i in ids]   # by hand, one by one
+    assert got.dtype == np.int64 and got.tolist() == want
