@@ -341,19 +341,14 @@ def _stream(portfolio: Any, run: _Run, pool: Any, o: _Options, snap_run: Library
     and write their checkpoints themselves (:mod:`valuation.batch.remote`), this process only
     plans and gathers summaries."""
     plan, inp = run.plan, run.inp
-    by_ref = _by_reference(portfolio, pool)
-    remote = (FileSource(str(portfolio), inp.input_hash), str(run.pdir), run.eng is not None) if by_ref else None
+    if _by_reference(portfolio, pool):
+        tasks = Tasks(plan.n_parts, plan.ref, run.done)
+        remote = (FileSource(str(portfolio), inp.input_hash), str(run.pdir), run.eng is not None)
+    else:
+        tasks, remote = Tasks(plan.n_parts, lambda i: plan.task(inp, i), run.done), None   # built on demand
     if o.backend == "local":
-        if by_ref:
-            return run_local(Tasks(plan.n_parts, plan.ref, run.done), snap_run, opts, pool=pool, remote=remote)
-        tasks = Tasks(plan.n_parts, lambda i: plan.task(inp, i), run.done)     # built on demand
-        return run_local(tasks, snap_run, opts, workers=nworkers, pool=pool)
-    if by_ref:
-        refs = Tasks(plan.n_parts, plan.ref, run.done)
-        return run_dask(refs, snap_run, opts, cluster=pool, remote=remote) if len(refs) else iter(())
-    tasks = Tasks(plan.n_parts, lambda i: plan.task(inp, i), run.done)
-    return run_dask(tasks, snap_run, opts, cluster=pool) if len(tasks) else iter(())
-
+        return run_local(tasks, snap_run, opts, workers=nworkers, pool=pool, remote=remote)
+    return run_dask(tasks, snap_run, opts, cluster=pool, remote=remote) if len(tasks) else iter(())
 
 def _by_reference(portfolio: Any, pool: Any) -> bool:
     """The partitions go by reference (:mod:`valuation.batch.remote`): an input file the
