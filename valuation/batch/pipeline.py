@@ -292,7 +292,8 @@ def _revalue(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, out: Pa
     timings: dict[str, float] = {}
     started = _now()
     books = o.only == "high-impairment" or o.balance_sheet_date is not None   # the books read the table
-    inp = load(portfolio, records, lazy=_by_reference(portfolio, pool) and not books)
+    by_ref = _by_reference(portfolio, pool)    # decided once: a lazy plan must go by reference
+    inp = load(portfolio, records, lazy=by_ref and not books)
     _release_arrow()
     timings["read"] = time.perf_counter() - t_all
     t = time.perf_counter()             # table-level validation, duplicate ids, partitions
@@ -318,7 +319,8 @@ def _revalue(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, out: Pa
                        input_name=inp.name, out=str(out), engine_version=__version__,
                        options={**options, "valuation_dates": valuation_dates(inp)})
     nworkers = int(o.workers or os.cpu_count() or 1)
-    _value(run, _stream(portfolio, run, pool, o, snap_run, opts, nworkers), o.progress)
+    _value(run, _stream(FileSource(str(portfolio), inp.input_hash) if by_ref else None, run, pool, o,
+                         snap_run, opts, nworkers), o.progress)
     if isinstance(pool, LocalPool):
         pool.close()                    # its workers are idle from here on
     counts, books_file = _finish(run, books, o.balance_sheet_date)
@@ -334,25 +336,22 @@ def _revalue(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, out: Pa
                       partitions=plan.n_parts, history=run.eng is not None, books=books_file)
 
 
-def _stream(portfolio: Any, run: _Run, pool: Any, o: _Options, snap_run: LibrarySnapshot,
+def _stream(source: FileSource | None, run: _Run, pool: Any, o: _Options, snap_run: LibrarySnapshot,
             opts: Mapping[str, Any], nworkers: int) -> Any:
     """The backend's stream of finished partitions. The workers of a local Dask cluster or of
     the local pool valuing an input file get the partitions by reference: they read their rows
     and write their checkpoints themselves (:mod:`valuation.batch.remote`), this process only
-    plans and gathers summaries."""
+    plans and gathers summaries (``source``: the input file when they go by reference,
+    :func:`_by_reference`; else None)."""
     plan, inp = run.plan, run.inp
-    by_ref = _by_reference(portfolio, pool)
-    remote = (FileSource(str(portfolio), inp.input_hash), str(run.pdir), run.eng is not None) if by_ref else None
+    if source is not None:
+        tasks = Tasks(plan.n_parts, plan.ref, run.done)
+        remote = (source, str(run.pdir), run.eng is not None)
+    else:
+        tasks, remote = Tasks(plan.n_parts, lambda i: plan.task(inp, i), run.done), None   # built on demand
     if o.backend == "local":
-        if by_ref:
-            return run_local(Tasks(plan.n_parts, plan.ref, run.done), snap_run, opts, pool=pool, remote=remote)
-        tasks = Tasks(plan.n_parts, lambda i: plan.task(inp, i), run.done)     # built on demand
-        return run_local(tasks, snap_run, opts, workers=nworkers, pool=pool)
-    if by_ref:
-        refs = Tasks(plan.n_parts, plan.ref, run.done)
-        return run_dask(refs, snap_run, opts, cluster=pool, remote=remote) if len(refs) else iter(())
-    tasks = Tasks(plan.n_parts, lambda i: plan.task(inp, i), run.done)
-    return run_dask(tasks, snap_run, opts, cluster=pool) if len(tasks) else iter(())
+        return run_local(tasks, snap_run, opts, workers=nworkers, pool=pool, remote=remote)
+    return run_dask(tasks, snap_run, opts, cluster=pool, remote=remote) if len(tasks) else iter(())
 
 
 def _by_reference(portfolio: Any, pool: Any) -> bool:
