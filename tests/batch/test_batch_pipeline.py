@@ -9,7 +9,7 @@ from batch_helpers import AS_OF, comparable, defective_portfolio, small_portfoli
 
 from valuation import api
 from valuation.api import revalue
-from valuation.batch.partition import FAIL_HOOK_ENV, evaluate_frame, run_snapshot
+from valuation.batch.partition import FAIL_HOOK_ENV, evaluate_columns, run_snapshot
 from valuation.core.errors import ValidationError
 from valuation.core.portfolio import Portfolio
 from valuation.engine import evaluate
@@ -121,8 +121,8 @@ def test_fast_flag_codes_equal_the_engines_flag_lists():
     snap, rm = run_snapshot(api.snapshot("seed"), len(pf))
     assert rm == "mixture"
     day = dt.date.fromisoformat(AS_OF)
-    fast = evaluate_frame(pf, snap, as_of=day)
-    slow = evaluate_frame(pf, snap, as_of=day, flag_messages=True)
+    fast = pd.DataFrame(evaluate_columns(pf, snap, as_of=day))
+    slow = pd.DataFrame(evaluate_columns(pf, snap, as_of=day, flag_messages=True))
     pd.testing.assert_frame_equal(fast, slow, check_exact=True)
     assert fast["flags"].str.len().gt(0).any()
 

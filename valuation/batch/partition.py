@@ -50,7 +50,6 @@ __all__ = [
     "RESULT_COLUMNS",
     "PartitionOutput",
     "PartitionTask",
-    "evaluate_frame",
     "run_partition",
     "run_snapshot",
     "screen",
@@ -201,12 +200,6 @@ def _codes_from_hits(index: pd.Index, hits: Any, rules: list[Any]
     ids = [rules[j].id for j in order]
     text = np.array([";".join(ids[b] for b in range(k) if (u >> b) & 1) for u in uniq.tolist()], dtype=object)
     return text[inv], sev
-
-
-def evaluate_frame(pf: Portfolio, snap: LibrarySnapshot, *, as_of: _dt.date | None = None,
-                   flag_messages: bool = False) -> pd.DataFrame:
-    """:func:`evaluate_columns` as a frame (one result row per asset)."""
-    return pd.DataFrame(evaluate_columns(pf, snap, as_of=as_of, flag_messages=flag_messages))
 
 
 def evaluate_columns(pf: Portfolio, snap: LibrarySnapshot, *, as_of: _dt.date | None = None,
