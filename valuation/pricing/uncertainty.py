@@ -256,17 +256,12 @@ def method_draws(pf: Portfolio, fn: MethodFn, params: Sequence[Param], draws: in
     V = run.values.reshape(n, draws)
     if not dispersion:
         return V
-    return dispersed(V, run_band(run, n, draws), run_coverage(run, coverage), keys, draws, stream)
+    return dispersed(V, run_band(run, n, draws), run.coverage(coverage), keys, draws, stream)
 
 
 def run_band(run: Run, n: int, draws: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(estimate, low, high), each (n, draws), of the run's result at its rows."""
     return tuple(run.column(k).reshape(n, draws) for k in ("estimate", "low", "high"))  # type: ignore[return-value]
-
-
-def run_coverage(run: Run, coverage: float = 0.8) -> float:
-    """The coverage of the approach's own band (its parameters), else ``coverage``."""
-    return run.coverage(coverage)
 
 
 def dispersed(V: np.ndarray, band: tuple[np.ndarray, np.ndarray, np.ndarray], cov: float,
