@@ -88,8 +88,8 @@ def cost_inputs(pf, p: Mapping[str, Any]) -> CostInputs:
     comp, both, has_lines = _components(t, lines)
     # δ basis labels; a missing one (only in a table that bypassed the schema default) is "quality"
     code = t["cost_adjustment_basis"]
-    labels = np.array(t.spec("cost_adjustment_basis").labels, dtype=object)
-    basis = labels[np.where(code < 0, t.spec("cost_adjustment_basis").code("quality"), code).astype(np.intp)]
+    basis = typed.labels_of(t.spec("cost_adjustment_basis"),
+                            np.where(code < 0, typed.code_of(t, "cost_adjustment_basis", "quality"), code))
     q = composite_columns(pf, p.get("quality_weights"), scale=str(p["quality_scale"]), errors="mark",
                           library=p["quality_library"])
     reason = t["cost_adjustment_override_reason"]
