@@ -24,7 +24,7 @@ from ..core.columns import MISSING_CODE, AssetTable
 from ..core.ragged import Ragged
 from ..core.streams import stream_array
 
-__all__ = ["MISSING_CODE", "code_of", "coded", "decode", "is_label", "records", "stream", "table", "text_has"]
+__all__ = ["MISSING_CODE", "code_of", "coded", "decode", "is_label", "labels_of", "records", "stream", "table", "text_has"]
 
 
 def table(pf: Any) -> AssetTable:
@@ -61,10 +61,16 @@ def code_of(t: Any, name: str, label: str) -> int:
     return AssetTable.spec(name).code(label)
 
 
+def labels_of(spec: Any, codes: np.ndarray) -> np.ndarray:
+    """The int16 codes of an enum spec (an asset-table column's or a records item's) as an
+    object array of its labels, None where missing (code -1)."""
+    labels = np.array((*(spec.labels or ()), None), dtype=object)
+    return labels[np.asarray(codes).astype(np.intp)]
+
+
 def decode(t: Any, name: str) -> np.ndarray:
     """An enum column as an object array of its labels (None where missing)."""
-    labels = np.array((*(AssetTable.spec(name).labels or ()), None), dtype=object)
-    return labels[t[name].astype(np.intp)]     # (an int16 index takes ~15× longer)
+    return labels_of(AssetTable.spec(name), t[name])
 
 
 def coded(t: Any, name: str) -> tuple[tuple[str, ...], np.ndarray]:

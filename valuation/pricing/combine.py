@@ -20,12 +20,13 @@ from ..core.portfolio import Portfolio
 from ..core.result_frames import result_columns
 from ..methods.base import MethodFn, MethodResult
 from .config import setting
-from .sampling import asset_keys
 from .uncertainty import (
     Drawn,
     _check_coverage,
     _guided_columns,
+    asset_keys_of,
     band,
+    coverage_of,
     default_params,
     mixture_quantiles,
 )
@@ -71,12 +72,6 @@ def approach_table(pf: Portfolio, results: Mapping[str, MethodResult], names: tu
     return Table(app, est, lo, hi, reasons)
 
 
-def asset_keys_of(pf: Portfolio) -> np.ndarray:
-    """The assets' random keys from their ``engagement.seed`` (:func:`.sampling.asset_keys`)."""
-    a = pf.columns
-    return asset_keys(pf.index, np.array(a.number("seed")) if "seed" in a else np.zeros(len(pf)))
-
-
 def range_method(cfg: Mapping[str, Any], n: int, draws: int, asked: str | None) -> str:
     """``monte_carlo`` or ``mixture``: ``asked``, or by the size of the run (``mc_max_rows``)."""
     rm = asked or "auto"
@@ -86,11 +81,6 @@ def range_method(cfg: Mapping[str, Any], n: int, draws: int, asked: str | None) 
         raise RefusedError(f"区间方法 {rm!r} 不受支持", f"range method {rm!r} is not supported",
                            field="range_method", value=rm, allowed="auto, monte_carlo, mixture")
     return rm
-
-
-def _coverage(pf: Portfolio, cfg: Mapping[str, Any]) -> np.ndarray:
-    cov = np.array(pf.columns.number("coverage"), dtype=float)
-    return np.where(np.isnan(cov), float(setting(cfg, "coverage")), cov)
 
 
 def _range(pf: Portfolio, t: Table, Wv: np.ndarray, names: tuple[str, ...], covm: np.ndarray,
@@ -141,7 +131,7 @@ def combine_columns(pf: Portfolio, results: Mapping[str, MethodResult], snap: An
                      for m in names])
     Wv, meta = weighted if weighted is not None else weights(pf, t.app, cfg, names)
     point = np.where(t.app.any(axis=1), np.nansum(np.where(Wv > 0, Wv * np.nan_to_num(t.est), 0.0), axis=1), np.nan)
-    cov = _coverage(pf, cfg)
+    cov = coverage_of(pf, cfg)
     D = int(draws if draws is not None else setting(cfg, "draws"))
     rm = range_method(cfg, n, D, range_method_)
     rm, r = _range(pf, t, Wv, names, covm, cov, D, rm, dict(methods) if methods is not None else None,

@@ -256,17 +256,12 @@ def method_draws(pf: Portfolio, fn: MethodFn, params: Sequence[Param], draws: in
     V = run.values.reshape(n, draws)
     if not dispersion:
         return V
-    return dispersed(V, run_band(run, n, draws), run_coverage(run, coverage), keys, draws, stream)
+    return dispersed(V, run_band(run, n, draws), run.coverage(coverage), keys, draws, stream)
 
 
 def run_band(run: Run, n: int, draws: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(estimate, low, high), each (n, draws), of the run's result at its rows."""
     return tuple(run.column(k).reshape(n, draws) for k in ("estimate", "low", "high"))  # type: ignore[return-value]
-
-
-def run_coverage(run: Run, coverage: float = 0.8) -> float:
-    """The coverage of the approach's own band (its parameters), else ``coverage``."""
-    return run.coverage(coverage)
 
 
 def dispersed(V: np.ndarray, band: tuple[np.ndarray, np.ndarray, np.ndarray], cov: float,
@@ -313,18 +308,9 @@ def guided_range(pf: Portfolio, methods: Mapping[str, MethodFn],
     D = int(draws if draws is not None else setting(cfg, "draws"))
     n = len(pf)
     names = list(methods)
-    a = pf.columns
-    if coverage is None:
-        cov = np.array(a.number("coverage"), dtype=float)
-        cov = np.where(np.isnan(cov), float(setting(cfg, "coverage")), cov)
-    else:
-        cov = np.broadcast_to(np.asarray(coverage, float), (n,)).copy()
+    cov = coverage_of(pf, cfg) if coverage is None else np.broadcast_to(np.asarray(coverage, float), (n,)).copy()
     _check_coverage(cov)
-    if seed is None:
-        seeds = np.array(a.number("seed"), dtype=float) if "seed" in a else np.zeros(n)
-    else:
-        seeds = np.broadcast_to(np.asarray(seed, float), (n,))
-    keys = asset_keys(pf.index, seeds)
+    keys = asset_keys_of(pf) if seed is None else asset_keys(pf.index, np.broadcast_to(np.asarray(seed, float), (n,)))
     allp = list(params) if params is not None else default_params(cfg)
     if weights is None:
         W = np.ones((n, len(names)))
@@ -358,6 +344,18 @@ def _mixture(per: Mapping[str, np.ndarray], names: Sequence[str], Wn: np.ndarray
         cum = np.cumsum(Wn[mixed], axis=1)
         pick[mixed] = np.minimum((u[:, :, None] > cum[:, None, :]).sum(axis=2), max(M - 1, 0))
     return np.take_along_axis(stack, pick[:, :, None], axis=2)[:, :, 0]
+
+
+def coverage_of(pf: Portfolio, cfg: Mapping[str, Any]) -> np.ndarray:
+    """Each asset's stated coverage (``engagement.coverage``), else the configured default."""
+    cov = np.array(pf.columns.number("coverage"), dtype=float)
+    return np.where(np.isnan(cov), float(setting(cfg, "coverage")), cov)
+
+
+def asset_keys_of(pf: Portfolio) -> np.ndarray:
+    """The assets' random keys from their ``engagement.seed`` (:func:`.sampling.asset_keys`)."""
+    a = pf.columns
+    return asset_keys(pf.index, np.array(a.number("seed")) if "seed" in a else np.zeros(len(pf)))
 
 
 def _check_coverage(cov: np.ndarray) -> None:

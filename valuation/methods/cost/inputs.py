@@ -27,9 +27,13 @@ def component_inputs(pf) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(component totals (assets × :data:`.kernel.COMPONENTS`, NaN where none is given), the
     double-count risk, whether cost lines were given) — component totals plus the cost lines
     indexed to the valuation date (art. 16, 22)."""
-    t = typed.table(pf)
+    return _components(typed.table(pf), typed.records(pf, "cost.lines"))
+
+
+def _components(t: Any, lines: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`component_inputs` of the asset table ``t`` and its ``cost.lines`` records."""
     comp = np.column_stack([t[f"cost_{c}"] for c in COMPONENTS]) if len(t) else np.zeros((0, len(COMPONENTS)))
-    return component_totals(comp, t.ids, typed.records(pf, "cost.lines"), t["cost_price_index_valuation"])
+    return component_totals(comp, t.ids, lines, t["cost_price_index_valuation"])
 
 
 @dataclass(frozen=True, eq=False)
@@ -81,12 +85,11 @@ def cost_inputs(pf, p: Mapping[str, Any]) -> CostInputs:
     weights, scale and indicators library of the composite score)."""
     t = typed.table(pf)
     lines = typed.records(pf, "cost.lines")
-    comp = np.column_stack([t[f"cost_{c}"] for c in COMPONENTS]) if len(t) else np.zeros((0, len(COMPONENTS)))
-    comp, both, has_lines = component_totals(comp, t.ids, lines, t["cost_price_index_valuation"])
+    comp, both, has_lines = _components(t, lines)
     # δ basis labels; a missing one (only in a table that bypassed the schema default) is "quality"
     code = t["cost_adjustment_basis"]
-    labels = np.array(t.spec("cost_adjustment_basis").labels, dtype=object)
-    basis = labels[np.where(code < 0, t.spec("cost_adjustment_basis").code("quality"), code).astype(np.intp)]
+    basis = typed.labels_of(t.spec("cost_adjustment_basis"),
+                            np.where(code < 0, typed.code_of(t, "cost_adjustment_basis", "quality"), code))
     q = composite_columns(pf, p.get("quality_weights"), scale=str(p["quality_scale"]), errors="mark",
                           library=p["quality_library"])
     reason = t["cost_adjustment_override_reason"]

@@ -85,7 +85,7 @@ def _item_lists(rec: Any) -> dict[str, list[Any]]:
     for spec in item_specs(rec.path):
         a = rec[spec.name]
         if spec.kind == "enum":
-            a = np.array((*(spec.labels or ()), None), dtype=object)[a]
+            a = typed.labels_of(spec, a)
         out[spec.name] = a.tolist()
     return out
 

@@ -75,7 +75,7 @@ def comparables_of(items: Ragged | None) -> dict[str, np.ndarray] | None:
     for spec in _item_specs():
         a = items[spec.name]
         if spec.kind == "enum":
-            out[spec.name] = np.array((*(spec.labels or ()), None), dtype=object)[a.astype(np.intp)]
+            out[spec.name] = typed.labels_of(spec, a)
         elif spec.kind == "text":
             out[spec.name] = _blank_to_none(_as_text(a))
         else:
