@@ -185,18 +185,6 @@ def _bools(values: Any) -> np.ndarray:
     return np.array([_truthy(x) for x in a.ravel().tolist()], dtype=bool)
 
 
-def _texts(table: AssetTable, col: str) -> np.ndarray:
-    """A text or enum column as an object array of str, missing as "" (the facts' convention
-    for categories)."""
-    spec = table.spec(col)
-    if spec.kind == "enum":   # the labels by code, "" for the missing code −1 (the last one)
-        return np.array((*(spec.labels or ()), ""), dtype=object)[table[col].astype(np.intp)]
-    a = table[col]
-    out = np.array(a, dtype=object)              # (a copy: the table's column stays as it is)
-    out[np.equal(out, None)] = ""
-    return out
-
-
 def _count_items(texts: np.ndarray) -> np.ndarray:
     """Items of a "; "-joined text column (missing or blank → 0)."""
     return np.array([0.0 if t is None or not t.strip() else t.strip().count("; ") + 1.0
@@ -417,9 +405,9 @@ def fact_arrays(table: AssetTable, results: Columns | None = None, *,
             "delta": mcol("cost", "delta"),
             "delta_override": t["cost_adjustment_override"],
             "quality_score": _first(mcol("cost", "quality_score"), num("quality_score")),
-            "use_category": _texts(t, "use_category"), "holder_type": _texts(t, "holder_type"),
-            "purpose": _texts(t, "purpose"), "value_type": _texts(t, "value_type"),
-            "rights_type": _texts(t, "rights_type"),
+            "use_category": t.text("use_category"), "holder_type": t.text("holder_type"),
+            "purpose": t.text("purpose"), "value_type": t.text("value_type"),
+            "rights_type": t.text("rights_type"),
             "public_data": t["public_data"], "pledged": t["pledged"], "fiscal_revenue": t["fiscal_revenue"],
             "proposed_price": proposed, "proposed_price_ratio": np.where(est > 0, proposed / est, np.nan),
             "declared_value": declared, "declared_ratio": np.where(est > 0, declared / est, np.nan),
