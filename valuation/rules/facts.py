@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from ..core.columns import AssetTable
+from .runtime import _missing
 
 __all__ = ["FACTS", "fact_types", "fact_arrays", "describe_facts", "empty_facts", "METHODS"]
 
@@ -123,8 +124,7 @@ def describe_facts(lang: str = "zh") -> list[dict[str, str]]:
 def empty_facts(n: int) -> dict[str, np.ndarray]:
     """Facts of n assets with every fact missing (NaN / "" / False) — the neutral starting
     point (tests and examples set the facts they need)."""
-    return {k: (np.full(n, np.nan) if t == "number" else np.zeros(n, bool) if t == "bool"
-                else np.full(n, "", dtype=object)) for k, (t, _, _) in FACTS.items()}
+    return {k: _missing(t, n) for k, (t, _, _) in FACTS.items()}
 
 
 # ----------------------------------------------------------------------------- readers
