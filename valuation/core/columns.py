@@ -430,8 +430,6 @@ def _fill(spec: ColumnSpec, a: np.ndarray) -> np.ndarray:
 
 def _text(spec: ColumnSpec, vals: list[Any], n: int) -> np.ndarray:
     """A text column: object array of str, None missing (or the spec's default)."""
-    if spec.default is not None:
-        vals = [spec.default if v is None else v for v in vals]
     out = np.empty(n, dtype=object)
     out[:] = vals
-    return out
+    return _text_column(spec, out)
