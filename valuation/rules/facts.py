@@ -337,10 +337,7 @@ def _rights_facts(src: _Sources, vd: np.ndarray, inc_gate: np.ndarray) -> dict[s
 
 def _days_since(vd: np.ndarray, as_of: _dt.date | str | None) -> np.ndarray:
     """Days from the valuation date to ``as_of`` (a date or ISO text; default today)."""
-    today = np.datetime64(_dt.date.today() if as_of is None else as_of, "D")
-    days = (today - vd).astype(float)
-    days[np.isnat(vd)] = np.nan
-    return days
+    return _days_between(vd, np.datetime64(_dt.date.today() if as_of is None else as_of, "D"))
 
 
 def fact_arrays(table: AssetTable, results: Columns | None = None, *,
