@@ -111,7 +111,9 @@ class Evaluation:
         return self.reconciled.frame
 
     def result(self, asset_id: str, *, input_hash: str = "", seed: int | None = None) -> Result:
-        row = self._row(asset_id)
+        # the reconciled values, read from the arrays: every number goes through clean();
+        # valuation_date is ISO text already (Reconciled.row)
+        row = self.reconciled.row(asset_id)
         methods: dict[str, dict[str, Any]] = {}
         warnings: list[dict[str, Any]] = []
         for m, mr in self.methods.items():
@@ -128,10 +130,9 @@ class Evaluation:
                 warnings.append({"method": m, **w})
         flags = self.flags.get(asset_id, [])
         final = not any(f.get("severity") == "blocker" for f in flags)
-        vd = row.get("valuation_date")
         prov = {"engine_version": __version__, "library_snapshot": self.snapshot_id,
                 "input_hash": input_hash,
-                "valuation_date": vd.date().isoformat() if isinstance(vd, _dt.datetime) else vd,
+                "valuation_date": row.get("valuation_date"),
                 "random_seed": seed}
         est = clean(row.get("estimate"))
         basis, n_real = _evidence(methods, self.snapshot_id, row)
@@ -142,11 +143,6 @@ class Evaluation:
                       explanation=self.explanations.get(asset_id, {}), warnings=warnings,
                       status="ok" if est is not None and row_ok(row) else "no_estimate",
                       coverage_basis=basis, n_real_comparables=n_real)
-
-    def _row(self, asset_id: str) -> Mapping[str, Any]:
-        """The reconciled values of an asset, read from the arrays (:meth:`Reconciled.row`;
-        every number read from it goes through :func:`clean`)."""
-        return self.reconciled.row(asset_id)
 
 
 def row_ok(row: Mapping[str, Any]) -> bool:

@@ -38,13 +38,15 @@ class _Group:
     default: np.ndarray          # per column: the default in storage form (NaN/NaT/-1 when none)
 
 
-_PLANS: list[tuple[Any, tuple[_Group, ...]]] = []
+_PLANS: list[tuple[Any, tuple[_Group, ...], tuple[str, ...]]] = []
 
 
-def _groups() -> tuple[_Group, ...]:
-    """The kind groups in a fixed order, derived once per schema field list."""
+def _plan() -> tuple[tuple[_Group, ...], tuple[str, ...]]:
+    """The kind groups in a fixed order, and the names of the columns built here in the
+    schema's order (the section flags, which have no path, are the caller's); derived once
+    per schema field list."""
     if _PLANS and _PLANS[0][0] is _schema.FIELDS:
-        return _PLANS[0][1]
+        return _PLANS[0][1], _PLANS[0][2]
     from .columns import MISSING_CODE, asset_specs
 
     scal = _card_plan()[0]
@@ -61,25 +63,9 @@ def _groups() -> tuple[_Group, ...]:
         arr[:] = dflt
         out.append(_Group(kind, specs, tuple(s.name for s in specs), tuple(w for _, w in items),
                           arr if kind == "text" else arr.astype(specs[0].dtype)))
-    plan = tuple(out)
-    _PLANS[:] = [(_schema.FIELDS, plan)]
-    return plan
-
-
-def _order() -> tuple[str, ...]:
-    """The names of the columns built here in the schema's order (the section flags, which
-    have no path, are the caller's)."""
-    from .columns import asset_specs
-
-    specs = asset_specs()
-    if _ORDER and _ORDER[0][0] is specs:
-        return _ORDER[0][1]
-    names = tuple(s.name for s in specs if s.path)
-    _ORDER[:] = [(specs, names)]
-    return names
-
-
-_ORDER: list[tuple[Any, tuple[str, ...]]] = []
+    groups, order = tuple(out), tuple(s.name for s in asset_specs() if s.path)
+    _PLANS[:] = [(_schema.FIELDS, groups, order)]
+    return groups, order
 
 
 def _parent(card: Mapping[str, Any], pre: tuple[str, ...]) -> Mapping[str, Any]:
@@ -95,14 +81,15 @@ def card_columns(cards: Sequence[Mapping[str, Any]]) -> dict[str, np.ndarray]:
     n = len(cards)
     parents = [[_parent(c, pre) for c in cards] for pre in _card_plan()[1]]
     cols: dict[str, np.ndarray] = {}
-    for g in _groups():
+    groups, order = _plan()
+    for g in groups:
         k = len(g.specs)
         # column after column: the values of one field over the cards
         vals = [[p.get(leaf) for p in parents[pi]] for pi, leaf in g.where]
         block = _BUILD[g.kind](g, vals, n, k)
         block.flags.writeable = False            # (and so each row of it: a column)
         cols.update(zip(g.names, block))
-    return {name: cols[name] for name in _order()}   # the schema's column order
+    return {name: cols[name] for name in order}   # the schema's column order
 
 
 def _flat(vals: list[list[Any]]) -> list[Any]:

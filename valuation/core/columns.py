@@ -311,9 +311,11 @@ class AssetTable:
         sentence."""
         if name not in self.columns:
             return np.full(len(self), "", dtype=object)
-        a = self.decode(name) if self.spec(name).kind == "enum" else self.columns[name]
-        out = np.empty(len(a), dtype=object)
-        out[:] = ["" if x is None else x for x in a.tolist()]
+        spec = self.spec(name)
+        if spec.kind == "enum":   # the labels by code, "" for the missing code −1 (the last one)
+            return np.array((*(spec.labels or ()), ""), dtype=object)[self.columns[name].astype(np.intp)]
+        out = np.array(self.columns[name], dtype=object)   # (a copy: the column stays as it is)
+        out[np.equal(out, None)] = ""
         return out
 
     def values_list(self, name: str) -> list[Any]:
@@ -428,8 +430,6 @@ def _fill(spec: ColumnSpec, a: np.ndarray) -> np.ndarray:
 
 def _text(spec: ColumnSpec, vals: list[Any], n: int) -> np.ndarray:
     """A text column: object array of str, None missing (or the spec's default)."""
-    if spec.default is not None:
-        vals = [spec.default if v is None else v for v in vals]
     out = np.empty(n, dtype=object)
     out[:] = vals
-    return out
+    return _text_column(spec, out)

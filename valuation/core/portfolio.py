@@ -45,10 +45,8 @@ from .layout import (  # noqa: F401
 )
 from .ragged import PortfolioArrays, Ragged
 from .streams import (  # noqa: F401
-    _expand_series,
     _grow,
     expand_stream_arrays,
-    expand_streams,
     series_from_table,
     stream_array,
     wide_frame,

@@ -19,9 +19,14 @@ __all__ = ["aligned", "empty_frame", "estimates", "frame_lists", "frame_of", "re
            "stream_frame", "values_on"]
 
 
+def _on(rows: pd.Index, index: pd.Index) -> bool:
+    """Are ``rows`` already ``index`` (so a reindex would change nothing)?"""
+    return rows is index or (rows.equals(index) and index.is_unique)
+
+
 def aligned(frame: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
     """``frame.reindex(index)``, or the frame itself when its index is already ``index``."""
-    if frame.index is index or (frame.index.equals(index) and index.is_unique):
+    if _on(frame.index, index):
         return frame
     return frame.reindex(index)
 
@@ -30,7 +35,7 @@ def result_columns(res: Any, index: pd.Index) -> Any:
     """An approach's result on ``index``, read as arrays (``num``, ``flag``, ``txt``): the
     result itself when its rows are ``index`` already (every run of the engine and of the
     Monte Carlo), else one of its frame reindexed."""
-    if res.index is index or (res.index.equals(index) and index.is_unique):
+    if _on(res.index, index):
         return res
     return type(res)(res.method, res.frame.reindex(index))   # (a MethodResult: core imports no methods)
 

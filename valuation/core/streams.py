@@ -121,23 +121,6 @@ def stream_array(frame: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def expand_streams(index: pd.Index, periods: np.ndarray, terminal_growth: np.ndarray,
-                   raw: dict[str, list[Any]]) -> tuple[dict[str, pd.DataFrame], dict[str, np.ndarray]]:
-    """:func:`expand_stream_arrays` as wide frames over periods (columns 1..n; ``path.growth``
-    columns 2..), and the filled columns."""
-    arrays, filled = expand_stream_arrays(len(index), periods, terminal_growth, raw)
-    return {k: wide_frame(k, v, index) for k, v in arrays.items()}, filled
-
-
-def _expand_series(assets: pd.DataFrame, raw: dict[str, list[Any]]) -> dict[str, pd.DataFrame]:
-    """:func:`expand_streams` over an assets frame, whose filled columns it sets."""
-    out, filled = expand_streams(assets.index, assets["income_periods"].to_numpy(dtype=float),
-                                 assets["income_terminal_growth"].to_numpy(dtype=float), raw)
-    for col, values in filled.items():
-        assets[col] = values
-    return out
-
-
 def series_from_table(index: pd.Index, periods: np.ndarray, terminal_growth: np.ndarray,
                       typed: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], np.ndarray, np.ndarray]:
     """Numbered columns → wide series; base/growth columns → expanded streams (vectorised).

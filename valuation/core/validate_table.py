@@ -185,8 +185,7 @@ def _numbers(f: Field, c: str, s: pd.Series, pres: np.ndarray, ids: Any, issues:
         if f.maximum is not None:
             inb &= (xv < f.maximum) if f.exclusive_maximum else (xv <= f.maximum)
     bad |= ok & ~inb
-    for r in np.flatnonzero(bad):
-        issues.append(issue_for(f, c, s.iloc[r], row=int(r), asset_id=ids[r]))
+    _bad_rows(f, c, s, bad, ids, issues)
     xv = np.where(bad, np.nan, xv)
     if f.default is not None:
         xv = np.where(~pres, float(f.default), xv)

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..core.errors import Issue
 from ..core.schema import ENUMS
-from .runtime import text_equal
+from .runtime import text_equal, text_member
 
 __all__ = ["DIMENSIONS", "APPLIES_FACTS", "check_applies_to", "applies_mask", "STATE_HOLDERS"]
 
@@ -69,16 +69,6 @@ def check_applies_to(block: Any, where: str, *, nested: bool = False) -> list[Is
     return issues
 
 
-def _member(values: Any, allowed: Any) -> np.ndarray:
-    """Rows whose text is one of ``allowed`` (an element-wise comparison per allowed value:
-    the lists are short, and ``np.isin`` sorts object arrays)."""
-    vals = np.asarray(values, dtype=object)
-    out = np.zeros(vals.shape, bool)
-    for a in allowed:
-        out |= text_equal(vals, a)
-    return out
-
-
 def _match(block: Mapping[str, Any], facts: Mapping[str, np.ndarray], n: int) -> np.ndarray:
     """Rows where every dimension of ``block`` holds."""
     ok = np.ones(n, bool)
@@ -92,7 +82,7 @@ def _match(block: Mapping[str, Any], facts: Mapping[str, np.ndarray], n: int) ->
             ok &= np.asarray(v, dtype=bool) == bool(block[key])
             continue
         vals = np.asarray(v, dtype=object)
-        hit = _member(vals, block[key])
+        hit = text_member(vals, block[key])
         missing = text_equal(vals, "") | text_equal(vals, None)
         if key == "holder_types":   # missing holder → read as an SOE (prudence)
             hit |= missing & ("soe" in block[key])
@@ -118,7 +108,7 @@ def applies_mask(applies_to: Mapping[str, Any] | None, facts: Mapping[str, np.nd
             if v is None:
                 hit[:] = False
                 continue
-            hit &= (np.asarray(v, dtype=bool) == bool(exc[key])) if enum is None else _member(v, exc[key])
+            hit &= (np.asarray(v, dtype=bool) == bool(exc[key])) if enum is None else text_member(v, exc[key])
         ok &= ~hit
     return ok
 

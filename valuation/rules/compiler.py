@@ -53,6 +53,7 @@ from .runtime import (  # noqa: F401 - FUNCTIONS: its import path before the spl
     _isnull,
     _truth,
     text_equal,
+    text_member,
     text_missing,
 )
 from .templates import literal_problem
@@ -378,9 +379,7 @@ class _Compiler:
         def fn_txt(env: Env) -> Any:
             x = lf(env)
             if isinstance(x, np.ndarray):
-                r = np.zeros(x.shape, bool)
-                for v in sval:   # one element-wise pass per listed value (lists are short)
-                    r |= text_equal(x, v)
+                r = text_member(x, sval)
                 miss = text_missing(x)
             else:
                 r = np.bool_(x in sval)

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from ..core.columns import AssetTable
+from .runtime import _missing
 
 __all__ = ["FACTS", "fact_types", "fact_arrays", "describe_facts", "empty_facts", "METHODS"]
 
@@ -123,8 +124,7 @@ def describe_facts(lang: str = "zh") -> list[dict[str, str]]:
 def empty_facts(n: int) -> dict[str, np.ndarray]:
     """Facts of n assets with every fact missing (NaN / "" / False) — the neutral starting
     point (tests and examples set the facts they need)."""
-    return {k: (np.full(n, np.nan) if t == "number" else np.zeros(n, bool) if t == "bool"
-                else np.full(n, "", dtype=object)) for k, (t, _, _) in FACTS.items()}
+    return {k: _missing(t, n) for k, (t, _, _) in FACTS.items()}
 
 
 # ----------------------------------------------------------------------------- readers
@@ -183,18 +183,6 @@ def _bools(values: Any) -> np.ndarray:
     if a.dtype.kind in "fiu":
         return np.nan_to_num(a.astype(float)) != 0
     return np.array([_truthy(x) for x in a.ravel().tolist()], dtype=bool)
-
-
-def _texts(table: AssetTable, col: str) -> np.ndarray:
-    """A text or enum column as an object array of str, missing as "" (the facts' convention
-    for categories)."""
-    spec = table.spec(col)
-    if spec.kind == "enum":   # the labels by code, "" for the missing code −1 (the last one)
-        return np.array((*(spec.labels or ()), ""), dtype=object)[table[col].astype(np.intp)]
-    a = table[col]
-    out = np.array(a, dtype=object)              # (a copy: the table's column stays as it is)
-    out[np.equal(out, None)] = ""
-    return out
 
 
 def _count_items(texts: np.ndarray) -> np.ndarray:
@@ -349,10 +337,7 @@ def _rights_facts(src: _Sources, vd: np.ndarray, inc_gate: np.ndarray) -> dict[s
 
 def _days_since(vd: np.ndarray, as_of: _dt.date | str | None) -> np.ndarray:
     """Days from the valuation date to ``as_of`` (a date or ISO text; default today)."""
-    today = np.datetime64(_dt.date.today() if as_of is None else as_of, "D")
-    days = (today - vd).astype(float)
-    days[np.isnat(vd)] = np.nan
-    return days
+    return _days_between(vd, np.datetime64(_dt.date.today() if as_of is None else as_of, "D"))
 
 
 def fact_arrays(table: AssetTable, results: Columns | None = None, *,
@@ -417,9 +402,9 @@ def fact_arrays(table: AssetTable, results: Columns | None = None, *,
             "delta": mcol("cost", "delta"),
             "delta_override": t["cost_adjustment_override"],
             "quality_score": _first(mcol("cost", "quality_score"), num("quality_score")),
-            "use_category": _texts(t, "use_category"), "holder_type": _texts(t, "holder_type"),
-            "purpose": _texts(t, "purpose"), "value_type": _texts(t, "value_type"),
-            "rights_type": _texts(t, "rights_type"),
+            "use_category": t.text("use_category"), "holder_type": t.text("holder_type"),
+            "purpose": t.text("purpose"), "value_type": t.text("value_type"),
+            "rights_type": t.text("rights_type"),
             "public_data": t["public_data"], "pledged": t["pledged"], "fiscal_revenue": t["fiscal_revenue"],
             "proposed_price": proposed, "proposed_price_ratio": np.where(est > 0, proposed / est, np.nan),
             "declared_value": declared, "declared_ratio": np.where(est > 0, declared / est, np.nan),

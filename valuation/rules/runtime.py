@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CompiledExpr", "FUNCTIONS", "text_equal", "text_missing"]
+__all__ = ["CompiledExpr", "FUNCTIONS", "text_equal", "text_member", "text_missing"]
 
 Env = Mapping[str, Any]
 Fn = Callable[[Env], Any]
@@ -32,6 +32,16 @@ def text_missing(x: np.ndarray) -> np.ndarray:
 def text_equal(x: np.ndarray, value: Any) -> np.ndarray:
     """``x == value`` element-wise for a text (object) array and one value."""
     return np.asarray(np.equal(np.asarray(x, dtype=object), value), dtype=bool)
+
+
+def text_member(x: np.ndarray, values: Any) -> np.ndarray:
+    """Rows of a text (object) array equal to one of ``values``: one element-wise pass per
+    value (the lists are short, and ``np.isin`` sorts object arrays)."""
+    x = np.asarray(x, dtype=object)
+    out = np.zeros(x.shape, bool)
+    for v in values:
+        out |= text_equal(x, v)
+    return out
 
 
 def _isnull(x: Any) -> Any:
