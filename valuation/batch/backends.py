@@ -191,6 +191,14 @@ def _worker_env() -> dict[str, str]:
     return {**{k: "" for k in _SERVER_ENV if k not in env}, **env}
 
 
+#: A local cluster serves no dashboard (``dashboard_address=None``), so nothing reads what its
+#: workers' statistical profiler samples: every 10 ms it takes the GIL from the computing thread
+#: to walk its stack. Off, and the system monitor every 5 s instead of 0.5 s: at 10⁶ assets the
+#: partitions of 2 workers took 8.7–8.9 s instead of 9.6–10.3 s.
+_QUIET_WORKERS = {"distributed.worker.profile.enabled": False,
+                  "distributed.admin.system-monitor.interval": "5s"}
+
+
 def _pre_spawn_environ() -> dict[str, Any]:
     """Dask's variables for a worker before it starts (``distributed.nanny.pre-spawn-environ``)
     without ``MALLOC_TRIM_THRESHOLD_``, unless this process's environment sets it.
@@ -241,7 +249,8 @@ class DaskCluster:
                 return
             n = max(1, int(self.workers or os.cpu_count() or 1))
             with dask.config.set({"distributed.worker.multiprocessing-method": _START_METHOD,
-                                  "distributed.nanny.pre-spawn-environ": _pre_spawn_environ()}):
+                                  "distributed.nanny.pre-spawn-environ": _pre_spawn_environ(),
+                                  **_QUIET_WORKERS}):
                 _preload_fork_server()
                 self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                              dashboard_address=None, preload=["valuation.batch.remote"],
