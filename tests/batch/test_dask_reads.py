@@ -1,10 +1,11 @@
 """What the run's process and the workers read when partitions go by reference
-(``valuation.batch.plan.load(lazy=True)``, ``valuation.batch.remote.WorkerInput``).
+(``valuation.batch.plan.load(lazy=True, stage=...)``, ``valuation.batch.staging``,
+``valuation.batch.remote.WorkerInput``).
 
-The run's process reads of the main table only its columns, ``asset_id`` and
-``valuation_date``; the plan it makes from them must be the plan of the whole table. A worker
-holds a Parquet input as Arrow tables and converts one partition at a time; the frames must be
-those ``pd.read_parquet`` gives, cut by ``iloc``."""
+The run's process reads the input once, stages it as Arrow IPC files and keeps of the main
+table only its columns, ``asset_id`` and ``valuation_date``; the plan it makes from them must
+be the plan of the whole table. A worker memory-maps the staged copy and converts one
+partition at a time; the frames must be those ``read_portfolio`` gives, cut by ``iloc``."""
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 from valuation.batch.io import read_portfolio
 from valuation.batch.plan import load, make_plan, valuation_dates
 from valuation.batch.remote import WorkerInput, task_of
+from valuation.batch.staging import Staged
 from valuation.core.errors import ValidationError
 
 
@@ -27,7 +29,7 @@ def test_the_plan_from_the_columns_is_the_plan_of_the_table(tmp_path: Path, suff
     themselves are left to the workers (tests/batch/test_dask_records.py): the asset of the bad
     records row stays in its partition and no records row is rejected here."""
     src = _write(tmp_path, suffix)
-    full, lazy = load(src, None), load(src, None, lazy=True)
+    full, lazy = load(src, None), load(src, None, lazy=True, stage=tmp_path / "stg")
     assert lazy.table is None and lazy.columns is not None and lazy.columns.n_rows == len(full.table) == 30
     assert lazy.input_hash == full.input_hash
     assert valuation_dates(lazy) == valuation_dates(full) != []
@@ -46,6 +48,13 @@ def test_the_plan_from_the_columns_is_the_plan_of_the_table(tmp_path: Path, suff
     assert len(loose) == 7
     assigned1, assigned2 = sum(plan_parts(p1), []), sum(plan_parts(p2), [])
     assert sorted(assigned2) == sorted(assigned1 + [0, 1, 2])                     # and T-0000000's rows
+
+
+def _staged(src: Path, tmp_path: Path) -> Staged:
+    """The run's staged copy of ``src`` (as a run by reference stages it)."""
+    staged = load(src, None, lazy=True, stage=tmp_path / "stg").staged
+    assert staged is not None and staged.path().exists()
+    return staged
 
 
 def plan_parts(plan) -> list[list[int]]:
@@ -79,7 +88,7 @@ def test_records_rows_go_to_the_partition_of_their_asset(tmp_path: Path):
 def test_a_worker_cuts_parquet_rows_as_pandas_reads_them(tmp_path: Path, index: str | None):
     src = _write(tmp_path, ".parquet", index)
     table, records = read_portfolio(src)
-    w = WorkerInput.read(src)
+    w = WorkerInput.read(_staged(src, tmp_path))
     for pos in (np.arange(0, 7), np.arange(9, 30), np.array([1, 2, 5, 29]), np.array([], dtype=np.int64)):
         pd.testing.assert_frame_equal(w.rows(pos), table.iloc[pos])
         rec = records["market.comparables"]
@@ -91,7 +100,7 @@ def test_the_workers_task_from_parquet_is_the_plans_task(tmp_path: Path):
     src = _write(tmp_path, ".parquet")
     inp = load(src, None)
     plan = make_plan(inp, 7)
-    w = WorkerInput.read(src)
+    w = WorkerInput.read(_staged(src, tmp_path))
     for i in range(plan.n_parts):
         want, got = plan.task(inp, i), task_of(plan.ref(i), w)
         pd.testing.assert_frame_equal(want.table, got.table)
@@ -107,11 +116,11 @@ def test_a_table_problem_refuses_the_lazy_run_as_the_whole_one(tmp_path: Path):
     errs = []
     for lazy in (False, True):
         with pytest.raises(ValidationError) as e:
-            make_plan(load(tmp_path / "bad.parquet", None, lazy=lazy), 7)
+            make_plan(load(tmp_path / "bad.parquet", None, lazy=lazy, stage=tmp_path / "stg"), 7)
         errs.append(sorted((i.field, i.message_en) for i in e.value.issues))
     assert errs[0] == errs[1] and any(f == "colour" for f, _ in errs[0])
     with pytest.raises(ValidationError):
-        load(tmp_path / "missing.parquet", None, lazy=True)
+        load(tmp_path / "missing.parquet", None, lazy=True, stage=tmp_path / "stg")
 
 
 def test_workers_get_this_process_environment(monkeypatch):
@@ -129,32 +138,13 @@ def test_workers_get_this_process_environment(monkeypatch):
     assert env["VALUATION_TEST_ONLY"] == "" and env["VALUATION_TEST_NEW"] == "2"
 
 
-def test_parquet_rows_read_forward_let_go_and_restart(tmp_path: Path, monkeypatch):
-    """Batches of 4 rows: partitions in order decode forward and let go of the rows behind;
-    one far out of order reads from the top again; every cut equals pandas' ``iloc``."""
-    from valuation.batch import remote
-
-    monkeypatch.setattr(remote.ParquetRows, "BATCH", 4)
-    src = _write(tmp_path, ".parquet")
-    table = pd.read_parquet(src)
-    w = WorkerInput.read(src)
-    rows = w.table
-    for a, b in ((0, 3), (3, 6), (20, 23), (26, 29)):
-        pd.testing.assert_frame_equal(w.rows(np.arange(a, b)), table.iloc[a:b])
-    # held: from one span (3 rows) before row 26 on, i.e. the batches from row 20; decoded: all 30
-    assert (rows._first, rows._end) == (20, 30)
-    pd.testing.assert_frame_equal(w.rows(np.arange(1, 4)), table.iloc[1:4])    # out of order: restarts
-    assert rows._first == 0
-    pd.testing.assert_frame_equal(w.rows(np.array([2, 7, 29])), table.iloc[[2, 7, 29]])
-
-
 def test_an_empty_records_file_without_asset_id_is_refused_as_before(tmp_path: Path):
     a, _, _ = defective_portfolio()
     a.astype({"book_value": str}).to_parquet(tmp_path / "pf.parquet", index=False)
     pd.DataFrame({"case_id": pd.Series([], dtype=str)}).to_parquet(tmp_path / "pf.market.comparables.parquet")
     for lazy in (False, True):
         with pytest.raises(ValidationError) as e:
-            make_plan(load(tmp_path / "pf.parquet", None, lazy=lazy), 7)
+            make_plan(load(tmp_path / "pf.parquet", None, lazy=lazy, stage=tmp_path / "stg"), 7)
         assert e.value.issues[0].field == "market.comparables.asset_id"
 
 

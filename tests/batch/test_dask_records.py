@@ -15,7 +15,7 @@ from valuation.batch.checkpoints import parts_dir
 from valuation.batch.io import write_table
 from valuation.batch.partition import run_snapshot, thresholds
 from valuation.batch.plan import load, make_plan
-from valuation.batch.remote import FileSource, run_ref
+from valuation.batch.remote import run_ref
 from valuation.batch.remote_records import globalise
 
 
@@ -46,7 +46,7 @@ def test_workers_reject_records_rows_as_the_plan_does(tmp_path: Path):
     want = pd.read_csv(tmp_path / "one.csv.rejects.csv", dtype=str)
     assert {"T-0000000", "T-0000023"} <= set(want.loc[want["table"] == "assets", "asset_id"])
 
-    inp = load(src, None, lazy=True)
+    inp = load(src, None, lazy=True, stage=tmp_path / "stg")
     assert list(inp.records["market.comparables"].columns) == ["asset_id"]   # ids only
     plan = make_plan(inp, 7)
     snap = snapshot("seed")
@@ -55,8 +55,7 @@ def test_workers_reject_records_rows_as_the_plan_does(tmp_path: Path):
             "flag_messages": False}
     pdir = parts_dir(tmp_path / "two.csv")
     pdir.mkdir()
-    src_ref = FileSource(str(src), inp.input_hash)
-    sizes = [run_ref(plan.ref(i), src_ref, snap_run, opts, str(pdir), False).size for i in range(plan.n_parts)]
+    sizes = [run_ref(plan.ref(i), inp.staged, snap_run, opts, str(pdir), False).size for i in range(plan.n_parts)]
     assert sum(sizes) == plan.n_keep == 29          # the rows left out still count as the partition's
     got, _ = read_rejects(pdir, plan.n_parts, plan.pre_rejects, plan.assigned)
     write_table(got, tmp_path / "two.rejects.csv")  # as the run writes it (formula text neutralised)
@@ -94,9 +93,17 @@ def test_the_local_pool_goes_by_reference_too(tmp_path: Path):
 
 
 def test_the_local_pool_reads_a_csv_file_once_here(tmp_path: Path):
-    """A CSV file would be read whole by each local worker: the local pool gets the rows from
-    this process's plan (4 partitions: that plan drops the asset with the bad records row)."""
+    """A CSV file is parsed once, by this process, and staged for the local workers
+    (valuation.batch.staging): they get the partitions by reference as with Parquet (5
+    partitions: the lazy plan) and give the files of the run in this process."""
     src = _write(tmp_path, ".csv")
-    s = revalue(src, tmp_path / "two.csv", backend="local", workers=2, library="seed", as_of=AS_OF,
-                chunk_size=7, history=False)
-    assert s.partitions == 4 and s.counts["rejected"] >= 6
+    kw = {"library": "seed", "as_of": AS_OF, "chunk_size": 7, "history": False}
+    one = revalue(src, tmp_path / "one.csv", backend="local", workers=1, **kw)
+    two = revalue(src, tmp_path / "two.csv", backend="local", workers=2, **kw)
+    assert (one.partitions, two.partitions) == (4, 5) and two.counts["rejected"] >= 6
+    assert one.counts == two.counts
+    for f in ("{}.csv", "{}.csv.rejects.csv"):
+        a, b = (pd.read_csv(tmp_path / f.format(k), dtype=str) for k in ("one", "two"))
+        pd.testing.assert_frame_equal(a.drop(columns=["run_id"], errors="ignore"),
+                                      b.drop(columns=["run_id"], errors="ignore"))
+    assert not (tmp_path / "two.csv.parts").exists() and not (tmp_path / "two.csv.staging").exists()

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..core.snapshot import LibrarySnapshot
 from .partition import PartitionOutput, PartitionTask, run_partition
-from .remote import prefetch_input, run_ref
+from .remote import run_ref
 
 __all__ = ["BACKENDS", "DaskCluster", "LocalPool", "run_dask", "run_inline", "run_local"]
 
@@ -225,14 +225,11 @@ class DaskCluster:
     package as each worker starts (``preload``).
 
     Started in a background thread at the start of the run, so the workers start and import
-    the package while this process reads and checks the input; :meth:`client` waits for it.
-    ``prefetch`` (an input file, local cluster only): each worker reads it as soon as it is up
-    (:func:`~valuation.batch.remote.prefetch_input`), also while this process reads and plans."""
+    the package while this process reads, stages and checks the input; :meth:`client` waits
+    for it."""
 
-    def __init__(self, workers: int | None, scheduler: str | None, prefetch: str | None = None):
+    def __init__(self, workers: int | None, scheduler: str | None):
         self.workers, self.scheduler = workers, scheduler
-        self.prefetch = None if scheduler else prefetch
-        self._warm: list[Any] = []
         self._client: Any = None
         self._cluster: Any = None
         self._error: BaseException | None = None
@@ -256,11 +253,6 @@ class DaskCluster:
                                              dashboard_address=None, preload=["valuation.batch.remote"],
                                              env=_worker_env())
             self._client = Client(self._cluster)
-            if self.prefetch:
-                self._client.wait_for_workers(n)
-                self._warm = [self._client.submit(prefetch_input, self.prefetch, workers=[a], pure=False,
-                                                  allow_other_workers=False)
-                              for a in self._client.scheduler_info()["workers"]]
         except BaseException as e:  # noqa: BLE001 - raised in the run's thread by client()
             self._error = e
 
@@ -277,7 +269,6 @@ class DaskCluster:
 
     def close(self) -> None:
         self._thread.join()
-        self._warm = []
         if self._client is not None:
             self._client.close()
             self._client = None
@@ -302,7 +293,8 @@ def run_dask(tasks: Sequence[Any], snap: LibrarySnapshot, opts: Mapping[str, Any
 
     ``remote = (source, parts folder, history)``: ``tasks`` are
     :class:`~valuation.batch.remote.PartRef` and each worker reads its rows from the input file
-    and writes its checkpoint itself (:func:`~valuation.batch.remote.run_ref`); only positions
+    and writes its checkpoint itself (:func:`~valuation.batch.remote.run_ref`, from the run's
+    staged copy of the input, :mod:`~valuation.batch.staging`); only positions
     go out and small summaries come back."""
     from dask.distributed import wait as dwait
 

@@ -78,7 +78,7 @@ from .io import write_table
 from .partition import RESULT_COLUMNS, run_snapshot, thresholds
 from .plan import Input, Plan, Tasks, load, make_plan, valuation_dates
 from .records_check import accounting, balance_text
-from .remote import FileSource
+from .staging import Staged, discard, settle, stageable, staging_dir
 
 __all__ = [
     "CRASH_HOOK_ENV",
@@ -234,7 +234,7 @@ def revalue(portfolio: Any, out: str | os.PathLike[str], *, only: str = "all", b
     o = _Options(only, backend, workers, scheduler, bool(resume), chunk_size, progress, as_of, history,
                  bool(flag_messages), balance_sheet_date)
     nworkers = int(workers or os.cpu_count() or 1)
-    with _early_pool(portfolio, backend, nworkers, chunk_size, workers, scheduler) as pool:
+    with _early_pool(portfolio, backend, nworkers, chunk_size, workers, scheduler) as pool, discard(out):
         return _revalue(portfolio, records, out, snapshot, db, o, pool, t_all)
 
 
@@ -264,8 +264,8 @@ def _early_pool(portfolio: Any, backend: str, workers: int, chunk_size: int,
     ``chunk_size`` × 64 bytes (no row of the card table is that short). Otherwise nothing is
     started here, and :func:`~valuation.batch.backends.run_local` starts a pool after the plan
     if there is more than one partition after all."""
-    if backend == "dask":     # a local cluster's workers read an input file themselves (batch.remote)
-        return DaskCluster(workers_opt, scheduler, str(portfolio) if FileSource.readable(portfolio) else None)
+    if backend == "dask":
+        return DaskCluster(workers_opt, scheduler)
     if workers <= 1:
         return contextlib.nullcontext()
     if isinstance(portfolio, (pd.DataFrame, Portfolio)):
@@ -293,7 +293,7 @@ def _revalue(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, out: Pa
     started = _now()
     books = o.only == "high-impairment" or o.balance_sheet_date is not None   # the books read the table
     by_ref = _by_reference(portfolio, pool)    # decided once: a lazy plan must go by reference
-    inp = load(portfolio, records, lazy=by_ref and not books)
+    inp = load(portfolio, records, lazy=by_ref and not books, stage=staging_dir(out) if by_ref else None)
     _release_arrow()
     timings["read"] = time.perf_counter() - t_all
     t = time.perf_counter()             # table-level validation, duplicate ids, partitions
@@ -308,6 +308,7 @@ def _revalue(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, out: Pa
         "chunk_size": o.chunk_size, "n_parts": plan.n_parts, "n_rows": plan.n_total,
         "as_of": (o.as_of or _dt.date.today()).isoformat(), "range_method": range_method,
         "engine_version": __version__, "flag_messages": o.flag_messages})
+    staged = settle(inp.staged, pdir) if by_ref else None     # into <out>.parts/input (batch.staging)
     opts = {"only": o.only, "thresholds": thresholds(snap), "as_of": as_of_eff, "flag_messages": o.flag_messages}
     run = _Run(inp, plan, out, run_id, pdir, done, hist.engine_for(db) if o.history else None, timings)
     options = {"only": o.only, "backend": o.backend, "workers": o.workers, "chunk_size": o.chunk_size,
@@ -319,8 +320,7 @@ def _revalue(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, out: Pa
                        input_name=inp.name, out=str(out), engine_version=__version__,
                        options={**options, "valuation_dates": valuation_dates(inp)})
     nworkers = int(o.workers or os.cpu_count() or 1)
-    _value(run, _stream(FileSource(str(portfolio), inp.input_hash) if by_ref else None, run, pool, o,
-                         snap_run, opts, nworkers), o.progress)
+    _value(run, _stream(staged, run, pool, o, snap_run, opts, nworkers), o.progress)
     if isinstance(pool, LocalPool):
         pool.close()                    # its workers are idle from here on
     counts, books_file = _finish(run, books, o.balance_sheet_date)
@@ -336,13 +336,13 @@ def _revalue(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, out: Pa
                       partitions=plan.n_parts, history=run.eng is not None, books=books_file)
 
 
-def _stream(source: FileSource | None, run: _Run, pool: Any, o: _Options, snap_run: LibrarySnapshot,
+def _stream(source: Staged | None, run: _Run, pool: Any, o: _Options, snap_run: LibrarySnapshot,
             opts: Mapping[str, Any], nworkers: int) -> Any:
     """The backend's stream of finished partitions. The workers of a local Dask cluster or of
     the local pool valuing an input file get the partitions by reference: they read their rows
-    and write their checkpoints themselves (:mod:`valuation.batch.remote`), this process only
-    plans and gathers summaries (``source``: the input file when they go by reference,
-    :func:`_by_reference`; else None)."""
+    from the run's staged copy of the input and write their checkpoints themselves
+    (:mod:`valuation.batch.remote`), this process only stages, plans and gathers summaries
+    (``source``: the staged copy when they go by reference, :func:`_by_reference`; else None)."""
     plan, inp = run.plan, run.inp
     if source is not None:
         tasks = Tasks(plan.n_parts, plan.ref, run.done)
@@ -355,13 +355,12 @@ def _stream(source: FileSource | None, run: _Run, pool: Any, o: _Options, snap_r
 
 
 def _by_reference(portfolio: Any, pool: Any) -> bool:
-    """The partitions go by reference (:mod:`valuation.batch.remote`): an input file the
-    workers read themselves — a ``.csv``/``.parquet`` file on a local Dask cluster, a
-    ``.parquet`` file in the local pool (started before the read; each worker would read a
-    CSV file whole, twice the work and memory of this process reading it once)."""
+    """The partitions go by reference (:mod:`valuation.batch.remote`): a ``.csv``/``.parquet``
+    input file, staged once by this process (:mod:`valuation.batch.staging`) for workers on this
+    machine — a local Dask cluster's or the local pool's (started before the read)."""
     if isinstance(pool, LocalPool) and pool.executor is not None:
-        return FileSource.readable(portfolio) and Path(portfolio).suffix.lower() == ".parquet"
-    return isinstance(pool, DaskCluster) and pool.local and FileSource.readable(portfolio)
+        return stageable(portfolio)
+    return isinstance(pool, DaskCluster) and pool.local and stageable(portfolio)
 
 
 def _checkpoints(pdir: Path, resume: bool, as_of: _dt.date | None, started: _dt.datetime,

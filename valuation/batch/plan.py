@@ -30,7 +30,7 @@ __all__ = ["Plan", "Tasks", "load", "make_plan", "valuation_dates"]
 
 @dataclasses.dataclass
 class Columns:
-    """What the plan reads of a table it does not hold (:func:`load` with ``lazy``): the main
+    """What the plan keeps of a table it does not hold (:func:`load` with ``lazy``): the main
     table with no rows (its column names and types), its ``asset_id`` column (``None`` when
     absent: the table check refuses the run), its ``valuation_date`` column and its number of
     rows; each records table with no rows (``Input.records`` holds their ``asset_id`` only)."""
@@ -45,7 +45,8 @@ class Columns:
 @dataclasses.dataclass
 class Input:
     """The run's input: a table (``table``, or only its ``columns`` when the workers read the
-    rows themselves), its records tables, or a validated portfolio; its hash and name."""
+    rows themselves), its records tables, or a validated portfolio; its hash and name; the
+    staged copy of an input file whose partitions go by reference (``staged``)."""
 
     table: pd.DataFrame | None
     records: dict[str, pd.DataFrame]
@@ -53,6 +54,7 @@ class Input:
     input_hash: str
     name: str
     columns: Columns | None = None
+    staged: Any = None                  # the staged copy the workers read (staging.Staged)
 
 
 def valuation_dates(inp: Input, keep: int = 20) -> list[str]:
@@ -71,11 +73,14 @@ def valuation_dates(inp: Input, keep: int = 20) -> list[str]:
     return sorted(d.isoformat() for d in dates)[-keep:]
 
 
-def load(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, lazy: bool = False) -> Input:
-    """The run's input. ``lazy`` (a ``.csv``/``.parquet`` file whose partitions the workers read
-    and check themselves, :mod:`valuation.batch.remote`): of the main table only its columns,
-    ``asset_id`` and ``valuation_date`` are read, of each records table its columns and
-    ``asset_id`` (:func:`read_columns`)."""
+def load(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, lazy: bool = False,
+         stage: Path | None = None) -> Input:
+    """The run's input. ``stage`` (a ``.csv``/``.parquet`` file whose partitions go by
+    reference, :mod:`valuation.batch.remote`): the input is read once and staged there
+    (:func:`valuation.batch.staging.stage`) for the workers; ``lazy`` (with ``stage``: the
+    workers also check the records rows): of that read the plan keeps only the main table's
+    columns, ``asset_id`` and ``valuation_date``, and each records table's columns and
+    ``asset_id``."""
     if isinstance(portfolio, Portfolio):
         return Input(None, {}, portfolio, frame_sha256(portfolio.assets, portfolio.records), "<Portfolio>")
     if isinstance(portfolio, pd.DataFrame):
@@ -83,40 +88,21 @@ def load(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, lazy: bool 
         return Input(portfolio, recs, None, frame_sha256(portfolio, recs), "<DataFrame>")
     p = Path(portfolio)
     files = [p] + [q for _, q in sorted(record_siblings(p).items())] if p.suffix.lower() != ".xlsx" else [p]
-    if lazy:
-        empty, cols, n = read_columns(p, ("asset_id", "valuation_date"))
-        if n:                           # else nothing to cut: the plan checks the records itself
-            rec_empty = {t: read_columns(q, ("asset_id",)) for t, q in record_siblings(p).items()}
-            recs = {t: ids_frame(c) for t, (_, c, k) in rec_empty.items() if k}
-            return Input(None, recs, None, file_sha256(files), str(p),
-                         Columns(empty, cols.get("asset_id"), cols.get("valuation_date"), n,
-                                 {t: e for t, (e, _, _) in rec_empty.items()}))   # empty ones checked too
+    if stage is not None:
+        from .staging import stage as stage_input
+
+        staged, main, rec_reads, h = stage_input(p, stage, ("asset_id", "valuation_date"), ("asset_id",),
+                                                 lambda: file_sha256(files))
+        if lazy and main.n_rows:        # else nothing to cut: the plan checks the records itself
+            recs = {t: ids_frame(r.columns) for t, r in rec_reads.items() if r.n_rows}
+            return Input(None, recs, None, h, str(p),
+                         Columns(main.empty, main.columns.get("asset_id"), main.columns.get("valuation_date"),
+                                 main.n_rows, {t: r.empty for t, r in rec_reads.items()}),   # empty ones checked too
+                         staged=staged)
+        table, recs = read_portfolio(p)
+        return Input(table, recs, None, h, str(p), staged=staged)
     table, recs = read_portfolio(p)
     return Input(table, recs, None, file_sha256(files), str(p))
-
-
-def read_columns(path: Path, names: tuple[str, ...]) -> tuple[pd.DataFrame, dict[str, pd.Series], int]:
-    """Of a ``.csv``/``.parquet`` table: the table with no rows (names and types), its columns
-    ``names`` (those it has) and its number of rows. Parquet reads only those columns; CSV
-    still tokenises every line but converts only those columns (``usecols``), as
-    :func:`~valuation.batch.io.read_portfolio` would convert them."""
-    if not path.exists():
-        read_portfolio(path)            # refuses a missing file (ValidationError)
-    if path.suffix.lower() == ".parquet":
-        import pyarrow.parquet as pq
-
-        pf = pq.ParquetFile(path)
-        empty = pf.schema_arrow.empty_table().to_pandas()
-        want = [c for c in names if c in empty.columns]
-        got = pq.read_table(path, columns=want, use_threads=False).to_pandas() if want else pd.DataFrame()
-        n = pf.metadata.num_rows
-    else:
-        kw: dict[str, Any] = {"dtype": {"asset_id": "str"}, "encoding": "utf-8-sig"}
-        empty = pd.read_csv(path, nrows=0, **kw)
-        want = [c for c in names if c in empty.columns]
-        got = pd.read_csv(path, usecols=want, low_memory=False, **kw) if want else pd.DataFrame()
-        n = len(got) if want else len(pd.read_csv(path, usecols=[0], **kw))
-    return empty, {c: got[c] for c in want}, n
 
 
 def ids_frame(cols: Mapping[str, pd.Series]) -> pd.DataFrame:

@@ -3,17 +3,18 @@
 
 With a Dask cluster of this machine or the local pool (and an input file), the run's process
 no longer sends each partition's rows to a worker and receives its result table back (nor,
-with a lazy plan, reads the rows at all: :func:`valuation.batch.plan.load`): that per-partition work
-(serialising ~10,000 rows with their records, deserialising the results, writing the
-checkpoint files) ran in the one process beside the two workers and took a third of the
-machine's CPU. Instead the run sends a :class:`PartRef` — the partition's number and the
-positions of its rows in the input table and in each records table, as the plan
-(:mod:`valuation.batch.plan`) decided them — and the worker
+with a lazy plan, holds the rows as pandas at all: :func:`valuation.batch.plan.load`): that
+per-partition work (serialising ~10,000 rows with their records, deserialising the results,
+writing the checkpoint files) ran in the one process beside the two workers and took a third
+of the machine's CPU. Instead the run stages its input once (:mod:`valuation.batch.staging`:
+uncompressed Arrow IPC files in the run's checkpoint folder, written from the bytes it hashed)
+and sends a :class:`PartRef` — the partition's number and the positions of its rows in the
+input table and in each records table, as the plan (:mod:`valuation.batch.plan`) decided them
+— and the worker
 
-1. reads the input file once per run (:func:`worker_input`; the file's sha256 must equal the
-   run's input hash: a file changed during the run is refused, not valued half old, half new;
-   Parquet is decoded forward as far as the partition asks and converted to pandas one
-   partition at a time, :class:`WorkerInput`),
+1. memory-maps the staged copy once per run (:func:`worker_input`, :class:`WorkerInput`) and
+   converts to pandas only its partition's rows (a slice of consecutive rows is zero-copy;
+   no hash: the copy is the run's own, written from the bytes the run hashed),
 2. builds exactly the :class:`~valuation.batch.partition.PartitionTask` the run's process would
    have built (:func:`task_of`: the same rows, records rows parsed by the same schema check;
    with a lazy plan it checks the records rows itself, :mod:`valuation.batch.remote_records`),
@@ -38,31 +39,17 @@ import pandas as pd
 from ..core.errors import Issue, ValidationError
 from ..core.snapshot import LibrarySnapshot
 from .checkpoints import write_part
-from .io import file_sha256, read_portfolio, record_siblings
 from .partition import PartitionOutput, PartitionTask, run_partition
 from .records_check import check_records
 from .remote_records import checked_task, with_records_rejects
+from .staging import Staged
 
-__all__ = ["HISTORY_COLUMNS", "FileSource", "ParquetRows", "PartRef", "WorkerInput", "prefetch_input", "run_ref",
-           "task_of", "worker_input"]
+__all__ = ["HISTORY_COLUMNS", "PartRef", "WorkerInput", "run_ref", "task_of", "worker_input"]
 
 #: The columns :func:`valuation.batch.rundb.insert_partition` reads.
 HISTORY_COLUMNS = ["asset_id", "status", "estimate", "low", "high", "flags"]
 
 _CACHE: dict[str, Any] = {}
-
-
-@dataclasses.dataclass(frozen=True)
-class FileSource:
-    """The run's input file as a worker reads it: its path and the run's input hash."""
-
-    path: str
-    input_hash: str
-
-    @staticmethod
-    def readable(portfolio: Any) -> bool:
-        """A ``.csv`` or ``.parquet`` file (an ``.xlsx`` workbook is read once, by the run)."""
-        return isinstance(portfolio, (str, Path)) and Path(portfolio).suffix.lower() in (".csv", ".parquet")
 
 
 @dataclasses.dataclass
@@ -85,28 +72,23 @@ class PartRef:
 
 
 class WorkerInput:
-    """The run's input as a worker holds it: the main table and the records tables, from
-    which :meth:`rows` and :meth:`records_rows` cut a partition's rows as pandas frames.
+    """The run's input as a worker holds it: the main table and the records tables (Arrow
+    tables memory-mapped from the staged copy, or pandas frames), from which :meth:`rows` and
+    :meth:`records_rows` cut a partition's rows as pandas frames.
 
-    A Parquet file is read forward (:class:`ParquetRows`): decoded batch by batch on this
-    thread as far as the partition asks, the rows before it let go, and converted to pandas
-    one partition at a time — a worker no longer decodes and converts the whole input before
-    its first partition, nor holds it (the local pool's two workers held ~180 MB each at
-    200,000 assets). The frames equal ``pd.read_parquet(...).iloc[positions]``
-    (``tests/batch/test_dask_reads.py``). A CSV input is read whole by pandas, as the run's
-    own process reads it (:func:`~valuation.batch.io.read_portfolio`): its column types are
-    inferred over the whole file, which a row range could not reproduce."""
+    The staged tables stay in the page cache the run's process wrote them to; a worker maps
+    them (nothing is read or decoded up front), touches only its partitions' pages and
+    converts one partition at a time, so it holds about one partition as pandas. The frames
+    equal ``read_portfolio(...)[...].iloc[positions]`` (``tests/batch/test_dask_reads.py``)."""
 
     def __init__(self, table: Any, records: Mapping[str, Any]):
         self.table, self.records = table, dict(records)
 
     @staticmethod
-    def read(path: Path) -> WorkerInput:
-        if path.suffix.lower() != ".parquet":
-            table, records = read_portfolio(path)
-            return WorkerInput(table, records)
-        recs = {t: ParquetRows(q) for t, q in record_siblings(path).items()}
-        return WorkerInput(ParquetRows(path), {t: r for t, r in recs.items() if r.num_rows})
+    def read(staged: Staged) -> WorkerInput:
+        """The staged copy, memory-mapped (``pa.memory_map``: zero-copy, the files are
+        uncompressed IPC)."""
+        return WorkerInput(_mapped(staged.path()), {t: _mapped(staged.path(t)) for t in staged.tables})
 
     def rows(self, pos: np.ndarray) -> pd.DataFrame:
         """The main table's rows at positions ``pos`` (increasing), indexed as ``iloc`` gives them."""
@@ -119,104 +101,41 @@ class WorkerInput:
         return fr
 
 
-class ParquetRows:
-    """The rows of a Parquet file, decoded forward in record batches (``iter_batches``, one
-    thread: the worker's only thread computes, Arrow's pool would compete with the other
-    workers for the cores). :meth:`take` decodes up to the last row asked for and lets go of
-    the batches more than a few partitions' spans before the first; rows already let go
-    start the reading again from the top (a partition far out of order). Partitions reach a
-    worker in increasing order, so each worker decodes the file about once and holds about
-    one partition of it."""
+def _mapped(path: Path) -> Any:
+    import pyarrow as pa
 
-    BATCH = 16_384
-
-    def __init__(self, path: Path):
-        import pyarrow.parquet as pq
-
-        self.path = path
-        meta = pq.ParquetFile(path)
-        self.schema, self.num_rows = meta.schema_arrow, meta.metadata.num_rows
-        self._restart()
-
-    def _restart(self) -> None:
-        import pyarrow.parquet as pq
-
-        self._batches = pq.ParquetFile(self.path, pre_buffer=False, buffer_size=1 << 20).iter_batches(
-            batch_size=self.BATCH, use_threads=False)
-        self._held: list[Any] = []
-        self._first = self._end = 0     # rows before the first batch held; rows decoded
-
-    def take(self, pos: np.ndarray) -> Any:
-        """Rows ``pos`` (increasing) as an Arrow table with the file's schema."""
-        if not len(pos):
-            return self.schema.empty_table()
-        lo, hi = int(pos[0]), int(pos[-1]) + 1
-        if lo < self._first:
-            self._restart()
-        keep_from = lo - (hi - lo)      # a partition a little out of order is still held
-        while self._end < hi:
-            batch = next(self._batches)
-            self._end += batch.num_rows
-            if self._end <= keep_from:  # skipped over (a resumed run, a far jump): let go at once, with
-                self._held.clear()          # all held before it — holding 500,000 rows until the jump's
-                self._first = self._end     # end cost ~1.5 s of system CPU (Arrow's allocator)
-                continue
-            self._held.append(batch)
-        while self._held and self._first + self._held[0].num_rows <= keep_from:
-            self._first += self._held.pop(0).num_rows
-        import pyarrow as pa
-
-        held = pa.Table.from_batches(self._held, schema=self.schema)
-        sel = _positions(pos)
-        if isinstance(sel, slice):
-            return held.slice(lo - self._first, hi - lo)
-        return held.take(pa.array(pos - self._first))
+    try:
+        return pa.ipc.open_file(pa.memory_map(str(path))).read_all()
+    except (OSError, pa.ArrowInvalid) as e:
+        raise ValidationError([Issue(
+            field="portfolio", value=str(path), allowed="the run's staged copy of its input",
+            message_zh=f"找不到或无法读取批次输入的暂存副本 {path}（{e}），批次中止",
+            message_en=f"the run's staged copy of its input {path} is missing or unreadable ({e}); "
+                       f"the run stops")]) from None
 
 
 def _cut(table: Any, pos: np.ndarray) -> pd.DataFrame:
-    """Rows ``pos`` of a pandas frame (``iloc``) or of a :class:`ParquetRows` (converted to
-    pandas; a RangeIndex becomes the positions, as ``iloc`` keeps them)."""
+    """Rows ``pos`` of a pandas frame (``iloc``) or of an Arrow table (a slice when they are
+    consecutive, else taken; converted to pandas with the table's pandas metadata; a
+    RangeIndex becomes the positions, as ``iloc`` keeps them)."""
     sel = _positions(pos)
     if isinstance(table, pd.DataFrame):
         return table.iloc[sel]
-    fr = table.take(pos).to_pandas()
+    import pyarrow as pa
+
+    sub = table.slice(sel.start, sel.stop - sel.start) if isinstance(sel, slice) else table.take(pa.array(pos))
+    fr = sub.to_pandas()
     meta = table.schema.pandas_metadata or {}
     if not any(isinstance(c, str) for c in meta.get("index_columns", [])):
         fr.index = pd.RangeIndex(sel.start, sel.stop) if isinstance(sel, slice) else pd.Index(pos)
     return fr
 
 
-def _read(path: Path) -> tuple[str, WorkerInput]:
-    files = [path] + [q for _, q in sorted(record_siblings(path).items())]
-    return file_sha256(files), WorkerInput.read(path)
-
-
-def prefetch_input(path: str) -> None:
-    """Read the input file into this worker's cache ahead of its first partition (sent by
-    :class:`~valuation.batch.backends.DaskCluster` as soon as the worker is up, so the read
-    overlaps the run's own read and plan); keyed by the file's sha256, which the partitions
-    then check against the run's input hash."""
-    try:
-        key, inp = _read(Path(path))
-    except Exception:  # noqa: BLE001 - the partition reads (and reports) it again
-        return
-    _CACHE.clear()
-    _CACHE.update(key=key, inp=inp)
-
-
-def worker_input(src: FileSource) -> WorkerInput:
-    """The input, read once per run in this worker process."""
-    if _CACHE.get("key") != src.input_hash:
+def worker_input(src: Staged) -> WorkerInput:
+    """The staged input, mapped once per run in this worker process."""
+    if _CACHE.get("key") != src.token:
         _CACHE.clear()
-        p = Path(src.path)
-        got, inp = _read(p)
-        if got != src.input_hash:
-            raise ValidationError([Issue(
-                field="portfolio", value=str(p), allowed="the file as the run read it",
-                message_zh=f"资产组合文件 {p} 在重估过程中被修改（sha256 {got[:12]}… ≠ {src.input_hash[:12]}…），批次中止",
-                message_en=f"portfolio file {p} changed during the run (sha256 {got[:12]}… ≠ "
-                           f"{src.input_hash[:12]}…); the run stops")])
-        _CACHE.update(key=got, inp=inp)
+        _CACHE.update(key=src.token, inp=WorkerInput.read(src))
     return _CACHE["inp"]
 
 
@@ -239,7 +158,7 @@ def task_of(ref: PartRef, inp: WorkerInput) -> PartitionTask:
     return PartitionTask(ref.index, table=inp.rows(ref.rows), records=recs, rows=ref.rows)
 
 
-def run_ref(ref: PartRef, src: FileSource, snap: LibrarySnapshot, opts: Mapping[str, Any],
+def run_ref(ref: PartRef, src: Staged, snap: LibrarySnapshot, opts: Mapping[str, Any],
             parts: str, history: bool) -> PartitionOutput:
     """Read, value and checkpoint one partition in this worker; return its summary (results:
     the history columns when ``history``, else none; rejects: none — both are in the

@@ -1,0 +1,199 @@
+"""The staged copy of a run's input file, which the workers read instead of the user's file
+(docs/DESIGN.md §3; issue 20 step 6).
+
+When partitions go by reference (:mod:`valuation.batch.remote`), the run's process reads a
+``.parquet`` or ``.csv`` input once and writes it — the main table and each records table,
+in the column types :func:`~valuation.batch.io.read_portfolio` gives — as uncompressed Arrow
+IPC files into the run's checkpoint folder (``<out>.parts/input/``). A worker memory-maps
+them (``pa.memory_map`` + ``pa.ipc.open_file``), slices or takes its partition's rows (a slice
+of consecutive rows is zero-copy) and converts only those to pandas.
+
+Why: each worker used to hash the user's file (sha256 of ~150 MB at 10⁶ assets) and decode it
+from the top (a Parquet file of one row group cannot be skipped into), so at 2 workers each
+decoded the whole input — half of it for rows the other worker valued — and a CSV file was
+parsed whole by every worker. The run's process reads the input anyway (it hashes it and the
+lazy plan needs ``asset_id`` and ``valuation_date``): it now decodes it once with Arrow's
+threads while the cluster starts, writes the record batches as they come (no pandas frame of
+the whole table for Parquet) and keeps of them only the columns the plan asks for.
+
+The staged copy is the run's own: it is written from the bytes the run hashed (the file's
+size, modification time and inode must not change between the hash and the end of the
+staging, :func:`stage`; a changed file refuses the run), so the workers do not hash anything.
+A resumed run stages the input again (it reads and hashes it to plan anyway).
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..core.errors import Issue, ValidationError
+from .io import _read_one, read_portfolio, record_siblings
+
+__all__ = ["Staged", "StagedRead", "discard", "settle", "stage", "stageable", "staging_dir"]
+
+#: Rows per record batch of the staged files (and of the Parquet decode): ~30 MB of a
+#: 37-column card table, so the run's process holds about one batch of the input at a time.
+BATCH = 65_536
+MAIN = "main"
+
+
+@dataclasses.dataclass(frozen=True)
+class Staged:
+    """Where the staged copy is (``folder``), which records tables it holds (``tables``: those
+    with rows) and a ``token`` unique to this staging (a worker's cache key)."""
+
+    folder: str
+    tables: tuple[str, ...]
+    token: str
+
+    def path(self, table: str = MAIN) -> Path:
+        return Path(self.folder) / f"{table}.arrow"
+
+
+@dataclasses.dataclass
+class StagedRead:
+    """What the run's plan takes from the staging read of one table: the table with no rows
+    (names and types), the columns it asked for (those the table has) and the number of rows."""
+
+    empty: pd.DataFrame
+    columns: dict[str, pd.Series]
+    n_rows: int
+
+
+def stageable(portfolio: Any) -> bool:
+    """A ``.csv`` or ``.parquet`` file (an ``.xlsx`` workbook is read once, by the run)."""
+    return isinstance(portfolio, (str, Path)) and Path(portfolio).suffix.lower() in (".csv", ".parquet")
+
+
+def staging_dir(out: str | os.PathLike[str]) -> Path:
+    """The folder the input is staged in before the checkpoint folder exists (the checkpoint
+    folder is prepared after the plan, which needs the staging read): ``<out>.staging``, moved
+    to ``<out>.parts/input`` by :func:`settle`."""
+    return Path(str(out) + ".staging")
+
+
+def _stats(files: list[Path]) -> list[tuple[int, int, int]]:
+    out = []
+    for f in files:
+        s = f.stat()
+        out.append((s.st_size, s.st_mtime_ns, s.st_ino))
+    return out
+
+
+def changed_error(path: Path) -> ValidationError:
+    return ValidationError([Issue(
+        field="portfolio", value=str(path), allowed="a file not changed while the run reads it",
+        message_zh=f"资产组合文件 {path} 在重估读取过程中被修改，批次中止",
+        message_en=f"portfolio file {path} changed while the run read it; the run stops")])
+
+
+def stage(path: Path, folder: Path, names: tuple[str, ...], record_names: tuple[str, ...],
+          hashed: Any) -> tuple[Staged, StagedRead, dict[str, StagedRead], Any]:
+    """Stage ``path`` and its records side files into ``folder`` (emptied first).
+
+    ``hashed()`` is called between a look at the files (size, modification time, inode) and
+    the staging; it returns the run's input hash. If a file looks different after the staging,
+    the staged copy may not be the bytes hashed: :class:`ValidationError` (the run stops).
+
+    Returns
+    -------
+    (staged, main read, {records table: read}, hash) — the reads hold ``names`` of the main
+    table and ``record_names`` of each records table (those each has).
+    """
+    if not path.exists():
+        read_portfolio(path)            # refuses a missing file (ValidationError)
+    sides = record_siblings(path)
+    files = [path] + [q for _, q in sorted(sides.items())]
+    before = _stats(files)
+    h = hashed()
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    one = _stage_parquet if path.suffix.lower() == ".parquet" else _stage_csv
+    main = one(path, folder / f"{MAIN}.arrow", names)
+    recs = {t: one(q, folder / f"{t}.arrow", record_names) for t, q in sides.items()}
+    if _stats(files) != before:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise changed_error(path)
+    for t, r in recs.items():           # a records table without rows: not read by any worker
+        if not r.n_rows:
+            (folder / f"{t}.arrow").unlink()
+    tables = tuple(t for t, r in recs.items() if r.n_rows)
+    return Staged(str(folder), tables, uuid.uuid4().hex), main, recs, h
+
+
+def _stage_parquet(src: Path, dest: Path, names: tuple[str, ...]) -> StagedRead:
+    """Decode ``src`` in record batches with Arrow's threads and write each as it comes; keep
+    the columns ``names`` of every batch for the plan. The file's schema, with its pandas
+    metadata, goes with the copy, so the workers' frames convert as ``pd.read_parquet`` does."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(src)
+    schema = pf.schema_arrow
+    if any(pa.types.is_dictionary(f.type) for f in schema):
+        return _stage_table(pq.read_table(src), dest, names)   # categoricals: one dictionary per column
+    want = [c for c in names if c in schema.names]
+    kept: list[Any] = []
+    with pa.OSFile(str(dest), "wb") as fh, pa.ipc.new_file(fh, schema) as w:
+        for b in pf.iter_batches(batch_size=BATCH, use_threads=True):
+            w.write_batch(b)
+            kept.append(b.select(want))
+    sub = pa.schema([schema.field(c) for c in want], metadata=schema.metadata)
+    cols = pa.Table.from_batches(kept, schema=sub).to_pandas()
+    return StagedRead(schema.empty_table().to_pandas(), {c: cols[c] for c in want}, pf.metadata.num_rows)
+
+
+def _stage_table(table: Any, dest: Path, names: tuple[str, ...]) -> StagedRead:
+    """An Arrow table written whole (its dictionaries unified into one per column)."""
+    import pyarrow as pa
+
+    opts = pa.ipc.IpcWriteOptions(unify_dictionaries=True)
+    with pa.OSFile(str(dest), "wb") as fh, pa.ipc.new_file(fh, table.schema, options=opts) as w:
+        w.write_table(table, max_chunksize=BATCH)
+    want = [c for c in names if c in table.column_names]
+    cols = table.select(want).to_pandas()
+    return StagedRead(table.schema.empty_table().to_pandas(), {c: cols[c] for c in want}, table.num_rows)
+
+
+def _stage_csv(src: Path, dest: Path, names: tuple[str, ...]) -> StagedRead:
+    """A CSV file is parsed whole by pandas, as :func:`~valuation.batch.io.read_portfolio`
+    parses it (its column types are inferred over the whole file, which no row range could
+    reproduce), converted to Arrow with its pandas metadata and written; the frame is then let
+    go. The plan's columns are those of that frame."""
+    import pyarrow as pa
+
+    fr = _read_one(src, "csv")
+    table = pa.Table.from_pandas(fr, preserve_index=False)
+    with pa.OSFile(str(dest), "wb") as fh, pa.ipc.new_file(fh, table.schema) as w:
+        w.write_table(table, max_chunksize=BATCH)
+    want = [c for c in names if c in fr.columns]
+    return StagedRead(fr.iloc[:0], {c: fr[c] for c in want}, len(fr))
+
+
+def settle(staged: Staged, parts: Path) -> Staged:
+    """Move the staged copy into the run's checkpoint folder (``<parts>/input``, replacing the
+    copy of an interrupted run) once that folder is prepared; it goes when the folder does."""
+    dest = parts / "input"
+    if dest.exists():
+        shutil.rmtree(dest)
+    os.replace(staged.folder, dest)
+    return dataclasses.replace(staged, folder=str(dest))
+
+
+@contextlib.contextmanager
+def discard(out: str | os.PathLike[str]) -> Iterator[None]:
+    """Remove a staging folder not settled (the run stopped before its checkpoint folder was
+    prepared: a refused table, a changed file, Ctrl-C) when the run ends, however it ends."""
+    try:
+        yield
+    finally:
+        shutil.rmtree(staging_dir(out), ignore_errors=True)
