@@ -10,11 +10,12 @@ import pytest
 from batch_helpers import AS_OF, comparable, defective_portfolio, write_defective_files
 
 from valuation.api import revalue
+from valuation.batch import plan as plan_mod
 from valuation.batch import remote, rundb
 from valuation.batch.io import file_sha256, read_portfolio
 from valuation.batch.partition import FAIL_HOOK_ENV
 from valuation.batch.plan import load, make_plan
-from valuation.batch.remote import FileSource, PartRef, WorkerInput, task_of, worker_input
+from valuation.batch.remote import PartRef, WorkerInput, task_of, worker_input
 from valuation.core.errors import ValidationError
 
 
@@ -64,28 +65,48 @@ def test_task_of_equals_the_plans_task(tmp_path: Path):
             pd.testing.assert_frame_equal(want.records[k], got.records[k])
 
 
-def test_a_file_changed_during_the_run_is_refused(tmp_path: Path):
+def test_a_file_changed_during_the_run_is_refused(tmp_path: Path, monkeypatch):
+    """The staged copy must be the bytes the run hashed: a file written to after the look
+    before the hash and before the staging ends refuses the run (nothing staged is left), as
+    does a revalue whose input changes while it is read."""
     src, _ = _write(tmp_path, ".csv")
     h = file_sha256([src, tmp_path / "pf.market.comparables.csv"])
-    worker_input(FileSource(str(src), h))            # the file as the run read it: accepted
-    src.write_text(src.read_text() + "\n", encoding="utf-8")
-    remote._CACHE.clear()                            # a worker that has not read it yet
+    real = plan_mod.file_sha256
+
+    def hash_then_touch(files):
+        got = real(files)
+        with open(src, "a", encoding="utf-8") as fh:    # another program appends a line
+            fh.write("\n")
+        return got
+    monkeypatch.setattr(plan_mod, "file_sha256", hash_then_touch)
     with pytest.raises(ValidationError) as e:
-        worker_input(FileSource(str(src), h))
-    assert "changed during the run" in e.value.issues[0].message_en
+        load(src, None, lazy=True, stage=tmp_path / "stg")
+    assert "changed while the run read it" in e.value.issues[0].message_en
+    assert "被修改" in e.value.issues[0].message_zh and e.value.issues[0].field == "portfolio"
+    assert not (tmp_path / "stg").exists()
+    with pytest.raises(ValidationError):
+        revalue(src, tmp_path / "out.csv", backend="local", workers=2, library="seed", as_of=AS_OF,
+                chunk_size=7, history=False)
+    assert not (tmp_path / "out.csv.staging").exists() and not (tmp_path / "out.csv").exists()
+    monkeypatch.undo()
+    inp = load(src, None, lazy=True, stage=tmp_path / "stg")     # unchanged while read: accepted
+    assert inp.input_hash != h                                     # the appended line is hashed
     assert PartRef(0, np.arange(3), {}).size == 3
 
 
-def test_prefetch_fills_the_cache_the_partitions_use(tmp_path: Path):
+def test_a_worker_maps_the_staged_copy_once_per_run(tmp_path: Path):
     src, _ = _write(tmp_path, ".parquet")
-    h = file_sha256([src, tmp_path / "pf.market.comparables.parquet"])
+    staged = load(src, None, lazy=True, stage=tmp_path / "stg").staged
     remote._CACHE.clear()
-    remote.prefetch_input(str(src))
-    assert remote._CACHE["key"] == h
-    cached = remote._CACHE["inp"]
-    assert worker_input(FileSource(str(src), h)) is cached     # not read again
-    remote.prefetch_input(str(tmp_path / "missing.parquet"))     # the partition reports it, not this
-    assert remote._CACHE["inp"] is cached
+    w = worker_input(staged)
+    assert worker_input(staged) is w                               # not mapped again
+    again = load(src, None, lazy=True, stage=tmp_path / "stg2").staged   # another run: its own copy
+    assert again.token != staged.token and worker_input(again) is not w
+    remote._CACHE.clear()
+    (tmp_path / "stg2" / "main.arrow").unlink()
+    with pytest.raises(ValidationError) as e:                      # a clear error, not a traceback
+        worker_input(again)
+    assert "staged copy" in e.value.issues[0].message_en
 
 
 class _Stop(Exception):
@@ -110,6 +131,9 @@ def test_interrupted_by_reference_run_resumes(tmp_path: Path, monkeypatch):
         revalue(src, tmp_path / "cut.csv", **kw)
     monkeypatch.undo()
     assert len(list((tmp_path / "cut.csv.parts").glob("part-*.json"))) >= 2
+    staged = tmp_path / "cut.csv.parts" / "input" / "main.arrow"       # the interrupted run's copy
+    assert staged.exists() and not (tmp_path / "cut.csv.staging").exists()
+    staged.write_bytes(b"not the input")        # a resumed run stages the input again
     again = revalue(src, tmp_path / "cut.csv", resume=True, **kw)
     assert again.resumed_parts >= 2 and again.counts == full.counts
     comparable(pd.read_csv(tmp_path / "full.csv", dtype={"asset_id": str}),

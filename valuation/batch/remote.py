@@ -81,21 +81,23 @@ class WorkerInput:
     converts one partition at a time, so it holds about one partition as pandas. The frames
     equal ``read_portfolio(...)[...].iloc[positions]`` (``tests/batch/test_dask_reads.py``)."""
 
-    def __init__(self, table: Any, records: Mapping[str, Any]):
-        self.table, self.records = table, dict(records)
+    def __init__(self, table: Any, records: Mapping[str, Any], staged: Staged | None = None):
+        self.table, self.records, self.staged = table, dict(records), staged
 
     @staticmethod
     def read(staged: Staged) -> WorkerInput:
         """The staged copy, memory-mapped (``pa.memory_map``: zero-copy, the files are
         uncompressed IPC)."""
-        return WorkerInput(_mapped(staged.path()), {t: _mapped(staged.path(t)) for t in staged.tables})
+        return WorkerInput(_mapped(staged.path()), {t: _mapped(staged.path(t)) for t in staged.tables}, staged)
 
     def rows(self, pos: np.ndarray) -> pd.DataFrame:
         """The main table's rows at positions ``pos`` (increasing), indexed as ``iloc`` gives them."""
-        return _cut(self.table, pos)
+        st = self.staged
+        return _cut(self.table, pos, st.widen() if st else (), st.nan() if st else ())
 
     def records_rows(self, name: str, pos: np.ndarray) -> pd.DataFrame:
-        fr = _cut(self.records[name], pos)
+        st = self.staged
+        fr = _cut(self.records[name], pos, st.widen(name) if st else (), st.nan(name) if st else ())
         if not isinstance(self.records[name], pd.DataFrame):
             fr["asset_id"] = fr["asset_id"].astype("str")    # as read_portfolio reads a records table
         return fr
@@ -114,10 +116,12 @@ def _mapped(path: Path) -> Any:
                        f"the run stops")]) from None
 
 
-def _cut(table: Any, pos: np.ndarray) -> pd.DataFrame:
+def _cut(table: Any, pos: np.ndarray, widen: tuple[str, ...] = (), nan: tuple[str, ...] = ()) -> pd.DataFrame:
     """Rows ``pos`` of a pandas frame (``iloc``) or of an Arrow table (a slice when they are
-    consecutive, else taken; converted to pandas with the table's pandas metadata; a
-    RangeIndex becomes the positions, as ``iloc`` keeps them)."""
+    consecutive, else taken; converted to pandas with the table's pandas metadata, the
+    integer and boolean columns ``widen`` as the whole column converts — ``float64`` and
+    ``object`` —, missing values of the ``object`` columns ``nan`` as NaN, as pandas reads a
+    CSV file; a RangeIndex becomes the positions, as ``iloc`` keeps them)."""
     sel = _positions(pos)
     if isinstance(table, pd.DataFrame):
         return table.iloc[sel]
@@ -125,6 +129,15 @@ def _cut(table: Any, pos: np.ndarray) -> pd.DataFrame:
 
     sub = table.slice(sel.start, sel.stop - sel.start) if isinstance(sel, slice) else table.take(pa.array(pos))
     fr = sub.to_pandas()
+    for c in widen:
+        if fr[c].dtype.kind in "iu":
+            fr[c] = fr[c].astype(np.float64)
+        elif fr[c].dtype.kind == "b":
+            fr[c] = fr[c].astype(object)
+    for c in nan:
+        col = fr[c]
+        if col.dtype == object:
+            fr[c] = col.where(col.notna(), np.nan)
     meta = table.schema.pandas_metadata or {}
     if not any(isinstance(c, str) for c in meta.get("index_columns", [])):
         fr.index = pd.RangeIndex(sel.start, sel.stop) if isinstance(sel, slice) else pd.Index(pos)

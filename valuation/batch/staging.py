@@ -48,11 +48,24 @@ MAIN = "main"
 @dataclasses.dataclass(frozen=True)
 class Staged:
     """Where the staged copy is (``folder``), which records tables it holds (``tables``: those
-    with rows) and a ``token`` unique to this staging (a worker's cache key)."""
+    with rows), a ``token`` unique to this staging (a worker's cache key) and, per table
+    (:data:`MAIN` or a records table), its integer and boolean columns with a missing value
+    somewhere (``gaps``): a cut of rows without one converts them as ``int64``/``bool``, where
+    the whole table converts as ``float64``/``object`` — the worker widens them
+    (:meth:`widen`) so that its frame has the types of the whole table; and the ``object``
+    columns whose missing values pandas reads as NaN (``nans``, a CSV file: Arrow gives None)."""
 
     folder: str
     tables: tuple[str, ...]
     token: str
+    gaps: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    nans: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def widen(self, table: str = MAIN) -> tuple[str, ...]:
+        return dict(self.gaps).get(table, ())
+
+    def nan(self, table: str = MAIN) -> tuple[str, ...]:
+        return dict(self.nans).get(table, ())
 
     def path(self, table: str = MAIN) -> Path:
         return Path(self.folder) / f"{table}.arrow"
@@ -66,6 +79,8 @@ class StagedRead:
     empty: pd.DataFrame
     columns: dict[str, pd.Series]
     n_rows: int
+    gaps: tuple[str, ...] = ()
+    nans: tuple[str, ...] = ()
 
 
 def stageable(portfolio: Any) -> bool:
@@ -127,7 +142,21 @@ def stage(path: Path, folder: Path, names: tuple[str, ...], record_names: tuple[
         if not r.n_rows:
             (folder / f"{t}.arrow").unlink()
     tables = tuple(t for t, r in recs.items() if r.n_rows)
-    return Staged(str(folder), tables, uuid.uuid4().hex), main, recs, h
+    gaps = ((MAIN, main.gaps), *((t, recs[t].gaps) for t in tables))
+    nans = ((MAIN, main.nans), *((t, recs[t].nans) for t in tables))
+    return Staged(str(folder), tables, uuid.uuid4().hex, gaps, nans), main, recs, h
+
+
+def _gappy(schema: Any) -> list[int]:
+    """Positions of the integer and boolean columns (their conversion to pandas depends on
+    whether a missing value is among the rows converted)."""
+    import pyarrow as pa
+
+    return [i for i, f in enumerate(schema) if pa.types.is_integer(f.type) or pa.types.is_boolean(f.type)]
+
+
+def _gaps(table: Any) -> tuple[str, ...]:
+    return tuple(table.schema.names[i] for i in _gappy(table.schema) if table.column(i).null_count)
 
 
 def _stage_parquet(src: Path, dest: Path, names: tuple[str, ...]) -> StagedRead:
@@ -143,13 +172,16 @@ def _stage_parquet(src: Path, dest: Path, names: tuple[str, ...]) -> StagedRead:
         return _stage_table(pq.read_table(src), dest, names)   # categoricals: one dictionary per column
     want = [c for c in names if c in schema.names]
     kept: list[Any] = []
+    check, gaps = _gappy(schema), set()
     with pa.OSFile(str(dest), "wb") as fh, pa.ipc.new_file(fh, schema) as w:
         for b in pf.iter_batches(batch_size=BATCH, use_threads=True):
             w.write_batch(b)
             kept.append(b.select(want))
+            gaps.update(i for i in check if b.column(i).null_count)
     sub = pa.schema([schema.field(c) for c in want], metadata=schema.metadata)
     cols = pa.Table.from_batches(kept, schema=sub).to_pandas()
-    return StagedRead(schema.empty_table().to_pandas(), {c: cols[c] for c in want}, pf.metadata.num_rows)
+    return StagedRead(schema.empty_table().to_pandas(), {c: cols[c] for c in want}, pf.metadata.num_rows,
+                      tuple(schema.names[i] for i in sorted(gaps)))
 
 
 def _stage_table(table: Any, dest: Path, names: tuple[str, ...]) -> StagedRead:
@@ -161,7 +193,8 @@ def _stage_table(table: Any, dest: Path, names: tuple[str, ...]) -> StagedRead:
         w.write_table(table, max_chunksize=BATCH)
     want = [c for c in names if c in table.column_names]
     cols = table.select(want).to_pandas()
-    return StagedRead(table.schema.empty_table().to_pandas(), {c: cols[c] for c in want}, table.num_rows)
+    return StagedRead(table.schema.empty_table().to_pandas(), {c: cols[c] for c in want}, table.num_rows,
+                      _gaps(table))
 
 
 def _stage_csv(src: Path, dest: Path, names: tuple[str, ...]) -> StagedRead:
@@ -176,7 +209,8 @@ def _stage_csv(src: Path, dest: Path, names: tuple[str, ...]) -> StagedRead:
     with pa.OSFile(str(dest), "wb") as fh, pa.ipc.new_file(fh, table.schema) as w:
         w.write_table(table, max_chunksize=BATCH)
     want = [c for c in names if c in fr.columns]
-    return StagedRead(fr.iloc[:0], {c: fr[c] for c in want}, len(fr))
+    nans = tuple(c for c in fr.columns if fr[c].dtype == object and fr[c].isna().any())
+    return StagedRead(fr.iloc[:0], {c: fr[c] for c in want}, len(fr), _gaps(table), nans)
 
 
 def settle(staged: Staged, parts: Path) -> Staged:
