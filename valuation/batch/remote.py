@@ -42,7 +42,7 @@ from .checkpoints import write_part
 from .partition import PartitionOutput, PartitionTask, run_partition
 from .records_check import check_records
 from .remote_records import checked_task, with_records_rejects
-from .staging import Staged
+from .staging import Staged, decode
 
 __all__ = ["HISTORY_COLUMNS", "PartRef", "WorkerInput", "run_ref", "task_of", "worker_input"]
 
@@ -92,12 +92,10 @@ class WorkerInput:
 
     def rows(self, pos: np.ndarray) -> pd.DataFrame:
         """The main table's rows at positions ``pos`` (increasing), indexed as ``iloc`` gives them."""
-        st = self.staged
-        return _cut(self.table, pos, st.widen() if st else (), st.nan() if st else ())
+        return _cut(self.table, pos, *(self.staged.fixes() if self.staged else ()))
 
     def records_rows(self, name: str, pos: np.ndarray) -> pd.DataFrame:
-        st = self.staged
-        fr = _cut(self.records[name], pos, st.widen(name) if st else (), st.nan(name) if st else ())
+        fr = _cut(self.records[name], pos, *(self.staged.fixes(name) if self.staged else ()))
         if not isinstance(self.records[name], pd.DataFrame):
             fr["asset_id"] = fr["asset_id"].astype("str")    # as read_portfolio reads a records table
         return fr
@@ -116,19 +114,21 @@ def _mapped(path: Path) -> Any:
                        f"the run stops")]) from None
 
 
-def _cut(table: Any, pos: np.ndarray, widen: tuple[str, ...] = (), nan: tuple[str, ...] = ()) -> pd.DataFrame:
+def _cut(table: Any, pos: np.ndarray, widen: tuple[str, ...] = (), nan: tuple[str, ...] = (),
+         coded: tuple[str, ...] = ()) -> pd.DataFrame:
     """Rows ``pos`` of a pandas frame (``iloc``) or of an Arrow table (a slice when they are
     consecutive, else taken; converted to pandas with the table's pandas metadata, the
     integer and boolean columns ``widen`` as the whole column converts — ``float64`` and
     ``object`` —, missing values of the ``object`` columns ``nan`` as NaN, as pandas reads a
-    CSV file; a RangeIndex becomes the positions, as ``iloc`` keeps them)."""
+    CSV file, the dictionary-encoded text columns ``coded`` decoded; a RangeIndex becomes the
+    positions, as ``iloc`` keeps them)."""
     sel = _positions(pos)
     if isinstance(table, pd.DataFrame):
         return table.iloc[sel]
     import pyarrow as pa
 
     sub = table.slice(sel.start, sel.stop - sel.start) if isinstance(sel, slice) else table.take(pa.array(pos))
-    fr = sub.to_pandas()
+    fr = decode(sub, coded).to_pandas()
     for c in widen:
         if fr[c].dtype.kind in "iu":
             fr[c] = fr[c].astype(np.float64)
