@@ -42,7 +42,7 @@ from .checkpoints import write_part
 from .partition import PartitionOutput, PartitionTask, run_partition
 from .records_check import check_records
 from .remote_records import checked_task, with_records_rejects
-from .staging import Staged, decode
+from .staging import Staged
 
 __all__ = ["HISTORY_COLUMNS", "PartRef", "WorkerInput", "run_ref", "task_of", "worker_input"]
 
@@ -114,21 +114,19 @@ def _mapped(path: Path) -> Any:
                        f"the run stops")]) from None
 
 
-def _cut(table: Any, pos: np.ndarray, widen: tuple[str, ...] = (), nan: tuple[str, ...] = (),
-         coded: tuple[str, ...] = ()) -> pd.DataFrame:
+def _cut(table: Any, pos: np.ndarray, widen: tuple[str, ...] = (), nan: tuple[str, ...] = ()) -> pd.DataFrame:
     """Rows ``pos`` of a pandas frame (``iloc``) or of an Arrow table (a slice when they are
     consecutive, else taken; converted to pandas with the table's pandas metadata, the
     integer and boolean columns ``widen`` as the whole column converts — ``float64`` and
     ``object`` —, missing values of the ``object`` columns ``nan`` as NaN, as pandas reads a
-    CSV file, the dictionary-encoded text columns ``coded`` decoded; a RangeIndex becomes the
-    positions, as ``iloc`` keeps them)."""
+    CSV file; a RangeIndex becomes the positions, as ``iloc`` keeps them)."""
     sel = _positions(pos)
     if isinstance(table, pd.DataFrame):
         return table.iloc[sel]
     import pyarrow as pa
 
     sub = table.slice(sel.start, sel.stop - sel.start) if isinstance(sel, slice) else table.take(pa.array(pos))
-    fr = decode(sub, coded).to_pandas()
+    fr = sub.to_pandas()
     for c in widen:
         if fr[c].dtype.kind in "iu":
             fr[c] = fr[c].astype(np.float64)

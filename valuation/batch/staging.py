@@ -37,7 +37,7 @@ import pandas as pd
 from ..core.errors import Issue, ValidationError
 from .io import _read_one, read_portfolio, record_siblings
 
-__all__ = ["Staged", "StagedRead", "decode", "discard", "settle", "stage", "stageable", "staging_dir"]
+__all__ = ["Staged", "StagedRead", "discard", "settle", "stage", "stageable", "staging_dir"]
 
 #: Rows per record batch of the Parquet decode and of the staged files (~4 MB of a 37-column
 #: card table): the run's process holds about one batch of the input at a time, and batches
@@ -54,21 +54,18 @@ class Staged:
     (:data:`MAIN` or a records table), its integer and boolean columns with a missing value
     somewhere (``gaps``): a cut of rows without one converts them as ``int64``/``bool``, where
     the whole table converts as ``float64``/``object`` — the worker widens them
-    so that its frame has the types of the whole table; the ``object`` columns whose missing
-    values pandas reads as NaN (``nans``, a CSV file: Arrow gives None); the text columns the
-    copy holds dictionary-encoded (``coded``, :class:`_Repeats`)."""
+    so that its frame has the types of the whole table; and the ``object`` columns whose
+    missing values pandas reads as NaN (``nans``, a CSV file: Arrow gives None)."""
 
     folder: str
     tables: tuple[str, ...]
     token: str
     gaps: tuple[tuple[str, tuple[str, ...]], ...] = ()
     nans: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    coded: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
-    def fixes(self, table: str = MAIN) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-        """``(widen, nan, coded)`` of ``table``: its columns to convert as the whole column
-        converts (``gaps``, ``nans``) and its dictionary-encoded text columns (``coded``)."""
-        return dict(self.gaps).get(table, ()), dict(self.nans).get(table, ()), dict(self.coded).get(table, ())
+    def fixes(self, table: str = MAIN) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """``(widen, nan)`` of ``table``: its columns to convert as the whole column converts."""
+        return dict(self.gaps).get(table, ()), dict(self.nans).get(table, ())
 
     def path(self, table: str = MAIN) -> Path:
         return Path(self.folder) / f"{table}.arrow"
@@ -84,7 +81,6 @@ class StagedRead:
     n_rows: int
     gaps: tuple[str, ...] = ()
     nans: tuple[str, ...] = ()
-    coded: tuple[str, ...] = ()
 
 
 def stageable(portfolio: Any) -> bool:
@@ -148,8 +144,7 @@ def stage(path: Path, folder: Path, names: tuple[str, ...], record_names: tuple[
     tables = tuple(t for t, r in recs.items() if r.n_rows)
     gaps = ((MAIN, main.gaps), *((t, recs[t].gaps) for t in tables))
     nans = ((MAIN, main.nans), *((t, recs[t].nans) for t in tables))
-    coded = ((MAIN, main.coded), *((t, recs[t].coded) for t in tables))
-    return Staged(str(folder), tables, uuid.uuid4().hex, gaps, nans, coded), main, recs, h
+    return Staged(str(folder), tables, uuid.uuid4().hex, gaps, nans), main, recs, h
 
 
 def _gappy(schema: Any) -> list[int]:
@@ -165,10 +160,13 @@ def _gaps(table: Any) -> tuple[str, ...]:
 
 
 def _stage_parquet(src: Path, dest: Path, names: tuple[str, ...]) -> StagedRead:
-    """Decode ``src`` in record batches with Arrow's threads and write each as it comes (text
-    columns of few values dictionary-encoded, :class:`_Repeats`); keep the columns ``names``
-    of every batch for the plan. The file's schema, with its pandas metadata, goes with the
-    copy, so the workers' frames convert as ``pd.read_parquet`` does."""
+    """Decode ``src`` in record batches with Arrow's threads and write each as it comes; keep
+    the columns ``names`` of every batch for the plan. The file's schema, with its pandas
+    metadata, goes with the copy, so the workers' frames convert as ``pd.read_parquet`` does.
+
+    (Text columns of few values written dictionary-encoded made the copy ~525 MB instead of
+    ~917 MB at 10⁶ assets, but cost as much CPU to encode as the smaller write saved, and each
+    worker ~1 ms per partition to decode: measured, not kept.)"""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -179,74 +177,15 @@ def _stage_parquet(src: Path, dest: Path, names: tuple[str, ...]) -> StagedRead:
     want = [c for c in names if c in schema.names]
     kept: list[Any] = []
     check, gaps = _gappy(schema), set()
-    rep: _Repeats | None = None
-    with pa.OSFile(str(dest), "wb") as fh:
-        w = None
+    with pa.OSFile(str(dest), "wb") as fh, pa.ipc.new_file(fh, schema) as w:
         for b in pf.iter_batches(batch_size=BATCH, use_threads=True):
-            if w is None:
-                rep = _Repeats(schema, b)
-                w = pa.ipc.new_file(fh, rep.schema, options=pa.ipc.IpcWriteOptions(emit_dictionary_deltas=True))
-            w.write_batch(rep.encode(b))  # type: ignore[union-attr]
+            w.write_batch(b)
             kept.append(b.select(want))
             gaps.update(i for i in check if b.column(i).null_count)
-        if w is None:
-            w = pa.ipc.new_file(fh, schema)
-        w.close()
     sub = pa.schema([schema.field(c) for c in want], metadata=schema.metadata)
     cols = pa.Table.from_batches(kept, schema=sub).to_pandas()
     return StagedRead(schema.empty_table().to_pandas(), {c: cols[c] for c in want}, pf.metadata.num_rows,
-                      tuple(schema.names[i] for i in sorted(gaps)),
-                      coded=tuple(schema.names[i] for i in rep.cols) if rep else ())
-
-
-class _Repeats:
-    """The text columns with few distinct values (at most a quarter of the first batch's rows:
-    a card table repeats its enums, dates and bases on every row), written dictionary-encoded
-    with one dictionary per column that grows batch by batch (IPC dictionary deltas).
-
-    Why: the staged copy is written to the page cache, and on this kind of machine that costs
-    system CPU in proportion to the bytes (0.2–2 s for the ~900 MB of a plain copy of 10⁶
-    assets with 3·10⁶ comparables, measured); encoded, the copy is ~530 MB. A worker's slice
-    of an encoded column is still zero-copy; it decodes only its rows (:meth:`decode`)."""
-
-    def __init__(self, schema: Any, first: Any):
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        text = [i for i, f in enumerate(schema) if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
-        self.cols = [i for i in text if pc.count_distinct(first.column(i)).as_py() * 4 <= first.num_rows]
-        self.schema = pa.schema([pa.field(f.name, pa.dictionary(pa.int32(), f.type), f.nullable) if i in self.cols
-                                 else f for i, f in enumerate(schema)], metadata=schema.metadata)
-        self.values = {i: pa.array([], schema.field(i).type) for i in self.cols}
-
-    def encode(self, batch: Any) -> Any:
-        """The batch with the columns :attr:`cols` as indices into their dictionaries (new
-        values appended to them)."""
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        if not self.cols:
-            return batch
-        cols = list(batch.columns)
-        for i in self.cols:
-            local = pc.dictionary_encode(cols[i])           # this batch's values, in C++
-            d = local.dictionary
-            new = pc.filter(d, pc.invert(pc.is_in(d, value_set=self.values[i])))
-            if len(new):
-                self.values[i] = pa.concat_arrays([self.values[i], new])
-            remap = pc.index_in(d, value_set=self.values[i]).cast(pa.int32())
-            cols[i] = pa.DictionaryArray.from_arrays(remap.take(local.indices), self.values[i])
-        return pa.RecordBatch.from_arrays(cols, schema=self.schema)
-
-    @staticmethod
-    def decode(table: Any, coded: tuple[str, ...]) -> Any:
-        """``table`` (a worker's rows) with the columns ``coded`` as the text they encode."""
-        import pyarrow.compute as pc
-
-        for c in coded:
-            i = table.schema.get_field_index(c)
-            table = table.set_column(i, c, pc.cast(table.column(i), table.schema.field(i).type.value_type))
-        return table
+                      tuple(schema.names[i] for i in sorted(gaps)))
 
 
 def _stage_table(table: Any, dest: Path, names: tuple[str, ...]) -> StagedRead:
@@ -296,6 +235,3 @@ def discard(out: str | os.PathLike[str]) -> Iterator[None]:
         yield
     finally:
         shutil.rmtree(staging_dir(out), ignore_errors=True)
-
-
-decode = _Repeats.decode
