@@ -209,7 +209,7 @@ def _pre_spawn_environ() -> dict[str, Any]:
     fresh mapping whose pages fault in and are zeroed. Measured at 10⁶ assets, the same
     partitions in one process without Dask: 12.3 CPU-s with glibc's defaults, 17.2 CPU-s with
     the variable; two such processes side by side lost 8 % and 27 % to each other
-    (``benchmarks/bench_revalue.py --ceiling``). A worker keeps freed memory for its next
+    (as ``benchmarks/bench_dask_ceiling.py`` runs them). A worker keeps freed memory for its next
     partition instead (its resident set stays near one partition's peak)."""
     import dask
 
