@@ -22,9 +22,9 @@ def lazy_names(package: str, where: Mapping[str, Sequence[str]]) -> Callable[[st
     Parameters
     ----------
     package : str
-        The package's ``__name__``.
+        The ``__name__`` of the package (or module) whose names these are.
     where : mapping
-        Relative module (``".io"``) → the names it provides.
+        Module, relative as in its import lines (``".io"``) → the names it provides.
 
     Returns
     -------
@@ -39,8 +39,10 @@ def lazy_names(package: str, where: Mapping[str, Sequence[str]]) -> Callable[[st
         module = home.get(name)
         if module is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(module, package), name)
-        setattr(sys.modules[package], name, value)
+        home_module = sys.modules[package]
+        # relative to the package (``__package__``: the package itself, or a module's parent)
+        value = getattr(importlib.import_module(module, home_module.__package__), name)
+        setattr(home_module, name, value)
         return value
 
     return __getattr__

@@ -129,7 +129,9 @@ def _estimate_and_range(subjects: _Subjects, fit: LibraryFit | None, p: Mapping[
         est = np.where(lib_src & h_ok & np.isfinite(grid_est), np.sqrt(grid_est * h_est), grid_est)
     learned = None
     if choice == "learned" and fit is not None:
-        from .learned import learned_columns   # (scikit-learn: imported only when used)
+        # (scikit-learn behind it: imported only when the learned model is used)
+        from .learned import learned_columns
+
         learned = learned_columns(subjects.feature_source(), subjects["rights_type"], subjects["price_mode"],
                                   lib_src & np.isfinite(grid_est), fit.learned)
     if learned is not None:
