@@ -1,5 +1,6 @@
-"""The hedonic prediction interval of ``hedonic_interval = t`` (docs/DOMAIN.md §4.4): ln P̂ ± t_q·sd
-with t_q the Student-t quantile of the fit's residual degrees of freedom."""
+"""The hedonic prediction interval of ``hedonic_interval = normal`` (market approach, docs/DOMAIN.md
+§4; the formula in :mod:`valuation.methods.market.hedonic`): ln P̂ ± t_q·sd with t_q the Student-t
+quantile of the fit's residual degrees of freedom."""
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_t_interval_uses_students_quantile_of_the_residual_df():
     cases = cases_frame(pd.read_csv(ROOT / "case_library" / "cases.csv"))
-    p = dict(resolve_params(None), hedonic_interval="t", coverage=0.8)
+    p = dict(resolve_params(None), hedonic_interval="normal", coverage=0.8)
     h = HedonicModel(p).fit(case_table(cases))
     fit = h.fits_["one_off"]
     subjects = case_table(cases).take(np.flatnonzero(cases["price_mode"].to_numpy() == "one_off")[:5])
