@@ -139,3 +139,19 @@ def test_records_sorted_or_shuffled_give_the_same_partitions():
         np.testing.assert_array_equal(np.sort(perm[order_b[sl]]), order_a[sl])
         assert (order_a[sl] // 3 >= a.bounds[i]).all() and (order_a[sl] // 3 < a.bounds[i + 1]).all()
     assert a.loose["market.comparables"].size == b.loose["market.comparables"].size == 0
+
+
+def test_bench_plan_prints_its_figures():
+    """benchmarks/bench_plan.py runs at a tiny size and prints the lines the report quotes
+    (no timing is asserted: speed is measured by the script, not by tests)."""
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    p = subprocess.run([sys.executable, "benchmarks/bench_plan.py", "--n", "300", "--chunk", "50",
+                        "--shuffle"], cwd=root, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr[-3000:]
+    assert re.search(r"make_plan: pf300\.parquet \(shuffled\), 6 partitions: first [\d.]+ CPU-s, "
+                     r"best of 3 [\d.]+ CPU-s", p.stdout), p.stdout

@@ -327,7 +327,8 @@ def _assign_records(plan: Plan, kept: Any, checks: Mapping[str, Any],
             plan.pre_rejects.append(orphan_rejects(name, fr, orphan))
         if not plan.lazy:               # else the workers reject the unused rows themselves
             plan.assigned[name] = (fr, pnum)
-        order = np.argsort(pnum, kind="stable")      # records in asset order: already sorted, O(n)
+        # numpy's stable sort of 16-bit keys is a radix sort: O(n) for records in any order
+        order = np.argsort(pnum.astype(np.min_scalar_type(-plan.n_parts - 1)), kind="stable")
         starts = np.searchsorted(pnum, np.arange(plan.n_parts + 1), side="left", sorter=order)
         plan.rec_plan[name] = (fr, order, starts)
 
