@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -155,3 +156,16 @@ def test_bench_plan_prints_its_figures():
     assert p.returncode == 0, p.stderr[-3000:]
     assert re.search(r"make_plan: pf300\.parquet \(shuffled\), 6 partitions: first [\d.]+ CPU-s, "
                      r"best of 3 [\d.]+ CPU-s", p.stdout), p.stdout
+
+
+@pytest.mark.parametrize("n, chunk", [(300, 1), (40_000, 1)])
+def test_many_partitions_in_wider_numbers(n, chunk):
+    """More than 127 (and 32,767) partitions: the partition numbers take 16 (32) bits and each
+    records row still lands in its asset's partition; an unknown id stays loose."""
+    ids = [f"A-{i:06d}" for i in range(n)]
+    rec = [v for v in ids for _ in range(2)] + ["NO-SUCH"]
+    plan = make_plan(_lazy_input(ids, rec, [n // 3]), chunk)
+    _, order, starts = plan.rec_plan["market.comparables"]
+    assert plan.n_parts == n and starts.tolist() == list(range(1, 2 * n + 2, 2))
+    np.testing.assert_array_equal(order, np.r_[2 * n, np.arange(2 * n)])   # loose row first (-1)
+    assert plan.loose["market.comparables"].tolist() == [2 * n]

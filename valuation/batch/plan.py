@@ -312,11 +312,16 @@ def _assign_records(plan: Plan, kept: Any, checks: Mapping[str, Any],
     The ids are matched by Arrow on the text columns as they are (:func:`_index_in_runs`): a
     pandas ``Index`` of 10⁶ ids made a Python string of every id and record id first (~0.5 s of
     the run's serial plan at 10⁶ assets with 3·10⁶ records)."""
+    # the partition of each kept position, in the smallest integer type (numpy's stable sort of
+    # 8/16-bit keys is a radix sort: O(n) for records in any order); position -1 (no kept
+    # asset) takes the last entry, -1
+    small = np.min_scalar_type(-plan.n_parts - 1)
+    part_of = np.full(plan.n_keep + 1, -1, small)
+    part_of[:-1] = np.repeat(np.arange(plan.n_parts, dtype=small), np.diff(plan.bounds))
     for name in records:
         fr, bad_rec = checks[name].frame, checks[name].bad
         pos = _index_in_runs(_arrow_text(fr["asset_id"].astype("str")), kept)
-        pnum = np.searchsorted(plan.bounds, pos, side="right")
-        pnum -= 1                                                    # pos -1 → part -1
+        pnum = part_of[pos]
         orphan = pos < 0
         if bad_rec.any():
             orphan &= ~bad_rec
@@ -327,8 +332,7 @@ def _assign_records(plan: Plan, kept: Any, checks: Mapping[str, Any],
             plan.pre_rejects.append(orphan_rejects(name, fr, orphan))
         if not plan.lazy:               # else the workers reject the unused rows themselves
             plan.assigned[name] = (fr, pnum)
-        # numpy's stable sort of 16-bit keys is a radix sort: O(n) for records in any order
-        order = np.argsort(pnum.astype(np.min_scalar_type(-plan.n_parts - 1)), kind="stable")
+        order = np.argsort(pnum, kind="stable")
         starts = np.searchsorted(pnum, np.arange(plan.n_parts + 1), side="left", sorter=order)
         plan.rec_plan[name] = (fr, order, starts)
 
