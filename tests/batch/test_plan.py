@@ -169,3 +169,32 @@ def test_many_partitions_in_wider_numbers(n, chunk):
     assert plan.n_parts == n and starts.tolist() == list(range(1, 2 * n + 2, 2))
     np.testing.assert_array_equal(order, np.r_[2 * n, np.arange(2 * n)])   # loose row first (-1)
     assert plan.loose["market.comparables"].tolist() == [2 * n]
+
+
+@settings(max_examples=100, deadline=None)
+@given(ids=ids_lists, sort=st.booleans(), case=records_of(), chunk=st.integers(1, 6))
+def test_table_plan_matches_by_hand(ids, sort, case, chunk):
+    """The plan of a table held in memory (records checked here): the same kept rows; each
+    records row in its asset's partition (``assigned``), a row without id bad (-1, rejected
+    once, as a records row), a row of no kept asset an orphan (-1, rejected as one)."""
+    if sort:
+        ids = sorted(v for v in ids if v is not None)
+    rec_ids = case[1]
+    assets, recs = synthetic_portfolio(max(len(ids), 1), seed=1, prefix="T-")
+    table = assets.iloc[:len(ids)].assign(asset_id=pd.Series(ids, dtype=object).astype("str"))
+    comps = recs["market.comparables"]
+    rec = comps.iloc[np.arange(len(rec_ids)) % len(comps)].reset_index(drop=True)
+    rec["asset_id"] = pd.Series(rec_ids, dtype=object).astype("str")
+    plan = make_plan(Input(table, {"market.comparables": rec}, None, "h", "test"), chunk)
+    keep = [r for r, v in enumerate(ids) if v is None or ids.index(v) == r]
+    assert plan.keep.tolist() == keep
+    kept_pos = {ids[r]: k for k, r in enumerate(keep) if ids[r] is not None}
+    part = [next(i for i in range(plan.n_parts) if plan.bounds[i] <= kept_pos[v] < plan.bounds[i + 1])
+            if v in kept_pos else -1 for v in rec_ids]
+    assert plan.assigned["market.comparables"][1].tolist() == part
+    rej = pd.concat(plan.pre_rejects) if plan.pre_rejects else pd.DataFrame(columns=["table", "row"])
+    rec_rej = rej[rej["table"] == "market.comparables"]
+    assert sorted(rec_rej["row"].tolist()) == [r + 1 for r, p in enumerate(part) if p < 0]
+    assert len(rec_rej) == len(set(rec_rej["row"]))                  # each rejected once
+    dup_rows = rej.loc[(rej["table"] == "assets") & (rej["field"] == "asset_id"), "row"].tolist()
+    assert sorted(dup_rows) == [r + 1 for r in range(len(ids)) if r not in keep]
