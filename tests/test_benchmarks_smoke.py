@@ -32,6 +32,11 @@ def test_bench_dask_ceiling_prints_the_bound():
                         r"efficiency \d+%", last), last
 
 
+def test_bench_plan_prints_the_plan_cpu():
+    out = _run("benchmarks/bench_plan.py", "--n", "3000", "--chunk", "1000", "--repeat", "1", "--shuffle")
+    assert re.search(r"make_plan: \S+ \(.*\), 3 partitions: first [\d.]+ CPU-s", out), out
+
+
 def test_bench_rules_runs():
     out = _run("benchmarks/bench_rules.py", "--n", "5000")
     assert re.search(r"evaluate: 30 rules × 5000 assets in [\d.]+ s", out), out
