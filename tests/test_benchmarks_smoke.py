@@ -20,9 +20,21 @@ def _run(*args: str, timeout: int = 600) -> str:
 
 def test_bench_revalue_last_line_has_the_agreed_form(tmp_path):
     out = _run("benchmarks/bench_revalue.py", "--n", "2000", "--dask-n", "1000", "--sample", "5",
-               "--workers", "1")
+               "--workers", "1", "--dask-repeat", "1")
     last = out.strip().splitlines()[-1]
     assert re.fullmatch(r"revalue: 2000 assets in [\d.]+ s \([\d,.]+ assets/s\), peak [\d,]+ MB", last), last
+
+
+def test_bench_dask_ceiling_prints_the_bound():
+    out = _run("benchmarks/bench_dask_ceiling.py", "--n", "3000", "--chunk-size", "1000", "--repeat", "1")
+    last = out.strip().splitlines()[-1]
+    assert re.fullmatch(r"ceiling: 3000 assets, 1 process [\d.]+ s, 2 processes [\d.]+ s \(the slower\), "
+                        r"efficiency \d+%", last), last
+
+
+def test_bench_plan_prints_the_plan_cpu():
+    out = _run("benchmarks/bench_plan.py", "--n", "3000", "--chunk", "1000", "--repeat", "1", "--shuffle")
+    assert re.search(r"make_plan: \S+ \(.*\), 3 partitions: first [\d.]+ CPU-s", out), out
 
 
 def test_bench_rules_runs():

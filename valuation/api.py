@@ -14,8 +14,10 @@ and in :mod:`valuation.share_api` (revenue sharing); this module is their one im
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from . import __version__
-from .batch import ONLY
+from .core.lazy import lazy_names
 from .facade.analysis import (
     backtest,
     book,
@@ -51,6 +53,13 @@ from .share_api import (
     share_report,
     share_schema,
 )
+
+if TYPE_CHECKING:
+    from .batch.pipeline import ONLY
+
+# on first use: the batch pipeline (and the run history's SQLAlchemy behind it) is not what an
+# appraisal, a CLI call or the service's start needs (issue 20 step 6)
+__getattr__ = lazy_names(__name__, {".batch.pipeline": ("ONLY",)})
 
 __all__ = ["appraise", "appraise_together", "appraise_many", "price", "revalue", "backtest", "open_library",
            "snapshot", "validate", "report", "book", "book_papers", "BatchResult", "cite", "__version__",

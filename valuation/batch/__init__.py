@@ -11,10 +11,22 @@ and the history ``db=``, so this package never imports :mod:`valuation.api`.
 """
 from __future__ import annotations
 
-from .io import read_portfolio, write_table
-from .pipeline import ONLY, RunSummary, revalue
-from .rundb import history, run_show, runs_diff, runs_list
+from typing import TYPE_CHECKING
 
+from ..core.lazy import lazy_names
+
+if TYPE_CHECKING:
+    from .io import read_portfolio, write_table
+    from .pipeline import ONLY, RunSummary, revalue
+    from .rundb import history, run_show, runs_diff, runs_list
+
+# imported on first use: a Dask worker imports ``valuation.batch.remote``, which must not pull
+# in the pipeline and the run history (SQLAlchemy, ~0.1 s) through this ``__init__``
+__getattr__ = lazy_names(__name__, {
+    ".io": ("read_portfolio", "write_table"),
+    ".pipeline": ("ONLY", "RunSummary", "revalue"),
+    ".rundb": ("history", "run_show", "runs_diff", "runs_list"),
+})
 __all__ = [
            "ONLY",
            "RunSummary",

@@ -153,13 +153,15 @@ def _dask_work(task: PartitionTask, snap: LibrarySnapshot, opts: Mapping[str, An
 _START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 _SERVER_ENV: dict[str, str] = {}
 
-#: What a worker imports to value a partition (the engine and the approaches pull in SciPy and
-#: scikit-learn: ~1,000 modules, ~1.3 s CPU per worker, measured at 10⁶ assets): imported once
-#: in the fork server, so that every worker forked from it starts with them instead of importing
-#: them again itself — at 2 workers the second import was CPU the two cores shared with the
-#: computing (issue 20 step 6).
+#: What a worker imports to value a partition (the engine, the approaches, pandas, pyarrow's
+#: Parquet reader, ``scipy.special``: ~900 modules, ~0.55 CPU-s; scikit-learn, statsmodels and
+#: ``scipy.stats`` only where the case library's models use them, tests/core/test_import_budget.py):
+#: imported once in the fork server, so that every worker forked from it starts with them
+#: instead of importing them again itself — at 2 workers the second import was CPU the two
+#: cores shared with the computing (issue 20 step 6).
 WORKER_MODULES = ("valuation.batch.remote", "valuation.engine", "valuation.methods.registry",
-                  "valuation.pricing.reconcile", "valuation.quality")
+                  "valuation.pricing.reconcile", "valuation.quality", "valuation.core.signs",
+                  "pyarrow.parquet")
 
 
 def _preload_fork_server() -> None:
@@ -209,7 +211,7 @@ def _pre_spawn_environ() -> dict[str, Any]:
     fresh mapping whose pages fault in and are zeroed. Measured at 10⁶ assets, the same
     partitions in one process without Dask: 12.3 CPU-s with glibc's defaults, 17.2 CPU-s with
     the variable; two such processes side by side lost 8 % and 27 % to each other
-    (``benchmarks/bench_revalue.py --ceiling``). A worker keeps freed memory for its next
+    (as ``benchmarks/bench_dask_ceiling.py`` runs them). A worker keeps freed memory for its next
     partition instead (its resident set stays near one partition's peak)."""
     import dask
 

@@ -208,7 +208,7 @@ def make_plan(inp: Input, chunk_size: int, max_rows: int | None = None,
     """Check the input, drop duplicate ids and rows whose records are bad, and cut the rest into
     partitions of ``chunk_size``; ``too_many()`` is raised when more than ``max_rows`` are kept."""
     if inp.table is not None or inp.columns is not None:
-        ids, checks, pre, keep = _table_rows(inp)
+        ids, text, checks, pre, keep = _table_rows(inp)
         n_total = len(ids)
     else:
         pf_in = inp.portfolio
@@ -227,15 +227,17 @@ def make_plan(inp: Input, chunk_size: int, max_rows: int | None = None,
     bounds = np.linspace(0, len(keep), n_parts + 1).round().astype(int) if n_parts else np.array([0])
     plan = Plan(n_total, keep, n_parts, bounds, pre, lazy=inp.columns is not None)
     if (inp.table is not None or inp.columns is not None) and inp.records:
-        _assign_records(plan, ids.iloc[keep], checks, inp.records)
+        kept = text if len(keep) == len(text) else text.take(keep)     # all kept: no copy
+        _assign_records(plan, kept, checks, inp.records)
     return plan
 
 
-def _table_rows(inp: Input) -> tuple[pd.Series, dict[str, Any], list[pd.DataFrame], np.ndarray]:
-    """``(ids, records checks, rejects, kept rows)`` of a table input: the table-level checks
-    (refuse the run), duplicate ids (rejected) and — unless the input is lazy, whose records
-    rows the workers check (:func:`valuation.batch.remote.checked_task`) — the records rows
-    against the card schema, and the assets whose records rows are bad (rejected)."""
+def _table_rows(inp: Input) -> tuple[pd.Series, Any, dict[str, Any], list[pd.DataFrame], np.ndarray]:
+    """``(ids, ids as Arrow text, records checks, rejects, kept rows)`` of a table input: the
+    table-level checks (refuse the run), duplicate ids (rejected) and — unless the input is
+    lazy, whose records rows the workers check (:func:`valuation.batch.remote.checked_task`) —
+    the records rows against the card schema, and the assets whose records rows are bad
+    (rejected)."""
     if inp.columns is not None:
         _table_issues(inp.columns.empty, inp.columns.records_empty)
         check_all(inp.columns.records_empty)          # unknown or missing required records columns
@@ -247,68 +249,114 @@ def _table_rows(inp: Input) -> tuple[pd.Series, dict[str, Any], list[pd.DataFram
         checks = check_all(inp.records)  # records rows: the card schema, row by row
         raw = inp.table["asset_id"]
     ids = raw.astype("str")  # type: ignore[union-attr]
-    dup = (ids.duplicated(keep="first") & ids.notna()).to_numpy(bool)
+    text = _arrow_text(ids)
+    dup = _duplicates(text)
     pre = [dup_rejects(ids, dup)] if dup.any() else []
     if inp.columns is not None:
-        return ids, checks, pre, np.flatnonzero(~dup)
+        return ids, text, checks, pre, np.flatnonzero(~dup)
     rec_rej, rec_bad = records_asset_rejects(ids, checks, ~dup)
     pre += [c.rejects for c in checks.values() if len(c.rejects)] + [rec_rej]
-    return ids, checks, pre, np.flatnonzero(~dup & ~rec_bad)
+    return ids, text, checks, pre, np.flatnonzero(~dup & ~rec_bad)
 
 
-def _assign_records(plan: Plan, kept_ids: pd.Series, checks: Mapping[str, Any],
+def _duplicates(ids: Any) -> np.ndarray:
+    """The rows whose id (Arrow text; a missing id repeats nothing) repeats an earlier row's.
+
+    Ids that strictly increase (the usual input: sorted by id) have none, which one pass of
+    adjacent comparisons shows; otherwise Arrow's dictionary encoding numbers the distinct ids
+    and the first occurrence of each number is kept (``numpy.unique`` ``return_index``). Both
+    replace ``Series.duplicated`` (a factorisation plus a second hash table of the codes:
+    0.2–0.7 CPU-s of the run's serial plan at 10⁶ assets)."""
+    import pyarrow.compute as pc
+
+    n = len(ids)
+    if n < 2 or (ids.null_count == 0 and _all(pc.greater(ids.slice(1), ids.slice(0, n - 1)))):
+        return np.zeros(n, bool)
+    codes = ids.combine_chunks().dictionary_encode().indices    # null id → null code
+    valid = np.flatnonzero(codes.is_valid().to_numpy(zero_copy_only=False))
+    _, first = np.unique(codes.drop_null().to_numpy(), return_index=True)   # each one's first row
+    dup = np.zeros(n, bool)
+    dup[valid] = True
+    dup[valid[first]] = False
+    return dup
+
+
+def _all(mask: Any) -> bool:
+    """Every value of an Arrow boolean array true (a null — a missing id — counts as false)."""
+    import pyarrow.compute as pc
+
+    return mask.null_count == 0 and bool(pc.all(mask).as_py() is not False)
+
+
+def _assign_records(plan: Plan, kept: Any, checks: Mapping[str, Any],
                     records: Mapping[str, pd.DataFrame]) -> None:
-    """Records rows → the partition of their asset (its first, kept occurrence); rows of no
-    kept asset are rejected as orphans (a row already bad is not rejected twice). A lazy plan
-    has not checked the rows: those of no kept asset go to partition 0 (``loose``), whose
-    worker rejects each as bad or as an orphan.
+    """Records rows → the partition of their asset (its first, kept occurrence; ``kept``: the
+    kept ids as Arrow text); rows of no kept asset are rejected as orphans (a row already bad
+    is not rejected twice). A lazy plan has not checked the rows: those of no kept asset go to
+    partition 0 (``loose``), whose worker rejects each as bad or as an orphan.
 
-    The ids are matched by Arrow's hash lookup (``pyarrow.compute.index_in``) on the text
-    columns as they are: a pandas ``Index`` of 10⁶ ids made a Python string of every id and
-    record id first (~0.5 s of the run's serial plan at 10⁶ assets with 3·10⁶ records); once
-    per run of equal consecutive ids (:func:`_index_in_runs`)."""
-    part_of_row = np.searchsorted(plan.bounds, np.arange(plan.n_keep), side="right") - 1
-    kept = _arrow_text(kept_ids)                     # unique where not missing (duplicates dropped)
+    The ids are matched by Arrow on the text columns as they are (:func:`_index_in_runs`): a
+    pandas ``Index`` of 10⁶ ids made a Python string of every id and record id first (~0.5 s of
+    the run's serial plan at 10⁶ assets with 3·10⁶ records)."""
+    # the partition of each kept position, in the smallest integer type (numpy's stable sort of
+    # 8/16-bit keys is a radix sort: O(n) for records in any order); position -1 (no kept
+    # asset) takes the last entry, -1
+    small = np.min_scalar_type(-plan.n_parts - 1)
+    part_of = np.full(plan.n_keep + 1, -1, small)
+    part_of[:-1] = np.repeat(np.arange(plan.n_parts, dtype=small), np.diff(plan.bounds))
     for name in records:
         fr, bad_rec = checks[name].frame, checks[name].bad
         pos = _index_in_runs(_arrow_text(fr["asset_id"].astype("str")), kept)
-        orphan = (pos < 0) & ~bad_rec
+        pnum = part_of[pos]
+        orphan = pos < 0
+        if bad_rec.any():
+            orphan &= ~bad_rec
+            pnum[bad_rec] = -1
         if plan.lazy:
             plan.loose[name] = np.flatnonzero(orphan)
         elif orphan.any():
             plan.pre_rejects.append(orphan_rejects(name, fr, orphan))
-        pnum = np.where(orphan | bad_rec, -1, part_of_row[np.where(pos < 0, 0, pos)])
         if not plan.lazy:               # else the workers reject the unused rows themselves
             plan.assigned[name] = (fr, pnum)
         order = np.argsort(pnum, kind="stable")
-        starts = np.searchsorted(pnum[order], np.arange(plan.n_parts + 1), side="left")
+        starts = np.searchsorted(pnum, np.arange(plan.n_parts + 1), side="left", sorter=order)
         plan.rec_plan[name] = (fr, order, starts)
 
 
 def _index_in_runs(ids: Any, kept: Any) -> np.ndarray:
     """Position in ``kept`` of each of ``ids`` (Arrow text arrays; -1: not kept or missing),
-    looked up once per run of equal consecutive ids: a records table lists an asset's rows
-    together, so at 10⁶ assets with 3·10⁶ records rows 10⁶ lookups replace 3·10⁶ (the hash
-    probes were most of the run's serial plan); any order gives the same positions."""
+    found once per run of equal consecutive ids: a records table lists an asset's rows
+    together, so at 10⁶ assets with 3·10⁶ records rows 10⁶ ids are looked up, not 3·10⁶.
+
+    When the runs' ids are the kept ids in the same order (records written in the order of
+    the main table, each kept asset with at least one row: the usual file), one pass of
+    comparisons shows it and the positions are those of the runs; otherwise Arrow's hash
+    lookup (``pyarrow.compute.index_in``) finds each run's id (its hash table of the 10⁶ kept
+    ids and 10⁶ probes were 0.3–0.6 CPU-s of the run's serial plan). Any order gives the same
+    positions."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     n = len(ids)
+    starts = np.ones(n, bool)           # a row that starts a run (a missing id starts one)
     if n > 1:
-        change = pc.not_equal(ids.slice(1), ids.slice(0, n - 1)).fill_null(True)   # a missing id starts a run
-        heads = np.flatnonzero(np.concatenate(([True], change.to_numpy(zero_copy_only=False))))
-    else:
-        heads = np.arange(n)
-    found = pc.index_in(ids.take(pa.array(heads)), value_set=kept, skip_nulls=True)
-    return np.repeat(found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64), np.diff(np.append(heads, n)))
+        change = pc.not_equal(ids.slice(1), ids.slice(0, n - 1)).fill_null(True)
+        starts[1:] = change.to_numpy(zero_copy_only=False)
+    run = np.cumsum(starts, dtype=np.int64)
+    run -= 1                            # each row's run
+    first = ids.filter(pa.array(starts))
+    if len(first) == len(kept) and _all(pc.equal(first, kept)):
+        return run                      # the k-th run is the k-th kept id
+    found = pc.index_in(first, value_set=kept, skip_nulls=True).fill_null(-1)
+    return found.to_numpy(zero_copy_only=False).astype(np.int64)[run]
 
 
 def _arrow_text(s: pd.Series) -> Any:
-    """A text column as one Arrow ``large_string`` array (missing → null): pandas' Arrow-backed
-    ``str`` columns convert without copying the text."""
+    """A text column as one Arrow ``large_string`` chunked array (missing → null): pandas'
+    Arrow-backed ``str`` columns convert without copying the text, and their chunks (one per
+    Parquet batch) are kept as they are — joining them copied the 3·10⁶ records ids of a run
+    of 10⁶ assets (~40 MB) only for the lookups, which all take chunked arrays."""
     import pyarrow as pa
 
     arr = pa.array(s, from_pandas=True)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    return arr.cast(pa.large_string())
+    return (arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])).cast(pa.large_string())

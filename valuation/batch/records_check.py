@@ -148,17 +148,24 @@ def records_asset_rejects(ids: pd.Series, checks: dict[str, RecordsCheck],
             for aid, row in zip(chk.rejects["asset_id"], chk.rejects["row"]):
                 if aid is not None and aid not in first:
                     first[str(aid)] = f"{table} row {row}"
-    vals = ids.to_numpy(object)
     # (a hash look-up in C over the rows; none at all when every records row is valid)
-    bad = candidates & ids.isin(list(first)).to_numpy(bool) if first else np.zeros(len(vals), bool)
-    recs = _asset_rows(np.flatnonzero(bad), vals, first)
+    bad = candidates & ids.isin(list(first)).to_numpy(bool) if first else np.zeros(len(ids), bool)
+    rows = np.flatnonzero(bad)
+    recs = _asset_rows(rows, _objects(ids, rows), first)
     return pd.DataFrame(recs, columns=REJECTS_COLUMNS), bad
 
 
+def _objects(s: pd.Series, rows: np.ndarray) -> np.ndarray:
+    """The values of ``s`` at positions ``rows`` as Python objects: only those rows are made
+    Python strings (all 10⁶ ids were, for the few a reject names)."""
+    return s.iloc[rows].to_numpy(object)
+
+
 def _asset_rows(rows: Iterable[int], vals: np.ndarray, first: dict[str, str]) -> list[dict]:
+    """One reject per main-table row ``rows`` (``vals``: their ids, in the same order)."""
     out = []
-    for r in rows:
-        aid, where = vals[r], first[str(vals[r])]
+    for r, aid in zip(rows, vals):
+        where = first[str(aid)]
         table = where.split(" row ")[0]
         out.append({"table": "assets", "row": int(r) + 1, "asset_id": aid, "field": table,
                     "value": where, "allowed": "valid records rows",
@@ -232,7 +239,7 @@ def balance_text(c: dict[str, int], lang: str = "zh") -> str:
 def dup_rejects(ids: pd.Series, dup: np.ndarray) -> pd.DataFrame:
     """Main-table rows whose asset_id repeats an earlier row's."""
     rows = np.flatnonzero(dup)
-    vals = ids.to_numpy(object)[rows]
+    vals = _objects(ids, rows)
     fr = pd.DataFrame({
         "table": "assets", "row": (rows + 1).astype("int64"), "asset_id": vals, "field": "asset_id",
         "value": vals, "allowed": "unique ids",
@@ -245,7 +252,7 @@ def dup_rejects(ids: pd.Series, dup: np.ndarray) -> pd.DataFrame:
 def orphan_rejects(table: str, fr: pd.DataFrame, bad: np.ndarray) -> pd.DataFrame:
     """Records rows whose asset is not a kept row of the main table."""
     rows = np.flatnonzero(bad)
-    vals = fr["asset_id"].to_numpy(object)[rows]
+    vals = _objects(fr["asset_id"], rows)
     return pd.DataFrame({
         "table": table, "row": (rows + 1).astype("int64"), "asset_id": vals, "field": f"{table}.asset_id",
         "value": vals, "allowed": "an asset_id of a valid row of the main table",

@@ -6,7 +6,6 @@ import os
 from typing import Any
 
 from ..core.snapshot import LibrarySnapshot
-from ..library.database import default_url as default_db_url
 
 __all__ = ["LibraryLike", "default_db_url", "history_db", "open_library", "snapshot"]
 
@@ -15,6 +14,15 @@ LibraryLike = str | LibrarySnapshot | Any | None
 _SNAP_CACHE: dict[str, LibrarySnapshot] = {}
 _STORES: dict[str, Any] = {}
 _DEFAULT_URLS: dict[tuple[str | None, str] | None, str] = {}
+
+
+def default_db_url() -> str:
+    """The default database's URL (:func:`valuation.library.database.default_url`): imported
+    here, not at the top, as the database module brings SQLAlchemy (~0.1 s at every start of a
+    CLI call or the service), which an appraisal against the seed files never uses."""
+    from ..library.database import default_url
+
+    return default_url()
 
 
 def open_library(url: str | None = None, *, init: bool = False) -> Any:

@@ -8,7 +8,6 @@ reconciles and traces a toy approach that way). The order is the order of the re
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from .base import Approach
@@ -48,13 +47,6 @@ def register(ap: Approach) -> None:
 def unregister(name: str) -> None:
     """Remove an approach (tests that register a toy one)."""
     APPROACHES.pop(name, None)
-
-
-def as_mapping() -> Mapping[str, Approach]:
-    """A read-only view of the registry."""
-    from types import MappingProxyType
-
-    return MappingProxyType(APPROACHES)
 
 
 _PARAMS: dict[int, tuple[Any, dict[str, Any]]] = {}

@@ -11,7 +11,7 @@ distribution's centre is added, or the relative factor multiplies) or replaces i
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -86,10 +86,6 @@ class Param:
         if lo is not None or hi is not None:
             v = np.clip(v, lo, hi)
         return np.asarray(v, dtype=float)
-
-    def with_distribution(self, dist: Mapping[str, Any]) -> Param:
-        return replace(self, distribution=dict(dist))
-
 
 def income_discount_nominal(a: Any) -> np.ndarray:
     """Discount rate exactly as the income approach resolves it (given → build-up with the

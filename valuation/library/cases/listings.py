@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["duplicate_mask", "family_key", "family_keys", "listing_key", "normalise_title", "stripped",
+__all__ = ["family_key", "family_keys", "listing_key", "normalise_title", "stripped",
            "text_column"]
 
 _PUNCT = re.compile(r"[\W_]+", re.UNICODE)
@@ -45,11 +45,6 @@ def listing_key(df: pd.DataFrame, *, price_col: str = "price", mode_col: str = "
     return (text_column(df, "platform") + "|" + text_column(df, "provider") + "|" +
             text_column(df, "title").map(normalise_title) + "|" + price.map(lambda v: f"{v:.6g}") + "|" +
             text_column(df, mode_col))
-
-
-def duplicate_mask(df: pd.DataFrame, **kw: str) -> np.ndarray:
-    """True for every row whose :func:`listing_key` an earlier row already has."""
-    return listing_key(df, **kw).duplicated(keep="first").to_numpy(bool)
 
 
 def stripped(values: Any) -> np.ndarray:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import weakref
 from collections import OrderedDict
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -15,8 +15,10 @@ from ...library.cases import cases_frame, priced_cases
 from ...library.cases.table import CaseTable, case_table, content_key, frame_guard
 from .features import raw_feature_arrays
 from .hedonic import HedonicModel
-from .learned import LearnedModel, fit_learned
 from .params import resolve_params
+
+if TYPE_CHECKING:   # (scikit-learn behind it: imported on the first learned fit, see learned())
+    from .learned import LearnedModel
 
 __all__ = ["LibraryFit", "fit_library"]
 
@@ -69,6 +71,9 @@ class LibraryFit:
         if key not in self._learned:
             t = self.table
             g = t.take((t["rights_type"] == rights_type) & (t["price_mode"] == mode))
+            # here, not at the top: scikit-learn costs ~0.2 s to import and only the learned
+            # model (``library_estimate = learned``) uses it
+            from .learned import fit_learned
             self._learned[key] = fit_learned(g, coverage=float(self.params["coverage"]))
         return self._learned[key]
 

@@ -22,7 +22,6 @@ from .grid import (
     pair_weights,
 )
 from .inputs import _Subjects
-from .learned import learned_columns
 from .outputs import _Outputs, lazy_outputs
 from .pairs import _PAIR_COLUMNS, _explicit_pairs, _library_pairs, by_mode
 
@@ -128,9 +127,13 @@ def _estimate_and_range(subjects: _Subjects, fit: LibraryFit | None, p: Mapping[
         est = np.where(lib_src & h_ok, h_est, grid_est)
     elif choice == "blend":
         est = np.where(lib_src & h_ok & np.isfinite(grid_est), np.sqrt(grid_est * h_est), grid_est)
-    learned = learned_columns(subjects.feature_source(), subjects["rights_type"], subjects["price_mode"],
-                              lib_src & np.isfinite(grid_est), fit.learned) if choice == "learned" \
-        and fit is not None else None
+    learned = None
+    if choice == "learned" and fit is not None:
+        # (scikit-learn behind it: imported only when the learned model is used)
+        from .learned import learned_columns
+
+        learned = learned_columns(subjects.feature_source(), subjects["rights_type"], subjects["price_mode"],
+                                  lib_src & np.isfinite(grid_est), fit.learned)
     if learned is not None:
         l_ok = np.isfinite(learned["estimate"])
         est = np.where(l_ok, learned["estimate"], np.where(lib_src & h_ok, h_est, grid_est))
