@@ -8,7 +8,7 @@ its asset, the cut). It runs while the cluster starts and competes with the fork
 cores, so its CPU counts even where it overlaps.
 
 Prints, for the synthetic input of ``--n`` assets with 3 comparables each (or ``--input``):
-* ``load``: CPU seconds of the lazy read (not the plan's; for scale);
+* ``load``: CPU seconds of the lazy read and the staging of the input (not the plan's; for scale);
 * ``make_plan``: CPU seconds of the first call in this fresh process (what a run pays: its
   arrays land on fresh memory) and the best of ``--repeat`` calls;
 * with ``--shuffle``: the same with the main table's rows and the records rows shuffled, so
@@ -45,12 +45,13 @@ def write_input(n: int, folder: Path, shuffle: bool) -> Path:
     return src
 
 
-def measure(src: Path, repeat: int, chunk: int) -> tuple[float, float, float, int]:
-    """``(load CPU, first make_plan CPU, best make_plan CPU, partitions)``."""
+def measure(src: Path, repeat: int, chunk: int, stage: Path) -> tuple[float, float, float, int]:
+    """``(load CPU, first make_plan CPU, best make_plan CPU, partitions)``; the load stages the
+    input into ``stage`` as a run by reference does (valuation.batch.staging)."""
     from valuation.batch.plan import load, make_plan
 
     c = time.process_time()
-    inp = load(src, None, lazy=True)
+    inp = load(src, None, lazy=True, stage=stage)
     t_load = time.process_time() - c
     cpu = []
     for _ in range(repeat):
@@ -72,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
         src = args.input or write_input(args.n, Path(tmp), args.shuffle)
         import valuation.batch.plan  # noqa: F401  (imports are not the plan's CPU)
 
-        t_load, first, best, parts = measure(src, max(1, args.repeat), args.chunk)
+        t_load, first, best, parts = measure(src, max(1, args.repeat), args.chunk, Path(tmp) / "staged")
     order = "shuffled" if args.shuffle and not args.input else "as written"
     print(f"load (lazy): {t_load:.3f} CPU-s")
     print(f"make_plan: {src.name} ({order}), {parts} partitions: first {first:.3f} CPU-s, "
