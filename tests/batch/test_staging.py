@@ -76,6 +76,7 @@ def test_the_plan_gets_its_columns_from_the_staging_read(staged):
 def test_staged_rows_are_the_rows_pandas_reads(staged, pos):
     _, w, table, rec = staged
     got = w.rows(pos)
+    w.let_go()                                  # the pages unmapped: the frame still holds its rows
     pd.testing.assert_frame_equal(got, table.iloc[pos])
     if len(pos):
         assert got["name"].isna().tolist() == [k % 5 == 0 for k in pos]       # missing text stays missing
