@@ -78,7 +78,7 @@ from .io import write_table
 from .partition import RESULT_COLUMNS, run_snapshot, thresholds
 from .plan import Input, Plan, Tasks, load, make_plan, valuation_dates
 from .records_check import accounting, balance_text
-from .staging import Staged, discard, settle, stageable, staging_dir
+from .staging import Staged, discard, drop, settle, stageable, staging_dir
 
 __all__ = [
     "CRASH_HOOK_ENV",
@@ -321,6 +321,7 @@ def _revalue(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, out: Pa
                        options={**options, "valuation_dates": valuation_dates(inp)})
     nworkers = int(o.workers or os.cpu_count() or 1)
     _value(run, _stream(staged, run, pool, o, snap_run, opts, nworkers), o.progress)
+    drop(staged)                        # read by no one from here on (batch.staging)
     if isinstance(pool, LocalPool):
         pool.close()                    # its workers are idle from here on
     counts, books_file = _finish(run, books, o.balance_sheet_date)

@@ -38,7 +38,7 @@ import pandas as pd
 from ..core.errors import Issue, ValidationError
 from .io import _read_one, read_portfolio, record_siblings
 
-__all__ = ["Staged", "StagedRead", "discard", "settle", "stage", "stageable", "staging_dir"]
+__all__ = ["Staged", "StagedRead", "discard", "drop", "settle", "stage", "stageable", "staging_dir"]
 
 #: Rows per record batch of the Parquet decode and of the staged files (~4 MB of a 37-column
 #: card table): the run's process holds about one batch of the input at a time, and batches
@@ -231,6 +231,14 @@ def settle(staged: Staged, parts: Path) -> Staged:
         shutil.rmtree(dest)
     os.replace(staged.folder, dest)
     return dataclasses.replace(staged, folder=str(dest))
+
+
+def drop(staged: Staged | None) -> None:
+    """Remove the staged copy once every partition is valued (a resumed run stages its input
+    again): its pages leave the page cache before the run writes and ``fsync``-s its results,
+    and those of it not yet written back never are (~917 MB at 10⁶ assets)."""
+    if staged is not None:
+        shutil.rmtree(staged.folder, ignore_errors=True)
 
 
 @contextlib.contextmanager
