@@ -176,7 +176,7 @@ def _stage_parquet(src: Path, dest: Path, names: tuple[str, ...]) -> StagedRead:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    pf = pq.ParquetFile(src)
+    pf = pq.ParquetFile(src, pre_buffer=False, buffer_size=1 << 20)   # streamed: not the whole row group at once
     schema = pf.schema_arrow
     if any(pa.types.is_dictionary(f.type) for f in schema):
         return _stage_table(pq.read_table(src), dest, names)   # categoricals: one dictionary per column
