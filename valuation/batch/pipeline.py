@@ -58,12 +58,13 @@ from ..core.portfolio import Portfolio
 from ..core.snapshot import LibrarySnapshot
 from . import rundb as hist
 from .assemble import (
+    Previous,
+    ResultsSink,
     Tally,
     diff,
     read_part,
     read_rejects,
-    run_ids,
-    stream_results,
+    results_sink,
 )
 from .backends import BACKENDS, DaskCluster, LocalPool, run_dask, run_local
 from .checkpoints import (
@@ -319,11 +320,13 @@ def _revalue(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, out: Pa
                        input_name=inp.name, out=str(out), engine_version=__version__,
                        options={**options, "valuation_dates": valuation_dates(inp)})
     nworkers = int(o.workers or os.cpu_count() or 1)
-    _value(run, _stream(FileSource(str(portfolio), inp.input_hash) if by_ref else None, run, pool, o,
-                         snap_run, opts, nworkers), o.progress)
-    if isinstance(pool, LocalPool):
-        pool.close()                    # its workers are idle from here on
-    counts, books_file = _finish(run, books, o.balance_sheet_date)
+    prev = Previous(run.eng, plan.n_keep) if run.eng is not None else None
+    with results_sink(pdir, plan.n_parts, out, prev, run_id, done, whole=books) as sink:
+        _value(run, _stream(FileSource(str(portfolio), inp.input_hash) if by_ref else None, run, pool, o,
+                             snap_run, opts, nworkers), o.progress, sink)
+        if isinstance(pool, LocalPool):
+            pool.close()                    # its workers are idle from here on
+        counts, books_file = _finish(run, books, o.balance_sheet_date, prev, sink)
     finished = _now()
     timings["total"] = time.perf_counter() - t_all
     _record(run, counts, t_all)
@@ -386,9 +389,11 @@ def _recorded(run: _Run, options: Mapping[str, Any]) -> RunSummary:
                       resumed_parts=len(run.done), partitions=run.plan.n_parts, history=True)
 
 
-def _value(run: _Run, stream: Any, progress: Callable[[int, int], Any] | bool | None) -> None:
+def _value(run: _Run, stream: Any, progress: Callable[[int, int], Any] | bool | None,
+           sink: ResultsSink | None) -> None:
     """Value the partitions as the backend yields them: checkpoint each, insert its rows into the
-    history, report progress."""
+    history, append the results file as far as the partitions are in order (``sink``), report
+    progress."""
     t = time.perf_counter()
     done_rows, total_rows = run.plan.rows_in(run.done), run.plan.n_keep
     bar = progress_bar(total_rows, progress if isinstance(progress, bool) else None)
@@ -409,6 +414,8 @@ def _value(run: _Run, stream: Any, progress: Callable[[int, int], Any] | bool | 
             if run.eng is not None:
                 hist.insert_partition(run.eng, run.run_id, po.results)
             own += time.perf_counter() - t_own
+            if sink is not None:
+                sink.add(po.index)
             written += 1
             for k in stage:
                 stage[k] += po.seconds.get(k, 0.0)
@@ -427,30 +434,32 @@ def _value(run: _Run, stream: Any, progress: Callable[[int, int], Any] | bool | 
     run.timings["checkpoint"] = own      # this process's share: checkpoint files and history rows
 
 
-def _finish(run: _Run, with_books: bool, balance_sheet_date: _dt.date | None) -> tuple[dict[str, int], str | None]:
-    """Assemble, diff and write the results and the rejects (and, ``with_books``, the impairment
+def _finish(run: _Run, with_books: bool, balance_sheet_date: _dt.date | None, prev: Previous | None,
+            sink: ResultsSink | None) -> tuple[dict[str, int], str | None]:
+    """Finish the results file and write the rejects (and, ``with_books``, the impairment
     register and the disclosure tables), each file atomically; returns ``(counts, books)``.
 
-    A ``.csv`` or ``.parquet`` run without books streams the checkpoints to the results file
-    partition by partition (:func:`~valuation.batch.assemble.stream_results`); otherwise the
-    whole table is assembled (the books read all assets; ``.xlsx`` holds ≤ 1,048,575 rows)."""
+    A ``.csv`` or ``.parquet`` run without books has written its results while the partitions
+    ran (``sink``, :class:`~valuation.batch.assemble.ResultsSink`): only the last partition's
+    rows and the footer are left. Otherwise the whole table is assembled and diffed here (the
+    books read all assets; ``.xlsx`` holds ≤ 1,048,575 rows)."""
     t = time.perf_counter()
     pdir, n_parts = run.pdir, run.plan.n_parts
     rejects, screened_out = read_rejects(pdir, n_parts, run.plan.pre_rejects, run.plan.assigned)
-    ids = run_ids(pdir, n_parts) if run.eng is not None else None
     run.timings["assemble"] = time.perf_counter() - t
-    t = time.perf_counter()
-    prev = hist.previous_results(run.eng, ids) if run.eng is not None else None
-    tally, books, t_prev = Tally(), None, time.perf_counter() - t
-    if n_parts and not with_books and run.out.suffix.lower() in (".csv", ".parquet"):
-        stream_results(pdir, n_parts, prev, run.run_id, run.out, tally, run.timings)
-        run.timings["diff"] += t_prev
+    books = None
+    if sink is not None:
+        tally = sink.close()
+        run.timings["diff"], run.timings["write"] = sink.seconds["diff"], sink.seconds["write"]
     else:
+        t = time.perf_counter()
         parts = [read_part(pdir, i) for i in range(n_parts)]
         results = (pd.concat(parts, ignore_index=True) if parts
                    else pd.DataFrame({c: pd.Series([], dtype=object) for c in RESULT_COLUMNS}))
         del parts
-        final = diff(results, prev, run.run_id)
+        final = diff(results, prev.for_ids(results["asset_id"].astype(str)) if prev is not None else None,
+                     run.run_id)
+        tally = Tally()
         tally.add(final)
         run.timings["diff"] = time.perf_counter() - t
         t = time.perf_counter()
