@@ -104,18 +104,20 @@ def diff_table(results: Any, prev: pd.DataFrame | None, run_id: str, schema: Any
         return pc.fill_null(results.column("flags"), "").to_numpy(zero_copy_only=False).astype(object)
 
     n = results.num_rows
-    ids = results.column("asset_id").to_numpy(zero_copy_only=False) if prev is not None and len(prev) else None
-    failed = pc.fill_null(pc.equal(results.column("status"), "failed"), False).to_numpy(zero_copy_only=False)
-    added = _diff_columns(ids, num("estimate"), num("low"), num("high"), flags, failed, prev, run_id)
-
-    def column(f: Any) -> Any:
-        if f.name not in added:
-            return results.column(f.name).cast(f.type)
-        if f.name == "run_id":
-            return pa.repeat(pa.scalar(run_id, f.type), n)
-        return pa.nulls(n, f.type) if pa.types.is_null(f.type) else pa.array(added[f.name], f.type, from_pandas=True)
-
-    return pa.Table.from_arrays([column(f) for f in schema], schema=schema)
+    if prev is None or not len(prev):
+        # nothing to compare with (as in _diff_columns): the run id, empty flag changes, the rest
+        # missing — constant columns, no per-row arithmetic
+        const = {"run_id": run_id, "flags_new": "", "flags_cleared": ""}
+        added = {c: pa.repeat(pa.scalar(const[c], schema.field(c).type), n) if c in const
+                 else pa.nulls(n, schema.field(c).type) for c in DIFF_COLUMNS}
+    else:
+        failed = pc.fill_null(pc.equal(results.column("status"), "failed"), False).to_numpy(zero_copy_only=False)
+        cols = _diff_columns(results.column("asset_id").to_numpy(zero_copy_only=False), num("estimate"),
+                             num("low"), num("high"), flags, failed, prev, run_id)
+        added = {c: pa.repeat(pa.scalar(run_id, schema.field(c).type), n) if c == "run_id" else
+                 pa.array(cols[c], schema.field(c).type, from_pandas=True) for c in DIFF_COLUMNS}
+    return pa.Table.from_arrays([added[f.name] if f.name in added else results.column(f.name).cast(f.type)
+                                 for f in schema], schema=schema)
 
 
 def read_rejects(pdir: Path, n_parts: int, pre: list[pd.DataFrame],
@@ -229,6 +231,11 @@ class Previous:
         self._load()
         return bool(self.total) and (self.whole is None or len(self.whole) > 0)
 
+    def by_ids(self) -> bool:
+        """Whether :meth:`for_ids` looks the assets up by their ids (else it has every asset)."""
+        self._load()
+        return bool(self.total) and self.whole is None
+
     def for_ids(self, ids: Any) -> pd.DataFrame | None:
         """The previous results of (at least) the assets ``ids``, indexed by asset id."""
         self._load()
@@ -289,8 +296,8 @@ class ResultsSink:
         if self.parquet:
             with pa.memory_map(str(part_files(self.pdir, i)[0])) as src:
                 res = pa.ipc.open_file(src).read_all()
-                prev = self.prev.for_ids(res.column("asset_id").to_numpy(zero_copy_only=False)) \
-                    if self.prev is not None else None
+                prev = None if self.prev is None else self.prev.for_ids(
+                    res.column("asset_id").to_numpy(zero_copy_only=False) if self.prev.by_ids() else None)
                 if self.schema is None:
                     self.schema = results_schema(self.prev is not None and self.prev.any())
                 tab = diff_table(res, prev, self.run_id, self.schema)
