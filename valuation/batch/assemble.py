@@ -38,7 +38,7 @@ from .partition import REJECT_COLUMNS, RESULT_COLUMNS, TEXT_COLUMNS
 from .records_check import unused_records_rejects
 
 __all__ = ["DIFF_COLUMNS", "REJECTS_FILE_COLUMNS", "Previous", "ResultsSink", "Tally", "diff", "diff_table",
-           "read_part", "read_rejects", "results_schema", "results_sink"]
+           "part_rejects", "read_part", "read_rejects", "results_schema", "results_sink"]
 
 DIFF_COLUMNS = ["run_id", "previous_run_id", "previous_estimate", "change", "change_ratio",
                 "previous_low", "previous_high", "low_change", "high_change", "flags_new", "flags_cleared"]
@@ -120,19 +120,24 @@ def diff_table(results: Any, prev: pd.DataFrame | None, run_id: str, schema: Any
                                  for f in schema], schema=schema)
 
 
-def read_rejects(pdir: Path, n_parts: int, pre: list[pd.DataFrame],
-                 assigned: dict[str, Any]) -> tuple[pd.DataFrame, int]:
+def part_rejects(pdir: Path, i: int) -> tuple[pd.DataFrame | None, int]:
+    """``(the rejects of checkpointed partition i or None, its assets screened out)``."""
+    _, rej_p, meta_p = part_files(pdir, i)
+    rj = pd.read_feather(rej_p)
+    if len(rj) and "table" not in rj.columns:   # with it: records rows a worker checked (batch.remote_records)
+        rj.insert(0, "table", "assets")
+    return (rj if len(rj) else None), int(json.loads(meta_p.read_text(encoding="utf-8"))["screened_out"])
+
+
+def read_rejects(pdir: Path, n_parts: int, pre: list[pd.DataFrame], assigned: dict[str, Any],
+                 read: dict[int, tuple[pd.DataFrame | None, int]] | None = None) -> tuple[pd.DataFrame, int]:
     """``(all rejects sorted as the rejects file lists them, assets screened out)``: the rejects
-    found before valuation, those of each partition, and the records rows no asset used."""
-    rej_parts, screened_out = list(pre), 0
-    for i in range(n_parts):
-        _, rej_p, meta_p = part_files(pdir, i)
-        rj = pd.read_feather(rej_p)
-        if len(rj):
-            if "table" not in rj.columns:   # with it: records rows a worker checked (batch.remote_records)
-                rj.insert(0, "table", "assets")
-            rej_parts.append(rj)
-        screened_out += int(json.loads(meta_p.read_text(encoding="utf-8"))["screened_out"])
+    found before valuation, those of each partition (:func:`part_rejects`; ``read``: those
+    already read, by partition), and the records rows no asset used."""
+    read = read or {}
+    parts = [read[i] if i in read else part_rejects(pdir, i) for i in range(n_parts)]
+    screened_out = sum(so for _, so in parts)
+    rej_parts = list(pre) + [rj for rj, _ in parts if rj is not None]
     part_rej = {a for r in rej_parts[len(pre):] for a in r["asset_id"] if a is not None}
     rej_parts += unused_records_rejects(assigned, part_rej)
     rej_parts = [r for r in rej_parts if len(r)]
@@ -269,7 +274,8 @@ class ResultsSink:
         self.tmp = pdir / f"results.tmp{dest.suffix.lower()}"
         self.ready, self.next = set(ready), 0
         self.tally = Tally()
-        self.seconds = {"diff": 0.0, "write": 0.0}
+        self.rejects: dict[int, tuple[pd.DataFrame | None, int]] = {}   # read_rejects(read=...)
+        self.seconds = {"assemble": 0.0, "diff": 0.0, "write": 0.0}
         self.schema: Any = None
         self._out: Any = None       # the ParquetWriter or the CSV file
 
@@ -292,6 +298,9 @@ class ResultsSink:
     def _append(self, i: int) -> None:
         import pyarrow as pa
 
+        t = time.perf_counter()
+        self.rejects[i] = part_rejects(self.pdir, i)
+        self.seconds["assemble"] += time.perf_counter() - t
         t = time.perf_counter()
         if self.parquet:
             with pa.memory_map(str(part_files(self.pdir, i)[0])) as src:

@@ -445,12 +445,13 @@ def _finish(run: _Run, with_books: bool, balance_sheet_date: _dt.date | None, pr
     books read all assets; ``.xlsx`` holds ≤ 1,048,575 rows)."""
     t = time.perf_counter()
     pdir, n_parts = run.pdir, run.plan.n_parts
-    rejects, screened_out = read_rejects(pdir, n_parts, run.plan.pre_rejects, run.plan.assigned)
-    run.timings["assemble"] = time.perf_counter() - t
-    books = None
+    rejects, screened_out = read_rejects(pdir, n_parts, run.plan.pre_rejects, run.plan.assigned,
+                                         sink.rejects if sink is not None else None)
+    run.timings["assemble"], books = time.perf_counter() - t, None
     if sink is not None:
         tally = sink.close()
-        run.timings["diff"], run.timings["write"] = sink.seconds["diff"], sink.seconds["write"]
+        for k in ("assemble", "diff", "write"):
+            run.timings[k] = run.timings.get(k, 0.0) + sink.seconds[k]
     else:
         t = time.perf_counter()
         parts = [read_part(pdir, i) for i in range(n_parts)]
@@ -459,8 +460,7 @@ def _finish(run: _Run, with_books: bool, balance_sheet_date: _dt.date | None, pr
         del parts
         final = diff(results, prev.for_ids(results["asset_id"].astype(str)) if prev is not None else None,
                      run.run_id)
-        tally = Tally()
-        tally.add(final)
+        (tally := Tally()).add(final)
         run.timings["diff"] = time.perf_counter() - t
         t = time.perf_counter()
         if with_books:
