@@ -156,12 +156,6 @@ def read_part(pdir: Path, i: int, columns: list[str] | None = None) -> pd.DataFr
     return pd.read_feather(part_files(pdir, i)[0], columns=columns)
 
 
-def run_ids(pdir: Path, n_parts: int) -> pd.Series:
-    """The asset ids of every result row, in partition order (one column read per partition)."""
-    ids = [read_part(pdir, i, ["asset_id"])["asset_id"] for i in range(n_parts)]
-    return pd.concat(ids, ignore_index=True) if ids else pd.Series([], dtype=object)
-
-
 @dataclasses.dataclass
 class Tally:
     """The run's counts of result rows, added up partition by partition."""
@@ -175,7 +169,7 @@ class Tally:
 
     def add(self, fr: pd.DataFrame) -> None:
         """Count the rows of a diffed frame (:func:`diff`)."""
-        self.add_table(pa_table(fr[["status", "flags", "previous_run_id"]]))
+        self.add_table(_pa_table(fr[["status", "flags", "previous_run_id"]]))
 
     def add_table(self, t: Any) -> None:
         """Count the rows of a diffed Arrow table (:func:`diff_table`)."""
@@ -191,7 +185,7 @@ class Tally:
         self.with_previous += t.num_rows - t.column("previous_run_id").null_count
 
 
-def pa_table(fr: pd.DataFrame) -> Any:
+def _pa_table(fr: pd.DataFrame) -> Any:
     import pyarrow as pa
 
     return pa.Table.from_pandas(fr, preserve_index=False, nthreads=1)

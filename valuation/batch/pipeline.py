@@ -32,7 +32,9 @@ Stages and guarantees
   estimate and range, change, change ratio, flags new and cleared.
 * **write** — results (``.csv``/``.parquet``/``.xlsx`` by suffix) and rejects, each atomically;
   ``.csv``/``.parquet`` results are diffed and written partition by partition from the
-  checkpoints (:mod:`valuation.batch.assemble`), so the run never holds the whole table.
+  checkpoints while the partitions run (:class:`~valuation.batch.assemble.ResultsSink`), so
+  the run never holds the whole table and little is left after the last partition (timings
+  ``diff``/``write``: this process's seconds on them, mostly during ``partitions``).
 * **record** — run row (id, started/finished, snapshot id, input hash, options, counts, timings
   per stage) and per-asset results in the same transaction (``history=False`` skips the database:
   no diff and no record — for throw-away benchmarks only).
@@ -436,13 +438,10 @@ def _value(run: _Run, stream: Any, progress: Callable[[int, int], Any] | bool | 
 
 def _finish(run: _Run, with_books: bool, balance_sheet_date: _dt.date | None, prev: Previous | None,
             sink: ResultsSink | None) -> tuple[dict[str, int], str | None]:
-    """Finish the results file and write the rejects (and, ``with_books``, the impairment
-    register and the disclosure tables), each file atomically; returns ``(counts, books)``.
-
-    A ``.csv`` or ``.parquet`` run without books has written its results while the partitions
-    ran (``sink``, :class:`~valuation.batch.assemble.ResultsSink`): only the last partition's
-    rows and the footer are left. Otherwise the whole table is assembled and diffed here (the
-    books read all assets; ``.xlsx`` holds ≤ 1,048,575 rows)."""
+    """Finish the results file (``sink``: written while the partitions ran, only the footer is
+    left; else the whole table is assembled and diffed here: the books read all assets, ``.xlsx``
+    holds ≤ 1,048,575 rows), write the rejects (and, ``with_books``, the impairment register and
+    the disclosure tables), each file atomically; returns ``(counts, books)``."""
     t = time.perf_counter()
     pdir, n_parts = run.pdir, run.plan.n_parts
     rejects, screened_out = read_rejects(pdir, n_parts, run.plan.pre_rejects, run.plan.assigned,
