@@ -122,8 +122,12 @@ def diff_table(results: Any, prev: pd.DataFrame | None, run_id: str, schema: Any
 
 def part_rejects(pdir: Path, i: int) -> tuple[pd.DataFrame | None, int]:
     """``(the rejects of checkpointed partition i or None, its assets screened out)``."""
+    import pyarrow as pa
+
     _, rej_p, meta_p = part_files(pdir, i)
-    rj = pd.read_feather(rej_p)
+    with pa.memory_map(str(rej_p)) as src:      # most partitions reject nothing: no pandas frame then
+        empty = pa.ipc.open_file(src).read_all().num_rows == 0
+    rj = pd.DataFrame() if empty else pd.read_feather(rej_p)
     if len(rj) and "table" not in rj.columns:   # with it: records rows a worker checked (batch.remote_records)
         rj.insert(0, "table", "assets")
     return (rj if len(rj) else None), int(json.loads(meta_p.read_text(encoding="utf-8"))["screened_out"])
