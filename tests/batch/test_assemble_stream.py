@@ -130,6 +130,10 @@ def test_resumed_partitions_are_written_first_and_a_failed_run_leaves_no_file(tm
         sink.add(4)
         sink.close()
     assert out.read_bytes() == ref.read_bytes()
+    out.unlink()
+    with ResultsSink(tmp_path / "parts", 5, out, None, RUN, set(range(5))) as sink:   # all taken over
+        sink.close()
+    assert out.read_bytes() == ref.read_bytes()
     with pytest.raises(KeyboardInterrupt), ResultsSink(tmp_path / "parts", 5, out, None, RUN, set()) as sink:
         sink.add(0)
         assert sink.tmp.exists()
@@ -196,7 +200,8 @@ def _cli(args, env_extra, cwd):
                           capture_output=True, text=True, timeout=120, check=False)
 
 
-def test_killed_parquet_run_resumes_to_the_same_file(tmp_path):
+@pytest.mark.parametrize("crash_after", [2, 5])    # 5: every partition checkpointed, none left to value
+def test_killed_parquet_run_resumes_to_the_same_file(tmp_path, crash_after):
     a, recs = small_portfolio(24, seed=11)
     src = tmp_path / "pf.parquet"
     a.to_parquet(src)
@@ -204,13 +209,13 @@ def test_killed_parquet_run_resumes_to_the_same_file(tmp_path):
     out = tmp_path / "res.parquet"
     args = [str(src), "--out", str(out), "--db", f"sqlite:///{tmp_path / 'runs.db'}", "--workers", "1",
             "--chunk-size", "5", "--as-of", AS_OF, "--format", "json"]
-    p = _cli(["revalue", *args], {CRASH_HOOK_ENV: "2"}, tmp_path)
+    p = _cli(["revalue", *args], {CRASH_HOOK_ENV: str(crash_after)}, tmp_path)
     assert p.returncode == 70, p.stderr[-2000:]
     # crashed: the results written so far are in the checkpoint folder, no results file
     assert not out.exists() and (parts_dir(out) / "results.tmp.parquet").exists()
     p2 = _cli(["revalue", *args, "--resume"], {}, tmp_path)
     assert p2.returncode == 0, p2.stderr[-2000:]
-    assert json.loads(p2.stdout)["resumed_parts"] == 2 and not parts_dir(out).exists()
+    assert json.loads(p2.stdout)["resumed_parts"] == crash_after and not parts_dir(out).exists()
     ref = tmp_path / "ref.parquet"
     revalue(src, ref, library="seed", db=f"sqlite:///{tmp_path / 'ref.db'}", workers=1, chunk_size=5, as_of=AS_OF)
     got, want = pq.read_table(out), pq.read_table(ref)

@@ -288,6 +288,9 @@ class ResultsSink:
     def add(self, i: int) -> None:
         """Partition ``i`` is checkpointed: append it and every following one already there."""
         self.ready.add(i)
+        self._drain()
+
+    def _drain(self) -> None:
         while self.next in self.ready:
             self.ready.discard(self.next)
             self._append(self.next)
@@ -343,14 +346,15 @@ class ResultsSink:
 
     def close(self) -> Tally:
         """Append what is left, write the footer and replace ``dest`` with the file; the rows' tally."""
+        self._drain()           # a resumed run whose partitions were all checkpointed gets no add()
         t = time.perf_counter()
         if self.next != self.n_parts:
             raise RuntimeError(f"results file: partition {self.next} of {self.n_parts} was never checkpointed")
         if self.parquet and (self.tally.with_previous > 0) != _is_text(self.schema, "previous_run_id"):
             self._close_out()                            # see the class docstring
             self.schema, self.tally, self.next = results_schema(self.tally.with_previous > 0), Tally(), 0
-            for i in range(self.n_parts):
-                self.add(i)
+            self.ready = set(range(self.n_parts))
+            self._drain()
         self._close_out()
         with open(self.tmp, "rb+") as fh:
             os.fsync(fh.fileno())
