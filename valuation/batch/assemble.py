@@ -282,8 +282,11 @@ class ResultsSink:
 
     def __exit__(self, exc_type: Any, *_: Any) -> None:
         if exc_type is not None:     # the run failed: no results file, nothing half-written kept
-            self._close_out()
-            self.tmp.unlink(missing_ok=True)
+            try:
+                with contextlib.suppress(Exception):    # the run's own error is the one to report
+                    self._close_out()
+            finally:
+                self.tmp.unlink(missing_ok=True)
 
     def add(self, i: int) -> None:
         """Partition ``i`` is checkpointed: append it and every following one already there."""
