@@ -32,7 +32,9 @@ Stages and guarantees
   estimate and range, change, change ratio, flags new and cleared.
 * **write** — results (``.csv``/``.parquet``/``.xlsx`` by suffix) and rejects, each atomically;
   ``.csv``/``.parquet`` results are diffed and written partition by partition from the
-  checkpoints (:mod:`valuation.batch.assemble`), so the run never holds the whole table.
+  checkpoints while the partitions run (:class:`~valuation.batch.assemble.ResultsSink`), so
+  the run never holds the whole table and little is left after the last partition (timings
+  ``diff``/``write``: this process's seconds on them, mostly during ``partitions``).
 * **record** — run row (id, started/finished, snapshot id, input hash, options, counts, timings
   per stage) and per-asset results in the same transaction (``history=False`` skips the database:
   no diff and no record — for throw-away benchmarks only).
@@ -58,12 +60,13 @@ from ..core.portfolio import Portfolio
 from ..core.snapshot import LibrarySnapshot
 from . import rundb as hist
 from .assemble import (
+    Previous,
+    ResultsSink,
     Tally,
     diff,
     read_part,
     read_rejects,
-    run_ids,
-    stream_results,
+    results_sink,
 )
 from .backends import BACKENDS, DaskCluster, LocalPool, run_dask, run_local
 from .checkpoints import (
@@ -320,11 +323,13 @@ def _revalue(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, out: Pa
                        input_name=inp.name, out=str(out), engine_version=__version__,
                        options={**options, "valuation_dates": valuation_dates(inp)})
     nworkers = int(o.workers or os.cpu_count() or 1)
-    _value(run, _stream(staged, run, pool, o, snap_run, opts, nworkers), o.progress)
-    drop(staged)                        # read by no one from here on (batch.staging)
-    if isinstance(pool, LocalPool):
-        pool.close()                    # its workers are idle from here on
-    counts, books_file = _finish(run, books, o.balance_sheet_date)
+    prev = Previous(run.eng, plan.n_keep) if run.eng is not None else None
+    with results_sink(pdir, plan.n_parts, out, prev, run_id, done, whole=books) as sink:
+        _value(run, _stream(staged, run, pool, o, snap_run, opts, nworkers), o.progress, sink)
+        drop(staged)                        # read by no one from here on (batch.staging)
+        if isinstance(pool, LocalPool):
+            pool.close()                    # its workers are idle from here on
+        counts, books_file = _finish(run, books, o.balance_sheet_date, prev, sink)
     finished = _now()
     timings["total"] = time.perf_counter() - t_all
     _record(run, counts, t_all)
@@ -386,9 +391,11 @@ def _recorded(run: _Run, options: Mapping[str, Any]) -> RunSummary:
                       resumed_parts=len(run.done), partitions=run.plan.n_parts, history=True)
 
 
-def _value(run: _Run, stream: Any, progress: Callable[[int, int], Any] | bool | None) -> None:
+def _value(run: _Run, stream: Any, progress: Callable[[int, int], Any] | bool | None,
+           sink: ResultsSink | None) -> None:
     """Value the partitions as the backend yields them: checkpoint each, insert its rows into the
-    history, report progress."""
+    history, append the results file as far as the partitions are in order (``sink``), report
+    progress."""
     t = time.perf_counter()
     done_rows, total_rows = run.plan.rows_in(run.done), run.plan.n_keep
     bar = progress_bar(total_rows, progress if isinstance(progress, bool) else None)
@@ -409,6 +416,8 @@ def _value(run: _Run, stream: Any, progress: Callable[[int, int], Any] | bool | 
             if run.eng is not None:
                 hist.insert_partition(run.eng, run.run_id, po.results)
             own += time.perf_counter() - t_own
+            if sink is not None:
+                sink.add(po.index)
             written += 1
             for k in stage:
                 stage[k] += po.seconds.get(k, 0.0)
@@ -427,31 +436,30 @@ def _value(run: _Run, stream: Any, progress: Callable[[int, int], Any] | bool | 
     run.timings["checkpoint"] = own      # this process's share: checkpoint files and history rows
 
 
-def _finish(run: _Run, with_books: bool, balance_sheet_date: _dt.date | None) -> tuple[dict[str, int], str | None]:
-    """Assemble, diff and write the results and the rejects (and, ``with_books``, the impairment
-    register and the disclosure tables), each file atomically; returns ``(counts, books)``.
-
-    A ``.csv`` or ``.parquet`` run without books streams the checkpoints to the results file
-    partition by partition (:func:`~valuation.batch.assemble.stream_results`); otherwise the
-    whole table is assembled (the books read all assets; ``.xlsx`` holds ≤ 1,048,575 rows)."""
+def _finish(run: _Run, with_books: bool, balance_sheet_date: _dt.date | None, prev: Previous | None,
+            sink: ResultsSink | None) -> tuple[dict[str, int], str | None]:
+    """Finish the results file (``sink``: written while the partitions ran, only the footer is
+    left; else the whole table is assembled and diffed here: the books read all assets, ``.xlsx``
+    holds ≤ 1,048,575 rows), write the rejects (and, ``with_books``, the impairment register and
+    the disclosure tables), each file atomically; returns ``(counts, books)``."""
     t = time.perf_counter()
     pdir, n_parts = run.pdir, run.plan.n_parts
-    rejects, screened_out = read_rejects(pdir, n_parts, run.plan.pre_rejects, run.plan.assigned)
-    ids = run_ids(pdir, n_parts) if run.eng is not None else None
-    run.timings["assemble"] = time.perf_counter() - t
-    t = time.perf_counter()
-    prev = hist.previous_results(run.eng, ids) if run.eng is not None else None
-    tally, books, t_prev = Tally(), None, time.perf_counter() - t
-    if n_parts and not with_books and run.out.suffix.lower() in (".csv", ".parquet"):
-        stream_results(pdir, n_parts, prev, run.run_id, run.out, tally, run.timings)
-        run.timings["diff"] += t_prev
+    rejects, screened_out = read_rejects(pdir, n_parts, run.plan.pre_rejects, run.plan.assigned,
+                                         sink.rejects if sink is not None else None)
+    run.timings["assemble"], books = time.perf_counter() - t, None
+    if sink is not None:
+        tally = sink.close()
+        for k in ("assemble", "diff", "write"):
+            run.timings[k] = run.timings.get(k, 0.0) + sink.seconds[k]
     else:
+        t = time.perf_counter()
         parts = [read_part(pdir, i) for i in range(n_parts)]
         results = (pd.concat(parts, ignore_index=True) if parts
                    else pd.DataFrame({c: pd.Series([], dtype=object) for c in RESULT_COLUMNS}))
         del parts
-        final = diff(results, prev, run.run_id)
-        tally.add(final)
+        final = diff(results, prev.for_ids(results["asset_id"].astype(str)) if prev is not None else None,
+                     run.run_id)
+        (tally := Tally()).add(final)
         run.timings["diff"] = time.perf_counter() - t
         t = time.perf_counter()
         if with_books:

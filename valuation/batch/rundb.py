@@ -38,6 +38,7 @@ __all__ = [
     "insert_results",
     "latest",
     "metadata",
+    "latest_count",
     "previous_results",
     "results",
     "run_show",
@@ -244,16 +245,26 @@ def run_status(eng: sa.Engine, run_id: str) -> str | None:
         return c.execute(sa.select(runs.c.status).where(runs.c.id == run_id)).scalar_one_or_none()
 
 
-def previous_results(eng: sa.Engine, asset_ids: pd.Series) -> pd.DataFrame:
-    """The last valued result of each asset (``batch_latest``), indexed by asset id."""
+def latest_count(eng: sa.Engine) -> int:
+    """How many assets have a last valued result (rows of ``batch_latest``)."""
+    ensure_schema(eng)
+    with eng.connect() as c:
+        return int(c.execute(sa.select(sa.func.count()).select_from(latest)).scalar_one())
+
+
+def previous_results(eng: sa.Engine, asset_ids: pd.Series | None = None) -> pd.DataFrame:
+    """The last valued result of each asset (``batch_latest``) of ``asset_ids`` (at least; the
+    whole table when they are many), or of every asset (``None``), indexed by asset id."""
     ensure_schema(eng)
     cols = ["asset_id", "run_id", "estimate", "low", "high", "flags"]
-    ids = pd.Index(asset_ids.astype(str).unique())
+    ids = None if asset_ids is None else pd.Index(asset_ids.astype(str).unique())
     with eng.connect() as c:
         total = c.execute(sa.select(sa.func.count()).select_from(latest)).scalar_one()
-        if total == 0 or len(ids) == 0:
+        if total == 0 or (ids is not None and len(ids) == 0):
             return pd.DataFrame(columns=cols).set_index("asset_id")
-        if len(ids) * 4 >= total or len(ids) > 20_000:
+        if ids is None:
+            fr = pd.read_sql_query(sa.select(latest), c)
+        elif len(ids) * 4 >= total or len(ids) > 20_000:
             fr = pd.read_sql_query(sa.select(latest), c)
             fr = fr[fr["asset_id"].isin(ids)]
         else:
