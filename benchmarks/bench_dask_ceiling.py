@@ -4,11 +4,12 @@ partitions valued in one process, then split between two processes side by side,
 The Dask scaling efficiency (``bench_revalue.py``: T(1 worker) / (2 × T(2 workers))) counts
 everything a run does: the cluster's start, the run's plan and its tail, the scheduler and the
 workers' own threads. This script takes all of that away and keeps only the partitions'
-work: the run's process reads and plans the input once (not timed), then forks
+work: the run's process reads, stages and plans the input once as a run by reference does
+(:func:`valuation.batch.plan.load` with ``stage``, a lazy plan; not timed), then forks
 
-* one process that values every partition (:func:`valuation.batch.partition.run_partition`)
-  and writes its checkpoint (:func:`valuation.batch.checkpoints.write_part`), as one worker
-  does, and afterwards
+* one process that does every partition's work exactly as a worker does it
+  (:func:`valuation.batch.remote.run_ref`: cut its rows from the staged copy, check its records
+  rows, value it, write its checkpoint), and afterwards
 * two processes side by side, one taking the even partitions, the other the odd ones.
 
 It prints each process's wall and CPU seconds and, as its LAST line,
@@ -36,15 +37,15 @@ _STATE: dict = {}
 
 
 def _work(which: str, folder: str, conn) -> None:
-    """Value this process's partitions (``all``, ``even`` or ``odd``) and report its seconds."""
-    from valuation.batch.checkpoints import write_part
-    from valuation.batch.partition import run_partition
+    """Value this process's partitions (``all``, ``even`` or ``odd``) as a worker does and
+    report its seconds."""
+    from valuation.batch.remote import run_ref
 
-    plan, inp, snap, opts = _STATE["plan"], _STATE["inp"], _STATE["snap"], _STATE["opts"]
+    plan, staged, snap, opts = _STATE["plan"], _STATE["staged"], _STATE["snap"], _STATE["opts"]
     parts = range(plan.n_parts) if which == "all" else range(0 if which == "even" else 1, plan.n_parts, 2)
     wall, cpu = time.perf_counter(), time.process_time()
     for i in parts:
-        write_part(Path(folder), run_partition(plan.task(inp, i), snap, opts))
+        run_ref(plan.ref(i), staged, snap, opts, folder, False)
     conn.send((time.perf_counter() - wall, time.process_time() - cpu))
     conn.close()
 
@@ -82,11 +83,11 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="bench_ceiling.") as tmp:
         folder = Path(tmp)
         src = write_input(args.n, folder, seed=1)
-        inp = load(src, None)
+        inp = load(src, None, lazy=True, stage=folder / "staged")   # as a run by reference
         plan = make_plan(inp, args.chunk_size)
         snap = snapshot("seed")
         snap_run, _ = run_snapshot(snap, plan.n_keep)
-        _STATE.update(plan=plan, inp=inp, snap=snap_run,
+        _STATE.update(plan=plan, staged=inp.staged, snap=snap_run,
                       opts={"only": "all", "thresholds": thresholds(snap), "as_of": datetime.date(2026, 1, 15),
                             "flag_messages": False})
         t1s, t2s = [], []
