@@ -49,6 +49,7 @@ __all__ = [
     "file_sha256",
     "frame_sha256",
     "neutralise_formulas",
+    "read_one_table",
     "read_portfolio",
     "record_siblings",
     "write_table",
@@ -85,7 +86,9 @@ def record_siblings(path: str | os.PathLike[str]) -> dict[str, Path]:
     return out
 
 
-def _read_one(path: Path, fmt: str) -> pd.DataFrame:
+def read_one_table(path: Path, fmt: str) -> pd.DataFrame:
+    """One ``.csv`` or ``.parquet`` table as :func:`read_portfolio` reads each of its tables
+    (``asset_id`` as text); the staging of a CSV input reads it so too (``batch/staging.py``)."""
     if fmt == "csv":
         return pd.read_csv(path, dtype={"asset_id": "str"}, encoding="utf-8-sig", low_memory=False)
     return pd.read_parquet(path)
@@ -124,9 +127,9 @@ def read_portfolio(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, dict[str
         assets = sheets.pop(main)
         records.update(sheets)
     else:
-        assets = _read_one(p, fmt)
+        assets = read_one_table(p, fmt)
         for t, q in record_siblings(p).items():
-            records[t] = _read_one(q, fmt)
+            records[t] = read_one_table(q, fmt)
     issues = []
     for t, fr in records.items():
         if "asset_id" not in fr.columns:

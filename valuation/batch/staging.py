@@ -36,7 +36,7 @@ from typing import Any
 import pandas as pd
 
 from ..core.errors import Issue, ValidationError
-from .io import _read_one, read_portfolio, record_siblings
+from .io import read_one_table, read_portfolio, record_siblings
 
 __all__ = ["Staged", "StagedRead", "discard", "drop", "settle", "stage", "stageable", "staging_dir"]
 
@@ -214,7 +214,7 @@ def _stage_csv(src: Path, dest: Path, names: tuple[str, ...]) -> StagedRead:
     go. The plan's columns are those of that frame."""
     import pyarrow as pa
 
-    fr = _read_one(src, "csv")
+    fr = read_one_table(src, "csv")
     table = pa.Table.from_pandas(fr, preserve_index=False)
     with pa.OSFile(str(dest), "wb") as fh, pa.ipc.new_file(fh, table.schema) as w:
         w.write_table(table, max_chunksize=BATCH)
