@@ -349,6 +349,7 @@ def main() -> None:
             srv.wait(20)
         except subprocess.TimeoutExpired:
             os.killpg(srv.pid, signal.SIGKILL)
+        shutil.rmtree(tmp, ignore_errors=True)      # the service's database and runs
 
     print(f"card: {a.card.name}; clients: {a.clients}; server workers: {a.server_workers}; "
           f"compute processes: {'default' if a.compute_processes is None else a.compute_processes}; "
