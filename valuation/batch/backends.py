@@ -154,14 +154,14 @@ _START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_me
 _SERVER_ENV: dict[str, str] = {}
 
 #: What a worker imports to value a partition (the engine, the approaches, pandas, pyarrow's
-#: Parquet reader, ``scipy.special``: ~900 modules, ~0.55 CPU-s; scikit-learn, statsmodels and
+#: IPC reader and writer — it reads the staged copy of the input, not a Parquet file —,
+#: ``scipy.special``: ~900 modules, ~0.55 CPU-s; scikit-learn, statsmodels and
 #: ``scipy.stats`` only where the case library's models use them, tests/core/test_import_budget.py):
 #: imported once in the fork server, so that every worker forked from it starts with them
 #: instead of importing them again itself — at 2 workers the second import was CPU the two
 #: cores shared with the computing (issue 20 step 6).
 WORKER_MODULES = ("valuation.batch.remote", "valuation.engine", "valuation.methods.registry",
-                  "valuation.pricing.reconcile", "valuation.quality", "valuation.core.signs",
-                  "pyarrow.parquet")
+                  "valuation.pricing.reconcile", "valuation.quality", "valuation.core.signs")
 
 
 def _preload_fork_server() -> None:
