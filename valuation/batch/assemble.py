@@ -215,8 +215,8 @@ def results_schema(has_prev: bool) -> Any:
 class Previous:
     """Each asset's last valued result (``batch_latest``), what the diff compares with, read
     when the first partition is diffed (while the workers value the next ones): the whole
-    table at once when the run values at least a quarter of it or more than 20,000 assets
-    (:func:`~valuation.batch.rundb.previous_results`), else per partition by its ids."""
+    table at once when the run's assets are many beside it
+    (:func:`~valuation.batch.rundb.reads_whole`), else per partition by its ids."""
 
     def __init__(self, eng: Any, n_assets: int) -> None:
         self.eng, self.n_assets = eng, n_assets
@@ -226,8 +226,8 @@ class Previous:
     def _load(self) -> None:
         if self.total is None:
             self.total = hist.latest_count(self.eng)
-            if self.total and (self.n_assets * 4 >= self.total or self.n_assets > 20_000):
-                self.whole = hist.previous_results(self.eng)
+            if self.total and hist.reads_whole(self.n_assets, self.total):
+                self.whole = hist.previous_results(self.eng, total=self.total)
 
     def any(self) -> bool:
         """Whether any asset may have a previous result (the table is not empty)."""
@@ -244,7 +244,9 @@ class Previous:
         self._load()
         if not self.total:
             return None
-        return self.whole if self.whole is not None else hist.previous_results(self.eng, pd.Series(ids))
+        if self.whole is not None:
+            return self.whole
+        return hist.previous_results(self.eng, pd.Series(ids), total=self.total)   # counted once, not per partition
 
 
 class ResultsSink:

@@ -39,6 +39,7 @@ __all__ = [
     "latest",
     "metadata",
     "latest_count",
+    "reads_whole",
     "previous_results",
     "results",
     "run_show",
@@ -252,19 +253,30 @@ def latest_count(eng: sa.Engine) -> int:
         return int(c.execute(sa.select(sa.func.count()).select_from(latest)).scalar_one())
 
 
-def previous_results(eng: sa.Engine, asset_ids: pd.Series | None = None) -> pd.DataFrame:
+def reads_whole(n_ids: int, total: int) -> bool:
+    """Whether the previous results of ``n_ids`` assets are read as the whole ``batch_latest``
+    table (``total`` rows) rather than by id: when they are a quarter of it or more, or more
+    than 20,000 (one scan beats chunks of ``IN`` lists)."""
+    return n_ids * 4 >= total or n_ids > 20_000
+
+
+def previous_results(eng: sa.Engine, asset_ids: pd.Series | None = None, total: int | None = None
+                     ) -> pd.DataFrame:
     """The last valued result of each asset (``batch_latest``) of ``asset_ids`` (at least; the
-    whole table when they are many), or of every asset (``None``), indexed by asset id."""
+    whole table when they are many, :func:`reads_whole`), or of every asset (``None``), indexed
+    by asset id. ``total``: the table's rows when the caller has counted them
+    (:func:`latest_count`)."""
     ensure_schema(eng)
     cols = ["asset_id", "run_id", "estimate", "low", "high", "flags"]
     ids = None if asset_ids is None else pd.Index(asset_ids.astype(str).unique())
     with eng.connect() as c:
-        total = c.execute(sa.select(sa.func.count()).select_from(latest)).scalar_one()
+        if total is None:
+            total = c.execute(sa.select(sa.func.count()).select_from(latest)).scalar_one()
         if total == 0 or (ids is not None and len(ids) == 0):
             return pd.DataFrame(columns=cols).set_index("asset_id")
         if ids is None:
             fr = pd.read_sql_query(sa.select(latest), c)
-        elif len(ids) * 4 >= total or len(ids) > 20_000:
+        elif reads_whole(len(ids), total):
             fr = pd.read_sql_query(sa.select(latest), c)
             fr = fr[fr["asset_id"].isin(ids)]
         else:
