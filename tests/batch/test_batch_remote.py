@@ -12,7 +12,7 @@ from batch_helpers import AS_OF, comparable, defective_portfolio, write_defectiv
 from valuation.api import revalue
 from valuation.batch import plan as plan_mod
 from valuation.batch import remote, rundb
-from valuation.batch.io import file_sha256, read_portfolio
+from valuation.batch.io import file_sha256
 from valuation.batch.partition import FAIL_HOOK_ENV
 from valuation.batch.plan import load, make_plan
 from valuation.batch.remote import PartRef, WorkerInput, task_of, worker_input
@@ -53,11 +53,11 @@ def test_by_reference_equals_in_process(tmp_path: Path, monkeypatch, suffix: str
 def test_task_of_equals_the_plans_task(tmp_path: Path):
     """The task a worker builds from positions is the plan's own task (rows, records, index)."""
     src, _ = _write(tmp_path, ".csv")
-    inp = load(src, None)
+    inp = load(src, None, stage=tmp_path / "staged")     # the whole table, and the workers' staged copy
     plan = make_plan(inp, 7)
-    table, records = read_portfolio(src)
+    worker = WorkerInput(inp.staged)
     for i in range(plan.n_parts):
-        want, got = plan.task(inp, i), task_of(plan.ref(i), WorkerInput(table, records))
+        want, got = plan.task(inp, i), task_of(plan.ref(i), worker)
         pd.testing.assert_frame_equal(want.table, got.table)
         np.testing.assert_array_equal(want.rows, got.rows)
         assert want.records.keys() == got.records.keys()

@@ -88,7 +88,7 @@ def test_records_rows_go_to_the_partition_of_their_asset(tmp_path: Path):
 def test_a_worker_cuts_parquet_rows_as_pandas_reads_them(tmp_path: Path, index: str | None):
     src = _write(tmp_path, ".parquet", index)
     table, records = read_portfolio(src)
-    w = WorkerInput.read(_staged(src, tmp_path))
+    w = WorkerInput(_staged(src, tmp_path))
     for pos in (np.arange(0, 7), np.arange(9, 30), np.array([1, 2, 5, 29]), np.array([], dtype=np.int64)):
         pd.testing.assert_frame_equal(w.rows(pos), table.iloc[pos])
         rec = records["market.comparables"]
@@ -100,7 +100,7 @@ def test_the_workers_task_from_parquet_is_the_plans_task(tmp_path: Path):
     src = _write(tmp_path, ".parquet")
     inp = load(src, None)
     plan = make_plan(inp, 7)
-    w = WorkerInput.read(_staged(src, tmp_path))
+    w = WorkerInput(_staged(src, tmp_path))
     for i in range(plan.n_parts):
         want, got = plan.task(inp, i), task_of(plan.ref(i), w)
         pd.testing.assert_frame_equal(want.table, got.table)

@@ -58,7 +58,7 @@ def staged(request, tmp_path_factory):
     inp = load(src, None, lazy=True, stage=tmp / "stg")
     mp.undo()
     table, records = read_portfolio(src)
-    return inp, WorkerInput.read(inp.staged), table, records["market.comparables"]
+    return inp, WorkerInput(inp.staged), table, records["market.comparables"]
 
 
 def test_the_plan_gets_its_columns_from_the_staging_read(staged):
@@ -103,7 +103,7 @@ def test_staging_a_categorical_parquet_column(tmp_path: Path):
     inp = load(tmp_path / "pf.parquet", None, lazy=True, stage=tmp_path / "stg")
     table, _ = read_portfolio(tmp_path / "pf.parquet")
     pos = np.array([1, 8, 20])
-    pd.testing.assert_frame_equal(WorkerInput.read(inp.staged).rows(pos), table.iloc[pos])
+    pd.testing.assert_frame_equal(WorkerInput(inp.staged).rows(pos), table.iloc[pos])
 
 
 def test_settle_moves_the_copy_into_the_parts_folder(tmp_path: Path):
@@ -116,7 +116,7 @@ def test_settle_moves_the_copy_into_the_parts_folder(tmp_path: Path):
     inp = load(tmp_path / "pf.parquet", None, lazy=True, stage=staging.staging_dir(out))
     settled = staging.settle(inp.staged, parts)
     assert settled.folder == str(parts / "input") and not staging.staging_dir(out).exists()
-    pd.testing.assert_frame_equal(WorkerInput.read(settled).rows(np.arange(3)), main.iloc[:3])
+    pd.testing.assert_frame_equal(WorkerInput(settled).rows(np.arange(3)), main.iloc[:3])
     staging.staging_dir(out).mkdir()
     with staging.discard(out):                  # a run that stops before settling leaves nothing
         pass

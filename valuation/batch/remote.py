@@ -73,8 +73,8 @@ class PartRef:
 
 
 class WorkerInput:
-    """The run's input as a worker holds it: the main table and the records tables (Arrow
-    tables memory-mapped from the staged copy, or pandas frames), from which :meth:`rows` and
+    """The run's staged input as a worker holds it: the main table and the records tables,
+    Arrow tables memory-mapped from the staged copy, from which :meth:`rows` and
     :meth:`records_rows` cut a partition's rows as pandas frames.
 
     The staged tables stay in the page cache the run's process wrote them to; a worker maps
@@ -82,16 +82,11 @@ class WorkerInput:
     converts one partition at a time, so it holds about one partition as pandas. The frames
     equal ``read_portfolio(...)[...].iloc[positions]`` (``tests/batch/test_dask_reads.py``)."""
 
-    def __init__(self, table: Any, records: Mapping[str, Any], staged: Staged | None = None,
-                 maps: list[mmap.mmap] | None = None):
-        self.table, self.records, self.staged, self._maps = table, dict(records), staged, maps or []
-
-    @staticmethod
-    def read(staged: Staged) -> WorkerInput:
-        """The staged copy, memory-mapped (zero-copy: the files are uncompressed IPC)."""
-        maps: list[mmap.mmap] = []
-        table = _mapped(staged.path(), maps)
-        return WorkerInput(table, {t: _mapped(staged.path(t), maps) for t in staged.tables}, staged, maps)
+    def __init__(self, staged: Staged):
+        """Map the staged copy (zero-copy: the files are uncompressed IPC)."""
+        self.staged, self._maps = staged, []
+        self.table = _mapped(staged.path(), self._maps)
+        self.records = {t: _mapped(staged.path(t), self._maps) for t in staged.tables}
 
     def let_go(self) -> None:
         """Unmap the pages this worker touched (``MADV_DONTNEED``; they stay in the page cache,
@@ -103,12 +98,11 @@ class WorkerInput:
 
     def rows(self, pos: np.ndarray) -> pd.DataFrame:
         """The main table's rows at positions ``pos`` (increasing), indexed as ``iloc`` gives them."""
-        return _cut(self.table, pos, *(self.staged.fixes() if self.staged else ()))
+        return _cut(self.table, pos, *self.staged.fixes())
 
     def records_rows(self, name: str, pos: np.ndarray) -> pd.DataFrame:
-        fr = _cut(self.records[name], pos, *(self.staged.fixes(name) if self.staged else ()))
-        if not isinstance(self.records[name], pd.DataFrame):
-            fr["asset_id"] = fr["asset_id"].astype("str")    # as read_portfolio reads a records table
+        fr = _cut(self.records[name], pos, *self.staged.fixes(name))
+        fr["asset_id"] = fr["asset_id"].astype("str")    # as read_portfolio reads a records table
         return fr
 
 
@@ -133,16 +127,14 @@ def _mapped(path: Path, maps: list[mmap.mmap]) -> Any:
 
 
 def _cut(table: Any, pos: np.ndarray, widen: tuple[str, ...] = (), nan: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Rows ``pos`` of a pandas frame (``iloc``) or of an Arrow table (a slice when they are
-    consecutive, else taken; converted to pandas with the table's pandas metadata, the
-    integer and boolean columns ``widen`` as the whole column converts — ``float64`` and
-    ``object`` —, missing values of the ``object`` columns ``nan`` as NaN, as pandas reads a
-    CSV file; a RangeIndex becomes the positions, as ``iloc`` keeps them)."""
-    sel = _positions(pos)
-    if isinstance(table, pd.DataFrame):
-        return table.iloc[sel]
+    """Rows ``pos`` of an Arrow table (a slice when they are consecutive, else taken; converted
+    to pandas with the table's pandas metadata, the integer and boolean columns ``widen`` as
+    the whole column converts — ``float64`` and ``object`` —, missing values of the ``object``
+    columns ``nan`` as NaN, as pandas reads a CSV file; a RangeIndex becomes the positions, as
+    ``iloc`` keeps them)."""
     import pyarrow as pa
 
+    sel = _positions(pos)
     sub = table.slice(sel.start, sel.stop - sel.start) if isinstance(sel, slice) else table.take(pa.array(pos))
     fr = sub.to_pandas()
     for c in widen:
@@ -164,7 +156,7 @@ def worker_input(src: Staged) -> WorkerInput:
     """The staged input, mapped once per run in this worker process."""
     if _CACHE.get("key") != src.token:
         _CACHE.clear()
-        _CACHE.update(key=src.token, inp=WorkerInput.read(src))
+        _CACHE.update(key=src.token, inp=WorkerInput(src))
     return _CACHE["inp"]
 
 
