@@ -194,13 +194,19 @@ def _stage_parquet(src: Path, dest: Path, names: tuple[str, ...]) -> StagedRead:
                       tuple(schema.names[i] for i in sorted(gaps)))
 
 
-def _stage_table(table: Any, dest: Path, names: tuple[str, ...]) -> StagedRead:
-    """An Arrow table written whole (its dictionaries unified into one per column)."""
+def _write_ipc(table: Any, dest: Path) -> None:
+    """``table`` as an uncompressed Arrow IPC file of :data:`BATCH`-row batches (its
+    dictionaries, if any, unified into one per column)."""
     import pyarrow as pa
 
     opts = pa.ipc.IpcWriteOptions(unify_dictionaries=True)
     with pa.OSFile(str(dest), "wb") as fh, pa.ipc.new_file(fh, table.schema, options=opts) as w:
         w.write_table(table, max_chunksize=BATCH)
+
+
+def _stage_table(table: Any, dest: Path, names: tuple[str, ...]) -> StagedRead:
+    """An Arrow table written whole (:func:`_write_ipc`)."""
+    _write_ipc(table, dest)
     want = [c for c in names if c in table.column_names]
     cols = table.select(want).to_pandas()
     return StagedRead(table.schema.empty_table().to_pandas(), {c: cols[c] for c in want}, table.num_rows,
@@ -216,8 +222,7 @@ def _stage_csv(src: Path, dest: Path, names: tuple[str, ...]) -> StagedRead:
 
     fr = read_one_table(src, "csv")
     table = pa.Table.from_pandas(fr, preserve_index=False)
-    with pa.OSFile(str(dest), "wb") as fh, pa.ipc.new_file(fh, table.schema) as w:
-        w.write_table(table, max_chunksize=BATCH)
+    _write_ipc(table, dest)
     want = [c for c in names if c in fr.columns]
     nans = tuple(c for c in fr.columns if fr[c].dtype == object and fr[c].isna().any())
     return StagedRead(fr.iloc[:0], {c: fr[c] for c in want}, len(fr), _gaps(table), nans)
