@@ -364,9 +364,9 @@ def _by_reference(portfolio: Any, pool: Any) -> bool:
     """The partitions go by reference (:mod:`valuation.batch.remote`): a ``.csv``/``.parquet``
     input file, staged once by this process (:mod:`valuation.batch.staging`) for workers on this
     machine — a local Dask cluster's or the local pool's (started before the read)."""
-    if isinstance(pool, LocalPool) and pool.executor is not None:
-        return stageable(portfolio)
-    return isinstance(pool, DaskCluster) and pool.local and stageable(portfolio)
+    local_workers = (isinstance(pool, LocalPool) and pool.executor is not None
+                     or isinstance(pool, DaskCluster) and pool.local)
+    return local_workers and stageable(portfolio)
 
 
 def _checkpoints(pdir: Path, resume: bool, as_of: _dt.date | None, started: _dt.datetime,
