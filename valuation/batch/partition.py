@@ -202,6 +202,14 @@ def _codes_from_hits(index: pd.Index, hits: Any, rules: list[Any]
     return text[inv], sev
 
 
+def _text_or_blank(v: Any) -> np.ndarray:
+    """A text column as an object array, "" where missing (None or NaN: the one value that
+    is not equal to itself)."""
+    out = np.array(v, dtype=object)
+    out[np.equal(out, None) | np.not_equal(out, out)] = ""
+    return out
+
+
 def evaluate_columns(pf: Portfolio, snap: LibrarySnapshot, *, as_of: _dt.date | None = None,
                      flag_messages: bool = False) -> dict[str, np.ndarray]:
     """Value a portfolio with the engine: one result array a column, one value an asset.
@@ -233,8 +241,12 @@ def evaluate_columns(pf: Portfolio, snap: LibrarySnapshot, *, as_of: _dt.date | 
     out: dict[str, Any] = {"asset_id": pf.index.to_numpy(dtype=object)}
 
     def numbers(c: str) -> np.ndarray:
-        return pd.to_numeric(pd.Series(rec[c]), errors="coerce").to_numpy(float) if c in rec \
-            else np.full(n, np.nan)
+        if c not in rec:
+            return np.full(n, np.nan)
+        v = np.asarray(rec[c])
+        if v.dtype.kind in "fiub":       # (the engine's columns: numbers as they are, as float)
+            return v.astype(float)
+        return pd.to_numeric(pd.Series(v), errors="coerce").to_numpy(float)
 
     est = numbers("estimate")
     out["status"] = np.where(np.isnan(est), "no_estimate", "ok").astype(object)
@@ -250,7 +262,7 @@ def evaluate_columns(pf: Portfolio, snap: LibrarySnapshot, *, as_of: _dt.date | 
     out["max_severity"] = names[sev.astype(int) + 1]
     out["final"] = sev < SEVERITY_RANK["blocker"]
     for c in ("reason_zh", "reason_en"):
-        out[c] = pd.Series(rec[c], dtype=object).fillna("").to_numpy() if c in rec else np.full(n, "", dtype=object)
+        out[c] = _text_or_blank(rec[c]) if c in rec else np.full(n, "", dtype=object)
     return out
 
 

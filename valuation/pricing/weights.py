@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.columns import AssetTable
+from ..core.columns import MISSING_CODE, AssetTable
 from ..core.errors import Issue, RefusedError, ValidationError
 from ..core.portfolio import Portfolio
 from ..core.schema import column_of
@@ -39,18 +39,30 @@ def default_methods(snap: Any = None, names: tuple[str, ...] = METHODS) -> dict[
             for name, ap in APPROACHES.items() if name in names}
 
 
-def _rule_match(text: Mapping[str, np.ndarray], n: int, rule: Mapping[str, Any]) -> np.ndarray:
-    """Rows the rule applies to, from the assets' ``purpose`` and ``value_type`` texts."""
+def _is_any(a: AssetTable, key: str, want: Sequence[str]) -> np.ndarray:
+    """Rows whose ``key`` is one of the labels ``want`` ("" stands for a missing value). An
+    enum column is compared by its int16 codes (one ``isin`` over small integers), never by
+    its labels' text."""
+    spec = a.spec(key)
+    ws = set(want)
+    if spec.kind == "enum":
+        codes = [i for i, lab in enumerate(spec.labels or ()) if lab in ws]
+        if "" in ws:
+            codes.append(MISSING_CODE)
+        return np.isin(a[key], codes)
+    return np.isin(a.text(key), list(ws))       # (a text column: compared as str)
+
+
+def _rule_match(a: AssetTable, n: int, rule: Mapping[str, Any]) -> np.ndarray:
+    """Rows the rule applies to, from the assets' ``purpose`` and ``value_type``."""
     m = np.ones(n, dtype=bool)
     for key in ("purpose", "value_type"):
-        if key in rule and key in text:
-            want = rule[key] if isinstance(rule[key], list) else [rule[key]]
-            ws = set(want)
-            m &= np.fromiter((x in ws for x in text[key].tolist()), dtype=bool, count=n)
+        if key in rule and key in a:
+            m &= _is_any(a, key, rule[key] if isinstance(rule[key], list) else [rule[key]])
     return m
 
 
-def _rule_weights(rules: Sequence[Mapping[str, Any]], text: Mapping[str, np.ndarray], n: int,
+def _rule_weights(rules: Sequence[Mapping[str, Any]], a: AssetTable, n: int,
                   names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(weights, fallback rank — each (assets × approaches) —, rule number or −1) of the first
     matching rule of every asset; equal weights in the approaches' order where none matches."""
@@ -61,7 +73,7 @@ def _rule_weights(rules: Sequence[Mapping[str, Any]], text: Mapping[str, np.ndar
     for k, r in enumerate(rules):
         if k and (rule_no >= 0).all():        # every asset has its rule: the later ones cannot win
             break
-        hit = _rule_match(text, n, r) & (rule_no < 0)
+        hit = _rule_match(a, n, r) & (rule_no < 0)
         if not hit.any():
             continue
         rule_no[hit] = k
@@ -89,8 +101,12 @@ def _card_weights(a: AssetTable, ids: Any, names: tuple[str, ...]) -> tuple[np.n
     given = np.column_stack([a.number(column_of(f"engagement.weights.{m}")) for m in names]) if names \
         else np.zeros((n, 0))
     over = ~np.isnan(given).all(axis=1)
-    reason = np.empty(n, dtype=object)
-    reason[:] = [x.strip() for x in a.text(column_of("engagement.weights_reason")).tolist()]
+    reason = np.full(n, "", dtype=object)
+    col = column_of("engagement.weights_reason")
+    raw = a[col] if col in a else reason
+    told = np.flatnonzero(np.not_equal(raw, None) & np.not_equal(raw, ""))  # (most give none)
+    if len(told):
+        reason[told] = [x.strip() for x in raw[told].tolist()]
     bad = over & (reason == "")
     if bad.any():
         raise ValidationError([Issue(
@@ -118,8 +134,7 @@ def weights(pf: Portfolio, app: np.ndarray, cfg: Mapping[str, Any], names: tuple
     a = pf.columns
     n = len(pf)
     rules = list(cfg.get("weights") or [])
-    text = {c: a.text(c) for c in ("purpose", "value_type") if c in a}
-    W, rank, rule_no = _rule_weights(rules, text, n, names)
+    W, rank, rule_no = _rule_weights(rules, a, n, names)
     gw, over, reason = _card_weights(a, pf.index, names)
     W = np.where(over[:, None], gw, W)
     Wa = np.where(app, W, 0.0)
