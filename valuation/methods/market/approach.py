@@ -98,7 +98,7 @@ class MarketApproach(Approach):
 
     def value(self, inputs: MarketInputs, params: MarketParams) -> Values:
         p = {**params, "allow_synthetic": inputs.allow_synthetic}
-        out = _value(inputs.subjects, cases=params.cases, comparables=inputs.comparables, p=p)
+        out = _value(inputs.subjects, cases=params.cases, comparables=inputs.comparables, p=p, codes=inputs.codes)
         cols = dict(out["_cols"])
         six = [cols.pop(k) for k in ("estimate", "low", "high", "applicable", "reason_zh", "reason_en")]
         return Values(*six, extra=cols, work=out)

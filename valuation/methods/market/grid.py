@@ -21,19 +21,21 @@ from collections.abc import Mapping
 
 import numpy as np
 
-__all__ = ["AGGREGATES", "BREACH_COLUMNS", "COEFFICIENTS", "Groups", "aggregate_columns", "band_columns",
-           "coefficient_columns", "pair_weights"]
+__all__ = ["AGGREGATES", "BREACH_COLUMNS", "COEFFICIENTS", "LEVELS", "Groups", "aggregate_columns", "band_columns",
+           "coded_level", "coefficient_columns", "level_of", "pair_weights"]
 
 COEFFICIENTS = ("x1", "x2", "x3", "x4", "x5")
 COEFFICIENT_LABELS = {"x1": ("质量调整系数", "quality"), "x2": ("供求调整系数", "supply–demand"),
                       "x3": ("期日调整系数", "date"), "x4": ("容量调整系数", "capacity"),
                       "x5": ("其他调整系数", "other")}
 _EPS_ADJ = 1e-9
+#: the X5 levels of a pair: the subject's and the comparable's, of exclusivity and evidence type
+LEVELS = ("level_ex_s", "level_ex_c", "level_ev_s", "level_ev_c")
 
 
-def _level(values: np.ndarray, table: Mapping[str, float]) -> np.ndarray:
+def level_of(values: np.ndarray, table: Mapping[str, float]) -> np.ndarray:
     """The level of each text value in ``table`` (NaN for a missing or unknown value): one
-    comparison over all pairs per level of the table (a few levels, many pairs)."""
+    comparison over all values per level of the table (a few levels, many values)."""
     out = np.full(len(values), np.nan)
     for k, v in table.items():
         if type(k) is str:
@@ -41,13 +43,38 @@ def _level(values: np.ndarray, table: Mapping[str, float]) -> np.ndarray:
     return out
 
 
+_level = level_of
+
+
+def coded_level(labels: tuple[str, ...], codes: np.ndarray, table: Mapping[str, float]) -> np.ndarray:
+    """:func:`level_of` of the labels ``labels[codes]`` (code −1: missing → NaN), worked out
+    once per label and taken by code: no text compared per value."""
+    per_label = level_of(np.array((*labels, None), dtype=object), table)
+    return per_label[np.asarray(codes, dtype=np.intp)]
+
+
+def _x5_ratio(cols: Mapping[str, np.ndarray], levels: Mapping[str, np.ndarray] | None, key: str,
+              table: Mapping[str, float], n: int) -> np.ndarray:
+    """L(subject) / L(comparable) of one X5 factor (``ex``: exclusivity, ``ev``: evidence
+    type), from the levels given or the pairs' labels (NaN where they are not given)."""
+    if levels is not None:
+        return levels[f"level_{key}_s"] / levels[f"level_{key}_c"]
+    if f"{key}_s" not in cols:
+        return np.full(n, np.nan)
+    return level_of(np.asarray(cols[f"{key}_s"], dtype=object), table) / \
+        level_of(np.asarray(cols[f"{key}_c"], dtype=object), table)
+
+
 def coefficient_columns(cols: Mapping[str, np.ndarray], n: int, *, x5_exclusivity: Mapping[str, float],
-                        x5_evidence_type: Mapping[str, float]) -> dict[str, np.ndarray]:
+                        x5_evidence_type: Mapping[str, float],
+                        levels: Mapping[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """``x1``…``x5``, ``product`` (Π X), ``p_adj`` (P_i) and ``total_adj`` (Σ|ln X|) of ``n``
     pairs given as arrays. Inputs (a missing column or value → that coefficient is 1):
     ``price`` (Q_i), ``q_s``, ``q_c``, ``sd_s``, ``sd_c``, ``i_s``, ``i_c``, ``n_s``, ``n_c``,
     ``beta`` (NaN → ratio form), ``ex_s``, ``ex_c`` (exclusivity), ``ev_s``, ``ev_c``
-    (evidence type), and overrides ``x1_given``…``x5_given``."""
+    (evidence type), and overrides ``x1_given``…``x5_given``. ``levels``: the X5 levels of
+    ``ex_s``, ``ex_c``, ``ev_s``, ``ev_c`` (:data:`LEVELS`) already looked up by the caller
+    (from enum codes, :func:`coded_level`), else looked up here in the two tables."""
     def col(name: str, fill: float = np.nan) -> np.ndarray:
         v = cols.get(name)
         return np.asarray(v, dtype=float) if v is not None else np.full(n, fill)
@@ -61,11 +88,8 @@ def coefficient_columns(cols: Mapping[str, np.ndarray], n: int, *, x5_exclusivit
         ratio = col("n_s") / col("n_c")
         beta = col("beta")
         x4 = np.where(np.isnan(beta), ratio, np.power(ratio, np.where(np.isnan(beta), 1.0, beta)))
-        ex = _level(np.asarray(cols["ex_s"], dtype=object), x5_exclusivity) / \
-            _level(np.asarray(cols["ex_c"], dtype=object), x5_exclusivity) if "ex_s" in cols else np.full(n, np.nan)
-        ev = _level(np.asarray(cols["ev_s"], dtype=object), x5_evidence_type) / \
-            _level(np.asarray(cols["ev_c"], dtype=object), x5_evidence_type) if "ev_s" in cols else \
-            np.full(n, np.nan)
+        ex = _x5_ratio(cols, levels, "ex", x5_exclusivity, n)
+        ev = _x5_ratio(cols, levels, "ev", x5_evidence_type, n)
     x5 = np.where(np.isfinite(ex) & (ex > 0), ex, 1.0) * np.where(np.isfinite(ev) & (ev > 0), ev, 1.0)
     # the five coefficients as the rows of one (5, n) array: a missing or non-positive one is 1,
     # a given one wins; Π X and Σ|ln X| reduce over the rows in order X1 … X5 (axis 0: one

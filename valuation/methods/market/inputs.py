@@ -15,18 +15,21 @@ from typing import Any
 
 import numpy as np
 
+from ...core.columns import AssetTable
 from ...core.ragged import Ragged, item_specs
 from ...library.cases.table import subject_columns
 from .. import typed
 from ..base import nan_to_num
 
-__all__ = ["MarketInputs", "comparables_of", "market_inputs"]
+__all__ = ["EnumCodes", "MarketInputs", "comparables_of", "market_inputs"]
 
 _COMPARABLES = "market.comparables"
 _SOURCES = np.array(["none", "explicit", "library"], dtype=object)
 #: text of any value, None kept (numpy's own conversion, C speed: a case id read as a number
 #: from a CSV becomes its text, as the case schema's ``str`` field says)
 _TEXT = np.dtypes.StringDType(na_object=None)
+#: the enum items the grid compares with the subject's, and the subject's asset-table column
+_PAIRED = {"price_mode": "market_price_mode", "rights_type": "rights_type", "exclusivity": "rights_exclusivity"}
 
 
 # --------------------------------------------------------------------------- subjects
@@ -123,6 +126,48 @@ def _quality(pf, params: Mapping[str, Any]) -> np.ndarray:
         return typed.table(pf).floats("quality_score")
 
 
+@dataclass(frozen=True, eq=False)
+class EnumCodes:
+    """The int16 codes (−1 missing) behind the label arrays the grid compares, read from the
+    typed containers: the subjects' ``price_mode`` (missing: ``one_off``, as the subjects'
+    labels), ``rights_type`` and ``exclusivity``, the explicit comparables' ``price_mode``,
+    ``rights_type``, ``exclusivity`` and ``evidence_type``; ``labels`` of each enumeration
+    (the asset field and the item share it) and the subjects' evidence type (one label, a
+    parameter). A comparison of codes is one integer operation over all pairs; a comparison
+    of labels is a Python call per pair."""
+
+    labels: Mapping[str, tuple[str, ...]]
+    subjects: Mapping[str, np.ndarray]
+    comparables: Mapping[str, np.ndarray]
+    subject_evidence: str
+
+
+def _enum_codes(t: Any, items: Ragged, subject_evidence: str) -> EnumCodes | None:
+    """The :class:`EnumCodes` of the subjects' table ``t`` and the comparables ``items``; None
+    when an item and its subject field do not share one enumeration (the labels are compared)."""
+    specs = {s.name: s for s in _item_specs()}
+    labels: dict[str, tuple[str, ...]] = {}
+    subj: dict[str, np.ndarray] = {}
+    comp: dict[str, np.ndarray] = {}
+    for name in (*_PAIRED, "evidence_type"):
+        spec = specs.get(name)
+        if spec is None or spec.kind != "enum":
+            return None
+        labels[name] = spec.labels or ()
+        comp[name] = np.asarray(items[name], dtype=np.int16)
+        if name in _PAIRED:
+            own = AssetTable.spec(_PAIRED[name])
+            if own.kind != "enum" or (own.labels or ()) != labels[name]:
+                return None
+            subj[name] = np.asarray(t[_PAIRED[name]], dtype=np.int16)
+    pm = subj["price_mode"]
+    if (pm < 0).any():              # (the subjects' labels: a missing price mode is one_off)
+        if "one_off" not in labels["price_mode"]:
+            return None
+        subj["price_mode"] = np.where(pm < 0, labels["price_mode"].index("one_off"), pm).astype(np.int16)
+    return EnumCodes(labels, subj, comp, subject_evidence)
+
+
 class _Subjects:
     """The subjects as arrays (text None when missing, ``date`` as ``datetime64[D]``) and their
     ids (``index``)."""
@@ -150,12 +195,14 @@ class _Subjects:
 @dataclass(frozen=True, eq=False)
 class MarketInputs:
     """The market approach's reads of a portfolio: the subjects as arrays, the card's explicit
-    comparables (:func:`comparables_of`, or None), and whether every asset is a demonstration
-    (``market.demonstration``: synthetic cases may then stand behind the value, never final)."""
+    comparables (:func:`comparables_of`, or None), whether every asset is a demonstration
+    (``market.demonstration``: synthetic cases may then stand behind the value, never final),
+    and the enum codes behind the compared labels (:class:`EnumCodes`, or None)."""
 
     subjects: _Subjects
     comparables: Mapping[str, np.ndarray] | None
     allow_synthetic: bool
+    codes: EnumCodes | None = None
 
 
 def market_inputs(pf, params: Mapping[str, Any]) -> MarketInputs:
@@ -165,5 +212,6 @@ def market_inputs(pf, params: Mapping[str, Any]) -> MarketInputs:
     comps = comparables_of(items)
     has_explicit = items.counts > 0 if comps is not None else np.zeros(len(t), bool)
     demo = t["market_demonstration"]
+    codes = _enum_codes(t, items, params["subject_evidence"]) if comps is not None else None
     return MarketInputs(_Subjects(_subject_columns(pf, params, has_explicit), t.ids), comps,
-                        bool(len(demo) and demo.all()))
+                        bool(len(demo) and demo.all()), codes)

@@ -11,7 +11,8 @@ import numpy as np
 
 from ..base import nan_to_num
 from .fit import LibraryFit
-from .inputs import _Subjects
+from .grid import coded_level, level_of
+from .inputs import EnumCodes, _Subjects
 from .select import select_columns
 
 __all__: list[str] = []
@@ -47,19 +48,43 @@ def by_mode(mode: np.ndarray, value_of: Any) -> np.ndarray:
     return out
 
 
-def _explicit_pairs(subjects: _Subjects, comps: Mapping[str, np.ndarray], beta_explicit: np.ndarray
+def subject_levels(subjects: _Subjects, codes: EnumCodes | None, p: Mapping[str, Any]
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """The X5 levels of every subject: exclusivity and evidence type (annex; the tables
+    ``x5_exclusivity``, ``x5_evidence_type``) — by code when the subjects come with their
+    :class:`EnumCodes` (their evidence type is then the one parameter label)."""
+    if codes is None:
+        return (level_of(subjects["exclusivity"], p["x5_exclusivity"]),
+                level_of(subjects["evidence_type"], p["x5_evidence_type"]))
+    ev = level_of(np.array([codes.subject_evidence], dtype=object), p["x5_evidence_type"])[0]
+    return (coded_level(codes.labels["exclusivity"], codes.subjects["exclusivity"], p["x5_exclusivity"]),
+            np.full(len(subjects), ev))
+
+
+def _left_out(subjects: _Subjects, comps: Mapping[str, np.ndarray], codes: EnumCodes | None,
+              rows: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(bad price mode, bad rights type) of the comparables ``rows`` of subjects ``s``: a
+    given value other than the subject's (art. 23: same price mode and rights type). By code
+    when the :class:`EnumCodes` are given (−1 missing), else by label (None missing)."""
+    if codes is not None:
+        cm, sm = codes.comparables["price_mode"][rows], codes.subjects["price_mode"][s]
+        cr, sr = codes.comparables["rights_type"][rows], codes.subjects["rights_type"][s]
+        return (cm >= 0) & (cm != sm), (cr >= 0) & (sr >= 0) & (cr != sr)
+    cm, sm = comps["price_mode"][rows], subjects["price_mode"][s]
+    cr, sr = comps["rights_type"][rows], subjects["rights_type"][s]
+    return _given(cm) & (cm != sm), _given(cr) & _given(sr) & (cr != sr)
+
+
+def _explicit_pairs(subjects: _Subjects, comps: Mapping[str, np.ndarray], beta_explicit: np.ndarray,
+                    p: Mapping[str, Any], lev_s: tuple[np.ndarray, np.ndarray], codes: EnumCodes | None = None
                     ) -> tuple[dict[str, np.ndarray], int, Any]:
     """Pairs from the card's comparables (``comps``: item columns and ``subject``, the row
-    position of each comparable's asset; text None when missing): (pair columns, number left
-    out, a function giving those left out — their columns with ``subject`` and ``why``)."""
+    position of each comparable's asset; text None when missing): (pair columns with their X5
+    levels — ``lev_s``: the subjects' (:func:`subject_levels`) —, number left out, a function
+    giving those left out — their columns with ``subject`` and ``why``)."""
     rows = np.flatnonzero((subjects["source"] == "explicit")[comps["subject"]])   # (per subject, then gathered)
     s = comps["subject"][rows]
-    cm = comps["price_mode"][rows]
-    cr = comps["rights_type"][rows]
-    sm = subjects["price_mode"][s]
-    sr = subjects["rights_type"][s]
-    bad_mode = _given(cm) & (cm != sm)
-    bad_rights = _given(cr) & _given(sr) & (cr != sr)
+    bad_mode, bad_rights = _left_out(subjects, comps, codes, rows, s)
     bad = bad_mode | bad_rights
     bad_rows, bad_s, why = rows[bad], s[bad], np.where(bad_mode, "price_mode", "rights_type")[bad]
 
@@ -84,7 +109,16 @@ def _explicit_pairs(subjects: _Subjects, comps: Mapping[str, np.ndarray], beta_e
         "ev_s": subjects["evidence_type"][s], "ev_c": ev_c,
         "distance": np.full(n, np.nan), "evidence": ev_c.copy(),
         **{f"{k}_given": num[k] for k in ("x1", "x2", "x3", "x4", "x5")},
+        "level_ex_s": lev_s[0][s], "level_ev_s": lev_s[1][s],
     }
+    if codes is not None:
+        cc = codes.comparables
+        pairs["level_ex_c"] = coded_level(codes.labels["exclusivity"], cc["exclusivity"][rows], p["x5_exclusivity"])
+        pairs["level_ev_c"] = coded_level(codes.labels["evidence_type"], cc["evidence_type"][rows],
+                                          p["x5_evidence_type"])
+    else:
+        pairs["level_ex_c"] = level_of(pairs["ex_c"], p["x5_exclusivity"])
+        pairs["level_ev_c"] = level_of(ev_c, p["x5_evidence_type"])
     return pairs, int(bad.sum()), excluded
 
 
@@ -99,7 +133,10 @@ def _year_offsets(subject_days: np.ndarray, s: np.ndarray, fit: LibraryFit, r: n
 
 
 def _library_pairs(subjects: _Subjects, fit: LibraryFit, params: Mapping[str, Any],
-                   features: Mapping[str, np.ndarray]) -> dict[str, np.ndarray] | None:
+                   features: Mapping[str, np.ndarray], lev_s: tuple[np.ndarray, np.ndarray]
+                   ) -> dict[str, np.ndarray] | None:
+    """Pairs from the case library (k nearest neighbours) with their X5 levels (``lev_s``: the
+    subjects'; a case's looked up once per case of the library, then taken per pair)."""
     sel = select_columns(subjects.cols, len(subjects), fit, params, features=features)
     if sel is None:
         return None
@@ -123,6 +160,9 @@ def _library_pairs(subjects: _Subjects, fit: LibraryFit, params: Mapping[str, An
         "ev_s": subjects["evidence_type"][s], "ev_c": ev_c,
         "distance": sel["distance"], "evidence": ev_c.copy(),
         **{f"{k}_given": np.full(m, np.nan) for k in ("x1", "x2", "x3", "x4", "x5")},
+        "level_ex_s": lev_s[0][s], "level_ev_s": lev_s[1][s],
+        "level_ex_c": level_of(np.asarray(t["exclusivity"], dtype=object), params["x5_exclusivity"])[r],
+        "level_ev_c": level_of(np.asarray(t["evidence_type"], dtype=object), params["x5_evidence_type"])[r],
     }
 
 

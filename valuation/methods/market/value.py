@@ -16,14 +16,15 @@ from .features import raw_feature_arrays
 from .fit import LibraryFit, fit_library
 from .grid import (
     AGGREGATES,
+    LEVELS,
     Groups,
     aggregate_columns,
     coefficient_columns,
     pair_weights,
 )
-from .inputs import _Subjects
+from .inputs import EnumCodes, _Subjects
 from .outputs import _Outputs, lazy_outputs
-from .pairs import _PAIR_COLUMNS, _explicit_pairs, _library_pairs, by_mode
+from .pairs import _PAIR_COLUMNS, _explicit_pairs, _library_pairs, by_mode, subject_levels
 
 __all__: list[str] = []
 
@@ -32,8 +33,9 @@ _BASES = np.array(["comparable_dispersion", "hedonic_prediction_interval", "conf
 
 # --------------------------------------------------------------------------- core
 def _value(subjects: _Subjects, *, cases: Any, comparables: Any,
-           p: Mapping[str, Any], library: LibraryFit | None = None) -> _Outputs:
-    """:func:`value_subjects` on the subjects' arrays with resolved parameters ``p``."""
+           p: Mapping[str, Any], library: LibraryFit | None = None, codes: EnumCodes | None = None) -> _Outputs:
+    """:func:`value_subjects` on the subjects' arrays with resolved parameters ``p`` (``codes``:
+    the enum codes behind the subjects' and comparables' labels, compared instead of them)."""
     n = len(subjects)
     lib_src = subjects["source"] == "library"
     fit = library if library is not None else (
@@ -50,7 +52,7 @@ def _value(subjects: _Subjects, *, cases: Any, comparables: Any,
         if fit is not None else None
     hcol = {c: (hed[c] if hed is not None else np.zeros(n, bool) if c == "available" else np.full(n, np.nan))
             for c in ("mean_log", "low", "high", "estimate", "available")}
-    grid = _grid(subjects, comparables, fit, p, feats)
+    grid = _grid(subjects, comparables, fit, p, feats, codes)
     est, low, high, basis, learned = _estimate_and_range(subjects, fit, p, grid, hcol)
     zh, en = _refusals(subjects, fit, only_synthetic, grid["cnt"], int(p["refuse_below"]))
     cols = _columns(subjects, grid, hcol, learned, est, low, high, basis, zh, en)
@@ -67,7 +69,8 @@ def _value(subjects: _Subjects, *, cases: Any, comparables: Any,
 
 
 def _grid(subjects: _Subjects, comparables: Any, fit: LibraryFit | None,
-          p: Mapping[str, Any], feats: Mapping[str, np.ndarray] | None) -> dict[str, Any]:
+          p: Mapping[str, Any], feats: Mapping[str, np.ndarray] | None, codes: EnumCodes | None = None
+          ) -> dict[str, Any]:
     """Pairs (explicit and library), their coefficients X1…X5 and weights, and the grid's
     aggregates per subject (P = Σ w_i P_i, n, spread, sd of ln P_i; art. 23, annex)."""
     n = len(subjects)
@@ -78,22 +81,25 @@ def _grid(subjects: _Subjects, comparables: Any, fit: LibraryFit | None,
             np.full(n, float(p["capacity_elasticity_default"]))
     parts: list[dict[str, np.ndarray]] = []
     n_excluded, excluded = 0, dict
+    lev_s = subject_levels(subjects, codes, p) if comparables is not None or fit is not None else None
     if comparables is not None:
-        ep, n_excluded, excluded = _explicit_pairs(subjects, comparables, beta_exp)
+        ep, n_excluded, excluded = _explicit_pairs(subjects, comparables, beta_exp, p, lev_s, codes)
         parts.append(ep)
     if fit is not None:
-        lp = _library_pairs(subjects, fit, p, feats)
+        lp = _library_pairs(subjects, fit, p, feats, lev_s)
         if lp is not None:
             parts.append(lp)
     priced = _priced(mode)
     if parts:
-        pc = {c: np.concatenate([q[c] for q in parts]) if len(parts) > 1 else parts[0][c] for c in _PAIR_COLUMNS}
+        pc = {c: np.concatenate([q[c] for q in parts]) if len(parts) > 1 else parts[0][c]
+              for c in (*_PAIR_COLUMNS, *LEVELS)}
         keep = priced[pc["subject"]] & (pc["price"] > 0)
         if not keep.all():
             pc = {c: v[keep] for c, v in pc.items()}
         m = len(pc["subject"])
+        levels = {k: pc.pop(k) for k in LEVELS}      # (the pairs' columns are the frame's)
         pc.update(coefficient_columns(pc, m, x5_exclusivity=p["x5_exclusivity"],
-                                      x5_evidence_type=p["x5_evidence_type"]))
+                                      x5_evidence_type=p["x5_evidence_type"], levels=levels))
         groups = Groups(pc["subject"])
         pc["weight"] = pair_weights(pc["subject"], pc["total_adj"], subjects["weighting"][pc["subject"]], groups)
         agg = aggregate_columns(groups, pc["weight"], pc["p_adj"], n)
