@@ -249,7 +249,7 @@ def evaluate_columns(pf: Portfolio, snap: LibrarySnapshot, *, as_of: _dt.date | 
         return pd.to_numeric(pd.Series(v), errors="coerce").to_numpy(float)
 
     est = numbers("estimate")
-    out["status"] = np.where(np.isnan(est), "no_estimate", "ok").astype(object)
+    out["status"] = np.array(("ok", "no_estimate"), dtype=object)[np.isnan(est).astype(np.intp)]
     for c in ("estimate", "low", "high", "coverage"):
         out[c] = numbers(c)
     out["range_method"] = (np.asarray(rec["range_method"], dtype=object) if "range_method" in rec

@@ -128,6 +128,12 @@ def _plain_other(v: Any) -> Any:
     return v
 
 
+def text_where(cond: np.ndarray, yes: str, no: str) -> np.ndarray:
+    """``np.where(cond, yes, no).astype(object)`` without its unicode array and its new str per
+    element: the two given str objects taken by position (an object array)."""
+    return np.array((no, yes), dtype=object)[np.asarray(cond, dtype=np.intp)]
+
+
 def nan_to_num(x: Any, nan: float = 0.0) -> Any:
     """``np.nan_to_num(x, nan=nan)`` (NaN → ``nan``, ±inf → ± the largest float, a new array).
     A float64 array of one or more dimensions without infinities takes one ``np.where`` — the

@@ -18,7 +18,7 @@ import numpy as np
 from ..core.errors import RefusedError
 from ..core.portfolio import Portfolio
 from ..core.result_frames import result_columns
-from ..methods.base import MethodFn, MethodResult
+from ..methods.base import MethodFn, MethodResult, text_where
 from .config import setting
 from .uncertainty import (
     Drawn,
@@ -144,12 +144,11 @@ def combine_columns(pf: Portfolio, results: Mapping[str, MethodResult], snap: An
         "low_se": r["low_se"], "high_se": r["high_se"], "estimate": point,
         "low": np.where(none, np.nan, r["low"]), "high": np.where(none, np.nan, r["high"]),
         "coverage": np.where(none, np.nan, cov), "median": r["median"],
-        "range_method": np.where(none, "", rm).astype(object), "band_low": b["low"], "band_high": b["high"],
+        "range_method": text_where(~none, rm, ""), "band_low": b["low"], "band_high": b["high"],
         "weights_source": np.asarray(meta["weights_source"], dtype=object)}
     no_app = ~t.app.any(axis=1)
-    cols["reason_zh"] = np.where(no_app, "没有适用的评估方法，无法形成结论（第二十条）", "").astype(object)
-    cols["reason_en"] = np.where(no_app, "no applicable approach: no conclusion can be formed (art. 20)",
-                                 "").astype(object)
+    cols["reason_zh"] = text_where(no_app, "没有适用的评估方法，无法形成结论（第二十条）", "")
+    cols["reason_en"] = text_where(no_app, "no applicable approach: no conclusion can be formed (art. 20)", "")
     for j, m in enumerate(names):
         cols[f"{m}_estimate"], cols[f"{m}_low"], cols[f"{m}_high"] = t.est[:, j], t.lo[:, j], t.hi[:, j]
         cols[f"{m}_weight"] = np.where(t.app[:, j], Wv[:, j], np.nan)

@@ -115,12 +115,13 @@ def _z(coverage: np.ndarray | float) -> np.ndarray:
 
 
 def two_piece_quantile(est: np.ndarray, low: np.ndarray, high: np.ndarray,
-                       coverage: np.ndarray | float, u: np.ndarray) -> np.ndarray:
+                       coverage: np.ndarray | float, u: np.ndarray, *, z: np.ndarray | None = None) -> np.ndarray:
     """Quantile at ``u`` of the two-piece distribution with median ``est`` and central
     ``coverage`` band [low, high]: lognormal pieces when all are positive, normal pieces
-    otherwise; a point mass at ``est`` when the band is missing. Shapes broadcast."""
+    otherwise; a point mass at ``est`` when the band is missing. Shapes broadcast. ``z``: the
+    normal quantile of the coverage (``_z(coverage)``) when the caller has it already."""
     est, low, high = (np.asarray(x, float) for x in (est, low, high))
-    z = _z(coverage)
+    z = _z(coverage) if z is None else z
     zu = special.ndtri(np.clip(u, 1e-12, 1 - 1e-12))
     pos = (est > 0) & (low > 0) & (high > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -163,11 +164,12 @@ def mixture_quantiles(est: np.ndarray, low: np.ndarray, high: np.ndarray, cov: n
     j = np.argmax(w, axis=1)
     r = np.arange(n)
     e1, l1, h1 = est[r, j], low[r, j], high[r, j]
-    c1 = np.broadcast_to(np.asarray(cov, float), est.shape)[r, j] if n else np.zeros(0)
     single &= np.isnan(l1) | np.isnan(h1) | (l1 < h1)
     mixed = np.flatnonzero(~single)
     one = np.flatnonzero(single)
-    e1, l1, h1, c1 = e1[one], l1[one], h1[one], c1[one]
+    e1, l1, h1 = e1[one], l1[one], h1[one]
+    # the coverage's normal quantile once per approach, taken per row (not once per row and quantile)
+    z1 = np.broadcast_to(_z(np.asarray(cov, float)), est.shape)[r[one], j[one]] if n else np.zeros(0)
     if len(mixed):
         wm, em, lm, hm = w[mixed], est[mixed], low[mixed], high[mixed]
         zm = _z(cov)[None, :] * np.ones((len(mixed), 1))
@@ -178,7 +180,7 @@ def mixture_quantiles(est: np.ndarray, low: np.ndarray, high: np.ndarray, cov: n
     for p in probs:
         p = np.broadcast_to(np.asarray(p, float), (n,))
         q = np.full(n, np.nan)
-        q[one] = two_piece_quantile(e1, l1, h1, c1, p[one])
+        q[one] = two_piece_quantile(e1, l1, h1, None, p[one], z=z1)
         if len(mixed):
             a, b = lo_b.copy(), hi_b.copy()
             pm = p[mixed]

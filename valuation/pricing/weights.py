@@ -146,8 +146,9 @@ def weights(pf: Portfolio, app: np.ndarray, cfg: Mapping[str, Any], names: tuple
         Wa[np.flatnonzero(fallback), first[fallback]] = 1.0
         tot = Wa.sum(axis=1)
     Wn = np.divide(Wa, tot[:, None], out=np.zeros_like(Wa), where=tot[:, None] > 0)
-    src = np.where(over, "card", "model")
-    src = (np.where(fallback, np.char.add(src, "+fallback"), src) if fallback.any() else src).astype(object)
+    # (the four sources by position: card or model, with or without the fallback)
+    src = np.array(("model", "card", "model+fallback", "card+fallback"), dtype=object)[
+        over.astype(np.intp) + 2 * fallback.astype(np.intp)]
     # per rule once, then gathered by rule number (the last slot is "no rule")
     at = np.where(rule_no >= 0, rule_no, len(rules))
     rz = np.array([r.get("reason_zh", "") for r in rules] + [""], dtype=object)[at]

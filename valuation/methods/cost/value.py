@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 from scipy import special
 
-from ..base import Values, nan_to_num
+from ..base import Values, nan_to_num, text_where
 from .inputs import CostInputs
 from .kernel import (
     COMPONENTS,
@@ -190,7 +190,7 @@ def cost_values(x: CostInputs, p: Mapping[str, Any]) -> Values:
     low = np.where(lit, p_lit * max(1 - z * lsd, 0.0), c * d_lo)
     high = np.where(lit, p_lit * (1 + z * lsd), c * d_hi)
     extra: dict[str, Any] = {
-        "model": np.where(lit, "literature", "cas").astype(object),
+        "model": text_where(lit, "literature", "cas"),
         "replacement_cost": c, "delta": np.where(lit, np.nan, delta),
         "delta_basis": np.where(lit, "", x.basis).astype(object), "delta_quality": d_q, "delta_life": d_l,
         "delta_low": np.where(lit, np.nan, d_lo), "delta_high": np.where(lit, np.nan, d_hi),
