@@ -138,13 +138,14 @@ class EnumCodes:
 
     labels: Mapping[str, tuple[str, ...]]
     subjects: Mapping[str, np.ndarray]
-    comparables: Mapping[str, np.ndarray]
+    comparables: Mapping[str, np.ndarray] | None
     subject_evidence: str
 
 
-def _enum_codes(t: Any, items: Ragged, subject_evidence: str) -> EnumCodes | None:
-    """The :class:`EnumCodes` of the subjects' table ``t`` and the comparables ``items``; None
-    when an item and its subject field do not share one enumeration (the labels are compared)."""
+def _enum_codes(t: Any, items: Ragged | None, subject_evidence: str) -> EnumCodes | None:
+    """The :class:`EnumCodes` of the subjects' table ``t`` and the comparables ``items`` (None:
+    no comparables); None when an item and its subject field do not share one enumeration (the
+    labels are compared)."""
     specs = {s.name: s for s in _item_specs()}
     labels: dict[str, tuple[str, ...]] = {}
     subj: dict[str, np.ndarray] = {}
@@ -154,7 +155,8 @@ def _enum_codes(t: Any, items: Ragged, subject_evidence: str) -> EnumCodes | Non
         if spec is None or spec.kind != "enum":
             return None
         labels[name] = spec.labels or ()
-        comp[name] = np.asarray(items[name], dtype=np.int16)
+        if items is not None:
+            comp[name] = np.asarray(items[name], dtype=np.int16)
         if name in _PAIRED:
             own = AssetTable.spec(_PAIRED[name])
             if own.kind != "enum" or (own.labels or ()) != labels[name]:
@@ -165,7 +167,7 @@ def _enum_codes(t: Any, items: Ragged, subject_evidence: str) -> EnumCodes | Non
         if "one_off" not in labels["price_mode"]:
             return None
         subj["price_mode"] = np.where(pm < 0, labels["price_mode"].index("one_off"), pm).astype(np.int16)
-    return EnumCodes(labels, subj, comp, subject_evidence)
+    return EnumCodes(labels, subj, comp if items is not None else None, subject_evidence)
 
 
 class _Subjects:
@@ -212,6 +214,6 @@ def market_inputs(pf, params: Mapping[str, Any]) -> MarketInputs:
     comps = comparables_of(items)
     has_explicit = items.counts > 0 if comps is not None else np.zeros(len(t), bool)
     demo = t["market_demonstration"]
-    codes = _enum_codes(t, items, params["subject_evidence"]) if comps is not None else None
+    codes = _enum_codes(t, items if comps is not None else None, params["subject_evidence"])
     return MarketInputs(_Subjects(_subject_columns(pf, params, has_explicit), t.ids), comps,
                         bool(len(demo) and demo.all()), codes)

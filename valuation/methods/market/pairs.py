@@ -66,7 +66,7 @@ def _left_out(subjects: _Subjects, comps: Mapping[str, np.ndarray], codes: EnumC
     """(bad price mode, bad rights type) of the comparables ``rows`` of subjects ``s``: a
     given value other than the subject's (art. 23: same price mode and rights type). By code
     when the :class:`EnumCodes` are given (−1 missing), else by label (None missing)."""
-    if codes is not None:
+    if codes is not None and codes.comparables is not None:
         cm, sm = codes.comparables["price_mode"][rows], codes.subjects["price_mode"][s]
         cr, sr = codes.comparables["rights_type"][rows], codes.subjects["rights_type"][s]
         return (cm >= 0) & (cm != sm), (cr >= 0) & (sr >= 0) & (cr != sr)
@@ -111,7 +111,7 @@ def _explicit_pairs(subjects: _Subjects, comps: Mapping[str, np.ndarray], beta_e
         **{f"{k}_given": num[k] for k in ("x1", "x2", "x3", "x4", "x5")},
         "level_ex_s": lev_s[0][s], "level_ev_s": lev_s[1][s],
     }
-    if codes is not None:
+    if codes is not None and codes.comparables is not None:
         cc = codes.comparables
         pairs["level_ex_c"] = coded_level(codes.labels["exclusivity"], cc["exclusivity"][rows], p["x5_exclusivity"])
         pairs["level_ev_c"] = coded_level(codes.labels["evidence_type"], cc["evidence_type"][rows],

@@ -52,10 +52,11 @@ def _value(subjects: _Subjects, *, cases: Any, comparables: Any,
         if fit is not None else None
     hcol = {c: (hed[c] if hed is not None else np.zeros(n, bool) if c == "available" else np.full(n, np.nan))
             for c in ("mean_log", "low", "high", "estimate", "available")}
-    grid = _grid(subjects, comparables, fit, p, feats, codes)
+    modes = _mode_facts(mode, codes)
+    grid = _grid(subjects, comparables, fit, p, feats, codes, modes["priced"])
     est, low, high, basis, learned = _estimate_and_range(subjects, fit, p, grid, hcol)
-    zh, en = _refusals(subjects, fit, only_synthetic, grid["cnt"], int(p["refuse_below"]))
-    cols = _columns(subjects, grid, hcol, learned, est, low, high, basis, zh, en)
+    zh, en = _refusals(subjects, fit, only_synthetic, grid["cnt"], int(p["refuse_below"]), modes)
+    cols = _columns(subjects, grid, hcol, learned, est, low, high, basis, zh, en, modes["unit"])
     bands = (tuple(p["coefficient_band"]), tuple(p["product_band"]))
     pc = grid["pc"]
     return _Outputs(
@@ -69,10 +70,11 @@ def _value(subjects: _Subjects, *, cases: Any, comparables: Any,
 
 
 def _grid(subjects: _Subjects, comparables: Any, fit: LibraryFit | None,
-          p: Mapping[str, Any], feats: Mapping[str, np.ndarray] | None, codes: EnumCodes | None = None
-          ) -> dict[str, Any]:
+          p: Mapping[str, Any], feats: Mapping[str, np.ndarray] | None, codes: EnumCodes | None,
+          priced: np.ndarray) -> dict[str, Any]:
     """Pairs (explicit and library), their coefficients X1…X5 and weights, and the grid's
-    aggregates per subject (P = Σ w_i P_i, n, spread, sd of ln P_i; art. 23, annex)."""
+    aggregates per subject (P = Σ w_i P_i, n, spread, sd of ln P_i; art. 23, annex); only the
+    pairs of a ``priced`` subject with a positive price are kept."""
     n = len(subjects)
     mode = subjects["price_mode"]
     beta_exp = np.full(n, np.nan)
@@ -89,7 +91,6 @@ def _grid(subjects: _Subjects, comparables: Any, fit: LibraryFit | None,
         lp = _library_pairs(subjects, fit, p, feats, lev_s)
         if lp is not None:
             parts.append(lp)
-    priced = _priced(mode)
     if parts:
         pc = {c: np.concatenate([q[c] for q in parts]) if len(parts) > 1 else parts[0][c]
               for c in (*_PAIR_COLUMNS, *LEVELS)}
@@ -165,10 +166,11 @@ def _estimate_and_range(subjects: _Subjects, fit: LibraryFit | None, p: Mapping[
 
 
 def _refusals(subjects: _Subjects, fit: LibraryFit | None, only_synthetic: bool, cnt: np.ndarray,
-              refuse: int) -> tuple[np.ndarray, np.ndarray]:
-    """Reasons per subject, first wins ("" where the approach applies; art. 23)."""
+              refuse: int, modes: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Reasons per subject, first wins ("" where the approach applies; art. 23); ``modes``:
+    what the price modes say (:func:`_mode_facts`)."""
     n = len(subjects)
-    src, mode = subjects["source"], subjects["price_mode"]
+    src = subjects["source"]
     lib_src = src == "library"
     zh = np.full(n, "", dtype=object)
     en = np.full(n, "", dtype=object)
@@ -180,11 +182,11 @@ def _refusals(subjects: _Subjects, fit: LibraryFit | None, only_synthetic: bool,
             zh[m], en[m] = rz, re_
             free[m] = False
 
-    na(mode == "free", "计价方式为免费：没有可比较的价格，市场法不适用",
+    na(modes["free"], "计价方式为免费：没有可比较的价格，市场法不适用",
        "price mode is free: there is no price to compare; the market approach does not apply")
-    na(mode == "negotiated", "计价方式为面议：没有可比较的价格，市场法不适用",
+    na(modes["negotiated"], "计价方式为面议：没有可比较的价格，市场法不适用",
        "price mode is negotiated: there is no price to compare; the market approach does not apply")
-    na(~_priced(mode), "计价方式无效", "invalid price mode")
+    na(~modes["priced"], "计价方式无效", "invalid price mode")
     na(src == "none", "未提供可比案例，也未选择从案例库选取（market.use_library），市场法不适用（第二十三条）",
        "no comparables given and the case library not used (market.use_library): the market approach does not "
        "apply (art. 23)")
@@ -208,8 +210,9 @@ def _refusals(subjects: _Subjects, fit: LibraryFit | None, only_synthetic: bool,
 
 def _columns(subjects: _Subjects, grid: Mapping[str, Any], hcol: Mapping[str, np.ndarray], learned: Any,
              est: np.ndarray, low: np.ndarray, high: np.ndarray, basis: np.ndarray, zh: np.ndarray,
-             en: np.ndarray) -> dict[str, Any]:
-    """The result columns: the contract's six, then the market approach's own."""
+             en: np.ndarray, unit: np.ndarray) -> dict[str, Any]:
+    """The result columns: the contract's six, then the market approach's own (``unit``: the
+    subjects' price units)."""
     n = len(subjects)
     src, mode = subjects["source"], subjects["price_mode"]
     agg, cnt, n_real = grid["agg"], grid["cnt"], grid["n_real"]
@@ -234,9 +237,22 @@ def _columns(subjects: _Subjects, grid: Mapping[str, Any], hcol: Mapping[str, np
         "hedonic_high": np.where(h_ok, hcol["high"], np.nan),
         "grid_estimate": f(agg["estimate"]), "range_basis": np.where(app, basis, ""),
         "comparables_source": src, "price_mode": mode,
-        "price_unit": _price_units(mode),
+        "price_unit": unit,
     }
     return cols
+
+
+def _mode_facts(mode: np.ndarray, codes: EnumCodes | None) -> dict[str, np.ndarray]:
+    """What each subject's price mode says: ``priced`` (one of ``PRICED_MODES``), ``free``,
+    ``negotiated`` and ``unit`` (its price unit, "" without). With the subjects' codes it is
+    worked out once per label of the enumeration and taken by code; else the labels are
+    compared."""
+    if codes is not None:
+        per_label = _mode_facts(np.array((*codes.labels["price_mode"], None), dtype=object), None)
+        c = codes.subjects["price_mode"].astype(np.intp)
+        return {k: v[c] for k, v in per_label.items()}
+    return {"priced": _priced(mode), "free": np.equal(mode, "free"), "negotiated": np.equal(mode, "negotiated"),
+            "unit": _price_units(mode)}
 
 
 def _price_units(mode: np.ndarray) -> np.ndarray:
