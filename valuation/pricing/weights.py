@@ -39,7 +39,7 @@ def default_methods(snap: Any = None, names: tuple[str, ...] = METHODS) -> dict[
             for name, ap in APPROACHES.items() if name in names}
 
 
-def _is_any(a: AssetTable, key: str, want: Sequence[str]) -> np.ndarray:
+def _is_any(a: Any, key: str, want: Sequence[str]) -> np.ndarray:
     """Rows whose ``key`` is one of the labels ``want`` ("" stands for a missing value). An
     enum column is compared by its int16 codes (one ``isin`` over small integers), never by
     its labels' text."""
@@ -53,7 +53,7 @@ def _is_any(a: AssetTable, key: str, want: Sequence[str]) -> np.ndarray:
     return np.isin(a.text(key), list(ws))       # (a text column: compared as str)
 
 
-def _rule_match(a: AssetTable, n: int, rule: Mapping[str, Any]) -> np.ndarray:
+def _rule_match(a: Any, n: int, rule: Mapping[str, Any]) -> np.ndarray:
     """Rows the rule applies to, from the assets' ``purpose`` and ``value_type``."""
     m = np.ones(n, dtype=bool)
     for key in ("purpose", "value_type"):
@@ -62,10 +62,32 @@ def _rule_match(a: AssetTable, n: int, rule: Mapping[str, Any]) -> np.ndarray:
     return m
 
 
+class _Codes(dict):
+    """Enum code columns by name, read as the asset table's (``spec`` of the schema table)."""
+
+    spec = staticmethod(AssetTable.spec)
+
+
 def _rule_weights(rules: Sequence[Mapping[str, Any]], a: AssetTable, n: int,
                   names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(weights, fallback rank — each (assets × approaches) —, rule number or −1) of the first
-    matching rule of every asset; equal weights in the approaches' order where none matches."""
+    matching rule of every asset; equal weights in the approaches' order where none matches.
+    With enum columns (the schema's) the rules are matched once per combination of their
+    codes — a few dozen — and the answers taken by the assets' codes."""
+    keys = [k for k in ("purpose", "value_type") if k in a]
+    if not keys or any(a.spec(k).kind != "enum" for k in keys):
+        return _first_rules(rules, a, n, names)
+    sizes = tuple(len(a.spec(k).labels or ()) + 1 for k in keys)     # (code −1, then 0 … L−1)
+    grid = np.indices(sizes).reshape(len(keys), -1) - 1
+    combos = _Codes({k: grid[i].astype(np.int16) for i, k in enumerate(keys)})
+    W, rank, rule_no = _first_rules(rules, combos, grid.shape[1], names)
+    at = np.ravel_multi_index(tuple(a[k].astype(np.intp) + 1 for k in keys), sizes)
+    return W[at], rank[at], rule_no[at]
+
+
+def _first_rules(rules: Sequence[Mapping[str, Any]], a: Any, n: int,
+                 names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_rule_weights` of the ``n`` rows of ``a`` (an asset table, or code columns)."""
     M = len(names)
     W = np.full((n, M), np.nan)
     rank = np.full((n, M), 99.0)
