@@ -58,12 +58,16 @@ def _item_specs() -> tuple[Any, ...]:
     return item_specs(_COMPARABLES)
 
 
-def _as_text(a: np.ndarray) -> np.ndarray:
-    """An object array of text items as str (None kept): a value of another type (a case id
-    read as a number from a CSV) becomes its text; the types are looked at by ``map`` in C."""
-    if set(map(type, a.tolist())) <= {str, type(None)}:
-        return a
-    return a.astype(_TEXT).astype(object)
+def _text_items(a: np.ndarray) -> np.ndarray:
+    """An object array of text items as str, None where missing or "": a value of another type
+    (a case id read as a number from a CSV) becomes its text. One list of the values is looked
+    at in C (their types, then whether "" is among them): the usual column — str and None, no
+    "" — is returned as it is."""
+    vals = a.tolist()
+    kinds = set(map(type, vals))
+    if not kinds <= {str, type(None)}:
+        return _blank_to_none(a.astype(_TEXT).astype(object))
+    return _blank_to_none(a) if str in kinds and "" in vals else a
 
 
 def comparables_of(items: Ragged | None) -> dict[str, np.ndarray] | None:
@@ -80,7 +84,7 @@ def comparables_of(items: Ragged | None) -> dict[str, np.ndarray] | None:
         if spec.kind == "enum":
             out[spec.name] = typed.labels_of(spec, a)
         elif spec.kind == "text":
-            out[spec.name] = _blank_to_none(_as_text(a))
+            out[spec.name] = _text_items(a)
         else:
             out[spec.name] = a
     return out

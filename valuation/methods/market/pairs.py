@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ..base import nan_to_num
+from ..base import nan_to_num, text_where
 from .fit import LibraryFit
 from .grid import coded_level, level_of
 from .inputs import EnumCodes, _Subjects
@@ -86,10 +86,10 @@ def _explicit_pairs(subjects: _Subjects, comps: Mapping[str, np.ndarray], beta_e
     s = comps["subject"][rows]
     bad_mode, bad_rights = _left_out(subjects, comps, codes, rows, s)
     bad = bad_mode | bad_rights
-    bad_rows, bad_s, why = rows[bad], s[bad], np.where(bad_mode, "price_mode", "rights_type")[bad]
+    bad_rows, bad_s, why = rows[bad], s[bad], text_where(bad_mode[bad], "price_mode", "rights_type")
 
     def excluded() -> dict[str, np.ndarray]:
-        return {**{k: v[bad_rows] for k, v in comps.items()}, "subject": bad_s, "why": why.astype(object)}
+        return {**{k: v[bad_rows] for k, v in comps.items()}, "subject": bad_s, "why": why}
 
     rows, s = rows[~bad], s[~bad]
     n = len(rows)
