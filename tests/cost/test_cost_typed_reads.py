@@ -50,3 +50,26 @@ def test_stream_reads_periods_one_to_the_last_by_hand():
     assert g.shape == (2, 3) and np.isnan(g[:, 0]).all() and np.isnan(g[1]).all()
     np.testing.assert_allclose(g[0, 1:], [0.1, 0.2])
     assert typed.stream(pf, "income.revenue") is None
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_delta_basis_read_by_code_is_the_label(seed):
+    # the δ basis masks come from the enum codes; each equals comparing the labels, and the
+    # appraisal without them (labels compared) gives the same columns exactly
+    import dataclasses
+
+    from valuation.methods.cost.inputs import basis_masks
+
+    pf = Portfolio.from_cards(random_cards(25, seed))
+    ap = approach.COST
+    p = ap.params(None)
+    x = ap.inputs(pf, p)
+    masks = basis_masks(x)
+    assert x.basis_is is not None and set(masks) == {"quality", "life", "combined", "expert", "given"}
+    for b, m in masks.items():
+        assert m.tolist() == (x.basis == b).tolist()
+    assert sum(m.astype(int) for m in masks.values()).tolist() == [1] * 25      # one basis each
+    a = ap.value(x, p).columns()
+    b = ap.value(dataclasses.replace(x, basis_is=None), p).columns()
+    for k in a:
+        assert np.array_equal(np.asarray(a[k]), np.asarray(b[k]), equal_nan=np.asarray(a[k]).dtype.kind == "f"), k

@@ -24,7 +24,8 @@ from ..core.columns import MISSING_CODE, AssetTable
 from ..core.ragged import Ragged
 from ..core.streams import stream_array
 
-__all__ = ["MISSING_CODE", "code_of", "coded", "decode", "is_label", "labels_of", "records", "stream", "table", "text_has"]
+__all__ = ["MISSING_CODE", "code_of", "coded", "decode", "is_label", "label_masks", "labels_of", "records", "stream",
+           "table", "text_has"]
 
 
 def table(pf: Any) -> AssetTable:
@@ -66,6 +67,13 @@ def labels_of(spec: Any, codes: np.ndarray) -> np.ndarray:
     object array of its labels, None where missing (code -1)."""
     labels = np.array((*(spec.labels or ()), None), dtype=object)
     return labels[np.asarray(codes).astype(np.intp)]
+
+
+def label_masks(spec: Any, codes: np.ndarray) -> dict[str, np.ndarray]:
+    """``{label: labels_of(spec, codes) == label}`` for every label of an enum spec, by one
+    integer comparison each (no text compared per value)."""
+    c = np.asarray(codes)
+    return {lab: c == i for i, lab in enumerate(spec.labels or ())}
 
 
 def decode(t: Any, name: str) -> np.ndarray:

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ...core.columns import AssetTable
 from ...quality.composite import composite_columns
 from .. import typed
 from .kernel import COMPONENTS
@@ -70,6 +71,15 @@ class CostInputs:
     rights_years_left: np.ndarray        # years from the valuation date to the rights term end (NaN: either missing)
     lines: Any = None                    # the cost.lines Ragged (read by the trace only)
     price_index: np.ndarray | None = None  # cost.price_index_valuation (read by the trace only)
+    basis_is: Mapping[str, np.ndarray] | None = None  # {basis label: basis == label}, from the codes
+
+
+def basis_masks(x: CostInputs) -> Mapping[str, np.ndarray]:
+    """``{label: x.basis == label}`` for every δ basis (from the codes when the inputs carry
+    them; a label no asset has is all False)."""
+    if x.basis_is is not None:
+        return x.basis_is
+    return {b: np.equal(x.basis, b) for b in AssetTable.spec("cost_adjustment_basis").labels or ()}
 
 
 def _years_between(start: np.ndarray, end: np.ndarray) -> np.ndarray:
@@ -88,8 +98,8 @@ def cost_inputs(pf, p: Mapping[str, Any]) -> CostInputs:
     comp, both, has_lines = _components(t, lines)
     # δ basis labels; a missing one (only in a table that bypassed the schema default) is "quality"
     code = t["cost_adjustment_basis"]
-    basis = typed.labels_of(t.spec("cost_adjustment_basis"),
-                            np.where(code < 0, typed.code_of(t, "cost_adjustment_basis", "quality"), code))
+    code = np.where(code < 0, typed.code_of(t, "cost_adjustment_basis", "quality"), code)
+    basis = typed.labels_of(t.spec("cost_adjustment_basis"), code)
     q = composite_columns(pf, p.get("quality_weights"), scale=str(p["quality_scale"]), errors="mark",
                           library=p["quality_library"])
     reason = t["cost_adjustment_override_reason"]
@@ -107,4 +117,5 @@ def cost_inputs(pf, p: Mapping[str, Any]) -> CostInputs:
         lit_risk=t["cost_literature_risk"], override=t["cost_adjustment_override"],
         override_reason=reason, has_override_reason=typed.text_has(reason), has_cost=t["has_cost"],
         has_income=t["has_income"], rights_years_left=_years_between(t["valuation_date"], t["rights_term_end"]),
-        lines=lines, price_index=t["cost_price_index_valuation"])
+        lines=lines, price_index=t["cost_price_index_valuation"],
+        basis_is=typed.label_masks(t.spec("cost_adjustment_basis"), code))

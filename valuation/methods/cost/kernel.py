@@ -5,6 +5,7 @@ lines are read and indexed by :mod:`.lines`).
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -66,10 +67,15 @@ def delta_expert(functional: Any, economic: Any) -> np.ndarray:
 
 
 def select_delta(basis: np.ndarray, d_q: np.ndarray, d_life: np.ndarray, d_exp: np.ndarray,
-                 d_given: np.ndarray) -> np.ndarray:
-    """δ by basis: quality → δ_q; life → δ_life; combined → δ_q × δ_life; expert; given."""
-    return np.select([basis == "quality", basis == "life", basis == "combined", basis == "expert",
-                      basis == "given"], [d_q, d_life, d_q * d_life, d_exp, d_given], np.nan)
+                 d_given: np.ndarray, *, is_basis: Mapping[str, np.ndarray] | None = None) -> np.ndarray:
+    """δ by basis: quality → δ_q; life → δ_life; combined → δ_q × δ_life; expert; given
+    (``is_basis``: ``{label: basis == label}`` when the caller has it, from the codes)."""
+    def on(b: str) -> np.ndarray:
+        m = is_basis.get(b) if is_basis is not None else None
+        return basis == b if m is None else m
+
+    return np.select([on("quality"), on("life"), on("combined"), on("expert"), on("given")],
+                     [d_q, d_life, d_q * d_life, d_exp, d_given], np.nan)
 
 
 def literature_value(tc, r, alpha, beta, scarcity, risk) -> tuple[np.ndarray, np.ndarray]:

@@ -12,7 +12,7 @@ import numpy as np
 from scipy import special
 
 from ..base import Values, nan_to_num, text_where
-from .inputs import CostInputs
+from .inputs import CostInputs, basis_masks
 from .kernel import (
     COMPONENTS,
     delta_expert,
@@ -108,7 +108,8 @@ def _delta(x: CostInputs, p: Mapping[str, Any]) -> tuple[np.ndarray, ...]:
     d_q = delta_quality(qs_used, bench)
     d_l = delta_life(x.years_used, x.years_remaining)
     d_x = delta_expert(x.functional, x.economic)
-    return qs_used, bench, d_q, d_l, d_x, select_delta(x.basis, d_q, d_l, d_x, x.delta_given)
+    delta = select_delta(x.basis, d_q, d_l, d_x, x.delta_given, is_basis=basis_masks(x))
+    return qs_used, bench, d_q, d_l, d_x, delta
 
 
 def _literature(x: CostInputs, p: Mapping[str, Any], tc: np.ndarray, d_q: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -128,8 +129,11 @@ def _literature(x: CostInputs, p: Mapping[str, Any], tc: np.ndarray, d_q: np.nda
 def _refusals(x: CostInputs, rc: Mapping[str, np.ndarray], delta: np.ndarray, d_l: np.ndarray,
               d_x: np.ndarray, dmax: float) -> _Verdict:
     """Applicability per asset, first reason wins (art. 17, 22)."""
-    lit, basis, c, tc = x.literature, x.basis, rc["replacement_cost"], rc["total_cost"]
-    v = _Verdict(len(basis))
+    lit, c, tc = x.literature, rc["replacement_cost"], rc["total_cost"]
+    isb = basis_masks(x)
+    no = np.zeros(len(lit), dtype=bool)
+    basis = lambda b: isb.get(b, no)  # noqa: E731 - the assets of one δ basis
+    v = _Verdict(len(lit))
     v.add(~x.has_cost, "评估请求未包含成本法数据（cost 部分缺失），成本法不适用",
           "the request has no cost section: the cost approach is not applicable")
     v.add(~rc["has_cost_data"],
@@ -140,7 +144,7 @@ def _refusals(x: CostInputs, rc: Mapping[str, np.ndarray], delta: np.ndarray, d_
           "the costs add up to 0: the cost approach cannot value the asset (art. 22)")
     q = x.quality
     prob_zh, prob_en = q["problem_zh"], q["problem_en"]
-    need_q = (((basis == "quality") | (basis == "combined")) & ~lit) | (lit & np.isnan(x.lit_quality))
+    need_q = ((basis("quality") | basis("combined")) & ~lit) | (lit & np.isnan(x.lit_quality))
     no_q = need_q & np.isnan(q["quality_score"])
     v.add(no_q & (prob_zh != ""),
           lambda: "价值调整系数需要数据质量评分，但质量输入有误：" + prob_zh.astype(str).astype(object),
@@ -148,13 +152,13 @@ def _refusals(x: CostInputs, rc: Mapping[str, np.ndarray], delta: np.ndarray, d_
     v.add(no_q, "价值调整系数以数据质量为依据，但卡片未给出质量评分（GB/T 36344 六个维度、子指标或综合得分，第十七条）",
           "δ rests on data quality but the card gives no quality score (GB/T 36344 dimensions, "
           "sub-indicators or a composite score; art. 17)")
-    need_life = ((basis == "life") | (basis == "combined")) & ~lit
+    need_life = (basis("life") | basis("combined")) & ~lit
     v.add(need_life & np.isnan(d_l),
           "价值调整系数以剩余经济寿命为依据，但缺少已使用年限或剩余经济寿命（或二者之和为 0）",
           "δ rests on the remaining economic life but years used or years remaining is missing (or both are 0)")
-    v.add(~lit & (basis == "expert") & np.isnan(d_x),
+    v.add(~lit & basis("expert") & np.isnan(d_x),
           "调整依据为专家评价，但未给出功能性或经济性贬值率", "basis 'expert' but no functional or economic obsolescence is given")
-    v.add(~lit & (basis == "given") & np.isnan(x.delta_given), "调整依据为“给定”，但未给出 δ 值（cost.adjustment.value）",
+    v.add(~lit & basis("given") & np.isnan(x.delta_given), "调整依据为“给定”，但未给出 δ 值（cost.adjustment.value）",
           "basis 'given' but no δ value is given (cost.adjustment.value)")
     nonpos = ~lit & ~(delta > 0) & ~np.isnan(delta)
     v.add(nonpos, lambda: _msg(nonpos, delta, "价值调整系数 δ = {v:.4f} ≤ 0，不合理（应 0 < δ ≤ 1）"),
