@@ -45,6 +45,18 @@ def _text(table: Any, name: str) -> np.ndarray:
     return _blank_to_none(np.asarray(table[name], dtype=object))
 
 
+def _label_or(table: Any, name: str, default: str) -> np.ndarray:
+    """An enum column's labels with ``default`` where missing: the default's code put in the
+    codes before they are decoded (no text compared per value); a default outside the
+    enumeration is put in the labels."""
+    spec = table.spec(name)
+    labels = spec.labels or ()
+    if spec.kind != "enum" or default not in labels:
+        return _or(_text(table, name), default)
+    c = np.asarray(table[name])
+    return typed.labels_of(spec, np.where(c < 0, labels.index(default), c))
+
+
 def _or(values: np.ndarray, default: Any) -> np.ndarray:
     """Missing numbers (NaN) or text (None) replaced by ``default``."""
     if values.dtype == object:
@@ -106,7 +118,7 @@ def _subject_columns(pf, params: Mapping[str, Any], has_explicit: np.ndarray) ->
         "category": _text(t, "category"), "records": t.floats("records"), "fields": t.floats("fields"),
         "size_bytes": t.floats("size_bytes"), "update_frequency": _text(t, "update_frequency"),
         "rights_type": _text(t, "rights_type"), "exclusivity": _text(t, "rights_exclusivity"),
-        "price_mode": _or(_text(t, "market_price_mode"), "one_off"), "quality": q,
+        "price_mode": _label_or(t, "market_price_mode", "one_off"), "quality": q,
         "date": t["valuation_date"], "platform": np.full(n, None, dtype=object),
         "title": _text(t, "name"), "description": _text(t, "description"),
         "evidence_type": np.full(n, params["subject_evidence"], dtype=object),
@@ -114,7 +126,7 @@ def _subject_columns(pf, params: Mapping[str, Any], has_explicit: np.ndarray) ->
         "date_index": _or(t.floats("market_date_index"), 100.0),
         "k": _or(t.floats("market_k"), params["k"]),
         "min_comparables": _or(t.floats("market_min_comparables"), params["min_comparables"]),
-        "weighting": _or(_text(t, "market_weighting"), params["weighting"]),
+        "weighting": _label_or(t, "market_weighting", params["weighting"]),
     }
 
 
