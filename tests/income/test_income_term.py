@@ -155,3 +155,47 @@ def test_the_tail_grows_with_the_term_and_never_exceeds_gordon():
     ends = ["2030-12-31", "2031-06-30", "2032-12-31", "2040-12-31", "2080-12-31"]
     tv = [frame(card("direct", e)).frame.iloc[0]["pv_terminal"] for e in ends]
     assert tv == sorted(tv) and tv[-1] < GORDON and tv[0] == 0.0
+
+
+def test_calendar_years_in_either_direction_and_in_bulk():
+    """Both orders of the dates, many at once (NaT where one is missing): the largest whole number
+    of years whose anniversary (29 February → 28 February) is not after the end, by
+    dateutil.relativedelta, then the days left / 365 — exactly."""
+    import datetime as dt
+
+    import numpy as np
+    from dateutil.relativedelta import relativedelta
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from valuation.methods.income.term import calendar_years
+
+    def want(a, b):
+        y = relativedelta(b, a).years
+        if a + relativedelta(years=y) > b:
+            y -= 1
+        return y + (b - (a + relativedelta(years=y))).days / 365.0
+
+    day = st.one_of(st.none(), st.dates(dt.date(1960, 1, 1), dt.date(2100, 12, 31)))
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.lists(st.tuples(day, day), min_size=1, max_size=30))
+    def check(pairs):
+        a = np.array([np.datetime64(x, "D") if x else np.datetime64("NaT") for x, _ in pairs])
+        b = np.array([np.datetime64(y, "D") if y else np.datetime64("NaT") for _, y in pairs])
+        got = calendar_years(a, b)
+        for k, (x, y) in enumerate(pairs):
+            if x is None or y is None:
+                assert np.isnan(got[k])
+            else:
+                assert got[k] == want(x, y), (x, y)
+    check()
+    # 29 February: its anniversary in another year is 28 February (a year after 2024-02-29 is
+    # 2025-02-28, so 2025-03-01 is 1 + 1/365); backwards too
+    leap = [(dt.date(2024, 2, 29), dt.date(2025, 3, 1)), (dt.date(2024, 2, 29), dt.date(2025, 2, 28)),
+            (dt.date(2024, 2, 29), dt.date(2028, 2, 29)), (dt.date(2025, 3, 1), dt.date(2024, 2, 29)),
+            (dt.date(2024, 2, 29), dt.date(2023, 2, 28)), (dt.date(2024, 2, 29), dt.date(2023, 3, 1))]
+    got = calendar_years(np.array([a for a, _ in leap], dtype="datetime64[D]"),
+                         np.array([b for _, b in leap], dtype="datetime64[D]"))
+    assert got.tolist() == [want(a, b) for a, b in leap]
+    assert got[:3].tolist() == [1 + 1 / 365, 1.0, 4.0]
