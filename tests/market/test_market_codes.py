@@ -101,3 +101,16 @@ def test_codes_give_what_the_labels_give(assets):
         x, y = np.asarray(pa[k]), np.asarray(pb[k])
         assert np.array_equal(x, y, equal_nan=x.dtype.kind == "f"), k
     assert coded.work["_n_excluded"] == plain.work["_n_excluded"]
+
+
+def test_pair_weights_take_the_scheme_as_text_or_as_booleans():
+    # subject 0: inverse adjustment over Σ|ln X| = 0.2 and 0.1 → weights 1/3, 2/3 (by hand);
+    # subject 1: equal → 1/2 each; the same with True/False per pair for inverse_adjustment
+    from valuation.methods.market import grid
+
+    subj = np.array([0, 0, 1, 1])
+    tot = np.array([0.2, 0.1, 0.3, 0.05])
+    text = np.array(["inverse_adjustment"] * 2 + ["equal"] * 2, dtype=object)
+    w = grid.pair_weights(subj, tot, text)
+    assert w == pytest.approx([1 / 3, 2 / 3, 0.5, 0.5], rel=1e-15)
+    assert np.array_equal(grid.pair_weights(subj, tot, text == "inverse_adjustment"), w)

@@ -202,11 +202,12 @@ class Groups:
 def pair_weights(subject: np.ndarray, total_adj: np.ndarray, scheme: np.ndarray,
                  groups: Groups | None = None) -> np.ndarray:
     """w_i per pair: equal (1/n) or ∝ 1/Σ|ln X| within each subject; ``scheme`` is the
-    weighting of each pair's subject (``groups``: the pairs grouped by subject, when at hand).
-    A comparable needing no adjustment at all takes the whole weight (shared equally among
-    such comparables)."""
+    weighting of each pair's subject, or a boolean per pair: inverse_adjustment (``groups``: the
+    pairs grouped by subject, when at hand). A comparable needing no adjustment at all takes
+    the whole weight (shared equally among such comparables)."""
     g = groups if groups is not None else Groups(subject)
-    inv = scheme == "inverse_adjustment"
+    scheme = np.asarray(scheme)
+    inv = scheme if scheme.dtype == bool else scheme == "inverse_adjustment"
     raw = np.where(inv, 1.0 / np.maximum(np.asarray(total_adj, dtype=float), _EPS_ADJ), 1.0)
     return raw / g.spread(g.sum(raw))
 

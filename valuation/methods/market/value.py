@@ -102,7 +102,8 @@ def _grid(subjects: _Subjects, comparables: Any, fit: LibraryFit | None,
         pc.update(coefficient_columns(pc, m, x5_exclusivity=p["x5_exclusivity"],
                                       x5_evidence_type=p["x5_evidence_type"], levels=levels))
         groups = Groups(pc["subject"])
-        pc["weight"] = pair_weights(pc["subject"], pc["total_adj"], subjects["weighting"][pc["subject"]], groups)
+        inverse = np.equal(subjects["weighting"], "inverse_adjustment")    # (per subject, then per pair)
+        pc["weight"] = pair_weights(pc["subject"], pc["total_adj"], inverse[pc["subject"]], groups)
         agg = aggregate_columns(groups, pc["weight"], pc["p_adj"], n)
         synthetic = fit.synthetic_ids() if fit is not None else frozenset()
         # a pair is real evidence unless its case id is a synthetic case's (set membership by
