@@ -20,7 +20,8 @@ from pandas.arrays import ArrowStringArray
 if TYPE_CHECKING:
     from .columns import AssetTable
 
-__all__ = ["asset_columns", "frame_of_arrays", "str_arrays", "column_values", "column_floats", "column_list"]
+__all__ = ["asset_columns", "frame_of_arrays", "str_arrays", "column_values", "column_floats", "column_list",
+           "text_positions"]
 
 
 def _member(values: Any, members: Any) -> np.ndarray:
@@ -28,6 +29,22 @@ def _member(values: Any, members: Any) -> np.ndarray:
     Arrow strings with a Python set walks the set in Python: ~30 ms per call at 50,000 rows)."""
     look = pd.Index(np.asarray(members, dtype=object)).unique()
     return look.get_indexer(np.asarray(values, dtype=object)) >= 0
+
+
+def text_positions(values: Any, ids: Any) -> np.ndarray:
+    """The position in ``ids`` (unique text) of each of ``values`` (a pandas column, read as
+    ``astype("str")`` reads it, or an array of text; missing → -1, as is a value not in
+    ``ids``), by Arrow's hash
+    look-up (``pyarrow.compute.index_in``): a records table's asset ids matched to the assets
+    without making a Python string of each id (a pandas ``Index`` look-up of 30,000 record
+    ids cost ~2 ms a 10,000-asset partition, ~0.6 ms this way)."""
+    import pyarrow.compute as pc
+
+    if isinstance(values, pd.Series) and not isinstance(values.dtype, pd.StringDtype):
+        values = values.astype("str")        # (ids typed as numbers read as their text)
+    keys = pa.array(values, type=pa.string(), from_pandas=True)
+    look = pa.array(np.asarray(ids, dtype=object), type=pa.string(), from_pandas=True)
+    return pc.index_in(keys, value_set=look).fill_null(-1).to_numpy().astype(np.intp, copy=False)
 
 
 def _frame(out: dict[str, Any], index: pd.Index) -> pd.DataFrame:

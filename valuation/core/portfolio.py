@@ -33,6 +33,7 @@ from .frames import (  # noqa: F401
     column_values,
     frame_of_arrays,
     str_arrays,
+    text_positions,
 )
 from .layout import (  # noqa: F401
     SECTION_FLAGS,
@@ -353,11 +354,11 @@ class Portfolio:
                                                  table["income_terminal_growth"], typed)
         given = section_rows(df)
         flags = {flag: given[sec][keep] for sec, flag in SECTION_FLAGS.items()}
-        cut, recs, items = _table_records(records or {}, ids)
-        for path, fr in cut.items():
+        given_by, recs, items = _table_records(records or {}, ids)
+        for path, has in given_by.items():     # an asset with items has the section
             flag = SECTION_FLAGS.get(path.split(".")[0])
-            if flag is not None and len(fr):
-                flags[flag] = flags[flag] | _member(ids, fr["asset_id"])
+            if flag is not None:
+                flags[flag] = flags[flag] | has
         table = table.with_columns(income_periods=periods, income_terminal_growth=tg, **flags)
         pf = cls(None, series, recs, {}, table=table)
         pf._index, pf._items = index, items
@@ -417,21 +418,27 @@ def _ragged_rows(pf: Portfolio, path: str, pos: np.ndarray) -> Ragged | None:
 
 
 def _table_records(records: Mapping[str, pd.DataFrame], ids: np.ndarray
-                   ) -> tuple[dict[str, pd.DataFrame], Mapping[str, pd.DataFrame], Mapping[str, Ragged]]:
+                   ) -> tuple[dict[str, np.ndarray], Mapping[str, pd.DataFrame], Mapping[str, Ragged]]:
     """The records tables of a flat portfolio (path → long frame of ``asset_id`` + item
-    columns) cut to the portfolio's assets: the frames (typed when first read: the edge, e.g.
-    the books) and their items as :class:`Ragged` (read straight from the given columns);
-    first the frames as given, cut."""
+    columns) cut to the portfolio's assets: which assets have items (path → bool per asset),
+    the frames (typed when first read: the edge, e.g. the books) and their items as
+    :class:`Ragged` (read straight from the given columns). Each table's ids are matched to
+    the assets once (:func:`~valuation.core.frames.text_positions`), for all three."""
     rfields = _record_fields()
-    cut: dict[str, pd.DataFrame] = {}
+    given: dict[str, np.ndarray] = {}
+    frames: dict[str, Any] = {}
+    items: dict[str, Any] = {}
     for path, frame in records.items():
         if path not in rfields:
             raise ValidationError([Issue(field=path, value=None, allowed=", ".join(rfields),
                                          message_zh=f"未知明细表 {path}", message_en=f"unknown records table {path}")])
-        cut[path] = frame[_member(frame["asset_id"].astype(str), ids)]
-    frames = LazyFrames({p: partial(_typed_records, fr, rfields[p]) for p, fr in cut.items()})
-    items = LazyFrames({p: partial(Ragged.from_frame, p, fr, ids) for p, fr in cut.items()})
-    return cut, frames, items
+        pos = text_positions(frame["asset_id"], ids) if len(frame) else np.zeros(0, np.intp)
+        ours = pos >= 0
+        fr = frame[ours]
+        given[path] = np.bincount(pos[ours], minlength=len(ids)) > 0
+        frames[path] = partial(_typed_records, fr, rfields[path])
+        items[path] = partial(Ragged.from_frame, path, fr, ids, pos[ours])
+    return given, LazyFrames(frames), LazyFrames(items)
 
 
 def _py(v: Any) -> Any:
