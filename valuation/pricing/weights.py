@@ -39,18 +39,30 @@ def default_methods(snap: Any = None, names: tuple[str, ...] = METHODS) -> dict[
             for name, ap in APPROACHES.items() if name in names}
 
 
-def _rule_match(text: Mapping[str, np.ndarray], n: int, rule: Mapping[str, Any]) -> np.ndarray:
-    """Rows the rule applies to, from the assets' ``purpose`` and ``value_type`` texts."""
+def _coded(a: AssetTable, col: str) -> tuple[np.ndarray, list[str]]:
+    """A text or enum column of the asset table as ``(codes, texts)``: ``texts[codes]`` is the
+    column's text ("" missing, :meth:`AssetTable.text`). An enum column is already coded (code
+    -1, missing, takes the last text, ""); a text column is coded by its distinct values."""
+    if a.spec(col).kind == "enum":
+        return a[col].astype(np.intp), [*a.labels(col), ""]
+    uniq, codes = np.unique(a.text(col).astype(str), return_inverse=True)
+    return codes.reshape(-1), uniq.tolist()
+
+
+def _rule_match(text: Mapping[str, tuple[np.ndarray, list[str]]], n: int, rule: Mapping[str, Any]) -> np.ndarray:
+    """Rows the rule applies to, from the assets' ``purpose`` and ``value_type`` texts
+    (:func:`_coded`: each distinct text compared once, the rows read by code)."""
     m = np.ones(n, dtype=bool)
     for key in ("purpose", "value_type"):
         if key in rule and key in text:
             want = rule[key] if isinstance(rule[key], list) else [rule[key]]
             ws = set(want)
-            m &= np.fromiter((x in ws for x in text[key].tolist()), dtype=bool, count=n)
+            codes, texts = text[key]
+            m &= np.array([x in ws for x in texts], dtype=bool)[codes]
     return m
 
 
-def _rule_weights(rules: Sequence[Mapping[str, Any]], text: Mapping[str, np.ndarray], n: int,
+def _rule_weights(rules: Sequence[Mapping[str, Any]], text: Mapping[str, tuple[np.ndarray, list[str]]], n: int,
                   names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(weights, fallback rank — each (assets × approaches) —, rule number or −1) of the first
     matching rule of every asset; equal weights in the approaches' order where none matches."""
@@ -118,7 +130,7 @@ def weights(pf: Portfolio, app: np.ndarray, cfg: Mapping[str, Any], names: tuple
     a = pf.columns
     n = len(pf)
     rules = list(cfg.get("weights") or [])
-    text = {c: a.text(c) for c in ("purpose", "value_type") if c in a}
+    text = {c: _coded(a, c) for c in ("purpose", "value_type") if c in a}
     W, rank, rule_no = _rule_weights(rules, text, n, names)
     gw, over, reason = _card_weights(a, pf.index, names)
     W = np.where(over[:, None], gw, W)
