@@ -53,8 +53,8 @@ from .streams import (  # noqa: F401
     wide_frame,
 )
 from .typed import LazyFrames, _typed_records  # noqa: F401
-from .validate import check_document, validate_table
-from .validate_table import section_rows
+from .validate import check_document
+from .validate_table import validate_columns
 
 __all__ = ["Portfolio", "card_hash", "SECTION_FLAGS", "frame_of_arrays"]
 
@@ -334,7 +334,7 @@ class Portfolio:
         frame with ``asset_id`` and item columns (e.g. an Excel sheet). With ``strict=False``
         bad rows are dropped and reported in ``pf.rejected`` (Issue list); the rest is built.
         """
-        typed, issues = validate_table(df, "card")
+        typed, issues, given = validate_columns(df, "card")     # (columns read by position)
         table_level = [i for i in issues if i.row is None]
         if table_level:
             raise ValidationError(table_level + [i for i in issues if i.row is not None])
@@ -344,15 +344,18 @@ class Portfolio:
         keep = np.ones(len(df), dtype=bool)
         keep[bad_rows] = False
         if bad_rows:
-            typed = typed.loc[keep]
-        ids = typed["asset_id"].astype(str).to_numpy(dtype=object)
+            typed = {c: s[keep] for c, s in typed.items()}
+        aid = typed["asset_id"]
+        ids = (aid if isinstance(aid.dtype, pd.StringDtype) else aid.astype(str)).to_numpy(dtype=object)
         index = pd.Index(ids, name="asset_id")
         # the validated columns straight into the typed table (no assets frame: an edge)
-        table = AssetTable.from_series(ids, {f.column: typed[f.column] for f in _scalar_fields()
-                                             if f.column in typed.columns})
+        scalar = {f.column for f in _scalar_fields()}
+        table = AssetTable.from_series(ids, {c: s for c, s in typed.items() if c in scalar})
+        # the stream columns (numbered, base, growth …: the columns no scalar field names)
+        extra = pd.DataFrame({c: s.to_numpy() for c, s in typed.items() if c not in scalar},
+                             index=pd.RangeIndex(len(ids)))
         series, periods, tg = series_from_table(index, table["income_periods"],
-                                                 table["income_terminal_growth"], typed)
-        given = section_rows(df)
+                                                 table["income_terminal_growth"], extra)
         flags = {flag: given[sec][keep] for sec, flag in SECTION_FLAGS.items()}
         given_by, recs, items = _table_records(records or {}, ids)
         for path, has in given_by.items():     # an asset with items has the section

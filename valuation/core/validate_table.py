@@ -44,6 +44,16 @@ def validate_table(df: pd.DataFrame, kind: str = "card") -> tuple[pd.DataFrame, 
     ``income_revenue_base`` / ``income_revenue_growth`` (or ``_growth_1..``) carry a stream
     given as a first amount with growth; ``income_history_values_1..`` carry lists.
     """
+    out, issues, _ = validate_columns(df, kind)
+    return pd.DataFrame({c: s.to_numpy() if isinstance(s.dtype, np.dtype) else s.array for c, s in out.items()},
+                        index=pd.RangeIndex(len(df))), issues
+
+
+def validate_columns(df: pd.DataFrame, kind: str = "card"
+                     ) -> tuple[dict[str, pd.Series], list[Issue], dict[str, np.ndarray]]:
+    """:func:`validate_table` without its frame: the coerced columns (read by position), every
+    issue, and which rows give each section (:func:`section_rows`) — what
+    :meth:`~valuation.core.portfolio.Portfolio.from_table` reads, each made once."""
     issues: list[Issue] = []
     cols = table_columns(kind)
     sfields = _series_fields(kind)
@@ -66,7 +76,6 @@ def validate_table(df: pd.DataFrame, kind: str = "card") -> tuple[pd.DataFrame, 
                 break
         if not ok:
             issues.append(unknown_issue(str(c), None, known=list(cols)[:40]))
-    n = len(df)
     # a section's required fields are required only on rows that carry that section
     sec_rows = section_rows(df)
     for c, f in cols.items():
@@ -107,7 +116,7 @@ def validate_table(df: pd.DataFrame, kind: str = "card") -> tuple[pd.DataFrame, 
                                 message_zh=f"第 {r + 1} 行：资产编号 {ids_list[r]!r} 重复（与前面的行相同）",
                                 message_en=f"row {r + 1}: duplicate asset_id {ids_list[r]!r}",
                                 row=int(r), asset_id=ids_list[r]))
-    return pd.DataFrame(out, index=pd.RangeIndex(n)), issues
+    return out, issues, sec_rows
 
 
 def _coerce_column(f: Field, c: str, s: pd.Series, ids: Any, issues: list[Issue],
