@@ -161,8 +161,9 @@ def _flags(pf: Portfolio, rec: Reconciled, results: Mapping[str, MethodResult],
            snap: LibrarySnapshot, as_of: _dt.date | None) -> dict[str, list[dict[str, Any]]]:
     # the facts from the typed asset table and the results' arrays (no result frame is
     # built), the hits as positions
-    facts = fact_arrays(pf.columns, rec, methods={m: mr.columns for m, mr in results.items()}, as_of=as_of)
     ruleset = _ruleset(snap)
+    facts = fact_arrays(pf.columns, rec, methods={m: mr.columns for m, mr in results.items()}, as_of=as_of,
+                        names=ruleset.facts)     # (only the facts its rules read or show)
     flags = flags_for(facts, pf.columns.ids, ruleset.evaluate(facts, len(pf)), ruleset)
     return _cite(flags, snap)
 

@@ -226,8 +226,9 @@ def evaluate_columns(pf: Portfolio, snap: LibrarySnapshot, *, as_of: _dt.date | 
         # the engine's steps as engine._flags takes them: arrays in, hits as positions
         results = {m: run_method(m, pf, snap) for m in METHOD_NAMES}
         rec, _ = _reconciled(pf, results, snap, False)
-        facts = fact_arrays(pf.columns, rec, methods={m: mr.columns for m, mr in results.items()}, as_of=as_of)
         ruleset = _ruleset(snap)
+        facts = fact_arrays(pf.columns, rec, methods={m: mr.columns for m, mr in results.items()},
+                            as_of=as_of, names=ruleset.facts)
         codes, sev = _codes_from_hits(pf.index, ruleset.evaluate(facts, len(pf)), list(ruleset.rules))
     n = len(pf)
     out: dict[str, Any] = {"asset_id": pf.index.to_numpy(dtype=object)}

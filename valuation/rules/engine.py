@@ -261,6 +261,13 @@ class RuleSet:
         return sorted(self.names | extra)
 
     @cached_property
+    def facts(self) -> frozenset[str]:
+        """Every fact the rule set reads or shows: its conditions' and ``applies_to``'s
+        (:attr:`_read`) and those its flags give (``Rule.shown_facts``) — what
+        :func:`~valuation.rules.facts.fact_arrays` needs to compute for it (``names``)."""
+        return frozenset(self._read).union(*(r.shown_facts for r in self.rules))
+
+    @cached_property
     def _applies_keys(self) -> tuple[str, ...]:
         """Each rule's ``applies_to`` as canonical text (equal blocks, one key)."""
         return tuple(json.dumps(r.applies_to, sort_keys=True, default=str) for r in self.rules)
