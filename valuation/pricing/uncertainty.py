@@ -156,13 +156,9 @@ def mixture_quantiles(est: np.ndarray, low: np.ndarray, high: np.ndarray, cov: n
     w = np.where(np.isnan(est), 0.0, np.nan_to_num(weights))
     tot = w.sum(axis=1, keepdims=True)
     w = np.divide(w, tot, out=np.zeros_like(w), where=tot > 0)
-    lo_b = np.nanmin(np.where(w > 0, two_piece_quantile(est, low, high, cov[None, :], 1e-7), np.nan), axis=1) \
-        if n else np.zeros(0)
-    hi_b = np.nanmax(np.where(w > 0, two_piece_quantile(est, low, high, cov[None, :], 1 - 1e-7), np.nan), axis=1) \
-        if n else np.zeros(0)
     # A row with all its weight on one approach (the default: weight 1 on the primary one) is
     # that approach's own two-piece distribution: its quantile is closed-form. Only the mixed
-    # rows need the bisection.
+    # rows need the bisection (and its brackets, below).
     single = (w > 0).sum(axis=1) == 1
     j = np.argmax(w, axis=1)
     r = np.arange(n)
@@ -170,14 +166,21 @@ def mixture_quantiles(est: np.ndarray, low: np.ndarray, high: np.ndarray, cov: n
     c1 = np.broadcast_to(np.asarray(cov, float), est.shape)[r, j] if n else np.zeros(0)
     single &= np.isnan(l1) | np.isnan(h1) | (l1 < h1)
     mixed = np.flatnonzero(~single)
+    # the bisection's brackets: the mixture's 1e-7 and 1 − 1e-7 quantiles are within the
+    # weighted approaches' own (element-wise: the same numbers as over all rows, taken here)
+    wm, em, lm, hm = w[mixed], est[mixed], low[mixed], high[mixed]
+    lo_b = np.nanmin(np.where(wm > 0, two_piece_quantile(em, lm, hm, cov[None, :], 1e-7), np.nan), axis=1) \
+        if len(mixed) else np.zeros(0)
+    hi_b = np.nanmax(np.where(wm > 0, two_piece_quantile(em, lm, hm, cov[None, :], 1 - 1e-7), np.nan), axis=1) \
+        if len(mixed) else np.zeros(0)
     out = []
     for p in probs:
         p = np.broadcast_to(np.asarray(p, float), (n,))
         q = np.full(n, np.nan)
         q[single] = two_piece_quantile(e1[single], l1[single], h1[single], c1[single], p[single])
         if len(mixed):
-            wm, em, lm, hm, zm = w[mixed], est[mixed], low[mixed], high[mixed], z[mixed]
-            a, b = lo_b[mixed].copy(), hi_b[mixed].copy()
+            zm = z[mixed]
+            a, b = lo_b.copy(), hi_b.copy()
             for _ in range(80):
                 mid = (a + b) / 2
                 F = (wm * _two_piece_cdf(mid[:, None], em, lm, hm, zm)).sum(axis=1)
