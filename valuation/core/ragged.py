@@ -35,6 +35,7 @@ from .columns import (
     _readonly,
     _spec_of,
     _text,
+    _text_column,
 )
 from .frames import text_positions
 from .layout import _record_fields
@@ -82,6 +83,8 @@ def _item_column(spec: ColumnSpec, s: pd.Series) -> np.ndarray:
         return pd.to_datetime(s, errors="coerce").to_numpy().astype("datetime64[D]")
     if spec.kind == "enum":   # each distinct label looked up once (a records file's text column)
         return _factor_codes(spec, s)
+    if spec.kind == "text":   # one conversion to objects, missing None (then the default)
+        return _text_column(spec, s.to_numpy(dtype=object, na_value=None, copy=True))
     return _plain_column(spec, s.astype(object).where(s.notna(), None).tolist())
 
 
