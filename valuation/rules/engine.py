@@ -35,7 +35,7 @@ import numpy as np
 import yaml
 
 from ..core.errors import Issue, ValidationError
-from .applicability import APPLIES_FACTS, applies_mask, check_applies_to
+from .applicability import APPLIES_FACTS, _Equal, applies_mask, check_applies_to
 from .compiler import CompiledExpr, compile_expr
 from .facts import FACTS, fact_types
 from .runtime import _missing
@@ -239,13 +239,14 @@ class RuleSet:
             n = len(next(iter(facts.values()))) if facts else 0
         env = {c: np.asarray(facts[c]) if c in facts else _missing(_TYPES.get(c, "number"), n) for c in self._read}
         masks: dict[str, np.ndarray | None] = {}   # rules citing the same clause share a mask
+        equal = _Equal(env)                         # (and their blocks' text comparisons)
         fired = np.zeros((len(self.rules), n), dtype=bool)     # rules × assets
         with np.errstate(all="ignore"):   # (a division by zero gives ±inf or NaN, as documented)
             for k, r in enumerate(self.rules):
                 fired[k] = r.compiled.mask(env, n)   # type: ignore[union-attr]
         for k, r in enumerate(self.rules):
             key = self._applies_keys[k]
-            where = masks[key] if key in masks else masks.setdefault(key, applies_mask(r.applies_to, env, n))
+            where = masks[key] if key in masks else masks.setdefault(key, applies_mask(r.applies_to, env, n, equal))
             if where is not None:                 # (only where the clause binds the holder)
                 fired[k] &= where
         which, pos = np.nonzero(fired)            # rule-major: rules in library order per asset
