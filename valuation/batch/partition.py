@@ -234,8 +234,11 @@ def evaluate_columns(pf: Portfolio, snap: LibrarySnapshot, *, as_of: _dt.date | 
     out: dict[str, Any] = {"asset_id": pf.index.to_numpy(dtype=object)}
 
     def numbers(c: str) -> np.ndarray:
-        return pd.to_numeric(pd.Series(rec[c]), errors="coerce").to_numpy(float) if c in rec \
-            else np.full(n, np.nan)
+        if c not in rec:
+            return np.full(n, np.nan)
+        v = np.asarray(rec[c])    # (a column of numbers as it is; anything else coerced, NaN)
+        return v.astype(float) if v.dtype.kind in "fiub" else \
+            pd.to_numeric(pd.Series(v), errors="coerce").to_numpy(float)
 
     est = numbers("estimate")
     out["status"] = np.where(np.isnan(est), "no_estimate", "ok").astype(object)
