@@ -126,6 +126,7 @@ def _coerce_column(f: Field, c: str, s: pd.Series, ids: Any, issues: list[Issue]
     date columns are read per distinct value (:func:`_distinct`): a portfolio repeats a few
     labels and dates over many rows, so the Python per value runs a few times per column."""
     k = f.kind
+    stripped: pd.Series | None = None
     if k == "date" and pd.api.types.is_datetime64_any_dtype(s.dtype):
         pres = s.notna().to_numpy(dtype=bool)
     elif k == "bool" and pd.api.types.is_bool_dtype(s.dtype) and not s.isna().any():
@@ -143,7 +144,8 @@ def _coerce_column(f: Field, c: str, s: pd.Series, ids: Any, issues: list[Issue]
     else:
         present = s.notna()
         if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-            present = present & (_as_str(s).str.strip() != "")
+            stripped = _as_str(s).str.strip()      # (read once: presence and the value)
+            present = present & (stripped != "")
         pres = present.to_numpy(dtype=bool)
     _missing_required(f, c, pres, rows_needing, ids, issues)
     if k in ("int", "number"):
@@ -153,7 +155,7 @@ def _coerce_column(f: Field, c: str, s: pd.Series, ids: Any, issues: list[Issue]
     if k == "list_str":
         return _as_str(s).where(pres)
     # str
-    t = _as_str(s).str.strip()
+    t = stripped if stripped is not None else _as_str(s).str.strip()
     if f.pattern:
         okp = t.str.fullmatch(f.pattern).fillna(False).to_numpy(dtype=bool)
         for r in np.flatnonzero(pres & ~okp):
