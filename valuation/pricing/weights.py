@@ -101,8 +101,10 @@ def _card_weights(a: AssetTable, ids: Any, names: tuple[str, ...]) -> tuple[np.n
     given = np.column_stack([a.number(column_of(f"engagement.weights.{m}")) for m in names]) if names \
         else np.zeros((n, 0))
     over = ~np.isnan(given).all(axis=1)
-    reason = np.empty(n, dtype=object)
-    reason[:] = [x.strip() for x in a.text(column_of("engagement.weights_reason")).tolist()]
+    reason = a.text(column_of("engagement.weights_reason"))    # (a new array: "" missing)
+    given_at = np.flatnonzero(np.not_equal(reason, ""))         # (stripped where given: few)
+    if len(given_at):
+        reason[given_at] = [x.strip() for x in reason[given_at].tolist()]
     bad = over & (reason == "")
     if bad.any():
         raise ValidationError([Issue(

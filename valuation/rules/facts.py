@@ -187,9 +187,11 @@ def _bools(values: Any) -> np.ndarray:
 
 
 def _count_items(texts: np.ndarray) -> np.ndarray:
-    """Items of a "; "-joined text column (missing or blank → 0)."""
-    return np.array([0.0 if t is None or not t.strip() else t.strip().count("; ") + 1.0
-                     for t in texts.tolist()], dtype=float)
+    """Items of a "; "-joined text column (missing or blank → 0; counted where given)."""
+    out = np.zeros(len(texts))
+    given = np.flatnonzero(np.not_equal(texts, None))
+    out[given] = [0.0 if not t.strip() else t.strip().count("; ") + 1.0 for t in texts[given].tolist()]
+    return out
 
 
 def _first(*arrays: np.ndarray) -> np.ndarray:
@@ -327,8 +329,10 @@ def _rights_facts(src: _Sources, vd: np.ndarray, inc_gate: np.ndarray) -> dict[s
     rights = _first(src.mcol("income", "rights_years_remaining"), rights_card)
     life_req = _first(src.mcol("income", "life_requested"), src.num("income_periods"))
     # a renewal counts only with its evidence named on the card (methods/income/term.py)
-    evidence = np.array([type(x) is str and bool(x.strip()) for x in t["rights_renewal_evidence"].tolist()],
-                        dtype=bool).reshape(n)
+    ev = t["rights_renewal_evidence"]              # (text, None missing: looked at where given)
+    given = np.flatnonzero(np.not_equal(ev, None))
+    evidence = np.zeros(n, bool)
+    evidence[given] = [type(x) is str and bool(x.strip()) for x in ev[given].tolist()]
     renew = t["rights_renewal_documented"] & evidence
     tbr = np.zeros(n, bool)
     for fr, c in ((src.mfr.get("income"), "terminal_beyond_rights"), (res, "income_terminal_beyond_rights"),
