@@ -102,3 +102,19 @@ def test_records_ids_given_as_numbers_match_their_text():
     pf = Portfolio.from_table(t, {"cost.lines": lines})
     assert pf.ragged("cost.lines").offsets.tolist() == [0, 0, 1, 1, 2]
     assert pf.columns["has_cost"].tolist() == [True, True, True, True]   # (cost_direct given: A, C; lines: B, D)
+
+
+@pytest.mark.parametrize("storage", ["pyarrow", "python", None])
+def test_a_control_character_in_a_name_rejects_its_row_however_the_text_is_stored(storage):
+    """The input gate reads identifier columns stored by Arrow (joined by Arrow), by Python or as
+    objects alike: the row holding U+0007 is rejected naming row, asset and column."""
+    t = _table().assign(update_frequency="daily")
+    t["name"] = ["a", "b\x07", "c", "d"]
+    if storage is not None:
+        t["name"] = t["name"].astype(pd.StringDtype(storage, na_value=np.nan))
+    else:
+        t["name"] = t["name"].astype(object)
+    pf = Portfolio.from_table(t, strict=False)
+    assert pf.columns.ids.tolist() == ["A", "C", "D"]
+    (bad,) = pf.rejected
+    assert (bad.row, bad.asset_id, bad.field) == (1, "B", "name") and "U+0007" in bad.message_en
