@@ -57,8 +57,7 @@ def validate_columns(df: pd.DataFrame, kind: str = "card"
     issues: list[Issue] = []
     cols = table_columns(kind)
     sfields = _series_fields(kind)
-    ids = df["asset_id"].astype("str") if "asset_id" in df.columns else pd.Series(
-        [None] * len(df), dtype="str")
+    ids = _astype_str(df["asset_id"]) if "asset_id" in df.columns else pd.Series([None] * len(df), dtype="str")
     ids_list = ids.tolist()
     out: dict[str, Any] = {}
     for c in df.columns:
@@ -118,6 +117,14 @@ def validate_columns(df: pd.DataFrame, kind: str = "card"
                                 message_en=f"row {r + 1}: duplicate asset_id {ids_list[r]!r}",
                                 row=int(r), asset_id=ids_list[r]))
     return out, issues, sec_rows
+
+
+def _astype_str(s: pd.Series) -> pd.Series:
+    """``s.astype("str")``, the column itself when it is "str" already (its storage kept: an
+    Arrow-stored column is not copied into Python strings — the values are the same)."""
+    if isinstance(s.dtype, pd.StringDtype) and s.dtype.na_value is np.nan:
+        return s
+    return s.astype("str")
 
 
 def _printable(s: pd.Series) -> bool:
