@@ -40,13 +40,10 @@ def default_methods(snap: Any = None, names: tuple[str, ...] = METHODS) -> dict[
 
 
 def _coded(a: AssetTable, col: str) -> tuple[np.ndarray, list[str]]:
-    """A text or enum column of the asset table as ``(codes, texts)``: ``texts[codes]`` is the
-    column's text ("" missing, :meth:`AssetTable.text`). An enum column is already coded (code
-    -1, missing, takes the last text, ""); a text column is coded by its distinct values."""
-    if a.spec(col).kind == "enum":
-        return a[col].astype(np.intp), [*a.labels(col), ""]
-    uniq, codes = np.unique(a.text(col).astype(str), return_inverse=True)
-    return codes.reshape(-1), uniq.tolist()
+    """An enum column of the asset table (``purpose``, ``value_type``) as ``(codes, texts)``:
+    ``texts[codes]`` is its text, "" where missing (:meth:`AssetTable.text`; code -1 takes the
+    last text)."""
+    return a[col].astype(np.intp), [*a.labels(col), ""]
 
 
 def _rule_match(text: Mapping[str, tuple[np.ndarray, list[str]]], n: int, rule: Mapping[str, Any]) -> np.ndarray:
