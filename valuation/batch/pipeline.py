@@ -55,7 +55,6 @@ from typing import Any
 import pandas as pd
 
 from .. import __version__
-from ..core.errors import Issue, ValidationError
 from ..core.portfolio import Portfolio
 from ..core.snapshot import LibrarySnapshot
 from . import rundb as hist
@@ -68,7 +67,7 @@ from .assemble import (
     read_rejects,
     results_sink,
 )
-from .backends import BACKENDS, DaskCluster, LocalPool, run_dask, run_local
+from .backends import DaskCluster, LocalPool, run_dask, run_local
 from .checkpoints import (
     CRASH_HOOK_ENV,
     crash_hook,
@@ -78,6 +77,7 @@ from .checkpoints import (
     write_part,
 )
 from .io import write_table
+from .options import ONLY, RunOptions, bad_option, run_options
 from .partition import RESULT_COLUMNS, run_snapshot, thresholds
 from .plan import Input, Plan, Tasks, load, make_plan, valuation_dates
 from .records_check import accounting, balance_text
@@ -93,7 +93,6 @@ __all__ = [
     "revalue",
 ]
 
-ONLY = ("all", "high-premium", "high-impairment")
 DEFAULT_CHUNK_SIZE = 10_000   # 200k assets, 2 workers: peak 1.35 GB vs 1.63 GB at 25,000 (a worker holds ~8 kB per asset of its partition)
 XLSX_MAX_ROWS = 1_048_575
 
@@ -146,40 +145,8 @@ class RunSummary:
         return self.to_text("en")
 
 
-def _bad_option(field: str, value: Any, allowed: str) -> ValidationError:
-    return ValidationError([Issue(field=field, value=value, allowed=allowed,
-                                  message_zh=f"参数 {field} 的值 {value!r} 无效；允许：{allowed}",
-                                  message_en=f"option {field}: value {value!r} is not allowed; allowed: {allowed}")])
-
-
 def _now() -> _dt.datetime:
     return _dt.datetime.now(_dt.UTC)
-
-
-def _dates(as_of: _dt.date | str | None, balance_sheet_date: _dt.date | str | None
-           ) -> tuple[_dt.date | None, _dt.date | None]:
-    """``as_of`` and ``balance_sheet_date`` as dates (ISO text accepted)."""
-    if isinstance(as_of, str):
-        as_of = _dt.date.fromisoformat(as_of)
-    if isinstance(balance_sheet_date, str):
-        try:
-            balance_sheet_date = _dt.date.fromisoformat(balance_sheet_date)
-        except ValueError:
-            raise _bad_option("balance_sheet_date", balance_sheet_date, "a date YYYY-MM-DD") from None
-    return as_of, balance_sheet_date
-
-
-def _check_options(only: str, backend: str, chunk_size: Any, workers: Any, out: Path) -> None:
-    if only not in ONLY:
-        raise _bad_option("only", only, ", ".join(ONLY))
-    if backend not in BACKENDS:
-        raise _bad_option("backend", backend, ", ".join(BACKENDS))
-    if not isinstance(chunk_size, int) or chunk_size < 1:
-        raise _bad_option("chunk_size", chunk_size, "an integer >= 1")
-    if workers is not None and (not isinstance(workers, int) or workers < 1):
-        raise _bad_option("workers", workers, "an integer >= 1")
-    if out.suffix.lower() not in (".csv", ".parquet", ".xlsx"):
-        raise _bad_option("out", str(out), ".csv, .parquet, .xlsx")
 
 
 # --------------------------------------------------------------------------- the run
@@ -232,30 +199,12 @@ def revalue(portfolio: Any, out: str | os.PathLike[str], *, only: str = "all", b
         财会〔2023〕11号 disclosure tables (:mod:`valuation.batch.books`).
     """
     t_all, out = time.perf_counter(), Path(out)
-    _check_options(only, backend, chunk_size, workers, out)
-    as_of, balance_sheet_date = _dates(as_of, balance_sheet_date)
-    o = _Options(only, backend, workers, scheduler, bool(resume), chunk_size, progress, as_of, history,
-                 bool(flag_messages), balance_sheet_date)
+    o = run_options(out, only=only, backend=backend, workers=workers, scheduler=scheduler, resume=resume,
+                    chunk_size=chunk_size, progress=progress, as_of=as_of, history=history,
+                    flag_messages=flag_messages, balance_sheet_date=balance_sheet_date)
     nworkers = int(workers or os.cpu_count() or 1)
     with _early_pool(portfolio, backend, nworkers, chunk_size, workers, scheduler) as pool, discard(out):
         return _revalue(portfolio, records, out, snapshot, db, o, pool, t_all)
-
-
-@dataclasses.dataclass(frozen=True)
-class _Options:
-    """The options of :func:`revalue` (checked)."""
-
-    only: str
-    backend: str
-    workers: int | None
-    scheduler: str | None
-    resume: bool
-    chunk_size: int
-    progress: Any
-    as_of: _dt.date | None
-    history: bool
-    flag_messages: bool
-    balance_sheet_date: _dt.date | None
 
 
 def _early_pool(portfolio: Any, backend: str, workers: int, chunk_size: int,
@@ -290,7 +239,7 @@ def _release_arrow() -> None:
 
 
 def _revalue(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, out: Path, snap: LibrarySnapshot,
-             db: Any, o: _Options, pool: LocalPool | DaskCluster | None, t_all: float) -> RunSummary:
+             db: Any, o: RunOptions, pool: LocalPool | DaskCluster | None, t_all: float) -> RunSummary:
     """:func:`revalue` once its options are checked and its worker pool (if any) started."""
     timings: dict[str, float] = {}
     started = _now()
@@ -301,7 +250,7 @@ def _revalue(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, out: Pa
     timings["read"] = time.perf_counter() - t_all
     t = time.perf_counter()             # table-level validation, duplicate ids, partitions
     plan = make_plan(inp, o.chunk_size, XLSX_MAX_ROWS if out.suffix.lower() == ".xlsx" else None,
-                     lambda: _bad_option("out", str(out), f".csv or .parquet for more than {XLSX_MAX_ROWS} rows"))
+                     lambda: bad_option("out", str(out), f".csv or .parquet for more than {XLSX_MAX_ROWS} rows"))
     snap_run, range_method = run_snapshot(snap, plan.n_keep)
     _release_arrow()
     timings["plan"] = time.perf_counter() - t
@@ -342,7 +291,7 @@ def _revalue(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, out: Pa
                       partitions=plan.n_parts, history=run.eng is not None, books=books_file)
 
 
-def _stream(source: Staged | None, run: _Run, pool: Any, o: _Options, snap_run: LibrarySnapshot,
+def _stream(source: Staged | None, run: _Run, pool: Any, o: RunOptions, snap_run: LibrarySnapshot,
             opts: Mapping[str, Any], nworkers: int) -> Any:
     """The backend's stream of finished partitions. The workers of a local Dask cluster or of
     the local pool valuing an input file get the partitions by reference: they read their rows
