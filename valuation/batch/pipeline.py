@@ -57,7 +57,6 @@ import pandas as pd
 from .. import __version__
 from ..core.portfolio import Portfolio
 from ..core.snapshot import LibrarySnapshot
-from . import rundb as hist
 from .assemble import (
     Previous,
     ResultsSink,
@@ -143,6 +142,15 @@ class RunSummary:
 
     def __str__(self) -> str:
         return self.to_text("en")
+
+
+def _rundb() -> Any:
+    """The run history (:mod:`valuation.batch.rundb`), imported by a run that records itself
+    only: SQLAlchemy costs ~0.1–0.2 s to import, which a ``history=False`` run (a benchmark, a
+    Dask run's own process) never uses (``tests/core/test_import_budget.py``)."""
+    from . import rundb
+
+    return rundb
 
 
 def _now() -> _dt.datetime:
@@ -262,12 +270,13 @@ def _revalue(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, out: Pa
         "engine_version": __version__, "flag_messages": o.flag_messages})
     staged = settle(inp.staged, pdir) if by_ref else None     # into <out>.parts/input (batch.staging)
     opts = {"only": o.only, "thresholds": thresholds(snap), "as_of": as_of_eff, "flag_messages": o.flag_messages}
-    run = _Run(inp, plan, out, run_id, pdir, done, hist.engine_for(db) if o.history else None, timings)
+    hist = _rundb() if o.history else None
+    run = _Run(inp, plan, out, run_id, pdir, done, hist.engine_for(db) if hist is not None else None, timings)
     options = {"only": o.only, "backend": o.backend, "workers": o.workers, "chunk_size": o.chunk_size,
                "as_of": as_of_eff.isoformat(), "range_method": range_method, "resume": o.resume}
-    if run.eng is not None and done and out.exists() and hist.run_status(run.eng, run.run_id) == "finished":
+    if hist is not None and done and out.exists() and hist.run_status(run.eng, run.run_id) == "finished":
         return _recorded(run, options)  # interrupted after it was recorded: output and history complete
-    if run.eng is not None:
+    if hist is not None:
         hist.start_run(run.eng, run.run_id, snapshot_id=snap.snapshot_id, input_hash=inp.input_hash,
                        input_name=inp.name, out=str(out), engine_version=__version__,
                        options={**options, "valuation_dates": valuation_dates(inp)})
@@ -330,7 +339,7 @@ def _checkpoints(pdir: Path, resume: bool, as_of: _dt.date | None, started: _dt.
 def _recorded(run: _Run, options: Mapping[str, Any]) -> RunSummary:
     """The summary of a run found finished in the history (interrupted after it was recorded)."""
     shutil.rmtree(run.pdir, ignore_errors=True)
-    d = hist.run_show(run.run_id, db=run.eng)
+    d = _rundb().run_show(run.run_id, db=run.eng)
     return RunSummary(run_id=run.run_id, out=str(run.out), rejects=str(rejects_path(run.out)),
                       started_at=d["started_at"], finished_at=d["finished_at"] or "",
                       snapshot_id=d["snapshot_id"], input_hash=d["input_hash"], only=options["only"],
@@ -355,14 +364,15 @@ def _value(run: _Run, stream: Any, progress: Callable[[int, int], Any] | bool | 
         cb(done_rows, total_rows)
     stage = {"validate": 0.0, "value": 0.0}
     written, own = 0, 0.0
-    if run.eng is not None:
+    hist = _rundb() if run.eng is not None else None
+    if hist is not None:
         hist.clear_results(run.eng, run.run_id)        # a resumed run writes all its rows again
     try:
         for po in stream:
             t_own = time.perf_counter()
             if not po.written:                 # else the worker wrote it (batch.remote)
                 write_part(run.pdir, po)
-            if run.eng is not None:
+            if hist is not None:
                 hist.insert_partition(run.eng, run.run_id, po.results)
             own += time.perf_counter() - t_own
             if sink is not None:
@@ -437,7 +447,7 @@ def _record(run: _Run, counts: dict[str, int], t_all: float) -> None:
     finish_run afterwards only adds the history stage to the recorded timings."""
     if run.eng is None:
         return
-    t = time.perf_counter()
+    hist, t = _rundb(), time.perf_counter()
     for i in sorted(run.done):                  # partitions taken over from the interrupted run
         hist.insert_partition(run.eng, run.run_id, read_part(run.pdir, i))
     hist.finish_results(run.eng, run.run_id, counts=counts,
