@@ -76,7 +76,7 @@ def validate_table(df: pd.DataFrame, kind: str = "card") -> tuple[pd.DataFrame, 
                 issues.append(missing_issue(f, c))
             continue
         s = df[c]
-        out[c] = _coerce_column(f, c, s, ids_list, issues, sec_rows.get(sec))
+        out[c] = coerce_column(f, c, s, ids_list, issues, sec_rows.get(sec))
     # numbered numeric columns: numeric, finite
     for c in df.columns:
         if c in cols:
@@ -110,12 +110,14 @@ def validate_table(df: pd.DataFrame, kind: str = "card") -> tuple[pd.DataFrame, 
     return pd.DataFrame(out, index=pd.RangeIndex(n)), issues
 
 
-def _coerce_column(f: Field, c: str, s: pd.Series, ids: Any, issues: list[Issue],
-                   rows_needing: np.ndarray | None = None) -> pd.Series:
+def coerce_column(f: Field, c: str, s: pd.Series, ids: Any, issues: list[Issue],
+                  rows_needing: np.ndarray | None = None) -> pd.Series:
     """One column of a flat table coerced to its field's type; an issue per bad or missing
     required value (naming row, asset, column, value and what is allowed). Enum, bool and
     date columns are read per distinct value (:func:`_distinct`): a portfolio repeats a few
-    labels and dates over many rows, so the Python per value runs a few times per column."""
+    labels and dates over many rows, so the Python per value runs a few times per column.
+    Public: the records side files of a batch are checked by it too
+    (:mod:`valuation.batch.records_check`)."""
     k = f.kind
     if k == "date" and pd.api.types.is_datetime64_any_dtype(s.dtype):
         pres = s.notna().to_numpy(dtype=bool)
