@@ -83,11 +83,6 @@ def test_names_of_lazy_packages_resolve():
 
 # A run with ``history=False`` (a benchmark, a Dask run's own process) needs no database: the run
 # history, and SQLAlchemy under it (~0.1–0.2 s), is imported by a run that records itself only.
-PENDING_ASSEMBLE = pytest.mark.xfail(
-    strict=True, reason="valuation/batch/assemble.py (the lead's) still imports rundb at the top; "
-    "the patch making it lazy is in the tidy branch's report — drop this mark when it is applied")
-
-
 def test_the_pipeline_imports_the_run_history_only_inside_a_run():
     # the pipeline's own part, checked on its source: no module-level import of rundb
     import ast
@@ -98,14 +93,12 @@ def test_the_pipeline_imports_the_run_history_only_inside_a_run():
     assert not [x for x in names if "rundb" in x or "sqlalchemy" in x], names
 
 
-@PENDING_ASSEMBLE
 def test_importing_the_pipeline_leaves_sqlalchemy_out():
     mods = _modules_after("import valuation.batch.pipeline")
     assert "valuation.batch.pipeline" in mods and "valuation.batch.assemble" in mods
     assert "sqlalchemy" not in mods and "valuation.batch.rundb" not in mods
 
 
-@PENDING_ASSEMBLE
 def test_a_run_without_history_never_imports_sqlalchemy(tmp_path):
     run = ("from valuation.batch.pipeline import revalue\n"
            "from valuation.batch.synth import synthetic_portfolio\n"
