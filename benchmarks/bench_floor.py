@@ -44,7 +44,10 @@ the run closes its pool — a figure a shared machine's load distorts far less t
 what share of the batch's work lies
 outside the floor (read, checks, building the Portfolio, the engine beyond the floor's
 arithmetic, checkpoints, writing — from the run's stage timings) and, as its LAST line,
-``floor: <N> assets, floor <F> assets/s, batch <B> assets/s, batch/floor <R>×``.
+``floor: <N> assets, floor <F> assets/s, batch <B> assets/s, batch/floor <R>×``. The line
+before it is the I/O floor (:func:`io_floor`): the CPU a batch spends only reading its input
+files and writing its results file, as a multiple of the floor — the part of any 3× budget that
+no engine can spend on checks and formulas.
 The machine may be shared: run it twice and read the figures as noisy.
 
 Run:
@@ -234,6 +237,35 @@ def outside_floor(t: dict[str, float], floor_s: float) -> str:
             f"outside the floor: {shares}")
 
 
+def io_floor(assets, records, results: Path, folder: Path, repeat: int) -> tuple[float, float]:
+    """CPU seconds (best of ``repeat``, one thread) of a batch that only moves the data: read the
+    input's two Parquet files (assets, comparables) with pyarrow and write the batch's results
+    table to a Parquet file (dictionary pages as ``batch/assemble.ResultsSink`` writes them);
+    and the same plus turning the input into the arrays :func:`prepare` hands the floor (through
+    pandas, as :func:`prepare` does). No check, no formula: what any batch that reads files and
+    writes results spends before its first line of valuation."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    src, comp, out = folder / "in.parquet", folder / "in.comparables.parquet", folder / "io.parquet"
+    assets.to_parquet(src, index=False)
+    records["market.comparables"].to_parquet(comp, index=False)
+    table = pq.read_table(results)
+    dictionary = [f.name for f in table.schema if not pa.types.is_floating(f.type)]
+    moved = converted = np.inf
+    for _ in range(max(1, repeat)):
+        c = time.process_time()
+        a, b = pq.read_table(src, use_threads=False), pq.read_table(comp, use_threads=False)
+        pq.write_table(table, out, use_dictionary=dictionary)
+        moved = min(moved, time.process_time() - c)
+        c = time.process_time()
+        a, b = pq.read_table(src, use_threads=False), pq.read_table(comp, use_threads=False)
+        prepare(a.to_pandas(), {"market.comparables": b.to_pandas()})
+        pq.write_table(table, out, use_dictionary=dictionary)
+        converted = min(converted, time.process_time() - c)
+    return moved, converted
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=200_000)
@@ -263,6 +295,7 @@ def main(argv: list[str] | None = None) -> None:
                     progress=False, workers=args.workers)
         batch_s, batch_cpu = time.perf_counter() - t, _cpu() - c0
         res = pd.read_parquet(dest).set_index("asset_id").reindex(assets["asset_id"])
+        moved, converted = io_floor(assets, records, dest, Path(tmp), args.repeat)
     batch_rate = args.n / batch_s
     print("batch stages (s): " + ", ".join(f"{k} {v:.2f}" for k, v in s.timings.items()), flush=True)
 
@@ -284,6 +317,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"CPU seconds: floor {best_cpu:.3f}, batch {batch_cpu:.2f} (its process and workers): "
           f"batch/floor {batch_cpu / best_cpu:.1f}× ({batch_cpu / args.n * 1e6:.1f} µs of CPU an asset); "
           f"load average {', '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores", flush=True)
+    print(f"I/O alone (one thread, best of {args.repeat}): read the input's Parquet files and write the "
+          f"results file {moved:.3f} CPU-s = {moved / best_cpu:.1f}× the floor; with the input turned into "
+          f"the floor's arrays {converted:.3f} CPU-s = {converted / best_cpu:.1f}× — before any check, rule "
+          f"or formula", flush=True)
     print(f"floor: {args.n} assets, floor {floor_rate:,.0f} assets/s, batch {batch_rate:,.0f} assets/s, "
           f"batch/floor {floor_rate / batch_rate:.1f}×")
 

@@ -114,3 +114,5 @@ def test_bench_floor_agrees_with_the_batch_and_prints_the_ratio():
     assert len(diffs) == 6 and max(diffs) < 1e-12, m.group(0)
     assert m.group(2) == "100.00", m.group(0)
     assert re.search(r"the floor's arithmetic \d+% of it; outside the floor: read \d+%", out), out
+    assert re.search(r"I/O alone .*results file [\d.]+ CPU-s = [\d.]+× the floor; with the input turned into "
+                     r"the floor's arrays [\d.]+ CPU-s = [\d.]+×", out), out

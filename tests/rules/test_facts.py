@@ -204,7 +204,7 @@ def test_ruleset_facts_cover_what_flags_read_and_show():
     """The seed rule set's :attr:`RuleSet.facts` hold every fact a condition, an ``applies_to`` or
     a message reads, and the flags of the example cards built from those facts alone equal the
     flags built from all facts (values shown included)."""
-    rs = engine._ruleset(SNAP)
+    rs = engine.ruleset_of(SNAP)
     for r in rs.rules:
         assert set(r.shown_facts) <= rs.facts
     assert set(rs._read) <= rs.facts < set(FACTS)       # (fewer than all: the subset pays)

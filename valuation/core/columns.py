@@ -39,7 +39,7 @@ import pandas as pd
 from . import schema as _schema
 from .card_columns import card_columns
 from .errors import Issue, ValidationError
-from .frames import _frame, asset_columns
+from .frames import asset_columns, frame_of_columns
 from .layout import SECTION_FLAGS, _card_plan
 from .validate import check_document
 
@@ -405,7 +405,7 @@ class AssetTable:
         as a pandas index already built); numbers float64, dates datetime64[ns], bools bool,
         text and enum labels pandas "str" (missing NaN, pandas' own convention at this edge)."""
         out = asset_columns(self, [spec.name for spec in asset_specs()])
-        return _frame(out, pd.Index(self.ids.tolist(), name="asset_id") if index is None else index)
+        return frame_of_columns(out, pd.Index(self.ids.tolist(), name="asset_id") if index is None else index)
 
 
 def _unpickle(ids: np.ndarray, cols: dict[str, np.ndarray]) -> AssetTable:

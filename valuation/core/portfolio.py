@@ -25,9 +25,7 @@ from .errors import Issue, ValidationError
 
 # the column readers and frame builders, imported from here by the approaches and pricing
 from .frames import (  # noqa: F401
-    _frame,
     _member,
-    _str_array,
     column_floats,
     column_list,
     column_values,
@@ -40,9 +38,9 @@ from .layout import (  # noqa: F401
     _card_plan,
     _get,
     _get_parts,
-    _record_fields,
     _scalar_fields,
     _series_fields,
+    record_fields,
 )
 from .ragged import PortfolioArrays, Ragged
 from .streams import (  # noqa: F401
@@ -218,7 +216,7 @@ class Portfolio:
     def record(self, path: str) -> pd.DataFrame:
         r = self.records.get(path)
         if r is None:
-            cols = ["asset_id"] + [f.path.rsplit(".", 1)[1] for f in _record_fields().get(path, [])]
+            cols = ["asset_id"] + [f.path.rsplit(".", 1)[1] for f in record_fields().get(path, [])]
             return pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
         return r
 
@@ -427,7 +425,7 @@ def _table_records(records: Mapping[str, pd.DataFrame], ids: np.ndarray
     the frames (typed when first read: the edge, e.g. the books) and their items as
     :class:`Ragged` (read straight from the given columns). Each table's ids are matched to
     the assets once (:func:`~valuation.core.frames.text_positions`), for all three."""
-    rfields = _record_fields()
+    rfields = record_fields()
     given: dict[str, np.ndarray] = {}
     frames: dict[str, Any] = {}
     items: dict[str, Any] = {}

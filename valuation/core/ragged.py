@@ -38,7 +38,7 @@ from .columns import (
     _text_column,
 )
 from .frames import text_positions
-from .layout import _record_fields
+from .layout import record_fields
 
 if TYPE_CHECKING:
     from .portfolio import Portfolio
@@ -49,7 +49,7 @@ __all__ = ["Ragged", "PortfolioArrays", "item_specs"]
 def item_specs(path: str) -> tuple[ColumnSpec, ...]:
     """The item columns of a records path, named by the item key (``price``, ``category`` …);
     derived once per path and schema field list."""
-    fields = _record_fields()[path]
+    fields = record_fields()[path]
     got = _ITEM_SPECS.get(path)
     if got is not None and got[0] is fields:
         return got[1]
@@ -267,7 +267,7 @@ class PortfolioArrays:
         table = pf.columns
         streams = {k: _readonly(v.reindex(pf.index).to_numpy(dtype=float).copy())
                    for k, v in pf.series.items()}
-        known = _record_fields()
+        known = record_fields()
         records = {k: pf.ragged(k) or Ragged.from_frame(k, v, table.ids)
                    for k, v in pf.records.items() if k in known}
         return cls(table, MappingProxyType(streams), MappingProxyType(records),

@@ -84,7 +84,7 @@ def validate_columns(df: pd.DataFrame, kind: str = "card"
                 issues.append(missing_issue(f, c))
             continue
         s = df[c]
-        out[c] = _coerce_column(f, c, s, ids_list, issues, sec_rows.get(sec))
+        out[c] = coerce_column(f, c, s, ids_list, issues, sec_rows.get(sec))
     # numbered numeric columns: numeric, finite
     for c in df.columns:
         if c in cols:
@@ -148,12 +148,14 @@ def _printable(s: pd.Series) -> bool:
     return text.isprintable()
 
 
-def _coerce_column(f: Field, c: str, s: pd.Series, ids: Any, issues: list[Issue],
-                   rows_needing: np.ndarray | None = None) -> pd.Series:
+def coerce_column(f: Field, c: str, s: pd.Series, ids: Any, issues: list[Issue],
+                  rows_needing: np.ndarray | None = None) -> pd.Series:
     """One column of a flat table coerced to its field's type; an issue per bad or missing
     required value (naming row, asset, column, value and what is allowed). Enum, bool and
     date columns are read per distinct value (:func:`_distinct`): a portfolio repeats a few
-    labels and dates over many rows, so the Python per value runs a few times per column."""
+    labels and dates over many rows, so the Python per value runs a few times per column.
+    Public: the records side files of a batch are checked by it too
+    (:mod:`valuation.batch.records_check`)."""
     k = f.kind
     stripped: pd.Series | None = None
     if k == "date" and pd.api.types.is_datetime64_any_dtype(s.dtype):
