@@ -37,6 +37,13 @@ def test_bench_plan_prints_the_plan_cpu():
     assert re.search(r"make_plan: \S+ \(.*\), 3 partitions: first [\d.]+ CPU-s", out), out
 
 
+def test_bench_partition_prints_the_stage_cpu():
+    out = _run("benchmarks/bench_partition.py", "--n", "500", "--repeat", "1")
+    last = out.strip().splitlines()[-1]
+    assert re.fullmatch(r"partition: 500 assets, validate [\d.]+ ms, value [\d.]+ ms, total [\d.]+ ms CPU "
+                        r"\([\d.]+ µs an asset; least of 1\)", last), last
+
+
 def test_bench_rules_runs():
     out = _run("benchmarks/bench_rules.py", "--n", "5000")
     assert re.search(r"evaluate: 30 rules × 5000 assets in [\d.]+ s", out), out

@@ -41,7 +41,6 @@ from .facade.batch import (
     runs_diff,
 )
 from .facade.library import LibraryLike, default_db_url, open_library, snapshot
-from .facade.library import history_db as _history_db  # noqa: F401 - read by share_api
 from .library.records import LIBRARIES
 from .share_api import (
     coalition_values_from_income,

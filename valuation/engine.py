@@ -36,7 +36,7 @@ from .rules.facts import fact_arrays
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Evaluation", "evaluate", "run_method"]
+__all__ = ["Evaluation", "evaluate", "reconciled", "ruleset_of", "run_method"]
 
 
 def run_method(name: str, pf: Portfolio, snap: LibrarySnapshot, *, trace: bool = False
@@ -150,8 +150,12 @@ def row_ok(row: Mapping[str, Any]) -> bool:
     return all(clean(row.get(k)) is not None for k in ("estimate", "low", "high"))
 
 
-def _reconciled(pf: Portfolio, results: Mapping[str, MethodResult], snap: LibrarySnapshot,
-                explain: bool) -> tuple[Reconciled, dict[str, dict[str, Any]]]:
+def reconciled(pf: Portfolio, results: Mapping[str, MethodResult], snap: LibrarySnapshot,
+               explain: bool = False) -> tuple[Reconciled, dict[str, dict[str, Any]]]:
+    """The approaches' ``results`` reconciled into a guided price range (docs/DESIGN.md §1)
+    and, with ``explain``, its explanation per asset. The step
+    :func:`evaluate` takes; public for the batch, which takes the same steps without the
+    flags' messages (:func:`valuation.batch.partition.evaluate_columns`)."""
     cols, expl = reconcile_columns(pf, dict(results), snap, explain=explain)
     # a conclusion only with a finite estimate, low and high
     return Reconciled(guard_columns(cols), pf.index, pf.columns), expl
@@ -161,8 +165,9 @@ def _flags(pf: Portfolio, rec: Reconciled, results: Mapping[str, MethodResult],
            snap: LibrarySnapshot, as_of: _dt.date | None) -> dict[str, list[dict[str, Any]]]:
     # the facts from the typed asset table and the results' arrays (no result frame is
     # built), the hits as positions
-    facts = fact_arrays(pf.columns, rec, methods={m: mr.columns for m, mr in results.items()}, as_of=as_of)
-    ruleset = _ruleset(snap)
+    ruleset = ruleset_of(snap)
+    facts = fact_arrays(pf.columns, rec, methods={m: mr.columns for m, mr in results.items()}, as_of=as_of,
+                        names=ruleset.facts)     # (only the facts its rules read or show)
     flags = flags_for(facts, pf.columns.ids, ruleset.evaluate(facts, len(pf)), ruleset)
     return _cite(flags, snap)
 
@@ -192,8 +197,9 @@ _CITATIONS: dict[tuple[str, tuple[str, ...]], list[dict[str, str]]] = {}
 _RULESETS: dict[str, Any] = {}
 
 
-def _ruleset(snap: LibrarySnapshot) -> Any:
-    """Compile the snapshot's rules once per snapshot id."""
+def ruleset_of(snap: LibrarySnapshot) -> Any:
+    """The snapshot's rules compiled (:func:`valuation.rules.engine.compile_rules`), once per
+    snapshot id: the flags of :func:`evaluate` and of a batch partition come from it."""
     rs = _RULESETS.get(snap.snapshot_id)
     if rs is None:
         rs = compile_rules(snap.rules)
@@ -209,7 +215,7 @@ def evaluate(pf: Portfolio, snap: LibrarySnapshot, *, trace: bool = False,
     and flag. Vectorised: one call per registered approach (in the registry's order) for
     the whole portfolio."""
     results = {name: _run(ap, pf, snap, trace) for name, ap in APPROACHES.items()}
-    rec, explanations = _reconciled(pf, results, snap, explain)
+    rec, explanations = reconciled(pf, results, snap, explain)
     flags = _flags(pf, rec, results, snap, as_of)
     return Evaluation(reconciled=rec, methods=results, flags=flags, explanations=explanations,
                       snapshot_id=snap.snapshot_id)

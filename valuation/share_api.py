@@ -24,10 +24,10 @@ __all__ = ["share", "share_history", "share_record", "share_diff", "share_export
 def _engine(db: Any, library: Any) -> Any:
     """The ledger's database: ``db`` if given, else the library store's database (the seed
     files have none, so ``"seed"``/``None`` mean the default database), as for batch runs."""
-    from .api import _history_db
     from .batch.rundb import engine_for
+    from .facade.library import history_db
 
-    return engine_for(db if db is not None else _history_db(library))
+    return engine_for(db if db is not None else history_db(library))
 
 
 def share(spec: Mapping[str, Any], *, library: Any = None, record: bool = False, ran_by: str | None = None,

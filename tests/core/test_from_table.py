@@ -76,3 +76,45 @@ def test_strict_table_refuses_with_every_issue():
     with pytest.raises(ValidationError) as e:
         Portfolio.from_table(_table(), {"cost.nope": pd.DataFrame({"asset_id": ["A"]})}, strict=False)
     assert e.value.issues[0].field == "cost.nope"
+
+
+def test_rows_are_read_by_position_whatever_the_index():
+    """A table cut from a larger one keeps its row labels (``iloc`` of a partition): the
+    validated columns are read by position, so a table labelled 10.. gives the portfolio of
+    the same rows labelled 0.. (ids, numbers, rejects by position) — the columns were once
+    aligned on 0.. and came out missing."""
+    lines = pd.DataFrame({"asset_id": ["D", "A"], "category": ["direct", "taxes"], "amount": [1.0, 2.0]})
+    shifted = _table().set_axis(pd.RangeIndex(10, 14))
+    a = Portfolio.from_table(_table(), {"cost.lines": lines}, strict=False)
+    b = Portfolio.from_table(shifted, {"cost.lines": lines}, strict=False)
+    assert b.columns.ids.tolist() == ["A", "B", "D"]
+    assert [(i.row, i.asset_id) for i in b.rejected] == [(2, "C")]
+    for name in ("cost_direct", "income_periods", "update_frequency", "has_cost", "valuation_date"):
+        np.testing.assert_array_equal(b.columns[name], a.columns[name])
+    np.testing.assert_array_equal(b.ragged("cost.lines")["amount"], [2.0, 1.0])
+
+
+def test_records_ids_given_as_numbers_match_their_text():
+    """Records whose ``asset_id`` column holds numbers (a spreadsheet's ids "1", "2" read as
+    numbers) are matched by their text, as the items are: the asset has the section."""
+    t = _table().assign(asset_id=["1", "2", "3", "4"], update_frequency="daily")
+    lines = pd.DataFrame({"asset_id": [2, 4, 9], "category": ["direct", "taxes", "direct"], "amount": [1.0, 2.0, 3.0]})
+    pf = Portfolio.from_table(t, {"cost.lines": lines})
+    assert pf.ragged("cost.lines").offsets.tolist() == [0, 0, 1, 1, 2]
+    assert pf.columns["has_cost"].tolist() == [True, True, True, True]   # (cost_direct given: A, C; lines: B, D)
+
+
+@pytest.mark.parametrize("storage", ["pyarrow", "python", None])
+def test_a_control_character_in_a_name_rejects_its_row_however_the_text_is_stored(storage):
+    """The input gate reads identifier columns stored by Arrow (joined by Arrow), by Python or as
+    objects alike: the row holding U+0007 is rejected naming row, asset and column."""
+    t = _table().assign(update_frequency="daily")
+    t["name"] = ["a", "b\x07", "c", "d"]
+    if storage is not None:
+        t["name"] = t["name"].astype(pd.StringDtype(storage, na_value=np.nan))
+    else:
+        t["name"] = t["name"].astype(object)
+    pf = Portfolio.from_table(t, strict=False)
+    assert pf.columns.ids.tolist() == ["A", "C", "D"]
+    (bad,) = pf.rejected
+    assert (bad.row, bad.asset_id, bad.field) == (1, "B", "name") and "U+0007" in bad.message_en

@@ -184,3 +184,17 @@ def test_the_lean_walk_passes_only_what_the_full_walk_passes(doc):
         for d in (doc, {"asset": doc}, {"asset": {"asset_id": doc, "name": [doc]}}):
             if gate._plainly_clean(d, ()):
                 assert gate._full_walk(d, ()) == []
+
+
+def test_every_character_the_identifier_gate_refuses_is_non_printable():
+    """``table_text_issues`` skips a column whose joined text ``isprintable()``: that holds only
+    while every character of the gate's class is non-printable for Python (all code points)."""
+    from valuation.core.gate import _BAD_IDENT, table_text_issues
+
+    every = "".join(map(chr, range(0x110000)))
+    hits = [m.group() for m in _BAD_IDENT.finditer(every)]
+    assert len(hits) > 100 and not any(c.isprintable() for c in hits)
+    # and the skip changes nothing: a printable column passes, a control character is found
+    assert table_text_issues({"name": ["资产 A", None, "B"]}, ["A", "B", "C"]) == []
+    (i,) = table_text_issues({"name": ["资产 A", "x\u200by", None]}, ["A", "B", "C"])
+    assert (i.row, i.asset_id, i.field) == (1, "B", "name")

@@ -79,3 +79,32 @@ def test_names_of_lazy_packages_resolve():
     assert library.Store is Store
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         batch.nothing  # noqa: B018
+
+
+# A run with ``history=False`` (a benchmark, a Dask run's own process) needs no database: the run
+# history, and SQLAlchemy under it (~0.1–0.2 s), is imported by a run that records itself only.
+def test_the_pipeline_imports_the_run_history_only_inside_a_run():
+    # the pipeline's own part, checked on its source: no module-level import of rundb
+    import ast
+
+    tree = ast.parse((ROOT / "valuation" / "batch" / "pipeline.py").read_text(encoding="utf-8"))
+    top = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+    names = [f"{getattr(n, 'module', None) or ''}:{','.join(a.name for a in n.names)}" for n in top]
+    assert not [x for x in names if "rundb" in x or "sqlalchemy" in x], names
+
+
+def test_importing_the_pipeline_leaves_sqlalchemy_out():
+    mods = _modules_after("import valuation.batch.pipeline")
+    assert "valuation.batch.pipeline" in mods and "valuation.batch.assemble" in mods
+    assert "sqlalchemy" not in mods and "valuation.batch.rundb" not in mods
+
+
+def test_a_run_without_history_never_imports_sqlalchemy(tmp_path):
+    run = ("from valuation.batch.pipeline import revalue\n"
+           "from valuation.batch.synth import synthetic_portfolio\n"
+           "from valuation.library.snapshot import snapshot_from_seeds\n"
+           "a, recs = synthetic_portfolio(5, seed=1, prefix='T-')\n"
+           f"s = revalue(a, {str(tmp_path / 'o.csv')!r}, records=recs, snapshot=snapshot_from_seeds(),\n"
+           "            history=False, workers=1, as_of='2025-06-30')\n"
+           "assert s.counts['valued'] == 5, s.counts")
+    assert "sqlalchemy" not in _modules_after(run)

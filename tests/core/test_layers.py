@@ -28,7 +28,7 @@ ALLOWED = {
     # the facade's parts by concept (library, appraise, batch, analysis), re-exported by api
     "facade": {"core", "quality", "methods", "rules", "pricing", "engine", "library", "batch", "report",
                "accounting", "backtest"},
-    "share_api": {"core", "library", "batch", "sharing", "api", "report"},
+    "share_api": {"core", "library", "batch", "sharing", "api", "report", "facade"},
 }
 CORE_LAYERS = ("core", "quality", "methods", "rules", "pricing", "batch", "engine", "library", "accounting",
                "sharing")

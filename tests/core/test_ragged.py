@@ -142,3 +142,16 @@ def test_records_frame_of_cards_is_the_frame_of_their_items():
     assert fr["date_incurred"].isna().tolist() == [True, False, True]
     assert fr["date_incurred"].iloc[1] == pd.Timestamp("2024-03-01")
     assert fr["allocation_share"].tolist() == [1.0, 1.0, 0.5]      # the schema default 1.0
+
+
+def test_text_positions_match_ids_as_text():
+    """Each value's position among the ids (-1 missing or unknown): text as stored (Arrow or
+    Python "str", object), numbers read as their text — what ``astype("str")`` gives."""
+    from valuation.core.frames import text_positions
+
+    ids = np.array(["A", "B", "7"], dtype=object)
+    for vals in (pd.Series(["B", "x", None, "A"], dtype=object), pd.Series(["B", "x", None, "A"], dtype="str"),
+                 np.array(["B", "x", None, "A"], dtype=object)):
+        assert text_positions(vals, ids).tolist() == [1, -1, -1, 0]
+    assert text_positions(pd.Series([7, 8]), ids).tolist() == [2, -1]
+    assert text_positions(pd.Series([], dtype=object), ids).tolist() == []

@@ -58,3 +58,20 @@ def test_royalty_value_by_hand():
     want = 6 / 1.1 ** 0.5 + 6.6 / 1.1 ** 1.5
     assert v.estimate[0] == pytest.approx(want, rel=1e-12)
     assert want == pytest.approx(11.44155, abs=1e-5)
+
+
+def test_one_appraisal_reads_the_income_inputs_once(monkeypatch):
+    """The engine's income run and the Monte Carlo's runs on perturbed rows of the same
+    portfolio share one read of the inputs (``Approach.inputs_of``): E01's single appraisal
+    draws its range by Monte Carlo, which read them a second time before."""
+    from valuation import api
+    from valuation.methods.income import approach
+
+    before = api.appraise(_e01()).to_dict()
+    reads = []
+    real = approach.income_inputs
+    monkeypatch.setattr(approach, "income_inputs", lambda pf, p: reads.append(1) or real(pf, p))
+    res = api.appraise(_e01())
+    assert res.to_dict() == before
+    assert res.to_dict()["coverage_basis"]["guided_range"]["method"] == "monte_carlo"
+    assert len(reads) == 1

@@ -112,7 +112,8 @@ def test_case_table_has_one_missing_convention():
     assert t["date"].dtype == np.dtype("datetime64[D]") and np.isnat(t["date"][1])
     assert t["date"][0] == np.datetime64("2024-01-31")
     sub = t.take(np.array([2, 0]))
-    assert sub["case_id"].tolist() == ["c", "a"] and sub.frame["case_id"].tolist() == ["c", "a"]
+    assert sub["case_id"].tolist() == ["c", "a"] and len(sub) == 2
+    assert t.take(np.array([False, True, True]))["case_id"].tolist() == ["b", "c"]      # a mask too
     with pytest.raises(ValueError):
         t["price"][0] = 2.0                                          # frozen arrays
 

@@ -67,10 +67,12 @@ def test_year_offsets_by_hand():
 
 def test_library_fit_reads_the_typed_cases():
     from valuation import api
+    from valuation.library.cases import priced_cases
 
-    fit = LibraryFit(api.snapshot("seed").cases, {**resolve_params(None), "allow_synthetic": True})
+    cases = api.snapshot("seed").cases
+    fit = LibraryFit(cases, {**resolve_params(None), "allow_synthetic": True})
     t = fit.table
-    assert len(t) == len(fit.cases) and t["date"].dtype == np.dtype("datetime64[D]")
+    assert len(t) == len(priced_cases(cases)) > 0 and t["date"].dtype == np.dtype("datetime64[D]")
     assert all(x is None or (type(x) is str and x) for x in t["platform"].tolist())
     assert fit.features(["category"], [])["year"].shape == (len(t),)
 

@@ -9,7 +9,9 @@ from pricing_standins import STANDINS, card
 
 from valuation.core.errors import ValidationError
 from valuation.core.portfolio import Portfolio
-from valuation.pricing.reconcile import combine, explain, reconcile_columns, weights_for
+from valuation.pricing.config import reconcile_config
+from valuation.pricing.reconcile import explain, reconcile_columns
+from valuation.pricing.weights import weights
 
 REV = [100.0, 110.0, 120.0, 130.0]
 COMPS = [(500.0, 1.0), (700.0, 1.1), (650.0, 0.9)]
@@ -128,17 +130,16 @@ def test_explanation_when_the_largest_driver_is_in_another_method():
     from valuation.pricing.params import Param
     pf = Portfolio.from_cards([card("A", purpose="accounting", cost=1000, revenue=REV)])
     res = {m: f(pf) for m, f in STANDINS.items()}
-    fr = combine(pf, res, methods=STANDINS, range_method="mixture")
-    ex = explain(pf, res, fr, methods=STANDINS)
+    ex = explain(pf, res, methods=STANDINS)     # reconciled by the analytic mixture
     assert ex["A"]["largest_driver_detail"]["method"] in ("cost", "income")
     assert ex["A"]["table"][0]["weight"] == 1.0
     assert isinstance(Param, type)
 
 
-def test_weights_for_is_vectorised_and_matches_rules():
+def test_weights_are_vectorised_and_match_rules():
     pf = Portfolio.from_cards([card(f"A{i}", purpose=p, revenue=REV, comparables=COMPS)
                                for i, p in enumerate(["accounting", "transfer", "licensing"])])
-    app = pd.DataFrame(True, index=pf.index, columns=["cost", "income", "market"])
-    W, _meta = weights_for(pf, app)
-    assert W.idxmax(axis=1).tolist() == ["cost", "market", "income"]
-    assert (W.sum(axis=1) == 1).all()
+    names = ("cost", "income", "market")
+    W, _meta = weights(pf, np.ones((3, 3), dtype=bool), reconcile_config(), names)
+    assert [names[j] for j in W.argmax(axis=1)] == ["cost", "market", "income"]
+    assert np.allclose(W.sum(axis=1), 1.0, rtol=0, atol=1e-12)

@@ -176,3 +176,42 @@ def test_life_bound_names_what_bounded_the_income_life():
              "message_zh": "{life_bound}", "message_en": "{life_bound}", "references": ["ENG.default"]}]
     both = {k: np.concatenate([f[k], f_periods[k], f_none[k]]) for k in f}
     assert compile_rules(rule).evaluate(both).rows.tolist() == [0]
+
+
+# ----------------------------------------------------------------- only the facts a rule set needs
+def _card_portfolio():
+    cards = [json.loads(p.read_text(encoding="utf-8"))
+             for p in sorted((Path(__file__).resolve().parents[2] / "examples" / "cards").glob("E0*.json"))]
+    return Portfolio.from_cards(cards)
+
+
+def test_fact_subset_equals_the_full_table():
+    """``names`` computes those facts only, each the same array as in the full table (every
+    declared fact is built: the full table has them all, in FACTS order)."""
+    pf = _card_portfolio()
+    ev = engine.evaluate(pf, SNAP)
+    methods = {m: mr.columns for m, mr in ev.methods.items()}
+    full = fact_arrays(pf.columns, ev.reconciled, methods=methods, as_of="2026-12-31")
+    assert list(full) == list(FACTS)
+    for names in (["life_vs_rights", "holder_type", "premium_ratio"], ["income_used", "x1_max"], []):
+        sub = fact_arrays(pf.columns, ev.reconciled, methods=methods, as_of="2026-12-31", names=names)
+        assert list(sub) == [k for k in FACTS if k in names]
+        for k in names:
+            np.testing.assert_array_equal(sub[k], full[k])
+
+
+def test_ruleset_facts_cover_what_flags_read_and_show():
+    """The seed rule set's :attr:`RuleSet.facts` hold every fact a condition, an ``applies_to`` or
+    a message reads, and the flags of the example cards built from those facts alone equal the
+    flags built from all facts (values shown included)."""
+    rs = engine.ruleset_of(SNAP)
+    for r in rs.rules:
+        assert set(r.shown_facts) <= rs.facts
+    assert set(rs._read) <= rs.facts < set(FACTS)       # (fewer than all: the subset pays)
+    pf = _card_portfolio()
+    ev = engine.evaluate(pf, SNAP)
+    methods = {m: mr.columns for m, mr in ev.methods.items()}
+    full = fact_arrays(pf.columns, ev.reconciled, methods=methods, as_of="2026-12-31")
+    sub = fact_arrays(pf.columns, ev.reconciled, methods=methods, as_of="2026-12-31", names=rs.facts)
+    assert rs.flags(sub, pf.columns.ids) == rs.flags(full, pf.columns.ids)
+    assert any(rs.flags(full, pf.columns.ids).values())      # (some flag is raised: the check bites)

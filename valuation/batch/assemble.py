@@ -32,7 +32,6 @@ import numpy as np
 import pandas as pd
 
 from ..core.cells import neutralise_frame
-from . import rundb as hist
 from .checkpoints import part_files
 from .partition import REJECT_COLUMNS, RESULT_COLUMNS, TEXT_COLUMNS
 from .records_check import unused_records_rejects
@@ -67,7 +66,7 @@ def _diff_columns(ids: Any, est: np.ndarray, lo: np.ndarray, hi: np.ndarray, fla
     cleared_all = np.full(n, "", dtype=object)
     if len(cmp_rows):
         before = np.where(has_prev, p["flags"].fillna("").astype(object).to_numpy(), "")
-        new, cleared = hist.flag_changes(before[cmp_rows].astype(object), flags()[cmp_rows])
+        new, cleared = flag_changes(before[cmp_rows].astype(object), flags()[cmp_rows])
         new_all[cmp_rows], cleared_all[cmp_rows] = new, cleared
     with np.errstate(divide="ignore", invalid="ignore"):
         return {"run_id": np.full(n, run_id, dtype=object), "previous_run_id": p["run_id"].to_numpy(object),
@@ -86,6 +85,25 @@ def diff(results: pd.DataFrame, prev: pd.DataFrame | None, run_id: str) -> pd.Da
     # one frame: the results' columns as they are, then the diff's (DIFF_COLUMNS order)
     return pd.DataFrame({**{c: results[c] for c in results.columns}, **{c: added[c] for c in DIFF_COLUMNS}},
                         index=results.index)
+
+
+def flag_changes(before: np.ndarray, after: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(new, cleared)`` flag codes per row (``;``-joined), computed once per distinct pair."""
+    n = len(before)
+    if n == 0:
+        return np.array([], dtype=object), np.array([], dtype=object)
+    # factorize each side, then the pairs of codes (a MultiIndex of 10⁶ strings costs seconds)
+    cb, ub = pd.factorize(np.asarray(before, dtype=object).astype(str))
+    ca, ua = pd.factorize(np.asarray(after, dtype=object).astype(str))
+    pair_codes, codes = np.unique(cb.astype(np.int64) * len(ua) + ca, return_inverse=True)
+    uniq = [(ub[k // len(ua)], ua[k % len(ua)]) for k in pair_codes.tolist()]
+    new, cleared = [], []
+    for b, a in uniq:
+        sb = [x for x in b.split(";") if x]
+        sa_ = [x for x in a.split(";") if x]
+        new.append(";".join(x for x in sa_ if x not in sb))
+        cleared.append(";".join(x for x in sb if x not in sa_))
+    return np.array(new, dtype=object)[codes], np.array(cleared, dtype=object)[codes]
 
 
 def diff_table(results: Any, prev: pd.DataFrame | None, run_id: str, schema: Any) -> Any:
@@ -224,6 +242,8 @@ class Previous:
         self.whole: pd.DataFrame | None = None
 
     def _load(self) -> None:
+        from . import rundb as hist  # only a run that records itself has a Previous (SQLAlchemy)
+
         if self.total is None:
             self.total = hist.latest_count(self.eng)
             if self.total and hist.reads_whole(self.n_assets, self.total):
@@ -246,7 +266,9 @@ class Previous:
             return None
         if self.whole is not None:
             return self.whole
-        return hist.previous_results(self.eng, pd.Series(ids), total=self.total)   # counted once, not per partition
+        from .rundb import previous_results
+
+        return previous_results(self.eng, pd.Series(ids), total=self.total)   # counted once, not per partition
 
 
 class ResultsSink:

@@ -55,10 +55,8 @@ from typing import Any
 import pandas as pd
 
 from .. import __version__
-from ..core.errors import Issue, ValidationError
 from ..core.portfolio import Portfolio
 from ..core.snapshot import LibrarySnapshot
-from . import rundb as hist
 from .assemble import (
     Previous,
     ResultsSink,
@@ -68,7 +66,7 @@ from .assemble import (
     read_rejects,
     results_sink,
 )
-from .backends import BACKENDS, DaskCluster, LocalPool, run_dask, run_local
+from .backends import DaskCluster, LocalPool, run_dask, run_local
 from .checkpoints import (
     CRASH_HOOK_ENV,
     crash_hook,
@@ -78,6 +76,7 @@ from .checkpoints import (
     write_part,
 )
 from .io import write_table
+from .options import ONLY, RunOptions, bad_option, run_options
 from .partition import RESULT_COLUMNS, run_snapshot, thresholds
 from .plan import Input, Plan, Tasks, load, make_plan, valuation_dates
 from .records_check import accounting, balance_text
@@ -93,7 +92,6 @@ __all__ = [
     "revalue",
 ]
 
-ONLY = ("all", "high-premium", "high-impairment")
 DEFAULT_CHUNK_SIZE = 10_000   # 200k assets, 2 workers: peak 1.35 GB vs 1.63 GB at 25,000 (a worker holds ~8 kB per asset of its partition)
 XLSX_MAX_ROWS = 1_048_575
 
@@ -146,40 +144,17 @@ class RunSummary:
         return self.to_text("en")
 
 
-def _bad_option(field: str, value: Any, allowed: str) -> ValidationError:
-    return ValidationError([Issue(field=field, value=value, allowed=allowed,
-                                  message_zh=f"参数 {field} 的值 {value!r} 无效；允许：{allowed}",
-                                  message_en=f"option {field}: value {value!r} is not allowed; allowed: {allowed}")])
+def _rundb() -> Any:
+    """The run history (:mod:`valuation.batch.rundb`), imported by a run that records itself
+    only: SQLAlchemy costs ~0.1–0.2 s to import, which a ``history=False`` run (a benchmark, a
+    Dask run's own process) never uses (``tests/core/test_import_budget.py``)."""
+    from . import rundb
+
+    return rundb
 
 
 def _now() -> _dt.datetime:
     return _dt.datetime.now(_dt.UTC)
-
-
-def _dates(as_of: _dt.date | str | None, balance_sheet_date: _dt.date | str | None
-           ) -> tuple[_dt.date | None, _dt.date | None]:
-    """``as_of`` and ``balance_sheet_date`` as dates (ISO text accepted)."""
-    if isinstance(as_of, str):
-        as_of = _dt.date.fromisoformat(as_of)
-    if isinstance(balance_sheet_date, str):
-        try:
-            balance_sheet_date = _dt.date.fromisoformat(balance_sheet_date)
-        except ValueError:
-            raise _bad_option("balance_sheet_date", balance_sheet_date, "a date YYYY-MM-DD") from None
-    return as_of, balance_sheet_date
-
-
-def _check_options(only: str, backend: str, chunk_size: Any, workers: Any, out: Path) -> None:
-    if only not in ONLY:
-        raise _bad_option("only", only, ", ".join(ONLY))
-    if backend not in BACKENDS:
-        raise _bad_option("backend", backend, ", ".join(BACKENDS))
-    if not isinstance(chunk_size, int) or chunk_size < 1:
-        raise _bad_option("chunk_size", chunk_size, "an integer >= 1")
-    if workers is not None and (not isinstance(workers, int) or workers < 1):
-        raise _bad_option("workers", workers, "an integer >= 1")
-    if out.suffix.lower() not in (".csv", ".parquet", ".xlsx"):
-        raise _bad_option("out", str(out), ".csv, .parquet, .xlsx")
 
 
 # --------------------------------------------------------------------------- the run
@@ -232,30 +207,12 @@ def revalue(portfolio: Any, out: str | os.PathLike[str], *, only: str = "all", b
         财会〔2023〕11号 disclosure tables (:mod:`valuation.batch.books`).
     """
     t_all, out = time.perf_counter(), Path(out)
-    _check_options(only, backend, chunk_size, workers, out)
-    as_of, balance_sheet_date = _dates(as_of, balance_sheet_date)
-    o = _Options(only, backend, workers, scheduler, bool(resume), chunk_size, progress, as_of, history,
-                 bool(flag_messages), balance_sheet_date)
+    o = run_options(out, only=only, backend=backend, workers=workers, scheduler=scheduler, resume=resume,
+                    chunk_size=chunk_size, progress=progress, as_of=as_of, history=history,
+                    flag_messages=flag_messages, balance_sheet_date=balance_sheet_date)
     nworkers = int(workers or os.cpu_count() or 1)
     with _early_pool(portfolio, backend, nworkers, chunk_size, workers, scheduler) as pool, discard(out):
         return _revalue(portfolio, records, out, snapshot, db, o, pool, t_all)
-
-
-@dataclasses.dataclass(frozen=True)
-class _Options:
-    """The options of :func:`revalue` (checked)."""
-
-    only: str
-    backend: str
-    workers: int | None
-    scheduler: str | None
-    resume: bool
-    chunk_size: int
-    progress: Any
-    as_of: _dt.date | None
-    history: bool
-    flag_messages: bool
-    balance_sheet_date: _dt.date | None
 
 
 def _early_pool(portfolio: Any, backend: str, workers: int, chunk_size: int,
@@ -290,7 +247,7 @@ def _release_arrow() -> None:
 
 
 def _revalue(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, out: Path, snap: LibrarySnapshot,
-             db: Any, o: _Options, pool: LocalPool | DaskCluster | None, t_all: float) -> RunSummary:
+             db: Any, o: RunOptions, pool: LocalPool | DaskCluster | None, t_all: float) -> RunSummary:
     """:func:`revalue` once its options are checked and its worker pool (if any) started."""
     timings: dict[str, float] = {}
     started = _now()
@@ -301,7 +258,7 @@ def _revalue(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, out: Pa
     timings["read"] = time.perf_counter() - t_all
     t = time.perf_counter()             # table-level validation, duplicate ids, partitions
     plan = make_plan(inp, o.chunk_size, XLSX_MAX_ROWS if out.suffix.lower() == ".xlsx" else None,
-                     lambda: _bad_option("out", str(out), f".csv or .parquet for more than {XLSX_MAX_ROWS} rows"))
+                     lambda: bad_option("out", str(out), f".csv or .parquet for more than {XLSX_MAX_ROWS} rows"))
     snap_run, range_method = run_snapshot(snap, plan.n_keep)
     _release_arrow()
     timings["plan"] = time.perf_counter() - t
@@ -313,12 +270,13 @@ def _revalue(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, out: Pa
         "engine_version": __version__, "flag_messages": o.flag_messages})
     staged = settle(inp.staged, pdir) if by_ref else None     # into <out>.parts/input (batch.staging)
     opts = {"only": o.only, "thresholds": thresholds(snap), "as_of": as_of_eff, "flag_messages": o.flag_messages}
-    run = _Run(inp, plan, out, run_id, pdir, done, hist.engine_for(db) if o.history else None, timings)
+    hist = _rundb() if o.history else None
+    run = _Run(inp, plan, out, run_id, pdir, done, hist.engine_for(db) if hist is not None else None, timings)
     options = {"only": o.only, "backend": o.backend, "workers": o.workers, "chunk_size": o.chunk_size,
                "as_of": as_of_eff.isoformat(), "range_method": range_method, "resume": o.resume}
-    if run.eng is not None and done and out.exists() and hist.run_status(run.eng, run.run_id) == "finished":
+    if hist is not None and done and out.exists() and hist.run_status(run.eng, run.run_id) == "finished":
         return _recorded(run, options)  # interrupted after it was recorded: output and history complete
-    if run.eng is not None:
+    if hist is not None:
         hist.start_run(run.eng, run.run_id, snapshot_id=snap.snapshot_id, input_hash=inp.input_hash,
                        input_name=inp.name, out=str(out), engine_version=__version__,
                        options={**options, "valuation_dates": valuation_dates(inp)})
@@ -342,7 +300,7 @@ def _revalue(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, out: Pa
                       partitions=plan.n_parts, history=run.eng is not None, books=books_file)
 
 
-def _stream(source: Staged | None, run: _Run, pool: Any, o: _Options, snap_run: LibrarySnapshot,
+def _stream(source: Staged | None, run: _Run, pool: Any, o: RunOptions, snap_run: LibrarySnapshot,
             opts: Mapping[str, Any], nworkers: int) -> Any:
     """The backend's stream of finished partitions. The workers of a local Dask cluster or of
     the local pool valuing an input file get the partitions by reference: they read their rows
@@ -381,7 +339,7 @@ def _checkpoints(pdir: Path, resume: bool, as_of: _dt.date | None, started: _dt.
 def _recorded(run: _Run, options: Mapping[str, Any]) -> RunSummary:
     """The summary of a run found finished in the history (interrupted after it was recorded)."""
     shutil.rmtree(run.pdir, ignore_errors=True)
-    d = hist.run_show(run.run_id, db=run.eng)
+    d = _rundb().run_show(run.run_id, db=run.eng)
     return RunSummary(run_id=run.run_id, out=str(run.out), rejects=str(rejects_path(run.out)),
                       started_at=d["started_at"], finished_at=d["finished_at"] or "",
                       snapshot_id=d["snapshot_id"], input_hash=d["input_hash"], only=options["only"],
@@ -406,14 +364,15 @@ def _value(run: _Run, stream: Any, progress: Callable[[int, int], Any] | bool | 
         cb(done_rows, total_rows)
     stage = {"validate": 0.0, "value": 0.0}
     written, own = 0, 0.0
-    if run.eng is not None:
+    hist = _rundb() if run.eng is not None else None
+    if hist is not None:
         hist.clear_results(run.eng, run.run_id)        # a resumed run writes all its rows again
     try:
         for po in stream:
             t_own = time.perf_counter()
             if not po.written:                 # else the worker wrote it (batch.remote)
                 write_part(run.pdir, po)
-            if run.eng is not None:
+            if hist is not None:
                 hist.insert_partition(run.eng, run.run_id, po.results)
             own += time.perf_counter() - t_own
             if sink is not None:
@@ -488,7 +447,7 @@ def _record(run: _Run, counts: dict[str, int], t_all: float) -> None:
     finish_run afterwards only adds the history stage to the recorded timings."""
     if run.eng is None:
         return
-    t = time.perf_counter()
+    hist, t = _rundb(), time.perf_counter()
     for i in sorted(run.done):                  # partitions taken over from the interrupted run
         hist.insert_partition(run.eng, run.run_id, read_part(run.pdir, i))
     hist.finish_results(run.eng, run.run_id, counts=counts,

@@ -26,8 +26,9 @@ import numpy as np
 import pandas as pd
 
 from ..core.errors import Issue
-from ..core.portfolio import _record_fields
-from ..core.validate import _coerce_column, issue_for, missing_issue, unknown_issue
+from ..core.layout import record_fields
+from ..core.validate import issue_for, missing_issue, unknown_issue
+from ..core.validate_table import coerce_column
 
 __all__ = ["RecordsCheck", "accounting", "balance_text", "check_all", "check_records", "dup_rejects",
            "orphan_rejects", "records_asset_rejects", "unused_records_rejects"]
@@ -105,7 +106,7 @@ class _RowIds:
 def check_records(table: str, fr: pd.DataFrame) -> RecordsCheck:
     """Check every row of records ``table`` (a frame with ``asset_id``; positions = rows)."""
     fr = fr.reset_index(drop=True)
-    fields = _record_fields().get(table, [])
+    fields = record_fields().get(table, [])
     by_name = {f.path.rsplit(".", 1)[1]: f for f in fields}
     table_issues = [unknown_issue(f"{table}.{c}", None, known=list(by_name))
                     for c in fr.columns if c != "asset_id" and c not in by_name]
@@ -120,7 +121,7 @@ def check_records(table: str, fr: pd.DataFrame) -> RecordsCheck:
         if f.kind == "list_number":
             out[name] = _list_column(f, name, fr[name], ids, issues)
         else:
-            _coerce_column(f, name, fr[name], ids, issues)
+            coerce_column(f, name, fr[name], ids, issues)
     missing_id = fr["asset_id"].isna().to_numpy() | (fr["asset_id"].astype(str).str.strip() == "").to_numpy()
     for r in np.flatnonzero(missing_id):
         issues.append(Issue("asset_id", None, "the asset_id of a row of the main table",

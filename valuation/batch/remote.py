@@ -40,7 +40,7 @@ import pandas as pd
 from ..core.errors import Issue, ValidationError
 from ..core.snapshot import LibrarySnapshot
 from .checkpoints import write_part
-from .partition import PartitionOutput, PartitionTask, run_partition
+from .partition import PartitionOutput, PartitionTask, row_positions, run_partition
 from .records_check import check_records
 from .remote_records import checked_task, with_records_rejects
 from .staging import Staged
@@ -134,7 +134,7 @@ def _cut(table: Any, pos: np.ndarray, widen: tuple[str, ...] = (), nan: tuple[st
     ``iloc`` keeps them)."""
     import pyarrow as pa
 
-    sel = _positions(pos)
+    sel = row_positions(pos)
     sub = table.slice(sel.start, sel.stop - sel.start) if isinstance(sel, slice) else table.take(pa.array(pos))
     fr = sub.to_pandas()
     for c in widen:
@@ -158,12 +158,6 @@ def worker_input(src: Staged) -> WorkerInput:
         _CACHE.clear()
         _CACHE.update(key=src.token, inp=WorkerInput(src))
     return _CACHE["inp"]
-
-
-def _positions(rows: np.ndarray) -> slice | np.ndarray:
-    from .plan import _positions as pos
-
-    return pos(rows)
 
 
 def task_of(ref: PartRef, inp: WorkerInput) -> PartitionTask:

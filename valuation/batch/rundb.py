@@ -24,6 +24,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from ..core.errors import NotFoundError
+from .assemble import flag_changes
 
 __all__ = [
     "engine_for",
@@ -386,25 +387,6 @@ def runs_diff(a: str, b: str, *, db: Any = None) -> pd.DataFrame:
     new, cleared = flag_changes(m["flags_a"].fillna("").to_numpy(object), m["flags_b"].fillna("").to_numpy(object))
     m["flags_new"], m["flags_cleared"] = new, cleared
     return m.reset_index()
-
-
-def flag_changes(before: np.ndarray, after: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(new, cleared)`` flag codes per row (``;``-joined), computed once per distinct pair."""
-    n = len(before)
-    if n == 0:
-        return np.array([], dtype=object), np.array([], dtype=object)
-    # factorize each side, then the pairs of codes (a MultiIndex of 10⁶ strings costs seconds)
-    cb, ub = pd.factorize(np.asarray(before, dtype=object).astype(str))
-    ca, ua = pd.factorize(np.asarray(after, dtype=object).astype(str))
-    pair_codes, codes = np.unique(cb.astype(np.int64) * len(ua) + ca, return_inverse=True)
-    uniq = [(ub[k // len(ua)], ua[k % len(ua)]) for k in pair_codes.tolist()]
-    new, cleared = [], []
-    for b, a in uniq:
-        sb = [x for x in b.split(";") if x]
-        sa_ = [x for x in a.split(";") if x]
-        new.append(";".join(x for x in sa_ if x not in sb))
-        cleared.append(";".join(x for x in sb if x not in sa_))
-    return np.array(new, dtype=object)[codes], np.array(cleared, dtype=object)[codes]
 
 
 def _env_db() -> str | None:  # pragma: no cover - helper for debugging

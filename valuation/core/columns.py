@@ -39,7 +39,7 @@ import pandas as pd
 from . import schema as _schema
 from .card_columns import card_columns
 from .errors import Issue, ValidationError
-from .frames import _frame, asset_columns
+from .frames import asset_columns, frame_of_columns
 from .layout import SECTION_FLAGS, _card_plan
 from .validate import check_document
 
@@ -376,9 +376,14 @@ class AssetTable:
         n = len(ids)
         cols: dict[str, np.ndarray] = {}
         present = set(columns.keys())
+        # an absent column is one read-only array shared by every absent column of its kind
+        # and default (a table gives ~30 of ~150 fields: ~120 arrays filled a partition)
+        absent: dict[tuple[str, Any], np.ndarray] = {}
         for spec in asset_specs():
             if spec.name not in present:
-                cols[spec.name] = spec.missing(n)
+                key = (spec.kind, spec.default)
+                a = absent.get(key)
+                cols[spec.name] = a if a is not None else absent.setdefault(key, _readonly(spec.missing(n)))
                 continue
             s = columns[spec.name]
             if spec.kind == "number":
@@ -400,7 +405,7 @@ class AssetTable:
         as a pandas index already built); numbers float64, dates datetime64[ns], bools bool,
         text and enum labels pandas "str" (missing NaN, pandas' own convention at this edge)."""
         out = asset_columns(self, [spec.name for spec in asset_specs()])
-        return _frame(out, pd.Index(self.ids.tolist(), name="asset_id") if index is None else index)
+        return frame_of_columns(out, pd.Index(self.ids.tolist(), name="asset_id") if index is None else index)
 
 
 def _unpickle(ids: np.ndarray, cols: dict[str, np.ndarray]) -> AssetTable:

@@ -26,9 +26,12 @@ def _series_fields() -> list[Field]:
 _RECORD_FIELDS: list[tuple[Any, dict[str, list[Field]]]] = []
 
 
-def _record_fields() -> dict[str, list[Field]]:
+def record_fields() -> dict[str, list[Field]]:
     """Records path → its item fields (read-only; derived once per schema field list — the
-    scan is quadratic in the ~300 fields and ran on every ``record()`` of an absent path)."""
+    scan is quadratic in the ~300 fields and ran on every ``record()`` of an absent path).
+
+    Public: the batch's records side files are checked against the same fields
+    (:mod:`valuation.batch.records_check`, docs/INTERCHANGE.md)."""
     if _RECORD_FIELDS and _RECORD_FIELDS[0][0] is _schema.FIELDS:
         return _RECORD_FIELDS[0][1]
     fields = fields_for("card")
@@ -90,7 +93,7 @@ def _card_plan() -> tuple[list[tuple[Field, int, str, str]], list[tuple[str, ...
         scal.append((f, where[pre], parts[-1], f.column))
     mats = [f for f in fields_for("card") if f.kind == "matrix"]
     recs = [(rpath, rfields, [g.path.rsplit(".", 1)[1] for g in rfields])
-            for rpath, rfields in _record_fields().items()]
+            for rpath, rfields in record_fields().items()]
     plan = (scal, prefixes, _series_fields(), mats, recs)
     _PLAN[:] = [(_schema.FIELDS, plan)]
     return plan

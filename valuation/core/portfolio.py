@@ -25,23 +25,22 @@ from .errors import Issue, ValidationError
 
 # the column readers and frame builders, imported from here by the approaches and pricing
 from .frames import (  # noqa: F401
-    _frame,
     _member,
-    _str_array,
     column_floats,
     column_list,
     column_values,
     frame_of_arrays,
     str_arrays,
+    text_positions,
 )
 from .layout import (  # noqa: F401
     SECTION_FLAGS,
     _card_plan,
     _get,
     _get_parts,
-    _record_fields,
     _scalar_fields,
     _series_fields,
+    record_fields,
 )
 from .ragged import PortfolioArrays, Ragged
 from .streams import (  # noqa: F401
@@ -52,8 +51,8 @@ from .streams import (  # noqa: F401
     wide_frame,
 )
 from .typed import LazyFrames, _typed_records  # noqa: F401
-from .validate import check_document, validate_table
-from .validate_table import section_rows
+from .validate import check_document
+from .validate_table import validate_columns
 
 __all__ = ["Portfolio", "card_hash", "SECTION_FLAGS", "frame_of_arrays"]
 
@@ -217,7 +216,7 @@ class Portfolio:
     def record(self, path: str) -> pd.DataFrame:
         r = self.records.get(path)
         if r is None:
-            cols = ["asset_id"] + [f.path.rsplit(".", 1)[1] for f in _record_fields().get(path, [])]
+            cols = ["asset_id"] + [f.path.rsplit(".", 1)[1] for f in record_fields().get(path, [])]
             return pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
         return r
 
@@ -333,7 +332,7 @@ class Portfolio:
         frame with ``asset_id`` and item columns (e.g. an Excel sheet). With ``strict=False``
         bad rows are dropped and reported in ``pf.rejected`` (Issue list); the rest is built.
         """
-        typed, issues = validate_table(df, "card")
+        typed, issues, given = validate_columns(df, "card")     # (columns read by position)
         table_level = [i for i in issues if i.row is None]
         if table_level:
             raise ValidationError(table_level + [i for i in issues if i.row is not None])
@@ -343,21 +342,24 @@ class Portfolio:
         keep = np.ones(len(df), dtype=bool)
         keep[bad_rows] = False
         if bad_rows:
-            typed = typed.loc[keep]
-        ids = typed["asset_id"].astype(str).to_numpy(dtype=object)
+            typed = {c: s[keep] for c, s in typed.items()}
+        aid = typed["asset_id"]
+        ids = (aid if isinstance(aid.dtype, pd.StringDtype) else aid.astype(str)).to_numpy(dtype=object)
         index = pd.Index(ids, name="asset_id")
         # the validated columns straight into the typed table (no assets frame: an edge)
-        table = AssetTable.from_series(ids, {f.column: typed[f.column] for f in _scalar_fields()
-                                             if f.column in typed.columns})
+        scalar = {f.column for f in _scalar_fields()}
+        table = AssetTable.from_series(ids, {c: s for c, s in typed.items() if c in scalar})
+        # the stream columns (numbered, base, growth …: the columns no scalar field names)
+        extra = pd.DataFrame({c: s.to_numpy() for c, s in typed.items() if c not in scalar},
+                             index=pd.RangeIndex(len(ids)))
         series, periods, tg = series_from_table(index, table["income_periods"],
-                                                 table["income_terminal_growth"], typed)
-        given = section_rows(df)
+                                                 table["income_terminal_growth"], extra)
         flags = {flag: given[sec][keep] for sec, flag in SECTION_FLAGS.items()}
-        cut, recs, items = _table_records(records or {}, ids)
-        for path, fr in cut.items():
+        given_by, recs, items = _table_records(records or {}, ids)
+        for path, has in given_by.items():     # an asset with items has the section
             flag = SECTION_FLAGS.get(path.split(".")[0])
-            if flag is not None and len(fr):
-                flags[flag] = flags[flag] | _member(ids, fr["asset_id"])
+            if flag is not None:
+                flags[flag] = flags[flag] | has
         table = table.with_columns(income_periods=periods, income_terminal_growth=tg, **flags)
         pf = cls(None, series, recs, {}, table=table)
         pf._index, pf._items = index, items
@@ -417,21 +419,27 @@ def _ragged_rows(pf: Portfolio, path: str, pos: np.ndarray) -> Ragged | None:
 
 
 def _table_records(records: Mapping[str, pd.DataFrame], ids: np.ndarray
-                   ) -> tuple[dict[str, pd.DataFrame], Mapping[str, pd.DataFrame], Mapping[str, Ragged]]:
+                   ) -> tuple[dict[str, np.ndarray], Mapping[str, pd.DataFrame], Mapping[str, Ragged]]:
     """The records tables of a flat portfolio (path → long frame of ``asset_id`` + item
-    columns) cut to the portfolio's assets: the frames (typed when first read: the edge, e.g.
-    the books) and their items as :class:`Ragged` (read straight from the given columns);
-    first the frames as given, cut."""
-    rfields = _record_fields()
-    cut: dict[str, pd.DataFrame] = {}
+    columns) cut to the portfolio's assets: which assets have items (path → bool per asset),
+    the frames (typed when first read: the edge, e.g. the books) and their items as
+    :class:`Ragged` (read straight from the given columns). Each table's ids are matched to
+    the assets once (:func:`~valuation.core.frames.text_positions`), for all three."""
+    rfields = record_fields()
+    given: dict[str, np.ndarray] = {}
+    frames: dict[str, Any] = {}
+    items: dict[str, Any] = {}
     for path, frame in records.items():
         if path not in rfields:
             raise ValidationError([Issue(field=path, value=None, allowed=", ".join(rfields),
                                          message_zh=f"未知明细表 {path}", message_en=f"unknown records table {path}")])
-        cut[path] = frame[_member(frame["asset_id"].astype(str), ids)]
-    frames = LazyFrames({p: partial(_typed_records, fr, rfields[p]) for p, fr in cut.items()})
-    items = LazyFrames({p: partial(Ragged.from_frame, p, fr, ids) for p, fr in cut.items()})
-    return cut, frames, items
+        pos = text_positions(frame["asset_id"], ids) if len(frame) else np.zeros(0, np.intp)
+        ours = pos >= 0
+        fr = frame[ours]
+        given[path] = np.bincount(pos[ours], minlength=len(ids)) > 0
+        frames[path] = partial(_typed_records, fr, rfields[path])
+        items[path] = partial(Ragged.from_frame, path, fr, ids, pos[ours])
+    return given, LazyFrames(frames), LazyFrames(items)
 
 
 def _py(v: Any) -> Any:

@@ -25,8 +25,20 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .columns import AssetTable, ColumnSpec, _codes_of, _readonly, _spec_of, _text
-from .layout import _record_fields
+from .columns import (
+    _UNMATCHED,
+    MISSING_CODE,
+    AssetTable,
+    ColumnSpec,
+    _bad_value,
+    _codes_of,
+    _readonly,
+    _spec_of,
+    _text,
+    _text_column,
+)
+from .frames import text_positions
+from .layout import record_fields
 
 if TYPE_CHECKING:
     from .portfolio import Portfolio
@@ -37,7 +49,7 @@ __all__ = ["Ragged", "PortfolioArrays", "item_specs"]
 def item_specs(path: str) -> tuple[ColumnSpec, ...]:
     """The item columns of a records path, named by the item key (``price``, ``category`` …);
     derived once per path and schema field list."""
-    fields = _record_fields()[path]
+    fields = record_fields()[path]
     got = _ITEM_SPECS.get(path)
     if got is not None and got[0] is fields:
         return got[1]
@@ -70,8 +82,27 @@ def _item_column(spec: ColumnSpec, s: pd.Series) -> np.ndarray:
     if spec.kind == "date":
         return pd.to_datetime(s, errors="coerce").to_numpy().astype("datetime64[D]")
     if spec.kind == "enum":   # each distinct label looked up once (a records file's text column)
-        return _codes_of(spec, s.astype("category"))
+        return _factor_codes(spec, s)
+    if spec.kind == "text":   # one conversion to objects, missing None (then the default)
+        return _text_column(spec, s.to_numpy(dtype=object, na_value=None, copy=True))
     return _plain_column(spec, s.astype(object).where(s.notna(), None).tolist())
+
+
+def _factor_codes(spec: ColumnSpec, s: pd.Series) -> np.ndarray:
+    """The int16 codes of an enum item column: its distinct values (``pd.factorize``, missing
+    → -1) looked up once each — what ``_codes_of(spec, s.astype("category"))`` gives, without
+    building the Categorical; a label outside the enumeration is refused naming the first row
+    that holds it."""
+    codes, uniq = pd.factorize(s)
+    look = spec._codes
+    miss = MISSING_CODE if spec.default is None else spec.default
+    by_value = np.array([look.get(v, _UNMATCHED) for v in uniq.tolist()] + [miss], dtype=np.int16)
+    out = by_value[codes]
+    bad = np.flatnonzero(out == _UNMATCHED)
+    if len(bad):
+        i = int(bad[0])
+        raise _bad_value(spec, s.iloc[i], i)
+    return out
 
 
 def _item_values(spec: ColumnSpec, vals: list[Any]) -> np.ndarray:
@@ -87,6 +118,13 @@ def _item_values(spec: ColumnSpec, vals: list[Any]) -> np.ndarray:
     if spec.kind == "enum":
         return _codes_of(spec, vals)
     return _plain_column(spec, vals)
+
+
+def _absent(spec: ColumnSpec, n: int) -> np.ndarray:
+    """An item column no row gives: :func:`_item_values` of n missing values, made from one
+    (its missing value, or the spec's default, repeated — not n values converted one by one:
+    a records file names a few of a path's ~16 item columns)."""
+    return np.repeat(_item_values(spec, [None]), n)
 
 
 def _plain_column(spec: ColumnSpec, vals: list[Any]) -> np.ndarray:
@@ -166,19 +204,22 @@ class Ragged:
         return cls(path, off, cols)
 
     @classmethod
-    def from_frame(cls, path: str, frame: pd.DataFrame, ids: np.ndarray) -> Ragged:
+    def from_frame(cls, path: str, frame: pd.DataFrame, ids: np.ndarray, pos: np.ndarray | None = None
+                   ) -> Ragged:
         """Items of a long frame (``asset_id`` + item columns) grouped by the position of their
         asset in ``ids`` (rows of other assets are left out; the given order kept within an
-        asset); an absent item column is all missing."""
-        pos = pd.Index(np.asarray(ids, dtype=object)).get_indexer(
-            frame["asset_id"].astype(str).to_numpy(dtype=object)) if len(frame) else np.zeros(0, int)
+        asset); an absent item column is all missing. ``pos``: each row's asset position
+        (-1: none) when the caller has matched the ids already
+        (:func:`~valuation.core.frames.text_positions`)."""
+        if pos is None:
+            pos = text_positions(frame["asset_id"], ids) if len(frame) else np.zeros(0, np.intp)
         keep = np.flatnonzero(pos >= 0)
         order = keep[np.argsort(pos[keep], kind="stable")]
         sub = frame.iloc[order].reset_index(drop=True)
         cols = {}
         for spec in item_specs(path):
             cols[spec.name] = (_item_column(spec, sub[spec.name]) if spec.name in sub.columns
-                               else _item_values(spec, [None] * len(sub)))   # absent: all missing
+                               else _absent(spec, len(sub)))
         counts = np.bincount(pos[keep], minlength=len(ids))
         return cls(path, np.concatenate([[0], np.cumsum(counts)]), cols)
 
@@ -226,7 +267,7 @@ class PortfolioArrays:
         table = pf.columns
         streams = {k: _readonly(v.reindex(pf.index).to_numpy(dtype=float).copy())
                    for k, v in pf.series.items()}
-        known = _record_fields()
+        known = record_fields()
         records = {k: pf.ragged(k) or Ragged.from_frame(k, v, table.ids)
                    for k, v in pf.records.items() if k in known}
         return cls(table, MappingProxyType(streams), MappingProxyType(records),

@@ -7,7 +7,7 @@ docs/DESIGN.md §4): where they hand a frame on or read one, they call this modu
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -15,7 +15,7 @@ import pandas as pd
 
 from .frames import frame_of_arrays
 
-__all__ = ["aligned", "empty_frame", "estimates", "frame_lists", "frame_of", "record_rows", "result_columns", "row_index",
+__all__ = ["aligned", "empty_frame", "estimates", "frame_of", "record_rows", "result_columns", "row_index",
            "stream_frame", "values_on"]
 
 
@@ -85,26 +85,3 @@ def record_rows(records: pd.DataFrame, rows: np.ndarray, asset_ids: np.ndarray) 
     out = records.iloc[rows].reset_index(drop=True)
     out["asset_id"] = asset_ids
     return out
-
-
-class _Lists(Mapping[str, list[Any]]):
-    """The columns of a frame as Python lists, each read on first use."""
-
-    def __init__(self, frame: pd.DataFrame, names: Sequence[str] | None):
-        self.frame, self.names, self.done = frame, list(frame.columns if names is None else names), {}
-
-    def __getitem__(self, c: str) -> list[Any]:
-        if c not in self.done:
-            self.done[c] = self.frame[c].tolist()
-        return self.done[c]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.names)
-
-    def __len__(self) -> int:
-        return len(self.names)
-
-
-def frame_lists(frame: pd.DataFrame, index: pd.Index, names: Sequence[str] | None) -> Mapping[str, list[Any]]:
-    """The columns ``names`` (all when None) of ``frame`` on ``index`` as Python lists."""
-    return _Lists(aligned(frame, index), names)

@@ -19,7 +19,7 @@ from .validate_document import (  # noqa: F401
     check_document,
     validate_document,
 )
-from .validate_table import _as_str, _coerce_column, column_for_path, table_columns, validate_table  # noqa: F401
+from .validate_table import _as_str, column_for_path, table_columns, validate_table  # noqa: F401
 from .validate_values import (  # noqa: F401
     _SLOW,
     DATE_MAX,

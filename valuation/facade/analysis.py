@@ -6,6 +6,7 @@ import datetime as _dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .. import __version__
@@ -109,28 +110,31 @@ def sensitivity(card: Mapping[str, Any], *, library: LibraryLike = None, lang: s
     ``two_way`` (grid of the two parameters, when both are on the card), ``base``, ``x``, ``y``.
     """
     from ..engine import run_method
-    from ..pricing.reconcile import combine
-    from ..pricing.sensitivity import grid, tornado
+    from ..pricing.combine import combine_columns
+    from ..pricing.config import reconcile_config
+    from ..pricing.sensitivity import grid, resolve_params, tornado
 
     snap = snapshot(library)
     pf = Portfolio.from_card(card)
+    cfg = reconcile_config(snap)
 
-    def value(p: Portfolio) -> pd.Series:
+    def conclusion(p: Portfolio) -> dict[str, Any]:
+        # the reconciled columns as arrays (the analytic mixture's range: no Monte Carlo here)
         results = {m: run_method(m, p, snap) for m in ("cost", "income", "market")}
-        return combine(p, results, snap, range_method="mixture")["estimate"]
+        return combine_columns(p, results, snap, cfg, range_method_="mixture")[0]
 
-    from ..pricing.sensitivity import resolve_params
+    def value(p: Portfolio) -> np.ndarray:
+        return np.asarray(conclusion(p)["estimate"], dtype=float)
 
-    base_fr = combine(pf, {m: run_method(m, pf, snap) for m in ("cost", "income", "market")}, snap,
-                      range_method="mixture")
+    base_cols = conclusion(pf)
     # only parameters of approaches that carry weight in the conclusion can move it
     weighted = {m for m in ("cost", "income", "market")
-                if float(pd.to_numeric(base_fr[f"{m}_weight"], errors="coerce").fillna(0).iloc[0]) > 0}
+                if float(np.nan_to_num(np.asarray(base_cols[f"{m}_weight"], dtype=float))[0]) > 0}
     params = [p for p in resolve_params(None) if (p.method or "") in weighted]
     cols = ["present", "label_zh", "label_en", "value_at_low", "value_at_high", "low_input", "high_input"]
     tor = tornado(value, pf, params) if params else pd.DataFrame(columns=cols)
     tor = tor[tor["present"].astype(bool)].copy()
-    base = float(base_fr["estimate"].iloc[0])
+    base = float(base_cols["estimate"][0])
     zh = lang != "en"
     out: dict[str, Any] = {"base": base, "x": two_way[1], "y": two_way[0],
                            "tornado": pd.DataFrame({
@@ -144,8 +148,6 @@ def sensitivity(card: Mapping[str, Any], *, library: LibraryLike = None, lang: s
     rate = a.get("income_discount_rate")
     g = a.get("income_terminal_growth")
     if bool(a.get("has_income")) and pd.notna(rate) and pd.notna(g):
-        import numpy as np
-
         rates = np.round(np.linspace(max(rate - 0.04, 0.01), rate + 0.04, steps), 4)
         gs = np.round(np.linspace(g - 0.02, min(g + 0.02, rate - 0.04 - 1e-3) if rate - 0.04 > g + 0.02
                                   else g + 0.01, steps), 4)

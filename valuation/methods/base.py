@@ -274,9 +274,22 @@ class Approach(ABC):
         """The parameters recorded with the result."""
         return dict(params)
 
+    def inputs_of(self, pf: Any, params: Params) -> Any:
+        """:meth:`inputs`, read once per portfolio and parameters object (``Portfolio.memo``:
+        a portfolio is read-only once built): the engine's run and the pricing layer's runs
+        on perturbed rows (``pricing/perturbed.ApproachRun``) share one read — the income
+        approach's forecasts from history included. The parameters are the same object for
+        both (``methods.registry.params_of``: once per snapshot); other parameters read
+        again."""
+        memo = getattr(pf, "memo", None)
+        if memo is None:
+            return self.inputs(pf, params)
+        seen, inputs = memo(("inputs", self.name, id(params)), lambda: (params, self.inputs(pf, params)))
+        return inputs if seen is params else self.inputs(pf, params)
+
     def appraise(self, pf: Any, params: Params, *, trace: bool = False) -> MethodResult:
         """inputs → value → explain over the whole portfolio, as a :class:`MethodResult`."""
-        inputs = self.inputs(pf, params)
+        inputs = self.inputs_of(pf, params)
         values = self.value(inputs, params)
         ex = self.explain(inputs, params, values, trace=trace)
         index = pf.index

@@ -50,12 +50,9 @@ def frame_arrays(frame: Any) -> dict[str, np.ndarray]:
 
 def _text(v: np.ndarray) -> np.ndarray:
     """Text with "" for missing (None or NaN)."""
-    if v.dtype == object:     # (one C comparison each: None, and NaN — the one value ≠ itself)
-        out = np.array(v, dtype=object)
-        out[np.equal(out, None) | np.not_equal(out, out)] = ""
-        return out
-    out = np.empty(len(v), dtype=object)
-    out[:] = ["" if x is None or (type(x) is float and x != x) else x for x in v.tolist()]
+    out = np.array(v, dtype=object)               # (a copy: the column stays as it is)
+    # element-wise in numpy's loop (a Python comprehension cost ~0.5 ms a 10,000-row column)
+    out[np.equal(out, None) | np.not_equal(out, out)] = ""   # (NaN ≠ NaN)
     return out
 
 

@@ -107,6 +107,7 @@ def _range(pf: Portfolio, t: Table, Wv: np.ndarray, names: tuple[str, ...], covm
                              np.nan_to_num(Wv[:, on]), cov, D, keys, ps, evaluated=evaluated, medians=False)
         out.update({k: gr[k] for k in out})
     else:
+        # (the three quantiles in one call: the weights and the rows' kinds derived once)
         out["low"], out["high"], out["median"] = mixture_quantiles(
             t.est, t.lo, t.hi, covm, Wv, [(1 - cov) / 2, (1 + cov) / 2, np.full(n, 0.5)])
     return rm, out

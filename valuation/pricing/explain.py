@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 
 from ..core.portfolio import Portfolio
-from ..core.result_frames import frame_lists
 from ..methods.base import MethodFn, MethodResult
 from .combine import combine_columns
 from .config import reconcile_config, setting
@@ -239,7 +238,7 @@ def _one(i: int, aid: str, col: Callable[[str], list[Any]], meta: Mapping[str, l
             "largest_driver_detail": top, "reason_zh": zh, "reason_en": en, "references": refs}
 
 
-def explain(pf: Portfolio, results: Mapping[str, MethodResult], frame: Any = None, *,
+def explain(pf: Portfolio, results: Mapping[str, MethodResult], *,
             methods: Mapping[str, MethodFn] | None = None, config: Mapping[str, Any] | None = None,
             snap: Any = None, rel: float | None = None, meta: Any = None,
             _tornados: Mapping[str, tuple[np.ndarray, Mapping[str, np.ndarray]]] | None = None,
@@ -253,16 +252,16 @@ def explain(pf: Portfolio, results: Mapping[str, MethodResult], frame: Any = Non
     one-at-a-time sensitivity of each approach's own inputs: parameter, swing in % of the
     conclusion, and whether its plausible range reaches the conclusion), ``largest_driver``
     (text) and ``largest_driver_detail``, ``reason_zh`` / ``reason_en`` and ``references``.
-    ``frame``: the reconciled frame (:func:`.reconcile.combine`; by the analytic mixture when
-    not given); ``meta``: its weights metadata (a frame, or columns as arrays in the
-    portfolio's order); ``_columns``: the frame's columns as arrays, when at hand.
+    ``_columns``: the reconciled columns as arrays in the portfolio's order
+    (:func:`.combine.combine_columns`; by the analytic mixture when not given), ``meta`` their
+    weights metadata (columns as arrays; derived from the applicable approaches when not given).
     """
     cfg = config if config is not None else reconcile_config(snap)
-    if frame is None and _columns is None:
+    if _columns is None:
         _columns, meta = combine_columns(pf, results, snap, cfg, methods=methods, range_method_="mixture")
     names = list(results)
     fns = dict(methods) if methods is not None else default_methods(snap, tuple(names))
-    cols = dict(_columns) if _columns is not None else frame_lists(frame, pf.index, None)
+    cols = dict(_columns)
     cache: dict[str, list[Any]] = {}
 
     def col(c: str) -> list[Any]:
@@ -275,8 +274,7 @@ def explain(pf: Portfolio, results: Mapping[str, MethodResult], frame: Any = Non
     if meta is None:
         meta = weights(pf, np.column_stack([applicable[m] for m in names]) if names else np.zeros((len(pf), 0), bool),
                        cfg, tuple(names))[1]
-    mcols = ({k: np.asarray(meta[k]).tolist() if not isinstance(meta[k], list) else meta[k] for k in _META}
-             if isinstance(meta, Mapping) else frame_lists(meta, pf.index, _META))
+    mcols = {k: np.asarray(meta[k]).tolist() if not isinstance(meta[k], list) else meta[k] for k in _META}
     params_all = _params if _params is not None else default_params(cfg, getattr(snap, "models", None))
     tornados = _method_tornados(pf, names, applicable, fns, params_all, rel, _tornados)
     drivers_of = _drivers_of(_driver_rows(pf, names, applicable, tornados, col))

@@ -232,7 +232,7 @@ class ApproachRun:
         table = pf.columns
         if any(c not in table for c in numbers):
             return None
-        x = self.approach.inputs(pf, self.params)
+        x = self.approach.inputs_of(pf, self.params)     # (the engine's read of pf, if it ran)
         take = getattr(x, "take", None)
         if take is None:
             return None

@@ -27,7 +27,7 @@ from .params import Param
 from .perturbed import evaluate
 from .uncertainty import default_params
 
-__all__ = ["grid", "method_value", "resolve_params", "sobol", "tornado", "tornado_columns", "tornado_many",
+__all__ = ["grid", "method_value", "resolve_params", "sobol", "tornado", "tornado_columns",
            "tornado_many_columns"]
 
 # values aligned with the rows (an array or a Series), or an approach's result (a MethodFn; an
@@ -120,28 +120,15 @@ def tornado_columns(f: ValueFn, pf: Portfolio, ps: Sequence[Param], *,
     return _tornado_columns(pf.index, ps, nominals, ranges, Y)
 
 
-def tornado_many(items: Sequence[tuple[ValueFn, Sequence[Param | str]]], pf: Portfolio, *,
-                 quantiles: tuple[float, float] = (0.10, 0.90), rel: float | None = None,
-                 config: Mapping[str, Any] | None = None) -> list[Any]:
-    """:func:`tornado` of several value functions (each with its own parameters) on the same
-    portfolio, sharing ONE slot layout: every parameter of every function gets its low and high
-    slot, each function runs once and reads its own slots. The values are
-    those of separate :func:`tornado` calls (the approaches are row-wise: a row's value does not
-    depend on the other rows).
-    Functions must not modify the portfolio they are given (methods are pure)."""
-    groups = [resolve_params(ps, config=config) for _, ps in items]
-    allp = [p for g in groups for p in g]
-    if not allp or len({id(p) for p in allp}) < len(allp):     # a parameter shared by two functions
-        return [tornado(f, pf, ps, quantiles=quantiles, rel=rel, config=config) for f, ps in items]
-    return [frame_of(t) for t in tornado_many_columns([f for f, _ in items], groups, pf,
-                                                          quantiles=quantiles, rel=rel)]
-
-
 def tornado_many_columns(fs: Sequence[ValueFn], groups: Sequence[Sequence[Param]], pf: Portfolio, *,
                          quantiles: tuple[float, float] = (0.10, 0.90), rel: float | None = None
                          ) -> list[dict[str, np.ndarray]]:
-    """The columns of :func:`tornado_many`'s frames as arrays (no parameter shared by two
-    functions; at least one parameter each)."""
+    """:func:`tornado_columns` of several value functions (each with its own parameters) on the
+    same portfolio, sharing ONE slot layout: every parameter of every function gets its low and
+    high slot, each function runs once and reads its own slots. The values are those of
+    separate :func:`tornado_columns` calls (the approaches are row-wise: a row's value does not
+    depend on the other rows). No parameter shared by two functions; at least one parameter
+    each. Functions must not modify the portfolio they are given (methods are pure)."""
     allp = [p for g in groups for p in g]
     nominals, ranges, vals = _slots(pf, allp, quantiles, rel)
     out, start = [], 0

@@ -40,17 +40,14 @@ def default_methods(snap: Any = None, names: tuple[str, ...] = METHODS) -> dict[
 
 
 def _is_any(a: Any, key: str, want: Sequence[str]) -> np.ndarray:
-    """Rows whose ``key`` is one of the labels ``want`` ("" stands for a missing value). An
-    enum column is compared by its int16 codes (one ``isin`` over small integers), never by
-    its labels' text."""
-    spec = a.spec(key)
+    """Rows whose enum column ``key`` (``purpose``, ``value_type``: enumerations of the schema)
+    is one of the labels ``want`` ("" stands for a missing value), by its int16 codes (one
+    ``isin`` over small integers), never by its labels' text."""
     ws = set(want)
-    if spec.kind == "enum":
-        codes = [i for i, lab in enumerate(spec.labels or ()) if lab in ws]
-        if "" in ws:
-            codes.append(MISSING_CODE)
-        return np.isin(a[key], codes)
-    return np.isin(a.text(key), list(ws))       # (a text column: compared as str)
+    codes = [i for i, lab in enumerate(a.spec(key).labels or ()) if lab in ws]
+    if "" in ws:
+        codes.append(MISSING_CODE)
+    return np.isin(a[key], codes)
 
 
 def _rule_match(a: Any, n: int, rule: Mapping[str, Any]) -> np.ndarray:
@@ -72,12 +69,12 @@ def _rule_weights(rules: Sequence[Mapping[str, Any]], a: AssetTable, n: int,
                   names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(weights, fallback rank — each (assets × approaches) —, rule number or −1) of the first
     matching rule of every asset; equal weights in the approaches' order where none matches.
-    With enum columns (the schema's) the rules are matched once per combination of their
-    codes — a few dozen — and the answers taken by the assets' codes."""
+    The rules are matched once per combination of the two enum columns' codes — a few dozen —
+    and the answers taken by the assets' codes."""
     keys = [k for k in ("purpose", "value_type") if k in a]
-    if not keys or any(a.spec(k).kind != "enum" for k in keys):
+    if not keys:                      # (no column to match: every asset has the same first rule)
         return _first_rules(rules, a, n, names)
-    sizes = tuple(len(a.spec(k).labels or ()) + 1 for k in keys)     # (code −1, then 0 … L−1)
+    sizes = tuple(len(a.labels(k)) + 1 for k in keys)     # (code −1, then 0 … L−1; enums only)
     grid = np.indices(sizes).reshape(len(keys), -1) - 1
     combos = _Codes({k: grid[i].astype(np.int16) for i, k in enumerate(keys)})
     W, rank, rule_no = _first_rules(rules, combos, grid.shape[1], names)
@@ -123,12 +120,10 @@ def _card_weights(a: AssetTable, ids: Any, names: tuple[str, ...]) -> tuple[np.n
     given = np.column_stack([a.number(column_of(f"engagement.weights.{m}")) for m in names]) if names \
         else np.zeros((n, 0))
     over = ~np.isnan(given).all(axis=1)
-    reason = np.full(n, "", dtype=object)
-    col = column_of("engagement.weights_reason")
-    raw = a[col] if col in a else reason
-    told = np.flatnonzero(np.not_equal(raw, None) & np.not_equal(raw, ""))  # (most give none)
-    if len(told):
-        reason[told] = [x.strip() for x in raw[told].tolist()]
+    reason = a.text(column_of("engagement.weights_reason"))    # (a new array: "" missing)
+    given_at = np.flatnonzero(np.not_equal(reason, ""))         # (stripped where given: few)
+    if len(given_at):
+        reason[given_at] = [x.strip() for x in reason[given_at].tolist()]
     bad = over & (reason == "")
     if bad.any():
         raise ValidationError([Issue(

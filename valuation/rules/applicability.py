@@ -27,7 +27,7 @@ import numpy as np
 
 from ..core.errors import Issue
 from ..core.schema import ENUMS
-from .runtime import text_equal, text_member
+from .runtime import text_equal
 
 __all__ = ["DIMENSIONS", "APPLIES_FACTS", "check_applies_to", "applies_mask", "STATE_HOLDERS"]
 
@@ -69,7 +69,32 @@ def check_applies_to(block: Any, where: str, *, nested: bool = False) -> list[Is
     return issues
 
 
-def _match(block: Mapping[str, Any], facts: Mapping[str, np.ndarray], n: int) -> np.ndarray:
+class _Equal:
+    """``text_equal(facts[fact], value)`` once per fact and value (rules' ``applies_to``
+    blocks ask for the same few: the missing holder, "soe", "administrative" … — 37 passes
+    over the assets for the seed rules, 8 distinct). The masks are shared: read, never
+    written."""
+
+    def __init__(self, facts: Mapping[str, np.ndarray]):
+        self.facts = facts
+        self.done: dict[tuple[str, Any], np.ndarray] = {}
+
+    def __call__(self, fact: str, value: Any) -> np.ndarray:
+        key = (fact, value)
+        m = self.done.get(key)
+        if m is None:
+            m = self.done[key] = text_equal(np.asarray(self.facts[fact], dtype=object), value)
+        return m
+
+    def member(self, fact: str, values: Any) -> np.ndarray:
+        """:func:`~valuation.rules.runtime.text_member` of the fact (a new array)."""
+        out = np.zeros(len(self.facts[fact]), bool)
+        for v in values:
+            out |= self(fact, v)
+        return out
+
+
+def _match(block: Mapping[str, Any], facts: Mapping[str, np.ndarray], n: int, eq: _Equal) -> np.ndarray:
     """Rows where every dimension of ``block`` holds."""
     ok = np.ones(n, bool)
     for key, (fact, enum) in DIMENSIONS.items():
@@ -81,9 +106,8 @@ def _match(block: Mapping[str, Any], facts: Mapping[str, np.ndarray], n: int) ->
         if enum is None:
             ok &= np.asarray(v, dtype=bool) == bool(block[key])
             continue
-        vals = np.asarray(v, dtype=object)
-        hit = text_member(vals, block[key])
-        missing = text_equal(vals, "") | text_equal(vals, None)
+        hit = eq.member(fact, block[key])
+        missing = eq(fact, "") | eq(fact, None)
         if key == "holder_types":   # missing holder → read as an SOE (prudence)
             hit |= missing & ("soe" in block[key])
         else:
@@ -92,11 +116,15 @@ def _match(block: Mapping[str, Any], facts: Mapping[str, np.ndarray], n: int) ->
     return ok
 
 
-def applies_mask(applies_to: Mapping[str, Any] | None, facts: Mapping[str, np.ndarray], n: int) -> np.ndarray | None:
-    """Rows (of ``n``) where a rule with this ``applies_to`` binds; None = everywhere."""
+def applies_mask(applies_to: Mapping[str, Any] | None, facts: Mapping[str, np.ndarray], n: int,
+                 equal: _Equal | None = None) -> np.ndarray | None:
+    """Rows (of ``n``) where a rule with this ``applies_to`` binds; None = everywhere.
+    ``equal``: the text comparisons of the same facts made for other rules (a rule set
+    evaluating its rules shares one)."""
     if not applies_to:
         return None
-    ok = _match(applies_to, facts, n)
+    eq = equal if equal is not None else _Equal(facts)
+    ok = _match(applies_to, facts, n, eq)
     exc = applies_to.get("except")
     if exc:
         # an exception holds only where its dimensions are all present and match
@@ -108,7 +136,7 @@ def applies_mask(applies_to: Mapping[str, Any] | None, facts: Mapping[str, np.nd
             if v is None:
                 hit[:] = False
                 continue
-            hit &= (np.asarray(v, dtype=bool) == bool(exc[key])) if enum is None else text_member(v, exc[key])
+            hit &= (np.asarray(v, dtype=bool) == bool(exc[key])) if enum is None else eq.member(fact, exc[key])
         ok &= ~hit
     return ok
 

@@ -35,7 +35,7 @@ import numpy as np
 import yaml
 
 from ..core.errors import Issue, ValidationError
-from .applicability import APPLIES_FACTS, applies_mask, check_applies_to
+from .applicability import APPLIES_FACTS, _Equal, applies_mask, check_applies_to
 from .compiler import CompiledExpr, compile_expr
 from .facts import FACTS, fact_types
 from .runtime import _missing
@@ -239,13 +239,14 @@ class RuleSet:
             n = len(next(iter(facts.values()))) if facts else 0
         env = {c: np.asarray(facts[c]) if c in facts else _missing(_TYPES.get(c, "number"), n) for c in self._read}
         masks: dict[str, np.ndarray | None] = {}   # rules citing the same clause share a mask
+        equal = _Equal(env)                         # (and their blocks' text comparisons)
         fired = np.zeros((len(self.rules), n), dtype=bool)     # rules × assets
         with np.errstate(all="ignore"):   # (a division by zero gives ±inf or NaN, as documented)
             for k, r in enumerate(self.rules):
                 fired[k] = r.compiled.mask(env, n)   # type: ignore[union-attr]
         for k, r in enumerate(self.rules):
             key = self._applies_keys[k]
-            where = masks[key] if key in masks else masks.setdefault(key, applies_mask(r.applies_to, env, n))
+            where = masks[key] if key in masks else masks.setdefault(key, applies_mask(r.applies_to, env, n, equal))
             if where is not None:                 # (only where the clause binds the holder)
                 fired[k] &= where
         which, pos = np.nonzero(fired)            # rule-major: rules in library order per asset
@@ -259,6 +260,13 @@ class RuleSet:
         """Facts read by any rule (and by their ``applies_to``), in a fixed order."""
         extra = APPLIES_FACTS if any(r.applies_to for r in self.rules) else frozenset()
         return sorted(self.names | extra)
+
+    @cached_property
+    def facts(self) -> frozenset[str]:
+        """Every fact the rule set reads or shows: its conditions' and ``applies_to``'s
+        (:attr:`_read`) and those its flags give (``Rule.shown_facts``) — what
+        :func:`~valuation.rules.facts.fact_arrays` needs to compute for it (``names``)."""
+        return frozenset(self._read).union(*(r.shown_facts for r in self.rules))
 
     @cached_property
     def _applies_keys(self) -> tuple[str, ...]:

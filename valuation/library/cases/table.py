@@ -43,14 +43,9 @@ def _readonly(a: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class CaseTable:
-    """Cases × fields as ``{column: ndarray}`` (see the module docstring for the types).
-
-    ``frame`` is the case frame the table was converted from, kept for callers that hand the
-    cases on as a frame (``LibraryFit.cases``); nothing in ``methods`` computes on it.
-    """
+    """Cases × fields as ``{column: ndarray}`` (see the module docstring for the types)."""
 
     columns: Mapping[str, np.ndarray]
-    frame: Any = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "columns", MappingProxyType({k: _readonly(v) for k, v in self.columns.items()}))
@@ -79,9 +74,7 @@ class CaseTable:
     def take(self, rows: np.ndarray) -> CaseTable:
         """The cases of the given positions (or boolean mask), in that order."""
         idx = np.asarray(rows)
-        fr = self.frame
-        sub = None if fr is None else (fr.loc[idx] if idx.dtype == bool else fr.iloc[idx]).reset_index(drop=True)
-        return CaseTable({k: v[idx] for k, v in self.columns.items()}, sub)
+        return CaseTable({k: v[idx] for k, v in self.columns.items()})
 
 
 def _text(values: Sequence[Any]) -> np.ndarray:
@@ -118,8 +111,8 @@ def _column(s: pd.Series, name: str) -> np.ndarray:
 
 def case_table(frame: pd.DataFrame) -> CaseTable:
     """The table of a case frame (typed by :func:`~valuation.library.cases.cases_frame`:
-    numbers float, text "str"); every column converted, the frame kept beside it."""
-    return CaseTable({str(c): _column(frame[c], str(c)) for c in frame.columns}, frame)
+    numbers float, text "str"); every column converted."""
+    return CaseTable({str(c): _column(frame[c], str(c)) for c in frame.columns})
 
 
 def subject_columns(subjects: Any) -> tuple[dict[str, np.ndarray], Any]:

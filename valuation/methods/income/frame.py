@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from ...core.frames import _frame, _str_array, str_arrays
+from ...core.frames import arrow_str_array, frame_of_columns, str_arrays
 
 __all__ = ["SMALL", "coded_str", "frame", "labels", "str_array"]
 
@@ -38,8 +38,8 @@ def str_array(values: np.ndarray) -> Any:
     # :func:`labels`) is recognised ~3× faster than by an elementwise ==
     if len(values) >= 64 and values.tolist().count(values[0]) == len(values):
         # (a short column: one conversion is cheaper)
-        return _str_array(pa.repeat(pa.scalar(values[0], type=pa.large_string()), len(values)))
-    return _str_array(pa.array(values, type=pa.large_string()))
+        return arrow_str_array(pa.repeat(pa.scalar(values[0], type=pa.large_string()), len(values)))
+    return arrow_str_array(pa.array(values, type=pa.large_string()))
 
 
 def coded_str(names: tuple[str, ...], codes: np.ndarray) -> Any:
@@ -48,8 +48,8 @@ def coded_str(names: tuple[str, ...], codes: np.ndarray) -> Any:
     (an Arrow take costs more than converting the labels)."""
     codes = np.asarray(codes)
     if len(codes) and (codes == codes[0]).all():
-        return _str_array(pa.repeat(pa.scalar(names[codes[0]], type=pa.large_string()), len(codes)))
-    return _str_array(pa.array(labels(names, codes), type=pa.large_string()))
+        return arrow_str_array(pa.repeat(pa.scalar(names[codes[0]], type=pa.large_string()), len(codes)))
+    return arrow_str_array(pa.array(labels(names, codes), type=pa.large_string()))
 
 
 def frame(columns: dict[str, Any], index: Any) -> Any:
@@ -62,7 +62,7 @@ def frame(columns: dict[str, Any], index: Any) -> Any:
         out = {k: (coded_str(*v) if len(v[1]) else labels(*v)) if isinstance(v, tuple)
                else str_array(v) if v.dtype == object and len(v) else v
                for k, v in columns.items()}
-        return _frame(out, index)
+        return frame_of_columns(out, index)
     # a few rows: the text of every text column converted by ONE Arrow call and sliced (a
     # conversion or repeat per column costs ~10 µs more than a slice; ~10 text columns a call)
     out, text = {}, []
@@ -77,4 +77,4 @@ def frame(columns: dict[str, Any], index: Any) -> Any:
         out[k] = None      # filled below, in its place
     for (k, _), arr in zip(text, str_arrays([vals for _, vals in text], n)):
         out[k] = arr
-    return _frame(out, index)
+    return frame_of_columns(out, index)

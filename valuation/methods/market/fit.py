@@ -31,8 +31,7 @@ class LibraryFit:
     What a call reads of the cases is derived here once (the fit is cached by the library's
     content, so an edited library gets its own): the columns of the pairs (:attr:`table`),
     the cases' dates as days (``table["date"]``), their raw features (:meth:`features`), each
-    price mode's growth and elasticity. :attr:`cases` is the priced frame, kept for the
-    learned model (:mod:`.learned` fits on frames)."""
+    price mode's growth and elasticity."""
 
     def __init__(self, cases: Any, params: Mapping[str, Any]):
         c = priced_cases(cases)
@@ -45,7 +44,6 @@ class LibraryFit:
         if self.n_synthetic_dropped:
             t = t.take(np.flatnonzero(real))
         self.table: CaseTable = t
-        self.cases = t.frame
         self.hedonic = HedonicModel(params).fit(t)
         self._learned: dict[tuple[Any, Any], LearnedModel | None] = {}
         self.params = params

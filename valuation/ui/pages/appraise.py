@@ -14,18 +14,14 @@ from ...core.schema import field_by_path, fields_for
 from .. import fmt
 from ..charts import PLOTLY_CONFIG, football_field, heatmap, tornado
 from ..i18n import lang, t
-from ..labels import enum_label, formula_text
+from ..labels import enum_label, field_label, formula_text, lang_key, pick, text_of
 from ..state import current_card, library_arg
 
 PROVENANCE = ("engine_version", "library_snapshot", "input_hash", "valuation_date", "random_seed")
 
 
-def _msg(d: dict[str, Any], key: str) -> str:
-    return str(d.get(f"{key}_en" if lang() == "en" else f"{key}_zh") or "")
-
-
 def method_label(m: str) -> str:
-    return METHOD_LABELS.get(m, (m, m))[0 if lang() != "en" else 1]
+    return pick(*METHOD_LABELS.get(m, (m, m)))
 
 
 def run_appraisal() -> dict[str, Any] | None:
@@ -53,12 +49,11 @@ def _input_label(key: str) -> str:
     catalogue's for other named inputs; symbols (Q, δ, X1, MAR) stay symbols."""
     from ...core.trace_words import INPUT_LABELS
 
-    en = lang() == "en"
     if key in INPUT_LABELS:
-        return INPUT_LABELS[key][1 if en else 0]
+        return pick(*INPUT_LABELS[key])
     for f in fields_for("card"):
         if f.column == key or f.path.rsplit(".", 1)[-1] == key:
-            return f.label_en if en else f.label_zh
+            return field_label(f)
     return formula_text(key)  # some steps name their inputs in Chinese
 
 
@@ -72,7 +67,7 @@ def trace_table(steps: list[dict[str, Any]]) -> pd.DataFrame:
     """Formula, inputs, value and clauses of each step, written for reading (no raw floats)."""
     zh = lang() != "en"
     return pd.DataFrame([{
-        t("step"): s.get("label_zh" if zh else "label_en") or s.get("step"),
+        t("step"): s.get(lang_key("label")) or s.get("step"),
         t("formula"): formula_text(s.get("formula", "")),
         t("inputs"): "；".join(f"{_input_label(k)} = {fmt.value_text(v)}"
                               for k, v in (s.get("inputs") or {}).items()) if zh else
@@ -89,7 +84,7 @@ def methods_table(res: dict[str, Any]) -> pd.DataFrame:
         t("estimate"): fmt.money(d.get("estimate"), cur), t("low"): fmt.money(d.get("low"), cur),
         t("high"): fmt.money(d.get("high"), cur), t("weight"): fmt.pct(d.get("weight") or 0.0, 0),
         t("applicable"): t("yes") if d.get("applicable") else t("no"),
-        t("reason"): _msg(d, "reason") or "—"} for m, d in res["methods"].items()])
+        t("reason"): text_of(d, "reason") or "—"} for m, d in res["methods"].items()])
 
 
 def appraise_page() -> None:
@@ -103,11 +98,11 @@ def appraise_page() -> None:
     cur = res.get("currency", "CNY")
     c1, c2, c3 = st.columns(3)
     # the unit in the label, the amount alone in the tile (a long unit would be cut off there)
-    unit = f" ({fmt.money_unit_label(cur)})" if lang() == "en" else f"（{fmt.money_unit_label(cur)}）"
+    unit = pick(f"（{fmt.money_unit_label(cur)}）", f" ({fmt.money_unit_label(cur)})")
     c1.metric(t("estimate") + unit, fmt.amount(res.get("estimate")))
     if res.get("low") is not None:
         cov = fmt.pct(res.get("coverage"), 0)
-        cov_text = f", {t('coverage')} {cov}" if lang() == "en" else f"，{t('coverage')} {cov}"
+        cov_text = pick(f"，{t('coverage')} {cov}", f", {t('coverage')} {cov}")
         c2.metric(f"{t('range')} · {t('low')}{unit[:-1]}{cov_text}{unit[-1]}", fmt.amount(res["low"]))
         c3.metric(f"{t('range')} · {t('high')}{unit}", fmt.amount(res["high"]))
     st.markdown(f"<span id='estimate-value' data-estimate='{res.get('estimate')}'></span>",
@@ -118,7 +113,7 @@ def appraise_page() -> None:
         st.error(t("final_no"))
     st.subheader(t("reconciliation"))
     st.dataframe(methods_table(res), hide_index=True, width="stretch")
-    reason = (res.get("explanation") or {}).get("reason_en" if lang() == "en" else "reason_zh")
+    reason = text_of(res.get("explanation") or {}, "reason")
     if reason:
         st.markdown(reason)
     st.subheader(t("football"))
@@ -128,14 +123,14 @@ def appraise_page() -> None:
         head = fmt.money(d.get("estimate"), cur) if d.get("applicable") else t("not_applicable")
         with st.expander(f"{method_label(m)}: {head}"):
             if not d.get("applicable"):
-                st.write(_msg(d, "reason"))
+                st.write(text_of(d, "reason"))
             if d.get("trace"):
                 st.caption(t("trace"))
                 st.dataframe(trace_table(d["trace"]), hide_index=True, width="stretch")
     if res.get("warnings"):
         st.subheader(t("warnings"))
         for w in res["warnings"]:
-            st.warning(_msg(w, "message") or str(w.get("code", "")))
+            st.warning(text_of(w, "message") or str(w.get("code", "")))
     _sensitivity_section(res)
     _report_section()
     with st.expander(t("provenance")):
@@ -153,7 +148,7 @@ def provenance_table(prov: dict[str, Any]) -> pd.DataFrame:
 
 def _axis_title(code: str) -> str:
     f = next((f for f in fields_for("card") if f.column == code), None) or field_by_path(code)
-    return (f.label_en if lang() == "en" else f.label_zh) if f else code
+    return field_label(f, code)
 
 
 def _sensitivity_section(res: dict[str, Any]) -> None:

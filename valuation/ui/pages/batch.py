@@ -15,7 +15,7 @@ from ...core.errors import ValuationError
 from ...core.schema import fields_for
 from .. import fmt
 from ..i18n import lang, t
-from ..labels import enum_label
+from ..labels import enum_label, field_label, lang_key, pick
 from ..state import EXAMPLES, MAX_UPLOAD_MB, library_arg
 
 RESULT_KINDS = {"asset_id": "text", "status": "enum", "estimate": "money", "low": "money", "high": "money",
@@ -33,7 +33,7 @@ def _result_headers() -> dict[str, str]:
          "final": t("final_col"), "book_value": t("book_value"), "previous_value": t("previous_value"),
          "change": t("change"), "change_ratio": t("change_ratio")}
     for m, (zh, en) in METHOD_LABELS.items():
-        name = en if lang() == "en" else zh
+        name = pick(zh, en)
         h[f"{m}_estimate"] = f"{name} · {t('estimate')}"
         h[f"{m}_weight"] = f"{name} · {t('weight')}"
     return h
@@ -45,7 +45,7 @@ def results_table(res: pd.DataFrame) -> pd.DataFrame:
         out.insert(min(5, len(out.columns)), t("flags_col"),
                    [", ".join(c for c in str(v).split(";") if c) if isinstance(v, str) and v else "—"
                     for v in res["flags"]])
-    col = "reason_en" if lang() == "en" else "reason_zh"
+    col = lang_key("reason")
     if col in res:
         out[t("reason")] = [str(v) if isinstance(v, str) and v else "—" for v in res[col]]
     return out
@@ -54,7 +54,7 @@ def results_table(res: pd.DataFrame) -> pd.DataFrame:
 def _field_label(col: Any) -> str:
     for f in fields_for("card"):
         if f.column == col or f.path == col:
-            return f.label_en if lang() == "en" else f.label_zh
+            return field_label(f)
     return str(col)
 
 
@@ -63,7 +63,7 @@ def rejects_table(rej: pd.DataFrame) -> pd.DataFrame:
                     {"row": t("row"), "asset_id": t("asset_id"), "value": t("value")})
     if "field" in rej:
         out.insert(min(2, len(out.columns)), t("column"), [_field_label(v) for v in rej["field"]])
-    col = "reason_en" if lang() == "en" else "reason_zh"
+    col = lang_key("reason")
     if col in rej:
         out[t("problem")] = [str(v) for v in rej[col]]
     return out

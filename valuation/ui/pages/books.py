@@ -16,9 +16,9 @@ import streamlit as st
 from ... import api
 from ...core.errors import ValuationError
 from ...core.formatting import money
-from ...core.schema import ENUMS, field_by_path
+from ...core.schema import ENUMS
 from ..i18n import lang, t
-from ..labels import enum_label
+from ..labels import enum_label, field_label, lang_key, pick, text_of
 from ..state import current_card, library_arg, set_card
 
 __all__ = ["books_page", "nav_title", "L"]
@@ -75,17 +75,11 @@ _LABELS_EXTRA = {"cost": ("入账成本", "Cost"), "expensed": ("费用化金额
 
 def nav_title() -> str:
     """The page's title in the navigation (current language)."""
-    return "入表" if lang() != "en" else "Books"
+    return pick("入表", "Books")
 
 
 def _l(key: str) -> str:
-    zh, en = L[key]
-    return en if lang() == "en" else zh
-
-
-def _label(path: str) -> str:
-    f = field_by_path(path)
-    return (f.label_en if lang() == "en" else f.label_zh) if f else path
+    return pick(*L[key])
 
 
 def _date(v: Any) -> _dt.date | None:
@@ -100,7 +94,7 @@ def _enum(acc: dict[str, Any], key: str, enum: str, path: str) -> Any:
     cur = acc.get(key)
     # the labels are fixed in this run: AppTest calls format_func outside the script run
     names = {x: _l("none") if x is None else enum_label(x, enum=enum) for x in opts}
-    return st.selectbox(_label(path), opts, index=opts.index(cur) if cur in opts else 0,
+    return st.selectbox(field_label(path), opts, index=opts.index(cur) if cur in opts else 0,
                         format_func=names.__getitem__, key=f"books_{key}")
 
 
@@ -117,22 +111,22 @@ def _form(card: dict[str, Any]) -> None:
                                                    "accounting.amortisation_convention")
         with c2:
             for key in ("acquisition_date", "available_for_use", "balance_sheet_date"):
-                d = st.date_input(_label(f"accounting.{key}"), value=_date(acc.get(key)), key=f"books_{key}",
+                d = st.date_input(field_label(f"accounting.{key}"), value=_date(acc.get(key)), key=f"books_{key}",
                                   min_value=_dt.date(1900, 1, 1), max_value=_dt.date(2199, 12, 31))
                 acc[key] = d.isoformat() if d else None
             indefinite = st.checkbox(_l("indefinite"), value="useful_life_years" in acc and
                                      acc.get("useful_life_years") is None, key="books_indefinite")
-            life = st.number_input(_label("accounting.useful_life_years"), min_value=0.0,
+            life = st.number_input(field_label("accounting.useful_life_years"), min_value=0.0,
                                    value=float(acc.get("useful_life_years") or 0.0), key="books_life")
             acc["useful_life_years"] = None if indefinite or life <= 0 else life
         with c3:
             for key in ("capitalised_cost", "residual_value", "accumulated_impairment", "disposal_costs",
                         "expected_selling_price", "costs_to_complete", "selling_costs"):
                 cur = acc.get(key)
-                v = st.number_input(_label(f"accounting.{key}"), value=None if cur is None else float(cur),
+                v = st.number_input(field_label(f"accounting.{key}"), value=None if cur is None else float(cur),
                                     min_value=0.0, key=f"books_{key}")
                 acc[key] = v
-        acc["development_criteria_met"] = st.checkbox(_label("accounting.development_criteria_met"),
+        acc["development_criteria_met"] = st.checkbox(field_label("accounting.development_criteria_met"),
                                                       value=bool(acc.get("development_criteria_met")),
                                                       key="books_criteria")
         st.caption(_l("costs"))
@@ -180,12 +174,12 @@ def _show(ans: dict[str, Any], card: dict[str, Any]) -> None:
     for f in ans.get("flags") or []:
         box = {"warning": st.warning, "blocker": st.error}.get(f.get("severity"), st.info)
         cited = [c["en" if en else "zh"] for c in f.get("citations") or []] or f.get("references") or []
-        box(f"**{f['code']}** — {f['message_en' if en else 'message_zh']}  \n{t('references')}: "
+        box(f"**{f['code']}** — {text_of(f, 'message')}  \n{t('references')}: "
             f"{('; ' if en else '；').join(cited)}")
     with st.expander(_l("disclosure")):
         st.json(ans.get("disclosure") or {})
     with st.expander(_l("trace")):
-        st.dataframe(pd.DataFrame([{"step": s.get("label_en" if en else "label_zh"), "formula": s.get("formula"),
+        st.dataframe(pd.DataFrame([{"step": s.get(lang_key("label")), "formula": s.get("formula"),
                                     "value": json.dumps(s.get("value"), ensure_ascii=False, default=str),
                                     "clauses": ", ".join(s.get("clauses") or [])}
                                    for s in ans.get("trace") or []]), hide_index=True, width="stretch")

@@ -14,7 +14,7 @@ from ...core.schema import field_by_path
 from ..fmt import money as fmt_money
 from ..fmt import rate as fmt_rate
 from ..i18n import lang, t
-from ..labels import enum_label
+from ..labels import enum_label, field_label, text_of
 from ..state import (
     MAX_UPLOAD_MB,
     card_ref,
@@ -26,13 +26,6 @@ from ..state import (
     update_card,
 )
 from .card_tables import growth_streams_editor, quality_editor, records_editor, streams_editor
-
-
-def _label(path: str) -> str:
-    f = field_by_path(path)
-    if f is None:
-        return path
-    return f.label_en if lang() == "en" else f.label_zh
 
 
 def _get(card: dict, path: str) -> Any:
@@ -70,11 +63,11 @@ def _key(path: str) -> str:
 def _errors_for(issues: list[dict], path: str) -> None:
     for i in issues:
         if i["field"] == path or i["field"].startswith(path + "."):
-            st.error(i["message_en"] if lang() == "en" else i["message_zh"], icon="⚠️")
+            st.error(text_of(i, "message"), icon="⚠️")
 
 
 def _text(card: dict, path: str, issues: list[dict]) -> None:
-    v = st.text_input(_label(path), value=str(_get(card, path) or ""), key=_key(path))
+    v = st.text_input(field_label(path), value=str(_get(card, path) or ""), key=_key(path))
     _put(card, path, v.strip() or None)
     _errors_for(issues, path)
 
@@ -85,7 +78,7 @@ def _enum(card: dict, path: str, issues: list[dict]) -> None:
     cur = _get(card, path)
     opts = ["—", *f.allowed] + ([str(cur)] if cur is not None and cur not in f.allowed else [])
     idx = opts.index(cur) if cur in opts else 0
-    v = st.selectbox(_label(path), opts, index=idx, key=_key(path),
+    v = st.selectbox(field_label(path), opts, index=idx, key=_key(path),
                      format_func={c: c if c == "—" else enum_label(c, enum=f.enum) for c in opts}.get)
     _put(card, path, None if v == "—" else v)
     _errors_for(issues, path)
@@ -93,7 +86,7 @@ def _enum(card: dict, path: str, issues: list[dict]) -> None:
 
 def _number(card: dict, path: str, issues: list[dict], *, step: float = 1.0, fmt: str = "%.2f") -> None:
     cur = _get(card, path)
-    v = st.number_input(_label(path), value=float(cur) if isinstance(cur, (int, float)) else None,
+    v = st.number_input(field_label(path), value=float(cur) if isinstance(cur, (int, float)) else None,
                         step=step, format=fmt, key=_key(path))
     f = field_by_path(path)
     if v is not None and f is not None and f.kind == "int":
@@ -112,7 +105,7 @@ def _date(card: dict, path: str, issues: list[dict]) -> None:
         d = dt.date.fromisoformat(cur) if cur else None
     except (TypeError, ValueError):
         d = None
-    v = st.date_input(_label(path), value=d, key=_key(path))
+    v = st.date_input(field_label(path), value=d, key=_key(path))
     _put(card, path, v.isoformat() if v else None)
     _errors_for(issues, path)
 
@@ -217,7 +210,7 @@ def _json_and_status() -> None:
     if issues:
         st.warning(t("card_invalid", n=len(issues)))
         for i in issues:
-            st.markdown("- " + (i["message_en"] if lang() == "en" else i["message_zh"]))
+            st.markdown("- " + text_of(i, "message"))
     else:
         st.success(t("card_valid"))
     st.download_button(t("download_card"), json.dumps(card, ensure_ascii=False, indent=2),

@@ -19,15 +19,11 @@ import streamlit as st
 
 from ...core.schema import Field, fields_for
 from ..i18n import lang, t
-from ..labels import enum_label
+from ..labels import enum_label, field_label, text_of
 from ..state import card_rev
 
 QUALITY_DIMS = ("normativeness", "completeness", "accuracy", "consistency", "timeliness", "accessibility")
 STREAMS = ("revenue", "income", "base", "nopat", "with", "without", "savings")
-
-
-def _label(f: Field) -> str:
-    return f.label_en if lang() == "en" else f.label_zh
 
 
 def _ekey(name: str) -> str:
@@ -61,14 +57,14 @@ def _cell_messages(issues: list[dict], prefix: str, cols: dict[str, str]) -> Non
         m = pat.fullmatch(i["field"]) or pat.match(i["field"])
         if not m:
             continue
-        msg = i["message_en"] if lang() == "en" else i["message_zh"]
+        msg = text_of(i, "message")
         col = cols.get(m.group(2), m.group(2) or "—")
         st.error(t("cell_error", row=int(m.group(1)) + 1, col=col, msg=msg), icon="⚠️")
 
 
 def _column_config(f: Field) -> Any:
     cc = st.column_config
-    label = _label(f)
+    label = field_label(f)
     if f.kind == "enum":
         return cc.SelectboxColumn(label, options=[enum_label(v, enum=f.enum) for v in f.allowed or ()],
                                   required=f.required)
@@ -110,7 +106,7 @@ def records_editor(card: dict, path: str, title: str, issues: list[dict], skip: 
             parent[last] = new
         else:
             parent.pop(last, None)
-    _cell_messages(issues, path, {n: _label(f) for n, f in zip(names, fields)})
+    _cell_messages(issues, path, {n: field_label(f) for n, f in zip(names, fields)})
 
 
 def _parent(card: dict, path: str) -> tuple[dict | None, str]:
@@ -178,7 +174,7 @@ def quality_editor(card: dict, issues: list[dict]) -> None:
     q = (card.get("asset") or {}).get("quality") or {}
 
     def make() -> pd.DataFrame:
-        return pd.DataFrame({"dim": [_label(by[d]) for d in QUALITY_DIMS],
+        return pd.DataFrame({"dim": [field_label(by[d]) for d in QUALITY_DIMS],
                              "score": [q.get(d) for d in QUALITY_DIMS]}).astype({"score": "float"})
 
     st.markdown(f"**{t('quality_scores')}**")
@@ -197,7 +193,7 @@ def quality_editor(card: dict, issues: list[dict]) -> None:
         card.setdefault("asset", {})["quality"] = new
     for i in issues:
         if i["field"].rsplit(".", 1)[-1] in QUALITY_DIMS and i["field"].startswith("asset.quality."):
-            st.error(i["message_en"] if lang() == "en" else i["message_zh"], icon="⚠️")
+            st.error(text_of(i, "message"), icon="⚠️")
 
 
 def _streams_of(card: dict, form: type) -> tuple[dict, dict, list[str]]:
@@ -224,7 +220,7 @@ def streams_editor(card: dict, issues: list[dict]) -> None:
                              for s in names}, index=range(1, n + 1)).astype(float)
 
     st.markdown(f"**{t('revenue_streams')}**")
-    cfg = {s: st.column_config.NumberColumn(_label(by[s]), format="localized") for s in names}
+    cfg = {s: st.column_config.NumberColumn(field_label(by[s]), format="localized") for s in names}
     cfg["_index"] = st.column_config.NumberColumn(t("period"))
     df = st.data_editor(_base("streams", make), num_rows="dynamic", width="stretch",
                         key=_ekey("streams") + "_editor", column_config=cfg)
@@ -240,7 +236,7 @@ def streams_editor(card: dict, issues: list[dict]) -> None:
     for i in issues:
         head = i["field"].split("[")[0]
         if head in {f"income.{s}" for s in names} or any(i["field"].startswith(f"income.{s}.") for s in names):
-            st.error(i["message_en"] if lang() == "en" else i["message_zh"], icon="⚠️")
+            st.error(text_of(i, "message"), icon="⚠️")
 
 
 def _percent_list(text: Any) -> list[float] | None:
@@ -265,7 +261,7 @@ def growth_streams_editor(card: dict, issues: list[dict]) -> None:
 
     def make() -> pd.DataFrame:
         return pd.DataFrame({
-            "stream": [_label(by[s]) for s in names],
+            "stream": [field_label(by[s]) for s in names],
             "base": [float(inc[s]["base"]) if inc[s].get("base") is not None else None for s in names],
             "growth": [pct_text(inc[s].get("growth")) for s in names],
             "terminal": [float(inc[s]["terminal_growth"]) * 100 if inc[s].get("terminal_growth") is not None
@@ -301,7 +297,7 @@ def growth_streams_editor(card: dict, issues: list[dict]) -> None:
         inc[s] = new
     for i in issues:
         if any(i["field"].startswith(f"income.{s}.") or i["field"] == f"income.{s}" for s in names):
-            st.error(i["message_en"] if lang() == "en" else i["message_zh"], icon="⚠️")
+            st.error(text_of(i, "message"), icon="⚠️")
 
 
 def _same_stream(a: dict, b: dict) -> bool:

@@ -9,7 +9,7 @@ from ... import api
 from ...core.errors import ConflictError, ValuationError
 from .. import fmt
 from ..i18n import lang, t
-from ..labels import enum_label
+from ..labels import enum_label, lang_key
 from ..state import library_arg
 
 
@@ -102,7 +102,7 @@ def _edit_form(store, lib: str, entry) -> None:
 def _title(c: dict) -> str:
     if not isinstance(c, dict):
         return ""
-    order = ("title_en", "name_en") if lang() == "en" else ("title_zh", "name_zh")
+    order = (lang_key("title"), lang_key("name"))
     for k in (*order, "title", "name", "document"):
         if c.get(k):
             return str(c[k])[:60]

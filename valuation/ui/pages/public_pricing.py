@@ -19,7 +19,7 @@ from ...core.gate import GateError, parse_json
 from ...core.schema import Field, fields_for
 from .. import fmt
 from ..i18n import lang, t
-from ..labels import enum_label
+from ..labels import enum_label, field_label, text_of
 from ..state import EXAMPLES, library_arg
 from .appraise import trace_table
 from .card_tables import records_editor
@@ -50,14 +50,10 @@ def _set_product(doc: dict[str, Any]) -> None:
     st.session_state.pop("product_issues", None)
 
 
-def _label(f: Field) -> str:
-    return f.label_en if lang() == "en" else f.label_zh
-
-
 def _messages(issues: list[dict], path: str) -> None:
     for i in issues:
         if i.get("field") == path:
-            st.error(i["message_en"] if lang() == "en" else i["message_zh"], icon="⚠️")
+            st.error(text_of(i, "message"), icon="⚠️")
 
 
 def _scalar(doc: dict, f: Field, issues: list[dict]) -> None:
@@ -68,13 +64,13 @@ def _scalar(doc: dict, f: Field, issues: list[dict]) -> None:
         parent = parent.setdefault(p, {})
     cur, key = parent.get(parts[-1]), f"p_{_rev()}_{f.path}"
     if f.kind in ("number", "int"):
-        v = st.number_input(_label(f), value=float(cur) if isinstance(cur, (int, float)) else None,
+        v = st.number_input(field_label(f), value=float(cur) if isinstance(cur, (int, float)) else None,
                             format="%.4f" if f.unit == "ratio" else "%.2f", key=key)
         if v is not None and f.unit in ("currency", "ratio"):
             cur_code = (doc.get("product") or {}).get("currency")
             st.caption(fmt.money(v, cur_code) if f.unit == "currency" else fmt.rate(v))
     else:
-        v = st.text_input(_label(f), value="" if cur is None else str(cur), key=key).strip() or None
+        v = st.text_input(field_label(f), value="" if cur is None else str(cur), key=key).strip() or None
     if v is None:
         parent.pop(parts[-1], None)
     else:
@@ -116,7 +112,7 @@ def _form(doc: dict[str, Any], issues: list[dict]) -> None:
     for n, f in enumerate(fields):
         with cols[n % 2]:
             _scalar(doc, f, issues)
-    records_editor(doc, _ITEMS, _label(next(f for f in fields_for("product") if f.path == _ITEMS)),
+    records_editor(doc, _ITEMS, field_label(next(f for f in fields_for("product") if f.path == _ITEMS)),
                    issues, doc="product", key=f"{_ITEMS}@{_rev()}")
     _messages(issues, _ITEMS)
 
@@ -132,7 +128,7 @@ def _compute(doc: dict[str, Any]) -> None:
         st.session_state["product_issues"] = issues
         st.error(e.message(lang()))
         for i in issues:
-            st.markdown(f"- `{i.get('field', '')}`: " + (i["message_en"] if lang() == "en" else i["message_zh"]))
+            st.markdown(f"- `{i.get('field', '')}`: " + text_of(i, "message"))
 
 
 def public_pricing_page() -> None:
@@ -167,8 +163,8 @@ def _result(res: dict[str, Any]) -> None:
     if items:
         st.dataframe(_items_table(items, cur), hide_index=True, width="stretch")
     for f in res.get("flags", []):
-        st.error(f"**{f.get('title_en' if lang() == 'en' else 'title_zh') or f.get('code')}** — "
-                 f"{f.get('message_en' if lang() == 'en' else 'message_zh')}")
+        st.error(f"**{text_of(f, 'title') or f.get('code')}** — "
+                 f"{text_of(f, 'message')}")
     with st.expander(t("trace")):
         st.dataframe(trace_table(res.get("trace") or []), hide_index=True, width="stretch")
 
@@ -195,7 +191,4 @@ def _items_table(items: list[dict], cur: str):
 
 
 def _use_label() -> str:
-    from ...core.schema import field_by_path
-
-    f = field_by_path("product.items[].use_category")
-    return (f.label_en if lang() == "en" else f.label_zh) if f else "use_category"
+    return field_label("product.items[].use_category", "use_category")

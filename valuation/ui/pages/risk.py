@@ -6,14 +6,14 @@ import streamlit as st
 
 from ...core.result_text import flag_citations
 from ..i18n import lang, t
-from ..labels import enum_label
+from ..labels import enum_label, text_of
 from .appraise import run_appraisal
 
 ICONS = {"blocker": "⛔", "warning": "⚠️", "info": "ℹ️"}
 
 
 def _title(f: dict) -> str:
-    return str(f.get("title_en" if lang() == "en" else "title_zh") or f.get("title") or f.get("code"))
+    return str(text_of(f, "title") or f.get("title") or f.get("code"))
 
 
 def risk_page() -> None:
@@ -31,14 +31,13 @@ def risk_page() -> None:
     if not flags:
         st.success(t("no_flags"))
         return
-    en = lang() == "en"
     for f in flags:
         box = {"blocker": st.error, "warning": st.warning}.get(f.get("severity"), st.info)
         box(f"{ICONS.get(f.get('severity'), '')} **{enum_label(f.get('severity'))} · {_title(f)}** — "
-            f"{f.get('message_en' if en else 'message_zh')}  \n"
+            f"{text_of(f, 'message')}  \n"
             f"{t('references')}: {flag_citations(f, lang())}")
     st.dataframe(pd.DataFrame([{t("severity"): enum_label(f.get("severity")), t("title"): _title(f),
                                 t("code"): f.get("code"),
-                                t("message"): f.get("message_en" if en else "message_zh"),
+                                t("message"): text_of(f, "message"),
                                 t("references"): flag_citations(f, lang())}
                                for f in flags]), hide_index=True, width="stretch")

@@ -16,6 +16,7 @@ from ...core.errors import ValuationError
 from ...core.result_text import flag_citations
 from .. import fmt
 from ..i18n import lang
+from ..labels import pick, text_of
 from ..state import EXAMPLES, library_arg
 
 __all__ = ["sharing_page", "sharing_title"]
@@ -68,13 +69,11 @@ _COLS = ["id", "name", "role", "input_cost", "cost_date", "agreed_share", "holde
 
 
 def _t(key: str, **kw: Any) -> str:
-    zh, en = _T[key]
-    return (en if lang() == "en" else zh).format(**kw)
+    return pick(*_T[key]).format(**kw)
 
 
 def _pick(table: dict[str, tuple[str, str]], key: str) -> str:
-    zh, en = table.get(key, (key, key))
-    return en if lang() == "en" else zh
+    return pick(*table.get(key, (key, key)))
 
 
 def _method_label(code: str) -> str:
@@ -153,7 +152,7 @@ def _show(res: dict[str, Any]) -> None:
              "fraction": "pct", "input_cost": "money"}
     shown = fmt.frame(pd.DataFrame(res["shares"]), kinds, {c: _pick(_HEADERS, c) for c in kinds})
     st.dataframe(shown, hide_index=True, width="stretch")
-    st.caption(("Amounts in " if lang() == "en" else "金额单位：") + fmt.money_unit_label(cur))
+    st.caption(pick("金额单位：", "Amounts in ") + fmt.money_unit_label(cur))
     core = res.get("core") or {}
     if not core.get("checked"):
         st.info(_t("core_none"))
@@ -164,9 +163,8 @@ def _show(res: dict[str, Any]) -> None:
     if core.get("least_core_excess") is not None:
         st.caption(_t("e_star", e=core["least_core_excess"],
                       s=_t("core_empty") if core.get("core_empty") else _t("core_nonempty")))
-    en = lang() == "en"
     for f in res.get("flags", []):
-        msg = f"**{f['code']}** — {f['message_en' if en else 'message_zh']}（{flag_citations(f, lang())}）"
+        msg = f"**{f['code']}** — {text_of(f, 'message')}（{flag_citations(f, lang())}）"
         (st.error if f["severity"] == "blocker" else st.warning if f["severity"] == "warning" else st.info)(msg)
     if res.get("ledger"):
         st.success(_t("recorded", r=res["ledger"]["record_id"], s=res["ledger"]["seq"]))
