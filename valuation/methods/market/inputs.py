@@ -4,7 +4,10 @@ explicit comparables as arrays from the typed records (``Portfolio.ragged("marke
 a :class:`~valuation.core.ragged.Ragged`) — CAS 2023 art. 23; docs/DOMAIN.md §4. Missing text
 is None (the asset table's convention, :mod:`valuation.core.columns`). Every read is one numpy
 operation over all assets or all comparables (enums decoded by ``labels[codes]``), no Python
-loop over rows.
+loop over rows. The codes behind the labels the grid compares (price mode, rights type,
+exclusivity, evidence type) are kept too (:class:`EnumCodes`): the approach compares and looks
+up codes; the labels are for the result's columns and frames (and the back-test, which reads
+frames, compares labels).
 """
 from __future__ import annotations
 
