@@ -34,13 +34,11 @@ def run_inline(tasks: Sequence[PartitionTask], snap: LibrarySnapshot, opts: Mapp
 
 
 def _init_worker() -> None:
-    """One BLAS/OpenMP thread per worker process: the pool already uses every core."""
-    try:
-        from threadpoolctl import threadpool_limits
+    """A local pool worker's set-up (:func:`valuation.batch.workerproc.setup_worker`: one BLAS
+    thread, malloc that keeps freed memory)."""
+    from .workerproc import setup_worker
 
-        _WORKER["limits"] = threadpool_limits(1)
-    except ImportError:  # pragma: no cover
-        pass
+    setup_worker()
 
 
 def _noop() -> None:
@@ -160,7 +158,7 @@ _SERVER_ENV: dict[str, str] = {}
 #: imported once in the fork server, so that every worker forked from it starts with them
 #: instead of importing them again itself — at 2 workers the second import was CPU the two
 #: cores shared with the computing (issue 20 step 6).
-WORKER_MODULES = ("valuation.batch.remote", "valuation.engine", "valuation.methods.registry",
+WORKER_MODULES = ("valuation.batch.workerproc", "valuation.engine", "valuation.methods.registry",
                   "valuation.pricing.reconcile", "valuation.quality", "valuation.core.signs")
 
 
@@ -262,7 +260,7 @@ class DaskCluster:
                                   "distributed.nanny.pre-spawn-environ": _pre_spawn_environ(),
                                   **_QUIET_WORKERS}):
                 self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                             dashboard_address=None, preload=["valuation.batch.remote"],
+                                             dashboard_address=None, preload=["valuation.batch.workerproc"],
                                              env=_worker_env())
             self._client = Client(self._cluster)
         except BaseException as e:  # noqa: BLE001 - raised in the run's thread by client()
