@@ -62,3 +62,31 @@ def test_a_portfolio_of_frames_reads_its_frames():
     np.testing.assert_array_equal(framed.stream_values("income.income"), pf.stream_values("income.income"))
     np.testing.assert_array_equal(framed.stream_values("income.income.growth"),
                                   pf.stream_values("income.income.growth"))
+
+
+def test_a_flat_table_gives_its_streams_as_arrays():
+    """Numbered, base + growth_k and both on one stream: the arrays by hand, no frame made."""
+    import pandas as pd
+
+    df = pd.DataFrame({
+        "asset_id": ["A", "B", "C"], "name": ["A", "B", "C"], "valuation_date": ["2025-06-30"] * 3,
+        "income_model": ["direct"] * 3, "income_discount_rate": [0.1] * 3,
+        "income_periods": [None, 3, None],
+        "income_income_1": [1.0, None, 4.0], "income_income_2": [2.0, None, None],
+        "income_income_base": [None, 10.0, None],
+        "income_income_growth_1": [None, 0.5, None], "income_income_growth_2": [None, 0.1, None],
+    })
+    pf = Portfolio.from_table(df)
+    s = pf.stream_values("income.income")
+    # A: its numbered columns; B: F_1 = 10, F_2 = 10 × 1.5 = 15, F_3 = 15 × 1.1 = 16.5 over its
+    # 3 periods (wider than the 2 numbered columns); C: its one numbered value
+    assert s.shape == (3, 3) and not s.flags.writeable
+    np.testing.assert_array_equal(s[0], [1.0, 2.0, np.nan])
+    np.testing.assert_allclose(s[1], [10.0, 15.0, 16.5], rtol=1e-15)
+    np.testing.assert_array_equal(s[2], [4.0, np.nan, np.nan])
+    g = pf.stream_values("income.income.growth")            # rates from period 2
+    assert g.shape == (3, 3) and np.isnan(g[:, 0]).all() and g[1, 1:].tolist() == [0.5, 0.1]
+    assert pf.columns["income_periods"].tolist()[::2] == [2.0, 1.0]   # counted from A's and C's
+    assert pf.series._done == {}
+    assert list(pf.series["income.income.growth"].columns) == [2, 3]
+    np.testing.assert_array_equal(pf.series["income.income"].to_numpy(), s)

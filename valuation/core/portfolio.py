@@ -349,11 +349,11 @@ class Portfolio:
         # the validated columns straight into the typed table (no assets frame: an edge)
         scalar = {f.column for f in _scalar_fields()}
         table = AssetTable.from_series(ids, {c: s for c, s in typed.items() if c in scalar})
-        # the stream columns (numbered, base, growth …: the columns no scalar field names)
-        extra = pd.DataFrame({c: s.to_numpy() for c, s in typed.items() if c not in scalar},
-                             index=pd.RangeIndex(len(ids)))
-        series, periods, tg = series_from_table(index, table["income_periods"],
-                                                 table["income_terminal_growth"], extra)
+        # the stream columns (numbered, base, growth …: the columns no scalar field names) as
+        # arrays, the streams made from them as arrays; their frames only when read (the edge)
+        streams, periods, tg = series_from_table(
+            table["income_periods"], table["income_terminal_growth"],
+            {c: s.to_numpy() for c, s in typed.items() if c not in scalar}, len(ids))
         flags = {flag: given[sec][keep] for sec, flag in SECTION_FLAGS.items()}
         given_by, recs, items = _table_records(records or {}, ids)
         for path, has in given_by.items():     # an asset with items has the section
@@ -361,8 +361,8 @@ class Portfolio:
             if flag is not None:
                 flags[flag] = flags[flag] | has
         table = table.with_columns(income_periods=periods, income_terminal_growth=tg, **flags)
-        pf = cls(None, series, recs, {}, table=table)
-        pf._index, pf._items = index, items
+        pf = cls(None, _wide_frames(streams, index), recs, {}, table=table)
+        pf._index, pf._items, pf._streams = index, items, streams
         pf.rejected = [i for i in issues if i.row is not None]  # type: ignore[attr-defined]
         return pf
 

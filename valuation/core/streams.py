@@ -6,6 +6,7 @@ numbered columns (``income_income_1`` …) or ``*_base`` / ``*_growth_k`` column
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -121,53 +122,66 @@ def stream_array(frame: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def series_from_table(index: pd.Index, periods: np.ndarray, terminal_growth: np.ndarray,
-                      typed: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], np.ndarray, np.ndarray]:
-    """Numbered columns → wide series; base/growth columns → expanded streams (vectorised).
+def series_from_table(periods: np.ndarray, terminal_growth: np.ndarray, typed: Mapping[str, np.ndarray],
+                      n: int) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """Numbered columns → stream arrays; base/growth columns → expanded streams (vectorised).
 
-    ``periods`` and ``terminal_growth`` are the assets' ``income_periods`` and
-    ``income_terminal_growth``; returns the series and both columns filled: the periods by
-    the count of an explicit stream's numbered columns where not given, the terminal growth
-    by a stream's ``*_terminal_growth`` column where not given (new arrays).
+    ``typed`` maps the table's stream columns (numbered, ``*_base``, ``*_growth`` …) to their
+    ``n`` float values; ``periods`` and ``terminal_growth`` are the assets' ``income_periods``
+    and ``income_terminal_growth``. Returns the streams as :func:`expand_stream_arrays` gives
+    them (path → (assets × periods 1..w) float array, read-only; ``path.growth`` → the given
+    rates, its period-1 column NaN) — the frames are made from them only when read
+    (:func:`wide_frame`) — and both columns filled: the periods by the count of an explicit
+    stream's numbered columns where not given, the terminal growth by a stream's
+    ``*_terminal_growth`` column where not given (new arrays).
     """
-    idx = index
-    n = len(idx)
-    out: dict[str, pd.DataFrame] = {}
+    out: dict[str, np.ndarray] = {}
     periods = np.array(periods, dtype=float)
     tg = np.array(terminal_growth, dtype=float)
     for f in _series_fields():
         root = f.column
-        numbered = sorted((c for c in typed.columns if c.startswith(root + "_") and
+        numbered = sorted((c for c in typed if c.startswith(root + "_") and
                            c[len(root) + 1:].isdigit()), key=lambda c: int(c[len(root) + 1:]))
         if numbered:
-            mat = typed[numbered].to_numpy(dtype=float)
-            out[f.path] = pd.DataFrame(mat, index=idx, columns=range(1, len(numbered) + 1))
+            # (the numbered columns in their order are periods 1, 2 …, whatever their numbers)
+            mat = _stack(typed, numbered, n)
+            out[f.path] = mat
             if f.kind == "stream":
                 cnt = (~np.isnan(mat)).sum(axis=1).astype(float)
                 fill = np.isnan(periods) & (cnt > 0)
                 periods[fill] = cnt[fill]
-        if f.kind == "stream" and root + "_base" in typed.columns:
-            _expand_base(f, root, typed, periods, idx, n, out)
-            if root + "_terminal_growth" in typed.columns:
-                t = typed[root + "_terminal_growth"].to_numpy(dtype=float)
+        if f.kind == "stream" and root + "_base" in typed:
+            _expand_base(f, root, typed, periods, n, out)
+            if root + "_terminal_growth" in typed:
+                t = np.asarray(typed[root + "_terminal_growth"], dtype=float)
                 tg = np.where(np.isnan(tg), t, tg)
+    for a in out.values():
+        a.flags.writeable = False
     return out, periods, tg
 
 
-def _expand_base(f: Any, root: str, typed: pd.DataFrame, periods: np.ndarray, idx: pd.Index,
-                 n: int, out: dict[str, pd.DataFrame]) -> None:
+def _stack(typed: Mapping[str, np.ndarray], names: list[str], n: int) -> np.ndarray:
+    """The columns ``names`` of ``typed`` side by side as a new (n × len(names)) float array."""
+    mat = np.empty((n, len(names)))
+    for j, c in enumerate(names):
+        mat[:, j] = typed[c]
+    return mat
+
+
+def _expand_base(f: Any, root: str, typed: Mapping[str, np.ndarray], periods: np.ndarray, n: int,
+                 out: dict[str, np.ndarray]) -> None:
     """A stream given as ``*_base`` with ``*_growth`` / ``*_growth_k`` columns, expanded over
     the periods into ``out`` (over the numbered columns where both are given)."""
-    base = typed[root + "_base"].to_numpy(dtype=float)
+    base = np.asarray(typed[root + "_base"], dtype=float)
     has = ~np.isnan(base)
     if not has.any():
         return
-    gcols = sorted((c for c in typed.columns if c.startswith(root + "_growth_")),
+    gcols = sorted((c for c in typed if c.startswith(root + "_growth_")),
                    key=lambda c: int(c.rsplit("_", 1)[1]))
     if gcols:
-        gm = typed[gcols].to_numpy(dtype=float)
-    elif root + "_growth" in typed.columns:
-        gm = typed[[root + "_growth"]].to_numpy(dtype=float)
+        gm = _stack(typed, gcols, n)
+    elif root + "_growth" in typed:
+        gm = _stack(typed, [root + "_growth"], n)
     else:
         gm = np.zeros((n, 0))
     p = np.where(np.isnan(periods), 1.0, periods)
@@ -175,13 +189,15 @@ def _expand_base(f: Any, root: str, typed: pd.DataFrame, periods: np.ndarray, id
     exp = _grow(np.nan_to_num(base), gm, p, nmax)
     exp[~has] = np.nan
     prev = out.get(f.path)
-    if prev is not None:
+    if prev is not None:           # numbered columns too: the base's rows over the wider of both
         width = max(prev.shape[1], nmax)
-        a = prev.reindex(columns=range(1, width + 1)).to_numpy()
-        b = pd.DataFrame(exp, columns=range(1, nmax + 1)).reindex(
-            columns=range(1, width + 1)).to_numpy()
-        exp = np.where(has[:, None], b, a)
-        nmax = width
-    out[f.path] = pd.DataFrame(exp, index=idx, columns=range(1, nmax + 1))
+        merged = np.full((n, width), np.nan)
+        merged[:, :prev.shape[1]] = prev
+        merged[has, :] = np.nan
+        merged[has, :nmax] = exp[has]
+        exp = merged
+    out[f.path] = exp
     if gm.shape[1]:
-        out[f.path + ".growth"] = pd.DataFrame(gm, index=idx, columns=range(2, gm.shape[1] + 2))
+        g = np.full((n, gm.shape[1] + 1), np.nan)       # (period 1: no rate)
+        g[:, 1:] = gm
+        out[f.path + ".growth"] = g
