@@ -54,15 +54,21 @@ def coded_level(labels: tuple[str, ...], codes: np.ndarray, table: Mapping[str, 
 
 
 def _x5_ratio(cols: Mapping[str, np.ndarray], levels: Mapping[str, np.ndarray] | None, key: str,
-              table: Mapping[str, float], n: int) -> np.ndarray:
+              table: Mapping[str, float], n: int, out: np.ndarray | None = None) -> np.ndarray:
     """L(subject) / L(comparable) of one X5 factor (``ex``: exclusivity, ``ev``: evidence
-    type), from the levels given or the pairs' labels (NaN where they are not given)."""
+    type), from the levels given or the pairs' labels (NaN where they are not given); into
+    ``out`` when given."""
     if levels is not None:
-        return levels[f"level_{key}_s"] / levels[f"level_{key}_c"]
+        return np.divide(levels[f"level_{key}_s"], levels[f"level_{key}_c"], out=out)
     if f"{key}_s" not in cols:
-        return np.full(n, np.nan)
-    return level_of(np.asarray(cols[f"{key}_s"], dtype=object), table) / \
-        level_of(np.asarray(cols[f"{key}_c"], dtype=object), table)
+        r = np.full(n, np.nan)
+    else:
+        r = level_of(np.asarray(cols[f"{key}_s"], dtype=object), table) / \
+            level_of(np.asarray(cols[f"{key}_c"], dtype=object), table)
+    if out is None:
+        return r
+    out[...] = r
+    return out
 
 
 def coefficient_columns(cols: Mapping[str, np.ndarray], n: int, *, x5_exclusivity: Mapping[str, float],
@@ -79,30 +85,47 @@ def coefficient_columns(cols: Mapping[str, np.ndarray], n: int, *, x5_exclusivit
         v = cols.get(name)
         return np.asarray(v, dtype=float) if v is not None else np.full(n, fill)
 
+    # the five coefficients are written straight into the rows of one (5, n) array (no
+    # n-long temporary per step: 30,000 pairs a partition); Π X and Σ|ln X| reduce over
+    # its rows in order X1 … X5 (axis 0: one row after the other, the order of the formula)
+    x = np.empty((5, n))
+    x1, x2, x3, x4, x5 = x
     with np.errstate(divide="ignore", invalid="ignore"):
-        x1 = col("q_s") / col("q_c")
-        sd_s = np.nan_to_num(col("sd_s", 0.0))
-        sd_c = np.nan_to_num(col("sd_c", 0.0))
-        x2 = (100.0 + sd_s) / (100.0 + sd_c)
-        x3 = col("i_s") / col("i_c")
-        ratio = col("n_s") / col("n_c")
-        beta = col("beta")
-        x4 = np.where(np.isnan(beta), ratio, np.power(ratio, np.where(np.isnan(beta), 1.0, beta)))
-        ex = _x5_ratio(cols, levels, "ex", x5_exclusivity, n)
+        np.divide(col("q_s"), col("q_c"), out=x1)
+        np.add(100.0, np.nan_to_num(col("sd_s", 0.0)), out=x2)
+        x2 /= 100.0 + np.nan_to_num(col("sd_c", 0.0))
+        np.divide(col("i_s"), col("i_c"), out=x3)
+        np.divide(col("n_s"), col("n_c"), out=x4)          # ratio form; elasticity where β given
+        beta = cols.get("beta")
+        if beta is not None:
+            at = np.flatnonzero(~np.isnan(np.asarray(beta, dtype=float)))
+            if len(at):
+                x4[at] = np.power(x4[at], np.asarray(beta, dtype=float)[at])
+        _x5_ratio(cols, levels, "ex", x5_exclusivity, n, out=x5)
         ev = _x5_ratio(cols, levels, "ev", x5_evidence_type, n)
-    x5 = np.where(np.isfinite(ex) & (ex > 0), ex, 1.0) * np.where(np.isfinite(ev) & (ev > 0), ev, 1.0)
-    # the five coefficients as the rows of one (5, n) array: a missing or non-positive one is 1,
-    # a given one wins; Π X and Σ|ln X| reduce over the rows in order X1 … X5 (axis 0: one
-    # row after the other, the order of the products and sums of the formula)
-    x = np.stack([x1, x2, x3, x4, x5])
-    x = np.where(np.isfinite(x) & (x > 0), x, 1.0)
-    given = np.stack([col(f"{k}_given") for k in COEFFICIENTS])
-    x = np.where(np.isfinite(given), given, x)
+    _one_where_not_positive(x5)
+    x5 *= _one_where_not_positive(ev)
+    # a missing or non-positive coefficient is 1; a given one wins
+    _one_where_not_positive(x)
+    for k, row in zip(COEFFICIENTS, x):
+        given = cols.get(f"{k}_given")
+        if given is not None:
+            given = np.asarray(given, dtype=float)
+            at = np.flatnonzero(np.isfinite(given))
+            if len(at):
+                row[at] = given[at]
     out: dict[str, np.ndarray] = dict(zip(COEFFICIENTS, x))
     out["product"] = np.multiply.reduce(x, axis=0)
     out["p_adj"] = col("price") * out["product"]
-    out["total_adj"] = np.add.reduce(np.abs(np.log(x)), axis=0)
+    ln = np.log(x)
+    out["total_adj"] = np.add.reduce(np.abs(ln, out=ln), axis=0)
     return out
+
+
+def _one_where_not_positive(a: np.ndarray) -> np.ndarray:
+    """``a`` with 1 wherever it is not a finite positive number (NaN, ±inf, ≤ 0), in place."""
+    a[~((a > 0) & (a < np.inf))] = 1.0
+    return a
 
 
 # --------------------------------------------------------------------------- per-subject sums
