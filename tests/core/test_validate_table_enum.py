@@ -63,3 +63,26 @@ def test_enum_by_arrow_by_hand(monkeypatch):
     assert [i[5] for i in issues] == ([1] if f.required else [])
     b, issues = _both(f, [lab[1], "nope"])["pyarrow"]
     assert b.array.codes.tolist() == [1, -1] and [(i[1], i[5]) for i in issues] == [("nope", 1)]
+
+
+def test_item_enum_codes_by_arrow_are_the_factorised_ones():
+    """A records table's enum item column (core/ragged._factor_codes): Arrow-stored labels
+    coded by Arrow, the same codes as the column read value by value (held as objects); a
+    value outside the enumeration (or one to strip) is refused the same way, naming its row."""
+    from valuation.core import ragged
+    from valuation.core.errors import ValidationError
+
+    specs = [s for s in ragged.item_specs("market.comparables") if s.kind == "enum"]
+    assert specs
+    for spec in specs:
+        lab = list(spec.labels)
+        for values in ([lab[-1], None, lab[0]], lab * 3, [None, None], [lab[0], "nope"], [lab[0], lab[0] + " "]):
+            got = []
+            for dtype in (pd.StringDtype("pyarrow", na_value=np.nan), object):
+                try:
+                    got.append(ragged._factor_codes(spec, pd.Series(values, dtype=dtype)).tolist())
+                except ValidationError as e:
+                    got.append([(i.field, i.value, i.row) for i in e.issues])
+            assert got[0] == got[1], (spec.name, values, got)
+        miss = -1 if spec.default is None else spec.default
+        assert ragged._factor_codes(spec, pd.Series([lab[1], None], dtype="str")).tolist() == [1, miss]

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .columns import AssetTable
 
 __all__ = ["arrow_str_array", "asset_columns", "frame_of_arrays", "frame_of_columns", "str_arrays", "column_values",
-           "column_floats", "column_list", "text_positions"]
+           "column_floats", "column_list", "label_codes", "text_positions"]
 
 
 def _member(values: Any, members: Any) -> np.ndarray:
@@ -45,6 +45,33 @@ def text_positions(values: Any, ids: Any) -> np.ndarray:
     keys = pa.array(values, type=pa.string(), from_pandas=True)
     look = pa.array(np.asarray(ids, dtype=object), type=pa.string(), from_pandas=True)
     return pc.index_in(keys, value_set=look).fill_null(-1).to_numpy().astype(np.intp, copy=False)
+
+
+def label_codes(s: pd.Series, labels: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """The position in ``labels`` of each value of an Arrow-stored text column, by Arrow's hash
+    look-up (``pyarrow.compute.index_in``: ~50 µs a 10,000-row column, where factorising it
+    and looking up each distinct value took ~130 µs): ``(codes, missing)`` — int16 codes, -1
+    where missing, and which rows are missing (None when none is) — when every value given
+    is one of ``labels`` as it stands. None for another column (not Arrow-stored, or a value
+    not matched as it stands: the caller reads it its own way, value by value)."""
+    if not (isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow"):
+        return None
+    import pyarrow.compute as pc
+
+    arr = pa.array(s.array)
+    look = _LABEL_SETS.get((labels, arr.type))
+    if look is None:
+        look = _LABEL_SETS[(labels, arr.type)] = pa.array(labels, arr.type)
+    at = pc.index_in(arr, value_set=look)
+    if at.null_count != arr.null_count:           # (a value not matched as it stands)
+        return None
+    if not arr.null_count:
+        return np.asarray(at.to_numpy(zero_copy_only=False), dtype=np.int16), None
+    codes = np.asarray(at.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int16)
+    return codes, np.asarray(arr.is_null(), dtype=bool)
+
+
+_LABEL_SETS: dict[tuple[tuple[str, ...], Any], pa.Array] = {}
 
 
 def frame_of_columns(out: dict[str, Any], index: pd.Index) -> pd.DataFrame:

@@ -37,7 +37,7 @@ from .columns import (
     _text,
     _text_column,
 )
-from .frames import text_positions
+from .frames import label_codes, text_positions
 from .layout import record_fields
 
 if TYPE_CHECKING:
@@ -92,7 +92,14 @@ def _factor_codes(spec: ColumnSpec, s: pd.Series) -> np.ndarray:
     """The int16 codes of an enum item column: its distinct values (``pd.factorize``, missing
     → -1) looked up once each — what ``_codes_of(spec, s.astype("category"))`` gives, without
     building the Categorical; a label outside the enumeration is refused naming the first row
-    that holds it."""
+    that holds it. An Arrow-stored column of labels as they stand is coded by Arrow
+    (:func:`~valuation.core.frames.label_codes`), the same codes."""
+    fast = label_codes(s, spec.labels or ())
+    if fast is not None:
+        out, missing = fast
+        if missing is not None and spec.default is not None:
+            out[missing] = spec.default
+        return out
     codes, uniq = pd.factorize(s)
     look = spec._codes
     miss = MISSING_CODE if spec.default is None else spec.default

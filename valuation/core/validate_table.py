@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import Issue
+from .frames import label_codes
 from .gate import IDENTIFIER_PATHS, table_text_issues
 from .schema import Field, column_of, fields_for
 from .validate_values import (
@@ -276,34 +277,24 @@ def _enum(f: Field, c: str, s: pd.Series, codes: np.ndarray, texts: list[str | N
 def _enum_of_labels(f: Field, c: str, s: pd.Series, ids: Any, issues: list[Issue],
                     rows_needing: np.ndarray | None) -> pd.Series | None:
     """An Arrow-stored enum column whose every given value is one of the field's labels as it
-    stands: its codes by Arrow's ``index_in`` (one look-up in the labels per row, ~50 µs a
-    10,000-row column, where factorising it first took ~130 µs) — the column :func:`_enum`
-    makes of it, the missing values' issues included. None for any other column (a value to
-    strip, a blank or a value outside the enumeration: read by :func:`_distinct` as before)."""
-    if not (isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow"):
-        return None
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    arr = pa.array(s.array)
+    stands, coded by Arrow (:func:`~valuation.core.frames.label_codes`): the column
+    :func:`_enum` makes of it, the missing values' issues included. None for any other column
+    (a value to strip, a blank or a value outside the enumeration: read by :func:`_distinct`
+    as before)."""
     labels = tuple(f.allowed or ())
-    look = _LABEL_SETS.get((labels, arr.type))
-    if look is None:
-        look = _LABEL_SETS[(labels, arr.type)] = pa.array(labels, arr.type)
-    at = pc.index_in(arr, value_set=look)
-    if at.null_count != arr.null_count:           # (a value not matched as it stands)
+    got = label_codes(s, labels)
+    if got is None:
         return None
-    if arr.null_count:
-        pres = ~np.asarray(arr.is_null(), dtype=bool)
-        _missing_required(f, c, pres, rows_needing, ids, issues)
-        at = at.fill_null(labels.index(f.default) if f.default is not None else -1)
-    out = np.asarray(at.to_numpy(zero_copy_only=False), dtype=np.int16)
+    out, missing = got
+    if missing is not None:
+        _missing_required(f, c, ~missing, rows_needing, ids, issues)
+        if f.default is not None:
+            out[missing] = labels.index(f.default)
     # (codes within the labels by construction: not checked again)
     return pd.Series(pd.Categorical.from_codes(out, dtype=_category_dtype(labels), validate=False),
                      index=s.index)
 
 
-_LABEL_SETS: dict[tuple[tuple[str, ...], Any], Any] = {}
 _DTYPES: dict[tuple[str, ...], pd.CategoricalDtype] = {}
 
 
