@@ -155,3 +155,27 @@ def test_text_positions_match_ids_as_text():
         assert text_positions(vals, ids).tolist() == [1, -1, -1, 0]
     assert text_positions(pd.Series([7, 8]), ids).tolist() == [2, -1]
     assert text_positions(pd.Series([], dtype=object), ids).tolist() == []
+
+
+def test_text_positions_with_ids_as_an_arrow_column():
+    """The ids given as an Arrow-stored pandas column (as a validated table holds them) are
+    matched as the same ids held as Python strings."""
+    from valuation.core.frames import text_positions
+
+    ids = ["A", "B", "7"]
+    vals = pd.Series(["B", "x", None, "A", "7"], dtype="str")
+    arrow = pd.Series(ids, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+    assert text_positions(vals, arrow).tolist() == text_positions(vals, np.array(ids, dtype=object)).tolist() \
+        == [1, -1, -1, 0, 2]
+
+
+def test_ragged_of_a_frame_already_in_the_assets_order():
+    """A records frame whose every row is an asset's, in the assets' order (read as it is, not
+    copied), gives the items the same frame shuffled gives."""
+    ids = np.array(["A", "B", "C"], dtype=object)
+    long = pd.DataFrame({"asset_id": ["A", "A", "C"], "category": ["taxes", None, "direct"],
+                         "amount": [2.0, 4.0, 1.0]}, index=[10, 11, 12])
+    r = Ragged.from_frame("cost.lines", long, ids)
+    assert r.offsets.tolist() == [0, 2, 2, 3] and r["amount"].tolist() == [2.0, 4.0, 1.0]
+    assert r["category"].tolist() == [4, MISSING_CODE, 1]
+    _same_columns(r, Ragged.from_frame("cost.lines", long.iloc[[2, 0, 1]], ids))

@@ -355,7 +355,7 @@ class Portfolio:
             table["income_periods"], table["income_terminal_growth"],
             {c: s.to_numpy() for c, s in typed.items() if c not in scalar}, len(ids))
         flags = {flag: given[sec][keep] for sec, flag in SECTION_FLAGS.items()}
-        given_by, recs, items = _table_records(records or {}, ids)
+        given_by, recs, items = _table_records(records or {}, ids, aid)
         for path, has in given_by.items():     # an asset with items has the section
             flag = SECTION_FLAGS.get(path.split(".")[0])
             if flag is not None:
@@ -418,13 +418,14 @@ def _ragged_rows(pf: Portfolio, path: str, pos: np.ndarray) -> Ragged | None:
     return None if r is None else r.take(pos)
 
 
-def _table_records(records: Mapping[str, pd.DataFrame], ids: np.ndarray
+def _table_records(records: Mapping[str, pd.DataFrame], ids: np.ndarray, id_column: Any = None
                    ) -> tuple[dict[str, np.ndarray], Mapping[str, pd.DataFrame], Mapping[str, Ragged]]:
     """The records tables of a flat portfolio (path → long frame of ``asset_id`` + item
     columns) cut to the portfolio's assets: which assets have items (path → bool per asset),
     the frames (typed when first read: the edge, e.g. the books) and their items as
     :class:`Ragged` (read straight from the given columns). Each table's ids are matched to
-    the assets once (:func:`~valuation.core.frames.text_positions`), for all three."""
+    the assets once (:func:`~valuation.core.frames.text_positions`; ``id_column``: the same ids
+    as the table's validated column, read by Arrow as they are stored), for all three."""
     rfields = record_fields()
     given: dict[str, np.ndarray] = {}
     frames: dict[str, Any] = {}
@@ -433,9 +434,10 @@ def _table_records(records: Mapping[str, pd.DataFrame], ids: np.ndarray
         if path not in rfields:
             raise ValidationError([Issue(field=path, value=None, allowed=", ".join(rfields),
                                          message_zh=f"未知明细表 {path}", message_en=f"unknown records table {path}")])
-        pos = text_positions(frame["asset_id"], ids) if len(frame) else np.zeros(0, np.intp)
+        pos = text_positions(frame["asset_id"], ids if id_column is None else id_column) if len(frame) \
+            else np.zeros(0, np.intp)
         ours = pos >= 0
-        fr = frame[ours]
+        fr = frame if ours.all() else frame[ours]         # (every row an asset's: not copied)
         given[path] = np.bincount(pos[ours], minlength=len(ids)) > 0
         frames[path] = partial(_typed_records, fr, rfields[path])
         items[path] = partial(Ragged.from_frame, path, fr, ids, pos[ours])

@@ -221,8 +221,10 @@ class Ragged:
         if pos is None:
             pos = text_positions(frame["asset_id"], ids) if len(frame) else np.zeros(0, np.intp)
         keep = np.flatnonzero(pos >= 0)
-        order = keep[np.argsort(pos[keep], kind="stable")]
-        sub = frame.iloc[order].reset_index(drop=True)
+        if len(keep) == len(pos) and (pos[1:] >= pos[:-1]).all():
+            sub = frame            # (every row an asset's, in the assets' order: not copied)
+        else:
+            sub = frame.iloc[keep[np.argsort(pos[keep], kind="stable")]].reset_index(drop=True)
         cols = {}
         for spec in item_specs(path):
             cols[spec.name] = (_item_column(spec, sub[spec.name]) if spec.name in sub.columns

@@ -59,7 +59,7 @@ def validate_columns(df: pd.DataFrame, kind: str = "card"
     cols = table_columns(kind)
     sfields = _series_fields(kind)
     ids = _astype_str(df["asset_id"]) if "asset_id" in df.columns else pd.Series([None] * len(df), dtype="str")
-    ids_list = ids.tolist()
+    ids_list = _RowIds(ids)
     out: dict[str, Any] = {}
     for c in df.columns:
         if c in cols:
@@ -118,6 +118,22 @@ def validate_columns(df: pd.DataFrame, kind: str = "card"
                                 message_en=f"row {r + 1}: duplicate asset_id {ids_list[r]!r}",
                                 row=int(r), asset_id=ids_list[r]))
     return out, issues, sec_rows
+
+
+class _RowIds:
+    """The rows' asset ids as the issues name them (``ids[r]``), a Python list made on first
+    use: a table without issues never makes it (~0.2 ms a 10,000-row Arrow column)."""
+
+    def __init__(self, ids: pd.Series):
+        self._ids, self._list = ids, None
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __getitem__(self, r: int) -> Any:
+        if self._list is None:
+            self._list = self._ids.tolist()
+        return self._list[r]
 
 
 def _astype_str(s: pd.Series) -> pd.Series:
