@@ -155,7 +155,10 @@ def _printable(s: pd.Series) -> bool:
         import pyarrow.compute as pc
 
         arr = pa.array(s.array)
-        arr = pc.drop_null(arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr)
+        arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+        if _printable_ascii(arr):
+            return True
+        arr = pc.drop_null(arr)
         large = pa.types.is_large_string(arr.type)
         lists = (pa.LargeListArray if large else pa.ListArray).from_arrays(
             pa.array([0, len(arr)], pa.int64() if large else pa.int32()), arr)
@@ -163,6 +166,25 @@ def _printable(s: pd.Series) -> bool:
     else:
         text = "".join([v for v in s.tolist() if type(v) is str])
     return text.isprintable()
+
+
+def _printable_ascii(arr: Any) -> bool:
+    """Whether the bytes of an Arrow string array's values (from its first value's start to
+    its last's end: nulls' bytes, if any, included) are all printable ASCII (0x20–0x7E) — then
+    every value is printable text; ~20 µs a 10,000-row column of ids, where joining the text
+    took ~0.2 ms. False also when there is another byte (the caller then joins the text)."""
+    import pyarrow as pa
+
+    if not len(arr):
+        return True
+    width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    bufs = arr.buffers()
+    offsets = np.frombuffer(bufs[1], dtype=width)
+    start, end = int(offsets[arr.offset]), int(offsets[arr.offset + len(arr)])
+    if bufs[2] is None or end <= start:
+        return True
+    b = np.frombuffer(bufs[2], dtype=np.uint8)[start:end]
+    return bool(((b >= 0x20) & (b <= 0x7E)).all())
 
 
 def coerce_column(f: Field, c: str, s: pd.Series, ids: Any, issues: list[Issue],
