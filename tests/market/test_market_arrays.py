@@ -258,3 +258,26 @@ def test_each_comparable_belongs_to_its_asset_with_its_labels(per_asset):
     assert got["exclusivity"].tolist() == [it["exclusivity"] for it in items]
     assert got["case_id"].tolist() == [it["case_id"] or None for it in items]
     assert got["rights_type"].tolist() == [None] * len(items) and np.isnan(got["quality"]).all()
+
+
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_groups_are_pandas_groupby_bit_for_bit(shuffled):
+    """Groups all of one size (the usual: 3 comparables each) and of several sizes, NaN among
+    the values: sums, means, standard deviations (Welford in row order), least and greatest
+    are pandas' ``groupby`` ones exactly (the market approach's numbers were defined with it)."""
+    import pandas as pd
+
+    rng = np.random.default_rng(7)
+    for sizes in (np.full(400, 3), rng.integers(1, 6, 400), np.full(50, 1)):
+        lab = np.repeat(np.arange(len(sizes)) * 3 + 2, sizes)
+        if shuffled:
+            rng.shuffle(lab)
+        for nan_share in (0.0, 0.15):
+            v = rng.lognormal(0.0, 2.0, len(lab))
+            v[rng.random(len(lab)) < nan_share] = np.nan
+            g = grid.Groups(lab)
+            by = pd.Series(v).groupby(lab)
+            for mine, theirs in ((g.sum(v), by.sum()), (g.mean(v), by.mean()), (g.std(v), by.std()),
+                                 (g.min(v), by.min()), (g.max(v), by.max())):
+                np.testing.assert_array_equal(mine, theirs.to_numpy())
+            assert g.keys.tolist() == by.sum().index.tolist()

@@ -150,21 +150,43 @@ class Groups:
         self.sizes = np.diff(np.r_[self.starts, len(s)])
         self.group = np.repeat(np.arange(len(self.keys)), self.sizes)  # group of each sorted row
         self.rank = np.arange(len(s)) - np.repeat(self.starts, self.sizes)
+        # the one size of every group, when they have one (else 0)
+        self._width = int(self.sizes[0]) if len(self.sizes) and (self.sizes == self.sizes[0]).all() else 0
 
     def _steps(self, values: np.ndarray):
-        """(group positions, values) of the rows of rank 0, 1, … — row order within groups."""
+        """(group positions, values) of the rows of rank 0, 1, … — row order within groups,
+        NaN values left out. The group positions are ``slice(None)`` where a step holds every
+        group, in order, without NaN (the usual step: a few comparables for each subject): the
+        updates then read and write the groups' running sums as they are, not gathered and
+        scattered by an index of every group (the same arithmetic, value by value)."""
         v = np.asarray(values, dtype=float)[self.order]
-        for j in range(int(self.sizes.max()) if len(self.sizes) else 0):
-            at = self.rank == j
-            yield self.group[at], v[at]
+        every = slice(None)
+        for j, (g, rows) in enumerate(self._ranks()):
+            x = v[rows]
+            ok = ~np.isnan(x)
+            if ok.all():
+                yield (every if j < self._full else g), x
+            else:
+                yield g[ok], x[ok]
+
+    def _ranks(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(group positions, sorted row positions) of the rows of rank 0, 1, …; made once."""
+        got = getattr(self, "_by_rank", None)
+        if got is None:
+            got = []
+            for j in range(int(self.sizes.max()) if len(self.sizes) else 0):
+                rows = np.flatnonzero(self.rank == j)
+                got.append((self.group[rows], rows))
+            self._by_rank = got
+            # the ranks every group has (groups hold rows of rank 0 … size − 1)
+            self._full = int(self.sizes.min()) if len(self.sizes) else 0
+        return got
 
     def _kahan(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         total = np.zeros(len(self.keys))
         comp = np.zeros(len(self.keys))
         nobs = np.zeros(len(self.keys), dtype=np.int64)
         for g, v in self._steps(values):
-            ok = ~np.isnan(v)
-            g, v = g[ok], v[ok]
             y = v - comp[g]
             t = total[g] + y
             c = t - total[g] - y
@@ -198,22 +220,35 @@ class Groups:
         m2 = np.zeros(len(self.keys))
         nobs = np.zeros(len(self.keys))
         for g, v in self._steps(values):
-            ok = ~np.isnan(v)
-            g, v = g[ok], v[ok]
             nobs[g] += 1
-            old = mean[g]
+            old = np.array(mean[g])          # (its own values: ``mean[g]`` may be a view)
             mean[g] = old + (v - old) / nobs[g]
             m2[g] = m2[g] + (v - mean[g]) * (v - old)
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(nobs > ddof, np.sqrt(m2 / (nobs - ddof)), np.nan)
 
     def min(self, values: np.ndarray) -> np.ndarray:
-        v = np.asarray(values, dtype=float)[self.order]
-        return np.fmin.reduceat(v, self.starts) if len(self.keys) else np.zeros(0)
+        return self._extreme(np.fmin, values)
 
     def max(self, values: np.ndarray) -> np.ndarray:
+        return self._extreme(np.fmax, values)
+
+    def _extreme(self, op: np.ufunc, values: np.ndarray) -> np.ndarray:
+        """``op`` (fmin/fmax: NaN left out) over each group. Groups all of one size (a few
+        comparables each) are the rows of a (groups × size) view, reduced over all groups at
+        once, one column after the other — row order, as ``reduceat`` takes them (which pays
+        per group: ~150 µs for 10,000 groups, ~30 µs this way)."""
+        if not len(self.keys):
+            return np.zeros(0)
         v = np.asarray(values, dtype=float)[self.order]
-        return np.fmax.reduceat(v, self.starts) if len(self.keys) else np.zeros(0)
+        k = self._width
+        if not k:
+            return op.reduceat(v, self.starts)
+        rows = v.reshape(-1, k)
+        out = rows[:, 0].copy()
+        for j in range(1, k):
+            op(out, rows[:, j], out=out)
+        return out
 
     def spread(self, per_group: np.ndarray) -> np.ndarray:
         """A per-group value back on every row (row order)."""
