@@ -90,3 +90,22 @@ def test_a_flat_table_gives_its_streams_as_arrays():
     assert pf.series._done == {}
     assert list(pf.series["income.income.growth"].columns) == [2, 3]
     np.testing.assert_array_equal(pf.series["income.income"].to_numpy(), s)
+
+
+def test_grow_by_hand():
+    """F_1 = base, F_t = F_{t-1}(1 + g_t); a missing rate carries the last given one, rates past
+    the given ones repeat the last, none given is 0; NaN after an asset's periods (tolerance:
+    the products of a few factors, 1e-15 relative)."""
+    from valuation.core.streams import _grow
+
+    base = np.array([100.0, 50.0, 10.0])
+    growth = np.array([[0.1, np.nan, 0.2], [np.nan, np.nan, np.nan], [0.5, np.nan, np.nan]])
+    got = _grow(base, growth, np.array([4.0, 2.0, 5.0]), 5)
+    assert got.shape == (3, 5) and got.flags.c_contiguous
+    # row 0: 100, 110, 110 × 1.1 = 121 (the 0.1 carried), 121 × 1.2 = 145.2, then past period 4
+    np.testing.assert_allclose(got[0, :4], [100.0, 110.0, 121.0, 145.2], rtol=1e-15)
+    assert np.isnan(got[0, 4])
+    assert got[1, :2].tolist() == [50.0, 50.0] and np.isnan(got[1, 2:]).all()   # no rate: 0
+    # row 2: 0.5 given once, then repeated: 10, 15, 22.5, 33.75, 50.625
+    np.testing.assert_allclose(got[2], [10.0, 15.0, 22.5, 33.75, 50.625], rtol=1e-15)
+    assert _grow(base, np.zeros((3, 0)), np.array([1.0, 1.0, 1.0]), 0).shape == (3, 0)

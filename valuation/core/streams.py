@@ -19,25 +19,24 @@ def _grow(base: np.ndarray, growth: np.ndarray, periods: np.ndarray, nmax: int) 
     """Expand first amounts with per-period growth: F_1 = base, F_t = F_{t-1}(1+g_t).
 
     ``growth`` is (n, k) with NaN padding; where fewer than nmax-1 rates are given the last
-    given rate repeats (growth stages); with none, growth is 0.
+    given rate repeats (growth stages); with none, growth is 0. F_t = base × Π_{s≤t}(1+g_s),
+    the product taken period by period in order (a few periods, many assets: one pass over
+    the assets per period, each period's values contiguous), NaN after an asset's periods.
     """
     n = len(base)
-    g = np.zeros((n, max(nmax - 1, 0)))
-    if growth.size and nmax > 1:
-        k = growth.shape[1]
-        gg = growth.copy()
-        # forward-fill the last given rate across the padding
-        last = np.zeros(n)
-        for t in range(nmax - 1):
-            col = gg[:, t] if t < k else np.full(n, np.nan)
-            last = np.where(np.isnan(col), last, col)
-            g[:, t] = last
-    factors = np.concatenate([np.ones((n, 1)), np.cumprod(1.0 + g, axis=1)], axis=1) if nmax > 0 \
-        else np.ones((n, 0))
-    vals = base[:, None] * factors
-    mask = np.arange(1, nmax + 1)[None, :] > periods[:, None]
-    vals[mask] = np.nan
-    return vals
+    out = np.empty((max(nmax, 0), n))
+    k = min(growth.shape[1], nmax - 1) if growth.size else 0
+    rate = np.zeros(n)                      # the last given rate, carried on
+    factor = np.ones(n)
+    for t in range(nmax):
+        if t:
+            if t - 1 < k:
+                col = growth[:, t - 1]
+                rate = np.where(np.isnan(col), rate, col)
+            factor *= 1.0 + rate
+        np.multiply(base, factor, out=out[t])
+        out[t][periods < t + 1] = np.nan
+    return out.T.copy()
 
 
 _LIST_STREAMS = ("income.income", "income.base", "income.revenue", "income.nopat", "income.with",
