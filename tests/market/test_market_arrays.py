@@ -133,6 +133,7 @@ def test_comparables_are_read_from_the_typed_records_with_none_for_missing_text(
     rec = pd.DataFrame({"asset_id": ["B", "A", "X", "B"], "case_id": ["c1", 7, "c3", ""],
                         "price": [10.0, None, 3.0, "12"], "price_mode": ["one_off", None, "per_call", "one_off"]})
     got = comparables_of(Ragged.from_frame("market.comparables", rec, np.array(["A", "B"], dtype=object)))
+    assert "price_mode" in got and got._done == {}          # (each column made when first read)
     # the asset X is not in the portfolio: left out; rows by asset (A, then B in the given order)
     assert got["subject"].tolist() == [0, 1, 1]
     assert got["case_id"].tolist() == ["7", "c1", None]                 # text; "" is missing too

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 import numpy as np
 
 from ...core.columns import AssetTable
 from ...core.ragged import Ragged, item_specs
+from ...core.typed import LazyFrames
 from ...library.cases.table import subject_columns
 from .. import typed
 from ..base import nan_to_num
@@ -85,24 +86,31 @@ def _text_items(a: np.ndarray) -> np.ndarray:
     return _blank_to_none(a) if str in kinds and "" in vals else a
 
 
-def comparables_of(items: Ragged | None) -> dict[str, np.ndarray] | None:
+def comparables_of(items: Ragged | None) -> Mapping[str, np.ndarray] | None:
     """The explicit comparables of a ``market.comparables`` :class:`Ragged` (its assets' order,
     the given order within an asset): the item columns as arrays — numbers float (NaN
     missing), enums decoded to their labels and text as str (None missing, "" too) — and
     ``subject``, the position of each row's asset (``np.repeat(arange(n), counts)``). None
-    when there are none."""
+    when there are none. Each column is made when first read: the grid compares the enum
+    codes (:class:`EnumCodes`), so the price mode and rights type labels and the notes are
+    read only for the left-out comparables' frame (~0.6 ms of a 30,000-comparable partition
+    otherwise)."""
     if items is None or not items.offsets[-1]:
         return None
-    out: dict[str, np.ndarray] = {"subject": items.owner}
+    makers: dict[str, Any] = {"subject": lambda: items.owner}
     for spec in _item_specs():
-        a = items[spec.name]
-        if spec.kind == "enum":
-            out[spec.name] = typed.labels_of(spec, a)
-        elif spec.kind == "text":
-            out[spec.name] = _text_items(a)
-        else:
-            out[spec.name] = a
-    return out
+        makers[spec.name] = partial(_item_column, spec, items)
+    return LazyFrames(makers)
+
+
+def _item_column(spec: Any, items: Ragged) -> np.ndarray:
+    """One comparables column of :func:`comparables_of`."""
+    a = items[spec.name]
+    if spec.kind == "enum":
+        return typed.labels_of(spec, a)
+    if spec.kind == "text":
+        return _text_items(a)
+    return a
 
 
 def _subject_columns(pf, params: Mapping[str, Any], has_explicit: np.ndarray) -> dict[str, np.ndarray]:
