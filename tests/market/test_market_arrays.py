@@ -282,3 +282,19 @@ def test_groups_are_pandas_groupby_bit_for_bit(shuffled):
                                  (g.min(v), by.min()), (g.max(v), by.max())):
                 np.testing.assert_array_equal(mine, theirs.to_numpy())
             assert g.keys.tolist() == by.sum().index.tolist()
+
+
+def test_subjects_text_columns_are_made_when_read():
+    """The subjects' text columns (name, description, category …) are made when first read —
+    the grid compares enum codes; what it reads is the same either way."""
+    from valuation.batch.synth import synthetic_portfolio
+    from valuation.core.portfolio import Portfolio
+    from valuation.methods.market.inputs import _subject_columns
+    from valuation.methods.market.params import resolve_params
+
+    assets, records = synthetic_portfolio(4, seed=0)
+    pf = Portfolio.from_table(assets, records)
+    cols = _subject_columns(pf, resolve_params({}), np.ones(4, bool))
+    assert "title" in cols and cols._done == {}
+    assert cols["title"].tolist() == assets["name"].tolist()
+    assert cols["source"].tolist() == ["explicit"] * 4 and list(cols) == list(dict(cols))

@@ -113,7 +113,7 @@ def _item_column(spec: Any, items: Ragged) -> np.ndarray:
     return a
 
 
-def _subject_columns(pf, params: Mapping[str, Any], has_explicit: np.ndarray) -> dict[str, np.ndarray]:
+def _subject_columns(pf, params: Mapping[str, Any], has_explicit: np.ndarray) -> Mapping[str, np.ndarray]:
     """One subject per asset in the case schema, plus ``source`` (explicit | library | none),
     ``supply_demand``, ``date_index``, ``k``, ``min_comparables``, ``weighting`` — read from
     the asset table (``date``: the valuation date as ``datetime64[D]``). The quality score
@@ -125,20 +125,28 @@ def _subject_columns(pf, params: Mapping[str, Any], has_explicit: np.ndarray) ->
     # (a take from the three names: no text made per asset)
     source = _SOURCES[np.where(has_explicit, 1, np.where(use_lib, 2, 0))]
     q = _quality(pf, params) if (has_explicit | use_lib).any() else np.full(n, np.nan)
-    return {
-        "category": _text(t, "category"), "records": t.floats("records"), "fields": t.floats("fields"),
-        "size_bytes": t.floats("size_bytes"), "update_frequency": _text(t, "update_frequency"),
-        "rights_type": _text(t, "rights_type"), "exclusivity": _text(t, "rights_exclusivity"),
-        "price_mode": _label_or(t, "market_price_mode", "one_off"), "quality": q,
-        "date": t["valuation_date"], "platform": np.full(n, None, dtype=object),
-        "title": _text(t, "name"), "description": _text(t, "description"),
-        "evidence_type": np.full(n, params["subject_evidence"], dtype=object),
-        "source": source, "supply_demand": nan_to_num(t.floats("market_supply_demand")),
-        "date_index": _or(t.floats("market_date_index"), 100.0),
-        "k": _or(t.floats("market_k"), params["k"]),
-        "min_comparables": _or(t.floats("market_min_comparables"), params["min_comparables"]),
-        "weighting": _label_or(t, "market_weighting", params["weighting"]),
-    }
+    # (the text columns as text when first read: the grid compares codes; the case library's
+    # features and the result's columns read them)
+    return LazyFrames({
+        "category": partial(_text, t, "category"), "records": _now(t.floats("records")),
+        "fields": _now(t.floats("fields")), "size_bytes": _now(t.floats("size_bytes")),
+        "update_frequency": partial(_text, t, "update_frequency"),
+        "rights_type": partial(_text, t, "rights_type"), "exclusivity": partial(_text, t, "rights_exclusivity"),
+        "price_mode": partial(_label_or, t, "market_price_mode", "one_off"), "quality": _now(q),
+        "date": _now(t["valuation_date"]), "platform": partial(np.full, n, None, dtype=object),
+        "title": partial(_text, t, "name"), "description": partial(_text, t, "description"),
+        "evidence_type": partial(np.full, n, params["subject_evidence"], dtype=object),
+        "source": _now(source), "supply_demand": _now(nan_to_num(t.floats("market_supply_demand"))),
+        "date_index": _now(_or(t.floats("market_date_index"), 100.0)),
+        "k": _now(_or(t.floats("market_k"), params["k"])),
+        "min_comparables": _now(_or(t.floats("market_min_comparables"), params["min_comparables"])),
+        "weighting": partial(_label_or, t, "market_weighting", params["weighting"]),
+    })
+
+
+def _now(value: np.ndarray) -> Any:
+    """A column made already, as a maker of :class:`~valuation.core.typed.LazyFrames`."""
+    return lambda: value
 
 
 def _quality(pf, params: Mapping[str, Any]) -> np.ndarray:
