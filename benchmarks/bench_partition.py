@@ -6,7 +6,8 @@ grows with whatever else the machine runs. This script runs one partition of ``-
 assets (default 10,000, the batch's partition size; :func:`valuation.batch.synth.synthetic_portfolio`,
 3 explicit comparables each, the comparables checked as the batch's plan checks them) in this
 process, as a worker runs it (:func:`valuation.batch.partition.run_partition`, the run's
-snapshot and options), and prints **process CPU seconds** (``time.process_time``), the least of
+snapshot and options, this process set up as a worker is: :func:`valuation.batch.workerproc.setup_worker`,
+unless ``--malloc-defaults``), and prints **process CPU seconds** (``time.process_time``), the least of
 ``--repeat`` runs, for
 
 * ``validate``: :meth:`Portfolio.from_table` with ``strict=False`` — the partition's validation
@@ -50,7 +51,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--n", type=int, default=10_000)
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--profile", action="store_true", help="print a cProfile of one partition (by own time)")
+    ap.add_argument("--malloc-defaults", action="store_true",
+                    help="keep glibc's malloc defaults instead of a worker's settings (batch/workerproc.py)")
     args = ap.parse_args(argv)
+    if not args.malloc_defaults:     # this process stands for a worker: set up as one
+        from valuation.batch.workerproc import setup_worker, worker_state
+
+        setup_worker()
+        print(f"worker set-up: malloc keeps freed memory: {worker_state().get('malloc')}", flush=True)
 
     from valuation.batch.partition import PartitionTask, run_partition, run_snapshot, thresholds
     from valuation.batch.records_check import check_records
