@@ -36,6 +36,7 @@ from typing import Any
 import pandas as pd
 
 from ..core.errors import Issue, ValidationError
+from .arrowpool import quiet_pool
 from .io import read_one_table, read_portfolio, record_siblings
 
 __all__ = ["Staged", "StagedRead", "discard", "drop", "settle", "stage", "stageable", "staging_dir"]
@@ -135,8 +136,9 @@ def stage(path: Path, folder: Path, names: tuple[str, ...], record_names: tuple[
     one = _stage_parquet if path.suffix.lower() == ".parquet" else _stage_csv
     # the hash and each table on a thread of their own (hashlib and Arrow release the GIL): the
     # staging is the run's serial work before its first partition, and once the cluster is up
-    # (~1.2 s) the second core would otherwise idle while this process stages
-    with _staging_pool(), ThreadPoolExecutor(max_workers=2 + len(sides), thread_name_prefix="stage") as ex:
+    # (~1.2 s) the second core would otherwise idle while this process stages; Arrow's buffers
+    # from jemalloc's pool (batch.arrowpool: half the system CPU of the default pool's)
+    with quiet_pool(), ThreadPoolExecutor(max_workers=2 + len(sides), thread_name_prefix="stage") as ex:
         f_hash = ex.submit(hashed)
         f_main = ex.submit(one, path, folder / f"{MAIN}.arrow", names)
         f_recs = {t: ex.submit(one, q, folder / f"{t}.arrow", record_names) for t, q in sides.items()}
@@ -151,34 +153,6 @@ def stage(path: Path, folder: Path, names: tuple[str, ...], record_names: tuple[
     gaps = ((MAIN, main.gaps), *((t, recs[t].gaps) for t in tables))
     nans = ((MAIN, main.nans), *((t, recs[t].nans) for t in tables))
     return Staged(str(folder), tables, uuid.uuid4().hex, gaps, nans), main, recs, h
-
-
-@contextlib.contextmanager
-def _staging_pool() -> Iterator[None]:
-    """Arrow's allocations while staging from jemalloc's pool (the system allocator's where
-    pyarrow is built without jemalloc), then the default pool again, and the staging pool's
-    free memory handed back.
-
-    Why: the staging allocates and frees one record batch after another (~7.5 MB each, ~1.2 GB
-    over 10⁶ assets with their comparables). From pyarrow's default pool (mimalloc) the first
-    staging of a process cost 1.0–1.9 s of system CPU against 0.43–0.48 s from jemalloc's
-    (0.5–1.2 s from the system allocator's; user CPU alike, ~0.7 s; fresh processes, measured)
-    — and a run stages once, in a fresh process. The buffers the staging keeps (the plan's
-    columns) remember their pool, so switching back is safe; the switch is process-wide, and
-    while it lasts the run's process does nothing else with Arrow (its main thread waits)."""
-    import pyarrow as pa
-
-    try:
-        pool = pa.jemalloc_memory_pool()
-    except NotImplementedError:
-        pool = pa.system_memory_pool()
-    before = pa.default_memory_pool()
-    pa.set_memory_pool(pool)
-    try:
-        yield
-    finally:
-        pa.set_memory_pool(before)
-        pool.release_unused()
 
 
 def _gappy(schema: Any) -> list[int]:
