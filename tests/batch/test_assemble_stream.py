@@ -222,3 +222,29 @@ def test_killed_parquet_run_resumes_to_the_same_file(tmp_path, crash_after):
     assert got.schema.equals(want.schema) and got.num_rows == 24
     assert got.drop_columns(["run_id"]).equals(want.drop_columns(["run_id"]))
     assert pq.ParquetFile(out).metadata.num_row_groups == pq.ParquetFile(ref).metadata.num_row_groups == 5
+
+
+def test_marker_counts_the_rejects_and_an_older_marker_still_reads_them(tmp_path):
+    """The checkpoint marker holds the partition's reject count (checkpoints.write_part), so
+    part_rejects opens no rejects file of a partition that rejected nothing; a marker written
+    without the count (a checkpoint of an earlier version, resumed) has the file read."""
+    from valuation.batch.assemble import part_rejects
+    from valuation.batch.checkpoints import part_files
+    from valuation.batch.partition import REJECT_COLUMNS
+
+    pdir = tmp_path / "parts"
+    _checkpoints(pdir, 2)
+    rej = pd.DataFrame([[3, "P1-x", "book_value", "-5", ">= 0", "账面价值为负", "negative book value"]],
+                       columns=REJECT_COLUMNS)
+    res = _results(["P1-0"], [1.0], [0.9], [1.1], [""], ["ok"])
+    write_part(pdir, PartitionOutput(1, res, rej, 2, 1, {}))
+    metas = [json.loads(part_files(pdir, i)[2].read_text("utf-8")) for i in (0, 1)]
+    assert [m["rejects"] for m in metas] == [0, 1]
+    part_files(pdir, 0)[1].write_bytes(b"not an Arrow file")     # never opened: the marker says 0
+    assert part_rejects(pdir, 0) == (None, 0)
+    got, screened_out = part_rejects(pdir, 1)
+    assert screened_out == 2 and got["table"].tolist() == ["assets"] and got["asset_id"].tolist() == ["P1-x"]
+    del metas[1]["rejects"]                                         # an older marker: the file is read
+    part_files(pdir, 1)[2].write_text(json.dumps(metas[1]), "utf-8")
+    again, _ = part_rejects(pdir, 1)
+    pd.testing.assert_frame_equal(again, got)

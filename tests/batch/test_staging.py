@@ -121,3 +121,34 @@ def test_settle_moves_the_copy_into_the_parts_folder(tmp_path: Path):
     with staging.discard(out):                  # a run that stops before settling leaves nothing
         pass
     assert not staging.staging_dir(out).exists()
+
+
+def test_staging_allocates_from_its_own_pool_and_restores_the_default(tmp_path: Path):
+    """While staging, Arrow allocates from jemalloc's pool (or the system allocator's): the
+    staging threads' buffers come from it, the default pool is the same one again afterwards
+    — also when the staging fails — and the kept columns stay readable."""
+    import pyarrow as pa
+
+    main, _ = _frames()
+    main.to_parquet(tmp_path / "pf.parquet", index=False)
+    before = pa.default_memory_pool().backend_name
+    seen = []
+    real = staging._stage_parquet
+
+    def spy(*a):
+        seen.append(pa.default_memory_pool().backend_name)
+        return real(*a)
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(staging, "_stage_parquet", spy)
+    try:
+        inp = load(tmp_path / "pf.parquet", None, lazy=True, stage=tmp_path / "stg")
+        assert seen and seen[0] in ("jemalloc", "system")     # not the default mimalloc
+        assert pa.default_memory_pool().backend_name == before
+        assert inp.columns.ids.tolist() == main["asset_id"].tolist()
+        mp.setattr(staging, "_stage_parquet", lambda *a: 1 / 0)
+        with pytest.raises(ZeroDivisionError):
+            load(tmp_path / "pf.parquet", None, lazy=True, stage=tmp_path / "stg2")
+        assert pa.default_memory_pool().backend_name == before
+    finally:
+        mp.undo()

@@ -143,12 +143,18 @@ def part_rejects(pdir: Path, i: int) -> tuple[pd.DataFrame | None, int]:
     import pyarrow as pa
 
     _, rej_p, meta_p = part_files(pdir, i)
-    with pa.memory_map(str(rej_p)) as src:      # most partitions reject nothing: no pandas frame then
-        empty = pa.ipc.open_file(src).read_all().num_rows == 0
-    rj = pd.DataFrame() if empty else pd.read_feather(rej_p)
+    meta = json.loads(meta_p.read_text(encoding="utf-8"))
+    # most partitions reject nothing: their marker says so (checkpoints.write_part), and neither
+    # the file nor a pandas frame is opened; a marker without the count (an older checkpoint
+    # resumed) has the file looked at
+    n = meta.get("rejects")
+    if n is None:
+        with pa.memory_map(str(rej_p)) as src:
+            n = pa.ipc.open_file(src).read_all().num_rows
+    rj = pd.read_feather(rej_p) if n else pd.DataFrame()
     if len(rj) and "table" not in rj.columns:   # with it: records rows a worker checked (batch.remote_records)
         rj.insert(0, "table", "assets")
-    return (rj if len(rj) else None), int(json.loads(meta_p.read_text(encoding="utf-8"))["screened_out"])
+    return (rj if len(rj) else None), int(meta["screened_out"])
 
 
 def read_rejects(pdir: Path, n_parts: int, pre: list[pd.DataFrame], assigned: dict[str, Any],

@@ -46,8 +46,10 @@ def write_part(d: Path, out: PartitionOutput) -> None:
             feather.write_feather(pa.Table.from_pandas(fr, preserve_index=False, nthreads=1), tmp,
                                   compression="uncompressed")
     with atomic_path(meta_p) as tmp:  # the marker: written last
+        # "rejects": its row count, so that the run's results sink opens no rejects file of a
+        # partition that rejected nothing (most of them; assemble.part_rejects)
         tmp.write_text(json.dumps({"index": out.index, "size": out.size, "screened_out": out.screened_out,
-                                   "seconds": out.seconds}), encoding="utf-8")
+                                   "rejects": len(out.rejects), "seconds": out.seconds}), encoding="utf-8")
 
 
 def done_parts(d: Path, n: int) -> set[int]:

@@ -309,9 +309,16 @@ def _assign_records(plan: Plan, kept: Any, checks: Mapping[str, Any],
             plan.pre_rejects.append(orphan_rejects(name, fr, orphan))
         if not plan.lazy:               # else the workers reject the unused rows themselves
             plan.assigned[name] = (fr, pnum)
-        order = np.argsort(pnum, kind="stable")
-        starts = np.searchsorted(pnum, np.arange(plan.n_parts + 1), side="left", sorter=order)
-        plan.rec_plan[name] = (fr, order, starts)
+        plan.rec_plan[name] = (fr, np.argsort(pnum, kind="stable"), _starts(pnum, plan.n_parts))
+
+
+def _starts(pnum: np.ndarray, n_parts: int) -> np.ndarray:
+    """Where each partition's rows begin among the rows sorted by partition (``pnum``, -1 first),
+    and the end: ``starts[k]`` rows have a partition below ``k``. Counted (``bincount``) — a
+    ``searchsorted`` with the sort order as ``sorter`` checks every index of it (3·10⁶ at 10⁶
+    assets: 0.06 CPU-s of the run's serial plan, measured in a Dask run)."""
+    counts = np.bincount(pnum.astype(np.intp) + 1, minlength=n_parts + 1)
+    return np.cumsum(counts[:n_parts + 1])
 
 
 def _index_in_runs(ids: Any, kept: Any) -> np.ndarray:
