@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from valuation.core.portfolio import column_floats, column_list, column_values
+from valuation.core.frames import column_floats, column_list, column_values
 
 
 def _table() -> pd.DataFrame:

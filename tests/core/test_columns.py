@@ -146,7 +146,7 @@ def test_from_cards_validates_raw_cards():
 
 
 def test_column_readers_read_the_table_with_none_for_missing_text():
-    from valuation.core.portfolio import column_floats, column_list, column_values
+    from valuation.core.frames import column_floats, column_list, column_values
 
     pf = Portfolio.from_cards([A, B])
     t = pf.columns

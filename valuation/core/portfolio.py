@@ -23,34 +23,27 @@ from . import typed as _typed
 from .columns import AssetTable, _readonly
 from .errors import Issue, ValidationError
 
-# the column readers and frame builders, imported from here by the approaches and pricing
-from .frames import (  # noqa: F401
-    _member,
+# the column readers and frame builders the Portfolio uses (frame_of_arrays re-exported: `__all__`)
+from .frames import (
     column_floats,
-    column_list,
-    column_values,
     frame_of_arrays,
-    str_arrays,
     text_positions,
 )
-from .layout import (  # noqa: F401
+from .layout import (
     SECTION_FLAGS,
     _card_plan,
     _get,
-    _get_parts,
     _scalar_fields,
-    _series_fields,
     record_fields,
 )
 from .ragged import PortfolioArrays, Ragged
-from .streams import (  # noqa: F401
-    _grow,
+from .streams import (
     expand_stream_arrays,
     series_from_table,
     stream_array,
     wide_frame,
 )
-from .typed import LazyFrames, _typed_records  # noqa: F401
+from .typed import LazyFrames, _typed_records
 from .validate import check_document
 from .validate_table import validate_columns
 
