@@ -1,6 +1,5 @@
 """The dashboard's library editor parses typed YAML with the import's limits (issue 18): a YAML
 alias bomb is refused before anything is stored, with the bilingual parse error beside the form."""
-import time
 from pathlib import Path
 
 import pytest
@@ -15,11 +14,10 @@ BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
     for i in range(12))
 
 
-def test_parse_library_text_refuses_aliases_fast():
-    t0 = time.perf_counter()
+@pytest.mark.timeout(120)     # expanded, the bomb would not end: a hang guard, not a speed test
+def test_parse_library_text_refuses_aliases_before_expanding_them():
     with pytest.raises(ValidationError) as e:
         api.parse_library_text(BOMB)
-    assert time.perf_counter() - t0 < 5      # refused on the alias scan, never expanded
     assert "alias" in str(e.value).lower() or "别名" in str(e.value)
     assert api.parse_library_text("threshold: 1.5\nname: 甲") == {"threshold": 1.5, "name": "甲"}
 
