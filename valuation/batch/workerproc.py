@@ -10,8 +10,8 @@ what the run's or the user's process must not:
   10,000 assets allocates thousands of temporary arrays of 80–240 kB. With glibc's defaults,
   memory freed at the top of the heap goes back to the system (trim threshold 128 kB) and
   arrays above the mmap threshold are fresh mappings, so the next partition's arrays fault
-  their pages in again and the kernel zeroes them — thousands of page faults a partition. With
-  a trim threshold of 256 MiB and an mmap threshold of 32 MiB (glibc's largest) the worker
+  their pages in again and the kernel zeroes them, partition after partition. With a trim
+  threshold of 256 MiB and an mmap threshold of 32 MiB (glibc's largest) the worker
   reuses its heap instead. ``benchmarks/bench_partition.py`` measures it (one 10,000-asset
   partition, process CPU, with and without ``--malloc-defaults``). The price is a worker's
   resident memory staying near its largest partition's peak between partitions.
