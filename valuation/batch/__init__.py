@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .rundb import history, run_show, runs_diff, runs_list
 
 # imported on first use: a Dask worker imports ``valuation.batch.remote``, which must not pull
-# in the pipeline and the run history (SQLAlchemy, ~0.1 s) through this ``__init__``
+# in the pipeline and the run history (SQLAlchemy's import) through this ``__init__``
 __getattr__ = lazy_names(__name__, {
     ".io": ("read_portfolio", "write_table"),
     ".pipeline": ("ONLY", "RunSummary", "revalue"),

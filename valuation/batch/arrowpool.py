@@ -1,13 +1,14 @@
 """The Arrow memory pool of the run's staging of its input (:mod:`valuation.batch.staging`).
 
-The staging allocates and frees one record batch after another (~7.5 MB at 8,192 rows of a
-card table, ~1.2 GB over 10⁶ assets with their comparables). From pyarrow's default pool
-(mimalloc in the Linux wheels) the first staging of a process — a run stages once, in a
-fresh process — cost 1.0–1.9 s of system CPU at 10⁶ assets against 0.43–0.48 s from
-jemalloc's pool (0.5–1.2 s from the system allocator's), user CPU alike (~0.7 s; fresh
-processes, ``getrusage``; issue 20 step 6). On a 2-core machine that CPU is taken from the
-workers. (The results sink, which also allocates per partition, showed no such difference:
-0.05–0.08 s of system CPU from either pool, replaying 100 checkpoints; it keeps the default.)
+The staging allocates and frees one record batch after another (8,192 rows each, the whole
+input with its comparables passing through). From pyarrow's default pool (mimalloc in the
+Linux wheels) the first staging of a process — a run stages once, in a fresh process — cost
+far more system CPU (fresh pages the kernel maps and zeroes) than jemalloc's pool or the
+system allocator's, at the same user CPU (fresh processes, ``getrusage``; issue 20 step 6;
+``benchmarks/bench_runproc.py`` prints the staging threads' user and system CPU). On a
+2-core machine that CPU is taken from the workers. (The results sink, which also allocates
+per partition, showed no such difference between the pools when replaying checkpoints; it
+keeps the default.)
 
 :func:`quiet_pool` makes jemalloc's pool (the system allocator's where pyarrow is built
 without jemalloc) Arrow's default while it lasts. Arrow has no per-call pool for the Parquet

@@ -366,8 +366,8 @@ class ResultsSink:
 
             # dictionary pages for the text and flag columns only: the float columns (estimates,
             # changes) hold nearly all distinct values, for which Arrow builds a dictionary per
-            # row group and falls back to plain — half the write's CPU and ~14 % more bytes at
-            # 10⁶ rows, for the same values read back
+            # row group and falls back to plain — CPU spent and bytes added for the same
+            # values read back
             self._out = pq.ParquetWriter(self.tmp, self.schema, use_dictionary=[
                 f.name for f in self.schema if not pa.types.is_floating(f.type)])
         return self._out

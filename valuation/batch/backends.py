@@ -145,15 +145,15 @@ def _dask_work(task: PartitionTask, snap: LibrarySnapshot, opts: Mapping[str, An
 
 #: How a local cluster starts its worker processes: forked from a server process that has
 #: already imported distributed, numpy and pandas (``forkserver``), not a new interpreter each
-#: (``spawn``, Dask's default): on 2 busy cores a cluster of 2 workers started in ~1 s instead
-#: of ~3.5 s and closed in 0.05 s instead of ~1.5 s — time no worker computes, which the
-#: scaling efficiency counted twice at 2 workers (issue 20 step 6).
+#: (``spawn``, Dask's default): a forked worker skips the interpreter's start and the imports,
+#: so the cluster starts and closes much sooner — time no worker computes, which the scaling
+#: efficiency counted twice at 2 workers (issue 20 step 6; ``benchmarks/bench_revalue.py``).
 _START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 _SERVER_ENV: dict[str, str] = {}
 
 #: What a worker imports to value a partition (the engine, the approaches, pandas, pyarrow's
 #: IPC reader and writer — it reads the staged copy of the input, not a Parquet file —,
-#: ``scipy.special``: ~900 modules, ~0.55 CPU-s; scikit-learn, statsmodels and
+#: ``scipy.special``: hundreds of modules; scikit-learn, statsmodels and
 #: ``scipy.stats`` only where the case library's models use them, tests/core/test_import_budget.py):
 #: imported once in the fork server, so that every worker forked from it starts with them
 #: instead of importing them again itself — at 2 workers the second import was CPU the two
@@ -171,9 +171,9 @@ _DASK_PRELOAD = ("distributed", "dask", "msgpack", "cloudpickle", "tornado", "to
 def _launch_fork_server() -> None:
     """Start this process's fork server now, importing Dask's packages and :data:`WORKER_MODULES`
     before it forks the first worker. Called first thing when a local cluster starts: the server
-    (a process of its own, ~0.9 CPU-s of imports) then imports while this process imports
-    ``distributed`` and starts the scheduler, instead of after — at 10⁶ assets the workers were
-    ready ~0.3 s later when the server started only with the first nanny. Dask's own preload list
+    (a process of its own) then imports while this process imports ``distributed`` and starts
+    the scheduler, instead of after — started only with the first nanny, it made the workers
+    ready later by its imports' time. Dask's own preload list
     (set later by ``get_mp_context``) does not apply to a server already running. No effect once
     a fork server runs in this process (it keeps its modules) or where workers are spawned."""
     if _START_METHOD != "forkserver":
@@ -197,12 +197,12 @@ def _worker_env() -> dict[str, str]:
 
 #: A local cluster serves no dashboard (``dashboard_address=None``), so nothing reads what its
 #: workers' statistical profiler samples: every 10 ms it takes the GIL from the computing thread
-#: to walk its stack. Off, and the system monitor every 5 s instead of 0.5 s: at 10⁶ assets the
-#: partitions of 2 workers took 8.7–8.9 s instead of 9.6–10.3 s. The event loops' tick (which
+#: to walk its stack. Off, and the system monitor every 5 s instead of 0.5 s, the workers'
+#: partitions take less time (``benchmarks/bench_revalue.py``). The event loops' tick (which
 #: only measures how long a loop was blocked, for a warning) every second instead of every
 #: 20 ms: the scheduler, the client and the nannies run in the run's own process, whose CPU the
-#: 2 workers share on 2 cores — idle, a cluster of 2 took 0.175 CPU-s of it per 5 s with the
-#: defaults, 0.108 with this.
+#: 2 workers share on 2 cores — an idle cluster's ticks are CPU taken from them
+#: (``benchmarks/bench_runproc.py`` prints that process's CPU by thread).
 _QUIET_WORKERS = {"distributed.worker.profile.enabled": False,
                   "distributed.admin.system-monitor.interval": "5s",
                   "distributed.admin.tick.interval": "1s"}
@@ -215,11 +215,11 @@ def _pre_spawn_environ() -> dict[str, Any]:
     Dask sets it to 64 KiB so that a worker hands freed memory back to the system at once.
     Fixing that threshold also stops glibc from raising its mmap threshold, so every array the
     engine allocates above 128 KiB — a partition of 10,000 assets allocates thousands — is a
-    fresh mapping whose pages fault in and are zeroed. Measured at 10⁶ assets, the same
-    partitions in one process without Dask: 12.3 CPU-s with glibc's defaults, 17.2 CPU-s with
-    the variable; two such processes side by side lost 8 % and 27 % to each other
-    (as ``benchmarks/bench_dask_ceiling.py`` runs them). A worker keeps freed memory for its next
-    partition instead (its resident set stays near one partition's peak)."""
+    fresh mapping whose pages fault in and are zeroed: the same partitions take more CPU
+    with the variable than with glibc's defaults, and two such processes side by side lose
+    more to each other (``benchmarks/bench_dask_ceiling.py`` runs them so). A worker keeps
+    freed memory for its next partition instead (its resident set stays near one partition's
+    peak)."""
     import dask
 
     env = dict(dask.config.get("distributed.nanny.pre-spawn-environ", default={}) or {})

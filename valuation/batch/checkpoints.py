@@ -4,8 +4,8 @@ interrupted run resumes with the same input, snapshot and options and gives the 
 
 Results and rejects are Arrow IPC files (uncompressed): the run's process writes them while
 the workers value the next partitions, and a 10,000-row partition with Arrow text
-(:func:`~valuation.batch.partition.result_frame`) costs it ~4 ms of CPU against ~12 ms as
-Parquet (encoding). They live only until the run is recorded (:mod:`valuation.batch.assemble`
+(:func:`~valuation.batch.partition.result_frame`) costs it a copy of the buffers, where
+Parquet would encode every column. They live only until the run is recorded (:mod:`valuation.batch.assemble`
 reads them back)."""
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def write_part(d: Path, out: PartitionOutput) -> None:
     for fr, path in ((out.results, res_p), (out.rejects, rej_p)):
         with atomic_path(path) as tmp:
             # one thread: the columns are Arrow text and numbers (zero-copy); a thread per
-            # column costs more than it converts (~1 ms of CPU a partition)
+            # column costs more in thread hand-offs than it converts
             feather.write_feather(pa.Table.from_pandas(fr, preserve_index=False, nthreads=1), tmp,
                                   compression="uncompressed")
     with atomic_path(meta_p) as tmp:  # the marker: written last

@@ -12,10 +12,10 @@ Reading (docs/INTERCHANGE.md, "portfolio file"):
   ``<stem>.<records path>.<ext>`` (``portfolio.csv`` + ``portfolio.market.comparables.csv``).
 
 Excel is read with pandas' ``calamine`` engine (python-calamine, a Rust reader: the same values
-as openpyxl, cached results of formulas included, ~7× quicker on a 20,000-asset workbook) and
+as openpyxl, cached results of formulas included, without a Python cell object per value) and
 written by :func:`write_xlsx`, which streams rows through xlsxwriter's ``constant_memory`` mode
-(one row in memory per sheet; ~4× quicker than pandas' ``to_excel`` with openpyxl, which builds
-a styled cell object per value). ``benchmarks/bench_excel.py`` prints both.
+(one row in memory per sheet; pandas' ``to_excel`` with openpyxl builds a styled cell object
+per value). ``benchmarks/bench_excel.py`` measures both.
 
 Writing: every file is written **atomically** — to a temporary file in the destination
 folder, flushed and ``fsync``-ed, then moved over the destination with :func:`os.replace`.
@@ -159,8 +159,8 @@ def frame_sha256(df: pd.DataFrame, records: Mapping[str, pd.DataFrame] | None = 
 
     Each column is hashed as Arrow lays it out — its type, length, offset and the bytes of its
     buffers (validity bitmap, offsets, values) — instead of through
-    ``pandas.util.hash_pandas_object``, which hashed every cell in Python-level passes: at
-    200,000 assets 0.8 CPU-s, a fifth of the batch's CPU (``benchmarks/bench_floor.py``). A
+    ``pandas.util.hash_pandas_object``, which hashed every cell in Python-level passes, a
+    large share of the batch's CPU (``benchmarks/bench_floor.py``). A
     column Arrow cannot take (mixed types in an object column) is hashed by pandas as before.
     Equal content laid out differently (other chunks, a slice of a larger array, other bytes
     under a null) can hash differently: a resumed run then starts afresh, never the reverse."""

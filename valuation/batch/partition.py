@@ -230,8 +230,8 @@ def evaluate_columns(pf: Portfolio, snap: LibrarySnapshot, *, as_of: _dt.date | 
     their bilingual messages, which the batch output does not carry). Otherwise the same engine
     steps run — :func:`valuation.engine.run_method` per approach, the engine's reconciliation,
     :func:`valuation.rules.facts.fact_arrays` and the compiled rule set of the snapshot — but
-    only flag *codes* are produced: formatting a message per flag costs ~0.13 ms, i.e. minutes
-    for 10⁶ assets. ``tests/batch`` checks that both give identical numbers and codes.
+    only flag *codes* are produced: formatting a bilingual message per flag is Python work per
+    flag, which adds up over 10⁶ assets. ``tests/batch`` checks that both give identical numbers and codes.
     """
     # the engine's own reconciliation and compiled rule set (the package ships whole)
     from ..engine import evaluate, reconciled, ruleset_of, run_method
@@ -325,8 +325,8 @@ def _value_isolating(pf: Portfolio, snap: LibrarySnapshot, as_of: _dt.date | Non
 def result_frame(cols: Mapping[str, np.ndarray]) -> pd.DataFrame:
     """The result rows as a frame of :data:`RESULT_COLUMNS`: text in pandas' Arrow-backed
     "str" (the output leaves the worker pickled as buffers and the run's process writes it to
-    the checkpoint without converting it: ~0.2 ms of its CPU a 10,000-row partition to unpickle
-    against 1.6 ms with Python-stored text), numbers float64, ``final`` bool."""
+    the checkpoint without converting it; Python-stored text would be unpickled one Python
+    string per value in the run's process), numbers float64, ``final`` bool."""
     return pd.DataFrame({c: pd.array(cols[c], dtype=_ARROW_TEXT) if c in TEXT_COLUMNS else
                          cols[c].astype(bool if c == "final" else float) for c in RESULT_COLUMNS})
 
@@ -341,7 +341,7 @@ REJECT_COLUMNS = ["row", "asset_id", "field", "value", "allowed", "reason_zh", "
 def issues_frame(issues: list[Issue], rows: np.ndarray | None = None) -> pd.DataFrame:
     """Rejects as a frame; ``row`` is the 1-based data row of the input table (the header is
     not counted), translated from the partition's positions to the whole table."""
-    if not issues:       # (most partitions: the empty frame built typed, ~0.15 ms, not converted)
+    if not issues:       # (most partitions: the empty frame built typed, not converted)
         return pd.DataFrame({c: pd.array([], dtype="Int64") if c == "row" else pd.Series([], dtype=object)
                              for c in REJECT_COLUMNS})
     recs = []
@@ -397,8 +397,8 @@ def run_partition(task: PartitionTask, snap: LibrarySnapshot, opts: Mapping[str,
     """Validate, screen and value one partition (pure: no files, no database).
 
     Text columns built here use pandas' Python string storage instead of Arrow: the engine
-    reads ids and codes element by element, which is ~30 % of a partition's time with Arrow
-    strings (same ``str`` dtype and missing-value semantics; numbers are unaffected). The
+    reads ids and codes element by element, and each element read from Arrow strings makes a
+    fresh Python string (same ``str`` dtype and missing-value semantics; numbers are unaffected). The
     result rows leave with Arrow text (:func:`result_frame`)."""
     with pd.option_context("mode.string_storage", "python"):
         return _run_partition(task, snap, opts)

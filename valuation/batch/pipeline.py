@@ -92,7 +92,7 @@ __all__ = [
     "revalue",
 ]
 
-DEFAULT_CHUNK_SIZE = 10_000   # 200k assets, 2 workers: peak 1.35 GB vs 1.63 GB at 25,000 (a worker holds ~8 kB per asset of its partition)
+DEFAULT_CHUNK_SIZE = 10_000   # a worker's memory grows with its partition: smaller partitions lower the run's peak (bench_revalue.py prints it)
 XLSX_MAX_ROWS = 1_048_575
 
 
@@ -146,7 +146,7 @@ class RunSummary:
 
 def _rundb() -> Any:
     """The run history (:mod:`valuation.batch.rundb`), imported by a run that records itself
-    only: SQLAlchemy costs ~0.1–0.2 s to import, which a ``history=False`` run (a benchmark, a
+    only: SQLAlchemy is slow to import, which a ``history=False`` run (a benchmark, a
     Dask run's own process) never uses (``tests/core/test_import_budget.py``)."""
     from . import rundb
 
@@ -240,7 +240,7 @@ def _early_pool(portfolio: Any, backend: str, workers: int, chunk_size: int,
 
 def _release_arrow() -> None:
     """Hand the memory Arrow's pool kept from reading and converting the input back to the
-    system (~200 MB for 10⁶ assets): the workers' peak comes later, on top of it."""
+    system (it grows with the input): the workers' peak comes later, on top of it."""
     import pyarrow as pa
 
     pa.default_memory_pool().release_unused()

@@ -256,8 +256,8 @@ def _duplicates(ids: Any) -> np.ndarray:
     Ids that strictly increase (the usual input: sorted by id) have none, which one pass of
     adjacent comparisons shows; otherwise Arrow's dictionary encoding numbers the distinct ids
     and the first occurrence of each number is kept (``numpy.unique`` ``return_index``). Both
-    replace ``Series.duplicated`` (a factorisation plus a second hash table of the codes:
-    0.2–0.7 CPU-s of the run's serial plan at 10⁶ assets)."""
+    replace ``Series.duplicated`` (a factorisation plus a second hash table of the codes, in
+    the run's serial plan; ``benchmarks/bench_plan.py``)."""
     import pyarrow.compute as pc
 
     n = len(ids)
@@ -287,8 +287,8 @@ def _assign_records(plan: Plan, kept: Any, checks: Mapping[str, Any],
     partition 0 (``loose``), whose worker rejects each as bad or as an orphan.
 
     The ids are matched by Arrow on the text columns as they are (:func:`_index_in_runs`): a
-    pandas ``Index`` of 10⁶ ids made a Python string of every id and record id first (~0.5 s of
-    the run's serial plan at 10⁶ assets with 3·10⁶ records)."""
+    pandas ``Index`` of the ids made a Python string of every id and record id first, in the
+    run's serial plan (``benchmarks/bench_plan.py``)."""
     # the partition of each kept position, in the smallest integer type (numpy's stable sort of
     # 8/16-bit keys is a radix sort: O(n) for records in any order); position -1 (no kept
     # asset) takes the last entry, -1
@@ -315,8 +315,8 @@ def _assign_records(plan: Plan, kept: Any, checks: Mapping[str, Any],
 def _starts(pnum: np.ndarray, n_parts: int) -> np.ndarray:
     """Where each partition's rows begin among the rows sorted by partition (``pnum``, -1 first),
     and the end: ``starts[k]`` rows have a partition below ``k``. Counted (``bincount``) — a
-    ``searchsorted`` with the sort order as ``sorter`` checks every index of it (3·10⁶ at 10⁶
-    assets: 0.06 CPU-s of the run's serial plan, measured in a Dask run)."""
+    ``searchsorted`` with the sort order as ``sorter`` checks every index of it (one per
+    records row, in the run's serial plan)."""
     counts = np.bincount(pnum.astype(np.intp) + 1, minlength=n_parts + 1)
     return np.cumsum(counts[:n_parts + 1])
 
@@ -329,9 +329,9 @@ def _index_in_runs(ids: Any, kept: Any) -> np.ndarray:
     When the runs' ids are the kept ids in the same order (records written in the order of
     the main table, each kept asset with at least one row: the usual file), one pass of
     comparisons shows it and the positions are those of the runs; otherwise Arrow's hash
-    lookup (``pyarrow.compute.index_in``) finds each run's id (its hash table of the 10⁶ kept
-    ids and 10⁶ probes were 0.3–0.6 CPU-s of the run's serial plan). Any order gives the same
-    positions."""
+    lookup (``pyarrow.compute.index_in``) finds each run's id (a hash table of the kept ids
+    and a probe per run, in the run's serial plan; ``benchmarks/bench_plan.py --shuffle``).
+    Any order gives the same positions."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -352,8 +352,8 @@ def _index_in_runs(ids: Any, kept: Any) -> np.ndarray:
 def _arrow_text(s: pd.Series) -> Any:
     """A text column as one Arrow ``large_string`` chunked array (missing → null): pandas'
     Arrow-backed ``str`` columns convert without copying the text, and their chunks (one per
-    Parquet batch) are kept as they are — joining them copied the 3·10⁶ records ids of a run
-    of 10⁶ assets (~40 MB) only for the lookups, which all take chunked arrays."""
+    Parquet batch) are kept as they are — joining them copied every records id of a run only
+    for the lookups, which all take chunked arrays."""
     import pyarrow as pa
 
     arr = pa.array(s, from_pandas=True)

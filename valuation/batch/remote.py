@@ -91,8 +91,9 @@ class WorkerInput:
     def let_go(self) -> None:
         """Unmap the pages this worker touched (``MADV_DONTNEED``; they stay in the page cache,
         and a later touch maps them again): a partition's rows are converted by then, and the
-        pages of every partition a worker valued would otherwise count in its resident set —
-        at 10⁶ assets ~460 MB more in the two local workers' peak."""
+        pages of every partition a worker valued would otherwise count in its resident set and
+        raise the workers' peak with every partition (``benchmarks/bench_revalue.py`` prints the
+        run's peak)."""
         for m in self._maps:
             m.madvise(mmap.MADV_DONTNEED)
 

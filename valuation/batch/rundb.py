@@ -189,8 +189,9 @@ def insert_partition(eng: sa.Engine, run_id: str, frame: pd.DataFrame) -> None:
     """Append one partition's per-asset results to ``batch_results`` while the run goes on.
 
     Written as partitions finish, so the database work overlaps the valuation instead of
-    following it (≈ 15 s for 10⁶ assets on SQLite). The rows belong to a run that is still
-    ``running``: readers of value over time (:func:`history`) only show finished runs, and
+    following it (at 10⁶ assets the inserts alone are a long wait on SQLite). The rows
+    belong to a run that is still ``running``: readers of value over time (:func:`history`)
+    only show finished runs, and
     ``batch_latest`` — what the next run diffs against — moves only in
     :func:`finish_results`, in one transaction."""
     if not len(frame):
@@ -211,7 +212,7 @@ def finish_results(eng: sa.Engine, run_id: str, *, counts: Mapping[str, Any] | N
     transaction, so a crash leaves the last finished state as it was.
 
     ``batch_latest`` is filled from the run's rows already in ``batch_results`` by one
-    ``INSERT … SELECT … ON CONFLICT`` inside the database (10⁶ Python-side upserts took ~8 s)."""
+    ``INSERT … SELECT … ON CONFLICT`` inside the database (not an upsert per asset from Python)."""
     ensure_schema(eng)
     with _begin(eng) as c:
         c.execute(sa.text(

@@ -8,7 +8,7 @@ IPC files into the run's checkpoint folder (``<out>.parts/input/``). A worker me
 them (``pa.memory_map`` + ``pa.ipc.open_file``), slices or takes its partition's rows (a slice
 of consecutive rows is zero-copy) and converts only those to pandas.
 
-Why: each worker used to hash the user's file (sha256 of ~150 MB at 10⁶ assets) and decode it
+Why: each worker used to hash the user's whole file (sha256) and decode it
 from the top (a Parquet file of one row group cannot be skipped into), so at 2 workers each
 decoded the whole input — half of it for rows the other worker valued — and a CSV file was
 parsed whole by every worker. The run's process reads the input anyway (it hashes it and the
@@ -41,10 +41,10 @@ from .io import read_one_table, read_portfolio, record_siblings
 
 __all__ = ["Staged", "StagedRead", "discard", "drop", "settle", "stage", "stageable", "staging_dir"]
 
-#: Rows per record batch of the Parquet decode and of the staged files (~4 MB of a 37-column
-#: card table): the run's process holds about one batch of the input at a time, and batches
-#: this small reuse the allocator's pages — at 65,536 rows (~30 MB) each batch was fresh memory
-#: the kernel zeroed (10⁶ assets: 2.3–2.7 s of system CPU against 0.4–1.0 s at 8,192, measured).
+#: Rows per record batch of the Parquet decode and of the staged files: the run's process
+#: holds about one batch of the input at a time, and batches this small reuse the allocator's
+#: pages — at 65,536 rows each batch was fresh memory the kernel zeroed, at a cost in system
+#: CPU (``benchmarks/bench_runproc.py`` prints the staging threads' system CPU).
 BATCH = 8_192
 MAIN = "main"
 
@@ -136,8 +136,8 @@ def stage(path: Path, folder: Path, names: tuple[str, ...], record_names: tuple[
     one = _stage_parquet if path.suffix.lower() == ".parquet" else _stage_csv
     # the hash and each table on a thread of their own (hashlib and Arrow release the GIL): the
     # staging is the run's serial work before its first partition, and once the cluster is up
-    # (~1.2 s) the second core would otherwise idle while this process stages; Arrow's buffers
-    # from jemalloc's pool (batch.arrowpool: half the system CPU of the default pool's)
+    # the second core would otherwise idle while this process stages; Arrow's buffers from
+    # jemalloc's pool (batch.arrowpool: less system CPU than the default pool's)
     with quiet_pool(), ThreadPoolExecutor(max_workers=2 + len(sides), thread_name_prefix="stage") as ex:
         f_hash = ex.submit(hashed)
         f_main = ex.submit(one, path, folder / f"{MAIN}.arrow", names)
@@ -172,9 +172,9 @@ def _stage_parquet(src: Path, dest: Path, names: tuple[str, ...]) -> StagedRead:
     the columns ``names`` of every batch for the plan. The file's schema, with its pandas
     metadata, goes with the copy, so the workers' frames convert as ``pd.read_parquet`` does.
 
-    (Text columns of few values written dictionary-encoded made the copy ~525 MB instead of
-    ~917 MB at 10⁶ assets, but cost as much CPU to encode as the smaller write saved, and each
-    worker ~1 ms per partition to decode: measured, not kept.)"""
+    (Text columns of few values written dictionary-encoded made the copy smaller, but cost as
+    much CPU to encode as the smaller write saved, and each worker CPU per partition to decode:
+    measured, not kept.)"""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -187,8 +187,8 @@ def _stage_parquet(src: Path, dest: Path, names: tuple[str, ...]) -> StagedRead:
     check, gaps = _gappy(schema), set()
     with pa.OSFile(str(dest), "wb") as fh, pa.ipc.new_file(fh, schema) as w:
         # one thread per table: the tables and the hash are already staged on threads of their
-        # own (stage), and Arrow's column threads on top cost 0.1-0.3 CPU-s more per table at
-        # 10⁶ assets (thread hand-offs of 8,192-row batches) for ~0.1 s less wall (measured)
+        # own (stage), and Arrow's column threads on top cost more CPU per table (thread
+        # hand-offs of 8,192-row batches) than the little wall time they save (measured)
         for b in pf.iter_batches(batch_size=BATCH, use_threads=False):
             w.write_batch(b)
             kept.append(b.select(want))
@@ -246,7 +246,7 @@ def settle(staged: Staged, parts: Path) -> Staged:
 def drop(staged: Staged | None) -> None:
     """Remove the staged copy once every partition is valued (a resumed run stages its input
     again): its pages leave the page cache before the run writes and ``fsync``-s its results,
-    and those of it not yet written back never are (~917 MB at 10⁶ assets)."""
+    and those of it not yet written back never are (the whole input, uncompressed)."""
     if staged is not None:
         shutil.rmtree(staged.folder, ignore_errors=True)
 

@@ -10,10 +10,10 @@ what the run's or the user's process must not:
   10,000 assets allocates thousands of temporary arrays of 80–240 kB. With glibc's defaults,
   memory freed at the top of the heap goes back to the system (trim threshold 128 kB) and
   arrays above the mmap threshold are fresh mappings, so the next partition's arrays fault
-  their pages in again and the kernel zeroes them: ~3,600 page faults a partition. With a
-  trim threshold of 256 MiB and an mmap threshold of 32 MiB (glibc's largest) the worker reuses
-  its heap instead. Measured with ``benchmarks/bench_partition.py`` (one 10,000-asset partition,
-  process CPU): 58–59 ms → 46 ms, the engine's stage 45 → 32 ms. The price is a worker's
+  their pages in again and the kernel zeroes them, partition after partition. With a trim
+  threshold of 256 MiB and an mmap threshold of 32 MiB (glibc's largest) the worker
+  reuses its heap instead. ``benchmarks/bench_partition.py`` measures it (one 10,000-asset
+  partition, process CPU, with and without ``--malloc-defaults``). The price is a worker's
   resident memory staying near its largest partition's peak between partitions.
 """
 from __future__ import annotations

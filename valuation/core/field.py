@@ -147,7 +147,7 @@ def F(path: str, kind: str, zh: str, en: str, help_zh: str = "", help_en: str = 
 # Bounded work (docs/SECURITY.md "Bounded work"): the lists that drive computation are capped so
 # that the largest card the table allows costs about one second of CPU (benchmarks/bench_limits.py
 # prints the figure). A forecast from history (statsmodels ETS/ARIMA chosen by AIC) is the
-# dearest step, ~0.6-1.3 s whatever its length; a per-period list never needs more entries than
+# dearest step, whatever its length; a per-period list never needs more entries than
 # the 50 periods ``income.periods`` allows.
 DEFAULT_MAX_ITEMS = 50
 MAX_ITEMS: dict[str, int] = {
@@ -157,8 +157,8 @@ MAX_ITEMS: dict[str, int] = {
 }
 _LIST_KINDS = frozenset({"records", "list_number", "list_str", "stream", "matrix"})
 #: Cards per synchronous HTTP batch, and cards with a revenue history among them (each
-#: forecast ~0.1–0.8 s): more become a background run (service settings ``max_batch``,
-#: ``max_batch_forecasts`` default to these).
+#: forecast a statsmodels fit, the dearest step): more become a background run (service
+#: settings ``max_batch``, ``max_batch_forecasts`` default to these).
 BATCH_MAX_CARDS, BATCH_MAX_FORECASTS = 1000, 1
 
 # Top-level sections of each document; any other key is an unknown field.

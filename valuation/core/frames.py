@@ -26,7 +26,7 @@ __all__ = ["arrow_str_array", "asset_columns", "frame_of_arrays", "frame_of_colu
 
 def _member(values: Any, members: Any) -> np.ndarray:
     """``values ∈ members`` as a bool array, by one hash lookup on object arrays (pandas' isin on
-    Arrow strings with a Python set walks the set in Python: ~30 ms per call at 50,000 rows)."""
+    Arrow strings with a Python set walks the set in Python)."""
     look = pd.Index(np.asarray(members, dtype=object)).unique()
     return look.get_indexer(np.asarray(values, dtype=object)) >= 0
 
@@ -36,8 +36,8 @@ def text_positions(values: Any, ids: Any) -> np.ndarray:
     read as it is stored) of each of ``values`` (a pandas column, read as ``astype("str")``
     reads it, or an array of text; missing → -1, as is a value not in ``ids``), by Arrow's hash
     look-up (``pyarrow.compute.index_in``): a records table's asset ids matched to the assets
-    without making a Python string of each id (a pandas ``Index`` look-up of 30,000 record
-    ids cost ~2 ms a 10,000-asset partition, ~0.6 ms this way)."""
+    without making a Python string of each id (as a pandas ``Index`` look-up of the record
+    ids does; ``benchmarks/bench_partition.py`` measures a partition)."""
     import pyarrow.compute as pc
 
     if isinstance(values, pd.Series) and not isinstance(values.dtype, pd.StringDtype):
@@ -52,8 +52,8 @@ def text_positions(values: Any, ids: Any) -> np.ndarray:
 
 def label_codes(s: pd.Series, labels: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray | None] | None:
     """The position in ``labels`` of each value of an Arrow-stored text column, by Arrow's hash
-    look-up (``pyarrow.compute.index_in``: ~50 µs a 10,000-row column, where factorising it
-    and looking up each distinct value took ~130 µs): ``(codes, missing)`` — int16 codes, -1
+    look-up (``pyarrow.compute.index_in``: one pass in Arrow, instead of factorising the
+    column and then looking up each distinct value in Python): ``(codes, missing)`` — int16 codes, -1
     where missing, and which rows are missing (None when none is) — when every value given
     is one of ``labels`` as it stands. None for another column (not Arrow-stored, or a value
     not matched as it stands: the caller reads it its own way, value by value)."""
@@ -90,8 +90,8 @@ def frame_of_columns(out: dict[str, Any], index: pd.Index) -> pd.DataFrame:
 def frame_of_arrays(cols: Mapping[str, Any], index: pd.Index) -> pd.DataFrame:
     """``pd.DataFrame(cols, index=index)`` for the result columns a method builds: numpy
     arrays of numbers or bools, and of text (unicode arrays, or object arrays holding str
-    only), which that constructor turns into "str" columns one Arrow conversion each, ~30 µs
-    a column. Here the text of all columns is converted at once and the frame assembled by
+    only), which that constructor turns into "str" columns one Arrow conversion each, a fixed
+    cost per column. Here the text of all columns is converted at once and the frame assembled by
     :func:`frame_of_columns`: the same frame, dtypes and blocks included. Anything else (another
     column type, an object array holding None or numbers, no rows) goes to the constructor.
     """
@@ -143,7 +143,7 @@ def asset_columns(table: AssetTable, names: Sequence[str]) -> dict[str, Any]:
 
 def str_arrays(texts: Sequence[list[Any]], n: int) -> list[pd.api.extensions.ExtensionArray]:
     """A "str" array of each list of ``n`` str values, all converted by ONE Arrow call and
-    sliced: a conversion per column costs ~10–30 µs more than a slice, and a method's result
+    sliced: a conversion per column has a fixed cost a slice does not, and a method's result
     frame has ~10 text columns."""
     if not texts:
         return []
@@ -215,8 +215,8 @@ def column_floats(a: pd.DataFrame | AssetTable, name: str) -> np.ndarray:
 
 def column_list(a: pd.DataFrame | AssetTable, name: str) -> list[Any]:
     """The values of a column as a list of Python objects: Arrow text by Arrow's
-    ``to_pylist`` (missing → None; pandas' ``to_numpy`` spends ~50 µs filling the missing
-    values of a one-row column), other columns ``a[name].to_numpy(dtype=object).tolist()``;
+    ``to_pylist`` (missing → None; pandas' ``to_numpy`` has a fixed cost filling the missing
+    values, even of a one-row column), other columns ``a[name].to_numpy(dtype=object).tolist()``;
     a table's text and enum labels with None missing (:meth:`AssetTable.values_list`)."""
     if not isinstance(a, pd.DataFrame):   # an AssetTable: text and enum labels, None missing
         return a.values_list(name)

@@ -14,7 +14,7 @@ import yaml
 __all__ = ["repo_root", "models_dir", "load_model_file", "load_models_dir", "param_defaults"]
 
 # the files shipped with the engine (trusted: user imports go through library/safe_load);
-# libyaml's parser reads them ~7x faster than the pure-Python one, with the same safe constructors
+# libyaml's parser (C) reads them much faster than the pure-Python one, with the same safe constructors
 _MODEL_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 

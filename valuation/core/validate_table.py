@@ -122,7 +122,7 @@ def validate_columns(df: pd.DataFrame, kind: str = "card"
 
 class _RowIds:
     """The rows' asset ids as the issues name them (``ids[r]``), a Python list made on first
-    use: a table without issues never makes it (~0.2 ms a 10,000-row Arrow column)."""
+    use: a table without issues never makes it (one Python string per row of an Arrow column)."""
 
     def __init__(self, ids: pd.Series):
         self._ids, self._list = ids, None
@@ -148,8 +148,7 @@ def _printable(s: pd.Series) -> bool:
     """Whether the text of a column (its str values, joined) is all printable — then the input
     gate (:func:`~valuation.core.gate.table_text_issues`) finds nothing in it: every character
     it refuses is non-printable (tests/core/test_hostile_cli_api.py). Arrow-stored text is
-    joined by Arrow (``binary_join``): ~0.2 ms a 10,000-row column, where making a Python
-    string of each value took ~0.5 ms."""
+    joined by Arrow (``binary_join``), without making a Python string of each value."""
     if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -171,8 +170,8 @@ def _printable(s: pd.Series) -> bool:
 def _printable_ascii(arr: Any) -> bool:
     """Whether the bytes of an Arrow string array's values (from its first value's start to
     its last's end: nulls' bytes, if any, included) are all printable ASCII (0x20–0x7E) — then
-    every value is printable text; ~20 µs a 10,000-row column of ids, where joining the text
-    took ~0.2 ms. False also when there is another byte (the caller then joins the text)."""
+    every value is printable text, read off the value buffer as it is, where joining the text
+    copies it. False also when there is another byte (the caller then joins the text)."""
     import pyarrow as pa
 
     if not len(arr):
@@ -338,7 +337,7 @@ _DTYPES: dict[tuple[str, ...], pd.CategoricalDtype] = {}
 
 def _category_dtype(labels: tuple[str, ...]) -> pd.CategoricalDtype:
     """The Categorical dtype of an enumeration, made once (its categories are checked when it
-    is made: ~60 µs an enum column of every table otherwise)."""
+    is made, which would otherwise be paid for an enum column of every table)."""
     dt = _DTYPES.get(labels)
     if dt is None:
         dt = _DTYPES[labels] = pd.CategoricalDtype(list(labels))

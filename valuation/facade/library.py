@@ -18,8 +18,8 @@ _DEFAULT_URLS: dict[tuple[str | None, str] | None, str] = {}
 
 def default_db_url() -> str:
     """The default database's URL (:func:`valuation.library.database.default_url`): imported
-    here, not at the top, as the database module brings SQLAlchemy (~0.1 s at every start of a
-    CLI call or the service), which an appraisal against the seed files never uses."""
+    here, not at the top, as the database module brings SQLAlchemy (an import paid at every
+    start of a CLI call or the service), which an appraisal against the seed files never uses."""
     from ..library.database import default_url
 
     return default_url()

@@ -9,7 +9,7 @@ from .records import LIBRARIES, STATUSES, AuditRecord, Entry
 if TYPE_CHECKING:
     from .store import IntegrityCheckError, Store, default_url, open_store
 
-# the store (SQLAlchemy, ~0.1 s) on first use: the approaches import the case schema of
+# the store (SQLAlchemy, slow to import) on first use: the approaches import the case schema of
 # ``valuation.library.cases`` through this package, and an appraisal with explicit comparables
 # or a Dask worker never opens a store
 __getattr__ = lazy_names(__name__, {".store": ("IntegrityCheckError", "Store", "default_url", "open_store")})

@@ -3,8 +3,8 @@ snapshot id (docs/DESIGN.md §6, "snapshot id").
 
 Every appraisal asks the store for its snapshot id (:meth:`~valuation.library.reads.StoreReads.
 snapshot_id`), which must change as soon as any writer — this process or another — commits a
-new active version. Asking the database costs a query (~0.5 ms through SQLAlchemy) per
-appraisal; this probe answers "nothing was committed since" without one where the database
+new active version. Asking the database costs a query through SQLAlchemy per appraisal;
+this probe answers "nothing was committed since" without one where the database
 offers a way:
 
 * SQLite file: ``PRAGMA data_version`` on a connection of its own that never writes. SQLite

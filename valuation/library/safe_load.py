@@ -1,7 +1,8 @@
 """Reading library export files safely: bounded before anything is built or stored.
 
-The audit of issue 18 imported a few hundred bytes of YAML whose aliases expanded to ~80 MB in
-the database (a "billion laughs" bomb), and binary or deeply nested files ended in tracebacks.
+The audit of issue 18 imported a few hundred bytes of YAML whose aliases expanded to orders of
+magnitude more in the database (a "billion laughs" bomb), and binary or deeply nested files
+ended in tracebacks.
 This module refuses, with the bilingual error shape of ``core/errors.py``, before the document
 is built:
 
@@ -32,7 +33,7 @@ from ..core.gate import INT_BOUND, LIMITS
 
 __all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_INT", "check_tree", "load_document", "load_text"]
 
-#: Largest export file read (bytes). The whole seeded store exports to well under 10 MB.
+#: Largest export file read (bytes). The whole seeded store exports to a small fraction of it.
 MAX_BYTES = 256 * 1024 * 1024
 #: Deepest nesting of mappings and lists: the input gate's (core/gate.py), one definition for
 #: cards and library exports (an export entry's content sits at depth 4 of the file).

@@ -63,8 +63,8 @@ def step(step_id: str, label_zh: str, label_en: str, formula: str, inputs: Mappi
          value: Any, clauses: list[str] | tuple[str, ...] = (), unit: str = "", note_zh: str = "",
          note_en: str = "") -> TraceStep:
     """Build a trace step with plain-Python (JSON-safe) values."""
-    # ``{k: _plain(v) ...}`` with the common leaves (Python floats and text, ~80 % of the
-    # ~25 inputs a card's steps hold) answered in the loop, not by a call each
+    # ``{k: _plain(v) ...}`` with the common leaves (Python floats and text, most of the
+    # inputs a card's steps hold) answered in the loop, not by a call each
     plain = {}
     for k, v in inputs.items():
         t = type(v)
@@ -137,8 +137,9 @@ def text_where(cond: np.ndarray, yes: str, no: str) -> np.ndarray:
 def nan_to_num(x: Any, nan: float = 0.0) -> Any:
     """``np.nan_to_num(x, nan=nan)`` (NaN → ``nan``, ±inf → ± the largest float, a new array).
     A float64 array of one or more dimensions without infinities takes one ``np.where`` — the
-    same values, -0.0 included — at about half the cost (~4 against ~8 µs a call on a few
-    rows; an appraisal calls it dozens of times); everything else is ``np.nan_to_num`` itself."""
+    same values, -0.0 included — where ``np.nan_to_num`` checks NaN, +inf and -inf each on
+    its own (an appraisal calls it dozens of times on a few rows); everything else is
+    ``np.nan_to_num`` itself."""
     if type(x) is np.ndarray and x.dtype == np.float64 and x.ndim:
         out = np.where(np.isnan(x), nan, x)
         if not np.isinf(out).any():

@@ -58,7 +58,7 @@ _S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(
 
 def _splitmix_inplace(x: np.ndarray) -> np.ndarray:
     """:func:`_splitmix` written into ``x`` (a uint64 array the caller owns): the same bits
-    with one scratch array instead of ~8 temporaries (a numpy call costs 1–5 µs even on a
+    with one scratch array instead of ~8 temporaries (a numpy call has a fixed cost even on a
     few hundred numbers; the draws of one card are ~20 such calls)."""
     t = np.empty_like(x)
     np.add(x, _C1, out=x)
@@ -121,7 +121,8 @@ def uniforms_lhs(keys: np.ndarray, draws: int, stream: int) -> np.ndarray:
 def uniforms_lhs_many(keys: np.ndarray, draws: int, streams: Sequence[int]) -> np.ndarray:
     """(len(streams), n, draws): :func:`uniforms_lhs` of each stream, in one pass — the same
     bits (elementwise draws, each row's order sorted on its own), with one set of numpy calls
-    instead of one per parameter (~20 calls of 1–5 µs each, 6–9 parameters a reconciliation)."""
+    instead of one per parameter (~20 calls of fixed cost each, 6–9 parameters a
+    reconciliation)."""
     streams = list(streams)
     if not streams:
         return np.zeros((0, len(keys), int(draws)))

@@ -174,7 +174,7 @@ def _tornado_columns(index: Any, ps: Sequence[Param], nominals: Sequence[np.ndar
     base = Y[:, 0]
     ids = [str(a) for a in index.tolist()]
     # one long frame, parameter-major like a concatenation of one block per parameter, built
-    # in one construction (a frame per parameter, concat and a two-key sort cost ~7 ms a call)
+    # in one construction (not a frame per parameter, a concat and a two-key sort)
     ylo, yhi = Y[:, 1::2].T, Y[:, 2::2].T                       # (P, n)
     present = ~np.isnan(np.stack(nominals))
     swing = np.where(present, np.abs(yhi - ylo), 0.0)

@@ -423,7 +423,7 @@ def _guided_columns(pf: Portfolio, methods: Mapping[str, MethodFn], W: np.ndarra
     cols: dict[str, Any] = {"estimate": med if pt == "median" else mean, "low": lo, "high": hi,
                             "coverage": cov, "median": med, "mean": mean,
                             "draws": count, "low_se": lo_se, "high_se": hi_se}
-    for m in names if medians else ():     # the frame is built once (a column set per approach ~0.5 ms)
+    for m in names if medians else ():     # the frame is built once (not a column set per approach)
         cols[f"{m}_median"] = row_quantiles(per[m], np.full(n, 0.5)) if m in per else np.full(n, np.nan)
     if return_draws:
         cols["_draws"] = R

@@ -1,11 +1,11 @@
 """Request coalescing (micro-batching) of single-card appraisals.
 
-Why: an explained appraisal has a large fixed cost per evaluation (one card ~30 ms, ten
-~57 ms, twenty ~80 ms on the 2-core reference machine), and the service computes one
+Why: an explained appraisal has a large fixed cost per evaluation and a small cost per card
+(``benchmarks/bench_service.py --batch-cost`` measures both), and the service computes one
 evaluation at a time per compute slot (CPU-bound Python, more threads only fight over the
 GIL). Twenty concurrent clients with distinct cards computed one by one would queue behind
-each other for a second or more. An evaluation of twenty cards together costs under three
-times one card, and an asset's result does not depend on its neighbours in a portfolio
+each other, each paying the fixed cost. An evaluation of twenty cards together pays it once,
+and an asset's result does not depend on its neighbours in a portfolio
 (``tests/test_method_conformance.py::test_whole_appraisal_independent_of_the_portfolio``), so
 requests that arrive while the CPU slot is busy wait in a queue here, and when the slot frees,
 all of them (up to ``max_batch``) are computed in one call of ``run`` — each request receives

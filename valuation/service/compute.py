@@ -32,8 +32,8 @@ __all__ = ["ComputePool", "appraise_rendered", "default_processes", "warm_engine
 def limit_blas_threads(n: int) -> None:
     """At most ``n`` BLAS threads in this process and in the compute processes it spawns
     (0: leave the library's default). An appraisal's matrices are small, and spare BLAS threads
-    only spin: on a loaded 2-core machine a history forecast cost ~7.7 s of CPU with OpenBLAS's
-    default threads against ~0.7 s with one (docs/SECURITY.md "Bounded work")."""
+    only spin: on a loaded 2-core machine a history forecast cost many times the CPU with
+    OpenBLAS's default threads that it costs with one (docs/SECURITY.md "Bounded work")."""
     if n <= 0:
         return
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -51,14 +51,13 @@ def default_processes(workers: int = 1, cpus: int | None = None) -> int:
 
     Why (measured again for issue 20 step 6, which asked whether the pool still pays for itself
     with a cheaper appraisal; ``benchmarks/bench_service.py --batch-cost``, CPU time, so the
-    figures hold on a shared machine): an explained evaluation of E01 cards costs ~22 ms for
-    one card, 27–30 ms for ten and 39–42 ms for twenty — ~20 ms per evaluation and ~1 ms per
-    card. Twenty closed-loop clients are one batch of 20 per round computing here, two batches
-    of 10 side by side with two processes (plus ~0.2 ms of pickling): the pool pays the fixed
-    cost twice per round (~3.0 against ~2.1 ms of CPU per answer) and buys the second core.
-    One adjacent pair of ``bench_service.py`` runs on the 2-core machine (load average ~4 from
-    other work): p50 37.2 / p99 54.6 ms at 525 req/s with two processes, p50 43.6 / p99 56.0 ms
-    at 452 req/s without. The cheaper the fixed cost becomes, the larger the share of the
+    figures hold on a shared machine): an explained evaluation has a large fixed cost per
+    evaluation and a small cost per card. Twenty closed-loop clients are one batch of 20 per
+    round computing here, two batches of 10 side by side with two processes (plus the
+    pickling): the pool pays the fixed cost twice per round, more CPU per answer, and buys the
+    second core. In adjacent ``bench_service.py`` runs on the 2-core machine (loaded by other
+    work) two processes gave both lower latency (p50 and p99) and more requests per second
+    than none. The cheaper the fixed cost becomes, the larger the share of the
     per-card part the second process halves. Where the spare core is taken by other work, 0 is
     the cheaper choice. With ``--workers N`` each worker would start its own pool: N × cores
     processes fighting over the cores, so none by default."""
@@ -97,7 +96,7 @@ def warm_engine(library: Any) -> int:
     once against ``library``, as a request would; returns how many were appraised.
 
     Why: a process's first appraisals fill its caches — the market approach's fit of the case
-    library (~3.5 s for the 2,000 seed cases), compiled rules, parsed model files, lazily
+    library (seconds for the 2,000 seed cases), compiled rules, parsed model files, lazily
     imported modules. Without this the first requests after a start wait seconds (a client
     with a 2 s timeout gave up on them). A card that fails is skipped: warming is best effort
     and never stops the service from starting."""

@@ -4,7 +4,7 @@ Why: the service caches the library snapshot id (1 s) and verified API keys (2 s
 entry expires under load, every request arriving before the first re-read finishes would do
 its own database read in a worker thread — with twenty concurrent clients, twenty thread hops
 and twenty reads, each waiting for the interpreter lock while an appraisal computes. One read
-answers them all. A caller may get a value read up to one read's duration (~1 ms) before it
+answers them all. A caller may get a value read up to one read's duration before it
 arrived — well inside the caches' own staleness; where no staleness is allowed (a key cache of
 0 s: "read on every request") the service does not use it.
 """

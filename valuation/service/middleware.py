@@ -116,8 +116,8 @@ class ServiceMiddleware:
         let the route answer it.
 
         Why: a single appraisal is the service's hot path, and FastAPI's per-request work
-        (resolving the key, bearer and query dependencies; ~0.25 ms of the ~0.45 ms the app
-        spent on a cached answer) runs on the one event loop that must also answer every
+        (resolving the key, bearer and query dependencies: most of what the app spent on a
+        cached answer) runs on the one event loop that must also answer every
         other client of a coalesced batch. Taken only for: no query string or ``trace=true``
         / ``trace=false``; exactly one ``X-API-Key`` header and no ``Authorization``; a key
         that is valid with the appraiser role and within its rate; a body that is a JSON

@@ -1,7 +1,8 @@
 """JSON bytes of a response body, rendered once.
 
 orjson (the service extra) writes the same compact UTF-8 JSON as Starlette's ``JSONResponse``
-about 15× faster (a 20 KB appraisal: ~0.05 ms instead of ~0.7 ms); what it refuses (an
+(``json.dumps``, then the text encoded to bytes) in far less time, straight to bytes
+(``benchmarks/bench_service.py`` measures the service's latency); what it refuses (an
 integer beyond 64 bits echoed from a request, say) is rendered by the standard library as
 ``JSONResponse`` renders it. Bytes are already rendered and pass through unchanged, which lets
 an appraisal be rendered where it is computed (a worker thread or process) and be cached as
@@ -38,8 +39,8 @@ def render_json(content: Any) -> bytes:
 def render_result(result: Result) -> bytes:
     """``render_json(result.to_dict())``, without building the cleaned copy first.
 
-    ``to_dict`` walks the ~2,000 values of a traced appraisal in Python (~0.25 ms; orjson
-    then writes them in ~0.02 ms). Here orjson writes the result's own values: the plain ones
+    ``to_dict`` walks the ~2,000 values of a traced appraisal in Python, which costs far more
+    than orjson's writing them. Here orjson writes the result's own values: the plain ones
     (str, int, float, bool, None, dict, list, tuple) as it writes their cleaned copies —
     NaN and ±inf as null, which is what :func:`~valuation.core.result.clean` makes of them —
     and hands every other value (numpy scalars and arrays, timestamps, dates, subclasses of

@@ -64,14 +64,15 @@ class Settings:
         ``coalesce_gap_ms`` (so closed-loop clients form one batch per round instead of
         alternating groups; 0 disables the wait; a lone client never waits). The gap is as long
         as the wait by default: on a 2-core machine the clients' own process may not run for
-        10–20 ms while the workers compute, and a client that misses its round waits a whole
-        batch more.
+        a scheduler time slice or more while the workers compute, and a client that misses its
+        round waits a whole batch more.
     auth_failures_burst, auth_failures_per_second : wrong keys allowed per client address
         (token bucket) before it gets 429 without its key being looked up
         (:mod:`valuation.service.guard`).
     request_deadline_seconds : a request not answered within this time gets 504 (0 disables).
-    max_batch_forecasts : a batch with more cards that forecast from revenue history (~0.1–0.8 s
-        of CPU each) becomes a background run, so one request stays within ~1 s of CPU.
+    max_batch_forecasts : a batch with more cards that forecast from revenue history (a
+        statsmodels fit each, the dearest step) becomes a background run, so one request stays
+        within ~1 s of CPU (the budget of docs/SECURITY.md "Bounded work").
     blas_threads : BLAS threads per computing process (0: the library's default; spare threads
         only spin on an appraisal's small matrices, :func:`valuation.service.compute.limit_blas_threads`).
     """

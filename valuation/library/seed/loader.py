@@ -30,7 +30,7 @@ from ...core.models import repo_root
 from ..records import parse_date
 
 # the files shipped with the engine (trusted: user imports go through library/safe_load);
-# libyaml's parser reads them ~7x faster than the pure-Python one, with the same safe constructors
+# libyaml's parser (C) reads them much faster than the pure-Python one, with the same safe constructors
 _SEED_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 __all__ = ["SEED_DIR", "load_seeds", "seed_items"]

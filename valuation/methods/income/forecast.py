@@ -7,11 +7,12 @@ projection covers ``periods`` yearly periods with a prediction interval of the s
 (80 % by default). A quarterly or monthly history is projected in its own frequency and summed
 to years; the interval of a yearly sum then comes from 2 000 simulated paths (seeded).
 
-Used only for cards that give revenue history instead of a projection. A fit costs ~0.1–0.5 s
-of CPU and is a pure function of its inputs (the fitting is deterministic, the simulations are
-seeded), so the last :data:`_CACHE_SIZE` forecasts are kept, keyed by the exact inputs: the
-engine fits a card's history once for its own run and again for the replicated run of the
-range, and a service sees the same card more than once. Callers get their own copies.
+Used only for cards that give revenue history instead of a projection. A fit (model
+selection by AIC and simulated paths) is the dearest step of an appraisal and a pure function
+of its inputs (the fitting is deterministic, the simulations are seeded), so the last
+:data:`_CACHE_SIZE` forecasts are kept, keyed by the exact inputs: the engine fits a card's
+history once for its own run and again for the replicated run of the range, and a service
+sees the same card more than once. Callers get their own copies.
 """
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """The income approach's result columns as a frame: the output edge (until results carry
 arrays, docs/DESIGN.md §2). Text columns come as (names, codes) — a constant column (no refusals,
 the copies of one card) written by one Arrow repeat, not a str per row — or as object arrays of
-str; they become pandas "str" columns by Arrow (pandas' inference costs ~0.5 ms a column on
-4 000 rows), through :mod:`valuation.core.frames`' public constructors.
+str; they become pandas "str" columns by Arrow (pandas' inference looks at every element in
+Python), through :mod:`valuation.core.frames`' public constructors.
 """
 from __future__ import annotations
 
@@ -29,13 +29,13 @@ def labels(names: tuple[str, ...], codes: np.ndarray) -> np.ndarray:
 def str_array(values: np.ndarray) -> Any:
     """The "str" array ``pd.DataFrame`` infers from an object array of str (None: missing).
 
-    pandas infers it element by element (~0.5 ms per 4 000 rows a column); here it is one
+    pandas infers it element by element in Python; here it is one
     Arrow conversion, or one Arrow repeat when every value is the same (the reasons of a batch
     without refusals, the text columns of a portfolio replicated from one card).
     """
     values = np.asarray(values, dtype=object)
     # list.count compares by identity first: a column of one repeated str object (np.full,
-    # :func:`labels`) is recognised ~3× faster than by an elementwise ==
+    # :func:`labels`) is recognised without the comparisons an elementwise == makes
     if len(values) >= 64 and values.tolist().count(values[0]) == len(values):
         # (a short column: one conversion is cheaper)
         return arrow_str_array(pa.repeat(pa.scalar(values[0], type=pa.large_string()), len(values)))
@@ -64,7 +64,7 @@ def frame(columns: dict[str, Any], index: Any) -> Any:
                for k, v in columns.items()}
         return frame_of_columns(out, index)
     # a few rows: the text of every text column converted by ONE Arrow call and sliced (a
-    # conversion or repeat per column costs ~10 µs more than a slice; ~10 text columns a call)
+    # conversion or repeat per column has a fixed cost a slice does not; ~10 text columns a call)
     out, text = {}, []
     for k, v in columns.items():
         if isinstance(v, tuple):

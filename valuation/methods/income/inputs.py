@@ -35,7 +35,7 @@ def _forecasts(t: Any, streams: Mapping[str, np.ndarray], periods: np.ndarray, p
     The fit is a pure function of (history, horizon, method, coverage, frequency), so rows
     sharing them — the copies of an asset in a replicated portfolio (hundreds of rows, the
     history is never perturbed) — share ONE fit (the same :class:`Forecast`, read-only here)
-    or the same failure message, instead of a ~0.1–0.5 s fit per row; the rows are grouped
+    or the same failure message, instead of a statsmodels fit per row; the rows are grouped
     by array operations, not row by row."""
     H = streams.get("income.history.values")
     if H is None:

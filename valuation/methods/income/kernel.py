@@ -64,9 +64,9 @@ class DiscountResult:
 
 # Elementwise work on assets × periods arrays is done on whole (n, T) arrays: an operation
 # broadcasting an (n,) column over the T columns (``x[:, None] * F``) runs numpy's inner loop
-# once per row, over T ≈ 5 elements, ~8× slower than on two (n, T) arrays for the thousands of
-# rows of a replicated portfolio. Each element is still the one IEEE operation on the same two
-# numbers, so the results are the same to the last bit. (The powers keep their broadcast form:
+# once per row, over T ≈ 5 elements — a loop start per row, where two (n, T) arrays take one
+# loop — for the thousands of rows of a replicated portfolio. Each element is still the one
+# IEEE operation on the same two numbers, so the results are the same to the last bit. (The powers keep their broadcast form:
 # a contiguous power may take another, vectorised code path on some CPUs.)
 def per_row(x: np.ndarray, n_periods: int) -> np.ndarray:
     """``x[:, None]`` as a contiguous (n, T) array (each row T copies of x[i])."""
@@ -76,7 +76,7 @@ def per_row(x: np.ndarray, n_periods: int) -> np.ndarray:
 
 def rows_all(m: np.ndarray) -> np.ndarray:
     """``m.all(axis=1)`` of an (n, T) bool array, a column at a time (numpy reduces each row's
-    T ≈ 5 values in a loop of its own: ~4× slower on the thousands of rows of a replicated
+    T ≈ 5 values in a loop of its own, a loop start per row of the thousands of a replicated
     portfolio; a logical reduction, so the same result whatever the order)."""
     m = np.asarray(m, bool)
     if m.shape[1] == 0:
@@ -131,8 +131,8 @@ def _row_sum_checked() -> bool:
 
 def row_sum(x: np.ndarray) -> np.ndarray:
     """``x.sum(axis=1)`` of an (n, T) float array, bit for bit: a column at a time for
-    T ≤ 7 (numpy reduces each row's few values in a loop of its own, ~4× slower on the
-    thousands of rows of a replicated portfolio), numpy's own sum otherwise."""
+    T ≤ 7 (numpy reduces each row's few values in a loop of its own, a loop start per row of
+    the thousands of a replicated portfolio), numpy's own sum otherwise."""
     x = np.asarray(x, float)
     if x.ndim == 2 and 1 <= x.shape[1] <= _ROW_SUM_MAX and _row_sum_checked():
         return _row_sum_cols(x)

@@ -55,8 +55,8 @@ LEVEL0_FORMS = tuple(f for f in SIGMA_FORMS if f[1] == f[2] == 0)[:1]
 MIN_HALF = 0.05
 #: cases of an exchange needed for its own conformal quantile (else the pooled one)
 MONDRIAN_MIN = 8
-#: GroupKFold folds of the family- / provider-left-out calibration residuals (5: the CPU of one
-#: library fit stays about twice the first round's; 10 folds measured no better on DaDaDa)
+#: GroupKFold folds of the family- / provider-left-out calibration residuals (5: each fold is
+#: a fit, so the folds set a library fit's CPU; 10 folds measured no better on DaDaDa)
 CAL_FOLDS = 5
 
 Level = tuple[np.ndarray, dict[int, np.ndarray], np.ndarray]

@@ -29,7 +29,7 @@ def _w(code: str, zh: str, en: str, severity: str = "warning", **values: Any) ->
 
 def market_warnings(ids: Any, out: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """Warnings per asset from the outputs of :func:`.value._value`."""
-    ids = ids.tolist()      # element access on an Arrow-backed Index costs ~15 µs a call
+    ids = ids.tolist()      # element access on an Arrow-backed Index goes through Arrow each time
     fr, pc = out["_cols"], out["_pairs"]     # the arrays behind the frames
     app = fr["applicable"]
     res: dict[str, list[dict[str, Any]]] = {}
@@ -56,7 +56,7 @@ def _band_warnings(res: dict[str, list[dict[str, Any]]], ids: list[Any], app: np
         br = {k: v[keep] for k, v in br.items()} if keep.any() else None
     if br is not None:
         # one warning per asset and kind, listing every breach with its number
-        # the texts as Python strings (pandas' string pipeline cost ~10 ms an appraisal)
+        # the texts as Python strings (pandas' string pipeline: a Series per operation)
         coef_all = br["coefficient"].tolist()
         is_prod = np.array([c == "product" for c in coef_all], dtype=bool)
         lab_zh = {k: f"{k.upper()} {v[0]}" for k, v in COEFFICIENT_LABELS.items()}
@@ -68,7 +68,7 @@ def _band_warnings(res: dict[str, list[dict[str, Any]]], ids: list[Any], app: np
         txt_en = np.array([c + " ΠX = " + v if pr else c + " " + lab_en.get(k, "") + " = " + v
                            for c, k, v, pr in zip(case_s, coef_all, val, is_prod.tolist())], dtype=object)
         # group by (subject, kind) with one stable sort and slice boundaries: pandas' groupby
-        # with Python aggregations cost ~10 s per 50,000 assets in batch runs
+        # with Python aggregations calls Python per group, i.e. per asset in batch runs
         subj = br["subject"].astype(int)
         order = np.lexsort((is_prod, subj))
         key = subj[order] * 2 + is_prod[order]
@@ -144,7 +144,8 @@ def _other_warnings(res: dict[str, list[dict[str, Any]]], ids: list[Any], out: M
 def market_traces(ids: Any, out: Mapping[str, Any]) -> dict[str, list]:
     """Calculation steps of every applicable asset (art. 23, 27)."""
     # columns are converted once and each subject's pairs are a slice of one stable sort:
-    # a row Series and a group DataFrame per asset cost ~2 ms an asset in explained batches.
+    # a row Series and a group DataFrame made per asset would cost two pandas constructions
+    # per asset in explained batches.
     # Element types are kept as before (frame cells as numpy scalars, pair values as Python
     # objects), so the steps are the same values.
     # The frame's columns are read from the arrays it was built from: the same cells (numbers

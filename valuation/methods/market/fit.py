@@ -69,7 +69,7 @@ class LibraryFit:
         if key not in self._learned:
             t = self.table
             g = t.take((t["rights_type"] == rights_type) & (t["price_mode"] == mode))
-            # here, not at the top: scikit-learn costs ~0.2 s to import and only the learned
+            # here, not at the top: scikit-learn is slow to import and only the learned
             # model (``library_estimate = learned``) uses it
             from .learned import fit_learned
             self._learned[key] = fit_learned(g, coverage=float(self.params["coverage"]))
@@ -123,7 +123,7 @@ _FITS: OrderedDict[str, LibraryFit] = OrderedDict()
 
 
 # The frame object → its content key, so that the same (immutable) case frame of a library
-# snapshot handed in on every call is not coerced and hashed again each time (~40 ms a call).
+# snapshot handed in on every call is not coerced and hashed again each time (every cell).
 _KEYS_BY_FRAME: dict[tuple[int, str], tuple[weakref.ref, tuple[Any, ...], str]] = {}
 
 

@@ -237,7 +237,7 @@ class Groups:
         """``op`` (fmin/fmax: NaN left out) over each group. Groups all of one size (a few
         comparables each) are the rows of a (groups × size) view, reduced over all groups at
         once, one column after the other — row order, as ``reduceat`` takes them (which pays
-        per group: ~150 µs for 10,000 groups, ~30 µs this way)."""
+        a fixed cost per group)."""
         if not len(self.keys):
             return np.zeros(0)
         v = np.asarray(values, dtype=float)[self.order]

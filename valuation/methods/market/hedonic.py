@@ -192,7 +192,7 @@ class HedonicModel:
                 z_lo, z_hi = np.quantile(fit.z, [0.5 - cov_ / 2, 0.5 + cov_ / 2])
             else:
                 # Student-t quantile: what ``scipy.stats.t.ppf`` computes (its ``_ppf``), without
-                # importing scipy.stats (~0.25 s at every start of a worker)
+                # importing scipy.stats (hundreds of modules, at every start of a worker)
                 t = special.stdtrit(fit.df_resid, 0.5 + cov_ / 2)
                 z_lo, z_hi = -t, t
             out["mean_log"][sel] = mu

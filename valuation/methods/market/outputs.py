@@ -28,7 +28,7 @@ def lazy_outputs(index: Any, cols: Mapping[str, Any], pc: Mapping[str, np.ndarra
                  bands: tuple[Any, Any], excluded: Callable[[], Mapping[str, np.ndarray]]
                  ) -> dict[str, Callable[[], Any]]:
     """Builders of the outputs of :func:`value_subjects` that the appraisal itself does not read
-    (a frame of a few rows costs ~1 ms, more than the valuation of a card): ``frame``, and the
+    (a frame of a few rows costs more than the valuation of a card): ``frame``, and the
     columns of ``pairs``, ``hedonic``, ``breaches`` (one row per band breach) and ``excluded``."""
     n = len(index)
 
@@ -53,7 +53,7 @@ def lazy_outputs(index: Any, cols: Mapping[str, Any], pc: Mapping[str, np.ndarra
 class _Outputs(dict):
     """The outputs of :func:`value_subjects`. The frames that the appraisal itself does not
     read (``pairs``, ``hedonic``, ``breaches``, ``excluded``) are built on first access —
-    a frame of a few rows costs ~1 ms, more than the valuation of a card."""
+    a frame of a few rows costs more than the valuation of a card."""
 
     def __init__(self, data: Mapping[str, Any], lazy: Mapping[str, Any]):
         super().__init__(data)

@@ -22,8 +22,8 @@ __all__ = ["same_unit", "select_columns"]
 _KNN_EXCLUDE = ("rights_type",)  # hard-filtered already
 # Below this many subject × candidate distances the query runs on one OpenMP thread: for a
 # single appraisal (a few subjects, or the few hundred replicated rows of its Monte Carlo
-# range and tornado, against ~10^3 cases) scikit-learn's threaded reduction costs ~100 ms of
-# thread start-up and spin-waiting on a busy 2-core machine against 1–5 ms alone. Same
+# range and tornado, against ~10^3 cases) scikit-learn's threaded reduction costs far more in
+# thread start-up and spin-waiting on a busy 2-core machine than the query alone. Same
 # neighbours and distances either way (checked on the example cards).
 _SINGLE_THREAD_BELOW = 2_000_000
 _CONTROLLER: list[Any] = []
