@@ -24,13 +24,6 @@ __all__ = ["arrow_str_array", "asset_columns", "frame_of_arrays", "frame_of_colu
            "column_floats", "column_list", "label_codes", "text_positions"]
 
 
-def _member(values: Any, members: Any) -> np.ndarray:
-    """``values ∈ members`` as a bool array, by one hash lookup on object arrays (pandas' isin on
-    Arrow strings with a Python set walks the set in Python)."""
-    look = pd.Index(np.asarray(members, dtype=object)).unique()
-    return look.get_indexer(np.asarray(values, dtype=object)) >= 0
-
-
 def text_positions(values: Any, ids: Any) -> np.ndarray:
     """The position in ``ids`` (unique text: an array, or a pandas column — an Arrow-stored one
     read as it is stored) of each of ``values`` (a pandas column, read as ``astype("str")``
