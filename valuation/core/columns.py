@@ -185,10 +185,17 @@ def _category_codes(spec: ColumnSpec, labels: pd.Series, miss: int) -> np.ndarra
     rows read through the Categorical's own codes (-1 missing → the default or -1)."""
     # (the dtype's categories and the Categorical's codes: the ``.cat`` accessor makes a new
     # Series per read, most of the cost of reading an enum column)
-    cats = labels.dtype.categories.tolist()
+    return _distinct_codes(spec, labels.dtype.categories.tolist(), labels.array.codes, miss, labels)
+
+
+def _distinct_codes(spec: ColumnSpec, distinct: list[Any], codes: np.ndarray, miss: int,
+                    labels: pd.Series) -> np.ndarray:
+    """The int16 codes of a column given as its ``distinct`` values and each row's position
+    among them (``codes``, -1 missing → ``miss``): each distinct value looked up once; a value
+    outside the enumeration is refused naming the first row of ``labels`` that holds it."""
     look = spec._codes
-    by_cat = np.array([look.get(v, _UNMATCHED) for v in cats] + [miss], dtype=np.int16)
-    out = by_cat[labels.array.codes]
+    by_value = np.array([look.get(v, _UNMATCHED) for v in distinct] + [miss], dtype=np.int16)
+    out = by_value[codes]
     unmatched = np.flatnonzero(out == _UNMATCHED)
     if len(unmatched):
         i = int(unmatched[0])

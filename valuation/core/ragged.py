@@ -26,12 +26,11 @@ import numpy as np
 import pandas as pd
 
 from .columns import (
-    _UNMATCHED,
     MISSING_CODE,
     AssetTable,
     ColumnSpec,
-    _bad_value,
     _codes_of,
+    _distinct_codes,
     _readonly,
     _spec_of,
     _text,
@@ -101,15 +100,7 @@ def _factor_codes(spec: ColumnSpec, s: pd.Series) -> np.ndarray:
             out[missing] = spec.default
         return out
     codes, uniq = pd.factorize(s)
-    look = spec._codes
-    miss = MISSING_CODE if spec.default is None else spec.default
-    by_value = np.array([look.get(v, _UNMATCHED) for v in uniq.tolist()] + [miss], dtype=np.int16)
-    out = by_value[codes]
-    bad = np.flatnonzero(out == _UNMATCHED)
-    if len(bad):
-        i = int(bad[0])
-        raise _bad_value(spec, s.iloc[i], i)
-    return out
+    return _distinct_codes(spec, uniq.tolist(), codes, MISSING_CODE if spec.default is None else spec.default, s)
 
 
 def _item_values(spec: ColumnSpec, vals: list[Any]) -> np.ndarray:
