@@ -336,8 +336,8 @@ class Portfolio:
         keep[bad_rows] = False
         if bad_rows:
             typed = {c: s[keep] for c, s in typed.items()}
-        aid = typed["asset_id"]
-        ids = (aid if isinstance(aid.dtype, pd.StringDtype) else aid.astype(str)).to_numpy(dtype=object)
+        aid = typed["asset_id"]        # (a "str" column: coerce_column reads every str field as text)
+        ids = aid.to_numpy(dtype=object)
         index = pd.Index(ids, name="asset_id")
         # the validated columns straight into the typed table (no assets frame: an edge)
         scalar = {f.column for f in _scalar_fields()}
