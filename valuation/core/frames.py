@@ -144,9 +144,6 @@ def str_arrays(texts: Sequence[list[Any]], n: int) -> list[pd.api.extensions.Ext
     return [arrow_str_array(big.slice(i * n, n)) for i in range(len(texts))]
 
 
-
-
-
 def arrow_str_array(values: pa.Array) -> pd.api.extensions.ExtensionArray:
     """The pandas "str" array over a large_string Arrow array (what ``pd.array(vals, dtype="str")``
     builds for str/None values, at a tenth of the cost). A dtype object of its own, as there:
