@@ -43,7 +43,7 @@ from .frames import asset_columns, frame_of_columns
 from .layout import SECTION_FLAGS, _card_plan
 from .validate import check_document
 
-__all__ = ["AssetTable", "ColumnSpec", "MISSING_CODE", "asset_specs"]
+__all__ = ["AssetTable", "ColumnSpec", "MISSING_CODE", "asset_specs", "text_has"]
 
 #: the code of a missing enum value
 MISSING_CODE = -1
@@ -449,3 +449,12 @@ def _text(spec: ColumnSpec, vals: list[Any], n: int) -> np.ndarray:
     out = np.empty(n, dtype=object)
     out[:] = vals
     return _text_column(spec, out)
+
+
+def text_has(values: np.ndarray) -> np.ndarray:
+    """Whether each text value (None missing) has text other than whitespace."""
+    out = np.zeros(len(values), dtype=bool)
+    given = np.flatnonzero(np.not_equal(values, None))     # (most are missing: tested in C)
+    if len(given):
+        out[given] = [type(v) is str and v.strip() != "" for v in values[given].tolist()]
+    return out

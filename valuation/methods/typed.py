@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.columns import MISSING_CODE, AssetTable
+from ..core.columns import MISSING_CODE, AssetTable, text_has
 from ..core.ragged import Ragged
 from ..core.streams import stream_array
 
@@ -94,10 +94,3 @@ def is_label(t: Any, name: str, label: str) -> np.ndarray:
     return t[name] == code_of(t, name, label)
 
 
-def text_has(values: np.ndarray) -> np.ndarray:
-    """Whether each text value (None missing) has text other than whitespace."""
-    out = np.zeros(len(values), dtype=bool)
-    given = np.flatnonzero(np.not_equal(values, None))     # (most are missing: tested in C)
-    if len(given):
-        out[given] = [type(v) is str and v.strip() != "" for v in values[given].tolist()]
-    return out

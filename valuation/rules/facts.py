@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.columns import AssetTable
+from ..core.columns import AssetTable, text_has
 from .runtime import _missing
 
 __all__ = ["FACTS", "fact_types", "fact_arrays", "describe_facts", "empty_facts", "METHODS"]
@@ -329,11 +329,7 @@ def _rights_facts(src: _Sources, vd: np.ndarray, inc_gate: np.ndarray) -> dict[s
     rights = _first(src.mcol("income", "rights_years_remaining"), rights_card)
     life_req = _first(src.mcol("income", "life_requested"), src.num("income_periods"))
     # a renewal counts only with its evidence named on the card (methods/income/term.py)
-    ev = t["rights_renewal_evidence"]              # (text, None missing: looked at where given)
-    given = np.flatnonzero(np.not_equal(ev, None))
-    evidence = np.zeros(n, bool)
-    evidence[given] = [type(x) is str and bool(x.strip()) for x in ev[given].tolist()]
-    renew = t["rights_renewal_documented"] & evidence
+    renew = t["rights_renewal_documented"] & text_has(t["rights_renewal_evidence"])
     tbr = np.zeros(n, bool)
     for fr, c in ((src.mfr.get("income"), "terminal_beyond_rights"), (res, "income_terminal_beyond_rights"),
                   (res, "terminal_beyond_rights")):
