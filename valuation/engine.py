@@ -36,7 +36,7 @@ from .rules.facts import fact_arrays
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Evaluation", "evaluate", "reconciled", "ruleset_of", "run_method"]
+__all__ = ["Evaluation", "evaluate", "reconciled", "rule_hits", "ruleset_of", "run_method"]
 
 
 def run_method(name: str, pf: Portfolio, snap: LibrarySnapshot, *, trace: bool = False
@@ -161,15 +161,22 @@ def reconciled(pf: Portfolio, results: Mapping[str, MethodResult], snap: Library
     return Reconciled(guard_columns(cols), pf.index, pf.columns), expl
 
 
-def _flags(pf: Portfolio, rec: Reconciled, results: Mapping[str, MethodResult],
-           snap: LibrarySnapshot, as_of: _dt.date | None) -> dict[str, list[dict[str, Any]]]:
-    # the facts from the typed asset table and the results' arrays (no result frame is
-    # built), the hits as positions
+def rule_hits(pf: Portfolio, rec: Reconciled, results: Mapping[str, MethodResult],
+              snap: LibrarySnapshot, as_of: _dt.date | None) -> tuple[Any, dict[str, np.ndarray], Any]:
+    """``(rule set, facts, hits)``: the snapshot's compiled rules evaluated on the facts of the
+    typed asset table and the results' arrays (no result frame is built; only the facts the
+    rules read or show), the hits as positions. The step :func:`evaluate` takes before the
+    flags' messages; public for the batch, which keeps only the codes."""
     ruleset = ruleset_of(snap)
     facts = fact_arrays(pf.columns, rec, methods={m: mr.columns for m, mr in results.items()}, as_of=as_of,
-                        names=ruleset.facts)     # (only the facts its rules read or show)
-    flags = flags_for(facts, pf.columns.ids, ruleset.evaluate(facts, len(pf)), ruleset)
-    return _cite(flags, snap)
+                        names=ruleset.facts)
+    return ruleset, facts, ruleset.evaluate(facts, len(pf))
+
+
+def _flags(pf: Portfolio, rec: Reconciled, results: Mapping[str, MethodResult],
+           snap: LibrarySnapshot, as_of: _dt.date | None) -> dict[str, list[dict[str, Any]]]:
+    ruleset, facts, hits = rule_hits(pf, rec, results, snap, as_of)
+    return _cite(flags_for(facts, pf.columns.ids, hits, ruleset), snap)
 
 
 def _cite(flags: dict[str, list[dict[str, Any]]], snap: LibrarySnapshot

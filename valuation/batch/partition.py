@@ -229,13 +229,12 @@ def evaluate_columns(pf: Portfolio, snap: LibrarySnapshot, *, as_of: _dt.date | 
     With ``flag_messages=True`` this is exactly :func:`valuation.engine.evaluate` (flags with
     their bilingual messages, which the batch output does not carry). Otherwise the same engine
     steps run — :func:`valuation.engine.run_method` per approach, the engine's reconciliation,
-    :func:`valuation.rules.facts.fact_arrays` and the compiled rule set of the snapshot — but
+    :func:`valuation.engine.rule_hits` (the facts and the compiled rule set of the snapshot) — but
     only flag *codes* are produced: formatting a bilingual message per flag is Python work per
     flag, which adds up over 10⁶ assets. ``tests/batch`` checks that both give identical numbers and codes.
     """
     # the engine's own reconciliation and compiled rule set (the package ships whole)
-    from ..engine import evaluate, reconciled, ruleset_of, run_method
-    from ..rules.facts import fact_arrays
+    from ..engine import evaluate, reconciled, rule_hits, run_method
 
     _fail_hook(pf.index)
     if flag_messages:
@@ -243,13 +242,11 @@ def evaluate_columns(pf: Portfolio, snap: LibrarySnapshot, *, as_of: _dt.date | 
         rec = ev.reconciled
         codes, sev = _codes_from_lists(pf.index, ev.flags)
     else:
-        # the engine's steps as engine._flags takes them: arrays in, hits as positions
+        # the engine's steps up to its rule hits (engine.rule_hits), codes instead of messages
         results = {m: run_method(m, pf, snap) for m in METHOD_NAMES}
         rec, _ = reconciled(pf, results, snap)
-        ruleset = ruleset_of(snap)
-        facts = fact_arrays(pf.columns, rec, methods={m: mr.columns for m, mr in results.items()},
-                            as_of=as_of, names=ruleset.facts)
-        codes, sev = _codes_from_hits(pf.index, ruleset.evaluate(facts, len(pf)), list(ruleset.rules))
+        ruleset, _, hits = rule_hits(pf, rec, results, snap, as_of)
+        codes, sev = _codes_from_hits(pf.index, hits, list(ruleset.rules))
     n = len(pf)
     out: dict[str, Any] = {"asset_id": pf.index.to_numpy(dtype=object)}
 
