@@ -43,9 +43,6 @@ def level_of(values: np.ndarray, table: Mapping[str, float]) -> np.ndarray:
     return out
 
 
-_level = level_of
-
-
 def coded_level(labels: tuple[str, ...], codes: np.ndarray, table: Mapping[str, float]) -> np.ndarray:
     """:func:`level_of` of the labels ``labels[codes]`` (code −1: missing → NaN), worked out
     once per label and taken by code: no text compared per value."""
