@@ -146,7 +146,7 @@ def test_comparables_are_read_from_the_typed_records_with_none_for_missing_text(
 
 def test_level_of_text_values():
     # a level per known label; None, an unknown label and a non-text value → NaN
-    got = grid._level(np.array(["sole", None, "x", "exclusive", 3], dtype=object), {"exclusive": 1.0, "sole": 0.95})
+    got = grid.level_of(np.array(["sole", None, "x", "exclusive", 3], dtype=object), {"exclusive": 1.0, "sole": 0.95})
     assert np.array_equal(got, [0.95, np.nan, np.nan, 1.0, np.nan], equal_nan=True)
 
 

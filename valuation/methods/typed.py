@@ -24,8 +24,8 @@ from ..core.columns import MISSING_CODE, AssetTable, text_has
 from ..core.ragged import Ragged
 from ..core.streams import stream_array
 
-__all__ = ["MISSING_CODE", "code_of", "coded", "decode", "is_label", "label_masks", "labels_of", "records", "stream",
-           "table", "text_has"]
+__all__ = ["MISSING_CODE", "code_of", "coded", "codes_or", "decode", "is_label", "label_masks", "labels_of", "records",
+           "stream", "table", "text_has"]
 
 
 def table(pf: Any) -> AssetTable:
@@ -60,6 +60,14 @@ def records(pf: Any, path: str) -> Ragged | None:
 def code_of(t: Any, name: str, label: str) -> int:
     """The int16 code of enum ``label`` in column ``name`` (ValueError for another label)."""
     return AssetTable.spec(name).code(label)
+
+
+def codes_or(spec: Any, codes: np.ndarray, label: str) -> np.ndarray:
+    """Enum ``codes`` (of an asset-table column's ``spec``) with ``label``'s code where missing
+    (−1): a default put in the codes before they are decoded or compared (no text per value);
+    ValueError for a label outside the enumeration."""
+    c = np.asarray(codes)
+    return np.where(c < 0, spec.code(label), c).astype(c.dtype, copy=False)
 
 
 def labels_of(spec: Any, codes: np.ndarray) -> np.ndarray:

@@ -168,14 +168,15 @@ def mixture_quantiles(est: np.ndarray, low: np.ndarray, high: np.ndarray, cov: n
     mixed = np.flatnonzero(~single)
     one = np.flatnonzero(single)
     e1, l1, h1 = e1[one], l1[one], h1[one]
-    # the coverage's normal quantile once per approach, taken per row (not once per row and quantile)
-    z1 = np.broadcast_to(_z(np.asarray(cov, float)), est.shape)[r[one], j[one]] if n else np.zeros(0)
+    # the coverage's normal quantile once per approach, taken per row (not once per row and
+    # quantile) and by the mixed rows' bracket and bisection
+    zc = _z(cov)
+    z1 = np.broadcast_to(zc, est.shape)[r[one], j[one]] if n else np.zeros(0)
     if len(mixed):
         wm, em, lm, hm = w[mixed], est[mixed], low[mixed], high[mixed]
-        zm = _z(cov)[None, :] * np.ones((len(mixed), 1))
-        cm = np.asarray(cov)[None, :]
-        lo_b = np.nanmin(np.where(wm > 0, two_piece_quantile(em, lm, hm, cm, 1e-7), np.nan), axis=1)
-        hi_b = np.nanmax(np.where(wm > 0, two_piece_quantile(em, lm, hm, cm, 1 - 1e-7), np.nan), axis=1)
+        zm = zc[None, :] * np.ones((len(mixed), 1))
+        lo_b = np.nanmin(np.where(wm > 0, two_piece_quantile(em, lm, hm, None, 1e-7, z=zm), np.nan), axis=1)
+        hi_b = np.nanmax(np.where(wm > 0, two_piece_quantile(em, lm, hm, None, 1 - 1e-7, z=zm), np.nan), axis=1)
     out = []
     for p in probs:
         p = np.broadcast_to(np.asarray(p, float), (n,))

@@ -97,8 +97,7 @@ def cost_inputs(pf, p: Mapping[str, Any]) -> CostInputs:
     lines = typed.records(pf, "cost.lines")
     comp, both, has_lines = _components(t, lines)
     # δ basis labels; a missing one (only in a table that bypassed the schema default) is "quality"
-    code = t["cost_adjustment_basis"]
-    code = np.where(code < 0, typed.code_of(t, "cost_adjustment_basis", "quality"), code)
+    code = typed.codes_or(t.spec("cost_adjustment_basis"), t["cost_adjustment_basis"], "quality")
     basis = typed.labels_of(t.spec("cost_adjustment_basis"), code)
     q = composite_columns(pf, p.get("quality_weights"), scale=str(p["quality_scale"]), errors="mark",
                           library=p["quality_library"])

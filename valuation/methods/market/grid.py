@@ -43,9 +43,6 @@ def level_of(values: np.ndarray, table: Mapping[str, float]) -> np.ndarray:
     return out
 
 
-_level = level_of
-
-
 def coded_level(labels: tuple[str, ...], codes: np.ndarray, table: Mapping[str, float]) -> np.ndarray:
     """:func:`level_of` of the labels ``labels[codes]`` (code −1: missing → NaN), worked out
     once per label and taken by code: no text compared per value."""
@@ -150,8 +147,11 @@ class Groups:
         self.sizes = np.diff(np.r_[self.starts, len(s)])
         self.group = np.repeat(np.arange(len(self.keys)), self.sizes)  # group of each sorted row
         self.rank = np.arange(len(s)) - np.repeat(self.starts, self.sizes)
-        # the one size of every group, when they have one (else 0)
-        self._width = int(self.sizes[0]) if len(self.sizes) and (self.sizes == self.sizes[0]).all() else 0
+        # the ranks every group has (groups hold rows of rank 0 … size − 1), and the one size
+        # of every group when they have one (else 0)
+        self._full = int(self.sizes.min()) if len(self.sizes) else 0
+        self._width = self._full if len(self.sizes) and self._full == int(self.sizes.max()) else 0
+        self._by_rank: list[tuple[np.ndarray, np.ndarray]] | None = None
 
     def _steps(self, values: np.ndarray):
         """(group positions, values) of the rows of rank 0, 1, … — row order within groups,
@@ -171,16 +171,12 @@ class Groups:
 
     def _ranks(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """(group positions, sorted row positions) of the rows of rank 0, 1, …; made once."""
-        got = getattr(self, "_by_rank", None)
-        if got is None:
-            got = []
+        if self._by_rank is None:
+            self._by_rank = []
             for j in range(int(self.sizes.max()) if len(self.sizes) else 0):
                 rows = np.flatnonzero(self.rank == j)
-                got.append((self.group[rows], rows))
-            self._by_rank = got
-            # the ranks every group has (groups hold rows of rank 0 … size − 1)
-            self._full = int(self.sizes.min()) if len(self.sizes) else 0
-        return got
+                self._by_rank.append((self.group[rows], rows))
+        return self._by_rank
 
     def _kahan(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         total = np.zeros(len(self.keys))

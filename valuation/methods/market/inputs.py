@@ -57,8 +57,7 @@ def _label_or(table: Any, name: str, default: str) -> np.ndarray:
     labels = spec.labels or ()
     if spec.kind != "enum" or default not in labels:
         return _or(_text(table, name), default)
-    c = np.asarray(table[name])
-    return typed.labels_of(spec, np.where(c < 0, labels.index(default), c))
+    return typed.labels_of(spec, typed.codes_or(spec, table[name], default))
 
 
 def _or(values: np.ndarray, default: Any) -> np.ndarray:
@@ -201,7 +200,7 @@ def _enum_codes(t: Any, items: Ragged | None, subject_evidence: str) -> EnumCode
     if (pm < 0).any():              # (the subjects' labels: a missing price mode is one_off)
         if "one_off" not in labels["price_mode"]:
             return None
-        subj["price_mode"] = np.where(pm < 0, labels["price_mode"].index("one_off"), pm).astype(np.int16)
+        subj["price_mode"] = typed.codes_or(AssetTable.spec(_PAIRED["price_mode"]), pm, "one_off")
     return EnumCodes(labels, subj, comp if items is not None else None, subject_evidence)
 
 
