@@ -140,18 +140,13 @@ def diff_table(results: Any, prev: pd.DataFrame | None, run_id: str, schema: Any
 
 def part_rejects(pdir: Path, i: int) -> tuple[pd.DataFrame | None, int]:
     """``(the rejects of checkpointed partition i or None, its assets screened out)``."""
-    import pyarrow as pa
-
     _, rej_p, meta_p = part_files(pdir, i)
     meta = json.loads(meta_p.read_text(encoding="utf-8"))
     # most partitions reject nothing: their marker says so (checkpoints.write_part), and neither
     # the file nor a pandas frame is opened; a marker without the count (an older checkpoint
-    # resumed) has the file looked at
+    # resumed) has the file read
     n = meta.get("rejects")
-    if n is None:
-        with pa.memory_map(str(rej_p)) as src:
-            n = pa.ipc.open_file(src).read_all().num_rows
-    rj = pd.read_feather(rej_p) if n else pd.DataFrame()
+    rj = pd.read_feather(rej_p) if n is None or n else pd.DataFrame()
     if len(rj) and "table" not in rj.columns:   # with it: records rows a worker checked (batch.remote_records)
         rj.insert(0, "table", "assets")
     return (rj if len(rj) else None), int(meta["screened_out"])
