@@ -65,8 +65,8 @@ def _diff_columns(ids: Any, est: np.ndarray, lo: np.ndarray, hi: np.ndarray, fla
     new_all = np.full(n, "", dtype=object)
     cleared_all = np.full(n, "", dtype=object)
     if len(cmp_rows):
-        before = np.where(has_prev, p["flags"].fillna("").astype(object).to_numpy(), "")
-        new, cleared = flag_changes(before[cmp_rows].astype(object), flags()[cmp_rows])
+        before = p["flags"].fillna("").astype(object).to_numpy()[cmp_rows]   # (rows with a previous result)
+        new, cleared = flag_changes(before, flags()[cmp_rows])
         new_all[cmp_rows], cleared_all[cmp_rows] = new, cleared
     with np.errstate(divide="ignore", invalid="ignore"):
         return {"run_id": np.full(n, run_id, dtype=object), "previous_run_id": p["run_id"].to_numpy(object),
