@@ -33,6 +33,7 @@ import pandas as pd
 
 from ..core.cells import neutralise_frame
 from .checkpoints import part_files
+from .flagdiff import flag_changes
 from .partition import REJECT_COLUMNS, RESULT_COLUMNS, TEXT_COLUMNS
 from .records_check import unused_records_rejects
 
@@ -85,25 +86,6 @@ def diff(results: pd.DataFrame, prev: pd.DataFrame | None, run_id: str) -> pd.Da
     # one frame: the results' columns as they are, then the diff's (DIFF_COLUMNS order)
     return pd.DataFrame({**{c: results[c] for c in results.columns}, **{c: added[c] for c in DIFF_COLUMNS}},
                         index=results.index)
-
-
-def flag_changes(before: np.ndarray, after: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(new, cleared)`` flag codes per row (``;``-joined), computed once per distinct pair."""
-    n = len(before)
-    if n == 0:
-        return np.array([], dtype=object), np.array([], dtype=object)
-    # factorize each side, then the pairs of codes (a MultiIndex of 10⁶ strings costs seconds)
-    cb, ub = pd.factorize(np.asarray(before, dtype=object).astype(str))
-    ca, ua = pd.factorize(np.asarray(after, dtype=object).astype(str))
-    pair_codes, codes = np.unique(cb.astype(np.int64) * len(ua) + ca, return_inverse=True)
-    uniq = [(ub[k // len(ua)], ua[k % len(ua)]) for k in pair_codes.tolist()]
-    new, cleared = [], []
-    for b, a in uniq:
-        sb = [x for x in b.split(";") if x]
-        sa_ = [x for x in a.split(";") if x]
-        new.append(";".join(x for x in sa_ if x not in sb))
-        cleared.append(";".join(x for x in sb if x not in sa_))
-    return np.array(new, dtype=object)[codes], np.array(cleared, dtype=object)[codes]
 
 
 def diff_table(results: Any, prev: pd.DataFrame | None, run_id: str, schema: Any) -> Any:

@@ -24,7 +24,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from ..core.errors import NotFoundError
-from .assemble import flag_changes
+from .flagdiff import flag_changes
 
 __all__ = [
     "engine_for",
