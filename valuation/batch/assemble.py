@@ -33,6 +33,7 @@ import pandas as pd
 
 from ..core.cells import neutralise_frame
 from .checkpoints import part_files
+from .flagdiff import flag_changes
 from .partition import REJECT_COLUMNS, RESULT_COLUMNS, TEXT_COLUMNS
 from .records_check import unused_records_rejects
 
@@ -65,8 +66,8 @@ def _diff_columns(ids: Any, est: np.ndarray, lo: np.ndarray, hi: np.ndarray, fla
     new_all = np.full(n, "", dtype=object)
     cleared_all = np.full(n, "", dtype=object)
     if len(cmp_rows):
-        before = np.where(has_prev, p["flags"].fillna("").astype(object).to_numpy(), "")
-        new, cleared = flag_changes(before[cmp_rows].astype(object), flags()[cmp_rows])
+        before = p["flags"].fillna("").astype(object).to_numpy()[cmp_rows]   # (rows with a previous result)
+        new, cleared = flag_changes(before, flags()[cmp_rows])
         new_all[cmp_rows], cleared_all[cmp_rows] = new, cleared
     with np.errstate(divide="ignore", invalid="ignore"):
         return {"run_id": np.full(n, run_id, dtype=object), "previous_run_id": p["run_id"].to_numpy(object),
@@ -85,25 +86,6 @@ def diff(results: pd.DataFrame, prev: pd.DataFrame | None, run_id: str) -> pd.Da
     # one frame: the results' columns as they are, then the diff's (DIFF_COLUMNS order)
     return pd.DataFrame({**{c: results[c] for c in results.columns}, **{c: added[c] for c in DIFF_COLUMNS}},
                         index=results.index)
-
-
-def flag_changes(before: np.ndarray, after: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(new, cleared)`` flag codes per row (``;``-joined), computed once per distinct pair."""
-    n = len(before)
-    if n == 0:
-        return np.array([], dtype=object), np.array([], dtype=object)
-    # factorize each side, then the pairs of codes (a MultiIndex of 10⁶ strings costs seconds)
-    cb, ub = pd.factorize(np.asarray(before, dtype=object).astype(str))
-    ca, ua = pd.factorize(np.asarray(after, dtype=object).astype(str))
-    pair_codes, codes = np.unique(cb.astype(np.int64) * len(ua) + ca, return_inverse=True)
-    uniq = [(ub[k // len(ua)], ua[k % len(ua)]) for k in pair_codes.tolist()]
-    new, cleared = [], []
-    for b, a in uniq:
-        sb = [x for x in b.split(";") if x]
-        sa_ = [x for x in a.split(";") if x]
-        new.append(";".join(x for x in sa_ if x not in sb))
-        cleared.append(";".join(x for x in sb if x not in sa_))
-    return np.array(new, dtype=object)[codes], np.array(cleared, dtype=object)[codes]
 
 
 def diff_table(results: Any, prev: pd.DataFrame | None, run_id: str, schema: Any) -> Any:
@@ -140,18 +122,13 @@ def diff_table(results: Any, prev: pd.DataFrame | None, run_id: str, schema: Any
 
 def part_rejects(pdir: Path, i: int) -> tuple[pd.DataFrame | None, int]:
     """``(the rejects of checkpointed partition i or None, its assets screened out)``."""
-    import pyarrow as pa
-
     _, rej_p, meta_p = part_files(pdir, i)
     meta = json.loads(meta_p.read_text(encoding="utf-8"))
     # most partitions reject nothing: their marker says so (checkpoints.write_part), and neither
     # the file nor a pandas frame is opened; a marker without the count (an older checkpoint
-    # resumed) has the file looked at
+    # resumed) has the file read
     n = meta.get("rejects")
-    if n is None:
-        with pa.memory_map(str(rej_p)) as src:
-            n = pa.ipc.open_file(src).read_all().num_rows
-    rj = pd.read_feather(rej_p) if n else pd.DataFrame()
+    rj = pd.read_feather(rej_p) if n is None or n else pd.DataFrame()
     if len(rj) and "table" not in rj.columns:   # with it: records rows a worker checked (batch.remote_records)
         rj.insert(0, "table", "assets")
     return (rj if len(rj) else None), int(meta["screened_out"])

@@ -88,6 +88,7 @@ def load(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, lazy: bool 
         return Input(portfolio, recs, None, frame_sha256(portfolio, recs), "<DataFrame>")
     p = Path(portfolio)
     files = [p] + [q for _, q in sorted(record_siblings(p).items())] if p.suffix.lower() != ".xlsx" else [p]
+    staged, h = None, ""
     if stage is not None:
         from .staging import stage as stage_input
 
@@ -99,10 +100,8 @@ def load(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, lazy: bool 
                          Columns(main.empty, main.columns.get("asset_id"), main.columns.get("valuation_date"),
                                  main.n_rows, {t: r.empty for t, r in rec_reads.items()}),   # empty ones checked too
                          staged=staged)
-        table, recs = read_portfolio(p)
-        return Input(table, recs, None, h, str(p), staged=staged)
-    table, recs = read_portfolio(p)
-    return Input(table, recs, None, file_sha256(files), str(p))
+    table, recs = read_portfolio(p)     # (first: it refuses a missing file before the hash is tried)
+    return Input(table, recs, None, h if staged is not None else file_sha256(files), str(p), staged=staged)
 
 
 def ids_frame(cols: Mapping[str, pd.Series]) -> pd.DataFrame:

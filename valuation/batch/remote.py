@@ -180,14 +180,11 @@ def run_ref(ref: PartRef, src: Staged, snap: LibrarySnapshot, opts: Mapping[str,
     the history columns when ``history``, else none; rejects: none — both are in the
     checkpoint)."""
     inp = worker_input(src)
+    task, found = checked_task(ref, inp) if ref.check else (task_of(ref, inp), None)
+    inp.let_go()                        # the partition's rows are converted
+    po = run_partition(task, snap, opts)
     if ref.check:
-        task, found = checked_task(ref, inp)
-        inp.let_go()
-        po = with_records_rejects(run_partition(task, snap, opts), found, ref.size)
-    else:
-        task = task_of(ref, inp)
-        inp.let_go()
-        po = run_partition(task, snap, opts)
+        po = with_records_rejects(po, found, ref.size)
     write_part(Path(parts), po)
     res = po.results[HISTORY_COLUMNS] if history else po.results.iloc[:0, :0]
     return dataclasses.replace(po, results=res, rejects=po.rejects.iloc[:0], written=True)

@@ -24,7 +24,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from ..core.errors import NotFoundError
-from .assemble import flag_changes
+from .flagdiff import flag_changes
 
 __all__ = [
     "engine_for",
@@ -276,11 +276,10 @@ def previous_results(eng: sa.Engine, asset_ids: pd.Series | None = None, total: 
             total = c.execute(sa.select(sa.func.count()).select_from(latest)).scalar_one()
         if total == 0 or (ids is not None and len(ids) == 0):
             return pd.DataFrame(columns=cols).set_index("asset_id")
-        if ids is None:
+        if ids is None or reads_whole(len(ids), total):
             fr = pd.read_sql_query(sa.select(latest), c)
-        elif reads_whole(len(ids), total):
-            fr = pd.read_sql_query(sa.select(latest), c)
-            fr = fr[fr["asset_id"].isin(ids)]
+            if ids is not None:
+                fr = fr[fr["asset_id"].isin(ids)]
         else:
             parts = []
             for i in range(0, len(ids), 500):
