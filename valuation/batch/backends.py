@@ -19,6 +19,7 @@ from typing import Any
 from ..core.snapshot import LibrarySnapshot
 from .partition import PartitionOutput, PartitionTask, run_partition
 from .remote import run_ref
+from .workerproc import setup_worker
 
 __all__ = ["BACKENDS", "DaskCluster", "LocalPool", "run_dask", "run_inline", "run_local"]
 
@@ -31,14 +32,6 @@ def run_inline(tasks: Sequence[PartitionTask], snap: LibrarySnapshot, opts: Mapp
                ) -> Iterator[PartitionOutput]:
     for t in tasks:
         yield run_partition(t, snap, opts)
-
-
-def _init_worker() -> None:
-    """A local pool worker's set-up (:func:`valuation.batch.workerproc.setup_worker`: one BLAS
-    thread, malloc that keeps freed memory)."""
-    from .workerproc import setup_worker
-
-    setup_worker()
 
 
 def _noop() -> None:
@@ -71,7 +64,7 @@ class LocalPool:
         self.workers = max(1, int(workers))
         self.executor: ProcessPoolExecutor | None = None
         if self.workers > 1:
-            self.executor = ProcessPoolExecutor(max_workers=self.workers, initializer=_init_worker)
+            self.executor = ProcessPoolExecutor(max_workers=self.workers, initializer=setup_worker)   # one BLAS thread, malloc keeps freed memory
             self.executor.submit(_noop).result()   # the processes start now (fork: all at once)
 
     def close(self, *, cancel: bool = False) -> None:
