@@ -31,7 +31,6 @@ import dataclasses
 import datetime as _dt
 import os
 import re
-import traceback
 from collections.abc import Mapping
 from typing import Any
 
@@ -439,7 +438,3 @@ def _screened_after(cols: Mapping[str, np.ndarray], code: str) -> np.ndarray:
     inv, uniq = pd.factorize(cols["flags"])
     has = np.array([code in str(f).split(";") for f in uniq] + [False], dtype=bool)[inv]
     return post & ~has & (cols["status"] != "failed")
-
-
-def describe_exception(exc: BaseException) -> str:  # pragma: no cover - diagnostics
-    return "".join(traceback.format_exception_only(type(exc), exc)).strip()

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import os
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -387,7 +386,3 @@ def runs_diff(a: str, b: str, *, db: Any = None) -> pd.DataFrame:
     new, cleared = flag_changes(m["flags_a"].fillna("").to_numpy(object), m["flags_b"].fillna("").to_numpy(object))
     m["flags_new"], m["flags_cleared"] = new, cleared
     return m.reset_index()
-
-
-def _env_db() -> str | None:  # pragma: no cover - helper for debugging
-    return os.environ.get("VALUATION_DB_URL")
