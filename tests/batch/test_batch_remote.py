@@ -140,3 +140,25 @@ def test_interrupted_by_reference_run_resumes(tmp_path: Path, monkeypatch):
                pd.read_csv(tmp_path / "cut.csv", dtype={"asset_id": str}),
                drop=("run_id", "previous_run_id", "previous_estimate", "change", "change_ratio",
                      "previous_low", "previous_high", "low_change", "high_change", "flags_new", "flags_cleared"))
+
+
+def test_a_reference_travels_with_its_consecutive_positions_as_bounds():
+    """A PartRef goes to a worker inside its Dask task: consecutive positions are pickled as
+    their bounds (a few hundred bytes instead of 8 bytes a row), and come back equal — dtype,
+    values, and the non-consecutive arrays as they were."""
+    import pickle
+
+    rows = np.arange(30_000, 40_000, dtype=np.int64)
+    scattered = np.array([2, 5, 6, 90], dtype=np.int64)
+    ref = PartRef(3, rows, {"market.comparables": np.arange(90_000, 120_000, dtype=np.int64),
+                            "income.streams": scattered}, check=True, loose={"x": np.array([], dtype=np.int64)})
+    blob = pickle.dumps(ref)
+    assert len(blob) < 1_000 + scattered.nbytes      # 40,000 positions as arrays would be 320,000 bytes
+    back = pickle.loads(blob)
+    assert (back.index, back.check) == (3, True)
+    np.testing.assert_array_equal(back.rows, rows)
+    assert back.rows.dtype == np.int64
+    assert set(back.records) == {"market.comparables", "income.streams"}
+    np.testing.assert_array_equal(back.records["market.comparables"], np.arange(90_000, 120_000))
+    np.testing.assert_array_equal(back.records["income.streams"], scattered)
+    assert back.loose["x"].size == 0

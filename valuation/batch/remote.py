@@ -71,6 +71,29 @@ class PartRef:
     def size(self) -> int:
         return len(self.rows)
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickled with consecutive positions as their bounds: a reference goes to a worker
+        inside its task, through the scheduler, and 10,000 rows with 30,000 records rows are
+        ~320 KB as arrays against a few dozen bytes as bounds (the usual case: no row rejected
+        in between, records sorted by asset)."""
+        return _unpack_ref, (self.index, _pack(self.rows), {k: _pack(v) for k, v in self.records.items()},
+                             self.check, {k: _pack(v) for k, v in self.loose.items()})
+
+
+def _pack(pos: np.ndarray) -> tuple[int, int] | np.ndarray:
+    """Increasing positions as ``(start, stop)`` when they are consecutive, else as they are."""
+    sel = row_positions(pos)
+    return (sel.start, sel.stop) if isinstance(sel, slice) else pos
+
+
+def _unpack(packed: tuple[int, int] | np.ndarray) -> np.ndarray:
+    return np.arange(*packed, dtype=np.int64) if isinstance(packed, tuple) else packed
+
+
+def _unpack_ref(index: int, rows: Any, records: dict[str, Any], check: bool, loose: dict[str, Any]) -> PartRef:
+    return PartRef(index, _unpack(rows), {k: _unpack(v) for k, v in records.items()}, check,
+                   {k: _unpack(v) for k, v in loose.items()})
+
 
 class WorkerInput:
     """The run's staged input as a worker holds it: the main table and the records tables,
