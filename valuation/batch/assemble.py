@@ -341,12 +341,12 @@ class ResultsSink:
             import pyarrow as pa
             import pyarrow.parquet as pq
 
-            # dictionary pages for the text and flag columns only: the float columns (estimates,
-            # changes) hold nearly all distinct values, for which Arrow builds a dictionary per
-            # row group and falls back to plain — CPU spent and bytes added for the same
-            # values read back
+            # dictionary pages for the repeated text and flag columns only: the float columns
+            # (estimates, changes) and the asset ids hold nearly all distinct values, for which
+            # Arrow builds a dictionary per row group and falls back to plain — CPU spent and
+            # bytes added for the same values read back
             self._out = pq.ParquetWriter(self.tmp, self.schema, use_dictionary=[
-                f.name for f in self.schema if not pa.types.is_floating(f.type)])
+                f.name for f in self.schema if not pa.types.is_floating(f.type) and f.name != "asset_id"])
         return self._out
 
     def _close_out(self) -> None:
