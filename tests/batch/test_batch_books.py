@@ -137,3 +137,31 @@ def test_cli_high_impairment_writes_the_register(tmp_path):
     bad = CliRunner().invoke(cli_app, ["revalue", str(src), "--out", str(out), "--db", "seed",
                                        "--no-history", "--balance-sheet-date", "31/12/2025"])
     assert bad.exit_code == 2 and "balance_sheet_date" in bad.output
+
+
+def test_books_of_a_file_run_by_reference_equal_those_of_a_run_in_one_process(tmp_path):
+    """A CSV portfolio with its records side files, valued by the local pool's workers (the
+    partitions go by reference; the run's process takes its whole table for the books from
+    the staged copy, not from a second parse) and in one process: the same register, the same
+    disclosure tables and the same results."""
+    a, r = _portfolio()
+    src = tmp_path / "pf.csv"
+    a.to_csv(src, index=False)
+    for t, fr in r.items():
+        fr.to_csv(tmp_path / f"pf.{t}.csv", index=False)
+    common = {"library": "seed", "history": False, "as_of": AS_OF, "balance_sheet_date": "2025-12-31",
+              "chunk_size": 2}
+    from valuation.batch import plan as plan_mod
+
+    with pytest.MonkeyPatch.context() as mp:    # by reference: staged, then never parsed again
+        mp.setattr(plan_mod, "read_portfolio", lambda *_a, **_k: pytest.fail("the input was parsed twice"))
+        ref = api.revalue(src, tmp_path / "ref.parquet", backend="local", workers=2, **common)
+    one = api.revalue(src, tmp_path / "one.parquet", backend="local", workers=1, **common)
+    assert ref.books and one.books and ref.partitions == one.partitions == 3
+    for name in ("ref", "one"):
+        assert (tmp_path / f"{name}.books.parquet").exists()
+    reg_ref, reg_one = pd.read_parquet(ref.books), pd.read_parquet(one.books)
+    assert len(reg_ref) >= 3
+    pd.testing.assert_frame_equal(reg_ref, reg_one)
+    res_ref, res_one = (pd.read_parquet(tmp_path / f"{n}.parquet").drop(columns=["run_id"]) for n in ("ref", "one"))
+    pd.testing.assert_frame_equal(res_ref, res_one)

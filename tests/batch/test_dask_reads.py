@@ -161,3 +161,44 @@ def test_records_ids_looked_up_once_per_run_as_one_by_one(ids, kept):
     got = _index_in_runs(pa.array(ids, pa.large_string()), pa.array(kept, pa.large_string()))
     want = [kept.index(i) if i is not None and i in kept else -1 for i in ids]   # by hand, one by one
     assert got.dtype == np.int64 and got.tolist() == want
+
+
+@pytest.mark.parametrize(("suffix", "index"), [(".csv", None), (".parquet", None), (".parquet", "name")])
+def test_a_staged_run_that_holds_the_whole_table_reads_the_file_once(tmp_path: Path, suffix: str,
+                                                                      index: str | None, monkeypatch):
+    """A run by reference that needs the whole table in its own process (the books) takes it
+    from the staged copy: the same frames as read_portfolio gives (column types, missing
+    values, a Parquet table's stored index), and the file is not parsed a second time."""
+    from valuation.batch import plan as plan_mod
+
+    src = _write(tmp_path, suffix, index)
+    table, recs = read_portfolio(src)
+
+    def parsed_again(*_a, **_k):
+        raise AssertionError("the input was parsed a second time")
+
+    monkeypatch.setattr(plan_mod, "read_portfolio", parsed_again)
+    inp = load(src, None, stage=tmp_path / "stg")
+    assert inp.staged is not None and inp.input_hash == load_hash(src)
+    pd.testing.assert_frame_equal(inp.table, table)
+    assert sorted(inp.records) == sorted(recs)
+    for t, fr in recs.items():
+        pd.testing.assert_frame_equal(inp.records[t], fr)
+
+
+def load_hash(src: Path) -> str:
+    from valuation.batch.io import file_sha256, record_siblings
+
+    return file_sha256([src] + [q for _, q in sorted(record_siblings(src).items())])
+
+
+def test_a_staged_records_table_without_asset_id_is_refused_as_read_portfolio_refuses_it(tmp_path: Path):
+    src = _write(tmp_path, ".csv")
+    side = src.with_name(f"{src.stem}.market.comparables.csv")
+    pd.read_csv(side).drop(columns="asset_id").to_csv(side, index=False)
+    with pytest.raises(ValidationError) as staged_err:
+        load(src, None, stage=tmp_path / "stg")
+    with pytest.raises(ValidationError) as read_err:
+        read_portfolio(src)
+    assert [i.field for i in staged_err.value.issues] == [i.field for i in read_err.value.issues] \
+        == ["market.comparables.asset_id"]

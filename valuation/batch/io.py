@@ -31,7 +31,7 @@ import datetime as _dt
 import hashlib
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -130,17 +130,20 @@ def read_portfolio(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, dict[str
         assets = read_one_table(p, fmt)
         for t, q in record_siblings(p).items():
             records[t] = read_one_table(q, fmt)
-    issues = []
-    for t, fr in records.items():
-        if "asset_id" not in fr.columns:
-            issues.append(Issue(field=f"{t}.asset_id", value=None, allowed="an asset_id column",
-                                message_zh=f"明细表 {t} 缺少 asset_id 列", message_en=f"records table {t} has no asset_id column"))
-        else:
-            fr["asset_id"] = fr["asset_id"].astype("str")
-    if issues:
-        raise ValidationError(issues)
+    require_record_ids({t: fr.columns for t, fr in records.items()})
+    for fr in records.values():
+        fr["asset_id"] = fr["asset_id"].astype("str")
     records = {t: fr for t, fr in records.items() if len(fr)}
     return assets, records
+
+
+def require_record_ids(columns: Mapping[str, Iterable[str]]) -> None:
+    """Refuse the records tables (``{table: its column names}``) without an ``asset_id`` column."""
+    issues = [Issue(field=f"{t}.asset_id", value=None, allowed="an asset_id column",
+                    message_zh=f"明细表 {t} 缺少 asset_id 列", message_en=f"records table {t} has no asset_id column")
+              for t, cols in columns.items() if "asset_id" not in set(cols)]
+    if issues:
+        raise ValidationError(issues)
 
 
 # --------------------------------------------------------------------------- hashing

@@ -15,7 +15,7 @@ import pandas as pd
 from ..core.errors import Issue, ValidationError
 from ..core.portfolio import Portfolio
 from ..core.validate import validate_table
-from .io import RECORD_TABLES, file_sha256, frame_sha256, read_portfolio, record_siblings
+from .io import RECORD_TABLES, file_sha256, frame_sha256, read_portfolio, record_siblings, require_record_ids
 from .partition import PartitionTask, issues_frame, row_positions
 from .records_check import (
     RecordsCheck,
@@ -77,10 +77,11 @@ def load(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, lazy: bool 
          stage: Path | None = None) -> Input:
     """The run's input. ``stage`` (a ``.csv``/``.parquet`` file whose partitions go by
     reference, :mod:`valuation.batch.remote`): the input is read once and staged there
-    (:func:`valuation.batch.staging.stage`) for the workers; ``lazy`` (with ``stage``: the
-    workers also check the records rows): of that read the plan keeps only the main table's
-    columns, ``asset_id`` and ``valuation_date``, and each records table's columns and
-    ``asset_id``."""
+    (:func:`valuation.batch.staging.stage`) for the workers — without ``lazy``, the whole
+    table the run holds is converted from the staged copy, not parsed again; ``lazy`` (with
+    ``stage``: the workers also check the records rows): of that read the plan keeps only the
+    main table's columns, ``asset_id`` and ``valuation_date``, and each records table's columns
+    and ``asset_id``."""
     if isinstance(portfolio, Portfolio):
         return Input(None, {}, portfolio, frame_sha256(portfolio.assets, portfolio.records), "<Portfolio>")
     if isinstance(portfolio, pd.DataFrame):
@@ -100,6 +101,12 @@ def load(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, lazy: bool 
                          Columns(main.empty, main.columns.get("asset_id"), main.columns.get("valuation_date"),
                                  main.n_rows, {t: r.empty for t, r in rec_reads.items()}),   # empty ones checked too
                          staged=staged)
+        if main.n_rows:                 # the whole table from the staged copy, not parsed again
+            from .remote import staged_frames
+
+            require_record_ids({t: r.empty.columns for t, r in rec_reads.items()})
+            table, recs = staged_frames(staged)
+            return Input(table, recs, None, h, str(p), staged=staged)
     table, recs = read_portfolio(p)     # (first: it refuses a missing file before the hash is tried)
     return Input(table, recs, None, h if staged is not None else file_sha256(files), str(p), staged=staged)
 

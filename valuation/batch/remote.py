@@ -45,7 +45,7 @@ from .records_check import check_records
 from .remote_records import checked_task, with_records_rejects
 from .staging import Staged
 
-__all__ = ["HISTORY_COLUMNS", "PartRef", "WorkerInput", "run_ref", "task_of", "worker_input"]
+__all__ = ["HISTORY_COLUMNS", "PartRef", "WorkerInput", "run_ref", "staged_frames", "task_of", "worker_input"]
 
 #: The columns :func:`valuation.batch.rundb.insert_partition` reads.
 HISTORY_COLUMNS = ["asset_id", "status", "estimate", "low", "high", "flags"]
@@ -174,6 +174,17 @@ def _cut(table: Any, pos: np.ndarray, widen: tuple[str, ...] = (), nan: tuple[st
     if not any(isinstance(c, str) for c in meta.get("index_columns", [])):
         fr.index = pd.RangeIndex(sel.start, sel.stop) if isinstance(sel, slice) else pd.Index(pos)
     return fr
+
+
+def staged_frames(staged: Staged) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """The whole staged input as :func:`~valuation.batch.io.read_portfolio` reads the file
+    (its records tables with rows): for a run by reference that needs the whole table in its
+    own process (the books), which would otherwise parse the file a second time after staging
+    it — a CSV file's whole pandas parse, a Parquet file's decode."""
+    inp = WorkerInput(staged)
+    table = inp.rows(np.arange(inp.table.num_rows))
+    recs = {t: inp.records_rows(t, np.arange(inp.records[t].num_rows)) for t in staged.tables}
+    return table, recs
 
 
 def worker_input(src: Staged) -> WorkerInput:
