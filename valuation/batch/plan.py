@@ -15,7 +15,14 @@ import pandas as pd
 from ..core.errors import Issue, ValidationError
 from ..core.portfolio import Portfolio
 from ..core.validate import validate_table
-from .io import RECORD_TABLES, file_sha256, frame_sha256, read_portfolio, record_siblings, require_record_ids
+from .io import (
+    RECORD_TABLES,
+    file_sha256,
+    frame_sha256,
+    read_portfolio,
+    record_siblings,
+    require_record_ids,
+)
 from .partition import PartitionTask, issues_frame, row_positions
 from .records_check import (
     RecordsCheck,
