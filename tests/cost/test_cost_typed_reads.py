@@ -73,3 +73,22 @@ def test_delta_basis_read_by_code_is_the_label(seed):
     b = ap.value(dataclasses.replace(x, basis_is=None), p).columns()
     for k in a:
         assert np.array_equal(np.asarray(a[k]), np.asarray(b[k]), equal_nan=np.asarray(a[k]).dtype.kind == "f"), k
+
+
+def test_select_delta_by_labels_equals_by_masks():
+    """The kernel picks δ per asset by its basis label, or by the masks the engine passes from
+    the codes; both give the same δ (by hand: quality → δ_q, life → δ_life, combined →
+    δ_q × δ_life = 0.9 × 0.5, expert, given; an unknown basis → NaN). Exact."""
+    import numpy as np
+
+    from valuation.methods.cost import select_delta
+
+    basis = np.array(["quality", "life", "combined", "expert", "given", "?"], dtype=object)
+    d_q, d_l = np.full(6, 0.9), np.full(6, 0.5)
+    d_x, d_g = np.full(6, 0.7), np.full(6, 0.3)
+    want = np.array([0.9, 0.5, 0.45, 0.7, 0.3, np.nan])
+    by_labels = select_delta(basis, d_q, d_l, d_x, d_g)
+    masks = {b: basis == b for b in ("quality", "life", "combined", "expert", "given")}
+    by_masks = select_delta(np.zeros(6), d_q, d_l, d_x, d_g, is_basis=masks)
+    np.testing.assert_allclose(by_labels, want, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(by_masks, want, rtol=0, atol=1e-15)

@@ -40,3 +40,16 @@ def test_no_page_repeats_the_choice_by_language():
     assert not bad, "use valuation.ui.labels (pick, field_label, text_of, lang_key):\n" + "\n".join(bad)
     assert pattern.search('i["message_en"] if lang() == "en" else i["message_zh"]')
     assert pattern.search('return f.label_en if lang() == "en" else f.label_zh')
+
+
+def test_a_card_field_is_labelled_by_its_column_its_path_or_its_last_part():
+    """One lookup for the pages (the batch rejects' column, a chart axis, a trace input)."""
+    from valuation.ui.labels import column_label
+
+    assert column_label("income_discount_rate", language="zh") == "折现率"          # its column
+    assert column_label("income.discount_rate", language="en") == "Discount rate"   # its path
+    assert column_label("management", language="en") == "management"               # not a column or path
+    assert column_label("management", by_name=True, language="en") == "Management risk premium"
+    assert column_label("my_col", language="zh") == "my_col"                        # a user's own column
+    assert column_label("Q", "质量系数", by_name=True) == "质量系数"                    # a symbol: the default
+    assert column_label(None, language="en") == "None"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import os
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,11 @@ class RunOptions:
     history: bool
     flag_messages: bool
     balance_sheet_date: _dt.date | None
+
+    @property
+    def nworkers(self) -> int:
+        """The local backend's worker processes: ``workers``, else one per core."""
+        return int(self.workers or os.cpu_count() or 1)
 
 
 def _dates(as_of: _dt.date | str | None, balance_sheet_date: _dt.date | str | None

@@ -210,8 +210,7 @@ def revalue(portfolio: Any, out: str | os.PathLike[str], *, only: str = "all", b
     o = run_options(out, only=only, backend=backend, workers=workers, scheduler=scheduler, resume=resume,
                     chunk_size=chunk_size, progress=progress, as_of=as_of, history=history,
                     flag_messages=flag_messages, balance_sheet_date=balance_sheet_date)
-    nworkers = int(workers or os.cpu_count() or 1)
-    with _early_pool(portfolio, backend, nworkers, chunk_size, workers, scheduler) as pool, discard(out):
+    with _early_pool(portfolio, backend, o.nworkers, chunk_size, workers, scheduler) as pool, discard(out):
         return _revalue(portfolio, records, out, snapshot, db, o, pool, t_all)
 
 
@@ -280,10 +279,9 @@ def _revalue(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, out: Pa
         hist.start_run(run.eng, run.run_id, snapshot_id=snap.snapshot_id, input_hash=inp.input_hash,
                        input_name=inp.name, out=str(out), engine_version=__version__,
                        options={**options, "valuation_dates": valuation_dates(inp)})
-    nworkers = int(o.workers or os.cpu_count() or 1)
     prev = Previous(run.eng, plan.n_keep) if run.eng is not None else None
     with results_sink(pdir, plan.n_parts, out, prev, run_id, done, whole=books) as sink:
-        _value(run, _stream(staged, run, pool, o, snap_run, opts, nworkers), o.progress, sink)
+        _value(run, _stream(staged, run, pool, o, snap_run, opts), o.progress, sink)
         drop(staged)                        # read by no one from here on (batch.staging)
         if isinstance(pool, LocalPool):
             pool.close()                    # its workers are idle from here on
@@ -295,13 +293,13 @@ def _revalue(portfolio: Any, records: Mapping[str, pd.DataFrame] | None, out: Pa
     return RunSummary(run_id=run.run_id, out=str(out), rejects=str(rejects_path(out)),
                       started_at=started.isoformat(), finished_at=finished.isoformat(),
                       snapshot_id=snap.snapshot_id, input_hash=inp.input_hash, only=o.only, backend=o.backend,
-                      workers=nworkers if o.backend == "local" else int(o.workers or 0), range_method=range_method,
+                      workers=o.nworkers if o.backend == "local" else int(o.workers or 0), range_method=range_method,
                       counts=counts, timings={k: round(v, 4) for k, v in timings.items()}, resumed_parts=len(done),
                       partitions=plan.n_parts, history=run.eng is not None, books=books_file)
 
 
 def _stream(source: Staged | None, run: _Run, pool: Any, o: RunOptions, snap_run: LibrarySnapshot,
-            opts: Mapping[str, Any], nworkers: int) -> Any:
+            opts: Mapping[str, Any]) -> Any:
     """The backend's stream of finished partitions. The workers of a local Dask cluster or of
     the local pool valuing an input file get the partitions by reference: they read their rows
     from the run's staged copy of the input and write their checkpoints themselves
@@ -314,7 +312,7 @@ def _stream(source: Staged | None, run: _Run, pool: Any, o: RunOptions, snap_run
     else:
         tasks, remote = Tasks(plan.n_parts, lambda i: plan.task(inp, i), run.done), None   # built on demand
     if o.backend == "local":
-        return run_local(tasks, snap_run, opts, workers=nworkers, pool=pool, remote=remote)
+        return run_local(tasks, snap_run, opts, workers=o.nworkers, pool=pool, remote=remote)
     return run_dask(tasks, snap_run, opts, cluster=pool, remote=remote) if len(tasks) else iter(())
 
 

@@ -15,12 +15,12 @@ from typing import Any
 
 from ..core.labels import BY_ENUM, ENUM_LABELS
 from ..core.labels import enum_label as _label
-from ..core.schema import Field, field_by_path
+from ..core.schema import Field, field_by_path, fields_for
 from ..core.trace_words import formula_text as _formula_text
 from .i18n import lang
 
-__all__ = ["BY_ENUM", "ENUM_LABELS", "enum_label", "field_label", "formula_text", "lang_key", "pick",
-           "text_of"]
+__all__ = ["BY_ENUM", "ENUM_LABELS", "column_label", "enum_label", "field_label", "formula_text", "lang_key",
+           "pick", "text_of"]
 
 
 def pick(zh: str, en: str, language: str | None = None) -> str:
@@ -36,6 +36,19 @@ def field_label(field: Field | str | None, default: str | None = None, language:
     if f is None:
         return default if default is not None else str(field or "")
     return pick(f.label_zh, f.label_en, language)
+
+
+def column_label(name: object, default: str | None = None, *, by_name: bool = False,
+                 language: str | None = None) -> str:
+    """The label of the card field that ``name`` names — its table column (``cost_total``), its
+    path, or with ``by_name`` its path's last part (a trace step's input) — in the reader's
+    language; else ``default``, or ``name`` as it is (a column of a user's file)."""
+    key = str(name)
+    fields = fields_for("card")
+    f = next((f for f in fields if f.column == key), None) or field_by_path(key)
+    if f is None and by_name:
+        f = next((f for f in fields if f.path.rsplit(".", 1)[-1] == key), None)
+    return field_label(f, key if default is None else default, language)
 
 
 def lang_key(key: str, language: str | None = None) -> str:

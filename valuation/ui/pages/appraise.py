@@ -10,11 +10,10 @@ import streamlit as st
 from ... import api
 from ...core.errors import ValuationError
 from ...core.result import METHOD_LABELS, evidence_lines
-from ...core.schema import field_by_path, fields_for
 from .. import fmt
 from ..charts import PLOTLY_CONFIG, football_field, heatmap, tornado
 from ..i18n import lang, t
-from ..labels import enum_label, field_label, formula_text, lang_key, pick, text_of
+from ..labels import column_label, enum_label, formula_text, lang_key, pick, text_of
 from ..state import current_card, library_arg
 
 PROVENANCE = ("engine_version", "library_snapshot", "input_hash", "valuation_date", "random_seed")
@@ -51,10 +50,7 @@ def _input_label(key: str) -> str:
 
     if key in INPUT_LABELS:
         return pick(*INPUT_LABELS[key])
-    for f in fields_for("card"):
-        if f.column == key or f.path.rsplit(".", 1)[-1] == key:
-            return field_label(f)
-    return formula_text(key)  # some steps name their inputs in Chinese
+    return column_label(key, formula_text(key), by_name=True)   # some steps name their inputs in Chinese
 
 
 def _cite(codes: list[str] | None) -> str:
@@ -147,8 +143,7 @@ def provenance_table(prov: dict[str, Any]) -> pd.DataFrame:
 
 
 def _axis_title(code: str) -> str:
-    f = next((f for f in fields_for("card") if f.column == code), None) or field_by_path(code)
-    return field_label(f, code)
+    return column_label(code)
 
 
 def _sensitivity_section(res: dict[str, Any]) -> None:

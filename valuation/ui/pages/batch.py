@@ -12,10 +12,9 @@ import streamlit as st
 from ... import api
 from ...core.cells import neutralise_frame
 from ...core.errors import ValuationError
-from ...core.schema import fields_for
 from .. import fmt
 from ..i18n import lang, t
-from ..labels import enum_label, field_label, lang_key, pick
+from ..labels import column_label, enum_label, lang_key, pick
 from ..state import EXAMPLES, MAX_UPLOAD_MB, library_arg
 
 RESULT_KINDS = {"asset_id": "text", "status": "enum", "estimate": "money", "low": "money", "high": "money",
@@ -51,18 +50,11 @@ def results_table(res: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _field_label(col: Any) -> str:
-    for f in fields_for("card"):
-        if f.column == col or f.path == col:
-            return field_label(f)
-    return str(col)
-
-
 def rejects_table(rej: pd.DataFrame) -> pd.DataFrame:
     out = fmt.frame(rej, {"row": "int", "asset_id": "text", "value": "text"},
                     {"row": t("row"), "asset_id": t("asset_id"), "value": t("value")})
     if "field" in rej:
-        out.insert(min(2, len(out.columns)), t("column"), [_field_label(v) for v in rej["field"]])
+        out.insert(min(2, len(out.columns)), t("column"), [column_label(v) for v in rej["field"]])
     col = lang_key("reason")
     if col in rej:
         out[t("problem")] = [str(v) for v in rej[col]]
