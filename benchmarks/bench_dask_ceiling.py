@@ -12,6 +12,13 @@ work: the run's process reads, stages and plans the input once as a run by refer
   rows, value it, write its checkpoint), and afterwards
 * two processes side by side, one taking the even partitions, the other the odd ones.
 
+Then it measures the serial work any run of this input must do in its own process, whatever
+its design, with the most generous assumptions: decode the input files once (each table and
+the hash on a thread of its own, nothing written) and write the one results file from the
+checkpoints (:class:`valuation.batch.assemble.ResultsSink`, as a run's tail). With S those
+seconds (least of 3), before and after the partitions of both runs, the efficiency cannot pass
+(S + T1) / (2 S + 2 T2); it prints that bound and the S that 85 % would allow.
+
 It prints each process's wall and CPU seconds and, as its LAST line,
 ``ceiling: <N> assets, 1 process <T1> s, 2 processes <T2> s (the slower), efficiency <E>``
 with E = T1 / (2 × T2): what two cores give two workers doing exactly this work, whatever
@@ -67,6 +74,36 @@ def _run(which: list[str], folder: Path) -> list[tuple[float, float]]:
     return out
 
 
+def _serial_work(src: Path, parts: Path, n_parts: int, n_rows: int) -> dict[str, float]:
+    """Least wall seconds of 3 for decoding the input files once (each table and the hash on a
+    thread of their own; the Parquet decode single-threaded per table) and for writing the
+    results file from the checkpoints in ``parts``."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pyarrow.parquet as pq
+
+    from valuation.batch.assemble import ResultsSink
+    from valuation.batch.io import file_sha256, record_siblings
+
+    files = [src] + [q for _, q in sorted(record_siblings(src).items())]
+    best = {"decode": float("inf"), "results": float("inf")}
+    for k in range(3):
+        t = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=len(files) + 1) as ex:
+            jobs = [ex.submit(pq.read_table, f, use_threads=False) for f in files] + [ex.submit(file_sha256, files)]
+            for j in jobs:
+                j.result()
+        best["decode"] = min(best["decode"], time.perf_counter() - t)
+        t = time.perf_counter()
+        dest = parts.parent / f"results{k}.parquet"
+        with ResultsSink(parts, n_parts, dest, None, "ceiling", set(range(n_parts))) as sink:
+            sink.close()    # every partition is checkpointed: all appended, then the footer
+        best["results"] = min(best["results"], time.perf_counter() - t)
+        if pq.ParquetFile(dest).metadata.num_rows != n_rows:
+            raise SystemExit(f"the results file holds {pq.ParquetFile(dest).metadata.num_rows} rows, not {n_rows}")
+    return best
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=1_000_000)
@@ -100,7 +137,13 @@ def main(argv: list[str] | None = None) -> None:
             print(f"repeat {r + 1}: 1 process {w1:.2f} s ({c1:.2f} CPU-s); 2 processes "
                   + ", ".join(f"{w:.2f} s ({c:.2f} CPU-s)" for w, c in two)
                   + f"; efficiency {w1 / (2 * w2):.0%}", flush=True)
+            serial = _serial_work(src, folder / "all", plan.n_parts, plan.n_keep)
     t1, t2 = statistics.median(t1s), statistics.median(t2s)
+    s = serial["decode"] + serial["results"]
+    print(f"serial work of the run's own process (least of 3): decode the input once {serial['decode']:.2f} s "
+          f"(tables and hash on threads of their own), write the results file {serial['results']:.2f} s; "
+          f"with it before and after both runs' partitions the efficiency is at most "
+          f"{(s + t1) / (2 * s + 2 * t2):.0%}; 85 % would allow {max(0.0, (t1 - 1.7 * t2) / 0.7):.2f} s")
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"load average at the end: {load} ({os.cpu_count()} cores)")
     print(f"ceiling: {args.n} assets, 1 process {t1:.2f} s, 2 processes {t2:.2f} s (the slower), "
