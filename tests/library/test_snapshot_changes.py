@@ -165,15 +165,20 @@ def test_postgres_write_by_another_engine_is_seen_at_the_next_call(store_factory
     url = store_factory.urls[0]
     a.put("standards", "S1", {"id": "S1"}, author="t", base_version=None)
     sid = a.snapshot_id()
+    # hold the probe's session inside a transaction: PostgreSQL delivers no notification to a
+    # session until its transaction ends, so only the count of this process's commits can
+    # move the token (the notification itself might well arrive before the next call)
+    a._changes._conn.execute("BEGIN")
     b_engine = sa.create_engine(url)               # another engine (and pool) in this process
     try:
         from valuation.library.store import Store
 
         Store(b_engine).put("standards", "S1", {"id": "S1", "v": 2}, author="t", base_version=1)
+        assert a.snapshot_id() != sid              # at once, not after the notification
+        assert a.snapshot_id() == _fresh_id(url)
     finally:
         b_engine.dispose()
-    assert a.snapshot_id() != sid                  # at once, not after the notification
-    assert a.snapshot_id() == _fresh_id(url)
+        a._changes._conn.execute("COMMIT")
 
 
 @pytest.mark.parametrize("backend", ["postgres"])
@@ -250,6 +255,18 @@ def test_postgres_killed_listener_gives_a_new_connection_and_the_right_id(store_
     assert store._changes.listener_pid not in (None, pid)    # listening again, a new session
     _put_in_subprocess(url, "S1", {"id": "S1", "v": 3}, 2)   # and the new session hears
     assert _changed(store, mid) == _fresh_id(url) != mid
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+@pytest.mark.postgres
+def test_postgres_reopened_listener_never_repeats_a_token(store_factory):
+    store = _pg(store_factory())
+    url = store_factory.urls[0]
+    store.put("standards", "S1", {"id": "S1"}, author="t", base_version=None)
+    sid = store.snapshot_id()                      # cached with the first token of a connection
+    store._changes.close()                         # (as Store.close does; reopened on demand)
+    _put_in_subprocess(url, "S1", {"id": "S1", "v": 2}, 1)   # while nobody listens here
+    assert store.snapshot_id() == _fresh_id(url) != sid
 
 
 def _child(store, q):
