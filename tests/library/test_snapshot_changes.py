@@ -1,9 +1,11 @@
 """The snapshot id is cached per committed state (library/changes.py): it changes as soon as
 anyone — this store, another store object, another process — commits a new active version,
-and asking again with nothing committed does not query the database (SQLite file)."""
+and asking again with nothing committed does not query the database (SQLite file; PostgreSQL:
+LISTEN/NOTIFY, tests at the end)."""
 from __future__ import annotations
 
 import datetime as _dt
+import gc
 import multiprocessing as mp
 import subprocess
 import sys
@@ -107,6 +109,8 @@ def _pg(store, max_age=3600.0):
     assert isinstance(store._changes, PostgresProbe)
     store._changes.max_age = max_age
     store._changes.close()        # reopened at the next token with the new max_age in force
+    store._changes.token()        # (the first call of a probe only asks for the database)
+    assert store._changes.token() is not None      # listening now
     return store
 
 
@@ -321,3 +325,29 @@ def test_postgres_writer_without_notify_is_seen_after_max_age(store_factory):
     time.sleep(0.6)                                # nothing new: one query of the marker only
     assert store.snapshot_id() == _fresh_id(url)
     assert len(seen) == 1 and "library_audit" in seen[0]
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+@pytest.mark.postgres
+def test_postgres_listener_opens_on_the_second_call_and_closes_with_the_store(store_factory,
+                                                                              pg_url):
+    store = store_factory()
+    store.put("standards", "S1", {"id": "S1"}, author="t", base_version=None)
+    sid = store.snapshot_id()
+    assert store._changes.listener_pid is None     # asked once (a CLI command): no connection
+    assert store.snapshot_id() == sid
+    pid = store._changes.listener_pid
+    assert pid is not None
+    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    alive = sa.text("SELECT count(*) FROM pg_stat_activity WHERE pid = :p")
+    gc.disable()                                   # closed by reference counting, not the collector
+    try:
+        del store
+        deadline = time.monotonic() + 10
+        with admin.connect() as c:
+            while c.execute(alive, {"p": pid}).scalar() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert c.execute(alive, {"p": pid}).scalar() == 0
+    finally:
+        gc.enable()
+        admin.dispose()

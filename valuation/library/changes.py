@@ -200,7 +200,10 @@ class PostgresProbe:
         self._commits = 0                 # note_commit()'s count when last looked at
         self._fresh_until = 0.0           # monotonic time when the token moves anyway
         self._retry_at = 0.0
-        self._noticed = False             # a notice arrived on _conn (FATAL before a close)
+        self._wanted = False              # asked before: a second call opens the connection
+        self._noticed = [False]           # a notice arrived on _conn (FATAL before a close);
+        # (a list the handler sets, not a method of self: no probe <-> connection cycle, so a
+        # dropped store closes its connection at once, without waiting for the cycle collector)
 
     @property
     def listener_pid(self) -> int | None:
@@ -221,12 +224,16 @@ class PostgresProbe:
             now = time.monotonic()
             try:
                 if self._conn is None or self._owner != pid:
-                    if now < self._retry_at:
+                    if now < self._retry_at or not self._wanted:
+                        # the first call asks the database, as without a probe: a store
+                        # asked once (a CLI command, a page opening its own store) opens
+                        # no connection that would cost more than the query it saves
+                        self._wanted = True
                         return None
                     self._open(pid, now)
                 else:
                     got = sum(1 for _ in self._conn.notifies(timeout=0))
-                    if self._noticed:
+                    if self._noticed[0]:
                         raise psycopg.OperationalError("notice on the listening connection")
                     self._seen += got
             except psycopg.Error:
@@ -246,8 +253,9 @@ class PostgresProbe:
         self._drop()
         cargs, params = self._connect
         conn = psycopg.connect(*cargs, **params, autocommit=True)
+        noticed = [False]
         try:
-            conn.add_notice_handler(self._on_notice)
+            conn.add_notice_handler(lambda _diag: noticed.__setitem__(0, True))
             conn.execute(f"LISTEN {CHANNEL}")     # before the first id is computed: see above
             oid, started = conn.execute(
                 "SELECT d.oid::bigint, (extract(epoch FROM pg_postmaster_start_time()) * 1e6)"
@@ -255,13 +263,10 @@ class PostgresProbe:
         except BaseException:
             conn.close()
             raise
-        self._conn, self._owner, self._noticed = conn, pid, False
+        self._conn, self._owner, self._noticed = conn, pid, noticed
         self._opened += 1
         self._database, self._seen, self._commits = (int(oid), int(started)), 0, _commits
         self._fresh_until = now + self.max_age
-
-    def _on_notice(self, _diag: Any) -> None:
-        self._noticed = True
 
     def _drop(self) -> None:
         """Close the connection if this process opened it; else only forget it (closing would
