@@ -351,3 +351,24 @@ def test_postgres_listener_opens_on_the_second_call_and_closes_with_the_store(st
     finally:
         gc.enable()
         admin.dispose()
+
+
+def test_postgres_probe_without_a_server_answers_none_and_waits_before_retrying(monkeypatch):
+    """No server (nothing listens on port 1): the probe never raises, says "unknown" (the
+    store's own query then reports the database error) and does not try to connect on every
+    call. Needs no PostgreSQL server."""
+    import psycopg
+
+    from valuation.library.changes import PostgresProbe, change_probe
+
+    probe = change_probe(sa.create_engine("postgresql+psycopg://postgres@127.0.0.1:1/none"))
+    assert isinstance(probe, PostgresProbe)
+    probe.retry = 0.3
+    tries: list[object] = []
+    real = psycopg.connect
+    monkeypatch.setattr(psycopg, "connect", lambda *a, **k: tries.append(1) or real(*a, **k))
+    assert [probe.token() for _ in range(5)] == [None] * 5
+    assert len(tries) == 1 and probe.listener_pid is None    # the first call does not connect
+    time.sleep(0.4)                                # after `retry` seconds: tries again
+    assert probe.token() is None and len(tries) == 2
+    assert probe.token() is None and len(tries) == 2
