@@ -22,21 +22,28 @@ offers a way (:func:`change_probe` picks it):
   (https://www.postgresql.org/docs/current/sql-notify.html). :meth:`PostgresProbe.token` reads
   what has arrived without waiting (psycopg's ``notifies(timeout=0)``, a few microseconds) and
   counts it. Delivery is asynchronous: PostgreSQL signals the listening server processes when
-  the writer commits and they forward the notification at once, but a commit by *another process* becomes visible here only when it has arrived
-  (typically well under a millisecond; an appraisal starting inside that window uses the
-  id it would have used a moment earlier). Writes by *this* process are counted when they
-  commit (:func:`note_commit`), so a write is seen at the very next call of any store in this
-  process. Any error on the listening connection, a notice on it (how libpq reports
-  ``pg_terminate_backend`` or a server shutdown before the socket closes), a fork or a
-  reopened connection gives a new connection number: tokens of two connections never
-  compare equal, and the first token after opening is new anyway, so a commit between
-  ``LISTEN`` and the first snapshot read cannot be lost. Writes that bypass the store (raw SQL
-  by an administrator, a writer from before this probe) send no notification: the probe
-  cannot know of them. So the token also moves every ``max_age`` seconds (default 1 s, the
-  service's own ``snapshot_cache_seconds``), which bounds the staleness of every such case,
-  and of a listening connection that died silently or sits behind a transaction-pooling
-  bouncer (where ``LISTEN`` does not work), to that: the store then asks the database (one
-  query of the audit marker; the entries are hashed again only if it moved).
+  the writer commits and they forward the notification at once, but a commit by *another
+  process* is counted here only once its notification has arrived (typically well under a
+  millisecond; an appraisal starting inside that window uses the id it would have used a
+  moment earlier — only a query per call could close that window). Commits of *this*
+  process's store writes are counted when they happen (:func:`note_commit`), so they are seen
+  at the very next call of any store of this process. Any error on the listening connection,
+  a notice on it (how libpq reports ``pg_terminate_backend`` or a server shutdown before the
+  socket closes), a fork or a reopened connection gives a new connection number: tokens of two
+  connections never compare equal, and the first token after ``LISTEN`` is new anyway, so a
+  commit between ``LISTEN`` and the first snapshot read cannot be lost.
+  Writes that bypass the store (raw SQL by an administrator, a writer from before this
+  probe) send no notification: the probe cannot know of them. So the token also moves once
+  it is ``max_age`` seconds old (default 1 s, as the HTTP service's ``snapshot_cache_seconds``),
+  which bounds the staleness of those writes — and of a listening connection that died
+  silently or sits behind a transaction-pooling bouncer, where ``LISTEN`` does not work — to
+  that: the store then asks the database (one query of the audit marker, which such a write
+  moves only if it also appends to the audit log; the entries are hashed again only if it
+  moved). Costs: one more connection per process (per store object asked twice — the first
+  call asks the database and opens nothing, so a one-shot CLI command pays nothing extra),
+  held until the store is closed or dropped; one ``pg_notify`` per write transaction.
+  Notifications go to every database session listening on the channel, whatever its schema: a
+  write in another schema of the same database costs the others one marker query.
 * anything else (an in-memory SQLite database, whose one connection is also the writer,
   another backend): no probe — :meth:`ChangeProbe.token` is None and the store asks the
   database every time.

@@ -112,12 +112,13 @@ class StoreReads:
         It changes when, and only when, the set of active versions changes: a new active
         version or a retirement changes it; a draft does not. Asked on every appraisal, so it
         is kept with what identifies the committed state: no query at all while the change
-        probe (:mod:`valuation.library.changes`: SQLite's ``data_version``; on PostgreSQL the
-        store's ``NOTIFY`` counted by a ``LISTEN`` connection, and at least one query per
-        second) says nothing was committed, by this process or another; else one query of
+        probe (:mod:`valuation.library.changes`: SQLite's ``data_version``; PostgreSQL: the
+        ``NOTIFY`` each store write sends, counted on a ``LISTEN`` connection from the second
+        call on) says nothing was committed, by this process or another; else one query of
         the audit log's marker, and the entries are hashed again only when that marker moved.
-        (PostgreSQL: a commit by another process counts once its notification has arrived,
-        typically well under a millisecond after it; see the module's docstring.)
+        PostgreSQL: another process's commit counts once its notification has arrived
+        (typically well under a millisecond after it), and the marker is asked again when the
+        probe's token is a second old (writes that bypass the store); see that module.
         """
         token = self._changes.token()            # before reading: a write after it changes the next token
         cache = self._snapshot_cache
