@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..core.errors import NotFoundError
-from .changes import ChangeProbe
+from .changes import ChangeProbe, PostgresProbe
 from .exchange import write_export
 from .records import LIBRARIES, AuditRecord, Entry, canonical_json, check_library, check_status
 from .tables import audit, versions
@@ -32,7 +32,7 @@ class StoreReads:
     engine: sa.Engine
     #: (change probe token, audit marker, snapshot id) of the last :meth:`snapshot_id`
     _snapshot_cache: tuple[Any, tuple[int, Any], str] | None
-    _changes: ChangeProbe
+    _changes: ChangeProbe | PostgresProbe
 
     # ------------------------------------------------------------------ reads
     def get(self, library: str, key: str, version: int | None = None) -> Entry:
@@ -112,9 +112,13 @@ class StoreReads:
         It changes when, and only when, the set of active versions changes: a new active
         version or a retirement changes it; a draft does not. Asked on every appraisal, so it
         is kept with what identifies the committed state: no query at all while the change
-        probe (:mod:`valuation.library.changes`: SQLite's ``data_version``) says nothing was
-        committed, by this process or another; else one query of the audit log's marker,
-        and the entries are hashed again only when that marker moved.
+        probe (:mod:`valuation.library.changes`: SQLite's ``data_version``; PostgreSQL: the
+        ``NOTIFY`` each store write sends, counted on a ``LISTEN`` connection from the second
+        call on) says nothing was committed, by this process or another; else one query of
+        the audit log's marker, and the entries are hashed again only when that marker moved.
+        PostgreSQL: another process's commit counts once its notification has arrived
+        (typically well under a millisecond after it), and the marker is asked again when the
+        probe's token is a second old (writes that bypass the store); see that module.
         """
         token = self._changes.token()            # before reading: a write after it changes the next token
         cache = self._snapshot_cache

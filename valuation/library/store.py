@@ -34,7 +34,7 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 
 from ..core.errors import ConflictError, Issue, NotFoundError, ValidationError, ValuationError
-from .changes import ChangeProbe
+from .changes import announce, change_probe, note_commit
 from .database import WRITE_OPTION, default_url, make_engine, normalise_url
 from .reads import StoreReads, _aware
 from .records import (
@@ -88,7 +88,7 @@ class Store(StoreReads):
         self.verify = verify
         self._validators: dict[str, list[Validator]] = {}
         self._snapshot_cache: tuple[Any, tuple[int, Any], str] | None = None
-        self._changes = ChangeProbe(engine)    # (library/changes.py: no query while unchanged)
+        self._changes = change_probe(engine)   # (library/changes.py: no query while unchanged)
 
     # ------------------------------------------------------------------ plumbing
     @property
@@ -129,6 +129,8 @@ class Store(StoreReads):
                 conn.execution_options(**{WRITE_OPTION: True})
                 with conn.begin():
                     yield conn
+                    announce(conn)   # PostgreSQL: NOTIFY the probes, delivered at commit only
+            note_commit()            # this process's probes: seen at once (library/changes.py)
         except sa.exc.IntegrityError as e:
             raise ConflictError(
                 "并发写入冲突：同一条目已被他人写入新版本，本次写入未保存，请重新读取后再改",
