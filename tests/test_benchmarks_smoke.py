@@ -27,8 +27,9 @@ def test_bench_revalue_last_line_has_the_agreed_form(tmp_path):
 
 def test_bench_dask_ceiling_prints_the_bound():
     out = _run("benchmarks/bench_dask_ceiling.py", "--n", "3000", "--chunk-size", "1000", "--repeat", "1")
-    assert re.search(r"serial work of the run's own process \(least of 3\): decode the input once [\d.]+ s .*"
-                     r"write the results file [\d.]+ s; .* at most \d+%; 85 % would allow [\d.]+ s", out), out
+    assert re.search(r"the run's own work \(least of 3\): decode the input once [\d.]+ s \([\d.]+ CPU-s; .*"
+                     r"write the results file [\d.]+ s \([\d.]+ CPU-s\); efficiency at most \d+% .*"
+                     r"85 % would allow [\d.]+ s before and after", out), out
     last = out.strip().splitlines()[-1]
     assert re.fullmatch(r"ceiling: 3000 assets, 1 process [\d.]+ s, 2 processes [\d.]+ s \(the slower\), "
                         r"efficiency \d+%", last), last
