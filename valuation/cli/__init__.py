@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 
 from .. import __version__
+from .common import db_url, one_of, write_output
 
 app = typer.Typer(name="valuation", no_args_is_help=True, add_completion=False,
                   help="数据资产评估与定价引擎 / Data asset valuation and pricing engine")
@@ -32,8 +33,9 @@ def _root(version: bool = typer.Option(False, "--version", callback=_version, is
 
 
 @app.command()
-def schema(doc: str = typer.Option("card", help="card | product | share"),
-           lang: str = typer.Option("en", help="zh | en (titles)"),
+def schema(doc: str = typer.Option("card", callback=one_of("card", "product", "share"),
+                                   help="card | product | share"),
+           lang: str = typer.Option("en", callback=one_of("zh", "en"), help="zh | en (titles)"),
            out: Path | None = typer.Option(None, "--out", help="写入文件 / write to file")) -> None:
     """导出 JSON Schema / print the JSON Schema of the interchange format."""
     from ..api import share_schema  # the revenue-sharing spec (valuation.sharing.spec)
@@ -42,7 +44,7 @@ def schema(doc: str = typer.Option("card", help="card | product | share"),
     body = share_schema(lang) if doc == "share" else json_schema(doc, lang)
     text = json.dumps(body, ensure_ascii=False, indent=2)
     if out:
-        out.write_text(text, encoding="utf-8")
+        write_output(out, text.encode("utf-8"))
         typer.echo(str(out))
     else:
         typer.echo(text)
@@ -58,14 +60,17 @@ def template(file: Path = typer.Argument(..., help="FILE.xlsx | FILE.csv")) -> N
     except ValueError as e:
         typer.echo(f"错误 / error: {e}", err=True)
         raise typer.Exit(2)
+    except OSError as e:  # a folder that does not exist or cannot be written
+        typer.echo(f"无法写入文件 / cannot write the file: {file} ({e.strerror or e})", err=True)
+        raise typer.Exit(2) from e
     typer.echo(str(p))
 
 
 @app.command()
 def appraise(card: Path = typer.Argument(..., exists=True, dir_okay=False, help="CARD.json"),
-             format: str = typer.Option("text", "--format", help="json | text"),
-             lang: str = typer.Option("zh", "--lang", help="zh | en"),
-             db: str | None = typer.Option(None, "--db", help="数据库 URL；'seed' 仅用种子文件"),
+             format: str = typer.Option("text", "--format", callback=one_of("json", "text"), help="json | text"),
+             lang: str = typer.Option("zh", "--lang", callback=one_of("zh", "en"), help="zh | en"),
+             db: str | None = typer.Option(None, "--db", callback=db_url(seed=True), help="数据库 URL；'seed' 仅用种子文件"),
              unit: str = typer.Option("wan", "--unit", help="wan 万元 | yuan 元 (text output)"),
              ) -> None:
     """评估一张资产卡片 / appraise one asset card."""

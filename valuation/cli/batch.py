@@ -9,6 +9,8 @@ from typing import Any
 
 import typer
 
+from .common import db_url, one_of
+
 __all__ = ["register"]
 
 
@@ -76,15 +78,15 @@ def _add_revalue(app: typer.Typer) -> None:
         workers: int | None = typer.Option(None, "--workers", min=1, help="进程数 / worker processes"),
         scheduler: str | None = typer.Option(None, "--scheduler", help="Dask 调度器地址 / Dask scheduler address"),
         resume: bool = typer.Option(False, "--resume", help="从检查点继续 / resume from checkpoints"),
-        db: str | None = typer.Option(None, "--db", help="数据库 URL；'seed' 仅用种子文件 / DB URL or 'seed'"),
+        db: str | None = typer.Option(None, "--db", callback=db_url(seed=True), help="数据库 URL；'seed' 仅用种子文件 / DB URL or 'seed'"),
         chunk_size: int | None = typer.Option(None, "--chunk-size", min=1,
                                               help="每个分区的资产数（默认 10000）/ assets per partition (default 10000)"),
         as_of: str | None = typer.Option(None, "--as-of", help="规则的“今天” YYYY-MM-DD / rules' today"),
         no_history: bool = typer.Option(False, "--no-history", help="不记录、不比对历史（仅用于基准测试）"),
         balance_sheet_date: str | None = typer.Option(
             None, "--balance-sheet-date", help="资产负债表日：入表减值台账与披露表 / balance-sheet run (YYYY-MM-DD)"),
-        format: str = typer.Option("text", "--format", help="json | text"),
-        lang: str = typer.Option("zh", "--lang", help="zh | en"),
+        format: str = typer.Option("text", "--format", callback=one_of("json", "text"), help="json | text"),
+        lang: str = typer.Option("zh", "--lang", callback=one_of("zh", "en"), help="zh | en"),
     ) -> None:
         """批量重估资产组合 / revalue a portfolio (screen, value, diff, record)."""
         from .. import api
@@ -112,9 +114,9 @@ def _runs_app() -> typer.Typer:
                            help="批量重估记录 / batch revaluation runs (list, show, diff, history)")
 
     @runs_app.command("list")
-    def runs_list_cmd(db: str | None = typer.Option(None, "--db", help="数据库 URL / DB URL"),
+    def runs_list_cmd(db: str | None = typer.Option(None, "--db", callback=db_url(seed=True), help="数据库 URL / DB URL"),
                       limit: int = typer.Option(20, "--limit", min=1),
-                      format: str = typer.Option("text", "--format", help="json | text")) -> None:
+                      format: str = typer.Option("text", "--format", callback=one_of("json", "text"), help="json | text")) -> None:
         """列出重估记录 / list runs (newest first)."""
         from ..batch import runs_list
 
@@ -128,8 +130,8 @@ def _runs_app() -> typer.Typer:
 
     @runs_app.command("show")
     def runs_show_cmd(run_id: str = typer.Argument(...),
-                      db: str | None = typer.Option(None, "--db"),
-                      lang: str = typer.Option("zh", "--lang", help="zh | en")) -> None:
+                      db: str | None = typer.Option(None, "--db", callback=db_url(seed=True)),
+                      lang: str = typer.Option("zh", "--lang", callback=one_of("zh", "en"), help="zh | en")) -> None:
         """显示一次重估 / show one run (options, counts, timings)."""
         from ..batch import run_show
 
@@ -143,11 +145,11 @@ def _runs_app() -> typer.Typer:
     @runs_app.command("diff")
     def runs_diff_cmd(a: str = typer.Argument(..., help="较早的记录 / earlier run"),
                       b: str = typer.Argument(..., help="较晚的记录 / later run"),
-                      db: str | None = typer.Option(None, "--db"),
+                      db: str | None = typer.Option(None, "--db", callback=db_url(seed=True)),
                       out: Path | None = typer.Option(None, "--out", help="写入文件 / write to file"),
                       changed_only: bool = typer.Option(True, "--changed-only/--all",
                                                         help="只显示有变化的资产 / only changed assets"),
-                      lang: str = typer.Option("zh", "--lang", help="zh | en")) -> None:
+                      lang: str = typer.Option("zh", "--lang", callback=one_of("zh", "en"), help="zh | en")) -> None:
         """比较两次重估 / compare two runs per asset (value change, new and cleared flags)."""
         from ..batch import runs_diff, write_table
 
@@ -170,7 +172,7 @@ def _runs_app() -> typer.Typer:
 
     @runs_app.command("history")
     def runs_history_cmd(asset_id: str = typer.Argument(...),
-                         db: str | None = typer.Option(None, "--db")) -> None:
+                         db: str | None = typer.Option(None, "--db", callback=db_url(seed=True))) -> None:
         """一项资产的历次重估值 / value of one asset across runs."""
         from ..batch import history
 

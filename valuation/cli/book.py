@@ -9,6 +9,8 @@ from typing import Any
 
 import typer
 
+from .common import db_url, one_of, write_output
+
 __all__ = ["register", "render_text"]
 
 _FIGURES = (("classification", "分类", "Classification"), ("cost", "入账成本", "Cost"),
@@ -61,9 +63,9 @@ def render_text(ans: dict[str, Any], lang: str = "zh") -> str:
 def register(app: typer.Typer) -> None:
     @app.command("book")
     def book_cmd(card: Path = typer.Argument(..., exists=True, dir_okay=False, help="CARD.json"),
-                 format: str = typer.Option("text", "--format", help="json | text"),
-                 lang: str = typer.Option("zh", "--lang", help="zh | en"),
-                 db: str | None = typer.Option(None, "--db", help="数据库 URL；'seed' 仅用种子文件"),
+                 format: str = typer.Option("text", "--format", callback=one_of("json", "text"), help="json | text"),
+                 lang: str = typer.Option("zh", "--lang", callback=one_of("zh", "en"), help="zh | en"),
+                 db: str | None = typer.Option(None, "--db", callback=db_url(seed=True), help="数据库 URL；'seed' 仅用种子文件"),
                  out: Path | None = typer.Option(None, "--out", help="入表底稿 / working paper FILE.docx|FILE.xlsx"),
                  ) -> None:
         """数据资源入表与减值测试 / classify, measure, amortise and impairment-test one card."""
@@ -84,9 +86,7 @@ def register(app: typer.Typer) -> None:
             refuse(e, format, lang)
         if out is not None:
             blob = api.book_papers(data, fmt=out.suffix.lower().lstrip("."), lang=lang, library=db, answer=ans)
-            tmp = out.with_suffix(out.suffix + ".tmp")
-            tmp.write_bytes(blob)
-            tmp.replace(out)       # never a half-written paper
+            write_output(out, blob)  # never a half-written paper
             typer.echo(str(out))
             return
         if format == "json":

@@ -3,15 +3,49 @@ refusal (exit code 2) in the user's language or as JSON."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
 
-__all__ = ["DB_HELP", "read_json", "refuse"]
+__all__ = ["DB_HELP", "db_url", "one_of", "read_json", "refuse", "write_output"]
 
 #: the help text of every command's --db option
 DB_HELP = "数据库 URL（默认 VALUATION_DB_URL 或 ./var/valuation.db）/ database URL"
+
+
+def one_of(*allowed: str) -> Callable[[typer.Context, typer.CallbackParam, Any], Any]:
+    """Callback of an option that takes one of ``allowed``: any other value is refused while
+    the command line is parsed (before any file is read or written) with Click's usage error,
+    exit code 2, naming the option, the value and what is allowed in both languages."""
+    def check(ctx: typer.Context, param: typer.CallbackParam, value: Any) -> Any:
+        if value is None or value in allowed or ctx.resilient_parsing:
+            return value
+        raise typer.BadParameter(f"{value!r} 不是允许值（允许：{' | '.join(allowed)}）/ "
+                                 f"{value!r} is not allowed (allowed: {' | '.join(allowed)})")
+    return check
+
+
+def db_url(*, seed: bool = False) -> Callable[[typer.Context, typer.CallbackParam, Any], Any]:
+    """Callback of a ``--db`` option: a database URL whose driver is installed (SQLite,
+    PostgreSQL), or ``seed`` where the command can run on the seed files alone. A value that
+    is neither is refused with exit code 2 instead of a driver's traceback."""
+    def check(ctx: typer.Context, param: typer.CallbackParam, value: Any) -> Any:
+        if value is None or ctx.resilient_parsing or (seed and value == "seed"):
+            return value
+        import sqlalchemy as sa
+
+        from ..library.database import normalise_url
+
+        try:
+            sa.make_url(normalise_url(value)).get_dialect()
+        except Exception as e:  # noqa: BLE001 - unparsable URL or driver not installed
+            allowed = ("'seed' | " if seed else "") + "sqlite:///FILE | postgresql://USER@HOST/DB"
+            raise typer.BadParameter(f"{value!r} 不是可用的数据库 URL（允许：{allowed}）/ "
+                                     f"{value!r} is not a usable database URL (allowed: {allowed}): {e}") from e
+        return value
+    return check
 
 
 def read_json(path: Path, format: str = "text", lang: str = "zh") -> Any:
@@ -41,3 +75,16 @@ def refuse(e: Any, format: str, lang: str) -> NoReturn:
         for i in getattr(e, "issues", []):
             typer.echo("  - " + i.message(lang), err=True)
     raise typer.Exit(2)
+
+
+def write_output(out: Path, data: bytes) -> None:
+    """Write ``data`` to ``out`` whole or not at all (a temporary file beside it, then a
+    rename); a folder that does not exist or cannot be written exits with code 2."""
+    tmp = out.with_name(out.name + ".tmp")
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(out)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        typer.echo(f"无法写入文件 / cannot write the file: {out} ({e.strerror or e})", err=True)
+        raise typer.Exit(2) from e

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from .common import DB_HELP
+from .common import DB_HELP, db_url
 
 __all__ = ["db_app", "register", "upgrade_database"]
 
@@ -30,7 +30,7 @@ def upgrade_database(db: str | None) -> tuple[int, int]:
 
 
 @db_app.command("upgrade")
-def upgrade_cmd(db: str | None = typer.Option(None, "--db", help=DB_HELP)) -> None:
+def upgrade_cmd(db: str | None = typer.Option(None, "--db", callback=db_url(), help=DB_HELP)) -> None:
     """升级数据库结构到本程序的版本（幂等）/ bring the schema to this engine's version."""
     from ..core.errors import ValuationError
 
@@ -46,7 +46,7 @@ def upgrade_cmd(db: str | None = typer.Option(None, "--db", help=DB_HELP)) -> No
 
 
 @db_app.command("status")
-def status_cmd(db: str | None = typer.Option(None, "--db", help=DB_HELP)) -> None:
+def status_cmd(db: str | None = typer.Option(None, "--db", callback=db_url(), help=DB_HELP)) -> None:
     """显示数据库结构版本 / show the schema version of the database."""
     from ..library.database import make_engine
     from ..library.migrate import SCHEMA_VERSION, current_version

@@ -14,7 +14,7 @@ import typer
 import yaml
 
 from ..library.records import LIBRARIES
-from .common import DB_HELP
+from .common import DB_HELP, db_url, one_of
 
 __all__ = ["library_app", "register"]
 
@@ -78,7 +78,7 @@ def _dump(content: Any) -> str:
     return yaml.safe_dump(content, allow_unicode=True, sort_keys=False, width=100).rstrip()
 
 
-def init(db: str | None = typer.Option(None, "--db", help=DB_HELP)) -> None:
+def init(db: str | None = typer.Option(None, "--db", callback=db_url(), help=DB_HELP)) -> None:
     """建库并载入种子（幂等）/ create the schema and load the seed libraries (idempotent)."""
     from ..core.errors import ValuationError
     from ..library.seed.loader import load_seeds
@@ -106,7 +106,7 @@ def list_(library: str = typer.Argument(..., callback=_lib, help="standards|rule
           search: str | None = typer.Option(None, "--search", "-s", help="检索 / search text"),
           status: str = typer.Option("active", "--status",
                                      help="active | draft | retired | all"),
-          db: str | None = typer.Option(None, "--db", help=DB_HELP)) -> None:
+          db: str | None = typer.Option(None, "--db", callback=db_url(), help=DB_HELP)) -> None:
     """列出条目 / list the entries of a library."""
     from ..core.errors import ValuationError
 
@@ -128,8 +128,8 @@ def show(library: str = typer.Argument(..., callback=_lib),
          key: str = typer.Argument(...),
          version: int | None = typer.Option(None, "--version", "-v",
                                                help="版本号（默认生效版本）/ version (default: in force)"),
-         fmt: str = typer.Option("yaml", "--format", help="yaml | json"),
-         db: str | None = typer.Option(None, "--db", help=DB_HELP)) -> None:
+         fmt: str = typer.Option("yaml", "--format", callback=one_of("yaml", "json"), help="yaml | json"),
+         db: str | None = typer.Option(None, "--db", callback=db_url(), help=DB_HELP)) -> None:
     """显示一个条目 / show one entry."""
     from ..core.errors import ValuationError
 
@@ -153,7 +153,7 @@ def show(library: str = typer.Argument(..., callback=_lib),
 
 @library_app.command("history")
 def history(library: str = typer.Argument(..., callback=_lib), key: str = typer.Argument(...),
-            db: str | None = typer.Option(None, "--db", help=DB_HELP)) -> None:
+            db: str | None = typer.Option(None, "--db", callback=db_url(), help=DB_HELP)) -> None:
     """条目的全部版本 / every version of an entry."""
     from ..core.errors import ValuationError
 
@@ -170,7 +170,7 @@ def history(library: str = typer.Argument(..., callback=_lib), key: str = typer.
 
 @library_app.command("export")
 def export(file: Path = typer.Argument(..., help="FILE.yaml | FILE.json"),
-           db: str | None = typer.Option(None, "--db", help=DB_HELP)) -> None:
+           db: str | None = typer.Option(None, "--db", callback=db_url(), help=DB_HELP)) -> None:
     """导出全部版本 / export every version to a YAML or JSON file."""
     from ..core.errors import ValuationError
 
@@ -187,7 +187,7 @@ def export(file: Path = typer.Argument(..., help="FILE.yaml | FILE.json"),
 def import_(file: Path = typer.Argument(..., exists=True, dir_okay=False,
                                         help="导出文件 / export file"),
             author: str | None = typer.Option(None, "--author", help="导入人 / who imports"),
-            db: str | None = typer.Option(None, "--db", help=DB_HELP)) -> None:
+            db: str | None = typer.Option(None, "--db", callback=db_url(), help=DB_HELP)) -> None:
     """导入导出文件（保留版本号与作者）/ import an export file (versions kept)."""
     from ..core.errors import ValuationError
 
@@ -211,7 +211,7 @@ def put(library: str = typer.Argument(..., callback=_lib), key: str = typer.Argu
                                          "on (omit for a new entry)"),
         status: str = typer.Option("active", "--status", help="active | draft"),
         author: str | None = typer.Option(None, "--author", help="作者 / author"),
-        db: str | None = typer.Option(None, "--db", help=DB_HELP)) -> None:
+        db: str | None = typer.Option(None, "--db", callback=db_url(), help=DB_HELP)) -> None:
     """写入新版本 / write a new version from a file."""
     from ..core.errors import ValuationError
     from ..library.safe_load import load_document
@@ -242,7 +242,7 @@ def retire(library: str = typer.Argument(..., callback=_lib), key: str = typer.A
            base_version: int = typer.Option(..., "--base-version",
                                             help="所依据的版本 / version this is based on"),
            author: str | None = typer.Option(None, "--author", help="作者 / author"),
-           db: str | None = typer.Option(None, "--db", help=DB_HELP)) -> None:
+           db: str | None = typer.Option(None, "--db", callback=db_url(), help=DB_HELP)) -> None:
     """停用（删除）条目 / retire (delete) an entry — a new version with status retired."""
     from ..core.errors import ValuationError
 
@@ -259,7 +259,7 @@ def audit(library: str | None = typer.Option(None, "--library", "-l",
                                                 help="只看某库 / one library"),
           key: str | None = typer.Option(None, "--key", "-k", help="只看某条目 / one entry"),
           limit: int = typer.Option(50, "--limit", "-n", help="条数 / number of records"),
-          db: str | None = typer.Option(None, "--db", help=DB_HELP)) -> None:
+          db: str | None = typer.Option(None, "--db", callback=db_url(), help=DB_HELP)) -> None:
     """审计日志（最新在前）/ audit log, newest first."""
     from ..core.errors import ValuationError
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from .common import DB_HELP
+from .common import DB_HELP, db_url, one_of
 
 __all__ = ["cases_app", "register"]
 
@@ -55,7 +55,7 @@ def backtest(cases: list[str] = typer.Option(..., "--cases", help="案例文件�
              tables: Path | None = typer.Option(None, "--tables",
                                                 help="按计价方式/交易所的表：PREFIX.json 与 PREFIX_*.csv / "
                                                      "per-mode and per-exchange tables: PREFIX.json and PREFIX_*.csv"),
-             lang: str = typer.Option("zh", "--lang", help="zh | en")) -> None:
+             lang: str = typer.Option("zh", "--lang", callback=one_of("zh", "en"), help="zh | en")) -> None:
     """市场法回测 / back-test the market approach on held-out priced cases."""
     import tempfile
 
@@ -105,10 +105,10 @@ def import_(paths: list[Path] = typer.Argument(..., exists=True, dir_okay=False,
             format: str = typer.Option("dadada", "--format", help="dadada | csv"),
             mapping: Path | None = typer.Option(None, "--mapping", exists=True, dir_okay=False,
                                                    help="列映射 YAML / column mapping (csv)"),
-            db: str | None = typer.Option(None, "--db", help=DB_HELP),
+            db: str | None = typer.Option(None, "--db", callback=db_url(), help=DB_HELP),
             author: str | None = typer.Option(None, "--author", help="作者 / author"),
             dry_run: bool = typer.Option(False, "--dry-run", help="只报告不写库 / report only"),
-            lang: str = typer.Option("zh", "--lang", help="zh | en"),
+            lang: str = typer.Option("zh", "--lang", callback=one_of("zh", "en"), help="zh | en"),
             show_skipped: int = typer.Option(20, "--show-skipped", help="列出前 N 个跳过的行 / list N skipped rows")
             ) -> None:
     """导入案例（报告每一行：导入或跳过及原因）/ import cases, reporting every row."""
@@ -161,11 +161,11 @@ def _user() -> str:
 
 
 @cases_app.command("list")
-def list_(db: str | None = typer.Option(None, "--db", help=DB_HELP),
+def list_(db: str | None = typer.Option(None, "--db", callback=db_url(), help=DB_HELP),
           price_mode: str | None = typer.Option(None, "--price-mode", help="one_off | subscription_year | per_call | free | negotiated"),
           category: str | None = typer.Option(None, "--category"),
           limit: int = typer.Option(30, "--limit", help="最多显示行数 / rows to show"),
-          lang: str = typer.Option("zh", "--lang", help="zh | en")) -> None:
+          lang: str = typer.Option("zh", "--lang", callback=one_of("zh", "en"), help="zh | en")) -> None:
     """列出案例库 / list the cases in the library."""
     import pandas as pd
 

@@ -12,6 +12,7 @@ import typer
 
 from ..core import formatting as F
 from ..core.result_text import SEVERITY_LABELS, flag_citations
+from .common import db_url, one_of
 
 __all__ = ["register", "render_text"]
 
@@ -63,9 +64,9 @@ def render_text(r: dict[str, Any], lang: str = "zh", cite: Any = None) -> str:
 def register(app: typer.Typer) -> None:
     @app.command("price")
     def price_cmd(product: Path = typer.Argument(..., exists=True, dir_okay=False, help="PRODUCT.json"),
-                  format: str = typer.Option("text", "--format", help="json | text"),
-                  lang: str = typer.Option("zh", "--lang", help="zh | en"),
-                  db: str | None = typer.Option("seed", "--db", help="数据库 URL；'seed' 仅用种子文件 / DB URL or 'seed'"),
+                  format: str = typer.Option("text", "--format", callback=one_of("json", "text"), help="json | text"),
+                  lang: str = typer.Option("zh", "--lang", callback=one_of("zh", "en"), help="zh | en"),
+                  db: str | None = typer.Option("seed", "--db", callback=db_url(seed=True), help="数据库 URL；'seed' 仅用种子文件 / DB URL or 'seed'"),
                   ) -> None:
         """公共数据定价（发改价格〔2025〕65号）/ public-data pricing (NDRC 2025 No. 65)."""
         from .. import api

@@ -5,13 +5,15 @@ from pathlib import Path
 
 import typer
 
+from .common import db_url, one_of, write_output
+
 
 def register(app: typer.Typer) -> None:
     @app.command()
     def report(card: Path = typer.Argument(..., exists=True, dir_okay=False, help="CARD.json"),
                out: Path = typer.Option(..., "--out", help="FILE.docx | FILE.xlsx | FILE.pdf"),
-               lang: str = typer.Option("zh", "--lang", help="zh | en"),
-               db: str | None = typer.Option(None, "--db", help="数据库 URL / database URL")) -> None:
+               lang: str = typer.Option("zh", "--lang", callback=one_of("zh", "en"), help="zh | en"),
+               db: str | None = typer.Option(None, "--db", callback=db_url(seed=True), help="数据库 URL / database URL")) -> None:
         """生成评估报告与工作底稿 / write the appraisal report or working papers."""
         from .. import api
         from ..core.errors import ValuationError
@@ -28,7 +30,5 @@ def register(app: typer.Typer) -> None:
         except ValuationError as e:
             typer.echo(e.message(lang), err=True)
             raise typer.Exit(2)
-        tmp = out.with_suffix(out.suffix + ".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(out)  # never leave a half-written report
+        write_output(out, data)  # never leave a half-written report
         typer.echo(str(out))

@@ -6,6 +6,8 @@ from pathlib import Path
 import typer
 import yaml
 
+from .common import db_url, one_of
+
 rules_app = typer.Typer(no_args_is_help=True, help="规则库 / rules library: list, show, add, test")
 
 
@@ -16,8 +18,8 @@ def _store(db: str | None):
 
 
 @rules_app.command("list")
-def list_(db: str | None = typer.Option(None, "--db", help="数据库 URL / database URL"),
-          lang: str = typer.Option("zh", "--lang")) -> None:
+def list_(db: str | None = typer.Option(None, "--db", callback=db_url(), help="数据库 URL / database URL"),
+          lang: str = typer.Option("zh", "--lang", callback=one_of("zh", "en"))) -> None:
     """列出生效的规则 / list the rules in force."""
     for e in sorted(_store(db).list("rules"), key=lambda e: e.key):
         c = e.content
@@ -26,7 +28,7 @@ def list_(db: str | None = typer.Option(None, "--db", help="数据库 URL / data
 
 
 @rules_app.command("show")
-def show(code: str, db: str | None = typer.Option(None, "--db"),
+def show(code: str, db: str | None = typer.Option(None, "--db", callback=db_url()),
          version: int | None = typer.Option(None, "--version")) -> None:
     """显示一条规则 / show one rule."""
     from ..core.errors import NotFoundError
@@ -44,7 +46,7 @@ def show(code: str, db: str | None = typer.Option(None, "--db"),
 def add(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="RULE.yaml"),
         note: str = typer.Option(..., "--note", help="版本说明 / version note"),
         author: str = typer.Option("cli", "--author"),
-        db: str | None = typer.Option(None, "--db")) -> None:
+        db: str | None = typer.Option(None, "--db", callback=db_url())) -> None:
     """新增或修改规则（先编译校验，保存为新版本）/ add or change a rule (compiled first, saved as a new version)."""
     from ..core.errors import ConflictError, NotFoundError, ValuationError
     from ..library.safe_load import load_document

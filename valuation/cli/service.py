@@ -8,7 +8,7 @@ import json
 
 import typer
 
-from .common import DB_HELP
+from .common import DB_HELP, db_url, one_of
 
 __all__ = ["keys_app", "register", "serve"]
 
@@ -39,8 +39,8 @@ def _fail(e: Exception) -> None:
 @keys_app.command("create")
 def create(role: str = typer.Option(..., "--role", help="viewer | appraiser | admin"),
            name: str = typer.Option(..., "--name", help="密钥名称（谁使用）/ name (who uses it)"),
-           db: str | None = typer.Option(None, "--db", help=DB_HELP),
-           format: str = typer.Option("text", "--format", help="text | json")) -> None:
+           db: str | None = typer.Option(None, "--db", callback=db_url(), help=DB_HELP),
+           format: str = typer.Option("text", "--format", callback=one_of("text", "json"), help="text | json")) -> None:
     """创建密钥（明文只显示这一次）/ create a key (the plain key is shown once only)."""
     try:
         info, plain = _keys(db).create(name, role)
@@ -56,8 +56,8 @@ def create(role: str = typer.Option(..., "--role", help="viewer | appraiser | ad
 
 
 @keys_app.command("list")
-def list_(db: str | None = typer.Option(None, "--db", help=DB_HELP),
-          format: str = typer.Option("text", "--format", help="text | json")) -> None:
+def list_(db: str | None = typer.Option(None, "--db", callback=db_url(), help=DB_HELP),
+          format: str = typer.Option("text", "--format", callback=one_of("text", "json"), help="text | json")) -> None:
     """列出密钥（不含明文）/ list keys (never the secrets)."""
     keys = _keys(db).list()
     if format == "json":
@@ -74,7 +74,7 @@ def list_(db: str | None = typer.Option(None, "--db", help=DB_HELP),
 
 @keys_app.command("revoke")
 def revoke(key_id: str = typer.Argument(..., metavar="ID", help="密钥 id / key id"),
-           db: str | None = typer.Option(None, "--db", help=DB_HELP)) -> None:
+           db: str | None = typer.Option(None, "--db", callback=db_url(), help=DB_HELP)) -> None:
     """吊销密钥 / revoke a key (takes effect within the service's key cache time)."""
     try:
         k = _keys(db).revoke(key_id)
@@ -86,7 +86,7 @@ def revoke(key_id: str = typer.Argument(..., metavar="ID", help="密钥 id / key
 
 def serve(host: str = typer.Option("127.0.0.1", "--host", help="监听地址 / host"),
           port: int = typer.Option(8000, "--port", help="端口 / port"),
-          db: str | None = typer.Option(None, "--db", help=DB_HELP),
+          db: str | None = typer.Option(None, "--db", callback=db_url(), help=DB_HELP),
           library: str | None = typer.Option(None, "--library",
                                                 help="'seed' → 仅用种子文件 / seed files only"),
           workers: int = typer.Option(1, "--workers", help="进程数 / worker processes"),

@@ -8,6 +8,8 @@ from typing import Any
 
 import typer
 
+from .common import db_url, one_of, write_output
+
 __all__ = ["register", "render_text"]
 
 
@@ -60,11 +62,11 @@ def _frame_out(df: Any, format: str) -> None:
 def register(app: typer.Typer) -> None:
     @app.command("share")
     def share_cmd(spec: Path = typer.Argument(..., exists=True, dir_okay=False, help="SPEC.json"),
-                  format: str = typer.Option("text", "--format", help="json | text"),
-                  lang: str = typer.Option("zh", "--lang", help="zh | en"),
-                  db: str | None = typer.Option("seed", "--db", help="库 URL；'seed' 仅用种子文件 / DB URL or 'seed'"),
+                  format: str = typer.Option("text", "--format", callback=one_of("json", "text"), help="json | text"),
+                  lang: str = typer.Option("zh", "--lang", callback=one_of("zh", "en"), help="zh | en"),
+                  db: str | None = typer.Option("seed", "--db", callback=db_url(seed=True), help="库 URL；'seed' 仅用种子文件 / DB URL or 'seed'"),
                   record: bool = typer.Option(False, "--record", help="记入分配台账 / append to the ledger"),
-                  ledger_db: str | None = typer.Option(None, "--ledger-db", help="台账数据库 URL / ledger DB URL"),
+                  ledger_db: str | None = typer.Option(None, "--ledger-db", callback=db_url(), help="台账数据库 URL / ledger DB URL"),
                   ran_by: str | None = typer.Option(None, "--ran-by", help="经办人 / who ran it"),
                   docx: Path | None = typer.Option(None, "--docx", help="写出收益分配说明 / write the report section"),
                   ) -> None:
@@ -79,7 +81,7 @@ def register(app: typer.Typer) -> None:
         except ValuationError as e:
             refuse(e, format, lang)
         if docx is not None:
-            docx.write_bytes(api.share_report(res, lang=lang, library=db))
+            write_output(docx, api.share_report(res, lang=lang, library=db))
         if format == "json":
             typer.echo(json.dumps(res, ensure_ascii=False, indent=2, default=str))
         else:
@@ -90,15 +92,15 @@ def register(app: typer.Typer) -> None:
 
     @shares.command("history")
     def history_cmd(arrangement: str | None = typer.Argument(None), period: str | None = typer.Option(None),
-                    db: str | None = typer.Option(None, "--db"), format: str = typer.Option("text", "--format")) -> None:
+                    db: str | None = typer.Option(None, "--db", callback=db_url()), format: str = typer.Option("text", "--format", callback=one_of("json", "text"))) -> None:
         """台账记录 / ledger records, oldest first."""
         from .. import api
 
         _frame_out(api.share_history(arrangement, period, db=db), format)
 
     @shares.command("show")
-    def show_cmd(record_id: str, db: str | None = typer.Option(None, "--db"),
-                 lang: str = typer.Option("zh", "--lang")) -> None:
+    def show_cmd(record_id: str, db: str | None = typer.Option(None, "--db", callback=db_url()),
+                 lang: str = typer.Option("zh", "--lang", callback=one_of("zh", "en"))) -> None:
         """一条台账记录 / one record (JSON)."""
         from .. import api
         from ..core.errors import ValuationError
@@ -110,8 +112,8 @@ def register(app: typer.Typer) -> None:
             refuse(e, "text", lang)
 
     @shares.command("diff")
-    def diff_cmd(a: str, b: str, db: str | None = typer.Option(None, "--db"),
-                 format: str = typer.Option("text", "--format"), lang: str = typer.Option("zh", "--lang")) -> None:
+    def diff_cmd(a: str, b: str, db: str | None = typer.Option(None, "--db", callback=db_url()),
+                 format: str = typer.Option("text", "--format", callback=one_of("json", "text")), lang: str = typer.Option("zh", "--lang", callback=one_of("zh", "en"))) -> None:
         """两条记录的差异 / per-participant changes between two records."""
         from .. import api
         from ..core.errors import ValuationError
@@ -124,7 +126,7 @@ def register(app: typer.Typer) -> None:
 
     @shares.command("export")
     def export_cmd(record_ids: list[str], out: Path = typer.Option(..., "--out", help="FILE.csv | FILE.xlsx"),
-                   db: str | None = typer.Option(None, "--db"), lang: str = typer.Option("zh", "--lang")) -> None:
+                   db: str | None = typer.Option(None, "--db", callback=db_url()), lang: str = typer.Option("zh", "--lang", callback=one_of("zh", "en"))) -> None:
         """导出（防公式注入）/ export records to CSV or xlsx (formula-safe)."""
         from .. import api
         from ..core.errors import ValuationError

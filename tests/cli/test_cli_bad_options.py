@@ -1,0 +1,73 @@
+"""The CLI refuses a bad option value while parsing the command line — exit code 2 and a
+bilingual message naming the option, the value and what is allowed — instead of silently
+running with a default (``--lang fr`` printed Chinese, ``--format xml`` printed text) or
+ending in a traceback (``schema --doc foo``, ``--db nonsense://x``, ``--out`` into a folder
+that does not exist). Nothing is written when an option is refused."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from valuation.cli import app
+
+runner = CliRunner()
+ROOT = Path(__file__).resolve().parents[2]
+CARD = str(ROOT / "examples" / "cards" / "E01_soe_transport_licensing.json")
+PRODUCT = str(ROOT / "examples" / "product_public_data.json")
+
+# (command line, option, bad value, an allowed value the message must list)
+CASES = [
+    (["appraise", CARD, "--db", "seed", "--lang", "fr"], "--lang", "fr", "en"),
+    (["appraise", CARD, "--db", "seed", "--format", "xml"], "--format", "xml", "json"),
+    (["price", PRODUCT, "--format", "yaml"], "--format", "yaml", "json"),
+    (["price", PRODUCT, "--lang", "de"], "--lang", "de", "zh"),
+    (["schema", "--doc", "foo"], "--doc", "foo", "product"),
+    (["schema", "--lang", "fr"], "--lang", "fr", "zh"),
+    (["library", "show", "standards", "x", "--format", "xml"], "--format", "xml", "yaml"),
+    (["rules", "list", "--lang", "fr"], "--lang", "fr", "en"),
+    (["keys", "list", "--format", "csv"], "--format", "csv", "json"),
+    (["runs", "list", "--format", "csv"], "--format", "csv", "json"),
+    (["report", CARD, "--out", "r.docx", "--lang", "fr"], "--lang", "fr", "en"),
+    (["appraise", CARD, "--db", "nonsense://x"], "--db", "nonsense://x", "sqlite:///"),
+    (["library", "list", "standards", "--db", "seed"], "--db", "seed", "postgresql://"),
+    (["book", CARD, "--db", "not a url"], "--db", "not a url", "seed"),
+]
+
+
+@pytest.mark.parametrize(("argv", "option", "value", "allowed"), CASES,
+                         ids=[" ".join(c[0][:1] + c[0][-2:]).replace(CARD, "CARD") for c in CASES])
+def test_a_bad_option_value_exits_2_naming_option_value_and_allowed(argv, option, value, allowed, tmp_path,
+                                                                     monkeypatch):
+    monkeypatch.chdir(tmp_path)           # a default database or an --out file would land here
+    r = runner.invoke(app, argv)
+    assert r.exit_code == 2, (r.exit_code, r.output[-1500:], r.exception)
+    text = " ".join(r.output.split())     # the error panel wraps lines
+    assert option in text and repr(value) in text and allowed in text, text
+    assert "不是" in text and "not" in text  # both languages
+    assert list(tmp_path.iterdir()) == []  # refused before anything was written
+
+
+@pytest.mark.parametrize("argv", [
+    ["schema", "--out", "{missing}/schema.json"],
+    ["template", "{missing}/t.xlsx"],
+    ["template", "{missing}/t.csv"],
+    ["report", CARD, "--db", "seed", "--out", "{missing}/r.docx"],
+    ["book", CARD, "--db", "seed", "--out", "{missing}/b.xlsx"],
+], ids=["schema", "template-xlsx", "template-csv", "report", "book"])
+def test_an_output_into_a_missing_folder_exits_2_with_the_path(argv, tmp_path):
+    missing = tmp_path / "no-such-folder"
+    argv = [a.replace("{missing}", str(missing)) for a in argv]
+    r = runner.invoke(app, argv)
+    assert r.exit_code == 2, (r.exit_code, r.output[-1500:], r.exception)
+    assert "无法写入文件 / cannot write the file" in r.output and str(missing) in r.output
+    assert not missing.exists()
+
+
+def test_the_allowed_values_still_run(tmp_path):
+    r = runner.invoke(app, ["schema", "--doc", "product", "--lang", "zh", "--out", str(tmp_path / "s.json")])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "s.json").stat().st_size > 0 and not list(tmp_path.glob("*.tmp"))
+    r = runner.invoke(app, ["appraise", CARD, "--db", "seed", "--lang", "en", "--format", "text"])
+    assert r.exit_code == 0 and "Conclusion (estimate)" in r.output, r.output[-800:]
