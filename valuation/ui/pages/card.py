@@ -67,8 +67,11 @@ def _errors_for(issues: list[dict], path: str) -> None:
 
 
 def _text(card: dict, path: str, issues: list[dict]) -> None:
-    v = st.text_input(field_label(path), value=str(_get(card, path) or ""), key=_key(path))
-    _put(card, path, v.strip() or None)
+    cur = _get(card, path)
+    shown = "" if cur is None else str(cur)
+    v = st.text_input(field_label(path), value=shown, key=_key(path))
+    if v != shown:  # only what the user typed is written: an untouched box keeps the card's value
+        _put(card, path, v.strip() or None)
     _errors_for(issues, path)
 
 
@@ -77,21 +80,23 @@ def _enum(card: dict, path: str, issues: list[dict]) -> None:
     assert f is not None and f.allowed
     cur = _get(card, path)
     opts = ["—", *f.allowed] + ([str(cur)] if cur is not None and cur not in f.allowed else [])
-    idx = opts.index(cur) if cur in opts else 0
-    v = st.selectbox(field_label(path), opts, index=idx, key=_key(path),
+    shown = "—" if cur is None else cur if cur in f.allowed else str(cur)
+    v = st.selectbox(field_label(path), opts, index=opts.index(shown), key=_key(path),
                      format_func={c: c if c == "—" else enum_label(c, enum=f.enum) for c in opts}.get)
-    _put(card, path, None if v == "—" else v)
+    if v != shown:  # an untouched box keeps the card's value (also one the schema refuses)
+        _put(card, path, None if v == "—" else v)
     _errors_for(issues, path)
 
 
 def _number(card: dict, path: str, issues: list[dict], *, step: float = 1.0, fmt: str = "%.2f") -> None:
     cur = _get(card, path)
-    v = st.number_input(field_label(path), value=float(cur) if isinstance(cur, (int, float)) else None,
-                        step=step, format=fmt, key=_key(path))
+    shown = float(cur) if isinstance(cur, (int, float)) and not isinstance(cur, bool) else None
+    v = st.number_input(field_label(path), value=shown, step=step, format=fmt, key=_key(path))
     f = field_by_path(path)
-    if v is not None and f is not None and f.kind == "int":
-        v = int(v)
-    _put(card, path, v)
+    if v != shown:  # an untouched box keeps the card's value: 1.5 records is not made 1, "1000" not dropped
+        if v is not None and f is not None and f.kind == "int":
+            v = int(v)
+        _put(card, path, v)
     if v is not None and f is not None and f.unit in ("currency", "ratio"):
         # the input box cannot group digits: the amount as the reader checks it, under the box
         st.caption(fmt_money(v, (card.get("engagement") or {}).get("currency")) if f.unit == "currency"
@@ -106,7 +111,8 @@ def _date(card: dict, path: str, issues: list[dict]) -> None:
     except (TypeError, ValueError):
         d = None
     v = st.date_input(field_label(path), value=d, key=_key(path))
-    _put(card, path, v.isoformat() if v else None)
+    if v != d:  # an untouched box keeps the card's value, also a date it cannot show ("2025/12/31")
+        _put(card, path, v.isoformat() if v else None)
     _errors_for(issues, path)
 
 
