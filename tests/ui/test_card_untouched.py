@@ -82,3 +82,50 @@ def test_an_edit_is_still_written():
     box = next(w for w in at.text_input if w.key.endswith("_asset.name"))
     box.set_value("  new name ").run()
     assert at.session_state["card"]["asset"]["name"] == "new name"
+
+
+# The table forms (cost lines, comparables, quality scores, income streams): a card whose
+# cells the table cannot show as they are used to crash the page (a word in a stream or a
+# score, a list that is not a list of objects) or be rewritten on opening it (a growth rate
+# rounded to 6 digits, an amount given as text made a float, a cost line with a bad amount
+# deleted with its whole section, a code that is not a string made one).
+def _cmp0(c):
+    return c["market"]["comparables"][0]
+
+
+def _rev(c):
+    return c["income"].setdefault("revenue", {})
+
+
+TABLE_CASES = {
+    "comparable price as text": lambda c: _cmp0(c).update(price="5000000"),
+    "comparable code not a string": lambda c: _cmp0(c).update(rights_type=7),
+    "comparables not objects": lambda c: c["market"]["comparables"].append("T-D"),
+    "comparables an object": lambda c: c["market"].update(comparables={"T-A": 1}),
+    "cost line amount a word": lambda c: c.update(cost={"lines": [{"category": "direct", "amount": "x"}]}),
+    "quality score as text": lambda c: c["asset"]["quality"].update(accuracy="86"),
+    "quality score a word": lambda c: c["asset"]["quality"].update(accuracy="high"),
+    "quality a list": lambda c: c["asset"].update(quality=[90, 88]),
+    "stream with a word and a gap": lambda c: c["income"].update(revenue=[100, "abc", None]),
+    "stream value as text": lambda c: c["income"].update(revenue=[100, "200"]),
+    "growth rate with 12 digits": lambda c: _rev(c).update(growth=[0.123456789012, 0.1]),
+    "growth base a word": lambda c: _rev(c).update(base="abc"),
+    "growth rate a word": lambda c: _rev(c).update(growth=["x"]),
+    "terminal growth a word": lambda c: _rev(c).update(terminal_growth="x"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TABLE_CASES))
+def test_an_untouched_table_keeps_the_card_and_the_page_runs(case):
+    card = copy.deepcopy(CARD)
+    TABLE_CASES[case](card)
+    at = _card_page(card)                      # no exception (asserted in _card_page)
+    assert at.session_state["card"] == card
+
+
+def test_a_part_the_table_cannot_show_points_to_the_json_editor():
+    card = copy.deepcopy(CARD)
+    card["market"]["comparables"] = {"T-A": 1}
+    at = _card_page(card)
+    assert any("JSON" in i.value for i in at.info), [i.value for i in at.info]
+    assert any("market.comparables" in e.value for e in at.error), [e.value for e in at.error]

@@ -121,4 +121,6 @@ T_PAGES: dict[str, tuple[str, str]] = {
     "apply_json": ("用此 JSON 替换表单", "Replace the form by this JSON"),
     "load_product_example": ("载入示例产品", "Load the example product"),
     "product_not_object": ("定价请求须为 JSON 对象 {…}", "a pricing request must be a JSON object {…}"),
+    "table_in_json": ("此部分不是表格能显示的形式，请在下方完整卡片（JSON）中修改。",
+                      "This part is not in a form the table can show: correct it in the full card (JSON) below."),
 }

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from ...core.schema import Field, fields_for
+from ...core.schema import STREAM_KEYS, Field, fields_for
 from ..i18n import lang, t
 from ..labels import enum_label, field_label, text_of
 from ..state import card_rev
@@ -48,6 +48,30 @@ def _base(name: str, make) -> pd.DataFrame:
 
 def _empty(v: Any) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v)) or v == "" or v is pd.NaT
+
+
+def _same_cell(a: Any, b: Any) -> bool:
+    """The cell ``a`` the editor returns is the cell ``b`` it was shown (untouched)."""
+    return (_empty(a) and _empty(b)) or (not _empty(a) and not _empty(b) and a == b)
+
+
+def _num(v: Any) -> float | None:
+    """A number the table can show; ``None`` for a value it cannot (a word, a list, a bool):
+    such a value stays in the card as it is (see :func:`_same_cell`) and its validation
+    message is shown under the table."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return None
+    return float(v)
+
+
+def _not_a_table(title: str, issues: list[dict], path: str) -> None:
+    """The part at ``path`` is not in a form a table can show (e.g. a list that is not a list
+    of objects): its messages, and the JSON editor below to correct it."""
+    st.markdown(f"**{title}**")
+    st.info(t("table_in_json"))
+    for i in issues:
+        if i["field"] == path or i["field"].startswith((path + ".", path + "[")):
+            st.error(text_of(i, "message"), icon="⚠️")
 
 
 def _cell_messages(issues: list[dict], prefix: str, cols: dict[str, str]) -> None:
@@ -87,17 +111,23 @@ def records_editor(card: dict, path: str, title: str, issues: list[dict], skip: 
     names = [f.path.rsplit(".", 1)[-1] for f in fields]
     parent, last = _parent(card, path)
     rows = (parent or {}).get(last) or []
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        _not_a_table(title, issues, path)   # writing a table back would drop what it cannot show
+        return
 
     def make() -> pd.DataFrame:
         return pd.DataFrame({n: _column([_to_cell(r.get(n), f) for r in rows], f)
                              for n, f in zip(names, fields)}, columns=names)
 
     st.markdown(f"**{title}**")
-    df = st.data_editor(_base(name, make), num_rows="dynamic", hide_index=True, width="stretch",
+    base = _base(name, make)
+    df = st.data_editor(base, num_rows="dynamic", hide_index=True, width="stretch",
                         key=_ekey(name) + "_editor",
                         column_config={n: _column_config(f) for n, f in zip(names, fields)})
-    new = [_row_from_cells(r, fields, names, old) for r, old in
-           zip(df.to_dict("records"), rows + [{}] * max(0, len(df) - len(rows)))]
+    shown = base.to_dict("records")
+    new = [_row_from_cells(r, fields, names, old, seen) for r, old, seen in
+           zip(df.to_dict("records"), rows + [{}] * max(0, len(df) - len(rows)),
+               shown + [{}] * max(0, len(df) - len(shown)))]
     new = [r for r in new if r]
     if new != rows:
         if parent is None:
@@ -137,20 +167,29 @@ def _to_cell(v: Any, f: Field) -> Any:
     if v is None:
         return None
     if f.kind == "enum":
-        return enum_label(v, enum=f.enum)
+        return enum_label(v, enum=f.enum) if isinstance(v, str) else str(v)
     if f.kind == "date":
         try:
             return dt.date.fromisoformat(str(v)[:10])
         except ValueError:
             return None
+    if f.kind in ("number", "int"):
+        return _num(v)
     return v
 
 
-def _row_from_cells(r: dict, fields: list[Field], names: list[str], old: dict) -> dict:
-    """One edited row back into card form; keys the table does not show are kept from ``old``."""
+def _row_from_cells(r: dict, fields: list[Field], names: list[str], old: dict,
+                    shown: dict | None = None) -> dict:
+    """One edited row back into card form; keys the table does not show, and cells left as
+    they were ``shown``, are kept from ``old`` as they are (a date ``2025/1/1`` or an amount
+    written as text is not dropped, an integer not made a float); without ``shown`` every cell
+    is read as typed."""
     out = {k: v for k, v in old.items() if k not in names}
     for n, f in zip(names, fields):
         v = r.get(n)
+        if shown is not None and n in old and n in shown and _same_cell(v, shown[n]):
+            out[n] = old[n]
+            continue
         if _empty(v):
             continue
         if f.kind == "enum":
@@ -171,20 +210,27 @@ def _row_from_cells(r: dict, fields: list[Field], names: list[str], old: dict) -
 def quality_editor(card: dict, issues: list[dict]) -> None:
     """The six GB/T 36344 dimension scores (0–100) as one editable column."""
     by = {f.path.rsplit(".", 1)[-1]: f for f in fields_for("card") if f.path.startswith("asset.quality.")}
-    q = (card.get("asset") or {}).get("quality") or {}
+    asset = card.get("asset")
+    q = (asset.get("quality") if isinstance(asset, dict) else None) or {}
+    if not isinstance(q, dict):
+        _not_a_table(t("quality_scores"), issues, "asset.quality")
+        return
 
     def make() -> pd.DataFrame:
         return pd.DataFrame({"dim": [field_label(by[d]) for d in QUALITY_DIMS],
-                             "score": [q.get(d) for d in QUALITY_DIMS]}).astype({"score": "float"})
+                             "score": [_num(q.get(d)) for d in QUALITY_DIMS]}).astype({"score": "float"})
 
     st.markdown(f"**{t('quality_scores')}**")
-    df = st.data_editor(_base("quality", make), hide_index=True, width="stretch",
+    base = _base("quality", make)
+    df = st.data_editor(base, hide_index=True, width="stretch",
                         key=_ekey("quality") + "_editor", disabled=["dim"],
                         column_config={"dim": st.column_config.TextColumn(t("dimension")),
                                        "score": st.column_config.NumberColumn(t("score"), min_value=0,
                                                                               max_value=100, format="%.1f")})
     new = dict(q)
-    for d, v in zip(QUALITY_DIMS, df["score"].tolist()):
+    for d, v, was in zip(QUALITY_DIMS, df["score"].tolist(), base["score"].tolist()):
+        if _same_cell(v, was):
+            continue            # untouched: the card's value stays as it is
         if _empty(v):
             new.pop(d, None)
         else:
@@ -216,21 +262,24 @@ def streams_editor(card: dict, issues: list[dict]) -> None:
     n = max(len(inc[s]) for s in names)
 
     def make() -> pd.DataFrame:
-        return pd.DataFrame({s: [float(v) if v is not None else None for v in inc[s]] + [None] * (n - len(inc[s]))
+        return pd.DataFrame({s: [_num(v) for v in inc[s]] + [None] * (n - len(inc[s]))
                              for s in names}, index=range(1, n + 1)).astype(float)
 
     st.markdown(f"**{t('revenue_streams')}**")
     cfg = {s: st.column_config.NumberColumn(field_label(by[s]), format="localized") for s in names}
     cfg["_index"] = st.column_config.NumberColumn(t("period"))
-    df = st.data_editor(_base("streams", make), num_rows="dynamic", width="stretch",
+    base = _base("streams", make)
+    df = st.data_editor(base, num_rows="dynamic", width="stretch",
                         key=_ekey("streams") + "_editor", column_config=cfg)
     for s in names:
-        vals = [None if _empty(v) else float(v) for v in df[s].tolist()]
-        while vals and vals[-1] is None:
-            vals.pop()
         old = inc[s]
-        vals = [int(v) if v is not None and v.is_integer() and i < len(old) and isinstance(old[i], int) else v
-                for i, v in enumerate(vals)]
+        was = base[s].tolist()
+        vals = [old[i] if i < len(old) and i < len(was) and _same_cell(v, was[i])  # untouched: as it is
+                else None if _empty(v) else float(v) for i, v in enumerate(df[s].tolist())]
+        while vals and vals[-1] is None and not (len(vals) <= len(old) and old[len(vals) - 1] is None):
+            vals.pop()      # rows past the stream's end (a None the card holds itself stays)
+        vals = [int(v) if isinstance(v, float) and v.is_integer() and i < len(old) and isinstance(old[i], int)
+                and not isinstance(old[i], bool) else v for i, v in enumerate(vals)]
         if vals != old:
             inc[s] = vals
     for i in issues:
@@ -256,26 +305,31 @@ def growth_streams_editor(card: dict, issues: list[dict]) -> None:
         return
 
     def pct_text(g: Any) -> str:
+        """Percentages to 12 significant digits: the ``:g`` default of 6 rounded a growth rate
+        of 0.123456789 to 12.3457 % and wrote it back on opening the card."""
         gs = g if isinstance(g, list) else [] if g is None else [g]
-        return ", ".join(f"{float(x) * 100:g}" for x in gs)
+        return ", ".join(f"{x * 100:.12g}" if (x := _num(v)) is not None else str(v) for v in gs)
 
     def make() -> pd.DataFrame:
+        tg = [_num(inc[s].get("terminal_growth")) for s in names]
         return pd.DataFrame({
             "stream": [field_label(by[s]) for s in names],
-            "base": [float(inc[s]["base"]) if inc[s].get("base") is not None else None for s in names],
+            "base": [_num(inc[s].get("base")) for s in names],
             "growth": [pct_text(inc[s].get("growth")) for s in names],
-            "terminal": [float(inc[s]["terminal_growth"]) * 100 if inc[s].get("terminal_growth") is not None
-                         else None for s in names]}).astype({"base": "float", "terminal": "float"})
+            "terminal": [None if x is None else x * 100 for x in tg]}).astype({"base": "float", "terminal": "float"})
 
     cc = st.column_config
     st.markdown(f"**{t('growth_streams')}**")
-    df = st.data_editor(_base("growth_streams", make), hide_index=True, width="stretch", disabled=["stream"],
+    base = _base("growth_streams", make)
+    df = st.data_editor(base, hide_index=True, width="stretch", disabled=["stream"],
                         key=_ekey("growth_streams") + "_editor",
                         column_config={"stream": cc.TextColumn(t("stream")),
                                        "base": cc.NumberColumn(t("stream_base"), format="localized"),
                                        "growth": cc.TextColumn(t("stream_growth")),
                                        "terminal": cc.NumberColumn(t("stream_terminal"), format="%.2f")})
-    for s, row in zip(names, df.to_dict("records")):
+    for s, row, was in zip(names, df.to_dict("records"), base.to_dict("records")):
+        if all(_same_cell(row[c], was[c]) for c in ("base", "growth", "terminal")):
+            continue    # an untouched row leaves the stream as it is (also what it cannot show)
         new = dict(inc[s])
         g = _percent_list(row["growth"])
         if g is None:
@@ -283,10 +337,14 @@ def growth_streams_editor(card: dict, issues: list[dict]) -> None:
                      icon="⚠️")
             continue
         old_g = inc[s].get("growth")
-        new["growth"] = g if isinstance(old_g, list) or len(g) != 1 else g[0]
-        if not g:
-            new.pop("growth", None)
-        for key, v, scale in (("base", row["base"], 1.0), ("terminal_growth", row["terminal"], 0.01)):
+        if not _same_cell(row["growth"], was["growth"]):   # only a changed cell is written
+            new["growth"] = g if isinstance(old_g, list) or len(g) != 1 else g[0]
+            if not g:
+                new.pop("growth", None)
+        for key, col, scale in (("base", "base", 1.0), ("terminal_growth", "terminal", 0.01)):
+            v = row[col]
+            if _same_cell(v, was[col]):
+                continue
             if _empty(v):
                 new.pop(key, None)
             else:
@@ -304,7 +362,7 @@ def _same_stream(a: dict, b: dict) -> bool:
     """Equal up to the rounding of percentages typed back (1e-9)."""
     if set(a) != set(b):
         return False
-    for k in a:
+    for k in set(a) & set(STREAM_KEYS):
         x, y = a[k], b[k]
         xs, ys = (x if isinstance(x, list) else [x]), (y if isinstance(y, list) else [y])
         if isinstance(x, list) != isinstance(y, list) or len(xs) != len(ys):
