@@ -82,6 +82,16 @@ def _remember(card: dict[str, Any]) -> str:
     return ref
 
 
+#: results computed from the current card (appraisal, 入表): a new or edited card drops them,
+#: so no page shows figures of a card that is no longer the one on screen
+CARD_RESULTS = ("result", "books_answer")
+
+
+def _drop_results() -> None:
+    for k in CARD_RESULTS:
+        st.session_state.pop(k, None)
+
+
 def current_card() -> dict[str, Any] | None:
     return st.session_state.get("card")
 
@@ -98,14 +108,14 @@ def set_card(card: dict[str, Any], *, example: str | None = None) -> None:
     st.session_state["card_example"] = example
     for k in [k for k in st.session_state if str(k).startswith(("f_", "card_json"))]:
         del st.session_state[k]
-    st.session_state.pop("result", None)
+    _drop_results()
 
 
 def update_card(card: dict[str, Any]) -> None:
     """An edit made in the form itself: same revision (the widgets already show it)."""
     st.session_state["card"] = card
     st.session_state["card_example"] = None
-    st.session_state.pop("result", None)
+    _drop_results()
 
 
 def restore_from_url() -> None:
