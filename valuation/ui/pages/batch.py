@@ -82,6 +82,17 @@ def summary_view(summary: dict[str, Any], res: pd.DataFrame, source: str) -> Non
                  hide_index=True, width="stretch")
 
 
+#: columns of the results and rejects files that hold text as the user wrote it: read back as
+#: text, so an asset id ``00042`` is not shown and downloaded as 42 (nor a refused ``007`` as 7)
+_TEXT_COLUMNS = ("asset_id", "field", "value")
+
+
+def _read_back(path: Path) -> pd.DataFrame:
+    if not path.exists():
+        return pd.DataFrame()
+    return pd.read_csv(path, dtype=dict.fromkeys(_TEXT_COLUMNS, "str"), encoding="utf-8-sig", low_memory=False)
+
+
 def _run(up: Any, use_example: bool, only: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         if up is not None and not use_example:
@@ -108,9 +119,8 @@ def _run(up: Any, use_example: bool, only: str) -> None:
             st.error(e.message(lang()))
             return
         bar.progress(1.0, text=t("progress"))
-        st.session_state["batch_results"] = pd.read_csv(out) if out.exists() else pd.DataFrame()
-        rej = Path(str(out) + ".rejects.csv")
-        st.session_state["batch_rejects"] = pd.read_csv(rej) if rej.exists() else pd.DataFrame()
+        st.session_state["batch_results"] = _read_back(out)
+        st.session_state["batch_rejects"] = _read_back(Path(str(out) + ".rejects.csv"))
         st.session_state["batch_summary"] = getattr(summary, "to_dict", lambda: summary)()
         st.session_state["batch_source"] = source
 
