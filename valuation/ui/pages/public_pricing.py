@@ -57,25 +57,41 @@ def _messages(issues: list[dict], path: str) -> None:
 
 
 def _scalar(doc: dict, f: Field, issues: list[dict]) -> None:
-    """One scalar field of the request as a widget; an emptied field leaves the request."""
+    """One scalar field of the request as a widget; an emptied field leaves the request. Only
+    a value the user changed is written: an untouched box keeps what the request holds, also a
+    value it cannot show (an amount written as text, padding), and creates no empty parents."""
     parts = f.path.split(".")
-    parent = doc
+    parent: Any = doc
     for p in parts[:-1]:
-        parent = parent.setdefault(p, {})
-    cur, key = parent.get(parts[-1]), f"p_{_rev()}_{f.path}"
+        parent = parent.get(p) if isinstance(parent, dict) else None
+    cur, key = (parent.get(parts[-1]) if isinstance(parent, dict) else None), f"p_{_rev()}_{f.path}"
     if f.kind in ("number", "int"):
-        v = st.number_input(field_label(f), value=float(cur) if isinstance(cur, (int, float)) else None,
+        shown: Any = float(cur) if isinstance(cur, (int, float)) and not isinstance(cur, bool) else None
+        v = st.number_input(field_label(f), value=shown,
                             format="%.4f" if f.unit == "ratio" else "%.2f", key=key)
         if v is not None and f.unit in ("currency", "ratio"):
             cur_code = (doc.get("product") or {}).get("currency")
             st.caption(fmt.money(v, cur_code) if f.unit == "currency" else fmt.rate(v))
     else:
-        v = st.text_input(field_label(f), value="" if cur is None else str(cur), key=key).strip() or None
+        shown = "" if cur is None else str(cur)
+        v = st.text_input(field_label(f), value=shown, key=key)
+    if v != shown:
+        _put(doc, parts, v if f.kind in ("number", "int") else (v.strip() or None), f)
+    _messages(issues, f.path)
+
+
+def _put(doc: dict, parts: list[str], v: Any, f: Field) -> None:
+    parent: Any = doc
+    for p in parts[:-1]:
+        if not isinstance(parent.get(p), dict):
+            if v is None:
+                return
+            parent[p] = {}          # typing into a section that is missing (or not an object)
+        parent = parent[p]
     if v is None:
         parent.pop(parts[-1], None)
     else:
         parent[parts[-1]] = int(v) if f.kind == "int" else (float(v) if f.kind == "number" else v)
-    _messages(issues, f.path)
 
 
 def _json_expander(doc: dict[str, Any]) -> None:
@@ -135,7 +151,10 @@ def public_pricing_page() -> None:
     st.title(t("public_title"))
     doc = _product()
     issues = st.session_state.get("product_issues") or []
+    before = copy.deepcopy(doc)
     _form(doc, issues)
+    if doc != before:       # an edit in the form: the price shown was computed for the old request
+        st.session_state.pop("price_result", None)
     _json_expander(doc)
     if st.button(t("compute_price"), type="primary", key="compute_price_btn"):
         _compute(doc)
