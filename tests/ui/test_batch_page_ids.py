@@ -40,3 +40,16 @@ def test_digit_asset_ids_keep_their_leading_zeros(tmp_path):
     shown = [df for df in at.dataframe]
     assert "00000" in shown[1].value.iloc[:, 0].tolist(), shown[1].value.head()   # the results table
     assert shown[-1].value.iloc[:, 1].tolist() == ["00003"], shown[-1].value      # the rejects table
+
+
+def test_an_unreadable_portfolio_is_a_message_not_a_crash(tmp_path):
+    folder = tmp_path / "examples"
+    folder.mkdir()
+    (folder / "portfolio_small.xlsx").write_bytes(b"this is not a workbook")
+    at = AppTest.from_string("from pathlib import Path\nimport valuation.ui.pages.batch as b\n"
+                             f"b.EXAMPLES = Path({str(folder)!r})\nb.batch_page()\n", default_timeout=300)
+    at.session_state["lang"] = "zh"
+    at.run()
+    at.button(key="run_batch_btn").click().run()
+    assert not at.exception, at.exception
+    assert any("无法读取资产组合文件 portfolio_small.xlsx" in e.value for e in at.error), [e.value for e in at.error]
