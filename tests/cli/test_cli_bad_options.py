@@ -71,3 +71,21 @@ def test_the_allowed_values_still_run(tmp_path):
     assert (tmp_path / "s.json").stat().st_size > 0 and not list(tmp_path.glob("*.tmp"))
     r = runner.invoke(app, ["appraise", CARD, "--db", "seed", "--lang", "en", "--format", "text"])
     assert r.exit_code == 0 and "Conclusion (estimate)" in r.output, r.output[-800:]
+
+
+def test_a_database_that_cannot_be_opened_exits_2_without_a_traceback(tmp_path):
+    """``--db`` naming a PostgreSQL server that is not there (port 1 refuses at once) ended in
+    a 480-line traceback with exit code 1; the console entry point prints the driver's one
+    line (host and port, never the password) and exits with code 2."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    p = subprocess.run([sys.executable, "-m", "valuation", "library", "list", "standards",
+                        "--db", "postgresql://u:secret@127.0.0.1:1/x"],
+                       capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+    assert p.returncode == 2, (p.returncode, p.stderr[-1500:])
+    assert "无法打开数据库（--db 或 VALUATION_DB_URL）/ cannot open the database" in p.stderr
+    assert "127.0.0.1" in p.stderr and "Traceback" not in p.stderr and "secret" not in p.stderr + p.stdout
+    assert len(p.stderr.splitlines()) <= 3

@@ -137,7 +137,14 @@ def expand_multi_values(argv: list[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> None:  # console script entry point
-    app(args=expand_multi_values(sys.argv[1:] if argv is None else argv))
+    try:
+        app(args=expand_multi_values(sys.argv[1:] if argv is None else argv))
+    except Exception as e:  # noqa: BLE001 - only a database that cannot be opened is handled
+        from .common import database_unreachable
+
+        if not database_unreachable(e):
+            raise
+        sys.exit(2)
 
 
 if __name__ == "__main__":  # pragma: no cover

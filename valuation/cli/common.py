@@ -9,7 +9,7 @@ from typing import Any, NoReturn
 
 import typer
 
-__all__ = ["DB_HELP", "db_url", "one_of", "read_json", "refuse", "write_output"]
+__all__ = ["DB_HELP", "database_unreachable", "db_url", "one_of", "read_json", "refuse", "write_output"]
 
 #: the help text of every command's --db option
 DB_HELP = "数据库 URL（默认 VALUATION_DB_URL 或 ./var/valuation.db）/ database URL"
@@ -88,3 +88,19 @@ def write_output(out: Path, data: bytes) -> None:
         tmp.unlink(missing_ok=True)
         typer.echo(f"无法写入文件 / cannot write the file: {out} ({e.strerror or e})", err=True)
         raise typer.Exit(2) from e
+
+
+def database_unreachable(e: BaseException) -> bool:
+    """When ``e`` is the driver's refusal to open the database of ``--db`` (or
+    ``VALUATION_DB_URL``) — no server at that address, a wrong password, a SQLite file that
+    cannot be created — print it without a traceback and return True (the caller exits with
+    code 2); else return False.
+    The driver's message names the host or file, never the password."""
+    import sqlalchemy as sa
+
+    if not isinstance(e, sa.exc.OperationalError):
+        return False
+    why = str(getattr(e, "orig", None) or e).strip().splitlines()[0]
+    typer.echo(f"无法打开数据库（--db 或 VALUATION_DB_URL）/ cannot open the database (--db or "
+               f"VALUATION_DB_URL): {why}", err=True)
+    return True
