@@ -89,3 +89,24 @@ def test_a_database_that_cannot_be_opened_exits_2_without_a_traceback(tmp_path):
     assert "无法打开数据库（--db 或 VALUATION_DB_URL）/ cannot open the database" in p.stderr
     assert "127.0.0.1" in p.stderr and "Traceback" not in p.stderr and "secret" not in p.stderr + p.stdout
     assert len(p.stderr.splitlines()) <= 3
+
+
+@pytest.mark.parametrize(("argv", "option", "value"), [
+    (["--log-level", "loud"], "--log-level", "loud"),
+    (["--port", "70000"], "--port", "70000"),
+    (["--workers", "0"], "--workers", "0"),
+    (["--library", "nonsense://x"], "--library", "nonsense://x"),
+])
+def test_serve_refuses_a_bad_option_before_starting(argv, option, value, monkeypatch, tmp_path):
+    """``serve --log-level loud`` ended in uvicorn's KeyError traceback; ``--port 70000`` and
+    ``--workers 0`` started a server that never served. uvicorn.run is replaced by a recorder
+    only so that the unfixed code fails here instead of serving."""
+    import uvicorn
+
+    started = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: started.append(k))
+    monkeypatch.setenv("VALUATION_DB_URL", f"sqlite:///{tmp_path / 's.db'}")
+    r = runner.invoke(app, ["serve", *argv])
+    assert r.exit_code == 2 and not started, (r.exit_code, started, r.output[-800:], r.exception)
+    text = " ".join(r.output.split())
+    assert option in text and value in text, text

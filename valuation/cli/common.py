@@ -9,7 +9,7 @@ from typing import Any, NoReturn
 
 import typer
 
-__all__ = ["DB_HELP", "database_unreachable", "db_url", "one_of", "read_json", "refuse", "write_output"]
+__all__ = ["DB_HELP", "between", "database_unreachable", "db_url", "one_of", "read_json", "refuse", "write_output"]
 
 #: the help text of every command's --db option
 DB_HELP = "数据库 URL（默认 VALUATION_DB_URL 或 ./var/valuation.db）/ database URL"
@@ -24,6 +24,17 @@ def one_of(*allowed: str) -> Callable[[typer.Context, typer.CallbackParam, Any],
             return value
         raise typer.BadParameter(f"{value!r} 不是允许值（允许：{' | '.join(allowed)}）/ "
                                  f"{value!r} is not allowed (allowed: {' | '.join(allowed)})")
+    return check
+
+
+def between(lo: int, hi: int | None = None) -> Callable[[typer.Context, typer.CallbackParam, Any], Any]:
+    """Callback of an integer option allowed from ``lo`` to ``hi`` (no upper bound when None):
+    a value outside is refused while parsing, naming the value and the range in both languages."""
+    def check(ctx: typer.Context, param: typer.CallbackParam, value: Any) -> Any:
+        if value is None or ctx.resilient_parsing or (value >= lo and (hi is None or value <= hi)):
+            return value
+        zh, en = (f"{lo} 至 {hi}", f"{lo} to {hi}") if hi is not None else (f"≥ {lo}", f"≥ {lo}")
+        raise typer.BadParameter(f"{value} 超出允许范围（{zh}）/ {value} is outside the allowed range ({en})")
     return check
 
 

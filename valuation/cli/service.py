@@ -8,7 +8,7 @@ import json
 
 import typer
 
-from .common import DB_HELP, db_url, one_of
+from .common import DB_HELP, between, db_url, one_of
 
 __all__ = ["keys_app", "register", "serve"]
 
@@ -85,18 +85,20 @@ def revoke(key_id: str = typer.Argument(..., metavar="ID", help="密钥 id / key
 
 
 def serve(host: str = typer.Option("127.0.0.1", "--host", help="监听地址 / host"),
-          port: int = typer.Option(8000, "--port", help="端口 / port"),
+          port: int = typer.Option(8000, "--port", callback=between(1, 65535), help="端口 / port"),
           db: str | None = typer.Option(None, "--db", callback=db_url(), help=DB_HELP),
-          library: str | None = typer.Option(None, "--library",
+          library: str | None = typer.Option(None, "--library", callback=db_url(seed=True),
                                                 help="'seed' → 仅用种子文件 / seed files only"),
-          workers: int = typer.Option(1, "--workers", help="进程数 / worker processes"),
+          workers: int = typer.Option(1, "--workers", callback=between(1), help="进程数 / worker processes"),
           compute_processes: int | None = typer.Option(
               None, "--compute-processes", min=0,
               help="计算进程数（0 = 服务进程内计算；默认：单服务进程时每核一个）/ appraisal "
                    "compute processes behind one serving process (0 = compute in the serving "
                    "process; default: one per core when --workers is 1 and there are ≥ 2 cores, "
                    "unless VALUATION_SERVICE_COMPUTE_PROCESSES is set)"),
-          log_level: str = typer.Option("warning", "--log-level")) -> None:
+          log_level: str = typer.Option("warning", "--log-level",
+                                        callback=one_of("critical", "error", "warning", "info", "debug", "trace"),
+                                        help="critical | error | warning | info | debug | trace")) -> None:
     """启动 HTTP 定价服务 / start the HTTP pricing service (uvicorn)."""
     import os
 
