@@ -85,7 +85,7 @@ def revoke(key_id: str = typer.Argument(..., metavar="ID", help="密钥 id / key
 
 
 def serve(host: str = typer.Option("127.0.0.1", "--host", help="监听地址 / host"),
-          port: int = typer.Option(8000, "--port", callback=between(1, 65535), help="端口 / port"),
+          port: int = typer.Option(8000, "--port", callback=between(0, 65535), help="端口（0 = 由系统分配）/ port (0 = any free port)"),
           db: str | None = typer.Option(None, "--db", callback=db_url(), help=DB_HELP),
           library: str | None = typer.Option(None, "--library", callback=db_url(seed=True),
                                                 help="'seed' → 仅用种子文件 / seed files only"),
