@@ -110,3 +110,20 @@ def test_serve_refuses_a_bad_option_before_starting(argv, option, value, monkeyp
     assert r.exit_code == 2 and not started, (r.exit_code, started, r.output[-800:], r.exception)
     text = " ".join(r.output.split())
     assert option in text and value in text, text
+
+
+@pytest.mark.parametrize("command", ["book", "share", "appraise", "price"])
+def test_a_refused_input_file_honours_lang_and_format(command, tmp_path):
+    """``book`` and ``share`` read their file without the command's --lang/--format: a refused
+    file was reported in Chinese text under ``--lang en --format json``."""
+    import json
+
+    f = tmp_path / "dup.json"
+    f.write_bytes(b'{"asset": {}, "asset": {}}')           # a duplicate key: refused by the gate
+    r = runner.invoke(app, [command, str(f), "--db", "seed", "--lang", "en", "--format", "json"])
+    assert r.exit_code == 2, (r.exit_code, r.output[-800:], r.exception)
+    body = json.loads(r.stdout)                             # JSON, as asked
+    assert body["code"] == "validation_error" and body["issues"][0]["field"] == "asset"
+    r = runner.invoke(app, [command, str(f), "--db", "seed", "--lang", "en"])
+    assert r.exit_code == 2 and "key given twice" in r.output, r.output
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in r.output), r.output   # no Chinese under --lang en

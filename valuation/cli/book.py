@@ -79,7 +79,7 @@ def register(app: typer.Typer) -> None:
         if out is not None and out.suffix.lower() not in (".docx", ".xlsx"):
             typer.echo(f"不支持的格式 / unsupported format: {out.suffix} (.docx, .xlsx)", err=True)
             raise typer.Exit(2)
-        data = read_json(card)
+        data = read_json(card, format, lang)
         try:
             ans = api.book(data, library=db)
         except ValuationError as e:

@@ -75,7 +75,7 @@ def register(app: typer.Typer) -> None:
         from ..core.errors import ValuationError
         from .common import read_json, refuse
 
-        data = read_json(spec)
+        data = read_json(spec, format, lang)
         try:
             res = api.share(data, library=db, record=record, ran_by=ran_by, db=ledger_db)
         except ValuationError as e:
