@@ -127,3 +127,31 @@ def test_a_refused_input_file_honours_lang_and_format(command, tmp_path):
     r = runner.invoke(app, [command, str(f), "--db", "seed", "--lang", "en"])
     assert r.exit_code == 2 and "key given twice" in r.output, r.output
     assert not any("\u4e00" <= ch <= "\u9fff" for ch in r.output), r.output   # no Chinese under --lang en
+
+
+@pytest.mark.parametrize("params", ["[1]", '"x"', "5"])
+def test_rules_test_refuses_params_that_are_not_an_object(params):
+    """``rules test EXPR --params [1]`` ended in the compiler's TypeError traceback."""
+    r = runner.invoke(app, ["rules", "test", "x > threshold", "--params", params])
+    assert r.exit_code == 2, (r.exit_code, r.output[-800:], r.exception)
+    assert "--params 须为 JSON 对象" in r.output and "--params must be a JSON object" in r.output
+    assert params in r.output
+
+
+def test_rules_test_still_takes_an_object():
+    r = runner.invoke(app, ["rules", "test", "premium_ratio > threshold", "--params", '{"threshold": 1}'])
+    assert r.exit_code == 0 and "accepted" in r.output, r.output
+
+
+def test_the_command_an_unknown_fact_points_to_exists_and_lists_the_facts():
+    """The compiler refuses an unknown fact with "see `valuation rules facts`" — a command
+    that did not exist ("No such command 'facts'")."""
+    from valuation.rules.facts import FACTS
+
+    r = runner.invoke(app, ["rules", "test", "no_such_fact > 1"])
+    assert r.exit_code == 2 and "valuation rules facts" in r.output
+    r = runner.invoke(app, ["rules", "facts", "--lang", "en"])
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    assert [ln.split()[0] for ln in lines] == list(FACTS)
+    assert any(ln.split()[:2] == ["premium_ratio", "number"] and "appreciation ratio" in ln for ln in lines)

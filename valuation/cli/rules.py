@@ -1,4 +1,4 @@
-"""``valuation rules list|show|add|test`` — the rules library (规则库)."""
+"""``valuation rules list|show|add|test|facts`` — the rules library (规则库)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,7 +8,7 @@ import yaml
 
 from .common import db_url, one_of
 
-rules_app = typer.Typer(no_args_is_help=True, help="规则库 / rules library: list, show, add, test")
+rules_app = typer.Typer(no_args_is_help=True, help="规则库 / rules library: list, show, add, test, facts")
 
 
 def _store(db: str | None):
@@ -80,16 +80,34 @@ def test(expr: str = typer.Argument(..., help="规则表达式 / expression"),
          params: str | None = typer.Option(None, "--params", help='JSON，例如 {"threshold": 1.0}')) -> None:
     """编译测试一个表达式；被拒绝时以非零码退出并给出原因 / compile an expression; exit non-zero with the reason when refused."""
     from .. import api
-    from ..core.errors import ValuationError
+    from ..core.errors import Issue, ValidationError, ValuationError
     from ..core.gate import parse_json
 
     try:
-        facts = api.test_rule(expr, parse_json(params, field="--params") if params else None)
+        p = parse_json(params, field="--params") if params else None
+        if p is not None and not isinstance(p, dict):   # the compiler takes named constants only
+            raise ValidationError([Issue(field="--params", value=params, allowed='{"名": 值} / {"name": value}',
+                                         message_zh=f"--params 须为 JSON 对象（参数名 → 值），而不是 {params}",
+                                         message_en=f"--params must be a JSON object (name → value), not {params}")])
+        facts = api.test_rule(expr, p)
     except ValuationError as err:   # refused by the compiler, or --params by the input gate
         typer.echo(err.message("zh"), err=True)
         typer.echo(err.message("en"), err=True)
         raise typer.Exit(2)
     typer.echo("表达式可用 / accepted; facts: " + ", ".join(facts))
+
+
+@rules_app.command("facts")
+def facts(lang: str = typer.Option("zh", "--lang", callback=one_of("zh", "en"))) -> None:
+    """规则可读取的事实 / the facts a rule expression may read (name, type, meaning).
+
+    The compiler's refusal of an unknown fact points here (``valuation/rules/compiler.py``)."""
+    from ..rules.facts import describe_facts
+
+    rows = describe_facts(lang)
+    w = max(len(r["fact"]) for r in rows)
+    for r in rows:
+        typer.echo(f"{r['fact']:<{w}}  {r['type']:<8}  {r['description']}")
 
 
 def register(app: typer.Typer) -> None:
