@@ -52,6 +52,20 @@ INPUT_LABELS: dict[str, tuple[str, str]] = {
     "actual_revenue": ("实际收入", "actual revenue"), "renewal_relied_on": ("是否依赖续期", "renewal relied on"),
     "premium_cap_requested": ("申报的上浮上限", "requested premium cap"), "ceiling": ("上限", "ceiling"),
     "ceiling_source": ("上限依据", "source of the ceiling"), "cap_unrounded": ("取整前上限", "cap before rounding"),
+    # 入表 (valuation/accounting/trace.py): inputs that are not card fields ("cost" was shown
+    # as the cost approach's weight, "acquisition" as the way the data was acquired)
+    "cost": ("入账成本", "recognised cost"), "research": ("研究阶段支出", "research-phase spending"),
+    "development": ("开发阶段支出", "development-phase spending"),
+    "acquisition": ("取得阶段支出", "acquisition-phase spending"),
+    "units_total": ("预计总工作量", "total units"), "units_used": ("已完成工作量", "units used"),
+    "consumed_share": ("已消耗比例", "share consumed"),
+    "accumulated_amortisation": ("累计摊销", "accumulated amortisation"),
+    "fair_value": ("公允价值", "fair value"), "value_in_use": ("预计未来现金流量现值", "value in use"),
+    "fair_value_less_costs_of_disposal": ("公允价值减处置费用", "fair value less costs of disposal"),
+    "carrying_amount_before_impairment": ("减值前账面价值", "carrying amount before impairment"),
+    "recoverable_amount": ("可收回金额", "recoverable amount"), "impairment_loss": ("减值损失", "impairment loss"),
+    "net_realisable_value": ("可变现净值", "net realisable value"),
+    "price_from_market_approach": ("市场法价格", "market-approach price"),
 }
 
 #: words of the formula texts and their English (applied longest first, then punctuation)
@@ -75,6 +89,29 @@ FORMULA_WORDS_EN: dict[str, str] = {
     "该类成本": "costs of this category", "预计销量": "expected volume",
     "向下取整到计价单位": "rounded down to the pricing unit", "标准库上限": "ceiling in the standards library",
     "上浮": "premium",
+    # 入表 (valuation/accounting/trace.py): the words of its formulas, so the 入表 page and the
+    # working papers show them in English too
+    "出售目的": "held for sale", "自行开发且未达预定用途": "self-developed and not yet ready for use",
+    "无可资本化成本": "no capitalisable cost", "否则": "otherwise", "无形资产": "intangible asset",
+    "开发支出": "development expenditure", "存货": "inventory", "费用化": "expensed", "成本": "cost",
+    "取得阶段支出": "acquisition-phase spending", "开发阶段支出": "development-phase spending",
+    "满足五项条件或存货加工成本": "meeting the five criteria, or inventory conversion costs",
+    "卡片给定": "given on the card", "已与成本明细核对": "checked against the cost lines",
+    "成本明细合计": "total of the cost lines", "入账成本": "recognised cost",
+    "研究阶段及不满足条件的开发支出": "research phase and development spending not meeting the criteria",
+    "累计摊销": "accumulated amortisation", "残值": "residual value", "已消耗比例": "share consumed",
+    "使用寿命不确定": "indefinite useful life", "不摊销": "not amortised",
+    "账面价值": "carrying amount", "已计提减值准备": "impairment already recognised",
+    "收益法评估值": "income-approach estimate", "市场法评估值": "market-approach estimate",
+    "同一卡片": "same card", "同一库快照": "same library snapshot", "一次性价格": "one-off price",
+    "处置费用": "costs of disposal", "可收回金额": "recoverable amount", "公允价值": "fair value",
+    "预计未来现金流量现值": "value in use", "减值损失": "impairment loss", "不得转回": "not reversed",
+    "可变现净值": "net realisable value", "估计售价": "estimated selling price",
+    "至完工估计成本": "estimated costs to complete", "估计销售费用及税费": "estimated selling costs and taxes",
+    "跌价准备": "write-down allowance", "应有准备": "required allowance",
+    "已计提准备": "allowance already recognised", "负数为转回": "a negative amount is a reversal",
+    "减值前账面价值": "carrying amount before impairment", "本期减值损失": "impairment loss of the period",
+    "本期": "this period",
 }
 
 #: formulas and phrases the approaches write in English only, in Chinese

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
-import json
 from typing import Any
 
 import pandas as pd
@@ -17,9 +16,11 @@ from ... import api
 from ...core.errors import ValuationError
 from ...core.formatting import money
 from ...core.schema import ENUMS
+from ..fmt import value_text
 from ..i18n import lang, t
-from ..labels import enum_label, field_label, lang_key, pick, text_of
+from ..labels import enum_label, field_label, pick, text_of
 from ..state import current_card, library_arg, set_card
+from .appraise import trace_table
 
 __all__ = ["books_page", "nav_title", "L"]
 
@@ -166,6 +167,8 @@ def _show(ans: dict[str, Any], card: dict[str, Any]) -> None:
                  "balance_sheet_date": _l("bs_row")}
         shown = sched.assign(**{c: [money(v, lang=lang()) for v in sched[c]] for c in
                                 ("amortisation", "accumulated_amortisation", "carrying_amount")})
+        if "balance_sheet_date" in shown:   # the row of the balance-sheet date: 是/否, not True/False
+            shown["balance_sheet_date"] = [value_text(bool(v)) for v in sched["balance_sheet_date"]]
         st.dataframe(shown.rename(columns=heads), hide_index=True, width="stretch")
         st.line_chart(sched.set_index("period_end")[["carrying_amount"]].rename(columns=heads))
     st.subheader(_l("flags"))
@@ -179,10 +182,11 @@ def _show(ans: dict[str, Any], card: dict[str, Any]) -> None:
     with st.expander(_l("disclosure")):
         st.json(ans.get("disclosure") or {})
     with st.expander(_l("trace")):
-        st.dataframe(pd.DataFrame([{"step": s.get(lang_key("label")), "formula": s.get("formula"),
-                                    "value": json.dumps(s.get("value"), ensure_ascii=False, default=str),
-                                    "clauses": ", ".join(s.get("clauses") or [])}
-                                   for s in ans.get("trace") or []]), hide_index=True, width="stretch")
+        # the appraisal page's trace table: headers, formulas, values and clauses in the reader's
+        # language (the raw table showed step/formula/value/clauses and "intangible_asset")
+        steps = [{**s, "value": _CLASS[s["value"]][1 if en else 0]} if s.get("step") == "classification"
+                 and s.get("value") in _CLASS else s for s in ans.get("trace") or []]
+        st.dataframe(trace_table(steps), hide_index=True, width="stretch")
     c1, c2 = st.columns(2)
     for col, fmt, key, mime in (
             (c1, "xlsx", "paper_xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
