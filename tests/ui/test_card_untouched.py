@@ -129,3 +129,24 @@ def test_a_part_the_table_cannot_show_points_to_the_json_editor():
     at = _card_page(card)
     assert any("JSON" in i.value for i in at.info), [i.value for i in at.info]
     assert any("market.comparables" in e.value for e in at.error), [e.value for e in at.error]
+
+
+@pytest.mark.parametrize(("path", "day"), [("asset.rights.term_end", dt.date(2045, 1, 1)),
+                                           ("engagement.valuation_date", dt.date(2012, 6, 30))])
+def test_a_date_more_than_ten_years_from_today_is_kept(path, day):
+    """An empty date box allowed only today ± 10 years (Streamlit's default): a rights term
+    ending in 2045 or a valuation date in 2012 was silently not written."""
+    card = copy.deepcopy(CARD)
+    *head, last = path.split(".")
+    parent = card
+    for p in head:
+        parent = parent[p]
+    parent.pop(last, None)
+    at = _card_page(card)
+    box = next(w for w in at.date_input if w.key.endswith("_" + path))
+    box.set_value(day).run()
+    assert not at.exception, at.exception
+    got = at.session_state["card"]
+    for p in path.split("."):
+        got = got.get(p) if isinstance(got, dict) else None
+    assert got == day.isoformat()

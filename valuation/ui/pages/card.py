@@ -104,13 +104,18 @@ def _number(card: dict, path: str, issues: list[dict], *, step: float = 1.0, fmt
     _errors_for(issues, path)
 
 
+_DATE_MIN, _DATE_MAX = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+
+
 def _date(card: dict, path: str, issues: list[dict]) -> None:
     cur = _get(card, path)
     try:
         d = dt.date.fromisoformat(cur) if cur else None
     except (TypeError, ValueError):
         d = None
-    v = st.date_input(field_label(path), value=d, key=_key(path))
+    # Streamlit's default range is ten years either side of the value (of today when empty): a
+    # term ending in 2045 or a valuation date in 2015 was silently dropped; the 入表 form's range
+    v = st.date_input(field_label(path), value=d, key=_key(path), min_value=_DATE_MIN, max_value=_DATE_MAX)
     if v != d:  # an untouched box keeps the card's value, also a date it cannot show ("2025/12/31")
         _put(card, path, v.isoformat() if v else None)
     _errors_for(issues, path)
