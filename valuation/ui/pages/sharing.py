@@ -183,12 +183,17 @@ def sharing_page() -> None:
             with st.spinner(_t("computing")):
                 st.session_state["share_result"] = api.share(spec, library=library_arg(), record=record,
                                                              ran_by=ran_by or "dashboard")
+            st.session_state["share_spec"] = json.dumps(spec, sort_keys=True, default=str)
         except ValuationError as e:
             st.session_state.pop("share_result", None)
             st.error(e.message(lang()))
             for i in getattr(e, "issues", []):
                 st.markdown("- " + i.message(lang()))
     res = st.session_state.get("share_result")
+    if res and st.session_state.get("share_spec") != json.dumps(spec, sort_keys=True, default=str):
+        # the form changed since the computation: its shares belong to another arrangement
+        st.session_state.pop("share_result", None)
+        res = None
     if res:
         _show(res)
         hist = api.share_history(res["arrangement_id"], library=library_arg())

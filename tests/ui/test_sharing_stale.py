@@ -1,0 +1,36 @@
+"""The revenue-sharing page does not show shares computed for another arrangement: after
+Compute, changing the distributable amount (or any field of the form) left the previous
+shares on the page under the new inputs."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _db(tmp_path, monkeypatch):
+    monkeypatch.setenv("VALUATION_DB_URL", f"sqlite:///{tmp_path / 'ui.db'}")
+    monkeypatch.chdir(ROOT)
+
+
+def test_changing_the_form_hides_the_shares_of_the_old_arrangement():
+    at = AppTest.from_string("from valuation.ui.pages import sharing_page\nsharing_page()\n", default_timeout=120)
+    at.session_state["lang"] = "en"
+    at.run()
+    at.button(key="sh_compute").click().run()
+    assert not at.exception, at.exception
+    old = at.session_state["share_result"]
+    assert sum(s["amount"] for s in old["shares"]) == pytest.approx(12_000_000, abs=0.05)
+    assert len(at.dataframe) >= 2                       # the form's table and the shares table
+    at.number_input(key="sh_dist").set_value(6_000_000.0).run()
+    assert not at.exception, at.exception
+    assert "share_result" not in at.session_state       # not shown for 6,000,000
+    at.button(key="sh_compute").click().run()
+    new = at.session_state["share_result"]
+    assert sum(s["amount"] for s in new["shares"]) == pytest.approx(6_000_000, abs=0.05)
+    at.run()                                            # an unrelated rerun keeps the fresh result
+    assert at.session_state["share_result"] == new
