@@ -34,3 +34,26 @@ def test_changing_the_form_hides_the_shares_of_the_old_arrangement():
     assert sum(s["amount"] for s in new["shares"]) == pytest.approx(6_000_000, abs=0.05)
     at.run()                                            # an unrelated rerun keeps the fresh result
     assert at.session_state["share_result"] == new
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ('[{"members": ["DL-BUREAU"], "value": 1, "value": 5000000}]', ("given twice", "value")),
+    ('[{"members": ["DL-BUREAU"], "value": NaN}]', ("NaN",)),
+    ('[{"members": ["DL-BUREAU"], "value": 1', ("Invalid JSON",)),
+])
+def test_the_coalition_values_go_through_the_input_gate(text, words):
+    """The coalition values were read with json.loads: a repeated key silently kept the last
+    value and NaN was accepted; a syntax error was shown as Python's English message in
+    Chinese mode. They now go through the input gate, refused in the reader's language."""
+    at = AppTest.from_string("from valuation.ui.pages import sharing_page\nsharing_page()\n", default_timeout=120)
+    at.session_state["lang"] = "en"
+    at.run()
+    at.text_area(key="sh_cv").set_value(text).run()
+    assert not at.exception, at.exception
+    errors = [e.value for e in at.error]
+    assert any(all(w in e for w in words) for e in errors), errors
+    assert not [b for b in at.button if b.key == "sh_compute"]      # nothing to compute from
+    at.session_state["lang"] = "zh"
+    at.run()
+    assert any(e.value.startswith("JSON 格式错误") and "输入" in e.value for e in at.error), \
+        [e.value for e in at.error]

@@ -13,6 +13,7 @@ import streamlit as st
 
 from ... import api
 from ...core.errors import ValuationError
+from ...core.gate import GateError, parse_json
 from ...core.result_text import flag_citations
 from .. import fmt
 from ..i18n import lang
@@ -119,10 +120,11 @@ def _spec_from_form(ex: dict[str, Any]) -> dict[str, Any] | None:
                             column_config=config)
     cv_txt = st.text_area(_t("coalitions"), json.dumps(ex.get("coalition_values") or [], ensure_ascii=False),
                           height=120, key="sh_cv")
-    try:
-        cv = json.loads(cv_txt) if cv_txt.strip() else None
-    except json.JSONDecodeError as e:
-        st.error(_t("json_error", e=e))
+    try:   # through the input gate, as every JSON the project reads (a repeated key, NaN, 1e999
+        # and nesting are refused, not silently resolved), with its message in the reader's language
+        cv = parse_json(cv_txt, field=_t("coalitions")) if cv_txt.strip() else None
+    except GateError as e:
+        st.error(_t("json_error", e=e.message(lang())))
         return None
     # costs by stage are not edited in the table: kept from the loaded arrangement while the
     # participant's input cost is unchanged (the spec requires them to add up to it)
