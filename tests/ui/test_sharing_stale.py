@@ -57,3 +57,40 @@ def test_the_coalition_values_go_through_the_input_gate(text, words):
     at.run()
     assert any(e.value.startswith("JSON 格式错误") and "输入" in e.value for e in at.error), \
         [e.value for e in at.error]
+
+
+def _editor_options(at: AppTest, header: str) -> list[str]:
+    import json
+
+    out = []
+
+    def walk(n):
+        for c in getattr(n, "children", {}).values():
+            yield c
+            yield from walk(c)
+
+    for node in walk(at.main):
+        proto = getattr(node, "proto", None)
+        cols = getattr(proto, "columns", "") if proto is not None else ""
+        if cols:
+            for c in json.loads(cols).values():
+                if c.get("label") == header:
+                    out += (c.get("type_config") or {}).get("options") or []
+    return out
+
+
+@pytest.mark.parametrize(("lang", "words"), [("zh", ["企业", "国有企业", "行政单位", "事业单位"]),
+                                             ("en", ["Enterprise", "State-owned enterprise",
+                                                     "Administrative unit", "Public institution"])])
+def test_holder_types_are_words_of_the_page_language_and_codes_in_the_spec(lang, words):
+    """The participants' holder-type column offered the codes (enterprise, soe, …) on the
+    Chinese page; the spec sent to the API must still hold the codes."""
+    at = AppTest.from_string("from valuation.ui.pages import sharing_page\nsharing_page()\n", default_timeout=120)
+    at.session_state["lang"] = lang
+    at.run()
+    header = "主体类型" if lang == "zh" else "Holder type"
+    assert _editor_options(at, header) == words
+    at.button(key="sh_compute").click().run()
+    assert not at.exception, at.exception
+    got = {s["id"]: s.get("holder_type") for s in at.session_state["share_result"]["shares"]}
+    assert got["DL-BUREAU"] == "administrative" and got["DL-OPER"] == "soe", got

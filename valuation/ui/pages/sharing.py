@@ -17,7 +17,7 @@ from ...core.gate import GateError, parse_json
 from ...core.result_text import flag_citations
 from .. import fmt
 from ..i18n import lang
-from ..labels import pick, text_of
+from ..labels import enum_label, pick, text_of
 from ..state import EXAMPLES, library_arg
 
 __all__ = ["sharing_page", "sharing_title"]
@@ -66,6 +66,7 @@ _HEADERS = {
     "amount": ("分得金额", "Amount"), "fraction": ("分配比例", "Share"),
 }
 _METHODS = ("shapley", "nucleolus", "least_core", "banzhaf", "cost_share", "agreement", "hybrid")
+_HOLDER_TYPES = ("enterprise", "soe", "administrative", "public_institution")
 _COLS = ["id", "name", "role", "input_cost", "cost_date", "agreed_share", "holder_type", "floor", "cap"]
 
 
@@ -113,11 +114,19 @@ def _spec_from_form(ex: dict[str, Any]) -> dict[str, Any] | None:
     surplus = m2.selectbox(_t("surplus"), ("shapley", "nucleolus", "least_core", "banzhaf"), key="sh_surplus",
                            disabled=method != "hybrid", format_func=names.__getitem__)
     rows = pd.DataFrame(ex.get("participants") or [], columns=_COLS)
+    # holder types as the reader's words (the codes showed in English on the Chinese page); a
+    # word of either language maps back to its code (a cell typed before a language switch)
+    words = {c: enum_label(c, enum="holder_type") for c in _HOLDER_TYPES}
+    back = {w: c for c in _HOLDER_TYPES for w in (c, enum_label(c, "zh", "holder_type"),
+                                                   enum_label(c, "en", "holder_type"))}
+    rows["holder_type"] = [words.get(v, v) if isinstance(v, str) else v for v in rows["holder_type"]]
     config: dict[str, Any] = {c: st.column_config.Column(_pick(_HEADERS, c)) for c in _COLS}
-    config["holder_type"] = st.column_config.SelectboxColumn(
-        _pick(_HEADERS, "holder_type"), options=["enterprise", "soe", "administrative", "public_institution"])
+    config["holder_type"] = st.column_config.SelectboxColumn(_pick(_HEADERS, "holder_type"),
+                                                             options=list(words.values()))
     edited = st.data_editor(rows[_COLS], num_rows="dynamic", key="sh_parts", width="stretch",
                             column_config=config)
+    edited = edited.assign(holder_type=[back.get(v, v) if isinstance(v, str) else v
+                                        for v in edited["holder_type"]])
     cv_txt = st.text_area(_t("coalitions"), json.dumps(ex.get("coalition_values") or [], ensure_ascii=False),
                           height=120, key="sh_cv")
     try:   # through the input gate, as every JSON the project reads (a repeated key, NaN, 1e999
