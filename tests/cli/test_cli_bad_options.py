@@ -155,3 +155,31 @@ def test_the_command_an_unknown_fact_points_to_exists_and_lists_the_facts():
     lines = r.output.splitlines()
     assert [ln.split()[0] for ln in lines] == list(FACTS)
     assert any(ln.split()[:2] == ["premium_ratio", "number"] and "appreciation ratio" in ln for ln in lines)
+
+
+PORTFOLIO = str(ROOT / "examples" / "portfolio_small.csv")
+
+
+@pytest.mark.parametrize("value", ["2025-13-01", "2025/12/31", "yesterday"])
+def test_revalue_refuses_an_as_of_that_is_not_a_date(value, tmp_path):
+    """``revalue --as-of 2025-13-01`` ended in Python's ValueError traceback (exit 1)."""
+    r = runner.invoke(app, ["revalue", PORTFOLIO, "--out", str(tmp_path / "o.csv"), "--db", "seed",
+                            "--as-of", value])
+    assert r.exit_code == 2, (r.exit_code, r.output[-800:], r.exception)
+    text = " ".join(r.output.split())
+    assert "--as-of" in text and repr(value) in text and "YYYY-MM-DD" in text
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_revalue_names_a_dask_scheduler_it_cannot_reach(tmp_path):
+    """``--backend dask --scheduler tcp://127.0.0.1:1`` (nothing listens there) ended after the
+    connect timeout in an OSError traceback; it is a bad --scheduler value (exit 2)."""
+    dask = pytest.importorskip("dask")
+    pytest.importorskip("distributed")
+    with dask.config.set({"distributed.comm.timeouts.connect": "2s"}):
+        r = runner.invoke(app, ["revalue", PORTFOLIO, "--out", str(tmp_path / "o.csv"), "--db", "seed",
+                                "--backend", "dask", "--scheduler", "tcp://127.0.0.1:1"])
+    assert r.exit_code == 2, (r.exit_code, r.output[-800:], r.exception)
+    assert "无法连接 Dask 调度器（--scheduler tcp://127.0.0.1:1）" in r.output
+    assert "cannot reach the Dask scheduler" in r.output
+    assert not (tmp_path / "o.csv").exists()

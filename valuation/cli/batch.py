@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from .common import db_url, one_of
+from .common import db_url, iso_date, one_of
 
 __all__ = ["register"]
 
@@ -81,7 +81,8 @@ def _add_revalue(app: typer.Typer) -> None:
         db: str | None = typer.Option(None, "--db", callback=db_url(seed=True), help="数据库 URL；'seed' 仅用种子文件 / DB URL or 'seed'"),
         chunk_size: int | None = typer.Option(None, "--chunk-size", min=1,
                                               help="每个分区的资产数（默认 10000）/ assets per partition (default 10000)"),
-        as_of: str | None = typer.Option(None, "--as-of", help="规则的“今天” YYYY-MM-DD / rules' today"),
+        as_of: str | None = typer.Option(None, "--as-of", callback=iso_date,
+                                         help="规则的“今天” YYYY-MM-DD / rules' today"),
         no_history: bool = typer.Option(False, "--no-history", help="不记录、不比对历史（仅用于基准测试）"),
         balance_sheet_date: str | None = typer.Option(
             None, "--balance-sheet-date", help="资产负债表日：入表减值台账与披露表 / balance-sheet run (YYYY-MM-DD)"),
@@ -98,6 +99,12 @@ def _add_revalue(app: typer.Typer) -> None:
                             history=not no_history, balance_sheet_date=balance_sheet_date,
                             **_db_args(db))
         except Exception as e:  # noqa: BLE001 - typed errors become exit 2, others propagate
+            if scheduler and isinstance(e, OSError) and scheduler in str(e):
+                # the Dask scheduler named by --scheduler cannot be reached (a 30 s timeout and
+                # its traceback before): a bad option value, with the driver's reason
+                typer.echo(f"无法连接 Dask 调度器（--scheduler {scheduler}）/ cannot reach the Dask scheduler "
+                           f"(--scheduler {scheduler}): {e}", err=True)
+                raise typer.Exit(2) from e
             _fail(e, lang, format)
             return
         if format == "json":

@@ -9,7 +9,7 @@ from typing import Any, NoReturn
 
 import typer
 
-__all__ = ["DB_HELP", "between", "database_unreachable", "db_url", "one_of", "read_json", "refuse", "write_output"]
+__all__ = ["DB_HELP", "between", "iso_date", "database_unreachable", "db_url", "one_of", "read_json", "refuse", "write_output"]
 
 #: the help text of every command's --db option
 DB_HELP = "数据库 URL（默认 VALUATION_DB_URL 或 ./var/valuation.db）/ database URL"
@@ -36,6 +36,21 @@ def between(lo: int, hi: int | None = None) -> Callable[[typer.Context, typer.Ca
         zh, en = (f"{lo} 至 {hi}", f"{lo} to {hi}") if hi is not None else (f"≥ {lo}", f"≥ {lo}")
         raise typer.BadParameter(f"{value} 超出允许范围（{zh}）/ {value} is outside the allowed range ({en})")
     return check
+
+
+def iso_date(ctx: typer.Context, param: typer.CallbackParam, value: Any) -> Any:
+    """Callback of a date option: ``YYYY-MM-DD`` (a calendar date), else refused while parsing
+    (``--as-of 2025-13-01`` ended in Python's ValueError traceback)."""
+    import datetime as dt
+
+    if value is None or ctx.resilient_parsing:
+        return value
+    try:
+        dt.date.fromisoformat(value)     # what the batch reads it with (20251231 passes too)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} 不是日期（允许：YYYY-MM-DD，如 2025-12-31）/ "
+                                 f"{value!r} is not a date (allowed: YYYY-MM-DD, e.g. 2025-12-31)") from None
+    return value
 
 
 def db_url(*, seed: bool = False) -> Callable[[typer.Context, typer.CallbackParam, Any], Any]:
