@@ -41,3 +41,21 @@ def test_the_refusal_is_json_with_the_field_when_asked(tmp_path, monkeypatch):
     assert r.exit_code == 2
     issue = json.loads(r.stdout)["issues"][0]
     assert issue["field"] == "portfolio" and issue["value"] == "text.xlsx" and "xlsx" in issue["allowed"]
+
+
+@pytest.mark.parametrize("name", ["text.xlsx", "text.parquet"])
+@pytest.mark.parametrize("command", [["cases", "import", "{f}", "--format", "csv", "--dry-run"],
+                                     ["backtest", "--cases", "{f}", "--format", "csv"]],
+                         ids=["cases-import", "backtest"])
+def test_an_unreadable_case_file_exits_2_naming_the_file(name, command, tmp_path, monkeypatch):
+    """The case-library reader (cases import, backtest) refused a CSV it could not decode
+    but let a text file named .xlsx or .parquet end in CalamineError / ArrowInvalid
+    tracebacks (exit 1)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("VALUATION_DB_URL", f"sqlite:///{tmp_path / 'c.db'}")
+    (tmp_path / name).write_bytes(BAD[name])
+    r = runner.invoke(app, [a.replace("{f}", name) for a in command])
+    assert r.exit_code == 2, (r.exit_code, r.output[-1500:], r.exception)
+    kind = "Excel" if name.endswith(".xlsx") else "Parquet"
+    assert f"不是可读的 {kind} 文件" in r.output and f"is not a readable {kind} file" in r.output
+    assert name in r.output

@@ -164,10 +164,20 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read CSV (UTF-8, UTF-8-BOM or GB18030), Excel (first sheet) or Parquet."""
     p = Path(path)
     suf = p.suffix.lower()
-    if suf in (".xlsx", ".xlsm", ".xls"):
-        return pd.read_excel(p, engine="calamine")  # as batch/io: fast, no openpyxl warnings
-    if suf == ".parquet":
-        return pd.read_parquet(p)
+    if suf in (".xlsx", ".xlsm", ".xls", ".parquet"):
+        import pyarrow as pa
+        from python_calamine import CalamineError
+
+        try:
+            if suf == ".parquet":
+                return pd.read_parquet(p)
+            return pd.read_excel(p, engine="calamine")  # as batch/io: fast, no openpyxl warnings
+        except (CalamineError, pa.ArrowInvalid, ValueError) as e:   # not a workbook / not Parquet
+            kind = "Parquet" if suf == ".parquet" else "Excel"
+            raise ValidationError([Issue(str(p), p.name, f"an {kind} file" if kind == "Excel" else "a Parquet file",
+                                         f"文件 {p} 不是可读的 {kind} 文件（{type(e).__name__}: {str(e)[:120]}）",
+                                         f"{p} is not a readable {kind} file ({type(e).__name__}: "
+                                         f"{str(e)[:120]})")]) from e
     for enc in ("utf-8-sig", "gb18030"):
         try:
             return pd.read_csv(p, encoding=enc, dtype=str, keep_default_na=False, na_values=[""])
