@@ -183,3 +183,17 @@ def test_revalue_names_a_dask_scheduler_it_cannot_reach(tmp_path):
     assert "无法连接 Dask 调度器（--scheduler tcp://127.0.0.1:1）" in r.output
     assert "cannot reach the Dask scheduler" in r.output
     assert not (tmp_path / "o.csv").exists()
+
+
+@pytest.mark.parametrize("argv", [["cases", "list", "--limit", "-1"], ["library", "audit", "--limit", "-5"],
+                                  ["cases", "import", PORTFOLIO, "--format", "csv", "--dry-run",
+                                   "--show-skipped", "-3"]],
+                         ids=["cases-list", "library-audit", "cases-import"])
+def test_a_negative_count_is_refused_not_read_as_none(argv, tmp_path, monkeypatch):
+    """``cases list --limit -1`` printed "案例 0 个" (no cases) and ``library audit --limit -5``
+    an empty list, as if the library were empty."""
+    monkeypatch.setenv("VALUATION_DB_URL", f"sqlite:///{tmp_path / 'c.db'}")
+    r = runner.invoke(app, argv)
+    assert r.exit_code == 2, (r.exit_code, r.output[-800:], r.exception)
+    text = " ".join(r.output.replace("│", " ").split())   # the error panel's borders split lines
+    assert argv[-1] in text and "超出允许范围" in text and "outside the allowed range" in text, text

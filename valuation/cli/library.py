@@ -14,7 +14,7 @@ import typer
 import yaml
 
 from ..library.records import LIBRARIES
-from .common import DB_HELP, db_url, one_of
+from .common import DB_HELP, between, db_url, one_of
 
 __all__ = ["library_app", "register"]
 
@@ -258,7 +258,7 @@ def retire(library: str = typer.Argument(..., callback=_lib), key: str = typer.A
 def audit(library: str | None = typer.Option(None, "--library", "-l",
                                                 help="只看某库 / one library"),
           key: str | None = typer.Option(None, "--key", "-k", help="只看某条目 / one entry"),
-          limit: int = typer.Option(50, "--limit", "-n", help="条数 / number of records"),
+          limit: int = typer.Option(50, "--limit", "-n", callback=between(1), help="条数 / number of records"),
           db: str | None = typer.Option(None, "--db", callback=db_url(), help=DB_HELP)) -> None:
     """审计日志（最新在前）/ audit log, newest first."""
     from ..core.errors import ValuationError

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from .common import DB_HELP, db_url, one_of
+from .common import DB_HELP, between, db_url, one_of
 
 __all__ = ["cases_app", "register"]
 
@@ -109,7 +109,7 @@ def import_(paths: list[Path] = typer.Argument(..., exists=True, dir_okay=False,
             author: str | None = typer.Option(None, "--author", help="作者 / author"),
             dry_run: bool = typer.Option(False, "--dry-run", help="只报告不写库 / report only"),
             lang: str = typer.Option("zh", "--lang", callback=one_of("zh", "en"), help="zh | en"),
-            show_skipped: int = typer.Option(20, "--show-skipped", help="列出前 N 个跳过的行 / list N skipped rows")
+            show_skipped: int = typer.Option(20, "--show-skipped", callback=between(0), help="列出前 N 个跳过的行 / list N skipped rows")
             ) -> None:
     """导入案例（报告每一行：导入或跳过及原因）/ import cases, reporting every row."""
     from ..core.errors import ValuationError
@@ -164,7 +164,7 @@ def _user() -> str:
 def list_(db: str | None = typer.Option(None, "--db", callback=db_url(), help=DB_HELP),
           price_mode: str | None = typer.Option(None, "--price-mode", help="one_off | subscription_year | per_call | free | negotiated"),
           category: str | None = typer.Option(None, "--category"),
-          limit: int = typer.Option(30, "--limit", help="最多显示行数 / rows to show"),
+          limit: int = typer.Option(30, "--limit", callback=between(1), help="最多显示行数 / rows to show"),
           lang: str = typer.Option("zh", "--lang", callback=one_of("zh", "en"), help="zh | en")) -> None:
     """列出案例库 / list the cases in the library."""
     import pandas as pd
