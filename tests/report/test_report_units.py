@@ -1,0 +1,60 @@
+"""Every number of a report with its unit, every trace input with a word in the reader's
+language, and a "no estimate" result said as such (an auditor reads the report, not the JSON).
+
+The defects these tests were written against (each seen failing before its fix):
+
+* the income approach's life step names an input ``renewal_evidence`` that had no label: the
+  Chinese and the English report both showed the code ``renewal_evidence = —``;
+* trace steps whose value carries the unit ``ratio`` (the discount rate), ``years`` (the
+  economic life) or ``count`` (the comparables) were shown as bare decimals: ``0.1225`` beside
+  its components in per cent (``1.75%``), ``5.0000`` without 年, ``3.0000`` cases;
+* C7 quoted the engine's explanation, whose amounts carry no unit (``评估结论为 4,889,179.46，
+  指导价区间 3,686,709.28 – 6,084,144.04``) — in a report whose every other amount says 元;
+* a card with no applicable approach gave a summary "评估结论为 —（—）" and a provenance table
+  with "评估结论 —": a conclusion that does not exist stated as a dash.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from valuation import api
+from valuation.report.labels import INPUT_LABELS, input_label
+from valuation.report.model import build_report_model
+
+ROOT = Path(__file__).resolve().parents[2]
+CARDS = sorted((ROOT / "examples" / "cards").glob("*.json"))
+CODE = re.compile(r"^[a-z]{2,}(?:_[a-z]{2,})+$")    # an engine name such as renewal_evidence (not Q_i, n_r)
+
+
+@pytest.fixture(scope="module")
+def e01():
+    card = json.loads((ROOT / "examples" / "cards" / "E01_soe_transport_licensing.json").read_text("utf-8"))
+    return card, api.appraise(card, library="seed").to_dict()
+
+
+def _rows(model, cid: str) -> list[list[str]]:
+    sec = next(s for s in model.sections if s.id == cid)
+    return [[str(x) for x in r] for _, rows in sec.tables for r in rows]
+
+
+def _trace_row(model, label: str) -> list[str]:
+    return next(r for r in _rows(model, "C6") if r[0] == label)
+
+
+def test_every_trace_input_of_the_example_cards_has_a_word_in_both_languages():
+    missing = set()
+    for p in CARDS:
+        res = api.appraise(json.loads(p.read_text("utf-8")), library="seed").to_dict()
+        for d in res["methods"].values():
+            for st in d.get("trace") or []:
+                for k in st.get("inputs") or {}:
+                    for lang in ("zh", "en"):
+                        if CODE.match(input_label(k, lang)):
+                            missing.add((k, lang))
+    assert not missing, sorted(missing)
+    assert INPUT_LABELS["renewal_evidence"] == ("续期证据", "renewal evidence")  # as the card field
