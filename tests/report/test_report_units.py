@@ -58,3 +58,19 @@ def test_every_trace_input_of_the_example_cards_has_a_word_in_both_languages():
                             missing.add((k, lang))
     assert not missing, sorted(missing)
     assert INPUT_LABELS["renewal_evidence"] == ("续期证据", "renewal evidence")  # as the card field
+
+
+@pytest.mark.parametrize("lang, rate, life, count", [
+    # E01: i = 1.75% + 3% + 3% + 2.5% + 2% = 12.25%; life = min(5 periods, 6.0 years of rights) = 5
+    # years; three comparables T-A, T-B, T-C
+    ("zh", "12.25%", "5.00 年", "3 个"),
+    ("en", "12.25%", "5.00 years", "3"),
+])
+def test_trace_values_carry_their_unit(e01, lang, rate, life, count):
+    card, res = e01
+    m = build_report_model(card, res, lang)
+    label = {"zh": ("折现率 i", "收益期限", "可比案例选取"),
+             "en": ("Discount rate i", "Economic life", "comparable selection")}[lang]
+    assert _trace_row(m, label[0])[3] == rate
+    assert _trace_row(m, label[1])[3] == life
+    assert _trace_row(m, label[2])[3] == count

@@ -107,10 +107,16 @@ class _Fmt:
         if isinstance(v, bool):
             return self.L("是", "yes") if v else self.L("否", "no")
         if isinstance(v, (int, float)):
-            if k in _RATE_KEYS:
+            # a step's unit (methods' explain modules): "ratio" is a rate as a fraction (the
+            # discount rate, 65号's caps), shown in per cent as its components are
+            if k in _RATE_KEYS or unit == "ratio":
                 return F.rate(v, 2, self.lang)
             if unit in ("currency", self.cur) or (unit and unit.startswith(self.cur)):
                 return self.money(v)
+            if unit == "years":
+                return F.number(v, 2, self.lang) + self.L(" 年", " years")
+            if unit == "count":
+                return F.number(v, 0, self.lang) + self.L(" 个", "")
             return F.number(v, 0 if float(v).is_integer() and abs(v) >= 1000 else 4, self.lang)
         if v is None:
             return F.MISSING
