@@ -9,7 +9,8 @@ The defects these tests were written against (each seen failing before its fix):
   economic life) or ``count`` (the comparables) were shown as bare decimals: ``0.1225`` beside
   its components in per cent (``1.75%``), ``5.0000`` without 年, ``3.0000`` cases;
 * C7 quoted the engine's explanation, whose amounts carry no unit (``评估结论为 4,889,179.46，
-  指导价区间 3,686,709.28 – 6,084,144.04``) — in a report whose every other amount says 元;
+  指导价区间 3,686,709.28 – 6,084,144.04``) — in a report whose every other amount says 元 —,
+  and whose English names the purpose and value type by code ("value type market");
 * a card with no applicable approach gave a summary "评估结论为 —（—）" and a provenance table
   with "评估结论 —": a conclusion that does not exist stated as a dash.
 """
@@ -74,3 +75,22 @@ def test_trace_values_carry_their_unit(e01, lang, rate, life, count):
     assert _trace_row(m, label[0])[3] == rate
     assert _trace_row(m, label[1])[3] == life
     assert _trace_row(m, label[2])[3] == count
+
+
+def test_the_explanation_in_c7_states_its_amounts_with_their_unit(e01):
+    card, res = e01
+    zh = build_report_model(card, res, "zh")
+    c7 = " ".join(next(s for s in zh.sections if s.id == "C7").paragraphs)
+    # E01: conclusion 4,889,179.46 元 (income approach), range 3,686,709.28 – 6,084,144.04 元,
+    # cost approach 2,395,614.29 元 (−51.0 %), market approach 5,654,336.03 元 (+15.6 %)
+    assert "评估结论为 4,889,179.46 元，指导价区间 3,686,709.28 元 – 6,084,144.04 元（覆盖率 80%）" in c7
+    assert "成本法结果 2,395,614.29 元，与结论相差 -51.0%" in c7
+    assert "市场法结果 5,654,336.03 元，与结论相差 +15.6%" in c7
+    en = build_report_model(card, res, "en")
+    c7en = " ".join(next(s for s in en.sections if s.id == "C7").paragraphs)
+    assert "Conclusion CNY 4,889,179.46; guided range CNY 3,686,709.28 – CNY 6,084,144.04 (80% coverage)" in c7en
+    assert "The cost approach gives CNY 2,395,614.29, -51.0% from the conclusion" in c7en
+    assert c7en.startswith("Purpose licensing, value type market value: ")     # words, not codes
+    # no amount of two decimals without its unit is left in either language
+    assert not re.search(r"(?<![\d,.])\d{1,3}(?:,\d{3})+\.\d{2}(?! 元)", c7)
+    assert not re.search(r"(?<!CNY )(?<![\d,.])\d{1,3}(?:,\d{3})+\.\d{2}", c7en)
