@@ -94,3 +94,40 @@ def test_the_explanation_in_c7_states_its_amounts_with_their_unit(e01):
     # no amount of two decimals without its unit is left in either language
     assert not re.search(r"(?<![\d,.])\d{1,3}(?:,\d{3})+\.\d{2}(?! 元)", c7)
     assert not re.search(r"(?<!CNY )(?<![\d,.])\d{1,3}(?:,\d{3})+\.\d{2}", c7en)
+
+
+@pytest.mark.parametrize("fmt", ["docx", "xlsx", "pdf"])
+def test_a_no_estimate_result_says_no_conclusion_was_formed(e01, fmt):
+    card = copy.deepcopy(e01[0])
+    for k in ("cost", "income", "market"):
+        card.pop(k)
+    res = api.appraise(card, library="seed")
+    assert res.estimate is None
+    for lang, said in (("zh", "未形成评估结论"), ("en", "no conclusion is formed")):
+        m = build_report_model(card, res.to_dict(), lang)
+        assert any(said in p for p in m.summary), m.summary
+        assert not any("评估结论为 —" in p or "appraised at —" in p for p in m.summary), m.summary
+        concl = next(r for r in _rows(m, "C9") if r[0] in ("评估结论", "Conclusion"))
+        assert said in concl[1], concl
+        assert api.report(card, fmt=fmt, lang=lang, library="seed", result=res)   # renders
+
+
+def test_the_working_papers_of_a_no_estimate_result_state_no_conclusion_not_zero(e01):
+    """Before: the reconciliation sheet summed the approaches' empty values (weights 0) into a
+    conclusion formula worth 0, and the summary sheet showed '评估结论 0.00 元'."""
+    import io
+
+    from openpyxl import load_workbook
+
+    card = copy.deepcopy(e01[0])
+    for k in ("cost", "income", "market"):
+        card.pop(k)
+    res = api.appraise(card, library="seed")
+    for lang, said in (("zh", "未形成评估结论"), ("en", "no conclusion is formed")):
+        wb = load_workbook(io.BytesIO(api.report(card, fmt="xlsx", lang=lang, library="seed", result=res)))
+        for ws in (wb.worksheets[0], wb.worksheets[4]):      # summary, reconciliation
+            rows = {str(r[0].value): r[1].value for r in ws.iter_rows() if r[0].value}
+            concl = [v for k, v in rows.items() if k in ("评估结论", "Conclusion")]
+            assert concl and all(isinstance(v, str) and said in v for v in concl), (ws.title, concl)
+        summary = {str(r[0].value): r[1].value for r in wb.worksheets[0].iter_rows() if r[0].value}
+        assert summary[{"zh": "评估结论（万元）", "en": "Conclusion (ten-thousand)"}[lang]] is None  # not =B4/10000

@@ -41,6 +41,9 @@ CHECKLIST: tuple[tuple[str, str, str, str], ...] = (
 )
 
 MISSING = ("（卡片未提供，需评估师补充）", "(not given on the card; to be completed by the appraiser)")
+#: a result without an estimate (status no_estimate): said, not shown as a dash
+NO_CONCLUSION = ("未形成评估结论（各评估方法均不适用或未得出结果，见 C6、C7）",
+                 "no conclusion is formed (no approach applies or gives a result; see C6 and C7)")
 METHODS = {"cost": ("成本法", "Cost approach"), "income": ("收益法", "Income approach"),
            "market": ("市场法", "Market approach")}
 _RATE_KEYS = {"risk_free", "management", "circulation", "security", "regulation", "other", "r", "tax_rate",
@@ -362,7 +365,8 @@ def _conclusion(s: Section, card: Mapping[str, Any], result: Mapping[str, Any], 
     eng = card.get("engagement") or {}
     cur = str(result.get("currency") or "CNY")
     s.tables.append(([L("项目", "Item"), L("内容", "Value")], [
-        [L("评估结论", "Conclusion"), f.both(result.get("estimate"))],
+        [L("评估结论", "Conclusion"), f.both(result.get("estimate")) if not F.is_missing(result.get("estimate"))
+         else NO_CONCLUSION[0 if f.zh else 1]],
         [L("指导价区间", "Guided range"), f"{f.money(result.get('low'), 'wan')} – {f.money(result.get('high'), 'wan')}"],
         [L("区间覆盖率", "Coverage"), F.percent(result.get("coverage"), 0, f.lang)],
         [L("覆盖率依据与真实可比案例", "Coverage basis, real comparables"), "; ".join(x.strip() for x in evidence_lines(result.get("coverage_basis") or {}, result.get("n_real_comparables"), f.zh, lambda x: f.money(x, "wan")))],
@@ -396,7 +400,11 @@ def _frame(m: ReportModel, card: Mapping[str, Any], result: Mapping[str, Any], s
     est = result.get("estimate")
     used = [METHODS[k][0 if f.zh else 1] for k, d in (result.get("methods") or {}).items()
             if k in METHODS and d.get("applicable") and (d.get("weight") or 0) > 0]
-    if f.zh:
+    if F.is_missing(est):
+        m.summary = [f"经评估，{a.get('name', '')}（{a.get('asset_id', '')}）于评估基准日 {vd} {NO_CONCLUSION[0]}。"
+                     if f.zh else f"For {a.get('name', '')} ({a.get('asset_id', '')}) at the valuation date {vd}, "
+                     f"{NO_CONCLUSION[1]}."]
+    elif f.zh:
         m.summary = [f"经评估，{a.get('name', '')}（{a.get('asset_id', '')}）于评估基准日 {vd} 的"
                      f"{enum_label(eng.get('value_type') or 'market', 'zh')}评估结论为 {f.money(est, 'wan')}"
                      f"（{f.money(est)}）。",

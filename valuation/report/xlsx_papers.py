@@ -14,7 +14,7 @@ from openpyxl.styles import Alignment, Font
 
 from ..core import formatting as F
 from ..core.cells import neutralise_cell
-from .model import ReportModel
+from .model import NO_CONCLUSION, ReportModel
 from .xlsx_sheets import (
     MONEY,
     Formula,
@@ -71,16 +71,17 @@ def to_xlsx(model: ReportModel) -> bytes:
     rws = wb.create_sheet(_name("reconcile", lang))
     rp = Paper(rws, lang, model.standards, safe_cell)
     rp.text("综合结论（第二十四条）" if zh else "Reconciliation (art. 24)", bold=True)
-    concl = reconcile_sheet(rp, res, cells, names, {m: LABELS[m][0 if zh else 1] for m in LABELS}, unit)
+    concl = reconcile_sheet(rp, res, cells, names, {m: LABELS[m][0 if zh else 1] for m in LABELS}, unit,
+                            NO_CONCLUSION[0 if zh else 1])
     _widths(rws)
-    _summary(summary, model, f"='{rws.title}'!{concl}", cur)
+    _summary(summary, model, f"='{rws.title}'!{concl}" if concl else None, cur)
     _disclosure(wb.create_sheet(_name("disclosure", lang)), model)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
 
 
-def _summary(ws: Any, model: ReportModel, concl: str, cur: str) -> None:
+def _summary(ws: Any, model: ReportModel, concl: str | None, cur: str) -> None:
     lang = model.lang
     zh = lang != "en"
     res = model.result
@@ -88,16 +89,17 @@ def _summary(ws: Any, model: ReportModel, concl: str, cur: str) -> None:
     ws["A1"].font = Font(bold=True, size=14)
     ws.append([safe_cell(model.subtitle)])
     ws.append([])
-    rows = [
-        ("评估结论" if zh else "Conclusion", Formula(concl), F.unit_label(cur, "yuan", lang), MONEY),
-        ("评估结论（万元）" if zh else "Conclusion (ten-thousand)", Formula("=B4/10000"),
+    rows = [   # no estimate (concl None): said in words, and no 万元 of it
+        ("评估结论" if zh else "Conclusion", Formula(concl) if concl else NO_CONCLUSION[0 if zh else 1],
+         F.unit_label(cur, "yuan", lang), MONEY),
+        ("评估结论（万元）" if zh else "Conclusion (ten-thousand)", Formula("=B4/10000") if concl else None,
          F.unit_label(cur, "wan", lang), MONEY),
         ("指导价区间下限" if zh else "Guided range, low", res.get("low"), F.unit_label(cur, "yuan", lang), MONEY),
         ("指导价区间上限" if zh else "Guided range, high", res.get("high"), F.unit_label(cur, "yuan", lang), MONEY),
         ("覆盖率" if zh else "Coverage", res.get("coverage"), "", "0%"),
     ]
     for label, v, u, fmt in rows:
-        ws.append([safe_cell(label), v if isinstance(v, Formula) or v is None else float(v), safe_cell(u)])
+        ws.append([safe_cell(label), v if isinstance(v, (Formula, str)) or v is None else float(v), safe_cell(u)])
         ws.cell(row=ws.max_row, column=2).number_format = fmt
     p = res.get("provenance") or {}
     for label, v in ((("评估基准日", "Valuation date"), F.date(p.get("valuation_date"), lang)),
