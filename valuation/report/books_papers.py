@@ -17,6 +17,7 @@ from typing import Any
 from ..core.cells import neutralise_cell as safe_cell  # the project's one helper (OWASP)
 from ..core.citations import citation
 from ..core.formatting import money
+from ..core.gate import for_document
 
 __all__ = ["papers_sections", "to_docx", "to_xlsx", "render_books"]
 
@@ -144,7 +145,10 @@ def to_xlsx(sections: list[Section], title: str, ans: Mapping[str, Any]) -> byte
 
 def render_books(card: Mapping[str, Any], ans: Mapping[str, Any], fmt: str = "xlsx", lang: str = "zh",
                  standards: Mapping[str, Any] | None = None) -> bytes:
-    """The 入表底稿 as ``docx`` or ``xlsx`` bytes."""
+    """The 入表底稿 as ``docx`` or ``xlsx`` bytes. Free text may hold control characters the
+    card gate lets through (they are stripped where documents are written, docs/SECURITY.md):
+    their XML cannot, so they are dropped here, as ``api.report`` does."""
+    card, ans = for_document(dict(card)), for_document(dict(ans))
     secs = papers_sections(card, ans, lang, standards)
     name = (card.get("asset") or {}).get("name") or ans.get("asset_id")
     title = f"Data resource on the books — working paper: {name}" if lang == "en" else f"数据资源入表底稿：{name}"
