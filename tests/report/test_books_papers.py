@@ -67,3 +67,18 @@ def test_a_control_character_in_free_text_is_dropped_not_a_crash(e01, fmt):
     blob = api.book_papers(card, fmt=fmt, lang="zh", library="seed", answer=ans)
     text = "\n".join(_texts(blob, fmt))
     assert "需求调研与可行性研究" in text
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "docx"])
+def test_the_papers_speak_the_readers_language(e01, fmt):
+    card, ans = e01
+    own = sorted({s for s in _strings(card) if len(s) > 1}, key=len, reverse=True)
+    zh = "\n".join(_texts(api.book_papers(card, fmt=fmt, lang="zh", library="seed", answer=ans), fmt))
+    assert not [c for c in CODES if c in zh], [c for c in CODES if c in zh]
+    assert "无形资产" in zh and "库快照" in zh
+    en = "\n".join(_texts(api.book_papers(card, fmt=fmt, lang="en", library="seed", answer=ans), fmt))
+    for s in own:                                          # the card's own words may be Chinese
+        en = en.replace(s, " ")
+    leaked = [ln for ln in en.splitlines() if CJK.search(ln)]
+    assert not leaked, leaked[:5]
+    assert "Intangible asset" in en and "Library snapshot" in en
