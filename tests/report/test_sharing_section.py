@@ -55,3 +55,13 @@ def test_the_sharing_section_speaks_english():
     assert rows[0][4] == "Amount (CNY)"
     assert not [ln for ln in text.splitlines() if CJK.search(ln)], [ln for ln in text.splitlines() if CJK.search(ln)][:3]
     assert not [w for r in rows for w in r if w not in own and CJK.search(w)]
+
+
+def test_a_control_character_in_a_participant_name_is_dropped_not_a_crash():
+    """Before: api.share accepts the name (free text), and share_report raised python-docx's
+    'All strings must be XML compatible' (a traceback in ``valuation share --docx``)."""
+    spec = json.loads(SPEC.read_text("utf-8"))
+    spec["participants"][0]["name"] = "市数据局\x01（公共数据提供方）"
+    ans = api.share(spec, library="seed")
+    _, rows = _text(api.share_report(ans, lang="zh", library="seed"))
+    assert rows[1][1] == "市数据局（公共数据提供方）"

@@ -19,6 +19,7 @@ from docx.shared import Pt
 
 from ..core.citations import cite as _cite
 from ..core.formatting import money, unit_label
+from ..core.gate import for_document
 from ..core.result_text import SEVERITY_LABELS
 from .labels import enum_label
 
@@ -64,7 +65,9 @@ _STAGES = {"production": ("生产", "production"), "collection": ("采集", "col
 def add_sharing_section(doc: Any, answer: Mapping[str, Any], standards: Mapping[str, Mapping[str, Any]],
                         lang: str = "zh") -> Any:
     """Append the section to ``doc`` and return it. Every amount with its unit (元 / CNY, in
-    the table's header), codes in words, everything in ``lang``."""
+    the table's header), codes in words, everything in ``lang``. Control characters of free
+    text (names) are dropped: the document's XML cannot hold them (as ``api.report``)."""
+    answer = for_document(dict(answer))
     zh = lang != "en"
     k = 0 if zh else 1
     cur = str(answer.get("currency") or "CNY")
