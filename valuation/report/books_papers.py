@@ -14,13 +14,19 @@ import io
 from collections.abc import Mapping
 from typing import Any
 
-from ..core.cells import neutralise_cell as safe_cell  # the project's one helper (OWASP)
+from ..core.cells import neutralise_cell  # the project's one helper (OWASP)
 from ..core.citations import citation
 from ..core.formatting import money, number
 from ..core.gate import for_document
 from .labels import formula_text
+from .xlsx_papers import fit_cell
 
 __all__ = ["papers_sections", "to_docx", "to_xlsx", "render_books"]
+
+
+def safe_cell(v: Any) -> Any:
+    """A cell's value: formula text neutralised, text cut at Excel's cell limit (saying so)."""
+    return fit_cell(neutralise_cell(v))
 
 _CLASS = {"intangible_asset": ("无形资产", "Intangible asset"), "inventory": ("存货", "Inventory"),
           "development_expenditure": ("开发支出", "Development expenditure"),

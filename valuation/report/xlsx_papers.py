@@ -32,14 +32,28 @@ LABELS = {"cost": ("成本法", "Cost approach"), "income": ("收益法", "Incom
           "market": ("市场法", "Market approach")}
 
 
+#: the most characters an Excel cell holds (Excel specifications and limits); the input gate
+#: allows 100,000 per string, and openpyxl cuts longer text there without a word
+CELL_CHARS = 32_767
+_CUT = "…（超出单元格长度，全文见报告正文）/ (cut at the cell limit; full text in the report)"
+
+
 def safe_cell(v: Any) -> Any:
-    """Neutralise text that a spreadsheet would run as a formula (=, +, -, @) by prefixing a quote.
+    """Neutralise text that a spreadsheet would run as a formula (=, +, -, @) by prefixing a quote,
+    and cut text longer than a cell holds (:data:`CELL_CHARS`), saying so.
 
     Numbers stay numbers (a negative number is data, not a formula); the sheets' own formulas
     are :class:`~.xlsx_sheets.Formula` objects and are written as they are."""
     if isinstance(v, Formula):
         return v
-    return neutralise_cell(v)  # the project's one helper (core/cells.py, OWASP rules)
+    return fit_cell(neutralise_cell(v))  # the project's one helper (core/cells.py, OWASP rules)
+
+
+def fit_cell(v: Any) -> Any:
+    """Text longer than an Excel cell holds (:data:`CELL_CHARS`) cut, saying so; else ``v``."""
+    if isinstance(v, str) and len(v) > CELL_CHARS:
+        return v[:CELL_CHARS - len(_CUT)] + _CUT
+    return v
 
 
 def _name(key: str, lang: str) -> str:
