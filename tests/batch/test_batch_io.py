@@ -160,3 +160,27 @@ def test_failed_xlsx_write_leaves_nothing_behind(tmp_path: Path):
         write_table(pd.DataFrame({"a": [1.0, 2.0], "b": ["x", Bad()]}), dest)
     assert dest.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.xlsx"]
+
+
+@pytest.mark.parametrize(("name", "content", "workers"), [
+    ("pf.csv", b"asset_id,name\n" + b"A1,\xe9t\xe9\n" * 40, 1),      # latin-1, not UTF-8
+    ("pf.csv", b"asset_id,name\n" + b"A1,\xe9t\xe9\n" * 40, 2),
+    ("pf.csv", b"", 1),                                             # empty (too small for the pool)
+    ("pf.xlsx", b"asset_id,name\n" + b"A1,x\n" * 40, 1),             # text named .xlsx (read by the run)
+    ("pf.parquet", b"PAR1 this is not parquet" * 20, 1),            # no Parquet structure
+    ("pf.parquet", b"PAR1 this is not parquet" * 20, 2),
+])
+def test_a_file_the_reader_cannot_parse_is_refused_as_bad_input(tmp_path, name, content, workers):
+    """Read in this process (1 worker) or staged for the workers (2: partitions by reference,
+    the file being over 64 bytes a row of ``chunk_size``): the same bilingual refusal naming
+    the file, never the reader's own exception, and no results file."""
+    from valuation import api
+
+    src = tmp_path / name
+    src.write_bytes(content)
+    with pytest.raises(ValidationError) as e:
+        api.revalue(src, tmp_path / "out.csv", library="seed", history=False, workers=workers, chunk_size=2)
+    (issue,) = e.value.issues
+    assert (issue.field, issue.value) == ("portfolio", name)
+    assert "无法读取资产组合文件" in issue.message_zh and "cannot read the portfolio file" in issue.message_en
+    assert not (tmp_path / "out.csv").exists()

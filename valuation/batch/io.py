@@ -51,6 +51,7 @@ __all__ = [
     "neutralise_formulas",
     "read_one_table",
     "read_portfolio",
+    "readable",
     "record_siblings",
     "write_table",
     "write_xlsx",
@@ -89,9 +90,42 @@ def record_siblings(path: str | os.PathLike[str]) -> dict[str, Path]:
 def read_one_table(path: Path, fmt: str) -> pd.DataFrame:
     """One ``.csv`` or ``.parquet`` table as :func:`read_portfolio` reads each of its tables
     (``asset_id`` as text); the staging of a CSV input reads it so too (``batch/staging.py``)."""
-    if fmt == "csv":
-        return pd.read_csv(path, dtype={"asset_id": "str"}, encoding="utf-8-sig", low_memory=False)
-    return pd.read_parquet(path)
+    with readable(path):
+        if fmt == "csv":
+            return pd.read_csv(path, dtype={"asset_id": "str"}, encoding="utf-8-sig", low_memory=False)
+        return pd.read_parquet(path)
+
+
+def _reader_errors() -> tuple[type[BaseException], ...]:
+    """What the readers raise for a file that is not what its name says: bytes that are not
+    UTF-8 in a CSV, a CSV pandas cannot parse or that is empty, an ``.xlsx`` that is not a
+    workbook (calamine, zip), a ``.parquet`` without Parquet's structure (Arrow)."""
+    import zipfile
+
+    import pyarrow as pa
+    from python_calamine import CalamineError
+
+    return (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, zipfile.BadZipFile,
+            CalamineError, pa.ArrowInvalid)
+
+
+@contextlib.contextmanager
+def readable(path: str | os.PathLike[str]) -> Iterator[None]:
+    """Around the parse of the portfolio file ``path`` (or one of its records files): a file
+    the reader cannot parse is refused as bad input — a :class:`ValidationError` naming the file
+    and the kinds allowed (CLI exit 2, HTTP 422, a message on the dashboard) — instead of the
+    reader's own exception. Only the reading is wrapped: an error later in the run is never
+    reported as an unreadable file."""
+    try:
+        yield
+    except _reader_errors() as e:
+        name = os.path.basename(os.fspath(path))
+        why = f"{type(e).__name__}: {str(e)[:200]}"
+        raise ValidationError([Issue(
+            field="portfolio", value=name, allowed="UTF-8 CSV, .xlsx, .parquet",
+            message_zh=f"无法读取资产组合文件 {name}（{why}）；允许：UTF-8 编码的 CSV、Excel 工作簿 .xlsx 或 .parquet 文件",
+            message_en=f"cannot read the portfolio file {name} ({why}); allowed: a UTF-8 CSV, an Excel workbook "
+                       f".xlsx or a .parquet file")]) from e
 
 
 def read_portfolio(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
@@ -109,7 +143,7 @@ def read_portfolio(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, dict[str
     if fmt == "xlsx":
         # the sheet names first: unknown sheets are refused and the template's documentation
         # sheet skipped before any sheet is parsed
-        with pd.ExcelFile(p, engine="calamine") as xl:
+        with readable(p), pd.ExcelFile(p, engine="calamine") as xl:
             names = [str(n) for n in xl.sheet_names]
             main = "assets" if "assets" in names else names[0]
             wanted = [n for n in names if n == main or n in RECORD_TABLES]

@@ -37,7 +37,7 @@ import pandas as pd
 
 from ..core.errors import Issue, ValidationError
 from .arrowpool import quiet_pool
-from .io import read_one_table, read_portfolio, record_siblings
+from .io import read_one_table, read_portfolio, readable, record_siblings
 
 __all__ = ["Staged", "StagedRead", "discard", "drop", "settle", "stage", "stageable", "staging_dir"]
 
@@ -133,7 +133,7 @@ def stage(path: Path, folder: Path, names: tuple[str, ...], record_names: tuple[
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    one = _stage_parquet if path.suffix.lower() == ".parquet" else _stage_csv
+    one = _read_parquet if path.suffix.lower() == ".parquet" else _stage_csv
     # the hash and each table on a thread of their own (hashlib and Arrow release the GIL): the
     # staging is the run's serial work before its first partition, and once the cluster is up
     # the second core would otherwise idle while this process stages; Arrow's buffers from
@@ -165,6 +165,12 @@ def _gappy(schema: Any) -> list[int]:
 
 def _gaps(table: Any) -> tuple[str, ...]:
     return tuple(table.schema.names[i] for i in _gappy(table.schema) if table.column(i).null_count)
+
+
+def _read_parquet(src: Path, dest: Path, names: tuple[str, ...]) -> StagedRead:
+    """:func:`_stage_parquet`; a file that is not Parquet is refused as bad input (:func:`readable`)."""
+    with readable(src):
+        return _stage_parquet(src, dest, names)
 
 
 def _stage_parquet(src: Path, dest: Path, names: tuple[str, ...]) -> StagedRead:

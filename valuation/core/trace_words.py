@@ -50,6 +50,7 @@ INPUT_LABELS: dict[str, tuple[str, str]] = {
     "previous_excess": ("上期超额收入", "last period's excess revenue"),
     "cost_share": ("成本分摊比例", "cost share"), "expected_volume": ("预计销量", "expected volume"),
     "actual_revenue": ("实际收入", "actual revenue"), "renewal_relied_on": ("是否依赖续期", "renewal relied on"),
+    "renewal_evidence": ("续期证据", "renewal evidence"),
     "premium_cap_requested": ("申报的上浮上限", "requested premium cap"), "ceiling": ("上限", "ceiling"),
     "ceiling_source": ("上限依据", "source of the ceiling"), "cap_unrounded": ("取整前上限", "cap before rounding"),
     # 入表 (valuation/accounting/trace.py): inputs that are not card fields ("cost" was shown

@@ -119,11 +119,15 @@ def check_library(library: Any) -> str:
 
 
 def check_key(key: Any) -> str:
-    if not isinstance(key, str) or not key.strip() or len(key) > MAX_KEY or key != key.strip():
-        raise _bad("key", key, f"non-empty string without surrounding blanks, ≤ {MAX_KEY} characters",
-                   f"条目键 {_short(key)} 无效：须为非空字符串，首尾无空白，最长 {MAX_KEY} 字符",
-                   f"entry key {_short(key)} is invalid: a non-empty string without surrounding blanks, "
-                   f"at most {MAX_KEY} characters")
+    # a key is an identifier (docs/SECURITY.md): no control, format or separator characters
+    # (NUL cannot be stored in PostgreSQL text; zero-width ones make two keys look the same)
+    if not isinstance(key, str) or not key.strip() or len(key) > MAX_KEY or key != key.strip() \
+            or not key.isprintable():
+        raise _bad("key", key, f"non-empty string without surrounding blanks or control characters, "
+                   f"≤ {MAX_KEY} characters",
+                   f"条目键 {_short(key)} 无效：须为非空字符串，首尾无空白、不含控制字符，最长 {MAX_KEY} 字符",
+                   f"entry key {_short(key)} is invalid: a non-empty string without surrounding blanks "
+                   f"or control characters, at most {MAX_KEY} characters")
     return key
 
 

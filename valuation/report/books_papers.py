@@ -14,11 +14,19 @@ import io
 from collections.abc import Mapping
 from typing import Any
 
-from ..core.cells import neutralise_cell as safe_cell  # the project's one helper (OWASP)
+from ..core.cells import neutralise_cell  # the project's one helper (OWASP)
 from ..core.citations import citation
-from ..core.formatting import money
+from ..core.formatting import money, number
+from ..core.gate import for_document
+from .labels import formula_text
+from .xlsx_papers import fit_cell
 
 __all__ = ["papers_sections", "to_docx", "to_xlsx", "render_books"]
+
+
+def safe_cell(v: Any) -> Any:
+    """A cell's value: formula text neutralised, text cut at Excel's cell limit (saying so)."""
+    return fit_cell(neutralise_cell(v))
 
 _CLASS = {"intangible_asset": ("无形资产", "Intangible asset"), "inventory": ("存货", "Inventory"),
           "development_expenditure": ("开发支出", "Development expenditure"),
@@ -37,6 +45,41 @@ _FIGURES = (("cost", "入账成本", "Cost"), ("expensed", "费用化金额", "E
             ("carrying_amount", "期末账面价值", "Carrying amount"))
 
 Section = tuple[str, list[str], list[tuple[list[str], list[list[Any]]]]]
+
+#: the books' trace formulas (valuation/accounting/trace.py writes them in Chinese) in English
+_FORMULAS_EN = {
+    "出售目的 → 存货；自行开发且未达预定用途 → 开发支出；无可资本化成本 → 费用化；否则 → 无形资产":
+        "held for sale → inventory; self-developed, not yet available for use → development expenditure; "
+        "no capitalisable cost → expensed; otherwise → intangible asset",
+    "成本 = 取得阶段支出 + 开发阶段支出（满足五项条件或存货加工成本）":
+        "cost = acquisition-phase spending + development-phase spending (five criteria met, or inventory "
+        "conversion costs)",
+    "成本 = capitalised_cost（卡片给定，已与成本明细核对）":
+        "cost = capitalised cost (given on the card, checked against the cost lines)",
+    "费用化 = 成本明细合计 − 入账成本（研究阶段及不满足条件的开发支出）":
+        "expensed = sum of the cost lines − cost (research phase, and development not meeting the criteria)",
+    "累计摊销 = (成本 − 残值) × 已消耗比例": "accumulated amortisation = (cost − residual value) × share consumed",
+    "使用寿命不确定：不摊销": "indefinite useful life: not amortised",
+    "账面价值 = 成本 − 累计摊销 − 已计提减值准备":
+        "carrying amount = cost − accumulated amortisation − impairment already provided",
+    "存货：min(成本, 可变现净值)；无形资产/开发支出：减值前账面价值 − 本期减值损失":
+        "inventory: min(cost, net realisable value); intangible asset / development expenditure: carrying "
+        "amount before impairment − impairment loss of the period",
+    "= 收益法评估值（同一卡片、同一库快照）": "= income approach value (same card, same library snapshot)",
+    "= 市场法评估值（一次性价格）− 处置费用": "= market approach value (one-off price) − disposal costs",
+    "可收回金额 = max(公允价值 − 处置费用, 预计未来现金流量现值)":
+        "recoverable amount = max(fair value − disposal costs, present value of expected future cash flows)",
+    "减值损失 = max(账面价值 − 可收回金额, 0)；不得转回":
+        "impairment loss = max(carrying amount − recoverable amount, 0); not reversed",
+    "可变现净值 = 估计售价 − 至完工估计成本 − 估计销售费用及税费":
+        "net realisable value = estimated selling price − costs to complete − selling costs and taxes",
+    "跌价准备 = max(成本 − 可变现净值, 0)；本期 = 应有准备 − 已计提准备（负数为转回）":
+        "write-down allowance = max(cost − net realisable value, 0); period = allowance due − allowance "
+        "provided (negative: reversed)",
+}
+_PROVENANCE = (("engine_version", "引擎版本", "Engine version"), ("library_snapshot", "库快照", "Library snapshot"),
+               ("input_hash", "输入哈希", "Input hash"), ("valuation_date", "评估基准日", "Valuation date"),
+               ("balance_sheet_date", "资产负债表日", "Balance-sheet date"))
 
 
 def _clause(cid: str, standards: Mapping[str, Any], en: bool) -> str:
@@ -76,21 +119,38 @@ def papers_sections(card: Mapping[str, Any], ans: Mapping[str, Any], lang: str =
                 [(["period end", "amortisation", "carrying amount", "balance-sheet date"] if en else
                   ["期末", "本期摊销", "期末账面价值", "资产负债表日"], sched)] if sched else []))
     out.append(("4. Impairment test" if en else "四、减值测试", [
-        f"[{f['code']}] {f['message_en' if en else 'message_zh']}"
+        f"{f.get('title_en' if en else 'title_zh') or f['code']}{': ' if en else '：'}"
+        f"{f['message_en' if en else 'message_zh']}"
         + (" (" + "; ".join(_clause(r, std, en) for r in f.get("references") or []) + ")" if en else
            "（" + "；".join(_clause(r, std, en) for r in f.get("references") or []) + "）")
         for f in ans.get("flags") or []],
         [(["figure", "amount"] if en else ["项目", "金额"], [[f[1 + k], m(ans.get(f[0]))] for f in _FIGURES])]))
-    trace = [[s.get("label_en" if en else "label_zh"), s.get("formula"),
-              m(s["value"]) if isinstance(s.get("value"), (int, float)) and s.get("unit") == "currency"
-              else str(s.get("value")), "; ".join(_clause(c, std, en) for c in s.get("clauses") or [])]
+    trace = [[s.get("label_en" if en else "label_zh"),
+              _FORMULAS_EN.get(str(s.get("formula")), formula_text(s.get("formula"), "en")) if en
+              else s.get("formula"), _trace_value(s, lang),
+              "; ".join(_clause(c, std, en) for c in s.get("clauses") or [])]
              for s in ans.get("trace") or []]
     out.append(("5. Calculation trace" if en else "五、计算过程", [],
                 [(["step", "formula", "value", "clauses"] if en else ["步骤", "公式", "数值", "依据条款"], trace)]))
-    out.append(("6. Provenance" if en else "六、来源", [
-        ", ".join(f"{key}={prov.get(key)}" for key in ("engine_version", "library_snapshot", "input_hash",
-                                                       "valuation_date", "balance_sheet_date"))], []))
+    out.append(("6. Provenance" if en else "六、来源", [], [(
+        ["item", "value"] if en else ["项目", "内容"],
+        [[(en_ if en else zh), str(prov.get(key) or "—")] for key, zh, en_ in _PROVENANCE])]))
     return out
+
+
+def _trace_value(s: Mapping[str, Any], lang: str) -> str:
+    """A books trace step's value as a reader reads it: money with its unit, a classification
+    in words, other numbers formatted (never a code or a raw float)."""
+    v, en = s.get("value"), lang == "en"
+    if v is None:
+        return "—"
+    if isinstance(v, bool):
+        return ("yes" if v else "no") if en else ("是" if v else "否")
+    if isinstance(v, (int, float)):
+        return money(v, lang=lang) if s.get("unit") == "currency" else number(v, 4, lang)
+    if v in _CLASS:
+        return _CLASS[v][1 if en else 0]
+    return str(v)
 
 
 def to_docx(sections: list[Section], title: str) -> bytes:
@@ -120,9 +180,10 @@ def to_docx(sections: list[Section], title: str) -> bytes:
 def to_xlsx(sections: list[Section], title: str, ans: Mapping[str, Any]) -> bytes:
     from openpyxl import Workbook
 
+    en = title.startswith("Data resource")
     wb = Workbook()
     ws = wb.active
-    ws.title = "入表底稿"
+    ws.title = "Working paper" if en else "入表底稿"
     ws.append([safe_cell(title)])
     for head, paras, tables in sections:
         ws.append([])
@@ -133,8 +194,9 @@ def to_xlsx(sections: list[Section], title: str, ans: Mapping[str, Any]) -> byte
             ws.append([safe_cell(h) for h in header])
             for r in rows:
                 ws.append([safe_cell(v) for v in r])
-    sh = wb.create_sheet("schedule")
-    sh.append(["period_end", "amortisation", "accumulated_amortisation", "carrying_amount"])
+    sh = wb.create_sheet("Schedule" if en else "摊销表")
+    sh.append(["Period end", "Amortisation", "Accumulated amortisation", "Carrying amount"] if en else
+              ["期末", "本期摊销", "累计摊销", "期末账面价值"])
     for r in ans.get("schedule") or []:     # numbers as numbers, for the auditor's own sums
         sh.append([r["period_end"], r["amortisation"], r["accumulated_amortisation"], r["carrying_amount"]])
     buf = io.BytesIO()
@@ -144,7 +206,10 @@ def to_xlsx(sections: list[Section], title: str, ans: Mapping[str, Any]) -> byte
 
 def render_books(card: Mapping[str, Any], ans: Mapping[str, Any], fmt: str = "xlsx", lang: str = "zh",
                  standards: Mapping[str, Any] | None = None) -> bytes:
-    """The 入表底稿 as ``docx`` or ``xlsx`` bytes."""
+    """The 入表底稿 as ``docx`` or ``xlsx`` bytes. Free text may hold control characters the
+    card gate lets through (they are stripped where documents are written, docs/SECURITY.md):
+    their XML cannot, so they are dropped here, as ``api.report`` does."""
+    card, ans = for_document(dict(card)), for_document(dict(ans))
     secs = papers_sections(card, ans, lang, standards)
     name = (card.get("asset") or {}).get("name") or ans.get("asset_id")
     title = f"Data resource on the books — working paper: {name}" if lang == "en" else f"数据资源入表底稿：{name}"

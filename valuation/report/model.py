@@ -41,6 +41,9 @@ CHECKLIST: tuple[tuple[str, str, str, str], ...] = (
 )
 
 MISSING = ("（卡片未提供，需评估师补充）", "(not given on the card; to be completed by the appraiser)")
+#: a result without an estimate (status no_estimate): said, not shown as a dash
+NO_CONCLUSION = ("未形成评估结论（各评估方法均不适用或未得出结果，见 C6、C7）",
+                 "no conclusion is formed (no approach applies or gives a result; see C6 and C7)")
 METHODS = {"cost": ("成本法", "Cost approach"), "income": ("收益法", "Income approach"),
            "market": ("市场法", "Market approach")}
 _RATE_KEYS = {"risk_free", "management", "circulation", "security", "regulation", "other", "r", "tax_rate",
@@ -107,10 +110,16 @@ class _Fmt:
         if isinstance(v, bool):
             return self.L("是", "yes") if v else self.L("否", "no")
         if isinstance(v, (int, float)):
-            if k in _RATE_KEYS:
+            # a step's unit (methods' explain modules): "ratio" is a rate as a fraction (the
+            # discount rate, 65号's caps), shown in per cent as its components are
+            if k in _RATE_KEYS or unit == "ratio":
                 return F.rate(v, 2, self.lang)
             if unit in ("currency", self.cur) or (unit and unit.startswith(self.cur)):
                 return self.money(v)
+            if unit == "years":
+                return F.number(v, 2, self.lang) + self.L(" 年", " years")
+            if unit == "count":
+                return F.number(v, 0, self.lang) + self.L(" 个", "")
             return F.number(v, 0 if float(v).is_integer() and abs(v) >= 1000 else 4, self.lang)
         if v is None:
             return F.MISSING
@@ -159,7 +168,7 @@ def build_report_model(card: Mapping[str, Any], result: Mapping[str, Any], lang:
     sec("C4").paragraphs.append(L("宏观经济和行业前景：", "Macro and industry prospects: ") + MISSING[0 if f.zh else 1])
     _sources(sec("C5"), card, a, f)
     _methods(sec("C6"), result, standards, f)
-    _differences(sec("C7"), result, f)
+    _differences(sec("C7"), result, f, card.get("engagement") or {})
     _flags(sec("C8"), result, standards, f)
     _conclusion(sec("C9"), card, result, f)
     title = L("数据资产评估报告", "Data asset appraisal report")
@@ -266,7 +275,7 @@ def _methods(s: Section, result: Mapping[str, Any], standards: Any, f: _Fmt) -> 
                           "The assumptions and limiting conditions are set out in their own section of this report."))
 
 
-def _differences(s: Section, result: Mapping[str, Any], f: _Fmt) -> None:
+def _differences(s: Section, result: Mapping[str, Any], f: _Fmt, eng: Mapping[str, Any]) -> None:
     L = f.L
     est = result.get("estimate")
     rows = []
@@ -278,10 +287,11 @@ def _differences(s: Section, result: Mapping[str, Any], f: _Fmt) -> None:
     s.tables.append(([L("方法", "Approach"), L("结果", "Result"), L("权重", "Weight"),
                       L("与结论差异", "Difference from conclusion")], rows))
     ex = result.get("explanation") or {}
-    s.paragraphs.append(str(ex.get("reason_zh" if f.zh else "reason_en") or
-                            L("结论依据各方法的适用性与权重形成，未作机械平均（第二十四条）。",
-                              "The conclusion follows from the applicability and weights of the approaches, "
-                              "not a mechanical average (art. 24).")))
+    reason = ex.get("reason_zh" if f.zh else "reason_en")
+    s.paragraphs.append(_reason_in_units(str(reason), ex, result, f, eng) if reason else
+                        L("结论依据各方法的适用性与权重形成，未作机械平均（第二十四条）。",
+                          "The conclusion follows from the applicability and weights of the approaches, "
+                          "not a mechanical average (art. 24)."))
     drivers = [d for d in ex.get("drivers") or [] if isinstance(d, Mapping)]
     if drivers:
         s.paragraphs.append(L("影响结论的主要参数（单参数在其区间内变动时的结论变化）：",
@@ -292,6 +302,44 @@ def _differences(s: Section, result: Mapping[str, Any], f: _Fmt) -> None:
                            d.get("label_zh" if f.zh else "label_en") or formula_text(d.get("parameter"), f.lang),
                            f.money(d.get("value_at_low"), "wan"), f.money(d.get("value_at_high"), "wan"),
                            F.percent(d.get("swing_pct"), 1, f.lang)] for d in drivers[:6]]))
+
+
+def _reason_in_units(text: str, ex: Mapping[str, Any], result: Mapping[str, Any], f: _Fmt,
+                     eng: Mapping[str, Any]) -> str:
+    """The engine's explanation (``pricing/explain.py``, frozen with the golden outputs) with
+    its amounts in the report's unit: it writes them as bare numbers (``评估结论为 4,889,179.46``),
+    and a report states every amount with its unit. Only the explanation's own sentences are
+    touched (each replaced once, whole), never text the appraiser wrote (a weights reason); the
+    figures are the engine's own text, so they match the JSON exactly. The English one also
+    names the purpose and value type in words instead of codes."""
+    unit = F.unit_label(f.cur, "yuan", f.lang)
+
+    def num(x: Any) -> str:                       # as pricing/explain.py writes an amount
+        return "—" if F.is_missing(x) else f"{float(x):,.2f}"
+
+    def amt(x: Any) -> str:
+        return num(x) if F.is_missing(x) else (f"{num(x)} {unit}" if f.zh else f"{unit} {num(x)}")
+
+    c, lo, hi = ex.get("conclusion"), result.get("low"), result.get("high")
+    rows = [t for t in ex.get("table") or [] if isinstance(t, Mapping)]
+    if f.zh:
+        pairs = [(f"评估结论为 {num(c)}，指导价区间 {num(lo)} – {num(hi)}（",
+                  f"评估结论为 {amt(c)}，指导价区间 {amt(lo)} – {amt(hi)}（")]
+        pairs += [(f"{t.get('label_zh')}结果 {num(t.get('estimate'))}，", f"{t.get('label_zh')}结果 {amt(t.get('estimate'))}，")
+                  for t in rows]
+    else:
+        pairs = [(f"Conclusion {num(c)}; guided range {num(lo)} – {num(hi)} (",
+                  f"Conclusion {amt(c)}; guided range {amt(lo)} – {amt(hi)} (")]
+        pairs += [(f"The {t.get('label_en')} gives {num(t.get('estimate'))}, ",
+                   f"The {t.get('label_en')} gives {amt(t.get('estimate'))}, ") for t in rows]
+        # as pricing/explain.py reads them from the card (absent: other, market)
+        purpose, vtype = eng.get("purpose") or "other", eng.get("value_type") or "market"
+        pairs.append((f"Purpose {purpose}, value type {vtype}: ",
+                      f"Purpose {enum_label(purpose, 'en', sentence=True)}, value type "
+                      f"{enum_label(vtype, 'en', 'value_type', sentence=True)}: "))
+    for old, new in pairs:
+        text = text.replace(old, new, 1)
+    return text
 
 
 def _flags(s: Section, result: Mapping[str, Any], standards: Any, f: _Fmt) -> None:
@@ -317,7 +365,8 @@ def _conclusion(s: Section, card: Mapping[str, Any], result: Mapping[str, Any], 
     eng = card.get("engagement") or {}
     cur = str(result.get("currency") or "CNY")
     s.tables.append(([L("项目", "Item"), L("内容", "Value")], [
-        [L("评估结论", "Conclusion"), f.both(result.get("estimate"))],
+        [L("评估结论", "Conclusion"), f.both(result.get("estimate")) if not F.is_missing(result.get("estimate"))
+         else NO_CONCLUSION[0 if f.zh else 1]],
         [L("指导价区间", "Guided range"), f"{f.money(result.get('low'), 'wan')} – {f.money(result.get('high'), 'wan')}"],
         [L("区间覆盖率", "Coverage"), F.percent(result.get("coverage"), 0, f.lang)],
         [L("覆盖率依据与真实可比案例", "Coverage basis, real comparables"), "; ".join(x.strip() for x in evidence_lines(result.get("coverage_basis") or {}, result.get("n_real_comparables"), f.zh, lambda x: f.money(x, "wan")))],
@@ -351,7 +400,11 @@ def _frame(m: ReportModel, card: Mapping[str, Any], result: Mapping[str, Any], s
     est = result.get("estimate")
     used = [METHODS[k][0 if f.zh else 1] for k, d in (result.get("methods") or {}).items()
             if k in METHODS and d.get("applicable") and (d.get("weight") or 0) > 0]
-    if f.zh:
+    if F.is_missing(est):
+        m.summary = [f"经评估，{a.get('name', '')}（{a.get('asset_id', '')}）于评估基准日 {vd} {NO_CONCLUSION[0]}。"
+                     if f.zh else f"For {a.get('name', '')} ({a.get('asset_id', '')}) at the valuation date {vd}, "
+                     f"{NO_CONCLUSION[1]}."]
+    elif f.zh:
         m.summary = [f"经评估，{a.get('name', '')}（{a.get('asset_id', '')}）于评估基准日 {vd} 的"
                      f"{enum_label(eng.get('value_type') or 'market', 'zh')}评估结论为 {f.money(est, 'wan')}"
                      f"（{f.money(est)}）。",

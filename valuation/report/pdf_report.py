@@ -38,7 +38,7 @@ def _table(header: list[str], rows: list[list[object]], cell: ParagraphStyle) ->
     data = [[Paragraph(escape(str(h)), cell) for h in header]] + \
            [[Paragraph(escape("" if v is None else str(v)), cell) for v in r] for r in rows]
     shares = SHARES.get(len(header)) or (1 / len(header),) * len(header)
-    t = Table(data, repeatRows=1, colWidths=[WIDTH * x for x in shares])
+    t = Table(data, repeatRows=1, colWidths=[WIDTH * x for x in shares], splitInRow=1)
     t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
                            ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
                            ("VALIGN", (0, 0), (-1, -1), "TOP")]))

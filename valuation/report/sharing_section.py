@@ -18,6 +18,10 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from ..core.citations import cite as _cite
+from ..core.formatting import money, unit_label
+from ..core.gate import for_document
+from ..core.result_text import SEVERITY_LABELS
+from .labels import enum_label
 
 __all__ = ["add_sharing_section", "sharing_docx", "cite"]
 
@@ -52,61 +56,89 @@ def _table(doc: Any, header: list[str], rows: list[list[Any]]) -> None:
             cells[i].text = "" if v is None else str(v)
 
 
+#: the links of the data value chain a participant's role may name (大财资〔2025〕325号 item 16)
+_STAGES = {"production": ("生产", "production"), "collection": ("采集", "collection"),
+           "processing": ("加工", "processing"), "circulation": ("流通", "circulation"),
+           "application": ("应用", "application")}
+
+
 def add_sharing_section(doc: Any, answer: Mapping[str, Any], standards: Mapping[str, Mapping[str, Any]],
                         lang: str = "zh") -> Any:
-    """Append the section to ``doc`` and return it."""
+    """Append the section to ``doc`` and return it. Every amount with its unit (元 / CNY, in
+    the table's header), codes in words, everything in ``lang``. Control characters of free
+    text (names) are dropped: the document's XML cannot hold them (as ``api.report``)."""
+    answer = for_document(dict(answer))
     zh = lang != "en"
-    cur = answer.get("currency", "CNY")
+    k = 0 if zh else 1
+    cur = str(answer.get("currency") or "CNY")
+    sep, lp, rp = ("；", "（", "）") if zh else ("; ", " (", ")")
+
+    def amt(x: Any) -> str:
+        return money(x, cur, "yuan", 2, lang)
+
+    def refs(ids: Any) -> str:
+        return sep.join(cite(r, standards, lang) for r in ids or [])
+
     doc.add_heading("收益分配" if zh else "Revenue sharing", level=1)
     basis = ["DL2025-325.16", "MOF2024-167.4", "HZ2024-19.7", "MOF2023-141.10", "HN2024-40.6"]
     doc.add_paragraph(("依据“谁投入、谁贡献、谁受益”原则（" if zh else "Under the principle that whoever invests and "
-                       "contributes benefits (") + "；".join(cite(r, standards, lang) for r in basis) + ("）。" if zh else ")."))
+                       "contributes benefits (") + refs(basis) + ("）。" if zh else ")."))
     m = answer["method"]
-    text = _METHOD.get(m, (m, m))[0 if zh else 1]
+    text = _METHOD.get(m, (m, m))[k]
     if answer.get("surplus_method"):
-        text += f"（{answer['surplus_method']}）" if zh else f" ({answer['surplus_method']})"
-    doc.add_paragraph(("分配安排 " if zh else "Arrangement ") + f"{answer['arrangement_id']} {answer.get('period') or ''}；"
-                      + ("可分配收益 " if zh else "distributable ") + f"{answer['distributable']:,.2f} {cur}；"
+        sm = answer["surplus_method"]
+        text += f"{lp}{_METHOD.get(sm, (sm, sm))[k]}{rp}"
+    doc.add_paragraph(("分配安排 " if zh else "Arrangement ") + f"{answer['arrangement_id']} {answer.get('period') or ''}"
+                      + sep + ("可分配收益 " if zh else "distributable ") + amt(answer["distributable"]) + sep
                       + ("方法：" if zh else "method: ") + text)
-    _table(doc, ["参与方", "名称", "角色", "主体类型", "分得金额", "比例", "投入成本"] if zh else
-           ["Participant", "Name", "Role", "Holder", "Amount", "Fraction", "Input cost"],
-           [[s["id"], s.get("name"), s.get("role"), s.get("holder_type"), f"{s['amount']:,.2f}",
+    unit = unit_label(cur, "yuan", lang)
+    _table(doc, ["参与方", "名称", "角色", "主体类型", f"分得金额（{unit}）", "比例", f"投入成本（{unit}）"] if zh else
+           ["Participant", "Name", "Role", "Holder", f"Amount ({unit})", "Fraction", f"Input cost ({unit})"],
+           [[s["id"], s.get("name"), _STAGES.get(s.get("role"), (s.get("role"),) * 2)[k],
+             enum_label(s.get("holder_type"), lang) if s.get("holder_type") else None, f"{s['amount']:,.2f}",
              f"{s['fraction']:.2%}", f"{s.get('input_cost', 0):,.2f}"] for s in answer["shares"]])
     doc.add_paragraph("金额按最大余数法四舍五入到分，合计等于可分配收益。" if zh else
-                       "Amounts are rounded to the cent by the largest-remainder method and add up to the "
-                       "distributable amount.")
+                      "Amounts are rounded to the cent by the largest-remainder method and add up to the "
+                      "distributable amount.")
     core = answer.get("core") or {}
     if core.get("checked"):
         ok = core.get("in_core")
         msg = (("核检验：分配在核中，任何联盟单独行动都得不到更多" if ok else
-                f"核检验：分配不在核中，联盟 {{{', '.join(core['coalition'])}}} 单独可得更多（超额 {core['excess']:,.2f}）")
+                f"核检验：分配不在核中，联盟 {{{', '.join(core['coalition'])}}} 单独可得更多（超额 {amt(core['excess'])}）")
                if zh else ("Core check: in the core; no coalition would do better alone" if ok else
                            f"Core check: outside the core; coalition {{{', '.join(core['coalition'])}}} would do "
-                           f"better alone (excess {core['excess']:,.2f})"))
+                           f"better alone (excess {amt(core['excess'])})"))
         if core.get("least_core_excess") is not None:
-            msg += f"；e* = {core['least_core_excess']:,.2f}" if zh else f"; e* = {core['least_core_excess']:,.2f}"
+            msg += f"{sep}e* = {amt(core['least_core_excess'])}"
         doc.add_paragraph(msg)
     pdb = answer.get("public_data") or {}
     if pdb.get("treasury") or pdb.get("authorised_operation"):
-        doc.add_paragraph((f"国有主体合计分得 {pdb['state_amount']:,.2f} {cur}（{pdb['state_share']:.2%}）；"
-                           f"行政单位非税收入 {pdb['non_tax_revenue']:,.2f} {cur}。") if zh else
-                          (f"State-owned participants receive {pdb['state_amount']:,.2f} {cur} "
+        doc.add_paragraph((f"国有主体合计分得 {amt(pdb['state_amount'])}（{pdb['state_share']:.2%}）；"
+                           f"行政单位非税收入 {amt(pdb['non_tax_revenue'])}。") if zh else
+                          (f"State-owned participants receive {amt(pdb['state_amount'])} "
                            f"({pdb['state_share']:.2%}); non-tax revenue of administrative units "
-                           f"{pdb['non_tax_revenue']:,.2f} {cur}."))
+                           f"{amt(pdb['non_tax_revenue'])}."))
         for t in pdb.get("treasury", []):
-            doc.add_paragraph(f"{t['id']}: {t['amount']:,.2f} {cur} — {t['treatment_zh' if zh else 'treatment_en']}"
-                              f"（{'；'.join(cite(r, standards, lang) for r in t['references'])}）", style="List Bullet")
+            doc.add_paragraph(f"{t['id']}: {amt(t['amount'])} — {t['treatment_zh' if zh else 'treatment_en']}"
+                              f"{lp}{refs(t['references'])}{rp}", style="List Bullet")
     flags = answer.get("flags") or []
     if flags:
         doc.add_paragraph("风险与提示：" if zh else "Flags:")
         for f in flags:
-            doc.add_paragraph(f"[{f['severity']}] {f['code']}: {f['message_zh' if zh else 'message_en']}（"
-                              + "；".join(cite(r, standards, lang) for r in f["references"]) + "）",
-                              style="List Bullet")
+            sev = SEVERITY_LABELS.get(str(f.get("severity")), (str(f.get("severity")),) * 2)[k]
+            # the sharing flags have no titles: their message says it (the code is no word)
+            title = f.get("title_zh" if zh else "title_en")
+            head = sev + (("｜" if zh else " | ") + title if title else "")
+            doc.add_paragraph(f"{head}：{f['message_zh']}（{refs(f['references'])}）" if zh else
+                              f"{head}: {f['message_en']} ({refs(f['references'])})", style="List Bullet")
     prov = answer.get("provenance") or {}
-    doc.add_paragraph(("来源：" if zh else "Provenance: ") + f"engine {prov.get('engine_version')}, "
-                      f"library {prov.get('library_snapshot')}, input {prov.get('input_hash')}"
-                      + (f", ledger {answer['ledger']['record_id']}" if answer.get("ledger") else ""))
+    items = [(("引擎版本", "engine version"), prov.get("engine_version")),
+             (("库快照", "library snapshot"), prov.get("library_snapshot")),
+             (("输入哈希", "input hash"), prov.get("input_hash"))]
+    if answer.get("ledger"):
+        items.append((("台账记录", "ledger record"), answer["ledger"]["record_id"]))
+    doc.add_paragraph(("来源：" if zh else "Provenance: ")
+                      + ("，" if zh else ", ").join(f"{lab[k]} {v or '—'}" for lab, v in items))
     return doc
 
 

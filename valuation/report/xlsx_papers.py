@@ -14,7 +14,7 @@ from openpyxl.styles import Alignment, Font
 
 from ..core import formatting as F
 from ..core.cells import neutralise_cell
-from .model import ReportModel
+from .model import NO_CONCLUSION, ReportModel
 from .xlsx_sheets import (
     MONEY,
     Formula,
@@ -32,14 +32,28 @@ LABELS = {"cost": ("成本法", "Cost approach"), "income": ("收益法", "Incom
           "market": ("市场法", "Market approach")}
 
 
+#: the most characters an Excel cell holds (Excel specifications and limits); the input gate
+#: allows 100,000 per string, and openpyxl cuts longer text there without a word
+CELL_CHARS = 32_767
+_CUT = "…（超出单元格长度，全文见报告正文）/ (cut at the cell limit; full text in the report)"
+
+
 def safe_cell(v: Any) -> Any:
-    """Neutralise text that a spreadsheet would run as a formula (=, +, -, @) by prefixing a quote.
+    """Neutralise text that a spreadsheet would run as a formula (=, +, -, @) by prefixing a quote,
+    and cut text longer than a cell holds (:data:`CELL_CHARS`), saying so.
 
     Numbers stay numbers (a negative number is data, not a formula); the sheets' own formulas
     are :class:`~.xlsx_sheets.Formula` objects and are written as they are."""
     if isinstance(v, Formula):
         return v
-    return neutralise_cell(v)  # the project's one helper (core/cells.py, OWASP rules)
+    return fit_cell(neutralise_cell(v))  # the project's one helper (core/cells.py, OWASP rules)
+
+
+def fit_cell(v: Any) -> Any:
+    """Text longer than an Excel cell holds (:data:`CELL_CHARS`) cut, saying so; else ``v``."""
+    if isinstance(v, str) and len(v) > CELL_CHARS:
+        return v[:CELL_CHARS - len(_CUT)] + _CUT
+    return v
 
 
 def _name(key: str, lang: str) -> str:
@@ -71,16 +85,17 @@ def to_xlsx(model: ReportModel) -> bytes:
     rws = wb.create_sheet(_name("reconcile", lang))
     rp = Paper(rws, lang, model.standards, safe_cell)
     rp.text("综合结论（第二十四条）" if zh else "Reconciliation (art. 24)", bold=True)
-    concl = reconcile_sheet(rp, res, cells, names, {m: LABELS[m][0 if zh else 1] for m in LABELS}, unit)
+    concl = reconcile_sheet(rp, res, cells, names, {m: LABELS[m][0 if zh else 1] for m in LABELS}, unit,
+                            NO_CONCLUSION[0 if zh else 1])
     _widths(rws)
-    _summary(summary, model, f"='{rws.title}'!{concl}", cur)
+    _summary(summary, model, f"='{rws.title}'!{concl}" if concl else None, cur)
     _disclosure(wb.create_sheet(_name("disclosure", lang)), model)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
 
 
-def _summary(ws: Any, model: ReportModel, concl: str, cur: str) -> None:
+def _summary(ws: Any, model: ReportModel, concl: str | None, cur: str) -> None:
     lang = model.lang
     zh = lang != "en"
     res = model.result
@@ -88,16 +103,17 @@ def _summary(ws: Any, model: ReportModel, concl: str, cur: str) -> None:
     ws["A1"].font = Font(bold=True, size=14)
     ws.append([safe_cell(model.subtitle)])
     ws.append([])
-    rows = [
-        ("评估结论" if zh else "Conclusion", Formula(concl), F.unit_label(cur, "yuan", lang), MONEY),
-        ("评估结论（万元）" if zh else "Conclusion (ten-thousand)", Formula("=B4/10000"),
+    rows = [   # no estimate (concl None): said in words, and no 万元 of it
+        ("评估结论" if zh else "Conclusion", Formula(concl) if concl else NO_CONCLUSION[0 if zh else 1],
+         F.unit_label(cur, "yuan", lang), MONEY),
+        ("评估结论（万元）" if zh else "Conclusion (ten-thousand)", Formula("=B4/10000") if concl else None,
          F.unit_label(cur, "wan", lang), MONEY),
         ("指导价区间下限" if zh else "Guided range, low", res.get("low"), F.unit_label(cur, "yuan", lang), MONEY),
         ("指导价区间上限" if zh else "Guided range, high", res.get("high"), F.unit_label(cur, "yuan", lang), MONEY),
         ("覆盖率" if zh else "Coverage", res.get("coverage"), "", "0%"),
     ]
     for label, v, u, fmt in rows:
-        ws.append([safe_cell(label), v if isinstance(v, Formula) or v is None else float(v), safe_cell(u)])
+        ws.append([safe_cell(label), v if isinstance(v, (Formula, str)) or v is None else float(v), safe_cell(u)])
         ws.cell(row=ws.max_row, column=2).number_format = fmt
     p = res.get("provenance") or {}
     for label, v in ((("评估基准日", "Valuation date"), F.date(p.get("valuation_date"), lang)),

@@ -292,8 +292,10 @@ def market_sheet(p: Paper, d: Mapping[str, Any], cur: str) -> str | None:
 
 
 def reconcile_sheet(p: Paper, result: Mapping[str, Any], cells: Mapping[str, str | None],
-                    sheet_names: Mapping[str, str], labels: Mapping[str, str], cur: str) -> str:
-    """Conclusion = Σ w_m × P_m over the approaches, each P_m linked to its own sheet."""
+                    sheet_names: Mapping[str, str], labels: Mapping[str, str], cur: str,
+                    no_conclusion: str = "") -> str | None:
+    """Conclusion = Σ w_m × P_m over the approaches, each P_m linked to its own sheet; its cell,
+    or None for a result without an estimate (``no_conclusion`` is written instead)."""
     p.text(p.L("方法", "Approach"), p.L("评估值", "Value"), p.L("权重", "Weight"), p.L("加权值", "Weighted"), bold=True)
     first = p.ws.max_row + 1
     for m, d in (result.get("methods") or {}).items():
@@ -317,6 +319,9 @@ def reconcile_sheet(p: Paper, result: Mapping[str, Any], cells: Mapping[str, str
         adj = 0.0
     a = p.line("adjust", p.L("其他调整（如发改价格〔2025〕65号上限）", "Other adjustment (e.g. the NDRC [2025] No. 65 cap)"), adj,
                unit=cur, note=p.L("引擎值：结论与加权结果之差", "engine figure: conclusion less weighted result"))
+    if est is None:         # no estimate: said in words, not Σ of empty values (a formula worth 0)
+        p.ws.append([p.safe(p.L("评估结论", "Conclusion")), p.safe(no_conclusion)])
+        return None
     return p.line("conclusion", p.L("评估结论", "Conclusion"), Formula(f"={ws}+{a}"), unit=cur,
                   formula_text=p.L("结论 = Σ w_m P_m + 调整", "conclusion = Σ w_m P_m + adjustment"),
                   clauses=["CAS2023.art24"])

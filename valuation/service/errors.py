@@ -25,7 +25,12 @@ from ..core.errors import (
 )
 from ..core.result import clean
 
-__all__ = ["ServiceError", "error_body", "install_handlers", "response_for", "validation_issue"]
+__all__ = ["PLAIN_TEXT", "ServiceError", "error_body", "install_handlers", "response_for", "validation_issue"]
+
+#: the pattern of path and query parameters that reach a database query (ids, keys, periods):
+#: no control characters — PostgreSQL cannot hold NUL in text (the driver raised: a 500), and
+#: no stored id, key or period holds one, so refusing them (422) changes no valid answer
+PLAIN_TEXT = r"^[^\x00-\x1f\x7f]*$"
 
 log = logging.getLogger("valuation.service")
 
@@ -95,6 +100,7 @@ _ZH_BY_TYPE = {
     "model_attributes_type": "须为 JSON 对象",
     "greater_than_equal": "数值过小",
     "less_than_equal": "数值过大",
+    "string_pattern_mismatch": "含有不允许的字符（如控制字符）",
 }
 
 
@@ -113,6 +119,8 @@ def validation_issue(err: dict[str, Any]) -> dict[str, Any]:
     kind = next((v for k, v in _ALLOWED_BY_TYPE.items() if typ.startswith(k)), None)
     if "expected" in ctx:
         allowed = str(ctx["expected"])
+    elif ctx.get("pattern") == PLAIN_TEXT:
+        allowed = "text without control characters / 不含控制字符的文本"
     elif typ == "missing":
         allowed = "a value (required) / 必填"
     elif typ == "extra_forbidden":

@@ -103,12 +103,28 @@ class ServiceMiddleware:
                     return {"type": "http.request", "body": body, "more_body": False}
                 return await receive()
 
+            if scope.get("method") == "PUT" and await self._gate_refused(scope, body, send_with_headers):
+                return
             if scope.get("path") == APPRAISAL_PATH and scope.get("method") == "POST" \
                     and await self._fast_appraisal(scope, body, meta, send_with_headers):
                 return
             await self.app(scope, replay, send_with_headers)
             return
         await self.app(scope, receive, send_with_headers)
+
+    @staticmethod
+    async def _gate_refused(scope: dict, raw: bytes, send: Any) -> bool:
+        """The library write (``PUT /v1/libraries/{lib}/{key}``, the one body FastAPI parses
+        itself, with ``json.loads``) through the input gate first: True when refused (the 422
+        is sent). Why: ``json.loads`` takes NaN and Infinity (stored silently as null), and a
+        body too deep, not UTF-8 or with a huge integer got a 400 naming no field; the gate
+        answers them as for every other body, and refuses NUL in the note or references."""
+        try:
+            _body_value(raw, dict, "JSON 对象（库条目的新版本）", "a JSON object (a new library version)")
+        except ServiceError as e:
+            await response_for(e)(scope, _no_receive, send)
+            return True
+        return False
 
     async def _fast_appraisal(self, scope: dict, raw: bytes, meta: dict[str, Any], send: Any) -> bool:
         """Answer ``POST /v1/appraisals`` without FastAPI's routing and dependency solving

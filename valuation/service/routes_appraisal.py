@@ -15,7 +15,7 @@ from ..core.gate import forecasts_in
 from ..core.result import clean
 from . import models as M
 from .auth import appraiser, service_of, viewer
-from .errors import ServiceError
+from .errors import PLAIN_TEXT, ServiceError
 from .keys import ApiKey
 from .respond import (
     _AUTH_ERRORS,
@@ -137,7 +137,7 @@ async def price(request: Request, key: ApiKey = Depends(appraiser)) -> JSONRespo
 @runs_router.get("/v1/runs/{run_id}", tags=["runs"], response_class=JSONResponse,
                  responses={200: _ok(M.RunSummary, "运行摘要", "run summary"), **_AUTH_ERRORS,
                             404: _err(zh="运行不存在", en="unknown run")})
-async def get_run(request: Request, run_id: str = PathParam(..., max_length=200),
+async def get_run(request: Request, run_id: str = PathParam(..., max_length=200, pattern=PLAIN_TEXT),
                   key: ApiKey = Depends(viewer)) -> JSONResponse:
     """批量运行摘要 / summary of a batch run."""
     svc = service_of(request)

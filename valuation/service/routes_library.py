@@ -14,7 +14,7 @@ from ..core.result import clean
 from ..library.records import LIBRARIES
 from . import models as M
 from .auth import appraiser, service_of, viewer
-from .errors import ServiceError
+from .errors import PLAIN_TEXT, ServiceError
 from .keys import ApiKey, role_allows
 from .respond import _AUTH_ERRORS, _BODY_ERRORS, _err, _json, _ok
 
@@ -56,7 +56,7 @@ async def list_library(request: Request, lib: LibraryName,
 @router.get("/v1/libraries/{lib}/{key}", tags=["libraries"], response_class=JSONResponse,
             responses={200: _ok(M.LibraryEntry, "条目版本", "one version"), **lib_errors})
 async def get_entry(request: Request, lib: LibraryName,
-                    key: str = PathParam(..., max_length=200),
+                    key: str = PathParam(..., max_length=200, pattern=PLAIN_TEXT),
                     version: int | None = Query(None, ge=1, le=M.MAX_VERSION),
                     api_key: ApiKey = Depends(viewer)) -> JSONResponse:
     """条目（生效版本或指定版本）/ the version in force, or ``?version=N``."""
@@ -69,7 +69,7 @@ async def get_entry(request: Request, lib: LibraryName,
 @router.get("/v1/libraries/{lib}/{key}/history", tags=["libraries"], response_class=JSONResponse,
             responses={200: _ok(M.LibraryHistory, "版本历史", "every version"), **lib_errors})
 async def history(request: Request, lib: LibraryName,
-                  key: str = PathParam(..., max_length=200),
+                  key: str = PathParam(..., max_length=200, pattern=PLAIN_TEXT),
                   api_key: ApiKey = Depends(viewer)) -> JSONResponse:
     """版本历史 / every version of an entry, oldest first."""
     svc = service_of(request)
@@ -84,7 +84,7 @@ async def history(request: Request, lib: LibraryName,
                        409: _err(zh="版本冲突：已有更新的版本，未写入", en="stale base_version: nothing written"),
                        413: _BODY_ERRORS[413]})
 async def put_entry(request: Request, body: M.LibraryWrite, lib: LibraryName,
-                    key: str = PathParam(..., max_length=200),
+                    key: str = PathParam(..., max_length=200, pattern=PLAIN_TEXT),
                     api_key: ApiKey = Depends(appraiser)) -> JSONResponse:
     """写入新版本 / write a new version (drafts: appraiser; active: admin). Nothing is edited
     in place; a stale ``base_version`` gives 409 with the latest version."""

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict
 
 from .. import api
 from ..core.result import clean
+from .errors import PLAIN_TEXT
 from .keys import ApiKey
 from .respond import _AUTH_ERRORS, _BODY_ERRORS, _body_value, _err, _json, _ok
 
@@ -72,8 +73,8 @@ def install_shares(app: FastAPI, svc: Any, appraiser: Any, viewer: Any) -> None:
     @app.get("/v1/shares", tags=["sharing"], response_class=JSONResponse,
              responses={200: _ok(ShareRecords, "分配台账", "ledger records"), **_AUTH_ERRORS})
     async def share_history(request: Request, key: ApiKey = Depends(viewer),
-                            arrangement_id: str | None = Query(None, max_length=64),
-                            period: str | None = Query(None, max_length=64)) -> JSONResponse:
+                            arrangement_id: str | None = Query(None, max_length=64, pattern=PLAIN_TEXT),
+                            period: str | None = Query(None, max_length=64, pattern=PLAIN_TEXT)) -> JSONResponse:
         """分配台账 / ledger records, oldest first."""
         df = await run_in_threadpool(lambda: api.share_history(arrangement_id, period, db=svc.db_url))
         df["created_at"] = df["created_at"].astype(str)
@@ -82,7 +83,7 @@ def install_shares(app: FastAPI, svc: Any, appraiser: Any, viewer: Any) -> None:
     @app.get("/v1/shares/{record_id}", tags=["sharing"], response_class=JSONResponse,
              responses={200: _ok(ShareRecords, "台账记录", "one record"), **_AUTH_ERRORS,
                         404: _err(zh="记录不存在", en="unknown record")})
-    async def share_record(request: Request, record_id: str = PathParam(..., max_length=64),
+    async def share_record(request: Request, record_id: str = PathParam(..., max_length=64, pattern=PLAIN_TEXT),
                            key: ApiKey = Depends(viewer)) -> JSONResponse:
         """一条台账记录 / one ledger record."""
         rec = await run_in_threadpool(lambda: api.share_record(record_id, db=svc.db_url))
