@@ -3,7 +3,8 @@ an empty ``.csv``, a text file named ``.xlsx``, a ``.parquet`` without Parquet's
 is refused like any bad input: exit code 2 and a bilingual message naming the file and what is
 allowed, no results file. Before, each ended in the reader's traceback (UnicodeDecodeError,
 EmptyDataError, CalamineError, ArrowInvalid) with exit code 1; the dashboard's batch page
-crashed the same way (its test is in tests/ui/test_batch_page_ids.py)."""
+crashed the same way (its test is in tests/ui/test_batch_page_ids.py). The reading refuses
+them (valuation/batch/io.readable); these tests hold the faces to it."""
 from __future__ import annotations
 
 import pytest

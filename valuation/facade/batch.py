@@ -114,40 +114,8 @@ def revalue(portfolio: Any, out: str | os.PathLike[str], *, library: LibraryLike
     """
     from ..batch.pipeline import revalue as _revalue
 
-    try:
-        return _revalue(portfolio, out, snapshot=snapshot(library),
-                        db=db if db is not None else history_db(library), **kwargs)
-    except _unreadable_errors() as e:
-        if not isinstance(portfolio, (str, os.PathLike)):
-            raise
-        raise _unreadable(portfolio, e) from e
-
-
-def _unreadable_errors() -> tuple[type[BaseException], ...]:
-    """What the readers raise for a file that is not what its name says: bytes that are not
-    UTF-8 in a CSV, a CSV pandas cannot parse or that is empty, an ``.xlsx`` that is not a
-    workbook (calamine, zip), a ``.parquet`` without Parquet's magic bytes (Arrow)."""
-    import zipfile
-
-    import pyarrow as pa
-    from python_calamine import CalamineError
-
-    return (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, zipfile.BadZipFile,
-            CalamineError, pa.ArrowInvalid)
-
-
-def _unreadable(portfolio: Any, e: BaseException) -> Exception:
-    """The bilingual refusal of a portfolio file that cannot be read (CLI exit 2, HTTP 422,
-    a message on the dashboard) instead of the reader's traceback."""
-    from ..core.errors import Issue, ValidationError
-
-    name = os.path.basename(os.fspath(portfolio))
-    why = f"{type(e).__name__}: {str(e)[:200]}"
-    return ValidationError([Issue(
-        field="portfolio", value=name, allowed="UTF-8 CSV, .xlsx, .parquet",
-        message_zh=f"无法读取资产组合文件 {name}（{why}）；允许：UTF-8 编码的 CSV、Excel 工作簿 .xlsx 或 .parquet 文件",
-        message_en=f"cannot read the portfolio file {name} ({why}); allowed: a UTF-8 CSV, an Excel workbook "
-                   f".xlsx or a .parquet file")])
+    return _revalue(portfolio, out, snapshot=snapshot(library),
+                    db=db if db is not None else history_db(library), **kwargs)
 
 
 def runs(*, library: LibraryLike = None, limit: int | None = None) -> pd.DataFrame:
