@@ -21,6 +21,7 @@ PRODUCT = str(ROOT / "examples" / "product_public_data.json")
 CASES = [
     (["appraise", CARD, "--db", "seed", "--lang", "fr"], "--lang", "fr", "en"),
     (["appraise", CARD, "--db", "seed", "--format", "xml"], "--format", "xml", "json"),
+    (["appraise", CARD, "--db", "seed", "--unit", "usd"], "--unit", "usd", "yuan"),
     (["price", PRODUCT, "--format", "yaml"], "--format", "yaml", "json"),
     (["price", PRODUCT, "--lang", "de"], "--lang", "de", "zh"),
     (["schema", "--doc", "foo"], "--doc", "foo", "product"),

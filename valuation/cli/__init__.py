@@ -71,16 +71,14 @@ def appraise(card: Path = typer.Argument(..., exists=True, dir_okay=False, help=
              format: str = typer.Option("text", "--format", callback=one_of("json", "text"), help="json | text"),
              lang: str = typer.Option("zh", "--lang", callback=one_of("zh", "en"), help="zh | en"),
              db: str | None = typer.Option(None, "--db", callback=db_url(seed=True), help="数据库 URL；'seed' 仅用种子文件"),
-             unit: str = typer.Option("wan", "--unit", help="wan 万元 | yuan 元 (text output)"),
+             unit: str = typer.Option("wan", "--unit", callback=one_of("wan", "yuan"),
+                                      help="wan 万元 | yuan 元 (text output)"),
              ) -> None:
     """评估一张资产卡片 / appraise one asset card."""
     from .. import api
     from ..core.errors import ValuationError
     from .common import read_json, refuse
 
-    if unit not in ("wan", "yuan"):
-        typer.echo("错误 / error: --unit 须为 wan 或 yuan / must be wan or yuan", err=True)
-        raise typer.Exit(2)
     data = read_json(card, format, lang)
     try:
         res = api.appraise(data, library=db)
