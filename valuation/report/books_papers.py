@@ -46,37 +46,6 @@ _FIGURES = (("cost", "入账成本", "Cost"), ("expensed", "费用化金额", "E
 
 Section = tuple[str, list[str], list[tuple[list[str], list[list[Any]]]]]
 
-#: the books' trace formulas (valuation/accounting/trace.py writes them in Chinese) in English
-_FORMULAS_EN = {
-    "出售目的 → 存货；自行开发且未达预定用途 → 开发支出；无可资本化成本 → 费用化；否则 → 无形资产":
-        "held for sale → inventory; self-developed, not yet available for use → development expenditure; "
-        "no capitalisable cost → expensed; otherwise → intangible asset",
-    "成本 = 取得阶段支出 + 开发阶段支出（满足五项条件或存货加工成本）":
-        "cost = acquisition-phase spending + development-phase spending (five criteria met, or inventory "
-        "conversion costs)",
-    "成本 = capitalised_cost（卡片给定，已与成本明细核对）":
-        "cost = capitalised cost (given on the card, checked against the cost lines)",
-    "费用化 = 成本明细合计 − 入账成本（研究阶段及不满足条件的开发支出）":
-        "expensed = sum of the cost lines − cost (research phase, and development not meeting the criteria)",
-    "累计摊销 = (成本 − 残值) × 已消耗比例": "accumulated amortisation = (cost − residual value) × share consumed",
-    "使用寿命不确定：不摊销": "indefinite useful life: not amortised",
-    "账面价值 = 成本 − 累计摊销 − 已计提减值准备":
-        "carrying amount = cost − accumulated amortisation − impairment already provided",
-    "存货：min(成本, 可变现净值)；无形资产/开发支出：减值前账面价值 − 本期减值损失":
-        "inventory: min(cost, net realisable value); intangible asset / development expenditure: carrying "
-        "amount before impairment − impairment loss of the period",
-    "= 收益法评估值（同一卡片、同一库快照）": "= income approach value (same card, same library snapshot)",
-    "= 市场法评估值（一次性价格）− 处置费用": "= market approach value (one-off price) − disposal costs",
-    "可收回金额 = max(公允价值 − 处置费用, 预计未来现金流量现值)":
-        "recoverable amount = max(fair value − disposal costs, present value of expected future cash flows)",
-    "减值损失 = max(账面价值 − 可收回金额, 0)；不得转回":
-        "impairment loss = max(carrying amount − recoverable amount, 0); not reversed",
-    "可变现净值 = 估计售价 − 至完工估计成本 − 估计销售费用及税费":
-        "net realisable value = estimated selling price − costs to complete − selling costs and taxes",
-    "跌价准备 = max(成本 − 可变现净值, 0)；本期 = 应有准备 − 已计提准备（负数为转回）":
-        "write-down allowance = max(cost − net realisable value, 0); period = allowance due − allowance "
-        "provided (negative: reversed)",
-}
 _PROVENANCE = (("engine_version", "引擎版本", "Engine version"), ("library_snapshot", "库快照", "Library snapshot"),
                ("input_hash", "输入哈希", "Input hash"), ("valuation_date", "评估基准日", "Valuation date"),
                ("balance_sheet_date", "资产负债表日", "Balance-sheet date"))
@@ -126,7 +95,7 @@ def papers_sections(card: Mapping[str, Any], ans: Mapping[str, Any], lang: str =
         for f in ans.get("flags") or []],
         [(["figure", "amount"] if en else ["项目", "金额"], [[f[1 + k], m(ans.get(f[0]))] for f in _FIGURES])]))
     trace = [[s.get("label_en" if en else "label_zh"),
-              _FORMULAS_EN.get(str(s.get("formula")), formula_text(s.get("formula"), "en")) if en
+              formula_text(s.get("formula"), "en") if en
               else s.get("formula"), _trace_value(s, lang),
               "; ".join(_clause(c, std, en) for c in s.get("clauses") or [])]
              for s in ans.get("trace") or []]
