@@ -12,10 +12,7 @@ from streamlit.testing.v1 import AppTest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(autouse=True)
-def _db(tmp_path, monkeypatch):
-    monkeypatch.setenv("VALUATION_DB_URL", f"sqlite:///{tmp_path / 'ui.db'}")
-    monkeypatch.chdir(ROOT)
+pytestmark = pytest.mark.usefixtures("ui_db")   # tests/ui/conftest.py
 
 
 def test_digit_asset_ids_keep_their_leading_zeros(tmp_path):

@@ -22,10 +22,7 @@ ACC = {"intent": "own_use", "acquired_by": "purchase", "acquisition_date": "2023
        "balance_sheet_date": "2025-12-31"}
 
 
-@pytest.fixture(autouse=True)
-def _db(tmp_path, monkeypatch):
-    monkeypatch.setenv("VALUATION_DB_URL", f"sqlite:///{tmp_path / 'ui.db'}")
-    monkeypatch.chdir(ROOT)
+pytestmark = pytest.mark.usefixtures("ui_db")   # tests/ui/conftest.py
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -18,10 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CARD = json.loads((ROOT / "examples" / "cards" / "E01_soe_transport_licensing.json").read_text("utf-8"))
 
 
-@pytest.fixture(autouse=True)
-def _db(tmp_path, monkeypatch):
-    monkeypatch.setenv("VALUATION_DB_URL", f"sqlite:///{tmp_path / 'ui.db'}")
-    monkeypatch.chdir(ROOT)
+pytestmark = pytest.mark.usefixtures("ui_db")   # tests/ui/conftest.py
 
 
 def _card_page(card: dict) -> AppTest:

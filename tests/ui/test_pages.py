@@ -16,10 +16,7 @@ PAGES = ["card_page", "appraise_page", "risk_page", "public_pricing_page", "batc
          "history_page", "libraries_page", "settings_page"]
 
 
-@pytest.fixture(autouse=True)
-def _db(tmp_path, monkeypatch):
-    monkeypatch.setenv("VALUATION_DB_URL", f"sqlite:///{tmp_path / 'ui.db'}")
-    monkeypatch.chdir(ROOT)
+pytestmark = pytest.mark.usefixtures("ui_db")   # tests/ui/conftest.py
 
 
 def _page(name: str, lang: str = "zh", card=None) -> AppTest:

@@ -11,10 +11,7 @@ from streamlit.testing.v1 import AppTest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(autouse=True)
-def _db(tmp_path, monkeypatch):
-    monkeypatch.setenv("VALUATION_DB_URL", f"sqlite:///{tmp_path / 'ui.db'}")
-    monkeypatch.chdir(ROOT)
+pytestmark = pytest.mark.usefixtures("ui_db")   # tests/ui/conftest.py
 
 
 def test_changing_the_form_hides_the_shares_of_the_old_arrangement():

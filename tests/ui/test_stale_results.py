@@ -20,10 +20,7 @@ ACC = {"intent": "own_use", "acquired_by": "purchase", "acquisition_date": "2023
        "available_for_use": "2024-01-01", "useful_life_years": 8, "capitalised_cost": 3_200_000}
 
 
-@pytest.fixture(autouse=True)
-def _db(tmp_path, monkeypatch):
-    monkeypatch.setenv("VALUATION_DB_URL", f"sqlite:///{tmp_path / 'ui.db'}")
-    monkeypatch.chdir(ROOT)
+pytestmark = pytest.mark.usefixtures("ui_db")   # tests/ui/conftest.py
 
 
 def _books(card: dict) -> AppTest:
