@@ -174,3 +174,51 @@ def test_public_body_messages_use_the_clause_words_and_cite_it():
     f = flag("FISCAL_INFLATION", holder_type="public_institution", fiscal_revenue=True, public_data=True)
     assert "变相虚增财政收入" in f["message_zh"] and "财资〔2024〕1号" in f["message_zh"]
     assert "fiscal revenue" in f["message_en"] and "[2024] No. 1" in f["message_en"]
+
+
+# ------------------------------------------------------------------ through the public API (example cards)
+def _card(name: str) -> dict:
+    import json
+    from pathlib import Path
+
+    return json.loads((Path(__file__).resolve().parents[2] / "examples" / "cards" / name).read_text("utf-8"))
+
+
+def _codes(card: dict) -> set[str]:
+    from valuation import api
+
+    return {f["code"] for f in api.appraise(card, library="seed", trace=False).to_dict()["flags"]}
+
+
+@defect
+def test_soe_operator_of_public_data_is_not_told_of_fiscal_revenue():
+    # E04: an SOE runs authorised operation of public data for industry; its licence income booked
+    # as (remitted to) fiscal revenue is what 141号 二、（十） asks, not a 1号 breach
+    c = _card("E04_public_data_authorised_operation.json")
+    assert c["asset"]["holder_type"] == "soe" and c["asset"]["public_data"] is True
+    c["asset"]["fiscal_revenue"] = True
+    assert "FISCAL_INFLATION" not in _codes(c)
+    c["asset"]["holder_type"] = "administrative"
+    assert "FISCAL_INFLATION" in _codes(c)
+
+
+@defect
+def test_unbooked_asset_with_indicators_gets_no_cas8_flag():
+    # E03 (enterprise) with an impairment indicator but no book value: nothing carried to test
+    c = _card("E03_enterprise_ecommerce.json")
+    c["asset"]["impairment_indicators"] = ["usage below plan"]
+    c["asset"].pop("book_value", None)
+    assert "HIGH_IMPAIRMENT" not in _codes(c)
+    c["asset"]["book_value"] = 2_500_000.0
+    assert "HIGH_IMPAIRMENT" in _codes(c)
+
+
+@pytest.mark.xfail(strict=True, reason=MOVES)
+def test_administrative_unit_is_not_told_of_a_high_premium():
+    # E02 (administrative): book 500,000 against an estimate of about 1.7 M → appreciation ≈ 240 %
+    c = _card("E02_admin_registry_governance.json")
+    assert c["asset"]["holder_type"] == "administrative"
+    c["asset"]["book_value"] = 500_000.0
+    assert "HIGH_PREMIUM" not in _codes(c)
+    c["asset"]["holder_type"] = "soe"
+    assert "HIGH_PREMIUM" in _codes(c)
