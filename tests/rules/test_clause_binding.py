@@ -93,6 +93,24 @@ def test_high_premium_still_reaches_enterprises():
         assert "HIGH_PREMIUM" in codes(holder_type=holder, premium_ratio=1.5, estimate=250.0, book_value=100.0)
 
 
+def _holders_bound_by_clauses(rule: dict) -> set[str]:
+    """Holders bound by the rule's cited clauses, leaving out engineering defaults (C) and
+    literature (L): those bind nobody, so they cannot widen a rule's reach."""
+    return set().union(*(set(STANDARDS[x]["binds"]["holder_types"]) for x in rule["references"]
+                         if STANDARDS[x]["provenance"] not in ("L", "C")))
+
+
+@pytest.mark.parametrize("code", [pytest.param(c, marks=defect) if c == "VALUE_SWING" else c for c in sorted(SEED)])
+def test_rule_reaches_only_holders_a_real_clause_binds(code):
+    """tests/rules/test_applicability.py counts ENG.default (binds every holder) as a clause; here
+    it does not. VALUE_SWING reaches private holders on 167号 (state pilots) + ENG.default alone;
+    141号 二、（十五） (动态跟踪价值变动) binds every data asset holder."""
+    r = SEED[code]
+    holders = set((r.get("applies_to") or {}).get("holder_types") or ("enterprise", "soe", "administrative",
+                                                                       "public_institution"))
+    assert holders <= _holders_bound_by_clauses(r), (code, holders - _holders_bound_by_clauses(r))
+
+
 def test_state_rules_stay_within_their_holders():
     """Administrative rules never flag an SOE or a private card, SOE (SASAC) rules never flag a public
     body or a private card, public-data pricing rules never flag private data."""
