@@ -52,8 +52,8 @@ def test_fiscal_inflation_binds_public_bodies_only():
     """财资〔2024〕1号 二、（四） and 财资〔2024〕167号 三、（三）: "严禁（行政事业单位）借授权有偿使用数据资产
     的名义，变相虚增财政收入" — addressed to administrative units and public institutions. An SOE
     or a private operator of public data is not bound; 141号 二、（十） even asks holders of public
-    data to remit the state's proceeds into the budget. Before seed revision 3 the rule also fired
-    on any holder of public data."""
+    data to remit the state's proceeds into the budget. The seed (revision 2) also fires on any
+    holder of public data."""
     for holder in ("soe", "enterprise"):
         assert "FISCAL_INFLATION" not in codes(holder_type=holder, public_data=True, fiscal_revenue=True), holder
     for holder in ("administrative", "public_institution"):
@@ -67,7 +67,7 @@ def test_impairment_needs_an_asset_carried_at_a_book_value():
     """CAS 8 (资产减值) binds an enterprise for an asset it carries on its balance sheet: the
     impairment test compares the recoverable amount with the carrying amount. Indicators listed on
     a card without a book value (a data resource not recognised, 未入表) do not call for a CAS 8
-    test; before seed revision 3 one indicator alone raised the flag."""
+    test; in the seed (revision 2) one indicator alone raises the flag."""
     assert "HIGH_IMPAIRMENT" not in codes(holder_type="enterprise", n_impairment_indicators=2)
     assert "HIGH_IMPAIRMENT" not in codes(holder_type="soe", n_impairment_indicators=1, book_value=0.0)
     assert "HIGH_IMPAIRMENT" in codes(holder_type="enterprise", n_impairment_indicators=1, book_value=100.0)
