@@ -22,7 +22,7 @@ For N synthetic assets (default 200,000; :func:`valuation.batch.synth.synthetic_
   ``mc_max_rows`` (200,000) in every partition above 500 assets, so neither the batch nor the
   floor makes Monte Carlo draws (0 draws each); the ±10 % floating band;
 * flags (``library/seed/rules.yaml``): the 10 rules whose facts the synthetic assets carry —
-  HIGH_PREMIUM, HIGH_IMPAIRMENT (enterprise / SOE holders), METHOD_DIVERGENCE, VALUE_SWING,
+  HIGH_PREMIUM, HIGH_IMPAIRMENT (enterprise / SOE holders, a book value), METHOD_DIVERGENCE, VALUE_SWING,
   STALE_RESULT, INCOME_BEYOND_RIGHTS, AGGRESSIVE_ASSUMPTIONS, THIN_MARKET, QUALITY_OVER_1,
   SYNTHETIC_EVIDENCE — as boolean masks, joined into the batch's ``flags`` text (timed too).
 
@@ -96,7 +96,7 @@ class Prepared:
     comp_records: np.ndarray      # (n, k)
     comp_index: np.ndarray        # (n, k) price index at the transaction date
     primary: np.ndarray           # (n,) 0 cost, 1 income, 2 market
-    binds_impairment: np.ndarray  # (n,) holder is an enterprise or SOE
+    enterprise_or_soe: np.ndarray  # (n,) the holders HIGH_PREMIUM and HIGH_IMPAIRMENT bind
     book: np.ndarray
     previous: np.ndarray
     days_since_valuation: np.ndarray
@@ -123,7 +123,7 @@ def prepare(assets, records) -> Prepared:
         comp_records=comps["records"].to_numpy(float).reshape(n, k),
         comp_index=comps["date_index"].to_numpy(float).reshape(n, k),
         primary=np.array([PRIMARY[p] for p in a["purpose"]], dtype=np.int8),
-        binds_impairment=a["holder_type"].isin(["enterprise", "soe"]).to_numpy(),
+        enterprise_or_soe=a["holder_type"].isin(["enterprise", "soe"]).to_numpy(),
         book=f("book_value"), previous=f("previous_value"),
         days_since_valuation=(np.datetime64(AS_OF) - vd).astype(float))
 
@@ -183,8 +183,8 @@ def floor(p: Prepared) -> dict[str, np.ndarray]:
     # flags (rules.yaml thresholds)
     spread = E.max(axis=1) / E.min(axis=1) - 1
     hits = np.column_stack([
-        est / p.book - 1 >= 1.0,                                           # HIGH_PREMIUM
-        p.binds_impairment & (1 - est / p.book >= 0.3),                    # HIGH_IMPAIRMENT
+        p.enterprise_or_soe & (est / p.book - 1 >= 1.0),                   # HIGH_PREMIUM
+        p.enterprise_or_soe & (p.book > 0) & (1 - est / p.book >= 0.3),    # HIGH_IMPAIRMENT
         spread > 0.3,                                                      # METHOD_DIVERGENCE
         np.abs(est / p.previous - 1) > 0.5,                                # VALUE_SWING
         p.days_since_valuation > 365,                                      # STALE_RESULT

@@ -27,9 +27,12 @@ def codes(**kw):
 CASES = {
     "HIGH_PREMIUM": ([{"premium_ratio": 1.6, "estimate": 260, "book_value": 100}, {"premium_ratio": 1.0}],
                      [{"premium_ratio": 0.99}, {}]),
-    "HIGH_IMPAIRMENT": ([{"impairment_ratio": 0.35}, {"impairment_ratio": 0.3}, {"n_impairment_indicators": 1}],
-                        [{"impairment_ratio": 0.29, "n_impairment_indicators": 0}, {},
-                         {"holder_type": "administrative", "impairment_ratio": 0.5}]),
+    # CAS 8 binds an asset carried at a book value (seed revision 3, tests/rules/test_clause_binding.py)
+    "HIGH_IMPAIRMENT": ([{"impairment_ratio": 0.35, "book_value": 100}, {"impairment_ratio": 0.3, "book_value": 100},
+                         {"n_impairment_indicators": 1, "book_value": 100}],
+                        [{"impairment_ratio": 0.29, "n_impairment_indicators": 0, "book_value": 100}, {},
+                         {"n_impairment_indicators": 1},
+                         {"holder_type": "administrative", "impairment_ratio": 0.5, "book_value": 100}]),
     "OVER_VALUATION": ([{"declared_value": 130, "high": 120}, {"proposed_price": 121, "high": 120}],
                        [{"declared_value": 120, "high": 120, "proposed_price": 100}, {"declared_value": 130}]),
     "UNDER_VALUATION": ([{"declared_value": 70, "low": 80}, {"proposed_price": 79.99, "low": 80},
@@ -67,9 +70,11 @@ CASES = {
                          {"holder_type": "public_institution", "pledged": True}],
                         [{"holder_type": "enterprise", "pledged": True},
                          {"holder_type": "administrative", "pledged": False}]),
+    # 财资〔2024〕1号 binds public bodies only, public data or not (seed revision 3)
     "FISCAL_INFLATION": ([{"holder_type": "public_institution", "fiscal_revenue": True},
-                          {"holder_type": "soe", "public_data": True, "fiscal_revenue": True}],
+                          {"holder_type": "administrative", "public_data": True, "fiscal_revenue": True}],
                          [{"holder_type": "soe", "fiscal_revenue": True},
+                          {"holder_type": "soe", "public_data": True, "fiscal_revenue": True},
                           {"holder_type": "administrative", "fiscal_revenue": False}]),
     "SYNTHETIC_EVIDENCE": ([{"market_used": True, "market_synthetic_cases": 5}],
                            [{"market_used": True, "market_synthetic_cases": 0}, {"market_used": False}, {}]),
@@ -127,7 +132,7 @@ def test_f8_high_premium_and_below_90():
     assert "230.00" in msg["BELOW_90"]["message_en"] and "90%" in msg["BELOW_90"]["message_en"]
     assert "88.5%" in msg["BELOW_90"]["message_zh"]
     assert msg["BELOW_90"]["references"] == ["SASAC12.90pct", "SASAC32.90pct"]
-    assert set(msg["HIGH_PREMIUM"]["references"]) >= {"EXCH.premium100", "MOF2024-167"}
+    assert set(msg["HIGH_PREMIUM"]["references"]) >= {"EXCH.premium100", "MOF2023-141.15"}
     assert msg["HIGH_PREMIUM"]["values"] == {"premium_ratio": 1.6, "estimate": 260.0, "book_value": 100.0}
     assert msg["BELOW_90"]["params"] == {"ratio": 0.9}
     assert msg["BELOW_90"]["severity"] == "blocker" and msg["BELOW_90"]["title_en"]
