@@ -192,6 +192,21 @@ def test_cost_quality_dimensions_default_to_equal_weights():
     assert c["estimate"] == pytest.approx(4_630_000 * 535 / 600, rel=REL)
 
 
+def test_cost_quality_from_sub_indicators_with_an_inverse_one():
+    # DOMAIN §5.1/§5.3: s_j = 100 × X'; inverse indicators X' = 1 − A/B.
+    #   duplicate_rate A/B = 50/1000 → X' = 0.95 → 95; content_correctness 900/1000 → 90
+    #   accuracy = mean of the sub-indicators given = (95 + 90) / 2 = 92.5
+    #   Q = (90 × 5 + 92.5) / 6 = 542.5 / 6 = 90.41666…  (equal dimension weights)
+    # P = C × Q/100 = 1,000,000 × 0.9041666… = 904,166.6667
+    q = {"normativeness": 90, "completeness": 90, "consistency": 90, "timeliness": 90, "accessibility": 90,
+         "indicators": [{"indicator": "duplicate_rate", "a": 50, "b": 1000},
+                        {"indicator": "accuracy.content_correctness", "a": 900, "b": 1000}]}
+    cost = {"components": {"direct": 1_000_000}, "adjustment": {"basis": "quality"}}
+    c = _method(_appraise(_card("accounting", asset=_asset(quality=q), cost=cost)), "cost")
+    assert c["details"]["quality_score"] == pytest.approx(542.5 / 6, rel=REL)
+    assert c["estimate"] == pytest.approx(904_166.6667, abs=0.001)
+
+
 # ============================================================================= income approach
 # DOMAIN §3.2 P = Σ F_t / (1 + i)^t (end) or (1 + i)^(t − ½) (mid); §3.3 the four models; §3.4
 # excess earnings with CAC and attrition; §8.2 F5, F6.
@@ -376,6 +391,56 @@ def test_income_terminal_value_dropped_when_the_term_ends_with_the_forecast():
     assert "TERMINAL_DROPPED" in _warning_codes(d)
 
 
+def test_income_f6_publication_rounding_uses_four_decimal_factors():
+    # DOMAIN §8.1/§9 publication mode: factors 1/1.14^t to 4 dp: 0.8772, 0.7695, 0.6750, 0.5921, 0.5194
+    # P = 50 × 0.8772 + 60 × 0.7695 + 65 × 0.6750 + 65 × 0.5921 + 60 × 0.5194
+    #   = 43.86 + 46.17 + 43.875 + 38.4865 + 31.164 = 203.5555 (exact mode: 203.5482)
+    inc = {"model": "incremental", "periods": 5, "with": [150, 160, 165, 165, 160], "without": [100] * 5,
+           "discount_rate": 0.14, "income_basis": "post_tax", "rate_basis": "post_tax"}
+    d = _appraise(_card("licensing", income=inc, engagement={"rounding": "publication"}))
+    assert _income(d)["estimate"] == pytest.approx(203.5555, abs=1e-9)
+
+
+@pytest.mark.parametrize("timing,expected", [
+    # valuation 2025-06-30, first period ends 2025-12-31: f = 184 / 365 = 0.504109589 years
+    # end: τ = f, f + 1, f + 2 → 1.1^−0.504110 = 0.953089, then ÷ 1.1 = 0.866445, ÷ 1.1 = 0.787677
+    #   P = 1,000,000 × (0.953089 + 0.866445 + 0.787677) = 2,607,211 (to the nearest 元)
+    ("end", 2_607_210.9650),
+    # mid: τ = f/2, f + ½, f + 1½ = 0.252055, 1.004110, 2.004110 → 0.976263, 0.908735, 0.826123
+    #   P = 2,711,120 (to the nearest 元)
+    ("mid", 2_711_120.4150),
+])
+def test_income_partial_first_period_fractional_exponents(timing, expected):
+    # DOMAIN §3.2 partial first period: t_k = days from the valuation date to the end / middle of
+    # period k, / 365. The first period's flow is taken as given (the stub's income, not pro-rated).
+    inc = {"model": "direct", "periods": 3, "timing": timing, "first_period_end": "2025-12-31",
+           "income": [1_000_000] * 3, "discount_rate": 0.10, **INC}
+    d = _appraise(_card("licensing", income=inc, engagement={"valuation_date": "2025-06-30"}))
+    assert _income(d)["estimate"] == pytest.approx(expected, abs=0.5)
+    f = 184 / 365
+    taus = [f, f + 1, f + 2] if timing == "end" else [f / 2, f + 0.5, f + 1.5]
+    assert _income(d)["estimate"] == pytest.approx(sum(1_000_000 / 1.1 ** t for t in taus), rel=1e-12)
+
+
+def test_income_life_cut_by_a_contract_term():
+    # DOMAIN §3.6: n = min(…, contract term, …) = min(5, 2.5) = 2.5
+    # P = 1,000,000/1.1 + 1,000,000/1.21 + 0.5 × 1,000,000/1.331
+    #   = 909,090.9091 + 826,446.2810 + 375,657.4005 = 2,111,194.5905
+    inc = {"model": "direct", "periods": 5, "income": [1_000_000] * 5, "discount_rate": 0.10, **INC,
+           "life": {"contract_years": 2.5}}
+    r = _income(_appraise(_card("licensing", income=inc)))
+    assert r["details"]["life_bound"] == "contract"
+    assert r["estimate"] == pytest.approx(2_111_194.5905, abs=0.001)
+
+
+def test_income_basis_mismatch_is_refused():
+    # DOMAIN §3.1(6)/§3.6: the discount-rate basis must match the income basis (pre-tax income
+    # discounted at a post-tax rate is refused, not valued).
+    inc = {"model": "direct", "periods": 2, "income": [1_000_000] * 2, "discount_rate": 0.10,
+           "income_basis": "pre_tax", "rate_basis": "post_tax"}
+    assert not _income(_appraise(_card("licensing", income=inc)))["applicable"]
+
+
 # ============================================================================= market approach
 # DOMAIN §4.2 P_i = Q_i × X1 × X2 × X3 × X4 × X5, P = Σ w_i P_i; §4.3; §4.4; §8.2 F2.
 
@@ -441,6 +506,23 @@ def test_market_two_comparables_warn_one_refuses():
     assert "MARKET_FEW_COMPARABLES" in _warning_codes(d)
     one = _method(_appraise(_market_card(two[:1])), "market")
     assert not one["applicable"]
+
+
+def test_market_supply_demand_scores_and_capacity_with_band_warnings():
+    # DOMAIN §4.3: X2 = (100 + s_subject) / (100 + s_comp), X4 = N_subject / N_comp; subject s = 10,
+    # 1,000 records.
+    #   A: s 5   → X2 = 110/105 = 1.0476190                  → P_A = 1,047,619.05
+    #   B: s −10 → X2 = 110/90  = 1.2222222                  → P_B = 1,222,222.22
+    #   C: s 0, 500 records → X2 = 1.1, X4 = 2 → Π X = 2.2   → P_C = 2,200,000
+    #   P = (1,047,619.05 + 1,222,222.22 + 2,200,000) / 3 = 1,489,947.09
+    # C's X4 = 2 lies outside [0.70, 1.30] and Π X = 2.2 outside [0.50, 1.50] (§4.4 warnings)
+    comps = [{"case_id": "A", "price": 1_000_000, "supply_demand": 5},
+             {"case_id": "B", "price": 1_000_000, "supply_demand": -10},
+             {"case_id": "C", "price": 1_000_000, "records": 500}]
+    card = _card("transfer", asset=_asset(records=1000), market={"supply_demand": 10, "comparables": comps})
+    d = _appraise(card)
+    assert _method(d, "market")["estimate"] == pytest.approx(1_489_947.09, abs=0.01)
+    assert {"MARKET_COEFFICIENT_BAND", "MARKET_PRODUCT_BAND"} <= set(_warning_codes(d))
 
 
 # ============================================================= reconciliation, weights and range
@@ -545,3 +627,31 @@ def test_books_inventory_write_down_reversed_within_the_allowance():
     assert b["net_realisable_value"] == pytest.approx(1_450_000.0, rel=REL)
     assert b["impairment_loss"] == pytest.approx(-200_000.0, rel=REL)
     assert b["carrying_amount"] == pytest.approx(1_000_000.0, rel=REL)
+
+
+def test_books_fair_value_less_costs_of_disposal_decides():
+    # recoverable = max(FVLCD, VIU): FVLCD = market 1,081,666.6667 − disposal 81,666.6667
+    #   = 1,000,000.0000 > VIU 746,055.5973 → recoverable 1,000,000;
+    # indefinite life, cost 1,200,000 → loss = 200,000; carrying 1,000,000.
+    card = _card("impairment_test", income=REC_INC, market=REC_MKT, accounting={
+        "intent": "own_use", "acquired_by": "purchase", "acquisition_date": "2021-01-01",
+        "available_for_use": "2021-01-01", "useful_life_years": None, "capitalised_cost": 1_200_000,
+        "disposal_costs": 81_666.6667, "balance_sheet_date": "2025-12-31"})
+    b = api.book(card)
+    assert b["fair_value_less_costs_of_disposal"] == pytest.approx(1_000_000.0, abs=0.001)
+    assert b["recoverable_amount"] == pytest.approx(1_000_000.0, abs=0.001)
+    assert b["impairment_loss"] == pytest.approx(200_000.0, abs=0.001)
+
+
+def test_books_research_expensed_development_capitalised():
+    # DOMAIN §7.5: research 100,000 expensed; development 300,000 capitalised (all five CAS 6
+    # art. 9 criteria met) and held in 开发支出 until available for use.
+    crit = {k: True for k in ("technical_feasibility", "intention", "economic_benefits", "resources", "measurable")}
+    b = api.book(_card("impairment_test", accounting={
+        "intent": "own_use", "acquired_by": "self_developed", "acquisition_date": "2025-01-01",
+        "balance_sheet_date": "2025-12-31", "development_criteria_met": True, "development_criteria": crit,
+        "costs": [{"category": "调研", "amount": 100_000, "phase": "research"},
+                  {"category": "清洗", "amount": 300_000, "phase": "development", "capitalise": True}]}))
+    assert b["classification"] == "development_expenditure"
+    assert b["cost"] == pytest.approx(300_000.0, rel=REL)
+    assert b["expensed"] == pytest.approx(100_000.0, rel=REL)
