@@ -207,6 +207,19 @@ def test_cost_quality_from_sub_indicators_with_an_inverse_one():
     assert c["estimate"] == pytest.approx(904_166.6667, abs=0.001)
 
 
+def test_cost_lines_indexed_and_allocated():
+    # DOMAIN §2.2 notes: C_t = C_hist × I_valuation / I_incurred, × the allocation share:
+    #   direct 100,000 × 100 / 80 = 125,000; indirect 200,000 × 0.5 = 100,000 → C = 225,000
+    # δ given 1.0 → P = 225,000
+    cost = {"lines": [{"category": "direct", "amount": 100_000, "price_index": 80},
+                      {"category": "indirect", "amount": 200_000, "allocation_share": 0.5}],
+            "price_index_valuation": 100, "adjustment": {"basis": "given", "value": 1.0}}
+    c = _method(_appraise(_card("accounting", cost=cost)), "cost")
+    assert c["details"]["cost_direct"] == pytest.approx(125_000.0, rel=REL)
+    assert c["details"]["cost_indirect"] == pytest.approx(100_000.0, rel=REL)
+    assert c["estimate"] == pytest.approx(225_000.0, rel=REL)
+
+
 # ============================================================================= income approach
 # DOMAIN §3.2 P = Σ F_t / (1 + i)^t (end) or (1 + i)^(t − ½) (mid); §3.3 the four models; §3.4
 # excess earnings with CAC and attrition; §8.2 F5, F6.
@@ -525,6 +538,18 @@ def test_market_supply_demand_scores_and_capacity_with_band_warnings():
     assert {"MARKET_COEFFICIENT_BAND", "MARKET_PRODUCT_BAND"} <= set(_warning_codes(d))
 
 
+def test_market_range_from_the_dispersion_of_the_adjusted_prices():
+    # Range of the market approach on explicit comparables (DOMAIN §4.4 is silent; the engine's
+    # choice): est × exp(± t_{n−1, (1+cov)/2} × sd(ln P_i) × √(1 + 1/n)).
+    #   ln P_i (F2, 元): 14.2271565, 13.9613165, 13.9910192 → sd (n − 1) = 0.1456674
+    #   t with 2 d.f. at 0.90: (2p − 1) × √(2 / (4p(1 − p))) = 0.8 × √(2/0.36) = 1.8856181
+    #   half = 1.8856181 × 0.1456674 × √(4/3) = 0.3171652
+    #   low = 1,286,041.3175 × e^−0.3171652 = 936,508.71; high = × e^0.3171652 = 1,766,029.79
+    m = _method(_appraise(_market_card(F2_COMPS)), "market")
+    assert m["low"] == pytest.approx(936_508.71, abs=0.01)
+    assert m["high"] == pytest.approx(1_766_029.79, abs=0.01)
+
+
 # ============================================================= reconciliation, weights and range
 # CAS 2023 art. 24, DOMAIN §7.4; weights by purpose in models/reconcile.yaml.
 
@@ -565,6 +590,16 @@ def test_card_weights_renormalised_over_the_applicable_approaches():
                                     "weights_reason": "成本法为主"}))
     assert _method(d, "cost")["weight"] == 1.0
     assert d["estimate"] == pytest.approx(784_000.0, rel=REL)
+
+
+def test_card_weights_without_a_reason_are_refused():
+    # art. 24 / DOMAIN §7.4: no mechanical averaging — weights need a written justification.
+    from valuation.core.errors import ValidationError
+
+    with pytest.raises(ValidationError) as e:
+        _appraise(_card("financing", cost=REC_COST, income=REC_INC,
+                        engagement={"weights": {"cost": 0.5, "income": 0.5}}))
+    assert "weights_reason" in str(e.value)
 
 
 # ============================================================================ 入表 (accounting)
