@@ -394,7 +394,7 @@ def test_income_attrition_cutoff_also_ends_the_tail():
 # 3 forecast years of 1,000,000 at 10 %, tail growth 2 %
 TV_INC = {"model": "direct", "periods": 3, "income": [1_000_000] * 3, "discount_rate": 0.10,
           "terminal_growth": 0.02, **INC}
-PV3 = 2_486_851.9910   # 1,000,000 × (1/1.1 + 1/1.21 + 1/1.331) = 909,090.9091 + 826,446.2810 + 751,314.7258
+PV3 = 2_486_851.9910   # 1,000,000 × (1/1.1 + 1/1.21 + 1/1.331) = 909,090.9091 + 826,446.2810 + 751,314.8009
 
 
 def test_income_terminal_value_gordon_without_a_term():
@@ -480,6 +480,31 @@ def test_income_basis_mismatch_is_refused():
     inc = {"model": "direct", "periods": 2, "income": [1_000_000] * 2, "discount_rate": 0.10,
            "income_basis": "pre_tax", "rate_basis": "post_tax"}
     assert not _income(_appraise(_card("licensing", income=inc)))["applicable"]
+
+
+RENEWAL_INC = {"model": "direct", "periods": 5, "income": [1_000_000] * 5, "discount_rate": 0.10, **INC}
+
+
+def test_income_documented_renewal_lifts_the_rights_bound():
+    # Rights end 2028-06-30 but a renewal to 2031-12-31 is documented with its evidence
+    # (POLICY_CHOICES §3, DOMAIN §1.3(b)): the 5 forecast years are all within the renewed term:
+    # P = 1,000,000 × (1/1.1 + 1/1.21 + 1/1.331 + 1/1.4641 + 1/1.61051)
+    #   = 909,090.9091 + 826,446.2810 + 751,314.8009 + 683,013.4554 + 620,921.3231 = 3,790,786.7694
+    rights = {"type": "processing_use", "exclusivity": "non_exclusive", "term_end": "2028-06-30",
+              "renewal_documented": True, "renewal_evidence": "授权协议第8条续期条款", "renewal_term_end": "2031-12-31"}
+    r = _income(_appraise(_card("licensing", asset=_asset(rights=rights), income=RENEWAL_INC)))
+    assert r["details"]["life"] == 5.0
+    assert r["estimate"] == pytest.approx(3_790_786.7694, abs=0.001)
+
+
+def test_income_renewal_without_evidence_is_not_relied_on():
+    # Same card, renewal claimed without evidence: the term 2028-06-30 still binds (912 / 365
+    # years) → P = 2,110,165.3922 as in test_income_life_cut_by_rights_term_inside_a_period.
+    rights = {"type": "processing_use", "exclusivity": "non_exclusive", "term_end": "2028-06-30",
+              "renewal_documented": True}
+    d = _appraise(_card("licensing", asset=_asset(rights=rights), income=RENEWAL_INC))
+    assert _income(d)["estimate"] == pytest.approx(2_110_165.3922, abs=0.001)
+    assert "RENEWAL_WITHOUT_EVIDENCE" in _warning_codes(d)
 
 
 # ============================================================================= market approach
@@ -576,6 +601,21 @@ def test_market_range_from_the_dispersion_of_the_adjusted_prices():
     m = _method(_appraise(_market_card(F2_COMPS)), "market")
     assert m["low"] == pytest.approx(936_508.71, abs=0.01)
     assert m["high"] == pytest.approx(1_766_029.79, abs=0.01)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "DOMAIN.md §1.3(c) (market comparables must share the rights type OR carry a rights "
+    "coefficient, §4.3 X5 rights type): a comparable of another rights type with an explicit "
+    "X5 = 0.5 is excluded (MARKET_COMPARABLES_EXCLUDED), P = 1,100,000 from two comparables; the "
+    "text admits it, P = 1,066,666.67"))
+def test_market_other_rights_type_with_a_rights_coefficient_is_used():
+    # subject: 加工使用权 (processing_use); C is 经营权 (product_operation) priced 2,000,000 with a
+    # rights coefficient X5 = 0.5 → P_C = 1,000,000.
+    # P = (1,000,000 + 1,200,000 + 1,000,000) / 3 = 1,066,666.6667
+    comps = [{"case_id": "A", "price": 1_000_000}, {"case_id": "B", "price": 1_200_000},
+             {"case_id": "C", "price": 2_000_000, "rights_type": "product_operation", "x5": 0.5}]
+    m = _method(_appraise(_card("transfer", market={"comparables": comps})), "market")
+    assert m["estimate"] == pytest.approx(1_066_666.6667, abs=0.001)
 
 
 # ============================================================= reconciliation, weights and range
