@@ -161,3 +161,13 @@ def store_factory(backend, request, tmp_path):
 def store(store_factory):
     """A fresh, empty store (SQLite file or PostgreSQL schema)."""
     return store_factory()
+
+
+@pytest.fixture
+def ui_db(tmp_path, monkeypatch):
+    """A dashboard page test's own SQLite database (seeded on first use by the pages), run from
+    the project's root as ``make run`` starts the dashboard (``app.py``, ``examples/``).
+    (Here, not in a ``tests/ui/conftest.py``: the service tests import their ``conftest`` by
+    name, which a second conftest module of that name would shadow.)"""
+    monkeypatch.setenv("VALUATION_DB_URL", f"sqlite:///{tmp_path / 'ui.db'}")
+    monkeypatch.chdir(ROOT)

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-pytestmark = pytest.mark.usefixtures("ui_db")   # tests/ui/conftest.py
+pytestmark = pytest.mark.usefixtures("ui_db")   # tests/conftest.py
 
 
 def test_digit_asset_ids_keep_their_leading_zeros(tmp_path):

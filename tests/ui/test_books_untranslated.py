@@ -22,7 +22,7 @@ ACC = {"intent": "own_use", "acquired_by": "purchase", "acquisition_date": "2023
        "balance_sheet_date": "2025-12-31"}
 
 
-pytestmark = pytest.mark.usefixtures("ui_db")   # tests/ui/conftest.py
+pytestmark = pytest.mark.usefixtures("ui_db")   # tests/conftest.py
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CARD = json.loads((ROOT / "examples" / "cards" / "E01_soe_transport_licensing.json").read_text("utf-8"))
 
 
-pytestmark = pytest.mark.usefixtures("ui_db")   # tests/ui/conftest.py
+pytestmark = pytest.mark.usefixtures("ui_db")   # tests/conftest.py
 
 
 def _card_page(card: dict) -> AppTest:

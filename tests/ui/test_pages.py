@@ -16,7 +16,7 @@ PAGES = ["card_page", "appraise_page", "risk_page", "public_pricing_page", "batc
          "history_page", "libraries_page", "settings_page"]
 
 
-pytestmark = pytest.mark.usefixtures("ui_db")   # tests/ui/conftest.py
+pytestmark = pytest.mark.usefixtures("ui_db")   # tests/conftest.py
 
 
 def _page(name: str, lang: str = "zh", card=None) -> AppTest:

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PRODUCT = json.loads((ROOT / "examples" / "product_public_data.json").read_text("utf-8"))
 
 
-pytestmark = pytest.mark.usefixtures("ui_db")   # tests/ui/conftest.py
+pytestmark = pytest.mark.usefixtures("ui_db")   # tests/conftest.py
 
 
 def _page(lang="zh", product=None) -> AppTest:

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SPEC = json.loads((ROOT / "examples" / "sharing" / "public_data_operation.json").read_text("utf-8"))
 
 
-pytestmark = pytest.mark.usefixtures("ui_db")   # tests/ui/conftest.py
+pytestmark = pytest.mark.usefixtures("ui_db")   # tests/conftest.py
 
 
 def _page(lang: str) -> AppTest:

@@ -20,7 +20,7 @@ ACC = {"intent": "own_use", "acquired_by": "purchase", "acquisition_date": "2023
        "available_for_use": "2024-01-01", "useful_life_years": 8, "capitalised_cost": 3_200_000}
 
 
-pytestmark = pytest.mark.usefixtures("ui_db")   # tests/ui/conftest.py
+pytestmark = pytest.mark.usefixtures("ui_db")   # tests/conftest.py
 
 
 def _books(card: dict) -> AppTest:
