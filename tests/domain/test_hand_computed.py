@@ -131,11 +131,6 @@ def test_cost_life_edge_new_asset_delta_one():
     assert c["estimate"] == pytest.approx(2_625_000.0, rel=REL)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "DOMAIN.md §2.3 item 1 (n_r = remaining economic years ≤ rights term) and §1.3(b) "
-    "(economic_life ≤ remaining rights term unless renewal is documented): the engine warns "
-    "LIFE_EXCEEDS_RIGHTS_TERM but keeps n_r = 8 (δ = 0.8, P = 800,000) instead of capping "
-    "n_r at the 3 years left (δ = 0.6, P = 600,000)"))
 def test_cost_life_remaining_capped_at_rights_term():
     # Rights end 2028-12-31: 3 years after the valuation date 2025-12-31. n_u = 2, n_r = 8
     # claimed, no renewal documented → n_r = min(8, 3) = 3; δ_life = 3 / (2 + 3) = 0.6;
@@ -144,6 +139,24 @@ def test_cost_life_remaining_capped_at_rights_term():
     cost = {"components": {"direct": 1_000_000}, "adjustment": {"basis": "life", "years_used": 2, "years_remaining": 8}}
     c = _method(_appraise(_card("accounting", asset=asset, cost=cost)), "cost")
     assert c["estimate"] == pytest.approx(600_000.0, rel=REL)
+
+
+@pytest.mark.parametrize(("renewal", "want"), [
+    # documented with its evidence, open-ended: no cap → δ_life = 8 / (2 + 8) = 0.8, P = 800,000
+    ({"renewal_documented": True, "renewal_evidence": "合同第 9 条自动续期"}, 800_000.0),
+    # documented with evidence, renewed to 2030-12-31 (5 years): n_r = min(8, 5) = 5 → δ = 5/7
+    ({"renewal_documented": True, "renewal_evidence": "合同第 9 条", "renewal_term_end": "2030-12-31"},
+     1_000_000 * 5 / 7),
+    # claimed without evidence: not relied on (art. 21(7)) → the term's 3 years: δ = 0.6
+    ({"renewal_documented": True}, 600_000.0),
+])
+def test_cost_life_cap_follows_a_documented_renewal(renewal, want):
+    # DOMAIN §1.3(b): the rights term bounds the life unless renewal is documented; the cost
+    # approach reads the renewal as the income approach does (methods/income/term.py).
+    rights = {"type": "processing_use", "exclusivity": "non_exclusive", "term_end": "2028-12-31", **renewal}
+    cost = {"components": {"direct": 1_000_000}, "adjustment": {"basis": "life", "years_used": 2, "years_remaining": 8}}
+    c = _method(_appraise(_card("accounting", asset=_asset(rights=rights), cost=cost)), "cost")
+    assert c["estimate"] == pytest.approx(want, rel=REL)
 
 
 def test_cost_quality_dimensions_default_to_equal_weights():

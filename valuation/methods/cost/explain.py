@@ -10,7 +10,7 @@ import numpy as np
 
 from ..base import Explanation, LazyWarnings, Values, step
 from .inputs import CostInputs
-from .kernel import COMPONENT_LABELS, COMPONENTS
+from .kernel import COMPONENT_LABELS, COMPONENTS, life_within_rights
 from .lines import category_labels
 from .value import CostWork
 
@@ -52,9 +52,10 @@ def cost_warnings(x: CostInputs, w: CostWork, app: np.ndarray) -> dict[str, list
     add(~w.rc["opportunity_measured"] & ~lit, _W_OPP)
     add((x.years_remaining > x.rights_years_left + 1e-9) & ~lit, {
         "code": "LIFE_EXCEEDS_RIGHTS_TERM", "severity": "warning",
-        "message_zh": "剩余经济寿命超过剩余权利期限；除非续期有据，应以权利期限为上限",
-        "message_en": "the remaining economic life exceeds the remaining rights term; cap it at the term unless "
-                      "renewal is documented", "references": ["CAS2023.art14", "CAS2023.art22"]})
+        "message_zh": "剩余经济寿命超过剩余权利期限：按剩余经济寿命法计算时以权利期限为上限（续期有据的，按续期后期限）",
+        "message_en": "the remaining economic life exceeds the remaining rights term: the remaining-life basis "
+                      "caps it at the term (the renewed term where a renewal is documented)",
+        "references": ["CAS2023.art14", "CAS2023.art22"]})
     delta, reason = w.delta, x.override_reason
     for i in np.flatnonzero(w.overridden & app).tolist():
         out.setdefault(ids[i], []).append({
@@ -195,8 +196,7 @@ def _trace_delta(i: int, ctx: _TraceContext, p: Mapping[str, Any], x: CostInputs
         s.append(step("delta_quality", "质量调整系数 δ_q", "Quality coefficient δ_q", "δ_q = Q / Q_基准",
                       {"Q": qs_used[i], "Q_benchmark": bench[i]}, w.d_q[i], ["CAS2023.art22", "GBT36344"]))
     if b in ("life", "combined"):
-        s.append(step("delta_life", "剩余经济寿命系数 δ_life", "Remaining-life coefficient δ_life",
-                      "δ_life = n_r / (n_u + n_r)", {"n_u": x.years_used[i], "n_r": x.years_remaining[i]}, w.d_l[i], ["CAS2023.art22"]))
+        s.append(_life_step(x, w, i))
     if b == "expert":
         s.append(step("delta_expert", "专家评价调整系数", "Expert-scored coefficient", "δ = 1 − (d_func + d_econ)",
                       {"d_func": x.functional[i], "d_econ": x.economic[i]}, w.d_x[i], ["CAS2023.art22", "CAS2019.guide9"]))
@@ -233,3 +233,19 @@ def cost_explain(x: CostInputs, p: Mapping[str, Any], v: Values, *, trace: bool 
         for i in idx_app:
             traces[x.ids[i]] = _trace(i, ctx, p, x, w)
     return Explanation(traces, warnings)
+
+
+def _life_step(x: CostInputs, w: CostWork, i: int) -> Any:
+    """δ_life's step; where the remaining life was capped at the rights term (docs/DOMAIN.md
+    §2.3 item 1) it shows the life on the card and the years of rights left beside the n_r used."""
+    n_r = float(life_within_rights(x.years_remaining[i], x.rights_years_left[i]))
+    inputs: dict[str, Any] = {"n_u": x.years_used[i], "n_r": n_r}
+    note_zh = note_en = ""
+    if n_r < x.years_remaining[i]:
+        inputs.update(n_r_card=x.years_remaining[i], rights_years_remaining=x.rights_years_left[i])
+        note_zh = f"卡片剩余经济寿命 {x.years_remaining[i]:g} 年超过剩余权利期限，按权利期限 {n_r:.4g} 年计"
+        note_en = (f"the card's remaining life of {x.years_remaining[i]:g} years exceeds the rights term left: "
+                   f"{n_r:.4g} years used")
+    return step("delta_life", "剩余经济寿命系数 δ_life", "Remaining-life coefficient δ_life",
+                "δ_life = n_r / (n_u + n_r)", inputs, w.d_l[i], ["CAS2023.art22"],
+                note_zh=note_zh, note_en=note_en)

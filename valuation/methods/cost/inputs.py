@@ -18,6 +18,7 @@ import numpy as np
 from ...core.columns import AssetTable
 from ...quality.composite import composite_columns
 from .. import typed
+from ..income.term import calendar_years, renewal_stated, rights_end
 from .kernel import COMPONENTS
 from .lines import component_totals
 
@@ -68,7 +69,9 @@ class CostInputs:
     has_override_reason: np.ndarray
     has_cost: np.ndarray
     has_income: np.ndarray
-    rights_years_left: np.ndarray        # years from the valuation date to the rights term end (NaN: either missing)
+    rights_years_left: np.ndarray        # calendar years from the valuation date to the end of the rights the
+    #                                      asset may use: the renewed term's where a renewal is relied on (NaN: no
+    #                                      term, an open-ended renewal or no valuation date; .income.term)
     lines: Any = None                    # the cost.lines Ragged (read by the trace only)
     price_index: np.ndarray | None = None  # cost.price_index_valuation (read by the trace only)
     basis_is: Mapping[str, np.ndarray] | None = None  # {basis label: basis == label}, from the codes
@@ -82,12 +85,12 @@ def basis_masks(x: CostInputs) -> Mapping[str, np.ndarray]:
     return {b: np.equal(x.basis, b) for b in AssetTable.spec("cost_adjustment_basis").labels or ()}
 
 
-def _years_between(start: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """Whole days from ``start`` to ``end`` (datetime64[D]) / 365.25; NaN where either is NaT."""
-    with np.errstate(all="ignore"):                      # NaT rows are masked below
-        d = (end - start).astype("timedelta64[D]").astype(np.int64).astype(float)
-    d[np.isnat(start) | np.isnat(end)] = np.nan
-    return d / 365.25
+def _rights_years(t: Any) -> np.ndarray:
+    """Calendar years from the valuation date to the end of the rights the asset may use, as
+    the income approach counts them (:mod:`..income.term`: a renewal relied on only with its
+    evidence; NaN where there is no term or the renewal is open-ended)."""
+    end = rights_end(t, renewal_stated(t)[0])
+    return calendar_years(np.asarray(t["valuation_date"], dtype="datetime64[D]"), np.asarray(end, dtype="datetime64[D]"))
 
 
 def cost_inputs(pf, p: Mapping[str, Any]) -> CostInputs:
@@ -115,6 +118,6 @@ def cost_inputs(pf, p: Mapping[str, Any]) -> CostInputs:
         lit_circulation=t["cost_literature_circulation"], lit_scarcity=t["cost_literature_scarcity"],
         lit_risk=t["cost_literature_risk"], override=t["cost_adjustment_override"],
         override_reason=reason, has_override_reason=typed.text_has(reason), has_cost=t["has_cost"],
-        has_income=t["has_income"], rights_years_left=_years_between(t["valuation_date"], t["rights_term_end"]),
+        has_income=t["has_income"], rights_years_left=_rights_years(t),
         lines=lines, price_index=t["cost_price_index_valuation"],
         basis_is=typed.label_masks(t.spec("cost_adjustment_basis"), code))

@@ -17,6 +17,7 @@ __all__ = [
     "COMPONENT_LABELS",
     "delta_expert",
     "delta_life",
+    "life_within_rights",
     "delta_quality",
     "literature_value",
     "opportunity_cost",
@@ -58,6 +59,15 @@ def delta_life(years_used: Any, years_remaining: Any) -> np.ndarray:
     nu, nr = np.asarray(years_used, float), np.asarray(years_remaining, float)
     tot = nu + nr
     return np.divide(nr, tot, out=np.full(np.broadcast(nu, nr).shape, np.nan), where=tot > 0)
+
+
+def life_within_rights(years_remaining: Any, rights_years: Any) -> np.ndarray:
+    """n_r used by δ_life: the remaining economic life, at most the years left of the rights
+    the asset may use (docs/DOMAIN.md §2.3 item 1, "n_r ≤ rights term"; §1.3(b) — a documented
+    renewal extends the term, CAS 2023 art. 14/22), never below 0; NaN rights years (no term,
+    an open-ended renewal): not capped."""
+    nr, ry = np.asarray(years_remaining, float), np.asarray(rights_years, float)
+    return np.where(ry < nr, np.maximum(ry, 0.0), nr)
 
 
 def delta_expert(functional: Any, economic: Any) -> np.ndarray:

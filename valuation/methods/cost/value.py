@@ -18,6 +18,7 @@ from .kernel import (
     delta_expert,
     delta_life,
     delta_quality,
+    life_within_rights,
     literature_value,
     opportunity_cost,
     replacement_cost_value,
@@ -106,7 +107,7 @@ def _delta(x: CostInputs, p: Mapping[str, Any]) -> tuple[np.ndarray, ...]:
     qs_used = np.where(x.publication, np.round(qs, int(p["quality_decimals"])), qs)
     bench = np.where(np.isnan(x.benchmark), float(p["quality_benchmark"]), x.benchmark)
     d_q = delta_quality(qs_used, bench)
-    d_l = delta_life(x.years_used, x.years_remaining)
+    d_l = delta_life(x.years_used, life_within_rights(x.years_remaining, x.rights_years_left))
     d_x = delta_expert(x.functional, x.economic)
     delta = select_delta(x.basis, d_q, d_l, d_x, x.delta_given, is_basis=basis_masks(x))
     return qs_used, bench, d_q, d_l, d_x, delta
