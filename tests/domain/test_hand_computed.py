@@ -357,24 +357,23 @@ def test_income_attrition_cutoff_ends_the_life():
 
 
 def test_income_attrition_carries_into_the_growth_tail():
-    # Gordon tail with attrition 10 % a year: the tail's flows keep losing users, growth
-    # (1 + g)(1 − a) − 1 = 1.02 × 0.9 − 1 = −0.082:
+    # Tail with attrition 10 % a year: the tail's flows keep losing users, growth
+    # (1 + g)(1 − a) − 1 = 1.02 × 0.9 − 1 = −0.082, and the tail stops when the survival falls
+    # below the 5 % cut-off (DOMAIN §3.4):
     #   explicit: 1,000,000 × Σ 0.9^(t−1) / 1.1^t = 909,090.9091 + 743,801.6529 + 608,564.9887
     #             + 497,916.8090 + 407,386.4801 = 3,166,760.8397
-    #   tail: 656,100 × 0.918 / (0.10 + 0.082) / 1.1^5 = 602,299.8 / 0.182 / 1.61051 = 2,054,839.4983
-    #   P = 5,221,600.3381
+    #   survival S_5 = 0.9^4 = 0.6561; tail year k survives 0.6561 × 0.9^k ≥ 0.05 for k ≤ 24
+    #   (k = 24: 0.05233; k = 25: 0.04710), i.e. k ≤ ln(0.05 / 0.6561) / ln(0.9) = 24.43
+    #   tail: Σ_{k=1..24} 656,100 × 0.918^k / 1.1^(5+k) = 656,100 / 1.61051 × 0.8345454…
+    #         × (1 − 0.8345454…^24) / (1 − 0.8345454…) = 2,028,073.8474 (0.918 / 1.1 = 0.8345454…)
+    #   P = 5,194,834.6871 (a perpetual tail would give 5,221,600.3381)
     inc = {"model": "direct", "periods": 5, "income": [1_000_000] * 5, "discount_rate": 0.10,
            "terminal_growth": 0.02, **INC, "attrition": {"rate": 0.10, "start_period": 2}}
     r = _income(_appraise(_card("licensing", income=inc)))
     assert r["details"]["pv_explicit"] == pytest.approx(3_166_760.8397, abs=0.001)
-    assert r["estimate"] == pytest.approx(5_221_600.3381, abs=0.001)
+    assert r["estimate"] == pytest.approx(5_194_834.6871, abs=0.001)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "DOMAIN.md §3.4 (apply F_t × survival_t; stop when survival < cut-off, default 5 %): with "
-    "attrition 50 % the survival after period 5 is 0.03125 < 0.05, so nothing after period 5 may "
-    "be valued (P = 1,634,327.01); the engine still adds a growth tail of 33,545.54 "
-    "(P = 1,667,872.55) — the cut-off bounds the explicit periods only"))
 def test_income_attrition_cutoff_also_ends_the_tail():
     # survival 1, 0.5, 0.25, 0.125, 0.0625 in the forecast; the next year 0.03125 < 5 % → stop.
     # P = explicit only = 1,634,327.0144 (as in test_income_attrition_cutoff_ends_the_life)

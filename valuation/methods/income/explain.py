@@ -192,9 +192,7 @@ def _trace_discount(i: int, c: dict[str, Any]) -> list:
                           {"g": c["g"][i], "g_after_attrition": c["g_tail"][i],
                            "tail_years": None if np.isinf(L) else L}, res.pv_terminal[i],
                           ["CAS2023.annex.income", "CAS2023.art21"], unit="currency",
-                          note_zh="" if np.isinf(L) else f"权利/合同等期限在预测期后 {L:.2f} 年届满：仅计该期间的增长年金，不计期限之后的收益",
-                          note_en="" if np.isinf(L) else f"the term ends {L:.2f} years after the forecast: only a growing "
-                          "annuity over those years, nothing beyond the term"))
+                          **_tail_note(L, c["g_tail"][i] != c["g"][i])))
     s.append(step("value", "收益法评估值", "Income approach value", "P",
                   {"low": c["lo"][i], "high": c["hi"][i]}, c["value"][i], ["CAS2023.art21", "CAS2023.annex.income"],
                   unit="currency"))
@@ -236,3 +234,17 @@ def income_explain(x: IncomeInputs, p: Mapping[str, Any], v: Values, *, trace: b
         for i in np.flatnonzero(~w.na):
             traces[ids[i]] = _trace(i, ctx)
     return Explanation(traces, warnings)
+
+
+def _tail_note(L: float, attrition: bool) -> dict[str, str]:
+    """The terminal step's note on a finite tail: ended by a term, or — with attrition — by a
+    term or the survival falling below the cut-off (docs/DOMAIN.md §3.4)."""
+    if np.isinf(L):
+        return {"note_zh": "", "note_en": ""}
+    if attrition:
+        return {"note_zh": f"预测期后 {L:.2f} 年权利/合同等期限届满或留存率降至截止值以下：仅计该期间的增长年金，不计其后的收益",
+                "note_en": f"{L:.2f} years after the forecast the term ends or the survival falls below the attrition "
+                           "cut-off: only a growing annuity over those years, nothing beyond"}
+    return {"note_zh": f"权利/合同等期限在预测期后 {L:.2f} 年届满：仅计该期间的增长年金，不计期限之后的收益",
+            "note_en": f"the term ends {L:.2f} years after the forecast: only a growing annuity over those years, "
+                       "nothing beyond the term"}

@@ -143,6 +143,7 @@ def _life_and_value(x: IncomeInputs, p: Mapping[str, Any], w: IncomeWork) -> Non
     # never beyond a finite term: the tail runs L = term − horizon years (.term; L = 0 → none)
     g = t["income_terminal_growth"]
     L_tail, _ = tail_years(t, horizon, renewed)
+    L_tail = np.minimum(L_tail, _tail_above_cutoff(att, S, w.periods_eff, cutoff))
     tv_on = ~np.isnan(g) & (bound_code == 0) & (L_tail > 0)    # the bound is "periods"
     g_tail = np.where(np.isnan(att), g, (1 + g) * (1 - fill_nan(att)) - 1)
     terms = flow_terms(Fs, weights)    # the same for the value and its low/high rates
@@ -158,6 +159,24 @@ def _life_and_value(x: IncomeInputs, p: Mapping[str, Any], w: IncomeWork) -> Non
                       L_tail=L_tail, tv_on=tv_on, g_tail=g_tail, terms=terms, res=res, g_refused=g_refused,
                       value=np.where(use_scen, scen_value, res.value), scen_value=scen_value,
                       scen_detail=scen_detail, use_scen=use_scen)
+
+
+def _tail_above_cutoff(att: np.ndarray, S: np.ndarray, periods: np.ndarray, cutoff: np.ndarray) -> np.ndarray:
+    """Years of the terminal tail while the survival stays at or above the attrition cut-off
+    (docs/DOMAIN.md §3.4: "stop when survival < cut-off"): tail year k survives
+    S_T (1 − a)^k, S_T the survival of the forecast's last period, so k ≤ ln(cut-off / S_T) /
+    ln(1 − a); ``inf`` for a row without attrition (the rights and other terms bound it,
+    :func:`.term.tail_years`)."""
+    a = np.asarray(att, float)
+    out = np.full(len(a), np.inf)
+    rows = np.flatnonzero(~np.isnan(a) & (a > 0))
+    if len(rows):
+        last = np.clip(np.nan_to_num(periods[rows], nan=S.shape[1]).astype(np.intp), 1, S.shape[1]) - 1
+        s_T, keep = S[rows, last], 1 - a[rows]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            k = np.where(keep > 0, np.floor(np.log(cutoff[rows] / s_T) / np.log(keep)), 0.0)
+        out[rows] = np.where(s_T >= cutoff[rows], np.maximum(k, 0.0), 0.0)
+    return out
 
 
 def _rules(x: IncomeInputs, w: IncomeWork) -> list[tuple[str, np.ndarray, str | None, str | None]]:
