@@ -328,12 +328,6 @@ def test_income_life_cut_by_rights_term_inside_a_period():
     assert "LIFE_TRUNCATED_TO_RIGHTS" in _warning_codes(d)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "POLICY_CHOICES.md §3 (the rights term counted in calendar years: a term ending on the fifth "
-    "anniversary is exactly five years) with CAS 2023 art. 21(7) / DOMAIN §1.3(b) (no income beyond "
-    "the term): the life bound counts 1,826 days / 365 = 5.00274 years (valuation/methods/income/"
-    "life.py, _life), so 0.274 % of period 6 is valued after the term: P = 3,792,333.27 instead of "
-    "3,790,786.77 (the tail in term.py already counts calendar years)"))
 def test_income_life_ends_on_the_fifth_anniversary():
     # Rights end 2030-12-31, the fifth anniversary of 2025-12-31: life = 5 years exactly, period 6
     # (2030-12-31 → 2031-12-31) lies wholly after the term.

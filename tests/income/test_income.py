@@ -144,7 +144,8 @@ def test_life_beyond_rights_is_cut_and_warned():
     c["asset"]["rights"] = {"type": "holding", "term_end": "2028-12-31"}
     res = income.appraise(Portfolio.from_card(c))
     r = res.frame.iloc[0]
-    assert r["life_bound"] == "rights" and r["life"] == pytest.approx(3.0027, abs=1e-3)
+    # 2025-12-31 → 2028-12-31: three calendar years exactly (docs/POLICY_CHOICES.md §3)
+    assert r["life_bound"] == "rights" and r["life"] == pytest.approx(3.0, abs=1e-12)
     assert r["estimate"] < 100 * (1 - 1.1 ** -4) / 0.1
     assert res.warnings["X"][0]["code"] == "LIFE_TRUNCATED_TO_RIGHTS"
     c["asset"]["rights"]["renewal_documented"] = True   # claimed without evidence: not relied on (issue 17)

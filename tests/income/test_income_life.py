@@ -9,10 +9,30 @@ from valuation.methods.income import BOUNDS, _life
 from valuation.methods.income.term import renewal_stated
 
 
+def _calendar_years(start, end) -> float:
+    """Whole anniversaries, then the days left / 365 (docs/POLICY_CHOICES.md §3), with Python's
+    dates (an anniversary on 29 February falls on 28 February): the engine's numpy version is
+    ``methods.income.term.calendar_years``."""
+    import datetime as dt
+
+    if start is None or end is None or pd.isna(start) or pd.isna(end):
+        return np.nan
+    start, end = pd.Timestamp(start).date(), pd.Timestamp(end).date()
+
+    def anniversary(k: int) -> dt.date:
+        y = start.year + k
+        return dt.date(y, start.month, min(start.day, 28 if start.month == 2 else start.day))
+
+    k = end.year - start.year
+    while k > 0 and anniversary(k) > end:
+        k -= 1
+    return k + (end - anniversary(k)).days / 365
+
+
 def _matrix_life(a, horizon: np.ndarray, stop: np.ndarray):
     """The former formulation: one (n, 7) matrix, its row minimum and argmin."""
     vd, te = a["valuation_date"], a["rights_term_end"]
-    rights = np.where(np.isnat(te), np.nan, (te - vd) / np.timedelta64(1, "D") / 365.0)
+    rights = np.array([_calendar_years(v, e) for v, e in zip(vd.tolist(), te.tolist())])
     renew = renewal_stated(a)[0]      # documented AND evidence named (issue 17)
     mat = np.column_stack([horizon, np.where(renew, np.nan, rights)]
                           + [a[f"income_life_{k}_years"] for k in ("contract", "legal", "timeliness", "product")]

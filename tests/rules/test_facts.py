@@ -46,12 +46,13 @@ def test_facts_of_a_card_by_hand():
     assert f["proposed_price_ratio"][0] == pytest.approx(4e6 / est, rel=1e-12)
     # 2025-12-31 → 2026-12-31: 365 days
     assert f["days_since_valuation"][0] == 365.0
-    # the remaining rights term is the income approach's own (1461 days in years of 365)
-    assert f["rights_years_remaining"][0] == pytest.approx(1461 / 365, rel=1e-12)
-    assert f["life_vs_rights"][0] == pytest.approx(5 - 1461 / 365, rel=1e-12)   # income.periods = 5
-    # without results, from the card's dates: 2025-12-31 → 2029-12-31 = 1461 days
+    # the remaining rights term is the income approach's own: 2025-12-31 → 2029-12-31 is four
+    # calendar years (docs/POLICY_CHOICES.md §3), not 1,461 days / 365
+    assert f["rights_years_remaining"][0] == pytest.approx(4.0, rel=1e-12)
+    assert f["life_vs_rights"][0] == pytest.approx(5 - 4.0, rel=1e-12)   # income.periods = 5
+    # without results, from the card's dates, counted the same way
     card_only = fact_arrays(Portfolio.from_cards([card]).columns, as_of="2026-12-31")
-    assert card_only["rights_years_remaining"][0] == pytest.approx(1461 / 365.25, rel=1e-12)
+    assert card_only["rights_years_remaining"][0] == pytest.approx(4.0, rel=1e-12)
     assert f["n_impairment_indicators"][0] == 2.0          # two CAS 8 indicators named
     assert f["holder_type"].tolist() == ["soe"] and f["use_category"].tolist() == ["industry"]
     assert f["rights_type"].dtype == object and f["pledged"].dtype == bool
@@ -165,7 +166,8 @@ def test_life_bound_names_what_bounded_the_income_life():
     card["asset"]["rights"]["term_end"] = "2029-12-31"
     card["engagement"]["valuation_date"] = "2025-12-31"
     f, _ = _facts(card)
-    assert f["life_bound"].tolist() == ["rights"] and f["life"][0] == pytest.approx(1461 / 365, rel=1e-12)
+    # four calendar years to the day (docs/POLICY_CHOICES.md §3), not 1,461 days / 365
+    assert f["life_bound"].tolist() == ["rights"] and f["life"][0] == pytest.approx(4.0, rel=1e-12)
     f_periods, _ = _facts(copy.deepcopy(CARD))
     assert f_periods["life_bound"].tolist() == ["periods"]
     no_income = copy.deepcopy(CARD)

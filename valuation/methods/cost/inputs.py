@@ -15,10 +15,11 @@ from typing import Any
 
 import numpy as np
 
+from ...core.calendar import calendar_years
 from ...core.columns import AssetTable
 from ...quality.composite import composite_columns
 from .. import typed
-from ..income.term import calendar_years, renewal_stated, rights_end
+from ..income.term import renewal_stated, rights_end
 from .kernel import COMPONENTS
 from .lines import component_totals
 

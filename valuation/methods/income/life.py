@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ...core.calendar import calendar_years
 from .kernel import fill_nan
 from .term import renewal_stated, rights_end
 
@@ -57,14 +58,15 @@ def _life(t: Any, horizon: np.ndarray, attrition_stop: np.ndarray | None = None,
     """:func:`economic_life` with the bound that won as its position in :data:`BOUNDS` (``t``:
     the asset table; ``renewed``: :func:`.term.renewal_stated`'s first mask, when the caller
     has it)."""
+    # the rights term in calendar years (docs/POLICY_CHOICES.md §3: a term ending on the fifth
+    # anniversary is five years), as the tail counts it (.term.tail_years)
     vd, te = t["valuation_date"], t["rights_term_end"]
-    rights = np.where(np.isnat(te), np.nan, (te - vd) / np.timedelta64(1, "D") / 365.0)
+    rights = calendar_years(vd, te)
     if renewed is None:
         renewed = renewal_stated(t)[0]      # a renewal counts only with its evidence (.term)
     rights_eff = rights                     # no renewal relied on: the term end itself (read only)
     if renewed.any():
-        te_eff = rights_end(t, renewed)
-        rights_eff = np.where(np.isnat(te_eff), np.nan, (te_eff - vd) / np.timedelta64(1, "D") / 365.0)
+        rights_eff = calendar_years(vd, rights_end(t, renewed))
     n = len(t)
     stop = np.full(n, np.nan) if attrition_stop is None else attrition_stop
     bounds = [rights_eff, t["income_life_contract_years"], t["income_life_legal_years"],

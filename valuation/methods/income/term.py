@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...core.calendar import calendar_years
 from ..typed import text_has
 
 __all__ = ["renewal_stated", "rights_end", "calendar_years", "tail_years", "TERM_COLUMNS"]
@@ -42,33 +43,6 @@ def rights_end(t, renewed: np.ndarray) -> np.ndarray:
     """The end of the rights the income may use: the renewed term end where a renewal is relied
     on (NaT: open-ended renewal), else the card's term end (NaT: no term given); datetime64[D]."""
     return np.where(renewed, t["rights_renewal_term_end"], t["rights_term_end"])
-
-
-def calendar_years(start: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """Years from ``start`` to ``end``: whole anniversaries, then the days left / 365 (NaN where
-    either is missing; negative when the end is before the start). Pure numpy (datetime64 units):
-    an anniversary on 29 February falls on 28 February in other years. Each date is turned into
-    its month once (year and month of the year are that month's integer ÷ and mod 12, as numpy
-    counts them) and the months into their first days once."""
-    n = len(start)
-    out = np.full(n, np.nan)
-    ok = ~(np.isnat(start) | np.isnat(end))
-    if not ok.any():
-        return out
-    s = np.asarray(start[ok]).astype("datetime64[D]")
-    e = np.asarray(end[ok]).astype("datetime64[D]")
-    sM, eM = s.astype("datetime64[M]"), e.astype("datetime64[M]")
-    si, ei = sM.astype(np.int64), eM.astype(np.int64)          # months since 1970-01
-    sm, em = si % 12, ei % 12                                  # month of the year, 0-based
-    sd = (s - sM.astype("datetime64[D]")).astype(np.int64)     # day of the month, 0-based
-    ed = (e - eM.astype("datetime64[D]")).astype(np.int64)
-    y = (ei // 12 - si // 12) - ((em < sm) | ((em == sm) & (ed < sd))).astype(np.int64)
-    month = sM + 12 * y                                        # the anniversary's month
-    first = month.astype("datetime64[D]")
-    dim = ((month + 1).astype("datetime64[D]") - first).astype(np.int64)
-    anniv = first + np.minimum(sd, dim - 1)
-    out[ok] = y + (e - anniv).astype(np.int64) / 365.0
-    return out
 
 
 def tail_years(t, horizon: np.ndarray, renewed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
