@@ -53,6 +53,7 @@ INPUT_LABELS: dict[str, tuple[str, str]] = {
     "renewal_evidence": ("续期证据", "renewal evidence"),
     "premium_cap_requested": ("申报的上浮上限", "requested premium cap"), "ceiling": ("上限", "ceiling"),
     "ceiling_source": ("上限依据", "source of the ceiling"), "cap_unrounded": ("取整前上限", "cap before rounding"),
+    "n_r_card": ("卡片剩余经济寿命", "remaining economic life on the card"),
     # 入表 (valuation/accounting/trace.py): inputs that are not card fields ("cost" was shown
     # as the cost approach's weight, "acquisition" as the way the data was acquired)
     "cost": ("入账成本", "recognised cost"), "research": ("研究阶段支出", "research-phase spending"),
