@@ -17,7 +17,7 @@ offers a way (:func:`change_probe` picks it):
   store.
 * PostgreSQL (:class:`PostgresProbe`): ``LISTEN valuation_library`` on a psycopg connection of
   its own (autocommit, never writes), and every write transaction of the store sends
-  ``pg_notify('valuation_library', schema)`` inside that transaction (:func:`announce`), which
+  ``pg_notify('valuation_library', '<host>:<pid>')`` inside that transaction (:func:`announce`), which
   PostgreSQL delivers to every listening session when — and only if — it commits
   (https://www.postgresql.org/docs/current/sql-notify.html). :meth:`PostgresProbe.token` reads
   what has arrived without waiting (psycopg's ``notifies(timeout=0)``, a few microseconds) and
@@ -54,6 +54,7 @@ between changes the next token, so the id is computed again (never a stale id).
 from __future__ import annotations
 
 import os
+import socket
 import sqlite3
 import threading
 import time
@@ -177,11 +178,20 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_reset_after_fork)
 
 
+def _origin() -> str:
+    """This process, as the payload of its notifications: host and pid (read at each call: a
+    forked child is another process)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 def announce(conn: sa.Connection) -> None:
     """Inside a write transaction of the store: tell the listening probes of every process
-    (PostgreSQL delivers it at commit, and not at all after a rollback). Other backends: no-op."""
+    (PostgreSQL delivers it at commit, and not at all after a rollback). Other backends: no-op.
+    The payload names this process: its own probes skip it, having counted the commit already
+    (:func:`note_commit`) — else its late arrival would move their token once more and cost a
+    query for nothing."""
     if conn.dialect.name == "postgresql":
-        conn.execute(sa.select(sa.func.pg_notify(CHANNEL, sa.func.current_schema())))
+        conn.execute(sa.select(sa.func.pg_notify(CHANNEL, _origin())))
 
 
 class PostgresProbe:
@@ -208,6 +218,7 @@ class PostgresProbe:
         self._fresh_until = 0.0           # monotonic time when the token moves anyway
         self._retry_at = 0.0
         self._wanted = False              # asked before: a second call opens the connection
+        self._me = ""                     # this process's notification payload (_origin), set at _open
         self._noticed = [False]           # a notice arrived on _conn (FATAL before a close);
         # (a list the handler sets, not a method of self: no probe <-> connection cycle, so a
         # dropped store closes its connection at once, without waiting for the cycle collector)
@@ -239,7 +250,8 @@ class PostgresProbe:
                         return None
                     self._open(pid, now)
                 else:
-                    got = sum(1 for _ in self._conn.notifies(timeout=0))
+                    # this process's own writes are counted at commit already (note_commit)
+                    got = sum(1 for m in self._conn.notifies(timeout=0) if m.payload != self._me)
                     if self._noticed[0]:
                         raise psycopg.OperationalError("notice on the listening connection")
                     self._seen += got
@@ -270,7 +282,7 @@ class PostgresProbe:
         except BaseException:
             conn.close()
             raise
-        self._conn, self._owner, self._noticed = conn, pid, noticed
+        self._conn, self._owner, self._noticed, self._me = conn, pid, noticed, _origin()
         self._opened += 1
         self._database, self._seen, self._commits = (int(oid), int(started)), 0, _commits
         self._fresh_until = now + self.max_age
