@@ -41,6 +41,7 @@ import pandas as pd
 
 from ..core.cells import neutralise_cell, neutralise_frame
 from ..core.errors import Issue, ValidationError
+from ..core.reading import reader_errors
 
 __all__ = [
     "RECORD_TABLES",
@@ -96,19 +97,6 @@ def read_one_table(path: Path, fmt: str) -> pd.DataFrame:
         return pd.read_parquet(path)
 
 
-def _reader_errors() -> tuple[type[BaseException], ...]:
-    """What the readers raise for a file that is not what its name says: bytes that are not
-    UTF-8 in a CSV, a CSV pandas cannot parse or that is empty, an ``.xlsx`` that is not a
-    workbook (calamine, zip), a ``.parquet`` without Parquet's structure (Arrow)."""
-    import zipfile
-
-    import pyarrow as pa
-    from python_calamine import CalamineError
-
-    return (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, zipfile.BadZipFile,
-            CalamineError, pa.ArrowInvalid)
-
-
 @contextlib.contextmanager
 def readable(path: str | os.PathLike[str]) -> Iterator[None]:
     """Around the parse of the portfolio file ``path`` (or one of its records files): a file
@@ -118,7 +106,7 @@ def readable(path: str | os.PathLike[str]) -> Iterator[None]:
     reported as an unreadable file."""
     try:
         yield
-    except _reader_errors() as e:
+    except reader_errors() as e:
         name = os.path.basename(os.fspath(path))
         why = f"{type(e).__name__}: {str(e)[:200]}"
         raise ValidationError([Issue(

@@ -165,14 +165,13 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     p = Path(path)
     suf = p.suffix.lower()
     if suf in (".xlsx", ".xlsm", ".xls", ".parquet"):
-        import pyarrow as pa
-        from python_calamine import CalamineError
+        from ...core.reading import reader_errors
 
         try:
             if suf == ".parquet":
                 return pd.read_parquet(p)
             return pd.read_excel(p, engine="calamine")  # as batch/io: fast, no openpyxl warnings
-        except (CalamineError, pa.ArrowInvalid, ValueError) as e:   # not a workbook / not Parquet
+        except reader_errors() as e:   # not a workbook / not Parquet
             kind = "Parquet" if suf == ".parquet" else "Excel"
             raise ValidationError([Issue(str(p), p.name, f"an {kind} file" if kind == "Excel" else "a Parquet file",
                                          f"文件 {p} 不是可读的 {kind} 文件（{type(e).__name__}: {str(e)[:120]}）",
