@@ -326,8 +326,7 @@ def _rights_facts(src: _Sources, vd: np.ndarray, inc_gate: np.ndarray) -> dict[s
     """The remaining rights term (from the income results, else the card's dates), the life
     asked for, and whether a terminal value reaches beyond the rights (issue 17)."""
     n, t, res = src.n, src.table, src.res
-    rights_card = calendar_years(np.asarray(vd, dtype="datetime64[D]"),
-                                 np.asarray(t["rights_term_end"], dtype="datetime64[D]"))   # as the income approach
+    rights_card = calendar_years(vd, t["rights_term_end"])   # counted as the income approach counts it
     rights = _first(src.mcol("income", "rights_years_remaining"), rights_card)
     life_req = _first(src.mcol("income", "life_requested"), src.num("income_periods"))
     # a renewal counts only with its evidence named on the card (methods/income/term.py)

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..base import Explanation, LazyWarnings, Values, step
 from .inputs import CostInputs
-from .kernel import COMPONENT_LABELS, COMPONENTS, life_within_rights
+from .kernel import COMPONENT_LABELS, COMPONENTS
 from .lines import category_labels
 from .value import CostWork
 
@@ -238,7 +238,7 @@ def cost_explain(x: CostInputs, p: Mapping[str, Any], v: Values, *, trace: bool 
 def _life_step(x: CostInputs, w: CostWork, i: int) -> Any:
     """δ_life's step; where the remaining life was capped at the rights term (docs/DOMAIN.md
     §2.3 item 1) it shows the life on the card and the years of rights left beside the n_r used."""
-    n_r = float(life_within_rights(x.years_remaining[i], x.rights_years_left[i]))
+    n_r = float(w.n_r[i])
     inputs: dict[str, Any] = {"n_u": x.years_used[i], "n_r": n_r}
     note_zh = note_en = ""
     if n_r < x.years_remaining[i]:

@@ -90,8 +90,7 @@ def _rights_years(t: Any) -> np.ndarray:
     """Calendar years from the valuation date to the end of the rights the asset may use, as
     the income approach counts them (:mod:`..income.term`: a renewal relied on only with its
     evidence; NaN where there is no term or the renewal is open-ended)."""
-    end = rights_end(t, renewal_stated(t)[0])
-    return calendar_years(np.asarray(t["valuation_date"], dtype="datetime64[D]"), np.asarray(end, dtype="datetime64[D]"))
+    return calendar_years(t["valuation_date"], rights_end(t, renewal_stated(t)[0]))
 
 
 def cost_inputs(pf, p: Mapping[str, Any]) -> CostInputs:

@@ -91,6 +91,7 @@ class CostWork:
     quality_used: np.ndarray              # Q after publication rounding
     benchmark: np.ndarray
     d_q: np.ndarray
+    n_r: np.ndarray                       # remaining life used by δ_life (≤ the rights term)
     d_l: np.ndarray
     d_x: np.ndarray
     delta: np.ndarray
@@ -102,15 +103,16 @@ class CostWork:
 
 
 def _delta(x: CostInputs, p: Mapping[str, Any]) -> tuple[np.ndarray, ...]:
-    """(Q used, Q benchmark, δ_q, δ_life, δ_expert, δ) by the asset's basis (annex)."""
+    """(Q used, Q benchmark, δ_q, n_r used, δ_life, δ_expert, δ) by the asset's basis (annex)."""
     qs = x.quality["quality_score"]
     qs_used = np.where(x.publication, np.round(qs, int(p["quality_decimals"])), qs)
     bench = np.where(np.isnan(x.benchmark), float(p["quality_benchmark"]), x.benchmark)
     d_q = delta_quality(qs_used, bench)
-    d_l = delta_life(x.years_used, life_within_rights(x.years_remaining, x.rights_years_left))
+    n_r = life_within_rights(x.years_remaining, x.rights_years_left)
+    d_l = delta_life(x.years_used, n_r)
     d_x = delta_expert(x.functional, x.economic)
     delta = select_delta(x.basis, d_q, d_l, d_x, x.delta_given, is_basis=basis_masks(x))
-    return qs_used, bench, d_q, d_l, d_x, delta
+    return qs_used, bench, d_q, n_r, d_l, d_x, delta
 
 
 def _literature(x: CostInputs, p: Mapping[str, Any], tc: np.ndarray, d_q: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -182,7 +184,7 @@ def cost_values(x: CostInputs, p: Mapping[str, Any]) -> Values:
     asset (see :mod:`.approach` for the conventions)."""
     rc = replacement_columns(x.components, x.double_count, x.has_lines, x.opportunity_rate, x.profit_rate, p)
     c, lit = rc["replacement_cost"], x.literature
-    qs_used, bench, d_q, d_l, d_x, delta = _delta(x, p)
+    qs_used, bench, d_q, n_r, d_l, d_x, delta = _delta(x, p)
     litp = _literature(x, p, rc["total_cost"], d_q)
     p_lit, u = litp[0], litp[-1]
     est = np.where(lit, p_lit, c * delta)
@@ -203,7 +205,7 @@ def cost_values(x: CostInputs, p: Mapping[str, Any]) -> Values:
         "utility": np.where(lit, u, np.nan), "profit_rate": rc["profit_rate"]}
     for k in COMPONENTS:
         extra[f"cost_{k}"] = rc[f"cost_{k}"]
-    work = CostWork(rc=rc, quality_used=qs_used, benchmark=bench, d_q=d_q, d_l=d_l, d_x=d_x, delta=delta,
+    work = CostWork(rc=rc, quality_used=qs_used, benchmark=bench, d_q=d_q, n_r=n_r, d_l=d_l, d_x=d_x, delta=delta,
                     literature=litp[1:], estimate=est, overridden=~lit & (delta > dmax) & x.override
                     & x.has_override_reason, z=z, sd=sd)
     return Values(np.where(app, est, np.nan), np.where(app, low, np.nan), np.where(app, high, np.nan), app,
