@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from ..core.formatting import money
+from ..core.labels import enum_label
 from ..core.portfolio import Portfolio
 from ..methods.base import MethodFn, MethodResult
 from .combine import combine_columns
@@ -40,8 +42,10 @@ def _isna(x: Any) -> bool:
     return x is None or (type(x) is float and x != x)
 
 
-def _fmt(x: float) -> str:
-    return "—" if x is None or not isfinite(x) else f"{x:,.2f}"
+def _amount(x: float | None, currency: str, lang: str) -> str:
+    """An amount with its unit, as every face states one (``4,889,179.46 元``, ``CNY 4,889,179.46``);
+    ``—`` when missing."""
+    return "—" if x is None or not isfinite(x) else money(x, currency, lang=lang)
 
 
 def _method_tornados(pf: Portfolio, names: Sequence[str], applicable: Mapping[str, np.ndarray],
@@ -150,15 +154,16 @@ def _table(i: int, col: Callable[[str], list[Any]], names: Sequence[str], concl:
     return table
 
 
-def _differences(table: list[dict[str, Any]], drivers: list[dict[str, Any]], div: float,
+def _differences(table: list[dict[str, Any]], drivers: list[dict[str, Any]], div: float, cur: str,
                  zh: list[str], en: list[str]) -> None:
     """The sentences on each approach's difference from the conclusion, or why it does not apply."""
     for t in table:
         d = t["difference_pct"]
         if t["applicable"] and d is not None and not (t["weight"] or 0) >= 0.999:
             big = abs(d) > div
-            zh.append(f"{t['label_zh']}结果 {_fmt(t['estimate'])}，与结论相差 {d:+.1%}" + ("，差异较大" if big else "") + "。")
-            en.append(f"The {t['label_en']} gives {_fmt(t['estimate'])}, {d:+.1%} from "
+            zh.append(f"{t['label_zh']}结果 {_amount(t['estimate'], cur, 'zh')}，与结论相差 {d:+.1%}"
+                      + ("，差异较大" if big else "") + "。")
+            en.append(f"The {t['label_en']} gives {_amount(t['estimate'], cur, 'en')}, {d:+.1%} from "
                       f"the conclusion" + (" — a large difference" if big else "") + ".")
             if big and not any(x["method"] == t["method"] and x["reaches_conclusion"] for x in drivers):
                 zh.append("该差异不能由该方法自身参数的合理变动解释，反映了各方法计量基础（成本、收益、市场）的不同，"
@@ -187,16 +192,18 @@ def _text(used: list[tuple[str, float]], table: list[dict[str, Any]], drivers: l
     else:
         zh = [f"评估目的为{PURPOSE_ZH.get(purpose, purpose)}、价值类型为{VALUE_TYPE_ZH.get(vtype, vtype)}，"
               f"结论采用{wz}：{meta['rule_reason_zh']}。"]
-        en = [f"Purpose {purpose}, value type {vtype}: the conclusion uses the {we} — {meta['rule_reason_en']}."]
+        en = [f"Purpose {enum_label(purpose, 'en', sentence=True)}, value type "
+              f"{enum_label(vtype, 'en', 'value_type', sentence=True)}: the conclusion uses the {we} — "
+              f"{meta['rule_reason_en']}."]
     if "fallback" in src:
         zh.append("首选方法不适用，按模型库的备选顺序改用上述方法。")
         en.append("The preferred approach is not applicable; the library's fallback order was used.")
-    concl = row["estimate"]
-    zh.append(f"评估结论为 {_fmt(concl)}，指导价区间 {_fmt(row['low'])} – {_fmt(row['high'])}"
-              f"（覆盖率 {float(row['coverage']):.0%}）。")
-    en.append(f"Conclusion {_fmt(concl)}; guided range {_fmt(row['low'])} – {_fmt(row['high'])} "
-              f"({float(row['coverage']):.0%} coverage).")
-    _differences(table, drivers, div, zh, en)
+    concl, cur = row["estimate"], row["currency"]
+    zh.append(f"评估结论为 {_amount(concl, cur, 'zh')}，指导价区间 {_amount(row['low'], cur, 'zh')} – "
+              f"{_amount(row['high'], cur, 'zh')}（覆盖率 {float(row['coverage']):.0%}）。")
+    en.append(f"Conclusion {_amount(concl, cur, 'en')}; guided range {_amount(row['low'], cur, 'en')} – "
+              f"{_amount(row['high'], cur, 'en')} ({float(row['coverage']):.0%} coverage).")
+    _differences(table, drivers, div, cur, zh, en)
     top = drivers[0] if drivers else None
     if top:
         tm = ml[top["method"]]
@@ -228,7 +235,8 @@ def _one(i: int, aid: str, col: Callable[[str], list[Any]], meta: Mapping[str, l
     m = {k: meta[k][i] for k in _META}
     row = {"estimate": concl, "low": col("low")[i], "high": col("high")[i], "coverage": col("coverage")[i],
            "purpose": str(text["purpose"][i]) if "purpose" in text else "other",
-           "value_type": str(text["value_type"][i]) if "value_type" in text else "market"}
+           "value_type": str(text["value_type"][i]) if "value_type" in text else "market",
+           "currency": str(text["currency"][i] or "CNY") if "currency" in text else "CNY"}
     zh, en = _text(used, table, drivers, row, m, div)
     tm = LABELS.get(top["method"], (top["method"],) * 2) if top else None
     refs = ["CAS2023.art24"] + [r for r in m["rule_references"] if r != "CAS2023.art24"]
@@ -279,7 +287,7 @@ def explain(pf: Portfolio, results: Mapping[str, MethodResult], *,
     tornados = _method_tornados(pf, names, applicable, fns, params_all, rel, _tornados)
     drivers_of = _drivers_of(_driver_rows(pf, names, applicable, tornados, col))
     a = pf.columns
-    text = {c: a.text(c) for c in ("purpose", "value_type") if c in a}
+    text = {c: a.text(c) for c in ("purpose", "value_type", "currency") if c in a}
     div = float(setting(cfg, "divergence"))
     ids = [str(x) for x in pf.index.tolist()]
     return {aid: _one(i, aid, col, mcols, text, names, drivers_of, div) for i, aid in enumerate(ids)}

@@ -168,7 +168,7 @@ def build_report_model(card: Mapping[str, Any], result: Mapping[str, Any], lang:
     sec("C4").paragraphs.append(L("宏观经济和行业前景：", "Macro and industry prospects: ") + MISSING[0 if f.zh else 1])
     _sources(sec("C5"), card, a, f)
     _methods(sec("C6"), result, standards, f)
-    _differences(sec("C7"), result, f, card.get("engagement") or {})
+    _differences(sec("C7"), result, f)
     _flags(sec("C8"), result, standards, f)
     _conclusion(sec("C9"), card, result, f)
     title = L("数据资产评估报告", "Data asset appraisal report")
@@ -275,7 +275,7 @@ def _methods(s: Section, result: Mapping[str, Any], standards: Any, f: _Fmt) -> 
                           "The assumptions and limiting conditions are set out in their own section of this report."))
 
 
-def _differences(s: Section, result: Mapping[str, Any], f: _Fmt, eng: Mapping[str, Any]) -> None:
+def _differences(s: Section, result: Mapping[str, Any], f: _Fmt) -> None:
     L = f.L
     est = result.get("estimate")
     rows = []
@@ -288,7 +288,7 @@ def _differences(s: Section, result: Mapping[str, Any], f: _Fmt, eng: Mapping[st
                       L("与结论差异", "Difference from conclusion")], rows))
     ex = result.get("explanation") or {}
     reason = ex.get("reason_zh" if f.zh else "reason_en")
-    s.paragraphs.append(_reason_in_units(str(reason), ex, result, f, eng) if reason else
+    s.paragraphs.append(str(reason) if reason else
                         L("结论依据各方法的适用性与权重形成，未作机械平均（第二十四条）。",
                           "The conclusion follows from the applicability and weights of the approaches, "
                           "not a mechanical average (art. 24)."))
@@ -302,44 +302,6 @@ def _differences(s: Section, result: Mapping[str, Any], f: _Fmt, eng: Mapping[st
                            d.get("label_zh" if f.zh else "label_en") or formula_text(d.get("parameter"), f.lang),
                            f.money(d.get("value_at_low"), "wan"), f.money(d.get("value_at_high"), "wan"),
                            F.percent(d.get("swing_pct"), 1, f.lang)] for d in drivers[:6]]))
-
-
-def _reason_in_units(text: str, ex: Mapping[str, Any], result: Mapping[str, Any], f: _Fmt,
-                     eng: Mapping[str, Any]) -> str:
-    """The engine's explanation (``pricing/explain.py``, frozen with the golden outputs) with
-    its amounts in the report's unit: it writes them as bare numbers (``评估结论为 4,889,179.46``),
-    and a report states every amount with its unit. Only the explanation's own sentences are
-    touched (each replaced once, whole), never text the appraiser wrote (a weights reason); the
-    figures are the engine's own text, so they match the JSON exactly. The English one also
-    names the purpose and value type in words instead of codes."""
-    unit = F.unit_label(f.cur, "yuan", f.lang)
-
-    def num(x: Any) -> str:                       # as pricing/explain.py writes an amount
-        return "—" if F.is_missing(x) else f"{float(x):,.2f}"
-
-    def amt(x: Any) -> str:
-        return num(x) if F.is_missing(x) else (f"{num(x)} {unit}" if f.zh else f"{unit} {num(x)}")
-
-    c, lo, hi = ex.get("conclusion"), result.get("low"), result.get("high")
-    rows = [t for t in ex.get("table") or [] if isinstance(t, Mapping)]
-    if f.zh:
-        pairs = [(f"评估结论为 {num(c)}，指导价区间 {num(lo)} – {num(hi)}（",
-                  f"评估结论为 {amt(c)}，指导价区间 {amt(lo)} – {amt(hi)}（")]
-        pairs += [(f"{t.get('label_zh')}结果 {num(t.get('estimate'))}，", f"{t.get('label_zh')}结果 {amt(t.get('estimate'))}，")
-                  for t in rows]
-    else:
-        pairs = [(f"Conclusion {num(c)}; guided range {num(lo)} – {num(hi)} (",
-                  f"Conclusion {amt(c)}; guided range {amt(lo)} – {amt(hi)} (")]
-        pairs += [(f"The {t.get('label_en')} gives {num(t.get('estimate'))}, ",
-                   f"The {t.get('label_en')} gives {amt(t.get('estimate'))}, ") for t in rows]
-        # as pricing/explain.py reads them from the card (absent: other, market)
-        purpose, vtype = eng.get("purpose") or "other", eng.get("value_type") or "market"
-        pairs.append((f"Purpose {purpose}, value type {vtype}: ",
-                      f"Purpose {enum_label(purpose, 'en', sentence=True)}, value type "
-                      f"{enum_label(vtype, 'en', 'value_type', sentence=True)}: "))
-    for old, new in pairs:
-        text = text.replace(old, new, 1)
-    return text
 
 
 def _flags(s: Section, result: Mapping[str, Any], standards: Any, f: _Fmt) -> None:
